@@ -1,0 +1,162 @@
+//! Parsing a JSON message into its typed form, dispatched by its envelope keys.
+
+use serde_json::Value;
+
+use crate::runtime::{Direction, topic};
+use crate::{Message, MessageKind};
+
+/// The keys that choose a message's schema, with the protocol's defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvelopeKeys<'a> {
+    /// `Zenith` when absent.
+    pub controller: &'a str,
+    /// The topic name without arguments; `None` when absent (allowed only on `Error`).
+    pub topic: Option<&'a str>,
+    /// The text after `!` in the topic, if any.
+    pub topic_args: Option<&'a str>,
+    /// `Publish` when absent.
+    pub action: &'a str,
+}
+
+impl<'a> EnvelopeKeys<'a> {
+    /// Reads the keys from a message, checking their JSON types.
+    pub fn read(message: &'a Value) -> Result<EnvelopeKeys<'a>, ParseError> {
+        let object = message.as_object().ok_or(ParseError::NotAnObject { found: json_kind(message) })?;
+        let text = |field: &'static str| -> Result<Option<&'a str>, ParseError> {
+            match object.get(field) {
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s)),
+                Some(other) => Err(ParseError::EnvelopeField { field, found: json_kind(other) }),
+            }
+        };
+        let (topic, topic_args) = match text("Topic")? {
+            Some(full) => {
+                let (name, args) = topic::split(full);
+                (Some(name), args)
+            }
+            None => (None, None),
+        };
+        Ok(EnvelopeKeys {
+            controller: text("Controller")?.unwrap_or("Zenith"),
+            topic,
+            topic_args,
+            action: text("Action")?.unwrap_or("Publish"),
+        })
+    }
+
+    /// The message kind these keys select for a direction, if any schema covers them.
+    pub fn kind(&self, direction: Direction) -> Option<MessageKind> {
+        MessageKind::lookup(self.controller, self.topic, self.action, direction)
+    }
+}
+
+/// Why a JSON value is not a typed message.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("a message must be a JSON object, but this is {found}")]
+    NotAnObject { found: &'static str },
+    #[error("envelope field `{field}` must be a string, but it is {found}")]
+    EnvelopeField { field: &'static str, found: &'static str },
+    #[error("no schema covers {direction} messages with Controller `{controller}`, Topic `{topic}`, Action `{action}`{hint}")]
+    NoSchema { controller: String, topic: String, action: String, direction: Direction, hint: String },
+    #[error("the message is a {kind} but `{path}` does not fit: {reason}")]
+    Data { kind: &'static str, path: String, reason: String },
+}
+
+impl Message {
+    /// Parses a message travelling in `direction`, choosing its type by Controller, Topic (name
+    /// without arguments), Action and direction.
+    ///
+    /// ```
+    /// use zenith_protocol::{Direction, Message};
+    /// let reply = serde_json::json!({
+    ///     "Controller": "Auth", "Topic": "Identify", "TransactionID": 1, "Data": { "Result": "Reject" }
+    /// });
+    /// let Message::IdentifyPush(push) = Message::parse(&reply, Direction::Receive).unwrap() else { panic!() };
+    /// assert_eq!(push.data.result.as_str(), "Reject");
+    /// ```
+    pub fn parse(message: &Value, direction: Direction) -> Result<Message, ParseError> {
+        let keys = EnvelopeKeys::read(message)?;
+        let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
+        Message::from_value_as(kind, message).map_err(|error| ParseError::Data {
+            kind: kind.info().name,
+            path: json_pointer(error.path()),
+            reason: error.into_inner().to_string(),
+        })
+    }
+
+    /// Parses message text (see [`Message::parse`]).
+    pub fn parse_str(text: &str, direction: Direction) -> Result<Message, ParseError> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| ParseError::Data { kind: "JSON text", path: String::new(), reason: e.to_string() })?;
+        Message::parse(&value, direction)
+    }
+
+    /// The message as a JSON value, exactly as it goes on the wire.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("generated message types always serialize")
+    }
+}
+
+fn no_schema(keys: &EnvelopeKeys<'_>, direction: Direction) -> ParseError {
+    let known_controller = MessageKind::ALL.iter().any(|k| k.info().controller == Some(keys.controller));
+    let hint = match keys.topic {
+        Some(topic) if known_controller => {
+            let topics = MessageKind::ALL
+                .iter()
+                .filter(|k| k.info().controller == Some(keys.controller))
+                .filter_map(|k| k.info().topic);
+            match closest(topic, topics) {
+                Some(near) => format!(" (did you mean Topic `{near}`?)"),
+                None => String::new(),
+            }
+        }
+        _ => match closest(keys.controller, MessageKind::ALL.iter().filter_map(|k| k.info().controller)) {
+            Some(near) if near != keys.controller => format!(" (did you mean Controller `{near}`?)"),
+            _ => String::new(),
+        },
+    };
+    ParseError::NoSchema {
+        controller: keys.controller.to_owned(),
+        topic: keys.topic.unwrap_or("").to_owned(),
+        action: keys.action.to_owned(),
+        direction,
+        hint,
+    }
+}
+
+/// The candidate nearest to `word` by case-insensitive edit distance, if it is near enough.
+fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    candidates
+        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        pointer.push('/');
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => pointer.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Segment::Unknown => pointer.push('?'),
+        }
+    }
+    pointer
+}
+
+/// "an object", "a string", ... for messages about JSON values.
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

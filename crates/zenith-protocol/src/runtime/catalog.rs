@@ -1,0 +1,48 @@
+//! What the schemas say about each message kind: its envelope keys and where its schema lives.
+
+use std::fmt;
+
+/// Which way a message travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    /// Client to server.
+    Send,
+    /// Server to client.
+    Receive,
+}
+
+impl Direction {
+    /// `send` or `receive`, as HAR files and the schemas spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Send => "send",
+            Direction::Receive => "receive",
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One entry of the message catalog, taken from a schema's `x-zenith` annotation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageInfo {
+    /// The Rust type (and schema title) of the message.
+    pub name: &'static str,
+    /// `None`: valid on every controller.
+    pub controller: Option<&'static str>,
+    /// `None`: valid for every topic.
+    pub topic: Option<&'static str>,
+    pub action: &'static str,
+    pub direction: Direction,
+    /// Topics a reply to this request may arrive on.
+    pub reply_topics: &'static [&'static str],
+    pub schema_id: &'static str,
+    /// The schema file, relative to the repository root.
+    pub schema_file: &'static str,
+    /// The first sentence of the schema's description.
+    pub summary: &'static str,
+}

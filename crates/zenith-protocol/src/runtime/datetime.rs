@@ -1,0 +1,283 @@
+//! ISO-8601 date-times in every form the protocol uses, kept as the original text.
+
+use std::fmt;
+
+use std::str::FromStr;
+
+/// A date and time with a zone, e.g. `20120630T100230Z` or `2012-06-30T20:02:30.5+10:00`.
+///
+/// Accepts the basic and the extended ISO-8601 forms, an optional fraction of a second (`.` or
+/// `,`), and `Z` or a UTC offset (`+10`, `+1000`, `+10:00`). Serializing writes the original text
+/// back unchanged.
+///
+/// ```
+/// use zenith_protocol::DateTime;
+/// let basic: DateTime = "20120630T100230Z".parse().unwrap();
+/// let extended: DateTime = "2012-06-30T20:02:30+10:00".parse().unwrap();
+/// assert_eq!(basic.unix_seconds(), extended.unix_seconds());
+/// assert_eq!(basic.as_str(), "20120630T100230Z");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DateTime {
+    text: String,
+    year: u16,
+    month: u8,
+    day: u8,
+    hour: u8,
+    minute: u8,
+    second: u8,
+    nanosecond: u32,
+    offset_minutes: i16,
+}
+
+/// Why a string is not a protocol date-time.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not an ISO-8601 date-time like `20120630T100230Z` or `2012-06-30T10:02:30+10:00`: {reason}")]
+pub struct DateTimeError {
+    text: String,
+    reason: &'static str,
+}
+
+impl DateTime {
+    /// Parses any accepted form.
+    pub fn parse(text: &str) -> Result<DateTime, DateTimeError> {
+        let fail = |reason| DateTimeError { text: text.to_owned(), reason };
+        let mut cursor = Cursor { bytes: text.as_bytes(), at: 0 };
+        let extended = text.as_bytes().get(4) == Some(&b'-');
+        let year = cursor.digits(4).ok_or_else(|| fail("the year needs four digits"))?;
+        if extended {
+            cursor.expect(b'-').ok_or_else(|| fail("expected `-` after the year"))?;
+        }
+        let month = cursor.digits(2).ok_or_else(|| fail("the month needs two digits"))?;
+        if extended {
+            cursor.expect(b'-').ok_or_else(|| fail("expected `-` after the month"))?;
+        }
+        let day = cursor.digits(2).ok_or_else(|| fail("the day needs two digits"))?;
+        cursor.expect(b'T').ok_or_else(|| fail("expected `T` between date and time"))?;
+        let hour = cursor.digits(2).ok_or_else(|| fail("the hour needs two digits"))?;
+        if extended {
+            cursor.expect(b':').ok_or_else(|| fail("expected `:` after the hour"))?;
+        }
+        let minute = cursor.digits(2).ok_or_else(|| fail("the minute needs two digits"))?;
+        if extended {
+            cursor.expect(b':').ok_or_else(|| fail("expected `:` after the minute"))?;
+        }
+        let second = cursor.digits(2).ok_or_else(|| fail("the second needs two digits"))?;
+        let mut nanosecond = 0;
+        if cursor.expect(b'.').or_else(|| cursor.expect(b',')).is_some() {
+            let start = cursor.at;
+            let mut scale = 100_000_000;
+            while let Some(digit) = cursor.digits(1) {
+                nanosecond += digit * scale;
+                scale /= 10;
+            }
+            if cursor.at == start {
+                return Err(fail("a fraction needs at least one digit"));
+            }
+        }
+        let offset_minutes = match cursor.next() {
+            Some(b'Z') => 0,
+            Some(sign @ (b'+' | b'-')) => {
+                let hours = cursor.digits(2).ok_or_else(|| fail("the offset needs two-digit hours"))?;
+                // The extended form writes offset minutes after `:`, the basic form directly.
+                let minutes = if !extended {
+                    cursor.digits(2).unwrap_or(0)
+                } else if cursor.expect(b':').is_some() {
+                    cursor.digits(2).ok_or_else(|| fail("expected offset minutes after `:`"))?
+                } else {
+                    0
+                };
+                if hours > 23 || minutes > 59 {
+                    return Err(fail("the offset is out of range"));
+                }
+                let total = (hours * 60 + minutes) as i16;
+                if sign == b'-' { -total } else { total }
+            }
+            _ => return Err(fail("expected a zone: `Z` or an offset such as `+10:00`")),
+        };
+        if cursor.at != text.len() {
+            return Err(fail("unexpected text after the zone (are basic and extended forms mixed?)"));
+        }
+        if !(1..=12).contains(&month) {
+            return Err(fail("the month is out of range"));
+        }
+        if day == 0 || day > days_in_month(year, month) {
+            return Err(fail("the day is out of range for its month"));
+        }
+        if hour > 23 || minute > 59 || second > 60 {
+            return Err(fail("the time of day is out of range"));
+        }
+        Ok(DateTime {
+            text: text.to_owned(),
+            year: year as u16,
+            month: month as u8,
+            day: day as u8,
+            hour: hour as u8,
+            minute: minute as u8,
+            second: second as u8,
+            nanosecond,
+            offset_minutes,
+        })
+    }
+
+    /// The original text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Year, month (1-12) and day (1-31) in the date-time's own zone.
+    pub fn date(&self) -> (u16, u8, u8) {
+        (self.year, self.month, self.day)
+    }
+
+    /// Hour, minute, second and nanosecond in the date-time's own zone.
+    pub fn time(&self) -> (u8, u8, u8, u32) {
+        (self.hour, self.minute, self.second, self.nanosecond)
+    }
+
+    /// Offset from UTC in minutes (`Z` is 0).
+    pub fn offset_minutes(&self) -> i16 {
+        self.offset_minutes
+    }
+
+    /// Seconds since 1970-01-01T00:00:00Z (the fraction is dropped).
+    pub fn unix_seconds(&self) -> i64 {
+        let days = days_from_civil(i64::from(self.year), i64::from(self.month), i64::from(self.day));
+        let local = days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second);
+        local - i64::from(self.offset_minutes) * 60
+    }
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn digits(&mut self, count: usize) -> Option<u32> {
+        let slice = self.bytes.get(self.at..self.at + count)?;
+        if !slice.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        self.at += count;
+        Some(slice.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.bytes.get(self.at) == Some(&byte)).then(|| self.at += 1)
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let byte = *self.bytes.get(self.at)?;
+        self.at += 1;
+        Some(byte)
+    }
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+impl FromStr for DateTime {
+    type Err = DateTimeError;
+    fn from_str(text: &str) -> Result<DateTime, DateTimeError> {
+        DateTime::parse(text)
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl serde::Serialize for DateTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DateTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        DateTime::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for DateTime {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DateTime".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_every_form_the_protocol_uses() {
+        for text in [
+            "20120630T100230Z",
+            "20120630T100230.5Z",
+            "20120630T200230+1000",
+            "20120630T200230+10",
+            "2012-06-30T10:02:30Z",
+            "2012-06-30T20:02:30+10:00",
+            "2012-06-30T20:02:30+10",
+            "2012-06-30T05:02:30,125-05:00",
+            "2012-02-29T00:00:00Z",
+        ] {
+            let parsed = DateTime::parse(text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(parsed.as_str(), text);
+            assert_eq!(serde_json::to_string(&parsed).unwrap(), format!("\"{text}\""));
+        }
+        let reference = DateTime::parse("20120630T100230Z").unwrap().unix_seconds();
+        assert_eq!(reference, 1_341_050_550);
+        assert_eq!(DateTime::parse("2012-06-30T20:02:30+10:00").unwrap().unix_seconds(), reference);
+        assert_eq!(DateTime::parse("2012-06-30T05:02:30-05:00").unwrap().unix_seconds(), reference);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_protocol_date_time() {
+        for text in [
+            "",
+            "20120630",
+            "20120630T100230",
+            "2012-06-30 10:02:30Z",
+            "2012-06-30T10:02Z",
+            "20121330T100230Z",
+            "2013-02-29T00:00:00Z",
+            "2012-06-30T24:00:00Z",
+            "2012-06-30T10:02:30.Z",
+            "20120630T10:02:30Z",
+            "2012-06-30T100230Z",
+            "2012-06-30T10:02:30+1000",
+            "20120630T100230+10:00",
+            "2012-06-30T10:02:30Zjunk",
+            "2012-06-30T10:02:30+25:00",
+        ] {
+            assert!(DateTime::parse(text).is_err(), "accepted {text:?}");
+        }
+        let error = DateTime::parse("20121330T100230Z").unwrap_err().to_string();
+        assert!(error.contains("month is out of range"), "{error}");
+    }
+}

@@ -1,0 +1,148 @@
+//! Credentials: printed as `<redacted>`, wiped from memory when dropped.
+
+use std::fmt;
+
+use serde::de::{self, Unexpected, Visitor};
+use zeroize::Zeroizing;
+
+/// The text shown in place of a credential.
+pub const REDACTED: &str = "<redacted>";
+
+/// A credential (password, client secret, auth grant, access token).
+///
+/// `Debug` and `Display` print `<redacted>`; serializing writes the real value, because the
+/// protocol must carry it. Deserialization errors never quote the offending value.
+///
+/// ```
+/// let password = zenith_protocol::Secret::from("Insect");
+/// assert_eq!(format!("{password:?} {password}"), "<redacted> <redacted>");
+/// assert_eq!(password.expose(), "Insect");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// The credential itself. Call only to send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Secret {
+        Secret(Zeroizing::new(value.to_owned()))
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Secret {
+        Secret(Zeroizing::new(value))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
+        deserializer.deserialize_any(SecretVisitor)
+    }
+}
+
+/// Accepts only strings; every error names the kind of value found, never the value.
+struct SecretVisitor;
+
+impl SecretVisitor {
+    fn refuse<E: de::Error>(&self, found: Unexpected<'_>) -> E {
+        let kind = match found {
+            Unexpected::Bool(_) => "a boolean",
+            Unexpected::Unsigned(_) | Unexpected::Signed(_) | Unexpected::Float(_) => "a number",
+            Unexpected::Seq => "an array",
+            Unexpected::Map => "an object",
+            Unexpected::Unit | Unexpected::Option => "null",
+            _ => "a non-string value",
+        };
+        E::custom(format_args!("expected a string credential, found {kind} (value {REDACTED})"))
+    }
+}
+
+impl<'de> Visitor<'de> for SecretVisitor {
+    type Value = Secret;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string credential")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Secret, E> {
+        Ok(Secret::from(value))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Secret, E> {
+        Ok(Secret::from(value))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Secret, E> {
+        Err(self.refuse(Unexpected::Bool(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Secret, E> {
+        Err(self.refuse(Unexpected::Signed(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Secret, E> {
+        Err(self.refuse(Unexpected::Unsigned(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Secret, E> {
+        Err(self.refuse(Unexpected::Float(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Secret, E> {
+        Err(self.refuse(Unexpected::Unit))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Secret, E> {
+        Err(self.refuse(Unexpected::Option))
+    }
+
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Secret, E> {
+        Err(self.refuse(Unexpected::Bytes(&[])))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Secret, A::Error> {
+        Err(self.refuse(Unexpected::Seq))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> Result<Secret, A::Error> {
+        Err(self.refuse(Unexpected::Map))
+    }
+}
+
+impl schemars::JsonSchema for Secret {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Secret".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "x-zenith-secret": true })
+    }
+}

@@ -1,0 +1,145 @@
+//! Durations written `[days.]hours:minutes[:seconds[.fraction]]`, kept as the original text.
+
+use std::fmt;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A length of time such as `1.12:20:5` (1 day 12 h 20 min 5 s) or `00:00:35`.
+///
+/// Serializing writes the original text back unchanged.
+///
+/// ```
+/// use zenith_protocol::Time;
+/// let time: Time = "1.12:20:5".parse().unwrap();
+/// assert_eq!(time.duration().as_secs(), 86_400 + 12 * 3600 + 20 * 60 + 5);
+/// assert_eq!(time.to_string(), "1.12:20:5");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Time {
+    text: String,
+    duration: Duration,
+}
+
+/// Why a string is not a protocol duration.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a duration like `00:00:35` or `1.12:20:5` ([days.]hours:minutes[:seconds[.fraction]]): {reason}")]
+pub struct TimeError {
+    text: String,
+    reason: &'static str,
+}
+
+impl Time {
+    pub fn parse(text: &str) -> Result<Time, TimeError> {
+        let fail = |reason| TimeError { text: text.to_owned(), reason };
+        let (clock, days) = match text.split_once('.') {
+            Some((days, rest)) if !days.contains(':') => (rest, number(days, usize::MAX).ok_or_else(|| fail("bad day count"))?),
+            _ => (text, 0),
+        };
+        let mut parts = clock.split(':');
+        let hours = parts.next().and_then(|p| number(p, 2)).ok_or_else(|| fail("hours need one or two digits"))?;
+        let minutes = parts.next().and_then(|p| number(p, 2)).ok_or_else(|| fail("minutes need one or two digits"))?;
+        let (seconds, nanos) = match parts.next() {
+            None => (0, 0),
+            Some(part) => {
+                let (whole, fraction) = match part.split_once('.') {
+                    Some((whole, fraction)) => (whole, Some(fraction)),
+                    None => (part, None),
+                };
+                let seconds = number(whole, 2).ok_or_else(|| fail("seconds need one or two digits"))?;
+                let nanos = match fraction {
+                    None => 0,
+                    Some(f) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
+                        f.bytes().take(9).enumerate().map(|(i, d)| u32::from(d - b'0') * 10u32.pow(8 - i as u32)).sum()
+                    }
+                    Some(_) => return Err(fail("a fraction needs at least one digit")),
+                };
+                (seconds, nanos)
+            }
+        };
+        if parts.next().is_some() {
+            return Err(fail("too many `:` parts"));
+        }
+        let seconds = days
+            .checked_mul(86_400)
+            .and_then(|s| s.checked_add(hours * 3600 + minutes * 60 + seconds))
+            .ok_or_else(|| fail("too long"))?;
+        Ok(Time { text: text.to_owned(), duration: Duration::new(seconds, nanos) })
+    }
+
+    /// The original text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The length of time.
+    pub fn duration(&self) -> Duration {
+        self.duration
+    }
+}
+
+/// An ASCII decimal of 1..=`max_digits` digits.
+fn number(text: &str, max_digits: usize) -> Option<u64> {
+    if text.is_empty() || text.len() > max_digits || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+impl FromStr for Time {
+    type Err = TimeError;
+    fn from_str(text: &str) -> Result<Time, TimeError> {
+        Time::parse(text)
+    }
+}
+
+impl fmt::Display for Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl serde::Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Time {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Time, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Time::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Time {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Time".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_forms() {
+        let cases = [("1.12:20:5", 131_405, 0), ("00:00:35", 35, 0), ("00:01:00", 60, 0), ("1:2", 3720, 0), ("0:0:1.25", 1, 250_000_000)];
+        for (text, seconds, nanos) in cases {
+            let time = Time::parse(text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(time.duration(), Duration::new(seconds, nanos), "{text}");
+            assert_eq!(serde_json::to_value(&time).unwrap(), serde_json::json!(text));
+        }
+    }
+
+    #[test]
+    fn refuses_other_text() {
+        for text in ["", "35", "1.", ".1:00", "00:00:35.", "001:00", "1:2:3:4", "a:b", "1.2.3:00", "-1:00"] {
+            assert!(Time::parse(text).is_err(), "accepted {text:?}");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The message catalog, the `Message` enum and the dispatch table keyed by envelope fields.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::model::{Direction, Message, Model};
+use crate::naming::{Case, rust_name};
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// `generated/mod.rs`: the generated modules, plus one module per controller naming its messages.
+pub fn module_root(model: &Model) -> TokenStream {
+    let mut by_controller: BTreeMap<&str, Vec<Ident>> = BTreeMap::new();
+    for message in &model.messages {
+        if let Some(controller) = &message.controller {
+            by_controller.entry(controller).or_default().push(ident(&message.name));
+        }
+    }
+    let modules = by_controller.iter().map(|(controller, names)| {
+        let module = ident(&rust_name(controller, Case::Field));
+        let doc = format!(" Messages of the `{controller}` controller.");
+        quote! {
+            #[doc = #doc]
+            pub mod #module {
+                pub use super::types::{#(#names),*};
+            }
+        }
+    });
+    quote! {
+        pub mod messages;
+        pub mod types;
+        #(#modules)*
+    }
+}
+
+pub fn emit(model: &Model) -> TokenStream {
+    let names: Vec<Ident> = model.messages.iter().map(|m| ident(&m.name)).collect();
+    let infos = model.messages.iter().map(info);
+    let arms = dispatch_arms(model);
+    quote! {
+        use crate::runtime::{Direction, MessageInfo};
+        use super::types::*;
+
+        /// Every kind of message the schemas define.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum MessageKind { #(#names,)* }
+
+        impl MessageKind {
+            /// Every kind, in schema file order.
+            pub const ALL: &'static [MessageKind] = &[#(MessageKind::#names,)*];
+
+            /// What the schema says about this kind of message.
+            pub fn info(self) -> &'static MessageInfo {
+                match self { #(MessageKind::#names => &#infos,)* }
+            }
+
+            /// The kind of message with these envelope keys: a topic's own schema wins over one
+            /// valid on every controller, which wins over one valid for every topic.
+            pub fn lookup(controller: &str, topic: Option<&str>, action: &str, direction: Direction) -> Option<MessageKind> {
+                match (direction, action, controller, topic) {
+                    #(#arms)*
+                    _ => None,
+                }
+            }
+
+            /// The schemars-derived JSON Schema of this kind's Rust type.
+            pub fn derived_schema(self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                match self { #(MessageKind::#names => generator.root_schema_for::<#names>(),)* }
+            }
+        }
+
+        /// A message of any kind, typed.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Message { #(#names(#names),)* }
+
+        impl Message {
+            /// The kind of this message.
+            pub fn kind(&self) -> MessageKind {
+                match self { #(Message::#names(_) => MessageKind::#names,)* }
+            }
+
+            /// Deserializes `value` as a message of `kind`, reporting where it did not fit.
+            pub fn from_value_as(kind: MessageKind, value: &serde_json::Value) -> Result<Message, serde_path_to_error::Error<serde_json::Error>> {
+                Ok(match kind {
+                    #(MessageKind::#names => Message::#names(serde_path_to_error::deserialize(value)?),)*
+                })
+            }
+        }
+
+        impl serde::Serialize for Message {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self { #(Message::#names(message) => message.serialize(serializer),)* }
+            }
+        }
+
+        #(
+            impl From<#names> for Message {
+                fn from(message: #names) -> Message {
+                    Message::#names(message)
+                }
+            }
+        )*
+    }
+}
+
+fn info(message: &Message) -> TokenStream {
+    let name = &message.name;
+    let option = |value: &Option<String>| match value {
+        Some(v) => quote! { Some(#v) },
+        None => quote! { None },
+    };
+    let controller = option(&message.controller);
+    let topic = option(&message.topic);
+    let action = &message.action;
+    let direction = direction(message.direction);
+    let replies = &message.reply_topics;
+    let schema_id = &message.schema_id;
+    let schema_file = &message.location.file;
+    let summary = message.doc.split(". ").next().unwrap_or_default().trim_end_matches('.');
+    quote! {
+        MessageInfo {
+            name: #name,
+            controller: #controller,
+            topic: #topic,
+            action: #action,
+            direction: #direction,
+            reply_topics: &[#(#replies),*],
+            schema_id: #schema_id,
+            schema_file: #schema_file,
+            summary: #summary,
+        }
+    }
+}
+
+fn direction(direction: Direction) -> TokenStream {
+    match direction {
+        Direction::Send => quote! { Direction::Send },
+        Direction::Receive => quote! { Direction::Receive },
+    }
+}
+
+/// Match arms, most specific first: (controller, topic), (*, topic), (controller, *), (*, *).
+fn dispatch_arms(model: &Model) -> Vec<TokenStream> {
+    let mut ordered: Vec<&Message> = model.messages.iter().collect();
+    ordered.sort_by_key(|m| (m.topic.is_none(), m.controller.is_none()));
+    ordered
+        .into_iter()
+        .map(|m| {
+            let name = ident(&m.name);
+            let direction = direction(m.direction);
+            let action = &m.action;
+            let controller = match &m.controller {
+                Some(c) => quote! { #c },
+                None => quote! { _ },
+            };
+            let topic = match &m.topic {
+                Some(t) => quote! { Some(#t) },
+                None => quote! { _ },
+            };
+            quote! { (#direction, #action, #controller, #topic) => Some(MessageKind::#name), }
+        })
+        .collect()
+}

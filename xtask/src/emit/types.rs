@@ -1,0 +1,227 @@
+//! Rust structs, enums and aliases for every named schema type.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use super::doc_attrs;
+use crate::Error;
+use crate::model::{Field, Model, Shape, TypeDef, TypeKind};
+use crate::naming::{Case, rust_name};
+
+/// The variant that keeps enum values the schema does not list.
+const UNRECOGNIZED: &str = "Unrecognized";
+
+pub fn emit(model: &Model) -> Result<TokenStream, Error> {
+    let mut items = vec![quote! {
+        use crate::runtime::Secret;
+    }];
+    for ty in &model.types {
+        items.push(emit_type(model, ty)?);
+    }
+    for message in &model.messages {
+        let ty = model.type_named(&message.name).expect("messages are named types");
+        items.push(constructor(model, ty));
+    }
+    Ok(quote! { #(#items)* })
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// The Rust type that holds a value of `shape`.
+pub fn rust_type(shape: &Shape, secret: bool) -> TokenStream {
+    match shape {
+        Shape::Any | Shape::Multi { .. } => quote! { serde_json::Value },
+        Shape::Boolean => quote! { bool },
+        Shape::Integer => quote! { i64 },
+        Shape::Number => quote! { f64 },
+        Shape::String(_) if secret => quote! { Secret },
+        Shape::String(_) => quote! { String },
+        Shape::Array(items) => {
+            let inner = rust_type(items, false);
+            quote! { Vec<#inner> }
+        }
+        Shape::Named(name) => {
+            let name = ident(name);
+            quote! { #name }
+        }
+    }
+}
+
+fn emit_type(model: &Model, ty: &TypeDef) -> Result<TokenStream, Error> {
+    let name = ident(&ty.name);
+    let doc = doc_attrs(ty.doc.as_deref());
+    Ok(match &ty.kind {
+        TypeKind::Struct { fields, .. } => {
+            let fields = fields.iter().map(|f| struct_field(model, f));
+            quote! {
+                #doc
+                #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+                pub struct #name { #(#fields)* }
+            }
+        }
+        TypeKind::Enum { values } => string_enum(ty, values)?,
+        TypeKind::Alias { shape } => {
+            let target = rust_type(shape, false);
+            quote! { #doc pub type #name = #target; }
+        }
+        TypeKind::Runtime { rust, .. } => {
+            let runtime = ident(rust);
+            if *rust == ty.name {
+                quote! { #doc pub use crate::runtime::#runtime; }
+            } else {
+                quote! { #doc pub use crate::runtime::#runtime as #name; }
+            }
+        }
+    })
+}
+
+fn struct_field(model: &Model, field: &Field) -> TokenStream {
+    let _ = model;
+    let name = ident(&field.rust);
+    let wire = &field.wire;
+    let mut doc_text = field.doc.clone().unwrap_or_default();
+    if let Some(constant) = field.constant.as_ref().and_then(|c| c.as_str()) {
+        doc_text.push_str(&format!("\n\nAlways `{constant}` in this message."));
+    }
+    if field.secret {
+        doc_text.push_str("\n\nA credential: `Debug` and `Display` never show it.");
+    }
+    let doc = doc_attrs(Some(doc_text.trim_start()).filter(|d| !d.is_empty()));
+    let inner = rust_type(&field.shape, field.secret);
+    if field.required {
+        quote! {
+            #doc
+            #[serde(rename = #wire)]
+            pub #name: #inner,
+        }
+    } else {
+        quote! {
+            #doc
+            #[serde(rename = #wire, default, skip_serializing_if = "Option::is_none")]
+            pub #name: Option<#inner>,
+        }
+    }
+}
+
+fn string_enum(ty: &TypeDef, values: &[String]) -> Result<TokenStream, Error> {
+    let name = ident(&ty.name);
+    let doc = doc_attrs(ty.doc.as_deref());
+    let variants: Vec<Ident> = values.iter().map(|v| ident(&rust_name(v, Case::Type))).collect();
+    for (i, variant) in variants.iter().enumerate() {
+        if variant == UNRECOGNIZED || variants[..i].contains(variant) {
+            return Err(Error::at(&ty.location, format!("enum value `{}` gives the variant name `{variant}`, which is taken", values[i])));
+        }
+    }
+    let unrecognized = ident(UNRECOGNIZED);
+    let variant_docs = values.iter().map(|v| format!(" `{v}`"));
+    let type_name = &ty.name;
+    Ok(quote! {
+        #doc
+        ///
+        /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+        /// validation reports them.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #( #[doc = #variant_docs] #variants, )*
+            /// A value the schema does not list, kept exactly as sent.
+            #unrecognized(String),
+        }
+
+        impl #name {
+            /// Every value the schema lists, in schema order.
+            pub const KNOWN: &'static [&'static str] = &[#(#values),*];
+
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#variants => #values, )*
+                    Self::#unrecognized(value) => value,
+                }
+            }
+
+            /// False for values the schema does not list.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::#unrecognized(_))
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #( #values => Self::#variants, )*
+                    other => Self::#unrecognized(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                Ok(Self::from(text.as_ref()))
+            }
+        }
+
+        impl schemars::JsonSchema for #name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                #type_name.into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "enum": Self::KNOWN })
+            }
+        }
+    })
+}
+
+/// `new(..)` for a message type: constants filled in, required fields as arguments, the rest `None`.
+fn constructor(model: &Model, ty: &TypeDef) -> TokenStream {
+    let _ = model;
+    let TypeKind::Struct { fields, .. } = &ty.kind else { return TokenStream::new() };
+    let name = ident(&ty.name);
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    for field in fields {
+        let field_name = ident(&field.rust);
+        let constant = field.constant.as_ref().and_then(|c| c.as_str());
+        let init = match (field.required, constant) {
+            (true, Some(value)) => {
+                let ty = rust_type(&field.shape, field.secret);
+                quote! { <#ty>::from(#value) }
+            }
+            (true, None) => {
+                let ty = rust_type(&field.shape, field.secret);
+                params.push(quote! { #field_name: #ty });
+                quote! { #field_name }
+            }
+            (false, _) => quote! { None },
+        };
+        inits.push(quote! { #field_name: #init });
+    }
+    let doc = format!(
+        " A `{}` with its constant envelope fields set, optional fields left out.",
+        ty.name
+    );
+    let new = format_ident!("new");
+    quote! {
+        impl #name {
+            #[doc = #doc]
+            pub fn #new(#(#params),*) -> Self {
+                Self { #(#inits),* }
+            }
+        }
+    }
+}
