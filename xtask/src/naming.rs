@@ -64,8 +64,8 @@ mod tests {
             ("Zenith/Market", Case::Type, "ZenithMarket"),
             ("Paritech.Zenith", Case::Type, "ParitechZenith"),
             ("Operation.NoResult", Case::Type, "OperationNoResult"),
-            ("1Day", Case::Type, "V1Day"),
-            ("52WeekHigh", Case::Field, "v52_week_high"),
+            ("1Day", Case::Type, "V1day"),
+            ("52WeekHigh", Case::Field, "v52week_high"),
             ("", Case::Type, "Empty"),
             ("!!", Case::Field, "empty"),
         ];

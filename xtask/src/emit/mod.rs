@@ -27,7 +27,23 @@ pub fn all(model: &Model) -> Result<Vec<(String, String)>, Error> {
 /// Formats generated Rust, headed by the generated marker and a module doc line.
 fn rust_file(doc: &str, tokens: TokenStream) -> Result<String, Error> {
     let file = syn::parse2::<syn::File>(tokens).map_err(|e| Error::plain(format!("generated Rust does not parse: {e}")))?;
-    Ok(format!("// {GENERATED_HEADER}\n//! {doc}\n\n{}", prettyplease::unparse(&file)))
+    Ok(format!("// {GENERATED_HEADER}\n//! {doc}\n\n{}", separate_items(&prettyplease::unparse(&file))))
+}
+
+/// Puts a blank line between top-level items, which the formatter does not do.
+fn separate_items(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    let mut previous_ended_item = false;
+    for line in code.lines() {
+        let starts_item = !line.starts_with([' ', '}', ')', ']']) && !line.is_empty();
+        if previous_ended_item && starts_item {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous_ended_item = line == "}" || (starts_item && line.ends_with(';'));
+    }
+    out
 }
 
 /// Doc attributes for an optional description, one `#[doc]` per line.

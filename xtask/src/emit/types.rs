@@ -16,11 +16,11 @@ pub fn emit(model: &Model) -> Result<TokenStream, Error> {
         use crate::runtime::Secret;
     }];
     for ty in &model.types {
-        items.push(emit_type(model, ty)?);
+        items.push(emit_type(ty)?);
     }
     for message in &model.messages {
         let ty = model.type_named(&message.name).expect("messages are named types");
-        items.push(constructor(model, ty));
+        items.push(constructor(ty));
     }
     Ok(quote! { #(#items)* })
 }
@@ -49,12 +49,12 @@ pub fn rust_type(shape: &Shape, secret: bool) -> TokenStream {
     }
 }
 
-fn emit_type(model: &Model, ty: &TypeDef) -> Result<TokenStream, Error> {
+fn emit_type(ty: &TypeDef) -> Result<TokenStream, Error> {
     let name = ident(&ty.name);
     let doc = doc_attrs(ty.doc.as_deref());
     Ok(match &ty.kind {
         TypeKind::Struct { fields, .. } => {
-            let fields = fields.iter().map(|f| struct_field(model, f));
+            let fields = fields.iter().map(struct_field);
             quote! {
                 #doc
                 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -77,8 +77,7 @@ fn emit_type(model: &Model, ty: &TypeDef) -> Result<TokenStream, Error> {
     })
 }
 
-fn struct_field(model: &Model, field: &Field) -> TokenStream {
-    let _ = model;
+fn struct_field(field: &Field) -> TokenStream {
     let name = ident(&field.rust);
     let wire = &field.wire;
     let mut doc_text = field.doc.clone().unwrap_or_default();
@@ -95,6 +94,13 @@ fn struct_field(model: &Model, field: &Field) -> TokenStream {
             #doc
             #[serde(rename = #wire)]
             pub #name: #inner,
+        }
+    } else if matches!(field.shape, Shape::Any | Shape::Multi { .. }) {
+        // `Some(Null)` keeps an explicit `null` apart from an absent field, so it round-trips.
+        quote! {
+            #doc
+            #[serde(rename = #wire, default, deserialize_with = "crate::runtime::present", skip_serializing_if = "Option::is_none")]
+            pub #name: Option<#inner>,
         }
     } else {
         quote! {
@@ -188,8 +194,7 @@ fn string_enum(ty: &TypeDef, values: &[String]) -> Result<TokenStream, Error> {
 }
 
 /// `new(..)` for a message type: constants filled in, required fields as arguments, the rest `None`.
-fn constructor(model: &Model, ty: &TypeDef) -> TokenStream {
-    let _ = model;
+fn constructor(ty: &TypeDef) -> TokenStream {
     let TypeKind::Struct { fields, .. } = &ty.kind else { return TokenStream::new() };
     let name = ident(&ty.name);
     let mut params = Vec::new();

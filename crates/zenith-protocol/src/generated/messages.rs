@@ -2,7 +2,9 @@
 //! The message catalog, the message enum and dispatch by envelope keys.
 
 use crate::runtime::{Direction, MessageInfo};
+
 use super::types::*;
+
 /// Every kind of message the schemas define.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageKind {
@@ -27,6 +29,7 @@ pub enum MessageKind {
     UnsubRequest,
     ServerInfoPush,
 }
+
 impl MessageKind {
     /// Every kind, in schema file order.
     pub const ALL: &'static [MessageKind] = &[
@@ -421,6 +424,7 @@ impl MessageKind {
         }
     }
 }
+
 /// A message of any kind, typed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Message {
@@ -445,6 +449,7 @@ pub enum Message {
     UnsubRequest(UnsubRequest),
     ServerInfoPush(ServerInfoPush),
 }
+
 impl Message {
     /// The kind of this message.
     pub fn kind(&self) -> MessageKind {
@@ -548,6 +553,7 @@ impl Message {
         )
     }
 }
+
 impl serde::Serialize for Message {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -574,101 +580,121 @@ impl serde::Serialize for Message {
         }
     }
 }
+
 impl From<AuthCodeReply> for Message {
     fn from(message: AuthCodeReply) -> Message {
         Message::AuthCodeReply(message)
     }
 }
+
 impl From<AuthCodeRequest> for Message {
     fn from(message: AuthCodeRequest) -> Message {
         Message::AuthCodeRequest(message)
     }
 }
+
 impl From<AuthOwnerReply> for Message {
     fn from(message: AuthOwnerReply) -> Message {
         Message::AuthOwnerReply(message)
     }
 }
+
 impl From<AuthOwnerRequest> for Message {
     fn from(message: AuthOwnerRequest) -> Message {
         Message::AuthOwnerRequest(message)
     }
 }
+
 impl From<AuthTokenReply> for Message {
     fn from(message: AuthTokenReply) -> Message {
         Message::AuthTokenReply(message)
     }
 }
+
 impl From<AuthTokenRequest> for Message {
     fn from(message: AuthTokenRequest) -> Message {
         Message::AuthTokenRequest(message)
     }
 }
+
 impl From<IdentifyPush> for Message {
     fn from(message: IdentifyPush) -> Message {
         Message::IdentifyPush(message)
     }
 }
+
 impl From<QueryIdentifyReply> for Message {
     fn from(message: QueryIdentifyReply) -> Message {
         Message::QueryIdentifyReply(message)
     }
 }
+
 impl From<QueryIdentifyRequest> for Message {
     fn from(message: QueryIdentifyRequest) -> Message {
         Message::QueryIdentifyRequest(message)
     }
 }
+
 impl From<ConfigureReply> for Message {
     fn from(message: ConfigureReply) -> Message {
         Message::ConfigureReply(message)
     }
 }
+
 impl From<ConfigureRequest> for Message {
     fn from(message: ConfigureRequest) -> Message {
         Message::ConfigureRequest(message)
     }
 }
+
 impl From<QueryConfigureReply> for Message {
     fn from(message: QueryConfigureReply) -> Message {
         Message::QueryConfigureReply(message)
     }
 }
+
 impl From<QueryConfigureRequest> for Message {
     fn from(message: QueryConfigureRequest) -> Message {
         Message::QueryConfigureRequest(message)
     }
 }
+
 impl From<CancelRequest> for Message {
     fn from(message: CancelRequest) -> Message {
         Message::CancelRequest(message)
     }
 }
+
 impl From<ErrorMessage> for Message {
     fn from(message: ErrorMessage) -> Message {
         Message::ErrorMessage(message)
     }
 }
+
 impl From<SubConfirm> for Message {
     fn from(message: SubConfirm) -> Message {
         Message::SubConfirm(message)
     }
 }
+
 impl From<SubRequest> for Message {
     fn from(message: SubRequest) -> Message {
         Message::SubRequest(message)
     }
 }
+
 impl From<UnsubConfirm> for Message {
     fn from(message: UnsubConfirm) -> Message {
         Message::UnsubConfirm(message)
     }
 }
+
 impl From<UnsubRequest> for Message {
     fn from(message: UnsubRequest) -> Message {
         Message::UnsubRequest(message)
     }
 }
+
 impl From<ServerInfoPush> for Message {
     fn from(message: ServerInfoPush) -> Message {
         Message::ServerInfoPush(message)

@@ -2,7 +2,9 @@
 //! Code generated from `schemas/`.
 
 pub mod messages;
+
 pub mod types;
+
 /// Messages of the `Auth` controller.
 pub mod auth {
     pub use super::types::{
@@ -10,6 +12,7 @@ pub mod auth {
         AuthTokenRequest, IdentifyPush, QueryIdentifyReply, QueryIdentifyRequest,
     };
 }
+
 /// Messages of the `Zenith` controller.
 pub mod zenith {
     pub use super::types::ServerInfoPush;

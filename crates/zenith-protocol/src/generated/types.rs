@@ -2,9 +2,11 @@
 //! Rust types for every schema.
 
 use crate::runtime::Secret;
+
 /// The server component a message is addressed to or comes from. A message without `Controller` belongs to `Zenith`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Controller {
@@ -29,6 +31,7 @@ pub enum Controller {
     /// A value the schema does not list, kept exactly as sent.
     Unrecognized(String),
 }
+
 impl Controller {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -62,6 +65,7 @@ impl Controller {
         !matches!(self, Self::Unrecognized(_))
     }
 }
+
 impl From<&str> for Controller {
     fn from(value: &str) -> Self {
         match value {
@@ -78,16 +82,19 @@ impl From<&str> for Controller {
         }
     }
 }
+
 impl std::fmt::Display for Controller {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for Controller {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for Controller {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -96,6 +103,7 @@ impl<'de> serde::Deserialize<'de> for Controller {
         Ok(Self::from(text.as_ref()))
     }
 }
+
 impl schemars::JsonSchema for Controller {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Controller".into()
@@ -104,11 +112,14 @@ impl schemars::JsonSchema for Controller {
         schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
     }
 }
+
 /// The topic name, optionally followed by `!` and arguments separated by dots, as in `Security!BHP.ASX`.
 pub use crate::runtime::Topic;
+
 /// What the message does with its topic. A message without `Action` is a `Publish`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -125,6 +136,7 @@ pub enum Action {
     /// A value the schema does not list, kept exactly as sent.
     Unrecognized(String),
 }
+
 impl Action {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -150,6 +162,7 @@ impl Action {
         !matches!(self, Self::Unrecognized(_))
     }
 }
+
 impl From<&str> for Action {
     fn from(value: &str) -> Self {
         match value {
@@ -162,16 +175,19 @@ impl From<&str> for Action {
         }
     }
 }
+
 impl std::fmt::Display for Action {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for Action {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for Action {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -180,6 +196,7 @@ impl<'de> serde::Deserialize<'de> for Action {
         Ok(Self::from(text.as_ref()))
     }
 }
+
 impl schemars::JsonSchema for Action {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Action".into()
@@ -188,11 +205,14 @@ impl schemars::JsonSchema for Action {
         schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
     }
 }
+
 /// A number the client picks for a request; the reply carries the same number. It need not be unique or increasing.
 pub type TransactionId = i64;
+
 /// Whether authentication was accepted.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AuthResult {
@@ -203,6 +223,7 @@ pub enum AuthResult {
     /// A value the schema does not list, kept exactly as sent.
     Unrecognized(String),
 }
+
 impl AuthResult {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Success", "Reject"];
@@ -219,6 +240,7 @@ impl AuthResult {
         !matches!(self, Self::Unrecognized(_))
     }
 }
+
 impl From<&str> for AuthResult {
     fn from(value: &str) -> Self {
         match value {
@@ -228,16 +250,19 @@ impl From<&str> for AuthResult {
         }
     }
 }
+
 impl std::fmt::Display for AuthResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for AuthResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for AuthResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -246,6 +271,7 @@ impl<'de> serde::Deserialize<'de> for AuthResult {
         Ok(Self::from(text.as_ref()))
     }
 }
+
 impl schemars::JsonSchema for AuthResult {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "AuthResult".into()
@@ -254,10 +280,13 @@ impl schemars::JsonSchema for AuthResult {
         schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
     }
 }
+
 /// A moment in time as an ISO-8601 string: the basic form (`20120630T100230Z`) or the extended form (`2012-06-30T10:02:30+10:00`), with an optional fraction of a second and a zone that is either `Z` or an offset from UTC. RFC 3339 is narrower than what the protocol sends, so it is not used here.
 pub use crate::runtime::DateTime;
+
 /// Access rights, one string each. The protocol treats them as free text: both `Zenith/Market` and `Paritech.Zenith.Market` styles occur.
 pub type ScopeList = Vec<String>;
+
 /// Who the connection is authenticated as. Every authentication reply and every `Identify` push carries it.
 #[derive(
     Clone,
@@ -289,6 +318,7 @@ pub struct IdentityResult {
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ScopeList>,
 }
+
 /// The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID.
 #[derive(
     Clone,
@@ -314,6 +344,7 @@ pub struct AuthCodeReply {
     #[serde(rename = "Data")]
     pub data: IdentityResult,
 }
+
 /// The grant and the client presenting it.
 #[derive(
     Clone,
@@ -344,6 +375,7 @@ pub struct AuthCodeRequestData {
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ScopeList>,
 }
+
 /// Logs in with a grant the client got from an external authentication service, which the named provider knows how to check.
 #[derive(
     Clone,
@@ -369,6 +401,7 @@ pub struct AuthCodeRequest {
     #[serde(rename = "Data")]
     pub data: AuthCodeRequestData,
 }
+
 /// The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself. The reference shows this reply on `Identify` instead; some clients expect it here, so both are accepted and matched to the request by TransactionID.
 #[derive(
     Clone,
@@ -394,6 +427,7 @@ pub struct AuthOwnerReply {
     #[serde(rename = "Data")]
     pub data: IdentityResult,
 }
+
 /// The credentials.
 #[derive(
     Clone,
@@ -427,6 +461,7 @@ pub struct AuthOwnerRequestData {
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ScopeList>,
 }
+
 /// Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password. Meant for internal and specialised clients; others use the OAuth flow.
 #[derive(
     Clone,
@@ -452,6 +487,7 @@ pub struct AuthOwnerRequest {
     #[serde(rename = "Data")]
     pub data: AuthOwnerRequestData,
 }
+
 /// The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID.
 #[derive(
     Clone,
@@ -477,6 +513,7 @@ pub struct AuthTokenReply {
     #[serde(rename = "Data")]
     pub data: IdentityResult,
 }
+
 /// The token and who issued it.
 #[derive(
     Clone,
@@ -496,6 +533,7 @@ pub struct AuthTokenRequestData {
     #[serde(rename = "AccessToken")]
     pub access_token: Secret,
 }
+
 /// Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned).
 #[derive(
     Clone,
@@ -521,6 +559,7 @@ pub struct AuthTokenRequest {
     #[serde(rename = "Data")]
     pub data: AuthTokenRequestData,
 }
+
 /// The connection's identity, sent to `Identify` subscribers whenever it changes. Replies to `AuthOwner`, `AuthToken` and `AuthCode` also arrive on this topic, carrying the request's TransactionID.
 #[derive(
     Clone,
@@ -546,6 +585,7 @@ pub struct IdentifyPush {
     #[serde(rename = "Data")]
     pub data: IdentityResult,
 }
+
 /// The answer to `QueryIdentify`: the connection's current identity.
 #[derive(
     Clone,
@@ -571,6 +611,7 @@ pub struct QueryIdentifyReply {
     #[serde(rename = "Data")]
     pub data: IdentityResult,
 }
+
 /// Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake.
 #[derive(
     Clone,
@@ -593,6 +634,7 @@ pub struct QueryIdentifyRequest {
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
 }
+
 /// Acknowledges a `Configure` request; it has no content beyond the envelope.
 #[derive(
     Clone,
@@ -614,8 +656,10 @@ pub struct ConfigureReply {
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
 }
+
 /// A length of time written `[days.]hours:minutes[:seconds[.fraction]]`; `1.12:20:5` is one day, twelve hours, twenty minutes and five seconds.
 pub use crate::runtime::Time;
+
 /// How long a controller waits before giving up on a request with `Operation.Timeout`. Set with `Configure`, read back with `QueryConfigure`; each controller keeps its own values.
 #[derive(
     Clone,
@@ -637,6 +681,7 @@ pub struct Timeouts {
     )]
     pub subscription_timeout: Option<Time>,
 }
+
 /// Changes the timeouts of the controller it is sent to. Any controller accepts it; settings left out keep their current value.
 #[derive(
     Clone,
@@ -661,6 +706,7 @@ pub struct ConfigureRequest {
     #[serde(rename = "Data")]
     pub data: Timeouts,
 }
+
 /// The answer to `QueryConfigure`: the controller's timeouts now in force.
 #[derive(
     Clone,
@@ -685,6 +731,7 @@ pub struct QueryConfigureReply {
     #[serde(rename = "Data")]
     pub data: Timeouts,
 }
+
 /// Asks the controller it is sent to for its current timeouts. Any controller accepts it.
 #[derive(
     Clone,
@@ -706,6 +753,7 @@ pub struct QueryConfigureRequest {
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
 }
+
 /// Asks the server to abandon pending requests on a controller that were sent with the given TransactionID.
 #[derive(
     Clone,
@@ -726,6 +774,7 @@ pub struct CancelRequest {
     #[serde(rename = "TransactionID")]
     pub transaction_id: TransactionId,
 }
+
 /// The container every message travels in, whatever its controller and topic. Each message schema narrows these fields for one kind of message.
 #[derive(
     Clone,
@@ -745,14 +794,21 @@ pub struct Envelope {
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The message content; its shape depends on the controller, topic and action.
-    #[serde(rename = "Data", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Data",
+        default,
+        deserialize_with = "crate::runtime::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data: Option<serde_json::Value>,
     /// On a `Sub` or `Unsub` from the client, asks for a confirmation. From the server, tells whether a subscription succeeded, or on `Unsub` that the server ended it.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
 }
+
 /// One action error: a dotted code such as `Symbol.NotFound`, optionally followed by a single space and a suffix naming what the error is about, such as a symbol or market code. `x-zenith-codes` lists the codes known so far; others may appear.
 pub type ActionErrorCode = String;
+
 /// Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result. Without `Topic` it concerns the whole controller; without TransactionID it is not tied to one request.
 #[derive(
     Clone,
@@ -773,9 +829,15 @@ pub struct ErrorMessage {
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// What went wrong: usually one action error code (optionally followed by a space and the offending id), sometimes a list of such codes or an object.
-    #[serde(rename = "Data", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Data",
+        default,
+        deserialize_with = "crate::runtime::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data: Option<serde_json::Value>,
 }
+
 /// The server's answer to a `Sub` that asked for confirmation. Data for the topic may arrive before it. When the subscription fails, an error message is sent as well and this message comes without `Confirm`.
 #[derive(
     Clone,
@@ -796,12 +858,18 @@ pub struct SubConfirm {
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// Why the subscription failed, when it did; any JSON.
-    #[serde(rename = "Data", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Data",
+        default,
+        deserialize_with = "crate::runtime::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data: Option<serde_json::Value>,
     /// True when the subscription is in place; left out when it failed.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
 }
+
 /// Subscribes to a topic on any controller. Subscriptions are counted: every `Sub` needs its own `Unsub`.
 #[derive(
     Clone,
@@ -822,12 +890,18 @@ pub struct SubRequest {
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// Parameters for the subscription, if the topic takes any; may be left out or null.
-    #[serde(rename = "Data", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Data",
+        default,
+        deserialize_with = "crate::runtime::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data: Option<serde_json::Value>,
     /// Asks the server to confirm the subscription with a `Sub` message of its own.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
 }
+
 /// An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held.
 #[derive(
     Clone,
@@ -851,6 +925,7 @@ pub struct UnsubConfirm {
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
 }
+
 /// Drops one reference to a subscription on any controller. A `Sub` followed at once by an `Unsub` leaves no subscription.
 #[derive(
     Clone,
@@ -871,15 +946,22 @@ pub struct UnsubRequest {
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The protocol gives an unsubscribe no content; clients may leave it out or send null.
-    #[serde(rename = "Data", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Data",
+        default,
+        deserialize_with = "crate::runtime::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data: Option<serde_json::Value>,
     /// Asks the server to confirm with an `Unsub` message of its own.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
 }
+
 /// What kind of server this is; only `FeedProxy` is defined.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ServerClass {
@@ -888,6 +970,7 @@ pub enum ServerClass {
     /// A value the schema does not list, kept exactly as sent.
     Unrecognized(String),
 }
+
 impl ServerClass {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["FeedProxy"];
@@ -903,6 +986,7 @@ impl ServerClass {
         !matches!(self, Self::Unrecognized(_))
     }
 }
+
 impl From<&str> for ServerClass {
     fn from(value: &str) -> Self {
         match value {
@@ -911,16 +995,19 @@ impl From<&str> for ServerClass {
         }
     }
 }
+
 impl std::fmt::Display for ServerClass {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for ServerClass {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for ServerClass {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -929,6 +1016,7 @@ impl<'de> serde::Deserialize<'de> for ServerClass {
         Ok(Self::from(text.as_ref()))
     }
 }
+
 impl schemars::JsonSchema for ServerClass {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ServerClass".into()
@@ -937,6 +1025,7 @@ impl schemars::JsonSchema for ServerClass {
         schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
     }
 }
+
 /// The server's name, kind and versions.
 #[derive(
     Clone,
@@ -960,6 +1049,7 @@ pub struct ServerInfoData {
     #[serde(rename = "Protocol")]
     pub protocol: String,
 }
+
 /// Facts about the server the connection reached, sent to `ServerInfo` subscribers.
 #[derive(
     Clone,
@@ -985,6 +1075,7 @@ pub struct ServerInfoPush {
     #[serde(rename = "Data")]
     pub data: ServerInfoData,
 }
+
 impl AuthCodeReply {
     /// A `AuthCodeReply` with its constant envelope fields set, optional fields left out.
     pub fn new(data: IdentityResult) -> Self {
@@ -997,6 +1088,7 @@ impl AuthCodeReply {
         }
     }
 }
+
 impl AuthCodeRequest {
     /// A `AuthCodeRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(data: AuthCodeRequestData) -> Self {
@@ -1009,6 +1101,7 @@ impl AuthCodeRequest {
         }
     }
 }
+
 impl AuthOwnerReply {
     /// A `AuthOwnerReply` with its constant envelope fields set, optional fields left out.
     pub fn new(data: IdentityResult) -> Self {
@@ -1021,6 +1114,7 @@ impl AuthOwnerReply {
         }
     }
 }
+
 impl AuthOwnerRequest {
     /// A `AuthOwnerRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(data: AuthOwnerRequestData) -> Self {
@@ -1033,6 +1127,7 @@ impl AuthOwnerRequest {
         }
     }
 }
+
 impl AuthTokenReply {
     /// A `AuthTokenReply` with its constant envelope fields set, optional fields left out.
     pub fn new(data: IdentityResult) -> Self {
@@ -1045,6 +1140,7 @@ impl AuthTokenReply {
         }
     }
 }
+
 impl AuthTokenRequest {
     /// A `AuthTokenRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(data: AuthTokenRequestData) -> Self {
@@ -1057,6 +1153,7 @@ impl AuthTokenRequest {
         }
     }
 }
+
 impl IdentifyPush {
     /// A `IdentifyPush` with its constant envelope fields set, optional fields left out.
     pub fn new(data: IdentityResult) -> Self {
@@ -1069,6 +1166,7 @@ impl IdentifyPush {
         }
     }
 }
+
 impl QueryIdentifyReply {
     /// A `QueryIdentifyReply` with its constant envelope fields set, optional fields left out.
     pub fn new(data: IdentityResult) -> Self {
@@ -1081,6 +1179,7 @@ impl QueryIdentifyReply {
         }
     }
 }
+
 impl QueryIdentifyRequest {
     /// A `QueryIdentifyRequest` with its constant envelope fields set, optional fields left out.
     pub fn new() -> Self {
@@ -1092,6 +1191,7 @@ impl QueryIdentifyRequest {
         }
     }
 }
+
 impl ConfigureReply {
     /// A `ConfigureReply` with its constant envelope fields set, optional fields left out.
     pub fn new() -> Self {
@@ -1103,6 +1203,7 @@ impl ConfigureReply {
         }
     }
 }
+
 impl ConfigureRequest {
     /// A `ConfigureRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(data: Timeouts) -> Self {
@@ -1115,6 +1216,7 @@ impl ConfigureRequest {
         }
     }
 }
+
 impl QueryConfigureReply {
     /// A `QueryConfigureReply` with its constant envelope fields set, optional fields left out.
     pub fn new(data: Timeouts) -> Self {
@@ -1127,6 +1229,7 @@ impl QueryConfigureReply {
         }
     }
 }
+
 impl QueryConfigureRequest {
     /// A `QueryConfigureRequest` with its constant envelope fields set, optional fields left out.
     pub fn new() -> Self {
@@ -1138,6 +1241,7 @@ impl QueryConfigureRequest {
         }
     }
 }
+
 impl CancelRequest {
     /// A `CancelRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic, transaction_id: TransactionId) -> Self {
@@ -1149,6 +1253,7 @@ impl CancelRequest {
         }
     }
 }
+
 impl ErrorMessage {
     /// A `ErrorMessage` with its constant envelope fields set, optional fields left out.
     pub fn new() -> Self {
@@ -1161,6 +1266,7 @@ impl ErrorMessage {
         }
     }
 }
+
 impl SubConfirm {
     /// A `SubConfirm` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic) -> Self {
@@ -1174,6 +1280,7 @@ impl SubConfirm {
         }
     }
 }
+
 impl SubRequest {
     /// A `SubRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic) -> Self {
@@ -1187,6 +1294,7 @@ impl SubRequest {
         }
     }
 }
+
 impl UnsubConfirm {
     /// A `UnsubConfirm` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic) -> Self {
@@ -1199,6 +1307,7 @@ impl UnsubConfirm {
         }
     }
 }
+
 impl UnsubRequest {
     /// A `UnsubRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic) -> Self {
@@ -1212,6 +1321,7 @@ impl UnsubRequest {
         }
     }
 }
+
 impl ServerInfoPush {
     /// A `ServerInfoPush` with its constant envelope fields set, optional fields left out.
     pub fn new(data: ServerInfoData) -> Self {

@@ -11,3 +11,10 @@ pub use datetime::{DateTime, DateTimeError};
 pub use secret::Secret;
 pub use time::{Time, TimeError};
 pub use topic::Topic;
+
+/// Deserializes a present field as `Some`, even when it is `null`.
+///
+/// Used for fields that hold any JSON value, so `"Data": null` and an absent `Data` stay apart.
+pub fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}

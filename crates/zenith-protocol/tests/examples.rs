@@ -1,0 +1,135 @@
+//! Every example message parses into its type and serializes back to the same JSON.
+
+mod common;
+
+use serde_json::Value;
+use zenith_protocol::{Direction, Message, MessageKind, ParseError};
+
+fn direction_of(schema: &Value) -> Direction {
+    match schema["x-zenith"]["direction"].as_str() {
+        Some("send") => Direction::Send,
+        Some("receive") => Direction::Receive,
+        other => panic!("bad direction {other:?}"),
+    }
+}
+
+#[test]
+fn schema_examples_parse_into_their_own_type_and_round_trip() {
+    let mut checked = 0;
+    for (file, schema) in common::schema_files() {
+        if schema.get("x-zenith").is_none() {
+            continue;
+        }
+        let examples = schema["examples"].as_array().unwrap_or_else(|| panic!("{file} has no examples"));
+        assert!(!examples.is_empty(), "{file} has no examples");
+        for example in examples {
+            let message = Message::parse(example, direction_of(&schema)).unwrap_or_else(|e| panic!("{file}: {e}\n{example}"));
+            assert_eq!(message.kind().info().schema_file, file, "{example} dispatched elsewhere");
+            assert_eq!(&message.to_value(), example, "{file}: round trip changed the message");
+            checked += 1;
+        }
+    }
+    assert!(checked >= MessageKind::ALL.len(), "only {checked} examples");
+}
+
+#[test]
+fn every_message_kind_has_a_schema_file_and_is_reachable_by_dispatch() {
+    for &kind in MessageKind::ALL {
+        let info = kind.info();
+        assert!(common::repo_root().join(info.schema_file).is_file(), "{}", info.schema_file);
+        let found = MessageKind::lookup(info.controller.unwrap_or("Market"), info.topic.or(Some("AnyTopic")), info.action, info.direction);
+        assert_eq!(found, Some(kind), "{info:?}");
+    }
+}
+
+/// The JSON object in a reference example, which is often JavaScript (`websocket.send(...)`,
+/// unquoted keys).
+fn example_object(text: &str) -> Option<Value> {
+    let start = text.find('{')?;
+    let end = text.rfind('}')?;
+    json5::from_str(&text[start..=end]).ok()
+}
+
+#[test]
+fn reference_examples_of_covered_topics_parse_and_round_trip() {
+    let Some(dir) = common::reference_dir() else {
+        eprintln!("skipped: ../shared/spec/zenith-api is not beside the checkout");
+        return;
+    };
+    let mut typed = 0;
+    let mut uncovered = Vec::new();
+    let mut unreadable = Vec::new();
+    for name in ["auth.json", "zenith.json", "common.json"] {
+        let table: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
+        for topic in table["topics"].as_array().unwrap() {
+            for example in topic["examples"].as_array().unwrap() {
+                let text = example["json"].as_str().unwrap();
+                let direction = if example["direction"] == "send" { Direction::Send } else { Direction::Receive };
+                let Some(message) = example_object(text) else {
+                    unreadable.push(format!("{name} {}: {text}", topic["topic"]));
+                    continue;
+                };
+                match Message::parse(&message, direction) {
+                    Ok(parsed) => {
+                        assert_eq!(parsed.to_value(), message, "{name}: round trip changed {message}");
+                        typed += 1;
+                    }
+                    Err(ParseError::NoSchema { topic, .. }) => uncovered.push(topic),
+                    Err(e) => panic!("{name}: {e}\n{message}"),
+                }
+            }
+        }
+    }
+    // HTTP handshakes in the AuthToken page and the malformed QueryConfigure reply are not messages.
+    assert_eq!(unreadable.len(), 3, "{unreadable:#?}");
+    assert_eq!(uncovered, ["Feeds"], "only Feeds has no schema yet");
+    assert!(typed >= 20, "only {typed} reference examples were typed");
+}
+
+#[test]
+fn dispatch_errors_name_what_did_not_match() {
+    let error = Message::parse(&serde_json::json!({"Controller": "Auth", "Topic": "AuthOwnr", "Data": {}}), Direction::Send).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "no schema covers send messages with Controller `Auth`, Topic `AuthOwnr`, Action `Publish` (did you mean Topic `AuthOwner`?)"
+    );
+    let error = Message::parse(&serde_json::json!({"Controller": "Auht", "Topic": "AuthOwner"}), Direction::Send).unwrap_err();
+    assert!(error.to_string().ends_with("(did you mean Controller `Auth`?)"), "{error}");
+    let error = Message::parse(&serde_json::json!([1]), Direction::Send).unwrap_err();
+    assert_eq!(error.to_string(), "a message must be a JSON object, but this is an array");
+    let error = Message::parse(&serde_json::json!({"Controller": 5}), Direction::Send).unwrap_err();
+    assert_eq!(error.to_string(), "envelope field `Controller` must be a string, but it is a number");
+    let error = Message::parse(
+        &serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Provider": "P", "ClientID": 7}}),
+        Direction::Send,
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the message is a AuthOwnerRequest but `/Data/ClientID` does not fit: invalid type: integer `7`, expected a string"
+    );
+    let error = Message::parse(
+        &serde_json::json!({"Controller": "Auth", "Topic": "Identify", "Data": {"Result": "Success", "ExpiryDate": "2012-13-01T00:00:00Z"}}),
+        Direction::Receive,
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("`/Data/ExpiryDate` does not fit"), "{error}");
+}
+
+#[test]
+fn topic_arguments_do_not_change_dispatch() {
+    let message = serde_json::json!({"Controller": "Market", "Topic": "Security!BHP.ASX", "Action": "Sub", "Confirm": true});
+    let Message::SubRequest(sub) = Message::parse(&message, Direction::Send).unwrap() else { panic!() };
+    assert_eq!(sub.topic.name(), "Security");
+    assert_eq!(sub.topic.args().collect::<Vec<_>>(), ["BHP", "ASX"]);
+    assert_eq!(Message::SubRequest(sub).to_value(), message);
+}
+
+#[test]
+fn unknown_enum_values_are_kept() {
+    let message = serde_json::json!({"Controller": "Auth", "Topic": "Identify", "Data": {"Result": "Maybe"}});
+    let Message::IdentifyPush(push) = Message::parse(&message, Direction::Receive).unwrap() else { panic!() };
+    assert!(!push.data.result.is_known());
+    assert_eq!(push.data.result.as_str(), "Maybe");
+    assert_eq!(Message::IdentifyPush(push).to_value(), message);
+}

@@ -1,0 +1,98 @@
+//! The generator end to end: freshness of the checked-in files, emitted code, and located errors.
+
+use std::path::{Path, PathBuf};
+
+use xtask::{Mode, emit, model::Model, schema::SchemaSet};
+
+#[test]
+fn generated_files_are_fresh() {
+    let report = xtask::codegen(&xtask::project_root(), Mode::Check).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_ok(), "{report}");
+}
+
+#[test]
+fn generated_code_snapshot() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schemas");
+    let model = Model::build(&SchemaSet::load(&dir).unwrap()).unwrap();
+    for (path, contents) in emit::all(&model).unwrap() {
+        let name = Path::new(&path).file_name().unwrap().to_string_lossy().replace('.', "_");
+        insta::assert_snapshot!(name, contents);
+    }
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let model = || Model::build(&SchemaSet::load(&xtask::project_root().join("schemas")).unwrap()).unwrap();
+    assert_eq!(emit::all(&model()).unwrap(), emit::all(&model()).unwrap());
+}
+
+/// Writes `files` as a schema directory and returns the error the generator reports.
+fn error_for(files: &[(&str, &str)]) -> String {
+    let dir = tempdir();
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let result = SchemaSet::load(&dir).and_then(|set| Model::build(&set));
+    std::fs::remove_dir_all(&dir).unwrap();
+    match result {
+        Ok(_) => panic!("the generator accepted {files:?}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+fn tempdir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!("xtask-test-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn schema(path: &str, body: &str) -> String {
+    format!(
+        r#"{{"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://zenith-protocol.invalid/schemas/{path}", "title": "T", "description": "d", {body}}}"#
+    )
+}
+
+#[test]
+fn unsupported_keyword_is_located() {
+    let text = schema("a/T.json", r#""type": "object", "properties": {"X": {"oneOf": [{"type": "string"}]}}"#);
+    let error = error_for(&[("a/T.json", &text)]);
+    assert_eq!(error, "schemas/a/T.json#/properties/X: keyword `oneOf` is not supported by the generator");
+}
+
+#[test]
+fn dangling_ref_is_located() {
+    let text = schema("a/T.json", r#""type": "object", "properties": {"X": {"$ref": "Missing.json"}}"#);
+    let error = error_for(&[("a/T.json", &text)]);
+    assert!(error.starts_with("schemas/a/T.json#/properties/X: `$ref` `Missing.json` names no schema file"), "{error}");
+}
+
+#[test]
+fn wrong_id_is_located() {
+    let text = schema("b/T.json", r#""type": "string""#);
+    let error = error_for(&[("a/T.json", &text)]);
+    assert!(error.starts_with("schemas/a/T.json#: `$id` is"), "{error}");
+}
+
+#[test]
+fn invalid_json_names_the_file() {
+    let error = error_for(&[("a/T.json", "{ nope")]);
+    assert!(error.starts_with("schemas/a/T.json: not valid JSON"), "{error}");
+}
+
+#[test]
+fn secret_on_a_number_is_refused() {
+    let text = schema("a/T.json", r#""type": "object", "properties": {"Pin": {"type": "integer", "x-zenith-secret": true}}"#);
+    let error = error_for(&[("a/T.json", &text)]);
+    assert_eq!(error, "schemas/a/T.json#/properties/Pin: `x-zenith-secret` is supported on string properties only");
+}
+
+#[test]
+fn clashing_field_names_are_refused() {
+    let text = schema("a/T.json", r#""type": "object", "properties": {"UserID": {"type": "string"}, "UserId": {"type": "string"}}"#);
+    let error = error_for(&[("a/T.json", &text)]);
+    assert!(error.contains("both become the Rust field `user_id`"), "{error}");
+}
