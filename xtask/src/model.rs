@@ -12,9 +12,28 @@ use crate::{Error, Location};
 
 /// Keywords a schema node may use. Anything else is refused, so no constraint is silently ignored.
 const KEYWORDS: &[&str] = &[
-    "$schema", "$id", "$ref", "$defs", "title", "description", "type", "properties", "required", "additionalProperties",
-    "items", "enum", "const", "pattern", "minLength", "maxLength", "examples", "default", "x-zenith",
-    "x-zenith-secret", "x-zenith-runtime", "x-zenith-codes",
+    "$schema",
+    "$id",
+    "$ref",
+    "$defs",
+    "title",
+    "description",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "const",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "examples",
+    "default",
+    "x-zenith",
+    "x-zenith-secret",
+    "x-zenith-runtime",
+    "x-zenith-codes",
 ];
 
 /// Keywords allowed beside `$ref` (they annotate or narrow the referenced type).
@@ -71,7 +90,10 @@ pub struct TypeDef {
 
 #[derive(Debug)]
 pub enum TypeKind {
-    Struct { fields: Vec<Field>, additional_properties: bool },
+    Struct {
+        fields: Vec<Field>,
+        additional_properties: bool,
+    },
     /// A string enum. Values the schema does not list are kept, not rejected (see the runtime docs).
     Enum { values: Vec<String> },
     /// A named non-object schema, e.g. `TransactionID` (an integer).
@@ -153,20 +175,38 @@ pub enum Shape {
     /// A named type (index into `Model::types` by name).
     Named(String),
     /// Several JSON types at once (`"type": [...]`), with the rules that apply to each.
-    Multi { types: Vec<JsonType>, string: StringRules, items: Option<Box<Shape>> },
+    Multi {
+        types: Vec<JsonType>,
+        string: StringRules,
+        items: Option<Box<Shape>>,
+    },
 }
 
 impl Model {
     pub fn build(schemas: &SchemaSet) -> Result<Model, Error> {
-        let mut builder = Builder { schemas, types: Vec::new(), by_location: HashMap::new() };
+        let mut builder = Builder {
+            schemas,
+            types: Vec::new(),
+            by_location: HashMap::new(),
+        };
         let mut messages = Vec::new();
         for document in &schemas.documents {
-            let location = Location { file: document.file.clone(), pointer: String::new() };
+            let location = Location {
+                file: document.file.clone(),
+                pointer: String::new(),
+            };
             let root = as_object(&document.root, &location)?;
-            let title = string_keyword(root, "title", &location)?
-                .ok_or_else(|| Error::at(&location, "every schema file needs a `title` (it names the Rust type)"))?;
+            let title = string_keyword(root, "title", &location)?.ok_or_else(|| {
+                Error::at(
+                    &location,
+                    "every schema file needs a `title` (it names the Rust type)",
+                )
+            })?;
             if string_keyword(root, "description", &location)?.is_none() {
-                return Err(Error::at(&location, "every schema file needs a `description`"));
+                return Err(Error::at(
+                    &location,
+                    "every schema file needs a `description`",
+                ));
             }
             let name = builder.named_type(&location, &document.root, title)?;
             if let Some(meta) = root.get("x-zenith") {
@@ -183,10 +223,16 @@ impl Model {
         let mut seen = HashMap::new();
         for ty in &builder.types {
             if let Some(other) = seen.insert(ty.name.clone(), &ty.location) {
-                return Err(Error::at(&ty.location, format!("type name `{}` is already used by {other}", ty.name)));
+                return Err(Error::at(
+                    &ty.location,
+                    format!("type name `{}` is already used by {other}", ty.name),
+                ));
             }
         }
-        Ok(Model { types: builder.types, messages })
+        Ok(Model {
+            types: builder.types,
+            messages,
+        })
     }
 
     pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
@@ -194,7 +240,13 @@ impl Model {
     }
 }
 
-fn message(location: &Location, root: &Map<String, Value>, meta: &Value, name: String, id: &str) -> Result<Message, Error> {
+fn message(
+    location: &Location,
+    root: &Map<String, Value>,
+    meta: &Value,
+    name: String,
+    id: &str,
+) -> Result<Message, Error> {
     let meta_location = location.child("x-zenith");
     let meta = as_object(meta, &meta_location)?;
     let text = |key: &str| -> Result<String, Error> {
@@ -207,11 +259,19 @@ fn message(location: &Location, root: &Map<String, Value>, meta: &Value, name: S
     let direction = match text("direction")?.as_str() {
         "send" => Direction::Send,
         "receive" => Direction::Receive,
-        other => return Err(Error::at(&meta_location.child("direction"), format!("direction must be `send` or `receive`, not `{other}`"))),
+        other => {
+            return Err(Error::at(
+                &meta_location.child("direction"),
+                format!("direction must be `send` or `receive`, not `{other}`"),
+            ));
+        }
     };
     let action = text("action")?;
     if !["Publish", "Sub", "Unsub", "Error", "Cancel"].contains(&action.as_str()) {
-        return Err(Error::at(&meta_location.child("action"), format!("unknown action `{action}`")));
+        return Err(Error::at(
+            &meta_location.child("action"),
+            format!("unknown action `{action}`"),
+        ));
     }
     let reply_topics = match meta.get("replyTopics") {
         None => Vec::new(),
@@ -219,22 +279,46 @@ fn message(location: &Location, root: &Map<String, Value>, meta: &Value, name: S
             .iter()
             .map(|v| v.as_str().map(str::to_owned))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| Error::at(&meta_location.child("replyTopics"), "replyTopics must be strings"))?,
-        Some(_) => return Err(Error::at(&meta_location.child("replyTopics"), "replyTopics must be an array")),
+            .ok_or_else(|| {
+                Error::at(
+                    &meta_location.child("replyTopics"),
+                    "replyTopics must be strings",
+                )
+            })?,
+        Some(_) => {
+            return Err(Error::at(
+                &meta_location.child("replyTopics"),
+                "replyTopics must be an array",
+            ));
+        }
     };
-    if let Some(unknown) = meta.keys().find(|k| !["controller", "topic", "action", "direction", "replyTopics"].contains(&k.as_str())) {
-        return Err(Error::at(&meta_location, format!("unknown `x-zenith` key `{unknown}`")));
+    if let Some(unknown) = meta.keys().find(|k| {
+        !["controller", "topic", "action", "direction", "replyTopics"].contains(&k.as_str())
+    }) {
+        return Err(Error::at(
+            &meta_location,
+            format!("unknown `x-zenith` key `{unknown}`"),
+        ));
     }
     let examples = match root.get("examples") {
         None => Vec::new(),
         Some(Value::Array(items)) => items.clone(),
-        Some(_) => return Err(Error::at(&location.child("examples"), "`examples` must be an array")),
+        Some(_) => {
+            return Err(Error::at(
+                &location.child("examples"),
+                "`examples` must be an array",
+            ));
+        }
     };
     Ok(Message {
         name,
         location: location.clone(),
         schema_id: id.to_owned(),
-        doc: root.get("description").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        doc: root
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
         controller: wildcard(text("controller")?),
         topic: wildcard(text("topic")?),
         action,
@@ -253,7 +337,12 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     /// Defines (once) the named type whose schema is at `location`, and returns its name.
-    fn named_type(&mut self, location: &Location, schema: &Value, title: &str) -> Result<String, Error> {
+    fn named_type(
+        &mut self,
+        location: &Location,
+        schema: &Value,
+        title: &str,
+    ) -> Result<String, Error> {
         if let Some(name) = self.by_location.get(location) {
             return Ok(name.clone());
         }
@@ -263,27 +352,51 @@ impl Builder<'_> {
         check_keywords(object, location)?;
         let doc = string_keyword(object, "description", location)?.map(str::to_owned);
         let kind = if let Some(rust) = string_keyword(object, "x-zenith-runtime", location)? {
-            TypeKind::Runtime { rust: rust.to_owned(), shape: self.shape(location, object, &name)? }
+            TypeKind::Runtime {
+                rust: rust.to_owned(),
+                shape: self.shape(location, object, &name)?,
+            }
         } else if let Some(values) = object.get("enum") {
-            TypeKind::Enum { values: string_enum(values, &location.child("enum"))? }
+            TypeKind::Enum {
+                values: string_enum(values, &location.child("enum"))?,
+            }
         } else if is_object_schema(object) {
             self.struct_kind(location, object, &name)?
         } else {
-            TypeKind::Alias { shape: self.shape(location, object, &name)? }
+            TypeKind::Alias {
+                shape: self.shape(location, object, &name)?,
+            }
         };
-        self.types.push(TypeDef { name: name.clone(), location: location.clone(), doc, kind });
+        self.types.push(TypeDef {
+            name: name.clone(),
+            location: location.clone(),
+            doc,
+            kind,
+        });
         Ok(name)
     }
 
-    fn struct_kind(&mut self, location: &Location, object: &Map<String, Value>, name: &str) -> Result<TypeKind, Error> {
+    fn struct_kind(
+        &mut self,
+        location: &Location,
+        object: &Map<String, Value>,
+        name: &str,
+    ) -> Result<TypeKind, Error> {
         let required: Vec<&str> = match object.get("required") {
             None => Vec::new(),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(Value::as_str)
                 .collect::<Option<_>>()
-                .ok_or_else(|| Error::at(&location.child("required"), "`required` must list strings"))?,
-            Some(_) => return Err(Error::at(&location.child("required"), "`required` must be an array")),
+                .ok_or_else(|| {
+                    Error::at(&location.child("required"), "`required` must list strings")
+                })?,
+            Some(_) => {
+                return Err(Error::at(
+                    &location.child("required"),
+                    "`required` must be an array",
+                ));
+            }
         };
         let properties_location = location.child("properties");
         let empty = Map::new();
@@ -292,7 +405,10 @@ impl Builder<'_> {
             None => &empty,
         };
         if let Some(missing) = required.iter().find(|r| !properties.contains_key(**r)) {
-            return Err(Error::at(&location.child("required"), format!("`{missing}` is required but not among `properties`")));
+            return Err(Error::at(
+                &location.child("required"),
+                format!("`{missing}` is required but not among `properties`"),
+            ));
         }
         let mut fields = Vec::new();
         for (wire, schema) in properties {
@@ -304,20 +420,34 @@ impl Builder<'_> {
             let secret = match field_object.get("x-zenith-secret") {
                 None => false,
                 Some(Value::Bool(b)) => *b,
-                Some(_) => return Err(Error::at(&field_location.child("x-zenith-secret"), "must be a boolean")),
+                Some(_) => {
+                    return Err(Error::at(
+                        &field_location.child("x-zenith-secret"),
+                        "must be a boolean",
+                    ));
+                }
             };
             let shape = self.shape(&field_location, field_object, &hint)?;
             if secret && !matches!(shape, Shape::String(_)) {
-                return Err(Error::at(&field_location, "`x-zenith-secret` is supported on string properties only"));
+                return Err(Error::at(
+                    &field_location,
+                    "`x-zenith-secret` is supported on string properties only",
+                ));
             }
             if let Some(constant) = field_object.get("const") {
                 if !constant.is_string() {
-                    return Err(Error::at(&field_location.child("const"), "only string constants are supported"));
+                    return Err(Error::at(
+                        &field_location.child("const"),
+                        "only string constants are supported",
+                    ));
                 }
             }
             fields.push(Field {
                 wire: wire.clone(),
-                doc: field_object.get("description").and_then(Value::as_str).map(str::to_owned),
+                doc: field_object
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 required: required.contains(&wire.as_str()),
                 rust,
                 shape,
@@ -327,32 +457,75 @@ impl Builder<'_> {
                 location: field_location,
             });
         }
-        if let Some(clash) = fields.iter().enumerate().find_map(|(i, f)| fields[..i].iter().find(|g| g.rust == f.rust).map(|g| (f, g))) {
-            return Err(Error::at(&clash.0.location, format!("`{}` and `{}` both become the Rust field `{}`", clash.0.wire, clash.1.wire, clash.0.rust)));
+        if let Some(clash) = fields.iter().enumerate().find_map(|(i, f)| {
+            fields[..i]
+                .iter()
+                .find(|g| g.rust == f.rust)
+                .map(|g| (f, g))
+        }) {
+            return Err(Error::at(
+                &clash.0.location,
+                format!(
+                    "`{}` and `{}` both become the Rust field `{}`",
+                    clash.0.wire, clash.1.wire, clash.0.rust
+                ),
+            ));
         }
         let additional_properties = match object.get("additionalProperties") {
             None | Some(Value::Bool(true)) => true,
             Some(Value::Bool(false)) => false,
-            Some(_) => return Err(Error::at(&location.child("additionalProperties"), "only `true` or `false` is supported")),
+            Some(_) => {
+                return Err(Error::at(
+                    &location.child("additionalProperties"),
+                    "only `true` or `false` is supported",
+                ));
+            }
         };
-        Ok(TypeKind::Struct { fields, additional_properties })
+        Ok(TypeKind::Struct {
+            fields,
+            additional_properties,
+        })
     }
 
     /// The shape of a value schema; inline objects and enums become named types.
-    fn shape(&mut self, location: &Location, object: &Map<String, Value>, hint: &str) -> Result<Shape, Error> {
+    fn shape(
+        &mut self,
+        location: &Location,
+        object: &Map<String, Value>,
+        hint: &str,
+    ) -> Result<Shape, Error> {
         if let Some(reference) = object.get("$ref") {
-            let reference = reference.as_str().ok_or_else(|| Error::at(&location.child("$ref"), "`$ref` must be a string"))?;
+            let reference = reference
+                .as_str()
+                .ok_or_else(|| Error::at(&location.child("$ref"), "`$ref` must be a string"))?;
             if let Some(extra) = object.keys().find(|k| !REF_SIBLINGS.contains(&k.as_str())) {
-                return Err(Error::at(location, format!("`{extra}` beside `$ref` is not supported")));
+                return Err(Error::at(
+                    location,
+                    format!("`{extra}` beside `$ref` is not supported"),
+                ));
             }
             let (target_location, target) = self.schemas.resolve(location, reference)?;
             let title = target_title(&target_location, target)?;
-            return Ok(Shape::Named(self.named_type(&target_location, target, &title)?));
+            return Ok(Shape::Named(self.named_type(
+                &target_location,
+                target,
+                &title,
+            )?));
         }
-        let is_root = location.pointer.is_empty() || location.pointer.starts_with("/$defs/") && location.pointer.matches('/').count() == 2;
+        let is_root = location.pointer.is_empty()
+            || location.pointer.starts_with("/$defs/")
+                && location.pointer.matches('/').count() == 2;
         if !is_root && (object.contains_key("enum") || is_object_schema(object)) {
-            let title = object.get("title").and_then(Value::as_str).unwrap_or(hint).to_owned();
-            return Ok(Shape::Named(self.named_type(location, &Value::Object(object.clone()), &title)?));
+            let title = object
+                .get("title")
+                .and_then(Value::as_str)
+                .unwrap_or(hint)
+                .to_owned();
+            return Ok(Shape::Named(self.named_type(
+                location,
+                &Value::Object(object.clone()),
+                &title,
+            )?));
         }
         let types = match object.get("type") {
             None => Vec::new(),
@@ -360,9 +533,19 @@ impl Builder<'_> {
             Some(Value::Array(names)) => names
                 .iter()
                 .enumerate()
-                .map(|(i, n)| json_type(n.as_str().unwrap_or(""), &location.child("type").child(&i.to_string())))
+                .map(|(i, n)| {
+                    json_type(
+                        n.as_str().unwrap_or(""),
+                        &location.child("type").child(&i.to_string()),
+                    )
+                })
                 .collect::<Result<_, _>>()?,
-            Some(_) => return Err(Error::at(&location.child("type"), "`type` must be a string or an array of strings")),
+            Some(_) => {
+                return Err(Error::at(
+                    &location.child("type"),
+                    "`type` must be a string or an array of strings",
+                ));
+            }
         };
         let string = string_rules(object, location)?;
         let items = match object.get("items") {
@@ -370,7 +553,11 @@ impl Builder<'_> {
                 let items_location = location.child("items");
                 let items_object = as_object(items, &items_location)?;
                 check_keywords(items_object, &items_location)?;
-                Some(Box::new(self.shape(&items_location, items_object, &format!("{hint}Item"))?))
+                Some(Box::new(self.shape(
+                    &items_location,
+                    items_object,
+                    &format!("{hint}Item"),
+                )?))
             }
             None => None,
         };
@@ -384,13 +571,23 @@ impl Builder<'_> {
             [JsonType::Boolean] => Shape::Boolean,
             [JsonType::Array] => Shape::Array(items.take_or_any()),
             [JsonType::Null] | [JsonType::Object] => {
-                return Err(Error::at(&location.child("type"), "a lone `null` or property-less `object` type is not supported"));
+                return Err(Error::at(
+                    &location.child("type"),
+                    "a lone `null` or property-less `object` type is not supported",
+                ));
             }
-            _ => Shape::Multi { types: types.clone(), string: string.clone(), items: items.clone() },
+            _ => Shape::Multi {
+                types: types.clone(),
+                string: string.clone(),
+                items: items.clone(),
+            },
         };
         let applies = |t| types.is_empty() || types.contains(&t);
         if string_only_rules && !applies(JsonType::String) {
-            return Err(Error::at(location, "string rules on a schema that cannot be a string"));
+            return Err(Error::at(
+                location,
+                "string rules on a schema that cannot be a string",
+            ));
         }
         Ok(shape)
     }
@@ -407,7 +604,8 @@ impl TakeOrAny for Option<Box<Shape>> {
 }
 
 fn is_object_schema(object: &Map<String, Value>) -> bool {
-    object.get("type").and_then(Value::as_str) == Some("object") || object.contains_key("properties")
+    object.get("type").and_then(Value::as_str) == Some("object")
+        || object.contains_key("properties")
 }
 
 fn target_title(location: &Location, target: &Value) -> Result<String, Error> {
@@ -416,13 +614,19 @@ fn target_title(location: &Location, target: &Value) -> Result<String, Error> {
     }
     match location.pointer.strip_prefix("/$defs/") {
         Some(key) if !key.contains('/') => Ok(key.to_owned()),
-        _ => Err(Error::at(location, "a `$ref` target needs a `title` or must be a `$defs` entry")),
+        _ => Err(Error::at(
+            location,
+            "a `$ref` target needs a `title` or must be a `$defs` entry",
+        )),
     }
 }
 
 fn check_keywords(object: &Map<String, Value>, location: &Location) -> Result<(), Error> {
     match object.keys().find(|k| !KEYWORDS.contains(&k.as_str())) {
-        Some(keyword) => Err(Error::at(location, format!("keyword `{keyword}` is not supported by the generator"))),
+        Some(keyword) => Err(Error::at(
+            location,
+            format!("keyword `{keyword}` is not supported by the generator"),
+        )),
         None => Ok(()),
     }
 }
@@ -431,15 +635,26 @@ fn string_rules(object: &Map<String, Value>, location: &Location) -> Result<Stri
     let length = |key: &str| -> Result<Option<u64>, Error> {
         match object.get(key) {
             None => Ok(None),
-            Some(v) => v.as_u64().map(Some).ok_or_else(|| Error::at(&location.child(key), format!("`{key}` must be a non-negative integer"))),
+            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+                Error::at(
+                    &location.child(key),
+                    format!("`{key}` must be a non-negative integer"),
+                )
+            }),
         }
     };
     let pattern = string_keyword(object, "pattern", location)?.map(str::to_owned);
-    Ok(StringRules { pattern, min_length: length("minLength")?, max_length: length("maxLength")? })
+    Ok(StringRules {
+        pattern,
+        min_length: length("minLength")?,
+        max_length: length("maxLength")?,
+    })
 }
 
 fn string_enum(values: &Value, location: &Location) -> Result<Vec<String>, Error> {
-    let items = values.as_array().ok_or_else(|| Error::at(location, "`enum` must be an array"))?;
+    let items = values
+        .as_array()
+        .ok_or_else(|| Error::at(location, "`enum` must be an array"))?;
     let values: Vec<String> = items
         .iter()
         .map(|v| v.as_str().map(str::to_owned))
@@ -456,13 +671,22 @@ fn json_type(name: &str, location: &Location) -> Result<JsonType, Error> {
 }
 
 fn as_object<'v>(value: &'v Value, location: &Location) -> Result<&'v Map<String, Value>, Error> {
-    value.as_object().ok_or_else(|| Error::at(location, "expected a schema object"))
+    value
+        .as_object()
+        .ok_or_else(|| Error::at(location, "expected a schema object"))
 }
 
-fn string_keyword<'v>(object: &'v Map<String, Value>, key: &str, location: &Location) -> Result<Option<&'v str>, Error> {
+fn string_keyword<'v>(
+    object: &'v Map<String, Value>,
+    key: &str,
+    location: &Location,
+) -> Result<Option<&'v str>, Error> {
     match object.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(Error::at(&location.child(key), format!("`{key}` must be a string"))),
+        Some(_) => Err(Error::at(
+            &location.child(key),
+            format!("`{key}` must be a string"),
+        )),
     }
 }

@@ -13,7 +13,10 @@ pub enum Case {
 /// Turns a schema title, property name or enum value into a valid Rust identifier.
 pub fn rust_name(raw: &str, case: Case) -> String {
     // Separators the wire uses (`Zenith/Market`, `Paritech.Zenith`, `a-b`) become word breaks.
-    let words: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
+    let words: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
     let mut name = match case {
         Case::Type => words.to_upper_camel_case(),
         Case::Field => words.to_snake_case(),
@@ -36,11 +39,57 @@ pub fn rust_name(raw: &str, case: Case) -> String {
 fn is_keyword(name: &str) -> bool {
     matches!(
         name,
-        "as" | "async" | "await" | "break" | "const" | "continue" | "crate" | "dyn" | "else" | "enum" | "extern" | "false"
-            | "fn" | "for" | "gen" | "if" | "impl" | "in" | "let" | "loop" | "match" | "mod" | "move" | "mut" | "pub"
-            | "ref" | "return" | "self" | "Self" | "static" | "struct" | "super" | "trait" | "true" | "type" | "unsafe"
-            | "use" | "where" | "while" | "yield" | "abstract" | "become" | "box" | "do" | "final" | "macro"
-            | "override" | "priv" | "try" | "typeof" | "unsized" | "virtual"
+        "as" | "async"
+            | "await"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "self"
+            | "Self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+            | "yield"
+            | "abstract"
+            | "become"
+            | "box"
+            | "do"
+            | "final"
+            | "macro"
+            | "override"
+            | "priv"
+            | "try"
+            | "typeof"
+            | "unsized"
+            | "virtual"
     )
 }
 
@@ -70,7 +119,11 @@ mod tests {
             ("!!", Case::Field, "empty"),
         ];
         for (raw, case, expected) in table {
-            assert_eq!(rust_name(raw, case), expected, "rust_name({raw:?}, {case:?})");
+            assert_eq!(
+                rust_name(raw, case),
+                expected,
+                "rust_name({raw:?}, {case:?})"
+            );
         }
     }
 }

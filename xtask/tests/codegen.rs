@@ -6,7 +6,8 @@ use xtask::{Mode, emit, model::Model, schema::SchemaSet};
 
 #[test]
 fn generated_files_are_fresh() {
-    let report = xtask::codegen(&xtask::project_root(), Mode::Check).unwrap_or_else(|e| panic!("{e}"));
+    let report =
+        xtask::codegen(&xtask::project_root(), Mode::Check).unwrap_or_else(|e| panic!("{e}"));
     assert!(report.is_ok(), "{report}");
 }
 
@@ -15,14 +16,19 @@ fn generated_code_snapshot() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schemas");
     let model = Model::build(&SchemaSet::load(&dir).unwrap()).unwrap();
     for (path, contents) in emit::all(&model).unwrap() {
-        let name = Path::new(&path).file_name().unwrap().to_string_lossy().replace('.', "_");
+        let name = Path::new(&path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace('.', "_");
         insta::assert_snapshot!(name, contents);
     }
 }
 
 #[test]
 fn generation_is_deterministic() {
-    let model = || Model::build(&SchemaSet::load(&xtask::project_root().join("schemas")).unwrap()).unwrap();
+    let model =
+        || Model::build(&SchemaSet::load(&xtask::project_root().join("schemas")).unwrap()).unwrap();
     assert_eq!(emit::all(&model()).unwrap(), emit::all(&model()).unwrap());
 }
 
@@ -45,7 +51,11 @@ fn error_for(files: &[(&str, &str)]) -> String {
 fn tempdir() -> PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("xtask-test-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    let dir = std::env::temp_dir().join(format!(
+        "xtask-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -58,16 +68,30 @@ fn schema(path: &str, body: &str) -> String {
 
 #[test]
 fn unsupported_keyword_is_located() {
-    let text = schema("a/T.json", r#""type": "object", "properties": {"X": {"oneOf": [{"type": "string"}]}}"#);
+    let text = schema(
+        "a/T.json",
+        r#""type": "object", "properties": {"X": {"oneOf": [{"type": "string"}]}}"#,
+    );
     let error = error_for(&[("a/T.json", &text)]);
-    assert_eq!(error, "schemas/a/T.json#/properties/X: keyword `oneOf` is not supported by the generator");
+    assert_eq!(
+        error,
+        "schemas/a/T.json#/properties/X: keyword `oneOf` is not supported by the generator"
+    );
 }
 
 #[test]
 fn dangling_ref_is_located() {
-    let text = schema("a/T.json", r#""type": "object", "properties": {"X": {"$ref": "Missing.json"}}"#);
+    let text = schema(
+        "a/T.json",
+        r#""type": "object", "properties": {"X": {"$ref": "Missing.json"}}"#,
+    );
     let error = error_for(&[("a/T.json", &text)]);
-    assert!(error.starts_with("schemas/a/T.json#/properties/X: `$ref` `Missing.json` names no schema file"), "{error}");
+    assert!(
+        error.starts_with(
+            "schemas/a/T.json#/properties/X: `$ref` `Missing.json` names no schema file"
+        ),
+        "{error}"
+    );
 }
 
 #[test]
@@ -80,19 +104,34 @@ fn wrong_id_is_located() {
 #[test]
 fn invalid_json_names_the_file() {
     let error = error_for(&[("a/T.json", "{ nope")]);
-    assert!(error.starts_with("schemas/a/T.json: not valid JSON"), "{error}");
+    assert!(
+        error.starts_with("schemas/a/T.json: not valid JSON"),
+        "{error}"
+    );
 }
 
 #[test]
 fn secret_on_a_number_is_refused() {
-    let text = schema("a/T.json", r#""type": "object", "properties": {"Pin": {"type": "integer", "x-zenith-secret": true}}"#);
+    let text = schema(
+        "a/T.json",
+        r#""type": "object", "properties": {"Pin": {"type": "integer", "x-zenith-secret": true}}"#,
+    );
     let error = error_for(&[("a/T.json", &text)]);
-    assert_eq!(error, "schemas/a/T.json#/properties/Pin: `x-zenith-secret` is supported on string properties only");
+    assert_eq!(
+        error,
+        "schemas/a/T.json#/properties/Pin: `x-zenith-secret` is supported on string properties only"
+    );
 }
 
 #[test]
 fn clashing_field_names_are_refused() {
-    let text = schema("a/T.json", r#""type": "object", "properties": {"UserID": {"type": "string"}, "UserId": {"type": "string"}}"#);
+    let text = schema(
+        "a/T.json",
+        r#""type": "object", "properties": {"UserID": {"type": "string"}, "UserId": {"type": "string"}}"#,
+    );
     let error = error_for(&[("a/T.json", &text)]);
-    assert!(error.contains("both become the Rust field `user_id`"), "{error}");
+    assert!(
+        error.contains("both become the Rust field `user_id`"),
+        "{error}"
+    );
 }

@@ -21,12 +21,17 @@ pub struct EnvelopeKeys<'a> {
 impl<'a> EnvelopeKeys<'a> {
     /// Reads the keys from a message, checking their JSON types.
     pub fn read(message: &'a Value) -> Result<EnvelopeKeys<'a>, ParseError> {
-        let object = message.as_object().ok_or(ParseError::NotAnObject { found: json_kind(message) })?;
+        let object = message.as_object().ok_or(ParseError::NotAnObject {
+            found: json_kind(message),
+        })?;
         let text = |field: &'static str| -> Result<Option<&'a str>, ParseError> {
             match object.get(field) {
                 None => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s)),
-                Some(other) => Err(ParseError::EnvelopeField { field, found: json_kind(other) }),
+                Some(other) => Err(ParseError::EnvelopeField {
+                    field,
+                    found: json_kind(other),
+                }),
             }
         };
         let (topic, topic_args) = match text("Topic")? {
@@ -56,11 +61,26 @@ pub enum ParseError {
     #[error("a message must be a JSON object, but this is {found}")]
     NotAnObject { found: &'static str },
     #[error("envelope field `{field}` must be a string, but it is {found}")]
-    EnvelopeField { field: &'static str, found: &'static str },
-    #[error("no schema covers {direction} messages with Controller `{controller}`, Topic `{topic}`, Action `{action}`{hint}")]
-    NoSchema { controller: String, topic: String, action: String, direction: Direction, hint: String },
+    EnvelopeField {
+        field: &'static str,
+        found: &'static str,
+    },
+    #[error(
+        "no schema covers {direction} messages with Controller `{controller}`, Topic `{topic}`, Action `{action}`{hint}"
+    )]
+    NoSchema {
+        controller: String,
+        topic: String,
+        action: String,
+        direction: Direction,
+        hint: String,
+    },
     #[error("the message is a {kind} but `{path}` does not fit: {reason}")]
-    Data { kind: &'static str, path: String, reason: String },
+    Data {
+        kind: &'static str,
+        path: String,
+        reason: String,
+    },
 }
 
 impl Message {
@@ -77,7 +97,9 @@ impl Message {
     /// ```
     pub fn parse(message: &Value, direction: Direction) -> Result<Message, ParseError> {
         let keys = EnvelopeKeys::read(message)?;
-        let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
+        let kind = keys
+            .kind(direction)
+            .ok_or_else(|| no_schema(&keys, direction))?;
         Message::from_value_as(kind, message).map_err(|error| ParseError::Data {
             kind: kind.info().name,
             path: json_pointer(error.path()),
@@ -87,8 +109,11 @@ impl Message {
 
     /// Parses message text (see [`Message::parse`]).
     pub fn parse_str(text: &str, direction: Direction) -> Result<Message, ParseError> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| ParseError::Data { kind: "JSON text", path: String::new(), reason: e.to_string() })?;
+        let value: Value = serde_json::from_str(text).map_err(|e| ParseError::Data {
+            kind: "JSON text",
+            path: String::new(),
+            reason: e.to_string(),
+        })?;
         Message::parse(&value, direction)
     }
 
@@ -99,7 +124,9 @@ impl Message {
 }
 
 fn no_schema(keys: &EnvelopeKeys<'_>, direction: Direction) -> ParseError {
-    let known_controller = MessageKind::ALL.iter().any(|k| k.info().controller == Some(keys.controller));
+    let known_controller = MessageKind::ALL
+        .iter()
+        .any(|k| k.info().controller == Some(keys.controller));
     let hint = match keys.topic {
         Some(topic) if known_controller => {
             let topics = MessageKind::ALL
@@ -111,8 +138,13 @@ fn no_schema(keys: &EnvelopeKeys<'_>, direction: Direction) -> ParseError {
                 None => String::new(),
             }
         }
-        _ => match closest(keys.controller, MessageKind::ALL.iter().filter_map(|k| k.info().controller)) {
-            Some(near) if near != keys.controller => format!(" (did you mean Controller `{near}`?)"),
+        _ => match closest(
+            keys.controller,
+            MessageKind::ALL.iter().filter_map(|k| k.info().controller),
+        ) {
+            Some(near) if near != keys.controller => {
+                format!(" (did you mean Controller `{near}`?)")
+            }
             _ => String::new(),
         },
     };
@@ -142,7 +174,9 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
         pointer.push('/');
         match segment {
             Segment::Seq { index } => pointer.push_str(&index.to_string()),
-            Segment::Map { key } | Segment::Enum { variant: key } => pointer.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
+            }
             Segment::Unknown => pointer.push('?'),
         }
     }

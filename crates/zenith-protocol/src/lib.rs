@@ -62,4 +62,6 @@ pub use dispatch::{EnvelopeKeys, ParseError, json_kind};
 pub use generated::messages::{Message, MessageKind};
 pub use generated::types::*;
 pub use generated::{auth, zenith};
-pub use runtime::{DateTime, DateTimeError, Direction, MessageInfo, Secret, Time, TimeError, Topic};
+pub use runtime::{
+    DateTime, DateTimeError, Direction, MessageInfo, Secret, Time, TimeError, Topic,
+};

@@ -6,14 +6,38 @@ use zenith_protocol::{Direction, Message, MessageKind};
 fn messages_with_secrets() -> Vec<(MessageKind, serde_json::Value)> {
     let marker = serde_json::json!("SECRET-MARKER-1f7c");
     let samples = [
-        (Direction::Send, serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Provider": "P", "ClientID": "C", "ClientSecret": marker, "UserName": "u", "Password": marker}})),
-        (Direction::Send, serde_json::json!({"Controller": "Auth", "Topic": "AuthToken", "Data": {"Provider": "Bearer", "AccessToken": marker}})),
-        (Direction::Send, serde_json::json!({"Controller": "Auth", "Topic": "AuthCode", "Data": {"Provider": "P", "ClientID": "C", "ClientSecret": marker, "AuthGrant": marker}})),
-        (Direction::Receive, serde_json::json!({"Controller": "Auth", "Topic": "Identify", "Data": {"Result": "Success", "AccessToken": marker}})),
-        (Direction::Receive, serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Result": "Success", "AccessToken": marker}})),
-        (Direction::Receive, serde_json::json!({"Controller": "Auth", "Topic": "AuthToken", "Data": {"Result": "Success", "AccessToken": marker}})),
-        (Direction::Receive, serde_json::json!({"Controller": "Auth", "Topic": "AuthCode", "Data": {"Result": "Success", "AccessToken": marker}})),
-        (Direction::Receive, serde_json::json!({"Controller": "Auth", "Topic": "QueryIdentify", "Data": {"Result": "Success", "AccessToken": marker}})),
+        (
+            Direction::Send,
+            serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Provider": "P", "ClientID": "C", "ClientSecret": marker, "UserName": "u", "Password": marker}}),
+        ),
+        (
+            Direction::Send,
+            serde_json::json!({"Controller": "Auth", "Topic": "AuthToken", "Data": {"Provider": "Bearer", "AccessToken": marker}}),
+        ),
+        (
+            Direction::Send,
+            serde_json::json!({"Controller": "Auth", "Topic": "AuthCode", "Data": {"Provider": "P", "ClientID": "C", "ClientSecret": marker, "AuthGrant": marker}}),
+        ),
+        (
+            Direction::Receive,
+            serde_json::json!({"Controller": "Auth", "Topic": "Identify", "Data": {"Result": "Success", "AccessToken": marker}}),
+        ),
+        (
+            Direction::Receive,
+            serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Result": "Success", "AccessToken": marker}}),
+        ),
+        (
+            Direction::Receive,
+            serde_json::json!({"Controller": "Auth", "Topic": "AuthToken", "Data": {"Result": "Success", "AccessToken": marker}}),
+        ),
+        (
+            Direction::Receive,
+            serde_json::json!({"Controller": "Auth", "Topic": "AuthCode", "Data": {"Result": "Success", "AccessToken": marker}}),
+        ),
+        (
+            Direction::Receive,
+            serde_json::json!({"Controller": "Auth", "Topic": "QueryIdentify", "Data": {"Result": "Success", "AccessToken": marker}}),
+        ),
     ];
     samples
         .into_iter()
@@ -36,15 +60,32 @@ fn debug_and_display_of_every_secret_holding_type_are_redacted() {
     }
     kinds.sort();
     kinds.dedup();
-    assert_eq!(kinds.len(), 8, "every message kind with a secret field is covered");
+    assert_eq!(
+        kinds.len(),
+        8,
+        "every message kind with a secret field is covered"
+    );
 }
 
 #[test]
 fn wrong_typed_secrets_are_not_quoted_in_errors() {
-    for bad in [serde_json::json!(918273645), serde_json::json!(["SECRET-MARKER"]), serde_json::json!({"p": "SECRET-MARKER"}), serde_json::json!(true)] {
+    for bad in [
+        serde_json::json!(918273645),
+        serde_json::json!(["SECRET-MARKER"]),
+        serde_json::json!({"p": "SECRET-MARKER"}),
+        serde_json::json!(true),
+    ] {
         let value = serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Provider": "P", "ClientID": "C", "Password": bad}});
-        let error = Message::parse(&value, Direction::Send).unwrap_err().to_string();
-        assert!(!error.contains("SECRET-MARKER") && !error.contains("918273645"), "{error}");
-        assert!(error.contains("/Data/Password") && error.contains("expected a string credential"), "{error}");
+        let error = Message::parse(&value, Direction::Send)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !error.contains("SECRET-MARKER") && !error.contains("918273645"),
+            "{error}"
+        );
+        assert!(
+            error.contains("/Data/Password") && error.contains("expected a string credential"),
+            "{error}"
+        );
     }
 }

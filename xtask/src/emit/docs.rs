@@ -9,7 +9,9 @@ use super::GENERATED_HEADER;
 pub fn emit(model: &Model) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "<!-- {GENERATED_HEADER} -->\n# Message reference\n");
-    out.push_str("Every message the schemas in `schemas/` define. `*` means any controller or topic.\n\n");
+    out.push_str(
+        "Every message the schemas in `schemas/` define. `*` means any controller or topic.\n\n",
+    );
     out.push_str("| Message | Controller | Topic | Action | Direction | Replies on | Schema |\n|---|---|---|---|---|---|---|\n");
     for m in &model.messages {
         let _ = writeln!(
@@ -36,7 +38,14 @@ pub fn emit(model: &Model) -> String {
             TypeKind::Struct { fields, .. } => {
                 out.push_str("| Field | Type | Presence | Description |\n|---|---|---|---|\n");
                 for field in fields {
-                    let _ = writeln!(out, "| `{}` | {} | {} | {} |", field.wire, type_text(field), presence(field), cell(field.doc.as_deref()));
+                    let _ = writeln!(
+                        out,
+                        "| `{}` | {} | {} | {} |",
+                        field.wire,
+                        type_text(field),
+                        presence(field),
+                        cell(field.doc.as_deref())
+                    );
                 }
             }
             TypeKind::Enum { values } => {
@@ -52,7 +61,11 @@ pub fn emit(model: &Model) -> String {
 }
 
 fn presence(field: &Field) -> &'static str {
-    if field.required { "required" } else { "optional" }
+    if field.required {
+        "required"
+    } else {
+        "optional"
+    }
 }
 
 fn type_text(field: &Field) -> String {
@@ -78,7 +91,11 @@ fn shape_text(shape: &Shape) -> String {
         },
         Shape::Array(items) => format!("array of {}", shape_text(items)),
         Shape::Named(name) => format!("[{name}](#{})", name.to_lowercase()),
-        Shape::Multi { types, .. } => types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" or "),
+        Shape::Multi { types, .. } => types
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" or "),
     }
 }
 

@@ -17,7 +17,10 @@ pub fn module_root(model: &Model) -> TokenStream {
     let mut by_controller: BTreeMap<&str, Vec<Ident>> = BTreeMap::new();
     for message in &model.messages {
         if let Some(controller) = &message.controller {
-            by_controller.entry(controller).or_default().push(ident(&message.name));
+            by_controller
+                .entry(controller)
+                .or_default()
+                .push(ident(&message.name));
         }
     }
     let modules = by_controller.iter().map(|(controller, names)| {
@@ -120,7 +123,12 @@ fn info(message: &Message) -> TokenStream {
     let replies = &message.reply_topics;
     let schema_id = &message.schema_id;
     let schema_file = &message.location.file;
-    let summary = message.doc.split(". ").next().unwrap_or_default().trim_end_matches('.');
+    let summary = message
+        .doc
+        .split(". ")
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('.');
     quote! {
         MessageInfo {
             name: #name,

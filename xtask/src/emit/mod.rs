@@ -17,17 +17,36 @@ const PROTOCOL_SRC: &str = "crates/zenith-protocol/src/generated";
 /// Every generated file, as (path relative to the repository, contents).
 pub fn all(model: &Model) -> Result<Vec<(String, String)>, Error> {
     Ok(vec![
-        (format!("{PROTOCOL_SRC}/mod.rs"), rust_file("Code generated from `schemas/`.", messages::module_root(model))?),
-        (format!("{PROTOCOL_SRC}/types.rs"), rust_file("Rust types for every schema.", types::emit(model)?)?),
-        (format!("{PROTOCOL_SRC}/messages.rs"), rust_file("The message catalog, the message enum and dispatch by envelope keys.", messages::emit(model))?),
+        (
+            format!("{PROTOCOL_SRC}/mod.rs"),
+            rust_file(
+                "Code generated from `schemas/`.",
+                messages::module_root(model),
+            )?,
+        ),
+        (
+            format!("{PROTOCOL_SRC}/types.rs"),
+            rust_file("Rust types for every schema.", types::emit(model)?)?,
+        ),
+        (
+            format!("{PROTOCOL_SRC}/messages.rs"),
+            rust_file(
+                "The message catalog, the message enum and dispatch by envelope keys.",
+                messages::emit(model),
+            )?,
+        ),
         ("docs/reference/messages.md".to_owned(), docs::emit(model)),
     ])
 }
 
 /// Formats generated Rust, headed by the generated marker and a module doc line.
 fn rust_file(doc: &str, tokens: TokenStream) -> Result<String, Error> {
-    let file = syn::parse2::<syn::File>(tokens).map_err(|e| Error::plain(format!("generated Rust does not parse: {e}")))?;
-    Ok(format!("// {GENERATED_HEADER}\n//! {doc}\n\n{}", separate_items(&prettyplease::unparse(&file))))
+    let file = syn::parse2::<syn::File>(tokens)
+        .map_err(|e| Error::plain(format!("generated Rust does not parse: {e}")))?;
+    Ok(format!(
+        "// {GENERATED_HEADER}\n//! {doc}\n\n{}",
+        separate_items(&prettyplease::unparse(&file))
+    ))
 }
 
 /// Puts a blank line between top-level items, which the formatter does not do.
@@ -48,7 +67,9 @@ fn separate_items(code: &str) -> String {
 
 /// Doc attributes for an optional description, one `#[doc]` per line.
 fn doc_attrs(doc: Option<&str>) -> TokenStream {
-    let Some(doc) = doc else { return TokenStream::new() };
+    let Some(doc) = doc else {
+        return TokenStream::new();
+    };
     let lines = doc.lines().map(|line| format!(" {line}"));
     quote::quote! { #( #[doc = #lines] )* }
 }

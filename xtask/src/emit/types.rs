@@ -19,7 +19,9 @@ pub fn emit(model: &Model) -> Result<TokenStream, Error> {
         items.push(emit_type(ty)?);
     }
     for message in &model.messages {
-        let ty = model.type_named(&message.name).expect("messages are named types");
+        let ty = model
+            .type_named(&message.name)
+            .expect("messages are named types");
         items.push(constructor(ty));
     }
     Ok(quote! { #(#items)* })
@@ -114,10 +116,19 @@ fn struct_field(field: &Field) -> TokenStream {
 fn string_enum(ty: &TypeDef, values: &[String]) -> Result<TokenStream, Error> {
     let name = ident(&ty.name);
     let doc = doc_attrs(ty.doc.as_deref());
-    let variants: Vec<Ident> = values.iter().map(|v| ident(&rust_name(v, Case::Type))).collect();
+    let variants: Vec<Ident> = values
+        .iter()
+        .map(|v| ident(&rust_name(v, Case::Type)))
+        .collect();
     for (i, variant) in variants.iter().enumerate() {
         if variant == UNRECOGNIZED || variants[..i].contains(variant) {
-            return Err(Error::at(&ty.location, format!("enum value `{}` gives the variant name `{variant}`, which is taken", values[i])));
+            return Err(Error::at(
+                &ty.location,
+                format!(
+                    "enum value `{}` gives the variant name `{variant}`, which is taken",
+                    values[i]
+                ),
+            ));
         }
     }
     let unrecognized = ident(UNRECOGNIZED);
@@ -195,7 +206,9 @@ fn string_enum(ty: &TypeDef, values: &[String]) -> Result<TokenStream, Error> {
 
 /// `new(..)` for a message type: constants filled in, required fields as arguments, the rest `None`.
 fn constructor(ty: &TypeDef) -> TokenStream {
-    let TypeKind::Struct { fields, .. } = &ty.kind else { return TokenStream::new() };
+    let TypeKind::Struct { fields, .. } = &ty.kind else {
+        return TokenStream::new();
+    };
     let name = ident(&ty.name);
     let mut params = Vec::new();
     let mut inits = Vec::new();

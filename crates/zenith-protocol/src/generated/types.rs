@@ -96,9 +96,7 @@ impl serde::Serialize for Controller {
 }
 
 impl<'de> serde::Deserialize<'de> for Controller {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -139,13 +137,7 @@ pub enum Action {
 
 impl Action {
     /// Every value the schema lists, in schema order.
-    pub const KNOWN: &'static [&'static str] = &[
-        "Publish",
-        "Sub",
-        "Unsub",
-        "Error",
-        "Cancel",
-    ];
+    pub const KNOWN: &'static [&'static str] = &["Publish", "Sub", "Unsub", "Error", "Cancel"];
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -189,9 +181,7 @@ impl serde::Serialize for Action {
 }
 
 impl<'de> serde::Deserialize<'de> for Action {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -264,9 +254,7 @@ impl serde::Serialize for AuthResult {
 }
 
 impl<'de> serde::Deserialize<'de> for AuthResult {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -288,14 +276,7 @@ pub use crate::runtime::DateTime;
 pub type ScopeList = Vec<String>;
 
 /// Who the connection is authenticated as. Every authentication reply and every `Identify` push carries it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct IdentityResult {
     /// Whether authentication was accepted.
     #[serde(rename = "Result")]
@@ -303,16 +284,28 @@ pub struct IdentityResult {
     /// A base64 token that `AuthToken` accepts later to restore this identity. Sent on success when the user may have one.
     ///
     /// A credential: `Debug` and `Display` never show it.
-    #[serde(rename = "AccessToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AccessToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub access_token: Option<Secret>,
     /// A friendly name for the user, on success when known.
-    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DisplayName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub display_name: Option<String>,
     /// The server's internal name for the user, on success.
     #[serde(rename = "UserID", default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// When this authentication stops being valid, if it expires.
-    #[serde(rename = "ExpiryDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ExpiryDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expiry_date: Option<DateTime>,
     /// The access rights granted, on success.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
@@ -320,14 +313,7 @@ pub struct IdentityResult {
 }
 
 /// The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AuthCodeReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -338,7 +324,11 @@ pub struct AuthCodeReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// Who the connection is now authenticated as, or that the grant was refused.
     #[serde(rename = "Data")]
@@ -346,14 +336,7 @@ pub struct AuthCodeReply {
 }
 
 /// The grant and the client presenting it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AuthCodeRequestData {
     /// The authentication provider that understands the grant.
     #[serde(rename = "Provider")]
@@ -364,7 +347,11 @@ pub struct AuthCodeRequestData {
     /// The client software's own password, for secure clients.
     ///
     /// A credential: `Debug` and `Display` never show it.
-    #[serde(rename = "ClientSecret", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ClientSecret",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_secret: Option<Secret>,
     /// The grant issued by the external service.
     ///
@@ -377,14 +364,7 @@ pub struct AuthCodeRequestData {
 }
 
 /// Logs in with a grant the client got from an external authentication service, which the named provider knows how to check.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AuthCodeRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -395,7 +375,11 @@ pub struct AuthCodeRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// The grant and the client presenting it.
     #[serde(rename = "Data")]
@@ -403,14 +387,7 @@ pub struct AuthCodeRequest {
 }
 
 /// The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself. The reference shows this reply on `Identify` instead; some clients expect it here, so both are accepted and matched to the request by TransactionID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AuthOwnerReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -421,7 +398,11 @@ pub struct AuthOwnerReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// Who the connection is now authenticated as, or that the login was refused.
     #[serde(rename = "Data")]
@@ -429,14 +410,7 @@ pub struct AuthOwnerReply {
 }
 
 /// The credentials.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AuthOwnerRequestData {
     /// The authentication provider to log in with.
     #[serde(rename = "Provider")]
@@ -447,7 +421,11 @@ pub struct AuthOwnerRequestData {
     /// The client software's own password, for secure clients.
     ///
     /// A credential: `Debug` and `Display` never show it.
-    #[serde(rename = "ClientSecret", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ClientSecret",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_secret: Option<Secret>,
     /// Identifies the user; may be left out when client credentials suffice.
     #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
@@ -463,14 +441,7 @@ pub struct AuthOwnerRequestData {
 }
 
 /// Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password. Meant for internal and specialised clients; others use the OAuth flow.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AuthOwnerRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -481,7 +452,11 @@ pub struct AuthOwnerRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// The credentials.
     #[serde(rename = "Data")]
@@ -489,14 +464,7 @@ pub struct AuthOwnerRequest {
 }
 
 /// The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AuthTokenReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -507,7 +475,11 @@ pub struct AuthTokenReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// Who the connection is now authenticated as, or that the token was refused.
     #[serde(rename = "Data")]
@@ -515,14 +487,7 @@ pub struct AuthTokenReply {
 }
 
 /// The token and who issued it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AuthTokenRequestData {
     /// Who issued the token; `Bearer` for an OAuth access token.
     #[serde(rename = "Provider")]
@@ -535,14 +500,7 @@ pub struct AuthTokenRequestData {
 }
 
 /// Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AuthTokenRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -553,7 +511,11 @@ pub struct AuthTokenRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// The token and who issued it.
     #[serde(rename = "Data")]
@@ -561,14 +523,7 @@ pub struct AuthTokenRequest {
 }
 
 /// The connection's identity, sent to `Identify` subscribers whenever it changes. Replies to `AuthOwner`, `AuthToken` and `AuthCode` also arrive on this topic, carrying the request's TransactionID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct IdentifyPush {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -579,7 +534,11 @@ pub struct IdentifyPush {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// The identity now in force.
     #[serde(rename = "Data")]
@@ -587,14 +546,7 @@ pub struct IdentifyPush {
 }
 
 /// The answer to `QueryIdentify`: the connection's current identity.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct QueryIdentifyReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -605,7 +557,11 @@ pub struct QueryIdentifyReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// The current identity, or `Reject` when the connection is not authenticated.
     #[serde(rename = "Data")]
@@ -613,14 +569,7 @@ pub struct QueryIdentifyReply {
 }
 
 /// Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct QueryIdentifyRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -631,21 +580,22 @@ pub struct QueryIdentifyRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
 }
 
 /// Acknowledges a `Configure` request; it has no content beyond the envelope.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ConfigureReply {
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     /// Always `Configure` in this message.
     #[serde(rename = "Topic")]
@@ -653,7 +603,11 @@ pub struct ConfigureReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
 }
 
@@ -661,17 +615,14 @@ pub struct ConfigureReply {
 pub use crate::runtime::Time;
 
 /// How long a controller waits before giving up on a request with `Operation.Timeout`. Set with `Configure`, read back with `QueryConfigure`; each controller keeps its own values.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Timeouts {
     /// How long an action or query may run before it fails.
-    #[serde(rename = "ActionTimeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ActionTimeout",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub action_timeout: Option<Time>,
     /// How long a subscription request may wait before it fails.
     #[serde(
@@ -683,16 +634,13 @@ pub struct Timeouts {
 }
 
 /// Changes the timeouts of the controller it is sent to. Any controller accepts it; settings left out keep their current value.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ConfigureRequest {
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     /// Always `Configure` in this message.
     #[serde(rename = "Topic")]
@@ -700,7 +648,11 @@ pub struct ConfigureRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// The timeouts to change.
     #[serde(rename = "Data")]
@@ -708,16 +660,13 @@ pub struct ConfigureRequest {
 }
 
 /// The answer to `QueryConfigure`: the controller's timeouts now in force.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct QueryConfigureReply {
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     /// Always `QueryConfigure` in this message.
     #[serde(rename = "Topic")]
@@ -725,7 +674,11 @@ pub struct QueryConfigureReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// The controller's current timeouts.
     #[serde(rename = "Data")]
@@ -733,16 +686,13 @@ pub struct QueryConfigureReply {
 }
 
 /// Asks the controller it is sent to for its current timeouts. Any controller accepts it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct QueryConfigureRequest {
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     /// Always `QueryConfigure` in this message.
     #[serde(rename = "Topic")]
@@ -750,21 +700,22 @@ pub struct QueryConfigureRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
 }
 
 /// Asks the server to abandon pending requests on a controller that were sent with the given TransactionID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct CancelRequest {
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic")]
     pub topic: Topic,
@@ -776,22 +727,23 @@ pub struct CancelRequest {
 }
 
 /// The container every message travels in, whatever its controller and topic. Each message schema narrows these fields for one kind of message.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Envelope {
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic", default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<Topic>,
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// The message content; its shape depends on the controller, topic and action.
     #[serde(
@@ -810,23 +762,24 @@ pub struct Envelope {
 pub type ActionErrorCode = String;
 
 /// Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result. Without `Topic` it concerns the whole controller; without TransactionID it is not tied to one request.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ErrorMessage {
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic", default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<Topic>,
     /// Always `Error` in this message.
     #[serde(rename = "Action")]
     pub action: Action,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// What went wrong: usually one action error code (optionally followed by a space and the offending id), sometimes a list of such codes or an object.
     #[serde(
@@ -839,23 +792,24 @@ pub struct ErrorMessage {
 }
 
 /// The server's answer to a `Sub` that asked for confirmation. Data for the topic may arrive before it. When the subscription fails, an error message is sent as well and this message comes without `Confirm`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct SubConfirm {
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic")]
     pub topic: Topic,
     /// Always `Sub` in this message.
     #[serde(rename = "Action")]
     pub action: Action,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// Why the subscription failed, when it did; any JSON.
     #[serde(
@@ -871,23 +825,24 @@ pub struct SubConfirm {
 }
 
 /// Subscribes to a topic on any controller. Subscriptions are counted: every `Sub` needs its own `Unsub`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct SubRequest {
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic")]
     pub topic: Topic,
     /// Always `Sub` in this message.
     #[serde(rename = "Action")]
     pub action: Action,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// Parameters for the subscription, if the topic takes any; may be left out or null.
     #[serde(
@@ -903,23 +858,24 @@ pub struct SubRequest {
 }
 
 /// An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct UnsubConfirm {
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic")]
     pub topic: Topic,
     /// Always `Unsub` in this message.
     #[serde(rename = "Action")]
     pub action: Action,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// True when the server ended the subscription on its own; left out when it confirms the client's `Unsub`.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
@@ -927,23 +883,24 @@ pub struct UnsubConfirm {
 }
 
 /// Drops one reference to a subscription on any controller. A `Sub` followed at once by an `Unsub` leaves no subscription.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct UnsubRequest {
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic")]
     pub topic: Topic,
     /// Always `Unsub` in this message.
     #[serde(rename = "Action")]
     pub action: Action,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// The protocol gives an unsubscribe no content; clients may leave it out or send null.
     #[serde(
@@ -1009,9 +966,7 @@ impl serde::Serialize for ServerClass {
 }
 
 impl<'de> serde::Deserialize<'de> for ServerClass {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -1027,14 +982,7 @@ impl schemars::JsonSchema for ServerClass {
 }
 
 /// The server's name, kind and versions.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ServerInfoData {
     /// The server's name.
     #[serde(rename = "Name")]
@@ -1051,17 +999,14 @@ pub struct ServerInfoData {
 }
 
 /// Facts about the server the connection reached, sent to `ServerInfo` subscribers.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ServerInfoPush {
     /// Always `Zenith` in this message.
-    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Controller",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub controller: Option<Controller>,
     /// Always `ServerInfo` in this message.
     #[serde(rename = "Topic")]
@@ -1069,7 +1014,11 @@ pub struct ServerInfoPush {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransactionID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_id: Option<TransactionId>,
     /// The server's name, kind and versions.
     #[serde(rename = "Data")]

@@ -2,12 +2,14 @@
 
 mod catalog;
 mod datetime;
+pub mod diagnostics;
 mod secret;
 mod time;
 pub(crate) mod topic;
 
 pub use catalog::{Direction, MessageInfo};
 pub use datetime::{DateTime, DateTimeError};
+pub use diagnostics::{Code, Problem, Report, Severity};
 pub use secret::Secret;
 pub use time::{Time, TimeError};
 pub use topic::Topic;
@@ -15,6 +17,8 @@ pub use topic::Topic;
 /// Deserializes a present field as `Some`, even when it is `null`.
 ///
 /// Used for fields that hold any JSON value, so `"Data": null` and an absent `Data` stay apart.
-pub fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<serde_json::Value>, D::Error> {
+pub fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
     serde::Deserialize::deserialize(deserializer).map(Some)
 }

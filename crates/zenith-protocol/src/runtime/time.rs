@@ -23,7 +23,9 @@ pub struct Time {
 
 /// Why a string is not a protocol duration.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{text}` is not a duration like `00:00:35` or `1.12:20:5` ([days.]hours:minutes[:seconds[.fraction]]): {reason}")]
+#[error(
+    "`{text}` is not a duration like `00:00:35` or `1.12:20:5` ([days.]hours:minutes[:seconds[.fraction]]): {reason}"
+)]
 pub struct TimeError {
     text: String,
     reason: &'static str,
@@ -31,42 +33,74 @@ pub struct TimeError {
 
 impl Time {
     pub fn parse(text: &str) -> Result<Time, TimeError> {
-        let fail = |reason| TimeError { text: text.to_owned(), reason };
-        let (clock, days) = match text.split_once('.') {
-            Some((days, rest)) if !days.contains(':') => (rest, number(days, usize::MAX).ok_or_else(|| fail("bad day count"))?),
-            _ => (text, 0),
-        };
-        let mut parts = clock.split(':');
-        let hours = parts.next().and_then(|p| number(p, 2)).ok_or_else(|| fail("hours need one or two digits"))?;
-        let minutes = parts.next().and_then(|p| number(p, 2)).ok_or_else(|| fail("minutes need one or two digits"))?;
-        let (seconds, nanos) = match parts.next() {
-            None => (0, 0),
-            Some(part) => {
-                let (whole, fraction) = match part.split_once('.') {
-                    Some((whole, fraction)) => (whole, Some(fraction)),
-                    None => (part, None),
-                };
-                let seconds = number(whole, 2).ok_or_else(|| fail("seconds need one or two digits"))?;
-                let nanos = match fraction {
-                    None => 0,
-                    Some(f) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
-                        f.bytes().take(9).enumerate().map(|(i, d)| u32::from(d - b'0') * 10u32.pow(8 - i as u32)).sum()
-                    }
-                    Some(_) => return Err(fail("a fraction needs at least one digit")),
-                };
-                (seconds, nanos)
-            }
-        };
-        if parts.next().is_some() {
-            return Err(fail("too many `:` parts"));
+        match read(text) {
+            Ok(duration) => Ok(Time {
+                text: text.to_owned(),
+                duration,
+            }),
+            Err(reason) => Err(TimeError {
+                text: text.to_owned(),
+                reason,
+            }),
         }
-        let seconds = days
-            .checked_mul(86_400)
-            .and_then(|s| s.checked_add(hours * 3600 + minutes * 60 + seconds))
-            .ok_or_else(|| fail("too long"))?;
-        Ok(Time { text: text.to_owned(), duration: Duration::new(seconds, nanos) })
     }
 
+    /// Checks `text` without keeping it; the error says what is wrong.
+    pub fn check(text: &str) -> Result<(), &'static str> {
+        read(text).map(|_| ())
+    }
+}
+
+fn read(text: &str) -> Result<Duration, &'static str> {
+    let fail = |reason: &'static str| reason;
+    let (clock, days) = match text.split_once('.') {
+        Some((days, rest)) if !days.contains(':') => (
+            rest,
+            number(days, usize::MAX).ok_or_else(|| fail("bad day count"))?,
+        ),
+        _ => (text, 0),
+    };
+    let mut parts = clock.split(':');
+    let hours = parts
+        .next()
+        .and_then(|p| number(p, 2))
+        .ok_or_else(|| fail("hours need one or two digits"))?;
+    let minutes = parts
+        .next()
+        .and_then(|p| number(p, 2))
+        .ok_or_else(|| fail("minutes need one or two digits"))?;
+    let (seconds, nanos) = match parts.next() {
+        None => (0, 0),
+        Some(part) => {
+            let (whole, fraction) = match part.split_once('.') {
+                Some((whole, fraction)) => (whole, Some(fraction)),
+                None => (part, None),
+            };
+            let seconds = number(whole, 2).ok_or_else(|| fail("seconds need one or two digits"))?;
+            let nanos = match fraction {
+                None => 0,
+                Some(f) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => f
+                    .bytes()
+                    .take(9)
+                    .enumerate()
+                    .map(|(i, d)| u32::from(d - b'0') * 10u32.pow(8 - i as u32))
+                    .sum(),
+                Some(_) => return Err(fail("a fraction needs at least one digit")),
+            };
+            (seconds, nanos)
+        }
+    };
+    if parts.next().is_some() {
+        return Err(fail("too many `:` parts"));
+    }
+    let seconds = days
+        .checked_mul(86_400)
+        .and_then(|s| s.checked_add(hours * 3600 + minutes * 60 + seconds))
+        .ok_or_else(|| fail("too long"))?;
+    Ok(Duration::new(seconds, nanos))
+}
+
+impl Time {
     /// The original text.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -128,17 +162,37 @@ mod tests {
 
     #[test]
     fn parses_the_documented_forms() {
-        let cases = [("1.12:20:5", 130_805, 0), ("00:00:35", 35, 0), ("00:01:00", 60, 0), ("1:2", 3720, 0), ("0:0:1.25", 1, 250_000_000)];
+        let cases = [
+            ("1.12:20:5", 130_805, 0),
+            ("00:00:35", 35, 0),
+            ("00:01:00", 60, 0),
+            ("1:2", 3720, 0),
+            ("0:0:1.25", 1, 250_000_000),
+        ];
         for (text, seconds, nanos) in cases {
             let time = Time::parse(text).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(time.duration(), Duration::new(seconds, nanos), "{text}");
-            assert_eq!(serde_json::to_value(&time).unwrap(), serde_json::json!(text));
+            assert_eq!(
+                serde_json::to_value(&time).unwrap(),
+                serde_json::json!(text)
+            );
         }
     }
 
     #[test]
     fn refuses_other_text() {
-        for text in ["", "35", "1.", ".1:00", "00:00:35.", "001:00", "1:2:3:4", "a:b", "1.2.3:00", "-1:00"] {
+        for text in [
+            "",
+            "35",
+            "1.",
+            ".1:00",
+            "00:00:35.",
+            "001:00",
+            "1:2:3:4",
+            "a:b",
+            "1.2.3:00",
+            "-1:00",
+        ] {
             assert!(Time::parse(text).is_err(), "accepted {text:?}");
         }
     }

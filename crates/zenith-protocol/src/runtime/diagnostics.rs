@@ -1,0 +1,439 @@
+//! Validation results: problems located by instance path and schema location, and the walker
+//! the generated full-pass validators report through.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::secret::REDACTED;
+
+/// How serious a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// The message breaks the protocol.
+    Error,
+    /// The message is acceptable but has something the schema does not document.
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A stable identifier for each kind of problem; `docs/diagnostics.md` documents each one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    WrongType,
+    MissingRequired,
+    NotInEnum,
+    WrongConstant,
+    PatternMismatch,
+    TooShort,
+    TooLong,
+    BadDatetime,
+    BadTime,
+    MisspelledProperty,
+    UndocumentedProperty,
+}
+
+impl Code {
+    /// Every code, in documentation order.
+    pub const ALL: &'static [Code] = &[
+        Code::WrongType,
+        Code::MissingRequired,
+        Code::NotInEnum,
+        Code::WrongConstant,
+        Code::PatternMismatch,
+        Code::TooShort,
+        Code::TooLong,
+        Code::BadDatetime,
+        Code::BadTime,
+        Code::MisspelledProperty,
+        Code::UndocumentedProperty,
+    ];
+
+    /// The kebab-case name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::WrongType => "wrong-type",
+            Code::MissingRequired => "missing-required",
+            Code::NotInEnum => "not-in-enum",
+            Code::WrongConstant => "wrong-constant",
+            Code::PatternMismatch => "pattern-mismatch",
+            Code::TooShort => "too-short",
+            Code::TooLong => "too-long",
+            Code::BadDatetime => "bad-datetime",
+            Code::BadTime => "bad-time",
+            Code::MisspelledProperty => "misspelled-property",
+            Code::UndocumentedProperty => "undocumented-property",
+        }
+    }
+
+    /// False for the codes that go beyond the schema's own rules (spelling checks and
+    /// undocumented properties, which a plain JSON Schema validator accepts).
+    pub fn is_schema_rule(self) -> bool {
+        !matches!(self, Code::MisspelledProperty | Code::UndocumentedProperty)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing wrong with a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    pub code: Code,
+    /// JSON Pointer into the whole message, e.g. `/Data/UserName`; empty for the message itself.
+    pub instance_path: String,
+    /// The schema rule that failed: file and JSON Pointer, e.g. `schemas/auth/IdentityResult.json#/required`.
+    pub schema_path: &'static str,
+    /// What is wrong, for a person. Never contains a credential.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = if self.instance_path.is_empty() {
+            "(message)"
+        } else {
+            &self.instance_path
+        };
+        write!(
+            f,
+            "{} [{}] at {at}: {}",
+            self.severity.as_str(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+/// Every problem found in one message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// True when no problem is an error (warnings are allowed).
+    pub fn is_valid(&self) -> bool {
+        self.errors().next().is_none()
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for problem in &self.problems {
+            writeln!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Walks a message in a full validation pass, tracking the instance path and collecting problems.
+#[derive(Debug)]
+pub struct Walker {
+    path: String,
+    report: Report,
+}
+
+impl Walker {
+    /// A walker whose paths start at `prefix` (empty for a whole message).
+    pub fn new(prefix: &str) -> Walker {
+        Walker {
+            path: prefix.to_owned(),
+            report: Report::default(),
+        }
+    }
+
+    pub fn finish(self) -> Report {
+        self.report
+    }
+
+    /// Runs `check` with the path extended by an object key.
+    pub fn key(&mut self, key: &str, check: impl FnOnce(&mut Walker)) {
+        let len = self.path.len();
+        self.path.push('/');
+        push_escaped(&mut self.path, key);
+        check(self);
+        self.path.truncate(len);
+    }
+
+    /// Runs `check` with the path extended by an array index.
+    pub fn index(&mut self, index: usize, check: impl FnOnce(&mut Walker)) {
+        let len = self.path.len();
+        self.path.push('/');
+        self.path.push_str(&index.to_string());
+        check(self);
+        self.path.truncate(len);
+    }
+
+    fn report(
+        &mut self,
+        severity: Severity,
+        code: Code,
+        schema_path: &'static str,
+        message: String,
+    ) {
+        self.report.problems.push(Problem {
+            severity,
+            code,
+            instance_path: self.path.clone(),
+            schema_path,
+            message,
+        });
+    }
+
+    pub fn wrong_type(
+        &mut self,
+        schema_path: &'static str,
+        expected: &str,
+        value: &Value,
+        secret: bool,
+    ) {
+        let found = describe(value, secret);
+        self.report(
+            Severity::Error,
+            Code::WrongType,
+            schema_path,
+            format!("expected {expected}, found {found}"),
+        );
+    }
+
+    /// A required property is absent; a present key that nearly matches it is named.
+    pub fn missing(
+        &mut self,
+        schema_path: &'static str,
+        name: &str,
+        object: &serde_json::Map<String, Value>,
+    ) {
+        let near = object.keys().find(|key| near_miss(key, &[name]).is_some());
+        let message = match near {
+            Some(key) => format!(
+                "required property `{name}` is missing; `{key}` is there: did you mean `{name}`?"
+            ),
+            None => format!("required property `{name}` is missing"),
+        };
+        self.report(Severity::Error, Code::MissingRequired, schema_path, message);
+    }
+
+    /// A property the schema does not list: an error when it nearly matches a documented one,
+    /// otherwise a warning (servers add fields).
+    pub fn extra(
+        &mut self,
+        schema_path: &'static str,
+        key: &str,
+        object: &serde_json::Map<String, Value>,
+        documented: &[&str],
+        required: &[&str],
+    ) {
+        match near_miss(key, documented) {
+            // A near miss of a missing required property was already reported there.
+            Some(name) if required.contains(&name) && !object.contains_key(name) => {}
+            Some(name) => self.key(key, |w| {
+                w.report(
+                    Severity::Error,
+                    Code::MisspelledProperty,
+                    schema_path,
+                    format!("`{key}` is not a documented property: did you mean `{name}`?"),
+                )
+            }),
+            None => self.key(key, |w| {
+                w.report(
+                    Severity::Warning,
+                    Code::UndocumentedProperty,
+                    schema_path,
+                    format!("`{key}` is not a documented property"),
+                )
+            }),
+        }
+    }
+
+    pub fn not_in_enum(
+        &mut self,
+        schema_path: &'static str,
+        value: &str,
+        known: &[&str],
+        secret: bool,
+    ) {
+        let listed = known
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let shown = if secret {
+            REDACTED.to_owned()
+        } else {
+            excerpt(value)
+        };
+        let message = match near_miss(value, known) {
+            Some(name) if !secret => {
+                format!("`{shown}` is not one of {listed}: did you mean `{name}`?")
+            }
+            _ => format!("`{shown}` is not one of {listed}"),
+        };
+        self.report(Severity::Error, Code::NotInEnum, schema_path, message);
+    }
+
+    pub fn wrong_constant(
+        &mut self,
+        schema_path: &'static str,
+        expected: &str,
+        value: &Value,
+        secret: bool,
+    ) {
+        let found = describe(value, secret);
+        self.report(
+            Severity::Error,
+            Code::WrongConstant,
+            schema_path,
+            format!("must be `{expected}`, found {found}"),
+        );
+    }
+
+    pub fn pattern(&mut self, schema_path: &'static str, pattern: &str, value: &str, secret: bool) {
+        let shown = if secret {
+            REDACTED.to_owned()
+        } else {
+            format!("`{}`", excerpt(value))
+        };
+        self.report(
+            Severity::Error,
+            Code::PatternMismatch,
+            schema_path,
+            format!("{shown} does not match `{pattern}`"),
+        );
+    }
+
+    pub fn length(&mut self, schema_path: &'static str, code: Code, limit: u64, value: &str) {
+        let count = value.chars().count();
+        let word = if code == Code::TooShort {
+            "at least"
+        } else {
+            "at most"
+        };
+        self.report(
+            Severity::Error,
+            code,
+            schema_path,
+            format!("must have {word} {limit} characters, has {count}"),
+        );
+    }
+
+    pub fn format(&mut self, schema_path: &'static str, code: Code, reason: String) {
+        self.report(Severity::Error, code, schema_path, reason);
+    }
+}
+
+fn push_escaped(path: &mut String, key: &str) {
+    for c in key.chars() {
+        match c {
+            '~' => path.push_str("~0"),
+            '/' => path.push_str("~1"),
+            c => path.push(c),
+        }
+    }
+}
+
+/// A short description of a value for messages: its kind and, unless secret, an excerpt.
+pub fn describe(value: &Value, secret: bool) -> String {
+    let kind = crate::json_kind(value);
+    if secret {
+        return format!("{kind} ({REDACTED})");
+    }
+    match value {
+        Value::Null => kind.to_owned(),
+        Value::Bool(b) => format!("{kind} `{b}`"),
+        Value::Number(n) => format!("{kind} `{n}`"),
+        Value::String(s) => format!("{kind} `{}`", excerpt(s)),
+        Value::Array(a) => format!("{kind} of {} items", a.len()),
+        Value::Object(o) => format!("{kind} with {} properties", o.len()),
+    }
+}
+
+/// At most 40 characters of `text`, marked when cut.
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 40;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// The documented name `word` is a near miss of: equal ignoring case, or one or two edits away.
+pub fn near_miss<'a>(word: &str, documented: &[&'a str]) -> Option<&'a str> {
+    if let Some(exact) = documented.iter().find(|d| d.eq_ignore_ascii_case(word)) {
+        return Some(exact);
+    }
+    // Very short names are too easy to confuse by accident.
+    if word.chars().count() < 4 {
+        return None;
+    }
+    let lower = word.to_lowercase();
+    documented
+        .iter()
+        .map(|d| (strsim::damerau_levenshtein(&lower, &d.to_lowercase()), *d))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, d)| d)
+}
+
+/// True for a JSON number with no fractional part, which JSON Schema counts as an integer.
+pub fn is_integer(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => {
+            n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
+        _ => false,
+    }
+}
+
+/// Length in Unicode code points, as JSON Schema counts it.
+pub fn length(text: &str) -> u64 {
+    text.chars().count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_misses() {
+        let documented = ["UserName", "Password", "ClientID", "Scope"];
+        assert_eq!(near_miss("Usrname", &documented), Some("UserName"));
+        assert_eq!(near_miss("username", &documented), Some("UserName"));
+        assert_eq!(near_miss("ClientId", &documented), Some("ClientID"));
+        assert_eq!(near_miss("Pasword", &documented), Some("Password"));
+        assert_eq!(near_miss("scope", &documented), Some("Scope"));
+        assert_eq!(near_miss("Vendor", &documented), None);
+        assert_eq!(near_miss("Sco", &documented), None);
+    }
+
+    #[test]
+    fn excerpts_are_cut_on_character_boundaries() {
+        assert_eq!(excerpt("short"), "short");
+        let long = "é".repeat(50);
+        assert_eq!(excerpt(&long).chars().count(), 41);
+    }
+}
