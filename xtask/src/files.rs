@@ -21,11 +21,7 @@ pub struct Report {
 
 impl Report {
     pub fn new(mode: Mode) -> Report {
-        Report {
-            mode,
-            changed: Vec::new(),
-            unchanged: 0,
-        }
+        Report { mode, changed: Vec::new(), unchanged: 0 }
     }
 
     /// True unless a check found stale files.
@@ -34,12 +30,7 @@ impl Report {
     }
 
     /// Writes `contents` to `root/path` if it differs (or, in check mode, records it as stale).
-    pub fn ensure_file_contents(
-        &mut self,
-        root: &Path,
-        path: &str,
-        contents: &str,
-    ) -> Result<(), Error> {
+    pub fn ensure_file_contents(&mut self, root: &Path, path: &str, contents: &str) -> Result<(), Error> {
         let full = root.join(path);
         if std::fs::read_to_string(&full).is_ok_and(|old| old == contents) {
             self.unchanged += 1;
@@ -48,11 +39,9 @@ impl Report {
         self.changed.push(path.to_owned());
         if self.mode == Mode::Write {
             if let Some(dir) = full.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| Error::plain(format!("creating {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(|e| Error::plain(format!("creating {}: {e}", dir.display())))?;
             }
-            std::fs::write(&full, contents)
-                .map_err(|e| Error::plain(format!("writing {path}: {e}")))?;
+            std::fs::write(&full, contents).map_err(|e| Error::plain(format!("writing {path}: {e}")))?;
         }
         Ok(())
     }
@@ -61,11 +50,7 @@ impl Report {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.mode, self.changed.is_empty()) {
-            (_, true) => writeln!(
-                f,
-                "codegen: all {} generated files are up to date",
-                self.unchanged
-            ),
+            (_, true) => writeln!(f, "codegen: all {} generated files are up to date", self.unchanged),
             (Mode::Write, false) => {
                 for path in &self.changed {
                     writeln!(f, "updated {path}")?;

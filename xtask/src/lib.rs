@@ -21,10 +21,7 @@ pub struct Location {
 impl Location {
     pub fn child(&self, segment: &str) -> Location {
         let escaped = segment.replace('~', "~0").replace('/', "~1");
-        Location {
-            file: self.file.clone(),
-            pointer: format!("{}/{escaped}", self.pointer),
-        }
+        Location { file: self.file.clone(), pointer: format!("{}/{escaped}", self.pointer) }
     }
 }
 
@@ -43,16 +40,10 @@ pub struct Error {
 
 impl Error {
     pub fn at(location: &Location, message: impl Into<String>) -> Error {
-        Error {
-            location: Some(location.clone()),
-            message: message.into(),
-        }
+        Error { location: Some(location.clone()), message: message.into() }
     }
     pub fn plain(message: impl Into<String>) -> Error {
-        Error {
-            location: None,
-            message: message.into(),
-        }
+        Error { location: None, message: message.into() }
     }
 }
 
@@ -69,10 +60,7 @@ impl std::error::Error for Error {}
 
 /// The repository root (the parent of this crate's directory).
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the repository")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository").to_path_buf()
 }
 
 /// Loads `schemas/`, builds the model and writes (or checks) every generated file.

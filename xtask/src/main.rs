@@ -19,11 +19,7 @@ fn run(mode: xtask::Mode) -> ExitCode {
     match xtask::codegen(&xtask::project_root(), mode) {
         Ok(report) => {
             print!("{report}");
-            if report.is_ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+            if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         Err(err) => {
             eprintln!("error: {err}");

@@ -26,6 +26,7 @@ const KEYWORDS: &[&str] = &[
     "enum",
     "const",
     "pattern",
+    "format",
     "minLength",
     "maxLength",
     "examples",
@@ -90,10 +91,9 @@ pub struct TypeDef {
 
 #[derive(Debug)]
 pub enum TypeKind {
-    Struct {
-        fields: Vec<Field>,
-        additional_properties: bool,
-    },
+    /// `typed`: the schema says `"type": "object"`, so other JSON types are wrong (without it,
+    /// the property rules apply to objects only and anything else passes).
+    Struct { fields: Vec<Field>, additional_properties: bool, typed: bool },
     /// A string enum. Values the schema does not list are kept, not rejected (see the runtime docs).
     Enum { values: Vec<String> },
     /// A named non-object schema, e.g. `TransactionID` (an integer).
@@ -128,6 +128,16 @@ pub enum JsonType {
 }
 
 impl JsonType {
+    pub const ALL: &'static [JsonType] = &[
+        JsonType::String,
+        JsonType::Integer,
+        JsonType::Number,
+        JsonType::Boolean,
+        JsonType::Array,
+        JsonType::Object,
+        JsonType::Null,
+    ];
+
     fn parse(name: &str) -> Option<JsonType> {
         Some(match name {
             "string" => JsonType::String,
@@ -154,10 +164,25 @@ impl JsonType {
     }
 }
 
+/// The string formats the generator knows; each is checked by a hand-written runtime parser
+/// that accepts no more than the schema's `pattern`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    DateTime,
+    Time,
+}
+
+impl Format {
+    pub const ALL: &'static [(&'static str, Format)] =
+        &[("zenith-datetime", Format::DateTime), ("zenith-time", Format::Time)];
+}
+
 /// Rules on string values.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StringRules {
     pub pattern: Option<String>,
+    /// A protocol format (`zenith-datetime`, `zenith-time`), checked by the runtime type's parser.
+    pub format: Option<Format>,
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
 }
@@ -184,29 +209,15 @@ pub enum Shape {
 
 impl Model {
     pub fn build(schemas: &SchemaSet) -> Result<Model, Error> {
-        let mut builder = Builder {
-            schemas,
-            types: Vec::new(),
-            by_location: HashMap::new(),
-        };
+        let mut builder = Builder { schemas, types: Vec::new(), by_location: HashMap::new() };
         let mut messages = Vec::new();
         for document in &schemas.documents {
-            let location = Location {
-                file: document.file.clone(),
-                pointer: String::new(),
-            };
+            let location = Location { file: document.file.clone(), pointer: String::new() };
             let root = as_object(&document.root, &location)?;
-            let title = string_keyword(root, "title", &location)?.ok_or_else(|| {
-                Error::at(
-                    &location,
-                    "every schema file needs a `title` (it names the Rust type)",
-                )
-            })?;
+            let title = string_keyword(root, "title", &location)?
+                .ok_or_else(|| Error::at(&location, "every schema file needs a `title` (it names the Rust type)"))?;
             if string_keyword(root, "description", &location)?.is_none() {
-                return Err(Error::at(
-                    &location,
-                    "every schema file needs a `description`",
-                ));
+                return Err(Error::at(&location, "every schema file needs a `description`"));
             }
             let name = builder.named_type(&location, &document.root, title)?;
             if let Some(meta) = root.get("x-zenith") {
@@ -223,16 +234,10 @@ impl Model {
         let mut seen = HashMap::new();
         for ty in &builder.types {
             if let Some(other) = seen.insert(ty.name.clone(), &ty.location) {
-                return Err(Error::at(
-                    &ty.location,
-                    format!("type name `{}` is already used by {other}", ty.name),
-                ));
+                return Err(Error::at(&ty.location, format!("type name `{}` is already used by {other}", ty.name)));
             }
         }
-        Ok(Model {
-            types: builder.types,
-            messages,
-        })
+        Ok(Model { types: builder.types, messages })
     }
 
     pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
@@ -268,10 +273,7 @@ fn message(
     };
     let action = text("action")?;
     if !["Publish", "Sub", "Unsub", "Error", "Cancel"].contains(&action.as_str()) {
-        return Err(Error::at(
-            &meta_location.child("action"),
-            format!("unknown action `{action}`"),
-        ));
+        return Err(Error::at(&meta_location.child("action"), format!("unknown action `{action}`")));
     }
     let reply_topics = match meta.get("replyTopics") {
         None => Vec::new(),
@@ -279,46 +281,28 @@ fn message(
             .iter()
             .map(|v| v.as_str().map(str::to_owned))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| {
-                Error::at(
-                    &meta_location.child("replyTopics"),
-                    "replyTopics must be strings",
-                )
-            })?,
+            .ok_or_else(|| Error::at(&meta_location.child("replyTopics"), "replyTopics must be strings"))?,
         Some(_) => {
-            return Err(Error::at(
-                &meta_location.child("replyTopics"),
-                "replyTopics must be an array",
-            ));
+            return Err(Error::at(&meta_location.child("replyTopics"), "replyTopics must be an array"));
         }
     };
-    if let Some(unknown) = meta.keys().find(|k| {
-        !["controller", "topic", "action", "direction", "replyTopics"].contains(&k.as_str())
-    }) {
-        return Err(Error::at(
-            &meta_location,
-            format!("unknown `x-zenith` key `{unknown}`"),
-        ));
+    if let Some(unknown) =
+        meta.keys().find(|k| !["controller", "topic", "action", "direction", "replyTopics"].contains(&k.as_str()))
+    {
+        return Err(Error::at(&meta_location, format!("unknown `x-zenith` key `{unknown}`")));
     }
     let examples = match root.get("examples") {
         None => Vec::new(),
         Some(Value::Array(items)) => items.clone(),
         Some(_) => {
-            return Err(Error::at(
-                &location.child("examples"),
-                "`examples` must be an array",
-            ));
+            return Err(Error::at(&location.child("examples"), "`examples` must be an array"));
         }
     };
     Ok(Message {
         name,
         location: location.clone(),
         schema_id: id.to_owned(),
-        doc: root
-            .get("description")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
+        doc: root.get("description").and_then(Value::as_str).unwrap_or_default().to_owned(),
         controller: wildcard(text("controller")?),
         topic: wildcard(text("topic")?),
         action,
@@ -337,12 +321,7 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     /// Defines (once) the named type whose schema is at `location`, and returns its name.
-    fn named_type(
-        &mut self,
-        location: &Location,
-        schema: &Value,
-        title: &str,
-    ) -> Result<String, Error> {
+    fn named_type(&mut self, location: &Location, schema: &Value, title: &str) -> Result<String, Error> {
         if let Some(name) = self.by_location.get(location) {
             return Ok(name.clone());
         }
@@ -352,50 +331,28 @@ impl Builder<'_> {
         check_keywords(object, location)?;
         let doc = string_keyword(object, "description", location)?.map(str::to_owned);
         let kind = if let Some(rust) = string_keyword(object, "x-zenith-runtime", location)? {
-            TypeKind::Runtime {
-                rust: rust.to_owned(),
-                shape: self.shape(location, object, &name)?,
-            }
+            TypeKind::Runtime { rust: rust.to_owned(), shape: self.shape(location, object, &name)? }
         } else if let Some(values) = object.get("enum") {
-            TypeKind::Enum {
-                values: string_enum(values, &location.child("enum"))?,
-            }
+            TypeKind::Enum { values: string_enum(values, &location.child("enum"))? }
         } else if is_object_schema(object) {
             self.struct_kind(location, object, &name)?
         } else {
-            TypeKind::Alias {
-                shape: self.shape(location, object, &name)?,
-            }
+            TypeKind::Alias { shape: self.shape(location, object, &name)? }
         };
-        self.types.push(TypeDef {
-            name: name.clone(),
-            location: location.clone(),
-            doc,
-            kind,
-        });
+        self.types.push(TypeDef { name: name.clone(), location: location.clone(), doc, kind });
         Ok(name)
     }
 
-    fn struct_kind(
-        &mut self,
-        location: &Location,
-        object: &Map<String, Value>,
-        name: &str,
-    ) -> Result<TypeKind, Error> {
+    fn struct_kind(&mut self, location: &Location, object: &Map<String, Value>, name: &str) -> Result<TypeKind, Error> {
         let required: Vec<&str> = match object.get("required") {
             None => Vec::new(),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(Value::as_str)
                 .collect::<Option<_>>()
-                .ok_or_else(|| {
-                    Error::at(&location.child("required"), "`required` must list strings")
-                })?,
+                .ok_or_else(|| Error::at(&location.child("required"), "`required` must list strings"))?,
             Some(_) => {
-                return Err(Error::at(
-                    &location.child("required"),
-                    "`required` must be an array",
-                ));
+                return Err(Error::at(&location.child("required"), "`required` must be an array"));
             }
         };
         let properties_location = location.child("properties");
@@ -421,33 +378,27 @@ impl Builder<'_> {
                 None => false,
                 Some(Value::Bool(b)) => *b,
                 Some(_) => {
-                    return Err(Error::at(
-                        &field_location.child("x-zenith-secret"),
-                        "must be a boolean",
-                    ));
+                    return Err(Error::at(&field_location.child("x-zenith-secret"), "must be a boolean"));
                 }
             };
             let shape = self.shape(&field_location, field_object, &hint)?;
             if secret && !matches!(shape, Shape::String(_)) {
-                return Err(Error::at(
-                    &field_location,
-                    "`x-zenith-secret` is supported on string properties only",
-                ));
+                return Err(Error::at(&field_location, "`x-zenith-secret` is supported on string properties only"));
             }
             if let Some(constant) = field_object.get("const") {
-                if !constant.is_string() {
+                let Some(text) = constant.as_str() else {
+                    return Err(Error::at(&field_location.child("const"), "only string constants are supported"));
+                };
+                if !self.string_fits(text, &shape) {
                     return Err(Error::at(
                         &field_location.child("const"),
-                        "only string constants are supported",
+                        format!("`{text}` breaks the property's own type rules"),
                     ));
                 }
             }
             fields.push(Field {
                 wire: wire.clone(),
-                doc: field_object
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                doc: field_object.get("description").and_then(Value::as_str).map(str::to_owned),
                 required: required.contains(&wire.as_str()),
                 rust,
                 shape,
@@ -457,75 +408,63 @@ impl Builder<'_> {
                 location: field_location,
             });
         }
-        if let Some(clash) = fields.iter().enumerate().find_map(|(i, f)| {
-            fields[..i]
-                .iter()
-                .find(|g| g.rust == f.rust)
-                .map(|g| (f, g))
-        }) {
+        if let Some(clash) =
+            fields.iter().enumerate().find_map(|(i, f)| fields[..i].iter().find(|g| g.rust == f.rust).map(|g| (f, g)))
+        {
             return Err(Error::at(
                 &clash.0.location,
-                format!(
-                    "`{}` and `{}` both become the Rust field `{}`",
-                    clash.0.wire, clash.1.wire, clash.0.rust
-                ),
+                format!("`{}` and `{}` both become the Rust field `{}`", clash.0.wire, clash.1.wire, clash.0.rust),
             ));
         }
         let additional_properties = match object.get("additionalProperties") {
             None | Some(Value::Bool(true)) => true,
             Some(Value::Bool(false)) => false,
             Some(_) => {
-                return Err(Error::at(
-                    &location.child("additionalProperties"),
-                    "only `true` or `false` is supported",
-                ));
+                return Err(Error::at(&location.child("additionalProperties"), "only `true` or `false` is supported"));
             }
         };
-        Ok(TypeKind::Struct {
-            fields,
-            additional_properties,
-        })
+        let typed = object.get("type").and_then(Value::as_str) == Some("object");
+        Ok(TypeKind::Struct { fields, additional_properties, typed })
+    }
+
+    /// Whether a string constant satisfies `shape` (so checking the constant alone is enough).
+    fn string_fits(&self, text: &str, shape: &Shape) -> bool {
+        let rules_fit = |rules: &StringRules| {
+            rules.pattern.as_ref().is_none_or(|p| regex::Regex::new(p).is_ok_and(|r| r.is_match(text)))
+                && rules.min_length.is_none_or(|min| text.chars().count() as u64 >= min)
+                && rules.max_length.is_none_or(|max| text.chars().count() as u64 <= max)
+                && rules.format.is_none()
+        };
+        match shape {
+            Shape::Any => true,
+            Shape::String(rules) => rules_fit(rules),
+            Shape::Multi { types, string, .. } => types.contains(&JsonType::String) && rules_fit(string),
+            Shape::Named(name) => match self.types.iter().find(|t| &t.name == name).map(|t| &t.kind) {
+                Some(TypeKind::Enum { values }) => values.iter().any(|v| v == text),
+                Some(TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. }) => self.string_fits(text, shape),
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     /// The shape of a value schema; inline objects and enums become named types.
-    fn shape(
-        &mut self,
-        location: &Location,
-        object: &Map<String, Value>,
-        hint: &str,
-    ) -> Result<Shape, Error> {
+    fn shape(&mut self, location: &Location, object: &Map<String, Value>, hint: &str) -> Result<Shape, Error> {
         if let Some(reference) = object.get("$ref") {
-            let reference = reference
-                .as_str()
-                .ok_or_else(|| Error::at(&location.child("$ref"), "`$ref` must be a string"))?;
+            let reference =
+                reference.as_str().ok_or_else(|| Error::at(&location.child("$ref"), "`$ref` must be a string"))?;
             if let Some(extra) = object.keys().find(|k| !REF_SIBLINGS.contains(&k.as_str())) {
-                return Err(Error::at(
-                    location,
-                    format!("`{extra}` beside `$ref` is not supported"),
-                ));
+                return Err(Error::at(location, format!("`{extra}` beside `$ref` is not supported")));
             }
             let (target_location, target) = self.schemas.resolve(location, reference)?;
             let title = target_title(&target_location, target)?;
-            return Ok(Shape::Named(self.named_type(
-                &target_location,
-                target,
-                &title,
-            )?));
+            return Ok(Shape::Named(self.named_type(&target_location, target, &title)?));
         }
         let is_root = location.pointer.is_empty()
-            || location.pointer.starts_with("/$defs/")
-                && location.pointer.matches('/').count() == 2;
+            || location.pointer.starts_with("/$defs/") && location.pointer.matches('/').count() == 2;
         if !is_root && (object.contains_key("enum") || is_object_schema(object)) {
-            let title = object
-                .get("title")
-                .and_then(Value::as_str)
-                .unwrap_or(hint)
-                .to_owned();
-            return Ok(Shape::Named(self.named_type(
-                location,
-                &Value::Object(object.clone()),
-                &title,
-            )?));
+            let title = object.get("title").and_then(Value::as_str).unwrap_or(hint).to_owned();
+            return Ok(Shape::Named(self.named_type(location, &Value::Object(object.clone()), &title)?));
         }
         let types = match object.get("type") {
             None => Vec::new(),
@@ -533,18 +472,10 @@ impl Builder<'_> {
             Some(Value::Array(names)) => names
                 .iter()
                 .enumerate()
-                .map(|(i, n)| {
-                    json_type(
-                        n.as_str().unwrap_or(""),
-                        &location.child("type").child(&i.to_string()),
-                    )
-                })
+                .map(|(i, n)| json_type(n.as_str().unwrap_or(""), &location.child("type").child(&i.to_string())))
                 .collect::<Result<_, _>>()?,
             Some(_) => {
-                return Err(Error::at(
-                    &location.child("type"),
-                    "`type` must be a string or an array of strings",
-                ));
+                return Err(Error::at(&location.child("type"), "`type` must be a string or an array of strings"));
             }
         };
         let string = string_rules(object, location)?;
@@ -553,17 +484,15 @@ impl Builder<'_> {
                 let items_location = location.child("items");
                 let items_object = as_object(items, &items_location)?;
                 check_keywords(items_object, &items_location)?;
-                Some(Box::new(self.shape(
-                    &items_location,
-                    items_object,
-                    &format!("{hint}Item"),
-                )?))
+                Some(Box::new(self.shape(&items_location, items_object, &format!("{hint}Item"))?))
             }
             None => None,
         };
         let string_only_rules = string != StringRules::default();
         let shape = match types.as_slice() {
             [] if object.contains_key("const") => Shape::String(string),
+            // No `type` but rules: they apply to values of their own type, anything else passes.
+            [] if string_only_rules || items.is_some() => Shape::Multi { types: JsonType::ALL.to_vec(), string, items },
             [] => Shape::Any,
             [JsonType::String] => Shape::String(string),
             [JsonType::Integer] => Shape::Integer,
@@ -576,18 +505,11 @@ impl Builder<'_> {
                     "a lone `null` or property-less `object` type is not supported",
                 ));
             }
-            _ => Shape::Multi {
-                types: types.clone(),
-                string: string.clone(),
-                items: items.clone(),
-            },
+            _ => Shape::Multi { types: types.clone(), string: string.clone(), items: items.clone() },
         };
         let applies = |t| types.is_empty() || types.contains(&t);
         if string_only_rules && !applies(JsonType::String) {
-            return Err(Error::at(
-                location,
-                "string rules on a schema that cannot be a string",
-            ));
+            return Err(Error::at(location, "string rules on a schema that cannot be a string"));
         }
         Ok(shape)
     }
@@ -604,8 +526,7 @@ impl TakeOrAny for Option<Box<Shape>> {
 }
 
 fn is_object_schema(object: &Map<String, Value>) -> bool {
-    object.get("type").and_then(Value::as_str) == Some("object")
-        || object.contains_key("properties")
+    object.get("type").and_then(Value::as_str) == Some("object") || object.contains_key("properties")
 }
 
 fn target_title(location: &Location, target: &Value) -> Result<String, Error> {
@@ -614,19 +535,13 @@ fn target_title(location: &Location, target: &Value) -> Result<String, Error> {
     }
     match location.pointer.strip_prefix("/$defs/") {
         Some(key) if !key.contains('/') => Ok(key.to_owned()),
-        _ => Err(Error::at(
-            location,
-            "a `$ref` target needs a `title` or must be a `$defs` entry",
-        )),
+        _ => Err(Error::at(location, "a `$ref` target needs a `title` or must be a `$defs` entry")),
     }
 }
 
 fn check_keywords(object: &Map<String, Value>, location: &Location) -> Result<(), Error> {
     match object.keys().find(|k| !KEYWORDS.contains(&k.as_str())) {
-        Some(keyword) => Err(Error::at(
-            location,
-            format!("keyword `{keyword}` is not supported by the generator"),
-        )),
+        Some(keyword) => Err(Error::at(location, format!("keyword `{keyword}` is not supported by the generator"))),
         None => Ok(()),
     }
 }
@@ -635,26 +550,32 @@ fn string_rules(object: &Map<String, Value>, location: &Location) -> Result<Stri
     let length = |key: &str| -> Result<Option<u64>, Error> {
         match object.get(key) {
             None => Ok(None),
-            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
-                Error::at(
-                    &location.child(key),
-                    format!("`{key}` must be a non-negative integer"),
-                )
-            }),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| Error::at(&location.child(key), format!("`{key}` must be a non-negative integer"))),
         }
     };
     let pattern = string_keyword(object, "pattern", location)?.map(str::to_owned);
-    Ok(StringRules {
-        pattern,
-        min_length: length("minLength")?,
-        max_length: length("maxLength")?,
-    })
+    if let Some(pattern) = &pattern {
+        regex::Regex::new(pattern)
+            .map_err(|e| Error::at(&location.child("pattern"), format!("pattern is not supported: {e}")))?;
+    }
+    let format = match string_keyword(object, "format", location)? {
+        None => None,
+        Some(name) => Some(
+            Format::ALL
+                .iter()
+                .find(|(known, _)| *known == name)
+                .map(|(_, format)| *format)
+                .ok_or_else(|| Error::at(&location.child("format"), format!("format `{name}` is not supported")))?,
+        ),
+    };
+    Ok(StringRules { pattern, format, min_length: length("minLength")?, max_length: length("maxLength")? })
 }
 
 fn string_enum(values: &Value, location: &Location) -> Result<Vec<String>, Error> {
-    let items = values
-        .as_array()
-        .ok_or_else(|| Error::at(location, "`enum` must be an array"))?;
+    let items = values.as_array().ok_or_else(|| Error::at(location, "`enum` must be an array"))?;
     let values: Vec<String> = items
         .iter()
         .map(|v| v.as_str().map(str::to_owned))
@@ -671,9 +592,7 @@ fn json_type(name: &str, location: &Location) -> Result<JsonType, Error> {
 }
 
 fn as_object<'v>(value: &'v Value, location: &Location) -> Result<&'v Map<String, Value>, Error> {
-    value
-        .as_object()
-        .ok_or_else(|| Error::at(location, "expected a schema object"))
+    value.as_object().ok_or_else(|| Error::at(location, "expected a schema object"))
 }
 
 fn string_keyword<'v>(
@@ -684,9 +603,6 @@ fn string_keyword<'v>(
     match object.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(Error::at(
-            &location.child(key),
-            format!("`{key}` must be a string"),
-        )),
+        Some(_) => Err(Error::at(&location.child(key), format!("`{key}` must be a string"))),
     }
 }

@@ -13,10 +13,7 @@ pub enum Case {
 /// Turns a schema title, property name or enum value into a valid Rust identifier.
 pub fn rust_name(raw: &str, case: Case) -> String {
     // Separators the wire uses (`Zenith/Market`, `Paritech.Zenith`, `a-b`) become word breaks.
-    let words: String = raw
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect();
+    let words: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
     let mut name = match case {
         Case::Type => words.to_upper_camel_case(),
         Case::Field => words.to_snake_case(),
@@ -119,11 +116,7 @@ mod tests {
             ("!!", Case::Field, "empty"),
         ];
         for (raw, case, expected) in table {
-            assert_eq!(
-                rust_name(raw, case),
-                expected,
-                "rust_name({raw:?}, {case:?})"
-            );
+            assert_eq!(rust_name(raw, case), expected, "rust_name({raw:?}, {case:?})");
         }
     }
 }

@@ -33,20 +33,12 @@ impl SchemaSet {
         let mut documents = Vec::new();
         for path in paths {
             let relative = path.strip_prefix(dir).expect("collected under dir");
-            let relative = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let relative = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
             let file = format!("schemas/{relative}");
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| Error::plain(format!("{file}: {e}")))?;
-            let root: Value = serde_json::from_str(&text)
-                .map_err(|e| Error::plain(format!("{file}: not valid JSON: {e}")))?;
-            let location = Location {
-                file: file.clone(),
-                pointer: String::new(),
-            };
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::plain(format!("{file}: {e}")))?;
+            let root: Value =
+                serde_json::from_str(&text).map_err(|e| Error::plain(format!("{file}: not valid JSON: {e}")))?;
+            let location = Location { file: file.clone(), pointer: String::new() };
             let expected = format!("{ID_BASE}{relative}");
             match root.get("$id").and_then(Value::as_str) {
                 Some(id) if id == expected => {}
@@ -57,21 +49,14 @@ impl SchemaSet {
                     ));
                 }
                 None => {
-                    return Err(Error::at(
-                        &location,
-                        format!("missing `$id` (expected `{expected}`)"),
-                    ));
+                    return Err(Error::at(&location, format!("missing `$id` (expected `{expected}`)")));
                 }
             }
-            let id = Url::parse(&expected)
-                .map_err(|e| Error::at(&location, format!("bad `$id`: {e}")))?;
+            let id = Url::parse(&expected).map_err(|e| Error::at(&location, format!("bad `$id`: {e}")))?;
             documents.push(Document { file, id, root });
         }
         if documents.is_empty() {
-            return Err(Error::plain(format!(
-                "no schema files found under {}",
-                dir.display()
-            )));
+            return Err(Error::plain(format!("no schema files found under {}", dir.display())));
         }
         Ok(SchemaSet { documents })
     }
@@ -82,48 +67,26 @@ impl SchemaSet {
 
     /// Resolves `reference` (a `$ref` value written at `from`) to the location and schema it names.
     pub fn resolve(&self, from: &Location, reference: &str) -> Result<(Location, &Value), Error> {
-        let base = &self
-            .document(&from.file)
-            .ok_or_else(|| Error::at(from, "unknown file"))?
-            .id;
-        let target = base
-            .join(reference)
-            .map_err(|e| Error::at(from, format!("bad `$ref` `{reference}`: {e}")))?;
+        let base = &self.document(&from.file).ok_or_else(|| Error::at(from, "unknown file"))?.id;
+        let target = base.join(reference).map_err(|e| Error::at(from, format!("bad `$ref` `{reference}`: {e}")))?;
         let mut without_fragment = target.clone();
         without_fragment.set_fragment(None);
-        let document = self
-            .documents
-            .iter()
-            .find(|d| d.id == without_fragment)
-            .ok_or_else(|| Error::at(from, format!("`$ref` `{reference}` names no schema file (resolved to `{without_fragment}`)")))?;
+        let document = self.documents.iter().find(|d| d.id == without_fragment).ok_or_else(|| {
+            Error::at(from, format!("`$ref` `{reference}` names no schema file (resolved to `{without_fragment}`)"))
+        })?;
         let pointer = target.fragment().unwrap_or("");
         let pointer = percent_decode(pointer);
         let value = document.root.pointer(&pointer).ok_or_else(|| {
-            Error::at(
-                from,
-                format!(
-                    "`$ref` `{reference}`: `{}` has nothing at `#{pointer}`",
-                    document.file
-                ),
-            )
+            Error::at(from, format!("`$ref` `{reference}`: `{}` has nothing at `#{pointer}`", document.file))
         })?;
-        Ok((
-            Location {
-                file: document.file.clone(),
-                pointer,
-            },
-            value,
-        ))
+        Ok((Location { file: document.file.clone(), pointer }, value))
     }
 }
 
 fn collect_json(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), Error> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::plain(format!("reading {}: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::plain(format!("reading {}: {e}", dir.display())))?;
     for entry in entries {
-        let path = entry
-            .map_err(|e| Error::plain(format!("reading {}: {e}", dir.display())))?
-            .path();
+        let path = entry.map_err(|e| Error::plain(format!("reading {}: {e}", dir.display())))?.path();
         if path.is_dir() {
             collect_json(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "json") {
@@ -134,7 +97,5 @@ fn collect_json(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), Err
 }
 
 fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned()
 }

@@ -6,8 +6,7 @@ use xtask::{Mode, emit, model::Model, schema::SchemaSet};
 
 #[test]
 fn generated_files_are_fresh() {
-    let report =
-        xtask::codegen(&xtask::project_root(), Mode::Check).unwrap_or_else(|e| panic!("{e}"));
+    let report = xtask::codegen(&xtask::project_root(), Mode::Check).unwrap_or_else(|e| panic!("{e}"));
     assert!(report.is_ok(), "{report}");
 }
 
@@ -16,19 +15,14 @@ fn generated_code_snapshot() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schemas");
     let model = Model::build(&SchemaSet::load(&dir).unwrap()).unwrap();
     for (path, contents) in emit::all(&model).unwrap() {
-        let name = Path::new(&path)
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .replace('.', "_");
+        let name = Path::new(&path).file_name().unwrap().to_string_lossy().replace('.', "_");
         insta::assert_snapshot!(name, contents);
     }
 }
 
 #[test]
 fn generation_is_deterministic() {
-    let model =
-        || Model::build(&SchemaSet::load(&xtask::project_root().join("schemas")).unwrap()).unwrap();
+    let model = || Model::build(&SchemaSet::load(&xtask::project_root().join("schemas")).unwrap()).unwrap();
     assert_eq!(emit::all(&model()).unwrap(), emit::all(&model()).unwrap());
 }
 
@@ -68,30 +62,16 @@ fn schema(path: &str, body: &str) -> String {
 
 #[test]
 fn unsupported_keyword_is_located() {
-    let text = schema(
-        "a/T.json",
-        r#""type": "object", "properties": {"X": {"oneOf": [{"type": "string"}]}}"#,
-    );
+    let text = schema("a/T.json", r#""type": "object", "properties": {"X": {"oneOf": [{"type": "string"}]}}"#);
     let error = error_for(&[("a/T.json", &text)]);
-    assert_eq!(
-        error,
-        "schemas/a/T.json#/properties/X: keyword `oneOf` is not supported by the generator"
-    );
+    assert_eq!(error, "schemas/a/T.json#/properties/X: keyword `oneOf` is not supported by the generator");
 }
 
 #[test]
 fn dangling_ref_is_located() {
-    let text = schema(
-        "a/T.json",
-        r#""type": "object", "properties": {"X": {"$ref": "Missing.json"}}"#,
-    );
+    let text = schema("a/T.json", r#""type": "object", "properties": {"X": {"$ref": "Missing.json"}}"#);
     let error = error_for(&[("a/T.json", &text)]);
-    assert!(
-        error.starts_with(
-            "schemas/a/T.json#/properties/X: `$ref` `Missing.json` names no schema file"
-        ),
-        "{error}"
-    );
+    assert!(error.starts_with("schemas/a/T.json#/properties/X: `$ref` `Missing.json` names no schema file"), "{error}");
 }
 
 #[test]
@@ -104,23 +84,15 @@ fn wrong_id_is_located() {
 #[test]
 fn invalid_json_names_the_file() {
     let error = error_for(&[("a/T.json", "{ nope")]);
-    assert!(
-        error.starts_with("schemas/a/T.json: not valid JSON"),
-        "{error}"
-    );
+    assert!(error.starts_with("schemas/a/T.json: not valid JSON"), "{error}");
 }
 
 #[test]
 fn secret_on_a_number_is_refused() {
-    let text = schema(
-        "a/T.json",
-        r#""type": "object", "properties": {"Pin": {"type": "integer", "x-zenith-secret": true}}"#,
-    );
+    let text =
+        schema("a/T.json", r#""type": "object", "properties": {"Pin": {"type": "integer", "x-zenith-secret": true}}"#);
     let error = error_for(&[("a/T.json", &text)]);
-    assert_eq!(
-        error,
-        "schemas/a/T.json#/properties/Pin: `x-zenith-secret` is supported on string properties only"
-    );
+    assert_eq!(error, "schemas/a/T.json#/properties/Pin: `x-zenith-secret` is supported on string properties only");
 }
 
 #[test]
@@ -130,8 +102,5 @@ fn clashing_field_names_are_refused() {
         r#""type": "object", "properties": {"UserID": {"type": "string"}, "UserId": {"type": "string"}}"#,
     );
     let error = error_for(&[("a/T.json", &text)]);
-    assert!(
-        error.contains("both become the Rust field `user_id`"),
-        "{error}"
-    );
+    assert!(error.contains("both become the Rust field `user_id`"), "{error}");
 }

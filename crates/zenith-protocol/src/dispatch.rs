@@ -21,17 +21,12 @@ pub struct EnvelopeKeys<'a> {
 impl<'a> EnvelopeKeys<'a> {
     /// Reads the keys from a message, checking their JSON types.
     pub fn read(message: &'a Value) -> Result<EnvelopeKeys<'a>, ParseError> {
-        let object = message.as_object().ok_or(ParseError::NotAnObject {
-            found: json_kind(message),
-        })?;
+        let object = message.as_object().ok_or(ParseError::NotAnObject { found: json_kind(message) })?;
         let text = |field: &'static str| -> Result<Option<&'a str>, ParseError> {
             match object.get(field) {
                 None => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s)),
-                Some(other) => Err(ParseError::EnvelopeField {
-                    field,
-                    found: json_kind(other),
-                }),
+                Some(other) => Err(ParseError::EnvelopeField { field, found: json_kind(other) }),
             }
         };
         let (topic, topic_args) = match text("Topic")? {
@@ -61,26 +56,13 @@ pub enum ParseError {
     #[error("a message must be a JSON object, but this is {found}")]
     NotAnObject { found: &'static str },
     #[error("envelope field `{field}` must be a string, but it is {found}")]
-    EnvelopeField {
-        field: &'static str,
-        found: &'static str,
-    },
+    EnvelopeField { field: &'static str, found: &'static str },
     #[error(
         "no schema covers {direction} messages with Controller `{controller}`, Topic `{topic}`, Action `{action}`{hint}"
     )]
-    NoSchema {
-        controller: String,
-        topic: String,
-        action: String,
-        direction: Direction,
-        hint: String,
-    },
+    NoSchema { controller: String, topic: String, action: String, direction: Direction, hint: String },
     #[error("the message is a {kind} but `{path}` does not fit: {reason}")]
-    Data {
-        kind: &'static str,
-        path: String,
-        reason: String,
-    },
+    Data { kind: &'static str, path: String, reason: String },
 }
 
 impl Message {
@@ -97,9 +79,7 @@ impl Message {
     /// ```
     pub fn parse(message: &Value, direction: Direction) -> Result<Message, ParseError> {
         let keys = EnvelopeKeys::read(message)?;
-        let kind = keys
-            .kind(direction)
-            .ok_or_else(|| no_schema(&keys, direction))?;
+        let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
         Message::from_value_as(kind, message).map_err(|error| ParseError::Data {
             kind: kind.info().name,
             path: json_pointer(error.path()),
@@ -124,9 +104,7 @@ impl Message {
 }
 
 fn no_schema(keys: &EnvelopeKeys<'_>, direction: Direction) -> ParseError {
-    let known_controller = MessageKind::ALL
-        .iter()
-        .any(|k| k.info().controller == Some(keys.controller));
+    let known_controller = MessageKind::ALL.iter().any(|k| k.info().controller == Some(keys.controller));
     let hint = match keys.topic {
         Some(topic) if known_controller => {
             let topics = MessageKind::ALL
@@ -138,10 +116,7 @@ fn no_schema(keys: &EnvelopeKeys<'_>, direction: Direction) -> ParseError {
                 None => String::new(),
             }
         }
-        _ => match closest(
-            keys.controller,
-            MessageKind::ALL.iter().filter_map(|k| k.info().controller),
-        ) {
+        _ => match closest(keys.controller, MessageKind::ALL.iter().filter_map(|k| k.info().controller)) {
             Some(near) if near != keys.controller => {
                 format!(" (did you mean Controller `{near}`?)")
             }

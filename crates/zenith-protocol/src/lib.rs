@@ -63,5 +63,5 @@ pub use generated::messages::{Message, MessageKind};
 pub use generated::types::*;
 pub use generated::{auth, zenith};
 pub use runtime::{
-    DateTime, DateTimeError, Direction, MessageInfo, Secret, Time, TimeError, Topic,
+    Code, DateTime, DateTimeError, Direction, MessageInfo, Problem, Report, Secret, Severity, Time, TimeError, Topic, Validate,
 };

@@ -18,11 +18,7 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files
         .into_iter()
         .map(|path| {
-            let relative = path
-                .strip_prefix(repo_root())
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
+            let relative = path.strip_prefix(repo_root()).unwrap().to_string_lossy().replace('\\', "/");
             let value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
             (relative, value)
         })

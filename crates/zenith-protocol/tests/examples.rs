@@ -20,23 +20,13 @@ fn schema_examples_parse_into_their_own_type_and_round_trip() {
         if schema.get("x-zenith").is_none() {
             continue;
         }
-        let examples = schema["examples"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{file} has no examples"));
+        let examples = schema["examples"].as_array().unwrap_or_else(|| panic!("{file} has no examples"));
         assert!(!examples.is_empty(), "{file} has no examples");
         for example in examples {
-            let message = Message::parse(example, direction_of(&schema))
-                .unwrap_or_else(|e| panic!("{file}: {e}\n{example}"));
-            assert_eq!(
-                message.kind().info().schema_file,
-                file,
-                "{example} dispatched elsewhere"
-            );
-            assert_eq!(
-                &message.to_value(),
-                example,
-                "{file}: round trip changed the message"
-            );
+            let message =
+                Message::parse(example, direction_of(&schema)).unwrap_or_else(|e| panic!("{file}: {e}\n{example}"));
+            assert_eq!(message.kind().info().schema_file, file, "{example} dispatched elsewhere");
+            assert_eq!(&message.to_value(), example, "{file}: round trip changed the message");
             checked += 1;
         }
     }
@@ -47,11 +37,7 @@ fn schema_examples_parse_into_their_own_type_and_round_trip() {
 fn every_message_kind_has_a_schema_file_and_is_reachable_by_dispatch() {
     for &kind in MessageKind::ALL {
         let info = kind.info();
-        assert!(
-            common::repo_root().join(info.schema_file).is_file(),
-            "{}",
-            info.schema_file
-        );
+        assert!(common::repo_root().join(info.schema_file).is_file(), "{}", info.schema_file);
         let found = MessageKind::lookup(
             info.controller.unwrap_or("Market"),
             info.topic.or(Some("AnyTopic")),
@@ -80,27 +66,18 @@ fn reference_examples_of_covered_topics_parse_and_round_trip() {
     let mut uncovered = Vec::new();
     let mut unreadable = Vec::new();
     for name in ["auth.json", "zenith.json", "common.json"] {
-        let table: Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
+        let table: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
         for topic in table["topics"].as_array().unwrap() {
             for example in topic["examples"].as_array().unwrap() {
                 let text = example["json"].as_str().unwrap();
-                let direction = if example["direction"] == "send" {
-                    Direction::Send
-                } else {
-                    Direction::Receive
-                };
+                let direction = if example["direction"] == "send" { Direction::Send } else { Direction::Receive };
                 let Some(message) = example_object(text) else {
                     unreadable.push(format!("{name} {}: {text}", topic["topic"]));
                     continue;
                 };
                 match Message::parse(&message, direction) {
                     Ok(parsed) => {
-                        assert_eq!(
-                            parsed.to_value(),
-                            message,
-                            "{name}: round trip changed {message}"
-                        );
+                        assert_eq!(parsed.to_value(), message, "{name}: round trip changed {message}");
                         typed += 1;
                     }
                     Err(ParseError::NoSchema { topic, .. }) => uncovered.push(topic),
@@ -117,36 +94,20 @@ fn reference_examples_of_covered_topics_parse_and_round_trip() {
 
 #[test]
 fn dispatch_errors_name_what_did_not_match() {
-    let error = Message::parse(
-        &serde_json::json!({"Controller": "Auth", "Topic": "AuthOwnr", "Data": {}}),
-        Direction::Send,
-    )
-    .unwrap_err();
+    let error =
+        Message::parse(&serde_json::json!({"Controller": "Auth", "Topic": "AuthOwnr", "Data": {}}), Direction::Send)
+            .unwrap_err();
     assert_eq!(
         error.to_string(),
         "no schema covers send messages with Controller `Auth`, Topic `AuthOwnr`, Action `Publish` (did you mean Topic `AuthOwner`?)"
     );
-    let error = Message::parse(
-        &serde_json::json!({"Controller": "Auht", "Topic": "AuthOwner"}),
-        Direction::Send,
-    )
-    .unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .ends_with("(did you mean Controller `Auth`?)"),
-        "{error}"
-    );
+    let error =
+        Message::parse(&serde_json::json!({"Controller": "Auht", "Topic": "AuthOwner"}), Direction::Send).unwrap_err();
+    assert!(error.to_string().ends_with("(did you mean Controller `Auth`?)"), "{error}");
     let error = Message::parse(&serde_json::json!([1]), Direction::Send).unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "a message must be a JSON object, but this is an array"
-    );
+    assert_eq!(error.to_string(), "a message must be a JSON object, but this is an array");
     let error = Message::parse(&serde_json::json!({"Controller": 5}), Direction::Send).unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "envelope field `Controller` must be a string, but it is a number"
-    );
+    assert_eq!(error.to_string(), "envelope field `Controller` must be a string, but it is a number");
     let error = Message::parse(
         &serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Provider": "P", "ClientID": 7}}),
         Direction::Send,
@@ -161,20 +122,14 @@ fn dispatch_errors_name_what_did_not_match() {
         Direction::Receive,
     )
     .unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .contains("`/Data/ExpiryDate` does not fit"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("`/Data/ExpiryDate` does not fit"), "{error}");
 }
 
 #[test]
 fn topic_arguments_do_not_change_dispatch() {
-    let message = serde_json::json!({"Controller": "Market", "Topic": "Security!BHP.ASX", "Action": "Sub", "Confirm": true});
-    let Message::SubRequest(sub) = Message::parse(&message, Direction::Send).unwrap() else {
-        panic!()
-    };
+    let message =
+        serde_json::json!({"Controller": "Market", "Topic": "Security!BHP.ASX", "Action": "Sub", "Confirm": true});
+    let Message::SubRequest(sub) = Message::parse(&message, Direction::Send).unwrap() else { panic!() };
     assert_eq!(sub.topic.name(), "Security");
     assert_eq!(sub.topic.args().collect::<Vec<_>>(), ["BHP", "ASX"]);
     assert_eq!(Message::SubRequest(sub).to_value(), message);
@@ -182,11 +137,8 @@ fn topic_arguments_do_not_change_dispatch() {
 
 #[test]
 fn unknown_enum_values_are_kept() {
-    let message =
-        serde_json::json!({"Controller": "Auth", "Topic": "Identify", "Data": {"Result": "Maybe"}});
-    let Message::IdentifyPush(push) = Message::parse(&message, Direction::Receive).unwrap() else {
-        panic!()
-    };
+    let message = serde_json::json!({"Controller": "Auth", "Topic": "Identify", "Data": {"Result": "Maybe"}});
+    let Message::IdentifyPush(push) = Message::parse(&message, Direction::Receive).unwrap() else { panic!() };
     assert!(!push.data.result.is_known());
     assert_eq!(push.data.result.as_str(), "Maybe");
     assert_eq!(Message::IdentifyPush(push).to_value(), message);

@@ -19,19 +19,10 @@ impl Source {
             return (base.to_owned(), schema);
         };
         let (path, pointer) = reference.split_once('#').unwrap_or((reference, ""));
-        let id = if path.is_empty() {
-            base.to_owned()
-        } else {
-            join(base, path)
-        };
-        let (_, document) = self
-            .files
-            .iter()
-            .find(|(_, doc)| doc["$id"] == id.as_str())
-            .unwrap_or_else(|| panic!("no schema {id}"));
-        let target = document
-            .pointer(pointer)
-            .unwrap_or_else(|| panic!("{id}#{pointer}"));
+        let id = if path.is_empty() { base.to_owned() } else { join(base, path) };
+        let (_, document) =
+            self.files.iter().find(|(_, doc)| doc["$id"] == id.as_str()).unwrap_or_else(|| panic!("no schema {id}"));
+        let target = document.pointer(pointer).unwrap_or_else(|| panic!("{id}#{pointer}"));
         self.resolve(&id, target)
     }
 }
@@ -55,15 +46,10 @@ fn join(base: &str, relative: &str) -> String {
 fn types(schema: &Value) -> BTreeSet<String> {
     match schema.get("type") {
         Some(Value::String(t)) => BTreeSet::from([t.clone()]),
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .filter(|t| *t != "null")
-            .map(str::to_owned)
-            .collect(),
-        _ if schema.get("const").is_some_and(Value::is_string) => {
-            BTreeSet::from(["string".to_owned()])
+        Some(Value::Array(ts)) => {
+            ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").map(str::to_owned).collect()
         }
+        _ if schema.get("const").is_some_and(Value::is_string) => BTreeSet::from(["string".to_owned()]),
         _ => BTreeSet::new(),
     }
 }
@@ -93,68 +79,30 @@ fn compare(
     }
     *seen += 1;
     if let Some(properties) = expected.get("properties").and_then(Value::as_object) {
-        let derived_properties = derived["properties"]
-            .as_object()
-            .unwrap_or_else(|| panic!("no properties at {path}"));
+        let derived_properties = derived["properties"].as_object().unwrap_or_else(|| panic!("no properties at {path}"));
         let names: Vec<&String> = properties.keys().collect();
         let derived_names: Vec<&String> = derived_properties.keys().collect();
-        assert_eq!(
-            names, derived_names,
-            "property names or order differ at {path}"
-        );
+        assert_eq!(names, derived_names, "property names or order differ at {path}");
         let required = |schema: &Value| -> BTreeSet<String> {
-            schema["required"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
+            schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
         };
-        assert_eq!(
-            required(expected),
-            required(derived),
-            "required set differs at {path}"
-        );
+        assert_eq!(required(expected), required(derived), "required set differs at {path}");
         for (name, schema) in properties {
-            compare(
-                source,
-                &base,
-                schema,
-                derived_root,
-                &derived_properties[name],
-                &format!("{path}/{name}"),
-                seen,
-            );
+            compare(source, &base, schema, derived_root, &derived_properties[name], &format!("{path}/{name}"), seen);
         }
     }
     if let Some(items) = expected.get("items") {
-        compare(
-            source,
-            &base,
-            items,
-            derived_root,
-            &derived["items"],
-            &format!("{path}/items"),
-            seen,
-        );
+        compare(source, &base, items, derived_root, &derived["items"], &format!("{path}/items"), seen);
     }
     if let Some(values) = expected.get("enum") {
-        assert_eq!(
-            Some(values),
-            derived.get("enum"),
-            "enum values differ at {path}"
-        );
+        assert_eq!(Some(values), derived.get("enum"), "enum values differ at {path}");
     }
 }
 
 /// Follows `$ref`s and looks through the `anyOf [T, null]` that an `Option<T>` becomes.
 fn resolve_derived<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        return resolve_derived(
-            root,
-            root.pointer(reference.trim_start_matches('#')).unwrap(),
-        );
+        return resolve_derived(root, root.pointer(reference.trim_start_matches('#')).unwrap());
     }
     if let Some(Value::Array(options)) = schema.get("anyOf") {
         let not_null: Vec<&Value> = options.iter().filter(|o| o["type"] != "null").collect();
@@ -167,28 +115,14 @@ fn resolve_derived<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
 
 #[test]
 fn derived_schemas_match_the_source_schemas() {
-    let source = Source {
-        files: common::schema_files(),
-    };
+    let source = Source { files: common::schema_files() };
     let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     let mut checked = 0;
     for &kind in MessageKind::ALL {
         let info = kind.info();
         let derived = kind.derived_schema(&mut generator).to_value();
-        let (_, expected) = source
-            .files
-            .iter()
-            .find(|(file, _)| file == info.schema_file)
-            .unwrap();
-        compare(
-            &source,
-            info.schema_id,
-            expected,
-            &derived,
-            &derived,
-            info.name,
-            &mut checked,
-        );
+        let (_, expected) = source.files.iter().find(|(file, _)| file == info.schema_file).unwrap();
+        compare(&source, info.schema_id, expected, &derived, &derived, info.name, &mut checked);
     }
     assert!(checked > 100, "only {checked} schema nodes compared");
 }

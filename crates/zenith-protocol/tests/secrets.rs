@@ -39,10 +39,7 @@ fn messages_with_secrets() -> Vec<(MessageKind, serde_json::Value)> {
             serde_json::json!({"Controller": "Auth", "Topic": "QueryIdentify", "Data": {"Result": "Success", "AccessToken": marker}}),
         ),
     ];
-    samples
-        .into_iter()
-        .map(|(direction, value)| (Message::parse(&value, direction).unwrap().kind(), value))
-        .collect()
+    samples.into_iter().map(|(direction, value)| (Message::parse(&value, direction).unwrap().kind(), value)).collect()
 }
 
 #[test]
@@ -60,11 +57,7 @@ fn debug_and_display_of_every_secret_holding_type_are_redacted() {
     }
     kinds.sort();
     kinds.dedup();
-    assert_eq!(
-        kinds.len(),
-        8,
-        "every message kind with a secret field is covered"
-    );
+    assert_eq!(kinds.len(), 8, "every message kind with a secret field is covered");
 }
 
 #[test]
@@ -76,16 +69,8 @@ fn wrong_typed_secrets_are_not_quoted_in_errors() {
         serde_json::json!(true),
     ] {
         let value = serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Provider": "P", "ClientID": "C", "Password": bad}});
-        let error = Message::parse(&value, Direction::Send)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            !error.contains("SECRET-MARKER") && !error.contains("918273645"),
-            "{error}"
-        );
-        assert!(
-            error.contains("/Data/Password") && error.contains("expected a string credential"),
-            "{error}"
-        );
+        let error = Message::parse(&value, Direction::Send).unwrap_err().to_string();
+        assert!(!error.contains("SECRET-MARKER") && !error.contains("918273645"), "{error}");
+        assert!(error.contains("/Data/Password") && error.contains("expected a string credential"), "{error}");
     }
 }

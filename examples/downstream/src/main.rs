@@ -13,18 +13,15 @@ fn main() {
         scope: None,
     });
     request.transaction_id = Some(7);
-    println!(
-        "send    {}",
-        serde_json::to_string(&request).expect("messages serialize")
-    );
+    println!("send    {}", serde_json::to_string(&request).expect("messages serialize"));
     println!("debug   {request:?}");
 
-    let reply = r#"{"Controller":"Auth","Topic":"Identify","TransactionID":7,"Data":{"Result":"Success","UserID":"shodan"}}"#;
+    let reply =
+        r#"{"Controller":"Auth","Topic":"Identify","TransactionID":7,"Data":{"Result":"Success","UserID":"shodan"}}"#;
     match Message::parse_str(reply, Direction::Receive) {
-        Ok(Message::IdentifyPush(identify)) => println!(
-            "receive {} as {:?}",
-            identify.data.result, identify.data.user_id
-        ),
+        Ok(Message::IdentifyPush(identify)) => {
+            println!("receive {} as {:?}", identify.data.result, identify.data.user_id)
+        }
         Ok(other) => println!("receive unexpected {:?}", other.kind()),
         Err(error) => println!("receive error: {error}"),
     }

@@ -9,10 +9,10 @@ use super::GENERATED_HEADER;
 pub fn emit(model: &Model) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "<!-- {GENERATED_HEADER} -->\n# Message reference\n");
+    out.push_str("Every message the schemas in `schemas/` define. `*` means any controller or topic.\n\n");
     out.push_str(
-        "Every message the schemas in `schemas/` define. `*` means any controller or topic.\n\n",
+        "| Message | Controller | Topic | Action | Direction | Replies on | Schema |\n|---|---|---|---|---|---|---|\n",
     );
-    out.push_str("| Message | Controller | Topic | Action | Direction | Replies on | Schema |\n|---|---|---|---|---|---|---|\n");
     for m in &model.messages {
         let _ = writeln!(
             out,
@@ -61,11 +61,7 @@ pub fn emit(model: &Model) -> String {
 }
 
 fn presence(field: &Field) -> &'static str {
-    if field.required {
-        "required"
-    } else {
-        "optional"
-    }
+    if field.required { "required" } else { "optional" }
 }
 
 fn type_text(field: &Field) -> String {
@@ -91,11 +87,7 @@ fn shape_text(shape: &Shape) -> String {
         },
         Shape::Array(items) => format!("array of {}", shape_text(items)),
         Shape::Named(name) => format!("[{name}](#{})", name.to_lowercase()),
-        Shape::Multi { types, .. } => types
-            .iter()
-            .map(|t| t.as_str())
-            .collect::<Vec<_>>()
-            .join(" or "),
+        Shape::Multi { types, .. } => types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" or "),
     }
 }
 

@@ -17,10 +17,7 @@ pub fn module_root(model: &Model) -> TokenStream {
     let mut by_controller: BTreeMap<&str, Vec<Ident>> = BTreeMap::new();
     for message in &model.messages {
         if let Some(controller) = &message.controller {
-            by_controller
-                .entry(controller)
-                .or_default()
-                .push(ident(&message.name));
+            by_controller.entry(controller).or_default().push(ident(&message.name));
         }
     }
     let modules = by_controller.iter().map(|(controller, names)| {
@@ -36,6 +33,7 @@ pub fn module_root(model: &Model) -> TokenStream {
     quote! {
         pub mod messages;
         pub mod types;
+        pub mod validators;
         #(#modules)*
     }
 }
@@ -68,6 +66,16 @@ pub fn emit(model: &Model) -> TokenStream {
                     #(#arms)*
                     _ => None,
                 }
+            }
+
+            /// Every problem of `value` as a message of this kind (see [`crate::Validate`]).
+            pub fn validate(self, value: &serde_json::Value) -> crate::Report {
+                match self { #(MessageKind::#names => <#names as crate::Validate>::validate(value),)* }
+            }
+
+            /// True when `value` is a message of this kind with no error.
+            pub fn is_valid(self, value: &serde_json::Value) -> bool {
+                match self { #(MessageKind::#names => <#names as crate::Validate>::is_valid(value),)* }
             }
 
             /// The schemars-derived JSON Schema of this kind's Rust type.
@@ -123,12 +131,7 @@ fn info(message: &Message) -> TokenStream {
     let replies = &message.reply_topics;
     let schema_id = &message.schema_id;
     let schema_file = &message.location.file;
-    let summary = message
-        .doc
-        .split(". ")
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('.');
+    let summary = message.doc.split(". ").next().unwrap_or_default().trim_end_matches('.');
     quote! {
         MessageInfo {
             name: #name,

@@ -19,9 +19,7 @@ pub fn emit(model: &Model) -> Result<TokenStream, Error> {
         items.push(emit_type(ty)?);
     }
     for message in &model.messages {
-        let ty = model
-            .type_named(&message.name)
-            .expect("messages are named types");
+        let ty = model.type_named(&message.name).expect("messages are named types");
         items.push(constructor(ty));
     }
     Ok(quote! { #(#items)* })
@@ -116,18 +114,12 @@ fn struct_field(field: &Field) -> TokenStream {
 fn string_enum(ty: &TypeDef, values: &[String]) -> Result<TokenStream, Error> {
     let name = ident(&ty.name);
     let doc = doc_attrs(ty.doc.as_deref());
-    let variants: Vec<Ident> = values
-        .iter()
-        .map(|v| ident(&rust_name(v, Case::Type)))
-        .collect();
+    let variants: Vec<Ident> = values.iter().map(|v| ident(&rust_name(v, Case::Type))).collect();
     for (i, variant) in variants.iter().enumerate() {
         if variant == UNRECOGNIZED || variants[..i].contains(variant) {
             return Err(Error::at(
                 &ty.location,
-                format!(
-                    "enum value `{}` gives the variant name `{variant}`, which is taken",
-                    values[i]
-                ),
+                format!("enum value `{}` gives the variant name `{variant}`, which is taken", values[i]),
             ));
         }
     }
@@ -229,10 +221,7 @@ fn constructor(ty: &TypeDef) -> TokenStream {
         };
         inits.push(quote! { #field_name: #init });
     }
-    let doc = format!(
-        " A `{}` with its constant envelope fields set, optional fields left out.",
-        ty.name
-    );
+    let doc = format!(" A `{}` with its constant envelope fields set, optional fields left out.", ty.name);
     let new = format_ident!("new");
     quote! {
         impl #name {

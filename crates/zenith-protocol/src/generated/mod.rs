@@ -5,6 +5,8 @@ pub mod messages;
 
 pub mod types;
 
+pub mod validators;
+
 /// Messages of the `Auth` controller.
 pub mod auth {
     pub use super::types::{

@@ -96,7 +96,9 @@ impl serde::Serialize for Controller {
 }
 
 impl<'de> serde::Deserialize<'de> for Controller {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -137,7 +139,13 @@ pub enum Action {
 
 impl Action {
     /// Every value the schema lists, in schema order.
-    pub const KNOWN: &'static [&'static str] = &["Publish", "Sub", "Unsub", "Error", "Cancel"];
+    pub const KNOWN: &'static [&'static str] = &[
+        "Publish",
+        "Sub",
+        "Unsub",
+        "Error",
+        "Cancel",
+    ];
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -181,7 +189,9 @@ impl serde::Serialize for Action {
 }
 
 impl<'de> serde::Deserialize<'de> for Action {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -254,7 +264,9 @@ impl serde::Serialize for AuthResult {
 }
 
 impl<'de> serde::Deserialize<'de> for AuthResult {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -276,7 +288,14 @@ pub use crate::runtime::DateTime;
 pub type ScopeList = Vec<String>;
 
 /// Who the connection is authenticated as. Every authentication reply and every `Identify` push carries it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct IdentityResult {
     /// Whether authentication was accepted.
     #[serde(rename = "Result")]
@@ -284,28 +303,16 @@ pub struct IdentityResult {
     /// A base64 token that `AuthToken` accepts later to restore this identity. Sent on success when the user may have one.
     ///
     /// A credential: `Debug` and `Display` never show it.
-    #[serde(
-        rename = "AccessToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "AccessToken", default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Secret>,
     /// A friendly name for the user, on success when known.
-    #[serde(
-        rename = "DisplayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The server's internal name for the user, on success.
     #[serde(rename = "UserID", default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// When this authentication stops being valid, if it expires.
-    #[serde(
-        rename = "ExpiryDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ExpiryDate", default, skip_serializing_if = "Option::is_none")]
     pub expiry_date: Option<DateTime>,
     /// The access rights granted, on success.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
@@ -313,7 +320,14 @@ pub struct IdentityResult {
 }
 
 /// The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthCodeReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -324,11 +338,7 @@ pub struct AuthCodeReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// Who the connection is now authenticated as, or that the grant was refused.
     #[serde(rename = "Data")]
@@ -336,7 +346,14 @@ pub struct AuthCodeReply {
 }
 
 /// The grant and the client presenting it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthCodeRequestData {
     /// The authentication provider that understands the grant.
     #[serde(rename = "Provider")]
@@ -347,11 +364,7 @@ pub struct AuthCodeRequestData {
     /// The client software's own password, for secure clients.
     ///
     /// A credential: `Debug` and `Display` never show it.
-    #[serde(
-        rename = "ClientSecret",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ClientSecret", default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Secret>,
     /// The grant issued by the external service.
     ///
@@ -364,7 +377,14 @@ pub struct AuthCodeRequestData {
 }
 
 /// Logs in with a grant the client got from an external authentication service, which the named provider knows how to check.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthCodeRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -375,11 +395,7 @@ pub struct AuthCodeRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The grant and the client presenting it.
     #[serde(rename = "Data")]
@@ -387,7 +403,14 @@ pub struct AuthCodeRequest {
 }
 
 /// The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself. The reference shows this reply on `Identify` instead; some clients expect it here, so both are accepted and matched to the request by TransactionID.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthOwnerReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -398,11 +421,7 @@ pub struct AuthOwnerReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// Who the connection is now authenticated as, or that the login was refused.
     #[serde(rename = "Data")]
@@ -410,7 +429,14 @@ pub struct AuthOwnerReply {
 }
 
 /// The credentials.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthOwnerRequestData {
     /// The authentication provider to log in with.
     #[serde(rename = "Provider")]
@@ -421,11 +447,7 @@ pub struct AuthOwnerRequestData {
     /// The client software's own password, for secure clients.
     ///
     /// A credential: `Debug` and `Display` never show it.
-    #[serde(
-        rename = "ClientSecret",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ClientSecret", default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Secret>,
     /// Identifies the user; may be left out when client credentials suffice.
     #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
@@ -441,7 +463,14 @@ pub struct AuthOwnerRequestData {
 }
 
 /// Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password. Meant for internal and specialised clients; others use the OAuth flow.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthOwnerRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -452,11 +481,7 @@ pub struct AuthOwnerRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The credentials.
     #[serde(rename = "Data")]
@@ -464,7 +489,14 @@ pub struct AuthOwnerRequest {
 }
 
 /// The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthTokenReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -475,11 +507,7 @@ pub struct AuthTokenReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// Who the connection is now authenticated as, or that the token was refused.
     #[serde(rename = "Data")]
@@ -487,7 +515,14 @@ pub struct AuthTokenReply {
 }
 
 /// The token and who issued it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthTokenRequestData {
     /// Who issued the token; `Bearer` for an OAuth access token.
     #[serde(rename = "Provider")]
@@ -500,7 +535,14 @@ pub struct AuthTokenRequestData {
 }
 
 /// Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthTokenRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -511,11 +553,7 @@ pub struct AuthTokenRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The token and who issued it.
     #[serde(rename = "Data")]
@@ -523,7 +561,14 @@ pub struct AuthTokenRequest {
 }
 
 /// The connection's identity, sent to `Identify` subscribers whenever it changes. Replies to `AuthOwner`, `AuthToken` and `AuthCode` also arrive on this topic, carrying the request's TransactionID.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct IdentifyPush {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -534,11 +579,7 @@ pub struct IdentifyPush {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The identity now in force.
     #[serde(rename = "Data")]
@@ -546,7 +587,14 @@ pub struct IdentifyPush {
 }
 
 /// The answer to `QueryIdentify`: the connection's current identity.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct QueryIdentifyReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -557,11 +605,7 @@ pub struct QueryIdentifyReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The current identity, or `Reject` when the connection is not authenticated.
     #[serde(rename = "Data")]
@@ -569,7 +613,14 @@ pub struct QueryIdentifyReply {
 }
 
 /// Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct QueryIdentifyRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -580,22 +631,21 @@ pub struct QueryIdentifyRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
 }
 
 /// Acknowledges a `Configure` request; it has no content beyond the envelope.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct ConfigureReply {
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     /// Always `Configure` in this message.
     #[serde(rename = "Topic")]
@@ -603,11 +653,7 @@ pub struct ConfigureReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
 }
 
@@ -615,14 +661,17 @@ pub struct ConfigureReply {
 pub use crate::runtime::Time;
 
 /// How long a controller waits before giving up on a request with `Operation.Timeout`. Set with `Configure`, read back with `QueryConfigure`; each controller keeps its own values.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct Timeouts {
     /// How long an action or query may run before it fails.
-    #[serde(
-        rename = "ActionTimeout",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ActionTimeout", default, skip_serializing_if = "Option::is_none")]
     pub action_timeout: Option<Time>,
     /// How long a subscription request may wait before it fails.
     #[serde(
@@ -634,13 +683,16 @@ pub struct Timeouts {
 }
 
 /// Changes the timeouts of the controller it is sent to. Any controller accepts it; settings left out keep their current value.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct ConfigureRequest {
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     /// Always `Configure` in this message.
     #[serde(rename = "Topic")]
@@ -648,11 +700,7 @@ pub struct ConfigureRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The timeouts to change.
     #[serde(rename = "Data")]
@@ -660,13 +708,16 @@ pub struct ConfigureRequest {
 }
 
 /// The answer to `QueryConfigure`: the controller's timeouts now in force.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct QueryConfigureReply {
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     /// Always `QueryConfigure` in this message.
     #[serde(rename = "Topic")]
@@ -674,11 +725,7 @@ pub struct QueryConfigureReply {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The controller's current timeouts.
     #[serde(rename = "Data")]
@@ -686,13 +733,16 @@ pub struct QueryConfigureReply {
 }
 
 /// Asks the controller it is sent to for its current timeouts. Any controller accepts it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct QueryConfigureRequest {
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     /// Always `QueryConfigure` in this message.
     #[serde(rename = "Topic")]
@@ -700,22 +750,21 @@ pub struct QueryConfigureRequest {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
 }
 
 /// Asks the server to abandon pending requests on a controller that were sent with the given TransactionID.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct CancelRequest {
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic")]
     pub topic: Topic,
@@ -727,23 +776,22 @@ pub struct CancelRequest {
 }
 
 /// The container every message travels in, whatever its controller and topic. Each message schema narrows these fields for one kind of message.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct Envelope {
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic", default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<Topic>,
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The message content; its shape depends on the controller, topic and action.
     #[serde(
@@ -762,24 +810,23 @@ pub struct Envelope {
 pub type ActionErrorCode = String;
 
 /// Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result. Without `Topic` it concerns the whole controller; without TransactionID it is not tied to one request.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct ErrorMessage {
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic", default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<Topic>,
     /// Always `Error` in this message.
     #[serde(rename = "Action")]
     pub action: Action,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// What went wrong: usually one action error code (optionally followed by a space and the offending id), sometimes a list of such codes or an object.
     #[serde(
@@ -792,24 +839,23 @@ pub struct ErrorMessage {
 }
 
 /// The server's answer to a `Sub` that asked for confirmation. Data for the topic may arrive before it. When the subscription fails, an error message is sent as well and this message comes without `Confirm`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct SubConfirm {
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic")]
     pub topic: Topic,
     /// Always `Sub` in this message.
     #[serde(rename = "Action")]
     pub action: Action,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// Why the subscription failed, when it did; any JSON.
     #[serde(
@@ -825,24 +871,23 @@ pub struct SubConfirm {
 }
 
 /// Subscribes to a topic on any controller. Subscriptions are counted: every `Sub` needs its own `Unsub`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct SubRequest {
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic")]
     pub topic: Topic,
     /// Always `Sub` in this message.
     #[serde(rename = "Action")]
     pub action: Action,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// Parameters for the subscription, if the topic takes any; may be left out or null.
     #[serde(
@@ -858,24 +903,23 @@ pub struct SubRequest {
 }
 
 /// An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct UnsubConfirm {
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic")]
     pub topic: Topic,
     /// Always `Unsub` in this message.
     #[serde(rename = "Action")]
     pub action: Action,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// True when the server ended the subscription on its own; left out when it confirms the client's `Unsub`.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
@@ -883,24 +927,23 @@ pub struct UnsubConfirm {
 }
 
 /// Drops one reference to a subscription on any controller. A `Sub` followed at once by an `Unsub` leaves no subscription.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct UnsubRequest {
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     #[serde(rename = "Topic")]
     pub topic: Topic,
     /// Always `Unsub` in this message.
     #[serde(rename = "Action")]
     pub action: Action,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The protocol gives an unsubscribe no content; clients may leave it out or send null.
     #[serde(
@@ -966,7 +1009,9 @@ impl serde::Serialize for ServerClass {
 }
 
 impl<'de> serde::Deserialize<'de> for ServerClass {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -982,7 +1027,14 @@ impl schemars::JsonSchema for ServerClass {
 }
 
 /// The server's name, kind and versions.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct ServerInfoData {
     /// The server's name.
     #[serde(rename = "Name")]
@@ -999,14 +1051,17 @@ pub struct ServerInfoData {
 }
 
 /// Facts about the server the connection reached, sent to `ServerInfo` subscribers.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct ServerInfoPush {
     /// Always `Zenith` in this message.
-    #[serde(
-        rename = "Controller",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
     /// Always `ServerInfo` in this message.
     #[serde(rename = "Topic")]
@@ -1014,11 +1069,7 @@ pub struct ServerInfoPush {
     /// Always `Publish` in this message.
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
-    #[serde(
-        rename = "TransactionID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
     /// The server's name, kind and versions.
     #[serde(rename = "Data")]

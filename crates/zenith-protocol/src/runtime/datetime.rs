@@ -37,9 +37,7 @@ struct Fields {
 
 /// Why a string is not a protocol date-time.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{text}` is not an ISO-8601 date-time like `20120630T100230Z` or `2012-06-30T10:02:30+10:00`: {reason}"
-)]
+#[error("`{text}` is not an ISO-8601 date-time like `20120630T100230Z` or `2012-06-30T10:02:30+10:00`: {reason}")]
 pub struct DateTimeError {
     text: String,
     reason: &'static str,
@@ -49,14 +47,8 @@ impl DateTime {
     /// Parses any accepted form.
     pub fn parse(text: &str) -> Result<DateTime, DateTimeError> {
         match Fields::read(text) {
-            Ok(fields) => Ok(DateTime {
-                text: text.to_owned(),
-                fields,
-            }),
-            Err(reason) => Err(DateTimeError {
-                text: text.to_owned(),
-                reason,
-            }),
+            Ok(fields) => Ok(DateTime { text: text.to_owned(), fields }),
+            Err(reason) => Err(DateTimeError { text: text.to_owned(), reason }),
         }
     }
 
@@ -69,58 +61,29 @@ impl DateTime {
 impl Fields {
     fn read(text: &str) -> Result<Fields, &'static str> {
         let fail = |reason: &'static str| reason;
-        let mut cursor = Cursor {
-            bytes: text.as_bytes(),
-            at: 0,
-        };
+        let mut cursor = Cursor { bytes: text.as_bytes(), at: 0 };
         let extended = text.as_bytes().get(4) == Some(&b'-');
-        let year = cursor
-            .digits(4)
-            .ok_or_else(|| fail("the year needs four digits"))?;
+        let year = cursor.digits(4).ok_or_else(|| fail("the year needs four digits"))?;
         if extended {
-            cursor
-                .expect(b'-')
-                .ok_or_else(|| fail("expected `-` after the year"))?;
+            cursor.expect(b'-').ok_or_else(|| fail("expected `-` after the year"))?;
         }
-        let month = cursor
-            .digits(2)
-            .ok_or_else(|| fail("the month needs two digits"))?;
+        let month = cursor.digits(2).ok_or_else(|| fail("the month needs two digits"))?;
         if extended {
-            cursor
-                .expect(b'-')
-                .ok_or_else(|| fail("expected `-` after the month"))?;
+            cursor.expect(b'-').ok_or_else(|| fail("expected `-` after the month"))?;
         }
-        let day = cursor
-            .digits(2)
-            .ok_or_else(|| fail("the day needs two digits"))?;
-        cursor
-            .expect(b'T')
-            .ok_or_else(|| fail("expected `T` between date and time"))?;
-        let hour = cursor
-            .digits(2)
-            .ok_or_else(|| fail("the hour needs two digits"))?;
+        let day = cursor.digits(2).ok_or_else(|| fail("the day needs two digits"))?;
+        cursor.expect(b'T').ok_or_else(|| fail("expected `T` between date and time"))?;
+        let hour = cursor.digits(2).ok_or_else(|| fail("the hour needs two digits"))?;
         if extended {
-            cursor
-                .expect(b':')
-                .ok_or_else(|| fail("expected `:` after the hour"))?;
+            cursor.expect(b':').ok_or_else(|| fail("expected `:` after the hour"))?;
         }
-        let minute = cursor
-            .digits(2)
-            .ok_or_else(|| fail("the minute needs two digits"))?;
+        let minute = cursor.digits(2).ok_or_else(|| fail("the minute needs two digits"))?;
         if extended {
-            cursor
-                .expect(b':')
-                .ok_or_else(|| fail("expected `:` after the minute"))?;
+            cursor.expect(b':').ok_or_else(|| fail("expected `:` after the minute"))?;
         }
-        let second = cursor
-            .digits(2)
-            .ok_or_else(|| fail("the second needs two digits"))?;
+        let second = cursor.digits(2).ok_or_else(|| fail("the second needs two digits"))?;
         let mut nanosecond = 0;
-        if cursor
-            .expect(b'.')
-            .or_else(|| cursor.expect(b','))
-            .is_some()
-        {
+        if cursor.expect(b'.').or_else(|| cursor.expect(b',')).is_some() {
             let start = cursor.at;
             let mut scale = 100_000_000;
             while let Some(digit) = cursor.digits(1) {
@@ -134,16 +97,12 @@ impl Fields {
         let offset_minutes = match cursor.next() {
             Some(b'Z') => 0,
             Some(sign @ (b'+' | b'-')) => {
-                let hours = cursor
-                    .digits(2)
-                    .ok_or_else(|| fail("the offset needs two-digit hours"))?;
+                let hours = cursor.digits(2).ok_or_else(|| fail("the offset needs two-digit hours"))?;
                 // The extended form writes offset minutes after `:`, the basic form directly.
                 let minutes = if !extended {
                     cursor.digits(2).unwrap_or(0)
                 } else if cursor.expect(b':').is_some() {
-                    cursor
-                        .digits(2)
-                        .ok_or_else(|| fail("expected offset minutes after `:`"))?
+                    cursor.digits(2).ok_or_else(|| fail("expected offset minutes after `:`"))?
                 } else {
                     0
                 };
@@ -156,9 +115,7 @@ impl Fields {
             _ => return Err(fail("expected a zone: `Z` or an offset such as `+10:00`")),
         };
         if cursor.at != text.len() {
-            return Err(fail(
-                "unexpected text after the zone (are basic and extended forms mixed?)",
-            ));
+            return Err(fail("unexpected text after the zone (are basic and extended forms mixed?)"));
         }
         if !(1..=12).contains(&month) {
             return Err(fail("the month is out of range"));
@@ -195,12 +152,7 @@ impl DateTime {
 
     /// Hour, minute, second and nanosecond in the date-time's own zone.
     pub fn time(&self) -> (u8, u8, u8, u32) {
-        (
-            self.fields.hour,
-            self.fields.minute,
-            self.fields.second,
-            self.fields.nanosecond,
-        )
+        (self.fields.hour, self.fields.minute, self.fields.second, self.fields.nanosecond)
     }
 
     /// Offset from UTC in minutes (`Z` is 0).
@@ -210,11 +162,8 @@ impl DateTime {
 
     /// Seconds since 1970-01-01T00:00:00Z (the fraction is dropped).
     pub fn unix_seconds(&self) -> i64 {
-        let days = days_from_civil(
-            i64::from(self.fields.year),
-            i64::from(self.fields.month),
-            i64::from(self.fields.day),
-        );
+        let days =
+            days_from_civil(i64::from(self.fields.year), i64::from(self.fields.month), i64::from(self.fields.day));
         let local = days * 86_400
             + i64::from(self.fields.hour) * 3600
             + i64::from(self.fields.minute) * 60
@@ -323,25 +272,12 @@ mod tests {
         ] {
             let parsed = DateTime::parse(text).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(parsed.as_str(), text);
-            assert_eq!(
-                serde_json::to_string(&parsed).unwrap(),
-                format!("\"{text}\"")
-            );
+            assert_eq!(serde_json::to_string(&parsed).unwrap(), format!("\"{text}\""));
         }
         let reference = DateTime::parse("20120630T100230Z").unwrap().unix_seconds();
         assert_eq!(reference, 1_341_050_550);
-        assert_eq!(
-            DateTime::parse("2012-06-30T20:02:30+10:00")
-                .unwrap()
-                .unix_seconds(),
-            reference
-        );
-        assert_eq!(
-            DateTime::parse("2012-06-30T05:02:30-05:00")
-                .unwrap()
-                .unix_seconds(),
-            reference
-        );
+        assert_eq!(DateTime::parse("2012-06-30T20:02:30+10:00").unwrap().unix_seconds(), reference);
+        assert_eq!(DateTime::parse("2012-06-30T05:02:30-05:00").unwrap().unix_seconds(), reference);
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub enum Code {
     TooLong,
     BadDatetime,
     BadTime,
+    ForbiddenProperty,
     MisspelledProperty,
     UndocumentedProperty,
 }
@@ -53,6 +54,7 @@ impl Code {
         Code::TooLong,
         Code::BadDatetime,
         Code::BadTime,
+        Code::ForbiddenProperty,
         Code::MisspelledProperty,
         Code::UndocumentedProperty,
     ];
@@ -69,6 +71,7 @@ impl Code {
             Code::TooLong => "too-long",
             Code::BadDatetime => "bad-datetime",
             Code::BadTime => "bad-time",
+            Code::ForbiddenProperty => "forbidden-property",
             Code::MisspelledProperty => "misspelled-property",
             Code::UndocumentedProperty => "undocumented-property",
         }
@@ -102,18 +105,8 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.instance_path.is_empty() {
-            "(message)"
-        } else {
-            &self.instance_path
-        };
-        write!(
-            f,
-            "{} [{}] at {at}: {}",
-            self.severity.as_str(),
-            self.code,
-            self.message
-        )
+        let at = if self.instance_path.is_empty() { "(message)" } else { &self.instance_path };
+        write!(f, "{} [{}] at {at}: {}", self.severity.as_str(), self.code, self.message)
     }
 }
 
@@ -129,16 +122,18 @@ impl Report {
         self.errors().next().is_none()
     }
 
+    /// True when no error breaks a rule of the schema itself; spelling checks aside, this is
+    /// the verdict any JSON Schema validator gives.
+    pub fn is_schema_valid(&self) -> bool {
+        self.errors().all(|p| !p.code.is_schema_rule())
+    }
+
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
-        self.problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
+        self.problems.iter().filter(|p| p.severity == Severity::Error)
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
-        self.problems
-            .iter()
-            .filter(|p| p.severity == Severity::Warning)
+        self.problems.iter().filter(|p| p.severity == Severity::Warning)
     }
 }
 
@@ -161,10 +156,7 @@ pub struct Walker {
 impl Walker {
     /// A walker whose paths start at `prefix` (empty for a whole message).
     pub fn new(prefix: &str) -> Walker {
-        Walker {
-            path: prefix.to_owned(),
-            report: Report::default(),
-        }
+        Walker { path: prefix.to_owned(), report: Report::default() }
     }
 
     pub fn finish(self) -> Report {
@@ -189,50 +181,20 @@ impl Walker {
         self.path.truncate(len);
     }
 
-    fn report(
-        &mut self,
-        severity: Severity,
-        code: Code,
-        schema_path: &'static str,
-        message: String,
-    ) {
-        self.report.problems.push(Problem {
-            severity,
-            code,
-            instance_path: self.path.clone(),
-            schema_path,
-            message,
-        });
+    fn report(&mut self, severity: Severity, code: Code, schema_path: &'static str, message: String) {
+        self.report.problems.push(Problem { severity, code, instance_path: self.path.clone(), schema_path, message });
     }
 
-    pub fn wrong_type(
-        &mut self,
-        schema_path: &'static str,
-        expected: &str,
-        value: &Value,
-        secret: bool,
-    ) {
+    pub fn wrong_type(&mut self, schema_path: &'static str, expected: &str, value: &Value, secret: bool) {
         let found = describe(value, secret);
-        self.report(
-            Severity::Error,
-            Code::WrongType,
-            schema_path,
-            format!("expected {expected}, found {found}"),
-        );
+        self.report(Severity::Error, Code::WrongType, schema_path, format!("expected {expected}, found {found}"));
     }
 
     /// A required property is absent; a present key that nearly matches it is named.
-    pub fn missing(
-        &mut self,
-        schema_path: &'static str,
-        name: &str,
-        object: &serde_json::Map<String, Value>,
-    ) {
+    pub fn missing(&mut self, schema_path: &'static str, name: &str, object: &serde_json::Map<String, Value>) {
         let near = object.keys().find(|key| near_miss(key, &[name]).is_some());
         let message = match near {
-            Some(key) => format!(
-                "required property `{name}` is missing; `{key}` is there: did you mean `{name}`?"
-            ),
+            Some(key) => format!("required property `{name}` is missing; `{key}` is there: did you mean `{name}`?"),
             None => format!("required property `{name}` is missing"),
         };
         self.report(Severity::Error, Code::MissingRequired, schema_path, message);
@@ -270,23 +232,9 @@ impl Walker {
         }
     }
 
-    pub fn not_in_enum(
-        &mut self,
-        schema_path: &'static str,
-        value: &str,
-        known: &[&str],
-        secret: bool,
-    ) {
-        let listed = known
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let shown = if secret {
-            REDACTED.to_owned()
-        } else {
-            excerpt(value)
-        };
+    pub fn not_in_enum(&mut self, schema_path: &'static str, value: &str, known: &[&str], secret: bool) {
+        let listed = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let shown = if secret { REDACTED.to_owned() } else { excerpt(value) };
         let message = match near_miss(value, known) {
             Some(name) if !secret => {
                 format!("`{shown}` is not one of {listed}: did you mean `{name}`?")
@@ -296,53 +244,43 @@ impl Walker {
         self.report(Severity::Error, Code::NotInEnum, schema_path, message);
     }
 
-    pub fn wrong_constant(
-        &mut self,
-        schema_path: &'static str,
-        expected: &str,
-        value: &Value,
-        secret: bool,
-    ) {
+    pub fn wrong_constant(&mut self, schema_path: &'static str, expected: &str, value: &Value, secret: bool) {
         let found = describe(value, secret);
-        self.report(
-            Severity::Error,
-            Code::WrongConstant,
-            schema_path,
-            format!("must be `{expected}`, found {found}"),
-        );
+        self.report(Severity::Error, Code::WrongConstant, schema_path, format!("must be `{expected}`, found {found}"));
     }
 
     pub fn pattern(&mut self, schema_path: &'static str, pattern: &str, value: &str, secret: bool) {
-        let shown = if secret {
-            REDACTED.to_owned()
-        } else {
-            format!("`{}`", excerpt(value))
-        };
-        self.report(
-            Severity::Error,
-            Code::PatternMismatch,
-            schema_path,
-            format!("{shown} does not match `{pattern}`"),
-        );
+        let shown = if secret { REDACTED.to_owned() } else { format!("`{}`", excerpt(value)) };
+        self.report(Severity::Error, Code::PatternMismatch, schema_path, format!("{shown} does not match `{pattern}`"));
     }
 
     pub fn length(&mut self, schema_path: &'static str, code: Code, limit: u64, value: &str) {
         let count = value.chars().count();
-        let word = if code == Code::TooShort {
-            "at least"
-        } else {
-            "at most"
-        };
-        self.report(
-            Severity::Error,
-            code,
-            schema_path,
-            format!("must have {word} {limit} characters, has {count}"),
-        );
+        let word = if code == Code::TooShort { "at least" } else { "at most" };
+        self.report(Severity::Error, code, schema_path, format!("must have {word} {limit} characters, has {count}"));
     }
 
-    pub fn format(&mut self, schema_path: &'static str, code: Code, reason: String) {
-        self.report(Severity::Error, code, schema_path, reason);
+    /// A string that breaks a protocol format (`what` names the format, `reason` the fault).
+    pub fn format(
+        &mut self,
+        schema_path: &'static str,
+        code: Code,
+        value: &str,
+        secret: bool,
+        what: &str,
+        reason: &str,
+    ) {
+        let shown = if secret { REDACTED.to_owned() } else { format!("`{}`", excerpt(value)) };
+        self.report(Severity::Error, code, schema_path, format!("{shown} is not {what}: {reason}"));
+    }
+
+    /// A property the schema forbids (`additionalProperties: false`).
+    pub fn forbidden(&mut self, schema_path: &'static str, key: &str, documented: &[&str]) {
+        let message = match near_miss(key, documented) {
+            Some(name) => format!("`{key}` is not allowed here: did you mean `{name}`?"),
+            None => format!("`{key}` is not allowed here"),
+        };
+        self.report(Severity::Error, Code::ForbiddenProperty, schema_path, message);
     }
 }
 
@@ -402,9 +340,7 @@ pub fn near_miss<'a>(word: &str, documented: &[&'a str]) -> Option<&'a str> {
 /// True for a JSON number with no fractional part, which JSON Schema counts as an integer.
 pub fn is_integer(value: &Value) -> bool {
     match value {
-        Value::Number(n) => {
-            n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
-        }
+        Value::Number(n) => n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0),
         _ => false,
     }
 }

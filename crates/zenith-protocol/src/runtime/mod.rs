@@ -6,6 +6,7 @@ pub mod diagnostics;
 mod secret;
 mod time;
 pub(crate) mod topic;
+mod validate;
 
 pub use catalog::{Direction, MessageInfo};
 pub use datetime::{DateTime, DateTimeError};
@@ -13,12 +14,11 @@ pub use diagnostics::{Code, Problem, Report, Severity};
 pub use secret::Secret;
 pub use time::{Time, TimeError};
 pub use topic::Topic;
+pub use validate::Validate;
 
 /// Deserializes a present field as `Some`, even when it is `null`.
 ///
 /// Used for fields that hold any JSON value, so `"Data": null` and an absent `Data` stay apart.
-pub fn present<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<serde_json::Value>, D::Error> {
+pub fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<serde_json::Value>, D::Error> {
     serde::Deserialize::deserialize(deserializer).map(Some)
 }

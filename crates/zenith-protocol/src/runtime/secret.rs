@@ -77,9 +77,7 @@ impl SecretVisitor {
             Unexpected::Unit | Unexpected::Option => "null",
             _ => "a non-string value",
         };
-        E::custom(format_args!(
-            "expected a string credential, found {kind} (value {REDACTED})"
-        ))
+        E::custom(format_args!("expected a string credential, found {kind} (value {REDACTED})"))
     }
 }
 

@@ -34,14 +34,8 @@ pub struct TimeError {
 impl Time {
     pub fn parse(text: &str) -> Result<Time, TimeError> {
         match read(text) {
-            Ok(duration) => Ok(Time {
-                text: text.to_owned(),
-                duration,
-            }),
-            Err(reason) => Err(TimeError {
-                text: text.to_owned(),
-                reason,
-            }),
+            Ok(duration) => Ok(Time { text: text.to_owned(), duration }),
+            Err(reason) => Err(TimeError { text: text.to_owned(), reason }),
         }
     }
 
@@ -54,21 +48,14 @@ impl Time {
 fn read(text: &str) -> Result<Duration, &'static str> {
     let fail = |reason: &'static str| reason;
     let (clock, days) = match text.split_once('.') {
-        Some((days, rest)) if !days.contains(':') => (
-            rest,
-            number(days, usize::MAX).ok_or_else(|| fail("bad day count"))?,
-        ),
+        Some((days, rest)) if !days.contains(':') => {
+            (rest, number(days, usize::MAX).ok_or_else(|| fail("bad day count"))?)
+        }
         _ => (text, 0),
     };
     let mut parts = clock.split(':');
-    let hours = parts
-        .next()
-        .and_then(|p| number(p, 2))
-        .ok_or_else(|| fail("hours need one or two digits"))?;
-    let minutes = parts
-        .next()
-        .and_then(|p| number(p, 2))
-        .ok_or_else(|| fail("minutes need one or two digits"))?;
+    let hours = parts.next().and_then(|p| number(p, 2)).ok_or_else(|| fail("hours need one or two digits"))?;
+    let minutes = parts.next().and_then(|p| number(p, 2)).ok_or_else(|| fail("minutes need one or two digits"))?;
     let (seconds, nanos) = match parts.next() {
         None => (0, 0),
         Some(part) => {
@@ -79,12 +66,9 @@ fn read(text: &str) -> Result<Duration, &'static str> {
             let seconds = number(whole, 2).ok_or_else(|| fail("seconds need one or two digits"))?;
             let nanos = match fraction {
                 None => 0,
-                Some(f) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => f
-                    .bytes()
-                    .take(9)
-                    .enumerate()
-                    .map(|(i, d)| u32::from(d - b'0') * 10u32.pow(8 - i as u32))
-                    .sum(),
+                Some(f) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
+                    f.bytes().take(9).enumerate().map(|(i, d)| u32::from(d - b'0') * 10u32.pow(8 - i as u32)).sum()
+                }
                 Some(_) => return Err(fail("a fraction needs at least one digit")),
             };
             (seconds, nanos)
@@ -172,27 +156,13 @@ mod tests {
         for (text, seconds, nanos) in cases {
             let time = Time::parse(text).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(time.duration(), Duration::new(seconds, nanos), "{text}");
-            assert_eq!(
-                serde_json::to_value(&time).unwrap(),
-                serde_json::json!(text)
-            );
+            assert_eq!(serde_json::to_value(&time).unwrap(), serde_json::json!(text));
         }
     }
 
     #[test]
     fn refuses_other_text() {
-        for text in [
-            "",
-            "35",
-            "1.",
-            ".1:00",
-            "00:00:35.",
-            "001:00",
-            "1:2:3:4",
-            "a:b",
-            "1.2.3:00",
-            "-1:00",
-        ] {
+        for text in ["", "35", "1.", ".1:00", "00:00:35.", "001:00", "1:2:3:4", "a:b", "1.2.3:00", "-1:00"] {
             assert!(Time::parse(text).is_err(), "accepted {text:?}");
         }
     }

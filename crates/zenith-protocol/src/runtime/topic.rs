@@ -21,10 +21,7 @@ impl Topic {
 
     /// The arguments after `!`, split at dots; empty when there are none.
     pub fn args(&self) -> impl Iterator<Item = &str> {
-        split(&self.0)
-            .1
-            .into_iter()
-            .flat_map(|args| args.split('.'))
+        split(&self.0).1.into_iter().flat_map(|args| args.split('.'))
     }
 
     /// The text after `!`, if any.

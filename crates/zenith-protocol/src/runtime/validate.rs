@@ -1,0 +1,39 @@
+//! The two-tier validation interface every generated type implements.
+
+use serde_json::Value;
+
+use super::diagnostics::{Report, Walker};
+
+/// Checks JSON against a type's schema: a fast boolean pass first, and the full pass that
+/// collects every problem only when the fast pass finds something.
+///
+/// ```
+/// use zenith_protocol::{AuthOwnerRequest, Validate};
+/// let message = serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Provider": "P", "ClientID": "C", "Usrname": "u"}});
+/// let report = AuthOwnerRequest::validate(&message);
+/// let problem = report.errors().next().unwrap();
+/// assert_eq!(problem.instance_path, "/Data/Usrname");
+/// assert_eq!(problem.message, "`Usrname` is not a documented property: did you mean `UserName`?");
+/// ```
+pub trait Validate {
+    /// True when the value has no problem at all, not even a warning.
+    fn is_clean(value: &Value) -> bool;
+
+    /// The full pass: reports every problem below the walker's current path.
+    fn walk(value: &Value, walker: &mut Walker);
+
+    /// Every problem of `value`, located by JSON Pointer from its root.
+    fn validate(value: &Value) -> Report {
+        if Self::is_clean(value) {
+            return Report::default();
+        }
+        let mut walker = Walker::new("");
+        Self::walk(value, &mut walker);
+        walker.finish()
+    }
+
+    /// True when `value` has no error (warnings allowed).
+    fn is_valid(value: &Value) -> bool {
+        Self::is_clean(value) || Self::validate(value).is_valid()
+    }
+}
