@@ -63,5 +63,6 @@ pub use generated::messages::{Message, MessageKind};
 pub use generated::types::*;
 pub use generated::{auth, zenith};
 pub use runtime::{
-    Code, DateTime, DateTimeError, Direction, MessageInfo, Problem, Report, Secret, Severity, Time, TimeError, Topic, Validate,
+    Code, DateTime, DateTimeError, Direction, MessageInfo, Problem, Report, Secret, Severity, Time, TimeError, Topic,
+    Validate,
 };

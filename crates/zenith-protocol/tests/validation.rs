@@ -9,7 +9,9 @@ fn auth_owner(data: serde_json::Value) -> serde_json::Value {
 
 #[test]
 fn valid_messages_have_no_problems() {
-    let message = auth_owner(json!({"Provider": "Paritech", "ClientID": "TriOptimum", "UserName": "Shodan", "Password": "Insect"}));
+    let message = auth_owner(
+        json!({"Provider": "Paritech", "ClientID": "TriOptimum", "UserName": "Shodan", "Password": "Insect"}),
+    );
     assert!(AuthOwnerRequest::is_clean(&message));
     assert!(AuthOwnerRequest::validate(&message).problems.is_empty());
 }
@@ -84,7 +86,8 @@ fn every_problem_is_collected() {
         "Result": 1, "ExpiryDate": "2012-13-30T10:02:30Z", "Scope": ["a", 2], "UserID": null
     }});
     let report = IdentifyPush::validate(&message);
-    let found: Vec<(&str, &str)> = report.problems.iter().map(|p| (p.instance_path.as_str(), p.code.as_str())).collect();
+    let found: Vec<(&str, &str)> =
+        report.problems.iter().map(|p| (p.instance_path.as_str(), p.code.as_str())).collect();
     assert_eq!(
         found,
         [
@@ -107,7 +110,12 @@ fn secret_values_never_appear_in_problems() {
         json!({"Controller": "Auth", "Topic": "AuthToken", "Data": {"Provider": "Bearer", "AccessToken": true}}),
     ];
     for message in messages {
-        let kind = MessageKind::ALL.iter().find(|k| k.info().topic == message["Topic"].as_str() && k.info().direction == zenith_protocol::Direction::Send).unwrap();
+        let kind = MessageKind::ALL
+            .iter()
+            .find(|k| {
+                k.info().topic == message["Topic"].as_str() && k.info().direction == zenith_protocol::Direction::Send
+            })
+            .unwrap();
         let report = kind.validate(&message);
         assert!(!report.is_valid());
         let text = report.to_string();
@@ -120,8 +128,10 @@ fn secret_values_never_appear_in_problems() {
 fn fast_path_and_full_pass_agree() {
     for &kind in MessageKind::ALL {
         let info = kind.info();
-        let schema: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(format!("{}/../../{}", env!("CARGO_MANIFEST_DIR"), info.schema_file)).unwrap()).unwrap();
+        let schema: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{}/../../{}", env!("CARGO_MANIFEST_DIR"), info.schema_file)).unwrap(),
+        )
+        .unwrap();
         for example in schema["examples"].as_array().unwrap() {
             assert!(kind.validate(example).problems.is_empty(), "{}: {}", info.name, kind.validate(example));
             assert!(kind.is_valid(example));
