@@ -26,6 +26,7 @@ pub struct SchemaSet {
 }
 
 impl SchemaSet {
+    /// Loads every `*.json` under `dir` (the repository's `schemas/`).
     pub fn load(dir: &Path) -> Result<SchemaSet, Error> {
         let mut paths = Vec::new();
         collect_json(dir, &mut paths)?;
@@ -38,7 +39,21 @@ impl SchemaSet {
             let text = std::fs::read_to_string(&path).map_err(|e| Error::plain(format!("{file}: {e}")))?;
             let root: Value =
                 serde_json::from_str(&text).map_err(|e| Error::plain(format!("{file}: not valid JSON: {e}")))?;
+            documents.push((file, root));
+        }
+        if documents.is_empty() {
+            return Err(Error::plain(format!("no schema files found under {}", dir.display())));
+        }
+        SchemaSet::from_documents(documents)
+    }
+
+    /// A set from documents already in memory, each named `schemas/<path>`; every `$id` must be
+    /// [`ID_BASE`] followed by that path.
+    pub fn from_documents(documents: Vec<(String, Value)>) -> Result<SchemaSet, Error> {
+        let mut set = SchemaSet { documents: Vec::new() };
+        for (file, root) in documents {
             let location = Location { file: file.clone(), pointer: String::new() };
+            let relative = file.strip_prefix("schemas/").unwrap_or(&file);
             let expected = format!("{ID_BASE}{relative}");
             match root.get("$id").and_then(Value::as_str) {
                 Some(id) if id == expected => {}
@@ -48,17 +63,12 @@ impl SchemaSet {
                         format!("`$id` is `{id}` but the file's path requires `{expected}`"),
                     ));
                 }
-                None => {
-                    return Err(Error::at(&location, format!("missing `$id` (expected `{expected}`)")));
-                }
+                None => return Err(Error::at(&location, format!("missing `$id` (expected `{expected}`)"))),
             }
             let id = Url::parse(&expected).map_err(|e| Error::at(&location, format!("bad `$id`: {e}")))?;
-            documents.push(Document { file, id, root });
+            set.documents.push(Document { file, id, root });
         }
-        if documents.is_empty() {
-            return Err(Error::plain(format!("no schema files found under {}", dir.display())));
-        }
-        Ok(SchemaSet { documents })
+        Ok(set)
     }
 
     pub fn document(&self, file: &str) -> Option<&Document> {

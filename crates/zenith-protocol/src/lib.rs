@@ -55,6 +55,7 @@
 //! ```
 
 mod dispatch;
+#[rustfmt::skip]
 mod generated;
 pub mod runtime;
 

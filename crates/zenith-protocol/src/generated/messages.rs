@@ -57,246 +57,319 @@ impl MessageKind {
     /// What the schema says about this kind of message.
     pub fn info(self) -> &'static MessageInfo {
         match self {
-            MessageKind::AuthCodeReply => &MessageInfo {
-                name: "AuthCodeReply",
-                controller: Some("Auth"),
-                topic: Some("AuthCode"),
-                action: "Publish",
-                direction: Direction::Receive,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthCode.reply.json",
-                schema_file: "schemas/auth/AuthCode.reply.json",
-                summary: "The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID",
-            },
-            MessageKind::AuthCodeRequest => &MessageInfo {
-                name: "AuthCodeRequest",
-                controller: Some("Auth"),
-                topic: Some("AuthCode"),
-                action: "Publish",
-                direction: Direction::Send,
-                reply_topics: &["Identify", "AuthCode"],
-                schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthCode.request.json",
-                schema_file: "schemas/auth/AuthCode.request.json",
-                summary: "Logs in with a grant the client got from an external authentication service, which the named provider knows how to check",
-            },
-            MessageKind::AuthOwnerReply => &MessageInfo {
-                name: "AuthOwnerReply",
-                controller: Some("Auth"),
-                topic: Some("AuthOwner"),
-                action: "Publish",
-                direction: Direction::Receive,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthOwner.reply.json",
-                schema_file: "schemas/auth/AuthOwner.reply.json",
-                summary: "The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself",
-            },
-            MessageKind::AuthOwnerRequest => &MessageInfo {
-                name: "AuthOwnerRequest",
-                controller: Some("Auth"),
-                topic: Some("AuthOwner"),
-                action: "Publish",
-                direction: Direction::Send,
-                reply_topics: &["Identify", "AuthOwner"],
-                schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthOwner.request.json",
-                schema_file: "schemas/auth/AuthOwner.request.json",
-                summary: "Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password",
-            },
-            MessageKind::AuthTokenReply => &MessageInfo {
-                name: "AuthTokenReply",
-                controller: Some("Auth"),
-                topic: Some("AuthToken"),
-                action: "Publish",
-                direction: Direction::Receive,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthToken.reply.json",
-                schema_file: "schemas/auth/AuthToken.reply.json",
-                summary: "The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID",
-            },
-            MessageKind::AuthTokenRequest => &MessageInfo {
-                name: "AuthTokenRequest",
-                controller: Some("Auth"),
-                topic: Some("AuthToken"),
-                action: "Publish",
-                direction: Direction::Send,
-                reply_topics: &["Identify", "AuthToken"],
-                schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthToken.request.json",
-                schema_file: "schemas/auth/AuthToken.request.json",
-                summary: "Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned)",
-            },
-            MessageKind::IdentifyPush => &MessageInfo {
-                name: "IdentifyPush",
-                controller: Some("Auth"),
-                topic: Some("Identify"),
-                action: "Publish",
-                direction: Direction::Receive,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/auth/Identify.push.json",
-                schema_file: "schemas/auth/Identify.push.json",
-                summary: "The connection's identity, sent to `Identify` subscribers whenever it changes",
-            },
-            MessageKind::QueryIdentifyReply => &MessageInfo {
-                name: "QueryIdentifyReply",
-                controller: Some("Auth"),
-                topic: Some("QueryIdentify"),
-                action: "Publish",
-                direction: Direction::Receive,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/auth/QueryIdentify.reply.json",
-                schema_file: "schemas/auth/QueryIdentify.reply.json",
-                summary: "The answer to `QueryIdentify`: the connection's current identity",
-            },
-            MessageKind::QueryIdentifyRequest => &MessageInfo {
-                name: "QueryIdentifyRequest",
-                controller: Some("Auth"),
-                topic: Some("QueryIdentify"),
-                action: "Publish",
-                direction: Direction::Send,
-                reply_topics: &["QueryIdentify"],
-                schema_id: "https://zenith-protocol.invalid/schemas/auth/QueryIdentify.request.json",
-                schema_file: "schemas/auth/QueryIdentify.request.json",
-                summary: "Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake",
-            },
-            MessageKind::ConfigureReply => &MessageInfo {
-                name: "ConfigureReply",
-                controller: None,
-                topic: Some("Configure"),
-                action: "Publish",
-                direction: Direction::Receive,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/common/Configure.reply.json",
-                schema_file: "schemas/common/Configure.reply.json",
-                summary: "Acknowledges a `Configure` request; it has no content beyond the envelope",
-            },
-            MessageKind::ConfigureRequest => &MessageInfo {
-                name: "ConfigureRequest",
-                controller: None,
-                topic: Some("Configure"),
-                action: "Publish",
-                direction: Direction::Send,
-                reply_topics: &["Configure"],
-                schema_id: "https://zenith-protocol.invalid/schemas/common/Configure.request.json",
-                schema_file: "schemas/common/Configure.request.json",
-                summary: "Changes the timeouts of the controller it is sent to",
-            },
-            MessageKind::QueryConfigureReply => &MessageInfo {
-                name: "QueryConfigureReply",
-                controller: None,
-                topic: Some("QueryConfigure"),
-                action: "Publish",
-                direction: Direction::Receive,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/common/QueryConfigure.reply.json",
-                schema_file: "schemas/common/QueryConfigure.reply.json",
-                summary: "The answer to `QueryConfigure`: the controller's timeouts now in force",
-            },
-            MessageKind::QueryConfigureRequest => &MessageInfo {
-                name: "QueryConfigureRequest",
-                controller: None,
-                topic: Some("QueryConfigure"),
-                action: "Publish",
-                direction: Direction::Send,
-                reply_topics: &["QueryConfigure"],
-                schema_id: "https://zenith-protocol.invalid/schemas/common/QueryConfigure.request.json",
-                schema_file: "schemas/common/QueryConfigure.request.json",
-                summary: "Asks the controller it is sent to for its current timeouts",
-            },
-            MessageKind::CancelRequest => &MessageInfo {
-                name: "CancelRequest",
-                controller: None,
-                topic: None,
-                action: "Cancel",
-                direction: Direction::Send,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/envelope/Cancel.request.json",
-                schema_file: "schemas/envelope/Cancel.request.json",
-                summary: "Asks the server to abandon pending requests on a controller that were sent with the given TransactionID",
-            },
-            MessageKind::ErrorMessage => &MessageInfo {
-                name: "ErrorMessage",
-                controller: None,
-                topic: None,
-                action: "Error",
-                direction: Direction::Receive,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/envelope/Error.json",
-                schema_file: "schemas/envelope/Error.json",
-                summary: "Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result",
-            },
-            MessageKind::SubConfirm => &MessageInfo {
-                name: "SubConfirm",
-                controller: None,
-                topic: None,
-                action: "Sub",
-                direction: Direction::Receive,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/envelope/Sub.confirm.json",
-                schema_file: "schemas/envelope/Sub.confirm.json",
-                summary: "The server's answer to a `Sub` that asked for confirmation",
-            },
-            MessageKind::SubRequest => &MessageInfo {
-                name: "SubRequest",
-                controller: None,
-                topic: None,
-                action: "Sub",
-                direction: Direction::Send,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/envelope/Sub.request.json",
-                schema_file: "schemas/envelope/Sub.request.json",
-                summary: "Subscribes to a topic on any controller",
-            },
-            MessageKind::UnsubConfirm => &MessageInfo {
-                name: "UnsubConfirm",
-                controller: None,
-                topic: None,
-                action: "Unsub",
-                direction: Direction::Receive,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/envelope/Unsub.confirm.json",
-                schema_file: "schemas/envelope/Unsub.confirm.json",
-                summary: "An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held",
-            },
-            MessageKind::UnsubRequest => &MessageInfo {
-                name: "UnsubRequest",
-                controller: None,
-                topic: None,
-                action: "Unsub",
-                direction: Direction::Send,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/envelope/Unsub.request.json",
-                schema_file: "schemas/envelope/Unsub.request.json",
-                summary: "Drops one reference to a subscription on any controller",
-            },
-            MessageKind::ServerInfoPush => &MessageInfo {
-                name: "ServerInfoPush",
-                controller: Some("Zenith"),
-                topic: Some("ServerInfo"),
-                action: "Publish",
-                direction: Direction::Receive,
-                reply_topics: &[],
-                schema_id: "https://zenith-protocol.invalid/schemas/zenith/ServerInfo.push.json",
-                schema_file: "schemas/zenith/ServerInfo.push.json",
-                summary: "Facts about the server the connection reached, sent to `ServerInfo` subscribers",
-            },
+            MessageKind::AuthCodeReply => {
+                &MessageInfo {
+                    name: "AuthCodeReply",
+                    controller: Some("Auth"),
+                    topic: Some("AuthCode"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthCode.reply.json",
+                    schema_file: "schemas/auth/AuthCode.reply.json",
+                    summary: "The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID",
+                }
+            }
+            MessageKind::AuthCodeRequest => {
+                &MessageInfo {
+                    name: "AuthCodeRequest",
+                    controller: Some("Auth"),
+                    topic: Some("AuthCode"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["Identify", "AuthCode"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthCode.request.json",
+                    schema_file: "schemas/auth/AuthCode.request.json",
+                    summary: "Logs in with a grant the client got from an external authentication service, which the named provider knows how to check",
+                }
+            }
+            MessageKind::AuthOwnerReply => {
+                &MessageInfo {
+                    name: "AuthOwnerReply",
+                    controller: Some("Auth"),
+                    topic: Some("AuthOwner"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthOwner.reply.json",
+                    schema_file: "schemas/auth/AuthOwner.reply.json",
+                    summary: "The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself",
+                }
+            }
+            MessageKind::AuthOwnerRequest => {
+                &MessageInfo {
+                    name: "AuthOwnerRequest",
+                    controller: Some("Auth"),
+                    topic: Some("AuthOwner"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["Identify", "AuthOwner"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthOwner.request.json",
+                    schema_file: "schemas/auth/AuthOwner.request.json",
+                    summary: "Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password",
+                }
+            }
+            MessageKind::AuthTokenReply => {
+                &MessageInfo {
+                    name: "AuthTokenReply",
+                    controller: Some("Auth"),
+                    topic: Some("AuthToken"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthToken.reply.json",
+                    schema_file: "schemas/auth/AuthToken.reply.json",
+                    summary: "The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID",
+                }
+            }
+            MessageKind::AuthTokenRequest => {
+                &MessageInfo {
+                    name: "AuthTokenRequest",
+                    controller: Some("Auth"),
+                    topic: Some("AuthToken"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["Identify", "AuthToken"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthToken.request.json",
+                    schema_file: "schemas/auth/AuthToken.request.json",
+                    summary: "Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned)",
+                }
+            }
+            MessageKind::IdentifyPush => {
+                &MessageInfo {
+                    name: "IdentifyPush",
+                    controller: Some("Auth"),
+                    topic: Some("Identify"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/auth/Identify.push.json",
+                    schema_file: "schemas/auth/Identify.push.json",
+                    summary: "The connection's identity, sent to `Identify` subscribers whenever it changes",
+                }
+            }
+            MessageKind::QueryIdentifyReply => {
+                &MessageInfo {
+                    name: "QueryIdentifyReply",
+                    controller: Some("Auth"),
+                    topic: Some("QueryIdentify"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/auth/QueryIdentify.reply.json",
+                    schema_file: "schemas/auth/QueryIdentify.reply.json",
+                    summary: "The answer to `QueryIdentify`: the connection's current identity",
+                }
+            }
+            MessageKind::QueryIdentifyRequest => {
+                &MessageInfo {
+                    name: "QueryIdentifyRequest",
+                    controller: Some("Auth"),
+                    topic: Some("QueryIdentify"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryIdentify"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/auth/QueryIdentify.request.json",
+                    schema_file: "schemas/auth/QueryIdentify.request.json",
+                    summary: "Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake",
+                }
+            }
+            MessageKind::ConfigureReply => {
+                &MessageInfo {
+                    name: "ConfigureReply",
+                    controller: None,
+                    topic: Some("Configure"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/common/Configure.reply.json",
+                    schema_file: "schemas/common/Configure.reply.json",
+                    summary: "Acknowledges a `Configure` request; it has no content beyond the envelope",
+                }
+            }
+            MessageKind::ConfigureRequest => {
+                &MessageInfo {
+                    name: "ConfigureRequest",
+                    controller: None,
+                    topic: Some("Configure"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["Configure"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/common/Configure.request.json",
+                    schema_file: "schemas/common/Configure.request.json",
+                    summary: "Changes the timeouts of the controller it is sent to",
+                }
+            }
+            MessageKind::QueryConfigureReply => {
+                &MessageInfo {
+                    name: "QueryConfigureReply",
+                    controller: None,
+                    topic: Some("QueryConfigure"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/common/QueryConfigure.reply.json",
+                    schema_file: "schemas/common/QueryConfigure.reply.json",
+                    summary: "The answer to `QueryConfigure`: the controller's timeouts now in force",
+                }
+            }
+            MessageKind::QueryConfigureRequest => {
+                &MessageInfo {
+                    name: "QueryConfigureRequest",
+                    controller: None,
+                    topic: Some("QueryConfigure"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryConfigure"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/common/QueryConfigure.request.json",
+                    schema_file: "schemas/common/QueryConfigure.request.json",
+                    summary: "Asks the controller it is sent to for its current timeouts",
+                }
+            }
+            MessageKind::CancelRequest => {
+                &MessageInfo {
+                    name: "CancelRequest",
+                    controller: None,
+                    topic: None,
+                    action: "Cancel",
+                    direction: Direction::Send,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/envelope/Cancel.request.json",
+                    schema_file: "schemas/envelope/Cancel.request.json",
+                    summary: "Asks the server to abandon pending requests on a controller that were sent with the given TransactionID",
+                }
+            }
+            MessageKind::ErrorMessage => {
+                &MessageInfo {
+                    name: "ErrorMessage",
+                    controller: None,
+                    topic: None,
+                    action: "Error",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/envelope/Error.json",
+                    schema_file: "schemas/envelope/Error.json",
+                    summary: "Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result",
+                }
+            }
+            MessageKind::SubConfirm => {
+                &MessageInfo {
+                    name: "SubConfirm",
+                    controller: None,
+                    topic: None,
+                    action: "Sub",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/envelope/Sub.confirm.json",
+                    schema_file: "schemas/envelope/Sub.confirm.json",
+                    summary: "The server's answer to a `Sub` that asked for confirmation",
+                }
+            }
+            MessageKind::SubRequest => {
+                &MessageInfo {
+                    name: "SubRequest",
+                    controller: None,
+                    topic: None,
+                    action: "Sub",
+                    direction: Direction::Send,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/envelope/Sub.request.json",
+                    schema_file: "schemas/envelope/Sub.request.json",
+                    summary: "Subscribes to a topic on any controller",
+                }
+            }
+            MessageKind::UnsubConfirm => {
+                &MessageInfo {
+                    name: "UnsubConfirm",
+                    controller: None,
+                    topic: None,
+                    action: "Unsub",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/envelope/Unsub.confirm.json",
+                    schema_file: "schemas/envelope/Unsub.confirm.json",
+                    summary: "An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held",
+                }
+            }
+            MessageKind::UnsubRequest => {
+                &MessageInfo {
+                    name: "UnsubRequest",
+                    controller: None,
+                    topic: None,
+                    action: "Unsub",
+                    direction: Direction::Send,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/envelope/Unsub.request.json",
+                    schema_file: "schemas/envelope/Unsub.request.json",
+                    summary: "Drops one reference to a subscription on any controller",
+                }
+            }
+            MessageKind::ServerInfoPush => {
+                &MessageInfo {
+                    name: "ServerInfoPush",
+                    controller: Some("Zenith"),
+                    topic: Some("ServerInfo"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/zenith/ServerInfo.push.json",
+                    schema_file: "schemas/zenith/ServerInfo.push.json",
+                    summary: "Facts about the server the connection reached, sent to `ServerInfo` subscribers",
+                }
+            }
         }
     }
     /// The kind of message with these envelope keys: a topic's own schema wins over one
     /// valid on every controller, which wins over one valid for every topic.
-    pub fn lookup(controller: &str, topic: Option<&str>, action: &str, direction: Direction) -> Option<MessageKind> {
+    pub fn lookup(
+        controller: &str,
+        topic: Option<&str>,
+        action: &str,
+        direction: Direction,
+    ) -> Option<MessageKind> {
         match (direction, action, controller, topic) {
-            (Direction::Receive, "Publish", "Auth", Some("AuthCode")) => Some(MessageKind::AuthCodeReply),
-            (Direction::Send, "Publish", "Auth", Some("AuthCode")) => Some(MessageKind::AuthCodeRequest),
-            (Direction::Receive, "Publish", "Auth", Some("AuthOwner")) => Some(MessageKind::AuthOwnerReply),
-            (Direction::Send, "Publish", "Auth", Some("AuthOwner")) => Some(MessageKind::AuthOwnerRequest),
-            (Direction::Receive, "Publish", "Auth", Some("AuthToken")) => Some(MessageKind::AuthTokenReply),
-            (Direction::Send, "Publish", "Auth", Some("AuthToken")) => Some(MessageKind::AuthTokenRequest),
-            (Direction::Receive, "Publish", "Auth", Some("Identify")) => Some(MessageKind::IdentifyPush),
-            (Direction::Receive, "Publish", "Auth", Some("QueryIdentify")) => Some(MessageKind::QueryIdentifyReply),
-            (Direction::Send, "Publish", "Auth", Some("QueryIdentify")) => Some(MessageKind::QueryIdentifyRequest),
-            (Direction::Receive, "Publish", "Zenith", Some("ServerInfo")) => Some(MessageKind::ServerInfoPush),
-            (Direction::Receive, "Publish", _, Some("Configure")) => Some(MessageKind::ConfigureReply),
-            (Direction::Send, "Publish", _, Some("Configure")) => Some(MessageKind::ConfigureRequest),
-            (Direction::Receive, "Publish", _, Some("QueryConfigure")) => Some(MessageKind::QueryConfigureReply),
-            (Direction::Send, "Publish", _, Some("QueryConfigure")) => Some(MessageKind::QueryConfigureRequest),
+            (Direction::Receive, "Publish", "Auth", Some("AuthCode")) => {
+                Some(MessageKind::AuthCodeReply)
+            }
+            (Direction::Send, "Publish", "Auth", Some("AuthCode")) => {
+                Some(MessageKind::AuthCodeRequest)
+            }
+            (Direction::Receive, "Publish", "Auth", Some("AuthOwner")) => {
+                Some(MessageKind::AuthOwnerReply)
+            }
+            (Direction::Send, "Publish", "Auth", Some("AuthOwner")) => {
+                Some(MessageKind::AuthOwnerRequest)
+            }
+            (Direction::Receive, "Publish", "Auth", Some("AuthToken")) => {
+                Some(MessageKind::AuthTokenReply)
+            }
+            (Direction::Send, "Publish", "Auth", Some("AuthToken")) => {
+                Some(MessageKind::AuthTokenRequest)
+            }
+            (Direction::Receive, "Publish", "Auth", Some("Identify")) => {
+                Some(MessageKind::IdentifyPush)
+            }
+            (Direction::Receive, "Publish", "Auth", Some("QueryIdentify")) => {
+                Some(MessageKind::QueryIdentifyReply)
+            }
+            (Direction::Send, "Publish", "Auth", Some("QueryIdentify")) => {
+                Some(MessageKind::QueryIdentifyRequest)
+            }
+            (Direction::Receive, "Publish", "Zenith", Some("ServerInfo")) => {
+                Some(MessageKind::ServerInfoPush)
+            }
+            (Direction::Receive, "Publish", _, Some("Configure")) => {
+                Some(MessageKind::ConfigureReply)
+            }
+            (Direction::Send, "Publish", _, Some("Configure")) => {
+                Some(MessageKind::ConfigureRequest)
+            }
+            (Direction::Receive, "Publish", _, Some("QueryConfigure")) => {
+                Some(MessageKind::QueryConfigureReply)
+            }
+            (Direction::Send, "Publish", _, Some("QueryConfigure")) => {
+                Some(MessageKind::QueryConfigureRequest)
+            }
             (Direction::Send, "Cancel", _, _) => Some(MessageKind::CancelRequest),
             (Direction::Receive, "Error", _, _) => Some(MessageKind::ErrorMessage),
             (Direction::Receive, "Sub", _, _) => Some(MessageKind::SubConfirm),
@@ -309,69 +382,160 @@ impl MessageKind {
     /// Every problem of `value` as a message of this kind (see [`crate::Validate`]).
     pub fn validate(self, value: &serde_json::Value) -> crate::Report {
         match self {
-            MessageKind::AuthCodeReply => <AuthCodeReply as crate::Validate>::validate(value),
-            MessageKind::AuthCodeRequest => <AuthCodeRequest as crate::Validate>::validate(value),
-            MessageKind::AuthOwnerReply => <AuthOwnerReply as crate::Validate>::validate(value),
-            MessageKind::AuthOwnerRequest => <AuthOwnerRequest as crate::Validate>::validate(value),
-            MessageKind::AuthTokenReply => <AuthTokenReply as crate::Validate>::validate(value),
-            MessageKind::AuthTokenRequest => <AuthTokenRequest as crate::Validate>::validate(value),
-            MessageKind::IdentifyPush => <IdentifyPush as crate::Validate>::validate(value),
-            MessageKind::QueryIdentifyReply => <QueryIdentifyReply as crate::Validate>::validate(value),
-            MessageKind::QueryIdentifyRequest => <QueryIdentifyRequest as crate::Validate>::validate(value),
-            MessageKind::ConfigureReply => <ConfigureReply as crate::Validate>::validate(value),
-            MessageKind::ConfigureRequest => <ConfigureRequest as crate::Validate>::validate(value),
-            MessageKind::QueryConfigureReply => <QueryConfigureReply as crate::Validate>::validate(value),
-            MessageKind::QueryConfigureRequest => <QueryConfigureRequest as crate::Validate>::validate(value),
-            MessageKind::CancelRequest => <CancelRequest as crate::Validate>::validate(value),
-            MessageKind::ErrorMessage => <ErrorMessage as crate::Validate>::validate(value),
+            MessageKind::AuthCodeReply => {
+                <AuthCodeReply as crate::Validate>::validate(value)
+            }
+            MessageKind::AuthCodeRequest => {
+                <AuthCodeRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::AuthOwnerReply => {
+                <AuthOwnerReply as crate::Validate>::validate(value)
+            }
+            MessageKind::AuthOwnerRequest => {
+                <AuthOwnerRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::AuthTokenReply => {
+                <AuthTokenReply as crate::Validate>::validate(value)
+            }
+            MessageKind::AuthTokenRequest => {
+                <AuthTokenRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::IdentifyPush => {
+                <IdentifyPush as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryIdentifyReply => {
+                <QueryIdentifyReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryIdentifyRequest => {
+                <QueryIdentifyRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::ConfigureReply => {
+                <ConfigureReply as crate::Validate>::validate(value)
+            }
+            MessageKind::ConfigureRequest => {
+                <ConfigureRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryConfigureReply => {
+                <QueryConfigureReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryConfigureRequest => {
+                <QueryConfigureRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::CancelRequest => {
+                <CancelRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::ErrorMessage => {
+                <ErrorMessage as crate::Validate>::validate(value)
+            }
             MessageKind::SubConfirm => <SubConfirm as crate::Validate>::validate(value),
             MessageKind::SubRequest => <SubRequest as crate::Validate>::validate(value),
-            MessageKind::UnsubConfirm => <UnsubConfirm as crate::Validate>::validate(value),
-            MessageKind::UnsubRequest => <UnsubRequest as crate::Validate>::validate(value),
-            MessageKind::ServerInfoPush => <ServerInfoPush as crate::Validate>::validate(value),
+            MessageKind::UnsubConfirm => {
+                <UnsubConfirm as crate::Validate>::validate(value)
+            }
+            MessageKind::UnsubRequest => {
+                <UnsubRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::ServerInfoPush => {
+                <ServerInfoPush as crate::Validate>::validate(value)
+            }
         }
     }
     /// True when `value` is a message of this kind with no error.
     pub fn is_valid(self, value: &serde_json::Value) -> bool {
         match self {
-            MessageKind::AuthCodeReply => <AuthCodeReply as crate::Validate>::is_valid(value),
-            MessageKind::AuthCodeRequest => <AuthCodeRequest as crate::Validate>::is_valid(value),
-            MessageKind::AuthOwnerReply => <AuthOwnerReply as crate::Validate>::is_valid(value),
-            MessageKind::AuthOwnerRequest => <AuthOwnerRequest as crate::Validate>::is_valid(value),
-            MessageKind::AuthTokenReply => <AuthTokenReply as crate::Validate>::is_valid(value),
-            MessageKind::AuthTokenRequest => <AuthTokenRequest as crate::Validate>::is_valid(value),
-            MessageKind::IdentifyPush => <IdentifyPush as crate::Validate>::is_valid(value),
-            MessageKind::QueryIdentifyReply => <QueryIdentifyReply as crate::Validate>::is_valid(value),
-            MessageKind::QueryIdentifyRequest => <QueryIdentifyRequest as crate::Validate>::is_valid(value),
-            MessageKind::ConfigureReply => <ConfigureReply as crate::Validate>::is_valid(value),
-            MessageKind::ConfigureRequest => <ConfigureRequest as crate::Validate>::is_valid(value),
-            MessageKind::QueryConfigureReply => <QueryConfigureReply as crate::Validate>::is_valid(value),
-            MessageKind::QueryConfigureRequest => <QueryConfigureRequest as crate::Validate>::is_valid(value),
-            MessageKind::CancelRequest => <CancelRequest as crate::Validate>::is_valid(value),
-            MessageKind::ErrorMessage => <ErrorMessage as crate::Validate>::is_valid(value),
+            MessageKind::AuthCodeReply => {
+                <AuthCodeReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::AuthCodeRequest => {
+                <AuthCodeRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::AuthOwnerReply => {
+                <AuthOwnerReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::AuthOwnerRequest => {
+                <AuthOwnerRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::AuthTokenReply => {
+                <AuthTokenReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::AuthTokenRequest => {
+                <AuthTokenRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::IdentifyPush => {
+                <IdentifyPush as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryIdentifyReply => {
+                <QueryIdentifyReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryIdentifyRequest => {
+                <QueryIdentifyRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::ConfigureReply => {
+                <ConfigureReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::ConfigureRequest => {
+                <ConfigureRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryConfigureReply => {
+                <QueryConfigureReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryConfigureRequest => {
+                <QueryConfigureRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::CancelRequest => {
+                <CancelRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::ErrorMessage => {
+                <ErrorMessage as crate::Validate>::is_valid(value)
+            }
             MessageKind::SubConfirm => <SubConfirm as crate::Validate>::is_valid(value),
             MessageKind::SubRequest => <SubRequest as crate::Validate>::is_valid(value),
-            MessageKind::UnsubConfirm => <UnsubConfirm as crate::Validate>::is_valid(value),
-            MessageKind::UnsubRequest => <UnsubRequest as crate::Validate>::is_valid(value),
-            MessageKind::ServerInfoPush => <ServerInfoPush as crate::Validate>::is_valid(value),
+            MessageKind::UnsubConfirm => {
+                <UnsubConfirm as crate::Validate>::is_valid(value)
+            }
+            MessageKind::UnsubRequest => {
+                <UnsubRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::ServerInfoPush => {
+                <ServerInfoPush as crate::Validate>::is_valid(value)
+            }
         }
     }
     /// The schemars-derived JSON Schema of this kind's Rust type.
-    pub fn derived_schema(self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    pub fn derived_schema(
+        self,
+        generator: &mut schemars::SchemaGenerator,
+    ) -> schemars::Schema {
         match self {
             MessageKind::AuthCodeReply => generator.root_schema_for::<AuthCodeReply>(),
-            MessageKind::AuthCodeRequest => generator.root_schema_for::<AuthCodeRequest>(),
+            MessageKind::AuthCodeRequest => {
+                generator.root_schema_for::<AuthCodeRequest>()
+            }
             MessageKind::AuthOwnerReply => generator.root_schema_for::<AuthOwnerReply>(),
-            MessageKind::AuthOwnerRequest => generator.root_schema_for::<AuthOwnerRequest>(),
+            MessageKind::AuthOwnerRequest => {
+                generator.root_schema_for::<AuthOwnerRequest>()
+            }
             MessageKind::AuthTokenReply => generator.root_schema_for::<AuthTokenReply>(),
-            MessageKind::AuthTokenRequest => generator.root_schema_for::<AuthTokenRequest>(),
+            MessageKind::AuthTokenRequest => {
+                generator.root_schema_for::<AuthTokenRequest>()
+            }
             MessageKind::IdentifyPush => generator.root_schema_for::<IdentifyPush>(),
-            MessageKind::QueryIdentifyReply => generator.root_schema_for::<QueryIdentifyReply>(),
-            MessageKind::QueryIdentifyRequest => generator.root_schema_for::<QueryIdentifyRequest>(),
+            MessageKind::QueryIdentifyReply => {
+                generator.root_schema_for::<QueryIdentifyReply>()
+            }
+            MessageKind::QueryIdentifyRequest => {
+                generator.root_schema_for::<QueryIdentifyRequest>()
+            }
             MessageKind::ConfigureReply => generator.root_schema_for::<ConfigureReply>(),
-            MessageKind::ConfigureRequest => generator.root_schema_for::<ConfigureRequest>(),
-            MessageKind::QueryConfigureReply => generator.root_schema_for::<QueryConfigureReply>(),
-            MessageKind::QueryConfigureRequest => generator.root_schema_for::<QueryConfigureRequest>(),
+            MessageKind::ConfigureRequest => {
+                generator.root_schema_for::<ConfigureRequest>()
+            }
+            MessageKind::QueryConfigureReply => {
+                generator.root_schema_for::<QueryConfigureReply>()
+            }
+            MessageKind::QueryConfigureRequest => {
+                generator.root_schema_for::<QueryConfigureRequest>()
+            }
             MessageKind::CancelRequest => generator.root_schema_for::<CancelRequest>(),
             MessageKind::ErrorMessage => generator.root_schema_for::<ErrorMessage>(),
             MessageKind::SubConfirm => generator.root_schema_for::<SubConfirm>(),
@@ -439,32 +603,76 @@ impl Message {
         kind: MessageKind,
         value: &serde_json::Value,
     ) -> Result<Message, serde_path_to_error::Error<serde_json::Error>> {
-        Ok(match kind {
-            MessageKind::AuthCodeReply => Message::AuthCodeReply(serde_path_to_error::deserialize(value)?),
-            MessageKind::AuthCodeRequest => Message::AuthCodeRequest(serde_path_to_error::deserialize(value)?),
-            MessageKind::AuthOwnerReply => Message::AuthOwnerReply(serde_path_to_error::deserialize(value)?),
-            MessageKind::AuthOwnerRequest => Message::AuthOwnerRequest(serde_path_to_error::deserialize(value)?),
-            MessageKind::AuthTokenReply => Message::AuthTokenReply(serde_path_to_error::deserialize(value)?),
-            MessageKind::AuthTokenRequest => Message::AuthTokenRequest(serde_path_to_error::deserialize(value)?),
-            MessageKind::IdentifyPush => Message::IdentifyPush(serde_path_to_error::deserialize(value)?),
-            MessageKind::QueryIdentifyReply => Message::QueryIdentifyReply(serde_path_to_error::deserialize(value)?),
-            MessageKind::QueryIdentifyRequest => {
-                Message::QueryIdentifyRequest(serde_path_to_error::deserialize(value)?)
-            }
-            MessageKind::ConfigureReply => Message::ConfigureReply(serde_path_to_error::deserialize(value)?),
-            MessageKind::ConfigureRequest => Message::ConfigureRequest(serde_path_to_error::deserialize(value)?),
-            MessageKind::QueryConfigureReply => Message::QueryConfigureReply(serde_path_to_error::deserialize(value)?),
-            MessageKind::QueryConfigureRequest => {
-                Message::QueryConfigureRequest(serde_path_to_error::deserialize(value)?)
-            }
-            MessageKind::CancelRequest => Message::CancelRequest(serde_path_to_error::deserialize(value)?),
-            MessageKind::ErrorMessage => Message::ErrorMessage(serde_path_to_error::deserialize(value)?),
-            MessageKind::SubConfirm => Message::SubConfirm(serde_path_to_error::deserialize(value)?),
-            MessageKind::SubRequest => Message::SubRequest(serde_path_to_error::deserialize(value)?),
-            MessageKind::UnsubConfirm => Message::UnsubConfirm(serde_path_to_error::deserialize(value)?),
-            MessageKind::UnsubRequest => Message::UnsubRequest(serde_path_to_error::deserialize(value)?),
-            MessageKind::ServerInfoPush => Message::ServerInfoPush(serde_path_to_error::deserialize(value)?),
-        })
+        Ok(
+            match kind {
+                MessageKind::AuthCodeReply => {
+                    Message::AuthCodeReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::AuthCodeRequest => {
+                    Message::AuthCodeRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::AuthOwnerReply => {
+                    Message::AuthOwnerReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::AuthOwnerRequest => {
+                    Message::AuthOwnerRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::AuthTokenReply => {
+                    Message::AuthTokenReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::AuthTokenRequest => {
+                    Message::AuthTokenRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::IdentifyPush => {
+                    Message::IdentifyPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryIdentifyReply => {
+                    Message::QueryIdentifyReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryIdentifyRequest => {
+                    Message::QueryIdentifyRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::ConfigureReply => {
+                    Message::ConfigureReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::ConfigureRequest => {
+                    Message::ConfigureRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryConfigureReply => {
+                    Message::QueryConfigureReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryConfigureRequest => {
+                    Message::QueryConfigureRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::CancelRequest => {
+                    Message::CancelRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::ErrorMessage => {
+                    Message::ErrorMessage(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::SubConfirm => {
+                    Message::SubConfirm(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::SubRequest => {
+                    Message::SubRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::UnsubConfirm => {
+                    Message::UnsubConfirm(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::UnsubRequest => {
+                    Message::UnsubRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::ServerInfoPush => {
+                    Message::ServerInfoPush(serde_path_to_error::deserialize(value)?)
+                }
+            },
+        )
     }
 }
 

@@ -10,8 +10,8 @@ pub mod validators;
 /// Messages of the `Auth` controller.
 pub mod auth {
     pub use super::types::{
-        AuthCodeReply, AuthCodeRequest, AuthOwnerReply, AuthOwnerRequest, AuthTokenReply, AuthTokenRequest,
-        IdentifyPush, QueryIdentifyReply, QueryIdentifyRequest,
+        AuthCodeReply, AuthCodeRequest, AuthOwnerReply, AuthOwnerRequest, AuthTokenReply,
+        AuthTokenRequest, IdentifyPush, QueryIdentifyReply, QueryIdentifyRequest,
     };
 }
 

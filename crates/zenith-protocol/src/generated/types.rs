@@ -34,8 +34,17 @@ pub enum Controller {
 
 impl Controller {
     /// Every value the schema lists, in schema order.
-    pub const KNOWN: &'static [&'static str] =
-        &["Zenith", "Auth", "Fragments", "Market", "News", "Trading", "Watchlist", "Notify", "Channel"];
+    pub const KNOWN: &'static [&'static str] = &[
+        "Zenith",
+        "Auth",
+        "Fragments",
+        "Market",
+        "News",
+        "Trading",
+        "Watchlist",
+        "Notify",
+        "Channel",
+    ];
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -87,7 +96,9 @@ impl serde::Serialize for Controller {
 }
 
 impl<'de> serde::Deserialize<'de> for Controller {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -128,7 +139,13 @@ pub enum Action {
 
 impl Action {
     /// Every value the schema lists, in schema order.
-    pub const KNOWN: &'static [&'static str] = &["Publish", "Sub", "Unsub", "Error", "Cancel"];
+    pub const KNOWN: &'static [&'static str] = &[
+        "Publish",
+        "Sub",
+        "Unsub",
+        "Error",
+        "Cancel",
+    ];
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -172,7 +189,9 @@ impl serde::Serialize for Action {
 }
 
 impl<'de> serde::Deserialize<'de> for Action {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -245,7 +264,9 @@ impl serde::Serialize for AuthResult {
 }
 
 impl<'de> serde::Deserialize<'de> for AuthResult {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -267,7 +288,14 @@ pub use crate::runtime::DateTime;
 pub type ScopeList = Vec<String>;
 
 /// Who the connection is authenticated as. Every authentication reply and every `Identify` push carries it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct IdentityResult {
     /// Whether authentication was accepted.
     #[serde(rename = "Result")]
@@ -292,7 +320,14 @@ pub struct IdentityResult {
 }
 
 /// The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthCodeReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -311,7 +346,14 @@ pub struct AuthCodeReply {
 }
 
 /// The grant and the client presenting it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthCodeRequestData {
     /// The authentication provider that understands the grant.
     #[serde(rename = "Provider")]
@@ -335,7 +377,14 @@ pub struct AuthCodeRequestData {
 }
 
 /// Logs in with a grant the client got from an external authentication service, which the named provider knows how to check.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthCodeRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -354,7 +403,14 @@ pub struct AuthCodeRequest {
 }
 
 /// The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself. The reference shows this reply on `Identify` instead; some clients expect it here, so both are accepted and matched to the request by TransactionID.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthOwnerReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -373,7 +429,14 @@ pub struct AuthOwnerReply {
 }
 
 /// The credentials.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthOwnerRequestData {
     /// The authentication provider to log in with.
     #[serde(rename = "Provider")]
@@ -400,7 +463,14 @@ pub struct AuthOwnerRequestData {
 }
 
 /// Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password. Meant for internal and specialised clients; others use the OAuth flow.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthOwnerRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -419,7 +489,14 @@ pub struct AuthOwnerRequest {
 }
 
 /// The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthTokenReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -438,7 +515,14 @@ pub struct AuthTokenReply {
 }
 
 /// The token and who issued it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthTokenRequestData {
     /// Who issued the token; `Bearer` for an OAuth access token.
     #[serde(rename = "Provider")]
@@ -451,7 +535,14 @@ pub struct AuthTokenRequestData {
 }
 
 /// Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct AuthTokenRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -470,7 +561,14 @@ pub struct AuthTokenRequest {
 }
 
 /// The connection's identity, sent to `Identify` subscribers whenever it changes. Replies to `AuthOwner`, `AuthToken` and `AuthCode` also arrive on this topic, carrying the request's TransactionID.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct IdentifyPush {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -489,7 +587,14 @@ pub struct IdentifyPush {
 }
 
 /// The answer to `QueryIdentify`: the connection's current identity.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct QueryIdentifyReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -508,7 +613,14 @@ pub struct QueryIdentifyReply {
 }
 
 /// Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct QueryIdentifyRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -524,7 +636,14 @@ pub struct QueryIdentifyRequest {
 }
 
 /// Acknowledges a `Configure` request; it has no content beyond the envelope.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct ConfigureReply {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -542,18 +661,36 @@ pub struct ConfigureReply {
 pub use crate::runtime::Time;
 
 /// How long a controller waits before giving up on a request with `Operation.Timeout`. Set with `Configure`, read back with `QueryConfigure`; each controller keeps its own values.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct Timeouts {
     /// How long an action or query may run before it fails.
     #[serde(rename = "ActionTimeout", default, skip_serializing_if = "Option::is_none")]
     pub action_timeout: Option<Time>,
     /// How long a subscription request may wait before it fails.
-    #[serde(rename = "SubscriptionTimeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SubscriptionTimeout",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub subscription_timeout: Option<Time>,
 }
 
 /// Changes the timeouts of the controller it is sent to. Any controller accepts it; settings left out keep their current value.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct ConfigureRequest {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -571,7 +708,14 @@ pub struct ConfigureRequest {
 }
 
 /// The answer to `QueryConfigure`: the controller's timeouts now in force.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct QueryConfigureReply {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -589,7 +733,14 @@ pub struct QueryConfigureReply {
 }
 
 /// Asks the controller it is sent to for its current timeouts. Any controller accepts it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct QueryConfigureRequest {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -604,7 +755,14 @@ pub struct QueryConfigureRequest {
 }
 
 /// Asks the server to abandon pending requests on a controller that were sent with the given TransactionID.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct CancelRequest {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -618,7 +776,14 @@ pub struct CancelRequest {
 }
 
 /// The container every message travels in, whatever its controller and topic. Each message schema narrows these fields for one kind of message.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct Envelope {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -645,7 +810,14 @@ pub struct Envelope {
 pub type ActionErrorCode = String;
 
 /// Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result. Without `Topic` it concerns the whole controller; without TransactionID it is not tied to one request.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct ErrorMessage {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -667,7 +839,14 @@ pub struct ErrorMessage {
 }
 
 /// The server's answer to a `Sub` that asked for confirmation. Data for the topic may arrive before it. When the subscription fails, an error message is sent as well and this message comes without `Confirm`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct SubConfirm {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -692,7 +871,14 @@ pub struct SubConfirm {
 }
 
 /// Subscribes to a topic on any controller. Subscriptions are counted: every `Sub` needs its own `Unsub`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct SubRequest {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -717,7 +903,14 @@ pub struct SubRequest {
 }
 
 /// An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct UnsubConfirm {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -734,7 +927,14 @@ pub struct UnsubConfirm {
 }
 
 /// Drops one reference to a subscription on any controller. A `Sub` followed at once by an `Unsub` leaves no subscription.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct UnsubRequest {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -809,7 +1009,9 @@ impl serde::Serialize for ServerClass {
 }
 
 impl<'de> serde::Deserialize<'de> for ServerClass {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from(text.as_ref()))
     }
@@ -825,7 +1027,14 @@ impl schemars::JsonSchema for ServerClass {
 }
 
 /// The server's name, kind and versions.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct ServerInfoData {
     /// The server's name.
     #[serde(rename = "Name")]
@@ -842,7 +1051,14 @@ pub struct ServerInfoData {
 }
 
 /// Facts about the server the connection reached, sent to `ServerInfo` subscribers.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
 pub struct ServerInfoPush {
     /// Always `Zenith` in this message.
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
@@ -979,14 +1195,25 @@ impl QueryIdentifyRequest {
 impl ConfigureReply {
     /// A `ConfigureReply` with its constant envelope fields set, optional fields left out.
     pub fn new() -> Self {
-        Self { controller: None, topic: <Topic>::from("Configure"), action: None, transaction_id: None }
+        Self {
+            controller: None,
+            topic: <Topic>::from("Configure"),
+            action: None,
+            transaction_id: None,
+        }
     }
 }
 
 impl ConfigureRequest {
     /// A `ConfigureRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(data: Timeouts) -> Self {
-        Self { controller: None, topic: <Topic>::from("Configure"), action: None, transaction_id: None, data: data }
+        Self {
+            controller: None,
+            topic: <Topic>::from("Configure"),
+            action: None,
+            transaction_id: None,
+            data: data,
+        }
     }
 }
 
@@ -1006,21 +1233,37 @@ impl QueryConfigureReply {
 impl QueryConfigureRequest {
     /// A `QueryConfigureRequest` with its constant envelope fields set, optional fields left out.
     pub fn new() -> Self {
-        Self { controller: None, topic: <Topic>::from("QueryConfigure"), action: None, transaction_id: None }
+        Self {
+            controller: None,
+            topic: <Topic>::from("QueryConfigure"),
+            action: None,
+            transaction_id: None,
+        }
     }
 }
 
 impl CancelRequest {
     /// A `CancelRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic, transaction_id: TransactionId) -> Self {
-        Self { controller: None, topic: topic, action: <Action>::from("Cancel"), transaction_id: transaction_id }
+        Self {
+            controller: None,
+            topic: topic,
+            action: <Action>::from("Cancel"),
+            transaction_id: transaction_id,
+        }
     }
 }
 
 impl ErrorMessage {
     /// A `ErrorMessage` with its constant envelope fields set, optional fields left out.
     pub fn new() -> Self {
-        Self { controller: None, topic: None, action: <Action>::from("Error"), transaction_id: None, data: None }
+        Self {
+            controller: None,
+            topic: None,
+            action: <Action>::from("Error"),
+            transaction_id: None,
+            data: None,
+        }
     }
 }
 
@@ -1055,7 +1298,13 @@ impl SubRequest {
 impl UnsubConfirm {
     /// A `UnsubConfirm` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic) -> Self {
-        Self { controller: None, topic: topic, action: <Action>::from("Unsub"), transaction_id: None, confirm: None }
+        Self {
+            controller: None,
+            topic: topic,
+            action: <Action>::from("Unsub"),
+            transaction_id: None,
+            confirm: None,
+        }
     }
 }
 
@@ -1076,6 +1325,12 @@ impl UnsubRequest {
 impl ServerInfoPush {
     /// A `ServerInfoPush` with its constant envelope fields set, optional fields left out.
     pub fn new(data: ServerInfoData) -> Self {
-        Self { controller: None, topic: <Topic>::from("ServerInfo"), action: None, transaction_id: None, data: data }
+        Self {
+            controller: None,
+            topic: <Topic>::from("ServerInfo"),
+            action: None,
+            transaction_id: None,
+            data: data,
+        }
     }
 }

@@ -7,27 +7,47 @@ use serde_json::Value;
 use crate::runtime::diagnostics::{self as d, Code, Walker};
 
 static PATTERN_0: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new("^[A-Za-z][A-Za-z0-9]*(?:![^!]*)?$").expect("patterns are checked when generating")
+    regex::Regex::new("^[A-Za-z][A-Za-z0-9]*(?:![^!]*)?$")
+        .expect("patterns are checked when generating")
 });
 static PATTERN_1: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new("^[A-Z][A-Za-z]*(?:\\.[A-Z][A-Za-z]*)*(?: .+)?$").expect("patterns are checked when generating")
+    regex::Regex::new("^[A-Z][A-Za-z]*(?:\\.[A-Z][A-Za-z]*)*(?: .+)?$")
+        .expect("patterns are checked when generating")
 });
 /// True when a `Controller` has no problem at all (`schemas/envelope/Controller.json#`).
 pub fn fast_controller(v: &Value) -> bool {
     matches!(
-        v.as_str(),
-        Some("Zenith" | "Auth" | "Fragments" | "Market" | "News" | "Trading" | "Watchlist" | "Notify" | "Channel")
+        v.as_str(), Some("Zenith" | "Auth" | "Fragments" | "Market" | "News" | "Trading"
+        | "Watchlist" | "Notify" | "Channel")
     )
 }
 
 /// Reports every problem of a `Controller` (`schemas/envelope/Controller.json#`).
 pub fn full_controller(v: &Value, w: &mut Walker) {
-    const KNOWN: &[&str] =
-        &["Zenith", "Auth", "Fragments", "Market", "News", "Trading", "Watchlist", "Notify", "Channel"];
+    const KNOWN: &[&str] = &[
+        "Zenith",
+        "Auth",
+        "Fragments",
+        "Market",
+        "News",
+        "Trading",
+        "Watchlist",
+        "Notify",
+        "Channel",
+    ];
     match v.as_str() {
         Some(s) if KNOWN.contains(&s) => {}
-        Some(s) => w.not_in_enum("schemas/envelope/Controller.json#/enum", s, KNOWN, false),
-        None => w.wrong_type("schemas/envelope/Controller.json#/enum", "one of the listed strings", v, false),
+        Some(s) => {
+            w.not_in_enum("schemas/envelope/Controller.json#/enum", s, KNOWN, false)
+        }
+        None => {
+            w.wrong_type(
+                "schemas/envelope/Controller.json#/enum",
+                "one of the listed strings",
+                v,
+                false,
+            )
+        }
     }
 }
 
@@ -50,7 +70,12 @@ pub fn full_topic(v: &Value, w: &mut Walker) {
     match v.as_str() {
         Some(s) => {
             if !PATTERN_0.is_match(s) {
-                w.pattern("schemas/envelope/Topic.json#/pattern", "^[A-Za-z][A-Za-z0-9]*(?:![^!]*)?$", s, false);
+                w.pattern(
+                    "schemas/envelope/Topic.json#/pattern",
+                    "^[A-Za-z][A-Za-z0-9]*(?:![^!]*)?$",
+                    s,
+                    false,
+                );
             }
         }
         None => w.wrong_type("schemas/envelope/Topic.json#/type", "a string", v, false),
@@ -77,7 +102,14 @@ pub fn full_action(v: &Value, w: &mut Walker) {
     match v.as_str() {
         Some(s) if KNOWN.contains(&s) => {}
         Some(s) => w.not_in_enum("schemas/envelope/Action.json#/enum", s, KNOWN, false),
-        None => w.wrong_type("schemas/envelope/Action.json#/enum", "one of the listed strings", v, false),
+        None => {
+            w.wrong_type(
+                "schemas/envelope/Action.json#/enum",
+                "one of the listed strings",
+                v,
+                false,
+            )
+        }
     }
 }
 
@@ -98,7 +130,12 @@ pub fn fast_transaction_id(v: &Value) -> bool {
 /// Reports every problem of a `TransactionId` (`schemas/envelope/TransactionID.json#`).
 pub fn full_transaction_id(v: &Value, w: &mut Walker) {
     if !d::is_integer(v) {
-        w.wrong_type("schemas/envelope/TransactionID.json#/type", "an integer", v, false);
+        w.wrong_type(
+            "schemas/envelope/TransactionID.json#/type",
+            "an integer",
+            v,
+            false,
+        );
     }
 }
 
@@ -112,13 +149,22 @@ pub fn full_auth_result(v: &Value, w: &mut Walker) {
     const KNOWN: &[&str] = &["Success", "Reject"];
     match v.as_str() {
         Some(s) if KNOWN.contains(&s) => {}
-        Some(s) => w.not_in_enum("schemas/auth/IdentityResult.json#/properties/Result/enum", s, KNOWN, false),
-        None => w.wrong_type(
-            "schemas/auth/IdentityResult.json#/properties/Result/enum",
-            "one of the listed strings",
-            v,
-            false,
-        ),
+        Some(s) => {
+            w.not_in_enum(
+                "schemas/auth/IdentityResult.json#/properties/Result/enum",
+                s,
+                KNOWN,
+                false,
+            )
+        }
+        None => {
+            w.wrong_type(
+                "schemas/auth/IdentityResult.json#/properties/Result/enum",
+                "one of the listed strings",
+                v,
+                false,
+            )
+        }
     }
 }
 
@@ -174,10 +220,22 @@ pub fn full_scope_list(v: &Value, w: &mut Walker) {
     match v.as_array() {
         Some(a) => {
             for (i, item) in a.iter().enumerate() {
-                w.index(i, |w| match item.as_str() {
-                    Some(s) => {}
-                    None => w.wrong_type("schemas/types/ScopeList.json#/items/type", "a string", item, false),
-                });
+                w.index(
+                    i,
+                    |w| {
+                        match item.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/types/ScopeList.json#/items/type",
+                                    "a string",
+                                    item,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                );
             }
         }
         None => w.wrong_type("schemas/types/ScopeList.json#/type", "an array", v, false),
@@ -209,7 +267,14 @@ pub fn fast_identity_result(v: &Value) -> bool {
 
 /// Reports every problem of a `IdentityResult` (`schemas/auth/IdentityResult.json#`).
 pub fn full_identity_result(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Result", "AccessToken", "DisplayName", "UserID", "ExpiryDate", "Scope"];
+    const DOCUMENTED: &[&str] = &[
+        "Result",
+        "AccessToken",
+        "DisplayName",
+        "UserID",
+        "ExpiryDate",
+        "Scope",
+    ];
     const REQUIRED: &[&str] = &["Result"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/auth/IdentityResult.json#/type", "an object", v, false);
@@ -220,40 +285,93 @@ pub fn full_identity_result(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Result" => w.key(key, |w| {
-                full_auth_result(value, w);
-            }),
-            "AccessToken" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/IdentityResult.json#/properties/AccessToken/type",
-                    "a string",
-                    value,
-                    true,
-                ),
-            }),
-            "DisplayName" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/IdentityResult.json#/properties/DisplayName/type",
-                    "a string",
-                    value,
-                    false,
-                ),
-            }),
-            "UserID" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => {
-                    w.wrong_type("schemas/auth/IdentityResult.json#/properties/UserID/type", "a string", value, false)
-                }
-            }),
-            "ExpiryDate" => w.key(key, |w| {
-                full_date_time(value, w);
-            }),
-            "Scope" => w.key(key, |w| {
-                full_scope_list(value, w);
-            }),
-            _ => w.extra("schemas/auth/IdentityResult.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Result" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_auth_result(value, w);
+                    },
+                )
+            }
+            "AccessToken" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/IdentityResult.json#/properties/AccessToken/type",
+                                    "a string",
+                                    value,
+                                    true,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "DisplayName" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/IdentityResult.json#/properties/DisplayName/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "UserID" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/IdentityResult.json#/properties/UserID/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "ExpiryDate" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_date_time(value, w);
+                    },
+                )
+            }
+            "Scope" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_scope_list(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/IdentityResult.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -297,7 +415,13 @@ pub fn fast_auth_code_reply(v: &Value) -> bool {
 
 /// Reports every problem of a `AuthCodeReply` (`schemas/auth/AuthCode.reply.json#`).
 pub fn full_auth_code_reply(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Controller", "Topic", "Data"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/auth/AuthCode.reply.json#/type", "an object", v, false);
@@ -314,43 +438,76 @@ pub fn full_auth_code_reply(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                if value.as_str() != Some("Auth") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthCode.reply.json#/properties/Controller/const",
-                        "Auth",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("AuthCode") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthCode.reply.json#/properties/Topic/const",
-                        "AuthCode",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthCode.reply.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| {
-                full_identity_result(value, w);
-            }),
-            _ => w.extra("schemas/auth/AuthCode.reply.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Auth") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthCode.reply.json#/properties/Controller/const",
+                                "Auth",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("AuthCode") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthCode.reply.json#/properties/Topic/const",
+                                "AuthCode",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthCode.reply.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_identity_result(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/AuthCode.reply.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -394,69 +551,135 @@ pub fn fast_auth_code_request_data(v: &Value) -> bool {
 
 /// Reports every problem of a `AuthCodeRequestData` (`schemas/auth/AuthCode.request.json#/properties/Data`).
 pub fn full_auth_code_request_data(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Provider", "ClientID", "ClientSecret", "AuthGrant", "Scope"];
+    const DOCUMENTED: &[&str] = &[
+        "Provider",
+        "ClientID",
+        "ClientSecret",
+        "AuthGrant",
+        "Scope",
+    ];
     const REQUIRED: &[&str] = &["Provider", "ClientID", "AuthGrant"];
     let Some(o) = v.as_object() else {
-        w.wrong_type("schemas/auth/AuthCode.request.json#/properties/Data/type", "an object", v, false);
+        w.wrong_type(
+            "schemas/auth/AuthCode.request.json#/properties/Data/type",
+            "an object",
+            v,
+            false,
+        );
         return;
     };
     if !o.contains_key("Provider") {
-        w.missing("schemas/auth/AuthCode.request.json#/properties/Data/required", "Provider", o);
+        w.missing(
+            "schemas/auth/AuthCode.request.json#/properties/Data/required",
+            "Provider",
+            o,
+        );
     }
     if !o.contains_key("ClientID") {
-        w.missing("schemas/auth/AuthCode.request.json#/properties/Data/required", "ClientID", o);
+        w.missing(
+            "schemas/auth/AuthCode.request.json#/properties/Data/required",
+            "ClientID",
+            o,
+        );
     }
     if !o.contains_key("AuthGrant") {
-        w.missing("schemas/auth/AuthCode.request.json#/properties/Data/required", "AuthGrant", o);
+        w.missing(
+            "schemas/auth/AuthCode.request.json#/properties/Data/required",
+            "AuthGrant",
+            o,
+        );
     }
     for (key, value) in o {
         match key.as_str() {
-            "Provider" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/AuthCode.request.json#/properties/Data/properties/Provider/type",
-                    "a string",
-                    value,
-                    false,
-                ),
-            }),
-            "ClientID" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/AuthCode.request.json#/properties/Data/properties/ClientID/type",
-                    "a string",
-                    value,
-                    false,
-                ),
-            }),
-            "ClientSecret" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/AuthCode.request.json#/properties/Data/properties/ClientSecret/type",
-                    "a string",
-                    value,
-                    true,
-                ),
-            }),
-            "AuthGrant" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/AuthCode.request.json#/properties/Data/properties/AuthGrant/type",
-                    "a string",
-                    value,
-                    true,
-                ),
-            }),
-            "Scope" => w.key(key, |w| {
-                full_scope_list(value, w);
-            }),
-            _ => w.extra(
-                "schemas/auth/AuthCode.request.json#/properties/Data/additionalProperties",
-                key,
-                o,
-                DOCUMENTED,
-                REQUIRED,
-            ),
+            "Provider" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/AuthCode.request.json#/properties/Data/properties/Provider/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "ClientID" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/AuthCode.request.json#/properties/Data/properties/ClientID/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "ClientSecret" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/AuthCode.request.json#/properties/Data/properties/ClientSecret/type",
+                                    "a string",
+                                    value,
+                                    true,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "AuthGrant" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/AuthCode.request.json#/properties/Data/properties/AuthGrant/type",
+                                    "a string",
+                                    value,
+                                    true,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "Scope" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_scope_list(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/AuthCode.request.json#/properties/Data/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -500,7 +723,13 @@ pub fn fast_auth_code_request(v: &Value) -> bool {
 
 /// Reports every problem of a `AuthCodeRequest` (`schemas/auth/AuthCode.request.json#`).
 pub fn full_auth_code_request(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Controller", "Topic", "Data"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/auth/AuthCode.request.json#/type", "an object", v, false);
@@ -517,43 +746,76 @@ pub fn full_auth_code_request(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                if value.as_str() != Some("Auth") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthCode.request.json#/properties/Controller/const",
-                        "Auth",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("AuthCode") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthCode.request.json#/properties/Topic/const",
-                        "AuthCode",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthCode.request.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| {
-                full_auth_code_request_data(value, w);
-            }),
-            _ => w.extra("schemas/auth/AuthCode.request.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Auth") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthCode.request.json#/properties/Controller/const",
+                                "Auth",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("AuthCode") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthCode.request.json#/properties/Topic/const",
+                                "AuthCode",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthCode.request.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_auth_code_request_data(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/AuthCode.request.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -597,7 +859,13 @@ pub fn fast_auth_owner_reply(v: &Value) -> bool {
 
 /// Reports every problem of a `AuthOwnerReply` (`schemas/auth/AuthOwner.reply.json#`).
 pub fn full_auth_owner_reply(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Controller", "Topic", "Data"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/auth/AuthOwner.reply.json#/type", "an object", v, false);
@@ -614,43 +882,76 @@ pub fn full_auth_owner_reply(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                if value.as_str() != Some("Auth") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthOwner.reply.json#/properties/Controller/const",
-                        "Auth",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("AuthOwner") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthOwner.reply.json#/properties/Topic/const",
-                        "AuthOwner",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthOwner.reply.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| {
-                full_identity_result(value, w);
-            }),
-            _ => w.extra("schemas/auth/AuthOwner.reply.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Auth") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthOwner.reply.json#/properties/Controller/const",
+                                "Auth",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("AuthOwner") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthOwner.reply.json#/properties/Topic/const",
+                                "AuthOwner",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthOwner.reply.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_identity_result(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/AuthOwner.reply.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -692,75 +993,147 @@ pub fn fast_auth_owner_request_data(v: &Value) -> bool {
 
 /// Reports every problem of a `AuthOwnerRequestData` (`schemas/auth/AuthOwner.request.json#/properties/Data`).
 pub fn full_auth_owner_request_data(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Provider", "ClientID", "ClientSecret", "UserName", "Password", "Scope"];
+    const DOCUMENTED: &[&str] = &[
+        "Provider",
+        "ClientID",
+        "ClientSecret",
+        "UserName",
+        "Password",
+        "Scope",
+    ];
     const REQUIRED: &[&str] = &["Provider", "ClientID"];
     let Some(o) = v.as_object() else {
-        w.wrong_type("schemas/auth/AuthOwner.request.json#/properties/Data/type", "an object", v, false);
+        w.wrong_type(
+            "schemas/auth/AuthOwner.request.json#/properties/Data/type",
+            "an object",
+            v,
+            false,
+        );
         return;
     };
     if !o.contains_key("Provider") {
-        w.missing("schemas/auth/AuthOwner.request.json#/properties/Data/required", "Provider", o);
+        w.missing(
+            "schemas/auth/AuthOwner.request.json#/properties/Data/required",
+            "Provider",
+            o,
+        );
     }
     if !o.contains_key("ClientID") {
-        w.missing("schemas/auth/AuthOwner.request.json#/properties/Data/required", "ClientID", o);
+        w.missing(
+            "schemas/auth/AuthOwner.request.json#/properties/Data/required",
+            "ClientID",
+            o,
+        );
     }
     for (key, value) in o {
         match key.as_str() {
-            "Provider" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/AuthOwner.request.json#/properties/Data/properties/Provider/type",
-                    "a string",
-                    value,
-                    false,
-                ),
-            }),
-            "ClientID" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/AuthOwner.request.json#/properties/Data/properties/ClientID/type",
-                    "a string",
-                    value,
-                    false,
-                ),
-            }),
-            "ClientSecret" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/AuthOwner.request.json#/properties/Data/properties/ClientSecret/type",
-                    "a string",
-                    value,
-                    true,
-                ),
-            }),
-            "UserName" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/AuthOwner.request.json#/properties/Data/properties/UserName/type",
-                    "a string",
-                    value,
-                    false,
-                ),
-            }),
-            "Password" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/AuthOwner.request.json#/properties/Data/properties/Password/type",
-                    "a string",
-                    value,
-                    true,
-                ),
-            }),
-            "Scope" => w.key(key, |w| {
-                full_scope_list(value, w);
-            }),
-            _ => w.extra(
-                "schemas/auth/AuthOwner.request.json#/properties/Data/additionalProperties",
-                key,
-                o,
-                DOCUMENTED,
-                REQUIRED,
-            ),
+            "Provider" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/AuthOwner.request.json#/properties/Data/properties/Provider/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "ClientID" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/AuthOwner.request.json#/properties/Data/properties/ClientID/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "ClientSecret" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/AuthOwner.request.json#/properties/Data/properties/ClientSecret/type",
+                                    "a string",
+                                    value,
+                                    true,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "UserName" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/AuthOwner.request.json#/properties/Data/properties/UserName/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "Password" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/AuthOwner.request.json#/properties/Data/properties/Password/type",
+                                    "a string",
+                                    value,
+                                    true,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "Scope" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_scope_list(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/AuthOwner.request.json#/properties/Data/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -804,7 +1177,13 @@ pub fn fast_auth_owner_request(v: &Value) -> bool {
 
 /// Reports every problem of a `AuthOwnerRequest` (`schemas/auth/AuthOwner.request.json#`).
 pub fn full_auth_owner_request(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Controller", "Topic", "Data"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/auth/AuthOwner.request.json#/type", "an object", v, false);
@@ -821,43 +1200,76 @@ pub fn full_auth_owner_request(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                if value.as_str() != Some("Auth") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthOwner.request.json#/properties/Controller/const",
-                        "Auth",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("AuthOwner") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthOwner.request.json#/properties/Topic/const",
-                        "AuthOwner",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthOwner.request.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| {
-                full_auth_owner_request_data(value, w);
-            }),
-            _ => w.extra("schemas/auth/AuthOwner.request.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Auth") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthOwner.request.json#/properties/Controller/const",
+                                "Auth",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("AuthOwner") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthOwner.request.json#/properties/Topic/const",
+                                "AuthOwner",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthOwner.request.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_auth_owner_request_data(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/AuthOwner.request.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -901,7 +1313,13 @@ pub fn fast_auth_token_reply(v: &Value) -> bool {
 
 /// Reports every problem of a `AuthTokenReply` (`schemas/auth/AuthToken.reply.json#`).
 pub fn full_auth_token_reply(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Controller", "Topic", "Data"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/auth/AuthToken.reply.json#/type", "an object", v, false);
@@ -918,43 +1336,76 @@ pub fn full_auth_token_reply(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                if value.as_str() != Some("Auth") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthToken.reply.json#/properties/Controller/const",
-                        "Auth",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("AuthToken") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthToken.reply.json#/properties/Topic/const",
-                        "AuthToken",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthToken.reply.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| {
-                full_identity_result(value, w);
-            }),
-            _ => w.extra("schemas/auth/AuthToken.reply.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Auth") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthToken.reply.json#/properties/Controller/const",
+                                "Auth",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("AuthToken") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthToken.reply.json#/properties/Topic/const",
+                                "AuthToken",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthToken.reply.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_identity_result(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/AuthToken.reply.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -995,42 +1446,75 @@ pub fn full_auth_token_request_data(v: &Value, w: &mut Walker) {
     const DOCUMENTED: &[&str] = &["Provider", "AccessToken"];
     const REQUIRED: &[&str] = &["Provider", "AccessToken"];
     let Some(o) = v.as_object() else {
-        w.wrong_type("schemas/auth/AuthToken.request.json#/properties/Data/type", "an object", v, false);
+        w.wrong_type(
+            "schemas/auth/AuthToken.request.json#/properties/Data/type",
+            "an object",
+            v,
+            false,
+        );
         return;
     };
     if !o.contains_key("Provider") {
-        w.missing("schemas/auth/AuthToken.request.json#/properties/Data/required", "Provider", o);
+        w.missing(
+            "schemas/auth/AuthToken.request.json#/properties/Data/required",
+            "Provider",
+            o,
+        );
     }
     if !o.contains_key("AccessToken") {
-        w.missing("schemas/auth/AuthToken.request.json#/properties/Data/required", "AccessToken", o);
+        w.missing(
+            "schemas/auth/AuthToken.request.json#/properties/Data/required",
+            "AccessToken",
+            o,
+        );
     }
     for (key, value) in o {
         match key.as_str() {
-            "Provider" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/AuthToken.request.json#/properties/Data/properties/Provider/type",
-                    "a string",
-                    value,
-                    false,
-                ),
-            }),
-            "AccessToken" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/auth/AuthToken.request.json#/properties/Data/properties/AccessToken/type",
-                    "a string",
-                    value,
-                    true,
-                ),
-            }),
-            _ => w.extra(
-                "schemas/auth/AuthToken.request.json#/properties/Data/additionalProperties",
-                key,
-                o,
-                DOCUMENTED,
-                REQUIRED,
-            ),
+            "Provider" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/AuthToken.request.json#/properties/Data/properties/Provider/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "AccessToken" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/auth/AuthToken.request.json#/properties/Data/properties/AccessToken/type",
+                                    "a string",
+                                    value,
+                                    true,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/AuthToken.request.json#/properties/Data/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -1074,7 +1558,13 @@ pub fn fast_auth_token_request(v: &Value) -> bool {
 
 /// Reports every problem of a `AuthTokenRequest` (`schemas/auth/AuthToken.request.json#`).
 pub fn full_auth_token_request(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Controller", "Topic", "Data"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/auth/AuthToken.request.json#/type", "an object", v, false);
@@ -1091,43 +1581,76 @@ pub fn full_auth_token_request(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                if value.as_str() != Some("Auth") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthToken.request.json#/properties/Controller/const",
-                        "Auth",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("AuthToken") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthToken.request.json#/properties/Topic/const",
-                        "AuthToken",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/auth/AuthToken.request.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| {
-                full_auth_token_request_data(value, w);
-            }),
-            _ => w.extra("schemas/auth/AuthToken.request.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Auth") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthToken.request.json#/properties/Controller/const",
+                                "Auth",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("AuthToken") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthToken.request.json#/properties/Topic/const",
+                                "AuthToken",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/auth/AuthToken.request.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_auth_token_request_data(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/AuthToken.request.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -1171,7 +1694,13 @@ pub fn fast_identify_push(v: &Value) -> bool {
 
 /// Reports every problem of a `IdentifyPush` (`schemas/auth/Identify.push.json#`).
 pub fn full_identify_push(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Controller", "Topic", "Data"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/auth/Identify.push.json#/type", "an object", v, false);
@@ -1188,43 +1717,76 @@ pub fn full_identify_push(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                if value.as_str() != Some("Auth") {
-                    w.wrong_constant(
-                        "schemas/auth/Identify.push.json#/properties/Controller/const",
-                        "Auth",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("Identify") {
-                    w.wrong_constant(
-                        "schemas/auth/Identify.push.json#/properties/Topic/const",
-                        "Identify",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/auth/Identify.push.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| {
-                full_identity_result(value, w);
-            }),
-            _ => w.extra("schemas/auth/Identify.push.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Auth") {
+                            w.wrong_constant(
+                                "schemas/auth/Identify.push.json#/properties/Controller/const",
+                                "Auth",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Identify") {
+                            w.wrong_constant(
+                                "schemas/auth/Identify.push.json#/properties/Topic/const",
+                                "Identify",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/auth/Identify.push.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_identity_result(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/Identify.push.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -1268,10 +1830,21 @@ pub fn fast_query_identify_reply(v: &Value) -> bool {
 
 /// Reports every problem of a `QueryIdentifyReply` (`schemas/auth/QueryIdentify.reply.json#`).
 pub fn full_query_identify_reply(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Controller", "Topic", "Data"];
     let Some(o) = v.as_object() else {
-        w.wrong_type("schemas/auth/QueryIdentify.reply.json#/type", "an object", v, false);
+        w.wrong_type(
+            "schemas/auth/QueryIdentify.reply.json#/type",
+            "an object",
+            v,
+            false,
+        );
         return;
     };
     if !o.contains_key("Controller") {
@@ -1285,43 +1858,76 @@ pub fn full_query_identify_reply(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                if value.as_str() != Some("Auth") {
-                    w.wrong_constant(
-                        "schemas/auth/QueryIdentify.reply.json#/properties/Controller/const",
-                        "Auth",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("QueryIdentify") {
-                    w.wrong_constant(
-                        "schemas/auth/QueryIdentify.reply.json#/properties/Topic/const",
-                        "QueryIdentify",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/auth/QueryIdentify.reply.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| {
-                full_identity_result(value, w);
-            }),
-            _ => w.extra("schemas/auth/QueryIdentify.reply.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Auth") {
+                            w.wrong_constant(
+                                "schemas/auth/QueryIdentify.reply.json#/properties/Controller/const",
+                                "Auth",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("QueryIdentify") {
+                            w.wrong_constant(
+                                "schemas/auth/QueryIdentify.reply.json#/properties/Topic/const",
+                                "QueryIdentify",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/auth/QueryIdentify.reply.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_identity_result(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/QueryIdentify.reply.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -1364,7 +1970,12 @@ pub fn full_query_identify_request(v: &Value, w: &mut Walker) {
     const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID"];
     const REQUIRED: &[&str] = &["Controller", "Topic"];
     let Some(o) = v.as_object() else {
-        w.wrong_type("schemas/auth/QueryIdentify.request.json#/type", "an object", v, false);
+        w.wrong_type(
+            "schemas/auth/QueryIdentify.request.json#/type",
+            "an object",
+            v,
+            false,
+        );
         return;
     };
     if !o.contains_key("Controller") {
@@ -1375,40 +1986,68 @@ pub fn full_query_identify_request(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                if value.as_str() != Some("Auth") {
-                    w.wrong_constant(
-                        "schemas/auth/QueryIdentify.request.json#/properties/Controller/const",
-                        "Auth",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("QueryIdentify") {
-                    w.wrong_constant(
-                        "schemas/auth/QueryIdentify.request.json#/properties/Topic/const",
-                        "QueryIdentify",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/auth/QueryIdentify.request.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            _ => w.extra("schemas/auth/QueryIdentify.request.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Auth") {
+                            w.wrong_constant(
+                                "schemas/auth/QueryIdentify.request.json#/properties/Controller/const",
+                                "Auth",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("QueryIdentify") {
+                            w.wrong_constant(
+                                "schemas/auth/QueryIdentify.request.json#/properties/Topic/const",
+                                "QueryIdentify",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/auth/QueryIdentify.request.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/auth/QueryIdentify.request.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -1456,33 +2095,61 @@ pub fn full_configure_reply(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                full_controller(value, w);
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("Configure") {
-                    w.wrong_constant(
-                        "schemas/common/Configure.reply.json#/properties/Topic/const",
-                        "Configure",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/common/Configure.reply.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            _ => w.extra("schemas/common/Configure.reply.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_controller(value, w);
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Configure") {
+                            w.wrong_constant(
+                                "schemas/common/Configure.reply.json#/properties/Topic/const",
+                                "Configure",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/common/Configure.reply.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/common/Configure.reply.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -1555,13 +2222,31 @@ pub fn full_timeouts(v: &Value, w: &mut Walker) {
     };
     for (key, value) in o {
         match key.as_str() {
-            "ActionTimeout" => w.key(key, |w| {
-                full_time(value, w);
-            }),
-            "SubscriptionTimeout" => w.key(key, |w| {
-                full_time(value, w);
-            }),
-            _ => w.extra("schemas/common/Timeouts.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "ActionTimeout" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_time(value, w);
+                    },
+                )
+            }
+            "SubscriptionTimeout" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_time(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/common/Timeouts.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -1602,10 +2287,21 @@ pub fn fast_configure_request(v: &Value) -> bool {
 
 /// Reports every problem of a `ConfigureRequest` (`schemas/common/Configure.request.json#`).
 pub fn full_configure_request(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Topic", "Data"];
     let Some(o) = v.as_object() else {
-        w.wrong_type("schemas/common/Configure.request.json#/type", "an object", v, false);
+        w.wrong_type(
+            "schemas/common/Configure.request.json#/type",
+            "an object",
+            v,
+            false,
+        );
         return;
     };
     if !o.contains_key("Topic") {
@@ -1616,36 +2312,69 @@ pub fn full_configure_request(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                full_controller(value, w);
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("Configure") {
-                    w.wrong_constant(
-                        "schemas/common/Configure.request.json#/properties/Topic/const",
-                        "Configure",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/common/Configure.request.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| {
-                full_timeouts(value, w);
-            }),
-            _ => w.extra("schemas/common/Configure.request.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_controller(value, w);
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Configure") {
+                            w.wrong_constant(
+                                "schemas/common/Configure.request.json#/properties/Topic/const",
+                                "Configure",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/common/Configure.request.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_timeouts(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/common/Configure.request.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -1686,10 +2415,21 @@ pub fn fast_query_configure_reply(v: &Value) -> bool {
 
 /// Reports every problem of a `QueryConfigureReply` (`schemas/common/QueryConfigure.reply.json#`).
 pub fn full_query_configure_reply(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Topic", "Data"];
     let Some(o) = v.as_object() else {
-        w.wrong_type("schemas/common/QueryConfigure.reply.json#/type", "an object", v, false);
+        w.wrong_type(
+            "schemas/common/QueryConfigure.reply.json#/type",
+            "an object",
+            v,
+            false,
+        );
         return;
     };
     if !o.contains_key("Topic") {
@@ -1700,37 +2440,68 @@ pub fn full_query_configure_reply(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                full_controller(value, w);
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("QueryConfigure") {
-                    w.wrong_constant(
-                        "schemas/common/QueryConfigure.reply.json#/properties/Topic/const",
-                        "QueryConfigure",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/common/QueryConfigure.reply.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| {
-                full_timeouts(value, w);
-            }),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_controller(value, w);
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("QueryConfigure") {
+                            w.wrong_constant(
+                                "schemas/common/QueryConfigure.reply.json#/properties/Topic/const",
+                                "QueryConfigure",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/common/QueryConfigure.reply.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_timeouts(value, w);
+                    },
+                )
+            }
             _ => {
-                w.extra("schemas/common/QueryConfigure.reply.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED)
+                w.extra(
+                    "schemas/common/QueryConfigure.reply.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
             }
         }
     }
@@ -1771,7 +2542,12 @@ pub fn full_query_configure_request(v: &Value, w: &mut Walker) {
     const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID"];
     const REQUIRED: &[&str] = &["Topic"];
     let Some(o) = v.as_object() else {
-        w.wrong_type("schemas/common/QueryConfigure.request.json#/type", "an object", v, false);
+        w.wrong_type(
+            "schemas/common/QueryConfigure.request.json#/type",
+            "an object",
+            v,
+            false,
+        );
         return;
     };
     if !o.contains_key("Topic") {
@@ -1779,39 +2555,61 @@ pub fn full_query_configure_request(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                full_controller(value, w);
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("QueryConfigure") {
-                    w.wrong_constant(
-                        "schemas/common/QueryConfigure.request.json#/properties/Topic/const",
-                        "QueryConfigure",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/common/QueryConfigure.request.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            _ => w.extra(
-                "schemas/common/QueryConfigure.request.json#/additionalProperties",
-                key,
-                o,
-                DOCUMENTED,
-                REQUIRED,
-            ),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_controller(value, w);
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("QueryConfigure") {
+                            w.wrong_constant(
+                                "schemas/common/QueryConfigure.request.json#/properties/Topic/const",
+                                "QueryConfigure",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/common/QueryConfigure.request.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/common/QueryConfigure.request.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -1857,7 +2655,12 @@ pub fn full_cancel_request(v: &Value, w: &mut Walker) {
     const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID"];
     const REQUIRED: &[&str] = &["Topic", "Action", "TransactionID"];
     let Some(o) = v.as_object() else {
-        w.wrong_type("schemas/envelope/Cancel.request.json#/type", "an object", v, false);
+        w.wrong_type(
+            "schemas/envelope/Cancel.request.json#/type",
+            "an object",
+            v,
+            false,
+        );
         return;
     };
     if !o.contains_key("Topic") {
@@ -1871,26 +2674,54 @@ pub fn full_cancel_request(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                full_controller(value, w);
-            }),
-            "Topic" => w.key(key, |w| {
-                full_topic(value, w);
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Cancel") {
-                    w.wrong_constant(
-                        "schemas/envelope/Cancel.request.json#/properties/Action/const",
-                        "Cancel",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            _ => w.extra("schemas/envelope/Cancel.request.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_controller(value, w);
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_topic(value, w);
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Cancel") {
+                            w.wrong_constant(
+                                "schemas/envelope/Cancel.request.json#/properties/Action/const",
+                                "Cancel",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/envelope/Cancel.request.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -1926,7 +2757,14 @@ pub fn fast_envelope(v: &Value) -> bool {
 
 /// Reports every problem of a `Envelope` (`schemas/envelope/Envelope.json#`).
 pub fn full_envelope(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data", "Confirm"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+        "Confirm",
+    ];
     const REQUIRED: &[&str] = &[];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/envelope/Envelope.json#/type", "an object", v, false);
@@ -1934,25 +2772,63 @@ pub fn full_envelope(v: &Value, w: &mut Walker) {
     };
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                full_controller(value, w);
-            }),
-            "Topic" => w.key(key, |w| {
-                full_topic(value, w);
-            }),
-            "Action" => w.key(key, |w| {
-                full_action(value, w);
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_controller(value, w);
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_topic(value, w);
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_action(value, w);
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
             "Data" => w.key(key, |w| {}),
-            "Confirm" => w.key(key, |w| {
-                if !value.is_boolean() {
-                    w.wrong_type("schemas/envelope/Envelope.json#/properties/Confirm/type", "a boolean", value, false);
-                }
-            }),
-            _ => w.extra("schemas/envelope/Envelope.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Confirm" => {
+                w.key(
+                    key,
+                    |w| {
+                        if !value.is_boolean() {
+                            w.wrong_type(
+                                "schemas/envelope/Envelope.json#/properties/Confirm/type",
+                                "a boolean",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/envelope/Envelope.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -1984,7 +2860,14 @@ pub fn full_action_error_code(v: &Value, w: &mut Walker) {
                 );
             }
         }
-        None => w.wrong_type("schemas/types/ActionErrorCode.json#/type", "a string", v, false),
+        None => {
+            w.wrong_type(
+                "schemas/types/ActionErrorCode.json#/type",
+                "a string",
+                v,
+                false,
+            )
+        }
     }
 }
 
@@ -2000,17 +2883,19 @@ pub fn fast_error_message(v: &Value) -> bool {
             "Topic" => fast_topic(value),
             "Action" => value.as_str() == Some("Error"),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => match value {
-                Value::String(s) => {
-                    let s = s.as_str();
-                    PATTERN_1.is_match(s)
+            "Data" => {
+                match value {
+                    Value::String(s) => {
+                        let s = s.as_str();
+                        PATTERN_1.is_match(s)
+                    }
+                    Value::Array(a) => a.iter().all(|item| fast_action_error_code(item)),
+                    Value::Number(_) => false,
+                    Value::Object(_) => true,
+                    Value::Bool(_) => false,
+                    Value::Null => false,
                 }
-                Value::Array(a) => a.iter().all(|item| fast_action_error_code(item)),
-                Value::Number(_) => false,
-                Value::Object(_) => true,
-                Value::Bool(_) => false,
-                Value::Null => false,
-            },
+            }
             _ => false,
         };
         if !clean {
@@ -2022,7 +2907,13 @@ pub fn fast_error_message(v: &Value) -> bool {
 
 /// Reports every problem of a `ErrorMessage` (`schemas/envelope/Error.json#`).
 pub fn full_error_message(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Action"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/envelope/Error.json#/type", "an object", v, false);
@@ -2033,60 +2924,109 @@ pub fn full_error_message(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                full_controller(value, w);
-            }),
-            "Topic" => w.key(key, |w| {
-                full_topic(value, w);
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Error") {
-                    w.wrong_constant("schemas/envelope/Error.json#/properties/Action/const", "Error", value, false);
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| match value {
-                Value::String(s) => {
-                    let s = s.as_str();
-                    if !PATTERN_1.is_match(s) {
-                        w.pattern(
-                            "schemas/envelope/Error.json#/properties/Data/pattern",
-                            "^[A-Z][A-Za-z]*(?:\\.[A-Z][A-Za-z]*)*(?: .+)?$",
-                            s,
-                            false,
-                        );
-                    }
-                }
-                Value::Array(a) => {
-                    for (i, item) in a.iter().enumerate() {
-                        w.index(i, |w| {
-                            full_action_error_code(item, w);
-                        });
-                    }
-                }
-                Value::Number(_) => w.wrong_type(
-                    "schemas/envelope/Error.json#/properties/Data/type",
-                    "a string or an array or an object",
-                    value,
-                    false,
-                ),
-                Value::Object(_) => {}
-                Value::Bool(_) => w.wrong_type(
-                    "schemas/envelope/Error.json#/properties/Data/type",
-                    "a string or an array or an object",
-                    value,
-                    false,
-                ),
-                Value::Null => w.wrong_type(
-                    "schemas/envelope/Error.json#/properties/Data/type",
-                    "a string or an array or an object",
-                    value,
-                    false,
-                ),
-            }),
-            _ => w.extra("schemas/envelope/Error.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_controller(value, w);
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_topic(value, w);
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Error") {
+                            w.wrong_constant(
+                                "schemas/envelope/Error.json#/properties/Action/const",
+                                "Error",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value {
+                            Value::String(s) => {
+                                let s = s.as_str();
+                                if !PATTERN_1.is_match(s) {
+                                    w.pattern(
+                                        "schemas/envelope/Error.json#/properties/Data/pattern",
+                                        "^[A-Z][A-Za-z]*(?:\\.[A-Z][A-Za-z]*)*(?: .+)?$",
+                                        s,
+                                        false,
+                                    );
+                                }
+                            }
+                            Value::Array(a) => {
+                                for (i, item) in a.iter().enumerate() {
+                                    w.index(
+                                        i,
+                                        |w| {
+                                            full_action_error_code(item, w);
+                                        },
+                                    );
+                                }
+                            }
+                            Value::Number(_) => {
+                                w.wrong_type(
+                                    "schemas/envelope/Error.json#/properties/Data/type",
+                                    "a string or an array or an object",
+                                    value,
+                                    false,
+                                )
+                            }
+                            Value::Object(_) => {}
+                            Value::Bool(_) => {
+                                w.wrong_type(
+                                    "schemas/envelope/Error.json#/properties/Data/type",
+                                    "a string or an array or an object",
+                                    value,
+                                    false,
+                                )
+                            }
+                            Value::Null => {
+                                w.wrong_type(
+                                    "schemas/envelope/Error.json#/properties/Data/type",
+                                    "a string or an array or an object",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/envelope/Error.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -2128,7 +3068,14 @@ pub fn fast_sub_confirm(v: &Value) -> bool {
 
 /// Reports every problem of a `SubConfirm` (`schemas/envelope/Sub.confirm.json#`).
 pub fn full_sub_confirm(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data", "Confirm"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+        "Confirm",
+    ];
     const REQUIRED: &[&str] = &["Topic", "Action"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/envelope/Sub.confirm.json#/type", "an object", v, false);
@@ -2142,32 +3089,70 @@ pub fn full_sub_confirm(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                full_controller(value, w);
-            }),
-            "Topic" => w.key(key, |w| {
-                full_topic(value, w);
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Sub") {
-                    w.wrong_constant("schemas/envelope/Sub.confirm.json#/properties/Action/const", "Sub", value, false);
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_controller(value, w);
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_topic(value, w);
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Sub") {
+                            w.wrong_constant(
+                                "schemas/envelope/Sub.confirm.json#/properties/Action/const",
+                                "Sub",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
             "Data" => w.key(key, |w| {}),
-            "Confirm" => w.key(key, |w| {
-                if !value.is_boolean() {
-                    w.wrong_type(
-                        "schemas/envelope/Sub.confirm.json#/properties/Confirm/type",
-                        "a boolean",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            _ => w.extra("schemas/envelope/Sub.confirm.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Confirm" => {
+                w.key(
+                    key,
+                    |w| {
+                        if !value.is_boolean() {
+                            w.wrong_type(
+                                "schemas/envelope/Sub.confirm.json#/properties/Confirm/type",
+                                "a boolean",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/envelope/Sub.confirm.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -2209,7 +3194,14 @@ pub fn fast_sub_request(v: &Value) -> bool {
 
 /// Reports every problem of a `SubRequest` (`schemas/envelope/Sub.request.json#`).
 pub fn full_sub_request(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data", "Confirm"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+        "Confirm",
+    ];
     const REQUIRED: &[&str] = &["Topic", "Action"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/envelope/Sub.request.json#/type", "an object", v, false);
@@ -2223,32 +3215,70 @@ pub fn full_sub_request(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                full_controller(value, w);
-            }),
-            "Topic" => w.key(key, |w| {
-                full_topic(value, w);
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Sub") {
-                    w.wrong_constant("schemas/envelope/Sub.request.json#/properties/Action/const", "Sub", value, false);
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_controller(value, w);
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_topic(value, w);
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Sub") {
+                            w.wrong_constant(
+                                "schemas/envelope/Sub.request.json#/properties/Action/const",
+                                "Sub",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
             "Data" => w.key(key, |w| {}),
-            "Confirm" => w.key(key, |w| {
-                if !value.is_boolean() {
-                    w.wrong_type(
-                        "schemas/envelope/Sub.request.json#/properties/Confirm/type",
-                        "a boolean",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            _ => w.extra("schemas/envelope/Sub.request.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Confirm" => {
+                w.key(
+                    key,
+                    |w| {
+                        if !value.is_boolean() {
+                            w.wrong_type(
+                                "schemas/envelope/Sub.request.json#/properties/Confirm/type",
+                                "a boolean",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/envelope/Sub.request.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -2289,7 +3319,13 @@ pub fn fast_unsub_confirm(v: &Value) -> bool {
 
 /// Reports every problem of a `UnsubConfirm` (`schemas/envelope/Unsub.confirm.json#`).
 pub fn full_unsub_confirm(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Confirm"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Confirm",
+    ];
     const REQUIRED: &[&str] = &["Topic", "Action"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/envelope/Unsub.confirm.json#/type", "an object", v, false);
@@ -2303,36 +3339,69 @@ pub fn full_unsub_confirm(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                full_controller(value, w);
-            }),
-            "Topic" => w.key(key, |w| {
-                full_topic(value, w);
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Unsub") {
-                    w.wrong_constant(
-                        "schemas/envelope/Unsub.confirm.json#/properties/Action/const",
-                        "Unsub",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Confirm" => w.key(key, |w| {
-                if !value.is_boolean() {
-                    w.wrong_type(
-                        "schemas/envelope/Unsub.confirm.json#/properties/Confirm/type",
-                        "a boolean",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            _ => w.extra("schemas/envelope/Unsub.confirm.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_controller(value, w);
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_topic(value, w);
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Unsub") {
+                            w.wrong_constant(
+                                "schemas/envelope/Unsub.confirm.json#/properties/Action/const",
+                                "Unsub",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Confirm" => {
+                w.key(
+                    key,
+                    |w| {
+                        if !value.is_boolean() {
+                            w.wrong_type(
+                                "schemas/envelope/Unsub.confirm.json#/properties/Confirm/type",
+                                "a boolean",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/envelope/Unsub.confirm.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -2374,7 +3443,14 @@ pub fn fast_unsub_request(v: &Value) -> bool {
 
 /// Reports every problem of a `UnsubRequest` (`schemas/envelope/Unsub.request.json#`).
 pub fn full_unsub_request(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data", "Confirm"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+        "Confirm",
+    ];
     const REQUIRED: &[&str] = &["Topic", "Action"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/envelope/Unsub.request.json#/type", "an object", v, false);
@@ -2388,37 +3464,70 @@ pub fn full_unsub_request(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                full_controller(value, w);
-            }),
-            "Topic" => w.key(key, |w| {
-                full_topic(value, w);
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Unsub") {
-                    w.wrong_constant(
-                        "schemas/envelope/Unsub.request.json#/properties/Action/const",
-                        "Unsub",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_controller(value, w);
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_topic(value, w);
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Unsub") {
+                            w.wrong_constant(
+                                "schemas/envelope/Unsub.request.json#/properties/Action/const",
+                                "Unsub",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
             "Data" => w.key(key, |w| {}),
-            "Confirm" => w.key(key, |w| {
-                if !value.is_boolean() {
-                    w.wrong_type(
-                        "schemas/envelope/Unsub.request.json#/properties/Confirm/type",
-                        "a boolean",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            _ => w.extra("schemas/envelope/Unsub.request.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Confirm" => {
+                w.key(
+                    key,
+                    |w| {
+                        if !value.is_boolean() {
+                            w.wrong_type(
+                                "schemas/envelope/Unsub.request.json#/properties/Confirm/type",
+                                "a boolean",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/envelope/Unsub.request.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -2443,14 +3552,21 @@ pub fn full_server_class(v: &Value, w: &mut Walker) {
     match v.as_str() {
         Some(s) if KNOWN.contains(&s) => {}
         Some(s) => {
-            w.not_in_enum("schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Class/enum", s, KNOWN, false)
+            w.not_in_enum(
+                "schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Class/enum",
+                s,
+                KNOWN,
+                false,
+            )
         }
-        None => w.wrong_type(
-            "schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Class/enum",
-            "one of the listed strings",
-            v,
-            false,
-        ),
+        None => {
+            w.wrong_type(
+                "schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Class/enum",
+                "one of the listed strings",
+                v,
+                false,
+            )
+        }
     }
 }
 
@@ -2498,60 +3614,115 @@ pub fn full_server_info_data(v: &Value, w: &mut Walker) {
     const DOCUMENTED: &[&str] = &["Name", "Class", "Version", "Protocol"];
     const REQUIRED: &[&str] = &["Name", "Class", "Version", "Protocol"];
     let Some(o) = v.as_object() else {
-        w.wrong_type("schemas/zenith/ServerInfo.push.json#/properties/Data/type", "an object", v, false);
+        w.wrong_type(
+            "schemas/zenith/ServerInfo.push.json#/properties/Data/type",
+            "an object",
+            v,
+            false,
+        );
         return;
     };
     if !o.contains_key("Name") {
-        w.missing("schemas/zenith/ServerInfo.push.json#/properties/Data/required", "Name", o);
+        w.missing(
+            "schemas/zenith/ServerInfo.push.json#/properties/Data/required",
+            "Name",
+            o,
+        );
     }
     if !o.contains_key("Class") {
-        w.missing("schemas/zenith/ServerInfo.push.json#/properties/Data/required", "Class", o);
+        w.missing(
+            "schemas/zenith/ServerInfo.push.json#/properties/Data/required",
+            "Class",
+            o,
+        );
     }
     if !o.contains_key("Version") {
-        w.missing("schemas/zenith/ServerInfo.push.json#/properties/Data/required", "Version", o);
+        w.missing(
+            "schemas/zenith/ServerInfo.push.json#/properties/Data/required",
+            "Version",
+            o,
+        );
     }
     if !o.contains_key("Protocol") {
-        w.missing("schemas/zenith/ServerInfo.push.json#/properties/Data/required", "Protocol", o);
+        w.missing(
+            "schemas/zenith/ServerInfo.push.json#/properties/Data/required",
+            "Protocol",
+            o,
+        );
     }
     for (key, value) in o {
         match key.as_str() {
-            "Name" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Name/type",
-                    "a string",
-                    value,
-                    false,
-                ),
-            }),
-            "Class" => w.key(key, |w| {
-                full_server_class(value, w);
-            }),
-            "Version" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Version/type",
-                    "a string",
-                    value,
-                    false,
-                ),
-            }),
-            "Protocol" => w.key(key, |w| match value.as_str() {
-                Some(s) => {}
-                None => w.wrong_type(
-                    "schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Protocol/type",
-                    "a string",
-                    value,
-                    false,
-                ),
-            }),
-            _ => w.extra(
-                "schemas/zenith/ServerInfo.push.json#/properties/Data/additionalProperties",
-                key,
-                o,
-                DOCUMENTED,
-                REQUIRED,
-            ),
+            "Name" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Name/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "Class" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_server_class(value, w);
+                    },
+                )
+            }
+            "Version" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Version/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "Protocol" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Protocol/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/zenith/ServerInfo.push.json#/properties/Data/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
@@ -2592,7 +3763,13 @@ pub fn fast_server_info_push(v: &Value) -> bool {
 
 /// Reports every problem of a `ServerInfoPush` (`schemas/zenith/ServerInfo.push.json#`).
 pub fn full_server_info_push(v: &Value, w: &mut Walker) {
-    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID", "Data"];
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
     const REQUIRED: &[&str] = &["Topic", "Data"];
     let Some(o) = v.as_object() else {
         w.wrong_type("schemas/zenith/ServerInfo.push.json#/type", "an object", v, false);
@@ -2606,43 +3783,76 @@ pub fn full_server_info_push(v: &Value, w: &mut Walker) {
     }
     for (key, value) in o {
         match key.as_str() {
-            "Controller" => w.key(key, |w| {
-                if value.as_str() != Some("Zenith") {
-                    w.wrong_constant(
-                        "schemas/zenith/ServerInfo.push.json#/properties/Controller/const",
-                        "Zenith",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Topic" => w.key(key, |w| {
-                if value.as_str() != Some("ServerInfo") {
-                    w.wrong_constant(
-                        "schemas/zenith/ServerInfo.push.json#/properties/Topic/const",
-                        "ServerInfo",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "Action" => w.key(key, |w| {
-                if value.as_str() != Some("Publish") {
-                    w.wrong_constant(
-                        "schemas/zenith/ServerInfo.push.json#/properties/Action/const",
-                        "Publish",
-                        value,
-                        false,
-                    );
-                }
-            }),
-            "TransactionID" => w.key(key, |w| {
-                full_transaction_id(value, w);
-            }),
-            "Data" => w.key(key, |w| {
-                full_server_info_data(value, w);
-            }),
-            _ => w.extra("schemas/zenith/ServerInfo.push.json#/additionalProperties", key, o, DOCUMENTED, REQUIRED),
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Zenith") {
+                            w.wrong_constant(
+                                "schemas/zenith/ServerInfo.push.json#/properties/Controller/const",
+                                "Zenith",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("ServerInfo") {
+                            w.wrong_constant(
+                                "schemas/zenith/ServerInfo.push.json#/properties/Topic/const",
+                                "ServerInfo",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/zenith/ServerInfo.push.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_server_info_data(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/zenith/ServerInfo.push.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
         }
     }
 }
