@@ -13,6 +13,7 @@ use crate::{Error, Location};
 /// Keywords a schema node may use. Anything else is refused, so no constraint is silently ignored.
 const KEYWORDS: &[&str] = &[
     "$schema",
+    "$comment",
     "$id",
     "$ref",
     "$defs",
@@ -38,7 +39,19 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Keywords allowed beside `$ref` (they annotate or narrow the referenced type).
-const REF_SIBLINGS: &[&str] = &["$ref", "description", "const", "default", "x-zenith-secret"];
+const REF_SIBLINGS: &[&str] = &[
+    "$ref",
+    "$id",
+    "$schema",
+    "$defs",
+    "$comment",
+    "title",
+    "description",
+    "examples",
+    "const",
+    "default",
+    "x-zenith-secret",
+];
 
 #[derive(Debug)]
 pub struct Model {
@@ -197,6 +210,8 @@ pub enum Shape {
     Number,
     String(StringRules),
     Array(Box<Shape>),
+    /// Exactly this string (`const`).
+    Const(String),
     /// A named type (index into `Model::types` by name).
     Named(String),
     /// Several JSON types at once (`"type": [...]`), with the rules that apply to each.
@@ -437,6 +452,7 @@ impl Builder<'_> {
         };
         match shape {
             Shape::Any => true,
+            Shape::Const(constant) => constant == text,
             Shape::String(rules) => rules_fit(rules),
             Shape::Multi { types, string, .. } => types.contains(&JsonType::String) && rules_fit(string),
             Shape::Named(name) => match self.types.iter().find(|t| &t.name == name).map(|t| &t.kind) {
@@ -490,7 +506,16 @@ impl Builder<'_> {
         };
         let string_only_rules = string != StringRules::default();
         let shape = match types.as_slice() {
-            [] if object.contains_key("const") => Shape::String(string),
+            _ if object.contains_key("const") => {
+                let constant = &object["const"];
+                let text = constant
+                    .as_str()
+                    .ok_or_else(|| Error::at(&location.child("const"), "only string constants are supported"))?;
+                if !(types.is_empty() || types.contains(&JsonType::String)) || string != StringRules::default() {
+                    return Err(Error::at(&location.child("const"), "`const` is supported beside `$ref` or alone"));
+                }
+                Shape::Const(text.to_owned())
+            }
             // No `type` but rules: they apply to values of their own type, anything else passes.
             [] if string_only_rules || items.is_some() => Shape::Multi { types: JsonType::ALL.to_vec(), string, items },
             [] => Shape::Any,
@@ -499,12 +524,6 @@ impl Builder<'_> {
             [JsonType::Number] => Shape::Number,
             [JsonType::Boolean] => Shape::Boolean,
             [JsonType::Array] => Shape::Array(items.take_or_any()),
-            [JsonType::Null] | [JsonType::Object] => {
-                return Err(Error::at(
-                    &location.child("type"),
-                    "a lone `null` or property-less `object` type is not supported",
-                ));
-            }
             _ => Shape::Multi { types: types.clone(), string: string.clone(), items: items.clone() },
         };
         let applies = |t| types.is_empty() || types.contains(&t);
@@ -526,7 +545,8 @@ impl TakeOrAny for Option<Box<Shape>> {
 }
 
 fn is_object_schema(object: &Map<String, Value>) -> bool {
-    object.get("type").and_then(Value::as_str) == Some("object") || object.contains_key("properties")
+    object.get("type").and_then(Value::as_str) == Some("object")
+        || ["properties", "required", "additionalProperties"].iter().any(|k| object.contains_key(*k))
 }
 
 fn target_title(location: &Location, target: &Value) -> Result<String, Error> {
@@ -552,6 +572,7 @@ fn string_rules(object: &Map<String, Value>, location: &Location) -> Result<Stri
             None => Ok(None),
             Some(v) => v
                 .as_u64()
+                .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64))
                 .map(Some)
                 .ok_or_else(|| Error::at(&location.child(key), format!("`{key}` must be a non-negative integer"))),
         }

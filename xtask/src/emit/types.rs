@@ -37,7 +37,7 @@ pub fn rust_type(shape: &Shape, secret: bool) -> TokenStream {
         Shape::Integer => quote! { i64 },
         Shape::Number => quote! { f64 },
         Shape::String(_) if secret => quote! { Secret },
-        Shape::String(_) => quote! { String },
+        Shape::String(_) | Shape::Const(_) => quote! { String },
         Shape::Array(items) => {
             let inner = rust_type(items, false);
             quote! { Vec<#inner> }

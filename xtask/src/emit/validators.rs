@@ -35,7 +35,7 @@ pub fn emit(model: &Model, target: &Target) -> TokenStream {
         }
     });
     quote! {
-        #![allow(clippy::all, unused_variables, unused_mut)]
+        #![allow(clippy::all, dead_code, unused_imports, unused_variables, unused_mut)]
         use serde_json::Value;
         use #runtime::diagnostics::{self as d, Code, Walker};
         #(#patterns)*
@@ -207,6 +207,7 @@ impl Emitter {
     fn fast(&mut self, shape: &Shape, value: TokenStream) -> TokenStream {
         match shape {
             Shape::Any => quote! { true },
+            Shape::Const(constant) => quote! { #value.as_str() == Some(#constant) },
             Shape::Boolean => quote! { #value.is_boolean() },
             Shape::Integer => quote! { d::is_integer(#value) },
             Shape::Number => quote! { #value.is_number() },
@@ -290,6 +291,10 @@ impl Emitter {
         let type_loc = at(location, "type");
         match shape {
             Shape::Any => quote! {},
+            Shape::Const(constant) => {
+                let loc = at(location, "const");
+                quote! { if #value.as_str() != Some(#constant) { w.wrong_constant(#loc, #constant, #value, #secret); } }
+            }
             Shape::Boolean => {
                 quote! { if !#value.is_boolean() { w.wrong_type(#type_loc, "a boolean", #value, #secret); } }
             }
