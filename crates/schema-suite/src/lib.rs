@@ -1,7 +1,7 @@
 //! Validators generated from the official JSON Schema Test Suite's schemas, for conformance tests.
 
 use serde_json::Value;
-use zenith_protocol::runtime::diagnostics::Walker;
+use zenith_protocol::runtime::diagnostics::{Verdict, Walker};
 
 /// One suite schema with its tests and the validators generated for it.
 pub struct SuiteCase {
@@ -9,7 +9,7 @@ pub struct SuiteCase {
     pub description: &'static str,
     /// The suite's tests for this schema, as JSON: `[{description, data, valid}]`.
     pub tests: &'static str,
-    pub fast: fn(&Value) -> bool,
+    pub fast: fn(&Value) -> Verdict,
     pub full: fn(&Value, &mut Walker),
 }
 

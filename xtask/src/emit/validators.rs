@@ -96,10 +96,16 @@ impl Emitter {
                 let fast_arms = fields.iter().map(|f| {
                     let wire = &f.wire;
                     let check = match f.constant.as_ref().and_then(|c| c.as_str()) {
-                        Some(constant) => quote! { value.as_str() == Some(#constant) },
+                        Some(constant) => quote! { d::Verdict::check(value.as_str() == Some(#constant)) },
                         None => self.fast(&f.shape, quote! { value }),
                     };
-                    quote! { #wire => #check, }
+                    // Counting required keys as they pass avoids a hash lookup per required property.
+                    let count = if f.required {
+                        quote! { seen += 1; }
+                    } else {
+                        quote! {}
+                    };
+                    quote! { #wire => { #count #check } }
                 });
                 let fast_arms: Vec<TokenStream> = fast_arms.collect();
                 let full_arms: Vec<TokenStream> = fields
@@ -118,10 +124,16 @@ impl Emitter {
                     })
                     .collect();
                 let not_object_fast = if *typed {
-                    quote! { return false }
+                    quote! { return d::Verdict::Invalid }
                 } else {
-                    quote! { return true }
+                    quote! { return d::Verdict::Clean }
                 };
+                let unknown_fast = if *additional_properties {
+                    quote! { d::Verdict::unknown_property(key, DOCUMENTED) }
+                } else {
+                    quote! { d::Verdict::Invalid }
+                };
+                let required_count = required.len();
                 let type_loc = at(location, "type");
                 let not_object_full = if *typed {
                     quote! { w.wrong_type(#type_loc, "an object", v, false); return; }
@@ -137,16 +149,20 @@ impl Emitter {
                 };
                 (
                     quote! {
+                        const DOCUMENTED: &[&str] = &[#(#documented),*];
                         let Some(o) = v.as_object() else { #not_object_fast };
-                        #( if !o.contains_key(#required) { return false; } )*
+                        let mut verdict = d::Verdict::Clean;
+                        let mut seen = 0usize;
                         for (key, value) in o {
-                            let clean = match key.as_str() {
+                            let field = match key.as_str() {
                                 #(#fast_arms)*
-                                _ => false,
+                                _ => #unknown_fast,
                             };
-                            if !clean { return false; }
+                            verdict = verdict.max(field);
+                            if verdict == d::Verdict::Invalid { return verdict; }
                         }
-                        true
+                        if seen != #required_count { return d::Verdict::Invalid; }
+                        verdict
                     },
                     quote! {
                         const DOCUMENTED: &[&str] = &[#(#documented),*];
@@ -165,7 +181,7 @@ impl Emitter {
             TypeKind::Enum { values } => {
                 let enum_loc = at(location, "enum");
                 (
-                    quote! { matches!(v.as_str(), Some(#(#values)|*)) },
+                    quote! { d::Verdict::check(matches!(v.as_str(), Some(#(#values)|*))) },
                     quote! {
                         const KNOWN: &[&str] = &[#(#values),*];
                         match v.as_str() {
@@ -180,11 +196,11 @@ impl Emitter {
                 (self.fast(shape, quote! { v }), self.full(shape, quote! { v }, location, false))
             }
         };
-        let doc_fast = format!(" True when a `{}` has no problem at all (`{location}`).", ty.name);
+        let doc_fast = format!(" The fast verdict on a `{}` (`{location}`).", ty.name);
         let doc_full = format!(" Reports every problem of a `{}` (`{location}`).", ty.name);
         quote! {
             #[doc = #doc_fast]
-            pub fn #fast(v: &Value) -> bool { #fast_body }
+            pub fn #fast(v: &Value) -> d::Verdict { #fast_body }
             #[doc = #doc_full]
             pub fn #full(v: &Value, w: &mut Walker) { #full_body }
         }
@@ -197,28 +213,34 @@ impl Emitter {
         let runtime = &self.runtime;
         quote! {
             impl #runtime::Validate for super::types::#name {
-                fn is_clean(value: &Value) -> bool { #fast(value) }
+                fn verdict(value: &Value) -> d::Verdict { #fast(value) }
                 fn walk(value: &Value, walker: &mut Walker) { #full(value, walker) }
             }
         }
     }
 
-    /// A boolean expression: `value` satisfies `shape` with no problem at all.
+    /// A `Verdict` expression for `value` against `shape`.
     fn fast(&mut self, shape: &Shape, value: TokenStream) -> TokenStream {
+        let check = |test: TokenStream| quote! { d::Verdict::check(#test) };
         match shape {
-            Shape::Any => quote! { true },
-            Shape::Const(constant) => quote! { #value.as_str() == Some(#constant) },
-            Shape::Boolean => quote! { #value.is_boolean() },
-            Shape::Integer => quote! { d::is_integer(#value) },
-            Shape::Number => quote! { #value.is_number() },
-            Shape::String(rules) if *rules == StringRules::default() => quote! { #value.is_string() },
+            Shape::Any => quote! { d::Verdict::Clean },
+            Shape::Const(constant) => check(quote! { #value.as_str() == Some(#constant) }),
+            Shape::Boolean => check(quote! { #value.is_boolean() }),
+            Shape::Integer => check(quote! { d::is_integer(#value) }),
+            Shape::Number => check(quote! { #value.is_number() }),
+            Shape::String(rules) if *rules == StringRules::default() => check(quote! { #value.is_string() }),
             Shape::String(rules) => {
                 let checks = self.fast_string(rules);
-                quote! { #value.as_str().is_some_and(|s| #checks) }
+                check(quote! { #value.as_str().is_some_and(|s| #checks) })
             }
             Shape::Array(items) => {
                 let item = self.fast(items, quote! { item });
-                quote! { #value.as_array().is_some_and(|a| a.iter().all(|item| #item)) }
+                quote! {
+                    match #value.as_array() {
+                        Some(a) => d::Verdict::all(a.iter().map(|item| #item)),
+                        None => d::Verdict::Invalid,
+                    }
+                }
             }
             Shape::Named(name) => {
                 let fast = fast_fn(name);
@@ -232,11 +254,11 @@ impl Emitter {
                     self.fast_string(string)
                 };
                 let array_check = match (has(JsonType::Array), items) {
-                    (false, _) => quote! { false },
-                    (true, None) => quote! { true },
+                    (false, _) => quote! { d::Verdict::Invalid },
+                    (true, None) => quote! { d::Verdict::Clean },
                     (true, Some(items)) => {
                         let item = self.fast(items, quote! { item });
-                        quote! { a.iter().all(|item| #item) }
+                        quote! { d::Verdict::all(a.iter().map(|item| #item)) }
                     }
                 };
                 let number_check = match (has(JsonType::Number), has(JsonType::Integer)) {
@@ -247,12 +269,12 @@ impl Emitter {
                 let (object, boolean, null) = (has(JsonType::Object), has(JsonType::Boolean), has(JsonType::Null));
                 quote! {
                     match #value {
-                        Value::String(s) => { let s = s.as_str(); #string_check }
+                        Value::String(s) => { let s = s.as_str(); d::Verdict::check(#string_check) }
                         Value::Array(a) => #array_check,
-                        Value::Number(_) => #number_check,
-                        Value::Object(_) => #object,
-                        Value::Bool(_) => #boolean,
-                        Value::Null => #null,
+                        Value::Number(_) => d::Verdict::check(#number_check),
+                        Value::Object(_) => d::Verdict::check(#object),
+                        Value::Bool(_) => d::Verdict::check(#boolean),
+                        Value::Null => d::Verdict::check(#null),
                     }
                 }
             }

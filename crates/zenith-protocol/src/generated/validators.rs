@@ -14,11 +14,13 @@ static PATTERN_1: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|
     regex::Regex::new("^[A-Z][A-Za-z]*(?:\\.[A-Z][A-Za-z]*)*(?: .+)?$")
         .expect("patterns are checked when generating")
 });
-/// True when a `Controller` has no problem at all (`schemas/envelope/Controller.json#`).
-pub fn fast_controller(v: &Value) -> bool {
-    matches!(
-        v.as_str(), Some("Zenith" | "Auth" | "Fragments" | "Market" | "News" | "Trading"
-        | "Watchlist" | "Notify" | "Channel")
+/// The fast verdict on a `Controller` (`schemas/envelope/Controller.json#`).
+pub fn fast_controller(v: &Value) -> d::Verdict {
+    d::Verdict::check(
+        matches!(
+            v.as_str(), Some("Zenith" | "Auth" | "Fragments" | "Market" | "News" |
+            "Trading" | "Watchlist" | "Notify" | "Channel")
+        ),
     )
 }
 
@@ -52,7 +54,7 @@ pub fn full_controller(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::Controller {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_controller(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -60,9 +62,9 @@ impl crate::runtime::Validate for super::types::Controller {
     }
 }
 
-/// True when a `Topic` has no problem at all (`schemas/envelope/Topic.json#`).
-pub fn fast_topic(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| PATTERN_0.is_match(s))
+/// The fast verdict on a `Topic` (`schemas/envelope/Topic.json#`).
+pub fn fast_topic(v: &Value) -> d::Verdict {
+    d::Verdict::check(v.as_str().is_some_and(|s| PATTERN_0.is_match(s)))
 }
 
 /// Reports every problem of a `Topic` (`schemas/envelope/Topic.json#`).
@@ -83,7 +85,7 @@ pub fn full_topic(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::Topic {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_topic(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -91,9 +93,11 @@ impl crate::runtime::Validate for super::types::Topic {
     }
 }
 
-/// True when a `Action` has no problem at all (`schemas/envelope/Action.json#`).
-pub fn fast_action(v: &Value) -> bool {
-    matches!(v.as_str(), Some("Publish" | "Sub" | "Unsub" | "Error" | "Cancel"))
+/// The fast verdict on a `Action` (`schemas/envelope/Action.json#`).
+pub fn fast_action(v: &Value) -> d::Verdict {
+    d::Verdict::check(
+        matches!(v.as_str(), Some("Publish" | "Sub" | "Unsub" | "Error" | "Cancel")),
+    )
 }
 
 /// Reports every problem of a `Action` (`schemas/envelope/Action.json#`).
@@ -114,7 +118,7 @@ pub fn full_action(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::Action {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_action(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -122,9 +126,9 @@ impl crate::runtime::Validate for super::types::Action {
     }
 }
 
-/// True when a `TransactionId` has no problem at all (`schemas/envelope/TransactionID.json#`).
-pub fn fast_transaction_id(v: &Value) -> bool {
-    d::is_integer(v)
+/// The fast verdict on a `TransactionId` (`schemas/envelope/TransactionID.json#`).
+pub fn fast_transaction_id(v: &Value) -> d::Verdict {
+    d::Verdict::check(d::is_integer(v))
 }
 
 /// Reports every problem of a `TransactionId` (`schemas/envelope/TransactionID.json#`).
@@ -139,9 +143,9 @@ pub fn full_transaction_id(v: &Value, w: &mut Walker) {
     }
 }
 
-/// True when a `AuthResult` has no problem at all (`schemas/auth/IdentityResult.json#/properties/Result`).
-pub fn fast_auth_result(v: &Value) -> bool {
-    matches!(v.as_str(), Some("Success" | "Reject"))
+/// The fast verdict on a `AuthResult` (`schemas/auth/IdentityResult.json#/properties/Result`).
+pub fn fast_auth_result(v: &Value) -> d::Verdict {
+    d::Verdict::check(matches!(v.as_str(), Some("Success" | "Reject")))
 }
 
 /// Reports every problem of a `AuthResult` (`schemas/auth/IdentityResult.json#/properties/Result`).
@@ -169,7 +173,7 @@ pub fn full_auth_result(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::AuthResult {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_auth_result(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -177,9 +181,11 @@ impl crate::runtime::Validate for super::types::AuthResult {
     }
 }
 
-/// True when a `DateTime` has no problem at all (`schemas/types/DateTime.json#`).
-pub fn fast_date_time(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| crate::runtime::DateTime::check(s).is_ok())
+/// The fast verdict on a `DateTime` (`schemas/types/DateTime.json#`).
+pub fn fast_date_time(v: &Value) -> d::Verdict {
+    d::Verdict::check(
+        v.as_str().is_some_and(|s| crate::runtime::DateTime::check(s).is_ok()),
+    )
 }
 
 /// Reports every problem of a `DateTime` (`schemas/types/DateTime.json#`).
@@ -202,7 +208,7 @@ pub fn full_date_time(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::DateTime {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_date_time(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -210,9 +216,14 @@ impl crate::runtime::Validate for super::types::DateTime {
     }
 }
 
-/// True when a `ScopeList` has no problem at all (`schemas/types/ScopeList.json#`).
-pub fn fast_scope_list(v: &Value) -> bool {
-    v.as_array().is_some_and(|a| a.iter().all(|item| item.is_string()))
+/// The fast verdict on a `ScopeList` (`schemas/types/ScopeList.json#`).
+pub fn fast_scope_list(v: &Value) -> d::Verdict {
+    match v.as_array() {
+        Some(a) => {
+            d::Verdict::all(a.iter().map(|item| d::Verdict::check(item.is_string())))
+        }
+        None => d::Verdict::Invalid,
+    }
 }
 
 /// Reports every problem of a `ScopeList` (`schemas/types/ScopeList.json#`).
@@ -242,27 +253,41 @@ pub fn full_scope_list(v: &Value, w: &mut Walker) {
     }
 }
 
-/// True when a `IdentityResult` has no problem at all (`schemas/auth/IdentityResult.json#`).
-pub fn fast_identity_result(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Result") {
-        return false;
-    }
+/// The fast verdict on a `IdentityResult` (`schemas/auth/IdentityResult.json#`).
+pub fn fast_identity_result(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Result",
+        "AccessToken",
+        "DisplayName",
+        "UserID",
+        "ExpiryDate",
+        "Scope",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Result" => fast_auth_result(value),
-            "AccessToken" => value.is_string(),
-            "DisplayName" => value.is_string(),
-            "UserID" => value.is_string(),
+        let field = match key.as_str() {
+            "Result" => {
+                seen += 1;
+                fast_auth_result(value)
+            }
+            "AccessToken" => d::Verdict::check(value.is_string()),
+            "DisplayName" => d::Verdict::check(value.is_string()),
+            "UserID" => d::Verdict::check(value.is_string()),
             "ExpiryDate" => fast_date_time(value),
             "Scope" => fast_scope_list(value),
-            _ => false,
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 1usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `IdentityResult` (`schemas/auth/IdentityResult.json#`).
@@ -377,7 +402,7 @@ pub fn full_identity_result(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::IdentityResult {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_identity_result(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -385,32 +410,45 @@ impl crate::runtime::Validate for super::types::IdentityResult {
     }
 }
 
-/// True when a `AuthCodeReply` has no problem at all (`schemas/auth/AuthCode.reply.json#`).
-pub fn fast_auth_code_reply(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Controller") {
-        return false;
-    }
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Data") {
-        return false;
-    }
+/// The fast verdict on a `AuthCodeReply` (`schemas/auth/AuthCode.reply.json#`).
+pub fn fast_auth_code_reply(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Controller" => value.as_str() == Some("Auth"),
-            "Topic" => value.as_str() == Some("AuthCode"),
-            "Action" => value.as_str() == Some("Publish"),
+        let field = match key.as_str() {
+            "Controller" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Auth"))
+            }
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("AuthCode"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => fast_identity_result(value),
-            _ => false,
+            "Data" => {
+                seen += 1;
+                fast_identity_result(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 3usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `AuthCodeReply` (`schemas/auth/AuthCode.reply.json#`).
@@ -513,7 +551,7 @@ pub fn full_auth_code_reply(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::AuthCodeReply {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_auth_code_reply(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -521,32 +559,45 @@ impl crate::runtime::Validate for super::types::AuthCodeReply {
     }
 }
 
-/// True when a `AuthCodeRequestData` has no problem at all (`schemas/auth/AuthCode.request.json#/properties/Data`).
-pub fn fast_auth_code_request_data(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Provider") {
-        return false;
-    }
-    if !o.contains_key("ClientID") {
-        return false;
-    }
-    if !o.contains_key("AuthGrant") {
-        return false;
-    }
+/// The fast verdict on a `AuthCodeRequestData` (`schemas/auth/AuthCode.request.json#/properties/Data`).
+pub fn fast_auth_code_request_data(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Provider",
+        "ClientID",
+        "ClientSecret",
+        "AuthGrant",
+        "Scope",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Provider" => value.is_string(),
-            "ClientID" => value.is_string(),
-            "ClientSecret" => value.is_string(),
-            "AuthGrant" => value.is_string(),
+        let field = match key.as_str() {
+            "Provider" => {
+                seen += 1;
+                d::Verdict::check(value.is_string())
+            }
+            "ClientID" => {
+                seen += 1;
+                d::Verdict::check(value.is_string())
+            }
+            "ClientSecret" => d::Verdict::check(value.is_string()),
+            "AuthGrant" => {
+                seen += 1;
+                d::Verdict::check(value.is_string())
+            }
             "Scope" => fast_scope_list(value),
-            _ => false,
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 3usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `AuthCodeRequestData` (`schemas/auth/AuthCode.request.json#/properties/Data`).
@@ -685,7 +736,7 @@ pub fn full_auth_code_request_data(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::AuthCodeRequestData {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_auth_code_request_data(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -693,32 +744,45 @@ impl crate::runtime::Validate for super::types::AuthCodeRequestData {
     }
 }
 
-/// True when a `AuthCodeRequest` has no problem at all (`schemas/auth/AuthCode.request.json#`).
-pub fn fast_auth_code_request(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Controller") {
-        return false;
-    }
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Data") {
-        return false;
-    }
+/// The fast verdict on a `AuthCodeRequest` (`schemas/auth/AuthCode.request.json#`).
+pub fn fast_auth_code_request(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Controller" => value.as_str() == Some("Auth"),
-            "Topic" => value.as_str() == Some("AuthCode"),
-            "Action" => value.as_str() == Some("Publish"),
+        let field = match key.as_str() {
+            "Controller" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Auth"))
+            }
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("AuthCode"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => fast_auth_code_request_data(value),
-            _ => false,
+            "Data" => {
+                seen += 1;
+                fast_auth_code_request_data(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 3usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `AuthCodeRequest` (`schemas/auth/AuthCode.request.json#`).
@@ -821,7 +885,7 @@ pub fn full_auth_code_request(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::AuthCodeRequest {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_auth_code_request(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -829,32 +893,45 @@ impl crate::runtime::Validate for super::types::AuthCodeRequest {
     }
 }
 
-/// True when a `AuthOwnerReply` has no problem at all (`schemas/auth/AuthOwner.reply.json#`).
-pub fn fast_auth_owner_reply(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Controller") {
-        return false;
-    }
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Data") {
-        return false;
-    }
+/// The fast verdict on a `AuthOwnerReply` (`schemas/auth/AuthOwner.reply.json#`).
+pub fn fast_auth_owner_reply(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Controller" => value.as_str() == Some("Auth"),
-            "Topic" => value.as_str() == Some("AuthOwner"),
-            "Action" => value.as_str() == Some("Publish"),
+        let field = match key.as_str() {
+            "Controller" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Auth"))
+            }
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("AuthOwner"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => fast_identity_result(value),
-            _ => false,
+            "Data" => {
+                seen += 1;
+                fast_identity_result(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 3usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `AuthOwnerReply` (`schemas/auth/AuthOwner.reply.json#`).
@@ -957,7 +1034,7 @@ pub fn full_auth_owner_reply(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::AuthOwnerReply {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_auth_owner_reply(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -965,30 +1042,44 @@ impl crate::runtime::Validate for super::types::AuthOwnerReply {
     }
 }
 
-/// True when a `AuthOwnerRequestData` has no problem at all (`schemas/auth/AuthOwner.request.json#/properties/Data`).
-pub fn fast_auth_owner_request_data(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Provider") {
-        return false;
-    }
-    if !o.contains_key("ClientID") {
-        return false;
-    }
+/// The fast verdict on a `AuthOwnerRequestData` (`schemas/auth/AuthOwner.request.json#/properties/Data`).
+pub fn fast_auth_owner_request_data(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Provider",
+        "ClientID",
+        "ClientSecret",
+        "UserName",
+        "Password",
+        "Scope",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Provider" => value.is_string(),
-            "ClientID" => value.is_string(),
-            "ClientSecret" => value.is_string(),
-            "UserName" => value.is_string(),
-            "Password" => value.is_string(),
+        let field = match key.as_str() {
+            "Provider" => {
+                seen += 1;
+                d::Verdict::check(value.is_string())
+            }
+            "ClientID" => {
+                seen += 1;
+                d::Verdict::check(value.is_string())
+            }
+            "ClientSecret" => d::Verdict::check(value.is_string()),
+            "UserName" => d::Verdict::check(value.is_string()),
+            "Password" => d::Verdict::check(value.is_string()),
             "Scope" => fast_scope_list(value),
-            _ => false,
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `AuthOwnerRequestData` (`schemas/auth/AuthOwner.request.json#/properties/Data`).
@@ -1139,7 +1230,7 @@ pub fn full_auth_owner_request_data(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::AuthOwnerRequestData {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_auth_owner_request_data(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -1147,32 +1238,45 @@ impl crate::runtime::Validate for super::types::AuthOwnerRequestData {
     }
 }
 
-/// True when a `AuthOwnerRequest` has no problem at all (`schemas/auth/AuthOwner.request.json#`).
-pub fn fast_auth_owner_request(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Controller") {
-        return false;
-    }
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Data") {
-        return false;
-    }
+/// The fast verdict on a `AuthOwnerRequest` (`schemas/auth/AuthOwner.request.json#`).
+pub fn fast_auth_owner_request(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Controller" => value.as_str() == Some("Auth"),
-            "Topic" => value.as_str() == Some("AuthOwner"),
-            "Action" => value.as_str() == Some("Publish"),
+        let field = match key.as_str() {
+            "Controller" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Auth"))
+            }
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("AuthOwner"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => fast_auth_owner_request_data(value),
-            _ => false,
+            "Data" => {
+                seen += 1;
+                fast_auth_owner_request_data(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 3usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `AuthOwnerRequest` (`schemas/auth/AuthOwner.request.json#`).
@@ -1275,7 +1379,7 @@ pub fn full_auth_owner_request(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::AuthOwnerRequest {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_auth_owner_request(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -1283,32 +1387,45 @@ impl crate::runtime::Validate for super::types::AuthOwnerRequest {
     }
 }
 
-/// True when a `AuthTokenReply` has no problem at all (`schemas/auth/AuthToken.reply.json#`).
-pub fn fast_auth_token_reply(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Controller") {
-        return false;
-    }
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Data") {
-        return false;
-    }
+/// The fast verdict on a `AuthTokenReply` (`schemas/auth/AuthToken.reply.json#`).
+pub fn fast_auth_token_reply(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Controller" => value.as_str() == Some("Auth"),
-            "Topic" => value.as_str() == Some("AuthToken"),
-            "Action" => value.as_str() == Some("Publish"),
+        let field = match key.as_str() {
+            "Controller" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Auth"))
+            }
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("AuthToken"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => fast_identity_result(value),
-            _ => false,
+            "Data" => {
+                seen += 1;
+                fast_identity_result(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 3usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `AuthTokenReply` (`schemas/auth/AuthToken.reply.json#`).
@@ -1411,7 +1528,7 @@ pub fn full_auth_token_reply(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::AuthTokenReply {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_auth_token_reply(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -1419,26 +1536,33 @@ impl crate::runtime::Validate for super::types::AuthTokenReply {
     }
 }
 
-/// True when a `AuthTokenRequestData` has no problem at all (`schemas/auth/AuthToken.request.json#/properties/Data`).
-pub fn fast_auth_token_request_data(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Provider") {
-        return false;
-    }
-    if !o.contains_key("AccessToken") {
-        return false;
-    }
+/// The fast verdict on a `AuthTokenRequestData` (`schemas/auth/AuthToken.request.json#/properties/Data`).
+pub fn fast_auth_token_request_data(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &["Provider", "AccessToken"];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Provider" => value.is_string(),
-            "AccessToken" => value.is_string(),
-            _ => false,
+        let field = match key.as_str() {
+            "Provider" => {
+                seen += 1;
+                d::Verdict::check(value.is_string())
+            }
+            "AccessToken" => {
+                seen += 1;
+                d::Verdict::check(value.is_string())
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `AuthTokenRequestData` (`schemas/auth/AuthToken.request.json#/properties/Data`).
@@ -1520,7 +1644,7 @@ pub fn full_auth_token_request_data(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::AuthTokenRequestData {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_auth_token_request_data(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -1528,32 +1652,45 @@ impl crate::runtime::Validate for super::types::AuthTokenRequestData {
     }
 }
 
-/// True when a `AuthTokenRequest` has no problem at all (`schemas/auth/AuthToken.request.json#`).
-pub fn fast_auth_token_request(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Controller") {
-        return false;
-    }
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Data") {
-        return false;
-    }
+/// The fast verdict on a `AuthTokenRequest` (`schemas/auth/AuthToken.request.json#`).
+pub fn fast_auth_token_request(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Controller" => value.as_str() == Some("Auth"),
-            "Topic" => value.as_str() == Some("AuthToken"),
-            "Action" => value.as_str() == Some("Publish"),
+        let field = match key.as_str() {
+            "Controller" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Auth"))
+            }
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("AuthToken"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => fast_auth_token_request_data(value),
-            _ => false,
+            "Data" => {
+                seen += 1;
+                fast_auth_token_request_data(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 3usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `AuthTokenRequest` (`schemas/auth/AuthToken.request.json#`).
@@ -1656,7 +1793,7 @@ pub fn full_auth_token_request(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::AuthTokenRequest {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_auth_token_request(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -1664,32 +1801,45 @@ impl crate::runtime::Validate for super::types::AuthTokenRequest {
     }
 }
 
-/// True when a `IdentifyPush` has no problem at all (`schemas/auth/Identify.push.json#`).
-pub fn fast_identify_push(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Controller") {
-        return false;
-    }
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Data") {
-        return false;
-    }
+/// The fast verdict on a `IdentifyPush` (`schemas/auth/Identify.push.json#`).
+pub fn fast_identify_push(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Controller" => value.as_str() == Some("Auth"),
-            "Topic" => value.as_str() == Some("Identify"),
-            "Action" => value.as_str() == Some("Publish"),
+        let field = match key.as_str() {
+            "Controller" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Auth"))
+            }
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Identify"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => fast_identity_result(value),
-            _ => false,
+            "Data" => {
+                seen += 1;
+                fast_identity_result(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 3usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `IdentifyPush` (`schemas/auth/Identify.push.json#`).
@@ -1792,7 +1942,7 @@ pub fn full_identify_push(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::IdentifyPush {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_identify_push(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -1800,32 +1950,45 @@ impl crate::runtime::Validate for super::types::IdentifyPush {
     }
 }
 
-/// True when a `QueryIdentifyReply` has no problem at all (`schemas/auth/QueryIdentify.reply.json#`).
-pub fn fast_query_identify_reply(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Controller") {
-        return false;
-    }
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Data") {
-        return false;
-    }
+/// The fast verdict on a `QueryIdentifyReply` (`schemas/auth/QueryIdentify.reply.json#`).
+pub fn fast_query_identify_reply(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Controller" => value.as_str() == Some("Auth"),
-            "Topic" => value.as_str() == Some("QueryIdentify"),
-            "Action" => value.as_str() == Some("Publish"),
+        let field = match key.as_str() {
+            "Controller" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Auth"))
+            }
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("QueryIdentify"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => fast_identity_result(value),
-            _ => false,
+            "Data" => {
+                seen += 1;
+                fast_identity_result(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 3usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `QueryIdentifyReply` (`schemas/auth/QueryIdentify.reply.json#`).
@@ -1933,7 +2096,7 @@ pub fn full_query_identify_reply(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::QueryIdentifyReply {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_query_identify_reply(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -1941,28 +2104,35 @@ impl crate::runtime::Validate for super::types::QueryIdentifyReply {
     }
 }
 
-/// True when a `QueryIdentifyRequest` has no problem at all (`schemas/auth/QueryIdentify.request.json#`).
-pub fn fast_query_identify_request(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Controller") {
-        return false;
-    }
-    if !o.contains_key("Topic") {
-        return false;
-    }
+/// The fast verdict on a `QueryIdentifyRequest` (`schemas/auth/QueryIdentify.request.json#`).
+pub fn fast_query_identify_request(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID"];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Controller" => value.as_str() == Some("Auth"),
-            "Topic" => value.as_str() == Some("QueryIdentify"),
-            "Action" => value.as_str() == Some("Publish"),
+        let field = match key.as_str() {
+            "Controller" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Auth"))
+            }
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("QueryIdentify"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            _ => false,
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `QueryIdentifyRequest` (`schemas/auth/QueryIdentify.request.json#`).
@@ -2053,7 +2223,7 @@ pub fn full_query_identify_request(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::QueryIdentifyRequest {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_query_identify_request(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -2061,25 +2231,32 @@ impl crate::runtime::Validate for super::types::QueryIdentifyRequest {
     }
 }
 
-/// True when a `ConfigureReply` has no problem at all (`schemas/common/Configure.reply.json#`).
-pub fn fast_configure_reply(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Topic") {
-        return false;
-    }
+/// The fast verdict on a `ConfigureReply` (`schemas/common/Configure.reply.json#`).
+pub fn fast_configure_reply(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID"];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "Controller" => fast_controller(value),
-            "Topic" => value.as_str() == Some("Configure"),
-            "Action" => value.as_str() == Some("Publish"),
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Configure"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            _ => false,
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 1usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `ConfigureReply` (`schemas/common/Configure.reply.json#`).
@@ -2155,7 +2332,7 @@ pub fn full_configure_reply(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::ConfigureReply {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_configure_reply(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -2163,9 +2340,9 @@ impl crate::runtime::Validate for super::types::ConfigureReply {
     }
 }
 
-/// True when a `Time` has no problem at all (`schemas/types/Time.json#`).
-pub fn fast_time(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| crate::runtime::Time::check(s).is_ok())
+/// The fast verdict on a `Time` (`schemas/types/Time.json#`).
+pub fn fast_time(v: &Value) -> d::Verdict {
+    d::Verdict::check(v.as_str().is_some_and(|s| crate::runtime::Time::check(s).is_ok()))
 }
 
 /// Reports every problem of a `Time` (`schemas/types/Time.json#`).
@@ -2188,7 +2365,7 @@ pub fn full_time(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::Time {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_time(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -2196,20 +2373,27 @@ impl crate::runtime::Validate for super::types::Time {
     }
 }
 
-/// True when a `Timeouts` has no problem at all (`schemas/common/Timeouts.json#`).
-pub fn fast_timeouts(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
+/// The fast verdict on a `Timeouts` (`schemas/common/Timeouts.json#`).
+pub fn fast_timeouts(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &["ActionTimeout", "SubscriptionTimeout"];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "ActionTimeout" => fast_time(value),
             "SubscriptionTimeout" => fast_time(value),
-            _ => false,
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 0usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `Timeouts` (`schemas/common/Timeouts.json#`).
@@ -2252,7 +2436,7 @@ pub fn full_timeouts(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::Timeouts {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_timeouts(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -2260,29 +2444,42 @@ impl crate::runtime::Validate for super::types::Timeouts {
     }
 }
 
-/// True when a `ConfigureRequest` has no problem at all (`schemas/common/Configure.request.json#`).
-pub fn fast_configure_request(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Data") {
-        return false;
-    }
+/// The fast verdict on a `ConfigureRequest` (`schemas/common/Configure.request.json#`).
+pub fn fast_configure_request(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "Controller" => fast_controller(value),
-            "Topic" => value.as_str() == Some("Configure"),
-            "Action" => value.as_str() == Some("Publish"),
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Configure"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => fast_timeouts(value),
-            _ => false,
+            "Data" => {
+                seen += 1;
+                fast_timeouts(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `ConfigureRequest` (`schemas/common/Configure.request.json#`).
@@ -2380,7 +2577,7 @@ pub fn full_configure_request(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::ConfigureRequest {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_configure_request(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -2388,29 +2585,42 @@ impl crate::runtime::Validate for super::types::ConfigureRequest {
     }
 }
 
-/// True when a `QueryConfigureReply` has no problem at all (`schemas/common/QueryConfigure.reply.json#`).
-pub fn fast_query_configure_reply(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Data") {
-        return false;
-    }
+/// The fast verdict on a `QueryConfigureReply` (`schemas/common/QueryConfigure.reply.json#`).
+pub fn fast_query_configure_reply(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "Controller" => fast_controller(value),
-            "Topic" => value.as_str() == Some("QueryConfigure"),
-            "Action" => value.as_str() == Some("Publish"),
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("QueryConfigure"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => fast_timeouts(value),
-            _ => false,
+            "Data" => {
+                seen += 1;
+                fast_timeouts(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `QueryConfigureReply` (`schemas/common/QueryConfigure.reply.json#`).
@@ -2508,7 +2718,7 @@ pub fn full_query_configure_reply(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::QueryConfigureReply {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_query_configure_reply(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -2516,25 +2726,32 @@ impl crate::runtime::Validate for super::types::QueryConfigureReply {
     }
 }
 
-/// True when a `QueryConfigureRequest` has no problem at all (`schemas/common/QueryConfigure.request.json#`).
-pub fn fast_query_configure_request(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Topic") {
-        return false;
-    }
+/// The fast verdict on a `QueryConfigureRequest` (`schemas/common/QueryConfigure.request.json#`).
+pub fn fast_query_configure_request(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID"];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "Controller" => fast_controller(value),
-            "Topic" => value.as_str() == Some("QueryConfigure"),
-            "Action" => value.as_str() == Some("Publish"),
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("QueryConfigure"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            _ => false,
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 1usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `QueryConfigureRequest` (`schemas/common/QueryConfigure.request.json#`).
@@ -2615,7 +2832,7 @@ pub fn full_query_configure_request(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::QueryConfigureRequest {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_query_configure_request(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -2623,31 +2840,38 @@ impl crate::runtime::Validate for super::types::QueryConfigureRequest {
     }
 }
 
-/// True when a `CancelRequest` has no problem at all (`schemas/envelope/Cancel.request.json#`).
-pub fn fast_cancel_request(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Action") {
-        return false;
-    }
-    if !o.contains_key("TransactionID") {
-        return false;
-    }
+/// The fast verdict on a `CancelRequest` (`schemas/envelope/Cancel.request.json#`).
+pub fn fast_cancel_request(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID"];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "Controller" => fast_controller(value),
-            "Topic" => fast_topic(value),
-            "Action" => value.as_str() == Some("Cancel"),
-            "TransactionID" => fast_transaction_id(value),
-            _ => false,
+            "Topic" => {
+                seen += 1;
+                fast_topic(value)
+            }
+            "Action" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Cancel"))
+            }
+            "TransactionID" => {
+                seen += 1;
+                fast_transaction_id(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 3usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `CancelRequest` (`schemas/envelope/Cancel.request.json#`).
@@ -2727,7 +2951,7 @@ pub fn full_cancel_request(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::CancelRequest {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_cancel_request(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -2735,24 +2959,38 @@ impl crate::runtime::Validate for super::types::CancelRequest {
     }
 }
 
-/// True when a `Envelope` has no problem at all (`schemas/envelope/Envelope.json#`).
-pub fn fast_envelope(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
+/// The fast verdict on a `Envelope` (`schemas/envelope/Envelope.json#`).
+pub fn fast_envelope(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+        "Confirm",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => fast_topic(value),
             "Action" => fast_action(value),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => true,
-            "Confirm" => value.is_boolean(),
-            _ => false,
+            "Data" => d::Verdict::Clean,
+            "Confirm" => d::Verdict::check(value.is_boolean()),
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 0usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `Envelope` (`schemas/envelope/Envelope.json#`).
@@ -2834,7 +3072,7 @@ pub fn full_envelope(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::Envelope {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_envelope(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -2842,9 +3080,9 @@ impl crate::runtime::Validate for super::types::Envelope {
     }
 }
 
-/// True when a `ActionErrorCode` has no problem at all (`schemas/types/ActionErrorCode.json#`).
-pub fn fast_action_error_code(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| PATTERN_1.is_match(s))
+/// The fast verdict on a `ActionErrorCode` (`schemas/types/ActionErrorCode.json#`).
+pub fn fast_action_error_code(v: &Value) -> d::Verdict {
+    d::Verdict::check(v.as_str().is_some_and(|s| PATTERN_1.is_match(s)))
 }
 
 /// Reports every problem of a `ActionErrorCode` (`schemas/types/ActionErrorCode.json#`).
@@ -2871,38 +3109,55 @@ pub fn full_action_error_code(v: &Value, w: &mut Walker) {
     }
 }
 
-/// True when a `ErrorMessage` has no problem at all (`schemas/envelope/Error.json#`).
-pub fn fast_error_message(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Action") {
-        return false;
-    }
+/// The fast verdict on a `ErrorMessage` (`schemas/envelope/Error.json#`).
+pub fn fast_error_message(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => fast_topic(value),
-            "Action" => value.as_str() == Some("Error"),
+            "Action" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Error"))
+            }
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
                 match value {
                     Value::String(s) => {
                         let s = s.as_str();
-                        PATTERN_1.is_match(s)
+                        d::Verdict::check(PATTERN_1.is_match(s))
                     }
-                    Value::Array(a) => a.iter().all(|item| fast_action_error_code(item)),
-                    Value::Number(_) => false,
-                    Value::Object(_) => true,
-                    Value::Bool(_) => false,
-                    Value::Null => false,
+                    Value::Array(a) => {
+                        d::Verdict::all(
+                            a.iter().map(|item| fast_action_error_code(item)),
+                        )
+                    }
+                    Value::Number(_) => d::Verdict::check(false),
+                    Value::Object(_) => d::Verdict::check(true),
+                    Value::Bool(_) => d::Verdict::check(false),
+                    Value::Null => d::Verdict::check(false),
                 }
             }
-            _ => false,
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 1usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `ErrorMessage` (`schemas/envelope/Error.json#`).
@@ -3032,7 +3287,7 @@ pub fn full_error_message(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::ErrorMessage {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_error_message(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -3040,30 +3295,44 @@ impl crate::runtime::Validate for super::types::ErrorMessage {
     }
 }
 
-/// True when a `SubConfirm` has no problem at all (`schemas/envelope/Sub.confirm.json#`).
-pub fn fast_sub_confirm(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Action") {
-        return false;
-    }
+/// The fast verdict on a `SubConfirm` (`schemas/envelope/Sub.confirm.json#`).
+pub fn fast_sub_confirm(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+        "Confirm",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "Controller" => fast_controller(value),
-            "Topic" => fast_topic(value),
-            "Action" => value.as_str() == Some("Sub"),
+            "Topic" => {
+                seen += 1;
+                fast_topic(value)
+            }
+            "Action" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Sub"))
+            }
             "TransactionID" => fast_transaction_id(value),
-            "Data" => true,
-            "Confirm" => value.is_boolean(),
-            _ => false,
+            "Data" => d::Verdict::Clean,
+            "Confirm" => d::Verdict::check(value.is_boolean()),
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `SubConfirm` (`schemas/envelope/Sub.confirm.json#`).
@@ -3158,7 +3427,7 @@ pub fn full_sub_confirm(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::SubConfirm {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_sub_confirm(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -3166,30 +3435,44 @@ impl crate::runtime::Validate for super::types::SubConfirm {
     }
 }
 
-/// True when a `SubRequest` has no problem at all (`schemas/envelope/Sub.request.json#`).
-pub fn fast_sub_request(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Action") {
-        return false;
-    }
+/// The fast verdict on a `SubRequest` (`schemas/envelope/Sub.request.json#`).
+pub fn fast_sub_request(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+        "Confirm",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "Controller" => fast_controller(value),
-            "Topic" => fast_topic(value),
-            "Action" => value.as_str() == Some("Sub"),
+            "Topic" => {
+                seen += 1;
+                fast_topic(value)
+            }
+            "Action" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Sub"))
+            }
             "TransactionID" => fast_transaction_id(value),
-            "Data" => true,
-            "Confirm" => value.is_boolean(),
-            _ => false,
+            "Data" => d::Verdict::Clean,
+            "Confirm" => d::Verdict::check(value.is_boolean()),
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `SubRequest` (`schemas/envelope/Sub.request.json#`).
@@ -3284,7 +3567,7 @@ pub fn full_sub_request(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::SubRequest {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_sub_request(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -3292,29 +3575,42 @@ impl crate::runtime::Validate for super::types::SubRequest {
     }
 }
 
-/// True when a `UnsubConfirm` has no problem at all (`schemas/envelope/Unsub.confirm.json#`).
-pub fn fast_unsub_confirm(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Action") {
-        return false;
-    }
+/// The fast verdict on a `UnsubConfirm` (`schemas/envelope/Unsub.confirm.json#`).
+pub fn fast_unsub_confirm(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Confirm",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "Controller" => fast_controller(value),
-            "Topic" => fast_topic(value),
-            "Action" => value.as_str() == Some("Unsub"),
+            "Topic" => {
+                seen += 1;
+                fast_topic(value)
+            }
+            "Action" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Unsub"))
+            }
             "TransactionID" => fast_transaction_id(value),
-            "Confirm" => value.is_boolean(),
-            _ => false,
+            "Confirm" => d::Verdict::check(value.is_boolean()),
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `UnsubConfirm` (`schemas/envelope/Unsub.confirm.json#`).
@@ -3407,7 +3703,7 @@ pub fn full_unsub_confirm(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::UnsubConfirm {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_unsub_confirm(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -3415,30 +3711,44 @@ impl crate::runtime::Validate for super::types::UnsubConfirm {
     }
 }
 
-/// True when a `UnsubRequest` has no problem at all (`schemas/envelope/Unsub.request.json#`).
-pub fn fast_unsub_request(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Action") {
-        return false;
-    }
+/// The fast verdict on a `UnsubRequest` (`schemas/envelope/Unsub.request.json#`).
+pub fn fast_unsub_request(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+        "Confirm",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
+        let field = match key.as_str() {
             "Controller" => fast_controller(value),
-            "Topic" => fast_topic(value),
-            "Action" => value.as_str() == Some("Unsub"),
+            "Topic" => {
+                seen += 1;
+                fast_topic(value)
+            }
+            "Action" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Unsub"))
+            }
             "TransactionID" => fast_transaction_id(value),
-            "Data" => true,
-            "Confirm" => value.is_boolean(),
-            _ => false,
+            "Data" => d::Verdict::Clean,
+            "Confirm" => d::Verdict::check(value.is_boolean()),
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `UnsubRequest` (`schemas/envelope/Unsub.request.json#`).
@@ -3533,7 +3843,7 @@ pub fn full_unsub_request(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::UnsubRequest {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_unsub_request(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -3541,9 +3851,9 @@ impl crate::runtime::Validate for super::types::UnsubRequest {
     }
 }
 
-/// True when a `ServerClass` has no problem at all (`schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Class`).
-pub fn fast_server_class(v: &Value) -> bool {
-    matches!(v.as_str(), Some("FeedProxy"))
+/// The fast verdict on a `ServerClass` (`schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Class`).
+pub fn fast_server_class(v: &Value) -> d::Verdict {
+    d::Verdict::check(matches!(v.as_str(), Some("FeedProxy")))
 }
 
 /// Reports every problem of a `ServerClass` (`schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Class`).
@@ -3571,7 +3881,7 @@ pub fn full_server_class(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::ServerClass {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_server_class(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -3579,34 +3889,41 @@ impl crate::runtime::Validate for super::types::ServerClass {
     }
 }
 
-/// True when a `ServerInfoData` has no problem at all (`schemas/zenith/ServerInfo.push.json#/properties/Data`).
-pub fn fast_server_info_data(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Name") {
-        return false;
-    }
-    if !o.contains_key("Class") {
-        return false;
-    }
-    if !o.contains_key("Version") {
-        return false;
-    }
-    if !o.contains_key("Protocol") {
-        return false;
-    }
+/// The fast verdict on a `ServerInfoData` (`schemas/zenith/ServerInfo.push.json#/properties/Data`).
+pub fn fast_server_info_data(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &["Name", "Class", "Version", "Protocol"];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Name" => value.is_string(),
-            "Class" => fast_server_class(value),
-            "Version" => value.is_string(),
-            "Protocol" => value.is_string(),
-            _ => false,
+        let field = match key.as_str() {
+            "Name" => {
+                seen += 1;
+                d::Verdict::check(value.is_string())
+            }
+            "Class" => {
+                seen += 1;
+                fast_server_class(value)
+            }
+            "Version" => {
+                seen += 1;
+                d::Verdict::check(value.is_string())
+            }
+            "Protocol" => {
+                seen += 1;
+                d::Verdict::check(value.is_string())
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 4usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `ServerInfoData` (`schemas/zenith/ServerInfo.push.json#/properties/Data`).
@@ -3728,7 +4045,7 @@ pub fn full_server_info_data(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::ServerInfoData {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_server_info_data(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {
@@ -3736,29 +4053,42 @@ impl crate::runtime::Validate for super::types::ServerInfoData {
     }
 }
 
-/// True when a `ServerInfoPush` has no problem at all (`schemas/zenith/ServerInfo.push.json#`).
-pub fn fast_server_info_push(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    if !o.contains_key("Topic") {
-        return false;
-    }
-    if !o.contains_key("Data") {
-        return false;
-    }
+/// The fast verdict on a `ServerInfoPush` (`schemas/zenith/ServerInfo.push.json#`).
+pub fn fast_server_info_push(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
     for (key, value) in o {
-        let clean = match key.as_str() {
-            "Controller" => value.as_str() == Some("Zenith"),
-            "Topic" => value.as_str() == Some("ServerInfo"),
-            "Action" => value.as_str() == Some("Publish"),
+        let field = match key.as_str() {
+            "Controller" => d::Verdict::check(value.as_str() == Some("Zenith")),
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("ServerInfo"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
-            "Data" => fast_server_info_data(value),
-            _ => false,
+            "Data" => {
+                seen += 1;
+                fast_server_info_data(value)
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
         };
-        if !clean {
-            return false;
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
         }
     }
-    true
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
 }
 
 /// Reports every problem of a `ServerInfoPush` (`schemas/zenith/ServerInfo.push.json#`).
@@ -3858,7 +4188,7 @@ pub fn full_server_info_push(v: &Value, w: &mut Walker) {
 }
 
 impl crate::runtime::Validate for super::types::ServerInfoPush {
-    fn is_clean(value: &Value) -> bool {
+    fn verdict(value: &Value) -> d::Verdict {
         fast_server_info_push(value)
     }
     fn walk(value: &Value, walker: &mut Walker) {

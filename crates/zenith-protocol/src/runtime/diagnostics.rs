@@ -146,6 +146,42 @@ impl fmt::Display for Report {
     }
 }
 
+/// The fast pass's answer: no problem, only warnings, or at least one error. Ordered so that
+/// combining two verdicts is `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Verdict {
+    Clean,
+    Warnings,
+    Invalid,
+}
+
+impl Verdict {
+    /// `Clean` when `ok`, else `Invalid`.
+    #[inline]
+    pub fn check(ok: bool) -> Verdict {
+        if ok { Verdict::Clean } else { Verdict::Invalid }
+    }
+
+    /// The worst of several verdicts, stopping at the first `Invalid`.
+    #[inline]
+    pub fn all(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        let mut worst = Verdict::Clean;
+        for verdict in verdicts {
+            worst = worst.max(verdict);
+            if worst == Verdict::Invalid {
+                break;
+            }
+        }
+        worst
+    }
+
+    /// A property the schema does not list: an error when it nearly matches a documented one.
+    #[cold]
+    pub fn unknown_property(key: &str, documented: &[&str]) -> Verdict {
+        if near_miss(key, documented).is_some() { Verdict::Invalid } else { Verdict::Warnings }
+    }
+}
+
 /// Walks a message in a full validation pass, tracking the instance path and collecting problems.
 #[derive(Debug)]
 pub struct Walker {

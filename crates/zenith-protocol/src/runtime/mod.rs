@@ -10,7 +10,7 @@ mod validate;
 
 pub use catalog::{Direction, MessageInfo};
 pub use datetime::{DateTime, DateTimeError};
-pub use diagnostics::{Code, Problem, Report, Severity};
+pub use diagnostics::{Code, Problem, Report, Severity, Verdict};
 pub use secret::Secret;
 pub use time::{Time, TimeError};
 pub use topic::Topic;

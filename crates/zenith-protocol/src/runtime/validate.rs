@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::diagnostics::{Report, Walker};
+use super::diagnostics::{Report, Verdict, Walker};
 
 /// Checks JSON against a type's schema: a fast boolean pass first, and the full pass that
 /// collects every problem only when the fast pass finds something.
@@ -16,8 +16,13 @@ use super::diagnostics::{Report, Walker};
 /// assert_eq!(problem.message, "`Usrname` is not a documented property: did you mean `UserName`?");
 /// ```
 pub trait Validate {
+    /// The fast pass: whether the value is clean, has only warnings, or has an error.
+    fn verdict(value: &Value) -> Verdict;
+
     /// True when the value has no problem at all, not even a warning.
-    fn is_clean(value: &Value) -> bool;
+    fn is_clean(value: &Value) -> bool {
+        Self::verdict(value) == Verdict::Clean
+    }
 
     /// The full pass: reports every problem below the walker's current path.
     fn walk(value: &Value, walker: &mut Walker);
@@ -34,6 +39,6 @@ pub trait Validate {
 
     /// True when `value` has no error (warnings allowed).
     fn is_valid(value: &Value) -> bool {
-        Self::is_clean(value) || Self::validate(value).is_valid()
+        Self::verdict(value) != Verdict::Invalid
     }
 }
