@@ -204,3 +204,18 @@ fn verdicts_agree() {
         assert_eq!(macro_verdict, kind.validate(&message).is_schema_valid(), "{message}");
     }
 }
+
+/// The fast path on each benchmark message alone, to see where time goes.
+#[divan::bench(args = 0..8)]
+fn generated_fast_path_per_message(bencher: Bencher, index: usize) {
+    let (kind, message) = messages().swap_remove(index);
+    bencher.bench(|| black_box(kind.is_valid(black_box(&message))));
+}
+
+#[divan::bench]
+fn near_miss_lookup() -> Option<&'static str> {
+    zenith_protocol::runtime::diagnostics::near_miss(
+        black_box("Usrname"),
+        black_box(&["Provider", "ClientID", "ClientSecret", "UserName", "Password", "Scope"]),
+    )
+}

@@ -355,22 +355,95 @@ pub fn excerpt(text: &str) -> String {
     }
 }
 
-/// The documented name `word` is a near miss of: equal ignoring case, or one or two edits away.
+/// The documented name `word` is a near miss of: equal ignoring case, or one or two edits
+/// (insertions, deletions, substitutions, swaps of neighbours) away, ignoring case.
 pub fn near_miss<'a>(word: &str, documented: &[&'a str]) -> Option<&'a str> {
     if let Some(exact) = documented.iter().find(|d| d.eq_ignore_ascii_case(word)) {
         return Some(exact);
     }
     // Very short names are too easy to confuse by accident.
-    if word.chars().count() < 4 {
+    let length = word.chars().count();
+    if length < 4 {
         return None;
     }
-    let lower = word.to_lowercase();
+    let counts = letter_counts(word);
     documented
         .iter()
-        .map(|d| (strsim::damerau_levenshtein(&lower, &d.to_lowercase()), *d))
+        .filter(|d| d.len().abs_diff(word.len()) <= 2 && letters_close(&counts, d))
+        .map(|d| (edit_distance(word, d), *d))
         .filter(|(distance, _)| *distance <= 2)
         .min()
         .map(|(_, d)| d)
+}
+
+/// Letter counts (folded into 32 buckets), for a cheap necessary condition on edit distance:
+/// each edit changes the counts by at most two, so two edits by at most four in all.
+fn letter_counts(text: &str) -> [i16; 32] {
+    let mut counts = [0i16; 32];
+    for byte in text.bytes() {
+        counts[usize::from(byte.to_ascii_lowercase() % 32)] += 1;
+    }
+    counts
+}
+
+fn letters_close(word: &[i16; 32], other: &str) -> bool {
+    let mut counts = *word;
+    for byte in other.bytes() {
+        counts[usize::from(byte.to_ascii_lowercase() % 32)] -= 1;
+    }
+    counts.iter().map(|c| c.unsigned_abs()).sum::<u16>() <= 4
+}
+
+/// Optimal string alignment distance, ignoring case.
+fn edit_distance(a: &str, b: &str) -> usize {
+    if a.is_ascii() && b.is_ascii() && a.len() < 32 && b.len() < 32 {
+        return ascii_edit_distance(a.as_bytes(), b.as_bytes());
+    }
+    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
+    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    let width = b.len() + 1;
+    // Rows i-2, i-1 and i of the table, one after another.
+    let mut rows = vec![0usize; 3 * width];
+    for (j, cell) in rows[width..2 * width].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        rows.copy_within(width.., 0);
+        let (older, current) = rows.split_at_mut(2 * width);
+        let (before, previous) = older.split_at(width);
+        current[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            current[j] = best;
+        }
+    }
+    rows[3 * width - 1]
+}
+
+/// [`edit_distance`] for short ASCII names (property names), on the stack.
+fn ascii_edit_distance(a: &[u8], b: &[u8]) -> usize {
+    let (mut before, mut previous, mut current) = ([0u8; 32], [0u8; 32], [0u8; 32]);
+    for (j, cell) in previous.iter_mut().enumerate().take(b.len() + 1) {
+        *cell = j as u8;
+    }
+    for i in 1..=a.len() {
+        current[0] = i as u8;
+        let x = a[i - 1].to_ascii_lowercase();
+        for j in 1..=b.len() {
+            let y = b[j - 1].to_ascii_lowercase();
+            let mut best = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + u8::from(x != y));
+            if i > 1 && j > 1 && x == b[j - 2].to_ascii_lowercase() && a[i - 2].to_ascii_lowercase() == y {
+                best = best.min(before[j - 2] + 1);
+            }
+            current[j] = best;
+        }
+        (before, previous, current) = (previous, current, before);
+    }
+    usize::from(previous[b.len()])
 }
 
 /// True for a JSON number with no fractional part, which JSON Schema counts as an integer.
