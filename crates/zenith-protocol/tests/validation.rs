@@ -138,3 +138,11 @@ fn fast_path_and_full_pass_agree() {
         }
     }
 }
+
+#[test]
+fn every_code_is_documented() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/diagnostics.md")).unwrap();
+    for code in Code::ALL {
+        assert!(docs.contains(&format!("| `{}` |", code.as_str())), "docs/diagnostics.md does not document {code}");
+    }
+}
