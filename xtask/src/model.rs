@@ -58,6 +58,17 @@ pub struct Model {
     /// Named types in discovery order (schema files in path order, properties in schema order).
     pub types: Vec<TypeDef>,
     pub messages: Vec<Message>,
+    /// Documented action error codes (`x-zenith-codes`), in schema order.
+    pub error_codes: Vec<ErrorCode>,
+}
+
+/// One documented action error code.
+#[derive(Debug)]
+pub struct ErrorCode {
+    pub code: String,
+    pub meaning: String,
+    /// What the optional suffix after a space names, if the code takes one.
+    pub suffix: Option<String>,
 }
 
 /// Which way a message travels.
@@ -226,6 +237,7 @@ impl Model {
     pub fn build(schemas: &SchemaSet) -> Result<Model, Error> {
         let mut builder = Builder { schemas, types: Vec::new(), by_location: HashMap::new() };
         let mut messages = Vec::new();
+        let mut error_codes = Vec::new();
         for document in &schemas.documents {
             let location = Location { file: document.file.clone(), pointer: String::new() };
             let root = as_object(&document.root, &location)?;
@@ -235,6 +247,9 @@ impl Model {
                 return Err(Error::at(&location, "every schema file needs a `description`"));
             }
             let name = builder.named_type(&location, &document.root, title)?;
+            if let Some(codes) = root.get("x-zenith-codes") {
+                error_codes.extend(error_code_list(codes, &location.child("x-zenith-codes"))?);
+            }
             if let Some(meta) = root.get("x-zenith") {
                 messages.push(message(&location, root, meta, name, document.id.as_str())?);
             }
@@ -252,12 +267,29 @@ impl Model {
                 return Err(Error::at(&ty.location, format!("type name `{}` is already used by {other}", ty.name)));
             }
         }
-        Ok(Model { types: builder.types, messages })
+        Ok(Model { types: builder.types, messages, error_codes })
     }
 
     pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|t| t.name == name)
     }
+}
+
+fn error_code_list(codes: &Value, location: &Location) -> Result<Vec<ErrorCode>, Error> {
+    let items = codes.as_array().ok_or_else(|| Error::at(location, "`x-zenith-codes` must be an array"))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let at = location.child(&i.to_string());
+            let text = |key: &str| item.get(key).and_then(Value::as_str).map(str::to_owned);
+            Ok(ErrorCode {
+                code: text("code").ok_or_else(|| Error::at(&at, "needs a string `code`"))?,
+                meaning: text("meaning").ok_or_else(|| Error::at(&at, "needs a string `meaning`"))?,
+                suffix: text("suffix"),
+            })
+        })
+        .collect()
 }
 
 fn message(

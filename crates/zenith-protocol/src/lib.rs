@@ -60,10 +60,10 @@ mod generated;
 pub mod runtime;
 
 pub use dispatch::{EnvelopeKeys, ParseError, json_kind};
-pub use generated::messages::{Message, MessageKind};
+pub use generated::messages::{ERROR_CODES, Message, MessageKind, SECRET_PROPERTIES};
 pub use generated::types::*;
 pub use generated::{auth, zenith};
 pub use runtime::{
-    Code, DateTime, DateTimeError, Direction, MessageInfo, Problem, Report, Secret, Severity, Time, TimeError, Topic,
-    Validate,
+    Code, DateTime, DateTimeError, Direction, ErrorCodeInfo, MessageInfo, Problem, Report, Secret, Severity, Time,
+    TimeError, Topic, Validate,
 };

@@ -42,7 +42,35 @@ pub fn emit(model: &Model) -> TokenStream {
     let names: Vec<Ident> = model.messages.iter().map(|m| ident(&m.name)).collect();
     let infos = model.messages.iter().map(info);
     let arms = dispatch_arms(model);
+    let codes = model.error_codes.iter().map(|c| {
+        let (code, meaning) = (&c.code, &c.meaning);
+        let suffix = match &c.suffix {
+            Some(s) => quote! { Some(#s) },
+            None => quote! { None },
+        };
+        quote! { ErrorCodeInfo { code: #code, meaning: #meaning, suffix: #suffix } }
+    });
+    let mut secrets: Vec<&str> = model
+        .types
+        .iter()
+        .flat_map(|t| match &t.kind {
+            crate::model::TypeKind::Struct { fields, .. } => {
+                fields.iter().filter(|f| f.secret).map(|f| f.wire.as_str()).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    secrets.sort_unstable();
+    secrets.dedup();
     quote! {
+        use crate::runtime::ErrorCodeInfo;
+
+        /// Every action error code the schemas document, in schema order.
+        pub static ERROR_CODES: &[ErrorCodeInfo] = &[#(#codes),*];
+
+        /// The names of every property the schemas mark as a credential.
+        pub static SECRET_PROPERTIES: &[&str] = &[#(#secrets),*];
+
         use crate::runtime::{Direction, MessageInfo};
         use super::types::*;
 

@@ -17,5 +17,5 @@ pub mod auth {
 
 /// Messages of the `Zenith` controller.
 pub mod zenith {
-    pub use super::types::ServerInfoPush;
+    pub use super::types::{FeedsPush, ServerInfoPush};
 }

@@ -958,6 +958,248 @@ pub struct UnsubRequest {
     pub confirm: Option<bool>,
 }
 
+/// What the feed carries.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FeedClass {
+    /// `Authority`
+    Authority,
+    /// `Channel`
+    Channel,
+    /// `Market`
+    Market,
+    /// `News`
+    News,
+    /// `Scanner`
+    Scanner,
+    /// `Trading`
+    Trading,
+    /// `Watchlist`
+    Watchlist,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl FeedClass {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Authority",
+        "Channel",
+        "Market",
+        "News",
+        "Scanner",
+        "Trading",
+        "Watchlist",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Authority => "Authority",
+            Self::Channel => "Channel",
+            Self::Market => "Market",
+            Self::News => "News",
+            Self::Scanner => "Scanner",
+            Self::Trading => "Trading",
+            Self::Watchlist => "Watchlist",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for FeedClass {
+    fn from(value: &str) -> Self {
+        match value {
+            "Authority" => Self::Authority,
+            "Channel" => Self::Channel,
+            "Market" => Self::Market,
+            "News" => Self::News,
+            "Scanner" => Self::Scanner,
+            "Trading" => Self::Trading,
+            "Watchlist" => Self::Watchlist,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for FeedClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for FeedClass {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FeedClass {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for FeedClass {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FeedClass".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// How the feed is doing: `Initialising` (coming online), `Active` (online), `Closed` (online, outside trading hours), `Inactive` (offline outside hours), `Impaired` (unexpectedly offline), `Expired` (briefly unavailable while new state is prepared).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FeedStatus {
+    /// `Initialising`
+    Initialising,
+    /// `Active`
+    Active,
+    /// `Closed`
+    Closed,
+    /// `Inactive`
+    Inactive,
+    /// `Impaired`
+    Impaired,
+    /// `Expired`
+    Expired,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl FeedStatus {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Initialising",
+        "Active",
+        "Closed",
+        "Inactive",
+        "Impaired",
+        "Expired",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Initialising => "Initialising",
+            Self::Active => "Active",
+            Self::Closed => "Closed",
+            Self::Inactive => "Inactive",
+            Self::Impaired => "Impaired",
+            Self::Expired => "Expired",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for FeedStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "Initialising" => Self::Initialising,
+            "Active" => Self::Active,
+            "Closed" => Self::Closed,
+            "Inactive" => Self::Inactive,
+            "Impaired" => Self::Impaired,
+            "Expired" => Self::Expired,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for FeedStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for FeedStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FeedStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for FeedStatus {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FeedStatus".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One data feed.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct Feed {
+    /// The feed's name.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// What the feed carries.
+    #[serde(rename = "Class")]
+    pub class: FeedClass,
+    /// How the feed is doing: `Initialising` (coming online), `Active` (online), `Closed` (online, outside trading hours), `Inactive` (offline outside hours), `Impaired` (unexpectedly offline), `Expired` (briefly unavailable while new state is prepared).
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<FeedStatus>,
+}
+
+/// The data feeds behind this connection and how each is doing, sent to `Feeds` subscribers. The set of feeds stays the same for the life of the connection. The reference's table names the status field `Feed` while its example and status list use `Status`; this schema follows the example.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct FeedsPush {
+    /// Always `Zenith` in this message.
+    #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<Controller>,
+    /// Always `Feeds` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// One entry per feed.
+    #[serde(rename = "Data")]
+    pub data: Vec<Feed>,
+}
+
 /// What kind of server this is; only `FeedProxy` is defined.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -1318,6 +1560,19 @@ impl UnsubRequest {
             transaction_id: None,
             data: None,
             confirm: None,
+        }
+    }
+}
+
+impl FeedsPush {
+    /// A `FeedsPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<Feed>) -> Self {
+        Self {
+            controller: None,
+            topic: <Topic>::from("Feeds"),
+            action: None,
+            transaction_id: None,
+            data: data,
         }
     }
 }

@@ -3851,6 +3851,387 @@ impl crate::runtime::Validate for super::types::UnsubRequest {
     }
 }
 
+/// The fast verdict on a `FeedClass` (`schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Class`).
+pub fn fast_feed_class(v: &Value) -> d::Verdict {
+    d::Verdict::check(
+        matches!(
+            v.as_str(), Some("Authority" | "Channel" | "Market" | "News" | "Scanner" |
+            "Trading" | "Watchlist")
+        ),
+    )
+}
+
+/// Reports every problem of a `FeedClass` (`schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Class`).
+pub fn full_feed_class(v: &Value, w: &mut Walker) {
+    const KNOWN: &[&str] = &[
+        "Authority",
+        "Channel",
+        "Market",
+        "News",
+        "Scanner",
+        "Trading",
+        "Watchlist",
+    ];
+    match v.as_str() {
+        Some(s) if KNOWN.contains(&s) => {}
+        Some(s) => {
+            w.not_in_enum(
+                "schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Class/enum",
+                s,
+                KNOWN,
+                false,
+            )
+        }
+        None => {
+            w.wrong_type(
+                "schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Class/enum",
+                "one of the listed strings",
+                v,
+                false,
+            )
+        }
+    }
+}
+
+impl crate::runtime::Validate for super::types::FeedClass {
+    fn verdict(value: &Value) -> d::Verdict {
+        fast_feed_class(value)
+    }
+    fn walk(value: &Value, walker: &mut Walker) {
+        full_feed_class(value, walker)
+    }
+}
+
+/// The fast verdict on a `FeedStatus` (`schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Status`).
+pub fn fast_feed_status(v: &Value) -> d::Verdict {
+    d::Verdict::check(
+        matches!(
+            v.as_str(), Some("Initialising" | "Active" | "Closed" | "Inactive" |
+            "Impaired" | "Expired")
+        ),
+    )
+}
+
+/// Reports every problem of a `FeedStatus` (`schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Status`).
+pub fn full_feed_status(v: &Value, w: &mut Walker) {
+    const KNOWN: &[&str] = &[
+        "Initialising",
+        "Active",
+        "Closed",
+        "Inactive",
+        "Impaired",
+        "Expired",
+    ];
+    match v.as_str() {
+        Some(s) if KNOWN.contains(&s) => {}
+        Some(s) => {
+            w.not_in_enum(
+                "schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Status/enum",
+                s,
+                KNOWN,
+                false,
+            )
+        }
+        None => {
+            w.wrong_type(
+                "schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Status/enum",
+                "one of the listed strings",
+                v,
+                false,
+            )
+        }
+    }
+}
+
+impl crate::runtime::Validate for super::types::FeedStatus {
+    fn verdict(value: &Value) -> d::Verdict {
+        fast_feed_status(value)
+    }
+    fn walk(value: &Value, walker: &mut Walker) {
+        full_feed_status(value, walker)
+    }
+}
+
+/// The fast verdict on a `Feed` (`schemas/zenith/Feeds.push.json#/properties/Data/items`).
+pub fn fast_feed(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &["Name", "Class", "Status"];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
+    for (key, value) in o {
+        let field = match key.as_str() {
+            "Name" => {
+                seen += 1;
+                d::Verdict::check(value.is_string())
+            }
+            "Class" => {
+                seen += 1;
+                fast_feed_class(value)
+            }
+            "Status" => fast_feed_status(value),
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
+        };
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
+        }
+    }
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
+}
+
+/// Reports every problem of a `Feed` (`schemas/zenith/Feeds.push.json#/properties/Data/items`).
+pub fn full_feed(v: &Value, w: &mut Walker) {
+    const DOCUMENTED: &[&str] = &["Name", "Class", "Status"];
+    const REQUIRED: &[&str] = &["Name", "Class"];
+    let Some(o) = v.as_object() else {
+        w.wrong_type(
+            "schemas/zenith/Feeds.push.json#/properties/Data/items/type",
+            "an object",
+            v,
+            false,
+        );
+        return;
+    };
+    if !o.contains_key("Name") {
+        w.missing(
+            "schemas/zenith/Feeds.push.json#/properties/Data/items/required",
+            "Name",
+            o,
+        );
+    }
+    if !o.contains_key("Class") {
+        w.missing(
+            "schemas/zenith/Feeds.push.json#/properties/Data/items/required",
+            "Class",
+            o,
+        );
+    }
+    for (key, value) in o {
+        match key.as_str() {
+            "Name" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_str() {
+                            Some(s) => {}
+                            None => {
+                                w.wrong_type(
+                                    "schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Name/type",
+                                    "a string",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            "Class" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_feed_class(value, w);
+                    },
+                )
+            }
+            "Status" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_feed_status(value, w);
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/zenith/Feeds.push.json#/properties/Data/items/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
+        }
+    }
+}
+
+impl crate::runtime::Validate for super::types::Feed {
+    fn verdict(value: &Value) -> d::Verdict {
+        fast_feed(value)
+    }
+    fn walk(value: &Value, walker: &mut Walker) {
+        full_feed(value, walker)
+    }
+}
+
+/// The fast verdict on a `FeedsPush` (`schemas/zenith/Feeds.push.json#`).
+pub fn fast_feeds_push(v: &Value) -> d::Verdict {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    let Some(o) = v.as_object() else { return d::Verdict::Invalid };
+    let mut verdict = d::Verdict::Clean;
+    let mut seen = 0usize;
+    for (key, value) in o {
+        let field = match key.as_str() {
+            "Controller" => d::Verdict::check(value.as_str() == Some("Zenith")),
+            "Topic" => {
+                seen += 1;
+                d::Verdict::check(value.as_str() == Some("Feeds"))
+            }
+            "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
+            "TransactionID" => fast_transaction_id(value),
+            "Data" => {
+                seen += 1;
+                match value.as_array() {
+                    Some(a) => d::Verdict::all(a.iter().map(|item| fast_feed(item))),
+                    None => d::Verdict::Invalid,
+                }
+            }
+            _ => d::Verdict::unknown_property(key, DOCUMENTED),
+        };
+        verdict = verdict.max(field);
+        if verdict == d::Verdict::Invalid {
+            return verdict;
+        }
+    }
+    if seen != 2usize {
+        return d::Verdict::Invalid;
+    }
+    verdict
+}
+
+/// Reports every problem of a `FeedsPush` (`schemas/zenith/Feeds.push.json#`).
+pub fn full_feeds_push(v: &Value, w: &mut Walker) {
+    const DOCUMENTED: &[&str] = &[
+        "Controller",
+        "Topic",
+        "Action",
+        "TransactionID",
+        "Data",
+    ];
+    const REQUIRED: &[&str] = &["Topic", "Data"];
+    let Some(o) = v.as_object() else {
+        w.wrong_type("schemas/zenith/Feeds.push.json#/type", "an object", v, false);
+        return;
+    };
+    if !o.contains_key("Topic") {
+        w.missing("schemas/zenith/Feeds.push.json#/required", "Topic", o);
+    }
+    if !o.contains_key("Data") {
+        w.missing("schemas/zenith/Feeds.push.json#/required", "Data", o);
+    }
+    for (key, value) in o {
+        match key.as_str() {
+            "Controller" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Zenith") {
+                            w.wrong_constant(
+                                "schemas/zenith/Feeds.push.json#/properties/Controller/const",
+                                "Zenith",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Topic" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Feeds") {
+                            w.wrong_constant(
+                                "schemas/zenith/Feeds.push.json#/properties/Topic/const",
+                                "Feeds",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "Action" => {
+                w.key(
+                    key,
+                    |w| {
+                        if value.as_str() != Some("Publish") {
+                            w.wrong_constant(
+                                "schemas/zenith/Feeds.push.json#/properties/Action/const",
+                                "Publish",
+                                value,
+                                false,
+                            );
+                        }
+                    },
+                )
+            }
+            "TransactionID" => {
+                w.key(
+                    key,
+                    |w| {
+                        full_transaction_id(value, w);
+                    },
+                )
+            }
+            "Data" => {
+                w.key(
+                    key,
+                    |w| {
+                        match value.as_array() {
+                            Some(a) => {
+                                for (i, item) in a.iter().enumerate() {
+                                    w.index(
+                                        i,
+                                        |w| {
+                                            full_feed(item, w);
+                                        },
+                                    );
+                                }
+                            }
+                            None => {
+                                w.wrong_type(
+                                    "schemas/zenith/Feeds.push.json#/properties/Data/type",
+                                    "an array",
+                                    value,
+                                    false,
+                                )
+                            }
+                        }
+                    },
+                )
+            }
+            _ => {
+                w.extra(
+                    "schemas/zenith/Feeds.push.json#/additionalProperties",
+                    key,
+                    o,
+                    DOCUMENTED,
+                    REQUIRED,
+                )
+            }
+        }
+    }
+}
+
+impl crate::runtime::Validate for super::types::FeedsPush {
+    fn verdict(value: &Value) -> d::Verdict {
+        fast_feeds_push(value)
+    }
+    fn walk(value: &Value, walker: &mut Walker) {
+        full_feeds_push(value, walker)
+    }
+}
+
 /// The fast verdict on a `ServerClass` (`schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Class`).
 pub fn fast_server_class(v: &Value) -> d::Verdict {
     d::Verdict::check(matches!(v.as_str(), Some("FeedProxy")))

@@ -46,3 +46,22 @@ pub struct MessageInfo {
     /// The first sentence of the schema's description.
     pub summary: &'static str,
 }
+
+/// A documented action error code (the `Data` of an `Error` message is a code, optionally
+/// followed by one space and a suffix such as a symbol).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorCodeInfo {
+    pub code: &'static str,
+    pub meaning: &'static str,
+    /// What the suffix names, when the code takes one.
+    pub suffix: Option<&'static str>,
+}
+
+impl ErrorCodeInfo {
+    /// The documented code an error text starts with (`Symbol.NotFound BHP.ASX` gives
+    /// `Symbol.NotFound`), if any.
+    pub fn find(text: &str) -> Option<&'static ErrorCodeInfo> {
+        let code = text.split_once(' ').map_or(text, |(code, _)| code);
+        crate::generated::messages::ERROR_CODES.iter().find(|info| info.code == code)
+    }
+}

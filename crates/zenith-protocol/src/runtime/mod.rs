@@ -8,7 +8,7 @@ mod time;
 pub(crate) mod topic;
 mod validate;
 
-pub use catalog::{Direction, MessageInfo};
+pub use catalog::{Direction, ErrorCodeInfo, MessageInfo};
 pub use datetime::{DateTime, DateTimeError};
 pub use diagnostics::{Code, Problem, Report, Severity, Verdict};
 pub use secret::Secret;
