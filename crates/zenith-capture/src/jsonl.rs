@@ -1,0 +1,101 @@
+//! JSON Lines: one message per line, a bare envelope or a HAR-style message object.
+
+use std::io::BufRead;
+
+use serde_json::Value;
+
+use crate::{Body, Counters, Event, Frame, Limits, ReadError, Skipped, message_object};
+
+pub fn read(mut reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
+    let mut counters = Counters::default();
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        let (read, overflow) = read_line(&mut reader, &mut line, limits.max_line_bytes)?;
+        if read == 0 {
+            return Ok(());
+        }
+        number += 1;
+        if number == 1 && line.starts_with(b"\xEF\xBB\xBF") {
+            line.drain(..3);
+        }
+        while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            line.pop();
+        }
+        if !overflow && line.iter().all(u8::is_ascii_whitespace) {
+            sink(Event::Skipped(Skipped::BlankLine { line: number }));
+            continue;
+        }
+        sink(Event::Frame(frame(&line, overflow, read, number, &limits, &mut counters)));
+    }
+}
+
+fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits, counters: &mut Counters) -> Frame {
+    let unreadable = |reason: String, counters: &mut Counters| Frame {
+        index: counters.next(""),
+        conn: String::new(),
+        line: Some(number),
+        time: None,
+        direction: None,
+        body: Body::Unreadable(reason),
+    };
+    if overflow {
+        let reason = format!("the line is {read} bytes long, over the limit of {} bytes", limits.max_line_bytes);
+        return unreadable(reason, counters);
+    }
+    let text = match std::str::from_utf8(line) {
+        Ok(text) => text,
+        Err(error) => return unreadable(format!("the line is not valid UTF-8 (byte {})", error.valid_up_to() + 1), counters),
+    };
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(error) => return unreadable(format!("not JSON: {}", error), counters),
+    };
+    match value {
+        Value::Object(object) if is_message_object(&object) => {
+            let conn = match object.get("conn") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => String::new(),
+            };
+            let (direction, time, body) = message_object(&object);
+            Frame { index: counters.next(&conn), conn, line: Some(number), time, direction, body }
+        }
+        value => Frame { index: counters.next(""), conn: String::new(), line: Some(number), time: None, direction: None, body: Body::Json(value) },
+    }
+}
+
+/// A HAR-style message object has `type` and `data` (and envelopes never have either).
+fn is_message_object(object: &serde_json::Map<String, Value>) -> bool {
+    object.contains_key("type") && (object.contains_key("data") || object.get("type").and_then(Value::as_str) == Some("error"))
+}
+
+/// Reads one line into `line`, keeping at most `max` bytes. Returns the bytes consumed and
+/// whether the line was longer than `max`.
+fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> std::io::Result<(usize, bool)> {
+    let mut consumed = 0;
+    let mut overflow = false;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok((consumed, overflow));
+        }
+        let (chunk, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(end) => (&available[..=end], true),
+            None => (available, false),
+        };
+        if !overflow && line.len() + chunk.len() <= max {
+            line.extend_from_slice(chunk);
+        } else {
+            overflow = true;
+            line.clear();
+        }
+        let length = chunk.len();
+        reader.consume(length);
+        consumed += length;
+        if done {
+            return Ok((consumed, overflow));
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Streaming readers for captured websocket traffic (HAR 1.2 exports and JSON Lines), turning a
+//! capture into a sequence of frames without holding the whole file in memory.
+
+mod har;
+mod jsonl;
+
+use std::io::BufRead;
+
+use serde_json::Value;
+pub use zenith_protocol::Direction;
+
+/// The capture formats this crate reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Har,
+    Jsonl,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Har => "har",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// One websocket message found in a capture.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    /// The connection: `entry:N` for HAR (N the 1-based entry position), the line's `conn` (or
+    /// `""`) for JSON Lines.
+    pub conn: String,
+    /// 1-based position of the message in its connection.
+    pub index: u64,
+    /// 1-based line number, for JSON Lines.
+    pub line: Option<u64>,
+    /// Seconds since the Unix epoch, when the capture records it.
+    pub time: Option<f64>,
+    /// `None` when the capture does not say (bare envelopes in JSON Lines).
+    pub direction: Option<Direction>,
+    pub body: Body,
+}
+
+/// What a frame carries.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    /// A text message, still to be parsed.
+    Text(String),
+    /// A text message already parsed (bare envelopes in JSON Lines).
+    Json(Value),
+    /// A binary message (BSON or MessagePack), counted but not decoded.
+    Binary { opcode: u64, bytes: usize },
+    /// A capture-tool error item (`type: "error"`), with its text.
+    CaptureError(String),
+    /// Something that should be a message but cannot be read, and why.
+    Unreadable(String),
+}
+
+/// Something in a capture that is not a message, counted so nothing goes unaccounted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Skipped {
+    /// A blank line in JSON Lines.
+    BlankLine { line: u64 },
+    /// A HAR entry that is not a websocket connection.
+    HttpEntry { entry: u64 },
+}
+
+/// What a reader finds, in file order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Frame(Frame),
+    Skipped(Skipped),
+}
+
+/// Why a capture as a whole cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("reading failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("not a HAR file: {0}")]
+    NotHar(String),
+    #[error("the HAR file is malformed at line {line}, column {column}: {reason}")]
+    MalformedHar { line: usize, column: usize, reason: String },
+}
+
+/// Limits that keep memory bounded on hostile input.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Longest JSON Lines line read; longer lines are reported unreadable and skipped over.
+    pub max_line_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_line_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+/// Guesses the format from the start of the input: a JSON object whose first key is `log` is
+/// HAR; anything else is JSON Lines. Consumes nothing.
+pub fn detect(reader: &mut impl BufRead) -> std::io::Result<Format> {
+    let start = reader.fill_buf()?;
+    let start = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
+    let mut rest = start.iter().skip_while(|b| b.is_ascii_whitespace());
+    if rest.next() != Some(&b'{') {
+        return Ok(Format::Jsonl);
+    }
+    let after: Vec<u8> = rest.skip_while(|b| b.is_ascii_whitespace()).take(5).copied().collect();
+    Ok(if after == b"\"log\"" { Format::Har } else { Format::Jsonl })
+}
+
+/// Reads a capture of `format`, calling `sink` for every frame and skipped item in file order.
+pub fn read(
+    format: Format,
+    reader: impl BufRead,
+    limits: Limits,
+    sink: &mut dyn FnMut(Event),
+) -> Result<(), ReadError> {
+    match format {
+        Format::Har => har::read(reader, sink),
+        Format::Jsonl => jsonl::read(reader, limits, sink),
+    }
+}
+
+/// Numbers frames within their connection.
+#[derive(Default)]
+struct Counters(std::collections::HashMap<String, u64>);
+
+impl Counters {
+    fn next(&mut self, conn: &str) -> u64 {
+        let count = self.0.entry(conn.to_owned()).or_default();
+        *count += 1;
+        *count
+    }
+}
+
+/// Reads one HAR-style message object `{type, time, opcode, data}` (HAR items and JSON Lines
+/// lines share it). Returns the direction and body, or why it is not such an object.
+fn message_object(object: &serde_json::Map<String, Value>) -> (Option<Direction>, Option<f64>, Body) {
+    let time = object.get("time").and_then(Value::as_f64);
+    let kind = object.get("type").and_then(Value::as_str);
+    let direction = match kind {
+        Some("send") => Some(Direction::Send),
+        Some("receive") => Some(Direction::Receive),
+        _ => None,
+    };
+    let data = object.get("data");
+    let body = match (kind, object.get("opcode").and_then(Value::as_u64).unwrap_or(1), data) {
+        (Some("error"), _, data) => Body::CaptureError(data.and_then(Value::as_str).unwrap_or("").to_owned()),
+        (Some("send" | "receive"), 1, Some(Value::String(text))) => Body::Text(text.clone()),
+        (Some("send" | "receive"), 1, _) => Body::Unreadable("the message item's `data` is not a string".to_owned()),
+        (Some("send" | "receive"), opcode, data) => {
+            Body::Binary { opcode, bytes: data.and_then(Value::as_str).map_or(0, base64_len) }
+        }
+        (Some(other), _, _) => Body::Unreadable(format!("unknown message item type `{other}`")),
+        (None, _, _) => Body::Unreadable("the message item has no string `type`".to_owned()),
+    };
+    (direction, time, body)
+}
+
+/// Decoded length of base64 text, without decoding it.
+fn base64_len(text: &str) -> usize {
+    let trimmed = text.trim_end_matches('=');
+    trimmed.len() * 3 / 4
+}

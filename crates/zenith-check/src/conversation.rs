@@ -1,0 +1,128 @@
+//! One connection's conversation: requests paired with replies by TransactionID, and
+//! subscriptions with their confirmations.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde_json::Value;
+use zenith_protocol::{Direction, EnvelopeKeys, ErrorCodeInfo, MessageKind};
+
+use crate::finding::{self, Finding, Level};
+use crate::{Place, Summary};
+
+/// A request still waiting for its reply.
+#[derive(Debug)]
+struct Pending {
+    place: Place,
+    /// Topics the reply may arrive on: the documented reply topics and the request's own.
+    reply_topics: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Conversation {
+    /// By TransactionID, oldest first (ids need not be unique).
+    requests: HashMap<i64, VecDeque<Pending>>,
+    /// Sub requests that asked for confirmation, by Controller and full Topic.
+    subscriptions: HashMap<(String, String), u64>,
+}
+
+impl Conversation {
+    #[allow(clippy::too_many_arguments)]
+    pub fn message(
+        &mut self,
+        source: &str,
+        place: &Place,
+        direction: Direction,
+        kind: Option<MessageKind>,
+        keys: &EnvelopeKeys<'_>,
+        value: &Value,
+        summary: &mut Summary,
+        out: &mut dyn FnMut(Finding),
+    ) {
+        let transaction = value.get("TransactionID").and_then(Value::as_i64);
+        let full_topic = value.get("Topic").and_then(Value::as_str).unwrap_or("").to_owned();
+        let confirm = value.get("Confirm").and_then(Value::as_bool) == Some(true);
+        match (direction, keys.action) {
+            (Direction::Send, "Publish") => {
+                let Some(id) = transaction else { return };
+                let mut reply_topics: Vec<String> =
+                    kind.map(|k| k.info().reply_topics.iter().map(|t| (*t).to_owned()).collect()).unwrap_or_default();
+                reply_topics.extend(keys.topic.map(str::to_owned));
+                summary.requests += 1;
+                self.requests.entry(id).or_default().push_back(Pending { place: place.clone(), reply_topics });
+            }
+            (Direction::Send, "Sub") if confirm => {
+                *self.subscriptions.entry((keys.controller.to_owned(), full_topic)).or_default() += 1;
+            }
+            (Direction::Receive, "Sub") => {
+                let key = (keys.controller.to_owned(), full_topic.clone());
+                if let Some(waiting) = self.subscriptions.get_mut(&key).filter(|n| **n > 0) {
+                    *waiting -= 1;
+                    if confirm {
+                        summary.subscriptions_confirmed += 1;
+                    } else {
+                        let message = format!("the subscription to `{full_topic}` failed (its confirmation has no `Confirm: true`)");
+                        out(finding::new(source, place, Level::Info, "subscription-failed", &message, "/Confirm", "", None));
+                    }
+                }
+            }
+            (Direction::Receive, action) if action != "Unsub" => {
+                let Some(id) = transaction else { return };
+                let Some(pending) = self.requests.get_mut(&id).and_then(VecDeque::pop_front) else {
+                    summary.orphan_replies += 1;
+                    let message = format!("a reply with TransactionID {id} matches no earlier request on this connection");
+                    out(finding::new(source, place, Level::Warning, "orphan-reply", &message, "/TransactionID", "", None));
+                    return;
+                };
+                summary.replies += 1;
+                if let (Some(sent), Some(received)) = (pending.place.time, place.time) {
+                    summary.latency((received - sent) * 1000.0);
+                }
+                let request = describe(&pending.place);
+                if action == "Error" {
+                    summary.error_replies += 1;
+                    let message = format!("{request} failed: {}", error_text(value.get("Data")));
+                    out(finding::new(source, place, Level::Info, "error-reply", &message, "/Data", "", None));
+                } else if let Some(topic) = keys.topic.filter(|t| !pending.reply_topics.iter().any(|r| r == t)) {
+                    let expected = pending.reply_topics.join("` or `");
+                    let message = format!("the reply to {request} arrived on `{topic}`, expected `{expected}`");
+                    out(finding::new(source, place, Level::Warning, "unexpected-reply-topic", &message, "/Topic", "", None));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Reports the requests never answered.
+    pub fn finish(self, source: &str, summary: &mut Summary, out: &mut dyn FnMut(Finding)) {
+        let mut waiting: Vec<Pending> = self.requests.into_values().flatten().collect();
+        waiting.sort_by_key(|p| p.place.index);
+        for pending in waiting {
+            summary.unanswered += 1;
+            let message = format!("{} got no reply by the end of the capture", describe(&pending.place));
+            out(finding::new(source, &pending.place, Level::Warning, "unanswered-request", &message, "", "", None));
+        }
+    }
+}
+
+fn describe(place: &Place) -> String {
+    let conn = match place.conn.as_str() {
+        "" => String::new(),
+        conn if conn.starts_with("entry:") => format!(" on {conn}"),
+        conn => format!(" on conn {conn}"),
+    };
+    format!("the {} request (#{}{conn})", place.topic.as_deref().unwrap_or("?"), place.index)
+}
+
+/// The error codes in an Error message's Data, with their documented meanings.
+fn error_text(data: Option<&Value>) -> String {
+    let one = |text: &str| match ErrorCodeInfo::find(text) {
+        Some(info) => format!("`{}` ({})", crate::excerpt::text(text), info.meaning.trim_end_matches('.')),
+        None => format!("`{}` (not a documented code)", crate::excerpt::text(text)),
+    };
+    match data {
+        Some(Value::String(text)) => one(text),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(one).collect::<Vec<_>>().join(", "),
+        Some(other) => crate::excerpt::at(other, "").unwrap_or_default(),
+        None => "no details".to_owned(),
+    }
+}

@@ -1,0 +1,105 @@
+//! One thing worth telling about a message, located in the capture.
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use zenith_protocol::Direction;
+
+use crate::Place;
+
+/// How much a finding matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "info",
+        }
+    }
+}
+
+/// A problem or remark about one message (or, for `unanswered-request`, about a request at the
+/// end of the capture). Never holds a credential.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub source: String,
+    pub conn: String,
+    /// 1-based position of the message in its connection.
+    pub index: u64,
+    /// JSON Lines only.
+    pub line: Option<u64>,
+    pub time: Option<f64>,
+    /// As the capture says; `None` when it does not.
+    pub direction: Option<Direction>,
+    /// The direction the checker inferred, when the capture did not say.
+    pub inferred: Option<Direction>,
+    pub controller: Option<String>,
+    pub topic: Option<String>,
+    pub action: Option<String>,
+    pub level: Level,
+    pub code: String,
+    /// JSON Pointer into the message; empty for the whole message.
+    pub instance_path: String,
+    pub schema_path: String,
+    pub message: String,
+    /// A short rendering of the offending value, secrets redacted.
+    pub excerpt: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn new(
+    source: &str,
+    place: &Place,
+    level: Level,
+    code: &str,
+    message: &str,
+    instance_path: &str,
+    schema_path: &str,
+    excerpt: Option<String>,
+) -> Finding {
+    Finding {
+        source: source.to_owned(),
+        conn: place.conn.clone(),
+        index: place.index,
+        line: place.line,
+        time: place.time,
+        direction: place.direction,
+        inferred: None,
+        controller: place.controller.clone(),
+        topic: place.topic.clone(),
+        action: place.action.clone(),
+        level,
+        code: code.to_owned(),
+        instance_path: instance_path.to_owned(),
+        schema_path: schema_path.to_owned(),
+        message: message.to_owned(),
+        excerpt,
+    }
+}
+
+/// The machine-readable record: exactly the documented keys, in documented order.
+impl Serialize for Finding {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(14))?;
+        map.serialize_entry("source", &self.source)?;
+        map.serialize_entry("conn", &self.conn)?;
+        map.serialize_entry("index", &self.index)?;
+        map.serialize_entry("line", &self.line)?;
+        map.serialize_entry("time", &self.time)?;
+        map.serialize_entry("direction", self.direction.map_or("unknown", Direction::as_str))?;
+        map.serialize_entry("controller", &self.controller)?;
+        map.serialize_entry("topic", &self.topic)?;
+        map.serialize_entry("action", &self.action)?;
+        map.serialize_entry("severity", self.level.as_str())?;
+        map.serialize_entry("code", &self.code)?;
+        map.serialize_entry("instance_path", &self.instance_path)?;
+        map.serialize_entry("schema_path", &self.schema_path)?;
+        map.serialize_entry("message", &self.message)?;
+        map.end()
+    }
+}

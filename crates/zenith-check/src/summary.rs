@@ -1,0 +1,146 @@
+//! Totals for a whole check, in which every frame read is accounted for.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Counts for one Controller/Topic/Action.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub controller: String,
+    pub topic: String,
+    pub action: String,
+    pub valid: u64,
+    pub invalid: u64,
+    /// Messages with at least one warning (valid or not).
+    pub warnings: u64,
+    /// Messages of topics without a schema yet, checked against the envelope only.
+    pub not_covered: u64,
+}
+
+/// Reply latency over paired requests and replies, in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Latency {
+    pub count: u64,
+    pub median_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+}
+
+/// Everything counted. `read = valid + invalid + unreadable + skipped`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Frames read (HAR message items, JSON Lines lines including blank ones).
+    pub read: u64,
+    /// Messages without errors (warnings allowed), covered or not.
+    pub valid: u64,
+    pub invalid: u64,
+    /// Frames that are not JSON, not UTF-8, too large, or malformed capture items.
+    pub unreadable: u64,
+    /// Binary messages, capture-tool error items and blank lines.
+    pub skipped: u64,
+    pub binary: u64,
+    pub capture_errors: u64,
+    pub blank_lines: u64,
+    /// Messages no schema covers yet (part of `valid` or `invalid`).
+    pub not_covered: u64,
+    /// Messages with at least one warning.
+    pub with_warnings: u64,
+    /// Messages whose direction the capture did not give and the checker inferred.
+    pub direction_inferred: u64,
+    /// HAR entries that are not websocket connections (not frames).
+    pub http_entries: u64,
+    pub requests: u64,
+    pub replies: u64,
+    pub unanswered: u64,
+    pub orphan_replies: u64,
+    pub error_replies: u64,
+    pub subscriptions_confirmed: u64,
+    pub latency: Latency,
+    #[serde(skip)]
+    latencies: Vec<f64>,
+    /// Per Controller/Topic/Action, sorted.
+    pub messages: Vec<Row>,
+    #[serde(skip)]
+    rows: BTreeMap<(String, String, String), Row>,
+}
+
+impl Summary {
+    pub(crate) fn count(&mut self, key: (String, String, String), covered: bool, error: bool, warning: bool) {
+        let row = self.rows.entry(key.clone()).or_insert_with(|| Row {
+            controller: key.0,
+            topic: key.1,
+            action: key.2,
+            ..Row::default()
+        });
+        if error {
+            self.invalid += 1;
+            row.invalid += 1;
+        } else {
+            self.valid += 1;
+            row.valid += 1;
+        }
+        if warning {
+            self.with_warnings += 1;
+            row.warnings += 1;
+        }
+        if !covered {
+            self.not_covered += 1;
+            row.not_covered += 1;
+        }
+    }
+
+    pub(crate) fn latency(&mut self, milliseconds: f64) {
+        self.latencies.push(milliseconds);
+    }
+
+    /// Adds another file's counts to these.
+    pub fn merge(&mut self, other: Summary) {
+        self.read += other.read;
+        self.valid += other.valid;
+        self.invalid += other.invalid;
+        self.unreadable += other.unreadable;
+        self.skipped += other.skipped;
+        self.binary += other.binary;
+        self.capture_errors += other.capture_errors;
+        self.blank_lines += other.blank_lines;
+        self.not_covered += other.not_covered;
+        self.with_warnings += other.with_warnings;
+        self.direction_inferred += other.direction_inferred;
+        self.http_entries += other.http_entries;
+        self.requests += other.requests;
+        self.replies += other.replies;
+        self.unanswered += other.unanswered;
+        self.orphan_replies += other.orphan_replies;
+        self.error_replies += other.error_replies;
+        self.subscriptions_confirmed += other.subscriptions_confirmed;
+        self.latencies.extend(other.latencies);
+        for (key, row) in other.rows {
+            let mine = self.rows.entry(key).or_insert_with(|| Row { valid: 0, invalid: 0, warnings: 0, not_covered: 0, ..row.clone() });
+            mine.valid += row.valid;
+            mine.invalid += row.invalid;
+            mine.warnings += row.warnings;
+            mine.not_covered += row.not_covered;
+        }
+        self.finalize();
+    }
+
+    /// Fills the derived fields (`messages`, `latency`).
+    pub fn finalize(&mut self) {
+        self.messages = self.rows.values().cloned().collect();
+        let mut sorted = self.latencies.clone();
+        sorted.sort_by(f64::total_cmp);
+        self.latency = Latency {
+            count: sorted.len() as u64,
+            median_ms: (!sorted.is_empty()).then(|| {
+                let mid = sorted.len() / 2;
+                if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 }
+            }),
+            max_ms: sorted.last().copied(),
+        };
+    }
+
+    /// True when every frame read is in exactly one of valid, invalid, unreadable, skipped.
+    pub fn balanced(&self) -> bool {
+        self.read == self.valid + self.invalid + self.unreadable + self.skipped
+    }
+}

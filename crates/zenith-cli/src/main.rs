@@ -1,0 +1,172 @@
+//! `zenith`: checks captured Zenith websocket traffic against the protocol's schemas.
+//!
+//! Exit codes: 0 no errors (warnings allowed unless `--deny-warnings`), 1 protocol errors
+//! found, 2 unreadable input or a usage error.
+
+mod render;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use zenith_capture::{Event, Format, Limits};
+use zenith_check::{Checker, Finding, Level, Summary};
+
+#[derive(Parser)]
+#[command(name = "zenith", version, about = "Tools for the Zenith trading websocket protocol")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check captured traffic (HAR or JSON Lines) against the protocol, message by message.
+    ///
+    /// Every websocket message is parsed, matched to its schema by Controller, Topic, Action and
+    /// direction, and validated; requests are paired with replies by TransactionID on each
+    /// connection. Credentials never appear in the output.
+    ///
+    /// Inputs: HAR 1.2 files (Chrome DevTools, mitmproxy, Playwright): each websocket entry is a
+    /// connection, each `_webSocketMessages` item a message. JSON Lines: each line is a bare
+    /// message or a HAR-style item {"type", "time", "opcode", "data"} with an optional "conn".
+    ///
+    /// Exit codes: 0 no errors (warnings allowed unless --deny-warnings), 1 protocol errors,
+    /// 2 unreadable input or usage error.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Capture files to check; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The input format; detected from the content when left out.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input: Option<InputFormat>,
+    /// `human` (default): problems and a summary table. `json`: one JSON record per problem
+    /// (keys source, conn, index, line, time, direction, controller, topic, action, severity,
+    /// code, instance_path, schema_path, message), then one {"summary": ...} record.
+    #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
+    format: OutputFormat,
+    /// Exit with 1 when there are warnings, even without errors.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Longest JSON Lines line to read, in bytes; longer lines are reported as unreadable.
+    #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
+    max_line_bytes: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InputFormat {
+    Har,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(&args),
+    }
+}
+
+fn check(args: &CheckArgs) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = anstream::AutoStream::auto(stdout.lock());
+    let mut renderer = render::Renderer::new(args.format == OutputFormat::Json);
+    let mut total = Summary::default();
+    let (mut errors, mut warnings, mut unreadable_input) = (0u64, 0u64, false);
+    for path in &args.files {
+        let source = path.display().to_string();
+        let result = check_file(path, &source, args, &mut |finding: Finding| {
+            match finding.level {
+                Level::Error => errors += 1,
+                Level::Warning => warnings += 1,
+                Level::Info => {}
+            }
+            if let Err(error) = renderer.finding(&mut out, &finding) {
+                broken_pipe(error);
+            }
+        });
+        match result {
+            Ok(summary) => total.merge(summary),
+            Err(message) => {
+                unreadable_input = true;
+                let _ = out.flush();
+                eprintln!("zenith: {source}: {message}");
+            }
+        }
+    }
+    if let Err(error) = renderer.summary(&mut out, &total).and_then(|()| out.flush()) {
+        broken_pipe(error);
+    }
+    if unreadable_input {
+        ExitCode::from(2)
+    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A closed pipe (`zenith check ... | head`) ends the run quietly; other write errors are fatal.
+fn broken_pipe(error: io::Error) -> ! {
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("zenith: writing output failed: {error}");
+    std::process::exit(2);
+}
+
+/// Reads and checks one capture; the error says why the file as a whole could not be read.
+fn check_file(
+    path: &PathBuf,
+    source: &str,
+    args: &CheckArgs,
+    report: &mut dyn FnMut(Finding),
+) -> Result<Summary, String> {
+    let (reader, size): (Box<dyn BufRead>, Option<u64>) = if path.as_os_str() == "-" {
+        (Box::new(BufReader::with_capacity(1 << 16, io::stdin().lock())), None)
+    } else {
+        let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+        let size = file.metadata().ok().map(|m| m.len());
+        (Box::new(BufReader::with_capacity(1 << 16, file)), size)
+    };
+    let progress = render::progress(size);
+    let mut reader = render::Counted::new(reader, progress.clone());
+    let format = match args.input {
+        Some(InputFormat::Har) => Format::Har,
+        Some(InputFormat::Jsonl) => Format::Jsonl,
+        None => zenith_capture::detect(&mut reader).map_err(|e| format!("reading failed: {e}"))?,
+    };
+    let limits = Limits { max_line_bytes: args.max_line_bytes };
+    let mut checker = Checker::new(source);
+    let result = zenith_capture::read(format, &mut reader, limits, &mut |event: Event| checker.event(event, report));
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    result.map_err(|e| {
+        let hint = if format == Format::Har && args.input.is_none() { " (use --input jsonl if it is JSON Lines)" } else { "" };
+        format!("{e}{hint}")
+    })?;
+    Ok(checker.finish(report))
+}
+
+/// True when stderr is a terminal (progress bars go there).
+fn stderr_is_terminal() -> bool {
+    io::stderr().is_terminal()
+}

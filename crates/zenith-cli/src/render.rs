@@ -1,0 +1,221 @@
+//! Output for people (coloured on a terminal) and for machines (NDJSON), and the progress bar.
+
+use std::io::{self, BufRead, Read, Write};
+
+use anstyle::{AnsiColor, Style};
+use indicatif::{ProgressBar, ProgressStyle};
+use zenith_check::{Finding, Level, Summary};
+
+/// Inputs larger than this get a progress bar (when stderr is a terminal).
+const PROGRESS_THRESHOLD: u64 = 4 * 1024 * 1024;
+
+pub struct Renderer {
+    json: bool,
+}
+
+impl Renderer {
+    pub fn new(json: bool) -> Renderer {
+        Renderer { json }
+    }
+
+    pub fn finding(&mut self, out: &mut impl Write, finding: &Finding) -> io::Result<()> {
+        if self.json {
+            serde_json::to_writer(&mut *out, finding)?;
+            return writeln!(out);
+        }
+        let style = match finding.level {
+            Level::Error => AnsiColor::Red.on_default().bold(),
+            Level::Warning => AnsiColor::Yellow.on_default().bold(),
+            Level::Info => AnsiColor::Cyan.on_default(),
+        };
+        let dim = Style::new().dimmed();
+        let bold = Style::new().bold();
+        write!(out, "{style}{}[{}]{style:#} ", finding.level.as_str(), finding.code)?;
+        write!(out, "{bold}{}{bold:#}", location(finding))?;
+        writeln!(out, " {dim}{}{dim:#}", what(finding))?;
+        let path = if finding.instance_path.is_empty() { String::new() } else { format!("{}: ", finding.instance_path) };
+        writeln!(out, "  {path}{}", finding.message)?;
+        if let Some(excerpt) = &finding.excerpt {
+            writeln!(out, "  {dim}value:{dim:#} {excerpt}")?;
+        }
+        Ok(())
+    }
+
+    pub fn summary(&mut self, out: &mut impl Write, summary: &Summary) -> io::Result<()> {
+        if self.json {
+            serde_json::to_writer(&mut *out, &serde_json::json!({ "summary": summary }))?;
+            return writeln!(out);
+        }
+        let bold = Style::new().bold();
+        if !summary.messages.is_empty() {
+            writeln!(out)?;
+            let width = |f: &dyn Fn(&zenith_check::Row) -> usize, title: &str| {
+                summary.messages.iter().map(f).max().unwrap_or(0).max(title.len())
+            };
+            let (wc, wt, wa) = (
+                width(&|r| r.controller.len(), "Controller"),
+                width(&|r| r.topic.len(), "Topic"),
+                width(&|r| r.action.len(), "Action"),
+            );
+            writeln!(
+                out,
+                "{bold}{:wc$}  {:wt$}  {:wa$}  {:>7}  {:>7}  {:>8}  {:>11}{bold:#}",
+                "Controller", "Topic", "Action", "valid", "invalid", "warnings", "not covered"
+            )?;
+            for row in &summary.messages {
+                writeln!(
+                    out,
+                    "{:wc$}  {:wt$}  {:wa$}  {:>7}  {:>7}  {:>8}  {:>11}",
+                    row.controller, row.topic, row.action, row.valid, row.invalid, row.warnings, row.not_covered
+                )?;
+            }
+        }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{bold}{} frames read{bold:#}: {} valid, {} invalid, {} unreadable, {} skipped ({} binary, {} capture errors, {} blank lines)",
+            summary.read,
+            summary.valid,
+            summary.invalid,
+            summary.unreadable,
+            summary.skipped,
+            summary.binary,
+            summary.capture_errors,
+            summary.blank_lines
+        )?;
+        writeln!(
+            out,
+            "{} with warnings, {} not covered by a schema yet, {} with direction inferred, {} non-websocket HAR entries skipped",
+            summary.with_warnings, summary.not_covered, summary.direction_inferred, summary.http_entries
+        )?;
+        let latency = match (summary.latency.median_ms, summary.latency.max_ms) {
+            (Some(median), Some(max)) => {
+                format!("; reply latency median {median:.1} ms, max {max:.1} ms over {} replies", summary.latency.count)
+            }
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "{} requests, {} replies, {} unanswered, {} orphan replies, {} error replies, {} subscriptions confirmed{latency}",
+            summary.requests,
+            summary.replies,
+            summary.unanswered,
+            summary.orphan_replies,
+            summary.error_replies,
+            summary.subscriptions_confirmed
+        )
+    }
+}
+
+/// `file:line (conn C, #i, time)` for JSON Lines, `file (entry:N, #i, time)` for HAR.
+fn location(finding: &Finding) -> String {
+    let mut text = finding.source.clone();
+    if let Some(line) = finding.line {
+        text.push_str(&format!(":{line}"));
+    }
+    let mut parts = Vec::new();
+    if finding.conn.starts_with("entry:") {
+        parts.push(finding.conn.clone());
+    } else if !finding.conn.is_empty() {
+        parts.push(format!("conn {}", finding.conn));
+    }
+    parts.push(format!("#{}", finding.index));
+    if let Some(time) = finding.time {
+        parts.push(utc(time));
+    }
+    format!("{text} ({})", parts.join(", "))
+}
+
+/// `send Auth/AuthOwner/Publish`, with an inferred direction marked.
+fn what(finding: &Finding) -> String {
+    let direction = match (finding.direction, finding.inferred) {
+        (Some(d), _) => d.to_string(),
+        (None, Some(d)) => format!("{d} (inferred)"),
+        (None, None) => "unknown direction".to_owned(),
+    };
+    match (&finding.controller, &finding.action) {
+        (Some(controller), Some(action)) => {
+            format!("{direction} {controller}/{}/{action}", finding.topic.as_deref().unwrap_or("-"))
+        }
+        _ => direction,
+    }
+}
+
+/// Epoch seconds as an ISO-8601 UTC time with milliseconds.
+fn utc(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return format!("t={seconds}");
+    }
+    let millis = (seconds * 1000.0).round() as i64;
+    let (days, ms_of_day) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s, ms) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{ms:03}Z")
+}
+
+/// A progress bar on stderr for large inputs, when stderr is a terminal.
+pub fn progress(size: Option<u64>) -> Option<ProgressBar> {
+    let size = size.filter(|s| *s > PROGRESS_THRESHOLD)?;
+    if !crate::stderr_is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(size);
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}") {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// A reader that advances the progress bar as bytes are consumed.
+pub struct Counted<R> {
+    inner: R,
+    bar: Option<ProgressBar>,
+}
+
+impl<R> Counted<R> {
+    pub fn new(inner: R, bar: Option<ProgressBar>) -> Counted<R> {
+        Counted { inner, bar }
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(bar) = &self.bar {
+            bar.inc(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        if let Some(bar) = &self.bar {
+            bar.inc(amount as u64);
+        }
+        self.inner.consume(amount);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_times() {
+        assert_eq!(super::utc(0.0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::utc(1_341_050_550.25), "2012-06-30T10:02:30.250Z");
+    }
+}
