@@ -127,10 +127,11 @@ impl Checker {
         let mut findings: Vec<Finding> = Vec::new();
         let mut collect = |f: Finding| findings.push(f);
         let covered = kind.is_some();
-        if !covered {
-            self.unmatched(&keys, &place, &mut collect);
-        }
+        let unknown_controller = !covered && self.unmatched(&keys, &place, &mut collect);
         for problem in &report.problems {
+            if unknown_controller && problem.instance_path == "/Controller" {
+                continue; // already reported, better worded
+            }
             let level = if problem.severity == Severity::Error { Level::Error } else { Level::Warning };
             let excerpt = excerpt::at(&value, &problem.instance_path);
             collect(self.finding(&place, level, problem.code.as_str(), &problem.message, &problem.instance_path, problem.schema_path, excerpt));
@@ -167,8 +168,9 @@ impl Checker {
         for &direction in directions {
             let Some(kind) = keys.kind(direction) else { continue };
             let report = kind.validate(value);
-            let errors = report.errors().count();
-            if best.as_ref().is_none_or(|(_, _, b)| errors < b.errors().count()) {
+            // Fewest errors wins, then fewest warnings; a tie goes to the earlier direction.
+            let score = |r: &Report| (r.errors().count(), r.warnings().count());
+            if best.as_ref().is_none_or(|(_, _, b)| score(&report) < score(b)) {
                 best = Some((kind, direction, report));
             }
         }
@@ -179,8 +181,9 @@ impl Checker {
     }
 
     /// A message no schema covers: an unknown controller or topic is an error; a topic of a
-    /// controller whose schemas are still to come is only counted.
-    fn unmatched(&self, keys: &EnvelopeKeys<'_>, place: &Place, out: &mut dyn FnMut(Finding)) {
+    /// controller whose schemas are still to come is only counted. True when the controller is
+    /// unknown.
+    fn unmatched(&self, keys: &EnvelopeKeys<'_>, place: &Place, out: &mut dyn FnMut(Finding)) -> bool {
         let schema_path = "schemas/envelope/Controller.json#/enum";
         if !Controller::KNOWN.contains(&keys.controller) {
             let mut message = format!("unknown controller `{}`", keys.controller);
@@ -188,17 +191,18 @@ impl Checker {
                 message.push_str(&format!(": did you mean `{near}`?"));
             }
             out(self.finding(place, Level::Error, "unknown-controller", &message, "/Controller", schema_path, None));
-            return;
+            return true;
+        }
+        if keys.topic.is_none() {
+            let message = "required property `Topic` is missing (only `Error` messages may leave it out)";
+            out(self.finding(place, Level::Error, "missing-required", message, "", "schemas/envelope/Envelope.json", None));
+            return false;
         }
         let infos = || MessageKind::ALL.iter().map(|k| k.info()).filter(|i| i.controller == Some(keys.controller));
         if infos().next().is_none() {
-            return;
+            return false;
         }
-        let Some(topic) = keys.topic else {
-            let message = format!("required property `Topic` is missing (only `Error` messages may leave it out)");
-            out(self.finding(place, Level::Error, "missing-required", &message, "", "", None));
-            return;
-        };
+        let topic = keys.topic.unwrap_or_default();
         let topics: Vec<&str> = {
             let mut topics: Vec<&str> = infos().filter_map(|i| i.topic).collect();
             topics.dedup();
@@ -215,6 +219,7 @@ impl Checker {
             ("unknown-topic", message)
         };
         out(self.finding(place, Level::Error, code, &message, "/Topic", "", None));
+        false
     }
 
     fn report(&self, place: &Place, level: Level, code: &'static str, message: &str, out: &mut dyn FnMut(Finding)) {

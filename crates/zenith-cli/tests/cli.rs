@@ -1,0 +1,311 @@
+//! `zenith check` end to end: the shipped samples, real HAR files from other tools, and every
+//! class of bad input. Nothing panics, nothing is lost, no credential is printed.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+struct Run {
+    stdout: String,
+    stderr: String,
+    code: i32,
+}
+
+fn zenith(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zenith"))
+        .args(args)
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.map(<[u8]>::to_vec);
+    let writer = std::thread::spawn(move || {
+        if let Some(data) = data {
+            let _ = input.write_all(&data);
+        }
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    Run {
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+        code: output.status.code().unwrap(),
+    }
+}
+
+/// The NDJSON records and the final summary of a `--format json` run.
+fn records(run: &Run) -> (Vec<Value>, Value) {
+    let mut lines: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let summary = lines.pop().expect("a summary record")["summary"].clone();
+    assert!(summary.is_object(), "last record is the summary: {}", run.stdout);
+    (lines, summary)
+}
+
+fn assert_balanced(summary: &Value) {
+    let n = |k: &str| summary[k].as_u64().unwrap();
+    assert_eq!(n("read"), n("valid") + n("invalid") + n("unreadable") + n("skipped"), "{summary}");
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zenith-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+const KEYS: [&str; 14] = [
+    "source", "conn", "index", "line", "time", "direction", "controller", "topic", "action", "severity", "code",
+    "instance_path", "schema_path", "message",
+];
+
+#[test]
+fn human_output_on_the_jsonl_sample() {
+    let run = zenith(&["check", "examples/captures/auth-session.jsonl"], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn json_output_on_the_har_sample() {
+    let run = zenith(&["check", "--format", "json", "examples/captures/auth-session.har"], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (records, summary) = records(&run);
+    for record in &records {
+        let keys: Vec<&str> = record.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, KEYS);
+    }
+    assert_balanced(&summary);
+    assert_eq!(summary["read"], 17);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn har_and_jsonl_samples_give_the_same_verdicts() {
+    let codes = |file: &str| {
+        let run = zenith(&["check", "--format", "json", file], None);
+        let (records, summary) = records(&run);
+        let codes: Vec<(u64, String)> =
+            records.iter().map(|r| (r["index"].as_u64().unwrap(), r["code"].as_str().unwrap().to_owned())).collect();
+        (codes, summary["valid"].clone(), summary["invalid"].clone())
+    };
+    assert_eq!(codes("examples/captures/auth-session.har"), codes("examples/captures/auth-session.jsonl"));
+}
+
+#[test]
+fn secrets_never_appear_in_any_output() {
+    for format in ["human", "json"] {
+        for file in ["examples/captures/auth-session.har", "examples/captures/auth-session.jsonl"] {
+            let run = zenith(&["check", "--format", format, file], None);
+            for secret in ["Insect", "c2Vzc2lvbi10b2tlbi1mb3Itc2hvZGFu", "cmVmcmVzaGVkLXRva2VuLWZvci1zaG9kYW4="] {
+                assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "{format} {file} leaks {secret}");
+            }
+        }
+    }
+}
+
+#[test]
+fn real_har_files_from_other_tools_lose_nothing() {
+    let dir = repo().join("../shared/fixtures/har");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: ../shared/fixtures is not beside the checkout");
+        return;
+    };
+    let mut checked = 0;
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "har") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let har: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).unwrap();
+        let entries = har["log"]["entries"].as_array().unwrap();
+        let messages: usize = entries.iter().filter_map(|e| e["_webSocketMessages"].as_array()).map(Vec::len).sum();
+        let websocket = entries.iter().filter(|e| e["_resourceType"] == "websocket").count();
+        let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+        assert_ne!(run.code, 2, "{}: {}", path.display(), run.stderr);
+        let (_, summary) = records(&run);
+        assert_eq!(summary["read"], messages as u64, "{}", path.display());
+        assert_eq!(summary["http_entries"], (entries.len() - websocket) as u64, "{}", path.display());
+        assert_balanced(&summary);
+        checked += 1;
+    }
+    assert!(checked >= 2);
+}
+
+#[test]
+fn lines_that_are_not_json_are_located_and_checking_continues() {
+    let text = b"{\"Controller\":\"Auth\",\"Topic\":\"QueryIdentify\",\"TransactionID\":1}\nhello there\n\n{\"Controller\":\"Auth\",\"Topic\":\"QueryIdentify\",\"TransactionID\":1,\"Data\":{\"Result\":\"Success\"}}\n{\"Controller\":\"Auth\",\"To";
+    let path = temp_file("not-json.jsonl", text);
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    assert_eq!(run.code, 1);
+    let (records, summary) = records(&run);
+    let unreadable: Vec<(u64, &str)> = records
+        .iter()
+        .filter(|r| r["code"] == "unreadable-frame")
+        .map(|r| (r["line"].as_u64().unwrap(), r["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(unreadable.len(), 2, "{records:?}");
+    assert_eq!(unreadable[0].0, 2);
+    assert!(unreadable[0].1.starts_with("not JSON"), "{}", unreadable[0].1);
+    assert_eq!(unreadable[1].0, 5, "the truncated last line");
+    assert_eq!(summary["read"], 5);
+    assert_eq!(summary["valid"], 2);
+    assert_eq!(summary["blank_lines"], 1);
+    assert_eq!(summary["direction_inferred"], 2);
+    assert_eq!(summary["replies"], 1, "the request and its reply pair up with inferred directions");
+    assert_balanced(&summary);
+}
+
+#[test]
+fn wrong_types_are_reported_where_they_are() {
+    let text = b"{\"Controller\":5,\"Topic\":\"AuthOwner\"}\n{\"type\":\"send\",\"data\":\"{\\\"Controller\\\":\\\"Auth\\\",\\\"Topic\\\":\\\"AuthOwner\\\",\\\"Data\\\":{\\\"Provider\\\":1,\\\"ClientID\\\":\\\"c\\\",\\\"Password\\\":12345}}\"}\n[1,2]\n";
+    let path = temp_file("wrong-types.jsonl", text);
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    let (records, summary) = records(&run);
+    let found: Vec<(u64, &str, &str)> = records
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["code"].as_str().unwrap(), r["instance_path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (1, "bad-envelope", ""),
+            (2, "wrong-type", "/Data/Provider"),
+            (2, "wrong-type", "/Data/Password"),
+            (3, "bad-envelope", ""),
+        ]
+    );
+    assert!(!run.stdout.contains("12345"), "a wrong-typed password is still a password");
+    assert_eq!(summary["invalid"], 3);
+    assert_balanced(&summary);
+}
+
+#[test]
+fn deep_nesting_is_refused_without_crashing() {
+    let depth = 100_000;
+    let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let line = format!("{{\"Controller\":\"Auth\",\"Topic\":\"Identify\",\"Data\":{deep}}}\n");
+    let as_item = serde_json::json!({"type": "receive", "time": 1.0, "opcode": 1, "data": line.trim_end()}).to_string();
+    let path = temp_file("deep.jsonl", format!("{line}{as_item}\n").as_bytes());
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (records, summary) = records(&run);
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert!(records.iter().all(|r| r["message"].as_str().unwrap().contains("recursion limit")), "{records:?}");
+    assert_eq!(summary["unreadable"], 2);
+    assert_balanced(&summary);
+
+    let har = format!("{{\"log\":{{\"entries\":[{deep}]}}}}");
+    let path = temp_file("deep.har", har.as_bytes());
+    let run = zenith(&["check", path.to_str().unwrap()], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("malformed at line 1"), "{}", run.stderr);
+}
+
+#[test]
+fn a_fifty_megabyte_frame_is_checked_and_the_line_limit_holds() {
+    let big = "x".repeat(50 * 1024 * 1024);
+    let line = format!("{{\"Controller\":\"Zenith\",\"Topic\":\"ServerInfo\",\"Data\":{{\"Name\":\"{big}\",\"Class\":\"FeedProxy\",\"Version\":\"1\",\"Protocol\":\"2.0\"}}}}\n");
+    let path = temp_file("big.jsonl", line.as_bytes());
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (_, summary) = records(&run);
+    assert_eq!(summary["valid"], 1);
+
+    let run = zenith(&["check", "--format", "json", "--max-line-bytes", "1000000", path.to_str().unwrap()], None);
+    let (records, summary) = records(&run);
+    assert_eq!(summary["unreadable"], 1);
+    assert!(records[0]["message"].as_str().unwrap().contains("over the limit of 1000000 bytes"));
+    assert_balanced(&summary);
+}
+
+#[test]
+fn invalid_utf8_is_located() {
+    let path = temp_file("utf8.jsonl", b"{\"Controller\":\"Zenith\",\"Topic\":\"Ser\xffverInfo\"}\n");
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    let (records, summary) = records(&run);
+    assert_eq!(records[0]["line"], 1);
+    assert!(records[0]["message"].as_str().unwrap().contains("not valid UTF-8"));
+    assert_eq!(summary["unreadable"], 1);
+}
+
+#[test]
+fn an_empty_file_reads_nothing_and_passes() {
+    let path = temp_file("empty.jsonl", b"");
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    assert_eq!(run.code, 0);
+    let (records, summary) = records(&run);
+    assert!(records.is_empty());
+    assert_eq!(summary["read"], 0);
+}
+
+#[test]
+fn a_har_that_is_not_har_is_refused() {
+    let path = temp_file("no-entries.har", b"{\"log\": {\"version\": \"1.2\"}}");
+    let run = zenith(&["check", path.to_str().unwrap()], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not a HAR file: it has no `log.entries` array"), "{}", run.stderr);
+
+    let path = temp_file("array.har", b"[1, 2, 3]");
+    let run = zenith(&["check", "--input", "har", path.to_str().unwrap()], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not a HAR file"), "{}", run.stderr);
+
+    let sample = std::fs::read(repo().join("examples/captures/auth-session.har")).unwrap();
+    let path = temp_file("truncated.har", &sample[..sample.len() / 2]);
+    let run = zenith(&["check", path.to_str().unwrap()], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("malformed at line"), "{}", run.stderr);
+}
+
+#[test]
+fn a_bom_is_accepted_and_stdin_works() {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(repo().join("examples/captures/auth-session.har")).unwrap());
+    let run = zenith(&["check", "--format", "json", "-"], Some(&bytes));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (records, summary) = records(&run);
+    assert_eq!(summary["read"], 17);
+    assert_eq!(records[0]["source"], "-");
+}
+
+#[test]
+fn warnings_fail_only_when_denied() {
+    let line = b"{\"Controller\":\"Auth\",\"Topic\":\"Identify\",\"Data\":{\"Result\":\"Success\",\"Region\":\"AU\"}}\n";
+    let path = temp_file("warning.jsonl", line);
+    assert_eq!(zenith(&["check", path.to_str().unwrap()], None).code, 0);
+    assert_eq!(zenith(&["check", "--deny-warnings", path.to_str().unwrap()], None).code, 1);
+}
+
+#[test]
+fn unknown_controllers_and_topics_get_suggestions() {
+    let text = b"{\"Controller\":\"Auht\",\"Topic\":\"AuthOwner\"}\n{\"Controller\":\"Auth\",\"Topic\":\"AuthOwnr\",\"TransactionID\":3}\n{\"Controller\":\"Market\",\"Topic\":\"Security!BHP.ASX\",\"Action\":\"Sub\"}\n";
+    let path = temp_file("unknown.jsonl", text);
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    let (records, summary) = records(&run);
+    let messages: Vec<&str> = records.iter().map(|r| r["message"].as_str().unwrap()).collect();
+    assert_eq!(messages[0], "unknown controller `Auht`: did you mean `Auth`?");
+    assert_eq!(messages[1], "`Auth` has no topic `AuthOwnr`: did you mean `AuthOwner`?");
+    assert_eq!(summary["valid"], 1, "a Sub on any topic of a known controller is fine");
+}
+
+#[test]
+fn help_documents_the_options_and_exit_codes() {
+    let run = zenith(&["check", "--help"], None);
+    assert_eq!(run.code, 0);
+    for needle in ["--input", "--format", "--deny-warnings", "--max-line-bytes", "Exit codes", "standard input"] {
+        assert!(run.stdout.contains(needle), "--help lacks {needle}:\n{}", run.stdout);
+    }
+    let run = zenith(&["check"], None);
+    assert_eq!(run.code, 2);
+}
