@@ -1,5 +1,6 @@
 //! Code generation for the Zenith toolkit: schema files -> one model -> emitted Rust and docs.
 
+pub mod capture_gen;
 pub mod emit;
 pub mod files;
 pub mod model;

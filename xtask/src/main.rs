@@ -8,8 +8,11 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => run(xtask::Mode::Write),
         ["codegen", "--check"] => run(xtask::Mode::Check),
+        ["gen-capture", count, shape] => gen_capture(count, shape),
         _ => {
-            eprintln!("usage: cargo xtask codegen [--check]");
+            eprintln!(
+                "usage: cargo xtask codegen [--check]\n       cargo xtask gen-capture COUNT bare|har > FILE.jsonl"
+            );
             ExitCode::from(2)
         }
     }
@@ -23,6 +26,30 @@ fn run(mode: xtask::Mode) -> ExitCode {
         }
         Err(err) => {
             eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn gen_capture(count: &str, shape: &str) -> ExitCode {
+    let shape = match shape {
+        "bare" => xtask::capture_gen::Shape::Bare,
+        "har" => xtask::capture_gen::Shape::Har,
+        _ => {
+            eprintln!("the shape is `bare` or `har`, not `{shape}`");
+            return ExitCode::from(2);
+        }
+    };
+    let Ok(count) = count.parse() else {
+        eprintln!("COUNT must be a number, not `{count}`");
+        return ExitCode::from(2);
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match xtask::capture_gen::write(count, shape, &mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
             ExitCode::FAILURE
         }
     }

@@ -25,7 +25,11 @@ pub fn read(reader: impl BufRead, sink: &mut dyn FnMut(Event)) -> Result<(), Rea
             return Err(ReadError::MalformedHar { line: error.line(), column: error.column(), reason });
         }
     }
-    deserializer.end().map_err(|e| ReadError::MalformedHar { line: e.line(), column: e.column(), reason: "trailing text after the HAR document".into() })?;
+    deserializer.end().map_err(|e| ReadError::MalformedHar {
+        line: e.line(),
+        column: e.column(),
+        reason: "trailing text after the HAR document".into(),
+    })?;
     if !found_entries {
         return Err(ReadError::NotHar("it has no `log.entries` array".to_owned()));
     }

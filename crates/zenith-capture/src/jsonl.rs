@@ -46,7 +46,9 @@ fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits,
     }
     let text = match std::str::from_utf8(line) {
         Ok(text) => text,
-        Err(error) => return unreadable(format!("the line is not valid UTF-8 (byte {})", error.valid_up_to() + 1), counters),
+        Err(error) => {
+            return unreadable(format!("the line is not valid UTF-8 (byte {})", error.valid_up_to() + 1), counters);
+        }
     };
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
@@ -62,13 +64,21 @@ fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits,
             let (direction, time, body) = message_object(&object);
             Frame { index: counters.next(&conn), conn, line: Some(number), time, direction, body }
         }
-        value => Frame { index: counters.next(""), conn: String::new(), line: Some(number), time: None, direction: None, body: Body::Json(value) },
+        value => Frame {
+            index: counters.next(""),
+            conn: String::new(),
+            line: Some(number),
+            time: None,
+            direction: None,
+            body: Body::Json(value),
+        },
     }
 }
 
 /// A HAR-style message object has `type` and `data` (and envelopes never have either).
 fn is_message_object(object: &serde_json::Map<String, Value>) -> bool {
-    object.contains_key("type") && (object.contains_key("data") || object.get("type").and_then(Value::as_str) == Some("error"))
+    object.contains_key("type")
+        && (object.contains_key("data") || object.get("type").and_then(Value::as_str) == Some("error"))
 }
 
 /// Reads one line into `line`, keeping at most `max` bytes. Returns the bytes consumed and

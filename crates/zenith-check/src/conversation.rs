@@ -60,17 +60,48 @@ impl Conversation {
                     if confirm {
                         summary.subscriptions_confirmed += 1;
                     } else {
-                        let message = format!("the subscription to `{full_topic}` failed (its confirmation has no `Confirm: true`)");
-                        out(finding::new(source, place, Level::Info, "subscription-failed", &message, "/Confirm", "", None));
+                        let message = format!(
+                            "the subscription to `{full_topic}` failed (its confirmation has no `Confirm: true`)"
+                        );
+                        out(finding::new(
+                            source,
+                            place,
+                            Level::Info,
+                            "subscription-failed",
+                            &message,
+                            "/Confirm",
+                            "",
+                            None,
+                        ));
                     }
                 }
             }
             (Direction::Receive, action) if action != "Unsub" => {
                 let Some(id) = transaction else { return };
-                let Some(pending) = self.requests.get_mut(&id).and_then(VecDeque::pop_front) else {
+                let pending = match self.requests.get_mut(&id) {
+                    Some(queue) => {
+                        let first = queue.pop_front();
+                        if queue.is_empty() {
+                            self.requests.remove(&id);
+                        }
+                        first
+                    }
+                    None => None,
+                };
+                let Some(pending) = pending else {
                     summary.orphan_replies += 1;
-                    let message = format!("a reply with TransactionID {id} matches no earlier request on this connection");
-                    out(finding::new(source, place, Level::Warning, "orphan-reply", &message, "/TransactionID", "", None));
+                    let message =
+                        format!("a reply with TransactionID {id} matches no earlier request on this connection");
+                    out(finding::new(
+                        source,
+                        place,
+                        Level::Warning,
+                        "orphan-reply",
+                        &message,
+                        "/TransactionID",
+                        "",
+                        None,
+                    ));
                     return;
                 };
                 summary.replies += 1;
@@ -85,7 +116,16 @@ impl Conversation {
                 } else if let Some(topic) = keys.topic.filter(|t| !pending.reply_topics.iter().any(|r| r == t)) {
                     let expected = pending.reply_topics.join("` or `");
                     let message = format!("the reply to {request} arrived on `{topic}`, expected `{expected}`");
-                    out(finding::new(source, place, Level::Warning, "unexpected-reply-topic", &message, "/Topic", "", None));
+                    out(finding::new(
+                        source,
+                        place,
+                        Level::Warning,
+                        "unexpected-reply-topic",
+                        &message,
+                        "/Topic",
+                        "",
+                        None,
+                    ));
                 }
             }
             _ => {}

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use serde_json::Value;
 use zenith_capture::{Body, Event, Frame, Skipped};
 use zenith_protocol::runtime::diagnostics::near_miss;
-use zenith_protocol::{Controller, Direction, EnvelopeKeys, Envelope, MessageKind, Report, Severity, Validate};
+use zenith_protocol::{
+    Controller, Direction, Envelope, EnvelopeKeys, MessageKind, Report, Severity, Validate, Verdict,
+};
 
 pub use finding::{Finding, Level};
 pub use summary::{Latency, Row, Summary};
@@ -91,20 +93,34 @@ impl Checker {
                 Err(error) => {
                     self.summary.unreadable += 1;
                     let reason = error.to_string();
-                    return self.report(&place, Level::Error, "not-json", &format!("the message is not JSON: {reason}"), out);
+                    return self.report(
+                        &place,
+                        Level::Error,
+                        "not-json",
+                        &format!("the message is not JSON: {reason}"),
+                        out,
+                    );
                 }
             },
             Body::Binary { opcode, bytes } => {
                 self.summary.skipped += 1;
                 self.summary.binary += 1;
-                let message = format!("binary message (opcode {opcode}, {bytes} bytes): BSON and MessagePack are not decoded yet");
+                let message = format!(
+                    "binary message (opcode {opcode}, {bytes} bytes): BSON and MessagePack are not decoded yet"
+                );
                 return self.report(&place, Level::Info, "binary-message", &message, out);
             }
             Body::CaptureError(text) => {
                 self.summary.skipped += 1;
                 self.summary.capture_errors += 1;
                 let text = excerpt::text(&text);
-                return self.report(&place, Level::Info, "capture-error", &format!("the capture tool recorded an error: {text}"), out);
+                return self.report(
+                    &place,
+                    Level::Info,
+                    "capture-error",
+                    &format!("the capture tool recorded an error: {text}"),
+                    out,
+                );
             }
             Body::Unreadable(reason) => {
                 self.summary.unreadable += 1;
@@ -134,7 +150,15 @@ impl Checker {
             }
             let level = if problem.severity == Severity::Error { Level::Error } else { Level::Warning };
             let excerpt = excerpt::at(&value, &problem.instance_path);
-            collect(self.finding(&place, level, problem.code.as_str(), &problem.message, &problem.instance_path, problem.schema_path, excerpt));
+            collect(self.finding(
+                &place,
+                level,
+                problem.code.as_str(),
+                &problem.message,
+                &problem.instance_path,
+                problem.schema_path,
+                excerpt,
+            ));
         }
         if direction != place.direction {
             if let Some(inferred) = direction {
@@ -158,20 +182,36 @@ impl Checker {
 
     /// Chooses the schema (and, when the capture does not say, the direction) for a message,
     /// and validates it. Unmatched messages are checked against the envelope alone.
-    fn classify(&self, keys: &EnvelopeKeys<'_>, value: &Value, place: &Place) -> (Option<MessageKind>, Option<Direction>, Report) {
+    fn classify(
+        &self,
+        keys: &EnvelopeKeys<'_>,
+        value: &Value,
+        place: &Place,
+    ) -> (Option<MessageKind>, Option<Direction>, Report) {
         let directions: &[Direction] = match place.direction {
             Some(Direction::Send) => &[Direction::Send],
             Some(Direction::Receive) => &[Direction::Receive],
             None => &[Direction::Send, Direction::Receive],
         };
+        let candidates: Vec<(MessageKind, Direction)> =
+            directions.iter().filter_map(|&d| keys.kind(d).map(|k| (k, d))).collect();
+        // The fast verdicts settle almost every case; full reports are built only to break a
+        // tie between candidates that both have problems.
+        let verdicts: Vec<Verdict> = candidates.iter().map(|(kind, _)| kind.verdict(value)).collect();
+        let best_verdict = verdicts.iter().min().copied();
         let mut best: Option<(MessageKind, Direction, Report)> = None;
-        for &direction in directions {
-            let Some(kind) = keys.kind(direction) else { continue };
-            let report = kind.validate(value);
+        for ((kind, direction), verdict) in candidates.into_iter().zip(verdicts) {
+            if Some(verdict) != best_verdict {
+                continue;
+            }
+            let report = if verdict == Verdict::Clean { Report::default() } else { kind.validate(value) };
             // Fewest errors wins, then fewest warnings; a tie goes to the earlier direction.
             let score = |r: &Report| (r.errors().count(), r.warnings().count());
             if best.as_ref().is_none_or(|(_, _, b)| score(&report) < score(b)) {
                 best = Some((kind, direction, report));
+            }
+            if verdict == Verdict::Clean {
+                break;
             }
         }
         match best {
@@ -195,7 +235,15 @@ impl Checker {
         }
         if keys.topic.is_none() {
             let message = "required property `Topic` is missing (only `Error` messages may leave it out)";
-            out(self.finding(place, Level::Error, "missing-required", message, "", "schemas/envelope/Envelope.json", None));
+            out(self.finding(
+                place,
+                Level::Error,
+                "missing-required",
+                message,
+                "",
+                "schemas/envelope/Envelope.json",
+                None,
+            ));
             return false;
         }
         let infos = || MessageKind::ALL.iter().map(|k| k.info()).filter(|i| i.controller == Some(keys.controller));
@@ -210,7 +258,10 @@ impl Checker {
         };
         let (code, message) = if topics.contains(&topic) {
             let direction = place.direction.map_or("either direction".to_owned(), |d| d.to_string());
-            ("unexpected-message", format!("`{}` `{topic}` has no message with Action `{}` in {direction}", keys.controller, keys.action))
+            (
+                "unexpected-message",
+                format!("`{}` `{topic}` has no message with Action `{}` in {direction}", keys.controller, keys.action),
+            )
         } else {
             let mut message = format!("`{}` has no topic `{topic}`", keys.controller);
             if let Some(near) = near_miss(topic, &topics) {

@@ -115,7 +115,13 @@ impl Summary {
         self.subscriptions_confirmed += other.subscriptions_confirmed;
         self.latencies.extend(other.latencies);
         for (key, row) in other.rows {
-            let mine = self.rows.entry(key).or_insert_with(|| Row { valid: 0, invalid: 0, warnings: 0, not_covered: 0, ..row.clone() });
+            let mine = self.rows.entry(key).or_insert_with(|| Row {
+                valid: 0,
+                invalid: 0,
+                warnings: 0,
+                not_covered: 0,
+                ..row.clone()
+            });
             mine.valid += row.valid;
             mine.invalid += row.invalid;
             mine.warnings += row.warnings;

@@ -160,7 +160,8 @@ fn check_file(
         bar.finish_and_clear();
     }
     result.map_err(|e| {
-        let hint = if format == Format::Har && args.input.is_none() { " (use --input jsonl if it is JSON Lines)" } else { "" };
+        let hint =
+            if format == Format::Har && args.input.is_none() { " (use --input jsonl if it is JSON Lines)" } else { "" };
         format!("{e}{hint}")
     })?;
     Ok(checker.finish(report))

@@ -33,7 +33,8 @@ impl Renderer {
         write!(out, "{style}{}[{}]{style:#} ", finding.level.as_str(), finding.code)?;
         write!(out, "{bold}{}{bold:#}", location(finding))?;
         writeln!(out, " {dim}{}{dim:#}", what(finding))?;
-        let path = if finding.instance_path.is_empty() { String::new() } else { format!("{}: ", finding.instance_path) };
+        let path =
+            if finding.instance_path.is_empty() { String::new() } else { format!("{}: ", finding.instance_path) };
         writeln!(out, "  {path}{}", finding.message)?;
         if let Some(excerpt) = &finding.excerpt {
             writeln!(out, "  {dim}value:{dim:#} {excerpt}")?;

@@ -64,8 +64,20 @@ fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 const KEYS: [&str; 14] = [
-    "source", "conn", "index", "line", "time", "direction", "controller", "topic", "action", "severity", "code",
-    "instance_path", "schema_path", "message",
+    "source",
+    "conn",
+    "index",
+    "line",
+    "time",
+    "direction",
+    "controller",
+    "topic",
+    "action",
+    "severity",
+    "code",
+    "instance_path",
+    "schema_path",
+    "message",
 ];
 
 #[test]
@@ -215,7 +227,9 @@ fn deep_nesting_is_refused_without_crashing() {
 #[test]
 fn a_fifty_megabyte_frame_is_checked_and_the_line_limit_holds() {
     let big = "x".repeat(50 * 1024 * 1024);
-    let line = format!("{{\"Controller\":\"Zenith\",\"Topic\":\"ServerInfo\",\"Data\":{{\"Name\":\"{big}\",\"Class\":\"FeedProxy\",\"Version\":\"1\",\"Protocol\":\"2.0\"}}}}\n");
+    let line = format!(
+        "{{\"Controller\":\"Zenith\",\"Topic\":\"ServerInfo\",\"Data\":{{\"Name\":\"{big}\",\"Class\":\"FeedProxy\",\"Version\":\"1\",\"Protocol\":\"2.0\"}}}}\n"
+    );
     let path = temp_file("big.jsonl", line.as_bytes());
     let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -281,7 +295,8 @@ fn a_bom_is_accepted_and_stdin_works() {
 
 #[test]
 fn warnings_fail_only_when_denied() {
-    let line = b"{\"Controller\":\"Auth\",\"Topic\":\"Identify\",\"Data\":{\"Result\":\"Success\",\"Region\":\"AU\"}}\n";
+    let line =
+        b"{\"Controller\":\"Auth\",\"Topic\":\"Identify\",\"Data\":{\"Result\":\"Success\",\"Region\":\"AU\"}}\n";
     let path = temp_file("warning.jsonl", line);
     assert_eq!(zenith(&["check", path.to_str().unwrap()], None).code, 0);
     assert_eq!(zenith(&["check", "--deny-warnings", path.to_str().unwrap()], None).code, 1);

@@ -65,5 +65,5 @@ pub use generated::types::*;
 pub use generated::{auth, zenith};
 pub use runtime::{
     Code, DateTime, DateTimeError, Direction, ErrorCodeInfo, MessageInfo, Problem, Report, Secret, Severity, Time,
-    TimeError, Topic, Validate,
+    TimeError, Topic, Validate, Verdict,
 };

@@ -101,6 +101,11 @@ pub fn emit(model: &Model) -> TokenStream {
                 match self { #(MessageKind::#names => <#names as crate::Validate>::validate(value),)* }
             }
 
+            /// The fast verdict on `value` as a message of this kind.
+            pub fn verdict(self, value: &serde_json::Value) -> crate::Verdict {
+                match self { #(MessageKind::#names => <#names as crate::Validate>::verdict(value),)* }
+            }
+
             /// True when `value` is a message of this kind with no error.
             pub fn is_valid(self, value: &serde_json::Value) -> bool {
                 match self { #(MessageKind::#names => <#names as crate::Validate>::is_valid(value),)* }

@@ -656,6 +656,68 @@ impl MessageKind {
             }
         }
     }
+    /// The fast verdict on `value` as a message of this kind.
+    pub fn verdict(self, value: &serde_json::Value) -> crate::Verdict {
+        match self {
+            MessageKind::AuthCodeReply => {
+                <AuthCodeReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::AuthCodeRequest => {
+                <AuthCodeRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::AuthOwnerReply => {
+                <AuthOwnerReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::AuthOwnerRequest => {
+                <AuthOwnerRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::AuthTokenReply => {
+                <AuthTokenReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::AuthTokenRequest => {
+                <AuthTokenRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::IdentifyPush => {
+                <IdentifyPush as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryIdentifyReply => {
+                <QueryIdentifyReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryIdentifyRequest => {
+                <QueryIdentifyRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::ConfigureReply => {
+                <ConfigureReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::ConfigureRequest => {
+                <ConfigureRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryConfigureReply => {
+                <QueryConfigureReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryConfigureRequest => {
+                <QueryConfigureRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::CancelRequest => {
+                <CancelRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::ErrorMessage => {
+                <ErrorMessage as crate::Validate>::verdict(value)
+            }
+            MessageKind::SubConfirm => <SubConfirm as crate::Validate>::verdict(value),
+            MessageKind::SubRequest => <SubRequest as crate::Validate>::verdict(value),
+            MessageKind::UnsubConfirm => {
+                <UnsubConfirm as crate::Validate>::verdict(value)
+            }
+            MessageKind::UnsubRequest => {
+                <UnsubRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::FeedsPush => <FeedsPush as crate::Validate>::verdict(value),
+            MessageKind::ServerInfoPush => {
+                <ServerInfoPush as crate::Validate>::verdict(value)
+            }
+        }
+    }
     /// True when `value` is a message of this kind with no error.
     pub fn is_valid(self, value: &serde_json::Value) -> bool {
         match self {
