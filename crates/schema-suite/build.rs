@@ -49,8 +49,16 @@ fn main() {
                         let fast = validators::fast_fn(&root);
                         let full = validators::full_fn(&root);
                         modules.push((name.clone(), module));
+                        let stream_type = format_ident!("{}", root);
                         cases.push(quote! {
-                            SuiteCase { file: #file, description: #description, tests: #tests, fast: #name::#fast, full: #name::#full }
+                            SuiteCase {
+                                file: #file,
+                                description: #description,
+                                tests: #tests,
+                                fast: #name::#fast,
+                                full: #name::#full,
+                                stream: zenith_protocol::runtime::stream::check_text::<#name::stream::#stream_type>,
+                            }
                         });
                     }
                     Err(reason) => refused.push(quote! { (#file, #description, #reason) }),

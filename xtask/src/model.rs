@@ -408,6 +408,9 @@ impl Builder<'_> {
             Some(p) => as_object(p, &properties_location)?,
             None => &empty,
         };
+        if required.len() > 64 {
+            return Err(Error::at(&location.child("required"), "more than 64 required properties are not supported"));
+        }
         if let Some(missing) = required.iter().find(|r| !properties.contains_key(**r)) {
             return Err(Error::at(
                 &location.child("required"),

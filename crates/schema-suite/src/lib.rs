@@ -11,6 +11,8 @@ pub struct SuiteCase {
     pub tests: &'static str,
     pub fast: fn(&Value) -> Verdict,
     pub full: fn(&Value, &mut Walker),
+    /// The streaming checker over JSON text.
+    pub stream: fn(&str) -> Result<Verdict, serde_json::Error>,
 }
 
 include!(concat!(env!("OUT_DIR"), "/suite.rs"));

@@ -106,6 +106,14 @@ pub fn emit(model: &Model) -> TokenStream {
                 match self { #(MessageKind::#names => <#names as crate::Validate>::verdict(value),)* }
             }
 
+            /// The fast verdict on JSON text as a message of this kind, computed while parsing
+            /// (no tree is built). Fails only when the text is not JSON.
+            pub fn stream_verdict(self, text: &str) -> Result<crate::Verdict, serde_json::Error> {
+                use crate::runtime::stream::check_text;
+                use super::validators::stream;
+                match self { #(MessageKind::#names => check_text::<stream::#names>(text),)* }
+            }
+
             /// True when `value` is a message of this kind with no error.
             pub fn is_valid(self, value: &serde_json::Value) -> bool {
                 match self { #(MessageKind::#names => <#names as crate::Validate>::is_valid(value),)* }

@@ -2,6 +2,7 @@
 
 mod docs;
 mod messages;
+mod stream;
 mod types;
 pub mod validators;
 

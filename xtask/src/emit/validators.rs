@@ -26,6 +26,7 @@ pub fn emit(model: &Model, target: &Target) -> TokenStream {
             items.push(emitter.validate_impl(ty));
         }
     }
+    let stream = super::stream::emit(model, &mut emitter);
     let runtime = &target.runtime;
     let patterns = emitter.patterns.iter().enumerate().map(|(i, pattern)| {
         let name = format_ident!("PATTERN_{i}");
@@ -40,11 +41,17 @@ pub fn emit(model: &Model, target: &Target) -> TokenStream {
         use #runtime::diagnostics::{self as d, Code, Walker};
         #(#patterns)*
         #(#items)*
+        #stream
     }
 }
 
-struct Emitter {
-    runtime: TokenStream,
+/// One bit per required property (so a duplicated key cannot stand in for a missing one).
+pub(crate) fn required_bits(fields: &[crate::model::Field]) -> Vec<(&str, u64)> {
+    fields.iter().filter(|f| f.required).enumerate().map(|(i, f)| (f.wire.as_str(), 1u64 << i.min(63))).collect()
+}
+
+pub(crate) struct Emitter {
+    pub(crate) runtime: TokenStream,
     /// Regular expressions, one static each, in order of first use.
     patterns: Vec<String>,
 }
@@ -93,17 +100,17 @@ impl Emitter {
             TypeKind::Struct { fields, additional_properties, typed } => {
                 let documented: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
                 let required: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.wire.as_str()).collect();
+                let bits = required_bits(fields);
                 let fast_arms = fields.iter().map(|f| {
                     let wire = &f.wire;
                     let check = match f.constant.as_ref().and_then(|c| c.as_str()) {
                         Some(constant) => quote! { d::Verdict::check(value.as_str() == Some(#constant)) },
                         None => self.fast(&f.shape, quote! { value }),
                     };
-                    // Counting required keys as they pass avoids a hash lookup per required property.
-                    let count = if f.required {
-                        quote! { seen += 1; }
-                    } else {
-                        quote! {}
+                    // Marking required keys as they pass avoids a hash lookup per required property.
+                    let count = match bits.iter().find(|(wire, _)| *wire == f.wire) {
+                        Some((_, bit)) => quote! { seen |= #bit; },
+                        None => quote! {},
                     };
                     quote! { #wire => { #count #check } }
                 });
@@ -133,7 +140,7 @@ impl Emitter {
                 } else {
                     quote! { d::Verdict::Invalid }
                 };
-                let required_count = required.len();
+                let required_mask: u64 = bits.iter().fold(0, |mask, (_, bit)| mask | bit);
                 let type_loc = at(location, "type");
                 let not_object_full = if *typed {
                     quote! { w.wrong_type(#type_loc, "an object", v, false); return; }
@@ -152,7 +159,7 @@ impl Emitter {
                         const DOCUMENTED: &[&str] = &[#(#documented),*];
                         let Some(o) = v.as_object() else { #not_object_fast };
                         let mut verdict = d::Verdict::Clean;
-                        let mut seen = 0usize;
+                        let mut seen = 0u64;
                         for (key, value) in o {
                             let field = match key.as_str() {
                                 #(#fast_arms)*
@@ -161,7 +168,7 @@ impl Emitter {
                             verdict = verdict.max(field);
                             if verdict == d::Verdict::Invalid { return verdict; }
                         }
-                        if seen != #required_count { return d::Verdict::Invalid; }
+                        if seen != #required_mask { return d::Verdict::Invalid; }
                         verdict
                     },
                     quote! {
@@ -282,7 +289,7 @@ impl Emitter {
     }
 
     /// A boolean expression over `s: &str` for the string rules.
-    fn fast_string(&mut self, rules: &StringRules) -> TokenStream {
+    pub(crate) fn fast_string(&mut self, rules: &StringRules) -> TokenStream {
         let mut checks = vec![quote! { true }];
         if let Some(min) = rules.min_length {
             checks.push(quote! { d::length(s) >= #min });

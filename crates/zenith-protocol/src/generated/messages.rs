@@ -718,6 +718,46 @@ impl MessageKind {
             }
         }
     }
+    /// The fast verdict on JSON text as a message of this kind, computed while parsing
+    /// (no tree is built). Fails only when the text is not JSON.
+    pub fn stream_verdict(
+        self,
+        text: &str,
+    ) -> Result<crate::Verdict, serde_json::Error> {
+        use crate::runtime::stream::check_text;
+        use super::validators::stream;
+        match self {
+            MessageKind::AuthCodeReply => check_text::<stream::AuthCodeReply>(text),
+            MessageKind::AuthCodeRequest => check_text::<stream::AuthCodeRequest>(text),
+            MessageKind::AuthOwnerReply => check_text::<stream::AuthOwnerReply>(text),
+            MessageKind::AuthOwnerRequest => check_text::<stream::AuthOwnerRequest>(text),
+            MessageKind::AuthTokenReply => check_text::<stream::AuthTokenReply>(text),
+            MessageKind::AuthTokenRequest => check_text::<stream::AuthTokenRequest>(text),
+            MessageKind::IdentifyPush => check_text::<stream::IdentifyPush>(text),
+            MessageKind::QueryIdentifyReply => {
+                check_text::<stream::QueryIdentifyReply>(text)
+            }
+            MessageKind::QueryIdentifyRequest => {
+                check_text::<stream::QueryIdentifyRequest>(text)
+            }
+            MessageKind::ConfigureReply => check_text::<stream::ConfigureReply>(text),
+            MessageKind::ConfigureRequest => check_text::<stream::ConfigureRequest>(text),
+            MessageKind::QueryConfigureReply => {
+                check_text::<stream::QueryConfigureReply>(text)
+            }
+            MessageKind::QueryConfigureRequest => {
+                check_text::<stream::QueryConfigureRequest>(text)
+            }
+            MessageKind::CancelRequest => check_text::<stream::CancelRequest>(text),
+            MessageKind::ErrorMessage => check_text::<stream::ErrorMessage>(text),
+            MessageKind::SubConfirm => check_text::<stream::SubConfirm>(text),
+            MessageKind::SubRequest => check_text::<stream::SubRequest>(text),
+            MessageKind::UnsubConfirm => check_text::<stream::UnsubConfirm>(text),
+            MessageKind::UnsubRequest => check_text::<stream::UnsubRequest>(text),
+            MessageKind::FeedsPush => check_text::<stream::FeedsPush>(text),
+            MessageKind::ServerInfoPush => check_text::<stream::ServerInfoPush>(text),
+        }
+    }
     /// True when `value` is a message of this kind with no error.
     pub fn is_valid(self, value: &serde_json::Value) -> bool {
         match self {

@@ -265,11 +265,11 @@ pub fn fast_identity_result(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Result" => {
-                seen += 1;
+                seen |= 1u64;
                 fast_auth_result(value)
             }
             "AccessToken" => d::Verdict::check(value.is_string()),
@@ -284,7 +284,7 @@ pub fn fast_identity_result(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 1usize {
+    if seen != 1u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -421,21 +421,21 @@ pub fn fast_auth_code_reply(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Auth"))
             }
             "Topic" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("AuthCode"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 4u64;
                 fast_identity_result(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -445,7 +445,7 @@ pub fn fast_auth_code_reply(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 3usize {
+    if seen != 7u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -570,20 +570,20 @@ pub fn fast_auth_code_request_data(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Provider" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.is_string())
             }
             "ClientID" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.is_string())
             }
             "ClientSecret" => d::Verdict::check(value.is_string()),
             "AuthGrant" => {
-                seen += 1;
+                seen |= 4u64;
                 d::Verdict::check(value.is_string())
             }
             "Scope" => fast_scope_list(value),
@@ -594,7 +594,7 @@ pub fn fast_auth_code_request_data(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 3usize {
+    if seen != 7u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -755,21 +755,21 @@ pub fn fast_auth_code_request(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Auth"))
             }
             "Topic" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("AuthCode"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 4u64;
                 fast_auth_code_request_data(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -779,7 +779,7 @@ pub fn fast_auth_code_request(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 3usize {
+    if seen != 7u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -904,21 +904,21 @@ pub fn fast_auth_owner_reply(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Auth"))
             }
             "Topic" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("AuthOwner"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 4u64;
                 fast_identity_result(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -928,7 +928,7 @@ pub fn fast_auth_owner_reply(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 3usize {
+    if seen != 7u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -1054,15 +1054,15 @@ pub fn fast_auth_owner_request_data(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Provider" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.is_string())
             }
             "ClientID" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.is_string())
             }
             "ClientSecret" => d::Verdict::check(value.is_string()),
@@ -1076,7 +1076,7 @@ pub fn fast_auth_owner_request_data(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -1249,21 +1249,21 @@ pub fn fast_auth_owner_request(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Auth"))
             }
             "Topic" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("AuthOwner"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 4u64;
                 fast_auth_owner_request_data(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -1273,7 +1273,7 @@ pub fn fast_auth_owner_request(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 3usize {
+    if seen != 7u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -1398,21 +1398,21 @@ pub fn fast_auth_token_reply(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Auth"))
             }
             "Topic" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("AuthToken"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 4u64;
                 fast_identity_result(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -1422,7 +1422,7 @@ pub fn fast_auth_token_reply(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 3usize {
+    if seen != 7u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -1541,15 +1541,15 @@ pub fn fast_auth_token_request_data(v: &Value) -> d::Verdict {
     const DOCUMENTED: &[&str] = &["Provider", "AccessToken"];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Provider" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.is_string())
             }
             "AccessToken" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.is_string())
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -1559,7 +1559,7 @@ pub fn fast_auth_token_request_data(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -1663,21 +1663,21 @@ pub fn fast_auth_token_request(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Auth"))
             }
             "Topic" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("AuthToken"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 4u64;
                 fast_auth_token_request_data(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -1687,7 +1687,7 @@ pub fn fast_auth_token_request(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 3usize {
+    if seen != 7u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -1812,21 +1812,21 @@ pub fn fast_identify_push(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Auth"))
             }
             "Topic" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("Identify"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 4u64;
                 fast_identity_result(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -1836,7 +1836,7 @@ pub fn fast_identify_push(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 3usize {
+    if seen != 7u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -1961,21 +1961,21 @@ pub fn fast_query_identify_reply(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Auth"))
             }
             "Topic" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("QueryIdentify"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 4u64;
                 fast_identity_result(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -1985,7 +1985,7 @@ pub fn fast_query_identify_reply(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 3usize {
+    if seen != 7u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -2109,15 +2109,15 @@ pub fn fast_query_identify_request(v: &Value) -> d::Verdict {
     const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID"];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Auth"))
             }
             "Topic" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("QueryIdentify"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
@@ -2129,7 +2129,7 @@ pub fn fast_query_identify_request(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -2236,12 +2236,12 @@ pub fn fast_configure_reply(v: &Value) -> d::Verdict {
     const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID"];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Configure"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
@@ -2253,7 +2253,7 @@ pub fn fast_configure_reply(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 1usize {
+    if seen != 1u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -2378,7 +2378,7 @@ pub fn fast_timeouts(v: &Value) -> d::Verdict {
     const DOCUMENTED: &[&str] = &["ActionTimeout", "SubscriptionTimeout"];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "ActionTimeout" => fast_time(value),
@@ -2390,7 +2390,7 @@ pub fn fast_timeouts(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 0usize {
+    if seen != 0u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -2455,18 +2455,18 @@ pub fn fast_configure_request(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Configure"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 2u64;
                 fast_timeouts(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -2476,7 +2476,7 @@ pub fn fast_configure_request(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -2596,18 +2596,18 @@ pub fn fast_query_configure_reply(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("QueryConfigure"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 2u64;
                 fast_timeouts(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -2617,7 +2617,7 @@ pub fn fast_query_configure_reply(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -2731,12 +2731,12 @@ pub fn fast_query_configure_request(v: &Value) -> d::Verdict {
     const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID"];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("QueryConfigure"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
@@ -2748,7 +2748,7 @@ pub fn fast_query_configure_request(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 1usize {
+    if seen != 1u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -2845,20 +2845,20 @@ pub fn fast_cancel_request(v: &Value) -> d::Verdict {
     const DOCUMENTED: &[&str] = &["Controller", "Topic", "Action", "TransactionID"];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => {
-                seen += 1;
+                seen |= 1u64;
                 fast_topic(value)
             }
             "Action" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("Cancel"))
             }
             "TransactionID" => {
-                seen += 1;
+                seen |= 4u64;
                 fast_transaction_id(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -2868,7 +2868,7 @@ pub fn fast_cancel_request(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 3usize {
+    if seen != 7u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -2971,7 +2971,7 @@ pub fn fast_envelope(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => fast_controller(value),
@@ -2987,7 +2987,7 @@ pub fn fast_envelope(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 0usize {
+    if seen != 0u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -3120,13 +3120,13 @@ pub fn fast_error_message(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => fast_topic(value),
             "Action" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Error"))
             }
             "TransactionID" => fast_transaction_id(value),
@@ -3154,7 +3154,7 @@ pub fn fast_error_message(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 1usize {
+    if seen != 1u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -3307,16 +3307,16 @@ pub fn fast_sub_confirm(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => {
-                seen += 1;
+                seen |= 1u64;
                 fast_topic(value)
             }
             "Action" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("Sub"))
             }
             "TransactionID" => fast_transaction_id(value),
@@ -3329,7 +3329,7 @@ pub fn fast_sub_confirm(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -3447,16 +3447,16 @@ pub fn fast_sub_request(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => {
-                seen += 1;
+                seen |= 1u64;
                 fast_topic(value)
             }
             "Action" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("Sub"))
             }
             "TransactionID" => fast_transaction_id(value),
@@ -3469,7 +3469,7 @@ pub fn fast_sub_request(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -3586,16 +3586,16 @@ pub fn fast_unsub_confirm(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => {
-                seen += 1;
+                seen |= 1u64;
                 fast_topic(value)
             }
             "Action" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("Unsub"))
             }
             "TransactionID" => fast_transaction_id(value),
@@ -3607,7 +3607,7 @@ pub fn fast_unsub_confirm(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -3723,16 +3723,16 @@ pub fn fast_unsub_request(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => fast_controller(value),
             "Topic" => {
-                seen += 1;
+                seen |= 1u64;
                 fast_topic(value)
             }
             "Action" => {
-                seen += 1;
+                seen |= 2u64;
                 d::Verdict::check(value.as_str() == Some("Unsub"))
             }
             "TransactionID" => fast_transaction_id(value),
@@ -3745,7 +3745,7 @@ pub fn fast_unsub_request(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -3957,15 +3957,15 @@ pub fn fast_feed(v: &Value) -> d::Verdict {
     const DOCUMENTED: &[&str] = &["Name", "Class", "Status"];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Name" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.is_string())
             }
             "Class" => {
-                seen += 1;
+                seen |= 2u64;
                 fast_feed_class(value)
             }
             "Status" => fast_feed_status(value),
@@ -3976,7 +3976,7 @@ pub fn fast_feed(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -4078,18 +4078,18 @@ pub fn fast_feeds_push(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => d::Verdict::check(value.as_str() == Some("Zenith")),
             "Topic" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("Feeds"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 2u64;
                 match value.as_array() {
                     Some(a) => d::Verdict::all(a.iter().map(|item| fast_feed(item))),
                     None => d::Verdict::Invalid,
@@ -4102,7 +4102,7 @@ pub fn fast_feeds_push(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -4275,23 +4275,23 @@ pub fn fast_server_info_data(v: &Value) -> d::Verdict {
     const DOCUMENTED: &[&str] = &["Name", "Class", "Version", "Protocol"];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Name" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.is_string())
             }
             "Class" => {
-                seen += 1;
+                seen |= 2u64;
                 fast_server_class(value)
             }
             "Version" => {
-                seen += 1;
+                seen |= 4u64;
                 d::Verdict::check(value.is_string())
             }
             "Protocol" => {
-                seen += 1;
+                seen |= 8u64;
                 d::Verdict::check(value.is_string())
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -4301,7 +4301,7 @@ pub fn fast_server_info_data(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 4usize {
+    if seen != 15u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -4445,18 +4445,18 @@ pub fn fast_server_info_push(v: &Value) -> d::Verdict {
     ];
     let Some(o) = v.as_object() else { return d::Verdict::Invalid };
     let mut verdict = d::Verdict::Clean;
-    let mut seen = 0usize;
+    let mut seen = 0u64;
     for (key, value) in o {
         let field = match key.as_str() {
             "Controller" => d::Verdict::check(value.as_str() == Some("Zenith")),
             "Topic" => {
-                seen += 1;
+                seen |= 1u64;
                 d::Verdict::check(value.as_str() == Some("ServerInfo"))
             }
             "Action" => d::Verdict::check(value.as_str() == Some("Publish")),
             "TransactionID" => fast_transaction_id(value),
             "Data" => {
-                seen += 1;
+                seen |= 2u64;
                 fast_server_info_data(value)
             }
             _ => d::Verdict::unknown_property(key, DOCUMENTED),
@@ -4466,7 +4466,7 @@ pub fn fast_server_info_push(v: &Value) -> d::Verdict {
             return verdict;
         }
     }
-    if seen != 2usize {
+    if seen != 3u64 {
         return d::Verdict::Invalid;
     }
     verdict
@@ -4574,5 +4574,1539 @@ impl crate::runtime::Validate for super::types::ServerInfoPush {
     }
     fn walk(value: &Value, walker: &mut Walker) {
         full_server_info_push(value, walker)
+    }
+}
+
+/// Streaming checkers, one per schema type: the fast verdict without building a tree.
+pub mod stream {
+    use crate::runtime::stream::{self as rt, Check, Key, Seed};
+    use crate::runtime::diagnostics::Verdict;
+    use serde::de::{IgnoredAny, MapAccess, SeqAccess};
+    use super::*;
+    pub struct Controller;
+    impl Check for Controller {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(
+                matches!(
+                    s, "Zenith" | "Auth" | "Fragments" | "Market" | "News" | "Trading" |
+                    "Watchlist" | "Notify" | "Channel"
+                ),
+            )
+        }
+    }
+    pub type Topic = Inline0;
+    pub struct Action;
+    impl Check for Action {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(matches!(s, "Publish" | "Sub" | "Unsub" | "Error" | "Cancel"))
+        }
+    }
+    pub type TransactionId = rt::Integer;
+    pub struct AuthResult;
+    impl Check for AuthResult {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(matches!(s, "Success" | "Reject"))
+        }
+    }
+    pub type DateTime = Inline1;
+    pub type ScopeList = Inline2;
+    pub struct IdentityResult;
+    impl Check for IdentityResult {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Result",
+                "AccessToken",
+                "DisplayName",
+                "UserID",
+                "ExpiryDate",
+                "Scope",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Result" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<AuthResult>::new())?
+                    }
+                    "AccessToken" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
+                    "DisplayName" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
+                    "UserID" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
+                    "ExpiryDate" => map.next_value_seed(Seed::<DateTime>::new())?,
+                    "Scope" => map.next_value_seed(Seed::<ScopeList>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 1u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct AuthCodeReply;
+    impl Check for AuthCodeReply {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline3>::new())?
+                    }
+                    "Topic" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline4>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline5>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 4u64;
+                        map.next_value_seed(Seed::<IdentityResult>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct AuthCodeRequestData;
+    impl Check for AuthCodeRequestData {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Provider",
+                "ClientID",
+                "ClientSecret",
+                "AuthGrant",
+                "Scope",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Provider" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                    }
+                    "ClientID" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                    }
+                    "ClientSecret" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
+                    "AuthGrant" => {
+                        seen |= 4u64;
+                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                    }
+                    "Scope" => map.next_value_seed(Seed::<ScopeList>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct AuthCodeRequest;
+    impl Check for AuthCodeRequest {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline6>::new())?
+                    }
+                    "Topic" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline7>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline8>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 4u64;
+                        map.next_value_seed(Seed::<AuthCodeRequestData>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct AuthOwnerReply;
+    impl Check for AuthOwnerReply {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline9>::new())?
+                    }
+                    "Topic" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline10>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline11>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 4u64;
+                        map.next_value_seed(Seed::<IdentityResult>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct AuthOwnerRequestData;
+    impl Check for AuthOwnerRequestData {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Provider",
+                "ClientID",
+                "ClientSecret",
+                "UserName",
+                "Password",
+                "Scope",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Provider" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                    }
+                    "ClientID" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                    }
+                    "ClientSecret" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
+                    "UserName" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
+                    "Password" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
+                    "Scope" => map.next_value_seed(Seed::<ScopeList>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct AuthOwnerRequest;
+    impl Check for AuthOwnerRequest {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline12>::new())?
+                    }
+                    "Topic" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline13>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline14>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 4u64;
+                        map.next_value_seed(Seed::<AuthOwnerRequestData>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct AuthTokenReply;
+    impl Check for AuthTokenReply {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline15>::new())?
+                    }
+                    "Topic" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline16>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline17>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 4u64;
+                        map.next_value_seed(Seed::<IdentityResult>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct AuthTokenRequestData;
+    impl Check for AuthTokenRequestData {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &["Provider", "AccessToken"];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Provider" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                    }
+                    "AccessToken" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct AuthTokenRequest;
+    impl Check for AuthTokenRequest {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline18>::new())?
+                    }
+                    "Topic" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline19>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline20>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 4u64;
+                        map.next_value_seed(Seed::<AuthTokenRequestData>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct IdentifyPush;
+    impl Check for IdentifyPush {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline21>::new())?
+                    }
+                    "Topic" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline22>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline23>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 4u64;
+                        map.next_value_seed(Seed::<IdentityResult>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct QueryIdentifyReply;
+    impl Check for QueryIdentifyReply {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline24>::new())?
+                    }
+                    "Topic" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline25>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline26>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 4u64;
+                        map.next_value_seed(Seed::<IdentityResult>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct QueryIdentifyRequest;
+    impl Check for QueryIdentifyRequest {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline27>::new())?
+                    }
+                    "Topic" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline28>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline29>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct ConfigureReply;
+    impl Check for ConfigureReply {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
+                    "Topic" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline30>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline31>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 1u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub type Time = Inline32;
+    pub struct Timeouts;
+    impl Check for Timeouts {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &["ActionTimeout", "SubscriptionTimeout"];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "ActionTimeout" => map.next_value_seed(Seed::<Time>::new())?,
+                    "SubscriptionTimeout" => map.next_value_seed(Seed::<Time>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 0u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct ConfigureRequest;
+    impl Check for ConfigureRequest {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
+                    "Topic" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline33>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline34>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Timeouts>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct QueryConfigureReply;
+    impl Check for QueryConfigureReply {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
+                    "Topic" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline35>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline36>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Timeouts>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct QueryConfigureRequest;
+    impl Check for QueryConfigureRequest {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
+                    "Topic" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline37>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline38>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 1u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct CancelRequest;
+    impl Check for CancelRequest {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
+                    "Topic" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Topic>::new())?
+                    }
+                    "Action" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline39>::new())?
+                    }
+                    "TransactionID" => {
+                        seen |= 4u64;
+                        map.next_value_seed(Seed::<TransactionId>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct Envelope;
+    impl Check for Envelope {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+                "Confirm",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
+                    "Topic" => map.next_value_seed(Seed::<Topic>::new())?,
+                    "Action" => map.next_value_seed(Seed::<Action>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => map.next_value_seed(Seed::<rt::AnyValue>::new())?,
+                    "Confirm" => map.next_value_seed(Seed::<rt::Boolean>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 0u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub type ActionErrorCode = Inline40;
+    pub struct ErrorMessage;
+    impl Check for ErrorMessage {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
+                    "Topic" => map.next_value_seed(Seed::<Topic>::new())?,
+                    "Action" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline41>::new())?
+                    }
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => map.next_value_seed(Seed::<Inline42>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 1u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct SubConfirm;
+    impl Check for SubConfirm {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+                "Confirm",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
+                    "Topic" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Topic>::new())?
+                    }
+                    "Action" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline43>::new())?
+                    }
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => map.next_value_seed(Seed::<rt::AnyValue>::new())?,
+                    "Confirm" => map.next_value_seed(Seed::<rt::Boolean>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct SubRequest;
+    impl Check for SubRequest {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+                "Confirm",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
+                    "Topic" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Topic>::new())?
+                    }
+                    "Action" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline44>::new())?
+                    }
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => map.next_value_seed(Seed::<rt::AnyValue>::new())?,
+                    "Confirm" => map.next_value_seed(Seed::<rt::Boolean>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct UnsubConfirm;
+    impl Check for UnsubConfirm {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Confirm",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
+                    "Topic" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Topic>::new())?
+                    }
+                    "Action" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline45>::new())?
+                    }
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Confirm" => map.next_value_seed(Seed::<rt::Boolean>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct UnsubRequest;
+    impl Check for UnsubRequest {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+                "Confirm",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
+                    "Topic" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Topic>::new())?
+                    }
+                    "Action" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline46>::new())?
+                    }
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => map.next_value_seed(Seed::<rt::AnyValue>::new())?,
+                    "Confirm" => map.next_value_seed(Seed::<rt::Boolean>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct FeedClass;
+    impl Check for FeedClass {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(
+                matches!(
+                    s, "Authority" | "Channel" | "Market" | "News" | "Scanner" |
+                    "Trading" | "Watchlist"
+                ),
+            )
+        }
+    }
+    pub struct FeedStatus;
+    impl Check for FeedStatus {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(
+                matches!(
+                    s, "Initialising" | "Active" | "Closed" | "Inactive" | "Impaired" |
+                    "Expired"
+                ),
+            )
+        }
+    }
+    pub struct Feed;
+    impl Check for Feed {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &["Name", "Class", "Status"];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Name" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                    }
+                    "Class" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<FeedClass>::new())?
+                    }
+                    "Status" => map.next_value_seed(Seed::<FeedStatus>::new())?,
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct FeedsPush;
+    impl Check for FeedsPush {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Inline47>::new())?,
+                    "Topic" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline48>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline49>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<Inline50>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct ServerClass;
+    impl Check for ServerClass {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(matches!(s, "FeedProxy"))
+        }
+    }
+    pub struct ServerInfoData;
+    impl Check for ServerInfoData {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &["Name", "Class", "Version", "Protocol"];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Name" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                    }
+                    "Class" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<ServerClass>::new())?
+                    }
+                    "Version" => {
+                        seen |= 4u64;
+                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                    }
+                    "Protocol" => {
+                        seen |= 8u64;
+                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 15u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct ServerInfoPush;
+    impl Check for ServerInfoPush {
+        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+            const DOCUMENTED: &[&str] = &[
+                "Controller",
+                "Topic",
+                "Action",
+                "TransactionID",
+                "Data",
+            ];
+            let mut verdict = Verdict::Clean;
+            let mut seen = 0u64;
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                let field = match key.as_ref() {
+                    "Controller" => map.next_value_seed(Seed::<Inline51>::new())?,
+                    "Topic" => {
+                        seen |= 1u64;
+                        map.next_value_seed(Seed::<Inline52>::new())?
+                    }
+                    "Action" => map.next_value_seed(Seed::<Inline53>::new())?,
+                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
+                    "Data" => {
+                        seen |= 2u64;
+                        map.next_value_seed(Seed::<ServerInfoData>::new())?
+                    }
+                    other => {
+                        map.next_value::<IgnoredAny>()?;
+                        Verdict::unknown_property(other, DOCUMENTED)
+                    }
+                };
+                verdict = verdict.max(field);
+                if verdict == Verdict::Invalid {
+                    rt::skip_map(map)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+        }
+    }
+    pub struct Inline0;
+    impl Check for Inline0 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(PATTERN_0.is_match(s))
+        }
+    }
+    pub struct Inline1;
+    impl Check for Inline1 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(crate::runtime::DateTime::check(s).is_ok())
+        }
+    }
+    pub struct Inline2;
+    impl Check for Inline2 {
+        fn array<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Verdict, A::Error> {
+            let mut verdict = Verdict::Clean;
+            while let Some(item) = seq.next_element_seed(Seed::<rt::AnyString>::new())? {
+                verdict = verdict.max(item);
+                if verdict == Verdict::Invalid {
+                    rt::skip_seq(seq)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(verdict)
+        }
+    }
+    pub struct Inline3;
+    impl Check for Inline3 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Auth")
+        }
+    }
+    pub struct Inline4;
+    impl Check for Inline4 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "AuthCode")
+        }
+    }
+    pub struct Inline5;
+    impl Check for Inline5 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline6;
+    impl Check for Inline6 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Auth")
+        }
+    }
+    pub struct Inline7;
+    impl Check for Inline7 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "AuthCode")
+        }
+    }
+    pub struct Inline8;
+    impl Check for Inline8 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline9;
+    impl Check for Inline9 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Auth")
+        }
+    }
+    pub struct Inline10;
+    impl Check for Inline10 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "AuthOwner")
+        }
+    }
+    pub struct Inline11;
+    impl Check for Inline11 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline12;
+    impl Check for Inline12 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Auth")
+        }
+    }
+    pub struct Inline13;
+    impl Check for Inline13 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "AuthOwner")
+        }
+    }
+    pub struct Inline14;
+    impl Check for Inline14 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline15;
+    impl Check for Inline15 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Auth")
+        }
+    }
+    pub struct Inline16;
+    impl Check for Inline16 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "AuthToken")
+        }
+    }
+    pub struct Inline17;
+    impl Check for Inline17 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline18;
+    impl Check for Inline18 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Auth")
+        }
+    }
+    pub struct Inline19;
+    impl Check for Inline19 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "AuthToken")
+        }
+    }
+    pub struct Inline20;
+    impl Check for Inline20 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline21;
+    impl Check for Inline21 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Auth")
+        }
+    }
+    pub struct Inline22;
+    impl Check for Inline22 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Identify")
+        }
+    }
+    pub struct Inline23;
+    impl Check for Inline23 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline24;
+    impl Check for Inline24 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Auth")
+        }
+    }
+    pub struct Inline25;
+    impl Check for Inline25 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "QueryIdentify")
+        }
+    }
+    pub struct Inline26;
+    impl Check for Inline26 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline27;
+    impl Check for Inline27 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Auth")
+        }
+    }
+    pub struct Inline28;
+    impl Check for Inline28 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "QueryIdentify")
+        }
+    }
+    pub struct Inline29;
+    impl Check for Inline29 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline30;
+    impl Check for Inline30 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Configure")
+        }
+    }
+    pub struct Inline31;
+    impl Check for Inline31 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline32;
+    impl Check for Inline32 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(crate::runtime::Time::check(s).is_ok())
+        }
+    }
+    pub struct Inline33;
+    impl Check for Inline33 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Configure")
+        }
+    }
+    pub struct Inline34;
+    impl Check for Inline34 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline35;
+    impl Check for Inline35 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "QueryConfigure")
+        }
+    }
+    pub struct Inline36;
+    impl Check for Inline36 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline37;
+    impl Check for Inline37 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "QueryConfigure")
+        }
+    }
+    pub struct Inline38;
+    impl Check for Inline38 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline39;
+    impl Check for Inline39 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Cancel")
+        }
+    }
+    pub struct Inline40;
+    impl Check for Inline40 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(PATTERN_1.is_match(s))
+        }
+    }
+    pub struct Inline41;
+    impl Check for Inline41 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Error")
+        }
+    }
+    pub struct Inline42;
+    impl Check for Inline42 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(PATTERN_1.is_match(s))
+        }
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::skip_map(map).map(|()| Verdict::Clean)
+        }
+        fn array<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Verdict, A::Error> {
+            let mut verdict = Verdict::Clean;
+            while let Some(item) = seq.next_element_seed(Seed::<ActionErrorCode>::new())?
+            {
+                verdict = verdict.max(item);
+                if verdict == Verdict::Invalid {
+                    rt::skip_seq(seq)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(verdict)
+        }
+    }
+    pub struct Inline43;
+    impl Check for Inline43 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Sub")
+        }
+    }
+    pub struct Inline44;
+    impl Check for Inline44 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Sub")
+        }
+    }
+    pub struct Inline45;
+    impl Check for Inline45 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Unsub")
+        }
+    }
+    pub struct Inline46;
+    impl Check for Inline46 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Unsub")
+        }
+    }
+    pub struct Inline47;
+    impl Check for Inline47 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Zenith")
+        }
+    }
+    pub struct Inline48;
+    impl Check for Inline48 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Feeds")
+        }
+    }
+    pub struct Inline49;
+    impl Check for Inline49 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
+    }
+    pub struct Inline50;
+    impl Check for Inline50 {
+        fn array<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Verdict, A::Error> {
+            let mut verdict = Verdict::Clean;
+            while let Some(item) = seq.next_element_seed(Seed::<Feed>::new())? {
+                verdict = verdict.max(item);
+                if verdict == Verdict::Invalid {
+                    rt::skip_seq(seq)?;
+                    return Ok(Verdict::Invalid);
+                }
+            }
+            Ok(verdict)
+        }
+    }
+    pub struct Inline51;
+    impl Check for Inline51 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Zenith")
+        }
+    }
+    pub struct Inline52;
+    impl Check for Inline52 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "ServerInfo")
+        }
+    }
+    pub struct Inline53;
+    impl Check for Inline53 {
+        fn string(s: &str) -> Verdict {
+            Verdict::check(s == "Publish")
+        }
     }
 }

@@ -4,6 +4,7 @@ mod catalog;
 mod datetime;
 pub mod diagnostics;
 mod secret;
+pub mod stream;
 mod time;
 pub(crate) mod topic;
 mod validate;

@@ -1,0 +1,197 @@
+//! Checking JSON text while it is parsed, without building a tree: the generated streaming
+//! validators implement [`Check`] and run through serde's visitor interface.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::diagnostics::Verdict;
+
+/// What a schema says about each kind of JSON value. Every method has a default that refuses
+/// the value (and consumes it), so a checker names only what its schema accepts.
+pub trait Check {
+    fn string(_text: &str) -> Verdict {
+        Verdict::Invalid
+    }
+    /// A number; `integral` when it has no fractional part (JSON Schema's `integer`).
+    fn number(_integral: bool) -> Verdict {
+        Verdict::Invalid
+    }
+    fn boolean() -> Verdict {
+        Verdict::Invalid
+    }
+    fn null() -> Verdict {
+        Verdict::Invalid
+    }
+    fn array<'de, A: SeqAccess<'de>>(seq: A) -> Result<Verdict, A::Error> {
+        skip_seq(seq).map(|()| Verdict::Invalid)
+    }
+    fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+        skip_map(map).map(|()| Verdict::Invalid)
+    }
+}
+
+/// Consumes the rest of an array.
+pub fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Consumes the rest of an object.
+pub fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Checks the next value with `C`.
+pub struct Seed<C>(PhantomData<C>);
+
+impl<C> Seed<C> {
+    #[inline]
+    pub fn new() -> Seed<C> {
+        Seed(PhantomData)
+    }
+}
+
+impl<C> Default for Seed<C> {
+    fn default() -> Seed<C> {
+        Seed::new()
+    }
+}
+
+impl<'de, C: Check> DeserializeSeed<'de> for Seed<C> {
+    type Value = Verdict;
+    #[inline]
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Verdict, D::Error> {
+        deserializer.deserialize_any(CheckVisitor::<C>(PhantomData))
+    }
+}
+
+struct CheckVisitor<C>(PhantomData<C>);
+
+impl<'de, C: Check> Visitor<'de> for CheckVisitor<C> {
+    type Value = Verdict;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Verdict, E> {
+        Ok(C::boolean())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Verdict, E> {
+        Ok(C::number(true))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Verdict, E> {
+        Ok(C::number(true))
+    }
+    fn visit_f64<E>(self, value: f64) -> Result<Verdict, E> {
+        Ok(C::number(value.fract() == 0.0))
+    }
+    fn visit_str<E>(self, text: &str) -> Result<Verdict, E> {
+        Ok(C::string(text))
+    }
+    fn visit_unit<E>(self) -> Result<Verdict, E> {
+        Ok(C::null())
+    }
+    fn visit_none<E>(self) -> Result<Verdict, E> {
+        Ok(C::null())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Verdict, A::Error> {
+        C::array(seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Verdict, A::Error> {
+        C::object(map)
+    }
+}
+
+/// Accepts any value.
+pub struct AnyValue;
+
+impl Check for AnyValue {
+    fn string(_: &str) -> Verdict {
+        Verdict::Clean
+    }
+    fn number(_: bool) -> Verdict {
+        Verdict::Clean
+    }
+    fn boolean() -> Verdict {
+        Verdict::Clean
+    }
+    fn null() -> Verdict {
+        Verdict::Clean
+    }
+    fn array<'de, A: SeqAccess<'de>>(seq: A) -> Result<Verdict, A::Error> {
+        skip_seq(seq).map(|()| Verdict::Clean)
+    }
+    fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+        skip_map(map).map(|()| Verdict::Clean)
+    }
+}
+
+/// Accepts any string.
+pub struct AnyString;
+
+impl Check for AnyString {
+    fn string(_: &str) -> Verdict {
+        Verdict::Clean
+    }
+}
+
+/// Accepts integers (including numbers like `1.0`).
+pub struct Integer;
+
+impl Check for Integer {
+    fn number(integral: bool) -> Verdict {
+        Verdict::check(integral)
+    }
+}
+
+/// Accepts any number.
+pub struct Number;
+
+impl Check for Number {
+    fn number(_: bool) -> Verdict {
+        Verdict::Clean
+    }
+}
+
+/// Accepts `true` and `false`.
+pub struct Boolean;
+
+impl Check for Boolean {
+    fn boolean() -> Verdict {
+        Verdict::Clean
+    }
+}
+
+/// An object key, borrowed from the input unless it had to be unescaped.
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Key<'de>, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(key)))
+            }
+            fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(key.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Runs `C` over a whole JSON text, requiring nothing but whitespace after the value.
+pub fn check_text<C: Check>(text: &str) -> Result<Verdict, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let verdict = Seed::<C>::new().deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(verdict)
+}
