@@ -44,7 +44,11 @@ fn suite_cases_pass_except_the_listed_ones() {
             let valid = report.is_schema_valid();
             let fast = (case.fast)(data);
             let streamed = (case.stream)(&data.to_string()).unwrap();
-            assert_eq!(streamed, fast, "{}: {}: streaming and tree verdicts differ on {data}", case.file, case.description);
+            assert_eq!(
+                streamed, fast,
+                "{}: {}: streaming and tree verdicts differ on {data}",
+                case.file, case.description
+            );
             let agree = (fast == Verdict::Clean) == report.problems.is_empty()
                 && (fast != Verdict::Invalid) == report.is_valid();
             assert!(agree, "{}: {}: fast and full pass disagree on {data}", case.file, case.description);

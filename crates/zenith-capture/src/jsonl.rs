@@ -2,9 +2,12 @@
 
 use std::io::BufRead;
 
-use serde_json::Value;
+use std::borrow::Cow;
 
-use crate::{Body, Counters, Event, Frame, Limits, ReadError, Skipped, message_object};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::{Body, Counters, Direction, Event, Frame, Limits, ReadError, Skipped, message_object};
 
 pub fn read(mut reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
     let mut counters = Counters::default();
@@ -50,6 +53,9 @@ fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits,
             return unreadable(format!("the line is not valid UTF-8 (byte {})", error.valid_up_to() + 1), counters);
         }
     };
+    if let Some(frame) = probe(text, number, counters) {
+        return frame;
+    }
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(error) => return unreadable(format!("not JSON: {}", error), counters),
@@ -73,6 +79,44 @@ fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits,
             body: Body::Json(value),
         },
     }
+}
+
+/// The fields of a line that tell its shape, read without building a tree.
+#[derive(serde::Deserialize)]
+struct LineProbe<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data: Option<Cow<'a, str>>,
+    #[serde(default)]
+    time: Option<f64>,
+    #[serde(default)]
+    opcode: Option<u64>,
+    #[serde(borrow, default)]
+    conn: Option<&'a RawValue>,
+}
+
+/// The common cases, read without a tree: a bare message object (kept as text for the
+/// checker) or a text `send`/`receive` item. `None` sends the line down the general path.
+fn probe(text: &str, number: u64, counters: &mut Counters) -> Option<Frame> {
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let probe: LineProbe<'_> = serde_json::from_str(text).ok()?;
+    let (direction, body) = match (probe.kind.as_deref(), probe.data, probe.opcode.unwrap_or(1)) {
+        (None, None, _) => (None, Body::Text(text.to_owned())),
+        (Some("send"), Some(data), 1) => (Some(Direction::Send), Body::Text(data.into_owned())),
+        (Some("receive"), Some(data), 1) => (Some(Direction::Receive), Body::Text(data.into_owned())),
+        _ => return None,
+    };
+    let conn = match probe.conn.map(RawValue::get) {
+        None => String::new(),
+        Some(raw) if raw.starts_with('"') => serde_json::from_str(raw).ok()?,
+        Some(raw) if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => raw.to_owned(),
+        Some(_) => String::new(),
+    };
+    let time = if direction.is_some() { probe.time } else { None };
+    Some(Frame { index: counters.next(&conn), conn, line: Some(number), time, direction, body })
 }
 
 /// A HAR-style message object has `type` and `data` (and envelopes never have either).

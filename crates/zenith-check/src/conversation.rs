@@ -9,6 +9,16 @@ use zenith_protocol::{Direction, EnvelopeKeys, ErrorCodeInfo, MessageKind};
 use crate::finding::{self, Finding, Level};
 use crate::{Place, Summary};
 
+/// What the conversation needs from a message, however it was parsed.
+pub struct Facts<'a> {
+    pub transaction: Option<i64>,
+    /// The whole topic, arguments included.
+    pub topic: &'a str,
+    pub confirm: bool,
+    /// Present when the message was parsed into a tree (always for `Error` messages).
+    pub data: Option<&'a Value>,
+}
+
 /// A request still waiting for its reply.
 #[derive(Debug)]
 struct Pending {
@@ -34,13 +44,12 @@ impl Conversation {
         direction: Direction,
         kind: Option<MessageKind>,
         keys: &EnvelopeKeys<'_>,
-        value: &Value,
+        facts: &Facts<'_>,
         summary: &mut Summary,
         out: &mut dyn FnMut(Finding),
     ) {
-        let transaction = value.get("TransactionID").and_then(Value::as_i64);
-        let full_topic = value.get("Topic").and_then(Value::as_str).unwrap_or("").to_owned();
-        let confirm = value.get("Confirm").and_then(Value::as_bool) == Some(true);
+        let (transaction, confirm) = (facts.transaction, facts.confirm);
+        let full_topic = facts.topic.to_owned();
         match (direction, keys.action) {
             (Direction::Send, "Publish") => {
                 let Some(id) = transaction else { return };
@@ -111,7 +120,7 @@ impl Conversation {
                 let request = describe(&pending.place);
                 if action == "Error" {
                     summary.error_replies += 1;
-                    let message = format!("{request} failed: {}", error_text(value.get("Data")));
+                    let message = format!("{request} failed: {}", error_text(facts.data));
                     out(finding::new(source, place, Level::Info, "error-reply", &message, "/Data", "", None));
                 } else if let Some(topic) = keys.topic.filter(|t| !pending.reply_topics.iter().any(|r| r == t)) {
                     let expected = pending.reply_topics.join("` or `");

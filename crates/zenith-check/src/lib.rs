@@ -13,13 +13,13 @@ use serde_json::Value;
 use zenith_capture::{Body, Event, Frame, Skipped};
 use zenith_protocol::runtime::diagnostics::near_miss;
 use zenith_protocol::{
-    Controller, Direction, Envelope, EnvelopeKeys, MessageKind, Report, Severity, Validate, Verdict,
+    Controller, Direction, Envelope, EnvelopeKeys, EnvelopeText, MessageKind, Report, Severity, Validate, Verdict,
 };
 
 pub use finding::{Finding, Level};
 pub use summary::{Latency, Row, Summary};
 
-use conversation::Conversation;
+use conversation::{Conversation, Facts};
 
 /// Checks the frames of one capture file, in order.
 pub struct Checker {
@@ -88,20 +88,19 @@ impl Checker {
         };
         let value = match frame.body {
             Body::Json(value) => value,
-            Body::Text(text) => match serde_json::from_str::<Value>(&text) {
-                Ok(value) => value,
-                Err(error) => {
-                    self.summary.unreadable += 1;
-                    let reason = error.to_string();
-                    return self.report(
-                        &place,
-                        Level::Error,
-                        "not-json",
-                        &format!("the message is not JSON: {reason}"),
-                        out,
-                    );
+            Body::Text(text) => {
+                if self.clean_while_parsing(&mut place, &text, out) {
+                    return;
                 }
-            },
+                match serde_json::from_str::<Value>(&text) {
+                    Ok(value) => value,
+                    Err(error) => {
+                        self.summary.unreadable += 1;
+                        let message = format!("the message is not JSON: {error}");
+                        return self.report(&place, Level::Error, "not-json", &message, out);
+                    }
+                }
+            }
             Body::Binary { opcode, bytes } => {
                 self.summary.skipped += 1;
                 self.summary.binary += 1;
@@ -137,7 +136,6 @@ impl Checker {
         place.controller = Some(keys.controller.to_owned());
         place.topic = keys.topic.map(str::to_owned);
         place.action = Some(keys.action.to_owned());
-        let row = (keys.controller.to_owned(), keys.topic.unwrap_or("").to_owned(), keys.action.to_owned());
         let (kind, direction, report) = self.classify(&keys, &value, &place);
         let direction = direction.or(place.direction);
         let mut findings: Vec<Finding> = Vec::new();
@@ -170,14 +168,58 @@ impl Checker {
         }
         let has_error = findings.iter().any(|f| f.level == Level::Error);
         let has_warning = findings.iter().any(|f| f.level == Level::Warning);
-        self.summary.count(row, covered, has_error, has_warning);
+        self.summary.count(&keys, covered, has_error, has_warning);
         for finding in findings {
             out(finding);
         }
         if let Some(direction) = direction {
+            let facts = Facts {
+                transaction: value.get("TransactionID").and_then(Value::as_i64),
+                topic: value.get("Topic").and_then(Value::as_str).unwrap_or(""),
+                confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
+                data: value.get("Data"),
+            };
             let conversation = self.conversations.entry(place.conn.clone()).or_default();
-            conversation.message(&self.source, &place, direction, kind, &keys, &value, &mut self.summary, out);
+            conversation.message(&self.source, &place, direction, kind, &keys, &facts, &mut self.summary, out);
         }
+    }
+
+    /// The fast path: a message whose schema finds nothing wrong, established while parsing
+    /// its text, without building a tree. False when the message needs the full treatment.
+    fn clean_while_parsing(&mut self, place: &mut Place, text: &str, out: &mut dyn FnMut(Finding)) -> bool {
+        let Some(envelope) = EnvelopeText::probe(text) else { return false };
+        let keys = envelope.keys();
+        if keys.action == "Error" {
+            return false; // error replies are reported with the meaning of their codes
+        }
+        let directions: &[Direction] = match place.direction {
+            Some(Direction::Send) => &[Direction::Send],
+            Some(Direction::Receive) => &[Direction::Receive],
+            None => &[Direction::Send, Direction::Receive],
+        };
+        let Some((kind, direction)) = directions
+            .iter()
+            .filter_map(|&d| keys.kind(d).map(|k| (k, d)))
+            .find(|(kind, _)| matches!(kind.stream_verdict(text), Ok(Verdict::Clean)))
+        else {
+            return false;
+        };
+        place.controller = Some(keys.controller.to_owned());
+        place.topic = keys.topic.map(str::to_owned);
+        place.action = Some(keys.action.to_owned());
+        if place.direction.is_none() {
+            self.summary.direction_inferred += 1;
+        }
+        self.summary.count(&keys, true, false, false);
+        let facts = Facts {
+            transaction: envelope.transaction_id,
+            topic: envelope.topic.as_deref().unwrap_or(""),
+            confirm: envelope.confirm == Some(true),
+            data: None,
+        };
+        let conversation = self.conversations.entry(place.conn.clone()).or_default();
+        conversation.message(&self.source, place, direction, Some(kind), &keys, &facts, &mut self.summary, out);
+        true
     }
 
     /// Chooses the schema (and, when the capture does not say, the direction) for a message,

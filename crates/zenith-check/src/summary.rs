@@ -1,8 +1,9 @@
 //! Totals for a whole check, in which every frame read is accounted for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
+use zenith_protocol::EnvelopeKeys;
 
 /// Counts for one Controller/Topic/Action.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -62,16 +63,31 @@ pub struct Summary {
     pub messages: Vec<Row>,
     #[serde(skip)]
     rows: BTreeMap<(String, String, String), Row>,
+    /// `rows` keys by "controller\0topic\0action", looked up through `key` without allocating.
+    #[serde(skip)]
+    row_index: HashMap<String, (String, String, String)>,
+    #[serde(skip)]
+    key: String,
 }
 
 impl Summary {
-    pub(crate) fn count(&mut self, key: (String, String, String), covered: bool, error: bool, warning: bool) {
-        let row = self.rows.entry(key.clone()).or_insert_with(|| Row {
-            controller: key.0,
-            topic: key.1,
-            action: key.2,
-            ..Row::default()
-        });
+    pub(crate) fn count(&mut self, keys: &EnvelopeKeys<'_>, covered: bool, error: bool, warning: bool) {
+        let topic = keys.topic.unwrap_or("");
+        self.key.clear();
+        for part in [keys.controller, topic, keys.action] {
+            self.key.push_str(part);
+            self.key.push('\0');
+        }
+        if !self.row_index.contains_key(self.key.as_str()) {
+            let full = (keys.controller.to_owned(), topic.to_owned(), keys.action.to_owned());
+            self.row_index.insert(self.key.clone(), full);
+        }
+        let full = &self.row_index[self.key.as_str()];
+        if !self.rows.contains_key(full) {
+            let row = Row { controller: full.0.clone(), topic: full.1.clone(), action: full.2.clone(), ..Row::default() };
+            self.rows.insert(full.clone(), row);
+        }
+        let row = self.rows.get_mut(full).expect("inserted above");
         if error {
             self.invalid += 1;
             row.invalid += 1;

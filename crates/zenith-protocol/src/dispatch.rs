@@ -1,5 +1,7 @@
 //! Parsing a JSON message into its typed form, dispatched by its envelope keys.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::runtime::{Direction, topic};
@@ -47,6 +49,49 @@ impl<'a> EnvelopeKeys<'a> {
     /// The message kind these keys select for a direction, if any schema covers them.
     pub fn kind(&self, direction: Direction) -> Option<MessageKind> {
         MessageKind::lookup(self.controller, self.topic, self.action, direction)
+    }
+}
+
+/// The envelope fields of a message read straight from its text, without building a tree.
+#[derive(Debug, serde::Deserialize)]
+pub struct EnvelopeText<'a> {
+    #[serde(rename = "Controller", borrow, default)]
+    pub controller: Option<Cow<'a, str>>,
+    #[serde(rename = "Topic", borrow, default)]
+    pub topic: Option<Cow<'a, str>>,
+    #[serde(rename = "Action", borrow, default)]
+    pub action: Option<Cow<'a, str>>,
+    #[serde(rename = "TransactionID", default)]
+    pub transaction_id: Option<i64>,
+    #[serde(rename = "Confirm", default)]
+    pub confirm: Option<bool>,
+}
+
+impl<'a> EnvelopeText<'a> {
+    /// The envelope fields, or `None` when the text is not a JSON object with well-typed
+    /// envelope fields (the caller then parses it fully to say what is wrong).
+    pub fn probe(text: &'a str) -> Option<EnvelopeText<'a>> {
+        if !text.trim_start().starts_with('{') {
+            return None;
+        }
+        serde_json::from_str(text).ok()
+    }
+
+    /// The keys that choose the schema, with the protocol's defaults applied.
+    pub fn keys(&self) -> EnvelopeKeys<'_> {
+        let (topic, topic_args) = match self.topic.as_deref() {
+            Some(full) => {
+                let (name, args) = topic::split(full);
+                (Some(name), args)
+            }
+            None => (None, None),
+        };
+        EnvelopeKeys {
+            controller: self.controller.as_deref().unwrap_or("Zenith"),
+            topic,
+            topic_args,
+            action: self.action.as_deref().unwrap_or("Publish"),
+        }
     }
 }
 

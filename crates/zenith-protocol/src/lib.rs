@@ -59,7 +59,7 @@ mod dispatch;
 mod generated;
 pub mod runtime;
 
-pub use dispatch::{EnvelopeKeys, ParseError, json_kind};
+pub use dispatch::{EnvelopeKeys, EnvelopeText, ParseError, json_kind};
 pub use generated::messages::{ERROR_CODES, Message, MessageKind, SECRET_PROPERTIES};
 pub use generated::types::*;
 pub use generated::{auth, zenith};

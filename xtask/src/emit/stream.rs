@@ -42,7 +42,11 @@ impl Stream<'_> {
         match &ty.kind {
             TypeKind::Struct { fields, additional_properties, typed } => {
                 let body = self.object(fields, *additional_properties);
-                let others = if *typed { quote! {} } else { accept_all_but_objects() };
+                let others = if *typed {
+                    quote! {}
+                } else {
+                    accept_all_but_objects()
+                };
                 quote! {
                     pub struct #name;
                     impl Check for #name {
