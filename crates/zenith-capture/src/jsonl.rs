@@ -5,7 +5,6 @@ use std::io::BufRead;
 use std::borrow::Cow;
 
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use crate::{Body, Counters, Direction, Event, Frame, Limits, ReadError, Skipped, message_object};
 
@@ -92,8 +91,36 @@ struct LineProbe<'a> {
     time: Option<f64>,
     #[serde(default)]
     opcode: Option<u64>,
-    #[serde(borrow, default)]
-    conn: Option<&'a RawValue>,
+    #[serde(default)]
+    conn: Option<ConnId>,
+}
+
+/// A connection id written as a string or a number.
+struct ConnId(String);
+
+impl<'de> serde::Deserialize<'de> for ConnId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ConnId, D::Error> {
+        struct ConnVisitor;
+        impl serde::de::Visitor<'_> for ConnVisitor {
+            type Value = ConnId;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a connection id (string or number)")
+            }
+            fn visit_str<E>(self, text: &str) -> Result<ConnId, E> {
+                Ok(ConnId(text.to_owned()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<ConnId, E> {
+                Ok(ConnId(n.to_string()))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<ConnId, E> {
+                Ok(ConnId(n.to_string()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<ConnId, E> {
+                Ok(ConnId(n.to_string()))
+            }
+        }
+        deserializer.deserialize_any(ConnVisitor)
+    }
 }
 
 /// The common cases, read without a tree: a bare message object (kept as text for the
@@ -102,6 +129,17 @@ fn probe(text: &str, number: u64, counters: &mut Counters) -> Option<Frame> {
     if !text.trim_start().starts_with('{') {
         return None;
     }
+    if !text.contains("\"type\"") {
+        // No `type` key anywhere: not a HAR-style item, so a bare message.
+        return Some(Frame {
+            index: counters.next(""),
+            conn: String::new(),
+            line: Some(number),
+            time: None,
+            direction: None,
+            body: Body::Text(text.to_owned()),
+        });
+    }
     let probe: LineProbe<'_> = serde_json::from_str(text).ok()?;
     let (direction, body) = match (probe.kind.as_deref(), probe.data, probe.opcode.unwrap_or(1)) {
         (None, None, _) => (None, Body::Text(text.to_owned())),
@@ -109,12 +147,7 @@ fn probe(text: &str, number: u64, counters: &mut Counters) -> Option<Frame> {
         (Some("receive"), Some(data), 1) => (Some(Direction::Receive), Body::Text(data.into_owned())),
         _ => return None,
     };
-    let conn = match probe.conn.map(RawValue::get) {
-        None => String::new(),
-        Some(raw) if raw.starts_with('"') => serde_json::from_str(raw).ok()?,
-        Some(raw) if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => raw.to_owned(),
-        Some(_) => String::new(),
-    };
+    let conn = probe.conn.map(|ConnId(id)| id).unwrap_or_default();
     let time = if direction.is_some() { probe.time } else { None };
     Some(Frame { index: counters.next(&conn), conn, line: Some(number), time, direction, body })
 }

@@ -187,7 +187,10 @@ impl Checker {
     /// The fast path: a message whose schema finds nothing wrong, established while parsing
     /// its text, without building a tree. False when the message needs the full treatment.
     fn clean_while_parsing(&mut self, place: &mut Place, text: &str, out: &mut dyn FnMut(Finding)) -> bool {
-        let Some(envelope) = EnvelopeText::probe(text) else { return false };
+        if !text.trim_start().starts_with('{') {
+            return false;
+        }
+        let Ok(envelope) = serde_json::from_str::<EnvelopeText<'_>>(text) else { return false };
         let keys = envelope.keys();
         if keys.action == "Error" {
             return false; // error replies are reported with the meaning of their codes
@@ -200,7 +203,7 @@ impl Checker {
         let Some((kind, direction)) = directions
             .iter()
             .filter_map(|&d| keys.kind(d).map(|k| (k, d)))
-            .find(|(kind, _)| matches!(kind.stream_verdict(text), Ok(Verdict::Clean)))
+            .find(|(kind, _)| stream_verdict(*kind, text) == Some(Verdict::Clean))
         else {
             return false;
         };
@@ -332,4 +335,13 @@ impl Checker {
     ) -> Finding {
         finding::new(&self.source, place, level, code, message, instance_path, schema_path, excerpt)
     }
+}
+
+/// The streaming verdict on a message's text (no tree); `None` when the text does not parse,
+/// so the tree path can say why.
+fn stream_verdict(kind: MessageKind, text: &str) -> Option<Verdict> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let verdict = kind.stream_verdict(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    Some(verdict)
 }

@@ -60,8 +60,11 @@ impl Oracle {
         prop_assert_eq!(&ours, &theirs, "{} disagrees on {}\nours:\n{}", kind.info().name, message, report);
         prop_assert_eq!(validator.is_valid(message), report.is_schema_valid());
         prop_assert_eq!(kind.is_valid(message), report.is_valid());
-        let streamed = kind.stream_verdict(&message.to_string()).unwrap();
+        let text = message.to_string();
+        let streamed = kind.stream_verdict(&mut serde_json::Deserializer::from_str(&text)).unwrap();
         prop_assert_eq!(streamed, kind.verdict(message), "streaming verdict differs on {}", message);
+        let simd = kind.stream_verdict(&mut sonic_rs::Deserializer::from_str(&text)).unwrap();
+        prop_assert_eq!(simd, streamed, "sonic-rs streaming verdict differs on {}", message);
         Ok(())
     }
 }

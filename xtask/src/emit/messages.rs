@@ -106,12 +106,13 @@ pub fn emit(model: &Model) -> TokenStream {
                 match self { #(MessageKind::#names => <#names as crate::Validate>::verdict(value),)* }
             }
 
-            /// The fast verdict on JSON text as a message of this kind, computed while parsing
-            /// (no tree is built). Fails only when the text is not JSON.
-            pub fn stream_verdict(self, text: &str) -> Result<crate::Verdict, serde_json::Error> {
-                use crate::runtime::stream::check_text;
+            /// The fast verdict on a message of this kind, computed while a deserializer parses
+            /// it (no tree is built). Fails only when the input is not JSON.
+            pub fn stream_verdict<'de, D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<crate::Verdict, D::Error> {
+                use serde::de::DeserializeSeed;
+                use crate::runtime::stream::Seed;
                 use super::validators::stream;
-                match self { #(MessageKind::#names => check_text::<stream::#names>(text),)* }
+                match self { #(MessageKind::#names => Seed::<stream::#names>::new().deserialize(deserializer),)* }
             }
 
             /// True when `value` is a message of this kind with no error.

@@ -718,44 +718,79 @@ impl MessageKind {
             }
         }
     }
-    /// The fast verdict on JSON text as a message of this kind, computed while parsing
-    /// (no tree is built). Fails only when the text is not JSON.
-    pub fn stream_verdict(
+    /// The fast verdict on a message of this kind, computed while a deserializer parses
+    /// it (no tree is built). Fails only when the input is not JSON.
+    pub fn stream_verdict<'de, D: serde::Deserializer<'de>>(
         self,
-        text: &str,
-    ) -> Result<crate::Verdict, serde_json::Error> {
-        use crate::runtime::stream::check_text;
+        deserializer: D,
+    ) -> Result<crate::Verdict, D::Error> {
+        use serde::de::DeserializeSeed;
+        use crate::runtime::stream::Seed;
         use super::validators::stream;
         match self {
-            MessageKind::AuthCodeReply => check_text::<stream::AuthCodeReply>(text),
-            MessageKind::AuthCodeRequest => check_text::<stream::AuthCodeRequest>(text),
-            MessageKind::AuthOwnerReply => check_text::<stream::AuthOwnerReply>(text),
-            MessageKind::AuthOwnerRequest => check_text::<stream::AuthOwnerRequest>(text),
-            MessageKind::AuthTokenReply => check_text::<stream::AuthTokenReply>(text),
-            MessageKind::AuthTokenRequest => check_text::<stream::AuthTokenRequest>(text),
-            MessageKind::IdentifyPush => check_text::<stream::IdentifyPush>(text),
+            MessageKind::AuthCodeReply => {
+                Seed::<stream::AuthCodeReply>::new().deserialize(deserializer)
+            }
+            MessageKind::AuthCodeRequest => {
+                Seed::<stream::AuthCodeRequest>::new().deserialize(deserializer)
+            }
+            MessageKind::AuthOwnerReply => {
+                Seed::<stream::AuthOwnerReply>::new().deserialize(deserializer)
+            }
+            MessageKind::AuthOwnerRequest => {
+                Seed::<stream::AuthOwnerRequest>::new().deserialize(deserializer)
+            }
+            MessageKind::AuthTokenReply => {
+                Seed::<stream::AuthTokenReply>::new().deserialize(deserializer)
+            }
+            MessageKind::AuthTokenRequest => {
+                Seed::<stream::AuthTokenRequest>::new().deserialize(deserializer)
+            }
+            MessageKind::IdentifyPush => {
+                Seed::<stream::IdentifyPush>::new().deserialize(deserializer)
+            }
             MessageKind::QueryIdentifyReply => {
-                check_text::<stream::QueryIdentifyReply>(text)
+                Seed::<stream::QueryIdentifyReply>::new().deserialize(deserializer)
             }
             MessageKind::QueryIdentifyRequest => {
-                check_text::<stream::QueryIdentifyRequest>(text)
+                Seed::<stream::QueryIdentifyRequest>::new().deserialize(deserializer)
             }
-            MessageKind::ConfigureReply => check_text::<stream::ConfigureReply>(text),
-            MessageKind::ConfigureRequest => check_text::<stream::ConfigureRequest>(text),
+            MessageKind::ConfigureReply => {
+                Seed::<stream::ConfigureReply>::new().deserialize(deserializer)
+            }
+            MessageKind::ConfigureRequest => {
+                Seed::<stream::ConfigureRequest>::new().deserialize(deserializer)
+            }
             MessageKind::QueryConfigureReply => {
-                check_text::<stream::QueryConfigureReply>(text)
+                Seed::<stream::QueryConfigureReply>::new().deserialize(deserializer)
             }
             MessageKind::QueryConfigureRequest => {
-                check_text::<stream::QueryConfigureRequest>(text)
+                Seed::<stream::QueryConfigureRequest>::new().deserialize(deserializer)
             }
-            MessageKind::CancelRequest => check_text::<stream::CancelRequest>(text),
-            MessageKind::ErrorMessage => check_text::<stream::ErrorMessage>(text),
-            MessageKind::SubConfirm => check_text::<stream::SubConfirm>(text),
-            MessageKind::SubRequest => check_text::<stream::SubRequest>(text),
-            MessageKind::UnsubConfirm => check_text::<stream::UnsubConfirm>(text),
-            MessageKind::UnsubRequest => check_text::<stream::UnsubRequest>(text),
-            MessageKind::FeedsPush => check_text::<stream::FeedsPush>(text),
-            MessageKind::ServerInfoPush => check_text::<stream::ServerInfoPush>(text),
+            MessageKind::CancelRequest => {
+                Seed::<stream::CancelRequest>::new().deserialize(deserializer)
+            }
+            MessageKind::ErrorMessage => {
+                Seed::<stream::ErrorMessage>::new().deserialize(deserializer)
+            }
+            MessageKind::SubConfirm => {
+                Seed::<stream::SubConfirm>::new().deserialize(deserializer)
+            }
+            MessageKind::SubRequest => {
+                Seed::<stream::SubRequest>::new().deserialize(deserializer)
+            }
+            MessageKind::UnsubConfirm => {
+                Seed::<stream::UnsubConfirm>::new().deserialize(deserializer)
+            }
+            MessageKind::UnsubRequest => {
+                Seed::<stream::UnsubRequest>::new().deserialize(deserializer)
+            }
+            MessageKind::FeedsPush => {
+                Seed::<stream::FeedsPush>::new().deserialize(deserializer)
+            }
+            MessageKind::ServerInfoPush => {
+                Seed::<stream::ServerInfoPush>::new().deserialize(deserializer)
+            }
         }
     }
     /// True when `value` is a message of this kind with no error.
