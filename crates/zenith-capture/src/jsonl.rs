@@ -126,10 +126,7 @@ impl<'de> serde::Deserialize<'de> for ConnId {
 /// The common cases, read without a tree: a bare message object (kept as text for the
 /// checker) or a text `send`/`receive` item. `None` sends the line down the general path.
 fn probe(text: &str, number: u64, counters: &mut Counters) -> Option<Frame> {
-    if !text.trim_start().starts_with('{') {
-        return None;
-    }
-    if !text.contains("\"type\"") {
+    if memchr::memmem::find(text.as_bytes(), b"\"type\"").is_none() {
         // No `type` key anywhere: not a HAR-style item, so a bare message.
         return Some(Frame {
             index: counters.next(""),
@@ -139,6 +136,9 @@ fn probe(text: &str, number: u64, counters: &mut Counters) -> Option<Frame> {
             direction: None,
             body: Body::Text(text.to_owned()),
         });
+    }
+    if !text.trim_start().starts_with('{') {
+        return None;
     }
     let probe: LineProbe<'_> = serde_json::from_str(text).ok()?;
     let (direction, body) = match (probe.kind.as_deref(), probe.data, probe.opcode.unwrap_or(1)) {
@@ -168,7 +168,7 @@ fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> std::
         if available.is_empty() {
             return Ok((consumed, overflow));
         }
-        let (chunk, done) = match available.iter().position(|b| *b == b'\n') {
+        let (chunk, done) = match memchr::memchr(b'\n', available) {
             Some(end) => (&available[..=end], true),
             None => (available, false),
         };

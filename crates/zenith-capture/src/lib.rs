@@ -129,9 +129,13 @@ struct Counters(std::collections::HashMap<String, u64>);
 
 impl Counters {
     fn next(&mut self, conn: &str) -> u64 {
-        let count = self.0.entry(conn.to_owned()).or_default();
-        *count += 1;
-        *count
+        // Look up before inserting, so the common case neither allocates nor copies the id.
+        if let Some(count) = self.0.get_mut(conn) {
+            *count += 1;
+            return *count;
+        }
+        self.0.insert(conn.to_owned(), 1);
+        1
     }
 }
 

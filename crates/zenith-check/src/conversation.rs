@@ -49,7 +49,7 @@ impl Conversation {
         out: &mut dyn FnMut(Finding),
     ) {
         let (transaction, confirm) = (facts.transaction, facts.confirm);
-        let full_topic = facts.topic.to_owned();
+        let full_topic = facts.topic;
         match (direction, keys.action) {
             (Direction::Send, "Publish") => {
                 let Some(id) = transaction else { return };
@@ -57,13 +57,13 @@ impl Conversation {
                     kind.map(|k| k.info().reply_topics.iter().map(|t| (*t).to_owned()).collect()).unwrap_or_default();
                 reply_topics.extend(keys.topic.map(str::to_owned));
                 summary.requests += 1;
-                self.requests.entry(id).or_default().push_back(Pending { place: place.clone(), reply_topics });
+                self.requests.entry(id).or_default().push_back(Pending { place: with_keys(place, keys), reply_topics });
             }
             (Direction::Send, "Sub") if confirm => {
-                *self.subscriptions.entry((keys.controller.to_owned(), full_topic)).or_default() += 1;
+                *self.subscriptions.entry((keys.controller.to_owned(), full_topic.to_owned())).or_default() += 1;
             }
             (Direction::Receive, "Sub") => {
-                let key = (keys.controller.to_owned(), full_topic.clone());
+                let key = (keys.controller.to_owned(), full_topic.to_owned());
                 if let Some(waiting) = self.subscriptions.get_mut(&key).filter(|n| **n > 0) {
                     *waiting -= 1;
                     if confirm {
@@ -74,7 +74,7 @@ impl Conversation {
                         );
                         out(finding::new(
                             source,
-                            place,
+                            &with_keys(place, keys),
                             Level::Info,
                             "subscription-failed",
                             &message,
@@ -103,7 +103,7 @@ impl Conversation {
                         format!("a reply with TransactionID {id} matches no earlier request on this connection");
                     out(finding::new(
                         source,
-                        place,
+                        &with_keys(place, keys),
                         Level::Warning,
                         "orphan-reply",
                         &message,
@@ -121,13 +121,22 @@ impl Conversation {
                 if action == "Error" {
                     summary.error_replies += 1;
                     let message = format!("{request} failed: {}", error_text(facts.data));
-                    out(finding::new(source, place, Level::Info, "error-reply", &message, "/Data", "", None));
+                    out(finding::new(
+                        source,
+                        &with_keys(place, keys),
+                        Level::Info,
+                        "error-reply",
+                        &message,
+                        "/Data",
+                        "",
+                        None,
+                    ));
                 } else if let Some(topic) = keys.topic.filter(|t| !pending.reply_topics.iter().any(|r| r == t)) {
                     let expected = pending.reply_topics.join("` or `");
                     let message = format!("the reply to {request} arrived on `{topic}`, expected `{expected}`");
                     out(finding::new(
                         source,
-                        place,
+                        &with_keys(place, keys),
                         Level::Warning,
                         "unexpected-reply-topic",
                         &message,
@@ -151,6 +160,15 @@ impl Conversation {
             out(finding::new(source, &pending.place, Level::Warning, "unanswered-request", &message, "", "", None));
         }
     }
+}
+
+/// The place with the envelope keys filled in (the fast path leaves them out until needed).
+fn with_keys(place: &Place, keys: &EnvelopeKeys<'_>) -> Place {
+    let mut place = place.clone();
+    place.controller = Some(keys.controller.to_owned());
+    place.topic = keys.topic.map(str::to_owned);
+    place.action = Some(keys.action.to_owned());
+    place
 }
 
 fn describe(place: &Place) -> String {

@@ -179,7 +179,7 @@ impl Checker {
                 confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
                 data: value.get("Data"),
             };
-            let conversation = self.conversations.entry(place.conn.clone()).or_default();
+            let conversation = conversation(&mut self.conversations, &place.conn);
             conversation.message(&self.source, &place, direction, kind, &keys, &facts, &mut self.summary, out);
         }
     }
@@ -207,9 +207,6 @@ impl Checker {
         else {
             return false;
         };
-        place.controller = Some(keys.controller.to_owned());
-        place.topic = keys.topic.map(str::to_owned);
-        place.action = Some(keys.action.to_owned());
         if place.direction.is_none() {
             self.summary.direction_inferred += 1;
         }
@@ -220,7 +217,7 @@ impl Checker {
             confirm: envelope.confirm == Some(true),
             data: None,
         };
-        let conversation = self.conversations.entry(place.conn.clone()).or_default();
+        let conversation = conversation(&mut self.conversations, &place.conn);
         conversation.message(&self.source, place, direction, Some(kind), &keys, &facts, &mut self.summary, out);
         true
     }
@@ -344,4 +341,12 @@ fn stream_verdict(kind: MessageKind, text: &str) -> Option<Verdict> {
     let verdict = kind.stream_verdict(&mut deserializer).ok()?;
     deserializer.end().ok()?;
     Some(verdict)
+}
+
+/// The conversation of a connection, created on first use (looked up without allocating).
+fn conversation<'c>(conversations: &'c mut HashMap<String, Conversation>, conn: &str) -> &'c mut Conversation {
+    if !conversations.contains_key(conn) {
+        conversations.insert(conn.to_owned(), Conversation::default());
+    }
+    conversations.get_mut(conn).expect("inserted above")
 }

@@ -84,7 +84,8 @@ impl Summary {
         }
         let full = &self.row_index[self.key.as_str()];
         if !self.rows.contains_key(full) {
-            let row = Row { controller: full.0.clone(), topic: full.1.clone(), action: full.2.clone(), ..Row::default() };
+            let row =
+                Row { controller: full.0.clone(), topic: full.1.clone(), action: full.2.clone(), ..Row::default() };
             self.rows.insert(full.clone(), row);
         }
         let row = self.rows.get_mut(full).expect("inserted above");

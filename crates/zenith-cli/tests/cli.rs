@@ -163,12 +163,12 @@ fn lines_that_are_not_json_are_located_and_checking_continues() {
     let (records, summary) = records(&run);
     let unreadable: Vec<(u64, &str)> = records
         .iter()
-        .filter(|r| r["code"] == "unreadable-frame")
+        .filter(|r| r["code"] == "not-json")
         .map(|r| (r["line"].as_u64().unwrap(), r["message"].as_str().unwrap()))
         .collect();
     assert_eq!(unreadable.len(), 2, "{records:?}");
     assert_eq!(unreadable[0].0, 2);
-    assert!(unreadable[0].1.starts_with("not JSON"), "{}", unreadable[0].1);
+    assert!(unreadable[0].1.starts_with("the message is not JSON"), "{}", unreadable[0].1);
     assert_eq!(unreadable[1].0, 5, "the truncated last line");
     assert_eq!(summary["read"], 5);
     assert_eq!(summary["valid"], 2);
