@@ -62,7 +62,8 @@ fn validators() -> Vec<(MessageKind, jsonschema::Validator)> {
         for file in std::fs::read_dir(sub.expect("a folder").path()).expect("a schema folder") {
             let text = std::fs::read_to_string(file.expect("a file").path()).expect("a schema");
             let schema: Value = serde_json::from_str(&text).expect("schema JSON");
-            registry = registry.add(schema["$id"].as_str().expect("$id").to_owned(), schema).expect("registered");
+            let id = schema["$id"].as_str().expect("$id").to_owned();
+            registry = registry.add(id, schema).expect("registered");
         }
     }
     let registry = Box::leak(Box::new(registry.prepare().expect("a registry")));

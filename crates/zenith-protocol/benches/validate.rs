@@ -141,7 +141,8 @@ fn jsonschema_runtime_is_valid(bencher: Bencher) {
     for sub in ["envelope", "auth", "types"] {
         for entry in std::fs::read_dir(format!("{dir}/{sub}")).unwrap() {
             let schema: Value = serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
-            registry = registry.add(schema["$id"].as_str().unwrap().to_owned(), schema).unwrap();
+            let id = schema["$id"].as_str().unwrap().to_owned();
+            registry = registry.add(id, schema).unwrap();
         }
     }
     let registry = registry.prepare().unwrap();

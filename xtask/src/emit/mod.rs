@@ -56,7 +56,7 @@ fn separate_items(code: &str) -> String {
         }
         out.push_str(line);
         out.push('\n');
-        previous_ended_item = line == "}" || (starts_item && line.ends_with(';'));
+        previous_ended_item = line == "}" || (starts_item && !line.starts_with("//") && line.ends_with(';'));
     }
     out
 }

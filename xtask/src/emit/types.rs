@@ -1,7 +1,7 @@
 //! Rust structs, enums and aliases for every named schema type.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::doc_attrs;
 use crate::Error;
@@ -207,28 +207,35 @@ fn constructor(ty: &TypeDef) -> TokenStream {
     for field in fields {
         let field_name = ident(&field.rust);
         let constant = field.constant.as_ref().and_then(|c| c.as_str());
-        let init = match (field.required, constant) {
-            (true, Some(value)) => {
-                let ty = rust_type(&field.shape, field.secret);
-                quote! { <#ty>::from(#value) }
-            }
+        let ty = rust_type(&field.shape, field.secret);
+        inits.push(match (field.required, constant) {
+            (true, Some(value)) => quote! { #field_name: <#ty>::from(#value) },
             (true, None) => {
-                let ty = rust_type(&field.shape, field.secret);
                 params.push(quote! { #field_name: #ty });
                 quote! { #field_name }
             }
-            (false, _) => quote! { None },
-        };
-        inits.push(quote! { #field_name: #init });
+            (false, _) => quote! { #field_name: None },
+        });
     }
     let doc = format!(" A `{}` with its constant envelope fields set, optional fields left out.", ty.name);
-    let new = format_ident!("new");
+    let default = if params.is_empty() {
+        quote! {
+            impl Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     quote! {
         impl #name {
             #[doc = #doc]
-            pub fn #new(#(#params),*) -> Self {
+            pub fn new(#(#params),*) -> Self {
                 Self { #(#inits),* }
             }
         }
+        #default
     }
 }

@@ -6,7 +6,6 @@ use crate::runtime::Secret;
 /// The server component a message is addressed to or comes from. A message without `Controller` belongs to `Zenith`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
-
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Controller {
@@ -119,7 +118,6 @@ pub use crate::runtime::Topic;
 /// What the message does with its topic. A message without `Action` is a `Publish`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
-
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -212,7 +210,6 @@ pub type TransactionId = i64;
 /// Whether authentication was accepted.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
-
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AuthResult {
@@ -961,7 +958,6 @@ pub struct UnsubRequest {
 /// What the feed carries.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
-
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FeedClass {
@@ -1061,7 +1057,6 @@ impl schemars::JsonSchema for FeedClass {
 /// How the feed is doing: `Initialising` (coming online), `Active` (online), `Closed` (online, outside trading hours), `Inactive` (offline outside hours), `Impaired` (unexpectedly offline), `Expired` (briefly unavailable while new state is prepared).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
-
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FeedStatus {
@@ -1203,7 +1198,6 @@ pub struct FeedsPush {
 /// What kind of server this is; only `FeedProxy` is defined.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
-
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ServerClass {
@@ -1326,7 +1320,7 @@ impl AuthCodeReply {
             topic: <Topic>::from("AuthCode"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
@@ -1339,7 +1333,7 @@ impl AuthCodeRequest {
             topic: <Topic>::from("AuthCode"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
@@ -1352,7 +1346,7 @@ impl AuthOwnerReply {
             topic: <Topic>::from("AuthOwner"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
@@ -1365,7 +1359,7 @@ impl AuthOwnerRequest {
             topic: <Topic>::from("AuthOwner"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
@@ -1378,7 +1372,7 @@ impl AuthTokenReply {
             topic: <Topic>::from("AuthToken"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
@@ -1391,7 +1385,7 @@ impl AuthTokenRequest {
             topic: <Topic>::from("AuthToken"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
@@ -1404,7 +1398,7 @@ impl IdentifyPush {
             topic: <Topic>::from("Identify"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
@@ -1417,7 +1411,7 @@ impl QueryIdentifyReply {
             topic: <Topic>::from("QueryIdentify"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
@@ -1434,6 +1428,12 @@ impl QueryIdentifyRequest {
     }
 }
 
+impl Default for QueryIdentifyRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl ConfigureReply {
     /// A `ConfigureReply` with its constant envelope fields set, optional fields left out.
     pub fn new() -> Self {
@@ -1446,6 +1446,12 @@ impl ConfigureReply {
     }
 }
 
+impl Default for ConfigureReply {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl ConfigureRequest {
     /// A `ConfigureRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(data: Timeouts) -> Self {
@@ -1454,7 +1460,7 @@ impl ConfigureRequest {
             topic: <Topic>::from("Configure"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
@@ -1467,7 +1473,7 @@ impl QueryConfigureReply {
             topic: <Topic>::from("QueryConfigure"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
@@ -1484,14 +1490,20 @@ impl QueryConfigureRequest {
     }
 }
 
+impl Default for QueryConfigureRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl CancelRequest {
     /// A `CancelRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic, transaction_id: TransactionId) -> Self {
         Self {
             controller: None,
-            topic: topic,
+            topic,
             action: <Action>::from("Cancel"),
-            transaction_id: transaction_id,
+            transaction_id,
         }
     }
 }
@@ -1509,12 +1521,18 @@ impl ErrorMessage {
     }
 }
 
+impl Default for ErrorMessage {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl SubConfirm {
     /// A `SubConfirm` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic) -> Self {
         Self {
             controller: None,
-            topic: topic,
+            topic,
             action: <Action>::from("Sub"),
             transaction_id: None,
             data: None,
@@ -1528,7 +1546,7 @@ impl SubRequest {
     pub fn new(topic: Topic) -> Self {
         Self {
             controller: None,
-            topic: topic,
+            topic,
             action: <Action>::from("Sub"),
             transaction_id: None,
             data: None,
@@ -1542,7 +1560,7 @@ impl UnsubConfirm {
     pub fn new(topic: Topic) -> Self {
         Self {
             controller: None,
-            topic: topic,
+            topic,
             action: <Action>::from("Unsub"),
             transaction_id: None,
             confirm: None,
@@ -1555,7 +1573,7 @@ impl UnsubRequest {
     pub fn new(topic: Topic) -> Self {
         Self {
             controller: None,
-            topic: topic,
+            topic,
             action: <Action>::from("Unsub"),
             transaction_id: None,
             data: None,
@@ -1572,7 +1590,7 @@ impl FeedsPush {
             topic: <Topic>::from("Feeds"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
@@ -1585,7 +1603,7 @@ impl ServerInfoPush {
             topic: <Topic>::from("ServerInfo"),
             action: None,
             transaction_id: None,
-            data: data,
+            data,
         }
     }
 }
