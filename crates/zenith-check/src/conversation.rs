@@ -3,11 +3,11 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use serde_json::Value;
-use zenith_protocol::{Direction, EnvelopeKeys, ErrorCodeInfo, MessageKind};
+use zenith_protocol::{Direction, EnvelopeKeys, MessageKind};
 
+use crate::Summary;
+use crate::analyze::Place;
 use crate::finding::{self, Finding, Level};
-use crate::{Place, Summary};
 
 /// What the conversation needs from a message, however it was parsed.
 pub struct Facts<'a> {
@@ -15,8 +15,8 @@ pub struct Facts<'a> {
     /// The whole topic, arguments included.
     pub topic: &'a str,
     pub confirm: bool,
-    /// Present when the message was parsed into a tree (always for `Error` messages).
-    pub data: Option<&'a Value>,
+    /// For `Error` messages: the codes with their documented meanings.
+    pub error_text: Option<&'a str>,
 }
 
 /// A request still waiting for its reply.
@@ -120,7 +120,7 @@ impl Conversation {
                 let request = describe(&pending.place);
                 if action == "Error" {
                     summary.error_replies += 1;
-                    let message = format!("{request} failed: {}", error_text(facts.data));
+                    let message = format!("{request} failed: {}", facts.error_text.unwrap_or("no details"));
                     out(finding::new(
                         source,
                         &with_keys(place, keys),
@@ -178,18 +178,4 @@ fn describe(place: &Place) -> String {
         conn => format!(" on conn {conn}"),
     };
     format!("the {} request (#{}{conn})", place.topic.as_deref().unwrap_or("?"), place.index)
-}
-
-/// The error codes in an Error message's Data, with their documented meanings.
-fn error_text(data: Option<&Value>) -> String {
-    let one = |text: &str| match ErrorCodeInfo::find(text) {
-        Some(info) => format!("`{}` ({})", crate::excerpt::text(text), info.meaning.trim_end_matches('.')),
-        None => format!("`{}` (not a documented code)", crate::excerpt::text(text)),
-    };
-    match data {
-        Some(Value::String(text)) => one(text),
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(one).collect::<Vec<_>>().join(", "),
-        Some(other) => crate::excerpt::at(other, "").unwrap_or_default(),
-        None => "no details".to_owned(),
-    }
 }

@@ -1,0 +1,394 @@
+//! The per-message half of checking: everything that depends on one frame alone (parsing,
+//! schema choice, validation, findings). It needs no shared state, so frames can be analysed
+//! on several threads and applied in order afterwards.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+use zenith_capture::{Body, Event, Frame, Skipped};
+use zenith_protocol::runtime::diagnostics::near_miss;
+use zenith_protocol::{
+    Action, Controller, Direction, Envelope, EnvelopeKeys, EnvelopeText, ErrorCodeInfo, MessageKind, Report, Severity,
+    Validate, Verdict,
+};
+
+use crate::excerpt;
+use crate::finding::{self, Finding, Level};
+
+/// What one capture event turned out to be.
+pub enum Analysis {
+    BlankLine,
+    HttpEntry,
+    /// A frame counted as unreadable, with the finding that says why.
+    Unreadable(Finding),
+    /// A binary message or a capture-tool error item, counted as skipped.
+    Skipped {
+        binary: bool,
+        finding: Finding,
+    },
+    /// A JSON value that is not a usable envelope.
+    BadEnvelope(Finding),
+    Message(Box<Checked>),
+}
+
+/// A message parsed and checked against its schema.
+pub struct Checked {
+    pub place: Place,
+    pub controller: Cow<'static, str>,
+    pub topic: Option<Cow<'static, str>>,
+    pub action: Cow<'static, str>,
+    pub kind: Option<MessageKind>,
+    /// The direction used: the capture's, or the inferred one.
+    pub direction: Option<Direction>,
+    pub inferred: bool,
+    pub findings: Vec<Finding>,
+    pub transaction: Option<i64>,
+    /// The whole topic, arguments included.
+    pub full_topic: String,
+    pub confirm: bool,
+    /// For `Error` messages: the codes with their documented meanings.
+    pub error_text: Option<String>,
+}
+
+impl Checked {
+    pub fn keys(&self) -> EnvelopeKeys<'_> {
+        EnvelopeKeys {
+            controller: &self.controller,
+            topic: self.topic.as_deref(),
+            topic_args: None,
+            action: &self.action,
+        }
+    }
+}
+
+/// Where a message sits and what it is, shared by every finding about it.
+#[derive(Clone, Debug)]
+pub struct Place {
+    pub conn: String,
+    pub index: u64,
+    pub line: Option<u64>,
+    pub time: Option<f64>,
+    pub direction: Option<Direction>,
+    pub controller: Option<String>,
+    pub topic: Option<String>,
+    pub action: Option<String>,
+}
+
+/// Analyses one event of the capture named `source`.
+pub fn analyze(source: &str, event: Event) -> Analysis {
+    match event {
+        Event::Skipped(Skipped::BlankLine { .. }) => Analysis::BlankLine,
+        Event::Skipped(Skipped::HttpEntry { .. }) => Analysis::HttpEntry,
+        Event::Frame(frame) => Analyzer { source }.frame(frame),
+    }
+}
+
+struct Analyzer<'s> {
+    source: &'s str,
+}
+
+impl Analyzer<'_> {
+    fn frame(&self, frame: Frame) -> Analysis {
+        let mut place = Place {
+            conn: frame.conn,
+            index: frame.index,
+            line: frame.line,
+            time: frame.time,
+            direction: frame.direction,
+            controller: None,
+            topic: None,
+            action: None,
+        };
+        let value = match frame.body {
+            Body::Json(value) => value,
+            Body::Text(text) => {
+                if let Some(checked) = self.clean_while_parsing(&place, &text) {
+                    return Analysis::Message(Box::new(checked));
+                }
+                match serde_json::from_str::<Value>(&text) {
+                    Ok(value) => value,
+                    Err(error) => {
+                        let message = format!("the message is not JSON: {error}");
+                        return Analysis::Unreadable(self.finding(
+                            &place,
+                            Level::Error,
+                            "not-json",
+                            &message,
+                            "",
+                            "",
+                            None,
+                        ));
+                    }
+                }
+            }
+            Body::Binary { opcode, bytes } => {
+                let message = format!(
+                    "binary message (opcode {opcode}, {bytes} bytes): BSON and MessagePack are not decoded yet"
+                );
+                let finding = self.finding(&place, Level::Info, "binary-message", &message, "", "", None);
+                return Analysis::Skipped { binary: true, finding };
+            }
+            Body::CaptureError(text) => {
+                let message = format!("the capture tool recorded an error: {}", excerpt::text(&text));
+                let finding = self.finding(&place, Level::Info, "capture-error", &message, "", "", None);
+                return Analysis::Skipped { binary: false, finding };
+            }
+            Body::Unreadable(reason) => {
+                return Analysis::Unreadable(self.finding(
+                    &place,
+                    Level::Error,
+                    "unreadable-frame",
+                    &reason,
+                    "",
+                    "",
+                    None,
+                ));
+            }
+        };
+        let keys = match EnvelopeKeys::read(&value) {
+            Ok(keys) => keys,
+            Err(error) => {
+                return Analysis::BadEnvelope(self.finding(
+                    &place,
+                    Level::Error,
+                    "bad-envelope",
+                    &error.to_string(),
+                    "",
+                    "",
+                    None,
+                ));
+            }
+        };
+        place.controller = Some(keys.controller.to_owned());
+        place.topic = keys.topic.map(str::to_owned);
+        place.action = Some(keys.action.to_owned());
+        let (kind, direction, report) = classify(&keys, &value, &place);
+        let mut findings: Vec<Finding> = Vec::new();
+        let unknown_controller = kind.is_none() && self.unmatched(&keys, &place, &mut findings);
+        for problem in &report.problems {
+            if unknown_controller && problem.instance_path == "/Controller" {
+                continue; // already reported, better worded
+            }
+            let level = if problem.severity == Severity::Error { Level::Error } else { Level::Warning };
+            let excerpt = excerpt::at(&value, &problem.instance_path);
+            findings.push(self.finding(
+                &place,
+                level,
+                problem.code.as_str(),
+                &problem.message,
+                &problem.instance_path,
+                problem.schema_path,
+                excerpt,
+            ));
+        }
+        let inferred = place.direction.is_none() && direction.is_some();
+        if inferred {
+            for finding in &mut findings {
+                finding.inferred = direction;
+            }
+        }
+        let error_text = (keys.action == "Error").then(|| error_text(value.get("Data")));
+        Analysis::Message(Box::new(Checked {
+            controller: intern_controller(keys.controller),
+            topic: keys.topic.map(intern_topic),
+            action: intern_action(keys.action),
+            kind,
+            direction: direction.or(place.direction),
+            inferred,
+            findings,
+            transaction: value.get("TransactionID").and_then(Value::as_i64),
+            full_topic: value.get("Topic").and_then(Value::as_str).unwrap_or("").to_owned(),
+            confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
+            error_text,
+            place,
+        }))
+    }
+
+    /// The fast path: a message whose schema finds nothing wrong, established while parsing
+    /// its text, without building a tree. `None` when the message needs the full treatment.
+    fn clean_while_parsing(&self, place: &Place, text: &str) -> Option<Checked> {
+        if !text.trim_start().starts_with('{') {
+            return None;
+        }
+        let envelope = serde_json::from_str::<EnvelopeText<'_>>(text).ok()?;
+        let keys = envelope.keys();
+        if keys.action == "Error" {
+            return None; // error replies are reported with the meaning of their codes
+        }
+        let (kind, direction) = directions(place.direction)
+            .iter()
+            .filter_map(|&d| keys.kind(d).map(|k| (k, d)))
+            .find(|(kind, _)| stream_verdict(*kind, text) == Some(Verdict::Clean))?;
+        Some(Checked {
+            place: place.clone(),
+            controller: intern_controller(keys.controller),
+            topic: keys.topic.map(intern_topic),
+            action: intern_action(keys.action),
+            kind: Some(kind),
+            direction: Some(direction),
+            inferred: place.direction.is_none(),
+            findings: Vec::new(),
+            transaction: envelope.transaction_id,
+            full_topic: envelope.topic.as_deref().unwrap_or("").to_owned(),
+            confirm: envelope.confirm == Some(true),
+            error_text: None,
+        })
+    }
+
+    /// A message no schema covers: an unknown controller or topic is an error; a topic of a
+    /// controller whose schemas are still to come is only counted. True when the controller is
+    /// unknown.
+    fn unmatched(&self, keys: &EnvelopeKeys<'_>, place: &Place, out: &mut Vec<Finding>) -> bool {
+        let schema_path = "schemas/envelope/Controller.json#/enum";
+        if !Controller::KNOWN.contains(&keys.controller) {
+            let mut message = format!("unknown controller `{}`", keys.controller);
+            if let Some(near) = near_miss(keys.controller, Controller::KNOWN) {
+                message.push_str(&format!(": did you mean `{near}`?"));
+            }
+            out.push(self.finding(
+                place,
+                Level::Error,
+                "unknown-controller",
+                &message,
+                "/Controller",
+                schema_path,
+                None,
+            ));
+            return true;
+        }
+        if keys.topic.is_none() {
+            let message = "required property `Topic` is missing (only `Error` messages may leave it out)";
+            out.push(self.finding(
+                place,
+                Level::Error,
+                "missing-required",
+                message,
+                "",
+                "schemas/envelope/Envelope.json",
+                None,
+            ));
+            return false;
+        }
+        let infos = || MessageKind::ALL.iter().map(|k| k.info()).filter(|i| i.controller == Some(keys.controller));
+        if infos().next().is_none() {
+            return false;
+        }
+        let topic = keys.topic.unwrap_or_default();
+        let topics: Vec<&str> = {
+            let mut topics: Vec<&str> = infos().filter_map(|i| i.topic).collect();
+            topics.dedup();
+            topics
+        };
+        let (code, message) = if topics.contains(&topic) {
+            let direction = place.direction.map_or("either direction".to_owned(), |d| d.to_string());
+            (
+                "unexpected-message",
+                format!("`{}` `{topic}` has no message with Action `{}` in {direction}", keys.controller, keys.action),
+            )
+        } else {
+            let mut message = format!("`{}` has no topic `{topic}`", keys.controller);
+            if let Some(near) = near_miss(topic, &topics) {
+                message.push_str(&format!(": did you mean `{near}`?"));
+            }
+            ("unknown-topic", message)
+        };
+        out.push(self.finding(place, Level::Error, code, &message, "/Topic", "", None));
+        false
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finding(
+        &self,
+        place: &Place,
+        level: Level,
+        code: &str,
+        message: &str,
+        instance_path: &str,
+        schema_path: &str,
+        excerpt: Option<String>,
+    ) -> Finding {
+        finding::new(self.source, place, level, code, message, instance_path, schema_path, excerpt)
+    }
+}
+
+/// The directions to try: the capture's, or both (client first) when it does not say.
+fn directions(direction: Option<Direction>) -> &'static [Direction] {
+    match direction {
+        Some(Direction::Send) => &[Direction::Send],
+        Some(Direction::Receive) => &[Direction::Receive],
+        None => &[Direction::Send, Direction::Receive],
+    }
+}
+
+/// Chooses the schema (and, when the capture does not say, the direction) for a message,
+/// and validates it. Unmatched messages are checked against the envelope alone.
+fn classify(keys: &EnvelopeKeys<'_>, value: &Value, place: &Place) -> (Option<MessageKind>, Option<Direction>, Report) {
+    let candidates: Vec<(MessageKind, Direction)> =
+        directions(place.direction).iter().filter_map(|&d| keys.kind(d).map(|k| (k, d))).collect();
+    // The fast verdicts settle almost every case; full reports are built only to break a
+    // tie between candidates that both have problems.
+    let verdicts: Vec<Verdict> = candidates.iter().map(|(kind, _)| kind.verdict(value)).collect();
+    let best_verdict = verdicts.iter().min().copied();
+    let mut best: Option<(MessageKind, Direction, Report)> = None;
+    for ((kind, direction), verdict) in candidates.into_iter().zip(verdicts) {
+        if Some(verdict) != best_verdict {
+            continue;
+        }
+        let report = if verdict == Verdict::Clean { Report::default() } else { kind.validate(value) };
+        // Fewest errors wins, then fewest warnings; a tie goes to the earlier direction.
+        let score = |r: &Report| (r.errors().count(), r.warnings().count());
+        if best.as_ref().is_none_or(|(_, _, b)| score(&report) < score(b)) {
+            best = Some((kind, direction, report));
+        }
+        if verdict == Verdict::Clean {
+            break;
+        }
+    }
+    match best {
+        Some((kind, direction, report)) => (Some(kind), Some(direction), report),
+        None => (None, None, Envelope::validate(value)),
+    }
+}
+
+/// The streaming verdict on a message's text (no tree); `None` when the text does not parse,
+/// so the tree path can say why.
+fn stream_verdict(kind: MessageKind, text: &str) -> Option<Verdict> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let verdict = kind.stream_verdict(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    Some(verdict)
+}
+
+/// The error codes in an Error message's Data, with their documented meanings.
+fn error_text(data: Option<&Value>) -> String {
+    let one = |text: &str| match ErrorCodeInfo::find(text) {
+        Some(info) => format!("`{}` ({})", excerpt::text(text), info.meaning.trim_end_matches('.')),
+        None => format!("`{}` (not a documented code)", excerpt::text(text)),
+    };
+    match data {
+        Some(Value::String(text)) => one(text),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(one).collect::<Vec<_>>().join(", "),
+        Some(other) => excerpt::at(other, "").unwrap_or_default(),
+        None => "no details".to_owned(),
+    }
+}
+
+/// Known names are shared, not copied, so a checked message allocates nothing for its keys.
+fn intern_controller(name: &str) -> Cow<'static, str> {
+    intern(name, Controller::KNOWN.iter().copied())
+}
+
+fn intern_action(name: &str) -> Cow<'static, str> {
+    intern(name, Action::KNOWN.iter().copied())
+}
+
+fn intern_topic(name: &str) -> Cow<'static, str> {
+    intern(name, MessageKind::ALL.iter().filter_map(|k| k.info().topic))
+}
+
+fn intern(name: &str, known: impl IntoIterator<Item = &'static str>) -> Cow<'static, str> {
+    match known.into_iter().find(|k| *k == name) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(name.to_owned()),
+    }
+}
