@@ -3,6 +3,7 @@
 //! Exit codes: 0 no errors (warnings allowed unless `--deny-warnings`), 1 protocol errors
 //! found, 2 unreadable input or a usage error.
 
+mod parallel;
 mod render;
 
 use std::fs::File;
@@ -57,6 +58,10 @@ struct CheckArgs {
     /// Longest JSON Lines line to read, in bytes; longer lines are reported as unreadable.
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
+    /// Threads that check messages (reading and the per-connection bookkeeping stay on one);
+    /// output is the same for any number. Defaults to the number of CPUs.
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -139,8 +144,8 @@ fn check_file(
     args: &CheckArgs,
     report: &mut dyn FnMut(Finding),
 ) -> Result<Summary, String> {
-    let (reader, size): (Box<dyn BufRead>, Option<u64>) = if path.as_os_str() == "-" {
-        (Box::new(BufReader::with_capacity(1 << 16, io::stdin().lock())), None)
+    let (reader, size): (Box<dyn BufRead + Send>, Option<u64>) = if path.as_os_str() == "-" {
+        (Box::new(BufReader::with_capacity(1 << 16, io::stdin())), None)
     } else {
         let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
         let size = file.metadata().ok().map(|m| m.len());
@@ -155,7 +160,12 @@ fn check_file(
     };
     let limits = Limits { max_line_bytes: args.max_line_bytes };
     let mut checker = Checker::new(source);
-    let result = zenith_capture::read(format, &mut reader, limits, &mut |event: Event| checker.event(event, report));
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
+    let result = if jobs == 1 {
+        zenith_capture::read(format, &mut reader, limits, &mut |event: Event| checker.event(event, report))
+    } else {
+        parallel::check(format, reader, limits, jobs, &mut checker, report)
+    };
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }

@@ -324,3 +324,21 @@ fn help_documents_the_options_and_exit_codes() {
     let run = zenith(&["check"], None);
     assert_eq!(run.code, 2);
 }
+
+#[test]
+fn output_does_not_depend_on_the_number_of_threads() {
+    let sample = std::fs::read_to_string(repo().join("examples/captures/auth-session.jsonl")).unwrap();
+    let mut capture = String::new();
+    for copy in 0..300 {
+        capture.push_str(&sample.replace("\"conn\":\"1\"", &format!("\"conn\":\"{}\"", copy % 7)));
+        capture.push_str("not json\n\n");
+    }
+    let path = temp_file("threads.jsonl", capture.as_bytes());
+    let one = zenith(&["check", "--format", "json", "--jobs", "1", path.to_str().unwrap()], None);
+    let three = zenith(&["check", "--format", "json", "--jobs", "3", path.to_str().unwrap()], None);
+    assert_eq!(one.code, three.code);
+    assert_eq!(one.stdout, three.stdout);
+    let (_, summary) = records(&three);
+    assert_eq!(summary["read"], 300 * 19);
+    assert_balanced(&summary);
+}
