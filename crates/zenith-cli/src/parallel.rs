@@ -64,7 +64,11 @@ pub fn check(
     })
 }
 
-fn worker(source: &str, to_analyse: &Mutex<Receiver<(u64, Vec<Event>)>>, analysed: &std::sync::mpsc::SyncSender<(u64, Vec<Analysis>)>) {
+fn worker(
+    source: &str,
+    to_analyse: &Mutex<Receiver<(u64, Vec<Event>)>>,
+    analysed: &std::sync::mpsc::SyncSender<(u64, Vec<Analysis>)>,
+) {
     loop {
         let next = to_analyse.lock().map(|receiver| receiver.recv());
         let Ok(Ok((sequence, events))) = next else { return };

@@ -424,26 +424,42 @@ fn edit_distance(a: &str, b: &str) -> usize {
     rows[3 * width - 1]
 }
 
-/// [`edit_distance`] for short ASCII names (property names), on the stack.
+/// [`edit_distance`] for short ASCII names (property names), on the stack. Gives up (returning
+/// 3) as soon as every alignment is more than two edits away.
 fn ascii_edit_distance(a: &[u8], b: &[u8]) -> usize {
-    let (mut before, mut previous, mut current) = ([0u8; 32], [0u8; 32], [0u8; 32]);
-    for (j, cell) in previous.iter_mut().enumerate().take(b.len() + 1) {
+    const W: usize = 32;
+    let mut x = [0u8; W];
+    let mut y = [0u8; W];
+    for (to, from) in x.iter_mut().zip(a) {
+        *to = from.to_ascii_lowercase();
+    }
+    for (to, from) in y.iter_mut().zip(b) {
+        *to = from.to_ascii_lowercase();
+    }
+    let (n, m) = (a.len(), b.len());
+    // Rows i-2, i-1 and i live at (i % 3) * W.
+    let mut rows = [0u8; 3 * W];
+    for (j, cell) in rows.iter_mut().take(m + 1).enumerate() {
         *cell = j as u8;
     }
-    for i in 1..=a.len() {
-        current[0] = i as u8;
-        let x = a[i - 1].to_ascii_lowercase();
-        for j in 1..=b.len() {
-            let y = b[j - 1].to_ascii_lowercase();
-            let mut best = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + u8::from(x != y));
-            if i > 1 && j > 1 && x == b[j - 2].to_ascii_lowercase() && a[i - 2].to_ascii_lowercase() == y {
-                best = best.min(before[j - 2] + 1);
+    for i in 1..=n {
+        let (cur, prev, before) = ((i % 3) * W, ((i - 1) % 3) * W, ((i + 1) % 3) * W);
+        rows[cur] = i as u8;
+        let mut row_min = rows[cur];
+        for j in 1..=m {
+            let cost = u8::from(x[i - 1] != y[j - 1]);
+            let mut best = (rows[prev + j] + 1).min(rows[cur + j - 1] + 1).min(rows[prev + j - 1] + cost);
+            if i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] {
+                best = best.min(rows[before + j - 2] + 1);
             }
-            current[j] = best;
+            rows[cur + j] = best;
+            row_min = row_min.min(best);
         }
-        (before, previous, current) = (previous, current, before);
+        if row_min > 2 {
+            return 3;
+        }
     }
-    usize::from(previous[b.len()])
+    usize::from(rows[(n % 3) * W + m])
 }
 
 /// True for a JSON number with no fractional part, which JSON Schema counts as an integer.
