@@ -59,7 +59,8 @@ struct CheckArgs {
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
     /// Threads that check messages (reading and the per-connection bookkeeping stay on one);
-    /// output is the same for any number. Defaults to the number of CPUs.
+    /// output is the same for any number. Defaults to one less than the number of CPUs, and to
+    /// 1 on machines with two or fewer.
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
 }
@@ -160,7 +161,10 @@ fn check_file(
     };
     let limits = Limits { max_line_bytes: args.max_line_bytes };
     let mut checker = Checker::new(source);
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
+    // By default one core reads and applies, the others analyse; with two cores or fewer the
+    // hand-offs cost more than they save, so one thread does everything.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let jobs = args.jobs.unwrap_or(if cores > 2 { cores - 1 } else { 1 }).max(1);
     let result = if jobs == 1 {
         zenith_capture::read(format, &mut reader, limits, &mut |event: Event| checker.event(event, report))
     } else {
