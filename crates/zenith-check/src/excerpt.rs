@@ -3,6 +3,7 @@
 use serde_json::Value;
 use zenith_protocol::SECRET_PROPERTIES;
 use zenith_protocol::runtime::diagnostics::excerpt;
+use zenith_protocol::runtime::is_secret_name;
 
 const REDACTED: &str = "<redacted>";
 
@@ -22,12 +23,6 @@ pub fn text(text: &str) -> String {
         return REDACTED.to_owned();
     }
     excerpt(text)
-}
-
-/// A property name that holds a credential, in any capitalisation or spelling close to one.
-pub fn is_secret_name(name: &str) -> bool {
-    SECRET_PROPERTIES.iter().any(|secret| secret.eq_ignore_ascii_case(name))
-        || zenith_protocol::runtime::diagnostics::near_miss(name, SECRET_PROPERTIES).is_some()
 }
 
 /// A copy of `value` with the values of credential properties replaced.

@@ -37,6 +37,35 @@ enum Command {
     /// Exit codes: 0 no errors (warnings allowed unless --deny-warnings), 1 protocol errors,
     /// 2 unreadable input or usage error.
     Check(CheckArgs),
+    /// Write a copy of a capture with every credential replaced, safe to share.
+    ///
+    /// Replaced: the values of secret message properties (Password, ClientSecret, AuthGrant,
+    /// AccessToken, their misspellings, and any property named like a password, secret, token,
+    /// grant or API key) by a placeholder of the same JSON type; in HAR files also the
+    /// Authorization, Proxy-Authorization, Cookie and Set-Cookie headers, every cookie, and
+    /// query parameters such as `access_token`. Everything else is kept as it was.
+    ///
+    /// A capture with messages that cannot be read (not JSON, binary) is refused and nothing is
+    /// written, unless --force is given: then those messages are kept as they are and listed.
+    ///
+    /// Exit codes: 0 written, 2 refused, unreadable input or usage error.
+    Redact(RedactArgs),
+}
+
+#[derive(clap::Args)]
+struct RedactArgs {
+    /// The capture to redact; `-` reads standard input.
+    #[arg(value_name = "IN")]
+    input_file: PathBuf,
+    /// Where to write the redacted capture (default: standard output).
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
+    /// The input format; detected from the content when left out.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input: Option<InputFormat>,
+    /// Write even when some messages cannot be read (they are kept as they are and listed).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(clap::Args)]
@@ -87,6 +116,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check(&args),
+        Command::Redact(args) => redact(&args),
     }
 }
 
@@ -184,4 +214,52 @@ fn check_file(
 /// True when stderr is a terminal (progress bars go there).
 fn stderr_is_terminal() -> bool {
     io::stderr().is_terminal()
+}
+
+fn redact(args: &RedactArgs) -> ExitCode {
+    let source = args.input_file.display().to_string();
+    let mut reader: Box<dyn BufRead> = if args.input_file.as_os_str() == "-" {
+        Box::new(BufReader::new(io::stdin()))
+    } else {
+        match File::open(&args.input_file) {
+            Ok(file) => Box::new(BufReader::new(file)),
+            Err(error) => {
+                eprintln!("zenith: {source}: cannot open: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let format = match args.input {
+        Some(InputFormat::Har) => Format::Har,
+        Some(InputFormat::Jsonl) => Format::Jsonl,
+        None => match zenith_capture::detect(&mut reader) {
+            Ok(format) => format,
+            Err(error) => {
+                eprintln!("zenith: {source}: reading failed: {error}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    // Written to memory first, so a refused or failed redaction leaves no partial file.
+    let mut redacted = Vec::new();
+    let outcome = match zenith_redact::redact(format, reader, &mut redacted, args.force) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            eprintln!("zenith: {source}: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &redacted),
+        None => io::stdout().lock().write_all(&redacted),
+    };
+    if let Err(error) = written {
+        eprintln!("zenith: writing the redacted capture failed: {error}");
+        return ExitCode::from(2);
+    }
+    for item in &outcome.unredacted {
+        eprintln!("zenith: {source}: {}: not redacted ({})", item.location, item.reason);
+    }
+    eprintln!("zenith: {source}: {} secret values replaced", outcome.replaced);
+    ExitCode::SUCCESS
 }

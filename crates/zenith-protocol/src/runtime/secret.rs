@@ -8,6 +8,22 @@ use zeroize::Zeroizing;
 /// The text shown in place of a credential.
 pub const REDACTED: &str = "<redacted>";
 
+/// Parts of a name that mark it as holding a credential, whatever the schema says.
+const MARKERS: &[&str] =
+    &["password", "passwd", "secret", "token", "grant", "credential", "apikey", "api_key", "authorization"];
+
+/// True for a property name that holds a credential: a secret property of the schemas (in any
+/// case, or misspelled by up to two edits), or any name containing a credential word
+/// (`password`, `secret`, `token`, ...). Used for output excerpts and for redaction, so a
+/// credential in an undocumented or misspelled field is hidden too.
+pub fn is_secret_name(name: &str) -> bool {
+    let secrets = crate::SECRET_PROPERTIES;
+    let lower = name.to_ascii_lowercase();
+    secrets.iter().any(|secret| secret.eq_ignore_ascii_case(name))
+        || super::diagnostics::near_miss(name, secrets).is_some()
+        || MARKERS.iter().any(|marker| lower.contains(marker))
+}
+
 /// A credential (password, client secret, auth grant, access token).
 ///
 /// `Debug` and `Display` print `<redacted>`; serializing writes the real value, because the

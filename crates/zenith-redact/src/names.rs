@@ -1,0 +1,71 @@
+//! Which names hold credentials.
+
+use zenith_protocol::runtime::is_secret_name;
+
+/// HTTP headers that carry credentials.
+pub fn is_secret_header(name: &str) -> bool {
+    ["authorization", "proxy-authorization", "cookie", "set-cookie"].iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// Replaces the values of secret query parameters in a URL. Returns how many.
+pub fn redact_url(url: &mut String) -> u64 {
+    let Some((base, query)) = url.split_once('?') else { return 0 };
+    let (query, fragment) = match query.split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (query, None),
+    };
+    let mut count = 0;
+    let parameters: Vec<String> = query
+        .split('&')
+        .map(|parameter| match parameter.split_once('=') {
+            Some((name, _)) if is_secret_name(name) || name.eq_ignore_ascii_case("code") => {
+                count += 1;
+                format!("{name}={}", super::PLACEHOLDER)
+            }
+            _ => parameter.to_owned(),
+        })
+        .collect();
+    if count > 0 {
+        let mut rebuilt = format!("{base}?{}", parameters.join("&"));
+        if let Some(fragment) = fragment {
+            rebuilt.push('#');
+            rebuilt.push_str(fragment);
+        }
+        *url = rebuilt;
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_hold_credentials() {
+        for name in [
+            "Password",
+            "password",
+            "Pasword",
+            "ClientSecret",
+            "client_secret",
+            "AccessToken",
+            "access_token",
+            "AuthGrant",
+            "refreshToken",
+            "apiKey",
+            "Authorization",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in ["UserName", "Provider", "Scope", "DisplayName", "Topic", "ClientID"] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn query_parameters() {
+        let mut url = "wss://h.example/Zenith?version=2.0&access_token=abc123&x=1#frag".to_owned();
+        assert_eq!(redact_url(&mut url), 1);
+        assert_eq!(url, "wss://h.example/Zenith?version=2.0&access_token=<redacted>&x=1#frag");
+    }
+}
