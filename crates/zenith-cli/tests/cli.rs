@@ -342,3 +342,103 @@ fn output_does_not_depend_on_the_number_of_threads() {
     assert_eq!(summary["read"], 300 * 19);
     assert_balanced(&summary);
 }
+
+/// A HAR capture full of credentials in every awkward place.
+fn capture_full_of_secrets() -> (Vec<u8>, Vec<String>) {
+    let huge = format!("HUGE{}", "k".repeat(200_000));
+    let secrets = vec![
+        "pw-Alpha-1234".to_owned(),
+        "cs-Bravo-5678".to_owned(),
+        "gr-Charlie-9012".to_owned(),
+        "tk-Delta-3456".to_owned(),
+        "tk-Echo-7890".to_owned(),
+        huge.clone(),
+        "8675309".to_owned(),
+    ];
+    let messages = [
+        (
+            "send",
+            serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "TransactionID": 1, "Data": {"Provider": "P", "ClientID": "C", "ClientSecret": "cs-Bravo-5678", "Password": "pw-Alpha-1234", "Pasword": "pw-Alpha-1234", "api_token": "tk-Echo-7890"}}),
+        ),
+        (
+            "send",
+            serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "TransactionID": 2, "Data": {"Provider": 5, "Password": 8675309, "ClientSecret": ["cs-Bravo-5678"]}}),
+        ),
+        (
+            "send",
+            serde_json::json!({"Controller": "Auth", "Topic": "AuthCode", "TransactionID": 3, "Data": {"Provider": "P", "ClientID": "C", "AuthGrant": {"nested": "gr-Charlie-9012"}}}),
+        ),
+        (
+            "receive",
+            serde_json::json!({"Controller": "Auth", "Topic": "Identify", "TransactionID": 1, "Data": {"Result": "Sucess", "AccessToken": huge}}),
+        ),
+        (
+            "send",
+            serde_json::json!({"Controller": "Auth", "Topic": "AuthToken", "Data": {"Provider": "Bearer", "AccessToken": "tk-Delta-3456", "Accesstoken": "tk-Echo-7890"}}),
+        ),
+        (
+            "receive",
+            serde_json::json!({"Controller": "Auth", "Topic": "AuthToken", "Action": "Error", "TransactionID": 9, "Data": "Authority tk-Delta-3456"}),
+        ),
+    ];
+    let items: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|(d, m)| serde_json::json!({"type": d, "time": 1.5, "opcode": 1, "data": m.to_string()}))
+        .chain([
+            serde_json::json!({"type": "send", "time": 2.0, "opcode": 1, "data": "{\"Password\":\"pw-Alpha-1234\" broken"}),
+            serde_json::json!({"type": "error", "time": 2.5, "opcode": 1, "data": "AccessToken tk-Delta-3456 rejected"}),
+        ])
+        .collect();
+    let har = serde_json::json!({"log": {"entries": [{
+        "request": {"url": "wss://z.example.invalid/Zenith?access_token=tk-Delta-3456", "headers": [{"name": "Authorization", "value": "Bearer tk-Delta-3456"}]},
+        "_resourceType": "websocket",
+        "_webSocketMessages": items
+    }]}});
+    (serde_json::to_vec(&har).unwrap(), secrets)
+}
+
+#[test]
+fn check_never_prints_a_credential_in_any_format() {
+    let (har, secrets) = capture_full_of_secrets();
+    let path = temp_file("secrets.har", &har);
+    for format in ["human", "json"] {
+        let run = zenith(&["check", "--format", format, path.to_str().unwrap()], None);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stdout.contains("<redacted>"), "{format}: {}", run.stdout);
+        for secret in &secrets {
+            let shown = &secret[..secret.len().min(12)];
+            assert!(
+                !run.stdout.contains(shown) && !run.stderr.contains(shown),
+                "{format} shows {shown}:\n{}",
+                run.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn redact_makes_a_capture_safe_and_keeps_its_verdicts() {
+    let (har, secrets) = capture_full_of_secrets();
+    let path = temp_file("to-redact.har", &har);
+    let refused = zenith(&["redact", path.to_str().unwrap()], None);
+    assert_eq!(refused.code, 2, "a message that is not JSON makes redaction refuse");
+    assert!(refused.stderr.contains("entry 1, message 7") && refused.stdout.is_empty(), "{}", refused.stderr);
+
+    let out = path.with_file_name("redacted.har");
+    let forced = zenith(&["redact", "--force", path.to_str().unwrap(), "-o", out.to_str().unwrap()], None);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert!(forced.stderr.contains("entry 1, message 7: not redacted"), "{}", forced.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    for secret in secrets.iter().filter(|s| !s.starts_with("pw-")) {
+        assert!(!text.contains(&secret[..secret.len().min(12)]), "{secret} survived");
+    }
+    let before = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    let after = zenith(&["check", "--format", "json", out.to_str().unwrap()], None);
+    let verdicts = |run: &Run| {
+        let (records, summary) = records(run);
+        let codes: Vec<(u64, String)> =
+            records.iter().map(|r| (r["index"].as_u64().unwrap(), r["code"].as_str().unwrap().to_owned())).collect();
+        (codes, summary["valid"].clone(), summary["invalid"].clone(), summary["unreadable"].clone())
+    };
+    assert_eq!(verdicts(&before), verdicts(&after));
+}

@@ -29,6 +29,36 @@ pub struct Outcome {
     pub replaced: u64,
     /// Messages left as they were because they could not be read (only with `force`).
     pub unredacted: Vec<Unredacted>,
+    /// Every secret value met, to scrub its copies elsewhere (an error text, a log line).
+    known: Vec<String>,
+}
+
+impl Outcome {
+    fn remember(&mut self, secret: &str) {
+        // Short values ("0", "abc") would scrub unrelated text.
+        if secret.chars().count() >= 6 && !self.known.iter().any(|k| k == secret) {
+            self.known.push(secret.to_owned());
+        }
+    }
+
+    /// Replaces copies of known secrets in `text`, as written plainly and inside JSON text
+    /// (once or twice escaped).
+    fn scrub(&self, text: &mut String) {
+        for secret in &self.known {
+            let once = escaped(secret);
+            for form in [secret.as_str(), once.as_str(), escaped(&once).as_str()] {
+                if text.contains(form) {
+                    *text = text.replace(form, PLACEHOLDER);
+                }
+            }
+        }
+    }
+}
+
+/// `text` as it appears inside a JSON string.
+fn escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).expect("strings serialize");
+    quoted[1..quoted.len() - 1].to_owned()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +105,7 @@ fn redact_har(text: &[u8]) -> Result<(Vec<u8>, Outcome), RedactError> {
     for (e, entry) in entries.iter_mut().enumerate() {
         for side in ["request", "response"] {
             if let Some(part) = entry.get_mut(side) {
-                outcome.replaced += redact_http(part);
+                outcome.replaced += redact_http(part, &mut outcome);
             }
         }
         let Some(Value::Array(messages)) = entry.get_mut("_webSocketMessages") else { continue };
@@ -84,15 +114,36 @@ fn redact_har(text: &[u8]) -> Result<(Vec<u8>, Outcome), RedactError> {
             redact_item(message, &location, &mut outcome);
         }
     }
+    scrub_strings(&mut har, &outcome);
     let mut bytes = serde_json::to_vec_pretty(&har).expect("a JSON tree serializes");
     bytes.push(b'\n');
     Ok((bytes, outcome))
 }
 
+/// Scrubs known secrets from every string in a tree.
+fn scrub_strings(value: &mut Value, outcome: &Outcome) {
+    match value {
+        Value::String(text) => outcome.scrub(text),
+        Value::Array(items) => items.iter_mut().for_each(|item| scrub_strings(item, outcome)),
+        Value::Object(map) => map.values_mut().for_each(|item| scrub_strings(item, outcome)),
+        _ => {}
+    }
+}
+
 /// A HAR-style message item `{type, time, opcode, data}`: the message inside `data`.
 fn redact_item(item: &mut Value, location: &str, outcome: &mut Outcome) {
-    if !matches!(item.get("type").and_then(Value::as_str), Some("send" | "receive")) {
-        return; // capture-tool error items carry the tool's text, not a message
+    match item.get("type").and_then(Value::as_str) {
+        Some("send" | "receive") => {}
+        _ => {
+            // A capture tool's own text: withheld whole when it names a credential.
+            if let Some(Value::String(text)) = item.get_mut("data") {
+                if text.split(|c: char| !c.is_alphanumeric() && c != '_').any(is_secret_name) {
+                    *text = PLACEHOLDER.to_owned();
+                    outcome.replaced += 1;
+                }
+            }
+            return;
+        }
     }
     let opcode = item.get("opcode").and_then(Value::as_u64).unwrap_or(1);
     let Some(Value::String(data)) = item.get_mut("data") else { return };
@@ -103,7 +154,7 @@ fn redact_item(item: &mut Value, location: &str, outcome: &mut Outcome) {
         });
         return;
     }
-    match redact_text(data) {
+    match redact_text(data, outcome) {
         Ok((text, count)) => {
             outcome.replaced += count;
             *data = text;
@@ -113,9 +164,9 @@ fn redact_item(item: &mut Value, location: &str, outcome: &mut Outcome) {
 }
 
 /// A message's JSON text with its secrets replaced; unchanged text when it has none.
-fn redact_text(text: &str) -> Result<(String, u64), String> {
+fn redact_text(text: &str, outcome: &mut Outcome) -> Result<(String, u64), String> {
     let mut value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let count = redact_value(&mut value);
+    let count = redact_value(&mut value, outcome);
     if count == 0 {
         return Ok((text.to_owned(), 0));
     }
@@ -123,22 +174,34 @@ fn redact_text(text: &str) -> Result<(String, u64), String> {
 }
 
 /// Replaces, at any depth, the value of every property named like a secret. Returns how many.
-pub fn redact_value(value: &mut Value) -> u64 {
+fn redact_value(value: &mut Value, outcome: &mut Outcome) -> u64 {
     match value {
         Value::Object(map) => {
             let mut count = 0;
             for (key, child) in map.iter_mut() {
                 if is_secret_name(key) {
+                    remember_all(child, outcome);
                     *child = placeholder(child);
                     count += 1;
                 } else {
-                    count += redact_value(child);
+                    count += redact_value(child, outcome);
                 }
             }
             count
         }
-        Value::Array(items) => items.iter_mut().map(redact_value).sum(),
+        Value::Array(items) => items.iter_mut().map(|item| redact_value(item, outcome)).sum(),
         _ => 0,
+    }
+}
+
+/// Remembers every string and number inside a secret value.
+fn remember_all(value: &Value, outcome: &mut Outcome) {
+    match value {
+        Value::String(text) => outcome.remember(text),
+        Value::Number(n) => outcome.remember(&n.to_string()),
+        Value::Array(items) => items.iter().for_each(|item| remember_all(item, outcome)),
+        Value::Object(map) => map.values().for_each(|item| remember_all(item, outcome)),
+        _ => {}
     }
 }
 
@@ -155,7 +218,7 @@ fn placeholder(value: &Value) -> Value {
 }
 
 /// HTTP parts of a HAR entry: credential headers, every cookie, secret query parameters.
-fn redact_http(part: &mut Value) -> u64 {
+fn redact_http(part: &mut Value, outcome: &mut Outcome) -> u64 {
     let mut count = 0;
     for list in ["headers", "cookies", "queryString"] {
         let Some(Value::Array(items)) = part.get_mut(list) else { continue };
@@ -163,13 +226,18 @@ fn redact_http(part: &mut Value) -> u64 {
             let name = item.get("name").and_then(Value::as_str).unwrap_or("");
             let secret = list == "cookies" || names::is_secret_header(name) || is_secret_name(name);
             if let Some(Value::String(value)) = item.get_mut("value").filter(|_| secret) {
+                // `Bearer X`, `session=X; Path=/`: remember X too, to scrub its copies.
+                for part in value.split([' ', ';', '=', ',']).filter(|p| !p.is_empty()) {
+                    outcome.remember(part);
+                }
+                outcome.remember(value);
                 *value = PLACEHOLDER.to_owned();
                 count += 1;
             }
         }
     }
     if let Some(Value::String(url)) = part.get_mut("url") {
-        count += names::redact_url(url);
+        count += names::redact_url(url, &mut |secret| outcome.remember(secret));
     }
     count
 }
@@ -211,7 +279,7 @@ fn redact_jsonl(text: &[u8]) -> (Vec<u8>, Outcome) {
         if is_item {
             redact_item(&mut value, &location, &mut outcome);
         } else {
-            outcome.replaced += redact_value(&mut value);
+            outcome.replaced += redact_value(&mut value, &mut outcome);
         }
         if outcome.replaced == before {
             out.extend_from_slice(raw);
@@ -220,5 +288,21 @@ fn redact_jsonl(text: &[u8]) -> (Vec<u8>, Outcome) {
             out.extend_from_slice(ending);
         }
     }
-    (out, outcome)
+    if outcome.known.is_empty() {
+        return (out, outcome);
+    }
+    // Copies of known secrets in other messages (an error text, a log line); lines that are
+    // not UTF-8 are kept byte for byte.
+    let mut scrubbed = Vec::with_capacity(out.len());
+    for line in out.split_inclusive(|b| *b == b'\n') {
+        match std::str::from_utf8(line) {
+            Ok(text) => {
+                let mut text = text.to_owned();
+                outcome.scrub(&mut text);
+                scrubbed.extend_from_slice(text.as_bytes());
+            }
+            Err(_) => scrubbed.extend_from_slice(line),
+        }
+    }
+    (scrubbed, outcome)
 }

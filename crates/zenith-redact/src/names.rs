@@ -8,7 +8,7 @@ pub fn is_secret_header(name: &str) -> bool {
 }
 
 /// Replaces the values of secret query parameters in a URL. Returns how many.
-pub fn redact_url(url: &mut String) -> u64 {
+pub fn redact_url(url: &mut String, remember: &mut dyn FnMut(&str)) -> u64 {
     let Some((base, query)) = url.split_once('?') else { return 0 };
     let (query, fragment) = match query.split_once('#') {
         Some((query, fragment)) => (query, Some(fragment)),
@@ -18,7 +18,8 @@ pub fn redact_url(url: &mut String) -> u64 {
     let parameters: Vec<String> = query
         .split('&')
         .map(|parameter| match parameter.split_once('=') {
-            Some((name, _)) if is_secret_name(name) || name.eq_ignore_ascii_case("code") => {
+            Some((name, value)) if is_secret_name(name) || name.eq_ignore_ascii_case("code") => {
+                remember(value);
                 count += 1;
                 format!("{name}={}", super::PLACEHOLDER)
             }
@@ -65,7 +66,9 @@ mod tests {
     #[test]
     fn query_parameters() {
         let mut url = "wss://h.example/Zenith?version=2.0&access_token=abc123&x=1#frag".to_owned();
-        assert_eq!(redact_url(&mut url), 1);
+        let mut seen = Vec::new();
+        assert_eq!(redact_url(&mut url, &mut |s| seen.push(s.to_owned())), 1);
+        assert_eq!(seen, ["abc123"]);
         assert_eq!(url, "wss://h.example/Zenith?version=2.0&access_token=<redacted>&x=1#frag");
     }
 }
