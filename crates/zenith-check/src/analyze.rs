@@ -207,10 +207,7 @@ impl Analyzer<'_> {
     /// The fast path: a message whose schema finds nothing wrong, established while parsing
     /// its text, without building a tree. `None` when the message needs the full treatment.
     fn clean_while_parsing(&self, place: &Place, text: &str) -> Option<Checked> {
-        if !text.trim_start().starts_with('{') {
-            return None;
-        }
-        let envelope = serde_json::from_str::<EnvelopeText<'_>>(text).ok()?;
+        let envelope = EnvelopeText::probe(text)?;
         let keys = envelope.keys();
         if keys.action == "Error" {
             return None; // error replies are reported with the meaning of their codes
