@@ -98,6 +98,8 @@ impl<'a> EnvelopeText<'a> {
 /// Why a JSON value is not a typed message.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
+    #[error("the message is not JSON: {0}")]
+    NotJson(String),
     #[error("a message must be a JSON object, but this is {found}")]
     NotAnObject { found: &'static str },
     #[error("envelope field `{field}` must be a string, but it is {found}")]
@@ -134,11 +136,7 @@ impl Message {
 
     /// Parses message text (see [`Message::parse`]).
     pub fn parse_str(text: &str, direction: Direction) -> Result<Message, ParseError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| ParseError::Data {
-            kind: "JSON text",
-            path: String::new(),
-            reason: e.to_string(),
-        })?;
+        let value: Value = serde_json::from_str(text).map_err(|e| ParseError::NotJson(e.to_string()))?;
         Message::parse(&value, direction)
     }
 

@@ -104,6 +104,8 @@ fn dispatch_errors_name_what_did_not_match() {
     let error =
         Message::parse(&serde_json::json!({"Controller": "Auht", "Topic": "AuthOwner"}), Direction::Send).unwrap_err();
     assert!(error.to_string().ends_with("(did you mean Controller `Auth`?)"), "{error}");
+    let error = Message::parse_str("{\"Controller\": ", Direction::Send).unwrap_err();
+    assert_eq!(error.to_string(), "the message is not JSON: EOF while parsing a value at line 1 column 15");
     let error = Message::parse(&serde_json::json!([1]), Direction::Send).unwrap_err();
     assert_eq!(error.to_string(), "a message must be a JSON object, but this is an array");
     let error = Message::parse(&serde_json::json!({"Controller": 5}), Direction::Send).unwrap_err();
