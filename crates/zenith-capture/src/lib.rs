@@ -125,7 +125,7 @@ pub fn read(
 
 /// Numbers frames within their connection.
 #[derive(Default)]
-struct Counters(std::collections::HashMap<String, u64>);
+struct Counters(rustc_hash::FxHashMap<String, u64>);
 
 impl Counters {
     fn next(&mut self, conn: &str) -> u64 {

@@ -1,7 +1,9 @@
 //! One connection's conversation: requests paired with replies by TransactionID, and
 //! subscriptions with their confirmations.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use zenith_protocol::{Direction, EnvelopeKeys, MessageKind};
 

@@ -10,8 +10,9 @@ mod excerpt;
 mod finding;
 mod summary;
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap as HashMap;
 
 pub use analyze::{Analysis, analyze};
 pub use finding::{Finding, Level};
@@ -30,7 +31,7 @@ pub struct Checker {
 impl Checker {
     /// `source` names the capture in findings (a file path, or `-` for standard input).
     pub fn new(source: &str) -> Checker {
-        Checker { source: source.into(), conversations: HashMap::new(), summary: Summary::default() }
+        Checker { source: source.into(), conversations: HashMap::default(), summary: Summary::default() }
     }
 
     /// The name findings give the capture.

@@ -1,6 +1,6 @@
 //! Totals for a whole check, in which every frame read is accounted for.
 
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 use zenith_protocol::EnvelopeKeys;
@@ -61,34 +61,20 @@ pub struct Summary {
     latencies: Vec<f64>,
     /// Per Controller/Topic/Action, sorted.
     pub messages: Vec<Row>,
+    /// Rows in order of first sight, found by "controller\0topic\0action" through `key`, a
+    /// buffer reused so that counting allocates nothing for rows already seen.
     #[serde(skip)]
-    rows: BTreeMap<(String, String, String), Row>,
-    /// `rows` keys by "controller\0topic\0action", looked up through `key` without allocating.
+    rows: Vec<Row>,
     #[serde(skip)]
-    row_index: HashMap<String, (String, String, String)>,
+    row_index: FxHashMap<String, usize>,
     #[serde(skip)]
     key: String,
 }
 
 impl Summary {
     pub(crate) fn count(&mut self, keys: &EnvelopeKeys<'_>, covered: bool, error: bool, warning: bool) {
-        let topic = keys.topic.unwrap_or("");
-        self.key.clear();
-        for part in [keys.controller, topic, keys.action] {
-            self.key.push_str(part);
-            self.key.push('\0');
-        }
-        if !self.row_index.contains_key(self.key.as_str()) {
-            let full = (keys.controller.to_owned(), topic.to_owned(), keys.action.to_owned());
-            self.row_index.insert(self.key.clone(), full);
-        }
-        let full = &self.row_index[self.key.as_str()];
-        if !self.rows.contains_key(full) {
-            let row =
-                Row { controller: full.0.clone(), topic: full.1.clone(), action: full.2.clone(), ..Row::default() };
-            self.rows.insert(full.clone(), row);
-        }
-        let row = self.rows.get_mut(full).expect("inserted above");
+        let row = self.row(keys.controller, keys.topic.unwrap_or(""), keys.action);
+        let row = &mut self.rows[row];
         if error {
             self.invalid += 1;
             row.invalid += 1;
@@ -104,6 +90,27 @@ impl Summary {
             self.not_covered += 1;
             row.not_covered += 1;
         }
+    }
+
+    /// The index of the row for a Controller/Topic/Action, created on first sight.
+    fn row(&mut self, controller: &str, topic: &str, action: &str) -> usize {
+        self.key.clear();
+        for part in [controller, topic, action] {
+            self.key.push_str(part);
+            self.key.push('\0');
+        }
+        if let Some(index) = self.row_index.get(self.key.as_str()) {
+            return *index;
+        }
+        let row = Row {
+            controller: controller.to_owned(),
+            topic: topic.to_owned(),
+            action: action.to_owned(),
+            ..Row::default()
+        };
+        self.rows.push(row);
+        self.row_index.insert(self.key.clone(), self.rows.len() - 1);
+        self.rows.len() - 1
     }
 
     pub(crate) fn latency(&mut self, milliseconds: f64) {
@@ -131,14 +138,9 @@ impl Summary {
         self.error_replies += other.error_replies;
         self.subscriptions_confirmed += other.subscriptions_confirmed;
         self.latencies.extend(other.latencies);
-        for (key, row) in other.rows {
-            let mine = self.rows.entry(key).or_insert_with(|| Row {
-                valid: 0,
-                invalid: 0,
-                warnings: 0,
-                not_covered: 0,
-                ..row.clone()
-            });
+        for row in other.rows {
+            let mine = self.row(&row.controller, &row.topic, &row.action);
+            let mine = &mut self.rows[mine];
             mine.valid += row.valid;
             mine.invalid += row.invalid;
             mine.warnings += row.warnings;
@@ -149,7 +151,8 @@ impl Summary {
 
     /// Fills the derived fields (`messages`, `latency`).
     pub fn finalize(&mut self) {
-        self.messages = self.rows.values().cloned().collect();
+        self.messages = self.rows.clone();
+        self.messages.sort_by(|a, b| (&a.controller, &a.topic, &a.action).cmp(&(&b.controller, &b.topic, &b.action)));
         let mut sorted = self.latencies.clone();
         sorted.sort_by(f64::total_cmp);
         self.latency = Latency {
