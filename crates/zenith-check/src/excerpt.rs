@@ -1,9 +1,8 @@
 //! Short renderings of offending values, with every credential replaced by `<redacted>`.
 
 use serde_json::Value;
-use zenith_protocol::SECRET_PROPERTIES;
 use zenith_protocol::runtime::diagnostics::excerpt;
-use zenith_protocol::runtime::is_secret_name;
+use zenith_protocol::runtime::{is_secret_name, mentions_secret};
 
 const REDACTED: &str = "<redacted>";
 
@@ -19,7 +18,7 @@ pub fn at(message: &Value, pointer: &str) -> Option<String> {
 
 /// Free text from a capture, cut short. Text that names a credential field is withheld whole.
 pub fn text(text: &str) -> String {
-    if SECRET_PROPERTIES.iter().any(|name| text.contains(name)) || text.to_ascii_lowercase().contains("authorization") {
+    if mentions_secret(text) {
         return REDACTED.to_owned();
     }
     excerpt(text)

@@ -4,8 +4,9 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use crate::runtime::diagnostics::near_miss;
 use crate::runtime::{Direction, topic};
-use crate::{Message, MessageKind};
+use crate::{Controller, Message, MessageKind};
 
 /// The keys that choose a message's schema, with the protocol's defaults applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,16 +151,17 @@ fn no_schema(keys: &EnvelopeKeys<'_>, direction: Direction) -> ParseError {
     let known_controller = MessageKind::ALL.iter().any(|k| k.info().controller == Some(keys.controller));
     let hint = match keys.topic {
         Some(topic) if known_controller => {
-            let topics = MessageKind::ALL
+            let topics: Vec<&str> = MessageKind::ALL
                 .iter()
                 .filter(|k| k.info().controller == Some(keys.controller))
-                .filter_map(|k| k.info().topic);
-            match closest(topic, topics) {
+                .filter_map(|k| k.info().topic)
+                .collect();
+            match near_miss(topic, &topics) {
                 Some(near) => format!(" (did you mean Topic `{near}`?)"),
                 None => String::new(),
             }
         }
-        _ => match closest(keys.controller, MessageKind::ALL.iter().filter_map(|k| k.info().controller)) {
+        _ => match near_miss(keys.controller, Controller::KNOWN) {
             Some(near) if near != keys.controller => {
                 format!(" (did you mean Controller `{near}`?)")
             }
@@ -173,16 +175,6 @@ fn no_schema(keys: &EnvelopeKeys<'_>, direction: Direction) -> ParseError {
         direction,
         hint,
     }
-}
-
-/// The candidate nearest to `word` by case-insensitive edit distance, if it is near enough.
-fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = word.to_lowercase();
-    candidates
-        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
-        .filter(|(distance, _)| *distance <= 2)
-        .min()
-        .map(|(_, c)| c)
 }
 
 fn json_pointer(path: &serde_path_to_error::Path) -> String {

@@ -137,7 +137,7 @@ fn redact_item(item: &mut Value, location: &str, outcome: &mut Outcome) {
         _ => {
             // A capture tool's own text: withheld whole when it names a credential.
             if let Some(Value::String(text)) = item.get_mut("data") {
-                if text.split(|c: char| !c.is_alphanumeric() && c != '_').any(is_secret_name) {
+                if zenith_protocol::runtime::mentions_secret(text) {
                     *text = PLACEHOLDER.to_owned();
                     outcome.replaced += 1;
                 }

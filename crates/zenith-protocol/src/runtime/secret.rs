@@ -24,6 +24,12 @@ pub fn is_secret_name(name: &str) -> bool {
         || MARKERS.iter().any(|marker| lower.contains(marker))
 }
 
+/// True for free text (a capture tool's error, a log line) with a word that names a credential;
+/// such text is withheld whole rather than excerpted.
+pub fn mentions_secret(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric() && c != '_').any(is_secret_name)
+}
+
 /// A credential (password, client secret, auth grant, access token).
 ///
 /// `Debug` and `Display` print `<redacted>`; serializing writes the real value, because the
@@ -160,5 +166,32 @@ impl schemars::JsonSchema for Secret {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({ "type": "string", "x-zenith-secret": true })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_hold_credentials() {
+        for name in [
+            "Password",
+            "password",
+            "Pasword",
+            "ClientSecret",
+            "client_secret",
+            "AccessToken",
+            "access_token",
+            "AuthGrant",
+            "refreshToken",
+            "apiKey",
+            "Authorization",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in ["UserName", "Provider", "Scope", "DisplayName", "Topic", "ClientID"] {
+            assert!(!is_secret_name(name), "{name}");
+        }
     }
 }
