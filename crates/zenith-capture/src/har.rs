@@ -6,7 +6,7 @@ use std::io::{BufRead, Read};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::{Event, Frame, ReadError, Skipped, message_object};
+use crate::{Connections, Event, Frame, ReadError, Skipped, message_object};
 
 pub fn read(reader: impl BufRead, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
     let mut reader = SkipBom { inner: reader, checked: false };
@@ -131,10 +131,11 @@ impl<'de> Visitor<'de> for Entries<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut position = 0u64;
+        let mut connections = Connections::default();
         // One entry at a time: only the current entry is held in memory.
         while let Some(entry) = seq.next_element::<Entry>()? {
             position += 1;
-            entry.emit(position, self.sink);
+            entry.emit(position, &mut connections, self.sink);
         }
         Ok(())
     }
@@ -150,7 +151,7 @@ struct Entry {
 }
 
 impl Entry {
-    fn emit(self, position: u64, sink: &mut dyn FnMut(Event)) {
+    fn emit(self, position: u64, connections: &mut Connections, sink: &mut dyn FnMut(Event)) {
         let items = match self.messages {
             Some(Value::Array(items)) => items,
             _ => Vec::new(),
@@ -161,12 +162,13 @@ impl Entry {
             return;
         }
         let conn = format!("entry:{position}");
-        for (i, item) in items.into_iter().enumerate() {
+        for item in items {
             let (direction, time, body) = match &item {
                 Value::Object(object) => message_object(object),
                 _ => (None, None, crate::Body::Unreadable("the message item is not an object".to_owned())),
             };
-            let frame = Frame { conn: conn.clone(), index: i as u64 + 1, line: None, time, direction, body };
+            let (conn, index) = connections.frame(&conn);
+            let frame = Frame { conn, index, line: None, time, direction, body };
             sink(Event::Frame(frame));
         }
     }

@@ -3,13 +3,16 @@
 use std::io::BufRead;
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use serde_json::Value;
 
-use crate::{Body, Counters, Direction, Event, Frame, Limits, ReadError, Skipped, message_object};
+use crate::{Body, Connections, Direction, Event, Frame, Limits, ReadError, Skipped, message_object};
 
 pub fn read(mut reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
-    let mut counters = Counters::default();
+    let mut counters = Connections::default();
     let mut line = Vec::new();
     let mut number = 0u64;
     loop {
@@ -33,14 +36,10 @@ pub fn read(mut reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(Event
     }
 }
 
-fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits, counters: &mut Counters) -> Frame {
-    let unreadable = |reason: String, counters: &mut Counters| Frame {
-        index: counters.next(""),
-        conn: String::new(),
-        line: Some(number),
-        time: None,
-        direction: None,
-        body: Body::Unreadable(reason),
+fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits, counters: &mut Connections) -> Frame {
+    let unreadable = |reason: String, counters: &mut Connections| {
+        let (conn, index) = counters.frame("");
+        Frame { conn, index, line: Some(number), time: None, direction: None, body: Body::Unreadable(reason) }
     };
     if overflow {
         let reason = format!("the line is {read} bytes long, over the limit of {} bytes", limits.max_line_bytes);
@@ -61,22 +60,18 @@ fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits,
     };
     match value {
         Value::Object(object) if is_message_object(&object) => {
-            let conn = match object.get("conn") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => String::new(),
+            let (conn, index) = match object.get("conn") {
+                Some(Value::String(s)) => counters.frame(s),
+                Some(Value::Number(n)) => counters.frame(&n.to_string()),
+                _ => counters.frame(""),
             };
             let (direction, time, body) = message_object(&object);
-            Frame { index: counters.next(&conn), conn, line: Some(number), time, direction, body }
+            Frame { conn, index, line: Some(number), time, direction, body }
         }
-        value => Frame {
-            index: counters.next(""),
-            conn: String::new(),
-            line: Some(number),
-            time: None,
-            direction: None,
-            body: Body::Json(value),
-        },
+        value => {
+            let (conn, index) = counters.frame("");
+            Frame { conn, index, line: Some(number), time: None, direction: None, body: Body::Json(value) }
+        }
     }
 }
 
@@ -125,12 +120,14 @@ impl<'de> serde::Deserialize<'de> for ConnId {
 
 /// The common cases, read without a tree: a bare message object (kept as text for the
 /// checker) or a text `send`/`receive` item. `None` sends the line down the general path.
-fn probe(text: &str, number: u64, counters: &mut Counters) -> Option<Frame> {
-    if memchr::memmem::find(text.as_bytes(), b"\"type\"").is_none() {
+fn probe(text: &str, number: u64, counters: &mut Connections) -> Option<Frame> {
+    static TYPE_KEY: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\"type\""));
+    if TYPE_KEY.find(text.as_bytes()).is_none() {
         // No `type` key anywhere: not a HAR-style item, so a bare message.
+        let (conn, index) = counters.frame("");
         return Some(Frame {
-            index: counters.next(""),
-            conn: String::new(),
+            conn,
+            index,
             line: Some(number),
             time: None,
             direction: None,
@@ -147,9 +144,9 @@ fn probe(text: &str, number: u64, counters: &mut Counters) -> Option<Frame> {
         (Some("receive"), Some(data), 1) => (Some(Direction::Receive), Body::Text(data.into_owned())),
         _ => return None,
     };
-    let conn = probe.conn.map(|ConnId(id)| id).unwrap_or_default();
+    let (conn, index) = counters.frame(probe.conn.as_ref().map_or("", |ConnId(id)| id));
     let time = if direction.is_some() { probe.time } else { None };
-    Some(Frame { index: counters.next(&conn), conn, line: Some(number), time, direction, body })
+    Some(Frame { conn, index, line: Some(number), time, direction, body })
 }
 
 /// A HAR-style message object has `type` and `data` (and envelopes never have either).

@@ -5,6 +5,7 @@ mod har;
 mod jsonl;
 
 use std::io::BufRead;
+use std::sync::Arc;
 
 use serde_json::Value;
 pub use zenith_protocol::Direction;
@@ -28,9 +29,7 @@ impl Format {
 /// One websocket message found in a capture.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Frame {
-    /// The connection: `entry:N` for HAR (N the 1-based entry position), the line's `conn` (or
-    /// `""`) for JSON Lines.
-    pub conn: String,
+    pub conn: Conn,
     /// 1-based position of the message in its connection.
     pub index: u64,
     /// 1-based line number, for JSON Lines.
@@ -40,6 +39,17 @@ pub struct Frame {
     /// `None` when the capture does not say (bare envelopes in JSON Lines).
     pub direction: Option<Direction>,
     pub body: Body,
+}
+
+/// A connection of the capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conn {
+    /// Connections numbered 0, 1, 2, ... in order of first sight, so that per-connection state
+    /// can live in a `Vec`.
+    pub number: usize,
+    /// `entry:N` for HAR (N the 1-based entry position), the line's `conn` (or `""`) for JSON
+    /// Lines.
+    pub id: Arc<str>,
 }
 
 /// What a frame carries.
@@ -123,20 +133,52 @@ pub fn read(
     }
 }
 
-/// Numbers frames within their connection.
+/// Numbers connections, and frames within each connection.
 #[derive(Default)]
-struct Counters(rustc_hash::FxHashMap<String, u64>);
+struct Connections {
+    numbers: rustc_hash::FxHashMap<Arc<str>, usize>,
+    /// The number of the connection with the empty id.
+    unnamed: Option<usize>,
+    /// Each connection with the frames seen on it so far.
+    seen: Vec<(Conn, u64)>,
+    /// The connection of the previous frame: consecutive frames usually share one.
+    last: Option<usize>,
+}
 
-impl Counters {
-    fn next(&mut self, conn: &str) -> u64 {
-        // Look up before inserting, so the common case neither allocates nor copies the id.
-        if let Some(count) = self.0.get_mut(conn) {
-            *count += 1;
-            return *count;
-        }
-        self.0.insert(conn.to_owned(), 1);
-        1
+impl Connections {
+    /// The connection with this id, and the 1-based index of this frame on it.
+    fn frame(&mut self, id: &str) -> (Conn, u64) {
+        let number = match self.last.filter(|&n| same_id(&self.seen[n].0.id, id)) {
+            Some(number) => number,
+            None => self.number(id),
+        };
+        self.last = Some(number);
+        let (conn, frames) = &mut self.seen[number];
+        *frames += 1;
+        (conn.clone(), *frames)
     }
+
+    fn number(&mut self, id: &str) -> usize {
+        // The map is never asked about the empty id: see `same_id`.
+        let known = if id.is_empty() { self.unnamed } else { self.numbers.get(id).copied() };
+        if let Some(number) = known {
+            return number;
+        }
+        let conn = Conn { number: self.seen.len(), id: id.into() };
+        if id.is_empty() {
+            self.unnamed = Some(conn.number);
+        } else {
+            self.numbers.insert(conn.id.clone(), conn.number);
+        }
+        self.seen.push((conn, 0));
+        self.seen.len() - 1
+    }
+}
+
+/// Equal ids. The empty id (every bare JSON Lines message has it) is told by its length alone:
+/// some C libraries take a hundred times longer to compare zero bytes than a few.
+fn same_id(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a.is_empty() || a == b)
 }
 
 /// Reads one HAR-style message object `{type, time, opcode, data}` (HAR items and JSON Lines

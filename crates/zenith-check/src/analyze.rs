@@ -5,10 +5,10 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use zenith_capture::{Body, Event, Frame, Skipped};
+use zenith_capture::{Body, Conn, Event, Frame, Skipped};
 use zenith_protocol::runtime::diagnostics::near_miss;
 use zenith_protocol::{
-    Action, Controller, Direction, Envelope, EnvelopeKeys, EnvelopeText, ErrorCodeInfo, MessageKind, Report, Severity,
+    Action, CleanText, Controller, Direction, Envelope, EnvelopeKeys, ErrorCodeInfo, MessageKind, Report, Severity,
     Validate, Verdict,
 };
 
@@ -33,10 +33,8 @@ pub enum Analysis {
 
 /// A message parsed and checked against its schema.
 pub struct Checked {
+    /// Where the message is, with its Controller, Topic (name) and Action filled in.
     pub place: Place,
-    pub controller: Cow<'static, str>,
-    pub topic: Option<Cow<'static, str>>,
-    pub action: Cow<'static, str>,
     pub kind: Option<MessageKind>,
     /// The direction used: the capture's, or the inferred one.
     pub direction: Option<Direction>,
@@ -44,34 +42,35 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     pub transaction: Option<i64>,
     /// The whole topic, arguments included.
-    pub full_topic: String,
+    pub full_topic: Name,
     pub confirm: bool,
     /// For `Error` messages: the codes with their documented meanings.
     pub error_text: Option<String>,
 }
 
-impl Checked {
-    pub fn keys(&self) -> EnvelopeKeys<'_> {
-        EnvelopeKeys {
-            controller: &self.controller,
-            topic: self.topic.as_deref(),
-            topic_args: None,
-            action: &self.action,
-        }
-    }
-}
+/// A name from a message: shared when the schemas know it, so that known names cost no copy.
+pub type Name = Cow<'static, str>;
 
 /// Where a message sits and what it is, shared by every finding about it.
 #[derive(Clone, Debug)]
 pub struct Place {
-    pub conn: String,
+    pub conn: Conn,
     pub index: u64,
     pub line: Option<u64>,
     pub time: Option<f64>,
     pub direction: Option<Direction>,
-    pub controller: Option<String>,
-    pub topic: Option<String>,
-    pub action: Option<String>,
+    pub controller: Option<Name>,
+    pub topic: Option<Name>,
+    pub action: Option<Name>,
+}
+
+impl Place {
+    fn with_keys(mut self, keys: &EnvelopeKeys<'_>) -> Place {
+        self.controller = Some(intern_controller(keys.controller));
+        self.topic = keys.topic.map(intern_topic);
+        self.action = Some(intern_action(keys.action));
+        self
+    }
 }
 
 /// Analyses one event of the capture named `source`.
@@ -89,7 +88,7 @@ struct Analyzer<'s> {
 
 impl Analyzer<'_> {
     fn frame(&self, frame: Frame) -> Analysis {
-        let mut place = Place {
+        let place = Place {
             conn: frame.conn,
             index: frame.index,
             line: frame.line,
@@ -159,9 +158,7 @@ impl Analyzer<'_> {
                 ));
             }
         };
-        place.controller = Some(keys.controller.to_owned());
-        place.topic = keys.topic.map(str::to_owned);
-        place.action = Some(keys.action.to_owned());
+        let place = place.with_keys(&keys);
         let (kind, direction, report) = classify(&keys, &value, &place);
         let mut findings: Vec<Finding> = Vec::new();
         let unknown_controller = kind.is_none() && self.unmatched(&keys, &place, &mut findings);
@@ -189,15 +186,12 @@ impl Analyzer<'_> {
         }
         let error_text = (keys.action == "Error").then(|| error_text(value.get("Data")));
         Analysis::Message(Box::new(Checked {
-            controller: intern_controller(keys.controller),
-            topic: keys.topic.map(intern_topic),
-            action: intern_action(keys.action),
             kind,
             direction: direction.or(place.direction),
             inferred,
             findings,
             transaction: value.get("TransactionID").and_then(Value::as_i64),
-            full_topic: value.get("Topic").and_then(Value::as_str).unwrap_or("").to_owned(),
+            full_topic: intern_topic(value.get("Topic").and_then(Value::as_str).unwrap_or("")),
             confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
             error_text,
             place,
@@ -207,26 +201,19 @@ impl Analyzer<'_> {
     /// The fast path: a message whose schema finds nothing wrong, established while parsing
     /// its text, without building a tree. `None` when the message needs the full treatment.
     fn clean_while_parsing(&self, place: &Place, text: &str) -> Option<Checked> {
-        let envelope = EnvelopeText::probe(text)?;
+        let CleanText { envelope, kind, direction } = CleanText::check(text, place.direction)?;
         let keys = envelope.keys();
         if keys.action == "Error" {
             return None; // error replies are reported with the meaning of their codes
         }
-        let (kind, direction) = directions(place.direction)
-            .iter()
-            .filter_map(|&d| keys.kind(d).map(|k| (k, d)))
-            .find(|(kind, _)| stream_verdict(*kind, text) == Some(Verdict::Clean))?;
         Some(Checked {
-            place: place.clone(),
-            controller: intern_controller(keys.controller),
-            topic: keys.topic.map(intern_topic),
-            action: intern_action(keys.action),
+            place: place.clone().with_keys(&keys),
             kind: Some(kind),
             direction: Some(direction),
             inferred: place.direction.is_none(),
             findings: Vec::new(),
             transaction: envelope.transaction_id,
-            full_topic: envelope.topic.as_deref().unwrap_or("").to_owned(),
+            full_topic: intern_topic(envelope.topic.as_deref().unwrap_or("")),
             confirm: envelope.confirm == Some(true),
             error_text: None,
         })
@@ -347,15 +334,6 @@ fn classify(keys: &EnvelopeKeys<'_>, value: &Value, place: &Place) -> (Option<Me
     }
 }
 
-/// The streaming verdict on a message's text (no tree); `None` when the text does not parse,
-/// so the tree path can say why.
-fn stream_verdict(kind: MessageKind, text: &str) -> Option<Verdict> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let verdict = kind.stream_verdict(&mut deserializer).ok()?;
-    deserializer.end().ok()?;
-    Some(verdict)
-}
-
 /// The error codes in an Error message's Data, with their documented meanings.
 fn error_text(data: Option<&Value>) -> String {
     let one = |text: &str| match ErrorCodeInfo::find(text) {
@@ -371,7 +349,7 @@ fn error_text(data: Option<&Value>) -> String {
 }
 
 /// Known names are shared, not copied, so a checked message allocates nothing for its keys.
-fn intern_controller(name: &str) -> Cow<'static, str> {
+pub(crate) fn intern_controller(name: &str) -> Cow<'static, str> {
     intern(name, Controller::KNOWN.iter().copied())
 }
 

@@ -2,73 +2,73 @@
 //! subscriptions with their confirmations.
 
 use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use zenith_protocol::{Direction, EnvelopeKeys, MessageKind};
+use zenith_protocol::Direction;
 
 use crate::Summary;
-use crate::analyze::Place;
+use crate::analyze::{Checked, Place};
 use crate::finding::{self, Finding, Level};
-
-/// What the conversation needs from a message, however it was parsed.
-pub struct Facts<'a> {
-    pub transaction: Option<i64>,
-    /// The whole topic, arguments included.
-    pub topic: &'a str,
-    pub confirm: bool,
-    /// For `Error` messages: the codes with their documented meanings.
-    pub error_text: Option<&'a str>,
-}
 
 /// A request still waiting for its reply.
 #[derive(Debug)]
 struct Pending {
     place: Place,
-    /// Topics the reply may arrive on: the documented reply topics and the request's own.
-    reply_topics: Vec<String>,
+    /// The documented reply topics; the request's own topic is accepted too.
+    reply_topics: &'static [&'static str],
+}
+
+impl Pending {
+    fn expects(&self, topic: &str) -> bool {
+        self.place.topic.as_deref() == Some(topic) || self.reply_topics.contains(&topic)
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Conversation {
-    /// By TransactionID, oldest first (ids need not be unique).
-    requests: HashMap<i64, VecDeque<Pending>>,
+    /// The oldest request waiting for a reply, by TransactionID.
+    requests: HashMap<i64, Pending>,
+    /// Later requests that reused the TransactionID of one still waiting, oldest first.
+    queued: HashMap<i64, VecDeque<Pending>>,
     /// Sub requests that asked for confirmation, by Controller and full Topic.
     subscriptions: HashMap<(String, String), u64>,
 }
 
 impl Conversation {
-    #[allow(clippy::too_many_arguments)]
     pub fn message(
         &mut self,
         source: &str,
-        place: &Place,
+        checked: &Checked,
         direction: Direction,
-        kind: Option<MessageKind>,
-        keys: &EnvelopeKeys<'_>,
-        facts: &Facts<'_>,
         summary: &mut Summary,
         out: &mut dyn FnMut(Finding),
     ) {
-        let (transaction, confirm) = (facts.transaction, facts.confirm);
-        let full_topic = facts.topic;
-        match (direction, keys.action) {
+        let place = &checked.place;
+        let (Some(controller), Some(action)) = (place.controller.as_deref(), place.action.as_deref()) else { return };
+        let full_topic = &*checked.full_topic;
+        match (direction, action) {
             (Direction::Send, "Publish") => {
-                let Some(id) = transaction else { return };
-                let mut reply_topics: Vec<String> =
-                    kind.map(|k| k.info().reply_topics.iter().map(|t| (*t).to_owned()).collect()).unwrap_or_default();
-                reply_topics.extend(keys.topic.map(str::to_owned));
+                let Some(id) = checked.transaction else { return };
+                let reply_topics = checked.kind.map_or(&[][..], |kind| kind.info().reply_topics);
                 summary.requests += 1;
-                self.requests.entry(id).or_default().push_back(Pending { place: with_keys(place, keys), reply_topics });
+                let pending = Pending { place: place.clone(), reply_topics };
+                match self.requests.entry(id) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(pending);
+                    }
+                    Entry::Occupied(_) => self.queued.entry(id).or_default().push_back(pending),
+                }
             }
-            (Direction::Send, "Sub") if confirm => {
-                *self.subscriptions.entry((keys.controller.to_owned(), full_topic.to_owned())).or_default() += 1;
+            (Direction::Send, "Sub") if checked.confirm => {
+                *self.subscriptions.entry((controller.to_owned(), full_topic.to_owned())).or_default() += 1;
             }
             (Direction::Receive, "Sub") => {
-                let key = (keys.controller.to_owned(), full_topic.to_owned());
+                let key = (controller.to_owned(), full_topic.to_owned());
                 if let Some(waiting) = self.subscriptions.get_mut(&key).filter(|n| **n > 0) {
                     *waiting -= 1;
-                    if confirm {
+                    if checked.confirm {
                         summary.subscriptions_confirmed += 1;
                     } else {
                         let message = format!(
@@ -76,7 +76,7 @@ impl Conversation {
                         );
                         out(finding::new(
                             source,
-                            &with_keys(place, keys),
+                            place,
                             Level::Info,
                             "subscription-failed",
                             &message,
@@ -88,24 +88,14 @@ impl Conversation {
                 }
             }
             (Direction::Receive, action) if action != "Unsub" => {
-                let Some(id) = transaction else { return };
-                let pending = match self.requests.get_mut(&id) {
-                    Some(queue) => {
-                        let first = queue.pop_front();
-                        if queue.is_empty() {
-                            self.requests.remove(&id);
-                        }
-                        first
-                    }
-                    None => None,
-                };
-                let Some(pending) = pending else {
+                let Some(id) = checked.transaction else { return };
+                let Some(pending) = self.answer(id) else {
                     summary.orphan_replies += 1;
                     let message =
                         format!("a reply with TransactionID {id} matches no earlier request on this connection");
                     out(finding::new(
                         source,
-                        &with_keys(place, keys),
+                        place,
                         Level::Warning,
                         "orphan-reply",
                         &message,
@@ -119,26 +109,21 @@ impl Conversation {
                 if let (Some(sent), Some(received)) = (pending.place.time, place.time) {
                     summary.latency((received - sent) * 1000.0);
                 }
-                let request = describe(&pending.place);
                 if action == "Error" {
                     summary.error_replies += 1;
-                    let message = format!("{request} failed: {}", facts.error_text.unwrap_or("no details"));
+                    let details = checked.error_text.as_deref().unwrap_or("no details");
+                    let message = format!("{} failed: {details}", describe(&pending.place));
+                    out(finding::new(source, place, Level::Info, "error-reply", &message, "/Data", "", None));
+                } else if let Some(topic) = place.topic.as_deref().filter(|t| !pending.expects(t)) {
+                    let expected = pending.reply_topics.iter().copied().chain(pending.place.topic.as_deref());
+                    let expected = expected.collect::<Vec<_>>().join("` or `");
+                    let message = format!(
+                        "the reply to {} arrived on `{topic}`, expected `{expected}`",
+                        describe(&pending.place)
+                    );
                     out(finding::new(
                         source,
-                        &with_keys(place, keys),
-                        Level::Info,
-                        "error-reply",
-                        &message,
-                        "/Data",
-                        "",
-                        None,
-                    ));
-                } else if let Some(topic) = keys.topic.filter(|t| !pending.reply_topics.iter().any(|r| r == t)) {
-                    let expected = pending.reply_topics.join("` or `");
-                    let message = format!("the reply to {request} arrived on `{topic}`, expected `{expected}`");
-                    out(finding::new(
-                        source,
-                        &with_keys(place, keys),
+                        place,
                         Level::Warning,
                         "unexpected-reply-topic",
                         &message,
@@ -152,9 +137,24 @@ impl Conversation {
         }
     }
 
+    /// The oldest request waiting with this TransactionID, no longer waiting.
+    fn answer(&mut self, id: i64) -> Option<Pending> {
+        let pending = self.requests.remove(&id)?;
+        if let Some(queue) = self.queued.get_mut(&id) {
+            if let Some(next) = queue.pop_front() {
+                self.requests.insert(id, next);
+            }
+            if queue.is_empty() {
+                self.queued.remove(&id);
+            }
+        }
+        Some(pending)
+    }
+
     /// Reports the requests never answered.
     pub fn finish(self, source: &str, summary: &mut Summary, out: &mut dyn FnMut(Finding)) {
-        let mut waiting: Vec<Pending> = self.requests.into_values().flatten().collect();
+        let mut waiting: Vec<Pending> =
+            self.requests.into_values().chain(self.queued.into_values().flatten()).collect();
         waiting.sort_by_key(|p| p.place.index);
         for pending in waiting {
             summary.unanswered += 1;
@@ -164,17 +164,8 @@ impl Conversation {
     }
 }
 
-/// The place with the envelope keys filled in (the fast path leaves them out until needed).
-fn with_keys(place: &Place, keys: &EnvelopeKeys<'_>) -> Place {
-    let mut place = place.clone();
-    place.controller = Some(keys.controller.to_owned());
-    place.topic = keys.topic.map(str::to_owned);
-    place.action = Some(keys.action.to_owned());
-    place
-}
-
 fn describe(place: &Place) -> String {
-    let conn = match place.conn.as_str() {
+    let conn = match &*place.conn.id {
         "" => String::new(),
         conn if conn.starts_with("entry:") => format!(" on {conn}"),
         conn => format!(" on conn {conn}"),

@@ -12,26 +12,25 @@ mod summary;
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap as HashMap;
-
 pub use analyze::{Analysis, analyze};
 pub use finding::{Finding, Level};
 pub use summary::{Latency, Row, Summary};
 use zenith_capture::Event;
 
-use conversation::{Conversation, Facts};
+use conversation::Conversation;
 
 /// Checks the frames of one capture file, in order.
 pub struct Checker {
     source: Arc<str>,
-    conversations: HashMap<String, Conversation>,
+    /// By connection number, with the connection's id once it has a conversation.
+    conversations: Vec<(Option<Arc<str>>, Conversation)>,
     summary: Summary,
 }
 
 impl Checker {
     /// `source` names the capture in findings (a file path, or `-` for standard input).
     pub fn new(source: &str) -> Checker {
-        Checker { source: source.into(), conversations: HashMap::default(), summary: Summary::default() }
+        Checker { source: source.into(), conversations: Vec::new(), summary: Summary::default() }
     }
 
     /// The name findings give the capture.
@@ -86,26 +85,15 @@ impl Checker {
                 for finding in std::mem::take(&mut checked.findings) {
                     out(finding);
                 }
-                let keys = checked.keys();
-                summary.count(&keys, checked.kind.is_some(), has_error, has_warning);
+                summary.count(&checked.place, checked.kind.is_some(), has_error, has_warning);
                 if let Some(direction) = checked.direction {
-                    let facts = Facts {
-                        transaction: checked.transaction,
-                        topic: &checked.full_topic,
-                        confirm: checked.confirm,
-                        error_text: checked.error_text.as_deref(),
-                    };
-                    let conversation = conversation(&mut self.conversations, &checked.place.conn);
-                    conversation.message(
-                        &self.source,
-                        &checked.place,
-                        direction,
-                        checked.kind,
-                        &keys,
-                        &facts,
-                        summary,
-                        out,
-                    );
+                    let number = checked.place.conn.number;
+                    if self.conversations.len() <= number {
+                        self.conversations.resize_with(number + 1, Default::default);
+                    }
+                    let (id, conversation) = &mut self.conversations[number];
+                    id.get_or_insert_with(|| checked.place.conn.id.clone());
+                    conversation.message(&self.source, &checked, direction, summary, out);
                 }
             }
         }
@@ -114,7 +102,7 @@ impl Checker {
     /// Reports what only the end of the capture reveals (requests never answered) and returns
     /// the summary.
     pub fn finish(mut self, out: &mut dyn FnMut(Finding)) -> Summary {
-        let mut conns: Vec<_> = self.conversations.into_iter().collect();
+        let mut conns: Vec<_> = self.conversations.into_iter().filter_map(|(id, c)| Some((id?, c))).collect();
         conns.sort_by(|a, b| a.0.cmp(&b.0));
         for (_, conversation) in conns {
             conversation.finish(&self.source, &mut self.summary, out);
@@ -122,12 +110,4 @@ impl Checker {
         self.summary.finalize();
         self.summary
     }
-}
-
-/// The conversation of a connection, created on first use (looked up without allocating).
-fn conversation<'c>(conversations: &'c mut HashMap<String, Conversation>, conn: &str) -> &'c mut Conversation {
-    if !conversations.contains_key(conn) {
-        conversations.insert(conn.to_owned(), Conversation::default());
-    }
-    conversations.get_mut(conn).expect("inserted above")
 }

@@ -2,8 +2,8 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::analyze::{Name, Place};
 use serde::Serialize;
-use zenith_protocol::EnvelopeKeys;
 
 /// Counts for one Controller/Topic/Action.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -61,19 +61,18 @@ pub struct Summary {
     latencies: Vec<f64>,
     /// Per Controller/Topic/Action, sorted.
     pub messages: Vec<Row>,
-    /// Rows in order of first sight, found by "controller\0topic\0action" through `key`, a
-    /// buffer reused so that counting allocates nothing for rows already seen.
+    /// Rows in order of first sight, found by Controller, Topic and Action (names the schemas
+    /// know are shared, so looking one up copies nothing).
     #[serde(skip)]
     rows: Vec<Row>,
     #[serde(skip)]
-    row_index: FxHashMap<String, usize>,
-    #[serde(skip)]
-    key: String,
+    row_index: FxHashMap<(Name, Option<Name>, Name), usize>,
 }
 
 impl Summary {
-    pub(crate) fn count(&mut self, keys: &EnvelopeKeys<'_>, covered: bool, error: bool, warning: bool) {
-        let row = self.row(keys.controller, keys.topic.unwrap_or(""), keys.action);
+    pub(crate) fn count(&mut self, place: &Place, covered: bool, error: bool, warning: bool) {
+        let name = |name: &Option<Name>| name.clone().unwrap_or_default();
+        let row = self.row((name(&place.controller), place.topic.clone(), name(&place.action)));
         let row = &mut self.rows[row];
         if error {
             self.invalid += 1;
@@ -93,23 +92,19 @@ impl Summary {
     }
 
     /// The index of the row for a Controller/Topic/Action, created on first sight.
-    fn row(&mut self, controller: &str, topic: &str, action: &str) -> usize {
-        self.key.clear();
-        for part in [controller, topic, action] {
-            self.key.push_str(part);
-            self.key.push('\0');
-        }
-        if let Some(index) = self.row_index.get(self.key.as_str()) {
+    fn row(&mut self, key: (Name, Option<Name>, Name)) -> usize {
+        if let Some(index) = self.row_index.get(&key) {
             return *index;
         }
+        let (controller, topic, action) = &key;
         let row = Row {
-            controller: controller.to_owned(),
-            topic: topic.to_owned(),
-            action: action.to_owned(),
+            controller: controller.to_string(),
+            topic: topic.as_deref().unwrap_or("").to_owned(),
+            action: action.to_string(),
             ..Row::default()
         };
         self.rows.push(row);
-        self.row_index.insert(self.key.clone(), self.rows.len() - 1);
+        self.row_index.insert(key, self.rows.len() - 1);
         self.rows.len() - 1
     }
 
@@ -139,7 +134,8 @@ impl Summary {
         self.subscriptions_confirmed += other.subscriptions_confirmed;
         self.latencies.extend(other.latencies);
         for row in other.rows {
-            let mine = self.row(&row.controller, &row.topic, &row.action);
+            let topic = (!row.topic.is_empty()).then(|| Name::from(row.topic.clone()));
+            let mine = self.row((row.controller.clone().into(), topic, row.action.clone().into()));
             let mine = &mut self.rows[mine];
             mine.valid += row.valid;
             mine.invalid += row.invalid;

@@ -32,19 +32,28 @@ impl<'a> EnvelopeKeys<'a> {
                 Some(other) => Err(ParseError::EnvelopeField { field, found: json_kind(other) }),
             }
         };
-        let (topic, topic_args) = match text("Topic")? {
+        Ok(EnvelopeKeys::from_fields(text("Controller")?, text("Topic")?, text("Action")?))
+    }
+
+    /// The keys from the envelope's Controller, Topic and Action fields (each possibly absent).
+    pub fn from_fields(
+        controller: Option<&'a str>,
+        topic: Option<&'a str>,
+        action: Option<&'a str>,
+    ) -> EnvelopeKeys<'a> {
+        let (topic, topic_args) = match topic {
             Some(full) => {
                 let (name, args) = topic::split(full);
                 (Some(name), args)
             }
             None => (None, None),
         };
-        Ok(EnvelopeKeys {
-            controller: text("Controller")?.unwrap_or("Zenith"),
+        EnvelopeKeys {
+            controller: controller.unwrap_or("Zenith"),
             topic,
             topic_args,
-            action: text("Action")?.unwrap_or("Publish"),
-        })
+            action: action.unwrap_or("Publish"),
+        }
     }
 
     /// The message kind these keys select for a direction, if any schema covers them.
@@ -53,46 +62,21 @@ impl<'a> EnvelopeKeys<'a> {
     }
 }
 
-/// The envelope fields of a message read straight from its text, without building a tree.
-#[derive(Debug, serde::Deserialize)]
+/// The envelope fields of a message read straight from its text, without building a tree
+/// (see [`crate::CleanText`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnvelopeText<'a> {
-    #[serde(rename = "Controller", borrow, default)]
     pub controller: Option<Cow<'a, str>>,
-    #[serde(rename = "Topic", borrow, default)]
     pub topic: Option<Cow<'a, str>>,
-    #[serde(rename = "Action", borrow, default)]
     pub action: Option<Cow<'a, str>>,
-    #[serde(rename = "TransactionID", default)]
     pub transaction_id: Option<i64>,
-    #[serde(rename = "Confirm", default)]
     pub confirm: Option<bool>,
 }
 
-impl<'a> EnvelopeText<'a> {
-    /// The envelope fields, or `None` when the text is not a JSON object with well-typed
-    /// envelope fields (the caller then parses it fully to say what is wrong).
-    pub fn probe(text: &'a str) -> Option<EnvelopeText<'a>> {
-        if !text.trim_start().starts_with('{') {
-            return None;
-        }
-        serde_json::from_str(text).ok()
-    }
-
+impl EnvelopeText<'_> {
     /// The keys that choose the schema, with the protocol's defaults applied.
     pub fn keys(&self) -> EnvelopeKeys<'_> {
-        let (topic, topic_args) = match self.topic.as_deref() {
-            Some(full) => {
-                let (name, args) = topic::split(full);
-                (Some(name), args)
-            }
-            None => (None, None),
-        };
-        EnvelopeKeys {
-            controller: self.controller.as_deref().unwrap_or("Zenith"),
-            topic,
-            topic_args,
-            action: self.action.as_deref().unwrap_or("Publish"),
-        }
+        EnvelopeKeys::from_fields(self.controller.as_deref(), self.topic.as_deref(), self.action.as_deref())
     }
 }
 

@@ -58,6 +58,7 @@ mod dispatch;
 #[rustfmt::skip]
 mod generated;
 pub mod runtime;
+mod scan;
 
 pub use dispatch::{EnvelopeKeys, EnvelopeText, ParseError, json_kind};
 pub use generated::messages::{ERROR_CODES, Message, MessageKind, SECRET_PROPERTIES};
@@ -67,3 +68,4 @@ pub use runtime::{
     Code, DateTime, DateTimeError, Direction, ErrorCodeInfo, MessageInfo, Problem, Report, Secret, Severity, Time,
     TimeError, Topic, Validate, Verdict,
 };
+pub use scan::CleanText;

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use zenith_protocol::{Code, DateTime, MessageKind, Time};
+use zenith_protocol::{CleanText, Code, DateTime, Direction, EnvelopeKeys, MessageKind, Time, Verdict};
 
 struct Oracle {
     validators: Vec<(MessageKind, jsonschema::Validator)>,
@@ -69,6 +69,42 @@ impl Oracle {
     }
 }
 
+/// The one-pass text check chooses what the tree check chooses: the first direction (client to
+/// server first, when the capture does not say) whose schema accepts the message without a
+/// remark, with the same envelope facts. It may decline only messages shaped unusually (a
+/// Controller, Topic or Action after the first other property), which then take the tree path.
+fn one_pass_agrees(message: &Value) -> Result<(), TestCaseError> {
+    let text = message.to_string();
+    for direction in [None, Some(Direction::Send), Some(Direction::Receive)] {
+        let tried = match direction {
+            Some(d) => vec![d],
+            None => vec![Direction::Send, Direction::Receive],
+        };
+        let tree = EnvelopeKeys::read(message).ok().and_then(|keys| {
+            tried.iter().find_map(|&d| keys.kind(d).filter(|k| k.verdict(message) == Verdict::Clean).map(|k| (k, d)))
+        });
+        match CleanText::check(&text, direction) {
+            Some(clean) => {
+                prop_assert_eq!(Some((clean.kind, clean.direction)), tree, "one pass differs on {}", message);
+                let envelope = &clean.envelope;
+                prop_assert_eq!(envelope.transaction_id, message["TransactionID"].as_i64());
+                prop_assert_eq!(envelope.confirm, message["Confirm"].as_bool());
+                prop_assert_eq!(envelope.topic.as_deref(), message["Topic"].as_str());
+                prop_assert_eq!(envelope.keys(), EnvelopeKeys::read(message).unwrap());
+            }
+            None => {
+                let keys: Vec<&str> =
+                    message.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+                let envelope = ["Controller", "Topic", "Action", "TransactionID", "Confirm"];
+                let first_other = keys.iter().position(|k| !envelope.contains(k)).unwrap_or(keys.len());
+                let unusual = keys[first_other..].iter().any(|k| matches!(*k, "Controller" | "Topic" | "Action"));
+                prop_assert!(tree.is_none() || unusual, "one pass misses {:?} for {}", tree, message);
+            }
+        }
+    }
+    Ok(())
+}
+
 fn examples() -> Vec<(MessageKind, Value)> {
     let mut out = Vec::new();
     for &kind in MessageKind::ALL {
@@ -86,6 +122,7 @@ fn examples_agree() {
     let oracle = Oracle::new();
     for (kind, example) in examples() {
         oracle.agree(kind, &example).unwrap();
+        one_pass_agrees(&example).unwrap();
         assert!(kind.validate(&example).problems.is_empty());
     }
 }
@@ -265,6 +302,7 @@ proptest! {
     fn mutations_agree((kind, message) in mutated_messages()) {
         thread_local! { static ORACLE: Oracle = Oracle::new(); }
         ORACLE.with(|oracle| oracle.agree(kind, &message))?;
+        one_pass_agrees(&message)?;
     }
 }
 

@@ -115,6 +115,22 @@ pub fn emit(model: &Model) -> TokenStream {
                 match self { #(MessageKind::#names => Seed::<stream::#names>::new().deserialize(deserializer),)* }
             }
 
+            /// Checks (and consumes) the value of top-level property `key` of a message of this
+            /// kind while it is parsed: its verdict and its required bit (see
+            /// [`crate::runtime::stream::Properties`]).
+            pub fn stream_property<'de, D: serde::Deserializer<'de>>(self, key: &str, value: D) -> Result<(crate::Verdict, u64), D::Error> {
+                use crate::runtime::stream::Properties;
+                use super::validators::stream;
+                match self { #(MessageKind::#names => <stream::#names as Properties>::property(key, value),)* }
+            }
+
+            /// The top-level property names this kind documents, and the bits of its required ones.
+            pub fn stream_properties(self) -> (&'static [&'static str], u64) {
+                use crate::runtime::stream::Properties;
+                use super::validators::stream;
+                match self { #(MessageKind::#names => (<stream::#names as Properties>::DOCUMENTED, <stream::#names as Properties>::REQUIRED),)* }
+            }
+
             /// True when `value` is a message of this kind with no error.
             pub fn is_valid(self, value: &serde_json::Value) -> bool {
                 match self { #(MessageKind::#names => <#names as crate::Validate>::is_valid(value),)* }

@@ -16,9 +16,9 @@ pub fn emit(model: &Model, emitter: &mut Emitter) -> TokenStream {
     quote! {
         /// Streaming checkers, one per schema type: the fast verdict without building a tree.
         pub mod stream {
-            use #runtime::stream::{self as rt, Check, Key, Seed};
+            use #runtime::stream::{self as rt, Check, Properties, Seed};
             use #runtime::diagnostics::Verdict;
-            use serde::de::{IgnoredAny, MapAccess, SeqAccess};
+            use serde::de::{Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess};
             use super::*;
             #(#named)*
             #(#inline)*
@@ -41,7 +41,7 @@ impl Stream<'_> {
         let name = ident(&ty.name);
         match &ty.kind {
             TypeKind::Struct { fields, additional_properties, typed } => {
-                let body = self.object(fields, *additional_properties);
+                let properties = self.properties(fields, *additional_properties);
                 let others = if *typed {
                     quote! {}
                 } else {
@@ -50,9 +50,12 @@ impl Stream<'_> {
                 quote! {
                     pub struct #name;
                     impl Check for #name {
-                        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> { #body }
+                        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+                            rt::object::<Self, A>(map)
+                        }
                         #others
                     }
+                    impl Properties for #name { #properties }
                 }
             }
             TypeKind::Enum { values } => quote! {
@@ -68,8 +71,9 @@ impl Stream<'_> {
         }
     }
 
-    /// The body of `Check::object` for a struct.
-    fn object(&mut self, fields: &[Field], additional_properties: bool) -> TokenStream {
+    /// The `Properties` of a struct: its documented names, required bits and a checker per
+    /// property.
+    fn properties(&mut self, fields: &[Field], additional_properties: bool) -> TokenStream {
         let documented: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
         let bits = required_bits(fields);
         let required_mask: u64 = bits.iter().fold(0, |mask, (_, bit)| mask | bit);
@@ -81,37 +85,30 @@ impl Stream<'_> {
                     Some(constant) => self.checker(&Shape::Const(constant.to_owned())),
                     None => self.checker(&f.shape),
                 };
-                let mark = match bits.iter().find(|(w, _)| *w == f.wire) {
-                    Some((_, bit)) => quote! { seen |= #bit; },
-                    None => quote! {},
-                };
-                quote! { #wire => { #mark map.next_value_seed(Seed::<#checker>::new())? } }
+                let bit = bits.iter().find(|(w, _)| *w == f.wire).map_or(0, |(_, bit)| *bit);
+                quote! { #wire => (Seed::<#checker>::new().deserialize(value)?, #bit), }
             })
             .collect();
         let unknown = if additional_properties {
-            quote! { Verdict::unknown_property(other, DOCUMENTED) }
+            quote! { other => {
+                IgnoredAny::deserialize(value)?;
+                (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
+            } }
         } else {
-            quote! { Verdict::Invalid }
+            quote! { _ => {
+                IgnoredAny::deserialize(value)?;
+                (Verdict::Invalid, 0)
+            } }
         };
         quote! {
-            const DOCUMENTED: &[&str] = &[#(#documented),*];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
+            const DOCUMENTED: &'static [&'static str] = &[#(#documented),*];
+            const REQUIRED: u64 = #required_mask;
+            fn property<'de, D: Deserializer<'de>>(key: &str, value: D) -> Result<(Verdict, u64), D::Error> {
+                Ok(match key {
                     #(#arms)*
-                    other => {
-                        map.next_value::<IgnoredAny>()?;
-                        #unknown
-                    }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
+                    #unknown
+                })
             }
-            Ok(if seen == #required_mask { verdict } else { Verdict::Invalid })
         }
     }
 

@@ -793,6 +793,215 @@ impl MessageKind {
             }
         }
     }
+    /// Checks (and consumes) the value of top-level property `key` of a message of this
+    /// kind while it is parsed: its verdict and its required bit (see
+    /// [`crate::runtime::stream::Properties`]).
+    pub fn stream_property<'de, D: serde::Deserializer<'de>>(
+        self,
+        key: &str,
+        value: D,
+    ) -> Result<(crate::Verdict, u64), D::Error> {
+        use crate::runtime::stream::Properties;
+        use super::validators::stream;
+        match self {
+            MessageKind::AuthCodeReply => {
+                <stream::AuthCodeReply as Properties>::property(key, value)
+            }
+            MessageKind::AuthCodeRequest => {
+                <stream::AuthCodeRequest as Properties>::property(key, value)
+            }
+            MessageKind::AuthOwnerReply => {
+                <stream::AuthOwnerReply as Properties>::property(key, value)
+            }
+            MessageKind::AuthOwnerRequest => {
+                <stream::AuthOwnerRequest as Properties>::property(key, value)
+            }
+            MessageKind::AuthTokenReply => {
+                <stream::AuthTokenReply as Properties>::property(key, value)
+            }
+            MessageKind::AuthTokenRequest => {
+                <stream::AuthTokenRequest as Properties>::property(key, value)
+            }
+            MessageKind::IdentifyPush => {
+                <stream::IdentifyPush as Properties>::property(key, value)
+            }
+            MessageKind::QueryIdentifyReply => {
+                <stream::QueryIdentifyReply as Properties>::property(key, value)
+            }
+            MessageKind::QueryIdentifyRequest => {
+                <stream::QueryIdentifyRequest as Properties>::property(key, value)
+            }
+            MessageKind::ConfigureReply => {
+                <stream::ConfigureReply as Properties>::property(key, value)
+            }
+            MessageKind::ConfigureRequest => {
+                <stream::ConfigureRequest as Properties>::property(key, value)
+            }
+            MessageKind::QueryConfigureReply => {
+                <stream::QueryConfigureReply as Properties>::property(key, value)
+            }
+            MessageKind::QueryConfigureRequest => {
+                <stream::QueryConfigureRequest as Properties>::property(key, value)
+            }
+            MessageKind::CancelRequest => {
+                <stream::CancelRequest as Properties>::property(key, value)
+            }
+            MessageKind::ErrorMessage => {
+                <stream::ErrorMessage as Properties>::property(key, value)
+            }
+            MessageKind::SubConfirm => {
+                <stream::SubConfirm as Properties>::property(key, value)
+            }
+            MessageKind::SubRequest => {
+                <stream::SubRequest as Properties>::property(key, value)
+            }
+            MessageKind::UnsubConfirm => {
+                <stream::UnsubConfirm as Properties>::property(key, value)
+            }
+            MessageKind::UnsubRequest => {
+                <stream::UnsubRequest as Properties>::property(key, value)
+            }
+            MessageKind::FeedsPush => {
+                <stream::FeedsPush as Properties>::property(key, value)
+            }
+            MessageKind::ServerInfoPush => {
+                <stream::ServerInfoPush as Properties>::property(key, value)
+            }
+        }
+    }
+    /// The top-level property names this kind documents, and the bits of its required ones.
+    pub fn stream_properties(self) -> (&'static [&'static str], u64) {
+        use crate::runtime::stream::Properties;
+        use super::validators::stream;
+        match self {
+            MessageKind::AuthCodeReply => {
+                (
+                    <stream::AuthCodeReply as Properties>::DOCUMENTED,
+                    <stream::AuthCodeReply as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::AuthCodeRequest => {
+                (
+                    <stream::AuthCodeRequest as Properties>::DOCUMENTED,
+                    <stream::AuthCodeRequest as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::AuthOwnerReply => {
+                (
+                    <stream::AuthOwnerReply as Properties>::DOCUMENTED,
+                    <stream::AuthOwnerReply as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::AuthOwnerRequest => {
+                (
+                    <stream::AuthOwnerRequest as Properties>::DOCUMENTED,
+                    <stream::AuthOwnerRequest as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::AuthTokenReply => {
+                (
+                    <stream::AuthTokenReply as Properties>::DOCUMENTED,
+                    <stream::AuthTokenReply as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::AuthTokenRequest => {
+                (
+                    <stream::AuthTokenRequest as Properties>::DOCUMENTED,
+                    <stream::AuthTokenRequest as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::IdentifyPush => {
+                (
+                    <stream::IdentifyPush as Properties>::DOCUMENTED,
+                    <stream::IdentifyPush as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::QueryIdentifyReply => {
+                (
+                    <stream::QueryIdentifyReply as Properties>::DOCUMENTED,
+                    <stream::QueryIdentifyReply as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::QueryIdentifyRequest => {
+                (
+                    <stream::QueryIdentifyRequest as Properties>::DOCUMENTED,
+                    <stream::QueryIdentifyRequest as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::ConfigureReply => {
+                (
+                    <stream::ConfigureReply as Properties>::DOCUMENTED,
+                    <stream::ConfigureReply as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::ConfigureRequest => {
+                (
+                    <stream::ConfigureRequest as Properties>::DOCUMENTED,
+                    <stream::ConfigureRequest as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::QueryConfigureReply => {
+                (
+                    <stream::QueryConfigureReply as Properties>::DOCUMENTED,
+                    <stream::QueryConfigureReply as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::QueryConfigureRequest => {
+                (
+                    <stream::QueryConfigureRequest as Properties>::DOCUMENTED,
+                    <stream::QueryConfigureRequest as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::CancelRequest => {
+                (
+                    <stream::CancelRequest as Properties>::DOCUMENTED,
+                    <stream::CancelRequest as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::ErrorMessage => {
+                (
+                    <stream::ErrorMessage as Properties>::DOCUMENTED,
+                    <stream::ErrorMessage as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::SubConfirm => {
+                (
+                    <stream::SubConfirm as Properties>::DOCUMENTED,
+                    <stream::SubConfirm as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::SubRequest => {
+                (
+                    <stream::SubRequest as Properties>::DOCUMENTED,
+                    <stream::SubRequest as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::UnsubConfirm => {
+                (
+                    <stream::UnsubConfirm as Properties>::DOCUMENTED,
+                    <stream::UnsubConfirm as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::UnsubRequest => {
+                (
+                    <stream::UnsubRequest as Properties>::DOCUMENTED,
+                    <stream::UnsubRequest as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::FeedsPush => {
+                (
+                    <stream::FeedsPush as Properties>::DOCUMENTED,
+                    <stream::FeedsPush as Properties>::REQUIRED,
+                )
+            }
+            MessageKind::ServerInfoPush => {
+                (
+                    <stream::ServerInfoPush as Properties>::DOCUMENTED,
+                    <stream::ServerInfoPush as Properties>::REQUIRED,
+                )
+            }
+        }
+    }
     /// True when `value` is a message of this kind with no error.
     pub fn is_valid(self, value: &serde_json::Value) -> bool {
         match self {

@@ -4579,9 +4579,11 @@ impl crate::runtime::Validate for super::types::ServerInfoPush {
 
 /// Streaming checkers, one per schema type: the fast verdict without building a tree.
 pub mod stream {
-    use crate::runtime::stream::{self as rt, Check, Key, Seed};
+    use crate::runtime::stream::{self as rt, Check, Properties, Seed};
     use crate::runtime::diagnostics::Verdict;
-    use serde::de::{IgnoredAny, MapAccess, SeqAccess};
+    use serde::de::{
+        Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
+    };
     use super::*;
     pub struct Controller;
     impl Check for Controller {
@@ -4612,971 +4614,917 @@ pub mod stream {
     pub type ScopeList = Inline2;
     pub struct IdentityResult;
     impl Check for IdentityResult {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Result",
-                "AccessToken",
-                "DisplayName",
-                "UserID",
-                "ExpiryDate",
-                "Scope",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Result" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<AuthResult>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for IdentityResult {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Result",
+            "AccessToken",
+            "DisplayName",
+            "UserID",
+            "ExpiryDate",
+            "Scope",
+        ];
+        const REQUIRED: u64 = 1u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Result" => (Seed::<AuthResult>::new().deserialize(value)?, 1u64),
+                    "AccessToken" => {
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 0u64)
                     }
-                    "AccessToken" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
-                    "DisplayName" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
-                    "UserID" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
-                    "ExpiryDate" => map.next_value_seed(Seed::<DateTime>::new())?,
-                    "Scope" => map.next_value_seed(Seed::<ScopeList>::new())?,
+                    "DisplayName" => {
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 0u64)
+                    }
+                    "UserID" => (Seed::<rt::AnyString>::new().deserialize(value)?, 0u64),
+                    "ExpiryDate" => (Seed::<DateTime>::new().deserialize(value)?, 0u64),
+                    "Scope" => (Seed::<ScopeList>::new().deserialize(value)?, 0u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 1u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct AuthCodeReply;
     impl Check for AuthCodeReply {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline3>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for AuthCodeReply {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 7u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Inline3>::new().deserialize(value)?, 1u64),
+                    "Topic" => (Seed::<Inline4>::new().deserialize(value)?, 2u64),
+                    "Action" => (Seed::<Inline5>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Topic" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline4>::new())?
-                    }
-                    "Action" => map.next_value_seed(Seed::<Inline5>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => {
-                        seen |= 4u64;
-                        map.next_value_seed(Seed::<IdentityResult>::new())?
-                    }
+                    "Data" => (Seed::<IdentityResult>::new().deserialize(value)?, 4u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct AuthCodeRequestData;
     impl Check for AuthCodeRequestData {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Provider",
-                "ClientID",
-                "ClientSecret",
-                "AuthGrant",
-                "Scope",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for AuthCodeRequestData {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Provider",
+            "ClientID",
+            "ClientSecret",
+            "AuthGrant",
+            "Scope",
+        ];
+        const REQUIRED: u64 = 7u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
                     "Provider" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 1u64)
                     }
                     "ClientID" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 2u64)
                     }
-                    "ClientSecret" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
+                    "ClientSecret" => {
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 0u64)
+                    }
                     "AuthGrant" => {
-                        seen |= 4u64;
-                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 4u64)
                     }
-                    "Scope" => map.next_value_seed(Seed::<ScopeList>::new())?,
+                    "Scope" => (Seed::<ScopeList>::new().deserialize(value)?, 0u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct AuthCodeRequest;
     impl Check for AuthCodeRequest {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline6>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for AuthCodeRequest {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 7u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Inline6>::new().deserialize(value)?, 1u64),
+                    "Topic" => (Seed::<Inline7>::new().deserialize(value)?, 2u64),
+                    "Action" => (Seed::<Inline8>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Topic" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline7>::new())?
-                    }
-                    "Action" => map.next_value_seed(Seed::<Inline8>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
                     "Data" => {
-                        seen |= 4u64;
-                        map.next_value_seed(Seed::<AuthCodeRequestData>::new())?
+                        (Seed::<AuthCodeRequestData>::new().deserialize(value)?, 4u64)
                     }
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct AuthOwnerReply;
     impl Check for AuthOwnerReply {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline9>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for AuthOwnerReply {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 7u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Inline9>::new().deserialize(value)?, 1u64),
+                    "Topic" => (Seed::<Inline10>::new().deserialize(value)?, 2u64),
+                    "Action" => (Seed::<Inline11>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Topic" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline10>::new())?
-                    }
-                    "Action" => map.next_value_seed(Seed::<Inline11>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => {
-                        seen |= 4u64;
-                        map.next_value_seed(Seed::<IdentityResult>::new())?
-                    }
+                    "Data" => (Seed::<IdentityResult>::new().deserialize(value)?, 4u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct AuthOwnerRequestData;
     impl Check for AuthOwnerRequestData {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Provider",
-                "ClientID",
-                "ClientSecret",
-                "UserName",
-                "Password",
-                "Scope",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for AuthOwnerRequestData {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Provider",
+            "ClientID",
+            "ClientSecret",
+            "UserName",
+            "Password",
+            "Scope",
+        ];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
                     "Provider" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 1u64)
                     }
                     "ClientID" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 2u64)
                     }
-                    "ClientSecret" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
-                    "UserName" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
-                    "Password" => map.next_value_seed(Seed::<rt::AnyString>::new())?,
-                    "Scope" => map.next_value_seed(Seed::<ScopeList>::new())?,
+                    "ClientSecret" => {
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 0u64)
+                    }
+                    "UserName" => {
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 0u64)
+                    }
+                    "Password" => {
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 0u64)
+                    }
+                    "Scope" => (Seed::<ScopeList>::new().deserialize(value)?, 0u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct AuthOwnerRequest;
     impl Check for AuthOwnerRequest {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline12>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for AuthOwnerRequest {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 7u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Inline12>::new().deserialize(value)?, 1u64),
+                    "Topic" => (Seed::<Inline13>::new().deserialize(value)?, 2u64),
+                    "Action" => (Seed::<Inline14>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Topic" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline13>::new())?
-                    }
-                    "Action" => map.next_value_seed(Seed::<Inline14>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
                     "Data" => {
-                        seen |= 4u64;
-                        map.next_value_seed(Seed::<AuthOwnerRequestData>::new())?
+                        (Seed::<AuthOwnerRequestData>::new().deserialize(value)?, 4u64)
                     }
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct AuthTokenReply;
     impl Check for AuthTokenReply {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline15>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for AuthTokenReply {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 7u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Inline15>::new().deserialize(value)?, 1u64),
+                    "Topic" => (Seed::<Inline16>::new().deserialize(value)?, 2u64),
+                    "Action" => (Seed::<Inline17>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Topic" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline16>::new())?
-                    }
-                    "Action" => map.next_value_seed(Seed::<Inline17>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => {
-                        seen |= 4u64;
-                        map.next_value_seed(Seed::<IdentityResult>::new())?
-                    }
+                    "Data" => (Seed::<IdentityResult>::new().deserialize(value)?, 4u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct AuthTokenRequestData;
     impl Check for AuthTokenRequestData {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &["Provider", "AccessToken"];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for AuthTokenRequestData {
+        const DOCUMENTED: &'static [&'static str] = &["Provider", "AccessToken"];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
                     "Provider" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 1u64)
                     }
                     "AccessToken" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 2u64)
                     }
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct AuthTokenRequest;
     impl Check for AuthTokenRequest {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline18>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for AuthTokenRequest {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 7u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Inline18>::new().deserialize(value)?, 1u64),
+                    "Topic" => (Seed::<Inline19>::new().deserialize(value)?, 2u64),
+                    "Action" => (Seed::<Inline20>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Topic" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline19>::new())?
-                    }
-                    "Action" => map.next_value_seed(Seed::<Inline20>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
                     "Data" => {
-                        seen |= 4u64;
-                        map.next_value_seed(Seed::<AuthTokenRequestData>::new())?
+                        (Seed::<AuthTokenRequestData>::new().deserialize(value)?, 4u64)
                     }
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct IdentifyPush;
     impl Check for IdentifyPush {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline21>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for IdentifyPush {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 7u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Inline21>::new().deserialize(value)?, 1u64),
+                    "Topic" => (Seed::<Inline22>::new().deserialize(value)?, 2u64),
+                    "Action" => (Seed::<Inline23>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Topic" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline22>::new())?
-                    }
-                    "Action" => map.next_value_seed(Seed::<Inline23>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => {
-                        seen |= 4u64;
-                        map.next_value_seed(Seed::<IdentityResult>::new())?
-                    }
+                    "Data" => (Seed::<IdentityResult>::new().deserialize(value)?, 4u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct QueryIdentifyReply;
     impl Check for QueryIdentifyReply {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline24>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for QueryIdentifyReply {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 7u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Inline24>::new().deserialize(value)?, 1u64),
+                    "Topic" => (Seed::<Inline25>::new().deserialize(value)?, 2u64),
+                    "Action" => (Seed::<Inline26>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Topic" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline25>::new())?
-                    }
-                    "Action" => map.next_value_seed(Seed::<Inline26>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => {
-                        seen |= 4u64;
-                        map.next_value_seed(Seed::<IdentityResult>::new())?
-                    }
+                    "Data" => (Seed::<IdentityResult>::new().deserialize(value)?, 4u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct QueryIdentifyRequest;
     impl Check for QueryIdentifyRequest {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline27>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for QueryIdentifyRequest {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+        ];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Inline27>::new().deserialize(value)?, 1u64),
+                    "Topic" => (Seed::<Inline28>::new().deserialize(value)?, 2u64),
+                    "Action" => (Seed::<Inline29>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Topic" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline28>::new())?
-                    }
-                    "Action" => map.next_value_seed(Seed::<Inline29>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct ConfigureReply;
     impl Check for ConfigureReply {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
-                    "Topic" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline30>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for ConfigureReply {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+        ];
+        const REQUIRED: u64 = 1u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Controller>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Inline30>::new().deserialize(value)?, 1u64),
+                    "Action" => (Seed::<Inline31>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Action" => map.next_value_seed(Seed::<Inline31>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 1u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub type Time = Inline32;
     pub struct Timeouts;
     impl Check for Timeouts {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &["ActionTimeout", "SubscriptionTimeout"];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "ActionTimeout" => map.next_value_seed(Seed::<Time>::new())?,
-                    "SubscriptionTimeout" => map.next_value_seed(Seed::<Time>::new())?,
-                    other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for Timeouts {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "ActionTimeout",
+            "SubscriptionTimeout",
+        ];
+        const REQUIRED: u64 = 0u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "ActionTimeout" => (Seed::<Time>::new().deserialize(value)?, 0u64),
+                    "SubscriptionTimeout" => {
+                        (Seed::<Time>::new().deserialize(value)?, 0u64)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 0u64 { verdict } else { Verdict::Invalid })
+                    other => {
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
+                    }
+                },
+            )
         }
     }
     pub struct ConfigureRequest;
     impl Check for ConfigureRequest {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
-                    "Topic" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline33>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for ConfigureRequest {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Controller>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Inline33>::new().deserialize(value)?, 1u64),
+                    "Action" => (Seed::<Inline34>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Action" => map.next_value_seed(Seed::<Inline34>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Timeouts>::new())?
-                    }
+                    "Data" => (Seed::<Timeouts>::new().deserialize(value)?, 2u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct QueryConfigureReply;
     impl Check for QueryConfigureReply {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
-                    "Topic" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline35>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for QueryConfigureReply {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Controller>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Inline35>::new().deserialize(value)?, 1u64),
+                    "Action" => (Seed::<Inline36>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Action" => map.next_value_seed(Seed::<Inline36>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Timeouts>::new())?
-                    }
+                    "Data" => (Seed::<Timeouts>::new().deserialize(value)?, 2u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct QueryConfigureRequest;
     impl Check for QueryConfigureRequest {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
-                    "Topic" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline37>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for QueryConfigureRequest {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+        ];
+        const REQUIRED: u64 = 1u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Controller>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Inline37>::new().deserialize(value)?, 1u64),
+                    "Action" => (Seed::<Inline38>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Action" => map.next_value_seed(Seed::<Inline38>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 1u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct CancelRequest;
     impl Check for CancelRequest {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
-                    "Topic" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Topic>::new())?
-                    }
-                    "Action" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline39>::new())?
-                    }
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for CancelRequest {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+        ];
+        const REQUIRED: u64 = 7u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Controller>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Topic>::new().deserialize(value)?, 1u64),
+                    "Action" => (Seed::<Inline39>::new().deserialize(value)?, 2u64),
                     "TransactionID" => {
-                        seen |= 4u64;
-                        map.next_value_seed(Seed::<TransactionId>::new())?
+                        (Seed::<TransactionId>::new().deserialize(value)?, 4u64)
                     }
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 7u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct Envelope;
     impl Check for Envelope {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-                "Confirm",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
-                    "Topic" => map.next_value_seed(Seed::<Topic>::new())?,
-                    "Action" => map.next_value_seed(Seed::<Action>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => map.next_value_seed(Seed::<rt::AnyValue>::new())?,
-                    "Confirm" => map.next_value_seed(Seed::<rt::Boolean>::new())?,
-                    other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for Envelope {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+            "Confirm",
+        ];
+        const REQUIRED: u64 = 0u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Controller>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Topic>::new().deserialize(value)?, 0u64),
+                    "Action" => (Seed::<Action>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 0u64 { verdict } else { Verdict::Invalid })
+                    "Data" => (Seed::<rt::AnyValue>::new().deserialize(value)?, 0u64),
+                    "Confirm" => (Seed::<rt::Boolean>::new().deserialize(value)?, 0u64),
+                    other => {
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
+                    }
+                },
+            )
         }
     }
     pub type ActionErrorCode = Inline40;
     pub struct ErrorMessage;
     impl Check for ErrorMessage {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
-                    "Topic" => map.next_value_seed(Seed::<Topic>::new())?,
-                    "Action" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline41>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for ErrorMessage {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 1u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Controller>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Topic>::new().deserialize(value)?, 0u64),
+                    "Action" => (Seed::<Inline41>::new().deserialize(value)?, 1u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => map.next_value_seed(Seed::<Inline42>::new())?,
+                    "Data" => (Seed::<Inline42>::new().deserialize(value)?, 0u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 1u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct SubConfirm;
     impl Check for SubConfirm {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-                "Confirm",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
-                    "Topic" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Topic>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for SubConfirm {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+            "Confirm",
+        ];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Controller>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Topic>::new().deserialize(value)?, 1u64),
+                    "Action" => (Seed::<Inline43>::new().deserialize(value)?, 2u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Action" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline43>::new())?
-                    }
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => map.next_value_seed(Seed::<rt::AnyValue>::new())?,
-                    "Confirm" => map.next_value_seed(Seed::<rt::Boolean>::new())?,
+                    "Data" => (Seed::<rt::AnyValue>::new().deserialize(value)?, 0u64),
+                    "Confirm" => (Seed::<rt::Boolean>::new().deserialize(value)?, 0u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct SubRequest;
     impl Check for SubRequest {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-                "Confirm",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
-                    "Topic" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Topic>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for SubRequest {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+            "Confirm",
+        ];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Controller>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Topic>::new().deserialize(value)?, 1u64),
+                    "Action" => (Seed::<Inline44>::new().deserialize(value)?, 2u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Action" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline44>::new())?
-                    }
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => map.next_value_seed(Seed::<rt::AnyValue>::new())?,
-                    "Confirm" => map.next_value_seed(Seed::<rt::Boolean>::new())?,
+                    "Data" => (Seed::<rt::AnyValue>::new().deserialize(value)?, 0u64),
+                    "Confirm" => (Seed::<rt::Boolean>::new().deserialize(value)?, 0u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct UnsubConfirm;
     impl Check for UnsubConfirm {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Confirm",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
-                    "Topic" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Topic>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for UnsubConfirm {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Confirm",
+        ];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Controller>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Topic>::new().deserialize(value)?, 1u64),
+                    "Action" => (Seed::<Inline45>::new().deserialize(value)?, 2u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Action" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline45>::new())?
-                    }
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Confirm" => map.next_value_seed(Seed::<rt::Boolean>::new())?,
+                    "Confirm" => (Seed::<rt::Boolean>::new().deserialize(value)?, 0u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct UnsubRequest;
     impl Check for UnsubRequest {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-                "Confirm",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Controller>::new())?,
-                    "Topic" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Topic>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for UnsubRequest {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+            "Confirm",
+        ];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Controller>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Topic>::new().deserialize(value)?, 1u64),
+                    "Action" => (Seed::<Inline46>::new().deserialize(value)?, 2u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Action" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline46>::new())?
-                    }
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => map.next_value_seed(Seed::<rt::AnyValue>::new())?,
-                    "Confirm" => map.next_value_seed(Seed::<rt::Boolean>::new())?,
+                    "Data" => (Seed::<rt::AnyValue>::new().deserialize(value)?, 0u64),
+                    "Confirm" => (Seed::<rt::Boolean>::new().deserialize(value)?, 0u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct FeedClass;
@@ -5603,72 +5551,64 @@ pub mod stream {
     }
     pub struct Feed;
     impl Check for Feed {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &["Name", "Class", "Status"];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Name" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<rt::AnyString>::new())?
-                    }
-                    "Class" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<FeedClass>::new())?
-                    }
-                    "Status" => map.next_value_seed(Seed::<FeedStatus>::new())?,
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for Feed {
+        const DOCUMENTED: &'static [&'static str] = &["Name", "Class", "Status"];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Name" => (Seed::<rt::AnyString>::new().deserialize(value)?, 1u64),
+                    "Class" => (Seed::<FeedClass>::new().deserialize(value)?, 2u64),
+                    "Status" => (Seed::<FeedStatus>::new().deserialize(value)?, 0u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct FeedsPush;
     impl Check for FeedsPush {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Inline47>::new())?,
-                    "Topic" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline48>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for FeedsPush {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Inline47>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Inline48>::new().deserialize(value)?, 1u64),
+                    "Action" => (Seed::<Inline49>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Action" => map.next_value_seed(Seed::<Inline49>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<Inline50>::new())?
-                    }
+                    "Data" => (Seed::<Inline50>::new().deserialize(value)?, 2u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct ServerClass;
@@ -5679,79 +5619,72 @@ pub mod stream {
     }
     pub struct ServerInfoData;
     impl Check for ServerInfoData {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &["Name", "Class", "Version", "Protocol"];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Name" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<rt::AnyString>::new())?
-                    }
-                    "Class" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<ServerClass>::new())?
-                    }
-                    "Version" => {
-                        seen |= 4u64;
-                        map.next_value_seed(Seed::<rt::AnyString>::new())?
-                    }
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for ServerInfoData {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Name",
+            "Class",
+            "Version",
+            "Protocol",
+        ];
+        const REQUIRED: u64 = 15u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Name" => (Seed::<rt::AnyString>::new().deserialize(value)?, 1u64),
+                    "Class" => (Seed::<ServerClass>::new().deserialize(value)?, 2u64),
+                    "Version" => (Seed::<rt::AnyString>::new().deserialize(value)?, 4u64),
                     "Protocol" => {
-                        seen |= 8u64;
-                        map.next_value_seed(Seed::<rt::AnyString>::new())?
+                        (Seed::<rt::AnyString>::new().deserialize(value)?, 8u64)
                     }
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 15u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct ServerInfoPush;
     impl Check for ServerInfoPush {
-        fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
-            const DOCUMENTED: &[&str] = &[
-                "Controller",
-                "Topic",
-                "Action",
-                "TransactionID",
-                "Data",
-            ];
-            let mut verdict = Verdict::Clean;
-            let mut seen = 0u64;
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                let field = match key.as_ref() {
-                    "Controller" => map.next_value_seed(Seed::<Inline51>::new())?,
-                    "Topic" => {
-                        seen |= 1u64;
-                        map.next_value_seed(Seed::<Inline52>::new())?
+        fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
+            rt::object::<Self, A>(map)
+        }
+    }
+    impl Properties for ServerInfoPush {
+        const DOCUMENTED: &'static [&'static str] = &[
+            "Controller",
+            "Topic",
+            "Action",
+            "TransactionID",
+            "Data",
+        ];
+        const REQUIRED: u64 = 3u64;
+        fn property<'de, D: Deserializer<'de>>(
+            key: &str,
+            value: D,
+        ) -> Result<(Verdict, u64), D::Error> {
+            Ok(
+                match key {
+                    "Controller" => (Seed::<Inline51>::new().deserialize(value)?, 0u64),
+                    "Topic" => (Seed::<Inline52>::new().deserialize(value)?, 1u64),
+                    "Action" => (Seed::<Inline53>::new().deserialize(value)?, 0u64),
+                    "TransactionID" => {
+                        (Seed::<TransactionId>::new().deserialize(value)?, 0u64)
                     }
-                    "Action" => map.next_value_seed(Seed::<Inline53>::new())?,
-                    "TransactionID" => map.next_value_seed(Seed::<TransactionId>::new())?,
-                    "Data" => {
-                        seen |= 2u64;
-                        map.next_value_seed(Seed::<ServerInfoData>::new())?
-                    }
+                    "Data" => (Seed::<ServerInfoData>::new().deserialize(value)?, 2u64),
                     other => {
-                        map.next_value::<IgnoredAny>()?;
-                        Verdict::unknown_property(other, DOCUMENTED)
+                        IgnoredAny::deserialize(value)?;
+                        (Verdict::unknown_property(other, Self::DOCUMENTED), 0)
                     }
-                };
-                verdict = verdict.max(field);
-                if verdict == Verdict::Invalid {
-                    rt::skip_map(map)?;
-                    return Ok(Verdict::Invalid);
-                }
-            }
-            Ok(if seen == 3u64 { verdict } else { Verdict::Invalid })
+                },
+            )
         }
     }
     pub struct Inline0;

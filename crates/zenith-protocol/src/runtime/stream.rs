@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::diagnostics::Verdict;
 
@@ -30,6 +30,58 @@ pub trait Check {
     }
     fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
         skip_map(map).map(|()| Verdict::Invalid)
+    }
+}
+
+/// The properties of an object schema, checked one at a time. Generated for every object
+/// type, so that one loop ([`object`]) serves them all and a message's top level can be checked
+/// property by property as its keys arrive.
+pub trait Properties {
+    /// The documented property names (an undocumented one close to these is a misspelling).
+    const DOCUMENTED: &'static [&'static str];
+    /// The bits of all required properties.
+    const REQUIRED: u64;
+    /// Checks (and consumes) the value of property `key`. Returns its verdict and its required
+    /// bit (0 when the property is optional or undocumented).
+    fn property<'de, D: Deserializer<'de>>(key: &str, value: D) -> Result<(Verdict, u64), D::Error>;
+}
+
+/// `Check::object` for a type with [`Properties`]: the worst property verdict, `Invalid` when a
+/// required property is missing.
+#[inline]
+pub fn object<'de, C: Properties, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+    let mut verdict = Verdict::Clean;
+    let mut seen = 0u64;
+    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        let (field, bit) = map.next_value_seed(Property::<C>::new(&key))?;
+        seen |= bit;
+        verdict = verdict.max(field);
+        if verdict == Verdict::Invalid {
+            skip_map(map)?;
+            return Ok(Verdict::Invalid);
+        }
+    }
+    Ok(if seen == C::REQUIRED { verdict } else { Verdict::Invalid })
+}
+
+/// Checks the value of one property with `C`'s rules for it.
+pub struct Property<'k, C> {
+    key: &'k str,
+    checker: PhantomData<C>,
+}
+
+impl<'k, C> Property<'k, C> {
+    #[inline]
+    pub fn new(key: &'k str) -> Property<'k, C> {
+        Property { key, checker: PhantomData }
+    }
+}
+
+impl<'de, C: Properties> DeserializeSeed<'de> for Property<'_, C> {
+    type Value = (Verdict, u64);
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(Verdict, u64), D::Error> {
+        C::property(self.key, deserializer)
     }
 }
 

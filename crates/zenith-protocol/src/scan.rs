@@ -1,0 +1,335 @@
+//! The one-pass check of a message's text: the envelope is read as its keys arrive, the schema
+//! is chosen at the first other property, and every property is checked while it is parsed. No
+//! tree is built and no byte is read twice.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::value::{BoolDeserializer, BorrowedStrDeserializer, F64Deserializer, I64Deserializer, U64Deserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+
+use crate::runtime::Direction;
+use crate::runtime::stream::{self as rt, Key};
+use crate::{EnvelopeKeys, EnvelopeText, MessageKind, Verdict};
+
+/// A message that its schema accepts without a remark, established in one pass over its text.
+#[derive(Debug)]
+pub struct CleanText<'a> {
+    pub envelope: EnvelopeText<'a>,
+    pub kind: MessageKind,
+    /// The capture's direction, or the inferred one: the same choice the tree check makes
+    /// (client to server first, when both directions accept the message).
+    pub direction: Direction,
+}
+
+impl<'a> CleanText<'a> {
+    /// Checks `text` as a message travelling in `direction` (`None`: either way). `None` when no
+    /// schema accepts it without a remark, when it is not JSON, or when it is shaped unusually
+    /// (envelope fields that are not scalars, or that follow the first other property and change
+    /// the schema); the tree validators then say exactly what is wrong.
+    ///
+    /// ```
+    /// use zenith_protocol::{CleanText, Direction, MessageKind};
+    /// let reply = r#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":7,"Data":{"Result":"Reject"}}"#;
+    /// let clean = CleanText::check(reply, None).unwrap();
+    /// assert_eq!((clean.kind, clean.direction), (MessageKind::QueryIdentifyReply, Direction::Receive));
+    /// assert_eq!(clean.envelope.transaction_id, Some(7));
+    /// assert!(CleanText::check(r#"{"Controller":"Auth","Topic":"QueryIdentify","Usrname":1}"#, None).is_none());
+    /// ```
+    pub fn check(text: &'a str, direction: Option<Direction>) -> Option<CleanText<'a>> {
+        // Usually one pass; another when the schema chosen first (of two that document the same
+        // property, such as a request and its reply in unknown direction) does not accept it.
+        let mut skip = 0;
+        loop {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            let scanned = deserializer.deserialize_map(Scan { direction, skip }).ok()?;
+            deserializer.end().ok()?;
+            match scanned {
+                Scanned::Clean(clean) => return Some(clean),
+                Scanned::Declined => return None,
+                Scanned::TryNext => skip += 1,
+            }
+        }
+    }
+}
+
+/// The top-level visitor. `skip` passes over that many schemas at the choice.
+struct Scan {
+    direction: Option<Direction>,
+    skip: usize,
+}
+
+/// What one pass found.
+enum Scanned<'a> {
+    Clean(CleanText<'a>),
+    /// Not clean, or not for this path.
+    Declined,
+    /// Not clean under the schema chosen, but another one is left to try.
+    TryNext,
+}
+
+/// An envelope field's value: envelope fields are scalars in every schema.
+#[derive(Debug)]
+enum Scalar<'de> {
+    Text(Cow<'de, str>),
+    Signed(i64),
+    Unsigned(u64),
+    Float(f64),
+    Bool(bool),
+    Null,
+}
+
+/// The envelope fields seen so far, by name.
+#[derive(Default)]
+struct Envelope<'de> {
+    controller: Option<Scalar<'de>>,
+    topic: Option<Scalar<'de>>,
+    action: Option<Scalar<'de>>,
+    transaction_id: Option<Scalar<'de>>,
+    confirm: Option<Scalar<'de>>,
+}
+
+/// The schema chosen for the message, and how its properties fared so far.
+struct Chosen {
+    kind: MessageKind,
+    direction: Direction,
+    verdict: Verdict,
+    seen: u64,
+}
+
+impl Chosen {
+    fn new(kind: MessageKind, direction: Direction) -> Chosen {
+        Chosen { kind, direction, verdict: Verdict::Clean, seen: 0 }
+    }
+
+    /// Adds one property's verdict; false once the message cannot be clean.
+    fn add(&mut self, (verdict, bit): (Verdict, u64)) -> bool {
+        self.verdict = self.verdict.max(verdict);
+        self.seen |= bit;
+        self.verdict == Verdict::Clean
+    }
+
+    fn add_scalar(&mut self, key: &str, value: &Scalar<'_>) -> bool {
+        match scalar_verdict::<de::value::Error>(self.kind, key, value) {
+            Ok(verdict) => self.add(verdict),
+            Err(_) => false,
+        }
+    }
+
+    /// Adds the envelope fields read before the schema was chosen.
+    fn add_envelope(&mut self, envelope: &Envelope<'_>) {
+        for (key, value) in envelope.fields() {
+            self.add_scalar(key, value);
+        }
+    }
+
+    fn clean(&self) -> bool {
+        let (_, required) = self.kind.stream_properties();
+        self.verdict == Verdict::Clean && self.seen == required
+    }
+}
+
+impl<'de> Envelope<'de> {
+    fn slot(&mut self, key: &str) -> Option<&mut Option<Scalar<'de>>> {
+        match key {
+            "Controller" => Some(&mut self.controller),
+            "Topic" => Some(&mut self.topic),
+            "Action" => Some(&mut self.action),
+            "TransactionID" => Some(&mut self.transaction_id),
+            "Confirm" => Some(&mut self.confirm),
+            _ => None,
+        }
+    }
+
+    fn fields(&self) -> impl Iterator<Item = (&'static str, &Scalar<'de>)> {
+        [
+            ("Controller", &self.controller),
+            ("Topic", &self.topic),
+            ("Action", &self.action),
+            ("TransactionID", &self.transaction_id),
+            ("Confirm", &self.confirm),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, value.as_ref()?)))
+    }
+
+    /// The envelope as the rest of the crate knows it; `None` when a key that chooses the
+    /// schema is not a string.
+    fn text(self) -> Option<EnvelopeText<'de>> {
+        let text = |value: Option<Scalar<'de>>| match value {
+            None => Some(None),
+            Some(Scalar::Text(text)) => Some(Some(text)),
+            Some(_) => None,
+        };
+        Some(EnvelopeText {
+            controller: text(self.controller)?,
+            topic: text(self.topic)?,
+            action: text(self.action)?,
+            transaction_id: match self.transaction_id {
+                Some(Scalar::Signed(n)) => Some(n),
+                Some(Scalar::Unsigned(n)) => i64::try_from(n).ok(),
+                _ => None,
+            },
+            confirm: match self.confirm {
+                Some(Scalar::Bool(b)) => Some(b),
+                _ => None,
+            },
+        })
+    }
+
+    /// The candidate schemas for these keys, in the order the tree check tries them (none when
+    /// a key that chooses the schema is not a string).
+    fn candidates(&self, direction: Option<Direction>) -> impl Iterator<Item = (MessageKind, Direction)> {
+        fn name<'v>(value: &'v Option<Scalar<'_>>) -> Option<Option<&'v str>> {
+            match value {
+                None => Some(None),
+                Some(Scalar::Text(text)) => Some(Some(text.as_ref())),
+                Some(_) => None,
+            }
+        }
+        let keys = match (name(&self.controller), name(&self.topic), name(&self.action)) {
+            (Some(controller), Some(topic), Some(action)) => Some(EnvelopeKeys::from_fields(controller, topic, action)),
+            _ => None,
+        };
+        let directions: &[Direction] = match direction {
+            Some(Direction::Send) => &[Direction::Send],
+            Some(Direction::Receive) => &[Direction::Receive],
+            None => &[Direction::Send, Direction::Receive],
+        };
+        directions.iter().filter_map(move |&d| Some((keys.as_ref()?.kind(d)?, d)))
+    }
+}
+
+impl<'de> Visitor<'de> for Scan {
+    type Value = Scanned<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a message object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut envelope = Envelope::default();
+        let mut chosen: Option<Chosen> = None;
+        // What a failure of the chosen schema means: another may be left to try.
+        let mut on_failure = Scanned::Declined;
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let clean = if let Some(slot) = envelope.slot(&key) {
+                let value: Scalar<'de> = map.next_value()?;
+                let clean = match &mut chosen {
+                    // A key that chooses the schema may not change once it is chosen.
+                    Some(_) if matches!(key.as_ref(), "Controller" | "Topic" | "Action") => false,
+                    Some(chosen) => chosen.add_scalar(&key, &value),
+                    None => true,
+                };
+                *slot = Some(value);
+                clean
+            } else {
+                let chosen = match &mut chosen {
+                    Some(chosen) => chosen,
+                    None => {
+                        // A schema that does not document this property cannot accept the
+                        // message without a remark, so only those that do are candidates.
+                        let mut fitting = envelope
+                            .candidates(self.direction)
+                            .filter(|(kind, _)| kind.stream_properties().0.contains(&key.as_ref()))
+                            .skip(self.skip);
+                        let Some((kind, direction)) = fitting.next() else {
+                            rt::skip_map(map)?;
+                            return Ok(Scanned::Declined);
+                        };
+                        if fitting.next().is_some() {
+                            on_failure = Scanned::TryNext;
+                        }
+                        let mut fresh = Chosen::new(kind, direction);
+                        fresh.add_envelope(&envelope);
+                        chosen.insert(fresh)
+                    }
+                };
+                let verdict = map.next_value_seed(KindProperty { kind: chosen.kind, key: &key })?;
+                chosen.add(verdict)
+            };
+            if !clean {
+                rt::skip_map(map)?;
+                return Ok(on_failure);
+            }
+        }
+        // A message of envelope fields only: the first candidate they satisfy.
+        let chosen = match chosen {
+            Some(chosen) => chosen,
+            None => match envelope.candidates(self.direction).find_map(|(kind, direction)| {
+                let mut candidate = Chosen::new(kind, direction);
+                candidate.add_envelope(&envelope);
+                candidate.clean().then_some(candidate)
+            }) {
+                Some(chosen) => chosen,
+                None => return Ok(Scanned::Declined),
+            },
+        };
+        if !chosen.clean() {
+            return Ok(on_failure);
+        }
+        Ok(match envelope.text() {
+            Some(envelope) => Scanned::Clean(CleanText { envelope, kind: chosen.kind, direction: chosen.direction }),
+            None => Scanned::Declined,
+        })
+    }
+}
+
+/// Checks one top-level property's value with a kind's rules for it.
+struct KindProperty<'k> {
+    kind: MessageKind,
+    key: &'k str,
+}
+
+impl<'de> DeserializeSeed<'de> for KindProperty<'_> {
+    type Value = (Verdict, u64);
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(Verdict, u64), D::Error> {
+        self.kind.stream_property(self.key, deserializer)
+    }
+}
+
+/// A kind's verdict on an envelope field already read.
+fn scalar_verdict<E: de::Error>(kind: MessageKind, key: &str, value: &Scalar<'_>) -> Result<(Verdict, u64), E> {
+    match value {
+        Scalar::Text(text) => kind.stream_property(key, BorrowedStrDeserializer::<E>::new(text)),
+        Scalar::Signed(n) => kind.stream_property(key, I64Deserializer::<E>::new(*n)),
+        Scalar::Unsigned(n) => kind.stream_property(key, U64Deserializer::<E>::new(*n)),
+        Scalar::Float(n) => kind.stream_property(key, F64Deserializer::<E>::new(*n)),
+        Scalar::Bool(b) => kind.stream_property(key, BoolDeserializer::<E>::new(*b)),
+        Scalar::Null => kind.stream_property(key, de::value::UnitDeserializer::<E>::new()),
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Scalar<'de>, D::Error> {
+        struct ScalarVisitor;
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Scalar<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, number, boolean or null")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Text(Cow::Owned(text.to_owned())))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Signed(n))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Unsigned(n))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Float(n))
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Bool(b))
+            }
+            fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Null)
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
