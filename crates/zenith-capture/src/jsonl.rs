@@ -12,27 +12,47 @@ use serde_json::Value;
 use crate::{Body, Connections, Direction, Event, Frame, Limits, ReadError, Skipped, message_object};
 
 pub fn read(mut reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
-    let mut counters = Connections::default();
-    let mut line = Vec::new();
-    let mut number = 0u64;
+    let mut lines = Lines { limits, number: 0, counters: Connections::default() };
+    let mut long = Vec::new();
     loop {
-        line.clear();
-        let (read, overflow) = read_line(&mut reader, &mut line, limits.max_line_bytes)?;
+        // Usually the whole line is in the reader's buffer and is read from there, uncopied.
+        let available = reader.fill_buf()?;
+        if let Some(end) = memchr::memchr(b'\n', available).filter(|end| *end < limits.max_line_bytes) {
+            lines.line(&available[..=end], false, end + 1, sink);
+            reader.consume(end + 1);
+            continue;
+        }
+        long.clear();
+        let (read, overflow) = read_line(&mut reader, &mut long, limits.max_line_bytes)?;
         if read == 0 {
             return Ok(());
         }
-        number += 1;
-        if number == 1 && line.starts_with(b"\xEF\xBB\xBF") {
-            line.drain(..3);
+        lines.line(&long, overflow, read, sink);
+    }
+}
+
+/// Turns lines into events, numbering them.
+struct Lines {
+    limits: Limits,
+    number: u64,
+    counters: Connections,
+}
+
+impl Lines {
+    /// One line as read (`read` bytes, kept only when not `overflow`), its end of line included.
+    fn line(&mut self, mut line: &[u8], overflow: bool, read: usize, sink: &mut dyn FnMut(Event)) {
+        self.number += 1;
+        if self.number == 1 {
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         }
-        while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-            line.pop();
+        while let [rest @ .., b'\n' | b'\r'] = line {
+            line = rest;
         }
         if !overflow && line.iter().all(u8::is_ascii_whitespace) {
-            sink(Event::Skipped(Skipped::BlankLine { line: number }));
-            continue;
+            sink(Event::Skipped(Skipped::BlankLine { line: self.number }));
+            return;
         }
-        sink(Event::Frame(frame(&line, overflow, read, number, &limits, &mut counters)));
+        sink(Event::Frame(frame(line, overflow, read, self.number, &self.limits, &mut self.counters)));
     }
 }
 

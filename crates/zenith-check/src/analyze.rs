@@ -48,6 +48,25 @@ pub struct Checked {
     pub error_text: Option<String>,
 }
 
+impl Checked {
+    /// A message its schema accepts without a remark.
+    fn clean(place: Place, clean: CleanText<'_>) -> Checked {
+        let keys = clean.envelope.keys();
+        let place = place.with_keys(&keys, Some(clean.kind));
+        Checked {
+            full_topic: place.full_topic(&keys),
+            inferred: place.direction.is_none(),
+            place,
+            kind: Some(clean.kind),
+            direction: Some(clean.direction),
+            findings: Vec::new(),
+            transaction: clean.envelope.transaction_id,
+            confirm: clean.envelope.confirm == Some(true),
+            error_text: None,
+        }
+    }
+}
+
 /// A name from a message: shared when the schemas know it, so that known names cost no copy.
 pub type Name = Cow<'static, str>;
 
@@ -65,11 +84,28 @@ pub struct Place {
 }
 
 impl Place {
-    fn with_keys(mut self, keys: &EnvelopeKeys<'_>) -> Place {
-        self.controller = Some(intern_controller(keys.controller));
-        self.topic = keys.topic.map(intern_topic);
-        self.action = Some(intern_action(keys.action));
+    /// The place with the message's Controller, Topic and Action, taken from the kind's own
+    /// names when they match.
+    fn with_keys(mut self, keys: &EnvelopeKeys<'_>, kind: Option<MessageKind>) -> Place {
+        let info = kind.map(MessageKind::info);
+        let known = |name: Option<&'static str>, wanted: &str| name.filter(|n| *n == wanted).map(Cow::Borrowed);
+        self.controller = Some(
+            known(info.and_then(|i| i.controller), keys.controller)
+                .unwrap_or_else(|| intern_controller(keys.controller)),
+        );
+        self.topic =
+            keys.topic.map(|topic| known(info.and_then(|i| i.topic), topic).unwrap_or_else(|| intern_topic(topic)));
+        self.action = Some(known(info.map(|i| i.action), keys.action).unwrap_or_else(|| intern_action(keys.action)));
         self
+    }
+
+    /// The whole topic, arguments included.
+    fn full_topic(&self, keys: &EnvelopeKeys<'_>) -> Name {
+        match (&self.topic, keys.topic_args) {
+            (Some(name), Some(args)) => Cow::Owned(format!("{name}!{args}")),
+            (topic, None) => topic.clone().unwrap_or_default(),
+            (None, Some(_)) => Cow::Borrowed(""),
+        }
     }
 }
 
@@ -101,8 +137,11 @@ impl Analyzer<'_> {
         let value = match frame.body {
             Body::Json(value) => value,
             Body::Text(text) => {
-                if let Some(checked) = self.clean_while_parsing(&place, &text) {
-                    return Analysis::Message(Box::new(checked));
+                // The fast path: a message its schema accepts, established while parsing, with
+                // no tree. Error replies take the full path, which tells what their codes mean.
+                let clean = CleanText::check(&text, place.direction).filter(|c| c.envelope.keys().action != "Error");
+                if let Some(clean) = clean {
+                    return Analysis::Message(Box::new(Checked::clean(place, clean)));
                 }
                 match serde_json::from_str::<Value>(&text) {
                     Ok(value) => value,
@@ -158,8 +197,8 @@ impl Analyzer<'_> {
                 ));
             }
         };
-        let place = place.with_keys(&keys);
         let (kind, direction, report) = classify(&keys, &value, &place);
+        let place = place.with_keys(&keys, kind);
         let mut findings: Vec<Finding> = Vec::new();
         let unknown_controller = kind.is_none() && self.unmatched(&keys, &place, &mut findings);
         for problem in &report.problems {
@@ -191,32 +230,11 @@ impl Analyzer<'_> {
             inferred,
             findings,
             transaction: value.get("TransactionID").and_then(Value::as_i64),
-            full_topic: intern_topic(value.get("Topic").and_then(Value::as_str).unwrap_or("")),
+            full_topic: place.full_topic(&keys),
             confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
             error_text,
             place,
         }))
-    }
-
-    /// The fast path: a message whose schema finds nothing wrong, established while parsing
-    /// its text, without building a tree. `None` when the message needs the full treatment.
-    fn clean_while_parsing(&self, place: &Place, text: &str) -> Option<Checked> {
-        let CleanText { envelope, kind, direction } = CleanText::check(text, place.direction)?;
-        let keys = envelope.keys();
-        if keys.action == "Error" {
-            return None; // error replies are reported with the meaning of their codes
-        }
-        Some(Checked {
-            place: place.clone().with_keys(&keys),
-            kind: Some(kind),
-            direction: Some(direction),
-            inferred: place.direction.is_none(),
-            findings: Vec::new(),
-            transaction: envelope.transaction_id,
-            full_topic: intern_topic(envelope.topic.as_deref().unwrap_or("")),
-            confirm: envelope.confirm == Some(true),
-            error_text: None,
-        })
     }
 
     /// A message no schema covers: an unknown controller or topic is an error; a topic of a

@@ -6,6 +6,11 @@
 mod parallel;
 mod render;
 
+/// Frames are read on one thread and analysed on others, so memory is often freed by a thread
+/// other than the one that allocated it; this allocator is made for that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
@@ -87,9 +92,8 @@ struct CheckArgs {
     /// Longest JSON Lines line to read, in bytes; longer lines are reported as unreadable.
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
-    /// Threads that check messages (reading and the per-connection bookkeeping stay on one);
-    /// output is the same for any number. Defaults to one less than the number of CPUs, and to
-    /// 1 on machines with two or fewer.
+    /// Threads to use: one reads and follows the conversations, the others check messages;
+    /// output is the same for any number. Defaults to the number of CPUs.
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
 }
@@ -121,8 +125,7 @@ fn main() -> ExitCode {
 }
 
 fn check(args: &CheckArgs) -> ExitCode {
-    let stdout = io::stdout();
-    let mut out = anstream::AutoStream::auto(stdout.lock());
+    let mut out = output(args.format);
     let mut renderer = render::Renderer::new(args.format == OutputFormat::Json);
     let mut total = Summary::default();
     let (mut errors, mut warnings, mut unreadable_input) = (0u64, 0u64, false);
@@ -159,6 +162,19 @@ fn check(args: &CheckArgs) -> ExitCode {
     }
 }
 
+/// Standard output: line by line on a terminal, in large writes otherwise; styles only where
+/// they can show (the JSON records carry none, so they pass through untouched).
+fn output(format: OutputFormat) -> anstream::AutoStream<Box<dyn Write>> {
+    let stdout = io::stdout().lock();
+    let choice = match format {
+        OutputFormat::Json => anstream::ColorChoice::AlwaysAnsi,
+        OutputFormat::Human => anstream::AutoStream::choice(&stdout),
+    };
+    let raw: Box<dyn Write> =
+        if stdout.is_terminal() { Box::new(stdout) } else { Box::new(io::BufWriter::with_capacity(1 << 16, stdout)) };
+    anstream::AutoStream::new(raw, choice)
+}
+
 /// A closed pipe (`zenith check ... | head`) ends the run quietly; other write errors are fatal.
 fn broken_pipe(error: io::Error) -> ! {
     if error.kind() == io::ErrorKind::BrokenPipe {
@@ -191,14 +207,12 @@ fn check_file(
     };
     let limits = Limits { max_line_bytes: args.max_line_bytes };
     let mut checker = Checker::new(source);
-    // By default one core reads and applies, the others analyse; with two cores or fewer the
-    // hand-offs cost more than they save, so one thread does everything.
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let jobs = args.jobs.unwrap_or(if cores > 2 { cores - 1 } else { 1 }).max(1);
-    let result = if jobs == 1 {
+    // One thread reads and follows the conversations; the others analyse.
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let result = if jobs <= 1 {
         zenith_capture::read(format, &mut reader, limits, &mut |event: Event| checker.event(event, report))
     } else {
-        parallel::check(format, reader, limits, jobs, &mut checker, report)
+        parallel::check(format, reader, limits, jobs - 1, &mut checker, report)
     };
     if let Some(bar) = &progress {
         bar.finish_and_clear();

@@ -1,80 +1,94 @@
-//! Checking one capture on several threads: one reads, `jobs` analyse batches of frames, and
-//! the calling thread applies the analyses in capture order, so the output does not depend on
-//! the number of threads. Channels are bounded, so memory stays bounded too.
+//! Checking one capture on several threads: this thread reads and follows the conversations,
+//! the others analyse batches of frames. Batches go to the workers in turn and their analyses
+//! come back in the same turn, so they are applied in capture order and the output does not
+//! depend on the number of threads. At most a few batches are in flight, so memory stays
+//! bounded.
 
-use std::collections::BTreeMap;
 use std::io::BufRead;
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use zenith_capture::{Event, Format, Limits, ReadError};
 use zenith_check::{Analysis, Checker, Finding, analyze};
 
 /// Frames per batch: large enough to amortise the hand-offs, small enough to keep memory low.
-const BATCH: usize = 512;
+const BATCH: usize = 1024;
+/// Batches in flight per worker.
+const DEPTH: usize = 4;
 
+/// Checks with `workers` analysing threads besides this one.
 pub fn check(
     format: Format,
-    reader: impl BufRead + Send,
+    reader: impl BufRead,
     limits: Limits,
-    jobs: usize,
+    workers: usize,
     checker: &mut Checker,
     report: &mut dyn FnMut(Finding),
 ) -> Result<(), ReadError> {
-    let source: Arc<str> = checker.source().into();
+    let source = checker.source().to_owned();
     std::thread::scope(|scope| {
-        let (batches, to_analyse) = sync_channel::<(u64, Vec<Event>)>(jobs * 2);
-        let (analysed, results) = sync_channel::<(u64, Vec<Analysis>)>(jobs * 2);
-        let to_analyse = Arc::new(Mutex::new(to_analyse));
-        for _ in 0..jobs {
-            let (to_analyse, analysed, source) = (Arc::clone(&to_analyse), analysed.clone(), Arc::clone(&source));
-            scope.spawn(move || worker(&source, &to_analyse, &analysed));
-        }
-        drop(analysed);
-        let reading = scope.spawn(move || {
-            let mut reader = reader;
-            let mut batch = Vec::with_capacity(BATCH);
-            let mut sequence = 0;
-            let result = zenith_capture::read(format, &mut reader, limits, &mut |event| {
-                batch.push(event);
-                if batch.len() == BATCH {
-                    // A send fails only when the workers are gone, and then nothing is waiting.
-                    let _ = batches.send((sequence, std::mem::replace(&mut batch, Vec::with_capacity(BATCH))));
-                    sequence += 1;
-                }
-            });
-            if !batch.is_empty() {
-                let _ = batches.send((sequence, batch));
+        let lanes: Vec<Lane> = (0..workers.max(1))
+            .map(|_| {
+                let (to_worker, batches) = sync_channel::<Vec<Event>>(DEPTH);
+                let (analysed, from_worker) = sync_channel::<Vec<Analysis>>(DEPTH);
+                let source = source.as_str();
+                scope.spawn(move || {
+                    for batch in batches {
+                        let analyses = batch.into_iter().map(|event| analyze(source, event)).collect();
+                        if analysed.send(analyses).is_err() {
+                            return;
+                        }
+                    }
+                });
+                Lane { to_worker, from_worker }
+            })
+            .collect();
+        let mut turns = Turns { lanes, sent: 0, applied: 0 };
+        let mut batch = Vec::with_capacity(BATCH);
+        let result = zenith_capture::read(format, reader, limits, &mut |event| {
+            batch.push(event);
+            if batch.len() == BATCH {
+                turns.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), checker, report);
             }
-            result
         });
-        // Apply in capture order, holding early batches until their turn.
-        let mut waiting = BTreeMap::new();
-        let mut next = 0;
-        for (sequence, analyses) in results {
-            waiting.insert(sequence, analyses);
-            while let Some(analyses) = waiting.remove(&next) {
-                for analysis in analyses {
-                    checker.apply(analysis, report);
-                }
-                next += 1;
-            }
+        if !batch.is_empty() {
+            turns.send(batch, checker, report);
         }
-        reading.join().expect("the reading thread does not panic")
+        while turns.applied < turns.sent {
+            turns.apply_next(checker, report);
+        }
+        result
     })
 }
 
-fn worker(
-    source: &str,
-    to_analyse: &Mutex<Receiver<(u64, Vec<Event>)>>,
-    analysed: &std::sync::mpsc::SyncSender<(u64, Vec<Analysis>)>,
-) {
-    loop {
-        let next = to_analyse.lock().map(|receiver| receiver.recv());
-        let Ok(Ok((sequence, events))) = next else { return };
-        let analyses = events.into_iter().map(|event| analyze(source, event)).collect();
-        if analysed.send((sequence, analyses)).is_err() {
-            return;
+struct Lane {
+    to_worker: SyncSender<Vec<Event>>,
+    from_worker: Receiver<Vec<Analysis>>,
+}
+
+/// Batch `n` goes to lane `n % lanes`; batches are applied in the order they were sent.
+struct Turns {
+    lanes: Vec<Lane>,
+    sent: usize,
+    applied: usize,
+}
+
+impl Turns {
+    fn send(&mut self, batch: Vec<Event>, checker: &mut Checker, report: &mut dyn FnMut(Finding)) {
+        // Apply the oldest first when the lanes are full, so no channel ever blocks for good.
+        if self.sent - self.applied == self.lanes.len() * DEPTH {
+            self.apply_next(checker, report);
         }
+        let lane = &self.lanes[self.sent % self.lanes.len()];
+        lane.to_worker.send(batch).expect("the checking threads outlive the reading");
+        self.sent += 1;
+    }
+
+    fn apply_next(&mut self, checker: &mut Checker, report: &mut dyn FnMut(Finding)) {
+        let lane = &self.lanes[self.applied % self.lanes.len()];
+        let analyses = lane.from_worker.recv().expect("a checking thread stopped");
+        for analysis in analyses {
+            checker.apply(analysis, report);
+        }
+        self.applied += 1;
     }
 }
