@@ -203,3 +203,45 @@ fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> std::
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(capture: &[u8], buffer: usize, max_line_bytes: usize) -> Vec<Event> {
+        let reader = std::io::BufReader::with_capacity(buffer, capture);
+        let mut events = Vec::new();
+        read(reader, Limits { max_line_bytes }, &mut |event| events.push(event)).unwrap();
+        events
+    }
+
+    #[test]
+    fn lines_read_the_same_whatever_the_buffer_size() {
+        let capture = concat!(
+            "\u{feff}{\"Controller\":\"Auth\",\"Topic\":\"QueryIdentify\",\"TransactionID\":1}\r\n",
+            "\n",
+            "{\"conn\":\"a\",\"type\":\"send\",\"time\":1.5,\"opcode\":1,\"data\":\"{\\\"Topic\\\":\\\"Feeds\\\"}\"}\n",
+            "not json\n",
+            "   \n",
+            "{\"conn\":7,\"type\":\"receive\",\"opcode\":2,\"data\":\"AAEC\"}\n",
+            "{\"Topic\":\"x\",\"Data\":\"a line longer than the limit set below, to be skipped whole\"}\n",
+            "{\"Topic\":\"last line without an end\"}",
+        )
+        .as_bytes();
+        let expected = events(capture, 1 << 16, 80);
+        assert_eq!(expected.len(), 8);
+        for buffer in 1..=90 {
+            assert_eq!(events(capture, buffer, 80), expected, "with a {buffer}-byte buffer");
+        }
+        let Event::Frame(first) = &expected[0] else { panic!("{:?}", expected[0]) };
+        assert_eq!(
+            first.body,
+            Body::Text("{\"Controller\":\"Auth\",\"Topic\":\"QueryIdentify\",\"TransactionID\":1}".into())
+        );
+        let Event::Frame(long) = &expected[6] else { panic!("{:?}", expected[6]) };
+        assert!(matches!(&long.body, Body::Unreadable(reason) if reason.contains("over the limit of 80 bytes")));
+        let numbers: Vec<usize> =
+            expected.iter().filter_map(|e| if let Event::Frame(f) = e { Some(f.conn.number) } else { None }).collect();
+        assert_eq!(numbers, [0, 1, 0, 2, 0, 0]);
+    }
+}
