@@ -1,5 +1,6 @@
-//! `cargo xtask gen-capture`: writes a JSON Lines capture of N Auth-controller messages for
-//! benchmarks: a realistic mix of requests, replies and pushes, about 1% of them invalid.
+//! `cargo xtask gen-capture`: writes a capture of N Auth-controller messages for benchmarks (JSON
+//! Lines in either line shape, or a HAR document): a realistic mix of requests, replies and
+//! pushes, about 1% of them invalid.
 
 use std::io::{self, Write};
 
@@ -10,6 +11,8 @@ pub enum Shape {
     Bare,
     /// A HAR-style item `{"conn","type","time","opcode","data"}`.
     Har,
+    /// Not JSON Lines: a HAR 1.2 document with one websocket entry holding every message.
+    HarFile,
 }
 
 /// A small deterministic generator (so every run writes the same file).
@@ -31,6 +34,12 @@ pub fn write(count: u64, shape: Shape, out: &mut impl Write) -> io::Result<()> {
     let mut written = 0;
     let mut transaction = 0u64;
     let mut time = 1_795_867_200.0_f64;
+    if shape == Shape::HarFile {
+        write!(
+            out,
+            r#"{{"log":{{"version":"1.2","creator":{{"name":"cargo xtask gen-capture","version":"1"}},"entries":[{{"_resourceType":"websocket","request":{{"method":"GET","url":"wss://zenith.invalid/"}},"response":{{"status":101}},"_webSocketMessages":["#
+        )?;
+    }
     while written < count {
         transaction += 1;
         let conn = rng.below(8) + 1;
@@ -50,9 +59,17 @@ pub fn write(count: u64, shape: Shape, out: &mut impl Write) -> io::Result<()> {
                         r#"{{"conn":"{conn}","type":"{direction}","time":{time:.3},"opcode":1,"data":{data}}}"#
                     )?
                 }
+                Shape::HarFile => {
+                    let data = serde_json::to_string(&message).expect("strings serialize");
+                    let comma = if written == 0 { "" } else { "," };
+                    write!(out, r#"{comma}{{"type":"{direction}","time":{time:.3},"opcode":1,"data":{data}}}"#)?
+                }
             }
             written += 1;
         }
+    }
+    if shape == Shape::HarFile {
+        writeln!(out, "]}}]}}}}")?;
     }
     Ok(())
 }
@@ -121,5 +138,15 @@ mod tests {
                 let _: serde_json::Value = serde_json::from_str(line).unwrap();
             }
         }
+    }
+
+    #[test]
+    fn writes_a_har_document_with_every_message_in_one_entry() {
+        let mut out = Vec::new();
+        write(1001, Shape::HarFile, &mut out).unwrap();
+        let har: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let messages = har["log"]["entries"][0]["_webSocketMessages"].as_array().unwrap();
+        assert_eq!(messages.len(), 1001);
+        assert!(messages.iter().all(|m| m["data"].as_str().is_some_and(|d| d.starts_with('{'))));
     }
 }

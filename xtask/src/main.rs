@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         ["gen-capture", count, shape] => gen_capture(count, shape),
         _ => {
             eprintln!(
-                "usage: cargo xtask codegen [--check]\n       cargo xtask gen-capture COUNT bare|har > FILE.jsonl"
+                "usage: cargo xtask codegen [--check]\n       cargo xtask gen-capture COUNT bare|har|har-file > FILE"
             );
             ExitCode::from(2)
         }
@@ -35,8 +35,9 @@ fn gen_capture(count: &str, shape: &str) -> ExitCode {
     let shape = match shape {
         "bare" => xtask::capture_gen::Shape::Bare,
         "har" => xtask::capture_gen::Shape::Har,
+        "har-file" => xtask::capture_gen::Shape::HarFile,
         _ => {
-            eprintln!("the shape is `bare` or `har`, not `{shape}`");
+            eprintln!("the shape is `bare`, `har` or `har-file`, not `{shape}`");
             return ExitCode::from(2);
         }
     };

@@ -132,44 +132,162 @@ impl<'de> Visitor<'de> for Entries<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut position = 0u64;
         let mut connections = Connections::default();
-        // One entry at a time: only the current entry is held in memory.
-        while let Some(entry) = seq.next_element::<Entry>()? {
+        // One message at a time: not even the current entry is held in memory.
+        loop {
+            let entry = Entry { position: position + 1, connections: &mut connections, sink: &mut *self.sink };
+            if seq.next_element_seed(entry)?.is_none() {
+                break;
+            }
             position += 1;
-            entry.emit(position, &mut connections, self.sink);
         }
         Ok(())
     }
 }
 
-/// The parts of a HAR entry that matter here; everything else is skipped while parsing.
-#[derive(serde::Deserialize)]
-struct Entry {
-    #[serde(rename = "_resourceType", default)]
-    resource_type: Option<Value>,
-    #[serde(rename = "_webSocketMessages", default)]
-    messages: Option<Value>,
+/// One HAR entry: its websocket messages become frames as they are parsed; everything else is
+/// skipped.
+struct Entry<'a> {
+    /// 1-based position in `log.entries`.
+    position: u64,
+    connections: &'a mut Connections,
+    sink: &'a mut dyn FnMut(Event),
 }
 
-impl Entry {
-    fn emit(self, position: u64, connections: &mut Connections, sink: &mut dyn FnMut(Event)) {
-        let items = match self.messages {
-            Some(Value::Array(items)) => items,
-            _ => Vec::new(),
-        };
-        let websocket = self.resource_type.as_ref().and_then(Value::as_str) == Some("websocket") || !items.is_empty();
-        if !websocket {
-            sink(Event::Skipped(Skipped::HttpEntry { entry: position }));
-            return;
+impl<'de> DeserializeSeed<'de> for Entry<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entry<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a HAR entry (an object)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let conn = format!("entry:{}", self.position);
+        let (mut websocket, mut messages) = (false, 0u64);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "_resourceType" => websocket |= map.next_value::<Value>()?.as_str() == Some("websocket"),
+                "_webSocketMessages" => {
+                    let items = Items { conn: &conn, connections: &mut *self.connections, sink: &mut *self.sink };
+                    messages += map.next_value_seed(items)?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
         }
-        let conn = format!("entry:{position}");
-        for item in items {
+        if !websocket && messages == 0 {
+            (self.sink)(Event::Skipped(Skipped::HttpEntry { entry: self.position }));
+        }
+        Ok(())
+    }
+}
+
+/// An entry's `_webSocketMessages`, one item at a time. Anything but an array holds no
+/// messages.
+struct Items<'a> {
+    conn: &'a str,
+    connections: &'a mut Connections,
+    sink: &'a mut dyn FnMut(Event),
+}
+
+impl<'de> DeserializeSeed<'de> for Items<'_> {
+    /// The number of messages.
+    type Value = u64;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<u64, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Items<'_> {
+    type Value = u64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the entry's `_webSocketMessages` array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
+        let mut count = 0;
+        while let Some(item) = seq.next_element::<Value>()? {
+            count += 1;
             let (direction, time, body) = match &item {
                 Value::Object(object) => message_object(object),
                 _ => (None, None, crate::Body::Unreadable("the message item is not an object".to_owned())),
             };
-            let (conn, index) = connections.frame(&conn);
-            let frame = Frame { conn, index, line: None, time, direction, body };
-            sink(Event::Frame(frame));
+            let (conn, index) = self.connections.frame(self.conn);
+            (self.sink)(Event::Frame(Frame { conn, index, line: None, time, direction, body }));
         }
+        Ok(count)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<u64, A::Error> {
+        IgnoredAny.visit_map(map).map(|_| 0)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<u64, E> {
+        Ok(0)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<u64, E> {
+        Ok(0)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<u64, E> {
+        Ok(0)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<u64, E> {
+        Ok(0)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<u64, E> {
+        Ok(0)
+    }
+    fn visit_unit<E>(self) -> Result<u64, E> {
+        Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Body, Direction};
+
+    fn events(har: &str) -> (Vec<Event>, Result<(), ReadError>) {
+        let mut events = Vec::new();
+        let result = read(har.as_bytes(), &mut |event| events.push(event));
+        (events, result)
+    }
+
+    #[test]
+    fn messages_are_frames_whatever_the_order_of_entry_fields() {
+        let har = r#"{"log": {"entries": [
+            {"request": {"url": "https://x.invalid/"}, "response": {}},
+            {"_webSocketMessages": [{"type": "send", "time": 1.5, "opcode": 1, "data": "{}"}, 7], "_resourceType": "other"},
+            {"_resourceType": "websocket", "_webSocketMessages": {"not": "an array"}},
+            {"_resourceType": "xhr", "_webSocketMessages": []}
+        ]}}"#;
+        let (events, result) = events(har);
+        result.unwrap();
+        let [
+            Event::Skipped(Skipped::HttpEntry { entry: 1 }),
+            Event::Frame(first),
+            Event::Frame(second),
+            Event::Skipped(Skipped::HttpEntry { entry: 4 }),
+        ] = &events[..]
+        else {
+            panic!("{events:?}")
+        };
+        assert_eq!(
+            (&*first.conn.id, first.index, first.time, first.direction),
+            ("entry:2", 1, Some(1.5), Some(Direction::Send))
+        );
+        assert_eq!(first.body, Body::Text("{}".into()));
+        assert_eq!((&*second.conn.id, second.index), ("entry:2", 2));
+        assert!(matches!(&second.body, Body::Unreadable(reason) if reason.contains("not an object")));
+    }
+
+    #[test]
+    fn messages_read_before_a_truncation_are_kept() {
+        let har = r#"{"log": {"entries": [{"_webSocketMessages": [{"type": "receive", "opcode": 1, "data": "{}"}, {"type": "se"#;
+        let (events, result) = events(har);
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert!(matches!(result, Err(ReadError::MalformedHar { .. })), "{result:?}");
     }
 }
