@@ -88,9 +88,10 @@ fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits,
             let (direction, time, body) = message_object(&object);
             Frame { conn, index, line: Some(number), time, direction, body }
         }
-        value => {
+        _ => {
+            // A message that happens to contain a `type` key somewhere.
             let (conn, index) = counters.frame("");
-            Frame { conn, index, line: Some(number), time: None, direction: None, body: Body::Json(value) }
+            Frame { conn, index, line: Some(number), time: None, direction: None, body: Body::Text(text.to_owned()) }
         }
     }
 }

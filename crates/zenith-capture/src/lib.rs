@@ -57,8 +57,6 @@ pub struct Conn {
 pub enum Body {
     /// A text message, still to be parsed.
     Text(String),
-    /// A text message already parsed (bare envelopes in JSON Lines).
-    Json(Value),
     /// A binary message (BSON or MessagePack), counted but not decoded.
     Binary { opcode: u64, bytes: usize },
     /// A capture-tool error item (`type: "error"`), with its text.

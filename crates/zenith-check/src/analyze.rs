@@ -135,7 +135,6 @@ impl Analyzer<'_> {
             action: None,
         };
         let value = match frame.body {
-            Body::Json(value) => value,
             Body::Text(text) => {
                 // The fast path: a message its schema accepts, established while parsing, with
                 // no tree. Error replies take the full path, which tells what their codes mean.
