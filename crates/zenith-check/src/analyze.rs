@@ -101,10 +101,9 @@ impl Place {
 
     /// The whole topic, arguments included.
     fn full_topic(&self, keys: &EnvelopeKeys<'_>) -> Name {
-        match (&self.topic, keys.topic_args) {
-            (Some(name), Some(args)) => Cow::Owned(format!("{name}!{args}")),
-            (topic, None) => topic.clone().unwrap_or_default(),
-            (None, Some(_)) => Cow::Borrowed(""),
+        match keys.topic_args {
+            Some(args) => Cow::Owned(format!("{}!{args}", self.topic.as_deref().unwrap_or_default())),
+            None => self.topic.clone().unwrap_or_default(),
         }
     }
 }

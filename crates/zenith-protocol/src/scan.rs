@@ -1,6 +1,7 @@
 //! The one-pass check of a message's text: the envelope is read as its keys arrive, the schema
 //! is chosen at the first other property, and every property is checked while it is parsed. No
-//! tree is built and no byte is read twice.
+//! tree is built, and a second pass is needed only when the schema chosen first does not fit
+//! and another could.
 
 use std::borrow::Cow;
 use std::fmt;
