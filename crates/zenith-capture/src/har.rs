@@ -1,4 +1,4 @@
-//! HAR 1.2: one connection per websocket entry, streamed entry by entry.
+//! HAR 1.2: one connection per websocket entry, streamed message by message.
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
