@@ -191,7 +191,7 @@ fn check_file(
     args: &CheckArgs,
     report: &mut dyn FnMut(Finding),
 ) -> Result<Summary, String> {
-    let (reader, size): (Box<dyn BufRead + Send>, Option<u64>) = if path.as_os_str() == "-" {
+    let (reader, size): (Box<dyn BufRead>, Option<u64>) = if path.as_os_str() == "-" {
         (Box::new(BufReader::with_capacity(1 << 16, io::stdin())), None)
     } else {
         let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
