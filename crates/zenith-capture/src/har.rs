@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::{Connections, Event, Frame, ReadError, Skipped, message_object};
+use crate::{Event, Frame, ReadError, Skipped, message_object};
 
 pub fn read(reader: impl BufRead, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
     // The parser asks for one byte at a time; a buffer of a known type answers that fastest.
@@ -132,10 +132,9 @@ impl<'de> Visitor<'de> for Entries<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut position = 0u64;
-        let mut connections = Connections::default();
         // One message at a time: not even the current entry is held in memory.
         loop {
-            let entry = Entry { position: position + 1, connections: &mut connections, sink: &mut *self.sink };
+            let entry = Entry { position: position + 1, sink: &mut *self.sink };
             if seq.next_element_seed(entry)?.is_none() {
                 break;
             }
@@ -150,7 +149,6 @@ impl<'de> Visitor<'de> for Entries<'_> {
 struct Entry<'a> {
     /// 1-based position in `log.entries`.
     position: u64,
-    connections: &'a mut Connections,
     sink: &'a mut dyn FnMut(Event),
 }
 
@@ -173,7 +171,7 @@ impl<'de> Visitor<'de> for Entry<'_> {
             match key.as_str() {
                 "_resourceType" => websocket |= map.next_value::<Value>()?.as_str() == Some("websocket"),
                 "_webSocketMessages" => {
-                    let items = Items { conn: &conn, connections: &mut *self.connections, sink: &mut *self.sink };
+                    let items = Items { conn: &conn, sink: &mut *self.sink };
                     messages += map.next_value_seed(items)?;
                 }
                 _ => {
@@ -192,7 +190,6 @@ impl<'de> Visitor<'de> for Entry<'_> {
 /// messages.
 struct Items<'a> {
     conn: &'a str,
-    connections: &'a mut Connections,
     sink: &'a mut dyn FnMut(Event),
 }
 
@@ -217,8 +214,8 @@ impl<'de> Visitor<'de> for Items<'_> {
                 Value::Object(object) => message_object(object),
                 _ => (None, None, crate::Body::Unreadable("the message item is not an object".to_owned())),
             };
-            let (conn, index) = self.connections.frame(self.conn);
-            (self.sink)(Event::Frame(Frame { conn, index, line: None, time, direction, body }));
+            let conn = self.conn.to_owned();
+            (self.sink)(Event::Frame(Frame { conn, line: None, time, direction, body }));
         }
         Ok(count)
     }
@@ -275,12 +272,9 @@ mod tests {
         else {
             panic!("{events:?}")
         };
-        assert_eq!(
-            (&*first.conn.id, first.index, first.time, first.direction),
-            ("entry:2", 1, Some(1.5), Some(Direction::Send))
-        );
+        assert_eq!((&*first.conn, first.time, first.direction), ("entry:2", Some(1.5), Some(Direction::Send)));
         assert_eq!(first.body, Body::Text("{}".into()));
-        assert_eq!((&*second.conn.id, second.index), ("entry:2", 2));
+        assert_eq!(second.conn, "entry:2");
         assert!(matches!(&second.body, Body::Unreadable(reason) if reason.contains("not an object")));
     }
 

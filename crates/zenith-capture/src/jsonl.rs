@@ -1,6 +1,6 @@
 //! JSON Lines: one message per line, a bare envelope or a HAR-style message object.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -9,89 +9,197 @@ use memchr::memmem;
 
 use serde_json::Value;
 
-use crate::{Body, Connections, Direction, Event, Frame, Limits, ReadError, Skipped, message_object};
+use crate::{Body, Direction, Event, Frame, Limits, ReadError, Skipped, message_object};
 
-pub fn read(mut reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
-    let mut lines = Lines { limits, number: 0, counters: Connections::default() };
-    let mut long = Vec::new();
-    loop {
-        // Usually the whole line is in the reader's buffer and is read from there, uncopied.
-        let available = reader.fill_buf()?;
-        if let Some(end) = memchr::memchr(b'\n', available).filter(|end| *end < limits.max_line_bytes) {
-            lines.line(&available[..=end], false, end + 1, sink);
-            reader.consume(end + 1);
-            continue;
+/// About this much text goes into a chunk (more when a line is longer).
+const CHUNK_BYTES: usize = 1 << 20;
+/// Bytes asked of the input at a time.
+const READ_BYTES: usize = 1 << 16;
+
+pub fn read(reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
+    chunks(reader, limits, &mut |chunk| chunk.events(&limits, sink))
+}
+
+/// Whole lines of a JSON Lines capture, cut from it by [`chunks`], to be turned into events on
+/// any thread.
+#[derive(Debug)]
+pub struct Chunk {
+    /// The 1-based number of the first line.
+    first_line: u64,
+    /// Lines, each with its end of line (the last line of the input may lack one).
+    text: Vec<u8>,
+    /// The length of a line after these that was longer than the limit, and not kept.
+    overflow: Option<usize>,
+}
+
+impl Chunk {
+    /// The events of these lines, in order.
+    pub fn events(&self, limits: &Limits, sink: &mut dyn FnMut(Event)) {
+        let mut number = self.first_line;
+        let mut rest = &self.text[..];
+        while !rest.is_empty() {
+            let (line, after) = rest.split_at(memchr::memchr(b'\n', rest).map_or(rest.len(), |end| end + 1));
+            line_event(line, false, line.len(), number, limits, sink);
+            number += 1;
+            rest = after;
         }
-        long.clear();
-        let (read, overflow) = read_line(&mut reader, &mut long, limits.max_line_bytes)?;
+        if let Some(read) = self.overflow {
+            line_event(&[], true, read, number, limits, sink);
+        }
+    }
+
+    /// The bytes of text the chunk holds.
+    pub fn bytes(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The number of the line after this chunk.
+    fn next_line(&self) -> u64 {
+        let lines = memchr::memchr_iter(b'\n', &self.text).count() + usize::from(self.overflow.is_some());
+        self.first_line + lines as u64
+    }
+}
+
+/// Cuts a JSON Lines capture into chunks of whole lines, in order. A line longer than
+/// `limits.max_line_bytes` is not kept: only its length is.
+pub fn chunks(reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(Chunk)) -> Result<(), ReadError> {
+    chunks_of(CHUNK_BYTES, reader, limits, sink)
+}
+
+fn chunks_of(
+    size: usize,
+    mut reader: impl BufRead,
+    limits: Limits,
+    sink: &mut dyn FnMut(Chunk),
+) -> Result<(), ReadError> {
+    let capacity = size + READ_BYTES;
+    let mut chunk = Chunk { first_line: 1, text: Vec::with_capacity(capacity), overflow: None };
+    // Where the line not yet ended begins in `chunk.text`.
+    let mut open_line = 0;
+    loop {
+        // Straight into the chunk: a buffered reader hands large reads to the file itself.
+        let start = chunk.text.len();
+        chunk.text.resize(start + READ_BYTES, 0);
+        let read = read_some(&mut reader, &mut chunk.text[start..])?;
+        chunk.text.truncate(start + read);
         if read == 0 {
+            if !chunk.text.is_empty() {
+                sink(chunk);
+            }
             return Ok(());
         }
-        lines.line(&long, overflow, read, sink);
+        if let Some(end) = memchr::memrchr(b'\n', &chunk.text[start..]) {
+            open_line = start + end + 1;
+        }
+        if chunk.text.len() - open_line > limits.max_line_bytes {
+            // Too long to keep: pass over the rest of the line, counting it.
+            let kept = chunk.text.len() - open_line;
+            chunk.text.truncate(open_line);
+            chunk.overflow = Some(kept + skip_line(&mut reader)?);
+        } else if chunk.text.len() < size || open_line == 0 {
+            continue;
+        }
+        // The line not yet ended starts the next chunk.
+        let mut text = Vec::with_capacity(capacity);
+        text.extend_from_slice(&chunk.text[open_line..]);
+        chunk.text.truncate(open_line);
+        let first_line = chunk.next_line();
+        sink(std::mem::replace(&mut chunk, Chunk { first_line, text, overflow: None }));
+        open_line = 0;
     }
 }
 
-/// Turns lines into events, numbering them.
-struct Lines {
-    limits: Limits,
-    number: u64,
-    counters: Connections,
-}
-
-impl Lines {
-    /// One line as read (`read` bytes, kept only when not `overflow`), its end of line included.
-    fn line(&mut self, mut line: &[u8], overflow: bool, read: usize, sink: &mut dyn FnMut(Event)) {
-        self.number += 1;
-        if self.number == 1 {
-            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+/// One read, retried when interrupted.
+fn read_some(reader: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match reader.read(buffer) {
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            result => return result,
         }
-        while let [rest @ .., b'\n' | b'\r'] = line {
-            line = rest;
-        }
-        if !overflow && line.iter().all(u8::is_ascii_whitespace) {
-            sink(Event::Skipped(Skipped::BlankLine { line: self.number }));
-            return;
-        }
-        sink(Event::Frame(frame(line, overflow, read, self.number, &self.limits, &mut self.counters)));
     }
 }
 
-fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits, counters: &mut Connections) -> Frame {
-    let unreadable = |reason: String, counters: &mut Connections| {
-        let (conn, index) = counters.frame("");
-        Frame { conn, index, line: Some(number), time: None, direction: None, body: Body::Unreadable(reason) }
+/// Consumes input up to and including the next end of line; returns how many bytes that was.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<usize> {
+    let mut skipped = 0;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(skipped);
+        }
+        let (length, done) = match memchr::memchr(b'\n', available) {
+            Some(end) => (end + 1, true),
+            None => (available.len(), false),
+        };
+        reader.consume(length);
+        skipped += length;
+        if done {
+            return Ok(skipped);
+        }
+    }
+}
+
+/// The event for one line as read (`read` bytes, kept only when not `overflow`), its end of
+/// line included.
+fn line_event(mut line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits, sink: &mut dyn FnMut(Event)) {
+    if number == 1 {
+        line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    }
+    while let [rest @ .., b'\n' | b'\r'] = line {
+        line = rest;
+    }
+    if !overflow && line.iter().all(u8::is_ascii_whitespace) {
+        sink(Event::Skipped(Skipped::BlankLine { line: number }));
+        return;
+    }
+    let overflow = overflow || read > limits.max_line_bytes;
+    sink(Event::Frame(frame(line, overflow, read, number, limits)));
+}
+
+fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits) -> Frame {
+    let unreadable = |reason: String| Frame {
+        conn: String::new(),
+        line: Some(number),
+        time: None,
+        direction: None,
+        body: Body::Unreadable(reason),
     };
     if overflow {
         let reason = format!("the line is {read} bytes long, over the limit of {} bytes", limits.max_line_bytes);
-        return unreadable(reason, counters);
+        return unreadable(reason);
     }
     let text = match std::str::from_utf8(line) {
         Ok(text) => text,
         Err(error) => {
-            return unreadable(format!("the line is not valid UTF-8 (byte {})", error.valid_up_to() + 1), counters);
+            return unreadable(format!("the line is not valid UTF-8 (byte {})", error.valid_up_to() + 1));
         }
     };
-    if let Some(frame) = probe(text, number, counters) {
+    if let Some(frame) = probe(text, number) {
         return frame;
     }
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
-        Err(error) => return unreadable(format!("not JSON: {}", error), counters),
+        Err(error) => return unreadable(format!("not JSON: {}", error)),
     };
     match value {
         Value::Object(object) if is_message_object(&object) => {
-            let (conn, index) = match object.get("conn") {
-                Some(Value::String(s)) => counters.frame(s),
-                Some(Value::Number(n)) => counters.frame(&n.to_string()),
-                _ => counters.frame(""),
+            let conn = match object.get("conn") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => String::new(),
             };
             let (direction, time, body) = message_object(&object);
-            Frame { conn, index, line: Some(number), time, direction, body }
+            Frame { conn, line: Some(number), time, direction, body }
         }
         _ => {
             // A message that happens to contain a `type` key somewhere.
-            let (conn, index) = counters.frame("");
-            Frame { conn, index, line: Some(number), time: None, direction: None, body: Body::Text(text.to_owned()) }
+            Frame {
+                conn: String::new(),
+                line: Some(number),
+                time: None,
+                direction: None,
+                body: Body::Text(text.to_owned()),
+            }
         }
     }
 }
@@ -141,19 +249,12 @@ impl<'de> serde::Deserialize<'de> for ConnId {
 
 /// The common cases, read without a tree: a bare message object (kept as text for the
 /// checker) or a text `send`/`receive` item. `None` sends the line down the general path.
-fn probe(text: &str, number: u64, counters: &mut Connections) -> Option<Frame> {
+fn probe(text: &str, number: u64) -> Option<Frame> {
     static TYPE_KEY: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\"type\""));
     if TYPE_KEY.find(text.as_bytes()).is_none() {
         // No `type` key anywhere: not a HAR-style item, so a bare message.
-        let (conn, index) = counters.frame("");
-        return Some(Frame {
-            conn,
-            index,
-            line: Some(number),
-            time: None,
-            direction: None,
-            body: Body::Text(text.to_owned()),
-        });
+        let body = Body::Text(text.to_owned());
+        return Some(Frame { conn: String::new(), line: Some(number), time: None, direction: None, body });
     }
     if !text.trim_start().starts_with('{') {
         return None;
@@ -165,9 +266,9 @@ fn probe(text: &str, number: u64, counters: &mut Connections) -> Option<Frame> {
         (Some("receive"), Some(data), 1) => (Some(Direction::Receive), Body::Text(data.into_owned())),
         _ => return None,
     };
-    let (conn, index) = counters.frame(probe.conn.as_ref().map_or("", |ConnId(id)| id));
+    let conn = probe.conn.map(|ConnId(id)| id).unwrap_or_default();
     let time = if direction.is_some() { probe.time } else { None };
-    Some(Frame { conn, index, line: Some(number), time, direction, body })
+    Some(Frame { conn, line: Some(number), time, direction, body })
 }
 
 /// A HAR-style message object has `type` and `data` (and envelopes never have either).
@@ -176,48 +277,20 @@ fn is_message_object(object: &serde_json::Map<String, Value>) -> bool {
         && (object.contains_key("data") || object.get("type").and_then(Value::as_str) == Some("error"))
 }
 
-/// Reads one line into `line`, keeping at most `max` bytes. Returns the bytes consumed and
-/// whether the line was longer than `max`.
-fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> std::io::Result<(usize, bool)> {
-    let mut consumed = 0;
-    let mut overflow = false;
-    loop {
-        let available = reader.fill_buf()?;
-        if available.is_empty() {
-            return Ok((consumed, overflow));
-        }
-        let (chunk, done) = match memchr::memchr(b'\n', available) {
-            Some(end) => (&available[..=end], true),
-            None => (available, false),
-        };
-        if !overflow && line.len() + chunk.len() <= max {
-            line.extend_from_slice(chunk);
-        } else {
-            overflow = true;
-            line.clear();
-        }
-        let length = chunk.len();
-        reader.consume(length);
-        consumed += length;
-        if done {
-            return Ok((consumed, overflow));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn events(capture: &[u8], buffer: usize, max_line_bytes: usize) -> Vec<Event> {
+    fn events(capture: &[u8], buffer: usize, chunk: usize, max_line_bytes: usize) -> Vec<Event> {
         let reader = std::io::BufReader::with_capacity(buffer, capture);
+        let limits = Limits { max_line_bytes };
         let mut events = Vec::new();
-        read(reader, Limits { max_line_bytes }, &mut |event| events.push(event)).unwrap();
+        chunks_of(chunk, reader, limits, &mut |chunk| chunk.events(&limits, &mut |event| events.push(event))).unwrap();
         events
     }
 
     #[test]
-    fn lines_read_the_same_whatever_the_buffer_size() {
+    fn lines_read_the_same_whatever_the_buffer_and_chunk_sizes() {
         let capture = concat!(
             "\u{feff}{\"Controller\":\"Auth\",\"Topic\":\"QueryIdentify\",\"TransactionID\":1}\r\n",
             "\n",
@@ -229,10 +302,13 @@ mod tests {
             "{\"Topic\":\"last line without an end\"}",
         )
         .as_bytes();
-        let expected = events(capture, 1 << 16, 80);
+        let expected = events(capture, 1 << 16, CHUNK_BYTES, 80);
         assert_eq!(expected.len(), 8);
         for buffer in 1..=90 {
-            assert_eq!(events(capture, buffer, 80), expected, "with a {buffer}-byte buffer");
+            for chunk in [1, 7, 64, 200] {
+                let found = events(capture, buffer, chunk, 80);
+                assert_eq!(found, expected, "with a {buffer}-byte buffer and {chunk}-byte chunks");
+            }
         }
         let Event::Frame(first) = &expected[0] else { panic!("{:?}", expected[0]) };
         assert_eq!(
@@ -241,8 +317,19 @@ mod tests {
         );
         let Event::Frame(long) = &expected[6] else { panic!("{:?}", expected[6]) };
         assert!(matches!(&long.body, Body::Unreadable(reason) if reason.contains("over the limit of 80 bytes")));
-        let numbers: Vec<usize> =
-            expected.iter().filter_map(|e| if let Event::Frame(f) = e { Some(f.conn.number) } else { None }).collect();
-        assert_eq!(numbers, [0, 1, 0, 2, 0, 0]);
+        let lines: Vec<u64> = expected
+            .iter()
+            .map(|e| match e {
+                Event::Frame(frame) => frame.line.unwrap(),
+                Event::Skipped(Skipped::BlankLine { line }) => *line,
+                Event::Skipped(other) => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(lines, [1, 2, 3, 4, 5, 6, 7, 8]);
+        let conns: Vec<&str> = expected
+            .iter()
+            .filter_map(|e| if let Event::Frame(f) = e { Some(f.conn.as_str()) } else { None })
+            .collect();
+        assert_eq!(conns, ["", "a", "", "7", "", ""]);
     }
 }

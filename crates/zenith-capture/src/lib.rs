@@ -1,11 +1,13 @@
 //! Streaming readers for captured websocket traffic (HAR 1.2 exports and JSON Lines), turning a
-//! capture into a sequence of frames without holding the whole file in memory.
+//! capture into a sequence of frames without holding the whole file in memory. JSON Lines can
+//! also be cut into chunks of whole lines, to be turned into frames on several threads.
 
 mod har;
 mod jsonl;
 
+pub use jsonl::{Chunk, chunks};
+
 use std::io::BufRead;
-use std::sync::Arc;
 
 use serde_json::Value;
 pub use zenith_protocol::Direction;
@@ -26,12 +28,13 @@ impl Format {
     }
 }
 
-/// One websocket message found in a capture.
+/// One websocket message found in a capture. Frames of a connection are numbered by their
+/// order in the capture, which is why a frame does not carry its own number.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Frame {
-    pub conn: Conn,
-    /// 1-based position of the message in its connection.
-    pub index: u64,
+    /// The connection: `entry:N` for HAR (N the 1-based entry position), the line's `conn` (or
+    /// `""`) for JSON Lines.
+    pub conn: String,
     /// 1-based line number, for JSON Lines.
     pub line: Option<u64>,
     /// Seconds since the Unix epoch, when the capture records it.
@@ -39,17 +42,6 @@ pub struct Frame {
     /// `None` when the capture does not say (bare envelopes in JSON Lines).
     pub direction: Option<Direction>,
     pub body: Body,
-}
-
-/// A connection of the capture.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Conn {
-    /// Connections numbered 0, 1, 2, ... in order of first sight, so that per-connection state
-    /// can live in a `Vec`.
-    pub number: usize,
-    /// `entry:N` for HAR (N the 1-based entry position), the line's `conn` (or `""`) for JSON
-    /// Lines.
-    pub id: Arc<str>,
 }
 
 /// What a frame carries.
@@ -129,54 +121,6 @@ pub fn read(
         Format::Har => har::read(reader, sink),
         Format::Jsonl => jsonl::read(reader, limits, sink),
     }
-}
-
-/// Numbers connections, and frames within each connection.
-#[derive(Default)]
-struct Connections {
-    numbers: rustc_hash::FxHashMap<Arc<str>, usize>,
-    /// The number of the connection with the empty id.
-    unnamed: Option<usize>,
-    /// Each connection with the frames seen on it so far.
-    seen: Vec<(Conn, u64)>,
-    /// The connection of the previous frame: consecutive frames usually share one.
-    last: Option<usize>,
-}
-
-impl Connections {
-    /// The connection with this id, and the 1-based index of this frame on it.
-    fn frame(&mut self, id: &str) -> (Conn, u64) {
-        let number = match self.last.filter(|&n| same_id(&self.seen[n].0.id, id)) {
-            Some(number) => number,
-            None => self.number(id),
-        };
-        self.last = Some(number);
-        let (conn, frames) = &mut self.seen[number];
-        *frames += 1;
-        (conn.clone(), *frames)
-    }
-
-    fn number(&mut self, id: &str) -> usize {
-        // The map is never asked about the empty id: see `same_id`.
-        let known = if id.is_empty() { self.unnamed } else { self.numbers.get(id).copied() };
-        if let Some(number) = known {
-            return number;
-        }
-        let conn = Conn { number: self.seen.len(), id: id.into() };
-        if id.is_empty() {
-            self.unnamed = Some(conn.number);
-        } else {
-            self.numbers.insert(conn.id.clone(), conn.number);
-        }
-        self.seen.push((conn, 0));
-        self.seen.len() - 1
-    }
-}
-
-/// Equal ids. The empty id (every bare JSON Lines message has it) is told by its length alone:
-/// some C libraries take a hundred times longer to compare zero bytes than a few.
-fn same_id(a: &str, b: &str) -> bool {
-    a.len() == b.len() && (a.is_empty() || a == b)
 }
 
 /// Reads one HAR-style message object `{type, time, opcode, data}` (HAR items and JSON Lines

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use zenith_capture::{Body, Conn, Event, Frame, Skipped};
+use zenith_capture::{Body, Event, Frame, Skipped};
 use zenith_protocol::runtime::diagnostics::near_miss;
 use zenith_protocol::{
     Action, CleanText, Controller, Direction, Envelope, EnvelopeKeys, ErrorCodeInfo, MessageKind, Report, Severity,
@@ -73,7 +73,8 @@ pub type Name = Cow<'static, str>;
 /// Where a message sits and what it is, shared by every finding about it.
 #[derive(Clone, Debug)]
 pub struct Place {
-    pub conn: Conn,
+    pub conn: String,
+    /// 1-based position on its connection, set when the message is applied in capture order.
     pub index: u64,
     pub line: Option<u64>,
     pub time: Option<f64>,
@@ -108,6 +109,35 @@ impl Place {
     }
 }
 
+impl Analysis {
+    /// The connection of the frame analysed, if it was a frame.
+    pub(crate) fn conn(&self) -> Option<&str> {
+        match self {
+            Analysis::BlankLine | Analysis::HttpEntry => None,
+            Analysis::Unreadable(finding) | Analysis::Skipped { finding, .. } | Analysis::BadEnvelope(finding) => {
+                Some(&finding.conn)
+            }
+            Analysis::Message(checked) => Some(&checked.place.conn),
+        }
+    }
+
+    /// Places the frame at its position on its connection.
+    pub(crate) fn set_index(&mut self, index: u64) {
+        match self {
+            Analysis::BlankLine | Analysis::HttpEntry => {}
+            Analysis::Unreadable(finding) | Analysis::Skipped { finding, .. } | Analysis::BadEnvelope(finding) => {
+                finding.index = index;
+            }
+            Analysis::Message(checked) => {
+                checked.place.index = index;
+                for finding in &mut checked.findings {
+                    finding.index = index;
+                }
+            }
+        }
+    }
+}
+
 /// Analyses one event of the capture named `source`.
 pub fn analyze(source: &str, event: Event) -> Analysis {
     match event {
@@ -125,7 +155,7 @@ impl Analyzer<'_> {
     fn frame(&self, frame: Frame) -> Analysis {
         let place = Place {
             conn: frame.conn,
-            index: frame.index,
+            index: 0,
             line: frame.line,
             time: frame.time,
             direction: frame.direction,

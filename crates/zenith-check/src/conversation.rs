@@ -165,7 +165,7 @@ impl Conversation {
 }
 
 fn describe(place: &Place) -> String {
-    let conn = match &*place.conn.id {
+    let conn = match place.conn.as_str() {
         "" => String::new(),
         conn if conn.starts_with("entry:") => format!(" on {conn}"),
         conn => format!(" on conn {conn}"),

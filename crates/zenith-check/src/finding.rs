@@ -64,7 +64,7 @@ pub(crate) fn new(
 ) -> Finding {
     Finding {
         source: source.to_owned(),
-        conn: place.conn.id.to_string(),
+        conn: place.conn.clone(),
         index: place.index,
         line: place.line,
         time: place.time,

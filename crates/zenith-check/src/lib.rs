@@ -5,6 +5,7 @@
 //! [`Checker::apply`] takes the analyses in capture order and follows each conversation.
 
 mod analyze;
+mod connections;
 mod conversation;
 mod excerpt;
 mod finding;
@@ -17,20 +18,27 @@ pub use finding::{Finding, Level};
 pub use summary::{Latency, Row, Summary};
 use zenith_capture::Event;
 
+use connections::Connections;
 use conversation::Conversation;
 
 /// Checks the frames of one capture file, in order.
 pub struct Checker {
     source: Arc<str>,
-    /// By connection number, with the connection's id once it has a conversation.
-    conversations: Vec<(Option<Arc<str>>, Conversation)>,
+    connections: Connections,
+    /// By connection number.
+    conversations: Vec<Conversation>,
     summary: Summary,
 }
 
 impl Checker {
     /// `source` names the capture in findings (a file path, or `-` for standard input).
     pub fn new(source: &str) -> Checker {
-        Checker { source: source.into(), conversations: Vec::new(), summary: Summary::default() }
+        Checker {
+            source: source.into(),
+            connections: Connections::default(),
+            conversations: Vec::new(),
+            summary: Summary::default(),
+        }
     }
 
     /// The name findings give the capture.
@@ -46,7 +54,13 @@ impl Checker {
 
     /// Counts an analysed event and follows its conversation. Analyses must arrive in capture
     /// order.
-    pub fn apply(&mut self, analysis: Analysis, out: &mut dyn FnMut(Finding)) {
+    pub fn apply(&mut self, mut analysis: Analysis, out: &mut dyn FnMut(Finding)) {
+        // Messages are numbered here, in capture order, since analyses may come from any thread.
+        let numbered = analysis.conn().map(|conn| self.connections.message(conn));
+        if let Some((_, index)) = numbered {
+            analysis.set_index(index);
+        }
+        let number = numbered.map(|(number, _)| number);
         let summary = &mut self.summary;
         match analysis {
             Analysis::HttpEntry => summary.http_entries += 1,
@@ -86,14 +100,11 @@ impl Checker {
                     out(finding);
                 }
                 summary.count(&checked.place, checked.kind.is_some(), has_error, has_warning);
-                if let Some(direction) = checked.direction {
-                    let number = checked.place.conn.number;
+                if let (Some(direction), Some(number)) = (checked.direction, number) {
                     if self.conversations.len() <= number {
                         self.conversations.resize_with(number + 1, Default::default);
                     }
-                    let (id, conversation) = &mut self.conversations[number];
-                    id.get_or_insert_with(|| checked.place.conn.id.clone());
-                    conversation.message(&self.source, &checked, direction, summary, out);
+                    self.conversations[number].message(&self.source, &checked, direction, summary, out);
                 }
             }
         }
@@ -102,8 +113,9 @@ impl Checker {
     /// Reports what only the end of the capture reveals (requests never answered) and returns
     /// the summary.
     pub fn finish(mut self, out: &mut dyn FnMut(Finding)) -> Summary {
-        let mut conns: Vec<_> = self.conversations.into_iter().filter_map(|(id, c)| Some((id?, c))).collect();
-        conns.sort_by(|a, b| a.0.cmp(&b.0));
+        let connections = &self.connections;
+        let mut conns: Vec<_> = self.conversations.into_iter().enumerate().collect();
+        conns.sort_by(|(a, _), (b, _)| connections.id(*a).cmp(connections.id(*b)));
         for (_, conversation) in conns {
             conversation.finish(&self.source, &mut self.summary, out);
         }

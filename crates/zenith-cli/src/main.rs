@@ -92,8 +92,9 @@ struct CheckArgs {
     /// Longest JSON Lines line to read, in bytes; longer lines are reported as unreadable.
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
-    /// Threads to use: one reads and follows the conversations, the others check messages;
-    /// output is the same for any number. Defaults to the number of CPUs.
+    /// Threads that check messages (with more than one, another thread reads the capture and
+    /// follows the conversations); output is the same for any number. Defaults to the number
+    /// of CPUs.
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
 }
@@ -207,12 +208,11 @@ fn check_file(
     };
     let limits = Limits { max_line_bytes: args.max_line_bytes };
     let mut checker = Checker::new(source);
-    // One thread reads and follows the conversations; the others analyse.
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let result = if jobs <= 1 {
         zenith_capture::read(format, &mut reader, limits, &mut |event: Event| checker.event(event, report))
     } else {
-        parallel::check(format, reader, limits, jobs - 1, &mut checker, report)
+        parallel::check(format, reader, limits, jobs, &mut checker, report)
     };
     if let Some(bar) = &progress {
         bar.finish_and_clear();

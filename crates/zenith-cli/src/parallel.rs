@@ -1,26 +1,33 @@
 //! Checking one capture on several threads: this thread reads and follows the conversations,
-//! the others analyse batches of frames. Batches go to the workers in turn and their analyses
-//! come back in the same turn, so they are applied in capture order and the output does not
-//! depend on the number of threads. At most a few batches, and a few megabytes of message
-//! text, are in flight, so memory stays bounded however large the messages.
+//! the others turn the input into frames and analyse them. Work goes to the workers in turn and
+//! their analyses come back in the same turn, so they are applied in capture order and the
+//! output does not depend on the number of threads. At most a few pieces of work, and a few
+//! megabytes of message text, are in flight, so memory stays bounded however large the messages.
 
 use std::collections::VecDeque;
 use std::io::BufRead;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use zenith_capture::{Body, Event, Format, Limits, ReadError};
+use zenith_capture::{Body, Chunk, Event, Format, Limits, ReadError};
 use zenith_check::{Analysis, Checker, Finding, analyze};
 
-/// Frames per batch: large enough to amortise the hand-offs, small enough to keep memory low.
+/// HAR frames per batch: enough to amortise the hand-offs, few enough to keep memory low.
 const BATCH: usize = 1024;
-/// A batch is sent early when it holds this much message text.
+/// A HAR batch is sent early when it holds this much message text.
 const BATCH_BYTES: usize = 1 << 20;
-/// Batches in flight per worker.
+/// Pieces of work in flight per worker.
 const DEPTH: usize = 4;
-/// Message text in flight, beyond the batch being sent.
+/// Message text in flight, beyond the piece being sent.
 const IN_FLIGHT_BYTES: usize = 16 << 20;
 
-/// Checks with `workers` analysing threads besides this one.
+/// What a worker is given: lines of JSON Lines (read there too), or frames read from a HAR
+/// file (which only this thread can parse, as it comes).
+enum Work {
+    Lines(Chunk),
+    Frames(Vec<Event>),
+}
+
+/// Checks with `workers` threads that read lines and analyse, besides this one.
 pub fn check(
     format: Format,
     reader: impl BufRead,
@@ -33,12 +40,18 @@ pub fn check(
     std::thread::scope(|scope| {
         let lanes: Vec<Lane> = (0..workers.max(1))
             .map(|_| {
-                let (to_worker, batches) = sync_channel::<Vec<Event>>(DEPTH);
+                let (to_worker, work) = sync_channel::<Work>(DEPTH);
                 let (analysed, from_worker) = sync_channel::<Vec<Analysis>>(DEPTH);
                 let source = source.as_str();
                 scope.spawn(move || {
-                    for batch in batches {
-                        let analyses = batch.into_iter().map(|event| analyze(source, event)).collect();
+                    for work in work {
+                        let mut analyses = Vec::new();
+                        match work {
+                            Work::Lines(chunk) => {
+                                chunk.events(&limits, &mut |event| analyses.push(analyze(source, event)))
+                            }
+                            Work::Frames(events) => analyses.extend(events.into_iter().map(|e| analyze(source, e))),
+                        }
                         if analysed.send(analyses).is_err() {
                             return;
                         }
@@ -48,18 +61,28 @@ pub fn check(
             })
             .collect();
         let mut turns = Turns { lanes, sent: 0, applied: 0, in_flight: VecDeque::new() };
-        let (mut batch, mut bytes) = (Vec::with_capacity(BATCH), 0);
-        let result = zenith_capture::read(format, reader, limits, &mut |event| {
-            bytes += weight(&event);
-            batch.push(event);
-            if batch.len() == BATCH || bytes >= BATCH_BYTES {
-                turns.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), bytes, checker, report);
-                bytes = 0;
+        let result = match format {
+            Format::Jsonl => zenith_capture::chunks(reader, limits, &mut |chunk| {
+                let bytes = chunk.bytes();
+                turns.send(Work::Lines(chunk), bytes, checker, report);
+            }),
+            Format::Har => {
+                let (mut batch, mut bytes) = (Vec::with_capacity(BATCH), 0);
+                let result = zenith_capture::read(format, reader, limits, &mut |event| {
+                    bytes += weight(&event);
+                    batch.push(event);
+                    if batch.len() == BATCH || bytes >= BATCH_BYTES {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        turns.send(Work::Frames(full), bytes, checker, report);
+                        bytes = 0;
+                    }
+                });
+                if !batch.is_empty() {
+                    turns.send(Work::Frames(batch), bytes, checker, report);
+                }
+                result
             }
-        });
-        if !batch.is_empty() {
-            turns.send(batch, bytes, checker, report);
-        }
+        };
         while turns.applied < turns.sent {
             turns.apply_next(checker, report);
         }
@@ -68,21 +91,21 @@ pub fn check(
 }
 
 struct Lane {
-    to_worker: SyncSender<Vec<Event>>,
+    to_worker: SyncSender<Work>,
     from_worker: Receiver<Vec<Analysis>>,
 }
 
-/// Batch `n` goes to lane `n % lanes`; batches are applied in the order they were sent.
+/// Work `n` goes to lane `n % lanes`; analyses are applied in the order the work was sent.
 struct Turns {
     lanes: Vec<Lane>,
     sent: usize,
     applied: usize,
-    /// The bytes of message text in each batch sent and not yet applied, oldest first.
+    /// The bytes of message text in each piece of work sent and not yet applied, oldest first.
     in_flight: VecDeque<usize>,
 }
 
 impl Turns {
-    fn send(&mut self, batch: Vec<Event>, bytes: usize, checker: &mut Checker, report: &mut dyn FnMut(Finding)) {
+    fn send(&mut self, work: Work, bytes: usize, checker: &mut Checker, report: &mut dyn FnMut(Finding)) {
         // Apply the oldest first while the lanes are full (so no channel ever blocks for good)
         // or too much text is in flight.
         while self.sent - self.applied == self.lanes.len() * DEPTH
@@ -91,7 +114,7 @@ impl Turns {
             self.apply_next(checker, report);
         }
         let lane = &self.lanes[self.sent % self.lanes.len()];
-        lane.to_worker.send(batch).expect("the checking threads outlive the reading");
+        lane.to_worker.send(work).expect("the checking threads outlive the reading");
         self.in_flight.push_back(bytes);
         self.sent += 1;
     }

@@ -329,8 +329,8 @@ fn help_documents_the_options_and_exit_codes() {
 fn output_does_not_depend_on_the_number_of_threads() {
     let sample = std::fs::read_to_string(repo().join("examples/captures/auth-session.jsonl")).unwrap();
     let mut capture = String::new();
-    // Enough frames for many batches per thread, so the threads take turns many times over.
-    let copies = 1_000;
+    // More text (14 MB) than the threads hold at once, so they take turns many times over.
+    let copies = 4_000;
     for copy in 0..copies {
         capture.push_str(&sample.replace("\"conn\":\"1\"", &format!("\"conn\":\"{}\"", copy % 7)));
         capture.push_str("not json\n\n");
