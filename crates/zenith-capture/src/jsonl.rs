@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::{Body, Direction, Event, Frame, Limits, ReadError, Skipped, message_object};
 
 /// About this much text goes into a chunk (more when a line is longer).
-const CHUNK_BYTES: usize = 1 << 20;
+const CHUNK_BYTES: usize = 1 << 18;
 /// Bytes asked of the input at a time.
 const READ_BYTES: usize = 1 << 16;
 
@@ -48,6 +48,13 @@ impl Chunk {
         }
     }
 
+    /// The chunk, leaving an empty one of the same capacity in its place.
+    pub fn take(&mut self) -> Chunk {
+        let text = Vec::with_capacity(self.text.capacity());
+        let first_line = self.first_line;
+        Chunk { first_line, text: std::mem::replace(&mut self.text, text), overflow: self.overflow.take() }
+    }
+
     /// The bytes of text the chunk holds.
     pub fn bytes(&self) -> usize {
         self.text.len()
@@ -61,8 +68,9 @@ impl Chunk {
 }
 
 /// Cuts a JSON Lines capture into chunks of whole lines, in order. A line longer than
-/// `limits.max_line_bytes` is not kept: only its length is.
-pub fn chunks(reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(Chunk)) -> Result<(), ReadError> {
+/// `limits.max_line_bytes` is not kept: only its length is. The sink may keep a chunk with
+/// [`Chunk::take`]; otherwise the chunk's memory holds the next one.
+pub fn chunks(reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(&mut Chunk)) -> Result<(), ReadError> {
     chunks_of(CHUNK_BYTES, reader, limits, sink)
 }
 
@@ -70,12 +78,12 @@ fn chunks_of(
     size: usize,
     mut reader: impl BufRead,
     limits: Limits,
-    sink: &mut dyn FnMut(Chunk),
+    sink: &mut dyn FnMut(&mut Chunk),
 ) -> Result<(), ReadError> {
-    let capacity = size + READ_BYTES;
-    let mut chunk = Chunk { first_line: 1, text: Vec::with_capacity(capacity), overflow: None };
-    // Where the line not yet ended begins in `chunk.text`.
+    let mut chunk = Chunk { first_line: 1, text: Vec::with_capacity(size + READ_BYTES), overflow: None };
+    // Where the line not yet ended begins in `chunk.text`; it is carried over to the next chunk.
     let mut open_line = 0;
+    let mut carried = Vec::new();
     loop {
         // Straight into the chunk: a buffered reader hands large reads to the file itself.
         let start = chunk.text.len();
@@ -84,7 +92,7 @@ fn chunks_of(
         chunk.text.truncate(start + read);
         if read == 0 {
             if !chunk.text.is_empty() {
-                sink(chunk);
+                sink(&mut chunk);
             }
             return Ok(());
         }
@@ -99,12 +107,15 @@ fn chunks_of(
         } else if chunk.text.len() < size || open_line == 0 {
             continue;
         }
-        // The line not yet ended starts the next chunk.
-        let mut text = Vec::with_capacity(capacity);
-        text.extend_from_slice(&chunk.text[open_line..]);
+        carried.clear();
+        carried.extend_from_slice(&chunk.text[open_line..]);
         chunk.text.truncate(open_line);
         let first_line = chunk.next_line();
-        sink(std::mem::replace(&mut chunk, Chunk { first_line, text, overflow: None }));
+        sink(&mut chunk);
+        chunk.text.clear();
+        chunk.text.extend_from_slice(&carried);
+        chunk.first_line = first_line;
+        chunk.overflow = None;
         open_line = 0;
     }
 }

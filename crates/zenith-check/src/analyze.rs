@@ -20,14 +20,14 @@ pub enum Analysis {
     BlankLine,
     HttpEntry,
     /// A frame counted as unreadable, with the finding that says why.
-    Unreadable(Finding),
+    Unreadable(Box<Finding>),
     /// A binary message or a capture-tool error item, counted as skipped.
     Skipped {
         binary: bool,
-        finding: Finding,
+        finding: Box<Finding>,
     },
     /// A JSON value that is not a usable envelope.
-    BadEnvelope(Finding),
+    BadEnvelope(Box<Finding>),
     Message(Box<Checked>),
 }
 
@@ -175,7 +175,7 @@ impl Analyzer<'_> {
                     Ok(value) => value,
                     Err(error) => {
                         let message = format!("the message is not JSON: {error}");
-                        return Analysis::Unreadable(self.finding(
+                        return Analysis::Unreadable(Box::new(self.finding(
                             &place,
                             Level::Error,
                             "not-json",
@@ -183,7 +183,7 @@ impl Analyzer<'_> {
                             "",
                             "",
                             None,
-                        ));
+                        )));
                     }
                 }
             }
@@ -192,15 +192,15 @@ impl Analyzer<'_> {
                     "binary message (opcode {opcode}, {bytes} bytes): BSON and MessagePack are not decoded yet"
                 );
                 let finding = self.finding(&place, Level::Info, "binary-message", &message, "", "", None);
-                return Analysis::Skipped { binary: true, finding };
+                return Analysis::Skipped { binary: true, finding: Box::new(finding) };
             }
             Body::CaptureError(text) => {
                 let message = format!("the capture tool recorded an error: {}", excerpt::text(&text));
                 let finding = self.finding(&place, Level::Info, "capture-error", &message, "", "", None);
-                return Analysis::Skipped { binary: false, finding };
+                return Analysis::Skipped { binary: false, finding: Box::new(finding) };
             }
             Body::Unreadable(reason) => {
-                return Analysis::Unreadable(self.finding(
+                return Analysis::Unreadable(Box::new(self.finding(
                     &place,
                     Level::Error,
                     "unreadable-frame",
@@ -208,13 +208,13 @@ impl Analyzer<'_> {
                     "",
                     "",
                     None,
-                ));
+                )));
             }
         };
         let keys = match EnvelopeKeys::read(&value) {
             Ok(keys) => keys,
             Err(error) => {
-                return Analysis::BadEnvelope(self.finding(
+                return Analysis::BadEnvelope(Box::new(self.finding(
                     &place,
                     Level::Error,
                     "bad-envelope",
@@ -222,7 +222,7 @@ impl Analyzer<'_> {
                     "",
                     "",
                     None,
-                ));
+                )));
             }
         };
         let (kind, direction, report) = classify(&keys, &value, &place);

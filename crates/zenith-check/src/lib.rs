@@ -72,7 +72,7 @@ impl Checker {
             Analysis::Unreadable(finding) => {
                 summary.read += 1;
                 summary.unreadable += 1;
-                out(finding);
+                out(*finding);
             }
             Analysis::Skipped { binary, finding } => {
                 summary.read += 1;
@@ -82,12 +82,12 @@ impl Checker {
                 } else {
                     summary.capture_errors += 1;
                 }
-                out(finding);
+                out(*finding);
             }
             Analysis::BadEnvelope(finding) => {
                 summary.read += 1;
                 summary.invalid += 1;
-                out(finding);
+                out(*finding);
             }
             Analysis::Message(mut checked) => {
                 summary.read += 1;

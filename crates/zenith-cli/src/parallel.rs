@@ -18,7 +18,7 @@ const BATCH_BYTES: usize = 1 << 20;
 /// Pieces of work in flight per worker.
 const DEPTH: usize = 4;
 /// Message text in flight, beyond the piece being sent.
-const IN_FLIGHT_BYTES: usize = 16 << 20;
+const IN_FLIGHT_BYTES: usize = 4 << 20;
 
 /// What a worker is given: lines of JSON Lines (read there too), or frames read from a HAR
 /// file (which only this thread can parse, as it comes).
@@ -64,7 +64,7 @@ pub fn check(
         let result = match format {
             Format::Jsonl => zenith_capture::chunks(reader, limits, &mut |chunk| {
                 let bytes = chunk.bytes();
-                turns.send(Work::Lines(chunk), bytes, checker, report);
+                turns.send(Work::Lines(chunk.take()), bytes, checker, report);
             }),
             Format::Har => {
                 let (mut batch, mut bytes) = (Vec::with_capacity(BATCH), 0);
