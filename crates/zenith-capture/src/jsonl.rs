@@ -1,8 +1,7 @@
 //! JSON Lines: one message per line, a bare envelope or a HAR-style message object.
 
-use std::io::{BufRead, Read};
-
 use std::borrow::Cow;
+use std::io::{BufRead, Read};
 use std::sync::LazyLock;
 
 use memchr::memmem;
@@ -16,6 +15,7 @@ const CHUNK_BYTES: usize = 1 << 18;
 /// Bytes asked of the input at a time.
 const READ_BYTES: usize = 1 << 16;
 
+/// Reads a JSON Lines capture, one chunk at a time, on this thread.
 pub fn read(reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
     chunks(reader, limits, &mut |chunk| chunk.events(&limits, sink))
 }
