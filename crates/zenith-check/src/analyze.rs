@@ -167,7 +167,8 @@ impl Analyzer<'_> {
             Body::Text(text) => {
                 // The fast path: a message its schema accepts, established while parsing, with
                 // no tree. Error replies take the full path, which tells what their codes mean.
-                let clean = CleanText::check(&text, place.direction).filter(|c| c.envelope.keys().action != "Error");
+                let clean =
+                    CleanText::check(&text, place.direction).filter(|c| c.envelope.action.as_deref() != Some("Error"));
                 if let Some(clean) = clean {
                     return Analysis::Message(Box::new(Checked::clean(place, clean)));
                 }
@@ -341,20 +342,11 @@ impl Analyzer<'_> {
     }
 }
 
-/// The directions to try: the capture's, or both (client first) when it does not say.
-fn directions(direction: Option<Direction>) -> &'static [Direction] {
-    match direction {
-        Some(Direction::Send) => &[Direction::Send],
-        Some(Direction::Receive) => &[Direction::Receive],
-        None => &[Direction::Send, Direction::Receive],
-    }
-}
-
 /// Chooses the schema (and, when the capture does not say, the direction) for a message,
 /// and validates it. Unmatched messages are checked against the envelope alone.
 fn classify(keys: &EnvelopeKeys<'_>, value: &Value, place: &Place) -> (Option<MessageKind>, Option<Direction>, Report) {
     let candidates: Vec<(MessageKind, Direction)> =
-        directions(place.direction).iter().filter_map(|&d| keys.kind(d).map(|k| (k, d))).collect();
+        Direction::candidates(place.direction).iter().filter_map(|&d| keys.kind(d).map(|k| (k, d))).collect();
     // The fast verdicts settle almost every case; full reports are built only to break a
     // tie between candidates that both have problems.
     let verdicts: Vec<Verdict> = candidates.iter().map(|(kind, _)| kind.verdict(value)).collect();

@@ -192,12 +192,7 @@ impl<'de> Envelope<'de> {
             (Some(controller), Some(topic), Some(action)) => Some(EnvelopeKeys::from_fields(controller, topic, action)),
             _ => None,
         };
-        let directions: &[Direction] = match direction {
-            Some(Direction::Send) => &[Direction::Send],
-            Some(Direction::Receive) => &[Direction::Receive],
-            None => &[Direction::Send, Direction::Receive],
-        };
-        directions.iter().filter_map(move |&d| Some((keys.as_ref()?.kind(d)?, d)))
+        Direction::candidates(direction).iter().filter_map(move |&d| Some((keys.as_ref()?.kind(d)?, d)))
     }
 }
 

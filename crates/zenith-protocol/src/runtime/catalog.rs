@@ -19,6 +19,16 @@ impl Direction {
             Direction::Receive => "receive",
         }
     }
+
+    /// The directions a message may travel in: the one the capture gives, or both (client to
+    /// server first) when it does not say.
+    pub fn candidates(known: Option<Direction>) -> &'static [Direction] {
+        match known {
+            Some(Direction::Send) => &[Direction::Send],
+            Some(Direction::Receive) => &[Direction::Receive],
+            None => &[Direction::Send, Direction::Receive],
+        }
+    }
 }
 
 impl fmt::Display for Direction {
