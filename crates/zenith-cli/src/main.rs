@@ -92,11 +92,20 @@ struct CheckArgs {
     /// Longest JSON Lines line to read, in bytes; longer lines are reported as unreadable.
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
-    /// Threads that check messages (with more than one, another thread reads the capture and
-    /// follows the conversations); output is the same for any number. Defaults to the number
-    /// of CPUs.
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Threads that check messages, from 1 to 256 (with more than one, another thread reads the
+    /// capture and follows the conversations); output is the same for any number. Defaults to
+    /// the number of CPUs.
+    #[arg(long, short = 'j', value_name = "N", value_parser = jobs)]
     jobs: Option<usize>,
+}
+
+/// The most threads `--jobs` accepts: enough for any machine, few enough to start them all.
+const MAX_JOBS: usize = 256;
+
+/// Parses `--jobs`.
+fn jobs(text: &str) -> Result<usize, String> {
+    let jobs = text.parse::<usize>().ok().filter(|n| (1..=MAX_JOBS).contains(n));
+    jobs.ok_or_else(|| format!("the number of threads must be a whole number from 1 to {MAX_JOBS}"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -147,7 +156,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             Err(message) => {
                 unreadable_input = true;
                 let _ = out.flush();
-                eprintln!("zenith: {source}: {message}");
+                warn(format_args!("{source}: {message}"));
             }
         }
     }
@@ -181,8 +190,14 @@ fn broken_pipe(error: io::Error) -> ! {
     if error.kind() == io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }
-    eprintln!("zenith: writing output failed: {error}");
+    warn(format_args!("writing output failed: {error}"));
     std::process::exit(2);
+}
+
+/// Tells the user something on stderr. A closed or full stderr is no reason to stop (and
+/// `eprintln!` would panic on it), so write errors are ignored.
+fn warn(message: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "zenith: {message}");
 }
 
 /// Reads and checks one capture; the error says why the file as a whole could not be read.
@@ -208,7 +223,7 @@ fn check_file(
     };
     let limits = Limits { max_line_bytes: args.max_line_bytes };
     let mut checker = Checker::new(source);
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from).min(MAX_JOBS));
     let result = if jobs <= 1 {
         zenith_capture::read(format, &mut reader, limits, &mut |event: Event| checker.event(event, report))
     } else {

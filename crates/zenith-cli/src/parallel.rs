@@ -5,7 +5,7 @@
 //! megabytes of message text, are in flight, so memory stays bounded however large the messages.
 
 use std::collections::VecDeque;
-use std::io::BufRead;
+use std::io::{self, BufRead};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use zenith_capture::{Body, Chunk, Event, Format, Limits, ReadError};
@@ -27,7 +27,8 @@ enum Work {
     Frames(Vec<Event>),
 }
 
-/// Checks with `workers` threads that read lines and analyse, besides this one.
+/// Checks with `workers` threads that read lines and analyse, besides this one. A thread that
+/// cannot start or that stops early is an error for the file, never a panic.
 pub fn check(
     format: Format,
     reader: impl BufRead,
@@ -38,56 +39,83 @@ pub fn check(
 ) -> Result<(), ReadError> {
     let source = checker.source().to_owned();
     std::thread::scope(|scope| {
-        let lanes: Vec<Lane> = (0..workers.max(1))
-            .map(|_| {
-                let (to_worker, work) = sync_channel::<Work>(DEPTH);
-                let (analysed, from_worker) = sync_channel::<Vec<Analysis>>(DEPTH);
-                let source = source.as_str();
-                scope.spawn(move || {
-                    for work in work {
-                        let mut analyses = Vec::new();
-                        match work {
-                            Work::Lines(chunk) => {
-                                chunk.events(&limits, &mut |event| analyses.push(analyze(source, event)))
-                            }
-                            Work::Frames(events) => analyses.extend(events.into_iter().map(|e| analyze(source, e))),
-                        }
-                        if analysed.send(analyses).is_err() {
-                            return;
-                        }
-                    }
-                });
-                Lane { to_worker, from_worker }
-            })
-            .collect();
-        let mut turns = Turns { lanes, sent: 0, applied: 0, in_flight: VecDeque::new() };
-        let result = match format {
-            Format::Jsonl => zenith_capture::chunks(reader, limits, &mut |chunk| {
-                let bytes = chunk.bytes();
-                turns.send(Work::Lines(chunk.take()), bytes, checker, report);
-            }),
-            Format::Har => {
-                let (mut batch, mut bytes) = (Vec::with_capacity(BATCH), 0);
-                let result = zenith_capture::read(format, reader, limits, &mut |event| {
-                    bytes += weight(&event);
-                    batch.push(event);
-                    if batch.len() == BATCH || bytes >= BATCH_BYTES {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        turns.send(Work::Frames(full), bytes, checker, report);
-                        bytes = 0;
-                    }
-                });
-                if !batch.is_empty() {
-                    turns.send(Work::Frames(batch), bytes, checker, report);
-                }
-                result
-            }
-        };
-        while turns.applied < turns.sent {
+        let mut lanes = Vec::new();
+        let mut threads = Vec::new();
+        for _ in 0..workers.max(1) {
+            let (to_worker, work) = sync_channel::<Work>(DEPTH);
+            let (analysed, from_worker) = sync_channel::<Vec<Analysis>>(DEPTH);
+            let source = source.as_str();
+            let thread = std::thread::Builder::new()
+                .name("zenith-check".to_owned())
+                .spawn_scoped(scope, move || analyse(source, &limits, work, analysed))?;
+            threads.push(thread);
+            lanes.push(Lane { to_worker, from_worker });
+        }
+        let mut turns = Turns { lanes, sent: 0, applied: 0, in_flight: VecDeque::new(), stopped: false };
+        let result = read(format, reader, limits, &mut turns, checker, report);
+        while !turns.stopped && turns.applied < turns.sent {
             turns.apply_next(checker, report);
         }
-        result
+        let mut stopped = turns.stopped;
+        // Closing the lanes ends the threads; joining them here keeps a panic in one from
+        // becoming a panic here.
+        drop(turns);
+        for thread in threads {
+            stopped |= thread.join().is_err();
+        }
+        result?;
+        if stopped {
+            return Err(ReadError::Io(io::Error::other("a checking thread stopped unexpectedly")));
+        }
+        Ok(())
     })
+}
+
+/// A worker: analyses each piece of work and sends the analyses back, until either lane closes.
+fn analyse(source: &str, limits: &Limits, work: Receiver<Work>, analysed: SyncSender<Vec<Analysis>>) {
+    for work in work {
+        let mut analyses = Vec::new();
+        match work {
+            Work::Lines(chunk) => chunk.events(limits, &mut |event| analyses.push(analyze(source, event))),
+            Work::Frames(events) => analyses.extend(events.into_iter().map(|e| analyze(source, e))),
+        }
+        if analysed.send(analyses).is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads the capture on this thread, handing the work to the lanes in turn.
+fn read(
+    format: Format,
+    reader: impl BufRead,
+    limits: Limits,
+    turns: &mut Turns,
+    checker: &mut Checker,
+    report: &mut dyn FnMut(Finding),
+) -> Result<(), ReadError> {
+    match format {
+        Format::Jsonl => zenith_capture::chunks(reader, limits, &mut |chunk| {
+            let bytes = chunk.bytes();
+            turns.send(Work::Lines(chunk.take()), bytes, checker, report);
+        }),
+        Format::Har => {
+            let (mut batch, mut bytes) = (Vec::with_capacity(BATCH), 0);
+            let result = zenith_capture::read(format, reader, limits, &mut |event| {
+                bytes += weight(&event);
+                batch.push(event);
+                if batch.len() == BATCH || bytes >= BATCH_BYTES {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    turns.send(Work::Frames(full), bytes, checker, report);
+                    bytes = 0;
+                }
+            });
+            if !batch.is_empty() {
+                turns.send(Work::Frames(batch), bytes, checker, report);
+            }
+            result
+        }
+    }
 }
 
 struct Lane {
@@ -102,26 +130,38 @@ struct Turns {
     applied: usize,
     /// The bytes of message text in each piece of work sent and not yet applied, oldest first.
     in_flight: VecDeque<usize>,
+    /// Set when a checking thread is gone; later work is dropped, and the file fails.
+    stopped: bool,
 }
 
 impl Turns {
     fn send(&mut self, work: Work, bytes: usize, checker: &mut Checker, report: &mut dyn FnMut(Finding)) {
         // Apply the oldest first while the lanes are full (so no channel ever blocks for good)
         // or too much text is in flight.
-        while self.sent - self.applied == self.lanes.len() * DEPTH
-            || (self.sent > self.applied && self.in_flight.iter().sum::<usize>() + bytes > IN_FLIGHT_BYTES)
+        while !self.stopped
+            && (self.sent - self.applied == self.lanes.len() * DEPTH
+                || (self.sent > self.applied && self.in_flight.iter().sum::<usize>() + bytes > IN_FLIGHT_BYTES))
         {
             self.apply_next(checker, report);
         }
+        if self.stopped {
+            return;
+        }
         let lane = &self.lanes[self.sent % self.lanes.len()];
-        lane.to_worker.send(work).expect("the checking threads outlive the reading");
+        if lane.to_worker.send(work).is_err() {
+            self.stopped = true;
+            return;
+        }
         self.in_flight.push_back(bytes);
         self.sent += 1;
     }
 
     fn apply_next(&mut self, checker: &mut Checker, report: &mut dyn FnMut(Finding)) {
         let lane = &self.lanes[self.applied % self.lanes.len()];
-        let analyses = lane.from_worker.recv().expect("a checking thread stopped");
+        let Ok(analyses) = lane.from_worker.recv() else {
+            self.stopped = true;
+            return;
+        };
         for analysis in analyses {
             checker.apply(analysis, report);
         }

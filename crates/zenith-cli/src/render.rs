@@ -8,6 +8,8 @@ use zenith_check::{Finding, Level, Summary};
 
 /// Inputs larger than this get a progress bar (when stderr is a terminal).
 const PROGRESS_THRESHOLD: u64 = 4 * 1024 * 1024;
+/// The widest Controller, Topic or Action column in the summary table, in characters.
+const MAX_COLUMN: usize = 40;
 
 pub struct Renderer {
     json: bool,
@@ -50,24 +52,22 @@ impl Renderer {
         let bold = Style::new().bold();
         if !summary.messages.is_empty() {
             writeln!(out)?;
-            let width = |f: &dyn Fn(&zenith_check::Row) -> usize, title: &str| {
-                summary.messages.iter().map(f).max().unwrap_or(0).max(title.len())
+            let rows: Vec<[String; 3]> =
+                summary.messages.iter().map(|r| [cell(&r.controller), cell(&r.topic), cell(&r.action)]).collect();
+            let width = |column: usize, title: &str| {
+                rows.iter().map(|r| r[column].chars().count()).max().unwrap_or(0).max(title.len())
             };
-            let (wc, wt, wa) = (
-                width(&|r| r.controller.len(), "Controller"),
-                width(&|r| r.topic.len(), "Topic"),
-                width(&|r| r.action.len(), "Action"),
-            );
+            let (wc, wt, wa) = (width(0, "Controller"), width(1, "Topic"), width(2, "Action"));
             writeln!(
                 out,
                 "{bold}{:wc$}  {:wt$}  {:wa$}  {:>7}  {:>7}  {:>8}  {:>11}{bold:#}",
                 "Controller", "Topic", "Action", "valid", "invalid", "warnings", "not covered"
             )?;
-            for row in &summary.messages {
+            for ([controller, topic, action], row) in rows.iter().zip(&summary.messages) {
                 writeln!(
                     out,
-                    "{:wc$}  {:wt$}  {:wa$}  {:>7}  {:>7}  {:>8}  {:>11}",
-                    row.controller, row.topic, row.action, row.valid, row.invalid, row.warnings, row.not_covered
+                    "{controller:wc$}  {topic:wt$}  {action:wa$}  {:>7}  {:>7}  {:>8}  {:>11}",
+                    row.valid, row.invalid, row.warnings, row.not_covered
                 )?;
             }
         }
@@ -106,6 +106,16 @@ impl Renderer {
             summary.subscriptions_confirmed
         )
     }
+}
+
+/// A name as the summary table shows it: at most [`MAX_COLUMN`] characters, so that a long
+/// name neither stretches the table nor overflows the formatter's width (a `u16`).
+fn cell(name: &str) -> String {
+    if name.chars().nth(MAX_COLUMN).is_none() {
+        return name.to_owned();
+    }
+    let cut = name.char_indices().nth(MAX_COLUMN - 1).map_or(name.len(), |(at, _)| at);
+    format!("{}…", &name[..cut])
 }
 
 /// `file:line (conn C, #i, time)` for JSON Lines, `file (entry:N, #i, time)` for HAR.

@@ -446,3 +446,76 @@ fn redact_makes_a_capture_safe_and_keeps_its_verdicts() {
     };
     assert_eq!(verdicts(&before), verdicts(&after));
 }
+
+#[test]
+fn names_of_any_length_fit_the_summary_table() {
+    let long = "x".repeat(70_000);
+    let lines = [
+        serde_json::json!({"Controller": "Market", "Topic": long, "Action": "Sub"}),
+        serde_json::json!({"Controller": long, "Topic": "AuthOwner"}),
+        serde_json::json!({"Controller": "Auth", "Topic": long, "Action": long}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let path = temp_file("long-names.jsonl", text.as_bytes());
+    let run = zenith(&["check", path.to_str().unwrap()], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let table: Vec<&str> = run.stdout.lines().skip_while(|l| !l.starts_with("Controller")).take(4).collect();
+    assert_eq!(table.len(), 4, "{}", run.stderr);
+    for row in &table[1..] {
+        assert!(row.chars().count() < 200, "a row is {} characters wide", row.chars().count());
+        assert!(row.contains('…'), "{row}");
+    }
+}
+
+#[test]
+fn a_closed_stderr_ends_the_run_without_a_crash() {
+    let sample = std::fs::read(repo().join("examples/captures/auth-session.jsonl")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zenith"))
+        .args(["check", "-", "no/such/file.jsonl"])
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The read end goes before any input does, so every write to stderr fails.
+    drop(child.stderr.take());
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(&sample).unwrap();
+    drop(input);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "the missing file, not a panic");
+}
+
+#[test]
+fn a_full_stdout_is_an_error_not_a_crash() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: no /dev/full");
+        return;
+    }
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{}' check examples/captures/auth-session.jsonl > /dev/full", env!("CARGO_BIN_EXE_zenith")))
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("writing output failed") && !stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn jobs_must_be_from_1_to_256() {
+    let sample = "examples/captures/auth-session.jsonl";
+    for jobs in ["0", "257", "20000", "18446744073709551615", "99999999999999999999999", "-1", "many"] {
+        let run = zenith(&["check", &format!("--jobs={jobs}"), sample], None);
+        assert_eq!(run.code, 2, "--jobs {jobs}: {}", run.stderr);
+        assert!(run.stderr.contains("from 1 to 256"), "--jobs {jobs}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "--jobs {jobs}: {}", run.stderr);
+    }
+    for jobs in ["1", "256"] {
+        assert_eq!(zenith(&["check", "--jobs", jobs, sample], None).code, 1, "--jobs {jobs}");
+    }
+    let help = zenith(&["check", "--help"], None);
+    assert!(help.stdout.contains("1 to 256"), "{}", help.stdout);
+}

@@ -366,6 +366,11 @@ pub fn near_miss<'a>(word: &str, documented: &[&'a str]) -> Option<&'a str> {
     if length < 4 {
         return None;
     }
+    // A name more than two bytes longer or shorter than every documented one is no near miss;
+    // leaving it out early also keeps the letter counts below small.
+    if documented.iter().all(|d| d.len().abs_diff(word.len()) > 2) {
+        return None;
+    }
     let counts = letter_counts(word);
     documented
         .iter()
