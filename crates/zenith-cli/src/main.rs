@@ -197,7 +197,8 @@ fn broken_pipe(error: io::Error) -> ! {
 /// Tells the user something on stderr. A closed or full stderr is no reason to stop (and
 /// `eprintln!` would panic on it), so write errors are ignored.
 fn warn(message: std::fmt::Arguments<'_>) {
-    let _ = writeln!(io::stderr().lock(), "zenith: {message}");
+    let message = message.to_string();
+    let _ = writeln!(io::stderr().lock(), "zenith: {}", render::safe(&message));
 }
 
 /// Reads and checks one capture; the error says why the file as a whole could not be read.

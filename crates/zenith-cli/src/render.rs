@@ -1,5 +1,6 @@
 //! Output for people (coloured on a terminal) and for machines (NDJSON), and the progress bar.
 
+use std::borrow::Cow;
 use std::io::{self, BufRead, Read, Write};
 
 use anstyle::{AnsiColor, Style};
@@ -22,8 +23,7 @@ impl Renderer {
 
     pub fn finding(&mut self, out: &mut impl Write, finding: &Finding) -> io::Result<()> {
         if self.json {
-            serde_json::to_writer(&mut *out, finding)?;
-            return writeln!(out);
+            return json_line(out, finding);
         }
         let style = match finding.level {
             Level::Error => AnsiColor::Red.on_default().bold(),
@@ -32,22 +32,22 @@ impl Renderer {
         };
         let dim = Style::new().dimmed();
         let bold = Style::new().bold();
-        write!(out, "{style}{}[{}]{style:#} ", finding.level.as_str(), finding.code)?;
-        write!(out, "{bold}{}{bold:#}", location(finding))?;
-        writeln!(out, " {dim}{}{dim:#}", what(finding))?;
+        // Everything but the level comes from the capture, or may quote it.
+        write!(out, "{style}{}[{}]{style:#} ", finding.level.as_str(), safe(&finding.code))?;
+        write!(out, "{bold}{}{bold:#}", safe(&location(finding)))?;
+        writeln!(out, " {dim}{}{dim:#}", safe(&what(finding)))?;
         let path =
             if finding.instance_path.is_empty() { String::new() } else { format!("{}: ", finding.instance_path) };
-        writeln!(out, "  {path}{}", finding.message)?;
+        writeln!(out, "  {}{}", safe(&path), safe(&finding.message))?;
         if let Some(excerpt) = &finding.excerpt {
-            writeln!(out, "  {dim}value:{dim:#} {excerpt}")?;
+            writeln!(out, "  {dim}value:{dim:#} {}", safe(excerpt))?;
         }
         Ok(())
     }
 
     pub fn summary(&mut self, out: &mut impl Write, summary: &Summary) -> io::Result<()> {
         if self.json {
-            serde_json::to_writer(&mut *out, &serde_json::json!({ "summary": summary }))?;
-            return writeln!(out);
+            return json_line(out, &serde_json::json!({ "summary": summary }));
         }
         let bold = Style::new().bold();
         if !summary.messages.is_empty() {
@@ -108,14 +108,63 @@ impl Renderer {
     }
 }
 
-/// A name as the summary table shows it: at most [`MAX_COLUMN`] characters, so that a long
-/// name neither stretches the table nor overflows the formatter's width (a `u16`).
+/// A name as the summary table shows it: made safe, and at most [`MAX_COLUMN`] characters, so
+/// that a long name neither stretches the table nor overflows the formatter's width (a `u16`).
 fn cell(name: &str) -> String {
+    let name = safe(name);
     if name.chars().nth(MAX_COLUMN).is_none() {
-        return name.to_owned();
+        return name.into_owned();
     }
     let cut = name.char_indices().nth(MAX_COLUMN - 1).map_or(name.len(), |(at, _)| at);
     format!("{}…", &name[..cut])
+}
+
+/// True for the characters a terminal acts on rather than shows: C0 and C1 controls, DEL, and
+/// the bidirectional overrides and isolates (which reorder what follows them).
+fn drives_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from a capture as it may be shown on a terminal: every character that would drive the
+/// terminal is written as a visible escape such as `\u{1b}`.
+pub fn safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(drives_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if drives_terminal(c) {
+            shown.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            shown.push(c);
+        }
+    }
+    Cow::Owned(shown)
+}
+
+/// One NDJSON record. Besides what JSON requires, the characters that drive a terminal are
+/// escaped, so that the records are safe to show and still decode to the same strings.
+fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, TerminalSafe);
+    value.serialize(&mut serializer)?;
+    writeln!(out)
+}
+
+/// serde_json's compact format, with DEL, the C1 controls and the bidi characters written as
+/// `\uXXXX` too (serde_json already escapes the C0 controls).
+struct TerminalSafe;
+
+impl serde_json::ser::Formatter for TerminalSafe {
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| drives_terminal(c)) {
+            writer.write_all(rest[..at].as_bytes())?;
+            // Every such character is in the Basic Multilingual Plane: one escape each.
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
 }
 
 /// `file:line (conn C, #i, time)` for JSON Lines, `file (entry:N, #i, time)` for HAR.

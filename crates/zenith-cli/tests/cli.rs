@@ -519,3 +519,38 @@ fn jobs_must_be_from_1_to_256() {
     let help = zenith(&["check", "--help"], None);
     assert!(help.stdout.contains("1 to 256"), "{}", help.stdout);
 }
+
+/// Characters a terminal acts on: C0 controls but the end of line, DEL, C1 controls, and the
+/// bidi overrides and isolates.
+fn drives_a_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[test]
+fn capture_text_never_reaches_the_terminal_raw() {
+    let (controller, topic, conn) = ("\u{1b}]0;pwned\u{7}", "\u{1b}[2J\u{9b}31m\u{7f}", "c\u{202e}1\u{2066}");
+    let items = [
+        serde_json::json!({"conn": conn, "type": "send", "data": serde_json::json!({"Controller": controller, "Topic": topic}).to_string()}),
+        serde_json::json!({"conn": conn, "type": "send", "data": serde_json::json!({"Controller": "Auth", "Topic": topic, "TransactionID": 1}).to_string()}),
+        serde_json::json!({"conn": conn, "type": "send", "data": serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Provider": 1, "ClientID": "c", "\u{1b}[5m": "\u{85}x"}}).to_string()}),
+    ];
+    let text: String = items.iter().map(|l| format!("{l}\n")).collect();
+    let path = temp_file("terminal\u{1b}[1m.jsonl", text.as_bytes());
+    let human = zenith(&["check", path.to_str().unwrap(), "no\u{1b}[31mfile"], None);
+    assert_eq!(human.code, 2, "{}", human.stderr);
+    for (stream, text) in [("stdout", &human.stdout), ("stderr", &human.stderr)] {
+        assert!(!text.chars().any(drives_a_terminal), "raw control characters on {stream}:\n{text:?}");
+    }
+    for shown in ["\\u{1b}]0;pwned\\u{7}", "\\u{1b}[2J\\u{9b}31m\\u{7f}", "conn c\\u{202e}1\\u{2066}", "terminal\\u{1b}[1m"] {
+        assert!(human.stdout.contains(shown), "{shown} is not shown:\n{}", human.stdout);
+    }
+    assert!(human.stderr.contains("no\\u{1b}[31mfile"), "{}", human.stderr);
+
+    let json = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    assert!(!json.stdout.chars().any(drives_a_terminal), "raw control characters:\n{:?}", json.stdout);
+    let (records, summary) = records(&json);
+    assert_eq!(records[0]["controller"], controller, "the escapes decode to the same text");
+    assert_eq!(records[0]["conn"], conn);
+    assert!(records.iter().any(|r| r["topic"] == topic), "{records:?}");
+    assert!(summary["messages"].as_array().unwrap().iter().any(|row| row["controller"] == controller));
+}
