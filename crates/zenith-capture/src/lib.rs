@@ -7,7 +7,7 @@ mod jsonl;
 
 pub use jsonl::{Chunk, chunks};
 
-use std::io::BufRead;
+use std::io::{BufRead, BufReader, Read};
 
 use serde_json::Value;
 pub use zenith_protocol::Direction;
@@ -97,17 +97,63 @@ impl Default for Limits {
     }
 }
 
-/// Guesses the format from the start of the input: a JSON object whose first key is `log` is
-/// HAR; anything else is JSON Lines. Consumes nothing.
-pub fn detect(reader: &mut impl BufRead) -> std::io::Result<Format> {
-    let start = reader.fill_buf()?;
+/// Bytes of the input that format detection looks at.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Tells the format from the start of the input (up to [`SNIFF_BYTES`]): HAR when the first
+/// JSON value is an object with a top-level `log` key (wherever it comes in the object), or an
+/// object that spans several lines (which JSON Lines cannot hold); JSON Lines otherwise.
+pub fn detect_prefix(start: &[u8]) -> Format {
     let start = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
-    let mut rest = start.iter().skip_while(|b| b.is_ascii_whitespace());
-    if rest.next() != Some(&b'{') {
-        return Ok(Format::Jsonl);
+    let first = start.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(first) = first.filter(|&f| start[f] == b'{') else { return Format::Jsonl };
+    let mut parser = json_event_parser::LowLevelJsonParser::new();
+    let (mut at, mut depth) = (first, 0usize);
+    loop {
+        let result = parser.parse_next(&start[at..], false);
+        let region = &start[at..at + result.consumed_bytes];
+        at += result.consumed_bytes;
+        let multiline = depth > 0 && region.contains(&b'\n');
+        match result.event {
+            Some(Ok(json_event_parser::JsonEvent::ObjectKey(key))) if depth == 1 && key == "log" => {
+                return Format::Har;
+            }
+            Some(Ok(json_event_parser::JsonEvent::StartObject | json_event_parser::JsonEvent::StartArray)) => {
+                if multiline {
+                    return Format::Har;
+                }
+                depth += 1;
+            }
+            Some(Ok(json_event_parser::JsonEvent::EndObject | json_event_parser::JsonEvent::EndArray)) => {
+                if multiline {
+                    return Format::Har;
+                }
+                depth -= 1;
+                if depth == 0 {
+                    return Format::Jsonl;
+                }
+            }
+            Some(Ok(_)) if multiline => return Format::Har,
+            Some(Ok(_)) => {}
+            // Not JSON, or the start ends inside the first value: a line, as far as can be told.
+            Some(Err(_)) | None => return Format::Jsonl,
+        }
     }
-    let after: Vec<u8> = rest.skip_while(|b| b.is_ascii_whitespace()).take(5).copied().collect();
-    Ok(if after == b"\"log\"" { Format::Har } else { Format::Jsonl })
+}
+
+/// Reads the start of the input (as many reads as it takes to get [`SNIFF_BYTES`], so the
+/// answer does not depend on how the input arrives) and tells its format. Returns a reader
+/// of the whole input, the start included.
+pub fn sniff<R: Read>(mut reader: R) -> std::io::Result<(Format, impl BufRead)> {
+    let mut start = Vec::with_capacity(SNIFF_BYTES);
+    (&mut reader).take(SNIFF_BYTES as u64).read_to_end(&mut start)?;
+    let format = detect_prefix(&start);
+    Ok((format, BufReader::with_capacity(1 << 16, std::io::Cursor::new(start).chain(reader))))
+}
+
+/// Tells the format from what `reader` has buffered (see [`detect_prefix`]). Consumes nothing.
+pub fn detect(reader: &mut impl BufRead) -> std::io::Result<Format> {
+    Ok(detect_prefix(reader.fill_buf()?))
 }
 
 /// Reads a capture of `format`, calling `sink` for every frame and skipped item in file order.
@@ -151,4 +197,41 @@ fn message_object(object: &serde_json::Map<String, Value>) -> (Option<Direction>
 fn base64_len(text: &str) -> usize {
     let trimmed = text.trim_end_matches('=');
     trimmed.len() * 3 / 4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_by_content_not_key_order() {
+        let har = |text: &str| detect_prefix(text.as_bytes());
+        assert_eq!(har(r#"{"log":{"entries":[]}}"#), Format::Har);
+        assert_eq!(har("\u{feff} {\"x\": {\"a\": [1]}, \"log\": {}}"), Format::Har);
+        assert_eq!(har("{\n  \"creator\": {},\n  \"entries\": []\n}"), Format::Har);
+        assert_eq!(har("{\"Controller\":\"Auth\",\"Topic\":\"X\"}\n{\"log\":1}\n"), Format::Jsonl);
+        assert_eq!(har("{\"type\":\"send\",\"data\":\"{\\\"log\\\":1}\"}\n"), Format::Jsonl);
+        assert_eq!(har("not json\n"), Format::Jsonl);
+        assert_eq!(har(""), Format::Jsonl);
+    }
+
+    #[test]
+    fn detection_does_not_depend_on_how_the_input_arrives() {
+        /// Hands out one byte per read, as a slow pipe may.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let Some((first, rest)) = self.0.split_first() else { return Ok(0) };
+                buf[0] = *first;
+                self.0 = rest;
+                Ok(1)
+            }
+        }
+        let har = b"{\"comment\": \"a long comment before the log\", \"log\": {\"entries\": []}}";
+        let (format, mut reader) = sniff(Trickle(har)).unwrap();
+        assert_eq!(format, Format::Har);
+        let mut all = Vec::new();
+        reader.read_to_end(&mut all).unwrap();
+        assert_eq!(all, har);
+    }
 }

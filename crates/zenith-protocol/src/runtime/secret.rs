@@ -8,26 +8,56 @@ use zeroize::Zeroizing;
 /// The text shown in place of a credential.
 pub const REDACTED: &str = "<redacted>";
 
-/// Parts of a name that mark it as holding a credential, whatever the schema says.
-const MARKERS: &[&str] =
-    &["password", "passwd", "secret", "token", "grant", "credential", "apikey", "api_key", "authorization"];
+/// Parts of a name that mark it as holding a credential, whatever the schema says. Names are
+/// compared lowercased with everything but letters and digits removed, so `api-key`,
+/// `X-Api-Key`, `Api Key` and `api_key` all contain `apikey`.
+const MARKERS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "grant",
+    "credential",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "authorization",
+    "cookie",
+];
+
+/// Names that hold a credential only as a query, form or header parameter (`?key=...`,
+/// `?code=...`): as message properties (`Code`, `Key`) they are ordinary protocol fields.
+const PARAMETERS: &[&str] =
+    &["key", "code", "sig", "signature", "auth", "pass", "pwd", "session", "sessionid", "sid", "jwt", "otp"];
 
 /// True for a property name that holds a credential: a secret property of the schemas (in any
 /// case, or misspelled by up to two edits), or any name containing a credential word
-/// (`password`, `secret`, `token`, ...). Used for output excerpts and for redaction, so a
-/// credential in an undocumented or misspelled field is hidden too.
+/// (`password`, `secret`, `token`, `api-key`, ...). The one rule for what `zenith redact`
+/// replaces and what `zenith check` never prints.
 pub fn is_secret_name(name: &str) -> bool {
     let secrets = crate::SECRET_PROPERTIES;
-    let lower = name.to_ascii_lowercase();
-    secrets.iter().any(|secret| secret.eq_ignore_ascii_case(name))
-        || super::diagnostics::near_miss(name, secrets).is_some()
-        || MARKERS.iter().any(|marker| lower.contains(marker))
+    if secrets.iter().any(|secret| secret.eq_ignore_ascii_case(name)) {
+        return true;
+    }
+    let folded = fold(name);
+    MARKERS.iter().any(|marker| folded.contains(marker)) || super::diagnostics::near_miss(name, secrets).is_some()
 }
 
-/// True for free text (a capture tool's error, a log line) with a word that names a credential;
-/// such text is withheld whole rather than excerpted.
+/// True for the name of a query, form or header parameter that holds a credential: a secret
+/// name, or one of the short names (`key`, `code`, `sig`, ...) that do so in URLs and forms.
+pub fn is_secret_parameter(name: &str) -> bool {
+    is_secret_name(name) || PARAMETERS.contains(&fold(name).as_str())
+}
+
+/// True for free text with a word that names a credential.
 pub fn mentions_secret(text: &str) -> bool {
     text.split(|c: char| !c.is_alphanumeric() && c != '_').any(is_secret_name)
+}
+
+/// A name lowercased, with only its letters and digits.
+fn fold(name: &str) -> String {
+    name.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 /// A credential (password, client secret, auth grant, access token).
@@ -186,12 +216,24 @@ mod tests {
             "AuthGrant",
             "refreshToken",
             "apiKey",
+            "api-key",
+            "Api Key",
+            "X-Api-Key",
+            "X-Auth-Token",
+            "Pass\u{77}ord",
             "Authorization",
+            "Set-Cookie",
         ] {
             assert!(is_secret_name(name), "{name}");
         }
-        for name in ["UserName", "Provider", "Scope", "DisplayName", "Topic", "ClientID"] {
+        for name in ["UserName", "Provider", "Scope", "DisplayName", "Topic", "ClientID", "Code", "Key", "Session"] {
             assert!(!is_secret_name(name), "{name}");
+        }
+        for name in ["key", "code", "sig", "access_token", "session"] {
+            assert!(is_secret_parameter(name), "{name}");
+        }
+        for name in ["version", "state", "Topic"] {
+            assert!(!is_secret_parameter(name), "{name}");
         }
     }
 }

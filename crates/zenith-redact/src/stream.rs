@@ -1,0 +1,255 @@
+//! One pass over a capture, streamed: JSON Lines line by line, a HAR document token by token.
+//! Output is the input with the edits applied; memory holds one line, or for HAR the input
+//! from the earliest offset a later token may still edit.
+
+use std::io::{BufRead, Read, Write};
+
+use json_event_parser::{JsonEvent, LowLevelJsonParser};
+
+use crate::text::Text;
+use crate::walk::{self, Edit, Scan, Token, Walker};
+use crate::{RedactError, Unredacted};
+
+/// What one pass counted.
+#[derive(Debug, Default)]
+pub struct Pass {
+    pub replaced: u64,
+    pub unredacted: Vec<Unredacted>,
+}
+
+impl Pass {
+    fn doubt(&mut self, line: u64, reason: String) {
+        self.unredacted.push(Unredacted { line, reason });
+    }
+}
+
+/// JSON Lines: each line is one JSON value, whatever its shape.
+pub fn jsonl(
+    mut input: impl BufRead,
+    output: &mut impl Write,
+    scan: &mut Scan<'_>,
+    max_line_bytes: usize,
+) -> Result<Pass, RedactError> {
+    let mut pass = Pass::default();
+    let mut line = Vec::new();
+    let mut redacted = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        let read = input.by_ref().take(max_line_bytes as u64 + 1).read_until(b'\n', &mut line)?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        if line.len() > max_line_bytes && !line.ends_with(b"\n") {
+            // Too long to hold: passed through unread, and reported.
+            output.write_all(&line)?;
+            let rest = pass_line_through(&mut input, output)?;
+            let length = line.len() as u64 + rest;
+            pass.doubt(number, format!("the line is {length} bytes long, over the limit of {max_line_bytes} bytes"));
+            continue;
+        }
+        let bom = if number == 1 && line.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let mut body = &line[bom..];
+        while let [rest @ .., b'\n' | b'\r'] = body {
+            body = rest;
+        }
+        let Ok(text) = std::str::from_utf8(body) else {
+            pass.doubt(number, "the line is not valid UTF-8".to_owned());
+            output.write_all(&line)?;
+            continue;
+        };
+        scan.edits.clear();
+        scan.doubts.clear();
+        let root = Text::verbatim(text, bom);
+        let parsed = if text.trim().is_empty() { Ok(()) } else { walk::json(&root, 0, scan) };
+        if let Err(error) = parsed {
+            scan.edits.clear();
+            scan.doubts.clear();
+            walk::content(&root, walk::MAX_EMBEDDING, scan);
+            pass.doubt(number, format!("not JSON ({error}), so only credentials in its free text were found"));
+        }
+        for doubt in scan.doubts.drain(..) {
+            pass.doubt(number, doubt.reason);
+        }
+        redacted.clear();
+        pass.replaced += walk::apply(&line, 0, &mut scan.edits, &mut redacted);
+        output.write_all(&redacted)?;
+    }
+    output.flush()?;
+    Ok(pass)
+}
+
+/// Copies the rest of a line through; returns how many bytes that was.
+fn pass_line_through(input: &mut impl BufRead, output: &mut impl Write) -> std::io::Result<u64> {
+    let mut copied = 0;
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            return Ok(copied);
+        }
+        let (length, done) = match memchr::memchr(b'\n', available) {
+            Some(end) => (end + 1, true),
+            None => (available.len(), false),
+        };
+        output.write_all(&available[..length])?;
+        input.consume(length);
+        copied += length as u64;
+        if done {
+            return Ok(copied);
+        }
+    }
+}
+
+/// Bytes asked of the input at a time.
+const READ_BYTES: usize = 1 << 16;
+
+/// A HAR document (or any one JSON document), streamed.
+pub fn har(
+    mut input: impl BufRead,
+    output: &mut impl Write,
+    scan: &mut Scan<'_>,
+    max_held_bytes: usize,
+) -> Result<Pass, RedactError> {
+    let mut pass = Pass::default();
+    let mut held = Held::default();
+    let mut parser = LowLevelJsonParser::new().with_max_stack_size(walk::MAX_DEPTH + 1);
+    let mut walker = Walker::default();
+    let mut eof = false;
+    // A byte-order mark is kept, and not parsed.
+    if input.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        held.bytes.extend_from_slice(b"\xEF\xBB\xBF");
+        input.consume(3);
+        held.parsed = 3;
+    }
+    loop {
+        let result = parser.parse_next(&held.bytes[held.parsed - held.base..], eof);
+        let (consumed, event) = (result.consumed_bytes, result.event);
+        let start = held.parsed;
+        held.parsed += consumed;
+        let event = match event {
+            None if eof => return Err(held.malformed("the HAR document ends too early".to_owned())),
+            None => {
+                if held.bytes.len() > max_held_bytes {
+                    let reason = format!("a value is longer than the limit of {max_held_bytes} bytes");
+                    return Err(held.malformed(reason));
+                }
+                eof = held.fill(&mut input)?;
+                continue;
+            }
+            Some(Err(error)) => return Err(held.malformed(error.to_string())),
+            Some(Ok(JsonEvent::Eof)) => break,
+            Some(Ok(event)) => event,
+        };
+        let region = &held.bytes[start - held.base..held.parsed - held.base];
+        let end = held.parsed;
+        scan.doubts.clear();
+        let token = match &event {
+            JsonEvent::StartObject | JsonEvent::StartArray => {
+                Token::Open { at: end - 1, object: matches!(event, JsonEvent::StartObject) }
+            }
+            JsonEvent::EndObject | JsonEvent::EndArray => Token::Close { end },
+            JsonEvent::ObjectKey(key) => Token::Key(key.as_ref()),
+            JsonEvent::String(_) => {
+                let quote = start + region.iter().position(|&b| b == b'"').unwrap_or(0);
+                let Ok(raw) = std::str::from_utf8(&region[quote - start + 1..region.len() - 1]) else {
+                    let reason = "a string is not valid UTF-8".to_owned();
+                    return Err(RedactError::MalformedHar { line: held.line, reason });
+                };
+                Token::Str { start: quote, end, text: Text::decode(raw, &|i| quote + 1 + i) }
+            }
+            JsonEvent::Number(raw) => Token::Scalar { start: end - raw.len(), end, raw: raw.as_ref() },
+            JsonEvent::Boolean(true) => Token::Scalar { start: end - 4, end, raw: "true" },
+            JsonEvent::Boolean(false) => Token::Scalar { start: end - 5, end, raw: "false" },
+            JsonEvent::Null => Token::Scalar { start: end - 4, end, raw: "null" },
+            JsonEvent::Eof => unreachable!("handled above"),
+        };
+        walker.token(token, scan);
+        if walker.depth() > walk::MAX_DEPTH {
+            return Err(held.malformed(format!("nested deeper than {} levels", walk::MAX_DEPTH)));
+        }
+        held.count_lines(start);
+        for doubt in scan.doubts.drain(..) {
+            pass.doubt(held.line, doubt.reason);
+        }
+        let upto = walker.hold().map_or(held.parsed, |hold| hold.min(held.parsed));
+        pass.replaced += held.flush(upto, &mut scan.edits, output)?;
+    }
+    // Whitespace after the document is kept.
+    held.parsed = held.base + held.bytes.len();
+    pass.replaced += held.flush(held.parsed, &mut scan.edits, output)?;
+    output.flush()?;
+    Ok(pass)
+}
+
+/// The input from the first byte not yet written out.
+#[derive(Default)]
+struct Held {
+    bytes: Vec<u8>,
+    /// The input offset of `bytes[0]`.
+    base: usize,
+    /// The input offset parsed up to.
+    parsed: usize,
+    /// The input offset written up to.
+    written: usize,
+    /// The line of `lines_at`, 1-based.
+    line: u64,
+    lines_at: usize,
+}
+
+impl Held {
+    /// Reads more input; true at its end.
+    fn fill(&mut self, input: &mut impl BufRead) -> std::io::Result<bool> {
+        let length = self.bytes.len();
+        self.bytes.resize(length + READ_BYTES, 0);
+        let read = loop {
+            match input.read(&mut self.bytes[length..]) {
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                result => break result?,
+            }
+        };
+        self.bytes.truncate(length + read);
+        Ok(read == 0)
+    }
+
+    /// Counts the lines up to input offset `upto`, for locations.
+    fn count_lines(&mut self, upto: usize) {
+        if self.line == 0 {
+            self.line = 1;
+        }
+        if upto > self.lines_at {
+            let from = self.lines_at - self.base;
+            self.line += memchr::memchr_iter(b'\n', &self.bytes[from..upto - self.base]).count() as u64;
+            self.lines_at = upto;
+        }
+    }
+
+    fn malformed(&mut self, reason: String) -> RedactError {
+        self.count_lines(self.parsed.min(self.base + self.bytes.len()));
+        RedactError::MalformedHar { line: self.line, reason }
+    }
+
+    /// Writes the input up to offset `upto` with the edits that start before it applied, and
+    /// lets go of what is written. Returns the number of replacements.
+    fn flush(&mut self, upto: usize, edits: &mut Vec<Edit>, output: &mut impl Write) -> std::io::Result<u64> {
+        if upto <= self.written {
+            return Ok(0);
+        }
+        edits.sort_by_key(|e| (e.span.start, std::cmp::Reverse(e.span.end)));
+        let ready = edits.iter().take_while(|e| e.span.start < upto).count();
+        let mut chunk = Vec::new();
+        let mut ready_edits: Vec<Edit> = edits.drain(..ready).collect();
+        let last_end = ready_edits.iter().map(|e| e.span.end).max().unwrap_or(0).max(upto);
+        let slice = &self.bytes[self.written - self.base..last_end - self.base];
+        let count = walk::apply(slice, self.written, &mut ready_edits, &mut chunk);
+        output.write_all(&chunk)?;
+        self.written = last_end;
+        // Let go of written input, in large steps so that little is moved.
+        let done = self.written.min(self.lines_at) - self.base;
+        if done >= 1 << 20 || done == self.bytes.len() {
+            self.bytes.drain(..done);
+            self.base += done;
+        }
+        Ok(count)
+    }
+}

@@ -1,0 +1,254 @@
+//! Text decoded from a JSON string, with where each of its bytes lies in the input, and the
+//! rules that find credentials in free text (`password=...`, `Bearer ...`, `user:pass@host`).
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use zenith_protocol::runtime::{is_secret_name, is_secret_parameter};
+
+/// Text and, for each stretch of it, where that stretch starts in the input. Between two
+/// points the text is a verbatim copy of the input; a point starts every escape sequence and
+/// every literal run after one, so any character boundary maps exactly.
+#[derive(Debug)]
+pub(crate) struct Text<'a> {
+    pub text: Cow<'a, str>,
+    /// `(offset in text, offset in input)`, sorted, starting at offset 0.
+    points: Vec<(usize, usize)>,
+}
+
+impl<'a> Text<'a> {
+    /// Text that is itself a stretch of the input, starting at input offset `at`.
+    pub fn verbatim(text: &'a str, at: usize) -> Text<'a> {
+        Text { text: Cow::Borrowed(text), points: vec![(0, at)] }
+    }
+
+    /// The decoded content of a JSON string whose raw content (between the quotes, already
+    /// known to be valid JSON) is `raw`; `at(i)` is where raw byte `i` lies in the input.
+    pub fn decode(raw: &'a str, at: &dyn Fn(usize) -> usize) -> Text<'a> {
+        if !raw.contains('\\') {
+            return Text { text: Cow::Borrowed(raw), points: vec![(0, at(0))] };
+        }
+        let bytes = raw.as_bytes();
+        let mut text = String::with_capacity(raw.len());
+        let mut points = vec![(0, at(0))];
+        let mut i = 0;
+        while i < bytes.len() {
+            let Some(next) = memchr::memchr(b'\\', &bytes[i..]).map(|n| i + n) else {
+                text.push_str(&raw[i..]);
+                break;
+            };
+            text.push_str(&raw[i..next]);
+            points.push((text.len(), at(next)));
+            let (decoded, length) = escape(&bytes[next..]);
+            text.push(decoded);
+            i = next + length;
+            points.push((text.len(), at(i)));
+        }
+        points.dedup_by_key(|p| p.0);
+        Text { text: Cow::Owned(text), points }
+    }
+
+    pub fn into_owned(self) -> Text<'static> {
+        Text { text: Cow::Owned(self.text.into_owned()), points: self.points }
+    }
+
+    /// Where the character starting at `offset` (or the end, at `text.len()`) lies in the input.
+    pub fn input_offset(&self, offset: usize) -> usize {
+        let index = self.points.partition_point(|p| p.0 <= offset).saturating_sub(1);
+        let (start, input) = self.points[index];
+        input + (offset - start)
+    }
+
+    /// A range of the text as a range of the input.
+    pub fn input_range(&self, range: Range<usize>) -> Range<usize> {
+        self.input_offset(range.start)..self.input_offset(range.end)
+    }
+}
+
+/// The character an escape sequence at the start of `bytes` stands for, and its length. The
+/// parser has already accepted the string, so only well-formed escapes reach here; anything
+/// else is taken as the two characters it is.
+fn escape(bytes: &[u8]) -> (char, usize) {
+    let simple = match bytes.get(1) {
+        Some(b'"') => '"',
+        Some(b'\\') => '\\',
+        Some(b'/') => '/',
+        Some(b'b') => '\u{8}',
+        Some(b'f') => '\u{c}',
+        Some(b'n') => '\n',
+        Some(b'r') => '\r',
+        Some(b't') => '\t',
+        Some(b'u') => return unicode(bytes).unwrap_or(('\\', 1)),
+        _ => return ('\\', 1),
+    };
+    (simple, 2)
+}
+
+fn unicode(bytes: &[u8]) -> Option<(char, usize)> {
+    let hex = |at: usize| -> Option<u32> { u32::from_str_radix(std::str::from_utf8(bytes.get(at..at + 4)?).ok()?, 16).ok() };
+    let first = hex(2)?;
+    if (0xD800..0xDC00).contains(&first) && bytes.get(6..8) == Some(b"\\u") {
+        let second = hex(8)?;
+        let code = 0x10000 + ((first - 0xD800) << 10) + (second.checked_sub(0xDC00)?);
+        return Some((char::from_u32(code)?, 12));
+    }
+    Some((char::from_u32(first)?, 6))
+}
+
+/// Bytes that may form a parameter name in free text.
+fn name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+/// Bytes that end an unquoted value in free text.
+fn ends_value(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b'&' | b';' | b',' | b'#' | b'"' | b'\'' | b'\\' | b')' | b'}' | b']' | b'>' | b'<')
+}
+
+/// Authorization schemes whose credentials follow them after a space.
+const SCHEMES: &[&str] = &["bearer", "basic", "digest", "negotiate", "ntlm"];
+
+/// Credentials in free text, as ranges of `text`: values after a credential name and `=` or
+/// `:` (query strings, form bodies, cookies, log lines, broken JSON), credentials after an
+/// authorization scheme, and passwords in URLs.
+pub(crate) fn credentials(text: &str, out: &mut Vec<Range<usize>>) {
+    let bytes = text.as_bytes();
+    for at in memchr::memchr2_iter(b'=', b':', bytes) {
+        if bytes[at] == b':' && bytes.get(at + 1) == Some(&b'/') {
+            continue; // a URL scheme
+        }
+        if let Some(value) = named_value(bytes, at) {
+            out.push(value);
+        }
+    }
+    for at in memchr::memchr_iter(b' ', bytes) {
+        if let Some(credentials) = after_scheme(bytes, at) {
+            out.push(credentials);
+        }
+    }
+    for at in memchr::memmem::find_iter(bytes, b"://") {
+        if let Some(password) = url_password(bytes, at + 3) {
+            out.push(password);
+        }
+    }
+}
+
+/// The value after a credential name and the `=` or `:` at `at`.
+fn named_value(bytes: &[u8], at: usize) -> Option<Range<usize>> {
+    let mut end = at;
+    while end > 0 && matches!(bytes[end - 1], b' ' | b'"' | b'\'' | b'\\') {
+        end -= 1;
+    }
+    // Up to three words (`Api Key`, `my session token`), so spaced names count too.
+    let (mut start, mut spaces) = (end, 0);
+    while start > 0 && end - start < 64 {
+        let b = bytes[start - 1];
+        if b == b' ' && spaces < 2 && start > 1 && name_byte(bytes[start - 2]) {
+            spaces += 1;
+        } else if !name_byte(b) {
+            break;
+        }
+        start -= 1;
+    }
+    let name = std::str::from_utf8(&bytes[start..end]).ok()?.trim();
+    if name.is_empty() {
+        return None;
+    }
+    // Short names (`key`, `code`) count only as parameters: in a query or a form body.
+    let in_query = match start.checked_sub(1) {
+        None => bytes[at] == b'=',
+        Some(before) => matches!(bytes[before], b'?' | b'&' | b';' | b'#'),
+    };
+    if !(is_secret_name(name) || in_query && is_secret_parameter(name)) {
+        return None;
+    }
+    let mut from = at + 1;
+    while bytes.get(from) == Some(&b' ') {
+        from += 1;
+    }
+    let mut quote = None;
+    while let Some(&b) = bytes.get(from).filter(|b| matches!(b, b'"' | b'\'' | b'\\')) {
+        if b != b'\\' {
+            quote = Some(b);
+        }
+        from += 1;
+    }
+    let space = bytes[from..].iter().position(|&b| b == b' ').map(|n| from + n);
+    if quote.is_none() && space.and_then(|space| after_scheme(bytes, space)).is_some_and(|c| c.start > from) {
+        return None; // `Authorization: Bearer ...`: the scheme rule takes the credentials
+    }
+    let to = match quote {
+        Some(q) => from + bytes[from..].iter().position(|&b| b == q || b == b'\\').unwrap_or(bytes.len() - from),
+        None => from + bytes[from..].iter().position(|&b| ends_value(b)).unwrap_or(bytes.len() - from),
+    };
+    (to > from).then_some(from..to)
+}
+
+/// The credentials after an authorization scheme that ends just before the space at `at`.
+fn after_scheme(bytes: &[u8], at: usize) -> Option<Range<usize>> {
+    let start = bytes[..at].iter().rposition(|b| !b.is_ascii_alphanumeric()).map_or(0, |p| p + 1);
+    let scheme = std::str::from_utf8(&bytes[start..at]).ok()?;
+    if !SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+        return None;
+    }
+    let from = at + bytes[at..].iter().position(|&b| b != b' ')?;
+    let token = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+    let mut to = from + bytes[from..].iter().position(|b| !token(b)).unwrap_or(bytes.len() - from);
+    while bytes.get(to) == Some(&b'=') {
+        to += 1;
+    }
+    // `Digest realm="..."` names parameters, not credentials.
+    let parameter = bytes.get(to) == Some(&b'"') && bytes[to - 1] == b'=';
+    (to > from && !parameter).then_some(from..to)
+}
+
+/// The password in a URL's `user:password@` part, the authority starting at `from`.
+fn url_password(bytes: &[u8], from: usize) -> Option<Range<usize>> {
+    let length = bytes[from..]
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#' | b'"' | b'\\') || b.is_ascii_whitespace())
+        .unwrap_or(bytes.len() - from);
+    let authority = &bytes[from..from + length];
+    let at = authority.iter().rposition(|&b| b == b'@')?;
+    let colon = authority[..at].iter().position(|&b| b == b':')?;
+    (at > colon + 1).then_some(from + colon + 1..from + at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<&str> {
+        let mut ranges = Vec::new();
+        credentials(text, &mut ranges);
+        ranges.into_iter().map(|r| &text[r]).collect()
+    }
+
+    #[test]
+    fn credentials_in_free_text() {
+        assert_eq!(found("wss://h/z?version=2&access_token=abc;api-key=k1#id_token=t2&x=1"), ["abc", "k1", "t2"]);
+        assert_eq!(found("https://h/cb?code=c0de&state=s"), ["c0de"]);
+        assert_eq!(found("user=u&password=p%20w&key=k"), ["p%20w", "k"]);
+        assert_eq!(found(r#"login failed: Password: "hunter 2" for Api Key = xyz"#), ["hunter 2", "xyz"]);
+        assert_eq!(found(r#"{\"Password\":\"hunter2\",\"Code\":\"BHP\"}"#), ["hunter2"]);
+        assert_eq!(found("Authorization: Bearer eyJ0.eyJ9.sig== and Basic dTpw"), ["eyJ0.eyJ9.sig==", "dTpw"]);
+        assert_eq!(found(r#"Digest realm="x", nonce="y""#), Vec::<&str>::new());
+        assert_eq!(found("ftp://user:pa55@host:21/x and http://host:80/"), ["pa55"]);
+        assert_eq!(found("Code: BHP, Key: 7, time 12:30, see https://x/"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn decoded_text_maps_back_to_the_input() {
+        let raw = r#"a\"b\u00e9c\ud83d\ude00d\\"#;
+        let text = Text::decode(raw, &|i| 100 + i);
+        assert_eq!(text.text, "a\"b\u{e9}c\u{1f600}d\\");
+        let at = |s: &str| text.text.find(s).unwrap();
+        assert_eq!(text.input_offset(0), 100);
+        assert_eq!(text.input_offset(at("\"")), 101);
+        assert_eq!(text.input_offset(at("b")), 103);
+        assert_eq!(text.input_offset(at("c")), 110);
+        assert_eq!(text.input_offset(at("d")), 123);
+        assert_eq!(text.input_offset(text.text.len()), 100 + raw.len());
+        assert_eq!(text.input_range(at("b")..at("c")), 103..110);
+    }
+}

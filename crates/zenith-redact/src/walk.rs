@@ -1,0 +1,558 @@
+//! Finding the exact byte spans of credentials in JSON, at any depth and in any shape: the
+//! values of properties named like credentials, the `value` of `{name, value}` pairs named
+//! like one (HTTP headers, cookies, query and form parameters), and, in every other string,
+//! JSON embedded in it, credentials in free text and copies of credentials met elsewhere.
+//!
+//! The walker is fed one token at a time, by a parser of text in memory ([`json`]) or of a
+//! stream (the HAR reader), so both apply exactly the same rules.
+
+use std::ops::Range;
+
+use jiter::{Jiter, Peek};
+use zenith_protocol::runtime::{is_secret_name, is_secret_parameter};
+
+use crate::secrets::Secrets;
+use crate::text::{self, Text};
+
+/// JSON embedded in strings is looked into this many levels deep; deeper, it is free text.
+pub const MAX_EMBEDDING: usize = 8;
+/// JSON nested deeper than this is refused: what the walker keeps per level stays bounded.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// One replacement, at input offsets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Range<usize>,
+    pub with: &'static str,
+}
+
+/// Something that keeps part of the input from being redacted with certainty.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Doubt {
+    /// Input offset.
+    pub at: usize,
+    pub reason: String,
+}
+
+/// What the rules are applied for: learning the credentials (the first pass), or replacing
+/// them and their copies (the second).
+pub enum Mode<'s> {
+    Learn(&'s mut Secrets),
+    Replace(&'s Secrets),
+}
+
+/// The rules' state for one input: where edits and doubts go.
+pub struct Scan<'s> {
+    pub mode: Mode<'s>,
+    pub edits: Vec<Edit>,
+    pub doubts: Vec<Doubt>,
+}
+
+impl<'s> Scan<'s> {
+    pub fn new(mode: Mode<'s>) -> Scan<'s> {
+        Scan { mode, edits: Vec::new(), doubts: Vec::new() }
+    }
+
+    fn remember(&mut self, value: &str) {
+        if let Mode::Learn(secrets) = &mut self.mode {
+            secrets.remember(value);
+        }
+    }
+
+    /// A secret stretch of `text`: replaced, and remembered.
+    fn secret(&mut self, text: &Text<'_>, range: Range<usize>) {
+        if range.is_empty() || &text.text[range.clone()] == crate::PLACEHOLDER {
+            return;
+        }
+        self.remember(&text.text[range.clone()]);
+        self.edits.push(Edit { span: text.input_range(range), with: crate::PLACEHOLDER });
+    }
+}
+
+/// A token of JSON, at input offsets.
+pub enum Token<'t> {
+    Open { at: usize, object: bool },
+    /// `end` is just after the closing bracket.
+    Close { end: usize },
+    Key(&'t str),
+    /// A string: `start` at its opening quote, `end` after its closing one; `text` its content.
+    Str { start: usize, end: usize, text: Text<'t> },
+    /// A number, `true`, `false` or `null`, as written.
+    Scalar { start: usize, end: usize, raw: &'t str },
+}
+
+/// How a `{name, value}` pair's name says to treat its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Named {
+    Plain,
+    Secret,
+    /// `Scheme credentials`: the credentials only.
+    Authorization,
+    /// `a=1; b=2`: every value.
+    Cookie,
+    /// `a=1; Path=/`: the first value.
+    SetCookie,
+}
+
+impl Named {
+    fn of(name: &str) -> Named {
+        match name.to_ascii_lowercase().as_str() {
+            "authorization" | "proxy-authorization" => Named::Authorization,
+            "cookie" => Named::Cookie,
+            "set-cookie" => Named::SetCookie,
+            _ if is_secret_parameter(name) => Named::Secret,
+            _ => Named::Plain,
+        }
+    }
+}
+
+/// A `value` member read before its object's `name`: held back until the name tells.
+struct Pending {
+    span: Range<usize>,
+    /// A string value's content.
+    text: Option<Text<'static>>,
+    /// A number's or container's placeholder.
+    with: Option<&'static str>,
+}
+
+#[derive(Default)]
+struct Container {
+    object: bool,
+    at: usize,
+    /// The member being read.
+    key: Option<String>,
+    /// An array under `cookies`: its items' values are cookie values.
+    cookies: bool,
+    /// An item of such an array.
+    cookie_item: bool,
+    named: Option<Named>,
+    pending: Option<Pending>,
+    /// The start of a `value` member whose treatment is not known yet.
+    holding: Option<usize>,
+    /// That member is a container still open: true for an object.
+    pending_container: Option<bool>,
+    /// A websocket message item's shape: its opcode, and whether it had `data`.
+    opcode: Option<String>,
+    has_data: bool,
+    data_not_json: bool,
+    /// `type` is `send` or `receive`: a websocket message item.
+    message_item: bool,
+}
+
+/// How the next value is to be treated.
+enum Role {
+    Plain,
+    Secret(Named),
+    /// The `value` of a pair whose name is still to come.
+    Pending,
+    /// A pair's `name`.
+    Name,
+    /// A message item's `data`.
+    Data,
+    Opcode,
+    Type,
+}
+
+/// A secret container being passed over: replaced whole when it closes.
+struct Skip {
+    at: usize,
+    depth: usize,
+    object: bool,
+}
+
+/// The state of one JSON value being walked, token by token.
+#[derive(Default)]
+pub struct Walker {
+    stack: Vec<Container>,
+    skip: Option<Skip>,
+    /// JSON-in-string levels above this value.
+    embedding: usize,
+}
+
+impl Walker {
+    fn embedded(embedding: usize) -> Walker {
+        Walker { embedding, ..Walker::default() }
+    }
+
+    /// The earliest input offset that a later token may still edit: output before it is final.
+    pub fn hold(&self) -> Option<usize> {
+        let skipping = self.skip.as_ref().map(|s| s.at);
+        self.stack.iter().filter_map(|c| c.holding).chain(skipping).min()
+    }
+
+    /// How deep the walk is.
+    pub fn depth(&self) -> usize {
+        self.stack.len() + self.skip.as_ref().map_or(0, |s| s.depth)
+    }
+
+    pub fn token(&mut self, token: Token<'_>, scan: &mut Scan<'_>) {
+        if let Some(skip) = &mut self.skip {
+            match token {
+                Token::Open { .. } => skip.depth += 1,
+                Token::Close { end } if skip.depth == 0 => {
+                    let with = if skip.object { "{}" } else { "[]" };
+                    let at = skip.at;
+                    self.skip = None;
+                    scan.edits.push(Edit { span: at..end, with });
+                    self.value_done(at..end);
+                }
+                Token::Close { .. } => skip.depth -= 1,
+                Token::Str { text, .. } => scan.remember(&text.text),
+                Token::Scalar { raw, .. } if is_number(raw) => scan.remember(raw),
+                Token::Scalar { .. } => {}
+                Token::Key(_) => {}
+            }
+            return;
+        }
+        match token {
+            Token::Key(key) => {
+                if let Some(top) = self.stack.last_mut() {
+                    top.key = Some(key.to_owned());
+                }
+            }
+            Token::Open { at, object } => match self.role() {
+                Role::Secret(_) => self.skip = Some(Skip { at, depth: 0, object }),
+                role => {
+                    let top = self.stack.last_mut();
+                    let cookies = !object && top.as_ref().is_some_and(|t| t.key.as_deref() == Some("cookies"));
+                    let cookie_item = object && top.as_ref().is_some_and(|t| !t.object && t.cookies);
+                    if let (Role::Pending, Some(top)) = (role, top) {
+                        top.holding = Some(at);
+                        top.pending_container = Some(object);
+                    }
+                    self.stack.push(Container { object, at, cookies, cookie_item, ..Container::default() });
+                }
+            },
+            Token::Close { end } => {
+                let Some(closed) = self.stack.pop() else { return };
+                if closed.has_data && closed.opcode.as_deref().is_some_and(|op| op != "1") {
+                    let opcode = closed.opcode.unwrap_or_default();
+                    let reason = format!("binary message (opcode {opcode}) cannot be decoded");
+                    scan.doubts.push(Doubt { at: closed.at, reason });
+                } else if closed.data_not_json && closed.message_item {
+                    let reason = "the message is not JSON, so only credentials in its free text were found".to_owned();
+                    scan.doubts.push(Doubt { at: closed.at, reason });
+                }
+                self.value_done(closed.at..end);
+            }
+            Token::Str { start, end, text } => {
+                match self.role() {
+                    Role::Secret(named) => secret_string(&text, named, scan),
+                    Role::Pending => {
+                        content(&text, self.embedding, scan);
+                        if let Some(top) = self.stack.last_mut() {
+                            top.holding = Some(start);
+                            top.pending = Some(Pending { span: start..end, text: Some(text.into_owned()), with: None });
+                        }
+                    }
+                    Role::Name => {
+                        content(&text, self.embedding, scan);
+                        let named = Named::of(&text.text);
+                        self.named(named, scan);
+                    }
+                    Role::Data => {
+                        let json = content(&text, self.embedding, scan);
+                        if let Some(top) = self.stack.last_mut() {
+                            top.has_data = true;
+                            top.data_not_json = !json && !text.text.trim().is_empty();
+                        }
+                    }
+                    Role::Type => {
+                        content(&text, self.embedding, scan);
+                        if let Some(top) = self.stack.last_mut() {
+                            top.message_item = matches!(&*text.text, "send" | "receive");
+                        }
+                    }
+                    Role::Opcode | Role::Plain => {
+                        content(&text, self.embedding, scan);
+                    }
+                }
+                self.value_done(start..end);
+            }
+            Token::Scalar { start, end, raw } => {
+                let number = is_number(raw);
+                match self.role() {
+                    Role::Secret(_) if number => {
+                        scan.remember(raw);
+                        if raw != "0" {
+                            scan.edits.push(Edit { span: start..end, with: "0" });
+                        }
+                    }
+                    Role::Pending if number => {
+                        if let Some(top) = self.stack.last_mut() {
+                            top.holding = Some(start);
+                            top.pending = Some(Pending { span: start..end, text: None, with: Some("0") });
+                        }
+                    }
+                    Role::Opcode => {
+                        if let Some(top) = self.stack.last_mut() {
+                            top.opcode = Some(raw.to_owned());
+                        }
+                    }
+                    _ => {}
+                }
+                self.value_done(start..end);
+            }
+        }
+    }
+
+    /// How the next value of the innermost container is to be treated.
+    fn role(&self) -> Role {
+        let Some(top) = self.stack.last() else { return Role::Plain };
+        let Some(key) = top.key.as_deref() else { return Role::Plain };
+        if !top.object {
+            return Role::Plain;
+        }
+        if key == "cookies" {
+            return Role::Plain; // a list of cookies: each item's value is a credential
+        }
+        if is_secret_name(key) || top.cookie_item && key == "value" {
+            return Role::Secret(Named::Secret);
+        }
+        match (key, top.named) {
+            ("value", Some(Named::Plain)) => Role::Plain,
+            ("value", Some(named)) => Role::Secret(named),
+            ("value", None) => Role::Pending,
+            ("name", _) => Role::Name,
+            ("data", _) => Role::Data,
+            ("opcode", _) => Role::Opcode,
+            ("type", _) => Role::Type,
+            _ => Role::Plain,
+        }
+    }
+
+    /// A pair's name arrived: a value held back for it is now settled.
+    fn named(&mut self, named: Named, scan: &mut Scan<'_>) {
+        let Some(top) = self.stack.last_mut() else { return };
+        top.named = Some(named);
+        let Some(pending) = top.pending.take() else { return };
+        top.holding = None;
+        if named == Named::Plain {
+            return;
+        }
+        // Replaces whatever was found inside the value before.
+        scan.edits.retain(|e| e.span.start < pending.span.start || e.span.end > pending.span.end);
+        match (pending.text, pending.with) {
+            (Some(text), _) => secret_string(&text, named, scan),
+            (None, Some(with)) => scan.edits.push(Edit { span: pending.span, with }),
+            (None, None) => {}
+        }
+    }
+
+    /// A value of the innermost container is complete.
+    fn value_done(&mut self, span: Range<usize>) {
+        let Some(top) = self.stack.last_mut() else { return };
+        if let Some(object) = top.pending_container.take() {
+            // A container value before its name: held back whole.
+            let with = if object { "{}" } else { "[]" };
+            top.pending = Some(Pending { span, text: None, with: Some(with) });
+        }
+        if top.object {
+            top.key = None;
+        }
+    }
+}
+
+fn is_number(raw: &str) -> bool {
+    raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+}
+
+/// Replaces a secret string's content, or for headers, the credentials in it.
+fn secret_string(text: &Text<'_>, named: Named, scan: &mut Scan<'_>) {
+    let content = &*text.text;
+    match named {
+        Named::Authorization => {
+            let scheme = content.find(' ').filter(|&n| n > 0 && content[..n].bytes().all(|b| b.is_ascii_alphanumeric()));
+            match scheme {
+                Some(n) => {
+                    let from = n + content[n..].len() - content[n..].trim_start().len();
+                    scan.secret(text, from..content.len());
+                }
+                None => scan.secret(text, 0..content.len()),
+            }
+        }
+        Named::Cookie | Named::SetCookie => {
+            let mut offset = 0;
+            for (index, pair) in content.split(';').enumerate() {
+                if named == Named::Cookie || index == 0 {
+                    match pair.find('=') {
+                        Some(eq) => scan.secret(text, offset + eq + 1..offset + pair.len()),
+                        None => scan.secret(text, offset..offset + pair.len()),
+                    }
+                }
+                offset += pair.len() + 1;
+            }
+        }
+        Named::Secret | Named::Plain => scan.secret(text, 0..content.len()),
+    }
+}
+
+/// The rules for a string that is not itself a credential: JSON embedded in it is walked;
+/// other text has its free-text credentials and copies of known credentials replaced. True
+/// when the string held JSON.
+pub fn content(text: &Text<'_>, embedding: usize, scan: &mut Scan<'_>) -> bool {
+    let trimmed = text.text.trim_start();
+    if embedding < MAX_EMBEDDING && (trimmed.starts_with('{') || trimmed.starts_with('[')) {
+        let edits = scan.edits.len();
+        let doubts = scan.doubts.len();
+        if json(text, embedding + 1, scan).is_ok() {
+            return true;
+        }
+        scan.edits.truncate(edits);
+        scan.doubts.truncate(doubts);
+    }
+    let mut found = Vec::new();
+    text::credentials(&text.text, &mut found);
+    for range in found.drain(..) {
+        scan.secret(text, range);
+    }
+    if let Mode::Replace(secrets) = &scan.mode {
+        secrets.copies(&text.text, &mut found);
+        for range in found {
+            if !range.is_empty() {
+                scan.edits.push(Edit { span: text.input_range(range), with: crate::PLACEHOLDER });
+            }
+        }
+    }
+    false
+}
+
+/// Walks the JSON value that is the whole of `text` (parsed in memory).
+pub fn json(text: &Text<'_>, embedding: usize, scan: &mut Scan<'_>) -> Result<(), String> {
+    walk_json(text, embedding, scan).map_err(|error| match error {
+        Walked::Syntax(error) => error.to_string(),
+        Walked::TooDeep => format!("nested deeper than {MAX_DEPTH} levels"),
+    })
+}
+
+enum Walked {
+    Syntax(jiter::JiterError),
+    TooDeep,
+}
+
+impl From<jiter::JiterError> for Walked {
+    fn from(error: jiter::JiterError) -> Walked {
+        Walked::Syntax(error)
+    }
+}
+
+fn walk_json(text: &Text<'_>, embedding: usize, scan: &mut Scan<'_>) -> Result<(), Walked> {
+    let source = &*text.text;
+    let bytes = source.as_bytes();
+    let at = |offset: usize| text.input_offset(offset);
+    let mut parser = Jiter::new(bytes);
+    let mut walker = Walker::embedded(embedding);
+    // Containers open, innermost last: true for objects. Kept here, not on the call stack, so
+    // depth costs memory, never the stack.
+    let mut open: Vec<bool> = Vec::new();
+    let mut peek = parser.peek()?;
+    loop {
+        let start = parser.current_index();
+        let mut opened = false;
+        match peek {
+            Peek::Object => {
+                walker.token(Token::Open { at: at(start), object: true }, scan);
+                match parser.known_object()? {
+                    Some(key) => {
+                        walker.token(Token::Key(key), scan);
+                        open.push(true);
+                        opened = true;
+                    }
+                    None => walker.token(Token::Close { end: at(parser.current_index()) }, scan),
+                }
+            }
+            Peek::Array => {
+                walker.token(Token::Open { at: at(start), object: false }, scan);
+                match parser.known_array()? {
+                    Some(next) => {
+                        open.push(false);
+                        if open.len() > MAX_DEPTH {
+                            return Err(Walked::TooDeep);
+                        }
+                        peek = next;
+                        continue;
+                    }
+                    None => walker.token(Token::Close { end: at(parser.current_index()) }, scan),
+                }
+            }
+            Peek::String => {
+                parser.known_str()?;
+                let end = parser.current_index();
+                let raw = source.get(start + 1..end - 1).unwrap_or_default();
+                let content = Text::decode(raw, &|i| at(start + 1 + i));
+                walker.token(Token::Str { start: at(start), end: at(end), text: content }, scan);
+            }
+            Peek::Null => {
+                parser.known_null()?;
+                let end = parser.current_index();
+                walker.token(Token::Scalar { start: at(start), end: at(end), raw: "null" }, scan);
+            }
+            Peek::True | Peek::False => {
+                parser.known_bool(peek)?;
+                let end = parser.current_index();
+                let raw = source.get(start..end).unwrap_or_default();
+                walker.token(Token::Scalar { start: at(start), end: at(end), raw }, scan);
+            }
+            _ => {
+                parser.known_number_bytes(peek)?;
+                let end = parser.current_index();
+                let raw = source.get(start..end).unwrap_or_default();
+                walker.token(Token::Scalar { start: at(start), end: at(end), raw }, scan);
+            }
+        }
+        if open.len() > MAX_DEPTH {
+            return Err(Walked::TooDeep);
+        }
+        if opened {
+            peek = parser.peek()?;
+            continue;
+        }
+        // Step to the next value, closing every container that ends here.
+        loop {
+            match open.last() {
+                None => return Ok(parser.finish()?),
+                Some(true) => match parser.next_key()? {
+                    Some(key) => {
+                        walker.token(Token::Key(key), scan);
+                        peek = parser.peek()?;
+                        break;
+                    }
+                    None => {
+                        open.pop();
+                        walker.token(Token::Close { end: at(parser.current_index()) }, scan);
+                    }
+                },
+                Some(false) => match parser.array_step()? {
+                    Some(next) => {
+                        peek = next;
+                        break;
+                    }
+                    None => {
+                        open.pop();
+                        walker.token(Token::Close { end: at(parser.current_index()) }, scan);
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// Applies edits to `input`, whose first byte is at input offset `base`: overlapping edits
+/// merge into the outermost. Returns the number of replacements.
+pub fn apply(input: &[u8], base: usize, edits: &mut [Edit], out: &mut Vec<u8>) -> u64 {
+    edits.sort_by_key(|e| (e.span.start, std::cmp::Reverse(e.span.end)));
+    let mut written = base;
+    let mut count = 0;
+    for edit in edits.iter() {
+        if edit.span.start < written {
+            written = written.max(edit.span.end);
+            continue;
+        }
+        out.extend_from_slice(&input[written - base..edit.span.start - base]);
+        out.extend_from_slice(edit.with.as_bytes());
+        written = edit.span.end;
+        count += 1;
+    }
+    out.extend_from_slice(&input[written - base..]);
+    count
+}
