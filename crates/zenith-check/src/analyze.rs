@@ -121,6 +121,17 @@ impl Analysis {
         }
     }
 
+    /// Where the frame analysed is, if it was a frame.
+    pub(crate) fn place(&self) -> Option<Place> {
+        match self {
+            Analysis::BlankLine | Analysis::HttpEntry => None,
+            Analysis::Unreadable(finding) | Analysis::Skipped { finding, .. } | Analysis::BadEnvelope(finding) => {
+                Some(finding.place())
+            }
+            Analysis::Message(checked) => Some(checked.place.clone()),
+        }
+    }
+
     /// Places the frame at its position on its connection.
     pub(crate) fn set_index(&mut self, index: u64) {
         match self {
@@ -391,11 +402,11 @@ pub(crate) fn intern_controller(name: &str) -> Cow<'static, str> {
     intern(name, Controller::KNOWN.iter().copied())
 }
 
-fn intern_action(name: &str) -> Cow<'static, str> {
+pub(crate) fn intern_action(name: &str) -> Cow<'static, str> {
     intern(name, Action::KNOWN.iter().copied())
 }
 
-fn intern_topic(name: &str) -> Cow<'static, str> {
+pub(crate) fn intern_topic(name: &str) -> Cow<'static, str> {
     intern(name, MessageKind::ALL.iter().filter_map(|k| k.info().topic))
 }
 

@@ -1,8 +1,11 @@
 //! One connection's conversation: requests paired with replies by TransactionID, and
-//! subscriptions with their confirmations.
+//! subscriptions with their confirmations. What waits for an answer is bounded, per connection
+//! and over all of them, so a capture of requests never answered needs no more memory than a
+//! few thousand of them.
 
 use std::collections::VecDeque;
 use std::collections::hash_map::Entry;
+use std::hash::Hash;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -11,6 +14,15 @@ use zenith_protocol::Direction;
 use crate::Summary;
 use crate::analyze::{Checked, Place};
 use crate::finding::{self, Finding, Level};
+
+/// The most requests waiting for a reply on one connection. When one more arrives, the oldest
+/// is reported unanswered and no longer waited for.
+pub const MAX_WAITING_REQUESTS: usize = 4_096;
+/// The most subscriptions waiting for their confirmation on one connection, likewise.
+pub const MAX_WAITING_SUBSCRIPTIONS: usize = 4_096;
+/// The most requests and subscriptions waiting over all connections. When one more arrives,
+/// its own connection's oldest (of the same kind) is given up; with none, the new one is.
+pub const MAX_WAITING: usize = 262_144;
 
 /// A request still waiting for its reply.
 #[derive(Debug)]
@@ -26,22 +38,31 @@ impl Pending {
     }
 }
 
+/// A connection's conversation. Most connections never wait for anything, so what waits is
+/// kept only once something has to.
 #[derive(Debug, Default)]
 pub struct Conversation {
-    /// The oldest request waiting for a reply, by TransactionID.
-    requests: HashMap<i64, Pending>,
-    /// Later requests that reused the TransactionID of one still waiting, oldest first.
-    queued: HashMap<i64, VecDeque<Pending>>,
+    requests: Option<Box<Waiting<i64, Pending>>>,
     /// Sub requests that asked for confirmation, by Controller and full Topic.
-    subscriptions: HashMap<(String, String), u64>,
+    subscriptions: Option<Box<Waiting<(String, String), Place>>>,
+}
+
+/// Why something waiting was given up before the end of the capture.
+#[derive(Clone, Copy)]
+enum Limit {
+    Connection,
+    Overall,
 }
 
 impl Conversation {
+    /// Follows one message. `waiting` counts the requests and subscriptions waiting over all
+    /// connections.
     pub fn message(
         &mut self,
         source: &str,
         checked: &Checked,
         direction: Direction,
+        waiting: &mut usize,
         summary: &mut Summary,
         out: &mut dyn FnMut(Finding),
     ) {
@@ -54,42 +75,52 @@ impl Conversation {
                 let reply_topics = checked.kind.map_or(&[][..], |kind| kind.info().reply_topics);
                 summary.requests += 1;
                 let pending = Pending { place: place.clone(), reply_topics };
-                match self.requests.entry(id) {
-                    Entry::Vacant(slot) => {
-                        slot.insert(pending);
-                    }
-                    Entry::Occupied(_) => self.queued.entry(id).or_default().push_back(pending),
+                let requests = self.requests.get_or_insert_default();
+                match make_room(requests, MAX_WAITING_REQUESTS, waiting) {
+                    Room::Free => {}
+                    Room::GaveUp(limit, oldest) => unanswered(source, &oldest.place, Some(limit), summary, out),
+                    Room::Full => return unanswered(source, place, Some(Limit::Overall), summary, out),
                 }
+                requests.push(id, pending);
+                *waiting += 1;
             }
             (Direction::Send, "Sub") if checked.confirm => {
-                *self.subscriptions.entry((controller.to_owned(), full_topic.to_owned())).or_default() += 1;
+                let subscriptions = self.subscriptions.get_or_insert_default();
+                match make_room(subscriptions, MAX_WAITING_SUBSCRIPTIONS, waiting) {
+                    Room::Free => {}
+                    Room::GaveUp(limit, oldest) => unconfirmed(source, &oldest, limit, out),
+                    Room::Full => return unconfirmed(source, place, Limit::Overall, out),
+                }
+                subscriptions.push((controller.to_owned(), full_topic.to_owned()), place.clone());
+                *waiting += 1;
             }
             (Direction::Receive, "Sub") => {
-                let key = (controller.to_owned(), full_topic.to_owned());
-                if let Some(waiting) = self.subscriptions.get_mut(&key).filter(|n| **n > 0) {
-                    *waiting -= 1;
-                    if checked.confirm {
-                        summary.subscriptions_confirmed += 1;
-                    } else {
-                        let message = format!(
-                            "the subscription to `{full_topic}` failed (its confirmation has no `Confirm: true`)"
-                        );
-                        out(finding::new(
-                            source,
-                            place,
-                            Level::Info,
-                            "subscription-failed",
-                            &message,
-                            "/Confirm",
-                            "",
-                            None,
-                        ));
-                    }
+                let Some(subscriptions) = self.subscriptions.as_deref_mut() else { return };
+                if subscriptions.take(&(controller.to_owned(), full_topic.to_owned())).is_none() {
+                    return;
+                }
+                *waiting = waiting.saturating_sub(1);
+                if checked.confirm {
+                    summary.subscriptions_confirmed += 1;
+                } else {
+                    let message =
+                        format!("the subscription to `{full_topic}` failed (its confirmation has no `Confirm: true`)");
+                    out(finding::new(
+                        source,
+                        place,
+                        Level::Info,
+                        "subscription-failed",
+                        &message,
+                        "/Confirm",
+                        "",
+                        None,
+                    ));
                 }
             }
             (Direction::Receive, action) if action != "Unsub" => {
                 let Some(id) = checked.transaction else { return };
-                let Some(pending) = self.answer(id) else {
+                let answered = self.requests.as_deref_mut().and_then(|requests| requests.take(&id));
+                let Some(pending) = answered else {
                     summary.orphan_replies += 1;
                     let message =
                         format!("a reply with TransactionID {id} matches no earlier request on this connection");
@@ -105,6 +136,7 @@ impl Conversation {
                     ));
                     return;
                 };
+                *waiting = waiting.saturating_sub(1);
                 summary.replies += 1;
                 if let (Some(sent), Some(received)) = (pending.place.time, place.time) {
                     summary.latency((received - sent) * 1000.0);
@@ -137,38 +169,235 @@ impl Conversation {
         }
     }
 
-    /// The oldest request waiting with this TransactionID, no longer waiting.
-    fn answer(&mut self, id: i64) -> Option<Pending> {
-        let pending = self.requests.remove(&id)?;
-        if let Some(queue) = self.queued.get_mut(&id) {
-            if let Some(next) = queue.pop_front() {
-                self.requests.insert(id, next);
-            }
-            if queue.is_empty() {
-                self.queued.remove(&id);
-            }
-        }
-        Some(pending)
-    }
-
-    /// Reports the requests never answered.
+    /// Reports the requests never answered, in the order they were sent.
     pub fn finish(self, source: &str, summary: &mut Summary, out: &mut dyn FnMut(Finding)) {
-        let mut waiting: Vec<Pending> =
-            self.requests.into_values().chain(self.queued.into_values().flatten()).collect();
-        waiting.sort_by_key(|p| p.place.index);
-        for pending in waiting {
-            summary.unanswered += 1;
-            let message = format!("{} got no reply by the end of the capture", describe(&pending.place));
-            out(finding::new(source, &pending.place, Level::Warning, "unanswered-request", &message, "", "", None));
+        let Some(requests) = self.requests else { return };
+        for pending in requests.into_items() {
+            unanswered(source, &pending.place, None, summary, out);
         }
     }
 }
 
+/// What making room for one more item waiting did.
+enum Room<T> {
+    /// There was room.
+    Free,
+    /// A limit was reached, so the connection's oldest item was given up.
+    GaveUp(Limit, T),
+    /// The limit over all connections was reached and this one had nothing to give up.
+    Full,
+}
+
+/// Makes room for one more item on a connection, within its limit and the overall one.
+fn make_room<K: Hash + Eq + Clone, T>(
+    items: &mut Waiting<K, T>,
+    per_connection: usize,
+    waiting: &mut usize,
+) -> Room<T> {
+    let limit = if items.len() >= per_connection {
+        Limit::Connection
+    } else if *waiting >= MAX_WAITING {
+        Limit::Overall
+    } else {
+        return Room::Free;
+    };
+    match items.take_oldest() {
+        Some(oldest) => {
+            *waiting = waiting.saturating_sub(1);
+            Room::GaveUp(limit, oldest)
+        }
+        None => Room::Full,
+    }
+}
+
+/// Reports a request that got no reply: by the end of the capture, or before a limit made it
+/// stop waiting.
+fn unanswered(source: &str, place: &Place, limit: Option<Limit>, summary: &mut Summary, out: &mut dyn FnMut(Finding)) {
+    summary.unanswered += 1;
+    let when = match limit {
+        None => "by the end of the capture".to_owned(),
+        Some(Limit::Connection) => format!(
+            "before this connection's limit of {MAX_WAITING_REQUESTS} requests waiting for a reply was reached; \
+             a later reply to it is not matched"
+        ),
+        Some(Limit::Overall) => format!(
+            "before the limit of {MAX_WAITING} requests and subscriptions waiting over all connections was \
+             reached; a later reply to it is not matched"
+        ),
+    };
+    let message = format!("{} got no reply {when}", describe(place));
+    out(finding::new(source, place, Level::Warning, "unanswered-request", &message, "", "", None));
+}
+
+/// Reports a subscription given up on before its confirmation came.
+fn unconfirmed(source: &str, place: &Place, limit: Limit, out: &mut dyn FnMut(Finding)) {
+    let limit = match limit {
+        Limit::Connection => {
+            format!("this connection's limit of {MAX_WAITING_SUBSCRIPTIONS} subscriptions waiting for one")
+        }
+        Limit::Overall => {
+            format!("the limit of {MAX_WAITING} requests and subscriptions waiting over all connections")
+        }
+    };
+    let message = format!(
+        "the subscription to `{}` (#{}{}) got no confirmation before {limit} was reached; a later \
+         confirmation of it is not matched",
+        place.topic.as_deref().unwrap_or("?"),
+        place.index,
+        on_conn(place)
+    );
+    out(finding::new(source, place, Level::Warning, "subscription-limit", &message, "", "", None));
+}
+
 fn describe(place: &Place) -> String {
-    let conn = match place.conn.as_str() {
+    format!("the {} request (#{}{})", place.topic.as_deref().unwrap_or("?"), place.index, on_conn(place))
+}
+
+fn on_conn(place: &Place) -> String {
+    match place.conn.as_str() {
         "" => String::new(),
         conn if conn.starts_with("entry:") => format!(" on {conn}"),
         conn => format!(" on conn {conn}"),
-    };
-    format!("the {} request (#{}{conn})", place.topic.as_deref().unwrap_or("?"), place.index)
+    }
+}
+
+/// What waits for an answer on one connection, oldest first, found by key. Several may wait
+/// with the same key; they are answered in the order they came.
+#[derive(Debug)]
+struct Waiting<K, T> {
+    /// Oldest first, with their arrival numbers. The items are boxed, so that taking one from
+    /// the middle moves little.
+    items: VecDeque<(u64, K, Box<T>)>,
+    /// The arrival number of the oldest item waiting with each key.
+    oldest: HashMap<K, u64>,
+    /// The later arrivals with a key already waiting, oldest first.
+    later: HashMap<K, VecDeque<u64>>,
+    arrivals: u64,
+}
+
+impl<K, T> Default for Waiting<K, T> {
+    fn default() -> Waiting<K, T> {
+        Waiting { items: VecDeque::new(), oldest: HashMap::default(), later: HashMap::default(), arrivals: 0 }
+    }
+}
+
+impl<K: Hash + Eq + Clone, T> Waiting<K, T> {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn push(&mut self, key: K, item: T) {
+        let number = self.arrivals;
+        self.arrivals += 1;
+        match self.oldest.entry(key.clone()) {
+            Entry::Vacant(slot) => {
+                slot.insert(number);
+            }
+            Entry::Occupied(_) => self.later.entry(key.clone()).or_default().push_back(number),
+        }
+        self.items.push_back((number, key, Box::new(item)));
+    }
+
+    /// The oldest item waiting with this key, no longer waiting.
+    fn take(&mut self, key: &K) -> Option<T> {
+        let number = *self.oldest.get(key)?;
+        self.advance(key);
+        let at = self.items.binary_search_by_key(&number, |(n, _, _)| *n).ok()?;
+        self.items.remove(at).map(|(_, _, item)| *item)
+    }
+
+    /// The oldest item of all, no longer waiting.
+    fn take_oldest(&mut self) -> Option<T> {
+        let (_, key, item) = self.items.pop_front()?;
+        // The oldest of all is the oldest with its key.
+        self.advance(&key);
+        Some(*item)
+    }
+
+    /// Makes the next item with `key` (if any) the oldest with it.
+    fn advance(&mut self, key: &K) {
+        let next = match self.later.get_mut(key) {
+            Some(queue) => {
+                let next = queue.pop_front();
+                if queue.is_empty() {
+                    self.later.remove(key);
+                }
+                next
+            }
+            None => None,
+        };
+        match next {
+            Some(number) => {
+                self.oldest.insert(key.clone(), number);
+            }
+            None => {
+                self.oldest.remove(key);
+            }
+        }
+    }
+
+    /// Every item still waiting, oldest first.
+    fn into_items(self) -> impl Iterator<Item = T> {
+        self.items.into_iter().map(|(_, _, item)| *item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use zenith_capture::{Body, Event, Frame};
+
+    use super::*;
+    use crate::analyze::{Analysis, analyze};
+
+    fn request(id: u64, index: u64) -> Checked {
+        let text = format!("{{\"Controller\":\"Auth\",\"Topic\":\"QueryIdentify\",\"TransactionID\":{id}}}");
+        let frame = Frame {
+            conn: "a".into(),
+            line: None,
+            time: None,
+            direction: Some(Direction::Send),
+            body: Body::Text(text),
+        };
+        let Analysis::Message(mut checked) = analyze("-", Event::Frame(frame)) else { panic!("not a message") };
+        checked.place.index = index;
+        *checked
+    }
+
+    #[test]
+    fn the_overall_limit_gives_up_the_oldest_on_the_same_connection_or_the_new_request() {
+        let (mut conversation, mut summary, mut found) = (Conversation::default(), Summary::default(), Vec::new());
+        let mut waiting = MAX_WAITING;
+        let mut send = |conversation: &mut Conversation, id, waiting: &mut usize| {
+            let checked = request(id, id);
+            conversation.message("-", &checked, Direction::Send, waiting, &mut summary, &mut |f| found.push(f));
+        };
+        // Nothing waits here to give up, so the new request is.
+        send(&mut conversation, 1, &mut waiting);
+        waiting -= 1;
+        send(&mut conversation, 2, &mut waiting);
+        assert_eq!(waiting, MAX_WAITING);
+        send(&mut conversation, 3, &mut waiting);
+        assert_eq!(waiting, MAX_WAITING);
+        let given_up: Vec<(u64, bool)> =
+            found.iter().map(|f| (f.index, f.message.contains("over all connections"))).collect();
+        assert_eq!(given_up, [(1, true), (2, true)]);
+        assert!(found.iter().all(|f| f.code == "unanswered-request"));
+        assert_eq!(summary.unanswered, 2);
+    }
+
+    #[test]
+    fn waiting_items_are_answered_oldest_first_by_key() {
+        let mut waiting: Waiting<i64, &str> = Waiting::default();
+        for (key, item) in [(1, "a"), (2, "b"), (1, "c"), (1, "d")] {
+            waiting.push(key, item);
+        }
+        assert_eq!(waiting.take(&1), Some("a"));
+        assert_eq!(waiting.take_oldest(), Some("b"));
+        assert_eq!(waiting.take_oldest(), Some("c"));
+        assert_eq!(waiting.take(&2), None);
+        assert_eq!(waiting.take(&1), Some("d"));
+        assert_eq!(waiting.take(&1), None);
+        assert_eq!(waiting.len(), 0);
+        assert!(waiting.oldest.is_empty() && waiting.later.is_empty());
+    }
 }

@@ -1,5 +1,7 @@
 //! One thing worth telling about a message, located in the capture.
 
+use std::borrow::Cow;
+
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use zenith_protocol::Direction;
 
@@ -79,6 +81,22 @@ pub(crate) fn new(
         schema_path: schema_path.to_owned(),
         message: message.to_owned(),
         excerpt,
+    }
+}
+
+impl Finding {
+    /// Where the finding is, for another finding about the same message.
+    pub(crate) fn place(&self) -> Place {
+        Place {
+            conn: self.conn.clone(),
+            index: self.index,
+            line: self.line,
+            time: self.time,
+            direction: self.direction,
+            controller: self.controller.clone().map(Cow::Owned),
+            topic: self.topic.clone().map(Cow::Owned),
+            action: self.action.clone().map(Cow::Owned),
+        }
     }
 }
 

@@ -14,11 +14,14 @@ mod summary;
 use std::sync::Arc;
 
 pub use analyze::{Analysis, analyze};
+pub use connections::MAX_CONNECTIONS;
+pub use conversation::{MAX_WAITING, MAX_WAITING_REQUESTS, MAX_WAITING_SUBSCRIPTIONS};
 pub use finding::{Finding, Level};
-pub use summary::{Latency, Row, Summary};
+pub use summary::{Latency, MAX_UNKNOWN_ROWS, OTHER, Row, Summary};
 use zenith_capture::Event;
 
-use connections::Connections;
+use analyze::Place;
+use connections::{Connections, Seat};
 use conversation::Conversation;
 
 /// Checks the frames of one capture file, in order.
@@ -27,6 +30,8 @@ pub struct Checker {
     connections: Connections,
     /// By connection number.
     conversations: Vec<Conversation>,
+    /// Requests and subscriptions waiting for an answer, over all connections.
+    waiting: usize,
     summary: Summary,
 }
 
@@ -37,6 +42,7 @@ impl Checker {
             source: source.into(),
             connections: Connections::default(),
             conversations: Vec::new(),
+            waiting: 0,
             summary: Summary::default(),
         }
     }
@@ -56,11 +62,21 @@ impl Checker {
     /// order.
     pub fn apply(&mut self, mut analysis: Analysis, out: &mut dyn FnMut(Finding)) {
         // Messages are numbered here, in capture order, since analyses may come from any thread.
-        let numbered = analysis.conn().map(|conn| self.connections.message(conn));
-        if let Some((_, index)) = numbered {
-            analysis.set_index(index);
-        }
-        let number = numbered.map(|(number, _)| number);
+        let number = match analysis.conn().map(|conn| self.connections.message(conn)) {
+            Some(Seat::Followed { number, index }) => {
+                analysis.set_index(index);
+                Some(number)
+            }
+            Some(Seat::Beyond { first }) => {
+                if first {
+                    if let Some(place) = analysis.place() {
+                        out(connection_limit(&self.source, &place));
+                    }
+                }
+                None
+            }
+            None => None,
+        };
         let summary = &mut self.summary;
         match analysis {
             Analysis::HttpEntry => summary.http_entries += 1,
@@ -99,12 +115,15 @@ impl Checker {
                 for finding in std::mem::take(&mut checked.findings) {
                     out(finding);
                 }
-                summary.count(&checked.place, checked.kind.is_some(), has_error, has_warning);
+                if summary.count(&checked.place, checked.kind.is_some(), has_error, has_warning) {
+                    out(row_limit(&self.source, &checked.place));
+                }
                 if let (Some(direction), Some(number)) = (checked.direction, number) {
                     if self.conversations.len() <= number {
                         self.conversations.resize_with(number + 1, Default::default);
                     }
-                    self.conversations[number].message(&self.source, &checked, direction, summary, out);
+                    let conversation = &mut self.conversations[number];
+                    conversation.message(&self.source, &checked, direction, &mut self.waiting, summary, out);
                 }
             }
         }
@@ -113,13 +132,30 @@ impl Checker {
     /// Reports what only the end of the capture reveals (requests never answered) and returns
     /// the summary.
     pub fn finish(mut self, out: &mut dyn FnMut(Finding)) -> Summary {
-        let connections = &self.connections;
-        let mut conns: Vec<_> = self.conversations.into_iter().enumerate().collect();
-        conns.sort_by(|(a, _), (b, _)| connections.id(*a).cmp(connections.id(*b)));
-        for (_, conversation) in conns {
-            conversation.finish(&self.source, &mut self.summary, out);
+        for (_, number) in self.connections.by_id() {
+            if let Some(conversation) = self.conversations.get_mut(number) {
+                std::mem::take(conversation).finish(&self.source, &mut self.summary, out);
+            }
         }
         self.summary.finalize();
         self.summary
     }
+}
+
+/// The warning at the first message on a connection beyond [`MAX_CONNECTIONS`].
+fn connection_limit(source: &str, place: &Place) -> Finding {
+    let message = format!(
+        "more than {MAX_CONNECTIONS} connections: messages on this and later new connections are checked against \
+         their schemas, but not numbered (index 0) nor paired with replies"
+    );
+    finding::new(source, place, Level::Warning, "connection-limit", &message, "", "", None)
+}
+
+/// The remark at the first message counted in the summary's `(other)` row.
+fn row_limit(source: &str, place: &Place) -> Finding {
+    let message = format!(
+        "more than {MAX_UNKNOWN_ROWS} Controller/Topic/Action combinations that no schema knows: the summary \
+         counts this one and later new ones together, as `{OTHER}`"
+    );
+    finding::new(source, place, Level::Info, "summary-limit", &message, "", "", None)
 }

@@ -1,9 +1,17 @@
 //! Totals for a whole check, in which every frame read is accounted for.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 
-use crate::analyze::{Name, Place};
+use crate::analyze::{Name, Place, intern_action, intern_controller, intern_topic};
 use serde::Serialize;
+
+/// The most summary rows for Controller/Topic/Action combinations that no schema knows (the
+/// known ones are few). Messages of later such combinations share one row, [`OTHER`].
+pub const MAX_UNKNOWN_ROWS: usize = 256;
+/// The Controller, Topic and Action of the row that counts the combinations beyond the limit.
+pub const OTHER: &str = "(other)";
 
 /// Counts for one Controller/Topic/Action.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -67,11 +75,22 @@ pub struct Summary {
     rows: Vec<Row>,
     #[serde(skip)]
     row_index: FxHashMap<(Name, Option<Name>, Name), usize>,
+    /// Rows for combinations that no schema knows, beyond the `(other)` row.
+    #[serde(skip)]
+    unknown_rows: usize,
+    /// The `(other)` row, once there is one.
+    #[serde(skip)]
+    other_row: Option<usize>,
 }
 
+/// The key of a summary row.
+type RowKey = (Name, Option<Name>, Name);
+
 impl Summary {
-    pub(crate) fn count(&mut self, place: &Place, covered: bool, error: bool, warning: bool) {
+    /// Counts one message. True when it is the first to be counted in the `(other)` row.
+    pub(crate) fn count(&mut self, place: &Place, covered: bool, error: bool, warning: bool) -> bool {
         let name = |name: &Option<Name>| name.clone().unwrap_or_default();
+        let first_other = self.other_row.is_none();
         let row = self.row((name(&place.controller), place.topic.clone(), name(&place.action)));
         let row = &mut self.rows[row];
         if error {
@@ -89,14 +108,25 @@ impl Summary {
             self.not_covered += 1;
             row.not_covered += 1;
         }
+        first_other && self.other_row.is_some()
     }
 
-    /// The index of the row for a Controller/Topic/Action, created on first sight.
-    fn row(&mut self, key: (Name, Option<Name>, Name)) -> usize {
+    /// The index of the row for a Controller/Topic/Action, created on first sight; the
+    /// `(other)` row for a new combination no schema knows once there are enough of those.
+    fn row(&mut self, key: RowKey) -> usize {
         if let Some(index) = self.row_index.get(&key) {
             return *index;
         }
+        // Names the schemas know are shared, never copied; any other name is a copy.
         let (controller, topic, action) = &key;
+        let unknown =
+            [Some(controller), topic.as_ref(), Some(action)].into_iter().flatten().any(|n| matches!(n, Cow::Owned(_)));
+        if unknown {
+            if self.unknown_rows >= MAX_UNKNOWN_ROWS {
+                return self.other_row();
+            }
+            self.unknown_rows += 1;
+        }
         let row = Row {
             controller: controller.to_string(),
             topic: topic.as_deref().unwrap_or("").to_owned(),
@@ -105,6 +135,16 @@ impl Summary {
         };
         self.rows.push(row);
         self.row_index.insert(key, self.rows.len() - 1);
+        self.rows.len() - 1
+    }
+
+    fn other_row(&mut self) -> usize {
+        if let Some(index) = self.other_row {
+            return index;
+        }
+        let name = || OTHER.to_owned();
+        self.rows.push(Row { controller: name(), topic: name(), action: name(), ..Row::default() });
+        self.other_row = Some(self.rows.len() - 1);
         self.rows.len() - 1
     }
 
@@ -133,9 +173,14 @@ impl Summary {
         self.error_replies += other.error_replies;
         self.subscriptions_confirmed += other.subscriptions_confirmed;
         self.latencies.extend(other.latencies);
-        for row in other.rows {
-            let topic = (!row.topic.is_empty()).then(|| Name::from(row.topic.clone()));
-            let mine = self.row((row.controller.clone().into(), topic, row.action.clone().into()));
+        for (index, row) in other.rows.into_iter().enumerate() {
+            // The names are looked up again, so that known ones are told from the rest.
+            let mine = if other.other_row == Some(index) {
+                self.other_row()
+            } else {
+                let topic = (!row.topic.is_empty()).then(|| intern_topic(&row.topic));
+                self.row((intern_controller(&row.controller), topic, intern_action(&row.action)))
+            };
             let mine = &mut self.rows[mine];
             mine.valid += row.valid;
             mine.invalid += row.invalid;
@@ -147,8 +192,13 @@ impl Summary {
 
     /// Fills the derived fields (`messages`, `latency`).
     pub fn finalize(&mut self) {
-        self.messages = self.rows.clone();
-        self.messages.sort_by(|a, b| (&a.controller, &a.topic, &a.action).cmp(&(&b.controller, &b.topic, &b.action)));
+        let other = self.other_row;
+        let (mut messages, other): (Vec<(usize, &Row)>, Vec<(usize, &Row)>) =
+            self.rows.iter().enumerate().partition(|(index, _)| Some(*index) != other);
+        messages
+            .sort_by(|(_, a), (_, b)| (&a.controller, &a.topic, &a.action).cmp(&(&b.controller, &b.topic, &b.action)));
+        // The `(other)` row comes last.
+        self.messages = messages.into_iter().chain(other).map(|(_, row)| row.clone()).collect();
         let mut sorted = self.latencies.clone();
         sorted.sort_by(f64::total_cmp);
         self.latency = Latency {

@@ -541,7 +541,9 @@ fn capture_text_never_reaches_the_terminal_raw() {
     for (stream, text) in [("stdout", &human.stdout), ("stderr", &human.stderr)] {
         assert!(!text.chars().any(drives_a_terminal), "raw control characters on {stream}:\n{text:?}");
     }
-    for shown in ["\\u{1b}]0;pwned\\u{7}", "\\u{1b}[2J\\u{9b}31m\\u{7f}", "conn c\\u{202e}1\\u{2066}", "terminal\\u{1b}[1m"] {
+    for shown in
+        ["\\u{1b}]0;pwned\\u{7}", "\\u{1b}[2J\\u{9b}31m\\u{7f}", "conn c\\u{202e}1\\u{2066}", "terminal\\u{1b}[1m"]
+    {
         assert!(human.stdout.contains(shown), "{shown} is not shown:\n{}", human.stdout);
     }
     assert!(human.stderr.contains("no\\u{1b}[31mfile"), "{}", human.stderr);
@@ -553,4 +555,162 @@ fn capture_text_never_reaches_the_terminal_raw() {
     assert_eq!(records[0]["conn"], conn);
     assert!(records.iter().any(|r| r["topic"] == topic), "{records:?}");
     assert!(summary["messages"].as_array().unwrap().iter().any(|row| row["controller"] == controller));
+}
+
+/// JSON Lines items, one per line, each a message travelling in `direction` on `conn`.
+fn items(messages: impl IntoIterator<Item = (&'static str, &'static str, Value)>) -> String {
+    messages
+        .into_iter()
+        .map(|(conn, direction, message)| {
+            let item = serde_json::json!({"conn": conn, "type": direction, "time": 1.0, "data": message.to_string()});
+            format!("{item}\n")
+        })
+        .collect()
+}
+
+fn query_identify(id: u64) -> Value {
+    serde_json::json!({"Controller": "Auth", "Topic": "QueryIdentify", "TransactionID": id})
+}
+
+#[test]
+fn requests_waiting_beyond_the_limit_are_reported_unanswered_at_once() {
+    let limit = 4096;
+    let requests = (1..=limit + 3).map(|id| ("a", "send", query_identify(id)));
+    let reply = |id| {
+        (
+            "a",
+            "receive",
+            serde_json::json!({"Controller": "Auth", "Topic": "QueryIdentify", "TransactionID": id, "Data": {"Result": "Success"}}),
+        )
+    };
+    let text = items(requests.chain([reply(1), reply(limit + 3)]));
+    let path = temp_file("many-requests.jsonl", text.as_bytes());
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    let (records, summary) = records(&run);
+    let early: Vec<u64> = records
+        .iter()
+        .take_while(|r| r["code"] != "orphan-reply")
+        .filter(|r| r["code"] == "unanswered-request")
+        .map(|r| r["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(early, [1, 2, 3], "the three oldest are given up as the limit is passed");
+    assert!(records[0]["message"].as_str().unwrap().contains("limit of 4096 requests"), "{}", records[0]);
+    let orphan: Vec<u64> =
+        records.iter().filter(|r| r["code"] == "orphan-reply").map(|r| r["index"].as_u64().unwrap()).collect();
+    assert_eq!(orphan, [limit + 4], "the reply to a request given up on matches nothing");
+    let unanswered = records.iter().filter(|r| r["code"] == "unanswered-request").count() as u64;
+    assert_eq!(unanswered, limit + 2, "each request is reported once");
+    let n = |key: &str| summary[key].as_u64().unwrap();
+    assert_eq!((n("requests"), n("replies"), n("unanswered"), n("orphan_replies")), (limit + 3, 1, limit + 2, 1));
+    assert_eq!(n("requests"), n("replies") + n("unanswered"));
+}
+
+#[test]
+fn subscriptions_waiting_beyond_the_limit_are_given_up() {
+    let limit = 4096;
+    let sub = |n: usize, direction| {
+        (
+            direction,
+            serde_json::json!({"Controller": "Market", "Topic": format!("Security!S{n}.ASX"), "Action": "Sub", "Confirm": true}),
+        )
+    };
+    let mut messages: Vec<(&str, &str, Value)> =
+        (1..=limit + 1).map(|n| sub(n, "send")).map(|(d, m)| ("a", d, m)).collect();
+    messages.extend([1, limit + 1].map(|n| sub(n, "receive")).map(|(d, m)| ("a", d, m)));
+    let path = temp_file("many-subscriptions.jsonl", items(messages).as_bytes());
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    let (records, summary) = records(&run);
+    let given_up: Vec<(u64, &str)> = records
+        .iter()
+        .filter(|r| r["code"] == "subscription-limit")
+        .map(|r| (r["index"].as_u64().unwrap(), r["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(given_up, [(1, "warning")], "{records:?}");
+    assert_eq!(summary["subscriptions_confirmed"], 1, "only the confirmation still waited for counts");
+}
+
+#[test]
+fn connections_beyond_the_limit_are_checked_but_not_paired() {
+    let limit = 100_000;
+    let mut text = String::new();
+    for n in 0..limit {
+        text.push_str(&format!(
+            "{{\"conn\":\"c{n}\",\"type\":\"send\",\"data\":\"{{\\\"Topic\\\":\\\"ServerInfo\\\",\\\"Action\\\":\\\"Sub\\\"}}\"}}\n"
+        ));
+    }
+    let beyond = [
+        ("extra", "send", query_identify(1)),
+        (
+            "extra",
+            "receive",
+            serde_json::json!({"Controller": "Auth", "Topic": "QueryIdentify", "TransactionID": 1, "Data": {"Result": "Succes"}}),
+        ),
+        ("c0", "send", query_identify(2)),
+    ];
+    text.push_str(&items(beyond));
+    let path = temp_file("many-connections.jsonl", text.as_bytes());
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    let (records, summary) = records(&run);
+    let found: Vec<(u64, &str, &str, u64)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["conn"].as_str().unwrap(),
+                r["code"].as_str().unwrap(),
+                r["index"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(found.len() < 10, "{} findings", found.len());
+    assert_eq!(
+        found,
+        [
+            (limit + 1, "extra", "connection-limit", 0),
+            (limit + 2, "extra", "not-in-enum", 0),
+            (limit + 3, "c0", "unanswered-request", 2),
+        ],
+        "the schema still applies beyond the limit; pairing does not"
+    );
+    assert_eq!((summary["requests"].as_u64(), summary["replies"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(summary["read"], limit + 3);
+}
+
+#[test]
+fn names_no_schema_knows_share_one_summary_row_beyond_the_limit() {
+    let topics = |range: std::ops::Range<usize>| -> String {
+        range.map(|n| format!("{{\"Controller\":\"Market\",\"Topic\":\"T{n}\"}}\n")).collect()
+    };
+    let path = temp_file("many-topics.jsonl", topics(0..300).as_bytes());
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    let (found, summary) = records(&run);
+    let remarks: Vec<(u64, &str)> =
+        found.iter().map(|r| (r["line"].as_u64().unwrap(), r["code"].as_str().unwrap())).collect();
+    assert_eq!(remarks, [(257, "summary-limit")]);
+    let rows = summary["messages"].as_array().unwrap();
+    assert_eq!(rows.len(), 257);
+    let last = rows.last().unwrap();
+    assert_eq!(
+        (&last["controller"], &last["topic"], &last["action"]),
+        (&"(other)".into(), &"(other)".into(), &"(other)".into())
+    );
+    assert_eq!((&last["valid"], &last["not_covered"]), (&Value::from(44), &Value::from(44)));
+
+    // Two files under the limit each, over it together: the totals fold the same way.
+    let a = temp_file("topics-a.jsonl", topics(0..200).as_bytes());
+    let b = temp_file("topics-b.jsonl", topics(150..350).as_bytes());
+    let run = zenith(&["check", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()], None);
+    let (found, summary) = records(&run);
+    assert!(found.is_empty(), "{found:?}");
+    let rows = summary["messages"].as_array().unwrap();
+    assert_eq!(rows.len(), 257);
+    let counted: u64 = rows.iter().map(|r| r["valid"].as_u64().unwrap()).sum();
+    assert_eq!(counted, 400);
+    // 200 topics from the first file, 50 of them again and 150 new in the second: 56 new rows
+    // reach the limit, and the other 94 new topics share the last row.
+    assert_eq!(rows.last().unwrap()["valid"], 94, "{}", rows.last().unwrap());
+
+    let human = zenith(&["check", path.to_str().unwrap()], None);
+    let last = human.stdout.lines().skip_while(|l| !l.starts_with("Controller")).nth(257).unwrap_or_default();
+    assert_eq!(last.split_whitespace().take(5).collect::<Vec<_>>(), ["(other)", "(other)", "(other)", "44", "0"]);
 }
