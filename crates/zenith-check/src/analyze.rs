@@ -12,6 +12,7 @@ use zenith_protocol::{
     Validate, Verdict,
 };
 
+use crate::duplicates::{self, Repeated};
 use crate::excerpt;
 use crate::finding::{self, Finding, Level};
 
@@ -174,7 +175,7 @@ impl Analyzer<'_> {
             topic: None,
             action: None,
         };
-        let value = match frame.body {
+        let (value, repeated) = match frame.body {
             Body::Text(text) => {
                 // The fast path: a message its schema accepts, established while parsing, with
                 // no tree. Error replies take the full path, which tells what their codes mean.
@@ -184,7 +185,8 @@ impl Analyzer<'_> {
                     return Analysis::Message(Box::new(Checked::clean(place, clean)));
                 }
                 match serde_json::from_str::<Value>(&text) {
-                    Ok(value) => value,
+                    // The tree keeps one value of a repeated key, so repeats are found in the text.
+                    Ok(value) => (value, duplicates::repeated_keys(&text)),
                     Err(error) => {
                         let message = format!("the message is not JSON: {error}");
                         return Analysis::Unreadable(Box::new(self.finding(
@@ -239,7 +241,7 @@ impl Analyzer<'_> {
         };
         let (kind, direction, report) = classify(&keys, &value, &place);
         let place = place.with_keys(&keys, kind);
-        let mut findings: Vec<Finding> = Vec::new();
+        let mut findings: Vec<Finding> = repeated.iter().map(|r| self.repeated(&place, r)).collect();
         let unknown_controller = kind.is_none() && self.unmatched(&keys, &place, &mut findings);
         for problem in &report.problems {
             if unknown_controller && problem.instance_path == "/Controller" {
@@ -336,6 +338,16 @@ impl Analyzer<'_> {
         };
         out.push(self.finding(place, Level::Error, code, &message, "/Topic", "", None));
         false
+    }
+
+    /// The error for a key given twice.
+    fn repeated(&self, place: &Place, repeated: &Repeated) -> Finding {
+        let message = format!(
+            "`{}` is given more than once in this object, so readers may disagree on which value counts \
+             (the other checks use the last)",
+            zenith_protocol::runtime::diagnostics::excerpt(&repeated.key)
+        );
+        self.finding(place, Level::Error, "duplicate-key", &message, &repeated.pointer, "", None)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -7,6 +7,7 @@
 mod analyze;
 mod connections;
 mod conversation;
+mod duplicates;
 mod excerpt;
 mod finding;
 mod summary;
@@ -158,4 +159,32 @@ fn row_limit(source: &str, place: &Place) -> Finding {
          counts this one and later new ones together, as `{OTHER}`"
     );
     finding::new(source, place, Level::Info, "summary-limit", &message, "", "", None)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A finding's code: a kebab-case string literal.
+    fn is_code(text: &str) -> bool {
+        text.contains('-')
+            && !text.starts_with('-')
+            && !text.ends_with('-')
+            && !text.contains("--")
+            && text.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+    }
+
+    #[test]
+    fn every_code_is_documented() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+        let docs = std::fs::read_to_string(format!("{root}../../docs/check.md")).unwrap();
+        let mut codes = 0;
+        for entry in std::fs::read_dir(format!("{root}src")).unwrap() {
+            let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            // The text between one pair of quotes and the next: string literals among the rest.
+            for code in source.split('"').skip(1).step_by(2).filter(|t| is_code(t)) {
+                assert!(docs.contains(&format!("| `{code}` |")), "docs/check.md does not document `{code}`");
+                codes += 1;
+            }
+        }
+        assert!(codes > 15, "{codes} codes found");
+    }
 }

@@ -714,3 +714,43 @@ fn names_no_schema_knows_share_one_summary_row_beyond_the_limit() {
     let last = human.stdout.lines().skip_while(|l| !l.starts_with("Controller")).nth(257).unwrap_or_default();
     assert_eq!(last.split_whitespace().take(5).collect::<Vec<_>>(), ["(other)", "(other)", "(other)", "44", "0"]);
 }
+
+#[test]
+fn a_key_given_twice_is_an_error_where_it_is() {
+    let lines = [
+        // Clean but for the repeat: the fast path must not take it.
+        r#"{"type":"send","data":"{\"Controller\":\"Zenith\",\"Controller\":\"Auth\",\"Topic\":\"AuthOwner\",\"Data\":{\"Provider\":\"P\",\"ClientID\":\"C\"}}"}"#,
+        r#"{"type":"send","data":"{\"Controller\":\"Auth\",\"Topic\":\"AuthOwner\",\"Data\":{\"Provider\":\"P\",\"ClientID\":\"C\"},\"Data\":{\"Provider\":\"P\",\"ClientID\":\"C\"}}"}"#,
+        r#"{"type":"send","data":"{\"Controller\":\"Auth\",\"Topic\":\"AuthOwner\",\"Data\":{\"Provider\":\"P\",\"ClientID\":\"C\",\"UserName\":\"u\",\"UserName\":\"v\",\"UserName\":\"w\"}}"}"#,
+        r#"{"type":"send","data":"{\"Controller\":\"Market\",\"Topic\":\"Markets\",\"Action\":\"Sub\",\"Data\":{\"List\":[{\"a/b\":1,\"a/b\":2}]}}"}"#,
+        // Bare lines too, with other problems besides.
+        r#"{"Controller":"Auth","Topic":"Identify","Data":{"Result":"Sucess","Result":"Success"}}"#,
+        r#"{"Controller":"Zenith","Topic":"ServerInfo","Action":"Sub"}"#,
+    ];
+    let path = temp_file("twice.jsonl", format!("{}\n", lines.join("\n")).as_bytes());
+    for jobs in ["1", "2"] {
+        let run = zenith(&["check", "--format", "json", "--jobs", jobs, path.to_str().unwrap()], None);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let (records, summary) = records(&run);
+        let found: Vec<(u64, &str, &str, &str)> = records
+            .iter()
+            .map(|r| {
+                let field = |k: &str| r[k].as_str().unwrap();
+                (r["line"].as_u64().unwrap(), field("severity"), field("code"), field("instance_path"))
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (1, "error", "duplicate-key", "/Controller"),
+                (2, "error", "duplicate-key", "/Data"),
+                (3, "error", "duplicate-key", "/Data/UserName"),
+                (4, "error", "duplicate-key", "/Data/List/0/a~1b"),
+                (5, "error", "duplicate-key", "/Data/Result"),
+            ],
+            "the repeat comes first; the tree keeps the last value, which is fine"
+        );
+        assert!(records[0]["message"].as_str().unwrap().contains("`Controller` is given more than once"));
+        assert_eq!((summary["invalid"].as_u64(), summary["valid"].as_u64()), (Some(5), Some(1)));
+    }
+}

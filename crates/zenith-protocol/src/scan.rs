@@ -25,9 +25,10 @@ pub struct CleanText<'a> {
 
 impl<'a> CleanText<'a> {
     /// Checks `text` as a message travelling in `direction` (`None`: either way). `None` when no
-    /// schema accepts it without a remark, when it is not JSON, or when it is shaped unusually
-    /// (envelope fields that are not scalars, or that follow the first other property and change
-    /// the schema); the tree validators then say exactly what is wrong.
+    /// schema accepts it without a remark, when it is not JSON, when an object in it gives a key
+    /// twice, or when it is shaped unusually (envelope fields that are not scalars, or that
+    /// follow the first other property and change the schema); the tree validators then say
+    /// exactly what is wrong.
     ///
     /// ```
     /// use zenith_protocol::{CleanText, Direction, MessageKind};
@@ -36,6 +37,8 @@ impl<'a> CleanText<'a> {
     /// assert_eq!((clean.kind, clean.direction), (MessageKind::QueryIdentifyReply, Direction::Receive));
     /// assert_eq!(clean.envelope.transaction_id, Some(7));
     /// assert!(CleanText::check(r#"{"Controller":"Auth","Topic":"QueryIdentify","Usrname":1}"#, None).is_none());
+    /// let twice = r#"{"Controller":"Auth","Topic":"QueryIdentify","Topic":"AuthOwner","TransactionID":7}"#;
+    /// assert!(CleanText::check(twice, None).is_none());
     /// ```
     pub fn check(text: &'a str, direction: Option<Direction>) -> Option<CleanText<'a>> {
         // Usually one pass; another when the schema chosen first (of two that document the same
@@ -205,6 +208,7 @@ impl<'de> Visitor<'de> for Scan {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut envelope = Envelope::default();
+        let mut keys = rt::SeenKeys::default();
         let mut chosen: Option<Chosen> = None;
         // What a failure of the chosen schema means: another may be left to try.
         let mut on_failure = Scanned::Declined;
@@ -244,9 +248,12 @@ impl<'de> Visitor<'de> for Scan {
                 let verdict = map.next_value_seed(KindProperty { kind: chosen.kind, key: &key })?;
                 chosen.add(verdict)
             };
-            if !clean {
+            // A key given twice (readers may disagree on which value counts) is clean under no
+            // schema, so no other is tried.
+            let once = keys.insert(key);
+            if !clean || !once {
                 rt::skip_map(map)?;
-                return Ok(on_failure);
+                return Ok(if once { on_failure } else { Scanned::Declined });
             }
         }
         // A message of envelope fields only: the first candidate they satisfy.
@@ -327,5 +334,48 @@ impl<'de> de::Deserialize<'de> for Scalar<'de> {
             }
         }
         deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_given_twice_anywhere_is_never_clean() {
+        let send = Some(Direction::Send);
+        let once = [
+            r#"{"Controller":"Auth","Topic":"AuthOwner","TransactionID":1,"Data":{"Provider":"P","ClientID":"C","UserName":"u"}}"#,
+            r#"{"Controller":"Market","Topic":"Markets","Action":"Sub","Data":{"a":[{"b":1}],"c":{"b":2}}}"#,
+        ];
+        for text in once {
+            assert!(CleanText::check(text, send).is_some(), "{text}");
+        }
+        let twice = [
+            r#"{"Controller":"Auth","Controller":"Auth","Topic":"AuthOwner","Data":{"Provider":"P","ClientID":"C"}}"#,
+            r#"{"Controller":"Auth","Topic":"AuthOwner","Data":{"Provider":"P","ClientID":"C"},"Topic":"AuthOwner"}"#,
+            r#"{"Controller":"Auth","Topic":"AuthOwner","TransactionID":1,"TransactionID":2,"Data":{"Provider":"P","ClientID":"C"}}"#,
+            r#"{"Controller":"Auth","Topic":"AuthOwner","Data":{"Provider":"P","ClientID":"C"},"Data":{"Provider":"P","ClientID":"C"}}"#,
+            r#"{"Controller":"Auth","Topic":"AuthOwner","Data":{"Provider":"P","ClientID":"C","Provider":"Q"}}"#,
+            r#"{"Controller":"Auth","Topic":"AuthOwner","Data":{"Provider":"P","ClientID":"C","UserName":"u","UserName":"v"}}"#,
+            r#"{"Controller":"Auth","Topic":"AuthOwner","Data":{"Provider":"P","ClientID":"C","Provid\u0065r":"Q"}}"#,
+            r#"{"Controller":"Market","Topic":"Markets","Action":"Sub","Data":{"a":1,"a":1}}"#,
+            r#"{"Controller":"Market","Topic":"Markets","Action":"Sub","Data":[{"b":1,"b":2}]}"#,
+        ];
+        for text in twice {
+            assert!(CleanText::check(text, send).is_none(), "{text}");
+            assert!(CleanText::check(text, None).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn objects_with_many_keys_are_checked_for_repeats_too() {
+        let keys: Vec<String> = (0..40).map(|n| format!("\"k{n}\":{n}")).collect();
+        let data = |extra: &str| format!("{{{}{extra}}}", keys.join(","));
+        let message =
+            |data: String| format!(r#"{{"Controller":"Market","Topic":"Markets","Action":"Sub","Data":{data}}}"#);
+        assert!(CleanText::check(&message(data("")), None).is_some());
+        assert!(CleanText::check(&message(data(",\"k39\":0")), None).is_none());
+        assert!(CleanText::check(&message(data(",\"k3\":0")), None).is_none());
     }
 }

@@ -2,6 +2,7 @@
 //! validators implement [`Check`] and run through serde's visitor interface.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -47,21 +48,58 @@ pub trait Properties {
 }
 
 /// `Check::object` for a type with [`Properties`]: the worst property verdict, `Invalid` when a
-/// required property is missing.
+/// required property is missing or a key is given twice.
 #[inline]
 pub fn object<'de, C: Properties, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
     let mut verdict = Verdict::Clean;
     let mut seen = 0u64;
+    let mut keys = SeenKeys::default();
     while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
         let (field, bit) = map.next_value_seed(Property::<C>::new(&key))?;
         seen |= bit;
         verdict = verdict.max(field);
+        if !keys.insert(key) {
+            verdict = Verdict::Invalid;
+        }
         if verdict == Verdict::Invalid {
             skip_map(map)?;
             return Ok(Verdict::Invalid);
         }
     }
     Ok(if seen == C::REQUIRED { verdict } else { Verdict::Invalid })
+}
+
+/// Keys borrowed from the input that [`SeenKeys`] keeps without allocating: objects in messages
+/// are small.
+const INLINE_KEYS: usize = 16;
+
+/// The keys of one object so far, to tell a key given twice: readers of such an object may
+/// disagree on which value counts, so it is never clean. The first few keys borrowed from the
+/// input are compared directly, with no allocation; the rest (and keys that had escapes) go to
+/// a hash set.
+#[derive(Default)]
+pub struct SeenKeys<'de> {
+    inline: [&'de str; INLINE_KEYS],
+    len: usize,
+    more: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl<'de> SeenKeys<'de> {
+    /// Adds `key`; false when it is there already.
+    #[inline]
+    pub fn insert(&mut self, key: Cow<'de, str>) -> bool {
+        if self.inline[..self.len].contains(&key.as_ref()) || self.more.as_ref().is_some_and(|m| m.contains(&key)) {
+            return false;
+        }
+        match key {
+            Cow::Borrowed(key) if self.len < INLINE_KEYS => {
+                self.inline[self.len] = key;
+                self.len += 1;
+                true
+            }
+            key => self.more.get_or_insert_default().insert(key),
+        }
+    }
 }
 
 /// Checks the value of one property with `C`'s rules for it.
@@ -158,7 +196,7 @@ impl<'de, C: Check> Visitor<'de> for CheckVisitor<C> {
     }
 }
 
-/// Accepts any value.
+/// Accepts any value whose objects give no key twice.
 pub struct AnyValue;
 
 impl Check for AnyValue {
@@ -175,10 +213,83 @@ impl Check for AnyValue {
         Verdict::Clean
     }
     fn array<'de, A: SeqAccess<'de>>(seq: A) -> Result<Verdict, A::Error> {
-        skip_seq(seq).map(|()| Verdict::Clean)
+        Free { depth: 1 }.visit_seq(seq)
     }
     fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
-        skip_map(map).map(|()| Verdict::Clean)
+        Free { depth: 1 }.visit_map(map)
+    }
+}
+
+/// How many levels of a free-form value have their keys compared; deeper ones are passed over
+/// unread (and accepted), as before. Each level walked is a few stack frames, and a parser stops
+/// nesting at a limit of its own (127 levels in all, for serde_json): this stays well within
+/// both, even in an unoptimised build on a 2 MiB thread stack.
+const FREE_DEPTH: usize = 64;
+
+/// A free-form value `depth` levels into [`AnyValue`]: anything but a key given twice.
+struct Free {
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Free {
+    type Value = Verdict;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Verdict, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Free {
+    type Value = Verdict;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Verdict, E> {
+        Ok(Verdict::Clean)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Verdict, E> {
+        Ok(Verdict::Clean)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Verdict, E> {
+        Ok(Verdict::Clean)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Verdict, E> {
+        Ok(Verdict::Clean)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Verdict, E> {
+        Ok(Verdict::Clean)
+    }
+    fn visit_unit<E>(self) -> Result<Verdict, E> {
+        Ok(Verdict::Clean)
+    }
+    fn visit_none<E>(self) -> Result<Verdict, E> {
+        Ok(Verdict::Clean)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Verdict, A::Error> {
+        if self.depth >= FREE_DEPTH {
+            return skip_seq(seq).map(|()| Verdict::Clean);
+        }
+        while let Some(verdict) = seq.next_element_seed(Free { depth: self.depth + 1 })? {
+            if verdict == Verdict::Invalid {
+                skip_seq(seq)?;
+                return Ok(Verdict::Invalid);
+            }
+        }
+        Ok(Verdict::Clean)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Verdict, A::Error> {
+        if self.depth >= FREE_DEPTH {
+            return skip_map(map).map(|()| Verdict::Clean);
+        }
+        let mut keys = SeenKeys::default();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let verdict = map.next_value_seed(Free { depth: self.depth + 1 })?;
+            if verdict == Verdict::Invalid || !keys.insert(key) {
+                skip_map(map)?;
+                return Ok(Verdict::Invalid);
+            }
+        }
+        Ok(Verdict::Clean)
     }
 }
 
