@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 use zenith_capture::{Body, Event, Frame, Skipped};
 use zenith_protocol::runtime::diagnostics::near_miss;
+use zenith_protocol::runtime::stream;
 use zenith_protocol::{
     Action, CleanText, Controller, Direction, Envelope, EnvelopeKeys, ErrorCodeInfo, MessageKind, Report, Severity,
     Validate, Verdict,
@@ -271,7 +272,7 @@ impl Analyzer<'_> {
             direction: direction.or(place.direction),
             inferred,
             findings,
-            transaction: value.get("TransactionID").and_then(Value::as_i64),
+            transaction: value.get("TransactionID").and_then(transaction_id),
             full_topic: place.full_topic(&keys),
             confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
             error_text,
@@ -393,6 +394,12 @@ fn classify(keys: &EnvelopeKeys<'_>, value: &Value, place: &Place) -> (Option<Me
         Some((kind, direction, report)) => (Some(kind), Some(direction), report),
         None => (None, None, Envelope::validate(value)),
     }
+}
+
+/// The integer a TransactionID is, also when written as `1.0` or `1e0` (the schema's `integer`
+/// accepts those, so their replies say `1`).
+fn transaction_id(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| value.as_f64().and_then(stream::integer))
 }
 
 /// The error codes in an Error message's Data, with their documented meanings.

@@ -754,3 +754,30 @@ fn a_key_given_twice_is_an_error_where_it_is() {
         assert_eq!((summary["invalid"].as_u64(), summary["valid"].as_u64()), (Some(5), Some(1)));
     }
 }
+
+#[test]
+fn a_transaction_id_written_with_a_fraction_pairs_with_its_reply() {
+    let reply = |id: &str| {
+        format!(
+            r#"{{"type":"receive","data":"{{\"Controller\":\"Auth\",\"Topic\":\"QueryIdentify\",\"TransactionID\":{id},\"Data\":{{\"Result\":\"Success\"}}}}"}}"#
+        )
+    };
+    let lines = [
+        // Clean: the fast path.
+        r#"{"type":"send","data":"{\"Controller\":\"Auth\",\"Topic\":\"QueryIdentify\",\"TransactionID\":1.0}"}"#.to_owned(),
+        reply("1"),
+        // With an undocumented property: the full pass.
+        r#"{"type":"send","data":"{\"Controller\":\"Auth\",\"Topic\":\"QueryIdentify\",\"TransactionID\":2e0,\"Note\":1}"}"#.to_owned(),
+        reply("2"),
+        r#"{"type":"send","data":"{\"Controller\":\"Auth\",\"Topic\":\"QueryIdentify\",\"TransactionID\":3}"}"#.to_owned(),
+        reply("30E-1"),
+    ];
+    let path = temp_file("fraction.jsonl", format!("{}\n", lines.join("\n")).as_bytes());
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (records, summary) = records(&run);
+    let codes: Vec<&str> = records.iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["undocumented-property"]);
+    let n = |key: &str| summary[key].as_u64().unwrap();
+    assert_eq!((n("requests"), n("replies"), n("unanswered"), n("orphan_replies")), (3, 3, 0, 0));
+}

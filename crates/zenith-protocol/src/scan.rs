@@ -172,6 +172,7 @@ impl<'de> Envelope<'de> {
             transaction_id: match self.transaction_id {
                 Some(Scalar::Signed(n)) => Some(n),
                 Some(Scalar::Unsigned(n)) => i64::try_from(n).ok(),
+                Some(Scalar::Float(n)) => rt::integer(n),
                 _ => None,
             },
             confirm: match self.confirm {
@@ -366,6 +367,22 @@ mod tests {
             assert!(CleanText::check(text, send).is_none(), "{text}");
             assert!(CleanText::check(text, None).is_none(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_transaction_id_with_no_fractional_part_is_that_integer() {
+        let id = |text: &str| {
+            let message = format!(r#"{{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":{text}}}"#);
+            CleanText::check(&message, Some(Direction::Send)).map(|clean| clean.envelope.transaction_id)
+        };
+        for (text, expected) in
+            [("1", Some(1)), ("1.0", Some(1)), ("1e0", Some(1)), ("10E-1", Some(1)), ("-0.0", Some(0))]
+        {
+            assert_eq!(id(text), Some(expected), "{text}");
+        }
+        assert_eq!(id("9007199254740992.0"), Some(Some(1 << 53)));
+        assert_eq!(id("1e300"), Some(None), "beyond 2^53 a double is not one integer");
+        assert_eq!(id("1.5"), None, "not an integer: not clean");
     }
 
     #[test]
