@@ -69,10 +69,8 @@ impl Checker {
                 Some(number)
             }
             Some(Seat::Beyond { first }) => {
-                if first {
-                    if let Some(place) = analysis.place() {
-                        out(connection_limit(&self.source, &place));
-                    }
+                if let Some(place) = first.then(|| analysis.place()).flatten() {
+                    out(connection_limit(&self.source, &place));
                 }
                 None
             }

@@ -193,12 +193,17 @@ impl Summary {
     /// Fills the derived fields (`messages`, `latency`).
     pub fn finalize(&mut self) {
         let other = self.other_row;
-        let (mut messages, other): (Vec<(usize, &Row)>, Vec<(usize, &Row)>) =
-            self.rows.iter().enumerate().partition(|(index, _)| Some(*index) != other);
-        messages
-            .sort_by(|(_, a), (_, b)| (&a.controller, &a.topic, &a.action).cmp(&(&b.controller, &b.topic, &b.action)));
+        let mut messages: Vec<Row> = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| Some(*index) != other)
+            .map(|(_, row)| row.clone())
+            .collect();
+        messages.sort_by(|a, b| (&a.controller, &a.topic, &a.action).cmp(&(&b.controller, &b.topic, &b.action)));
         // The `(other)` row comes last.
-        self.messages = messages.into_iter().chain(other).map(|(_, row)| row.clone()).collect();
+        messages.extend(other.and_then(|index| self.rows.get(index)).cloned());
+        self.messages = messages;
         let mut sorted = self.latencies.clone();
         sorted.sort_by(f64::total_cmp);
         self.latency = Latency {
