@@ -4,6 +4,7 @@
 //! found, 2 unreadable input or a usage error.
 
 mod parallel;
+mod redact;
 mod render;
 
 /// Frames are read on one thread and analysed on others, so memory is often freed by a thread
@@ -42,16 +43,23 @@ enum Command {
     /// Exit codes: 0 no errors (warnings allowed unless --deny-warnings), 1 protocol errors,
     /// 2 unreadable input or usage error.
     Check(CheckArgs),
-    /// Write a copy of a capture with every credential replaced, safe to share.
+    /// Write a copy of a capture with every credential replaced, and nothing else changed.
     ///
-    /// Replaced: the values of secret message properties (Password, ClientSecret, AuthGrant,
-    /// AccessToken, their misspellings, and any property named like a password, secret, token,
-    /// grant or API key) by a placeholder of the same JSON type; in HAR files also the
-    /// Authorization, Proxy-Authorization, Cookie and Set-Cookie headers, every cookie, and
-    /// query parameters such as `access_token`. Everything else is kept as it was.
+    /// The exact bytes of each credential are replaced; every other byte is written as it was
+    /// read. Replaced, in any JSON of the capture (HAR or JSON Lines, any shape, any depth,
+    /// JSON embedded in strings too): values of properties named like a credential (Password,
+    /// ClientSecret, AuthGrant, AccessToken, their misspellings, anything named like a password,
+    /// secret, token, grant or API key): strings become <redacted>, numbers 0, objects {} and
+    /// arrays []; the values of headers, cookies and query or form parameters named like one
+    /// (Authorization keeps its scheme); in other strings, values after a credential name and =
+    /// or : (URLs, fragments, form bodies, log lines), Bearer/Basic credentials and passwords
+    /// in URLs; and copies of every credential found, in any string value.
     ///
-    /// A capture with messages that cannot be read (not JSON, binary) is refused and nothing is
-    /// written, unless --force is given: then those messages are kept as they are and listed.
+    /// The capture is read twice (standard input is first copied to a temporary file). A
+    /// capture with parts that cannot be redacted with certainty (lines that are not JSON or
+    /// UTF-8, binary messages) is refused and nothing is written, unless --force is given:
+    /// then those parts are written as found and listed. With -o, the file is written whole or
+    /// not at all.
     ///
     /// Exit codes: 0 written, 2 refused, unreadable input or usage error.
     Redact(RedactArgs),
@@ -68,9 +76,21 @@ struct RedactArgs {
     /// The input format; detected from the content when left out.
     #[arg(long, value_enum, value_name = "FORMAT")]
     input: Option<InputFormat>,
-    /// Write even when some messages cannot be read (they are kept as they are and listed).
+    /// Write even when some parts cannot be redacted with certainty (they are written as found
+    /// and listed).
     #[arg(long)]
     force: bool,
+    /// Distinct credentials remembered to find their copies (about 100 bytes of memory each);
+    /// a capture with more is refused unless --force.
+    #[arg(long, default_value_t = zenith_redact::DEFAULT_MAX_CREDENTIALS, value_name = "N")]
+    max_credentials: usize,
+    /// Longest JSON Lines line, or HAR value, held at once, in bytes.
+    #[arg(long, default_value_t = zenith_redact::Options::default().max_bytes, value_name = "BYTES")]
+    max_line_bytes: usize,
+    /// Threads that redact JSON Lines, from 1 to 256; output is the same for any number.
+    /// Defaults to the number of CPUs.
+    #[arg(long, short = 'j', value_name = "N", value_parser = jobs)]
+    jobs: Option<usize>,
 }
 
 #[derive(clap::Args)]
@@ -102,6 +122,11 @@ struct CheckArgs {
 /// The most threads `--jobs` accepts: enough for any machine, few enough to start them all.
 const MAX_JOBS: usize = 256;
 
+/// The number of CPUs, within the bounds of `--jobs`.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from).min(MAX_JOBS)
+}
+
 /// Parses `--jobs`.
 fn jobs(text: &str) -> Result<usize, String> {
     let jobs = text.parse::<usize>().ok().filter(|n| (1..=MAX_JOBS).contains(n));
@@ -130,7 +155,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check(&args),
-        Command::Redact(args) => redact(&args),
+        Command::Redact(args) => redact::run(&args),
     }
 }
 
@@ -224,7 +249,7 @@ fn check_file(
     };
     let limits = Limits { max_line_bytes: args.max_line_bytes };
     let mut checker = Checker::new(source);
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from).min(MAX_JOBS));
+    let jobs = args.jobs.unwrap_or_else(default_jobs);
     let result = if jobs <= 1 {
         zenith_capture::read(format, &mut reader, limits, &mut |event: Event| checker.event(event, report))
     } else {
@@ -246,50 +271,3 @@ fn stderr_is_terminal() -> bool {
     io::stderr().is_terminal()
 }
 
-fn redact(args: &RedactArgs) -> ExitCode {
-    let source = args.input_file.display().to_string();
-    let mut reader: Box<dyn BufRead> = if args.input_file.as_os_str() == "-" {
-        Box::new(BufReader::new(io::stdin()))
-    } else {
-        match File::open(&args.input_file) {
-            Ok(file) => Box::new(BufReader::new(file)),
-            Err(error) => {
-                eprintln!("zenith: {source}: cannot open: {error}");
-                return ExitCode::from(2);
-            }
-        }
-    };
-    let format = match args.input {
-        Some(InputFormat::Har) => Format::Har,
-        Some(InputFormat::Jsonl) => Format::Jsonl,
-        None => match zenith_capture::detect(&mut reader) {
-            Ok(format) => format,
-            Err(error) => {
-                eprintln!("zenith: {source}: reading failed: {error}");
-                return ExitCode::from(2);
-            }
-        },
-    };
-    // Written to memory first, so a refused or failed redaction leaves no partial file.
-    let mut redacted = Vec::new();
-    let outcome = match zenith_redact::redact(format, reader, &mut redacted, args.force) {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            eprintln!("zenith: {source}: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, &redacted),
-        None => io::stdout().lock().write_all(&redacted),
-    };
-    if let Err(error) = written {
-        eprintln!("zenith: writing the redacted capture failed: {error}");
-        return ExitCode::from(2);
-    }
-    for item in &outcome.unredacted {
-        eprintln!("zenith: {source}: {}: not redacted ({})", item.location, item.reason);
-    }
-    eprintln!("zenith: {source}: {} secret values replaced", outcome.replaced);
-    ExitCode::SUCCESS
-}

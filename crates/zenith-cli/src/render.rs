@@ -1,7 +1,7 @@
 //! Output for people (coloured on a terminal) and for machines (NDJSON), and the progress bar.
 
 use std::borrow::Cow;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Read, Seek, Write};
 
 use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -255,6 +255,12 @@ impl<R: Read> Read for Counted<R> {
             bar.inc(n as u64);
         }
         Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counted<R> {
+    fn seek(&mut self, position: io::SeekFrom) -> io::Result<u64> {
+        self.inner.seek(position)
     }
 }
 

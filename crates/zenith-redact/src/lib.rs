@@ -29,7 +29,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 
 use zenith_capture::Format;
 
-pub use secrets::{MAX_SECRET_BYTES, MAX_SECRETS, Secrets, WHOLE_WORD_BELOW};
+pub use secrets::{MAX_SECRET_BYTES, Secrets, WHOLE_WORD_BELOW};
 pub use zenith_protocol::runtime::{is_secret_name, is_secret_parameter};
 
 /// The text that replaces a secret string.
@@ -61,13 +61,21 @@ pub struct Options {
     pub force: bool,
     /// The longest JSON Lines line, or HAR value held at once.
     pub max_bytes: usize,
+    /// Distinct credentials remembered to find their copies; a capture with more is refused
+    /// unless `force`. The copy finder takes about 100 bytes per credential.
+    pub max_credentials: usize,
+    /// Threads that redact JSON Lines.
+    pub jobs: usize,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { force: false, max_bytes: 64 << 20 }
+        Options { force: false, max_bytes: 64 << 20, max_credentials: DEFAULT_MAX_CREDENTIALS, jobs: 1 }
     }
 }
+
+/// Distinct credentials remembered by default.
+pub const DEFAULT_MAX_CREDENTIALS: usize = 100_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RedactError {
@@ -77,8 +85,10 @@ pub enum RedactError {
     MalformedHar { line: u64, reason: String },
     #[error("{} part(s) of the capture cannot be redacted with certainty (first: line {}: {}); nothing was written. Use --force to write it anyway, with those parts as found", .0.len(), .0[0].line, .0[0].reason)]
     Unreadable(Vec<Unredacted>),
-    #[error("the capture holds more than {MAX_SECRETS} distinct credentials (or {MAX_SECRET_BYTES} bytes of them), too many to find all their copies; nothing was written. Use --force to write it with the credentials themselves replaced but copies of {0} of them left")]
-    TooManySecrets(u64),
+    #[error("the capture holds more than {limit} distinct credentials (or {MAX_SECRET_BYTES} bytes of them), too many to find all their copies; nothing was written. Raise --max-credentials, or use --force to write it with every credential replaced but copies of {left} of them left")]
+    TooManySecrets { limit: usize, left: u64 },
+    #[error("a redacting thread stopped")]
+    Worker,
 }
 
 /// Redacts a capture of `format` from `input` to `output`. Without `force`, a capture with
@@ -89,18 +99,19 @@ pub fn redact(
     output: &mut impl Write,
     options: Options,
 ) -> Result<Outcome, RedactError> {
-    let mut secrets = Secrets::default();
-    let learnt = pass(format, &mut input, &mut std::io::sink(), walk::Mode::Learn(&mut secrets), options)?;
+    let mut secrets = Secrets::with_limit(options.max_credentials);
+    let learnt = pass(format, &mut input, &mut std::io::sink(), stream::Job::Learn(&mut secrets), options)?;
     if !options.force {
         if !learnt.unredacted.is_empty() {
             return Err(RedactError::Unreadable(learnt.unredacted));
         }
         if secrets.overflow() > 0 {
-            return Err(RedactError::TooManySecrets(secrets.overflow()));
+            return Err(RedactError::TooManySecrets { limit: options.max_credentials, left: secrets.overflow() });
         }
     }
+    secrets.prepare();
     input.seek(SeekFrom::Start(0))?;
-    let done = pass(format, &mut input, output, walk::Mode::Replace(&secrets), options)?;
+    let done = pass(format, &mut input, output, stream::Job::Replace(&secrets), options)?;
     Ok(Outcome { replaced: done.replaced, unredacted: done.unredacted, untracked: secrets.overflow() })
 }
 
@@ -108,20 +119,25 @@ fn pass(
     format: Format,
     input: &mut impl Read,
     output: &mut impl Write,
-    mode: walk::Mode<'_>,
+    job: stream::Job<'_>,
     options: Options,
 ) -> Result<stream::Pass, RedactError> {
     let reader = BufReader::with_capacity(1 << 16, input);
-    let mut scan = walk::Scan::new(mode);
     match format {
-        Format::Har => stream::har(reader, output, &mut scan, options.max_bytes),
-        Format::Jsonl => stream::jsonl(reader, output, &mut scan, options.max_bytes),
+        Format::Har => {
+            let mode = match job {
+                stream::Job::Learn(secrets) => walk::Mode::Learn(secrets),
+                stream::Job::Replace(secrets) => walk::Mode::Replace(secrets),
+            };
+            stream::har(reader, output, &mut walk::Scan::new(mode), options.max_bytes)
+        }
+        Format::Jsonl => stream::jsonl(reader, output, job, options.max_bytes, options.jobs),
     }
 }
 
 /// A copy of `text` (a message, a value written as JSON, or free text) with every credential
-/// replaced by the same rules as [`redact`], copies of `known` credentials included: what
-/// `zenith check` shows of a capture.
+/// replaced by the same rules as [`redact`], copies of `known` credentials included (as of its
+/// last [`Secrets::prepare`]): what `zenith check` shows of a capture.
 pub fn scrub(text: &str, known: &Secrets) -> String {
     let root = text::Text::verbatim(text, 0);
     let mut scan = walk::Scan::new(walk::Mode::Replace(known));
@@ -137,13 +153,14 @@ pub fn scrub(text: &str, known: &Secrets) -> String {
     String::from_utf8(out).unwrap_or_else(|_| PLACEHOLDER.to_owned())
 }
 
-/// Adds to `known` the credentials in `text` (a message or free text), by the rules of
-/// [`redact`].
-pub fn learn(text: &str, known: &mut Secrets) {
+/// The credentials in `text` (a message, or free text), by the rules of [`redact`].
+pub fn credentials(text: &str) -> Vec<Box<str>> {
+    let mut found = Secrets::with_limit(usize::MAX);
     let root = text::Text::verbatim(text, 0);
-    let mut scan = walk::Scan::new(walk::Mode::Learn(known));
+    let mut scan = walk::Scan::new(walk::Mode::Learn(&mut found));
     if walk::json(&root, 0, &mut scan).is_err() {
         walk::content(&root, walk::MAX_EMBEDDING, &mut scan);
     }
+    drop(scan);
+    found.into_values()
 }
-

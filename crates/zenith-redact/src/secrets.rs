@@ -2,73 +2,82 @@
 
 use std::ops::Range;
 
-use base64::Engine;
-use rustc_hash::{FxHashMap, FxHashSet};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use rustc_hash::FxHashSet;
 
-/// At most this many distinct credentials are remembered to find their copies.
-pub const MAX_SECRETS: usize = 100_000;
-/// At most this many bytes of them.
-pub const MAX_SECRET_BYTES: usize = 16 << 20;
 /// Copies of credentials shorter than this are found only where they stand alone (not inside
 /// a longer word), so that a one-letter password does not wipe every word holding that letter.
 pub const WHOLE_WORD_BELOW: usize = 4;
 
-/// Known credential values, and the forms their copies take: as written, JSON-escaped once
-/// and twice (inside JSON embedded in a string), and base64.
-#[derive(Debug, Default)]
+/// How many bytes of credentials a [`Secrets`] remembers at most.
+pub const MAX_SECRET_BYTES: usize = 32 << 20;
+
+/// Known credential values, and the forms their copies take: as written, and JSON-escaped
+/// once and twice (inside JSON embedded in a string). Copies are found with one automaton
+/// over all forms, so finding them takes time linear in the text whatever their number.
+#[derive(Debug)]
 pub struct Secrets {
     values: FxHashSet<Box<str>>,
+    forms: Vec<Box<str>>,
     bytes: usize,
-    /// Forms of at least [`WHOLE_WORD_BELOW`] bytes, by their first four bytes.
-    long: FxHashMap<[u8; 4], Vec<Box<[u8]>>>,
-    /// A bit for each pair of first two bytes of a long form: most positions are ruled out
-    /// by one lookup.
-    heads: Vec<u64>,
-    short: Vec<Box<[u8]>>,
+    /// The length of the shortest form: shorter text holds no copy.
+    shortest: usize,
+    limit: usize,
+    /// The automaton over `forms`, and how many forms it covers.
+    finder: Option<(AhoCorasick, usize)>,
     /// Credentials not remembered because the limits were reached.
     overflow: u64,
 }
 
+impl Default for Secrets {
+    fn default() -> Secrets {
+        Secrets::with_limit(crate::DEFAULT_MAX_CREDENTIALS)
+    }
+}
+
 impl Secrets {
+    /// Remembers at most `limit` credentials (and [`MAX_SECRET_BYTES`] of them).
+    pub fn with_limit(limit: usize) -> Secrets {
+        Secrets { values: FxHashSet::default(), forms: Vec::new(), bytes: 0, shortest: usize::MAX, limit, finder: None, overflow: 0 }
+    }
+
     /// Remembers a credential value (ignoring empty ones and the placeholder itself).
     pub fn remember(&mut self, value: &str) {
         if value.is_empty() || value == crate::PLACEHOLDER || self.values.contains(value) {
             return;
         }
-        if self.values.len() >= MAX_SECRETS || self.bytes + value.len() > MAX_SECRET_BYTES {
+        if self.values.len() >= self.limit || self.bytes + value.len() > MAX_SECRET_BYTES {
             self.overflow += 1;
             return;
         }
         self.bytes += value.len();
+        self.shortest = self.shortest.min(value.len());
         self.values.insert(value.into());
         let once = escaped(value);
         let twice = escaped(&once);
-        let full_groups = &value.as_bytes()[..value.len() / 3 * 3];
-        let base64 = [
-            base64::engine::general_purpose::STANDARD_NO_PAD.encode(full_groups),
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(full_groups),
-        ];
-        let mut forms: Vec<&str> = vec![value, &once, &twice];
-        forms.extend(base64.iter().map(String::as_str).filter(|b| b.len() >= 8));
-        forms.sort_unstable();
-        forms.dedup();
-        for form in forms {
-            self.add_form(form.as_bytes());
+        self.forms.push(value.into());
+        if once != value {
+            self.forms.push(once.into());
+            self.forms.push(twice.into());
         }
     }
 
-    fn add_form(&mut self, form: &[u8]) {
-        if form.len() < WHOLE_WORD_BELOW {
-            self.short.push(form.into());
-            return;
+    /// How many credentials it remembers at most.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Remembers what `other` remembered, and counts what it could not.
+    pub fn absorb(&mut self, other: &Secrets) {
+        for value in &other.values {
+            self.remember(value);
         }
-        if self.heads.is_empty() {
-            self.heads = vec![0; 1024];
-        }
-        let head = usize::from(u16::from_le_bytes([form[0], form[1]]));
-        self.heads[head / 64] |= 1 << (head % 64);
-        let key = [form[0], form[1], form[2], form[3]];
-        self.long.entry(key).or_default().push(form.into());
+        self.overflow += other.overflow;
+    }
+
+    /// The credentials remembered.
+    pub fn into_values(self) -> Vec<Box<str>> {
+        self.values.into_iter().collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -80,30 +89,31 @@ impl Secrets {
         self.overflow
     }
 
-    /// Adds the ranges of `text` that hold a copy of a known credential.
-    pub fn copies(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let bytes = text.as_bytes();
-        if !self.long.is_empty() && bytes.len() >= WHOLE_WORD_BELOW {
-            for at in 0..=bytes.len() - WHOLE_WORD_BELOW {
-                let head = usize::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
-                if self.heads[head / 64] & (1 << (head % 64)) == 0 {
-                    continue;
-                }
-                let key = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
-                let Some(forms) = self.long.get(&key) else { continue };
-                let longest = forms.iter().filter(|f| bytes[at..].starts_with(f)).map(|f| f.len()).max();
-                if let Some(length) = longest {
-                    out.push(at..at + length);
-                }
-            }
+    /// Makes [`Secrets::copies`] see every credential remembered so far.
+    pub fn prepare(&mut self) {
+        if self.finder.as_ref().is_some_and(|(_, covered)| *covered == self.forms.len()) || self.forms.is_empty() {
+            return;
         }
-        for form in &self.short {
-            for at in memchr::memmem::find_iter(bytes, form) {
-                let end = at + form.len();
-                let alone = |b: Option<&u8>| !b.is_some_and(u8::is_ascii_alphanumeric);
-                if alone(at.checked_sub(1).and_then(|p| bytes.get(p))) && alone(bytes.get(end)) {
-                    out.push(at..end);
-                }
+        let automaton = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(self.forms.iter().map(|f| f.as_bytes()));
+        self.finder = automaton.ok().map(|a| (a, self.forms.len()));
+    }
+
+    /// Adds the ranges of `text` that hold a copy of a credential known at the last
+    /// [`Secrets::prepare`].
+    pub fn copies(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        let Some((finder, _)) = &self.finder else { return };
+        if text.len() < self.shortest {
+            return;
+        }
+        let bytes = text.as_bytes();
+        let alone = |at: Option<usize>| !at.and_then(|at| bytes.get(at)).is_some_and(u8::is_ascii_alphanumeric);
+        for found in finder.find_iter(text) {
+            let range = found.range();
+            if range.len() >= WHOLE_WORD_BELOW || alone(range.start.checked_sub(1)) && alone(Some(range.end)) {
+                out.push(range);
             }
         }
     }
@@ -119,30 +129,30 @@ fn escaped(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn copies(secrets: &Secrets, text: &str) -> Vec<String> {
+    fn copies(secrets: &mut Secrets, text: &str) -> Vec<String> {
+        secrets.prepare();
         let mut found = Vec::new();
         secrets.copies(text, &mut found);
         found.into_iter().map(|r| text[r].to_owned()).collect()
     }
 
     #[test]
-    fn copies_in_every_form() {
+    fn copies_as_written_and_escaped() {
         let mut secrets = Secrets::default();
         secrets.remember("hun\"ter2");
         secrets.remember("abc");
-        assert_eq!(copies(&secrets, "x hun\"ter2y"), ["hun\"ter2"]);
-        assert_eq!(copies(&secrets, r#"{"p":"hun\"ter2"}"#), ["hun\\\"ter2"]);
-        assert_eq!(copies(&secrets, "aHVuInRlcjI="), ["aHVuInRl"]);
-        assert_eq!(copies(&secrets, "abc, xabc, abcd, (abc)"), ["abc", "abc"]);
+        assert_eq!(copies(&mut secrets, "x hun\"ter2y"), ["hun\"ter2"]);
+        assert_eq!(copies(&mut secrets, r#"{"p":"hun\"ter2"}"#), ["hun\\\"ter2"]);
+        assert_eq!(copies(&mut secrets, "abc, xabc, abcd, (abc)"), ["abc", "abc"]);
     }
 
     #[test]
     fn limits_are_counted() {
-        let mut secrets = Secrets::default();
-        for n in 0..MAX_SECRETS + 5 {
+        let mut secrets = Secrets::with_limit(1000);
+        for n in 0..1005 {
             secrets.remember(&format!("secret-{n}"));
         }
         assert_eq!(secrets.overflow(), 5);
-        assert_eq!(copies(&secrets, "a secret-99999 b"), ["secret-99999"]);
+        assert_eq!(copies(&mut secrets, "a secret-999 b"), ["secret-999"]);
     }
 }

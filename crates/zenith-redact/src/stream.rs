@@ -3,11 +3,13 @@
 //! from the earliest offset a later token may still edit.
 
 use std::io::{BufRead, Read, Write};
+use std::sync::mpsc::sync_channel;
 
 use json_event_parser::{JsonEvent, LowLevelJsonParser};
 
+use crate::secrets::Secrets;
 use crate::text::Text;
-use crate::walk::{self, Edit, Scan, Token, Walker};
+use crate::walk::{self, Edit, Mode, Scan, Token, Walker};
 use crate::{RedactError, Unredacted};
 
 /// What one pass counted.
@@ -23,61 +25,178 @@ impl Pass {
     }
 }
 
-/// JSON Lines: each line is one JSON value, whatever its shape.
+/// About this much text goes into a block of lines handed to a worker.
+const BLOCK_BYTES: usize = 1 << 18;
+
+/// Whole lines of JSON Lines, numbered from `first_line`.
+struct Block {
+    first_line: u64,
+    text: Vec<u8>,
+}
+
+/// A block redacted.
+struct Done {
+    text: Vec<u8>,
+    pass: Pass,
+}
+
+/// What a pass does with credentials: learns them, or replaces them and their copies.
+pub enum Job<'s> {
+    Learn(&'s mut Secrets),
+    Replace(&'s Secrets),
+}
+
+/// JSON Lines: each line is one JSON value, whatever its shape. Blocks of lines are redacted on
+/// `jobs` threads and written in order.
 pub fn jsonl(
     mut input: impl BufRead,
     output: &mut impl Write,
-    scan: &mut Scan<'_>,
+    job: Job<'_>,
     max_line_bytes: usize,
+    jobs: usize,
 ) -> Result<Pass, RedactError> {
     let mut pass = Pass::default();
-    let mut line = Vec::new();
-    let mut redacted = Vec::new();
-    let mut number = 0u64;
-    loop {
-        line.clear();
-        let read = input.by_ref().take(max_line_bytes as u64 + 1).read_until(b'\n', &mut line)?;
+    let (replace, limit) = match &job {
+        Job::Learn(secrets) => (None, secrets.limit()),
+        Job::Replace(secrets) => (Some(*secrets), 0),
+    };
+    let learnt = std::thread::scope(|scope| -> Result<Vec<Secrets>, RedactError> {
+        let lanes: Vec<_> = (0..jobs.max(1))
+            .map(|_| {
+                let (to_worker, blocks) = sync_channel::<Block>(2);
+                let (done, from_worker) = sync_channel::<Done>(2);
+                let worker = scope.spawn(move || {
+                    let mut own = Secrets::with_limit(limit);
+                    let mode = match replace {
+                        Some(secrets) => Mode::Replace(secrets),
+                        None => Mode::Learn(&mut own),
+                    };
+                    let mut scan = Scan::new(mode);
+                    for block in blocks {
+                        if done.send(redact_block(&block, &mut scan)).is_err() {
+                            break;
+                        }
+                    }
+                    drop(scan);
+                    own
+                });
+                (to_worker, from_worker, worker)
+            })
+            .collect();
+        let (mut sent, mut written, mut number) = (0usize, 0usize, 0u64);
+        let receive = |written: &mut usize, pass: &mut Pass, output: &mut dyn Write| -> Result<(), RedactError> {
+            let lane = &lanes[*written % lanes.len()];
+            let done = lane.1.recv().map_err(|_| RedactError::Worker)?;
+            output.write_all(&done.text)?;
+            pass.replaced += done.pass.replaced;
+            pass.unredacted.extend(done.pass.unredacted);
+            *written += 1;
+            Ok(())
+        };
+        loop {
+            let mut block = Block { first_line: number + 1, text: Vec::with_capacity(BLOCK_BYTES + 4096) };
+            let overlong = read_block(&mut input, &mut block.text, &mut number, max_line_bytes)?;
+            let empty = block.text.is_empty();
+            if !empty {
+                if sent - written == 2 * lanes.len() {
+                    receive(&mut written, &mut pass, output)?;
+                }
+                lanes[sent % lanes.len()].0.send(block).map_err(|_| RedactError::Worker)?;
+                sent += 1;
+            }
+            match overlong {
+                Some(start) => {
+                    // Too long to hold: written through unread (in order), and reported.
+                    while written < sent {
+                        receive(&mut written, &mut pass, output)?;
+                    }
+                    number += 1;
+                    output.write_all(&start)?;
+                    let length = start.len() as u64 + pass_line_through(&mut input, output)?;
+                    let reason = format!("the line is {length} bytes long, over the limit of {max_line_bytes} bytes");
+                    pass.doubt(number, reason);
+                }
+                None if empty => break,
+                None => {}
+            }
+        }
+        while written < sent {
+            receive(&mut written, &mut pass, output)?;
+        }
+        // Closing the lanes ends the workers, which hand back what they learnt.
+        let workers: Vec<_> = lanes.into_iter().map(|(_, _, worker)| worker).collect();
+        workers.into_iter().map(|worker| worker.join().map_err(|_| RedactError::Worker)).collect()
+    })?;
+    if let Job::Learn(secrets) = job {
+        for own in &learnt {
+            secrets.absorb(own);
+        }
+    }
+    pass.unredacted.sort_by_key(|u| u.line);
+    output.flush()?;
+    Ok(pass)
+}
+
+/// Reads whole lines into `text` until it holds about [`BLOCK_BYTES`], counting them in
+/// `number`. When a line is longer than the limit, returns its start (that line is not
+/// counted yet, nor kept in `text`).
+fn read_block(
+    input: &mut impl BufRead,
+    text: &mut Vec<u8>,
+    number: &mut u64,
+    max_line_bytes: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    while text.len() < BLOCK_BYTES {
+        let start = text.len();
+        let read = input.by_ref().take(max_line_bytes as u64 + 1).read_until(b'\n', text)?;
         if read == 0 {
             break;
         }
+        if read > max_line_bytes && !text.ends_with(b"\n") {
+            return Ok(Some(text.split_off(start)));
+        }
+        *number += 1;
+    }
+    Ok(None)
+}
+
+/// Redacts the lines of a block.
+fn redact_block(block: &Block, scan: &mut Scan<'_>) -> Done {
+    let mut done = Done { text: Vec::with_capacity(block.text.len()), pass: Pass::default() };
+    let mut number = block.first_line;
+    for line in block.text.split_inclusive(|b| *b == b'\n') {
+        redact_line(line, number, scan, &mut done);
         number += 1;
-        if line.len() > max_line_bytes && !line.ends_with(b"\n") {
-            // Too long to hold: passed through unread, and reported.
-            output.write_all(&line)?;
-            let rest = pass_line_through(&mut input, output)?;
-            let length = line.len() as u64 + rest;
-            pass.doubt(number, format!("the line is {length} bytes long, over the limit of {max_line_bytes} bytes"));
-            continue;
-        }
-        let bom = if number == 1 && line.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-        let mut body = &line[bom..];
-        while let [rest @ .., b'\n' | b'\r'] = body {
-            body = rest;
-        }
-        let Ok(text) = std::str::from_utf8(body) else {
-            pass.doubt(number, "the line is not valid UTF-8".to_owned());
-            output.write_all(&line)?;
-            continue;
-        };
+    }
+    done
+}
+
+/// Redacts one line, its end of line included.
+fn redact_line(line: &[u8], number: u64, scan: &mut Scan<'_>, done: &mut Done) {
+    let bom = if number == 1 && line.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let mut body = &line[bom..];
+    while let [rest @ .., b'\n' | b'\r'] = body {
+        body = rest;
+    }
+    let Ok(text) = std::str::from_utf8(body) else {
+        done.pass.doubt(number, "the line is not valid UTF-8".to_owned());
+        done.text.extend_from_slice(line);
+        return;
+    };
+    scan.edits.clear();
+    scan.doubts.clear();
+    let root = Text::verbatim(text, bom);
+    let parsed = if text.trim().is_empty() { Ok(()) } else { walk::json(&root, 0, scan) };
+    if let Err(error) = parsed {
         scan.edits.clear();
         scan.doubts.clear();
-        let root = Text::verbatim(text, bom);
-        let parsed = if text.trim().is_empty() { Ok(()) } else { walk::json(&root, 0, scan) };
-        if let Err(error) = parsed {
-            scan.edits.clear();
-            scan.doubts.clear();
-            walk::content(&root, walk::MAX_EMBEDDING, scan);
-            pass.doubt(number, format!("not JSON ({error}), so only credentials in its free text were found"));
-        }
-        for doubt in scan.doubts.drain(..) {
-            pass.doubt(number, doubt.reason);
-        }
-        redacted.clear();
-        pass.replaced += walk::apply(&line, 0, &mut scan.edits, &mut redacted);
-        output.write_all(&redacted)?;
+        walk::content(&root, walk::MAX_EMBEDDING, scan);
+        done.pass.doubt(number, format!("not JSON ({error}), so only credentials in its free text were found"));
     }
-    output.flush()?;
-    Ok(pass)
+    for doubt in scan.doubts.drain(..) {
+        done.pass.doubt(number, doubt.reason);
+    }
+    done.pass.replaced += walk::apply(line, 0, &mut scan.edits, &mut done.text);
 }
 
 /// Copies the rest of a line through; returns how many bytes that was.

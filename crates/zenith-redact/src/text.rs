@@ -12,26 +12,29 @@ use zenith_protocol::runtime::{is_secret_name, is_secret_parameter};
 #[derive(Debug)]
 pub(crate) struct Text<'a> {
     pub text: Cow<'a, str>,
-    /// `(offset in text, offset in input)`, sorted, starting at offset 0.
+    /// Where the text starts in the input.
+    at: usize,
+    /// `(offset in text, offset in input)` after the start, sorted; empty for a verbatim copy.
     points: Vec<(usize, usize)>,
 }
 
 impl<'a> Text<'a> {
     /// Text that is itself a stretch of the input, starting at input offset `at`.
     pub fn verbatim(text: &'a str, at: usize) -> Text<'a> {
-        Text { text: Cow::Borrowed(text), points: vec![(0, at)] }
+        Text { text: Cow::Borrowed(text), at, points: Vec::new() }
     }
 
     /// The decoded content of a JSON string whose raw content (between the quotes, already
     /// known to be valid JSON) is `raw`; `at(i)` is where raw byte `i` lies in the input.
     pub fn decode(raw: &'a str, at: &dyn Fn(usize) -> usize) -> Text<'a> {
-        if !raw.contains('\\') {
-            return Text { text: Cow::Borrowed(raw), points: vec![(0, at(0))] };
-        }
+        let Some(first) = memchr::memchr(b'\\', raw.as_bytes()) else {
+            return Text::verbatim(raw, at(0));
+        };
         let bytes = raw.as_bytes();
         let mut text = String::with_capacity(raw.len());
-        let mut points = vec![(0, at(0))];
-        let mut i = 0;
+        text.push_str(&raw[..first]);
+        let mut points = Vec::new();
+        let mut i = first;
         while i < bytes.len() {
             let Some(next) = memchr::memchr(b'\\', &bytes[i..]).map(|n| i + n) else {
                 text.push_str(&raw[i..]);
@@ -45,17 +48,19 @@ impl<'a> Text<'a> {
             points.push((text.len(), at(i)));
         }
         points.dedup_by_key(|p| p.0);
-        Text { text: Cow::Owned(text), points }
+        Text { text: Cow::Owned(text), at: at(0), points }
     }
 
     pub fn into_owned(self) -> Text<'static> {
-        Text { text: Cow::Owned(self.text.into_owned()), points: self.points }
+        Text { text: Cow::Owned(self.text.into_owned()), at: self.at, points: self.points }
     }
 
     /// Where the character starting at `offset` (or the end, at `text.len()`) lies in the input.
     pub fn input_offset(&self, offset: usize) -> usize {
-        let index = self.points.partition_point(|p| p.0 <= offset).saturating_sub(1);
-        let (start, input) = self.points[index];
+        let (start, input) = match self.points.partition_point(|p| p.0 <= offset) {
+            0 => (0, self.at),
+            after => self.points[after - 1],
+        };
         input + (offset - start)
     }
 
@@ -113,23 +118,17 @@ const SCHEMES: &[&str] = &["bearer", "basic", "digest", "negotiate", "ntlm"];
 /// authorization scheme, and passwords in URLs.
 pub(crate) fn credentials(text: &str, out: &mut Vec<Range<usize>>) {
     let bytes = text.as_bytes();
-    for at in memchr::memchr2_iter(b'=', b':', bytes) {
-        if bytes[at] == b':' && bytes.get(at + 1) == Some(&b'/') {
-            continue; // a URL scheme
-        }
-        if let Some(value) = named_value(bytes, at) {
-            out.push(value);
-        }
-    }
-    for at in memchr::memchr_iter(b' ', bytes) {
-        if let Some(credentials) = after_scheme(bytes, at) {
-            out.push(credentials);
-        }
-    }
-    for at in memchr::memmem::find_iter(bytes, b"://") {
-        if let Some(password) = url_password(bytes, at + 3) {
-            out.push(password);
-        }
+    for at in memchr::memchr3_iter(b'=', b':', b' ', bytes) {
+        let found = match bytes[at] {
+            b':' if bytes[at + 1..].starts_with(b"//") => url_password(bytes, at + 3),
+            b' ' => {
+                // Every scheme ends in one of these letters: most spaces are passed over at once.
+                let scheme_end = at > 0 && matches!(bytes[at - 1] | 0x20, b'r' | b'c' | b't' | b'e' | b'm');
+                if scheme_end { after_scheme(bytes, at) } else { None }
+            }
+            _ => named_value(bytes, at),
+        };
+        out.extend(found);
     }
 }
 

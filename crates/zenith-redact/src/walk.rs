@@ -9,6 +9,7 @@
 use std::ops::Range;
 
 use jiter::{Jiter, Peek};
+use rustc_hash::FxHashMap;
 use zenith_protocol::runtime::{is_secret_name, is_secret_parameter};
 
 use crate::secrets::Secrets;
@@ -46,11 +47,28 @@ pub struct Scan<'s> {
     pub mode: Mode<'s>,
     pub edits: Vec<Edit>,
     pub doubts: Vec<Doubt>,
+    /// What each property name met so far is: captures repeat a few names endlessly.
+    keys: FxHashMap<Box<str>, Key>,
 }
+
+/// Keys remembered in [`Scan::keys`] at most.
+const KEYS_REMEMBERED: usize = 4096;
 
 impl<'s> Scan<'s> {
     pub fn new(mode: Mode<'s>) -> Scan<'s> {
-        Scan { mode, edits: Vec::new(), doubts: Vec::new() }
+        Scan { mode, edits: Vec::new(), doubts: Vec::new(), keys: FxHashMap::default() }
+    }
+
+    fn key(&mut self, name: &str) -> Key {
+        if let Some(key) = self.keys.get(name) {
+            return *key;
+        }
+        let key = Key::of(name);
+        if self.keys.len() >= KEYS_REMEMBERED {
+            self.keys.clear();
+        }
+        self.keys.insert(name.into(), key);
+        key
     }
 
     fn remember(&mut self, value: &str) {
@@ -79,6 +97,36 @@ pub enum Token<'t> {
     Str { start: usize, end: usize, text: Text<'t> },
     /// A number, `true`, `false` or `null`, as written.
     Scalar { start: usize, end: usize, raw: &'t str },
+}
+
+/// What a property's name means to the rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    /// Named like a credential.
+    Secret,
+    Cookies,
+    Value,
+    Name,
+    Data,
+    Opcode,
+    Type,
+    Other,
+}
+
+impl Key {
+    fn of(name: &str) -> Key {
+        match name {
+            "value" => Key::Value,
+            "name" => Key::Name,
+            "data" => Key::Data,
+            "opcode" => Key::Opcode,
+            "type" => Key::Type,
+            // A list of cookies: each item's value is a credential, not the list as a whole.
+            "cookies" => Key::Cookies,
+            _ if is_secret_name(name) => Key::Secret,
+            _ => Key::Other,
+        }
+    }
 }
 
 /// How a `{name, value}` pair's name says to treat its value.
@@ -120,19 +168,20 @@ struct Container {
     object: bool,
     at: usize,
     /// The member being read.
-    key: Option<String>,
+    key: Option<Key>,
     /// An array under `cookies`: its items' values are cookie values.
     cookies: bool,
     /// An item of such an array.
     cookie_item: bool,
     named: Option<Named>,
-    pending: Option<Pending>,
+    pending: Option<Box<Pending>>,
     /// The start of a `value` member whose treatment is not known yet.
     holding: Option<usize>,
     /// That member is a container still open: true for an object.
     pending_container: Option<bool>,
-    /// A websocket message item's shape: its opcode, and whether it had `data`.
-    opcode: Option<String>,
+    /// A websocket message item's shape: its opcode when not text (1), and whether it had
+    /// `data`.
+    binary: Option<Box<str>>,
     has_data: bool,
     data_not_json: bool,
     /// `type` is `send` or `receive`: a websocket message item.
@@ -205,16 +254,17 @@ impl Walker {
             return;
         }
         match token {
-            Token::Key(key) => {
+            Token::Key(name) => {
+                let key = scan.key(name);
                 if let Some(top) = self.stack.last_mut() {
-                    top.key = Some(key.to_owned());
+                    top.key = Some(key);
                 }
             }
             Token::Open { at, object } => match self.role() {
                 Role::Secret(_) => self.skip = Some(Skip { at, depth: 0, object }),
                 role => {
                     let top = self.stack.last_mut();
-                    let cookies = !object && top.as_ref().is_some_and(|t| t.key.as_deref() == Some("cookies"));
+                    let cookies = !object && top.as_ref().is_some_and(|t| t.key == Some(Key::Cookies));
                     let cookie_item = object && top.as_ref().is_some_and(|t| !t.object && t.cookies);
                     if let (Role::Pending, Some(top)) = (role, top) {
                         top.holding = Some(at);
@@ -225,8 +275,7 @@ impl Walker {
             },
             Token::Close { end } => {
                 let Some(closed) = self.stack.pop() else { return };
-                if closed.has_data && closed.opcode.as_deref().is_some_and(|op| op != "1") {
-                    let opcode = closed.opcode.unwrap_or_default();
+                if let Some(opcode) = closed.binary.filter(|_| closed.has_data) {
                     let reason = format!("binary message (opcode {opcode}) cannot be decoded");
                     scan.doubts.push(Doubt { at: closed.at, reason });
                 } else if closed.data_not_json && closed.message_item {
@@ -242,7 +291,7 @@ impl Walker {
                         content(&text, self.embedding, scan);
                         if let Some(top) = self.stack.last_mut() {
                             top.holding = Some(start);
-                            top.pending = Some(Pending { span: start..end, text: Some(text.into_owned()), with: None });
+                            top.pending = Some(Box::new(Pending { span: start..end, text: Some(text.into_owned()), with: None }));
                         }
                     }
                     Role::Name => {
@@ -281,12 +330,12 @@ impl Walker {
                     Role::Pending if number => {
                         if let Some(top) = self.stack.last_mut() {
                             top.holding = Some(start);
-                            top.pending = Some(Pending { span: start..end, text: None, with: Some("0") });
+                            top.pending = Some(Box::new(Pending { span: start..end, text: None, with: Some("0") }));
                         }
                     }
                     Role::Opcode => {
                         if let Some(top) = self.stack.last_mut() {
-                            top.opcode = Some(raw.to_owned());
+                            top.binary = (raw != "1").then(|| raw.into());
                         }
                     }
                     _ => {}
@@ -299,25 +348,18 @@ impl Walker {
     /// How the next value of the innermost container is to be treated.
     fn role(&self) -> Role {
         let Some(top) = self.stack.last() else { return Role::Plain };
-        let Some(key) = top.key.as_deref() else { return Role::Plain };
-        if !top.object {
-            return Role::Plain;
-        }
-        if key == "cookies" {
-            return Role::Plain; // a list of cookies: each item's value is a credential
-        }
-        if is_secret_name(key) || top.cookie_item && key == "value" {
-            return Role::Secret(Named::Secret);
-        }
+        let Some(key) = top.key.filter(|_| top.object) else { return Role::Plain };
         match (key, top.named) {
-            ("value", Some(Named::Plain)) => Role::Plain,
-            ("value", Some(named)) => Role::Secret(named),
-            ("value", None) => Role::Pending,
-            ("name", _) => Role::Name,
-            ("data", _) => Role::Data,
-            ("opcode", _) => Role::Opcode,
-            ("type", _) => Role::Type,
-            _ => Role::Plain,
+            (Key::Secret, _) => Role::Secret(Named::Secret),
+            (Key::Value, _) if top.cookie_item => Role::Secret(Named::Secret),
+            (Key::Value, Some(Named::Plain)) => Role::Plain,
+            (Key::Value, Some(named)) => Role::Secret(named),
+            (Key::Value, None) => Role::Pending,
+            (Key::Name, _) => Role::Name,
+            (Key::Data, _) => Role::Data,
+            (Key::Opcode, _) => Role::Opcode,
+            (Key::Type, _) => Role::Type,
+            (Key::Cookies | Key::Other, _) => Role::Plain,
         }
     }
 
@@ -325,7 +367,7 @@ impl Walker {
     fn named(&mut self, named: Named, scan: &mut Scan<'_>) {
         let Some(top) = self.stack.last_mut() else { return };
         top.named = Some(named);
-        let Some(pending) = top.pending.take() else { return };
+        let Some(pending) = top.pending.take().map(|p| *p) else { return };
         top.holding = None;
         if named == Named::Plain {
             return;
@@ -345,7 +387,7 @@ impl Walker {
         if let Some(object) = top.pending_container.take() {
             // A container value before its name: held back whole.
             let with = if object { "{}" } else { "[]" };
-            top.pending = Some(Pending { span, text: None, with: Some(with) });
+            top.pending = Some(Box::new(Pending { span, text: None, with: Some(with) }));
         }
         if top.object {
             top.key = None;
@@ -476,7 +518,7 @@ fn walk_json(text: &Text<'_>, embedding: usize, scan: &mut Scan<'_>) -> Result<(
                 }
             }
             Peek::String => {
-                parser.known_str()?;
+                parser.known_bytes()?;
                 let end = parser.current_index();
                 let raw = source.get(start + 1..end - 1).unwrap_or_default();
                 let content = Text::decode(raw, &|i| at(start + 1 + i));

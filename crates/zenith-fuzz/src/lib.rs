@@ -1,0 +1,100 @@
+//! The properties every input must keep, whatever its bytes. Each function panics when one
+//! is broken; the fuzz targets in `fuzz/` call them with generated inputs, and the regression
+//! tests call them with every input the fuzzer kept or found a fault with.
+
+use std::io::Cursor;
+
+use serde_json::Value;
+use zenith_capture::{Body, Event, Format, Limits};
+use zenith_protocol::{CleanText, Direction, Validate, Verdict};
+use zenith_redact::{Options, PLACEHOLDER, is_secret_name};
+
+/// A reader turns any input into events or one error, and every message it reports is kept
+/// in order; a line reader reports one event per line.
+pub fn reader(format: Format, data: &[u8]) {
+    let limits = Limits { max_line_bytes: 4096 };
+    let mut events = Vec::new();
+    let result = zenith_capture::read(format, data, limits, &mut |event| events.push(event));
+    if format == Format::Jsonl {
+        assert!(result.is_ok(), "JSON Lines reading never fails on bytes in memory: {result:?}");
+        let lines = data.split(|b| *b == b'\n').count() - usize::from(data.ends_with(b"\n") || data.is_empty());
+        assert_eq!(events.len(), lines, "one event per line");
+    }
+    for event in &events {
+        if let Event::Frame(frame) = event {
+            if let Body::Text(text) = &frame.body {
+                assert!(text.len() <= data.len());
+            }
+        }
+    }
+}
+
+/// The one-pass check accepts a message as clean only when the tree validator does, for the
+/// same schema.
+pub fn one_pass(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    for direction in [None, Some(Direction::Send), Some(Direction::Receive)] {
+        let Some(clean) = CleanText::check(text, direction) else { continue };
+        let value: Value = serde_json::from_str(text).expect("a clean message is JSON");
+        assert_eq!(clean.kind.verdict(&value), Verdict::Clean, "{text}");
+        assert!(clean.kind.validate(&value).problems.is_empty(), "{text}");
+    }
+}
+
+/// Redaction of any input: never a panic; when written, the output parses wherever the input
+/// did, redacting it again changes nothing, and every value under a name that holds a
+/// credential is replaced.
+pub fn redact(data: &[u8]) {
+    for format in [Format::Jsonl, Format::Har] {
+        let options = Options { force: true, max_bytes: 1 << 16, jobs: 1, ..Options::default() };
+        let mut output = Vec::new();
+        let Ok(outcome) = zenith_redact::redact(format, Cursor::new(data), &mut output, options) else { continue };
+        let mut again = Vec::new();
+        zenith_redact::redact(format, Cursor::new(&output), &mut again, options).expect("redacted output redacts");
+        assert_eq!(again, output, "redaction is idempotent");
+        let documents: Vec<(&[u8], &[u8])> = match format {
+            Format::Jsonl => data.split(|b| *b == b'\n').zip(output.split(|b| *b == b'\n')).collect(),
+            Format::Har => vec![(data, &output[..])],
+        };
+        for (before, after) in documents {
+            let Ok(before) = serde_json::from_slice::<Value>(before) else { continue };
+            let after: Value = serde_json::from_slice(after).expect("what parsed still parses");
+            if outcome.unredacted.is_empty() {
+                assert_replaced(&before, &after);
+            }
+        }
+    }
+}
+
+/// Every string or number under a credential's name in `before` is replaced in `after`.
+fn assert_replaced(before: &Value, after: &Value) {
+    match (before, after) {
+        (Value::Object(before), Value::Object(after)) => {
+            for (key, value) in before {
+                let Some(redacted) = after.get(key) else { continue };
+                if key == "cookies" {
+                    // A list of cookies, each of whose values is a credential.
+                    for item in redacted.as_array().into_iter().flatten() {
+                        if let Some(Value::String(text)) = item.get("value") {
+                            assert!(text.is_empty() || text == PLACEHOLDER, "cookie value {text}");
+                        }
+                    }
+                } else if is_secret_name(key) {
+                    match value {
+                        Value::String(text) if !text.is_empty() => assert_eq!(redacted, PLACEHOLDER, "{key}"),
+                        Value::Number(_) => assert_eq!(redacted, &Value::from(0), "{key}"),
+                        Value::Array(_) => assert_eq!(redacted, &Value::Array(Vec::new()), "{key}"),
+                        Value::Object(_) => assert_eq!(redacted, &Value::Object(Default::default()), "{key}"),
+                        _ => {}
+                    }
+                } else {
+                    assert_replaced(value, redacted);
+                }
+            }
+        }
+        (Value::Array(before), Value::Array(after)) => {
+            before.iter().zip(after).for_each(|(b, a)| assert_replaced(b, a));
+        }
+        _ => {}
+    }
+}
