@@ -270,4 +270,3 @@ fn check_file(
 fn stderr_is_terminal() -> bool {
     io::stderr().is_terminal()
 }
-
