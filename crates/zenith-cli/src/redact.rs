@@ -18,7 +18,7 @@ pub fn run(args: &RedactArgs) -> ExitCode {
     match redact(args) {
         Ok(outcome) => {
             for item in outcome.unredacted.iter().take(20) {
-                warn(format_args!("{source}: line {}: left as found ({})", item.line, item.reason));
+                warn(format_args!("{source}: left as found: {item}"));
             }
             if outcome.unredacted.len() > 20 {
                 warn(format_args!("{source}: {} more parts left as found", outcome.unredacted.len() - 20));

@@ -40,7 +40,18 @@ pub const PLACEHOLDER: &str = zenith_protocol::runtime::REDACTED;
 pub struct Unredacted {
     /// The 1-based line of the input.
     pub line: u64,
+    /// The 1-based byte column, for HAR documents (often written on one line).
+    pub column: Option<u64>,
     pub reason: String,
+}
+
+impl std::fmt::Display for Unredacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.column {
+            Some(column) => write!(f, "line {}, column {column}: {}", self.line, self.reason),
+            None => write!(f, "line {}: {}", self.line, self.reason),
+        }
+    }
 }
 
 /// What a redaction did.
@@ -81,11 +92,13 @@ pub const DEFAULT_MAX_CREDENTIALS: usize = 100_000;
 pub enum RedactError {
     #[error("reading or writing failed: {0}")]
     Io(#[from] std::io::Error),
-    #[error("the HAR document is malformed at line {line}: {reason}; nothing was written")]
-    MalformedHar { line: u64, reason: String },
-    #[error("{} part(s) of the capture cannot be redacted with certainty (first: line {}: {}); nothing was written. Use --force to write it anyway, with those parts as found", .0.len(), .0[0].line, .0[0].reason)]
+    #[error("the HAR document is malformed at line {line}, column {column}: {reason}; nothing was written")]
+    MalformedHar { line: u64, column: u64, reason: String },
+    #[error("{} part(s) of the capture cannot be redacted with certainty (first: {}); nothing was written. Use --force to write it anyway, with those parts as found", .0.len(), .0[0])]
     Unreadable(Vec<Unredacted>),
-    #[error("the capture holds more than {limit} distinct credentials (or {MAX_SECRET_BYTES} bytes of them), too many to find all their copies; nothing was written. Raise --max-credentials, or use --force to write it with every credential replaced but copies of {left} of them left")]
+    #[error(
+        "the capture holds more than {limit} distinct credentials (or {MAX_SECRET_BYTES} bytes of them), too many to find all their copies; nothing was written. Raise --max-credentials, or use --force to write it with every credential replaced but copies of {left} of them left"
+    )]
     TooManySecrets { limit: usize, left: u64 },
     #[error("a redacting thread stopped")]
     Worker,

@@ -38,7 +38,15 @@ impl Default for Secrets {
 impl Secrets {
     /// Remembers at most `limit` credentials (and [`MAX_SECRET_BYTES`] of them).
     pub fn with_limit(limit: usize) -> Secrets {
-        Secrets { values: FxHashSet::default(), forms: Vec::new(), bytes: 0, shortest: usize::MAX, limit, finder: None, overflow: 0 }
+        Secrets {
+            values: FxHashSet::default(),
+            forms: Vec::new(),
+            bytes: 0,
+            shortest: usize::MAX,
+            limit,
+            finder: None,
+            overflow: 0,
+        }
     }
 
     /// Remembers a credential value (ignoring empty ones and the placeholder itself).

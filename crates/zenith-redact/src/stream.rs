@@ -21,7 +21,7 @@ pub struct Pass {
 
 impl Pass {
     fn doubt(&mut self, line: u64, reason: String) {
-        self.unredacted.push(Unredacted { line, reason });
+        self.unredacted.push(Unredacted { line, column: None, reason });
     }
 }
 
@@ -163,10 +163,8 @@ fn read_block(
 /// Redacts the lines of a block.
 fn redact_block(block: &Block, scan: &mut Scan<'_>) -> Done {
     let mut done = Done { text: Vec::with_capacity(block.text.len()), pass: Pass::default() };
-    let mut number = block.first_line;
-    for line in block.text.split_inclusive(|b| *b == b'\n') {
+    for (number, line) in (block.first_line..).zip(block.text.split_inclusive(|b| *b == b'\n')) {
         redact_line(line, number, scan, &mut done);
-        number += 1;
     }
     done
 }
@@ -256,7 +254,12 @@ pub fn har(
                 eof = held.fill(&mut input)?;
                 continue;
             }
-            Some(Err(error)) => return Err(held.malformed(error.to_string())),
+            Some(Err(error)) => {
+                // The parser counts lines and columns from the start, the byte-order mark aside.
+                let at = error.location().start;
+                let reason = error.message().to_owned();
+                return Err(RedactError::MalformedHar { line: at.line + 1, column: at.column + 1, reason });
+            }
             Some(Ok(JsonEvent::Eof)) => break,
             Some(Ok(event)) => event,
         };
@@ -273,7 +276,7 @@ pub fn har(
                 let quote = start + region.iter().position(|&b| b == b'"').unwrap_or(0);
                 let Ok(raw) = std::str::from_utf8(&region[quote - start + 1..region.len() - 1]) else {
                     let reason = "a string is not valid UTF-8".to_owned();
-                    return Err(RedactError::MalformedHar { line: held.line, reason });
+                    return Err(RedactError::MalformedHar { line: held.line, column: held.column(start), reason });
                 };
                 Token::Str { start: quote, end, text: Text::decode(raw, &|i| quote + 1 + i) }
             }
@@ -289,7 +292,8 @@ pub fn har(
         }
         held.count_lines(start);
         for doubt in scan.doubts.drain(..) {
-            pass.doubt(held.line, doubt.reason);
+            let column = Some(held.column(start));
+            pass.unredacted.push(Unredacted { line: held.line, column, reason: doubt.reason });
         }
         let upto = walker.hold().map_or(held.parsed, |hold| hold.min(held.parsed));
         pass.replaced += held.flush(upto, &mut scan.edits, output)?;
@@ -311,12 +315,18 @@ struct Held {
     parsed: usize,
     /// The input offset written up to.
     written: usize,
-    /// The line of `lines_at`, 1-based.
+    /// The line of `lines_at`, 1-based, and the input offset where it starts.
     line: u64,
+    line_start: usize,
     lines_at: usize,
 }
 
 impl Held {
+    /// The 1-based column of input offset `at`, on the line counted up to.
+    fn column(&self, at: usize) -> u64 {
+        (at.saturating_sub(self.line_start) + 1) as u64
+    }
+
     /// Reads more input; true at its end.
     fn fill(&mut self, input: &mut impl BufRead) -> std::io::Result<bool> {
         let length = self.bytes.len();
@@ -338,14 +348,19 @@ impl Held {
         }
         if upto > self.lines_at {
             let from = self.lines_at - self.base;
-            self.line += memchr::memchr_iter(b'\n', &self.bytes[from..upto - self.base]).count() as u64;
+            let counted = &self.bytes[from..upto - self.base];
+            self.line += memchr::memchr_iter(b'\n', counted).count() as u64;
+            if let Some(last) = memchr::memrchr(b'\n', counted) {
+                self.line_start = self.lines_at + last + 1;
+            }
             self.lines_at = upto;
         }
     }
 
     fn malformed(&mut self, reason: String) -> RedactError {
         self.count_lines(self.parsed.min(self.base + self.bytes.len()));
-        RedactError::MalformedHar { line: self.line, reason }
+        let column = self.column(self.parsed);
+        RedactError::MalformedHar { line: self.line, column, reason }
     }
 
     /// Writes the input up to offset `upto` with the edits that start before it applied, and

@@ -90,7 +90,8 @@ fn escape(bytes: &[u8]) -> (char, usize) {
 }
 
 fn unicode(bytes: &[u8]) -> Option<(char, usize)> {
-    let hex = |at: usize| -> Option<u32> { u32::from_str_radix(std::str::from_utf8(bytes.get(at..at + 4)?).ok()?, 16).ok() };
+    let hex =
+        |at: usize| -> Option<u32> { u32::from_str_radix(std::str::from_utf8(bytes.get(at..at + 4)?).ok()?, 16).ok() };
     let first = hex(2)?;
     if (0xD800..0xDC00).contains(&first) && bytes.get(6..8) == Some(b"\\u") {
         let second = hex(8)?;
@@ -107,7 +108,8 @@ fn name_byte(b: u8) -> bool {
 
 /// Bytes that end an unquoted value in free text.
 fn ends_value(b: u8) -> bool {
-    b.is_ascii_whitespace() || matches!(b, b'&' | b';' | b',' | b'#' | b'"' | b'\'' | b'\\' | b')' | b'}' | b']' | b'>' | b'<')
+    b.is_ascii_whitespace()
+        || matches!(b, b'&' | b';' | b',' | b'#' | b'"' | b'\'' | b'\\' | b')' | b'}' | b']' | b'>' | b'<')
 }
 
 /// Authorization schemes whose credentials follow them after a space.

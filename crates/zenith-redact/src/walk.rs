@@ -72,6 +72,10 @@ impl<'s> Scan<'s> {
     }
 
     fn remember(&mut self, value: &str) {
+        // What an earlier redaction wrote is no credential: redacting twice changes nothing.
+        if value == "0" {
+            return;
+        }
         if let Mode::Learn(secrets) = &mut self.mode {
             secrets.remember(value);
         }
@@ -89,14 +93,27 @@ impl<'s> Scan<'s> {
 
 /// A token of JSON, at input offsets.
 pub enum Token<'t> {
-    Open { at: usize, object: bool },
+    Open {
+        at: usize,
+        object: bool,
+    },
     /// `end` is just after the closing bracket.
-    Close { end: usize },
+    Close {
+        end: usize,
+    },
     Key(&'t str),
     /// A string: `start` at its opening quote, `end` after its closing one; `text` its content.
-    Str { start: usize, end: usize, text: Text<'t> },
+    Str {
+        start: usize,
+        end: usize,
+        text: Text<'t>,
+    },
     /// A number, `true`, `false` or `null`, as written.
-    Scalar { start: usize, end: usize, raw: &'t str },
+    Scalar {
+        start: usize,
+        end: usize,
+        raw: &'t str,
+    },
 }
 
 /// What a property's name means to the rules.
@@ -291,7 +308,8 @@ impl Walker {
                         content(&text, self.embedding, scan);
                         if let Some(top) = self.stack.last_mut() {
                             top.holding = Some(start);
-                            top.pending = Some(Box::new(Pending { span: start..end, text: Some(text.into_owned()), with: None }));
+                            top.pending =
+                                Some(Box::new(Pending { span: start..end, text: Some(text.into_owned()), with: None }));
                         }
                     }
                     Role::Name => {
@@ -404,7 +422,8 @@ fn secret_string(text: &Text<'_>, named: Named, scan: &mut Scan<'_>) {
     let content = &*text.text;
     match named {
         Named::Authorization => {
-            let scheme = content.find(' ').filter(|&n| n > 0 && content[..n].bytes().all(|b| b.is_ascii_alphanumeric()));
+            let scheme =
+                content.find(' ').filter(|&n| n > 0 && content[..n].bytes().all(|b| b.is_ascii_alphanumeric()));
             match scheme {
                 Some(n) => {
                     let from = n + content[n..].len() - content[n..].trim_start().len();

@@ -31,13 +31,28 @@ impl Doc {
         self
     }
     fn input(&self) -> String {
-        self.0.iter().map(|p| match p { Piece::Text(t) => t.as_str(), Piece::Secret { written, .. } => written }).collect()
+        self.0
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.as_str(),
+                Piece::Secret { written, .. } => written,
+            })
+            .collect()
     }
     fn expected(&self) -> String {
-        self.0.iter().map(|p| match p { Piece::Text(t) => t.as_str(), Piece::Secret { becomes, .. } => becomes }).collect()
+        self.0
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.as_str(),
+                Piece::Secret { becomes, .. } => becomes,
+            })
+            .collect()
     }
     fn values(&self) -> Vec<String> {
-        self.0.iter().filter_map(|p| if let Piece::Secret { value, .. } = p { Some(value.clone()) } else { None }).collect()
+        self.0
+            .iter()
+            .filter_map(|p| if let Piece::Secret { value, .. } = p { Some(value.clone()) } else { None })
+            .collect()
     }
     /// The same document inside a JSON string.
     fn escaped(&self) -> Doc {
@@ -81,8 +96,18 @@ fn string(value: &str, unicode: bool) -> Doc {
 }
 
 /// Names under which a message may carry a credential, some written with escapes.
-const NAMES: &[&str] =
-    &["Password", "Pass\\u0077ord", "password", "ClientSecret", "api-key", "Api Key", "X-Api-Key", "refresh_token", "AuthGrant", "AccessToken"];
+const NAMES: &[&str] = &[
+    "Password",
+    "Pass\\u0077ord",
+    "password",
+    "ClientSecret",
+    "api-key",
+    "Api Key",
+    "X-Api-Key",
+    "refresh_token",
+    "AuthGrant",
+    "AccessToken",
+];
 
 /// One message holding `secret` in one of many shapes, and maybe a copy of `earlier`.
 fn message(shape: u8, secret: &str, earlier: &str, number: u32, unicode: bool) -> Doc {
@@ -90,7 +115,11 @@ fn message(shape: u8, secret: &str, earlier: &str, number: u32, unicode: bool) -
     let head = format!(r#"{{"Controller":"Auth","Topic":"AuthOwner","TransactionID":{id},"#);
     let name = NAMES[number as usize % NAMES.len()];
     match shape % 8 {
-        0 => Doc::default().text(&head).text(&format!(r#""Data":{{"UserName":"u","{name}":"#)).doc(string(secret, unicode)).text("}}"),
+        0 => Doc::default()
+            .text(&head)
+            .text(&format!(r#""Data":{{"UserName":"u","{name}":"#))
+            .doc(string(secret, unicode))
+            .text("}}"),
         // The same key twice, and the same `Data` twice.
         1 => Doc::default()
             .text(&head)
@@ -148,7 +177,10 @@ fn message(shape: u8, secret: &str, earlier: &str, number: u32, unicode: bool) -
 fn line(shape: u8, message: Doc, secret: &str) -> Doc {
     match shape % 5 {
         0 => message,
-        1 => Doc::default().text(r#"{"conn":"c1","type":"send","time":1.5,"opcode":1,"data":""#).doc(message.escaped()).text("\"}"),
+        1 => Doc::default()
+            .text(r#"{"conn":"c1","type":"send","time":1.5,"opcode":1,"data":""#)
+            .doc(message.escaped())
+            .text("\"}"),
         2 => Doc::default().text(r#"{"type":"receive","data":"#).doc(message).text("}"),
         3 => Doc::default()
             .text(r#"{"type":"send","data":""#)
@@ -345,7 +377,8 @@ fn what_cannot_be_redacted_for_certain_is_refused_unless_forced() {
     let lines: Vec<u64> = parts.iter().map(|p| p.line).collect();
     assert_eq!(lines, [1, 2, 3, 4], "{parts:?}");
     assert!(out.is_empty());
-    let forced = redact(Format::Jsonl, std::io::Cursor::new(&bytes), &mut out, Options { force: true, ..Options::default() });
+    let forced =
+        redact(Format::Jsonl, std::io::Cursor::new(&bytes), &mut out, Options { force: true, ..Options::default() });
     assert_eq!(forced.unwrap().unredacted.len(), 4);
     let text = String::from_utf8_lossy(&out);
     assert!(!text.contains("hunter22") && text.contains("password=<redacted>"), "{text}");
@@ -355,9 +388,14 @@ fn what_cannot_be_redacted_for_certain_is_refused_unless_forced() {
 #[test]
 fn malformed_har_is_refused_with_its_line() {
     let mut out = Vec::new();
-    let result = redact(Format::Har, std::io::Cursor::new(b"{\"log\": {\n\"entries\": [\n{\"a\": }]}}"), &mut out, Options::default());
-    let Err(RedactError::MalformedHar { line, .. }) = result else { panic!("{result:?}") };
-    assert_eq!(line, 3);
+    let result = redact(
+        Format::Har,
+        std::io::Cursor::new(b"{\"log\": {\n\"entries\": [\n{\"a\": }]}}"),
+        &mut out,
+        Options::default(),
+    );
+    let Err(RedactError::MalformedHar { line, column, .. }) = result else { panic!("{result:?}") };
+    assert_eq!((line, column), (3, 7));
     assert!(out.is_empty());
 }
 
@@ -371,7 +409,8 @@ fn deep_nesting_is_walked_and_too_deep_is_refused() {
     let too_deep = format!("{}\n", nested(1_000_000));
     let Err(RedactError::Unreadable(parts)) = run(Format::Jsonl, &too_deep) else { panic!() };
     assert!(parts[0].reason.contains("nested deeper than 10000 levels"), "{parts:?}");
-    let Err(RedactError::MalformedHar { reason, .. }) = run(Format::Har, &format!("{{\"log\":{}}}", nested(1_000_000))) else {
+    let Err(RedactError::MalformedHar { reason, .. }) = run(Format::Har, &format!("{{\"log\":{}}}", nested(1_000_000)))
+    else {
         panic!()
     };
     assert!(reason.contains("nested deeper than 10000 levels"), "{reason}");
