@@ -16,20 +16,22 @@ use zenith_protocol::{
 use crate::duplicates::{self, Repeated};
 use crate::excerpt;
 use crate::finding::{self, Finding, Level};
+use crate::shown::{self, Credentials};
 
 /// What one capture event turned out to be.
 pub enum Analysis {
     BlankLine,
     HttpEntry,
     /// A frame counted as unreadable, with the finding that says why.
-    Unreadable(Box<Finding>),
+    Unreadable(Box<Finding>, Credentials),
     /// A binary message or a capture-tool error item, counted as skipped.
     Skipped {
         binary: bool,
         finding: Box<Finding>,
+        credentials: Credentials,
     },
     /// A JSON value that is not a usable envelope.
-    BadEnvelope(Box<Finding>),
+    BadEnvelope(Box<Finding>, Credentials),
     Message(Box<Checked>),
 }
 
@@ -48,11 +50,13 @@ pub struct Checked {
     pub confirm: bool,
     /// For `Error` messages: the codes with their documented meanings.
     pub error_text: Option<String>,
+    /// The credentials in the message, so that their copies are never shown.
+    pub credentials: Credentials,
 }
 
 impl Checked {
     /// A message its schema accepts without a remark.
-    fn clean(place: Place, clean: CleanText<'_>) -> Checked {
+    fn clean(place: Place, clean: CleanText<'_>, credentials: Credentials) -> Checked {
         let keys = clean.envelope.keys();
         let place = place.with_keys(&keys, Some(clean.kind));
         Checked {
@@ -65,6 +69,7 @@ impl Checked {
             transaction: clean.envelope.transaction_id,
             confirm: clean.envelope.confirm == Some(true),
             error_text: None,
+            credentials,
         }
     }
 }
@@ -116,9 +121,9 @@ impl Analysis {
     pub(crate) fn conn(&self) -> Option<&str> {
         match self {
             Analysis::BlankLine | Analysis::HttpEntry => None,
-            Analysis::Unreadable(finding) | Analysis::Skipped { finding, .. } | Analysis::BadEnvelope(finding) => {
-                Some(&finding.conn)
-            }
+            Analysis::Unreadable(finding, _)
+            | Analysis::Skipped { finding, .. }
+            | Analysis::BadEnvelope(finding, _) => Some(&finding.conn),
             Analysis::Message(checked) => Some(&checked.place.conn),
         }
     }
@@ -127,10 +132,21 @@ impl Analysis {
     pub(crate) fn place(&self) -> Option<Place> {
         match self {
             Analysis::BlankLine | Analysis::HttpEntry => None,
-            Analysis::Unreadable(finding) | Analysis::Skipped { finding, .. } | Analysis::BadEnvelope(finding) => {
-                Some(finding.place())
-            }
+            Analysis::Unreadable(finding, _)
+            | Analysis::Skipped { finding, .. }
+            | Analysis::BadEnvelope(finding, _) => Some(finding.place()),
             Analysis::Message(checked) => Some(checked.place.clone()),
+        }
+    }
+
+    /// The credentials in the frame's message.
+    pub(crate) fn credentials(&self) -> &[Box<str>] {
+        match self {
+            Analysis::BlankLine | Analysis::HttpEntry => &[],
+            Analysis::Unreadable(_, credentials)
+            | Analysis::Skipped { credentials, .. }
+            | Analysis::BadEnvelope(_, credentials) => credentials,
+            Analysis::Message(checked) => &checked.credentials,
         }
     }
 
@@ -138,7 +154,9 @@ impl Analysis {
     pub(crate) fn set_index(&mut self, index: u64) {
         match self {
             Analysis::BlankLine | Analysis::HttpEntry => {}
-            Analysis::Unreadable(finding) | Analysis::Skipped { finding, .. } | Analysis::BadEnvelope(finding) => {
+            Analysis::Unreadable(finding, _)
+            | Analysis::Skipped { finding, .. }
+            | Analysis::BadEnvelope(finding, _) => {
                 finding.index = index;
             }
             Analysis::Message(checked) => {
@@ -176,29 +194,24 @@ impl Analyzer<'_> {
             topic: None,
             action: None,
         };
-        let (value, repeated) = match frame.body {
+        let (value, repeated, credentials) = match frame.body {
             Body::Text(text) => {
                 // The fast path: a message its schema accepts, established while parsing, with
                 // no tree. Error replies take the full path, which tells what their codes mean.
                 let clean =
                     CleanText::check(&text, place.direction).filter(|c| c.envelope.action.as_deref() != Some("Error"));
                 if let Some(clean) = clean {
-                    return Analysis::Message(Box::new(Checked::clean(place, clean)));
+                    let credentials = shown::credentials(&text, true);
+                    return Analysis::Message(Box::new(Checked::clean(place, clean, credentials)));
                 }
+                let credentials = shown::credentials(&text, false);
                 match serde_json::from_str::<Value>(&text) {
                     // The tree keeps one value of a repeated key, so repeats are found in the text.
-                    Ok(value) => (value, duplicates::repeated_keys(&text)),
+                    Ok(value) => (value, duplicates::repeated_keys(&text), credentials),
                     Err(error) => {
                         let message = format!("the message is not JSON: {error}");
-                        return Analysis::Unreadable(Box::new(self.finding(
-                            &place,
-                            Level::Error,
-                            "not-json",
-                            &message,
-                            "",
-                            "",
-                            None,
-                        )));
+                        let finding = self.finding(&place, Level::Error, "not-json", &message, "", "", None);
+                        return Analysis::Unreadable(Box::new(finding), credentials);
                     }
                 }
             }
@@ -207,37 +220,24 @@ impl Analyzer<'_> {
                     "binary message (opcode {opcode}, {bytes} bytes): BSON and MessagePack are not decoded yet"
                 );
                 let finding = self.finding(&place, Level::Info, "binary-message", &message, "", "", None);
-                return Analysis::Skipped { binary: true, finding: Box::new(finding) };
+                return Analysis::Skipped { binary: true, finding: Box::new(finding), credentials: Credentials::new() };
             }
             Body::CaptureError(text) => {
-                let message = format!("the capture tool recorded an error: {}", excerpt::text(&text));
+                let message = format!("the capture tool recorded an error: {}", shown::kept(&text));
                 let finding = self.finding(&place, Level::Info, "capture-error", &message, "", "", None);
-                return Analysis::Skipped { binary: false, finding: Box::new(finding) };
+                let credentials = shown::credentials(&text, false);
+                return Analysis::Skipped { binary: false, finding: Box::new(finding), credentials };
             }
             Body::Unreadable(reason) => {
-                return Analysis::Unreadable(Box::new(self.finding(
-                    &place,
-                    Level::Error,
-                    "unreadable-frame",
-                    &reason,
-                    "",
-                    "",
-                    None,
-                )));
+                let finding = self.finding(&place, Level::Error, "unreadable-frame", &reason, "", "", None);
+                return Analysis::Unreadable(Box::new(finding), Credentials::new());
             }
         };
         let keys = match EnvelopeKeys::read(&value) {
             Ok(keys) => keys,
             Err(error) => {
-                return Analysis::BadEnvelope(Box::new(self.finding(
-                    &place,
-                    Level::Error,
-                    "bad-envelope",
-                    &error.to_string(),
-                    "",
-                    "",
-                    None,
-                )));
+                let finding = self.finding(&place, Level::Error, "bad-envelope", &error.to_string(), "", "", None);
+                return Analysis::BadEnvelope(Box::new(finding), credentials);
             }
         };
         let (kind, direction, report) = classify(&keys, &value, &place);
@@ -276,6 +276,7 @@ impl Analyzer<'_> {
             full_topic: place.full_topic(&keys),
             confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
             error_text,
+            credentials,
             place,
         }))
     }
@@ -405,8 +406,8 @@ fn transaction_id(value: &Value) -> Option<i64> {
 /// The error codes in an Error message's Data, with their documented meanings.
 fn error_text(data: Option<&Value>) -> String {
     let one = |text: &str| match ErrorCodeInfo::find(text) {
-        Some(info) => format!("`{}` ({})", excerpt::text(text), info.meaning.trim_end_matches('.')),
-        None => format!("`{}` (not a documented code)", excerpt::text(text)),
+        Some(info) => format!("`{}` ({})", shown::kept(text), info.meaning.trim_end_matches('.')),
+        None => format!("`{}` (not a documented code)", shown::kept(text)),
     };
     match data {
         Some(Value::String(text)) => one(text),

@@ -1,40 +1,19 @@
-//! Short renderings of offending values, with every credential replaced by `<redacted>`.
+//! Renderings of offending values, with every credential replaced by `<redacted>`: cut short
+//! only when shown, after copies of credentials seen elsewhere are hidden too.
 
 use serde_json::Value;
-use zenith_protocol::runtime::diagnostics::excerpt;
-use zenith_protocol::runtime::{is_secret_name, mentions_secret};
+use zenith_protocol::runtime::{REDACTED, is_secret_name};
 
-const REDACTED: &str = "<redacted>";
+use crate::shown;
 
-/// The value at `pointer` in `message`, compact and cut short; `None` when nothing is there.
+/// The value at `pointer` in `message`, compact, its credentials hidden; `None` when nothing
+/// is there.
 pub fn at(message: &Value, pointer: &str) -> Option<String> {
     let value = message.pointer(pointer)?;
-    let under_secret = pointer.split('/').any(is_secret_name);
-    if under_secret {
+    if pointer.split('/').any(is_secret_name) {
         return Some(REDACTED.to_owned());
     }
-    Some(excerpt(&redacted(value).to_string()))
-}
-
-/// Free text from a capture, cut short. Text that names a credential field is withheld whole.
-pub fn text(text: &str) -> String {
-    if mentions_secret(text) {
-        return REDACTED.to_owned();
-    }
-    excerpt(text)
-}
-
-/// A copy of `value` with the values of credential properties replaced.
-pub fn redacted(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), if is_secret_name(k) { Value::from(REDACTED) } else { redacted(v) }))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
-        other => other.clone(),
-    }
+    Some(shown::kept(&value.to_string()))
 }
 
 #[cfg(test)]

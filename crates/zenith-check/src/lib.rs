@@ -10,6 +10,7 @@ mod conversation;
 mod duplicates;
 mod excerpt;
 mod finding;
+mod shown;
 mod summary;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use zenith_capture::Event;
 use analyze::Place;
 use connections::{Connections, Seat};
 use conversation::Conversation;
+use shown::Shown;
 
 /// Checks the frames of one capture file, in order.
 pub struct Checker {
@@ -34,6 +36,8 @@ pub struct Checker {
     /// Requests and subscriptions waiting for an answer, over all connections.
     waiting: usize,
     summary: Summary,
+    /// The credentials met so far, hidden in every finding shown.
+    shown: Shown,
 }
 
 impl Checker {
@@ -45,6 +49,7 @@ impl Checker {
             conversations: Vec::new(),
             waiting: 0,
             summary: Summary::default(),
+            shown: Shown::default(),
         }
     }
 
@@ -60,8 +65,16 @@ impl Checker {
     }
 
     /// Counts an analysed event and follows its conversation. Analyses must arrive in capture
-    /// order.
-    pub fn apply(&mut self, mut analysis: Analysis, out: &mut dyn FnMut(Finding)) {
+    /// order. Every finding passes the redaction rules on its way out, with the credentials met
+    /// up to this message.
+    pub fn apply(&mut self, analysis: Analysis, out: &mut dyn FnMut(Finding)) {
+        let mut shown = std::mem::take(&mut self.shown);
+        shown.learn(analysis.credentials());
+        self.count(analysis, &mut |finding| out(shown.finding(finding)));
+        self.shown = shown;
+    }
+
+    fn count(&mut self, mut analysis: Analysis, out: &mut dyn FnMut(Finding)) {
         // Messages are numbered here, in capture order, since analyses may come from any thread.
         let number = match analysis.conn().map(|conn| self.connections.message(conn)) {
             Some(Seat::Followed { number, index }) => {
@@ -84,12 +97,12 @@ impl Checker {
                 summary.skipped += 1;
                 summary.blank_lines += 1;
             }
-            Analysis::Unreadable(finding) => {
+            Analysis::Unreadable(finding, _) => {
                 summary.read += 1;
                 summary.unreadable += 1;
                 out(*finding);
             }
-            Analysis::Skipped { binary, finding } => {
+            Analysis::Skipped { binary, finding, .. } => {
                 summary.read += 1;
                 summary.skipped += 1;
                 if binary {
@@ -99,7 +112,7 @@ impl Checker {
                 }
                 out(*finding);
             }
-            Analysis::BadEnvelope(finding) => {
+            Analysis::BadEnvelope(finding, _) => {
                 summary.read += 1;
                 summary.invalid += 1;
                 out(*finding);
@@ -131,11 +144,14 @@ impl Checker {
     /// Reports what only the end of the capture reveals (requests never answered) and returns
     /// the summary.
     pub fn finish(mut self, out: &mut dyn FnMut(Finding)) -> Summary {
+        let shown = &mut self.shown;
+        let out = &mut |finding| out(shown.finding(finding));
         for (_, number) in self.connections.by_id() {
             if let Some(conversation) = self.conversations.get_mut(number) {
                 std::mem::take(conversation).finish(&self.source, &mut self.summary, out);
             }
         }
+        self.summary.hide_names(&mut |name| self.shown.text(name));
         self.summary.finalize();
         self.summary
     }

@@ -190,6 +190,15 @@ impl Summary {
         self.finalize();
     }
 
+    /// Passes every Controller, Topic and Action name taken from the capture through `hide`.
+    pub(crate) fn hide_names(&mut self, hide: &mut dyn FnMut(&str) -> String) {
+        for row in &mut self.rows {
+            for name in [&mut row.controller, &mut row.topic, &mut row.action] {
+                *name = hide(name);
+            }
+        }
+    }
+
     /// Fills the derived fields (`messages`, `latency`).
     pub fn finalize(&mut self) {
         let other = self.other_row;

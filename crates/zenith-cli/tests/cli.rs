@@ -865,7 +865,7 @@ fn redact_output_is_the_same_on_any_number_of_threads() {
         ));
         capture.push_str(&format!("{{\"Action\":\"Error\",\"Data\":\"bad pw-India-{}\"}}\n", n % 13));
     }
-    let path = temp_file("threads.jsonl", capture.as_bytes());
+    let path = temp_file("redact-threads.jsonl", capture.as_bytes());
     let one = zenith(&["redact", "-j", "1", path.to_str().unwrap()], None);
     assert_eq!(one.code, 0, "{}", one.stderr);
     assert!(capture.len() > 1 << 20 && !one.stdout.contains("pw-India"));
@@ -888,4 +888,31 @@ fn redact_into_a_closed_pipe_ends_quietly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "0", "{stderr}");
+}
+
+#[test]
+fn check_hides_every_copy_of_a_credential_it_has_met() {
+    let lines = [
+        r#"{"conn":"c1","type":"send","data":"{\"Controller\":\"Auth\",\"Topic\":\"AuthOwner\",\"TransactionID\":1,\"Data\":{\"Provider\":\"P\",\"ClientID\":\"C\",\"UserName\":\"u\",\"Password\":\"pw-Kilo-4242\"}}"}"#,
+        r#"{"conn":"c1","type":"receive","data":"{\"Controller\":\"Auth\",\"Topic\":\"AuthOwner\",\"Action\":\"Error\",\"TransactionID\":1,\"Data\":\"bad password pw-Kilo-4242\"}"}"#,
+        r#"{"conn":"c1","type":"error","data":"socket closed after pw-Kilo-4242"}"#,
+        r#"{"conn":"pw-Kilo-4242","type":"send","data":"{\"Controller\":\"Nope\",\"Topic\":\"pw-Kilo-4242\"}"}"#,
+        r#"{"Controller":"Auth","Topic":"Identify","TransactionID":1,"Data":{"Result":"pw-Kilo-4242"}}"#,
+        r#"{"Controller":"Auth","Topic":"AuthOwner","TransactionID":2,"Data":{"Provider":"P","ClientID":"C","api-key":"ak-Lima-777","Api Key":"ak-Mike-888"}}"#,
+        r#"{"Controller":"Auth","Topic":"Identify","TransactionID":3,"Data":{"Result":"{\"AccessToken\":\"tk-November-999\",\"x\":1}"}}"#,
+        r#"{"Controller":"Auth","Topic":"Identify","TransactionID":4,"Data":{"Result":"see wss://h/z?access_token=tk-Oscar-1234567890"}}"#,
+    ];
+    let path = temp_file("copies.jsonl", lines.join("\n").as_bytes());
+    for format in ["human", "json"] {
+        let run = zenith(&["check", "--format", format, path.to_str().unwrap()], None);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        for secret in ["pw-Kilo", "ak-Lima", "ak-Mike", "tk-November", "tk-Oscar"] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{format} shows {secret}:\n{}",
+                run.stdout
+            );
+        }
+        assert!(run.stdout.contains("capture-error") && run.stdout.contains("unknown-controller"), "{}", run.stdout);
+    }
 }

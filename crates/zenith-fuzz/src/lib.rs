@@ -5,26 +5,39 @@
 use std::io::Cursor;
 
 use serde_json::Value;
-use zenith_capture::{Body, Event, Format, Limits};
-use zenith_protocol::{CleanText, Direction, Validate, Verdict};
+use zenith_capture::{Event, Format, Limits, Skipped};
+use zenith_protocol::{CleanText, Direction, Verdict};
 use zenith_redact::{Options, PLACEHOLDER, is_secret_name};
 
-/// A reader turns any input into events or one error, and every message it reports is kept
-/// in order; a line reader reports one event per line.
+/// A reader turns any input into events or one error, in input order: a JSON Lines reader
+/// reports each line once, numbered in turn; a HAR reader names each connection after its
+/// entry, entries in order.
 pub fn reader(format: Format, data: &[u8]) {
     let limits = Limits { max_line_bytes: 4096 };
     let mut events = Vec::new();
     let result = zenith_capture::read(format, data, limits, &mut |event| events.push(event));
-    if format == Format::Jsonl {
-        assert!(result.is_ok(), "JSON Lines reading never fails on bytes in memory: {result:?}");
-        let lines = data.split(|b| *b == b'\n').count() - usize::from(data.ends_with(b"\n") || data.is_empty());
-        assert_eq!(events.len(), lines, "one event per line");
-    }
-    for event in &events {
-        if let Event::Frame(frame) = event {
-            if let Body::Text(text) = &frame.body {
-                assert!(text.len() <= data.len());
-            }
+    match format {
+        Format::Jsonl => {
+            assert!(result.is_ok(), "JSON Lines reading never fails on bytes in memory: {result:?}");
+            let lines = data.split(|b| *b == b'\n').count() - usize::from(data.ends_with(b"\n") || data.is_empty());
+            let numbers: Vec<u64> = events
+                .iter()
+                .map(|event| match event {
+                    Event::Frame(frame) => frame.line.expect("JSON Lines frames have a line"),
+                    Event::Skipped(Skipped::BlankLine { line }) => *line,
+                    Event::Skipped(other) => panic!("{other:?} in JSON Lines"),
+                })
+                .collect();
+            assert_eq!(numbers, (1..=lines as u64).collect::<Vec<_>>(), "one event per line, in order");
+        }
+        Format::Har => {
+            let mut entries = events.iter().map(|event| match event {
+                Event::Frame(frame) => frame.conn.strip_prefix("entry:").and_then(|n| n.parse::<u64>().ok()),
+                Event::Skipped(Skipped::HttpEntry { entry }) => Some(*entry),
+                Event::Skipped(other) => panic!("{other:?} in HAR"),
+            });
+            let entries: Vec<u64> = entries.by_ref().map(|e| e.expect("connections are named by entry")).collect();
+            assert!(entries.windows(2).all(|w| w[0] <= w[1]), "entries in order: {entries:?}");
         }
     }
 }

@@ -12,7 +12,7 @@ mod validate;
 pub use catalog::{Direction, ErrorCodeInfo, MessageInfo};
 pub use datetime::{DateTime, DateTimeError};
 pub use diagnostics::{Code, Problem, Report, Severity, Verdict};
-pub use secret::{REDACTED, Secret, is_secret_name, is_secret_parameter, mentions_secret};
+pub use secret::{REDACTED, Secret, is_secret_name, is_secret_parameter};
 pub use time::{Time, TimeError};
 pub use topic::Topic;
 pub use validate::Validate;

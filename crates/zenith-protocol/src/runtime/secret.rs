@@ -50,11 +50,6 @@ pub fn is_secret_parameter(name: &str) -> bool {
     is_secret_name(name) || PARAMETERS.contains(&fold(name).as_str())
 }
 
-/// True for free text with a word that names a credential.
-pub fn mentions_secret(text: &str) -> bool {
-    text.split(|c: char| !c.is_alphanumeric() && c != '_').any(is_secret_name)
-}
-
 /// A name lowercased, with only its letters and digits.
 fn fold(name: &str) -> String {
     name.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()

@@ -1,0 +1,105 @@
+//! What a check shows of a capture: every text taken from it passes the same rules as
+//! `zenith redact`, with copies of the credentials met so far in the capture.
+
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use zenith_protocol::runtime::diagnostics::excerpt;
+use zenith_redact::{PLACEHOLDER, Secrets};
+
+use crate::finding::Finding;
+
+/// Credentials remembered to hide their copies. Past this many, excerpts of capture values are
+/// withheld instead.
+pub const MAX_CREDENTIALS: usize = 4096;
+/// Messages of findings are cut to this many characters, after their credentials are hidden.
+const MAX_MESSAGE_CHARS: usize = 400;
+/// Text from a capture is kept to this many bytes before its credentials are hidden, so a
+/// copy is never cut in two before it is seen.
+pub const KEPT_BYTES: usize = 4096;
+
+/// Credentials found in one message.
+pub type Credentials = Vec<Box<str>>;
+
+/// Words without which a message the schemas accept holds no credential: the credential
+/// words of property names (every property of such a message is documented, so a misspelt
+/// one never gets here), authorization schemes, URLs, and escapes that could spell any key.
+static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let mut words: Vec<String> =
+        ["password", "passwd", "passphrase", "secret", "token", "grant", "credential", "authoriz", "cookie"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+    for first in ["api", "access", "private"] {
+        words.extend(["", "-", "_", " "].map(|sep| format!("{first}{sep}key")));
+    }
+    words.extend(["bearer ", "basic ", "digest ", "negotiate ", "ntlm ", "://", "\\u", "="].map(str::to_owned));
+    AhoCorasick::builder().ascii_case_insensitive(true).build(&words).expect("fixed words build")
+});
+
+/// The credentials in a message's text. `clean` messages (accepted by their schema, so with
+/// documented property names only) are looked into only when they hold a credential word.
+pub fn credentials(text: &str, clean: bool) -> Credentials {
+    if clean && !MARKERS.is_match(text) {
+        return Credentials::new();
+    }
+    zenith_redact::credentials(text)
+}
+
+/// Free text from a capture, with its credentials hidden, kept to [`KEPT_BYTES`].
+pub fn kept(text: &str) -> String {
+    let kept = zenith_redact::scrub(text, &NONE);
+    let mut cut = kept.len().min(KEPT_BYTES);
+    while !kept.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    kept[..cut].to_owned()
+}
+
+static NONE: LazyLock<Secrets> = LazyLock::new(Secrets::default);
+
+/// The credentials met so far, and the rules applied to every finding before it is shown.
+#[derive(Debug)]
+pub struct Shown {
+    secrets: Secrets,
+}
+
+impl Default for Shown {
+    fn default() -> Shown {
+        Shown { secrets: Secrets::with_limit(MAX_CREDENTIALS) }
+    }
+}
+
+impl Shown {
+    pub fn learn(&mut self, credentials: &[Box<str>]) {
+        for credential in credentials {
+            self.secrets.remember(credential);
+        }
+    }
+
+    /// Text from the capture passed through the rules.
+    pub fn text(&mut self, text: &str) -> String {
+        self.secrets.prepare();
+        zenith_redact::scrub(text, &self.secrets)
+    }
+
+    /// The finding with every text from the capture passed through the rules, and cut short.
+    pub fn finding(&mut self, mut finding: Finding) -> Finding {
+        self.secrets.prepare();
+        let scrub = |text: &str| zenith_redact::scrub(text, &self.secrets);
+        finding.conn = scrub(&finding.conn);
+        for name in [&mut finding.controller, &mut finding.topic, &mut finding.action].into_iter().flatten() {
+            *name = scrub(name);
+        }
+        let message = scrub(&finding.message);
+        finding.message = match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            Some((cut, _)) => format!("{}…", &message[..cut]),
+            None => message,
+        };
+        finding.excerpt = finding.excerpt.as_deref().map(|text| match self.secrets.overflow() {
+            0 => excerpt(&scrub(text)),
+            _ => format!("{PLACEHOLDER} (too many credentials in this capture to show its values)"),
+        });
+        finding
+    }
+}
