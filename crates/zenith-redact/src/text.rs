@@ -140,27 +140,30 @@ fn named_value(bytes: &[u8], at: usize) -> Option<Range<usize>> {
     while end > 0 && matches!(bytes[end - 1], b' ' | b'"' | b'\'' | b'\\') {
         end -= 1;
     }
-    // Up to three words (`Api Key`, `my session token`), so spaced names count too.
-    let (mut start, mut spaces) = (end, 0);
+    // The last word, or the last two or three (`Api Key`, `my session token`): each is tried,
+    // so that the words before a name never hide it.
+    let mut start = end;
+    let mut words = Vec::with_capacity(3);
     while start > 0 && end - start < 64 {
         let b = bytes[start - 1];
-        if b == b' ' && spaces < 2 && start > 1 && name_byte(bytes[start - 2]) {
-            spaces += 1;
+        if b == b' ' && words.len() < 2 && start > 1 && name_byte(bytes[start - 2]) {
+            words.push(start);
         } else if !name_byte(b) {
             break;
         }
         start -= 1;
     }
-    let name = std::str::from_utf8(&bytes[start..end]).ok()?.trim();
-    if name.is_empty() {
-        return None;
-    }
-    // Short names (`key`, `code`) count only as parameters: in a query or a form body.
-    let in_query = match start.checked_sub(1) {
-        None => bytes[at] == b'=',
-        Some(before) => matches!(bytes[before], b'?' | b'&' | b';' | b'#'),
+    words.push(start);
+    let named = |from: usize| {
+        let name = std::str::from_utf8(&bytes[from..end]).unwrap_or_default();
+        // Short names (`key`, `code`) count only as parameters: in a query or a form body.
+        let in_query = match from.checked_sub(1) {
+            None => bytes[at] == b'=',
+            Some(before) => matches!(bytes[before], b'?' | b'&' | b';' | b'#'),
+        };
+        !name.is_empty() && (is_secret_name(name) || in_query && is_secret_parameter(name))
     };
-    if !(is_secret_name(name) || in_query && is_secret_parameter(name)) {
+    if !words.into_iter().any(named) {
         return None;
     }
     let mut from = at + 1;
