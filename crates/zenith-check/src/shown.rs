@@ -58,6 +58,30 @@ pub fn kept(text: &str) -> String {
 
 static NONE: LazyLock<Secrets> = LazyLock::new(Secrets::default);
 
+/// `text` with the unfinished start of a copy before each `…` (where a value was cut short
+/// before its credentials were known) replaced too.
+fn hide_cut_copies(text: &str, secrets: &Secrets) -> String {
+    if !text.contains('…') || secrets.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut pieces = text.split('…').peekable();
+    while let Some(piece) = pieces.next() {
+        let last = pieces.peek().is_none();
+        match secrets.cut_copy(piece).filter(|_| !last) {
+            Some(start) => {
+                out.push_str(&piece[..start]);
+                out.push_str(PLACEHOLDER);
+            }
+            None => out.push_str(piece),
+        }
+        if !last {
+            out.push('…');
+        }
+    }
+    out
+}
+
 /// The credentials met so far, and the rules applied to every finding before it is shown.
 #[derive(Debug)]
 pub struct Shown {
@@ -91,7 +115,7 @@ impl Shown {
         for name in [&mut finding.controller, &mut finding.topic, &mut finding.action].into_iter().flatten() {
             *name = scrub(name);
         }
-        let message = scrub(&finding.message);
+        let message = hide_cut_copies(&scrub(&finding.message), &self.secrets);
         finding.message = match message.char_indices().nth(MAX_MESSAGE_CHARS) {
             Some((cut, _)) => format!("{}…", &message[..cut]),
             None => message,

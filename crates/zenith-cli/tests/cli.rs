@@ -901,12 +901,15 @@ fn check_hides_every_copy_of_a_credential_it_has_met() {
         r#"{"Controller":"Auth","Topic":"AuthOwner","TransactionID":2,"Data":{"Provider":"P","ClientID":"C","api-key":"ak-Lima-777","Api Key":"ak-Mike-888"}}"#,
         r#"{"Controller":"Auth","Topic":"Identify","TransactionID":3,"Data":{"Result":"{\"AccessToken\":\"tk-November-999\",\"x\":1}"}}"#,
         r#"{"Controller":"Auth","Topic":"Identify","TransactionID":4,"Data":{"Result":"see wss://h/z?access_token=tk-Oscar-1234567890"}}"#,
+        // A value cut short in a message, right inside a copy.
+        r#"{"Controller":"Auth","Topic":"Identify","TransactionID":5,"Data":{"Result":"0123456789012345678901234567890123pw-Kilo-4242"}}"#,
     ];
     let path = temp_file("copies.jsonl", lines.join("\n").as_bytes());
     for format in ["human", "json"] {
         let run = zenith(&["check", "--format", format, path.to_str().unwrap()], None);
         assert_eq!(run.code, 1, "{}", run.stderr);
-        for secret in ["pw-Kilo", "ak-Lima", "ak-Mike", "tk-November", "tk-Oscar"] {
+        // Six characters: no part of a credential shows, even where a value is cut short.
+        for secret in ["pw-Kil", "ak-Lim", "ak-Mik", "tk-Nov", "tk-Osc"] {
             assert!(
                 !run.stdout.contains(secret) && !run.stderr.contains(secret),
                 "{format} shows {secret}:\n{}",

@@ -127,6 +127,20 @@ impl Secrets {
     }
 }
 
+impl Secrets {
+    /// Where, in text cut short at its end, a copy of a credential begins that the cut left
+    /// unfinished: the start of the longest end of `text` (three bytes or more) that begins a
+    /// known form. Checks every form, so it is meant for the few texts shown cut short.
+    pub fn cut_copy(&self, text: &str) -> Option<usize> {
+        let longest = self.forms.iter().map(|f| f.len()).max().unwrap_or(0).min(text.len());
+        (3..=longest)
+            .rev()
+            .map(|length| text.len() - length)
+            .filter(|&start| text.is_char_boundary(start))
+            .find(|&start| self.forms.iter().any(|form| form.starts_with(&text[start..])))
+    }
+}
+
 /// `text` as written inside a JSON string.
 fn escaped(text: &str) -> String {
     let quoted = serde_json::to_string(text).unwrap_or_default();
@@ -152,6 +166,16 @@ mod tests {
         assert_eq!(copies(&mut secrets, "x hun\"ter2y"), ["hun\"ter2"]);
         assert_eq!(copies(&mut secrets, r#"{"p":"hun\"ter2"}"#), ["hun\\\"ter2"]);
         assert_eq!(copies(&mut secrets, "abc, xabc, abcd, (abc)"), ["abc", "abc"]);
+    }
+
+    #[test]
+    fn copies_cut_short_are_found() {
+        let mut secrets = Secrets::default();
+        secrets.remember("pw-Quebec-55");
+        assert_eq!(secrets.cut_copy("value is pw-Que"), Some(9));
+        assert_eq!(secrets.cut_copy("value is pw"), None, "too short to tell");
+        assert_eq!(secrets.cut_copy("value is pw-Quebec-55"), Some(9));
+        assert_eq!(secrets.cut_copy("nothing here"), None);
     }
 
     #[test]
