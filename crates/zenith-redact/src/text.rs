@@ -177,9 +177,12 @@ fn named_value(bytes: &[u8], at: usize) -> Option<Range<usize>> {
         }
         from += 1;
     }
-    let space = bytes[from..].iter().position(|&b| b == b' ').map(|n| from + n);
-    if quote.is_none() && space.and_then(|space| after_scheme(bytes, space)).is_some_and(|c| c.start > from) {
-        return None; // `Authorization: Bearer ...`: the scheme rule takes the credentials
+    // `Authorization: Bearer ...`: the value is a scheme and its credentials, which the scheme
+    // rule takes.
+    let word = &bytes[from..from + bytes[from..].iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(0)];
+    let scheme = SCHEMES.iter().any(|s| s.as_bytes().eq_ignore_ascii_case(word));
+    if quote.is_none() && scheme && bytes.get(from + word.len()) == Some(&b' ') {
+        return None;
     }
     let to = match quote {
         Some(q) => from + bytes[from..].iter().position(|&b| b == q || b == b'\\').unwrap_or(bytes.len() - from),
@@ -239,6 +242,7 @@ mod tests {
         assert_eq!(found(r#"Digest realm="x", nonce="y""#), Vec::<&str>::new());
         assert_eq!(found("ftp://user:pa55@host:21/x and http://host:80/"), ["pa55"]);
         assert_eq!(found("Code: BHP, Key: 7, time 12:30, see https://x/"), Vec::<&str>::new());
+        assert_eq!(found("?access_token=abc#x\u{7}\0Bearer xyz"), ["abc", "xyz"]);
     }
 
     #[test]
