@@ -192,7 +192,7 @@ fn redact_line(line: &[u8], number: u64, scan: &mut Scan<'_>, done: &mut Done) {
         done.pass.doubt(number, format!("not JSON ({error}), so only credentials in its free text were found"));
     }
     for doubt in scan.doubts.drain(..) {
-        done.pass.doubt(number, doubt.reason);
+        done.pass.doubt(number, doubt);
     }
     done.pass.replaced += walk::apply(line, 0, &mut scan.edits, &mut done.text);
 }
@@ -293,7 +293,7 @@ pub fn har(
         held.count_lines(start);
         for doubt in scan.doubts.drain(..) {
             let column = Some(held.column(start));
-            pass.unredacted.push(Unredacted { line: held.line, column, reason: doubt.reason });
+            pass.unredacted.push(Unredacted { line: held.line, column, reason: doubt });
         }
         let upto = walker.hold().map_or(held.parsed, |hold| hold.min(held.parsed));
         pass.replaced += held.flush(upto, &mut scan.edits, output)?;

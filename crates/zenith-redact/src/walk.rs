@@ -27,14 +27,6 @@ pub struct Edit {
     pub with: &'static str,
 }
 
-/// Something that keeps part of the input from being redacted with certainty.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Doubt {
-    /// Input offset.
-    pub at: usize,
-    pub reason: String,
-}
-
 /// What the rules are applied for: learning the credentials (the first pass), or replacing
 /// them and their copies (the second).
 pub enum Mode<'s> {
@@ -42,11 +34,12 @@ pub enum Mode<'s> {
     Replace(&'s Secrets),
 }
 
-/// The rules' state for one input: where edits and doubts go.
+/// The rules' state for one input: where edits go, and why some part of it cannot be
+/// redacted with certainty.
 pub struct Scan<'s> {
     pub mode: Mode<'s>,
     pub edits: Vec<Edit>,
-    pub doubts: Vec<Doubt>,
+    pub doubts: Vec<String>,
     /// What each property name met so far is: captures repeat a few names endlessly.
     keys: FxHashMap<Box<str>, Key>,
 }
@@ -294,10 +287,10 @@ impl Walker {
                 let Some(closed) = self.stack.pop() else { return };
                 if let Some(opcode) = closed.binary.filter(|_| closed.has_data) {
                     let reason = format!("binary message (opcode {opcode}) cannot be decoded");
-                    scan.doubts.push(Doubt { at: closed.at, reason });
+                    scan.doubts.push(reason);
                 } else if closed.data_not_json && closed.message_item {
                     let reason = "the message is not JSON, so only credentials in its free text were found".to_owned();
-                    scan.doubts.push(Doubt { at: closed.at, reason });
+                    scan.doubts.push(reason);
                 }
                 self.value_done(closed.at..end);
             }
