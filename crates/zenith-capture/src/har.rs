@@ -11,9 +11,11 @@ use crate::{Event, Frame, ReadError, Skipped, message_object};
 pub fn read(reader: impl BufRead, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
     // The parser asks for one byte at a time; a buffer of a known type answers that fastest.
     let reader = BufReader::with_capacity(1 << 16, SkipBom { inner: reader, checked: false });
-    let mut found_entries = false;
+    // Entries read so far, over every `log.entries` array (a repeated key continues the count,
+    // so no two connections share a name); `None` until one is found.
+    let mut entries = None;
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
-    let result = Root { sink, found_entries: &mut found_entries }.deserialize(&mut deserializer);
+    let result = Root { sink, entries: &mut entries }.deserialize(&mut deserializer);
     match result {
         Ok(()) => {}
         Err(error) if error.is_io() => return Err(ReadError::Io(error.into())),
@@ -31,7 +33,7 @@ pub fn read(reader: impl BufRead, sink: &mut dyn FnMut(Event)) -> Result<(), Rea
         column: e.column(),
         reason: "trailing text after the HAR document".into(),
     })?;
-    if !found_entries {
+    if entries.is_none() {
         return Err(ReadError::NotHar("it has no `log.entries` array".to_owned()));
     }
     Ok(())
@@ -57,7 +59,7 @@ impl<R: BufRead> Read for SkipBom<R> {
 
 struct Root<'a> {
     sink: &'a mut dyn FnMut(Event),
-    found_entries: &'a mut bool,
+    entries: &'a mut Option<u64>,
 }
 
 impl<'de> DeserializeSeed<'de> for Root<'_> {
@@ -75,7 +77,7 @@ impl<'de> Visitor<'de> for Root<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
             if key == "log" {
-                map.next_value_seed(Log { sink: &mut *self.sink, found_entries: &mut *self.found_entries })?;
+                map.next_value_seed(Log { sink: &mut *self.sink, entries: &mut *self.entries })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -86,7 +88,7 @@ impl<'de> Visitor<'de> for Root<'_> {
 
 struct Log<'a> {
     sink: &'a mut dyn FnMut(Event),
-    found_entries: &'a mut bool,
+    entries: &'a mut Option<u64>,
 }
 
 impl<'de> DeserializeSeed<'de> for Log<'_> {
@@ -104,8 +106,8 @@ impl<'de> Visitor<'de> for Log<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
             if key == "entries" {
-                *self.found_entries = true;
-                map.next_value_seed(Entries { sink: &mut *self.sink })?;
+                let read = self.entries.get_or_insert(0);
+                map.next_value_seed(Entries { sink: &mut *self.sink, read })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -116,6 +118,8 @@ impl<'de> Visitor<'de> for Log<'_> {
 
 struct Entries<'a> {
     sink: &'a mut dyn FnMut(Event),
+    /// Entries read before this array.
+    read: &'a mut u64,
 }
 
 impl<'de> DeserializeSeed<'de> for Entries<'_> {
@@ -131,14 +135,13 @@ impl<'de> Visitor<'de> for Entries<'_> {
         f.write_str("the HAR `log.entries` array")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut position = 0u64;
         // One message at a time: not even the current entry is held in memory.
         loop {
-            let entry = Entry { position: position + 1, sink: &mut *self.sink };
+            let entry = Entry { position: *self.read + 1, sink: &mut *self.sink };
             if seq.next_element_seed(entry)?.is_none() {
                 break;
             }
-            position += 1;
+            *self.read += 1;
         }
         Ok(())
     }
@@ -147,7 +150,7 @@ impl<'de> Visitor<'de> for Entries<'_> {
 /// One HAR entry: its websocket messages become frames as they are parsed; everything else is
 /// skipped.
 struct Entry<'a> {
-    /// 1-based position in `log.entries`.
+    /// 1-based position in `log.entries` (counted on over a repeated `entries` key).
     position: u64,
     sink: &'a mut dyn FnMut(Event),
 }
@@ -276,6 +279,21 @@ mod tests {
         assert_eq!(first.body, Body::Text("{}".into()));
         assert_eq!(second.conn, "entry:2");
         assert!(matches!(&second.body, Body::Unreadable(reason) if reason.contains("not an object")));
+    }
+
+    #[test]
+    fn a_repeated_entries_key_continues_the_count() {
+        let har = r#"{"log": {"entries": [{}, {}], "entries": [{}], "log": {"entries": [{}]}}}"#;
+        let (events, result) = events(har);
+        result.unwrap();
+        let entries: Vec<u64> = events
+            .iter()
+            .map(|e| match e {
+                Event::Skipped(Skipped::HttpEntry { entry }) => *entry,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(entries, [1, 2, 3]);
     }
 
     #[test]

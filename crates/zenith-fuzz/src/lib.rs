@@ -55,16 +55,19 @@ pub fn one_pass(data: &[u8]) {
 }
 
 /// Redaction of any input: never a panic; when written, the output parses wherever the input
-/// did, redacting it again changes nothing, and every value under a name that holds a
-/// credential is replaced.
+/// did; and when nothing was in doubt, every value under a name that holds a credential is
+/// replaced and redacting the output again changes nothing.
 pub fn redact(data: &[u8]) {
     for format in [Format::Jsonl, Format::Har] {
         let options = Options { force: true, max_bytes: 1 << 16, jobs: 1, ..Options::default() };
         let mut output = Vec::new();
         let Ok(outcome) = zenith_redact::redact(format, Cursor::new(data), &mut output, options) else { continue };
-        let mut again = Vec::new();
-        zenith_redact::redact(format, Cursor::new(&output), &mut again, options).expect("redacted output redacts");
-        assert_eq!(again, output, "redaction is idempotent");
+        if outcome.unredacted.is_empty() {
+            // Where nothing was in doubt, the output is settled: redacting it changes nothing.
+            let mut again = Vec::new();
+            zenith_redact::redact(format, Cursor::new(&output), &mut again, options).expect("redacted output redacts");
+            assert_eq!(again, output, "redaction is idempotent");
+        }
         let documents: Vec<(&[u8], &[u8])> = match format {
             Format::Jsonl => data.split(|b| *b == b'\n').zip(output.split(|b| *b == b'\n')).collect(),
             Format::Har => vec![(data, &output[..])],
