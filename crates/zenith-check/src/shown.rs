@@ -3,7 +3,6 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use zenith_protocol::runtime::diagnostics::excerpt;
 use zenith_redact::{PLACEHOLDER, Secrets};
 
@@ -11,7 +10,7 @@ use crate::finding::Finding;
 
 /// Credentials remembered to hide their copies. Past this many, excerpts of capture values are
 /// withheld instead.
-pub const MAX_CREDENTIALS: usize = 4096;
+pub const MAX_CREDENTIALS: usize = 1024;
 /// Messages of findings are cut to this many characters, after their credentials are hidden.
 const MAX_MESSAGE_CHARS: usize = 400;
 /// Text from a capture is kept to this many bytes before its credentials are hidden, so a
@@ -21,30 +20,38 @@ pub const KEPT_BYTES: usize = 4096;
 /// Credentials found in one message.
 pub type Credentials = Vec<Box<str>>;
 
-/// Words without which a message the schemas accept holds no credential: the credential
-/// words of property names (every property of such a message is documented, so a misspelt
-/// one never gets here), authorization schemes, URLs, and escapes that could spell any key.
-static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    let mut words: Vec<String> =
-        ["password", "passwd", "passphrase", "secret", "token", "grant", "credential", "authoriz", "cookie"]
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-    for first in ["api", "access", "private"] {
-        words.extend(["", "-", "_", " "].map(|sep| format!("{first}{sep}key")));
-    }
-    words.extend(["bearer ", "basic ", "digest ", "negotiate ", "ntlm ", "://", "\\u", "="].map(str::to_owned));
-    AhoCorasick::builder().ascii_case_insensitive(true).build(&words).expect("fixed words build")
-});
-
-/// The credentials in a message's text. `clean` messages (accepted by their schema, so with
-/// documented property names only) are looked into only when they hold a credential word.
+/// The credentials in a message's text. In a `clean` message (its schema accepts it, so every
+/// property is documented) written without escapes, they are the values of the schemas' secret
+/// properties, found by name; any other message is read by the rules of `zenith redact`.
 pub fn credentials(text: &str, clean: bool) -> Credentials {
-    if clean && !MARKERS.is_match(text) {
-        return Credentials::new();
+    let bytes = text.as_bytes();
+    if !clean || memchr::memchr(b'\\', bytes).is_some() {
+        return zenith_redact::credentials(text);
     }
-    zenith_redact::credentials(text)
+    let mut found = Credentials::new();
+    for name in SECRET_NAMES.iter() {
+        for at in name.find_iter(bytes) {
+            let mut from = at + name.needle().len();
+            while bytes.get(from).is_some_and(|b| b.is_ascii_whitespace() || *b == b':') {
+                from += 1;
+            }
+            if bytes.get(from) != Some(&b'"') {
+                continue;
+            }
+            let value = &text[from + 1..];
+            if let Some(end) = memchr::memchr(b'"', value.as_bytes()) {
+                found.push(value[..end].into());
+            }
+        }
+    }
+    found
 }
+
+/// The schemas' secret property names, quoted as keys are.
+static SECRET_NAMES: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
+    let names = zenith_protocol::SECRET_PROPERTIES.iter();
+    names.map(|name| memchr::memmem::Finder::new(format!("\"{name}\"").as_bytes()).into_owned()).collect()
+});
 
 /// Free text from a capture, with its credentials hidden, kept to [`KEPT_BYTES`].
 pub fn kept(text: &str) -> String {

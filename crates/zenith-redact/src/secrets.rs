@@ -9,6 +9,9 @@ use rustc_hash::FxHashSet;
 /// a longer word), so that a one-letter password does not wipe every word holding that letter.
 pub const WHOLE_WORD_BELOW: usize = 4;
 
+/// Forms left out of the automaton at most, looked for one by one instead.
+const UNCOVERED: usize = 64;
+
 /// How many bytes of credentials a [`Secrets`] remembers at most.
 pub const MAX_SECRET_BYTES: usize = 32 << 20;
 
@@ -25,6 +28,8 @@ pub struct Secrets {
     limit: usize,
     /// The automaton over `forms`, and how many forms it covers.
     finder: Option<(AhoCorasick, usize)>,
+    /// Finders for the forms it does not cover yet.
+    uncovered: Vec<memchr::memmem::Finder<'static>>,
     /// Credentials not remembered because the limits were reached.
     overflow: u64,
 }
@@ -45,6 +50,7 @@ impl Secrets {
             shortest: usize::MAX,
             limit,
             finder: None,
+            uncovered: Vec::new(),
             overflow: 0,
         }
     }
@@ -63,10 +69,13 @@ impl Secrets {
         self.values.insert(value.into());
         let once = escaped(value);
         let twice = escaped(&once);
-        self.forms.push(value.into());
+        let mut forms = vec![value.to_owned()];
         if once != value {
-            self.forms.push(once.into());
-            self.forms.push(twice.into());
+            forms.extend([once, twice]);
+        }
+        for form in forms {
+            self.uncovered.push(memchr::memmem::Finder::new(form.as_bytes()).into_owned());
+            self.forms.push(form.into());
         }
     }
 
@@ -97,9 +106,12 @@ impl Secrets {
         self.overflow
     }
 
-    /// Makes [`Secrets::copies`] see every credential remembered so far.
+    /// Makes [`Secrets::copies`] see every credential remembered so far. The automaton is
+    /// rebuilt only once [`UNCOVERED`] forms are left out of it; until then they are looked for
+    /// one by one, so that remembering a few at a time (as `zenith check` does) stays cheap.
     pub fn prepare(&mut self) {
-        if self.finder.as_ref().is_some_and(|(_, covered)| *covered == self.forms.len()) || self.forms.is_empty() {
+        let covered = self.finder.as_ref().map_or(0, |(_, covered)| *covered);
+        if self.forms.len() - covered <= UNCOVERED && covered > 0 || self.forms.is_empty() {
             return;
         }
         let automaton = AhoCorasick::builder()
@@ -107,6 +119,9 @@ impl Secrets {
             .match_kind(MatchKind::LeftmostLongest)
             .build(self.forms.iter().map(|f| f.as_bytes()));
         self.finder = automaton.ok().map(|a| (a, self.forms.len()));
+        if self.finder.is_some() {
+            self.uncovered.clear();
+        }
     }
 
     /// Adds the ranges of `text` that hold a copy of a credential known at the last
@@ -118,8 +133,10 @@ impl Secrets {
         }
         let bytes = text.as_bytes();
         let alone = |at: Option<usize>| !at.and_then(|at| bytes.get(at)).is_some_and(u8::is_ascii_alphanumeric);
-        for found in finder.find_iter(text) {
-            let range = found.range();
+        let found = finder.find_iter(text).map(|found| found.range());
+        let uncovered =
+            self.uncovered.iter().flat_map(|form| form.find_iter(bytes).map(move |at| at..at + form.needle().len()));
+        for range in found.chain(uncovered) {
             if range.len() >= WHOLE_WORD_BELOW || alone(range.start.checked_sub(1)) && alone(Some(range.end)) {
                 out.push(range);
             }

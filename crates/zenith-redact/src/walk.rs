@@ -9,7 +9,6 @@
 use std::ops::Range;
 
 use jiter::{Jiter, Peek};
-use rustc_hash::FxHashMap;
 use zenith_protocol::runtime::{is_secret_name, is_secret_parameter};
 
 use crate::secrets::Secrets;
@@ -40,28 +39,11 @@ pub struct Scan<'s> {
     pub mode: Mode<'s>,
     pub edits: Vec<Edit>,
     pub doubts: Vec<String>,
-    /// What each property name met so far is: captures repeat a few names endlessly.
-    keys: FxHashMap<Box<str>, Key>,
 }
-
-/// Keys remembered in [`Scan::keys`] at most.
-const KEYS_REMEMBERED: usize = 4096;
 
 impl<'s> Scan<'s> {
     pub fn new(mode: Mode<'s>) -> Scan<'s> {
-        Scan { mode, edits: Vec::new(), doubts: Vec::new(), keys: FxHashMap::default() }
-    }
-
-    fn key(&mut self, name: &str) -> Key {
-        if let Some(key) = self.keys.get(name) {
-            return *key;
-        }
-        let key = Key::of(name);
-        if self.keys.len() >= KEYS_REMEMBERED {
-            self.keys.clear();
-        }
-        self.keys.insert(name.into(), key);
-        key
+        Scan { mode, edits: Vec::new(), doubts: Vec::new() }
     }
 
     fn remember(&mut self, value: &str) {
@@ -265,7 +247,7 @@ impl Walker {
         }
         match token {
             Token::Key(name) => {
-                let key = scan.key(name);
+                let key = Key::of(name);
                 if let Some(top) = self.stack.last_mut() {
                     top.key = Some(key);
                 }

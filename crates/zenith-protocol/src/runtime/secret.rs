@@ -1,5 +1,7 @@
 //! Credentials: printed as `<redacted>`, wiped from memory when dropped.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{self, Unexpected, Visitor};
@@ -36,6 +38,28 @@ const PARAMETERS: &[&str] =
 /// (`password`, `secret`, `token`, `api-key`, ...). The one rule for what `zenith redact`
 /// replaces and what `zenith check` never prints.
 pub fn is_secret_name(name: &str) -> bool {
+    /// Names told at most, per thread: captures repeat a few names endlessly.
+    const REMEMBERED: usize = 4096;
+    thread_local! {
+        static TOLD: RefCell<HashMap<Box<str>, bool>> = RefCell::new(HashMap::new());
+    }
+    if name.len() > 256 {
+        return tell_secret_name(name);
+    }
+    TOLD.with_borrow_mut(|told| {
+        if let Some(secret) = told.get(name) {
+            return *secret;
+        }
+        if told.len() >= REMEMBERED {
+            told.clear();
+        }
+        let secret = tell_secret_name(name);
+        told.insert(name.into(), secret);
+        secret
+    })
+}
+
+fn tell_secret_name(name: &str) -> bool {
     let secrets = crate::SECRET_PROPERTIES;
     if secrets.iter().any(|secret| secret.eq_ignore_ascii_case(name)) {
         return true;
