@@ -73,10 +73,7 @@ impl Secrets {
         if once != value {
             forms.extend([once, twice]);
         }
-        for form in forms {
-            self.uncovered.push(memchr::memmem::Finder::new(form.as_bytes()).into_owned());
-            self.forms.push(form.into());
-        }
+        self.forms.extend(forms.into_iter().map(String::into_boxed_str));
     }
 
     /// How many credentials it remembers at most.
@@ -111,7 +108,12 @@ impl Secrets {
     /// one by one, so that remembering a few at a time (as `zenith check` does) stays cheap.
     pub fn prepare(&mut self) {
         let covered = self.finder.as_ref().map_or(0, |(_, covered)| *covered);
-        if self.forms.len() - covered <= UNCOVERED && covered > 0 || self.forms.is_empty() {
+        if self.forms.len() - covered <= UNCOVERED && covered > 0 {
+            let newest = &self.forms[covered + self.uncovered.len()..];
+            self.uncovered.extend(newest.iter().map(|f| memchr::memmem::Finder::new(f.as_bytes()).into_owned()));
+            return;
+        }
+        if self.forms.is_empty() {
             return;
         }
         let automaton = AhoCorasick::builder()

@@ -1,9 +1,9 @@
 //! Credentials: printed as `<redacted>`, wiped from memory when dropped.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 
+use rustc_hash::FxHashMap;
 use serde::de::{self, Unexpected, Visitor};
 use zeroize::Zeroizing;
 
@@ -41,7 +41,7 @@ pub fn is_secret_name(name: &str) -> bool {
     /// Names told at most, per thread: captures repeat a few names endlessly.
     const REMEMBERED: usize = 4096;
     thread_local! {
-        static TOLD: RefCell<HashMap<Box<str>, bool>> = RefCell::new(HashMap::new());
+        static TOLD: RefCell<FxHashMap<Box<str>, bool>> = RefCell::new(FxHashMap::default());
     }
     if name.len() > 256 {
         return tell_secret_name(name);
