@@ -97,7 +97,7 @@ pub enum RedactError {
     #[error("{} part(s) of the capture cannot be redacted with certainty (first: {}); nothing was written. Use --force to write it anyway, with those parts as found", .0.len(), .0[0])]
     Unreadable(Vec<Unredacted>),
     #[error(
-        "the capture holds more than {limit} distinct credentials (or {MAX_SECRET_BYTES} bytes of them), too many to find all their copies; nothing was written. Raise --max-credentials, or use --force to write it with every credential replaced but copies of {left} of them left"
+        "the capture holds more than {limit} distinct credentials (or {MAX_SECRET_BYTES} bytes of them), too many to find all their copies; nothing was written. Raise --max-credentials, or use --force to write it with every credential replaced but the copies of {left} or more of them left"
     )]
     TooManySecrets { limit: usize, left: u64 },
     #[error("a redacting thread stopped")]
