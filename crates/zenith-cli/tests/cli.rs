@@ -18,6 +18,16 @@ struct Run {
 }
 
 fn zenith(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    zenith_fed(args, stdin, false)
+}
+
+/// Runs `zenith` with `stdin` handed over a byte, then a pause, then the rest: as a slow pipe
+/// delivers it.
+fn zenith_on_a_slow_pipe(args: &[&str], stdin: &[u8]) -> Run {
+    zenith_fed(args, Some(stdin), true)
+}
+
+fn zenith_fed(args: &[&str], stdin: Option<&[u8]>, slowly: bool) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zenith"))
         .args(args)
         .current_dir(repo())
@@ -29,9 +39,13 @@ fn zenith(args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut input = child.stdin.take().unwrap();
     let data = stdin.map(<[u8]>::to_vec);
     let writer = std::thread::spawn(move || {
-        if let Some(data) = data {
-            let _ = input.write_all(&data);
+        let Some(data) = data else { return };
+        let first = if slowly { data.len().min(1) } else { data.len() };
+        let _ = input.write_all(&data[..first]).and_then(|()| input.flush());
+        if slowly {
+            std::thread::sleep(std::time::Duration::from_millis(200));
         }
+        let _ = input.write_all(&data[first..]);
     });
     let output = child.wait_with_output().unwrap();
     writer.join().unwrap();
@@ -782,34 +796,6 @@ fn a_transaction_id_written_with_a_fraction_pairs_with_its_reply() {
     assert_eq!(codes, ["undocumented-property"]);
     let n = |key: &str| summary[key].as_u64().unwrap();
     assert_eq!((n("requests"), n("replies"), n("unanswered"), n("orphan_replies")), (3, 3, 0, 0));
-}
-
-/// Runs `zenith` with `stdin` handed over a byte, then a pause, then the rest: as a slow pipe
-/// delivers it.
-fn zenith_on_a_slow_pipe(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zenith"))
-        .args(args)
-        .current_dir(repo())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        input.write_all(&data[..1]).unwrap();
-        input.flush().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        input.write_all(&data[1..]).unwrap();
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    Run {
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-        code: output.status.code().unwrap(),
-    }
 }
 
 #[test]
