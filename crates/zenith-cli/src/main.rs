@@ -80,7 +80,7 @@ struct RedactArgs {
     /// and listed).
     #[arg(long)]
     force: bool,
-    /// Distinct credentials remembered to find their copies (about 100 bytes of memory each);
+    /// Distinct credentials remembered to find their copies (about 400 bytes of memory each);
     /// a capture with more is refused unless --force.
     #[arg(long, default_value_t = zenith_redact::DEFAULT_MAX_CREDENTIALS, value_name = "N")]
     max_credentials: usize,

@@ -73,7 +73,7 @@ pub struct Options {
     /// The longest JSON Lines line, or HAR value held at once.
     pub max_bytes: usize,
     /// Distinct credentials remembered to find their copies; a capture with more is refused
-    /// unless `force`. The copy finder takes about 100 bytes per credential.
+    /// unless `force`. Finding copies takes about 400 bytes per credential.
     pub max_credentials: usize,
     /// Threads that redact JSON Lines.
     pub jobs: usize,
