@@ -113,7 +113,9 @@ pub fn redact(
     options: Options,
 ) -> Result<Outcome, RedactError> {
     let mut secrets = Secrets::with_limit(options.max_credentials);
-    let learnt = pass(format, &mut input, &mut std::io::sink(), stream::Job::Learn(&mut secrets), options)?;
+    let mut marks = stream::Marks::default();
+    let job = stream::Job::Learn(&mut secrets, &mut marks);
+    let learnt = pass(format, &mut input, &mut std::io::sink(), job, options)?;
     if !options.force {
         if !learnt.unredacted.is_empty() {
             return Err(RedactError::Unreadable(learnt.unredacted));
@@ -124,7 +126,7 @@ pub fn redact(
     }
     secrets.prepare();
     input.seek(SeekFrom::Start(0))?;
-    let done = pass(format, &mut input, output, stream::Job::Replace(&secrets), options)?;
+    let done = pass(format, &mut input, output, stream::Job::Replace(&secrets, &marks), options)?;
     Ok(Outcome { replaced: done.replaced, unredacted: done.unredacted, untracked: secrets.overflow() })
 }
 
@@ -139,8 +141,8 @@ fn pass(
     match format {
         Format::Har => {
             let mode = match job {
-                stream::Job::Learn(secrets) => walk::Mode::Learn(secrets),
-                stream::Job::Replace(secrets) => walk::Mode::Replace(secrets),
+                stream::Job::Learn(secrets, _) => walk::Mode::Learn(secrets),
+                stream::Job::Replace(secrets, _) => walk::Mode::Replace(secrets),
             };
             stream::har(reader, output, &mut walk::Scan::new(mode), options.max_bytes)
         }

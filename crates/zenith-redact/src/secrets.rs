@@ -32,6 +32,8 @@ pub struct Secrets {
     uncovered: Vec<memchr::memmem::Finder<'static>>,
     /// Credentials not remembered because the limits were reached.
     overflow: u64,
+    /// Some credential is written differently in a JSON string.
+    escapable: bool,
 }
 
 impl Default for Secrets {
@@ -51,6 +53,7 @@ impl Secrets {
             limit,
             finder: None,
             uncovered: Vec::new(),
+            escapable: false,
             overflow: 0,
         }
     }
@@ -71,9 +74,16 @@ impl Secrets {
         let twice = escaped(&once);
         let mut forms = vec![value.to_owned()];
         if once != value {
+            self.escapable = true;
             forms.extend([once, twice]);
         }
         self.forms.extend(forms.into_iter().map(String::into_boxed_str));
+    }
+
+    /// True when some credential changes when written in a JSON string (it holds a quote, a
+    /// backslash or a control character).
+    pub fn escapable(&self) -> bool {
+        self.escapable
     }
 
     /// How many credentials it remembers at most.

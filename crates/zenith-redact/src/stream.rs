@@ -32,18 +32,45 @@ const BLOCK_BYTES: usize = 1 << 18;
 struct Block {
     first_line: u64,
     text: Vec<u8>,
+    /// For the second pass: whether the first found anything in each line.
+    marks: Vec<bool>,
 }
 
 /// A block redacted.
 struct Done {
+    first_line: u64,
     text: Vec<u8>,
     pass: Pass,
+    /// For the first pass: whether it found anything (a credential, a doubt) in each line.
+    marks: Vec<bool>,
 }
 
-/// What a pass does with credentials: learns them, or replaces them and their copies.
+/// One bit per JSON Lines line: whether the first pass found anything to redact or to doubt
+/// in it. The second pass copies an unmarked line as it is, unless a copy of a credential may
+/// be in it. (A bit a line: 125 KB for a million lines.)
+#[derive(Debug, Default)]
+pub struct Marks(Vec<u64>);
+
+impl Marks {
+    fn push(&mut self, line: u64, marked: bool) {
+        let (word, bit) = ((line - 1) as usize / 64, (line - 1) % 64);
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        self.0[word] |= u64::from(marked) << bit;
+    }
+
+    fn get(&self, line: u64) -> bool {
+        let (word, bit) = ((line - 1) as usize / 64, (line - 1) % 64);
+        self.0.get(word).is_some_and(|w| w & (1 << bit) != 0)
+    }
+}
+
+/// What a pass does with credentials: learns them (and marks the lines that hold anything), or
+/// replaces them and their copies.
 pub enum Job<'s> {
-    Learn(&'s mut Secrets),
-    Replace(&'s Secrets),
+    Learn(&'s mut Secrets, &'s mut Marks),
+    Replace(&'s Secrets, &'s Marks),
 }
 
 /// JSON Lines: each line is one JSON value, whatever its shape. Blocks of lines are redacted on
@@ -56,10 +83,11 @@ pub fn jsonl(
     jobs: usize,
 ) -> Result<Pass, RedactError> {
     let mut pass = Pass::default();
-    let (replace, limit) = match &job {
-        Job::Learn(secrets) => (None, secrets.limit()),
-        Job::Replace(secrets) => (Some(*secrets), 0),
+    let (learning, mut new_marks, replace, marks) = match job {
+        Job::Learn(secrets, marks) => (Some(secrets), Some(marks), None, None),
+        Job::Replace(secrets, marks) => (None, None, Some(secrets), Some(marks)),
     };
+    let limit = learning.as_ref().map_or(0, |secrets| secrets.limit());
     let learnt = std::thread::scope(|scope| -> Result<Vec<Secrets>, RedactError> {
         let lanes: Vec<_> = (0..jobs.max(1))
             .map(|_| {
@@ -84,22 +112,32 @@ pub fn jsonl(
             })
             .collect();
         let (mut sent, mut written, mut number) = (0usize, 0usize, 0u64);
-        let receive = |written: &mut usize, pass: &mut Pass, output: &mut dyn Write| -> Result<(), RedactError> {
-            let lane = &lanes[*written % lanes.len()];
-            let done = lane.1.recv().map_err(|_| RedactError::Worker)?;
-            output.write_all(&done.text)?;
-            pass.replaced += done.pass.replaced;
-            pass.unredacted.extend(done.pass.unredacted);
-            *written += 1;
-            Ok(())
-        };
+        let receive =
+            |written: &mut usize, pass: &mut Pass, output: &mut dyn Write, marking: &mut Option<&mut Marks>| {
+                let lane = &lanes[*written % lanes.len()];
+                let done = lane.1.recv().map_err(|_| RedactError::Worker)?;
+                output.write_all(&done.text)?;
+                pass.replaced += done.pass.replaced;
+                pass.unredacted.extend(done.pass.unredacted);
+                if let Some(marking) = marking {
+                    for (line, marked) in (done.first_line..).zip(done.marks) {
+                        marking.push(line, marked);
+                    }
+                }
+                *written += 1;
+                Ok::<(), RedactError>(())
+            };
         loop {
-            let mut block = Block { first_line: number + 1, text: Vec::with_capacity(BLOCK_BYTES + 4096) };
+            let first_line = number + 1;
+            let mut block = Block { first_line, text: Vec::with_capacity(BLOCK_BYTES + 4096), marks: Vec::new() };
             let overlong = read_block(&mut input, &mut block.text, &mut number, max_line_bytes)?;
+            if let Some(marks) = marks {
+                block.marks = (first_line..=number).map(|line| marks.get(line)).collect();
+            }
             let empty = block.text.is_empty();
             if !empty {
                 if sent - written == 2 * lanes.len() {
-                    receive(&mut written, &mut pass, output)?;
+                    receive(&mut written, &mut pass, output, &mut new_marks)?;
                 }
                 lanes[sent % lanes.len()].0.send(block).map_err(|_| RedactError::Worker)?;
                 sent += 1;
@@ -108,9 +146,12 @@ pub fn jsonl(
                 Some(start) => {
                     // Too long to hold: written through unread (in order), and reported.
                     while written < sent {
-                        receive(&mut written, &mut pass, output)?;
+                        receive(&mut written, &mut pass, output, &mut new_marks)?;
                     }
                     number += 1;
+                    if let Some(marking) = &mut new_marks {
+                        marking.push(number, true);
+                    }
                     output.write_all(&start)?;
                     let length = start.len() as u64 + pass_line_through(&mut input, output)?;
                     let reason = format!("the line is {length} bytes long, over the limit of {max_line_bytes} bytes");
@@ -121,13 +162,13 @@ pub fn jsonl(
             }
         }
         while written < sent {
-            receive(&mut written, &mut pass, output)?;
+            receive(&mut written, &mut pass, output, &mut new_marks)?;
         }
         // Closing the lanes ends the workers, which hand back what they learnt.
         let workers: Vec<_> = lanes.into_iter().map(|(_, _, worker)| worker).collect();
         workers.into_iter().map(|worker| worker.join().map_err(|_| RedactError::Worker)).collect()
     })?;
-    if let Job::Learn(secrets) = job {
+    if let Some(secrets) = learning {
         for own in &learnt {
             secrets.absorb(own);
         }
@@ -160,17 +201,54 @@ fn read_block(
     Ok(None)
 }
 
-/// Redacts the lines of a block.
+/// Redacts the lines of a block. In the second pass, a line in which the first found nothing
+/// is copied as it is, unless it may hold a copy of a credential (written plainly or escaped,
+/// or spelt with `\u` escapes, which only decoding tells).
 fn redact_block(block: &Block, scan: &mut Scan<'_>) -> Done {
-    let mut done = Done { text: Vec::with_capacity(block.text.len()), pass: Pass::default() };
-    for (number, line) in (block.first_line..).zip(block.text.split_inclusive(|b| *b == b'\n')) {
-        redact_line(line, number, scan, &mut done);
+    let learning = matches!(scan.mode, Mode::Learn(_));
+    let capacity = if learning { 0 } else { block.text.len() };
+    let mut done = Done {
+        text: Vec::with_capacity(capacity),
+        pass: Pass::default(),
+        marks: Vec::new(),
+        first_line: block.first_line,
+    };
+    let mut copies = Vec::new();
+    for (index, (number, line)) in (block.first_line..).zip(block.text.split_inclusive(|b| *b == b'\n')).enumerate() {
+        if let Mode::Replace(secrets) = scan.mode {
+            if !block.marks.get(index).copied().unwrap_or(true) && !may_hold_copy(line, secrets, &mut copies) {
+                done.text.extend_from_slice(line);
+                continue;
+            }
+        }
+        let found = redact_line(line, number, scan, &mut done);
+        if learning {
+            done.marks.push(found);
+        }
     }
     done
 }
 
-/// Redacts one line, its end of line included.
-fn redact_line(line: &[u8], number: u64, scan: &mut Scan<'_>, done: &mut Done) {
+/// Whether a copy of a known credential may be in the raw line: one of its forms is there, or
+/// an escape could spell one differently once decoded. Escaped quotes and backslashes (JSON in
+/// strings) change nothing for a credential without either; any other escape (`\u0041`, `\/`)
+/// could.
+fn may_hold_copy(line: &[u8], secrets: &Secrets, copies: &mut Vec<std::ops::Range<usize>>) -> bool {
+    let Ok(text) = std::str::from_utf8(line) else { return true };
+    copies.clear();
+    secrets.copies(text, copies);
+    if !copies.is_empty() {
+        return true;
+    }
+    let mut escapes = memchr::memchr_iter(b'\\', line).peekable();
+    if escapes.peek().is_some() && secrets.escapable() {
+        return true;
+    }
+    escapes.any(|at| !matches!(line.get(at + 1), Some(b'"' | b'\\')))
+}
+
+/// Redacts one line, its end of line included. True when it holds anything to redact or doubt.
+fn redact_line(line: &[u8], number: u64, scan: &mut Scan<'_>, done: &mut Done) -> bool {
     let bom = if number == 1 && line.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let mut body = &line[bom..];
     while let [rest @ .., b'\n' | b'\r'] = body {
@@ -179,22 +257,29 @@ fn redact_line(line: &[u8], number: u64, scan: &mut Scan<'_>, done: &mut Done) {
     let Ok(text) = std::str::from_utf8(body) else {
         done.pass.doubt(number, "the line is not valid UTF-8".to_owned());
         done.text.extend_from_slice(line);
-        return;
+        return true;
     };
     scan.edits.clear();
     scan.doubts.clear();
     let root = Text::verbatim(text, bom);
     let parsed = if text.trim().is_empty() { Ok(()) } else { walk::json(&root, 0, scan) };
+    let mut found = false;
     if let Err(error) = parsed {
         scan.edits.clear();
         scan.doubts.clear();
         walk::content(&root, walk::MAX_EMBEDDING, scan);
         done.pass.doubt(number, format!("not JSON ({error}), so only credentials in its free text were found"));
+        found = true;
     }
+    found |= !scan.edits.is_empty() || !scan.doubts.is_empty();
     for doubt in scan.doubts.drain(..) {
         done.pass.doubt(number, doubt);
     }
+    if let Mode::Learn(_) = scan.mode {
+        return found; // nothing is written while learning
+    }
     done.pass.replaced += walk::apply(line, 0, &mut scan.edits, &mut done.text);
+    found
 }
 
 /// Copies the rest of a line through; returns how many bytes that was.

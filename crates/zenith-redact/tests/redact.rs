@@ -415,3 +415,21 @@ fn deep_nesting_is_walked_and_too_deep_is_refused() {
     };
     assert!(reason.contains("nested deeper than 10000 levels"), "{reason}");
 }
+
+#[test]
+fn copies_spelt_with_other_escapes_are_found_in_lines_with_nothing_else() {
+    let nested =
+        serde_json::to_string(&serde_json::to_string(&serde_json::json!({"t": "say \"hi\" now"})).unwrap()).unwrap();
+    let input = format!(
+        "{}\n{}\n{}\n{}\n",
+        r#"{"Password":"a/b/c-secret","Token":"say \"hi\" now"}"#,
+        r#"{"note":"x a\/b\/c-secret y"}"#,
+        r#"{"note":"x \u0061/b/c-secret y"}"#,
+        format_args!(r#"{{"data":{}}}"#, serde_json::to_string(&format!("{{\"m\":{nested}}}")).unwrap()),
+    );
+    let output = run(Format::Jsonl, &input).unwrap();
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(lines[1], r#"{"note":"x <redacted> y"}"#);
+    assert_eq!(lines[2], r#"{"note":"x <redacted> y"}"#);
+    assert!(!lines[3].contains("hi"), "a copy three levels down: {}", lines[3]);
+}
