@@ -215,11 +215,13 @@ fn redact_block(block: &Block, scan: &mut Scan<'_>) -> Done {
     };
     let mut copies = Vec::new();
     for (index, (number, line)) in (block.first_line..).zip(block.text.split_inclusive(|b| *b == b'\n')).enumerate() {
-        if let Mode::Replace(secrets) = scan.mode {
-            if !block.marks.get(index).copied().unwrap_or(true) && !may_hold_copy(line, secrets, &mut copies) {
-                done.text.extend_from_slice(line);
-                continue;
-            }
+        let marked = block.marks.get(index).copied().unwrap_or(true);
+        if let Mode::Replace(secrets) = scan.mode
+            && !marked
+            && !may_hold_copy(line, secrets, &mut copies)
+        {
+            done.text.extend_from_slice(line);
+            continue;
         }
         let found = redact_line(line, number, scan, &mut done);
         if learning {
