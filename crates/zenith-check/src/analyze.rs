@@ -204,14 +204,21 @@ impl Analyzer<'_> {
                     let credentials = shown::credentials(&text, true);
                     return Analysis::Message(Box::new(Checked::clean(place, clean, credentials)));
                 }
-                let credentials = shown::credentials(&text, false);
                 match serde_json::from_str::<Value>(&text) {
                     // The tree keeps one value of a repeated key, so repeats are found in the text.
-                    Ok(value) => (value, duplicates::repeated_keys(&text), credentials),
+                    Ok(value) => {
+                        let repeated = duplicates::repeated_keys(&text);
+                        let credentials = if repeated.is_empty() && !shown::may_hold_credentials(&value) {
+                            Credentials::new()
+                        } else {
+                            shown::credentials(&text, false)
+                        };
+                        (value, repeated, credentials)
+                    }
                     Err(error) => {
                         let message = format!("the message is not JSON: {error}");
                         let finding = self.finding(&place, Level::Error, "not-json", &message, "", "", None);
-                        return Analysis::Unreadable(Box::new(finding), credentials);
+                        return Analysis::Unreadable(Box::new(finding), shown::credentials(&text, false));
                     }
                 }
             }

@@ -3,7 +3,9 @@
 
 use std::sync::LazyLock;
 
+use serde_json::Value;
 use zenith_protocol::runtime::diagnostics::excerpt;
+use zenith_protocol::runtime::is_secret_name;
 use zenith_redact::{PLACEHOLDER, Secrets};
 
 use crate::finding::Finding;
@@ -45,6 +47,24 @@ pub fn credentials(text: &str, clean: bool) -> Credentials {
         }
     }
     found
+}
+
+/// False when no rule of `zenith redact` can find a credential in a message, told from its tree
+/// (whose keys are all its keys, when none is repeated): no key named like a credential or
+/// taking part in `{name, value}` pairs or cookie lists, and no string that holds JSON or the
+/// `=`, `:` or space that free-text credentials come after.
+pub fn may_hold_credentials(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.iter().any(|(key, value)| {
+            matches!(key.as_str(), "name" | "value" | "cookies") || is_secret_name(key) || may_hold_credentials(value)
+        }),
+        Value::Array(items) => items.iter().any(may_hold_credentials),
+        Value::String(text) => {
+            let trimmed = text.trim_start();
+            trimmed.starts_with(['{', '[']) || memchr::memchr3(b'=', b':', b' ', text.as_bytes()).is_some()
+        }
+        _ => false,
+    }
 }
 
 /// The schemas' secret property names, quoted as keys are.
