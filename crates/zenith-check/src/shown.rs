@@ -154,3 +154,25 @@ impl Shown {
         finding
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn trees_that_may_hold_credentials() {
+        for holds in [
+            json!({"Data": {"Pasword": "x"}}),
+            json!({"Data": [{"Note": "see ?access_token=t"}]}),
+            json!({"Data": {"Text": "{\"k\": 1}"}}),
+            json!({"headers": [{"name": "X", "value": "y"}]}),
+            json!({"Data": "Bearer abc"}),
+        ] {
+            assert!(may_hold_credentials(&holds), "{holds}");
+        }
+        let market = json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Data": [{"O": "A", "ID": "7", "Price": "40.1"}]});
+        assert!(!may_hold_credentials(&market));
+    }
+}
