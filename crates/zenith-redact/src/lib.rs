@@ -14,7 +14,7 @@
 //! - in any other string: values after a credential name and `=` or `:` (URLs, fragments, form
 //!   bodies, log lines), credentials after an authorization scheme, passwords in URLs;
 //! - copies of any credential found, in any string value (never in keys, numbers or
-//!   structure): as written, JSON-escaped, or base64-encoded.
+//!   structure): as written, or JSON-escaped once or twice.
 //!
 //! A capture is read twice (first to learn every credential, then to replace them and their
 //! copies wherever they sit), so the input must be seekable; memory holds one JSON Lines line,
