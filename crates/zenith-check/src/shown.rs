@@ -172,7 +172,8 @@ mod tests {
         ] {
             assert!(may_hold_credentials(&holds), "{holds}");
         }
-        let market = json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Data": [{"O": "A", "ID": "7", "Price": "40.1"}]});
+        let market =
+            json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Data": [{"O": "A", "ID": "7", "Price": "40.1"}]});
         assert!(!may_hold_credentials(&market));
     }
 }
