@@ -347,13 +347,13 @@ pub fn har(
                 let reason = error.message().to_owned();
                 return Err(RedactError::MalformedHar { line: at.line + 1, column: at.column + 1, reason });
             }
-            Some(Ok(JsonEvent::Eof)) => break,
             Some(Ok(event)) => event,
         };
         let region = &held.bytes[start - held.base..held.parsed - held.base];
         let end = held.parsed;
         scan.doubts.clear();
         let token = match &event {
+            JsonEvent::Eof => break,
             JsonEvent::StartObject | JsonEvent::StartArray => {
                 Token::Open { at: end - 1, object: matches!(event, JsonEvent::StartObject) }
             }
@@ -371,7 +371,6 @@ pub fn har(
             JsonEvent::Boolean(true) => Token::Scalar { start: end - 4, end, raw: "true" },
             JsonEvent::Boolean(false) => Token::Scalar { start: end - 5, end, raw: "false" },
             JsonEvent::Null => Token::Scalar { start: end - 4, end, raw: "null" },
-            JsonEvent::Eof => unreachable!("handled above"),
         };
         walker.token(token, scan);
         if walker.depth() > walk::MAX_DEPTH {
