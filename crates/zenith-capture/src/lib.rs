@@ -151,11 +151,6 @@ pub fn sniff<R: Read>(mut reader: R) -> std::io::Result<(Format, impl BufRead)> 
     Ok((format, BufReader::with_capacity(1 << 16, std::io::Cursor::new(start).chain(reader))))
 }
 
-/// Tells the format from what `reader` has buffered (see [`detect_prefix`]). Consumes nothing.
-pub fn detect(reader: &mut impl BufRead) -> std::io::Result<Format> {
-    Ok(detect_prefix(reader.fill_buf()?))
-}
-
 /// Reads a capture of `format`, calling `sink` for every frame and skipped item in file order.
 pub fn read(
     format: Format,

@@ -241,11 +241,14 @@ fn check_file(
         (Box::new(BufReader::with_capacity(1 << 16, file)), size)
     };
     let progress = render::progress(size);
-    let mut reader = render::Counted::new(reader, progress.clone());
-    let format = match args.input {
-        Some(InputFormat::Har) => Format::Har,
-        Some(InputFormat::Jsonl) => Format::Jsonl,
-        None => zenith_capture::detect(&mut reader).map_err(|e| format!("reading failed: {e}"))?,
+    let reader = render::Counted::new(reader, progress.clone());
+    let (format, mut reader): (Format, Box<dyn BufRead>) = match args.input {
+        Some(InputFormat::Har) => (Format::Har, Box::new(reader)),
+        Some(InputFormat::Jsonl) => (Format::Jsonl, Box::new(reader)),
+        None => {
+            let (format, reader) = zenith_capture::sniff(reader).map_err(|e| format!("reading failed: {e}"))?;
+            (format, Box::new(reader))
+        }
     };
     let limits = Limits { max_line_bytes: args.max_line_bytes };
     let mut checker = Checker::new(source);

@@ -802,7 +802,7 @@ fn a_transaction_id_written_with_a_fraction_pairs_with_its_reply() {
 fn redact_tells_har_by_its_content_whatever_the_key_order_or_the_pipe() {
     let message = r#"{\"Controller\":\"Auth\",\"Topic\":\"AuthOwner\",\"TransactionID\":1,\"Data\":{\"Password\":\"pw-Foxtrot-42\"}}"#;
     let har = format!(
-        "{{\"comment\": \"exported\", \"log\": {{\"entries\": [{{\"_resourceType\": \"websocket\", \"_webSocketMessages\": [{{\"type\": \"send\", \"time\": 1, \"opcode\": 1, \"data\": \"{message}\"}}]}}]}}}}\n"
+        "{{\"comment\": \"exported\",\n \"log\": {{\"entries\": [{{\"_resourceType\": \"websocket\", \"_webSocketMessages\": [{{\"type\": \"send\", \"time\": 1, \"opcode\": 1, \"data\": \"{message}\"}}]}}]}}}}\n"
     );
     let run = zenith_on_a_slow_pipe(&["redact", "-"], har.as_bytes());
     assert_eq!(run.code, 0, "{}", run.stderr);
