@@ -154,12 +154,8 @@ fn pass(
 /// replaced by the same rules as [`redact`], copies of `known` credentials included (as of its
 /// last [`Secrets::prepare`]): what `zenith check` shows of a capture.
 pub fn scrub(text: &str, known: &Secrets) -> String {
-    let root = text::Text::verbatim(text, 0);
     let mut scan = walk::Scan::new(walk::Mode::Replace(known));
-    if walk::json(&root, 0, &mut scan).is_err() {
-        scan.edits.clear();
-        walk::content(&root, 0, &mut scan);
-    }
+    let _ = walk::document(&text::Text::verbatim(text, 0), &mut scan);
     if scan.edits.is_empty() {
         return text.to_owned();
     }
@@ -171,11 +167,8 @@ pub fn scrub(text: &str, known: &Secrets) -> String {
 /// The credentials in `text` (a message, or free text), by the rules of [`redact`].
 pub fn credentials(text: &str) -> Vec<Box<str>> {
     let mut found = Secrets::with_limit(usize::MAX);
-    let root = text::Text::verbatim(text, 0);
     let mut scan = walk::Scan::new(walk::Mode::Learn(&mut found));
-    if walk::json(&root, 0, &mut scan).is_err() {
-        walk::content(&root, walk::MAX_EMBEDDING, &mut scan);
-    }
+    let _ = walk::document(&text::Text::verbatim(text, 0), &mut scan);
     drop(scan);
     found.into_values()
 }

@@ -93,24 +93,25 @@ pub fn jsonl(
             .map(|_| {
                 let (to_worker, blocks) = sync_channel::<Block>(2);
                 let (done, from_worker) = sync_channel::<Done>(2);
-                let worker = scope.spawn(move || {
-                    let mut own = Secrets::with_limit(limit);
-                    let mode = match replace {
-                        Some(secrets) => Mode::Replace(secrets),
-                        None => Mode::Learn(&mut own),
-                    };
-                    let mut scan = Scan::new(mode);
-                    for block in blocks {
-                        if done.send(redact_block(&block, &mut scan)).is_err() {
-                            break;
+                let worker =
+                    std::thread::Builder::new().name("zenith-redact".to_owned()).spawn_scoped(scope, move || {
+                        let mut own = Secrets::with_limit(limit);
+                        let mode = match replace {
+                            Some(secrets) => Mode::Replace(secrets),
+                            None => Mode::Learn(&mut own),
+                        };
+                        let mut scan = Scan::new(mode);
+                        for block in blocks {
+                            if done.send(redact_block(&block, &mut scan)).is_err() {
+                                break;
+                            }
                         }
-                    }
-                    drop(scan);
-                    own
-                });
-                (to_worker, from_worker, worker)
+                        drop(scan);
+                        own
+                    })?;
+                Ok((to_worker, from_worker, worker))
             })
-            .collect();
+            .collect::<std::io::Result<_>>()?;
         let (mut sent, mut written, mut number) = (0usize, 0usize, 0u64);
         let receive =
             |written: &mut usize, pass: &mut Pass, output: &mut dyn Write, marking: &mut Option<&mut Marks>| {
@@ -263,13 +264,10 @@ fn redact_line(line: &[u8], number: u64, scan: &mut Scan<'_>, done: &mut Done) -
     };
     scan.edits.clear();
     scan.doubts.clear();
-    let root = Text::verbatim(text, bom);
-    let parsed = if text.trim().is_empty() { Ok(()) } else { walk::json(&root, 0, scan) };
     let mut found = false;
-    if let Err(error) = parsed {
-        scan.edits.clear();
-        scan.doubts.clear();
-        walk::content(&root, walk::MAX_EMBEDDING, scan);
+    if !text.trim().is_empty()
+        && let Err(error) = walk::document(&Text::verbatim(text, bom), scan)
+    {
         done.pass.doubt(number, format!("not JSON ({error}), so only credentials in its free text were found"));
         found = true;
     }
@@ -457,12 +455,19 @@ impl Held {
         }
         edits.sort_by_key(|e| (e.span.start, std::cmp::Reverse(e.span.end)));
         let ready = edits.iter().take_while(|e| e.span.start < upto).count();
-        let mut chunk = Vec::new();
         let mut ready_edits: Vec<Edit> = edits.drain(..ready).collect();
         let last_end = ready_edits.iter().map(|e| e.span.end).max().unwrap_or(0).max(upto);
         let slice = &self.bytes[self.written - self.base..last_end - self.base];
-        let count = walk::apply(slice, self.written, &mut ready_edits, &mut chunk);
-        output.write_all(&chunk)?;
+        // Most tokens carry no edit: their bytes go out as they are.
+        let count = if ready_edits.is_empty() {
+            output.write_all(slice)?;
+            0
+        } else {
+            let mut chunk = Vec::with_capacity(slice.len());
+            let count = walk::apply(slice, self.written, &mut ready_edits, &mut chunk);
+            output.write_all(&chunk)?;
+            count
+        };
         self.written = last_end;
         // Let go of written input, in large steps so that little is moved.
         let done = self.written.min(self.lines_at) - self.base;

@@ -453,6 +453,17 @@ pub fn content(text: &Text<'_>, embedding: usize, scan: &mut Scan<'_>) -> bool {
     false
 }
 
+/// The rules for a whole text (a line, a message): walked as JSON; when it is not JSON, what
+/// was found in it is dropped and it is read as free text, and the error says why.
+pub fn document(text: &Text<'_>, scan: &mut Scan<'_>) -> Result<(), String> {
+    let (edits, doubts) = (scan.edits.len(), scan.doubts.len());
+    json(text, 0, scan).inspect_err(|_| {
+        scan.edits.truncate(edits);
+        scan.doubts.truncate(doubts);
+        content(text, MAX_EMBEDDING, scan);
+    })
+}
+
 /// Walks the JSON value that is the whole of `text` (parsed in memory).
 pub fn json(text: &Text<'_>, embedding: usize, scan: &mut Scan<'_>) -> Result<(), String> {
     walk_json(text, embedding, scan).map_err(|error| match error {
