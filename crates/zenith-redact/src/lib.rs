@@ -20,6 +20,7 @@
 //! copies wherever they sit), so the input must be seekable; memory holds one JSON Lines line,
 //! or for HAR the longest value still to be settled, plus the credentials learnt.
 
+mod har;
 mod secrets;
 mod stream;
 mod text;
@@ -139,13 +140,7 @@ fn pass(
 ) -> Result<stream::Pass, RedactError> {
     let reader = BufReader::with_capacity(1 << 16, input);
     match format {
-        Format::Har => {
-            let mode = match job {
-                stream::Job::Learn(secrets, _) => walk::Mode::Learn(secrets),
-                stream::Job::Replace(secrets, _) => walk::Mode::Replace(secrets),
-            };
-            stream::har(reader, output, &mut walk::Scan::new(mode), options.max_bytes)
-        }
+        Format::Har => har::har(reader, output, job, options.max_bytes, options.jobs),
         Format::Jsonl => stream::jsonl(reader, output, job, options.max_bytes, options.jobs),
     }
 }

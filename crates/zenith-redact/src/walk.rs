@@ -221,6 +221,12 @@ impl Walker {
         self.stack.iter().filter_map(|c| c.holding).chain(skipping).min()
     }
 
+    /// Whether the next value, an item of the innermost array, is walked the same on its own:
+    /// no container around it is a credential, a list of cookies, or held back for a name.
+    pub fn stands_alone(&self) -> bool {
+        self.skip.is_none() && self.stack.last().is_some_and(|top| !top.object && !top.cookies) && self.hold().is_none()
+    }
+
     /// How deep the walk is.
     pub fn depth(&self) -> usize {
         self.stack.len() + self.skip.as_ref().map_or(0, |s| s.depth)

@@ -433,3 +433,69 @@ fn copies_spelt_with_other_escapes_are_found_in_lines_with_nothing_else() {
     assert_eq!(lines[2], r#"{"note":"x <redacted> y"}"#);
     assert!(!lines[3].contains("hi"), "a copy three levels down: {}", lines[3]);
 }
+
+/// The same rules walked over the whole document in memory: what streaming must produce.
+fn in_memory(document: &str) -> String {
+    let mut known = zenith_redact::Secrets::with_limit(usize::MAX);
+    for credential in zenith_redact::credentials(document) {
+        known.remember(&credential);
+    }
+    known.prepare();
+    zenith_redact::scrub(document, &known)
+}
+
+#[test]
+fn har_values_cut_out_whole_are_redacted_as_in_their_place() {
+    // A `value` held back for its name, a list of cookies and a credential object: what sits
+    // in them depends on what is around it, so it must not be taken on its own.
+    let tricky = concat!(
+        r#""t1":{"name":"a","value":[{"x":"plain"},{"Password":"held-1"}]},"#,
+        r#""t2":{"value":[{"x":"hunter-copy"},{"y":1}],"name":"X-Api-Token"},"#,
+        r#""cookies":[{"name":"sid","value":"cookie-1"},{"name":"b","value":"cookie-2"}],"#,
+        r#""secret":[{"a":"in-secret-1"},{"b":2}],"#,
+        r#""messages":[{"type":"send","time":1,"opcode":1,"data":"{\"Password\":\"hunter-copy\"}"}]"#,
+    );
+    // Numbers and strings of every length, so that some fall across the 64 KiB reads; a number
+    // credential among them.
+    let numbers: Vec<String> = (0..30_000u64).map(|n| (n * 7919 % 1_000_003).to_string()).collect();
+    let strings: Vec<String> = (0..3_000).map(|n| format!(r#"{{"n":"{}","pin":{n}}}"#, "x".repeat(n % 97))).collect();
+    // An item too long to be cut out whole, walked token by token, with the others inside.
+    let long =
+        format!(r#"{{"pad":"{}","Password":"long-1","more":[{{"token":"long-2"}}],{tricky}}}"#, "y".repeat(1_100_000));
+    let document = format!(
+        "{{\"log\":{{\"entries\":[{{{tricky}}},\n{},\n{long}],\"ids\":[{}],\"pin\":12345,\"note\":\"copy: hunter-copy\"}}}}\n",
+        strings.join(",\n"),
+        numbers.join(","),
+    );
+    let expected = in_memory(&document);
+    assert_ne!(expected, document);
+    for copy in ["held-1", "hunter-copy", "cookie-1", "cookie-2", "in-secret-1", "long-1", "long-2"] {
+        assert!(!expected.contains(copy), "{copy}");
+    }
+    for jobs in [1, 3] {
+        let mut out = Vec::new();
+        let options = Options { jobs, ..Options::default() };
+        redact(Format::Har, std::io::Cursor::new(document.as_bytes()), &mut out, options).unwrap();
+        assert!(out == expected.as_bytes(), "with {jobs} jobs the output differs from the in-memory walk");
+    }
+}
+
+#[test]
+fn har_errors_are_found_at_their_place_across_reads() {
+    let strings: Vec<String> = (0..5_000).map(|n| format!(r#"{{"n":"{}"}}"#, "x".repeat(n % 31))).collect();
+    let body = strings.join(",\n");
+    let lines = body.lines().count() as u64;
+    for (broken, column) in [(r#"{"n":tru}"#, 9), (r#"{"n":"a"]"#, 9), ("{\"n\":1.}", 8)] {
+        let document = format!("{{\"log\":{{\"entries\":[{body},\n{broken}]}}}}");
+        let Err(RedactError::MalformedHar { line, column: at, .. }) = run(Format::Har, &document) else {
+            panic!("{broken} was accepted")
+        };
+        assert_eq!((line, at), (lines + 1, column), "{broken}");
+    }
+    let Err(RedactError::MalformedHar { reason, .. }) = run(Format::Har, &format!("{{\"log\":[{body}")) else {
+        panic!()
+    };
+    assert!(reason.contains("ends too early"), "{reason}");
+    let Err(RedactError::MalformedHar { reason, .. }) = run(Format::Har, "{\"log\":{}} {}") else { panic!() };
+    assert!(reason.contains("follows the end"), "{reason}");
+}
