@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use quote::{format_ident, quote};
 use serde_json::{Value, json};
-use xtask::emit::{Target, validators};
+use xtask::emit::{Target, schema};
 use xtask::model::Model;
 use xtask::naming::{Case, rust_name};
 use xtask::schema::{ID_BASE, SchemaSet};
@@ -46,19 +46,10 @@ fn main() {
                 match build(file, index, &group["schema"]) {
                     Ok((module, root)) => {
                         let name = format_ident!("{}", module_name(file, index));
-                        let fast = validators::fast_fn(&root);
-                        let full = validators::full_fn(&root);
+                        let node = schema::node_static(&root);
                         modules.push((name.clone(), module));
-                        let stream_type = format_ident!("{}", root);
                         cases.push(quote! {
-                            SuiteCase {
-                                file: #file,
-                                description: #description,
-                                tests: #tests,
-                                fast: #name::#fast,
-                                full: #name::#full,
-                                stream: zenith_protocol::runtime::stream::check_text::<#name::stream::#stream_type>,
-                            }
+                            SuiteCase { file: #file, description: #description, tests: #tests, schema: &#name::#node }
                         });
                     }
                     Err(reason) => refused.push(quote! { (#file, #description, #reason) }),
@@ -100,6 +91,7 @@ fn build(file: &str, index: usize, schema: &Value) -> Result<(proc_macro2::Token
     let set = SchemaSet::from_documents(vec![(format!("schemas/{path}"), Value::Object(object))])
         .map_err(|e| e.to_string())?;
     let model = Model::build(&set).map_err(|e| e.to_string())?;
-    let target = Target { runtime: quote! { zenith_protocol::runtime }, impls: false };
-    Ok((validators::emit(&model, &target), root))
+    let target = Target { runtime: quote! { zenith_protocol::runtime }, grouped: false, types: None };
+    let tables = schema::emit(&model, &target).into_iter().map(|(_, tables)| tables);
+    Ok((quote! { #(#tables)* }, root))
 }

@@ -1,6 +1,6 @@
 //! The one place where wire names become Rust names.
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Case {
@@ -8,6 +8,8 @@ pub enum Case {
     Type,
     /// Struct fields: `snake_case`.
     Field,
+    /// Statics: `SCREAMING_SNAKE_CASE`.
+    Static,
 }
 
 /// Turns a schema title, property name or enum value into a valid Rust identifier.
@@ -17,15 +19,17 @@ pub fn rust_name(raw: &str, case: Case) -> String {
     let mut name = match case {
         Case::Type => words.to_upper_camel_case(),
         Case::Field => words.to_snake_case(),
+        Case::Static => words.to_shouty_snake_case(),
     };
     if name.is_empty() {
         name = match case {
             Case::Type => "Empty".to_owned(),
             Case::Field => "empty".to_owned(),
+            Case::Static => "EMPTY".to_owned(),
         };
     }
     if name.starts_with(|c: char| c.is_ascii_digit()) {
-        name.insert(0, if case == Case::Type { 'V' } else { 'v' });
+        name.insert(0, if case == Case::Field { 'v' } else { 'V' });
     }
     if is_keyword(&name) {
         name.push('_');
@@ -114,6 +118,9 @@ mod tests {
             ("52WeekHigh", Case::Field, "v52week_high"),
             ("", Case::Type, "Empty"),
             ("!!", Case::Field, "empty"),
+            ("AuthOwnerRequest", Case::Static, "AUTH_OWNER_REQUEST"),
+            ("TransactionID", Case::Static, "TRANSACTION_ID"),
+            ("1Day", Case::Static, "V1DAY"),
         ];
         for (raw, case, expected) in table {
             assert_eq!(rust_name(raw, case), expected, "rust_name({raw:?}, {case:?})");

@@ -30,12 +30,28 @@ pub fn module_root(model: &Model) -> TokenStream {
             }
         }
     });
+    let groups = schema_groups(model).into_iter().map(|group| ident(&group));
     quote! {
         pub mod messages;
         pub mod types;
-        pub mod validators;
+        /// The schema tables, one module per schema directory.
+        pub mod schema {
+            #(pub mod #groups;)*
+        }
         #(#modules)*
     }
+}
+
+/// The modules of the schema tables, in order of first use.
+pub fn schema_groups(model: &Model) -> Vec<String> {
+    let mut groups = Vec::new();
+    for ty in &model.types {
+        let group = super::schema::group(ty);
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    groups
 }
 
 pub fn emit(model: &Model) -> TokenStream {
@@ -106,29 +122,36 @@ pub fn emit(model: &Model) -> TokenStream {
                 match self { #(MessageKind::#names => <#names as crate::Validate>::verdict(value),)* }
             }
 
+            /// This kind's schema, as the generated tables hold it.
+            pub fn schema(self) -> &'static crate::runtime::schema::Node {
+                use crate::Validate;
+                match self { #(MessageKind::#names => #names::SCHEMA,)* }
+            }
+
             /// The fast verdict on a message of this kind, computed while a deserializer parses
             /// it (no tree is built). Fails only when the input is not JSON.
             pub fn stream_verdict<'de, D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<crate::Verdict, D::Error> {
                 use serde::de::DeserializeSeed;
-                use crate::runtime::stream::Seed;
-                use super::validators::stream;
-                match self { #(MessageKind::#names => Seed::<stream::#names>::new().deserialize(deserializer),)* }
+                crate::runtime::stream::Seed(self.schema()).deserialize(deserializer)
             }
 
             /// Checks (and consumes) the value of top-level property `key` of a message of this
             /// kind while it is parsed: its verdict and its required bit (see
-            /// [`crate::runtime::stream::Properties`]).
+            /// [`crate::runtime::stream::property`]).
             pub fn stream_property<'de, D: serde::Deserializer<'de>>(self, key: &str, value: D) -> Result<(crate::Verdict, u64), D::Error> {
-                use crate::runtime::stream::Properties;
-                use super::validators::stream;
-                match self { #(MessageKind::#names => <stream::#names as Properties>::property(key, value),)* }
+                use serde::de::DeserializeSeed;
+                match self.schema() {
+                    crate::runtime::schema::Node::Object(object) => crate::runtime::stream::property(object, key, value),
+                    node => Ok((crate::runtime::stream::Seed(node).deserialize(value)?, 0)),
+                }
             }
 
             /// The top-level property names this kind documents, and the bits of its required ones.
             pub fn stream_properties(self) -> (&'static [&'static str], u64) {
-                use crate::runtime::stream::Properties;
-                use super::validators::stream;
-                match self { #(MessageKind::#names => (<stream::#names as Properties>::DOCUMENTED, <stream::#names as Properties>::REQUIRED),)* }
+                match self.schema() {
+                    crate::runtime::schema::Node::Object(object) => (object.documented, object.required_bits),
+                    _ => (&[], 0),
+                }
             }
 
             /// True when `value` is a message of this kind with no error.

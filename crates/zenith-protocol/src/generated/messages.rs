@@ -718,6 +718,33 @@ impl MessageKind {
             }
         }
     }
+    /// This kind's schema, as the generated tables hold it.
+    pub fn schema(self) -> &'static crate::runtime::schema::Node {
+        use crate::Validate;
+        match self {
+            MessageKind::AuthCodeReply => AuthCodeReply::SCHEMA,
+            MessageKind::AuthCodeRequest => AuthCodeRequest::SCHEMA,
+            MessageKind::AuthOwnerReply => AuthOwnerReply::SCHEMA,
+            MessageKind::AuthOwnerRequest => AuthOwnerRequest::SCHEMA,
+            MessageKind::AuthTokenReply => AuthTokenReply::SCHEMA,
+            MessageKind::AuthTokenRequest => AuthTokenRequest::SCHEMA,
+            MessageKind::IdentifyPush => IdentifyPush::SCHEMA,
+            MessageKind::QueryIdentifyReply => QueryIdentifyReply::SCHEMA,
+            MessageKind::QueryIdentifyRequest => QueryIdentifyRequest::SCHEMA,
+            MessageKind::ConfigureReply => ConfigureReply::SCHEMA,
+            MessageKind::ConfigureRequest => ConfigureRequest::SCHEMA,
+            MessageKind::QueryConfigureReply => QueryConfigureReply::SCHEMA,
+            MessageKind::QueryConfigureRequest => QueryConfigureRequest::SCHEMA,
+            MessageKind::CancelRequest => CancelRequest::SCHEMA,
+            MessageKind::ErrorMessage => ErrorMessage::SCHEMA,
+            MessageKind::SubConfirm => SubConfirm::SCHEMA,
+            MessageKind::SubRequest => SubRequest::SCHEMA,
+            MessageKind::UnsubConfirm => UnsubConfirm::SCHEMA,
+            MessageKind::UnsubRequest => UnsubRequest::SCHEMA,
+            MessageKind::FeedsPush => FeedsPush::SCHEMA,
+            MessageKind::ServerInfoPush => ServerInfoPush::SCHEMA,
+        }
+    }
     /// The fast verdict on a message of this kind, computed while a deserializer parses
     /// it (no tree is built). Fails only when the input is not JSON.
     pub fn stream_verdict<'de, D: serde::Deserializer<'de>>(
@@ -725,281 +752,31 @@ impl MessageKind {
         deserializer: D,
     ) -> Result<crate::Verdict, D::Error> {
         use serde::de::DeserializeSeed;
-        use crate::runtime::stream::Seed;
-        use super::validators::stream;
-        match self {
-            MessageKind::AuthCodeReply => {
-                Seed::<stream::AuthCodeReply>::new().deserialize(deserializer)
-            }
-            MessageKind::AuthCodeRequest => {
-                Seed::<stream::AuthCodeRequest>::new().deserialize(deserializer)
-            }
-            MessageKind::AuthOwnerReply => {
-                Seed::<stream::AuthOwnerReply>::new().deserialize(deserializer)
-            }
-            MessageKind::AuthOwnerRequest => {
-                Seed::<stream::AuthOwnerRequest>::new().deserialize(deserializer)
-            }
-            MessageKind::AuthTokenReply => {
-                Seed::<stream::AuthTokenReply>::new().deserialize(deserializer)
-            }
-            MessageKind::AuthTokenRequest => {
-                Seed::<stream::AuthTokenRequest>::new().deserialize(deserializer)
-            }
-            MessageKind::IdentifyPush => {
-                Seed::<stream::IdentifyPush>::new().deserialize(deserializer)
-            }
-            MessageKind::QueryIdentifyReply => {
-                Seed::<stream::QueryIdentifyReply>::new().deserialize(deserializer)
-            }
-            MessageKind::QueryIdentifyRequest => {
-                Seed::<stream::QueryIdentifyRequest>::new().deserialize(deserializer)
-            }
-            MessageKind::ConfigureReply => {
-                Seed::<stream::ConfigureReply>::new().deserialize(deserializer)
-            }
-            MessageKind::ConfigureRequest => {
-                Seed::<stream::ConfigureRequest>::new().deserialize(deserializer)
-            }
-            MessageKind::QueryConfigureReply => {
-                Seed::<stream::QueryConfigureReply>::new().deserialize(deserializer)
-            }
-            MessageKind::QueryConfigureRequest => {
-                Seed::<stream::QueryConfigureRequest>::new().deserialize(deserializer)
-            }
-            MessageKind::CancelRequest => {
-                Seed::<stream::CancelRequest>::new().deserialize(deserializer)
-            }
-            MessageKind::ErrorMessage => {
-                Seed::<stream::ErrorMessage>::new().deserialize(deserializer)
-            }
-            MessageKind::SubConfirm => {
-                Seed::<stream::SubConfirm>::new().deserialize(deserializer)
-            }
-            MessageKind::SubRequest => {
-                Seed::<stream::SubRequest>::new().deserialize(deserializer)
-            }
-            MessageKind::UnsubConfirm => {
-                Seed::<stream::UnsubConfirm>::new().deserialize(deserializer)
-            }
-            MessageKind::UnsubRequest => {
-                Seed::<stream::UnsubRequest>::new().deserialize(deserializer)
-            }
-            MessageKind::FeedsPush => {
-                Seed::<stream::FeedsPush>::new().deserialize(deserializer)
-            }
-            MessageKind::ServerInfoPush => {
-                Seed::<stream::ServerInfoPush>::new().deserialize(deserializer)
-            }
-        }
+        crate::runtime::stream::Seed(self.schema()).deserialize(deserializer)
     }
     /// Checks (and consumes) the value of top-level property `key` of a message of this
     /// kind while it is parsed: its verdict and its required bit (see
-    /// [`crate::runtime::stream::Properties`]).
+    /// [`crate::runtime::stream::property`]).
     pub fn stream_property<'de, D: serde::Deserializer<'de>>(
         self,
         key: &str,
         value: D,
     ) -> Result<(crate::Verdict, u64), D::Error> {
-        use crate::runtime::stream::Properties;
-        use super::validators::stream;
-        match self {
-            MessageKind::AuthCodeReply => {
-                <stream::AuthCodeReply as Properties>::property(key, value)
+        use serde::de::DeserializeSeed;
+        match self.schema() {
+            crate::runtime::schema::Node::Object(object) => {
+                crate::runtime::stream::property(object, key, value)
             }
-            MessageKind::AuthCodeRequest => {
-                <stream::AuthCodeRequest as Properties>::property(key, value)
-            }
-            MessageKind::AuthOwnerReply => {
-                <stream::AuthOwnerReply as Properties>::property(key, value)
-            }
-            MessageKind::AuthOwnerRequest => {
-                <stream::AuthOwnerRequest as Properties>::property(key, value)
-            }
-            MessageKind::AuthTokenReply => {
-                <stream::AuthTokenReply as Properties>::property(key, value)
-            }
-            MessageKind::AuthTokenRequest => {
-                <stream::AuthTokenRequest as Properties>::property(key, value)
-            }
-            MessageKind::IdentifyPush => {
-                <stream::IdentifyPush as Properties>::property(key, value)
-            }
-            MessageKind::QueryIdentifyReply => {
-                <stream::QueryIdentifyReply as Properties>::property(key, value)
-            }
-            MessageKind::QueryIdentifyRequest => {
-                <stream::QueryIdentifyRequest as Properties>::property(key, value)
-            }
-            MessageKind::ConfigureReply => {
-                <stream::ConfigureReply as Properties>::property(key, value)
-            }
-            MessageKind::ConfigureRequest => {
-                <stream::ConfigureRequest as Properties>::property(key, value)
-            }
-            MessageKind::QueryConfigureReply => {
-                <stream::QueryConfigureReply as Properties>::property(key, value)
-            }
-            MessageKind::QueryConfigureRequest => {
-                <stream::QueryConfigureRequest as Properties>::property(key, value)
-            }
-            MessageKind::CancelRequest => {
-                <stream::CancelRequest as Properties>::property(key, value)
-            }
-            MessageKind::ErrorMessage => {
-                <stream::ErrorMessage as Properties>::property(key, value)
-            }
-            MessageKind::SubConfirm => {
-                <stream::SubConfirm as Properties>::property(key, value)
-            }
-            MessageKind::SubRequest => {
-                <stream::SubRequest as Properties>::property(key, value)
-            }
-            MessageKind::UnsubConfirm => {
-                <stream::UnsubConfirm as Properties>::property(key, value)
-            }
-            MessageKind::UnsubRequest => {
-                <stream::UnsubRequest as Properties>::property(key, value)
-            }
-            MessageKind::FeedsPush => {
-                <stream::FeedsPush as Properties>::property(key, value)
-            }
-            MessageKind::ServerInfoPush => {
-                <stream::ServerInfoPush as Properties>::property(key, value)
-            }
+            node => Ok((crate::runtime::stream::Seed(node).deserialize(value)?, 0)),
         }
     }
     /// The top-level property names this kind documents, and the bits of its required ones.
     pub fn stream_properties(self) -> (&'static [&'static str], u64) {
-        use crate::runtime::stream::Properties;
-        use super::validators::stream;
-        match self {
-            MessageKind::AuthCodeReply => {
-                (
-                    <stream::AuthCodeReply as Properties>::DOCUMENTED,
-                    <stream::AuthCodeReply as Properties>::REQUIRED,
-                )
+        match self.schema() {
+            crate::runtime::schema::Node::Object(object) => {
+                (object.documented, object.required_bits)
             }
-            MessageKind::AuthCodeRequest => {
-                (
-                    <stream::AuthCodeRequest as Properties>::DOCUMENTED,
-                    <stream::AuthCodeRequest as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::AuthOwnerReply => {
-                (
-                    <stream::AuthOwnerReply as Properties>::DOCUMENTED,
-                    <stream::AuthOwnerReply as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::AuthOwnerRequest => {
-                (
-                    <stream::AuthOwnerRequest as Properties>::DOCUMENTED,
-                    <stream::AuthOwnerRequest as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::AuthTokenReply => {
-                (
-                    <stream::AuthTokenReply as Properties>::DOCUMENTED,
-                    <stream::AuthTokenReply as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::AuthTokenRequest => {
-                (
-                    <stream::AuthTokenRequest as Properties>::DOCUMENTED,
-                    <stream::AuthTokenRequest as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::IdentifyPush => {
-                (
-                    <stream::IdentifyPush as Properties>::DOCUMENTED,
-                    <stream::IdentifyPush as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::QueryIdentifyReply => {
-                (
-                    <stream::QueryIdentifyReply as Properties>::DOCUMENTED,
-                    <stream::QueryIdentifyReply as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::QueryIdentifyRequest => {
-                (
-                    <stream::QueryIdentifyRequest as Properties>::DOCUMENTED,
-                    <stream::QueryIdentifyRequest as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::ConfigureReply => {
-                (
-                    <stream::ConfigureReply as Properties>::DOCUMENTED,
-                    <stream::ConfigureReply as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::ConfigureRequest => {
-                (
-                    <stream::ConfigureRequest as Properties>::DOCUMENTED,
-                    <stream::ConfigureRequest as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::QueryConfigureReply => {
-                (
-                    <stream::QueryConfigureReply as Properties>::DOCUMENTED,
-                    <stream::QueryConfigureReply as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::QueryConfigureRequest => {
-                (
-                    <stream::QueryConfigureRequest as Properties>::DOCUMENTED,
-                    <stream::QueryConfigureRequest as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::CancelRequest => {
-                (
-                    <stream::CancelRequest as Properties>::DOCUMENTED,
-                    <stream::CancelRequest as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::ErrorMessage => {
-                (
-                    <stream::ErrorMessage as Properties>::DOCUMENTED,
-                    <stream::ErrorMessage as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::SubConfirm => {
-                (
-                    <stream::SubConfirm as Properties>::DOCUMENTED,
-                    <stream::SubConfirm as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::SubRequest => {
-                (
-                    <stream::SubRequest as Properties>::DOCUMENTED,
-                    <stream::SubRequest as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::UnsubConfirm => {
-                (
-                    <stream::UnsubConfirm as Properties>::DOCUMENTED,
-                    <stream::UnsubConfirm as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::UnsubRequest => {
-                (
-                    <stream::UnsubRequest as Properties>::DOCUMENTED,
-                    <stream::UnsubRequest as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::FeedsPush => {
-                (
-                    <stream::FeedsPush as Properties>::DOCUMENTED,
-                    <stream::FeedsPush as Properties>::REQUIRED,
-                )
-            }
-            MessageKind::ServerInfoPush => {
-                (
-                    <stream::ServerInfoPush as Properties>::DOCUMENTED,
-                    <stream::ServerInfoPush as Properties>::REQUIRED,
-                )
-            }
+            _ => (&[], 0),
         }
     }
     /// True when `value` is a message of this kind with no error.

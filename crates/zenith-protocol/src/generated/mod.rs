@@ -5,7 +5,14 @@ pub mod messages;
 
 pub mod types;
 
-pub mod validators;
+/// The schema tables, one module per schema directory.
+pub mod schema {
+    pub mod envelope;
+    pub mod auth;
+    pub mod types;
+    pub mod common;
+    pub mod zenith;
+}
 
 /// Messages of the `Auth` controller.
 pub mod auth {

@@ -3,6 +3,7 @@
 mod catalog;
 mod datetime;
 pub mod diagnostics;
+pub mod schema;
 mod secret;
 pub mod stream;
 mod time;

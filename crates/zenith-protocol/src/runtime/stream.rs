@@ -1,61 +1,143 @@
-//! Checking JSON text while it is parsed, without building a tree: the generated streaming
-//! validators implement [`Check`] and run through serde's visitor interface.
+//! The fast verdict: a value checked against the schema tables ([`super::schema`]) through
+//! serde's visitor interface, so the same loop runs while JSON text is parsed (no tree is
+//! built) and over a parsed tree (`&Value` is a deserializer too).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
-use std::marker::PhantomData;
 
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
 
 use super::diagnostics::Verdict;
+use super::schema::{JsonTypes, Node, ObjectNode};
 
-/// What a schema says about each kind of JSON value. Every method has a default that refuses
-/// the value (and consumes it), so a checker names only what its schema accepts.
-pub trait Check {
-    fn string(_text: &str) -> Verdict {
-        Verdict::Invalid
-    }
-    /// A number; `integral` when it has no fractional part (JSON Schema's `integer`).
-    fn number(_integral: bool) -> Verdict {
-        Verdict::Invalid
-    }
-    fn boolean() -> Verdict {
-        Verdict::Invalid
-    }
-    fn null() -> Verdict {
-        Verdict::Invalid
-    }
-    fn array<'de, A: SeqAccess<'de>>(seq: A) -> Result<Verdict, A::Error> {
-        skip_seq(seq).map(|()| Verdict::Invalid)
-    }
-    fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
-        skip_map(map).map(|()| Verdict::Invalid)
+/// Checks the next value against a schema node while it is parsed: the fast verdict.
+#[derive(Clone, Copy, Debug)]
+pub struct Seed(pub &'static Node);
+
+impl<'de> DeserializeSeed<'de> for Seed {
+    type Value = Verdict;
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Verdict, D::Error> {
+        let mut node = self.0;
+        while let Node::Ref(named) = node {
+            node = named;
+        }
+        deserializer.deserialize_any(NodeVisitor(node))
     }
 }
 
-/// The properties of an object schema, checked one at a time. Generated for every object
-/// type, so that one loop ([`object`]) serves them all and a message's top level can be checked
-/// property by property as its keys arrive.
-pub trait Properties {
-    /// The documented property names (an undocumented one close to these is a misspelling).
-    const DOCUMENTED: &'static [&'static str];
-    /// The bits of all required properties.
-    const REQUIRED: u64;
-    /// Checks (and consumes) the value of property `key`. Returns its verdict and its required
-    /// bit (0 when the property is optional or undocumented).
-    fn property<'de, D: Deserializer<'de>>(key: &str, value: D) -> Result<(Verdict, u64), D::Error>;
+/// The fast verdict on a parsed value (a tree is a deserializer too).
+pub fn verdict(node: &'static Node, value: &Value) -> Verdict {
+    Seed(node).deserialize(value).unwrap_or(Verdict::Invalid)
 }
 
-/// `Check::object` for a type with [`Properties`]: the worst property verdict, `Invalid` when a
-/// required property is missing or a key is given twice.
+/// Runs `node` over a whole JSON text, requiring nothing but whitespace after the value.
+pub fn check_text(node: &'static Node, text: &str) -> Result<Verdict, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let verdict = Seed(node).deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(verdict)
+}
+
+/// A value that is not an array or an object.
+#[derive(Clone, Copy)]
+enum Scalar<'t> {
+    Bool,
+    /// `integral` when it has no fractional part (JSON Schema's `integer`).
+    Number(bool),
+    Str(&'t str),
+    Null,
+}
+
 #[inline]
-pub fn object<'de, C: Properties, A: MapAccess<'de>>(mut map: A) -> Result<Verdict, A::Error> {
+fn scalar(node: &Node, value: Scalar<'_>) -> Verdict {
+    Verdict::check(match (node, value) {
+        (Node::Any, _) | (Node::Boolean(_), Scalar::Bool) | (Node::Number(_), Scalar::Number(_)) => true,
+        (Node::Integer(_), Scalar::Number(integral)) => integral,
+        (Node::String(string), Scalar::Str(text)) => string.rules.accept(text),
+        (Node::Const(constant), Scalar::Str(text)) => text == constant.value,
+        (Node::Enum(list), Scalar::Str(text)) => list.values.contains(&text),
+        // Property rules apply to objects only, unless the schema says `"type": "object"`.
+        (Node::Object(object), _) => object.type_at.is_none(),
+        (Node::Multi(multi), value) => match value {
+            Scalar::Bool => multi.types.has(JsonTypes::BOOLEAN),
+            Scalar::Number(integral) => multi.types.number(integral),
+            Scalar::Str(text) => multi.types.has(JsonTypes::STRING) && multi.string.accept(text),
+            Scalar::Null => multi.types.has(JsonTypes::NULL),
+        },
+        _ => false,
+    })
+}
+
+struct NodeVisitor(&'static Node);
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Verdict;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Verdict, E> {
+        Ok(scalar(self.0, Scalar::Bool))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Verdict, E> {
+        Ok(scalar(self.0, Scalar::Number(true)))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Verdict, E> {
+        Ok(scalar(self.0, Scalar::Number(true)))
+    }
+    fn visit_f64<E>(self, value: f64) -> Result<Verdict, E> {
+        Ok(scalar(self.0, Scalar::Number(value.fract() == 0.0)))
+    }
+    fn visit_str<E>(self, text: &str) -> Result<Verdict, E> {
+        Ok(scalar(self.0, Scalar::Str(text)))
+    }
+    fn visit_unit<E>(self) -> Result<Verdict, E> {
+        Ok(scalar(self.0, Scalar::Null))
+    }
+    fn visit_none<E>(self) -> Result<Verdict, E> {
+        Ok(scalar(self.0, Scalar::Null))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Verdict, A::Error> {
+        let items = match self.0 {
+            Node::Array(array) => array.items,
+            Node::Multi(multi) if multi.types.has(JsonTypes::ARRAY) => multi.items.unwrap_or(&Node::Any),
+            Node::Any => return Free { depth: 1 }.visit_seq(seq),
+            Node::Object(object) if object.type_at.is_none() => return Free { depth: 1 }.visit_seq(seq),
+            _ => return skip_seq(seq).map(|()| Verdict::Invalid),
+        };
+        let mut verdict = Verdict::Clean;
+        while let Some(item) = seq.next_element_seed(Seed(items))? {
+            verdict = verdict.max(item);
+            if verdict == Verdict::Invalid {
+                skip_seq(seq)?;
+                break;
+            }
+        }
+        Ok(verdict)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Verdict, A::Error> {
+        match self.0 {
+            Node::Object(object) => self::object(object, map),
+            Node::Any => Free { depth: 1 }.visit_map(map),
+            Node::Multi(multi) if multi.types.has(JsonTypes::OBJECT) => Free { depth: 1 }.visit_map(map),
+            _ => skip_map(map).map(|()| Verdict::Invalid),
+        }
+    }
+}
+
+/// The verdict on an object: the worst property verdict, `Invalid` when a required property
+/// is missing or a key is given twice.
+#[inline]
+pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> Result<Verdict, A::Error> {
     let mut verdict = Verdict::Clean;
     let mut seen = 0u64;
     let mut keys = SeenKeys::default();
     while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-        let (field, bit) = map.next_value_seed(Property::<C>::new(&key))?;
+        let (field, bit) = map.next_value_seed(PropertySeed { node, key: &key })?;
         seen |= bit;
         verdict = verdict.max(field);
         if !keys.insert(key) {
@@ -66,7 +148,35 @@ pub fn object<'de, C: Properties, A: MapAccess<'de>>(mut map: A) -> Result<Verdi
             return Ok(Verdict::Invalid);
         }
     }
-    Ok(if seen == C::REQUIRED { verdict } else { Verdict::Invalid })
+    Ok(if seen == node.required_bits { verdict } else { Verdict::Invalid })
+}
+
+/// Checks (and consumes) the value of property `key` of an object: its verdict and its
+/// required bit (0 when the property is optional or undocumented). A message's top level is
+/// checked this way, property by property as its keys arrive.
+#[inline]
+pub fn property<'de, D: Deserializer<'de>>(node: &ObjectNode, key: &str, value: D) -> Result<(Verdict, u64), D::Error> {
+    Ok(match node.property(key) {
+        Some(property) => (Seed(property.node).deserialize(value)?, property.bit),
+        None => {
+            IgnoredAny::deserialize(value)?;
+            let verdict = if node.additional { Verdict::unknown_property(key, node.documented) } else { Verdict::Invalid };
+            (verdict, 0)
+        }
+    })
+}
+
+struct PropertySeed<'k> {
+    node: &'static ObjectNode,
+    key: &'k str,
+}
+
+impl<'de> DeserializeSeed<'de> for PropertySeed<'_> {
+    type Value = (Verdict, u64);
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(Verdict, u64), D::Error> {
+        property(self.node, self.key, deserializer)
+    }
 }
 
 /// Keys borrowed from the input that [`SeenKeys`] keeps without allocating: objects in messages
@@ -102,27 +212,6 @@ impl<'de> SeenKeys<'de> {
     }
 }
 
-/// Checks the value of one property with `C`'s rules for it.
-pub struct Property<'k, C> {
-    key: &'k str,
-    checker: PhantomData<C>,
-}
-
-impl<'k, C> Property<'k, C> {
-    #[inline]
-    pub fn new(key: &'k str) -> Property<'k, C> {
-        Property { key, checker: PhantomData }
-    }
-}
-
-impl<'de, C: Properties> DeserializeSeed<'de> for Property<'_, C> {
-    type Value = (Verdict, u64);
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(Verdict, u64), D::Error> {
-        C::property(self.key, deserializer)
-    }
-}
-
 /// Consumes the rest of an array.
 pub fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -135,98 +224,13 @@ pub fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
     Ok(())
 }
 
-/// Checks the next value with `C`.
-pub struct Seed<C>(PhantomData<C>);
-
-impl<C> Seed<C> {
-    #[inline]
-    pub fn new() -> Seed<C> {
-        Seed(PhantomData)
-    }
-}
-
-impl<C> Default for Seed<C> {
-    fn default() -> Seed<C> {
-        Seed::new()
-    }
-}
-
-impl<'de, C: Check> DeserializeSeed<'de> for Seed<C> {
-    type Value = Verdict;
-    #[inline]
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Verdict, D::Error> {
-        deserializer.deserialize_any(CheckVisitor::<C>(PhantomData))
-    }
-}
-
-struct CheckVisitor<C>(PhantomData<C>);
-
-impl<'de, C: Check> Visitor<'de> for CheckVisitor<C> {
-    type Value = Verdict;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Verdict, E> {
-        Ok(C::boolean())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Verdict, E> {
-        Ok(C::number(true))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Verdict, E> {
-        Ok(C::number(true))
-    }
-    fn visit_f64<E>(self, value: f64) -> Result<Verdict, E> {
-        Ok(C::number(value.fract() == 0.0))
-    }
-    fn visit_str<E>(self, text: &str) -> Result<Verdict, E> {
-        Ok(C::string(text))
-    }
-    fn visit_unit<E>(self) -> Result<Verdict, E> {
-        Ok(C::null())
-    }
-    fn visit_none<E>(self) -> Result<Verdict, E> {
-        Ok(C::null())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Verdict, A::Error> {
-        C::array(seq)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Verdict, A::Error> {
-        C::object(map)
-    }
-}
-
-/// Accepts any value whose objects give no key twice.
-pub struct AnyValue;
-
-impl Check for AnyValue {
-    fn string(_: &str) -> Verdict {
-        Verdict::Clean
-    }
-    fn number(_: bool) -> Verdict {
-        Verdict::Clean
-    }
-    fn boolean() -> Verdict {
-        Verdict::Clean
-    }
-    fn null() -> Verdict {
-        Verdict::Clean
-    }
-    fn array<'de, A: SeqAccess<'de>>(seq: A) -> Result<Verdict, A::Error> {
-        Free { depth: 1 }.visit_seq(seq)
-    }
-    fn object<'de, A: MapAccess<'de>>(map: A) -> Result<Verdict, A::Error> {
-        Free { depth: 1 }.visit_map(map)
-    }
-}
-
 /// How many levels of a free-form value have their keys compared; deeper ones are passed over
 /// unread (and accepted), as before. Each level walked is a few stack frames, and a parser stops
 /// nesting at a limit of its own (127 levels in all, for serde_json): this stays well within
 /// both, even in an unoptimised build on a 2 MiB thread stack.
 const FREE_DEPTH: usize = 64;
 
-/// A free-form value `depth` levels into [`AnyValue`]: anything but a key given twice.
+/// A free-form value `depth` levels deep: anything but a key given twice.
 struct Free {
     depth: usize,
 }
@@ -293,48 +297,12 @@ impl<'de> Visitor<'de> for Free {
     }
 }
 
-/// Accepts any string.
-pub struct AnyString;
-
-impl Check for AnyString {
-    fn string(_: &str) -> Verdict {
-        Verdict::Clean
-    }
-}
-
-/// Accepts integers (including numbers like `1.0`).
-pub struct Integer;
-
-impl Check for Integer {
-    fn number(integral: bool) -> Verdict {
-        Verdict::check(integral)
-    }
-}
-
 /// The integer a JSON number written with a fraction or an exponent (`1.0`, `1e0`) equals,
 /// when it has no fractional part and lies within ±2^53, where a double holds every integer
 /// exactly. JSON Schema's `integer` accepts such numbers, so they identify as the integer does.
 pub fn integer(number: f64) -> Option<i64> {
     const EXACT: f64 = 9_007_199_254_740_992.0;
     (number.fract() == 0.0 && number.abs() <= EXACT).then_some(number as i64)
-}
-
-/// Accepts any number.
-pub struct Number;
-
-impl Check for Number {
-    fn number(_: bool) -> Verdict {
-        Verdict::Clean
-    }
-}
-
-/// Accepts `true` and `false`.
-pub struct Boolean;
-
-impl Check for Boolean {
-    fn boolean() -> Verdict {
-        Verdict::Clean
-    }
 }
 
 /// An object key, borrowed from the input unless it had to be unescaped.
@@ -357,12 +325,4 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
         }
         deserializer.deserialize_str(KeyVisitor)
     }
-}
-
-/// Runs `C` over a whole JSON text, requiring nothing but whitespace after the value.
-pub fn check_text<C: Check>(text: &str) -> Result<Verdict, serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let verdict = Seed::<C>::new().deserialize(&mut deserializer)?;
-    deserializer.end()?;
-    Ok(verdict)
 }

@@ -3,6 +3,8 @@
 use serde_json::Value;
 
 use super::diagnostics::{Report, Verdict, Walker};
+use super::schema::{self, Node};
+use super::stream;
 
 /// Checks JSON against a type's schema: a fast boolean pass first, and the full pass that
 /// collects every problem only when the fast pass finds something.
@@ -16,8 +18,13 @@ use super::diagnostics::{Report, Verdict, Walker};
 /// assert_eq!(problem.message, "`Usrname` is not a documented property: did you mean `UserName`?");
 /// ```
 pub trait Validate {
+    /// The type's schema, as the generated tables hold it.
+    const SCHEMA: &'static Node;
+
     /// The fast pass: whether the value is clean, has only warnings, or has an error.
-    fn verdict(value: &Value) -> Verdict;
+    fn verdict(value: &Value) -> Verdict {
+        stream::verdict(Self::SCHEMA, value)
+    }
 
     /// True when the value has no problem at all, not even a warning.
     fn is_clean(value: &Value) -> bool {
@@ -25,7 +32,9 @@ pub trait Validate {
     }
 
     /// The full pass: reports every problem below the walker's current path.
-    fn walk(value: &Value, walker: &mut Walker);
+    fn walk(value: &Value, walker: &mut Walker) {
+        schema::walk(Self::SCHEMA, value, walker, false);
+    }
 
     /// Every problem of `value`, located by JSON Pointer from its root.
     fn validate(value: &Value) -> Report {

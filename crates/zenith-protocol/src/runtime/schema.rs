@@ -1,0 +1,321 @@
+//! The schema tables the generator writes (one [`Node`] per schema type and inline shape), and
+//! the full pass over them that reports every problem of a parsed value. The fast verdict over
+//! the same tables is in [`super::stream`].
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::diagnostics::{Code, Walker, is_integer, length};
+
+/// A schema node: what a value must be.
+#[derive(Debug)]
+pub enum Node {
+    /// Any value.
+    Any,
+    Boolean(TypeRule),
+    /// A number with no fractional part (`1.0` counts).
+    Integer(TypeRule),
+    Number(TypeRule),
+    String(StringNode),
+    /// Exactly this string.
+    Const(Constant),
+    Array(ArrayNode),
+    /// One of these strings.
+    Enum(EnumNode),
+    Object(ObjectNode),
+    /// Several JSON types (`"type": [...]`), each with the rules that apply to it.
+    Multi(MultiNode),
+    /// Another named type's node.
+    Ref(&'static Node),
+}
+
+/// Where the `type` keyword of a node is, for problems that break it.
+#[derive(Debug)]
+pub struct TypeRule {
+    pub at: &'static str,
+}
+
+#[derive(Debug)]
+pub struct StringNode {
+    pub type_at: &'static str,
+    pub rules: StringRules,
+}
+
+/// Rules on a string's content, each with its schema location.
+#[derive(Debug)]
+pub struct StringRules {
+    pub min_length: Option<(u64, &'static str)>,
+    pub max_length: Option<(u64, &'static str)>,
+    pub pattern: Option<(&'static Pattern, &'static str)>,
+    pub format: Option<(Format, &'static str)>,
+}
+
+impl StringRules {
+    pub const NONE: StringRules = StringRules { min_length: None, max_length: None, pattern: None, format: None };
+
+    /// Whether `text` keeps every rule.
+    pub fn accept(&self, text: &str) -> bool {
+        self.min_length.is_none_or(|(min, _)| length(text) >= min)
+            && self.max_length.is_none_or(|(max, _)| length(text) <= max)
+            && self.format.is_none_or(|(format, _)| format.check(text).is_ok())
+            && self.pattern.is_none_or(|(pattern, _)| pattern.is_match(text))
+    }
+
+    fn walk(&self, text: &str, walker: &mut Walker, secret: bool) {
+        if let Some((min, at)) = self.min_length
+            && length(text) < min
+        {
+            walker.length(at, Code::TooShort, min, text);
+        }
+        if let Some((max, at)) = self.max_length
+            && length(text) > max
+        {
+            walker.length(at, Code::TooLong, max, text);
+        }
+        match self.format {
+            // The format's parser accepts no more than the pattern, so it stands in for it.
+            Some((format, at)) => {
+                if let Err(reason) = format.check(text) {
+                    walker.format(at, format.code(), text, secret, format.what(), reason);
+                }
+            }
+            None => {
+                if let Some((pattern, at)) = self.pattern
+                    && !pattern.is_match(text)
+                {
+                    walker.pattern(at, pattern.source, text, secret);
+                }
+            }
+        }
+    }
+}
+
+/// A protocol string format, checked by a hand-written parser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    DateTime,
+    Time,
+}
+
+impl Format {
+    fn check(self, text: &str) -> Result<(), &'static str> {
+        match self {
+            Format::DateTime => super::DateTime::check(text),
+            Format::Time => super::Time::check(text),
+        }
+    }
+
+    fn code(self) -> Code {
+        match self {
+            Format::DateTime => Code::BadDatetime,
+            Format::Time => Code::BadTime,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Format::DateTime => "an ISO-8601 date-time like `20120630T100230Z`",
+            Format::Time => "a duration like `00:00:35`",
+        }
+    }
+}
+
+/// A regular expression, compiled when first used.
+#[derive(Debug)]
+pub struct Pattern {
+    pub source: &'static str,
+    compiled: OnceLock<regex::Regex>,
+}
+
+impl Pattern {
+    pub const fn new(source: &'static str) -> Pattern {
+        Pattern { source, compiled: OnceLock::new() }
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.compiled.get_or_init(|| regex::Regex::new(self.source).expect("patterns are checked when generating")).is_match(text)
+    }
+}
+
+#[derive(Debug)]
+pub struct Constant {
+    pub value: &'static str,
+    pub at: &'static str,
+}
+
+#[derive(Debug)]
+pub struct ArrayNode {
+    pub type_at: &'static str,
+    pub items: &'static Node,
+}
+
+#[derive(Debug)]
+pub struct EnumNode {
+    pub at: &'static str,
+    pub values: &'static [&'static str],
+}
+
+#[derive(Debug)]
+pub struct ObjectNode {
+    /// Where `"type": "object"` is; without it, values that are not objects pass.
+    pub type_at: Option<&'static str>,
+    pub properties: &'static [Property],
+    /// The documented names, for telling a misspelling from an addition.
+    pub documented: &'static [&'static str],
+    /// The names of the required properties, and all their bits.
+    pub required: &'static [&'static str],
+    pub required_bits: u64,
+    pub required_at: &'static str,
+    /// Whether undocumented properties are allowed (with a warning), and where that is said.
+    pub additional: bool,
+    pub additional_at: &'static str,
+}
+
+impl ObjectNode {
+    /// The property named `key`.
+    #[inline]
+    pub fn property(&self, key: &str) -> Option<&'static Property> {
+        // Length and first byte tell most names apart without a call to compare the rest.
+        let first = key.as_bytes().first();
+        self.properties.iter().find(|p| p.wire.len() == key.len() && p.wire.as_bytes().first() == first && p.wire == key)
+    }
+}
+
+#[derive(Debug)]
+pub struct Property {
+    pub wire: &'static str,
+    pub node: &'static Node,
+    /// Its bit among the required properties; 0 when optional.
+    pub bit: u64,
+    /// A credential: its value never appears in a problem.
+    pub secret: bool,
+}
+
+#[derive(Debug)]
+pub struct MultiNode {
+    pub type_at: &'static str,
+    /// The types, for a person: `a string or null`.
+    pub expected: &'static str,
+    pub types: JsonTypes,
+    pub string: StringRules,
+    pub items: Option<&'static Node>,
+}
+
+/// A set of JSON types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JsonTypes(pub u8);
+
+impl JsonTypes {
+    pub const STRING: u8 = 1;
+    pub const INTEGER: u8 = 2;
+    pub const NUMBER: u8 = 4;
+    pub const BOOLEAN: u8 = 8;
+    pub const ARRAY: u8 = 16;
+    pub const OBJECT: u8 = 32;
+    pub const NULL: u8 = 64;
+
+    pub fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+
+    /// Whether a number is allowed: any, or only an integral one.
+    pub fn number(self, integral: bool) -> bool {
+        self.has(JsonTypes::NUMBER) || integral && self.has(JsonTypes::INTEGER)
+    }
+}
+
+/// Reports every problem of `value` against `node` below the walker's current path.
+pub fn walk(node: &Node, value: &Value, walker: &mut Walker, secret: bool) {
+    match node {
+        Node::Any => {}
+        Node::Ref(node) => walk(node, value, walker, secret),
+        Node::Boolean(rule) => {
+            if !value.is_boolean() {
+                walker.wrong_type(rule.at, "a boolean", value, secret);
+            }
+        }
+        Node::Integer(rule) => {
+            if !is_integer(value) {
+                walker.wrong_type(rule.at, "an integer", value, secret);
+            }
+        }
+        Node::Number(rule) => {
+            if !value.is_number() {
+                walker.wrong_type(rule.at, "a number", value, secret);
+            }
+        }
+        Node::String(string) => match value.as_str() {
+            Some(text) => string.rules.walk(text, walker, secret),
+            None => walker.wrong_type(string.type_at, "a string", value, secret),
+        },
+        Node::Const(constant) => {
+            if value.as_str() != Some(constant.value) {
+                walker.wrong_constant(constant.at, constant.value, value, secret);
+            }
+        }
+        Node::Array(array) => match value.as_array() {
+            Some(items) => walk_items(array.items, items, walker),
+            None => walker.wrong_type(array.type_at, "an array", value, secret),
+        },
+        Node::Enum(list) => match value.as_str() {
+            Some(text) if list.values.contains(&text) => {}
+            Some(text) => walker.not_in_enum(list.at, text, list.values, secret),
+            None => walker.wrong_type(list.at, "one of the listed strings", value, secret),
+        },
+        Node::Object(object) => walk_object(object, value, walker),
+        Node::Multi(multi) => {
+            let types = multi.types;
+            let fits = match value {
+                Value::String(text) => {
+                    if types.has(JsonTypes::STRING) {
+                        multi.string.walk(text, walker, secret);
+                    }
+                    types.has(JsonTypes::STRING)
+                }
+                Value::Array(items) => {
+                    if let (true, Some(node)) = (types.has(JsonTypes::ARRAY), multi.items) {
+                        walk_items(node, items, walker);
+                    }
+                    types.has(JsonTypes::ARRAY)
+                }
+                Value::Number(_) => types.number(is_integer(value)),
+                Value::Object(_) => types.has(JsonTypes::OBJECT),
+                Value::Bool(_) => types.has(JsonTypes::BOOLEAN),
+                Value::Null => types.has(JsonTypes::NULL),
+            };
+            if !fits {
+                walker.wrong_type(multi.type_at, multi.expected, value, secret);
+            }
+        }
+    }
+}
+
+fn walk_items(node: &Node, items: &[Value], walker: &mut Walker) {
+    for (index, item) in items.iter().enumerate() {
+        walker.index(index, |walker| walk(node, item, walker, false));
+    }
+}
+
+fn walk_object(object: &ObjectNode, value: &Value, walker: &mut Walker) {
+    let Some(members) = value.as_object() else {
+        if let Some(at) = object.type_at {
+            walker.wrong_type(at, "an object", value, false);
+        }
+        return;
+    };
+    for name in object.required {
+        if !members.contains_key(*name) {
+            walker.missing(object.required_at, name, members);
+        }
+    }
+    for (key, value) in members {
+        match object.property(key) {
+            Some(property) => walker.key(key, |walker| walk(property.node, value, walker, property.secret)),
+            None if object.additional => {
+                walker.extra(object.additional_at, key, members, object.documented, object.required)
+            }
+            None => walker.key(key, |walker| walker.forbidden(object.additional_at, key, object.documented)),
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The schema tables: one static [`Node`] per named type, with its inline shapes nested in
+//! it, which the runtime's two loops walk (the fast verdict and the full pass). Statics are
+//! grouped in modules by schema directory (`auth`, `envelope`, ...), so an edit to one schema
+//! recompiles little.
+//!
+//! [`Node`]: ../../zenith_protocol/runtime/schema/enum.Node.html
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::Location;
+use crate::model::{Field, Format, JsonType, Model, Shape, StringRules, TypeDef, TypeKind};
+use crate::naming::{Case, rust_name};
+
+/// How the generated code reaches the runtime.
+pub struct Target {
+    /// Path of the runtime module, e.g. `crate::runtime`.
+    pub runtime: TokenStream,
+    /// Group statics in modules by schema directory (else one flat module).
+    pub grouped: bool,
+    /// Where the generated Rust types are, to implement `Validate` on them (none in tests).
+    pub types: Option<TokenStream>,
+}
+
+/// The name of a type's static.
+pub fn node_static(type_name: &str) -> Ident {
+    format_ident!("{}", rust_name(type_name, Case::Static))
+}
+
+/// The module of a type's static: its schema file's directory.
+pub fn group(ty: &TypeDef) -> String {
+    let directory = ty.location.file.strip_prefix("schemas/").unwrap_or(&ty.location.file);
+    let directory = directory.rsplit_once('/').map_or("root", |(directory, _)| directory);
+    rust_name(directory, Case::Field)
+}
+
+/// The tables, as (module name, contents); one module named `schema` when not grouped.
+pub fn emit(model: &Model, target: &Target) -> Vec<(String, TokenStream)> {
+    let mut groups: Vec<String> = Vec::new();
+    for ty in &model.types {
+        let name = if target.grouped { group(ty) } else { "schema".to_owned() };
+        if !groups.contains(&name) {
+            groups.push(name);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|name| {
+            let mut emitter = Emitter { model, target, group: name.clone(), patterns: Vec::new() };
+            let statics: Vec<TokenStream> = model
+                .types
+                .iter()
+                .filter(|ty| !target.grouped || group(ty) == name)
+                .map(|ty| emitter.named(ty))
+                .collect();
+            let patterns = emitter.patterns.iter().enumerate().map(|(i, pattern)| {
+                let name = format_ident!("PATTERN_{i}");
+                quote! { static #name: Pattern = Pattern::new(#pattern); }
+            });
+            let runtime = &target.runtime;
+            let tokens = quote! {
+                use #runtime::schema::*;
+                #(#patterns)*
+                #(#statics)*
+            };
+            (name, tokens)
+        })
+        .collect()
+}
+
+struct Emitter<'m> {
+    model: &'m Model,
+    target: &'m Target,
+    group: String,
+    /// Regular expressions, one static each, in order of first use.
+    patterns: Vec<String>,
+}
+
+fn at(location: &Location, keyword: &str) -> String {
+    location.child(keyword).to_string()
+}
+
+fn json_type_name(t: JsonType) -> &'static str {
+    match t {
+        JsonType::String => "a string",
+        JsonType::Integer => "an integer",
+        JsonType::Number => "a number",
+        JsonType::Boolean => "a boolean",
+        JsonType::Array => "an array",
+        JsonType::Object => "an object",
+        JsonType::Null => "null",
+    }
+}
+
+fn json_type_bit(t: JsonType) -> u8 {
+    match t {
+        JsonType::String => 1,
+        JsonType::Integer => 2,
+        JsonType::Number => 4,
+        JsonType::Boolean => 8,
+        JsonType::Array => 16,
+        JsonType::Object => 32,
+        JsonType::Null => 64,
+    }
+}
+
+/// One bit per required property (so a duplicated key cannot stand in for a missing one).
+fn required_bits(fields: &[Field]) -> Vec<(&str, u64)> {
+    fields.iter().filter(|f| f.required).enumerate().map(|(i, f)| (f.wire.as_str(), 1u64 << i.min(63))).collect()
+}
+
+impl Emitter<'_> {
+    fn named(&mut self, ty: &TypeDef) -> TokenStream {
+        let name = node_static(&ty.name);
+        let location = &ty.location;
+        let node = match &ty.kind {
+            TypeKind::Struct { fields, additional_properties, typed } => {
+                let documented: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
+                let bits = required_bits(fields);
+                let required: Vec<&str> = bits.iter().map(|(wire, _)| *wire).collect();
+                let required_bits: u64 = bits.iter().fold(0, |mask, (_, bit)| mask | bit);
+                let properties: Vec<TokenStream> = fields
+                    .iter()
+                    .map(|f| {
+                        let wire = &f.wire;
+                        let node = match f.constant.as_ref().and_then(|c| c.as_str()) {
+                            Some(constant) => {
+                                let at = at(&f.location, "const");
+                                quote! { &Node::Const(Constant { value: #constant, at: #at }) }
+                            }
+                            None => self.node_ref(&f.shape, &f.location),
+                        };
+                        let bit = bits.iter().find(|(w, _)| *w == f.wire).map_or(0, |(_, bit)| *bit);
+                        let secret = f.secret;
+                        quote! { Property { wire: #wire, node: #node, bit: #bit, secret: #secret } }
+                    })
+                    .collect();
+                let type_at = if *typed {
+                    let at = at(location, "type");
+                    quote! { Some(#at) }
+                } else {
+                    quote! { None }
+                };
+                let required_at = at(location, "required");
+                let additional_at = at(location, "additionalProperties");
+                quote! {
+                    Node::Object(ObjectNode {
+                        type_at: #type_at,
+                        properties: &[#(#properties),*],
+                        documented: &[#(#documented),*],
+                        required: &[#(#required),*],
+                        required_bits: #required_bits,
+                        required_at: #required_at,
+                        additional: #additional_properties,
+                        additional_at: #additional_at,
+                    })
+                }
+            }
+            TypeKind::Enum { values } => {
+                let at = at(location, "enum");
+                quote! { Node::Enum(EnumNode { at: #at, values: &[#(#values),*] }) }
+            }
+            TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. } => self.node(shape, location),
+        };
+        let doc = format!(" `{}` (`{location}`).", ty.name);
+        let runtime = &self.target.runtime;
+        let validate = match &self.target.types {
+            Some(types) if matches!(ty.kind, TypeKind::Struct { .. } | TypeKind::Enum { .. } | TypeKind::Runtime { .. }) => {
+                let rust = Ident::new(&ty.name, Span::call_site());
+                quote! { impl #runtime::Validate for #types::#rust { const SCHEMA: &'static Node = &#name; } }
+            }
+            _ => quote! {},
+        };
+        quote! {
+            #[doc = #doc]
+            pub static #name: Node = #node;
+            #validate
+        }
+    }
+
+    /// A `&'static Node` expression for a shape.
+    fn node_ref(&mut self, shape: &Shape, location: &Location) -> TokenStream {
+        match shape {
+            Shape::Named(name) => self.path(name),
+            shape => {
+                let node = self.node(shape, location);
+                quote! { &#node }
+            }
+        }
+    }
+
+    /// A reference to a named type's static, from this module.
+    fn path(&self, type_name: &str) -> TokenStream {
+        let name = node_static(type_name);
+        let Some(ty) = self.model.type_named(type_name) else { return quote! { &#name } };
+        let group = group(ty);
+        if !self.target.grouped || group == self.group {
+            quote! { &#name }
+        } else {
+            let module = Ident::new(&group, Span::call_site());
+            quote! { &super::#module::#name }
+        }
+    }
+
+    /// A `Node` expression for a shape at `location`.
+    fn node(&mut self, shape: &Shape, location: &Location) -> TokenStream {
+        let type_at = at(location, "type");
+        match shape {
+            Shape::Any => quote! { Node::Any },
+            Shape::Boolean => quote! { Node::Boolean(TypeRule { at: #type_at }) },
+            Shape::Integer => quote! { Node::Integer(TypeRule { at: #type_at }) },
+            Shape::Number => quote! { Node::Number(TypeRule { at: #type_at }) },
+            Shape::String(rules) => {
+                let rules = self.string_rules(rules, location);
+                quote! { Node::String(StringNode { type_at: #type_at, rules: #rules }) }
+            }
+            Shape::Const(constant) => {
+                let at = at(location, "const");
+                quote! { Node::Const(Constant { value: #constant, at: #at }) }
+            }
+            Shape::Array(items) => {
+                let items = self.node_ref(items, &location.child("items"));
+                quote! { Node::Array(ArrayNode { type_at: #type_at, items: #items }) }
+            }
+            Shape::Named(name) => {
+                let path = self.path(name);
+                quote! { Node::Ref(#path) }
+            }
+            Shape::Multi { types, string, items } => {
+                let expected = types.iter().map(|t| json_type_name(*t)).collect::<Vec<_>>().join(" or ");
+                let bits = types.iter().fold(0u8, |bits, t| bits | json_type_bit(*t));
+                let string = self.string_rules(string, location);
+                let items = match items {
+                    Some(items) => {
+                        let items = self.node_ref(items, &location.child("items"));
+                        quote! { Some(#items) }
+                    }
+                    None => quote! { None },
+                };
+                quote! {
+                    Node::Multi(MultiNode {
+                        type_at: #type_at,
+                        expected: #expected,
+                        types: JsonTypes(#bits),
+                        string: #string,
+                        items: #items,
+                    })
+                }
+            }
+        }
+    }
+
+    fn string_rules(&mut self, rules: &StringRules, location: &Location) -> TokenStream {
+        if *rules == StringRules::default() {
+            return quote! { StringRules::NONE };
+        }
+        let limit = |limit: Option<u64>, keyword: &str| match limit {
+            Some(limit) => {
+                let at = at(location, keyword);
+                quote! { Some((#limit, #at)) }
+            }
+            None => quote! { None },
+        };
+        let min_length = limit(rules.min_length, "minLength");
+        let max_length = limit(rules.max_length, "maxLength");
+        let pattern = match &rules.pattern {
+            Some(pattern) => {
+                let name = self.pattern(pattern);
+                let at = at(location, "pattern");
+                quote! { Some((&#name, #at)) }
+            }
+            None => quote! { None },
+        };
+        let format = match rules.format {
+            Some(format) => {
+                let variant = match format {
+                    Format::DateTime => quote! { Format::DateTime },
+                    Format::Time => quote! { Format::Time },
+                };
+                let at = at(location, "format");
+                quote! { Some((#variant, #at)) }
+            }
+            None => quote! { None },
+        };
+        quote! {
+            StringRules { min_length: #min_length, max_length: #max_length, pattern: #pattern, format: #format }
+        }
+    }
+
+    fn pattern(&mut self, pattern: &str) -> Ident {
+        let index = match self.patterns.iter().position(|p| p == pattern) {
+            Some(i) => i,
+            None => {
+                self.patterns.push(pattern.to_owned());
+                self.patterns.len() - 1
+            }
+        };
+        format_ident!("PATTERN_{index}")
+    }
+}
