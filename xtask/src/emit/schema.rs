@@ -165,7 +165,9 @@ impl Emitter<'_> {
         let doc = format!(" `{}` (`{location}`).", ty.name);
         let runtime = &self.target.runtime;
         let validate = match &self.target.types {
-            Some(types) if matches!(ty.kind, TypeKind::Struct { .. } | TypeKind::Enum { .. } | TypeKind::Runtime { .. }) => {
+            Some(types)
+                if matches!(ty.kind, TypeKind::Struct { .. } | TypeKind::Enum { .. } | TypeKind::Runtime { .. }) =>
+            {
                 let rust = Ident::new(&ty.name, Span::call_site());
                 quote! { impl #runtime::Validate for #types::#rust { const SCHEMA: &'static Node = &#name; } }
             }

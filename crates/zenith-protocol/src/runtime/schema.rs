@@ -134,7 +134,9 @@ impl Pattern {
     }
 
     pub fn is_match(&self, text: &str) -> bool {
-        self.compiled.get_or_init(|| regex::Regex::new(self.source).expect("patterns are checked when generating")).is_match(text)
+        self.compiled
+            .get_or_init(|| regex::Regex::new(self.source).expect("patterns are checked when generating"))
+            .is_match(text)
     }
 }
 
@@ -178,7 +180,9 @@ impl ObjectNode {
     pub fn property(&self, key: &str) -> Option<&'static Property> {
         // Length and first byte tell most names apart without a call to compare the rest.
         let first = key.as_bytes().first();
-        self.properties.iter().find(|p| p.wire.len() == key.len() && p.wire.as_bytes().first() == first && p.wire == key)
+        self.properties
+            .iter()
+            .find(|p| p.wire.len() == key.len() && p.wire.as_bytes().first() == first && p.wire == key)
     }
 }
 

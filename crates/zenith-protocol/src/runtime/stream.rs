@@ -160,7 +160,8 @@ pub fn property<'de, D: Deserializer<'de>>(node: &ObjectNode, key: &str, value: 
         Some(property) => (Seed(property.node).deserialize(value)?, property.bit),
         None => {
             IgnoredAny::deserialize(value)?;
-            let verdict = if node.additional { Verdict::unknown_property(key, node.documented) } else { Verdict::Invalid };
+            let verdict =
+                if node.additional { Verdict::unknown_property(key, node.documented) } else { Verdict::Invalid };
             (verdict, 0)
         }
     })
