@@ -20,6 +20,7 @@ const FILES: &[&str] = &[
     "items.json",
     "maxLength.json",
     "minLength.json",
+    "oneOf.json",
     "pattern.json",
     "properties.json",
     "ref.json",

@@ -36,6 +36,10 @@ const KEYWORDS: &[&str] = &[
     "x-zenith-secret",
     "x-zenith-runtime",
     "x-zenith-codes",
+    "x-zenith-known",
+    "x-zenith-flags",
+    "x-zenith-tag",
+    "oneOf",
 ];
 
 /// Keywords allowed beside `$ref` (they annotate or narrow the referenced type).
@@ -102,7 +106,33 @@ pub struct Message {
     pub action: String,
     pub direction: Direction,
     pub reply_topics: Vec<String>,
+    /// The forms of the arguments after `Topic!`, when the topic takes them.
+    pub arguments: Option<Arguments>,
     pub examples: Vec<Value>,
+}
+
+/// A topic's arguments (`x-zenith.arguments`): one or more forms such as `{Code}.{Market}`,
+/// and the rule for each part.
+#[derive(Debug)]
+pub struct Arguments {
+    pub forms: Vec<Form>,
+    pub parts: Vec<Part>,
+    pub location: Location,
+}
+
+/// One form: literal text around and between its parts (`literals.len() == parts.len() + 1`).
+#[derive(Debug)]
+pub struct Form {
+    pub text: String,
+    pub parts: Vec<String>,
+    pub literals: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Part {
+    pub name: String,
+    pub doc: Option<String>,
+    pub pattern: String,
 }
 
 #[derive(Debug)]
@@ -117,13 +147,37 @@ pub struct TypeDef {
 pub enum TypeKind {
     /// `typed`: the schema says `"type": "object"`, so other JSON types are wrong (without it,
     /// the property rules apply to objects only and anything else passes).
-    Struct { fields: Vec<Field>, additional_properties: bool, typed: bool },
-    /// A string enum. Values the schema does not list are kept, not rejected (see the runtime docs).
-    Enum { values: Vec<String> },
+    Struct { fields: Vec<Field>, additional_properties: bool, typed: bool, union: Option<Union> },
+    /// A string enum, a code table. Values the schema does not list are kept, not rejected (see
+    /// the runtime docs); `open` when the server may send others (a warning, not an error).
+    Enum { values: Vec<String>, open: bool },
     /// A named non-object schema, e.g. `TransactionID` (an integer).
     Alias { shape: Shape },
     /// A hand-written runtime type (`x-zenith-runtime`), with the schema rules it checks.
     Runtime { rust: String, shape: Shape },
+}
+
+/// A tagged union: an object whose tag property (`x-zenith-tag`) says which variant it is, and
+/// so which of the object's properties that variant requires and which it forbids.
+#[derive(Debug)]
+pub struct Union {
+    pub tag: String,
+    pub variants: Vec<Variant>,
+    /// Where the `oneOf` is.
+    pub location: Location,
+}
+
+#[derive(Debug)]
+pub struct Variant {
+    /// The Rust name of the variant (its branch's `title`).
+    pub name: String,
+    /// The tag's value for this variant.
+    pub value: String,
+    pub doc: Option<String>,
+    /// The properties this variant requires (the object's own required ones included).
+    pub required: Vec<String>,
+    pub forbidden: Vec<String>,
+    pub location: Location,
 }
 
 #[derive(Debug)]
@@ -194,11 +248,17 @@ impl JsonType {
 pub enum Format {
     DateTime,
     Time,
+    Date,
+    DateOrDateTime,
 }
 
 impl Format {
-    pub const ALL: &'static [(&'static str, Format)] =
-        &[("zenith-datetime", Format::DateTime), ("zenith-time", Format::Time)];
+    pub const ALL: &'static [(&'static str, Format)] = &[
+        ("zenith-datetime", Format::DateTime),
+        ("zenith-time", Format::Time),
+        ("zenith-date", Format::Date),
+        ("zenith-date-or-datetime", Format::DateOrDateTime),
+    ];
 }
 
 /// Rules on string values.
@@ -225,6 +285,16 @@ pub enum Shape {
     Const(String),
     /// A named type (index into `Model::types` by name).
     Named(String),
+    /// The value, or `null`, which means something other than absent (`oneOf` with a `null`
+    /// branch, or `"type": [T, "null"]`).
+    Nullable(Box<Shape>),
+    /// An object with any keys, each value of this shape (`additionalProperties` with a schema).
+    Map(Box<Shape>),
+    /// Codes of a table (a named enum) joined by `separator` in one string (`x-zenith-flags`).
+    Flags {
+        codes: String,
+        separator: String,
+    },
     /// Several JSON types at once (`"type": [...]`), with the rules that apply to each.
     Multi {
         types: Vec<JsonType>,
@@ -263,8 +333,16 @@ impl Model {
         }
         let mut seen = HashMap::new();
         for ty in &builder.types {
-            if let Some(other) = seen.insert(ty.name.clone(), &ty.location) {
-                return Err(Error::at(&ty.location, format!("type name `{}` is already used by {other}", ty.name)));
+            let variants = match &ty.kind {
+                TypeKind::Struct { union: Some(union), .. } => {
+                    union.variants.iter().map(|v| (&v.name, &v.location)).collect()
+                }
+                _ => Vec::new(),
+            };
+            for (name, location) in std::iter::once((&ty.name, &ty.location)).chain(variants) {
+                if let Some(other) = seen.insert(name.clone(), location) {
+                    return Err(Error::at(location, format!("type name `{name}` is already used by {other}")));
+                }
             }
         }
         Ok(Model { types: builder.types, messages, error_codes })
@@ -333,8 +411,13 @@ fn message(
             return Err(Error::at(&meta_location.child("replyTopics"), "replyTopics must be an array"));
         }
     };
-    if let Some(unknown) =
-        meta.keys().find(|k| !["controller", "topic", "action", "direction", "replyTopics"].contains(&k.as_str()))
+    let arguments = match meta.get("arguments") {
+        Some(arguments) => Some(topic_arguments(arguments, &meta_location.child("arguments"))?),
+        None => None,
+    };
+    if let Some(unknown) = meta
+        .keys()
+        .find(|k| !["controller", "topic", "action", "direction", "replyTopics", "arguments"].contains(&k.as_str()))
     {
         return Err(Error::at(&meta_location, format!("unknown `x-zenith` key `{unknown}`")));
     }
@@ -355,8 +438,75 @@ fn message(
         action,
         direction,
         reply_topics,
+        arguments,
         examples,
     })
+}
+
+fn topic_arguments(arguments: &Value, location: &Location) -> Result<Arguments, Error> {
+    let object = as_object(arguments, location)?;
+    if let Some(unknown) = object.keys().find(|k| !["forms", "parts"].contains(&k.as_str())) {
+        return Err(Error::at(location, format!("unknown `arguments` key `{unknown}`")));
+    }
+    let parts_location = location.child("parts");
+    let parts_object = object.get("parts").map(|p| as_object(p, &parts_location)).transpose()?;
+    let mut parts = Vec::new();
+    for (name, rule) in parts_object.into_iter().flatten() {
+        let at = parts_location.child(name);
+        let rule = as_object(rule, &at)?;
+        if let Some(unknown) = rule.keys().find(|k| !["description", "pattern"].contains(&k.as_str())) {
+            return Err(Error::at(&at, format!("a part has a `description` and a `pattern`, not `{unknown}`")));
+        }
+        let pattern =
+            string_keyword(rule, "pattern", &at)?.ok_or_else(|| Error::at(&at, "a part needs a `pattern`"))?;
+        regex::Regex::new(pattern)
+            .map_err(|e| Error::at(&at.child("pattern"), format!("pattern is not supported: {e}")))?;
+        let doc = string_keyword(rule, "description", &at)?.map(str::to_owned);
+        parts.push(Part { name: name.clone(), doc, pattern: pattern.to_owned() });
+    }
+    let forms_location = location.child("forms");
+    let forms_list = object.get("forms").and_then(Value::as_array).filter(|f| !f.is_empty());
+    let forms_list = forms_list.ok_or_else(|| Error::at(&forms_location, "`forms` must list at least one form"))?;
+    let mut forms = Vec::new();
+    for (index, form) in forms_list.iter().enumerate() {
+        let at = forms_location.child(&index.to_string());
+        let text = form.as_str().ok_or_else(|| Error::at(&at, "a form is a string such as `{Code}.{Market}`"))?;
+        let form = parse_form(text).map_err(|reason| Error::at(&at, reason))?;
+        if let Some(unknown) = form.parts.iter().find(|p| !parts.iter().any(|part| &part.name == *p)) {
+            return Err(Error::at(&at, format!("`{{{unknown}}}` is not among the `parts`")));
+        }
+        forms.push(form);
+    }
+    Ok(Arguments { forms, parts, location: location.clone() })
+}
+
+/// Splits a form such as `{Code}.{Market}` into its parts and the literal text around them.
+fn parse_form(text: &str) -> Result<Form, String> {
+    let mut parts = Vec::new();
+    let mut literals = vec![String::new()];
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        literals.last_mut().expect("one literal per part and one more").push_str(&rest[..open]);
+        let close = rest[open..].find('}').ok_or_else(|| format!("`{{` without `}}` in `{text}`"))? + open;
+        let name = &rest[open + 1..close];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!("`{{{name}}}` in `{text}` is not a part name"));
+        }
+        if !parts.is_empty() && literals.last().is_some_and(String::is_empty) {
+            return Err(format!("two parts of `{text}` have nothing between them to tell them apart"));
+        }
+        parts.push(name.to_owned());
+        literals.push(String::new());
+        rest = &rest[close + 1..];
+    }
+    literals.last_mut().expect("one literal per part and one more").push_str(rest);
+    if parts.is_empty() {
+        return Err(format!("`{text}` has no part"));
+    }
+    if literals.iter().any(|l| l.contains(['{', '}', '[', ']'])) {
+        return Err(format!("`{text}`: optional parts and braces in literal text are not supported"));
+    }
+    Ok(Form { text: text.to_owned(), parts, literals })
 }
 
 struct Builder<'a> {
@@ -380,7 +530,19 @@ impl Builder<'_> {
         let kind = if let Some(rust) = string_keyword(object, "x-zenith-runtime", location)? {
             TypeKind::Runtime { rust: rust.to_owned(), shape: self.shape(location, object, &name)? }
         } else if let Some(values) = object.get("enum") {
-            TypeKind::Enum { values: string_enum(values, &location.child("enum"))? }
+            TypeKind::Enum { values: string_enum(values, &location.child("enum"))?, open: false }
+        } else if let Some(known) = object.get("x-zenith-known") {
+            if object.get("type").and_then(Value::as_str) != Some("string") {
+                return Err(Error::at(location, "`x-zenith-known` (an open code table) needs `\"type\": \"string\"`"));
+            }
+            if let Some(rule) =
+                ["pattern", "format", "minLength", "maxLength", "const"].iter().find(|k| object.contains_key(**k))
+            {
+                return Err(Error::at(location, format!("`{rule}` beside `x-zenith-known` is not supported")));
+            }
+            TypeKind::Enum { values: string_enum(known, &location.child("x-zenith-known"))?, open: true }
+        } else if is_map(object) {
+            TypeKind::Alias { shape: self.shape(location, object, &name)? }
         } else if is_object_schema(object) {
             self.struct_kind(location, object, &name)?
         } else {
@@ -474,7 +636,17 @@ impl Builder<'_> {
             }
         };
         let typed = object.get("type").and_then(Value::as_str) == Some("object");
-        Ok(TypeKind::Struct { fields, additional_properties, typed })
+        let union = match object.get("x-zenith-tag") {
+            Some(tag) => Some(self.union(location, object, tag, &fields)?),
+            None if object.contains_key("oneOf") => {
+                return Err(Error::at(
+                    &location.child("oneOf"),
+                    "`oneOf` on an object needs `x-zenith-tag`, naming the property that tells the variants apart",
+                ));
+            }
+            None => None,
+        };
+        Ok(TypeKind::Struct { fields, additional_properties, typed, union })
     }
 
     /// Whether a string constant satisfies `shape` (so checking the constant alone is enough).
@@ -491,7 +663,7 @@ impl Builder<'_> {
             Shape::String(rules) => rules_fit(rules),
             Shape::Multi { types, string, .. } => types.contains(&JsonType::String) && rules_fit(string),
             Shape::Named(name) => match self.types.iter().find(|t| &t.name == name).map(|t| &t.kind) {
-                Some(TypeKind::Enum { values }) => values.iter().any(|v| v == text),
+                Some(TypeKind::Enum { values, .. }) => values.iter().any(|v| v == text),
                 Some(TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. }) => self.string_fits(text, shape),
                 _ => false,
             },
@@ -511,9 +683,23 @@ impl Builder<'_> {
             let title = target_title(&target_location, target)?;
             return Ok(Shape::Named(self.named_type(&target_location, target, &title)?));
         }
+        if let Some(branches) = object.get("oneOf").filter(|_| !object.contains_key("x-zenith-tag")) {
+            return self.nullable(location, object, branches, hint);
+        }
+        if let Some(flags) = object.get("x-zenith-flags") {
+            return self.flags(location, object, flags);
+        }
+        if is_map(object) {
+            let values_location = location.child("additionalProperties");
+            let values = as_object(&object["additionalProperties"], &values_location)?;
+            check_keywords(values, &values_location)?;
+            return Ok(Shape::Map(Box::new(self.shape(&values_location, values, &format!("{hint}Value"))?)));
+        }
         let is_root = location.pointer.is_empty()
             || location.pointer.starts_with("/$defs/") && location.pointer.matches('/').count() == 2;
-        if !is_root && (object.contains_key("enum") || is_object_schema(object)) {
+        if !is_root
+            && (object.contains_key("enum") || object.contains_key("x-zenith-known") || is_object_schema(object))
+        {
             let title = object.get("title").and_then(Value::as_str).unwrap_or(hint).to_owned();
             return Ok(Shape::Named(self.named_type(location, &Value::Object(object.clone()), &title)?));
         }
@@ -540,6 +726,14 @@ impl Builder<'_> {
             None => None,
         };
         let string_only_rules = string != StringRules::default();
+        let single = |t: JsonType, items: Option<Box<Shape>>| match t {
+            JsonType::String => Shape::String(string.clone()),
+            JsonType::Integer => Shape::Integer,
+            JsonType::Number => Shape::Number,
+            JsonType::Boolean => Shape::Boolean,
+            JsonType::Array => Shape::Array(items.take_or_any()),
+            other => Shape::Multi { types: vec![other], string: string.clone(), items },
+        };
         let shape = match types.as_slice() {
             _ if object.contains_key("const") => {
                 let constant = &object["const"];
@@ -554,11 +748,13 @@ impl Builder<'_> {
             // No `type` but rules: they apply to values of their own type, anything else passes.
             [] if string_only_rules || items.is_some() => Shape::Multi { types: JsonType::ALL.to_vec(), string, items },
             [] => Shape::Any,
-            [JsonType::String] => Shape::String(string),
-            [JsonType::Integer] => Shape::Integer,
-            [JsonType::Number] => Shape::Number,
-            [JsonType::Boolean] => Shape::Boolean,
-            [JsonType::Array] => Shape::Array(items.take_or_any()),
+            [t @ (JsonType::String | JsonType::Integer | JsonType::Number | JsonType::Boolean | JsonType::Array)] => {
+                single(*t, items.clone())
+            }
+            // `null` means something here (absent means something else).
+            [t, JsonType::Null] | [JsonType::Null, t] if *t != JsonType::Object && *t != JsonType::Null => {
+                Shape::Nullable(Box::new(single(*t, items.clone())))
+            }
             _ => Shape::Multi { types: types.clone(), string: string.clone(), items: items.clone() },
         };
         let applies = |t| types.is_empty() || types.contains(&t);
@@ -567,6 +763,215 @@ impl Builder<'_> {
         }
         Ok(shape)
     }
+}
+
+impl Builder<'_> {
+    /// `oneOf` with exactly one `{"type": "null"}` branch: the other branch, or `null`.
+    fn nullable(
+        &mut self,
+        location: &Location,
+        object: &Map<String, Value>,
+        branches: &Value,
+        hint: &str,
+    ) -> Result<Shape, Error> {
+        let branches_location = location.child("oneOf");
+        let refused = || {
+            Error::at(
+                &branches_location,
+                "`oneOf` is supported for a value or `null` (two branches, one `{\"type\": \"null\"}`), and with `x-zenith-tag` on an object",
+            )
+        };
+        let Some([first, second]) = branches.as_array().map(Vec::as_slice) else { return Err(refused()) };
+        let is_null = |branch: &Value| {
+            branch.as_object().is_some_and(|b| b.len() == 1 && b.get("type") == Some(&Value::from("null")))
+        };
+        let (index, other) = match (is_null(first), is_null(second)) {
+            (false, true) => (0, first),
+            (true, false) => (1, second),
+            _ => return Err(refused()),
+        };
+        if let Some(extra) = object
+            .keys()
+            .find(|k| !["oneOf", "description", "title", "$comment", "examples", "default"].contains(&k.as_str()))
+        {
+            return Err(Error::at(location, format!("`{extra}` beside a nullable `oneOf` is not supported")));
+        }
+        let other_location = branches_location.child(&index.to_string());
+        let other = as_object(other, &other_location)?;
+        check_keywords(other, &other_location)?;
+        let inner = self.shape(&other_location, other, hint)?;
+        if matches!(inner, Shape::Nullable(_)) {
+            return Err(Error::at(&other_location, "a nullable value inside a nullable value"));
+        }
+        Ok(Shape::Nullable(Box::new(inner)))
+    }
+
+    /// The variants of a tagged union: each `oneOf` branch names its tag value (`const`), what
+    /// it requires, and what it forbids (`false`); nothing else.
+    fn union(
+        &mut self,
+        location: &Location,
+        object: &Map<String, Value>,
+        tag: &Value,
+        fields: &[Field],
+    ) -> Result<Union, Error> {
+        let tag_location = location.child("x-zenith-tag");
+        let tag = tag.as_str().ok_or_else(|| Error::at(&tag_location, "must name a property"))?.to_owned();
+        let Some(tag_field) = fields.iter().find(|f| f.wire == tag) else {
+            return Err(Error::at(&tag_location, format!("`{tag}` is not among the object's `properties`")));
+        };
+        if !tag_field.required {
+            return Err(Error::at(&tag_location, format!("the tag `{tag}` must be required")));
+        }
+        if fields.len() > 64 {
+            return Err(Error::at(location, "a tagged union with more than 64 properties is not supported"));
+        }
+        let union_location = location.child("oneOf");
+        let branches = object
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::at(location, "`x-zenith-tag` needs a `oneOf` of variants"))?;
+        let mut variants: Vec<Variant> = Vec::new();
+        for (index, branch) in branches.iter().enumerate() {
+            let at = union_location.child(&index.to_string());
+            let branch = as_object(branch, &at)?;
+            if let Some(extra) = branch
+                .keys()
+                .find(|k| !["title", "description", "$comment", "properties", "required"].contains(&k.as_str()))
+            {
+                return Err(Error::at(
+                    &at,
+                    format!(
+                        "`{extra}` in a variant: a variant says only which tag value it is for, what it requires and what it forbids"
+                    ),
+                ));
+            }
+            let title = string_keyword(branch, "title", &at)?
+                .ok_or_else(|| Error::at(&at, "every variant needs a `title` (it names the Rust type)"))?;
+            let mut value = None;
+            let mut forbidden = Vec::new();
+            let empty = Map::new();
+            let properties = match branch.get("properties") {
+                Some(p) => as_object(p, &at.child("properties"))?,
+                None => &empty,
+            };
+            for (name, rule) in properties {
+                let rule_at = at.child("properties").child(name);
+                if !fields.iter().any(|f| &f.wire == name) {
+                    return Err(Error::at(&rule_at, format!("`{name}` is not among the object's `properties`")));
+                }
+                match rule {
+                    Value::Bool(true) => {}
+                    Value::Bool(false) => forbidden.push(name.clone()),
+                    Value::Object(o)
+                        if *name == tag && o.len() == 1 && o.get("const").is_some_and(Value::is_string) =>
+                    {
+                        value = o["const"].as_str().map(str::to_owned);
+                    }
+                    _ => {
+                        return Err(Error::at(
+                            &rule_at,
+                            "a variant's property is `true`, `false`, or for the tag `{\"const\": ...}`",
+                        ));
+                    }
+                }
+            }
+            let value = value.ok_or_else(|| {
+                Error::at(&at, format!("the variant needs `\"{tag}\": {{\"const\": ...}}` among its properties"))
+            })?;
+            let mut required: Vec<String> = fields.iter().filter(|f| f.required).map(|f| f.wire.clone()).collect();
+            if let Some(listed) = branch.get("required") {
+                for name in listed.as_array().into_iter().flatten() {
+                    let name = name
+                        .as_str()
+                        .ok_or_else(|| Error::at(&at.child("required"), "`required` must list strings"))?;
+                    if !fields.iter().any(|f| f.wire == name) {
+                        return Err(Error::at(
+                            &at.child("required"),
+                            format!("`{name}` is not among the object's `properties`"),
+                        ));
+                    }
+                    if !required.iter().any(|r| r == name) {
+                        required.push(name.to_owned());
+                    }
+                }
+            }
+            if let Some(both) = required.iter().find(|r| forbidden.contains(r)) {
+                return Err(Error::at(&at, format!("`{both}` is both required and forbidden")));
+            }
+            if variants.iter().any(|v| v.value == value) {
+                return Err(Error::at(&at, format!("two variants are for `{tag}` `{value}`")));
+            }
+            variants.push(Variant {
+                name: rust_name(title, Case::Type),
+                value,
+                doc: branch.get("description").and_then(Value::as_str).map(str::to_owned),
+                required,
+                forbidden,
+                location: at,
+            });
+        }
+        // The tag's own enum reports an unknown tag, so it must list exactly the variants.
+        let values = match &tag_field.shape {
+            Shape::Named(name) => self.types.iter().find(|t| &t.name == name).and_then(|t| match &t.kind {
+                TypeKind::Enum { values, open: false } => Some(values.clone()),
+                _ => None,
+            }),
+            _ => None,
+        };
+        let mut listed = values.ok_or_else(|| {
+            Error::at(&tag_field.location, "a union's tag must be a closed `enum` of the variants' values")
+        })?;
+        let mut tags: Vec<String> = variants.iter().map(|v| v.value.clone()).collect();
+        listed.sort();
+        tags.sort();
+        if listed != tags {
+            return Err(Error::at(
+                &tag_field.location,
+                format!(
+                    "the tag's `enum` ({}) must list exactly the variants' values ({})",
+                    listed.join(", "),
+                    tags.join(", ")
+                ),
+            ));
+        }
+        Ok(Union { tag, variants, location: union_location })
+    }
+
+    /// `x-zenith-flags`: codes of a table joined in one string.
+    fn flags(&mut self, location: &Location, object: &Map<String, Value>, flags: &Value) -> Result<Shape, Error> {
+        let at = location.child("x-zenith-flags");
+        let text = |key: &str| {
+            flags.get(key).and_then(Value::as_str).ok_or_else(|| Error::at(&at, format!("needs a string `{key}`")))
+        };
+        let (codes, separator) = (text("codes")?, text("separator")?.to_owned());
+        if separator.chars().count() != 1 || separator.trim().is_empty() {
+            return Err(Error::at(&at.child("separator"), "the separator must be one visible character"));
+        }
+        if object.get("type").and_then(Value::as_str) != Some("string") {
+            return Err(Error::at(location, "`x-zenith-flags` needs `\"type\": \"string\"`"));
+        }
+        if let Some(rule) =
+            ["pattern", "format", "minLength", "maxLength", "const", "enum"].iter().find(|k| object.contains_key(**k))
+        {
+            return Err(Error::at(location, format!("`{rule}` beside `x-zenith-flags` is not supported")));
+        }
+        let (target_location, target) = self.schemas.resolve(&at, codes)?;
+        let title = target_title(&target_location, target)?;
+        let name = self.named_type(&target_location, target, &title)?;
+        if !matches!(self.types.iter().find(|t| t.name == name).map(|t| &t.kind), Some(TypeKind::Enum { .. })) {
+            return Err(Error::at(
+                &at.child("codes"),
+                format!("`{codes}` is not a code table (an `enum` or `x-zenith-known` list)"),
+            ));
+        }
+        Ok(Shape::Flags { codes: name, separator })
+    }
+}
+
+/// An object of any keys whose values share one schema.
+fn is_map(object: &Map<String, Value>) -> bool {
+    object.get("additionalProperties").is_some_and(Value::is_object) && !object.contains_key("properties")
 }
 
 trait TakeOrAny {

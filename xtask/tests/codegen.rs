@@ -62,9 +62,73 @@ fn schema(path: &str, body: &str) -> String {
 
 #[test]
 fn unsupported_keyword_is_located() {
-    let text = schema("a/T.json", r#""type": "object", "properties": {"X": {"oneOf": [{"type": "string"}]}}"#);
+    let text = schema("a/T.json", r#""type": "object", "properties": {"X": {"anyOf": [{"type": "string"}]}}"#);
     let error = error_for(&[("a/T.json", &text)]);
-    assert_eq!(error, "schemas/a/T.json#/properties/X: keyword `oneOf` is not supported by the generator");
+    assert_eq!(error, "schemas/a/T.json#/properties/X: keyword `anyOf` is not supported by the generator");
+}
+
+/// A tagged union's object, with `branches` as its `oneOf`.
+fn union(branches: &str) -> String {
+    schema(
+        "a/T.json",
+        &format!(
+            r#""type": "object", "x-zenith-tag": "O", "properties": {{"O": {{"enum": ["A", "C"]}}, "Order": {{"type": "string"}}}}, "required": ["O"], "oneOf": [{branches}]"#
+        ),
+    )
+}
+
+#[test]
+fn unions_that_would_need_guessing_are_refused() {
+    let untagged = schema(
+        "a/T.json",
+        r#""type": "object", "properties": {"X": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}"#,
+    );
+    let error = error_for(&[("a/T.json", &untagged)]);
+    assert!(
+        error.starts_with("schemas/a/T.json#/properties/X/oneOf: `oneOf` is supported for a value or `null`"),
+        "{error}"
+    );
+    let add = r#"{"title": "Add", "properties": {"O": {"const": "A"}, "Order": true}, "required": ["Order"]}"#;
+    let clear = r#"{"title": "Clear", "properties": {"O": {"const": "C"}, "Order": false}}"#;
+    let with_schema = r#"{"title": "Clear", "properties": {"O": {"const": "C"}, "Order": {"type": "string"}}}"#;
+    let error = error_for(&[("a/T.json", &union(&format!("{add}, {with_schema}")))]);
+    assert!(
+        error.starts_with("schemas/a/T.json#/oneOf/1/properties/Order: a variant's property is `true`, `false`"),
+        "{error}"
+    );
+    let error = error_for(&[("a/T.json", &union(add))]);
+    assert!(error.contains("must list exactly the variants' values (A)"), "{error}");
+    let twice = r#"{"title": "Again", "properties": {"O": {"const": "A"}}}"#;
+    let error = error_for(&[("a/T.json", &union(&format!("{add}, {clear}, {twice}")))]);
+    assert!(error.starts_with("schemas/a/T.json#/oneOf/2: two variants are for `O` `A`"), "{error}");
+    let error = error_for(&[("a/T.json", &union(&format!("{add}, {}", clear.replace("\"Clear\"", "\"Add\""))))]);
+    assert!(error.contains("type name `Add` is already used"), "{error}");
+}
+
+#[test]
+fn bad_topic_arguments_and_flags_are_refused() {
+    let message = |arguments: &str| {
+        schema(
+            "a/T.json",
+            &format!(
+                r#""x-zenith": {{"controller": "Market", "topic": "Depth", "action": "Publish", "direction": "receive", "arguments": {arguments}}}, "type": "object", "properties": {{}}"#
+            ),
+        )
+    };
+    let error = error_for(&[(
+        "a/T.json",
+        &message(r#"{"forms": ["{Code}{Market}"], "parts": {"Code": {"pattern": "."}, "Market": {"pattern": "."}}}"#),
+    )]);
+    assert!(error.contains("have nothing between them"), "{error}");
+    let error =
+        error_for(&[("a/T.json", &message(r#"{"forms": ["{Code}.{Market}"], "parts": {"Code": {"pattern": "."}}}"#))]);
+    assert!(error.contains("`{Market}` is not among the `parts`"), "{error}");
+    let flags = schema(
+        "a/T.json",
+        r#""type": "object", "properties": {"F": {"type": "string", "x-zenith-flags": {"codes": "T.json", "separator": ","}}}"#,
+    );
+    let error = error_for(&[("a/T.json", &flags)]);
+    assert!(error.contains("is not a code table"), "{error}");
 }
 
 #[test]

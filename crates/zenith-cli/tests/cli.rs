@@ -695,7 +695,7 @@ fn connections_beyond_the_limit_are_checked_but_not_paired() {
 #[test]
 fn names_no_schema_knows_share_one_summary_row_beyond_the_limit() {
     let topics = |range: std::ops::Range<usize>| -> String {
-        range.map(|n| format!("{{\"Controller\":\"Market\",\"Topic\":\"T{n}\"}}\n")).collect()
+        range.map(|n| format!("{{\"Controller\":\"Watchlist\",\"Topic\":\"T{n}\"}}\n")).collect()
     };
     let path = temp_file("many-topics.jsonl", topics(0..300).as_bytes());
     let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);

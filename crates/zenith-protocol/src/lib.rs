@@ -61,11 +61,11 @@ pub mod runtime;
 mod scan;
 
 pub use dispatch::{EnvelopeKeys, EnvelopeText, ParseError, json_kind};
+pub use generated::controllers::*;
 pub use generated::messages::{ERROR_CODES, Message, MessageKind, SECRET_PROPERTIES};
 pub use generated::types::*;
-pub use generated::{auth, zenith};
 pub use runtime::{
-    Code, DateTime, DateTimeError, Direction, ErrorCodeInfo, MessageInfo, Problem, Report, Secret, Severity, Time,
-    TimeError, Topic, Validate, Verdict,
+    Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction, ErrorCodeInfo, MessageInfo,
+    Problem, Report, Secret, Severity, Time, TimeError, Topic, Validate, Verdict,
 };
 pub use scan::CleanText;

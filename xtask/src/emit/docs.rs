@@ -48,9 +48,13 @@ pub fn emit(model: &Model) -> String {
                     );
                 }
             }
-            TypeKind::Enum { values } => {
+            TypeKind::Enum { values, open } => {
                 let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
-                let _ = writeln!(out, "One of {}.", values.join(", "));
+                if *open {
+                    let _ = writeln!(out, "A code: {}, or another the server defines.", values.join(", "));
+                } else {
+                    let _ = writeln!(out, "One of {}.", values.join(", "));
+                }
             }
             TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. } => {
                 let _ = writeln!(out, "A {}.", shape_text(shape));
@@ -89,6 +93,11 @@ fn shape_text(shape: &Shape) -> String {
         Shape::Array(items) => format!("array of {}", shape_text(items)),
         Shape::Named(name) => format!("[{name}](#{})", name.to_lowercase()),
         Shape::Multi { types, .. } => types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" or "),
+        Shape::Nullable(inner) => format!("{} or null", shape_text(inner)),
+        Shape::Map(values) => format!("map of {}", shape_text(values)),
+        Shape::Flags { codes, separator } => {
+            format!("[{codes}](#{}) codes joined by `{separator}`", codes.to_lowercase())
+        }
     }
 }
 

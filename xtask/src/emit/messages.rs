@@ -26,7 +26,7 @@ pub fn module_root(model: &Model) -> TokenStream {
         quote! {
             #[doc = #doc]
             pub mod #module {
-                pub use super::types::{#(#names),*};
+                pub use super::super::types::{#(#names),*};
             }
         }
     });
@@ -38,7 +38,10 @@ pub fn module_root(model: &Model) -> TokenStream {
         pub mod schema {
             #(pub mod #groups;)*
         }
-        #(#modules)*
+        /// One module per controller, naming its messages.
+        pub mod controllers {
+            #(#modules)*
+        }
     }
 }
 

@@ -114,7 +114,7 @@ impl Emitter<'_> {
         let name = node_static(&ty.name);
         let location = &ty.location;
         let node = match &ty.kind {
-            TypeKind::Struct { fields, additional_properties, typed } => {
+            TypeKind::Struct { fields, additional_properties, typed, union } => {
                 let documented: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
                 let bits = required_bits(fields);
                 let required: Vec<&str> = bits.iter().map(|(wire, _)| *wire).collect();
@@ -143,6 +143,38 @@ impl Emitter<'_> {
                 };
                 let required_at = at(location, "required");
                 let additional_at = at(location, "additionalProperties");
+                let union = match union {
+                    Some(union) => {
+                        let index_bits = |names: &[String]| -> u64 {
+                            names
+                                .iter()
+                                .filter_map(|n| fields.iter().position(|f| &f.wire == n))
+                                .fold(0, |bits, i| bits | 1 << i.min(63))
+                        };
+                        let variants = union.variants.iter().map(|v| {
+                            let value = &v.value;
+                            // The object's own required properties are reported as such.
+                            let required: Vec<&String> =
+                                v.required.iter().filter(|r| !bits.iter().any(|(w, _)| w == r)).collect();
+                            let forbidden = &v.forbidden;
+                            let (required_bits, forbidden_bits) = (index_bits(&v.required), index_bits(&v.forbidden));
+                            let at = v.location.to_string();
+                            quote! {
+                                VariantNode {
+                                    value: #value,
+                                    required: &[#(#required),*],
+                                    forbidden: &[#(#forbidden),*],
+                                    required_bits: #required_bits,
+                                    forbidden_bits: #forbidden_bits,
+                                    at: #at,
+                                }
+                            }
+                        });
+                        let tag = &union.tag;
+                        quote! { Some(UnionNode { tag: #tag, variants: &[#(#variants),*] }) }
+                    }
+                    None => quote! { None },
+                };
                 quote! {
                     Node::Object(ObjectNode {
                         type_at: #type_at,
@@ -153,12 +185,13 @@ impl Emitter<'_> {
                         required_at: #required_at,
                         additional: #additional_properties,
                         additional_at: #additional_at,
+                        union: #union,
                     })
                 }
             }
-            TypeKind::Enum { values } => {
-                let at = at(location, "enum");
-                quote! { Node::Enum(EnumNode { at: #at, values: &[#(#values),*] }) }
+            TypeKind::Enum { values, open } => {
+                let at = at(location, if *open { "x-zenith-known" } else { "enum" });
+                quote! { Node::Enum(EnumNode { at: #at, values: &[#(#values),*], open: #open }) }
             }
             TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. } => self.node(shape, location),
         };
@@ -228,6 +261,19 @@ impl Emitter<'_> {
                 let path = self.path(name);
                 quote! { Node::Ref(#path) }
             }
+            Shape::Nullable(inner) => {
+                let inner = self.node_ref(inner, location);
+                quote! { Node::Nullable(#inner) }
+            }
+            Shape::Map(values) => {
+                let values = self.node_ref(values, &location.child("additionalProperties"));
+                quote! { Node::Map(MapNode { type_at: #type_at, values: #values }) }
+            }
+            Shape::Flags { codes, separator } => {
+                let codes = self.path(codes);
+                let at = at(location, "x-zenith-flags");
+                quote! { Node::Flags(FlagsNode { type_at: #type_at, at: #at, codes: #codes, separator: #separator }) }
+            }
             Shape::Multi { types, string, items } => {
                 let expected = types.iter().map(|t| json_type_name(*t)).collect::<Vec<_>>().join(" or ");
                 let bits = types.iter().fold(0u8, |bits, t| bits | json_type_bit(*t));
@@ -278,6 +324,8 @@ impl Emitter<'_> {
                 let variant = match format {
                     Format::DateTime => quote! { Format::DateTime },
                     Format::Time => quote! { Format::Time },
+                    Format::Date => quote! { Format::Date },
+                    Format::DateOrDateTime => quote! { Format::DateOrDateTime },
                 };
                 let at = at(location, "format");
                 quote! { Some((#variant, #at)) }

@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::doc_attrs;
 use crate::Error;
-use crate::model::{Field, Model, Shape, TypeDef, TypeKind};
+use crate::model::{Field, Model, Shape, TypeDef, TypeKind, Union};
 use crate::naming::{Case, rust_name};
 
 /// The variant that keeps enum values the schema does not list.
@@ -46,6 +46,19 @@ pub fn rust_type(shape: &Shape, secret: bool) -> TokenStream {
             let name = ident(name);
             quote! { #name }
         }
+        Shape::Nullable(inner) => {
+            let inner = rust_type(inner, secret);
+            quote! { crate::runtime::Nullable<#inner> }
+        }
+        Shape::Map(values) => {
+            let values = rust_type(values, false);
+            quote! { indexmap::IndexMap<String, #values> }
+        }
+        Shape::Flags { codes, separator } => {
+            let codes = ident(codes);
+            let separator = separator.chars().next().unwrap_or(',');
+            quote! { crate::runtime::Flags<#codes, #separator> }
+        }
     }
 }
 
@@ -53,15 +66,16 @@ fn emit_type(ty: &TypeDef) -> Result<TokenStream, Error> {
     let name = ident(&ty.name);
     let doc = doc_attrs(ty.doc.as_deref());
     Ok(match &ty.kind {
+        TypeKind::Struct { fields, union: Some(union), .. } => tagged_union(ty, fields, union),
         TypeKind::Struct { fields, .. } => {
-            let fields = fields.iter().map(struct_field);
+            let fields = fields.iter().map(|f| struct_field(f, f.required));
             quote! {
                 #doc
                 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
                 pub struct #name { #(#fields)* }
             }
         }
-        TypeKind::Enum { values } => string_enum(ty, values)?,
+        TypeKind::Enum { values, .. } => string_enum(ty, values)?,
         TypeKind::Alias { shape } => {
             let target = rust_type(shape, false);
             quote! { #doc pub type #name = #target; }
@@ -77,7 +91,7 @@ fn emit_type(ty: &TypeDef) -> Result<TokenStream, Error> {
     })
 }
 
-fn struct_field(field: &Field) -> TokenStream {
+fn struct_field(field: &Field, required: bool) -> TokenStream {
     let name = ident(&field.rust);
     let wire = &field.wire;
     let mut doc_text = field.doc.clone().unwrap_or_default();
@@ -89,17 +103,17 @@ fn struct_field(field: &Field) -> TokenStream {
     }
     let doc = doc_attrs(Some(doc_text.trim_start()).filter(|d| !d.is_empty()));
     let inner = rust_type(&field.shape, field.secret);
-    if field.required {
+    if required {
         quote! {
             #doc
             #[serde(rename = #wire)]
             pub #name: #inner,
         }
-    } else if matches!(field.shape, Shape::Any | Shape::Multi { .. }) {
+    } else if matches!(field.shape, Shape::Any | Shape::Multi { .. } | Shape::Nullable(_)) {
         // `Some(Null)` keeps an explicit `null` apart from an absent field, so it round-trips.
         quote! {
             #doc
-            #[serde(rename = #wire, default, deserialize_with = "crate::runtime::present", skip_serializing_if = "Option::is_none")]
+            #[serde(rename = #wire, default, deserialize_with = "crate::runtime::some", skip_serializing_if = "Option::is_none")]
             pub #name: Option<#inner>,
         }
     } else {
@@ -111,10 +125,114 @@ fn struct_field(field: &Field) -> TokenStream {
     }
 }
 
+/// A tagged union: an enum with one struct per variant (holding the properties that variant
+/// allows, required where it requires them), and `Unrecognized` keeping an object whose tag no
+/// variant has, as sent.
+fn tagged_union(ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
+    let name = ident(&ty.name);
+    let doc = doc_attrs(ty.doc.as_deref());
+    let tag = &union.tag;
+    let unrecognized = ident(UNRECOGNIZED);
+    let variants: Vec<Ident> = union.variants.iter().map(|v| ident(&v.name)).collect();
+    let values: Vec<&String> = union.variants.iter().map(|v| &v.value).collect();
+    let variant_docs: Vec<TokenStream> = union
+        .variants
+        .iter()
+        .map(|v| {
+            let text =
+                format!("`{tag}` is `{}`{}", v.value, v.doc.as_deref().map(|d| format!(": {d}")).unwrap_or_default());
+            doc_attrs(Some(&text))
+        })
+        .collect();
+    let structs = union.variants.iter().zip(&variant_docs).map(|(variant, doc)| {
+        let struct_name = ident(&variant.name);
+        let members = fields
+            .iter()
+            .filter(|f| f.wire != *tag && !variant.forbidden.contains(&f.wire))
+            .map(|f| struct_field(f, variant.required.contains(&f.wire)));
+        quote! {
+            #doc
+            #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+            pub struct #struct_name { #(#members)* }
+        }
+    });
+    let type_name = &ty.name;
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #name {
+            #( #variant_docs #variants(#variants), )*
+            /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+            #unrecognized(serde_json::Value),
+        }
+
+        #(#structs)*
+
+        impl #name {
+            /// The property whose value says which variant an object is.
+            pub const TAG: &'static str = #tag;
+
+            /// The tag's value.
+            pub fn tag(&self) -> &str {
+                match self {
+                    #( Self::#variants(_) => #values, )*
+                    Self::#unrecognized(value) => value.get(Self::TAG).and_then(serde_json::Value::as_str).unwrap_or_default(),
+                }
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::Error;
+                let (tag, mut value) = match self {
+                    #( Self::#variants(variant) => (#values, serde_json::to_value(variant).map_err(S::Error::custom)?), )*
+                    Self::#unrecognized(value) => return value.serialize(serializer),
+                };
+                if let serde_json::Value::Object(members) = &mut value {
+                    members.shift_insert(0, Self::TAG.to_owned(), tag.into());
+                }
+                value.serialize(serializer)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                use serde::de::Error;
+                let value = serde_json::Value::deserialize(deserializer)?;
+                Ok(match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
+                    #( Some(#values) => Self::#variants(serde_json::from_value(value).map_err(D::Error::custom)?), )*
+                    _ => Self::#unrecognized(value),
+                })
+            }
+        }
+
+        impl schemars::JsonSchema for #name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                #type_name.into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "object" })
+            }
+        }
+    }
+}
+
 fn string_enum(ty: &TypeDef, values: &[String]) -> Result<TokenStream, Error> {
     let name = ident(&ty.name);
     let doc = doc_attrs(ty.doc.as_deref());
-    let variants: Vec<Ident> = values.iter().map(|v| ident(&rust_name(v, Case::Type))).collect();
+    // Codes that differ only in case (`A` and `a`) name the lower-case one `LowerA`.
+    let mut names: Vec<String> = Vec::new();
+    for value in values {
+        let name = rust_name(value, Case::Type);
+        let clashes = values.iter().any(|other| other != value && rust_name(other, Case::Type) == name);
+        names.push(if clashes && value.starts_with(|c: char| c.is_lowercase()) {
+            format!("Lower{name}")
+        } else {
+            name
+        });
+    }
+    let variants: Vec<Ident> = names.iter().map(|name| ident(name)).collect();
     for (i, variant) in variants.iter().enumerate() {
         if variant == UNRECOGNIZED || variants[..i].contains(variant) {
             return Err(Error::at(

@@ -224,6 +224,38 @@ pub enum MessageKind {
     SubRequest,
     UnsubConfirm,
     UnsubRequest,
+    DepthPush,
+    LevelsPush,
+    MarketsPush,
+    QueryBrokersReply,
+    QueryBrokersRequest,
+    QueryChartHistoryReply,
+    QueryChartHistoryRequest,
+    QueryDepthFullReply,
+    QueryDepthFullRequest,
+    QueryDepthLevelsReply,
+    QueryDepthLevelsRequest,
+    QueryMarketsReply,
+    QueryMarketsRequest,
+    QueryMixedMarketReply,
+    QueryMixedMarketRequest,
+    QuerySecurityReply,
+    QuerySecurityRequest,
+    QuerySymbolsReply,
+    QuerySymbolsRequest,
+    QueryTickTablesReply,
+    QueryTickTablesRequest,
+    QueryTradesReply,
+    QueryTradesRequest,
+    QueryTradingStatesReply,
+    QueryTradingStatesRequest,
+    ScanSymbolsReply,
+    ScanSymbolsRequest,
+    SearchSymbolsReply,
+    SearchSymbolsRequest,
+    SecurityPush,
+    SymbolsPush,
+    TradesPush,
     FeedsPush,
     ServerInfoPush,
 }
@@ -250,6 +282,38 @@ impl MessageKind {
         MessageKind::SubRequest,
         MessageKind::UnsubConfirm,
         MessageKind::UnsubRequest,
+        MessageKind::DepthPush,
+        MessageKind::LevelsPush,
+        MessageKind::MarketsPush,
+        MessageKind::QueryBrokersReply,
+        MessageKind::QueryBrokersRequest,
+        MessageKind::QueryChartHistoryReply,
+        MessageKind::QueryChartHistoryRequest,
+        MessageKind::QueryDepthFullReply,
+        MessageKind::QueryDepthFullRequest,
+        MessageKind::QueryDepthLevelsReply,
+        MessageKind::QueryDepthLevelsRequest,
+        MessageKind::QueryMarketsReply,
+        MessageKind::QueryMarketsRequest,
+        MessageKind::QueryMixedMarketReply,
+        MessageKind::QueryMixedMarketRequest,
+        MessageKind::QuerySecurityReply,
+        MessageKind::QuerySecurityRequest,
+        MessageKind::QuerySymbolsReply,
+        MessageKind::QuerySymbolsRequest,
+        MessageKind::QueryTickTablesReply,
+        MessageKind::QueryTickTablesRequest,
+        MessageKind::QueryTradesReply,
+        MessageKind::QueryTradesRequest,
+        MessageKind::QueryTradingStatesReply,
+        MessageKind::QueryTradingStatesRequest,
+        MessageKind::ScanSymbolsReply,
+        MessageKind::ScanSymbolsRequest,
+        MessageKind::SearchSymbolsReply,
+        MessageKind::SearchSymbolsRequest,
+        MessageKind::SecurityPush,
+        MessageKind::SymbolsPush,
+        MessageKind::TradesPush,
         MessageKind::FeedsPush,
         MessageKind::ServerInfoPush,
     ];
@@ -503,6 +567,422 @@ impl MessageKind {
                     summary: "Drops one reference to a subscription on any controller",
                 }
             }
+            MessageKind::DepthPush => {
+                &MessageInfo {
+                    name: "DepthPush",
+                    controller: Some("Market"),
+                    topic: Some("Depth"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/Depth.push.json",
+                    schema_file: "schemas/market/Depth.push.json",
+                    summary: "Changes to a symbol's order book, order by order, sent to `Depth!{Code}.{Market}` subscribers (the symbol must offer `DepthFull` data)",
+                }
+            }
+            MessageKind::LevelsPush => {
+                &MessageInfo {
+                    name: "LevelsPush",
+                    controller: Some("Market"),
+                    topic: Some("Levels"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/Levels.push.json",
+                    schema_file: "schemas/market/Levels.push.json",
+                    summary: "Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data)",
+                }
+            }
+            MessageKind::MarketsPush => {
+                &MessageInfo {
+                    name: "MarketsPush",
+                    controller: Some("Market"),
+                    topic: Some("Markets"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/Markets.push.json",
+                    schema_file: "schemas/market/Markets.push.json",
+                    summary: "The state of the markets the user can see, sent to `Markets` subscribers whenever a market's feed, trading day or trading status changes",
+                }
+            }
+            MessageKind::QueryBrokersReply => {
+                &MessageInfo {
+                    name: "QueryBrokersReply",
+                    controller: Some("Market"),
+                    topic: Some("QueryBrokers"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryBrokers.reply.json",
+                    schema_file: "schemas/market/QueryBrokers.reply.json",
+                    summary: "The brokers of the requested market, one record each, in no particular order",
+                }
+            }
+            MessageKind::QueryBrokersRequest => {
+                &MessageInfo {
+                    name: "QueryBrokersRequest",
+                    controller: Some("Market"),
+                    topic: Some("QueryBrokers"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryBrokers"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryBrokers.request.json",
+                    schema_file: "schemas/market/QueryBrokers.request.json",
+                    summary: "Asks for the brokers active on a market, so that the broker codes on depth orders and trades can be given names",
+                }
+            }
+            MessageKind::QueryChartHistoryReply => {
+                &MessageInfo {
+                    name: "QueryChartHistoryReply",
+                    controller: Some("Market"),
+                    topic: Some("QueryChartHistory"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryChartHistory.reply.json",
+                    schema_file: "schemas/market/QueryChartHistory.reply.json",
+                    summary: "The requested bars, in no particular order",
+                }
+            }
+            MessageKind::QueryChartHistoryRequest => {
+                &MessageInfo {
+                    name: "QueryChartHistoryRequest",
+                    controller: Some("Market"),
+                    topic: Some("QueryChartHistory"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryChartHistory"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryChartHistory.request.json",
+                    schema_file: "schemas/market/QueryChartHistory.request.json",
+                    summary: "Asks for a symbol's price history as bars of a fixed period",
+                }
+            }
+            MessageKind::QueryDepthFullReply => {
+                &MessageInfo {
+                    name: "QueryDepthFullReply",
+                    controller: Some("Market"),
+                    topic: Some("QueryDepthFull"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthFull.reply.json",
+                    schema_file: "schemas/market/QueryDepthFull.reply.json",
+                    summary: "The symbol's book as a list of changes: one clear, then one addition per order",
+                }
+            }
+            MessageKind::QueryDepthFullRequest => {
+                &MessageInfo {
+                    name: "QueryDepthFullRequest",
+                    controller: Some("Market"),
+                    topic: Some("QueryDepthFull"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryDepthFull"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthFull.request.json",
+                    schema_file: "schemas/market/QueryDepthFull.request.json",
+                    summary: "Asks once for a symbol's whole order book, order by order: a snapshot of what the `Depth` subscription maintains",
+                }
+            }
+            MessageKind::QueryDepthLevelsReply => {
+                &MessageInfo {
+                    name: "QueryDepthLevelsReply",
+                    controller: Some("Market"),
+                    topic: Some("QueryDepthLevels"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthLevels.reply.json",
+                    schema_file: "schemas/market/QueryDepthLevels.reply.json",
+                    summary: "The symbol's price levels as a list of changes to apply in order",
+                }
+            }
+            MessageKind::QueryDepthLevelsRequest => {
+                &MessageInfo {
+                    name: "QueryDepthLevelsRequest",
+                    controller: Some("Market"),
+                    topic: Some("QueryDepthLevels"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryDepthLevels"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthLevels.request.json",
+                    schema_file: "schemas/market/QueryDepthLevels.request.json",
+                    summary: "Asks once for a symbol's book summarised by price level: a snapshot of what the `Levels` subscription maintains",
+                }
+            }
+            MessageKind::QueryMarketsReply => {
+                &MessageInfo {
+                    name: "QueryMarketsReply",
+                    controller: Some("Market"),
+                    topic: Some("QueryMarkets"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMarkets.reply.json",
+                    schema_file: "schemas/market/QueryMarkets.reply.json",
+                    summary: "The state of each market the user can see, in no particular order",
+                }
+            }
+            MessageKind::QueryMarketsRequest => {
+                &MessageInfo {
+                    name: "QueryMarketsRequest",
+                    controller: Some("Market"),
+                    topic: Some("QueryMarkets"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryMarkets"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMarkets.request.json",
+                    schema_file: "schemas/market/QueryMarkets.request.json",
+                    summary: "Asks once for the state of every market the user can see, as the `Markets` subscription reports it",
+                }
+            }
+            MessageKind::QueryMixedMarketReply => {
+                &MessageInfo {
+                    name: "QueryMixedMarketReply",
+                    controller: Some("Market"),
+                    topic: Some("QueryMixedMarket"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMixedMarket.reply.json",
+                    schema_file: "schemas/market/QueryMixedMarket.reply.json",
+                    summary: "The market code to use: a mixed-market code when two or more of the markets are usable, a single market's code when only one is, and null when none is",
+                }
+            }
+            MessageKind::QueryMixedMarketRequest => {
+                &MessageInfo {
+                    name: "QueryMixedMarketRequest",
+                    controller: Some("Market"),
+                    topic: Some("QueryMixedMarket"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryMixedMarket"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMixedMarket.request.json",
+                    schema_file: "schemas/market/QueryMixedMarket.request.json",
+                    summary: "Asks which mixed-market code best combines the given markets for this user, leaving out the ones the user cannot access",
+                }
+            }
+            MessageKind::QuerySecurityReply => {
+                &MessageInfo {
+                    name: "QuerySecurityReply",
+                    controller: Some("Market"),
+                    topic: Some("QuerySecurity"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySecurity.reply.json",
+                    schema_file: "schemas/market/QuerySecurity.reply.json",
+                    summary: "The security's full state, every available field in one object",
+                }
+            }
+            MessageKind::QuerySecurityRequest => {
+                &MessageInfo {
+                    name: "QuerySecurityRequest",
+                    controller: Some("Market"),
+                    topic: Some("QuerySecurity"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QuerySecurity"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySecurity.request.json",
+                    schema_file: "schemas/market/QuerySecurity.request.json",
+                    summary: "Asks once for everything known about a security: a snapshot of what the `Security` subscription maintains",
+                }
+            }
+            MessageKind::QuerySymbolsReply => {
+                &MessageInfo {
+                    name: "QuerySymbolsReply",
+                    controller: Some("Market"),
+                    topic: Some("QuerySymbols"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySymbols.reply.json",
+                    schema_file: "schemas/market/QuerySymbols.reply.json",
+                    summary: "The symbols matching a `QuerySymbols` search",
+                }
+            }
+            MessageKind::QuerySymbolsRequest => {
+                &MessageInfo {
+                    name: "QuerySymbolsRequest",
+                    controller: Some("Market"),
+                    topic: Some("QuerySymbols"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QuerySymbols"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySymbols.request.json",
+                    schema_file: "schemas/market/QuerySymbols.request.json",
+                    summary: "Searches for symbols by code or name (or an alternate code), on one market, several, or all",
+                }
+            }
+            MessageKind::QueryTickTablesReply => {
+                &MessageInfo {
+                    name: "QueryTickTablesReply",
+                    controller: Some("Market"),
+                    topic: Some("QueryTickTables"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTickTables.reply.json",
+                    schema_file: "schemas/market/QueryTickTables.reply.json",
+                    summary: "The market's tick tables, in no particular order",
+                }
+            }
+            MessageKind::QueryTickTablesRequest => {
+                &MessageInfo {
+                    name: "QueryTickTablesRequest",
+                    controller: Some("Market"),
+                    topic: Some("QueryTickTables"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryTickTables"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTickTables.request.json",
+                    schema_file: "schemas/market/QueryTickTables.request.json",
+                    summary: "Asks for the tick tables of a market: the price steps its securities may trade at, by price range",
+                }
+            }
+            MessageKind::QueryTradesReply => {
+                &MessageInfo {
+                    name: "QueryTradesReply",
+                    controller: Some("Market"),
+                    topic: Some("QueryTrades"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTrades.reply.json",
+                    schema_file: "schemas/market/QueryTrades.reply.json",
+                    summary: "The requested trades, as trade records to apply in order",
+                }
+            }
+            MessageKind::QueryTradesRequest => {
+                &MessageInfo {
+                    name: "QueryTradesRequest",
+                    controller: Some("Market"),
+                    topic: Some("QueryTrades"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryTrades"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTrades.request.json",
+                    schema_file: "schemas/market/QueryTrades.request.json",
+                    summary: "Asks for a symbol's trades of a day: all of them, the latest `Count`, or a stretch selected by trade IDs (for instance, the trades before the ID a `Trades` subscription started from)",
+                }
+            }
+            MessageKind::QueryTradingStatesReply => {
+                &MessageInfo {
+                    name: "QueryTradingStatesReply",
+                    controller: Some("Market"),
+                    topic: Some("QueryTradingStates"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTradingStates.reply.json",
+                    schema_file: "schemas/market/QueryTradingStates.reply.json",
+                    summary: "The market's trading states, in no particular order",
+                }
+            }
+            MessageKind::QueryTradingStatesRequest => {
+                &MessageInfo {
+                    name: "QueryTradingStatesRequest",
+                    controller: Some("Market"),
+                    topic: Some("QueryTradingStates"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryTradingStates"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTradingStates.request.json",
+                    schema_file: "schemas/market/QueryTradingStates.request.json",
+                    summary: "Asks for the trading states a market uses and what each allows",
+                }
+            }
+            MessageKind::ScanSymbolsReply => {
+                &MessageInfo {
+                    name: "ScanSymbolsReply",
+                    controller: Some("Market"),
+                    topic: Some("ScanSymbols"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/ScanSymbols.reply.json",
+                    schema_file: "schemas/market/ScanSymbols.reply.json",
+                    summary: "The symbols that passed a `ScanSymbols` scan",
+                }
+            }
+            MessageKind::ScanSymbolsRequest => {
+                &MessageInfo {
+                    name: "ScanSymbolsRequest",
+                    controller: Some("Market"),
+                    topic: Some("ScanSymbols"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["ScanSymbols"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/ScanSymbols.request.json",
+                    schema_file: "schemas/market/ScanSymbols.request.json",
+                    summary: "Finds the symbols that meet scan criteria (symbol-based criteria only), on one market, several, or all",
+                }
+            }
+            MessageKind::SearchSymbolsReply => {
+                &MessageInfo {
+                    name: "SearchSymbolsReply",
+                    controller: Some("Market"),
+                    topic: Some("SearchSymbols"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/SearchSymbols.reply.json",
+                    schema_file: "schemas/market/SearchSymbols.reply.json",
+                    summary: "The symbols matching a `SearchSymbols` search",
+                }
+            }
+            MessageKind::SearchSymbolsRequest => {
+                &MessageInfo {
+                    name: "SearchSymbolsRequest",
+                    controller: Some("Market"),
+                    topic: Some("SearchSymbols"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["SearchSymbols"],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/SearchSymbols.request.json",
+                    schema_file: "schemas/market/SearchSymbols.request.json",
+                    summary: "Searches for symbols by text conditions and by properties such as class, expiry or strike price, on one market, several, or all",
+                }
+            }
+            MessageKind::SecurityPush => {
+                &MessageInfo {
+                    name: "SecurityPush",
+                    controller: Some("Market"),
+                    topic: Some("Security"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/Security.push.json",
+                    schema_file: "schemas/market/Security.push.json",
+                    summary: "The state of one security, sent to `Security!{Code}.{Market}` subscribers (the symbol must offer `Asset` data): every known field first (again after a resynchronisation and on a new trading day), then only what changed",
+                }
+            }
+            MessageKind::SymbolsPush => {
+                &MessageInfo {
+                    name: "SymbolsPush",
+                    controller: Some("Market"),
+                    topic: Some("Symbols"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/Symbols.push.json",
+                    schema_file: "schemas/market/Symbols.push.json",
+                    summary: "Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers",
+                }
+            }
+            MessageKind::TradesPush => {
+                &MessageInfo {
+                    name: "TradesPush",
+                    controller: Some("Market"),
+                    topic: Some("Trades"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/market/Trades.push.json",
+                    schema_file: "schemas/market/Trades.push.json",
+                    summary: "The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data)",
+                }
+            }
             MessageKind::FeedsPush => {
                 &MessageInfo {
                     name: "FeedsPush",
@@ -566,6 +1046,102 @@ impl MessageKind {
             }
             (Direction::Send, "Publish", "Auth", Some("QueryIdentify")) => {
                 Some(MessageKind::QueryIdentifyRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("Depth")) => {
+                Some(MessageKind::DepthPush)
+            }
+            (Direction::Receive, "Publish", "Market", Some("Levels")) => {
+                Some(MessageKind::LevelsPush)
+            }
+            (Direction::Receive, "Publish", "Market", Some("Markets")) => {
+                Some(MessageKind::MarketsPush)
+            }
+            (Direction::Receive, "Publish", "Market", Some("QueryBrokers")) => {
+                Some(MessageKind::QueryBrokersReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("QueryBrokers")) => {
+                Some(MessageKind::QueryBrokersRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("QueryChartHistory")) => {
+                Some(MessageKind::QueryChartHistoryReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("QueryChartHistory")) => {
+                Some(MessageKind::QueryChartHistoryRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("QueryDepthFull")) => {
+                Some(MessageKind::QueryDepthFullReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("QueryDepthFull")) => {
+                Some(MessageKind::QueryDepthFullRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("QueryDepthLevels")) => {
+                Some(MessageKind::QueryDepthLevelsReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("QueryDepthLevels")) => {
+                Some(MessageKind::QueryDepthLevelsRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("QueryMarkets")) => {
+                Some(MessageKind::QueryMarketsReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("QueryMarkets")) => {
+                Some(MessageKind::QueryMarketsRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("QueryMixedMarket")) => {
+                Some(MessageKind::QueryMixedMarketReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("QueryMixedMarket")) => {
+                Some(MessageKind::QueryMixedMarketRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("QuerySecurity")) => {
+                Some(MessageKind::QuerySecurityReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("QuerySecurity")) => {
+                Some(MessageKind::QuerySecurityRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("QuerySymbols")) => {
+                Some(MessageKind::QuerySymbolsReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("QuerySymbols")) => {
+                Some(MessageKind::QuerySymbolsRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("QueryTickTables")) => {
+                Some(MessageKind::QueryTickTablesReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("QueryTickTables")) => {
+                Some(MessageKind::QueryTickTablesRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("QueryTrades")) => {
+                Some(MessageKind::QueryTradesReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("QueryTrades")) => {
+                Some(MessageKind::QueryTradesRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("QueryTradingStates")) => {
+                Some(MessageKind::QueryTradingStatesReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("QueryTradingStates")) => {
+                Some(MessageKind::QueryTradingStatesRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("ScanSymbols")) => {
+                Some(MessageKind::ScanSymbolsReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("ScanSymbols")) => {
+                Some(MessageKind::ScanSymbolsRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("SearchSymbols")) => {
+                Some(MessageKind::SearchSymbolsReply)
+            }
+            (Direction::Send, "Publish", "Market", Some("SearchSymbols")) => {
+                Some(MessageKind::SearchSymbolsRequest)
+            }
+            (Direction::Receive, "Publish", "Market", Some("Security")) => {
+                Some(MessageKind::SecurityPush)
+            }
+            (Direction::Receive, "Publish", "Market", Some("Symbols")) => {
+                Some(MessageKind::SymbolsPush)
+            }
+            (Direction::Receive, "Publish", "Market", Some("Trades")) => {
+                Some(MessageKind::TradesPush)
             }
             (Direction::Receive, "Publish", "Zenith", Some("Feeds")) => {
                 Some(MessageKind::FeedsPush)
@@ -650,6 +1226,92 @@ impl MessageKind {
             MessageKind::UnsubRequest => {
                 <UnsubRequest as crate::Validate>::validate(value)
             }
+            MessageKind::DepthPush => <DepthPush as crate::Validate>::validate(value),
+            MessageKind::LevelsPush => <LevelsPush as crate::Validate>::validate(value),
+            MessageKind::MarketsPush => <MarketsPush as crate::Validate>::validate(value),
+            MessageKind::QueryBrokersReply => {
+                <QueryBrokersReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryBrokersRequest => {
+                <QueryBrokersRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryChartHistoryReply => {
+                <QueryChartHistoryReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryChartHistoryRequest => {
+                <QueryChartHistoryRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryDepthFullReply => {
+                <QueryDepthFullReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryDepthFullRequest => {
+                <QueryDepthFullRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryDepthLevelsReply => {
+                <QueryDepthLevelsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryDepthLevelsRequest => {
+                <QueryDepthLevelsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryMarketsReply => {
+                <QueryMarketsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryMarketsRequest => {
+                <QueryMarketsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryMixedMarketReply => {
+                <QueryMixedMarketReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryMixedMarketRequest => {
+                <QueryMixedMarketRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QuerySecurityReply => {
+                <QuerySecurityReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QuerySecurityRequest => {
+                <QuerySecurityRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QuerySymbolsReply => {
+                <QuerySymbolsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QuerySymbolsRequest => {
+                <QuerySymbolsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryTickTablesReply => {
+                <QueryTickTablesReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryTickTablesRequest => {
+                <QueryTickTablesRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryTradesReply => {
+                <QueryTradesReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryTradesRequest => {
+                <QueryTradesRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryTradingStatesReply => {
+                <QueryTradingStatesReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryTradingStatesRequest => {
+                <QueryTradingStatesRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::ScanSymbolsReply => {
+                <ScanSymbolsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::ScanSymbolsRequest => {
+                <ScanSymbolsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::SearchSymbolsReply => {
+                <SearchSymbolsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::SearchSymbolsRequest => {
+                <SearchSymbolsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::SecurityPush => {
+                <SecurityPush as crate::Validate>::validate(value)
+            }
+            MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::validate(value),
+            MessageKind::TradesPush => <TradesPush as crate::Validate>::validate(value),
             MessageKind::FeedsPush => <FeedsPush as crate::Validate>::validate(value),
             MessageKind::ServerInfoPush => {
                 <ServerInfoPush as crate::Validate>::validate(value)
@@ -712,6 +1374,92 @@ impl MessageKind {
             MessageKind::UnsubRequest => {
                 <UnsubRequest as crate::Validate>::verdict(value)
             }
+            MessageKind::DepthPush => <DepthPush as crate::Validate>::verdict(value),
+            MessageKind::LevelsPush => <LevelsPush as crate::Validate>::verdict(value),
+            MessageKind::MarketsPush => <MarketsPush as crate::Validate>::verdict(value),
+            MessageKind::QueryBrokersReply => {
+                <QueryBrokersReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryBrokersRequest => {
+                <QueryBrokersRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryChartHistoryReply => {
+                <QueryChartHistoryReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryChartHistoryRequest => {
+                <QueryChartHistoryRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryDepthFullReply => {
+                <QueryDepthFullReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryDepthFullRequest => {
+                <QueryDepthFullRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryDepthLevelsReply => {
+                <QueryDepthLevelsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryDepthLevelsRequest => {
+                <QueryDepthLevelsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryMarketsReply => {
+                <QueryMarketsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryMarketsRequest => {
+                <QueryMarketsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryMixedMarketReply => {
+                <QueryMixedMarketReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryMixedMarketRequest => {
+                <QueryMixedMarketRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QuerySecurityReply => {
+                <QuerySecurityReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QuerySecurityRequest => {
+                <QuerySecurityRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QuerySymbolsReply => {
+                <QuerySymbolsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QuerySymbolsRequest => {
+                <QuerySymbolsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryTickTablesReply => {
+                <QueryTickTablesReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryTickTablesRequest => {
+                <QueryTickTablesRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryTradesReply => {
+                <QueryTradesReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryTradesRequest => {
+                <QueryTradesRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryTradingStatesReply => {
+                <QueryTradingStatesReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryTradingStatesRequest => {
+                <QueryTradingStatesRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::ScanSymbolsReply => {
+                <ScanSymbolsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::ScanSymbolsRequest => {
+                <ScanSymbolsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::SearchSymbolsReply => {
+                <SearchSymbolsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::SearchSymbolsRequest => {
+                <SearchSymbolsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::SecurityPush => {
+                <SecurityPush as crate::Validate>::verdict(value)
+            }
+            MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::verdict(value),
+            MessageKind::TradesPush => <TradesPush as crate::Validate>::verdict(value),
             MessageKind::FeedsPush => <FeedsPush as crate::Validate>::verdict(value),
             MessageKind::ServerInfoPush => {
                 <ServerInfoPush as crate::Validate>::verdict(value)
@@ -741,6 +1489,38 @@ impl MessageKind {
             MessageKind::SubRequest => SubRequest::SCHEMA,
             MessageKind::UnsubConfirm => UnsubConfirm::SCHEMA,
             MessageKind::UnsubRequest => UnsubRequest::SCHEMA,
+            MessageKind::DepthPush => DepthPush::SCHEMA,
+            MessageKind::LevelsPush => LevelsPush::SCHEMA,
+            MessageKind::MarketsPush => MarketsPush::SCHEMA,
+            MessageKind::QueryBrokersReply => QueryBrokersReply::SCHEMA,
+            MessageKind::QueryBrokersRequest => QueryBrokersRequest::SCHEMA,
+            MessageKind::QueryChartHistoryReply => QueryChartHistoryReply::SCHEMA,
+            MessageKind::QueryChartHistoryRequest => QueryChartHistoryRequest::SCHEMA,
+            MessageKind::QueryDepthFullReply => QueryDepthFullReply::SCHEMA,
+            MessageKind::QueryDepthFullRequest => QueryDepthFullRequest::SCHEMA,
+            MessageKind::QueryDepthLevelsReply => QueryDepthLevelsReply::SCHEMA,
+            MessageKind::QueryDepthLevelsRequest => QueryDepthLevelsRequest::SCHEMA,
+            MessageKind::QueryMarketsReply => QueryMarketsReply::SCHEMA,
+            MessageKind::QueryMarketsRequest => QueryMarketsRequest::SCHEMA,
+            MessageKind::QueryMixedMarketReply => QueryMixedMarketReply::SCHEMA,
+            MessageKind::QueryMixedMarketRequest => QueryMixedMarketRequest::SCHEMA,
+            MessageKind::QuerySecurityReply => QuerySecurityReply::SCHEMA,
+            MessageKind::QuerySecurityRequest => QuerySecurityRequest::SCHEMA,
+            MessageKind::QuerySymbolsReply => QuerySymbolsReply::SCHEMA,
+            MessageKind::QuerySymbolsRequest => QuerySymbolsRequest::SCHEMA,
+            MessageKind::QueryTickTablesReply => QueryTickTablesReply::SCHEMA,
+            MessageKind::QueryTickTablesRequest => QueryTickTablesRequest::SCHEMA,
+            MessageKind::QueryTradesReply => QueryTradesReply::SCHEMA,
+            MessageKind::QueryTradesRequest => QueryTradesRequest::SCHEMA,
+            MessageKind::QueryTradingStatesReply => QueryTradingStatesReply::SCHEMA,
+            MessageKind::QueryTradingStatesRequest => QueryTradingStatesRequest::SCHEMA,
+            MessageKind::ScanSymbolsReply => ScanSymbolsReply::SCHEMA,
+            MessageKind::ScanSymbolsRequest => ScanSymbolsRequest::SCHEMA,
+            MessageKind::SearchSymbolsReply => SearchSymbolsReply::SCHEMA,
+            MessageKind::SearchSymbolsRequest => SearchSymbolsRequest::SCHEMA,
+            MessageKind::SecurityPush => SecurityPush::SCHEMA,
+            MessageKind::SymbolsPush => SymbolsPush::SCHEMA,
+            MessageKind::TradesPush => TradesPush::SCHEMA,
             MessageKind::FeedsPush => FeedsPush::SCHEMA,
             MessageKind::ServerInfoPush => ServerInfoPush::SCHEMA,
         }
@@ -835,6 +1615,92 @@ impl MessageKind {
             MessageKind::UnsubRequest => {
                 <UnsubRequest as crate::Validate>::is_valid(value)
             }
+            MessageKind::DepthPush => <DepthPush as crate::Validate>::is_valid(value),
+            MessageKind::LevelsPush => <LevelsPush as crate::Validate>::is_valid(value),
+            MessageKind::MarketsPush => <MarketsPush as crate::Validate>::is_valid(value),
+            MessageKind::QueryBrokersReply => {
+                <QueryBrokersReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryBrokersRequest => {
+                <QueryBrokersRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryChartHistoryReply => {
+                <QueryChartHistoryReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryChartHistoryRequest => {
+                <QueryChartHistoryRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryDepthFullReply => {
+                <QueryDepthFullReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryDepthFullRequest => {
+                <QueryDepthFullRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryDepthLevelsReply => {
+                <QueryDepthLevelsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryDepthLevelsRequest => {
+                <QueryDepthLevelsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryMarketsReply => {
+                <QueryMarketsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryMarketsRequest => {
+                <QueryMarketsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryMixedMarketReply => {
+                <QueryMixedMarketReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryMixedMarketRequest => {
+                <QueryMixedMarketRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QuerySecurityReply => {
+                <QuerySecurityReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QuerySecurityRequest => {
+                <QuerySecurityRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QuerySymbolsReply => {
+                <QuerySymbolsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QuerySymbolsRequest => {
+                <QuerySymbolsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryTickTablesReply => {
+                <QueryTickTablesReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryTickTablesRequest => {
+                <QueryTickTablesRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryTradesReply => {
+                <QueryTradesReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryTradesRequest => {
+                <QueryTradesRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryTradingStatesReply => {
+                <QueryTradingStatesReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryTradingStatesRequest => {
+                <QueryTradingStatesRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::ScanSymbolsReply => {
+                <ScanSymbolsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::ScanSymbolsRequest => {
+                <ScanSymbolsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::SearchSymbolsReply => {
+                <SearchSymbolsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::SearchSymbolsRequest => {
+                <SearchSymbolsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::SecurityPush => {
+                <SecurityPush as crate::Validate>::is_valid(value)
+            }
+            MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::is_valid(value),
+            MessageKind::TradesPush => <TradesPush as crate::Validate>::is_valid(value),
             MessageKind::FeedsPush => <FeedsPush as crate::Validate>::is_valid(value),
             MessageKind::ServerInfoPush => {
                 <ServerInfoPush as crate::Validate>::is_valid(value)
@@ -882,6 +1748,90 @@ impl MessageKind {
             MessageKind::SubRequest => generator.root_schema_for::<SubRequest>(),
             MessageKind::UnsubConfirm => generator.root_schema_for::<UnsubConfirm>(),
             MessageKind::UnsubRequest => generator.root_schema_for::<UnsubRequest>(),
+            MessageKind::DepthPush => generator.root_schema_for::<DepthPush>(),
+            MessageKind::LevelsPush => generator.root_schema_for::<LevelsPush>(),
+            MessageKind::MarketsPush => generator.root_schema_for::<MarketsPush>(),
+            MessageKind::QueryBrokersReply => {
+                generator.root_schema_for::<QueryBrokersReply>()
+            }
+            MessageKind::QueryBrokersRequest => {
+                generator.root_schema_for::<QueryBrokersRequest>()
+            }
+            MessageKind::QueryChartHistoryReply => {
+                generator.root_schema_for::<QueryChartHistoryReply>()
+            }
+            MessageKind::QueryChartHistoryRequest => {
+                generator.root_schema_for::<QueryChartHistoryRequest>()
+            }
+            MessageKind::QueryDepthFullReply => {
+                generator.root_schema_for::<QueryDepthFullReply>()
+            }
+            MessageKind::QueryDepthFullRequest => {
+                generator.root_schema_for::<QueryDepthFullRequest>()
+            }
+            MessageKind::QueryDepthLevelsReply => {
+                generator.root_schema_for::<QueryDepthLevelsReply>()
+            }
+            MessageKind::QueryDepthLevelsRequest => {
+                generator.root_schema_for::<QueryDepthLevelsRequest>()
+            }
+            MessageKind::QueryMarketsReply => {
+                generator.root_schema_for::<QueryMarketsReply>()
+            }
+            MessageKind::QueryMarketsRequest => {
+                generator.root_schema_for::<QueryMarketsRequest>()
+            }
+            MessageKind::QueryMixedMarketReply => {
+                generator.root_schema_for::<QueryMixedMarketReply>()
+            }
+            MessageKind::QueryMixedMarketRequest => {
+                generator.root_schema_for::<QueryMixedMarketRequest>()
+            }
+            MessageKind::QuerySecurityReply => {
+                generator.root_schema_for::<QuerySecurityReply>()
+            }
+            MessageKind::QuerySecurityRequest => {
+                generator.root_schema_for::<QuerySecurityRequest>()
+            }
+            MessageKind::QuerySymbolsReply => {
+                generator.root_schema_for::<QuerySymbolsReply>()
+            }
+            MessageKind::QuerySymbolsRequest => {
+                generator.root_schema_for::<QuerySymbolsRequest>()
+            }
+            MessageKind::QueryTickTablesReply => {
+                generator.root_schema_for::<QueryTickTablesReply>()
+            }
+            MessageKind::QueryTickTablesRequest => {
+                generator.root_schema_for::<QueryTickTablesRequest>()
+            }
+            MessageKind::QueryTradesReply => {
+                generator.root_schema_for::<QueryTradesReply>()
+            }
+            MessageKind::QueryTradesRequest => {
+                generator.root_schema_for::<QueryTradesRequest>()
+            }
+            MessageKind::QueryTradingStatesReply => {
+                generator.root_schema_for::<QueryTradingStatesReply>()
+            }
+            MessageKind::QueryTradingStatesRequest => {
+                generator.root_schema_for::<QueryTradingStatesRequest>()
+            }
+            MessageKind::ScanSymbolsReply => {
+                generator.root_schema_for::<ScanSymbolsReply>()
+            }
+            MessageKind::ScanSymbolsRequest => {
+                generator.root_schema_for::<ScanSymbolsRequest>()
+            }
+            MessageKind::SearchSymbolsReply => {
+                generator.root_schema_for::<SearchSymbolsReply>()
+            }
+            MessageKind::SearchSymbolsRequest => {
+                generator.root_schema_for::<SearchSymbolsRequest>()
+            }
+            MessageKind::SecurityPush => generator.root_schema_for::<SecurityPush>(),
+            MessageKind::SymbolsPush => generator.root_schema_for::<SymbolsPush>(),
+            MessageKind::TradesPush => generator.root_schema_for::<TradesPush>(),
             MessageKind::FeedsPush => generator.root_schema_for::<FeedsPush>(),
             MessageKind::ServerInfoPush => generator.root_schema_for::<ServerInfoPush>(),
         }
@@ -910,6 +1860,38 @@ pub enum Message {
     SubRequest(SubRequest),
     UnsubConfirm(UnsubConfirm),
     UnsubRequest(UnsubRequest),
+    DepthPush(DepthPush),
+    LevelsPush(LevelsPush),
+    MarketsPush(MarketsPush),
+    QueryBrokersReply(QueryBrokersReply),
+    QueryBrokersRequest(QueryBrokersRequest),
+    QueryChartHistoryReply(QueryChartHistoryReply),
+    QueryChartHistoryRequest(QueryChartHistoryRequest),
+    QueryDepthFullReply(QueryDepthFullReply),
+    QueryDepthFullRequest(QueryDepthFullRequest),
+    QueryDepthLevelsReply(QueryDepthLevelsReply),
+    QueryDepthLevelsRequest(QueryDepthLevelsRequest),
+    QueryMarketsReply(QueryMarketsReply),
+    QueryMarketsRequest(QueryMarketsRequest),
+    QueryMixedMarketReply(QueryMixedMarketReply),
+    QueryMixedMarketRequest(QueryMixedMarketRequest),
+    QuerySecurityReply(QuerySecurityReply),
+    QuerySecurityRequest(QuerySecurityRequest),
+    QuerySymbolsReply(QuerySymbolsReply),
+    QuerySymbolsRequest(QuerySymbolsRequest),
+    QueryTickTablesReply(QueryTickTablesReply),
+    QueryTickTablesRequest(QueryTickTablesRequest),
+    QueryTradesReply(QueryTradesReply),
+    QueryTradesRequest(QueryTradesRequest),
+    QueryTradingStatesReply(QueryTradingStatesReply),
+    QueryTradingStatesRequest(QueryTradingStatesRequest),
+    ScanSymbolsReply(ScanSymbolsReply),
+    ScanSymbolsRequest(ScanSymbolsRequest),
+    SearchSymbolsReply(SearchSymbolsReply),
+    SearchSymbolsRequest(SearchSymbolsRequest),
+    SecurityPush(SecurityPush),
+    SymbolsPush(SymbolsPush),
+    TradesPush(TradesPush),
     FeedsPush(FeedsPush),
     ServerInfoPush(ServerInfoPush),
 }
@@ -937,6 +1919,40 @@ impl Message {
             Message::SubRequest(_) => MessageKind::SubRequest,
             Message::UnsubConfirm(_) => MessageKind::UnsubConfirm,
             Message::UnsubRequest(_) => MessageKind::UnsubRequest,
+            Message::DepthPush(_) => MessageKind::DepthPush,
+            Message::LevelsPush(_) => MessageKind::LevelsPush,
+            Message::MarketsPush(_) => MessageKind::MarketsPush,
+            Message::QueryBrokersReply(_) => MessageKind::QueryBrokersReply,
+            Message::QueryBrokersRequest(_) => MessageKind::QueryBrokersRequest,
+            Message::QueryChartHistoryReply(_) => MessageKind::QueryChartHistoryReply,
+            Message::QueryChartHistoryRequest(_) => MessageKind::QueryChartHistoryRequest,
+            Message::QueryDepthFullReply(_) => MessageKind::QueryDepthFullReply,
+            Message::QueryDepthFullRequest(_) => MessageKind::QueryDepthFullRequest,
+            Message::QueryDepthLevelsReply(_) => MessageKind::QueryDepthLevelsReply,
+            Message::QueryDepthLevelsRequest(_) => MessageKind::QueryDepthLevelsRequest,
+            Message::QueryMarketsReply(_) => MessageKind::QueryMarketsReply,
+            Message::QueryMarketsRequest(_) => MessageKind::QueryMarketsRequest,
+            Message::QueryMixedMarketReply(_) => MessageKind::QueryMixedMarketReply,
+            Message::QueryMixedMarketRequest(_) => MessageKind::QueryMixedMarketRequest,
+            Message::QuerySecurityReply(_) => MessageKind::QuerySecurityReply,
+            Message::QuerySecurityRequest(_) => MessageKind::QuerySecurityRequest,
+            Message::QuerySymbolsReply(_) => MessageKind::QuerySymbolsReply,
+            Message::QuerySymbolsRequest(_) => MessageKind::QuerySymbolsRequest,
+            Message::QueryTickTablesReply(_) => MessageKind::QueryTickTablesReply,
+            Message::QueryTickTablesRequest(_) => MessageKind::QueryTickTablesRequest,
+            Message::QueryTradesReply(_) => MessageKind::QueryTradesReply,
+            Message::QueryTradesRequest(_) => MessageKind::QueryTradesRequest,
+            Message::QueryTradingStatesReply(_) => MessageKind::QueryTradingStatesReply,
+            Message::QueryTradingStatesRequest(_) => {
+                MessageKind::QueryTradingStatesRequest
+            }
+            Message::ScanSymbolsReply(_) => MessageKind::ScanSymbolsReply,
+            Message::ScanSymbolsRequest(_) => MessageKind::ScanSymbolsRequest,
+            Message::SearchSymbolsReply(_) => MessageKind::SearchSymbolsReply,
+            Message::SearchSymbolsRequest(_) => MessageKind::SearchSymbolsRequest,
+            Message::SecurityPush(_) => MessageKind::SecurityPush,
+            Message::SymbolsPush(_) => MessageKind::SymbolsPush,
+            Message::TradesPush(_) => MessageKind::TradesPush,
             Message::FeedsPush(_) => MessageKind::FeedsPush,
             Message::ServerInfoPush(_) => MessageKind::ServerInfoPush,
         }
@@ -1011,6 +2027,136 @@ impl Message {
                 MessageKind::UnsubRequest => {
                     Message::UnsubRequest(serde_path_to_error::deserialize(value)?)
                 }
+                MessageKind::DepthPush => {
+                    Message::DepthPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::LevelsPush => {
+                    Message::LevelsPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::MarketsPush => {
+                    Message::MarketsPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryBrokersReply => {
+                    Message::QueryBrokersReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryBrokersRequest => {
+                    Message::QueryBrokersRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryChartHistoryReply => {
+                    Message::QueryChartHistoryReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryChartHistoryRequest => {
+                    Message::QueryChartHistoryRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryDepthFullReply => {
+                    Message::QueryDepthFullReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryDepthFullRequest => {
+                    Message::QueryDepthFullRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryDepthLevelsReply => {
+                    Message::QueryDepthLevelsReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryDepthLevelsRequest => {
+                    Message::QueryDepthLevelsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryMarketsReply => {
+                    Message::QueryMarketsReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryMarketsRequest => {
+                    Message::QueryMarketsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryMixedMarketReply => {
+                    Message::QueryMixedMarketReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryMixedMarketRequest => {
+                    Message::QueryMixedMarketRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QuerySecurityReply => {
+                    Message::QuerySecurityReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QuerySecurityRequest => {
+                    Message::QuerySecurityRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QuerySymbolsReply => {
+                    Message::QuerySymbolsReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QuerySymbolsRequest => {
+                    Message::QuerySymbolsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryTickTablesReply => {
+                    Message::QueryTickTablesReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryTickTablesRequest => {
+                    Message::QueryTickTablesRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryTradesReply => {
+                    Message::QueryTradesReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryTradesRequest => {
+                    Message::QueryTradesRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryTradingStatesReply => {
+                    Message::QueryTradingStatesReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryTradingStatesRequest => {
+                    Message::QueryTradingStatesRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::ScanSymbolsReply => {
+                    Message::ScanSymbolsReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::ScanSymbolsRequest => {
+                    Message::ScanSymbolsRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::SearchSymbolsReply => {
+                    Message::SearchSymbolsReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::SearchSymbolsRequest => {
+                    Message::SearchSymbolsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::SecurityPush => {
+                    Message::SecurityPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::SymbolsPush => {
+                    Message::SymbolsPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::TradesPush => {
+                    Message::TradesPush(serde_path_to_error::deserialize(value)?)
+                }
                 MessageKind::FeedsPush => {
                     Message::FeedsPush(serde_path_to_error::deserialize(value)?)
                 }
@@ -1044,6 +2190,38 @@ impl serde::Serialize for Message {
             Message::SubRequest(message) => message.serialize(serializer),
             Message::UnsubConfirm(message) => message.serialize(serializer),
             Message::UnsubRequest(message) => message.serialize(serializer),
+            Message::DepthPush(message) => message.serialize(serializer),
+            Message::LevelsPush(message) => message.serialize(serializer),
+            Message::MarketsPush(message) => message.serialize(serializer),
+            Message::QueryBrokersReply(message) => message.serialize(serializer),
+            Message::QueryBrokersRequest(message) => message.serialize(serializer),
+            Message::QueryChartHistoryReply(message) => message.serialize(serializer),
+            Message::QueryChartHistoryRequest(message) => message.serialize(serializer),
+            Message::QueryDepthFullReply(message) => message.serialize(serializer),
+            Message::QueryDepthFullRequest(message) => message.serialize(serializer),
+            Message::QueryDepthLevelsReply(message) => message.serialize(serializer),
+            Message::QueryDepthLevelsRequest(message) => message.serialize(serializer),
+            Message::QueryMarketsReply(message) => message.serialize(serializer),
+            Message::QueryMarketsRequest(message) => message.serialize(serializer),
+            Message::QueryMixedMarketReply(message) => message.serialize(serializer),
+            Message::QueryMixedMarketRequest(message) => message.serialize(serializer),
+            Message::QuerySecurityReply(message) => message.serialize(serializer),
+            Message::QuerySecurityRequest(message) => message.serialize(serializer),
+            Message::QuerySymbolsReply(message) => message.serialize(serializer),
+            Message::QuerySymbolsRequest(message) => message.serialize(serializer),
+            Message::QueryTickTablesReply(message) => message.serialize(serializer),
+            Message::QueryTickTablesRequest(message) => message.serialize(serializer),
+            Message::QueryTradesReply(message) => message.serialize(serializer),
+            Message::QueryTradesRequest(message) => message.serialize(serializer),
+            Message::QueryTradingStatesReply(message) => message.serialize(serializer),
+            Message::QueryTradingStatesRequest(message) => message.serialize(serializer),
+            Message::ScanSymbolsReply(message) => message.serialize(serializer),
+            Message::ScanSymbolsRequest(message) => message.serialize(serializer),
+            Message::SearchSymbolsReply(message) => message.serialize(serializer),
+            Message::SearchSymbolsRequest(message) => message.serialize(serializer),
+            Message::SecurityPush(message) => message.serialize(serializer),
+            Message::SymbolsPush(message) => message.serialize(serializer),
+            Message::TradesPush(message) => message.serialize(serializer),
             Message::FeedsPush(message) => message.serialize(serializer),
             Message::ServerInfoPush(message) => message.serialize(serializer),
         }
@@ -1161,6 +2339,198 @@ impl From<UnsubConfirm> for Message {
 impl From<UnsubRequest> for Message {
     fn from(message: UnsubRequest) -> Message {
         Message::UnsubRequest(message)
+    }
+}
+
+impl From<DepthPush> for Message {
+    fn from(message: DepthPush) -> Message {
+        Message::DepthPush(message)
+    }
+}
+
+impl From<LevelsPush> for Message {
+    fn from(message: LevelsPush) -> Message {
+        Message::LevelsPush(message)
+    }
+}
+
+impl From<MarketsPush> for Message {
+    fn from(message: MarketsPush) -> Message {
+        Message::MarketsPush(message)
+    }
+}
+
+impl From<QueryBrokersReply> for Message {
+    fn from(message: QueryBrokersReply) -> Message {
+        Message::QueryBrokersReply(message)
+    }
+}
+
+impl From<QueryBrokersRequest> for Message {
+    fn from(message: QueryBrokersRequest) -> Message {
+        Message::QueryBrokersRequest(message)
+    }
+}
+
+impl From<QueryChartHistoryReply> for Message {
+    fn from(message: QueryChartHistoryReply) -> Message {
+        Message::QueryChartHistoryReply(message)
+    }
+}
+
+impl From<QueryChartHistoryRequest> for Message {
+    fn from(message: QueryChartHistoryRequest) -> Message {
+        Message::QueryChartHistoryRequest(message)
+    }
+}
+
+impl From<QueryDepthFullReply> for Message {
+    fn from(message: QueryDepthFullReply) -> Message {
+        Message::QueryDepthFullReply(message)
+    }
+}
+
+impl From<QueryDepthFullRequest> for Message {
+    fn from(message: QueryDepthFullRequest) -> Message {
+        Message::QueryDepthFullRequest(message)
+    }
+}
+
+impl From<QueryDepthLevelsReply> for Message {
+    fn from(message: QueryDepthLevelsReply) -> Message {
+        Message::QueryDepthLevelsReply(message)
+    }
+}
+
+impl From<QueryDepthLevelsRequest> for Message {
+    fn from(message: QueryDepthLevelsRequest) -> Message {
+        Message::QueryDepthLevelsRequest(message)
+    }
+}
+
+impl From<QueryMarketsReply> for Message {
+    fn from(message: QueryMarketsReply) -> Message {
+        Message::QueryMarketsReply(message)
+    }
+}
+
+impl From<QueryMarketsRequest> for Message {
+    fn from(message: QueryMarketsRequest) -> Message {
+        Message::QueryMarketsRequest(message)
+    }
+}
+
+impl From<QueryMixedMarketReply> for Message {
+    fn from(message: QueryMixedMarketReply) -> Message {
+        Message::QueryMixedMarketReply(message)
+    }
+}
+
+impl From<QueryMixedMarketRequest> for Message {
+    fn from(message: QueryMixedMarketRequest) -> Message {
+        Message::QueryMixedMarketRequest(message)
+    }
+}
+
+impl From<QuerySecurityReply> for Message {
+    fn from(message: QuerySecurityReply) -> Message {
+        Message::QuerySecurityReply(message)
+    }
+}
+
+impl From<QuerySecurityRequest> for Message {
+    fn from(message: QuerySecurityRequest) -> Message {
+        Message::QuerySecurityRequest(message)
+    }
+}
+
+impl From<QuerySymbolsReply> for Message {
+    fn from(message: QuerySymbolsReply) -> Message {
+        Message::QuerySymbolsReply(message)
+    }
+}
+
+impl From<QuerySymbolsRequest> for Message {
+    fn from(message: QuerySymbolsRequest) -> Message {
+        Message::QuerySymbolsRequest(message)
+    }
+}
+
+impl From<QueryTickTablesReply> for Message {
+    fn from(message: QueryTickTablesReply) -> Message {
+        Message::QueryTickTablesReply(message)
+    }
+}
+
+impl From<QueryTickTablesRequest> for Message {
+    fn from(message: QueryTickTablesRequest) -> Message {
+        Message::QueryTickTablesRequest(message)
+    }
+}
+
+impl From<QueryTradesReply> for Message {
+    fn from(message: QueryTradesReply) -> Message {
+        Message::QueryTradesReply(message)
+    }
+}
+
+impl From<QueryTradesRequest> for Message {
+    fn from(message: QueryTradesRequest) -> Message {
+        Message::QueryTradesRequest(message)
+    }
+}
+
+impl From<QueryTradingStatesReply> for Message {
+    fn from(message: QueryTradingStatesReply) -> Message {
+        Message::QueryTradingStatesReply(message)
+    }
+}
+
+impl From<QueryTradingStatesRequest> for Message {
+    fn from(message: QueryTradingStatesRequest) -> Message {
+        Message::QueryTradingStatesRequest(message)
+    }
+}
+
+impl From<ScanSymbolsReply> for Message {
+    fn from(message: ScanSymbolsReply) -> Message {
+        Message::ScanSymbolsReply(message)
+    }
+}
+
+impl From<ScanSymbolsRequest> for Message {
+    fn from(message: ScanSymbolsRequest) -> Message {
+        Message::ScanSymbolsRequest(message)
+    }
+}
+
+impl From<SearchSymbolsReply> for Message {
+    fn from(message: SearchSymbolsReply) -> Message {
+        Message::SearchSymbolsReply(message)
+    }
+}
+
+impl From<SearchSymbolsRequest> for Message {
+    fn from(message: SearchSymbolsRequest) -> Message {
+        Message::SearchSymbolsRequest(message)
+    }
+}
+
+impl From<SecurityPush> for Message {
+    fn from(message: SecurityPush) -> Message {
+        Message::SecurityPush(message)
+    }
+}
+
+impl From<SymbolsPush> for Message {
+    fn from(message: SymbolsPush) -> Message {
+        Message::SymbolsPush(message)
+    }
+}
+
+impl From<TradesPush> for Message {
+    fn from(message: TradesPush) -> Message {
+        Message::TradesPush(message)
     }
 }
 

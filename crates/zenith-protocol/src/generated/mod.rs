@@ -11,18 +11,37 @@ pub mod schema {
     pub mod auth;
     pub mod types;
     pub mod common;
+    pub mod market;
     pub mod zenith;
 }
 
-/// Messages of the `Auth` controller.
-pub mod auth {
-    pub use super::types::{
-        AuthCodeReply, AuthCodeRequest, AuthOwnerReply, AuthOwnerRequest, AuthTokenReply,
-        AuthTokenRequest, IdentifyPush, QueryIdentifyReply, QueryIdentifyRequest,
-    };
-}
-
-/// Messages of the `Zenith` controller.
-pub mod zenith {
-    pub use super::types::{FeedsPush, ServerInfoPush};
+/// One module per controller, naming its messages.
+pub mod controllers {
+    /// Messages of the `Auth` controller.
+    pub mod auth {
+        pub use super::super::types::{
+            AuthCodeReply, AuthCodeRequest, AuthOwnerReply, AuthOwnerRequest,
+            AuthTokenReply, AuthTokenRequest, IdentifyPush, QueryIdentifyReply,
+            QueryIdentifyRequest,
+        };
+    }
+    /// Messages of the `Market` controller.
+    pub mod market {
+        pub use super::super::types::{
+            DepthPush, LevelsPush, MarketsPush, QueryBrokersReply, QueryBrokersRequest,
+            QueryChartHistoryReply, QueryChartHistoryRequest, QueryDepthFullReply,
+            QueryDepthFullRequest, QueryDepthLevelsReply, QueryDepthLevelsRequest,
+            QueryMarketsReply, QueryMarketsRequest, QueryMixedMarketReply,
+            QueryMixedMarketRequest, QuerySecurityReply, QuerySecurityRequest,
+            QuerySymbolsReply, QuerySymbolsRequest, QueryTickTablesReply,
+            QueryTickTablesRequest, QueryTradesReply, QueryTradesRequest,
+            QueryTradingStatesReply, QueryTradingStatesRequest, ScanSymbolsReply,
+            ScanSymbolsRequest, SearchSymbolsReply, SearchSymbolsRequest, SecurityPush,
+            SymbolsPush, TradesPush,
+        };
+    }
+    /// Messages of the `Zenith` controller.
+    pub mod zenith {
+        pub use super::super::types::{FeedsPush, ServerInfoPush};
+    }
 }

@@ -794,7 +794,7 @@ pub struct Envelope {
     #[serde(
         rename = "Data",
         default,
-        deserialize_with = "crate::runtime::present",
+        deserialize_with = "crate::runtime::some",
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<serde_json::Value>,
@@ -829,7 +829,7 @@ pub struct ErrorMessage {
     #[serde(
         rename = "Data",
         default,
-        deserialize_with = "crate::runtime::present",
+        deserialize_with = "crate::runtime::some",
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<serde_json::Value>,
@@ -858,7 +858,7 @@ pub struct SubConfirm {
     #[serde(
         rename = "Data",
         default,
-        deserialize_with = "crate::runtime::present",
+        deserialize_with = "crate::runtime::some",
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<serde_json::Value>,
@@ -890,7 +890,7 @@ pub struct SubRequest {
     #[serde(
         rename = "Data",
         default,
-        deserialize_with = "crate::runtime::present",
+        deserialize_with = "crate::runtime::some",
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<serde_json::Value>,
@@ -946,13 +946,5029 @@ pub struct UnsubRequest {
     #[serde(
         rename = "Data",
         default,
-        deserialize_with = "crate::runtime::present",
+        deserialize_with = "crate::runtime::some",
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<serde_json::Value>,
     /// Asks the server to confirm with an `Unsub` message of its own.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
+}
+
+/// What the change does: `A` adds an order, `U` updates one, `R` removes one, `C` clears the whole book.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DepthChangeO {
+    /// `A`
+    A,
+    /// `U`
+    U,
+    /// `R`
+    R,
+    /// `C`
+    C,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl DepthChangeO {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::U => "U",
+            Self::R => "R",
+            Self::C => "C",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for DepthChangeO {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "U" => Self::U,
+            "R" => Self::R,
+            "C" => Self::C,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for DepthChangeO {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for DepthChangeO {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DepthChangeO {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for DepthChangeO {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DepthChangeO".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// Which side of the book: `Bid` (buying) or `Ask` (selling).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// `Bid`
+    Bid,
+    /// `Ask`
+    Ask,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl Side {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Bid", "Ask"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Bid => "Bid",
+            Self::Ask => "Ask",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for Side {
+    fn from(value: &str) -> Self {
+        match value {
+            "Bid" => Self::Bid,
+            "Ask" => Self::Ask,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Side {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Side {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for Side {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Side".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// An exact decimal amount: a price, a quantity, a volume or a value. It travels as a plain JSON number; the runtime type keeps the number exactly as written, so no digit is lost to binary floating point.
+pub use crate::runtime::Decimal;
+
+/// Names a market. The simple form is an exchange code, optionally followed by `:` and an alternative market, optionally followed by an environment tag in brackets: `ASX`, `ASX:PM`, `ASX[Demo]`, `ASX:PM[Demo]` (a blank alternative market or tag may be written out, as in `ASX:` or `ASX[]`; in symbol searches those spellings act as wildcards). A mixed market joins two or more markets with `+`, in alphabetical order, optionally names a strategy after `#`, and takes one tag for all of them: `ASX+CXA`, `ASX+CXA#Default[Demo]`. A market code never holds a dot, which is how `{Code}.{Market}` topic arguments are split. Markets documented so far: ASX, ASX[Delayed], ASX:PM, CXA, MYX, MYX:BI, MYX:OD, NZX, each (except ASX[Delayed]) also with a `[Demo]` tag.
+pub type MarketCode = String;
+
+/// A market-specific mark on an order in the book. Documented so far: `C` (ASX: part of an order from a trade-management-cross facility), `I` (NZX: an implied order).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DepthOrderAttribute {
+    /// `C`
+    C,
+    /// `I`
+    I,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl DepthOrderAttribute {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["C", "I"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::C => "C",
+            Self::I => "I",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for DepthOrderAttribute {
+    fn from(value: &str) -> Self {
+        match value {
+            "C" => Self::C,
+            "I" => Self::I,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for DepthOrderAttribute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for DepthOrderAttribute {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DepthOrderAttribute {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for DepthOrderAttribute {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DepthOrderAttribute".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One order in a symbol's book, or the part of it that changed. An addition carries the order's side, price, position and quantity; an update only the order's ID and what changed; a removal only the ID.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct DepthOrder {
+    /// Identifies the order among all orders of the subscribed security; updates and removals refer to it.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// Whether the order buys or sells; sent when the order is added.
+    #[serde(rename = "Side", default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    /// The order's price; sent on addition, and on an update when the price was amended.
+    #[serde(rename = "Price", default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Decimal>,
+    /// Sorts orders that share a price: lower comes first. It is a sort key, not an index; numbers may be skipped.
+    #[serde(rename = "Position", default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+    /// The broker who placed the order (a code `QueryBrokers` explains); sent on addition, and only to users allowed to see it.
+    #[serde(rename = "Broker", default, skip_serializing_if = "Option::is_none")]
+    pub broker: Option<String>,
+    /// The order's own reference; sent on addition, and only to users allowed to see it.
+    #[serde(rename = "CrossRef", default, skip_serializing_if = "Option::is_none")]
+    pub cross_ref: Option<String>,
+    /// How much the order is for; sent on addition and update. Null means the order does not disclose its quantity.
+    #[serde(
+        rename = "Quantity",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub quantity: Option<crate::runtime::Nullable<Decimal>>,
+    /// Whether the order hides part of its quantity beyond the disclosed `Quantity` (an iceberg order); only meaningful when `Quantity` is not null.
+    #[serde(rename = "HasUndisclosed", default, skip_serializing_if = "Option::is_none")]
+    pub has_undisclosed: Option<bool>,
+    /// On a mixed market, the source market the order rests on.
+    #[serde(rename = "Market", default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<MarketCode>,
+    /// Market-specific marks on the order; each market page lists its own.
+    #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Vec<DepthOrderAttribute>>,
+}
+
+/// One change to a symbol's order book. Changes come in order and must be applied in that order; the orders themselves arrive unsorted, and the client sorts them by price and `Position`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DepthChange {
+    /// `O` is `A`: Adds an order to the book.
+    DepthAdd(DepthAdd),
+    /// `O` is `U`: Changes an order already in the book.
+    DepthUpdate(DepthUpdate),
+    /// `O` is `R`: Takes an order out of the book.
+    DepthRemove(DepthRemove),
+    /// `O` is `C`: Empties the book.
+    DepthClear(DepthClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `O` is `A`: Adds an order to the book.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct DepthAdd {
+    /// The order added, updated or removed; there is none when the book is cleared.
+    #[serde(rename = "Order")]
+    pub order: DepthOrder,
+}
+
+/// `O` is `U`: Changes an order already in the book.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct DepthUpdate {
+    /// The order added, updated or removed; there is none when the book is cleared.
+    #[serde(rename = "Order")]
+    pub order: DepthOrder,
+}
+
+/// `O` is `R`: Takes an order out of the book.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct DepthRemove {
+    /// The order added, updated or removed; there is none when the book is cleared.
+    #[serde(rename = "Order")]
+    pub order: DepthOrder,
+}
+
+/// `O` is `C`: Empties the book.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct DepthClear {}
+impl DepthChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "O";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::DepthAdd(_) => "A",
+            Self::DepthUpdate(_) => "U",
+            Self::DepthRemove(_) => "R",
+            Self::DepthClear(_) => "C",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for DepthChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let (tag, mut value) = match self {
+            Self::DepthAdd(variant) => {
+                ("A", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::DepthUpdate(variant) => {
+                ("U", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::DepthRemove(variant) => {
+                ("R", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::DepthClear(variant) => {
+                ("C", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::Unrecognized(value) => return value.serialize(serializer),
+        };
+        if let serde_json::Value::Object(members) = &mut value {
+            members.shift_insert(0, Self::TAG.to_owned(), tag.into());
+        }
+        value.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DepthChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(
+            match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
+                Some("A") => {
+                    Self::DepthAdd(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("U") => {
+                    Self::DepthUpdate(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("R") => {
+                    Self::DepthRemove(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("C") => {
+                    Self::DepthClear(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => Self::Unrecognized(value),
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for DepthChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DepthChange".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "object" })
+    }
+}
+
+/// Changes to a symbol's order book, order by order, sent to `Depth!{Code}.{Market}` subscribers (the symbol must offer `DepthFull` data). Apply the changes in order; a clear starts the book afresh.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct DepthPush {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The changes, in the order they must be applied.
+    #[serde(rename = "Data")]
+    pub data: Vec<DepthChange>,
+}
+
+/// What the change does: `A` adds a level, `U` updates one, `R` removes one, `C` clears them all.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LevelChangeO {
+    /// `A`
+    A,
+    /// `U`
+    U,
+    /// `R`
+    R,
+    /// `C`
+    C,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl LevelChangeO {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::U => "U",
+            Self::R => "R",
+            Self::C => "C",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for LevelChangeO {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "U" => Self::U,
+            "R" => Self::R,
+            "C" => Self::C,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for LevelChangeO {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for LevelChangeO {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LevelChangeO {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for LevelChangeO {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LevelChangeO".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One price level of a symbol's book: the orders at one price on one side, added up. An addition carries side and price; an update only the ID and what changed; a removal only the ID.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct DepthLevel {
+    /// Identifies the level among all levels of the subscribed security; updates and removals refer to it.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// Whether the level is on the buying or the selling side; sent when the level is added.
+    #[serde(rename = "Side", default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    /// The level's price; sent when the level is added. Null means this level gathers every price point beyond the ones listed.
+    #[serde(
+        rename = "Price",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub price: Option<crate::runtime::Nullable<Decimal>>,
+    /// The total quantity at this level; sent on addition and update, and absent when the security does not provide it.
+    #[serde(rename = "Volume", default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<Decimal>,
+    /// How many orders make up the level; sent on addition and update, and absent when not provided.
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// Whether some order at this level hides part of its quantity; absent means none do, or the information is not available.
+    #[serde(rename = "HasUndisclosed", default, skip_serializing_if = "Option::is_none")]
+    pub has_undisclosed: Option<bool>,
+    /// On a mixed market, the source market of this level.
+    #[serde(rename = "Market", default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<MarketCode>,
+}
+
+/// One change to the price levels of a symbol's book. Changes come in order and must be applied in that order; the levels arrive unsorted and the client sorts them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LevelChange {
+    /// `O` is `A`: Adds a price level.
+    LevelAdd(LevelAdd),
+    /// `O` is `U`: Changes a price level already known.
+    LevelUpdate(LevelUpdate),
+    /// `O` is `R`: Takes a price level away.
+    LevelRemove(LevelRemove),
+    /// `O` is `C`: Removes every price level.
+    LevelClear(LevelClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `O` is `A`: Adds a price level.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct LevelAdd {
+    /// The level added, updated or removed; there is none when the levels are cleared.
+    #[serde(rename = "Level")]
+    pub level: DepthLevel,
+}
+
+/// `O` is `U`: Changes a price level already known.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct LevelUpdate {
+    /// The level added, updated or removed; there is none when the levels are cleared.
+    #[serde(rename = "Level")]
+    pub level: DepthLevel,
+}
+
+/// `O` is `R`: Takes a price level away.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct LevelRemove {
+    /// The level added, updated or removed; there is none when the levels are cleared.
+    #[serde(rename = "Level")]
+    pub level: DepthLevel,
+}
+
+/// `O` is `C`: Removes every price level.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct LevelClear {}
+impl LevelChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "O";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::LevelAdd(_) => "A",
+            Self::LevelUpdate(_) => "U",
+            Self::LevelRemove(_) => "R",
+            Self::LevelClear(_) => "C",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for LevelChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let (tag, mut value) = match self {
+            Self::LevelAdd(variant) => {
+                ("A", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::LevelUpdate(variant) => {
+                ("U", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::LevelRemove(variant) => {
+                ("R", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::LevelClear(variant) => {
+                ("C", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::Unrecognized(value) => return value.serialize(serializer),
+        };
+        if let serde_json::Value::Object(members) = &mut value {
+            members.shift_insert(0, Self::TAG.to_owned(), tag.into());
+        }
+        value.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LevelChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(
+            match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
+                Some("A") => {
+                    Self::LevelAdd(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("U") => {
+                    Self::LevelUpdate(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("R") => {
+                    Self::LevelRemove(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("C") => {
+                    Self::LevelClear(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => Self::Unrecognized(value),
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for LevelChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LevelChange".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "object" })
+    }
+}
+
+/// Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data). Apply the changes in order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct LevelsPush {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The changes, in the order they must be applied.
+    #[serde(rename = "Data")]
+    pub data: Vec<LevelChange>,
+}
+
+/// How a data feed is doing: `Initialising` (coming online), `Active` (online), `Closed` (online, but the market is outside its hours), `Inactive` (offline outside hours), `Impaired` (offline when it should not be), `Expired` (briefly unavailable while a new day's state is prepared). The server reports its own feeds' states, so a value not listed is reported as unknown rather than rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FeedStatus {
+    /// `Initialising`
+    Initialising,
+    /// `Active`
+    Active,
+    /// `Closed`
+    Closed,
+    /// `Inactive`
+    Inactive,
+    /// `Impaired`
+    Impaired,
+    /// `Expired`
+    Expired,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl FeedStatus {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Initialising",
+        "Active",
+        "Closed",
+        "Inactive",
+        "Impaired",
+        "Expired",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Initialising => "Initialising",
+            Self::Active => "Active",
+            Self::Closed => "Closed",
+            Self::Inactive => "Inactive",
+            Self::Impaired => "Impaired",
+            Self::Expired => "Expired",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for FeedStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "Initialising" => Self::Initialising,
+            "Active" => Self::Active,
+            "Closed" => Self::Closed,
+            "Inactive" => Self::Inactive,
+            "Impaired" => Self::Impaired,
+            "Expired" => Self::Expired,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for FeedStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for FeedStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FeedStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for FeedStatus {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FeedStatus".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// A calendar day without a time of day. Two spellings occur: eight digits (`20120603`) or year-month-day with dashes (`2012-06-03`). Either may be followed by a zone, `Z` or an offset such as `+10:00`; a date with a zone stands for the midnight that starts that day in that zone (`20120603+10:00`, `2016-01-20+10:00`), a date without one is a plain calendar date, the form trading dates and expiry dates use (`2014-02-11`).
+pub use crate::runtime::Date;
+
+/// The name of a trading state, such as `Open` or `PreOpen`. Each market defines its own states; `QueryTradingStates` lists them with what each allows. The known values are only those the reference shows, so other names are reported as unknown, never rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TradingStateName {
+    /// `PreOpen`
+    PreOpen,
+    /// `Open`
+    Open,
+    /// `Suspended`
+    Suspended,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TradingStateName {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["PreOpen", "Open", "Suspended"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PreOpen => "PreOpen",
+            Self::Open => "Open",
+            Self::Suspended => "Suspended",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TradingStateName {
+    fn from(value: &str) -> Self {
+        match value {
+            "PreOpen" => Self::PreOpen,
+            "Open" => Self::Open,
+            "Suspended" => Self::Suspended,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TradingStateName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TradingStateName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradingStateName {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TradingStateName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradingStateName".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// Names a trading market: a venue inside a market where its symbols actually trade, such as ASX TradeMatch CentrePoint (`ASX::CP`). Each market page documents its own; the list here is what those pages give, and other markets define others.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TradingMarketCode {
+    /// `ASX`
+    Asx,
+    /// `ASX::CP`
+    AsxCp,
+    /// `ASX:PM`
+    AsxPm,
+    /// `ASX:PM:CP`
+    AsxPmCp,
+    /// `CXA::FP`
+    CxaFp,
+    /// `CXA::LI`
+    CxaLi,
+    /// `CXA::MC`
+    CxaMc,
+    /// `CXA::MP`
+    CxaMp,
+    /// `CXA::NP`
+    CxaNp,
+    /// `MYX::NM`
+    MyxNm,
+    /// `MYX::DB`
+    MyxDb,
+    /// `MYX:BI`
+    MyxBi,
+    /// `MYX:OD`
+    MyxOd,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TradingMarketCode {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "ASX",
+        "ASX::CP",
+        "ASX:PM",
+        "ASX:PM:CP",
+        "CXA::FP",
+        "CXA::LI",
+        "CXA::MC",
+        "CXA::MP",
+        "CXA::NP",
+        "MYX::NM",
+        "MYX::DB",
+        "MYX:BI",
+        "MYX:OD",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asx => "ASX",
+            Self::AsxCp => "ASX::CP",
+            Self::AsxPm => "ASX:PM",
+            Self::AsxPmCp => "ASX:PM:CP",
+            Self::CxaFp => "CXA::FP",
+            Self::CxaLi => "CXA::LI",
+            Self::CxaMc => "CXA::MC",
+            Self::CxaMp => "CXA::MP",
+            Self::CxaNp => "CXA::NP",
+            Self::MyxNm => "MYX::NM",
+            Self::MyxDb => "MYX::DB",
+            Self::MyxBi => "MYX:BI",
+            Self::MyxOd => "MYX:OD",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TradingMarketCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "ASX" => Self::Asx,
+            "ASX::CP" => Self::AsxCp,
+            "ASX:PM" => Self::AsxPm,
+            "ASX:PM:CP" => Self::AsxPmCp,
+            "CXA::FP" => Self::CxaFp,
+            "CXA::LI" => Self::CxaLi,
+            "CXA::MC" => Self::CxaMc,
+            "CXA::MP" => Self::CxaMp,
+            "CXA::NP" => Self::CxaNp,
+            "MYX::NM" => Self::MyxNm,
+            "MYX::DB" => Self::MyxDb,
+            "MYX:BI" => Self::MyxBi,
+            "MYX:OD" => Self::MyxOd,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TradingMarketCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TradingMarketCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradingMarketCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TradingMarketCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradingMarketCode".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// The trading state of one trading market.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradingMarketState {
+    /// The trading market, such as `ASX::CP`.
+    #[serde(rename = "Name")]
+    pub name: TradingMarketCode,
+    /// The trading state this trading market is in; `QueryTradingStates` says what it allows.
+    #[serde(rename = "Status")]
+    pub status: TradingStateName,
+}
+
+/// The state of one market: its feed, its trading day and clock, and the trading status of the market and of each of its trading markets. While the feed is initialising only the code and the feed status are known.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct MarketState {
+    /// The market.
+    #[serde(rename = "Code")]
+    pub code: MarketCode,
+    /// How the market's data feed is doing.
+    #[serde(rename = "Feed")]
+    pub feed: FeedStatus,
+    /// The market's current trading day; at weekends and on holidays, the last day it traded. Absent while the feed is initialising.
+    #[serde(rename = "TradingDate", default, skip_serializing_if = "Option::is_none")]
+    pub trading_date: Option<Date>,
+    /// The time at the exchange, in the exchange's zone; absent while the feed is initialising.
+    #[serde(rename = "MarketTime", default, skip_serializing_if = "Option::is_none")]
+    pub market_time: Option<DateTime>,
+    /// The market's default trading state; absent while the feed is initialising.
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TradingStateName>,
+    /// The trading state of each trading market within this market; absent while the feed is initialising.
+    #[serde(rename = "States", default, skip_serializing_if = "Option::is_none")]
+    pub states: Option<Vec<TradingMarketState>>,
+}
+
+/// The state of the markets the user can see, sent to `Markets` subscribers whenever a market's feed, trading day or trading status changes.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct MarketsPush {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `Markets` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// One entry per market that changed (all of them in the first message), in no particular order.
+    #[serde(rename = "Data")]
+    pub data: Vec<MarketState>,
+}
+
+/// A broker on the market.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct Broker {
+    /// The broker's code, as depth orders (`Broker`) and trades (`BuyBroker`, `SellBroker`) show it.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// The broker's name, when known.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The broker's number, when it has one.
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+}
+
+/// The brokers of the requested market, one record each, in no particular order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryBrokersReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryBrokers` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// One record per broker.
+    #[serde(rename = "Data")]
+    pub data: Vec<Broker>,
+}
+
+/// Which market's brokers to list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryBrokersRequestData {
+    /// The market; a plain market, not a mixed one.
+    #[serde(rename = "Market")]
+    pub market: MarketCode,
+}
+
+/// Asks for the brokers active on a market, so that the broker codes on depth orders and trades can be given names.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryBrokersRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryBrokers` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Which market's brokers to list.
+    #[serde(rename = "Data")]
+    pub data: QueryBrokersRequestData,
+}
+
+/// Either a moment (a `DateTime`, which always carries its zone) or a whole day (a `Date`). The two never look alike: only a `DateTime` has a `T` between date and time, so the text itself says which one it is.
+pub type DateOrDateTime = String;
+
+/// One bar: the prices and volume of one period. A period without trading carries only its date.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChartRecord {
+    /// When the bar starts: a moment for intraday bars, a day with its zone (such as `2016-01-20+10:00`) for daily and longer ones.
+    #[serde(rename = "Date")]
+    pub date: DateOrDateTime,
+    /// The first price in the period; absent without trading.
+    #[serde(rename = "Open", default, skip_serializing_if = "Option::is_none")]
+    pub open: Option<Decimal>,
+    /// The highest price in the period; absent without trading.
+    #[serde(rename = "High", default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<Decimal>,
+    /// The lowest price in the period; absent without trading.
+    #[serde(rename = "Low", default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<Decimal>,
+    /// The last price in the period; absent without trading.
+    #[serde(rename = "Close", default, skip_serializing_if = "Option::is_none")]
+    pub close: Option<Decimal>,
+    /// The quantity traded in the period; absent without trading.
+    #[serde(rename = "Volume", default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<Decimal>,
+    /// How many trades were done in the period; absent when none were, or when the count is not available.
+    #[serde(rename = "Trades", default, skip_serializing_if = "Option::is_none")]
+    pub trades: Option<i64>,
+}
+
+/// The requested bars, in no particular order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryChartHistoryReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryChartHistory` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// One record per bar.
+    #[serde(rename = "Data")]
+    pub data: Vec<ChartRecord>,
+}
+
+/// Which symbol, which bar length, and which part of its history.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryChartHistoryRequestData {
+    /// The market of the symbol; a mixed-market code is allowed.
+    #[serde(rename = "Market")]
+    pub market: MarketCode,
+    /// The symbol's code on that market.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// How many bars to return at most; without it, every bar in range.
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// The length of one bar: `00:01:00`, `00:05:00`, `00:15:00`, `00:30:00` (minutes) or `1.00:00:00` (one day, the default).
+    #[serde(rename = "Period", default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Time>,
+    /// Start of the range; for daily or longer bars use midnight, the time is ignored.
+    #[serde(rename = "FromDate", default, skip_serializing_if = "Option::is_none")]
+    pub from_date: Option<DateTime>,
+    /// End of the range; for daily or longer bars use midnight, the time is ignored.
+    #[serde(rename = "ToDate", default, skip_serializing_if = "Option::is_none")]
+    pub to_date: Option<DateTime>,
+}
+
+/// Asks for a symbol's price history as bars of a fixed period. `FromDate`, `ToDate` and `Count` combine: with neither bound, the newest `Count` bars (or all of them); with one or both bounds, the bars inside them, cut to the newest `Count` (or, with only `FromDate`, the oldest `Count`).
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryChartHistoryRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryChartHistory` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Which symbol, which bar length, and which part of its history.
+    #[serde(rename = "Data")]
+    pub data: QueryChartHistoryRequestData,
+}
+
+/// The symbol's book as a list of changes: one clear, then one addition per order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryDepthFullReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryDepthFull` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// A clear followed by additions; apply them in order to get the book. The orders themselves are not sorted.
+    #[serde(rename = "Data")]
+    pub data: Vec<DepthChange>,
+}
+
+/// Which symbol's book to return.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryDepthFullRequestData {
+    /// The market of the symbol; a mixed-market code is allowed.
+    #[serde(rename = "Market")]
+    pub market: MarketCode,
+    /// The symbol's code on that market.
+    #[serde(rename = "Code")]
+    pub code: String,
+}
+
+/// Asks once for a symbol's whole order book, order by order: a snapshot of what the `Depth` subscription maintains. The symbol must offer `DepthFull` data.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryDepthFullRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryDepthFull` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Which symbol's book to return.
+    #[serde(rename = "Data")]
+    pub data: QueryDepthFullRequestData,
+}
+
+/// The symbol's price levels as a list of changes to apply in order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryDepthLevelsReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryDepthLevels` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Level changes (a clear, then additions); apply them in order.
+    #[serde(rename = "Data")]
+    pub data: Vec<LevelChange>,
+}
+
+/// Which symbol's price levels to return.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryDepthLevelsRequestData {
+    /// The market of the symbol; a mixed-market code is allowed.
+    #[serde(rename = "Market")]
+    pub market: MarketCode,
+    /// The symbol's code on that market.
+    #[serde(rename = "Code")]
+    pub code: String,
+}
+
+/// Asks once for a symbol's book summarised by price level: a snapshot of what the `Levels` subscription maintains. The symbol must offer `DepthShort` data.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryDepthLevelsRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryDepthLevels` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Which symbol's price levels to return.
+    #[serde(rename = "Data")]
+    pub data: QueryDepthLevelsRequestData,
+}
+
+/// The state of each market the user can see, in no particular order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryMarketsReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryMarkets` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// One entry per market.
+    #[serde(rename = "Data")]
+    pub data: Vec<MarketState>,
+}
+
+/// Asks once for the state of every market the user can see, as the `Markets` subscription reports it. It takes no parameters.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryMarketsRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryMarkets` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Nothing; leave it out or send null.
+    #[serde(
+        rename = "Data",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub data: Option<serde_json::Value>,
+}
+
+/// The market code to use: a mixed-market code when two or more of the markets are usable, a single market's code when only one is, and null when none is. The server may send an `Error` message for the same TransactionID as well (for an unknown strategy), so a request can get two answers.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryMixedMarketReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryMixedMarket` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The best code for the user, or null when the user can use none of the markets.
+    #[serde(
+        rename = "Data",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub data: Option<crate::runtime::Nullable<MarketCode>>,
+}
+
+/// How a mixed market blends its source markets; written after `#` in a mixed-market code. Only `Default` is documented. The server decides which strategies exist and answers an unknown one with the error code `Strategy`, so other names are reported as unknown, not rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MixedMarketStrategy {
+    /// `Default`
+    Default,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl MixedMarketStrategy {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Default"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "Default",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for MixedMarketStrategy {
+    fn from(value: &str) -> Self {
+        match value {
+            "Default" => Self::Default,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for MixedMarketStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for MixedMarketStrategy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MixedMarketStrategy {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for MixedMarketStrategy {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MixedMarketStrategy".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// The markets to combine and, optionally, how.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryMixedMarketRequestData {
+    /// The markets to combine. Some strategies give the order a meaning.
+    #[serde(rename = "Markets")]
+    pub markets: Vec<MarketCode>,
+    /// The mixed-market strategy to put in the code; an unknown one fails with the error `Strategy`.
+    #[serde(rename = "Strategy", default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<MixedMarketStrategy>,
+}
+
+/// Asks which mixed-market code best combines the given markets for this user, leaving out the ones the user cannot access.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryMixedMarketRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryMixedMarket` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The markets to combine and, optionally, how.
+    #[serde(rename = "Data")]
+    pub data: QueryMixedMarketRequestData,
+}
+
+/// What kind of instrument a symbol is: `Market` (traded on an exchange) or `ManagedFund`.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SymbolClass {
+    /// `Market`
+    Market,
+    /// `ManagedFund`
+    ManagedFund,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl SymbolClass {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Market", "ManagedFund"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Market => "Market",
+            Self::ManagedFund => "ManagedFund",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for SymbolClass {
+    fn from(value: &str) -> Self {
+        match value {
+            "Market" => Self::Market,
+            "ManagedFund" => Self::ManagedFund,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for SymbolClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SymbolClass {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SymbolClass {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for SymbolClass {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SymbolClass".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// When an option may be exercised: `American` (any time up to expiry), `European` (at expiry), `Asian` (settled on an average price), or `Unknown`.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExerciseType {
+    /// `American`
+    American,
+    /// `Asian`
+    Asian,
+    /// `European`
+    European,
+    /// `Unknown`
+    Unknown,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ExerciseType {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "American",
+        "Asian",
+        "European",
+        "Unknown",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::American => "American",
+            Self::Asian => "Asian",
+            Self::European => "European",
+            Self::Unknown => "Unknown",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ExerciseType {
+    fn from(value: &str) -> Self {
+        match value {
+            "American" => Self::American,
+            "Asian" => Self::Asian,
+            "European" => Self::European,
+            "Unknown" => Self::Unknown,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ExerciseType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ExerciseType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExerciseType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ExerciseType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ExerciseType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// Whether an option or warrant gives the right to buy (`Call`) or to sell (`Put`).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CallOrPut {
+    /// `Call`
+    Call,
+    /// `Put`
+    Put,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl CallOrPut {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Call", "Put"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Call => "Call",
+            Self::Put => "Put",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for CallOrPut {
+    fn from(value: &str) -> Self {
+        match value {
+            "Call" => Self::Call,
+            "Put" => Self::Put,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for CallOrPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CallOrPut {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CallOrPut {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for CallOrPut {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CallOrPut".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One leg of a combination symbol: which symbol, on which side, in what proportion.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SymbolLeg {
+    /// The code of the symbol this leg trades.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// Whether this leg buys (`Bid`) or sells (`Ask`) when the combination is bought.
+    #[serde(rename = "Side")]
+    pub side: Side,
+    /// How many units of this leg go with one unit of the combination, relative to the other legs.
+    #[serde(rename = "Ratio")]
+    pub ratio: Decimal,
+}
+
+/// A category code a market assigns to symbols. Those documented so far: `PRAC` (ASX practice security), `Foreign` and `Sharia` (Bursa Malaysia: foreign-ownership limit, Sharia compliant), `Yield` (NZX: quoted as a yield). Each market defines its own.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SymbolCategory {
+    /// `PRAC`
+    Prac,
+    /// `Foreign`
+    Foreign,
+    /// `Sharia`
+    Sharia,
+    /// `Yield`
+    Yield,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl SymbolCategory {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["PRAC", "Foreign", "Sharia", "Yield"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Prac => "PRAC",
+            Self::Foreign => "Foreign",
+            Self::Sharia => "Sharia",
+            Self::Yield => "Yield",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for SymbolCategory {
+    fn from(value: &str) -> Self {
+        match value {
+            "PRAC" => Self::Prac,
+            "Foreign" => Self::Foreign,
+            "Sharia" => Self::Sharia,
+            "Yield" => Self::Yield,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for SymbolCategory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SymbolCategory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SymbolCategory {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for SymbolCategory {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SymbolCategory".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One kind of market data a symbol offers, each matching a subscription: `Asset` (Security), `Trades` (Trades), `Depth`, `DepthFull` (Depth, order by order), `DepthShort` (Levels, by price), and `All` for every kind.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SubscriptionDataType {
+    /// `Asset`
+    Asset,
+    /// `Trades`
+    Trades,
+    /// `Depth`
+    Depth,
+    /// `DepthFull`
+    DepthFull,
+    /// `DepthShort`
+    DepthShort,
+    /// `All`
+    All,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl SubscriptionDataType {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Asset",
+        "Trades",
+        "Depth",
+        "DepthFull",
+        "DepthShort",
+        "All",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asset => "Asset",
+            Self::Trades => "Trades",
+            Self::Depth => "Depth",
+            Self::DepthFull => "DepthFull",
+            Self::DepthShort => "DepthShort",
+            Self::All => "All",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for SubscriptionDataType {
+    fn from(value: &str) -> Self {
+        match value {
+            "Asset" => Self::Asset,
+            "Trades" => Self::Trades,
+            "Depth" => Self::Depth,
+            "DepthFull" => Self::DepthFull,
+            "DepthShort" => Self::DepthShort,
+            "All" => Self::All,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for SubscriptionDataType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SubscriptionDataType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SubscriptionDataType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for SubscriptionDataType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SubscriptionDataType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// A one-letter code for the basis a security is quoted on (ex-dividend, cum rights, and so on); upper and lower case are different codes. The documented list is Bursa Malaysia's; other markets may define their own.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum QuotationBasis {
+    /// `A`
+    A,
+    /// `B`
+    B,
+    /// `C`
+    C,
+    /// `D`
+    D,
+    /// `E`
+    E,
+    /// `F`
+    F,
+    /// `G`
+    G,
+    /// `H`
+    H,
+    /// `I`
+    I,
+    /// `L`
+    L,
+    /// `M`
+    M,
+    /// `N`
+    N,
+    /// `P`
+    P,
+    /// `R`
+    R,
+    /// `S`
+    S,
+    /// `a`
+    LowerA,
+    /// `b`
+    LowerB,
+    /// `c`
+    LowerC,
+    /// `d`
+    LowerD,
+    /// `e`
+    LowerE,
+    /// `f`
+    LowerF,
+    /// `g`
+    LowerG,
+    /// `h`
+    LowerH,
+    /// `i`
+    LowerI,
+    /// `j`
+    J,
+    /// `k`
+    K,
+    /// `l`
+    LowerL,
+    /// `m`
+    LowerM,
+    /// `n`
+    LowerN,
+    /// `o`
+    O,
+    /// `p`
+    LowerP,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl QuotationBasis {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "A",
+        "B",
+        "C",
+        "D",
+        "E",
+        "F",
+        "G",
+        "H",
+        "I",
+        "L",
+        "M",
+        "N",
+        "P",
+        "R",
+        "S",
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f",
+        "g",
+        "h",
+        "i",
+        "j",
+        "k",
+        "l",
+        "m",
+        "n",
+        "o",
+        "p",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::B => "B",
+            Self::C => "C",
+            Self::D => "D",
+            Self::E => "E",
+            Self::F => "F",
+            Self::G => "G",
+            Self::H => "H",
+            Self::I => "I",
+            Self::L => "L",
+            Self::M => "M",
+            Self::N => "N",
+            Self::P => "P",
+            Self::R => "R",
+            Self::S => "S",
+            Self::LowerA => "a",
+            Self::LowerB => "b",
+            Self::LowerC => "c",
+            Self::LowerD => "d",
+            Self::LowerE => "e",
+            Self::LowerF => "f",
+            Self::LowerG => "g",
+            Self::LowerH => "h",
+            Self::LowerI => "i",
+            Self::J => "j",
+            Self::K => "k",
+            Self::LowerL => "l",
+            Self::LowerM => "m",
+            Self::LowerN => "n",
+            Self::O => "o",
+            Self::LowerP => "p",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for QuotationBasis {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "B" => Self::B,
+            "C" => Self::C,
+            "D" => Self::D,
+            "E" => Self::E,
+            "F" => Self::F,
+            "G" => Self::G,
+            "H" => Self::H,
+            "I" => Self::I,
+            "L" => Self::L,
+            "M" => Self::M,
+            "N" => Self::N,
+            "P" => Self::P,
+            "R" => Self::R,
+            "S" => Self::S,
+            "a" => Self::LowerA,
+            "b" => Self::LowerB,
+            "c" => Self::LowerC,
+            "d" => Self::LowerD,
+            "e" => Self::LowerE,
+            "f" => Self::LowerF,
+            "g" => Self::LowerG,
+            "h" => Self::LowerH,
+            "i" => Self::LowerI,
+            "j" => Self::J,
+            "k" => Self::K,
+            "l" => Self::LowerL,
+            "m" => Self::LowerM,
+            "n" => Self::LowerN,
+            "o" => Self::O,
+            "p" => Self::LowerP,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for QuotationBasis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for QuotationBasis {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for QuotationBasis {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for QuotationBasis {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "QuotationBasis".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// The direction of the most recent price move: `None` (no move yet, or unchanged), `Up` or `Down`.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Trend {
+    /// `None`
+    None,
+    /// `Up`
+    Up,
+    /// `Down`
+    Down,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl Trend {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["None", "Up", "Down"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "None",
+            Self::Up => "Up",
+            Self::Down => "Down",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for Trend {
+    fn from(value: &str) -> Self {
+        match value {
+            "None" => Self::None,
+            "Up" => Self::Up,
+            "Down" => Self::Down,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for Trend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Trend {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Trend {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for Trend {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Trend".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// Names a market board: the part of a market whose trading state a security follows. The documented boards are listed; markets may add others.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum BoardCode {
+    /// `ASX::AGRIC`
+    AsxAgric,
+    /// `ASX::AUS`
+    AsxAus,
+    /// `ASX::EQTY1`
+    AsxEqty1,
+    /// `ASX::EQTY2`
+    AsxEqty2,
+    /// `ASX::EQTY3`
+    AsxEqty3,
+    /// `ASX::EQTY4`
+    AsxEqty4,
+    /// `ASX::EQTY5`
+    AsxEqty5,
+    /// `ASX::INDX`
+    AsxIndx,
+    /// `ASX::IRM`
+    AsxIrm,
+    /// `ASX::PRAC`
+    AsxPrac,
+    /// `ASX::QDB`
+    AsxQdb,
+    /// `ASX::WAR`
+    AsxWar,
+    /// `MYX::DB`
+    MyxDb,
+    /// `MYX::IN`
+    MyxIn,
+    /// `MYX::NM`
+    MyxNm,
+    /// `MYX:BI`
+    MyxBi,
+    /// `MYX:OD`
+    MyxOd,
+    /// `NZX::COMM`
+    NzxComm,
+    /// `NZX::D-FUT`
+    NzxDFut,
+    /// `NZX::D-OPT`
+    NzxDOpt,
+    /// `NZX::D-STGY`
+    NzxDStgy,
+    /// `NZX::E-OPT`
+    NzxEOpt,
+    /// `NZX::FSM`
+    NzxFsm,
+    /// `NZX::I-FUT`
+    NzxIFut,
+    /// `NZX::INDX`
+    NzxIndx,
+    /// `NZX::M-FUT`
+    NzxMFut,
+    /// `NZX::M-OPT`
+    NzxMOpt,
+    /// `NZX::M-STGY`
+    NzxMStgy,
+    /// `NZX::NZDX`
+    NzxNzdx,
+    /// `NZX::NZSX`
+    NzxNzsx,
+    /// `NZX::SPEC`
+    NzxSpec,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl BoardCode {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "ASX::AGRIC",
+        "ASX::AUS",
+        "ASX::EQTY1",
+        "ASX::EQTY2",
+        "ASX::EQTY3",
+        "ASX::EQTY4",
+        "ASX::EQTY5",
+        "ASX::INDX",
+        "ASX::IRM",
+        "ASX::PRAC",
+        "ASX::QDB",
+        "ASX::WAR",
+        "MYX::DB",
+        "MYX::IN",
+        "MYX::NM",
+        "MYX:BI",
+        "MYX:OD",
+        "NZX::COMM",
+        "NZX::D-FUT",
+        "NZX::D-OPT",
+        "NZX::D-STGY",
+        "NZX::E-OPT",
+        "NZX::FSM",
+        "NZX::I-FUT",
+        "NZX::INDX",
+        "NZX::M-FUT",
+        "NZX::M-OPT",
+        "NZX::M-STGY",
+        "NZX::NZDX",
+        "NZX::NZSX",
+        "NZX::SPEC",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AsxAgric => "ASX::AGRIC",
+            Self::AsxAus => "ASX::AUS",
+            Self::AsxEqty1 => "ASX::EQTY1",
+            Self::AsxEqty2 => "ASX::EQTY2",
+            Self::AsxEqty3 => "ASX::EQTY3",
+            Self::AsxEqty4 => "ASX::EQTY4",
+            Self::AsxEqty5 => "ASX::EQTY5",
+            Self::AsxIndx => "ASX::INDX",
+            Self::AsxIrm => "ASX::IRM",
+            Self::AsxPrac => "ASX::PRAC",
+            Self::AsxQdb => "ASX::QDB",
+            Self::AsxWar => "ASX::WAR",
+            Self::MyxDb => "MYX::DB",
+            Self::MyxIn => "MYX::IN",
+            Self::MyxNm => "MYX::NM",
+            Self::MyxBi => "MYX:BI",
+            Self::MyxOd => "MYX:OD",
+            Self::NzxComm => "NZX::COMM",
+            Self::NzxDFut => "NZX::D-FUT",
+            Self::NzxDOpt => "NZX::D-OPT",
+            Self::NzxDStgy => "NZX::D-STGY",
+            Self::NzxEOpt => "NZX::E-OPT",
+            Self::NzxFsm => "NZX::FSM",
+            Self::NzxIFut => "NZX::I-FUT",
+            Self::NzxIndx => "NZX::INDX",
+            Self::NzxMFut => "NZX::M-FUT",
+            Self::NzxMOpt => "NZX::M-OPT",
+            Self::NzxMStgy => "NZX::M-STGY",
+            Self::NzxNzdx => "NZX::NZDX",
+            Self::NzxNzsx => "NZX::NZSX",
+            Self::NzxSpec => "NZX::SPEC",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for BoardCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "ASX::AGRIC" => Self::AsxAgric,
+            "ASX::AUS" => Self::AsxAus,
+            "ASX::EQTY1" => Self::AsxEqty1,
+            "ASX::EQTY2" => Self::AsxEqty2,
+            "ASX::EQTY3" => Self::AsxEqty3,
+            "ASX::EQTY4" => Self::AsxEqty4,
+            "ASX::EQTY5" => Self::AsxEqty5,
+            "ASX::INDX" => Self::AsxIndx,
+            "ASX::IRM" => Self::AsxIrm,
+            "ASX::PRAC" => Self::AsxPrac,
+            "ASX::QDB" => Self::AsxQdb,
+            "ASX::WAR" => Self::AsxWar,
+            "MYX::DB" => Self::MyxDb,
+            "MYX::IN" => Self::MyxIn,
+            "MYX::NM" => Self::MyxNm,
+            "MYX:BI" => Self::MyxBi,
+            "MYX:OD" => Self::MyxOd,
+            "NZX::COMM" => Self::NzxComm,
+            "NZX::D-FUT" => Self::NzxDFut,
+            "NZX::D-OPT" => Self::NzxDOpt,
+            "NZX::D-STGY" => Self::NzxDStgy,
+            "NZX::E-OPT" => Self::NzxEOpt,
+            "NZX::FSM" => Self::NzxFsm,
+            "NZX::I-FUT" => Self::NzxIFut,
+            "NZX::INDX" => Self::NzxIndx,
+            "NZX::M-FUT" => Self::NzxMFut,
+            "NZX::M-OPT" => Self::NzxMOpt,
+            "NZX::M-STGY" => Self::NzxMStgy,
+            "NZX::NZDX" => Self::NzxNzdx,
+            "NZX::NZSX" => Self::NzxNzsx,
+            "NZX::SPEC" => Self::NzxSpec,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for BoardCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for BoardCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BoardCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for BoardCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "BoardCode".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// The state of one security (a symbol on a market): what it is, its prices and book summary, and its trading status. The `Security` subscription first sends every known field, again after a resynchronisation and at the start of a new trading day; after that each message carries only the fields that changed. So every field is optional here: absent means unchanged, and null, where allowed, clears the value. Fields described as fixed keep their first value for the life of the subscription. `QuerySecurity` returns the full state in one object.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct Security {
+    /// The symbol's code, without the market. Fixed.
+    #[serde(rename = "Code", default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The market the security is listed on; present in the full state.
+    #[serde(rename = "Market", default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<MarketCode>,
+    /// The exchange that issued the symbol; the same as the market unless said otherwise.
+    #[serde(rename = "Exchange", default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<String>,
+    /// The security's full name; starts empty. Null clears it.
+    #[serde(
+        rename = "Name",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<crate::runtime::Nullable<String>>,
+    /// What kind of instrument this is. Fixed.
+    #[serde(rename = "Class", default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<SymbolClass>,
+    /// The six-letter ISO 10962 classification (CFI code). Fixed.
+    #[serde(rename = "CFI", default, skip_serializing_if = "Option::is_none")]
+    pub cfi: Option<String>,
+    /// The trading state the security is in (see `QueryTradingStates`); present in the full state.
+    #[serde(rename = "TradingState", default, skip_serializing_if = "Option::is_none")]
+    pub trading_state: Option<TradingStateName>,
+    /// The trading markets the security can be traded on; their status comes with the market's state (`Markets`). Starts empty.
+    #[serde(rename = "TradingMarkets", default, skip_serializing_if = "Option::is_none")]
+    pub trading_markets: Option<Vec<TradingMarketCode>>,
+    /// Whether the security is an index; starts false.
+    #[serde(rename = "IsIndex", default, skip_serializing_if = "Option::is_none")]
+    pub is_index: Option<bool>,
+    /// For an option or warrant, the day it expires (year-month-day); starts null.
+    #[serde(
+        rename = "ExpiryDate",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiry_date: Option<crate::runtime::Nullable<Date>>,
+    /// For an option, its strike price; starts null.
+    #[serde(
+        rename = "StrikePrice",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub strike_price: Option<crate::runtime::Nullable<Decimal>>,
+    /// For an option, when it may be exercised; starts null.
+    #[serde(
+        rename = "ExerciseType",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub exercise_type: Option<crate::runtime::Nullable<ExerciseType>>,
+    /// For an option or warrant, whether it is a call or a put; starts null.
+    #[serde(
+        rename = "CallOrPut",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub call_or_put: Option<crate::runtime::Nullable<CallOrPut>>,
+    /// For a warrant, how many underlying units one contract covers; starts null.
+    #[serde(
+        rename = "ContractSize",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub contract_size: Option<crate::runtime::Nullable<Decimal>>,
+    /// The quantity the security trades in multiples of; starts null.
+    #[serde(
+        rename = "LotSize",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lot_size: Option<crate::runtime::Nullable<Decimal>>,
+    /// Other codes for the symbol, by coding scheme (`ISIN`, `RIC`, `Short`, ...); starts empty. Each market page lists its schemes.
+    #[serde(rename = "Alternates", default, skip_serializing_if = "Option::is_none")]
+    pub alternates: Option<indexmap::IndexMap<String, String>>,
+    /// Market-specific attributes, by attribute name; starts empty.
+    #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<indexmap::IndexMap<String, String>>,
+    /// For a combination, its legs; null when the security is not a combination (the starting value).
+    #[serde(
+        rename = "Legs",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub legs: Option<crate::runtime::Nullable<Vec<SymbolLeg>>>,
+    /// The market's category codes for the symbol; starts empty.
+    #[serde(rename = "Categories", default, skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<SymbolCategory>>,
+    /// Which kinds of market data can be subscribed to, comma-separated. Fixed.
+    #[serde(
+        rename = "SubscriptionData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subscription_data: Option<crate::runtime::Flags<SubscriptionDataType, ','>>,
+    /// The bases the security is currently quoted on (ex-dividend and the like); starts empty.
+    #[serde(rename = "QuotationBasis", default, skip_serializing_if = "Option::is_none")]
+    pub quotation_basis: Option<Vec<QuotationBasis>>,
+    /// The currency prices are in, when known; starts null.
+    #[serde(
+        rename = "Currency",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub currency: Option<crate::runtime::Nullable<String>>,
+    /// Today's opening price; starts null.
+    #[serde(
+        rename = "Open",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub open: Option<crate::runtime::Nullable<Decimal>>,
+    /// Today's highest price; starts null.
+    #[serde(
+        rename = "High",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub high: Option<crate::runtime::Nullable<Decimal>>,
+    /// Today's lowest price; starts null.
+    #[serde(
+        rename = "Low",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub low: Option<crate::runtime::Nullable<Decimal>>,
+    /// The previous trading day's closing price; starts null.
+    #[serde(
+        rename = "Close",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub close: Option<crate::runtime::Nullable<Decimal>>,
+    /// Today's settlement (closing) price, once set; starts null.
+    #[serde(
+        rename = "Settlement",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub settlement: Option<crate::runtime::Nullable<Decimal>>,
+    /// The price of the last trade today; starts null.
+    #[serde(
+        rename = "Last",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last: Option<crate::runtime::Nullable<Decimal>>,
+    /// Which way the last price move went; starts `None`.
+    #[serde(rename = "Trend", default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
+    /// The lowest asking price; starts null.
+    #[serde(
+        rename = "BestAsk",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub best_ask: Option<crate::runtime::Nullable<Decimal>>,
+    /// How many asks are at the best asking price; starts 0.
+    #[serde(rename = "AskCount", default, skip_serializing_if = "Option::is_none")]
+    pub ask_count: Option<i64>,
+    /// The total quantity asked at the best asking price; starts 0.
+    #[serde(rename = "AskQuantity", default, skip_serializing_if = "Option::is_none")]
+    pub ask_quantity: Option<Decimal>,
+    /// Whether an ask at the best asking price hides part of its quantity; starts false.
+    #[serde(rename = "AskUndisclosed", default, skip_serializing_if = "Option::is_none")]
+    pub ask_undisclosed: Option<bool>,
+    /// The highest bid price; starts null.
+    #[serde(
+        rename = "BestBid",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub best_bid: Option<crate::runtime::Nullable<Decimal>>,
+    /// How many bids are at the best bid price; starts 0.
+    #[serde(rename = "BidCount", default, skip_serializing_if = "Option::is_none")]
+    pub bid_count: Option<i64>,
+    /// The total quantity bid at the best bid price; starts 0.
+    #[serde(rename = "BidQuantity", default, skip_serializing_if = "Option::is_none")]
+    pub bid_quantity: Option<Decimal>,
+    /// Whether a bid at the best bid price hides part of its quantity; starts false.
+    #[serde(rename = "BidUndisclosed", default, skip_serializing_if = "Option::is_none")]
+    pub bid_undisclosed: Option<bool>,
+    /// How many trades were done today; starts 0.
+    #[serde(rename = "NumberOfTrades", default, skip_serializing_if = "Option::is_none")]
+    pub number_of_trades: Option<i64>,
+    /// The total quantity traded today; starts 0.
+    #[serde(rename = "Volume", default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<Decimal>,
+    /// During an auction, the price it would currently match at; starts null.
+    #[serde(
+        rename = "AuctionPrice",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auction_price: Option<crate::runtime::Nullable<Decimal>>,
+    /// During an auction, the quantity that would match at that price; starts null.
+    #[serde(
+        rename = "AuctionQuantity",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auction_quantity: Option<crate::runtime::Nullable<Decimal>>,
+    /// During an auction, the quantity left over at that price; starts null.
+    #[serde(
+        rename = "AuctionRemainder",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auction_remainder: Option<crate::runtime::Nullable<Decimal>>,
+    /// Today's volume-weighted average price; starts null.
+    #[serde(
+        rename = "VWAP",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub vwap: Option<crate::runtime::Nullable<Decimal>>,
+    /// The total value traded today; starts 0.
+    #[serde(rename = "ValueTraded", default, skip_serializing_if = "Option::is_none")]
+    pub value_traded: Option<Decimal>,
+    /// For a derivative, the number of contracts still open; starts 0. Null clears it.
+    #[serde(
+        rename = "OpenInterest",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub open_interest: Option<crate::runtime::Nullable<i64>>,
+    /// The number of shares on issue, when known; starts 0. Null clears it.
+    #[serde(
+        rename = "ShareIssue",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub share_issue: Option<crate::runtime::Nullable<Decimal>>,
+    /// Notes on the security's status from the market; starts empty.
+    #[serde(rename = "StatusNote", default, skip_serializing_if = "Option::is_none")]
+    pub status_note: Option<Vec<String>>,
+    /// Further market-specific prices, by name (such as `Reference` or `HighLimit` on Bursa Malaysia); starts empty. Each market page lists its own.
+    #[serde(rename = "Extended", default, skip_serializing_if = "Option::is_none")]
+    pub extended: Option<indexmap::IndexMap<String, Decimal>>,
+    /// The code of the tick table that sets the security's price steps (see `QueryTickTables`); starts null.
+    #[serde(
+        rename = "TickTable",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tick_table: Option<crate::runtime::Nullable<String>>,
+    /// The market board whose trading state the security follows; starts null.
+    #[serde(
+        rename = "Board",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub board: Option<crate::runtime::Nullable<BoardCode>>,
+}
+
+/// The security's full state, every available field in one object.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QuerySecurityReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QuerySecurity` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The security.
+    #[serde(rename = "Data")]
+    pub data: Security,
+}
+
+/// Which security to describe.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QuerySecurityRequestData {
+    /// The market of the symbol; a mixed-market code is allowed.
+    #[serde(rename = "Market")]
+    pub market: MarketCode,
+    /// The symbol's code on that market.
+    #[serde(rename = "Code")]
+    pub code: String,
+}
+
+/// Asks once for everything known about a security: a snapshot of what the `Security` subscription maintains. The symbol must offer `Asset` data.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QuerySecurityRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QuerySecurity` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Which security to describe.
+    #[serde(rename = "Data")]
+    pub data: QuerySecurityRequestData,
+}
+
+/// How prices run in this symbol's book: `BidBelowAsk` (the usual case: buyers bid below sellers' asks) or `AskBelowBid` (prices quoted inversely, such as yields).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DepthDirection {
+    /// `BidBelowAsk`
+    BidBelowAsk,
+    /// `AskBelowBid`
+    AskBelowBid,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl DepthDirection {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["BidBelowAsk", "AskBelowBid"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BidBelowAsk => "BidBelowAsk",
+            Self::AskBelowBid => "AskBelowBid",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for DepthDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "BidBelowAsk" => Self::BidBelowAsk,
+            "AskBelowBid" => Self::AskBelowBid,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for DepthDirection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for DepthDirection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DepthDirection {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for DepthDirection {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DepthDirection".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What is known about one symbol on one market, as symbol queries, scans, searches and the `Symbols` subscription report it. Without the full-detail option (`ShowFull` or `FullSymbol`), only the identifying fields come back.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SymbolDetail {
+    /// The market the symbol is listed on.
+    #[serde(rename = "Market")]
+    pub market: MarketCode,
+    /// The symbol's code on that market, without the market.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// A readable name for the symbol; null or absent when the market gives none.
+    #[serde(
+        rename = "Name",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<crate::runtime::Nullable<String>>,
+    /// What kind of instrument the symbol is.
+    #[serde(rename = "Class")]
+    pub class: SymbolClass,
+    /// The exchange that issued the symbol, when it is not the market's own exchange.
+    #[serde(rename = "Exchange", default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<String>,
+    /// Which kinds of market data can be subscribed to for this symbol, comma-separated, such as `Asset,Trades,DepthFull`.
+    #[serde(
+        rename = "SubscriptionData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subscription_data: Option<crate::runtime::Flags<SubscriptionDataType, ','>>,
+    /// The trading markets the symbol can be traded on.
+    #[serde(rename = "TradingMarkets", default, skip_serializing_if = "Option::is_none")]
+    pub trading_markets: Option<Vec<TradingMarketCode>>,
+    /// Other codes for the symbol, by the name of the coding scheme (`ISIN`, `RIC`, `Short`, ...); absent when there are none. Each market page lists the schemes it uses.
+    #[serde(rename = "Alternate", default, skip_serializing_if = "Option::is_none")]
+    pub alternate: Option<indexmap::IndexMap<String, String>>,
+    /// Market-specific attributes of the symbol, by attribute name; absent when there are none. Each market page lists its attributes.
+    #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<indexmap::IndexMap<String, String>>,
+    /// For an option or warrant, whether it is a call or a put; absent otherwise.
+    #[serde(rename = "CallOrPut", default, skip_serializing_if = "Option::is_none")]
+    pub call_or_put: Option<CallOrPut>,
+    /// The market's category codes for the symbol.
+    #[serde(rename = "Categories", default, skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<SymbolCategory>>,
+    /// The symbol's six-letter ISO 10962 classification (CFI code).
+    #[serde(rename = "CFI", default, skip_serializing_if = "Option::is_none")]
+    pub cfi: Option<String>,
+    /// For a warrant, how many underlying units one contract covers; absent when it does not apply.
+    #[serde(rename = "ContractSize", default, skip_serializing_if = "Option::is_none")]
+    pub contract_size: Option<Decimal>,
+    /// Which way prices run in the symbol's book.
+    #[serde(rename = "DepthDirection", default, skip_serializing_if = "Option::is_none")]
+    pub depth_direction: Option<DepthDirection>,
+    /// For an option, when it may be exercised.
+    #[serde(rename = "ExerciseType", default, skip_serializing_if = "Option::is_none")]
+    pub exercise_type: Option<ExerciseType>,
+    /// For an option or warrant, the day it expires (year-month-day).
+    #[serde(rename = "ExpiryDate", default, skip_serializing_if = "Option::is_none")]
+    pub expiry_date: Option<Date>,
+    /// Whether the symbol is an index rather than a tradeable instrument.
+    #[serde(rename = "IsIndex", default, skip_serializing_if = "Option::is_none")]
+    pub is_index: Option<bool>,
+    /// For a combination symbol, its legs.
+    #[serde(rename = "Legs", default, skip_serializing_if = "Option::is_none")]
+    pub legs: Option<Vec<SymbolLeg>>,
+    /// The quantity the symbol trades in multiples of; absent when there is no lot size.
+    #[serde(rename = "LotSize", default, skip_serializing_if = "Option::is_none")]
+    pub lot_size: Option<Decimal>,
+    /// For an option, the strike price; absent when it does not apply.
+    #[serde(rename = "StrikePrice", default, skip_serializing_if = "Option::is_none")]
+    pub strike_price: Option<Decimal>,
+}
+
+/// The symbols matching a `QuerySymbols` search.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QuerySymbolsReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QuerySymbols` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The symbols found, in no particular order; at most 1000 per request.
+    #[serde(rename = "Data")]
+    pub data: Vec<SymbolDetail>,
+}
+
+/// A field `QuerySymbols` can match its search text against: the symbol's `Code` or `Name`, or the name of an alternate code (those documented so far are listed: `Short`, `Base`, `Long`, `ISIN`, `RIC`, `Ticker`). Markets may define further alternate codes, so other names are reported as unknown, not rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum QuerySymbolsField {
+    /// `Code`
+    Code,
+    /// `Name`
+    Name,
+    /// `Short`
+    Short,
+    /// `Base`
+    Base,
+    /// `Long`
+    Long,
+    /// `ISIN`
+    Isin,
+    /// `RIC`
+    Ric,
+    /// `Ticker`
+    Ticker,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl QuerySymbolsField {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Code",
+        "Name",
+        "Short",
+        "Base",
+        "Long",
+        "ISIN",
+        "RIC",
+        "Ticker",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Code => "Code",
+            Self::Name => "Name",
+            Self::Short => "Short",
+            Self::Base => "Base",
+            Self::Long => "Long",
+            Self::Isin => "ISIN",
+            Self::Ric => "RIC",
+            Self::Ticker => "Ticker",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for QuerySymbolsField {
+    fn from(value: &str) -> Self {
+        match value {
+            "Code" => Self::Code,
+            "Name" => Self::Name,
+            "Short" => Self::Short,
+            "Base" => Self::Base,
+            "Long" => Self::Long,
+            "ISIN" => Self::Isin,
+            "RIC" => Self::Ric,
+            "Ticker" => Self::Ticker,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for QuerySymbolsField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for QuerySymbolsField {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for QuerySymbolsField {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for QuerySymbolsField {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "QuerySymbolsField".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What to search for and where.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QuerySymbolsRequestData {
+    /// Only symbols issued by this exchange (by default, the market's own exchange).
+    #[serde(rename = "Exchange", default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<String>,
+    /// The market to search (a mixed-market code, or a wildcard form such as `ASX[]`, is allowed); without `Market` or `Markets` every market that is not mixed is searched.
+    #[serde(rename = "Market", default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<MarketCode>,
+    /// Several market codes to search at once (mixed-market codes allowed, wildcards not); an unknown code fails the request with `Market.NotFound`.
+    #[serde(rename = "Markets", default, skip_serializing_if = "Option::is_none")]
+    pub markets: Option<Vec<MarketCode>>,
+    /// The text to look for.
+    #[serde(rename = "SearchText")]
+    pub search_text: String,
+    /// Which fields to search, joined with `+` (such as `Code+RIC`); by default the code.
+    #[serde(rename = "Field", default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<crate::runtime::Flags<QuerySymbolsField, '+'>>,
+    /// Whether the text may match part of a field rather than all of it.
+    #[serde(rename = "IsPartial", default, skip_serializing_if = "Option::is_none")]
+    pub is_partial: Option<bool>,
+    /// Whether upper and lower case must match.
+    #[serde(
+        rename = "IsCaseSensitive",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_case_sensitive: Option<bool>,
+    /// Whether to return only the exact match when there is one.
+    #[serde(rename = "PreferExact", default, skip_serializing_if = "Option::is_none")]
+    pub prefer_exact: Option<bool>,
+    /// How many symbols to skip; results are then sorted by code.
+    #[serde(rename = "StartIndex", default, skip_serializing_if = "Option::is_none")]
+    pub start_index: Option<i64>,
+    /// How many symbols to return at most; results are then sorted by code.
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// Return the symbols as they were on this day; by default, as they are now.
+    #[serde(rename = "TargetDate", default, skip_serializing_if = "Option::is_none")]
+    pub target_date: Option<Date>,
+    /// Whether to return every detail of each symbol rather than only the identifying fields.
+    #[serde(rename = "ShowFull", default, skip_serializing_if = "Option::is_none")]
+    pub show_full: Option<bool>,
+    /// Only symbols that can be traded through this trading account.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// A whole or partial CFI code to match; a space or `_` matches any letter.
+    #[serde(rename = "CFI", default, skip_serializing_if = "Option::is_none")]
+    pub cfi: Option<String>,
+}
+
+/// Searches for symbols by code or name (or an alternate code), on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QuerySymbolsRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QuerySymbols` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// What to search for and where.
+    #[serde(rename = "Data")]
+    pub data: QuerySymbolsRequestData,
+}
+
+/// The price step within one range of prices.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TickRate {
+    /// The lowest price of the range (included).
+    #[serde(rename = "Low")]
+    pub low: Decimal,
+    /// The price the range ends at (not included).
+    #[serde(rename = "High")]
+    pub high: Decimal,
+    /// The step: a valid price in this range is a multiple of it.
+    #[serde(rename = "Size")]
+    pub size: Decimal,
+}
+
+/// A named set of price steps; a security's `TickTable` names the one it uses.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TickTable {
+    /// The table's code, as securities refer to it.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// The price ranges, from the lowest to the highest.
+    #[serde(rename = "Steps")]
+    pub steps: Vec<TickRate>,
+}
+
+/// The market's tick tables, in no particular order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryTickTablesReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryTickTables` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// One entry per tick table.
+    #[serde(rename = "Data")]
+    pub data: Vec<TickTable>,
+}
+
+/// Which market's tick tables to list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryTickTablesRequestData {
+    /// The market; a mixed-market code is allowed.
+    #[serde(rename = "Market")]
+    pub market: MarketCode,
+}
+
+/// Asks for the tick tables of a market: the price steps its securities may trade at, by price range.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryTickTablesRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryTickTables` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Which market's tick tables to list.
+    #[serde(rename = "Data")]
+    pub data: QueryTickTablesRequestData,
+}
+
+/// What the record does: `A` adds a trade, `U` updates one, `I` restarts the list.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TradeChangeO {
+    /// `A`
+    A,
+    /// `U`
+    U,
+    /// `I`
+    I,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TradeChangeO {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["A", "U", "I"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::U => "U",
+            Self::I => "I",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TradeChangeO {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "U" => Self::U,
+            "I" => Self::I,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TradeChangeO {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TradeChangeO {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradeChangeO {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TradeChangeO {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradeChangeO".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// A mark on a trade: `Cancel` (this record cancels an earlier trade, named by `RelatedID`), `OffMarket` (arranged away from the market), `PlaceHolder` (stands in for a trade whose details are not available).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TradeFlag {
+    /// `Cancel`
+    Cancel,
+    /// `OffMarket`
+    OffMarket,
+    /// `PlaceHolder`
+    PlaceHolder,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TradeFlag {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Cancel", "OffMarket", "PlaceHolder"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cancel => "Cancel",
+            Self::OffMarket => "OffMarket",
+            Self::PlaceHolder => "PlaceHolder",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TradeFlag {
+    fn from(value: &str) -> Self {
+        match value {
+            "Cancel" => Self::Cancel,
+            "OffMarket" => Self::OffMarket,
+            "PlaceHolder" => Self::PlaceHolder,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TradeFlag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TradeFlag {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradeFlag {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TradeFlag {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradeFlag".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One statistic a trade counts towards: `Price` (last, high, low and the like), `Volume`, `VWAP`; `None` when it counts towards nothing.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TradeAffect {
+    /// `None`
+    None,
+    /// `Price`
+    Price,
+    /// `Volume`
+    Volume,
+    /// `VWAP`
+    Vwap,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TradeAffect {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["None", "Price", "Volume", "VWAP"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "None",
+            Self::Price => "Price",
+            Self::Volume => "Volume",
+            Self::Vwap => "VWAP",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TradeAffect {
+    fn from(value: &str) -> Self {
+        match value {
+            "None" => Self::None,
+            "Price" => Self::Price,
+            "Volume" => Self::Volume,
+            "VWAP" => Self::Vwap,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TradeAffect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TradeAffect {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradeAffect {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TradeAffect {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradeAffect".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// A market-specific mark on a trade. Documented so far: `S` (ASX: short sale), `L` (NZX: one leg of a multi-leg trade).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TradeAttribute {
+    /// `S`
+    S,
+    /// `L`
+    L,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TradeAttribute {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["S", "L"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::S => "S",
+            Self::L => "L",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TradeAttribute {
+    fn from(value: &str) -> Self {
+        match value {
+            "S" => Self::S,
+            "L" => Self::L,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TradeAttribute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TradeAttribute {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradeAttribute {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TradeAttribute {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradeAttribute".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One trade of a security, or the part of it that changed. IDs grow with each new trade but may skip numbers.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradeData {
+    /// Identifies the trade within the security; a later trade has a higher ID, but IDs need not be consecutive. `QueryTrades` takes these IDs as bounds.
+    #[serde(rename = "ID")]
+    pub id: i64,
+    /// The price the trade was done at.
+    #[serde(rename = "Price", default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Decimal>,
+    /// How many units changed hands.
+    #[serde(rename = "Quantity", default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Decimal>,
+    /// When the trade happened, with its zone.
+    #[serde(rename = "Time", default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<DateTime>,
+    /// Marks on the trade, comma-separated; absent when there are none.
+    #[serde(rename = "Flags", default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<crate::runtime::Flags<TradeFlag, ','>>,
+    /// Which way this trade moved the price.
+    #[serde(rename = "Trend", default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
+    /// The side that initiated the trade (the aggressor); absent when there was none.
+    #[serde(rename = "Side", default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    /// Which statistics the trade counts towards, comma-separated; absent means all of them.
+    #[serde(rename = "Affects", default, skip_serializing_if = "Option::is_none")]
+    pub affects: Option<crate::runtime::Flags<TradeAffect, ','>>,
+    /// The market's trade condition codes, separated by spaces; absent when there are none.
+    #[serde(rename = "Codes", default, skip_serializing_if = "Option::is_none")]
+    pub codes: Option<String>,
+    /// The depth order ID of the buying order, when known.
+    #[serde(rename = "Buy", default, skip_serializing_if = "Option::is_none")]
+    pub buy: Option<String>,
+    /// The broker of the buying order (see `QueryBrokers`); only for users allowed to see it.
+    #[serde(rename = "BuyBroker", default, skip_serializing_if = "Option::is_none")]
+    pub buy_broker: Option<String>,
+    /// The buying order's own reference; only for users allowed to see it.
+    #[serde(rename = "BuyCrossRef", default, skip_serializing_if = "Option::is_none")]
+    pub buy_cross_ref: Option<String>,
+    /// The depth order ID of the selling order, when known.
+    #[serde(rename = "Sell", default, skip_serializing_if = "Option::is_none")]
+    pub sell: Option<String>,
+    /// The broker of the selling order (see `QueryBrokers`); only for users allowed to see it.
+    #[serde(rename = "SellBroker", default, skip_serializing_if = "Option::is_none")]
+    pub sell_broker: Option<String>,
+    /// The selling order's own reference; only for users allowed to see it.
+    #[serde(rename = "SellCrossRef", default, skip_serializing_if = "Option::is_none")]
+    pub sell_cross_ref: Option<String>,
+    /// On a mixed market, the source market the trade was done on.
+    #[serde(rename = "Market", default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<MarketCode>,
+    /// The ID of a trade this one refers to; a cancellation names the trade it cancels.
+    #[serde(rename = "RelatedID", default, skip_serializing_if = "Option::is_none")]
+    pub related_id: Option<i64>,
+    /// Market-specific marks on the trade; each market page lists its own.
+    #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Vec<TradeAttribute>>,
+}
+
+/// One record of the course of trades. Records come in order. An `Initialise` record starts the list afresh (on subscribing, on a new trading day, or after the server lost its upstream feed) and gives the latest trade's ID, from which older trades can be fetched with `QueryTrades`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TradeChange {
+    /// `O` is `A`: A new trade.
+    TradeAdd(TradeAdd),
+    /// `O` is `U`: A change to a trade already reported.
+    TradeUpdate(TradeUpdate),
+    /// `O` is `I`: Starts the list of trades again.
+    TradeInitialise(TradeInitialise),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `O` is `A`: A new trade.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradeAdd {
+    /// On add and update: the trade.
+    #[serde(rename = "Trade")]
+    pub trade: TradeData,
+}
+
+/// `O` is `U`: A change to a trade already reported.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradeUpdate {
+    /// On add and update: the trade.
+    #[serde(rename = "Trade")]
+    pub trade: TradeData,
+}
+
+/// `O` is `I`: Starts the list of trades again.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradeInitialise {
+    /// On `Initialise` only: the ID of the most recent trade, to use as `LastTradeID` in `QueryTrades`.
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+}
+
+impl TradeChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "O";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::TradeAdd(_) => "A",
+            Self::TradeUpdate(_) => "U",
+            Self::TradeInitialise(_) => "I",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for TradeChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let (tag, mut value) = match self {
+            Self::TradeAdd(variant) => {
+                ("A", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::TradeUpdate(variant) => {
+                ("U", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::TradeInitialise(variant) => {
+                ("I", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::Unrecognized(value) => return value.serialize(serializer),
+        };
+        if let serde_json::Value::Object(members) = &mut value {
+            members.shift_insert(0, Self::TAG.to_owned(), tag.into());
+        }
+        value.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradeChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(
+            match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
+                Some("A") => {
+                    Self::TradeAdd(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("U") => {
+                    Self::TradeUpdate(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("I") => {
+                    Self::TradeInitialise(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => Self::Unrecognized(value),
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for TradeChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradeChange".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "object" })
+    }
+}
+
+/// The requested trades, as trade records to apply in order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryTradesReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryTrades` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Trade records in order.
+    #[serde(rename = "Data")]
+    pub data: Vec<TradeChange>,
+}
+
+/// Which symbol's trades, and which of them.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryTradesRequestData {
+    /// The market of the symbol; a mixed-market code is allowed.
+    #[serde(rename = "Market")]
+    pub market: MarketCode,
+    /// The symbol's code on that market.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// How many trades to return; without it, every trade of the day.
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// Return the trades after this one (up to `Count` of them).
+    #[serde(rename = "FirstTradeID", default, skip_serializing_if = "Option::is_none")]
+    pub first_trade_id: Option<i64>,
+    /// Return trades up to and including this one; with `FirstTradeID`, the trades between the two.
+    #[serde(rename = "LastTradeID", default, skip_serializing_if = "Option::is_none")]
+    pub last_trade_id: Option<i64>,
+    /// The trading day; by default the most recent one.
+    #[serde(rename = "TradingDate", default, skip_serializing_if = "Option::is_none")]
+    pub trading_date: Option<Date>,
+}
+
+/// Asks for a symbol's trades of a day: all of them, the latest `Count`, or a stretch selected by trade IDs (for instance, the trades before the ID a `Trades` subscription started from). The symbol must offer `Trades` data.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryTradesRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryTrades` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Which symbol's trades, and which of them.
+    #[serde(rename = "Data")]
+    pub data: QueryTradesRequestData,
+}
+
+/// Why a market is in a trading state: `Normal` (the usual session schedule), `Suspend` (the symbol or market is suspended), `TradingHalt` (trading is halted), `NewsRelease` (paused for an announcement), or `Unknown`.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TradingStateReason {
+    /// `Unknown`
+    Unknown,
+    /// `Normal`
+    Normal,
+    /// `Suspend`
+    Suspend,
+    /// `TradingHalt`
+    TradingHalt,
+    /// `NewsRelease`
+    NewsRelease,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TradingStateReason {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Unknown",
+        "Normal",
+        "Suspend",
+        "TradingHalt",
+        "NewsRelease",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unknown => "Unknown",
+            Self::Normal => "Normal",
+            Self::Suspend => "Suspend",
+            Self::TradingHalt => "TradingHalt",
+            Self::NewsRelease => "NewsRelease",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TradingStateReason {
+    fn from(value: &str) -> Self {
+        match value {
+            "Unknown" => Self::Unknown,
+            "Normal" => Self::Normal,
+            "Suspend" => Self::Suspend,
+            "TradingHalt" => Self::TradingHalt,
+            "NewsRelease" => Self::NewsRelease,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TradingStateReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TradingStateReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradingStateReason {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TradingStateReason {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradingStateReason".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One thing a trading state permits: placing (`OrderPlace`), amending (`OrderAmend`), moving (`OrderMove`) or cancelling (`OrderCancel`) orders, matching them (`Match`), cancelling reported trades (`ReportCancel`); `OrdersOnly` is shorthand for the four order operations, `All` for everything, `None` for nothing.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TradingStateAllowance {
+    /// `None`
+    None,
+    /// `OrderPlace`
+    OrderPlace,
+    /// `OrderAmend`
+    OrderAmend,
+    /// `OrderMove`
+    OrderMove,
+    /// `OrderCancel`
+    OrderCancel,
+    /// `Match`
+    Match,
+    /// `ReportCancel`
+    ReportCancel,
+    /// `OrdersOnly`
+    OrdersOnly,
+    /// `All`
+    All,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TradingStateAllowance {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "None",
+        "OrderPlace",
+        "OrderAmend",
+        "OrderMove",
+        "OrderCancel",
+        "Match",
+        "ReportCancel",
+        "OrdersOnly",
+        "All",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "None",
+            Self::OrderPlace => "OrderPlace",
+            Self::OrderAmend => "OrderAmend",
+            Self::OrderMove => "OrderMove",
+            Self::OrderCancel => "OrderCancel",
+            Self::Match => "Match",
+            Self::ReportCancel => "ReportCancel",
+            Self::OrdersOnly => "OrdersOnly",
+            Self::All => "All",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TradingStateAllowance {
+    fn from(value: &str) -> Self {
+        match value {
+            "None" => Self::None,
+            "OrderPlace" => Self::OrderPlace,
+            "OrderAmend" => Self::OrderAmend,
+            "OrderMove" => Self::OrderMove,
+            "OrderCancel" => Self::OrderCancel,
+            "Match" => Self::Match,
+            "ReportCancel" => Self::ReportCancel,
+            "OrdersOnly" => Self::OrdersOnly,
+            "All" => Self::All,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TradingStateAllowance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TradingStateAllowance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradingStateAllowance {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TradingStateAllowance {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradingStateAllowance".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One trading state of the market and what it permits.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradingState {
+    /// The state's name, as a security's `TradingState` and a market's `Status` refer to it.
+    #[serde(rename = "Name")]
+    pub name: TradingStateName,
+    /// Why the market would be in this state.
+    #[serde(rename = "Reason")]
+    pub reason: TradingStateReason,
+    /// What may be done in this state, comma-separated (such as `OrdersOnly,ReportCancel`).
+    #[serde(rename = "Allows")]
+    pub allows: crate::runtime::Flags<TradingStateAllowance, ','>,
+}
+
+/// The market's trading states, in no particular order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryTradingStatesReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryTradingStates` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// One entry per trading state.
+    #[serde(rename = "Data")]
+    pub data: Vec<TradingState>,
+}
+
+/// Which market's trading states to list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryTradingStatesRequestData {
+    /// The market; a mixed-market code is allowed.
+    #[serde(rename = "Market")]
+    pub market: MarketCode,
+}
+
+/// Asks for the trading states a market uses and what each allows.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct QueryTradingStatesRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `QueryTradingStates` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Which market's trading states to list.
+    #[serde(rename = "Data")]
+    pub data: QueryTradingStatesRequestData,
+}
+
+/// The symbols that passed a `ScanSymbols` scan.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanSymbolsReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `ScanSymbols` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The symbols found, in no particular order; at most 1000 per request.
+    #[serde(rename = "Data")]
+    pub data: Vec<SymbolDetail>,
+}
+
+/// A scan filter in the criteria language shared by symbol scans and scan notifications: a JSON array whose first element names a criterion (`Code`, `LastPrice`, `And`, `>=`, ...) and whose other elements are that criterion's parameters, which may themselves be criteria, for instance `["And", ["LastPrice", 1.0, 2.0], ["IsIndex"]]`.
+pub type ScanCriteria = Vec<serde_json::Value>;
+
+/// The criteria and where to apply them.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanSymbolsRequestData {
+    /// How many symbols to return at most; results are then sorted by code.
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// The filter a symbol must pass; without it every symbol matches. Only criteria about the symbol itself (not its prices) may be used.
+    #[serde(rename = "Criteria", default, skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<ScanCriteria>,
+    /// Whether to return every detail of each symbol rather than only the identifying fields.
+    #[serde(rename = "FullSymbol", default, skip_serializing_if = "Option::is_none")]
+    pub full_symbol: Option<bool>,
+    /// The market to search (a mixed-market code, or a wildcard form such as `ASX[]`, is allowed); without `Market` or `Markets` every market that is not mixed is searched.
+    #[serde(rename = "Market", default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<MarketCode>,
+    /// Several market codes to search at once (mixed-market codes allowed, wildcards not); an unknown code fails the request with `Market.NotFound`.
+    #[serde(rename = "Markets", default, skip_serializing_if = "Option::is_none")]
+    pub markets: Option<Vec<MarketCode>>,
+    /// How many symbols to skip; results are then sorted by code.
+    #[serde(rename = "StartIndex", default, skip_serializing_if = "Option::is_none")]
+    pub start_index: Option<i64>,
+}
+
+/// Finds the symbols that meet scan criteria (symbol-based criteria only), on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanSymbolsRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `ScanSymbols` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The criteria and where to apply them.
+    #[serde(rename = "Data")]
+    pub data: ScanSymbolsRequestData,
+}
+
+/// The symbols matching a `SearchSymbols` search.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SearchSymbolsReply {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `SearchSymbols` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The symbols found, in no particular order; at most 1000 per request.
+    #[serde(rename = "Data")]
+    pub data: Vec<SymbolDetail>,
+}
+
+/// A field a `SearchSymbols` condition can match: the symbol's `Code`, its `Name`, one of its alternate codes (`Alternate`, chosen by the condition's `Key`) or one of its attributes (`Attribute`, likewise).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SymbolConditionField {
+    /// `Code`
+    Code,
+    /// `Name`
+    Name,
+    /// `Alternate`
+    Alternate,
+    /// `Attribute`
+    Attribute,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl SymbolConditionField {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Code",
+        "Name",
+        "Alternate",
+        "Attribute",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Code => "Code",
+            Self::Name => "Name",
+            Self::Alternate => "Alternate",
+            Self::Attribute => "Attribute",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for SymbolConditionField {
+    fn from(value: &str) -> Self {
+        match value {
+            "Code" => Self::Code,
+            "Name" => Self::Name,
+            "Alternate" => Self::Alternate,
+            "Attribute" => Self::Attribute,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for SymbolConditionField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SymbolConditionField {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SymbolConditionField {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for SymbolConditionField {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SymbolConditionField".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// Where the search text must sit in the field: `FromStart` (a prefix), `FromEnd` (a suffix), `Exact` (the whole field; the same as both together). With none of them any part of the field may match.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SymbolConditionMatch {
+    /// `FromStart`
+    FromStart,
+    /// `FromEnd`
+    FromEnd,
+    /// `Exact`
+    Exact,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl SymbolConditionMatch {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["FromStart", "FromEnd", "Exact"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FromStart => "FromStart",
+            Self::FromEnd => "FromEnd",
+            Self::Exact => "Exact",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for SymbolConditionMatch {
+    fn from(value: &str) -> Self {
+        match value {
+            "FromStart" => Self::FromStart,
+            "FromEnd" => Self::FromEnd,
+            "Exact" => Self::Exact,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for SymbolConditionMatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SymbolConditionMatch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SymbolConditionMatch {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for SymbolConditionMatch {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SymbolConditionMatch".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One text condition on a symbol. Conditions with the same `Group` are alternatives (one of them must match); conditions without a group must all match.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SymbolSearchCondition {
+    /// Which fields to match, comma-separated; by default the code and the name.
+    #[serde(rename = "Field", default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<crate::runtime::Flags<SymbolConditionField, ','>>,
+    /// Puts the condition in a group of alternatives.
+    #[serde(rename = "Group", default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Whether upper and lower case must match.
+    #[serde(
+        rename = "IsCaseSensitive",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_case_sensitive: Option<bool>,
+    /// When `Field` is `Alternate` or `Attribute`: which alternate code or attribute, by name.
+    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Where in the field the text must sit, comma-separated; by default anywhere.
+    #[serde(rename = "Match", default, skip_serializing_if = "Option::is_none")]
+    pub match_: Option<crate::runtime::Flags<SymbolConditionMatch, ','>>,
+    /// The text to look for.
+    #[serde(rename = "Text")]
+    pub text: String,
+}
+
+/// The conditions and where to apply them.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SearchSymbolsRequestData {
+    /// A whole or partial CFI code to match; a space or `_` matches any letter.
+    #[serde(rename = "CFI", default, skip_serializing_if = "Option::is_none")]
+    pub cfi: Option<String>,
+    /// Only symbols of this class.
+    #[serde(rename = "Class", default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<SymbolClass>,
+    /// Only combinations that have the symbol with this code as a leg.
+    #[serde(rename = "CombinationLeg", default, skip_serializing_if = "Option::is_none")]
+    pub combination_leg: Option<String>,
+    /// Text conditions; all must match, except that grouped ones are alternatives.
+    #[serde(rename = "Conditions", default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<SymbolSearchCondition>>,
+    /// How many symbols to return at most; results are then sorted by code.
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// Only symbols issued by this exchange (by default, the market's own exchange).
+    #[serde(rename = "Exchange", default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<String>,
+    /// Only symbols expiring on or after this.
+    #[serde(rename = "ExpiryDateMin", default, skip_serializing_if = "Option::is_none")]
+    pub expiry_date_min: Option<DateOrDateTime>,
+    /// Only symbols expiring on or before this.
+    #[serde(rename = "ExpiryDateMax", default, skip_serializing_if = "Option::is_none")]
+    pub expiry_date_max: Option<DateOrDateTime>,
+    /// Whether to return every detail of each symbol rather than only the identifying fields.
+    #[serde(rename = "FullSymbol", default, skip_serializing_if = "Option::is_none")]
+    pub full_symbol: Option<bool>,
+    /// If given, only indices (true) or only non-indices (false).
+    #[serde(rename = "Index", default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<bool>,
+    /// The market to search (a mixed-market code, or a wildcard form such as `ASX[]`, is allowed); without `Market` or `Markets` every market that is not mixed is searched.
+    #[serde(rename = "Market", default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<MarketCode>,
+    /// Several market codes to search at once (mixed-market codes allowed, wildcards not); an unknown code fails the request with `Market.NotFound`.
+    #[serde(rename = "Markets", default, skip_serializing_if = "Option::is_none")]
+    pub markets: Option<Vec<MarketCode>>,
+    /// Whether to return a smaller set when exact matches exist.
+    #[serde(rename = "PreferExact", default, skip_serializing_if = "Option::is_none")]
+    pub prefer_exact: Option<bool>,
+    /// How many symbols to skip; results are then sorted by code.
+    #[serde(rename = "StartIndex", default, skip_serializing_if = "Option::is_none")]
+    pub start_index: Option<i64>,
+    /// Only symbols whose strike price is at least this.
+    #[serde(rename = "StrikePriceMin", default, skip_serializing_if = "Option::is_none")]
+    pub strike_price_min: Option<Decimal>,
+    /// Only symbols whose strike price is at most this.
+    #[serde(rename = "StrikePriceMax", default, skip_serializing_if = "Option::is_none")]
+    pub strike_price_max: Option<Decimal>,
+}
+
+/// Searches for symbols by text conditions and by properties such as class, expiry or strike price, on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SearchSymbolsRequest {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    /// Always `SearchSymbols` in this message.
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The conditions and where to apply them.
+    #[serde(rename = "Data")]
+    pub data: SearchSymbolsRequestData,
+}
+
+/// The state of one security, sent to `Security!{Code}.{Market}` subscribers (the symbol must offer `Asset` data): every known field first (again after a resynchronisation and on a new trading day), then only what changed. Data may arrive before the subscription's confirmation.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SecurityPush {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The full state, or the fields that changed.
+    #[serde(rename = "Data")]
+    pub data: Security,
+}
+
+/// What the change does: `A` adds a symbol, `U` updates one, `R` removes one, `C` clears the list.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SymbolChangeO {
+    /// `A`
+    A,
+    /// `U`
+    U,
+    /// `R`
+    R,
+    /// `C`
+    C,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl SymbolChangeO {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::U => "U",
+            Self::R => "R",
+            Self::C => "C",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for SymbolChangeO {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "U" => Self::U,
+            "R" => Self::R,
+            "C" => Self::C,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for SymbolChangeO {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SymbolChangeO {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SymbolChangeO {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for SymbolChangeO {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SymbolChangeO".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One change to the list of symbols of a class on a market. Changes come in order and must be applied in that order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SymbolChange {
+    /// `O` is `A`: A symbol joins the list.
+    SymbolAdd(SymbolAdd),
+    /// `O` is `U`: A listed symbol changed.
+    SymbolUpdate(SymbolUpdate),
+    /// `O` is `R`: A symbol leaves the list.
+    SymbolRemove(SymbolRemove),
+    /// `O` is `C`: The list is emptied.
+    SymbolClear(SymbolClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `O` is `A`: A symbol joins the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SymbolAdd {
+    /// The symbol added, updated or removed; there is none when the list is cleared.
+    #[serde(rename = "Symbol")]
+    pub symbol: SymbolDetail,
+}
+
+/// `O` is `U`: A listed symbol changed.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SymbolUpdate {
+    /// The symbol added, updated or removed; there is none when the list is cleared.
+    #[serde(rename = "Symbol")]
+    pub symbol: SymbolDetail,
+}
+
+/// `O` is `R`: A symbol leaves the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SymbolRemove {
+    /// The symbol added, updated or removed; there is none when the list is cleared.
+    #[serde(rename = "Symbol")]
+    pub symbol: SymbolDetail,
+}
+
+/// `O` is `C`: The list is emptied.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SymbolClear {}
+impl SymbolChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "O";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::SymbolAdd(_) => "A",
+            Self::SymbolUpdate(_) => "U",
+            Self::SymbolRemove(_) => "R",
+            Self::SymbolClear(_) => "C",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for SymbolChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let (tag, mut value) = match self {
+            Self::SymbolAdd(variant) => {
+                ("A", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::SymbolUpdate(variant) => {
+                ("U", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::SymbolRemove(variant) => {
+                ("R", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::SymbolClear(variant) => {
+                ("C", serde_json::to_value(variant).map_err(S::Error::custom)?)
+            }
+            Self::Unrecognized(value) => return value.serialize(serializer),
+        };
+        if let serde_json::Value::Object(members) = &mut value {
+            members.shift_insert(0, Self::TAG.to_owned(), tag.into());
+        }
+        value.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SymbolChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(
+            match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
+                Some("A") => {
+                    Self::SymbolAdd(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("U") => {
+                    Self::SymbolUpdate(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("R") => {
+                    Self::SymbolRemove(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("C") => {
+                    Self::SymbolClear(
+                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => Self::Unrecognized(value),
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for SymbolChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SymbolChange".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "object" })
+    }
+}
+
+/// Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers. Apply the changes in order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SymbolsPush {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// The changes, in the order they must be applied.
+    #[serde(rename = "Data")]
+    pub data: Vec<SymbolChange>,
+}
+
+/// The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data). The first message restarts the list and gives the latest trade's ID; earlier trades can be fetched with `QueryTrades`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradesPush {
+    /// Always `Market` in this message.
+    #[serde(rename = "Controller")]
+    pub controller: Controller,
+    #[serde(rename = "Topic")]
+    pub topic: Topic,
+    /// Always `Publish` in this message.
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<TransactionId>,
+    /// Trade records, in order.
+    #[serde(rename = "Data")]
+    pub data: Vec<TradeChange>,
 }
 
 /// What the feed carries.
@@ -1054,100 +6070,6 @@ impl schemars::JsonSchema for FeedClass {
     }
 }
 
-/// How the feed is doing: `Initialising` (coming online), `Active` (online), `Closed` (online, outside trading hours), `Inactive` (offline outside hours), `Impaired` (unexpectedly offline), `Expired` (briefly unavailable while new state is prepared).
-///
-/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
-/// validation reports them.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum FeedStatus {
-    /// `Initialising`
-    Initialising,
-    /// `Active`
-    Active,
-    /// `Closed`
-    Closed,
-    /// `Inactive`
-    Inactive,
-    /// `Impaired`
-    Impaired,
-    /// `Expired`
-    Expired,
-    /// A value the schema does not list, kept exactly as sent.
-    Unrecognized(String),
-}
-
-impl FeedStatus {
-    /// Every value the schema lists, in schema order.
-    pub const KNOWN: &'static [&'static str] = &[
-        "Initialising",
-        "Active",
-        "Closed",
-        "Inactive",
-        "Impaired",
-        "Expired",
-    ];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Initialising => "Initialising",
-            Self::Active => "Active",
-            Self::Closed => "Closed",
-            Self::Inactive => "Inactive",
-            Self::Impaired => "Impaired",
-            Self::Expired => "Expired",
-            Self::Unrecognized(value) => value,
-        }
-    }
-    /// False for values the schema does not list.
-    pub fn is_known(&self) -> bool {
-        !matches!(self, Self::Unrecognized(_))
-    }
-}
-
-impl From<&str> for FeedStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "Initialising" => Self::Initialising,
-            "Active" => Self::Active,
-            "Closed" => Self::Closed,
-            "Inactive" => Self::Inactive,
-            "Impaired" => Self::Impaired,
-            "Expired" => Self::Expired,
-            other => Self::Unrecognized(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for FeedStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for FeedStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for FeedStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from(text.as_ref()))
-    }
-}
-
-impl schemars::JsonSchema for FeedStatus {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "FeedStatus".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
-    }
-}
-
 /// One data feed.
 #[derive(
     Clone,
@@ -1164,7 +6086,7 @@ pub struct Feed {
     /// What the feed carries.
     #[serde(rename = "Class")]
     pub class: FeedClass,
-    /// How the feed is doing: `Initialising` (coming online), `Active` (online), `Closed` (online, outside trading hours), `Inactive` (offline outside hours), `Impaired` (unexpectedly offline), `Expired` (briefly unavailable while new state is prepared).
+    /// How the feed is doing.
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<FeedStatus>,
 }
@@ -1578,6 +6500,434 @@ impl UnsubRequest {
             transaction_id: None,
             data: None,
             confirm: None,
+        }
+    }
+}
+
+impl DepthPush {
+    /// A `DepthPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic, data: Vec<DepthChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic,
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl LevelsPush {
+    /// A `LevelsPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic, data: Vec<LevelChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic,
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl MarketsPush {
+    /// A `MarketsPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<MarketState>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("Markets"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryBrokersReply {
+    /// A `QueryBrokersReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<Broker>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryBrokers"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryBrokersRequest {
+    /// A `QueryBrokersRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryBrokersRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryBrokers"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryChartHistoryReply {
+    /// A `QueryChartHistoryReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<ChartRecord>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryChartHistory"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryChartHistoryRequest {
+    /// A `QueryChartHistoryRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryChartHistoryRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryChartHistory"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryDepthFullReply {
+    /// A `QueryDepthFullReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<DepthChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryDepthFull"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryDepthFullRequest {
+    /// A `QueryDepthFullRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryDepthFullRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryDepthFull"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryDepthLevelsReply {
+    /// A `QueryDepthLevelsReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<LevelChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryDepthLevels"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryDepthLevelsRequest {
+    /// A `QueryDepthLevelsRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryDepthLevelsRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryDepthLevels"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryMarketsReply {
+    /// A `QueryMarketsReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<MarketState>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryMarkets"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryMarketsRequest {
+    /// A `QueryMarketsRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new() -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryMarkets"),
+            action: None,
+            transaction_id: None,
+            data: None,
+        }
+    }
+}
+
+impl Default for QueryMarketsRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl QueryMixedMarketReply {
+    /// A `QueryMixedMarketReply` with its constant envelope fields set, optional fields left out.
+    pub fn new() -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryMixedMarket"),
+            action: None,
+            transaction_id: None,
+            data: None,
+        }
+    }
+}
+
+impl Default for QueryMixedMarketReply {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl QueryMixedMarketRequest {
+    /// A `QueryMixedMarketRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryMixedMarketRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryMixedMarket"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QuerySecurityReply {
+    /// A `QuerySecurityReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Security) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QuerySecurity"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QuerySecurityRequest {
+    /// A `QuerySecurityRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QuerySecurityRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QuerySecurity"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QuerySymbolsReply {
+    /// A `QuerySymbolsReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<SymbolDetail>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QuerySymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QuerySymbolsRequest {
+    /// A `QuerySymbolsRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QuerySymbolsRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QuerySymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryTickTablesReply {
+    /// A `QueryTickTablesReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<TickTable>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTickTables"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryTickTablesRequest {
+    /// A `QueryTickTablesRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryTickTablesRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTickTables"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryTradesReply {
+    /// A `QueryTradesReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<TradeChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTrades"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryTradesRequest {
+    /// A `QueryTradesRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryTradesRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTrades"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryTradingStatesReply {
+    /// A `QueryTradingStatesReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<TradingState>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTradingStates"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl QueryTradingStatesRequest {
+    /// A `QueryTradingStatesRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryTradingStatesRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTradingStates"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl ScanSymbolsReply {
+    /// A `ScanSymbolsReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<SymbolDetail>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("ScanSymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl ScanSymbolsRequest {
+    /// A `ScanSymbolsRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: ScanSymbolsRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("ScanSymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl SearchSymbolsReply {
+    /// A `SearchSymbolsReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<SymbolDetail>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("SearchSymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl SearchSymbolsRequest {
+    /// A `SearchSymbolsRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: SearchSymbolsRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("SearchSymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl SecurityPush {
+    /// A `SecurityPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic, data: Security) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic,
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl SymbolsPush {
+    /// A `SymbolsPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic, data: Vec<SymbolChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic,
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+}
+
+impl TradesPush {
+    /// A `TradesPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic, data: Vec<TradeChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic,
+            action: None,
+            transaction_id: None,
+            data,
         }
     }
 }

@@ -200,7 +200,7 @@ impl Cursor<'_> {
 
 // `u32::is_multiple_of` needs Rust 1.87; the crate supports 1.85.
 #[allow(clippy::manual_is_multiple_of)]
-fn days_in_month(year: u32, month: u32) -> u32 {
+pub(super) fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
         2 => 28,

@@ -37,9 +37,12 @@ pub enum Code {
     TooLong,
     BadDatetime,
     BadTime,
+    BadDate,
     ForbiddenProperty,
     MisspelledProperty,
     UndocumentedProperty,
+    UnknownCode,
+    BadFlag,
 }
 
 impl Code {
@@ -54,9 +57,12 @@ impl Code {
         Code::TooLong,
         Code::BadDatetime,
         Code::BadTime,
+        Code::BadDate,
         Code::ForbiddenProperty,
         Code::MisspelledProperty,
         Code::UndocumentedProperty,
+        Code::UnknownCode,
+        Code::BadFlag,
     ];
 
     /// The kebab-case name used in every output.
@@ -71,16 +77,20 @@ impl Code {
             Code::TooLong => "too-long",
             Code::BadDatetime => "bad-datetime",
             Code::BadTime => "bad-time",
+            Code::BadDate => "bad-date",
             Code::ForbiddenProperty => "forbidden-property",
             Code::MisspelledProperty => "misspelled-property",
             Code::UndocumentedProperty => "undocumented-property",
+            Code::UnknownCode => "unknown-code",
+            Code::BadFlag => "bad-flag",
         }
     }
 
-    /// False for the codes that go beyond the schema's own rules (spelling checks and
-    /// undocumented properties, which a plain JSON Schema validator accepts).
+    /// False for the codes that go beyond the schema's own rules (spelling checks, undocumented
+    /// properties, and the code tables' annotations, which a plain JSON Schema validator does
+    /// not read).
     pub fn is_schema_rule(self) -> bool {
-        !matches!(self, Code::MisspelledProperty | Code::UndocumentedProperty)
+        !matches!(self, Code::MisspelledProperty | Code::UndocumentedProperty | Code::UnknownCode | Code::BadFlag)
     }
 }
 
@@ -278,6 +288,52 @@ impl Walker {
             _ => format!("`{shown}` is not one of {listed}"),
         };
         self.report(Severity::Error, Code::NotInEnum, schema_path, message);
+    }
+
+    /// A property a variant of a tagged union requires is absent.
+    pub fn missing_in_variant(
+        &mut self,
+        schema_path: &'static str,
+        name: &str,
+        tag: &str,
+        value: &str,
+        object: &serde_json::Map<String, Value>,
+    ) {
+        let near = object.keys().find(|key| near_miss(key, &[name]).is_some());
+        let value = excerpt(value);
+        let message = match near {
+            Some(key) => {
+                format!("`{name}` is required when `{tag}` is `{value}`; `{key}` is there: did you mean `{name}`?")
+            }
+            None => format!("`{name}` is required when `{tag}` is `{value}`"),
+        };
+        self.report(Severity::Error, Code::MissingRequired, schema_path, message);
+    }
+
+    /// A property a variant of a tagged union forbids is present.
+    pub fn forbidden_in_variant(&mut self, schema_path: &'static str, name: &str, tag: &str, value: &str) {
+        let message = format!("`{name}` must not appear when `{tag}` is `{}`", excerpt(value));
+        self.report(Severity::Error, Code::ForbiddenProperty, schema_path, message);
+    }
+
+    /// A value an open code table does not list: servers may send new codes.
+    pub fn unknown_code(&mut self, schema_path: &'static str, value: &str, known: &[&str]) {
+        let message = match near_miss(value, known) {
+            Some(name) => format!("`{}` is not a documented code: did you mean `{name}`?", excerpt(value)),
+            None => format!("`{}` is not a documented code", excerpt(value)),
+        };
+        let severity = if near_miss(value, known).is_some() { Severity::Error } else { Severity::Warning };
+        self.report(severity, Code::UnknownCode, schema_path, message);
+    }
+
+    /// A member of a flag set that its closed code table does not list.
+    pub fn bad_flag(&mut self, schema_path: &'static str, member: &str, known: &[&str]) {
+        let listed = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let message = match near_miss(member, known) {
+            Some(name) => format!("`{}` is not one of {listed}: did you mean `{name}`?", excerpt(member)),
+            None => format!("`{}` is not one of {listed}", excerpt(member)),
+        };
+        self.report(Severity::Error, Code::BadFlag, schema_path, message);
     }
 
     pub fn wrong_constant(&mut self, schema_path: &'static str, expected: &str, value: &Value, secret: bool) {

@@ -1,8 +1,12 @@
 //! Hand-written support the generated types build on: text-preserving scalars, secrets, the catalog.
 
 mod catalog;
+mod date;
 mod datetime;
+mod decimal;
 pub mod diagnostics;
+mod flags;
+mod nullable;
 pub mod schema;
 mod secret;
 pub mod stream;
@@ -11,8 +15,12 @@ pub(crate) mod topic;
 mod validate;
 
 pub use catalog::{Direction, ErrorCodeInfo, MessageInfo};
+pub use date::{Date, DateError};
 pub use datetime::{DateTime, DateTimeError};
+pub use decimal::{Decimal, DecimalError};
 pub use diagnostics::{Code, Problem, Report, Severity, Verdict};
+pub use flags::Flags;
+pub use nullable::Nullable;
 pub use secret::{REDACTED, Secret, is_secret_name, is_secret_parameter};
 pub use time::{Time, TimeError};
 pub use topic::Topic;
@@ -20,7 +28,9 @@ pub use validate::Validate;
 
 /// Deserializes a present field as `Some`, even when it is `null`.
 ///
-/// Used for fields that hold any JSON value, so `"Data": null` and an absent `Data` stay apart.
-pub fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<serde_json::Value>, D::Error> {
-    serde::Deserialize::deserialize(deserializer).map(Some)
+/// Used for fields that may be `null`, so `"Data": null` and an absent `Data` stay apart.
+pub fn some<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }

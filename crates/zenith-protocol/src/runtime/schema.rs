@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::diagnostics::{Code, Walker, is_integer, length};
+use super::diagnostics::{Code, Verdict, Walker, is_integer, length, near_miss};
 
 /// A schema node: what a value must be.
 #[derive(Debug)]
@@ -28,6 +28,64 @@ pub enum Node {
     Multi(MultiNode),
     /// Another named type's node.
     Ref(&'static Node),
+    /// The node's value, or `null` (which means something other than absent).
+    Nullable(&'static Node),
+    /// An object with any keys, every value of one node.
+    Map(MapNode),
+    /// Codes of a table joined in one string.
+    Flags(FlagsNode),
+}
+
+impl Node {
+    /// The node that decides containers: references followed, `null` aside.
+    pub fn container(&'static self) -> &'static Node {
+        match self {
+            Node::Ref(node) | Node::Nullable(node) => node.container(),
+            node => node,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct MapNode {
+    pub type_at: &'static str,
+    pub values: &'static Node,
+}
+
+#[derive(Debug)]
+pub struct FlagsNode {
+    pub type_at: &'static str,
+    /// Where the annotation is, for members the table does not list.
+    pub at: &'static str,
+    /// The code table: a [`Node::Enum`].
+    pub codes: &'static Node,
+    pub separator: &'static str,
+}
+
+impl FlagsNode {
+    /// The members of a flag set, spaces around them aside (the server writes `A, B`); none
+    /// in an empty string.
+    pub fn members<'t>(&self, text: &'t str) -> impl Iterator<Item = &'t str> {
+        let empty = text.trim().is_empty();
+        text.split(self.separator).map(str::trim).filter(move |_| !empty)
+    }
+
+    fn table(&self) -> &'static EnumNode {
+        static NONE: EnumNode = EnumNode { at: "", values: &[], open: true };
+        match self.codes.container() {
+            Node::Enum(table) => table,
+            _ => &NONE,
+        }
+    }
+
+    pub fn verdict(&self, text: &str) -> Verdict {
+        let table = self.table();
+        let mut verdict = Verdict::Clean;
+        for member in self.members(text) {
+            verdict = verdict.max(table.verdict(member));
+        }
+        verdict
+    }
 }
 
 /// Where the `type` keyword of a node is, for problems that break it.
@@ -77,7 +135,7 @@ impl StringRules {
             // The format's parser accepts no more than the pattern, so it stands in for it.
             Some((format, at)) => {
                 if let Err(reason) = format.check(text) {
-                    walker.format(at, format.code(), text, secret, format.what(), reason);
+                    walker.format(at, format.code(text), text, secret, format.what(), reason);
                 }
             }
             None => {
@@ -96,20 +154,33 @@ impl StringRules {
 pub enum Format {
     DateTime,
     Time,
+    Date,
+    /// A date-time when it has a `T`, else a date.
+    DateOrDateTime,
 }
 
 impl Format {
     fn check(self, text: &str) -> Result<(), &'static str> {
-        match self {
+        match self.resolve(text) {
             Format::DateTime => super::DateTime::check(text),
             Format::Time => super::Time::check(text),
+            _ => super::Date::check(text),
         }
     }
 
-    fn code(self) -> Code {
+    fn resolve(self, text: &str) -> Format {
         match self {
+            Format::DateOrDateTime if text.contains('T') => Format::DateTime,
+            Format::DateOrDateTime => Format::Date,
+            format => format,
+        }
+    }
+
+    fn code(self, text: &str) -> Code {
+        match self.resolve(text) {
             Format::DateTime => Code::BadDatetime,
             Format::Time => Code::BadTime,
+            _ => Code::BadDate,
         }
     }
 
@@ -117,6 +188,8 @@ impl Format {
         match self {
             Format::DateTime => "an ISO-8601 date-time like `20120630T100230Z`",
             Format::Time => "a duration like `00:00:35`",
+            Format::Date => "a date like `20120603` or `2012-06-03`",
+            Format::DateOrDateTime => "a date like `2012-06-03` or a date-time like `20120630T100230Z`",
         }
     }
 }
@@ -156,6 +229,20 @@ pub struct ArrayNode {
 pub struct EnumNode {
     pub at: &'static str,
     pub values: &'static [&'static str],
+    /// The server may send other values: they are a warning, not an error.
+    pub open: bool,
+}
+
+impl EnumNode {
+    pub fn verdict(&self, text: &str) -> Verdict {
+        if self.values.contains(&text) {
+            Verdict::Clean
+        } else if self.open && near_miss(text, self.values).is_none() {
+            Verdict::Warnings
+        } else {
+            Verdict::Invalid
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -172,11 +259,45 @@ pub struct ObjectNode {
     /// Whether undocumented properties are allowed (with a warning), and where that is said.
     pub additional: bool,
     pub additional_at: &'static str,
+    /// For a tagged union: its tag and variants.
+    pub union: Option<UnionNode>,
+}
+
+/// The variants of a tagged union, told apart by the tag property's value.
+#[derive(Debug)]
+pub struct UnionNode {
+    pub tag: &'static str,
+    pub variants: &'static [VariantNode],
+}
+
+#[derive(Debug)]
+pub struct VariantNode {
+    pub value: &'static str,
+    pub required: &'static [&'static str],
+    pub forbidden: &'static [&'static str],
+    /// The same, as bits over the object's properties by index.
+    pub required_bits: u64,
+    pub forbidden_bits: u64,
+    /// Where the variant is (its `oneOf` branch).
+    pub at: &'static str,
+}
+
+impl UnionNode {
+    pub fn variant(&self, tag: &str) -> Option<&'static VariantNode> {
+        self.variants.iter().find(|v| v.value == tag)
+    }
 }
 
 impl ObjectNode {
     /// The property named `key`.
     #[inline]
+    pub fn property_index(&self, key: &str) -> Option<usize> {
+        let first = key.as_bytes().first();
+        self.properties
+            .iter()
+            .position(|p| p.wire.len() == key.len() && p.wire.as_bytes().first() == first && p.wire == key)
+    }
+
     pub fn property(&self, key: &str) -> Option<&'static Property> {
         // Length and first byte tell most names apart without a call to compare the rest.
         let first = key.as_bytes().first();
@@ -264,8 +385,35 @@ pub fn walk(node: &Node, value: &Value, walker: &mut Walker, secret: bool) {
         },
         Node::Enum(list) => match value.as_str() {
             Some(text) if list.values.contains(&text) => {}
+            Some(text) if list.open => walker.unknown_code(list.at, text, list.values),
             Some(text) => walker.not_in_enum(list.at, text, list.values, secret),
             None => walker.wrong_type(list.at, "one of the listed strings", value, secret),
+        },
+        Node::Nullable(node) => {
+            if !value.is_null() {
+                walk(node, value, walker, secret);
+            }
+        }
+        Node::Map(map) => match value.as_object() {
+            Some(members) => {
+                for (key, value) in members {
+                    walker.key(key, |walker| walk(map.values, value, walker, false));
+                }
+            }
+            None => walker.wrong_type(map.type_at, "an object", value, secret),
+        },
+        Node::Flags(flags) => match value.as_str() {
+            Some(text) => {
+                let table = flags.table();
+                for member in flags.members(text).filter(|m| !table.values.contains(m)) {
+                    if table.open {
+                        walker.unknown_code(flags.at, member, table.values);
+                    } else {
+                        walker.bad_flag(flags.at, member, table.values);
+                    }
+                }
+            }
+            None => walker.wrong_type(flags.type_at, "a string", value, secret),
         },
         Node::Object(object) => walk_object(object, value, walker),
         Node::Multi(multi) => {
@@ -311,6 +459,17 @@ fn walk_object(object: &ObjectNode, value: &Value, walker: &mut Walker) {
     for name in object.required {
         if !members.contains_key(*name) {
             walker.missing(object.required_at, name, members);
+        }
+    }
+    if let Some(union) = &object.union
+        && let Some(tag) = members.get(union.tag).and_then(Value::as_str)
+        && let Some(variant) = union.variant(tag)
+    {
+        for name in variant.required.iter().filter(|name| !members.contains_key(**name)) {
+            walker.missing_in_variant(variant.at, name, union.tag, tag, members);
+        }
+        for name in variant.forbidden.iter().filter(|name| members.contains_key(**name)) {
+            walker.key(name, |walker| walker.forbidden_in_variant(variant.at, name, union.tag, tag));
         }
     }
     for (key, value) in members {

@@ -11,7 +11,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::Value;
 
 use super::diagnostics::Verdict;
-use super::schema::{JsonTypes, Node, ObjectNode};
+use super::schema::{JsonTypes, Node, ObjectNode, UnionNode, VariantNode};
 
 /// Checks the next value against a schema node while it is parsed: the fast verdict.
 #[derive(Clone, Copy, Debug)]
@@ -54,12 +54,19 @@ enum Scalar<'t> {
 
 #[inline]
 fn scalar(node: &Node, value: Scalar<'_>) -> Verdict {
+    match (node, value) {
+        (Node::Ref(node), value) => return scalar(node, value),
+        (Node::Nullable(_), Scalar::Null) => return Verdict::Clean,
+        (Node::Nullable(node), value) => return scalar(node, value),
+        (Node::Enum(list), Scalar::Str(text)) => return list.verdict(text),
+        (Node::Flags(flags), Scalar::Str(text)) => return flags.verdict(text),
+        _ => {}
+    }
     Verdict::check(match (node, value) {
         (Node::Any, _) | (Node::Boolean(_), Scalar::Bool) | (Node::Number(_), Scalar::Number(_)) => true,
         (Node::Integer(_), Scalar::Number(integral)) => integral,
         (Node::String(string), Scalar::Str(text)) => string.rules.accept(text),
         (Node::Const(constant), Scalar::Str(text)) => text == constant.value,
-        (Node::Enum(list), Scalar::Str(text)) => list.values.contains(&text),
         // Property rules apply to objects only, unless the schema says `"type": "object"`.
         (Node::Object(object), _) => object.type_at.is_none(),
         (Node::Multi(multi), value) => match value {
@@ -102,7 +109,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(scalar(self.0, Scalar::Null))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Verdict, A::Error> {
-        let items = match self.0 {
+        let items = match self.0.container() {
             Node::Array(array) => array.items,
             Node::Multi(multi) if multi.types.has(JsonTypes::ARRAY) => multi.items.unwrap_or(&Node::Any),
             Node::Any => return Free { depth: 1 }.visit_seq(seq),
@@ -120,8 +127,9 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(verdict)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Verdict, A::Error> {
-        match self.0 {
+        match self.0.container() {
             Node::Object(object) => self::object(object, map),
+            Node::Map(node) => self::map(node.values, map),
             Node::Any => Free { depth: 1 }.visit_map(map),
             Node::Multi(multi) if multi.types.has(JsonTypes::OBJECT) => Free { depth: 1 }.visit_map(map),
             _ => skip_map(map).map(|()| Verdict::Invalid),
@@ -133,6 +141,9 @@ impl<'de> Visitor<'de> for NodeVisitor {
 /// is missing or a key is given twice.
 #[inline]
 pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> Result<Verdict, A::Error> {
+    if let Some(union) = &node.union {
+        return self::union(node, union, map);
+    }
     let mut verdict = Verdict::Clean;
     let mut seen = 0u64;
     let mut keys = SeenKeys::default();
@@ -149,6 +160,106 @@ pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> 
         }
     }
     Ok(if seen == node.required_bits { verdict } else { Verdict::Invalid })
+}
+
+/// The verdict on a tagged union, in one pass: each property is checked as it comes, the tag's
+/// variant is noted, and at the end the properties seen are held against what that variant
+/// requires and forbids.
+fn union<'de, A: MapAccess<'de>>(
+    node: &'static ObjectNode,
+    union: &'static UnionNode,
+    mut map: A,
+) -> Result<Verdict, A::Error> {
+    let mut verdict = Verdict::Clean;
+    let (mut seen, mut present) = (0u64, 0u64);
+    let mut variant = None;
+    let mut keys = SeenKeys::default();
+    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        if *key == *union.tag {
+            let found = map.next_value_seed(TagSeed(union))?;
+            variant = found;
+            verdict = verdict.max(Verdict::check(found.is_some()));
+            seen |= node.property(union.tag).map_or(0, |p| p.bit);
+        } else {
+            let (field, bit) = map.next_value_seed(PropertySeed { node, key: &key })?;
+            seen |= bit;
+            verdict = verdict.max(field);
+        }
+        if let Some(index) = node.property_index(&key) {
+            present |= 1 << index.min(63);
+        }
+        if !keys.insert(key) {
+            verdict = Verdict::Invalid;
+        }
+        if verdict == Verdict::Invalid {
+            skip_map(map)?;
+            return Ok(Verdict::Invalid);
+        }
+    }
+    let fits = variant
+        .is_some_and(|v: &VariantNode| present & v.required_bits == v.required_bits && present & v.forbidden_bits == 0);
+    Ok(if seen == node.required_bits && fits { verdict } else { Verdict::Invalid })
+}
+
+/// Reads a union's tag: the variant it names, if it is a string that names one.
+struct TagSeed(&'static UnionNode);
+
+impl<'de> DeserializeSeed<'de> for TagSeed {
+    type Value = Option<&'static VariantNode>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TagSeed {
+    type Value = Option<&'static VariantNode>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a union's tag")
+    }
+    fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(self.0.variant(text))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq).map(|()| None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(map).map(|()| None)
+    }
+}
+
+/// The verdict on a map: the worst of its values, `Invalid` when a key is given twice.
+fn map<'de, A: MapAccess<'de>>(values: &'static Node, mut map: A) -> Result<Verdict, A::Error> {
+    let mut verdict = Verdict::Clean;
+    let mut keys = SeenKeys::default();
+    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        verdict = verdict.max(map.next_value_seed(Seed(values))?);
+        if !keys.insert(key) {
+            verdict = Verdict::Invalid;
+        }
+        if verdict == Verdict::Invalid {
+            skip_map(map)?;
+            return Ok(Verdict::Invalid);
+        }
+    }
+    Ok(verdict)
 }
 
 /// Checks (and consumes) the value of property `key` of an object: its verdict and its

@@ -7,6 +7,7 @@ use crate::runtime::schema::*;
 pub static AUTH_RESULT: Node = Node::Enum(EnumNode {
     at: "schemas/auth/IdentityResult.json#/properties/Result/enum",
     values: &["Success", "Reject"],
+    open: false,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthResult {
     const SCHEMA: &'static Node = &AUTH_RESULT;
@@ -75,6 +76,7 @@ pub static IDENTITY_RESULT: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/IdentityResult.json#/required",
     additional: true,
     additional_at: "schemas/auth/IdentityResult.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::IdentityResult {
     const SCHEMA: &'static Node = &IDENTITY_RESULT;
@@ -130,6 +132,7 @@ pub static AUTH_CODE_REPLY: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/AuthCode.reply.json#/required",
     additional: true,
     additional_at: "schemas/auth/AuthCode.reply.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthCodeReply {
     const SCHEMA: &'static Node = &AUTH_CODE_REPLY;
@@ -188,6 +191,7 @@ pub static AUTH_CODE_REQUEST_DATA: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/AuthCode.request.json#/properties/Data/required",
     additional: true,
     additional_at: "schemas/auth/AuthCode.request.json#/properties/Data/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthCodeRequestData {
     const SCHEMA: &'static Node = &AUTH_CODE_REQUEST_DATA;
@@ -243,6 +247,7 @@ pub static AUTH_CODE_REQUEST: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/AuthCode.request.json#/required",
     additional: true,
     additional_at: "schemas/auth/AuthCode.request.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthCodeRequest {
     const SCHEMA: &'static Node = &AUTH_CODE_REQUEST;
@@ -298,6 +303,7 @@ pub static AUTH_OWNER_REPLY: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/AuthOwner.reply.json#/required",
     additional: true,
     additional_at: "schemas/auth/AuthOwner.reply.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerReply {
     const SCHEMA: &'static Node = &AUTH_OWNER_REPLY;
@@ -372,6 +378,7 @@ pub static AUTH_OWNER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/AuthOwner.request.json#/properties/Data/required",
     additional: true,
     additional_at: "schemas/auth/AuthOwner.request.json#/properties/Data/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerRequestData {
     const SCHEMA: &'static Node = &AUTH_OWNER_REQUEST_DATA;
@@ -427,6 +434,7 @@ pub static AUTH_OWNER_REQUEST: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/AuthOwner.request.json#/required",
     additional: true,
     additional_at: "schemas/auth/AuthOwner.request.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerRequest {
     const SCHEMA: &'static Node = &AUTH_OWNER_REQUEST;
@@ -482,6 +490,7 @@ pub static AUTH_TOKEN_REPLY: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/AuthToken.reply.json#/required",
     additional: true,
     additional_at: "schemas/auth/AuthToken.reply.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthTokenReply {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REPLY;
@@ -516,6 +525,7 @@ pub static AUTH_TOKEN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/AuthToken.request.json#/properties/Data/required",
     additional: true,
     additional_at: "schemas/auth/AuthToken.request.json#/properties/Data/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthTokenRequestData {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REQUEST_DATA;
@@ -571,6 +581,7 @@ pub static AUTH_TOKEN_REQUEST: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/AuthToken.request.json#/required",
     additional: true,
     additional_at: "schemas/auth/AuthToken.request.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthTokenRequest {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REQUEST;
@@ -626,6 +637,7 @@ pub static IDENTIFY_PUSH: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/Identify.push.json#/required",
     additional: true,
     additional_at: "schemas/auth/Identify.push.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::IdentifyPush {
     const SCHEMA: &'static Node = &IDENTIFY_PUSH;
@@ -681,6 +693,7 @@ pub static QUERY_IDENTIFY_REPLY: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/QueryIdentify.reply.json#/required",
     additional: true,
     additional_at: "schemas/auth/QueryIdentify.reply.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryIdentifyReply {
     const SCHEMA: &'static Node = &QUERY_IDENTIFY_REPLY;
@@ -730,6 +743,7 @@ pub static QUERY_IDENTIFY_REQUEST: Node = Node::Object(ObjectNode {
     required_at: "schemas/auth/QueryIdentify.request.json#/required",
     additional: true,
     additional_at: "schemas/auth/QueryIdentify.request.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryIdentifyRequest {
     const SCHEMA: &'static Node = &QUERY_IDENTIFY_REQUEST;

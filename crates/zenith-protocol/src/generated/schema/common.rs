@@ -44,6 +44,7 @@ pub static CONFIGURE_REPLY: Node = Node::Object(ObjectNode {
     required_at: "schemas/common/Configure.reply.json#/required",
     additional: true,
     additional_at: "schemas/common/Configure.reply.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ConfigureReply {
     const SCHEMA: &'static Node = &CONFIGURE_REPLY;
@@ -72,6 +73,7 @@ pub static TIMEOUTS: Node = Node::Object(ObjectNode {
     required_at: "schemas/common/Timeouts.json#/required",
     additional: true,
     additional_at: "schemas/common/Timeouts.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::Timeouts {
     const SCHEMA: &'static Node = &TIMEOUTS;
@@ -124,6 +126,7 @@ pub static CONFIGURE_REQUEST: Node = Node::Object(ObjectNode {
     required_at: "schemas/common/Configure.request.json#/required",
     additional: true,
     additional_at: "schemas/common/Configure.request.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ConfigureRequest {
     const SCHEMA: &'static Node = &CONFIGURE_REQUEST;
@@ -176,6 +179,7 @@ pub static QUERY_CONFIGURE_REPLY: Node = Node::Object(ObjectNode {
     required_at: "schemas/common/QueryConfigure.reply.json#/required",
     additional: true,
     additional_at: "schemas/common/QueryConfigure.reply.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryConfigureReply {
     const SCHEMA: &'static Node = &QUERY_CONFIGURE_REPLY;
@@ -222,6 +226,7 @@ pub static QUERY_CONFIGURE_REQUEST: Node = Node::Object(ObjectNode {
     required_at: "schemas/common/QueryConfigure.request.json#/required",
     additional: true,
     additional_at: "schemas/common/QueryConfigure.request.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryConfigureRequest {
     const SCHEMA: &'static Node = &QUERY_CONFIGURE_REQUEST;

@@ -22,6 +22,7 @@ pub static CONTROLLER: Node = Node::Enum(EnumNode {
         "Notify",
         "Channel",
     ],
+    open: false,
 });
 impl crate::runtime::Validate for crate::generated::types::Controller {
     const SCHEMA: &'static Node = &CONTROLLER;
@@ -45,6 +46,7 @@ impl crate::runtime::Validate for crate::generated::types::Topic {
 pub static ACTION: Node = Node::Enum(EnumNode {
     at: "schemas/envelope/Action.json#/enum",
     values: &["Publish", "Sub", "Unsub", "Error", "Cancel"],
+    open: false,
 });
 impl crate::runtime::Validate for crate::generated::types::Action {
     const SCHEMA: &'static Node = &ACTION;
@@ -92,6 +94,7 @@ pub static CANCEL_REQUEST: Node = Node::Object(ObjectNode {
     required_at: "schemas/envelope/Cancel.request.json#/required",
     additional: true,
     additional_at: "schemas/envelope/Cancel.request.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::CancelRequest {
     const SCHEMA: &'static Node = &CANCEL_REQUEST;
@@ -146,6 +149,7 @@ pub static ENVELOPE: Node = Node::Object(ObjectNode {
     required_at: "schemas/envelope/Envelope.json#/required",
     additional: true,
     additional_at: "schemas/envelope/Envelope.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::Envelope {
     const SCHEMA: &'static Node = &ENVELOPE;
@@ -209,6 +213,7 @@ pub static ERROR_MESSAGE: Node = Node::Object(ObjectNode {
     required_at: "schemas/envelope/Error.json#/required",
     additional: true,
     additional_at: "schemas/envelope/Error.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ErrorMessage {
     const SCHEMA: &'static Node = &ERROR_MESSAGE;
@@ -266,6 +271,7 @@ pub static SUB_CONFIRM: Node = Node::Object(ObjectNode {
     required_at: "schemas/envelope/Sub.confirm.json#/required",
     additional: true,
     additional_at: "schemas/envelope/Sub.confirm.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::SubConfirm {
     const SCHEMA: &'static Node = &SUB_CONFIRM;
@@ -323,6 +329,7 @@ pub static SUB_REQUEST: Node = Node::Object(ObjectNode {
     required_at: "schemas/envelope/Sub.request.json#/required",
     additional: true,
     additional_at: "schemas/envelope/Sub.request.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::SubRequest {
     const SCHEMA: &'static Node = &SUB_REQUEST;
@@ -374,6 +381,7 @@ pub static UNSUB_CONFIRM: Node = Node::Object(ObjectNode {
     required_at: "schemas/envelope/Unsub.confirm.json#/required",
     additional: true,
     additional_at: "schemas/envelope/Unsub.confirm.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::UnsubConfirm {
     const SCHEMA: &'static Node = &UNSUB_CONFIRM;
@@ -431,6 +439,7 @@ pub static UNSUB_REQUEST: Node = Node::Object(ObjectNode {
     required_at: "schemas/envelope/Unsub.request.json#/required",
     additional: true,
     additional_at: "schemas/envelope/Unsub.request.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::UnsubRequest {
     const SCHEMA: &'static Node = &UNSUB_REQUEST;

@@ -12,6 +12,15 @@ static PATTERN_1: Pattern = Pattern::new(
 static PATTERN_2: Pattern = Pattern::new(
     "^[A-Z][A-Za-z]*(?:\\.[A-Z][A-Za-z]*)*(?: .+)?$",
 );
+static PATTERN_3: Pattern = Pattern::new(
+    "^[A-Za-z0-9]+(?::[A-Za-z0-9]*)?(?:\\+[A-Za-z0-9]+(?::[A-Za-z0-9]*)?)*(?:#[A-Za-z0-9]+)?(?:\\[[A-Za-z0-9]*\\])?$",
+);
+static PATTERN_4: Pattern = Pattern::new(
+    "^(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$",
+);
+static PATTERN_5: Pattern = Pattern::new(
+    "^(?:(?:[0-9]{8}T[0-9]{6}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}(?:[0-9]{2})?)|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}(?::[0-9]{2})?))|(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)$",
+);
 /// `DateTime` (`schemas/types/DateTime.json#`).
 pub static DATE_TIME: Node = Node::String(StringNode {
     type_at: "schemas/types/DateTime.json#/type",
@@ -58,3 +67,1793 @@ pub static ACTION_ERROR_CODE: Node = Node::String(StringNode {
         format: None,
     },
 });
+/// `DepthChangeO` (`schemas/types/DepthChange.json#/properties/O`).
+pub static DEPTH_CHANGE_O: Node = Node::Enum(EnumNode {
+    at: "schemas/types/DepthChange.json#/properties/O/enum",
+    values: &["A", "U", "R", "C"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::DepthChangeO {
+    const SCHEMA: &'static Node = &DEPTH_CHANGE_O;
+}
+
+/// `Side` (`schemas/types/Side.json#`).
+pub static SIDE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/Side.json#/enum",
+    values: &["Bid", "Ask"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::Side {
+    const SCHEMA: &'static Node = &SIDE;
+}
+
+/// `Decimal` (`schemas/types/Decimal.json#`).
+pub static DECIMAL: Node = Node::Number(TypeRule {
+    at: "schemas/types/Decimal.json#/type",
+});
+impl crate::runtime::Validate for crate::generated::types::Decimal {
+    const SCHEMA: &'static Node = &DECIMAL;
+}
+
+/// `MarketCode` (`schemas/types/MarketCode.json#`).
+pub static MARKET_CODE: Node = Node::String(StringNode {
+    type_at: "schemas/types/MarketCode.json#/type",
+    rules: StringRules {
+        min_length: None,
+        max_length: None,
+        pattern: Some((&PATTERN_3, "schemas/types/MarketCode.json#/pattern")),
+        format: None,
+    },
+});
+/// `DepthOrderAttribute` (`schemas/types/DepthOrderAttribute.json#`).
+pub static DEPTH_ORDER_ATTRIBUTE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/DepthOrderAttribute.json#/x-zenith-known",
+    values: &["C", "I"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::DepthOrderAttribute {
+    const SCHEMA: &'static Node = &DEPTH_ORDER_ATTRIBUTE;
+}
+
+/// `DepthOrder` (`schemas/types/DepthOrder.json#`).
+pub static DEPTH_ORDER: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/DepthOrder.json#/type"),
+    properties: &[
+        Property {
+            wire: "ID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/DepthOrder.json#/properties/ID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Side",
+            node: &SIDE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Price",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Position",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/DepthOrder.json#/properties/Position/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Broker",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/DepthOrder.json#/properties/Broker/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "CrossRef",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/DepthOrder.json#/properties/CrossRef/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Quantity",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "HasUndisclosed",
+            node: &Node::Boolean(TypeRule {
+                at: "schemas/types/DepthOrder.json#/properties/HasUndisclosed/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Market",
+            node: &MARKET_CODE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Attributes",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/DepthOrder.json#/properties/Attributes/type",
+                items: &DEPTH_ORDER_ATTRIBUTE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "ID",
+        "Side",
+        "Price",
+        "Position",
+        "Broker",
+        "CrossRef",
+        "Quantity",
+        "HasUndisclosed",
+        "Market",
+        "Attributes",
+    ],
+    required: &["ID"],
+    required_bits: 1u64,
+    required_at: "schemas/types/DepthOrder.json#/required",
+    additional: true,
+    additional_at: "schemas/types/DepthOrder.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::DepthOrder {
+    const SCHEMA: &'static Node = &DEPTH_ORDER;
+}
+
+/// `DepthChange` (`schemas/types/DepthChange.json#`).
+pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/DepthChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "O",
+            node: &DEPTH_CHANGE_O,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Order",
+            node: &DEPTH_ORDER,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["O", "Order"],
+    required: &["O"],
+    required_bits: 1u64,
+    required_at: "schemas/types/DepthChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/DepthChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "O",
+        variants: &[
+            VariantNode {
+                value: "A",
+                required: &["Order"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/DepthChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "U",
+                required: &["Order"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/DepthChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "R",
+                required: &["Order"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/DepthChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "C",
+                required: &[],
+                forbidden: &["Order"],
+                required_bits: 1u64,
+                forbidden_bits: 2u64,
+                at: "schemas/types/DepthChange.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::DepthChange {
+    const SCHEMA: &'static Node = &DEPTH_CHANGE;
+}
+
+/// `LevelChangeO` (`schemas/types/LevelChange.json#/properties/O`).
+pub static LEVEL_CHANGE_O: Node = Node::Enum(EnumNode {
+    at: "schemas/types/LevelChange.json#/properties/O/enum",
+    values: &["A", "U", "R", "C"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::LevelChangeO {
+    const SCHEMA: &'static Node = &LEVEL_CHANGE_O;
+}
+
+/// `DepthLevel` (`schemas/types/DepthLevel.json#`).
+pub static DEPTH_LEVEL: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/DepthLevel.json#/type"),
+    properties: &[
+        Property {
+            wire: "ID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/DepthLevel.json#/properties/ID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Side",
+            node: &SIDE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Price",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Volume",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Count",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/DepthLevel.json#/properties/Count/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "HasUndisclosed",
+            node: &Node::Boolean(TypeRule {
+                at: "schemas/types/DepthLevel.json#/properties/HasUndisclosed/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Market",
+            node: &MARKET_CODE,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["ID", "Side", "Price", "Volume", "Count", "HasUndisclosed", "Market"],
+    required: &["ID"],
+    required_bits: 1u64,
+    required_at: "schemas/types/DepthLevel.json#/required",
+    additional: true,
+    additional_at: "schemas/types/DepthLevel.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::DepthLevel {
+    const SCHEMA: &'static Node = &DEPTH_LEVEL;
+}
+
+/// `LevelChange` (`schemas/types/LevelChange.json#`).
+pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/LevelChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "O",
+            node: &LEVEL_CHANGE_O,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Level",
+            node: &DEPTH_LEVEL,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["O", "Level"],
+    required: &["O"],
+    required_bits: 1u64,
+    required_at: "schemas/types/LevelChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/LevelChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "O",
+        variants: &[
+            VariantNode {
+                value: "A",
+                required: &["Level"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/LevelChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "U",
+                required: &["Level"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/LevelChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "R",
+                required: &["Level"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/LevelChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "C",
+                required: &[],
+                forbidden: &["Level"],
+                required_bits: 1u64,
+                forbidden_bits: 2u64,
+                at: "schemas/types/LevelChange.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::LevelChange {
+    const SCHEMA: &'static Node = &LEVEL_CHANGE;
+}
+
+/// `FeedStatus` (`schemas/types/FeedStatus.json#`).
+pub static FEED_STATUS: Node = Node::Enum(EnumNode {
+    at: "schemas/types/FeedStatus.json#/x-zenith-known",
+    values: &["Initialising", "Active", "Closed", "Inactive", "Impaired", "Expired"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::FeedStatus {
+    const SCHEMA: &'static Node = &FEED_STATUS;
+}
+
+/// `Date` (`schemas/types/Date.json#`).
+pub static DATE: Node = Node::String(StringNode {
+    type_at: "schemas/types/Date.json#/type",
+    rules: StringRules {
+        min_length: None,
+        max_length: None,
+        pattern: Some((&PATTERN_4, "schemas/types/Date.json#/pattern")),
+        format: Some((Format::Date, "schemas/types/Date.json#/format")),
+    },
+});
+impl crate::runtime::Validate for crate::generated::types::Date {
+    const SCHEMA: &'static Node = &DATE;
+}
+
+/// `TradingStateName` (`schemas/types/TradingStateName.json#`).
+pub static TRADING_STATE_NAME: Node = Node::Enum(EnumNode {
+    at: "schemas/types/TradingStateName.json#/x-zenith-known",
+    values: &["PreOpen", "Open", "Suspended"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::TradingStateName {
+    const SCHEMA: &'static Node = &TRADING_STATE_NAME;
+}
+
+/// `TradingMarketCode` (`schemas/types/TradingMarketCode.json#`).
+pub static TRADING_MARKET_CODE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/TradingMarketCode.json#/x-zenith-known",
+    values: &[
+        "ASX",
+        "ASX::CP",
+        "ASX:PM",
+        "ASX:PM:CP",
+        "CXA::FP",
+        "CXA::LI",
+        "CXA::MC",
+        "CXA::MP",
+        "CXA::NP",
+        "MYX::NM",
+        "MYX::DB",
+        "MYX:BI",
+        "MYX:OD",
+    ],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::TradingMarketCode {
+    const SCHEMA: &'static Node = &TRADING_MARKET_CODE;
+}
+
+/// `TradingMarketState` (`schemas/types/MarketState.json#/properties/States/items`).
+pub static TRADING_MARKET_STATE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/MarketState.json#/properties/States/items/type"),
+    properties: &[
+        Property {
+            wire: "Name",
+            node: &TRADING_MARKET_CODE,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Status",
+            node: &TRADING_STATE_NAME,
+            bit: 2u64,
+            secret: false,
+        },
+    ],
+    documented: &["Name", "Status"],
+    required: &["Name", "Status"],
+    required_bits: 3u64,
+    required_at: "schemas/types/MarketState.json#/properties/States/items/required",
+    additional: true,
+    additional_at: "schemas/types/MarketState.json#/properties/States/items/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::TradingMarketState {
+    const SCHEMA: &'static Node = &TRADING_MARKET_STATE;
+}
+
+/// `MarketState` (`schemas/types/MarketState.json#`).
+pub static MARKET_STATE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/MarketState.json#/type"),
+    properties: &[
+        Property {
+            wire: "Code",
+            node: &MARKET_CODE,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Feed",
+            node: &FEED_STATUS,
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "TradingDate",
+            node: &DATE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "MarketTime",
+            node: &DATE_TIME,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Status",
+            node: &TRADING_STATE_NAME,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "States",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/MarketState.json#/properties/States/type",
+                items: &TRADING_MARKET_STATE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["Code", "Feed", "TradingDate", "MarketTime", "Status", "States"],
+    required: &["Code", "Feed"],
+    required_bits: 3u64,
+    required_at: "schemas/types/MarketState.json#/required",
+    additional: true,
+    additional_at: "schemas/types/MarketState.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::MarketState {
+    const SCHEMA: &'static Node = &MARKET_STATE;
+}
+
+/// `DateOrDateTime` (`schemas/types/DateOrDateTime.json#`).
+pub static DATE_OR_DATE_TIME: Node = Node::String(StringNode {
+    type_at: "schemas/types/DateOrDateTime.json#/type",
+    rules: StringRules {
+        min_length: None,
+        max_length: None,
+        pattern: Some((&PATTERN_5, "schemas/types/DateOrDateTime.json#/pattern")),
+        format: Some((
+            Format::DateOrDateTime,
+            "schemas/types/DateOrDateTime.json#/format",
+        )),
+    },
+});
+/// `MixedMarketStrategy` (`schemas/types/MixedMarketStrategy.json#`).
+pub static MIXED_MARKET_STRATEGY: Node = Node::Enum(EnumNode {
+    at: "schemas/types/MixedMarketStrategy.json#/x-zenith-known",
+    values: &["Default"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::MixedMarketStrategy {
+    const SCHEMA: &'static Node = &MIXED_MARKET_STRATEGY;
+}
+
+/// `SymbolClass` (`schemas/types/SymbolClass.json#`).
+pub static SYMBOL_CLASS: Node = Node::Enum(EnumNode {
+    at: "schemas/types/SymbolClass.json#/enum",
+    values: &["Market", "ManagedFund"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::SymbolClass {
+    const SCHEMA: &'static Node = &SYMBOL_CLASS;
+}
+
+/// `ExerciseType` (`schemas/types/ExerciseType.json#`).
+pub static EXERCISE_TYPE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/ExerciseType.json#/enum",
+    values: &["American", "Asian", "European", "Unknown"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::ExerciseType {
+    const SCHEMA: &'static Node = &EXERCISE_TYPE;
+}
+
+/// `CallOrPut` (`schemas/types/CallOrPut.json#`).
+pub static CALL_OR_PUT: Node = Node::Enum(EnumNode {
+    at: "schemas/types/CallOrPut.json#/enum",
+    values: &["Call", "Put"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::CallOrPut {
+    const SCHEMA: &'static Node = &CALL_OR_PUT;
+}
+
+/// `SymbolLeg` (`schemas/types/SymbolLeg.json#`).
+pub static SYMBOL_LEG: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/SymbolLeg.json#/type"),
+    properties: &[
+        Property {
+            wire: "Code",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/SymbolLeg.json#/properties/Code/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Side",
+            node: &SIDE,
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "Ratio",
+            node: &DECIMAL,
+            bit: 4u64,
+            secret: false,
+        },
+    ],
+    documented: &["Code", "Side", "Ratio"],
+    required: &["Code", "Side", "Ratio"],
+    required_bits: 7u64,
+    required_at: "schemas/types/SymbolLeg.json#/required",
+    additional: true,
+    additional_at: "schemas/types/SymbolLeg.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::SymbolLeg {
+    const SCHEMA: &'static Node = &SYMBOL_LEG;
+}
+
+/// `SymbolCategory` (`schemas/types/SymbolCategory.json#`).
+pub static SYMBOL_CATEGORY: Node = Node::Enum(EnumNode {
+    at: "schemas/types/SymbolCategory.json#/x-zenith-known",
+    values: &["PRAC", "Foreign", "Sharia", "Yield"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::SymbolCategory {
+    const SCHEMA: &'static Node = &SYMBOL_CATEGORY;
+}
+
+/// `SubscriptionDataType` (`schemas/types/SubscriptionDataType.json#`).
+pub static SUBSCRIPTION_DATA_TYPE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/SubscriptionDataType.json#/enum",
+    values: &["Asset", "Trades", "Depth", "DepthFull", "DepthShort", "All"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::SubscriptionDataType {
+    const SCHEMA: &'static Node = &SUBSCRIPTION_DATA_TYPE;
+}
+
+/// `QuotationBasis` (`schemas/types/QuotationBasis.json#`).
+pub static QUOTATION_BASIS: Node = Node::Enum(EnumNode {
+    at: "schemas/types/QuotationBasis.json#/x-zenith-known",
+    values: &[
+        "A",
+        "B",
+        "C",
+        "D",
+        "E",
+        "F",
+        "G",
+        "H",
+        "I",
+        "L",
+        "M",
+        "N",
+        "P",
+        "R",
+        "S",
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f",
+        "g",
+        "h",
+        "i",
+        "j",
+        "k",
+        "l",
+        "m",
+        "n",
+        "o",
+        "p",
+    ],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::QuotationBasis {
+    const SCHEMA: &'static Node = &QUOTATION_BASIS;
+}
+
+/// `Trend` (`schemas/types/Trend.json#`).
+pub static TREND: Node = Node::Enum(EnumNode {
+    at: "schemas/types/Trend.json#/enum",
+    values: &["None", "Up", "Down"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::Trend {
+    const SCHEMA: &'static Node = &TREND;
+}
+
+/// `BoardCode` (`schemas/types/BoardCode.json#`).
+pub static BOARD_CODE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/BoardCode.json#/x-zenith-known",
+    values: &[
+        "ASX::AGRIC",
+        "ASX::AUS",
+        "ASX::EQTY1",
+        "ASX::EQTY2",
+        "ASX::EQTY3",
+        "ASX::EQTY4",
+        "ASX::EQTY5",
+        "ASX::INDX",
+        "ASX::IRM",
+        "ASX::PRAC",
+        "ASX::QDB",
+        "ASX::WAR",
+        "MYX::DB",
+        "MYX::IN",
+        "MYX::NM",
+        "MYX:BI",
+        "MYX:OD",
+        "NZX::COMM",
+        "NZX::D-FUT",
+        "NZX::D-OPT",
+        "NZX::D-STGY",
+        "NZX::E-OPT",
+        "NZX::FSM",
+        "NZX::I-FUT",
+        "NZX::INDX",
+        "NZX::M-FUT",
+        "NZX::M-OPT",
+        "NZX::M-STGY",
+        "NZX::NZDX",
+        "NZX::NZSX",
+        "NZX::SPEC",
+    ],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::BoardCode {
+    const SCHEMA: &'static Node = &BOARD_CODE;
+}
+
+/// `Security` (`schemas/types/Security.json#`).
+pub static SECURITY: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/Security.json#/type"),
+    properties: &[
+        Property {
+            wire: "Code",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Security.json#/properties/Code/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Market",
+            node: &MARKET_CODE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Exchange",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Security.json#/properties/Exchange/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Name",
+            node: &Node::Nullable(
+                &Node::String(StringNode {
+                    type_at: "schemas/types/Security.json#/properties/Name/type",
+                    rules: StringRules::NONE,
+                }),
+            ),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Class",
+            node: &SYMBOL_CLASS,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "CFI",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Security.json#/properties/CFI/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "TradingState",
+            node: &TRADING_STATE_NAME,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "TradingMarkets",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/Security.json#/properties/TradingMarkets/type",
+                items: &TRADING_MARKET_CODE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "IsIndex",
+            node: &Node::Boolean(TypeRule {
+                at: "schemas/types/Security.json#/properties/IsIndex/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "ExpiryDate",
+            node: &Node::Nullable(&DATE),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "StrikePrice",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "ExerciseType",
+            node: &Node::Nullable(&EXERCISE_TYPE),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "CallOrPut",
+            node: &Node::Nullable(&CALL_OR_PUT),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "ContractSize",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "LotSize",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Alternates",
+            node: &Node::Map(MapNode {
+                type_at: "schemas/types/Security.json#/properties/Alternates/type",
+                values: &Node::String(StringNode {
+                    type_at: "schemas/types/Security.json#/properties/Alternates/additionalProperties/type",
+                    rules: StringRules::NONE,
+                }),
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Attributes",
+            node: &Node::Map(MapNode {
+                type_at: "schemas/types/Security.json#/properties/Attributes/type",
+                values: &Node::String(StringNode {
+                    type_at: "schemas/types/Security.json#/properties/Attributes/additionalProperties/type",
+                    rules: StringRules::NONE,
+                }),
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Legs",
+            node: &Node::Nullable(
+                &Node::Array(ArrayNode {
+                    type_at: "schemas/types/Security.json#/properties/Legs/type",
+                    items: &SYMBOL_LEG,
+                }),
+            ),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Categories",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/Security.json#/properties/Categories/type",
+                items: &SYMBOL_CATEGORY,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "SubscriptionData",
+            node: &Node::Flags(FlagsNode {
+                type_at: "schemas/types/Security.json#/properties/SubscriptionData/type",
+                at: "schemas/types/Security.json#/properties/SubscriptionData/x-zenith-flags",
+                codes: &SUBSCRIPTION_DATA_TYPE,
+                separator: ",",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "QuotationBasis",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/Security.json#/properties/QuotationBasis/type",
+                items: &QUOTATION_BASIS,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Currency",
+            node: &Node::Nullable(
+                &Node::String(StringNode {
+                    type_at: "schemas/types/Security.json#/properties/Currency/type",
+                    rules: StringRules::NONE,
+                }),
+            ),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Open",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "High",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Low",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Close",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Settlement",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Last",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Trend",
+            node: &TREND,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "BestAsk",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "AskCount",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/Security.json#/properties/AskCount/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "AskQuantity",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "AskUndisclosed",
+            node: &Node::Boolean(TypeRule {
+                at: "schemas/types/Security.json#/properties/AskUndisclosed/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "BestBid",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "BidCount",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/Security.json#/properties/BidCount/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "BidQuantity",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "BidUndisclosed",
+            node: &Node::Boolean(TypeRule {
+                at: "schemas/types/Security.json#/properties/BidUndisclosed/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "NumberOfTrades",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/Security.json#/properties/NumberOfTrades/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Volume",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "AuctionPrice",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "AuctionQuantity",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "AuctionRemainder",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "VWAP",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "ValueTraded",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "OpenInterest",
+            node: &Node::Nullable(
+                &Node::Integer(TypeRule {
+                    at: "schemas/types/Security.json#/properties/OpenInterest/type",
+                }),
+            ),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "ShareIssue",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "StatusNote",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/Security.json#/properties/StatusNote/type",
+                items: &Node::String(StringNode {
+                    type_at: "schemas/types/Security.json#/properties/StatusNote/items/type",
+                    rules: StringRules::NONE,
+                }),
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Extended",
+            node: &Node::Map(MapNode {
+                type_at: "schemas/types/Security.json#/properties/Extended/type",
+                values: &DECIMAL,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "TickTable",
+            node: &Node::Nullable(
+                &Node::String(StringNode {
+                    type_at: "schemas/types/Security.json#/properties/TickTable/type",
+                    rules: StringRules::NONE,
+                }),
+            ),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Board",
+            node: &Node::Nullable(&BOARD_CODE),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "Code",
+        "Market",
+        "Exchange",
+        "Name",
+        "Class",
+        "CFI",
+        "TradingState",
+        "TradingMarkets",
+        "IsIndex",
+        "ExpiryDate",
+        "StrikePrice",
+        "ExerciseType",
+        "CallOrPut",
+        "ContractSize",
+        "LotSize",
+        "Alternates",
+        "Attributes",
+        "Legs",
+        "Categories",
+        "SubscriptionData",
+        "QuotationBasis",
+        "Currency",
+        "Open",
+        "High",
+        "Low",
+        "Close",
+        "Settlement",
+        "Last",
+        "Trend",
+        "BestAsk",
+        "AskCount",
+        "AskQuantity",
+        "AskUndisclosed",
+        "BestBid",
+        "BidCount",
+        "BidQuantity",
+        "BidUndisclosed",
+        "NumberOfTrades",
+        "Volume",
+        "AuctionPrice",
+        "AuctionQuantity",
+        "AuctionRemainder",
+        "VWAP",
+        "ValueTraded",
+        "OpenInterest",
+        "ShareIssue",
+        "StatusNote",
+        "Extended",
+        "TickTable",
+        "Board",
+    ],
+    required: &[],
+    required_bits: 0u64,
+    required_at: "schemas/types/Security.json#/required",
+    additional: true,
+    additional_at: "schemas/types/Security.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::Security {
+    const SCHEMA: &'static Node = &SECURITY;
+}
+
+/// `DepthDirection` (`schemas/types/DepthDirection.json#`).
+pub static DEPTH_DIRECTION: Node = Node::Enum(EnumNode {
+    at: "schemas/types/DepthDirection.json#/enum",
+    values: &["BidBelowAsk", "AskBelowBid"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::DepthDirection {
+    const SCHEMA: &'static Node = &DEPTH_DIRECTION;
+}
+
+/// `SymbolDetail` (`schemas/types/SymbolDetail.json#`).
+pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/SymbolDetail.json#/type"),
+    properties: &[
+        Property {
+            wire: "Market",
+            node: &MARKET_CODE,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Code",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/SymbolDetail.json#/properties/Code/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "Name",
+            node: &Node::Nullable(
+                &Node::String(StringNode {
+                    type_at: "schemas/types/SymbolDetail.json#/properties/Name/type",
+                    rules: StringRules::NONE,
+                }),
+            ),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Class",
+            node: &SYMBOL_CLASS,
+            bit: 4u64,
+            secret: false,
+        },
+        Property {
+            wire: "Exchange",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/SymbolDetail.json#/properties/Exchange/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "SubscriptionData",
+            node: &Node::Flags(FlagsNode {
+                type_at: "schemas/types/SymbolDetail.json#/properties/SubscriptionData/type",
+                at: "schemas/types/SymbolDetail.json#/properties/SubscriptionData/x-zenith-flags",
+                codes: &SUBSCRIPTION_DATA_TYPE,
+                separator: ",",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "TradingMarkets",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/SymbolDetail.json#/properties/TradingMarkets/type",
+                items: &TRADING_MARKET_CODE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Alternate",
+            node: &Node::Map(MapNode {
+                type_at: "schemas/types/SymbolDetail.json#/properties/Alternate/type",
+                values: &Node::String(StringNode {
+                    type_at: "schemas/types/SymbolDetail.json#/properties/Alternate/additionalProperties/type",
+                    rules: StringRules::NONE,
+                }),
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Attributes",
+            node: &Node::Map(MapNode {
+                type_at: "schemas/types/SymbolDetail.json#/properties/Attributes/type",
+                values: &Node::String(StringNode {
+                    type_at: "schemas/types/SymbolDetail.json#/properties/Attributes/additionalProperties/type",
+                    rules: StringRules::NONE,
+                }),
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "CallOrPut",
+            node: &CALL_OR_PUT,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Categories",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/SymbolDetail.json#/properties/Categories/type",
+                items: &SYMBOL_CATEGORY,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "CFI",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/SymbolDetail.json#/properties/CFI/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "ContractSize",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "DepthDirection",
+            node: &DEPTH_DIRECTION,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "ExerciseType",
+            node: &EXERCISE_TYPE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "ExpiryDate",
+            node: &DATE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "IsIndex",
+            node: &Node::Boolean(TypeRule {
+                at: "schemas/types/SymbolDetail.json#/properties/IsIndex/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Legs",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/SymbolDetail.json#/properties/Legs/type",
+                items: &SYMBOL_LEG,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "LotSize",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "StrikePrice",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "Market",
+        "Code",
+        "Name",
+        "Class",
+        "Exchange",
+        "SubscriptionData",
+        "TradingMarkets",
+        "Alternate",
+        "Attributes",
+        "CallOrPut",
+        "Categories",
+        "CFI",
+        "ContractSize",
+        "DepthDirection",
+        "ExerciseType",
+        "ExpiryDate",
+        "IsIndex",
+        "Legs",
+        "LotSize",
+        "StrikePrice",
+    ],
+    required: &["Market", "Code", "Class"],
+    required_bits: 7u64,
+    required_at: "schemas/types/SymbolDetail.json#/required",
+    additional: true,
+    additional_at: "schemas/types/SymbolDetail.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::SymbolDetail {
+    const SCHEMA: &'static Node = &SYMBOL_DETAIL;
+}
+
+/// `QuerySymbolsField` (`schemas/types/QuerySymbolsField.json#`).
+pub static QUERY_SYMBOLS_FIELD: Node = Node::Enum(EnumNode {
+    at: "schemas/types/QuerySymbolsField.json#/x-zenith-known",
+    values: &["Code", "Name", "Short", "Base", "Long", "ISIN", "RIC", "Ticker"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::QuerySymbolsField {
+    const SCHEMA: &'static Node = &QUERY_SYMBOLS_FIELD;
+}
+
+/// `TradeChangeO` (`schemas/types/TradeChange.json#/properties/O`).
+pub static TRADE_CHANGE_O: Node = Node::Enum(EnumNode {
+    at: "schemas/types/TradeChange.json#/properties/O/enum",
+    values: &["A", "U", "I"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::TradeChangeO {
+    const SCHEMA: &'static Node = &TRADE_CHANGE_O;
+}
+
+/// `TradeFlag` (`schemas/types/TradeFlag.json#`).
+pub static TRADE_FLAG: Node = Node::Enum(EnumNode {
+    at: "schemas/types/TradeFlag.json#/enum",
+    values: &["Cancel", "OffMarket", "PlaceHolder"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::TradeFlag {
+    const SCHEMA: &'static Node = &TRADE_FLAG;
+}
+
+/// `TradeAffect` (`schemas/types/TradeAffect.json#`).
+pub static TRADE_AFFECT: Node = Node::Enum(EnumNode {
+    at: "schemas/types/TradeAffect.json#/enum",
+    values: &["None", "Price", "Volume", "VWAP"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::TradeAffect {
+    const SCHEMA: &'static Node = &TRADE_AFFECT;
+}
+
+/// `TradeAttribute` (`schemas/types/TradeAttribute.json#`).
+pub static TRADE_ATTRIBUTE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/TradeAttribute.json#/x-zenith-known",
+    values: &["S", "L"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::TradeAttribute {
+    const SCHEMA: &'static Node = &TRADE_ATTRIBUTE;
+}
+
+/// `TradeData` (`schemas/types/TradeData.json#`).
+pub static TRADE_DATA: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/TradeData.json#/type"),
+    properties: &[
+        Property {
+            wire: "ID",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/TradeData.json#/properties/ID/type",
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Price",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Quantity",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Time",
+            node: &DATE_TIME,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Flags",
+            node: &Node::Flags(FlagsNode {
+                type_at: "schemas/types/TradeData.json#/properties/Flags/type",
+                at: "schemas/types/TradeData.json#/properties/Flags/x-zenith-flags",
+                codes: &TRADE_FLAG,
+                separator: ",",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Trend",
+            node: &TREND,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Side",
+            node: &SIDE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Affects",
+            node: &Node::Flags(FlagsNode {
+                type_at: "schemas/types/TradeData.json#/properties/Affects/type",
+                at: "schemas/types/TradeData.json#/properties/Affects/x-zenith-flags",
+                codes: &TRADE_AFFECT,
+                separator: ",",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Codes",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TradeData.json#/properties/Codes/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Buy",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TradeData.json#/properties/Buy/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "BuyBroker",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TradeData.json#/properties/BuyBroker/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "BuyCrossRef",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TradeData.json#/properties/BuyCrossRef/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Sell",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TradeData.json#/properties/Sell/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "SellBroker",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TradeData.json#/properties/SellBroker/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "SellCrossRef",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TradeData.json#/properties/SellCrossRef/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Market",
+            node: &MARKET_CODE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "RelatedID",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/TradeData.json#/properties/RelatedID/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Attributes",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/TradeData.json#/properties/Attributes/type",
+                items: &TRADE_ATTRIBUTE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "ID",
+        "Price",
+        "Quantity",
+        "Time",
+        "Flags",
+        "Trend",
+        "Side",
+        "Affects",
+        "Codes",
+        "Buy",
+        "BuyBroker",
+        "BuyCrossRef",
+        "Sell",
+        "SellBroker",
+        "SellCrossRef",
+        "Market",
+        "RelatedID",
+        "Attributes",
+    ],
+    required: &["ID"],
+    required_bits: 1u64,
+    required_at: "schemas/types/TradeData.json#/required",
+    additional: true,
+    additional_at: "schemas/types/TradeData.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::TradeData {
+    const SCHEMA: &'static Node = &TRADE_DATA;
+}
+
+/// `TradeChange` (`schemas/types/TradeChange.json#`).
+pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/TradeChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "O",
+            node: &TRADE_CHANGE_O,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "ID",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/TradeChange.json#/properties/ID/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Trade",
+            node: &TRADE_DATA,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["O", "ID", "Trade"],
+    required: &["O"],
+    required_bits: 1u64,
+    required_at: "schemas/types/TradeChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/TradeChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "O",
+        variants: &[
+            VariantNode {
+                value: "A",
+                required: &["Trade"],
+                forbidden: &["ID"],
+                required_bits: 5u64,
+                forbidden_bits: 2u64,
+                at: "schemas/types/TradeChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "U",
+                required: &["Trade"],
+                forbidden: &["ID"],
+                required_bits: 5u64,
+                forbidden_bits: 2u64,
+                at: "schemas/types/TradeChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "I",
+                required: &[],
+                forbidden: &["Trade"],
+                required_bits: 1u64,
+                forbidden_bits: 4u64,
+                at: "schemas/types/TradeChange.json#/oneOf/2",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::TradeChange {
+    const SCHEMA: &'static Node = &TRADE_CHANGE;
+}
+
+/// `TradingStateReason` (`schemas/types/TradingStateReason.json#`).
+pub static TRADING_STATE_REASON: Node = Node::Enum(EnumNode {
+    at: "schemas/types/TradingStateReason.json#/enum",
+    values: &["Unknown", "Normal", "Suspend", "TradingHalt", "NewsRelease"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::TradingStateReason {
+    const SCHEMA: &'static Node = &TRADING_STATE_REASON;
+}
+
+/// `TradingStateAllowance` (`schemas/types/TradingStateAllowance.json#`).
+pub static TRADING_STATE_ALLOWANCE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/TradingStateAllowance.json#/enum",
+    values: &[
+        "None",
+        "OrderPlace",
+        "OrderAmend",
+        "OrderMove",
+        "OrderCancel",
+        "Match",
+        "ReportCancel",
+        "OrdersOnly",
+        "All",
+    ],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::TradingStateAllowance {
+    const SCHEMA: &'static Node = &TRADING_STATE_ALLOWANCE;
+}
+
+/// `ScanCriteria` (`schemas/types/ScanCriteria.json#`).
+pub static SCAN_CRITERIA: Node = Node::Array(ArrayNode {
+    type_at: "schemas/types/ScanCriteria.json#/type",
+    items: &Node::Any,
+});
+/// `SymbolConditionField` (`schemas/types/SymbolConditionField.json#`).
+pub static SYMBOL_CONDITION_FIELD: Node = Node::Enum(EnumNode {
+    at: "schemas/types/SymbolConditionField.json#/enum",
+    values: &["Code", "Name", "Alternate", "Attribute"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::SymbolConditionField {
+    const SCHEMA: &'static Node = &SYMBOL_CONDITION_FIELD;
+}
+
+/// `SymbolConditionMatch` (`schemas/types/SymbolConditionMatch.json#`).
+pub static SYMBOL_CONDITION_MATCH: Node = Node::Enum(EnumNode {
+    at: "schemas/types/SymbolConditionMatch.json#/enum",
+    values: &["FromStart", "FromEnd", "Exact"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::SymbolConditionMatch {
+    const SCHEMA: &'static Node = &SYMBOL_CONDITION_MATCH;
+}
+
+/// `SymbolChangeO` (`schemas/types/SymbolChange.json#/properties/O`).
+pub static SYMBOL_CHANGE_O: Node = Node::Enum(EnumNode {
+    at: "schemas/types/SymbolChange.json#/properties/O/enum",
+    values: &["A", "U", "R", "C"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::SymbolChangeO {
+    const SCHEMA: &'static Node = &SYMBOL_CHANGE_O;
+}
+
+/// `SymbolChange` (`schemas/types/SymbolChange.json#`).
+pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/SymbolChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "O",
+            node: &SYMBOL_CHANGE_O,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Symbol",
+            node: &SYMBOL_DETAIL,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["O", "Symbol"],
+    required: &["O"],
+    required_bits: 1u64,
+    required_at: "schemas/types/SymbolChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/SymbolChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "O",
+        variants: &[
+            VariantNode {
+                value: "A",
+                required: &["Symbol"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/SymbolChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "U",
+                required: &["Symbol"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/SymbolChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "R",
+                required: &["Symbol"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/SymbolChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "C",
+                required: &[],
+                forbidden: &["Symbol"],
+                required_bits: 1u64,
+                forbidden_bits: 2u64,
+                at: "schemas/types/SymbolChange.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::SymbolChange {
+    const SCHEMA: &'static Node = &SYMBOL_CHANGE;
+}

@@ -15,18 +15,10 @@ pub static FEED_CLASS: Node = Node::Enum(EnumNode {
         "Trading",
         "Watchlist",
     ],
+    open: false,
 });
 impl crate::runtime::Validate for crate::generated::types::FeedClass {
     const SCHEMA: &'static Node = &FEED_CLASS;
-}
-
-/// `FeedStatus` (`schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Status`).
-pub static FEED_STATUS: Node = Node::Enum(EnumNode {
-    at: "schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Status/enum",
-    values: &["Initialising", "Active", "Closed", "Inactive", "Impaired", "Expired"],
-});
-impl crate::runtime::Validate for crate::generated::types::FeedStatus {
-    const SCHEMA: &'static Node = &FEED_STATUS;
 }
 
 /// `Feed` (`schemas/zenith/Feeds.push.json#/properties/Data/items`).
@@ -50,7 +42,7 @@ pub static FEED: Node = Node::Object(ObjectNode {
         },
         Property {
             wire: "Status",
-            node: &FEED_STATUS,
+            node: &super::types::FEED_STATUS,
             bit: 0u64,
             secret: false,
         },
@@ -61,6 +53,7 @@ pub static FEED: Node = Node::Object(ObjectNode {
     required_at: "schemas/zenith/Feeds.push.json#/properties/Data/items/required",
     additional: true,
     additional_at: "schemas/zenith/Feeds.push.json#/properties/Data/items/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::Feed {
     const SCHEMA: &'static Node = &FEED;
@@ -119,6 +112,7 @@ pub static FEEDS_PUSH: Node = Node::Object(ObjectNode {
     required_at: "schemas/zenith/Feeds.push.json#/required",
     additional: true,
     additional_at: "schemas/zenith/Feeds.push.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::FeedsPush {
     const SCHEMA: &'static Node = &FEEDS_PUSH;
@@ -128,6 +122,7 @@ impl crate::runtime::Validate for crate::generated::types::FeedsPush {
 pub static SERVER_CLASS: Node = Node::Enum(EnumNode {
     at: "schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Class/enum",
     values: &["FeedProxy"],
+    open: false,
 });
 impl crate::runtime::Validate for crate::generated::types::ServerClass {
     const SCHEMA: &'static Node = &SERVER_CLASS;
@@ -177,6 +172,7 @@ pub static SERVER_INFO_DATA: Node = Node::Object(ObjectNode {
     required_at: "schemas/zenith/ServerInfo.push.json#/properties/Data/required",
     additional: true,
     additional_at: "schemas/zenith/ServerInfo.push.json#/properties/Data/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ServerInfoData {
     const SCHEMA: &'static Node = &SERVER_INFO_DATA;
@@ -232,6 +228,7 @@ pub static SERVER_INFO_PUSH: Node = Node::Object(ObjectNode {
     required_at: "schemas/zenith/ServerInfo.push.json#/required",
     additional: true,
     additional_at: "schemas/zenith/ServerInfo.push.json#/additionalProperties",
+    union: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ServerInfoPush {
     const SCHEMA: &'static Node = &SERVER_INFO_PUSH;
