@@ -65,7 +65,7 @@ pub use generated::controllers::*;
 pub use generated::messages::{ERROR_CODES, Message, MessageKind, SECRET_PROPERTIES};
 pub use generated::types::*;
 pub use runtime::{
-    Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction, ErrorCodeInfo, MessageInfo,
-    Problem, Report, Secret, Severity, Time, TimeError, Topic, Validate, Verdict,
+    Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction, ErrorCodeInfo, Flags,
+    MessageInfo, Nullable, Problem, Report, Secret, Severity, Time, TimeError, Topic, TopicError, Validate, Verdict,
 };
 pub use scan::CleanText;

@@ -59,7 +59,7 @@ pub fn schema_groups(model: &Model) -> Vec<String> {
 
 pub fn emit(model: &Model) -> TokenStream {
     let names: Vec<Ident> = model.messages.iter().map(|m| ident(&m.name)).collect();
-    let infos = model.messages.iter().map(info);
+    let infos = model.messages.iter().map(|m| info(model, m));
     let arms = dispatch_arms(model);
     let codes = model.error_codes.iter().map(|c| {
         let (code, meaning) = (&c.code, &c.meaning);
@@ -103,7 +103,7 @@ pub fn emit(model: &Model) -> TokenStream {
 
             /// What the schema says about this kind of message.
             pub fn info(self) -> &'static MessageInfo {
-                match self { #(MessageKind::#names => &#infos,)* }
+                match self { #(MessageKind::#names => { static INFO: MessageInfo = #infos; &INFO })* }
             }
 
             /// The kind of message with these envelope keys: a topic's own schema wins over one
@@ -202,7 +202,7 @@ pub fn emit(model: &Model) -> TokenStream {
     }
 }
 
-fn info(message: &Message) -> TokenStream {
+fn info(model: &Model, message: &Message) -> TokenStream {
     let name = &message.name;
     let option = |value: &Option<String>| match value {
         Some(v) => quote! { Some(#v) },
@@ -215,6 +215,14 @@ fn info(message: &Message) -> TokenStream {
     let replies = &message.reply_topics;
     let schema_id = &message.schema_id;
     let schema_file = &message.location.file;
+    let arguments = match (&message.arguments, model.type_named(&message.name)) {
+        (Some(_), Some(ty)) => {
+            let group = Ident::new(&super::schema::group(ty), Span::call_site());
+            let forms = super::schema::forms_static(&message.name);
+            quote! { &super::schema::#group::#forms }
+        }
+        _ => quote! { &[] },
+    };
     let summary = message.doc.split(". ").next().unwrap_or_default().trim_end_matches('.');
     quote! {
         MessageInfo {
@@ -224,6 +232,7 @@ fn info(message: &Message) -> TokenStream {
             action: #action,
             direction: #direction,
             reply_topics: &[#(#replies),*],
+            arguments: #arguments,
             schema_id: #schema_id,
             schema_file: #schema_file,
             summary: #summary,

@@ -9,7 +9,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::Location;
-use crate::model::{Field, Format, JsonType, Model, Shape, StringRules, TypeDef, TypeKind};
+use crate::model::{Arguments, Field, Format, JsonType, Model, Shape, StringRules, TypeDef, TypeKind};
 use crate::naming::{Case, rust_name};
 
 /// How the generated code reaches the runtime.
@@ -25,6 +25,11 @@ pub struct Target {
 /// The name of a type's static.
 pub fn node_static(type_name: &str) -> Ident {
     format_ident!("{}", rust_name(type_name, Case::Static))
+}
+
+/// The name of the static holding a message's topic forms.
+pub fn forms_static(type_name: &str) -> Ident {
+    format_ident!("{}_FORMS", rust_name(type_name, Case::Static))
 }
 
 /// The module of a type's static: its schema file's directory.
@@ -113,22 +118,35 @@ impl Emitter<'_> {
     fn named(&mut self, ty: &TypeDef) -> TokenStream {
         let name = node_static(&ty.name);
         let location = &ty.location;
+        let mut forms = TokenStream::new();
         let node = match &ty.kind {
             TypeKind::Struct { fields, additional_properties, typed, union } => {
                 let documented: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
                 let bits = required_bits(fields);
                 let required: Vec<&str> = bits.iter().map(|(wire, _)| *wire).collect();
                 let required_bits: u64 = bits.iter().fold(0, |mask, (_, bit)| mask | bit);
+                let message = self.model.messages.iter().find(|m| m.name == ty.name);
+                let arguments = message.and_then(|m| Some((m.topic.as_deref()?, m.arguments.as_ref()?)));
+                if let Some((_, arguments)) = arguments {
+                    forms = self.forms(ty, arguments);
+                }
                 let properties: Vec<TokenStream> = fields
                     .iter()
                     .map(|f| {
                         let wire = &f.wire;
-                        let node = match f.constant.as_ref().and_then(|c| c.as_str()) {
-                            Some(constant) => {
+                        let node = match (f.constant.as_ref().and_then(|c| c.as_str()), arguments) {
+                            (Some(constant), _) => {
                                 let at = at(&f.location, "const");
                                 quote! { &Node::Const(Constant { value: #constant, at: #at }) }
                             }
-                            None => self.node_ref(&f.shape, &f.location),
+                            // The topic's arguments are checked against its forms.
+                            (None, Some((topic, arguments))) if f.wire == "Topic" => {
+                                let type_at = at(&f.location, "type");
+                                let at = arguments.location.to_string();
+                                let forms = forms_static(&ty.name);
+                                quote! { &Node::Topic(TopicNode { type_at: #type_at, at: #at, name: #topic, forms: &#forms }) }
+                            }
+                            (None, _) => self.node_ref(&f.shape, &f.location),
                         };
                         let bit = bits.iter().find(|(w, _)| *w == f.wire).map_or(0, |(_, bit)| *bit);
                         let secret = f.secret;
@@ -207,9 +225,36 @@ impl Emitter<'_> {
             _ => quote! {},
         };
         quote! {
+            #forms
             #[doc = #doc]
             pub static #name: Node = #node;
             #validate
+        }
+    }
+
+    /// The static holding a message's topic forms.
+    fn forms(&mut self, ty: &TypeDef, arguments: &Arguments) -> TokenStream {
+        let name = forms_static(&ty.name);
+        let forms: Vec<TokenStream> = arguments
+            .forms
+            .iter()
+            .map(|form| {
+                let text = &form.text;
+                let literals = &form.literals;
+                let parts = form.parts.iter().map(|part| {
+                    let pattern =
+                        arguments.parts.iter().find(|p| &p.name == part).map(|p| p.pattern.as_str()).unwrap_or(".*");
+                    let pattern = self.pattern(pattern);
+                    quote! { TopicPart { name: #part, pattern: &#pattern } }
+                });
+                quote! { TopicForm { text: #text, parts: &[#(#parts),*], literals: &[#(#literals),*] } }
+            })
+            .collect();
+        let count = forms.len();
+        let doc = format!(" The forms of `{}`'s topic arguments.", ty.name);
+        quote! {
+            #[doc = #doc]
+            pub static #name: [TopicForm; #count] = [#(#forms),*];
         }
     }
 

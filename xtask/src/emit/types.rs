@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::doc_attrs;
 use crate::Error;
-use crate::model::{Field, Model, Shape, TypeDef, TypeKind, Union};
+use crate::model::{Arguments, Field, Model, Shape, TypeDef, TypeKind, Union};
 use crate::naming::{Case, rust_name};
 
 /// The variant that keeps enum values the schema does not list.
@@ -18,9 +18,17 @@ pub fn emit(model: &Model) -> Result<TokenStream, Error> {
     for ty in &model.types {
         items.push(emit_type(ty)?);
     }
+    let mut topics: Vec<(&str, &str)> = Vec::new();
     for message in &model.messages {
         let ty = model.type_named(&message.name).expect("messages are named types");
         items.push(constructor(ty));
+        if let (Some(topic), Some(arguments)) = (&message.topic, &message.arguments) {
+            let controller = message.controller.as_deref().unwrap_or_default();
+            if !topics.contains(&(controller, topic)) {
+                topics.push((controller, topic));
+                items.push(topic_type(model, message, topic, arguments)?);
+            }
+        }
     }
     Ok(quote! { #(#items)* })
 }
@@ -123,6 +131,104 @@ fn struct_field(field: &Field, required: bool) -> TokenStream {
             pub #name: Option<#inner>,
         }
     }
+}
+
+/// A topic with its arguments as a type: a field per part, read with `FromStr` and written
+/// with `Display` in the topic's forms.
+fn topic_type(
+    model: &Model,
+    message: &crate::model::Message,
+    topic: &str,
+    arguments: &Arguments,
+) -> Result<TokenStream, Error> {
+    let type_name = format!("{}Topic", rust_name(topic, Case::Type));
+    if model.type_named(&type_name).is_some() {
+        return Err(Error::at(
+            &arguments.location,
+            format!("the topic's type `{type_name}` is taken by a schema type"),
+        ));
+    }
+    let name = ident(&type_name);
+    let ty = model.type_named(&message.name).expect("messages are named types");
+    let group = ident(&super::schema::group(ty));
+    let forms_static = super::schema::forms_static(&message.name);
+    let everywhere = |part: &str| arguments.forms.iter().all(|f| f.parts.iter().any(|p| p == part));
+    let parts: Vec<&crate::model::Part> =
+        arguments.parts.iter().filter(|p| arguments.forms.iter().any(|f| f.parts.contains(&p.name))).collect();
+    let fields = parts.iter().map(|part| {
+        let field = ident(&rust_name(&part.name, Case::Field));
+        let doc = doc_attrs(part.doc.as_deref());
+        if everywhere(&part.name) {
+            quote! { #doc pub #field: String, }
+        } else {
+            quote! { #doc pub #field: Option<String>, }
+        }
+    });
+    let reads = parts.iter().map(|part| {
+        let field = ident(&rust_name(&part.name, Case::Field));
+        let wire = &part.name;
+        if everywhere(&part.name) {
+            quote! { #field: value(#wire).unwrap_or_default(), }
+        } else {
+            quote! { #field: value(#wire), }
+        }
+    });
+    // Each form is written when every part it has is there; the first that fits wins.
+    let mut writes = Vec::new();
+    for form in &arguments.forms {
+        let format = format!(
+            "{topic}!{}",
+            form.literals.iter().map(|l| l.replace('{', "{{").replace('}', "}}")).collect::<Vec<_>>().join("{}")
+        );
+        let values = form.parts.iter().map(|p| {
+            let field = ident(&rust_name(p, Case::Field));
+            if everywhere(p) {
+                quote! { self.#field }
+            } else {
+                quote! { self.#field.as_deref().unwrap_or_default() }
+            }
+        });
+        let present: Vec<TokenStream> = form
+            .parts
+            .iter()
+            .filter(|p| !everywhere(p))
+            .map(|p| {
+                let field = ident(&rust_name(p, Case::Field));
+                quote! { self.#field.is_some() }
+            })
+            .collect();
+        if present.is_empty() {
+            writes.push(quote! { write!(f, #format, #(#values),*) });
+            break;
+        }
+        writes.push(quote! { if #(#present)&&* { return write!(f, #format, #(#values),*); } });
+    }
+    if writes.len() == arguments.forms.len() && !arguments.forms.iter().any(|f| f.parts.iter().all(|p| everywhere(p))) {
+        writes.push(quote! { f.write_str(#topic) });
+    }
+    let forms_text = arguments.forms.iter().map(|f| format!("`{topic}!{}`", f.text)).collect::<Vec<_>>().join(" or ");
+    let doc = format!(" The `{topic}` topic with its arguments: {forms_text}.");
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub struct #name { #(#fields)* }
+
+        impl std::str::FromStr for #name {
+            type Err = crate::runtime::TopicError;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                let forms = &super::schema::#group::#forms_static;
+                let (form, values) = crate::runtime::read_topic(#topic, forms, text)?;
+                let value = |part: &str| form.parts.iter().position(|p| p.name == part).map(|i| values[i].to_owned());
+                Ok(Self { #(#reads)* })
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                #(#writes)*
+            }
+        }
+    })
 }
 
 /// A tagged union: an enum with one struct per variant (holding the properties that variant

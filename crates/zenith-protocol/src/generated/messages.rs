@@ -321,693 +321,799 @@ impl MessageKind {
     pub fn info(self) -> &'static MessageInfo {
         match self {
             MessageKind::AuthCodeReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "AuthCodeReply",
                     controller: Some("Auth"),
                     topic: Some("AuthCode"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthCode.reply.json",
                     schema_file: "schemas/auth/AuthCode.reply.json",
                     summary: "The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID",
-                }
+                };
+                &INFO
             }
             MessageKind::AuthCodeRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "AuthCodeRequest",
                     controller: Some("Auth"),
                     topic: Some("AuthCode"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["Identify", "AuthCode"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthCode.request.json",
                     schema_file: "schemas/auth/AuthCode.request.json",
                     summary: "Logs in with a grant the client got from an external authentication service, which the named provider knows how to check",
-                }
+                };
+                &INFO
             }
             MessageKind::AuthOwnerReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "AuthOwnerReply",
                     controller: Some("Auth"),
                     topic: Some("AuthOwner"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthOwner.reply.json",
                     schema_file: "schemas/auth/AuthOwner.reply.json",
                     summary: "The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself",
-                }
+                };
+                &INFO
             }
             MessageKind::AuthOwnerRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "AuthOwnerRequest",
                     controller: Some("Auth"),
                     topic: Some("AuthOwner"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["Identify", "AuthOwner"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthOwner.request.json",
                     schema_file: "schemas/auth/AuthOwner.request.json",
                     summary: "Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password",
-                }
+                };
+                &INFO
             }
             MessageKind::AuthTokenReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "AuthTokenReply",
                     controller: Some("Auth"),
                     topic: Some("AuthToken"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthToken.reply.json",
                     schema_file: "schemas/auth/AuthToken.reply.json",
                     summary: "The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID",
-                }
+                };
+                &INFO
             }
             MessageKind::AuthTokenRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "AuthTokenRequest",
                     controller: Some("Auth"),
                     topic: Some("AuthToken"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["Identify", "AuthToken"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthToken.request.json",
                     schema_file: "schemas/auth/AuthToken.request.json",
                     summary: "Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned)",
-                }
+                };
+                &INFO
             }
             MessageKind::IdentifyPush => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "IdentifyPush",
                     controller: Some("Auth"),
                     topic: Some("Identify"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/Identify.push.json",
                     schema_file: "schemas/auth/Identify.push.json",
                     summary: "The connection's identity, sent to `Identify` subscribers whenever it changes",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryIdentifyReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryIdentifyReply",
                     controller: Some("Auth"),
                     topic: Some("QueryIdentify"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/QueryIdentify.reply.json",
                     schema_file: "schemas/auth/QueryIdentify.reply.json",
                     summary: "The answer to `QueryIdentify`: the connection's current identity",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryIdentifyRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryIdentifyRequest",
                     controller: Some("Auth"),
                     topic: Some("QueryIdentify"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QueryIdentify"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/QueryIdentify.request.json",
                     schema_file: "schemas/auth/QueryIdentify.request.json",
                     summary: "Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake",
-                }
+                };
+                &INFO
             }
             MessageKind::ConfigureReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "ConfigureReply",
                     controller: None,
                     topic: Some("Configure"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/common/Configure.reply.json",
                     schema_file: "schemas/common/Configure.reply.json",
                     summary: "Acknowledges a `Configure` request; it has no content beyond the envelope",
-                }
+                };
+                &INFO
             }
             MessageKind::ConfigureRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "ConfigureRequest",
                     controller: None,
                     topic: Some("Configure"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["Configure"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/common/Configure.request.json",
                     schema_file: "schemas/common/Configure.request.json",
                     summary: "Changes the timeouts of the controller it is sent to",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryConfigureReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryConfigureReply",
                     controller: None,
                     topic: Some("QueryConfigure"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/common/QueryConfigure.reply.json",
                     schema_file: "schemas/common/QueryConfigure.reply.json",
                     summary: "The answer to `QueryConfigure`: the controller's timeouts now in force",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryConfigureRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryConfigureRequest",
                     controller: None,
                     topic: Some("QueryConfigure"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QueryConfigure"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/common/QueryConfigure.request.json",
                     schema_file: "schemas/common/QueryConfigure.request.json",
                     summary: "Asks the controller it is sent to for its current timeouts",
-                }
+                };
+                &INFO
             }
             MessageKind::CancelRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "CancelRequest",
                     controller: None,
                     topic: None,
                     action: "Cancel",
                     direction: Direction::Send,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Cancel.request.json",
                     schema_file: "schemas/envelope/Cancel.request.json",
                     summary: "Asks the server to abandon pending requests on a controller that were sent with the given TransactionID",
-                }
+                };
+                &INFO
             }
             MessageKind::ErrorMessage => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "ErrorMessage",
                     controller: None,
                     topic: None,
                     action: "Error",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Error.json",
                     schema_file: "schemas/envelope/Error.json",
                     summary: "Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result",
-                }
+                };
+                &INFO
             }
             MessageKind::SubConfirm => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "SubConfirm",
                     controller: None,
                     topic: None,
                     action: "Sub",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Sub.confirm.json",
                     schema_file: "schemas/envelope/Sub.confirm.json",
                     summary: "The server's answer to a `Sub` that asked for confirmation",
-                }
+                };
+                &INFO
             }
             MessageKind::SubRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "SubRequest",
                     controller: None,
                     topic: None,
                     action: "Sub",
                     direction: Direction::Send,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Sub.request.json",
                     schema_file: "schemas/envelope/Sub.request.json",
                     summary: "Subscribes to a topic on any controller",
-                }
+                };
+                &INFO
             }
             MessageKind::UnsubConfirm => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "UnsubConfirm",
                     controller: None,
                     topic: None,
                     action: "Unsub",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Unsub.confirm.json",
                     schema_file: "schemas/envelope/Unsub.confirm.json",
                     summary: "An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held",
-                }
+                };
+                &INFO
             }
             MessageKind::UnsubRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "UnsubRequest",
                     controller: None,
                     topic: None,
                     action: "Unsub",
                     direction: Direction::Send,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Unsub.request.json",
                     schema_file: "schemas/envelope/Unsub.request.json",
                     summary: "Drops one reference to a subscription on any controller",
-                }
+                };
+                &INFO
             }
             MessageKind::DepthPush => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "DepthPush",
                     controller: Some("Market"),
                     topic: Some("Depth"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &super::schema::market::DEPTH_PUSH_FORMS,
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Depth.push.json",
                     schema_file: "schemas/market/Depth.push.json",
                     summary: "Changes to a symbol's order book, order by order, sent to `Depth!{Code}.{Market}` subscribers (the symbol must offer `DepthFull` data)",
-                }
+                };
+                &INFO
             }
             MessageKind::LevelsPush => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "LevelsPush",
                     controller: Some("Market"),
                     topic: Some("Levels"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &super::schema::market::LEVELS_PUSH_FORMS,
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Levels.push.json",
                     schema_file: "schemas/market/Levels.push.json",
                     summary: "Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data)",
-                }
+                };
+                &INFO
             }
             MessageKind::MarketsPush => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "MarketsPush",
                     controller: Some("Market"),
                     topic: Some("Markets"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Markets.push.json",
                     schema_file: "schemas/market/Markets.push.json",
                     summary: "The state of the markets the user can see, sent to `Markets` subscribers whenever a market's feed, trading day or trading status changes",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryBrokersReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryBrokersReply",
                     controller: Some("Market"),
                     topic: Some("QueryBrokers"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryBrokers.reply.json",
                     schema_file: "schemas/market/QueryBrokers.reply.json",
                     summary: "The brokers of the requested market, one record each, in no particular order",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryBrokersRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryBrokersRequest",
                     controller: Some("Market"),
                     topic: Some("QueryBrokers"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QueryBrokers"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryBrokers.request.json",
                     schema_file: "schemas/market/QueryBrokers.request.json",
                     summary: "Asks for the brokers active on a market, so that the broker codes on depth orders and trades can be given names",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryChartHistoryReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryChartHistoryReply",
                     controller: Some("Market"),
                     topic: Some("QueryChartHistory"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryChartHistory.reply.json",
                     schema_file: "schemas/market/QueryChartHistory.reply.json",
                     summary: "The requested bars, in no particular order",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryChartHistoryRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryChartHistoryRequest",
                     controller: Some("Market"),
                     topic: Some("QueryChartHistory"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QueryChartHistory"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryChartHistory.request.json",
                     schema_file: "schemas/market/QueryChartHistory.request.json",
                     summary: "Asks for a symbol's price history as bars of a fixed period",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryDepthFullReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryDepthFullReply",
                     controller: Some("Market"),
                     topic: Some("QueryDepthFull"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthFull.reply.json",
                     schema_file: "schemas/market/QueryDepthFull.reply.json",
                     summary: "The symbol's book as a list of changes: one clear, then one addition per order",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryDepthFullRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryDepthFullRequest",
                     controller: Some("Market"),
                     topic: Some("QueryDepthFull"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QueryDepthFull"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthFull.request.json",
                     schema_file: "schemas/market/QueryDepthFull.request.json",
                     summary: "Asks once for a symbol's whole order book, order by order: a snapshot of what the `Depth` subscription maintains",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryDepthLevelsReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryDepthLevelsReply",
                     controller: Some("Market"),
                     topic: Some("QueryDepthLevels"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthLevels.reply.json",
                     schema_file: "schemas/market/QueryDepthLevels.reply.json",
                     summary: "The symbol's price levels as a list of changes to apply in order",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryDepthLevelsRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryDepthLevelsRequest",
                     controller: Some("Market"),
                     topic: Some("QueryDepthLevels"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QueryDepthLevels"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthLevels.request.json",
                     schema_file: "schemas/market/QueryDepthLevels.request.json",
                     summary: "Asks once for a symbol's book summarised by price level: a snapshot of what the `Levels` subscription maintains",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryMarketsReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryMarketsReply",
                     controller: Some("Market"),
                     topic: Some("QueryMarkets"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMarkets.reply.json",
                     schema_file: "schemas/market/QueryMarkets.reply.json",
                     summary: "The state of each market the user can see, in no particular order",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryMarketsRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryMarketsRequest",
                     controller: Some("Market"),
                     topic: Some("QueryMarkets"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QueryMarkets"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMarkets.request.json",
                     schema_file: "schemas/market/QueryMarkets.request.json",
                     summary: "Asks once for the state of every market the user can see, as the `Markets` subscription reports it",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryMixedMarketReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryMixedMarketReply",
                     controller: Some("Market"),
                     topic: Some("QueryMixedMarket"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMixedMarket.reply.json",
                     schema_file: "schemas/market/QueryMixedMarket.reply.json",
                     summary: "The market code to use: a mixed-market code when two or more of the markets are usable, a single market's code when only one is, and null when none is",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryMixedMarketRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryMixedMarketRequest",
                     controller: Some("Market"),
                     topic: Some("QueryMixedMarket"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QueryMixedMarket"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMixedMarket.request.json",
                     schema_file: "schemas/market/QueryMixedMarket.request.json",
                     summary: "Asks which mixed-market code best combines the given markets for this user, leaving out the ones the user cannot access",
-                }
+                };
+                &INFO
             }
             MessageKind::QuerySecurityReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QuerySecurityReply",
                     controller: Some("Market"),
                     topic: Some("QuerySecurity"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySecurity.reply.json",
                     schema_file: "schemas/market/QuerySecurity.reply.json",
                     summary: "The security's full state, every available field in one object",
-                }
+                };
+                &INFO
             }
             MessageKind::QuerySecurityRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QuerySecurityRequest",
                     controller: Some("Market"),
                     topic: Some("QuerySecurity"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QuerySecurity"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySecurity.request.json",
                     schema_file: "schemas/market/QuerySecurity.request.json",
                     summary: "Asks once for everything known about a security: a snapshot of what the `Security` subscription maintains",
-                }
+                };
+                &INFO
             }
             MessageKind::QuerySymbolsReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QuerySymbolsReply",
                     controller: Some("Market"),
                     topic: Some("QuerySymbols"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySymbols.reply.json",
                     schema_file: "schemas/market/QuerySymbols.reply.json",
                     summary: "The symbols matching a `QuerySymbols` search",
-                }
+                };
+                &INFO
             }
             MessageKind::QuerySymbolsRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QuerySymbolsRequest",
                     controller: Some("Market"),
                     topic: Some("QuerySymbols"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QuerySymbols"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySymbols.request.json",
                     schema_file: "schemas/market/QuerySymbols.request.json",
                     summary: "Searches for symbols by code or name (or an alternate code), on one market, several, or all",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryTickTablesReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryTickTablesReply",
                     controller: Some("Market"),
                     topic: Some("QueryTickTables"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTickTables.reply.json",
                     schema_file: "schemas/market/QueryTickTables.reply.json",
                     summary: "The market's tick tables, in no particular order",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryTickTablesRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryTickTablesRequest",
                     controller: Some("Market"),
                     topic: Some("QueryTickTables"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QueryTickTables"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTickTables.request.json",
                     schema_file: "schemas/market/QueryTickTables.request.json",
                     summary: "Asks for the tick tables of a market: the price steps its securities may trade at, by price range",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryTradesReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryTradesReply",
                     controller: Some("Market"),
                     topic: Some("QueryTrades"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTrades.reply.json",
                     schema_file: "schemas/market/QueryTrades.reply.json",
                     summary: "The requested trades, as trade records to apply in order",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryTradesRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryTradesRequest",
                     controller: Some("Market"),
                     topic: Some("QueryTrades"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QueryTrades"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTrades.request.json",
                     schema_file: "schemas/market/QueryTrades.request.json",
                     summary: "Asks for a symbol's trades of a day: all of them, the latest `Count`, or a stretch selected by trade IDs (for instance, the trades before the ID a `Trades` subscription started from)",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryTradingStatesReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryTradingStatesReply",
                     controller: Some("Market"),
                     topic: Some("QueryTradingStates"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTradingStates.reply.json",
                     schema_file: "schemas/market/QueryTradingStates.reply.json",
                     summary: "The market's trading states, in no particular order",
-                }
+                };
+                &INFO
             }
             MessageKind::QueryTradingStatesRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "QueryTradingStatesRequest",
                     controller: Some("Market"),
                     topic: Some("QueryTradingStates"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["QueryTradingStates"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTradingStates.request.json",
                     schema_file: "schemas/market/QueryTradingStates.request.json",
                     summary: "Asks for the trading states a market uses and what each allows",
-                }
+                };
+                &INFO
             }
             MessageKind::ScanSymbolsReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "ScanSymbolsReply",
                     controller: Some("Market"),
                     topic: Some("ScanSymbols"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/ScanSymbols.reply.json",
                     schema_file: "schemas/market/ScanSymbols.reply.json",
                     summary: "The symbols that passed a `ScanSymbols` scan",
-                }
+                };
+                &INFO
             }
             MessageKind::ScanSymbolsRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "ScanSymbolsRequest",
                     controller: Some("Market"),
                     topic: Some("ScanSymbols"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["ScanSymbols"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/ScanSymbols.request.json",
                     schema_file: "schemas/market/ScanSymbols.request.json",
                     summary: "Finds the symbols that meet scan criteria (symbol-based criteria only), on one market, several, or all",
-                }
+                };
+                &INFO
             }
             MessageKind::SearchSymbolsReply => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "SearchSymbolsReply",
                     controller: Some("Market"),
                     topic: Some("SearchSymbols"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/SearchSymbols.reply.json",
                     schema_file: "schemas/market/SearchSymbols.reply.json",
                     summary: "The symbols matching a `SearchSymbols` search",
-                }
+                };
+                &INFO
             }
             MessageKind::SearchSymbolsRequest => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "SearchSymbolsRequest",
                     controller: Some("Market"),
                     topic: Some("SearchSymbols"),
                     action: "Publish",
                     direction: Direction::Send,
                     reply_topics: &["SearchSymbols"],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/market/SearchSymbols.request.json",
                     schema_file: "schemas/market/SearchSymbols.request.json",
                     summary: "Searches for symbols by text conditions and by properties such as class, expiry or strike price, on one market, several, or all",
-                }
+                };
+                &INFO
             }
             MessageKind::SecurityPush => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "SecurityPush",
                     controller: Some("Market"),
                     topic: Some("Security"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &super::schema::market::SECURITY_PUSH_FORMS,
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Security.push.json",
                     schema_file: "schemas/market/Security.push.json",
                     summary: "The state of one security, sent to `Security!{Code}.{Market}` subscribers (the symbol must offer `Asset` data): every known field first (again after a resynchronisation and on a new trading day), then only what changed",
-                }
+                };
+                &INFO
             }
             MessageKind::SymbolsPush => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "SymbolsPush",
                     controller: Some("Market"),
                     topic: Some("Symbols"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &super::schema::market::SYMBOLS_PUSH_FORMS,
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Symbols.push.json",
                     schema_file: "schemas/market/Symbols.push.json",
                     summary: "Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers",
-                }
+                };
+                &INFO
             }
             MessageKind::TradesPush => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "TradesPush",
                     controller: Some("Market"),
                     topic: Some("Trades"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &super::schema::market::TRADES_PUSH_FORMS,
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Trades.push.json",
                     schema_file: "schemas/market/Trades.push.json",
                     summary: "The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data)",
-                }
+                };
+                &INFO
             }
             MessageKind::FeedsPush => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "FeedsPush",
                     controller: Some("Zenith"),
                     topic: Some("Feeds"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/zenith/Feeds.push.json",
                     schema_file: "schemas/zenith/Feeds.push.json",
                     summary: "The data feeds behind this connection and how each is doing, sent to `Feeds` subscribers",
-                }
+                };
+                &INFO
             }
             MessageKind::ServerInfoPush => {
-                &MessageInfo {
+                static INFO: MessageInfo = MessageInfo {
                     name: "ServerInfoPush",
                     controller: Some("Zenith"),
                     topic: Some("ServerInfo"),
                     action: "Publish",
                     direction: Direction::Receive,
                     reply_topics: &[],
+                    arguments: &[],
                     schema_id: "https://zenith-protocol.invalid/schemas/zenith/ServerInfo.push.json",
                     schema_file: "schemas/zenith/ServerInfo.push.json",
                     summary: "Facts about the server the connection reached, sent to `ServerInfo` subscribers",
-                }
+                };
+                &INFO
             }
         }
     }

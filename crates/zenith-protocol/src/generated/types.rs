@@ -6517,6 +6517,36 @@ impl DepthPush {
     }
 }
 
+/// The `Depth` topic with its arguments: `Depth!{Code}.{Market}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DepthTopic {
+    /// The symbol's code: everything before the last dot of the argument.
+    pub code: String,
+    /// The market the symbol is listed on, or a mixed-market code (see MarketCode); it holds no dot, so it is everything after the last dot.
+    pub market: String,
+}
+
+impl std::str::FromStr for DepthTopic {
+    type Err = crate::runtime::TopicError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let forms = &super::schema::market::DEPTH_PUSH_FORMS;
+        let (form, values) = crate::runtime::read_topic("Depth", forms, text)?;
+        let value = |part: &str| {
+            form.parts.iter().position(|p| p.name == part).map(|i| values[i].to_owned())
+        };
+        Ok(Self {
+            code: value("Code").unwrap_or_default(),
+            market: value("Market").unwrap_or_default(),
+        })
+    }
+}
+
+impl std::fmt::Display for DepthTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Depth!{}.{}", self.code, self.market)
+    }
+}
+
 impl LevelsPush {
     /// A `LevelsPush` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic, data: Vec<LevelChange>) -> Self {
@@ -6527,6 +6557,36 @@ impl LevelsPush {
             transaction_id: None,
             data,
         }
+    }
+}
+
+/// The `Levels` topic with its arguments: `Levels!{Code}.{Market}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LevelsTopic {
+    /// The symbol's code: everything before the last dot of the argument.
+    pub code: String,
+    /// The market the symbol is listed on, or a mixed-market code (see MarketCode); it holds no dot, so it is everything after the last dot.
+    pub market: String,
+}
+
+impl std::str::FromStr for LevelsTopic {
+    type Err = crate::runtime::TopicError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let forms = &super::schema::market::LEVELS_PUSH_FORMS;
+        let (form, values) = crate::runtime::read_topic("Levels", forms, text)?;
+        let value = |part: &str| {
+            form.parts.iter().position(|p| p.name == part).map(|i| values[i].to_owned())
+        };
+        Ok(Self {
+            code: value("Code").unwrap_or_default(),
+            market: value("Market").unwrap_or_default(),
+        })
+    }
+}
+
+impl std::fmt::Display for LevelsTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Levels!{}.{}", self.code, self.market)
     }
 }
 
@@ -6906,6 +6966,36 @@ impl SecurityPush {
     }
 }
 
+/// The `Security` topic with its arguments: `Security!{Code}.{Market}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SecurityTopic {
+    /// The symbol's code: everything before the last dot of the argument.
+    pub code: String,
+    /// The market the symbol is listed on, or a mixed-market code (see MarketCode); it holds no dot, so it is everything after the last dot.
+    pub market: String,
+}
+
+impl std::str::FromStr for SecurityTopic {
+    type Err = crate::runtime::TopicError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let forms = &super::schema::market::SECURITY_PUSH_FORMS;
+        let (form, values) = crate::runtime::read_topic("Security", forms, text)?;
+        let value = |part: &str| {
+            form.parts.iter().position(|p| p.name == part).map(|i| values[i].to_owned())
+        };
+        Ok(Self {
+            code: value("Code").unwrap_or_default(),
+            market: value("Market").unwrap_or_default(),
+        })
+    }
+}
+
+impl std::fmt::Display for SecurityTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Security!{}.{}", self.code, self.market)
+    }
+}
+
 impl SymbolsPush {
     /// A `SymbolsPush` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic, data: Vec<SymbolChange>) -> Self {
@@ -6919,6 +7009,36 @@ impl SymbolsPush {
     }
 }
 
+/// The `Symbols` topic with its arguments: `Symbols!{Class}.{Market}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SymbolsTopic {
+    /// The class of symbols to follow, a SymbolClass value (`Market` or `ManagedFund`).
+    pub class: String,
+    /// The market whose symbols to follow, or a mixed-market code (see MarketCode); it holds no dot.
+    pub market: String,
+}
+
+impl std::str::FromStr for SymbolsTopic {
+    type Err = crate::runtime::TopicError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let forms = &super::schema::market::SYMBOLS_PUSH_FORMS;
+        let (form, values) = crate::runtime::read_topic("Symbols", forms, text)?;
+        let value = |part: &str| {
+            form.parts.iter().position(|p| p.name == part).map(|i| values[i].to_owned())
+        };
+        Ok(Self {
+            class: value("Class").unwrap_or_default(),
+            market: value("Market").unwrap_or_default(),
+        })
+    }
+}
+
+impl std::fmt::Display for SymbolsTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Symbols!{}.{}", self.class, self.market)
+    }
+}
+
 impl TradesPush {
     /// A `TradesPush` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic, data: Vec<TradeChange>) -> Self {
@@ -6929,6 +7049,36 @@ impl TradesPush {
             transaction_id: None,
             data,
         }
+    }
+}
+
+/// The `Trades` topic with its arguments: `Trades!{Code}.{Market}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TradesTopic {
+    /// The symbol's code: everything before the last dot of the argument.
+    pub code: String,
+    /// The market the symbol is listed on, or a mixed-market code (see MarketCode); it holds no dot, so it is everything after the last dot.
+    pub market: String,
+}
+
+impl std::str::FromStr for TradesTopic {
+    type Err = crate::runtime::TopicError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let forms = &super::schema::market::TRADES_PUSH_FORMS;
+        let (form, values) = crate::runtime::read_topic("Trades", forms, text)?;
+        let value = |part: &str| {
+            form.parts.iter().position(|p| p.name == part).map(|i| values[i].to_owned())
+        };
+        Ok(Self {
+            code: value("Code").unwrap_or_default(),
+            market: value("Market").unwrap_or_default(),
+        })
+    }
+}
+
+impl std::fmt::Display for TradesTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Trades!{}.{}", self.code, self.market)
     }
 }
 

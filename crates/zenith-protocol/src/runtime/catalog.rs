@@ -38,7 +38,7 @@ impl fmt::Display for Direction {
 }
 
 /// One entry of the message catalog, taken from a schema's `x-zenith` annotation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct MessageInfo {
     /// The Rust type (and schema title) of the message.
     pub name: &'static str,
@@ -50,6 +50,8 @@ pub struct MessageInfo {
     pub direction: Direction,
     /// Topics a reply to this request may arrive on.
     pub reply_topics: &'static [&'static str],
+    /// The forms of the topic's arguments (`Depth!{Code}.{Market}`); empty when it takes none.
+    pub arguments: &'static [super::TopicForm],
     pub schema_id: &'static str,
     /// The schema file, relative to the repository root.
     pub schema_file: &'static str,

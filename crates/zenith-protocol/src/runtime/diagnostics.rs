@@ -43,6 +43,7 @@ pub enum Code {
     UndocumentedProperty,
     UnknownCode,
     BadFlag,
+    BadTopicArguments,
 }
 
 impl Code {
@@ -63,6 +64,7 @@ impl Code {
         Code::UndocumentedProperty,
         Code::UnknownCode,
         Code::BadFlag,
+        Code::BadTopicArguments,
     ];
 
     /// The kebab-case name used in every output.
@@ -83,6 +85,7 @@ impl Code {
             Code::UndocumentedProperty => "undocumented-property",
             Code::UnknownCode => "unknown-code",
             Code::BadFlag => "bad-flag",
+            Code::BadTopicArguments => "bad-topic-arguments",
         }
     }
 
@@ -90,7 +93,14 @@ impl Code {
     /// properties, and the code tables' annotations, which a plain JSON Schema validator does
     /// not read).
     pub fn is_schema_rule(self) -> bool {
-        !matches!(self, Code::MisspelledProperty | Code::UndocumentedProperty | Code::UnknownCode | Code::BadFlag)
+        !matches!(
+            self,
+            Code::MisspelledProperty
+                | Code::UndocumentedProperty
+                | Code::UnknownCode
+                | Code::BadFlag
+                | Code::BadTopicArguments
+        )
     }
 }
 
@@ -324,6 +334,11 @@ impl Walker {
         };
         let severity = if near_miss(value, known).is_some() { Severity::Error } else { Severity::Warning };
         self.report(severity, Code::UnknownCode, schema_path, message);
+    }
+
+    /// A topic whose arguments are missing or have none of the topic's forms.
+    pub fn bad_topic_arguments(&mut self, schema_path: &'static str, reason: String) {
+        self.report(Severity::Error, Code::BadTopicArguments, schema_path, reason);
     }
 
     /// A member of a flag set that its closed code table does not list.

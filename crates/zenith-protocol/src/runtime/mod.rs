@@ -23,7 +23,7 @@ pub use flags::Flags;
 pub use nullable::Nullable;
 pub use secret::{REDACTED, Secret, is_secret_name, is_secret_parameter};
 pub use time::{Time, TimeError};
-pub use topic::Topic;
+pub use topic::{Topic, TopicError, TopicForm, TopicPart, read_arguments, read_topic};
 pub use validate::Validate;
 
 /// Deserializes a present field as `Some`, even when it is `null`.

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use super::diagnostics::{Code, Verdict, Walker, is_integer, length, near_miss};
+pub use super::topic::{TopicForm, TopicPart};
 
 /// A schema node: what a value must be.
 #[derive(Debug)]
@@ -34,6 +35,38 @@ pub enum Node {
     Map(MapNode),
     /// Codes of a table joined in one string.
     Flags(FlagsNode),
+    /// A topic that takes arguments: `Name!args`, the arguments in one of its forms.
+    Topic(TopicNode),
+}
+
+#[derive(Debug)]
+pub struct TopicNode {
+    pub type_at: &'static str,
+    /// Where the forms are (`x-zenith/arguments`).
+    pub at: &'static str,
+    pub name: &'static str,
+    pub forms: &'static [TopicForm],
+}
+
+impl TopicNode {
+    /// Whether `topic` is this topic with arguments in one of its forms.
+    pub fn fits(&self, topic: &str) -> bool {
+        match super::topic::split(topic) {
+            (name, Some(args)) if name == self.name => self.forms.iter().any(|form| form.fits(args)),
+            _ => false,
+        }
+    }
+
+    /// Why `topic` is not this topic with arguments in one of its forms.
+    pub fn problem(&self, topic: &str) -> Option<String> {
+        let forms =
+            || self.forms.iter().map(|f| format!("`{}!{}`", self.name, f.text)).collect::<Vec<_>>().join(" or ");
+        match super::topic::split(topic) {
+            (name, _) if name != self.name => Some(format!("the topic must be {}", forms())),
+            (_, None) => Some(format!("the topic needs its arguments: {}", forms())),
+            (_, Some(args)) => super::topic::read_arguments(self.forms, args).err(),
+        }
+    }
 }
 
 impl Node {
@@ -401,6 +434,14 @@ pub fn walk(node: &Node, value: &Value, walker: &mut Walker, secret: bool) {
                 }
             }
             None => walker.wrong_type(map.type_at, "an object", value, secret),
+        },
+        Node::Topic(topic) => match value.as_str() {
+            Some(text) => {
+                if let Some(reason) = topic.problem(text) {
+                    walker.bad_topic_arguments(topic.at, reason);
+                }
+            }
+            None => walker.wrong_type(topic.type_at, "a string", value, secret),
         },
         Node::Flags(flags) => match value.as_str() {
             Some(text) => {

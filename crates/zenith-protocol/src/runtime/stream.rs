@@ -60,6 +60,7 @@ fn scalar(node: &Node, value: Scalar<'_>) -> Verdict {
         (Node::Nullable(node), value) => return scalar(node, value),
         (Node::Enum(list), Scalar::Str(text)) => return list.verdict(text),
         (Node::Flags(flags), Scalar::Str(text)) => return flags.verdict(text),
+        (Node::Topic(topic), Scalar::Str(text)) => return Verdict::check(topic.fits(text)),
         _ => {}
     }
     Verdict::check(match (node, value) {

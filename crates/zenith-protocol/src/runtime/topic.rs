@@ -43,6 +43,103 @@ pub fn split(text: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// One form of a topic's arguments, such as `{Code}.{Market}`: its parts, and the literal text
+/// around and between them (one more literal than parts).
+#[derive(Debug)]
+pub struct TopicForm {
+    pub text: &'static str,
+    pub parts: &'static [TopicPart],
+    pub literals: &'static [&'static str],
+}
+
+#[derive(Debug)]
+pub struct TopicPart {
+    pub name: &'static str,
+    pub pattern: &'static super::schema::Pattern,
+}
+
+impl TopicForm {
+    /// The value of each part when `args` has this form. A part may hold the text that
+    /// separates it from the next (a symbol code may hold a dot), so parts are split off from
+    /// the end: `BHP.X.ASX` is `BHP.X` on `ASX`.
+    pub fn read<'a>(&self, args: &'a str) -> Result<Vec<&'a str>, String> {
+        let mut values = vec![""; self.parts.len()];
+        self.each_part(args, |index, value| values[index] = value)?;
+        Ok(values)
+    }
+
+    /// Whether `args` has this form (without noting the parts).
+    pub fn fits(&self, args: &str) -> bool {
+        self.each_part(args, |_, _| {}).is_ok()
+    }
+
+    fn each_part<'a>(&self, args: &'a str, mut found: impl FnMut(usize, &'a str)) -> Result<(), String> {
+        let first = self.literals.first().copied().unwrap_or_default();
+        let last = self.literals.last().copied().unwrap_or_default();
+        let mut rest = args
+            .strip_prefix(first)
+            .and_then(|rest| rest.strip_suffix(last))
+            .ok_or_else(|| format!("`{args}` does not have the form `{}`", self.text))?;
+        for index in (0..self.parts.len()).rev() {
+            let value = if index == 0 {
+                rest
+            } else {
+                let separator = self.literals[index];
+                let (before, after) = rest
+                    .rsplit_once(separator)
+                    .ok_or_else(|| format!("`{args}` does not have the form `{}`: no `{separator}`", self.text))?;
+                rest = before;
+                after
+            };
+            let part = &self.parts[index];
+            if value.is_empty() {
+                return Err(format!("`{{{}}}` is empty in `{args}` (the form is `{}`)", part.name, self.text));
+            }
+            if !part.pattern.is_match(value) {
+                return Err(format!(
+                    "`{value}` is not a valid `{{{}}}` (it must match `{}`)",
+                    part.name, part.pattern.source
+                ));
+            }
+            found(index, value);
+        }
+        Ok(())
+    }
+}
+
+/// A topic that is not `name!args` in one of the name's forms.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TopicError(String);
+
+/// Reads `text` as topic `name` with arguments in one of `forms`.
+pub fn read_topic<'a>(
+    name: &str,
+    forms: &'static [TopicForm],
+    text: &'a str,
+) -> Result<(&'static TopicForm, Vec<&'a str>), TopicError> {
+    let shown = || forms.iter().map(|f| format!("`{name}!{}`", f.text)).collect::<Vec<_>>().join(" or ");
+    match split(text) {
+        (given, Some(args)) if given == name => read_arguments(forms, args).map_err(TopicError),
+        _ => Err(TopicError(format!("`{text}` is not {}", shown()))),
+    }
+}
+
+/// The form that `args` has, and the value of each of its parts; the error says why none fits.
+pub fn read_arguments<'a>(
+    forms: &'static [TopicForm],
+    args: &'a str,
+) -> Result<(&'static TopicForm, Vec<&'a str>), String> {
+    let mut reasons = Vec::new();
+    for form in forms {
+        match form.read(args) {
+            Ok(values) => return Ok((form, values)),
+            Err(reason) => reasons.push(reason),
+        }
+    }
+    Err(reasons.join("; "))
+}
+
 impl From<&str> for Topic {
     fn from(text: &str) -> Topic {
         Topic(text.to_owned())

@@ -3,6 +3,30 @@
 
 use crate::runtime::schema::*;
 
+static PATTERN_0: Pattern = Pattern::new("^[^!]+$");
+
+static PATTERN_1: Pattern = Pattern::new(
+    "^[A-Za-z0-9]+(?::[A-Za-z0-9]*)?(?:\\+[A-Za-z0-9]+(?::[A-Za-z0-9]*)?)*(?:#[A-Za-z0-9]+)?(?:\\[[A-Za-z0-9]*\\])?$",
+);
+static PATTERN_2: Pattern = Pattern::new("^(?:Market|ManagedFund)$");
+
+/// The forms of `DepthPush`'s topic arguments.
+pub static DEPTH_PUSH_FORMS: [TopicForm; 1usize] = [
+    TopicForm {
+        text: "{Code}.{Market}",
+        parts: &[
+            TopicPart {
+                name: "Code",
+                pattern: &PATTERN_0,
+            },
+            TopicPart {
+                name: "Market",
+                pattern: &PATTERN_1,
+            },
+        ],
+        literals: &["", ".", ""],
+    },
+];
 /// `DepthPush` (`schemas/market/Depth.push.json#`).
 pub static DEPTH_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/Depth.push.json#/type"),
@@ -18,7 +42,12 @@ pub static DEPTH_PUSH: Node = Node::Object(ObjectNode {
         },
         Property {
             wire: "Topic",
-            node: &super::envelope::TOPIC,
+            node: &Node::Topic(TopicNode {
+                type_at: "schemas/market/Depth.push.json#/properties/Topic/type",
+                at: "schemas/market/Depth.push.json#/x-zenith/arguments",
+                name: "Depth",
+                forms: &DEPTH_PUSH_FORMS,
+            }),
             bit: 2u64,
             secret: false,
         },
@@ -59,6 +88,23 @@ impl crate::runtime::Validate for crate::generated::types::DepthPush {
     const SCHEMA: &'static Node = &DEPTH_PUSH;
 }
 
+/// The forms of `LevelsPush`'s topic arguments.
+pub static LEVELS_PUSH_FORMS: [TopicForm; 1usize] = [
+    TopicForm {
+        text: "{Code}.{Market}",
+        parts: &[
+            TopicPart {
+                name: "Code",
+                pattern: &PATTERN_0,
+            },
+            TopicPart {
+                name: "Market",
+                pattern: &PATTERN_1,
+            },
+        ],
+        literals: &["", ".", ""],
+    },
+];
 /// `LevelsPush` (`schemas/market/Levels.push.json#`).
 pub static LEVELS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/Levels.push.json#/type"),
@@ -74,7 +120,12 @@ pub static LEVELS_PUSH: Node = Node::Object(ObjectNode {
         },
         Property {
             wire: "Topic",
-            node: &super::envelope::TOPIC,
+            node: &Node::Topic(TopicNode {
+                type_at: "schemas/market/Levels.push.json#/properties/Topic/type",
+                at: "schemas/market/Levels.push.json#/x-zenith/arguments",
+                name: "Levels",
+                forms: &LEVELS_PUSH_FORMS,
+            }),
             bit: 2u64,
             secret: false,
         },
@@ -2659,6 +2710,23 @@ impl crate::runtime::Validate for crate::generated::types::SearchSymbolsRequest 
     const SCHEMA: &'static Node = &SEARCH_SYMBOLS_REQUEST;
 }
 
+/// The forms of `SecurityPush`'s topic arguments.
+pub static SECURITY_PUSH_FORMS: [TopicForm; 1usize] = [
+    TopicForm {
+        text: "{Code}.{Market}",
+        parts: &[
+            TopicPart {
+                name: "Code",
+                pattern: &PATTERN_0,
+            },
+            TopicPart {
+                name: "Market",
+                pattern: &PATTERN_1,
+            },
+        ],
+        literals: &["", ".", ""],
+    },
+];
 /// `SecurityPush` (`schemas/market/Security.push.json#`).
 pub static SECURITY_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/Security.push.json#/type"),
@@ -2674,7 +2742,12 @@ pub static SECURITY_PUSH: Node = Node::Object(ObjectNode {
         },
         Property {
             wire: "Topic",
-            node: &super::envelope::TOPIC,
+            node: &Node::Topic(TopicNode {
+                type_at: "schemas/market/Security.push.json#/properties/Topic/type",
+                at: "schemas/market/Security.push.json#/x-zenith/arguments",
+                name: "Security",
+                forms: &SECURITY_PUSH_FORMS,
+            }),
             bit: 2u64,
             secret: false,
         },
@@ -2712,6 +2785,23 @@ impl crate::runtime::Validate for crate::generated::types::SecurityPush {
     const SCHEMA: &'static Node = &SECURITY_PUSH;
 }
 
+/// The forms of `SymbolsPush`'s topic arguments.
+pub static SYMBOLS_PUSH_FORMS: [TopicForm; 1usize] = [
+    TopicForm {
+        text: "{Class}.{Market}",
+        parts: &[
+            TopicPart {
+                name: "Class",
+                pattern: &PATTERN_2,
+            },
+            TopicPart {
+                name: "Market",
+                pattern: &PATTERN_1,
+            },
+        ],
+        literals: &["", ".", ""],
+    },
+];
 /// `SymbolsPush` (`schemas/market/Symbols.push.json#`).
 pub static SYMBOLS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/Symbols.push.json#/type"),
@@ -2727,7 +2817,12 @@ pub static SYMBOLS_PUSH: Node = Node::Object(ObjectNode {
         },
         Property {
             wire: "Topic",
-            node: &super::envelope::TOPIC,
+            node: &Node::Topic(TopicNode {
+                type_at: "schemas/market/Symbols.push.json#/properties/Topic/type",
+                at: "schemas/market/Symbols.push.json#/x-zenith/arguments",
+                name: "Symbols",
+                forms: &SYMBOLS_PUSH_FORMS,
+            }),
             bit: 2u64,
             secret: false,
         },
@@ -2768,6 +2863,23 @@ impl crate::runtime::Validate for crate::generated::types::SymbolsPush {
     const SCHEMA: &'static Node = &SYMBOLS_PUSH;
 }
 
+/// The forms of `TradesPush`'s topic arguments.
+pub static TRADES_PUSH_FORMS: [TopicForm; 1usize] = [
+    TopicForm {
+        text: "{Code}.{Market}",
+        parts: &[
+            TopicPart {
+                name: "Code",
+                pattern: &PATTERN_0,
+            },
+            TopicPart {
+                name: "Market",
+                pattern: &PATTERN_1,
+            },
+        ],
+        literals: &["", ".", ""],
+    },
+];
 /// `TradesPush` (`schemas/market/Trades.push.json#`).
 pub static TRADES_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/Trades.push.json#/type"),
@@ -2783,7 +2895,12 @@ pub static TRADES_PUSH: Node = Node::Object(ObjectNode {
         },
         Property {
             wire: "Topic",
-            node: &super::envelope::TOPIC,
+            node: &Node::Topic(TopicNode {
+                type_at: "schemas/market/Trades.push.json#/properties/Topic/type",
+                at: "schemas/market/Trades.push.json#/x-zenith/arguments",
+                name: "Trades",
+                forms: &TRADES_PUSH_FORMS,
+            }),
             bit: 2u64,
             secret: false,
         },
