@@ -62,9 +62,16 @@ pub struct Model {
     /// Named types in discovery order (schema files in path order, properties in schema order).
     pub types: Vec<TypeDef>,
     pub messages: Vec<Message>,
+    /// What a message means when it leaves out `Controller` or `Action` (the envelope schemas'
+    /// `default`).
+    pub default_controller: String,
+    pub default_action: String,
     /// Documented action error codes (`x-zenith-codes`), in schema order.
     pub error_codes: Vec<ErrorCode>,
 }
+
+/// What picks a message's schema: controller, topic (`None` for any), action and direction.
+type DispatchKey<'m> = (Option<&'m str>, Option<&'m str>, &'m str, Direction);
 
 /// One documented action error code.
 #[derive(Debug)]
@@ -76,7 +83,7 @@ pub struct ErrorCode {
 }
 
 /// Which way a message travels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Direction {
     Send,
     Receive,
@@ -345,7 +352,53 @@ impl Model {
                 }
             }
         }
-        Ok(Model { types: builder.types, messages, error_codes })
+        let envelope = |file: &str| -> Result<(Vec<String>, String), Error> {
+            let path = format!("schemas/envelope/{file}");
+            let document = schemas
+                .documents
+                .iter()
+                .find(|d| d.file == path)
+                .ok_or_else(|| Error::plain(format!("`{path}` is missing: it lists the envelope's values")))?;
+            let at = Location { file: path.clone(), pointer: String::new() };
+            let values = string_enum(document.root.get("enum").unwrap_or(&Value::Null), &at.child("enum"))?;
+            let default =
+                document.root.get("default").and_then(Value::as_str).ok_or_else(|| {
+                    Error::at(&at, "needs a string `default`: what a message without the field means")
+                })?;
+            if !values.iter().any(|v| v == default) {
+                return Err(Error::at(&at.child("default"), format!("`{default}` is not among the listed values")));
+            }
+            Ok((values, default.to_owned()))
+        };
+        // Schemas without messages (the conformance suite's) need no envelope.
+        let (controllers, default_controller, actions, default_action) = if messages.is_empty() {
+            Default::default()
+        } else {
+            let (controllers, default_controller) = envelope("Controller.json")?;
+            let (actions, default_action) = envelope("Action.json")?;
+            (controllers, default_controller, actions, default_action)
+        };
+        let mut keys: HashMap<DispatchKey<'_>, &Location> = HashMap::new();
+        for message in &messages {
+            let at = message.location.child("x-zenith");
+            if !actions.contains(&message.action) {
+                return Err(Error::at(&at.child("action"), format!("unknown action `{}`", message.action)));
+            }
+            if let Some(controller) = message.controller.as_ref().filter(|c| !controllers.contains(c)) {
+                return Err(Error::at(&at.child("controller"), format!("unknown controller `{controller}`")));
+            }
+            let key =
+                (message.controller.as_deref(), message.topic.as_deref(), message.action.as_str(), message.direction);
+            if let Some(other) = keys.insert(key, &message.location) {
+                return Err(Error::at(
+                    &at,
+                    format!(
+                        "{other} has the same controller, topic, action and direction: one message would hide the other"
+                    ),
+                ));
+            }
+        }
+        Ok(Model { types: builder.types, messages, error_codes, default_controller, default_action })
     }
 
     pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
@@ -397,9 +450,6 @@ fn message(
         }
     };
     let action = text("action")?;
-    if !["Publish", "Sub", "Unsub", "Error", "Cancel"].contains(&action.as_str()) {
-        return Err(Error::at(&meta_location.child("action"), format!("unknown action `{action}`")));
-    }
     let reply_topics = match meta.get("replyTopics") {
         None => Vec::new(),
         Some(Value::Array(items)) => items

@@ -168,3 +168,33 @@ fn clashing_field_names_are_refused() {
     let error = error_for(&[("a/T.json", &text)]);
     assert!(error.contains("both become the Rust field `user_id`"), "{error}");
 }
+
+#[test]
+fn two_messages_with_the_same_dispatch_keys_are_refused() {
+    let envelope = |file: &str| {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schemas/envelope").join(file))
+            .unwrap()
+    };
+    let message = |path: &str, title: &str| {
+        schema(path, r#""x-zenith": {"controller": "Demo", "topic": "T", "action": "Publish", "direction": "send"}, "type": "object""#)
+            .replace("\"title\": \"T\"", &format!("\"title\": \"{title}\""))
+    };
+    let (controller, action) = (envelope("Controller.json"), envelope("Action.json"));
+    let error = error_for(&[
+        ("envelope/Controller.json", &controller),
+        ("envelope/Action.json", &action),
+        ("a/A.json", &message("a/A.json", "A")),
+        ("a/B.json", &message("a/B.json", "B")),
+    ]);
+    assert_eq!(
+        error,
+        "schemas/a/B.json#/x-zenith: schemas/a/A.json# has the same controller, topic, action and direction: one message would hide the other"
+    );
+    let unknown = message("a/A.json", "A").replace("\"Publish\"", "\"Publish2\"");
+    let error = error_for(&[
+        ("envelope/Controller.json", &controller),
+        ("envelope/Action.json", &action),
+        ("a/A.json", &unknown),
+    ]);
+    assert_eq!(error, "schemas/a/A.json#/x-zenith/action: unknown action `Publish2`");
+}

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use crate::generated::messages::{DEFAULT_ACTION, DEFAULT_CONTROLLER};
 use crate::runtime::diagnostics::near_miss;
 use crate::runtime::{Direction, topic};
 use crate::{Controller, Message, MessageKind};
@@ -11,13 +12,13 @@ use crate::{Controller, Message, MessageKind};
 /// The keys that choose a message's schema, with the protocol's defaults applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnvelopeKeys<'a> {
-    /// `Zenith` when absent.
+    /// [`DEFAULT_CONTROLLER`] (`Zenith`) when absent.
     pub controller: &'a str,
     /// The topic name without arguments; `None` when absent (allowed only on `Error`).
     pub topic: Option<&'a str>,
     /// The text after `!` in the topic, if any.
     pub topic_args: Option<&'a str>,
-    /// `Publish` when absent.
+    /// [`DEFAULT_ACTION`] (`Publish`) when absent.
     pub action: &'a str,
 }
 
@@ -49,10 +50,10 @@ impl<'a> EnvelopeKeys<'a> {
             None => (None, None),
         };
         EnvelopeKeys {
-            controller: controller.unwrap_or("Zenith"),
+            controller: controller.unwrap_or(DEFAULT_CONTROLLER),
             topic,
             topic_args,
-            action: action.unwrap_or("Publish"),
+            action: action.unwrap_or(DEFAULT_ACTION),
         }
     }
 

@@ -62,7 +62,9 @@ mod scan;
 
 pub use dispatch::{EnvelopeKeys, EnvelopeText, ParseError, json_kind};
 pub use generated::controllers::*;
-pub use generated::messages::{ERROR_CODES, Message, MessageKind, SECRET_PROPERTIES};
+pub use generated::messages::{
+    DEFAULT_ACTION, DEFAULT_CONTROLLER, ERROR_CODES, Message, MessageKind, SECRET_PROPERTIES,
+};
 pub use generated::types::*;
 pub use runtime::{
     Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction, ErrorCodeInfo, Flags,

@@ -50,6 +50,10 @@ fn types(schema: &Value) -> BTreeSet<String> {
             ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").map(str::to_owned).collect()
         }
         _ if schema.get("const").is_some_and(Value::is_string) => BTreeSet::from(["string".to_owned()]),
+        // A list of strings holds only strings.
+        _ if schema.get("enum").and_then(Value::as_array).is_some_and(|v| v.iter().all(Value::is_string)) => {
+            BTreeSet::from(["string".to_owned()])
+        }
         _ => BTreeSet::new(),
     }
 }
@@ -64,6 +68,13 @@ fn compare(
     seen: &mut usize,
 ) {
     let (base, expected) = source.resolve(base, expected);
+    // A value or `null` (`oneOf` with a null branch): the value's schema is compared.
+    if let Some(Value::Array(branches)) = expected.get("oneOf")
+        && let [value] = branches.iter().filter(|b| b.get("type") != Some(&Value::from("null"))).collect::<Vec<_>>()[..]
+        && branches.len() == 2
+    {
+        return compare(source, &base, value, derived_root, derived, path, seen);
+    }
     let derived = resolve_derived(derived_root, derived);
     let expected_types = types(expected);
     let derived_types = types(derived);
@@ -90,6 +101,10 @@ fn compare(
         for (name, schema) in properties {
             compare(source, &base, schema, derived_root, &derived_properties[name], &format!("{path}/{name}"), seen);
         }
+    }
+    if let Some(values) = expected.get("additionalProperties").filter(|v| v.is_object()) {
+        let derived_values = &derived["additionalProperties"];
+        compare(source, &base, values, derived_root, derived_values, &format!("{path}/additionalProperties"), seen);
     }
     if let Some(items) = expected.get("items") {
         compare(source, &base, items, derived_root, &derived["items"], &format!("{path}/items"), seen);

@@ -77,7 +77,7 @@ fn topic_arguments_are_typed_and_checked() {
     for (topic, fault) in [
         ("Depth", "needs its arguments"),
         ("Depth!BHP", "does not have the form `{Code}.{Market}`"),
-        ("Depth!BHP.asx!", "is not a valid `{Market}`"),
+        ("Depth!BHP.A-X", "is not a valid `{Market}`"),
     ] {
         let mut message = depth(json!([{"O": "C"}]));
         message["Topic"] = topic.into();

@@ -60,6 +60,7 @@ pub fn schema_groups(model: &Model) -> Vec<String> {
 pub fn emit(model: &Model) -> TokenStream {
     let names: Vec<Ident> = model.messages.iter().map(|m| ident(&m.name)).collect();
     let infos = model.messages.iter().map(|m| info(model, m));
+    let (default_controller, default_action) = (&model.default_controller, &model.default_action);
     let arms = dispatch_arms(model);
     let codes = model.error_codes.iter().map(|c| {
         let (code, meaning) = (&c.code, &c.meaning);
@@ -86,6 +87,12 @@ pub fn emit(model: &Model) -> TokenStream {
 
         /// Every action error code the schemas document, in schema order.
         pub static ERROR_CODES: &[ErrorCodeInfo] = &[#(#codes),*];
+
+        /// The controller of a message without `Controller`.
+        pub const DEFAULT_CONTROLLER: &str = #default_controller;
+
+        /// The action of a message without `Action`.
+        pub const DEFAULT_ACTION: &str = #default_action;
 
         /// The names of every property the schemas mark as a credential.
         pub static SECRET_PROPERTIES: &[&str] = &[#(#secrets),*];

@@ -141,10 +141,10 @@ impl Emitter<'_> {
                             }
                             // The topic's arguments are checked against its forms.
                             (None, Some((topic, arguments))) if f.wire == "Topic" => {
-                                let type_at = at(&f.location, "type");
+                                let rules = self.node_ref(&f.shape, &f.location);
                                 let at = arguments.location.to_string();
                                 let forms = forms_static(&ty.name);
-                                quote! { &Node::Topic(TopicNode { type_at: #type_at, at: #at, name: #topic, forms: &#forms }) }
+                                quote! { &Node::Topic(TopicNode { topic: #rules, at: #at, name: #topic, forms: &#forms }) }
                             }
                             (None, _) => self.node_ref(&f.shape, &f.location),
                         };

@@ -40,6 +40,8 @@ fn ident(name: &str) -> Ident {
 /// The Rust type that holds a value of `shape`.
 pub fn rust_type(shape: &Shape, secret: bool) -> TokenStream {
     match shape {
+        // Only `null`: nothing to hold.
+        Shape::Multi { types, .. } if types.as_slice() == [crate::model::JsonType::Null] => quote! { () },
         Shape::Any | Shape::Multi { .. } => quote! { serde_json::Value },
         Shape::Boolean => quote! { bool },
         Shape::Integer => quote! { i64 },
@@ -263,6 +265,9 @@ fn tagged_union(ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
         }
     });
     let type_name = &ty.name;
+    let wires: Vec<&String> = fields.iter().map(|f| &f.wire).collect();
+    let field_types: Vec<TokenStream> = fields.iter().map(|f| rust_type(&f.shape, f.secret)).collect();
+    let required: Vec<&String> = fields.iter().filter(|f| f.required).map(|f| &f.wire).collect();
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq)]
@@ -317,8 +322,10 @@ fn tagged_union(ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
                 #type_name.into()
             }
 
-            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                schemars::json_schema!({ "type": "object" })
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let mut properties = serde_json::Map::new();
+                #( properties.insert(#wires.to_owned(), generator.subschema_for::<#field_types>().to_value()); )*
+                schemars::json_schema!({ "type": "object", "properties": properties, "required": [#(#required),*] })
             }
         }
     }

@@ -191,6 +191,12 @@ pub static ERROR_CODES: &[ErrorCodeInfo] = &[
         suffix: None,
     },
 ];
+/// The controller of a message without `Controller`.
+pub const DEFAULT_CONTROLLER: &str = "Zenith";
+
+/// The action of a message without `Action`.
+pub const DEFAULT_ACTION: &str = "Publish";
+
 /// The names of every property the schemas mark as a credential.
 pub static SECRET_PROPERTIES: &[&str] = &[
     "AccessToken",

@@ -1382,8 +1382,21 @@ impl schemars::JsonSchema for DepthChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "DepthChange".into()
     }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type" : "object" })
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "O".to_owned(),
+                generator.subschema_for::<DepthChangeO>().to_value(),
+            );
+        properties
+            .insert(
+                "Order".to_owned(),
+                generator.subschema_for::<DepthOrder>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["O"] }
+        )
     }
 }
 
@@ -1682,8 +1695,21 @@ impl schemars::JsonSchema for LevelChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "LevelChange".into()
     }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type" : "object" })
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "O".to_owned(),
+                generator.subschema_for::<LevelChangeO>().to_value(),
+            );
+        properties
+            .insert(
+                "Level".to_owned(),
+                generator.subschema_for::<DepthLevel>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["O"] }
+        )
     }
 }
 
@@ -2487,7 +2513,7 @@ pub struct QueryMarketsRequest {
         deserialize_with = "crate::runtime::some",
         skip_serializing_if = "Option::is_none"
     )]
-    pub data: Option<serde_json::Value>,
+    pub data: Option<()>,
 }
 
 /// The market code to use: a mixed-market code when two or more of the markets are usable, a single market's code when only one is, and null when none is. The server may send an `Error` message for the same TransactionID as well (for an unknown strategy), so a request can get two answers.
@@ -4896,8 +4922,22 @@ impl schemars::JsonSchema for TradeChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradeChange".into()
     }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type" : "object" })
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "O".to_owned(),
+                generator.subschema_for::<TradeChangeO>().to_value(),
+            );
+        properties.insert("ID".to_owned(), generator.subschema_for::<i64>().to_value());
+        properties
+            .insert(
+                "Trade".to_owned(),
+                generator.subschema_for::<TradeData>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["O"] }
+        )
     }
 }
 
@@ -5916,8 +5956,21 @@ impl schemars::JsonSchema for SymbolChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "SymbolChange".into()
     }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type" : "object" })
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "O".to_owned(),
+                generator.subschema_for::<SymbolChangeO>().to_value(),
+            );
+        properties
+            .insert(
+                "Symbol".to_owned(),
+                generator.subschema_for::<SymbolDetail>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["O"] }
+        )
     }
 }
 

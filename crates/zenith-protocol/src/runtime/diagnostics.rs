@@ -219,6 +219,11 @@ impl Walker {
         self.report
     }
 
+    /// How many problems have been found so far.
+    pub fn problems(&self) -> usize {
+        self.report.problems.len()
+    }
+
     /// Runs `check` with the path extended by an object key.
     pub fn key(&mut self, key: &str, check: impl FnOnce(&mut Walker)) {
         let len = self.path.len();

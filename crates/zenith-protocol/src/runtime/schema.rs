@@ -41,7 +41,8 @@ pub enum Node {
 
 #[derive(Debug)]
 pub struct TopicNode {
-    pub type_at: &'static str,
+    /// The rules of the `Topic` property itself.
+    pub topic: &'static Node,
     /// Where the forms are (`x-zenith/arguments`).
     pub at: &'static str,
     pub name: &'static str,
@@ -435,14 +436,15 @@ pub fn walk(node: &Node, value: &Value, walker: &mut Walker, secret: bool) {
             }
             None => walker.wrong_type(map.type_at, "an object", value, secret),
         },
-        Node::Topic(topic) => match value.as_str() {
-            Some(text) => {
-                if let Some(reason) = topic.problem(text) {
-                    walker.bad_topic_arguments(topic.at, reason);
-                }
+        Node::Topic(topic) => {
+            let before = walker.problems();
+            walk(topic.topic, value, walker, secret);
+            if let (Some(text), true) = (value.as_str(), walker.problems() == before)
+                && let Some(reason) = topic.problem(text)
+            {
+                walker.bad_topic_arguments(topic.at, reason);
             }
-            None => walker.wrong_type(topic.type_at, "a string", value, secret),
-        },
+        }
         Node::Flags(flags) => match value.as_str() {
             Some(text) => {
                 let table = flags.table();

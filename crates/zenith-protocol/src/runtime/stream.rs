@@ -60,7 +60,10 @@ fn scalar(node: &Node, value: Scalar<'_>) -> Verdict {
         (Node::Nullable(node), value) => return scalar(node, value),
         (Node::Enum(list), Scalar::Str(text)) => return list.verdict(text),
         (Node::Flags(flags), Scalar::Str(text)) => return flags.verdict(text),
-        (Node::Topic(topic), Scalar::Str(text)) => return Verdict::check(topic.fits(text)),
+        (Node::Topic(topic), Scalar::Str(text)) => {
+            return scalar(topic.topic, value).max(Verdict::check(topic.fits(text)));
+        }
+        (Node::Topic(topic), value) => return scalar(topic.topic, value),
         _ => {}
     }
     Verdict::check(match (node, value) {

@@ -43,7 +43,7 @@ pub static DEPTH_PUSH: Node = Node::Object(ObjectNode {
         Property {
             wire: "Topic",
             node: &Node::Topic(TopicNode {
-                type_at: "schemas/market/Depth.push.json#/properties/Topic/type",
+                topic: &super::envelope::TOPIC,
                 at: "schemas/market/Depth.push.json#/x-zenith/arguments",
                 name: "Depth",
                 forms: &DEPTH_PUSH_FORMS,
@@ -121,7 +121,7 @@ pub static LEVELS_PUSH: Node = Node::Object(ObjectNode {
         Property {
             wire: "Topic",
             node: &Node::Topic(TopicNode {
-                type_at: "schemas/market/Levels.push.json#/properties/Topic/type",
+                topic: &super::envelope::TOPIC,
                 at: "schemas/market/Levels.push.json#/x-zenith/arguments",
                 name: "Levels",
                 forms: &LEVELS_PUSH_FORMS,
@@ -2743,7 +2743,7 @@ pub static SECURITY_PUSH: Node = Node::Object(ObjectNode {
         Property {
             wire: "Topic",
             node: &Node::Topic(TopicNode {
-                type_at: "schemas/market/Security.push.json#/properties/Topic/type",
+                topic: &super::envelope::TOPIC,
                 at: "schemas/market/Security.push.json#/x-zenith/arguments",
                 name: "Security",
                 forms: &SECURITY_PUSH_FORMS,
@@ -2818,7 +2818,7 @@ pub static SYMBOLS_PUSH: Node = Node::Object(ObjectNode {
         Property {
             wire: "Topic",
             node: &Node::Topic(TopicNode {
-                type_at: "schemas/market/Symbols.push.json#/properties/Topic/type",
+                topic: &super::envelope::TOPIC,
                 at: "schemas/market/Symbols.push.json#/x-zenith/arguments",
                 name: "Symbols",
                 forms: &SYMBOLS_PUSH_FORMS,
@@ -2896,7 +2896,7 @@ pub static TRADES_PUSH: Node = Node::Object(ObjectNode {
         Property {
             wire: "Topic",
             node: &Node::Topic(TopicNode {
-                type_at: "schemas/market/Trades.push.json#/properties/Topic/type",
+                topic: &super::envelope::TOPIC,
                 at: "schemas/market/Trades.push.json#/x-zenith/arguments",
                 name: "Trades",
                 forms: &TRADES_PUSH_FORMS,
