@@ -1,8 +1,11 @@
-//! `cargo xtask gen-capture`: writes a capture of N Auth-controller messages for benchmarks (JSON
-//! Lines in either line shape, or a HAR document): a realistic mix of requests, replies and
-//! pushes, about 1% of them invalid.
+//! `cargo xtask gen-capture`: writes a capture of N messages for benchmarks (JSON Lines in
+//! either line shape, or a HAR document), about 1% of them invalid: Auth-controller sign-ins
+//! (requests, replies and pushes), or market data pushes made from the Market schemas' own
+//! examples.
 
 use std::io::{self, Write};
+
+use serde_json::Value;
 
 /// The two line shapes JSON Lines captures use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,8 +31,37 @@ impl Lcg {
     }
 }
 
-/// Writes `count` messages in `shape` to `out`.
-pub fn write(count: u64, shape: Shape, out: &mut impl Write) -> io::Result<()> {
+/// What the messages are.
+#[derive(Clone, Debug)]
+pub enum Mix {
+    /// Sign-ins and identity queries, each request with its reply.
+    Auth,
+    /// Market data pushes: Depth and Levels change records, Trades and Security updates, in
+    /// about the proportions a watchlist of symbols gets them. Each is one of the examples of
+    /// its push schema (given here), on one of several symbols.
+    Market { depth: Vec<Value>, levels: Vec<Value>, trades: Vec<Value>, security: Vec<Value> },
+}
+
+impl Mix {
+    /// The market mix, from the examples of the model's Market push schemas.
+    pub fn market(model: &crate::model::Model) -> Result<Mix, String> {
+        let examples = |topic: &str| -> Result<Vec<Value>, String> {
+            let message = model
+                .messages
+                .iter()
+                .find(|m| m.controller.as_deref() == Some("Market") && m.topic.as_deref() == Some(topic) && m.action == "Publish")
+                .ok_or_else(|| format!("no schema for Market `{topic}` pushes"))?;
+            Some(message.examples.clone()).filter(|e| !e.is_empty()).ok_or_else(|| format!("`{}` has no examples", message.name))
+        };
+        Ok(Mix::Market { depth: examples("Depth")?, levels: examples("Levels")?, trades: examples("Trades")?, security: examples("Security")? })
+    }
+}
+
+/// Symbols the market pushes are spread over.
+const SYMBOLS: &[&str] = &["BHP.ASX", "CBA.ASX", "NAB.ASX", "WBC.ASX", "RIO.ASX", "BHP.ASX+CXA", "TLS.ASX", "CSL.ASX"];
+
+/// Writes `count` messages of `mix` in `shape` to `out`.
+pub fn write(count: u64, shape: Shape, mix: &Mix, out: &mut impl Write) -> io::Result<()> {
     let mut rng = Lcg(0x5EED);
     let mut written = 0;
     let mut transaction = 0u64;
@@ -43,13 +75,31 @@ pub fn write(count: u64, shape: Shape, out: &mut impl Write) -> io::Result<()> {
     while written < count {
         transaction += 1;
         let conn = rng.below(8) + 1;
-        let (request, reply) = exchange(&mut rng, transaction);
-        for (direction, message) in [("send", request), ("receive", reply)] {
+        let messages = match mix {
+            Mix::Auth => {
+                let (request, reply) = exchange(&mut rng, transaction);
+                vec![("send", request), ("receive", reply)]
+            }
+            Mix::Market { depth, levels, trades, security } => {
+                let examples = match rng.below(20) {
+                    0..=7 => depth,
+                    8..=12 => levels,
+                    13..=16 => trades,
+                    _ => security,
+                };
+                vec![("receive", market_push(&mut rng, examples))]
+            }
+        };
+        for (direction, message) in messages {
             if written == count {
                 break;
             }
             time += 0.003 + rng.below(50) as f64 / 1000.0;
-            let message = if rng.below(100) == 0 { corrupt(&mut rng, &message) } else { message };
+            let message = match (rng.below(100), mix) {
+                (0, Mix::Auth) => corrupt(&mut rng, &message),
+                (0, Mix::Market { .. }) => corrupt_market(&mut rng, &message),
+                _ => message,
+            };
             match shape {
                 Shape::Bare => writeln!(out, "{message}")?,
                 Shape::Har => {
@@ -114,6 +164,26 @@ fn exchange(rng: &mut Lcg, id: u64) -> (String, String) {
     }
 }
 
+/// One of `examples`, on one of [`SYMBOLS`].
+fn market_push(rng: &mut Lcg, examples: &[Value]) -> String {
+    let mut message = examples[rng.below(examples.len() as u64) as usize].clone();
+    if let Some(Value::String(topic)) = message.get_mut("Topic") {
+        let name = topic.split('!').next().unwrap_or_default().to_owned();
+        *topic = format!("{name}!{}", SYMBOLS[rng.below(SYMBOLS.len() as u64) as usize]);
+    }
+    message.to_string()
+}
+
+/// Breaks a market push the way real feeds and clients do: a wrong-cased operation code, the
+/// short side code the reference's own samples use, or a misspelled property.
+fn corrupt_market(rng: &mut Lcg, message: &str) -> String {
+    match rng.below(3) {
+        0 => message.replacen(r#""O":""#, r#""O":"x"#, 1),
+        1 => message.replacen(r#""Side":"Bid""#, r#""Side":"B""#, 1).replacen(r#""Side":"Ask""#, r#""Side":"A""#, 1),
+        _ => message.replacen("\"Price\"", "\"Prise\"", 1).replacen("\"Last\"", "\"Lats\"", 1),
+    }
+}
+
 /// Breaks a message the way real clients do: a misspelled property, a wrong type or a wrong case.
 fn corrupt(rng: &mut Lcg, message: &str) -> String {
     match rng.below(3) {
@@ -131,7 +201,7 @@ mod tests {
     fn writes_the_requested_number_of_json_lines() {
         for shape in [Shape::Bare, Shape::Har] {
             let mut out = Vec::new();
-            write(1001, shape, &mut out).unwrap();
+            write(1001, shape, &Mix::Auth, &mut out).unwrap();
             let text = String::from_utf8(out).unwrap();
             assert_eq!(text.lines().count(), 1001);
             for line in text.lines() {
@@ -143,10 +213,29 @@ mod tests {
     #[test]
     fn writes_a_har_document_with_every_message_in_one_entry() {
         let mut out = Vec::new();
-        write(1001, Shape::HarFile, &mut out).unwrap();
+        write(1001, Shape::HarFile, &Mix::Auth, &mut out).unwrap();
         let har: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let messages = har["log"]["entries"][0]["_webSocketMessages"].as_array().unwrap();
         assert_eq!(messages.len(), 1001);
         assert!(messages.iter().all(|m| m["data"].as_str().is_some_and(|d| d.starts_with('{'))));
+    }
+
+    #[test]
+    fn writes_market_data_from_the_schemas_examples() {
+        let schemas = crate::schema::SchemaSet::load(&crate::project_root().join("schemas")).unwrap();
+        let mix = Mix::market(&crate::model::Model::build(&schemas).unwrap()).unwrap();
+        let mut out = Vec::new();
+        write(2000, Shape::Bare, &mix, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let topics: std::collections::BTreeSet<&str> = text
+            .lines()
+            .map(|line| {
+                let message: Value = serde_json::from_str(line).unwrap();
+                let topic = message["Topic"].as_str().unwrap().split('!').next().unwrap().to_owned();
+                ["Depth", "Levels", "Trades", "Security"].into_iter().find(|t| *t == topic).unwrap()
+            })
+            .collect();
+        assert_eq!(topics.len(), 4);
+        assert!(text.lines().all(|line| line.contains("\"Topic\":\"") && line.contains('!')));
     }
 }

@@ -8,10 +8,11 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => run(xtask::Mode::Write),
         ["codegen", "--check"] => run(xtask::Mode::Check),
-        ["gen-capture", count, shape] => gen_capture(count, shape),
+        ["gen-capture", count, shape] => gen_capture(count, shape, "auth"),
+        ["gen-capture", count, shape, mix] => gen_capture(count, shape, mix),
         _ => {
             eprintln!(
-                "usage: cargo xtask codegen [--check]\n       cargo xtask gen-capture COUNT bare|har|har-file > FILE"
+                "usage: cargo xtask codegen [--check]\n       cargo xtask gen-capture COUNT bare|har|har-file [auth|market] > FILE"
             );
             ExitCode::from(2)
         }
@@ -31,7 +32,27 @@ fn run(mode: xtask::Mode) -> ExitCode {
     }
 }
 
-fn gen_capture(count: &str, shape: &str) -> ExitCode {
+fn gen_capture(count: &str, shape: &str, mix: &str) -> ExitCode {
+    let mix = match mix {
+        "auth" => xtask::capture_gen::Mix::Auth,
+        "market" => {
+            let model = xtask::schema::SchemaSet::load(&xtask::project_root().join("schemas"))
+                .and_then(|schemas| xtask::model::Model::build(&schemas))
+                .map_err(|e| e.to_string())
+                .and_then(|model| xtask::capture_gen::Mix::market(&model));
+            match model {
+                Ok(mix) => mix,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        _ => {
+            eprintln!("the mix is `auth` or `market`, not `{mix}`");
+            return ExitCode::from(2);
+        }
+    };
     let shape = match shape {
         "bare" => xtask::capture_gen::Shape::Bare,
         "har" => xtask::capture_gen::Shape::Har,
@@ -47,7 +68,7 @@ fn gen_capture(count: &str, shape: &str) -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match xtask::capture_gen::write(count, shape, &mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+    match xtask::capture_gen::write(count, shape, &mix, &mut out).and_then(|()| std::io::Write::flush(&mut out)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");

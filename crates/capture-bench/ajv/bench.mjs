@@ -32,9 +32,21 @@ function isTime(text) {
   return m !== null && Number(m[1]) < 24 && Number(m[2]) < 60 && (m[3] === undefined || Number(m[3]) < 60);
 }
 
+const DATE = /^(\d{4})(-?)(\d{2})\2(\d{2})(?:Z|[+-](\d{2})(?::?(\d{2}))?)?$/;
+function isDate(text) {
+  const m = DATE.exec(text);
+  if (!m) return false;
+  const [year, month, day] = [m[1], m[3], m[4]].map(Number);
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = m[5] === undefined || (Number(m[5]) < 24 && (m[6] === undefined || Number(m[6]) < 60));
+  return month >= 1 && month <= 12 && day >= 1 && day <= days && offsetOk;
+}
+
 const ajv = new Ajv2020({ strict: false, allErrors: false });
 ajv.addFormat("zenith-datetime", isDateTime);
 ajv.addFormat("zenith-time", isTime);
+ajv.addFormat("zenith-date", isDate);
+ajv.addFormat("zenith-date-or-datetime", (text) => (text.includes("T") ? isDateTime(text) : isDate(text)));
 
 // Every schema registered; message schemas indexed by their catalog keys.
 const messages = [];

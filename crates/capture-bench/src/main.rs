@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use zenith_protocol::{DateTime, Direction, EnvelopeKeys, MessageKind, Time};
+use zenith_protocol::{Date, DateTime, Direction, EnvelopeKeys, MessageKind, Time};
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
@@ -87,6 +87,10 @@ fn validators() -> Vec<(MessageKind, jsonschema::Validator)> {
                 .with_registry(registry)
                 .with_format("zenith-datetime", |s: &str| DateTime::check(s).is_ok())
                 .with_format("zenith-time", |s: &str| Time::check(s).is_ok())
+                .with_format("zenith-date", |s: &str| Date::check(s).is_ok())
+                .with_format("zenith-date-or-datetime", |s: &str| {
+                    if s.contains('T') { DateTime::check(s).is_ok() } else { Date::check(s).is_ok() }
+                })
                 .should_validate_formats(true)
                 .build(&json!({"$ref": kind.info().schema_id}))
                 .expect("a validator");
