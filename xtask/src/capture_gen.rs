@@ -49,11 +49,22 @@ impl Mix {
             let message = model
                 .messages
                 .iter()
-                .find(|m| m.controller.as_deref() == Some("Market") && m.topic.as_deref() == Some(topic) && m.action == "Publish")
+                .find(|m| {
+                    m.controller.as_deref() == Some("Market")
+                        && m.topic.as_deref() == Some(topic)
+                        && m.action == "Publish"
+                })
                 .ok_or_else(|| format!("no schema for Market `{topic}` pushes"))?;
-            Some(message.examples.clone()).filter(|e| !e.is_empty()).ok_or_else(|| format!("`{}` has no examples", message.name))
+            Some(message.examples.clone())
+                .filter(|e| !e.is_empty())
+                .ok_or_else(|| format!("`{}` has no examples", message.name))
         };
-        Ok(Mix::Market { depth: examples("Depth")?, levels: examples("Levels")?, trades: examples("Trades")?, security: examples("Security")? })
+        Ok(Mix::Market {
+            depth: examples("Depth")?,
+            levels: examples("Levels")?,
+            trades: examples("Trades")?,
+            security: examples("Security")?,
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use zenith_protocol::runtime::diagnostics::near_miss;
 use zenith_protocol::runtime::stream;
 use zenith_protocol::{
     Action, CleanText, Controller, Direction, Envelope, EnvelopeKeys, ErrorCodeInfo, MessageKind, Report, Severity,
-    Validate, Verdict,
+    TopicProblem, Validate, Verdict,
 };
 
 use crate::duplicates::{self, Repeated};
@@ -198,8 +198,9 @@ impl Analyzer<'_> {
             Body::Text(text) => {
                 // The fast path: a message its schema accepts, established while parsing, with
                 // no tree. Error replies take the full path, which tells what their codes mean.
-                let clean =
-                    CleanText::check(&text, place.direction).filter(|c| c.envelope.action.as_deref() != Some("Error"));
+                let clean = CleanText::check(&text, place.direction)
+                    .filter(|c| c.envelope.action.as_deref() != Some("Error"))
+                    .filter(|c| c.envelope.keys().topic_problem(c.kind).is_none());
                 if let Some(clean) = clean {
                     let credentials = shown::credentials(&text, true);
                     return Analysis::Message(Box::new(Checked::clean(place, clean, credentials)));
@@ -251,6 +252,9 @@ impl Analyzer<'_> {
         let place = place.with_keys(&keys, kind);
         let mut findings: Vec<Finding> = repeated.iter().map(|r| self.repeated(&place, r)).collect();
         let unknown_controller = kind.is_none() && self.unmatched(&keys, &place, &mut findings);
+        if let Some(problem) = kind.and_then(|kind| keys.topic_problem(kind)) {
+            findings.push(self.topic_problem(&keys, &place, problem));
+        }
         for problem in &report.problems {
             if unknown_controller && problem.instance_path == "/Controller" {
                 continue; // already reported, better worded
@@ -347,6 +351,23 @@ impl Analyzer<'_> {
         };
         out.push(self.finding(place, Level::Error, code, &message, "/Topic", "", None));
         false
+    }
+
+    /// The error for a topic its controller's schemas do not know, or whose arguments are wrong,
+    /// on a message valid on every topic (such as a `Sub`).
+    fn topic_problem(&self, keys: &EnvelopeKeys<'_>, place: &Place, problem: TopicProblem) -> Finding {
+        let topic = keys.topic.unwrap_or_default();
+        let (code, message) = match problem {
+            TopicProblem::Unknown { near } => {
+                let mut message = format!("`{}` has no topic `{topic}`", keys.controller);
+                if let Some(near) = near {
+                    message.push_str(&format!(": did you mean `{near}`?"));
+                }
+                ("unknown-topic", message)
+            }
+            TopicProblem::Arguments(reason) => ("bad-topic-arguments", reason),
+        };
+        self.finding(place, Level::Error, code, &message, "/Topic", "", None)
     }
 
     /// The error for a key given twice.

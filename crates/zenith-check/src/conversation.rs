@@ -20,6 +20,10 @@ use crate::finding::{self, Finding, Level};
 pub const MAX_WAITING_REQUESTS: usize = 4_096;
 /// The most subscriptions waiting for their confirmation on one connection, likewise.
 pub const MAX_WAITING_SUBSCRIPTIONS: usize = 4_096;
+/// The most requests already answered that one connection remembers, for the further replies
+/// one request may get (an `Error` beside a result, or a result in parts). Older ones are
+/// forgotten first; a later reply to one is an orphan.
+pub const MAX_ANSWERED: usize = 4;
 /// The most requests and subscriptions waiting over all connections. When one more arrives,
 /// its own connection's oldest (of the same kind) is given up; with none, the new one is.
 pub const MAX_WAITING: usize = 262_144;
@@ -43,6 +47,8 @@ impl Pending {
 #[derive(Debug, Default)]
 pub struct Conversation {
     requests: Option<Box<Waiting<i64, Pending>>>,
+    /// Requests answered lately, for their further replies.
+    answered: Option<Box<Waiting<i64, Pending>>>,
     /// Sub requests that asked for confirmation, by Controller and full Topic.
     subscriptions: Option<Box<Waiting<(String, String), Place>>>,
 }
@@ -119,8 +125,11 @@ impl Conversation {
             }
             (Direction::Receive, action) if action != "Unsub" => {
                 let Some(id) = checked.transaction else { return };
-                let answered = self.requests.as_deref_mut().and_then(|requests| requests.take(&id));
-                let Some(pending) = answered else {
+                let first = self.requests.as_deref_mut().and_then(|requests| requests.take(&id));
+                let is_first = first.is_some();
+                // A further reply to a request answered already: kept as it was.
+                let again = || self.answered.as_deref_mut().and_then(|answered| answered.take(&id));
+                let Some(pending) = first.or_else(again) else {
                     summary.orphan_replies += 1;
                     let message =
                         format!("a reply with TransactionID {id} matches no earlier request on this connection");
@@ -136,10 +145,14 @@ impl Conversation {
                     ));
                     return;
                 };
-                *waiting = waiting.saturating_sub(1);
-                summary.replies += 1;
-                if let (Some(sent), Some(received)) = (pending.place.time, place.time) {
-                    summary.latency((received - sent) * 1000.0);
+                // Each request counts one reply, its first, so that requests = replies +
+                // unanswered; further replies are checked the same way.
+                if is_first {
+                    *waiting = waiting.saturating_sub(1);
+                    summary.replies += 1;
+                    if let (Some(sent), Some(received)) = (pending.place.time, place.time) {
+                        summary.latency((received - sent) * 1000.0);
+                    }
                 }
                 if action == "Error" {
                     summary.error_replies += 1;
@@ -164,6 +177,11 @@ impl Conversation {
                         None,
                     ));
                 }
+                let answered = self.answered.get_or_insert_default();
+                if answered.len() >= MAX_ANSWERED {
+                    answered.take_oldest();
+                }
+                answered.push(id, pending);
             }
             _ => {}
         }

@@ -905,3 +905,72 @@ fn check_hides_every_copy_of_a_credential_it_has_met() {
         assert!(run.stdout.contains("capture-error") && run.stdout.contains("unknown-controller"), "{}", run.stdout);
     }
 }
+
+/// A HAR-style item travelling `direction`, holding `message`.
+fn item(direction: &str, message: &Value) -> String {
+    serde_json::to_string(&serde_json::json!({"conn": "1", "type": direction, "data": message.to_string()})).unwrap()
+}
+
+#[test]
+fn subscriptions_to_unknown_topics_or_with_wrong_arguments_are_errors() {
+    let lines = [
+        r#"{"Controller":"Market","Topic":"Secrity!BHP.ASX","Action":"Sub"}"#,
+        r#"{"Controller":"Market","Topic":"Depth!BHP","Action":"Sub"}"#,
+        r#"{"Controller":"Market","Topic":"Depth","Action":"Unsub"}"#,
+        r#"{"Controller":"Market","Topic":"Markets!ASX","Action":"Sub"}"#,
+        r#"{"Controller":"Market","Topic":"Depth!BHP.X.ASX","Action":"Sub"}"#,
+        r#"{"Controller":"Market","Topic":"QueryMarket"}"#,
+        r#"{"Controller":"Market","Topic":"Depth!BHP.ASX","Data":[{"O":"C"}]}"#,
+    ];
+    let path = temp_file("subs.jsonl", (lines.join("\n") + "\n").as_bytes());
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    let (found, summary) = records(&run);
+    let errors: Vec<(u64, &str, &str)> = found
+        .iter()
+        .filter(|r| r["severity"] == "error")
+        .map(|r| (r["line"].as_u64().unwrap(), r["code"].as_str().unwrap(), r["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (1, "unknown-topic", "`Market` has no topic `Secrity`: did you mean `Security`?"),
+            (2, "bad-topic-arguments", "`BHP` does not have the form `{Code}.{Market}`: no `.`"),
+            (3, "bad-topic-arguments", "the topic needs its arguments: `Depth!{Code}.{Market}`"),
+            (4, "bad-topic-arguments", "`Markets` takes no arguments"),
+            (6, "unknown-topic", "`Market` has no topic `QueryMarket`: did you mean `QueryMarkets`?"),
+        ],
+        "{}",
+        run.stdout
+    );
+    assert_eq!((summary["valid"].as_u64(), summary["invalid"].as_u64()), (Some(2), Some(5)));
+}
+
+#[test]
+fn a_request_may_get_several_replies() {
+    let request = serde_json::json!({"Controller": "Market", "Topic": "QueryMixedMarket", "TransactionID": 7,
+        "Data": {"Markets": ["ASX", "CXA"]}});
+    let error = serde_json::json!({"Controller": "Market", "Topic": "QueryMixedMarket", "Action": "Error", "TransactionID": 7, "Data": "Symbol.NotFound BHP.CXA"});
+    let part =
+        serde_json::json!({"Controller": "Market", "Topic": "QueryMixedMarket", "TransactionID": 7, "Data": "ASX+CXA"});
+    let stray =
+        serde_json::json!({"Controller": "Market", "Topic": "QueryMixedMarket", "TransactionID": 8, "Data": "ASX+CXA"});
+    let capture = [
+        item("send", &request),
+        item("receive", &error),
+        item("receive", &part),
+        item("receive", &part),
+        item("receive", &stray),
+    ]
+    .join("\n");
+    let path = temp_file("parts.jsonl", capture.as_bytes());
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    let (found, summary) = records(&run);
+    let codes: Vec<(u64, &str)> =
+        found.iter().map(|r| (r["line"].as_u64().unwrap(), r["code"].as_str().unwrap())).collect();
+    assert_eq!(codes, [(2, "error-reply"), (5, "orphan-reply")], "{}", run.stdout);
+    let n = |key: &str| summary[key].as_u64().unwrap();
+    assert_eq!(
+        (n("requests"), n("replies"), n("unanswered"), n("orphan_replies"), n("error_replies")),
+        (1, 1, 0, 1, 1)
+    );
+}

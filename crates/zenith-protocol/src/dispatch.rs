@@ -61,6 +61,45 @@ impl<'a> EnvelopeKeys<'a> {
     pub fn kind(&self, direction: Direction) -> Option<MessageKind> {
         MessageKind::lookup(self.controller, self.topic, self.action, direction)
     }
+
+    /// What is wrong with the topic of a message of `kind` that is valid on every topic (a
+    /// `Sub`, an `Unsub`, a confirmation, an `Error`): the controller's schemas know no such
+    /// topic, or its arguments have none of the topic's forms. A kind with a topic of its own
+    /// checks the arguments itself.
+    pub fn topic_problem(&self, kind: MessageKind) -> Option<TopicProblem> {
+        let topic = self.topic?;
+        if kind.info().topic.is_some() {
+            return None;
+        }
+        let on_controller =
+            || MessageKind::ALL.iter().map(|k| k.info()).filter(|i| i.controller == Some(self.controller));
+        let topics: Vec<&str> = on_controller().filter_map(|i| i.topic).collect();
+        if topics.is_empty() {
+            return None; // a controller whose schemas are still to come
+        }
+        if !topics.contains(&topic) {
+            return Some(TopicProblem::Unknown { near: near_miss(topic, &topics) });
+        }
+        let forms = on_controller().filter(|i| i.topic == Some(topic)).map(|i| i.arguments).find(|f| !f.is_empty());
+        match (forms, self.topic_args) {
+            (Some(forms), Some(args)) => crate::runtime::read_arguments(forms, args).err().map(TopicProblem::Arguments),
+            (Some(forms), None) => {
+                let shown: Vec<String> = forms.iter().map(|f| format!("`{topic}!{}`", f.text)).collect();
+                Some(TopicProblem::Arguments(format!("the topic needs its arguments: {}", shown.join(" or "))))
+            }
+            (None, Some(_)) => Some(TopicProblem::Arguments(format!("`{topic}` takes no arguments"))),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Why a topic is wrong for its controller (see [`EnvelopeKeys::topic_problem`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TopicProblem {
+    /// No schema of the controller has this topic; the nearest one that does, if any is near.
+    Unknown { near: Option<&'static str> },
+    /// The arguments are missing, superfluous, or have none of the topic's forms: why.
+    Arguments(String),
 }
 
 /// The envelope fields of a message read straight from its text, without building a tree
