@@ -15,7 +15,7 @@ fn generated_code_snapshot() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schemas");
     let model = Model::build(&SchemaSet::load(&dir).unwrap()).unwrap();
     for (path, contents) in emit::all(&model).unwrap() {
-        let name = Path::new(&path).file_name().unwrap().to_string_lossy().replace('.', "_");
+        let name = path.trim_start_matches("crates/zenith-protocol/src/generated/").replace(['.', '/'], "_");
         insta::assert_snapshot!(name, contents);
     }
 }

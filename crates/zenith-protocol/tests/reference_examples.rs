@@ -41,7 +41,10 @@ fn classify(text: &str, direction: Direction) -> Verdict {
     match report.errors().next() {
         Some(problem) => {
             let path = if problem.instance_path.is_empty() { "(message)" } else { &problem.instance_path };
-            Verdict::Invalid { kind: Some(kind), finding: format!("`{}` at `{path}`: {}", problem.code, problem.message) }
+            Verdict::Invalid {
+                kind: Some(kind),
+                finding: format!("`{}` at `{path}`: {}", problem.code, problem.message),
+            }
         }
         None => {
             let message = Message::from_value_as(kind, &value).unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -83,7 +86,8 @@ fn every_reference_example_is_classified_as_the_errata_say() {
             }
             let name = topic["topic"].as_str().unwrap();
             let _ = writeln!(body, "### {name}\n");
-            let quirks: Vec<&str> = topic["quirks"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let quirks: Vec<&str> =
+                topic["quirks"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
             if !quirks.is_empty() {
                 let _ = writeln!(body, "Quirks the fact tables record for this topic:\n");
                 for quirk in &quirks {

@@ -26,13 +26,22 @@ pub fn all(model: &Model) -> Result<Vec<(String, String)>, Error> {
     };
     let mut files = vec![
         (format!("{PROTOCOL_SRC}/mod.rs"), rust_file("Code generated from `schemas/`.", messages::module_root(model))?),
-        (format!("{PROTOCOL_SRC}/types.rs"), rust_file("Rust types for every schema.", types::emit(model)?)?),
         (
             format!("{PROTOCOL_SRC}/messages.rs"),
             rust_file("The message catalog, the message enum and dispatch by envelope keys.", messages::emit(model))?,
         ),
         ("docs/reference/messages.md".to_owned(), docs::emit(model)),
     ];
+    let type_groups = types::emit(model)?;
+    let names: Vec<String> = type_groups.iter().map(|(group, _)| group.clone()).collect();
+    files.push((
+        format!("{PROTOCOL_SRC}/types/mod.rs"),
+        rust_file("Rust types for every schema.", types::module_root(&names))?,
+    ));
+    for (group, tokens) in type_groups {
+        let doc = format!("Rust types for the schemas of `schemas/{group}/`.");
+        files.push((format!("{PROTOCOL_SRC}/types/{group}.rs"), rust_file(&doc, tokens)?));
+    }
     for (group, tables) in schema::emit(model, &target) {
         let doc = format!("The schema tables of `schemas/{group}/`.");
         files.push((format!("{PROTOCOL_SRC}/schema/{group}.rs"), rust_file(&doc, tables)?));

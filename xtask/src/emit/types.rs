@@ -11,26 +11,53 @@ use crate::naming::{Case, rust_name};
 /// The variant that keeps enum values the schema does not list.
 const UNRECOGNIZED: &str = "Unrecognized";
 
-pub fn emit(model: &Model) -> Result<TokenStream, Error> {
-    let mut items = vec![quote! {
-        use crate::runtime::Secret;
-    }];
+/// The Rust types, one module per schema directory (as the schema tables are), as (module
+/// name, contents); `types/mod.rs` re-exports them all, so each module names the others' types
+/// plainly.
+pub fn emit(model: &Model) -> Result<Vec<(String, TokenStream)>, Error> {
+    let mut groups: Vec<(String, Vec<TokenStream>)> = Vec::new();
+    let mut add = |group: String, item: TokenStream| match groups.iter_mut().find(|(g, _)| *g == group) {
+        Some((_, items)) => items.push(item),
+        None => groups.push((group, vec![item])),
+    };
     for ty in &model.types {
-        items.push(emit_type(ty)?);
+        add(super::schema::group(ty), emit_type(ty)?);
     }
     let mut topics: Vec<(&str, &str)> = Vec::new();
     for message in &model.messages {
         let ty = model.type_named(&message.name).expect("messages are named types");
-        items.push(constructor(ty));
+        let group = super::schema::group(ty);
+        add(group.clone(), constructor(ty));
         if let (Some(topic), Some(arguments)) = (&message.topic, &message.arguments) {
             let controller = message.controller.as_deref().unwrap_or_default();
             if !topics.contains(&(controller, topic)) {
                 topics.push((controller, topic));
-                items.push(topic_type(model, message, topic, arguments)?);
+                add(group, topic_type(model, message, topic, arguments)?);
             }
         }
     }
-    Ok(quote! { #(#items)* })
+    Ok(groups
+        .into_iter()
+        .map(|(group, items)| {
+            let tokens = quote! {
+                #![allow(unused_imports)]
+                use super::*;
+                use crate::runtime::Secret;
+                #(#items)*
+            };
+            (group, tokens)
+        })
+        .collect())
+}
+
+/// `types/mod.rs`: the modules, each re-exported.
+pub fn module_root(groups: &[String]) -> TokenStream {
+    let modules = groups.iter().map(|g| ident(g));
+    let modules_again = modules.clone();
+    quote! {
+        #(mod #modules;)*
+        #(pub use #modules_again::*;)*
+    }
 }
 
 fn ident(name: &str) -> Ident {
@@ -218,7 +245,7 @@ fn topic_type(
         impl std::str::FromStr for #name {
             type Err = crate::runtime::TopicError;
             fn from_str(text: &str) -> Result<Self, Self::Err> {
-                let forms = &super::schema::#group::#forms_static;
+                let forms = &crate::generated::schema::#group::#forms_static;
                 let (form, values) = crate::runtime::read_topic(#topic, forms, text)?;
                 let value = |part: &str| form.parts.iter().position(|p| p.name == part).map(|i| values[i].to_owned());
                 Ok(Self { #(#reads)* })
