@@ -10,7 +10,7 @@ mod common;
 use std::fmt::Write as _;
 
 use serde_json::Value;
-use zenith_protocol::{Direction, EnvelopeKeys, Message, MessageKind, Severity, Validate};
+use zenith_protocol::{Direction, EnvelopeKeys, Message, MessageKind, Severity};
 
 /// The fact tables covered, as files of `../shared/spec/zenith-api/`.
 const FACT_TABLES: &[&str] = &["auth", "zenith", "common", "market"];

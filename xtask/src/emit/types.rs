@@ -55,6 +55,8 @@ pub fn module_root(groups: &[String]) -> TokenStream {
     let modules = groups.iter().map(|g| ident(g));
     let modules_again = modules.clone();
     quote! {
+        // `schemas/types/` gives a module `types` here.
+        #![allow(clippy::module_inception)]
         #(mod #modules;)*
         #(pub use #modules_again::*;)*
     }
