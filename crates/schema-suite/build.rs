@@ -14,6 +14,7 @@ use xtask::schema::{ID_BASE, SchemaSet};
 /// The suite files whose keywords the generator supports.
 const FILES: &[&str] = &[
     "additionalProperties.json",
+    "boolean_schema.json",
     "const.json",
     "default.json",
     "enum.json",
@@ -78,7 +79,16 @@ fn module_name(file: &str, index: usize) -> String {
 
 /// Builds the validators for one suite schema, or says why the generator refuses it.
 fn build(file: &str, index: usize, schema: &Value) -> Result<(proc_macro2::TokenStream, String), String> {
-    let Value::Object(object) = schema else { return Err("a boolean schema".to_owned()) };
+    // A boolean schema is given a home: an object referring to it.
+    let wrapped;
+    let schema = match schema {
+        Value::Bool(_) => {
+            wrapped = json!({"$defs": {"Root": schema}, "$ref": "#/$defs/Root"});
+            &wrapped
+        }
+        schema => schema,
+    };
+    let Value::Object(object) = schema else { return Err("not a schema".to_owned()) };
     let path = format!("suite/{}.json", module_name(file, index));
     let mut object = object.clone();
     if object.contains_key("$id") {

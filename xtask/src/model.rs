@@ -281,8 +281,10 @@ pub struct StringRules {
 /// The shape of a value: what Rust type holds it and what a validator checks.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Shape {
-    /// Any JSON value.
+    /// Any JSON value (also the schema `true`).
     Any,
+    /// No value at all (the schema `false`).
+    Never,
     Boolean,
     Integer,
     Number,
@@ -574,6 +576,16 @@ impl Builder<'_> {
         }
         let name = rust_name(title, Case::Type);
         self.by_location.insert(location.clone(), name.clone());
+        if let Value::Bool(allowed) = schema {
+            let shape = if *allowed { Shape::Any } else { Shape::Never };
+            self.types.push(TypeDef {
+                name: name.clone(),
+                location: location.clone(),
+                doc: None,
+                kind: TypeKind::Alias { shape },
+            });
+            return Ok(name);
+        }
         let object = as_object(schema, location)?;
         check_keywords(object, location)?;
         let doc = string_keyword(object, "description", location)?.map(str::to_owned);
@@ -632,6 +644,23 @@ impl Builder<'_> {
         let mut fields = Vec::new();
         for (wire, schema) in properties {
             let field_location = properties_location.child(wire);
+            if let Value::Bool(allowed) = schema {
+                let shape = if *allowed { Shape::Any } else { Shape::Never };
+                let (rust, required) = (rust_name(wire, Case::Field), required.contains(&wire.as_str()));
+                let location = field_location;
+                fields.push(Field {
+                    wire: wire.clone(),
+                    rust,
+                    doc: None,
+                    required,
+                    shape,
+                    secret: false,
+                    constant: None,
+                    default: None,
+                    location,
+                });
+                continue;
+            }
             let field_object = as_object(schema, &field_location)?;
             check_keywords(field_object, &field_location)?;
             let rust = rust_name(wire, Case::Field);
@@ -767,6 +796,7 @@ impl Builder<'_> {
         };
         let string = string_rules(object, location)?;
         let items = match object.get("items") {
+            Some(Value::Bool(allowed)) => Some(Box::new(if *allowed { Shape::Any } else { Shape::Never })),
             Some(items) => {
                 let items_location = location.child("items");
                 let items_object = as_object(items, &items_location)?;

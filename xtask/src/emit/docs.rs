@@ -82,6 +82,7 @@ fn type_text(field: &Field) -> String {
 fn shape_text(shape: &Shape) -> String {
     match shape {
         Shape::Any => "any JSON".to_owned(),
+        Shape::Never => "nothing (not allowed)".to_owned(),
         Shape::Const(constant) => format!("`\"{constant}\"`"),
         Shape::Boolean => "boolean".to_owned(),
         Shape::Integer => "integer".to_owned(),

@@ -287,6 +287,10 @@ impl Emitter<'_> {
         let type_at = at(location, "type");
         match shape {
             Shape::Any => quote! { Node::Any },
+            Shape::Never => {
+                let at = location.to_string();
+                quote! { Node::Never(TypeRule { at: #at }) }
+            }
             Shape::Boolean => quote! { Node::Boolean(TypeRule { at: #type_at }) },
             Shape::Integer => quote! { Node::Integer(TypeRule { at: #type_at }) },
             Shape::Number => quote! { Node::Number(TypeRule { at: #type_at }) },

@@ -71,7 +71,7 @@ pub fn rust_type(shape: &Shape, secret: bool) -> TokenStream {
     match shape {
         // Only `null`: nothing to hold.
         Shape::Multi { types, .. } if types.as_slice() == [crate::model::JsonType::Null] => quote! { () },
-        Shape::Any | Shape::Multi { .. } => quote! { serde_json::Value },
+        Shape::Any | Shape::Never | Shape::Multi { .. } => quote! { serde_json::Value },
         Shape::Boolean => quote! { bool },
         Shape::Integer => quote! { i64 },
         Shape::Number => quote! { f64 },
@@ -148,7 +148,7 @@ fn struct_field(field: &Field, required: bool) -> TokenStream {
             #[serde(rename = #wire)]
             pub #name: #inner,
         }
-    } else if matches!(field.shape, Shape::Any | Shape::Multi { .. } | Shape::Nullable(_)) {
+    } else if matches!(field.shape, Shape::Any | Shape::Never | Shape::Multi { .. } | Shape::Nullable(_)) {
         // `Some(Null)` keeps an explicit `null` apart from an absent field, so it round-trips.
         quote! {
             #doc

@@ -325,6 +325,11 @@ impl Walker {
         self.report(Severity::Error, Code::MissingRequired, schema_path, message);
     }
 
+    /// A value where the schema allows none (the schema `false`).
+    pub fn nothing_allowed(&mut self, schema_path: &'static str) {
+        self.report(Severity::Error, Code::ForbiddenProperty, schema_path, "no value is allowed here".to_owned());
+    }
+
     /// A property a variant of a tagged union forbids is present.
     pub fn forbidden_in_variant(&mut self, schema_path: &'static str, name: &str, tag: &str, value: &str) {
         let message = format!("`{name}` must not appear when `{tag}` is `{}`", excerpt(value));

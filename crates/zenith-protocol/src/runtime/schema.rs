@@ -14,6 +14,8 @@ pub use super::topic::{TopicForm, TopicPart};
 pub enum Node {
     /// Any value.
     Any,
+    /// No value (the schema `false`).
+    Never(TypeRule),
     Boolean(TypeRule),
     /// A number with no fractional part (`1.0` counts).
     Integer(TypeRule),
@@ -388,6 +390,7 @@ impl JsonTypes {
 pub fn walk(node: &Node, value: &Value, walker: &mut Walker, secret: bool) {
     match node {
         Node::Any => {}
+        Node::Never(rule) => walker.nothing_allowed(rule.at),
         Node::Ref(node) => walk(node, value, walker, secret),
         Node::Boolean(rule) => {
             if !value.is_boolean() {
