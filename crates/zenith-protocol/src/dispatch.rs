@@ -159,10 +159,16 @@ impl Message {
         })
     }
 
-    /// Parses message text (see [`Message::parse`]).
+    /// Parses message text (see [`Message::parse`]). Decimal amounts keep their spelling.
     pub fn parse_str(text: &str, direction: Direction) -> Result<Message, ParseError> {
         let value: Value = serde_json::from_str(text).map_err(|e| ParseError::NotJson(e.to_string()))?;
-        Message::parse(&value, direction)
+        let keys = EnvelopeKeys::read(&value)?;
+        let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
+        Message::from_str_as(kind, text).map_err(|error| ParseError::Data {
+            kind: kind.info().name,
+            path: json_pointer(error.path()),
+            reason: error.into_inner().to_string(),
+        })
     }
 
     /// The message as a JSON value, exactly as it goes on the wire.

@@ -154,4 +154,10 @@ fn dates_and_decimals() {
     let price: Decimal = serde_json::from_value(json!(42.05)).unwrap();
     assert_eq!(price.to_string(), "42.05");
     assert_eq!(serde_json::to_value(&price).unwrap(), json!(42.05));
+    // From message text, a price keeps its spelling through the typed message and back.
+    let text = r#"{"Controller":"Market","Topic":"Depth!BHP.ASX","Data":[{"O":"A","Order":{"ID":"1","Side":"Bid","Price":42.10,"Position":1,"Quantity":1e3}}]}"#;
+    let Message::DepthPush(push) = Message::parse_str(text, Direction::Receive).unwrap() else { panic!() };
+    let DepthChange::DepthAdd(add) = &push.data[0] else { panic!() };
+    assert_eq!(add.order.price.as_ref().map(Decimal::as_str), Some("42.10"));
+    assert_eq!(serde_json::to_string(&push).unwrap(), text);
 }

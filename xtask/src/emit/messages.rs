@@ -185,6 +185,15 @@ pub fn emit(model: &Model) -> TokenStream {
                 match self { #(Message::#names(_) => MessageKind::#names,)* }
             }
 
+            /// Deserializes message text as a message of `kind`, reporting where it did not fit.
+            /// Numbers kept as text (`Decimal`) keep the sender's spelling.
+            pub fn from_str_as(kind: MessageKind, text: &str) -> Result<Message, serde_path_to_error::Error<serde_json::Error>> {
+                let mut deserializer = serde_json::Deserializer::from_str(text);
+                Ok(match kind {
+                    #(MessageKind::#names => Message::#names(serde_path_to_error::deserialize(&mut deserializer)?),)*
+                })
+            }
+
             /// Deserializes `value` as a message of `kind`, reporting where it did not fit.
             pub fn from_value_as(kind: MessageKind, value: &serde_json::Value) -> Result<Message, serde_path_to_error::Error<serde_json::Error>> {
                 Ok(match kind {

@@ -323,24 +323,29 @@ fn tagged_union(ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
 
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::Error;
-                let (tag, mut value) = match self {
-                    #( Self::#variants(variant) => (#values, serde_json::to_value(variant).map_err(S::Error::custom)?), )*
-                    Self::#unrecognized(value) => return value.serialize(serializer),
-                };
-                if let serde_json::Value::Object(members) = &mut value {
-                    members.shift_insert(0, Self::TAG.to_owned(), tag.into());
+                /// A variant's fields, after its tag.
+                #[derive(serde::Serialize)]
+                struct Tagged<'a, T> {
+                    #[serde(rename = #tag)]
+                    tag: &'a str,
+                    #[serde(flatten)]
+                    fields: &'a T,
                 }
-                value.serialize(serializer)
+                match self {
+                    #( Self::#variants(fields) => Tagged { tag: #values, fields }.serialize(serializer), )*
+                    Self::#unrecognized(value) => value.serialize(serializer),
+                }
             }
         }
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 use serde::de::Error;
-                let value = serde_json::Value::deserialize(deserializer)?;
+                // Held as text, so that numbers kept as text (`Decimal`) keep their spelling.
+                let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+                let value: serde_json::Value = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
                 Ok(match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
-                    #( Some(#values) => Self::#variants(serde_json::from_value(value).map_err(D::Error::custom)?), )*
+                    #( Some(#values) => Self::#variants(serde_json::from_str(raw.get()).map_err(D::Error::custom)?), )*
                     _ => Self::#unrecognized(value),
                 })
             }

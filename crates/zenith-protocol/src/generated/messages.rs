@@ -2069,6 +2069,283 @@ impl Message {
             Message::ServerInfoPush(_) => MessageKind::ServerInfoPush,
         }
     }
+    /// Deserializes message text as a message of `kind`, reporting where it did not fit.
+    /// Numbers kept as text (`Decimal`) keep the sender's spelling.
+    pub fn from_str_as(
+        kind: MessageKind,
+        text: &str,
+    ) -> Result<Message, serde_path_to_error::Error<serde_json::Error>> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        Ok(
+            match kind {
+                MessageKind::AuthCodeReply => {
+                    Message::AuthCodeReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::AuthCodeRequest => {
+                    Message::AuthCodeRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::AuthOwnerReply => {
+                    Message::AuthOwnerReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::AuthOwnerRequest => {
+                    Message::AuthOwnerRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::AuthTokenReply => {
+                    Message::AuthTokenReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::AuthTokenRequest => {
+                    Message::AuthTokenRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::IdentifyPush => {
+                    Message::IdentifyPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryIdentifyReply => {
+                    Message::QueryIdentifyReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryIdentifyRequest => {
+                    Message::QueryIdentifyRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::ConfigureReply => {
+                    Message::ConfigureReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::ConfigureRequest => {
+                    Message::ConfigureRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryConfigureReply => {
+                    Message::QueryConfigureReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryConfigureRequest => {
+                    Message::QueryConfigureRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CancelRequest => {
+                    Message::CancelRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::ErrorMessage => {
+                    Message::ErrorMessage(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::SubConfirm => {
+                    Message::SubConfirm(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::SubRequest => {
+                    Message::SubRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UnsubConfirm => {
+                    Message::UnsubConfirm(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UnsubRequest => {
+                    Message::UnsubRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::DepthPush => {
+                    Message::DepthPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::LevelsPush => {
+                    Message::LevelsPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::MarketsPush => {
+                    Message::MarketsPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryBrokersReply => {
+                    Message::QueryBrokersReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryBrokersRequest => {
+                    Message::QueryBrokersRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryChartHistoryReply => {
+                    Message::QueryChartHistoryReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryChartHistoryRequest => {
+                    Message::QueryChartHistoryRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryDepthFullReply => {
+                    Message::QueryDepthFullReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryDepthFullRequest => {
+                    Message::QueryDepthFullRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryDepthLevelsReply => {
+                    Message::QueryDepthLevelsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryDepthLevelsRequest => {
+                    Message::QueryDepthLevelsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMarketsReply => {
+                    Message::QueryMarketsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMarketsRequest => {
+                    Message::QueryMarketsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMixedMarketReply => {
+                    Message::QueryMixedMarketReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMixedMarketRequest => {
+                    Message::QueryMixedMarketRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QuerySecurityReply => {
+                    Message::QuerySecurityReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QuerySecurityRequest => {
+                    Message::QuerySecurityRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QuerySymbolsReply => {
+                    Message::QuerySymbolsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QuerySymbolsRequest => {
+                    Message::QuerySymbolsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryTickTablesReply => {
+                    Message::QueryTickTablesReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryTickTablesRequest => {
+                    Message::QueryTickTablesRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryTradesReply => {
+                    Message::QueryTradesReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryTradesRequest => {
+                    Message::QueryTradesRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryTradingStatesReply => {
+                    Message::QueryTradingStatesReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryTradingStatesRequest => {
+                    Message::QueryTradingStatesRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::ScanSymbolsReply => {
+                    Message::ScanSymbolsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::ScanSymbolsRequest => {
+                    Message::ScanSymbolsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::SearchSymbolsReply => {
+                    Message::SearchSymbolsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::SearchSymbolsRequest => {
+                    Message::SearchSymbolsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::SecurityPush => {
+                    Message::SecurityPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::SymbolsPush => {
+                    Message::SymbolsPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::TradesPush => {
+                    Message::TradesPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::FeedsPush => {
+                    Message::FeedsPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::ServerInfoPush => {
+                    Message::ServerInfoPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+            },
+        )
+    }
     /// Deserializes `value` as a message of `kind`, reporting where it did not fit.
     pub fn from_value_as(
         kind: MessageKind,

@@ -384,26 +384,25 @@ impl DepthChange {
 
 impl serde::Serialize for DepthChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::Error;
-        let (tag, mut value) = match self {
-            Self::DepthAdd(variant) => {
-                ("A", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::DepthUpdate(variant) => {
-                ("U", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::DepthRemove(variant) => {
-                ("R", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::DepthClear(variant) => {
-                ("C", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::Unrecognized(value) => return value.serialize(serializer),
-        };
-        if let serde_json::Value::Object(members) = &mut value {
-            members.shift_insert(0, Self::TAG.to_owned(), tag.into());
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "O")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
         }
-        value.serialize(serializer)
+        match self {
+            Self::DepthAdd(fields) => Tagged { tag: "A", fields }.serialize(serializer),
+            Self::DepthUpdate(fields) => {
+                Tagged { tag: "U", fields }.serialize(serializer)
+            }
+            Self::DepthRemove(fields) => {
+                Tagged { tag: "R", fields }.serialize(serializer)
+            }
+            Self::DepthClear(fields) => Tagged { tag: "C", fields }.serialize(serializer),
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
     }
 }
 
@@ -412,27 +411,29 @@ impl<'de> serde::Deserialize<'de> for DepthChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let value = serde_json::Value::deserialize(deserializer)?;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let value: serde_json::Value = serde_json::from_str(raw.get())
+            .map_err(D::Error::custom)?;
         Ok(
             match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
                 Some("A") => {
                     Self::DepthAdd(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 Some("U") => {
                     Self::DepthUpdate(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 Some("R") => {
                     Self::DepthRemove(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 Some("C") => {
                     Self::DepthClear(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 _ => Self::Unrecognized(value),
@@ -672,26 +673,25 @@ impl LevelChange {
 
 impl serde::Serialize for LevelChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::Error;
-        let (tag, mut value) = match self {
-            Self::LevelAdd(variant) => {
-                ("A", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::LevelUpdate(variant) => {
-                ("U", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::LevelRemove(variant) => {
-                ("R", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::LevelClear(variant) => {
-                ("C", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::Unrecognized(value) => return value.serialize(serializer),
-        };
-        if let serde_json::Value::Object(members) = &mut value {
-            members.shift_insert(0, Self::TAG.to_owned(), tag.into());
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "O")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
         }
-        value.serialize(serializer)
+        match self {
+            Self::LevelAdd(fields) => Tagged { tag: "A", fields }.serialize(serializer),
+            Self::LevelUpdate(fields) => {
+                Tagged { tag: "U", fields }.serialize(serializer)
+            }
+            Self::LevelRemove(fields) => {
+                Tagged { tag: "R", fields }.serialize(serializer)
+            }
+            Self::LevelClear(fields) => Tagged { tag: "C", fields }.serialize(serializer),
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
     }
 }
 
@@ -700,27 +700,29 @@ impl<'de> serde::Deserialize<'de> for LevelChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let value = serde_json::Value::deserialize(deserializer)?;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let value: serde_json::Value = serde_json::from_str(raw.get())
+            .map_err(D::Error::custom)?;
         Ok(
             match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
                 Some("A") => {
                     Self::LevelAdd(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 Some("U") => {
                     Self::LevelUpdate(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 Some("R") => {
                     Self::LevelRemove(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 Some("C") => {
                     Self::LevelClear(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 _ => Self::Unrecognized(value),
@@ -3095,23 +3097,24 @@ impl TradeChange {
 
 impl serde::Serialize for TradeChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::Error;
-        let (tag, mut value) = match self {
-            Self::TradeAdd(variant) => {
-                ("A", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::TradeUpdate(variant) => {
-                ("U", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::TradeInitialise(variant) => {
-                ("I", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::Unrecognized(value) => return value.serialize(serializer),
-        };
-        if let serde_json::Value::Object(members) = &mut value {
-            members.shift_insert(0, Self::TAG.to_owned(), tag.into());
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "O")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
         }
-        value.serialize(serializer)
+        match self {
+            Self::TradeAdd(fields) => Tagged { tag: "A", fields }.serialize(serializer),
+            Self::TradeUpdate(fields) => {
+                Tagged { tag: "U", fields }.serialize(serializer)
+            }
+            Self::TradeInitialise(fields) => {
+                Tagged { tag: "I", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
     }
 }
 
@@ -3120,22 +3123,24 @@ impl<'de> serde::Deserialize<'de> for TradeChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let value = serde_json::Value::deserialize(deserializer)?;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let value: serde_json::Value = serde_json::from_str(raw.get())
+            .map_err(D::Error::custom)?;
         Ok(
             match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
                 Some("A") => {
                     Self::TradeAdd(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 Some("U") => {
                     Self::TradeUpdate(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 Some("I") => {
                     Self::TradeInitialise(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 _ => Self::Unrecognized(value),
@@ -3698,26 +3703,27 @@ impl SymbolChange {
 
 impl serde::Serialize for SymbolChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::Error;
-        let (tag, mut value) = match self {
-            Self::SymbolAdd(variant) => {
-                ("A", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::SymbolUpdate(variant) => {
-                ("U", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::SymbolRemove(variant) => {
-                ("R", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::SymbolClear(variant) => {
-                ("C", serde_json::to_value(variant).map_err(S::Error::custom)?)
-            }
-            Self::Unrecognized(value) => return value.serialize(serializer),
-        };
-        if let serde_json::Value::Object(members) = &mut value {
-            members.shift_insert(0, Self::TAG.to_owned(), tag.into());
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "O")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
         }
-        value.serialize(serializer)
+        match self {
+            Self::SymbolAdd(fields) => Tagged { tag: "A", fields }.serialize(serializer),
+            Self::SymbolUpdate(fields) => {
+                Tagged { tag: "U", fields }.serialize(serializer)
+            }
+            Self::SymbolRemove(fields) => {
+                Tagged { tag: "R", fields }.serialize(serializer)
+            }
+            Self::SymbolClear(fields) => {
+                Tagged { tag: "C", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
     }
 }
 
@@ -3726,27 +3732,29 @@ impl<'de> serde::Deserialize<'de> for SymbolChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let value = serde_json::Value::deserialize(deserializer)?;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let value: serde_json::Value = serde_json::from_str(raw.get())
+            .map_err(D::Error::custom)?;
         Ok(
             match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
                 Some("A") => {
                     Self::SymbolAdd(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 Some("U") => {
                     Self::SymbolUpdate(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 Some("R") => {
                     Self::SymbolRemove(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 Some("C") => {
                     Self::SymbolClear(
-                        serde_json::from_value(value).map_err(D::Error::custom)?,
+                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                     )
                 }
                 _ => Self::Unrecognized(value),
