@@ -39,6 +39,7 @@ const KEYWORDS: &[&str] = &[
     "x-zenith-known",
     "x-zenith-flags",
     "x-zenith-tag",
+    "x-zenith-roles",
     "oneOf",
 ];
 
@@ -66,9 +67,24 @@ pub struct Model {
     /// `default`).
     pub default_controller: String,
     pub default_action: String,
+    /// What each action means in each direction (`x-zenith-roles` of the Action schema).
+    pub roles: Vec<RoleRule>,
     /// Documented action error codes (`x-zenith-codes`), in schema order.
     pub error_codes: Vec<ErrorCode>,
 }
+
+/// The role of the messages with one action travelling one way.
+#[derive(Debug)]
+pub struct RoleRule {
+    pub action: String,
+    pub direction: Direction,
+    pub role: String,
+    pub doc: String,
+}
+
+/// The roles a message can play, in the words of `x-zenith-roles`.
+pub const ROLES: &[&str] =
+    &["request", "answer", "subscribe", "confirm", "unsubscribe", "unsubscribed", "error", "cancel"];
 
 /// What picks a message's schema: controller, topic (`None` for any), action and direction.
 type DispatchKey<'m> = (Option<&'m str>, Option<&'m str>, &'m str, Direction);
@@ -380,6 +396,10 @@ impl Model {
             let (actions, default_action) = envelope("Action.json")?;
             (controllers, default_controller, actions, default_action)
         };
+        let roles = match schemas.documents.iter().find(|d| d.file == "schemas/envelope/Action.json") {
+            Some(document) => role_rules(&document.root, &actions)?,
+            None => Vec::new(),
+        };
         let mut keys: HashMap<DispatchKey<'_>, &Location> = HashMap::new();
         for message in &messages {
             let at = message.location.child("x-zenith");
@@ -400,12 +420,50 @@ impl Model {
                 ));
             }
         }
-        Ok(Model { types: builder.types, messages, error_codes, default_controller, default_action })
+        Ok(Model { types: builder.types, messages, error_codes, default_controller, default_action, roles })
     }
 
     pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|t| t.name == name)
     }
+}
+
+fn role_rules(action_schema: &Value, actions: &[String]) -> Result<Vec<RoleRule>, Error> {
+    let location = Location { file: "schemas/envelope/Action.json".to_owned(), pointer: "/x-zenith-roles".to_owned() };
+    let Some(rules) = action_schema.get("x-zenith-roles") else {
+        return Err(Error::at(&location, "the Action schema needs `x-zenith-roles`: what each action means each way"));
+    };
+    let rules = rules.as_array().ok_or_else(|| Error::at(&location, "must be an array"))?;
+    let mut out: Vec<RoleRule> = Vec::new();
+    for (index, rule) in rules.iter().enumerate() {
+        let at = location.child(&index.to_string());
+        let text = |key: &str| {
+            rule.get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| Error::at(&at, format!("needs a string `{key}`")))
+        };
+        let (action, role, doc) = (text("action")?, text("role")?, text("description")?);
+        let direction = match text("direction")?.as_str() {
+            "send" => Direction::Send,
+            "receive" => Direction::Receive,
+            other => return Err(Error::at(&at.child("direction"), format!("`{other}` is not `send` or `receive`"))),
+        };
+        if !actions.contains(&action) {
+            return Err(Error::at(&at.child("action"), format!("unknown action `{action}`")));
+        }
+        if !ROLES.contains(&role.as_str()) {
+            return Err(Error::at(
+                &at.child("role"),
+                format!("unknown role `{role}`; the roles are {}", ROLES.join(", ")),
+            ));
+        }
+        if out.iter().any(|r| r.action == action && r.direction == direction) {
+            return Err(Error::at(&at, format!("`{action}` {} has a role already", direction.as_str())));
+        }
+        out.push(RoleRule { action, direction, role, doc });
+    }
+    Ok(out)
 }
 
 fn error_code_list(codes: &Value, location: &Location) -> Result<Vec<ErrorCode>, Error> {

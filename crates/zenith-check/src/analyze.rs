@@ -9,8 +9,8 @@ use zenith_capture::{Body, Event, Frame, Skipped};
 use zenith_protocol::runtime::diagnostics::near_miss;
 use zenith_protocol::runtime::stream;
 use zenith_protocol::{
-    Action, CleanText, Controller, Direction, Envelope, EnvelopeKeys, ErrorCodeInfo, MessageKind, Report, Severity,
-    TopicProblem, Validate, Verdict,
+    Action, CleanText, Controller, Direction, Envelope, EnvelopeKeys, ErrorCodeInfo, MessageKind, Report, Role,
+    Severity, TopicProblem, Validate, Verdict,
 };
 
 use crate::duplicates::{self, Repeated};
@@ -199,7 +199,7 @@ impl Analyzer<'_> {
                 // The fast path: a message its schema accepts, established while parsing, with
                 // no tree. Error replies take the full path, which tells what their codes mean.
                 let clean = CleanText::check(&text, place.direction)
-                    .filter(|c| c.envelope.action.as_deref() != Some("Error"))
+                    .filter(|c| Role::of(c.envelope.keys().action, c.direction) != Some(Role::Error))
                     .filter(|c| c.envelope.keys().topic_problem(c.kind).is_none());
                 if let Some(clean) = clean {
                     let credentials = shown::credentials(&text, true);
@@ -277,7 +277,9 @@ impl Analyzer<'_> {
                 finding.inferred = direction;
             }
         }
-        let error_text = (keys.action == "Error").then(|| error_text(value.get("Data")));
+        let is_error =
+            Direction::candidates(place.direction).iter().any(|&d| Role::of(keys.action, d) == Some(Role::Error));
+        let error_text = is_error.then(|| error_text(value.get("Data")));
         Analysis::Message(Box::new(Checked {
             kind,
             direction: direction.or(place.direction),

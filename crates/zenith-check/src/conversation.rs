@@ -9,7 +9,7 @@ use std::hash::Hash;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use zenith_protocol::Direction;
+use zenith_protocol::{Direction, Role};
 
 use crate::Summary;
 use crate::analyze::{Checked, Place};
@@ -75,8 +75,9 @@ impl Conversation {
         let place = &checked.place;
         let (Some(controller), Some(action)) = (place.controller.as_deref(), place.action.as_deref()) else { return };
         let full_topic = &*checked.full_topic;
-        match (direction, action) {
-            (Direction::Send, "Publish") => {
+        let Some(role) = Role::of(action, direction) else { return };
+        match role {
+            Role::Request => {
                 let Some(id) = checked.transaction else { return };
                 let reply_topics = checked.kind.map_or(&[][..], |kind| kind.info().reply_topics);
                 summary.requests += 1;
@@ -90,7 +91,7 @@ impl Conversation {
                 requests.push(id, pending);
                 *waiting += 1;
             }
-            (Direction::Send, "Sub") if checked.confirm => {
+            Role::Subscribe if checked.confirm => {
                 let subscriptions = self.subscriptions.get_or_insert_default();
                 match make_room(subscriptions, MAX_WAITING_SUBSCRIPTIONS, waiting) {
                     Room::Free => {}
@@ -100,7 +101,7 @@ impl Conversation {
                 subscriptions.push((controller.to_owned(), full_topic.to_owned()), place.clone());
                 *waiting += 1;
             }
-            (Direction::Receive, "Sub") => {
+            Role::Confirm => {
                 let Some(subscriptions) = self.subscriptions.as_deref_mut() else { return };
                 if subscriptions.take(&(controller.to_owned(), full_topic.to_owned())).is_none() {
                     return;
@@ -123,7 +124,7 @@ impl Conversation {
                     ));
                 }
             }
-            (Direction::Receive, action) if action != "Unsub" => {
+            Role::Answer | Role::Error => {
                 let Some(id) = checked.transaction else { return };
                 let first = self.requests.as_deref_mut().and_then(|requests| requests.take(&id));
                 let is_first = first.is_some();
@@ -154,7 +155,7 @@ impl Conversation {
                         summary.latency((received - sent) * 1000.0);
                     }
                 }
-                if action == "Error" {
+                if role == Role::Error {
                     summary.error_replies += 1;
                     let details = checked.error_text.as_deref().unwrap_or("no details");
                     let message = format!("{} failed: {details}", describe(&pending.place));

@@ -61,6 +61,12 @@ pub fn emit(model: &Model) -> TokenStream {
     let names: Vec<Ident> = model.messages.iter().map(|m| ident(&m.name)).collect();
     let infos = model.messages.iter().map(|m| info(model, m));
     let (default_controller, default_action) = (&model.default_controller, &model.default_action);
+    let role_arms = model.roles.iter().map(|rule| {
+        let action = &rule.action;
+        let direction = direction(rule.direction);
+        let role = ident(&rust_name(&rule.role, Case::Type));
+        quote! { (#action, #direction) => Some(Role::#role), }
+    });
     let arms = dispatch_arms(model);
     let codes = model.error_codes.iter().map(|c| {
         let (code, meaning) = (&c.code, &c.meaning);
@@ -87,6 +93,16 @@ pub fn emit(model: &Model) -> TokenStream {
 
         /// Every action error code the schemas document, in schema order.
         pub static ERROR_CODES: &[ErrorCodeInfo] = &[#(#codes),*];
+
+        /// What a message with this action, travelling this way, is (the Action schema's
+        /// `x-zenith-roles`).
+        pub fn role(action: &str, direction: Direction) -> Option<crate::runtime::Role> {
+            use crate::runtime::Role;
+            match (action, direction) {
+                #(#role_arms)*
+                _ => None,
+            }
+        }
 
         /// The controller of a message without `Controller`.
         pub const DEFAULT_CONTROLLER: &str = #default_controller;

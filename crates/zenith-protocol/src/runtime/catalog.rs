@@ -37,6 +37,33 @@ impl fmt::Display for Direction {
     }
 }
 
+/// What a message is in a conversation, by its action and direction. Which action plays which
+/// role each way is a fact of the schemas (`x-zenith-roles` in `schemas/envelope/Action.json`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Client to server: asks for something, and is answered under its `TransactionID`.
+    Request,
+    /// Server to client: a reply to a request, or data pushed on a subscription.
+    Answer,
+    Subscribe,
+    /// The server confirms a subscription, or says it failed.
+    Confirm,
+    Unsubscribe,
+    /// The server ends a subscription, or confirms its end.
+    Unsubscribed,
+    /// A request failed.
+    Error,
+    /// The client cancels a request in progress.
+    Cancel,
+}
+
+impl Role {
+    /// The role of a message with `action` travelling `direction`, if the schemas give one.
+    pub fn of(action: &str, direction: Direction) -> Option<Role> {
+        crate::generated::messages::role(action, direction)
+    }
+}
+
 /// One entry of the message catalog, taken from a schema's `x-zenith` annotation.
 #[derive(Clone, Copy, Debug)]
 pub struct MessageInfo {

@@ -14,7 +14,7 @@ mod time;
 pub(crate) mod topic;
 mod validate;
 
-pub use catalog::{Direction, ErrorCodeInfo, MessageInfo};
+pub use catalog::{Direction, ErrorCodeInfo, MessageInfo, Role};
 pub use date::{Date, DateError};
 pub use datetime::{DateTime, DateTimeError};
 pub use decimal::{Decimal, DecimalError};
