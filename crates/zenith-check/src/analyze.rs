@@ -330,6 +330,9 @@ impl Analyzer<'_> {
         }
         let infos = || MessageKind::ALL.iter().map(|k| k.info()).filter(|i| i.controller == Some(keys.controller));
         if infos().next().is_none() {
+            let message =
+                format!("no schema covers the `{}` controller yet: only the envelope was checked", keys.controller);
+            out.push(self.finding(place, Level::Info, "not-covered", &message, "", "", None));
             return false;
         }
         let topic = keys.topic.unwrap_or_default();

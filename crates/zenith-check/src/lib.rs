@@ -69,9 +69,14 @@ impl Checker {
     /// up to this message.
     pub fn apply(&mut self, analysis: Analysis, out: &mut dyn FnMut(Finding)) {
         let mut shown = std::mem::take(&mut self.shown);
+        let mut codes = std::mem::take(&mut self.summary.findings);
         shown.learn(analysis.credentials());
-        self.count(analysis, &mut |finding| out(shown.finding(finding)));
+        self.count(analysis, &mut |finding| {
+            count_code(&mut codes, &finding.code);
+            out(shown.finding(finding))
+        });
         self.shown = shown;
+        self.summary.findings = codes;
     }
 
     fn count(&mut self, mut analysis: Analysis, out: &mut dyn FnMut(Finding)) {
@@ -145,12 +150,19 @@ impl Checker {
     /// the summary.
     pub fn finish(mut self, out: &mut dyn FnMut(Finding)) -> Summary {
         let shown = &mut self.shown;
-        let out = &mut |finding| out(shown.finding(finding));
-        for (_, number) in self.connections.by_id() {
-            if let Some(conversation) = self.conversations.get_mut(number) {
-                std::mem::take(conversation).finish(&self.source, &mut self.summary, out);
+        let mut codes = std::mem::take(&mut self.summary.findings);
+        {
+            let out = &mut |finding: Finding| {
+                count_code(&mut codes, &finding.code);
+                out(shown.finding(finding))
+            };
+            for (_, number) in self.connections.by_id() {
+                if let Some(conversation) = self.conversations.get_mut(number) {
+                    std::mem::take(conversation).finish(&self.source, &mut self.summary, out);
+                }
             }
         }
+        self.summary.findings = codes;
         self.summary.hide_names(&mut |name| self.shown.text(name));
         self.summary.finalize();
         self.summary
@@ -167,6 +179,16 @@ fn connection_limit(source: &str, place: &Place) -> Finding {
 }
 
 /// The remark at the first message counted in the summary's `(other)` row.
+/// Counts a finding under its code.
+fn count_code(codes: &mut std::collections::BTreeMap<String, u64>, code: &str) {
+    match codes.get_mut(code) {
+        Some(count) => *count += 1,
+        None => {
+            codes.insert(code.to_owned(), 1);
+        }
+    }
+}
+
 fn row_limit(source: &str, place: &Place) -> Finding {
     let message = format!(
         "more than {MAX_UNKNOWN_ROWS} Controller/Topic/Action combinations that no schema knows: the summary \

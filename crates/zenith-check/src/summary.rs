@@ -13,17 +13,15 @@ pub const MAX_UNKNOWN_ROWS: usize = 256;
 /// The Controller, Topic and Action of the row that counts the combinations beyond the limit.
 pub const OTHER: &str = "(other)";
 
-/// Counts for one Controller/Topic/Action.
+/// Counts for one Controller/Topic/Action, one per state (see [`Summary`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Row {
     pub controller: String,
     pub topic: String,
     pub action: String,
     pub valid: u64,
+    pub with_warnings: u64,
     pub invalid: u64,
-    /// Messages with at least one warning (valid or not).
-    pub warnings: u64,
-    /// Messages of topics without a schema yet, checked against the envelope only.
     pub not_covered: u64,
 }
 
@@ -35,14 +33,20 @@ pub struct Latency {
     pub max_ms: Option<f64>,
 }
 
-/// Everything counted. `read = valid + invalid + unreadable + skipped`.
+/// Everything counted. Every frame read is in exactly one state:
+/// `read = valid + with_warnings + invalid + not_covered + unreadable + skipped`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
     /// Frames read (HAR message items, JSON Lines lines including blank ones).
     pub read: u64,
-    /// Messages without errors (warnings allowed), covered or not.
+    /// Messages a schema covers, with no problem at all.
     pub valid: u64,
+    /// Messages a schema covers, with warnings but no error.
+    pub with_warnings: u64,
+    /// Messages with at least one error, covered or not.
     pub invalid: u64,
+    /// Messages no schema covers yet, without an error: checked against the envelope only.
+    pub not_covered: u64,
     /// Frames that are not JSON, not UTF-8, too large, or malformed capture items.
     pub unreadable: u64,
     /// Binary messages, capture-tool error items and blank lines.
@@ -50,11 +54,8 @@ pub struct Summary {
     pub binary: u64,
     pub capture_errors: u64,
     pub blank_lines: u64,
-    /// Messages no schema covers yet (part of `valid` or `invalid`).
-    pub not_covered: u64,
-    /// Messages with at least one warning.
-    pub with_warnings: u64,
-    /// Messages whose direction the capture did not give and the checker inferred.
+    /// Messages whose direction the capture did not give and the checker inferred (in any
+    /// state).
     pub direction_inferred: u64,
     /// HAR entries that are not websocket connections (not frames).
     pub http_entries: u64,
@@ -65,6 +66,8 @@ pub struct Summary {
     pub error_replies: u64,
     pub subscriptions_confirmed: u64,
     pub latency: Latency,
+    /// How many findings of each code, by code.
+    pub findings: std::collections::BTreeMap<String, u64>,
     #[serde(skip)]
     latencies: Vec<f64>,
     /// Per Controller/Topic/Action, sorted.
@@ -93,21 +96,14 @@ impl Summary {
         let first_other = self.other_row.is_none();
         let row = self.row((name(&place.controller), place.topic.clone(), name(&place.action)));
         let row = &mut self.rows[row];
-        if error {
-            self.invalid += 1;
-            row.invalid += 1;
-        } else {
-            self.valid += 1;
-            row.valid += 1;
-        }
-        if warning {
-            self.with_warnings += 1;
-            row.warnings += 1;
-        }
-        if !covered {
-            self.not_covered += 1;
-            row.not_covered += 1;
-        }
+        let (total, in_row) = match (error, covered, warning) {
+            (true, _, _) => (&mut self.invalid, &mut row.invalid),
+            (false, false, _) => (&mut self.not_covered, &mut row.not_covered),
+            (false, true, true) => (&mut self.with_warnings, &mut row.with_warnings),
+            (false, true, false) => (&mut self.valid, &mut row.valid),
+        };
+        *total += 1;
+        *in_row += 1;
         first_other && self.other_row.is_some()
     }
 
@@ -172,6 +168,9 @@ impl Summary {
         self.orphan_replies += other.orphan_replies;
         self.error_replies += other.error_replies;
         self.subscriptions_confirmed += other.subscriptions_confirmed;
+        for (code, count) in other.findings {
+            *self.findings.entry(code).or_default() += count;
+        }
         self.latencies.extend(other.latencies);
         for (index, row) in other.rows.into_iter().enumerate() {
             // The names are looked up again, so that known ones are told from the rest.
@@ -183,8 +182,8 @@ impl Summary {
             };
             let mine = &mut self.rows[mine];
             mine.valid += row.valid;
+            mine.with_warnings += row.with_warnings;
             mine.invalid += row.invalid;
-            mine.warnings += row.warnings;
             mine.not_covered += row.not_covered;
         }
         self.finalize();
@@ -225,8 +224,14 @@ impl Summary {
         };
     }
 
-    /// True when every frame read is in exactly one of valid, invalid, unreadable, skipped.
+    /// The messages read: every frame but those skipped (blank lines, binary messages, capture
+    /// errors).
+    pub fn messages(&self) -> u64 {
+        self.read - self.skipped
+    }
+
+    /// True when every frame read is in exactly one state.
     pub fn balanced(&self) -> bool {
-        self.read == self.valid + self.invalid + self.unreadable + self.skipped
+        self.read == self.valid + self.with_warnings + self.invalid + self.not_covered + self.unreadable + self.skipped
     }
 }

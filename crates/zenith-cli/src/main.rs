@@ -1,7 +1,8 @@
 //! `zenith`: checks captured Zenith websocket traffic against the protocol's schemas.
 //!
-//! Exit codes: 0 no errors (warnings allowed unless `--deny-warnings`), 1 protocol errors
-//! found, 2 unreadable input or a usage error.
+//! Exit codes: 0 no errors (warnings allowed unless `--deny-warnings` or `--strict`), 1
+//! protocol errors found (with `--strict`, also warnings or messages no schema covers), 2
+//! unreadable input or a usage error, 3 a capture without any websocket message.
 
 mod parallel;
 mod redact;
@@ -40,8 +41,9 @@ enum Command {
     /// connection, each `_webSocketMessages` item a message. JSON Lines: each line is a bare
     /// message or a HAR-style item {"type", "time", "opcode", "data"} with an optional "conn".
     ///
-    /// Exit codes: 0 no errors (warnings allowed unless --deny-warnings), 1 protocol errors,
-    /// 2 unreadable input or usage error.
+    /// Exit codes: 0 no errors (warnings allowed unless --deny-warnings or --strict), 1 protocol
+    /// errors (with --strict, also warnings or messages no schema covers), 2 unreadable input or
+    /// usage error, 3 a capture without any websocket message.
     Check(CheckArgs),
     /// Write a copy of a capture with every credential replaced, and nothing else changed.
     ///
@@ -109,6 +111,10 @@ struct CheckArgs {
     /// Exit with 1 when there are warnings, even without errors.
     #[arg(long)]
     deny_warnings: bool,
+    /// For CI: exit with 1 on warnings or on messages no schema covers, as on errors (a
+    /// capture without websocket messages exits with 3 in any case).
+    #[arg(long)]
+    strict: bool,
     /// Longest JSON Lines line to read, in bytes; longer lines are reported as unreadable.
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
@@ -163,7 +169,7 @@ fn check(args: &CheckArgs) -> ExitCode {
     let mut out = output(args.format);
     let mut renderer = render::Renderer::new(args.format == OutputFormat::Json);
     let mut total = Summary::default();
-    let (mut errors, mut warnings, mut unreadable_input) = (0u64, 0u64, false);
+    let (mut errors, mut warnings, mut unreadable_input, mut empty_input) = (0u64, 0u64, false, false);
     for path in &args.files {
         let source = path.display().to_string();
         let result = check_file(path, &source, args, &mut |finding: Finding| {
@@ -177,7 +183,14 @@ fn check(args: &CheckArgs) -> ExitCode {
             }
         });
         match result {
-            Ok(summary) => total.merge(summary),
+            Ok(summary) => {
+                if summary.messages() == 0 {
+                    empty_input = true;
+                    let _ = out.flush();
+                    warn(format_args!("{source}: no websocket messages found: is this the right export?"));
+                }
+                total.merge(summary);
+            }
             Err(message) => {
                 unreadable_input = true;
                 let _ = out.flush();
@@ -188,10 +201,13 @@ fn check(args: &CheckArgs) -> ExitCode {
     if let Err(error) = renderer.summary(&mut out, &total).and_then(|()| out.flush()) {
         broken_pipe(error);
     }
+    let strict_failure = args.strict && (warnings > 0 || total.not_covered > 0);
     if unreadable_input {
         ExitCode::from(2)
-    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
+    } else if errors > 0 || ((args.deny_warnings || args.strict) && warnings > 0) || strict_failure {
         ExitCode::from(1)
+    } else if empty_input {
+        ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
     }

@@ -60,24 +60,26 @@ impl Renderer {
             let (wc, wt, wa) = (width(0, "Controller"), width(1, "Topic"), width(2, "Action"));
             writeln!(
                 out,
-                "{bold}{:wc$}  {:wt$}  {:wa$}  {:>7}  {:>7}  {:>8}  {:>11}{bold:#}",
-                "Controller", "Topic", "Action", "valid", "invalid", "warnings", "not covered"
+                "{bold}{:wc$}  {:wt$}  {:wa$}  {:>7}  {:>13}  {:>7}  {:>11}{bold:#}",
+                "Controller", "Topic", "Action", "valid", "with warnings", "invalid", "not covered"
             )?;
             for ([controller, topic, action], row) in rows.iter().zip(&summary.messages) {
                 writeln!(
                     out,
-                    "{controller:wc$}  {topic:wt$}  {action:wa$}  {:>7}  {:>7}  {:>8}  {:>11}",
-                    row.valid, row.invalid, row.warnings, row.not_covered
+                    "{controller:wc$}  {topic:wt$}  {action:wa$}  {:>7}  {:>13}  {:>7}  {:>11}",
+                    row.valid, row.with_warnings, row.invalid, row.not_covered
                 )?;
             }
         }
         writeln!(out)?;
         writeln!(
             out,
-            "{bold}{} frames read{bold:#}: {} valid, {} invalid, {} unreadable, {} skipped ({} binary, {} capture errors, {} blank lines)",
+            "{bold}{} frames read{bold:#}: {} valid, {} with warnings, {} invalid, {} not covered by a schema yet, {} unreadable, {} skipped ({} binary, {} capture errors, {} blank lines)",
             summary.read,
             summary.valid,
+            summary.with_warnings,
             summary.invalid,
+            summary.not_covered,
             summary.unreadable,
             summary.skipped,
             summary.binary,
@@ -86,9 +88,13 @@ impl Renderer {
         )?;
         writeln!(
             out,
-            "{} with warnings, {} not covered by a schema yet, {} with direction inferred, {} non-websocket HAR entries skipped",
-            summary.with_warnings, summary.not_covered, summary.direction_inferred, summary.http_entries
+            "{} with direction inferred, {} non-websocket HAR entries skipped",
+            summary.direction_inferred, summary.http_entries
         )?;
+        if !summary.findings.is_empty() {
+            let counts: Vec<String> = summary.findings.iter().map(|(code, n)| format!("{n} {code}")).collect();
+            writeln!(out, "findings: {}", counts.join(", "))?;
+        }
         let latency = match (summary.latency.median_ms, summary.latency.max_ms) {
             (Some(median), Some(max)) => {
                 format!("; reply latency median {median:.1} ms, max {max:.1} ms over {} replies", summary.latency.count)

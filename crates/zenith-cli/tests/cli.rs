@@ -66,7 +66,8 @@ fn records(run: &Run) -> (Vec<Value>, Value) {
 
 fn assert_balanced(summary: &Value) {
     let n = |k: &str| summary[k].as_u64().unwrap();
-    assert_eq!(n("read"), n("valid") + n("invalid") + n("unreadable") + n("skipped"), "{summary}");
+    let states = n("valid") + n("with_warnings") + n("invalid") + n("not_covered") + n("unreadable") + n("skipped");
+    assert_eq!(n("read"), states, "{summary}");
 }
 
 fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
@@ -268,13 +269,78 @@ fn invalid_utf8_is_located() {
 }
 
 #[test]
-fn an_empty_file_reads_nothing_and_passes() {
-    let path = temp_file("empty.jsonl", b"");
+fn a_capture_without_messages_is_refused_with_its_own_exit_code() {
+    for (name, bytes) in [
+        ("empty.jsonl", &b""[..]),
+        ("blank.jsonl", b"\n\n"),
+        ("no-websocket.har", br#"{"log":{"version":"1.2","entries":[{"request":{"url":"https://x.invalid/"},"response":{"status":200}}]}}"#),
+    ] {
+        let path = temp_file(name, bytes);
+        let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+        assert_eq!(run.code, 3, "{name}");
+        assert!(run.stderr.contains("no websocket messages found: is this the right export?"), "{name}: {}", run.stderr);
+        let (records, summary) = records(&run);
+        assert!(records.is_empty());
+        assert_eq!(summary["valid"], 0);
+    }
+    // Protocol errors elsewhere still say 1.
+    let empty = temp_file("empty-again.jsonl", b"");
+    let broken = temp_file("broken.jsonl", br#"{"Controller":"Auth","Topic":"AuthOwner","Data":{}}"#);
+    let run = zenith(&["check", empty.to_str().unwrap(), broken.to_str().unwrap()], None);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn strict_fails_on_warnings_and_uncovered_messages() {
+    let uncovered = temp_file("uncovered.jsonl", b"{\"Controller\":\"Watchlist\",\"Topic\":\"QueryWatchlists\"}\n");
+    let warned =
+        temp_file("warned.jsonl", br#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":1,"Extra":1}"#);
+    let clean = temp_file("clean.jsonl", br#"{"Controller":"Auth","Topic":"Identify","Data":{"Result":"Reject"}}"#);
+    for (path, plain, strict) in [(&uncovered, 0, 1), (&warned, 0, 1), (&clean, 0, 0)] {
+        let path = path.to_str().unwrap();
+        assert_eq!(zenith(&["check", path], None).code, plain, "{path}");
+        assert_eq!(zenith(&["check", "--strict", "--format", "json", path], None).code, strict, "{path}");
+    }
+    let run = zenith(&["check", "--format", "json", uncovered.to_str().unwrap()], None);
+    let (found, summary) = records(&run);
+    assert_eq!(found[0]["code"], "not-covered");
+    assert_eq!(found[0]["severity"], "info");
+    assert_eq!((summary["valid"].as_u64(), summary["not_covered"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(summary["findings"]["not-covered"], 1);
+}
+
+#[test]
+fn every_message_is_in_exactly_one_state_and_findings_are_counted_by_code() {
+    let lines = [
+        r#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":1}"#,
+        r#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":2,"Extra":1}"#,
+        r#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":"x"}"#,
+        r#"{"Controller":"Watchlist","Topic":"QueryWatchlists"}"#,
+        r#"{"Controller":"Watchlist","Topic":7}"#,
+        "not json",
+        "",
+    ];
+    let path = temp_file("states.jsonl", (lines.join("\n") + "\n").as_bytes());
     let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
-    assert_eq!(run.code, 0);
-    let (records, summary) = records(&run);
-    assert!(records.is_empty());
-    assert_eq!(summary["read"], 0);
+    let (_, summary) = records(&run);
+    let n = |key: &str| summary[key].as_u64().unwrap();
+    assert_eq!(
+        (n("read"), n("valid"), n("with_warnings"), n("invalid"), n("not_covered"), n("unreadable"), n("skipped")),
+        (7, 1, 1, 2, 1, 1, 1),
+        "{summary}"
+    );
+    assert_balanced(&summary);
+    let total: u64 = summary["findings"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert!(total >= 5, "{summary}");
+    assert_eq!(summary["findings"]["not-json"], 1);
+    let human = zenith(&["check", path.to_str().unwrap()], None);
+    assert!(
+        human.stdout.contains(
+            "7 frames read: 1 valid, 1 with warnings, 2 invalid, 1 not covered by a schema yet, 1 unreadable, 1 skipped"
+        ),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]
@@ -700,8 +766,11 @@ fn names_no_schema_knows_share_one_summary_row_beyond_the_limit() {
     let path = temp_file("many-topics.jsonl", topics(0..300).as_bytes());
     let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
     let (found, summary) = records(&run);
-    let remarks: Vec<(u64, &str)> =
-        found.iter().map(|r| (r["line"].as_u64().unwrap(), r["code"].as_str().unwrap())).collect();
+    let remarks: Vec<(u64, &str)> = found
+        .iter()
+        .filter(|r| r["code"] != "not-covered")
+        .map(|r| (r["line"].as_u64().unwrap(), r["code"].as_str().unwrap()))
+        .collect();
     assert_eq!(remarks, [(257, "summary-limit")]);
     let rows = summary["messages"].as_array().unwrap();
     assert_eq!(rows.len(), 257);
@@ -710,25 +779,25 @@ fn names_no_schema_knows_share_one_summary_row_beyond_the_limit() {
         (&last["controller"], &last["topic"], &last["action"]),
         (&"(other)".into(), &"(other)".into(), &"(other)".into())
     );
-    assert_eq!((&last["valid"], &last["not_covered"]), (&Value::from(44), &Value::from(44)));
+    assert_eq!((&last["valid"], &last["not_covered"]), (&Value::from(0), &Value::from(44)));
 
     // Two files under the limit each, over it together: the totals fold the same way.
     let a = temp_file("topics-a.jsonl", topics(0..200).as_bytes());
     let b = temp_file("topics-b.jsonl", topics(150..350).as_bytes());
     let run = zenith(&["check", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()], None);
     let (found, summary) = records(&run);
-    assert!(found.is_empty(), "{found:?}");
+    assert!(found.iter().all(|r| r["code"] == "not-covered"), "{found:?}");
     let rows = summary["messages"].as_array().unwrap();
     assert_eq!(rows.len(), 257);
-    let counted: u64 = rows.iter().map(|r| r["valid"].as_u64().unwrap()).sum();
+    let counted: u64 = rows.iter().map(|r| r["not_covered"].as_u64().unwrap()).sum();
     assert_eq!(counted, 400);
     // 200 topics from the first file, 50 of them again and 150 new in the second: 56 new rows
     // reach the limit, and the other 94 new topics share the last row.
-    assert_eq!(rows.last().unwrap()["valid"], 94, "{}", rows.last().unwrap());
+    assert_eq!(rows.last().unwrap()["not_covered"], 94, "{}", rows.last().unwrap());
 
     let human = zenith(&["check", path.to_str().unwrap()], None);
     let last = human.stdout.lines().skip_while(|l| !l.starts_with("Controller")).nth(257).unwrap_or_default();
-    assert_eq!(last.split_whitespace().take(5).collect::<Vec<_>>(), ["(other)", "(other)", "(other)", "44", "0"]);
+    assert_eq!(last.split_whitespace().collect::<Vec<_>>(), ["(other)", "(other)", "(other)", "0", "0", "0", "44"]);
 }
 
 #[test]
