@@ -23,7 +23,12 @@ use zenith_capture::{Event, Format, Limits};
 use zenith_check::{Checker, Finding, Level, Summary};
 
 #[derive(Parser)]
-#[command(name = "zenith", version, about = "Tools for the Zenith trading websocket protocol")]
+#[command(
+    name = "zenith",
+    version,
+    propagate_version = true,
+    about = "Tools for the Zenith trading websocket protocol"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -115,6 +120,22 @@ struct CheckArgs {
     /// capture without websocket messages exits with 3 in any case).
     #[arg(long)]
     strict: bool,
+    /// Show only findings of this severity or worse (all are still counted).
+    #[arg(long, value_enum, default_value = "info", value_name = "LEVEL")]
+    severity: SeverityArg,
+    /// Show at most N findings (all are still counted).
+    #[arg(long, value_name = "N")]
+    max_findings: Option<u64>,
+    /// Show the summary only, no findings.
+    #[arg(long)]
+    summary_only: bool,
+    /// Once: the summary only (as --summary-only). Twice: nothing; only the exit code tells.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    quiet: u8,
+    /// Colour in human output: `auto` (on a terminal, unless NO_COLOR is set), `always` or
+    /// `never`.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: ColorArg,
     /// Longest JSON Lines line to read, in bytes; longer lines are reported as unreadable.
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
@@ -137,6 +158,31 @@ fn default_jobs() -> usize {
 fn jobs(text: &str) -> Result<usize, String> {
     let jobs = text.parse::<usize>().ok().filter(|n| (1..=MAX_JOBS).contains(n));
     jobs.ok_or_else(|| format!("the number of threads must be a whole number from 1 to {MAX_JOBS}"))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+enum SeverityArg {
+    Info,
+    Warning,
+    Error,
+}
+
+impl SeverityArg {
+    fn admits(self, level: Level) -> bool {
+        let rank = match level {
+            Level::Info => SeverityArg::Info,
+            Level::Warning => SeverityArg::Warning,
+            Level::Error => SeverityArg::Error,
+        };
+        rank >= self
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -166,10 +212,13 @@ fn main() -> ExitCode {
 }
 
 fn check(args: &CheckArgs) -> ExitCode {
-    let mut out = output(args.format);
-    let mut renderer = render::Renderer::new(args.format == OutputFormat::Json);
+    let json = args.format == OutputFormat::Json;
+    let mut out = Output::new(output(args.format, args.color));
+    let mut renderer = render::Renderer::new(json);
     let mut total = Summary::default();
     let (mut errors, mut warnings, mut unreadable_input, mut empty_input) = (0u64, 0u64, false, false);
+    let (mut read_any, mut shown, mut hidden) = (false, 0u64, 0u64);
+    let show_findings = !args.summary_only && args.quiet == 0;
     for path in &args.files {
         let source = path.display().to_string();
         let result = check_file(path, &source, args, &mut |finding: Finding| {
@@ -178,29 +227,46 @@ fn check(args: &CheckArgs) -> ExitCode {
                 Level::Warning => warnings += 1,
                 Level::Info => {}
             }
-            if let Err(error) = renderer.finding(&mut out, &finding) {
-                broken_pipe(error);
+            if !show_findings || !args.severity.admits(finding.level) {
+                return;
             }
+            if args.max_findings.is_some_and(|max| shown >= max) {
+                hidden += 1;
+                return;
+            }
+            shown += 1;
+            out.write(|out| renderer.finding(out, &finding));
         });
         match result {
             Ok(summary) => {
+                read_any = true;
                 if summary.messages() == 0 {
                     empty_input = true;
-                    let _ = out.flush();
+                    out.flush();
                     warn(format_args!("{source}: no websocket messages found: is this the right export?"));
                 }
                 total.merge(summary);
             }
             Err(message) => {
                 unreadable_input = true;
-                let _ = out.flush();
+                // In JSON the failure is a record of its own, so a reader of stdout sees it.
+                if json && args.quiet < 2 {
+                    out.write(|out| render::error_record(out, &source, "unreadable-input", &message));
+                }
+                out.flush();
                 warn(format_args!("{source}: {message}"));
             }
         }
     }
-    if let Err(error) = renderer.summary(&mut out, &total).and_then(|()| out.flush()) {
-        broken_pipe(error);
+    if hidden > 0 && args.quiet == 0 {
+        out.flush();
+        warn(format_args!("{hidden} more finding(s) not shown (--max-findings {})", args.max_findings.unwrap_or(0)));
     }
+    // No summary of nothing: when no capture could be read, the errors say it all.
+    if read_any && args.quiet < 2 {
+        out.write(|out| renderer.summary(out, &total));
+    }
+    out.flush();
     let strict_failure = args.strict && (warnings > 0 || total.not_covered > 0);
     if unreadable_input {
         ExitCode::from(2)
@@ -213,26 +279,57 @@ fn check(args: &CheckArgs) -> ExitCode {
     }
 }
 
+/// Standard output, until it is closed: a closed pipe (`zenith check ... | head`) stops the
+/// output but not the check, so the exit code still tells. Other write errors are fatal.
+struct Output {
+    stream: anstream::AutoStream<Box<dyn Write>>,
+    closed: bool,
+}
+
+impl Output {
+    fn new(stream: anstream::AutoStream<Box<dyn Write>>) -> Output {
+        Output { stream, closed: false }
+    }
+
+    fn write(&mut self, write: impl FnOnce(&mut anstream::AutoStream<Box<dyn Write>>) -> io::Result<()>) {
+        if !self.closed
+            && let Err(error) = write(&mut self.stream)
+        {
+            self.failed(error);
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.closed
+            && let Err(error) = self.stream.flush()
+        {
+            self.failed(error);
+        }
+    }
+
+    fn failed(&mut self, error: io::Error) {
+        if error.kind() == io::ErrorKind::BrokenPipe {
+            self.closed = true;
+            return;
+        }
+        warn(format_args!("writing output failed: {error}"));
+        std::process::exit(2);
+    }
+}
+
 /// Standard output: line by line on a terminal, in large writes otherwise; styles only where
 /// they can show (the JSON records carry none, so they pass through untouched).
-fn output(format: OutputFormat) -> anstream::AutoStream<Box<dyn Write>> {
+fn output(format: OutputFormat, color: ColorArg) -> anstream::AutoStream<Box<dyn Write>> {
     let stdout = io::stdout().lock();
-    let choice = match format {
-        OutputFormat::Json => anstream::ColorChoice::AlwaysAnsi,
-        OutputFormat::Human => anstream::AutoStream::choice(&stdout),
+    let choice = match (format, color) {
+        (OutputFormat::Json, _) => anstream::ColorChoice::AlwaysAnsi,
+        (OutputFormat::Human, ColorArg::Always) => anstream::ColorChoice::Always,
+        (OutputFormat::Human, ColorArg::Never) => anstream::ColorChoice::Never,
+        (OutputFormat::Human, ColorArg::Auto) => anstream::AutoStream::choice(&stdout),
     };
     let raw: Box<dyn Write> =
         if stdout.is_terminal() { Box::new(stdout) } else { Box::new(io::BufWriter::with_capacity(1 << 16, stdout)) };
     anstream::AutoStream::new(raw, choice)
-}
-
-/// A closed pipe (`zenith check ... | head`) ends the run quietly; other write errors are fatal.
-fn broken_pipe(error: io::Error) -> ! {
-    if error.kind() == io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
-    }
-    warn(format_args!("writing output failed: {error}"));
-    std::process::exit(2);
 }
 
 /// Tells the user something on stderr. A closed or full stderr is no reason to stop (and

@@ -7,6 +7,11 @@ use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressStyle};
 use zenith_check::{Finding, Level, Summary};
 
+/// The JSON record for a capture that could not be read as a whole.
+pub fn error_record(out: &mut dyn Write, source: &str, code: &str, message: &str) -> io::Result<()> {
+    json_line(out, &serde_json::json!({ "error": { "source": source, "code": code, "message": message } }))
+}
+
 /// Inputs larger than this get a progress bar (when stderr is a terminal).
 const PROGRESS_THRESHOLD: u64 = 4 * 1024 * 1024;
 /// The widest Controller, Topic or Action column in the summary table, in characters.
@@ -21,7 +26,7 @@ impl Renderer {
         Renderer { json }
     }
 
-    pub fn finding(&mut self, out: &mut impl Write, finding: &Finding) -> io::Result<()> {
+    pub fn finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
         if self.json {
             return json_line(out, finding);
         }
@@ -45,7 +50,7 @@ impl Renderer {
         Ok(())
     }
 
-    pub fn summary(&mut self, out: &mut impl Write, summary: &Summary) -> io::Result<()> {
+    pub fn summary(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         if self.json {
             return json_line(out, &serde_json::json!({ "summary": summary }));
         }
@@ -150,7 +155,7 @@ pub fn safe(text: &str) -> Cow<'_, str> {
 
 /// One NDJSON record. Besides what JSON requires, the characters that drive a terminal are
 /// escaped, so that the records are safe to show and still decode to the same strings.
-fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<()> {
+fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(&mut *out, TerminalSafe);
     value.serialize(&mut serializer)?;
     writeln!(out)

@@ -1043,3 +1043,81 @@ fn a_request_may_get_several_replies() {
         (1, 1, 0, 1, 1)
     );
 }
+
+#[test]
+fn output_controls_choose_what_is_shown_but_not_what_is_counted() {
+    let sample = "examples/captures/auth-session.jsonl";
+    let all = zenith(&["check", "--format", "json", sample], None);
+    let (found, summary) = records(&all);
+    assert_eq!(found.len(), 2);
+    // Only errors: the info finding is counted, not shown.
+    let errors = zenith(&["check", "--format", "json", "--severity", "error", sample], None);
+    let (shown, same) = records(&errors);
+    assert_eq!(shown.iter().map(|r| r["code"].as_str().unwrap()).collect::<Vec<_>>(), ["misspelled-property"]);
+    assert_eq!((same, errors.code), (summary.clone(), all.code));
+    // At most one.
+    let one = zenith(&["check", "--format", "json", "--max-findings", "1", sample], None);
+    assert_eq!(records(&one).0.len(), 1);
+    assert!(one.stderr.contains("1 more finding(s) not shown"), "{}", one.stderr);
+    // The summary only, by either flag.
+    for flag in ["--summary-only", "-q"] {
+        let run = zenith(&["check", "--format", "json", flag, sample], None);
+        let (found, counted) = records(&run);
+        assert!(found.is_empty(), "{flag}");
+        assert_eq!((counted, run.code), (summary.clone(), 1), "{flag}");
+    }
+    // Nothing at all: only the exit code tells.
+    let silent = zenith(&["check", "-qq", sample], None);
+    assert_eq!((silent.stdout.as_str(), silent.code), ("", 1));
+    // Colour on request, never by default when not on a terminal.
+    let coloured = zenith(&["check", "--color", "always", sample], None);
+    assert!(coloured.stdout.contains("\u{1b}["), "{}", coloured.stdout);
+    let plain = zenith(&["check", "--color", "never", sample], None);
+    assert!(!plain.stdout.contains('\u{1b}'));
+    assert!(!zenith(&["check", sample], None).stdout.contains('\u{1b}'));
+}
+
+#[test]
+fn an_unreadable_capture_is_a_json_error_record_with_no_summary_of_nothing() {
+    let run = zenith(&["check", "--format", "json", "no/such/capture.har"], None);
+    assert_eq!(run.code, 2);
+    let lines: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "{}", run.stdout);
+    let error = &lines[0]["error"];
+    assert_eq!(
+        (error["source"].as_str(), error["code"].as_str()),
+        (Some("no/such/capture.har"), Some("unreadable-input"))
+    );
+    assert!(error["message"].as_str().unwrap().starts_with("cannot open:"));
+    let human = zenith(&["check", "no/such/capture.har"], None);
+    assert_eq!((human.stdout.as_str(), human.code), ("", 2));
+    // Beside a readable capture, the summary counts that one.
+    let run =
+        zenith(&["check", "--format", "json", "no/such/capture.har", "examples/captures/auth-session.jsonl"], None);
+    let (found, summary) = records(&run);
+    assert_eq!(found[0]["error"]["code"], "unreadable-input");
+    assert_eq!((summary["read"].as_u64(), run.code), (Some(17), 2));
+}
+
+#[test]
+fn a_closed_pipe_does_not_hide_the_exit_code() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zenith"))
+        .args(["check", "examples/captures/auth-session.jsonl"])
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Read nothing: the pipe closes at once, as with `| head -0`.
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
+#[test]
+fn subcommands_tell_their_version() {
+    for command in ["check", "redact"] {
+        let run = zenith(&[command, "--version"], None);
+        assert_eq!(run.code, 0, "{command}");
+        assert!(run.stdout.contains(env!("CARGO_PKG_VERSION")), "{command}: {}", run.stdout);
+    }
+}
