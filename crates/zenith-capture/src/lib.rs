@@ -178,11 +178,21 @@ fn message_object(object: &serde_json::Map<String, Value>) -> (Option<Direction>
     let body = match (kind, object.get("opcode").and_then(Value::as_u64).unwrap_or(1), data) {
         (Some("error"), _, data) => Body::CaptureError(data.and_then(Value::as_str).unwrap_or("").to_owned()),
         (Some("send" | "receive"), 1, Some(Value::String(text))) => Body::Text(text.clone()),
+        (Some("send" | "receive"), 1, Some(Value::Object(_) | Value::Array(_))) => Body::Unreadable(
+            "the message item's `data` must be the message as a JSON-encoded string, not the message itself".to_owned(),
+        ),
         (Some("send" | "receive"), 1, _) => Body::Unreadable("the message item's `data` is not a string".to_owned()),
         (Some("send" | "receive"), opcode, data) => {
             Body::Binary { opcode, bytes: data.and_then(Value::as_str).map_or(0, base64_len) }
         }
-        (Some(other), _, _) => Body::Unreadable(format!("unknown message item type `{other}`")),
+        (Some(other), _, _) => {
+            let types = ["send", "receive", "error"];
+            let hint = zenith_protocol::runtime::diagnostics::suggestion(other, &types)
+                .map(|near| format!(": did you mean `{near}`?"))
+                .unwrap_or_default();
+            let listed = types.map(|t| format!("`{t}`")).join(", ");
+            Body::Unreadable(format!("unknown message item type `{other}` (the types are {listed}){hint}"))
+        }
         (None, _, _) => Body::Unreadable("the message item has no string `type`".to_owned()),
     };
     (direction, time, body)

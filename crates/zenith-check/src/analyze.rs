@@ -218,7 +218,8 @@ impl Analyzer<'_> {
                     }
                     Err(error) => {
                         let message = format!("the message is not JSON: {error}");
-                        let finding = self.finding(&place, Level::Error, "not-json", &message, "", "", None);
+                        let excerpt = Some(zenith_protocol::runtime::diagnostics::excerpt(&text));
+                        let finding = self.finding(&place, Level::Error, "not-json", &message, "", "", excerpt);
                         return Analysis::Unreadable(Box::new(finding), shown::credentials(&text, false));
                     }
                 }

@@ -103,7 +103,7 @@ impl Finding {
 /// The machine-readable record: exactly the documented keys, in documented order.
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(14))?;
+        let mut map = serializer.serialize_map(Some(15))?;
         map.serialize_entry("source", &self.source)?;
         map.serialize_entry("conn", &self.conn)?;
         map.serialize_entry("index", &self.index)?;
@@ -118,6 +118,7 @@ impl Serialize for Finding {
         map.serialize_entry("instance_path", &self.instance_path)?;
         map.serialize_entry("schema_path", &self.schema_path)?;
         map.serialize_entry("message", &self.message)?;
+        map.serialize_entry("excerpt", &self.excerpt)?;
         map.end()
     }
 }

@@ -214,13 +214,15 @@ impl Summary {
         self.messages = messages;
         let mut sorted = self.latencies.clone();
         sorted.sort_by(f64::total_cmp);
+        // To a tenth of a millisecond: capture clocks tell no finer.
+        let tenth = |ms: f64| (ms * 10.0).round() / 10.0;
         self.latency = Latency {
             count: sorted.len() as u64,
             median_ms: (!sorted.is_empty()).then(|| {
                 let mid = sorted.len() / 2;
-                if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 }
+                tenth(if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 })
             }),
-            max_ms: sorted.last().copied(),
+            max_ms: sorted.last().copied().map(tenth),
         };
     }
 

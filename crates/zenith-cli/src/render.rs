@@ -7,6 +7,11 @@ use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressStyle};
 use zenith_check::{Finding, Level, Summary};
 
+/// `1 reply`, `2 replies`.
+fn plural(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 /// The JSON record for a capture that could not be read as a whole.
 pub fn error_record(out: &mut dyn Write, source: &str, code: &str, message: &str) -> io::Result<()> {
     json_line(out, &serde_json::json!({ "error": { "source": source, "code": code, "message": message } }))
@@ -77,44 +82,47 @@ impl Renderer {
             }
         }
         writeln!(out)?;
+        let n = plural;
         writeln!(
             out,
-            "{bold}{} frames read{bold:#}: {} valid, {} with warnings, {} invalid, {} not covered by a schema yet, {} unreadable, {} skipped ({} binary, {} capture errors, {} blank lines)",
-            summary.read,
+            "{bold}{}{bold:#}: {} valid, {} with warnings, {} invalid, {} not covered by a schema yet, {} unreadable, {} skipped ({}, {}, {})",
+            n(summary.read, "frame read", "frames read"),
             summary.valid,
             summary.with_warnings,
             summary.invalid,
             summary.not_covered,
             summary.unreadable,
             summary.skipped,
-            summary.binary,
-            summary.capture_errors,
-            summary.blank_lines
+            n(summary.binary, "binary", "binary"),
+            n(summary.capture_errors, "capture error", "capture errors"),
+            n(summary.blank_lines, "blank line", "blank lines"),
         )?;
         writeln!(
             out,
-            "{} with direction inferred, {} non-websocket HAR entries skipped",
-            summary.direction_inferred, summary.http_entries
+            "{}, {}",
+            n(summary.direction_inferred, "with an inferred direction", "with an inferred direction"),
+            n(summary.http_entries, "non-websocket HAR entry skipped", "non-websocket HAR entries skipped"),
         )?;
         if !summary.findings.is_empty() {
             let counts: Vec<String> = summary.findings.iter().map(|(code, n)| format!("{n} {code}")).collect();
             writeln!(out, "findings: {}", counts.join(", "))?;
         }
         let latency = match (summary.latency.median_ms, summary.latency.max_ms) {
-            (Some(median), Some(max)) => {
-                format!("; reply latency median {median:.1} ms, max {max:.1} ms over {} replies", summary.latency.count)
-            }
+            (Some(median), Some(max)) => format!(
+                "; reply latency median {median:.1} ms, max {max:.1} ms over {}",
+                n(summary.latency.count, "reply", "replies")
+            ),
             _ => String::new(),
         };
         writeln!(
             out,
-            "{} requests, {} replies, {} unanswered, {} orphan replies, {} error replies, {} subscriptions confirmed{latency}",
-            summary.requests,
-            summary.replies,
+            "{}, {}, {} unanswered, {}, {}, {} confirmed{latency}",
+            n(summary.requests, "request", "requests"),
+            n(summary.replies, "reply", "replies"),
             summary.unanswered,
-            summary.orphan_replies,
-            summary.error_replies,
-            summary.subscriptions_confirmed
+            n(summary.orphan_replies, "orphan reply", "orphan replies"),
+            n(summary.error_replies, "error reply", "error replies"),
+            n(summary.subscriptions_confirmed, "subscription", "subscriptions"),
         )
     }
 }
@@ -183,6 +191,12 @@ fn location(finding: &Finding) -> String {
     let mut text = finding.source.clone();
     if let Some(line) = finding.line {
         text.push_str(&format!(":{line}"));
+        // `file:line:column` where the parser says where a line stops being JSON.
+        if finding.code == "not-json"
+            && let Some(column) = finding.message.rsplit_once(" column ").and_then(|(_, c)| c.parse::<u64>().ok())
+        {
+            text.push_str(&format!(":{column}"));
+        }
     }
     let mut parts = Vec::new();
     if finding.conn.starts_with("entry:") {

@@ -78,7 +78,7 @@ fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 15] = [
     "source",
     "conn",
     "index",
@@ -93,6 +93,7 @@ const KEYS: [&str; 14] = [
     "instance_path",
     "schema_path",
     "message",
+    "excerpt",
 ];
 
 #[test]
@@ -1120,4 +1121,53 @@ fn subcommands_tell_their_version() {
         assert_eq!(run.code, 0, "{command}");
         assert!(run.stdout.contains(env!("CARGO_PKG_VERSION")), "{command}: {}", run.stdout);
     }
+}
+
+#[test]
+fn common_mistakes_get_a_suggestion() {
+    let lines = [
+        r#"{"type":"sent","data":"{}"}"#,
+        r#"{"type":"send","data":{"Controller":"Auth"}}"#,
+        r#"{"Controller":"Market","Topic":"Depth!BHP.ASX","Action":"Subscribe"}"#,
+        r#"{"Password":"hunter22", oops"#,
+    ];
+    let path = temp_file("mistakes.jsonl", (lines.join("\n") + "\n").as_bytes());
+    let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);
+    let (found, _) = records(&run);
+    let said = |line: u64, code: &str| -> Vec<String> {
+        found
+            .iter()
+            .filter(|r| r["line"] == line && r["code"] == code)
+            .map(|r| format!("{} | {}", r["message"].as_str().unwrap(), r["excerpt"].as_str().unwrap_or("")))
+            .collect()
+    };
+    assert!(
+        said(1, "unreadable-frame")[0].contains("unknown message item type `sent`")
+            && said(1, "unreadable-frame")[0].contains("did you mean `send`?")
+    );
+    assert!(said(2, "unreadable-frame")[0].contains("`data` must be the message as a JSON-encoded string"));
+    assert!(
+        said(3, "not-in-enum")[0].contains("`Subscribe` is not one of")
+            && said(3, "not-in-enum")[0].contains("did you mean `Sub`?")
+    );
+    let not_json = &said(4, "not-json")[0];
+    assert!(not_json.contains("<redacted>") && !not_json.contains("hunter22"), "{not_json}");
+    let human = zenith(&["check", path.to_str().unwrap()], None);
+    assert!(human.stdout.contains("mistakes.jsonl:4:25 (#4)"), "{}", human.stdout);
+    assert!(human.stdout.contains("4 frames read") && human.stdout.contains("0 requests, 0 replies"));
+}
+
+#[test]
+fn counts_have_the_right_number_and_latency_a_tenth_of_a_millisecond() {
+    let request = serde_json::json!({"Controller": "Auth", "Topic": "QueryIdentify", "TransactionID": 1});
+    let reply = serde_json::json!({"Controller": "Auth", "Topic": "QueryIdentify", "TransactionID": 1, "Data": {"Result": "Reject"}});
+    let item = |direction: &str, time: f64, message: &Value| {
+        serde_json::json!({"type": direction, "time": time, "data": message.to_string()}).to_string()
+    };
+    let capture = [item("send", 1.0, &request), item("receive", 1.01234567, &reply)].join("\n");
+    let path = temp_file("one-reply.jsonl", capture.as_bytes());
+    let human = zenith(&["check", path.to_str().unwrap()], None);
+    assert!(human.stdout.contains("2 frames read:") && human.stdout.contains("1 request, 1 reply, 0 unanswered, 0 orphan replies, 0 error replies, 0 subscriptions confirmed; reply latency median 12.3 ms, max 12.3 ms over 1 reply"), "{}", human.stdout);
+    let (_, summary) = records(&zenith(&["check", "--format", "json", path.to_str().unwrap()], None));
+    assert_eq!(summary["latency"]["median_ms"], 12.3);
 }

@@ -296,7 +296,7 @@ impl Walker {
     pub fn not_in_enum(&mut self, schema_path: &'static str, value: &str, known: &[&str], secret: bool) {
         let listed = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
         let shown = if secret { REDACTED.to_owned() } else { excerpt(value) };
-        let message = match near_miss(value, known) {
+        let message = match suggestion(value, known) {
             Some(name) if !secret => {
                 format!("`{shown}` is not one of {listed}: did you mean `{name}`?")
             }
@@ -409,6 +409,19 @@ fn push_escaped(path: &mut String, key: &str) {
             c => path.push(c),
         }
     }
+}
+
+/// The listed value a wrong one most likely meant: a near miss, or a listed value it spells out
+/// in full (`Subscribe` for `Sub`, `Unsubscribe` for `Unsub`).
+pub fn suggestion<'a>(value: &str, known: &[&'a str]) -> Option<&'a str> {
+    near_miss(value, known).or_else(|| {
+        let lower = value.to_ascii_lowercase();
+        known
+            .iter()
+            .filter(|k| k.len() >= 3 && lower.starts_with(&k.to_ascii_lowercase()))
+            .max_by_key(|k| k.len())
+            .copied()
+    })
 }
 
 /// A short description of a value for messages: its kind and, unless secret, an excerpt.
