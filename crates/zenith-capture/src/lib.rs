@@ -102,7 +102,9 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Tells the format from the start of the input (up to [`SNIFF_BYTES`]): HAR when the first
 /// JSON value is an object with a top-level `log` key (wherever it comes in the object), or an
-/// object that spans several lines (which JSON Lines cannot hold); JSON Lines otherwise.
+/// object that spans several lines (which JSON Lines cannot hold) and is not a message (no
+/// top-level `Controller`, `Topic`, `Action` or `TransactionID` before the first line break
+/// inside it); JSON Lines otherwise.
 pub fn detect_prefix(start: &[u8]) -> Format {
     let start = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
     let first = start.iter().position(|b| !b.is_ascii_whitespace());
@@ -117,6 +119,12 @@ pub fn detect_prefix(start: &[u8]) -> Format {
         match result.event {
             Some(Ok(json_event_parser::JsonEvent::ObjectKey(key))) if depth == 1 && key == "log" => {
                 return Format::Har;
+            }
+            // A message's envelope, written over several lines: no HAR document has these keys.
+            Some(Ok(json_event_parser::JsonEvent::ObjectKey(key)))
+                if depth == 1 && matches!(&*key, "Controller" | "Topic" | "Action" | "TransactionID") =>
+            {
+                return Format::Jsonl;
             }
             Some(Ok(json_event_parser::JsonEvent::StartObject | json_event_parser::JsonEvent::StartArray)) => {
                 if multiline {
@@ -149,6 +157,51 @@ pub fn sniff<R: Read>(mut reader: R) -> std::io::Result<(Format, impl BufRead)> 
     (&mut reader).take(SNIFF_BYTES as u64).read_to_end(&mut start)?;
     let format = detect_prefix(&start);
     Ok((format, BufReader::with_capacity(1 << 16, std::io::Cursor::new(start).chain(reader))))
+}
+
+/// What [`unfold`] made of an input meant to be JSON Lines.
+pub enum Unfolded<'r> {
+    /// JSON Lines (or anything else that is not one JSON document), unchanged.
+    Lines(Box<dyn BufRead + 'r>),
+    /// One JSON document: a pretty-printed message, or an array of messages, given as JSON
+    /// Lines with one compact message per line; `messages` counts them.
+    Document { lines: Box<dyn BufRead + 'r>, messages: usize },
+    /// It starts like a pretty-printed message, but is not one JSON document either.
+    NotOneMessagePerLine(Box<dyn BufRead + 'r>),
+}
+
+/// Reads an input meant to be JSON Lines that may instead be one JSON document: its first line
+/// opens an array, or opens an object it does not close. Such an input is read whole (at most
+/// `max_bytes`) and, when it is one JSON document, turned into JSON Lines.
+pub fn unfold<'r>(mut reader: impl BufRead + 'r, max_bytes: usize) -> std::io::Result<Unfolded<'r>> {
+    let start = reader.fill_buf()?;
+    let text = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
+    let first_line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
+    let trimmed = first_line.trim_ascii();
+    let array = trimmed.starts_with(b"[");
+    let open_object = trimmed.starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(trimmed).is_err();
+    if !array && !open_object {
+        return Ok(Unfolded::Lines(Box::new(reader)));
+    }
+    let mut whole = Vec::new();
+    (&mut reader).take(max_bytes as u64 + 1).read_to_end(&mut whole)?;
+    let parsed = if whole.len() > max_bytes {
+        None
+    } else {
+        serde_json::from_slice::<Value>(whole.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&whole)).ok()
+    };
+    let messages: Vec<String> = match parsed {
+        Some(Value::Array(items)) => items.iter().map(Value::to_string).collect(),
+        Some(value @ Value::Object(_)) => vec![value.to_string()],
+        other => {
+            let input: Box<dyn BufRead + 'r> = Box::new(std::io::Cursor::new(whole).chain(reader));
+            let unreadable = other.is_none() && open_object;
+            return Ok(if unreadable { Unfolded::NotOneMessagePerLine(input) } else { Unfolded::Lines(input) });
+        }
+    };
+    let count = messages.len();
+    let lines = messages.join("\n").into_bytes();
+    Ok(Unfolded::Document { lines: Box::new(std::io::Cursor::new(lines)), messages: count })
 }
 
 /// Reads a capture of `format`, calling `sink` for every frame and skipped item in file order.
@@ -217,6 +270,7 @@ mod tests {
         assert_eq!(har("{\"Controller\":\"Auth\",\"Topic\":\"X\"}\n{\"log\":1}\n"), Format::Jsonl);
         assert_eq!(har("{\"type\":\"send\",\"data\":\"{\\\"log\\\":1}\"}\n"), Format::Jsonl);
         assert_eq!(har("not json\n"), Format::Jsonl);
+        assert_eq!(har("{\n  \"Controller\": \"Auth\",\n  \"Topic\": \"X\"\n}\n"), Format::Jsonl);
         assert_eq!(har(""), Format::Jsonl);
     }
 

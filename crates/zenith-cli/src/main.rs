@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use zenith_capture::{Event, Format, Limits};
+use zenith_capture::{Event, Format, Limits, Unfolded};
 use zenith_check::{Checker, Finding, Level, Summary};
 
 #[derive(Parser)]
@@ -219,7 +219,14 @@ fn check(args: &CheckArgs) -> ExitCode {
     let (mut errors, mut warnings, mut unreadable_input, mut empty_input) = (0u64, 0u64, false, false);
     let (mut read_any, mut shown, mut hidden) = (false, 0u64, 0u64);
     let show_findings = !args.summary_only && args.quiet == 0;
-    for path in &args.files {
+    let files = match captures(&args.files) {
+        Ok(files) => files,
+        Err(message) => {
+            warn(format_args!("{message}"));
+            return ExitCode::from(2);
+        }
+    };
+    for path in &files {
         let source = path.display().to_string();
         let result = check_file(path, &source, args, &mut |finding: Finding| {
             match finding.level {
@@ -238,12 +245,17 @@ fn check(args: &CheckArgs) -> ExitCode {
             out.write(|out| renderer.finding(out, &finding));
         });
         match result {
-            Ok(summary) => {
+            Ok(mut summary) => {
                 read_any = true;
                 if summary.messages() == 0 {
                     empty_input = true;
                     out.flush();
                     warn(format_args!("{source}: no websocket messages found: is this the right export?"));
+                }
+                // With several captures, each gets its totals before the overall ones.
+                if files.len() > 1 && args.quiet < 2 {
+                    summary.finalize();
+                    out.write(|out| renderer.file_summary(out, &source, &summary));
                 }
                 total.merge(summary);
             }
@@ -339,6 +351,46 @@ fn warn(message: std::fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr().lock(), "zenith: {}", render::safe(&message));
 }
 
+/// The captures to check: the files given, and every capture in the directories given (files
+/// ending in `.har`, `.jsonl`, `.ndjson` or `.json`, in their subdirectories too), each
+/// directory's in name order.
+fn captures(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let before = files.len();
+            directory(path, &mut files)?;
+            if files.len() == before {
+                return Err(format!(
+                    "{}: the directory holds no capture (*.har, *.jsonl, *.ndjson, *.json)",
+                    path.display()
+                ));
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn directory(path: &std::path::Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = std::fs::read_dir(path).map_err(|e| format!("{}: cannot read the directory: {e}", path.display()))?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            directory(&path, files)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["har", "jsonl", "ndjson", "json"].contains(&e))
+        {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
 /// Reads and checks one capture; the error says why the file as a whole could not be read.
 fn check_file(
     path: &PathBuf,
@@ -355,13 +407,34 @@ fn check_file(
     };
     let progress = render::progress(size);
     let reader = render::Counted::new(reader, progress.clone());
-    let (format, mut reader): (Format, Box<dyn BufRead>) = match args.input {
+    let (format, reader): (Format, Box<dyn BufRead>) = match args.input {
         Some(InputFormat::Har) => (Format::Har, Box::new(reader)),
         Some(InputFormat::Jsonl) => (Format::Jsonl, Box::new(reader)),
         None => {
             let (format, reader) = zenith_capture::sniff(reader).map_err(|e| format!("reading failed: {e}"))?;
             (format, Box::new(reader))
         }
+    };
+    // JSON Lines that is one pretty-printed message, or an array of them, is read as such.
+    let mut reader = match format {
+        Format::Har => reader,
+        Format::Jsonl => match zenith_capture::unfold(reader, args.max_line_bytes) {
+            Ok(Unfolded::Lines(reader)) => reader,
+            Ok(Unfolded::Document { lines, messages }) => {
+                let what = if messages == 1 { "one message" } else { "an array of messages" };
+                warn(format_args!(
+                    "{source}: one JSON document ({what}), not JSON Lines: each message is numbered as a line"
+                ));
+                lines
+            }
+            Ok(Unfolded::NotOneMessagePerLine(reader)) => {
+                warn(format_args!(
+                    "{source}: JSON Lines needs one message per line; this starts like a message written over several lines, but is not one JSON document either"
+                ));
+                reader
+            }
+            Err(error) => return Err(format!("reading failed: {error}")),
+        },
     };
     let limits = Limits { max_line_bytes: args.max_line_bytes };
     let mut checker = Checker::new(source);

@@ -92,7 +92,9 @@ fn redact(args: &RedactArgs) -> Result<zenith_redact::Outcome, Failure> {
 }
 
 /// Writes to a temporary file beside `path`, renamed over it only when redaction succeeds, so a
-/// refused or failed redaction leaves nothing behind.
+/// refused or failed redaction leaves nothing behind. A path that names a symbolic link is
+/// followed (the link stays); one that names something other than a file (`/dev/null`, a
+/// pipe) is written to as it is, since renaming over it would replace it.
 fn to_file(
     format: Format,
     input: impl Read + Seek,
@@ -100,12 +102,30 @@ fn to_file(
     options: Options,
 ) -> Result<zenith_redact::Outcome, Failure> {
     let name = path.display().to_string();
+    let target = match std::fs::metadata(path) {
+        Ok(metadata) if !metadata.is_file() => {
+            let file =
+                std::fs::OpenOptions::new().write(true).open(path).map_err(|e| Failure::Write(name.clone(), e))?;
+            let mut writer = io::BufWriter::with_capacity(1 << 16, file);
+            let outcome = zenith_redact::redact(format, input, &mut writer, options)?;
+            writer.flush().map_err(|e| Failure::Write(name, e))?;
+            return Ok(outcome);
+        }
+        Ok(_) => std::fs::canonicalize(path).map_err(|e| Failure::Write(name.clone(), e))?,
+        Err(_) => path.to_path_buf(),
+    };
+    let path = target.as_path();
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let temporary = tempfile::NamedTempFile::new_in(dir).map_err(|e| Failure::Write(name.clone(), e))?;
     let mut writer = io::BufWriter::with_capacity(1 << 16, temporary);
     let outcome = zenith_redact::redact(format, input, &mut writer, options)?;
     writer.flush().map_err(|e| Failure::Write(name.clone(), e))?;
     let temporary = writer.into_inner().map_err(|e| Failure::Write(name.clone(), e.into_error()))?;
+    // A file written over keeps its permissions; a new one gets the temporary file's (owner only).
+    if let Ok(metadata) = std::fs::metadata(path) {
+        std::fs::set_permissions(temporary.path(), metadata.permissions())
+            .map_err(|e| Failure::Write(name.clone(), e))?;
+    }
     temporary.persist(path).map_err(|e| Failure::Write(name, e.error))?;
     Ok(outcome)
 }

@@ -55,6 +55,25 @@ impl Renderer {
         Ok(())
     }
 
+    /// One capture's totals, when several are checked.
+    pub fn file_summary(&mut self, out: &mut dyn Write, source: &str, summary: &Summary) -> io::Result<()> {
+        if self.json {
+            return json_line(out, &serde_json::json!({ "file": { "source": source, "summary": summary } }));
+        }
+        writeln!(
+            out,
+            "{}: {}: {} valid, {} with warnings, {} invalid, {} not covered, {} unreadable, {} skipped",
+            safe(source),
+            plural(summary.read, "frame read", "frames read"),
+            summary.valid,
+            summary.with_warnings,
+            summary.invalid,
+            summary.not_covered,
+            summary.unreadable,
+            summary.skipped
+        )
+    }
+
     pub fn summary(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         if self.json {
             return json_line(out, &serde_json::json!({ "summary": summary }));

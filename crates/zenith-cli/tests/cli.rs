@@ -787,7 +787,7 @@ fn names_no_schema_knows_share_one_summary_row_beyond_the_limit() {
     let b = temp_file("topics-b.jsonl", topics(150..350).as_bytes());
     let run = zenith(&["check", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()], None);
     let (found, summary) = records(&run);
-    assert!(found.iter().all(|r| r["code"] == "not-covered"), "{found:?}");
+    assert!(found.iter().all(|r| r["code"] == "not-covered" || r.get("file").is_some()), "{found:?}");
     let rows = summary["messages"].as_array().unwrap();
     assert_eq!(rows.len(), 257);
     let counted: u64 = rows.iter().map(|r| r["not_covered"].as_u64().unwrap()).sum();
@@ -1170,4 +1170,77 @@ fn counts_have_the_right_number_and_latency_a_tenth_of_a_millisecond() {
     assert!(human.stdout.contains("2 frames read:") && human.stdout.contains("1 request, 1 reply, 0 unanswered, 0 orphan replies, 0 error replies, 0 subscriptions confirmed; reply latency median 12.3 ms, max 12.3 ms over 1 reply"), "{}", human.stdout);
     let (_, summary) = records(&zenith(&["check", "--format", "json", path.to_str().unwrap()], None));
     assert_eq!(summary["latency"]["median_ms"], 12.3);
+}
+
+#[test]
+fn one_json_document_in_place_of_json_lines_is_read_as_such() {
+    let pretty = temp_file(
+        "pretty.jsonl",
+        b"{\n  \"Controller\": \"Auth\",\n  \"Topic\": \"Identify\",\n  \"Data\": {\"Result\": \"Reject\"}\n}\n",
+    );
+    let run = zenith(&["check", "--format", "json", pretty.to_str().unwrap()], None);
+    let (found, summary) = records(&run);
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!((summary["read"].as_u64(), summary["valid"].as_u64(), run.code), (Some(1), Some(1), 0));
+    assert!(run.stderr.contains("one JSON document (one message), not JSON Lines"), "{}", run.stderr);
+    let array = temp_file(
+        "array.json",
+        br#"[{"Controller":"Auth","Topic":"Identify","Data":{"Result":"Reject"}},
+            {"Controller":"Auth","Topic":"Identify","Data":{"Result":"Sucess"}}]"#,
+    );
+    let run = zenith(&["check", "--format", "json", array.to_str().unwrap()], None);
+    let (found, summary) = records(&run);
+    assert_eq!((summary["read"].as_u64(), summary["invalid"].as_u64()), (Some(2), Some(1)));
+    assert_eq!((found[0]["line"].as_u64(), found[0]["code"].as_str()), (Some(2), Some("not-in-enum")));
+    let broken = temp_file("broken-pretty.jsonl", b"{\n  \"Controller\": \"Auth\",\n");
+    let run = zenith(&["check", broken.to_str().unwrap()], None);
+    assert!(run.stderr.contains("JSON Lines needs one message per line"), "{}", run.stderr);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn a_directory_checks_every_capture_in_it_with_a_summary_per_file() {
+    let dir = std::env::temp_dir().join(format!("zenith-cli-dir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("day2")).unwrap();
+    std::fs::copy(repo().join("examples/captures/auth-session.har"), dir.join("b.har")).unwrap();
+    std::fs::copy(repo().join("examples/captures/auth-session.jsonl"), dir.join("day2/a.jsonl")).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a capture").unwrap();
+    let run = zenith(&["check", "--strict", "--format", "json", dir.to_str().unwrap()], None);
+    let records: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let files: Vec<&str> = records.iter().filter_map(|r| r["file"]["source"].as_str()).collect();
+    assert_eq!(files.len(), 2, "{}", run.stdout);
+    assert!(files[0].ends_with("b.har") && files[1].ends_with("day2/a.jsonl"), "{files:?}");
+    for record in records.iter().filter(|r| r.get("file").is_some()) {
+        assert_eq!(record["file"]["summary"]["read"], 17);
+    }
+    let total = &records.last().unwrap()["summary"];
+    assert_eq!((total["read"].as_u64(), total["invalid"].as_u64(), run.code), (Some(34), Some(2), 1));
+    let human = zenith(&["check", dir.to_str().unwrap()], None);
+    assert!(human.stdout.contains("b.har: 17 frames read: 16 valid, 0 with warnings, 1 invalid"), "{}", human.stdout);
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = zenith(&["check", empty.to_str().unwrap()], None);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("the directory holds no capture"), "{}", run.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn redact_writes_through_links_and_devices_without_replacing_them() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let real = temp_file("real-output.har", b"old");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = real.with_file_name("link-output.har");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let run = zenith(&["redact", "examples/captures/auth-session.har", "-o", link.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is kept");
+    assert!(std::fs::read_to_string(&real).unwrap().contains("<redacted>"));
+    assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o644);
+    // A device is written to, never renamed over.
+    let run = zenith(&["redact", "examples/captures/auth-session.jsonl", "-o", "/dev/null"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
 }
