@@ -7,18 +7,18 @@
 //! Build the `AuthOwner` request and serialize it:
 //!
 //! ```
-//! use zenith_protocol::auth::AuthOwnerRequest;
-//! use zenith_protocol::{AuthOwnerRequestData, Secret};
+//! use zenith_protocol::Secret;
+//! use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData};
 //!
-//! let mut request = AuthOwnerRequest::new(AuthOwnerRequestData {
+//! let request = AuthOwnerRequest::new(AuthOwnerRequestData {
 //!     provider: "Paritech".into(),
 //!     client_id: "TriOptimum".into(),
 //!     client_secret: None,
 //!     user_name: Some("Shodan".into()),
 //!     password: Some(Secret::from("Insect")),
 //!     scope: Some(vec!["Paritech.Zenith".into()]),
-//! });
-//! request.transaction_id = Some(1);
+//! })
+//! .with_transaction_id(1);
 //!
 //! assert_eq!(
 //!     serde_json::to_value(&request).unwrap(),
@@ -54,6 +54,31 @@
 //! }
 //! ```
 
+//! Check any message against its schema: every problem, located by JSON Pointer, with a
+//! stable code and the schema rule it breaks:
+//!
+//! ```
+//! use zenith_protocol::market::DepthPush;
+//! use zenith_protocol::{Code, Validate};
+//!
+//! let push = serde_json::json!({
+//!     "Controller": "Market", "Topic": "Depth!BHP.ASX",
+//!     "Data": [{"O": "C", "Order": {"ID": "1"}}]
+//! });
+//! let report = DepthPush::validate(&push);
+//! let problem = report.errors().next().unwrap();
+//! assert_eq!((problem.code, problem.instance_path.as_str()), (Code::ForbiddenProperty, "/Data/0/Order"));
+//! assert_eq!(problem.message, "`Order` must not appear when `O` is `C`");
+//! // Reports serialize, for tools of your own.
+//! assert_eq!(serde_json::to_value(&report).unwrap()["problems"][0]["code"], "forbidden-property");
+//! ```
+//!
+//! Where things are: each controller's messages, their data types and their typed topics are in
+//! the controller's module (`zenith_protocol::auth::AuthOwnerRequest`,
+//! `zenith_protocol::market::DepthTopic`); the types the controllers share (`DateTime`, `Decimal`,
+//! the code tables such as `Side`) and the runtime (`Validate`, `Message`, `Report`) are at the
+//! crate root. Every generated type is also at the root.
+
 mod dispatch;
 #[rustfmt::skip]
 mod generated;
@@ -72,3 +97,8 @@ pub use runtime::{
     Verdict,
 };
 pub use scan::CleanText;
+
+/// The README's Rust snippets, compiled and run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeSnippets;

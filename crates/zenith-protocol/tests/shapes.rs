@@ -161,3 +161,19 @@ fn dates_and_decimals() {
     assert_eq!(add.order.price.as_ref().map(Decimal::as_str), Some("42.10"));
     assert_eq!(serde_json::to_string(&push).unwrap(), text);
 }
+
+#[test]
+fn data_types_are_built_without_spelling_out_every_optional_field() {
+    use zenith_protocol::Timeouts;
+    use zenith_protocol::market::{QueryBrokersRequest, QueryBrokersRequestData};
+    // Nothing required: `Default`.
+    let timeouts = Timeouts::default();
+    assert_eq!(serde_json::to_value(&timeouts).unwrap(), json!({}));
+    // Something required: `new` takes just that; a message's TransactionID in a chain.
+    let request = QueryBrokersRequest::new(QueryBrokersRequestData::new("ASX".into())).with_transaction_id(7);
+    assert_eq!(
+        serde_json::to_value(&request).unwrap(),
+        json!({"Controller": "Market", "Topic": "QueryBrokers", "TransactionID": 7, "Data": {"Market": "ASX"}})
+    );
+    assert!(QueryBrokersRequest::validate(&serde_json::to_value(&request).unwrap()).problems.is_empty());
+}

@@ -14,10 +14,25 @@ fn ident(name: &str) -> Ident {
 
 /// `generated/mod.rs`: the generated modules, plus one module per controller naming its messages.
 pub fn module_root(model: &Model) -> TokenStream {
+    // Each controller's module names its messages and the types of their schema directory.
     let mut by_controller: BTreeMap<&str, Vec<Ident>> = BTreeMap::new();
     for message in &model.messages {
         if let Some(controller) = &message.controller {
-            by_controller.entry(controller).or_default().push(ident(&message.name));
+            let names = by_controller.entry(controller).or_default();
+            names.push(ident(&message.name));
+            if let (Some(topic), Some(_)) = (&message.topic, &message.arguments) {
+                let topic_type = ident(&format!("{}Topic", rust_name(topic, Case::Type)));
+                if !names.contains(&topic_type) {
+                    names.push(topic_type);
+                }
+            }
+            let group = model.type_named(&message.name).map(super::schema::group);
+            for ty in model.types.iter().filter(|t| Some(super::schema::group(t)) == group) {
+                let name = ident(&ty.name);
+                if !names.contains(&name) && !model.messages.iter().any(|m| m.name == ty.name) {
+                    names.push(name);
+                }
+            }
         }
     }
     let modules = by_controller.iter().map(|(controller, names)| {

@@ -21,13 +21,14 @@ pub fn emit(model: &Model) -> Result<Vec<(String, TokenStream)>, Error> {
         None => groups.push((group, vec![item])),
     };
     for ty in &model.types {
+        let message = model.messages.iter().any(|m| m.name == ty.name);
         add(super::schema::group(ty), emit_type(ty)?);
+        add(super::schema::group(ty), constructor(ty, message));
     }
     let mut topics: Vec<(&str, &str)> = Vec::new();
     for message in &model.messages {
         let ty = model.type_named(&message.name).expect("messages are named types");
         let group = super::schema::group(ty);
-        add(group.clone(), constructor(ty));
         if let (Some(topic), Some(arguments)) = (&message.topic, &message.arguments) {
             let controller = message.controller.as_deref().unwrap_or_default();
             if !topics.contains(&(controller, topic)) {
@@ -461,9 +462,10 @@ fn string_enum(ty: &TypeDef, values: &[String]) -> Result<TokenStream, Error> {
     })
 }
 
-/// `new(..)` for a message type: constants filled in, required fields as arguments, the rest `None`.
-fn constructor(ty: &TypeDef) -> TokenStream {
-    let TypeKind::Struct { fields, .. } = &ty.kind else {
+/// `new(..)` for a struct: constants filled in, required fields as arguments, the rest `None`
+/// (and `Default` when nothing is required); for a message also `with_transaction_id`.
+fn constructor(ty: &TypeDef, message: bool) -> TokenStream {
+    let TypeKind::Struct { fields, union: None, .. } = &ty.kind else {
         return TokenStream::new();
     };
     let name = ident(&ty.name);
@@ -482,7 +484,23 @@ fn constructor(ty: &TypeDef) -> TokenStream {
             (false, _) => quote! { #field_name: None },
         });
     }
-    let doc = format!(" A `{}` with its constant envelope fields set, optional fields left out.", ty.name);
+    let doc = if message {
+        format!(" A `{}` with its constant envelope fields set, optional fields left out.", ty.name)
+    } else {
+        format!(" A `{}` with its required fields, optional fields left out.", ty.name)
+    };
+    // A message's TransactionID, settable in a chain.
+    let with_transaction_id = fields.iter().find(|f| message && f.wire == "TransactionID" && !f.required).map(|f| {
+        let field_name = ident(&f.rust);
+        let ty = rust_type(&f.shape, false);
+        quote! {
+            /// The message with this `TransactionID`, which its reply will carry.
+            pub fn with_transaction_id(mut self, id: #ty) -> Self {
+                self.#field_name = Some(id);
+                self
+            }
+        }
+    });
     let default = if params.is_empty() {
         quote! {
             impl Default for #name {
@@ -500,6 +518,7 @@ fn constructor(ty: &TypeDef) -> TokenStream {
             pub fn new(#(#params),*) -> Self {
                 Self { #(#inits),* }
             }
+            #with_transaction_id
         }
         #default
     }

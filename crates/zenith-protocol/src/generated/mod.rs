@@ -20,28 +20,38 @@ pub mod controllers {
     /// Messages of the `Auth` controller.
     pub mod auth {
         pub use super::super::types::{
-            AuthCodeReply, AuthCodeRequest, AuthOwnerReply, AuthOwnerRequest,
-            AuthTokenReply, AuthTokenRequest, IdentifyPush, QueryIdentifyReply,
-            QueryIdentifyRequest,
+            AuthCodeReply, AuthResult, IdentityResult, AuthCodeRequestData,
+            AuthOwnerRequestData, AuthTokenRequestData, AuthCodeRequest, AuthOwnerReply,
+            AuthOwnerRequest, AuthTokenReply, AuthTokenRequest, IdentifyPush,
+            QueryIdentifyReply, QueryIdentifyRequest,
         };
     }
     /// Messages of the `Market` controller.
     pub mod market {
         pub use super::super::types::{
-            DepthPush, LevelsPush, MarketsPush, QueryBrokersReply, QueryBrokersRequest,
-            QueryChartHistoryReply, QueryChartHistoryRequest, QueryDepthFullReply,
-            QueryDepthFullRequest, QueryDepthLevelsReply, QueryDepthLevelsRequest,
-            QueryMarketsReply, QueryMarketsRequest, QueryMixedMarketReply,
-            QueryMixedMarketRequest, QuerySecurityReply, QuerySecurityRequest,
-            QuerySymbolsReply, QuerySymbolsRequest, QueryTickTablesReply,
-            QueryTickTablesRequest, QueryTradesReply, QueryTradesRequest,
-            QueryTradingStatesReply, QueryTradingStatesRequest, ScanSymbolsReply,
-            ScanSymbolsRequest, SearchSymbolsReply, SearchSymbolsRequest, SecurityPush,
-            SymbolsPush, TradesPush,
+            DepthPush, DepthTopic, Broker, QueryBrokersRequestData, ChartRecord,
+            QueryChartHistoryRequestData, QueryDepthFullRequestData,
+            QueryDepthLevelsRequestData, QueryMixedMarketRequestData,
+            QuerySecurityRequestData, QuerySymbolsRequestData, TickRate, TickTable,
+            QueryTickTablesRequestData, QueryTradesRequestData, TradingState,
+            QueryTradingStatesRequestData, ScanSymbolsRequestData, SymbolSearchCondition,
+            SearchSymbolsRequestData, LevelsPush, LevelsTopic, MarketsPush,
+            QueryBrokersReply, QueryBrokersRequest, QueryChartHistoryReply,
+            QueryChartHistoryRequest, QueryDepthFullReply, QueryDepthFullRequest,
+            QueryDepthLevelsReply, QueryDepthLevelsRequest, QueryMarketsReply,
+            QueryMarketsRequest, QueryMixedMarketReply, QueryMixedMarketRequest,
+            QuerySecurityReply, QuerySecurityRequest, QuerySymbolsReply,
+            QuerySymbolsRequest, QueryTickTablesReply, QueryTickTablesRequest,
+            QueryTradesReply, QueryTradesRequest, QueryTradingStatesReply,
+            QueryTradingStatesRequest, ScanSymbolsReply, ScanSymbolsRequest,
+            SearchSymbolsReply, SearchSymbolsRequest, SecurityPush, SecurityTopic,
+            SymbolsPush, SymbolsTopic, TradesPush, TradesTopic,
         };
     }
     /// Messages of the `Zenith` controller.
     pub mod zenith {
-        pub use super::super::types::{FeedsPush, ServerInfoPush};
+        pub use super::super::types::{
+            FeedsPush, FeedClass, Feed, ServerClass, ServerInfoData, ServerInfoPush,
+        };
     }
 }

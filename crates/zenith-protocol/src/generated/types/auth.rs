@@ -109,6 +109,20 @@ pub struct IdentityResult {
     pub scope: Option<ScopeList>,
 }
 
+impl IdentityResult {
+    /// A `IdentityResult` with its required fields, optional fields left out.
+    pub fn new(result: AuthResult) -> Self {
+        Self {
+            result,
+            access_token: None,
+            display_name: None,
+            user_id: None,
+            expiry_date: None,
+            scope: None,
+        }
+    }
+}
+
 /// The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID.
 #[derive(
     Clone,
@@ -133,6 +147,24 @@ pub struct AuthCodeReply {
     /// Who the connection is now authenticated as, or that the grant was refused.
     #[serde(rename = "Data")]
     pub data: IdentityResult,
+}
+
+impl AuthCodeReply {
+    /// A `AuthCodeReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: IdentityResult) -> Self {
+        Self {
+            controller: <Controller>::from("Auth"),
+            topic: <Topic>::from("AuthCode"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// The grant and the client presenting it.
@@ -166,6 +198,19 @@ pub struct AuthCodeRequestData {
     pub scope: Option<ScopeList>,
 }
 
+impl AuthCodeRequestData {
+    /// A `AuthCodeRequestData` with its required fields, optional fields left out.
+    pub fn new(provider: String, client_id: String, auth_grant: Secret) -> Self {
+        Self {
+            provider,
+            client_id,
+            client_secret: None,
+            auth_grant,
+            scope: None,
+        }
+    }
+}
+
 /// Logs in with a grant the client got from an external authentication service, which the named provider knows how to check.
 #[derive(
     Clone,
@@ -192,6 +237,24 @@ pub struct AuthCodeRequest {
     pub data: AuthCodeRequestData,
 }
 
+impl AuthCodeRequest {
+    /// A `AuthCodeRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: AuthCodeRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Auth"),
+            topic: <Topic>::from("AuthCode"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself. The reference shows this reply on `Identify` instead; some clients expect it here, so both are accepted and matched to the request by TransactionID.
 #[derive(
     Clone,
@@ -216,6 +279,24 @@ pub struct AuthOwnerReply {
     /// Who the connection is now authenticated as, or that the login was refused.
     #[serde(rename = "Data")]
     pub data: IdentityResult,
+}
+
+impl AuthOwnerReply {
+    /// A `AuthOwnerReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: IdentityResult) -> Self {
+        Self {
+            controller: <Controller>::from("Auth"),
+            topic: <Topic>::from("AuthOwner"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// The credentials.
@@ -252,6 +333,20 @@ pub struct AuthOwnerRequestData {
     pub scope: Option<ScopeList>,
 }
 
+impl AuthOwnerRequestData {
+    /// A `AuthOwnerRequestData` with its required fields, optional fields left out.
+    pub fn new(provider: String, client_id: String) -> Self {
+        Self {
+            provider,
+            client_id,
+            client_secret: None,
+            user_name: None,
+            password: None,
+            scope: None,
+        }
+    }
+}
+
 /// Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password. Meant for internal and specialised clients; others use the OAuth flow.
 #[derive(
     Clone,
@@ -276,6 +371,24 @@ pub struct AuthOwnerRequest {
     /// The credentials.
     #[serde(rename = "Data")]
     pub data: AuthOwnerRequestData,
+}
+
+impl AuthOwnerRequest {
+    /// A `AuthOwnerRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: AuthOwnerRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Auth"),
+            topic: <Topic>::from("AuthOwner"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID.
@@ -304,6 +417,24 @@ pub struct AuthTokenReply {
     pub data: IdentityResult,
 }
 
+impl AuthTokenReply {
+    /// A `AuthTokenReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: IdentityResult) -> Self {
+        Self {
+            controller: <Controller>::from("Auth"),
+            topic: <Topic>::from("AuthToken"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The token and who issued it.
 #[derive(
     Clone,
@@ -322,6 +453,13 @@ pub struct AuthTokenRequestData {
     /// A credential: `Debug` and `Display` never show it.
     #[serde(rename = "AccessToken")]
     pub access_token: Secret,
+}
+
+impl AuthTokenRequestData {
+    /// A `AuthTokenRequestData` with its required fields, optional fields left out.
+    pub fn new(provider: String, access_token: Secret) -> Self {
+        Self { provider, access_token }
+    }
 }
 
 /// Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned).
@@ -350,6 +488,24 @@ pub struct AuthTokenRequest {
     pub data: AuthTokenRequestData,
 }
 
+impl AuthTokenRequest {
+    /// A `AuthTokenRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: AuthTokenRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Auth"),
+            topic: <Topic>::from("AuthToken"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The connection's identity, sent to `Identify` subscribers whenever it changes. Replies to `AuthOwner`, `AuthToken` and `AuthCode` also arrive on this topic, carrying the request's TransactionID.
 #[derive(
     Clone,
@@ -374,6 +530,24 @@ pub struct IdentifyPush {
     /// The identity now in force.
     #[serde(rename = "Data")]
     pub data: IdentityResult,
+}
+
+impl IdentifyPush {
+    /// A `IdentifyPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: IdentityResult) -> Self {
+        Self {
+            controller: <Controller>::from("Auth"),
+            topic: <Topic>::from("Identify"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// The answer to `QueryIdentify`: the connection's current identity.
@@ -402,6 +576,24 @@ pub struct QueryIdentifyReply {
     pub data: IdentityResult,
 }
 
+impl QueryIdentifyReply {
+    /// A `QueryIdentifyReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: IdentityResult) -> Self {
+        Self {
+            controller: <Controller>::from("Auth"),
+            topic: <Topic>::from("QueryIdentify"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake.
 #[derive(
     Clone,
@@ -425,110 +617,6 @@ pub struct QueryIdentifyRequest {
     pub transaction_id: Option<TransactionId>,
 }
 
-impl AuthCodeReply {
-    /// A `AuthCodeReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: IdentityResult) -> Self {
-        Self {
-            controller: <Controller>::from("Auth"),
-            topic: <Topic>::from("AuthCode"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl AuthCodeRequest {
-    /// A `AuthCodeRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: AuthCodeRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Auth"),
-            topic: <Topic>::from("AuthCode"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl AuthOwnerReply {
-    /// A `AuthOwnerReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: IdentityResult) -> Self {
-        Self {
-            controller: <Controller>::from("Auth"),
-            topic: <Topic>::from("AuthOwner"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl AuthOwnerRequest {
-    /// A `AuthOwnerRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: AuthOwnerRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Auth"),
-            topic: <Topic>::from("AuthOwner"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl AuthTokenReply {
-    /// A `AuthTokenReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: IdentityResult) -> Self {
-        Self {
-            controller: <Controller>::from("Auth"),
-            topic: <Topic>::from("AuthToken"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl AuthTokenRequest {
-    /// A `AuthTokenRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: AuthTokenRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Auth"),
-            topic: <Topic>::from("AuthToken"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl IdentifyPush {
-    /// A `IdentifyPush` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: IdentityResult) -> Self {
-        Self {
-            controller: <Controller>::from("Auth"),
-            topic: <Topic>::from("Identify"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryIdentifyReply {
-    /// A `QueryIdentifyReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: IdentityResult) -> Self {
-        Self {
-            controller: <Controller>::from("Auth"),
-            topic: <Topic>::from("QueryIdentify"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
 impl QueryIdentifyRequest {
     /// A `QueryIdentifyRequest` with its constant envelope fields set, optional fields left out.
     pub fn new() -> Self {
@@ -538,6 +626,11 @@ impl QueryIdentifyRequest {
             action: None,
             transaction_id: None,
         }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
     }
 }
 

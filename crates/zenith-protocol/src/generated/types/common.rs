@@ -28,6 +28,29 @@ pub struct ConfigureReply {
     pub transaction_id: Option<TransactionId>,
 }
 
+impl ConfigureReply {
+    /// A `ConfigureReply` with its constant envelope fields set, optional fields left out.
+    pub fn new() -> Self {
+        Self {
+            controller: None,
+            topic: <Topic>::from("Configure"),
+            action: None,
+            transaction_id: None,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
+impl Default for ConfigureReply {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// How long a controller waits before giving up on a request with `Operation.Timeout`. Set with `Configure`, read back with `QueryConfigure`; each controller keeps its own values.
 #[derive(
     Clone,
@@ -48,6 +71,22 @@ pub struct Timeouts {
         skip_serializing_if = "Option::is_none"
     )]
     pub subscription_timeout: Option<Time>,
+}
+
+impl Timeouts {
+    /// A `Timeouts` with its required fields, optional fields left out.
+    pub fn new() -> Self {
+        Self {
+            action_timeout: None,
+            subscription_timeout: None,
+        }
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Changes the timeouts of the controller it is sent to. Any controller accepts it; settings left out keep their current value.
@@ -75,6 +114,24 @@ pub struct ConfigureRequest {
     pub data: Timeouts,
 }
 
+impl ConfigureRequest {
+    /// A `ConfigureRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Timeouts) -> Self {
+        Self {
+            controller: None,
+            topic: <Topic>::from("Configure"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The answer to `QueryConfigure`: the controller's timeouts now in force.
 #[derive(
     Clone,
@@ -100,6 +157,24 @@ pub struct QueryConfigureReply {
     pub data: Timeouts,
 }
 
+impl QueryConfigureReply {
+    /// A `QueryConfigureReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Timeouts) -> Self {
+        Self {
+            controller: None,
+            topic: <Topic>::from("QueryConfigure"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// Asks the controller it is sent to for its current timeouts. Any controller accepts it.
 #[derive(
     Clone,
@@ -122,50 +197,6 @@ pub struct QueryConfigureRequest {
     pub transaction_id: Option<TransactionId>,
 }
 
-impl ConfigureReply {
-    /// A `ConfigureReply` with its constant envelope fields set, optional fields left out.
-    pub fn new() -> Self {
-        Self {
-            controller: None,
-            topic: <Topic>::from("Configure"),
-            action: None,
-            transaction_id: None,
-        }
-    }
-}
-
-impl Default for ConfigureReply {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ConfigureRequest {
-    /// A `ConfigureRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Timeouts) -> Self {
-        Self {
-            controller: None,
-            topic: <Topic>::from("Configure"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryConfigureReply {
-    /// A `QueryConfigureReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Timeouts) -> Self {
-        Self {
-            controller: None,
-            topic: <Topic>::from("QueryConfigure"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
 impl QueryConfigureRequest {
     /// A `QueryConfigureRequest` with its constant envelope fields set, optional fields left out.
     pub fn new() -> Self {
@@ -175,6 +206,11 @@ impl QueryConfigureRequest {
             action: None,
             transaction_id: None,
         }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
     }
 }
 

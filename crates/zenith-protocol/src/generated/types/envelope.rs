@@ -231,6 +231,18 @@ pub struct CancelRequest {
     pub transaction_id: TransactionId,
 }
 
+impl CancelRequest {
+    /// A `CancelRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic, transaction_id: TransactionId) -> Self {
+        Self {
+            controller: None,
+            topic,
+            action: <Action>::from("Cancel"),
+            transaction_id,
+        }
+    }
+}
+
 /// The container every message travels in, whatever its controller and topic. Each message schema narrows these fields for one kind of message.
 #[derive(
     Clone,
@@ -262,6 +274,26 @@ pub struct Envelope {
     pub confirm: Option<bool>,
 }
 
+impl Envelope {
+    /// A `Envelope` with its required fields, optional fields left out.
+    pub fn new() -> Self {
+        Self {
+            controller: None,
+            topic: None,
+            action: None,
+            transaction_id: None,
+            data: None,
+            confirm: None,
+        }
+    }
+}
+
+impl Default for Envelope {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result. Without `Topic` it concerns the whole controller; without TransactionID it is not tied to one request.
 #[derive(
     Clone,
@@ -289,6 +321,30 @@ pub struct ErrorMessage {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<serde_json::Value>,
+}
+
+impl ErrorMessage {
+    /// A `ErrorMessage` with its constant envelope fields set, optional fields left out.
+    pub fn new() -> Self {
+        Self {
+            controller: None,
+            topic: None,
+            action: <Action>::from("Error"),
+            transaction_id: None,
+            data: None,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
+impl Default for ErrorMessage {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// The server's answer to a `Sub` that asked for confirmation. Data for the topic may arrive before it. When the subscription fails, an error message is sent as well and this message comes without `Confirm`.
@@ -323,6 +379,25 @@ pub struct SubConfirm {
     pub confirm: Option<bool>,
 }
 
+impl SubConfirm {
+    /// A `SubConfirm` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic) -> Self {
+        Self {
+            controller: None,
+            topic,
+            action: <Action>::from("Sub"),
+            transaction_id: None,
+            data: None,
+            confirm: None,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// Subscribes to a topic on any controller. Subscriptions are counted: every `Sub` needs its own `Unsub`.
 #[derive(
     Clone,
@@ -355,6 +430,25 @@ pub struct SubRequest {
     pub confirm: Option<bool>,
 }
 
+impl SubRequest {
+    /// A `SubRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic) -> Self {
+        Self {
+            controller: None,
+            topic,
+            action: <Action>::from("Sub"),
+            transaction_id: None,
+            data: None,
+            confirm: None,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held.
 #[derive(
     Clone,
@@ -377,6 +471,24 @@ pub struct UnsubConfirm {
     /// True when the server ended the subscription on its own; left out when it confirms the client's `Unsub`.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
+}
+
+impl UnsubConfirm {
+    /// A `UnsubConfirm` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic) -> Self {
+        Self {
+            controller: None,
+            topic,
+            action: <Action>::from("Unsub"),
+            transaction_id: None,
+            confirm: None,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// Drops one reference to a subscription on any controller. A `Sub` followed at once by an `Unsub` leaves no subscription.
@@ -411,78 +523,6 @@ pub struct UnsubRequest {
     pub confirm: Option<bool>,
 }
 
-impl CancelRequest {
-    /// A `CancelRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(topic: Topic, transaction_id: TransactionId) -> Self {
-        Self {
-            controller: None,
-            topic,
-            action: <Action>::from("Cancel"),
-            transaction_id,
-        }
-    }
-}
-
-impl ErrorMessage {
-    /// A `ErrorMessage` with its constant envelope fields set, optional fields left out.
-    pub fn new() -> Self {
-        Self {
-            controller: None,
-            topic: None,
-            action: <Action>::from("Error"),
-            transaction_id: None,
-            data: None,
-        }
-    }
-}
-
-impl Default for ErrorMessage {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl SubConfirm {
-    /// A `SubConfirm` with its constant envelope fields set, optional fields left out.
-    pub fn new(topic: Topic) -> Self {
-        Self {
-            controller: None,
-            topic,
-            action: <Action>::from("Sub"),
-            transaction_id: None,
-            data: None,
-            confirm: None,
-        }
-    }
-}
-
-impl SubRequest {
-    /// A `SubRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(topic: Topic) -> Self {
-        Self {
-            controller: None,
-            topic,
-            action: <Action>::from("Sub"),
-            transaction_id: None,
-            data: None,
-            confirm: None,
-        }
-    }
-}
-
-impl UnsubConfirm {
-    /// A `UnsubConfirm` with its constant envelope fields set, optional fields left out.
-    pub fn new(topic: Topic) -> Self {
-        Self {
-            controller: None,
-            topic,
-            action: <Action>::from("Unsub"),
-            transaction_id: None,
-            confirm: None,
-        }
-    }
-}
-
 impl UnsubRequest {
     /// A `UnsubRequest` with its constant envelope fields set, optional fields left out.
     pub fn new(topic: Topic) -> Self {
@@ -494,5 +534,10 @@ impl UnsubRequest {
             data: None,
             confirm: None,
         }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
     }
 }

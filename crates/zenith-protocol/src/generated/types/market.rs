@@ -31,6 +31,24 @@ pub struct DepthPush {
     pub data: Vec<DepthChange>,
 }
 
+impl DepthPush {
+    /// A `DepthPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic, data: Vec<DepthChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic,
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data). Apply the changes in order.
 #[derive(
     Clone,
@@ -54,6 +72,24 @@ pub struct LevelsPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<LevelChange>,
+}
+
+impl LevelsPush {
+    /// A `LevelsPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic, data: Vec<LevelChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic,
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// The state of the markets the user can see, sent to `Markets` subscribers whenever a market's feed, trading day or trading status changes.
@@ -82,6 +118,24 @@ pub struct MarketsPush {
     pub data: Vec<MarketState>,
 }
 
+impl MarketsPush {
+    /// A `MarketsPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<MarketState>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("Markets"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// A broker on the market.
 #[derive(
     Clone,
@@ -101,6 +155,13 @@ pub struct Broker {
     /// The broker's number, when it has one.
     #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
+}
+
+impl Broker {
+    /// A `Broker` with its required fields, optional fields left out.
+    pub fn new(code: String) -> Self {
+        Self { code, name: None, id: None }
+    }
 }
 
 /// The brokers of the requested market, one record each, in no particular order.
@@ -129,6 +190,24 @@ pub struct QueryBrokersReply {
     pub data: Vec<Broker>,
 }
 
+impl QueryBrokersReply {
+    /// A `QueryBrokersReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<Broker>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryBrokers"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// Which market's brokers to list.
 #[derive(
     Clone,
@@ -142,6 +221,13 @@ pub struct QueryBrokersRequestData {
     /// The market; a plain market, not a mixed one.
     #[serde(rename = "Market")]
     pub market: MarketCode,
+}
+
+impl QueryBrokersRequestData {
+    /// A `QueryBrokersRequestData` with its required fields, optional fields left out.
+    pub fn new(market: MarketCode) -> Self {
+        Self { market }
+    }
 }
 
 /// Asks for the brokers active on a market, so that the broker codes on depth orders and trades can be given names.
@@ -168,6 +254,24 @@ pub struct QueryBrokersRequest {
     /// Which market's brokers to list.
     #[serde(rename = "Data")]
     pub data: QueryBrokersRequestData,
+}
+
+impl QueryBrokersRequest {
+    /// A `QueryBrokersRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryBrokersRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryBrokers"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// One bar: the prices and volume of one period. A period without trading carries only its date.
@@ -203,6 +307,21 @@ pub struct ChartRecord {
     pub trades: Option<i64>,
 }
 
+impl ChartRecord {
+    /// A `ChartRecord` with its required fields, optional fields left out.
+    pub fn new(date: DateOrDateTime) -> Self {
+        Self {
+            date,
+            open: None,
+            high: None,
+            low: None,
+            close: None,
+            volume: None,
+            trades: None,
+        }
+    }
+}
+
 /// The requested bars, in no particular order.
 #[derive(
     Clone,
@@ -227,6 +346,24 @@ pub struct QueryChartHistoryReply {
     /// One record per bar.
     #[serde(rename = "Data")]
     pub data: Vec<ChartRecord>,
+}
+
+impl QueryChartHistoryReply {
+    /// A `QueryChartHistoryReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<ChartRecord>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryChartHistory"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// Which symbol, which bar length, and which part of its history.
@@ -259,6 +396,20 @@ pub struct QueryChartHistoryRequestData {
     pub to_date: Option<DateTime>,
 }
 
+impl QueryChartHistoryRequestData {
+    /// A `QueryChartHistoryRequestData` with its required fields, optional fields left out.
+    pub fn new(market: MarketCode, code: String) -> Self {
+        Self {
+            market,
+            code,
+            count: None,
+            period: None,
+            from_date: None,
+            to_date: None,
+        }
+    }
+}
+
 /// Asks for a symbol's price history as bars of a fixed period. `FromDate`, `ToDate` and `Count` combine: with neither bound, the newest `Count` bars (or all of them); with one or both bounds, the bars inside them, cut to the newest `Count` (or, with only `FromDate`, the oldest `Count`).
 #[derive(
     Clone,
@@ -283,6 +434,24 @@ pub struct QueryChartHistoryRequest {
     /// Which symbol, which bar length, and which part of its history.
     #[serde(rename = "Data")]
     pub data: QueryChartHistoryRequestData,
+}
+
+impl QueryChartHistoryRequest {
+    /// A `QueryChartHistoryRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryChartHistoryRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryChartHistory"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// The symbol's book as a list of changes: one clear, then one addition per order.
@@ -311,6 +480,24 @@ pub struct QueryDepthFullReply {
     pub data: Vec<DepthChange>,
 }
 
+impl QueryDepthFullReply {
+    /// A `QueryDepthFullReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<DepthChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryDepthFull"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// Which symbol's book to return.
 #[derive(
     Clone,
@@ -327,6 +514,13 @@ pub struct QueryDepthFullRequestData {
     /// The symbol's code on that market.
     #[serde(rename = "Code")]
     pub code: String,
+}
+
+impl QueryDepthFullRequestData {
+    /// A `QueryDepthFullRequestData` with its required fields, optional fields left out.
+    pub fn new(market: MarketCode, code: String) -> Self {
+        Self { market, code }
+    }
 }
 
 /// Asks once for a symbol's whole order book, order by order: a snapshot of what the `Depth` subscription maintains. The symbol must offer `DepthFull` data.
@@ -355,6 +549,24 @@ pub struct QueryDepthFullRequest {
     pub data: QueryDepthFullRequestData,
 }
 
+impl QueryDepthFullRequest {
+    /// A `QueryDepthFullRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryDepthFullRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryDepthFull"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The symbol's price levels as a list of changes to apply in order.
 #[derive(
     Clone,
@@ -381,6 +593,24 @@ pub struct QueryDepthLevelsReply {
     pub data: Vec<LevelChange>,
 }
 
+impl QueryDepthLevelsReply {
+    /// A `QueryDepthLevelsReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<LevelChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryDepthLevels"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// Which symbol's price levels to return.
 #[derive(
     Clone,
@@ -397,6 +627,13 @@ pub struct QueryDepthLevelsRequestData {
     /// The symbol's code on that market.
     #[serde(rename = "Code")]
     pub code: String,
+}
+
+impl QueryDepthLevelsRequestData {
+    /// A `QueryDepthLevelsRequestData` with its required fields, optional fields left out.
+    pub fn new(market: MarketCode, code: String) -> Self {
+        Self { market, code }
+    }
 }
 
 /// Asks once for a symbol's book summarised by price level: a snapshot of what the `Levels` subscription maintains. The symbol must offer `DepthShort` data.
@@ -425,6 +662,24 @@ pub struct QueryDepthLevelsRequest {
     pub data: QueryDepthLevelsRequestData,
 }
 
+impl QueryDepthLevelsRequest {
+    /// A `QueryDepthLevelsRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryDepthLevelsRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryDepthLevels"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The state of each market the user can see, in no particular order.
 #[derive(
     Clone,
@@ -449,6 +704,24 @@ pub struct QueryMarketsReply {
     /// One entry per market.
     #[serde(rename = "Data")]
     pub data: Vec<MarketState>,
+}
+
+impl QueryMarketsReply {
+    /// A `QueryMarketsReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<MarketState>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryMarkets"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// Asks once for the state of every market the user can see, as the `Markets` subscription reports it. It takes no parameters.
@@ -482,6 +755,30 @@ pub struct QueryMarketsRequest {
     pub data: Option<()>,
 }
 
+impl QueryMarketsRequest {
+    /// A `QueryMarketsRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new() -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryMarkets"),
+            action: None,
+            transaction_id: None,
+            data: None,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
+impl Default for QueryMarketsRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The market code to use: a mixed-market code when two or more of the markets are usable, a single market's code when only one is, and null when none is. The server may send an `Error` message for the same TransactionID as well (for an unknown strategy), so a request can get two answers.
 #[derive(
     Clone,
@@ -513,6 +810,30 @@ pub struct QueryMixedMarketReply {
     pub data: Option<crate::runtime::Nullable<MarketCode>>,
 }
 
+impl QueryMixedMarketReply {
+    /// A `QueryMixedMarketReply` with its constant envelope fields set, optional fields left out.
+    pub fn new() -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryMixedMarket"),
+            action: None,
+            transaction_id: None,
+            data: None,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
+impl Default for QueryMixedMarketReply {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The markets to combine and, optionally, how.
 #[derive(
     Clone,
@@ -529,6 +850,13 @@ pub struct QueryMixedMarketRequestData {
     /// The mixed-market strategy to put in the code; an unknown one fails with the error `Strategy`.
     #[serde(rename = "Strategy", default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<MixedMarketStrategy>,
+}
+
+impl QueryMixedMarketRequestData {
+    /// A `QueryMixedMarketRequestData` with its required fields, optional fields left out.
+    pub fn new(markets: Vec<MarketCode>) -> Self {
+        Self { markets, strategy: None }
+    }
 }
 
 /// Asks which mixed-market code best combines the given markets for this user, leaving out the ones the user cannot access.
@@ -557,6 +885,24 @@ pub struct QueryMixedMarketRequest {
     pub data: QueryMixedMarketRequestData,
 }
 
+impl QueryMixedMarketRequest {
+    /// A `QueryMixedMarketRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryMixedMarketRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryMixedMarket"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The security's full state, every available field in one object.
 #[derive(
     Clone,
@@ -583,6 +929,24 @@ pub struct QuerySecurityReply {
     pub data: Security,
 }
 
+impl QuerySecurityReply {
+    /// A `QuerySecurityReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Security) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QuerySecurity"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// Which security to describe.
 #[derive(
     Clone,
@@ -599,6 +963,13 @@ pub struct QuerySecurityRequestData {
     /// The symbol's code on that market.
     #[serde(rename = "Code")]
     pub code: String,
+}
+
+impl QuerySecurityRequestData {
+    /// A `QuerySecurityRequestData` with its required fields, optional fields left out.
+    pub fn new(market: MarketCode, code: String) -> Self {
+        Self { market, code }
+    }
 }
 
 /// Asks once for everything known about a security: a snapshot of what the `Security` subscription maintains. The symbol must offer `Asset` data.
@@ -627,6 +998,24 @@ pub struct QuerySecurityRequest {
     pub data: QuerySecurityRequestData,
 }
 
+impl QuerySecurityRequest {
+    /// A `QuerySecurityRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QuerySecurityRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QuerySecurity"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The symbols matching a `QuerySymbols` search.
 #[derive(
     Clone,
@@ -651,6 +1040,24 @@ pub struct QuerySymbolsReply {
     /// The symbols found, in no particular order; at most 1000 per request.
     #[serde(rename = "Data")]
     pub data: Vec<SymbolDetail>,
+}
+
+impl QuerySymbolsReply {
+    /// A `QuerySymbolsReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<SymbolDetail>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QuerySymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// What to search for and where.
@@ -711,6 +1118,28 @@ pub struct QuerySymbolsRequestData {
     pub cfi: Option<String>,
 }
 
+impl QuerySymbolsRequestData {
+    /// A `QuerySymbolsRequestData` with its required fields, optional fields left out.
+    pub fn new(search_text: String) -> Self {
+        Self {
+            exchange: None,
+            market: None,
+            markets: None,
+            search_text,
+            field: None,
+            is_partial: None,
+            is_case_sensitive: None,
+            prefer_exact: None,
+            start_index: None,
+            count: None,
+            target_date: None,
+            show_full: None,
+            account: None,
+            cfi: None,
+        }
+    }
+}
+
 /// Searches for symbols by code or name (or an alternate code), on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
 #[derive(
     Clone,
@@ -737,6 +1166,24 @@ pub struct QuerySymbolsRequest {
     pub data: QuerySymbolsRequestData,
 }
 
+impl QuerySymbolsRequest {
+    /// A `QuerySymbolsRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QuerySymbolsRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QuerySymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The price step within one range of prices.
 #[derive(
     Clone,
@@ -758,6 +1205,13 @@ pub struct TickRate {
     pub size: Decimal,
 }
 
+impl TickRate {
+    /// A `TickRate` with its required fields, optional fields left out.
+    pub fn new(low: Decimal, high: Decimal, size: Decimal) -> Self {
+        Self { low, high, size }
+    }
+}
+
 /// A named set of price steps; a security's `TickTable` names the one it uses.
 #[derive(
     Clone,
@@ -774,6 +1228,13 @@ pub struct TickTable {
     /// The price ranges, from the lowest to the highest.
     #[serde(rename = "Steps")]
     pub steps: Vec<TickRate>,
+}
+
+impl TickTable {
+    /// A `TickTable` with its required fields, optional fields left out.
+    pub fn new(code: String, steps: Vec<TickRate>) -> Self {
+        Self { code, steps }
+    }
 }
 
 /// The market's tick tables, in no particular order.
@@ -802,6 +1263,24 @@ pub struct QueryTickTablesReply {
     pub data: Vec<TickTable>,
 }
 
+impl QueryTickTablesReply {
+    /// A `QueryTickTablesReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<TickTable>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTickTables"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// Which market's tick tables to list.
 #[derive(
     Clone,
@@ -815,6 +1294,13 @@ pub struct QueryTickTablesRequestData {
     /// The market; a mixed-market code is allowed.
     #[serde(rename = "Market")]
     pub market: MarketCode,
+}
+
+impl QueryTickTablesRequestData {
+    /// A `QueryTickTablesRequestData` with its required fields, optional fields left out.
+    pub fn new(market: MarketCode) -> Self {
+        Self { market }
+    }
 }
 
 /// Asks for the tick tables of a market: the price steps its securities may trade at, by price range.
@@ -843,6 +1329,24 @@ pub struct QueryTickTablesRequest {
     pub data: QueryTickTablesRequestData,
 }
 
+impl QueryTickTablesRequest {
+    /// A `QueryTickTablesRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryTickTablesRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTickTables"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The requested trades, as trade records to apply in order.
 #[derive(
     Clone,
@@ -867,6 +1371,24 @@ pub struct QueryTradesReply {
     /// Trade records in order.
     #[serde(rename = "Data")]
     pub data: Vec<TradeChange>,
+}
+
+impl QueryTradesReply {
+    /// A `QueryTradesReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<TradeChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTrades"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// Which symbol's trades, and which of them.
@@ -899,6 +1421,20 @@ pub struct QueryTradesRequestData {
     pub trading_date: Option<Date>,
 }
 
+impl QueryTradesRequestData {
+    /// A `QueryTradesRequestData` with its required fields, optional fields left out.
+    pub fn new(market: MarketCode, code: String) -> Self {
+        Self {
+            market,
+            code,
+            count: None,
+            first_trade_id: None,
+            last_trade_id: None,
+            trading_date: None,
+        }
+    }
+}
+
 /// Asks for a symbol's trades of a day: all of them, the latest `Count`, or a stretch selected by trade IDs (for instance, the trades before the ID a `Trades` subscription started from). The symbol must offer `Trades` data.
 #[derive(
     Clone,
@@ -925,6 +1461,24 @@ pub struct QueryTradesRequest {
     pub data: QueryTradesRequestData,
 }
 
+impl QueryTradesRequest {
+    /// A `QueryTradesRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryTradesRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTrades"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// One trading state of the market and what it permits.
 #[derive(
     Clone,
@@ -944,6 +1498,17 @@ pub struct TradingState {
     /// What may be done in this state, comma-separated (such as `OrdersOnly,ReportCancel`).
     #[serde(rename = "Allows")]
     pub allows: crate::runtime::Flags<TradingStateAllowance, ','>,
+}
+
+impl TradingState {
+    /// A `TradingState` with its required fields, optional fields left out.
+    pub fn new(
+        name: TradingStateName,
+        reason: TradingStateReason,
+        allows: crate::runtime::Flags<TradingStateAllowance, ','>,
+    ) -> Self {
+        Self { name, reason, allows }
+    }
 }
 
 /// The market's trading states, in no particular order.
@@ -972,6 +1537,24 @@ pub struct QueryTradingStatesReply {
     pub data: Vec<TradingState>,
 }
 
+impl QueryTradingStatesReply {
+    /// A `QueryTradingStatesReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<TradingState>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTradingStates"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// Which market's trading states to list.
 #[derive(
     Clone,
@@ -985,6 +1568,13 @@ pub struct QueryTradingStatesRequestData {
     /// The market; a mixed-market code is allowed.
     #[serde(rename = "Market")]
     pub market: MarketCode,
+}
+
+impl QueryTradingStatesRequestData {
+    /// A `QueryTradingStatesRequestData` with its required fields, optional fields left out.
+    pub fn new(market: MarketCode) -> Self {
+        Self { market }
+    }
 }
 
 /// Asks for the trading states a market uses and what each allows.
@@ -1013,6 +1603,24 @@ pub struct QueryTradingStatesRequest {
     pub data: QueryTradingStatesRequestData,
 }
 
+impl QueryTradingStatesRequest {
+    /// A `QueryTradingStatesRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: QueryTradingStatesRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("QueryTradingStates"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The symbols that passed a `ScanSymbols` scan.
 #[derive(
     Clone,
@@ -1037,6 +1645,24 @@ pub struct ScanSymbolsReply {
     /// The symbols found, in no particular order; at most 1000 per request.
     #[serde(rename = "Data")]
     pub data: Vec<SymbolDetail>,
+}
+
+impl ScanSymbolsReply {
+    /// A `ScanSymbolsReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<SymbolDetail>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("ScanSymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// The criteria and where to apply them.
@@ -1069,6 +1695,26 @@ pub struct ScanSymbolsRequestData {
     pub start_index: Option<i64>,
 }
 
+impl ScanSymbolsRequestData {
+    /// A `ScanSymbolsRequestData` with its required fields, optional fields left out.
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            criteria: None,
+            full_symbol: None,
+            market: None,
+            markets: None,
+            start_index: None,
+        }
+    }
+}
+
+impl Default for ScanSymbolsRequestData {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Finds the symbols that meet scan criteria (symbol-based criteria only), on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
 #[derive(
     Clone,
@@ -1095,6 +1741,24 @@ pub struct ScanSymbolsRequest {
     pub data: ScanSymbolsRequestData,
 }
 
+impl ScanSymbolsRequest {
+    /// A `ScanSymbolsRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: ScanSymbolsRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("ScanSymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// The symbols matching a `SearchSymbols` search.
 #[derive(
     Clone,
@@ -1119,6 +1783,24 @@ pub struct SearchSymbolsReply {
     /// The symbols found, in no particular order; at most 1000 per request.
     #[serde(rename = "Data")]
     pub data: Vec<SymbolDetail>,
+}
+
+impl SearchSymbolsReply {
+    /// A `SearchSymbolsReply` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<SymbolDetail>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("SearchSymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// One text condition on a symbol. Conditions with the same `Group` are alternatives (one of them must match); conditions without a group must all match.
@@ -1153,6 +1835,20 @@ pub struct SymbolSearchCondition {
     /// The text to look for.
     #[serde(rename = "Text")]
     pub text: String,
+}
+
+impl SymbolSearchCondition {
+    /// A `SymbolSearchCondition` with its required fields, optional fields left out.
+    pub fn new(text: String) -> Self {
+        Self {
+            field: None,
+            group: None,
+            is_case_sensitive: None,
+            key: None,
+            match_: None,
+            text,
+        }
+    }
 }
 
 /// The conditions and where to apply them.
@@ -1215,6 +1911,36 @@ pub struct SearchSymbolsRequestData {
     pub strike_price_max: Option<Decimal>,
 }
 
+impl SearchSymbolsRequestData {
+    /// A `SearchSymbolsRequestData` with its required fields, optional fields left out.
+    pub fn new() -> Self {
+        Self {
+            cfi: None,
+            class: None,
+            combination_leg: None,
+            conditions: None,
+            count: None,
+            exchange: None,
+            expiry_date_min: None,
+            expiry_date_max: None,
+            full_symbol: None,
+            index: None,
+            market: None,
+            markets: None,
+            prefer_exact: None,
+            start_index: None,
+            strike_price_min: None,
+            strike_price_max: None,
+        }
+    }
+}
+
+impl Default for SearchSymbolsRequestData {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Searches for symbols by text conditions and by properties such as class, expiry or strike price, on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
 #[derive(
     Clone,
@@ -1239,6 +1965,24 @@ pub struct SearchSymbolsRequest {
     /// The conditions and where to apply them.
     #[serde(rename = "Data")]
     pub data: SearchSymbolsRequestData,
+}
+
+impl SearchSymbolsRequest {
+    /// A `SearchSymbolsRequest` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: SearchSymbolsRequestData) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic: <Topic>::from("SearchSymbols"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// The state of one security, sent to `Security!{Code}.{Market}` subscribers (the symbol must offer `Asset` data): every known field first (again after a resynchronisation and on a new trading day), then only what changed. Data may arrive before the subscription's confirmation.
@@ -1266,6 +2010,24 @@ pub struct SecurityPush {
     pub data: Security,
 }
 
+impl SecurityPush {
+    /// A `SecurityPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic, data: Security) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic,
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
+}
+
 /// Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers. Apply the changes in order.
 #[derive(
     Clone,
@@ -1289,6 +2051,24 @@ pub struct SymbolsPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<SymbolChange>,
+}
+
+impl SymbolsPush {
+    /// A `SymbolsPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic, data: Vec<SymbolChange>) -> Self {
+        Self {
+            controller: <Controller>::from("Market"),
+            topic,
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data). The first message restarts the list and gives the latest trade's ID; earlier trades can be fetched with `QueryTrades`.
@@ -1316,9 +2096,9 @@ pub struct TradesPush {
     pub data: Vec<TradeChange>,
 }
 
-impl DepthPush {
-    /// A `DepthPush` with its constant envelope fields set, optional fields left out.
-    pub fn new(topic: Topic, data: Vec<DepthChange>) -> Self {
+impl TradesPush {
+    /// A `TradesPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(topic: Topic, data: Vec<TradeChange>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic,
@@ -1326,6 +2106,11 @@ impl DepthPush {
             transaction_id: None,
             data,
         }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
     }
 }
 
@@ -1359,19 +2144,6 @@ impl std::fmt::Display for DepthTopic {
     }
 }
 
-impl LevelsPush {
-    /// A `LevelsPush` with its constant envelope fields set, optional fields left out.
-    pub fn new(topic: Topic, data: Vec<LevelChange>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic,
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
 /// The `Levels` topic with its arguments: `Levels!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LevelsTopic {
@@ -1399,382 +2171,6 @@ impl std::str::FromStr for LevelsTopic {
 impl std::fmt::Display for LevelsTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Levels!{}.{}", self.code, self.market)
-    }
-}
-
-impl MarketsPush {
-    /// A `MarketsPush` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<MarketState>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("Markets"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryBrokersReply {
-    /// A `QueryBrokersReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<Broker>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryBrokers"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryBrokersRequest {
-    /// A `QueryBrokersRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: QueryBrokersRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryBrokers"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryChartHistoryReply {
-    /// A `QueryChartHistoryReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<ChartRecord>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryChartHistory"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryChartHistoryRequest {
-    /// A `QueryChartHistoryRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: QueryChartHistoryRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryChartHistory"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryDepthFullReply {
-    /// A `QueryDepthFullReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<DepthChange>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryDepthFull"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryDepthFullRequest {
-    /// A `QueryDepthFullRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: QueryDepthFullRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryDepthFull"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryDepthLevelsReply {
-    /// A `QueryDepthLevelsReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<LevelChange>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryDepthLevels"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryDepthLevelsRequest {
-    /// A `QueryDepthLevelsRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: QueryDepthLevelsRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryDepthLevels"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryMarketsReply {
-    /// A `QueryMarketsReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<MarketState>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryMarkets"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryMarketsRequest {
-    /// A `QueryMarketsRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new() -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryMarkets"),
-            action: None,
-            transaction_id: None,
-            data: None,
-        }
-    }
-}
-
-impl Default for QueryMarketsRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl QueryMixedMarketReply {
-    /// A `QueryMixedMarketReply` with its constant envelope fields set, optional fields left out.
-    pub fn new() -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryMixedMarket"),
-            action: None,
-            transaction_id: None,
-            data: None,
-        }
-    }
-}
-
-impl Default for QueryMixedMarketReply {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl QueryMixedMarketRequest {
-    /// A `QueryMixedMarketRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: QueryMixedMarketRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryMixedMarket"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QuerySecurityReply {
-    /// A `QuerySecurityReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Security) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QuerySecurity"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QuerySecurityRequest {
-    /// A `QuerySecurityRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: QuerySecurityRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QuerySecurity"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QuerySymbolsReply {
-    /// A `QuerySymbolsReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<SymbolDetail>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QuerySymbols"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QuerySymbolsRequest {
-    /// A `QuerySymbolsRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: QuerySymbolsRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QuerySymbols"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryTickTablesReply {
-    /// A `QueryTickTablesReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<TickTable>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryTickTables"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryTickTablesRequest {
-    /// A `QueryTickTablesRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: QueryTickTablesRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryTickTables"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryTradesReply {
-    /// A `QueryTradesReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<TradeChange>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryTrades"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryTradesRequest {
-    /// A `QueryTradesRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: QueryTradesRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryTrades"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryTradingStatesReply {
-    /// A `QueryTradingStatesReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<TradingState>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryTradingStates"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl QueryTradingStatesRequest {
-    /// A `QueryTradingStatesRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: QueryTradingStatesRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("QueryTradingStates"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl ScanSymbolsReply {
-    /// A `ScanSymbolsReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<SymbolDetail>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("ScanSymbols"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl ScanSymbolsRequest {
-    /// A `ScanSymbolsRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: ScanSymbolsRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("ScanSymbols"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl SearchSymbolsReply {
-    /// A `SearchSymbolsReply` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<SymbolDetail>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("SearchSymbols"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl SearchSymbolsRequest {
-    /// A `SearchSymbolsRequest` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: SearchSymbolsRequestData) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic: <Topic>::from("SearchSymbols"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
-impl SecurityPush {
-    /// A `SecurityPush` with its constant envelope fields set, optional fields left out.
-    pub fn new(topic: Topic, data: Security) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic,
-            action: None,
-            transaction_id: None,
-            data,
-        }
     }
 }
 
@@ -1808,19 +2204,6 @@ impl std::fmt::Display for SecurityTopic {
     }
 }
 
-impl SymbolsPush {
-    /// A `SymbolsPush` with its constant envelope fields set, optional fields left out.
-    pub fn new(topic: Topic, data: Vec<SymbolChange>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic,
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
 /// The `Symbols` topic with its arguments: `Symbols!{Class}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SymbolsTopic {
@@ -1848,19 +2231,6 @@ impl std::str::FromStr for SymbolsTopic {
 impl std::fmt::Display for SymbolsTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Symbols!{}.{}", self.class, self.market)
-    }
-}
-
-impl TradesPush {
-    /// A `TradesPush` with its constant envelope fields set, optional fields left out.
-    pub fn new(topic: Topic, data: Vec<TradeChange>) -> Self {
-        Self {
-            controller: <Controller>::from("Market"),
-            topic,
-            action: None,
-            transaction_id: None,
-            data,
-        }
     }
 }
 

@@ -292,6 +292,24 @@ pub struct DepthOrder {
     pub attributes: Option<Vec<DepthOrderAttribute>>,
 }
 
+impl DepthOrder {
+    /// A `DepthOrder` with its required fields, optional fields left out.
+    pub fn new(id: String) -> Self {
+        Self {
+            id,
+            side: None,
+            price: None,
+            position: None,
+            broker: None,
+            cross_ref: None,
+            quantity: None,
+            has_undisclosed: None,
+            market: None,
+            attributes: None,
+        }
+    }
+}
+
 /// One change to a symbol's order book. Changes come in order and must be applied in that order; the orders themselves arrive unsorted, and the client sorts them by price and `Position`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DepthChange {
@@ -579,6 +597,21 @@ pub struct DepthLevel {
     /// On a mixed market, the source market of this level.
     #[serde(rename = "Market", default, skip_serializing_if = "Option::is_none")]
     pub market: Option<MarketCode>,
+}
+
+impl DepthLevel {
+    /// A `DepthLevel` with its required fields, optional fields left out.
+    pub fn new(id: String) -> Self {
+        Self {
+            id,
+            side: None,
+            price: None,
+            volume: None,
+            count: None,
+            has_undisclosed: None,
+            market: None,
+        }
+    }
 }
 
 /// One change to the price levels of a symbol's book. Changes come in order and must be applied in that order; the levels arrive unsorted and the client sorts them.
@@ -1072,6 +1105,13 @@ pub struct TradingMarketState {
     pub status: TradingStateName,
 }
 
+impl TradingMarketState {
+    /// A `TradingMarketState` with its required fields, optional fields left out.
+    pub fn new(name: TradingMarketCode, status: TradingStateName) -> Self {
+        Self { name, status }
+    }
+}
+
 /// The state of one market: its feed, its trading day and clock, and the trading status of the market and of each of its trading markets. While the feed is initialising only the code and the feed status are known.
 #[derive(
     Clone,
@@ -1100,6 +1140,20 @@ pub struct MarketState {
     /// The trading state of each trading market within this market; absent while the feed is initialising.
     #[serde(rename = "States", default, skip_serializing_if = "Option::is_none")]
     pub states: Option<Vec<TradingMarketState>>,
+}
+
+impl MarketState {
+    /// A `MarketState` with its required fields, optional fields left out.
+    pub fn new(code: MarketCode, feed: FeedStatus) -> Self {
+        Self {
+            code,
+            feed,
+            trading_date: None,
+            market_time: None,
+            status: None,
+            states: None,
+        }
+    }
 }
 
 /// Either a moment (a `DateTime`, which always carries its zone) or a whole day (a `Date`). The two never look alike: only a `DateTime` has a `T` between date and time, so the text itself says which one it is.
@@ -1417,6 +1471,13 @@ pub struct SymbolLeg {
     /// How many units of this leg go with one unit of the combination, relative to the other legs.
     #[serde(rename = "Ratio")]
     pub ratio: Decimal,
+}
+
+impl SymbolLeg {
+    /// A `SymbolLeg` with its required fields, optional fields left out.
+    pub fn new(code: String, side: Side, ratio: Decimal) -> Self {
+        Self { code, side, ratio }
+    }
 }
 
 /// A category code a market assigns to symbols. Those documented so far: `PRAC` (ASX practice security), `Foreign` and `Sharia` (Bursa Malaysia: foreign-ownership limit, Sharia compliant), `Yield` (NZX: quoted as a yield). Each market defines its own.
@@ -2396,6 +2457,70 @@ pub struct Security {
     pub board: Option<crate::runtime::Nullable<BoardCode>>,
 }
 
+impl Security {
+    /// A `Security` with its required fields, optional fields left out.
+    pub fn new() -> Self {
+        Self {
+            code: None,
+            market: None,
+            exchange: None,
+            name: None,
+            class: None,
+            cfi: None,
+            trading_state: None,
+            trading_markets: None,
+            is_index: None,
+            expiry_date: None,
+            strike_price: None,
+            exercise_type: None,
+            call_or_put: None,
+            contract_size: None,
+            lot_size: None,
+            alternates: None,
+            attributes: None,
+            legs: None,
+            categories: None,
+            subscription_data: None,
+            quotation_basis: None,
+            currency: None,
+            open: None,
+            high: None,
+            low: None,
+            close: None,
+            settlement: None,
+            last: None,
+            trend: None,
+            best_ask: None,
+            ask_count: None,
+            ask_quantity: None,
+            ask_undisclosed: None,
+            best_bid: None,
+            bid_count: None,
+            bid_quantity: None,
+            bid_undisclosed: None,
+            number_of_trades: None,
+            volume: None,
+            auction_price: None,
+            auction_quantity: None,
+            auction_remainder: None,
+            vwap: None,
+            value_traded: None,
+            open_interest: None,
+            share_issue: None,
+            status_note: None,
+            extended: None,
+            tick_table: None,
+            board: None,
+        }
+    }
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// How prices run in this symbol's book: `BidBelowAsk` (the usual case: buyers bid below sellers' asks) or `AskBelowBid` (prices quoted inversely, such as yields).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -2546,6 +2671,34 @@ pub struct SymbolDetail {
     /// For an option, the strike price; absent when it does not apply.
     #[serde(rename = "StrikePrice", default, skip_serializing_if = "Option::is_none")]
     pub strike_price: Option<Decimal>,
+}
+
+impl SymbolDetail {
+    /// A `SymbolDetail` with its required fields, optional fields left out.
+    pub fn new(market: MarketCode, code: String, class: SymbolClass) -> Self {
+        Self {
+            market,
+            code,
+            name: None,
+            class,
+            exchange: None,
+            subscription_data: None,
+            trading_markets: None,
+            alternate: None,
+            attributes: None,
+            call_or_put: None,
+            categories: None,
+            cfi: None,
+            contract_size: None,
+            depth_direction: None,
+            exercise_type: None,
+            expiry_date: None,
+            is_index: None,
+            legs: None,
+            lot_size: None,
+            strike_price: None,
+        }
+    }
 }
 
 /// A field `QuerySymbols` can match its search text against: the symbol's `Code` or `Name`, or the name of an alternate code (those documented so far are listed: `Short`, `Base`, `Long`, `ISIN`, `RIC`, `Ticker`). Markets may define further alternate codes, so other names are reported as unknown, not rejected.
@@ -3016,6 +3169,32 @@ pub struct TradeData {
     /// Market-specific marks on the trade; each market page lists its own.
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Vec<TradeAttribute>>,
+}
+
+impl TradeData {
+    /// A `TradeData` with its required fields, optional fields left out.
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+            price: None,
+            quantity: None,
+            time: None,
+            flags: None,
+            trend: None,
+            side: None,
+            affects: None,
+            codes: None,
+            buy: None,
+            buy_broker: None,
+            buy_cross_ref: None,
+            sell: None,
+            sell_broker: None,
+            sell_cross_ref: None,
+            market: None,
+            related_id: None,
+            attributes: None,
+        }
+    }
 }
 
 /// One record of the course of trades. Records come in order. An `Initialise` record starts the list afresh (on subscribing, on a new trading day, or after the server lost its upstream feed) and gives the latest trade's ID, from which older trades can be fetched with `QueryTrades`.

@@ -126,6 +126,13 @@ pub struct Feed {
     pub status: Option<FeedStatus>,
 }
 
+impl Feed {
+    /// A `Feed` with its required fields, optional fields left out.
+    pub fn new(name: String, class: FeedClass) -> Self {
+        Self { name, class, status: None }
+    }
+}
+
 /// The data feeds behind this connection and how each is doing, sent to `Feeds` subscribers. The set of feeds stays the same for the life of the connection. The reference's table names the status field `Feed` while its example and status list use `Status`; this schema follows the example.
 #[derive(
     Clone,
@@ -150,6 +157,24 @@ pub struct FeedsPush {
     /// One entry per feed.
     #[serde(rename = "Data")]
     pub data: Vec<Feed>,
+}
+
+impl FeedsPush {
+    /// A `FeedsPush` with its constant envelope fields set, optional fields left out.
+    pub fn new(data: Vec<Feed>) -> Self {
+        Self {
+            controller: None,
+            topic: <Topic>::from("Feeds"),
+            action: None,
+            transaction_id: None,
+            data,
+        }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
+    }
 }
 
 /// What kind of server this is; only `FeedProxy` is defined.
@@ -243,6 +268,23 @@ pub struct ServerInfoData {
     pub protocol: String,
 }
 
+impl ServerInfoData {
+    /// A `ServerInfoData` with its required fields, optional fields left out.
+    pub fn new(
+        name: String,
+        class: ServerClass,
+        version: String,
+        protocol: String,
+    ) -> Self {
+        Self {
+            name,
+            class,
+            version,
+            protocol,
+        }
+    }
+}
+
 /// Facts about the server the connection reached, sent to `ServerInfo` subscribers.
 #[derive(
     Clone,
@@ -269,19 +311,6 @@ pub struct ServerInfoPush {
     pub data: ServerInfoData,
 }
 
-impl FeedsPush {
-    /// A `FeedsPush` with its constant envelope fields set, optional fields left out.
-    pub fn new(data: Vec<Feed>) -> Self {
-        Self {
-            controller: None,
-            topic: <Topic>::from("Feeds"),
-            action: None,
-            transaction_id: None,
-            data,
-        }
-    }
-}
-
 impl ServerInfoPush {
     /// A `ServerInfoPush` with its constant envelope fields set, optional fields left out.
     pub fn new(data: ServerInfoData) -> Self {
@@ -292,5 +321,10 @@ impl ServerInfoPush {
             transaction_id: None,
             data,
         }
+    }
+    /// The message with this `TransactionID`, which its reply will carry.
+    pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
+        self.transaction_id = Some(id);
+        self
     }
 }
