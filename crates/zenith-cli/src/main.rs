@@ -102,7 +102,8 @@ struct RedactArgs {
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Capture files to check; `-` reads standard input.
+    /// Capture files to check; `-` reads standard input; a directory checks every capture in it
+    /// (`*.har`, `*.jsonl`, `*.ndjson`, `*.json`, subdirectories too).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// The input format; detected from the content when left out.
@@ -110,7 +111,9 @@ struct CheckArgs {
     input: Option<InputFormat>,
     /// `human` (default): problems and a summary table. `json`: one JSON record per problem
     /// (keys source, conn, index, line, time, direction, controller, topic, action, severity,
-    /// code, instance_path, schema_path, message), then one {"summary": ...} record.
+    /// code, instance_path, schema_path, message, excerpt), a {"file": ...} record per capture
+    /// when there are several, an {"error": ...} record per capture that cannot be read, then
+    /// one {"summary": ...} record.
     #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
     format: OutputFormat,
     /// Exit with 1 when there are warnings, even without errors.
