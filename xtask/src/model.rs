@@ -593,23 +593,22 @@ fn topic_arguments(arguments: &Value, location: &Location) -> Result<Arguments, 
 /// Splits a form such as `{Code}.{Market}` into its parts and the literal text around them.
 fn parse_form(text: &str) -> Result<Form, String> {
     let mut parts = Vec::new();
-    let mut literals = vec![String::new()];
+    let mut literals = Vec::new();
     let mut rest = text;
     while let Some(open) = rest.find('{') {
-        literals.last_mut().expect("one literal per part and one more").push_str(&rest[..open]);
         let close = rest[open..].find('}').ok_or_else(|| format!("`{{` without `}}` in `{text}`"))? + open;
         let name = &rest[open + 1..close];
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(format!("`{{{name}}}` in `{text}` is not a part name"));
         }
-        if !parts.is_empty() && literals.last().is_some_and(String::is_empty) {
+        if !parts.is_empty() && open == 0 {
             return Err(format!("two parts of `{text}` have nothing between them to tell them apart"));
         }
+        literals.push(rest[..open].to_owned());
         parts.push(name.to_owned());
-        literals.push(String::new());
         rest = &rest[close + 1..];
     }
-    literals.last_mut().expect("one literal per part and one more").push_str(rest);
+    literals.push(rest.to_owned());
     if parts.is_empty() {
         return Err(format!("`{text}` has no part"));
     }

@@ -10,7 +10,7 @@ use zenith_protocol::runtime::diagnostics::near_miss;
 use zenith_protocol::runtime::stream;
 use zenith_protocol::{
     Action, CleanText, Controller, Direction, Envelope, EnvelopeKeys, ErrorCodeInfo, MessageKind, Report, Role,
-    Severity, TopicProblem, Validate, Verdict,
+    Severity, TopicProblem, Validate, Verdict, controller_topics,
 };
 
 use crate::duplicates::{self, Repeated};
@@ -329,33 +329,23 @@ impl Analyzer<'_> {
             ));
             return false;
         }
-        let infos = || MessageKind::ALL.iter().map(|k| k.info()).filter(|i| i.controller == Some(keys.controller));
-        if infos().next().is_none() {
+        let topics = controller_topics(keys.controller);
+        if topics.is_empty() {
             let message =
                 format!("no schema covers the `{}` controller yet: only the envelope was checked", keys.controller);
             out.push(self.finding(place, Level::Info, "not-covered", &message, "", "", None));
             return false;
         }
         let topic = keys.topic.unwrap_or_default();
-        let topics: Vec<&str> = {
-            let mut topics: Vec<&str> = infos().filter_map(|i| i.topic).collect();
-            topics.dedup();
-            topics
-        };
-        let (code, message) = if topics.contains(&topic) {
+        let finding = if topics.contains(&topic) {
             let direction = place.direction.map_or("either direction".to_owned(), |d| d.to_string());
-            (
-                "unexpected-message",
-                format!("`{}` `{topic}` has no message with Action `{}` in {direction}", keys.controller, keys.action),
-            )
+            let message =
+                format!("`{}` `{topic}` has no message with Action `{}` in {direction}", keys.controller, keys.action);
+            self.finding(place, Level::Error, "unexpected-message", &message, "/Topic", "", None)
         } else {
-            let mut message = format!("`{}` has no topic `{topic}`", keys.controller);
-            if let Some(near) = near_miss(topic, &topics) {
-                message.push_str(&format!(": did you mean `{near}`?"));
-            }
-            ("unknown-topic", message)
+            self.topic_problem(keys, place, TopicProblem::Unknown { near: near_miss(topic, &topics) })
         };
-        out.push(self.finding(place, Level::Error, code, &message, "/Topic", "", None));
+        out.push(finding);
         false
     }
 

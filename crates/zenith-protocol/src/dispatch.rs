@@ -71,26 +71,33 @@ impl<'a> EnvelopeKeys<'a> {
         if kind.info().topic.is_some() {
             return None;
         }
-        let on_controller =
-            || MessageKind::ALL.iter().map(|k| k.info()).filter(|i| i.controller == Some(self.controller));
-        let topics: Vec<&str> = on_controller().filter_map(|i| i.topic).collect();
+        let topics = controller_topics(self.controller);
         if topics.is_empty() {
             return None; // a controller whose schemas are still to come
         }
         if !topics.contains(&topic) {
             return Some(TopicProblem::Unknown { near: near_miss(topic, &topics) });
         }
-        let forms = on_controller().filter(|i| i.topic == Some(topic)).map(|i| i.arguments).find(|f| !f.is_empty());
-        match (forms, self.topic_args) {
-            (Some(forms), Some(args)) => crate::runtime::read_arguments(forms, args).err().map(TopicProblem::Arguments),
-            (Some(forms), None) => {
-                let shown: Vec<String> = forms.iter().map(|f| format!("`{topic}!{}`", f.text)).collect();
-                Some(TopicProblem::Arguments(format!("the topic needs its arguments: {}", shown.join(" or "))))
-            }
-            (None, Some(_)) => Some(TopicProblem::Arguments(format!("`{topic}` takes no arguments"))),
-            (None, None) => None,
-        }
+        let forms = MessageKind::ALL
+            .iter()
+            .map(|k| k.info())
+            .filter(|i| i.controller == Some(self.controller) && i.topic == Some(topic))
+            .map(|i| i.arguments)
+            .find(|f| !f.is_empty())
+            .unwrap_or_default();
+        crate::runtime::topic::arguments_problem(topic, forms, self.topic_args).map(TopicProblem::Arguments)
     }
+}
+
+/// The topics the schemas give `controller`, in catalog order (a topic may come more than
+/// once); none for a controller whose schemas are still to come.
+pub fn controller_topics(controller: &str) -> Vec<&'static str> {
+    MessageKind::ALL
+        .iter()
+        .map(|k| k.info())
+        .filter(|i| i.controller == Some(controller))
+        .filter_map(|i| i.topic)
+        .collect()
 }
 
 /// Why a topic is wrong for its controller (see [`EnvelopeKeys::topic_problem`]).
@@ -180,17 +187,10 @@ impl Message {
 fn no_schema(keys: &EnvelopeKeys<'_>, direction: Direction) -> ParseError {
     let known_controller = MessageKind::ALL.iter().any(|k| k.info().controller == Some(keys.controller));
     let hint = match keys.topic {
-        Some(topic) if known_controller => {
-            let topics: Vec<&str> = MessageKind::ALL
-                .iter()
-                .filter(|k| k.info().controller == Some(keys.controller))
-                .filter_map(|k| k.info().topic)
-                .collect();
-            match near_miss(topic, &topics) {
-                Some(near) => format!(" (did you mean Topic `{near}`?)"),
-                None => String::new(),
-            }
-        }
+        Some(topic) if known_controller => match near_miss(topic, &controller_topics(keys.controller)) {
+            Some(near) => format!(" (did you mean Topic `{near}`?)"),
+            None => String::new(),
+        },
         _ => match near_miss(keys.controller, Controller::KNOWN) {
             Some(near) if near != keys.controller => {
                 format!(" (did you mean Controller `{near}`?)")

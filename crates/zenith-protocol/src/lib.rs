@@ -85,7 +85,7 @@ mod generated;
 pub mod runtime;
 mod scan;
 
-pub use dispatch::{EnvelopeKeys, EnvelopeText, ParseError, TopicProblem, json_kind};
+pub use dispatch::{EnvelopeKeys, EnvelopeText, ParseError, TopicProblem, controller_topics, json_kind};
 pub use generated::controllers::*;
 pub use generated::messages::{
     DEFAULT_ACTION, DEFAULT_CONTROLLER, ERROR_CODES, Message, MessageKind, SECRET_PROPERTIES,

@@ -342,12 +342,20 @@ fn tagged_union(ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 use serde::de::Error;
+                /// Only the tag, the rest passed over.
+                #[derive(serde::Deserialize)]
+                struct Tag {
+                    #[serde(rename = #tag, default)]
+                    tag: Option<serde_json::Value>,
+                }
                 // Held as text, so that numbers kept as text (`Decimal`) keep their spelling.
                 let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
-                let value: serde_json::Value = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
-                Ok(match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
-                    #( Some(#values) => Self::#variants(serde_json::from_str(raw.get()).map_err(D::Error::custom)?), )*
-                    _ => Self::#unrecognized(value),
+                let text = raw.get();
+                // Anything but an object with a string tag is kept whole, as `Unrecognized`.
+                let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+                Ok(match tag.as_ref().and_then(serde_json::Value::as_str) {
+                    #( Some(#values) => Self::#variants(serde_json::from_str(text).map_err(D::Error::custom)?), )*
+                    _ => Self::#unrecognized(serde_json::from_str(text).map_err(D::Error::custom)?),
                 })
             }
         }

@@ -11,7 +11,7 @@ pub mod schema;
 mod secret;
 pub mod stream;
 mod time;
-pub(crate) mod topic;
+pub mod topic;
 mod validate;
 
 pub use catalog::{Direction, ErrorCodeInfo, MessageInfo, Role};

@@ -62,13 +62,7 @@ impl TopicNode {
 
     /// Why `topic` is not this topic with arguments in one of its forms.
     pub fn problem(&self, topic: &str) -> Option<String> {
-        let forms =
-            || self.forms.iter().map(|f| format!("`{}!{}`", self.name, f.text)).collect::<Vec<_>>().join(" or ");
-        match super::topic::split(topic) {
-            (name, _) if name != self.name => Some(format!("the topic must be {}", forms())),
-            (_, None) => Some(format!("the topic needs its arguments: {}", forms())),
-            (_, Some(args)) => super::topic::read_arguments(self.forms, args).err(),
-        }
+        super::topic::topic_problem(self.name, self.forms, topic)
     }
 }
 

@@ -142,18 +142,35 @@ impl<'de> Visitor<'de> for NodeVisitor {
 }
 
 /// The verdict on an object: the worst property verdict, `Invalid` when a required property
-/// is missing or a key is given twice.
+/// is missing or a key is given twice. A tagged union is checked in the same one pass: its
+/// tag's variant is noted, and at the end the properties seen are held against what that
+/// variant requires and forbids.
 #[inline]
 pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> Result<Verdict, A::Error> {
-    if let Some(union) = &node.union {
-        return self::union(node, union, map);
-    }
+    let union = node.union.as_ref();
     let mut verdict = Verdict::Clean;
-    let mut seen = 0u64;
+    let (mut seen, mut present) = (0u64, 0u64);
+    let mut variant = None;
     let mut keys = SeenKeys::default();
     while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-        let (field, bit) = map.next_value_seed(PropertySeed { node, key: &key })?;
-        seen |= bit;
+        let field = match node.property_index(&key) {
+            Some(index) => {
+                let property = &node.properties[index];
+                seen |= property.bit;
+                present |= 1 << index.min(63);
+                match union {
+                    Some(union) if property.wire == union.tag => {
+                        variant = map.next_value_seed(TagSeed(union))?;
+                        Verdict::check(variant.is_some())
+                    }
+                    _ => map.next_value_seed(Seed(property.node))?,
+                }
+            }
+            None => {
+                map.next_value::<IgnoredAny>()?;
+                undocumented(node, &key)
+            }
+        };
         verdict = verdict.max(field);
         if !keys.insert(key) {
             verdict = Verdict::Invalid;
@@ -163,46 +180,16 @@ pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> 
             return Ok(Verdict::Invalid);
         }
     }
-    Ok(if seen == node.required_bits { verdict } else { Verdict::Invalid })
+    let fits = union.is_none()
+        || variant.is_some_and(|v: &VariantNode| {
+            present & v.required_bits == v.required_bits && present & v.forbidden_bits == 0
+        });
+    Ok(if seen == node.required_bits && fits { verdict } else { Verdict::Invalid })
 }
 
-/// The verdict on a tagged union, in one pass: each property is checked as it comes, the tag's
-/// variant is noted, and at the end the properties seen are held against what that variant
-/// requires and forbids.
-fn union<'de, A: MapAccess<'de>>(
-    node: &'static ObjectNode,
-    union: &'static UnionNode,
-    mut map: A,
-) -> Result<Verdict, A::Error> {
-    let mut verdict = Verdict::Clean;
-    let (mut seen, mut present) = (0u64, 0u64);
-    let mut variant = None;
-    let mut keys = SeenKeys::default();
-    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-        if *key == *union.tag {
-            let found = map.next_value_seed(TagSeed(union))?;
-            variant = found;
-            verdict = verdict.max(Verdict::check(found.is_some()));
-            seen |= node.property(union.tag).map_or(0, |p| p.bit);
-        } else {
-            let (field, bit) = map.next_value_seed(PropertySeed { node, key: &key })?;
-            seen |= bit;
-            verdict = verdict.max(field);
-        }
-        if let Some(index) = node.property_index(&key) {
-            present |= 1 << index.min(63);
-        }
-        if !keys.insert(key) {
-            verdict = Verdict::Invalid;
-        }
-        if verdict == Verdict::Invalid {
-            skip_map(map)?;
-            return Ok(Verdict::Invalid);
-        }
-    }
-    let fits = variant
-        .is_some_and(|v: &VariantNode| present & v.required_bits == v.required_bits && present & v.forbidden_bits == 0);
-    Ok(if seen == node.required_bits && fits { verdict } else { Verdict::Invalid })
+/// The verdict on a property the object does not list.
+fn undocumented(node: &ObjectNode, key: &str) -> Verdict {
+    if node.additional { Verdict::unknown_property(key, node.documented) } else { Verdict::Invalid }
 }
 
 /// Reads a union's tag: the variant it names, if it is a string that names one.
@@ -275,24 +262,9 @@ pub fn property<'de, D: Deserializer<'de>>(node: &ObjectNode, key: &str, value: 
         Some(property) => (Seed(property.node).deserialize(value)?, property.bit),
         None => {
             IgnoredAny::deserialize(value)?;
-            let verdict =
-                if node.additional { Verdict::unknown_property(key, node.documented) } else { Verdict::Invalid };
-            (verdict, 0)
+            (undocumented(node, key), 0)
         }
     })
-}
-
-struct PropertySeed<'k> {
-    node: &'static ObjectNode,
-    key: &'k str,
-}
-
-impl<'de> DeserializeSeed<'de> for PropertySeed<'_> {
-    type Value = (Verdict, u64);
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(Verdict, u64), D::Error> {
-        property(self.node, self.key, deserializer)
-    }
 }
 
 /// Keys borrowed from the input that [`SeenKeys`] keeps without allocating: objects in messages

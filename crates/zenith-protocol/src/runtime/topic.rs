@@ -118,10 +118,33 @@ pub fn read_topic<'a>(
     forms: &'static [TopicForm],
     text: &'a str,
 ) -> Result<(&'static TopicForm, Vec<&'a str>), TopicError> {
-    let shown = || forms.iter().map(|f| format!("`{name}!{}`", f.text)).collect::<Vec<_>>().join(" or ");
     match split(text) {
         (given, Some(args)) if given == name => read_arguments(forms, args).map_err(TopicError),
-        _ => Err(TopicError(format!("`{text}` is not {}", shown()))),
+        _ => Err(TopicError(format!("`{text}` is not {}", shown(name, forms)))),
+    }
+}
+
+/// The forms of topic `name`, for a person: `` `Depth!{Code}.{Market}` ``.
+fn shown(name: &str, forms: &[TopicForm]) -> String {
+    forms.iter().map(|f| format!("`{name}!{}`", f.text)).collect::<Vec<_>>().join(" or ")
+}
+
+/// Why the arguments `args` (the text after `!`, if any) are wrong for topic `name`, whose
+/// forms are `forms` (none when it takes no arguments).
+pub fn arguments_problem(name: &str, forms: &'static [TopicForm], args: Option<&str>) -> Option<String> {
+    match (forms.is_empty(), args) {
+        (true, None) => None,
+        (true, Some(_)) => Some(format!("`{name}` takes no arguments")),
+        (false, None) => Some(format!("the topic needs its arguments: {}", shown(name, forms))),
+        (false, Some(args)) => read_arguments(forms, args).err(),
+    }
+}
+
+/// Why `topic` is not topic `name` with arguments in one of `forms`.
+pub fn topic_problem(name: &str, forms: &'static [TopicForm], topic: &str) -> Option<String> {
+    match split(topic) {
+        (given, _) if given != name => Some(format!("the topic must be {}", shown(name, forms))),
+        (_, args) => arguments_problem(name, forms, args),
     }
 }
 

@@ -429,32 +429,40 @@ impl<'de> serde::Deserialize<'de> for DepthChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "O", default)]
+            tag: Option<serde_json::Value>,
+        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let value: serde_json::Value = serde_json::from_str(raw.get())
-            .map_err(D::Error::custom)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::DepthAdd(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
-                    )
+                    Self::DepthAdd(serde_json::from_str(text).map_err(D::Error::custom)?)
                 }
                 Some("U") => {
                     Self::DepthUpdate(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
                 Some("R") => {
                     Self::DepthRemove(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
                 Some("C") => {
                     Self::DepthClear(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
-                _ => Self::Unrecognized(value),
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
             },
         )
     }
@@ -733,32 +741,40 @@ impl<'de> serde::Deserialize<'de> for LevelChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "O", default)]
+            tag: Option<serde_json::Value>,
+        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let value: serde_json::Value = serde_json::from_str(raw.get())
-            .map_err(D::Error::custom)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::LevelAdd(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
-                    )
+                    Self::LevelAdd(serde_json::from_str(text).map_err(D::Error::custom)?)
                 }
                 Some("U") => {
                     Self::LevelUpdate(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
                 Some("R") => {
                     Self::LevelRemove(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
                 Some("C") => {
                     Self::LevelClear(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
-                _ => Self::Unrecognized(value),
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
             },
         )
     }
@@ -3302,27 +3318,35 @@ impl<'de> serde::Deserialize<'de> for TradeChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "O", default)]
+            tag: Option<serde_json::Value>,
+        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let value: serde_json::Value = serde_json::from_str(raw.get())
-            .map_err(D::Error::custom)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::TradeAdd(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
-                    )
+                    Self::TradeAdd(serde_json::from_str(text).map_err(D::Error::custom)?)
                 }
                 Some("U") => {
                     Self::TradeUpdate(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
                 Some("I") => {
                     Self::TradeInitialise(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
-                _ => Self::Unrecognized(value),
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
             },
         )
     }
@@ -3911,32 +3935,42 @@ impl<'de> serde::Deserialize<'de> for SymbolChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "O", default)]
+            tag: Option<serde_json::Value>,
+        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let value: serde_json::Value = serde_json::from_str(raw.get())
-            .map_err(D::Error::custom)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match value.get(Self::TAG).and_then(serde_json::Value::as_str) {
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
                     Self::SymbolAdd(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
                 Some("U") => {
                     Self::SymbolUpdate(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
                 Some("R") => {
                     Self::SymbolRemove(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
                 Some("C") => {
                     Self::SymbolClear(
-                        serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
                 }
-                _ => Self::Unrecognized(value),
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
             },
         )
     }
