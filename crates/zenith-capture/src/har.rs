@@ -6,7 +6,17 @@ use std::io::{BufRead, BufReader, Read};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::{Event, Frame, ReadError, Skipped, message_object};
+use crate::{Encoding, Event, Frame, Origin, ReadError, Skipped, message_object};
+
+/// The encoding named by a HAR response's `Sec-WebSocket-Protocol` header.
+fn subprotocol(response: &Value) -> Option<Encoding> {
+    let headers = response.get("headers")?.as_array()?;
+    headers.iter().find_map(|header| {
+        let name = header.get("name")?.as_str()?;
+        let value = header.get("value")?.as_str()?;
+        name.eq_ignore_ascii_case("Sec-WebSocket-Protocol").then(|| Encoding::from_subprotocol(value)).flatten()
+    })
+}
 
 pub fn read(reader: impl BufRead, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
     // The parser asks for one byte at a time; a buffer of a known type answers that fastest.
@@ -168,13 +178,15 @@ impl<'de> Visitor<'de> for Entry<'_> {
         f.write_str("a HAR entry (an object)")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let conn = format!("entry:{}", self.position);
-        let (mut websocket, mut messages) = (false, 0u64);
+        let (mut websocket, mut messages, mut encoding) = (false, 0u64, None);
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "_resourceType" => websocket |= map.next_value::<Value>()?.as_str() == Some("websocket"),
+                // The subprotocol the server chose tells how binary messages are encoded (when
+                // the reply comes before the messages, as exporters write it).
+                "response" => encoding = subprotocol(&map.next_value::<Value>()?),
                 "_webSocketMessages" => {
-                    let items = Items { conn: &conn, sink: &mut *self.sink };
+                    let items = Items { entry: self.position, encoding, sink: &mut *self.sink };
                     messages += map.next_value_seed(items)?;
                 }
                 _ => {
@@ -192,7 +204,8 @@ impl<'de> Visitor<'de> for Entry<'_> {
 /// An entry's `_webSocketMessages`, one item at a time. Anything but an array holds no
 /// messages.
 struct Items<'a> {
-    conn: &'a str,
+    entry: u64,
+    encoding: Option<Encoding>,
     sink: &'a mut dyn FnMut(Event),
 }
 
@@ -214,11 +227,11 @@ impl<'de> Visitor<'de> for Items<'_> {
         while let Some(item) = seq.next_element::<Value>()? {
             count += 1;
             let (direction, time, body) = match &item {
-                Value::Object(object) => message_object(object),
+                Value::Object(object) => message_object(object, self.encoding),
                 _ => (None, None, crate::Body::Unreadable("the message item is not an object".to_owned())),
             };
-            let conn = self.conn.to_owned();
-            (self.sink)(Event::Frame(Frame { conn, line: None, time, direction, body }));
+            let origin = Origin::Har { entry: self.entry };
+            (self.sink)(Event::Frame(Frame { origin, time, direction, body }));
         }
         Ok(count)
     }
@@ -275,9 +288,9 @@ mod tests {
         else {
             panic!("{events:?}")
         };
-        assert_eq!((&*first.conn, first.time, first.direction), ("entry:2", Some(1.5), Some(Direction::Send)));
+        assert_eq!((first.origin.connection(), first.time, first.direction), ("entry:2".into(), Some(1.5), Some(Direction::Send)));
         assert_eq!(first.body, Body::Text("{}".into()));
-        assert_eq!(second.conn, "entry:2");
+        assert_eq!(second.origin, Origin::Har { entry: 2 });
         assert!(matches!(&second.body, Body::Unreadable(reason) if reason.contains("not an object")));
     }
 

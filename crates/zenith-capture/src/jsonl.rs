@@ -8,7 +8,7 @@ use memchr::memmem;
 
 use serde_json::Value;
 
-use crate::{Body, Direction, Event, Frame, Limits, ReadError, Skipped, message_object};
+use crate::{Body, Direction, Event, Frame, Limits, Origin, ReadError, Skipped, message_object};
 
 /// About this much text goes into a chunk (more when a line is longer).
 const CHUNK_BYTES: usize = 1 << 18;
@@ -169,8 +169,7 @@ fn line_event(mut line: &[u8], overflow: bool, read: usize, number: u64, limits:
 
 fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits) -> Frame {
     let unreadable = |reason: String| Frame {
-        conn: String::new(),
-        line: Some(number),
+        origin: Origin::Line { line: number, conn: None },
         time: None,
         direction: None,
         body: Body::Unreadable(reason),
@@ -195,18 +194,17 @@ fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits)
     match value {
         Value::Object(object) if is_message_object(&object) => {
             let conn = match object.get("conn") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => String::new(),
+                Some(Value::String(s)) => Some(s.as_str().into()),
+                Some(Value::Number(n)) => Some(n.to_string().into()),
+                _ => None,
             };
-            let (direction, time, body) = message_object(&object);
-            Frame { conn, line: Some(number), time, direction, body }
+            let (direction, time, body) = message_object(&object, None);
+            Frame { origin: Origin::Line { line: number, conn }, time, direction, body }
         }
         _ => {
             // A message that happens to contain a `type` key somewhere.
             Frame {
-                conn: String::new(),
-                line: Some(number),
+                origin: Origin::Line { line: number, conn: None },
                 time: None,
                 direction: None,
                 body: Body::Text(text.to_owned()),
@@ -265,7 +263,7 @@ fn probe(text: &str, number: u64) -> Option<Frame> {
     if TYPE_KEY.find(text.as_bytes()).is_none() {
         // No `type` key anywhere: not a HAR-style item, so a bare message.
         let body = Body::Text(text.to_owned());
-        return Some(Frame { conn: String::new(), line: Some(number), time: None, direction: None, body });
+        return Some(Frame { origin: Origin::Line { line: number, conn: None }, time: None, direction: None, body });
     }
     if !text.trim_start().starts_with('{') {
         return None;
@@ -277,9 +275,9 @@ fn probe(text: &str, number: u64) -> Option<Frame> {
         (Some("receive"), Some(data), 1) => (Some(Direction::Receive), Body::Text(data.into_owned())),
         _ => return None,
     };
-    let conn = probe.conn.map(|ConnId(id)| id).unwrap_or_default();
+    let conn = probe.conn.map(|ConnId(id)| id.into_boxed_str());
     let time = if direction.is_some() { probe.time } else { None };
-    Some(Frame { conn, line: Some(number), time, direction, body })
+    Some(Frame { origin: Origin::Line { line: number, conn }, time, direction, body })
 }
 
 /// A HAR-style message object has `type` and `data` (and envelopes never have either).
@@ -331,15 +329,15 @@ mod tests {
         let lines: Vec<u64> = expected
             .iter()
             .map(|e| match e {
-                Event::Frame(frame) => frame.line.unwrap(),
+                Event::Frame(frame) => frame.origin.line().unwrap(),
                 Event::Skipped(Skipped::BlankLine { line }) => *line,
-                Event::Skipped(other) => panic!("{other:?}"),
+                other => panic!("{other:?}"),
             })
             .collect();
         assert_eq!(lines, [1, 2, 3, 4, 5, 6, 7, 8]);
-        let conns: Vec<&str> = expected
+        let conns: Vec<String> = expected
             .iter()
-            .filter_map(|e| if let Event::Frame(f) = e { Some(f.conn.as_str()) } else { None })
+            .filter_map(|e| if let Event::Frame(f) = e { Some(f.origin.connection().into_owned()) } else { None })
             .collect();
         assert_eq!(conns, ["", "a", "", "7", "", ""]);
     }

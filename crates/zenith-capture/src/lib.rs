@@ -1,14 +1,23 @@
-//! Streaming readers for captured websocket traffic (HAR 1.2 exports and JSON Lines), turning a
-//! capture into a sequence of frames without holding the whole file in memory. JSON Lines can
-//! also be cut into chunks of whole lines, to be turned into frames on several threads.
+//! Streaming readers for captured websocket traffic (HAR 1.2 exports, JSON Lines, and pcap or
+//! pcapng packet captures), turning a capture into a sequence of messages and connection
+//! events without holding the whole file in memory. JSON Lines can also be cut into chunks of
+//! whole lines, to be turned into frames on several threads.
 
+mod binary;
 mod har;
 mod jsonl;
+mod pcap;
 
+pub use binary::{Binary, DecodeError, Decoded, Encoding, Note};
 pub use jsonl::{Chunk, chunks};
+pub use pcap::{MAX_HELD_BYTES, MAX_OPEN_CONNECTIONS, close_code_meaning, is_packet_capture};
 
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::sync::Arc;
 
+use base64::Engine as _;
 use serde_json::Value;
 pub use zenith_protocol::Direction;
 
@@ -17,6 +26,7 @@ pub use zenith_protocol::Direction;
 pub enum Format {
     Har,
     Jsonl,
+    Pcap,
 }
 
 impl Format {
@@ -24,7 +34,70 @@ impl Format {
         match self {
             Format::Har => "har",
             Format::Jsonl => "jsonl",
+            Format::Pcap => "pcap",
         }
+    }
+}
+
+/// Where in a capture a frame or event was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// An item of a HAR entry's `_webSocketMessages`: the entry's 1-based position in
+    /// `log.entries`. Each entry is its own connection, named `entry:N`.
+    Har { entry: u64 },
+    /// A JSON Lines line: its 1-based number, and the connection the line names (`conn`), or
+    /// none.
+    Line { line: u64, conn: Option<Box<str>> },
+    /// A websocket message, control frame or event of a TCP connection in a packet capture:
+    /// the connection, and the 1-based number of the packet that completed it.
+    Tcp { stream: Arc<TcpStream>, packet: u64 },
+}
+
+impl Origin {
+    /// The name of the connection: `entry:N`, the line's `conn` (empty when it names none), or
+    /// the TCP endpoints, `client -> server`.
+    pub fn connection(&self) -> Cow<'_, str> {
+        match self {
+            Origin::Har { entry } => Cow::Owned(format!("entry:{entry}")),
+            Origin::Line { conn, .. } => Cow::Borrowed(conn.as_deref().unwrap_or("")),
+            Origin::Tcp { stream, .. } => Cow::Borrowed(&stream.name),
+        }
+    }
+
+    /// The JSON Lines line number.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            Origin::Line { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
+    /// The packet number, for packet captures.
+    pub fn packet(&self) -> Option<u64> {
+        match self {
+            Origin::Tcp { packet, .. } => Some(*packet),
+            _ => None,
+        }
+    }
+}
+
+/// One TCP connection of a packet capture.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TcpStream {
+    /// 0-based, in order of first sight (as Wireshark's `tcp.stream`).
+    pub number: u64,
+    /// The side that opened the connection (or, when the capture starts later, the side that
+    /// sent the HTTP request, or the first side seen).
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// `client -> server`.
+    pub name: Box<str>,
+}
+
+impl TcpStream {
+    pub fn new(number: u64, client: SocketAddr, server: SocketAddr) -> TcpStream {
+        let name = format!("{client} -> {server}").into_boxed_str();
+        TcpStream { number, client, server, name }
     }
 }
 
@@ -32,11 +105,7 @@ impl Format {
 /// order in the capture, which is why a frame does not carry its own number.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Frame {
-    /// The connection: `entry:N` for HAR (N the 1-based entry position), the line's `conn` (or
-    /// `""`) for JSON Lines.
-    pub conn: String,
-    /// 1-based line number, for JSON Lines.
-    pub line: Option<u64>,
+    pub origin: Origin,
     /// Seconds since the Unix epoch, when the capture records it.
     pub time: Option<f64>,
     /// `None` when the capture does not say (bare envelopes in JSON Lines).
@@ -49,8 +118,8 @@ pub struct Frame {
 pub enum Body {
     /// A text message, still to be parsed.
     Text(String),
-    /// A binary message (BSON or MessagePack), counted but not decoded.
-    Binary { opcode: u64, bytes: usize },
+    /// A binary message, to be decoded as its encoding says.
+    Binary(Binary),
     /// A capture-tool error item (`type: "error"`), with its text.
     CaptureError(String),
     /// Something that should be a message but cannot be read, and why.
@@ -64,6 +133,47 @@ pub enum Skipped {
     BlankLine { line: u64 },
     /// A HAR entry that is not a websocket connection.
     HttpEntry { entry: u64 },
+    /// A packet that carries nothing to read (not TCP, no data on a connection followed, or
+    /// unreadable), with why.
+    Packet { packet: u64, reason: &'static str },
+}
+
+/// How much a connection event matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+/// Something on a connection of a packet capture besides its messages.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transport {
+    pub origin: Origin,
+    pub time: Option<f64>,
+    /// The side it comes from, or concerns.
+    pub direction: Option<Direction>,
+    pub what: TransportEvent,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransportEvent {
+    /// The websocket upgrade: the requested path and query, the subprotocol, and the
+    /// compression agreed.
+    Upgrade { target: String, subprotocol: Option<String>, deflate: Option<String> },
+    /// A control frame.
+    Control(Control),
+    /// A problem below the messages (TCP, HTTP or websocket framing), by a stable code.
+    Problem { level: Level, code: &'static str, message: String },
+}
+
+/// A websocket control frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Control {
+    Ping,
+    Pong,
+    /// The close code (none when the frame carries none) and reason.
+    Close { code: Option<u16>, reason: String },
 }
 
 /// What a reader finds, in file order.
@@ -71,6 +181,7 @@ pub enum Skipped {
 pub enum Event {
     Frame(Frame),
     Skipped(Skipped),
+    Transport(Transport),
 }
 
 /// Why a capture as a whole cannot be read.
@@ -82,12 +193,17 @@ pub enum ReadError {
     NotHar(String),
     #[error("the HAR file is malformed at line {line}, column {column}: {reason}")]
     MalformedHar { line: usize, column: usize, reason: String },
+    #[error("not a pcap or pcapng file: {0}")]
+    NotPcap(String),
+    #[error("the packet capture is malformed {0}")]
+    MalformedPcap(String),
 }
 
 /// Limits that keep memory bounded on hostile input.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Longest JSON Lines line read; longer lines are reported unreadable and skipped over.
+    /// Longest JSON Lines line, or websocket message of a packet capture, read; longer ones
+    /// are reported unreadable and skipped over.
     pub max_line_bytes: usize,
 }
 
@@ -100,12 +216,16 @@ impl Default for Limits {
 /// Bytes of the input that format detection looks at.
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
-/// Tells the format from the start of the input (up to [`SNIFF_BYTES`]): HAR when the first
+/// Tells the format from the start of the input (up to [`SNIFF_BYTES`]): a packet capture
+/// when it starts with the pcap or pcapng magic number; HAR when the first
 /// JSON value is an object with a top-level `log` key (wherever it comes in the object), or an
 /// object that spans several lines (which JSON Lines cannot hold) and is not a message (no
 /// top-level `Controller`, `Topic`, `Action` or `TransactionID` before the first line break
 /// inside it); JSON Lines otherwise.
 pub fn detect_prefix(start: &[u8]) -> Format {
+    if is_packet_capture(start) {
+        return Format::Pcap;
+    }
     let start = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
     let first = start.iter().position(|b| !b.is_ascii_whitespace());
     let Some(first) = first.filter(|&f| start[f] == b'{') else { return Format::Jsonl };
@@ -214,12 +334,17 @@ pub fn read(
     match format {
         Format::Har => har::read(reader, sink),
         Format::Jsonl => jsonl::read(reader, limits, sink),
+        Format::Pcap => pcap::read(reader, limits, sink),
     }
 }
 
 /// Reads one HAR-style message object `{type, time, opcode, data}` (HAR items and JSON Lines
-/// lines share it). Returns the direction and body, or why it is not such an object.
-fn message_object(object: &serde_json::Map<String, Value>) -> (Option<Direction>, Option<f64>, Body) {
+/// lines share it), whose binary messages are in `encoding` when the capture says. Returns the
+/// direction and body, or why it is not such an object.
+fn message_object(
+    object: &serde_json::Map<String, Value>,
+    encoding: Option<Encoding>,
+) -> (Option<Direction>, Option<f64>, Body) {
     let time = object.get("time").and_then(Value::as_f64);
     let kind = object.get("type").and_then(Value::as_str);
     let direction = match kind {
@@ -235,8 +360,14 @@ fn message_object(object: &serde_json::Map<String, Value>) -> (Option<Direction>
             "the message item's `data` must be the message as a JSON-encoded string, not the message itself".to_owned(),
         ),
         (Some("send" | "receive"), 1, _) => Body::Unreadable("the message item's `data` is not a string".to_owned()),
-        (Some("send" | "receive"), opcode, data) => {
-            Body::Binary { opcode, bytes: data.and_then(Value::as_str).map_or(0, base64_len) }
+        (Some("send" | "receive"), opcode, Some(Value::String(data))) => {
+            match base64::engine::general_purpose::STANDARD.decode(data.trim()) {
+                Ok(bytes) => Body::Binary(Binary { opcode: opcode.min(255) as u8, bytes, encoding }),
+                Err(error) => Body::Unreadable(format!("the binary message item's `data` is not base64: {error}")),
+            }
+        }
+        (Some("send" | "receive"), _, _) => {
+            Body::Unreadable("the binary message item's `data` is not a base64 string".to_owned())
         }
         (Some(other), _, _) => {
             let types = ["send", "receive", "error"];
@@ -251,11 +382,6 @@ fn message_object(object: &serde_json::Map<String, Value>) -> (Option<Direction>
     (direction, time, body)
 }
 
-/// Decoded length of base64 text, without decoding it.
-fn base64_len(text: &str) -> usize {
-    let trimmed = text.trim_end_matches('=');
-    trimmed.len() * 3 / 4
-}
 
 #[cfg(test)]
 mod tests {

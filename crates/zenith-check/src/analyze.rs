@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use zenith_capture::{Body, Event, Frame, Skipped};
+use zenith_capture::{Body, Control, Decoded, Encoding, Event, Frame, Origin, Skipped, Transport, TransportEvent};
 use zenith_protocol::runtime::diagnostics::near_miss;
 use zenith_protocol::runtime::stream;
 use zenith_protocol::{
@@ -22,14 +22,15 @@ use crate::shown::{self, Credentials};
 pub enum Analysis {
     BlankLine,
     HttpEntry,
+    /// A packet of a packet capture with nothing to read.
+    Packet,
+    /// A connection event of a packet capture: a control frame, the websocket upgrade, or a
+    /// problem below the messages, with what it says, if anything.
+    Transport { kind: TransportKind, finding: Option<Box<Finding>> },
     /// A frame counted as unreadable, with the finding that says why.
     Unreadable(Box<Finding>, Credentials),
-    /// A binary message or a capture-tool error item, counted as skipped.
-    Skipped {
-        binary: bool,
-        finding: Box<Finding>,
-        credentials: Credentials,
-    },
+    /// A capture-tool error item, counted as skipped.
+    Skipped { finding: Box<Finding>, credentials: Credentials },
     /// A JSON value that is not a usable envelope.
     BadEnvelope(Box<Finding>, Credentials),
     Message(Box<Checked>),
@@ -39,6 +40,8 @@ pub enum Analysis {
 pub struct Checked {
     /// Where the message is, with its Controller, Topic (name) and Action filled in.
     pub place: Place,
+    /// For a binary message: its encoding, and whether the capture left it to be inferred.
+    pub binary: Option<(Encoding, bool)>,
     pub kind: Option<MessageKind>,
     /// The direction used: the capture's, or the inferred one.
     pub direction: Option<Direction>,
@@ -60,6 +63,7 @@ impl Checked {
         let keys = clean.envelope.keys();
         let place = place.with_keys(&keys, Some(clean.kind));
         Checked {
+            binary: None,
             full_topic: place.full_topic(&keys),
             inferred: place.direction.is_none(),
             place,
@@ -80,10 +84,9 @@ pub type Name = Cow<'static, str>;
 /// Where a message sits and what it is, shared by every finding about it.
 #[derive(Clone, Debug)]
 pub struct Place {
-    pub conn: String,
+    pub origin: Origin,
     /// 1-based position on its connection, set when the message is applied in capture order.
     pub index: u64,
-    pub line: Option<u64>,
     pub time: Option<f64>,
     pub direction: Option<Direction>,
     pub controller: Option<Name>,
@@ -118,20 +121,20 @@ impl Place {
 
 impl Analysis {
     /// The connection of the frame analysed, if it was a frame.
-    pub(crate) fn conn(&self) -> Option<&str> {
+    pub(crate) fn conn(&self) -> Option<Cow<'_, str>> {
         match self {
-            Analysis::BlankLine | Analysis::HttpEntry => None,
+            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Transport { .. } => None,
             Analysis::Unreadable(finding, _)
             | Analysis::Skipped { finding, .. }
-            | Analysis::BadEnvelope(finding, _) => Some(&finding.conn),
-            Analysis::Message(checked) => Some(&checked.place.conn),
+            | Analysis::BadEnvelope(finding, _) => Some(finding.origin.connection()),
+            Analysis::Message(checked) => Some(checked.place.origin.connection()),
         }
     }
 
     /// Where the frame analysed is, if it was a frame.
     pub(crate) fn place(&self) -> Option<Place> {
         match self {
-            Analysis::BlankLine | Analysis::HttpEntry => None,
+            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Transport { .. } => None,
             Analysis::Unreadable(finding, _)
             | Analysis::Skipped { finding, .. }
             | Analysis::BadEnvelope(finding, _) => Some(finding.place()),
@@ -142,7 +145,7 @@ impl Analysis {
     /// The credentials in the frame's message.
     pub(crate) fn credentials(&self) -> &[Box<str>] {
         match self {
-            Analysis::BlankLine | Analysis::HttpEntry => &[],
+            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Transport { .. } => &[],
             Analysis::Unreadable(_, credentials)
             | Analysis::Skipped { credentials, .. }
             | Analysis::BadEnvelope(_, credentials) => credentials,
@@ -153,7 +156,7 @@ impl Analysis {
     /// Places the frame at its position on its connection.
     pub(crate) fn set_index(&mut self, index: u64) {
         match self {
-            Analysis::BlankLine | Analysis::HttpEntry => {}
+            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Transport { .. } => {}
             Analysis::Unreadable(finding, _)
             | Analysis::Skipped { finding, .. }
             | Analysis::BadEnvelope(finding, _) => {
@@ -174,8 +177,18 @@ pub fn analyze(source: &str, event: Event) -> Analysis {
     match event {
         Event::Skipped(Skipped::BlankLine { .. }) => Analysis::BlankLine,
         Event::Skipped(Skipped::HttpEntry { .. }) => Analysis::HttpEntry,
+        Event::Skipped(Skipped::Packet { .. }) => Analysis::Packet,
         Event::Frame(frame) => Analyzer { source }.frame(frame),
+        Event::Transport(transport) => Analyzer { source }.transport(transport),
     }
+}
+
+/// What kind of connection event was counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportKind {
+    Upgrade,
+    Control,
+    Problem,
 }
 
 struct Analyzer<'s> {
@@ -185,61 +198,71 @@ struct Analyzer<'s> {
 impl Analyzer<'_> {
     fn frame(&self, frame: Frame) -> Analysis {
         let place = Place {
-            conn: frame.conn,
+            origin: frame.origin,
             index: 0,
-            line: frame.line,
             time: frame.time,
             direction: frame.direction,
             controller: None,
             topic: None,
             action: None,
         };
-        let (value, repeated, credentials) = match frame.body {
-            Body::Text(text) => {
-                // The fast path: a message its schema accepts, established while parsing, with
-                // no tree. Error replies take the full path, which tells what their codes mean.
-                let clean = CleanText::check(&text, place.direction)
-                    .filter(|c| Role::of(c.envelope.keys().action, c.direction) != Some(Role::Error))
-                    .filter(|c| c.envelope.keys().topic_problem(c.kind).is_none());
-                if let Some(clean) = clean {
-                    let credentials = shown::credentials(&text, true);
-                    return Analysis::Message(Box::new(Checked::clean(place, clean, credentials)));
+        match frame.body {
+            Body::Text(text) => self.text(place, text, None),
+            Body::Binary(binary) => match binary.decode() {
+                Ok(mut decoded) => {
+                    let text = std::mem::take(&mut decoded.text);
+                    self.text(place, text, Some(decoded))
                 }
-                match serde_json::from_str::<Value>(&text) {
-                    // The tree keeps one value of a repeated key, so repeats are found in the text.
-                    Ok(value) => {
-                        let repeated = duplicates::repeated_keys(&text);
-                        let credentials = if repeated.is_empty() && !shown::may_hold_credentials(&value) {
-                            Credentials::new()
-                        } else {
-                            shown::credentials(&text, false)
-                        };
-                        (value, repeated, credentials)
-                    }
-                    Err(error) => {
-                        let message = format!("the message is not JSON: {error}");
-                        let excerpt = Some(zenith_protocol::runtime::diagnostics::excerpt(&text));
-                        let finding = self.finding(&place, Level::Error, "not-json", &message, "", "", excerpt);
-                        return Analysis::Unreadable(Box::new(finding), shown::credentials(&text, false));
-                    }
+                Err(error) => {
+                    let finding = self.finding(&place, Level::Error, "undecodable-binary", &error.to_string(), "", "", None);
+                    Analysis::Unreadable(Box::new(finding), Credentials::new())
                 }
-            }
-            Body::Binary { opcode, bytes } => {
-                let message = format!(
-                    "binary message (opcode {opcode}, {bytes} bytes): BSON and MessagePack are not decoded yet"
-                );
-                let finding = self.finding(&place, Level::Info, "binary-message", &message, "", "", None);
-                return Analysis::Skipped { binary: true, finding: Box::new(finding), credentials: Credentials::new() };
-            }
+            },
             Body::CaptureError(text) => {
                 let message = format!("the capture tool recorded an error: {}", shown::kept(&text));
                 let finding = self.finding(&place, Level::Info, "capture-error", &message, "", "", None);
                 let credentials = shown::credentials(&text, false);
-                return Analysis::Skipped { binary: false, finding: Box::new(finding), credentials };
+                Analysis::Skipped { finding: Box::new(finding), credentials }
             }
             Body::Unreadable(reason) => {
                 let finding = self.finding(&place, Level::Error, "unreadable-frame", &reason, "", "", None);
-                return Analysis::Unreadable(Box::new(finding), Credentials::new());
+                Analysis::Unreadable(Box::new(finding), Credentials::new())
+            }
+        }
+    }
+
+    /// A text message, or a binary one as the JSON text it decodes to.
+    fn text(&self, place: Place, text: String, decoded: Option<Decoded>) -> Analysis {
+        let binary = decoded.as_ref().map(|d| (d.encoding, d.inferred));
+        let notes = decoded.map(|d| d.notes).unwrap_or_default();
+        // The fast path: a message its schema accepts, established while parsing, with no tree.
+        // Error replies take the full path, which tells what their codes mean.
+        let clean = CleanText::check(&text, place.direction)
+            .filter(|_| notes.is_empty())
+            .filter(|c| Role::of(c.envelope.keys().action, c.direction) != Some(Role::Error))
+            .filter(|c| c.envelope.keys().topic_problem(c.kind).is_none());
+        if let Some(clean) = clean {
+            let credentials = shown::credentials(&text, true);
+            let mut checked = Checked::clean(place, clean, credentials);
+            checked.binary = binary;
+            return Analysis::Message(Box::new(checked));
+        }
+        let (value, repeated, credentials) = match serde_json::from_str::<Value>(&text) {
+            // The tree keeps one value of a repeated key, so repeats are found in the text.
+            Ok(value) => {
+                let repeated = duplicates::repeated_keys(&text);
+                let credentials = if repeated.is_empty() && !shown::may_hold_credentials(&value) {
+                    Credentials::new()
+                } else {
+                    shown::credentials(&text, false)
+                };
+                (value, repeated, credentials)
+            }
+            Err(error) => {
+                let message = format!("the message is not JSON: {error}");
+                let excerpt = Some(zenith_protocol::runtime::diagnostics::excerpt(&text));
+                let finding = self.finding(&place, Level::Error, "not-json", &message, "", "", excerpt);
+                return Analysis::Unreadable(Box::new(finding), shown::credentials(&text, false));
             }
         };
         let keys = match EnvelopeKeys::read(&value) {
@@ -252,6 +275,10 @@ impl Analyzer<'_> {
         let (kind, direction, report) = classify(&keys, &value, &place);
         let place = place.with_keys(&keys, kind);
         let mut findings: Vec<Finding> = repeated.iter().map(|r| self.repeated(&place, r)).collect();
+        for note in &notes {
+            let excerpt = excerpt::at(&value, &note.path);
+            findings.push(self.finding(&place, Level::Warning, "no-json-equivalent", &note.message, &note.path, "", excerpt));
+        }
         let unknown_controller = kind.is_none() && self.unmatched(&keys, &place, &mut findings);
         if let Some(problem) = kind.and_then(|kind| keys.topic_problem(kind)) {
             findings.push(self.topic_problem(&keys, &place, problem));
@@ -282,6 +309,7 @@ impl Analyzer<'_> {
             Direction::candidates(place.direction).iter().any(|&d| Role::of(keys.action, d) == Some(Role::Error));
         let error_text = is_error.then(|| error_text(value.get("Data")));
         Analysis::Message(Box::new(Checked {
+            binary,
             kind,
             direction: direction.or(place.direction),
             inferred,
@@ -293,6 +321,60 @@ impl Analyzer<'_> {
             credentials,
             place,
         }))
+    }
+
+    /// A connection event: what it says, as a finding, if anything. Pings and pongs are only
+    /// counted.
+    fn transport(&self, transport: Transport) -> Analysis {
+        let place = Place {
+            origin: transport.origin,
+            index: 0,
+            time: transport.time,
+            direction: transport.direction,
+            controller: None,
+            topic: None,
+            action: None,
+        };
+        let (kind, finding) = match transport.what {
+            TransportEvent::Upgrade { target, subprotocol, deflate } => {
+                let mut message = format!("websocket upgrade: GET {}", shown::kept(&target));
+                match &subprotocol {
+                    Some(protocol) => message.push_str(&format!(", subprotocol {}", shown::kept(protocol))),
+                    None => message.push_str(", no subprotocol (binary messages have their encoding inferred)"),
+                }
+                if let Some(deflate) = deflate {
+                    message.push_str(&format!(", {deflate}"));
+                }
+                let finding = self.finding(&place, Level::Info, "websocket-upgrade", &message, "", "", None);
+                (TransportKind::Upgrade, Some(finding))
+            }
+            TransportEvent::Control(Control::Ping | Control::Pong) => (TransportKind::Control, None),
+            TransportEvent::Control(Control::Close { code, reason }) => {
+                let side = if place.direction == Some(Direction::Send) { "client" } else { "server" };
+                let (level, mut message) = match code {
+                    Some(code) => {
+                        let meaning = zenith_capture::close_code_meaning(code);
+                        let level = if matches!(code, 1000 | 1001) { Level::Info } else { Level::Warning };
+                        (level, format!("the {side} closed the connection with {code} ({meaning})"))
+                    }
+                    None => (Level::Info, format!("the {side} closed the connection without a close code")),
+                };
+                if !reason.is_empty() {
+                    message.push_str(&format!(": {}", shown::kept(&reason)));
+                }
+                let finding = self.finding(&place, level, "websocket-close", &message, "", "", None);
+                (TransportKind::Control, Some(finding))
+            }
+            TransportEvent::Problem { level, code, message } => {
+                let level = match level {
+                    zenith_capture::Level::Error => Level::Error,
+                    zenith_capture::Level::Warning => Level::Warning,
+                    zenith_capture::Level::Info => Level::Info,
+                };
+                (TransportKind::Problem, Some(self.finding(&place, level, code, &message, "", "", None)))
+            }
+        };
+        Analysis::Transport { kind, finding: finding.map(Box::new) }
     }
 
     /// A message no schema covers: an unknown controller or topic is an error; a topic of a

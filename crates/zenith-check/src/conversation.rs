@@ -9,6 +9,7 @@ use std::hash::Hash;
 
 use rustc_hash::FxHashMap as HashMap;
 
+use zenith_capture::Origin;
 use zenith_protocol::{Direction, Role};
 
 use crate::Summary;
@@ -273,10 +274,10 @@ fn describe(place: &Place) -> String {
 }
 
 fn on_conn(place: &Place) -> String {
-    match place.conn.as_str() {
-        "" => String::new(),
-        conn if conn.starts_with("entry:") => format!(" on {conn}"),
-        conn => format!(" on conn {conn}"),
+    match &place.origin {
+        Origin::Line { conn: None, .. } => String::new(),
+        Origin::Line { conn: Some(conn), .. } => format!(" on conn {conn}"),
+        origin => format!(" on {}", origin.connection()),
     }
 }
 
@@ -371,8 +372,7 @@ mod tests {
     fn request(id: u64, index: u64) -> Checked {
         let text = format!("{{\"Controller\":\"Auth\",\"Topic\":\"QueryIdentify\",\"TransactionID\":{id}}}");
         let frame = Frame {
-            conn: "a".into(),
-            line: None,
+            origin: zenith_capture::Origin::Line { line: index, conn: Some("a".into()) },
             time: None,
             direction: Some(Direction::Send),
             body: Body::Text(text),

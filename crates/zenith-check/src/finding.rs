@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use zenith_capture::Origin;
 use zenith_protocol::Direction;
 
 use crate::analyze::Place;
@@ -30,11 +31,11 @@ impl Level {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     pub source: String,
-    pub conn: String,
-    /// 1-based position of the message in its connection.
+    /// Where in the capture: a HAR entry, a JSON Lines line or a TCP connection's packet.
+    pub origin: Origin,
+    /// 1-based position of the message in its connection (0 for what is not a message, such as
+    /// a control frame).
     pub index: u64,
-    /// JSON Lines only.
-    pub line: Option<u64>,
     pub time: Option<f64>,
     /// As the capture says; `None` when it does not.
     pub direction: Option<Direction>,
@@ -66,9 +67,8 @@ pub(crate) fn new(
 ) -> Finding {
     Finding {
         source: source.to_owned(),
-        conn: place.conn.clone(),
+        origin: place.origin.clone(),
         index: place.index,
-        line: place.line,
         time: place.time,
         direction: place.direction,
         inferred: None,
@@ -88,9 +88,8 @@ impl Finding {
     /// Where the finding is, for another finding about the same message.
     pub(crate) fn place(&self) -> Place {
         Place {
-            conn: self.conn.clone(),
+            origin: self.origin.clone(),
             index: self.index,
-            line: self.line,
             time: self.time,
             direction: self.direction,
             controller: self.controller.clone().map(Cow::Owned),
@@ -103,11 +102,12 @@ impl Finding {
 /// The machine-readable record: exactly the documented keys, in documented order.
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(15))?;
+        let mut map = serializer.serialize_map(Some(16))?;
         map.serialize_entry("source", &self.source)?;
-        map.serialize_entry("conn", &self.conn)?;
+        map.serialize_entry("conn", &self.origin.connection())?;
         map.serialize_entry("index", &self.index)?;
-        map.serialize_entry("line", &self.line)?;
+        map.serialize_entry("line", &self.origin.line())?;
+        map.serialize_entry("packet", &self.origin.packet())?;
         map.serialize_entry("time", &self.time)?;
         map.serialize_entry("direction", self.direction.map_or("unknown", Direction::as_str))?;
         map.serialize_entry("controller", &self.controller)?;

@@ -15,7 +15,7 @@ mod summary;
 
 use std::sync::Arc;
 
-pub use analyze::{Analysis, analyze};
+pub use analyze::{Analysis, TransportKind, analyze};
 pub use connections::MAX_CONNECTIONS;
 pub use conversation::{MAX_WAITING, MAX_WAITING_REQUESTS, MAX_WAITING_SUBSCRIPTIONS};
 pub use finding::{Finding, Level};
@@ -81,7 +81,7 @@ impl Checker {
 
     fn count(&mut self, mut analysis: Analysis, out: &mut dyn FnMut(Finding)) {
         // Messages are numbered here, in capture order, since analyses may come from any thread.
-        let number = match analysis.conn().map(|conn| self.connections.message(conn)) {
+        let number = match analysis.conn().map(|conn| self.connections.message(&conn)) {
             Some(Seat::Followed { number, index }) => {
                 analysis.set_index(index);
                 Some(number)
@@ -97,6 +97,17 @@ impl Checker {
         let summary = &mut self.summary;
         match analysis {
             Analysis::HttpEntry => summary.http_entries += 1,
+            Analysis::Packet => summary.packets_skipped += 1,
+            Analysis::Transport { kind, finding } => {
+                match kind {
+                    TransportKind::Upgrade => summary.websocket_upgrades += 1,
+                    TransportKind::Control => summary.control_frames += 1,
+                    TransportKind::Problem => {}
+                }
+                if let Some(finding) = finding {
+                    out(*finding);
+                }
+            }
             Analysis::BlankLine => {
                 summary.read += 1;
                 summary.skipped += 1;
@@ -107,14 +118,10 @@ impl Checker {
                 summary.unreadable += 1;
                 out(*finding);
             }
-            Analysis::Skipped { binary, finding, .. } => {
+            Analysis::Skipped { finding, .. } => {
                 summary.read += 1;
                 summary.skipped += 1;
-                if binary {
-                    summary.binary += 1;
-                } else {
-                    summary.capture_errors += 1;
-                }
+                summary.capture_errors += 1;
                 out(*finding);
             }
             Analysis::BadEnvelope(finding, _) => {
@@ -126,6 +133,10 @@ impl Checker {
                 summary.read += 1;
                 if checked.inferred {
                     summary.direction_inferred += 1;
+                }
+                if let Some((_, inferred)) = checked.binary {
+                    summary.binary += 1;
+                    summary.encoding_inferred += u64::from(inferred);
                 }
                 let has_error = checked.findings.iter().any(|f| f.level == Level::Error);
                 let has_warning = checked.findings.iter().any(|f| f.level == Level::Warning);

@@ -138,7 +138,9 @@ impl Shown {
     pub fn finding(&mut self, mut finding: Finding) -> Finding {
         self.secrets.prepare();
         let scrub = |text: &str| zenith_redact::scrub(text, &self.secrets);
-        finding.conn = scrub(&finding.conn);
+        if let zenith_capture::Origin::Line { conn: Some(conn), .. } = &mut finding.origin {
+            *conn = scrub(conn).into_boxed_str();
+        }
         for name in [&mut finding.controller, &mut finding.topic, &mut finding.action].into_iter().flatten() {
             *name = scrub(name);
         }

@@ -37,7 +37,8 @@ pub struct Latency {
 /// `read = valid + with_warnings + invalid + not_covered + unreadable + skipped`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
-    /// Frames read (HAR message items, JSON Lines lines including blank ones).
+    /// Frames read (HAR message items, JSON Lines lines including blank ones, websocket
+    /// messages of packet captures after defragmentation).
     pub read: u64,
     /// Messages a schema covers, with no problem at all.
     pub valid: u64,
@@ -49,16 +50,27 @@ pub struct Summary {
     pub not_covered: u64,
     /// Frames that are not JSON, not UTF-8, too large, or malformed capture items.
     pub unreadable: u64,
-    /// Binary messages, capture-tool error items and blank lines.
+    /// Capture-tool error items and blank lines.
     pub skipped: u64,
-    pub binary: u64,
     pub capture_errors: u64,
     pub blank_lines: u64,
+    /// Binary messages (BSON or MessagePack), decoded and checked as the JSON they stand for
+    /// (in any state).
+    pub binary: u64,
+    /// Binary messages whose encoding the capture did not name and the checker inferred.
+    pub encoding_inferred: u64,
     /// Messages whose direction the capture did not give and the checker inferred (in any
     /// state).
     pub direction_inferred: u64,
     /// HAR entries that are not websocket connections (not frames).
     pub http_entries: u64,
+    /// Websocket connections whose upgrade a packet capture holds.
+    pub websocket_upgrades: u64,
+    /// Websocket control frames (ping, pong, close) of packet captures: not messages, so not
+    /// in `read`.
+    pub control_frames: u64,
+    /// Packets with nothing to read (not TCP, no data, unreadable): not frames.
+    pub packets_skipped: u64,
     pub requests: u64,
     pub replies: u64,
     pub unanswered: u64,
@@ -162,6 +174,10 @@ impl Summary {
         self.with_warnings += other.with_warnings;
         self.direction_inferred += other.direction_inferred;
         self.http_entries += other.http_entries;
+        self.encoding_inferred += other.encoding_inferred;
+        self.websocket_upgrades += other.websocket_upgrades;
+        self.control_frames += other.control_frames;
+        self.packets_skipped += other.packets_skipped;
         self.requests += other.requests;
         self.replies += other.replies;
         self.unanswered += other.unanswered;
@@ -226,8 +242,7 @@ impl Summary {
         };
     }
 
-    /// The messages read: every frame but those skipped (blank lines, binary messages, capture
-    /// errors).
+    /// The messages read: every frame but those skipped (blank lines, capture errors).
     pub fn messages(&self) -> u64 {
         self.read - self.skipped
     }

@@ -192,6 +192,7 @@ enum ColorArg {
 enum InputFormat {
     Har,
     Jsonl,
+    Pcap,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -413,6 +414,7 @@ fn check_file(
     let (format, reader): (Format, Box<dyn BufRead>) = match args.input {
         Some(InputFormat::Har) => (Format::Har, Box::new(reader)),
         Some(InputFormat::Jsonl) => (Format::Jsonl, Box::new(reader)),
+        Some(InputFormat::Pcap) => (Format::Pcap, Box::new(reader)),
         None => {
             let (format, reader) = zenith_capture::sniff(reader).map_err(|e| format!("reading failed: {e}"))?;
             (format, Box::new(reader))
@@ -420,7 +422,7 @@ fn check_file(
     };
     // JSON Lines that is one pretty-printed message, or an array of them, is read as such.
     let mut reader = match format {
-        Format::Har => reader,
+        Format::Har | Format::Pcap => reader,
         Format::Jsonl => match zenith_capture::unfold(reader, args.max_line_bytes) {
             Ok(Unfolded::Lines(reader)) => reader,
             Ok(Unfolded::Document { lines, messages }) => {

@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use zenith_capture::{Body, Chunk, Event, Format, Limits, ReadError};
 use zenith_check::{Analysis, Checker, Finding, analyze};
 
-/// HAR frames per batch: enough to amortise the hand-offs, few enough to keep memory low.
+/// HAR or packet-capture frames per batch: enough to amortise the hand-offs, few enough to keep memory low.
 const BATCH: usize = 1024;
 /// A HAR batch is sent early when it holds this much message text.
 const BATCH_BYTES: usize = 1 << 20;
@@ -21,7 +21,7 @@ const DEPTH: usize = 4;
 const IN_FLIGHT_BYTES: usize = 4 << 20;
 
 /// What a worker is given: lines of JSON Lines (read there too), or frames read from a HAR
-/// file (which only this thread can parse, as it comes).
+/// file or a packet capture (which only this thread can parse, as it comes).
 enum Work {
     Lines(Chunk),
     Frames(Vec<Event>),
@@ -99,7 +99,7 @@ fn read(
             let bytes = chunk.bytes();
             turns.send(Work::Lines(chunk.take()), bytes, checker, report);
         }),
-        Format::Har => {
+        Format::Har | Format::Pcap => {
             let (mut batch, mut bytes) = (Vec::with_capacity(BATCH), 0);
             let result = zenith_capture::read(format, reader, limits, &mut |event| {
                 bytes += weight(&event);
@@ -175,8 +175,8 @@ fn weight(event: &Event) -> usize {
     match event {
         Event::Frame(frame) => match &frame.body {
             Body::Text(text) | Body::CaptureError(text) | Body::Unreadable(text) => text.len(),
-            Body::Binary { .. } => 0,
+            Body::Binary(binary) => binary.bytes.len(),
         },
-        Event::Skipped(_) => 0,
+        Event::Skipped(_) | Event::Transport(_) => 0,
     }
 }

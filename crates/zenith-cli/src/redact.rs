@@ -61,6 +61,7 @@ fn redact(args: &RedactArgs) -> Result<zenith_redact::Outcome, Failure> {
     let format = match args.input {
         Some(InputFormat::Har) => Format::Har,
         Some(InputFormat::Jsonl) => Format::Jsonl,
+        Some(InputFormat::Pcap) => Format::Pcap,
         None => {
             let mut start = Vec::with_capacity(zenith_capture::SNIFF_BYTES);
             (&mut input).take(zenith_capture::SNIFF_BYTES as u64).read_to_end(&mut start).map_err(Failure::Open)?;

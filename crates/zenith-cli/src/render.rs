@@ -5,6 +5,7 @@ use std::io::{self, BufRead, Read, Seek, Write};
 
 use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressStyle};
+use zenith_capture::Origin;
 use zenith_check::{Finding, Level, Summary};
 
 /// `1 reply`, `2 replies`.
@@ -104,7 +105,7 @@ impl Renderer {
         let n = plural;
         writeln!(
             out,
-            "{bold}{}{bold:#}: {} valid, {} with warnings, {} invalid, {} not covered by a schema yet, {} unreadable, {} skipped ({}, {}, {})",
+            "{bold}{}{bold:#}: {} valid, {} with warnings, {} invalid, {} not covered by a schema yet, {} unreadable, {} skipped ({}, {})",
             n(summary.read, "frame read", "frames read"),
             summary.valid,
             summary.with_warnings,
@@ -112,7 +113,6 @@ impl Renderer {
             summary.not_covered,
             summary.unreadable,
             summary.skipped,
-            n(summary.binary, "binary", "binary"),
             n(summary.capture_errors, "capture error", "capture errors"),
             n(summary.blank_lines, "blank line", "blank lines"),
         )?;
@@ -122,6 +122,23 @@ impl Renderer {
             n(summary.direction_inferred, "with an inferred direction", "with an inferred direction"),
             n(summary.http_entries, "non-websocket HAR entry skipped", "non-websocket HAR entries skipped"),
         )?;
+        if summary.binary > 0 {
+            writeln!(
+                out,
+                "{} decoded to JSON, {}",
+                n(summary.binary, "binary message", "binary messages"),
+                n(summary.encoding_inferred, "with an inferred encoding", "with an inferred encoding"),
+            )?;
+        }
+        if summary.websocket_upgrades + summary.control_frames + summary.packets_skipped > 0 {
+            writeln!(
+                out,
+                "{}, {}, {}",
+                n(summary.websocket_upgrades, "websocket upgrade", "websocket upgrades"),
+                n(summary.control_frames, "control frame", "control frames"),
+                n(summary.packets_skipped, "packet with nothing to read", "packets with nothing to read"),
+            )?;
+        }
         if !summary.findings.is_empty() {
             let counts: Vec<String> = summary.findings.iter().map(|(code, n)| format!("{n} {code}")).collect();
             writeln!(out, "findings: {}", counts.join(", "))?;
@@ -205,10 +222,11 @@ impl serde_json::ser::Formatter for TerminalSafe {
     }
 }
 
-/// `file:line (conn C, #i, time)` for JSON Lines, `file (entry:N, #i, time)` for HAR.
+/// `file:line (conn C, #i, time)` for JSON Lines, `file (entry:N, #i, time)` for HAR,
+/// `file (client -> server, packet P, #i, time)` for packet captures.
 fn location(finding: &Finding) -> String {
     let mut text = finding.source.clone();
-    if let Some(line) = finding.line {
+    if let Some(line) = finding.origin.line() {
         text.push_str(&format!(":{line}"));
         // `file:line:column` where the parser says where a line stops being JSON.
         if finding.code == "not-json"
@@ -218,12 +236,19 @@ fn location(finding: &Finding) -> String {
         }
     }
     let mut parts = Vec::new();
-    if finding.conn.starts_with("entry:") {
-        parts.push(finding.conn.clone());
-    } else if !finding.conn.is_empty() {
-        parts.push(format!("conn {}", finding.conn));
+    match &finding.origin {
+        Origin::Har { .. } => parts.push(finding.origin.connection().into_owned()),
+        Origin::Line { conn: Some(conn), .. } => parts.push(format!("conn {conn}")),
+        Origin::Line { conn: None, .. } => {}
+        Origin::Tcp { stream, packet } => {
+            parts.push(stream.name.to_string());
+            parts.push(format!("packet {packet}"));
+        }
     }
-    parts.push(format!("#{}", finding.index));
+    // Connection events are not messages, and have no number.
+    if finding.index > 0 {
+        parts.push(format!("#{}", finding.index));
+    }
     if let Some(time) = finding.time {
         parts.push(utc(time));
     }

@@ -5,13 +5,15 @@
 use std::io::Cursor;
 
 use serde_json::Value;
-use zenith_capture::{Event, Format, Limits, Skipped};
+use zenith_capture::{Body, Event, Format, Frame, Limits, Origin, Skipped};
 use zenith_protocol::{CleanText, Direction, Verdict};
 use zenith_redact::{Options, PLACEHOLDER, is_secret_name};
 
 /// A reader turns any input into events or one error, in input order: a JSON Lines reader
 /// reports each line once, numbered in turn; a HAR reader names each connection after its
-/// entry, entries in order.
+/// entry, entries in order; a packet-capture reader places every message and connection event
+/// on a TCP connection, at a packet it has read, and every binary message decodes or says why
+/// not.
 pub fn reader(format: Format, data: &[u8]) {
     let limits = Limits { max_line_bytes: 4096 };
     let mut events = Vec::new();
@@ -23,21 +25,41 @@ pub fn reader(format: Format, data: &[u8]) {
             let numbers: Vec<u64> = events
                 .iter()
                 .map(|event| match event {
-                    Event::Frame(frame) => frame.line.expect("JSON Lines frames have a line"),
+                    Event::Frame(frame) => frame.origin.line().expect("JSON Lines frames have a line"),
                     Event::Skipped(Skipped::BlankLine { line }) => *line,
-                    Event::Skipped(other) => panic!("{other:?} in JSON Lines"),
+                    other => panic!("{other:?} in JSON Lines"),
                 })
                 .collect();
             assert_eq!(numbers, (1..=lines as u64).collect::<Vec<_>>(), "one event per line, in order");
         }
         Format::Har => {
             let mut entries = events.iter().map(|event| match event {
-                Event::Frame(frame) => frame.conn.strip_prefix("entry:").and_then(|n| n.parse::<u64>().ok()),
+                Event::Frame(Frame { origin: Origin::Har { entry }, .. }) => Some(*entry),
                 Event::Skipped(Skipped::HttpEntry { entry }) => Some(*entry),
-                Event::Skipped(other) => panic!("{other:?} in HAR"),
+                other => panic!("{other:?} in HAR"),
             });
             let entries: Vec<u64> = entries.by_ref().map(|e| e.expect("connections are named by entry")).collect();
             assert!(entries.windows(2).all(|w| w[0] <= w[1]), "entries in order: {entries:?}");
+        }
+        Format::Pcap => {
+            for event in &events {
+                let origin = match event {
+                    Event::Frame(frame) => {
+                        if let Body::Binary(binary) = &frame.body {
+                            let _ = binary.decode();
+                        }
+                        &frame.origin
+                    }
+                    Event::Transport(transport) => &transport.origin,
+                    Event::Skipped(Skipped::Packet { packet, .. }) => {
+                        assert!(*packet >= 1, "packets are numbered from 1");
+                        continue;
+                    }
+                    other => panic!("{other:?} in a packet capture"),
+                };
+                let Origin::Tcp { packet, .. } = origin else { panic!("{origin:?} in a packet capture") };
+                assert!(*packet >= 1, "packets are numbered from 1");
+            }
         }
     }
 }
@@ -70,7 +92,7 @@ pub fn redact(data: &[u8]) {
         }
         let documents: Vec<(&[u8], &[u8])> = match format {
             Format::Jsonl => data.split(|b| *b == b'\n').zip(output.split(|b| *b == b'\n')).collect(),
-            Format::Har => vec![(data, &output[..])],
+            Format::Har | Format::Pcap => vec![(data, &output[..])],
         };
         for (before, after) in documents {
             let Ok(before) = serde_json::from_slice::<Value>(before) else { continue };

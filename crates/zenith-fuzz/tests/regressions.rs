@@ -36,3 +36,8 @@ fn one_pass() {
 fn redact() {
     each_input("redact", zenith_fuzz::redact);
 }
+
+#[test]
+fn pcap_reader() {
+    each_input("pcap_reader", |data| zenith_fuzz::reader(Format::Pcap, data));
+}

@@ -103,6 +103,10 @@ pub enum RedactError {
     TooManySecrets { limit: usize, left: u64 },
     #[error("a redacting thread stopped")]
     Worker,
+    #[error(
+        "a packet capture cannot be redacted in place: a secret inside a masked or compressed websocket frame cannot be replaced without rewriting the frames, their lengths and the TCP stream; nothing was written. Export the messages to JSON Lines first (`zenith export CAPTURE -o CAPTURE.jsonl`), then redact that file"
+    )]
+    PacketCapture,
 }
 
 /// Redacts a capture of `format` from `input` to `output`. Without `force`, a capture with
@@ -113,6 +117,9 @@ pub fn redact(
     output: &mut impl Write,
     options: Options,
 ) -> Result<Outcome, RedactError> {
+    if format == Format::Pcap {
+        return Err(RedactError::PacketCapture);
+    }
     let mut secrets = Secrets::with_limit(options.max_credentials);
     let mut marks = stream::Marks::default();
     let job = stream::Job::Learn(&mut secrets, &mut marks);
@@ -142,6 +149,7 @@ fn pass(
     match format {
         Format::Har => har::har(reader, output, job, options.max_bytes, options.jobs),
         Format::Jsonl => stream::jsonl(reader, output, job, options.max_bytes, options.jobs),
+        Format::Pcap => Err(RedactError::PacketCapture),
     }
 }
 
