@@ -8,7 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use zenith_protocol::{Date, DateTime, Direction, EnvelopeKeys, MessageKind, Time};
+use zenith_capture::{Binary, Encoding};
+use zenith_protocol::{CleanText, Date, DateTime, Direction, EnvelopeKeys, MessageKind, Time, Verdict};
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
@@ -51,6 +52,61 @@ fn main() {
                 .any(|kind| validators.iter().find(|(k, _)| *k == kind).is_some_and(|(_, v)| v.is_valid(&value)))
         })
     });
+    // Binary messages: transcoded to JSON text for the one-pass check, against decoded into a
+    // tree for the tree verdict, over the same messages packed as MessagePack in memory.
+    let packed = msgpack_messages(&path);
+    best("MessagePack -> JSON text -> one-pass check", &mut || {
+        let clean = packed.iter().filter(|bytes| {
+            let binary = Binary { opcode: 2, bytes: bytes.to_vec(), encoding: Some(Encoding::MsgPack) };
+            binary.decode().is_ok_and(|d| CleanText::check(&d.text, None).is_some())
+        });
+        clean.count() as u64
+    });
+    best("MessagePack -> serde_json::Value -> verdict", &mut || {
+        let clean = packed.iter().filter(|bytes| {
+            let Ok(value) = rmpv::decode::read_value(&mut &bytes[..]) else { return false };
+            let value = to_json(&value);
+            let Ok(keys) = EnvelopeKeys::read(&value) else { return false };
+            [Direction::Send, Direction::Receive]
+                .iter()
+                .filter_map(|&d| keys.kind(d))
+                .any(|kind| kind.verdict(&value) == Verdict::Clean)
+        });
+        clean.count() as u64
+    });
+}
+
+/// The messages of the capture (bare, or the `data` of HAR-style items), as MessagePack.
+fn msgpack_messages(path: &str) -> Vec<Vec<u8>> {
+    let mut packed = Vec::new();
+    lines(path, |line| {
+        let Ok(value) = serde_json::from_str::<Value>(line) else { return false };
+        let message = match value.get("data").and_then(Value::as_str) {
+            Some(data) => serde_json::from_str(data).unwrap_or(Value::Null),
+            None => value,
+        };
+        let mut bytes = Vec::new();
+        rmpv::encode::write_value(&mut bytes, &to_msgpack(&message)).expect("encodes");
+        packed.push(bytes);
+        true
+    });
+    packed
+}
+
+fn to_json(value: &rmpv::Value) -> Value {
+    match value {
+        rmpv::Value::Nil => Value::Null,
+        rmpv::Value::Boolean(b) => Value::Bool(*b),
+        rmpv::Value::Integer(i) => i.as_i64().map(Value::from).or(i.as_u64().map(Value::from)).unwrap_or(Value::Null),
+        rmpv::Value::F32(f) => serde_json::Number::from_f64(f64::from(*f)).map_or(Value::Null, Value::Number),
+        rmpv::Value::F64(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        rmpv::Value::String(s) => Value::from(s.as_str().unwrap_or_default()),
+        rmpv::Value::Array(items) => Value::Array(items.iter().map(to_json).collect()),
+        rmpv::Value::Map(entries) => Value::Object(
+            entries.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_owned(), to_json(v))).collect(),
+        ),
+        _ => Value::Null,
+    }
 }
 
 /// Calls `f` on every line of the file; returns how many lines it accepted.

@@ -4,6 +4,7 @@
 //! whole lines, to be turned into frames on several threads.
 
 mod binary;
+pub mod export;
 mod har;
 mod jsonl;
 mod pcap;

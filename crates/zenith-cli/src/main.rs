@@ -4,6 +4,7 @@
 //! protocol errors found (with `--strict`, also warnings or messages no schema covers), 2
 //! unreadable input or a usage error, 3 a capture without any websocket message.
 
+mod export;
 mod parallel;
 mod redact;
 mod render;
@@ -70,6 +71,33 @@ enum Command {
     ///
     /// Exit codes: 0 written, 2 refused, unreadable input or usage error.
     Redact(RedactArgs),
+    /// Write any capture (HAR, JSON Lines, pcap or pcapng) as HAR-style JSON Lines: one
+    /// message per line, {"conn", "type", "time", "opcode", "data"}, in capture order.
+    ///
+    /// Binary (BSON, MessagePack) messages are written as the JSON they decode to, with an
+    /// "encoding" key; one that does not decode is written as base64 with its opcode; a frame
+    /// that cannot be read is written as an error item with the reason. Connections of packet
+    /// captures are named by their endpoints (`client -> server`). Credentials are written as
+    /// they are: redact the result before sharing it.
+    ///
+    /// Exit codes: 0 written, 2 unreadable input or usage error.
+    Export(ExportArgs),
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// The capture to export; `-` reads standard input.
+    #[arg(value_name = "IN")]
+    input_file: PathBuf,
+    /// Where to write the JSON Lines (default: standard output).
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
+    /// The input format; detected from the content when left out.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input: Option<InputFormat>,
+    /// Longest JSON Lines line, or websocket message, read, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
+    max_line_bytes: usize,
 }
 
 #[derive(clap::Args)]
@@ -212,6 +240,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Redact(args) => redact::run(&args),
+        Command::Export(args) => export::run(&args),
     }
 }
 
@@ -411,7 +440,34 @@ fn check_file(
     };
     let progress = render::progress(size);
     let reader = render::Counted::new(reader, progress.clone());
-    let (format, reader): (Format, Box<dyn BufRead>) = match args.input {
+    let (format, mut reader) = formatted(Box::new(reader), args.input, args.max_line_bytes, source)?;
+    let limits = Limits { max_line_bytes: args.max_line_bytes };
+    let mut checker = Checker::new(source);
+    let jobs = args.jobs.unwrap_or_else(default_jobs);
+    let result = if jobs <= 1 {
+        zenith_capture::read(format, &mut reader, limits, &mut |event: Event| checker.event(event, report))
+    } else {
+        parallel::check(format, reader, limits, jobs, &mut checker, report)
+    };
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    result.map_err(|e| {
+        let hint = if format == Format::Har && args.input.is_none() { " (use --input jsonl if it is JSON Lines)" } else { "" };
+        format!("{e}{hint}")
+    })?;
+    Ok(checker.finish(report))
+}
+
+/// The input's format, as given or detected, and a reader of it; JSON Lines that is one
+/// pretty-printed message, or an array of them, is read as such, with a warning.
+fn formatted<'r>(
+    reader: Box<dyn BufRead + 'r>,
+    input: Option<InputFormat>,
+    max_line_bytes: usize,
+    source: &str,
+) -> Result<(Format, Box<dyn BufRead + 'r>), String> {
+    let (format, reader): (Format, Box<dyn BufRead>) = match input {
         Some(InputFormat::Har) => (Format::Har, Box::new(reader)),
         Some(InputFormat::Jsonl) => (Format::Jsonl, Box::new(reader)),
         Some(InputFormat::Pcap) => (Format::Pcap, Box::new(reader)),
@@ -420,10 +476,9 @@ fn check_file(
             (format, Box::new(reader))
         }
     };
-    // JSON Lines that is one pretty-printed message, or an array of them, is read as such.
-    let mut reader = match format {
+    let reader = match format {
         Format::Har | Format::Pcap => reader,
-        Format::Jsonl => match zenith_capture::unfold(reader, args.max_line_bytes) {
+        Format::Jsonl => match zenith_capture::unfold(reader, max_line_bytes) {
             Ok(Unfolded::Lines(reader)) => reader,
             Ok(Unfolded::Document { lines, messages }) => {
                 let what = if messages == 1 { "one message" } else { "an array of messages" };
@@ -441,23 +496,7 @@ fn check_file(
             Err(error) => return Err(format!("reading failed: {error}")),
         },
     };
-    let limits = Limits { max_line_bytes: args.max_line_bytes };
-    let mut checker = Checker::new(source);
-    let jobs = args.jobs.unwrap_or_else(default_jobs);
-    let result = if jobs <= 1 {
-        zenith_capture::read(format, &mut reader, limits, &mut |event: Event| checker.event(event, report))
-    } else {
-        parallel::check(format, reader, limits, jobs, &mut checker, report)
-    };
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
-    }
-    result.map_err(|e| {
-        let hint =
-            if format == Format::Har && args.input.is_none() { " (use --input jsonl if it is JSON Lines)" } else { "" };
-        format!("{e}{hint}")
-    })?;
-    Ok(checker.finish(report))
+    Ok((format, reader))
 }
 
 /// True when stderr is a terminal (progress bars go there).
