@@ -7,6 +7,7 @@
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
+use capture_bench::to_msgpack;
 use serde_json::{Value, json};
 use zenith_capture::{Binary, Encoding};
 use zenith_protocol::{CleanText, Date, DateTime, Direction, EnvelopeKeys, MessageKind, Time, Verdict};

@@ -222,7 +222,9 @@ impl JsonWriter {
                 Ok(text) => self.string(&text),
                 Err(_) => {
                     let millis = time.timestamp_millis();
-                    self.note(format!("the BSON date-time {millis} ms is outside the years 0 to 9999: checked as null"));
+                    self.note(format!(
+                        "the BSON date-time {millis} ms is outside the years 0 to 9999: checked as null"
+                    ));
                     self.text.push_str("null");
                 }
             },
@@ -317,7 +319,9 @@ impl JsonWriter {
                         Some(key) => key.to_owned(),
                         None => {
                             let key = key.to_string();
-                            self.note(format!("a MessagePack map key that is not a string ({key}): checked as its text"));
+                            self.note(format!(
+                                "a MessagePack map key that is not a string ({key}): checked as its text"
+                            ));
                             key
                         }
                     };
@@ -396,7 +400,10 @@ mod tests {
         rmpv::encode::write_value(&mut bytes, &value).unwrap();
         let decoded = decode(bytes, Some(Encoding::MsgPack)).unwrap();
         assert!(!decoded.inferred);
-        assert_eq!(decoded.text, r#"{"Topic":"Depth!BHP.ASX","TransactionID":7,"Price":0.5,"Data":[null,null],"5":"/w=="}"#);
+        assert_eq!(
+            decoded.text,
+            r#"{"Topic":"Depth!BHP.ASX","TransactionID":7,"Price":0.5,"Data":[null,null],"5":"/w=="}"#
+        );
         let paths: Vec<&str> = decoded.notes.iter().map(|n| n.path.as_str()).collect();
         assert_eq!(paths, ["/Data/1", "", "/5"]);
     }

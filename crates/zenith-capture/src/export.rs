@@ -83,17 +83,25 @@ mod tests {
         let lines: Vec<(String, Written)> = frames.iter().map(line).collect();
         assert_eq!(
             lines[0],
-            (r#"{"conn":"entry:3","type":"send","time":1.5,"opcode":1,"data":"{\"Controller\":\"Auth\"}"}"#.into(), Written::Text)
+            (
+                r#"{"conn":"entry:3","type":"send","time":1.5,"opcode":1,"data":"{\"Controller\":\"Auth\"}"}"#.into(),
+                Written::Text
+            )
         );
         assert_eq!(
             lines[1],
-            (r#"{"encoding":"ZenithMsgPack","type":"receive","opcode":1,"data":"{\"Controller\":\"Zenith\"}"}"#.into(), Written::Decoded)
+            (
+                r#"{"encoding":"ZenithMsgPack","type":"receive","opcode":1,"data":"{\"Controller\":\"Zenith\"}"}"#
+                    .into(),
+                Written::Decoded
+            )
         );
         assert_eq!(lines[2].1, Written::Binary);
         let text: String = lines.iter().map(|(l, _)| format!("{l}\n")).collect();
         let mut read = Vec::new();
         crate::read(Format::Jsonl, text.as_bytes(), Limits::default(), &mut |e| read.push(e)).unwrap();
-        let bodies: Vec<Body> = read.into_iter().filter_map(|e| if let Event::Frame(f) = e { Some(f.body) } else { None }).collect();
+        let bodies: Vec<Body> =
+            read.into_iter().filter_map(|e| if let Event::Frame(f) = e { Some(f.body) } else { None }).collect();
         assert_eq!(bodies[0], frames[0].body);
         assert_eq!(bodies[1], Body::Text("{\"Controller\":\"Zenith\"}".into()));
         assert!(matches!(&bodies[2], Body::Binary(b) if b.bytes == [1, 2]));

@@ -288,7 +288,10 @@ mod tests {
         else {
             panic!("{events:?}")
         };
-        assert_eq!((first.origin.connection(), first.time, first.direction), ("entry:2".into(), Some(1.5), Some(Direction::Send)));
+        assert_eq!(
+            (first.origin.connection(), first.time, first.direction),
+            ("entry:2".into(), Some(1.5), Some(Direction::Send))
+        );
         assert_eq!(first.body, Body::Text("{}".into()));
         assert_eq!(second.origin, Origin::Har { entry: 2 });
         assert!(matches!(&second.body, Body::Unreadable(reason) if reason.contains("not an object")));

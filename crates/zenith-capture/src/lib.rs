@@ -174,7 +174,10 @@ pub enum Control {
     Ping,
     Pong,
     /// The close code (none when the frame carries none) and reason.
-    Close { code: Option<u16>, reason: String },
+    Close {
+        code: Option<u16>,
+        reason: String,
+    },
 }
 
 /// What a reader finds, in file order.
@@ -382,7 +385,6 @@ fn message_object(
     };
     (direction, time, body)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -71,7 +71,8 @@ fn messages_in_both_directions_with_the_upgrade() {
             (NAME.to_owned(), r#"{"Controller":"Auth","Topic":"QueryIdentify","Data":{}}"#.to_owned()),
         ]
     );
-    let directions: Vec<_> = events.iter().filter_map(|e| if let Event::Frame(f) = e { f.direction } else { None }).collect();
+    let directions: Vec<_> =
+        events.iter().filter_map(|e| if let Event::Frame(f) = e { f.direction } else { None }).collect();
     assert_eq!(directions, [zenith_capture::Direction::Send, zenith_capture::Direction::Receive]);
     assert_eq!(problems(&events), []);
 }
@@ -129,7 +130,11 @@ fn a_capture_cut_off_inside_a_frame_reports_the_message_cut_off() {
     let file = capture.bytes();
     let cut = &file[..file.len() - 50];
     let events = common::read(cut, Limits::default());
-    assert!(events.iter().any(|e| matches!(e, Event::Skipped(Skipped::Packet { reason, .. }) if reason.contains("cut off"))));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Skipped(Skipped::Packet { reason, .. }) if reason.contains("cut off")))
+    );
 }
 
 #[test]
@@ -168,7 +173,12 @@ fn interleaved_connections_keep_their_own_messages() {
         // Each message in two segments, the connections' segments alternating.
         let (a1, a2) = a.split_at(3);
         let (b1, b2) = b.split_at(2);
-        let segments = [one.send(Side::Client, a1), two.send(Side::Server, b1), one.send(Side::Client, a2), two.send(Side::Server, b2)];
+        let segments = [
+            one.send(Side::Client, a1),
+            two.send(Side::Server, b1),
+            one.send(Side::Client, a2),
+            two.send(Side::Server, b2),
+        ];
         for segment in segments {
             capture.push(segment);
         }
@@ -176,9 +186,8 @@ fn interleaved_connections_keep_their_own_messages() {
     let found = messages(&capture.events());
     let one_name = "127.0.0.1:40001 -> 127.0.0.1:18093".to_owned();
     let two_name = "127.0.0.1:40002 -> 127.0.0.1:18093".to_owned();
-    let expected: Vec<(String, String)> = (0..3)
-        .flat_map(|n| [(one_name.clone(), format!("one {n}")), (two_name.clone(), format!("two {n}"))])
-        .collect();
+    let expected: Vec<(String, String)> =
+        (0..3).flat_map(|n| [(one_name.clone(), format!("one {n}")), (two_name.clone(), format!("two {n}"))]).collect();
     assert_eq!(found, expected);
 }
 

@@ -26,11 +26,17 @@ pub enum Analysis {
     Packet,
     /// A connection event of a packet capture: a control frame, the websocket upgrade, or a
     /// problem below the messages, with what it says, if anything.
-    Transport { kind: TransportKind, finding: Option<Box<Finding>> },
+    Transport {
+        kind: TransportKind,
+        finding: Option<Box<Finding>>,
+    },
     /// A frame counted as unreadable, with the finding that says why.
     Unreadable(Box<Finding>, Credentials),
     /// A capture-tool error item, counted as skipped.
-    Skipped { finding: Box<Finding>, credentials: Credentials },
+    Skipped {
+        finding: Box<Finding>,
+        credentials: Credentials,
+    },
     /// A JSON value that is not a usable envelope.
     BadEnvelope(Box<Finding>, Credentials),
     Message(Box<Checked>),
@@ -214,7 +220,8 @@ impl Analyzer<'_> {
                     self.text(place, text, Some(decoded))
                 }
                 Err(error) => {
-                    let finding = self.finding(&place, Level::Error, "undecodable-binary", &error.to_string(), "", "", None);
+                    let finding =
+                        self.finding(&place, Level::Error, "undecodable-binary", &error.to_string(), "", "", None);
                     Analysis::Unreadable(Box::new(finding), Credentials::new())
                 }
             },
@@ -277,7 +284,15 @@ impl Analyzer<'_> {
         let mut findings: Vec<Finding> = repeated.iter().map(|r| self.repeated(&place, r)).collect();
         for note in &notes {
             let excerpt = excerpt::at(&value, &note.path);
-            findings.push(self.finding(&place, Level::Warning, "no-json-equivalent", &note.message, &note.path, "", excerpt));
+            findings.push(self.finding(
+                &place,
+                Level::Warning,
+                "no-json-equivalent",
+                &note.message,
+                &note.path,
+                "",
+                excerpt,
+            ));
         }
         let unknown_controller = kind.is_none() && self.unmatched(&keys, &place, &mut findings);
         if let Some(problem) = kind.and_then(|kind| keys.topic_problem(kind)) {

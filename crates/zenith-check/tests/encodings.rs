@@ -28,9 +28,10 @@ fn check(format: Format, bytes: &[u8]) -> (Vec<Row>, Vec<(u64, String, String)>)
 
 #[test]
 fn every_encoding_gets_the_verdicts_of_json_lines() {
-    let truth: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures().join("reference-json-plain.pcapng.truth.json")).unwrap())
-            .unwrap();
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("reference-json-plain.pcapng.truth.json")).unwrap(),
+    )
+    .unwrap();
     let lines: String = truth["messages"]
         .as_array()
         .unwrap()

@@ -37,7 +37,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check captured traffic (HAR or JSON Lines) against the protocol, message by message.
+    /// Check captured traffic (HAR, JSON Lines, pcap or pcapng) against the protocol, message by
+    /// message.
     ///
     /// Every websocket message is parsed, matched to its schema by Controller, Topic, Action and
     /// direction, and validated; requests are paired with replies by TransactionID on each
@@ -46,6 +47,9 @@ enum Command {
     /// Inputs: HAR 1.2 files (Chrome DevTools, mitmproxy, Playwright): each websocket entry is a
     /// connection, each `_webSocketMessages` item a message. JSON Lines: each line is a bare
     /// message or a HAR-style item {"type", "time", "opcode", "data"} with an optional "conn".
+    /// pcap and pcapng: plain ws:// traffic, TCP reassembled, the upgrade read, frames unmasked,
+    /// put together and inflated; connections are named `client -> server`. Binary messages
+    /// (ZenithMsgPack, ZenithBson) are decoded and checked as the JSON they stand for.
     ///
     /// Exit codes: 0 no errors (warnings allowed unless --deny-warnings or --strict), 1 protocol
     /// errors (with --strict, also warnings or messages no schema covers), 2 unreadable input or
@@ -453,7 +457,8 @@ fn check_file(
         bar.finish_and_clear();
     }
     result.map_err(|e| {
-        let hint = if format == Format::Har && args.input.is_none() { " (use --input jsonl if it is JSON Lines)" } else { "" };
+        let hint =
+            if format == Format::Har && args.input.is_none() { " (use --input jsonl if it is JSON Lines)" } else { "" };
         format!("{e}{hint}")
     })?;
     Ok(checker.finish(report))

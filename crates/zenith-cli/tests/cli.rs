@@ -78,11 +78,12 @@ fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 16] = [
     "source",
     "conn",
     "index",
     "line",
+    "packet",
     "time",
     "direction",
     "controller",
@@ -1243,4 +1244,40 @@ fn redact_writes_through_links_and_devices_without_replacing_them() {
     let run = zenith(&["redact", "examples/captures/auth-session.jsonl", "-o", "/dev/null"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+}
+
+/// A Zenith session recorded as BSON over permessage-deflate.
+const BSON_SESSION: &str = "../shared/fixtures/pcap/zenith/reference-bson-deflate.pcapng";
+
+#[test]
+fn a_packet_capture_is_checked_as_its_messages() {
+    let run = zenith(&["check", "--format", "json", BSON_SESSION], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (records, summary) = records(&run);
+    assert_balanced(&summary);
+    assert_eq!((summary["read"].as_u64(), summary["binary"].as_u64()), (Some(151), Some(151)));
+    assert_eq!((summary["control_frames"].as_u64(), summary["websocket_upgrades"].as_u64()), (Some(2), Some(1)));
+    let upgrade = records.iter().find(|r| r["code"] == "websocket-upgrade").expect("the upgrade is reported");
+    assert_eq!(upgrade["conn"].as_str().unwrap().split(" -> ").nth(1), Some("127.0.0.1:18093"));
+    assert!(upgrade["message"].as_str().unwrap().contains("GET /Zenith?version=2.0, subprotocol ZenithBson"));
+    let message = records.iter().find(|r| r["code"] == "not-in-enum").expect("a schema finding");
+    assert!(message["packet"].as_u64().is_some() && message["index"].as_u64() > Some(0), "{message}");
+    assert!(!run.stdout.contains("mF_9.B5f-4.1JqM"), "the access token is never shown");
+}
+
+#[test]
+fn export_writes_json_lines_that_check_the_same_and_redact_refuses_packet_captures() {
+    let exported = temp_file("exported.jsonl", b"");
+    let run = zenith(&["export", BSON_SESSION, "-o", exported.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("151 messages written (151 binary decoded to JSON"), "{}", run.stderr);
+    let from_pcap = records(&zenith(&["check", "--format", "json", BSON_SESSION], None)).1;
+    let from_export = records(&zenith(&["check", "--format", "json", exported.to_str().unwrap()], None)).1;
+    for key in ["read", "valid", "with_warnings", "invalid", "not_covered", "messages"] {
+        assert_eq!(from_pcap[key], from_export[key], "{key}");
+    }
+    let refused = zenith(&["redact", BSON_SESSION], None);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stdout.is_empty());
+    assert!(refused.stderr.contains("zenith export CAPTURE -o CAPTURE.jsonl"), "{}", refused.stderr);
 }

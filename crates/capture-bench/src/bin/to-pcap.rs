@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, BufWriter};
 use std::time::Duration;
 
+use capture_bench::to_msgpack;
 use etherparse::{PacketBuilder, TcpHeader};
 use pcap_file::pcap::{PcapPacket, PcapWriter};
-use capture_bench::to_msgpack;
 use serde_json::Value;
 
 /// Largest TCP payload per packet, as on a loopback interface.
@@ -32,26 +32,27 @@ fn main() {
     let mut writer = PcapWriter::new(file).expect("write the pcap header");
     let mut connections: HashMap<String, Connection> = HashMap::new();
     let mut time = 1_795_867_200_000_000u64;
-    let mut write = |writer: &mut PcapWriter<_>, connection: &mut Connection, client: bool, flags: (bool, bool), payload: &[u8]| {
-        for chunk in payload.chunks(SEGMENT).chain(payload.is_empty().then_some(&[][..])) {
-            let side = usize::from(!client);
-            let (from, to) = if client { (connection.port, 18093) } else { (18093, connection.port) };
-            let mut header = TcpHeader::new(from, to, connection.next[side], 65535);
-            (header.syn, header.ack) = (flags.0, !(flags.0 && client));
-            header.psh = !chunk.is_empty();
-            header.fin = flags.1;
-            let mut packet = Vec::with_capacity(chunk.len() + 64);
-            PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
-                .ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64)
-                .tcp_header(header)
-                .write(&mut packet, chunk)
-                .expect("build a packet");
-            connection.next[side] = connection.next[side].wrapping_add(chunk.len() as u32 + u32::from(flags.0));
-            time += 50;
-            let stamp = Duration::from_micros(time);
-            writer.write_packet(&PcapPacket::new(stamp, packet.len() as u32, &packet)).expect("write a packet");
-        }
-    };
+    let mut write =
+        |writer: &mut PcapWriter<_>, connection: &mut Connection, client: bool, flags: (bool, bool), payload: &[u8]| {
+            for chunk in payload.chunks(SEGMENT).chain(payload.is_empty().then_some(&[][..])) {
+                let side = usize::from(!client);
+                let (from, to) = if client { (connection.port, 18093) } else { (18093, connection.port) };
+                let mut header = TcpHeader::new(from, to, connection.next[side], 65535);
+                (header.syn, header.ack) = (flags.0, !(flags.0 && client));
+                header.psh = !chunk.is_empty();
+                header.fin = flags.1;
+                let mut packet = Vec::with_capacity(chunk.len() + 64);
+                PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+                    .ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64)
+                    .tcp_header(header)
+                    .write(&mut packet, chunk)
+                    .expect("build a packet");
+                connection.next[side] = connection.next[side].wrapping_add(chunk.len() as u32 + u32::from(flags.0));
+                time += 50;
+                let stamp = Duration::from_micros(time);
+                writer.write_packet(&PcapPacket::new(stamp, packet.len() as u32, &packet)).expect("write a packet");
+            }
+        };
     let protocol = if msgpack { "ZenithMsgPack" } else { "ZenithJson" };
     for line in reader.lines() {
         let line = line.expect("read a line");

@@ -77,18 +77,16 @@ pub fn reply(head: &[u8]) -> Result<Reply, String> {
         Err(error) => return Err(format!("the HTTP reply is malformed: {error}")),
     }
     let headers = response.headers;
-    let deflate = header(headers, "Sec-WebSocket-Extensions")
-        .flat_map(|v| v.split(','))
-        .find_map(|extension| {
-            let mut parts = extension.split(';').map(str::trim);
-            (parts.next() == Some("permessage-deflate")).then(|| {
-                let parameters: Vec<&str> = parts.map(|p| p.split('=').next().unwrap_or("").trim()).collect();
-                Deflate {
-                    server_no_context_takeover: parameters.contains(&"server_no_context_takeover"),
-                    client_no_context_takeover: parameters.contains(&"client_no_context_takeover"),
-                }
-            })
-        });
+    let deflate = header(headers, "Sec-WebSocket-Extensions").flat_map(|v| v.split(',')).find_map(|extension| {
+        let mut parts = extension.split(';').map(str::trim);
+        (parts.next() == Some("permessage-deflate")).then(|| {
+            let parameters: Vec<&str> = parts.map(|p| p.split('=').next().unwrap_or("").trim()).collect();
+            Deflate {
+                server_no_context_takeover: parameters.contains(&"server_no_context_takeover"),
+                client_no_context_takeover: parameters.contains(&"client_no_context_takeover"),
+            }
+        })
+    });
     Ok(Reply {
         status: response.code.unwrap_or(0),
         reason: response.reason.unwrap_or("").to_owned(),
@@ -130,8 +128,12 @@ mod tests {
                      Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_max_window_bits=12\r\n\r\n";
         let reply = reply(head).unwrap();
         assert_eq!((reply.status, reply.protocol.as_deref()), (101, Some("ZenithBson")));
-        assert_eq!(reply.deflate, Some(Deflate { server_no_context_takeover: true, client_no_context_takeover: false }));
-        let request = request(b"GET /Zenith?version=2.0 HTTP/1.1\r\nSec-WebSocket-Protocol: ZenithJson\r\n\r\n").unwrap();
+        assert_eq!(
+            reply.deflate,
+            Some(Deflate { server_no_context_takeover: true, client_no_context_takeover: false })
+        );
+        let request =
+            request(b"GET /Zenith?version=2.0 HTTP/1.1\r\nSec-WebSocket-Protocol: ZenithJson\r\n\r\n").unwrap();
         assert_eq!(request.target, "/Zenith?version=2.0");
         assert_eq!(encoding(&request, &reply), Some(Encoding::Bson));
     }

@@ -69,7 +69,10 @@ impl Connections {
             if segment.rst || (segment.payload.is_empty() && !segment.syn) {
                 // The end of a connection already closed, or a bare acknowledgement of one the
                 // capture joined late: nothing to follow.
-                sink(Event::Skipped(Skipped::Packet { packet: segment.packet, reason: "no data on an unknown connection" }));
+                sink(Event::Skipped(Skipped::Packet {
+                    packet: segment.packet,
+                    reason: "no data on an unknown connection",
+                }));
                 return;
             }
             if self.open.len() >= MAX_OPEN_CONNECTIONS {
@@ -79,25 +82,26 @@ impl Connections {
             }
             // The client opens with a SYN, or else speaks first with an HTTP request; else the
             // first side seen is taken for it.
-            let server_first =
-                (segment.syn && segment.ack) || (!segment.syn && segment.payload.starts_with(b"HTTP/"));
-            let (client, server) =
-                if server_first { (segment.destination, segment.source) } else { (segment.source, segment.destination) };
+            let server_first = (segment.syn && segment.ack) || (!segment.syn && segment.payload.starts_with(b"HTTP/"));
+            let (client, server) = if server_first {
+                (segment.destination, segment.source)
+            } else {
+                (segment.source, segment.destination)
+            };
             let stream = Arc::new(TcpStream::new(self.streams, client, server));
             self.streams += 1;
             let conversation = Conversation::new(self.limits);
             let sides = [Side::default(), Side::default()];
-            self.open.insert(key, Connection { stream, sides, conversation, time: segment.time, packet: segment.packet });
+            self.open
+                .insert(key, Connection { stream, sides, conversation, time: segment.time, packet: segment.packet });
         }
         let Some(connection) = self.open.get_mut(&key) else { return };
         connection.time = segment.time;
         connection.packet = segment.packet;
         let from = if segment.source == connection.stream.client { Peer::Client } else { Peer::Server };
         let done = connection.segment(from, &segment, sink);
-        if done {
-            if let Some(connection) = self.open.remove(&key) {
-                connection.close(false, sink);
-            }
+        if done && let Some(connection) = self.open.remove(&key) {
+            connection.close(false, sink);
         }
     }
 

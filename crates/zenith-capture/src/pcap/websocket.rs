@@ -202,7 +202,8 @@ impl Conversation {
             let side = &mut self.sides[peer as usize];
             match self.stage {
                 Stage::Upgrading { .. } if !side.pending.is_empty() => {
-                    let message = format!("the connection ends inside the websocket upgrade ({} bytes)", side.pending.len());
+                    let message =
+                        format!("the connection ends inside the websocket upgrade ({} bytes)", side.pending.len());
                     out.problem(Level::Warning, "websocket-upgrade-cut-off", message);
                 }
                 Stage::Open => side.cut_off(&mut out),
@@ -309,7 +310,8 @@ impl Reader {
                 }
                 None => {
                     let broken = Some("a continuation frame with no message to continue".to_owned());
-                    self.message = Some(MessageState { opcode: 0, compressed: false, data: Vec::new(), size: 0, broken });
+                    self.message =
+                        Some(MessageState { opcode: 0, compressed: false, data: Vec::new(), size: 0, broken });
                 }
             },
             _ => {}
@@ -525,7 +527,8 @@ impl Out<'_> {
     }
 
     fn frame(&mut self, body: Body) {
-        let frame = Frame { origin: self.origin.clone(), time: Some(self.time), direction: Some(self.peer.direction()), body };
+        let frame =
+            Frame { origin: self.origin.clone(), time: Some(self.time), direction: Some(self.peer.direction()), body };
         (self.sink)(Event::Frame(frame));
     }
 
@@ -535,7 +538,12 @@ impl Out<'_> {
 
     fn event(&mut self, what: TransportEvent) {
         let direction = Some(self.peer.direction());
-        (self.sink)(Event::Transport(Transport { origin: self.origin.clone(), time: Some(self.time), direction, what }));
+        (self.sink)(Event::Transport(Transport {
+            origin: self.origin.clone(),
+            time: Some(self.time),
+            direction,
+            what,
+        }));
     }
 
     fn problem(&mut self, level: Level, code: &'static str, message: String) {
