@@ -29,6 +29,27 @@ fn main() {
         let best: Duration = times.into_iter().min().expect("at least one run");
         println!("{name:<40} {:>8.3} s  ({count} lines)", best.as_secs_f64());
     };
+    if zenith_capture::is_packet_capture(
+        &std::fs::read(&path).map(|b| b[..4.min(b.len())].to_vec()).unwrap_or_default(),
+    ) {
+        // A packet capture: the reader alone (TCP, websocket, inflating), to set against the check.
+        best("zenith_capture::read (pcap)", &mut || {
+            let file = std::fs::File::open(&path).expect("the capture opens");
+            let mut frames = 0;
+            let limits = zenith_capture::Limits::default();
+            zenith_capture::read(
+                zenith_capture::Format::Pcap,
+                BufReader::with_capacity(1 << 16, file),
+                limits,
+                &mut |e| {
+                    frames += u64::from(matches!(e, zenith_capture::Event::Frame(_)));
+                },
+            )
+            .expect("the capture reads");
+            frames
+        });
+        return;
+    }
     best("serde_json::Value parse", &mut || lines(&path, |line| serde_json::from_str::<Value>(line).is_ok()));
     best("sonic-rs Value parse", &mut || lines(&path, |line| sonic_rs::from_str::<sonic_rs::Value>(line).is_ok()));
     // HAR-style items carry the message as text: parsing it too is the fair baseline for them.

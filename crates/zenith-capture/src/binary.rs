@@ -109,7 +109,8 @@ impl Binary {
             inferred: if inferred { " (the encoding was inferred)" } else { "" },
             reason,
         };
-        let mut writer = JsonWriter::default();
+        // JSON text is seldom twice the size of its binary form.
+        let mut writer = JsonWriter { text: String::with_capacity(self.bytes.len() * 2), ..JsonWriter::default() };
         match encoding {
             Encoding::Json => {
                 let text = std::str::from_utf8(&self.bytes)
@@ -122,56 +123,99 @@ impl Binary {
             }
             Encoding::MsgPack => {
                 let mut rest = &self.bytes[..];
-                let value = rmpv::decode::read_value_ref_with_max_depth(&mut rest, MAX_DEPTH)
-                    .map_err(|e| malformed(e.to_string()))?;
+                writer.msgpack(&mut rest, 0).map_err(malformed)?;
                 if !rest.is_empty() {
                     return Err(malformed(format!("{} bytes after the message", rest.len())));
                 }
-                writer.msgpack(&value);
             }
         }
         Ok(Decoded { text: writer.text, encoding, inferred, notes: writer.notes })
     }
 }
 
-/// Writes JSON text, keeping the JSON Pointer of the value being written for notes.
+/// Writes JSON text, keeping the way to the value being written, for notes.
 #[derive(Default)]
-struct JsonWriter {
+struct JsonWriter<'a> {
     text: String,
-    path: String,
+    path: Vec<Step<'a>>,
     notes: Vec<Note>,
 }
 
-impl JsonWriter {
+/// One step of the way into a message: a key or an array index.
+enum Step<'a> {
+    Key(&'a str),
+    Text(String),
+    Index(usize),
+}
+
+impl<'a> JsonWriter<'a> {
+    /// A note at the value being written; its JSON Pointer is only spelt out here, which is
+    /// rare.
     fn note(&mut self, message: String) {
-        self.notes.push(Note { path: self.path.clone(), message });
+        let mut path = String::new();
+        for step in &self.path {
+            path.push('/');
+            match step {
+                Step::Key(key) => path.push_str(&key.replace('~', "~0").replace('/', "~1")),
+                Step::Text(key) => path.push_str(&key.replace('~', "~0").replace('/', "~1")),
+                Step::Index(n) => path.push_str(&n.to_string()),
+            }
+        }
+        self.notes.push(Note { path, message });
     }
 
+    fn integer(&mut self, value: impl itoa::Integer) {
+        self.text.push_str(itoa::Buffer::new().format(value));
+    }
+
+    /// JSON text as it is.
+    fn raw(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    /// A JSON string: quoted, with quotes, backslashes and control characters escaped.
     fn string(&mut self, text: &str) {
-        // Writing to a String cannot fail.
-        let _ = serde_json::to_writer(StringWriter(&mut self.text), text);
+        self.text.push('"');
+        // Most strings need no escape, and this test is one the compiler vectorises.
+        if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+            self.text.push_str(text);
+            self.text.push('"');
+            return;
+        }
+        let mut start = 0;
+        for (at, byte) in text.bytes().enumerate() {
+            let escaped = match byte {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0..=0x1f => "",
+                _ => continue,
+            };
+            self.text.push_str(&text[start..at]);
+            if escaped.is_empty() {
+                let _ = write!(self.text, "\\u{byte:04x}");
+            } else {
+                self.text.push_str(escaped);
+            }
+            start = at + 1;
+        }
+        self.text.push_str(&text[start..]);
+        self.text.push('"');
     }
 
     fn float(&mut self, value: f64, what: &str) {
         if value.is_finite() {
-            let _ = serde_json::to_writer(StringWriter(&mut self.text), &value);
+            // The shortest text that reads back as the same double (`0.1`, `5.0`, `1e300`).
+            self.text.push_str(ryu::Buffer::new().format_finite(value));
         } else {
             self.note(format!("{what} {value} has no JSON equivalent: checked as null"));
-            self.text.push_str("null");
+            self.raw("null");
         }
     }
 
-    /// Writes `key` into the path, runs `write`, and takes the key off again.
-    fn at(&mut self, key: &str, write: impl FnOnce(&mut JsonWriter) -> Result<(), String>) -> Result<(), String> {
-        let length = self.path.len();
-        self.path.push('/');
-        self.path.push_str(&key.replace('~', "~0").replace('/', "~1"));
-        let result = write(self);
-        self.path.truncate(length);
-        result
-    }
-
-    fn bson_document(&mut self, document: &bson::RawDocument, depth: usize) -> Result<(), String> {
+    fn bson_document(&mut self, document: &'a bson::RawDocument, depth: usize) -> Result<(), String> {
         if depth > MAX_DEPTH {
             return Err(format!("nested deeper than {MAX_DEPTH} levels"));
         }
@@ -183,24 +227,26 @@ impl JsonWriter {
             }
             self.string(key.as_str());
             self.text.push(':');
-            self.at(key.as_str(), |w| w.bson(value, depth + 1))?;
+            self.path.push(Step::Key(key.as_str()));
+            self.bson(value, depth + 1)?;
+            self.path.pop();
         }
         self.text.push('}');
         Ok(())
     }
 
-    fn bson(&mut self, value: bson::RawBsonRef<'_>, depth: usize) -> Result<(), String> {
+    fn bson(&mut self, value: bson::RawBsonRef<'a>, depth: usize) -> Result<(), String> {
         use bson::RawBsonRef as B;
         match value {
             B::Double(value) => self.float(value, "the double"),
             B::String(text) => self.string(text),
-            B::Boolean(value) => self.text.push_str(if value { "true" } else { "false" }),
-            B::Null => self.text.push_str("null"),
+            B::Boolean(value) => self.raw(if value { "true" } else { "false" }),
+            B::Null => self.raw("null"),
             B::Int32(value) => {
-                let _ = write!(self.text, "{value}");
+                self.integer(value);
             }
             B::Int64(value) => {
-                let _ = write!(self.text, "{value}");
+                self.integer(value);
             }
             B::Document(document) => self.bson_document(document, depth)?,
             B::Array(array) => {
@@ -213,7 +259,9 @@ impl JsonWriter {
                     if n > 0 {
                         self.text.push(',');
                     }
-                    self.at(&n.to_string(), |w| w.bson(item, depth + 1))?;
+                    self.path.push(Step::Index(n));
+                    self.bson(item, depth + 1)?;
+                    self.path.pop();
                 }
                 self.text.push(']');
             }
@@ -225,17 +273,17 @@ impl JsonWriter {
                     self.note(format!(
                         "the BSON date-time {millis} ms is outside the years 0 to 9999: checked as null"
                     ));
-                    self.text.push_str("null");
+                    self.raw("null");
                 }
             },
             // Decimal128 is the exact decimal that JSON writes as a number.
             B::Decimal128(decimal) => {
                 let text = decimal.to_string();
                 if serde_json::from_str::<serde_json::Number>(&text).is_ok() {
-                    self.text.push_str(&text);
+                    self.raw(&text);
                 } else {
                     self.note(format!("the BSON decimal {text} has no JSON equivalent: checked as null"));
-                    self.text.push_str("null");
+                    self.raw("null");
                 }
             }
             B::Binary(binary) => {
@@ -258,99 +306,177 @@ impl JsonWriter {
             other => {
                 let kind = format!("{:?}", other.element_type());
                 self.note(format!("a BSON {kind} value has no JSON equivalent: checked as null"));
-                self.text.push_str("null");
+                self.raw("null");
             }
         }
         Ok(())
     }
 
-    fn msgpack(&mut self, value: &rmpv::ValueRef<'_>) {
-        use rmpv::ValueRef as M;
-        match value {
-            M::Nil => self.text.push_str("null"),
-            M::Boolean(value) => self.text.push_str(if *value { "true" } else { "false" }),
-            M::Integer(value) => {
-                let _ = write!(self.text, "{value}");
+    /// Writes the MessagePack value at the start of `input` as it is read, with no tree, and
+    /// moves `input` past it.
+    fn msgpack(&mut self, input: &mut &'a [u8], depth: usize) -> Result<(), String> {
+        use rmp::Marker as M;
+        if depth > MAX_DEPTH {
+            return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+        }
+        let marker = M::from_u8(take(input, 1)?[0]);
+        match marker {
+            M::Null => self.raw("null"),
+            M::True => self.raw("true"),
+            M::False => self.raw("false"),
+            M::FixPos(n) => {
+                self.integer(n);
             }
-            M::F32(value) => self.float(f64::from(*value), "the float"),
-            M::F64(value) => self.float(*value, "the float"),
-            M::String(text) => match text.as_str() {
-                Some(text) => self.string(text),
-                None => {
-                    self.note("a MessagePack string that is not UTF-8: checked with its bad bytes replaced".to_owned());
-                    self.string(&String::from_utf8_lossy(text.as_bytes()));
+            M::FixNeg(n) => {
+                self.integer(n);
+            }
+            M::U8 | M::U16 | M::U32 | M::U64 => {
+                self.integer(unsigned(input, marker)?);
+            }
+            M::I8 => {
+                self.integer(take(input, 1)?[0] as i8);
+            }
+            M::I16 => {
+                self.integer(i16::from_be_bytes(array(input)?));
+            }
+            M::I32 => {
+                self.integer(i32::from_be_bytes(array(input)?));
+            }
+            M::I64 => {
+                self.integer(i64::from_be_bytes(array(input)?));
+            }
+            M::F32 => self.float(f64::from(f32::from_be_bytes(array(input)?)), "the float"),
+            M::F64 => self.float(f64::from_be_bytes(array(input)?), "the float"),
+            M::FixStr(_) | M::Str8 | M::Str16 | M::Str32 => {
+                let size = length(input, marker)?;
+                let bytes = take(input, size)?;
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => self.string(text),
+                    Err(_) => {
+                        self.note("a MessagePack string that is not UTF-8: checked with its bad bytes replaced".into());
+                        self.string(&String::from_utf8_lossy(bytes));
+                    }
                 }
-            },
-            M::Binary(bytes) => {
+            }
+            M::Bin8 | M::Bin16 | M::Bin32 => {
+                let size = length(input, marker)?;
+                let bytes = take(input, size)?;
                 self.note(format!(
                     "MessagePack binary data ({} bytes) has no JSON equivalent: checked as its base64 text",
                     bytes.len()
                 ));
                 self.string(&base64::engine::general_purpose::STANDARD.encode(bytes));
             }
-            M::Ext(kind, bytes) => {
+            M::FixExt1 | M::FixExt2 | M::FixExt4 | M::FixExt8 | M::FixExt16 | M::Ext8 | M::Ext16 | M::Ext32 => {
+                let size = length(input, marker)?;
+                let kind = take(input, 1)?[0] as i8;
+                take(input, size)?;
                 self.note(format!(
-                    "a MessagePack extension value (type {kind}, {} bytes) has no JSON equivalent: checked as null",
-                    bytes.len()
+                    "a MessagePack extension value (type {kind}, {size} bytes) has no JSON equivalent: checked as null"
                 ));
-                self.text.push_str("null");
+                self.raw("null");
             }
-            M::Array(items) => {
+            M::FixArray(_) | M::Array16 | M::Array32 => {
+                let count = length(input, marker)?;
                 self.text.push('[');
-                for (n, item) in items.iter().enumerate() {
+                for n in 0..count {
                     if n > 0 {
                         self.text.push(',');
                     }
-                    let _ = self.at(&n.to_string(), |w| {
-                        w.msgpack(item);
-                        Ok(())
-                    });
+                    self.path.push(Step::Index(n));
+                    self.msgpack(input, depth + 1)?;
+                    self.path.pop();
                 }
                 self.text.push(']');
             }
-            M::Map(entries) => {
+            M::FixMap(_) | M::Map16 | M::Map32 => {
+                let count = length(input, marker)?;
                 self.text.push('{');
-                for (n, (key, item)) in entries.iter().enumerate() {
+                for n in 0..count {
                     if n > 0 {
                         self.text.push(',');
                     }
-                    let text_key = if let M::String(text) = key { text.as_str() } else { None };
-                    let key = match text_key {
-                        Some(key) => key.to_owned(),
-                        None => {
-                            let key = key.to_string();
-                            self.note(format!(
-                                "a MessagePack map key that is not a string ({key}): checked as its text"
-                            ));
-                            key
-                        }
-                    };
-                    self.string(&key);
+                    let key = self.msgpack_key(input, depth + 1)?;
+                    match &key {
+                        Step::Key(key) => self.string(key),
+                        Step::Text(key) => self.string(key),
+                        Step::Index(_) => {}
+                    }
                     self.text.push(':');
-                    let _ = self.at(&key, |w| {
-                        w.msgpack(item);
-                        Ok(())
-                    });
+                    self.path.push(key);
+                    self.msgpack(input, depth + 1)?;
+                    self.path.pop();
                 }
                 self.text.push('}');
             }
+            M::Reserved => return Err("the reserved MessagePack marker 0xc1".into()),
         }
+        Ok(())
+    }
+
+    /// A map key: a string as it is; any other value as its JSON text, with a note.
+    fn msgpack_key(&mut self, input: &mut &'a [u8], depth: usize) -> Result<Step<'a>, String> {
+        use rmp::Marker as M;
+        let marker = M::from_u8(*input.first().ok_or("the message ends early")?);
+        if let M::FixStr(_) | M::Str8 | M::Str16 | M::Str32 = marker {
+            let mut rest = &input[1..];
+            let size = length(&mut rest, marker)?;
+            let bytes = take(&mut rest, size)?;
+            if let Ok(key) = std::str::from_utf8(bytes) {
+                *input = rest;
+                return Ok(Step::Key(key));
+            }
+        }
+        let mut key = JsonWriter::default();
+        key.msgpack(input, depth)?;
+        let text = key.text.trim_matches('"').to_owned();
+        self.note(format!("a MessagePack map key that is not a UTF-8 string ({text}): checked as its text"));
+        Ok(Step::Text(text))
     }
 }
 
-/// `io::Write` into a `String`, for serde_json's string escaping (which writes whole UTF-8
-/// pieces only).
-struct StringWriter<'a>(&'a mut String);
+/// The next `n` bytes of the input.
+fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], String> {
+    if input.len() < n {
+        return Err(format!("the message ends {} bytes early", n - input.len()));
+    }
+    let (taken, rest) = input.split_at(n);
+    *input = rest;
+    Ok(taken)
+}
 
-impl std::io::Write for StringWriter<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let text = std::str::from_utf8(bytes).map_err(std::io::Error::other)?;
-        self.0.push_str(text);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+fn array<const N: usize>(input: &mut &[u8]) -> Result<[u8; N], String> {
+    let bytes = take(input, N)?;
+    let mut array = [0; N];
+    array.copy_from_slice(bytes);
+    Ok(array)
+}
+
+fn unsigned(input: &mut &[u8], marker: rmp::Marker) -> Result<u64, String> {
+    use rmp::Marker as M;
+    Ok(match marker {
+        M::U8 => u64::from(take(input, 1)?[0]),
+        M::U16 => u64::from(u16::from_be_bytes(array(input)?)),
+        M::U32 => u64::from(u32::from_be_bytes(array(input)?)),
+        _ => u64::from_be_bytes(array(input)?),
+    })
+}
+
+/// The length a marker gives or announces: bytes of a string, binary or extension, items of
+/// an array, entries of a map.
+fn length(input: &mut &[u8], marker: rmp::Marker) -> Result<usize, String> {
+    use rmp::Marker as M;
+    Ok(match marker {
+        M::FixStr(n) | M::FixArray(n) | M::FixMap(n) => usize::from(n),
+        M::FixExt1 => 1,
+        M::FixExt2 => 2,
+        M::FixExt4 => 4,
+        M::FixExt8 => 8,
+        M::FixExt16 => 16,
+        M::Str8 | M::Bin8 | M::Ext8 => usize::from(take(input, 1)?[0]),
+        M::Str16 | M::Bin16 | M::Ext16 | M::Array16 | M::Map16 => usize::from(u16::from_be_bytes(array(input)?)),
+        _ => u32::from_be_bytes(array(input)?) as usize,
+    })
 }
 
 #[cfg(test)]
@@ -406,6 +532,24 @@ mod tests {
         );
         let paths: Vec<&str> = decoded.notes.iter().map(|n| n.path.as_str()).collect();
         assert_eq!(paths, ["/Data/1", "", "/5"]);
+    }
+
+    #[test]
+    fn strings_and_numbers_read_back_as_the_same_values() {
+        let text = "quote \" backslash \\ line\n tab\t bell\u{7} é ✓";
+        let value = rmpv::Value::Map(vec![
+            ("Text".into(), text.into()),
+            (
+                "Numbers".into(),
+                rmpv::Value::Array(vec![0.1.into(), 5.0.into(), 1e300.into(), (-7i64).into(), u64::MAX.into()]),
+            ),
+        ]);
+        let mut bytes = Vec::new();
+        rmpv::encode::write_value(&mut bytes, &value).unwrap();
+        let decoded = decode(bytes, Some(Encoding::MsgPack)).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&decoded.text).unwrap();
+        assert_eq!(json["Text"], text);
+        assert_eq!(json["Numbers"], serde_json::json!([0.1, 5.0, 1e300, -7, u64::MAX]));
     }
 
     #[test]
