@@ -270,6 +270,32 @@ mod tests {
     }
 
     #[test]
+    fn binary_messages_carry_the_encoding_of_the_response_header() {
+        // {"Controller": "Zenith"} as MessagePack, base64.
+        let data = "gapDb250cm9sbGVyplplbml0aA==";
+        let har = format!(
+            r#"{{"log": {{"entries": [
+            {{"_resourceType": "websocket",
+              "response": {{"status": 101, "headers": [{{"name": "sec-websocket-protocol", "value": "ZenithMsgPack"}}]}},
+              "_webSocketMessages": [{{"type": "receive", "opcode": 2, "data": "{data}"}}]}},
+            {{"_resourceType": "websocket", "_webSocketMessages": [{{"type": "receive", "opcode": 2, "data": "{data}"}},
+              {{"type": "receive", "opcode": 2, "data": "not base64!"}}]}}
+        ]}}}}"#
+        );
+        let (events, result) = events(&har);
+        result.unwrap();
+        let bodies: Vec<&Body> =
+            events.iter().filter_map(|e| if let Event::Frame(f) = e { Some(&f.body) } else { None }).collect();
+        let [Body::Binary(named), Body::Binary(unnamed), Body::Unreadable(reason)] = &bodies[..] else {
+            panic!("{bodies:?}")
+        };
+        assert_eq!((named.encoding, unnamed.encoding), (Some(Encoding::MsgPack), None));
+        let decoded = unnamed.decode().unwrap();
+        assert_eq!((decoded.text.as_str(), decoded.inferred), (r#"{"Controller":"Zenith"}"#, true));
+        assert!(reason.contains("not base64"), "{reason}");
+    }
+
+    #[test]
     fn messages_are_frames_whatever_the_order_of_entry_fields() {
         let har = r#"{"log": {"entries": [
             {"request": {"url": "https://x.invalid/"}, "response": {}},

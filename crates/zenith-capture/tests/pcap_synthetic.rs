@@ -276,3 +276,16 @@ fn a_connection_joined_late_is_reported_not_guessed_at() {
     let origin = events.iter().find_map(|e| if let Event::Transport(t) = e { Some(t.origin.clone()) } else { None });
     assert!(matches!(origin, Some(Origin::Tcp { packet: 1, .. })));
 }
+
+#[test]
+fn a_frame_with_a_reserved_opcode_is_unreadable_and_leaves_the_message_around_it_whole() {
+    let mut capture = Capture::default();
+    let mut conn = Connection::new(51234, 18093);
+    conn.upgrade(&mut capture, None, None);
+    let mut bytes = frame(Side::Server, 1, false, false, b"{\"a\":");
+    bytes.extend(frame(Side::Server, 3, true, false, b"junk"));
+    bytes.extend(frame(Side::Server, 0, true, false, b"1}"));
+    capture.push(conn.send(Side::Server, &bytes));
+    let texts = texts(&capture.events());
+    assert_eq!(texts, ["unreadable: a frame with the reserved opcode 3 (4 bytes)", "{\"a\":1}"]);
+}

@@ -243,16 +243,19 @@ impl Reader {
             let chunk = &bytes[at..at + take];
             at += take;
             let control = frame.opcode >= 8;
-            let room = if control {
-                MAX_CONTROL_BYTES.saturating_sub(frame.control.len())
-            } else {
-                match &self.message {
-                    Some(m) if m.broken.is_none() => limits.max_line_bytes.saturating_sub(m.data.len()),
-                    _ => 0,
-                }
+            // A frame with a reserved opcode belongs to no message: its payload is skipped.
+            let data = frame.opcode <= 2;
+            let room = match (&self.message, control) {
+                (_, true) => MAX_CONTROL_BYTES.saturating_sub(frame.control.len()),
+                (Some(m), false) if data && m.broken.is_none() => limits.max_line_bytes.saturating_sub(m.data.len()),
+                _ => 0,
             };
             let kept = &chunk[..chunk.len().min(room)];
-            let target = if control { Some(&mut frame.control) } else { self.message.as_mut().map(|m| &mut m.data) };
+            let target = match (control, data) {
+                (true, _) => Some(&mut frame.control),
+                (false, true) => self.message.as_mut().map(|m| &mut m.data),
+                (false, false) => None,
+            };
             if let Some(target) = target {
                 let from = target.len();
                 target.extend_from_slice(kept);
@@ -263,7 +266,7 @@ impl Reader {
                     }
                 }
             }
-            if let Some(message) = self.message.as_mut().filter(|_| !control) {
+            if let Some(message) = self.message.as_mut().filter(|_| data) {
                 message.size += take as u64;
                 if kept.len() < chunk.len() && message.broken.is_none() {
                     message.broken = Some(format!("over the limit of {} bytes", limits.max_line_bytes));
@@ -297,8 +300,8 @@ impl Reader {
                 }
                 let compressed = frame.rsv & 0b100 != 0;
                 let broken = self.bad_rsv(frame.rsv);
-                let size_limit = limits.max_line_bytes;
-                let capacity = (frame.length as usize).min(size_limit);
+                // Room for the whole frame, within reason: a header may claim any length.
+                let capacity = (frame.length as usize).min(limits.max_line_bytes).min(1 << 20);
                 self.message =
                     Some(MessageState { opcode, compressed, data: Vec::with_capacity(capacity), size: 0, broken });
             }
