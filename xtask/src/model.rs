@@ -585,13 +585,23 @@ fn topic_arguments(arguments: &Value, location: &Location) -> Result<Arguments, 
         if let Some(unknown) = form.parts.iter().find(|p| !parts.iter().any(|part| &part.name == *p)) {
             return Err(Error::at(&at, format!("`{{{unknown}}}` is not among the `parts`")));
         }
+        if forms.iter().any(|f: &Form| f.text == form.text) {
+            return Err(Error::at(&at, format!("the form `{}` is listed twice", form.text)));
+        }
         forms.push(form);
+    }
+    if forms.iter().all(|f| f.parts.is_empty()) {
+        return Err(Error::at(&forms_location, "a topic whose only form is `\"\"` takes no arguments: leave `arguments` out"));
     }
     Ok(Arguments { forms, parts, location: location.clone() })
 }
 
 /// Splits a form such as `{Code}.{Market}` into its parts and the literal text around them.
+/// The empty form is the topic alone, with no `!`: its arguments are optional.
 fn parse_form(text: &str) -> Result<Form, String> {
+    if text.is_empty() {
+        return Ok(Form { text: String::new(), parts: Vec::new(), literals: vec![String::new()] });
+    }
     let mut parts = Vec::new();
     let mut literals = Vec::new();
     let mut rest = text;

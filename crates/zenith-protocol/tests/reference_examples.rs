@@ -13,7 +13,7 @@ use serde_json::Value;
 use zenith_protocol::{Direction, EnvelopeKeys, Message, MessageKind, Severity};
 
 /// The fact tables covered, as files of `../shared/spec/zenith-api/`.
-const FACT_TABLES: &[&str] = &["auth", "zenith", "common", "market"];
+const FACT_TABLES: &[&str] = &["auth", "zenith", "common", "market", "trading"];
 
 const ERRATA: &str = "docs/reference/errata.md";
 

@@ -208,10 +208,14 @@ fn topic_type(
     // Each form is written when every part it has is there; the first that fits wins.
     let mut writes = Vec::new();
     for form in &arguments.forms {
-        let format = format!(
-            "{topic}!{}",
-            form.literals.iter().map(|l| l.replace('{', "{{").replace('}', "}}")).collect::<Vec<_>>().join("{}")
-        );
+        // The empty form is the topic alone.
+        let format = match form.parts.is_empty() {
+            true => topic.replace('{', "{{").replace('}', "}}"),
+            false => format!(
+                "{topic}!{}",
+                form.literals.iter().map(|l| l.replace('{', "{{").replace('}', "}}")).collect::<Vec<_>>().join("{}")
+            ),
+        };
         let values = form.parts.iter().map(|p| {
             let field = ident(&rust_name(p, Case::Field));
             if everywhere(p) {
@@ -238,7 +242,12 @@ fn topic_type(
     if writes.len() == arguments.forms.len() && !arguments.forms.iter().any(|f| f.parts.iter().all(|p| everywhere(p))) {
         writes.push(quote! { f.write_str(#topic) });
     }
-    let forms_text = arguments.forms.iter().map(|f| format!("`{topic}!{}`", f.text)).collect::<Vec<_>>().join(" or ");
+    let forms_text = arguments
+        .forms
+        .iter()
+        .map(|f| if f.parts.is_empty() { format!("`{topic}`") } else { format!("`{topic}!{}`", f.text) })
+        .collect::<Vec<_>>()
+        .join(" or ");
     let doc = format!(" The `{topic}` topic with its arguments: {forms_text}.");
     Ok(quote! {
         #[doc = #doc]

@@ -279,6 +279,50 @@ pub enum MessageKind {
     SecurityPush,
     SymbolsPush,
     TradesPush,
+    AccountsPush,
+    AmendOrderReply,
+    AmendOrderRequest,
+    AuditPush,
+    AuthoriseOrderReply,
+    AuthoriseOrderRequest,
+    BalancesPush,
+    CalculateOrderReply,
+    CalculateOrderRequest,
+    CancelOrderReply,
+    CancelOrderRequest,
+    HoldingsPush,
+    MoveOrderReply,
+    MoveOrderRequest,
+    OrdersPush,
+    PlaceOrderReply,
+    PlaceOrderRequest,
+    QueryAccountsReply,
+    QueryAccountsRequest,
+    QueryBalancesReply,
+    QueryBalancesRequest,
+    QueryHoldingsReply,
+    QueryHoldingsRequest,
+    QueryLimitsReply,
+    QueryLimitsRequest,
+    QueryOrderAuditReply,
+    QueryOrderAuditRequest,
+    QueryOrderStatusesReply,
+    QueryOrderStatusesRequest,
+    QueryOrdersReply,
+    QueryOrdersRequest,
+    QueryRequestStatusesReply,
+    QueryRequestStatusesRequest,
+    QueryRequestsReply,
+    QueryRequestsRequest,
+    QueryTradingMarketsReply,
+    QueryTradingMarketsRequest,
+    QueryTransactionsReply,
+    QueryTransactionsRequest,
+    RequestQuoteReply,
+    RequestQuoteRequest,
+    RequestsPush,
+    TradingAccountsPush,
+    TransactionsPush,
     FeedsPush,
     ServerInfoPush,
 }
@@ -337,6 +381,50 @@ impl MessageKind {
         MessageKind::SecurityPush,
         MessageKind::SymbolsPush,
         MessageKind::TradesPush,
+        MessageKind::AccountsPush,
+        MessageKind::AmendOrderReply,
+        MessageKind::AmendOrderRequest,
+        MessageKind::AuditPush,
+        MessageKind::AuthoriseOrderReply,
+        MessageKind::AuthoriseOrderRequest,
+        MessageKind::BalancesPush,
+        MessageKind::CalculateOrderReply,
+        MessageKind::CalculateOrderRequest,
+        MessageKind::CancelOrderReply,
+        MessageKind::CancelOrderRequest,
+        MessageKind::HoldingsPush,
+        MessageKind::MoveOrderReply,
+        MessageKind::MoveOrderRequest,
+        MessageKind::OrdersPush,
+        MessageKind::PlaceOrderReply,
+        MessageKind::PlaceOrderRequest,
+        MessageKind::QueryAccountsReply,
+        MessageKind::QueryAccountsRequest,
+        MessageKind::QueryBalancesReply,
+        MessageKind::QueryBalancesRequest,
+        MessageKind::QueryHoldingsReply,
+        MessageKind::QueryHoldingsRequest,
+        MessageKind::QueryLimitsReply,
+        MessageKind::QueryLimitsRequest,
+        MessageKind::QueryOrderAuditReply,
+        MessageKind::QueryOrderAuditRequest,
+        MessageKind::QueryOrderStatusesReply,
+        MessageKind::QueryOrderStatusesRequest,
+        MessageKind::QueryOrdersReply,
+        MessageKind::QueryOrdersRequest,
+        MessageKind::QueryRequestStatusesReply,
+        MessageKind::QueryRequestStatusesRequest,
+        MessageKind::QueryRequestsReply,
+        MessageKind::QueryRequestsRequest,
+        MessageKind::QueryTradingMarketsReply,
+        MessageKind::QueryTradingMarketsRequest,
+        MessageKind::QueryTransactionsReply,
+        MessageKind::QueryTransactionsRequest,
+        MessageKind::RequestQuoteReply,
+        MessageKind::RequestQuoteRequest,
+        MessageKind::RequestsPush,
+        MessageKind::TradingAccountsPush,
+        MessageKind::TransactionsPush,
         MessageKind::FeedsPush,
         MessageKind::ServerInfoPush,
     ];
@@ -1108,6 +1196,666 @@ impl MessageKind {
                 };
                 &INFO
             }
+            MessageKind::AccountsPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "AccountsPush",
+                    controller: Some("Trading"),
+                    topic: Some("Accounts"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/Accounts.push.json",
+                    schema_file: "schemas/trading/Accounts.push.json",
+                    summary: "The trading accounts the user can see, and their feed states, sent to `Accounts` subscribers (all of them first, then changes; a feed change may carry only `ID` and `Feed`)",
+                };
+                &INFO
+            }
+            MessageKind::AmendOrderReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "AmendOrderReply",
+                    controller: Some("Trading"),
+                    topic: Some("AmendOrder"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/AmendOrder.reply.json",
+                    schema_file: "schemas/trading/AmendOrder.reply.json",
+                    summary: "The answer to AmendOrder when it comes on its own topic (the reference shows it on PlaceOrder, whose reply has the same shape): accepted or not, the request's ID, the order's state and estimates",
+                };
+                &INFO
+            }
+            MessageKind::AmendOrderRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "AmendOrderRequest",
+                    controller: Some("Trading"),
+                    topic: Some("AmendOrder"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["PlaceOrder", "AmendOrder"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/AmendOrder.request.json",
+                    schema_file: "schemas/trading/AmendOrder.request.json",
+                    summary: "Changes an order: the new details (all of them, not only what changes), and optionally a new route and condition",
+                };
+                &INFO
+            }
+            MessageKind::AuditPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "AuditPush",
+                    controller: Some("Trading"),
+                    topic: Some("Audit"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &super::schema::trading::AUDIT_PUSH_FORMS,
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/Audit.push.json",
+                    schema_file: "schemas/trading/Audit.push.json",
+                    summary: "Changes to the order audit records of the user's trading accounts, or of one, sent to `Audit` subscribers",
+                };
+                &INFO
+            }
+            MessageKind::AuthoriseOrderReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "AuthoriseOrderReply",
+                    controller: Some("Trading"),
+                    topic: Some("AuthoriseOrder"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/AuthoriseOrder.reply.json",
+                    schema_file: "schemas/trading/AuthoriseOrder.reply.json",
+                    summary: "The answer to AuthoriseOrder: accepted or not, the request's ID, the order's state and estimates",
+                };
+                &INFO
+            }
+            MessageKind::AuthoriseOrderRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "AuthoriseOrderRequest",
+                    controller: Some("Trading"),
+                    topic: Some("AuthoriseOrder"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["AuthoriseOrder"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/AuthoriseOrder.request.json",
+                    schema_file: "schemas/trading/AuthoriseOrder.request.json",
+                    summary: "Authorises or rejects an order request that waits for authorisation (status `PendingAuthorisation`), with a reason kept with the decision",
+                };
+                &INFO
+            }
+            MessageKind::BalancesPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "BalancesPush",
+                    controller: Some("Trading"),
+                    topic: Some("Balances"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &super::schema::trading::BALANCES_PUSH_FORMS,
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/Balances.push.json",
+                    schema_file: "schemas/trading/Balances.push.json",
+                    summary: "The balances of the user's trading accounts, or of one, sent to `Balances` subscribers: a clear record (empty `Type`) before a full update, then changes; an `Amount` of zero removes a record",
+                };
+                &INFO
+            }
+            MessageKind::CalculateOrderReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CalculateOrderReply",
+                    controller: Some("Trading"),
+                    topic: Some("CalculateOrder"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/CalculateOrder.reply.json",
+                    schema_file: "schemas/trading/CalculateOrder.reply.json",
+                    summary: "The answer to CalculateOrder: whether the order could be calculated (not whether it would be accepted) and the estimates",
+                };
+                &INFO
+            }
+            MessageKind::CalculateOrderRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CalculateOrderRequest",
+                    controller: Some("Trading"),
+                    topic: Some("CalculateOrder"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["CalculateOrder"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/CalculateOrder.request.json",
+                    schema_file: "schemas/trading/CalculateOrder.request.json",
+                    summary: "Asks what an order, or an amend of one, would cost, without placing it: the reply's estimates",
+                };
+                &INFO
+            }
+            MessageKind::CancelOrderReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CancelOrderReply",
+                    controller: Some("Trading"),
+                    topic: Some("CancelOrder"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/CancelOrder.reply.json",
+                    schema_file: "schemas/trading/CancelOrder.reply.json",
+                    summary: "The answer to CancelOrder: accepted or not, the request's ID and the order's state",
+                };
+                &INFO
+            }
+            MessageKind::CancelOrderRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CancelOrderRequest",
+                    controller: Some("Trading"),
+                    topic: Some("CancelOrder"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["CancelOrder"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/CancelOrder.request.json",
+                    schema_file: "schemas/trading/CancelOrder.request.json",
+                    summary: "Cancels an order",
+                };
+                &INFO
+            }
+            MessageKind::HoldingsPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "HoldingsPush",
+                    controller: Some("Trading"),
+                    topic: Some("Holdings"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &super::schema::trading::HOLDINGS_PUSH_FORMS,
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/Holdings.push.json",
+                    schema_file: "schemas/trading/Holdings.push.json",
+                    summary: "Changes to the holdings of the user's trading accounts, or of one, sent to `Holdings` subscribers",
+                };
+                &INFO
+            }
+            MessageKind::MoveOrderReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "MoveOrderReply",
+                    controller: Some("Trading"),
+                    topic: Some("MoveOrder"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/MoveOrder.reply.json",
+                    schema_file: "schemas/trading/MoveOrder.reply.json",
+                    summary: "The answer to MoveOrder: accepted or not, the request's ID, the order's state (in its new account) and estimates",
+                };
+                &INFO
+            }
+            MessageKind::MoveOrderRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "MoveOrderRequest",
+                    controller: Some("Trading"),
+                    topic: Some("MoveOrder"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["MoveOrder"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/MoveOrder.request.json",
+                    schema_file: "schemas/trading/MoveOrder.request.json",
+                    summary: "Moves an order to another trading account",
+                };
+                &INFO
+            }
+            MessageKind::OrdersPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "OrdersPush",
+                    controller: Some("Trading"),
+                    topic: Some("Orders"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &super::schema::trading::ORDERS_PUSH_FORMS,
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/Orders.push.json",
+                    schema_file: "schemas/trading/Orders.push.json",
+                    summary: "Changes to the orders of the user's trading accounts, or of one, sent to `Orders` subscribers",
+                };
+                &INFO
+            }
+            MessageKind::PlaceOrderReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "PlaceOrderReply",
+                    controller: Some("Trading"),
+                    topic: Some("PlaceOrder"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/PlaceOrder.reply.json",
+                    schema_file: "schemas/trading/PlaceOrder.reply.json",
+                    summary: "The answer to PlaceOrder (and, as the reference documents it, to AmendOrder): accepted or not, the request's ID, the order's state and estimates",
+                };
+                &INFO
+            }
+            MessageKind::PlaceOrderRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "PlaceOrderRequest",
+                    controller: Some("Trading"),
+                    topic: Some("PlaceOrder"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["PlaceOrder"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/PlaceOrder.request.json",
+                    schema_file: "schemas/trading/PlaceOrder.request.json",
+                    summary: "Places an order through a trading account: what to trade (details), where to route it and, optionally, a condition that activates it",
+                };
+                &INFO
+            }
+            MessageKind::QueryAccountsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryAccountsReply",
+                    controller: Some("Trading"),
+                    topic: Some("QueryAccounts"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryAccounts.reply.json",
+                    schema_file: "schemas/trading/QueryAccounts.reply.json",
+                    summary: "The trading accounts the user can see, in no particular order",
+                };
+                &INFO
+            }
+            MessageKind::QueryAccountsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryAccountsRequest",
+                    controller: Some("Trading"),
+                    topic: Some("QueryAccounts"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryAccounts"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryAccounts.request.json",
+                    schema_file: "schemas/trading/QueryAccounts.request.json",
+                    summary: "Asks once for the trading accounts the user can see, as `TradingAccounts` reports them",
+                };
+                &INFO
+            }
+            MessageKind::QueryBalancesReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryBalancesReply",
+                    controller: Some("Trading"),
+                    topic: Some("QueryBalances"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryBalances.reply.json",
+                    schema_file: "schemas/trading/QueryBalances.reply.json",
+                    summary: "The balances of the account, in no particular order",
+                };
+                &INFO
+            }
+            MessageKind::QueryBalancesRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryBalancesRequest",
+                    controller: Some("Trading"),
+                    topic: Some("QueryBalances"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryBalances"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryBalances.request.json",
+                    schema_file: "schemas/trading/QueryBalances.request.json",
+                    summary: "Asks once for the balances of a trading account, as `Balances` reports them",
+                };
+                &INFO
+            }
+            MessageKind::QueryHoldingsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryHoldingsReply",
+                    controller: Some("Trading"),
+                    topic: Some("QueryHoldings"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryHoldings.reply.json",
+                    schema_file: "schemas/trading/QueryHoldings.reply.json",
+                    summary: "The holdings, as change records like those of `Holdings`; apply them in order",
+                };
+                &INFO
+            }
+            MessageKind::QueryHoldingsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryHoldingsRequest",
+                    controller: Some("Trading"),
+                    topic: Some("QueryHoldings"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryHoldings"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryHoldings.request.json",
+                    schema_file: "schemas/trading/QueryHoldings.request.json",
+                    summary: "Asks once for the holdings of a trading account, or of one symbol in it",
+                };
+                &INFO
+            }
+            MessageKind::QueryLimitsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryLimitsReply",
+                    controller: Some("Trading"),
+                    topic: Some("QueryLimits"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryLimits.reply.json",
+                    schema_file: "schemas/trading/QueryLimits.reply.json",
+                    summary: "The account's trading limits, in no particular order; a limit that is not listed is generally unlimited",
+                };
+                &INFO
+            }
+            MessageKind::QueryLimitsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryLimitsRequest",
+                    controller: Some("Trading"),
+                    topic: Some("QueryLimits"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryLimits"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryLimits.request.json",
+                    schema_file: "schemas/trading/QueryLimits.request.json",
+                    summary: "Asks for the trading limits of an account, or those that apply to one symbol (they may differ)",
+                };
+                &INFO
+            }
+            MessageKind::QueryOrderAuditReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryOrderAuditReply",
+                    controller: Some("Trading"),
+                    topic: Some("QueryOrderAudit"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderAudit.reply.json",
+                    schema_file: "schemas/trading/QueryOrderAudit.reply.json",
+                    summary: "The audit records, in no particular order",
+                };
+                &INFO
+            }
+            MessageKind::QueryOrderAuditRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryOrderAuditRequest",
+                    controller: Some("Trading"),
+                    topic: Some("QueryOrderAudit"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryOrderAudit"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderAudit.request.json",
+                    schema_file: "schemas/trading/QueryOrderAudit.request.json",
+                    summary: "Asks for the audit records of a trading account's orders (versions of orders, requests and transactions), optionally of one order or a stretch of time",
+                };
+                &INFO
+            }
+            MessageKind::QueryOrderStatusesReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryOrderStatusesReply",
+                    controller: Some("Trading"),
+                    topic: Some("QueryOrderStatuses"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderStatuses.reply.json",
+                    schema_file: "schemas/trading/QueryOrderStatuses.reply.json",
+                    summary: "The provider's order statuses, in no particular order; a status is identified by `Code` and `Exchange`",
+                };
+                &INFO
+            }
+            MessageKind::QueryOrderStatusesRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryOrderStatusesRequest",
+                    controller: Some("Trading"),
+                    topic: Some("QueryOrderStatuses"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryOrderStatuses"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderStatuses.request.json",
+                    schema_file: "schemas/trading/QueryOrderStatuses.request.json",
+                    summary: "Asks which order statuses a trading provider uses (for one exchange, or all) and what each allows",
+                };
+                &INFO
+            }
+            MessageKind::QueryOrdersReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryOrdersReply",
+                    controller: Some("Trading"),
+                    topic: Some("QueryOrders"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrders.reply.json",
+                    schema_file: "schemas/trading/QueryOrders.reply.json",
+                    summary: "The orders, in no particular order",
+                };
+                &INFO
+            }
+            MessageKind::QueryOrdersRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryOrdersRequest",
+                    controller: Some("Trading"),
+                    topic: Some("QueryOrders"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryOrders"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrders.request.json",
+                    schema_file: "schemas/trading/QueryOrders.request.json",
+                    summary: "Asks once for the orders of a trading account, or for one of them",
+                };
+                &INFO
+            }
+            MessageKind::QueryRequestStatusesReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryRequestStatusesReply",
+                    controller: Some("Trading"),
+                    topic: Some("QueryRequestStatuses"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequestStatuses.reply.json",
+                    schema_file: "schemas/trading/QueryRequestStatuses.reply.json",
+                    summary: "The provider's request statuses, in no particular order; a status is identified by `Code`",
+                };
+                &INFO
+            }
+            MessageKind::QueryRequestStatusesRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryRequestStatusesRequest",
+                    controller: Some("Trading"),
+                    topic: Some("QueryRequestStatuses"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryRequestStatuses"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequestStatuses.request.json",
+                    schema_file: "schemas/trading/QueryRequestStatuses.request.json",
+                    summary: "Asks which order request statuses a trading provider uses and what each allows",
+                };
+                &INFO
+            }
+            MessageKind::QueryRequestsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryRequestsReply",
+                    controller: Some("Trading"),
+                    topic: Some("QueryRequests"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequests.reply.json",
+                    schema_file: "schemas/trading/QueryRequests.reply.json",
+                    summary: "The pending order requests, in no particular order",
+                };
+                &INFO
+            }
+            MessageKind::QueryRequestsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryRequestsRequest",
+                    controller: Some("Trading"),
+                    topic: Some("QueryRequests"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryRequests"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequests.request.json",
+                    schema_file: "schemas/trading/QueryRequests.request.json",
+                    summary: "Asks once for the pending order requests of a trading account, or of one order",
+                };
+                &INFO
+            }
+            MessageKind::QueryTradingMarketsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryTradingMarketsReply",
+                    controller: Some("Trading"),
+                    topic: Some("QueryTradingMarkets"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTradingMarkets.reply.json",
+                    schema_file: "schemas/trading/QueryTradingMarkets.reply.json",
+                    summary: "The provider's trading markets, in no particular order; a trading market is identified by `Code`",
+                };
+                &INFO
+            }
+            MessageKind::QueryTradingMarketsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryTradingMarketsRequest",
+                    controller: Some("Trading"),
+                    topic: Some("QueryTradingMarkets"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryTradingMarkets"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTradingMarkets.request.json",
+                    schema_file: "schemas/trading/QueryTradingMarkets.request.json",
+                    summary: "Asks which trading markets a trading provider can route orders to, for one exchange or all",
+                };
+                &INFO
+            }
+            MessageKind::QueryTransactionsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryTransactionsReply",
+                    controller: Some("Trading"),
+                    topic: Some("QueryTransactions"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTransactions.reply.json",
+                    schema_file: "schemas/trading/QueryTransactions.reply.json",
+                    summary: "The transactions, in no particular order",
+                };
+                &INFO
+            }
+            MessageKind::QueryTransactionsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryTransactionsRequest",
+                    controller: Some("Trading"),
+                    topic: Some("QueryTransactions"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryTransactions"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTransactions.request.json",
+                    schema_file: "schemas/trading/QueryTransactions.request.json",
+                    summary: "Asks for the transactions of a trading account, optionally narrowed by time, trading market, symbol or order",
+                };
+                &INFO
+            }
+            MessageKind::RequestQuoteReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "RequestQuoteReply",
+                    controller: Some("Trading"),
+                    topic: Some("RequestQuote"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/RequestQuote.reply.json",
+                    schema_file: "schemas/trading/RequestQuote.reply.json",
+                    summary: "The answer to RequestQuote: whether the request was accepted and, if not, why",
+                };
+                &INFO
+            }
+            MessageKind::RequestQuoteRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "RequestQuoteRequest",
+                    controller: Some("Trading"),
+                    topic: Some("RequestQuote"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["RequestQuote"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/RequestQuote.request.json",
+                    schema_file: "schemas/trading/RequestQuote.request.json",
+                    summary: "Asks the market makers of a symbol for a quote (on one side or both)",
+                };
+                &INFO
+            }
+            MessageKind::RequestsPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "RequestsPush",
+                    controller: Some("Trading"),
+                    topic: Some("Requests"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &super::schema::trading::REQUESTS_PUSH_FORMS,
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/Requests.push.json",
+                    schema_file: "schemas/trading/Requests.push.json",
+                    summary: "Changes to the pending order requests of the user's trading accounts, or of one, sent to `Requests` subscribers; a finished request is removed",
+                };
+                &INFO
+            }
+            MessageKind::TradingAccountsPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "TradingAccountsPush",
+                    controller: Some("Trading"),
+                    topic: Some("TradingAccounts"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/TradingAccounts.push.json",
+                    schema_file: "schemas/trading/TradingAccounts.push.json",
+                    summary: "Changes to the list of trading accounts the user can see, and their feed states, sent to `TradingAccounts` subscribers; a feed change may carry only the account's `ID` and `Feed`",
+                };
+                &INFO
+            }
+            MessageKind::TransactionsPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "TransactionsPush",
+                    controller: Some("Trading"),
+                    topic: Some("Transactions"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &super::schema::trading::TRANSACTIONS_PUSH_FORMS,
+                    schema_id: "https://zenith-protocol.invalid/schemas/trading/Transactions.push.json",
+                    schema_file: "schemas/trading/Transactions.push.json",
+                    summary: "The transactions of the user's trading accounts, or of one, sent to `Transactions` subscribers: an `I` record starts the list, then additions and updates",
+                };
+                &INFO
+            }
             MessageKind::FeedsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "FeedsPush",
@@ -1271,6 +2019,138 @@ impl MessageKind {
             }
             (Direction::Receive, "Publish", "Market", Some("Trades")) => {
                 Some(MessageKind::TradesPush)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("Accounts")) => {
+                Some(MessageKind::AccountsPush)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("AmendOrder")) => {
+                Some(MessageKind::AmendOrderReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("AmendOrder")) => {
+                Some(MessageKind::AmendOrderRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("Audit")) => {
+                Some(MessageKind::AuditPush)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("AuthoriseOrder")) => {
+                Some(MessageKind::AuthoriseOrderReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("AuthoriseOrder")) => {
+                Some(MessageKind::AuthoriseOrderRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("Balances")) => {
+                Some(MessageKind::BalancesPush)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("CalculateOrder")) => {
+                Some(MessageKind::CalculateOrderReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("CalculateOrder")) => {
+                Some(MessageKind::CalculateOrderRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("CancelOrder")) => {
+                Some(MessageKind::CancelOrderReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("CancelOrder")) => {
+                Some(MessageKind::CancelOrderRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("Holdings")) => {
+                Some(MessageKind::HoldingsPush)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("MoveOrder")) => {
+                Some(MessageKind::MoveOrderReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("MoveOrder")) => {
+                Some(MessageKind::MoveOrderRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("Orders")) => {
+                Some(MessageKind::OrdersPush)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("PlaceOrder")) => {
+                Some(MessageKind::PlaceOrderReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("PlaceOrder")) => {
+                Some(MessageKind::PlaceOrderRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("QueryAccounts")) => {
+                Some(MessageKind::QueryAccountsReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("QueryAccounts")) => {
+                Some(MessageKind::QueryAccountsRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("QueryBalances")) => {
+                Some(MessageKind::QueryBalancesReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("QueryBalances")) => {
+                Some(MessageKind::QueryBalancesRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("QueryHoldings")) => {
+                Some(MessageKind::QueryHoldingsReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("QueryHoldings")) => {
+                Some(MessageKind::QueryHoldingsRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("QueryLimits")) => {
+                Some(MessageKind::QueryLimitsReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("QueryLimits")) => {
+                Some(MessageKind::QueryLimitsRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("QueryOrderAudit")) => {
+                Some(MessageKind::QueryOrderAuditReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("QueryOrderAudit")) => {
+                Some(MessageKind::QueryOrderAuditRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("QueryOrderStatuses")) => {
+                Some(MessageKind::QueryOrderStatusesReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("QueryOrderStatuses")) => {
+                Some(MessageKind::QueryOrderStatusesRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("QueryOrders")) => {
+                Some(MessageKind::QueryOrdersReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("QueryOrders")) => {
+                Some(MessageKind::QueryOrdersRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("QueryRequestStatuses")) => {
+                Some(MessageKind::QueryRequestStatusesReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("QueryRequestStatuses")) => {
+                Some(MessageKind::QueryRequestStatusesRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("QueryRequests")) => {
+                Some(MessageKind::QueryRequestsReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("QueryRequests")) => {
+                Some(MessageKind::QueryRequestsRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("QueryTradingMarkets")) => {
+                Some(MessageKind::QueryTradingMarketsReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("QueryTradingMarkets")) => {
+                Some(MessageKind::QueryTradingMarketsRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("QueryTransactions")) => {
+                Some(MessageKind::QueryTransactionsReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("QueryTransactions")) => {
+                Some(MessageKind::QueryTransactionsRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("RequestQuote")) => {
+                Some(MessageKind::RequestQuoteReply)
+            }
+            (Direction::Send, "Publish", "Trading", Some("RequestQuote")) => {
+                Some(MessageKind::RequestQuoteRequest)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("Requests")) => {
+                Some(MessageKind::RequestsPush)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("TradingAccounts")) => {
+                Some(MessageKind::TradingAccountsPush)
+            }
+            (Direction::Receive, "Publish", "Trading", Some("Transactions")) => {
+                Some(MessageKind::TransactionsPush)
             }
             (Direction::Receive, "Publish", "Zenith", Some("Feeds")) => {
                 Some(MessageKind::FeedsPush)
@@ -1441,6 +2321,134 @@ impl MessageKind {
             }
             MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::validate(value),
             MessageKind::TradesPush => <TradesPush as crate::Validate>::validate(value),
+            MessageKind::AccountsPush => {
+                <AccountsPush as crate::Validate>::validate(value)
+            }
+            MessageKind::AmendOrderReply => {
+                <AmendOrderReply as crate::Validate>::validate(value)
+            }
+            MessageKind::AmendOrderRequest => {
+                <AmendOrderRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::AuditPush => <AuditPush as crate::Validate>::validate(value),
+            MessageKind::AuthoriseOrderReply => {
+                <AuthoriseOrderReply as crate::Validate>::validate(value)
+            }
+            MessageKind::AuthoriseOrderRequest => {
+                <AuthoriseOrderRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::BalancesPush => {
+                <BalancesPush as crate::Validate>::validate(value)
+            }
+            MessageKind::CalculateOrderReply => {
+                <CalculateOrderReply as crate::Validate>::validate(value)
+            }
+            MessageKind::CalculateOrderRequest => {
+                <CalculateOrderRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::CancelOrderReply => {
+                <CancelOrderReply as crate::Validate>::validate(value)
+            }
+            MessageKind::CancelOrderRequest => {
+                <CancelOrderRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::HoldingsPush => {
+                <HoldingsPush as crate::Validate>::validate(value)
+            }
+            MessageKind::MoveOrderReply => {
+                <MoveOrderReply as crate::Validate>::validate(value)
+            }
+            MessageKind::MoveOrderRequest => {
+                <MoveOrderRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::OrdersPush => <OrdersPush as crate::Validate>::validate(value),
+            MessageKind::PlaceOrderReply => {
+                <PlaceOrderReply as crate::Validate>::validate(value)
+            }
+            MessageKind::PlaceOrderRequest => {
+                <PlaceOrderRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryAccountsReply => {
+                <QueryAccountsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryAccountsRequest => {
+                <QueryAccountsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryBalancesReply => {
+                <QueryBalancesReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryBalancesRequest => {
+                <QueryBalancesRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryHoldingsReply => {
+                <QueryHoldingsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryHoldingsRequest => {
+                <QueryHoldingsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryLimitsReply => {
+                <QueryLimitsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryLimitsRequest => {
+                <QueryLimitsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryOrderAuditReply => {
+                <QueryOrderAuditReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryOrderAuditRequest => {
+                <QueryOrderAuditRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryOrderStatusesReply => {
+                <QueryOrderStatusesReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryOrderStatusesRequest => {
+                <QueryOrderStatusesRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryOrdersReply => {
+                <QueryOrdersReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryOrdersRequest => {
+                <QueryOrdersRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryRequestStatusesReply => {
+                <QueryRequestStatusesReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryRequestStatusesRequest => {
+                <QueryRequestStatusesRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryRequestsReply => {
+                <QueryRequestsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryRequestsRequest => {
+                <QueryRequestsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryTradingMarketsReply => {
+                <QueryTradingMarketsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryTradingMarketsRequest => {
+                <QueryTradingMarketsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryTransactionsReply => {
+                <QueryTransactionsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryTransactionsRequest => {
+                <QueryTransactionsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::RequestQuoteReply => {
+                <RequestQuoteReply as crate::Validate>::validate(value)
+            }
+            MessageKind::RequestQuoteRequest => {
+                <RequestQuoteRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::RequestsPush => {
+                <RequestsPush as crate::Validate>::validate(value)
+            }
+            MessageKind::TradingAccountsPush => {
+                <TradingAccountsPush as crate::Validate>::validate(value)
+            }
+            MessageKind::TransactionsPush => {
+                <TransactionsPush as crate::Validate>::validate(value)
+            }
             MessageKind::FeedsPush => <FeedsPush as crate::Validate>::validate(value),
             MessageKind::ServerInfoPush => {
                 <ServerInfoPush as crate::Validate>::validate(value)
@@ -1589,6 +2597,134 @@ impl MessageKind {
             }
             MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::verdict(value),
             MessageKind::TradesPush => <TradesPush as crate::Validate>::verdict(value),
+            MessageKind::AccountsPush => {
+                <AccountsPush as crate::Validate>::verdict(value)
+            }
+            MessageKind::AmendOrderReply => {
+                <AmendOrderReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::AmendOrderRequest => {
+                <AmendOrderRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::AuditPush => <AuditPush as crate::Validate>::verdict(value),
+            MessageKind::AuthoriseOrderReply => {
+                <AuthoriseOrderReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::AuthoriseOrderRequest => {
+                <AuthoriseOrderRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::BalancesPush => {
+                <BalancesPush as crate::Validate>::verdict(value)
+            }
+            MessageKind::CalculateOrderReply => {
+                <CalculateOrderReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::CalculateOrderRequest => {
+                <CalculateOrderRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::CancelOrderReply => {
+                <CancelOrderReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::CancelOrderRequest => {
+                <CancelOrderRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::HoldingsPush => {
+                <HoldingsPush as crate::Validate>::verdict(value)
+            }
+            MessageKind::MoveOrderReply => {
+                <MoveOrderReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::MoveOrderRequest => {
+                <MoveOrderRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::OrdersPush => <OrdersPush as crate::Validate>::verdict(value),
+            MessageKind::PlaceOrderReply => {
+                <PlaceOrderReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::PlaceOrderRequest => {
+                <PlaceOrderRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryAccountsReply => {
+                <QueryAccountsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryAccountsRequest => {
+                <QueryAccountsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryBalancesReply => {
+                <QueryBalancesReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryBalancesRequest => {
+                <QueryBalancesRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryHoldingsReply => {
+                <QueryHoldingsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryHoldingsRequest => {
+                <QueryHoldingsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryLimitsReply => {
+                <QueryLimitsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryLimitsRequest => {
+                <QueryLimitsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryOrderAuditReply => {
+                <QueryOrderAuditReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryOrderAuditRequest => {
+                <QueryOrderAuditRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryOrderStatusesReply => {
+                <QueryOrderStatusesReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryOrderStatusesRequest => {
+                <QueryOrderStatusesRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryOrdersReply => {
+                <QueryOrdersReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryOrdersRequest => {
+                <QueryOrdersRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryRequestStatusesReply => {
+                <QueryRequestStatusesReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryRequestStatusesRequest => {
+                <QueryRequestStatusesRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryRequestsReply => {
+                <QueryRequestsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryRequestsRequest => {
+                <QueryRequestsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryTradingMarketsReply => {
+                <QueryTradingMarketsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryTradingMarketsRequest => {
+                <QueryTradingMarketsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryTransactionsReply => {
+                <QueryTransactionsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryTransactionsRequest => {
+                <QueryTransactionsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::RequestQuoteReply => {
+                <RequestQuoteReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::RequestQuoteRequest => {
+                <RequestQuoteRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::RequestsPush => {
+                <RequestsPush as crate::Validate>::verdict(value)
+            }
+            MessageKind::TradingAccountsPush => {
+                <TradingAccountsPush as crate::Validate>::verdict(value)
+            }
+            MessageKind::TransactionsPush => {
+                <TransactionsPush as crate::Validate>::verdict(value)
+            }
             MessageKind::FeedsPush => <FeedsPush as crate::Validate>::verdict(value),
             MessageKind::ServerInfoPush => {
                 <ServerInfoPush as crate::Validate>::verdict(value)
@@ -1650,6 +2786,52 @@ impl MessageKind {
             MessageKind::SecurityPush => SecurityPush::SCHEMA,
             MessageKind::SymbolsPush => SymbolsPush::SCHEMA,
             MessageKind::TradesPush => TradesPush::SCHEMA,
+            MessageKind::AccountsPush => AccountsPush::SCHEMA,
+            MessageKind::AmendOrderReply => AmendOrderReply::SCHEMA,
+            MessageKind::AmendOrderRequest => AmendOrderRequest::SCHEMA,
+            MessageKind::AuditPush => AuditPush::SCHEMA,
+            MessageKind::AuthoriseOrderReply => AuthoriseOrderReply::SCHEMA,
+            MessageKind::AuthoriseOrderRequest => AuthoriseOrderRequest::SCHEMA,
+            MessageKind::BalancesPush => BalancesPush::SCHEMA,
+            MessageKind::CalculateOrderReply => CalculateOrderReply::SCHEMA,
+            MessageKind::CalculateOrderRequest => CalculateOrderRequest::SCHEMA,
+            MessageKind::CancelOrderReply => CancelOrderReply::SCHEMA,
+            MessageKind::CancelOrderRequest => CancelOrderRequest::SCHEMA,
+            MessageKind::HoldingsPush => HoldingsPush::SCHEMA,
+            MessageKind::MoveOrderReply => MoveOrderReply::SCHEMA,
+            MessageKind::MoveOrderRequest => MoveOrderRequest::SCHEMA,
+            MessageKind::OrdersPush => OrdersPush::SCHEMA,
+            MessageKind::PlaceOrderReply => PlaceOrderReply::SCHEMA,
+            MessageKind::PlaceOrderRequest => PlaceOrderRequest::SCHEMA,
+            MessageKind::QueryAccountsReply => QueryAccountsReply::SCHEMA,
+            MessageKind::QueryAccountsRequest => QueryAccountsRequest::SCHEMA,
+            MessageKind::QueryBalancesReply => QueryBalancesReply::SCHEMA,
+            MessageKind::QueryBalancesRequest => QueryBalancesRequest::SCHEMA,
+            MessageKind::QueryHoldingsReply => QueryHoldingsReply::SCHEMA,
+            MessageKind::QueryHoldingsRequest => QueryHoldingsRequest::SCHEMA,
+            MessageKind::QueryLimitsReply => QueryLimitsReply::SCHEMA,
+            MessageKind::QueryLimitsRequest => QueryLimitsRequest::SCHEMA,
+            MessageKind::QueryOrderAuditReply => QueryOrderAuditReply::SCHEMA,
+            MessageKind::QueryOrderAuditRequest => QueryOrderAuditRequest::SCHEMA,
+            MessageKind::QueryOrderStatusesReply => QueryOrderStatusesReply::SCHEMA,
+            MessageKind::QueryOrderStatusesRequest => QueryOrderStatusesRequest::SCHEMA,
+            MessageKind::QueryOrdersReply => QueryOrdersReply::SCHEMA,
+            MessageKind::QueryOrdersRequest => QueryOrdersRequest::SCHEMA,
+            MessageKind::QueryRequestStatusesReply => QueryRequestStatusesReply::SCHEMA,
+            MessageKind::QueryRequestStatusesRequest => {
+                QueryRequestStatusesRequest::SCHEMA
+            }
+            MessageKind::QueryRequestsReply => QueryRequestsReply::SCHEMA,
+            MessageKind::QueryRequestsRequest => QueryRequestsRequest::SCHEMA,
+            MessageKind::QueryTradingMarketsReply => QueryTradingMarketsReply::SCHEMA,
+            MessageKind::QueryTradingMarketsRequest => QueryTradingMarketsRequest::SCHEMA,
+            MessageKind::QueryTransactionsReply => QueryTransactionsReply::SCHEMA,
+            MessageKind::QueryTransactionsRequest => QueryTransactionsRequest::SCHEMA,
+            MessageKind::RequestQuoteReply => RequestQuoteReply::SCHEMA,
+            MessageKind::RequestQuoteRequest => RequestQuoteRequest::SCHEMA,
+            MessageKind::RequestsPush => RequestsPush::SCHEMA,
+            MessageKind::TradingAccountsPush => TradingAccountsPush::SCHEMA,
+            MessageKind::TransactionsPush => TransactionsPush::SCHEMA,
             MessageKind::FeedsPush => FeedsPush::SCHEMA,
             MessageKind::ServerInfoPush => ServerInfoPush::SCHEMA,
         }
@@ -1830,6 +3012,134 @@ impl MessageKind {
             }
             MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::is_valid(value),
             MessageKind::TradesPush => <TradesPush as crate::Validate>::is_valid(value),
+            MessageKind::AccountsPush => {
+                <AccountsPush as crate::Validate>::is_valid(value)
+            }
+            MessageKind::AmendOrderReply => {
+                <AmendOrderReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::AmendOrderRequest => {
+                <AmendOrderRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::AuditPush => <AuditPush as crate::Validate>::is_valid(value),
+            MessageKind::AuthoriseOrderReply => {
+                <AuthoriseOrderReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::AuthoriseOrderRequest => {
+                <AuthoriseOrderRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::BalancesPush => {
+                <BalancesPush as crate::Validate>::is_valid(value)
+            }
+            MessageKind::CalculateOrderReply => {
+                <CalculateOrderReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::CalculateOrderRequest => {
+                <CalculateOrderRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::CancelOrderReply => {
+                <CancelOrderReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::CancelOrderRequest => {
+                <CancelOrderRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::HoldingsPush => {
+                <HoldingsPush as crate::Validate>::is_valid(value)
+            }
+            MessageKind::MoveOrderReply => {
+                <MoveOrderReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::MoveOrderRequest => {
+                <MoveOrderRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::OrdersPush => <OrdersPush as crate::Validate>::is_valid(value),
+            MessageKind::PlaceOrderReply => {
+                <PlaceOrderReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::PlaceOrderRequest => {
+                <PlaceOrderRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryAccountsReply => {
+                <QueryAccountsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryAccountsRequest => {
+                <QueryAccountsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryBalancesReply => {
+                <QueryBalancesReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryBalancesRequest => {
+                <QueryBalancesRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryHoldingsReply => {
+                <QueryHoldingsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryHoldingsRequest => {
+                <QueryHoldingsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryLimitsReply => {
+                <QueryLimitsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryLimitsRequest => {
+                <QueryLimitsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryOrderAuditReply => {
+                <QueryOrderAuditReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryOrderAuditRequest => {
+                <QueryOrderAuditRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryOrderStatusesReply => {
+                <QueryOrderStatusesReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryOrderStatusesRequest => {
+                <QueryOrderStatusesRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryOrdersReply => {
+                <QueryOrdersReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryOrdersRequest => {
+                <QueryOrdersRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryRequestStatusesReply => {
+                <QueryRequestStatusesReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryRequestStatusesRequest => {
+                <QueryRequestStatusesRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryRequestsReply => {
+                <QueryRequestsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryRequestsRequest => {
+                <QueryRequestsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryTradingMarketsReply => {
+                <QueryTradingMarketsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryTradingMarketsRequest => {
+                <QueryTradingMarketsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryTransactionsReply => {
+                <QueryTransactionsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryTransactionsRequest => {
+                <QueryTransactionsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::RequestQuoteReply => {
+                <RequestQuoteReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::RequestQuoteRequest => {
+                <RequestQuoteRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::RequestsPush => {
+                <RequestsPush as crate::Validate>::is_valid(value)
+            }
+            MessageKind::TradingAccountsPush => {
+                <TradingAccountsPush as crate::Validate>::is_valid(value)
+            }
+            MessageKind::TransactionsPush => {
+                <TransactionsPush as crate::Validate>::is_valid(value)
+            }
             MessageKind::FeedsPush => <FeedsPush as crate::Validate>::is_valid(value),
             MessageKind::ServerInfoPush => {
                 <ServerInfoPush as crate::Validate>::is_valid(value)
@@ -1961,6 +3271,124 @@ impl MessageKind {
             MessageKind::SecurityPush => generator.root_schema_for::<SecurityPush>(),
             MessageKind::SymbolsPush => generator.root_schema_for::<SymbolsPush>(),
             MessageKind::TradesPush => generator.root_schema_for::<TradesPush>(),
+            MessageKind::AccountsPush => generator.root_schema_for::<AccountsPush>(),
+            MessageKind::AmendOrderReply => {
+                generator.root_schema_for::<AmendOrderReply>()
+            }
+            MessageKind::AmendOrderRequest => {
+                generator.root_schema_for::<AmendOrderRequest>()
+            }
+            MessageKind::AuditPush => generator.root_schema_for::<AuditPush>(),
+            MessageKind::AuthoriseOrderReply => {
+                generator.root_schema_for::<AuthoriseOrderReply>()
+            }
+            MessageKind::AuthoriseOrderRequest => {
+                generator.root_schema_for::<AuthoriseOrderRequest>()
+            }
+            MessageKind::BalancesPush => generator.root_schema_for::<BalancesPush>(),
+            MessageKind::CalculateOrderReply => {
+                generator.root_schema_for::<CalculateOrderReply>()
+            }
+            MessageKind::CalculateOrderRequest => {
+                generator.root_schema_for::<CalculateOrderRequest>()
+            }
+            MessageKind::CancelOrderReply => {
+                generator.root_schema_for::<CancelOrderReply>()
+            }
+            MessageKind::CancelOrderRequest => {
+                generator.root_schema_for::<CancelOrderRequest>()
+            }
+            MessageKind::HoldingsPush => generator.root_schema_for::<HoldingsPush>(),
+            MessageKind::MoveOrderReply => generator.root_schema_for::<MoveOrderReply>(),
+            MessageKind::MoveOrderRequest => {
+                generator.root_schema_for::<MoveOrderRequest>()
+            }
+            MessageKind::OrdersPush => generator.root_schema_for::<OrdersPush>(),
+            MessageKind::PlaceOrderReply => {
+                generator.root_schema_for::<PlaceOrderReply>()
+            }
+            MessageKind::PlaceOrderRequest => {
+                generator.root_schema_for::<PlaceOrderRequest>()
+            }
+            MessageKind::QueryAccountsReply => {
+                generator.root_schema_for::<QueryAccountsReply>()
+            }
+            MessageKind::QueryAccountsRequest => {
+                generator.root_schema_for::<QueryAccountsRequest>()
+            }
+            MessageKind::QueryBalancesReply => {
+                generator.root_schema_for::<QueryBalancesReply>()
+            }
+            MessageKind::QueryBalancesRequest => {
+                generator.root_schema_for::<QueryBalancesRequest>()
+            }
+            MessageKind::QueryHoldingsReply => {
+                generator.root_schema_for::<QueryHoldingsReply>()
+            }
+            MessageKind::QueryHoldingsRequest => {
+                generator.root_schema_for::<QueryHoldingsRequest>()
+            }
+            MessageKind::QueryLimitsReply => {
+                generator.root_schema_for::<QueryLimitsReply>()
+            }
+            MessageKind::QueryLimitsRequest => {
+                generator.root_schema_for::<QueryLimitsRequest>()
+            }
+            MessageKind::QueryOrderAuditReply => {
+                generator.root_schema_for::<QueryOrderAuditReply>()
+            }
+            MessageKind::QueryOrderAuditRequest => {
+                generator.root_schema_for::<QueryOrderAuditRequest>()
+            }
+            MessageKind::QueryOrderStatusesReply => {
+                generator.root_schema_for::<QueryOrderStatusesReply>()
+            }
+            MessageKind::QueryOrderStatusesRequest => {
+                generator.root_schema_for::<QueryOrderStatusesRequest>()
+            }
+            MessageKind::QueryOrdersReply => {
+                generator.root_schema_for::<QueryOrdersReply>()
+            }
+            MessageKind::QueryOrdersRequest => {
+                generator.root_schema_for::<QueryOrdersRequest>()
+            }
+            MessageKind::QueryRequestStatusesReply => {
+                generator.root_schema_for::<QueryRequestStatusesReply>()
+            }
+            MessageKind::QueryRequestStatusesRequest => {
+                generator.root_schema_for::<QueryRequestStatusesRequest>()
+            }
+            MessageKind::QueryRequestsReply => {
+                generator.root_schema_for::<QueryRequestsReply>()
+            }
+            MessageKind::QueryRequestsRequest => {
+                generator.root_schema_for::<QueryRequestsRequest>()
+            }
+            MessageKind::QueryTradingMarketsReply => {
+                generator.root_schema_for::<QueryTradingMarketsReply>()
+            }
+            MessageKind::QueryTradingMarketsRequest => {
+                generator.root_schema_for::<QueryTradingMarketsRequest>()
+            }
+            MessageKind::QueryTransactionsReply => {
+                generator.root_schema_for::<QueryTransactionsReply>()
+            }
+            MessageKind::QueryTransactionsRequest => {
+                generator.root_schema_for::<QueryTransactionsRequest>()
+            }
+            MessageKind::RequestQuoteReply => {
+                generator.root_schema_for::<RequestQuoteReply>()
+            }
+            MessageKind::RequestQuoteRequest => {
+                generator.root_schema_for::<RequestQuoteRequest>()
+            }
+            MessageKind::RequestsPush => generator.root_schema_for::<RequestsPush>(),
+            MessageKind::TradingAccountsPush => {
+                generator.root_schema_for::<TradingAccountsPush>()
+            }
+            MessageKind::TransactionsPush => {
+                generator.root_schema_for::<TransactionsPush>()
+            }
             MessageKind::FeedsPush => generator.root_schema_for::<FeedsPush>(),
             MessageKind::ServerInfoPush => generator.root_schema_for::<ServerInfoPush>(),
         }
@@ -2021,6 +3449,50 @@ pub enum Message {
     SecurityPush(SecurityPush),
     SymbolsPush(SymbolsPush),
     TradesPush(TradesPush),
+    AccountsPush(AccountsPush),
+    AmendOrderReply(AmendOrderReply),
+    AmendOrderRequest(AmendOrderRequest),
+    AuditPush(AuditPush),
+    AuthoriseOrderReply(AuthoriseOrderReply),
+    AuthoriseOrderRequest(AuthoriseOrderRequest),
+    BalancesPush(BalancesPush),
+    CalculateOrderReply(CalculateOrderReply),
+    CalculateOrderRequest(CalculateOrderRequest),
+    CancelOrderReply(CancelOrderReply),
+    CancelOrderRequest(CancelOrderRequest),
+    HoldingsPush(HoldingsPush),
+    MoveOrderReply(MoveOrderReply),
+    MoveOrderRequest(MoveOrderRequest),
+    OrdersPush(OrdersPush),
+    PlaceOrderReply(PlaceOrderReply),
+    PlaceOrderRequest(PlaceOrderRequest),
+    QueryAccountsReply(QueryAccountsReply),
+    QueryAccountsRequest(QueryAccountsRequest),
+    QueryBalancesReply(QueryBalancesReply),
+    QueryBalancesRequest(QueryBalancesRequest),
+    QueryHoldingsReply(QueryHoldingsReply),
+    QueryHoldingsRequest(QueryHoldingsRequest),
+    QueryLimitsReply(QueryLimitsReply),
+    QueryLimitsRequest(QueryLimitsRequest),
+    QueryOrderAuditReply(QueryOrderAuditReply),
+    QueryOrderAuditRequest(QueryOrderAuditRequest),
+    QueryOrderStatusesReply(QueryOrderStatusesReply),
+    QueryOrderStatusesRequest(QueryOrderStatusesRequest),
+    QueryOrdersReply(QueryOrdersReply),
+    QueryOrdersRequest(QueryOrdersRequest),
+    QueryRequestStatusesReply(QueryRequestStatusesReply),
+    QueryRequestStatusesRequest(QueryRequestStatusesRequest),
+    QueryRequestsReply(QueryRequestsReply),
+    QueryRequestsRequest(QueryRequestsRequest),
+    QueryTradingMarketsReply(QueryTradingMarketsReply),
+    QueryTradingMarketsRequest(QueryTradingMarketsRequest),
+    QueryTransactionsReply(QueryTransactionsReply),
+    QueryTransactionsRequest(QueryTransactionsRequest),
+    RequestQuoteReply(RequestQuoteReply),
+    RequestQuoteRequest(RequestQuoteRequest),
+    RequestsPush(RequestsPush),
+    TradingAccountsPush(TradingAccountsPush),
+    TransactionsPush(TransactionsPush),
     FeedsPush(FeedsPush),
     ServerInfoPush(ServerInfoPush),
 }
@@ -2082,6 +3554,58 @@ impl Message {
             Message::SecurityPush(_) => MessageKind::SecurityPush,
             Message::SymbolsPush(_) => MessageKind::SymbolsPush,
             Message::TradesPush(_) => MessageKind::TradesPush,
+            Message::AccountsPush(_) => MessageKind::AccountsPush,
+            Message::AmendOrderReply(_) => MessageKind::AmendOrderReply,
+            Message::AmendOrderRequest(_) => MessageKind::AmendOrderRequest,
+            Message::AuditPush(_) => MessageKind::AuditPush,
+            Message::AuthoriseOrderReply(_) => MessageKind::AuthoriseOrderReply,
+            Message::AuthoriseOrderRequest(_) => MessageKind::AuthoriseOrderRequest,
+            Message::BalancesPush(_) => MessageKind::BalancesPush,
+            Message::CalculateOrderReply(_) => MessageKind::CalculateOrderReply,
+            Message::CalculateOrderRequest(_) => MessageKind::CalculateOrderRequest,
+            Message::CancelOrderReply(_) => MessageKind::CancelOrderReply,
+            Message::CancelOrderRequest(_) => MessageKind::CancelOrderRequest,
+            Message::HoldingsPush(_) => MessageKind::HoldingsPush,
+            Message::MoveOrderReply(_) => MessageKind::MoveOrderReply,
+            Message::MoveOrderRequest(_) => MessageKind::MoveOrderRequest,
+            Message::OrdersPush(_) => MessageKind::OrdersPush,
+            Message::PlaceOrderReply(_) => MessageKind::PlaceOrderReply,
+            Message::PlaceOrderRequest(_) => MessageKind::PlaceOrderRequest,
+            Message::QueryAccountsReply(_) => MessageKind::QueryAccountsReply,
+            Message::QueryAccountsRequest(_) => MessageKind::QueryAccountsRequest,
+            Message::QueryBalancesReply(_) => MessageKind::QueryBalancesReply,
+            Message::QueryBalancesRequest(_) => MessageKind::QueryBalancesRequest,
+            Message::QueryHoldingsReply(_) => MessageKind::QueryHoldingsReply,
+            Message::QueryHoldingsRequest(_) => MessageKind::QueryHoldingsRequest,
+            Message::QueryLimitsReply(_) => MessageKind::QueryLimitsReply,
+            Message::QueryLimitsRequest(_) => MessageKind::QueryLimitsRequest,
+            Message::QueryOrderAuditReply(_) => MessageKind::QueryOrderAuditReply,
+            Message::QueryOrderAuditRequest(_) => MessageKind::QueryOrderAuditRequest,
+            Message::QueryOrderStatusesReply(_) => MessageKind::QueryOrderStatusesReply,
+            Message::QueryOrderStatusesRequest(_) => {
+                MessageKind::QueryOrderStatusesRequest
+            }
+            Message::QueryOrdersReply(_) => MessageKind::QueryOrdersReply,
+            Message::QueryOrdersRequest(_) => MessageKind::QueryOrdersRequest,
+            Message::QueryRequestStatusesReply(_) => {
+                MessageKind::QueryRequestStatusesReply
+            }
+            Message::QueryRequestStatusesRequest(_) => {
+                MessageKind::QueryRequestStatusesRequest
+            }
+            Message::QueryRequestsReply(_) => MessageKind::QueryRequestsReply,
+            Message::QueryRequestsRequest(_) => MessageKind::QueryRequestsRequest,
+            Message::QueryTradingMarketsReply(_) => MessageKind::QueryTradingMarketsReply,
+            Message::QueryTradingMarketsRequest(_) => {
+                MessageKind::QueryTradingMarketsRequest
+            }
+            Message::QueryTransactionsReply(_) => MessageKind::QueryTransactionsReply,
+            Message::QueryTransactionsRequest(_) => MessageKind::QueryTransactionsRequest,
+            Message::RequestQuoteReply(_) => MessageKind::RequestQuoteReply,
+            Message::RequestQuoteRequest(_) => MessageKind::RequestQuoteRequest,
+            Message::RequestsPush(_) => MessageKind::RequestsPush,
+            Message::TradingAccountsPush(_) => MessageKind::TradingAccountsPush,
+            Message::TransactionsPush(_) => MessageKind::TransactionsPush,
             Message::FeedsPush(_) => MessageKind::FeedsPush,
             Message::ServerInfoPush(_) => MessageKind::ServerInfoPush,
         }
@@ -2350,6 +3874,226 @@ impl Message {
                         serde_path_to_error::deserialize(&mut deserializer)?,
                     )
                 }
+                MessageKind::AccountsPush => {
+                    Message::AccountsPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::AmendOrderReply => {
+                    Message::AmendOrderReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::AmendOrderRequest => {
+                    Message::AmendOrderRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::AuditPush => {
+                    Message::AuditPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::AuthoriseOrderReply => {
+                    Message::AuthoriseOrderReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::AuthoriseOrderRequest => {
+                    Message::AuthoriseOrderRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::BalancesPush => {
+                    Message::BalancesPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CalculateOrderReply => {
+                    Message::CalculateOrderReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CalculateOrderRequest => {
+                    Message::CalculateOrderRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CancelOrderReply => {
+                    Message::CancelOrderReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CancelOrderRequest => {
+                    Message::CancelOrderRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::HoldingsPush => {
+                    Message::HoldingsPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::MoveOrderReply => {
+                    Message::MoveOrderReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::MoveOrderRequest => {
+                    Message::MoveOrderRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::OrdersPush => {
+                    Message::OrdersPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::PlaceOrderReply => {
+                    Message::PlaceOrderReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::PlaceOrderRequest => {
+                    Message::PlaceOrderRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryAccountsReply => {
+                    Message::QueryAccountsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryAccountsRequest => {
+                    Message::QueryAccountsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryBalancesReply => {
+                    Message::QueryBalancesReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryBalancesRequest => {
+                    Message::QueryBalancesRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryHoldingsReply => {
+                    Message::QueryHoldingsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryHoldingsRequest => {
+                    Message::QueryHoldingsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryLimitsReply => {
+                    Message::QueryLimitsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryLimitsRequest => {
+                    Message::QueryLimitsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryOrderAuditReply => {
+                    Message::QueryOrderAuditReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryOrderAuditRequest => {
+                    Message::QueryOrderAuditRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryOrderStatusesReply => {
+                    Message::QueryOrderStatusesReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryOrderStatusesRequest => {
+                    Message::QueryOrderStatusesRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryOrdersReply => {
+                    Message::QueryOrdersReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryOrdersRequest => {
+                    Message::QueryOrdersRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryRequestStatusesReply => {
+                    Message::QueryRequestStatusesReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryRequestStatusesRequest => {
+                    Message::QueryRequestStatusesRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryRequestsReply => {
+                    Message::QueryRequestsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryRequestsRequest => {
+                    Message::QueryRequestsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryTradingMarketsReply => {
+                    Message::QueryTradingMarketsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryTradingMarketsRequest => {
+                    Message::QueryTradingMarketsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryTransactionsReply => {
+                    Message::QueryTransactionsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryTransactionsRequest => {
+                    Message::QueryTransactionsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::RequestQuoteReply => {
+                    Message::RequestQuoteReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::RequestQuoteRequest => {
+                    Message::RequestQuoteRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::RequestsPush => {
+                    Message::RequestsPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::TradingAccountsPush => {
+                    Message::TradingAccountsPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::TransactionsPush => {
+                    Message::TransactionsPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
                 MessageKind::FeedsPush => {
                     Message::FeedsPush(
                         serde_path_to_error::deserialize(&mut deserializer)?,
@@ -2563,6 +4307,178 @@ impl Message {
                 MessageKind::TradesPush => {
                     Message::TradesPush(serde_path_to_error::deserialize(value)?)
                 }
+                MessageKind::AccountsPush => {
+                    Message::AccountsPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::AmendOrderReply => {
+                    Message::AmendOrderReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::AmendOrderRequest => {
+                    Message::AmendOrderRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::AuditPush => {
+                    Message::AuditPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::AuthoriseOrderReply => {
+                    Message::AuthoriseOrderReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::AuthoriseOrderRequest => {
+                    Message::AuthoriseOrderRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::BalancesPush => {
+                    Message::BalancesPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::CalculateOrderReply => {
+                    Message::CalculateOrderReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::CalculateOrderRequest => {
+                    Message::CalculateOrderRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::CancelOrderReply => {
+                    Message::CancelOrderReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::CancelOrderRequest => {
+                    Message::CancelOrderRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::HoldingsPush => {
+                    Message::HoldingsPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::MoveOrderReply => {
+                    Message::MoveOrderReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::MoveOrderRequest => {
+                    Message::MoveOrderRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::OrdersPush => {
+                    Message::OrdersPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::PlaceOrderReply => {
+                    Message::PlaceOrderReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::PlaceOrderRequest => {
+                    Message::PlaceOrderRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryAccountsReply => {
+                    Message::QueryAccountsReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryAccountsRequest => {
+                    Message::QueryAccountsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryBalancesReply => {
+                    Message::QueryBalancesReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryBalancesRequest => {
+                    Message::QueryBalancesRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryHoldingsReply => {
+                    Message::QueryHoldingsReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryHoldingsRequest => {
+                    Message::QueryHoldingsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryLimitsReply => {
+                    Message::QueryLimitsReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryLimitsRequest => {
+                    Message::QueryLimitsRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryOrderAuditReply => {
+                    Message::QueryOrderAuditReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryOrderAuditRequest => {
+                    Message::QueryOrderAuditRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryOrderStatusesReply => {
+                    Message::QueryOrderStatusesReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryOrderStatusesRequest => {
+                    Message::QueryOrderStatusesRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryOrdersReply => {
+                    Message::QueryOrdersReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryOrdersRequest => {
+                    Message::QueryOrdersRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryRequestStatusesReply => {
+                    Message::QueryRequestStatusesReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryRequestStatusesRequest => {
+                    Message::QueryRequestStatusesRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryRequestsReply => {
+                    Message::QueryRequestsReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryRequestsRequest => {
+                    Message::QueryRequestsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryTradingMarketsReply => {
+                    Message::QueryTradingMarketsReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryTradingMarketsRequest => {
+                    Message::QueryTradingMarketsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryTransactionsReply => {
+                    Message::QueryTransactionsReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryTransactionsRequest => {
+                    Message::QueryTransactionsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::RequestQuoteReply => {
+                    Message::RequestQuoteReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::RequestQuoteRequest => {
+                    Message::RequestQuoteRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::RequestsPush => {
+                    Message::RequestsPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::TradingAccountsPush => {
+                    Message::TradingAccountsPush(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::TransactionsPush => {
+                    Message::TransactionsPush(serde_path_to_error::deserialize(value)?)
+                }
                 MessageKind::FeedsPush => {
                     Message::FeedsPush(serde_path_to_error::deserialize(value)?)
                 }
@@ -2628,6 +4544,52 @@ impl serde::Serialize for Message {
             Message::SecurityPush(message) => message.serialize(serializer),
             Message::SymbolsPush(message) => message.serialize(serializer),
             Message::TradesPush(message) => message.serialize(serializer),
+            Message::AccountsPush(message) => message.serialize(serializer),
+            Message::AmendOrderReply(message) => message.serialize(serializer),
+            Message::AmendOrderRequest(message) => message.serialize(serializer),
+            Message::AuditPush(message) => message.serialize(serializer),
+            Message::AuthoriseOrderReply(message) => message.serialize(serializer),
+            Message::AuthoriseOrderRequest(message) => message.serialize(serializer),
+            Message::BalancesPush(message) => message.serialize(serializer),
+            Message::CalculateOrderReply(message) => message.serialize(serializer),
+            Message::CalculateOrderRequest(message) => message.serialize(serializer),
+            Message::CancelOrderReply(message) => message.serialize(serializer),
+            Message::CancelOrderRequest(message) => message.serialize(serializer),
+            Message::HoldingsPush(message) => message.serialize(serializer),
+            Message::MoveOrderReply(message) => message.serialize(serializer),
+            Message::MoveOrderRequest(message) => message.serialize(serializer),
+            Message::OrdersPush(message) => message.serialize(serializer),
+            Message::PlaceOrderReply(message) => message.serialize(serializer),
+            Message::PlaceOrderRequest(message) => message.serialize(serializer),
+            Message::QueryAccountsReply(message) => message.serialize(serializer),
+            Message::QueryAccountsRequest(message) => message.serialize(serializer),
+            Message::QueryBalancesReply(message) => message.serialize(serializer),
+            Message::QueryBalancesRequest(message) => message.serialize(serializer),
+            Message::QueryHoldingsReply(message) => message.serialize(serializer),
+            Message::QueryHoldingsRequest(message) => message.serialize(serializer),
+            Message::QueryLimitsReply(message) => message.serialize(serializer),
+            Message::QueryLimitsRequest(message) => message.serialize(serializer),
+            Message::QueryOrderAuditReply(message) => message.serialize(serializer),
+            Message::QueryOrderAuditRequest(message) => message.serialize(serializer),
+            Message::QueryOrderStatusesReply(message) => message.serialize(serializer),
+            Message::QueryOrderStatusesRequest(message) => message.serialize(serializer),
+            Message::QueryOrdersReply(message) => message.serialize(serializer),
+            Message::QueryOrdersRequest(message) => message.serialize(serializer),
+            Message::QueryRequestStatusesReply(message) => message.serialize(serializer),
+            Message::QueryRequestStatusesRequest(message) => {
+                message.serialize(serializer)
+            }
+            Message::QueryRequestsReply(message) => message.serialize(serializer),
+            Message::QueryRequestsRequest(message) => message.serialize(serializer),
+            Message::QueryTradingMarketsReply(message) => message.serialize(serializer),
+            Message::QueryTradingMarketsRequest(message) => message.serialize(serializer),
+            Message::QueryTransactionsReply(message) => message.serialize(serializer),
+            Message::QueryTransactionsRequest(message) => message.serialize(serializer),
+            Message::RequestQuoteReply(message) => message.serialize(serializer),
+            Message::RequestQuoteRequest(message) => message.serialize(serializer),
+            Message::RequestsPush(message) => message.serialize(serializer),
+            Message::TradingAccountsPush(message) => message.serialize(serializer),
+            Message::TransactionsPush(message) => message.serialize(serializer),
             Message::FeedsPush(message) => message.serialize(serializer),
             Message::ServerInfoPush(message) => message.serialize(serializer),
         }
@@ -2937,6 +4899,270 @@ impl From<SymbolsPush> for Message {
 impl From<TradesPush> for Message {
     fn from(message: TradesPush) -> Message {
         Message::TradesPush(message)
+    }
+}
+
+impl From<AccountsPush> for Message {
+    fn from(message: AccountsPush) -> Message {
+        Message::AccountsPush(message)
+    }
+}
+
+impl From<AmendOrderReply> for Message {
+    fn from(message: AmendOrderReply) -> Message {
+        Message::AmendOrderReply(message)
+    }
+}
+
+impl From<AmendOrderRequest> for Message {
+    fn from(message: AmendOrderRequest) -> Message {
+        Message::AmendOrderRequest(message)
+    }
+}
+
+impl From<AuditPush> for Message {
+    fn from(message: AuditPush) -> Message {
+        Message::AuditPush(message)
+    }
+}
+
+impl From<AuthoriseOrderReply> for Message {
+    fn from(message: AuthoriseOrderReply) -> Message {
+        Message::AuthoriseOrderReply(message)
+    }
+}
+
+impl From<AuthoriseOrderRequest> for Message {
+    fn from(message: AuthoriseOrderRequest) -> Message {
+        Message::AuthoriseOrderRequest(message)
+    }
+}
+
+impl From<BalancesPush> for Message {
+    fn from(message: BalancesPush) -> Message {
+        Message::BalancesPush(message)
+    }
+}
+
+impl From<CalculateOrderReply> for Message {
+    fn from(message: CalculateOrderReply) -> Message {
+        Message::CalculateOrderReply(message)
+    }
+}
+
+impl From<CalculateOrderRequest> for Message {
+    fn from(message: CalculateOrderRequest) -> Message {
+        Message::CalculateOrderRequest(message)
+    }
+}
+
+impl From<CancelOrderReply> for Message {
+    fn from(message: CancelOrderReply) -> Message {
+        Message::CancelOrderReply(message)
+    }
+}
+
+impl From<CancelOrderRequest> for Message {
+    fn from(message: CancelOrderRequest) -> Message {
+        Message::CancelOrderRequest(message)
+    }
+}
+
+impl From<HoldingsPush> for Message {
+    fn from(message: HoldingsPush) -> Message {
+        Message::HoldingsPush(message)
+    }
+}
+
+impl From<MoveOrderReply> for Message {
+    fn from(message: MoveOrderReply) -> Message {
+        Message::MoveOrderReply(message)
+    }
+}
+
+impl From<MoveOrderRequest> for Message {
+    fn from(message: MoveOrderRequest) -> Message {
+        Message::MoveOrderRequest(message)
+    }
+}
+
+impl From<OrdersPush> for Message {
+    fn from(message: OrdersPush) -> Message {
+        Message::OrdersPush(message)
+    }
+}
+
+impl From<PlaceOrderReply> for Message {
+    fn from(message: PlaceOrderReply) -> Message {
+        Message::PlaceOrderReply(message)
+    }
+}
+
+impl From<PlaceOrderRequest> for Message {
+    fn from(message: PlaceOrderRequest) -> Message {
+        Message::PlaceOrderRequest(message)
+    }
+}
+
+impl From<QueryAccountsReply> for Message {
+    fn from(message: QueryAccountsReply) -> Message {
+        Message::QueryAccountsReply(message)
+    }
+}
+
+impl From<QueryAccountsRequest> for Message {
+    fn from(message: QueryAccountsRequest) -> Message {
+        Message::QueryAccountsRequest(message)
+    }
+}
+
+impl From<QueryBalancesReply> for Message {
+    fn from(message: QueryBalancesReply) -> Message {
+        Message::QueryBalancesReply(message)
+    }
+}
+
+impl From<QueryBalancesRequest> for Message {
+    fn from(message: QueryBalancesRequest) -> Message {
+        Message::QueryBalancesRequest(message)
+    }
+}
+
+impl From<QueryHoldingsReply> for Message {
+    fn from(message: QueryHoldingsReply) -> Message {
+        Message::QueryHoldingsReply(message)
+    }
+}
+
+impl From<QueryHoldingsRequest> for Message {
+    fn from(message: QueryHoldingsRequest) -> Message {
+        Message::QueryHoldingsRequest(message)
+    }
+}
+
+impl From<QueryLimitsReply> for Message {
+    fn from(message: QueryLimitsReply) -> Message {
+        Message::QueryLimitsReply(message)
+    }
+}
+
+impl From<QueryLimitsRequest> for Message {
+    fn from(message: QueryLimitsRequest) -> Message {
+        Message::QueryLimitsRequest(message)
+    }
+}
+
+impl From<QueryOrderAuditReply> for Message {
+    fn from(message: QueryOrderAuditReply) -> Message {
+        Message::QueryOrderAuditReply(message)
+    }
+}
+
+impl From<QueryOrderAuditRequest> for Message {
+    fn from(message: QueryOrderAuditRequest) -> Message {
+        Message::QueryOrderAuditRequest(message)
+    }
+}
+
+impl From<QueryOrderStatusesReply> for Message {
+    fn from(message: QueryOrderStatusesReply) -> Message {
+        Message::QueryOrderStatusesReply(message)
+    }
+}
+
+impl From<QueryOrderStatusesRequest> for Message {
+    fn from(message: QueryOrderStatusesRequest) -> Message {
+        Message::QueryOrderStatusesRequest(message)
+    }
+}
+
+impl From<QueryOrdersReply> for Message {
+    fn from(message: QueryOrdersReply) -> Message {
+        Message::QueryOrdersReply(message)
+    }
+}
+
+impl From<QueryOrdersRequest> for Message {
+    fn from(message: QueryOrdersRequest) -> Message {
+        Message::QueryOrdersRequest(message)
+    }
+}
+
+impl From<QueryRequestStatusesReply> for Message {
+    fn from(message: QueryRequestStatusesReply) -> Message {
+        Message::QueryRequestStatusesReply(message)
+    }
+}
+
+impl From<QueryRequestStatusesRequest> for Message {
+    fn from(message: QueryRequestStatusesRequest) -> Message {
+        Message::QueryRequestStatusesRequest(message)
+    }
+}
+
+impl From<QueryRequestsReply> for Message {
+    fn from(message: QueryRequestsReply) -> Message {
+        Message::QueryRequestsReply(message)
+    }
+}
+
+impl From<QueryRequestsRequest> for Message {
+    fn from(message: QueryRequestsRequest) -> Message {
+        Message::QueryRequestsRequest(message)
+    }
+}
+
+impl From<QueryTradingMarketsReply> for Message {
+    fn from(message: QueryTradingMarketsReply) -> Message {
+        Message::QueryTradingMarketsReply(message)
+    }
+}
+
+impl From<QueryTradingMarketsRequest> for Message {
+    fn from(message: QueryTradingMarketsRequest) -> Message {
+        Message::QueryTradingMarketsRequest(message)
+    }
+}
+
+impl From<QueryTransactionsReply> for Message {
+    fn from(message: QueryTransactionsReply) -> Message {
+        Message::QueryTransactionsReply(message)
+    }
+}
+
+impl From<QueryTransactionsRequest> for Message {
+    fn from(message: QueryTransactionsRequest) -> Message {
+        Message::QueryTransactionsRequest(message)
+    }
+}
+
+impl From<RequestQuoteReply> for Message {
+    fn from(message: RequestQuoteReply) -> Message {
+        Message::RequestQuoteReply(message)
+    }
+}
+
+impl From<RequestQuoteRequest> for Message {
+    fn from(message: RequestQuoteRequest) -> Message {
+        Message::RequestQuoteRequest(message)
+    }
+}
+
+impl From<RequestsPush> for Message {
+    fn from(message: RequestsPush) -> Message {
+        Message::RequestsPush(message)
+    }
+}
+
+impl From<TradingAccountsPush> for Message {
+    fn from(message: TradingAccountsPush) -> Message {
+        Message::TradingAccountsPush(message)
+    }
+}
+
+impl From<TransactionsPush> for Message {
+    fn from(message: TransactionsPush) -> Message {
+        Message::TransactionsPush(message)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod schema {
     pub mod types;
     pub mod common;
     pub mod market;
+    pub mod trading;
     pub mod zenith;
 }
 
@@ -46,6 +47,33 @@ pub mod controllers {
             QueryTradingStatesRequest, ScanSymbolsReply, ScanSymbolsRequest,
             SearchSymbolsReply, SearchSymbolsRequest, SecurityPush, SecurityTopic,
             SymbolsPush, SymbolsTopic, TradesPush, TradesTopic,
+        };
+    }
+    /// Messages of the `Trading` controller.
+    pub mod trading {
+        pub use super::super::types::{
+            AccountsPush, AmendOrderRequestData, AuthoriseOrderRequestData,
+            CalculateOrderRequestData, CancelOrderRequestData, MoveOrderRequestData,
+            PlaceOrderRequestData, QueryBalancesRequestData, QueryHoldingsRequestData,
+            TradingLimit, QueryLimitsRequestData, QueryOrderAuditRequestData,
+            OrderStatus, QueryOrderStatusesRequestData, QueryOrdersRequestData,
+            RequestStatus, QueryRequestStatusesRequestData, QueryRequestsRequestData,
+            TradingMarket, QueryTradingMarketsRequestData, QueryTransactionsRequestData,
+            RequestQuoteReplyData, RequestQuoteRequestData, AmendOrderReply,
+            AmendOrderRequest, AuditPush, AuditTopic, AuthoriseOrderReply,
+            AuthoriseOrderRequest, BalancesPush, BalancesTopic, CalculateOrderReply,
+            CalculateOrderRequest, CancelOrderReply, CancelOrderRequest, HoldingsPush,
+            HoldingsTopic, MoveOrderReply, MoveOrderRequest, OrdersPush, OrdersTopic,
+            PlaceOrderReply, PlaceOrderRequest, QueryAccountsReply, QueryAccountsRequest,
+            QueryBalancesReply, QueryBalancesRequest, QueryHoldingsReply,
+            QueryHoldingsRequest, QueryLimitsReply, QueryLimitsRequest,
+            QueryOrderAuditReply, QueryOrderAuditRequest, QueryOrderStatusesReply,
+            QueryOrderStatusesRequest, QueryOrdersReply, QueryOrdersRequest,
+            QueryRequestStatusesReply, QueryRequestStatusesRequest, QueryRequestsReply,
+            QueryRequestsRequest, QueryTradingMarketsReply, QueryTradingMarketsRequest,
+            QueryTransactionsReply, QueryTransactionsRequest, RequestQuoteReply,
+            RequestQuoteRequest, RequestsPush, RequestsTopic, TradingAccountsPush,
+            TransactionsPush, TransactionsTopic,
         };
     }
     /// Messages of the `Zenith` controller.

@@ -55,7 +55,8 @@ impl TopicNode {
     /// Whether `topic` is this topic with arguments in one of its forms.
     pub fn fits(&self, topic: &str) -> bool {
         match super::topic::split(topic) {
-            (name, Some(args)) if name == self.name => self.forms.iter().any(|form| form.fits(args)),
+            (name, Some(args)) if name == self.name => self.forms.iter().any(|form| !form.is_bare() && form.fits(args)),
+            (name, None) => name == self.name && self.forms.iter().any(TopicForm::is_bare),
             _ => false,
         }
     }

@@ -59,6 +59,11 @@ pub struct TopicPart {
 }
 
 impl TopicForm {
+    /// The empty form: the topic alone, without `!` and arguments.
+    pub fn is_bare(&self) -> bool {
+        self.parts.is_empty()
+    }
+
     /// The value of each part when `args` has this form. A part may hold the text that
     /// separates it from the next (a symbol code may hold a dot), so parts are split off from
     /// the end: `BHP.X.ASX` is `BHP.X` on `ASX`.
@@ -120,13 +125,16 @@ pub fn read_topic<'a>(
 ) -> Result<(&'static TopicForm, Vec<&'a str>), TopicError> {
     match split(text) {
         (given, Some(args)) if given == name => read_arguments(forms, args).map_err(TopicError),
+        (given, None) if given == name && let Some(bare) = forms.iter().find(|f| f.is_bare()) => Ok((bare, Vec::new())),
         _ => Err(TopicError(format!("`{text}` is not {}", shown(name, forms)))),
     }
 }
 
-/// The forms of topic `name`, for a person: `` `Depth!{Code}.{Market}` ``.
+/// The forms of topic `name`, for a person: `` `Depth!{Code}.{Market}` ``, `` `Orders` `` for the
+/// topic alone.
 fn shown(name: &str, forms: &[TopicForm]) -> String {
-    forms.iter().map(|f| format!("`{name}!{}`", f.text)).collect::<Vec<_>>().join(" or ")
+    let form = |f: &TopicForm| if f.is_bare() { format!("`{name}`") } else { format!("`{name}!{}`", f.text) };
+    forms.iter().map(form).collect::<Vec<_>>().join(" or ")
 }
 
 /// Why the arguments `args` (the text after `!`, if any) are wrong for topic `name`, whose
@@ -135,6 +143,7 @@ pub fn arguments_problem(name: &str, forms: &'static [TopicForm], args: Option<&
     match (forms.is_empty(), args) {
         (true, None) => None,
         (true, Some(_)) => Some(format!("`{name}` takes no arguments")),
+        (false, None) if forms.iter().any(TopicForm::is_bare) => None,
         (false, None) => Some(format!("the topic needs its arguments: {}", shown(name, forms))),
         (false, Some(args)) => read_arguments(forms, args).err(),
     }
@@ -154,7 +163,8 @@ pub fn read_arguments<'a>(
     args: &'a str,
 ) -> Result<(&'static TopicForm, Vec<&'a str>), String> {
     let mut reasons = Vec::new();
-    for form in forms {
+    // The topic alone has no `!`; after one, only a form with parts can fit.
+    for form in forms.iter().filter(|f| !f.is_bare()) {
         match form.read(args) {
             Ok(values) => return Ok((form, values)),
             Err(reason) => reasons.push(reason),

@@ -467,6 +467,7 @@ pub static TRADING_MARKET_CODE: Node = Node::Enum(EnumNode {
         "ASX::CP",
         "ASX:PM",
         "ASX:PM:CP",
+        "ASX:TM",
         "CXA::FP",
         "CXA::LI",
         "CXA::MC",
@@ -476,6 +477,20 @@ pub static TRADING_MARKET_CODE: Node = Node::Enum(EnumNode {
         "MYX::DB",
         "MYX:BI",
         "MYX:OD",
+        "ASX[Demo]",
+        "ASX::CP[Demo]",
+        "ASX:PM[Demo]",
+        "ASX:PM:CP[Demo]",
+        "ASX:TM[Demo]",
+        "CXA::FP[Demo]",
+        "CXA::LI[Demo]",
+        "CXA::MC[Demo]",
+        "CXA::MP[Demo]",
+        "CXA::NP[Demo]",
+        "MYX::NM[Demo]",
+        "MYX::DB[Demo]",
+        "MYX:BI[Demo]",
+        "MYX:OD[Demo]",
     ],
     open: true,
 });
@@ -1856,4 +1871,2115 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolChange {
     const SCHEMA: &'static Node = &SYMBOL_CHANGE;
+}
+
+/// `TradingAccountState` (`schemas/types/TradingAccountState.json#`).
+pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/TradingAccountState.json#/type"),
+    properties: &[
+        Property {
+            wire: "ID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TradingAccountState.json#/properties/ID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Feed",
+            node: &FEED_STATUS,
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "Name",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TradingAccountState.json#/properties/Name/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Provider",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TradingAccountState.json#/properties/Provider/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Currency",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TradingAccountState.json#/properties/Currency/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Attributes",
+            node: &Node::Map(MapNode {
+                type_at: "schemas/types/TradingAccountState.json#/properties/Attributes/type",
+                values: &Node::String(StringNode {
+                    type_at: "schemas/types/TradingAccountState.json#/properties/Attributes/additionalProperties/type",
+                    rules: StringRules::NONE,
+                }),
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Categories",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/TradingAccountState.json#/properties/Categories/type",
+                items: &Node::String(StringNode {
+                    type_at: "schemas/types/TradingAccountState.json#/properties/Categories/items/type",
+                    rules: StringRules::NONE,
+                }),
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "CategoryCodes",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/TradingAccountState.json#/properties/CategoryCodes/type",
+                items: &Node::String(StringNode {
+                    type_at: "schemas/types/TradingAccountState.json#/properties/CategoryCodes/items/type",
+                    rules: StringRules::NONE,
+                }),
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "ID",
+        "Feed",
+        "Name",
+        "Provider",
+        "Currency",
+        "Attributes",
+        "Categories",
+        "CategoryCodes",
+    ],
+    required: &["ID", "Feed"],
+    required_bits: 3u64,
+    required_at: "schemas/types/TradingAccountState.json#/required",
+    additional: true,
+    additional_at: "schemas/types/TradingAccountState.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::TradingAccountState {
+    const SCHEMA: &'static Node = &TRADING_ACCOUNT_STATE;
+}
+
+/// `OrderResult` (`schemas/types/OrderResult.json#`).
+pub static ORDER_RESULT: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderResult.json#/enum",
+    values: &["Success", "Incomplete", "Invalid", "Rejected"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderResult {
+    const SCHEMA: &'static Node = &ORDER_RESULT;
+}
+
+/// `OrderStatusCode` (`schemas/types/OrderStatusCode.json#`).
+pub static ORDER_STATUS_CODE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderStatusCode.json#/x-zenith-known",
+    values: &["OnMarket", "Suspended", "PartialFill", "Filled"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderStatusCode {
+    const SCHEMA: &'static Node = &ORDER_STATUS_CODE;
+}
+
+/// `OrderStyle` (`schemas/types/OrderStyle.json#`).
+pub static ORDER_STYLE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderStyle.json#/enum",
+    values: &["Market", "ManagedFund", "Equity", "Option"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderStyle {
+    const SCHEMA: &'static Node = &ORDER_STYLE;
+}
+
+/// `OrderType` (`schemas/types/OrderDetails.json#/properties/Type`).
+pub static ORDER_TYPE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderDetails.json#/properties/Type/enum",
+    values: &["Limit", "Best", "Market", "MarketToLimit"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderType {
+    const SCHEMA: &'static Node = &ORDER_TYPE;
+}
+
+/// `OrderValidity` (`schemas/types/OrderDetails.json#/properties/Validity`).
+pub static ORDER_VALIDITY: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderDetails.json#/properties/Validity/enum",
+    values: &["UntilCancel", "UntilDay", "FillAndKill", "FillOrKill", "AllOrNone"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderValidity {
+    const SCHEMA: &'static Node = &ORDER_VALIDITY;
+}
+
+/// `ShortSellType` (`schemas/types/OrderDetails.json#/properties/ShortType`).
+pub static SHORT_SELL_TYPE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderDetails.json#/properties/ShortType/enum",
+    values: &["ShortSell", "ShortSellExempt"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::ShortSellType {
+    const SCHEMA: &'static Node = &SHORT_SELL_TYPE;
+}
+
+/// `FundUnitType` (`schemas/types/OrderDetails.json#/properties/UnitType`).
+pub static FUND_UNIT_TYPE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderDetails.json#/properties/UnitType/enum",
+    values: &["Currency", "Units"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::FundUnitType {
+    const SCHEMA: &'static Node = &FUND_UNIT_TYPE;
+}
+
+/// `OrderDetails` (`schemas/types/OrderDetails.json#`).
+pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/OrderDetails.json#/type"),
+    properties: &[
+        Property {
+            wire: "Exchange",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderDetails.json#/properties/Exchange/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Code",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderDetails.json#/properties/Code/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "Side",
+            node: &SIDE,
+            bit: 4u64,
+            secret: false,
+        },
+        Property {
+            wire: "Style",
+            node: &ORDER_STYLE,
+            bit: 8u64,
+            secret: false,
+        },
+        Property {
+            wire: "BrokerageSchedule",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderDetails.json#/properties/BrokerageSchedule/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Instructions",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/OrderDetails.json#/properties/Instructions/type",
+                items: &Node::String(StringNode {
+                    type_at: "schemas/types/OrderDetails.json#/properties/Instructions/items/type",
+                    rules: StringRules::NONE,
+                }),
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Type",
+            node: &ORDER_TYPE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "LimitPrice",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Quantity",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "HiddenQuantity",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "MinimumQuantity",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Validity",
+            node: &ORDER_VALIDITY,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "ExpiryDate",
+            node: &DATE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "ShortType",
+            node: &SHORT_SELL_TYPE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "UnitType",
+            node: &FUND_UNIT_TYPE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "UnitAmount",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Currency",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderDetails.json#/properties/Currency/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "PhysicalDelivery",
+            node: &Node::Boolean(TypeRule {
+                at: "schemas/types/OrderDetails.json#/properties/PhysicalDelivery/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "Exchange",
+        "Code",
+        "Side",
+        "Style",
+        "BrokerageSchedule",
+        "Instructions",
+        "Type",
+        "LimitPrice",
+        "Quantity",
+        "HiddenQuantity",
+        "MinimumQuantity",
+        "Validity",
+        "ExpiryDate",
+        "ShortType",
+        "UnitType",
+        "UnitAmount",
+        "Currency",
+        "PhysicalDelivery",
+    ],
+    required: &["Exchange", "Code", "Side", "Style"],
+    required_bits: 15u64,
+    required_at: "schemas/types/OrderDetails.json#/required",
+    additional: true,
+    additional_at: "schemas/types/OrderDetails.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Style",
+        variants: &[
+            VariantNode {
+                value: "Market",
+                required: &["Type", "Quantity"],
+                forbidden: &["UnitType", "UnitAmount", "Currency", "PhysicalDelivery"],
+                required_bits: 335u64,
+                forbidden_bits: 245760u64,
+                at: "schemas/types/OrderDetails.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "Equity",
+                required: &["Type", "Quantity"],
+                forbidden: &["UnitType", "UnitAmount", "Currency", "PhysicalDelivery"],
+                required_bits: 335u64,
+                forbidden_bits: 245760u64,
+                at: "schemas/types/OrderDetails.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "Option",
+                required: &["Type", "Quantity"],
+                forbidden: &["UnitType", "UnitAmount", "Currency", "PhysicalDelivery"],
+                required_bits: 335u64,
+                forbidden_bits: 245760u64,
+                at: "schemas/types/OrderDetails.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "ManagedFund",
+                required: &["UnitType", "UnitAmount"],
+                forbidden: &[
+                    "Type",
+                    "LimitPrice",
+                    "Quantity",
+                    "HiddenQuantity",
+                    "MinimumQuantity",
+                    "Validity",
+                    "ExpiryDate",
+                    "ShortType",
+                ],
+                required_bits: 49167u64,
+                forbidden_bits: 16320u64,
+                at: "schemas/types/OrderDetails.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::OrderDetails {
+    const SCHEMA: &'static Node = &ORDER_DETAILS;
+}
+
+/// `RoutingAlgorithm` (`schemas/types/OrderRoute.json#/properties/Algorithm`).
+pub static ROUTING_ALGORITHM: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderRoute.json#/properties/Algorithm/enum",
+    values: &["Market", "BestMarket"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::RoutingAlgorithm {
+    const SCHEMA: &'static Node = &ROUTING_ALGORITHM;
+}
+
+/// `OrderRoute` (`schemas/types/OrderRoute.json#`).
+pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/OrderRoute.json#/type"),
+    properties: &[
+        Property {
+            wire: "Algorithm",
+            node: &ROUTING_ALGORITHM,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Market",
+            node: &TRADING_MARKET_CODE,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["Algorithm", "Market"],
+    required: &["Algorithm"],
+    required_bits: 1u64,
+    required_at: "schemas/types/OrderRoute.json#/required",
+    additional: true,
+    additional_at: "schemas/types/OrderRoute.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Algorithm",
+        variants: &[
+            VariantNode {
+                value: "Market",
+                required: &["Market"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/OrderRoute.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "BestMarket",
+                required: &[],
+                forbidden: &["Market"],
+                required_bits: 1u64,
+                forbidden_bits: 2u64,
+                at: "schemas/types/OrderRoute.json#/oneOf/1",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::OrderRoute {
+    const SCHEMA: &'static Node = &ORDER_ROUTE;
+}
+
+/// `OrderConditionName` (`schemas/types/OrderCondition.json#/properties/Name`).
+pub static ORDER_CONDITION_NAME: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderCondition.json#/properties/Name/enum",
+    values: &["StopLoss", "TrailingStopLoss"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderConditionName {
+    const SCHEMA: &'static Node = &ORDER_CONDITION_NAME;
+}
+
+/// `ConditionPriceReference` (`schemas/types/OrderCondition.json#/properties/Reference`).
+pub static CONDITION_PRICE_REFERENCE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderCondition.json#/properties/Reference/enum",
+    values: &["Last", "BestBid", "BestAsk"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::ConditionPriceReference {
+    const SCHEMA: &'static Node = &CONDITION_PRICE_REFERENCE;
+}
+
+/// `ConditionDirection` (`schemas/types/OrderCondition.json#/properties/Direction`).
+pub static CONDITION_DIRECTION: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderCondition.json#/properties/Direction/enum",
+    values: &["None", "Up", "Down"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::ConditionDirection {
+    const SCHEMA: &'static Node = &CONDITION_DIRECTION;
+}
+
+/// `TrailingStopType` (`schemas/types/OrderCondition.json#/properties/Type`).
+pub static TRAILING_STOP_TYPE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderCondition.json#/properties/Type/enum",
+    values: &["Price", "Percent"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::TrailingStopType {
+    const SCHEMA: &'static Node = &TRAILING_STOP_TYPE;
+}
+
+/// `OrderCondition` (`schemas/types/OrderCondition.json#`).
+pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/OrderCondition.json#/type"),
+    properties: &[
+        Property {
+            wire: "Name",
+            node: &ORDER_CONDITION_NAME,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Stop",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Reference",
+            node: &CONDITION_PRICE_REFERENCE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Direction",
+            node: &CONDITION_DIRECTION,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Type",
+            node: &TRAILING_STOP_TYPE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Value",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Limit",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["Name", "Stop", "Reference", "Direction", "Type", "Value", "Limit"],
+    required: &["Name"],
+    required_bits: 1u64,
+    required_at: "schemas/types/OrderCondition.json#/required",
+    additional: true,
+    additional_at: "schemas/types/OrderCondition.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Name",
+        variants: &[
+            VariantNode {
+                value: "StopLoss",
+                required: &[],
+                forbidden: &["Type", "Value", "Limit"],
+                required_bits: 1u64,
+                forbidden_bits: 112u64,
+                at: "schemas/types/OrderCondition.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "TrailingStopLoss",
+                required: &["Type", "Value", "Limit"],
+                forbidden: &[],
+                required_bits: 113u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/OrderCondition.json#/oneOf/1",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::OrderCondition {
+    const SCHEMA: &'static Node = &ORDER_CONDITION;
+}
+
+/// `Order` (`schemas/types/Order.json#`).
+pub static ORDER: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/Order.json#/type"),
+    properties: &[
+        Property {
+            wire: "ID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Order.json#/properties/ID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Account",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Order.json#/properties/Account/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "ExternalID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Order.json#/properties/ExternalID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "DepthOrderID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Order.json#/properties/DepthOrderID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Status",
+            node: &ORDER_STATUS_CODE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Exchange",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Order.json#/properties/Exchange/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "TradingMarket",
+            node: &TRADING_MARKET_CODE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Currency",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Order.json#/properties/Currency/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "EstimatedFees",
+            node: &Node::Map(MapNode {
+                type_at: "schemas/types/Order.json#/properties/EstimatedFees/type",
+                values: &DECIMAL,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "CurrentFees",
+            node: &Node::Map(MapNode {
+                type_at: "schemas/types/Order.json#/properties/CurrentFees/type",
+                values: &DECIMAL,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "EstimatedValue",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "CurrentValue",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "CreatedDate",
+            node: &DATE_TIME,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "UpdatedDate",
+            node: &DATE_TIME,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Style",
+            node: &ORDER_STYLE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Details",
+            node: &ORDER_DETAILS,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Route",
+            node: &ORDER_ROUTE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Children",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/Order.json#/properties/Children/type",
+                items: &Node::String(StringNode {
+                    type_at: "schemas/types/Order.json#/properties/Children/items/type",
+                    rules: StringRules::NONE,
+                }),
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Condition",
+            node: &ORDER_CONDITION,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "ExecutedQuantity",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "AveragePrice",
+            node: &Node::Nullable(&DECIMAL),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "ID",
+        "Account",
+        "ExternalID",
+        "DepthOrderID",
+        "Status",
+        "Exchange",
+        "TradingMarket",
+        "Currency",
+        "EstimatedFees",
+        "CurrentFees",
+        "EstimatedValue",
+        "CurrentValue",
+        "CreatedDate",
+        "UpdatedDate",
+        "Style",
+        "Details",
+        "Route",
+        "Children",
+        "Condition",
+        "ExecutedQuantity",
+        "AveragePrice",
+    ],
+    required: &["ID", "Account"],
+    required_bits: 3u64,
+    required_at: "schemas/types/Order.json#/required",
+    additional: true,
+    additional_at: "schemas/types/Order.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::Order {
+    const SCHEMA: &'static Node = &ORDER;
+}
+
+/// `OrderErrorCode` (`schemas/types/OrderErrorCode.json#`).
+pub static ORDER_ERROR_CODE: Node = Node::String(StringNode {
+    type_at: "schemas/types/OrderErrorCode.json#/type",
+    rules: StringRules {
+        min_length: None,
+        max_length: None,
+        pattern: Some((&PATTERN_2, "schemas/types/OrderErrorCode.json#/pattern")),
+        format: None,
+    },
+});
+/// `OrderActionResponse` (`schemas/types/OrderActionResponse.json#`).
+pub static ORDER_ACTION_RESPONSE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/OrderActionResponse.json#/type"),
+    properties: &[
+        Property {
+            wire: "Result",
+            node: &ORDER_RESULT,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "RequestID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderActionResponse.json#/properties/RequestID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Order",
+            node: &ORDER,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Errors",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/OrderActionResponse.json#/properties/Errors/type",
+                items: &ORDER_ERROR_CODE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "EstimatedFees",
+            node: &Node::Map(MapNode {
+                type_at: "schemas/types/OrderActionResponse.json#/properties/EstimatedFees/type",
+                values: &DECIMAL,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "EstimatedBrokerage",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "EstimatedTax",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "EstimatedValue",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "Result",
+        "RequestID",
+        "Order",
+        "Errors",
+        "EstimatedFees",
+        "EstimatedBrokerage",
+        "EstimatedTax",
+        "EstimatedValue",
+    ],
+    required: &["Result"],
+    required_bits: 1u64,
+    required_at: "schemas/types/OrderActionResponse.json#/required",
+    additional: true,
+    additional_at: "schemas/types/OrderActionResponse.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderActionResponse {
+    const SCHEMA: &'static Node = &ORDER_ACTION_RESPONSE;
+}
+
+/// `OrderFlag` (`schemas/types/OrderFlag.json#`).
+pub static ORDER_FLAG: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderFlag.json#/x-zenith-known",
+    values: &["Flag.PDS"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderFlag {
+    const SCHEMA: &'static Node = &ORDER_FLAG;
+}
+
+/// `OrderAuditChangeO` (`schemas/types/OrderAuditChange.json#/properties/O`).
+pub static ORDER_AUDIT_CHANGE_O: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderAuditChange.json#/properties/O/enum",
+    values: &["A", "U", "R", "C"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderAuditChangeO {
+    const SCHEMA: &'static Node = &ORDER_AUDIT_CHANGE_O;
+}
+
+/// `OrderAuditType` (`schemas/types/OrderAudit.json#/properties/Type`).
+pub static ORDER_AUDIT_TYPE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderAudit.json#/properties/Type/enum",
+    values: &["Order", "Request", "Transaction"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderAuditType {
+    const SCHEMA: &'static Node = &ORDER_AUDIT_TYPE;
+}
+
+/// `OrderRequestType` (`schemas/types/OrderRequest.json#/properties/Type`).
+pub static ORDER_REQUEST_TYPE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderRequest.json#/properties/Type/enum",
+    values: &["Place", "Amend", "Cancel"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderRequestType {
+    const SCHEMA: &'static Node = &ORDER_REQUEST_TYPE;
+}
+
+/// `RequestStatusCode` (`schemas/types/RequestStatusCode.json#`).
+pub static REQUEST_STATUS_CODE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/RequestStatusCode.json#/x-zenith-known",
+    values: &[
+        "Pending",
+        "PendingAuthorisation",
+        "Authorised",
+        "Rejected",
+        "Complete",
+        "Queued",
+        "Submitted",
+        "Completed",
+    ],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::RequestStatusCode {
+    const SCHEMA: &'static Node = &REQUEST_STATUS_CODE;
+}
+
+/// `OrderRequest` (`schemas/types/OrderRequest.json#`).
+pub static ORDER_REQUEST: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/OrderRequest.json#/type"),
+    properties: &[
+        Property {
+            wire: "ID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderRequest.json#/properties/ID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Account",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderRequest.json#/properties/Account/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "OrderID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderRequest.json#/properties/OrderID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 4u64,
+            secret: false,
+        },
+        Property {
+            wire: "Type",
+            node: &ORDER_REQUEST_TYPE,
+            bit: 8u64,
+            secret: false,
+        },
+        Property {
+            wire: "CreatedDate",
+            node: &DATE_TIME,
+            bit: 16u64,
+            secret: false,
+        },
+        Property {
+            wire: "UpdatedDate",
+            node: &DATE_TIME,
+            bit: 32u64,
+            secret: false,
+        },
+        Property {
+            wire: "Status",
+            node: &REQUEST_STATUS_CODE,
+            bit: 64u64,
+            secret: false,
+        },
+        Property {
+            wire: "Details",
+            node: &ORDER_DETAILS,
+            bit: 128u64,
+            secret: false,
+        },
+        Property {
+            wire: "Route",
+            node: &ORDER_ROUTE,
+            bit: 256u64,
+            secret: false,
+        },
+        Property {
+            wire: "Condition",
+            node: &ORDER_CONDITION,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "ID",
+        "Account",
+        "OrderID",
+        "Type",
+        "CreatedDate",
+        "UpdatedDate",
+        "Status",
+        "Details",
+        "Route",
+        "Condition",
+    ],
+    required: &[
+        "ID",
+        "Account",
+        "OrderID",
+        "Type",
+        "CreatedDate",
+        "UpdatedDate",
+        "Status",
+        "Details",
+        "Route",
+    ],
+    required_bits: 511u64,
+    required_at: "schemas/types/OrderRequest.json#/required",
+    additional: true,
+    additional_at: "schemas/types/OrderRequest.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderRequest {
+    const SCHEMA: &'static Node = &ORDER_REQUEST;
+}
+
+/// `TransactionDetail` (`schemas/types/TransactionDetail.json#`).
+pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/TransactionDetail.json#/type"),
+    properties: &[
+        Property {
+            wire: "ID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TransactionDetail.json#/properties/ID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Exchange",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TransactionDetail.json#/properties/Exchange/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "Code",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TransactionDetail.json#/properties/Code/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 4u64,
+            secret: false,
+        },
+        Property {
+            wire: "TradingMarket",
+            node: &TRADING_MARKET_CODE,
+            bit: 8u64,
+            secret: false,
+        },
+        Property {
+            wire: "Account",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TransactionDetail.json#/properties/Account/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 16u64,
+            secret: false,
+        },
+        Property {
+            wire: "Style",
+            node: &ORDER_STYLE,
+            bit: 32u64,
+            secret: false,
+        },
+        Property {
+            wire: "TradeDate",
+            node: &DATE_TIME,
+            bit: 64u64,
+            secret: false,
+        },
+        Property {
+            wire: "SettlementDate",
+            node: &DATE_TIME,
+            bit: 128u64,
+            secret: false,
+        },
+        Property {
+            wire: "GrossAmount",
+            node: &DECIMAL,
+            bit: 256u64,
+            secret: false,
+        },
+        Property {
+            wire: "NetAmount",
+            node: &DECIMAL,
+            bit: 512u64,
+            secret: false,
+        },
+        Property {
+            wire: "SettlementAmount",
+            node: &DECIMAL,
+            bit: 1024u64,
+            secret: false,
+        },
+        Property {
+            wire: "Currency",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TransactionDetail.json#/properties/Currency/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "OrderID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TransactionDetail.json#/properties/OrderID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2048u64,
+            secret: false,
+        },
+        Property {
+            wire: "TotalQuantity",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "AveragePrice",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "TotalUnits",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "UnitValue",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "ID",
+        "Exchange",
+        "Code",
+        "TradingMarket",
+        "Account",
+        "Style",
+        "TradeDate",
+        "SettlementDate",
+        "GrossAmount",
+        "NetAmount",
+        "SettlementAmount",
+        "Currency",
+        "OrderID",
+        "TotalQuantity",
+        "AveragePrice",
+        "TotalUnits",
+        "UnitValue",
+    ],
+    required: &[
+        "ID",
+        "Exchange",
+        "Code",
+        "TradingMarket",
+        "Account",
+        "Style",
+        "TradeDate",
+        "SettlementDate",
+        "GrossAmount",
+        "NetAmount",
+        "SettlementAmount",
+        "OrderID",
+    ],
+    required_bits: 4095u64,
+    required_at: "schemas/types/TransactionDetail.json#/required",
+    additional: true,
+    additional_at: "schemas/types/TransactionDetail.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Style",
+        variants: &[
+            VariantNode {
+                value: "Market",
+                required: &["TotalQuantity", "AveragePrice"],
+                forbidden: &["TotalUnits", "UnitValue"],
+                required_bits: 30719u64,
+                forbidden_bits: 98304u64,
+                at: "schemas/types/TransactionDetail.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "Equity",
+                required: &["TotalQuantity", "AveragePrice"],
+                forbidden: &["TotalUnits", "UnitValue"],
+                required_bits: 30719u64,
+                forbidden_bits: 98304u64,
+                at: "schemas/types/TransactionDetail.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "Option",
+                required: &["TotalQuantity", "AveragePrice"],
+                forbidden: &["TotalUnits", "UnitValue"],
+                required_bits: 30719u64,
+                forbidden_bits: 98304u64,
+                at: "schemas/types/TransactionDetail.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "ManagedFund",
+                required: &["TotalUnits", "UnitValue"],
+                forbidden: &["TotalQuantity", "AveragePrice"],
+                required_bits: 104447u64,
+                forbidden_bits: 24576u64,
+                at: "schemas/types/TransactionDetail.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::TransactionDetail {
+    const SCHEMA: &'static Node = &TRANSACTION_DETAIL;
+}
+
+/// `OrderAudit` (`schemas/types/OrderAudit.json#`).
+pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/OrderAudit.json#/type"),
+    properties: &[
+        Property {
+            wire: "Version",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderAudit.json#/properties/Version/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "OrderID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderAudit.json#/properties/OrderID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "Account",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderAudit.json#/properties/Account/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 4u64,
+            secret: false,
+        },
+        Property {
+            wire: "Type",
+            node: &ORDER_AUDIT_TYPE,
+            bit: 8u64,
+            secret: false,
+        },
+        Property {
+            wire: "Order",
+            node: &ORDER,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Request",
+            node: &ORDER_REQUEST,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Transaction",
+            node: &TRANSACTION_DETAIL,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "Version",
+        "OrderID",
+        "Account",
+        "Type",
+        "Order",
+        "Request",
+        "Transaction",
+    ],
+    required: &["Version", "OrderID", "Account", "Type"],
+    required_bits: 15u64,
+    required_at: "schemas/types/OrderAudit.json#/required",
+    additional: true,
+    additional_at: "schemas/types/OrderAudit.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Type",
+        variants: &[
+            VariantNode {
+                value: "Order",
+                required: &["Order"],
+                forbidden: &["Request", "Transaction"],
+                required_bits: 31u64,
+                forbidden_bits: 96u64,
+                at: "schemas/types/OrderAudit.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "Request",
+                required: &["Request"],
+                forbidden: &["Order", "Transaction"],
+                required_bits: 47u64,
+                forbidden_bits: 80u64,
+                at: "schemas/types/OrderAudit.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "Transaction",
+                required: &["Transaction"],
+                forbidden: &["Order", "Request"],
+                required_bits: 79u64,
+                forbidden_bits: 48u64,
+                at: "schemas/types/OrderAudit.json#/oneOf/2",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::OrderAudit {
+    const SCHEMA: &'static Node = &ORDER_AUDIT;
+}
+
+/// `OrderAuditChange` (`schemas/types/OrderAuditChange.json#`).
+pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/OrderAuditChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "O",
+            node: &ORDER_AUDIT_CHANGE_O,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Account",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderAuditChange.json#/properties/Account/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Audit",
+            node: &ORDER_AUDIT,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["O", "Account", "Audit"],
+    required: &["O"],
+    required_bits: 1u64,
+    required_at: "schemas/types/OrderAuditChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/OrderAuditChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "O",
+        variants: &[
+            VariantNode {
+                value: "A",
+                required: &["Audit"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/OrderAuditChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "U",
+                required: &["Audit"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/OrderAuditChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "R",
+                required: &["Audit"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/OrderAuditChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "C",
+                required: &[],
+                forbidden: &["Audit"],
+                required_bits: 1u64,
+                forbidden_bits: 4u64,
+                at: "schemas/types/OrderAuditChange.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::OrderAuditChange {
+    const SCHEMA: &'static Node = &ORDER_AUDIT_CHANGE;
+}
+
+/// `Balance` (`schemas/types/Balance.json#`).
+pub static BALANCE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/Balance.json#/type"),
+    properties: &[
+        Property {
+            wire: "Account",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Balance.json#/properties/Account/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Type",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Balance.json#/properties/Type/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "Currency",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Balance.json#/properties/Currency/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 4u64,
+            secret: false,
+        },
+        Property {
+            wire: "Amount",
+            node: &DECIMAL,
+            bit: 8u64,
+            secret: false,
+        },
+    ],
+    documented: &["Account", "Type", "Currency", "Amount"],
+    required: &["Account", "Type", "Currency", "Amount"],
+    required_bits: 15u64,
+    required_at: "schemas/types/Balance.json#/required",
+    additional: true,
+    additional_at: "schemas/types/Balance.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::Balance {
+    const SCHEMA: &'static Node = &BALANCE;
+}
+
+/// `HoldingChangeO` (`schemas/types/HoldingChange.json#/properties/O`).
+pub static HOLDING_CHANGE_O: Node = Node::Enum(EnumNode {
+    at: "schemas/types/HoldingChange.json#/properties/O/enum",
+    values: &["A", "U", "R", "C"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::HoldingChangeO {
+    const SCHEMA: &'static Node = &HOLDING_CHANGE_O;
+}
+
+/// `HoldingDetails` (`schemas/types/HoldingDetails.json#`).
+pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/HoldingDetails.json#/type"),
+    properties: &[
+        Property {
+            wire: "Exchange",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/HoldingDetails.json#/properties/Exchange/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Code",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/HoldingDetails.json#/properties/Code/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "Account",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/HoldingDetails.json#/properties/Account/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 4u64,
+            secret: false,
+        },
+        Property {
+            wire: "Style",
+            node: &ORDER_STYLE,
+            bit: 8u64,
+            secret: false,
+        },
+        Property {
+            wire: "Cost",
+            node: &DECIMAL,
+            bit: 16u64,
+            secret: false,
+        },
+        Property {
+            wire: "Currency",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/HoldingDetails.json#/properties/Currency/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 32u64,
+            secret: false,
+        },
+        Property {
+            wire: "TotalQuantity",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "TotalAvailable",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "AveragePrice",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "TotalUnits",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "BaseCost",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "Exchange",
+        "Code",
+        "Account",
+        "Style",
+        "Cost",
+        "Currency",
+        "TotalQuantity",
+        "TotalAvailable",
+        "AveragePrice",
+        "TotalUnits",
+        "BaseCost",
+    ],
+    required: &["Exchange", "Code", "Account", "Style", "Cost", "Currency"],
+    required_bits: 63u64,
+    required_at: "schemas/types/HoldingDetails.json#/required",
+    additional: true,
+    additional_at: "schemas/types/HoldingDetails.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Style",
+        variants: &[
+            VariantNode {
+                value: "Market",
+                required: &["TotalQuantity", "TotalAvailable", "AveragePrice"],
+                forbidden: &["TotalUnits", "BaseCost"],
+                required_bits: 511u64,
+                forbidden_bits: 1536u64,
+                at: "schemas/types/HoldingDetails.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "Equity",
+                required: &["TotalQuantity", "TotalAvailable", "AveragePrice"],
+                forbidden: &["TotalUnits", "BaseCost"],
+                required_bits: 511u64,
+                forbidden_bits: 1536u64,
+                at: "schemas/types/HoldingDetails.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "Option",
+                required: &["TotalQuantity", "TotalAvailable", "AveragePrice"],
+                forbidden: &["TotalUnits", "BaseCost"],
+                required_bits: 511u64,
+                forbidden_bits: 1536u64,
+                at: "schemas/types/HoldingDetails.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "ManagedFund",
+                required: &["TotalUnits", "BaseCost"],
+                forbidden: &["TotalQuantity", "TotalAvailable", "AveragePrice"],
+                required_bits: 1599u64,
+                forbidden_bits: 448u64,
+                at: "schemas/types/HoldingDetails.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::HoldingDetails {
+    const SCHEMA: &'static Node = &HOLDING_DETAILS;
+}
+
+/// `HoldingChange` (`schemas/types/HoldingChange.json#`).
+pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/HoldingChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "O",
+            node: &HOLDING_CHANGE_O,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Account",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/HoldingChange.json#/properties/Account/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Holding",
+            node: &HOLDING_DETAILS,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["O", "Account", "Holding"],
+    required: &["O"],
+    required_bits: 1u64,
+    required_at: "schemas/types/HoldingChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/HoldingChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "O",
+        variants: &[
+            VariantNode {
+                value: "A",
+                required: &["Holding"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/HoldingChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "U",
+                required: &["Holding"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/HoldingChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "R",
+                required: &["Holding"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/HoldingChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "C",
+                required: &[],
+                forbidden: &["Holding"],
+                required_bits: 1u64,
+                forbidden_bits: 4u64,
+                at: "schemas/types/HoldingChange.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::HoldingChange {
+    const SCHEMA: &'static Node = &HOLDING_CHANGE;
+}
+
+/// `OrderChangeO` (`schemas/types/OrderChange.json#/properties/O`).
+pub static ORDER_CHANGE_O: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderChange.json#/properties/O/enum",
+    values: &["A", "U", "R", "C"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderChangeO {
+    const SCHEMA: &'static Node = &ORDER_CHANGE_O;
+}
+
+/// `OrderChange` (`schemas/types/OrderChange.json#`).
+pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/OrderChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "O",
+            node: &ORDER_CHANGE_O,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Account",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderChange.json#/properties/Account/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Order",
+            node: &ORDER,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["O", "Account", "Order"],
+    required: &["O"],
+    required_bits: 1u64,
+    required_at: "schemas/types/OrderChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/OrderChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "O",
+        variants: &[
+            VariantNode {
+                value: "A",
+                required: &["Order"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/OrderChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "U",
+                required: &["Order"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/OrderChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "R",
+                required: &["Order"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/OrderChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "C",
+                required: &[],
+                forbidden: &["Order"],
+                required_bits: 1u64,
+                forbidden_bits: 4u64,
+                at: "schemas/types/OrderChange.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::OrderChange {
+    const SCHEMA: &'static Node = &ORDER_CHANGE;
+}
+
+/// `TradingLimitCode` (`schemas/types/TradingLimitCode.json#`).
+pub static TRADING_LIMIT_CODE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/TradingLimitCode.json#/x-zenith-known",
+    values: &["TotalValue.Minimum", "TotalValue.Maximum", "TotalQuantity.Minimum"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::TradingLimitCode {
+    const SCHEMA: &'static Node = &TRADING_LIMIT_CODE;
+}
+
+/// `OrderStatusAllowance` (`schemas/types/OrderStatusAllowance.json#`).
+pub static ORDER_STATUS_ALLOWANCE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderStatusAllowance.json#/enum",
+    values: &["None", "Trade", "Amend", "Move", "Cancel", "All"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderStatusAllowance {
+    const SCHEMA: &'static Node = &ORDER_STATUS_ALLOWANCE;
+}
+
+/// `StatusReason` (`schemas/types/StatusReason.json#`).
+pub static STATUS_REASON: Node = Node::Enum(EnumNode {
+    at: "schemas/types/StatusReason.json#/enum",
+    values: &["Unknown", "Normal", "Manual", "Abnormal", "Completed", "Waiting"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::StatusReason {
+    const SCHEMA: &'static Node = &STATUS_REASON;
+}
+
+/// `RequestStatusAllowance` (`schemas/types/RequestStatusAllowance.json#`).
+pub static REQUEST_STATUS_ALLOWANCE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/RequestStatusAllowance.json#/enum",
+    values: &["None", "Amend", "Cancel", "All"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::RequestStatusAllowance {
+    const SCHEMA: &'static Node = &REQUEST_STATUS_ALLOWANCE;
+}
+
+/// `OrderRequestChangeO` (`schemas/types/OrderRequestChange.json#/properties/O`).
+pub static ORDER_REQUEST_CHANGE_O: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderRequestChange.json#/properties/O/enum",
+    values: &["A", "U", "R", "C"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderRequestChangeO {
+    const SCHEMA: &'static Node = &ORDER_REQUEST_CHANGE_O;
+}
+
+/// `OrderRequestChange` (`schemas/types/OrderRequestChange.json#`).
+pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/OrderRequestChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "O",
+            node: &ORDER_REQUEST_CHANGE_O,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Account",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/OrderRequestChange.json#/properties/Account/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Request",
+            node: &ORDER_REQUEST,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["O", "Account", "Request"],
+    required: &["O"],
+    required_bits: 1u64,
+    required_at: "schemas/types/OrderRequestChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/OrderRequestChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "O",
+        variants: &[
+            VariantNode {
+                value: "A",
+                required: &["Request"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/OrderRequestChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "U",
+                required: &["Request"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/OrderRequestChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "R",
+                required: &["Request"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/OrderRequestChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "C",
+                required: &[],
+                forbidden: &["Request"],
+                required_bits: 1u64,
+                forbidden_bits: 4u64,
+                at: "schemas/types/OrderRequestChange.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::OrderRequestChange {
+    const SCHEMA: &'static Node = &ORDER_REQUEST_CHANGE;
+}
+
+/// `TradingAccountChangeOperation` (`schemas/types/TradingAccountChange.json#/properties/Operation`).
+pub static TRADING_ACCOUNT_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
+    at: "schemas/types/TradingAccountChange.json#/properties/Operation/enum",
+    values: &["Add", "Update", "Remove", "Clear"],
+    open: false,
+});
+impl crate::runtime::Validate
+for crate::generated::types::TradingAccountChangeOperation {
+    const SCHEMA: &'static Node = &TRADING_ACCOUNT_CHANGE_OPERATION;
+}
+
+/// `TradingAccountChange` (`schemas/types/TradingAccountChange.json#`).
+pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/TradingAccountChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "Operation",
+            node: &TRADING_ACCOUNT_CHANGE_OPERATION,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Account",
+            node: &TRADING_ACCOUNT_STATE,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["Operation", "Account"],
+    required: &["Operation"],
+    required_bits: 1u64,
+    required_at: "schemas/types/TradingAccountChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/TradingAccountChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Operation",
+        variants: &[
+            VariantNode {
+                value: "Add",
+                required: &["Account"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/TradingAccountChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "Update",
+                required: &["Account"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/TradingAccountChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "Remove",
+                required: &["Account"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/TradingAccountChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "Clear",
+                required: &[],
+                forbidden: &["Account"],
+                required_bits: 1u64,
+                forbidden_bits: 2u64,
+                at: "schemas/types/TradingAccountChange.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::TradingAccountChange {
+    const SCHEMA: &'static Node = &TRADING_ACCOUNT_CHANGE;
+}
+
+/// `TransactionChangeO` (`schemas/types/TransactionChange.json#/properties/O`).
+pub static TRANSACTION_CHANGE_O: Node = Node::Enum(EnumNode {
+    at: "schemas/types/TransactionChange.json#/properties/O/enum",
+    values: &["A", "U", "I"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::TransactionChangeO {
+    const SCHEMA: &'static Node = &TRANSACTION_CHANGE_O;
+}
+
+/// `TransactionChange` (`schemas/types/TransactionChange.json#`).
+pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/TransactionChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "O",
+            node: &TRANSACTION_CHANGE_O,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Account",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/TransactionChange.json#/properties/Account/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Transaction",
+            node: &TRANSACTION_DETAIL,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["O", "Account", "Transaction"],
+    required: &["O"],
+    required_bits: 1u64,
+    required_at: "schemas/types/TransactionChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/TransactionChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "O",
+        variants: &[
+            VariantNode {
+                value: "A",
+                required: &["Transaction"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/TransactionChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "U",
+                required: &["Transaction"],
+                forbidden: &[],
+                required_bits: 5u64,
+                forbidden_bits: 0u64,
+                at: "schemas/types/TransactionChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "I",
+                required: &[],
+                forbidden: &["Transaction"],
+                required_bits: 1u64,
+                forbidden_bits: 4u64,
+                at: "schemas/types/TransactionChange.json#/oneOf/2",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::TransactionChange {
+    const SCHEMA: &'static Node = &TRANSACTION_CHANGE;
+}
+
+/// `OrderErrorName` (`schemas/types/OrderErrorName.json#`).
+pub static ORDER_ERROR_NAME: Node = Node::Enum(EnumNode {
+    at: "schemas/types/OrderErrorName.json#/x-zenith-known",
+    values: &[
+        "Account",
+        "Account.DailyNet",
+        "Account.DailyGross",
+        "Authority",
+        "Connection",
+        "Details",
+        "Error",
+        "Exchange",
+        "Order",
+        "Order.Status",
+        "Operation",
+        "Retry",
+        "Route",
+        "Route.Algorithm",
+        "Route.Ambiguous",
+        "Route.Market",
+        "Route.Symbol",
+        "Route.Tag",
+        "Status",
+        "Style",
+        "Submitted",
+        "Symbol",
+        "Symbol.Authority",
+        "Symbol.Status",
+        "Tag",
+        "TotalValue.Balance",
+        "TotalValue.Maximum",
+        "ExpiryDate",
+        "ExpiryDate.Maximum",
+        "HiddenQuantity",
+        "HiddenQuantity.Symbol",
+        "LimitPrice",
+        "LimitPrice.Distance",
+        "LimitPrice.Given",
+        "LimitPrice.Maximum",
+        "LimitPrice.Minimum",
+        "LimitPrice.Missing",
+        "MinimumQuantity",
+        "MinimumQuantity.Invalid",
+        "MinimumQuantity.Symbol",
+        "OrderType",
+        "OrderType.Market",
+        "OrderType.Status",
+        "OrderType.Symbol",
+        "Side",
+        "Side.Maximum",
+        "TotalQuantity",
+        "TotalQuantity.Maximum",
+        "TotalQuantity.Minimum",
+        "TotalQuantity.Holdings",
+        "Validity",
+        "Validity.Symbol",
+        "VisibleQuantity",
+        "UnitType",
+        "UnitAmount",
+        "Currency",
+        "Flags.PDS",
+        "Internal.AccessDenied",
+        "Internal.Authority",
+        "Internal.Database",
+        "Internal.Error",
+        "Internal.NotFound",
+        "Internal.Path",
+        "Internal.Service",
+        "Internal.Unavailable",
+        "Timeout",
+    ],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::OrderErrorName {
+    const SCHEMA: &'static Node = &ORDER_ERROR_NAME;
 }

@@ -12,6 +12,8 @@ mod common;
 
 mod market;
 
+mod trading;
+
 mod zenith;
 
 pub use envelope::*;
@@ -23,5 +25,7 @@ pub use types::*;
 pub use common::*;
 
 pub use market::*;
+
+pub use trading::*;
 
 pub use zenith::*;

@@ -974,7 +974,7 @@ impl schemars::JsonSchema for TradingStateName {
     }
 }
 
-/// Names a trading market: a venue inside a market where its symbols actually trade, such as ASX TradeMatch CentrePoint (`ASX::CP`). Each market page documents its own; the list here is what those pages give, and other markets define others.
+/// Names a trading market: a venue inside a market where its symbols actually trade, such as ASX TradeMatch CentrePoint (`ASX::CP`). Each market page documents its own, and each also exists in the demonstration environment with a `[Demo]` tag (`CXA::LI[Demo]`); the list here is what those pages give, and other markets define others.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
@@ -988,6 +988,8 @@ pub enum TradingMarketCode {
     AsxPm,
     /// `ASX:PM:CP`
     AsxPmCp,
+    /// `ASX:TM`
+    AsxTm,
     /// `CXA::FP`
     CxaFp,
     /// `CXA::LI`
@@ -1006,6 +1008,34 @@ pub enum TradingMarketCode {
     MyxBi,
     /// `MYX:OD`
     MyxOd,
+    /// `ASX[Demo]`
+    AsxDemo,
+    /// `ASX::CP[Demo]`
+    AsxCpDemo,
+    /// `ASX:PM[Demo]`
+    AsxPmDemo,
+    /// `ASX:PM:CP[Demo]`
+    AsxPmCpDemo,
+    /// `ASX:TM[Demo]`
+    AsxTmDemo,
+    /// `CXA::FP[Demo]`
+    CxaFpDemo,
+    /// `CXA::LI[Demo]`
+    CxaLiDemo,
+    /// `CXA::MC[Demo]`
+    CxaMcDemo,
+    /// `CXA::MP[Demo]`
+    CxaMpDemo,
+    /// `CXA::NP[Demo]`
+    CxaNpDemo,
+    /// `MYX::NM[Demo]`
+    MyxNmDemo,
+    /// `MYX::DB[Demo]`
+    MyxDbDemo,
+    /// `MYX:BI[Demo]`
+    MyxBiDemo,
+    /// `MYX:OD[Demo]`
+    MyxOdDemo,
     /// A value the schema does not list, kept exactly as sent.
     Unrecognized(String),
 }
@@ -1017,6 +1047,7 @@ impl TradingMarketCode {
         "ASX::CP",
         "ASX:PM",
         "ASX:PM:CP",
+        "ASX:TM",
         "CXA::FP",
         "CXA::LI",
         "CXA::MC",
@@ -1026,6 +1057,20 @@ impl TradingMarketCode {
         "MYX::DB",
         "MYX:BI",
         "MYX:OD",
+        "ASX[Demo]",
+        "ASX::CP[Demo]",
+        "ASX:PM[Demo]",
+        "ASX:PM:CP[Demo]",
+        "ASX:TM[Demo]",
+        "CXA::FP[Demo]",
+        "CXA::LI[Demo]",
+        "CXA::MC[Demo]",
+        "CXA::MP[Demo]",
+        "CXA::NP[Demo]",
+        "MYX::NM[Demo]",
+        "MYX::DB[Demo]",
+        "MYX:BI[Demo]",
+        "MYX:OD[Demo]",
     ];
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -1034,6 +1079,7 @@ impl TradingMarketCode {
             Self::AsxCp => "ASX::CP",
             Self::AsxPm => "ASX:PM",
             Self::AsxPmCp => "ASX:PM:CP",
+            Self::AsxTm => "ASX:TM",
             Self::CxaFp => "CXA::FP",
             Self::CxaLi => "CXA::LI",
             Self::CxaMc => "CXA::MC",
@@ -1043,6 +1089,20 @@ impl TradingMarketCode {
             Self::MyxDb => "MYX::DB",
             Self::MyxBi => "MYX:BI",
             Self::MyxOd => "MYX:OD",
+            Self::AsxDemo => "ASX[Demo]",
+            Self::AsxCpDemo => "ASX::CP[Demo]",
+            Self::AsxPmDemo => "ASX:PM[Demo]",
+            Self::AsxPmCpDemo => "ASX:PM:CP[Demo]",
+            Self::AsxTmDemo => "ASX:TM[Demo]",
+            Self::CxaFpDemo => "CXA::FP[Demo]",
+            Self::CxaLiDemo => "CXA::LI[Demo]",
+            Self::CxaMcDemo => "CXA::MC[Demo]",
+            Self::CxaMpDemo => "CXA::MP[Demo]",
+            Self::CxaNpDemo => "CXA::NP[Demo]",
+            Self::MyxNmDemo => "MYX::NM[Demo]",
+            Self::MyxDbDemo => "MYX::DB[Demo]",
+            Self::MyxBiDemo => "MYX:BI[Demo]",
+            Self::MyxOdDemo => "MYX:OD[Demo]",
             Self::Unrecognized(value) => value,
         }
     }
@@ -1059,6 +1119,7 @@ impl From<&str> for TradingMarketCode {
             "ASX::CP" => Self::AsxCp,
             "ASX:PM" => Self::AsxPm,
             "ASX:PM:CP" => Self::AsxPmCp,
+            "ASX:TM" => Self::AsxTm,
             "CXA::FP" => Self::CxaFp,
             "CXA::LI" => Self::CxaLi,
             "CXA::MC" => Self::CxaMc,
@@ -1068,6 +1129,20 @@ impl From<&str> for TradingMarketCode {
             "MYX::DB" => Self::MyxDb,
             "MYX:BI" => Self::MyxBi,
             "MYX:OD" => Self::MyxOd,
+            "ASX[Demo]" => Self::AsxDemo,
+            "ASX::CP[Demo]" => Self::AsxCpDemo,
+            "ASX:PM[Demo]" => Self::AsxPmDemo,
+            "ASX:PM:CP[Demo]" => Self::AsxPmCpDemo,
+            "ASX:TM[Demo]" => Self::AsxTmDemo,
+            "CXA::FP[Demo]" => Self::CxaFpDemo,
+            "CXA::LI[Demo]" => Self::CxaLiDemo,
+            "CXA::MC[Demo]" => Self::CxaMcDemo,
+            "CXA::MP[Demo]" => Self::CxaMpDemo,
+            "CXA::NP[Demo]" => Self::CxaNpDemo,
+            "MYX::NM[Demo]" => Self::MyxNmDemo,
+            "MYX::DB[Demo]" => Self::MyxDbDemo,
+            "MYX:BI[Demo]" => Self::MyxBiDemo,
+            "MYX:OD[Demo]" => Self::MyxOdDemo,
             other => Self::Unrecognized(other.to_owned()),
         }
     }
@@ -3995,5 +4070,5682 @@ impl schemars::JsonSchema for SymbolChange {
         schemars::json_schema!(
             { "type" : "object", "properties" : properties, "required" : ["O"] }
         )
+    }
+}
+
+/// A trading account the user can see, and the state of its data feed. While the feed is not active only `ID` and `Feed` may be sent (a feed-only update).
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradingAccountState {
+    /// The account's ID; order actions and the account topics name the account by it.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// How the account's data feed is doing.
+    #[serde(rename = "Feed")]
+    pub feed: FeedStatus,
+    /// A name for the account that people read.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The trading data provider behind the account; `QueryOrderStatuses`, `QueryRequestStatuses` and `QueryTradingMarkets` take it.
+    #[serde(rename = "Provider", default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The account's default trading currency.
+    #[serde(rename = "Currency", default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Further attributes of the account, by name (such as `HIN`).
+    #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<indexmap::IndexMap<String, String>>,
+    /// The account's category codes, if any.
+    #[serde(rename = "Categories", default, skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<String>>,
+    /// The account's category codes, under the name the reference's samples give them (the tables call them `Categories`).
+    #[serde(rename = "CategoryCodes", default, skip_serializing_if = "Option::is_none")]
+    pub category_codes: Option<Vec<String>>,
+}
+
+impl TradingAccountState {
+    /// A `TradingAccountState` with its required fields, optional fields left out.
+    pub fn new(id: String, feed: FeedStatus) -> Self {
+        Self {
+            id,
+            feed,
+            name: None,
+            provider: None,
+            currency: None,
+            attributes: None,
+            categories: None,
+            category_codes: None,
+        }
+    }
+}
+
+/// How an order action went: `Success` means the request was accepted (an acknowledgement, not the outcome on the market: that arrives on the `Orders` and `Requests` subscriptions); `Incomplete`, `Invalid` and `Rejected` mean it was not, and the reply's `Errors` say why. For `CalculateOrder`, `Success` means the order could be calculated, not that it would be accepted.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderResult {
+    /// `Success`
+    Success,
+    /// `Incomplete`
+    Incomplete,
+    /// `Invalid`
+    Invalid,
+    /// `Rejected`
+    Rejected,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderResult {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Success",
+        "Incomplete",
+        "Invalid",
+        "Rejected",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Success => "Success",
+            Self::Incomplete => "Incomplete",
+            Self::Invalid => "Invalid",
+            Self::Rejected => "Rejected",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "Success" => Self::Success,
+            "Incomplete" => Self::Incomplete,
+            "Invalid" => Self::Invalid,
+            "Rejected" => Self::Rejected,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderResult {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderResult".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// The name of an order's status. Each trading provider defines its own, per exchange; `QueryOrderStatuses` lists them with what each allows. The names listed are only those the reference shows, so another one is reported as unknown, not rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderStatusCode {
+    /// `OnMarket`
+    OnMarket,
+    /// `Suspended`
+    Suspended,
+    /// `PartialFill`
+    PartialFill,
+    /// `Filled`
+    Filled,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderStatusCode {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "OnMarket",
+        "Suspended",
+        "PartialFill",
+        "Filled",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OnMarket => "OnMarket",
+            Self::Suspended => "Suspended",
+            Self::PartialFill => "PartialFill",
+            Self::Filled => "Filled",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderStatusCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "OnMarket" => Self::OnMarket,
+            "Suspended" => Self::Suspended,
+            "PartialFill" => Self::PartialFill,
+            "Filled" => Self::Filled,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderStatusCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderStatusCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderStatusCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderStatusCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderStatusCode".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What kind of instrument an order, holding or transaction is about: `Market` (traded on an exchange: shares, options, warrants) or `ManagedFund` (units of a managed fund); it should match the symbol's `Class`. `Equity` and `Option` are accepted as other names for `Market`, because the reference's order samples use them; send `Market`.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderStyle {
+    /// `Market`
+    Market,
+    /// `ManagedFund`
+    ManagedFund,
+    /// `Equity`
+    Equity,
+    /// `Option`
+    Option,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderStyle {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Market",
+        "ManagedFund",
+        "Equity",
+        "Option",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Market => "Market",
+            Self::ManagedFund => "ManagedFund",
+            Self::Equity => "Equity",
+            Self::Option => "Option",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderStyle {
+    fn from(value: &str) -> Self {
+        match value {
+            "Market" => Self::Market,
+            "ManagedFund" => Self::ManagedFund,
+            "Equity" => Self::Equity,
+            "Option" => Self::Option,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderStyle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderStyle {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderStyle {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderStyle {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderStyle".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`. Which types are available depends on the market.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderType {
+    /// `Limit`
+    Limit,
+    /// `Best`
+    Best,
+    /// `Market`
+    Market,
+    /// `MarketToLimit`
+    MarketToLimit,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderType {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Limit",
+        "Best",
+        "Market",
+        "MarketToLimit",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Limit => "Limit",
+            Self::Best => "Best",
+            Self::Market => "Market",
+            Self::MarketToLimit => "MarketToLimit",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderType {
+    fn from(value: &str) -> Self {
+        match value {
+            "Limit" => Self::Limit,
+            "Best" => Self::Best,
+            "Market" => Self::Market,
+            "MarketToLimit" => Self::MarketToLimit,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// Market style: how long the order lives: `UntilCancel`, `UntilDay` (the end of the trading day), `FillAndKill` (fill what can be filled at once and cancel the rest: immediate-or-cancel), `FillOrKill` (fill it all at once or cancel it) or `AllOrNone` (fill it all or not at all).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderValidity {
+    /// `UntilCancel`
+    UntilCancel,
+    /// `UntilDay`
+    UntilDay,
+    /// `FillAndKill`
+    FillAndKill,
+    /// `FillOrKill`
+    FillOrKill,
+    /// `AllOrNone`
+    AllOrNone,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderValidity {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "UntilCancel",
+        "UntilDay",
+        "FillAndKill",
+        "FillOrKill",
+        "AllOrNone",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UntilCancel => "UntilCancel",
+            Self::UntilDay => "UntilDay",
+            Self::FillAndKill => "FillAndKill",
+            Self::FillOrKill => "FillOrKill",
+            Self::AllOrNone => "AllOrNone",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderValidity {
+    fn from(value: &str) -> Self {
+        match value {
+            "UntilCancel" => Self::UntilCancel,
+            "UntilDay" => Self::UntilDay,
+            "FillAndKill" => Self::FillAndKill,
+            "FillOrKill" => Self::FillOrKill,
+            "AllOrNone" => Self::AllOrNone,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderValidity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderValidity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderValidity {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderValidity {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderValidity".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// Market style: for a short sale, whether it is a plain (`ShortSell`) or an exempt (`ShortSellExempt`) one; leave it out otherwise.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ShortSellType {
+    /// `ShortSell`
+    ShortSell,
+    /// `ShortSellExempt`
+    ShortSellExempt,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ShortSellType {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["ShortSell", "ShortSellExempt"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ShortSell => "ShortSell",
+            Self::ShortSellExempt => "ShortSellExempt",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ShortSellType {
+    fn from(value: &str) -> Self {
+        match value {
+            "ShortSell" => Self::ShortSell,
+            "ShortSellExempt" => Self::ShortSellExempt,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ShortSellType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ShortSellType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ShortSellType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ShortSellType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ShortSellType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// ManagedFund style: whether `UnitAmount` is money (`Currency`) or a number of units (`Units`).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FundUnitType {
+    /// `Currency`
+    Currency,
+    /// `Units`
+    Units,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl FundUnitType {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Currency", "Units"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Currency => "Currency",
+            Self::Units => "Units",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for FundUnitType {
+    fn from(value: &str) -> Self {
+        match value {
+            "Currency" => Self::Currency,
+            "Units" => Self::Units,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for FundUnitType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for FundUnitType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FundUnitType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for FundUnitType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FundUnitType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What an order is for: the symbol, the side and, depending on `Style`, the price, quantity and validity of a Market-style order or the amount of a fund order. Sent with PlaceOrder, AmendOrder and CalculateOrder (an amend sends the details the order should have afterwards) and returned in orders and order requests.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OrderDetails {
+    /// `Style` is `Market`: An order for an exchange-traded instrument: type, quantity and validity.
+    MarketOrderDetails(MarketOrderDetails),
+    /// `Style` is `Equity`: A Market-style order under the name the reference's samples use; the same fields and rules.
+    EquityOrderDetails(EquityOrderDetails),
+    /// `Style` is `Option`: A Market-style order under the reference's other name; the same fields and rules.
+    OptionOrderDetails(OptionOrderDetails),
+    /// `Style` is `ManagedFund`: An order for units of a managed fund: an amount in money or units.
+    ManagedFundOrderDetails(ManagedFundOrderDetails),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Style` is `Market`: An order for an exchange-traded instrument: type, quantity and validity.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct MarketOrderDetails {
+    /// The symbol's exchange (its `Exchange`, or its market when it has none), with the environment tag if any, such as `ASX[Demo]`.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// `Bid` buys (for a fund: subscribes), `Ask` sells (redeems).
+    #[serde(rename = "Side")]
+    pub side: Side,
+    /// The brokerage schedule to charge; without it, the account's default.
+    #[serde(
+        rename = "BrokerageSchedule",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub brokerage_schedule: Option<String>,
+    /// Market-specific execution instructions, by code.
+    #[serde(rename = "Instructions", default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<Vec<String>>,
+    /// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`. Which types are available depends on the market.
+    #[serde(rename = "Type")]
+    pub type_: OrderType,
+    /// Market style: the limit price; for `Limit` orders only.
+    #[serde(rename = "LimitPrice", default, skip_serializing_if = "Option::is_none")]
+    pub limit_price: Option<Decimal>,
+    /// Market style: the quantity shown to the market.
+    #[serde(rename = "Quantity")]
+    pub quantity: Decimal,
+    /// Market style: a further quantity kept hidden; leave it out for none.
+    #[serde(rename = "HiddenQuantity", default, skip_serializing_if = "Option::is_none")]
+    pub hidden_quantity: Option<Decimal>,
+    /// Market style: the smallest quantity one execution may be for; only some markets take it.
+    #[serde(
+        rename = "MinimumQuantity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub minimum_quantity: Option<Decimal>,
+    /// Market style: how long the order lives: `UntilCancel`, `UntilDay` (the end of the trading day), `FillAndKill` (fill what can be filled at once and cancel the rest: immediate-or-cancel), `FillOrKill` (fill it all at once or cancel it) or `AllOrNone` (fill it all or not at all).
+    #[serde(rename = "Validity", default, skip_serializing_if = "Option::is_none")]
+    pub validity: Option<OrderValidity>,
+    /// Market style: the last day the order lives; leave it out to keep the order until cancelled.
+    #[serde(rename = "ExpiryDate", default, skip_serializing_if = "Option::is_none")]
+    pub expiry_date: Option<Date>,
+    /// Market style: for a short sale, whether it is a plain (`ShortSell`) or an exempt (`ShortSellExempt`) one; leave it out otherwise.
+    #[serde(rename = "ShortType", default, skip_serializing_if = "Option::is_none")]
+    pub short_type: Option<ShortSellType>,
+}
+
+/// `Style` is `Equity`: A Market-style order under the name the reference's samples use; the same fields and rules.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct EquityOrderDetails {
+    /// The symbol's exchange (its `Exchange`, or its market when it has none), with the environment tag if any, such as `ASX[Demo]`.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// `Bid` buys (for a fund: subscribes), `Ask` sells (redeems).
+    #[serde(rename = "Side")]
+    pub side: Side,
+    /// The brokerage schedule to charge; without it, the account's default.
+    #[serde(
+        rename = "BrokerageSchedule",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub brokerage_schedule: Option<String>,
+    /// Market-specific execution instructions, by code.
+    #[serde(rename = "Instructions", default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<Vec<String>>,
+    /// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`. Which types are available depends on the market.
+    #[serde(rename = "Type")]
+    pub type_: OrderType,
+    /// Market style: the limit price; for `Limit` orders only.
+    #[serde(rename = "LimitPrice", default, skip_serializing_if = "Option::is_none")]
+    pub limit_price: Option<Decimal>,
+    /// Market style: the quantity shown to the market.
+    #[serde(rename = "Quantity")]
+    pub quantity: Decimal,
+    /// Market style: a further quantity kept hidden; leave it out for none.
+    #[serde(rename = "HiddenQuantity", default, skip_serializing_if = "Option::is_none")]
+    pub hidden_quantity: Option<Decimal>,
+    /// Market style: the smallest quantity one execution may be for; only some markets take it.
+    #[serde(
+        rename = "MinimumQuantity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub minimum_quantity: Option<Decimal>,
+    /// Market style: how long the order lives: `UntilCancel`, `UntilDay` (the end of the trading day), `FillAndKill` (fill what can be filled at once and cancel the rest: immediate-or-cancel), `FillOrKill` (fill it all at once or cancel it) or `AllOrNone` (fill it all or not at all).
+    #[serde(rename = "Validity", default, skip_serializing_if = "Option::is_none")]
+    pub validity: Option<OrderValidity>,
+    /// Market style: the last day the order lives; leave it out to keep the order until cancelled.
+    #[serde(rename = "ExpiryDate", default, skip_serializing_if = "Option::is_none")]
+    pub expiry_date: Option<Date>,
+    /// Market style: for a short sale, whether it is a plain (`ShortSell`) or an exempt (`ShortSellExempt`) one; leave it out otherwise.
+    #[serde(rename = "ShortType", default, skip_serializing_if = "Option::is_none")]
+    pub short_type: Option<ShortSellType>,
+}
+
+/// `Style` is `Option`: A Market-style order under the reference's other name; the same fields and rules.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OptionOrderDetails {
+    /// The symbol's exchange (its `Exchange`, or its market when it has none), with the environment tag if any, such as `ASX[Demo]`.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// `Bid` buys (for a fund: subscribes), `Ask` sells (redeems).
+    #[serde(rename = "Side")]
+    pub side: Side,
+    /// The brokerage schedule to charge; without it, the account's default.
+    #[serde(
+        rename = "BrokerageSchedule",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub brokerage_schedule: Option<String>,
+    /// Market-specific execution instructions, by code.
+    #[serde(rename = "Instructions", default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<Vec<String>>,
+    /// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`. Which types are available depends on the market.
+    #[serde(rename = "Type")]
+    pub type_: OrderType,
+    /// Market style: the limit price; for `Limit` orders only.
+    #[serde(rename = "LimitPrice", default, skip_serializing_if = "Option::is_none")]
+    pub limit_price: Option<Decimal>,
+    /// Market style: the quantity shown to the market.
+    #[serde(rename = "Quantity")]
+    pub quantity: Decimal,
+    /// Market style: a further quantity kept hidden; leave it out for none.
+    #[serde(rename = "HiddenQuantity", default, skip_serializing_if = "Option::is_none")]
+    pub hidden_quantity: Option<Decimal>,
+    /// Market style: the smallest quantity one execution may be for; only some markets take it.
+    #[serde(
+        rename = "MinimumQuantity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub minimum_quantity: Option<Decimal>,
+    /// Market style: how long the order lives: `UntilCancel`, `UntilDay` (the end of the trading day), `FillAndKill` (fill what can be filled at once and cancel the rest: immediate-or-cancel), `FillOrKill` (fill it all at once or cancel it) or `AllOrNone` (fill it all or not at all).
+    #[serde(rename = "Validity", default, skip_serializing_if = "Option::is_none")]
+    pub validity: Option<OrderValidity>,
+    /// Market style: the last day the order lives; leave it out to keep the order until cancelled.
+    #[serde(rename = "ExpiryDate", default, skip_serializing_if = "Option::is_none")]
+    pub expiry_date: Option<Date>,
+    /// Market style: for a short sale, whether it is a plain (`ShortSell`) or an exempt (`ShortSellExempt`) one; leave it out otherwise.
+    #[serde(rename = "ShortType", default, skip_serializing_if = "Option::is_none")]
+    pub short_type: Option<ShortSellType>,
+}
+
+/// `Style` is `ManagedFund`: An order for units of a managed fund: an amount in money or units.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ManagedFundOrderDetails {
+    /// The symbol's exchange (its `Exchange`, or its market when it has none), with the environment tag if any, such as `ASX[Demo]`.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// `Bid` buys (for a fund: subscribes), `Ask` sells (redeems).
+    #[serde(rename = "Side")]
+    pub side: Side,
+    /// The brokerage schedule to charge; without it, the account's default.
+    #[serde(
+        rename = "BrokerageSchedule",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub brokerage_schedule: Option<String>,
+    /// Market-specific execution instructions, by code.
+    #[serde(rename = "Instructions", default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<Vec<String>>,
+    /// ManagedFund style: whether `UnitAmount` is money (`Currency`) or a number of units (`Units`).
+    #[serde(rename = "UnitType")]
+    pub unit_type: FundUnitType,
+    /// ManagedFund style: how much to order, in money or in units as `UnitType` says.
+    #[serde(rename = "UnitAmount")]
+    pub unit_amount: Decimal,
+    /// ManagedFund style: the currency of `UnitAmount`; needed when `UnitType` is `Currency`.
+    #[serde(rename = "Currency", default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// ManagedFund style: ask for physical delivery.
+    #[serde(
+        rename = "PhysicalDelivery",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub physical_delivery: Option<bool>,
+}
+
+impl OrderDetails {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Style";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::MarketOrderDetails(_) => "Market",
+            Self::EquityOrderDetails(_) => "Equity",
+            Self::OptionOrderDetails(_) => "Option",
+            Self::ManagedFundOrderDetails(_) => "ManagedFund",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for OrderDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Style")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::MarketOrderDetails(fields) => {
+                Tagged { tag: "Market", fields }.serialize(serializer)
+            }
+            Self::EquityOrderDetails(fields) => {
+                Tagged { tag: "Equity", fields }.serialize(serializer)
+            }
+            Self::OptionOrderDetails(fields) => {
+                Tagged { tag: "Option", fields }.serialize(serializer)
+            }
+            Self::ManagedFundOrderDetails(fields) => {
+                Tagged {
+                    tag: "ManagedFund",
+                    fields,
+                }
+                    .serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Style", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Market") => {
+                    Self::MarketOrderDetails(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Equity") => {
+                    Self::EquityOrderDetails(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Option") => {
+                    Self::OptionOrderDetails(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("ManagedFund") => {
+                    Self::ManagedFundOrderDetails(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for OrderDetails {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderDetails".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Exchange".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert("Code".to_owned(), generator.subschema_for::<String>().to_value());
+        properties
+            .insert("Side".to_owned(), generator.subschema_for::<Side>().to_value());
+        properties
+            .insert(
+                "Style".to_owned(),
+                generator.subschema_for::<OrderStyle>().to_value(),
+            );
+        properties
+            .insert(
+                "BrokerageSchedule".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "Instructions".to_owned(),
+                generator.subschema_for::<Vec<String>>().to_value(),
+            );
+        properties
+            .insert(
+                "Type".to_owned(),
+                generator.subschema_for::<OrderType>().to_value(),
+            );
+        properties
+            .insert(
+                "LimitPrice".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "Quantity".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "HiddenQuantity".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "MinimumQuantity".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "Validity".to_owned(),
+                generator.subschema_for::<OrderValidity>().to_value(),
+            );
+        properties
+            .insert(
+                "ExpiryDate".to_owned(),
+                generator.subschema_for::<Date>().to_value(),
+            );
+        properties
+            .insert(
+                "ShortType".to_owned(),
+                generator.subschema_for::<ShortSellType>().to_value(),
+            );
+        properties
+            .insert(
+                "UnitType".to_owned(),
+                generator.subschema_for::<FundUnitType>().to_value(),
+            );
+        properties
+            .insert(
+                "UnitAmount".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "Currency".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "PhysicalDelivery".to_owned(),
+                generator.subschema_for::<bool>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Exchange",
+            "Code", "Side", "Style"] }
+        )
+    }
+}
+
+/// The routing algorithm: `Market` routes to the trading market `Market` names, `BestMarket` to the best available one.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RoutingAlgorithm {
+    /// `Market`
+    Market,
+    /// `BestMarket`
+    BestMarket,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl RoutingAlgorithm {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Market", "BestMarket"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Market => "Market",
+            Self::BestMarket => "BestMarket",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for RoutingAlgorithm {
+    fn from(value: &str) -> Self {
+        match value {
+            "Market" => Self::Market,
+            "BestMarket" => Self::BestMarket,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for RoutingAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for RoutingAlgorithm {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RoutingAlgorithm {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for RoutingAlgorithm {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RoutingAlgorithm".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// How an order is routed to a trading market: to one named trading market (`Market`) or to the best one available (`BestMarket`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OrderRoute {
+    /// `Algorithm` is `Market`: Routes to one trading market.
+    MarketRoute(MarketRoute),
+    /// `Algorithm` is `BestMarket`: Routes to the best available trading market.
+    BestMarketRoute(BestMarketRoute),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Algorithm` is `Market`: Routes to one trading market.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct MarketRoute {
+    /// With `Market`: the trading market to route to, one of the symbol's `TradingMarkets`, with the environment tag if any (such as `CXA::LI[Demo]`).
+    #[serde(rename = "Market")]
+    pub market: TradingMarketCode,
+}
+
+/// `Algorithm` is `BestMarket`: Routes to the best available trading market.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct BestMarketRoute {}
+impl OrderRoute {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Algorithm";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::MarketRoute(_) => "Market",
+            Self::BestMarketRoute(_) => "BestMarket",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for OrderRoute {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Algorithm")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::MarketRoute(fields) => {
+                Tagged { tag: "Market", fields }.serialize(serializer)
+            }
+            Self::BestMarketRoute(fields) => {
+                Tagged {
+                    tag: "BestMarket",
+                    fields,
+                }
+                    .serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderRoute {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Algorithm", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Market") => {
+                    Self::MarketRoute(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("BestMarket") => {
+                    Self::BestMarketRoute(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for OrderRoute {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderRoute".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Algorithm".to_owned(),
+                generator.subschema_for::<RoutingAlgorithm>().to_value(),
+            );
+        properties
+            .insert(
+                "Market".to_owned(),
+                generator.subschema_for::<TradingMarketCode>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Algorithm"] }
+        )
+    }
+}
+
+/// Which condition this is.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderConditionName {
+    /// `StopLoss`
+    StopLoss,
+    /// `TrailingStopLoss`
+    TrailingStopLoss,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderConditionName {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["StopLoss", "TrailingStopLoss"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StopLoss => "StopLoss",
+            Self::TrailingStopLoss => "TrailingStopLoss",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderConditionName {
+    fn from(value: &str) -> Self {
+        match value {
+            "StopLoss" => Self::StopLoss,
+            "TrailingStopLoss" => Self::TrailingStopLoss,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderConditionName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderConditionName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderConditionName {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderConditionName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderConditionName".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// Which price is compared with the stop: `Last`, `BestBid` or `BestAsk`.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ConditionPriceReference {
+    /// `Last`
+    Last,
+    /// `BestBid`
+    BestBid,
+    /// `BestAsk`
+    BestAsk,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ConditionPriceReference {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Last", "BestBid", "BestAsk"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Last => "Last",
+            Self::BestBid => "BestBid",
+            Self::BestAsk => "BestAsk",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ConditionPriceReference {
+    fn from(value: &str) -> Self {
+        match value {
+            "Last" => Self::Last,
+            "BestBid" => Self::BestBid,
+            "BestAsk" => Self::BestAsk,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ConditionPriceReference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ConditionPriceReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConditionPriceReference {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ConditionPriceReference {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ConditionPriceReference".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// Which way the reference price must move past the stop to trigger: `None`, `Up` or `Down`.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ConditionDirection {
+    /// `None`
+    None,
+    /// `Up`
+    Up,
+    /// `Down`
+    Down,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ConditionDirection {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["None", "Up", "Down"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "None",
+            Self::Up => "Up",
+            Self::Down => "Down",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ConditionDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "None" => Self::None,
+            "Up" => Self::Up,
+            "Down" => Self::Down,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ConditionDirection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ConditionDirection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConditionDirection {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ConditionDirection {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ConditionDirection".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// TrailingStopLoss: whether `Value` is an amount of money (`Price`) or a percentage (`Percent`).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TrailingStopType {
+    /// `Price`
+    Price,
+    /// `Percent`
+    Percent,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TrailingStopType {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Price", "Percent"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Price => "Price",
+            Self::Percent => "Percent",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TrailingStopType {
+    fn from(value: &str) -> Self {
+        match value {
+            "Price" => Self::Price,
+            "Percent" => Self::Percent,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TrailingStopType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TrailingStopType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TrailingStopType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TrailingStopType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TrailingStopType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What must happen before an order becomes active; an order without a condition is active once submitted. Both conditions sell a holding when the price falls: `StopLoss` at a fixed stop, `TrailingStopLoss` at a stop that follows the price.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OrderCondition {
+    /// `Name` is `StopLoss`: Activates when the reference price passes a fixed stop.
+    StopLossCondition(StopLossCondition),
+    /// `Name` is `TrailingStopLoss`: Activates when the price falls back by a trailing amount.
+    TrailingStopLossCondition(TrailingStopLossCondition),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Name` is `StopLoss`: Activates when the reference price passes a fixed stop.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct StopLossCondition {
+    /// The stop price; by default the latest reference price.
+    #[serde(rename = "Stop", default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Decimal>,
+    /// Which price is compared with the stop: `Last`, `BestBid` or `BestAsk`.
+    #[serde(rename = "Reference", default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ConditionPriceReference>,
+    /// Which way the reference price must move past the stop to trigger: `None`, `Up` or `Down`.
+    #[serde(rename = "Direction", default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<ConditionDirection>,
+}
+
+/// `Name` is `TrailingStopLoss`: Activates when the price falls back by a trailing amount.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TrailingStopLossCondition {
+    /// The stop price; by default the latest reference price.
+    #[serde(rename = "Stop", default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Decimal>,
+    /// Which price is compared with the stop: `Last`, `BestBid` or `BestAsk`.
+    #[serde(rename = "Reference", default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ConditionPriceReference>,
+    /// Which way the reference price must move past the stop to trigger: `None`, `Up` or `Down`.
+    #[serde(rename = "Direction", default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<ConditionDirection>,
+    /// TrailingStopLoss: whether `Value` is an amount of money (`Price`) or a percentage (`Percent`).
+    #[serde(rename = "Type")]
+    pub type_: TrailingStopType,
+    /// TrailingStopLoss: how far the stop trails the price, as `Type` says.
+    #[serde(rename = "Value")]
+    pub value: Decimal,
+    /// TrailingStopLoss: the limit price.
+    #[serde(rename = "Limit")]
+    pub limit: Decimal,
+}
+
+impl OrderCondition {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Name";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::StopLossCondition(_) => "StopLoss",
+            Self::TrailingStopLossCondition(_) => "TrailingStopLoss",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for OrderCondition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Name")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::StopLossCondition(fields) => {
+                Tagged { tag: "StopLoss", fields }.serialize(serializer)
+            }
+            Self::TrailingStopLossCondition(fields) => {
+                Tagged {
+                    tag: "TrailingStopLoss",
+                    fields,
+                }
+                    .serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Name", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("StopLoss") => {
+                    Self::StopLossCondition(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("TrailingStopLoss") => {
+                    Self::TrailingStopLossCondition(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for OrderCondition {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderCondition".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Name".to_owned(),
+                generator.subschema_for::<OrderConditionName>().to_value(),
+            );
+        properties
+            .insert("Stop".to_owned(), generator.subschema_for::<Decimal>().to_value());
+        properties
+            .insert(
+                "Reference".to_owned(),
+                generator.subschema_for::<ConditionPriceReference>().to_value(),
+            );
+        properties
+            .insert(
+                "Direction".to_owned(),
+                generator.subschema_for::<ConditionDirection>().to_value(),
+            );
+        properties
+            .insert(
+                "Type".to_owned(),
+                generator.subschema_for::<TrailingStopType>().to_value(),
+            );
+        properties
+            .insert("Value".to_owned(), generator.subschema_for::<Decimal>().to_value());
+        properties
+            .insert("Limit".to_owned(), generator.subschema_for::<Decimal>().to_value());
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Name"] }
+        )
+    }
+}
+
+/// An order as the trading system holds it: its status, values and dates, its details and routing. Orders, QueryOrders and the order-action replies send the full order; a removal on `Orders` may carry only `ID` and `Account`. `ExecutedQuantity` and `AveragePrice` apply to Market-style orders.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct Order {
+    /// The order's ID, given by the trading system; order actions refer to it.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The trading account the order is placed through.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// An ID a user can quote (to the broker, say), when there is one.
+    #[serde(rename = "ExternalID", default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The order's ID in the symbol's `Depth` subscription, when it rests on the book there.
+    #[serde(rename = "DepthOrderID", default, skip_serializing_if = "Option::is_none")]
+    pub depth_order_id: Option<String>,
+    /// The order's status (see `QueryOrderStatuses` for what each allows). Always in a full order.
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OrderStatusCode>,
+    /// The market the order is on now; absent before it has been routed.
+    #[serde(rename = "Exchange", default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<String>,
+    /// The trading market the order is on now; absent before it has been routed.
+    #[serde(rename = "TradingMarket", default, skip_serializing_if = "Option::is_none")]
+    pub trading_market: Option<TradingMarketCode>,
+    /// The currency of the order's values. Always in a full order.
+    #[serde(rename = "Currency", default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Estimated fees, by fee name; absent when there are none.
+    #[serde(rename = "EstimatedFees", default, skip_serializing_if = "Option::is_none")]
+    pub estimated_fees: Option<indexmap::IndexMap<String, Decimal>>,
+    /// The fees charged so far, by fee name; absent when there are none.
+    #[serde(rename = "CurrentFees", default, skip_serializing_if = "Option::is_none")]
+    pub current_fees: Option<indexmap::IndexMap<String, Decimal>>,
+    /// The order's estimated total value. Always in a full order.
+    #[serde(rename = "EstimatedValue", default, skip_serializing_if = "Option::is_none")]
+    pub estimated_value: Option<Decimal>,
+    /// The value executed so far. Always in a full order.
+    #[serde(rename = "CurrentValue", default, skip_serializing_if = "Option::is_none")]
+    pub current_value: Option<Decimal>,
+    /// When the order was created. Always in a full order.
+    #[serde(rename = "CreatedDate", default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<DateTime>,
+    /// When the order last changed. Always in a full order.
+    #[serde(rename = "UpdatedDate", default, skip_serializing_if = "Option::is_none")]
+    pub updated_date: Option<DateTime>,
+    /// Which kind of order this is (see `OrderStyle`). Always in a full order.
+    #[serde(rename = "Style", default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<OrderStyle>,
+    /// What the order is for. Always in a full order.
+    #[serde(rename = "Details", default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<OrderDetails>,
+    /// The routing the order uses. Always in a full order.
+    #[serde(rename = "Route", default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<OrderRoute>,
+    /// The IDs of the order's child orders, when it has any.
+    #[serde(rename = "Children", default, skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<String>>,
+    /// What activates the order, when it has a condition.
+    #[serde(rename = "Condition", default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<OrderCondition>,
+    /// Market style: the quantity executed so far; always in a full Market-style order.
+    #[serde(
+        rename = "ExecutedQuantity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub executed_quantity: Option<Decimal>,
+    /// Market style: the average price executed at; null, or absent, before any trade.
+    #[serde(
+        rename = "AveragePrice",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub average_price: Option<crate::runtime::Nullable<Decimal>>,
+}
+
+impl Order {
+    /// A `Order` with its required fields, optional fields left out.
+    pub fn new(id: String, account: String) -> Self {
+        Self {
+            id,
+            account,
+            external_id: None,
+            depth_order_id: None,
+            status: None,
+            exchange: None,
+            trading_market: None,
+            currency: None,
+            estimated_fees: None,
+            current_fees: None,
+            estimated_value: None,
+            current_value: None,
+            created_date: None,
+            updated_date: None,
+            style: None,
+            details: None,
+            route: None,
+            children: None,
+            condition: None,
+            executed_quantity: None,
+            average_price: None,
+        }
+    }
+}
+
+/// One reason an order action failed: an order error code (see `OrderErrorName`), optionally followed by a space and values that give the context, as in `LimitPrice.Maximum 17.05` (the highest price allowed).
+pub type OrderErrorCode = String;
+
+/// The answer to an order action (PlaceOrder, AmendOrder, CancelOrder, MoveOrder, AuthoriseOrder, CalculateOrder): whether it was accepted, the request's ID, the order's state on success, the errors on failure, and estimates when they can be calculated. It is an acknowledgement, not the outcome on the market, and the order it returns is not kept in step with `Orders`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderActionResponse {
+    /// How the action went.
+    #[serde(rename = "Result")]
+    pub result: OrderResult,
+    /// The ID of the request the action created, unique within the account.
+    #[serde(rename = "RequestID", default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The order's state after the action was acknowledged; sent on success.
+    #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Order>,
+    /// Why the action failed; sent on failure.
+    #[serde(rename = "Errors", default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<OrderErrorCode>>,
+    /// The estimated fees, by fee name, when they can be calculated.
+    #[serde(rename = "EstimatedFees", default, skip_serializing_if = "Option::is_none")]
+    pub estimated_fees: Option<indexmap::IndexMap<String, Decimal>>,
+    /// The estimated brokerage, when it can be calculated.
+    #[serde(
+        rename = "EstimatedBrokerage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub estimated_brokerage: Option<Decimal>,
+    /// The estimated tax, when it can be calculated.
+    #[serde(rename = "EstimatedTax", default, skip_serializing_if = "Option::is_none")]
+    pub estimated_tax: Option<Decimal>,
+    /// The net value of the order, fees (or brokerage and tax) excluded, when it can be calculated.
+    #[serde(rename = "EstimatedValue", default, skip_serializing_if = "Option::is_none")]
+    pub estimated_value: Option<Decimal>,
+}
+
+impl OrderActionResponse {
+    /// A `OrderActionResponse` with its required fields, optional fields left out.
+    pub fn new(result: OrderResult) -> Self {
+        Self {
+            result,
+            request_id: None,
+            order: None,
+            errors: None,
+            estimated_fees: None,
+            estimated_brokerage: None,
+            estimated_tax: None,
+            estimated_value: None,
+        }
+    }
+}
+
+/// An option set on an order action: `Flag.PDS` says the user accepted the fund's Product Disclosure Statement (fund orders, PlaceOrder only). Other flags may be defined, so an unlisted one is reported as unknown, not rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderFlag {
+    /// `Flag.PDS`
+    FlagPds,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderFlag {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Flag.PDS"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FlagPds => "Flag.PDS",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderFlag {
+    fn from(value: &str) -> Self {
+        match value {
+            "Flag.PDS" => Self::FlagPds,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderFlag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderFlag {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderFlag {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderFlag {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderFlag".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What the change does: `A` adds a record, `U` updates one, `R` removes one, `C` clears the list.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderAuditChangeO {
+    /// `A`
+    A,
+    /// `U`
+    U,
+    /// `R`
+    R,
+    /// `C`
+    C,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderAuditChangeO {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::U => "U",
+            Self::R => "R",
+            Self::C => "C",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderAuditChangeO {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "U" => Self::U,
+            "R" => Self::R,
+            "C" => Self::C,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderAuditChangeO {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderAuditChangeO {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderAuditChangeO {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderAuditChangeO {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderAuditChangeO".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What the record holds: `Order`, `Request` or `Transaction`.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderAuditType {
+    /// `Order`
+    Order,
+    /// `Request`
+    Request,
+    /// `Transaction`
+    Transaction,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderAuditType {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Order", "Request", "Transaction"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Order => "Order",
+            Self::Request => "Request",
+            Self::Transaction => "Transaction",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderAuditType {
+    fn from(value: &str) -> Self {
+        match value {
+            "Order" => Self::Order,
+            "Request" => Self::Request,
+            "Transaction" => Self::Transaction,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderAuditType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderAuditType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderAuditType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderAuditType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderAuditType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What the request does: `Place`, `Amend` or `Cancel`.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderRequestType {
+    /// `Place`
+    Place,
+    /// `Amend`
+    Amend,
+    /// `Cancel`
+    Cancel,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderRequestType {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Place", "Amend", "Cancel"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Place => "Place",
+            Self::Amend => "Amend",
+            Self::Cancel => "Cancel",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderRequestType {
+    fn from(value: &str) -> Self {
+        match value {
+            "Place" => Self::Place,
+            "Amend" => Self::Amend,
+            "Cancel" => Self::Cancel,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderRequestType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderRequestType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderRequestType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderRequestType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderRequestType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// The name of an order request's status. Each trading provider defines its own; `QueryRequestStatuses` lists them with what each allows. The names listed are those the reference shows, so another one is reported as unknown, not rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RequestStatusCode {
+    /// `Pending`
+    Pending,
+    /// `PendingAuthorisation`
+    PendingAuthorisation,
+    /// `Authorised`
+    Authorised,
+    /// `Rejected`
+    Rejected,
+    /// `Complete`
+    Complete,
+    /// `Queued`
+    Queued,
+    /// `Submitted`
+    Submitted,
+    /// `Completed`
+    Completed,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl RequestStatusCode {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Pending",
+        "PendingAuthorisation",
+        "Authorised",
+        "Rejected",
+        "Complete",
+        "Queued",
+        "Submitted",
+        "Completed",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "Pending",
+            Self::PendingAuthorisation => "PendingAuthorisation",
+            Self::Authorised => "Authorised",
+            Self::Rejected => "Rejected",
+            Self::Complete => "Complete",
+            Self::Queued => "Queued",
+            Self::Submitted => "Submitted",
+            Self::Completed => "Completed",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for RequestStatusCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "Pending" => Self::Pending,
+            "PendingAuthorisation" => Self::PendingAuthorisation,
+            "Authorised" => Self::Authorised,
+            "Rejected" => Self::Rejected,
+            "Complete" => Self::Complete,
+            "Queued" => Self::Queued,
+            "Submitted" => Self::Submitted,
+            "Completed" => Self::Completed,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for RequestStatusCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for RequestStatusCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RequestStatusCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for RequestStatusCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RequestStatusCode".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// A request made against an order (to place, amend or cancel it) while it is being processed: its status, and the details and routing the order will have if the request succeeds.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderRequest {
+    /// The request's ID, given by the trading system.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The trading account the request was made against.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// The order the request is about.
+    #[serde(rename = "OrderID")]
+    pub order_id: String,
+    /// What the request does: `Place`, `Amend` or `Cancel`.
+    #[serde(rename = "Type")]
+    pub type_: OrderRequestType,
+    /// When the request was made.
+    #[serde(rename = "CreatedDate")]
+    pub created_date: DateTime,
+    /// When the request last changed.
+    #[serde(rename = "UpdatedDate")]
+    pub updated_date: DateTime,
+    /// The request's status (see `QueryRequestStatuses`).
+    #[serde(rename = "Status")]
+    pub status: RequestStatusCode,
+    /// The order's details; for an amend, those it will have if the amend succeeds.
+    #[serde(rename = "Details")]
+    pub details: OrderDetails,
+    /// The routing the order uses.
+    #[serde(rename = "Route")]
+    pub route: OrderRoute,
+    /// What activates the order, when it has a condition.
+    #[serde(rename = "Condition", default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<OrderCondition>,
+}
+
+impl OrderRequest {
+    /// A `OrderRequest` with its required fields, optional fields left out.
+    pub fn new(
+        id: String,
+        account: String,
+        order_id: String,
+        type_: OrderRequestType,
+        created_date: DateTime,
+        updated_date: DateTime,
+        status: RequestStatusCode,
+        details: OrderDetails,
+        route: OrderRoute,
+    ) -> Self {
+        Self {
+            id,
+            account,
+            order_id,
+            type_,
+            created_date,
+            updated_date,
+            status,
+            details,
+            route,
+            condition: None,
+        }
+    }
+}
+
+/// One transaction (a trade done for an order) in a trading account: what was traded, when it settles and for how much. Which quantities it carries depends on `Style`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransactionDetail {
+    /// `Style` is `Market`: A trade of an exchange-traded instrument.
+    MarketTransaction(MarketTransaction),
+    /// `Style` is `Equity`: A Market-style transaction under the name the reference's order samples use.
+    EquityTransaction(EquityTransaction),
+    /// `Style` is `Option`: A Market-style transaction under the reference's other name.
+    OptionTransaction(OptionTransaction),
+    /// `Style` is `ManagedFund`: A trade of managed fund units.
+    ManagedFundTransaction(ManagedFundTransaction),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Style` is `Market`: A trade of an exchange-traded instrument.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct MarketTransaction {
+    /// The transaction's ID, given by the trading system.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The exchange that issued the symbol.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// The trading market the trade was done on.
+    #[serde(rename = "TradingMarket")]
+    pub trading_market: TradingMarketCode,
+    /// The trading account the transaction belongs to.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// When the trade was done.
+    #[serde(rename = "TradeDate")]
+    pub trade_date: DateTime,
+    /// When it settles.
+    #[serde(rename = "SettlementDate")]
+    pub settlement_date: DateTime,
+    /// The gross amount of the trade.
+    #[serde(rename = "GrossAmount")]
+    pub gross_amount: Decimal,
+    /// The net amount, brokerage and fees excluded.
+    #[serde(rename = "NetAmount")]
+    pub net_amount: Decimal,
+    /// The amount that settles.
+    #[serde(rename = "SettlementAmount")]
+    pub settlement_amount: Decimal,
+    /// The currency the trade was executed in, when known.
+    #[serde(rename = "Currency", default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// The order the transaction came from, as in `Orders`.
+    #[serde(rename = "OrderID")]
+    pub order_id: String,
+    /// Market style: the number of shares traded.
+    #[serde(rename = "TotalQuantity")]
+    pub total_quantity: Decimal,
+    /// Market style: the average price traded at, as calculated.
+    #[serde(rename = "AveragePrice")]
+    pub average_price: Decimal,
+}
+
+/// `Style` is `Equity`: A Market-style transaction under the name the reference's order samples use.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct EquityTransaction {
+    /// The transaction's ID, given by the trading system.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The exchange that issued the symbol.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// The trading market the trade was done on.
+    #[serde(rename = "TradingMarket")]
+    pub trading_market: TradingMarketCode,
+    /// The trading account the transaction belongs to.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// When the trade was done.
+    #[serde(rename = "TradeDate")]
+    pub trade_date: DateTime,
+    /// When it settles.
+    #[serde(rename = "SettlementDate")]
+    pub settlement_date: DateTime,
+    /// The gross amount of the trade.
+    #[serde(rename = "GrossAmount")]
+    pub gross_amount: Decimal,
+    /// The net amount, brokerage and fees excluded.
+    #[serde(rename = "NetAmount")]
+    pub net_amount: Decimal,
+    /// The amount that settles.
+    #[serde(rename = "SettlementAmount")]
+    pub settlement_amount: Decimal,
+    /// The currency the trade was executed in, when known.
+    #[serde(rename = "Currency", default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// The order the transaction came from, as in `Orders`.
+    #[serde(rename = "OrderID")]
+    pub order_id: String,
+    /// Market style: the number of shares traded.
+    #[serde(rename = "TotalQuantity")]
+    pub total_quantity: Decimal,
+    /// Market style: the average price traded at, as calculated.
+    #[serde(rename = "AveragePrice")]
+    pub average_price: Decimal,
+}
+
+/// `Style` is `Option`: A Market-style transaction under the reference's other name.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OptionTransaction {
+    /// The transaction's ID, given by the trading system.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The exchange that issued the symbol.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// The trading market the trade was done on.
+    #[serde(rename = "TradingMarket")]
+    pub trading_market: TradingMarketCode,
+    /// The trading account the transaction belongs to.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// When the trade was done.
+    #[serde(rename = "TradeDate")]
+    pub trade_date: DateTime,
+    /// When it settles.
+    #[serde(rename = "SettlementDate")]
+    pub settlement_date: DateTime,
+    /// The gross amount of the trade.
+    #[serde(rename = "GrossAmount")]
+    pub gross_amount: Decimal,
+    /// The net amount, brokerage and fees excluded.
+    #[serde(rename = "NetAmount")]
+    pub net_amount: Decimal,
+    /// The amount that settles.
+    #[serde(rename = "SettlementAmount")]
+    pub settlement_amount: Decimal,
+    /// The currency the trade was executed in, when known.
+    #[serde(rename = "Currency", default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// The order the transaction came from, as in `Orders`.
+    #[serde(rename = "OrderID")]
+    pub order_id: String,
+    /// Market style: the number of shares traded.
+    #[serde(rename = "TotalQuantity")]
+    pub total_quantity: Decimal,
+    /// Market style: the average price traded at, as calculated.
+    #[serde(rename = "AveragePrice")]
+    pub average_price: Decimal,
+}
+
+/// `Style` is `ManagedFund`: A trade of managed fund units.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ManagedFundTransaction {
+    /// The transaction's ID, given by the trading system.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The exchange that issued the symbol.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// The trading market the trade was done on.
+    #[serde(rename = "TradingMarket")]
+    pub trading_market: TradingMarketCode,
+    /// The trading account the transaction belongs to.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// When the trade was done.
+    #[serde(rename = "TradeDate")]
+    pub trade_date: DateTime,
+    /// When it settles.
+    #[serde(rename = "SettlementDate")]
+    pub settlement_date: DateTime,
+    /// The gross amount of the trade.
+    #[serde(rename = "GrossAmount")]
+    pub gross_amount: Decimal,
+    /// The net amount, brokerage and fees excluded.
+    #[serde(rename = "NetAmount")]
+    pub net_amount: Decimal,
+    /// The amount that settles.
+    #[serde(rename = "SettlementAmount")]
+    pub settlement_amount: Decimal,
+    /// The currency the trade was executed in, when known.
+    #[serde(rename = "Currency", default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// The order the transaction came from, as in `Orders`.
+    #[serde(rename = "OrderID")]
+    pub order_id: String,
+    /// ManagedFund style: the number of units traded.
+    #[serde(rename = "TotalUnits")]
+    pub total_units: Decimal,
+    /// ManagedFund style: the average value of a unit.
+    #[serde(rename = "UnitValue")]
+    pub unit_value: Decimal,
+}
+
+impl TransactionDetail {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Style";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::MarketTransaction(_) => "Market",
+            Self::EquityTransaction(_) => "Equity",
+            Self::OptionTransaction(_) => "Option",
+            Self::ManagedFundTransaction(_) => "ManagedFund",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for TransactionDetail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Style")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::MarketTransaction(fields) => {
+                Tagged { tag: "Market", fields }.serialize(serializer)
+            }
+            Self::EquityTransaction(fields) => {
+                Tagged { tag: "Equity", fields }.serialize(serializer)
+            }
+            Self::OptionTransaction(fields) => {
+                Tagged { tag: "Option", fields }.serialize(serializer)
+            }
+            Self::ManagedFundTransaction(fields) => {
+                Tagged {
+                    tag: "ManagedFund",
+                    fields,
+                }
+                    .serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TransactionDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Style", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Market") => {
+                    Self::MarketTransaction(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Equity") => {
+                    Self::EquityTransaction(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Option") => {
+                    Self::OptionTransaction(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("ManagedFund") => {
+                    Self::ManagedFundTransaction(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for TransactionDetail {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TransactionDetail".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert("ID".to_owned(), generator.subschema_for::<String>().to_value());
+        properties
+            .insert(
+                "Exchange".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert("Code".to_owned(), generator.subschema_for::<String>().to_value());
+        properties
+            .insert(
+                "TradingMarket".to_owned(),
+                generator.subschema_for::<TradingMarketCode>().to_value(),
+            );
+        properties
+            .insert(
+                "Account".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "Style".to_owned(),
+                generator.subschema_for::<OrderStyle>().to_value(),
+            );
+        properties
+            .insert(
+                "TradeDate".to_owned(),
+                generator.subschema_for::<DateTime>().to_value(),
+            );
+        properties
+            .insert(
+                "SettlementDate".to_owned(),
+                generator.subschema_for::<DateTime>().to_value(),
+            );
+        properties
+            .insert(
+                "GrossAmount".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "NetAmount".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "SettlementAmount".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "Currency".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "OrderID".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "TotalQuantity".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "AveragePrice".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "TotalUnits".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "UnitValue".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["ID",
+            "Exchange", "Code", "TradingMarket", "Account", "Style", "TradeDate",
+            "SettlementDate", "GrossAmount", "NetAmount", "SettlementAmount", "OrderID"]
+            }
+        )
+    }
+}
+
+/// One audit record of an order: a version of the order itself, of a request made against it, or of a transaction it led to. Each record holds exactly one of them, as `Type` says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OrderAudit {
+    /// `Type` is `Order`: A version of the order.
+    OrderAuditOrder(OrderAuditOrder),
+    /// `Type` is `Request`: A version of a request against the order.
+    OrderAuditRequest(OrderAuditRequest),
+    /// `Type` is `Transaction`: A transaction of the order.
+    OrderAuditTransaction(OrderAuditTransaction),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Type` is `Order`: A version of the order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderAuditOrder {
+    /// Identifies this version of the record.
+    #[serde(rename = "Version")]
+    pub version: String,
+    /// The order the record is about.
+    #[serde(rename = "OrderID")]
+    pub order_id: String,
+    /// The trading account that owns the order.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// With `Order`: the order's state.
+    #[serde(rename = "Order")]
+    pub order: Order,
+}
+
+/// `Type` is `Request`: A version of a request against the order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderAuditRequest {
+    /// Identifies this version of the record.
+    #[serde(rename = "Version")]
+    pub version: String,
+    /// The order the record is about.
+    #[serde(rename = "OrderID")]
+    pub order_id: String,
+    /// The trading account that owns the order.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// With `Request`: the request's state.
+    #[serde(rename = "Request")]
+    pub request: OrderRequest,
+}
+
+/// `Type` is `Transaction`: A transaction of the order.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderAuditTransaction {
+    /// Identifies this version of the record.
+    #[serde(rename = "Version")]
+    pub version: String,
+    /// The order the record is about.
+    #[serde(rename = "OrderID")]
+    pub order_id: String,
+    /// The trading account that owns the order.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// With `Transaction`: the transaction.
+    #[serde(rename = "Transaction")]
+    pub transaction: TransactionDetail,
+}
+
+impl OrderAudit {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Type";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::OrderAuditOrder(_) => "Order",
+            Self::OrderAuditRequest(_) => "Request",
+            Self::OrderAuditTransaction(_) => "Transaction",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for OrderAudit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Type")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::OrderAuditOrder(fields) => {
+                Tagged { tag: "Order", fields }.serialize(serializer)
+            }
+            Self::OrderAuditRequest(fields) => {
+                Tagged { tag: "Request", fields }.serialize(serializer)
+            }
+            Self::OrderAuditTransaction(fields) => {
+                Tagged {
+                    tag: "Transaction",
+                    fields,
+                }
+                    .serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderAudit {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Type", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Order") => {
+                    Self::OrderAuditOrder(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Request") => {
+                    Self::OrderAuditRequest(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Transaction") => {
+                    Self::OrderAuditTransaction(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for OrderAudit {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderAudit".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Version".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "OrderID".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "Account".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "Type".to_owned(),
+                generator.subschema_for::<OrderAuditType>().to_value(),
+            );
+        properties
+            .insert("Order".to_owned(), generator.subschema_for::<Order>().to_value());
+        properties
+            .insert(
+                "Request".to_owned(),
+                generator.subschema_for::<OrderRequest>().to_value(),
+            );
+        properties
+            .insert(
+                "Transaction".to_owned(),
+                generator.subschema_for::<TransactionDetail>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Version",
+            "OrderID", "Account", "Type"] }
+        )
+    }
+}
+
+/// One change to the list of order audit records. Changes come in order and must be applied in that order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OrderAuditChange {
+    /// `O` is `A`: A record joins the list.
+    OrderAuditAdd(OrderAuditAdd),
+    /// `O` is `U`: A listed record changed.
+    OrderAuditUpdate(OrderAuditUpdate),
+    /// `O` is `R`: A record leaves the list.
+    OrderAuditRemove(OrderAuditRemove),
+    /// `O` is `C`: Empties the list (of one account, when `Account` is given).
+    OrderAuditClear(OrderAuditClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `O` is `A`: A record joins the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderAuditAdd {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The record added, updated or removed; none on a clear.
+    #[serde(rename = "Audit")]
+    pub audit: OrderAudit,
+}
+
+/// `O` is `U`: A listed record changed.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderAuditUpdate {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The record added, updated or removed; none on a clear.
+    #[serde(rename = "Audit")]
+    pub audit: OrderAudit,
+}
+
+/// `O` is `R`: A record leaves the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderAuditRemove {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The record added, updated or removed; none on a clear.
+    #[serde(rename = "Audit")]
+    pub audit: OrderAudit,
+}
+
+/// `O` is `C`: Empties the list (of one account, when `Account` is given).
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderAuditClear {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl OrderAuditChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "O";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::OrderAuditAdd(_) => "A",
+            Self::OrderAuditUpdate(_) => "U",
+            Self::OrderAuditRemove(_) => "R",
+            Self::OrderAuditClear(_) => "C",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for OrderAuditChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "O")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::OrderAuditAdd(fields) => {
+                Tagged { tag: "A", fields }.serialize(serializer)
+            }
+            Self::OrderAuditUpdate(fields) => {
+                Tagged { tag: "U", fields }.serialize(serializer)
+            }
+            Self::OrderAuditRemove(fields) => {
+                Tagged { tag: "R", fields }.serialize(serializer)
+            }
+            Self::OrderAuditClear(fields) => {
+                Tagged { tag: "C", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderAuditChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "O", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("A") => {
+                    Self::OrderAuditAdd(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("U") => {
+                    Self::OrderAuditUpdate(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("R") => {
+                    Self::OrderAuditRemove(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("C") => {
+                    Self::OrderAuditClear(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for OrderAuditChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderAuditChange".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "O".to_owned(),
+                generator.subschema_for::<OrderAuditChangeO>().to_value(),
+            );
+        properties
+            .insert(
+                "Account".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "Audit".to_owned(),
+                generator.subschema_for::<OrderAudit>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["O"] }
+        )
+    }
+}
+
+/// The funds of one type and currency in a trading account. A record with an empty `Type` and `Currency` clears the account's balances before a full update; an `Amount` of zero removes the record.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct Balance {
+    /// The trading account.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// The type of funds (such as `NetBalance`); an empty string clears the account's balances.
+    #[serde(rename = "Type")]
+    pub type_: String,
+    /// The three-letter currency code; an empty string on a clear.
+    #[serde(rename = "Currency")]
+    pub currency: String,
+    /// The funds available; zero removes this record.
+    #[serde(rename = "Amount")]
+    pub amount: Decimal,
+}
+
+impl Balance {
+    /// A `Balance` with its required fields, optional fields left out.
+    pub fn new(
+        account: String,
+        type_: String,
+        currency: String,
+        amount: Decimal,
+    ) -> Self {
+        Self {
+            account,
+            type_,
+            currency,
+            amount,
+        }
+    }
+}
+
+/// What the change does: `A` adds a holding, `U` updates one, `R` removes one, `C` clears the list.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum HoldingChangeO {
+    /// `A`
+    A,
+    /// `U`
+    U,
+    /// `R`
+    R,
+    /// `C`
+    C,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl HoldingChangeO {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::U => "U",
+            Self::R => "R",
+            Self::C => "C",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for HoldingChangeO {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "U" => Self::U,
+            "R" => Self::R,
+            "C" => Self::C,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for HoldingChangeO {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for HoldingChangeO {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for HoldingChangeO {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for HoldingChangeO {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HoldingChangeO".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One holding of a symbol in a trading account; a holding is identified by `Exchange` and `Code` (and `Account`, across accounts). Which quantities it carries depends on `Style`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HoldingDetails {
+    /// `Style` is `Market`: A holding of an exchange-traded instrument.
+    MarketHolding(MarketHolding),
+    /// `Style` is `Equity`: A Market-style holding under the name the reference's order samples use.
+    EquityHolding(EquityHolding),
+    /// `Style` is `Option`: A Market-style holding under the reference's other name.
+    OptionHolding(OptionHolding),
+    /// `Style` is `ManagedFund`: A holding of managed fund units.
+    ManagedFundHolding(ManagedFundHolding),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Style` is `Market`: A holding of an exchange-traded instrument.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct MarketHolding {
+    /// The exchange that issued the symbol.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// The trading account that holds it.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// What the holding cost in total.
+    #[serde(rename = "Cost")]
+    pub cost: Decimal,
+    /// The currency of the holding's values.
+    #[serde(rename = "Currency")]
+    pub currency: String,
+    /// Market style: the number of shares held.
+    #[serde(rename = "TotalQuantity")]
+    pub total_quantity: Decimal,
+    /// Market style: how many of them are available to trade.
+    #[serde(rename = "TotalAvailable")]
+    pub total_available: Decimal,
+    /// Market style: the average price paid, as calculated.
+    #[serde(rename = "AveragePrice")]
+    pub average_price: Decimal,
+}
+
+/// `Style` is `Equity`: A Market-style holding under the name the reference's order samples use.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct EquityHolding {
+    /// The exchange that issued the symbol.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// The trading account that holds it.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// What the holding cost in total.
+    #[serde(rename = "Cost")]
+    pub cost: Decimal,
+    /// The currency of the holding's values.
+    #[serde(rename = "Currency")]
+    pub currency: String,
+    /// Market style: the number of shares held.
+    #[serde(rename = "TotalQuantity")]
+    pub total_quantity: Decimal,
+    /// Market style: how many of them are available to trade.
+    #[serde(rename = "TotalAvailable")]
+    pub total_available: Decimal,
+    /// Market style: the average price paid, as calculated.
+    #[serde(rename = "AveragePrice")]
+    pub average_price: Decimal,
+}
+
+/// `Style` is `Option`: A Market-style holding under the reference's other name.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OptionHolding {
+    /// The exchange that issued the symbol.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// The trading account that holds it.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// What the holding cost in total.
+    #[serde(rename = "Cost")]
+    pub cost: Decimal,
+    /// The currency of the holding's values.
+    #[serde(rename = "Currency")]
+    pub currency: String,
+    /// Market style: the number of shares held.
+    #[serde(rename = "TotalQuantity")]
+    pub total_quantity: Decimal,
+    /// Market style: how many of them are available to trade.
+    #[serde(rename = "TotalAvailable")]
+    pub total_available: Decimal,
+    /// Market style: the average price paid, as calculated.
+    #[serde(rename = "AveragePrice")]
+    pub average_price: Decimal,
+}
+
+/// `Style` is `ManagedFund`: A holding of managed fund units.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ManagedFundHolding {
+    /// The exchange that issued the symbol.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// The trading account that holds it.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// What the holding cost in total.
+    #[serde(rename = "Cost")]
+    pub cost: Decimal,
+    /// The currency of the holding's values.
+    #[serde(rename = "Currency")]
+    pub currency: String,
+    /// ManagedFund style: the number of units held.
+    #[serde(rename = "TotalUnits")]
+    pub total_units: Decimal,
+    /// ManagedFund style: the base cost per unit.
+    #[serde(rename = "BaseCost")]
+    pub base_cost: Decimal,
+}
+
+impl HoldingDetails {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Style";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::MarketHolding(_) => "Market",
+            Self::EquityHolding(_) => "Equity",
+            Self::OptionHolding(_) => "Option",
+            Self::ManagedFundHolding(_) => "ManagedFund",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for HoldingDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Style")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::MarketHolding(fields) => {
+                Tagged { tag: "Market", fields }.serialize(serializer)
+            }
+            Self::EquityHolding(fields) => {
+                Tagged { tag: "Equity", fields }.serialize(serializer)
+            }
+            Self::OptionHolding(fields) => {
+                Tagged { tag: "Option", fields }.serialize(serializer)
+            }
+            Self::ManagedFundHolding(fields) => {
+                Tagged {
+                    tag: "ManagedFund",
+                    fields,
+                }
+                    .serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for HoldingDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Style", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Market") => {
+                    Self::MarketHolding(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Equity") => {
+                    Self::EquityHolding(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Option") => {
+                    Self::OptionHolding(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("ManagedFund") => {
+                    Self::ManagedFundHolding(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for HoldingDetails {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HoldingDetails".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Exchange".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert("Code".to_owned(), generator.subschema_for::<String>().to_value());
+        properties
+            .insert(
+                "Account".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "Style".to_owned(),
+                generator.subschema_for::<OrderStyle>().to_value(),
+            );
+        properties
+            .insert("Cost".to_owned(), generator.subschema_for::<Decimal>().to_value());
+        properties
+            .insert(
+                "Currency".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "TotalQuantity".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "TotalAvailable".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "AveragePrice".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "TotalUnits".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        properties
+            .insert(
+                "BaseCost".to_owned(),
+                generator.subschema_for::<Decimal>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Exchange",
+            "Code", "Account", "Style", "Cost", "Currency"] }
+        )
+    }
+}
+
+/// One change to the list of holdings. Changes come in order and must be applied in that order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HoldingChange {
+    /// `O` is `A`: A holding joins the list.
+    HoldingAdd(HoldingAdd),
+    /// `O` is `U`: A listed holding changed.
+    HoldingUpdate(HoldingUpdate),
+    /// `O` is `R`: A holding leaves the list.
+    HoldingRemove(HoldingRemove),
+    /// `O` is `C`: Empties the list (of one account, when `Account` is given).
+    HoldingClear(HoldingClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `O` is `A`: A holding joins the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct HoldingAdd {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The holding added, updated or removed; none on a clear.
+    #[serde(rename = "Holding")]
+    pub holding: HoldingDetails,
+}
+
+/// `O` is `U`: A listed holding changed.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct HoldingUpdate {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The holding added, updated or removed; none on a clear.
+    #[serde(rename = "Holding")]
+    pub holding: HoldingDetails,
+}
+
+/// `O` is `R`: A holding leaves the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct HoldingRemove {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The holding added, updated or removed; none on a clear.
+    #[serde(rename = "Holding")]
+    pub holding: HoldingDetails,
+}
+
+/// `O` is `C`: Empties the list (of one account, when `Account` is given).
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct HoldingClear {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl HoldingChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "O";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::HoldingAdd(_) => "A",
+            Self::HoldingUpdate(_) => "U",
+            Self::HoldingRemove(_) => "R",
+            Self::HoldingClear(_) => "C",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for HoldingChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "O")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::HoldingAdd(fields) => Tagged { tag: "A", fields }.serialize(serializer),
+            Self::HoldingUpdate(fields) => {
+                Tagged { tag: "U", fields }.serialize(serializer)
+            }
+            Self::HoldingRemove(fields) => {
+                Tagged { tag: "R", fields }.serialize(serializer)
+            }
+            Self::HoldingClear(fields) => {
+                Tagged { tag: "C", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for HoldingChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "O", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("A") => {
+                    Self::HoldingAdd(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("U") => {
+                    Self::HoldingUpdate(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("R") => {
+                    Self::HoldingRemove(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("C") => {
+                    Self::HoldingClear(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for HoldingChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HoldingChange".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "O".to_owned(),
+                generator.subschema_for::<HoldingChangeO>().to_value(),
+            );
+        properties
+            .insert(
+                "Account".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "Holding".to_owned(),
+                generator.subschema_for::<HoldingDetails>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["O"] }
+        )
+    }
+}
+
+/// What the change does: `A` adds an order, `U` updates one, `R` removes one, `C` clears the list.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderChangeO {
+    /// `A`
+    A,
+    /// `U`
+    U,
+    /// `R`
+    R,
+    /// `C`
+    C,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderChangeO {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::U => "U",
+            Self::R => "R",
+            Self::C => "C",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderChangeO {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "U" => Self::U,
+            "R" => Self::R,
+            "C" => Self::C,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderChangeO {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderChangeO {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderChangeO {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderChangeO {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderChangeO".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One change to the list of orders. Changes come in order and must be applied in that order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OrderChange {
+    /// `O` is `A`: A order joins the list.
+    OrderAdd(OrderAdd),
+    /// `O` is `U`: A listed order changed.
+    OrderUpdate(OrderUpdate),
+    /// `O` is `R`: A order leaves the list.
+    OrderRemove(OrderRemove),
+    /// `O` is `C`: Empties the list (of one account, when `Account` is given).
+    OrderClear(OrderClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `O` is `A`: A order joins the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderAdd {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The order added, updated or removed; none on a clear.
+    #[serde(rename = "Order")]
+    pub order: Order,
+}
+
+/// `O` is `U`: A listed order changed.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderUpdate {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The order added, updated or removed; none on a clear.
+    #[serde(rename = "Order")]
+    pub order: Order,
+}
+
+/// `O` is `R`: A order leaves the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderRemove {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The order added, updated or removed; none on a clear.
+    #[serde(rename = "Order")]
+    pub order: Order,
+}
+
+/// `O` is `C`: Empties the list (of one account, when `Account` is given).
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderClear {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl OrderChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "O";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::OrderAdd(_) => "A",
+            Self::OrderUpdate(_) => "U",
+            Self::OrderRemove(_) => "R",
+            Self::OrderClear(_) => "C",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for OrderChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "O")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::OrderAdd(fields) => Tagged { tag: "A", fields }.serialize(serializer),
+            Self::OrderUpdate(fields) => {
+                Tagged { tag: "U", fields }.serialize(serializer)
+            }
+            Self::OrderRemove(fields) => {
+                Tagged { tag: "R", fields }.serialize(serializer)
+            }
+            Self::OrderClear(fields) => Tagged { tag: "C", fields }.serialize(serializer),
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "O", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("A") => {
+                    Self::OrderAdd(serde_json::from_str(text).map_err(D::Error::custom)?)
+                }
+                Some("U") => {
+                    Self::OrderUpdate(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("R") => {
+                    Self::OrderRemove(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("C") => {
+                    Self::OrderClear(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for OrderChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderChange".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "O".to_owned(),
+                generator.subschema_for::<OrderChangeO>().to_value(),
+            );
+        properties
+            .insert(
+                "Account".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert("Order".to_owned(), generator.subschema_for::<Order>().to_value());
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["O"] }
+        )
+    }
+}
+
+/// Which limit a trading limit sets: the smallest (`TotalValue.Minimum`) or largest (`TotalValue.Maximum`) value of one order, or the smallest quantity of one (`TotalQuantity.Minimum`). The server reports the limits it applies, so an unlisted code is reported as unknown, not rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TradingLimitCode {
+    /// `TotalValue.Minimum`
+    TotalValueMinimum,
+    /// `TotalValue.Maximum`
+    TotalValueMaximum,
+    /// `TotalQuantity.Minimum`
+    TotalQuantityMinimum,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TradingLimitCode {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "TotalValue.Minimum",
+        "TotalValue.Maximum",
+        "TotalQuantity.Minimum",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TotalValueMinimum => "TotalValue.Minimum",
+            Self::TotalValueMaximum => "TotalValue.Maximum",
+            Self::TotalQuantityMinimum => "TotalQuantity.Minimum",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TradingLimitCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "TotalValue.Minimum" => Self::TotalValueMinimum,
+            "TotalValue.Maximum" => Self::TotalValueMaximum,
+            "TotalQuantity.Minimum" => Self::TotalQuantityMinimum,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TradingLimitCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TradingLimitCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradingLimitCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TradingLimitCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradingLimitCode".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One thing an order status permits: `Trade` (the order may trade), `Amend`, `Move`, `Cancel`; `All` is everything, `None` nothing.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderStatusAllowance {
+    /// `None`
+    None,
+    /// `Trade`
+    Trade,
+    /// `Amend`
+    Amend,
+    /// `Move`
+    Move,
+    /// `Cancel`
+    Cancel,
+    /// `All`
+    All,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderStatusAllowance {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "None",
+        "Trade",
+        "Amend",
+        "Move",
+        "Cancel",
+        "All",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "None",
+            Self::Trade => "Trade",
+            Self::Amend => "Amend",
+            Self::Move => "Move",
+            Self::Cancel => "Cancel",
+            Self::All => "All",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderStatusAllowance {
+    fn from(value: &str) -> Self {
+        match value {
+            "None" => Self::None,
+            "Trade" => Self::Trade,
+            "Amend" => Self::Amend,
+            "Move" => Self::Move,
+            "Cancel" => Self::Cancel,
+            "All" => Self::All,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderStatusAllowance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderStatusAllowance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderStatusAllowance {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderStatusAllowance {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderStatusAllowance".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// Why an order or request is in its status: `Normal`, `Manual` (set by hand), `Abnormal`, `Completed` (nothing more will happen), `Waiting` (waiting for something outside), or `Unknown`. A status may have several.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StatusReason {
+    /// `Unknown`
+    Unknown,
+    /// `Normal`
+    Normal,
+    /// `Manual`
+    Manual,
+    /// `Abnormal`
+    Abnormal,
+    /// `Completed`
+    Completed,
+    /// `Waiting`
+    Waiting,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl StatusReason {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Unknown",
+        "Normal",
+        "Manual",
+        "Abnormal",
+        "Completed",
+        "Waiting",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unknown => "Unknown",
+            Self::Normal => "Normal",
+            Self::Manual => "Manual",
+            Self::Abnormal => "Abnormal",
+            Self::Completed => "Completed",
+            Self::Waiting => "Waiting",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for StatusReason {
+    fn from(value: &str) -> Self {
+        match value {
+            "Unknown" => Self::Unknown,
+            "Normal" => Self::Normal,
+            "Manual" => Self::Manual,
+            "Abnormal" => Self::Abnormal,
+            "Completed" => Self::Completed,
+            "Waiting" => Self::Waiting,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for StatusReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for StatusReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StatusReason {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for StatusReason {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StatusReason".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One thing an order request status permits: `Amend` or `Cancel` the request; `All` is both, `None` neither.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RequestStatusAllowance {
+    /// `None`
+    None,
+    /// `Amend`
+    Amend,
+    /// `Cancel`
+    Cancel,
+    /// `All`
+    All,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl RequestStatusAllowance {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["None", "Amend", "Cancel", "All"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "None",
+            Self::Amend => "Amend",
+            Self::Cancel => "Cancel",
+            Self::All => "All",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for RequestStatusAllowance {
+    fn from(value: &str) -> Self {
+        match value {
+            "None" => Self::None,
+            "Amend" => Self::Amend,
+            "Cancel" => Self::Cancel,
+            "All" => Self::All,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for RequestStatusAllowance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for RequestStatusAllowance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RequestStatusAllowance {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for RequestStatusAllowance {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RequestStatusAllowance".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What the change does: `A` adds a request, `U` updates one, `R` removes one, `C` clears the list.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderRequestChangeO {
+    /// `A`
+    A,
+    /// `U`
+    U,
+    /// `R`
+    R,
+    /// `C`
+    C,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderRequestChangeO {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::U => "U",
+            Self::R => "R",
+            Self::C => "C",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderRequestChangeO {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "U" => Self::U,
+            "R" => Self::R,
+            "C" => Self::C,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderRequestChangeO {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderRequestChangeO {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderRequestChangeO {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderRequestChangeO {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderRequestChangeO".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One change to the list of pending order requests. Changes come in order and must be applied in that order; a finished request is removed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OrderRequestChange {
+    /// `O` is `A`: A request joins the list.
+    OrderRequestAdd(OrderRequestAdd),
+    /// `O` is `U`: A listed request changed.
+    OrderRequestUpdate(OrderRequestUpdate),
+    /// `O` is `R`: A request left the list (it finished).
+    OrderRequestRemove(OrderRequestRemove),
+    /// `O` is `C`: Empties the list (of one account, when `Account` is given).
+    OrderRequestClear(OrderRequestClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `O` is `A`: A request joins the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderRequestAdd {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The request added, updated or removed; none on a clear.
+    #[serde(rename = "Request")]
+    pub request: OrderRequest,
+}
+
+/// `O` is `U`: A listed request changed.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderRequestUpdate {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The request added, updated or removed; none on a clear.
+    #[serde(rename = "Request")]
+    pub request: OrderRequest,
+}
+
+/// `O` is `R`: A request left the list (it finished).
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderRequestRemove {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The request added, updated or removed; none on a clear.
+    #[serde(rename = "Request")]
+    pub request: OrderRequest,
+}
+
+/// `O` is `C`: Empties the list (of one account, when `Account` is given).
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct OrderRequestClear {
+    /// The trading account a clear applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl OrderRequestChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "O";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::OrderRequestAdd(_) => "A",
+            Self::OrderRequestUpdate(_) => "U",
+            Self::OrderRequestRemove(_) => "R",
+            Self::OrderRequestClear(_) => "C",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for OrderRequestChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "O")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::OrderRequestAdd(fields) => {
+                Tagged { tag: "A", fields }.serialize(serializer)
+            }
+            Self::OrderRequestUpdate(fields) => {
+                Tagged { tag: "U", fields }.serialize(serializer)
+            }
+            Self::OrderRequestRemove(fields) => {
+                Tagged { tag: "R", fields }.serialize(serializer)
+            }
+            Self::OrderRequestClear(fields) => {
+                Tagged { tag: "C", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderRequestChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "O", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("A") => {
+                    Self::OrderRequestAdd(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("U") => {
+                    Self::OrderRequestUpdate(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("R") => {
+                    Self::OrderRequestRemove(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("C") => {
+                    Self::OrderRequestClear(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for OrderRequestChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderRequestChange".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "O".to_owned(),
+                generator.subschema_for::<OrderRequestChangeO>().to_value(),
+            );
+        properties
+            .insert(
+                "Account".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "Request".to_owned(),
+                generator.subschema_for::<OrderRequest>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["O"] }
+        )
+    }
+}
+
+/// What the change does: `Add`, `Update`, `Remove` or `Clear` (all accounts).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TradingAccountChangeOperation {
+    /// `Add`
+    Add,
+    /// `Update`
+    Update,
+    /// `Remove`
+    Remove,
+    /// `Clear`
+    Clear,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TradingAccountChangeOperation {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Add", "Update", "Remove", "Clear"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Add => "Add",
+            Self::Update => "Update",
+            Self::Remove => "Remove",
+            Self::Clear => "Clear",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TradingAccountChangeOperation {
+    fn from(value: &str) -> Self {
+        match value {
+            "Add" => Self::Add,
+            "Update" => Self::Update,
+            "Remove" => Self::Remove,
+            "Clear" => Self::Clear,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TradingAccountChangeOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TradingAccountChangeOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradingAccountChangeOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TradingAccountChangeOperation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradingAccountChangeOperation".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One change to the list of trading accounts. Changes come in order and must be applied in that order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TradingAccountChange {
+    /// `Operation` is `Add`: An account joins the list.
+    TradingAccountAdd(TradingAccountAdd),
+    /// `Operation` is `Update`: A listed account changed (often only its feed).
+    TradingAccountUpdate(TradingAccountUpdate),
+    /// `Operation` is `Remove`: An account leaves the list.
+    TradingAccountRemove(TradingAccountRemove),
+    /// `Operation` is `Clear`: Empties the list.
+    TradingAccountClear(TradingAccountClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Operation` is `Add`: An account joins the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradingAccountAdd {
+    /// The account added, updated or removed; none on a clear.
+    #[serde(rename = "Account")]
+    pub account: TradingAccountState,
+}
+
+/// `Operation` is `Update`: A listed account changed (often only its feed).
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradingAccountUpdate {
+    /// The account added, updated or removed; none on a clear.
+    #[serde(rename = "Account")]
+    pub account: TradingAccountState,
+}
+
+/// `Operation` is `Remove`: An account leaves the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradingAccountRemove {
+    /// The account added, updated or removed; none on a clear.
+    #[serde(rename = "Account")]
+    pub account: TradingAccountState,
+}
+
+/// `Operation` is `Clear`: Empties the list.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TradingAccountClear {}
+impl TradingAccountChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Operation";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::TradingAccountAdd(_) => "Add",
+            Self::TradingAccountUpdate(_) => "Update",
+            Self::TradingAccountRemove(_) => "Remove",
+            Self::TradingAccountClear(_) => "Clear",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for TradingAccountChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Operation")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::TradingAccountAdd(fields) => {
+                Tagged { tag: "Add", fields }.serialize(serializer)
+            }
+            Self::TradingAccountUpdate(fields) => {
+                Tagged { tag: "Update", fields }.serialize(serializer)
+            }
+            Self::TradingAccountRemove(fields) => {
+                Tagged { tag: "Remove", fields }.serialize(serializer)
+            }
+            Self::TradingAccountClear(fields) => {
+                Tagged { tag: "Clear", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TradingAccountChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Operation", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Add") => {
+                    Self::TradingAccountAdd(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Update") => {
+                    Self::TradingAccountUpdate(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Remove") => {
+                    Self::TradingAccountRemove(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Clear") => {
+                    Self::TradingAccountClear(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for TradingAccountChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TradingAccountChange".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Operation".to_owned(),
+                generator.subschema_for::<TradingAccountChangeOperation>().to_value(),
+            );
+        properties
+            .insert(
+                "Account".to_owned(),
+                generator.subschema_for::<TradingAccountState>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Operation"] }
+        )
+    }
+}
+
+/// What the record does: `A` adds a transaction, `U` updates one, `I` restarts the list.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TransactionChangeO {
+    /// `A`
+    A,
+    /// `U`
+    U,
+    /// `I`
+    I,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl TransactionChangeO {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["A", "U", "I"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::U => "U",
+            Self::I => "I",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for TransactionChangeO {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "U" => Self::U,
+            "I" => Self::I,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TransactionChangeO {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TransactionChangeO {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TransactionChangeO {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for TransactionChangeO {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TransactionChangeO".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One record of the list of transactions. Records come in order and must be applied in that order; an `I` record starts the list afresh.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransactionChange {
+    /// `O` is `A`: A new transaction.
+    TransactionAdd(TransactionAdd),
+    /// `O` is `U`: A change to a transaction already reported.
+    TransactionUpdate(TransactionUpdate),
+    /// `O` is `I`: Starts the list of transactions again.
+    TransactionInitialise(TransactionInitialise),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `O` is `A`: A new transaction.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TransactionAdd {
+    /// The trading account an `I` record applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The transaction added or updated; none on `I`.
+    #[serde(rename = "Transaction")]
+    pub transaction: TransactionDetail,
+}
+
+/// `O` is `U`: A change to a transaction already reported.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TransactionUpdate {
+    /// The trading account an `I` record applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The transaction added or updated; none on `I`.
+    #[serde(rename = "Transaction")]
+    pub transaction: TransactionDetail,
+}
+
+/// `O` is `I`: Starts the list of transactions again.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct TransactionInitialise {
+    /// The trading account an `I` record applies to.
+    #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl TransactionChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "O";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::TransactionAdd(_) => "A",
+            Self::TransactionUpdate(_) => "U",
+            Self::TransactionInitialise(_) => "I",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for TransactionChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "O")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::TransactionAdd(fields) => {
+                Tagged { tag: "A", fields }.serialize(serializer)
+            }
+            Self::TransactionUpdate(fields) => {
+                Tagged { tag: "U", fields }.serialize(serializer)
+            }
+            Self::TransactionInitialise(fields) => {
+                Tagged { tag: "I", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TransactionChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "O", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("A") => {
+                    Self::TransactionAdd(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("U") => {
+                    Self::TransactionUpdate(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("I") => {
+                    Self::TransactionInitialise(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for TransactionChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TransactionChange".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "O".to_owned(),
+                generator.subschema_for::<TransactionChangeO>().to_value(),
+            );
+        properties
+            .insert(
+                "Account".to_owned(),
+                generator.subschema_for::<String>().to_value(),
+            );
+        properties
+            .insert(
+                "Transaction".to_owned(),
+                generator.subschema_for::<TransactionDetail>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["O"] }
+        )
+    }
+}
+
+/// The code of an order error, the part of an `OrderErrorCode` before the first space. General codes (`Account`, `Route.Market`, `TotalValue.Balance`, ...) can come from any market; `LimitPrice.*`, `TotalQuantity.*`, `Validity`, `Side` and the like concern Market-style details; `UnitType`, `UnitAmount`, `Currency` and `Flags.PDS` fund orders; `Internal.*` and `Timeout` are failures inside the system. `Submitted` means a fault after the order was sent: it may have succeeded, so check `Orders`; `Retry` means send the request again. Markets and vetting rules may add codes, so an unlisted one is reported as unknown, not rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderErrorName {
+    /// `Account`
+    Account,
+    /// `Account.DailyNet`
+    AccountDailyNet,
+    /// `Account.DailyGross`
+    AccountDailyGross,
+    /// `Authority`
+    Authority,
+    /// `Connection`
+    Connection,
+    /// `Details`
+    Details,
+    /// `Error`
+    Error,
+    /// `Exchange`
+    Exchange,
+    /// `Order`
+    Order,
+    /// `Order.Status`
+    OrderStatus,
+    /// `Operation`
+    Operation,
+    /// `Retry`
+    Retry,
+    /// `Route`
+    Route,
+    /// `Route.Algorithm`
+    RouteAlgorithm,
+    /// `Route.Ambiguous`
+    RouteAmbiguous,
+    /// `Route.Market`
+    RouteMarket,
+    /// `Route.Symbol`
+    RouteSymbol,
+    /// `Route.Tag`
+    RouteTag,
+    /// `Status`
+    Status,
+    /// `Style`
+    Style,
+    /// `Submitted`
+    Submitted,
+    /// `Symbol`
+    Symbol,
+    /// `Symbol.Authority`
+    SymbolAuthority,
+    /// `Symbol.Status`
+    SymbolStatus,
+    /// `Tag`
+    Tag,
+    /// `TotalValue.Balance`
+    TotalValueBalance,
+    /// `TotalValue.Maximum`
+    TotalValueMaximum,
+    /// `ExpiryDate`
+    ExpiryDate,
+    /// `ExpiryDate.Maximum`
+    ExpiryDateMaximum,
+    /// `HiddenQuantity`
+    HiddenQuantity,
+    /// `HiddenQuantity.Symbol`
+    HiddenQuantitySymbol,
+    /// `LimitPrice`
+    LimitPrice,
+    /// `LimitPrice.Distance`
+    LimitPriceDistance,
+    /// `LimitPrice.Given`
+    LimitPriceGiven,
+    /// `LimitPrice.Maximum`
+    LimitPriceMaximum,
+    /// `LimitPrice.Minimum`
+    LimitPriceMinimum,
+    /// `LimitPrice.Missing`
+    LimitPriceMissing,
+    /// `MinimumQuantity`
+    MinimumQuantity,
+    /// `MinimumQuantity.Invalid`
+    MinimumQuantityInvalid,
+    /// `MinimumQuantity.Symbol`
+    MinimumQuantitySymbol,
+    /// `OrderType`
+    OrderType,
+    /// `OrderType.Market`
+    OrderTypeMarket,
+    /// `OrderType.Status`
+    OrderTypeStatus,
+    /// `OrderType.Symbol`
+    OrderTypeSymbol,
+    /// `Side`
+    Side,
+    /// `Side.Maximum`
+    SideMaximum,
+    /// `TotalQuantity`
+    TotalQuantity,
+    /// `TotalQuantity.Maximum`
+    TotalQuantityMaximum,
+    /// `TotalQuantity.Minimum`
+    TotalQuantityMinimum,
+    /// `TotalQuantity.Holdings`
+    TotalQuantityHoldings,
+    /// `Validity`
+    Validity,
+    /// `Validity.Symbol`
+    ValiditySymbol,
+    /// `VisibleQuantity`
+    VisibleQuantity,
+    /// `UnitType`
+    UnitType,
+    /// `UnitAmount`
+    UnitAmount,
+    /// `Currency`
+    Currency,
+    /// `Flags.PDS`
+    FlagsPds,
+    /// `Internal.AccessDenied`
+    InternalAccessDenied,
+    /// `Internal.Authority`
+    InternalAuthority,
+    /// `Internal.Database`
+    InternalDatabase,
+    /// `Internal.Error`
+    InternalError,
+    /// `Internal.NotFound`
+    InternalNotFound,
+    /// `Internal.Path`
+    InternalPath,
+    /// `Internal.Service`
+    InternalService,
+    /// `Internal.Unavailable`
+    InternalUnavailable,
+    /// `Timeout`
+    Timeout,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl OrderErrorName {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Account",
+        "Account.DailyNet",
+        "Account.DailyGross",
+        "Authority",
+        "Connection",
+        "Details",
+        "Error",
+        "Exchange",
+        "Order",
+        "Order.Status",
+        "Operation",
+        "Retry",
+        "Route",
+        "Route.Algorithm",
+        "Route.Ambiguous",
+        "Route.Market",
+        "Route.Symbol",
+        "Route.Tag",
+        "Status",
+        "Style",
+        "Submitted",
+        "Symbol",
+        "Symbol.Authority",
+        "Symbol.Status",
+        "Tag",
+        "TotalValue.Balance",
+        "TotalValue.Maximum",
+        "ExpiryDate",
+        "ExpiryDate.Maximum",
+        "HiddenQuantity",
+        "HiddenQuantity.Symbol",
+        "LimitPrice",
+        "LimitPrice.Distance",
+        "LimitPrice.Given",
+        "LimitPrice.Maximum",
+        "LimitPrice.Minimum",
+        "LimitPrice.Missing",
+        "MinimumQuantity",
+        "MinimumQuantity.Invalid",
+        "MinimumQuantity.Symbol",
+        "OrderType",
+        "OrderType.Market",
+        "OrderType.Status",
+        "OrderType.Symbol",
+        "Side",
+        "Side.Maximum",
+        "TotalQuantity",
+        "TotalQuantity.Maximum",
+        "TotalQuantity.Minimum",
+        "TotalQuantity.Holdings",
+        "Validity",
+        "Validity.Symbol",
+        "VisibleQuantity",
+        "UnitType",
+        "UnitAmount",
+        "Currency",
+        "Flags.PDS",
+        "Internal.AccessDenied",
+        "Internal.Authority",
+        "Internal.Database",
+        "Internal.Error",
+        "Internal.NotFound",
+        "Internal.Path",
+        "Internal.Service",
+        "Internal.Unavailable",
+        "Timeout",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Account => "Account",
+            Self::AccountDailyNet => "Account.DailyNet",
+            Self::AccountDailyGross => "Account.DailyGross",
+            Self::Authority => "Authority",
+            Self::Connection => "Connection",
+            Self::Details => "Details",
+            Self::Error => "Error",
+            Self::Exchange => "Exchange",
+            Self::Order => "Order",
+            Self::OrderStatus => "Order.Status",
+            Self::Operation => "Operation",
+            Self::Retry => "Retry",
+            Self::Route => "Route",
+            Self::RouteAlgorithm => "Route.Algorithm",
+            Self::RouteAmbiguous => "Route.Ambiguous",
+            Self::RouteMarket => "Route.Market",
+            Self::RouteSymbol => "Route.Symbol",
+            Self::RouteTag => "Route.Tag",
+            Self::Status => "Status",
+            Self::Style => "Style",
+            Self::Submitted => "Submitted",
+            Self::Symbol => "Symbol",
+            Self::SymbolAuthority => "Symbol.Authority",
+            Self::SymbolStatus => "Symbol.Status",
+            Self::Tag => "Tag",
+            Self::TotalValueBalance => "TotalValue.Balance",
+            Self::TotalValueMaximum => "TotalValue.Maximum",
+            Self::ExpiryDate => "ExpiryDate",
+            Self::ExpiryDateMaximum => "ExpiryDate.Maximum",
+            Self::HiddenQuantity => "HiddenQuantity",
+            Self::HiddenQuantitySymbol => "HiddenQuantity.Symbol",
+            Self::LimitPrice => "LimitPrice",
+            Self::LimitPriceDistance => "LimitPrice.Distance",
+            Self::LimitPriceGiven => "LimitPrice.Given",
+            Self::LimitPriceMaximum => "LimitPrice.Maximum",
+            Self::LimitPriceMinimum => "LimitPrice.Minimum",
+            Self::LimitPriceMissing => "LimitPrice.Missing",
+            Self::MinimumQuantity => "MinimumQuantity",
+            Self::MinimumQuantityInvalid => "MinimumQuantity.Invalid",
+            Self::MinimumQuantitySymbol => "MinimumQuantity.Symbol",
+            Self::OrderType => "OrderType",
+            Self::OrderTypeMarket => "OrderType.Market",
+            Self::OrderTypeStatus => "OrderType.Status",
+            Self::OrderTypeSymbol => "OrderType.Symbol",
+            Self::Side => "Side",
+            Self::SideMaximum => "Side.Maximum",
+            Self::TotalQuantity => "TotalQuantity",
+            Self::TotalQuantityMaximum => "TotalQuantity.Maximum",
+            Self::TotalQuantityMinimum => "TotalQuantity.Minimum",
+            Self::TotalQuantityHoldings => "TotalQuantity.Holdings",
+            Self::Validity => "Validity",
+            Self::ValiditySymbol => "Validity.Symbol",
+            Self::VisibleQuantity => "VisibleQuantity",
+            Self::UnitType => "UnitType",
+            Self::UnitAmount => "UnitAmount",
+            Self::Currency => "Currency",
+            Self::FlagsPds => "Flags.PDS",
+            Self::InternalAccessDenied => "Internal.AccessDenied",
+            Self::InternalAuthority => "Internal.Authority",
+            Self::InternalDatabase => "Internal.Database",
+            Self::InternalError => "Internal.Error",
+            Self::InternalNotFound => "Internal.NotFound",
+            Self::InternalPath => "Internal.Path",
+            Self::InternalService => "Internal.Service",
+            Self::InternalUnavailable => "Internal.Unavailable",
+            Self::Timeout => "Timeout",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for OrderErrorName {
+    fn from(value: &str) -> Self {
+        match value {
+            "Account" => Self::Account,
+            "Account.DailyNet" => Self::AccountDailyNet,
+            "Account.DailyGross" => Self::AccountDailyGross,
+            "Authority" => Self::Authority,
+            "Connection" => Self::Connection,
+            "Details" => Self::Details,
+            "Error" => Self::Error,
+            "Exchange" => Self::Exchange,
+            "Order" => Self::Order,
+            "Order.Status" => Self::OrderStatus,
+            "Operation" => Self::Operation,
+            "Retry" => Self::Retry,
+            "Route" => Self::Route,
+            "Route.Algorithm" => Self::RouteAlgorithm,
+            "Route.Ambiguous" => Self::RouteAmbiguous,
+            "Route.Market" => Self::RouteMarket,
+            "Route.Symbol" => Self::RouteSymbol,
+            "Route.Tag" => Self::RouteTag,
+            "Status" => Self::Status,
+            "Style" => Self::Style,
+            "Submitted" => Self::Submitted,
+            "Symbol" => Self::Symbol,
+            "Symbol.Authority" => Self::SymbolAuthority,
+            "Symbol.Status" => Self::SymbolStatus,
+            "Tag" => Self::Tag,
+            "TotalValue.Balance" => Self::TotalValueBalance,
+            "TotalValue.Maximum" => Self::TotalValueMaximum,
+            "ExpiryDate" => Self::ExpiryDate,
+            "ExpiryDate.Maximum" => Self::ExpiryDateMaximum,
+            "HiddenQuantity" => Self::HiddenQuantity,
+            "HiddenQuantity.Symbol" => Self::HiddenQuantitySymbol,
+            "LimitPrice" => Self::LimitPrice,
+            "LimitPrice.Distance" => Self::LimitPriceDistance,
+            "LimitPrice.Given" => Self::LimitPriceGiven,
+            "LimitPrice.Maximum" => Self::LimitPriceMaximum,
+            "LimitPrice.Minimum" => Self::LimitPriceMinimum,
+            "LimitPrice.Missing" => Self::LimitPriceMissing,
+            "MinimumQuantity" => Self::MinimumQuantity,
+            "MinimumQuantity.Invalid" => Self::MinimumQuantityInvalid,
+            "MinimumQuantity.Symbol" => Self::MinimumQuantitySymbol,
+            "OrderType" => Self::OrderType,
+            "OrderType.Market" => Self::OrderTypeMarket,
+            "OrderType.Status" => Self::OrderTypeStatus,
+            "OrderType.Symbol" => Self::OrderTypeSymbol,
+            "Side" => Self::Side,
+            "Side.Maximum" => Self::SideMaximum,
+            "TotalQuantity" => Self::TotalQuantity,
+            "TotalQuantity.Maximum" => Self::TotalQuantityMaximum,
+            "TotalQuantity.Minimum" => Self::TotalQuantityMinimum,
+            "TotalQuantity.Holdings" => Self::TotalQuantityHoldings,
+            "Validity" => Self::Validity,
+            "Validity.Symbol" => Self::ValiditySymbol,
+            "VisibleQuantity" => Self::VisibleQuantity,
+            "UnitType" => Self::UnitType,
+            "UnitAmount" => Self::UnitAmount,
+            "Currency" => Self::Currency,
+            "Flags.PDS" => Self::FlagsPds,
+            "Internal.AccessDenied" => Self::InternalAccessDenied,
+            "Internal.Authority" => Self::InternalAuthority,
+            "Internal.Database" => Self::InternalDatabase,
+            "Internal.Error" => Self::InternalError,
+            "Internal.NotFound" => Self::InternalNotFound,
+            "Internal.Path" => Self::InternalPath,
+            "Internal.Service" => Self::InternalService,
+            "Internal.Unavailable" => Self::InternalUnavailable,
+            "Timeout" => Self::Timeout,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderErrorName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OrderErrorName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrderErrorName {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for OrderErrorName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderErrorName".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
     }
 }
