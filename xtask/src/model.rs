@@ -200,6 +200,19 @@ pub struct Variant {
     /// The properties this variant requires (the object's own required ones included).
     pub required: Vec<String>,
     pub forbidden: Vec<String>,
+    /// Properties the variant requires only when another property has a given value
+    /// (`if`/`then`).
+    pub condition: Option<Condition>,
+    pub location: Location,
+}
+
+/// `if` a property is a given string, `then` more properties are required.
+#[derive(Debug)]
+pub struct Condition {
+    pub property: String,
+    pub value: String,
+    pub required: Vec<String>,
+    /// The `then` branch.
     pub location: Location,
 }
 
@@ -591,7 +604,10 @@ fn topic_arguments(arguments: &Value, location: &Location) -> Result<Arguments, 
         forms.push(form);
     }
     if forms.iter().all(|f| f.parts.is_empty()) {
-        return Err(Error::at(&forms_location, "a topic whose only form is `\"\"` takes no arguments: leave `arguments` out"));
+        return Err(Error::at(
+            &forms_location,
+            "a topic whose only form is `\"\"` takes no arguments: leave `arguments` out",
+        ));
     }
     Ok(Arguments { forms, parts, location: location.clone() })
 }
@@ -955,6 +971,76 @@ impl Builder<'_> {
 
     /// The variants of a tagged union: each `oneOf` branch names its tag value (`const`), what
     /// it requires, and what it forbids (`false`); nothing else.
+    /// A variant's `if`/`then`: `{"if": {"properties": {"P": {"const": "V"}}, "required": ["P"]},
+    /// "then": {"required": [...]}}`, where `P` is a string property other than the tag.
+    fn condition(
+        &self,
+        branch: &Map<String, Value>,
+        at: &Location,
+        tag: &str,
+        fields: &[Field],
+        forbidden: &[String],
+    ) -> Result<Option<Condition>, Error> {
+        let (when, then) = match (branch.get("if"), branch.get("then")) {
+            (None, None) => return Ok(None),
+            (Some(when), Some(then)) => (when, then),
+            _ => return Err(Error::at(at, "`if` and `then` come together")),
+        };
+        let if_at = at.child("if");
+        let shape = "`if` is `{\"properties\": {\"P\": {\"const\": \"V\"}}, \"required\": [\"P\"]}`";
+        let when = as_object(when, &if_at)?;
+        let properties = when.get("properties").and_then(Value::as_object).filter(|p| p.len() == 1);
+        let (property, rule) = properties.and_then(|p| p.iter().next()).ok_or_else(|| Error::at(&if_at, shape))?;
+        let value = rule
+            .as_object()
+            .filter(|r| r.len() == 1)
+            .and_then(|r| r.get("const"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::at(&if_at, shape))?;
+        let required_property = when.get("required") == Some(&Value::Array(vec![Value::from(property.as_str())]));
+        if when.len() != 2 || !required_property {
+            return Err(Error::at(&if_at, shape));
+        }
+        let field = fields
+            .iter()
+            .find(|f| &f.wire == property)
+            .ok_or_else(|| Error::at(&if_at, format!("`{property}` is not among the object's `properties`")))?;
+        if property == tag || !self.is_string(&field.shape) {
+            return Err(Error::at(&if_at, format!("`{property}` must be a string property other than the tag")));
+        }
+        let then_at = at.child("then");
+        let then = as_object(then, &then_at)?;
+        let listed = then.get("required").and_then(Value::as_array).filter(|_| then.len() == 1);
+        let listed = listed.ok_or_else(|| Error::at(&then_at, "`then` is `{\"required\": [...]}`"))?;
+        let mut required = Vec::new();
+        for name in listed {
+            let name = name.as_str().ok_or_else(|| Error::at(&then_at, "`required` must list strings"))?;
+            if !fields.iter().any(|f| f.wire == name) || forbidden.iter().any(|f| f == name) {
+                return Err(Error::at(&then_at, format!("`{name}` is not a property this variant allows")));
+            }
+            required.push(name.to_owned());
+        }
+        Ok(Some(Condition {
+            property: property.clone(),
+            value: value.to_owned(),
+            required,
+            location: then_at.child("required"),
+        }))
+    }
+
+    /// Whether values of `shape` are always strings.
+    fn is_string(&self, shape: &Shape) -> bool {
+        match shape {
+            Shape::String(_) | Shape::Const(_) => true,
+            Shape::Named(name) => self.types.iter().find(|t| &t.name == name).is_some_and(|t| match &t.kind {
+                TypeKind::Enum { .. } => true,
+                TypeKind::Alias { shape } => self.is_string(shape),
+                _ => false,
+            }),
+            _ => false,
+        }
+    }
+
     fn union(
         &mut self,
         location: &Location,
@@ -982,10 +1068,9 @@ impl Builder<'_> {
         for (index, branch) in branches.iter().enumerate() {
             let at = union_location.child(&index.to_string());
             let branch = as_object(branch, &at)?;
-            if let Some(extra) = branch
-                .keys()
-                .find(|k| !["title", "description", "$comment", "properties", "required"].contains(&k.as_str()))
-            {
+            if let Some(extra) = branch.keys().find(|k| {
+                !["title", "description", "$comment", "properties", "required", "if", "then"].contains(&k.as_str())
+            }) {
                 return Err(Error::at(
                     &at,
                     format!(
@@ -1049,12 +1134,14 @@ impl Builder<'_> {
             if variants.iter().any(|v| v.value == value) {
                 return Err(Error::at(&at, format!("two variants are for `{tag}` `{value}`")));
             }
+            let condition = self.condition(branch, &at, &tag, fields, &forbidden)?;
             variants.push(Variant {
                 name: rust_name(title, Case::Type),
                 value,
                 doc: branch.get("description").and_then(Value::as_str).map(str::to_owned),
                 required,
                 forbidden,
+                condition,
                 location: at,
             });
         }

@@ -106,6 +106,34 @@ fn unions_that_would_need_guessing_are_refused() {
 }
 
 #[test]
+fn variant_conditions_of_other_shapes_are_refused() {
+    let add = |condition: &str| {
+        format!(
+            r#"{{"title": "Add", "properties": {{"O": {{"const": "A"}}, "Order": true}}, "required": ["Order"], {condition}}}, {{"title": "Clear", "properties": {{"O": {{"const": "C"}}, "Order": false}}}}"#
+        )
+    };
+    let error = error_for(&[(
+        "a/T.json",
+        &union(&add(r#""if": {"properties": {"Order": {"const": "x"}}, "required": ["Order"]}"#)),
+    )]);
+    assert!(error.ends_with("`if` and `then` come together"), "{error}");
+    let error = error_for(&[(
+        "a/T.json",
+        &union(&add(
+            r#""if": {"properties": {"Order": {"enum": ["x"]}}, "required": ["Order"]}, "then": {"required": ["O"]}"#,
+        )),
+    )]);
+    assert!(error.starts_with("schemas/a/T.json#/oneOf/0/if: `if` is `{\"properties\""), "{error}");
+    let error = error_for(&[(
+        "a/T.json",
+        &union(&add(
+            r#""if": {"properties": {"O": {"const": "A"}}, "required": ["O"]}, "then": {"required": ["Order"]}"#,
+        )),
+    )]);
+    assert!(error.contains("must be a string property other than the tag"), "{error}");
+}
+
+#[test]
 fn bad_topic_arguments_and_flags_are_refused() {
     let message = |arguments: &str| {
         schema(
@@ -123,6 +151,11 @@ fn bad_topic_arguments_and_flags_are_refused() {
     let error =
         error_for(&[("a/T.json", &message(r#"{"forms": ["{Code}.{Market}"], "parts": {"Code": {"pattern": "."}}}"#))]);
     assert!(error.contains("`{Market}` is not among the `parts`"), "{error}");
+    let error = error_for(&[("a/T.json", &message(r#"{"forms": [""], "parts": {}}"#))]);
+    assert!(error.contains("takes no arguments: leave `arguments` out"), "{error}");
+    let error =
+        error_for(&[("a/T.json", &message(r#"{"forms": ["{Code}", "", ""], "parts": {"Code": {"pattern": "."}}}"#))]);
+    assert!(error.contains("the form `` is listed twice"), "{error}");
     let flags = schema(
         "a/T.json",
         r#""type": "object", "properties": {"F": {"type": "string", "x-zenith-flags": {"codes": "T.json", "separator": ","}}}"#,

@@ -53,11 +53,8 @@ impl Oracle {
         // A tagged union whose tag is wrong is reported at the tag; `jsonschema` also reports
         // the object's `oneOf`, failed in every branch by the tag's `const`. A union failed for
         // any other reason is reported at the object by both.
-        let theirs: BTreeSet<String> = validator
-            .iter_errors(message)
-            .filter(|e| !wrong_tag(e))
-            .map(|e| e.instance_path().to_string())
-            .collect();
+        let theirs: BTreeSet<String> =
+            validator.iter_errors(message).filter(|e| !wrong_tag(e)).map(|e| e.instance_path().to_string()).collect();
         let report = kind.validate(message);
         let ours: BTreeSet<String> = report
             .errors()
@@ -90,7 +87,8 @@ fn wrong_tag(error: &jsonschema::ValidationError<'_>) -> bool {
     context.iter().all(|branch| {
         branch.iter().any(|e| {
             let path = e.instance_path().to_string();
-            matches!(e.kind(), Kind::Constant { .. }) && path.rsplit_once('/').is_some_and(|(parent, _)| parent == object)
+            matches!(e.kind(), Kind::Constant { .. })
+                && path.rsplit_once('/').is_some_and(|(parent, _)| parent == object)
         })
     })
 }

@@ -177,6 +177,25 @@ impl Emitter<'_> {
                             let forbidden = &v.forbidden;
                             let (required_bits, forbidden_bits) = (index_bits(&v.required), index_bits(&v.forbidden));
                             let at = v.location.to_string();
+                            let condition = match &v.condition {
+                                Some(c) => {
+                                    let (property, value, required) = (&c.property, &c.value, &c.required);
+                                    let index = fields.iter().position(|f| f.wire == *property).unwrap_or_default();
+                                    let required_bits = index_bits(required);
+                                    let at = c.location.to_string();
+                                    quote! {
+                                        Some(ConditionNode {
+                                            property: #property,
+                                            index: #index,
+                                            value: #value,
+                                            required: &[#(#required),*],
+                                            required_bits: #required_bits,
+                                            at: #at,
+                                        })
+                                    }
+                                }
+                                None => quote! { None },
+                            };
                             quote! {
                                 VariantNode {
                                     value: #value,
@@ -184,6 +203,7 @@ impl Emitter<'_> {
                                     forbidden: &[#(#forbidden),*],
                                     required_bits: #required_bits,
                                     forbidden_bits: #forbidden_bits,
+                                    condition: #condition,
                                     at: #at,
                                 }
                             }

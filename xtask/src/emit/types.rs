@@ -293,14 +293,44 @@ fn tagged_union(ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
         .collect();
     let structs = union.variants.iter().zip(&variant_docs).map(|(variant, doc)| {
         let struct_name = ident(&variant.name);
-        let members = fields
-            .iter()
-            .filter(|f| f.wire != *tag && !variant.forbidden.contains(&f.wire))
-            .map(|f| struct_field(f, variant.required.contains(&f.wire)));
+        let allowed: Vec<&Field> =
+            fields.iter().filter(|f| f.wire != *tag && !variant.forbidden.contains(&f.wire)).collect();
+        let members = allowed.iter().map(|f| struct_field(f, variant.required.contains(&f.wire)));
+        // `new(..)` takes what the variant requires; the rest starts out `None`.
+        let (mut params, mut inits) = (Vec::new(), Vec::new());
+        for field in &allowed {
+            let field_name = ident(&field.rust);
+            if variant.required.contains(&field.wire) {
+                let ty = rust_type(&field.shape, field.secret);
+                params.push(quote! { #field_name: #ty });
+                inits.push(quote! { #field_name });
+            } else {
+                inits.push(quote! { #field_name: None });
+            }
+        }
+        let new_doc = format!(" A `{}` with its required fields, optional fields left out.", variant.name);
+        let default = params.is_empty().then(|| {
+            quote! {
+                impl Default for #struct_name {
+                    fn default() -> Self {
+                        Self::new()
+                    }
+                }
+            }
+        });
         quote! {
             #doc
             #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
             pub struct #struct_name { #(#members)* }
+
+            impl #struct_name {
+                #[doc = #new_doc]
+                #[allow(clippy::too_many_arguments)]
+                pub fn new(#(#params),*) -> Self {
+                    Self { #(#inits),* }
+                }
+            }
+            #default
         }
     });
     let type_name = &ty.name;

@@ -309,13 +309,33 @@ pub struct VariantNode {
     /// The same, as bits over the object's properties by index.
     pub required_bits: u64,
     pub forbidden_bits: u64,
+    /// More properties required when another property has a given value.
+    pub condition: Option<ConditionNode>,
     /// Where the variant is (its `oneOf` branch).
+    pub at: &'static str,
+}
+
+/// A variant's `if`/`then`: when string property `property` (the object's property number
+/// `index`) is `value`, the `required` properties must be there too.
+#[derive(Debug)]
+pub struct ConditionNode {
+    pub property: &'static str,
+    pub index: usize,
+    pub value: &'static str,
+    pub required: &'static [&'static str],
+    pub required_bits: u64,
+    /// Where the `then` branch's `required` is.
     pub at: &'static str,
 }
 
 impl UnionNode {
     pub fn variant(&self, tag: &str) -> Option<&'static VariantNode> {
         self.variants.iter().find(|v| v.value == tag)
+    }
+
+    /// Whether some variant's `if` looks at the object's property number `index`.
+    pub fn conditioned(&self, index: usize) -> bool {
+        self.variants.iter().any(|v| v.condition.as_ref().is_some_and(|c| c.index == index))
     }
 }
 
@@ -511,6 +531,13 @@ fn walk_object(object: &ObjectNode, value: &Value, walker: &mut Walker) {
         }
         for name in variant.forbidden.iter().filter(|name| members.contains_key(**name)) {
             walker.key(name, |walker| walker.forbidden_in_variant(variant.at, name, union.tag, tag));
+        }
+        if let Some(condition) = &variant.condition
+            && members.get(condition.property).and_then(Value::as_str) == Some(condition.value)
+        {
+            for name in condition.required.iter().filter(|name| !members.contains_key(**name)) {
+                walker.missing_in_variant(condition.at, name, condition.property, condition.value, members);
+            }
         }
     }
     for (key, value) in members {

@@ -151,6 +151,8 @@ pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> 
     let mut verdict = Verdict::Clean;
     let (mut seen, mut present) = (0u64, 0u64);
     let mut variant = None;
+    // Bit `i`: variant `i`'s `if` holds (its condition property has its value).
+    let mut conditions = 0u64;
     let mut keys = SeenKeys::default();
     while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
         let field = match node.property_index(&key) {
@@ -162,6 +164,12 @@ pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> 
                     Some(union) if property.wire == union.tag => {
                         variant = map.next_value_seed(TagSeed(union))?;
                         Verdict::check(variant.is_some())
+                    }
+                    Some(union) if union.conditioned(index) => {
+                        let (verdict, holds) =
+                            map.next_value_seed(ConditionSeed { node: property.node, union, index })?;
+                        conditions |= holds;
+                        verdict
                     }
                     _ => map.next_value_seed(Seed(property.node))?,
                 }
@@ -180,10 +188,19 @@ pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> 
             return Ok(Verdict::Invalid);
         }
     }
-    let fits = union.is_none()
-        || variant.is_some_and(|v: &VariantNode| {
-            present & v.required_bits == v.required_bits && present & v.forbidden_bits == 0
-        });
+    let fits = match (union, variant) {
+        (None, _) => true,
+        (Some(union), Some(v)) => {
+            let holds =
+                union.variants.iter().position(|x| std::ptr::eq(x, v)).is_some_and(|i| conditions >> i & 1 == 1);
+            let condition_met = match &v.condition {
+                Some(c) if holds => present & c.required_bits == c.required_bits,
+                _ => true,
+            };
+            present & v.required_bits == v.required_bits && present & v.forbidden_bits == 0 && condition_met
+        }
+        (Some(_), None) => false,
+    };
     Ok(if seen == node.required_bits && fits { verdict } else { Verdict::Invalid })
 }
 
@@ -233,6 +250,60 @@ impl<'de> Visitor<'de> for TagSeed {
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         skip_map(map).map(|()| None)
+    }
+}
+
+/// Reads a string property that a variant's `if` looks at: its verdict, and a bit for each
+/// variant whose `if` it satisfies. Such a property is a string by the schema, so any other
+/// value is invalid.
+struct ConditionSeed {
+    node: &'static Node,
+    union: &'static UnionNode,
+    index: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ConditionSeed {
+    type Value = (Verdict, u64);
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ConditionSeed {
+    type Value = (Verdict, u64);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+        let holds = self.union.variants.iter().enumerate().fold(0u64, |bits, (i, v)| match &v.condition {
+            Some(c) if c.index == self.index && c.value == text => bits | 1 << i.min(63),
+            _ => bits,
+        });
+        Ok((scalar(self.node, Scalar::Str(text)), holds))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok((Verdict::Invalid, 0))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok((Verdict::Invalid, 0))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok((Verdict::Invalid, 0))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok((Verdict::Invalid, 0))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok((Verdict::Invalid, 0))
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok((Verdict::Invalid, 0))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq).map(|()| (Verdict::Invalid, 0))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(map).map(|()| (Verdict::Invalid, 0))
     }
 }
 

@@ -125,7 +125,12 @@ pub fn read_topic<'a>(
 ) -> Result<(&'static TopicForm, Vec<&'a str>), TopicError> {
     match split(text) {
         (given, Some(args)) if given == name => read_arguments(forms, args).map_err(TopicError),
-        (given, None) if given == name && let Some(bare) = forms.iter().find(|f| f.is_bare()) => Ok((bare, Vec::new())),
+        (given, None)
+            if given == name
+                && let Some(bare) = forms.iter().find(|f| f.is_bare()) =>
+        {
+            Ok((bare, Vec::new()))
+        }
         _ => Err(TopicError(format!("`{text}` is not {}", shown(name, forms)))),
     }
 }

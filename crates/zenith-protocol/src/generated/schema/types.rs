@@ -251,6 +251,7 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/DepthChange.json#/oneOf/0",
             },
             VariantNode {
@@ -259,6 +260,7 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/DepthChange.json#/oneOf/1",
             },
             VariantNode {
@@ -267,6 +269,7 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/DepthChange.json#/oneOf/2",
             },
             VariantNode {
@@ -275,6 +278,7 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["Order"],
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
+                condition: None,
                 at: "schemas/types/DepthChange.json#/oneOf/3",
             },
         ],
@@ -392,6 +396,7 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/LevelChange.json#/oneOf/0",
             },
             VariantNode {
@@ -400,6 +405,7 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/LevelChange.json#/oneOf/1",
             },
             VariantNode {
@@ -408,6 +414,7 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/LevelChange.json#/oneOf/2",
             },
             VariantNode {
@@ -416,6 +423,7 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["Level"],
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
+                condition: None,
                 at: "schemas/types/LevelChange.json#/oneOf/3",
             },
         ],
@@ -1718,6 +1726,7 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["ID"],
                 required_bits: 5u64,
                 forbidden_bits: 2u64,
+                condition: None,
                 at: "schemas/types/TradeChange.json#/oneOf/0",
             },
             VariantNode {
@@ -1726,6 +1735,7 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["ID"],
                 required_bits: 5u64,
                 forbidden_bits: 2u64,
+                condition: None,
                 at: "schemas/types/TradeChange.json#/oneOf/1",
             },
             VariantNode {
@@ -1734,6 +1744,7 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["Trade"],
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
+                condition: None,
                 at: "schemas/types/TradeChange.json#/oneOf/2",
             },
         ],
@@ -1840,6 +1851,7 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/SymbolChange.json#/oneOf/0",
             },
             VariantNode {
@@ -1848,6 +1860,7 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/SymbolChange.json#/oneOf/1",
             },
             VariantNode {
@@ -1856,6 +1869,7 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/SymbolChange.json#/oneOf/2",
             },
             VariantNode {
@@ -1864,6 +1878,7 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["Symbol"],
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
+                condition: None,
                 at: "schemas/types/SymbolChange.json#/oneOf/3",
             },
         ],
@@ -2214,6 +2229,14 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                 forbidden: &["UnitType", "UnitAmount", "Currency", "PhysicalDelivery"],
                 required_bits: 335u64,
                 forbidden_bits: 245760u64,
+                condition: Some(ConditionNode {
+                    property: "Type",
+                    index: 6usize,
+                    value: "Limit",
+                    required: &["LimitPrice"],
+                    required_bits: 128u64,
+                    at: "schemas/types/OrderDetails.json#/oneOf/0/then/required",
+                }),
                 at: "schemas/types/OrderDetails.json#/oneOf/0",
             },
             VariantNode {
@@ -2222,6 +2245,14 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                 forbidden: &["UnitType", "UnitAmount", "Currency", "PhysicalDelivery"],
                 required_bits: 335u64,
                 forbidden_bits: 245760u64,
+                condition: Some(ConditionNode {
+                    property: "Type",
+                    index: 6usize,
+                    value: "Limit",
+                    required: &["LimitPrice"],
+                    required_bits: 128u64,
+                    at: "schemas/types/OrderDetails.json#/oneOf/1/then/required",
+                }),
                 at: "schemas/types/OrderDetails.json#/oneOf/1",
             },
             VariantNode {
@@ -2230,6 +2261,14 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                 forbidden: &["UnitType", "UnitAmount", "Currency", "PhysicalDelivery"],
                 required_bits: 335u64,
                 forbidden_bits: 245760u64,
+                condition: Some(ConditionNode {
+                    property: "Type",
+                    index: 6usize,
+                    value: "Limit",
+                    required: &["LimitPrice"],
+                    required_bits: 128u64,
+                    at: "schemas/types/OrderDetails.json#/oneOf/2/then/required",
+                }),
                 at: "schemas/types/OrderDetails.json#/oneOf/2",
             },
             VariantNode {
@@ -2247,6 +2286,14 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                 ],
                 required_bits: 49167u64,
                 forbidden_bits: 16320u64,
+                condition: Some(ConditionNode {
+                    property: "UnitType",
+                    index: 14usize,
+                    value: "Currency",
+                    required: &["Currency"],
+                    required_bits: 65536u64,
+                    at: "schemas/types/OrderDetails.json#/oneOf/3/then/required",
+                }),
                 at: "schemas/types/OrderDetails.json#/oneOf/3",
             },
         ],
@@ -2298,6 +2345,7 @@ pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/OrderRoute.json#/oneOf/0",
             },
             VariantNode {
@@ -2306,6 +2354,7 @@ pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
                 forbidden: &["Market"],
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
+                condition: None,
                 at: "schemas/types/OrderRoute.json#/oneOf/1",
             },
         ],
@@ -2417,6 +2466,7 @@ pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
                 forbidden: &["Type", "Value", "Limit"],
                 required_bits: 1u64,
                 forbidden_bits: 112u64,
+                condition: None,
                 at: "schemas/types/OrderCondition.json#/oneOf/0",
             },
             VariantNode {
@@ -2425,6 +2475,7 @@ pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 113u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/OrderCondition.json#/oneOf/1",
             },
         ],
@@ -3059,6 +3110,7 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden: &["TotalUnits", "UnitValue"],
                 required_bits: 30719u64,
                 forbidden_bits: 98304u64,
+                condition: None,
                 at: "schemas/types/TransactionDetail.json#/oneOf/0",
             },
             VariantNode {
@@ -3067,6 +3119,7 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden: &["TotalUnits", "UnitValue"],
                 required_bits: 30719u64,
                 forbidden_bits: 98304u64,
+                condition: None,
                 at: "schemas/types/TransactionDetail.json#/oneOf/1",
             },
             VariantNode {
@@ -3075,6 +3128,7 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden: &["TotalUnits", "UnitValue"],
                 required_bits: 30719u64,
                 forbidden_bits: 98304u64,
+                condition: None,
                 at: "schemas/types/TransactionDetail.json#/oneOf/2",
             },
             VariantNode {
@@ -3083,6 +3137,7 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden: &["TotalQuantity", "AveragePrice"],
                 required_bits: 104447u64,
                 forbidden_bits: 24576u64,
+                condition: None,
                 at: "schemas/types/TransactionDetail.json#/oneOf/3",
             },
         ],
@@ -3171,6 +3226,7 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
                 forbidden: &["Request", "Transaction"],
                 required_bits: 31u64,
                 forbidden_bits: 96u64,
+                condition: None,
                 at: "schemas/types/OrderAudit.json#/oneOf/0",
             },
             VariantNode {
@@ -3179,6 +3235,7 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
                 forbidden: &["Order", "Transaction"],
                 required_bits: 47u64,
                 forbidden_bits: 80u64,
+                condition: None,
                 at: "schemas/types/OrderAudit.json#/oneOf/1",
             },
             VariantNode {
@@ -3187,6 +3244,7 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
                 forbidden: &["Order", "Request"],
                 required_bits: 79u64,
                 forbidden_bits: 48u64,
+                condition: None,
                 at: "schemas/types/OrderAudit.json#/oneOf/2",
             },
         ],
@@ -3237,6 +3295,7 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/0",
             },
             VariantNode {
@@ -3245,6 +3304,7 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/1",
             },
             VariantNode {
@@ -3253,6 +3313,7 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/2",
             },
             VariantNode {
@@ -3261,6 +3322,7 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["Audit"],
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
+                condition: None,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/3",
             },
         ],
@@ -3440,6 +3502,7 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
                 forbidden: &["TotalUnits", "BaseCost"],
                 required_bits: 511u64,
                 forbidden_bits: 1536u64,
+                condition: None,
                 at: "schemas/types/HoldingDetails.json#/oneOf/0",
             },
             VariantNode {
@@ -3448,6 +3511,7 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
                 forbidden: &["TotalUnits", "BaseCost"],
                 required_bits: 511u64,
                 forbidden_bits: 1536u64,
+                condition: None,
                 at: "schemas/types/HoldingDetails.json#/oneOf/1",
             },
             VariantNode {
@@ -3456,6 +3520,7 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
                 forbidden: &["TotalUnits", "BaseCost"],
                 required_bits: 511u64,
                 forbidden_bits: 1536u64,
+                condition: None,
                 at: "schemas/types/HoldingDetails.json#/oneOf/2",
             },
             VariantNode {
@@ -3464,6 +3529,7 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
                 forbidden: &["TotalQuantity", "TotalAvailable", "AveragePrice"],
                 required_bits: 1599u64,
                 forbidden_bits: 448u64,
+                condition: None,
                 at: "schemas/types/HoldingDetails.json#/oneOf/3",
             },
         ],
@@ -3514,6 +3580,7 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/HoldingChange.json#/oneOf/0",
             },
             VariantNode {
@@ -3522,6 +3589,7 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/HoldingChange.json#/oneOf/1",
             },
             VariantNode {
@@ -3530,6 +3598,7 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/HoldingChange.json#/oneOf/2",
             },
             VariantNode {
@@ -3538,6 +3607,7 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["Holding"],
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
+                condition: None,
                 at: "schemas/types/HoldingChange.json#/oneOf/3",
             },
         ],
@@ -3598,6 +3668,7 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/OrderChange.json#/oneOf/0",
             },
             VariantNode {
@@ -3606,6 +3677,7 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/OrderChange.json#/oneOf/1",
             },
             VariantNode {
@@ -3614,6 +3686,7 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/OrderChange.json#/oneOf/2",
             },
             VariantNode {
@@ -3622,6 +3695,7 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["Order"],
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
+                condition: None,
                 at: "schemas/types/OrderChange.json#/oneOf/3",
             },
         ],
@@ -3722,6 +3796,7 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/0",
             },
             VariantNode {
@@ -3730,6 +3805,7 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/1",
             },
             VariantNode {
@@ -3738,6 +3814,7 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/2",
             },
             VariantNode {
@@ -3746,6 +3823,7 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["Request"],
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
+                condition: None,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/3",
             },
         ],
@@ -3798,6 +3876,7 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/0",
             },
             VariantNode {
@@ -3806,6 +3885,7 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/1",
             },
             VariantNode {
@@ -3814,6 +3894,7 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/2",
             },
             VariantNode {
@@ -3822,6 +3903,7 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["Account"],
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
+                condition: None,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/3",
             },
         ],
@@ -3882,6 +3964,7 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/TransactionChange.json#/oneOf/0",
             },
             VariantNode {
@@ -3890,6 +3973,7 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &[],
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
+                condition: None,
                 at: "schemas/types/TransactionChange.json#/oneOf/1",
             },
             VariantNode {
@@ -3898,6 +3982,7 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden: &["Transaction"],
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
+                condition: None,
                 at: "schemas/types/TransactionChange.json#/oneOf/2",
             },
         ],

@@ -340,6 +340,14 @@ pub struct DepthAdd {
     pub order: DepthOrder,
 }
 
+impl DepthAdd {
+    /// A `DepthAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(order: DepthOrder) -> Self {
+        Self { order }
+    }
+}
+
 /// `O` is `U`: Changes an order already in the book.
 #[derive(
     Clone,
@@ -353,6 +361,14 @@ pub struct DepthUpdate {
     /// The order added, updated or removed; there is none when the book is cleared.
     #[serde(rename = "Order")]
     pub order: DepthOrder,
+}
+
+impl DepthUpdate {
+    /// A `DepthUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(order: DepthOrder) -> Self {
+        Self { order }
+    }
 }
 
 /// `O` is `R`: Takes an order out of the book.
@@ -370,6 +386,14 @@ pub struct DepthRemove {
     pub order: DepthOrder,
 }
 
+impl DepthRemove {
+    /// A `DepthRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(order: DepthOrder) -> Self {
+        Self { order }
+    }
+}
+
 /// `O` is `C`: Empties the book.
 #[derive(
     Clone,
@@ -380,6 +404,20 @@ pub struct DepthRemove {
     schemars::JsonSchema
 )]
 pub struct DepthClear {}
+impl DepthClear {
+    /// A `DepthClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl Default for DepthClear {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl DepthChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -652,6 +690,14 @@ pub struct LevelAdd {
     pub level: DepthLevel,
 }
 
+impl LevelAdd {
+    /// A `LevelAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(level: DepthLevel) -> Self {
+        Self { level }
+    }
+}
+
 /// `O` is `U`: Changes a price level already known.
 #[derive(
     Clone,
@@ -665,6 +711,14 @@ pub struct LevelUpdate {
     /// The level added, updated or removed; there is none when the levels are cleared.
     #[serde(rename = "Level")]
     pub level: DepthLevel,
+}
+
+impl LevelUpdate {
+    /// A `LevelUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(level: DepthLevel) -> Self {
+        Self { level }
+    }
 }
 
 /// `O` is `R`: Takes a price level away.
@@ -682,6 +736,14 @@ pub struct LevelRemove {
     pub level: DepthLevel,
 }
 
+impl LevelRemove {
+    /// A `LevelRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(level: DepthLevel) -> Self {
+        Self { level }
+    }
+}
+
 /// `O` is `C`: Removes every price level.
 #[derive(
     Clone,
@@ -692,6 +754,20 @@ pub struct LevelRemove {
     schemars::JsonSchema
 )]
 pub struct LevelClear {}
+impl LevelClear {
+    /// A `LevelClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl Default for LevelClear {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl LevelChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -3316,6 +3392,14 @@ pub struct TradeAdd {
     pub trade: TradeData,
 }
 
+impl TradeAdd {
+    /// A `TradeAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(trade: TradeData) -> Self {
+        Self { trade }
+    }
+}
+
 /// `O` is `U`: A change to a trade already reported.
 #[derive(
     Clone,
@@ -3331,6 +3415,14 @@ pub struct TradeUpdate {
     pub trade: TradeData,
 }
 
+impl TradeUpdate {
+    /// A `TradeUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(trade: TradeData) -> Self {
+        Self { trade }
+    }
+}
+
 /// `O` is `I`: Starts the list of trades again.
 #[derive(
     Clone,
@@ -3344,6 +3436,20 @@ pub struct TradeInitialise {
     /// On `Initialise` only: the ID of the most recent trade, to use as `LastTradeID` in `QueryTrades`.
     #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
+}
+
+impl TradeInitialise {
+    /// A `TradeInitialise` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { id: None }
+    }
+}
+
+impl Default for TradeInitialise {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl TradeChange {
@@ -3919,6 +4025,14 @@ pub struct SymbolAdd {
     pub symbol: SymbolDetail,
 }
 
+impl SymbolAdd {
+    /// A `SymbolAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(symbol: SymbolDetail) -> Self {
+        Self { symbol }
+    }
+}
+
 /// `O` is `U`: A listed symbol changed.
 #[derive(
     Clone,
@@ -3932,6 +4046,14 @@ pub struct SymbolUpdate {
     /// The symbol added, updated or removed; there is none when the list is cleared.
     #[serde(rename = "Symbol")]
     pub symbol: SymbolDetail,
+}
+
+impl SymbolUpdate {
+    /// A `SymbolUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(symbol: SymbolDetail) -> Self {
+        Self { symbol }
+    }
 }
 
 /// `O` is `R`: A symbol leaves the list.
@@ -3949,6 +4071,14 @@ pub struct SymbolRemove {
     pub symbol: SymbolDetail,
 }
 
+impl SymbolRemove {
+    /// A `SymbolRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(symbol: SymbolDetail) -> Self {
+        Self { symbol }
+    }
+}
+
 /// `O` is `C`: The list is emptied.
 #[derive(
     Clone,
@@ -3959,6 +4089,20 @@ pub struct SymbolRemove {
     schemars::JsonSchema
 )]
 pub struct SymbolClear {}
+impl SymbolClear {
+    /// A `SymbolClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl Default for SymbolClear {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl SymbolChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -4766,6 +4910,34 @@ pub struct MarketOrderDetails {
     pub short_type: Option<ShortSellType>,
 }
 
+impl MarketOrderDetails {
+    /// A `MarketOrderDetails` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        exchange: String,
+        code: String,
+        side: Side,
+        type_: OrderType,
+        quantity: Decimal,
+    ) -> Self {
+        Self {
+            exchange,
+            code,
+            side,
+            brokerage_schedule: None,
+            instructions: None,
+            type_,
+            limit_price: None,
+            quantity,
+            hidden_quantity: None,
+            minimum_quantity: None,
+            validity: None,
+            expiry_date: None,
+            short_type: None,
+        }
+    }
+}
+
 /// `Style` is `Equity`: A Market-style order under the name the reference's samples use; the same fields and rules.
 #[derive(
     Clone,
@@ -4823,6 +4995,34 @@ pub struct EquityOrderDetails {
     /// Market style: for a short sale, whether it is a plain (`ShortSell`) or an exempt (`ShortSellExempt`) one; leave it out otherwise.
     #[serde(rename = "ShortType", default, skip_serializing_if = "Option::is_none")]
     pub short_type: Option<ShortSellType>,
+}
+
+impl EquityOrderDetails {
+    /// A `EquityOrderDetails` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        exchange: String,
+        code: String,
+        side: Side,
+        type_: OrderType,
+        quantity: Decimal,
+    ) -> Self {
+        Self {
+            exchange,
+            code,
+            side,
+            brokerage_schedule: None,
+            instructions: None,
+            type_,
+            limit_price: None,
+            quantity,
+            hidden_quantity: None,
+            minimum_quantity: None,
+            validity: None,
+            expiry_date: None,
+            short_type: None,
+        }
+    }
 }
 
 /// `Style` is `Option`: A Market-style order under the reference's other name; the same fields and rules.
@@ -4884,6 +5084,34 @@ pub struct OptionOrderDetails {
     pub short_type: Option<ShortSellType>,
 }
 
+impl OptionOrderDetails {
+    /// A `OptionOrderDetails` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        exchange: String,
+        code: String,
+        side: Side,
+        type_: OrderType,
+        quantity: Decimal,
+    ) -> Self {
+        Self {
+            exchange,
+            code,
+            side,
+            brokerage_schedule: None,
+            instructions: None,
+            type_,
+            limit_price: None,
+            quantity,
+            hidden_quantity: None,
+            minimum_quantity: None,
+            validity: None,
+            expiry_date: None,
+            short_type: None,
+        }
+    }
+}
+
 /// `Style` is `ManagedFund`: An order for units of a managed fund: an amount in money or units.
 #[derive(
     Clone,
@@ -4929,6 +5157,30 @@ pub struct ManagedFundOrderDetails {
         skip_serializing_if = "Option::is_none"
     )]
     pub physical_delivery: Option<bool>,
+}
+
+impl ManagedFundOrderDetails {
+    /// A `ManagedFundOrderDetails` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        exchange: String,
+        code: String,
+        side: Side,
+        unit_type: FundUnitType,
+        unit_amount: Decimal,
+    ) -> Self {
+        Self {
+            exchange,
+            code,
+            side,
+            brokerage_schedule: None,
+            instructions: None,
+            unit_type,
+            unit_amount,
+            currency: None,
+            physical_delivery: None,
+        }
+    }
 }
 
 impl OrderDetails {
@@ -5223,6 +5475,14 @@ pub struct MarketRoute {
     pub market: TradingMarketCode,
 }
 
+impl MarketRoute {
+    /// A `MarketRoute` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(market: TradingMarketCode) -> Self {
+        Self { market }
+    }
+}
+
 /// `Algorithm` is `BestMarket`: Routes to the best available trading market.
 #[derive(
     Clone,
@@ -5233,6 +5493,20 @@ pub struct MarketRoute {
     schemars::JsonSchema
 )]
 pub struct BestMarketRoute {}
+impl BestMarketRoute {
+    /// A `BestMarketRoute` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl Default for BestMarketRoute {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl OrderRoute {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Algorithm";
@@ -5659,6 +5933,24 @@ pub struct StopLossCondition {
     pub direction: Option<ConditionDirection>,
 }
 
+impl StopLossCondition {
+    /// A `StopLossCondition` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            stop: None,
+            reference: None,
+            direction: None,
+        }
+    }
+}
+
+impl Default for StopLossCondition {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// `Name` is `TrailingStopLoss`: Activates when the price falls back by a trailing amount.
 #[derive(
     Clone,
@@ -5687,6 +5979,21 @@ pub struct TrailingStopLossCondition {
     /// TrailingStopLoss: the limit price.
     #[serde(rename = "Limit")]
     pub limit: Decimal,
+}
+
+impl TrailingStopLossCondition {
+    /// A `TrailingStopLossCondition` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(type_: TrailingStopType, value: Decimal, limit: Decimal) -> Self {
+        Self {
+            stop: None,
+            reference: None,
+            direction: None,
+            type_,
+            value,
+            limit,
+        }
+    }
 }
 
 impl OrderCondition {
@@ -6518,6 +6825,43 @@ pub struct MarketTransaction {
     pub average_price: Decimal,
 }
 
+impl MarketTransaction {
+    /// A `MarketTransaction` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        exchange: String,
+        code: String,
+        trading_market: TradingMarketCode,
+        account: String,
+        trade_date: DateTime,
+        settlement_date: DateTime,
+        gross_amount: Decimal,
+        net_amount: Decimal,
+        settlement_amount: Decimal,
+        order_id: String,
+        total_quantity: Decimal,
+        average_price: Decimal,
+    ) -> Self {
+        Self {
+            id,
+            exchange,
+            code,
+            trading_market,
+            account,
+            trade_date,
+            settlement_date,
+            gross_amount,
+            net_amount,
+            settlement_amount,
+            currency: None,
+            order_id,
+            total_quantity,
+            average_price,
+        }
+    }
+}
+
 /// `Style` is `Equity`: A Market-style transaction under the name the reference's order samples use.
 #[derive(
     Clone,
@@ -6570,6 +6914,43 @@ pub struct EquityTransaction {
     /// Market style: the average price traded at, as calculated.
     #[serde(rename = "AveragePrice")]
     pub average_price: Decimal,
+}
+
+impl EquityTransaction {
+    /// A `EquityTransaction` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        exchange: String,
+        code: String,
+        trading_market: TradingMarketCode,
+        account: String,
+        trade_date: DateTime,
+        settlement_date: DateTime,
+        gross_amount: Decimal,
+        net_amount: Decimal,
+        settlement_amount: Decimal,
+        order_id: String,
+        total_quantity: Decimal,
+        average_price: Decimal,
+    ) -> Self {
+        Self {
+            id,
+            exchange,
+            code,
+            trading_market,
+            account,
+            trade_date,
+            settlement_date,
+            gross_amount,
+            net_amount,
+            settlement_amount,
+            currency: None,
+            order_id,
+            total_quantity,
+            average_price,
+        }
+    }
 }
 
 /// `Style` is `Option`: A Market-style transaction under the reference's other name.
@@ -6626,6 +7007,43 @@ pub struct OptionTransaction {
     pub average_price: Decimal,
 }
 
+impl OptionTransaction {
+    /// A `OptionTransaction` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        exchange: String,
+        code: String,
+        trading_market: TradingMarketCode,
+        account: String,
+        trade_date: DateTime,
+        settlement_date: DateTime,
+        gross_amount: Decimal,
+        net_amount: Decimal,
+        settlement_amount: Decimal,
+        order_id: String,
+        total_quantity: Decimal,
+        average_price: Decimal,
+    ) -> Self {
+        Self {
+            id,
+            exchange,
+            code,
+            trading_market,
+            account,
+            trade_date,
+            settlement_date,
+            gross_amount,
+            net_amount,
+            settlement_amount,
+            currency: None,
+            order_id,
+            total_quantity,
+            average_price,
+        }
+    }
+}
+
 /// `Style` is `ManagedFund`: A trade of managed fund units.
 #[derive(
     Clone,
@@ -6678,6 +7096,43 @@ pub struct ManagedFundTransaction {
     /// ManagedFund style: the average value of a unit.
     #[serde(rename = "UnitValue")]
     pub unit_value: Decimal,
+}
+
+impl ManagedFundTransaction {
+    /// A `ManagedFundTransaction` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        exchange: String,
+        code: String,
+        trading_market: TradingMarketCode,
+        account: String,
+        trade_date: DateTime,
+        settlement_date: DateTime,
+        gross_amount: Decimal,
+        net_amount: Decimal,
+        settlement_amount: Decimal,
+        order_id: String,
+        total_units: Decimal,
+        unit_value: Decimal,
+    ) -> Self {
+        Self {
+            id,
+            exchange,
+            code,
+            trading_market,
+            account,
+            trade_date,
+            settlement_date,
+            gross_amount,
+            net_amount,
+            settlement_amount,
+            currency: None,
+            order_id,
+            total_units,
+            unit_value,
+        }
+    }
 }
 
 impl TransactionDetail {
@@ -6909,6 +7364,24 @@ pub struct OrderAuditOrder {
     pub order: Order,
 }
 
+impl OrderAuditOrder {
+    /// A `OrderAuditOrder` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        version: String,
+        order_id: String,
+        account: String,
+        order: Order,
+    ) -> Self {
+        Self {
+            version,
+            order_id,
+            account,
+            order,
+        }
+    }
+}
+
 /// `Type` is `Request`: A version of a request against the order.
 #[derive(
     Clone,
@@ -6933,6 +7406,24 @@ pub struct OrderAuditRequest {
     pub request: OrderRequest,
 }
 
+impl OrderAuditRequest {
+    /// A `OrderAuditRequest` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        version: String,
+        order_id: String,
+        account: String,
+        request: OrderRequest,
+    ) -> Self {
+        Self {
+            version,
+            order_id,
+            account,
+            request,
+        }
+    }
+}
+
 /// `Type` is `Transaction`: A transaction of the order.
 #[derive(
     Clone,
@@ -6955,6 +7446,24 @@ pub struct OrderAuditTransaction {
     /// With `Transaction`: the transaction.
     #[serde(rename = "Transaction")]
     pub transaction: TransactionDetail,
+}
+
+impl OrderAuditTransaction {
+    /// A `OrderAuditTransaction` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        version: String,
+        order_id: String,
+        account: String,
+        transaction: TransactionDetail,
+    ) -> Self {
+        Self {
+            version,
+            order_id,
+            account,
+            transaction,
+        }
+    }
 }
 
 impl OrderAudit {
@@ -7124,6 +7633,14 @@ pub struct OrderAuditAdd {
     pub audit: OrderAudit,
 }
 
+impl OrderAuditAdd {
+    /// A `OrderAuditAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(audit: OrderAudit) -> Self {
+        Self { account: None, audit }
+    }
+}
+
 /// `O` is `U`: A listed record changed.
 #[derive(
     Clone,
@@ -7140,6 +7657,14 @@ pub struct OrderAuditUpdate {
     /// The record added, updated or removed; none on a clear.
     #[serde(rename = "Audit")]
     pub audit: OrderAudit,
+}
+
+impl OrderAuditUpdate {
+    /// A `OrderAuditUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(audit: OrderAudit) -> Self {
+        Self { account: None, audit }
+    }
 }
 
 /// `O` is `R`: A record leaves the list.
@@ -7160,6 +7685,14 @@ pub struct OrderAuditRemove {
     pub audit: OrderAudit,
 }
 
+impl OrderAuditRemove {
+    /// A `OrderAuditRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(audit: OrderAudit) -> Self {
+        Self { account: None, audit }
+    }
+}
+
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
 #[derive(
     Clone,
@@ -7173,6 +7706,20 @@ pub struct OrderAuditClear {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+}
+
+impl OrderAuditClear {
+    /// A `OrderAuditClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { account: None }
+    }
+}
+
+impl Default for OrderAuditClear {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl OrderAuditChange {
@@ -7467,6 +8014,32 @@ pub struct MarketHolding {
     pub average_price: Decimal,
 }
 
+impl MarketHolding {
+    /// A `MarketHolding` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        exchange: String,
+        code: String,
+        account: String,
+        cost: Decimal,
+        currency: String,
+        total_quantity: Decimal,
+        total_available: Decimal,
+        average_price: Decimal,
+    ) -> Self {
+        Self {
+            exchange,
+            code,
+            account,
+            cost,
+            currency,
+            total_quantity,
+            total_available,
+            average_price,
+        }
+    }
+}
+
 /// `Style` is `Equity`: A Market-style holding under the name the reference's order samples use.
 #[derive(
     Clone,
@@ -7501,6 +8074,32 @@ pub struct EquityHolding {
     /// Market style: the average price paid, as calculated.
     #[serde(rename = "AveragePrice")]
     pub average_price: Decimal,
+}
+
+impl EquityHolding {
+    /// A `EquityHolding` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        exchange: String,
+        code: String,
+        account: String,
+        cost: Decimal,
+        currency: String,
+        total_quantity: Decimal,
+        total_available: Decimal,
+        average_price: Decimal,
+    ) -> Self {
+        Self {
+            exchange,
+            code,
+            account,
+            cost,
+            currency,
+            total_quantity,
+            total_available,
+            average_price,
+        }
+    }
 }
 
 /// `Style` is `Option`: A Market-style holding under the reference's other name.
@@ -7539,6 +8138,32 @@ pub struct OptionHolding {
     pub average_price: Decimal,
 }
 
+impl OptionHolding {
+    /// A `OptionHolding` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        exchange: String,
+        code: String,
+        account: String,
+        cost: Decimal,
+        currency: String,
+        total_quantity: Decimal,
+        total_available: Decimal,
+        average_price: Decimal,
+    ) -> Self {
+        Self {
+            exchange,
+            code,
+            account,
+            cost,
+            currency,
+            total_quantity,
+            total_available,
+            average_price,
+        }
+    }
+}
+
 /// `Style` is `ManagedFund`: A holding of managed fund units.
 #[derive(
     Clone,
@@ -7570,6 +8195,30 @@ pub struct ManagedFundHolding {
     /// ManagedFund style: the base cost per unit.
     #[serde(rename = "BaseCost")]
     pub base_cost: Decimal,
+}
+
+impl ManagedFundHolding {
+    /// A `ManagedFundHolding` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        exchange: String,
+        code: String,
+        account: String,
+        cost: Decimal,
+        currency: String,
+        total_units: Decimal,
+        base_cost: Decimal,
+    ) -> Self {
+        Self {
+            exchange,
+            code,
+            account,
+            cost,
+            currency,
+            total_units,
+            base_cost,
+        }
+    }
 }
 
 impl HoldingDetails {
@@ -7765,6 +8414,14 @@ pub struct HoldingAdd {
     pub holding: HoldingDetails,
 }
 
+impl HoldingAdd {
+    /// A `HoldingAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(holding: HoldingDetails) -> Self {
+        Self { account: None, holding }
+    }
+}
+
 /// `O` is `U`: A listed holding changed.
 #[derive(
     Clone,
@@ -7781,6 +8438,14 @@ pub struct HoldingUpdate {
     /// The holding added, updated or removed; none on a clear.
     #[serde(rename = "Holding")]
     pub holding: HoldingDetails,
+}
+
+impl HoldingUpdate {
+    /// A `HoldingUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(holding: HoldingDetails) -> Self {
+        Self { account: None, holding }
+    }
 }
 
 /// `O` is `R`: A holding leaves the list.
@@ -7801,6 +8466,14 @@ pub struct HoldingRemove {
     pub holding: HoldingDetails,
 }
 
+impl HoldingRemove {
+    /// A `HoldingRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(holding: HoldingDetails) -> Self {
+        Self { account: None, holding }
+    }
+}
+
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
 #[derive(
     Clone,
@@ -7814,6 +8487,20 @@ pub struct HoldingClear {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+}
+
+impl HoldingClear {
+    /// A `HoldingClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { account: None }
+    }
+}
+
+impl Default for HoldingClear {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl HoldingChange {
@@ -8017,11 +8704,11 @@ impl schemars::JsonSchema for OrderChangeO {
 /// One change to the list of orders. Changes come in order and must be applied in that order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderChange {
-    /// `O` is `A`: A order joins the list.
+    /// `O` is `A`: An order joins the list.
     OrderAdd(OrderAdd),
     /// `O` is `U`: A listed order changed.
     OrderUpdate(OrderUpdate),
-    /// `O` is `R`: A order leaves the list.
+    /// `O` is `R`: An order leaves the list.
     OrderRemove(OrderRemove),
     /// `O` is `C`: Empties the list (of one account, when `Account` is given).
     OrderClear(OrderClear),
@@ -8029,7 +8716,7 @@ pub enum OrderChange {
     Unrecognized(serde_json::Value),
 }
 
-/// `O` is `A`: A order joins the list.
+/// `O` is `A`: An order joins the list.
 #[derive(
     Clone,
     Debug,
@@ -8045,6 +8732,14 @@ pub struct OrderAdd {
     /// The order added, updated or removed; none on a clear.
     #[serde(rename = "Order")]
     pub order: Order,
+}
+
+impl OrderAdd {
+    /// A `OrderAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(order: Order) -> Self {
+        Self { account: None, order }
+    }
 }
 
 /// `O` is `U`: A listed order changed.
@@ -8065,7 +8760,15 @@ pub struct OrderUpdate {
     pub order: Order,
 }
 
-/// `O` is `R`: A order leaves the list.
+impl OrderUpdate {
+    /// A `OrderUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(order: Order) -> Self {
+        Self { account: None, order }
+    }
+}
+
+/// `O` is `R`: An order leaves the list.
 #[derive(
     Clone,
     Debug,
@@ -8083,6 +8786,14 @@ pub struct OrderRemove {
     pub order: Order,
 }
 
+impl OrderRemove {
+    /// A `OrderRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(order: Order) -> Self {
+        Self { account: None, order }
+    }
+}
+
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
 #[derive(
     Clone,
@@ -8096,6 +8807,20 @@ pub struct OrderClear {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+}
+
+impl OrderClear {
+    /// A `OrderClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { account: None }
+    }
+}
+
+impl Default for OrderClear {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl OrderChange {
@@ -8668,6 +9393,14 @@ pub struct OrderRequestAdd {
     pub request: OrderRequest,
 }
 
+impl OrderRequestAdd {
+    /// A `OrderRequestAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(request: OrderRequest) -> Self {
+        Self { account: None, request }
+    }
+}
+
 /// `O` is `U`: A listed request changed.
 #[derive(
     Clone,
@@ -8684,6 +9417,14 @@ pub struct OrderRequestUpdate {
     /// The request added, updated or removed; none on a clear.
     #[serde(rename = "Request")]
     pub request: OrderRequest,
+}
+
+impl OrderRequestUpdate {
+    /// A `OrderRequestUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(request: OrderRequest) -> Self {
+        Self { account: None, request }
+    }
 }
 
 /// `O` is `R`: A request left the list (it finished).
@@ -8704,6 +9445,14 @@ pub struct OrderRequestRemove {
     pub request: OrderRequest,
 }
 
+impl OrderRequestRemove {
+    /// A `OrderRequestRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(request: OrderRequest) -> Self {
+        Self { account: None, request }
+    }
+}
+
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
 #[derive(
     Clone,
@@ -8717,6 +9466,20 @@ pub struct OrderRequestClear {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+}
+
+impl OrderRequestClear {
+    /// A `OrderRequestClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { account: None }
+    }
+}
+
+impl Default for OrderRequestClear {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl OrderRequestChange {
@@ -8949,6 +9712,14 @@ pub struct TradingAccountAdd {
     pub account: TradingAccountState,
 }
 
+impl TradingAccountAdd {
+    /// A `TradingAccountAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(account: TradingAccountState) -> Self {
+        Self { account }
+    }
+}
+
 /// `Operation` is `Update`: A listed account changed (often only its feed).
 #[derive(
     Clone,
@@ -8962,6 +9733,14 @@ pub struct TradingAccountUpdate {
     /// The account added, updated or removed; none on a clear.
     #[serde(rename = "Account")]
     pub account: TradingAccountState,
+}
+
+impl TradingAccountUpdate {
+    /// A `TradingAccountUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(account: TradingAccountState) -> Self {
+        Self { account }
+    }
 }
 
 /// `Operation` is `Remove`: An account leaves the list.
@@ -8979,6 +9758,14 @@ pub struct TradingAccountRemove {
     pub account: TradingAccountState,
 }
 
+impl TradingAccountRemove {
+    /// A `TradingAccountRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(account: TradingAccountState) -> Self {
+        Self { account }
+    }
+}
+
 /// `Operation` is `Clear`: Empties the list.
 #[derive(
     Clone,
@@ -8989,6 +9776,20 @@ pub struct TradingAccountRemove {
     schemars::JsonSchema
 )]
 pub struct TradingAccountClear {}
+impl TradingAccountClear {
+    /// A `TradingAccountClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl Default for TradingAccountClear {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TradingAccountChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Operation";
@@ -9211,6 +10012,14 @@ pub struct TransactionAdd {
     pub transaction: TransactionDetail,
 }
 
+impl TransactionAdd {
+    /// A `TransactionAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(transaction: TransactionDetail) -> Self {
+        Self { account: None, transaction }
+    }
+}
+
 /// `O` is `U`: A change to a transaction already reported.
 #[derive(
     Clone,
@@ -9229,6 +10038,14 @@ pub struct TransactionUpdate {
     pub transaction: TransactionDetail,
 }
 
+impl TransactionUpdate {
+    /// A `TransactionUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(transaction: TransactionDetail) -> Self {
+        Self { account: None, transaction }
+    }
+}
+
 /// `O` is `I`: Starts the list of transactions again.
 #[derive(
     Clone,
@@ -9242,6 +10059,20 @@ pub struct TransactionInitialise {
     /// The trading account an `I` record applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+}
+
+impl TransactionInitialise {
+    /// A `TransactionInitialise` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { account: None }
+    }
+}
+
+impl Default for TransactionInitialise {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl TransactionChange {
