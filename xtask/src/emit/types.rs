@@ -339,6 +339,8 @@ fn tagged_union(ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
     let required: Vec<&String> = fields.iter().filter(|f| f.required).map(|f| &f.wire).collect();
     quote! {
         #doc
+        // Variants stay inline, so that a match reads as the protocol does.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug, PartialEq)]
         pub enum #name {
             #( #variant_docs #variants(#variants), )*
@@ -562,6 +564,7 @@ fn constructor(ty: &TypeDef, message: bool) -> TokenStream {
     quote! {
         impl #name {
             #[doc = #doc]
+            #[allow(clippy::too_many_arguments)]
             pub fn new(#(#params),*) -> Self {
                 Self { #(#inits),* }
             }

@@ -111,6 +111,7 @@ pub struct IdentityResult {
 
 impl IdentityResult {
     /// A `IdentityResult` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(result: AuthResult) -> Self {
         Self {
             result,
@@ -151,6 +152,7 @@ pub struct AuthCodeReply {
 
 impl AuthCodeReply {
     /// A `AuthCodeReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: IdentityResult) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
@@ -200,6 +202,7 @@ pub struct AuthCodeRequestData {
 
 impl AuthCodeRequestData {
     /// A `AuthCodeRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(provider: String, client_id: String, auth_grant: Secret) -> Self {
         Self {
             provider,
@@ -239,6 +242,7 @@ pub struct AuthCodeRequest {
 
 impl AuthCodeRequest {
     /// A `AuthCodeRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: AuthCodeRequestData) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
@@ -283,6 +287,7 @@ pub struct AuthOwnerReply {
 
 impl AuthOwnerReply {
     /// A `AuthOwnerReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: IdentityResult) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
@@ -335,6 +340,7 @@ pub struct AuthOwnerRequestData {
 
 impl AuthOwnerRequestData {
     /// A `AuthOwnerRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(provider: String, client_id: String) -> Self {
         Self {
             provider,
@@ -375,6 +381,7 @@ pub struct AuthOwnerRequest {
 
 impl AuthOwnerRequest {
     /// A `AuthOwnerRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: AuthOwnerRequestData) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
@@ -419,6 +426,7 @@ pub struct AuthTokenReply {
 
 impl AuthTokenReply {
     /// A `AuthTokenReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: IdentityResult) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
@@ -457,6 +465,7 @@ pub struct AuthTokenRequestData {
 
 impl AuthTokenRequestData {
     /// A `AuthTokenRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(provider: String, access_token: Secret) -> Self {
         Self { provider, access_token }
     }
@@ -490,6 +499,7 @@ pub struct AuthTokenRequest {
 
 impl AuthTokenRequest {
     /// A `AuthTokenRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: AuthTokenRequestData) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
@@ -534,6 +544,7 @@ pub struct IdentifyPush {
 
 impl IdentifyPush {
     /// A `IdentifyPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: IdentityResult) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
@@ -578,6 +589,7 @@ pub struct QueryIdentifyReply {
 
 impl QueryIdentifyReply {
     /// A `QueryIdentifyReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: IdentityResult) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
@@ -619,6 +631,7 @@ pub struct QueryIdentifyRequest {
 
 impl QueryIdentifyRequest {
     /// A `QueryIdentifyRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             controller: <Controller>::from("Auth"),

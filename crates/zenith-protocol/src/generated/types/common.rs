@@ -30,6 +30,7 @@ pub struct ConfigureReply {
 
 impl ConfigureReply {
     /// A `ConfigureReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             controller: None,
@@ -75,6 +76,7 @@ pub struct Timeouts {
 
 impl Timeouts {
     /// A `Timeouts` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             action_timeout: None,
@@ -116,6 +118,7 @@ pub struct ConfigureRequest {
 
 impl ConfigureRequest {
     /// A `ConfigureRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Timeouts) -> Self {
         Self {
             controller: None,
@@ -159,6 +162,7 @@ pub struct QueryConfigureReply {
 
 impl QueryConfigureReply {
     /// A `QueryConfigureReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Timeouts) -> Self {
         Self {
             controller: None,
@@ -199,6 +203,7 @@ pub struct QueryConfigureRequest {
 
 impl QueryConfigureRequest {
     /// A `QueryConfigureRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             controller: None,

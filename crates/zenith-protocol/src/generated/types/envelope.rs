@@ -233,6 +233,7 @@ pub struct CancelRequest {
 
 impl CancelRequest {
     /// A `CancelRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, transaction_id: TransactionId) -> Self {
         Self {
             controller: None,
@@ -276,6 +277,7 @@ pub struct Envelope {
 
 impl Envelope {
     /// A `Envelope` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             controller: None,
@@ -325,6 +327,7 @@ pub struct ErrorMessage {
 
 impl ErrorMessage {
     /// A `ErrorMessage` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             controller: None,
@@ -381,6 +384,7 @@ pub struct SubConfirm {
 
 impl SubConfirm {
     /// A `SubConfirm` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic) -> Self {
         Self {
             controller: None,
@@ -432,6 +436,7 @@ pub struct SubRequest {
 
 impl SubRequest {
     /// A `SubRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic) -> Self {
         Self {
             controller: None,
@@ -475,6 +480,7 @@ pub struct UnsubConfirm {
 
 impl UnsubConfirm {
     /// A `UnsubConfirm` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic) -> Self {
         Self {
             controller: None,
@@ -525,6 +531,7 @@ pub struct UnsubRequest {
 
 impl UnsubRequest {
     /// A `UnsubRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic) -> Self {
         Self {
             controller: None,

@@ -33,6 +33,7 @@ pub struct DepthPush {
 
 impl DepthPush {
     /// A `DepthPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, data: Vec<DepthChange>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -76,6 +77,7 @@ pub struct LevelsPush {
 
 impl LevelsPush {
     /// A `LevelsPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, data: Vec<LevelChange>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -120,6 +122,7 @@ pub struct MarketsPush {
 
 impl MarketsPush {
     /// A `MarketsPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<MarketState>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -159,6 +162,7 @@ pub struct Broker {
 
 impl Broker {
     /// A `Broker` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(code: String) -> Self {
         Self { code, name: None, id: None }
     }
@@ -192,6 +196,7 @@ pub struct QueryBrokersReply {
 
 impl QueryBrokersReply {
     /// A `QueryBrokersReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<Broker>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -225,6 +230,7 @@ pub struct QueryBrokersRequestData {
 
 impl QueryBrokersRequestData {
     /// A `QueryBrokersRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode) -> Self {
         Self { market }
     }
@@ -258,6 +264,7 @@ pub struct QueryBrokersRequest {
 
 impl QueryBrokersRequest {
     /// A `QueryBrokersRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryBrokersRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -309,6 +316,7 @@ pub struct ChartRecord {
 
 impl ChartRecord {
     /// A `ChartRecord` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(date: DateOrDateTime) -> Self {
         Self {
             date,
@@ -350,6 +358,7 @@ pub struct QueryChartHistoryReply {
 
 impl QueryChartHistoryReply {
     /// A `QueryChartHistoryReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<ChartRecord>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -398,6 +407,7 @@ pub struct QueryChartHistoryRequestData {
 
 impl QueryChartHistoryRequestData {
     /// A `QueryChartHistoryRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode, code: String) -> Self {
         Self {
             market,
@@ -438,6 +448,7 @@ pub struct QueryChartHistoryRequest {
 
 impl QueryChartHistoryRequest {
     /// A `QueryChartHistoryRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryChartHistoryRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -482,6 +493,7 @@ pub struct QueryDepthFullReply {
 
 impl QueryDepthFullReply {
     /// A `QueryDepthFullReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<DepthChange>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -518,6 +530,7 @@ pub struct QueryDepthFullRequestData {
 
 impl QueryDepthFullRequestData {
     /// A `QueryDepthFullRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode, code: String) -> Self {
         Self { market, code }
     }
@@ -551,6 +564,7 @@ pub struct QueryDepthFullRequest {
 
 impl QueryDepthFullRequest {
     /// A `QueryDepthFullRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryDepthFullRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -595,6 +609,7 @@ pub struct QueryDepthLevelsReply {
 
 impl QueryDepthLevelsReply {
     /// A `QueryDepthLevelsReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<LevelChange>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -631,6 +646,7 @@ pub struct QueryDepthLevelsRequestData {
 
 impl QueryDepthLevelsRequestData {
     /// A `QueryDepthLevelsRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode, code: String) -> Self {
         Self { market, code }
     }
@@ -664,6 +680,7 @@ pub struct QueryDepthLevelsRequest {
 
 impl QueryDepthLevelsRequest {
     /// A `QueryDepthLevelsRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryDepthLevelsRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -708,6 +725,7 @@ pub struct QueryMarketsReply {
 
 impl QueryMarketsReply {
     /// A `QueryMarketsReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<MarketState>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -757,6 +775,7 @@ pub struct QueryMarketsRequest {
 
 impl QueryMarketsRequest {
     /// A `QueryMarketsRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -812,6 +831,7 @@ pub struct QueryMixedMarketReply {
 
 impl QueryMixedMarketReply {
     /// A `QueryMixedMarketReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -854,6 +874,7 @@ pub struct QueryMixedMarketRequestData {
 
 impl QueryMixedMarketRequestData {
     /// A `QueryMixedMarketRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(markets: Vec<MarketCode>) -> Self {
         Self { markets, strategy: None }
     }
@@ -887,6 +908,7 @@ pub struct QueryMixedMarketRequest {
 
 impl QueryMixedMarketRequest {
     /// A `QueryMixedMarketRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryMixedMarketRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -931,6 +953,7 @@ pub struct QuerySecurityReply {
 
 impl QuerySecurityReply {
     /// A `QuerySecurityReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Security) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -967,6 +990,7 @@ pub struct QuerySecurityRequestData {
 
 impl QuerySecurityRequestData {
     /// A `QuerySecurityRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode, code: String) -> Self {
         Self { market, code }
     }
@@ -1000,6 +1024,7 @@ pub struct QuerySecurityRequest {
 
 impl QuerySecurityRequest {
     /// A `QuerySecurityRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QuerySecurityRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1044,6 +1069,7 @@ pub struct QuerySymbolsReply {
 
 impl QuerySymbolsReply {
     /// A `QuerySymbolsReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<SymbolDetail>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1120,6 +1146,7 @@ pub struct QuerySymbolsRequestData {
 
 impl QuerySymbolsRequestData {
     /// A `QuerySymbolsRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(search_text: String) -> Self {
         Self {
             exchange: None,
@@ -1168,6 +1195,7 @@ pub struct QuerySymbolsRequest {
 
 impl QuerySymbolsRequest {
     /// A `QuerySymbolsRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QuerySymbolsRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1207,6 +1235,7 @@ pub struct TickRate {
 
 impl TickRate {
     /// A `TickRate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(low: Decimal, high: Decimal, size: Decimal) -> Self {
         Self { low, high, size }
     }
@@ -1232,6 +1261,7 @@ pub struct TickTable {
 
 impl TickTable {
     /// A `TickTable` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(code: String, steps: Vec<TickRate>) -> Self {
         Self { code, steps }
     }
@@ -1265,6 +1295,7 @@ pub struct QueryTickTablesReply {
 
 impl QueryTickTablesReply {
     /// A `QueryTickTablesReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<TickTable>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1298,6 +1329,7 @@ pub struct QueryTickTablesRequestData {
 
 impl QueryTickTablesRequestData {
     /// A `QueryTickTablesRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode) -> Self {
         Self { market }
     }
@@ -1331,6 +1363,7 @@ pub struct QueryTickTablesRequest {
 
 impl QueryTickTablesRequest {
     /// A `QueryTickTablesRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryTickTablesRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1375,6 +1408,7 @@ pub struct QueryTradesReply {
 
 impl QueryTradesReply {
     /// A `QueryTradesReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<TradeChange>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1423,6 +1457,7 @@ pub struct QueryTradesRequestData {
 
 impl QueryTradesRequestData {
     /// A `QueryTradesRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode, code: String) -> Self {
         Self {
             market,
@@ -1463,6 +1498,7 @@ pub struct QueryTradesRequest {
 
 impl QueryTradesRequest {
     /// A `QueryTradesRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryTradesRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1502,6 +1538,7 @@ pub struct TradingState {
 
 impl TradingState {
     /// A `TradingState` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: TradingStateName,
         reason: TradingStateReason,
@@ -1539,6 +1576,7 @@ pub struct QueryTradingStatesReply {
 
 impl QueryTradingStatesReply {
     /// A `QueryTradingStatesReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<TradingState>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1572,6 +1610,7 @@ pub struct QueryTradingStatesRequestData {
 
 impl QueryTradingStatesRequestData {
     /// A `QueryTradingStatesRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode) -> Self {
         Self { market }
     }
@@ -1605,6 +1644,7 @@ pub struct QueryTradingStatesRequest {
 
 impl QueryTradingStatesRequest {
     /// A `QueryTradingStatesRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryTradingStatesRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1649,6 +1689,7 @@ pub struct ScanSymbolsReply {
 
 impl ScanSymbolsReply {
     /// A `ScanSymbolsReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<SymbolDetail>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1697,6 +1738,7 @@ pub struct ScanSymbolsRequestData {
 
 impl ScanSymbolsRequestData {
     /// A `ScanSymbolsRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             count: None,
@@ -1743,6 +1785,7 @@ pub struct ScanSymbolsRequest {
 
 impl ScanSymbolsRequest {
     /// A `ScanSymbolsRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: ScanSymbolsRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1787,6 +1830,7 @@ pub struct SearchSymbolsReply {
 
 impl SearchSymbolsReply {
     /// A `SearchSymbolsReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<SymbolDetail>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -1839,6 +1883,7 @@ pub struct SymbolSearchCondition {
 
 impl SymbolSearchCondition {
     /// A `SymbolSearchCondition` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(text: String) -> Self {
         Self {
             field: None,
@@ -1913,6 +1958,7 @@ pub struct SearchSymbolsRequestData {
 
 impl SearchSymbolsRequestData {
     /// A `SearchSymbolsRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             cfi: None,
@@ -1969,6 +2015,7 @@ pub struct SearchSymbolsRequest {
 
 impl SearchSymbolsRequest {
     /// A `SearchSymbolsRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: SearchSymbolsRequestData) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -2012,6 +2059,7 @@ pub struct SecurityPush {
 
 impl SecurityPush {
     /// A `SecurityPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, data: Security) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -2055,6 +2103,7 @@ pub struct SymbolsPush {
 
 impl SymbolsPush {
     /// A `SymbolsPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, data: Vec<SymbolChange>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
@@ -2098,6 +2147,7 @@ pub struct TradesPush {
 
 impl TradesPush {
     /// A `TradesPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, data: Vec<TradeChange>) -> Self {
         Self {
             controller: <Controller>::from("Market"),

@@ -34,6 +34,7 @@ pub struct AccountsPush {
 
 impl AccountsPush {
     /// A `AccountsPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<TradingAccountState>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -78,6 +79,7 @@ pub struct AmendOrderReply {
 
 impl AmendOrderReply {
     /// A `AmendOrderReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: OrderActionResponse) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -129,6 +131,7 @@ pub struct AmendOrderRequestData {
 
 impl AmendOrderRequestData {
     /// A `AmendOrderRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String, details: OrderDetails, order_id: String) -> Self {
         Self {
             account,
@@ -170,6 +173,7 @@ pub struct AmendOrderRequest {
 
 impl AmendOrderRequest {
     /// A `AmendOrderRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: AmendOrderRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -213,6 +217,7 @@ pub struct AuditPush {
 
 impl AuditPush {
     /// A `AuditPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, data: Vec<OrderAuditChange>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -257,6 +262,7 @@ pub struct AuthoriseOrderReply {
 
 impl AuthoriseOrderReply {
     /// A `AuthoriseOrderReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: OrderActionResponse) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -305,6 +311,7 @@ pub struct AuthoriseOrderRequestData {
 
 impl AuthoriseOrderRequestData {
     /// A `AuthoriseOrderRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String, order_id: String, authorise: bool) -> Self {
         Self {
             account,
@@ -345,6 +352,7 @@ pub struct AuthoriseOrderRequest {
 
 impl AuthoriseOrderRequest {
     /// A `AuthoriseOrderRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: AuthoriseOrderRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -388,6 +396,7 @@ pub struct BalancesPush {
 
 impl BalancesPush {
     /// A `BalancesPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, data: Vec<Balance>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -432,6 +441,7 @@ pub struct CalculateOrderReply {
 
 impl CalculateOrderReply {
     /// A `CalculateOrderReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: OrderActionResponse) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -483,6 +493,7 @@ pub struct CalculateOrderRequestData {
 
 impl CalculateOrderRequestData {
     /// A `CalculateOrderRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String, details: OrderDetails) -> Self {
         Self {
             account,
@@ -524,6 +535,7 @@ pub struct CalculateOrderRequest {
 
 impl CalculateOrderRequest {
     /// A `CalculateOrderRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: CalculateOrderRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -568,6 +580,7 @@ pub struct CancelOrderReply {
 
 impl CancelOrderReply {
     /// A `CancelOrderReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: OrderActionResponse) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -610,6 +623,7 @@ pub struct CancelOrderRequestData {
 
 impl CancelOrderRequestData {
     /// A `CancelOrderRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String, order_id: String) -> Self {
         Self {
             account,
@@ -648,6 +662,7 @@ pub struct CancelOrderRequest {
 
 impl CancelOrderRequest {
     /// A `CancelOrderRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: CancelOrderRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -691,6 +706,7 @@ pub struct HoldingsPush {
 
 impl HoldingsPush {
     /// A `HoldingsPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, data: Vec<HoldingChange>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -735,6 +751,7 @@ pub struct MoveOrderReply {
 
 impl MoveOrderReply {
     /// A `MoveOrderReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: OrderActionResponse) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -780,6 +797,7 @@ pub struct MoveOrderRequestData {
 
 impl MoveOrderRequestData {
     /// A `MoveOrderRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String, order_id: String, destination: String) -> Self {
         Self {
             account,
@@ -819,6 +837,7 @@ pub struct MoveOrderRequest {
 
 impl MoveOrderRequest {
     /// A `MoveOrderRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: MoveOrderRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -862,6 +881,7 @@ pub struct OrdersPush {
 
 impl OrdersPush {
     /// A `OrdersPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, data: Vec<OrderChange>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -906,6 +926,7 @@ pub struct PlaceOrderReply {
 
 impl PlaceOrderReply {
     /// A `PlaceOrderReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: OrderActionResponse) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -954,6 +975,7 @@ pub struct PlaceOrderRequestData {
 
 impl PlaceOrderRequestData {
     /// A `PlaceOrderRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String, details: OrderDetails, route: OrderRoute) -> Self {
         Self {
             account,
@@ -994,6 +1016,7 @@ pub struct PlaceOrderRequest {
 
 impl PlaceOrderRequest {
     /// A `PlaceOrderRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: PlaceOrderRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1038,6 +1061,7 @@ pub struct QueryAccountsReply {
 
 impl QueryAccountsReply {
     /// A `QueryAccountsReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<TradingAccountState>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1087,6 +1111,7 @@ pub struct QueryAccountsRequest {
 
 impl QueryAccountsRequest {
     /// A `QueryAccountsRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1137,6 +1162,7 @@ pub struct QueryBalancesReply {
 
 impl QueryBalancesReply {
     /// A `QueryBalancesReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<Balance>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1170,6 +1196,7 @@ pub struct QueryBalancesRequestData {
 
 impl QueryBalancesRequestData {
     /// A `QueryBalancesRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String) -> Self {
         Self { account }
     }
@@ -1203,6 +1230,7 @@ pub struct QueryBalancesRequest {
 
 impl QueryBalancesRequest {
     /// A `QueryBalancesRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryBalancesRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1247,6 +1275,7 @@ pub struct QueryHoldingsReply {
 
 impl QueryHoldingsReply {
     /// A `QueryHoldingsReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<HoldingChange>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1286,6 +1315,7 @@ pub struct QueryHoldingsRequestData {
 
 impl QueryHoldingsRequestData {
     /// A `QueryHoldingsRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String) -> Self {
         Self {
             account,
@@ -1323,6 +1353,7 @@ pub struct QueryHoldingsRequest {
 
 impl QueryHoldingsRequest {
     /// A `QueryHoldingsRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryHoldingsRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1359,6 +1390,7 @@ pub struct TradingLimit {
 
 impl TradingLimit {
     /// A `TradingLimit` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(code: TradingLimitCode, value: Decimal) -> Self {
         Self { code, value }
     }
@@ -1392,6 +1424,7 @@ pub struct QueryLimitsReply {
 
 impl QueryLimitsReply {
     /// A `QueryLimitsReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<TradingLimit>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1431,6 +1464,7 @@ pub struct QueryLimitsRequestData {
 
 impl QueryLimitsRequestData {
     /// A `QueryLimitsRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String) -> Self {
         Self {
             account,
@@ -1468,6 +1502,7 @@ pub struct QueryLimitsRequest {
 
 impl QueryLimitsRequest {
     /// A `QueryLimitsRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryLimitsRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1512,6 +1547,7 @@ pub struct QueryOrderAuditReply {
 
 impl QueryOrderAuditReply {
     /// A `QueryOrderAuditReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<OrderAudit>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1557,6 +1593,7 @@ pub struct QueryOrderAuditRequestData {
 
 impl QueryOrderAuditRequestData {
     /// A `QueryOrderAuditRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String) -> Self {
         Self {
             account,
@@ -1596,6 +1633,7 @@ pub struct QueryOrderAuditRequest {
 
 impl QueryOrderAuditRequest {
     /// A `QueryOrderAuditRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryOrderAuditRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1638,6 +1676,7 @@ pub struct OrderStatus {
 
 impl OrderStatus {
     /// A `OrderStatus` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         code: OrderStatusCode,
         allows: crate::runtime::Flags<OrderStatusAllowance, ','>,
@@ -1680,6 +1719,7 @@ pub struct QueryOrderStatusesReply {
 
 impl QueryOrderStatusesReply {
     /// A `QueryOrderStatusesReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<OrderStatus>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1716,6 +1756,7 @@ pub struct QueryOrderStatusesRequestData {
 
 impl QueryOrderStatusesRequestData {
     /// A `QueryOrderStatusesRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(provider: String) -> Self {
         Self { provider, exchange: None }
     }
@@ -1749,6 +1790,7 @@ pub struct QueryOrderStatusesRequest {
 
 impl QueryOrderStatusesRequest {
     /// A `QueryOrderStatusesRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryOrderStatusesRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1793,6 +1835,7 @@ pub struct QueryOrdersReply {
 
 impl QueryOrdersReply {
     /// A `QueryOrdersReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<Order>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1829,6 +1872,7 @@ pub struct QueryOrdersRequestData {
 
 impl QueryOrdersRequestData {
     /// A `QueryOrdersRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String) -> Self {
         Self { account, order_id: None }
     }
@@ -1862,6 +1906,7 @@ pub struct QueryOrdersRequest {
 
 impl QueryOrdersRequest {
     /// A `QueryOrdersRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryOrdersRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1901,6 +1946,7 @@ pub struct RequestStatus {
 
 impl RequestStatus {
     /// A `RequestStatus` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         code: RequestStatusCode,
         allows: crate::runtime::Flags<RequestStatusAllowance, ','>,
@@ -1938,6 +1984,7 @@ pub struct QueryRequestStatusesReply {
 
 impl QueryRequestStatusesReply {
     /// A `QueryRequestStatusesReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<RequestStatus>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -1971,6 +2018,7 @@ pub struct QueryRequestStatusesRequestData {
 
 impl QueryRequestStatusesRequestData {
     /// A `QueryRequestStatusesRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(provider: String) -> Self {
         Self { provider }
     }
@@ -2004,6 +2052,7 @@ pub struct QueryRequestStatusesRequest {
 
 impl QueryRequestStatusesRequest {
     /// A `QueryRequestStatusesRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryRequestStatusesRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -2048,6 +2097,7 @@ pub struct QueryRequestsReply {
 
 impl QueryRequestsReply {
     /// A `QueryRequestsReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<OrderRequest>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -2084,6 +2134,7 @@ pub struct QueryRequestsRequestData {
 
 impl QueryRequestsRequestData {
     /// A `QueryRequestsRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String) -> Self {
         Self { account, order_id: None }
     }
@@ -2117,6 +2168,7 @@ pub struct QueryRequestsRequest {
 
 impl QueryRequestsRequest {
     /// A `QueryRequestsRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryRequestsRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -2162,6 +2214,7 @@ pub struct TradingMarket {
 
 impl TradingMarket {
     /// A `TradingMarket` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(code: TradingMarketCode, is_lit: bool) -> Self {
         Self {
             code,
@@ -2201,6 +2254,7 @@ pub struct QueryTradingMarketsReply {
 
 impl QueryTradingMarketsReply {
     /// A `QueryTradingMarketsReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<TradingMarket>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -2237,6 +2291,7 @@ pub struct QueryTradingMarketsRequestData {
 
 impl QueryTradingMarketsRequestData {
     /// A `QueryTradingMarketsRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(provider: String) -> Self {
         Self { provider, exchange: None }
     }
@@ -2270,6 +2325,7 @@ pub struct QueryTradingMarketsRequest {
 
 impl QueryTradingMarketsRequest {
     /// A `QueryTradingMarketsRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryTradingMarketsRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -2314,6 +2370,7 @@ pub struct QueryTransactionsReply {
 
 impl QueryTransactionsReply {
     /// A `QueryTransactionsReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<TransactionDetail>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -2368,6 +2425,7 @@ pub struct QueryTransactionsRequestData {
 
 impl QueryTransactionsRequestData {
     /// A `QueryTransactionsRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(account: String) -> Self {
         Self {
             account,
@@ -2410,6 +2468,7 @@ pub struct QueryTransactionsRequest {
 
 impl QueryTransactionsRequest {
     /// A `QueryTransactionsRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: QueryTransactionsRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -2446,6 +2505,7 @@ pub struct RequestQuoteReplyData {
 
 impl RequestQuoteReplyData {
     /// A `RequestQuoteReplyData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(result: OrderResult) -> Self {
         Self { result, errors: None }
     }
@@ -2479,6 +2539,7 @@ pub struct RequestQuoteReply {
 
 impl RequestQuoteReply {
     /// A `RequestQuoteReply` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: RequestQuoteReplyData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -2524,6 +2585,7 @@ pub struct RequestQuoteRequestData {
 
 impl RequestQuoteRequestData {
     /// A `RequestQuoteRequestData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode, code: String) -> Self {
         Self {
             market,
@@ -2563,6 +2625,7 @@ pub struct RequestQuoteRequest {
 
 impl RequestQuoteRequest {
     /// A `RequestQuoteRequest` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: RequestQuoteRequestData) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -2606,6 +2669,7 @@ pub struct RequestsPush {
 
 impl RequestsPush {
     /// A `RequestsPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, data: Vec<OrderRequestChange>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -2650,6 +2714,7 @@ pub struct TradingAccountsPush {
 
 impl TradingAccountsPush {
     /// A `TradingAccountsPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<TradingAccountChange>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
@@ -2693,6 +2758,7 @@ pub struct TransactionsPush {
 
 impl TransactionsPush {
     /// A `TransactionsPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(topic: Topic, data: Vec<TransactionChange>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),

@@ -294,6 +294,7 @@ pub struct DepthOrder {
 
 impl DepthOrder {
     /// A `DepthOrder` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(id: String) -> Self {
         Self {
             id,
@@ -311,6 +312,7 @@ impl DepthOrder {
 }
 
 /// One change to a symbol's order book. Changes come in order and must be applied in that order; the orders themselves arrive unsorted, and the client sorts them by price and `Position`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum DepthChange {
     /// `O` is `A`: Adds an order to the book.
@@ -647,6 +649,7 @@ pub struct DepthLevel {
 
 impl DepthLevel {
     /// A `DepthLevel` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(id: String) -> Self {
         Self {
             id,
@@ -661,6 +664,7 @@ impl DepthLevel {
 }
 
 /// One change to the price levels of a symbol's book. Changes come in order and must be applied in that order; the levels arrive unsorted and the client sorts them.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum LevelChange {
     /// `O` is `A`: Adds a price level.
@@ -1274,6 +1278,7 @@ pub struct TradingMarketState {
 
 impl TradingMarketState {
     /// A `TradingMarketState` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(name: TradingMarketCode, status: TradingStateName) -> Self {
         Self { name, status }
     }
@@ -1311,6 +1316,7 @@ pub struct MarketState {
 
 impl MarketState {
     /// A `MarketState` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(code: MarketCode, feed: FeedStatus) -> Self {
         Self {
             code,
@@ -1642,6 +1648,7 @@ pub struct SymbolLeg {
 
 impl SymbolLeg {
     /// A `SymbolLeg` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(code: String, side: Side, ratio: Decimal) -> Self {
         Self { code, side, ratio }
     }
@@ -2626,6 +2633,7 @@ pub struct Security {
 
 impl Security {
     /// A `Security` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             code: None,
@@ -2842,6 +2850,7 @@ pub struct SymbolDetail {
 
 impl SymbolDetail {
     /// A `SymbolDetail` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode, code: String, class: SymbolClass) -> Self {
         Self {
             market,
@@ -3340,6 +3349,7 @@ pub struct TradeData {
 
 impl TradeData {
     /// A `TradeData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -3365,6 +3375,7 @@ impl TradeData {
 }
 
 /// One record of the course of trades. Records come in order. An `Initialise` record starts the list afresh (on subscribing, on a new trading day, or after the server lost its upstream feed) and gives the latest trade's ID, from which older trades can be fetched with `QueryTrades`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum TradeChange {
     /// `O` is `A`: A new trade.
@@ -3996,6 +4007,7 @@ impl schemars::JsonSchema for SymbolChangeO {
 }
 
 /// One change to the list of symbols of a class on a market. Changes come in order and must be applied in that order.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum SymbolChange {
     /// `O` is `A`: A symbol joins the list.
@@ -4255,6 +4267,7 @@ pub struct TradingAccountState {
 
 impl TradingAccountState {
     /// A `TradingAccountState` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(id: String, feed: FeedStatus) -> Self {
         Self {
             id,
@@ -4837,6 +4850,7 @@ impl schemars::JsonSchema for FundUnitType {
 }
 
 /// What an order is for: the symbol, the side and, depending on `Style`, the price, quantity and validity of a Market-style order or the amount of a fund order. Sent with PlaceOrder, AmendOrder and CalculateOrder (an amend sends the details the order should have afterwards) and returned in orders and order requests.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderDetails {
     /// `Style` is `Market`: An order for an exchange-traded instrument: type, quantity and validity.
@@ -5450,6 +5464,7 @@ impl schemars::JsonSchema for RoutingAlgorithm {
 }
 
 /// How an order is routed to a trading market: to one named trading market (`Market`) or to the best one available (`BestMarket`).
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderRoute {
     /// `Algorithm` is `Market`: Routes to one trading market.
@@ -5902,6 +5917,7 @@ impl schemars::JsonSchema for TrailingStopType {
 }
 
 /// What must happen before an order becomes active; an order without a condition is active once submitted. Both conditions sell a holding when the price falls: `StopLoss` at a fixed stop, `TrailingStopLoss` at a stop that follows the price.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderCondition {
     /// `Name` is `StopLoss`: Activates when the reference price passes a fixed stop.
@@ -6200,6 +6216,7 @@ pub struct Order {
 
 impl Order {
     /// A `Order` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(id: String, account: String) -> Self {
         Self {
             id,
@@ -6272,6 +6289,7 @@ pub struct OrderActionResponse {
 
 impl OrderActionResponse {
     /// A `OrderActionResponse` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(result: OrderResult) -> Self {
         Self {
             result,
@@ -6730,6 +6748,7 @@ pub struct OrderRequest {
 
 impl OrderRequest {
     /// A `OrderRequest` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: String,
         account: String,
@@ -6757,6 +6776,7 @@ impl OrderRequest {
 }
 
 /// One transaction (a trade done for an order) in a trading account: what was traded, when it settles and for how much. Which quantities it carries depends on `Style`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum TransactionDetail {
     /// `Style` is `Market`: A trade of an exchange-traded instrument.
@@ -7328,6 +7348,7 @@ impl schemars::JsonSchema for TransactionDetail {
 }
 
 /// One audit record of an order: a version of the order itself, of a request made against it, or of a transaction it led to. Each record holds exactly one of them, as `Type` says.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderAudit {
     /// `Type` is `Order`: A version of the order.
@@ -7601,6 +7622,7 @@ impl schemars::JsonSchema for OrderAudit {
 }
 
 /// One change to the list of order audit records. Changes come in order and must be applied in that order.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderAuditChange {
     /// `O` is `A`: A record joins the list.
@@ -7869,6 +7891,7 @@ pub struct Balance {
 
 impl Balance {
     /// A `Balance` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         account: String,
         type_: String,
@@ -7964,6 +7987,7 @@ impl schemars::JsonSchema for HoldingChangeO {
 }
 
 /// One holding of a symbol in a trading account; a holding is identified by `Exchange` and `Code` (and `Account`, across accounts). Which quantities it carries depends on `Style`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HoldingDetails {
     /// `Style` is `Market`: A holding of an exchange-traded instrument.
@@ -8382,6 +8406,7 @@ impl schemars::JsonSchema for HoldingDetails {
 }
 
 /// One change to the list of holdings. Changes come in order and must be applied in that order.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HoldingChange {
     /// `O` is `A`: A holding joins the list.
@@ -8702,6 +8727,7 @@ impl schemars::JsonSchema for OrderChangeO {
 }
 
 /// One change to the list of orders. Changes come in order and must be applied in that order.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderChange {
     /// `O` is `A`: An order joins the list.
@@ -9361,6 +9387,7 @@ impl schemars::JsonSchema for OrderRequestChangeO {
 }
 
 /// One change to the list of pending order requests. Changes come in order and must be applied in that order; a finished request is removed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderRequestChange {
     /// `O` is `A`: A request joins the list.
@@ -9683,6 +9710,7 @@ impl schemars::JsonSchema for TradingAccountChangeOperation {
 }
 
 /// One change to the list of trading accounts. Changes come in order and must be applied in that order.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum TradingAccountChange {
     /// `Operation` is `Add`: An account joins the list.
@@ -9982,6 +10010,7 @@ impl schemars::JsonSchema for TransactionChangeO {
 }
 
 /// One record of the list of transactions. Records come in order and must be applied in that order; an `I` record starts the list afresh.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum TransactionChange {
     /// `O` is `A`: A new transaction.

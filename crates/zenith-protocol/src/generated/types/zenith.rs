@@ -128,6 +128,7 @@ pub struct Feed {
 
 impl Feed {
     /// A `Feed` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(name: String, class: FeedClass) -> Self {
         Self { name, class, status: None }
     }
@@ -161,6 +162,7 @@ pub struct FeedsPush {
 
 impl FeedsPush {
     /// A `FeedsPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: Vec<Feed>) -> Self {
         Self {
             controller: None,
@@ -270,6 +272,7 @@ pub struct ServerInfoData {
 
 impl ServerInfoData {
     /// A `ServerInfoData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: String,
         class: ServerClass,
@@ -313,6 +316,7 @@ pub struct ServerInfoPush {
 
 impl ServerInfoPush {
     /// A `ServerInfoPush` with its constant envelope fields set, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(data: ServerInfoData) -> Self {
         Self {
             controller: None,
