@@ -7,6 +7,8 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
+use crate::model::Direction;
+
 /// The two line shapes JSON Lines captures use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
@@ -37,33 +39,52 @@ pub enum Mix {
     /// Sign-ins and identity queries, each request with its reply.
     Auth,
     /// Market data pushes: Depth and Levels change records, Trades and Security updates, in
-    /// about the proportions a watchlist of symbols gets them. Each is one of the examples of
-    /// its push schema (given here), on one of several symbols.
-    Market { depth: Vec<Value>, levels: Vec<Value>, trades: Vec<Value>, security: Vec<Value> },
+    /// about the proportions a watchlist of symbols gets them, and a trader's traffic beside
+    /// them: order actions with their replies, and Orders and Balances pushes. Each is one of
+    /// the examples of its schema (given here); market data is spread over several symbols.
+    Market {
+        depth: Vec<Value>,
+        levels: Vec<Value>,
+        trades: Vec<Value>,
+        security: Vec<Value>,
+        orders: Vec<Value>,
+        balances: Vec<Value>,
+        /// Requests and replies of PlaceOrder, AmendOrder and CancelOrder, by topic.
+        order_actions: Vec<(Vec<Value>, Vec<Value>)>,
+    },
 }
 
 impl Mix {
     /// The market mix, from the examples of the model's Market push schemas.
     pub fn market(model: &crate::model::Model) -> Result<Mix, String> {
-        let examples = |topic: &str| -> Result<Vec<Value>, String> {
+        let examples = |controller: &str, topic: &str, direction: Direction| -> Result<Vec<Value>, String> {
             let message = model
                 .messages
                 .iter()
                 .find(|m| {
-                    m.controller.as_deref() == Some("Market")
+                    m.controller.as_deref() == Some(controller)
                         && m.topic.as_deref() == Some(topic)
                         && m.action == "Publish"
+                        && m.direction == direction
                 })
-                .ok_or_else(|| format!("no schema for Market `{topic}` pushes"))?;
+                .ok_or_else(|| format!("no schema for {controller} `{topic}` in {direction:?}"))?;
             Some(message.examples.clone())
                 .filter(|e| !e.is_empty())
                 .ok_or_else(|| format!("`{}` has no examples", message.name))
         };
+        let push = |topic: &str| examples("Market", topic, Direction::Receive);
+        let trading = |topic: &str| examples("Trading", topic, Direction::Receive);
+        let action = |topic: &str| -> Result<(Vec<Value>, Vec<Value>), String> {
+            Ok((examples("Trading", topic, Direction::Send)?, examples("Trading", topic, Direction::Receive)?))
+        };
         Ok(Mix::Market {
-            depth: examples("Depth")?,
-            levels: examples("Levels")?,
-            trades: examples("Trades")?,
-            security: examples("Security")?,
+            depth: push("Depth")?,
+            levels: push("Levels")?,
+            trades: push("Trades")?,
+            security: push("Security")?,
+            orders: trading("Orders")?,
+            balances: trading("Balances")?,
+            order_actions: vec![action("PlaceOrder")?, action("AmendOrder")?, action("CancelOrder")?],
         })
     }
 }
@@ -91,15 +112,20 @@ pub fn write(count: u64, shape: Shape, mix: &Mix, out: &mut impl Write) -> io::R
                 let (request, reply) = exchange(&mut rng, transaction);
                 vec![("send", request), ("receive", reply)]
             }
-            Mix::Market { depth, levels, trades, security } => {
-                let examples = match rng.below(20) {
-                    0..=7 => depth,
-                    8..=12 => levels,
-                    13..=16 => trades,
-                    _ => security,
-                };
-                vec![("receive", market_push(&mut rng, examples))]
-            }
+            Mix::Market { depth, levels, trades, security, orders, balances, order_actions } => match rng.below(100) {
+                0..=39 => vec![("receive", market_push(&mut rng, depth))],
+                40..=63 => vec![("receive", market_push(&mut rng, levels))],
+                64..=82 => vec![("receive", market_push(&mut rng, trades))],
+                83..=94 => vec![("receive", market_push(&mut rng, security))],
+                95..=96 => vec![("receive", pick(&mut rng, orders).to_string())],
+                97 => vec![("receive", pick(&mut rng, balances).to_string())],
+                _ => {
+                    let (requests, replies) = &order_actions[rng.below(order_actions.len() as u64) as usize];
+                    let request = with_transaction(pick(&mut rng, requests), transaction);
+                    let reply = with_transaction(pick(&mut rng, replies), transaction);
+                    vec![("send", request), ("receive", reply)]
+                }
+            },
         };
         for (direction, message) in messages {
             if written == count {
@@ -175,6 +201,19 @@ fn exchange(rng: &mut Lcg, id: u64) -> (String, String) {
     }
 }
 
+/// One of `examples`.
+fn pick(rng: &mut Lcg, examples: &[Value]) -> Value {
+    examples[rng.below(examples.len() as u64) as usize].clone()
+}
+
+/// The message with `TransactionID` `id`.
+fn with_transaction(mut message: Value, id: u64) -> String {
+    if let Some(object) = message.as_object_mut() {
+        object.insert("TransactionID".to_owned(), Value::from(id));
+    }
+    message.to_string()
+}
+
 /// One of `examples`, on one of [`SYMBOLS`].
 fn market_push(rng: &mut Lcg, examples: &[Value]) -> String {
     let mut message = examples[rng.below(examples.len() as u64) as usize].clone();
@@ -243,10 +282,22 @@ mod tests {
             .map(|line| {
                 let message: Value = serde_json::from_str(line).unwrap();
                 let topic = message["Topic"].as_str().unwrap().split('!').next().unwrap().to_owned();
-                ["Depth", "Levels", "Trades", "Security"].into_iter().find(|t| *t == topic).unwrap()
+                let known = [
+                    "Depth",
+                    "Levels",
+                    "Trades",
+                    "Security",
+                    "Orders",
+                    "Balances",
+                    "PlaceOrder",
+                    "AmendOrder",
+                    "CancelOrder",
+                ];
+                known.into_iter().find(|t| *t == topic).unwrap()
             })
             .collect();
-        assert_eq!(topics.len(), 4);
-        assert!(text.lines().all(|line| line.contains("\"Topic\":\"") && line.contains('!')));
+        assert_eq!(topics.len(), 9, "{topics:?}");
+        let market = |line: &&str| line.contains("\"Controller\":\"Market\"");
+        assert!(text.lines().filter(market).all(|line| line.contains('!')));
     }
 }

@@ -17,7 +17,9 @@ fn main() {
         eprintln!("usage: capture-bench FILE.jsonl");
         std::process::exit(2);
     };
-    let runs = 3;
+    // Under an instruction counter (callgrind), one run of the parse baseline is enough.
+    let parse_only = std::env::var_os("CAPTURE_BENCH_PARSE_ONLY").is_some();
+    let runs = if parse_only { 1 } else { 3 };
     let best = |name: &str, run: &mut dyn FnMut() -> u64| {
         let mut times = Vec::new();
         let mut count = 0;
@@ -51,6 +53,9 @@ fn main() {
         return;
     }
     best("serde_json::Value parse", &mut || lines(&path, |line| serde_json::from_str::<Value>(line).is_ok()));
+    if parse_only {
+        return;
+    }
     best("sonic-rs Value parse", &mut || lines(&path, |line| sonic_rs::from_str::<sonic_rs::Value>(line).is_ok()));
     // HAR-style items carry the message as text: parsing it too is the fair baseline for them.
     best("serde_json parse, then any `data` text", &mut || {

@@ -483,7 +483,7 @@ pub struct CalculateOrderRequestData {
     /// Your ID for the request, unique within the account; without it, the server makes up one (22 letters and digits).
     #[serde(rename = "RequestID", default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// Where the order would be routed; required for a new order, optional for an amend (which keeps the order's routing).
+    /// Where the order would be routed. A new order needs one (the server refuses it without); an amend may leave it out and keep the order's routing. The two forms share this schema, so it is not required here.
     #[serde(rename = "Route", default, skip_serializing_if = "Option::is_none")]
     pub route: Option<OrderRoute>,
     /// What must happen before the order becomes active; without it, it is active once submitted.

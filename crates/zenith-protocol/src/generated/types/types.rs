@@ -10216,7 +10216,7 @@ impl schemars::JsonSchema for TransactionChange {
     }
 }
 
-/// The code of an order error, the part of an `OrderErrorCode` before the first space. General codes (`Account`, `Route.Market`, `TotalValue.Balance`, ...) can come from any market; `LimitPrice.*`, `TotalQuantity.*`, `Validity`, `Side` and the like concern Market-style details; `UnitType`, `UnitAmount`, `Currency` and `Flags.PDS` fund orders; `Internal.*` and `Timeout` are failures inside the system. `Submitted` means a fault after the order was sent: it may have succeeded, so check `Orders`; `Retry` means send the request again. Markets and vetting rules may add codes, so an unlisted one is reported as unknown, not rejected.
+/// The code of an order error, the part of an `OrderErrorCode` before the first space. General codes (`Account`, `Route.Market`, `TotalValue.Balance`, ...) can come from any market; `LimitPrice.*`, `TotalQuantity.*`, `Validity`, `Side` and the like concern Market-style details; `UnitType`, `UnitAmount`, `Currency` and `Flags.PDS` fund orders; `Internal.*` and `Timeout` are failures inside the system. `Submitted` means a fault after the order was sent: it may have succeeded, so check `Orders`; `Retry` means send the request again. Markets and vetting rules may add codes. This table names the documented ones for reference; an `OrderErrorCode` is checked by its form, so an unlisted name is accepted.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
