@@ -294,7 +294,7 @@ fn a_capture_without_messages_is_refused_with_its_own_exit_code() {
 
 #[test]
 fn strict_fails_on_warnings_and_uncovered_messages() {
-    let uncovered = temp_file("uncovered.jsonl", b"{\"Controller\":\"Watchlist\",\"Topic\":\"QueryWatchlists\"}\n");
+    let uncovered = temp_file("uncovered.jsonl", b"{\"Controller\":\"Notify\",\"Topic\":\"QueryScans\"}\n");
     let warned =
         temp_file("warned.jsonl", br#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":1,"Extra":1}"#);
     let clean = temp_file("clean.jsonl", br#"{"Controller":"Auth","Topic":"Identify","Data":{"Result":"Reject"}}"#);
@@ -317,8 +317,8 @@ fn every_message_is_in_exactly_one_state_and_findings_are_counted_by_code() {
         r#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":1}"#,
         r#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":2,"Extra":1}"#,
         r#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":"x"}"#,
-        r#"{"Controller":"Watchlist","Topic":"QueryWatchlists"}"#,
-        r#"{"Controller":"Watchlist","Topic":7}"#,
+        r#"{"Controller":"Notify","Topic":"QueryScans"}"#,
+        r#"{"Controller":"Notify","Topic":7}"#,
         "not json",
         "",
     ];
@@ -763,7 +763,7 @@ fn connections_beyond_the_limit_are_checked_but_not_paired() {
 #[test]
 fn names_no_schema_knows_share_one_summary_row_beyond_the_limit() {
     let topics = |range: std::ops::Range<usize>| -> String {
-        range.map(|n| format!("{{\"Controller\":\"Watchlist\",\"Topic\":\"T{n}\"}}\n")).collect()
+        range.map(|n| format!("{{\"Controller\":\"Notify\",\"Topic\":\"T{n}\"}}\n")).collect()
     };
     let path = temp_file("many-topics.jsonl", topics(0..300).as_bytes());
     let run = zenith(&["check", "--format", "json", path.to_str().unwrap()], None);

@@ -346,7 +346,7 @@ fn mutations_reach_both_verdicts_and_every_schema_rule() {
     let strategy = mutated_messages();
     let (mut valid, mut invalid) = (0, 0);
     let mut codes = BTreeSet::new();
-    for _ in 0..4_000 {
+    for _ in 0..10_000 {
         let (kind, message) = strategy.new_tree(&mut runner).unwrap().current();
         let report = kind.validate(&message);
         if report.is_valid() {

@@ -13,7 +13,8 @@ use serde_json::Value;
 use zenith_protocol::{Direction, EnvelopeKeys, Message, MessageKind, Severity};
 
 /// The fact tables covered, as files of `../shared/spec/zenith-api/`.
-const FACT_TABLES: &[&str] = &["auth", "zenith", "common", "market", "trading"];
+const FACT_TABLES: &[&str] =
+    &["auth", "zenith", "common", "market", "trading", "watchlist", "channel", "news", "fragments"];
 
 const ERRATA: &str = "docs/reference/errata.md";
 

@@ -220,6 +220,7 @@ pub static SECRET_PROPERTIES: &[&str] = &[
     "AuthGrant",
     "ClientSecret",
     "Password",
+    "auth",
 ];
 use crate::runtime::{Direction, MessageInfo};
 
@@ -237,6 +238,22 @@ pub enum MessageKind {
     IdentifyPush,
     QueryIdentifyReply,
     QueryIdentifyRequest,
+    CreateChannelReply,
+    CreateChannelRequest,
+    DeleteChannelReply,
+    DeleteChannelRequest,
+    QueryChannelReply,
+    QueryChannelRequest,
+    QueryChannelsReply,
+    QueryChannelsRequest,
+    QueryMethodReply,
+    QueryMethodRequest,
+    QueryMethodsReply,
+    QueryMethodsRequest,
+    UpdateChannelReply,
+    UpdateChannelRequest,
+    UpdateChannelStatusReply,
+    UpdateChannelStatusRequest,
     ConfigureReply,
     ConfigureRequest,
     QueryConfigureReply,
@@ -247,6 +264,10 @@ pub enum MessageKind {
     SubRequest,
     UnsubConfirm,
     UnsubRequest,
+    QueryCustomFragmentsReply,
+    QueryCustomFragmentsRequest,
+    QueryFragmentsReply,
+    QueryFragmentsRequest,
     DepthPush,
     LevelsPush,
     MarketsPush,
@@ -279,6 +300,12 @@ pub enum MessageKind {
     SecurityPush,
     SymbolsPush,
     TradesPush,
+    NewsPush,
+    QueryNewsReply,
+    QueryNewsRequest,
+    QuerySourcesReply,
+    QuerySourcesRequest,
+    SourcesPush,
     AccountsPush,
     AmendOrderReply,
     AmendOrderRequest,
@@ -323,6 +350,28 @@ pub enum MessageKind {
     RequestsPush,
     TradingAccountsPush,
     TransactionsPush,
+    AddToWatchlistReply,
+    AddToWatchlistRequest,
+    CopyWatchlistReply,
+    CopyWatchlistRequest,
+    CreateWatchlistReply,
+    CreateWatchlistRequest,
+    DeleteWatchlistReply,
+    DeleteWatchlistRequest,
+    InsertIntoWatchlistReply,
+    InsertIntoWatchlistRequest,
+    MoveInWatchlistReply,
+    MoveInWatchlistRequest,
+    QueryMembersReply,
+    QueryMembersRequest,
+    QueryWatchlistReply,
+    QueryWatchlistRequest,
+    QueryWatchlistsReply,
+    QueryWatchlistsRequest,
+    UpdateWatchlistReply,
+    UpdateWatchlistRequest,
+    WatchlistPush,
+    WatchlistsPush,
     FeedsPush,
     ServerInfoPush,
 }
@@ -339,6 +388,22 @@ impl MessageKind {
         MessageKind::IdentifyPush,
         MessageKind::QueryIdentifyReply,
         MessageKind::QueryIdentifyRequest,
+        MessageKind::CreateChannelReply,
+        MessageKind::CreateChannelRequest,
+        MessageKind::DeleteChannelReply,
+        MessageKind::DeleteChannelRequest,
+        MessageKind::QueryChannelReply,
+        MessageKind::QueryChannelRequest,
+        MessageKind::QueryChannelsReply,
+        MessageKind::QueryChannelsRequest,
+        MessageKind::QueryMethodReply,
+        MessageKind::QueryMethodRequest,
+        MessageKind::QueryMethodsReply,
+        MessageKind::QueryMethodsRequest,
+        MessageKind::UpdateChannelReply,
+        MessageKind::UpdateChannelRequest,
+        MessageKind::UpdateChannelStatusReply,
+        MessageKind::UpdateChannelStatusRequest,
         MessageKind::ConfigureReply,
         MessageKind::ConfigureRequest,
         MessageKind::QueryConfigureReply,
@@ -349,6 +414,10 @@ impl MessageKind {
         MessageKind::SubRequest,
         MessageKind::UnsubConfirm,
         MessageKind::UnsubRequest,
+        MessageKind::QueryCustomFragmentsReply,
+        MessageKind::QueryCustomFragmentsRequest,
+        MessageKind::QueryFragmentsReply,
+        MessageKind::QueryFragmentsRequest,
         MessageKind::DepthPush,
         MessageKind::LevelsPush,
         MessageKind::MarketsPush,
@@ -381,6 +450,12 @@ impl MessageKind {
         MessageKind::SecurityPush,
         MessageKind::SymbolsPush,
         MessageKind::TradesPush,
+        MessageKind::NewsPush,
+        MessageKind::QueryNewsReply,
+        MessageKind::QueryNewsRequest,
+        MessageKind::QuerySourcesReply,
+        MessageKind::QuerySourcesRequest,
+        MessageKind::SourcesPush,
         MessageKind::AccountsPush,
         MessageKind::AmendOrderReply,
         MessageKind::AmendOrderRequest,
@@ -425,6 +500,28 @@ impl MessageKind {
         MessageKind::RequestsPush,
         MessageKind::TradingAccountsPush,
         MessageKind::TransactionsPush,
+        MessageKind::AddToWatchlistReply,
+        MessageKind::AddToWatchlistRequest,
+        MessageKind::CopyWatchlistReply,
+        MessageKind::CopyWatchlistRequest,
+        MessageKind::CreateWatchlistReply,
+        MessageKind::CreateWatchlistRequest,
+        MessageKind::DeleteWatchlistReply,
+        MessageKind::DeleteWatchlistRequest,
+        MessageKind::InsertIntoWatchlistReply,
+        MessageKind::InsertIntoWatchlistRequest,
+        MessageKind::MoveInWatchlistReply,
+        MessageKind::MoveInWatchlistRequest,
+        MessageKind::QueryMembersReply,
+        MessageKind::QueryMembersRequest,
+        MessageKind::QueryWatchlistReply,
+        MessageKind::QueryWatchlistRequest,
+        MessageKind::QueryWatchlistsReply,
+        MessageKind::QueryWatchlistsRequest,
+        MessageKind::UpdateWatchlistReply,
+        MessageKind::UpdateWatchlistRequest,
+        MessageKind::WatchlistPush,
+        MessageKind::WatchlistsPush,
         MessageKind::FeedsPush,
         MessageKind::ServerInfoPush,
     ];
@@ -563,6 +660,246 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/QueryIdentify.request.json",
                     schema_file: "schemas/auth/QueryIdentify.request.json",
                     summary: "Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake",
+                };
+                &INFO
+            }
+            MessageKind::CreateChannelReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CreateChannelReply",
+                    controller: Some("Channel"),
+                    topic: Some("CreateChannel"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/CreateChannel.reply.json",
+                    schema_file: "schemas/channel/CreateChannel.reply.json",
+                    summary: "The identifier of the new channel",
+                };
+                &INFO
+            }
+            MessageKind::CreateChannelRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CreateChannelRequest",
+                    controller: Some("Channel"),
+                    topic: Some("CreateChannel"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["CreateChannel"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/CreateChannel.request.json",
+                    schema_file: "schemas/channel/CreateChannel.request.json",
+                    summary: "Creates a notification channel: a way of reaching the user (an email address, a browser's push subscription, ...) that scans can notify over",
+                };
+                &INFO
+            }
+            MessageKind::DeleteChannelReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "DeleteChannelReply",
+                    controller: Some("Channel"),
+                    topic: Some("DeleteChannel"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/DeleteChannel.reply.json",
+                    schema_file: "schemas/channel/DeleteChannel.reply.json",
+                    summary: "Confirms the deletion",
+                };
+                &INFO
+            }
+            MessageKind::DeleteChannelRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "DeleteChannelRequest",
+                    controller: Some("Channel"),
+                    topic: Some("DeleteChannel"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["DeleteChannel"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/DeleteChannel.request.json",
+                    schema_file: "schemas/channel/DeleteChannel.request.json",
+                    summary: "Deletes a notification channel",
+                };
+                &INFO
+            }
+            MessageKind::QueryChannelReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryChannelReply",
+                    controller: Some("Channel"),
+                    topic: Some("QueryChannel"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannel.reply.json",
+                    schema_file: "schemas/channel/QueryChannel.reply.json",
+                    summary: "A channel's details, state and delivery settings",
+                };
+                &INFO
+            }
+            MessageKind::QueryChannelRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryChannelRequest",
+                    controller: Some("Channel"),
+                    topic: Some("QueryChannel"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryChannel"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannel.request.json",
+                    schema_file: "schemas/channel/QueryChannel.request.json",
+                    summary: "Asks for a channel's details, state and delivery settings",
+                };
+                &INFO
+            }
+            MessageKind::QueryChannelsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryChannelsReply",
+                    controller: Some("Channel"),
+                    topic: Some("QueryChannels"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannels.reply.json",
+                    schema_file: "schemas/channel/QueryChannels.reply.json",
+                    summary: "A summary of each of the user's channels, in no particular order",
+                };
+                &INFO
+            }
+            MessageKind::QueryChannelsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryChannelsRequest",
+                    controller: Some("Channel"),
+                    topic: Some("QueryChannels"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryChannels"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannels.request.json",
+                    schema_file: "schemas/channel/QueryChannels.request.json",
+                    summary: "Asks for a summary of every channel of the user's",
+                };
+                &INFO
+            }
+            MessageKind::QueryMethodReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryMethodReply",
+                    controller: Some("Channel"),
+                    topic: Some("QueryMethod"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethod.reply.json",
+                    schema_file: "schemas/channel/QueryMethod.reply.json",
+                    summary: "A distribution method's set-up information",
+                };
+                &INFO
+            }
+            MessageKind::QueryMethodRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryMethodRequest",
+                    controller: Some("Channel"),
+                    topic: Some("QueryMethod"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryChannel", "QueryMethod"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethod.request.json",
+                    schema_file: "schemas/channel/QueryMethod.request.json",
+                    summary: "Asks what a client needs to know to set up a channel of one distribution method (for Web Push, the server's VAPID key)",
+                };
+                &INFO
+            }
+            MessageKind::QueryMethodsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryMethodsReply",
+                    controller: Some("Channel"),
+                    topic: Some("QueryMethods"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethods.reply.json",
+                    schema_file: "schemas/channel/QueryMethods.reply.json",
+                    summary: "The distribution methods the server offers, whatever the client's platform (a browser cannot use Push.APNs, for instance)",
+                };
+                &INFO
+            }
+            MessageKind::QueryMethodsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryMethodsRequest",
+                    controller: Some("Channel"),
+                    topic: Some("QueryMethods"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryMethods"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethods.request.json",
+                    schema_file: "schemas/channel/QueryMethods.request.json",
+                    summary: "Asks which distribution methods the server offers",
+                };
+                &INFO
+            }
+            MessageKind::UpdateChannelReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "UpdateChannelReply",
+                    controller: Some("Channel"),
+                    topic: Some("UpdateChannel"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannel.reply.json",
+                    schema_file: "schemas/channel/UpdateChannel.reply.json",
+                    summary: "Confirms the update",
+                };
+                &INFO
+            }
+            MessageKind::UpdateChannelRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "UpdateChannelRequest",
+                    controller: Some("Channel"),
+                    topic: Some("UpdateChannel"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["UpdateChannel"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannel.request.json",
+                    schema_file: "schemas/channel/UpdateChannel.request.json",
+                    summary: "Replaces a channel's details and delivery settings",
+                };
+                &INFO
+            }
+            MessageKind::UpdateChannelStatusReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "UpdateChannelStatusReply",
+                    controller: Some("Channel"),
+                    topic: Some("UpdateChannelStatus"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannelStatus.reply.json",
+                    schema_file: "schemas/channel/UpdateChannelStatus.reply.json",
+                    summary: "Confirms the change",
+                };
+                &INFO
+            }
+            MessageKind::UpdateChannelStatusRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "UpdateChannelStatusRequest",
+                    controller: Some("Channel"),
+                    topic: Some("UpdateChannelStatus"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["UpdateChannelStatus"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannelStatus.request.json",
+                    schema_file: "schemas/channel/UpdateChannelStatus.request.json",
+                    summary: "Switches a channel on or off",
                 };
                 &INFO
             }
@@ -713,6 +1050,66 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Unsub.request.json",
                     schema_file: "schemas/envelope/Unsub.request.json",
                     summary: "Drops one reference to a subscription on any controller",
+                };
+                &INFO
+            }
+            MessageKind::QueryCustomFragmentsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryCustomFragmentsReply",
+                    controller: Some("Fragments"),
+                    topic: Some("QueryCustomFragments"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryCustomFragments.reply.json",
+                    schema_file: "schemas/fragments/QueryCustomFragments.reply.json",
+                    summary: "A legacy topic",
+                };
+                &INFO
+            }
+            MessageKind::QueryCustomFragmentsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryCustomFragmentsRequest",
+                    controller: Some("Fragments"),
+                    topic: Some("QueryCustomFragments"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryCustomFragments"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryCustomFragments.request.json",
+                    schema_file: "schemas/fragments/QueryCustomFragments.request.json",
+                    summary: "A legacy topic",
+                };
+                &INFO
+            }
+            MessageKind::QueryFragmentsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryFragmentsReply",
+                    controller: Some("Fragments"),
+                    topic: Some("QueryFragments"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryFragments.reply.json",
+                    schema_file: "schemas/fragments/QueryFragments.reply.json",
+                    summary: "A legacy topic",
+                };
+                &INFO
+            }
+            MessageKind::QueryFragmentsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryFragmentsRequest",
+                    controller: Some("Fragments"),
+                    topic: Some("QueryFragments"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryFragments"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryFragments.request.json",
+                    schema_file: "schemas/fragments/QueryFragments.request.json",
+                    summary: "A legacy topic",
                 };
                 &INFO
             }
@@ -1193,6 +1590,96 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Trades.push.json",
                     schema_file: "schemas/market/Trades.push.json",
                     summary: "The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data)",
+                };
+                &INFO
+            }
+            MessageKind::NewsPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "NewsPush",
+                    controller: Some("News"),
+                    topic: Some("News"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &super::schema::news::NEWS_PUSH_FORMS,
+                    schema_id: "https://zenith-protocol.invalid/schemas/news/News.push.json",
+                    schema_file: "schemas/news/News.push.json",
+                    summary: "News records for `News` subscribers: every announcement the user may see (`News`), one source's (`News!AAP`), one symbol's (`News!BHP.ASX`), or one symbol's from one source (`News!AAP!BHP.ASX`)",
+                };
+                &INFO
+            }
+            MessageKind::QueryNewsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryNewsReply",
+                    controller: Some("News"),
+                    topic: Some("QueryNews"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/news/QueryNews.reply.json",
+                    schema_file: "schemas/news/QueryNews.reply.json",
+                    summary: "The announcements found, in no particular order",
+                };
+                &INFO
+            }
+            MessageKind::QueryNewsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryNewsRequest",
+                    controller: Some("News"),
+                    topic: Some("QueryNews"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryNews"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/news/QueryNews.request.json",
+                    schema_file: "schemas/news/QueryNews.request.json",
+                    summary: "Asks for announcements: of the day by default, or of a source, a symbol or a time span",
+                };
+                &INFO
+            }
+            MessageKind::QuerySourcesReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QuerySourcesReply",
+                    controller: Some("News"),
+                    topic: Some("QuerySources"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/news/QuerySources.reply.json",
+                    schema_file: "schemas/news/QuerySources.reply.json",
+                    summary: "The news sources and their feed states, in no particular order",
+                };
+                &INFO
+            }
+            MessageKind::QuerySourcesRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QuerySourcesRequest",
+                    controller: Some("News"),
+                    topic: Some("QuerySources"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QuerySources"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/news/QuerySources.request.json",
+                    schema_file: "schemas/news/QuerySources.request.json",
+                    summary: "Asks once for the news sources the user can see, as the `Sources` subscription reports them",
+                };
+                &INFO
+            }
+            MessageKind::SourcesPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "SourcesPush",
+                    controller: Some("News"),
+                    topic: Some("Sources"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/news/Sources.push.json",
+                    schema_file: "schemas/news/Sources.push.json",
+                    summary: "The news sources the user can see and their feed states, sent to `Sources` subscribers when they change",
                 };
                 &INFO
             }
@@ -1856,6 +2343,336 @@ impl MessageKind {
                 };
                 &INFO
             }
+            MessageKind::AddToWatchlistReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "AddToWatchlistReply",
+                    controller: Some("Watchlist"),
+                    topic: Some("AddToWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/AddToWatchlist.reply.json",
+                    schema_file: "schemas/watchlist/AddToWatchlist.reply.json",
+                    summary: "Confirms that the members were appended",
+                };
+                &INFO
+            }
+            MessageKind::AddToWatchlistRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "AddToWatchlistRequest",
+                    controller: Some("Watchlist"),
+                    topic: Some("AddToWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["AddToWatchlist"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/AddToWatchlist.request.json",
+                    schema_file: "schemas/watchlist/AddToWatchlist.request.json",
+                    summary: "Appends members to the end of one of the user's watchlists",
+                };
+                &INFO
+            }
+            MessageKind::CopyWatchlistReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CopyWatchlistReply",
+                    controller: Some("Watchlist"),
+                    topic: Some("CopyWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CopyWatchlist.reply.json",
+                    schema_file: "schemas/watchlist/CopyWatchlist.reply.json",
+                    summary: "The identifier of the new copy",
+                };
+                &INFO
+            }
+            MessageKind::CopyWatchlistRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CopyWatchlistRequest",
+                    controller: Some("Watchlist"),
+                    topic: Some("CopyWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["CopyWatchlist"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CopyWatchlist.request.json",
+                    schema_file: "schemas/watchlist/CopyWatchlist.request.json",
+                    summary: "Creates a new watchlist of the user's with the members of an existing one (which may be read-only) and new details",
+                };
+                &INFO
+            }
+            MessageKind::CreateWatchlistReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CreateWatchlistReply",
+                    controller: Some("Watchlist"),
+                    topic: Some("CreateWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CreateWatchlist.reply.json",
+                    schema_file: "schemas/watchlist/CreateWatchlist.reply.json",
+                    summary: "The identifier of the new watchlist",
+                };
+                &INFO
+            }
+            MessageKind::CreateWatchlistRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CreateWatchlistRequest",
+                    controller: Some("Watchlist"),
+                    topic: Some("CreateWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["CreateWatchlist"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CreateWatchlist.request.json",
+                    schema_file: "schemas/watchlist/CreateWatchlist.request.json",
+                    summary: "Creates a new watchlist of the user's, optionally with members",
+                };
+                &INFO
+            }
+            MessageKind::DeleteWatchlistReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "DeleteWatchlistReply",
+                    controller: Some("Watchlist"),
+                    topic: Some("DeleteWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/DeleteWatchlist.reply.json",
+                    schema_file: "schemas/watchlist/DeleteWatchlist.reply.json",
+                    summary: "Confirms the deletion",
+                };
+                &INFO
+            }
+            MessageKind::DeleteWatchlistRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "DeleteWatchlistRequest",
+                    controller: Some("Watchlist"),
+                    topic: Some("DeleteWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["DeleteWatchlist"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/DeleteWatchlist.request.json",
+                    schema_file: "schemas/watchlist/DeleteWatchlist.request.json",
+                    summary: "Deletes one of the user's watchlists",
+                };
+                &INFO
+            }
+            MessageKind::InsertIntoWatchlistReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "InsertIntoWatchlistReply",
+                    controller: Some("Watchlist"),
+                    topic: Some("InsertIntoWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/InsertIntoWatchlist.reply.json",
+                    schema_file: "schemas/watchlist/InsertIntoWatchlist.reply.json",
+                    summary: "Confirms the insertion",
+                };
+                &INFO
+            }
+            MessageKind::InsertIntoWatchlistRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "InsertIntoWatchlistRequest",
+                    controller: Some("Watchlist"),
+                    topic: Some("InsertIntoWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["InsertIntoWatchlist"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/InsertIntoWatchlist.request.json",
+                    schema_file: "schemas/watchlist/InsertIntoWatchlist.request.json",
+                    summary: "Inserts members into one of the user's watchlists at a position",
+                };
+                &INFO
+            }
+            MessageKind::MoveInWatchlistReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "MoveInWatchlistReply",
+                    controller: Some("Watchlist"),
+                    topic: Some("MoveInWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/MoveInWatchlist.reply.json",
+                    schema_file: "schemas/watchlist/MoveInWatchlist.reply.json",
+                    summary: "Confirms the move",
+                };
+                &INFO
+            }
+            MessageKind::MoveInWatchlistRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "MoveInWatchlistRequest",
+                    controller: Some("Watchlist"),
+                    topic: Some("MoveInWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["MoveInWatchlist"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/MoveInWatchlist.request.json",
+                    schema_file: "schemas/watchlist/MoveInWatchlist.request.json",
+                    summary: "Moves a run of members within one of the user's watchlists",
+                };
+                &INFO
+            }
+            MessageKind::QueryMembersReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryMembersReply",
+                    controller: Some("Watchlist"),
+                    topic: Some("QueryMembers"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryMembers.reply.json",
+                    schema_file: "schemas/watchlist/QueryMembers.reply.json",
+                    summary: "The watchlist's members, as member changes to apply in order (a clear, then the members as an insert)",
+                };
+                &INFO
+            }
+            MessageKind::QueryMembersRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryMembersRequest",
+                    controller: Some("Watchlist"),
+                    topic: Some("QueryMembers"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryMembers"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryMembers.request.json",
+                    schema_file: "schemas/watchlist/QueryMembers.request.json",
+                    summary: "Asks once for a watchlist's members, as the `Watchlist` subscription would report them",
+                };
+                &INFO
+            }
+            MessageKind::QueryWatchlistReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryWatchlistReply",
+                    controller: Some("Watchlist"),
+                    topic: Some("QueryWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlist.reply.json",
+                    schema_file: "schemas/watchlist/QueryWatchlist.reply.json",
+                    summary: "The watchlist's details, as a watchlist change (an `Add`)",
+                };
+                &INFO
+            }
+            MessageKind::QueryWatchlistRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryWatchlistRequest",
+                    controller: Some("Watchlist"),
+                    topic: Some("QueryWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryWatchlist"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlist.request.json",
+                    schema_file: "schemas/watchlist/QueryWatchlist.request.json",
+                    summary: "Asks once for the details of one watchlist",
+                };
+                &INFO
+            }
+            MessageKind::QueryWatchlistsReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryWatchlistsReply",
+                    controller: Some("Watchlist"),
+                    topic: Some("QueryWatchlists"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlists.reply.json",
+                    schema_file: "schemas/watchlist/QueryWatchlists.reply.json",
+                    summary: "The watchlists, as changes to apply in order (a clear, then an add for each)",
+                };
+                &INFO
+            }
+            MessageKind::QueryWatchlistsRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryWatchlistsRequest",
+                    controller: Some("Watchlist"),
+                    topic: Some("QueryWatchlists"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryWatchlists"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlists.request.json",
+                    schema_file: "schemas/watchlist/QueryWatchlists.request.json",
+                    summary: "Asks once for every watchlist the user can see, as the `Watchlists` subscription reports them",
+                };
+                &INFO
+            }
+            MessageKind::UpdateWatchlistReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "UpdateWatchlistReply",
+                    controller: Some("Watchlist"),
+                    topic: Some("UpdateWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/UpdateWatchlist.reply.json",
+                    schema_file: "schemas/watchlist/UpdateWatchlist.reply.json",
+                    summary: "Confirms the update",
+                };
+                &INFO
+            }
+            MessageKind::UpdateWatchlistRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "UpdateWatchlistRequest",
+                    controller: Some("Watchlist"),
+                    topic: Some("UpdateWatchlist"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["UpdateWatchlist"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/UpdateWatchlist.request.json",
+                    schema_file: "schemas/watchlist/UpdateWatchlist.request.json",
+                    summary: "Replaces the details of one of the user's watchlists",
+                };
+                &INFO
+            }
+            MessageKind::WatchlistPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "WatchlistPush",
+                    controller: Some("Watchlist"),
+                    topic: Some("Watchlist"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &super::schema::watchlist::WATCHLIST_PUSH_FORMS,
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/Watchlist.push.json",
+                    schema_file: "schemas/watchlist/Watchlist.push.json",
+                    summary: "Changes to one watchlist's members, sent to `Watchlist!{ID}` subscribers",
+                };
+                &INFO
+            }
+            MessageKind::WatchlistsPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "WatchlistsPush",
+                    controller: Some("Watchlist"),
+                    topic: Some("Watchlists"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/watchlist/Watchlists.push.json",
+                    schema_file: "schemas/watchlist/Watchlists.push.json",
+                    summary: "Changes to the list of watchlists the user can see, sent to `Watchlists` subscribers: first a clear and an add for each, then the changes as they happen",
+                };
+                &INFO
+            }
             MessageKind::FeedsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "FeedsPush",
@@ -1923,6 +2740,69 @@ impl MessageKind {
             }
             (Direction::Send, "Publish", "Auth", Some("QueryIdentify")) => {
                 Some(MessageKind::QueryIdentifyRequest)
+            }
+            (Direction::Receive, "Publish", "Channel", Some("CreateChannel")) => {
+                Some(MessageKind::CreateChannelReply)
+            }
+            (Direction::Send, "Publish", "Channel", Some("CreateChannel")) => {
+                Some(MessageKind::CreateChannelRequest)
+            }
+            (Direction::Receive, "Publish", "Channel", Some("DeleteChannel")) => {
+                Some(MessageKind::DeleteChannelReply)
+            }
+            (Direction::Send, "Publish", "Channel", Some("DeleteChannel")) => {
+                Some(MessageKind::DeleteChannelRequest)
+            }
+            (Direction::Receive, "Publish", "Channel", Some("QueryChannel")) => {
+                Some(MessageKind::QueryChannelReply)
+            }
+            (Direction::Send, "Publish", "Channel", Some("QueryChannel")) => {
+                Some(MessageKind::QueryChannelRequest)
+            }
+            (Direction::Receive, "Publish", "Channel", Some("QueryChannels")) => {
+                Some(MessageKind::QueryChannelsReply)
+            }
+            (Direction::Send, "Publish", "Channel", Some("QueryChannels")) => {
+                Some(MessageKind::QueryChannelsRequest)
+            }
+            (Direction::Receive, "Publish", "Channel", Some("QueryMethod")) => {
+                Some(MessageKind::QueryMethodReply)
+            }
+            (Direction::Send, "Publish", "Channel", Some("QueryMethod")) => {
+                Some(MessageKind::QueryMethodRequest)
+            }
+            (Direction::Receive, "Publish", "Channel", Some("QueryMethods")) => {
+                Some(MessageKind::QueryMethodsReply)
+            }
+            (Direction::Send, "Publish", "Channel", Some("QueryMethods")) => {
+                Some(MessageKind::QueryMethodsRequest)
+            }
+            (Direction::Receive, "Publish", "Channel", Some("UpdateChannel")) => {
+                Some(MessageKind::UpdateChannelReply)
+            }
+            (Direction::Send, "Publish", "Channel", Some("UpdateChannel")) => {
+                Some(MessageKind::UpdateChannelRequest)
+            }
+            (Direction::Receive, "Publish", "Channel", Some("UpdateChannelStatus")) => {
+                Some(MessageKind::UpdateChannelStatusReply)
+            }
+            (Direction::Send, "Publish", "Channel", Some("UpdateChannelStatus")) => {
+                Some(MessageKind::UpdateChannelStatusRequest)
+            }
+            (
+                Direction::Receive,
+                "Publish",
+                "Fragments",
+                Some("QueryCustomFragments"),
+            ) => Some(MessageKind::QueryCustomFragmentsReply),
+            (Direction::Send, "Publish", "Fragments", Some("QueryCustomFragments")) => {
+                Some(MessageKind::QueryCustomFragmentsRequest)
+            }
+            (Direction::Receive, "Publish", "Fragments", Some("QueryFragments")) => {
+                Some(MessageKind::QueryFragmentsReply)
+            }
+            (Direction::Send, "Publish", "Fragments", Some("QueryFragments")) => {
+                Some(MessageKind::QueryFragmentsRequest)
             }
             (Direction::Receive, "Publish", "Market", Some("Depth")) => {
                 Some(MessageKind::DepthPush)
@@ -2019,6 +2899,24 @@ impl MessageKind {
             }
             (Direction::Receive, "Publish", "Market", Some("Trades")) => {
                 Some(MessageKind::TradesPush)
+            }
+            (Direction::Receive, "Publish", "News", Some("News")) => {
+                Some(MessageKind::NewsPush)
+            }
+            (Direction::Receive, "Publish", "News", Some("QueryNews")) => {
+                Some(MessageKind::QueryNewsReply)
+            }
+            (Direction::Send, "Publish", "News", Some("QueryNews")) => {
+                Some(MessageKind::QueryNewsRequest)
+            }
+            (Direction::Receive, "Publish", "News", Some("QuerySources")) => {
+                Some(MessageKind::QuerySourcesReply)
+            }
+            (Direction::Send, "Publish", "News", Some("QuerySources")) => {
+                Some(MessageKind::QuerySourcesRequest)
+            }
+            (Direction::Receive, "Publish", "News", Some("Sources")) => {
+                Some(MessageKind::SourcesPush)
             }
             (Direction::Receive, "Publish", "Trading", Some("Accounts")) => {
                 Some(MessageKind::AccountsPush)
@@ -2152,6 +3050,72 @@ impl MessageKind {
             (Direction::Receive, "Publish", "Trading", Some("Transactions")) => {
                 Some(MessageKind::TransactionsPush)
             }
+            (Direction::Receive, "Publish", "Watchlist", Some("AddToWatchlist")) => {
+                Some(MessageKind::AddToWatchlistReply)
+            }
+            (Direction::Send, "Publish", "Watchlist", Some("AddToWatchlist")) => {
+                Some(MessageKind::AddToWatchlistRequest)
+            }
+            (Direction::Receive, "Publish", "Watchlist", Some("CopyWatchlist")) => {
+                Some(MessageKind::CopyWatchlistReply)
+            }
+            (Direction::Send, "Publish", "Watchlist", Some("CopyWatchlist")) => {
+                Some(MessageKind::CopyWatchlistRequest)
+            }
+            (Direction::Receive, "Publish", "Watchlist", Some("CreateWatchlist")) => {
+                Some(MessageKind::CreateWatchlistReply)
+            }
+            (Direction::Send, "Publish", "Watchlist", Some("CreateWatchlist")) => {
+                Some(MessageKind::CreateWatchlistRequest)
+            }
+            (Direction::Receive, "Publish", "Watchlist", Some("DeleteWatchlist")) => {
+                Some(MessageKind::DeleteWatchlistReply)
+            }
+            (Direction::Send, "Publish", "Watchlist", Some("DeleteWatchlist")) => {
+                Some(MessageKind::DeleteWatchlistRequest)
+            }
+            (Direction::Receive, "Publish", "Watchlist", Some("InsertIntoWatchlist")) => {
+                Some(MessageKind::InsertIntoWatchlistReply)
+            }
+            (Direction::Send, "Publish", "Watchlist", Some("InsertIntoWatchlist")) => {
+                Some(MessageKind::InsertIntoWatchlistRequest)
+            }
+            (Direction::Receive, "Publish", "Watchlist", Some("MoveInWatchlist")) => {
+                Some(MessageKind::MoveInWatchlistReply)
+            }
+            (Direction::Send, "Publish", "Watchlist", Some("MoveInWatchlist")) => {
+                Some(MessageKind::MoveInWatchlistRequest)
+            }
+            (Direction::Receive, "Publish", "Watchlist", Some("QueryMembers")) => {
+                Some(MessageKind::QueryMembersReply)
+            }
+            (Direction::Send, "Publish", "Watchlist", Some("QueryMembers")) => {
+                Some(MessageKind::QueryMembersRequest)
+            }
+            (Direction::Receive, "Publish", "Watchlist", Some("QueryWatchlist")) => {
+                Some(MessageKind::QueryWatchlistReply)
+            }
+            (Direction::Send, "Publish", "Watchlist", Some("QueryWatchlist")) => {
+                Some(MessageKind::QueryWatchlistRequest)
+            }
+            (Direction::Receive, "Publish", "Watchlist", Some("QueryWatchlists")) => {
+                Some(MessageKind::QueryWatchlistsReply)
+            }
+            (Direction::Send, "Publish", "Watchlist", Some("QueryWatchlists")) => {
+                Some(MessageKind::QueryWatchlistsRequest)
+            }
+            (Direction::Receive, "Publish", "Watchlist", Some("UpdateWatchlist")) => {
+                Some(MessageKind::UpdateWatchlistReply)
+            }
+            (Direction::Send, "Publish", "Watchlist", Some("UpdateWatchlist")) => {
+                Some(MessageKind::UpdateWatchlistRequest)
+            }
+            (Direction::Receive, "Publish", "Watchlist", Some("Watchlist")) => {
+                Some(MessageKind::WatchlistPush)
+            }
+            (Direction::Receive, "Publish", "Watchlist", Some("Watchlists")) => {
+                Some(MessageKind::WatchlistsPush)
+            }
             (Direction::Receive, "Publish", "Zenith", Some("Feeds")) => {
                 Some(MessageKind::FeedsPush)
             }
@@ -2209,6 +3173,54 @@ impl MessageKind {
             MessageKind::QueryIdentifyRequest => {
                 <QueryIdentifyRequest as crate::Validate>::validate(value)
             }
+            MessageKind::CreateChannelReply => {
+                <CreateChannelReply as crate::Validate>::validate(value)
+            }
+            MessageKind::CreateChannelRequest => {
+                <CreateChannelRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::DeleteChannelReply => {
+                <DeleteChannelReply as crate::Validate>::validate(value)
+            }
+            MessageKind::DeleteChannelRequest => {
+                <DeleteChannelRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryChannelReply => {
+                <QueryChannelReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryChannelRequest => {
+                <QueryChannelRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryChannelsReply => {
+                <QueryChannelsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryChannelsRequest => {
+                <QueryChannelsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryMethodReply => {
+                <QueryMethodReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryMethodRequest => {
+                <QueryMethodRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryMethodsReply => {
+                <QueryMethodsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryMethodsRequest => {
+                <QueryMethodsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::UpdateChannelReply => {
+                <UpdateChannelReply as crate::Validate>::validate(value)
+            }
+            MessageKind::UpdateChannelRequest => {
+                <UpdateChannelRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::UpdateChannelStatusReply => {
+                <UpdateChannelStatusReply as crate::Validate>::validate(value)
+            }
+            MessageKind::UpdateChannelStatusRequest => {
+                <UpdateChannelStatusRequest as crate::Validate>::validate(value)
+            }
             MessageKind::ConfigureReply => {
                 <ConfigureReply as crate::Validate>::validate(value)
             }
@@ -2234,6 +3246,18 @@ impl MessageKind {
             }
             MessageKind::UnsubRequest => {
                 <UnsubRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryCustomFragmentsReply => {
+                <QueryCustomFragmentsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryCustomFragmentsRequest => {
+                <QueryCustomFragmentsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryFragmentsReply => {
+                <QueryFragmentsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryFragmentsRequest => {
+                <QueryFragmentsRequest as crate::Validate>::validate(value)
             }
             MessageKind::DepthPush => <DepthPush as crate::Validate>::validate(value),
             MessageKind::LevelsPush => <LevelsPush as crate::Validate>::validate(value),
@@ -2321,6 +3345,20 @@ impl MessageKind {
             }
             MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::validate(value),
             MessageKind::TradesPush => <TradesPush as crate::Validate>::validate(value),
+            MessageKind::NewsPush => <NewsPush as crate::Validate>::validate(value),
+            MessageKind::QueryNewsReply => {
+                <QueryNewsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryNewsRequest => {
+                <QueryNewsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QuerySourcesReply => {
+                <QuerySourcesReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QuerySourcesRequest => {
+                <QuerySourcesRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::SourcesPush => <SourcesPush as crate::Validate>::validate(value),
             MessageKind::AccountsPush => {
                 <AccountsPush as crate::Validate>::validate(value)
             }
@@ -2449,6 +3487,72 @@ impl MessageKind {
             MessageKind::TransactionsPush => {
                 <TransactionsPush as crate::Validate>::validate(value)
             }
+            MessageKind::AddToWatchlistReply => {
+                <AddToWatchlistReply as crate::Validate>::validate(value)
+            }
+            MessageKind::AddToWatchlistRequest => {
+                <AddToWatchlistRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::CopyWatchlistReply => {
+                <CopyWatchlistReply as crate::Validate>::validate(value)
+            }
+            MessageKind::CopyWatchlistRequest => {
+                <CopyWatchlistRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::CreateWatchlistReply => {
+                <CreateWatchlistReply as crate::Validate>::validate(value)
+            }
+            MessageKind::CreateWatchlistRequest => {
+                <CreateWatchlistRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::DeleteWatchlistReply => {
+                <DeleteWatchlistReply as crate::Validate>::validate(value)
+            }
+            MessageKind::DeleteWatchlistRequest => {
+                <DeleteWatchlistRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::InsertIntoWatchlistReply => {
+                <InsertIntoWatchlistReply as crate::Validate>::validate(value)
+            }
+            MessageKind::InsertIntoWatchlistRequest => {
+                <InsertIntoWatchlistRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::MoveInWatchlistReply => {
+                <MoveInWatchlistReply as crate::Validate>::validate(value)
+            }
+            MessageKind::MoveInWatchlistRequest => {
+                <MoveInWatchlistRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryMembersReply => {
+                <QueryMembersReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryMembersRequest => {
+                <QueryMembersRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryWatchlistReply => {
+                <QueryWatchlistReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryWatchlistRequest => {
+                <QueryWatchlistRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryWatchlistsReply => {
+                <QueryWatchlistsReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryWatchlistsRequest => {
+                <QueryWatchlistsRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::UpdateWatchlistReply => {
+                <UpdateWatchlistReply as crate::Validate>::validate(value)
+            }
+            MessageKind::UpdateWatchlistRequest => {
+                <UpdateWatchlistRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::WatchlistPush => {
+                <WatchlistPush as crate::Validate>::validate(value)
+            }
+            MessageKind::WatchlistsPush => {
+                <WatchlistsPush as crate::Validate>::validate(value)
+            }
             MessageKind::FeedsPush => <FeedsPush as crate::Validate>::validate(value),
             MessageKind::ServerInfoPush => {
                 <ServerInfoPush as crate::Validate>::validate(value)
@@ -2485,6 +3589,54 @@ impl MessageKind {
             MessageKind::QueryIdentifyRequest => {
                 <QueryIdentifyRequest as crate::Validate>::verdict(value)
             }
+            MessageKind::CreateChannelReply => {
+                <CreateChannelReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::CreateChannelRequest => {
+                <CreateChannelRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::DeleteChannelReply => {
+                <DeleteChannelReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::DeleteChannelRequest => {
+                <DeleteChannelRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryChannelReply => {
+                <QueryChannelReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryChannelRequest => {
+                <QueryChannelRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryChannelsReply => {
+                <QueryChannelsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryChannelsRequest => {
+                <QueryChannelsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryMethodReply => {
+                <QueryMethodReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryMethodRequest => {
+                <QueryMethodRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryMethodsReply => {
+                <QueryMethodsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryMethodsRequest => {
+                <QueryMethodsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::UpdateChannelReply => {
+                <UpdateChannelReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::UpdateChannelRequest => {
+                <UpdateChannelRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::UpdateChannelStatusReply => {
+                <UpdateChannelStatusReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::UpdateChannelStatusRequest => {
+                <UpdateChannelStatusRequest as crate::Validate>::verdict(value)
+            }
             MessageKind::ConfigureReply => {
                 <ConfigureReply as crate::Validate>::verdict(value)
             }
@@ -2510,6 +3662,18 @@ impl MessageKind {
             }
             MessageKind::UnsubRequest => {
                 <UnsubRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryCustomFragmentsReply => {
+                <QueryCustomFragmentsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryCustomFragmentsRequest => {
+                <QueryCustomFragmentsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryFragmentsReply => {
+                <QueryFragmentsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryFragmentsRequest => {
+                <QueryFragmentsRequest as crate::Validate>::verdict(value)
             }
             MessageKind::DepthPush => <DepthPush as crate::Validate>::verdict(value),
             MessageKind::LevelsPush => <LevelsPush as crate::Validate>::verdict(value),
@@ -2597,6 +3761,20 @@ impl MessageKind {
             }
             MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::verdict(value),
             MessageKind::TradesPush => <TradesPush as crate::Validate>::verdict(value),
+            MessageKind::NewsPush => <NewsPush as crate::Validate>::verdict(value),
+            MessageKind::QueryNewsReply => {
+                <QueryNewsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryNewsRequest => {
+                <QueryNewsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QuerySourcesReply => {
+                <QuerySourcesReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QuerySourcesRequest => {
+                <QuerySourcesRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::SourcesPush => <SourcesPush as crate::Validate>::verdict(value),
             MessageKind::AccountsPush => {
                 <AccountsPush as crate::Validate>::verdict(value)
             }
@@ -2725,6 +3903,72 @@ impl MessageKind {
             MessageKind::TransactionsPush => {
                 <TransactionsPush as crate::Validate>::verdict(value)
             }
+            MessageKind::AddToWatchlistReply => {
+                <AddToWatchlistReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::AddToWatchlistRequest => {
+                <AddToWatchlistRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::CopyWatchlistReply => {
+                <CopyWatchlistReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::CopyWatchlistRequest => {
+                <CopyWatchlistRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::CreateWatchlistReply => {
+                <CreateWatchlistReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::CreateWatchlistRequest => {
+                <CreateWatchlistRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::DeleteWatchlistReply => {
+                <DeleteWatchlistReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::DeleteWatchlistRequest => {
+                <DeleteWatchlistRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::InsertIntoWatchlistReply => {
+                <InsertIntoWatchlistReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::InsertIntoWatchlistRequest => {
+                <InsertIntoWatchlistRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::MoveInWatchlistReply => {
+                <MoveInWatchlistReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::MoveInWatchlistRequest => {
+                <MoveInWatchlistRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryMembersReply => {
+                <QueryMembersReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryMembersRequest => {
+                <QueryMembersRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryWatchlistReply => {
+                <QueryWatchlistReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryWatchlistRequest => {
+                <QueryWatchlistRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryWatchlistsReply => {
+                <QueryWatchlistsReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryWatchlistsRequest => {
+                <QueryWatchlistsRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::UpdateWatchlistReply => {
+                <UpdateWatchlistReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::UpdateWatchlistRequest => {
+                <UpdateWatchlistRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::WatchlistPush => {
+                <WatchlistPush as crate::Validate>::verdict(value)
+            }
+            MessageKind::WatchlistsPush => {
+                <WatchlistsPush as crate::Validate>::verdict(value)
+            }
             MessageKind::FeedsPush => <FeedsPush as crate::Validate>::verdict(value),
             MessageKind::ServerInfoPush => {
                 <ServerInfoPush as crate::Validate>::verdict(value)
@@ -2744,6 +3988,22 @@ impl MessageKind {
             MessageKind::IdentifyPush => IdentifyPush::SCHEMA,
             MessageKind::QueryIdentifyReply => QueryIdentifyReply::SCHEMA,
             MessageKind::QueryIdentifyRequest => QueryIdentifyRequest::SCHEMA,
+            MessageKind::CreateChannelReply => CreateChannelReply::SCHEMA,
+            MessageKind::CreateChannelRequest => CreateChannelRequest::SCHEMA,
+            MessageKind::DeleteChannelReply => DeleteChannelReply::SCHEMA,
+            MessageKind::DeleteChannelRequest => DeleteChannelRequest::SCHEMA,
+            MessageKind::QueryChannelReply => QueryChannelReply::SCHEMA,
+            MessageKind::QueryChannelRequest => QueryChannelRequest::SCHEMA,
+            MessageKind::QueryChannelsReply => QueryChannelsReply::SCHEMA,
+            MessageKind::QueryChannelsRequest => QueryChannelsRequest::SCHEMA,
+            MessageKind::QueryMethodReply => QueryMethodReply::SCHEMA,
+            MessageKind::QueryMethodRequest => QueryMethodRequest::SCHEMA,
+            MessageKind::QueryMethodsReply => QueryMethodsReply::SCHEMA,
+            MessageKind::QueryMethodsRequest => QueryMethodsRequest::SCHEMA,
+            MessageKind::UpdateChannelReply => UpdateChannelReply::SCHEMA,
+            MessageKind::UpdateChannelRequest => UpdateChannelRequest::SCHEMA,
+            MessageKind::UpdateChannelStatusReply => UpdateChannelStatusReply::SCHEMA,
+            MessageKind::UpdateChannelStatusRequest => UpdateChannelStatusRequest::SCHEMA,
             MessageKind::ConfigureReply => ConfigureReply::SCHEMA,
             MessageKind::ConfigureRequest => ConfigureRequest::SCHEMA,
             MessageKind::QueryConfigureReply => QueryConfigureReply::SCHEMA,
@@ -2754,6 +4014,12 @@ impl MessageKind {
             MessageKind::SubRequest => SubRequest::SCHEMA,
             MessageKind::UnsubConfirm => UnsubConfirm::SCHEMA,
             MessageKind::UnsubRequest => UnsubRequest::SCHEMA,
+            MessageKind::QueryCustomFragmentsReply => QueryCustomFragmentsReply::SCHEMA,
+            MessageKind::QueryCustomFragmentsRequest => {
+                QueryCustomFragmentsRequest::SCHEMA
+            }
+            MessageKind::QueryFragmentsReply => QueryFragmentsReply::SCHEMA,
+            MessageKind::QueryFragmentsRequest => QueryFragmentsRequest::SCHEMA,
             MessageKind::DepthPush => DepthPush::SCHEMA,
             MessageKind::LevelsPush => LevelsPush::SCHEMA,
             MessageKind::MarketsPush => MarketsPush::SCHEMA,
@@ -2786,6 +4052,12 @@ impl MessageKind {
             MessageKind::SecurityPush => SecurityPush::SCHEMA,
             MessageKind::SymbolsPush => SymbolsPush::SCHEMA,
             MessageKind::TradesPush => TradesPush::SCHEMA,
+            MessageKind::NewsPush => NewsPush::SCHEMA,
+            MessageKind::QueryNewsReply => QueryNewsReply::SCHEMA,
+            MessageKind::QueryNewsRequest => QueryNewsRequest::SCHEMA,
+            MessageKind::QuerySourcesReply => QuerySourcesReply::SCHEMA,
+            MessageKind::QuerySourcesRequest => QuerySourcesRequest::SCHEMA,
+            MessageKind::SourcesPush => SourcesPush::SCHEMA,
             MessageKind::AccountsPush => AccountsPush::SCHEMA,
             MessageKind::AmendOrderReply => AmendOrderReply::SCHEMA,
             MessageKind::AmendOrderRequest => AmendOrderRequest::SCHEMA,
@@ -2832,6 +4104,28 @@ impl MessageKind {
             MessageKind::RequestsPush => RequestsPush::SCHEMA,
             MessageKind::TradingAccountsPush => TradingAccountsPush::SCHEMA,
             MessageKind::TransactionsPush => TransactionsPush::SCHEMA,
+            MessageKind::AddToWatchlistReply => AddToWatchlistReply::SCHEMA,
+            MessageKind::AddToWatchlistRequest => AddToWatchlistRequest::SCHEMA,
+            MessageKind::CopyWatchlistReply => CopyWatchlistReply::SCHEMA,
+            MessageKind::CopyWatchlistRequest => CopyWatchlistRequest::SCHEMA,
+            MessageKind::CreateWatchlistReply => CreateWatchlistReply::SCHEMA,
+            MessageKind::CreateWatchlistRequest => CreateWatchlistRequest::SCHEMA,
+            MessageKind::DeleteWatchlistReply => DeleteWatchlistReply::SCHEMA,
+            MessageKind::DeleteWatchlistRequest => DeleteWatchlistRequest::SCHEMA,
+            MessageKind::InsertIntoWatchlistReply => InsertIntoWatchlistReply::SCHEMA,
+            MessageKind::InsertIntoWatchlistRequest => InsertIntoWatchlistRequest::SCHEMA,
+            MessageKind::MoveInWatchlistReply => MoveInWatchlistReply::SCHEMA,
+            MessageKind::MoveInWatchlistRequest => MoveInWatchlistRequest::SCHEMA,
+            MessageKind::QueryMembersReply => QueryMembersReply::SCHEMA,
+            MessageKind::QueryMembersRequest => QueryMembersRequest::SCHEMA,
+            MessageKind::QueryWatchlistReply => QueryWatchlistReply::SCHEMA,
+            MessageKind::QueryWatchlistRequest => QueryWatchlistRequest::SCHEMA,
+            MessageKind::QueryWatchlistsReply => QueryWatchlistsReply::SCHEMA,
+            MessageKind::QueryWatchlistsRequest => QueryWatchlistsRequest::SCHEMA,
+            MessageKind::UpdateWatchlistReply => UpdateWatchlistReply::SCHEMA,
+            MessageKind::UpdateWatchlistRequest => UpdateWatchlistRequest::SCHEMA,
+            MessageKind::WatchlistPush => WatchlistPush::SCHEMA,
+            MessageKind::WatchlistsPush => WatchlistsPush::SCHEMA,
             MessageKind::FeedsPush => FeedsPush::SCHEMA,
             MessageKind::ServerInfoPush => ServerInfoPush::SCHEMA,
         }
@@ -2900,6 +4194,54 @@ impl MessageKind {
             MessageKind::QueryIdentifyRequest => {
                 <QueryIdentifyRequest as crate::Validate>::is_valid(value)
             }
+            MessageKind::CreateChannelReply => {
+                <CreateChannelReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::CreateChannelRequest => {
+                <CreateChannelRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::DeleteChannelReply => {
+                <DeleteChannelReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::DeleteChannelRequest => {
+                <DeleteChannelRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryChannelReply => {
+                <QueryChannelReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryChannelRequest => {
+                <QueryChannelRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryChannelsReply => {
+                <QueryChannelsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryChannelsRequest => {
+                <QueryChannelsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryMethodReply => {
+                <QueryMethodReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryMethodRequest => {
+                <QueryMethodRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryMethodsReply => {
+                <QueryMethodsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryMethodsRequest => {
+                <QueryMethodsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::UpdateChannelReply => {
+                <UpdateChannelReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::UpdateChannelRequest => {
+                <UpdateChannelRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::UpdateChannelStatusReply => {
+                <UpdateChannelStatusReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::UpdateChannelStatusRequest => {
+                <UpdateChannelStatusRequest as crate::Validate>::is_valid(value)
+            }
             MessageKind::ConfigureReply => {
                 <ConfigureReply as crate::Validate>::is_valid(value)
             }
@@ -2925,6 +4267,18 @@ impl MessageKind {
             }
             MessageKind::UnsubRequest => {
                 <UnsubRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryCustomFragmentsReply => {
+                <QueryCustomFragmentsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryCustomFragmentsRequest => {
+                <QueryCustomFragmentsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryFragmentsReply => {
+                <QueryFragmentsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryFragmentsRequest => {
+                <QueryFragmentsRequest as crate::Validate>::is_valid(value)
             }
             MessageKind::DepthPush => <DepthPush as crate::Validate>::is_valid(value),
             MessageKind::LevelsPush => <LevelsPush as crate::Validate>::is_valid(value),
@@ -3012,6 +4366,20 @@ impl MessageKind {
             }
             MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::is_valid(value),
             MessageKind::TradesPush => <TradesPush as crate::Validate>::is_valid(value),
+            MessageKind::NewsPush => <NewsPush as crate::Validate>::is_valid(value),
+            MessageKind::QueryNewsReply => {
+                <QueryNewsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryNewsRequest => {
+                <QueryNewsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QuerySourcesReply => {
+                <QuerySourcesReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QuerySourcesRequest => {
+                <QuerySourcesRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::SourcesPush => <SourcesPush as crate::Validate>::is_valid(value),
             MessageKind::AccountsPush => {
                 <AccountsPush as crate::Validate>::is_valid(value)
             }
@@ -3140,6 +4508,72 @@ impl MessageKind {
             MessageKind::TransactionsPush => {
                 <TransactionsPush as crate::Validate>::is_valid(value)
             }
+            MessageKind::AddToWatchlistReply => {
+                <AddToWatchlistReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::AddToWatchlistRequest => {
+                <AddToWatchlistRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::CopyWatchlistReply => {
+                <CopyWatchlistReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::CopyWatchlistRequest => {
+                <CopyWatchlistRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::CreateWatchlistReply => {
+                <CreateWatchlistReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::CreateWatchlistRequest => {
+                <CreateWatchlistRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::DeleteWatchlistReply => {
+                <DeleteWatchlistReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::DeleteWatchlistRequest => {
+                <DeleteWatchlistRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::InsertIntoWatchlistReply => {
+                <InsertIntoWatchlistReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::InsertIntoWatchlistRequest => {
+                <InsertIntoWatchlistRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::MoveInWatchlistReply => {
+                <MoveInWatchlistReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::MoveInWatchlistRequest => {
+                <MoveInWatchlistRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryMembersReply => {
+                <QueryMembersReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryMembersRequest => {
+                <QueryMembersRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryWatchlistReply => {
+                <QueryWatchlistReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryWatchlistRequest => {
+                <QueryWatchlistRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryWatchlistsReply => {
+                <QueryWatchlistsReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryWatchlistsRequest => {
+                <QueryWatchlistsRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::UpdateWatchlistReply => {
+                <UpdateWatchlistReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::UpdateWatchlistRequest => {
+                <UpdateWatchlistRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::WatchlistPush => {
+                <WatchlistPush as crate::Validate>::is_valid(value)
+            }
+            MessageKind::WatchlistsPush => {
+                <WatchlistsPush as crate::Validate>::is_valid(value)
+            }
             MessageKind::FeedsPush => <FeedsPush as crate::Validate>::is_valid(value),
             MessageKind::ServerInfoPush => {
                 <ServerInfoPush as crate::Validate>::is_valid(value)
@@ -3171,6 +4605,54 @@ impl MessageKind {
             MessageKind::QueryIdentifyRequest => {
                 generator.root_schema_for::<QueryIdentifyRequest>()
             }
+            MessageKind::CreateChannelReply => {
+                generator.root_schema_for::<CreateChannelReply>()
+            }
+            MessageKind::CreateChannelRequest => {
+                generator.root_schema_for::<CreateChannelRequest>()
+            }
+            MessageKind::DeleteChannelReply => {
+                generator.root_schema_for::<DeleteChannelReply>()
+            }
+            MessageKind::DeleteChannelRequest => {
+                generator.root_schema_for::<DeleteChannelRequest>()
+            }
+            MessageKind::QueryChannelReply => {
+                generator.root_schema_for::<QueryChannelReply>()
+            }
+            MessageKind::QueryChannelRequest => {
+                generator.root_schema_for::<QueryChannelRequest>()
+            }
+            MessageKind::QueryChannelsReply => {
+                generator.root_schema_for::<QueryChannelsReply>()
+            }
+            MessageKind::QueryChannelsRequest => {
+                generator.root_schema_for::<QueryChannelsRequest>()
+            }
+            MessageKind::QueryMethodReply => {
+                generator.root_schema_for::<QueryMethodReply>()
+            }
+            MessageKind::QueryMethodRequest => {
+                generator.root_schema_for::<QueryMethodRequest>()
+            }
+            MessageKind::QueryMethodsReply => {
+                generator.root_schema_for::<QueryMethodsReply>()
+            }
+            MessageKind::QueryMethodsRequest => {
+                generator.root_schema_for::<QueryMethodsRequest>()
+            }
+            MessageKind::UpdateChannelReply => {
+                generator.root_schema_for::<UpdateChannelReply>()
+            }
+            MessageKind::UpdateChannelRequest => {
+                generator.root_schema_for::<UpdateChannelRequest>()
+            }
+            MessageKind::UpdateChannelStatusReply => {
+                generator.root_schema_for::<UpdateChannelStatusReply>()
+            }
+            MessageKind::UpdateChannelStatusRequest => {
+                generator.root_schema_for::<UpdateChannelStatusRequest>()
+            }
             MessageKind::ConfigureReply => generator.root_schema_for::<ConfigureReply>(),
             MessageKind::ConfigureRequest => {
                 generator.root_schema_for::<ConfigureRequest>()
@@ -3187,6 +4669,18 @@ impl MessageKind {
             MessageKind::SubRequest => generator.root_schema_for::<SubRequest>(),
             MessageKind::UnsubConfirm => generator.root_schema_for::<UnsubConfirm>(),
             MessageKind::UnsubRequest => generator.root_schema_for::<UnsubRequest>(),
+            MessageKind::QueryCustomFragmentsReply => {
+                generator.root_schema_for::<QueryCustomFragmentsReply>()
+            }
+            MessageKind::QueryCustomFragmentsRequest => {
+                generator.root_schema_for::<QueryCustomFragmentsRequest>()
+            }
+            MessageKind::QueryFragmentsReply => {
+                generator.root_schema_for::<QueryFragmentsReply>()
+            }
+            MessageKind::QueryFragmentsRequest => {
+                generator.root_schema_for::<QueryFragmentsRequest>()
+            }
             MessageKind::DepthPush => generator.root_schema_for::<DepthPush>(),
             MessageKind::LevelsPush => generator.root_schema_for::<LevelsPush>(),
             MessageKind::MarketsPush => generator.root_schema_for::<MarketsPush>(),
@@ -3271,6 +4765,18 @@ impl MessageKind {
             MessageKind::SecurityPush => generator.root_schema_for::<SecurityPush>(),
             MessageKind::SymbolsPush => generator.root_schema_for::<SymbolsPush>(),
             MessageKind::TradesPush => generator.root_schema_for::<TradesPush>(),
+            MessageKind::NewsPush => generator.root_schema_for::<NewsPush>(),
+            MessageKind::QueryNewsReply => generator.root_schema_for::<QueryNewsReply>(),
+            MessageKind::QueryNewsRequest => {
+                generator.root_schema_for::<QueryNewsRequest>()
+            }
+            MessageKind::QuerySourcesReply => {
+                generator.root_schema_for::<QuerySourcesReply>()
+            }
+            MessageKind::QuerySourcesRequest => {
+                generator.root_schema_for::<QuerySourcesRequest>()
+            }
+            MessageKind::SourcesPush => generator.root_schema_for::<SourcesPush>(),
             MessageKind::AccountsPush => generator.root_schema_for::<AccountsPush>(),
             MessageKind::AmendOrderReply => {
                 generator.root_schema_for::<AmendOrderReply>()
@@ -3389,6 +4895,68 @@ impl MessageKind {
             MessageKind::TransactionsPush => {
                 generator.root_schema_for::<TransactionsPush>()
             }
+            MessageKind::AddToWatchlistReply => {
+                generator.root_schema_for::<AddToWatchlistReply>()
+            }
+            MessageKind::AddToWatchlistRequest => {
+                generator.root_schema_for::<AddToWatchlistRequest>()
+            }
+            MessageKind::CopyWatchlistReply => {
+                generator.root_schema_for::<CopyWatchlistReply>()
+            }
+            MessageKind::CopyWatchlistRequest => {
+                generator.root_schema_for::<CopyWatchlistRequest>()
+            }
+            MessageKind::CreateWatchlistReply => {
+                generator.root_schema_for::<CreateWatchlistReply>()
+            }
+            MessageKind::CreateWatchlistRequest => {
+                generator.root_schema_for::<CreateWatchlistRequest>()
+            }
+            MessageKind::DeleteWatchlistReply => {
+                generator.root_schema_for::<DeleteWatchlistReply>()
+            }
+            MessageKind::DeleteWatchlistRequest => {
+                generator.root_schema_for::<DeleteWatchlistRequest>()
+            }
+            MessageKind::InsertIntoWatchlistReply => {
+                generator.root_schema_for::<InsertIntoWatchlistReply>()
+            }
+            MessageKind::InsertIntoWatchlistRequest => {
+                generator.root_schema_for::<InsertIntoWatchlistRequest>()
+            }
+            MessageKind::MoveInWatchlistReply => {
+                generator.root_schema_for::<MoveInWatchlistReply>()
+            }
+            MessageKind::MoveInWatchlistRequest => {
+                generator.root_schema_for::<MoveInWatchlistRequest>()
+            }
+            MessageKind::QueryMembersReply => {
+                generator.root_schema_for::<QueryMembersReply>()
+            }
+            MessageKind::QueryMembersRequest => {
+                generator.root_schema_for::<QueryMembersRequest>()
+            }
+            MessageKind::QueryWatchlistReply => {
+                generator.root_schema_for::<QueryWatchlistReply>()
+            }
+            MessageKind::QueryWatchlistRequest => {
+                generator.root_schema_for::<QueryWatchlistRequest>()
+            }
+            MessageKind::QueryWatchlistsReply => {
+                generator.root_schema_for::<QueryWatchlistsReply>()
+            }
+            MessageKind::QueryWatchlistsRequest => {
+                generator.root_schema_for::<QueryWatchlistsRequest>()
+            }
+            MessageKind::UpdateWatchlistReply => {
+                generator.root_schema_for::<UpdateWatchlistReply>()
+            }
+            MessageKind::UpdateWatchlistRequest => {
+                generator.root_schema_for::<UpdateWatchlistRequest>()
+            }
+            MessageKind::WatchlistPush => generator.root_schema_for::<WatchlistPush>(),
+            MessageKind::WatchlistsPush => generator.root_schema_for::<WatchlistsPush>(),
             MessageKind::FeedsPush => generator.root_schema_for::<FeedsPush>(),
             MessageKind::ServerInfoPush => generator.root_schema_for::<ServerInfoPush>(),
         }
@@ -3407,6 +4975,22 @@ pub enum Message {
     IdentifyPush(IdentifyPush),
     QueryIdentifyReply(QueryIdentifyReply),
     QueryIdentifyRequest(QueryIdentifyRequest),
+    CreateChannelReply(CreateChannelReply),
+    CreateChannelRequest(CreateChannelRequest),
+    DeleteChannelReply(DeleteChannelReply),
+    DeleteChannelRequest(DeleteChannelRequest),
+    QueryChannelReply(QueryChannelReply),
+    QueryChannelRequest(QueryChannelRequest),
+    QueryChannelsReply(QueryChannelsReply),
+    QueryChannelsRequest(QueryChannelsRequest),
+    QueryMethodReply(QueryMethodReply),
+    QueryMethodRequest(QueryMethodRequest),
+    QueryMethodsReply(QueryMethodsReply),
+    QueryMethodsRequest(QueryMethodsRequest),
+    UpdateChannelReply(UpdateChannelReply),
+    UpdateChannelRequest(UpdateChannelRequest),
+    UpdateChannelStatusReply(UpdateChannelStatusReply),
+    UpdateChannelStatusRequest(UpdateChannelStatusRequest),
     ConfigureReply(ConfigureReply),
     ConfigureRequest(ConfigureRequest),
     QueryConfigureReply(QueryConfigureReply),
@@ -3417,6 +5001,10 @@ pub enum Message {
     SubRequest(SubRequest),
     UnsubConfirm(UnsubConfirm),
     UnsubRequest(UnsubRequest),
+    QueryCustomFragmentsReply(QueryCustomFragmentsReply),
+    QueryCustomFragmentsRequest(QueryCustomFragmentsRequest),
+    QueryFragmentsReply(QueryFragmentsReply),
+    QueryFragmentsRequest(QueryFragmentsRequest),
     DepthPush(DepthPush),
     LevelsPush(LevelsPush),
     MarketsPush(MarketsPush),
@@ -3449,6 +5037,12 @@ pub enum Message {
     SecurityPush(SecurityPush),
     SymbolsPush(SymbolsPush),
     TradesPush(TradesPush),
+    NewsPush(NewsPush),
+    QueryNewsReply(QueryNewsReply),
+    QueryNewsRequest(QueryNewsRequest),
+    QuerySourcesReply(QuerySourcesReply),
+    QuerySourcesRequest(QuerySourcesRequest),
+    SourcesPush(SourcesPush),
     AccountsPush(AccountsPush),
     AmendOrderReply(AmendOrderReply),
     AmendOrderRequest(AmendOrderRequest),
@@ -3493,6 +5087,28 @@ pub enum Message {
     RequestsPush(RequestsPush),
     TradingAccountsPush(TradingAccountsPush),
     TransactionsPush(TransactionsPush),
+    AddToWatchlistReply(AddToWatchlistReply),
+    AddToWatchlistRequest(AddToWatchlistRequest),
+    CopyWatchlistReply(CopyWatchlistReply),
+    CopyWatchlistRequest(CopyWatchlistRequest),
+    CreateWatchlistReply(CreateWatchlistReply),
+    CreateWatchlistRequest(CreateWatchlistRequest),
+    DeleteWatchlistReply(DeleteWatchlistReply),
+    DeleteWatchlistRequest(DeleteWatchlistRequest),
+    InsertIntoWatchlistReply(InsertIntoWatchlistReply),
+    InsertIntoWatchlistRequest(InsertIntoWatchlistRequest),
+    MoveInWatchlistReply(MoveInWatchlistReply),
+    MoveInWatchlistRequest(MoveInWatchlistRequest),
+    QueryMembersReply(QueryMembersReply),
+    QueryMembersRequest(QueryMembersRequest),
+    QueryWatchlistReply(QueryWatchlistReply),
+    QueryWatchlistRequest(QueryWatchlistRequest),
+    QueryWatchlistsReply(QueryWatchlistsReply),
+    QueryWatchlistsRequest(QueryWatchlistsRequest),
+    UpdateWatchlistReply(UpdateWatchlistReply),
+    UpdateWatchlistRequest(UpdateWatchlistRequest),
+    WatchlistPush(WatchlistPush),
+    WatchlistsPush(WatchlistsPush),
     FeedsPush(FeedsPush),
     ServerInfoPush(ServerInfoPush),
 }
@@ -3510,6 +5126,24 @@ impl Message {
             Message::IdentifyPush(_) => MessageKind::IdentifyPush,
             Message::QueryIdentifyReply(_) => MessageKind::QueryIdentifyReply,
             Message::QueryIdentifyRequest(_) => MessageKind::QueryIdentifyRequest,
+            Message::CreateChannelReply(_) => MessageKind::CreateChannelReply,
+            Message::CreateChannelRequest(_) => MessageKind::CreateChannelRequest,
+            Message::DeleteChannelReply(_) => MessageKind::DeleteChannelReply,
+            Message::DeleteChannelRequest(_) => MessageKind::DeleteChannelRequest,
+            Message::QueryChannelReply(_) => MessageKind::QueryChannelReply,
+            Message::QueryChannelRequest(_) => MessageKind::QueryChannelRequest,
+            Message::QueryChannelsReply(_) => MessageKind::QueryChannelsReply,
+            Message::QueryChannelsRequest(_) => MessageKind::QueryChannelsRequest,
+            Message::QueryMethodReply(_) => MessageKind::QueryMethodReply,
+            Message::QueryMethodRequest(_) => MessageKind::QueryMethodRequest,
+            Message::QueryMethodsReply(_) => MessageKind::QueryMethodsReply,
+            Message::QueryMethodsRequest(_) => MessageKind::QueryMethodsRequest,
+            Message::UpdateChannelReply(_) => MessageKind::UpdateChannelReply,
+            Message::UpdateChannelRequest(_) => MessageKind::UpdateChannelRequest,
+            Message::UpdateChannelStatusReply(_) => MessageKind::UpdateChannelStatusReply,
+            Message::UpdateChannelStatusRequest(_) => {
+                MessageKind::UpdateChannelStatusRequest
+            }
             Message::ConfigureReply(_) => MessageKind::ConfigureReply,
             Message::ConfigureRequest(_) => MessageKind::ConfigureRequest,
             Message::QueryConfigureReply(_) => MessageKind::QueryConfigureReply,
@@ -3520,6 +5154,14 @@ impl Message {
             Message::SubRequest(_) => MessageKind::SubRequest,
             Message::UnsubConfirm(_) => MessageKind::UnsubConfirm,
             Message::UnsubRequest(_) => MessageKind::UnsubRequest,
+            Message::QueryCustomFragmentsReply(_) => {
+                MessageKind::QueryCustomFragmentsReply
+            }
+            Message::QueryCustomFragmentsRequest(_) => {
+                MessageKind::QueryCustomFragmentsRequest
+            }
+            Message::QueryFragmentsReply(_) => MessageKind::QueryFragmentsReply,
+            Message::QueryFragmentsRequest(_) => MessageKind::QueryFragmentsRequest,
             Message::DepthPush(_) => MessageKind::DepthPush,
             Message::LevelsPush(_) => MessageKind::LevelsPush,
             Message::MarketsPush(_) => MessageKind::MarketsPush,
@@ -3554,6 +5196,12 @@ impl Message {
             Message::SecurityPush(_) => MessageKind::SecurityPush,
             Message::SymbolsPush(_) => MessageKind::SymbolsPush,
             Message::TradesPush(_) => MessageKind::TradesPush,
+            Message::NewsPush(_) => MessageKind::NewsPush,
+            Message::QueryNewsReply(_) => MessageKind::QueryNewsReply,
+            Message::QueryNewsRequest(_) => MessageKind::QueryNewsRequest,
+            Message::QuerySourcesReply(_) => MessageKind::QuerySourcesReply,
+            Message::QuerySourcesRequest(_) => MessageKind::QuerySourcesRequest,
+            Message::SourcesPush(_) => MessageKind::SourcesPush,
             Message::AccountsPush(_) => MessageKind::AccountsPush,
             Message::AmendOrderReply(_) => MessageKind::AmendOrderReply,
             Message::AmendOrderRequest(_) => MessageKind::AmendOrderRequest,
@@ -3606,6 +5254,30 @@ impl Message {
             Message::RequestsPush(_) => MessageKind::RequestsPush,
             Message::TradingAccountsPush(_) => MessageKind::TradingAccountsPush,
             Message::TransactionsPush(_) => MessageKind::TransactionsPush,
+            Message::AddToWatchlistReply(_) => MessageKind::AddToWatchlistReply,
+            Message::AddToWatchlistRequest(_) => MessageKind::AddToWatchlistRequest,
+            Message::CopyWatchlistReply(_) => MessageKind::CopyWatchlistReply,
+            Message::CopyWatchlistRequest(_) => MessageKind::CopyWatchlistRequest,
+            Message::CreateWatchlistReply(_) => MessageKind::CreateWatchlistReply,
+            Message::CreateWatchlistRequest(_) => MessageKind::CreateWatchlistRequest,
+            Message::DeleteWatchlistReply(_) => MessageKind::DeleteWatchlistReply,
+            Message::DeleteWatchlistRequest(_) => MessageKind::DeleteWatchlistRequest,
+            Message::InsertIntoWatchlistReply(_) => MessageKind::InsertIntoWatchlistReply,
+            Message::InsertIntoWatchlistRequest(_) => {
+                MessageKind::InsertIntoWatchlistRequest
+            }
+            Message::MoveInWatchlistReply(_) => MessageKind::MoveInWatchlistReply,
+            Message::MoveInWatchlistRequest(_) => MessageKind::MoveInWatchlistRequest,
+            Message::QueryMembersReply(_) => MessageKind::QueryMembersReply,
+            Message::QueryMembersRequest(_) => MessageKind::QueryMembersRequest,
+            Message::QueryWatchlistReply(_) => MessageKind::QueryWatchlistReply,
+            Message::QueryWatchlistRequest(_) => MessageKind::QueryWatchlistRequest,
+            Message::QueryWatchlistsReply(_) => MessageKind::QueryWatchlistsReply,
+            Message::QueryWatchlistsRequest(_) => MessageKind::QueryWatchlistsRequest,
+            Message::UpdateWatchlistReply(_) => MessageKind::UpdateWatchlistReply,
+            Message::UpdateWatchlistRequest(_) => MessageKind::UpdateWatchlistRequest,
+            Message::WatchlistPush(_) => MessageKind::WatchlistPush,
+            Message::WatchlistsPush(_) => MessageKind::WatchlistsPush,
             Message::FeedsPush(_) => MessageKind::FeedsPush,
             Message::ServerInfoPush(_) => MessageKind::ServerInfoPush,
         }
@@ -3664,6 +5336,86 @@ impl Message {
                         serde_path_to_error::deserialize(&mut deserializer)?,
                     )
                 }
+                MessageKind::CreateChannelReply => {
+                    Message::CreateChannelReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CreateChannelRequest => {
+                    Message::CreateChannelRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::DeleteChannelReply => {
+                    Message::DeleteChannelReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::DeleteChannelRequest => {
+                    Message::DeleteChannelRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryChannelReply => {
+                    Message::QueryChannelReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryChannelRequest => {
+                    Message::QueryChannelRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryChannelsReply => {
+                    Message::QueryChannelsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryChannelsRequest => {
+                    Message::QueryChannelsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMethodReply => {
+                    Message::QueryMethodReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMethodRequest => {
+                    Message::QueryMethodRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMethodsReply => {
+                    Message::QueryMethodsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMethodsRequest => {
+                    Message::QueryMethodsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UpdateChannelReply => {
+                    Message::UpdateChannelReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UpdateChannelRequest => {
+                    Message::UpdateChannelRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UpdateChannelStatusReply => {
+                    Message::UpdateChannelStatusReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UpdateChannelStatusRequest => {
+                    Message::UpdateChannelStatusRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
                 MessageKind::ConfigureReply => {
                     Message::ConfigureReply(
                         serde_path_to_error::deserialize(&mut deserializer)?,
@@ -3711,6 +5463,26 @@ impl Message {
                 }
                 MessageKind::UnsubRequest => {
                     Message::UnsubRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryCustomFragmentsReply => {
+                    Message::QueryCustomFragmentsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryCustomFragmentsRequest => {
+                    Message::QueryCustomFragmentsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryFragmentsReply => {
+                    Message::QueryFragmentsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryFragmentsRequest => {
+                    Message::QueryFragmentsRequest(
                         serde_path_to_error::deserialize(&mut deserializer)?,
                     )
                 }
@@ -3871,6 +5643,36 @@ impl Message {
                 }
                 MessageKind::TradesPush => {
                     Message::TradesPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::NewsPush => {
+                    Message::NewsPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryNewsReply => {
+                    Message::QueryNewsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryNewsRequest => {
+                    Message::QueryNewsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QuerySourcesReply => {
+                    Message::QuerySourcesReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QuerySourcesRequest => {
+                    Message::QuerySourcesRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::SourcesPush => {
+                    Message::SourcesPush(
                         serde_path_to_error::deserialize(&mut deserializer)?,
                     )
                 }
@@ -4094,6 +5896,116 @@ impl Message {
                         serde_path_to_error::deserialize(&mut deserializer)?,
                     )
                 }
+                MessageKind::AddToWatchlistReply => {
+                    Message::AddToWatchlistReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::AddToWatchlistRequest => {
+                    Message::AddToWatchlistRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CopyWatchlistReply => {
+                    Message::CopyWatchlistReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CopyWatchlistRequest => {
+                    Message::CopyWatchlistRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CreateWatchlistReply => {
+                    Message::CreateWatchlistReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CreateWatchlistRequest => {
+                    Message::CreateWatchlistRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::DeleteWatchlistReply => {
+                    Message::DeleteWatchlistReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::DeleteWatchlistRequest => {
+                    Message::DeleteWatchlistRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::InsertIntoWatchlistReply => {
+                    Message::InsertIntoWatchlistReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::InsertIntoWatchlistRequest => {
+                    Message::InsertIntoWatchlistRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::MoveInWatchlistReply => {
+                    Message::MoveInWatchlistReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::MoveInWatchlistRequest => {
+                    Message::MoveInWatchlistRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMembersReply => {
+                    Message::QueryMembersReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMembersRequest => {
+                    Message::QueryMembersRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryWatchlistReply => {
+                    Message::QueryWatchlistReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryWatchlistRequest => {
+                    Message::QueryWatchlistRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryWatchlistsReply => {
+                    Message::QueryWatchlistsReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryWatchlistsRequest => {
+                    Message::QueryWatchlistsRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UpdateWatchlistReply => {
+                    Message::UpdateWatchlistReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UpdateWatchlistRequest => {
+                    Message::UpdateWatchlistRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::WatchlistPush => {
+                    Message::WatchlistPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::WatchlistsPush => {
+                    Message::WatchlistsPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
                 MessageKind::FeedsPush => {
                     Message::FeedsPush(
                         serde_path_to_error::deserialize(&mut deserializer)?,
@@ -4143,6 +6055,70 @@ impl Message {
                         serde_path_to_error::deserialize(value)?,
                     )
                 }
+                MessageKind::CreateChannelReply => {
+                    Message::CreateChannelReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::CreateChannelRequest => {
+                    Message::CreateChannelRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::DeleteChannelReply => {
+                    Message::DeleteChannelReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::DeleteChannelRequest => {
+                    Message::DeleteChannelRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryChannelReply => {
+                    Message::QueryChannelReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryChannelRequest => {
+                    Message::QueryChannelRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryChannelsReply => {
+                    Message::QueryChannelsReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryChannelsRequest => {
+                    Message::QueryChannelsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryMethodReply => {
+                    Message::QueryMethodReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryMethodRequest => {
+                    Message::QueryMethodRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryMethodsReply => {
+                    Message::QueryMethodsReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryMethodsRequest => {
+                    Message::QueryMethodsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::UpdateChannelReply => {
+                    Message::UpdateChannelReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::UpdateChannelRequest => {
+                    Message::UpdateChannelRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::UpdateChannelStatusReply => {
+                    Message::UpdateChannelStatusReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::UpdateChannelStatusRequest => {
+                    Message::UpdateChannelStatusRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
                 MessageKind::ConfigureReply => {
                     Message::ConfigureReply(serde_path_to_error::deserialize(value)?)
                 }
@@ -4176,6 +6152,26 @@ impl Message {
                 }
                 MessageKind::UnsubRequest => {
                     Message::UnsubRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryCustomFragmentsReply => {
+                    Message::QueryCustomFragmentsReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryCustomFragmentsRequest => {
+                    Message::QueryCustomFragmentsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryFragmentsReply => {
+                    Message::QueryFragmentsReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryFragmentsRequest => {
+                    Message::QueryFragmentsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
                 }
                 MessageKind::DepthPush => {
                     Message::DepthPush(serde_path_to_error::deserialize(value)?)
@@ -4306,6 +6302,26 @@ impl Message {
                 }
                 MessageKind::TradesPush => {
                     Message::TradesPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::NewsPush => {
+                    Message::NewsPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryNewsReply => {
+                    Message::QueryNewsReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryNewsRequest => {
+                    Message::QueryNewsRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QuerySourcesReply => {
+                    Message::QuerySourcesReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QuerySourcesRequest => {
+                    Message::QuerySourcesRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::SourcesPush => {
+                    Message::SourcesPush(serde_path_to_error::deserialize(value)?)
                 }
                 MessageKind::AccountsPush => {
                     Message::AccountsPush(serde_path_to_error::deserialize(value)?)
@@ -4479,6 +6495,108 @@ impl Message {
                 MessageKind::TransactionsPush => {
                     Message::TransactionsPush(serde_path_to_error::deserialize(value)?)
                 }
+                MessageKind::AddToWatchlistReply => {
+                    Message::AddToWatchlistReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::AddToWatchlistRequest => {
+                    Message::AddToWatchlistRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::CopyWatchlistReply => {
+                    Message::CopyWatchlistReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::CopyWatchlistRequest => {
+                    Message::CopyWatchlistRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::CreateWatchlistReply => {
+                    Message::CreateWatchlistReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::CreateWatchlistRequest => {
+                    Message::CreateWatchlistRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::DeleteWatchlistReply => {
+                    Message::DeleteWatchlistReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::DeleteWatchlistRequest => {
+                    Message::DeleteWatchlistRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::InsertIntoWatchlistReply => {
+                    Message::InsertIntoWatchlistReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::InsertIntoWatchlistRequest => {
+                    Message::InsertIntoWatchlistRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::MoveInWatchlistReply => {
+                    Message::MoveInWatchlistReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::MoveInWatchlistRequest => {
+                    Message::MoveInWatchlistRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryMembersReply => {
+                    Message::QueryMembersReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryMembersRequest => {
+                    Message::QueryMembersRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryWatchlistReply => {
+                    Message::QueryWatchlistReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryWatchlistRequest => {
+                    Message::QueryWatchlistRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryWatchlistsReply => {
+                    Message::QueryWatchlistsReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryWatchlistsRequest => {
+                    Message::QueryWatchlistsRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::UpdateWatchlistReply => {
+                    Message::UpdateWatchlistReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::UpdateWatchlistRequest => {
+                    Message::UpdateWatchlistRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::WatchlistPush => {
+                    Message::WatchlistPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::WatchlistsPush => {
+                    Message::WatchlistsPush(serde_path_to_error::deserialize(value)?)
+                }
                 MessageKind::FeedsPush => {
                     Message::FeedsPush(serde_path_to_error::deserialize(value)?)
                 }
@@ -4502,6 +6620,22 @@ impl serde::Serialize for Message {
             Message::IdentifyPush(message) => message.serialize(serializer),
             Message::QueryIdentifyReply(message) => message.serialize(serializer),
             Message::QueryIdentifyRequest(message) => message.serialize(serializer),
+            Message::CreateChannelReply(message) => message.serialize(serializer),
+            Message::CreateChannelRequest(message) => message.serialize(serializer),
+            Message::DeleteChannelReply(message) => message.serialize(serializer),
+            Message::DeleteChannelRequest(message) => message.serialize(serializer),
+            Message::QueryChannelReply(message) => message.serialize(serializer),
+            Message::QueryChannelRequest(message) => message.serialize(serializer),
+            Message::QueryChannelsReply(message) => message.serialize(serializer),
+            Message::QueryChannelsRequest(message) => message.serialize(serializer),
+            Message::QueryMethodReply(message) => message.serialize(serializer),
+            Message::QueryMethodRequest(message) => message.serialize(serializer),
+            Message::QueryMethodsReply(message) => message.serialize(serializer),
+            Message::QueryMethodsRequest(message) => message.serialize(serializer),
+            Message::UpdateChannelReply(message) => message.serialize(serializer),
+            Message::UpdateChannelRequest(message) => message.serialize(serializer),
+            Message::UpdateChannelStatusReply(message) => message.serialize(serializer),
+            Message::UpdateChannelStatusRequest(message) => message.serialize(serializer),
             Message::ConfigureReply(message) => message.serialize(serializer),
             Message::ConfigureRequest(message) => message.serialize(serializer),
             Message::QueryConfigureReply(message) => message.serialize(serializer),
@@ -4512,6 +6646,12 @@ impl serde::Serialize for Message {
             Message::SubRequest(message) => message.serialize(serializer),
             Message::UnsubConfirm(message) => message.serialize(serializer),
             Message::UnsubRequest(message) => message.serialize(serializer),
+            Message::QueryCustomFragmentsReply(message) => message.serialize(serializer),
+            Message::QueryCustomFragmentsRequest(message) => {
+                message.serialize(serializer)
+            }
+            Message::QueryFragmentsReply(message) => message.serialize(serializer),
+            Message::QueryFragmentsRequest(message) => message.serialize(serializer),
             Message::DepthPush(message) => message.serialize(serializer),
             Message::LevelsPush(message) => message.serialize(serializer),
             Message::MarketsPush(message) => message.serialize(serializer),
@@ -4544,6 +6684,12 @@ impl serde::Serialize for Message {
             Message::SecurityPush(message) => message.serialize(serializer),
             Message::SymbolsPush(message) => message.serialize(serializer),
             Message::TradesPush(message) => message.serialize(serializer),
+            Message::NewsPush(message) => message.serialize(serializer),
+            Message::QueryNewsReply(message) => message.serialize(serializer),
+            Message::QueryNewsRequest(message) => message.serialize(serializer),
+            Message::QuerySourcesReply(message) => message.serialize(serializer),
+            Message::QuerySourcesRequest(message) => message.serialize(serializer),
+            Message::SourcesPush(message) => message.serialize(serializer),
             Message::AccountsPush(message) => message.serialize(serializer),
             Message::AmendOrderReply(message) => message.serialize(serializer),
             Message::AmendOrderRequest(message) => message.serialize(serializer),
@@ -4590,6 +6736,28 @@ impl serde::Serialize for Message {
             Message::RequestsPush(message) => message.serialize(serializer),
             Message::TradingAccountsPush(message) => message.serialize(serializer),
             Message::TransactionsPush(message) => message.serialize(serializer),
+            Message::AddToWatchlistReply(message) => message.serialize(serializer),
+            Message::AddToWatchlistRequest(message) => message.serialize(serializer),
+            Message::CopyWatchlistReply(message) => message.serialize(serializer),
+            Message::CopyWatchlistRequest(message) => message.serialize(serializer),
+            Message::CreateWatchlistReply(message) => message.serialize(serializer),
+            Message::CreateWatchlistRequest(message) => message.serialize(serializer),
+            Message::DeleteWatchlistReply(message) => message.serialize(serializer),
+            Message::DeleteWatchlistRequest(message) => message.serialize(serializer),
+            Message::InsertIntoWatchlistReply(message) => message.serialize(serializer),
+            Message::InsertIntoWatchlistRequest(message) => message.serialize(serializer),
+            Message::MoveInWatchlistReply(message) => message.serialize(serializer),
+            Message::MoveInWatchlistRequest(message) => message.serialize(serializer),
+            Message::QueryMembersReply(message) => message.serialize(serializer),
+            Message::QueryMembersRequest(message) => message.serialize(serializer),
+            Message::QueryWatchlistReply(message) => message.serialize(serializer),
+            Message::QueryWatchlistRequest(message) => message.serialize(serializer),
+            Message::QueryWatchlistsReply(message) => message.serialize(serializer),
+            Message::QueryWatchlistsRequest(message) => message.serialize(serializer),
+            Message::UpdateWatchlistReply(message) => message.serialize(serializer),
+            Message::UpdateWatchlistRequest(message) => message.serialize(serializer),
+            Message::WatchlistPush(message) => message.serialize(serializer),
+            Message::WatchlistsPush(message) => message.serialize(serializer),
             Message::FeedsPush(message) => message.serialize(serializer),
             Message::ServerInfoPush(message) => message.serialize(serializer),
         }
@@ -4650,6 +6818,102 @@ impl From<QueryIdentifyRequest> for Message {
     }
 }
 
+impl From<CreateChannelReply> for Message {
+    fn from(message: CreateChannelReply) -> Message {
+        Message::CreateChannelReply(message)
+    }
+}
+
+impl From<CreateChannelRequest> for Message {
+    fn from(message: CreateChannelRequest) -> Message {
+        Message::CreateChannelRequest(message)
+    }
+}
+
+impl From<DeleteChannelReply> for Message {
+    fn from(message: DeleteChannelReply) -> Message {
+        Message::DeleteChannelReply(message)
+    }
+}
+
+impl From<DeleteChannelRequest> for Message {
+    fn from(message: DeleteChannelRequest) -> Message {
+        Message::DeleteChannelRequest(message)
+    }
+}
+
+impl From<QueryChannelReply> for Message {
+    fn from(message: QueryChannelReply) -> Message {
+        Message::QueryChannelReply(message)
+    }
+}
+
+impl From<QueryChannelRequest> for Message {
+    fn from(message: QueryChannelRequest) -> Message {
+        Message::QueryChannelRequest(message)
+    }
+}
+
+impl From<QueryChannelsReply> for Message {
+    fn from(message: QueryChannelsReply) -> Message {
+        Message::QueryChannelsReply(message)
+    }
+}
+
+impl From<QueryChannelsRequest> for Message {
+    fn from(message: QueryChannelsRequest) -> Message {
+        Message::QueryChannelsRequest(message)
+    }
+}
+
+impl From<QueryMethodReply> for Message {
+    fn from(message: QueryMethodReply) -> Message {
+        Message::QueryMethodReply(message)
+    }
+}
+
+impl From<QueryMethodRequest> for Message {
+    fn from(message: QueryMethodRequest) -> Message {
+        Message::QueryMethodRequest(message)
+    }
+}
+
+impl From<QueryMethodsReply> for Message {
+    fn from(message: QueryMethodsReply) -> Message {
+        Message::QueryMethodsReply(message)
+    }
+}
+
+impl From<QueryMethodsRequest> for Message {
+    fn from(message: QueryMethodsRequest) -> Message {
+        Message::QueryMethodsRequest(message)
+    }
+}
+
+impl From<UpdateChannelReply> for Message {
+    fn from(message: UpdateChannelReply) -> Message {
+        Message::UpdateChannelReply(message)
+    }
+}
+
+impl From<UpdateChannelRequest> for Message {
+    fn from(message: UpdateChannelRequest) -> Message {
+        Message::UpdateChannelRequest(message)
+    }
+}
+
+impl From<UpdateChannelStatusReply> for Message {
+    fn from(message: UpdateChannelStatusReply) -> Message {
+        Message::UpdateChannelStatusReply(message)
+    }
+}
+
+impl From<UpdateChannelStatusRequest> for Message {
+    fn from(message: UpdateChannelStatusRequest) -> Message {
+        Message::UpdateChannelStatusRequest(message)
+    }
+}
+
 impl From<ConfigureReply> for Message {
     fn from(message: ConfigureReply) -> Message {
         Message::ConfigureReply(message)
@@ -4707,6 +6971,30 @@ impl From<UnsubConfirm> for Message {
 impl From<UnsubRequest> for Message {
     fn from(message: UnsubRequest) -> Message {
         Message::UnsubRequest(message)
+    }
+}
+
+impl From<QueryCustomFragmentsReply> for Message {
+    fn from(message: QueryCustomFragmentsReply) -> Message {
+        Message::QueryCustomFragmentsReply(message)
+    }
+}
+
+impl From<QueryCustomFragmentsRequest> for Message {
+    fn from(message: QueryCustomFragmentsRequest) -> Message {
+        Message::QueryCustomFragmentsRequest(message)
+    }
+}
+
+impl From<QueryFragmentsReply> for Message {
+    fn from(message: QueryFragmentsReply) -> Message {
+        Message::QueryFragmentsReply(message)
+    }
+}
+
+impl From<QueryFragmentsRequest> for Message {
+    fn from(message: QueryFragmentsRequest) -> Message {
+        Message::QueryFragmentsRequest(message)
     }
 }
 
@@ -4899,6 +7187,42 @@ impl From<SymbolsPush> for Message {
 impl From<TradesPush> for Message {
     fn from(message: TradesPush) -> Message {
         Message::TradesPush(message)
+    }
+}
+
+impl From<NewsPush> for Message {
+    fn from(message: NewsPush) -> Message {
+        Message::NewsPush(message)
+    }
+}
+
+impl From<QueryNewsReply> for Message {
+    fn from(message: QueryNewsReply) -> Message {
+        Message::QueryNewsReply(message)
+    }
+}
+
+impl From<QueryNewsRequest> for Message {
+    fn from(message: QueryNewsRequest) -> Message {
+        Message::QueryNewsRequest(message)
+    }
+}
+
+impl From<QuerySourcesReply> for Message {
+    fn from(message: QuerySourcesReply) -> Message {
+        Message::QuerySourcesReply(message)
+    }
+}
+
+impl From<QuerySourcesRequest> for Message {
+    fn from(message: QuerySourcesRequest) -> Message {
+        Message::QuerySourcesRequest(message)
+    }
+}
+
+impl From<SourcesPush> for Message {
+    fn from(message: SourcesPush) -> Message {
+        Message::SourcesPush(message)
     }
 }
 
@@ -5163,6 +7487,138 @@ impl From<TradingAccountsPush> for Message {
 impl From<TransactionsPush> for Message {
     fn from(message: TransactionsPush) -> Message {
         Message::TransactionsPush(message)
+    }
+}
+
+impl From<AddToWatchlistReply> for Message {
+    fn from(message: AddToWatchlistReply) -> Message {
+        Message::AddToWatchlistReply(message)
+    }
+}
+
+impl From<AddToWatchlistRequest> for Message {
+    fn from(message: AddToWatchlistRequest) -> Message {
+        Message::AddToWatchlistRequest(message)
+    }
+}
+
+impl From<CopyWatchlistReply> for Message {
+    fn from(message: CopyWatchlistReply) -> Message {
+        Message::CopyWatchlistReply(message)
+    }
+}
+
+impl From<CopyWatchlistRequest> for Message {
+    fn from(message: CopyWatchlistRequest) -> Message {
+        Message::CopyWatchlistRequest(message)
+    }
+}
+
+impl From<CreateWatchlistReply> for Message {
+    fn from(message: CreateWatchlistReply) -> Message {
+        Message::CreateWatchlistReply(message)
+    }
+}
+
+impl From<CreateWatchlistRequest> for Message {
+    fn from(message: CreateWatchlistRequest) -> Message {
+        Message::CreateWatchlistRequest(message)
+    }
+}
+
+impl From<DeleteWatchlistReply> for Message {
+    fn from(message: DeleteWatchlistReply) -> Message {
+        Message::DeleteWatchlistReply(message)
+    }
+}
+
+impl From<DeleteWatchlistRequest> for Message {
+    fn from(message: DeleteWatchlistRequest) -> Message {
+        Message::DeleteWatchlistRequest(message)
+    }
+}
+
+impl From<InsertIntoWatchlistReply> for Message {
+    fn from(message: InsertIntoWatchlistReply) -> Message {
+        Message::InsertIntoWatchlistReply(message)
+    }
+}
+
+impl From<InsertIntoWatchlistRequest> for Message {
+    fn from(message: InsertIntoWatchlistRequest) -> Message {
+        Message::InsertIntoWatchlistRequest(message)
+    }
+}
+
+impl From<MoveInWatchlistReply> for Message {
+    fn from(message: MoveInWatchlistReply) -> Message {
+        Message::MoveInWatchlistReply(message)
+    }
+}
+
+impl From<MoveInWatchlistRequest> for Message {
+    fn from(message: MoveInWatchlistRequest) -> Message {
+        Message::MoveInWatchlistRequest(message)
+    }
+}
+
+impl From<QueryMembersReply> for Message {
+    fn from(message: QueryMembersReply) -> Message {
+        Message::QueryMembersReply(message)
+    }
+}
+
+impl From<QueryMembersRequest> for Message {
+    fn from(message: QueryMembersRequest) -> Message {
+        Message::QueryMembersRequest(message)
+    }
+}
+
+impl From<QueryWatchlistReply> for Message {
+    fn from(message: QueryWatchlistReply) -> Message {
+        Message::QueryWatchlistReply(message)
+    }
+}
+
+impl From<QueryWatchlistRequest> for Message {
+    fn from(message: QueryWatchlistRequest) -> Message {
+        Message::QueryWatchlistRequest(message)
+    }
+}
+
+impl From<QueryWatchlistsReply> for Message {
+    fn from(message: QueryWatchlistsReply) -> Message {
+        Message::QueryWatchlistsReply(message)
+    }
+}
+
+impl From<QueryWatchlistsRequest> for Message {
+    fn from(message: QueryWatchlistsRequest) -> Message {
+        Message::QueryWatchlistsRequest(message)
+    }
+}
+
+impl From<UpdateWatchlistReply> for Message {
+    fn from(message: UpdateWatchlistReply) -> Message {
+        Message::UpdateWatchlistReply(message)
+    }
+}
+
+impl From<UpdateWatchlistRequest> for Message {
+    fn from(message: UpdateWatchlistRequest) -> Message {
+        Message::UpdateWatchlistRequest(message)
+    }
+}
+
+impl From<WatchlistPush> for Message {
+    fn from(message: WatchlistPush) -> Message {
+        Message::WatchlistPush(message)
+    }
+}
+
+impl From<WatchlistsPush> for Message {
+    fn from(message: WatchlistsPush) -> Message {
+        Message::WatchlistsPush(message)
     }
 }
 

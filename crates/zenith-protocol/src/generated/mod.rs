@@ -10,9 +10,13 @@ pub mod schema {
     pub mod envelope;
     pub mod auth;
     pub mod types;
+    pub mod channel;
     pub mod common;
+    pub mod fragments;
     pub mod market;
+    pub mod news;
     pub mod trading;
+    pub mod watchlist;
     pub mod zenith;
 }
 
@@ -25,6 +29,28 @@ pub mod controllers {
             AuthOwnerRequestData, AuthTokenRequestData, AuthCodeRequest, AuthOwnerReply,
             AuthOwnerRequest, AuthTokenReply, AuthTokenRequest, IdentifyPush,
             QueryIdentifyReply, QueryIdentifyRequest,
+        };
+    }
+    /// Messages of the `Channel` controller.
+    pub mod channel {
+        pub use super::super::types::{
+            CreateChannelReply, CreateChannelReplyData, CreateChannelRequestData,
+            DeleteChannelRequestData, QueryChannelDetails, QueryChannelReplyData,
+            QueryChannelRequestData, QueryMethodRequestData, UpdateChannelRequestData,
+            UpdateChannelStatusRequestData, CreateChannelRequest, DeleteChannelReply,
+            DeleteChannelRequest, QueryChannelReply, QueryChannelRequest,
+            QueryChannelsReply, QueryChannelsRequest, QueryMethodReply,
+            QueryMethodRequest, QueryMethodsReply, QueryMethodsRequest,
+            UpdateChannelReply, UpdateChannelRequest, UpdateChannelStatusReply,
+            UpdateChannelStatusRequest,
+        };
+    }
+    /// Messages of the `Fragments` controller.
+    pub mod fragments {
+        pub use super::super::types::{
+            QueryCustomFragmentsReply, QueryCustomFragmentsRequestData,
+            QueryFragmentsRequestData, QueryCustomFragmentsRequest, QueryFragmentsReply,
+            QueryFragmentsRequest,
         };
     }
     /// Messages of the `Market` controller.
@@ -47,6 +73,13 @@ pub mod controllers {
             QueryTradingStatesRequest, ScanSymbolsReply, ScanSymbolsRequest,
             SearchSymbolsReply, SearchSymbolsRequest, SecurityPush, SecurityTopic,
             SymbolsPush, SymbolsTopic, TradesPush, TradesTopic,
+        };
+    }
+    /// Messages of the `News` controller.
+    pub mod news {
+        pub use super::super::types::{
+            NewsPush, NewsTopic, QueryNewsRequestData, QueryNewsReply, QueryNewsRequest,
+            QuerySourcesReply, QuerySourcesRequest, SourcesPush,
         };
     }
     /// Messages of the `Trading` controller.
@@ -74,6 +107,24 @@ pub mod controllers {
             QueryTransactionsReply, QueryTransactionsRequest, RequestQuoteReply,
             RequestQuoteRequest, RequestsPush, RequestsTopic, TradingAccountsPush,
             TransactionsPush, TransactionsTopic,
+        };
+    }
+    /// Messages of the `Watchlist` controller.
+    pub mod watchlist {
+        pub use super::super::types::{
+            AddToWatchlistReply, AddToWatchlistRequestData, CopyWatchlistReplyData,
+            CopyWatchlistRequestData, CreateWatchlistReplyData,
+            CreateWatchlistRequestData, DeleteWatchlistRequestData,
+            InsertIntoWatchlistRequestData, MoveInWatchlistRequestData,
+            QueryMembersRequestData, QueryWatchlistRequestData,
+            UpdateWatchlistRequestData, AddToWatchlistRequest, CopyWatchlistReply,
+            CopyWatchlistRequest, CreateWatchlistReply, CreateWatchlistRequest,
+            DeleteWatchlistReply, DeleteWatchlistRequest, InsertIntoWatchlistReply,
+            InsertIntoWatchlistRequest, MoveInWatchlistReply, MoveInWatchlistRequest,
+            QueryMembersReply, QueryMembersRequest, QueryWatchlistReply,
+            QueryWatchlistRequest, QueryWatchlistsReply, QueryWatchlistsRequest,
+            UpdateWatchlistReply, UpdateWatchlistRequest, WatchlistPush, WatchlistTopic,
+            WatchlistsPush,
         };
     }
     /// Messages of the `Zenith` controller.

@@ -34,7 +34,7 @@ const PARAMETERS: &[&str] =
     &["key", "code", "sig", "signature", "auth", "pass", "pwd", "session", "sessionid", "sid", "jwt", "otp"];
 
 /// True for a property name that holds a credential: a secret property of the schemas (in any
-/// case, or misspelled by up to two edits), or any name containing a credential word
+/// case, or, when it has eight letters or more, misspelled by up to two edits), or any name containing a credential word
 /// (`password`, `secret`, `token`, `api-key`, ...). The one rule for what `zenith redact`
 /// replaces and what `zenith check` never prints.
 pub fn is_secret_name(name: &str) -> bool {
@@ -65,8 +65,14 @@ fn tell_secret_name(name: &str) -> bool {
         return true;
     }
     let folded = fold(name);
-    MARKERS.iter().any(|marker| folded.contains(marker)) || super::diagnostics::near_miss(name, secrets).is_some()
+    // Two edits turn a short name into common words (`auth` into `path`, `at`): only long
+    // secret names are looked for misspelled.
+    let long: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= MIN_MISSPELT_SECRET).collect();
+    MARKERS.iter().any(|marker| folded.contains(marker)) || super::diagnostics::near_miss(name, &long).is_some()
 }
+
+/// The shortest secret property name also found misspelled.
+const MIN_MISSPELT_SECRET: usize = 8;
 
 /// True for the name of a query, form or header parameter that holds a credential: a secret
 /// name, or one of the short names (`key`, `code`, `sig`, ...) that do so in URLs and forms.
@@ -242,10 +248,26 @@ mod tests {
             "Pass\u{77}ord",
             "Authorization",
             "Set-Cookie",
+            "auth",
         ] {
             assert!(is_secret_name(name), "{name}");
         }
-        for name in ["UserName", "Provider", "Scope", "DisplayName", "Topic", "ClientID", "Code", "Key", "Session"] {
+        // Near misses of a short secret name are ordinary words.
+        for name in [
+            "UserName",
+            "Provider",
+            "Scope",
+            "DisplayName",
+            "Topic",
+            "ClientID",
+            "Code",
+            "Key",
+            "Session",
+            "path",
+            "At",
+            "Path",
+            "Author",
+        ] {
             assert!(!is_secret_name(name), "{name}");
         }
         for name in ["key", "code", "sig", "access_token", "session"] {

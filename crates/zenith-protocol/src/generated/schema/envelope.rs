@@ -3,7 +3,7 @@
 
 use crate::runtime::schema::*;
 
-static PATTERN_0: Pattern = Pattern::new("^[A-Za-z][A-Za-z0-9]*(?:![^!]*)?$");
+static PATTERN_0: Pattern = Pattern::new("^[A-Za-z][A-Za-z0-9]*(?:![^!]*){0,2}$");
 
 static PATTERN_1: Pattern = Pattern::new(
     "^[A-Z][A-Za-z]*(?:\\.[A-Z][A-Za-z]*)*(?: .+)?$",

@@ -13,13 +13,16 @@ static PATTERN_2: Pattern = Pattern::new(
     "^[A-Z][A-Za-z]*(?:\\.[A-Z][A-Za-z]*)*(?: .+)?$",
 );
 static PATTERN_3: Pattern = Pattern::new(
-    "^[A-Za-z0-9]+(?::[A-Za-z0-9]*)?(?:\\+[A-Za-z0-9]+(?::[A-Za-z0-9]*)?)*(?:#[A-Za-z0-9]+)?(?:\\[[A-Za-z0-9]*\\])?$",
+    "^(?:(?:[0-9]{8}T[0-9]{6}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}(?:[0-9]{2})?)|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}(?::[0-9]{2})?))|(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)$",
 );
 static PATTERN_4: Pattern = Pattern::new(
-    "^(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$",
+    "^[A-Za-z0-9]+(?::[A-Za-z0-9]*)?(?:\\+[A-Za-z0-9]+(?::[A-Za-z0-9]*)?)*(?:#[A-Za-z0-9]+)?(?:\\[[A-Za-z0-9]*\\])?$",
 );
 static PATTERN_5: Pattern = Pattern::new(
-    "^(?:(?:[0-9]{8}T[0-9]{6}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}(?:[0-9]{2})?)|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}(?::[0-9]{2})?))|(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)$",
+    "^(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$",
+);
+static PATTERN_6: Pattern = Pattern::new(
+    "^[^!]+\\.[A-Za-z0-9]+(?::[A-Za-z0-9]*)?(?:\\+[A-Za-z0-9]+(?::[A-Za-z0-9]*)?)*(?:#[A-Za-z0-9]+)?(?:\\[[A-Za-z0-9]*\\])?$",
 );
 /// `DateTime` (`schemas/types/DateTime.json#`).
 pub static DATE_TIME: Node = Node::String(StringNode {
@@ -43,6 +46,458 @@ pub static SCOPE_LIST: Node = Node::Array(ArrayNode {
         rules: StringRules::NONE,
     }),
 });
+/// `UserMetadata` (`schemas/types/UserMetadata.json#`).
+pub static USER_METADATA: Node = Node::Map(MapNode {
+    type_at: "schemas/types/UserMetadata.json#/type",
+    values: &Node::String(StringNode {
+        type_at: "schemas/types/UserMetadata.json#/additionalProperties/type",
+        rules: StringRules::NONE,
+    }),
+});
+/// `ChannelDetails` (`schemas/types/ChannelDetails.json#`).
+pub static CHANNEL_DETAILS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ChannelDetails.json#/type"),
+    properties: &[
+        Property {
+            wire: "Name",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ChannelDetails.json#/properties/Name/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Description",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ChannelDetails.json#/properties/Description/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Metadata",
+            node: &USER_METADATA,
+            bit: 2u64,
+            secret: false,
+        },
+    ],
+    documented: &["Name", "Description", "Metadata"],
+    required: &["Name", "Metadata"],
+    required_bits: 3u64,
+    required_at: "schemas/types/ChannelDetails.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ChannelDetails.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::ChannelDetails {
+    const SCHEMA: &'static Node = &CHANNEL_DETAILS;
+}
+
+/// `ChannelMethod` (`schemas/types/ChannelMethod.json#`).
+pub static CHANNEL_METHOD: Node = Node::Enum(EnumNode {
+    at: "schemas/types/ChannelMethod.json#/enum",
+    values: &["Debug", "Email", "Push.APNs", "Push.FCM", "Push.Web", "SMS", "Sessions"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::ChannelMethod {
+    const SCHEMA: &'static Node = &CHANNEL_METHOD;
+}
+
+/// `WebPushKeys` (`schemas/types/WebPushKeys.json#`).
+pub static WEB_PUSH_KEYS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/WebPushKeys.json#/type"),
+    properties: &[
+        Property {
+            wire: "p256dh",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/WebPushKeys.json#/properties/p256dh/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "auth",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/WebPushKeys.json#/properties/auth/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: true,
+        },
+    ],
+    documented: &["p256dh", "auth"],
+    required: &["p256dh", "auth"],
+    required_bits: 3u64,
+    required_at: "schemas/types/WebPushKeys.json#/required",
+    additional: true,
+    additional_at: "schemas/types/WebPushKeys.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::WebPushKeys {
+    const SCHEMA: &'static Node = &WEB_PUSH_KEYS;
+}
+
+/// `ChannelSettings` (`schemas/types/ChannelSettings.json#`).
+pub static CHANNEL_SETTINGS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ChannelSettings.json#/type"),
+    properties: &[
+        Property {
+            wire: "email",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ChannelSettings.json#/properties/email/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "name",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ChannelSettings.json#/properties/name/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "endpoint",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ChannelSettings.json#/properties/endpoint/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "expirationTime",
+            node: &Node::Nullable(
+                &Node::Number(TypeRule {
+                    at: "schemas/types/ChannelSettings.json#/properties/expirationTime/type",
+                }),
+            ),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "keys",
+            node: &WEB_PUSH_KEYS,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["email", "name", "endpoint", "expirationTime", "keys"],
+    required: &[],
+    required_bits: 0u64,
+    required_at: "schemas/types/ChannelSettings.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ChannelSettings.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::ChannelSettings {
+    const SCHEMA: &'static Node = &CHANNEL_SETTINGS;
+}
+
+/// `ChannelParameters` (`schemas/types/ChannelParameters.json#`).
+pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ChannelParameters.json#/type"),
+    properties: &[
+        Property {
+            wire: "Type",
+            node: &CHANNEL_METHOD,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Settings",
+            node: &CHANNEL_SETTINGS,
+            bit: 2u64,
+            secret: false,
+        },
+    ],
+    documented: &["Type", "Settings"],
+    required: &["Type", "Settings"],
+    required_bits: 3u64,
+    required_at: "schemas/types/ChannelParameters.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ChannelParameters.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Type",
+        variants: &[
+            VariantNode {
+                value: "Debug",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelParameters.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "Email",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelParameters.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "Push.APNs",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelParameters.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "Push.FCM",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelParameters.json#/oneOf/3",
+            },
+            VariantNode {
+                value: "Push.Web",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelParameters.json#/oneOf/4",
+            },
+            VariantNode {
+                value: "SMS",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelParameters.json#/oneOf/5",
+            },
+            VariantNode {
+                value: "Sessions",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelParameters.json#/oneOf/6",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::ChannelParameters {
+    const SCHEMA: &'static Node = &CHANNEL_PARAMETERS;
+}
+
+/// `ChannelStatus` (`schemas/types/ChannelStatus.json#`).
+pub static CHANNEL_STATUS: Node = Node::Enum(EnumNode {
+    at: "schemas/types/ChannelStatus.json#/enum",
+    values: &["Active", "Inactive", "Faulted"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::ChannelStatus {
+    const SCHEMA: &'static Node = &CHANNEL_STATUS;
+}
+
+/// `ChannelState` (`schemas/types/ChannelState.json#`).
+pub static CHANNEL_STATE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ChannelState.json#/type"),
+    properties: &[
+        Property {
+            wire: "ID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ChannelState.json#/properties/ID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Name",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ChannelState.json#/properties/Name/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "Description",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ChannelState.json#/properties/Description/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Type",
+            node: &CHANNEL_METHOD,
+            bit: 4u64,
+            secret: false,
+        },
+        Property {
+            wire: "Metadata",
+            node: &USER_METADATA,
+            bit: 8u64,
+            secret: false,
+        },
+        Property {
+            wire: "Status",
+            node: &CHANNEL_STATUS,
+            bit: 16u64,
+            secret: false,
+        },
+    ],
+    documented: &["ID", "Name", "Description", "Type", "Metadata", "Status"],
+    required: &["ID", "Name", "Type", "Metadata", "Status"],
+    required_bits: 31u64,
+    required_at: "schemas/types/ChannelState.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ChannelState.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::ChannelState {
+    const SCHEMA: &'static Node = &CHANNEL_STATE;
+}
+
+/// `ChannelMethodMetadata` (`schemas/types/ChannelMethodMetadata.json#`).
+pub static CHANNEL_METHOD_METADATA: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ChannelMethodMetadata.json#/type"),
+    properties: &[
+        Property {
+            wire: "userVisibleOnly",
+            node: &Node::Boolean(TypeRule {
+                at: "schemas/types/ChannelMethodMetadata.json#/properties/userVisibleOnly/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "applicationServerKey",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ChannelMethodMetadata.json#/properties/applicationServerKey/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["userVisibleOnly", "applicationServerKey"],
+    required: &[],
+    required_bits: 0u64,
+    required_at: "schemas/types/ChannelMethodMetadata.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ChannelMethodMetadata.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::ChannelMethodMetadata {
+    const SCHEMA: &'static Node = &CHANNEL_METHOD_METADATA;
+}
+
+/// `ChannelMethodDetail` (`schemas/types/ChannelMethodDetail.json#`).
+pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ChannelMethodDetail.json#/type"),
+    properties: &[
+        Property {
+            wire: "Type",
+            node: &CHANNEL_METHOD,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Metadata",
+            node: &CHANNEL_METHOD_METADATA,
+            bit: 2u64,
+            secret: false,
+        },
+    ],
+    documented: &["Type", "Metadata"],
+    required: &["Type", "Metadata"],
+    required_bits: 3u64,
+    required_at: "schemas/types/ChannelMethodDetail.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ChannelMethodDetail.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Type",
+        variants: &[
+            VariantNode {
+                value: "Debug",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelMethodDetail.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "Email",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelMethodDetail.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "Push.APNs",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelMethodDetail.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "Push.FCM",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelMethodDetail.json#/oneOf/3",
+            },
+            VariantNode {
+                value: "Push.Web",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelMethodDetail.json#/oneOf/4",
+            },
+            VariantNode {
+                value: "SMS",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelMethodDetail.json#/oneOf/5",
+            },
+            VariantNode {
+                value: "Sessions",
+                required: &[],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ChannelMethodDetail.json#/oneOf/6",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::ChannelMethodDetail {
+    const SCHEMA: &'static Node = &CHANNEL_METHOD_DETAIL;
+}
+
 /// `Time` (`schemas/types/Time.json#`).
 pub static TIME: Node = Node::String(StringNode {
     type_at: "schemas/types/Time.json#/type",
@@ -64,6 +519,73 @@ pub static ACTION_ERROR_CODE: Node = Node::String(StringNode {
         min_length: None,
         max_length: None,
         pattern: Some((&PATTERN_2, "schemas/types/ActionErrorCode.json#/pattern")),
+        format: None,
+    },
+});
+/// `FragmentDefinition` (`schemas/types/FragmentDefinition.json#`).
+pub static FRAGMENT_DEFINITION: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/FragmentDefinition.json#/type"),
+    properties: &[
+        Property {
+            wire: "Name",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/FragmentDefinition.json#/properties/Name/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Source",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/FragmentDefinition.json#/properties/Source/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Data",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/FragmentDefinition.json#/properties/Data/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["Name", "Source", "Data"],
+    required: &["Name"],
+    required_bits: 1u64,
+    required_at: "schemas/types/FragmentDefinition.json#/required",
+    additional: true,
+    additional_at: "schemas/types/FragmentDefinition.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::FragmentDefinition {
+    const SCHEMA: &'static Node = &FRAGMENT_DEFINITION;
+}
+
+/// `DateOrDateTime` (`schemas/types/DateOrDateTime.json#`).
+pub static DATE_OR_DATE_TIME: Node = Node::String(StringNode {
+    type_at: "schemas/types/DateOrDateTime.json#/type",
+    rules: StringRules {
+        min_length: None,
+        max_length: None,
+        pattern: Some((&PATTERN_3, "schemas/types/DateOrDateTime.json#/pattern")),
+        format: Some((
+            Format::DateOrDateTime,
+            "schemas/types/DateOrDateTime.json#/format",
+        )),
+    },
+});
+/// `MarketCode` (`schemas/types/MarketCode.json#`).
+pub static MARKET_CODE: Node = Node::String(StringNode {
+    type_at: "schemas/types/MarketCode.json#/type",
+    rules: StringRules {
+        min_length: None,
+        max_length: None,
+        pattern: Some((&PATTERN_4, "schemas/types/MarketCode.json#/pattern")),
         format: None,
     },
 });
@@ -95,16 +617,6 @@ impl crate::runtime::Validate for crate::generated::types::Decimal {
     const SCHEMA: &'static Node = &DECIMAL;
 }
 
-/// `MarketCode` (`schemas/types/MarketCode.json#`).
-pub static MARKET_CODE: Node = Node::String(StringNode {
-    type_at: "schemas/types/MarketCode.json#/type",
-    rules: StringRules {
-        min_length: None,
-        max_length: None,
-        pattern: Some((&PATTERN_3, "schemas/types/MarketCode.json#/pattern")),
-        format: None,
-    },
-});
 /// `DepthOrderAttribute` (`schemas/types/DepthOrderAttribute.json#`).
 pub static DEPTH_ORDER_ATTRIBUTE: Node = Node::Enum(EnumNode {
     at: "schemas/types/DepthOrderAttribute.json#/x-zenith-known",
@@ -449,7 +961,7 @@ pub static DATE: Node = Node::String(StringNode {
     rules: StringRules {
         min_length: None,
         max_length: None,
-        pattern: Some((&PATTERN_4, "schemas/types/Date.json#/pattern")),
+        pattern: Some((&PATTERN_5, "schemas/types/Date.json#/pattern")),
         format: Some((Format::Date, "schemas/types/Date.json#/format")),
     },
 });
@@ -591,19 +1103,6 @@ impl crate::runtime::Validate for crate::generated::types::MarketState {
     const SCHEMA: &'static Node = &MARKET_STATE;
 }
 
-/// `DateOrDateTime` (`schemas/types/DateOrDateTime.json#`).
-pub static DATE_OR_DATE_TIME: Node = Node::String(StringNode {
-    type_at: "schemas/types/DateOrDateTime.json#/type",
-    rules: StringRules {
-        min_length: None,
-        max_length: None,
-        pattern: Some((&PATTERN_5, "schemas/types/DateOrDateTime.json#/pattern")),
-        format: Some((
-            Format::DateOrDateTime,
-            "schemas/types/DateOrDateTime.json#/format",
-        )),
-    },
-});
 /// `MixedMarketStrategy` (`schemas/types/MixedMarketStrategy.json#`).
 pub static MIXED_MARKET_STRATEGY: Node = Node::Enum(EnumNode {
     at: "schemas/types/MixedMarketStrategy.json#/x-zenith-known",
@@ -1886,6 +2385,484 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolChange {
     const SCHEMA: &'static Node = &SYMBOL_CHANGE;
+}
+
+/// `NewsChangeO` (`schemas/types/NewsChange.json#/properties/O`).
+pub static NEWS_CHANGE_O: Node = Node::Enum(EnumNode {
+    at: "schemas/types/NewsChange.json#/properties/O/enum",
+    values: &["A", "U", "I"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::NewsChangeO {
+    const SCHEMA: &'static Node = &NEWS_CHANGE_O;
+}
+
+/// `NewsReportType` (`schemas/types/NewsReportType.json#`).
+pub static NEWS_REPORT_TYPE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/NewsReportType.json#/x-zenith-known",
+    values: &[
+        "TakeoverAnnouncement",
+        "IntentionToMakeTakeoverBid",
+        "BiddersStatement_OffMarketBid",
+        "TargetsStatement_OffMarketBid",
+        "BiddersStatement_MarketBid",
+        "TargetsStatement_MarketBid",
+        "OffMarketBidOfferDocumentToBidClassHolders",
+        "DirectorsStatementReTakeover",
+        "VariationOfTakeoverBid",
+        "Takeover_Other",
+        "SupplementaryBiddersStatement",
+        "SupplementaryTargetsStatement",
+        "SchemeOfArrangement",
+        "SecurityHolderDetails",
+        "BecomingASubstantialHolder",
+        "ChangeInSubstantialHolding",
+        "CeasingToBeASubstantialHolder",
+        "BeneficialOwnershipPart6C_2",
+        "TakeoverUpdateSection689Notice",
+        "SecurityHolderDetails_Other",
+        "Section205GNotice_DirectorsInterests",
+        "InitialDirectorsInterestNotice",
+        "ChangeOfDirectorsInterestNotice",
+        "FinalDirectorsInterestNotice",
+        "PeriodicReports",
+        "AnnualReport",
+        "Top20Shareholders",
+        "PreliminaryFinalReport",
+        "HalfYearlyReport",
+        "ConfirmationThatAnnualReportWasSentToSecurityHolders",
+        "Trust6MonthAccounts",
+        "Trust12MonthAccounts",
+        "LoanSecuritiesOnIssue",
+        "HalfYearAuditReview",
+        "HalfYearDirectorsStatement",
+        "FullYearAccounts",
+        "FullYearAuditReview",
+        "FullYearDirectorsStatement",
+        "PeriodicReports_Other",
+        "HalfYearAccounts",
+        "MonthlyNetTangibleAssetBacking",
+        "ConciseFinancialReport",
+        "DailyFundUpdate",
+        "HalfYearDirectorsReport",
+        "FullYearDirectorsReport",
+        "ProfitGuidance",
+        "DebtFacility",
+        "CreditRating",
+        "QuarterlyActivitiesReport",
+        "FirstQuarterActivitiesReport",
+        "SecondQuarterActivitiesReport",
+        "ThirdQuarterActivitiesReport",
+        "FourthQuarterActivitiesReport",
+        "QuarterlyActivitiesReport_Other",
+        "QuarterlyCashFlowReport",
+        "FirstQuarterCashFlowReport",
+        "SecondQuarterCashFlowReport",
+        "ThirdQuarterCashFlowReport",
+        "FourthQuarterCashFlowReport",
+        "QuarterlyCashFlowReport_Other",
+        "IssuedCapital",
+        "RenounceableIssue",
+        "BonusIssue",
+        "Placement",
+        "IssuesToThePublic",
+        "CapitalReconstruction",
+        "NewIssueLetterOfOfferAndAccForm",
+        "AlterationToIssuedCapital",
+        "NonRenounceableIssue",
+        "IssuedCapital_Other",
+        "DisclosureDocument",
+        "OnMarketBuyBack",
+        "DailyShareBuyBackNotice",
+        "Appendix3B",
+        "ASXBookBuildUpcomingCommenced",
+        "ASXBookBuildChangeInPublicParameter",
+        "ASXBookBuildCloseCancel",
+        "SecurityPurchasePlan",
+        "CleansingNotice",
+        "AssetAcquisitionAndDisposal",
+        "AssetAcquisition",
+        "AssetDisposal",
+        "AssetAcquisitionAndDisposal_Other",
+        "NoticeOfMeeting",
+        "NoticeOfAnnualGeneralMeeting",
+        "NoticeOfExtraordinaryGeneralMeeting",
+        "ResultsOfMeeting",
+        "ProxyForm",
+        "AlterationToNoticeOfMeeting",
+        "NoticeOfMeeting_Other",
+        "NoticeOfGeneralMeeting",
+        "AsxAnnouncement",
+        "SuspensionFromOfficialQuotation",
+        "ReinstatementToOfficialQuotation",
+        "RemovalFromOfficialList",
+        "AsxAnnouncementQuery",
+        "NoticePending",
+        "ChangeInBasisOfQuotation",
+        "TradingHalt",
+        "AdmissionToOfficialList",
+        "CommencementOfOfficialQuotation",
+        "AsxAnnouncement_Other",
+        "MapCancellation",
+        "MapCorrection",
+        "EndOfDay",
+        "TradingHaltLifted",
+        "ASXCirculars",
+        "DividendAnnouncement",
+        "DividendBooksClosing",
+        "DividendPayDate",
+        "DividendRate",
+        "DividendAlteration",
+        "Dividend_Other",
+        "DividendReinvestmentPlan",
+        "InterestRecordDate",
+        "InterestPayDate",
+        "InterestRate",
+        "ProgressReportPrimary",
+        "ProgressReport",
+        "ProgressReport_Other",
+        "CompanyAdministration",
+        "DirectorAppointmentResignation",
+        "DetailsOfCompanyAddress",
+        "DetailsOfRegisteredOfficeAddress",
+        "DetailsOfShareRegistryAddress",
+        "TrusteeAppointmentResignation",
+        "TrustManagerAppointmentResignation",
+        "CompanySecretaryAppointmentResignation",
+        "CompanyAdministration_Other",
+        "ChangeOfBalanceDate",
+        "TrustDeed",
+        "ArticlesOfAssociation",
+        "Constitution",
+        "ResponsibleEntityAppointmentResignation",
+        "ChangeOfCompanyName",
+        "AdministratorReceiverAppointedRemoved",
+        "NoticeOfCallContributingShares",
+        "AnnouncementOfCall",
+        "NoticeOfCallToShareholders",
+        "NoticeOfCall_Other",
+        "OtherPrimary",
+        "Other",
+        "Internal",
+        "LegalProceedings",
+        "Appendix16A",
+        "Year2000Advice",
+        "OpenBriefing",
+        "OverseasListing",
+        "StandardAndPoorsAnnouncement013TradingPolicy",
+        "TradingPolicy",
+        "MapTest",
+        "ChairmansAddress",
+        "ChairmansAddress_Other",
+        "ChairmansAddressToShareholders",
+        "LetterToShareHoldersPrimary",
+        "LetterToShareholders_Other",
+        "LetterToShareholders",
+        "AsxQueryPrimary",
+        "AsxQuery_Other",
+        "AsxQuery",
+        "ResponseToAsxQuery",
+        "StructuredProducts",
+        "StructuredProducts_Other",
+        "StructuredProducts_IssuerReport",
+        "StructuredProducts_DisclosureDocument",
+        "StructuredProducts_Acceptance",
+        "StructuredProducts_TrustDeed",
+        "StructuredProducts_Distribution",
+        "StructuredProducts_Adjustment",
+        "StructuredProducts_SupplementaryDisclosureDocument",
+        "CommitmentsTestEntityQuarterlyReports",
+        "CommitmentsTestEntity_FirstQuarterReport",
+        "CommitmentsTestEntity_SecondQuarterReport",
+        "CommitmentsTestEntity_ThirdQuarterReport",
+        "CommitmentsTestEntity_FourthQuarterReport",
+        "CommitmentsTestEntity_Other",
+        "MFund",
+        "MFund_DisclosureDocument",
+        "MFund_FundProfile",
+        "MFund_AlterationToIssuedCapital",
+        "MFund_DailyUpdate",
+        "MFund_DividendRecordDate",
+        "MFund_DividendPayment",
+        "MFund_DividendRate",
+        "MFund_NetTangibleAssetBacking",
+        "MFund_Other",
+    ],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::NewsReportType {
+    const SCHEMA: &'static Node = &NEWS_REPORT_TYPE;
+}
+
+/// `NewsPriority` (`schemas/types/NewsData.json#/properties/Priority`).
+pub static NEWS_PRIORITY: Node = Node::Enum(EnumNode {
+    at: "schemas/types/NewsData.json#/properties/Priority/enum",
+    values: &["Low", "Normal", "High", "Critical"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::NewsPriority {
+    const SCHEMA: &'static Node = &NEWS_PRIORITY;
+}
+
+/// `NewsSymbol` (`schemas/types/NewsSymbol.json#`).
+pub static NEWS_SYMBOL: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/NewsSymbol.json#/type"),
+    properties: &[
+        Property {
+            wire: "Exchange",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NewsSymbol.json#/properties/Exchange/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Code",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NewsSymbol.json#/properties/Code/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: false,
+        },
+    ],
+    documented: &["Exchange", "Code"],
+    required: &["Exchange", "Code"],
+    required_bits: 3u64,
+    required_at: "schemas/types/NewsSymbol.json#/required",
+    additional: true,
+    additional_at: "schemas/types/NewsSymbol.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::NewsSymbol {
+    const SCHEMA: &'static Node = &NEWS_SYMBOL;
+}
+
+/// `NewsAnnouncementCode` (`schemas/types/NewsAnnouncementCode.json#`).
+pub static NEWS_ANNOUNCEMENT_CODE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/NewsAnnouncementCode.json#/x-zenith-known",
+    values: &["PriceSensitive"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::NewsAnnouncementCode {
+    const SCHEMA: &'static Node = &NEWS_ANNOUNCEMENT_CODE;
+}
+
+/// `NewsData` (`schemas/types/NewsData.json#`).
+pub static NEWS_DATA: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/NewsData.json#/type"),
+    properties: &[
+        Property {
+            wire: "ID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NewsData.json#/properties/ID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Source",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NewsData.json#/properties/Source/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "Title",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NewsData.json#/properties/Title/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 4u64,
+            secret: false,
+        },
+        Property {
+            wire: "Date",
+            node: &DATE_TIME,
+            bit: 8u64,
+            secret: false,
+        },
+        Property {
+            wire: "Type",
+            node: &NEWS_REPORT_TYPE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Url",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NewsData.json#/properties/Url/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Origin",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NewsData.json#/properties/Origin/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Priority",
+            node: &NEWS_PRIORITY,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Symbols",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/NewsData.json#/properties/Symbols/type",
+                items: &NEWS_SYMBOL,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Codes",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/NewsData.json#/properties/Codes/type",
+                items: &NEWS_ANNOUNCEMENT_CODE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "ID",
+        "Source",
+        "Title",
+        "Date",
+        "Type",
+        "Url",
+        "Origin",
+        "Priority",
+        "Symbols",
+        "Codes",
+    ],
+    required: &["ID", "Source", "Title", "Date"],
+    required_bits: 15u64,
+    required_at: "schemas/types/NewsData.json#/required",
+    additional: true,
+    additional_at: "schemas/types/NewsData.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::NewsData {
+    const SCHEMA: &'static Node = &NEWS_DATA;
+}
+
+/// `NewsChange` (`schemas/types/NewsChange.json#`).
+pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/NewsChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "O",
+            node: &NEWS_CHANGE_O,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Source",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NewsChange.json#/properties/Source/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Date",
+            node: &DATE_TIME,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "News",
+            node: &NEWS_DATA,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["O", "Source", "Date", "News"],
+    required: &["O"],
+    required_bits: 1u64,
+    required_at: "schemas/types/NewsChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/NewsChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "O",
+        variants: &[
+            VariantNode {
+                value: "A",
+                required: &["News"],
+                forbidden: &["Source", "Date"],
+                required_bits: 9u64,
+                forbidden_bits: 6u64,
+                condition: None,
+                at: "schemas/types/NewsChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "U",
+                required: &["News"],
+                forbidden: &["Source", "Date"],
+                required_bits: 9u64,
+                forbidden_bits: 6u64,
+                condition: None,
+                at: "schemas/types/NewsChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "I",
+                required: &[],
+                forbidden: &["News"],
+                required_bits: 1u64,
+                forbidden_bits: 8u64,
+                condition: None,
+                at: "schemas/types/NewsChange.json#/oneOf/2",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::NewsChange {
+    const SCHEMA: &'static Node = &NEWS_CHANGE;
+}
+
+/// `NewsSourceState` (`schemas/types/NewsSourceState.json#`).
+pub static NEWS_SOURCE_STATE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/NewsSourceState.json#/type"),
+    properties: &[
+        Property {
+            wire: "Code",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NewsSourceState.json#/properties/Code/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Feed",
+            node: &FEED_STATUS,
+            bit: 2u64,
+            secret: false,
+        },
+    ],
+    documented: &["Code", "Feed"],
+    required: &["Code", "Feed"],
+    required_bits: 3u64,
+    required_at: "schemas/types/NewsSourceState.json#/required",
+    additional: true,
+    additional_at: "schemas/types/NewsSourceState.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::NewsSourceState {
+    const SCHEMA: &'static Node = &NEWS_SOURCE_STATE;
 }
 
 /// `TradingAccountState` (`schemas/types/TradingAccountState.json#`).
@@ -4067,4 +5044,297 @@ pub static ORDER_ERROR_NAME: Node = Node::Enum(EnumNode {
 });
 impl crate::runtime::Validate for crate::generated::types::OrderErrorName {
     const SCHEMA: &'static Node = &ORDER_ERROR_NAME;
+}
+
+/// `SecurityCode` (`schemas/types/SecurityCode.json#`).
+pub static SECURITY_CODE: Node = Node::String(StringNode {
+    type_at: "schemas/types/SecurityCode.json#/type",
+    rules: StringRules {
+        min_length: None,
+        max_length: None,
+        pattern: Some((&PATTERN_6, "schemas/types/SecurityCode.json#/pattern")),
+        format: None,
+    },
+});
+/// `Watchlist` (`schemas/types/Watchlist.json#`).
+pub static WATCHLIST: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/Watchlist.json#/type"),
+    properties: &[
+        Property {
+            wire: "ID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Watchlist.json#/properties/ID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Name",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Watchlist.json#/properties/Name/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Description",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Watchlist.json#/properties/Description/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Category",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/Watchlist.json#/properties/Category/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "IsWritable",
+            node: &Node::Boolean(TypeRule {
+                at: "schemas/types/Watchlist.json#/properties/IsWritable/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["ID", "Name", "Description", "Category", "IsWritable"],
+    required: &["ID"],
+    required_bits: 1u64,
+    required_at: "schemas/types/Watchlist.json#/required",
+    additional: true,
+    additional_at: "schemas/types/Watchlist.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::Watchlist {
+    const SCHEMA: &'static Node = &WATCHLIST;
+}
+
+/// `WatchlistChangeOperation` (`schemas/types/WatchlistChange.json#/properties/Operation`).
+pub static WATCHLIST_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
+    at: "schemas/types/WatchlistChange.json#/properties/Operation/enum",
+    values: &["Add", "Update", "Remove", "Clear"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::WatchlistChangeOperation {
+    const SCHEMA: &'static Node = &WATCHLIST_CHANGE_OPERATION;
+}
+
+/// `WatchlistChange` (`schemas/types/WatchlistChange.json#`).
+pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/WatchlistChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "Operation",
+            node: &WATCHLIST_CHANGE_OPERATION,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Watchlist",
+            node: &WATCHLIST,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["Operation", "Watchlist"],
+    required: &["Operation"],
+    required_bits: 1u64,
+    required_at: "schemas/types/WatchlistChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/WatchlistChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Operation",
+        variants: &[
+            VariantNode {
+                value: "Add",
+                required: &["Watchlist"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/WatchlistChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "Update",
+                required: &["Watchlist"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/WatchlistChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "Remove",
+                required: &["Watchlist"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/WatchlistChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "Clear",
+                required: &[],
+                forbidden: &["Watchlist"],
+                required_bits: 1u64,
+                forbidden_bits: 2u64,
+                condition: None,
+                at: "schemas/types/WatchlistChange.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::WatchlistChange {
+    const SCHEMA: &'static Node = &WATCHLIST_CHANGE;
+}
+
+/// `WatchlistDetails` (`schemas/types/WatchlistDetails.json#`).
+pub static WATCHLIST_DETAILS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/WatchlistDetails.json#/type"),
+    properties: &[
+        Property {
+            wire: "Name",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/WatchlistDetails.json#/properties/Name/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Description",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/WatchlistDetails.json#/properties/Description/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Category",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/WatchlistDetails.json#/properties/Category/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["Name", "Description", "Category"],
+    required: &["Name"],
+    required_bits: 1u64,
+    required_at: "schemas/types/WatchlistDetails.json#/required",
+    additional: true,
+    additional_at: "schemas/types/WatchlistDetails.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::WatchlistDetails {
+    const SCHEMA: &'static Node = &WATCHLIST_DETAILS;
+}
+
+/// `WatchlistMemberChangeOperation` (`schemas/types/WatchlistMemberChange.json#/properties/Operation`).
+pub static WATCHLIST_MEMBER_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
+    at: "schemas/types/WatchlistMemberChange.json#/properties/Operation/enum",
+    values: &["Insert", "Replace", "Remove", "Clear"],
+    open: false,
+});
+impl crate::runtime::Validate
+for crate::generated::types::WatchlistMemberChangeOperation {
+    const SCHEMA: &'static Node = &WATCHLIST_MEMBER_CHANGE_OPERATION;
+}
+
+/// `WatchlistMemberChange` (`schemas/types/WatchlistMemberChange.json#`).
+pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/WatchlistMemberChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "Operation",
+            node: &WATCHLIST_MEMBER_CHANGE_OPERATION,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "At",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/WatchlistMemberChange.json#/properties/At/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Count",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/WatchlistMemberChange.json#/properties/Count/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Members",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/WatchlistMemberChange.json#/properties/Members/type",
+                items: &SECURITY_CODE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["Operation", "At", "Count", "Members"],
+    required: &["Operation"],
+    required_bits: 1u64,
+    required_at: "schemas/types/WatchlistMemberChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/WatchlistMemberChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Operation",
+        variants: &[
+            VariantNode {
+                value: "Insert",
+                required: &["At", "Members"],
+                forbidden: &["Count"],
+                required_bits: 11u64,
+                forbidden_bits: 4u64,
+                condition: None,
+                at: "schemas/types/WatchlistMemberChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "Replace",
+                required: &["At", "Members"],
+                forbidden: &["Count"],
+                required_bits: 11u64,
+                forbidden_bits: 4u64,
+                condition: None,
+                at: "schemas/types/WatchlistMemberChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "Remove",
+                required: &["At", "Count"],
+                forbidden: &["Members"],
+                required_bits: 7u64,
+                forbidden_bits: 8u64,
+                condition: None,
+                at: "schemas/types/WatchlistMemberChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "Clear",
+                required: &[],
+                forbidden: &["At", "Count", "Members"],
+                required_bits: 1u64,
+                forbidden_bits: 14u64,
+                condition: None,
+                at: "schemas/types/WatchlistMemberChange.json#/oneOf/3",
+            },
+        ],
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::WatchlistMemberChange {
+    const SCHEMA: &'static Node = &WATCHLIST_MEMBER_CHANGE;
 }

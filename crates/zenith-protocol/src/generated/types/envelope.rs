@@ -115,7 +115,7 @@ impl schemars::JsonSchema for Controller {
     }
 }
 
-/// The topic name, optionally followed by `!` and arguments separated by dots, as in `Security!BHP.ASX`.
+/// The topic name, optionally followed by `!` and arguments, as in `Security!BHP.ASX`. Arguments are separated by dots and, in News's fourth form, by a second `!` (`News!AAP!BHP.ASX`).
 pub use crate::runtime::Topic;
 
 /// What the message does with its topic. A message without `Action` is a `Publish`.

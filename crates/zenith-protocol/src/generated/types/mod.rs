@@ -8,11 +8,19 @@ mod auth;
 
 mod types;
 
+mod channel;
+
 mod common;
+
+mod fragments;
 
 mod market;
 
+mod news;
+
 mod trading;
+
+mod watchlist;
 
 mod zenith;
 
@@ -22,10 +30,18 @@ pub use auth::*;
 
 pub use types::*;
 
+pub use channel::*;
+
 pub use common::*;
+
+pub use fragments::*;
 
 pub use market::*;
 
+pub use news::*;
+
 pub use trading::*;
+
+pub use watchlist::*;
 
 pub use zenith::*;

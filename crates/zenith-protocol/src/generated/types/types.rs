@@ -12,11 +12,1088 @@ pub use crate::runtime::DateTime;
 /// Access rights, one string each. The protocol treats them as free text: both `Zenith/Market` and `Paritech.Zenith.Market` styles occur.
 pub type ScopeList = Vec<String>;
 
+/// Free-form information a user keeps with a scan or a channel, such as a category: names mapped to text. The server stores it and gives it back; it means nothing to the server.
+pub type UserMetadata = indexmap::IndexMap<String, String>;
+
+/// How a user identifies a channel: the details set when creating or updating it.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChannelDetails {
+    /// The channel's name.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// A longer description, if any.
+    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Free-form information kept with the channel, such as a category.
+    #[serde(rename = "Metadata")]
+    pub metadata: UserMetadata,
+}
+
+impl ChannelDetails {
+    /// A `ChannelDetails` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: String, metadata: UserMetadata) -> Self {
+        Self {
+            name,
+            description: None,
+            metadata,
+        }
+    }
+}
+
+/// A distribution method (Appendix K): how a channel delivers notifications. `Email`, `SMS`, `Push.APNs` (Apple), `Push.FCM` (Firebase), `Push.Web` (Web Push), `Sessions` (the user's open sessions), `Debug` (logged only, for testing).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ChannelMethod {
+    /// `Debug`
+    Debug,
+    /// `Email`
+    Email,
+    /// `Push.APNs`
+    PushApNs,
+    /// `Push.FCM`
+    PushFcm,
+    /// `Push.Web`
+    PushWeb,
+    /// `SMS`
+    Sms,
+    /// `Sessions`
+    Sessions,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ChannelMethod {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Debug",
+        "Email",
+        "Push.APNs",
+        "Push.FCM",
+        "Push.Web",
+        "SMS",
+        "Sessions",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Debug => "Debug",
+            Self::Email => "Email",
+            Self::PushApNs => "Push.APNs",
+            Self::PushFcm => "Push.FCM",
+            Self::PushWeb => "Push.Web",
+            Self::Sms => "SMS",
+            Self::Sessions => "Sessions",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ChannelMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "Debug" => Self::Debug,
+            "Email" => Self::Email,
+            "Push.APNs" => Self::PushApNs,
+            "Push.FCM" => Self::PushFcm,
+            "Push.Web" => Self::PushWeb,
+            "SMS" => Self::Sms,
+            "Sessions" => Self::Sessions,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ChannelMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ChannelMethod {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChannelMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ChannelMethod {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ChannelMethod".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// The keys a Web Push subscription gives for encrypting the notification's content (RFC 8291), as the browser's Push API reports them.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct WebPushKeys {
+    /// The browser's public ECDH key (P-256), base64url.
+    #[serde(rename = "p256dh")]
+    pub p256dh: String,
+    /// The authentication secret shared with the browser, base64url.
+    ///
+    /// A credential: `Debug` and `Display` never show it.
+    #[serde(rename = "auth")]
+    pub auth: Secret,
+}
+
+impl WebPushKeys {
+    /// A `WebPushKeys` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(p256dh: String, auth: Secret) -> Self {
+        Self { p256dh, auth }
+    }
+}
+
+/// Where and how a channel delivers, depending on its method (the sibling `Type`). Email: `email` (required), `name`. Web Push (`Push.Web`): the browser's push subscription as its Push API gives it, `endpoint` (required), `expirationTime`, `keys`. The reference documents no settings for the other methods.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChannelSettings {
+    /// Email: the address to send to.
+    #[serde(rename = "email", default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Email: the recipient's display name.
+    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Web Push: the push service's URL for this subscription.
+    #[serde(rename = "endpoint", default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// Web Push: when the browser must renew the subscription (milliseconds since 1970, as the Push API gives it), or null when it does not expire.
+    #[serde(
+        rename = "expirationTime",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration_time: Option<crate::runtime::Nullable<f64>>,
+    /// Web Push: the content encryption keys; without them, notifications carry no content.
+    #[serde(rename = "keys", default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<WebPushKeys>,
+}
+
+impl ChannelSettings {
+    /// A `ChannelSettings` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            email: None,
+            name: None,
+            endpoint: None,
+            expiration_time: None,
+            keys: None,
+        }
+    }
+}
+
+impl Default for ChannelSettings {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// How a channel delivers: its distribution method and the settings for it.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChannelParameters {
+    /// `Type` is `Debug`: Notifications are only logged by the server, for testing. No settings are documented.
+    ChannelDebug(ChannelDebug),
+    /// `Type` is `Email`: Notifications by email. Settings: `email` (required), `name`.
+    ChannelEmail(ChannelEmail),
+    /// `Type` is `Push.APNs`: Push notifications through the Apple Push Notification service to one device and application. No settings are documented.
+    ChannelApplePush(ChannelApplePush),
+    /// `Type` is `Push.FCM`: Push notifications through Google Firebase Cloud Messaging to one device and application. No settings are documented.
+    ChannelFirebasePush(ChannelFirebasePush),
+    /// `Type` is `Push.Web`: Web Push notifications to one browser and website. Settings: the browser's push subscription, `endpoint` (required), `expirationTime`, `keys`.
+    ChannelWebPush(ChannelWebPush),
+    /// `Type` is `SMS`: Notifications by SMS. No settings are documented.
+    ChannelSms(ChannelSms),
+    /// `Type` is `Sessions`: Notifications to every open application session of the user. No settings are documented.
+    ChannelSessions(ChannelSessions),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Type` is `Debug`: Notifications are only logged by the server, for testing. No settings are documented.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChannelDebug {
+    /// Where and how to deliver; the form depends on `Type`.
+    #[serde(rename = "Settings")]
+    pub settings: ChannelSettings,
+}
+
+impl ChannelDebug {
+    /// A `ChannelDebug` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(settings: ChannelSettings) -> Self {
+        Self { settings }
+    }
+}
+
+/// `Type` is `Email`: Notifications by email. Settings: `email` (required), `name`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChannelEmail {
+    /// Where and how to deliver; the form depends on `Type`.
+    #[serde(rename = "Settings")]
+    pub settings: ChannelSettings,
+}
+
+impl ChannelEmail {
+    /// A `ChannelEmail` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(settings: ChannelSettings) -> Self {
+        Self { settings }
+    }
+}
+
+/// `Type` is `Push.APNs`: Push notifications through the Apple Push Notification service to one device and application. No settings are documented.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChannelApplePush {
+    /// Where and how to deliver; the form depends on `Type`.
+    #[serde(rename = "Settings")]
+    pub settings: ChannelSettings,
+}
+
+impl ChannelApplePush {
+    /// A `ChannelApplePush` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(settings: ChannelSettings) -> Self {
+        Self { settings }
+    }
+}
+
+/// `Type` is `Push.FCM`: Push notifications through Google Firebase Cloud Messaging to one device and application. No settings are documented.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChannelFirebasePush {
+    /// Where and how to deliver; the form depends on `Type`.
+    #[serde(rename = "Settings")]
+    pub settings: ChannelSettings,
+}
+
+impl ChannelFirebasePush {
+    /// A `ChannelFirebasePush` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(settings: ChannelSettings) -> Self {
+        Self { settings }
+    }
+}
+
+/// `Type` is `Push.Web`: Web Push notifications to one browser and website. Settings: the browser's push subscription, `endpoint` (required), `expirationTime`, `keys`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChannelWebPush {
+    /// Where and how to deliver; the form depends on `Type`.
+    #[serde(rename = "Settings")]
+    pub settings: ChannelSettings,
+}
+
+impl ChannelWebPush {
+    /// A `ChannelWebPush` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(settings: ChannelSettings) -> Self {
+        Self { settings }
+    }
+}
+
+/// `Type` is `SMS`: Notifications by SMS. No settings are documented.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChannelSms {
+    /// Where and how to deliver; the form depends on `Type`.
+    #[serde(rename = "Settings")]
+    pub settings: ChannelSettings,
+}
+
+impl ChannelSms {
+    /// A `ChannelSms` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(settings: ChannelSettings) -> Self {
+        Self { settings }
+    }
+}
+
+/// `Type` is `Sessions`: Notifications to every open application session of the user. No settings are documented.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChannelSessions {
+    /// Where and how to deliver; the form depends on `Type`.
+    #[serde(rename = "Settings")]
+    pub settings: ChannelSettings,
+}
+
+impl ChannelSessions {
+    /// A `ChannelSessions` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(settings: ChannelSettings) -> Self {
+        Self { settings }
+    }
+}
+
+impl ChannelParameters {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Type";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::ChannelDebug(_) => "Debug",
+            Self::ChannelEmail(_) => "Email",
+            Self::ChannelApplePush(_) => "Push.APNs",
+            Self::ChannelFirebasePush(_) => "Push.FCM",
+            Self::ChannelWebPush(_) => "Push.Web",
+            Self::ChannelSms(_) => "SMS",
+            Self::ChannelSessions(_) => "Sessions",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for ChannelParameters {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Type")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::ChannelDebug(fields) => {
+                Tagged { tag: "Debug", fields }.serialize(serializer)
+            }
+            Self::ChannelEmail(fields) => {
+                Tagged { tag: "Email", fields }.serialize(serializer)
+            }
+            Self::ChannelApplePush(fields) => {
+                Tagged { tag: "Push.APNs", fields }.serialize(serializer)
+            }
+            Self::ChannelFirebasePush(fields) => {
+                Tagged { tag: "Push.FCM", fields }.serialize(serializer)
+            }
+            Self::ChannelWebPush(fields) => {
+                Tagged { tag: "Push.Web", fields }.serialize(serializer)
+            }
+            Self::ChannelSms(fields) => {
+                Tagged { tag: "SMS", fields }.serialize(serializer)
+            }
+            Self::ChannelSessions(fields) => {
+                Tagged { tag: "Sessions", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChannelParameters {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Type", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Debug") => {
+                    Self::ChannelDebug(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Email") => {
+                    Self::ChannelEmail(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Push.APNs") => {
+                    Self::ChannelApplePush(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Push.FCM") => {
+                    Self::ChannelFirebasePush(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Push.Web") => {
+                    Self::ChannelWebPush(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("SMS") => {
+                    Self::ChannelSms(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Sessions") => {
+                    Self::ChannelSessions(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ChannelParameters {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ChannelParameters".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Type".to_owned(),
+                generator.subschema_for::<ChannelMethod>().to_value(),
+            );
+        properties
+            .insert(
+                "Settings".to_owned(),
+                generator.subschema_for::<ChannelSettings>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Type",
+            "Settings"] }
+        )
+    }
+}
+
+/// The state of a channel: `Active` (it delivers), `Inactive` (switched off) or `Faulted` (delivery failed). Inactive and faulted channels drop notifications.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ChannelStatus {
+    /// `Active`
+    Active,
+    /// `Inactive`
+    Inactive,
+    /// `Faulted`
+    Faulted,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ChannelStatus {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Active", "Inactive", "Faulted"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "Active",
+            Self::Inactive => "Inactive",
+            Self::Faulted => "Faulted",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ChannelStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "Active" => Self::Active,
+            "Inactive" => Self::Inactive,
+            "Faulted" => Self::Faulted,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ChannelStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ChannelStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChannelStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ChannelStatus {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ChannelStatus".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// The summary of one channel, as QueryChannels reports it.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChannelState {
+    /// The channel's identifier.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The channel's name.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// A longer description, if any.
+    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The channel's distribution method.
+    #[serde(rename = "Type")]
+    pub type_: ChannelMethod,
+    /// Free-form information kept with the channel.
+    #[serde(rename = "Metadata")]
+    pub metadata: UserMetadata,
+    /// Whether the channel delivers.
+    #[serde(rename = "Status")]
+    pub status: ChannelStatus,
+}
+
+impl ChannelState {
+    /// A `ChannelState` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        name: String,
+        type_: ChannelMethod,
+        metadata: UserMetadata,
+        status: ChannelStatus,
+    ) -> Self {
+        Self {
+            id,
+            name,
+            description: None,
+            type_,
+            metadata,
+            status,
+        }
+    }
+}
+
+/// What a client needs to know to set up a channel of a method (QueryMethod). Web Push: `userVisibleOnly` and `applicationServerKey`, to pass to the browser's `PushManager.subscribe`. Email documents no metadata; the other methods none either.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ChannelMethodMetadata {
+    /// Web Push: always true; every push shows a notification to the user.
+    #[serde(
+        rename = "userVisibleOnly",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_visible_only: Option<bool>,
+    /// Web Push: the server's public VAPID key, base64, for the browser's subscription.
+    #[serde(
+        rename = "applicationServerKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub application_server_key: Option<String>,
+}
+
+impl ChannelMethodMetadata {
+    /// A `ChannelMethodMetadata` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            user_visible_only: None,
+            application_server_key: None,
+        }
+    }
+}
+
+impl Default for ChannelMethodMetadata {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A distribution method and what a client needs to know to set up a channel of it.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChannelMethodDetail {
+    /// `Type` is `Debug`: Notifications are only logged by the server, for testing. No settings are documented.
+    DebugMethod(DebugMethod),
+    /// `Type` is `Email`: Notifications by email. Settings: `email` (required), `name`.
+    EmailMethod(EmailMethod),
+    /// `Type` is `Push.APNs`: Push notifications through the Apple Push Notification service to one device and application. No settings are documented.
+    ApplePushMethod(ApplePushMethod),
+    /// `Type` is `Push.FCM`: Push notifications through Google Firebase Cloud Messaging to one device and application. No settings are documented.
+    FirebasePushMethod(FirebasePushMethod),
+    /// `Type` is `Push.Web`: Web Push notifications to one browser and website. Settings: the browser's push subscription, `endpoint` (required), `expirationTime`, `keys`.
+    WebPushMethod(WebPushMethod),
+    /// `Type` is `SMS`: Notifications by SMS. No settings are documented.
+    SmsMethod(SmsMethod),
+    /// `Type` is `Sessions`: Notifications to every open application session of the user. No settings are documented.
+    SessionsMethod(SessionsMethod),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Type` is `Debug`: Notifications are only logged by the server, for testing. No settings are documented.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct DebugMethod {
+    /// What to know about the method; the form depends on `Type`.
+    #[serde(rename = "Metadata")]
+    pub metadata: ChannelMethodMetadata,
+}
+
+impl DebugMethod {
+    /// A `DebugMethod` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+        Self { metadata }
+    }
+}
+
+/// `Type` is `Email`: Notifications by email. Settings: `email` (required), `name`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct EmailMethod {
+    /// What to know about the method; the form depends on `Type`.
+    #[serde(rename = "Metadata")]
+    pub metadata: ChannelMethodMetadata,
+}
+
+impl EmailMethod {
+    /// A `EmailMethod` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+        Self { metadata }
+    }
+}
+
+/// `Type` is `Push.APNs`: Push notifications through the Apple Push Notification service to one device and application. No settings are documented.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ApplePushMethod {
+    /// What to know about the method; the form depends on `Type`.
+    #[serde(rename = "Metadata")]
+    pub metadata: ChannelMethodMetadata,
+}
+
+impl ApplePushMethod {
+    /// A `ApplePushMethod` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+        Self { metadata }
+    }
+}
+
+/// `Type` is `Push.FCM`: Push notifications through Google Firebase Cloud Messaging to one device and application. No settings are documented.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct FirebasePushMethod {
+    /// What to know about the method; the form depends on `Type`.
+    #[serde(rename = "Metadata")]
+    pub metadata: ChannelMethodMetadata,
+}
+
+impl FirebasePushMethod {
+    /// A `FirebasePushMethod` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+        Self { metadata }
+    }
+}
+
+/// `Type` is `Push.Web`: Web Push notifications to one browser and website. Settings: the browser's push subscription, `endpoint` (required), `expirationTime`, `keys`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct WebPushMethod {
+    /// What to know about the method; the form depends on `Type`.
+    #[serde(rename = "Metadata")]
+    pub metadata: ChannelMethodMetadata,
+}
+
+impl WebPushMethod {
+    /// A `WebPushMethod` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+        Self { metadata }
+    }
+}
+
+/// `Type` is `SMS`: Notifications by SMS. No settings are documented.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SmsMethod {
+    /// What to know about the method; the form depends on `Type`.
+    #[serde(rename = "Metadata")]
+    pub metadata: ChannelMethodMetadata,
+}
+
+impl SmsMethod {
+    /// A `SmsMethod` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+        Self { metadata }
+    }
+}
+
+/// `Type` is `Sessions`: Notifications to every open application session of the user. No settings are documented.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct SessionsMethod {
+    /// What to know about the method; the form depends on `Type`.
+    #[serde(rename = "Metadata")]
+    pub metadata: ChannelMethodMetadata,
+}
+
+impl SessionsMethod {
+    /// A `SessionsMethod` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+        Self { metadata }
+    }
+}
+
+impl ChannelMethodDetail {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Type";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::DebugMethod(_) => "Debug",
+            Self::EmailMethod(_) => "Email",
+            Self::ApplePushMethod(_) => "Push.APNs",
+            Self::FirebasePushMethod(_) => "Push.FCM",
+            Self::WebPushMethod(_) => "Push.Web",
+            Self::SmsMethod(_) => "SMS",
+            Self::SessionsMethod(_) => "Sessions",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for ChannelMethodDetail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Type")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::DebugMethod(fields) => {
+                Tagged { tag: "Debug", fields }.serialize(serializer)
+            }
+            Self::EmailMethod(fields) => {
+                Tagged { tag: "Email", fields }.serialize(serializer)
+            }
+            Self::ApplePushMethod(fields) => {
+                Tagged { tag: "Push.APNs", fields }.serialize(serializer)
+            }
+            Self::FirebasePushMethod(fields) => {
+                Tagged { tag: "Push.FCM", fields }.serialize(serializer)
+            }
+            Self::WebPushMethod(fields) => {
+                Tagged { tag: "Push.Web", fields }.serialize(serializer)
+            }
+            Self::SmsMethod(fields) => {
+                Tagged { tag: "SMS", fields }.serialize(serializer)
+            }
+            Self::SessionsMethod(fields) => {
+                Tagged { tag: "Sessions", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChannelMethodDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Type", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Debug") => {
+                    Self::DebugMethod(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Email") => {
+                    Self::EmailMethod(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Push.APNs") => {
+                    Self::ApplePushMethod(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Push.FCM") => {
+                    Self::FirebasePushMethod(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Push.Web") => {
+                    Self::WebPushMethod(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("SMS") => {
+                    Self::SmsMethod(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Sessions") => {
+                    Self::SessionsMethod(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ChannelMethodDetail {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ChannelMethodDetail".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Type".to_owned(),
+                generator.subschema_for::<ChannelMethod>().to_value(),
+            );
+        properties
+            .insert(
+                "Metadata".to_owned(),
+                generator.subschema_for::<ChannelMethodMetadata>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Type",
+            "Metadata"] }
+        )
+    }
+}
+
 /// A length of time written `[days.]hours:minutes[:seconds[.fraction]]`; `1.12:20:5` is one day, twelve hours, twenty minutes and five seconds.
 pub use crate::runtime::Time;
 
 /// One action error: a dotted code such as `Symbol.NotFound`, optionally followed by a single space and a suffix naming what the error is about, such as a symbol or market code. `x-zenith-codes` lists the codes known so far; others may appear.
 pub type ActionErrorCode = String;
+
+/// One piece of data (a fragment) to fetch, and the name to return it under. A fragment may take further fields of its own, which are passed through.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct FragmentDefinition {
+    /// The property name the fragment's data comes back under.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// Which fragment to fetch, such as `Fundamentals.TopShareholders`; by default the one named `Name`.
+    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The key the reference's samples use in place of `Source`; read as a fragment-specific field.
+    #[serde(rename = "Data", default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+}
+
+impl FragmentDefinition {
+    /// A `FragmentDefinition` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: String) -> Self {
+        Self {
+            name,
+            source: None,
+            data: None,
+        }
+    }
+}
+
+/// Either a moment (a `DateTime`, which always carries its zone) or a whole day (a `Date`). The two never look alike: only a `DateTime` has a `T` between date and time, so the text itself says which one it is.
+pub type DateOrDateTime = String;
+
+/// Names a market. The simple form is an exchange code, optionally followed by `:` and an alternative market, optionally followed by an environment tag in brackets: `ASX`, `ASX:PM`, `ASX[Demo]`, `ASX:PM[Demo]` (a blank alternative market or tag may be written out, as in `ASX:` or `ASX[]`; in symbol searches those spellings act as wildcards). A mixed market joins two or more markets with `+`, in alphabetical order, optionally names a strategy after `#`, and takes one tag for all of them: `ASX+CXA`, `ASX+CXA#Default[Demo]`. A market code never holds a dot, which is how `{Code}.{Market}` topic arguments are split. Markets documented so far: ASX, ASX[Delayed], ASX:PM, CXA, MYX, MYX:BI, MYX:OD, NZX, each (except ASX[Delayed]) also with a `[Demo]` tag.
+pub type MarketCode = String;
 
 /// What the change does: `A` adds an order, `U` updates one, `R` removes one, `C` clears the whole book.
 ///
@@ -170,9 +1247,6 @@ impl schemars::JsonSchema for Side {
 
 /// An exact decimal amount: a price, a quantity, a volume or a value. It travels as a plain JSON number; the runtime type keeps the number exactly as written, so no digit is lost to binary floating point.
 pub use crate::runtime::Decimal;
-
-/// Names a market. The simple form is an exchange code, optionally followed by `:` and an alternative market, optionally followed by an environment tag in brackets: `ASX`, `ASX:PM`, `ASX[Demo]`, `ASX:PM[Demo]` (a blank alternative market or tag may be written out, as in `ASX:` or `ASX[]`; in symbol searches those spellings act as wildcards). A mixed market joins two or more markets with `+`, in alphabetical order, optionally names a strategy after `#`, and takes one tag for all of them: `ASX+CXA`, `ASX+CXA#Default[Demo]`. A market code never holds a dot, which is how `{Code}.{Market}` topic arguments are split. Markets documented so far: ASX, ASX[Delayed], ASX:PM, CXA, MYX, MYX:BI, MYX:OD, NZX, each (except ASX[Delayed]) also with a `[Demo]` tag.
-pub type MarketCode = String;
 
 /// A market-specific mark on an order in the book. Documented so far: `C` (ASX: part of an order from a trade-management-cross facility), `I` (NZX: an implied order).
 ///
@@ -1328,9 +2402,6 @@ impl MarketState {
         }
     }
 }
-
-/// Either a moment (a `DateTime`, which always carries its zone) or a whole day (a `Date`). The two never look alike: only a `DateTime` has a `T` between date and time, so the text itself says which one it is.
-pub type DateOrDateTime = String;
 
 /// How a mixed market blends its source markets; written after `#` in a mixed-market code. Only `Default` is documented. The server decides which strategies exist and answers an unknown one with the error code `Strategy`, so other names are reported as unknown, not rejected.
 ///
@@ -4226,6 +5297,1593 @@ impl schemars::JsonSchema for SymbolChange {
         schemars::json_schema!(
             { "type" : "object", "properties" : properties, "required" : ["O"] }
         )
+    }
+}
+
+/// What the record does: `A` adds an announcement, `U` updates one, `I` initialises the list for a source.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum NewsChangeO {
+    /// `A`
+    A,
+    /// `U`
+    U,
+    /// `I`
+    I,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl NewsChangeO {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["A", "U", "I"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::U => "U",
+            Self::I => "I",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for NewsChangeO {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "U" => Self::U,
+            "I" => Self::I,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for NewsChangeO {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for NewsChangeO {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NewsChangeO {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for NewsChangeO {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NewsChangeO".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What kind of report an announcement is (Appendix I2), such as `AnnualReport`, `TradingHalt` or `DividendAnnouncement`. The list is the ASX's report types; sources define their own, so other codes are reported as unknown, not rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum NewsReportType {
+    /// `TakeoverAnnouncement`
+    TakeoverAnnouncement,
+    /// `IntentionToMakeTakeoverBid`
+    IntentionToMakeTakeoverBid,
+    /// `BiddersStatement_OffMarketBid`
+    BiddersStatementOffMarketBid,
+    /// `TargetsStatement_OffMarketBid`
+    TargetsStatementOffMarketBid,
+    /// `BiddersStatement_MarketBid`
+    BiddersStatementMarketBid,
+    /// `TargetsStatement_MarketBid`
+    TargetsStatementMarketBid,
+    /// `OffMarketBidOfferDocumentToBidClassHolders`
+    OffMarketBidOfferDocumentToBidClassHolders,
+    /// `DirectorsStatementReTakeover`
+    DirectorsStatementReTakeover,
+    /// `VariationOfTakeoverBid`
+    VariationOfTakeoverBid,
+    /// `Takeover_Other`
+    TakeoverOther,
+    /// `SupplementaryBiddersStatement`
+    SupplementaryBiddersStatement,
+    /// `SupplementaryTargetsStatement`
+    SupplementaryTargetsStatement,
+    /// `SchemeOfArrangement`
+    SchemeOfArrangement,
+    /// `SecurityHolderDetails`
+    SecurityHolderDetails,
+    /// `BecomingASubstantialHolder`
+    BecomingASubstantialHolder,
+    /// `ChangeInSubstantialHolding`
+    ChangeInSubstantialHolding,
+    /// `CeasingToBeASubstantialHolder`
+    CeasingToBeASubstantialHolder,
+    /// `BeneficialOwnershipPart6C_2`
+    BeneficialOwnershipPart6C2,
+    /// `TakeoverUpdateSection689Notice`
+    TakeoverUpdateSection689Notice,
+    /// `SecurityHolderDetails_Other`
+    SecurityHolderDetailsOther,
+    /// `Section205GNotice_DirectorsInterests`
+    Section205GNoticeDirectorsInterests,
+    /// `InitialDirectorsInterestNotice`
+    InitialDirectorsInterestNotice,
+    /// `ChangeOfDirectorsInterestNotice`
+    ChangeOfDirectorsInterestNotice,
+    /// `FinalDirectorsInterestNotice`
+    FinalDirectorsInterestNotice,
+    /// `PeriodicReports`
+    PeriodicReports,
+    /// `AnnualReport`
+    AnnualReport,
+    /// `Top20Shareholders`
+    Top20Shareholders,
+    /// `PreliminaryFinalReport`
+    PreliminaryFinalReport,
+    /// `HalfYearlyReport`
+    HalfYearlyReport,
+    /// `ConfirmationThatAnnualReportWasSentToSecurityHolders`
+    ConfirmationThatAnnualReportWasSentToSecurityHolders,
+    /// `Trust6MonthAccounts`
+    Trust6MonthAccounts,
+    /// `Trust12MonthAccounts`
+    Trust12MonthAccounts,
+    /// `LoanSecuritiesOnIssue`
+    LoanSecuritiesOnIssue,
+    /// `HalfYearAuditReview`
+    HalfYearAuditReview,
+    /// `HalfYearDirectorsStatement`
+    HalfYearDirectorsStatement,
+    /// `FullYearAccounts`
+    FullYearAccounts,
+    /// `FullYearAuditReview`
+    FullYearAuditReview,
+    /// `FullYearDirectorsStatement`
+    FullYearDirectorsStatement,
+    /// `PeriodicReports_Other`
+    PeriodicReportsOther,
+    /// `HalfYearAccounts`
+    HalfYearAccounts,
+    /// `MonthlyNetTangibleAssetBacking`
+    MonthlyNetTangibleAssetBacking,
+    /// `ConciseFinancialReport`
+    ConciseFinancialReport,
+    /// `DailyFundUpdate`
+    DailyFundUpdate,
+    /// `HalfYearDirectorsReport`
+    HalfYearDirectorsReport,
+    /// `FullYearDirectorsReport`
+    FullYearDirectorsReport,
+    /// `ProfitGuidance`
+    ProfitGuidance,
+    /// `DebtFacility`
+    DebtFacility,
+    /// `CreditRating`
+    CreditRating,
+    /// `QuarterlyActivitiesReport`
+    QuarterlyActivitiesReport,
+    /// `FirstQuarterActivitiesReport`
+    FirstQuarterActivitiesReport,
+    /// `SecondQuarterActivitiesReport`
+    SecondQuarterActivitiesReport,
+    /// `ThirdQuarterActivitiesReport`
+    ThirdQuarterActivitiesReport,
+    /// `FourthQuarterActivitiesReport`
+    FourthQuarterActivitiesReport,
+    /// `QuarterlyActivitiesReport_Other`
+    QuarterlyActivitiesReportOther,
+    /// `QuarterlyCashFlowReport`
+    QuarterlyCashFlowReport,
+    /// `FirstQuarterCashFlowReport`
+    FirstQuarterCashFlowReport,
+    /// `SecondQuarterCashFlowReport`
+    SecondQuarterCashFlowReport,
+    /// `ThirdQuarterCashFlowReport`
+    ThirdQuarterCashFlowReport,
+    /// `FourthQuarterCashFlowReport`
+    FourthQuarterCashFlowReport,
+    /// `QuarterlyCashFlowReport_Other`
+    QuarterlyCashFlowReportOther,
+    /// `IssuedCapital`
+    IssuedCapital,
+    /// `RenounceableIssue`
+    RenounceableIssue,
+    /// `BonusIssue`
+    BonusIssue,
+    /// `Placement`
+    Placement,
+    /// `IssuesToThePublic`
+    IssuesToThePublic,
+    /// `CapitalReconstruction`
+    CapitalReconstruction,
+    /// `NewIssueLetterOfOfferAndAccForm`
+    NewIssueLetterOfOfferAndAccForm,
+    /// `AlterationToIssuedCapital`
+    AlterationToIssuedCapital,
+    /// `NonRenounceableIssue`
+    NonRenounceableIssue,
+    /// `IssuedCapital_Other`
+    IssuedCapitalOther,
+    /// `DisclosureDocument`
+    DisclosureDocument,
+    /// `OnMarketBuyBack`
+    OnMarketBuyBack,
+    /// `DailyShareBuyBackNotice`
+    DailyShareBuyBackNotice,
+    /// `Appendix3B`
+    Appendix3B,
+    /// `ASXBookBuildUpcomingCommenced`
+    AsxBookBuildUpcomingCommenced,
+    /// `ASXBookBuildChangeInPublicParameter`
+    AsxBookBuildChangeInPublicParameter,
+    /// `ASXBookBuildCloseCancel`
+    AsxBookBuildCloseCancel,
+    /// `SecurityPurchasePlan`
+    SecurityPurchasePlan,
+    /// `CleansingNotice`
+    CleansingNotice,
+    /// `AssetAcquisitionAndDisposal`
+    AssetAcquisitionAndDisposal,
+    /// `AssetAcquisition`
+    AssetAcquisition,
+    /// `AssetDisposal`
+    AssetDisposal,
+    /// `AssetAcquisitionAndDisposal_Other`
+    AssetAcquisitionAndDisposalOther,
+    /// `NoticeOfMeeting`
+    NoticeOfMeeting,
+    /// `NoticeOfAnnualGeneralMeeting`
+    NoticeOfAnnualGeneralMeeting,
+    /// `NoticeOfExtraordinaryGeneralMeeting`
+    NoticeOfExtraordinaryGeneralMeeting,
+    /// `ResultsOfMeeting`
+    ResultsOfMeeting,
+    /// `ProxyForm`
+    ProxyForm,
+    /// `AlterationToNoticeOfMeeting`
+    AlterationToNoticeOfMeeting,
+    /// `NoticeOfMeeting_Other`
+    NoticeOfMeetingOther,
+    /// `NoticeOfGeneralMeeting`
+    NoticeOfGeneralMeeting,
+    /// `AsxAnnouncement`
+    AsxAnnouncement,
+    /// `SuspensionFromOfficialQuotation`
+    SuspensionFromOfficialQuotation,
+    /// `ReinstatementToOfficialQuotation`
+    ReinstatementToOfficialQuotation,
+    /// `RemovalFromOfficialList`
+    RemovalFromOfficialList,
+    /// `AsxAnnouncementQuery`
+    AsxAnnouncementQuery,
+    /// `NoticePending`
+    NoticePending,
+    /// `ChangeInBasisOfQuotation`
+    ChangeInBasisOfQuotation,
+    /// `TradingHalt`
+    TradingHalt,
+    /// `AdmissionToOfficialList`
+    AdmissionToOfficialList,
+    /// `CommencementOfOfficialQuotation`
+    CommencementOfOfficialQuotation,
+    /// `AsxAnnouncement_Other`
+    AsxAnnouncementOther,
+    /// `MapCancellation`
+    MapCancellation,
+    /// `MapCorrection`
+    MapCorrection,
+    /// `EndOfDay`
+    EndOfDay,
+    /// `TradingHaltLifted`
+    TradingHaltLifted,
+    /// `ASXCirculars`
+    AsxCirculars,
+    /// `DividendAnnouncement`
+    DividendAnnouncement,
+    /// `DividendBooksClosing`
+    DividendBooksClosing,
+    /// `DividendPayDate`
+    DividendPayDate,
+    /// `DividendRate`
+    DividendRate,
+    /// `DividendAlteration`
+    DividendAlteration,
+    /// `Dividend_Other`
+    DividendOther,
+    /// `DividendReinvestmentPlan`
+    DividendReinvestmentPlan,
+    /// `InterestRecordDate`
+    InterestRecordDate,
+    /// `InterestPayDate`
+    InterestPayDate,
+    /// `InterestRate`
+    InterestRate,
+    /// `ProgressReportPrimary`
+    ProgressReportPrimary,
+    /// `ProgressReport`
+    ProgressReport,
+    /// `ProgressReport_Other`
+    ProgressReportOther,
+    /// `CompanyAdministration`
+    CompanyAdministration,
+    /// `DirectorAppointmentResignation`
+    DirectorAppointmentResignation,
+    /// `DetailsOfCompanyAddress`
+    DetailsOfCompanyAddress,
+    /// `DetailsOfRegisteredOfficeAddress`
+    DetailsOfRegisteredOfficeAddress,
+    /// `DetailsOfShareRegistryAddress`
+    DetailsOfShareRegistryAddress,
+    /// `TrusteeAppointmentResignation`
+    TrusteeAppointmentResignation,
+    /// `TrustManagerAppointmentResignation`
+    TrustManagerAppointmentResignation,
+    /// `CompanySecretaryAppointmentResignation`
+    CompanySecretaryAppointmentResignation,
+    /// `CompanyAdministration_Other`
+    CompanyAdministrationOther,
+    /// `ChangeOfBalanceDate`
+    ChangeOfBalanceDate,
+    /// `TrustDeed`
+    TrustDeed,
+    /// `ArticlesOfAssociation`
+    ArticlesOfAssociation,
+    /// `Constitution`
+    Constitution,
+    /// `ResponsibleEntityAppointmentResignation`
+    ResponsibleEntityAppointmentResignation,
+    /// `ChangeOfCompanyName`
+    ChangeOfCompanyName,
+    /// `AdministratorReceiverAppointedRemoved`
+    AdministratorReceiverAppointedRemoved,
+    /// `NoticeOfCallContributingShares`
+    NoticeOfCallContributingShares,
+    /// `AnnouncementOfCall`
+    AnnouncementOfCall,
+    /// `NoticeOfCallToShareholders`
+    NoticeOfCallToShareholders,
+    /// `NoticeOfCall_Other`
+    NoticeOfCallOther,
+    /// `OtherPrimary`
+    OtherPrimary,
+    /// `Other`
+    Other,
+    /// `Internal`
+    Internal,
+    /// `LegalProceedings`
+    LegalProceedings,
+    /// `Appendix16A`
+    Appendix16A,
+    /// `Year2000Advice`
+    Year2000Advice,
+    /// `OpenBriefing`
+    OpenBriefing,
+    /// `OverseasListing`
+    OverseasListing,
+    /// `StandardAndPoorsAnnouncement013TradingPolicy`
+    StandardAndPoorsAnnouncement013TradingPolicy,
+    /// `TradingPolicy`
+    TradingPolicy,
+    /// `MapTest`
+    MapTest,
+    /// `ChairmansAddress`
+    ChairmansAddress,
+    /// `ChairmansAddress_Other`
+    ChairmansAddressOther,
+    /// `ChairmansAddressToShareholders`
+    ChairmansAddressToShareholders,
+    /// `LetterToShareHoldersPrimary`
+    LetterToShareHoldersPrimary,
+    /// `LetterToShareholders_Other`
+    LetterToShareholdersOther,
+    /// `LetterToShareholders`
+    LetterToShareholders,
+    /// `AsxQueryPrimary`
+    AsxQueryPrimary,
+    /// `AsxQuery_Other`
+    AsxQueryOther,
+    /// `AsxQuery`
+    AsxQuery,
+    /// `ResponseToAsxQuery`
+    ResponseToAsxQuery,
+    /// `StructuredProducts`
+    StructuredProducts,
+    /// `StructuredProducts_Other`
+    StructuredProductsOther,
+    /// `StructuredProducts_IssuerReport`
+    StructuredProductsIssuerReport,
+    /// `StructuredProducts_DisclosureDocument`
+    StructuredProductsDisclosureDocument,
+    /// `StructuredProducts_Acceptance`
+    StructuredProductsAcceptance,
+    /// `StructuredProducts_TrustDeed`
+    StructuredProductsTrustDeed,
+    /// `StructuredProducts_Distribution`
+    StructuredProductsDistribution,
+    /// `StructuredProducts_Adjustment`
+    StructuredProductsAdjustment,
+    /// `StructuredProducts_SupplementaryDisclosureDocument`
+    StructuredProductsSupplementaryDisclosureDocument,
+    /// `CommitmentsTestEntityQuarterlyReports`
+    CommitmentsTestEntityQuarterlyReports,
+    /// `CommitmentsTestEntity_FirstQuarterReport`
+    CommitmentsTestEntityFirstQuarterReport,
+    /// `CommitmentsTestEntity_SecondQuarterReport`
+    CommitmentsTestEntitySecondQuarterReport,
+    /// `CommitmentsTestEntity_ThirdQuarterReport`
+    CommitmentsTestEntityThirdQuarterReport,
+    /// `CommitmentsTestEntity_FourthQuarterReport`
+    CommitmentsTestEntityFourthQuarterReport,
+    /// `CommitmentsTestEntity_Other`
+    CommitmentsTestEntityOther,
+    /// `MFund`
+    MFund,
+    /// `MFund_DisclosureDocument`
+    MFundDisclosureDocument,
+    /// `MFund_FundProfile`
+    MFundFundProfile,
+    /// `MFund_AlterationToIssuedCapital`
+    MFundAlterationToIssuedCapital,
+    /// `MFund_DailyUpdate`
+    MFundDailyUpdate,
+    /// `MFund_DividendRecordDate`
+    MFundDividendRecordDate,
+    /// `MFund_DividendPayment`
+    MFundDividendPayment,
+    /// `MFund_DividendRate`
+    MFundDividendRate,
+    /// `MFund_NetTangibleAssetBacking`
+    MFundNetTangibleAssetBacking,
+    /// `MFund_Other`
+    MFundOther,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl NewsReportType {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "TakeoverAnnouncement",
+        "IntentionToMakeTakeoverBid",
+        "BiddersStatement_OffMarketBid",
+        "TargetsStatement_OffMarketBid",
+        "BiddersStatement_MarketBid",
+        "TargetsStatement_MarketBid",
+        "OffMarketBidOfferDocumentToBidClassHolders",
+        "DirectorsStatementReTakeover",
+        "VariationOfTakeoverBid",
+        "Takeover_Other",
+        "SupplementaryBiddersStatement",
+        "SupplementaryTargetsStatement",
+        "SchemeOfArrangement",
+        "SecurityHolderDetails",
+        "BecomingASubstantialHolder",
+        "ChangeInSubstantialHolding",
+        "CeasingToBeASubstantialHolder",
+        "BeneficialOwnershipPart6C_2",
+        "TakeoverUpdateSection689Notice",
+        "SecurityHolderDetails_Other",
+        "Section205GNotice_DirectorsInterests",
+        "InitialDirectorsInterestNotice",
+        "ChangeOfDirectorsInterestNotice",
+        "FinalDirectorsInterestNotice",
+        "PeriodicReports",
+        "AnnualReport",
+        "Top20Shareholders",
+        "PreliminaryFinalReport",
+        "HalfYearlyReport",
+        "ConfirmationThatAnnualReportWasSentToSecurityHolders",
+        "Trust6MonthAccounts",
+        "Trust12MonthAccounts",
+        "LoanSecuritiesOnIssue",
+        "HalfYearAuditReview",
+        "HalfYearDirectorsStatement",
+        "FullYearAccounts",
+        "FullYearAuditReview",
+        "FullYearDirectorsStatement",
+        "PeriodicReports_Other",
+        "HalfYearAccounts",
+        "MonthlyNetTangibleAssetBacking",
+        "ConciseFinancialReport",
+        "DailyFundUpdate",
+        "HalfYearDirectorsReport",
+        "FullYearDirectorsReport",
+        "ProfitGuidance",
+        "DebtFacility",
+        "CreditRating",
+        "QuarterlyActivitiesReport",
+        "FirstQuarterActivitiesReport",
+        "SecondQuarterActivitiesReport",
+        "ThirdQuarterActivitiesReport",
+        "FourthQuarterActivitiesReport",
+        "QuarterlyActivitiesReport_Other",
+        "QuarterlyCashFlowReport",
+        "FirstQuarterCashFlowReport",
+        "SecondQuarterCashFlowReport",
+        "ThirdQuarterCashFlowReport",
+        "FourthQuarterCashFlowReport",
+        "QuarterlyCashFlowReport_Other",
+        "IssuedCapital",
+        "RenounceableIssue",
+        "BonusIssue",
+        "Placement",
+        "IssuesToThePublic",
+        "CapitalReconstruction",
+        "NewIssueLetterOfOfferAndAccForm",
+        "AlterationToIssuedCapital",
+        "NonRenounceableIssue",
+        "IssuedCapital_Other",
+        "DisclosureDocument",
+        "OnMarketBuyBack",
+        "DailyShareBuyBackNotice",
+        "Appendix3B",
+        "ASXBookBuildUpcomingCommenced",
+        "ASXBookBuildChangeInPublicParameter",
+        "ASXBookBuildCloseCancel",
+        "SecurityPurchasePlan",
+        "CleansingNotice",
+        "AssetAcquisitionAndDisposal",
+        "AssetAcquisition",
+        "AssetDisposal",
+        "AssetAcquisitionAndDisposal_Other",
+        "NoticeOfMeeting",
+        "NoticeOfAnnualGeneralMeeting",
+        "NoticeOfExtraordinaryGeneralMeeting",
+        "ResultsOfMeeting",
+        "ProxyForm",
+        "AlterationToNoticeOfMeeting",
+        "NoticeOfMeeting_Other",
+        "NoticeOfGeneralMeeting",
+        "AsxAnnouncement",
+        "SuspensionFromOfficialQuotation",
+        "ReinstatementToOfficialQuotation",
+        "RemovalFromOfficialList",
+        "AsxAnnouncementQuery",
+        "NoticePending",
+        "ChangeInBasisOfQuotation",
+        "TradingHalt",
+        "AdmissionToOfficialList",
+        "CommencementOfOfficialQuotation",
+        "AsxAnnouncement_Other",
+        "MapCancellation",
+        "MapCorrection",
+        "EndOfDay",
+        "TradingHaltLifted",
+        "ASXCirculars",
+        "DividendAnnouncement",
+        "DividendBooksClosing",
+        "DividendPayDate",
+        "DividendRate",
+        "DividendAlteration",
+        "Dividend_Other",
+        "DividendReinvestmentPlan",
+        "InterestRecordDate",
+        "InterestPayDate",
+        "InterestRate",
+        "ProgressReportPrimary",
+        "ProgressReport",
+        "ProgressReport_Other",
+        "CompanyAdministration",
+        "DirectorAppointmentResignation",
+        "DetailsOfCompanyAddress",
+        "DetailsOfRegisteredOfficeAddress",
+        "DetailsOfShareRegistryAddress",
+        "TrusteeAppointmentResignation",
+        "TrustManagerAppointmentResignation",
+        "CompanySecretaryAppointmentResignation",
+        "CompanyAdministration_Other",
+        "ChangeOfBalanceDate",
+        "TrustDeed",
+        "ArticlesOfAssociation",
+        "Constitution",
+        "ResponsibleEntityAppointmentResignation",
+        "ChangeOfCompanyName",
+        "AdministratorReceiverAppointedRemoved",
+        "NoticeOfCallContributingShares",
+        "AnnouncementOfCall",
+        "NoticeOfCallToShareholders",
+        "NoticeOfCall_Other",
+        "OtherPrimary",
+        "Other",
+        "Internal",
+        "LegalProceedings",
+        "Appendix16A",
+        "Year2000Advice",
+        "OpenBriefing",
+        "OverseasListing",
+        "StandardAndPoorsAnnouncement013TradingPolicy",
+        "TradingPolicy",
+        "MapTest",
+        "ChairmansAddress",
+        "ChairmansAddress_Other",
+        "ChairmansAddressToShareholders",
+        "LetterToShareHoldersPrimary",
+        "LetterToShareholders_Other",
+        "LetterToShareholders",
+        "AsxQueryPrimary",
+        "AsxQuery_Other",
+        "AsxQuery",
+        "ResponseToAsxQuery",
+        "StructuredProducts",
+        "StructuredProducts_Other",
+        "StructuredProducts_IssuerReport",
+        "StructuredProducts_DisclosureDocument",
+        "StructuredProducts_Acceptance",
+        "StructuredProducts_TrustDeed",
+        "StructuredProducts_Distribution",
+        "StructuredProducts_Adjustment",
+        "StructuredProducts_SupplementaryDisclosureDocument",
+        "CommitmentsTestEntityQuarterlyReports",
+        "CommitmentsTestEntity_FirstQuarterReport",
+        "CommitmentsTestEntity_SecondQuarterReport",
+        "CommitmentsTestEntity_ThirdQuarterReport",
+        "CommitmentsTestEntity_FourthQuarterReport",
+        "CommitmentsTestEntity_Other",
+        "MFund",
+        "MFund_DisclosureDocument",
+        "MFund_FundProfile",
+        "MFund_AlterationToIssuedCapital",
+        "MFund_DailyUpdate",
+        "MFund_DividendRecordDate",
+        "MFund_DividendPayment",
+        "MFund_DividendRate",
+        "MFund_NetTangibleAssetBacking",
+        "MFund_Other",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TakeoverAnnouncement => "TakeoverAnnouncement",
+            Self::IntentionToMakeTakeoverBid => "IntentionToMakeTakeoverBid",
+            Self::BiddersStatementOffMarketBid => "BiddersStatement_OffMarketBid",
+            Self::TargetsStatementOffMarketBid => "TargetsStatement_OffMarketBid",
+            Self::BiddersStatementMarketBid => "BiddersStatement_MarketBid",
+            Self::TargetsStatementMarketBid => "TargetsStatement_MarketBid",
+            Self::OffMarketBidOfferDocumentToBidClassHolders => {
+                "OffMarketBidOfferDocumentToBidClassHolders"
+            }
+            Self::DirectorsStatementReTakeover => "DirectorsStatementReTakeover",
+            Self::VariationOfTakeoverBid => "VariationOfTakeoverBid",
+            Self::TakeoverOther => "Takeover_Other",
+            Self::SupplementaryBiddersStatement => "SupplementaryBiddersStatement",
+            Self::SupplementaryTargetsStatement => "SupplementaryTargetsStatement",
+            Self::SchemeOfArrangement => "SchemeOfArrangement",
+            Self::SecurityHolderDetails => "SecurityHolderDetails",
+            Self::BecomingASubstantialHolder => "BecomingASubstantialHolder",
+            Self::ChangeInSubstantialHolding => "ChangeInSubstantialHolding",
+            Self::CeasingToBeASubstantialHolder => "CeasingToBeASubstantialHolder",
+            Self::BeneficialOwnershipPart6C2 => "BeneficialOwnershipPart6C_2",
+            Self::TakeoverUpdateSection689Notice => "TakeoverUpdateSection689Notice",
+            Self::SecurityHolderDetailsOther => "SecurityHolderDetails_Other",
+            Self::Section205GNoticeDirectorsInterests => {
+                "Section205GNotice_DirectorsInterests"
+            }
+            Self::InitialDirectorsInterestNotice => "InitialDirectorsInterestNotice",
+            Self::ChangeOfDirectorsInterestNotice => "ChangeOfDirectorsInterestNotice",
+            Self::FinalDirectorsInterestNotice => "FinalDirectorsInterestNotice",
+            Self::PeriodicReports => "PeriodicReports",
+            Self::AnnualReport => "AnnualReport",
+            Self::Top20Shareholders => "Top20Shareholders",
+            Self::PreliminaryFinalReport => "PreliminaryFinalReport",
+            Self::HalfYearlyReport => "HalfYearlyReport",
+            Self::ConfirmationThatAnnualReportWasSentToSecurityHolders => {
+                "ConfirmationThatAnnualReportWasSentToSecurityHolders"
+            }
+            Self::Trust6MonthAccounts => "Trust6MonthAccounts",
+            Self::Trust12MonthAccounts => "Trust12MonthAccounts",
+            Self::LoanSecuritiesOnIssue => "LoanSecuritiesOnIssue",
+            Self::HalfYearAuditReview => "HalfYearAuditReview",
+            Self::HalfYearDirectorsStatement => "HalfYearDirectorsStatement",
+            Self::FullYearAccounts => "FullYearAccounts",
+            Self::FullYearAuditReview => "FullYearAuditReview",
+            Self::FullYearDirectorsStatement => "FullYearDirectorsStatement",
+            Self::PeriodicReportsOther => "PeriodicReports_Other",
+            Self::HalfYearAccounts => "HalfYearAccounts",
+            Self::MonthlyNetTangibleAssetBacking => "MonthlyNetTangibleAssetBacking",
+            Self::ConciseFinancialReport => "ConciseFinancialReport",
+            Self::DailyFundUpdate => "DailyFundUpdate",
+            Self::HalfYearDirectorsReport => "HalfYearDirectorsReport",
+            Self::FullYearDirectorsReport => "FullYearDirectorsReport",
+            Self::ProfitGuidance => "ProfitGuidance",
+            Self::DebtFacility => "DebtFacility",
+            Self::CreditRating => "CreditRating",
+            Self::QuarterlyActivitiesReport => "QuarterlyActivitiesReport",
+            Self::FirstQuarterActivitiesReport => "FirstQuarterActivitiesReport",
+            Self::SecondQuarterActivitiesReport => "SecondQuarterActivitiesReport",
+            Self::ThirdQuarterActivitiesReport => "ThirdQuarterActivitiesReport",
+            Self::FourthQuarterActivitiesReport => "FourthQuarterActivitiesReport",
+            Self::QuarterlyActivitiesReportOther => "QuarterlyActivitiesReport_Other",
+            Self::QuarterlyCashFlowReport => "QuarterlyCashFlowReport",
+            Self::FirstQuarterCashFlowReport => "FirstQuarterCashFlowReport",
+            Self::SecondQuarterCashFlowReport => "SecondQuarterCashFlowReport",
+            Self::ThirdQuarterCashFlowReport => "ThirdQuarterCashFlowReport",
+            Self::FourthQuarterCashFlowReport => "FourthQuarterCashFlowReport",
+            Self::QuarterlyCashFlowReportOther => "QuarterlyCashFlowReport_Other",
+            Self::IssuedCapital => "IssuedCapital",
+            Self::RenounceableIssue => "RenounceableIssue",
+            Self::BonusIssue => "BonusIssue",
+            Self::Placement => "Placement",
+            Self::IssuesToThePublic => "IssuesToThePublic",
+            Self::CapitalReconstruction => "CapitalReconstruction",
+            Self::NewIssueLetterOfOfferAndAccForm => "NewIssueLetterOfOfferAndAccForm",
+            Self::AlterationToIssuedCapital => "AlterationToIssuedCapital",
+            Self::NonRenounceableIssue => "NonRenounceableIssue",
+            Self::IssuedCapitalOther => "IssuedCapital_Other",
+            Self::DisclosureDocument => "DisclosureDocument",
+            Self::OnMarketBuyBack => "OnMarketBuyBack",
+            Self::DailyShareBuyBackNotice => "DailyShareBuyBackNotice",
+            Self::Appendix3B => "Appendix3B",
+            Self::AsxBookBuildUpcomingCommenced => "ASXBookBuildUpcomingCommenced",
+            Self::AsxBookBuildChangeInPublicParameter => {
+                "ASXBookBuildChangeInPublicParameter"
+            }
+            Self::AsxBookBuildCloseCancel => "ASXBookBuildCloseCancel",
+            Self::SecurityPurchasePlan => "SecurityPurchasePlan",
+            Self::CleansingNotice => "CleansingNotice",
+            Self::AssetAcquisitionAndDisposal => "AssetAcquisitionAndDisposal",
+            Self::AssetAcquisition => "AssetAcquisition",
+            Self::AssetDisposal => "AssetDisposal",
+            Self::AssetAcquisitionAndDisposalOther => "AssetAcquisitionAndDisposal_Other",
+            Self::NoticeOfMeeting => "NoticeOfMeeting",
+            Self::NoticeOfAnnualGeneralMeeting => "NoticeOfAnnualGeneralMeeting",
+            Self::NoticeOfExtraordinaryGeneralMeeting => {
+                "NoticeOfExtraordinaryGeneralMeeting"
+            }
+            Self::ResultsOfMeeting => "ResultsOfMeeting",
+            Self::ProxyForm => "ProxyForm",
+            Self::AlterationToNoticeOfMeeting => "AlterationToNoticeOfMeeting",
+            Self::NoticeOfMeetingOther => "NoticeOfMeeting_Other",
+            Self::NoticeOfGeneralMeeting => "NoticeOfGeneralMeeting",
+            Self::AsxAnnouncement => "AsxAnnouncement",
+            Self::SuspensionFromOfficialQuotation => "SuspensionFromOfficialQuotation",
+            Self::ReinstatementToOfficialQuotation => "ReinstatementToOfficialQuotation",
+            Self::RemovalFromOfficialList => "RemovalFromOfficialList",
+            Self::AsxAnnouncementQuery => "AsxAnnouncementQuery",
+            Self::NoticePending => "NoticePending",
+            Self::ChangeInBasisOfQuotation => "ChangeInBasisOfQuotation",
+            Self::TradingHalt => "TradingHalt",
+            Self::AdmissionToOfficialList => "AdmissionToOfficialList",
+            Self::CommencementOfOfficialQuotation => "CommencementOfOfficialQuotation",
+            Self::AsxAnnouncementOther => "AsxAnnouncement_Other",
+            Self::MapCancellation => "MapCancellation",
+            Self::MapCorrection => "MapCorrection",
+            Self::EndOfDay => "EndOfDay",
+            Self::TradingHaltLifted => "TradingHaltLifted",
+            Self::AsxCirculars => "ASXCirculars",
+            Self::DividendAnnouncement => "DividendAnnouncement",
+            Self::DividendBooksClosing => "DividendBooksClosing",
+            Self::DividendPayDate => "DividendPayDate",
+            Self::DividendRate => "DividendRate",
+            Self::DividendAlteration => "DividendAlteration",
+            Self::DividendOther => "Dividend_Other",
+            Self::DividendReinvestmentPlan => "DividendReinvestmentPlan",
+            Self::InterestRecordDate => "InterestRecordDate",
+            Self::InterestPayDate => "InterestPayDate",
+            Self::InterestRate => "InterestRate",
+            Self::ProgressReportPrimary => "ProgressReportPrimary",
+            Self::ProgressReport => "ProgressReport",
+            Self::ProgressReportOther => "ProgressReport_Other",
+            Self::CompanyAdministration => "CompanyAdministration",
+            Self::DirectorAppointmentResignation => "DirectorAppointmentResignation",
+            Self::DetailsOfCompanyAddress => "DetailsOfCompanyAddress",
+            Self::DetailsOfRegisteredOfficeAddress => "DetailsOfRegisteredOfficeAddress",
+            Self::DetailsOfShareRegistryAddress => "DetailsOfShareRegistryAddress",
+            Self::TrusteeAppointmentResignation => "TrusteeAppointmentResignation",
+            Self::TrustManagerAppointmentResignation => {
+                "TrustManagerAppointmentResignation"
+            }
+            Self::CompanySecretaryAppointmentResignation => {
+                "CompanySecretaryAppointmentResignation"
+            }
+            Self::CompanyAdministrationOther => "CompanyAdministration_Other",
+            Self::ChangeOfBalanceDate => "ChangeOfBalanceDate",
+            Self::TrustDeed => "TrustDeed",
+            Self::ArticlesOfAssociation => "ArticlesOfAssociation",
+            Self::Constitution => "Constitution",
+            Self::ResponsibleEntityAppointmentResignation => {
+                "ResponsibleEntityAppointmentResignation"
+            }
+            Self::ChangeOfCompanyName => "ChangeOfCompanyName",
+            Self::AdministratorReceiverAppointedRemoved => {
+                "AdministratorReceiverAppointedRemoved"
+            }
+            Self::NoticeOfCallContributingShares => "NoticeOfCallContributingShares",
+            Self::AnnouncementOfCall => "AnnouncementOfCall",
+            Self::NoticeOfCallToShareholders => "NoticeOfCallToShareholders",
+            Self::NoticeOfCallOther => "NoticeOfCall_Other",
+            Self::OtherPrimary => "OtherPrimary",
+            Self::Other => "Other",
+            Self::Internal => "Internal",
+            Self::LegalProceedings => "LegalProceedings",
+            Self::Appendix16A => "Appendix16A",
+            Self::Year2000Advice => "Year2000Advice",
+            Self::OpenBriefing => "OpenBriefing",
+            Self::OverseasListing => "OverseasListing",
+            Self::StandardAndPoorsAnnouncement013TradingPolicy => {
+                "StandardAndPoorsAnnouncement013TradingPolicy"
+            }
+            Self::TradingPolicy => "TradingPolicy",
+            Self::MapTest => "MapTest",
+            Self::ChairmansAddress => "ChairmansAddress",
+            Self::ChairmansAddressOther => "ChairmansAddress_Other",
+            Self::ChairmansAddressToShareholders => "ChairmansAddressToShareholders",
+            Self::LetterToShareHoldersPrimary => "LetterToShareHoldersPrimary",
+            Self::LetterToShareholdersOther => "LetterToShareholders_Other",
+            Self::LetterToShareholders => "LetterToShareholders",
+            Self::AsxQueryPrimary => "AsxQueryPrimary",
+            Self::AsxQueryOther => "AsxQuery_Other",
+            Self::AsxQuery => "AsxQuery",
+            Self::ResponseToAsxQuery => "ResponseToAsxQuery",
+            Self::StructuredProducts => "StructuredProducts",
+            Self::StructuredProductsOther => "StructuredProducts_Other",
+            Self::StructuredProductsIssuerReport => "StructuredProducts_IssuerReport",
+            Self::StructuredProductsDisclosureDocument => {
+                "StructuredProducts_DisclosureDocument"
+            }
+            Self::StructuredProductsAcceptance => "StructuredProducts_Acceptance",
+            Self::StructuredProductsTrustDeed => "StructuredProducts_TrustDeed",
+            Self::StructuredProductsDistribution => "StructuredProducts_Distribution",
+            Self::StructuredProductsAdjustment => "StructuredProducts_Adjustment",
+            Self::StructuredProductsSupplementaryDisclosureDocument => {
+                "StructuredProducts_SupplementaryDisclosureDocument"
+            }
+            Self::CommitmentsTestEntityQuarterlyReports => {
+                "CommitmentsTestEntityQuarterlyReports"
+            }
+            Self::CommitmentsTestEntityFirstQuarterReport => {
+                "CommitmentsTestEntity_FirstQuarterReport"
+            }
+            Self::CommitmentsTestEntitySecondQuarterReport => {
+                "CommitmentsTestEntity_SecondQuarterReport"
+            }
+            Self::CommitmentsTestEntityThirdQuarterReport => {
+                "CommitmentsTestEntity_ThirdQuarterReport"
+            }
+            Self::CommitmentsTestEntityFourthQuarterReport => {
+                "CommitmentsTestEntity_FourthQuarterReport"
+            }
+            Self::CommitmentsTestEntityOther => "CommitmentsTestEntity_Other",
+            Self::MFund => "MFund",
+            Self::MFundDisclosureDocument => "MFund_DisclosureDocument",
+            Self::MFundFundProfile => "MFund_FundProfile",
+            Self::MFundAlterationToIssuedCapital => "MFund_AlterationToIssuedCapital",
+            Self::MFundDailyUpdate => "MFund_DailyUpdate",
+            Self::MFundDividendRecordDate => "MFund_DividendRecordDate",
+            Self::MFundDividendPayment => "MFund_DividendPayment",
+            Self::MFundDividendRate => "MFund_DividendRate",
+            Self::MFundNetTangibleAssetBacking => "MFund_NetTangibleAssetBacking",
+            Self::MFundOther => "MFund_Other",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for NewsReportType {
+    fn from(value: &str) -> Self {
+        match value {
+            "TakeoverAnnouncement" => Self::TakeoverAnnouncement,
+            "IntentionToMakeTakeoverBid" => Self::IntentionToMakeTakeoverBid,
+            "BiddersStatement_OffMarketBid" => Self::BiddersStatementOffMarketBid,
+            "TargetsStatement_OffMarketBid" => Self::TargetsStatementOffMarketBid,
+            "BiddersStatement_MarketBid" => Self::BiddersStatementMarketBid,
+            "TargetsStatement_MarketBid" => Self::TargetsStatementMarketBid,
+            "OffMarketBidOfferDocumentToBidClassHolders" => {
+                Self::OffMarketBidOfferDocumentToBidClassHolders
+            }
+            "DirectorsStatementReTakeover" => Self::DirectorsStatementReTakeover,
+            "VariationOfTakeoverBid" => Self::VariationOfTakeoverBid,
+            "Takeover_Other" => Self::TakeoverOther,
+            "SupplementaryBiddersStatement" => Self::SupplementaryBiddersStatement,
+            "SupplementaryTargetsStatement" => Self::SupplementaryTargetsStatement,
+            "SchemeOfArrangement" => Self::SchemeOfArrangement,
+            "SecurityHolderDetails" => Self::SecurityHolderDetails,
+            "BecomingASubstantialHolder" => Self::BecomingASubstantialHolder,
+            "ChangeInSubstantialHolding" => Self::ChangeInSubstantialHolding,
+            "CeasingToBeASubstantialHolder" => Self::CeasingToBeASubstantialHolder,
+            "BeneficialOwnershipPart6C_2" => Self::BeneficialOwnershipPart6C2,
+            "TakeoverUpdateSection689Notice" => Self::TakeoverUpdateSection689Notice,
+            "SecurityHolderDetails_Other" => Self::SecurityHolderDetailsOther,
+            "Section205GNotice_DirectorsInterests" => {
+                Self::Section205GNoticeDirectorsInterests
+            }
+            "InitialDirectorsInterestNotice" => Self::InitialDirectorsInterestNotice,
+            "ChangeOfDirectorsInterestNotice" => Self::ChangeOfDirectorsInterestNotice,
+            "FinalDirectorsInterestNotice" => Self::FinalDirectorsInterestNotice,
+            "PeriodicReports" => Self::PeriodicReports,
+            "AnnualReport" => Self::AnnualReport,
+            "Top20Shareholders" => Self::Top20Shareholders,
+            "PreliminaryFinalReport" => Self::PreliminaryFinalReport,
+            "HalfYearlyReport" => Self::HalfYearlyReport,
+            "ConfirmationThatAnnualReportWasSentToSecurityHolders" => {
+                Self::ConfirmationThatAnnualReportWasSentToSecurityHolders
+            }
+            "Trust6MonthAccounts" => Self::Trust6MonthAccounts,
+            "Trust12MonthAccounts" => Self::Trust12MonthAccounts,
+            "LoanSecuritiesOnIssue" => Self::LoanSecuritiesOnIssue,
+            "HalfYearAuditReview" => Self::HalfYearAuditReview,
+            "HalfYearDirectorsStatement" => Self::HalfYearDirectorsStatement,
+            "FullYearAccounts" => Self::FullYearAccounts,
+            "FullYearAuditReview" => Self::FullYearAuditReview,
+            "FullYearDirectorsStatement" => Self::FullYearDirectorsStatement,
+            "PeriodicReports_Other" => Self::PeriodicReportsOther,
+            "HalfYearAccounts" => Self::HalfYearAccounts,
+            "MonthlyNetTangibleAssetBacking" => Self::MonthlyNetTangibleAssetBacking,
+            "ConciseFinancialReport" => Self::ConciseFinancialReport,
+            "DailyFundUpdate" => Self::DailyFundUpdate,
+            "HalfYearDirectorsReport" => Self::HalfYearDirectorsReport,
+            "FullYearDirectorsReport" => Self::FullYearDirectorsReport,
+            "ProfitGuidance" => Self::ProfitGuidance,
+            "DebtFacility" => Self::DebtFacility,
+            "CreditRating" => Self::CreditRating,
+            "QuarterlyActivitiesReport" => Self::QuarterlyActivitiesReport,
+            "FirstQuarterActivitiesReport" => Self::FirstQuarterActivitiesReport,
+            "SecondQuarterActivitiesReport" => Self::SecondQuarterActivitiesReport,
+            "ThirdQuarterActivitiesReport" => Self::ThirdQuarterActivitiesReport,
+            "FourthQuarterActivitiesReport" => Self::FourthQuarterActivitiesReport,
+            "QuarterlyActivitiesReport_Other" => Self::QuarterlyActivitiesReportOther,
+            "QuarterlyCashFlowReport" => Self::QuarterlyCashFlowReport,
+            "FirstQuarterCashFlowReport" => Self::FirstQuarterCashFlowReport,
+            "SecondQuarterCashFlowReport" => Self::SecondQuarterCashFlowReport,
+            "ThirdQuarterCashFlowReport" => Self::ThirdQuarterCashFlowReport,
+            "FourthQuarterCashFlowReport" => Self::FourthQuarterCashFlowReport,
+            "QuarterlyCashFlowReport_Other" => Self::QuarterlyCashFlowReportOther,
+            "IssuedCapital" => Self::IssuedCapital,
+            "RenounceableIssue" => Self::RenounceableIssue,
+            "BonusIssue" => Self::BonusIssue,
+            "Placement" => Self::Placement,
+            "IssuesToThePublic" => Self::IssuesToThePublic,
+            "CapitalReconstruction" => Self::CapitalReconstruction,
+            "NewIssueLetterOfOfferAndAccForm" => Self::NewIssueLetterOfOfferAndAccForm,
+            "AlterationToIssuedCapital" => Self::AlterationToIssuedCapital,
+            "NonRenounceableIssue" => Self::NonRenounceableIssue,
+            "IssuedCapital_Other" => Self::IssuedCapitalOther,
+            "DisclosureDocument" => Self::DisclosureDocument,
+            "OnMarketBuyBack" => Self::OnMarketBuyBack,
+            "DailyShareBuyBackNotice" => Self::DailyShareBuyBackNotice,
+            "Appendix3B" => Self::Appendix3B,
+            "ASXBookBuildUpcomingCommenced" => Self::AsxBookBuildUpcomingCommenced,
+            "ASXBookBuildChangeInPublicParameter" => {
+                Self::AsxBookBuildChangeInPublicParameter
+            }
+            "ASXBookBuildCloseCancel" => Self::AsxBookBuildCloseCancel,
+            "SecurityPurchasePlan" => Self::SecurityPurchasePlan,
+            "CleansingNotice" => Self::CleansingNotice,
+            "AssetAcquisitionAndDisposal" => Self::AssetAcquisitionAndDisposal,
+            "AssetAcquisition" => Self::AssetAcquisition,
+            "AssetDisposal" => Self::AssetDisposal,
+            "AssetAcquisitionAndDisposal_Other" => Self::AssetAcquisitionAndDisposalOther,
+            "NoticeOfMeeting" => Self::NoticeOfMeeting,
+            "NoticeOfAnnualGeneralMeeting" => Self::NoticeOfAnnualGeneralMeeting,
+            "NoticeOfExtraordinaryGeneralMeeting" => {
+                Self::NoticeOfExtraordinaryGeneralMeeting
+            }
+            "ResultsOfMeeting" => Self::ResultsOfMeeting,
+            "ProxyForm" => Self::ProxyForm,
+            "AlterationToNoticeOfMeeting" => Self::AlterationToNoticeOfMeeting,
+            "NoticeOfMeeting_Other" => Self::NoticeOfMeetingOther,
+            "NoticeOfGeneralMeeting" => Self::NoticeOfGeneralMeeting,
+            "AsxAnnouncement" => Self::AsxAnnouncement,
+            "SuspensionFromOfficialQuotation" => Self::SuspensionFromOfficialQuotation,
+            "ReinstatementToOfficialQuotation" => Self::ReinstatementToOfficialQuotation,
+            "RemovalFromOfficialList" => Self::RemovalFromOfficialList,
+            "AsxAnnouncementQuery" => Self::AsxAnnouncementQuery,
+            "NoticePending" => Self::NoticePending,
+            "ChangeInBasisOfQuotation" => Self::ChangeInBasisOfQuotation,
+            "TradingHalt" => Self::TradingHalt,
+            "AdmissionToOfficialList" => Self::AdmissionToOfficialList,
+            "CommencementOfOfficialQuotation" => Self::CommencementOfOfficialQuotation,
+            "AsxAnnouncement_Other" => Self::AsxAnnouncementOther,
+            "MapCancellation" => Self::MapCancellation,
+            "MapCorrection" => Self::MapCorrection,
+            "EndOfDay" => Self::EndOfDay,
+            "TradingHaltLifted" => Self::TradingHaltLifted,
+            "ASXCirculars" => Self::AsxCirculars,
+            "DividendAnnouncement" => Self::DividendAnnouncement,
+            "DividendBooksClosing" => Self::DividendBooksClosing,
+            "DividendPayDate" => Self::DividendPayDate,
+            "DividendRate" => Self::DividendRate,
+            "DividendAlteration" => Self::DividendAlteration,
+            "Dividend_Other" => Self::DividendOther,
+            "DividendReinvestmentPlan" => Self::DividendReinvestmentPlan,
+            "InterestRecordDate" => Self::InterestRecordDate,
+            "InterestPayDate" => Self::InterestPayDate,
+            "InterestRate" => Self::InterestRate,
+            "ProgressReportPrimary" => Self::ProgressReportPrimary,
+            "ProgressReport" => Self::ProgressReport,
+            "ProgressReport_Other" => Self::ProgressReportOther,
+            "CompanyAdministration" => Self::CompanyAdministration,
+            "DirectorAppointmentResignation" => Self::DirectorAppointmentResignation,
+            "DetailsOfCompanyAddress" => Self::DetailsOfCompanyAddress,
+            "DetailsOfRegisteredOfficeAddress" => Self::DetailsOfRegisteredOfficeAddress,
+            "DetailsOfShareRegistryAddress" => Self::DetailsOfShareRegistryAddress,
+            "TrusteeAppointmentResignation" => Self::TrusteeAppointmentResignation,
+            "TrustManagerAppointmentResignation" => {
+                Self::TrustManagerAppointmentResignation
+            }
+            "CompanySecretaryAppointmentResignation" => {
+                Self::CompanySecretaryAppointmentResignation
+            }
+            "CompanyAdministration_Other" => Self::CompanyAdministrationOther,
+            "ChangeOfBalanceDate" => Self::ChangeOfBalanceDate,
+            "TrustDeed" => Self::TrustDeed,
+            "ArticlesOfAssociation" => Self::ArticlesOfAssociation,
+            "Constitution" => Self::Constitution,
+            "ResponsibleEntityAppointmentResignation" => {
+                Self::ResponsibleEntityAppointmentResignation
+            }
+            "ChangeOfCompanyName" => Self::ChangeOfCompanyName,
+            "AdministratorReceiverAppointedRemoved" => {
+                Self::AdministratorReceiverAppointedRemoved
+            }
+            "NoticeOfCallContributingShares" => Self::NoticeOfCallContributingShares,
+            "AnnouncementOfCall" => Self::AnnouncementOfCall,
+            "NoticeOfCallToShareholders" => Self::NoticeOfCallToShareholders,
+            "NoticeOfCall_Other" => Self::NoticeOfCallOther,
+            "OtherPrimary" => Self::OtherPrimary,
+            "Other" => Self::Other,
+            "Internal" => Self::Internal,
+            "LegalProceedings" => Self::LegalProceedings,
+            "Appendix16A" => Self::Appendix16A,
+            "Year2000Advice" => Self::Year2000Advice,
+            "OpenBriefing" => Self::OpenBriefing,
+            "OverseasListing" => Self::OverseasListing,
+            "StandardAndPoorsAnnouncement013TradingPolicy" => {
+                Self::StandardAndPoorsAnnouncement013TradingPolicy
+            }
+            "TradingPolicy" => Self::TradingPolicy,
+            "MapTest" => Self::MapTest,
+            "ChairmansAddress" => Self::ChairmansAddress,
+            "ChairmansAddress_Other" => Self::ChairmansAddressOther,
+            "ChairmansAddressToShareholders" => Self::ChairmansAddressToShareholders,
+            "LetterToShareHoldersPrimary" => Self::LetterToShareHoldersPrimary,
+            "LetterToShareholders_Other" => Self::LetterToShareholdersOther,
+            "LetterToShareholders" => Self::LetterToShareholders,
+            "AsxQueryPrimary" => Self::AsxQueryPrimary,
+            "AsxQuery_Other" => Self::AsxQueryOther,
+            "AsxQuery" => Self::AsxQuery,
+            "ResponseToAsxQuery" => Self::ResponseToAsxQuery,
+            "StructuredProducts" => Self::StructuredProducts,
+            "StructuredProducts_Other" => Self::StructuredProductsOther,
+            "StructuredProducts_IssuerReport" => Self::StructuredProductsIssuerReport,
+            "StructuredProducts_DisclosureDocument" => {
+                Self::StructuredProductsDisclosureDocument
+            }
+            "StructuredProducts_Acceptance" => Self::StructuredProductsAcceptance,
+            "StructuredProducts_TrustDeed" => Self::StructuredProductsTrustDeed,
+            "StructuredProducts_Distribution" => Self::StructuredProductsDistribution,
+            "StructuredProducts_Adjustment" => Self::StructuredProductsAdjustment,
+            "StructuredProducts_SupplementaryDisclosureDocument" => {
+                Self::StructuredProductsSupplementaryDisclosureDocument
+            }
+            "CommitmentsTestEntityQuarterlyReports" => {
+                Self::CommitmentsTestEntityQuarterlyReports
+            }
+            "CommitmentsTestEntity_FirstQuarterReport" => {
+                Self::CommitmentsTestEntityFirstQuarterReport
+            }
+            "CommitmentsTestEntity_SecondQuarterReport" => {
+                Self::CommitmentsTestEntitySecondQuarterReport
+            }
+            "CommitmentsTestEntity_ThirdQuarterReport" => {
+                Self::CommitmentsTestEntityThirdQuarterReport
+            }
+            "CommitmentsTestEntity_FourthQuarterReport" => {
+                Self::CommitmentsTestEntityFourthQuarterReport
+            }
+            "CommitmentsTestEntity_Other" => Self::CommitmentsTestEntityOther,
+            "MFund" => Self::MFund,
+            "MFund_DisclosureDocument" => Self::MFundDisclosureDocument,
+            "MFund_FundProfile" => Self::MFundFundProfile,
+            "MFund_AlterationToIssuedCapital" => Self::MFundAlterationToIssuedCapital,
+            "MFund_DailyUpdate" => Self::MFundDailyUpdate,
+            "MFund_DividendRecordDate" => Self::MFundDividendRecordDate,
+            "MFund_DividendPayment" => Self::MFundDividendPayment,
+            "MFund_DividendRate" => Self::MFundDividendRate,
+            "MFund_NetTangibleAssetBacking" => Self::MFundNetTangibleAssetBacking,
+            "MFund_Other" => Self::MFundOther,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for NewsReportType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for NewsReportType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NewsReportType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for NewsReportType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NewsReportType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// How important the source says it is; by default `Normal`.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum NewsPriority {
+    /// `Low`
+    Low,
+    /// `Normal`
+    Normal,
+    /// `High`
+    High,
+    /// `Critical`
+    Critical,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl NewsPriority {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Low", "Normal", "High", "Critical"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Low => "Low",
+            Self::Normal => "Normal",
+            Self::High => "High",
+            Self::Critical => "Critical",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for NewsPriority {
+    fn from(value: &str) -> Self {
+        match value {
+            "Low" => Self::Low,
+            "Normal" => Self::Normal,
+            "High" => Self::High,
+            "Critical" => Self::Critical,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for NewsPriority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for NewsPriority {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NewsPriority {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for NewsPriority {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NewsPriority".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// A symbol an announcement concerns, by its issuing exchange (not the market it is listed on).
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct NewsSymbol {
+    /// The exchange that issued the symbol.
+    #[serde(rename = "Exchange")]
+    pub exchange: String,
+    /// The symbol's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+}
+
+impl NewsSymbol {
+    /// A `NewsSymbol` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(exchange: String, code: String) -> Self {
+        Self { exchange, code }
+    }
+}
+
+/// A special attribute of an announcement (Appendix I1); `PriceSensitive` is the one documented. Sources may define others, so other codes are reported as unknown, not rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum NewsAnnouncementCode {
+    /// `PriceSensitive`
+    PriceSensitive,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl NewsAnnouncementCode {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["PriceSensitive"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PriceSensitive => "PriceSensitive",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for NewsAnnouncementCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "PriceSensitive" => Self::PriceSensitive,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for NewsAnnouncementCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for NewsAnnouncementCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NewsAnnouncementCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for NewsAnnouncementCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NewsAnnouncementCode".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One news announcement's headline information.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct NewsData {
+    /// The announcement's identifier: unique, but neither sequential nor ordered.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The news source that published it.
+    #[serde(rename = "Source")]
+    pub source: String,
+    /// The headline.
+    #[serde(rename = "Title")]
+    pub title: String,
+    /// When it was released.
+    #[serde(rename = "Date")]
+    pub date: DateTime,
+    /// What kind of report it is, if the source says.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<NewsReportType>,
+    /// Where the full text is, if available.
+    #[serde(rename = "Url", default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Who originally issued it, if known.
+    #[serde(rename = "Origin", default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// How important the source says it is; by default `Normal`.
+    #[serde(rename = "Priority", default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<NewsPriority>,
+    /// The symbols it concerns; without it, it concerns the whole source (a market-wide notice, say).
+    #[serde(rename = "Symbols", default, skip_serializing_if = "Option::is_none")]
+    pub symbols: Option<Vec<NewsSymbol>>,
+    /// Special attributes, such as `PriceSensitive`.
+    #[serde(rename = "Codes", default, skip_serializing_if = "Option::is_none")]
+    pub codes: Option<Vec<NewsAnnouncementCode>>,
+}
+
+impl NewsData {
+    /// A `NewsData` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: String, source: String, title: String, date: DateTime) -> Self {
+        Self {
+            id,
+            source,
+            title,
+            date,
+            type_: None,
+            url: None,
+            origin: None,
+            priority: None,
+            symbols: None,
+            codes: None,
+        }
+    }
+}
+
+/// One record of a news subscription. Records come in order. An Initialise record says, for one source, how recent the available news is, so older announcements can be fetched with QueryNews; additions and updates carry an announcement.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum NewsChange {
+    /// `O` is `A`: A new announcement.
+    NewsAdd(NewsAdd),
+    /// `O` is `U`: A change to an announcement already sent.
+    NewsUpdate(NewsUpdate),
+    /// `O` is `I`: Starts the list for a source, saying how recent its available news is.
+    NewsInitialise(NewsInitialise),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `O` is `A`: A new announcement.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct NewsAdd {
+    /// On add and update: the announcement.
+    #[serde(rename = "News")]
+    pub news: NewsData,
+}
+
+impl NewsAdd {
+    /// A `NewsAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(news: NewsData) -> Self {
+        Self { news }
+    }
+}
+
+/// `O` is `U`: A change to an announcement already sent.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct NewsUpdate {
+    /// On add and update: the announcement.
+    #[serde(rename = "News")]
+    pub news: NewsData,
+}
+
+impl NewsUpdate {
+    /// A `NewsUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(news: NewsData) -> Self {
+        Self { news }
+    }
+}
+
+/// `O` is `I`: Starts the list for a source, saying how recent its available news is.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct NewsInitialise {
+    /// On Initialise: the source the record is about (a topic may merge several sources).
+    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// On Initialise: when the newest available announcement of the source was released; ask QueryNews with `EndTime` at this time for what came before.
+    #[serde(rename = "Date", default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<DateTime>,
+}
+
+impl NewsInitialise {
+    /// A `NewsInitialise` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self { source: None, date: None }
+    }
+}
+
+impl Default for NewsInitialise {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl NewsChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "O";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::NewsAdd(_) => "A",
+            Self::NewsUpdate(_) => "U",
+            Self::NewsInitialise(_) => "I",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for NewsChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "O")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::NewsAdd(fields) => Tagged { tag: "A", fields }.serialize(serializer),
+            Self::NewsUpdate(fields) => Tagged { tag: "U", fields }.serialize(serializer),
+            Self::NewsInitialise(fields) => {
+                Tagged { tag: "I", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NewsChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "O", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("A") => {
+                    Self::NewsAdd(serde_json::from_str(text).map_err(D::Error::custom)?)
+                }
+                Some("U") => {
+                    Self::NewsUpdate(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("I") => {
+                    Self::NewsInitialise(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for NewsChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NewsChange".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert("O".to_owned(), generator.subschema_for::<NewsChangeO>().to_value());
+        properties
+            .insert("Source".to_owned(), generator.subschema_for::<String>().to_value());
+        properties
+            .insert("Date".to_owned(), generator.subschema_for::<DateTime>().to_value());
+        properties
+            .insert("News".to_owned(), generator.subschema_for::<NewsData>().to_value());
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["O"] }
+        )
+    }
+}
+
+/// A news source the user can see, and how its feed is doing.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct NewsSourceState {
+    /// The news source's code.
+    #[serde(rename = "Code")]
+    pub code: String,
+    /// How the source's feed is doing.
+    #[serde(rename = "Feed")]
+    pub feed: FeedStatus,
+}
+
+impl NewsSourceState {
+    /// A `NewsSourceState` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(code: String, feed: FeedStatus) -> Self {
+        Self { code, feed }
     }
 }
 
@@ -10607,5 +13265,702 @@ impl schemars::JsonSchema for OrderErrorName {
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// A security written as one string: the symbol's code, a dot, and the market code, as in `BHP.ASX` or `BHP.ASX:PM[Demo]`. The market code holds no dot, so the text splits at its last dot; the code before it may hold dots.
+pub type SecurityCode = String;
+
+/// One watchlist the user can see, as the Watchlists subscription and the watchlist queries report it. A removal carries only the `ID`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct Watchlist {
+    /// The watchlist's identifier, used by every other watchlist topic.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The name shown for it; left out on a removal.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A short description, if it has one; left out on a removal.
+    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its category, if it has one; left out on a removal.
+    #[serde(rename = "Category", default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Whether the user may change it (a user's own list) or only read it (a list the server provides, such as an index's members).
+    #[serde(rename = "IsWritable", default, skip_serializing_if = "Option::is_none")]
+    pub is_writable: Option<bool>,
+}
+
+impl Watchlist {
+    /// A `Watchlist` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: String) -> Self {
+        Self {
+            id,
+            name: None,
+            description: None,
+            category: None,
+            is_writable: None,
+        }
+    }
+}
+
+/// What the change does: `Add` a watchlist, `Update` one's details, `Remove` one, or `Clear` them all.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum WatchlistChangeOperation {
+    /// `Add`
+    Add,
+    /// `Update`
+    Update,
+    /// `Remove`
+    Remove,
+    /// `Clear`
+    Clear,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl WatchlistChangeOperation {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Add", "Update", "Remove", "Clear"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Add => "Add",
+            Self::Update => "Update",
+            Self::Remove => "Remove",
+            Self::Clear => "Clear",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for WatchlistChangeOperation {
+    fn from(value: &str) -> Self {
+        match value {
+            "Add" => Self::Add,
+            "Update" => Self::Update,
+            "Remove" => Self::Remove,
+            "Clear" => Self::Clear,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for WatchlistChangeOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for WatchlistChangeOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WatchlistChangeOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for WatchlistChangeOperation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WatchlistChangeOperation".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One change to the list of watchlists the user can see. Changes come in order and must be applied in order; a clear empties the list.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum WatchlistChange {
+    /// `Operation` is `Add`: A watchlist the user can now see.
+    WatchlistAdd(WatchlistAdd),
+    /// `Operation` is `Update`: New details for a watchlist.
+    WatchlistUpdate(WatchlistUpdate),
+    /// `Operation` is `Remove`: A watchlist gone or no longer visible.
+    WatchlistRemove(WatchlistRemove),
+    /// `Operation` is `Clear`: Empties the list of watchlists.
+    WatchlistClear(WatchlistClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Operation` is `Add`: A watchlist the user can now see.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct WatchlistAdd {
+    /// The watchlist added, updated or removed; there is none on a clear.
+    #[serde(rename = "Watchlist")]
+    pub watchlist: Watchlist,
+}
+
+impl WatchlistAdd {
+    /// A `WatchlistAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(watchlist: Watchlist) -> Self {
+        Self { watchlist }
+    }
+}
+
+/// `Operation` is `Update`: New details for a watchlist.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct WatchlistUpdate {
+    /// The watchlist added, updated or removed; there is none on a clear.
+    #[serde(rename = "Watchlist")]
+    pub watchlist: Watchlist,
+}
+
+impl WatchlistUpdate {
+    /// A `WatchlistUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(watchlist: Watchlist) -> Self {
+        Self { watchlist }
+    }
+}
+
+/// `Operation` is `Remove`: A watchlist gone or no longer visible.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct WatchlistRemove {
+    /// The watchlist added, updated or removed; there is none on a clear.
+    #[serde(rename = "Watchlist")]
+    pub watchlist: Watchlist,
+}
+
+impl WatchlistRemove {
+    /// A `WatchlistRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(watchlist: Watchlist) -> Self {
+        Self { watchlist }
+    }
+}
+
+/// `Operation` is `Clear`: Empties the list of watchlists.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct WatchlistClear {}
+impl WatchlistClear {
+    /// A `WatchlistClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl Default for WatchlistClear {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WatchlistChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Operation";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::WatchlistAdd(_) => "Add",
+            Self::WatchlistUpdate(_) => "Update",
+            Self::WatchlistRemove(_) => "Remove",
+            Self::WatchlistClear(_) => "Clear",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for WatchlistChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Operation")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::WatchlistAdd(fields) => {
+                Tagged { tag: "Add", fields }.serialize(serializer)
+            }
+            Self::WatchlistUpdate(fields) => {
+                Tagged { tag: "Update", fields }.serialize(serializer)
+            }
+            Self::WatchlistRemove(fields) => {
+                Tagged { tag: "Remove", fields }.serialize(serializer)
+            }
+            Self::WatchlistClear(fields) => {
+                Tagged { tag: "Clear", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WatchlistChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Operation", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Add") => {
+                    Self::WatchlistAdd(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Update") => {
+                    Self::WatchlistUpdate(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Remove") => {
+                    Self::WatchlistRemove(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Clear") => {
+                    Self::WatchlistClear(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for WatchlistChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WatchlistChange".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Operation".to_owned(),
+                generator.subschema_for::<WatchlistChangeOperation>().to_value(),
+            );
+        properties
+            .insert(
+                "Watchlist".to_owned(),
+                generator.subschema_for::<Watchlist>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Operation"] }
+        )
+    }
+}
+
+/// What a user calls a watchlist and how it is filed: the details a client sets when creating, copying or updating one.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct WatchlistDetails {
+    /// The name shown for the watchlist.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// A short description.
+    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A category to file it under.
+    #[serde(rename = "Category", default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+impl WatchlistDetails {
+    /// A `WatchlistDetails` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: String) -> Self {
+        Self {
+            name,
+            description: None,
+            category: None,
+        }
+    }
+}
+
+/// What the change does: `Insert` members, `Replace` members in place, `Remove` some, or `Clear` the list.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum WatchlistMemberChangeOperation {
+    /// `Insert`
+    Insert,
+    /// `Replace`
+    Replace,
+    /// `Remove`
+    Remove,
+    /// `Clear`
+    Clear,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl WatchlistMemberChangeOperation {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Insert", "Replace", "Remove", "Clear"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Insert => "Insert",
+            Self::Replace => "Replace",
+            Self::Remove => "Remove",
+            Self::Clear => "Clear",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for WatchlistMemberChangeOperation {
+    fn from(value: &str) -> Self {
+        match value {
+            "Insert" => Self::Insert,
+            "Replace" => Self::Replace,
+            "Remove" => Self::Remove,
+            "Clear" => Self::Clear,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for WatchlistMemberChangeOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for WatchlistMemberChangeOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WatchlistMemberChangeOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for WatchlistMemberChangeOperation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WatchlistMemberChangeOperation".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One change to a watchlist's members, by position (zero-based). Changes come in order and must be applied in order: each position refers to the list as the changes before it left it.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum WatchlistMemberChange {
+    /// `Operation` is `Insert`: Inserts members before position `At` (at the end when `At` is the length).
+    WatchlistMemberInsert(WatchlistMemberInsert),
+    /// `Operation` is `Replace`: Overwrites the members from `At` on with `Members`.
+    WatchlistMemberReplace(WatchlistMemberReplace),
+    /// `Operation` is `Remove`: Removes `Count` members from position `At`.
+    WatchlistMemberRemove(WatchlistMemberRemove),
+    /// `Operation` is `Clear`: Empties the watchlist.
+    WatchlistMemberClear(WatchlistMemberClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Operation` is `Insert`: Inserts members before position `At` (at the end when `At` is the length).
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct WatchlistMemberInsert {
+    /// The position the change starts at, counted from zero.
+    #[serde(rename = "At")]
+    pub at: i64,
+    /// The members inserted at `At`, in order, or the members that overwrite those from `At` on.
+    #[serde(rename = "Members")]
+    pub members: Vec<SecurityCode>,
+}
+
+impl WatchlistMemberInsert {
+    /// A `WatchlistMemberInsert` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(at: i64, members: Vec<SecurityCode>) -> Self {
+        Self { at, members }
+    }
+}
+
+/// `Operation` is `Replace`: Overwrites the members from `At` on with `Members`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct WatchlistMemberReplace {
+    /// The position the change starts at, counted from zero.
+    #[serde(rename = "At")]
+    pub at: i64,
+    /// The members inserted at `At`, in order, or the members that overwrite those from `At` on.
+    #[serde(rename = "Members")]
+    pub members: Vec<SecurityCode>,
+}
+
+impl WatchlistMemberReplace {
+    /// A `WatchlistMemberReplace` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(at: i64, members: Vec<SecurityCode>) -> Self {
+        Self { at, members }
+    }
+}
+
+/// `Operation` is `Remove`: Removes `Count` members from position `At`.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct WatchlistMemberRemove {
+    /// The position the change starts at, counted from zero.
+    #[serde(rename = "At")]
+    pub at: i64,
+    /// How many members to remove. Not negative.
+    #[serde(rename = "Count")]
+    pub count: i64,
+}
+
+impl WatchlistMemberRemove {
+    /// A `WatchlistMemberRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(at: i64, count: i64) -> Self {
+        Self { at, count }
+    }
+}
+
+/// `Operation` is `Clear`: Empties the watchlist.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct WatchlistMemberClear {}
+impl WatchlistMemberClear {
+    /// A `WatchlistMemberClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl Default for WatchlistMemberClear {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WatchlistMemberChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Operation";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::WatchlistMemberInsert(_) => "Insert",
+            Self::WatchlistMemberReplace(_) => "Replace",
+            Self::WatchlistMemberRemove(_) => "Remove",
+            Self::WatchlistMemberClear(_) => "Clear",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for WatchlistMemberChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Operation")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::WatchlistMemberInsert(fields) => {
+                Tagged { tag: "Insert", fields }.serialize(serializer)
+            }
+            Self::WatchlistMemberReplace(fields) => {
+                Tagged { tag: "Replace", fields }.serialize(serializer)
+            }
+            Self::WatchlistMemberRemove(fields) => {
+                Tagged { tag: "Remove", fields }.serialize(serializer)
+            }
+            Self::WatchlistMemberClear(fields) => {
+                Tagged { tag: "Clear", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WatchlistMemberChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Operation", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Insert") => {
+                    Self::WatchlistMemberInsert(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Replace") => {
+                    Self::WatchlistMemberReplace(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Remove") => {
+                    Self::WatchlistMemberRemove(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Clear") => {
+                    Self::WatchlistMemberClear(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for WatchlistMemberChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WatchlistMemberChange".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Operation".to_owned(),
+                generator.subschema_for::<WatchlistMemberChangeOperation>().to_value(),
+            );
+        properties.insert("At".to_owned(), generator.subschema_for::<i64>().to_value());
+        properties
+            .insert("Count".to_owned(), generator.subschema_for::<i64>().to_value());
+        properties
+            .insert(
+                "Members".to_owned(),
+                generator.subschema_for::<Vec<SecurityCode>>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Operation"] }
+        )
     }
 }
