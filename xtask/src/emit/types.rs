@@ -205,9 +205,12 @@ fn topic_type(
             quote! { #field: value(#wire), }
         }
     });
-    // Each form is written when every part it has is there; the first that fits wins.
+    // Each form is written when every part it has is there; the one with the most parts that
+    // fits wins, so the topic alone (the empty form) comes last.
     let mut writes = Vec::new();
-    for form in &arguments.forms {
+    let mut by_parts: Vec<&crate::model::Form> = arguments.forms.iter().collect();
+    by_parts.sort_by_key(|form| std::cmp::Reverse(form.parts.len()));
+    for form in by_parts {
         // The empty form is the topic alone.
         let format = match form.parts.is_empty() {
             true => topic.replace('{', "{{").replace('}', "}}"),

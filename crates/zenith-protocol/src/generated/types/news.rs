@@ -366,6 +366,22 @@ impl std::str::FromStr for NewsTopic {
 
 impl std::fmt::Display for NewsTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.source.is_some() && self.code.is_some() && self.exchange.is_some() {
+            return write!(
+                f, "News!{}!{}.{}", self.source.as_deref().unwrap_or_default(), self.code
+                .as_deref().unwrap_or_default(), self.exchange.as_deref()
+                .unwrap_or_default()
+            );
+        }
+        if self.code.is_some() && self.exchange.is_some() {
+            return write!(
+                f, "News!{}.{}", self.code.as_deref().unwrap_or_default(), self.exchange
+                .as_deref().unwrap_or_default()
+            );
+        }
+        if self.source.is_some() {
+            return write!(f, "News!{}", self.source.as_deref().unwrap_or_default());
+        }
         write!(f, "News",)
     }
 }

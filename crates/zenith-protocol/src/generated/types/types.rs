@@ -729,13 +729,13 @@ impl Default for ChannelMethodMetadata {
 pub enum ChannelMethodDetail {
     /// `Type` is `Debug`: Notifications are only logged by the server, for testing. No settings are documented.
     DebugMethod(DebugMethod),
-    /// `Type` is `Email`: Notifications by email. Settings: `email` (required), `name`.
+    /// `Type` is `Email`: Notifications by email. Its channels' settings are `email` (required) and `name`.
     EmailMethod(EmailMethod),
     /// `Type` is `Push.APNs`: Push notifications through the Apple Push Notification service to one device and application. No settings are documented.
     ApplePushMethod(ApplePushMethod),
     /// `Type` is `Push.FCM`: Push notifications through Google Firebase Cloud Messaging to one device and application. No settings are documented.
     FirebasePushMethod(FirebasePushMethod),
-    /// `Type` is `Push.Web`: Web Push notifications to one browser and website. Settings: the browser's push subscription, `endpoint` (required), `expirationTime`, `keys`.
+    /// `Type` is `Push.Web`: Web Push notifications to one browser and website. Its `Metadata` gives what a browser needs to subscribe (such as the server's `applicationServerKey`); its channels' settings are the browser's push subscription.
     WebPushMethod(WebPushMethod),
     /// `Type` is `SMS`: Notifications by SMS. No settings are documented.
     SmsMethod(SmsMethod),
@@ -768,7 +768,7 @@ impl DebugMethod {
     }
 }
 
-/// `Type` is `Email`: Notifications by email. Settings: `email` (required), `name`.
+/// `Type` is `Email`: Notifications by email. Its channels' settings are `email` (required) and `name`.
 #[derive(
     Clone,
     Debug,
@@ -837,7 +837,7 @@ impl FirebasePushMethod {
     }
 }
 
-/// `Type` is `Push.Web`: Web Push notifications to one browser and website. Settings: the browser's push subscription, `endpoint` (required), `expirationTime`, `keys`.
+/// `Type` is `Push.Web`: Web Push notifications to one browser and website. Its `Metadata` gives what a browser needs to subscribe (such as the server's `applicationServerKey`); its channels' settings are the browser's push subscription.
 #[derive(
     Clone,
     Debug,
