@@ -289,3 +289,20 @@ fn a_frame_with_a_reserved_opcode_is_unreadable_and_leaves_the_message_around_it
     let texts = texts(&capture.events());
     assert_eq!(texts, ["unreadable: a frame with the reserved opcode 3 (4 bytes)", "{\"a\":1}"]);
 }
+
+#[test]
+fn a_segment_lost_just_before_the_fin_is_reported() {
+    let mut capture = Capture::default();
+    let mut conn = Connection::new(51234, 18093);
+    conn.upgrade(&mut capture, None, None);
+    let first = conn.message(Side::Server, 1, b"{\"n\":1}");
+    capture.push(conn.send(Side::Server, &first));
+    let last = conn.message(Side::Server, 1, b"{\"n\":2}");
+    let _lost = conn.send(Side::Server, &last);
+    conn.close(&mut capture);
+    let events = capture.events();
+    assert_eq!(texts(&events), ["{\"n\":1}"]);
+    let problems = problems(&events);
+    assert_eq!(problems.iter().map(|p| p.0).collect::<Vec<_>>(), ["tcp-segment-missing"], "{problems:?}");
+    assert!(problems[0].1.contains("just before its FIN"), "{}", problems[0].1);
+}

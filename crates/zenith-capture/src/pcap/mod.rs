@@ -51,7 +51,7 @@ const MAX_BLOCK_BYTES: usize = 16 << 20;
 /// Reads a packet capture, calling `sink` for every message, control frame, connection event
 /// and skipped packet, in capture order.
 pub fn read(mut reader: impl Read, limits: Limits, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
-    let mut capacity = 1 << 16;
+    let capacity = 1 << 16;
     // The readers parse the file header from their first read: give them a whole buffer.
     let mut start = Vec::with_capacity(capacity);
     (&mut reader).take(capacity as u64).read_to_end(&mut start)?;
@@ -71,6 +71,24 @@ pub fn read(mut reader: impl Read, limits: Limits, sink: &mut dyn FnMut(Event)) 
         Err(error) => return Err(ReadError::NotPcap(describe(&error))),
     };
     let mut connections = tcp::Connections::new(limits);
+    // Whatever stops the reading, the connections' unfinished messages and holes are reported.
+    let result = blocks(&mut *reader, capacity, &mut connections, sink);
+    let cut = match &result {
+        Ok(cut) => *cut,
+        Err(_) => None,
+    };
+    connections.finish(cut, sink);
+    result.map(|_| ())
+}
+
+/// Reads the blocks, packet by packet, into the connections. `Ok(Some(n))` when the file ends
+/// inside the block after packet `n`.
+fn blocks(
+    reader: &mut dyn PcapReaderIterator,
+    mut capacity: usize,
+    connections: &mut tcp::Connections,
+    sink: &mut dyn FnMut(Event),
+) -> Result<Option<u64>, ReadError> {
     // Per pcapng interface: its link type and timestamp resolution and offset.
     let mut interfaces: Vec<(Linktype, u64, i64)> = Vec::new();
     let mut legacy = (Linktype::ETHERNET, false);
@@ -124,13 +142,10 @@ pub fn read(mut reader: impl Read, limits: Limits, sink: &mut dyn FnMut(Event)) 
                 }
                 reader.consume(offset);
             }
-            Err(PcapError::Eof) => break,
-            Err(PcapError::UnexpectedEof) => {
-                // A capture cut off mid-write: what was read stands, the rest is reported.
-                connections.finish(Some(packet), sink);
-                return Ok(());
-            }
-            Err(PcapError::Incomplete(_)) => refill(&mut *reader, packet)?,
+            Err(PcapError::Eof) => return Ok(None),
+            // A capture cut off mid-write: what was read stands, the rest is reported.
+            Err(PcapError::UnexpectedEof) => return Ok(Some(packet)),
+            Err(PcapError::Incomplete(_)) => refill(reader, packet)?,
             Err(PcapError::BufferTooSmall) => {
                 capacity *= 2;
                 if capacity > MAX_BLOCK_BYTES || !reader.grow(capacity) {
@@ -138,15 +153,13 @@ pub fn read(mut reader: impl Read, limits: Limits, sink: &mut dyn FnMut(Event)) 
                         "after packet {packet}: a block larger than {MAX_BLOCK_BYTES} bytes"
                     )));
                 }
-                refill(&mut *reader, packet)?;
+                refill(reader, packet)?;
             }
             Err(error) => {
                 return Err(ReadError::MalformedPcap(format!("after packet {packet}: {}", describe(&error))));
             }
         }
     }
-    connections.finish(None, sink);
-    Ok(())
 }
 
 fn refill(reader: &mut dyn PcapReaderIterator, packet: u64) -> Result<(), ReadError> {

@@ -196,17 +196,28 @@ impl Connection {
     fn lose(&mut self, from: Peer, origin: &Origin, time: f64, why: &str, sink: &mut dyn FnMut(Event)) {
         let side = &mut self.sides[from as usize];
         let next = side.start.map_or(0, |(_, next)| next);
-        let Some((&first, _)) = side.held.first_key_value() else { return };
+        // The hole ends at the first segment held after it, or else at the FIN.
+        let first = match (side.held.first_key_value(), side.fin) {
+            (Some((&first, _)), _) => first,
+            (None, Some(fin)) if fin > next && !side.broken => fin,
+            _ => return,
+        };
         let after: usize = side.held_bytes;
         side.held.clear();
         side.held_bytes = 0;
         side.broken = true;
         let who = if from == Peer::Client { "client" } else { "server" };
-        let message = format!(
-            "bytes {next} to {} from the {who} are missing from the capture ({why}): the {after} bytes after the \
-             hole, and all later ones, are not read",
-            first - 1
-        );
+        let message = match after {
+            0 => format!(
+                "bytes {next} to {} from the {who}, just before its FIN, are missing from the capture",
+                first - 1
+            ),
+            _ => format!(
+                "bytes {next} to {} from the {who} are missing from the capture ({why}): the {after} bytes after the \
+                 hole, and all later ones, are not read",
+                first - 1
+            ),
+        };
         let direction = Some(from.direction());
         let what = TransportEvent::Problem { level: Level::Error, code: "tcp-segment-missing", message };
         sink(Event::Transport(Transport { origin: origin.clone(), time: Some(time), direction, what }));
