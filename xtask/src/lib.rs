@@ -72,5 +72,8 @@ pub fn codegen(root: &Path, mode: Mode) -> Result<Report, Error> {
     for (path, contents) in emit::all(&model)? {
         report.ensure_file_contents(root, &path, &contents)?;
     }
+    let readme =
+        std::fs::read_to_string(root.join("README.md")).map_err(|e| Error::plain(format!("reading README.md: {e}")))?;
+    report.ensure_file_contents(root, "README.md", &emit::readme(&model, &readme)?)?;
     Ok(report)
 }

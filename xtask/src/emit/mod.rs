@@ -31,6 +31,7 @@ pub fn all(model: &Model) -> Result<Vec<(String, String)>, Error> {
             rust_file("The message catalog, the message enum and dispatch by envelope keys.", messages::emit(model))?,
         ),
         ("docs/reference/messages.md".to_owned(), docs::emit(model)),
+        ("docs/reference/coverage.md".to_owned(), docs::coverage(model)),
     ];
     let type_groups = types::emit(model)?;
     let names: Vec<String> = type_groups.iter().map(|(group, _)| group.clone()).collect();
@@ -47,6 +48,11 @@ pub fn all(model: &Model) -> Result<Vec<(String, String)>, Error> {
         files.push((format!("{PROTOCOL_SRC}/schema/{group}.rs"), rust_file(&doc, tables)?));
     }
     Ok(files)
+}
+
+/// The README with its generated coverage table up to date.
+pub fn readme(model: &Model, readme: &str) -> Result<String, Error> {
+    docs::readme(model, readme).map_err(Error::plain)
 }
 
 /// Formats generated Rust, headed by the generated marker and a module doc line.
