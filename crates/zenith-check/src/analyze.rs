@@ -353,8 +353,14 @@ impl Analyzer<'_> {
         let (kind, finding) = match transport.what {
             TransportEvent::Upgrade { target, subprotocol, deflate } => {
                 let mut message = format!("websocket upgrade: GET {}", shown::kept(&target));
-                match &subprotocol {
-                    Some(protocol) => message.push_str(&format!(", subprotocol {}", shown::kept(protocol))),
+                // Some clients send a credential as a subprotocol: only a known one is shown.
+                match subprotocol.as_deref().map(|p| (p, Encoding::from_subprotocol(p))) {
+                    Some((_, Some(encoding))) => message.push_str(&format!(", subprotocol {}", encoding.subprotocol())),
+                    Some((protocol, None)) => message.push_str(&format!(
+                        ", a subprotocol of {} characters that names no Zenith encoding (not shown; binary messages \
+                         have their encoding inferred)",
+                        protocol.chars().count()
+                    )),
                     None => message.push_str(", no subprotocol (binary messages have their encoding inferred)"),
                 }
                 if let Some(deflate) = deflate {
