@@ -1,7 +1,13 @@
 //! What the benchmark tools share: a JSON value as the MessagePack a ZenithMsgPack connection
-//! would send.
+//! would send, and one way to stop on a bad input.
 
 use serde_json::Value;
+
+/// Stops the tool with `message` (a file that cannot be read or written, say) and exit code 2.
+pub fn fail(message: impl std::fmt::Display) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(2)
+}
 
 /// The MessagePack form of a JSON value: integers as integers, other numbers as doubles.
 pub fn to_msgpack(value: &Value) -> rmpv::Value {

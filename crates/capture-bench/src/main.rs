@@ -4,10 +4,10 @@
 //! `jsonschema` crate's runtime validator with dispatch by envelope keys (bare messages). Each
 //! baseline reads the file the same buffered way. The ajv (Node) baseline is in `ajv/`.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write as _};
 use std::time::{Duration, Instant};
 
-use capture_bench::to_msgpack;
+use capture_bench::{fail, to_msgpack};
 use serde_json::{Value, json};
 use zenith_capture::{Binary, Encoding};
 use zenith_protocol::{CleanText, Date, DateTime, Direction, EnvelopeKeys, MessageKind, Time, Verdict};
@@ -29,14 +29,19 @@ fn main() {
             times.push(start.elapsed());
         }
         let best: Duration = times.into_iter().min().expect("at least one run");
-        println!("{name:<40} {:>8.3} s  ({count} lines)", best.as_secs_f64());
+        let line = format!("{name:<40} {:>8.3} s  ({count} lines)", best.as_secs_f64());
+        // A closed pipe (`| head`) ends the run, as it ends the reading.
+        if writeln!(std::io::stdout(), "{line}").is_err() {
+            std::process::exit(0);
+        }
     };
-    if zenith_capture::is_packet_capture(
-        &std::fs::read(&path).map(|b| b[..4.min(b.len())].to_vec()).unwrap_or_default(),
-    ) {
+    let mut magic = [0u8; 4];
+    let mut file = std::fs::File::open(&path).unwrap_or_else(|e| fail(format!("cannot open {path}: {e}")));
+    let _ = std::io::Read::read(&mut file, &mut magic);
+    if zenith_capture::is_packet_capture(&magic) {
         // A packet capture: the reader alone (TCP, websocket, inflating), to set against the check.
         best("zenith_capture::read (pcap)", &mut || {
-            let file = std::fs::File::open(&path).expect("the capture opens");
+            let file = std::fs::File::open(&path).unwrap_or_else(|e| fail(format!("cannot open {path}: {e}")));
             let mut frames = 0;
             let limits = zenith_capture::Limits::default();
             zenith_capture::read(
@@ -47,7 +52,7 @@ fn main() {
                     frames += u64::from(matches!(e, zenith_capture::Event::Frame(_)));
                 },
             )
-            .expect("the capture reads");
+            .unwrap_or_else(|e| fail(format!("{path}: {e}")));
             frames
         });
         return;
@@ -113,7 +118,8 @@ fn msgpack_messages(path: &str) -> Vec<Vec<u8>> {
             None => value,
         };
         let mut bytes = Vec::new();
-        rmpv::encode::write_value(&mut bytes, &to_msgpack(&message)).expect("encodes");
+        // Writing into a Vec cannot fail.
+        let _ = rmpv::encode::write_value(&mut bytes, &to_msgpack(&message));
         packed.push(bytes);
         true
     });
@@ -136,14 +142,15 @@ fn to_json(value: &rmpv::Value) -> Value {
     }
 }
 
-/// Calls `f` on every line of the file; returns how many lines it accepted.
+/// Calls `f` on every line of the file; returns how many lines it accepted (a line that is
+/// not UTF-8 is not).
 fn lines(path: &str, mut f: impl FnMut(&str) -> bool) -> u64 {
-    let file = std::fs::File::open(path).expect("the capture opens");
+    let file = std::fs::File::open(path).unwrap_or_else(|e| fail(format!("cannot open {path}: {e}")));
     let mut reader = BufReader::with_capacity(1 << 16, file);
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut accepted = 0;
-    while reader.read_line(&mut line).expect("the capture reads") > 0 {
-        accepted += u64::from(f(line.trim_end()));
+    while reader.read_until(b'\n', &mut line).unwrap_or_else(|e| fail(format!("{path}: {e}"))) > 0 {
+        accepted += u64::from(std::str::from_utf8(&line).is_ok_and(|text| f(text.trim_end())));
         line.clear();
     }
     accepted

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, BufWriter};
 use std::time::Duration;
 
-use capture_bench::to_msgpack;
+use capture_bench::{fail, to_msgpack};
 use etherparse::{PacketBuilder, TcpHeader};
 use pcap_file::pcap::{PcapPacket, PcapWriter};
 use serde_json::Value;
@@ -27,9 +27,12 @@ fn main() {
         std::process::exit(2);
     };
     let msgpack = args.get(3).map(String::as_str) == Some("msgpack");
-    let reader = BufReader::with_capacity(1 << 16, std::fs::File::open(input).expect("open the input"));
-    let file = BufWriter::with_capacity(1 << 20, std::fs::File::create(output).expect("create the output"));
-    let mut writer = PcapWriter::new(file).expect("write the pcap header");
+    let input_file = std::fs::File::open(input).unwrap_or_else(|e| fail(format!("cannot open {input}: {e}")));
+    let reader = BufReader::with_capacity(1 << 16, input_file);
+    let output_file = std::fs::File::create(output).unwrap_or_else(|e| fail(format!("cannot create {output}: {e}")));
+    let file = BufWriter::with_capacity(1 << 20, output_file);
+    let written = |e: pcap_file::PcapError| -> ! { fail(format!("writing {output}: {e}")) };
+    let mut writer = PcapWriter::new(file).unwrap_or_else(|e| written(e));
     let mut connections: HashMap<String, Connection> = HashMap::new();
     let mut time = 1_795_867_200_000_000u64;
     let mut write =
@@ -46,16 +49,19 @@ fn main() {
                     .ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64)
                     .tcp_header(header)
                     .write(&mut packet, chunk)
-                    .expect("build a packet");
+                    .unwrap_or_else(|e| fail(format!("a packet of {} bytes: {e}", chunk.len())));
                 connection.next[side] = connection.next[side].wrapping_add(chunk.len() as u32 + u32::from(flags.0));
                 time += 50;
                 let stamp = Duration::from_micros(time);
-                writer.write_packet(&PcapPacket::new(stamp, packet.len() as u32, &packet)).expect("write a packet");
+                writer
+                    .write_packet(&PcapPacket::new(stamp, packet.len() as u32, &packet))
+                    .unwrap_or_else(|e| written(e));
             }
         };
     let protocol = if msgpack { "ZenithMsgPack" } else { "ZenithJson" };
     for line in reader.lines() {
-        let line = line.expect("read a line");
+        // A line that cannot be read (not UTF-8) carries no message to write.
+        let Ok(line) = line else { continue };
         let Ok(Value::Object(item)) = serde_json::from_str::<Value>(&line) else { continue };
         let conn = item.get("conn").map(Value::to_string).unwrap_or_default();
         let client = item.get("type").and_then(Value::as_str) == Some("send");
@@ -80,7 +86,8 @@ fn main() {
         let (opcode, payload) = match (msgpack, serde_json::from_str::<Value>(data)) {
             (true, Ok(value)) => {
                 let mut bytes = Vec::new();
-                rmpv::encode::write_value(&mut bytes, &to_msgpack(&value)).expect("encode");
+                // Writing into a Vec cannot fail.
+                let _ = rmpv::encode::write_value(&mut bytes, &to_msgpack(&value));
                 (2, bytes)
             }
             _ => (1, data.as_bytes().to_vec()),
