@@ -148,6 +148,17 @@ enum Step<'a> {
     Index(usize),
 }
 
+impl Step<'_> {
+    /// The key, for a step into an object.
+    fn key(&self) -> Option<&str> {
+        match self {
+            Step::Key(key) => Some(key),
+            Step::Text(key) => Some(key),
+            Step::Index(_) => None,
+        }
+    }
+}
+
 impl<'a> JsonWriter<'a> {
     /// A note at the value being written; its JSON Pointer is only spelt out here, which is
     /// rare.
@@ -155,10 +166,9 @@ impl<'a> JsonWriter<'a> {
         let mut path = String::new();
         for step in &self.path {
             path.push('/');
-            match step {
-                Step::Key(key) => path.push_str(&key.replace('~', "~0").replace('/', "~1")),
-                Step::Text(key) => path.push_str(&key.replace('~', "~0").replace('/', "~1")),
-                Step::Index(n) => path.push_str(&n.to_string()),
+            match (step, step.key()) {
+                (Step::Index(n), _) => path.push_str(&n.to_string()),
+                (_, key) => path.push_str(&key.unwrap_or_default().replace('~', "~0").replace('/', "~1")),
             }
         }
         self.notes.push(Note { path, message });
@@ -397,10 +407,8 @@ impl<'a> JsonWriter<'a> {
                         self.text.push(',');
                     }
                     let key = self.msgpack_key(input, depth + 1)?;
-                    match &key {
-                        Step::Key(key) => self.string(key),
-                        Step::Text(key) => self.string(key),
-                        Step::Index(_) => {}
+                    if let Some(text) = key.key() {
+                        self.string(text);
                     }
                     self.text.push(':');
                     self.path.push(key);

@@ -209,7 +209,16 @@ impl Emitter<'_> {
                             }
                         });
                         let tag = &union.tag;
-                        quote! { Some(UnionNode { tag: #tag, variants: &[#(#variants),*] }) }
+                        let conditioned: Vec<String> = union
+                            .variants
+                            .iter()
+                            .filter_map(|v| v.condition.as_ref())
+                            .map(|c| c.property.clone())
+                            .collect();
+                        let condition_bits = index_bits(&conditioned);
+                        quote! {
+                            Some(UnionNode { tag: #tag, variants: &[#(#variants),*], condition_bits: #condition_bits })
+                        }
                     }
                     None => quote! { None },
                 };

@@ -299,6 +299,8 @@ pub struct ObjectNode {
 pub struct UnionNode {
     pub tag: &'static str,
     pub variants: &'static [VariantNode],
+    /// The properties some variant's `if` looks at, as bits by index.
+    pub condition_bits: u64,
 }
 
 #[derive(Debug)]
@@ -334,8 +336,9 @@ impl UnionNode {
     }
 
     /// Whether some variant's `if` looks at the object's property number `index`.
+    #[inline]
     pub fn conditioned(&self, index: usize) -> bool {
-        self.variants.iter().any(|v| v.condition.as_ref().is_some_and(|c| c.index == index))
+        self.condition_bits >> index.min(63) & 1 == 1
     }
 }
 

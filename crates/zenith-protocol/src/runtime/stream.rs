@@ -191,12 +191,12 @@ pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> 
     let fits = match (union, variant) {
         (None, _) => true,
         (Some(union), Some(v)) => {
-            let holds =
-                union.variants.iter().position(|x| std::ptr::eq(x, v)).is_some_and(|i| conditions >> i & 1 == 1);
-            let condition_met = match &v.condition {
-                Some(c) if holds => present & c.required_bits == c.required_bits,
-                _ => true,
-            };
+            // Only a variant with an `if` asks whether it holds.
+            let condition_met = v.condition.as_ref().is_none_or(|c| {
+                let holds =
+                    union.variants.iter().position(|x| std::ptr::eq(x, v)).is_some_and(|i| conditions >> i & 1 == 1);
+                !holds || present & c.required_bits == c.required_bits
+            });
             present & v.required_bits == v.required_bits && present & v.forbidden_bits == 0 && condition_met
         }
         (Some(_), None) => false,

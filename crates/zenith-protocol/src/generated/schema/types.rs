@@ -290,6 +290,7 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 at: "schemas/types/ChannelParameters.json#/oneOf/6",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelParameters {
@@ -492,6 +493,7 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/6",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelMethodDetail {
@@ -794,6 +796,7 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/DepthChange.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::DepthChange {
@@ -939,6 +942,7 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/LevelChange.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::LevelChange {
@@ -2247,6 +2251,7 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/TradeChange.json#/oneOf/2",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::TradeChange {
@@ -2381,6 +2386,7 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/SymbolChange.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolChange {
@@ -2827,6 +2833,7 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/NewsChange.json#/oneOf/2",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::NewsChange {
@@ -3274,6 +3281,7 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                 at: "schemas/types/OrderDetails.json#/oneOf/3",
             },
         ],
+        condition_bits: 16448u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::OrderDetails {
@@ -3335,6 +3343,7 @@ pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/OrderRoute.json#/oneOf/1",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::OrderRoute {
@@ -3456,6 +3465,7 @@ pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
                 at: "schemas/types/OrderCondition.json#/oneOf/1",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::OrderCondition {
@@ -4118,6 +4128,7 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 at: "schemas/types/TransactionDetail.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::TransactionDetail {
@@ -4225,6 +4236,7 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
                 at: "schemas/types/OrderAudit.json#/oneOf/2",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::OrderAudit {
@@ -4303,6 +4315,7 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/OrderAuditChange.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::OrderAuditChange {
@@ -4510,6 +4523,7 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
                 at: "schemas/types/HoldingDetails.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::HoldingDetails {
@@ -4588,6 +4602,7 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/HoldingChange.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::HoldingChange {
@@ -4676,6 +4691,7 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/OrderChange.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::OrderChange {
@@ -4804,6 +4820,7 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/OrderRequestChange.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::OrderRequestChange {
@@ -4884,6 +4901,7 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/TradingAccountChange.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::TradingAccountChange {
@@ -4963,6 +4981,7 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/TransactionChange.json#/oneOf/2",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::TransactionChange {
@@ -5190,6 +5209,7 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/WatchlistChange.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistChange {
@@ -5333,6 +5353,7 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
                 at: "schemas/types/WatchlistMemberChange.json#/oneOf/3",
             },
         ],
+        condition_bits: 0u64,
     }),
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistMemberChange {
