@@ -10,6 +10,9 @@ use crate::naming::{Case, rust_name};
 use crate::schema::SchemaSet;
 use crate::{Error, Location};
 
+mod choice;
+pub use choice::{Branch, BranchKind, Choice, Position, Tuple};
+
 /// Keywords a schema node may use. Anything else is refused, so no constraint is silently ignored.
 const KEYWORDS: &[&str] = &[
     "$schema",
@@ -178,6 +181,8 @@ pub enum TypeKind {
     Alias { shape: Shape },
     /// A hand-written runtime type (`x-zenith-runtime`), with the schema rules it checks.
     Runtime { rust: String, shape: Shape },
+    /// A value union (`"x-zenith-tag": 0`): a branch per JSON type, arrays told apart by item 0.
+    Choice(Choice),
 }
 
 /// A tagged union: an object whose tag property (`x-zenith-tag`) says which variant it is, and
@@ -341,6 +346,25 @@ pub enum Shape {
     },
 }
 
+impl Shape {
+    /// A short name for a person: the type's name, or the JSON type.
+    pub fn short_name(&self) -> String {
+        match self {
+            Shape::Named(name) => name.clone(),
+            Shape::Nullable(inner) => format!("{} or null", inner.short_name()),
+            Shape::Array(items) => format!("[{}...]", items.short_name()),
+            Shape::Const(constant) => format!("\"{constant}\""),
+            Shape::Boolean => "boolean".to_owned(),
+            Shape::Integer => "integer".to_owned(),
+            Shape::Number => "number".to_owned(),
+            Shape::String(_) | Shape::Flags { .. } => "string".to_owned(),
+            Shape::Map(_) => "object".to_owned(),
+            Shape::Multi { types, .. } => types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" or "),
+            Shape::Any | Shape::Never => "value".to_owned(),
+        }
+    }
+}
+
 impl Model {
     pub fn build(schemas: &SchemaSet) -> Result<Model, Error> {
         let mut builder = Builder { schemas, types: Vec::new(), by_location: HashMap::new() };
@@ -369,12 +393,14 @@ impl Model {
                 }
             }
         }
+        choice::settle(&mut builder.types)?;
         let mut seen = HashMap::new();
         for ty in &builder.types {
             let variants = match &ty.kind {
                 TypeKind::Struct { union: Some(union), .. } => {
                     union.variants.iter().map(|v| (&v.name, &v.location)).collect()
                 }
+                TypeKind::Choice(choice) => choice.branches.iter().map(|b| (&b.name, &b.location)).collect(),
                 _ => Vec::new(),
             };
             for (name, location) in std::iter::once((&ty.name, &ty.location)).chain(variants) {
@@ -409,6 +435,11 @@ impl Model {
             let (actions, default_action) = envelope("Action.json")?;
             (controllers, default_controller, actions, default_action)
         };
+        // A listed controller without schemas would leave its messages unchecked.
+        if let Some(missing) = controllers.iter().find(|c| !messages.iter().any(|m| m.controller.as_ref() == Some(c))) {
+            let at = Location { file: "schemas/envelope/Controller.json".to_owned(), pointer: "/enum".to_owned() };
+            return Err(Error::at(&at, format!("the controller `{missing}` has no message schema")));
+        }
         let roles = match schemas.documents.iter().find(|d| d.file == "schemas/envelope/Action.json") {
             Some(document) => role_rules(&document.root, &actions)?,
             None => Vec::new(),
@@ -672,7 +703,9 @@ impl Builder<'_> {
         let object = as_object(schema, location)?;
         check_keywords(object, location)?;
         let doc = string_keyword(object, "description", location)?.map(str::to_owned);
-        let kind = if let Some(rust) = string_keyword(object, "x-zenith-runtime", location)? {
+        let kind = if object.get("x-zenith-tag").is_some_and(Value::is_number) {
+            self.choice(location, object)?
+        } else if let Some(rust) = string_keyword(object, "x-zenith-runtime", location)? {
             TypeKind::Runtime { rust: rust.to_owned(), shape: self.shape(location, object, &name)? }
         } else if let Some(values) = object.get("enum") {
             TypeKind::Enum { values: string_enum(values, &location.child("enum"))?, open: false }
@@ -860,7 +893,10 @@ impl Builder<'_> {
         let is_root = location.pointer.is_empty()
             || location.pointer.starts_with("/$defs/") && location.pointer.matches('/').count() == 2;
         if !is_root
-            && (object.contains_key("enum") || object.contains_key("x-zenith-known") || is_object_schema(object))
+            && (object.contains_key("enum")
+                || object.contains_key("x-zenith-known")
+                || object.get("x-zenith-tag").is_some_and(Value::is_number)
+                || is_object_schema(object))
         {
             let title = object.get("title").and_then(Value::as_str).unwrap_or(hint).to_owned();
             return Ok(Shape::Named(self.named_type(location, &Value::Object(object.clone()), &title)?));

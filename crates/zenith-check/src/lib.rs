@@ -143,7 +143,7 @@ impl Checker {
                 for finding in std::mem::take(&mut checked.findings) {
                     out(finding);
                 }
-                if summary.count(&checked.place, checked.kind.is_some(), has_error, has_warning) {
+                if summary.count(&checked.place, has_error, has_warning) {
                     out(row_limit(&self.source, &checked.place));
                 }
                 if let (Some(direction), Some(number)) = (checked.direction, number) {

@@ -22,7 +22,6 @@ pub struct Row {
     pub valid: u64,
     pub with_warnings: u64,
     pub invalid: u64,
-    pub not_covered: u64,
 }
 
 /// Reply latency over paired requests and replies, in milliseconds.
@@ -34,20 +33,18 @@ pub struct Latency {
 }
 
 /// Everything counted. Every frame read is in exactly one state:
-/// `read = valid + with_warnings + invalid + not_covered + unreadable + skipped`.
+/// `read = valid + with_warnings + invalid + unreadable + skipped`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
     /// Frames read (HAR message items, JSON Lines lines including blank ones, websocket
     /// messages of packet captures after defragmentation).
     pub read: u64,
-    /// Messages a schema covers, with no problem at all.
+    /// Messages with no problem at all.
     pub valid: u64,
-    /// Messages a schema covers, with warnings but no error.
+    /// Messages with warnings but no error.
     pub with_warnings: u64,
-    /// Messages with at least one error, covered or not.
+    /// Messages with at least one error (a message no schema takes has one).
     pub invalid: u64,
-    /// Messages no schema covers yet, without an error: checked against the envelope only.
-    pub not_covered: u64,
     /// Frames that are not JSON, not UTF-8, too large, or malformed capture items.
     pub unreadable: u64,
     /// Capture-tool error items and blank lines.
@@ -103,16 +100,15 @@ type RowKey = (Name, Option<Name>, Name);
 
 impl Summary {
     /// Counts one message. True when it is the first to be counted in the `(other)` row.
-    pub(crate) fn count(&mut self, place: &Place, covered: bool, error: bool, warning: bool) -> bool {
+    pub(crate) fn count(&mut self, place: &Place, error: bool, warning: bool) -> bool {
         let name = |name: &Option<Name>| name.clone().unwrap_or_default();
         let first_other = self.other_row.is_none();
         let row = self.row((name(&place.controller), place.topic.clone(), name(&place.action)));
         let row = &mut self.rows[row];
-        let (total, in_row) = match (error, covered, warning) {
-            (true, _, _) => (&mut self.invalid, &mut row.invalid),
-            (false, false, _) => (&mut self.not_covered, &mut row.not_covered),
-            (false, true, true) => (&mut self.with_warnings, &mut row.with_warnings),
-            (false, true, false) => (&mut self.valid, &mut row.valid),
+        let (total, in_row) = match (error, warning) {
+            (true, _) => (&mut self.invalid, &mut row.invalid),
+            (false, true) => (&mut self.with_warnings, &mut row.with_warnings),
+            (false, false) => (&mut self.valid, &mut row.valid),
         };
         *total += 1;
         *in_row += 1;
@@ -170,7 +166,6 @@ impl Summary {
         self.binary += other.binary;
         self.capture_errors += other.capture_errors;
         self.blank_lines += other.blank_lines;
-        self.not_covered += other.not_covered;
         self.with_warnings += other.with_warnings;
         self.direction_inferred += other.direction_inferred;
         self.http_entries += other.http_entries;
@@ -200,7 +195,6 @@ impl Summary {
             mine.valid += row.valid;
             mine.with_warnings += row.with_warnings;
             mine.invalid += row.invalid;
-            mine.not_covered += row.not_covered;
         }
         self.finalize();
     }
@@ -249,6 +243,6 @@ impl Summary {
 
     /// True when every frame read is in exactly one state.
     pub fn balanced(&self) -> bool {
-        self.read == self.valid + self.with_warnings + self.invalid + self.not_covered + self.unreadable + self.skipped
+        self.read == self.valid + self.with_warnings + self.invalid + self.unreadable + self.skipped
     }
 }

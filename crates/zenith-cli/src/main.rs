@@ -1,7 +1,7 @@
 //! `zenith`: checks captured Zenith websocket traffic against the protocol's schemas.
 //!
-//! Exit codes: 0 no errors (warnings allowed unless `--deny-warnings` or `--strict`), 1
-//! protocol errors found (with `--strict`, also warnings or messages no schema covers), 2
+//! Exit codes: 0 no errors (warnings allowed unless `--deny-warnings`, alias `--strict`), 1
+//! protocol errors found (with `--deny-warnings`, also warnings), 2
 //! unreadable input or a usage error, 3 a capture without any websocket message.
 
 mod export;
@@ -52,7 +52,7 @@ enum Command {
     /// (ZenithMsgPack, ZenithBson) are decoded and checked as the JSON they stand for.
     ///
     /// Exit codes: 0 no errors (warnings allowed unless --deny-warnings or --strict), 1 protocol
-    /// errors (with --strict, also warnings or messages no schema covers), 2 unreadable input or
+    /// errors (with --deny-warnings or --strict, also warnings), 2 unreadable input or
     /// usage error, 3 a capture without any websocket message.
     Check(CheckArgs),
     /// Write a copy of a capture with every credential replaced, and nothing else changed.
@@ -148,13 +148,10 @@ struct CheckArgs {
     /// one {"summary": ...} record.
     #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
     format: OutputFormat,
-    /// Exit with 1 when there are warnings, even without errors.
-    #[arg(long)]
+    /// Exit with 1 when there are warnings, even without errors; for CI (a capture without
+    /// websocket messages exits with 3 in any case).
+    #[arg(long, visible_alias = "strict")]
     deny_warnings: bool,
-    /// For CI: exit with 1 on warnings or on messages no schema covers, as on errors (a
-    /// capture without websocket messages exits with 3 in any case).
-    #[arg(long)]
-    strict: bool,
     /// Show only findings of this severity or worse (all are still counted).
     #[arg(long, value_enum, default_value = "info", value_name = "LEVEL")]
     severity: SeverityArg,
@@ -316,10 +313,9 @@ fn check(args: &CheckArgs) -> ExitCode {
         out.write(|out| renderer.summary(out, &total));
     }
     out.flush();
-    let strict_failure = args.strict && (warnings > 0 || total.not_covered > 0);
     if unreadable_input {
         ExitCode::from(2)
-    } else if errors > 0 || ((args.deny_warnings || args.strict) && warnings > 0) || strict_failure {
+    } else if errors > 0 || args.deny_warnings && warnings > 0 {
         ExitCode::from(1)
     } else if empty_input {
         ExitCode::from(3)

@@ -63,13 +63,12 @@ impl Renderer {
         }
         writeln!(
             out,
-            "{}: {}: {} valid, {} with warnings, {} invalid, {} not covered, {} unreadable, {} skipped",
+            "{}: {}: {} valid, {} with warnings, {} invalid, {} unreadable, {} skipped",
             safe(source),
             plural(summary.read, "frame read", "frames read"),
             summary.valid,
             summary.with_warnings,
             summary.invalid,
-            summary.not_covered,
             summary.unreadable,
             summary.skipped
         )
@@ -90,14 +89,14 @@ impl Renderer {
             let (wc, wt, wa) = (width(0, "Controller"), width(1, "Topic"), width(2, "Action"));
             writeln!(
                 out,
-                "{bold}{:wc$}  {:wt$}  {:wa$}  {:>7}  {:>13}  {:>7}  {:>11}{bold:#}",
-                "Controller", "Topic", "Action", "valid", "with warnings", "invalid", "not covered"
+                "{bold}{:wc$}  {:wt$}  {:wa$}  {:>7}  {:>13}  {:>7}{bold:#}",
+                "Controller", "Topic", "Action", "valid", "with warnings", "invalid"
             )?;
             for ([controller, topic, action], row) in rows.iter().zip(&summary.messages) {
                 writeln!(
                     out,
-                    "{controller:wc$}  {topic:wt$}  {action:wa$}  {:>7}  {:>13}  {:>7}  {:>11}",
-                    row.valid, row.with_warnings, row.invalid, row.not_covered
+                    "{controller:wc$}  {topic:wt$}  {action:wa$}  {:>7}  {:>13}  {:>7}",
+                    row.valid, row.with_warnings, row.invalid
                 )?;
             }
         }
@@ -105,12 +104,11 @@ impl Renderer {
         let n = plural;
         writeln!(
             out,
-            "{bold}{}{bold:#}: {} valid, {} with warnings, {} invalid, {} not covered by a schema yet, {} unreadable, {} skipped ({}, {})",
+            "{bold}{}{bold:#}: {} valid, {} with warnings, {} invalid, {} unreadable, {} skipped ({}, {})",
             n(summary.read, "frame read", "frames read"),
             summary.valid,
             summary.with_warnings,
             summary.invalid,
-            summary.not_covered,
             summary.unreadable,
             summary.skipped,
             n(summary.capture_errors, "capture error", "capture errors"),

@@ -66,7 +66,7 @@ fn records(run: &Run) -> (Vec<Value>, Value) {
 
 fn assert_balanced(summary: &Value) {
     let n = |k: &str| summary[k].as_u64().unwrap();
-    let states = n("valid") + n("with_warnings") + n("invalid") + n("not_covered") + n("unreadable") + n("skipped");
+    let states = n("valid") + n("with_warnings") + n("invalid") + n("unreadable") + n("skipped");
     assert_eq!(n("read"), states, "{summary}");
 }
 
@@ -293,22 +293,24 @@ fn a_capture_without_messages_is_refused_with_its_own_exit_code() {
 }
 
 #[test]
-fn strict_fails_on_warnings_and_uncovered_messages() {
-    let uncovered = temp_file("uncovered.jsonl", b"{\"Controller\":\"Notify\",\"Topic\":\"QueryScans\"}\n");
+fn strict_fails_on_warnings() {
+    let unknown = temp_file("unknown.jsonl", b"{\"Controller\":\"Notify\",\"Topic\":\"QueryScanz\"}\n");
     let warned =
         temp_file("warned.jsonl", br#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":1,"Extra":1}"#);
     let clean = temp_file("clean.jsonl", br#"{"Controller":"Auth","Topic":"Identify","Data":{"Result":"Reject"}}"#);
-    for (path, plain, strict) in [(&uncovered, 0, 1), (&warned, 0, 1), (&clean, 0, 0)] {
+    for (path, plain, strict) in [(&unknown, 1, 1), (&warned, 0, 1), (&clean, 0, 0)] {
         let path = path.to_str().unwrap();
         assert_eq!(zenith(&["check", path], None).code, plain, "{path}");
         assert_eq!(zenith(&["check", "--strict", "--format", "json", path], None).code, strict, "{path}");
+        assert_eq!(zenith(&["check", "--deny-warnings", path], None).code, strict, "{path}");
     }
-    let run = zenith(&["check", "--format", "json", uncovered.to_str().unwrap()], None);
+    // Every controller has its schemas: a topic none of them has is an error, not a remark.
+    let run = zenith(&["check", "--format", "json", unknown.to_str().unwrap()], None);
     let (found, summary) = records(&run);
-    assert_eq!(found[0]["code"], "not-covered");
-    assert_eq!(found[0]["severity"], "info");
-    assert_eq!((summary["valid"].as_u64(), summary["not_covered"].as_u64()), (Some(0), Some(1)));
-    assert_eq!(summary["findings"]["not-covered"], 1);
+    assert_eq!((found[0]["code"].as_str(), found[0]["severity"].as_str()), (Some("unknown-topic"), Some("error")));
+    assert!(found[0]["message"].as_str().unwrap().contains("did you mean `QueryScan`?"), "{}", found[0]);
+    assert_eq!((summary["valid"].as_u64(), summary["invalid"].as_u64()), (Some(0), Some(1)));
+    assert!(summary.get("not_covered").is_none(), "{summary}");
 }
 
 #[test]
@@ -317,7 +319,7 @@ fn every_message_is_in_exactly_one_state_and_findings_are_counted_by_code() {
         r#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":1}"#,
         r#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":2,"Extra":1}"#,
         r#"{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":"x"}"#,
-        r#"{"Controller":"Notify","Topic":"QueryScans"}"#,
+        r#"{"Controller":"Notify","Topic":"QueryScans","TransactionID":4}"#,
         r#"{"Controller":"Notify","Topic":7}"#,
         "not json",
         "",
@@ -327,8 +329,8 @@ fn every_message_is_in_exactly_one_state_and_findings_are_counted_by_code() {
     let (_, summary) = records(&run);
     let n = |key: &str| summary[key].as_u64().unwrap();
     assert_eq!(
-        (n("read"), n("valid"), n("with_warnings"), n("invalid"), n("not_covered"), n("unreadable"), n("skipped")),
-        (7, 1, 1, 2, 1, 1, 1),
+        (n("read"), n("valid"), n("with_warnings"), n("invalid"), n("unreadable"), n("skipped")),
+        (7, 2, 1, 2, 1, 1),
         "{summary}"
     );
     assert_balanced(&summary);
@@ -337,9 +339,7 @@ fn every_message_is_in_exactly_one_state_and_findings_are_counted_by_code() {
     assert_eq!(summary["findings"]["not-json"], 1);
     let human = zenith(&["check", path.to_str().unwrap()], None);
     assert!(
-        human.stdout.contains(
-            "7 frames read: 1 valid, 1 with warnings, 2 invalid, 1 not covered by a schema yet, 1 unreadable, 1 skipped"
-        ),
+        human.stdout.contains("7 frames read: 2 valid, 1 with warnings, 2 invalid, 1 unreadable, 1 skipped"),
         "{}",
         human.stdout
     );
@@ -770,7 +770,7 @@ fn names_no_schema_knows_share_one_summary_row_beyond_the_limit() {
     let (found, summary) = records(&run);
     let remarks: Vec<(u64, &str)> = found
         .iter()
-        .filter(|r| r["code"] != "not-covered")
+        .filter(|r| r["code"] != "unknown-topic")
         .map(|r| (r["line"].as_u64().unwrap(), r["code"].as_str().unwrap()))
         .collect();
     assert_eq!(remarks, [(257, "summary-limit")]);
@@ -781,25 +781,25 @@ fn names_no_schema_knows_share_one_summary_row_beyond_the_limit() {
         (&last["controller"], &last["topic"], &last["action"]),
         (&"(other)".into(), &"(other)".into(), &"(other)".into())
     );
-    assert_eq!((&last["valid"], &last["not_covered"]), (&Value::from(0), &Value::from(44)));
+    assert_eq!((&last["valid"], &last["invalid"]), (&Value::from(0), &Value::from(44)));
 
     // Two files under the limit each, over it together: the totals fold the same way.
     let a = temp_file("topics-a.jsonl", topics(0..200).as_bytes());
     let b = temp_file("topics-b.jsonl", topics(150..350).as_bytes());
     let run = zenith(&["check", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()], None);
     let (found, summary) = records(&run);
-    assert!(found.iter().all(|r| r["code"] == "not-covered" || r.get("file").is_some()), "{found:?}");
+    assert!(found.iter().all(|r| r["code"] == "unknown-topic" || r.get("file").is_some()), "{found:?}");
     let rows = summary["messages"].as_array().unwrap();
     assert_eq!(rows.len(), 257);
-    let counted: u64 = rows.iter().map(|r| r["not_covered"].as_u64().unwrap()).sum();
+    let counted: u64 = rows.iter().map(|r| r["invalid"].as_u64().unwrap()).sum();
     assert_eq!(counted, 400);
     // 200 topics from the first file, 50 of them again and 150 new in the second: 56 new rows
     // reach the limit, and the other 94 new topics share the last row.
-    assert_eq!(rows.last().unwrap()["not_covered"], 94, "{}", rows.last().unwrap());
+    assert_eq!(rows.last().unwrap()["invalid"], 94, "{}", rows.last().unwrap());
 
     let human = zenith(&["check", path.to_str().unwrap()], None);
     let last = human.stdout.lines().skip_while(|l| !l.starts_with("Controller")).nth(257).unwrap_or_default();
-    assert_eq!(last.split_whitespace().collect::<Vec<_>>(), ["(other)", "(other)", "(other)", "0", "0", "0", "44"]);
+    assert_eq!(last.split_whitespace().collect::<Vec<_>>(), ["(other)", "(other)", "(other)", "0", "0", "44"]);
 }
 
 #[test]
@@ -1273,7 +1273,7 @@ fn export_writes_json_lines_that_check_the_same_and_redact_refuses_packet_captur
     assert!(run.stderr.contains("151 messages written (151 binary decoded to JSON"), "{}", run.stderr);
     let from_pcap = records(&zenith(&["check", "--format", "json", BSON_SESSION], None)).1;
     let from_export = records(&zenith(&["check", "--format", "json", exported.to_str().unwrap()], None)).1;
-    for key in ["read", "valid", "with_warnings", "invalid", "not_covered", "messages"] {
+    for key in ["read", "valid", "with_warnings", "invalid", "messages"] {
         assert_eq!(from_pcap[key], from_export[key], "{key}");
     }
     let refused = zenith(&["redact", BSON_SESSION], None);

@@ -53,8 +53,19 @@ impl Oracle {
         // A tagged union whose tag is wrong is reported at the tag; `jsonschema` also reports
         // the object's `oneOf`, failed in every branch by the tag's `const`. A union failed for
         // any other reason is reported at the object by both.
-        let theirs: BTreeSet<String> =
-            validator.iter_errors(message).filter(|e| !wrong_tag(e)).map(|e| e.instance_path().to_string()).collect();
+        let theirs: BTreeSet<String> = validator
+            .iter_errors(message)
+            .filter(|e| !(wrong_tag(e) && is_object_at(message, &e.instance_path().to_string())))
+            .map(|e| e.instance_path().to_string())
+            .collect();
+        // A tagged array (a criterion) is reported where it goes wrong, however deep; `jsonschema`
+        // reports the outermost `oneOf` that fails, so ours are moved up to it.
+        let arrays: Vec<String> =
+            theirs.iter().filter(|p| message.pointer(p).is_some_and(Value::is_array)).cloned().collect();
+        let outermost = |path: String| -> String {
+            let within = |array: &&String| path == **array || path.starts_with(&format!("{array}/"));
+            arrays.iter().filter(within).min_by_key(|a| a.len()).cloned().unwrap_or(path)
+        };
         let report = kind.validate(message);
         let ours: BTreeSet<String> = report
             .errors()
@@ -65,6 +76,7 @@ impl Oracle {
                 }
                 _ => p.instance_path.clone(),
             })
+            .map(outermost)
             .collect();
         prop_assert_eq!(&ours, &theirs, "{} disagrees on {}\nours:\n{}", kind.info().name, message, report);
         prop_assert_eq!(validator.is_valid(message), report.is_schema_valid());
@@ -80,6 +92,10 @@ impl Oracle {
 
 /// A `oneOf` error where every branch fails on a `const` of a property of the object: a tagged
 /// union's tag that no variant has.
+fn is_object_at(message: &Value, path: &str) -> bool {
+    message.pointer(path).is_some_and(Value::is_object)
+}
+
 fn wrong_tag(error: &jsonschema::ValidationError<'_>) -> bool {
     use jsonschema::error::ValidationErrorKind as Kind;
     let Kind::OneOfNotValid { context } = error.kind() else { return false };

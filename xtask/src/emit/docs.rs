@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{Field, Model, Shape, TypeKind};
+use crate::model::{BranchKind, Field, Model, Shape, TypeKind};
 
 use super::GENERATED_HEADER;
 
@@ -112,6 +112,16 @@ pub fn emit(model: &Model) -> String {
             }
             TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. } => {
                 let _ = writeln!(out, "A {}.", shape_text(shape));
+            }
+            TypeKind::Choice(choice) => {
+                out.push_str("| Branch | Form | Description |\n|---|---|---|\n");
+                for branch in &choice.branches {
+                    let form = match &branch.kind {
+                        BranchKind::Tuple(tuple) => format!("`{}`", tuple.signature().replace('|', "\\|")),
+                        BranchKind::Value { shape, .. } => shape_text(shape),
+                    };
+                    let _ = writeln!(out, "| `{}` | {form} | {} |", branch.name, cell(branch.doc.as_deref()));
+                }
             }
         }
     }

@@ -9,7 +9,9 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::Location;
-use crate::model::{Arguments, Field, Format, JsonType, Model, Shape, StringRules, TypeDef, TypeKind};
+use crate::model::{
+    Arguments, Branch, BranchKind, Choice, Field, Format, JsonType, Model, Shape, StringRules, Tuple, TypeDef, TypeKind,
+};
 use crate::naming::{Case, rust_name};
 
 /// How the generated code reaches the runtime.
@@ -118,7 +120,8 @@ impl Emitter<'_> {
     fn named(&mut self, ty: &TypeDef) -> TokenStream {
         let name = node_static(&ty.name);
         let location = &ty.location;
-        let mut forms = TokenStream::new();
+        // Statics the node refers to: a topic's forms, a union's tagged arrays.
+        let mut companions = TokenStream::new();
         let node = match &ty.kind {
             TypeKind::Struct { fields, additional_properties, typed, union } => {
                 let documented: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
@@ -128,7 +131,7 @@ impl Emitter<'_> {
                 let message = self.model.messages.iter().find(|m| m.name == ty.name);
                 let arguments = message.and_then(|m| Some((m.topic.as_deref()?, m.arguments.as_ref()?)));
                 if let Some((_, arguments)) = arguments {
-                    forms = self.forms(ty, arguments);
+                    companions = self.forms(ty, arguments);
                 }
                 let properties: Vec<TokenStream> = fields
                     .iter()
@@ -241,12 +244,19 @@ impl Emitter<'_> {
                 quote! { Node::Enum(EnumNode { at: #at, values: &[#(#values),*], open: #open }) }
             }
             TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. } => self.node(shape, location),
+            TypeKind::Choice(choice) => {
+                companions = self.tuple_statics(choice);
+                self.choice(ty, choice)
+            }
         };
         let doc = format!(" `{}` (`{location}`).", ty.name);
         let runtime = &self.target.runtime;
         let validate = match &self.target.types {
             Some(types)
-                if matches!(ty.kind, TypeKind::Struct { .. } | TypeKind::Enum { .. } | TypeKind::Runtime { .. }) =>
+                if matches!(
+                    ty.kind,
+                    TypeKind::Struct { .. } | TypeKind::Enum { .. } | TypeKind::Runtime { .. } | TypeKind::Choice(_)
+                ) =>
             {
                 let rust = Ident::new(&ty.name, Span::call_site());
                 quote! { impl #runtime::Validate for #types::#rust { const SCHEMA: &'static Node = &#name; } }
@@ -254,10 +264,87 @@ impl Emitter<'_> {
             _ => quote! {},
         };
         quote! {
-            #forms
+            #companions
             #[doc = #doc]
             pub static #name: Node = #node;
             #validate
+        }
+    }
+
+    /// A value union's node: its branches by JSON type, and every tagged array it takes.
+    fn choice(&mut self, ty: &TypeDef, choice: &Choice) -> TokenStream {
+        let name = &ty.name;
+        let at = choice.location.to_string();
+        let expected = choice.types.iter().map(|t| json_type_name(*t)).collect::<Vec<_>>().join(" or ");
+        let mut values = Vec::new();
+        for branch in &choice.branches {
+            if let BranchKind::Value { shape, claims, tags } = &branch.kind {
+                // A union of tagged arrays joins its tags to this union's.
+                let bits = claims
+                    .iter()
+                    .filter(|t| tags.is_empty() || **t != JsonType::Array)
+                    .fold(0u8, |bits, t| bits | json_type_bit(*t));
+                if bits != 0 {
+                    let node = self.node_ref(shape, &branch.location);
+                    values.push(quote! { (JsonTypes(#bits), #node) });
+                }
+            }
+        }
+        let tuples: Vec<TokenStream> = choice
+            .tuples(ty, &self.model.types)
+            .into_iter()
+            .map(|(owner, branch)| self.static_path(owner, &node_static(&branch.name)))
+            .collect();
+        quote! {
+            Node::Choice(ChoiceNode {
+                name: #name,
+                at: #at,
+                expected: #expected,
+                values: &[#(#values),*],
+                tuples: &[#(#tuples),*],
+            })
+        }
+    }
+
+    /// One static per tagged array of a value union, so that other unions can take it too.
+    fn tuple_statics(&mut self, choice: &Choice) -> TokenStream {
+        let mut out = TokenStream::new();
+        for branch in &choice.branches {
+            if let BranchKind::Tuple(tuple) = &branch.kind {
+                out.extend(self.tuple_static(branch, tuple));
+            }
+        }
+        out
+    }
+
+    fn tuple_static(&mut self, branch: &Branch, tuple: &Tuple) -> TokenStream {
+        let name = node_static(&branch.name);
+        let tag = &tuple.tag;
+        let positions: Vec<TokenStream> =
+            tuple.positions.iter().map(|p| self.node_ref(&p.shape, &p.location)).collect();
+        let min_items = tuple.required + 1;
+        let min_at = tuple.min_location.to_string();
+        let rest_at = tuple.items_location.to_string();
+        let rest = match &tuple.rest {
+            Some(rest) => {
+                let node = self.node_ref(&rest.shape, &rest.location);
+                quote! { Some(#node) }
+            }
+            None => quote! { None },
+        };
+        let signature = tuple.signature();
+        let doc = format!(" `{}` (`{}`): `{signature}`.", branch.name, branch.location);
+        quote! {
+            #[doc = #doc]
+            pub static #name: TupleNode = TupleNode {
+                tag: #tag,
+                positions: &[#(#positions),*],
+                min_items: #min_items,
+                min_at: #min_at,
+                rest: #rest,
+                rest_at: #rest_at,
+                signature: #signature,
+            };
         }
     }
 
@@ -301,8 +388,15 @@ impl Emitter<'_> {
     /// A reference to a named type's static, from this module.
     fn path(&self, type_name: &str) -> TokenStream {
         let name = node_static(type_name);
-        let Some(ty) = self.model.type_named(type_name) else { return quote! { &#name } };
-        let group = group(ty);
+        match self.model.type_named(type_name) {
+            Some(ty) => self.static_path(ty, &name),
+            None => quote! { &#name },
+        }
+    }
+
+    /// A reference to the static `name`, which sits beside type `owner`'s, from this module.
+    fn static_path(&self, owner: &TypeDef, name: &Ident) -> TokenStream {
+        let group = group(owner);
         if !self.target.grouped || group == self.group {
             quote! { &#name }
         } else {

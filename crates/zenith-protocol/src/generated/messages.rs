@@ -306,6 +306,24 @@ pub enum MessageKind {
     QuerySourcesReply,
     QuerySourcesRequest,
     SourcesPush,
+    CreateScanReply,
+    CreateScanRequest,
+    DeleteScanReply,
+    DeleteScanRequest,
+    ExecuteScanReply,
+    ExecuteScanRequest,
+    MatchesPush,
+    QueryMatchesReply,
+    QueryMatchesRequest,
+    QueryScanReply,
+    QueryScanRequest,
+    QueryScansReply,
+    QueryScansRequest,
+    ScansPush,
+    UpdateScanReply,
+    UpdateScanRequest,
+    UpdateScanStatusReply,
+    UpdateScanStatusRequest,
     AccountsPush,
     AmendOrderReply,
     AmendOrderRequest,
@@ -456,6 +474,24 @@ impl MessageKind {
         MessageKind::QuerySourcesReply,
         MessageKind::QuerySourcesRequest,
         MessageKind::SourcesPush,
+        MessageKind::CreateScanReply,
+        MessageKind::CreateScanRequest,
+        MessageKind::DeleteScanReply,
+        MessageKind::DeleteScanRequest,
+        MessageKind::ExecuteScanReply,
+        MessageKind::ExecuteScanRequest,
+        MessageKind::MatchesPush,
+        MessageKind::QueryMatchesReply,
+        MessageKind::QueryMatchesRequest,
+        MessageKind::QueryScanReply,
+        MessageKind::QueryScanRequest,
+        MessageKind::QueryScansReply,
+        MessageKind::QueryScansRequest,
+        MessageKind::ScansPush,
+        MessageKind::UpdateScanReply,
+        MessageKind::UpdateScanRequest,
+        MessageKind::UpdateScanStatusReply,
+        MessageKind::UpdateScanStatusRequest,
         MessageKind::AccountsPush,
         MessageKind::AmendOrderReply,
         MessageKind::AmendOrderRequest,
@@ -1680,6 +1716,276 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/Sources.push.json",
                     schema_file: "schemas/news/Sources.push.json",
                     summary: "The news sources the user can see and their feed states, sent to `Sources` subscribers when they change",
+                };
+                &INFO
+            }
+            MessageKind::CreateScanReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CreateScanReply",
+                    controller: Some("Notify"),
+                    topic: Some("CreateScan"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/CreateScan.reply.json",
+                    schema_file: "schemas/notify/CreateScan.reply.json",
+                    summary: "The identifier of the new scan",
+                };
+                &INFO
+            }
+            MessageKind::CreateScanRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "CreateScanRequest",
+                    controller: Some("Notify"),
+                    topic: Some("CreateScan"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["CreateScan"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/CreateScan.request.json",
+                    schema_file: "schemas/notify/CreateScan.request.json",
+                    summary: "Creates a persistent scan: it runs on the server, keeps its matches up to date (the `Matches` subscription) and notifies over channels",
+                };
+                &INFO
+            }
+            MessageKind::DeleteScanReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "DeleteScanReply",
+                    controller: Some("Notify"),
+                    topic: Some("DeleteScan"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/DeleteScan.reply.json",
+                    schema_file: "schemas/notify/DeleteScan.reply.json",
+                    summary: "Confirms the deletion",
+                };
+                &INFO
+            }
+            MessageKind::DeleteScanRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "DeleteScanRequest",
+                    controller: Some("Notify"),
+                    topic: Some("DeleteScan"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["DeleteScan"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/DeleteScan.request.json",
+                    schema_file: "schemas/notify/DeleteScan.request.json",
+                    summary: "Deletes a persistent scan",
+                };
+                &INFO
+            }
+            MessageKind::ExecuteScanReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "ExecuteScanReply",
+                    controller: Some("Notify"),
+                    topic: Some("ExecuteScan"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/ExecuteScan.reply.json",
+                    schema_file: "schemas/notify/ExecuteScan.reply.json",
+                    summary: "The current matches of a one-off scan, as changes to apply in order (a clear, then an add for each)",
+                };
+                &INFO
+            }
+            MessageKind::ExecuteScanRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "ExecuteScanRequest",
+                    controller: Some("Notify"),
+                    topic: Some("ExecuteScan"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryMatches", "ExecuteScan"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/ExecuteScan.request.json",
+                    schema_file: "schemas/notify/ExecuteScan.request.json",
+                    summary: "Runs a scan once, without storing it, and returns what matches now",
+                };
+                &INFO
+            }
+            MessageKind::MatchesPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "MatchesPush",
+                    controller: Some("Notify"),
+                    topic: Some("Matches"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &super::schema::notify::MATCHES_PUSH_FORMS,
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/Matches.push.json",
+                    schema_file: "schemas/notify/Matches.push.json",
+                    summary: "Changes to a persistent scan's matches, sent to `Matches!{ID}` subscribers: first a clear and the current matches, then changes as they happen",
+                };
+                &INFO
+            }
+            MessageKind::QueryMatchesReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryMatchesReply",
+                    controller: Some("Notify"),
+                    topic: Some("QueryMatches"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryMatches.reply.json",
+                    schema_file: "schemas/notify/QueryMatches.reply.json",
+                    summary: "The scan's matches, as changes to apply in order (a clear, then an add for each)",
+                };
+                &INFO
+            }
+            MessageKind::QueryMatchesRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryMatchesRequest",
+                    controller: Some("Notify"),
+                    topic: Some("QueryMatches"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryMatches"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryMatches.request.json",
+                    schema_file: "schemas/notify/QueryMatches.request.json",
+                    summary: "Asks once for a persistent scan's current matches, as the `Matches` subscription reports them",
+                };
+                &INFO
+            }
+            MessageKind::QueryScanReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryScanReply",
+                    controller: Some("Notify"),
+                    topic: Some("QueryScan"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScan.reply.json",
+                    schema_file: "schemas/notify/QueryScan.reply.json",
+                    summary: "A persistent scan's details, state and rules",
+                };
+                &INFO
+            }
+            MessageKind::QueryScanRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryScanRequest",
+                    controller: Some("Notify"),
+                    topic: Some("QueryScan"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryScan"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScan.request.json",
+                    schema_file: "schemas/notify/QueryScan.request.json",
+                    summary: "Asks for a persistent scan's details and rules",
+                };
+                &INFO
+            }
+            MessageKind::QueryScansReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryScansReply",
+                    controller: Some("Notify"),
+                    topic: Some("QueryScans"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScans.reply.json",
+                    schema_file: "schemas/notify/QueryScans.reply.json",
+                    summary: "The user's scans, as changes to apply in order (a clear, then an add for each)",
+                };
+                &INFO
+            }
+            MessageKind::QueryScansRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "QueryScansRequest",
+                    controller: Some("Notify"),
+                    topic: Some("QueryScans"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["QueryScans"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScans.request.json",
+                    schema_file: "schemas/notify/QueryScans.request.json",
+                    summary: "Asks once for the user's persistent scans, as the `Scans` subscription reports them",
+                };
+                &INFO
+            }
+            MessageKind::ScansPush => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "ScansPush",
+                    controller: Some("Notify"),
+                    topic: Some("Scans"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/Scans.push.json",
+                    schema_file: "schemas/notify/Scans.push.json",
+                    summary: "Changes to the list of the user's persistent scans and their states, sent to `Scans` subscribers: first a clear and an add for each, then changes as they happen",
+                };
+                &INFO
+            }
+            MessageKind::UpdateScanReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "UpdateScanReply",
+                    controller: Some("Notify"),
+                    topic: Some("UpdateScan"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScan.reply.json",
+                    schema_file: "schemas/notify/UpdateScan.reply.json",
+                    summary: "Confirms the update",
+                };
+                &INFO
+            }
+            MessageKind::UpdateScanRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "UpdateScanRequest",
+                    controller: Some("Notify"),
+                    topic: Some("UpdateScan"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["UpdateScan"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScan.request.json",
+                    schema_file: "schemas/notify/UpdateScan.request.json",
+                    summary: "Replaces a persistent scan's details and rules",
+                };
+                &INFO
+            }
+            MessageKind::UpdateScanStatusReply => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "UpdateScanStatusReply",
+                    controller: Some("Notify"),
+                    topic: Some("UpdateScanStatus"),
+                    action: "Publish",
+                    direction: Direction::Receive,
+                    reply_topics: &[],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScanStatus.reply.json",
+                    schema_file: "schemas/notify/UpdateScanStatus.reply.json",
+                    summary: "Confirms the change",
+                };
+                &INFO
+            }
+            MessageKind::UpdateScanStatusRequest => {
+                static INFO: MessageInfo = MessageInfo {
+                    name: "UpdateScanStatusRequest",
+                    controller: Some("Notify"),
+                    topic: Some("UpdateScanStatus"),
+                    action: "Publish",
+                    direction: Direction::Send,
+                    reply_topics: &["UpdateScanStatus"],
+                    arguments: &[],
+                    schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScanStatus.request.json",
+                    schema_file: "schemas/notify/UpdateScanStatus.request.json",
+                    summary: "Switches a persistent scan on or off",
                 };
                 &INFO
             }
@@ -2918,6 +3224,60 @@ impl MessageKind {
             (Direction::Receive, "Publish", "News", Some("Sources")) => {
                 Some(MessageKind::SourcesPush)
             }
+            (Direction::Receive, "Publish", "Notify", Some("CreateScan")) => {
+                Some(MessageKind::CreateScanReply)
+            }
+            (Direction::Send, "Publish", "Notify", Some("CreateScan")) => {
+                Some(MessageKind::CreateScanRequest)
+            }
+            (Direction::Receive, "Publish", "Notify", Some("DeleteScan")) => {
+                Some(MessageKind::DeleteScanReply)
+            }
+            (Direction::Send, "Publish", "Notify", Some("DeleteScan")) => {
+                Some(MessageKind::DeleteScanRequest)
+            }
+            (Direction::Receive, "Publish", "Notify", Some("ExecuteScan")) => {
+                Some(MessageKind::ExecuteScanReply)
+            }
+            (Direction::Send, "Publish", "Notify", Some("ExecuteScan")) => {
+                Some(MessageKind::ExecuteScanRequest)
+            }
+            (Direction::Receive, "Publish", "Notify", Some("Matches")) => {
+                Some(MessageKind::MatchesPush)
+            }
+            (Direction::Receive, "Publish", "Notify", Some("QueryMatches")) => {
+                Some(MessageKind::QueryMatchesReply)
+            }
+            (Direction::Send, "Publish", "Notify", Some("QueryMatches")) => {
+                Some(MessageKind::QueryMatchesRequest)
+            }
+            (Direction::Receive, "Publish", "Notify", Some("QueryScan")) => {
+                Some(MessageKind::QueryScanReply)
+            }
+            (Direction::Send, "Publish", "Notify", Some("QueryScan")) => {
+                Some(MessageKind::QueryScanRequest)
+            }
+            (Direction::Receive, "Publish", "Notify", Some("QueryScans")) => {
+                Some(MessageKind::QueryScansReply)
+            }
+            (Direction::Send, "Publish", "Notify", Some("QueryScans")) => {
+                Some(MessageKind::QueryScansRequest)
+            }
+            (Direction::Receive, "Publish", "Notify", Some("Scans")) => {
+                Some(MessageKind::ScansPush)
+            }
+            (Direction::Receive, "Publish", "Notify", Some("UpdateScan")) => {
+                Some(MessageKind::UpdateScanReply)
+            }
+            (Direction::Send, "Publish", "Notify", Some("UpdateScan")) => {
+                Some(MessageKind::UpdateScanRequest)
+            }
+            (Direction::Receive, "Publish", "Notify", Some("UpdateScanStatus")) => {
+                Some(MessageKind::UpdateScanStatusReply)
+            }
+            (Direction::Send, "Publish", "Notify", Some("UpdateScanStatus")) => {
+                Some(MessageKind::UpdateScanStatusRequest)
+            }
             (Direction::Receive, "Publish", "Trading", Some("Accounts")) => {
                 Some(MessageKind::AccountsPush)
             }
@@ -3359,6 +3719,56 @@ impl MessageKind {
                 <QuerySourcesRequest as crate::Validate>::validate(value)
             }
             MessageKind::SourcesPush => <SourcesPush as crate::Validate>::validate(value),
+            MessageKind::CreateScanReply => {
+                <CreateScanReply as crate::Validate>::validate(value)
+            }
+            MessageKind::CreateScanRequest => {
+                <CreateScanRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::DeleteScanReply => {
+                <DeleteScanReply as crate::Validate>::validate(value)
+            }
+            MessageKind::DeleteScanRequest => {
+                <DeleteScanRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::ExecuteScanReply => {
+                <ExecuteScanReply as crate::Validate>::validate(value)
+            }
+            MessageKind::ExecuteScanRequest => {
+                <ExecuteScanRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::MatchesPush => <MatchesPush as crate::Validate>::validate(value),
+            MessageKind::QueryMatchesReply => {
+                <QueryMatchesReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryMatchesRequest => {
+                <QueryMatchesRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryScanReply => {
+                <QueryScanReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryScanRequest => {
+                <QueryScanRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryScansReply => {
+                <QueryScansReply as crate::Validate>::validate(value)
+            }
+            MessageKind::QueryScansRequest => {
+                <QueryScansRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::ScansPush => <ScansPush as crate::Validate>::validate(value),
+            MessageKind::UpdateScanReply => {
+                <UpdateScanReply as crate::Validate>::validate(value)
+            }
+            MessageKind::UpdateScanRequest => {
+                <UpdateScanRequest as crate::Validate>::validate(value)
+            }
+            MessageKind::UpdateScanStatusReply => {
+                <UpdateScanStatusReply as crate::Validate>::validate(value)
+            }
+            MessageKind::UpdateScanStatusRequest => {
+                <UpdateScanStatusRequest as crate::Validate>::validate(value)
+            }
             MessageKind::AccountsPush => {
                 <AccountsPush as crate::Validate>::validate(value)
             }
@@ -3775,6 +4185,56 @@ impl MessageKind {
                 <QuerySourcesRequest as crate::Validate>::verdict(value)
             }
             MessageKind::SourcesPush => <SourcesPush as crate::Validate>::verdict(value),
+            MessageKind::CreateScanReply => {
+                <CreateScanReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::CreateScanRequest => {
+                <CreateScanRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::DeleteScanReply => {
+                <DeleteScanReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::DeleteScanRequest => {
+                <DeleteScanRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::ExecuteScanReply => {
+                <ExecuteScanReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::ExecuteScanRequest => {
+                <ExecuteScanRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::MatchesPush => <MatchesPush as crate::Validate>::verdict(value),
+            MessageKind::QueryMatchesReply => {
+                <QueryMatchesReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryMatchesRequest => {
+                <QueryMatchesRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryScanReply => {
+                <QueryScanReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryScanRequest => {
+                <QueryScanRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryScansReply => {
+                <QueryScansReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::QueryScansRequest => {
+                <QueryScansRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::ScansPush => <ScansPush as crate::Validate>::verdict(value),
+            MessageKind::UpdateScanReply => {
+                <UpdateScanReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::UpdateScanRequest => {
+                <UpdateScanRequest as crate::Validate>::verdict(value)
+            }
+            MessageKind::UpdateScanStatusReply => {
+                <UpdateScanStatusReply as crate::Validate>::verdict(value)
+            }
+            MessageKind::UpdateScanStatusRequest => {
+                <UpdateScanStatusRequest as crate::Validate>::verdict(value)
+            }
             MessageKind::AccountsPush => {
                 <AccountsPush as crate::Validate>::verdict(value)
             }
@@ -4058,6 +4518,24 @@ impl MessageKind {
             MessageKind::QuerySourcesReply => QuerySourcesReply::SCHEMA,
             MessageKind::QuerySourcesRequest => QuerySourcesRequest::SCHEMA,
             MessageKind::SourcesPush => SourcesPush::SCHEMA,
+            MessageKind::CreateScanReply => CreateScanReply::SCHEMA,
+            MessageKind::CreateScanRequest => CreateScanRequest::SCHEMA,
+            MessageKind::DeleteScanReply => DeleteScanReply::SCHEMA,
+            MessageKind::DeleteScanRequest => DeleteScanRequest::SCHEMA,
+            MessageKind::ExecuteScanReply => ExecuteScanReply::SCHEMA,
+            MessageKind::ExecuteScanRequest => ExecuteScanRequest::SCHEMA,
+            MessageKind::MatchesPush => MatchesPush::SCHEMA,
+            MessageKind::QueryMatchesReply => QueryMatchesReply::SCHEMA,
+            MessageKind::QueryMatchesRequest => QueryMatchesRequest::SCHEMA,
+            MessageKind::QueryScanReply => QueryScanReply::SCHEMA,
+            MessageKind::QueryScanRequest => QueryScanRequest::SCHEMA,
+            MessageKind::QueryScansReply => QueryScansReply::SCHEMA,
+            MessageKind::QueryScansRequest => QueryScansRequest::SCHEMA,
+            MessageKind::ScansPush => ScansPush::SCHEMA,
+            MessageKind::UpdateScanReply => UpdateScanReply::SCHEMA,
+            MessageKind::UpdateScanRequest => UpdateScanRequest::SCHEMA,
+            MessageKind::UpdateScanStatusReply => UpdateScanStatusReply::SCHEMA,
+            MessageKind::UpdateScanStatusRequest => UpdateScanStatusRequest::SCHEMA,
             MessageKind::AccountsPush => AccountsPush::SCHEMA,
             MessageKind::AmendOrderReply => AmendOrderReply::SCHEMA,
             MessageKind::AmendOrderRequest => AmendOrderRequest::SCHEMA,
@@ -4380,6 +4858,56 @@ impl MessageKind {
                 <QuerySourcesRequest as crate::Validate>::is_valid(value)
             }
             MessageKind::SourcesPush => <SourcesPush as crate::Validate>::is_valid(value),
+            MessageKind::CreateScanReply => {
+                <CreateScanReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::CreateScanRequest => {
+                <CreateScanRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::DeleteScanReply => {
+                <DeleteScanReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::DeleteScanRequest => {
+                <DeleteScanRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::ExecuteScanReply => {
+                <ExecuteScanReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::ExecuteScanRequest => {
+                <ExecuteScanRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::MatchesPush => <MatchesPush as crate::Validate>::is_valid(value),
+            MessageKind::QueryMatchesReply => {
+                <QueryMatchesReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryMatchesRequest => {
+                <QueryMatchesRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryScanReply => {
+                <QueryScanReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryScanRequest => {
+                <QueryScanRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryScansReply => {
+                <QueryScansReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::QueryScansRequest => {
+                <QueryScansRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::ScansPush => <ScansPush as crate::Validate>::is_valid(value),
+            MessageKind::UpdateScanReply => {
+                <UpdateScanReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::UpdateScanRequest => {
+                <UpdateScanRequest as crate::Validate>::is_valid(value)
+            }
+            MessageKind::UpdateScanStatusReply => {
+                <UpdateScanStatusReply as crate::Validate>::is_valid(value)
+            }
+            MessageKind::UpdateScanStatusRequest => {
+                <UpdateScanStatusRequest as crate::Validate>::is_valid(value)
+            }
             MessageKind::AccountsPush => {
                 <AccountsPush as crate::Validate>::is_valid(value)
             }
@@ -4777,6 +5305,54 @@ impl MessageKind {
                 generator.root_schema_for::<QuerySourcesRequest>()
             }
             MessageKind::SourcesPush => generator.root_schema_for::<SourcesPush>(),
+            MessageKind::CreateScanReply => {
+                generator.root_schema_for::<CreateScanReply>()
+            }
+            MessageKind::CreateScanRequest => {
+                generator.root_schema_for::<CreateScanRequest>()
+            }
+            MessageKind::DeleteScanReply => {
+                generator.root_schema_for::<DeleteScanReply>()
+            }
+            MessageKind::DeleteScanRequest => {
+                generator.root_schema_for::<DeleteScanRequest>()
+            }
+            MessageKind::ExecuteScanReply => {
+                generator.root_schema_for::<ExecuteScanReply>()
+            }
+            MessageKind::ExecuteScanRequest => {
+                generator.root_schema_for::<ExecuteScanRequest>()
+            }
+            MessageKind::MatchesPush => generator.root_schema_for::<MatchesPush>(),
+            MessageKind::QueryMatchesReply => {
+                generator.root_schema_for::<QueryMatchesReply>()
+            }
+            MessageKind::QueryMatchesRequest => {
+                generator.root_schema_for::<QueryMatchesRequest>()
+            }
+            MessageKind::QueryScanReply => generator.root_schema_for::<QueryScanReply>(),
+            MessageKind::QueryScanRequest => {
+                generator.root_schema_for::<QueryScanRequest>()
+            }
+            MessageKind::QueryScansReply => {
+                generator.root_schema_for::<QueryScansReply>()
+            }
+            MessageKind::QueryScansRequest => {
+                generator.root_schema_for::<QueryScansRequest>()
+            }
+            MessageKind::ScansPush => generator.root_schema_for::<ScansPush>(),
+            MessageKind::UpdateScanReply => {
+                generator.root_schema_for::<UpdateScanReply>()
+            }
+            MessageKind::UpdateScanRequest => {
+                generator.root_schema_for::<UpdateScanRequest>()
+            }
+            MessageKind::UpdateScanStatusReply => {
+                generator.root_schema_for::<UpdateScanStatusReply>()
+            }
+            MessageKind::UpdateScanStatusRequest => {
+                generator.root_schema_for::<UpdateScanStatusRequest>()
+            }
             MessageKind::AccountsPush => generator.root_schema_for::<AccountsPush>(),
             MessageKind::AmendOrderReply => {
                 generator.root_schema_for::<AmendOrderReply>()
@@ -5043,6 +5619,24 @@ pub enum Message {
     QuerySourcesReply(QuerySourcesReply),
     QuerySourcesRequest(QuerySourcesRequest),
     SourcesPush(SourcesPush),
+    CreateScanReply(CreateScanReply),
+    CreateScanRequest(CreateScanRequest),
+    DeleteScanReply(DeleteScanReply),
+    DeleteScanRequest(DeleteScanRequest),
+    ExecuteScanReply(ExecuteScanReply),
+    ExecuteScanRequest(ExecuteScanRequest),
+    MatchesPush(MatchesPush),
+    QueryMatchesReply(QueryMatchesReply),
+    QueryMatchesRequest(QueryMatchesRequest),
+    QueryScanReply(QueryScanReply),
+    QueryScanRequest(QueryScanRequest),
+    QueryScansReply(QueryScansReply),
+    QueryScansRequest(QueryScansRequest),
+    ScansPush(ScansPush),
+    UpdateScanReply(UpdateScanReply),
+    UpdateScanRequest(UpdateScanRequest),
+    UpdateScanStatusReply(UpdateScanStatusReply),
+    UpdateScanStatusRequest(UpdateScanStatusRequest),
     AccountsPush(AccountsPush),
     AmendOrderReply(AmendOrderReply),
     AmendOrderRequest(AmendOrderRequest),
@@ -5202,6 +5796,24 @@ impl Message {
             Message::QuerySourcesReply(_) => MessageKind::QuerySourcesReply,
             Message::QuerySourcesRequest(_) => MessageKind::QuerySourcesRequest,
             Message::SourcesPush(_) => MessageKind::SourcesPush,
+            Message::CreateScanReply(_) => MessageKind::CreateScanReply,
+            Message::CreateScanRequest(_) => MessageKind::CreateScanRequest,
+            Message::DeleteScanReply(_) => MessageKind::DeleteScanReply,
+            Message::DeleteScanRequest(_) => MessageKind::DeleteScanRequest,
+            Message::ExecuteScanReply(_) => MessageKind::ExecuteScanReply,
+            Message::ExecuteScanRequest(_) => MessageKind::ExecuteScanRequest,
+            Message::MatchesPush(_) => MessageKind::MatchesPush,
+            Message::QueryMatchesReply(_) => MessageKind::QueryMatchesReply,
+            Message::QueryMatchesRequest(_) => MessageKind::QueryMatchesRequest,
+            Message::QueryScanReply(_) => MessageKind::QueryScanReply,
+            Message::QueryScanRequest(_) => MessageKind::QueryScanRequest,
+            Message::QueryScansReply(_) => MessageKind::QueryScansReply,
+            Message::QueryScansRequest(_) => MessageKind::QueryScansRequest,
+            Message::ScansPush(_) => MessageKind::ScansPush,
+            Message::UpdateScanReply(_) => MessageKind::UpdateScanReply,
+            Message::UpdateScanRequest(_) => MessageKind::UpdateScanRequest,
+            Message::UpdateScanStatusReply(_) => MessageKind::UpdateScanStatusReply,
+            Message::UpdateScanStatusRequest(_) => MessageKind::UpdateScanStatusRequest,
             Message::AccountsPush(_) => MessageKind::AccountsPush,
             Message::AmendOrderReply(_) => MessageKind::AmendOrderReply,
             Message::AmendOrderRequest(_) => MessageKind::AmendOrderRequest,
@@ -5673,6 +6285,96 @@ impl Message {
                 }
                 MessageKind::SourcesPush => {
                     Message::SourcesPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CreateScanReply => {
+                    Message::CreateScanReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::CreateScanRequest => {
+                    Message::CreateScanRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::DeleteScanReply => {
+                    Message::DeleteScanReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::DeleteScanRequest => {
+                    Message::DeleteScanRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::ExecuteScanReply => {
+                    Message::ExecuteScanReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::ExecuteScanRequest => {
+                    Message::ExecuteScanRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::MatchesPush => {
+                    Message::MatchesPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMatchesReply => {
+                    Message::QueryMatchesReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryMatchesRequest => {
+                    Message::QueryMatchesRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryScanReply => {
+                    Message::QueryScanReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryScanRequest => {
+                    Message::QueryScanRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryScansReply => {
+                    Message::QueryScansReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::QueryScansRequest => {
+                    Message::QueryScansRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::ScansPush => {
+                    Message::ScansPush(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UpdateScanReply => {
+                    Message::UpdateScanReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UpdateScanRequest => {
+                    Message::UpdateScanRequest(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UpdateScanStatusReply => {
+                    Message::UpdateScanStatusReply(
+                        serde_path_to_error::deserialize(&mut deserializer)?,
+                    )
+                }
+                MessageKind::UpdateScanStatusRequest => {
+                    Message::UpdateScanStatusRequest(
                         serde_path_to_error::deserialize(&mut deserializer)?,
                     )
                 }
@@ -6323,6 +7025,66 @@ impl Message {
                 MessageKind::SourcesPush => {
                     Message::SourcesPush(serde_path_to_error::deserialize(value)?)
                 }
+                MessageKind::CreateScanReply => {
+                    Message::CreateScanReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::CreateScanRequest => {
+                    Message::CreateScanRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::DeleteScanReply => {
+                    Message::DeleteScanReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::DeleteScanRequest => {
+                    Message::DeleteScanRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::ExecuteScanReply => {
+                    Message::ExecuteScanReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::ExecuteScanRequest => {
+                    Message::ExecuteScanRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::MatchesPush => {
+                    Message::MatchesPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryMatchesReply => {
+                    Message::QueryMatchesReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryMatchesRequest => {
+                    Message::QueryMatchesRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::QueryScanReply => {
+                    Message::QueryScanReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryScanRequest => {
+                    Message::QueryScanRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryScansReply => {
+                    Message::QueryScansReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::QueryScansRequest => {
+                    Message::QueryScansRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::ScansPush => {
+                    Message::ScansPush(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::UpdateScanReply => {
+                    Message::UpdateScanReply(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::UpdateScanRequest => {
+                    Message::UpdateScanRequest(serde_path_to_error::deserialize(value)?)
+                }
+                MessageKind::UpdateScanStatusReply => {
+                    Message::UpdateScanStatusReply(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
+                MessageKind::UpdateScanStatusRequest => {
+                    Message::UpdateScanStatusRequest(
+                        serde_path_to_error::deserialize(value)?,
+                    )
+                }
                 MessageKind::AccountsPush => {
                     Message::AccountsPush(serde_path_to_error::deserialize(value)?)
                 }
@@ -6690,6 +7452,24 @@ impl serde::Serialize for Message {
             Message::QuerySourcesReply(message) => message.serialize(serializer),
             Message::QuerySourcesRequest(message) => message.serialize(serializer),
             Message::SourcesPush(message) => message.serialize(serializer),
+            Message::CreateScanReply(message) => message.serialize(serializer),
+            Message::CreateScanRequest(message) => message.serialize(serializer),
+            Message::DeleteScanReply(message) => message.serialize(serializer),
+            Message::DeleteScanRequest(message) => message.serialize(serializer),
+            Message::ExecuteScanReply(message) => message.serialize(serializer),
+            Message::ExecuteScanRequest(message) => message.serialize(serializer),
+            Message::MatchesPush(message) => message.serialize(serializer),
+            Message::QueryMatchesReply(message) => message.serialize(serializer),
+            Message::QueryMatchesRequest(message) => message.serialize(serializer),
+            Message::QueryScanReply(message) => message.serialize(serializer),
+            Message::QueryScanRequest(message) => message.serialize(serializer),
+            Message::QueryScansReply(message) => message.serialize(serializer),
+            Message::QueryScansRequest(message) => message.serialize(serializer),
+            Message::ScansPush(message) => message.serialize(serializer),
+            Message::UpdateScanReply(message) => message.serialize(serializer),
+            Message::UpdateScanRequest(message) => message.serialize(serializer),
+            Message::UpdateScanStatusReply(message) => message.serialize(serializer),
+            Message::UpdateScanStatusRequest(message) => message.serialize(serializer),
             Message::AccountsPush(message) => message.serialize(serializer),
             Message::AmendOrderReply(message) => message.serialize(serializer),
             Message::AmendOrderRequest(message) => message.serialize(serializer),
@@ -7223,6 +8003,114 @@ impl From<QuerySourcesRequest> for Message {
 impl From<SourcesPush> for Message {
     fn from(message: SourcesPush) -> Message {
         Message::SourcesPush(message)
+    }
+}
+
+impl From<CreateScanReply> for Message {
+    fn from(message: CreateScanReply) -> Message {
+        Message::CreateScanReply(message)
+    }
+}
+
+impl From<CreateScanRequest> for Message {
+    fn from(message: CreateScanRequest) -> Message {
+        Message::CreateScanRequest(message)
+    }
+}
+
+impl From<DeleteScanReply> for Message {
+    fn from(message: DeleteScanReply) -> Message {
+        Message::DeleteScanReply(message)
+    }
+}
+
+impl From<DeleteScanRequest> for Message {
+    fn from(message: DeleteScanRequest) -> Message {
+        Message::DeleteScanRequest(message)
+    }
+}
+
+impl From<ExecuteScanReply> for Message {
+    fn from(message: ExecuteScanReply) -> Message {
+        Message::ExecuteScanReply(message)
+    }
+}
+
+impl From<ExecuteScanRequest> for Message {
+    fn from(message: ExecuteScanRequest) -> Message {
+        Message::ExecuteScanRequest(message)
+    }
+}
+
+impl From<MatchesPush> for Message {
+    fn from(message: MatchesPush) -> Message {
+        Message::MatchesPush(message)
+    }
+}
+
+impl From<QueryMatchesReply> for Message {
+    fn from(message: QueryMatchesReply) -> Message {
+        Message::QueryMatchesReply(message)
+    }
+}
+
+impl From<QueryMatchesRequest> for Message {
+    fn from(message: QueryMatchesRequest) -> Message {
+        Message::QueryMatchesRequest(message)
+    }
+}
+
+impl From<QueryScanReply> for Message {
+    fn from(message: QueryScanReply) -> Message {
+        Message::QueryScanReply(message)
+    }
+}
+
+impl From<QueryScanRequest> for Message {
+    fn from(message: QueryScanRequest) -> Message {
+        Message::QueryScanRequest(message)
+    }
+}
+
+impl From<QueryScansReply> for Message {
+    fn from(message: QueryScansReply) -> Message {
+        Message::QueryScansReply(message)
+    }
+}
+
+impl From<QueryScansRequest> for Message {
+    fn from(message: QueryScansRequest) -> Message {
+        Message::QueryScansRequest(message)
+    }
+}
+
+impl From<ScansPush> for Message {
+    fn from(message: ScansPush) -> Message {
+        Message::ScansPush(message)
+    }
+}
+
+impl From<UpdateScanReply> for Message {
+    fn from(message: UpdateScanReply) -> Message {
+        Message::UpdateScanReply(message)
+    }
+}
+
+impl From<UpdateScanRequest> for Message {
+    fn from(message: UpdateScanRequest) -> Message {
+        Message::UpdateScanRequest(message)
+    }
+}
+
+impl From<UpdateScanStatusReply> for Message {
+    fn from(message: UpdateScanStatusReply) -> Message {
+        Message::UpdateScanStatusReply(message)
+    }
+}
+
+impl From<UpdateScanStatusRequest> for Message {
+    fn from(message: UpdateScanStatusRequest) -> Message {
+        Message::UpdateScanStatusRequest(message)
     }
 }
 

@@ -15,6 +15,7 @@ pub mod schema {
     pub mod fragments;
     pub mod market;
     pub mod news;
+    pub mod notify;
     pub mod trading;
     pub mod watchlist;
     pub mod zenith;
@@ -80,6 +81,20 @@ pub mod controllers {
         pub use super::super::types::{
             NewsPush, NewsTopic, QueryNewsRequestData, QueryNewsReply, QueryNewsRequest,
             QuerySourcesReply, QuerySourcesRequest, SourcesPush,
+        };
+    }
+    /// Messages of the `Notify` controller.
+    pub mod notify {
+        pub use super::super::types::{
+            CreateScanReply, CreateScanReplyData, CreateScanRequestData,
+            DeleteScanRequestData, ExecuteScanRequestData, QueryMatchesRequestData,
+            QueryScanDetails, QueryScanReplyData, QueryScanRequestData,
+            UpdateScanRequestData, UpdateScanStatusRequestData, CreateScanRequest,
+            DeleteScanReply, DeleteScanRequest, ExecuteScanReply, ExecuteScanRequest,
+            MatchesPush, MatchesTopic, QueryMatchesReply, QueryMatchesRequest,
+            QueryScanReply, QueryScanRequest, QueryScansReply, QueryScansRequest,
+            ScansPush, UpdateScanReply, UpdateScanRequest, UpdateScanStatusReply,
+            UpdateScanStatusRequest,
         };
     }
     /// Messages of the `Trading` controller.

@@ -44,6 +44,9 @@ pub enum Code {
     UnknownCode,
     BadFlag,
     BadTopicArguments,
+    UnknownTag,
+    TooFewItems,
+    TooManyItems,
 }
 
 impl Code {
@@ -65,6 +68,9 @@ impl Code {
         Code::UnknownCode,
         Code::BadFlag,
         Code::BadTopicArguments,
+        Code::UnknownTag,
+        Code::TooFewItems,
+        Code::TooManyItems,
     ];
 
     /// The kebab-case name used in every output.
@@ -86,6 +92,9 @@ impl Code {
             Code::UnknownCode => "unknown-code",
             Code::BadFlag => "bad-flag",
             Code::BadTopicArguments => "bad-topic-arguments",
+            Code::UnknownTag => "unknown-tag",
+            Code::TooFewItems => "too-few-items",
+            Code::TooManyItems => "too-many-items",
         }
     }
 
@@ -403,6 +412,40 @@ impl Walker {
         self.report(Severity::Error, code, schema_path, format!("{shown} is not {what}: {reason}"));
     }
 
+    /// An array's item 0 names none of a union's tagged arrays.
+    pub fn unknown_tag(&mut self, schema_path: &'static str, union: &str, found: &Value, tags: &[&str]) {
+        let message = match found.as_str() {
+            Some(tag) => match suggestion(tag, tags) {
+                Some(name) => format!("`{}` is not a tag of {union}: did you mean `{name}`?", excerpt(tag)),
+                None => format!("`{}` is not a tag of {union}", excerpt(tag)),
+            },
+            None => format!(
+                "expected a tag of {union} (a string such as `{}`), found {}",
+                tags.first().unwrap_or(&""),
+                describe(found, false)
+            ),
+        };
+        self.report(Severity::Error, Code::UnknownTag, schema_path, message);
+    }
+
+    /// An empty array where a union's tagged array belongs.
+    pub fn missing_tag(&mut self, schema_path: &'static str, union: &str) {
+        let message = format!("an empty array: item 0 must be a tag of {union}");
+        self.report(Severity::Error, Code::UnknownTag, schema_path, message);
+    }
+
+    /// A tagged array with fewer items than its tag needs.
+    pub fn too_few_items(&mut self, schema_path: &'static str, tag: &str, least: usize, found: usize, signature: &str) {
+        let message = format!("`{tag}` takes at least {}, found {found}: {signature}", items(least));
+        self.report(Severity::Error, Code::TooFewItems, schema_path, message);
+    }
+
+    /// A tagged array with more items than its tag takes.
+    pub fn too_many_items(&mut self, schema_path: &'static str, tag: &str, most: usize, found: usize, signature: &str) {
+        let message = format!("`{tag}` takes at most {}, found {found}: {signature}", items(most));
+        self.report(Severity::Error, Code::TooManyItems, schema_path, message);
+    }
+
     /// A property the schema forbids (`additionalProperties: false`).
     pub fn forbidden(&mut self, schema_path: &'static str, key: &str, documented: &[&str]) {
         let message = match near_miss(key, documented) {
@@ -411,6 +454,11 @@ impl Walker {
         };
         self.report(Severity::Error, Code::ForbiddenProperty, schema_path, message);
     }
+}
+
+/// `1 item after the tag`, `2 items after the tag`.
+fn items(count: usize) -> String {
+    format!("{count} item{} after the tag", if count == 1 { "" } else { "s" })
 }
 
 fn push_escaped(path: &mut String, key: &str) {

@@ -12,6 +12,7 @@ mod secret;
 pub mod stream;
 mod time;
 pub mod topic;
+mod tuple;
 mod validate;
 
 pub use catalog::{Direction, ErrorCodeInfo, MessageInfo, Role};
@@ -24,6 +25,7 @@ pub use nullable::Nullable;
 pub use secret::{REDACTED, Secret, is_secret_name, is_secret_parameter};
 pub use time::{Time, TimeError};
 pub use topic::{Topic, TopicError, TopicForm, TopicPart, read_arguments, read_topic};
+pub use tuple::{JsonKind, TupleReader, TupleWriter};
 pub use validate::Validate;
 
 /// Deserializes a present field as `Some`, even when it is `null`.

@@ -39,6 +39,8 @@ pub enum Node {
     Flags(FlagsNode),
     /// A topic that takes arguments: `Name!args`, the arguments in one of its forms.
     Topic(TopicNode),
+    /// A value union: a branch per JSON type, arrays told apart by their item 0.
+    Choice(ChoiceNode),
 }
 
 #[derive(Debug)]
@@ -74,6 +76,84 @@ impl Node {
             Node::Ref(node) | Node::Nullable(node) => node.container(),
             node => node,
         }
+    }
+}
+
+/// A value union. A value's branch is the one that takes its JSON type; an array's is the
+/// tagged array its item 0 names.
+#[derive(Debug)]
+pub struct ChoiceNode {
+    /// The union's name, for messages.
+    pub name: &'static str,
+    /// Where the union's branches are (its `oneOf`).
+    pub at: &'static str,
+    /// The JSON types it takes, for a person: `a number, a string or an array`.
+    pub expected: &'static str,
+    /// The branch for each JSON type other than tagged arrays.
+    pub values: &'static [(JsonTypes, &'static Node)],
+    /// The tagged arrays, with those of the unions it refers to.
+    pub tuples: &'static [&'static TupleNode],
+}
+
+impl ChoiceNode {
+    /// The tagged array whose tag is `tag`.
+    pub fn tuple(&self, tag: &str) -> Option<&'static TupleNode> {
+        let first = tag.as_bytes().first();
+        self.tuples
+            .iter()
+            .copied()
+            .find(|t| t.tag.len() == tag.len() && t.tag.as_bytes().first() == first && t.tag == tag)
+    }
+
+    /// The branch for a value of this JSON type (`integral` for a number without a fraction).
+    pub fn branch(&self, bit: u8, integral: bool) -> Option<&'static Node> {
+        let takes = |types: JsonTypes| match bit {
+            JsonTypes::NUMBER => types.number(integral),
+            bit => types.has(bit),
+        };
+        self.values.iter().find(|(types, _)| takes(*types)).map(|(_, node)| *node)
+    }
+
+    /// The branch for `value`, when it is not a tagged array.
+    fn branch_for(&self, value: &Value) -> Option<&'static Node> {
+        let bit = match value {
+            Value::Null => JsonTypes::NULL,
+            Value::Bool(_) => JsonTypes::BOOLEAN,
+            Value::Number(_) => JsonTypes::NUMBER,
+            Value::String(_) => JsonTypes::STRING,
+            Value::Array(_) => JsonTypes::ARRAY,
+            Value::Object(_) => JsonTypes::OBJECT,
+        };
+        self.branch(bit, is_integer(value))
+    }
+
+    /// The tags, for suggestions.
+    fn tags(&self) -> Vec<&'static str> {
+        self.tuples.iter().map(|t| t.tag).collect()
+    }
+}
+
+/// An array whose item 0 is its tag, and whose other items are positions, each with its own
+/// schema, then optionally any number of items of one schema.
+#[derive(Debug)]
+pub struct TupleNode {
+    pub tag: &'static str,
+    pub positions: &'static [&'static Node],
+    /// How many items it needs, the tag included (`minItems`), and where that is said.
+    pub min_items: usize,
+    pub min_at: &'static str,
+    /// The schema of every item after the positions; none when no more may follow.
+    pub rest: Option<&'static Node>,
+    pub rest_at: &'static str,
+    /// How it is written, for a person: `["Xor", ScanBooleanOperand, ScanBooleanOperand]`.
+    pub signature: &'static str,
+}
+
+impl TupleNode {
+    /// The schema of item `index` (1 or more), if the array may have it.
+    #[inline]
+    pub fn item(&self, index: usize) -> Option<&'static Node> {
+        self.positions.get(index - 1).copied().or(self.rest)
     }
 }
 
@@ -480,6 +560,7 @@ pub fn walk(node: &Node, value: &Value, walker: &mut Walker, secret: bool) {
             None => walker.wrong_type(flags.type_at, "a string", value, secret),
         },
         Node::Object(object) => walk_object(object, value, walker),
+        Node::Choice(choice) => walk_choice(choice, value, walker, secret),
         Node::Multi(multi) => {
             let types = multi.types;
             let fits = match value {
@@ -510,6 +591,38 @@ pub fn walk(node: &Node, value: &Value, walker: &mut Walker, secret: bool) {
 fn walk_items(node: &Node, items: &[Value], walker: &mut Walker) {
     for (index, item) in items.iter().enumerate() {
         walker.index(index, |walker| walk(node, item, walker, false));
+    }
+}
+
+fn walk_choice(choice: &ChoiceNode, value: &Value, walker: &mut Walker, secret: bool) {
+    if let (Value::Array(items), false) = (value, choice.tuples.is_empty()) {
+        let Some(first) = items.first() else {
+            return walker.missing_tag(choice.at, choice.name);
+        };
+        match first.as_str().and_then(|tag| choice.tuple(tag)) {
+            Some(tuple) => walk_tuple(tuple, items, walker),
+            None => walker.index(0, |walker| walker.unknown_tag(choice.at, choice.name, first, &choice.tags())),
+        }
+        return;
+    }
+    match choice.branch_for(value) {
+        Some(node) => walk(node, value, walker, secret),
+        None => walker.wrong_type(choice.at, choice.expected, value, secret),
+    }
+}
+
+fn walk_tuple(tuple: &TupleNode, items: &[Value], walker: &mut Walker) {
+    if items.len() < tuple.min_items {
+        walker.too_few_items(tuple.min_at, tuple.tag, tuple.min_items - 1, items.len() - 1, tuple.signature);
+    }
+    for (index, item) in items.iter().enumerate().skip(1) {
+        match tuple.item(index) {
+            Some(node) => walker.index(index, |walker| walk(node, item, walker, false)),
+            None => {
+                let most = tuple.positions.len();
+                return walker.too_many_items(tuple.rest_at, tuple.tag, most, items.len() - 1, tuple.signature);
+            }
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::Value;
 
 use super::diagnostics::Verdict;
-use super::schema::{JsonTypes, Node, ObjectNode, UnionNode, VariantNode};
+use super::schema::{ChoiceNode, JsonTypes, Node, ObjectNode, UnionNode};
 
 /// Checks the next value against a schema node while it is parsed: the fast verdict.
 #[derive(Clone, Copy, Debug)]
@@ -64,6 +64,15 @@ fn scalar(node: &Node, value: Scalar<'_>) -> Verdict {
             return scalar(topic.topic, value).max(Verdict::check(topic.fits(text)));
         }
         (Node::Topic(topic), value) => return scalar(topic.topic, value),
+        (Node::Choice(choice), value) => {
+            let branch = match value {
+                Scalar::Bool => choice.branch(JsonTypes::BOOLEAN, false),
+                Scalar::Number(integral) => choice.branch(JsonTypes::NUMBER, integral),
+                Scalar::Str(_) => choice.branch(JsonTypes::STRING, false),
+                Scalar::Null => choice.branch(JsonTypes::NULL, false),
+            };
+            return branch.map_or(Verdict::Invalid, |node| scalar(node, value));
+        }
         _ => {}
     }
     Verdict::check(match (node, value) {
@@ -118,6 +127,11 @@ impl<'de> Visitor<'de> for NodeVisitor {
             Node::Multi(multi) if multi.types.has(JsonTypes::ARRAY) => multi.items.unwrap_or(&Node::Any),
             Node::Any => return Free { depth: 1 }.visit_seq(seq),
             Node::Object(object) if object.type_at.is_none() => return Free { depth: 1 }.visit_seq(seq),
+            Node::Choice(choice) if !choice.tuples.is_empty() => return tagged(choice, seq),
+            Node::Choice(choice) => match choice.branch(JsonTypes::ARRAY, false) {
+                Some(node) => return NodeVisitor(node).visit_seq(seq),
+                None => return skip_seq(seq).map(|()| Verdict::Invalid),
+            },
             _ => return skip_seq(seq).map(|()| Verdict::Invalid),
         };
         let mut verdict = Verdict::Clean;
@@ -136,9 +150,38 @@ impl<'de> Visitor<'de> for NodeVisitor {
             Node::Map(node) => self::map(node.values, map),
             Node::Any => Free { depth: 1 }.visit_map(map),
             Node::Multi(multi) if multi.types.has(JsonTypes::OBJECT) => Free { depth: 1 }.visit_map(map),
+            Node::Choice(choice) => match choice.branch(JsonTypes::OBJECT, false) {
+                Some(node) => NodeVisitor(node).visit_map(map),
+                None => skip_map(map).map(|()| Verdict::Invalid),
+            },
             _ => skip_map(map).map(|()| Verdict::Invalid),
         }
     }
+}
+
+/// The verdict on a tagged array: item 0 arrives first and names the tuple, whose positions
+/// then check the items as they come.
+fn tagged<'de, A: SeqAccess<'de>>(choice: &'static ChoiceNode, mut seq: A) -> Result<Verdict, A::Error> {
+    let Some(Some(tuple)) = seq.next_element_seed(TagSeed(|tag: &str| choice.tuple(tag)))? else {
+        // An empty array, or a tag the union does not have.
+        return skip_seq(seq).map(|()| Verdict::Invalid);
+    };
+    let (mut verdict, mut count) = (Verdict::Clean, 1);
+    loop {
+        let item = match tuple.item(count) {
+            Some(node) => seq.next_element_seed(Seed(node))?,
+            None if seq.next_element::<IgnoredAny>()?.is_some() => Some(Verdict::Invalid),
+            None => None,
+        };
+        let Some(item) = item else { break };
+        count += 1;
+        verdict = verdict.max(item);
+        if verdict == Verdict::Invalid {
+            skip_seq(seq)?;
+            return Ok(Verdict::Invalid);
+        }
+    }
+    Ok(if count < tuple.min_items { Verdict::Invalid } else { verdict })
 }
 
 /// The verdict on an object: the worst property verdict, `Invalid` when a required property
@@ -162,7 +205,7 @@ pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> 
                 present |= 1 << index.min(63);
                 match union {
                     Some(union) if property.wire == union.tag => {
-                        variant = map.next_value_seed(TagSeed(union))?;
+                        variant = map.next_value_seed(TagSeed(|tag: &str| union.variant(tag)))?;
                         Verdict::check(variant.is_some())
                     }
                     Some(union) if union.conditioned(index) => {
@@ -209,23 +252,23 @@ fn undocumented(node: &ObjectNode, key: &str) -> Verdict {
     if node.additional { Verdict::unknown_property(key, node.documented) } else { Verdict::Invalid }
 }
 
-/// Reads a union's tag: the variant it names, if it is a string that names one.
-struct TagSeed(&'static UnionNode);
+/// Reads a tag: what `name` makes of it, if it is a string; `None` for any other value.
+struct TagSeed<F>(F);
 
-impl<'de> DeserializeSeed<'de> for TagSeed {
-    type Value = Option<&'static VariantNode>;
+impl<'de, T, F: FnOnce(&str) -> Option<T>> DeserializeSeed<'de> for TagSeed<F> {
+    type Value = Option<T>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for TagSeed {
-    type Value = Option<&'static VariantNode>;
+impl<'de, T, F: FnOnce(&str) -> Option<T>> Visitor<'de> for TagSeed<F> {
+    type Value = Option<T>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a union's tag")
+        f.write_str("a tag")
     }
     fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
-        Ok(self.0.variant(text))
+        Ok((self.0)(text))
     }
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
         Ok(None)

@@ -2288,11 +2288,1425 @@ impl crate::runtime::Validate for crate::generated::types::TradingStateAllowance
     const SCHEMA: &'static Node = &TRADING_STATE_ALLOWANCE;
 }
 
-/// `ScanCriteria` (`schemas/types/ScanCriteria.json#`).
-pub static SCAN_CRITERIA: Node = Node::Array(ArrayNode {
-    type_at: "schemas/types/ScanCriteria.json#/type",
-    items: &Node::Any,
+/// `ScanCriterionName` (`schemas/types/ScanCriterionName.json#`).
+pub static SCAN_CRITERION_NAME: Node = Node::Enum(EnumNode {
+    at: "schemas/types/ScanCriterionName.json#/enum",
+    values: &[
+        "Auction",
+        "AuctionLast",
+        "AuctionQuantity",
+        "BestAskCount",
+        "BestAskPrice",
+        "BestAskQuantity",
+        "BestBidCount",
+        "BestBidPrice",
+        "BestBidQuantity",
+        "ClosePrice",
+        "ContractSize",
+        "ExpiryDate",
+        "HighPrice",
+        "IsIndex",
+        "LastPrice",
+        "LotSize",
+        "LowPrice",
+        "OpenInterest",
+        "OpenPrice",
+        "PreviousClose",
+        "Remainder",
+        "ShareIssue",
+        "StrikePrice",
+        "Trades",
+        "ValueTraded",
+        "Volume",
+        "VWAP",
+    ],
+    open: false,
 });
+impl crate::runtime::Validate for crate::generated::types::ScanCriterionName {
+    const SCHEMA: &'static Node = &SCAN_CRITERION_NAME;
+}
+
+/// `ScanBooleanOperand` (`schemas/types/ScanBooleanOperand.json#`).
+pub static SCAN_BOOLEAN_OPERAND: Node = Node::Choice(ChoiceNode {
+    name: "ScanBooleanOperand",
+    at: "schemas/types/ScanBooleanOperand.json#/oneOf",
+    expected: "an array or a string",
+    values: &[(JsonTypes(1u8), &SCAN_CRITERION_NAME)],
+    tuples: &[
+        &SCAN_AND_CRITERION,
+        &SCAN_OR_CRITERION,
+        &SCAN_NOT_CRITERION,
+        &SCAN_XOR_CRITERION,
+        &SCAN_ALT_CODE_CRITERION,
+        &SCAN_ATTRIBUTE_CRITERION,
+        &SCAN_AUCTION_CRITERION,
+        &SCAN_AUCTION_LAST_CRITERION,
+        &SCAN_AUCTION_QUANTITY_CRITERION,
+        &SCAN_BEST_ASK_COUNT_CRITERION,
+        &SCAN_BEST_ASK_PRICE_CRITERION,
+        &SCAN_BEST_ASK_QUANTITY_CRITERION,
+        &SCAN_BEST_BID_COUNT_CRITERION,
+        &SCAN_BEST_BID_PRICE_CRITERION,
+        &SCAN_BEST_BID_QUANTITY_CRITERION,
+        &SCAN_BOARD_CRITERION,
+        &SCAN_CALL_OR_PUT_CRITERION,
+        &SCAN_CATEGORY_CRITERION,
+        &SCAN_CFI_CRITERION,
+        &SCAN_CLASS_CRITERION,
+        &SCAN_CLOSE_PRICE_CRITERION,
+        &SCAN_CODE_CRITERION,
+        &SCAN_CONTRACT_SIZE_CRITERION,
+        &SCAN_CURRENCY_CRITERION,
+        &SCAN_DATA_CRITERION,
+        &SCAN_DATE_CRITERION,
+        &SCAN_EXERCISE_TYPE_CRITERION,
+        &SCAN_EXCHANGE_CRITERION,
+        &SCAN_EXPIRY_DATE_CRITERION,
+        &SCAN_HIGH_PRICE_CRITERION,
+        &SCAN_IS_INDEX_CRITERION,
+        &SCAN_LEG_CRITERION,
+        &SCAN_LAST_PRICE_CRITERION,
+        &SCAN_LOT_SIZE_CRITERION,
+        &SCAN_LOW_PRICE_CRITERION,
+        &SCAN_MARKET_CRITERION,
+        &SCAN_NAME_CRITERION,
+        &SCAN_OPEN_INTEREST_CRITERION,
+        &SCAN_OPEN_PRICE_CRITERION,
+        &SCAN_PRICE_CRITERION,
+        &SCAN_PREVIOUS_CLOSE_CRITERION,
+        &SCAN_QUOTATION_BASIS_CRITERION,
+        &SCAN_REMAINDER_CRITERION,
+        &SCAN_SHARE_ISSUE_CRITERION,
+        &SCAN_STATE_CRITERION,
+        &SCAN_STATE_ALLOWS_CRITERION,
+        &SCAN_STATUS_NOTE_CRITERION,
+        &SCAN_STRIKE_PRICE_CRITERION,
+        &SCAN_TRADES_CRITERION,
+        &SCAN_TRADING_MARKET_CRITERION,
+        &SCAN_VALUE_TRADED_CRITERION,
+        &SCAN_VOLUME_CRITERION,
+        &SCAN_VWAP_CRITERION,
+        &SCAN_ALL_CRITERION,
+        &SCAN_EQUAL_CRITERION,
+        &SCAN_GREATER_CRITERION,
+        &SCAN_GREATER_OR_EQUAL_CRITERION,
+        &SCAN_LESS_CRITERION,
+        &SCAN_LESS_OR_EQUAL_CRITERION,
+        &SCAN_NONE_CRITERION,
+        &SCAN_NOT_EQUAL_CRITERION,
+    ],
+});
+impl crate::runtime::Validate for crate::generated::types::ScanBooleanOperand {
+    const SCHEMA: &'static Node = &SCAN_BOOLEAN_OPERAND;
+}
+
+/// `ScanTextAs` (`schemas/types/ScanTextAs.json#`).
+pub static SCAN_TEXT_AS: Node = Node::Enum(EnumNode {
+    at: "schemas/types/ScanTextAs.json#/enum",
+    values: &["None", "FromStart", "FromEnd", "Exact"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::ScanTextAs {
+    const SCHEMA: &'static Node = &SCAN_TEXT_AS;
+}
+
+/// `ScanTextOptions` (`schemas/types/ScanTextOptions.json#`).
+pub static SCAN_TEXT_OPTIONS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ScanTextOptions.json#/type"),
+    properties: &[
+        Property {
+            wire: "As",
+            node: &SCAN_TEXT_AS,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "IgnoreCase",
+            node: &Node::Boolean(TypeRule {
+                at: "schemas/types/ScanTextOptions.json#/properties/IgnoreCase/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["As", "IgnoreCase"],
+    required: &[],
+    required_bits: 0u64,
+    required_at: "schemas/types/ScanTextOptions.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ScanTextOptions.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::ScanTextOptions {
+    const SCHEMA: &'static Node = &SCAN_TEXT_OPTIONS;
+}
+
+/// `ScanTextOption` (`schemas/types/ScanTextOption.json#`).
+pub static SCAN_TEXT_OPTION: Node = Node::Choice(ChoiceNode {
+    name: "ScanTextOption",
+    at: "schemas/types/ScanTextOption.json#/oneOf",
+    expected: "a string or a boolean or an object",
+    values: &[
+        (JsonTypes(1u8), &SCAN_TEXT_AS),
+        (
+            JsonTypes(8u8),
+            &Node::Boolean(TypeRule {
+                at: "schemas/types/ScanTextOption.json#/oneOf/1/type",
+            }),
+        ),
+        (JsonTypes(32u8), &SCAN_TEXT_OPTIONS),
+    ],
+    tuples: &[],
+});
+impl crate::runtime::Validate for crate::generated::types::ScanTextOption {
+    const SCHEMA: &'static Node = &SCAN_TEXT_OPTION;
+}
+
+/// `ScanNumberRange` (`schemas/types/ScanNumberRange.json#`).
+pub static SCAN_NUMBER_RANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ScanNumberRange.json#/type"),
+    properties: &[
+        Property {
+            wire: "At",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Min",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Max",
+            node: &DECIMAL,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["At", "Min", "Max"],
+    required: &[],
+    required_bits: 0u64,
+    required_at: "schemas/types/ScanNumberRange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ScanNumberRange.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::ScanNumberRange {
+    const SCHEMA: &'static Node = &SCAN_NUMBER_RANGE;
+}
+
+/// `ScanNumberValue` (`schemas/types/ScanNumberValue.json#`).
+pub static SCAN_NUMBER_VALUE: Node = Node::Choice(ChoiceNode {
+    name: "ScanNumberValue",
+    at: "schemas/types/ScanNumberValue.json#/oneOf",
+    expected: "a number or null or an object",
+    values: &[
+        (JsonTypes(4u8), &DECIMAL),
+        (
+            JsonTypes(64u8),
+            &Node::Multi(MultiNode {
+                type_at: "schemas/types/ScanNumberValue.json#/oneOf/1/type",
+                expected: "null",
+                types: JsonTypes(64u8),
+                string: StringRules::NONE,
+                items: None,
+            }),
+        ),
+        (JsonTypes(32u8), &SCAN_NUMBER_RANGE),
+    ],
+    tuples: &[],
+});
+impl crate::runtime::Validate for crate::generated::types::ScanNumberValue {
+    const SCHEMA: &'static Node = &SCAN_NUMBER_VALUE;
+}
+
+/// `ScanDateRange` (`schemas/types/ScanDateRange.json#`).
+pub static SCAN_DATE_RANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ScanDateRange.json#/type"),
+    properties: &[
+        Property {
+            wire: "At",
+            node: &DATE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Min",
+            node: &DATE,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Max",
+            node: &DATE,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["At", "Min", "Max"],
+    required: &[],
+    required_bits: 0u64,
+    required_at: "schemas/types/ScanDateRange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ScanDateRange.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::ScanDateRange {
+    const SCHEMA: &'static Node = &SCAN_DATE_RANGE;
+}
+
+/// `ScanDateValue` (`schemas/types/ScanDateValue.json#`).
+pub static SCAN_DATE_VALUE: Node = Node::Choice(ChoiceNode {
+    name: "ScanDateValue",
+    at: "schemas/types/ScanDateValue.json#/oneOf",
+    expected: "a string or null or an object",
+    values: &[
+        (JsonTypes(1u8), &DATE),
+        (
+            JsonTypes(64u8),
+            &Node::Multi(MultiNode {
+                type_at: "schemas/types/ScanDateValue.json#/oneOf/1/type",
+                expected: "null",
+                types: JsonTypes(64u8),
+                string: StringRules::NONE,
+                items: None,
+            }),
+        ),
+        (JsonTypes(32u8), &SCAN_DATE_RANGE),
+    ],
+    tuples: &[],
+});
+impl crate::runtime::Validate for crate::generated::types::ScanDateValue {
+    const SCHEMA: &'static Node = &SCAN_DATE_VALUE;
+}
+
+/// `ScanField` (`schemas/types/ScanField.json#`).
+pub static SCAN_FIELD: Node = Node::Enum(EnumNode {
+    at: "schemas/types/ScanField.json#/enum",
+    values: &[
+        "Auction",
+        "AuctionLast",
+        "AuctionQuantity",
+        "BestAskCount",
+        "BestAskPrice",
+        "BestAskQuantity",
+        "BestBidCount",
+        "BestBidPrice",
+        "BestBidQuantity",
+        "ClosePrice",
+        "ContractSize",
+        "HighPrice",
+        "LastPrice",
+        "LotSize",
+        "LowPrice",
+        "OpenInterest",
+        "OpenPrice",
+        "PreviousClose",
+        "Remainder",
+        "ShareIssue",
+        "StrikePrice",
+        "Trades",
+        "ValueTraded",
+        "Volume",
+        "VWAP",
+    ],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::ScanField {
+    const SCHEMA: &'static Node = &SCAN_FIELD;
+}
+
+/// `ScanIfOperand` (`schemas/types/ScanIfOperand.json#`).
+pub static SCAN_IF_OPERAND: Node = Node::Choice(ChoiceNode {
+    name: "ScanIfOperand",
+    at: "schemas/types/ScanIfOperand.json#/oneOf",
+    expected: "a number or a string or an array",
+    values: &[(JsonTypes(4u8), &DECIMAL), (JsonTypes(1u8), &SCAN_CRITERION_NAME)],
+    tuples: &[
+        &SCAN_AND_CRITERION,
+        &SCAN_OR_CRITERION,
+        &SCAN_NOT_CRITERION,
+        &SCAN_XOR_CRITERION,
+        &SCAN_ALT_CODE_CRITERION,
+        &SCAN_ATTRIBUTE_CRITERION,
+        &SCAN_AUCTION_CRITERION,
+        &SCAN_AUCTION_LAST_CRITERION,
+        &SCAN_AUCTION_QUANTITY_CRITERION,
+        &SCAN_BEST_ASK_COUNT_CRITERION,
+        &SCAN_BEST_ASK_PRICE_CRITERION,
+        &SCAN_BEST_ASK_QUANTITY_CRITERION,
+        &SCAN_BEST_BID_COUNT_CRITERION,
+        &SCAN_BEST_BID_PRICE_CRITERION,
+        &SCAN_BEST_BID_QUANTITY_CRITERION,
+        &SCAN_BOARD_CRITERION,
+        &SCAN_CALL_OR_PUT_CRITERION,
+        &SCAN_CATEGORY_CRITERION,
+        &SCAN_CFI_CRITERION,
+        &SCAN_CLASS_CRITERION,
+        &SCAN_CLOSE_PRICE_CRITERION,
+        &SCAN_CODE_CRITERION,
+        &SCAN_CONTRACT_SIZE_CRITERION,
+        &SCAN_CURRENCY_CRITERION,
+        &SCAN_DATA_CRITERION,
+        &SCAN_DATE_CRITERION,
+        &SCAN_EXERCISE_TYPE_CRITERION,
+        &SCAN_EXCHANGE_CRITERION,
+        &SCAN_EXPIRY_DATE_CRITERION,
+        &SCAN_HIGH_PRICE_CRITERION,
+        &SCAN_IS_INDEX_CRITERION,
+        &SCAN_LEG_CRITERION,
+        &SCAN_LAST_PRICE_CRITERION,
+        &SCAN_LOT_SIZE_CRITERION,
+        &SCAN_LOW_PRICE_CRITERION,
+        &SCAN_MARKET_CRITERION,
+        &SCAN_NAME_CRITERION,
+        &SCAN_OPEN_INTEREST_CRITERION,
+        &SCAN_OPEN_PRICE_CRITERION,
+        &SCAN_PRICE_CRITERION,
+        &SCAN_PREVIOUS_CLOSE_CRITERION,
+        &SCAN_QUOTATION_BASIS_CRITERION,
+        &SCAN_REMAINDER_CRITERION,
+        &SCAN_SHARE_ISSUE_CRITERION,
+        &SCAN_STATE_CRITERION,
+        &SCAN_STATE_ALLOWS_CRITERION,
+        &SCAN_STATUS_NOTE_CRITERION,
+        &SCAN_STRIKE_PRICE_CRITERION,
+        &SCAN_TRADES_CRITERION,
+        &SCAN_TRADING_MARKET_CRITERION,
+        &SCAN_VALUE_TRADED_CRITERION,
+        &SCAN_VOLUME_CRITERION,
+        &SCAN_VWAP_CRITERION,
+        &SCAN_ALL_CRITERION,
+        &SCAN_EQUAL_CRITERION,
+        &SCAN_GREATER_CRITERION,
+        &SCAN_GREATER_OR_EQUAL_CRITERION,
+        &SCAN_LESS_CRITERION,
+        &SCAN_LESS_OR_EQUAL_CRITERION,
+        &SCAN_NONE_CRITERION,
+        &SCAN_NOT_EQUAL_CRITERION,
+        &SCAN_ABS_CALCULATION,
+        &SCAN_NEG_CALCULATION,
+        &SCAN_POS_CALCULATION,
+        &SCAN_PLUS_CALCULATION,
+        &SCAN_ADD_CALCULATION,
+        &SCAN_MINUS_CALCULATION,
+        &SCAN_SUB_CALCULATION,
+        &SCAN_ASTERISK_CALCULATION,
+        &SCAN_MUL_CALCULATION,
+        &SCAN_SLASH_CALCULATION,
+        &SCAN_DIV_CALCULATION,
+        &SCAN_PERCENT_CALCULATION,
+        &SCAN_MOD_CALCULATION,
+        &SCAN_IF_CALCULATION,
+        &SCAN_EXTENDED_PRICE,
+    ],
+});
+impl crate::runtime::Validate for crate::generated::types::ScanIfOperand {
+    const SCHEMA: &'static Node = &SCAN_IF_OPERAND;
+}
+
+/// `ScanAbsCalculation` (`schemas/types/ScanCalculation.json#/oneOf/0`): `["Abs", ScanNumeric]`.
+pub static SCAN_ABS_CALCULATION: TupleNode = TupleNode {
+    tag: "Abs",
+    positions: &[&SCAN_NUMERIC],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/0/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/0/items",
+    signature: "[\"Abs\", ScanNumeric]",
+};
+/// `ScanNegCalculation` (`schemas/types/ScanCalculation.json#/oneOf/1`): `["Neg", ScanNumeric]`.
+pub static SCAN_NEG_CALCULATION: TupleNode = TupleNode {
+    tag: "Neg",
+    positions: &[&SCAN_NUMERIC],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/1/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/1/items",
+    signature: "[\"Neg\", ScanNumeric]",
+};
+/// `ScanPosCalculation` (`schemas/types/ScanCalculation.json#/oneOf/2`): `["Pos", ScanNumeric]`.
+pub static SCAN_POS_CALCULATION: TupleNode = TupleNode {
+    tag: "Pos",
+    positions: &[&SCAN_NUMERIC],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/2/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/2/items",
+    signature: "[\"Pos\", ScanNumeric]",
+};
+/// `ScanPlusCalculation` (`schemas/types/ScanCalculation.json#/oneOf/3`): `["+", ScanNumeric, [ScanNumeric]]`.
+pub static SCAN_PLUS_CALCULATION: TupleNode = TupleNode {
+    tag: "+",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/3/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/3/items",
+    signature: "[\"+\", ScanNumeric, [ScanNumeric]]",
+};
+/// `ScanAddCalculation` (`schemas/types/ScanCalculation.json#/oneOf/4`): `["Add", ScanNumeric, ScanNumeric]`.
+pub static SCAN_ADD_CALCULATION: TupleNode = TupleNode {
+    tag: "Add",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/4/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/4/items",
+    signature: "[\"Add\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanMinusCalculation` (`schemas/types/ScanCalculation.json#/oneOf/5`): `["-", ScanNumeric, [ScanNumeric]]`.
+pub static SCAN_MINUS_CALCULATION: TupleNode = TupleNode {
+    tag: "-",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/5/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/5/items",
+    signature: "[\"-\", ScanNumeric, [ScanNumeric]]",
+};
+/// `ScanSubCalculation` (`schemas/types/ScanCalculation.json#/oneOf/6`): `["Sub", ScanNumeric, ScanNumeric]`.
+pub static SCAN_SUB_CALCULATION: TupleNode = TupleNode {
+    tag: "Sub",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/6/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/6/items",
+    signature: "[\"Sub\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanAsteriskCalculation` (`schemas/types/ScanCalculation.json#/oneOf/7`): `["*", ScanNumeric, ScanNumeric]`.
+pub static SCAN_ASTERISK_CALCULATION: TupleNode = TupleNode {
+    tag: "*",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/7/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/7/items",
+    signature: "[\"*\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanMulCalculation` (`schemas/types/ScanCalculation.json#/oneOf/8`): `["Mul", ScanNumeric, ScanNumeric]`.
+pub static SCAN_MUL_CALCULATION: TupleNode = TupleNode {
+    tag: "Mul",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/8/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/8/items",
+    signature: "[\"Mul\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanSlashCalculation` (`schemas/types/ScanCalculation.json#/oneOf/9`): `["/", ScanNumeric, ScanNumeric]`.
+pub static SCAN_SLASH_CALCULATION: TupleNode = TupleNode {
+    tag: "/",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/9/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/9/items",
+    signature: "[\"/\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanDivCalculation` (`schemas/types/ScanCalculation.json#/oneOf/10`): `["Div", ScanNumeric, ScanNumeric]`.
+pub static SCAN_DIV_CALCULATION: TupleNode = TupleNode {
+    tag: "Div",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/10/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/10/items",
+    signature: "[\"Div\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanPercentCalculation` (`schemas/types/ScanCalculation.json#/oneOf/11`): `["%", ScanNumeric, ScanNumeric]`.
+pub static SCAN_PERCENT_CALCULATION: TupleNode = TupleNode {
+    tag: "%",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/11/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/11/items",
+    signature: "[\"%\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanModCalculation` (`schemas/types/ScanCalculation.json#/oneOf/12`): `["Mod", ScanNumeric, ScanNumeric]`.
+pub static SCAN_MOD_CALCULATION: TupleNode = TupleNode {
+    tag: "Mod",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/12/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/12/items",
+    signature: "[\"Mod\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanIfCalculation` (`schemas/types/ScanCalculation.json#/oneOf/13`): `["If", ScanIfOperand, [ScanIfOperand...]]`.
+pub static SCAN_IF_CALCULATION: TupleNode = TupleNode {
+    tag: "If",
+    positions: &[],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/13/minItems",
+    rest: Some(&SCAN_IF_OPERAND),
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/13/items",
+    signature: "[\"If\", ScanIfOperand, [ScanIfOperand...]]",
+};
+/// `ScanExtendedPrice` (`schemas/types/ScanCalculation.json#/oneOf/14`): `["Extended", string]`.
+pub static SCAN_EXTENDED_PRICE: TupleNode = TupleNode {
+    tag: "Extended",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanCalculation.json#/oneOf/14/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanCalculation.json#/oneOf/14/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanCalculation.json#/oneOf/14/items",
+    signature: "[\"Extended\", string]",
+};
+/// `ScanCalculation` (`schemas/types/ScanCalculation.json#`).
+pub static SCAN_CALCULATION: Node = Node::Choice(ChoiceNode {
+    name: "ScanCalculation",
+    at: "schemas/types/ScanCalculation.json#/oneOf",
+    expected: "an array",
+    values: &[],
+    tuples: &[
+        &SCAN_ABS_CALCULATION,
+        &SCAN_NEG_CALCULATION,
+        &SCAN_POS_CALCULATION,
+        &SCAN_PLUS_CALCULATION,
+        &SCAN_ADD_CALCULATION,
+        &SCAN_MINUS_CALCULATION,
+        &SCAN_SUB_CALCULATION,
+        &SCAN_ASTERISK_CALCULATION,
+        &SCAN_MUL_CALCULATION,
+        &SCAN_SLASH_CALCULATION,
+        &SCAN_DIV_CALCULATION,
+        &SCAN_PERCENT_CALCULATION,
+        &SCAN_MOD_CALCULATION,
+        &SCAN_IF_CALCULATION,
+        &SCAN_EXTENDED_PRICE,
+    ],
+});
+impl crate::runtime::Validate for crate::generated::types::ScanCalculation {
+    const SCHEMA: &'static Node = &SCAN_CALCULATION;
+}
+
+/// `ScanNumeric` (`schemas/types/ScanNumeric.json#`).
+pub static SCAN_NUMERIC: Node = Node::Choice(ChoiceNode {
+    name: "ScanNumeric",
+    at: "schemas/types/ScanNumeric.json#/oneOf",
+    expected: "a number or a string or an array",
+    values: &[(JsonTypes(4u8), &DECIMAL), (JsonTypes(1u8), &SCAN_FIELD)],
+    tuples: &[
+        &SCAN_ABS_CALCULATION,
+        &SCAN_NEG_CALCULATION,
+        &SCAN_POS_CALCULATION,
+        &SCAN_PLUS_CALCULATION,
+        &SCAN_ADD_CALCULATION,
+        &SCAN_MINUS_CALCULATION,
+        &SCAN_SUB_CALCULATION,
+        &SCAN_ASTERISK_CALCULATION,
+        &SCAN_MUL_CALCULATION,
+        &SCAN_SLASH_CALCULATION,
+        &SCAN_DIV_CALCULATION,
+        &SCAN_PERCENT_CALCULATION,
+        &SCAN_MOD_CALCULATION,
+        &SCAN_IF_CALCULATION,
+        &SCAN_EXTENDED_PRICE,
+    ],
+});
+impl crate::runtime::Validate for crate::generated::types::ScanNumeric {
+    const SCHEMA: &'static Node = &SCAN_NUMERIC;
+}
+
+/// `ScanAndCriterion` (`schemas/types/ScanBoolean.json#/oneOf/0`): `["And", ScanBooleanOperand, [ScanBooleanOperand...]]`.
+pub static SCAN_AND_CRITERION: TupleNode = TupleNode {
+    tag: "And",
+    positions: &[],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/0/minItems",
+    rest: Some(&SCAN_BOOLEAN_OPERAND),
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/0/items",
+    signature: "[\"And\", ScanBooleanOperand, [ScanBooleanOperand...]]",
+};
+/// `ScanOrCriterion` (`schemas/types/ScanBoolean.json#/oneOf/1`): `["Or", ScanBooleanOperand, [ScanBooleanOperand...]]`.
+pub static SCAN_OR_CRITERION: TupleNode = TupleNode {
+    tag: "Or",
+    positions: &[],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/1/minItems",
+    rest: Some(&SCAN_BOOLEAN_OPERAND),
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/1/items",
+    signature: "[\"Or\", ScanBooleanOperand, [ScanBooleanOperand...]]",
+};
+/// `ScanNotCriterion` (`schemas/types/ScanBoolean.json#/oneOf/2`): `["Not", ScanBooleanOperand]`.
+pub static SCAN_NOT_CRITERION: TupleNode = TupleNode {
+    tag: "Not",
+    positions: &[&SCAN_BOOLEAN_OPERAND],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/2/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/2/items",
+    signature: "[\"Not\", ScanBooleanOperand]",
+};
+/// `ScanXorCriterion` (`schemas/types/ScanBoolean.json#/oneOf/3`): `["Xor", ScanBooleanOperand, ScanBooleanOperand]`.
+pub static SCAN_XOR_CRITERION: TupleNode = TupleNode {
+    tag: "Xor",
+    positions: &[&SCAN_BOOLEAN_OPERAND, &SCAN_BOOLEAN_OPERAND],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/3/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/3/items",
+    signature: "[\"Xor\", ScanBooleanOperand, ScanBooleanOperand]",
+};
+/// `ScanAltCodeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/4`): `["AltCode", string, [string], [ScanTextOption], [boolean]]`.
+pub static SCAN_ALT_CODE_CRITERION: TupleNode = TupleNode {
+    tag: "AltCode",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/4/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/4/prefixItems/2/type",
+            rules: StringRules::NONE,
+        }),
+        &SCAN_TEXT_OPTION,
+        &Node::Boolean(TypeRule {
+            at: "schemas/types/ScanBoolean.json#/oneOf/4/prefixItems/4/type",
+        }),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/4/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/4/items",
+    signature: "[\"AltCode\", string, [string], [ScanTextOption], [boolean]]",
+};
+/// `ScanAttributeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/5`): `["Attribute", string, [string], [ScanTextOption], [boolean]]`.
+pub static SCAN_ATTRIBUTE_CRITERION: TupleNode = TupleNode {
+    tag: "Attribute",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/5/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/5/prefixItems/2/type",
+            rules: StringRules::NONE,
+        }),
+        &SCAN_TEXT_OPTION,
+        &Node::Boolean(TypeRule {
+            at: "schemas/types/ScanBoolean.json#/oneOf/5/prefixItems/4/type",
+        }),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/5/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/5/items",
+    signature: "[\"Attribute\", string, [string], [ScanTextOption], [boolean]]",
+};
+/// `ScanAuctionCriterion` (`schemas/types/ScanBoolean.json#/oneOf/6`): `["Auction", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_AUCTION_CRITERION: TupleNode = TupleNode {
+    tag: "Auction",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/6/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/6/items",
+    signature: "[\"Auction\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanAuctionLastCriterion` (`schemas/types/ScanBoolean.json#/oneOf/7`): `["AuctionLast", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_AUCTION_LAST_CRITERION: TupleNode = TupleNode {
+    tag: "AuctionLast",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/7/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/7/items",
+    signature: "[\"AuctionLast\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanAuctionQuantityCriterion` (`schemas/types/ScanBoolean.json#/oneOf/8`): `["AuctionQuantity", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_AUCTION_QUANTITY_CRITERION: TupleNode = TupleNode {
+    tag: "AuctionQuantity",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/8/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/8/items",
+    signature: "[\"AuctionQuantity\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanBestAskCountCriterion` (`schemas/types/ScanBoolean.json#/oneOf/9`): `["BestAskCount", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_BEST_ASK_COUNT_CRITERION: TupleNode = TupleNode {
+    tag: "BestAskCount",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/9/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/9/items",
+    signature: "[\"BestAskCount\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanBestAskPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/10`): `["BestAskPrice", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_BEST_ASK_PRICE_CRITERION: TupleNode = TupleNode {
+    tag: "BestAskPrice",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/10/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/10/items",
+    signature: "[\"BestAskPrice\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanBestAskQuantityCriterion` (`schemas/types/ScanBoolean.json#/oneOf/11`): `["BestAskQuantity", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_BEST_ASK_QUANTITY_CRITERION: TupleNode = TupleNode {
+    tag: "BestAskQuantity",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/11/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/11/items",
+    signature: "[\"BestAskQuantity\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanBestBidCountCriterion` (`schemas/types/ScanBoolean.json#/oneOf/12`): `["BestBidCount", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_BEST_BID_COUNT_CRITERION: TupleNode = TupleNode {
+    tag: "BestBidCount",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/12/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/12/items",
+    signature: "[\"BestBidCount\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanBestBidPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/13`): `["BestBidPrice", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_BEST_BID_PRICE_CRITERION: TupleNode = TupleNode {
+    tag: "BestBidPrice",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/13/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/13/items",
+    signature: "[\"BestBidPrice\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanBestBidQuantityCriterion` (`schemas/types/ScanBoolean.json#/oneOf/14`): `["BestBidQuantity", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_BEST_BID_QUANTITY_CRITERION: TupleNode = TupleNode {
+    tag: "BestBidQuantity",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/14/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/14/items",
+    signature: "[\"BestBidQuantity\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanBoardCriterion` (`schemas/types/ScanBoolean.json#/oneOf/15`): `["Board", BoardCode, [BoardCode...]]`.
+pub static SCAN_BOARD_CRITERION: TupleNode = TupleNode {
+    tag: "Board",
+    positions: &[&BOARD_CODE],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/15/minItems",
+    rest: Some(&BOARD_CODE),
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/15/items",
+    signature: "[\"Board\", BoardCode, [BoardCode...]]",
+};
+/// `ScanCallOrPutCriterion` (`schemas/types/ScanBoolean.json#/oneOf/16`): `["CallOrPut", [CallOrPut]]`.
+pub static SCAN_CALL_OR_PUT_CRITERION: TupleNode = TupleNode {
+    tag: "CallOrPut",
+    positions: &[&CALL_OR_PUT],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/16/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/16/items",
+    signature: "[\"CallOrPut\", [CallOrPut]]",
+};
+/// `ScanCategoryCriterion` (`schemas/types/ScanBoolean.json#/oneOf/17`): `["Category", SymbolCategory, [SymbolCategory...]]`.
+pub static SCAN_CATEGORY_CRITERION: TupleNode = TupleNode {
+    tag: "Category",
+    positions: &[&SYMBOL_CATEGORY],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/17/minItems",
+    rest: Some(&SYMBOL_CATEGORY),
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/17/items",
+    signature: "[\"Category\", SymbolCategory, [SymbolCategory...]]",
+};
+/// `ScanCfiCriterion` (`schemas/types/ScanBoolean.json#/oneOf/18`): `["CFI", string]`.
+pub static SCAN_CFI_CRITERION: TupleNode = TupleNode {
+    tag: "CFI",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/18/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/18/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/18/items",
+    signature: "[\"CFI\", string]",
+};
+/// `ScanClassCriterion` (`schemas/types/ScanBoolean.json#/oneOf/19`): `["Class", SymbolClass]`.
+pub static SCAN_CLASS_CRITERION: TupleNode = TupleNode {
+    tag: "Class",
+    positions: &[&SYMBOL_CLASS],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/19/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/19/items",
+    signature: "[\"Class\", SymbolClass]",
+};
+/// `ScanClosePriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/20`): `["ClosePrice", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_CLOSE_PRICE_CRITERION: TupleNode = TupleNode {
+    tag: "ClosePrice",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/20/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/20/items",
+    signature: "[\"ClosePrice\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanCodeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/21`): `["Code", string, [ScanTextOption], [boolean]]`.
+pub static SCAN_CODE_CRITERION: TupleNode = TupleNode {
+    tag: "Code",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/21/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+        &SCAN_TEXT_OPTION,
+        &Node::Boolean(TypeRule {
+            at: "schemas/types/ScanBoolean.json#/oneOf/21/prefixItems/3/type",
+        }),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/21/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/21/items",
+    signature: "[\"Code\", string, [ScanTextOption], [boolean]]",
+};
+/// `ScanContractSizeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/22`): `["ContractSize", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_CONTRACT_SIZE_CRITERION: TupleNode = TupleNode {
+    tag: "ContractSize",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/22/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/22/items",
+    signature: "[\"ContractSize\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanCurrencyCriterion` (`schemas/types/ScanBoolean.json#/oneOf/23`): `["Currency", string, [string...]]`.
+pub static SCAN_CURRENCY_CRITERION: TupleNode = TupleNode {
+    tag: "Currency",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/23/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/23/minItems",
+    rest: Some(
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/23/items/type",
+            rules: StringRules::NONE,
+        }),
+    ),
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/23/items",
+    signature: "[\"Currency\", string, [string...]]",
+};
+/// `ScanDataCriterion` (`schemas/types/ScanBoolean.json#/oneOf/24`): `["Data", SubscriptionDataType]`.
+pub static SCAN_DATA_CRITERION: TupleNode = TupleNode {
+    tag: "Data",
+    positions: &[&SUBSCRIPTION_DATA_TYPE],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/24/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/24/items",
+    signature: "[\"Data\", SubscriptionDataType]",
+};
+/// `ScanDateCriterion` (`schemas/types/ScanBoolean.json#/oneOf/25`): `["Date", string, [ScanDateValue], [Date or null]]`.
+pub static SCAN_DATE_CRITERION: TupleNode = TupleNode {
+    tag: "Date",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/25/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+        &SCAN_DATE_VALUE,
+        &Node::Nullable(&DATE),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/25/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/25/items",
+    signature: "[\"Date\", string, [ScanDateValue], [Date or null]]",
+};
+/// `ScanExerciseTypeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/26`): `["ExerciseType", [ExerciseType]]`.
+pub static SCAN_EXERCISE_TYPE_CRITERION: TupleNode = TupleNode {
+    tag: "ExerciseType",
+    positions: &[&EXERCISE_TYPE],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/26/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/26/items",
+    signature: "[\"ExerciseType\", [ExerciseType]]",
+};
+/// `ScanExchangeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/27`): `["Exchange", string, [string...]]`.
+pub static SCAN_EXCHANGE_CRITERION: TupleNode = TupleNode {
+    tag: "Exchange",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/27/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/27/minItems",
+    rest: Some(
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/27/items/type",
+            rules: StringRules::NONE,
+        }),
+    ),
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/27/items",
+    signature: "[\"Exchange\", string, [string...]]",
+};
+/// `ScanExpiryDateCriterion` (`schemas/types/ScanBoolean.json#/oneOf/28`): `["ExpiryDate", [ScanDateValue], [Date or null]]`.
+pub static SCAN_EXPIRY_DATE_CRITERION: TupleNode = TupleNode {
+    tag: "ExpiryDate",
+    positions: &[&SCAN_DATE_VALUE, &Node::Nullable(&DATE)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/28/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/28/items",
+    signature: "[\"ExpiryDate\", [ScanDateValue], [Date or null]]",
+};
+/// `ScanHighPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/29`): `["HighPrice", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_HIGH_PRICE_CRITERION: TupleNode = TupleNode {
+    tag: "HighPrice",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/29/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/29/items",
+    signature: "[\"HighPrice\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanIsIndexCriterion` (`schemas/types/ScanBoolean.json#/oneOf/30`): `["IsIndex", [boolean]]`.
+pub static SCAN_IS_INDEX_CRITERION: TupleNode = TupleNode {
+    tag: "IsIndex",
+    positions: &[
+        &Node::Boolean(TypeRule {
+            at: "schemas/types/ScanBoolean.json#/oneOf/30/prefixItems/1/type",
+        }),
+    ],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/30/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/30/items",
+    signature: "[\"IsIndex\", [boolean]]",
+};
+/// `ScanLegCriterion` (`schemas/types/ScanBoolean.json#/oneOf/31`): `["Leg", string]`.
+pub static SCAN_LEG_CRITERION: TupleNode = TupleNode {
+    tag: "Leg",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/31/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/31/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/31/items",
+    signature: "[\"Leg\", string]",
+};
+/// `ScanLastPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/32`): `["LastPrice", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_LAST_PRICE_CRITERION: TupleNode = TupleNode {
+    tag: "LastPrice",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/32/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/32/items",
+    signature: "[\"LastPrice\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanLotSizeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/33`): `["LotSize", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_LOT_SIZE_CRITERION: TupleNode = TupleNode {
+    tag: "LotSize",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/33/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/33/items",
+    signature: "[\"LotSize\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanLowPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/34`): `["LowPrice", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_LOW_PRICE_CRITERION: TupleNode = TupleNode {
+    tag: "LowPrice",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/34/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/34/items",
+    signature: "[\"LowPrice\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanMarketCriterion` (`schemas/types/ScanBoolean.json#/oneOf/35`): `["Market", MarketCode, [MarketCode...]]`.
+pub static SCAN_MARKET_CRITERION: TupleNode = TupleNode {
+    tag: "Market",
+    positions: &[&MARKET_CODE],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/35/minItems",
+    rest: Some(&MARKET_CODE),
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/35/items",
+    signature: "[\"Market\", MarketCode, [MarketCode...]]",
+};
+/// `ScanNameCriterion` (`schemas/types/ScanBoolean.json#/oneOf/36`): `["Name", string, [ScanTextOption], [boolean]]`.
+pub static SCAN_NAME_CRITERION: TupleNode = TupleNode {
+    tag: "Name",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/36/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+        &SCAN_TEXT_OPTION,
+        &Node::Boolean(TypeRule {
+            at: "schemas/types/ScanBoolean.json#/oneOf/36/prefixItems/3/type",
+        }),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/36/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/36/items",
+    signature: "[\"Name\", string, [ScanTextOption], [boolean]]",
+};
+/// `ScanOpenInterestCriterion` (`schemas/types/ScanBoolean.json#/oneOf/37`): `["OpenInterest", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_OPEN_INTEREST_CRITERION: TupleNode = TupleNode {
+    tag: "OpenInterest",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/37/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/37/items",
+    signature: "[\"OpenInterest\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanOpenPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/38`): `["OpenPrice", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_OPEN_PRICE_CRITERION: TupleNode = TupleNode {
+    tag: "OpenPrice",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/38/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/38/items",
+    signature: "[\"OpenPrice\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/39`): `["Price", string, [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_PRICE_CRITERION: TupleNode = TupleNode {
+    tag: "Price",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/39/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+        &SCAN_NUMBER_VALUE,
+        &Node::Nullable(&DECIMAL),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/39/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/39/items",
+    signature: "[\"Price\", string, [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanPreviousCloseCriterion` (`schemas/types/ScanBoolean.json#/oneOf/40`): `["PreviousClose", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_PREVIOUS_CLOSE_CRITERION: TupleNode = TupleNode {
+    tag: "PreviousClose",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/40/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/40/items",
+    signature: "[\"PreviousClose\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanQuotationBasisCriterion` (`schemas/types/ScanBoolean.json#/oneOf/41`): `["QuotationBasis", QuotationBasis, [QuotationBasis...]]`.
+pub static SCAN_QUOTATION_BASIS_CRITERION: TupleNode = TupleNode {
+    tag: "QuotationBasis",
+    positions: &[&QUOTATION_BASIS],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/41/minItems",
+    rest: Some(&QUOTATION_BASIS),
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/41/items",
+    signature: "[\"QuotationBasis\", QuotationBasis, [QuotationBasis...]]",
+};
+/// `ScanRemainderCriterion` (`schemas/types/ScanBoolean.json#/oneOf/42`): `["Remainder", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_REMAINDER_CRITERION: TupleNode = TupleNode {
+    tag: "Remainder",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/42/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/42/items",
+    signature: "[\"Remainder\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanShareIssueCriterion` (`schemas/types/ScanBoolean.json#/oneOf/43`): `["ShareIssue", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_SHARE_ISSUE_CRITERION: TupleNode = TupleNode {
+    tag: "ShareIssue",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/43/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/43/items",
+    signature: "[\"ShareIssue\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanStateCriterion` (`schemas/types/ScanBoolean.json#/oneOf/44`): `["State", TradingStateName, [TradingStateName...]]`.
+pub static SCAN_STATE_CRITERION: TupleNode = TupleNode {
+    tag: "State",
+    positions: &[&TRADING_STATE_NAME],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/44/minItems",
+    rest: Some(&TRADING_STATE_NAME),
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/44/items",
+    signature: "[\"State\", TradingStateName, [TradingStateName...]]",
+};
+/// `ScanStateAllowsCriterion` (`schemas/types/ScanBoolean.json#/oneOf/45`): `["StateAllows", TradingStateAllowance]`.
+pub static SCAN_STATE_ALLOWS_CRITERION: TupleNode = TupleNode {
+    tag: "StateAllows",
+    positions: &[&TRADING_STATE_ALLOWANCE],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/45/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/45/items",
+    signature: "[\"StateAllows\", TradingStateAllowance]",
+};
+/// `ScanStatusNoteCriterion` (`schemas/types/ScanBoolean.json#/oneOf/46`): `["StatusNote", string, [string...]]`.
+pub static SCAN_STATUS_NOTE_CRITERION: TupleNode = TupleNode {
+    tag: "StatusNote",
+    positions: &[
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/46/prefixItems/1/type",
+            rules: StringRules::NONE,
+        }),
+    ],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/46/minItems",
+    rest: Some(
+        &Node::String(StringNode {
+            type_at: "schemas/types/ScanBoolean.json#/oneOf/46/items/type",
+            rules: StringRules::NONE,
+        }),
+    ),
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/46/items",
+    signature: "[\"StatusNote\", string, [string...]]",
+};
+/// `ScanStrikePriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/47`): `["StrikePrice", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_STRIKE_PRICE_CRITERION: TupleNode = TupleNode {
+    tag: "StrikePrice",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/47/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/47/items",
+    signature: "[\"StrikePrice\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanTradesCriterion` (`schemas/types/ScanBoolean.json#/oneOf/48`): `["Trades", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_TRADES_CRITERION: TupleNode = TupleNode {
+    tag: "Trades",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/48/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/48/items",
+    signature: "[\"Trades\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanTradingMarketCriterion` (`schemas/types/ScanBoolean.json#/oneOf/49`): `["TradingMarket", TradingMarketCode, [TradingMarketCode...]]`.
+pub static SCAN_TRADING_MARKET_CRITERION: TupleNode = TupleNode {
+    tag: "TradingMarket",
+    positions: &[&TRADING_MARKET_CODE],
+    min_items: 2usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/49/minItems",
+    rest: Some(&TRADING_MARKET_CODE),
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/49/items",
+    signature: "[\"TradingMarket\", TradingMarketCode, [TradingMarketCode...]]",
+};
+/// `ScanValueTradedCriterion` (`schemas/types/ScanBoolean.json#/oneOf/50`): `["ValueTraded", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_VALUE_TRADED_CRITERION: TupleNode = TupleNode {
+    tag: "ValueTraded",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/50/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/50/items",
+    signature: "[\"ValueTraded\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanVolumeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/51`): `["Volume", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_VOLUME_CRITERION: TupleNode = TupleNode {
+    tag: "Volume",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/51/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/51/items",
+    signature: "[\"Volume\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanVwapCriterion` (`schemas/types/ScanBoolean.json#/oneOf/52`): `["VWAP", [ScanNumberValue], [Decimal or null]]`.
+pub static SCAN_VWAP_CRITERION: TupleNode = TupleNode {
+    tag: "VWAP",
+    positions: &[&SCAN_NUMBER_VALUE, &Node::Nullable(&DECIMAL)],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/52/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/52/items",
+    signature: "[\"VWAP\", [ScanNumberValue], [Decimal or null]]",
+};
+/// `ScanAllCriterion` (`schemas/types/ScanBoolean.json#/oneOf/53`): `["All"]`.
+pub static SCAN_ALL_CRITERION: TupleNode = TupleNode {
+    tag: "All",
+    positions: &[],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/53/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/53/items",
+    signature: "[\"All\"]",
+};
+/// `ScanEqualCriterion` (`schemas/types/ScanBoolean.json#/oneOf/54`): `["=", ScanNumeric, ScanNumeric]`.
+pub static SCAN_EQUAL_CRITERION: TupleNode = TupleNode {
+    tag: "=",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/54/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/54/items",
+    signature: "[\"=\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanGreaterCriterion` (`schemas/types/ScanBoolean.json#/oneOf/55`): `[">", ScanNumeric, ScanNumeric]`.
+pub static SCAN_GREATER_CRITERION: TupleNode = TupleNode {
+    tag: ">",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/55/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/55/items",
+    signature: "[\">\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanGreaterOrEqualCriterion` (`schemas/types/ScanBoolean.json#/oneOf/56`): `[">=", ScanNumeric, ScanNumeric]`.
+pub static SCAN_GREATER_OR_EQUAL_CRITERION: TupleNode = TupleNode {
+    tag: ">=",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/56/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/56/items",
+    signature: "[\">=\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanLessCriterion` (`schemas/types/ScanBoolean.json#/oneOf/57`): `["<", ScanNumeric, ScanNumeric]`.
+pub static SCAN_LESS_CRITERION: TupleNode = TupleNode {
+    tag: "<",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/57/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/57/items",
+    signature: "[\"<\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanLessOrEqualCriterion` (`schemas/types/ScanBoolean.json#/oneOf/58`): `["<=", ScanNumeric, ScanNumeric]`.
+pub static SCAN_LESS_OR_EQUAL_CRITERION: TupleNode = TupleNode {
+    tag: "<=",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/58/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/58/items",
+    signature: "[\"<=\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanNoneCriterion` (`schemas/types/ScanBoolean.json#/oneOf/59`): `["None"]`.
+pub static SCAN_NONE_CRITERION: TupleNode = TupleNode {
+    tag: "None",
+    positions: &[],
+    min_items: 1usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/59/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/59/items",
+    signature: "[\"None\"]",
+};
+/// `ScanNotEqualCriterion` (`schemas/types/ScanBoolean.json#/oneOf/60`): `["!=", ScanNumeric, ScanNumeric]`.
+pub static SCAN_NOT_EQUAL_CRITERION: TupleNode = TupleNode {
+    tag: "!=",
+    positions: &[&SCAN_NUMERIC, &SCAN_NUMERIC],
+    min_items: 3usize,
+    min_at: "schemas/types/ScanBoolean.json#/oneOf/60/minItems",
+    rest: None,
+    rest_at: "schemas/types/ScanBoolean.json#/oneOf/60/items",
+    signature: "[\"!=\", ScanNumeric, ScanNumeric]",
+};
+/// `ScanBoolean` (`schemas/types/ScanBoolean.json#`).
+pub static SCAN_BOOLEAN: Node = Node::Choice(ChoiceNode {
+    name: "ScanBoolean",
+    at: "schemas/types/ScanBoolean.json#/oneOf",
+    expected: "an array",
+    values: &[],
+    tuples: &[
+        &SCAN_AND_CRITERION,
+        &SCAN_OR_CRITERION,
+        &SCAN_NOT_CRITERION,
+        &SCAN_XOR_CRITERION,
+        &SCAN_ALT_CODE_CRITERION,
+        &SCAN_ATTRIBUTE_CRITERION,
+        &SCAN_AUCTION_CRITERION,
+        &SCAN_AUCTION_LAST_CRITERION,
+        &SCAN_AUCTION_QUANTITY_CRITERION,
+        &SCAN_BEST_ASK_COUNT_CRITERION,
+        &SCAN_BEST_ASK_PRICE_CRITERION,
+        &SCAN_BEST_ASK_QUANTITY_CRITERION,
+        &SCAN_BEST_BID_COUNT_CRITERION,
+        &SCAN_BEST_BID_PRICE_CRITERION,
+        &SCAN_BEST_BID_QUANTITY_CRITERION,
+        &SCAN_BOARD_CRITERION,
+        &SCAN_CALL_OR_PUT_CRITERION,
+        &SCAN_CATEGORY_CRITERION,
+        &SCAN_CFI_CRITERION,
+        &SCAN_CLASS_CRITERION,
+        &SCAN_CLOSE_PRICE_CRITERION,
+        &SCAN_CODE_CRITERION,
+        &SCAN_CONTRACT_SIZE_CRITERION,
+        &SCAN_CURRENCY_CRITERION,
+        &SCAN_DATA_CRITERION,
+        &SCAN_DATE_CRITERION,
+        &SCAN_EXERCISE_TYPE_CRITERION,
+        &SCAN_EXCHANGE_CRITERION,
+        &SCAN_EXPIRY_DATE_CRITERION,
+        &SCAN_HIGH_PRICE_CRITERION,
+        &SCAN_IS_INDEX_CRITERION,
+        &SCAN_LEG_CRITERION,
+        &SCAN_LAST_PRICE_CRITERION,
+        &SCAN_LOT_SIZE_CRITERION,
+        &SCAN_LOW_PRICE_CRITERION,
+        &SCAN_MARKET_CRITERION,
+        &SCAN_NAME_CRITERION,
+        &SCAN_OPEN_INTEREST_CRITERION,
+        &SCAN_OPEN_PRICE_CRITERION,
+        &SCAN_PRICE_CRITERION,
+        &SCAN_PREVIOUS_CLOSE_CRITERION,
+        &SCAN_QUOTATION_BASIS_CRITERION,
+        &SCAN_REMAINDER_CRITERION,
+        &SCAN_SHARE_ISSUE_CRITERION,
+        &SCAN_STATE_CRITERION,
+        &SCAN_STATE_ALLOWS_CRITERION,
+        &SCAN_STATUS_NOTE_CRITERION,
+        &SCAN_STRIKE_PRICE_CRITERION,
+        &SCAN_TRADES_CRITERION,
+        &SCAN_TRADING_MARKET_CRITERION,
+        &SCAN_VALUE_TRADED_CRITERION,
+        &SCAN_VOLUME_CRITERION,
+        &SCAN_VWAP_CRITERION,
+        &SCAN_ALL_CRITERION,
+        &SCAN_EQUAL_CRITERION,
+        &SCAN_GREATER_CRITERION,
+        &SCAN_GREATER_OR_EQUAL_CRITERION,
+        &SCAN_LESS_CRITERION,
+        &SCAN_LESS_OR_EQUAL_CRITERION,
+        &SCAN_NONE_CRITERION,
+        &SCAN_NOT_EQUAL_CRITERION,
+    ],
+});
+impl crate::runtime::Validate for crate::generated::types::ScanBoolean {
+    const SCHEMA: &'static Node = &SCAN_BOOLEAN;
+}
+
+/// `ScanCriteria` (`schemas/types/ScanCriteria.json#`).
+pub static SCAN_CRITERIA: Node = Node::Ref(&SCAN_BOOLEAN);
+
 /// `SymbolConditionField` (`schemas/types/SymbolConditionField.json#`).
 pub static SYMBOL_CONDITION_FIELD: Node = Node::Enum(EnumNode {
     at: "schemas/types/SymbolConditionField.json#/enum",
@@ -2870,6 +4284,469 @@ pub static NEWS_SOURCE_STATE: Node = Node::Object(ObjectNode {
 });
 impl crate::runtime::Validate for crate::generated::types::NewsSourceState {
     const SCHEMA: &'static Node = &NEWS_SOURCE_STATE;
+}
+
+/// `ScanDetails` (`schemas/types/ScanDetails.json#`).
+pub static SCAN_DETAILS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ScanDetails.json#/type"),
+    properties: &[
+        Property {
+            wire: "Name",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ScanDetails.json#/properties/Name/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Description",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ScanDetails.json#/properties/Description/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Metadata",
+            node: &USER_METADATA,
+            bit: 2u64,
+            secret: false,
+        },
+    ],
+    documented: &["Name", "Description", "Metadata"],
+    required: &["Name", "Metadata"],
+    required_bits: 3u64,
+    required_at: "schemas/types/ScanDetails.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ScanDetails.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::ScanDetails {
+    const SCHEMA: &'static Node = &SCAN_DETAILS;
+}
+
+/// `ScannerType` (`schemas/types/ScannerType.json#`).
+pub static SCANNER_TYPE: Node = Node::Enum(EnumNode {
+    at: "schemas/types/ScannerType.json#/x-zenith-known",
+    values: &["Market.Search", "Market.Monitor"],
+    open: true,
+});
+impl crate::runtime::Validate for crate::generated::types::ScannerType {
+    const SCHEMA: &'static Node = &SCANNER_TYPE;
+}
+
+/// `ScanTarget` (`schemas/types/ScanTarget.json#`).
+pub static SCAN_TARGET: Node = Node::Array(ArrayNode {
+    type_at: "schemas/types/ScanTarget.json#/type",
+    items: &Node::String(StringNode {
+        type_at: "schemas/types/ScanTarget.json#/items/type",
+        rules: StringRules::NONE,
+    }),
+});
+/// `NotificationUrgency` (`schemas/types/NotificationSourceSettings.json#/properties/urgency`).
+pub static NOTIFICATION_URGENCY: Node = Node::Enum(EnumNode {
+    at: "schemas/types/NotificationSourceSettings.json#/properties/urgency/enum",
+    values: &["VeryLow", "Low", "Normal", "High"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::NotificationUrgency {
+    const SCHEMA: &'static Node = &NOTIFICATION_URGENCY;
+}
+
+/// `NotificationSourceSettings` (`schemas/types/NotificationSourceSettings.json#`).
+pub static NOTIFICATION_SOURCE_SETTINGS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/NotificationSourceSettings.json#/type"),
+    properties: &[
+        Property {
+            wire: "ttl",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/NotificationSourceSettings.json#/properties/ttl/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "urgency",
+            node: &NOTIFICATION_URGENCY,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "topic",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NotificationSourceSettings.json#/properties/topic/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["ttl", "urgency", "topic"],
+    required: &[],
+    required_bits: 0u64,
+    required_at: "schemas/types/NotificationSourceSettings.json#/required",
+    additional: true,
+    additional_at: "schemas/types/NotificationSourceSettings.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::NotificationSourceSettings {
+    const SCHEMA: &'static Node = &NOTIFICATION_SOURCE_SETTINGS;
+}
+
+/// `NotificationParameters` (`schemas/types/NotificationParameters.json#`).
+pub static NOTIFICATION_PARAMETERS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/NotificationParameters.json#/type"),
+    properties: &[
+        Property {
+            wire: "ChannelID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NotificationParameters.json#/properties/ChannelID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "CultureCode",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/NotificationParameters.json#/properties/CultureCode/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "MinimumStable",
+            node: &TIME,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "MinimumElapsed",
+            node: &TIME,
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Settings",
+            node: &NOTIFICATION_SOURCE_SETTINGS,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "ChannelID",
+        "CultureCode",
+        "MinimumStable",
+        "MinimumElapsed",
+        "Settings",
+    ],
+    required: &["ChannelID"],
+    required_bits: 1u64,
+    required_at: "schemas/types/NotificationParameters.json#/required",
+    additional: true,
+    additional_at: "schemas/types/NotificationParameters.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::NotificationParameters {
+    const SCHEMA: &'static Node = &NOTIFICATION_PARAMETERS;
+}
+
+/// `ScanParameters` (`schemas/types/ScanParameters.json#`).
+pub static SCAN_PARAMETERS: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ScanParameters.json#/type"),
+    properties: &[
+        Property {
+            wire: "Type",
+            node: &SCANNER_TYPE,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Criteria",
+            node: &SCAN_BOOLEAN,
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "Target",
+            node: &SCAN_TARGET,
+            bit: 4u64,
+            secret: false,
+        },
+        Property {
+            wire: "Notifications",
+            node: &Node::Array(ArrayNode {
+                type_at: "schemas/types/ScanParameters.json#/properties/Notifications/type",
+                items: &NOTIFICATION_PARAMETERS,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["Type", "Criteria", "Target", "Notifications"],
+    required: &["Type", "Criteria", "Target"],
+    required_bits: 7u64,
+    required_at: "schemas/types/ScanParameters.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ScanParameters.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::ScanParameters {
+    const SCHEMA: &'static Node = &SCAN_PARAMETERS;
+}
+
+/// `ScanMatchChangeOperation` (`schemas/types/ScanMatchChange.json#/properties/Operation`).
+pub static SCAN_MATCH_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
+    at: "schemas/types/ScanMatchChange.json#/properties/Operation/enum",
+    values: &["Add", "Update", "Remove", "Clear"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::ScanMatchChangeOperation {
+    const SCHEMA: &'static Node = &SCAN_MATCH_CHANGE_OPERATION;
+}
+
+/// `ScanMatchChange` (`schemas/types/ScanMatchChange.json#`).
+pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ScanMatchChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "Operation",
+            node: &SCAN_MATCH_CHANGE_OPERATION,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Key",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ScanMatchChange.json#/properties/Key/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["Operation", "Key"],
+    required: &["Operation"],
+    required_bits: 1u64,
+    required_at: "schemas/types/ScanMatchChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ScanMatchChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Operation",
+        variants: &[
+            VariantNode {
+                value: "Add",
+                required: &["Key"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ScanMatchChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "Update",
+                required: &["Key"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ScanMatchChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "Remove",
+                required: &["Key"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ScanMatchChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "Clear",
+                required: &[],
+                forbidden: &["Key"],
+                required_bits: 1u64,
+                forbidden_bits: 2u64,
+                condition: None,
+                at: "schemas/types/ScanMatchChange.json#/oneOf/3",
+            },
+        ],
+        condition_bits: 0u64,
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::ScanMatchChange {
+    const SCHEMA: &'static Node = &SCAN_MATCH_CHANGE;
+}
+
+/// `ScanStatus` (`schemas/types/ScanStatus.json#`).
+pub static SCAN_STATUS: Node = Node::Enum(EnumNode {
+    at: "schemas/types/ScanStatus.json#/enum",
+    values: &["Active", "Inactive", "Faulted"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::ScanStatus {
+    const SCHEMA: &'static Node = &SCAN_STATUS;
+}
+
+/// `ScanChangeOperation` (`schemas/types/ScanChange.json#/properties/Operation`).
+pub static SCAN_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
+    at: "schemas/types/ScanChange.json#/properties/Operation/enum",
+    values: &["Add", "Update", "Remove", "Clear"],
+    open: false,
+});
+impl crate::runtime::Validate for crate::generated::types::ScanChangeOperation {
+    const SCHEMA: &'static Node = &SCAN_CHANGE_OPERATION;
+}
+
+/// `ScanState` (`schemas/types/ScanState.json#`).
+pub static SCAN_STATE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ScanState.json#/type"),
+    properties: &[
+        Property {
+            wire: "ID",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ScanState.json#/properties/ID/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Name",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ScanState.json#/properties/Name/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Description",
+            node: &Node::String(StringNode {
+                type_at: "schemas/types/ScanState.json#/properties/Description/type",
+                rules: StringRules::NONE,
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Metadata",
+            node: &USER_METADATA,
+            bit: 2u64,
+            secret: false,
+        },
+        Property {
+            wire: "IsWritable",
+            node: &Node::Boolean(TypeRule {
+                at: "schemas/types/ScanState.json#/properties/IsWritable/type",
+            }),
+            bit: 0u64,
+            secret: false,
+        },
+        Property {
+            wire: "Status",
+            node: &SCAN_STATUS,
+            bit: 4u64,
+            secret: false,
+        },
+        Property {
+            wire: "Type",
+            node: &SCANNER_TYPE,
+            bit: 8u64,
+            secret: false,
+        },
+    ],
+    documented: &[
+        "ID",
+        "Name",
+        "Description",
+        "Metadata",
+        "IsWritable",
+        "Status",
+        "Type",
+    ],
+    required: &["ID", "Metadata", "Status", "Type"],
+    required_bits: 15u64,
+    required_at: "schemas/types/ScanState.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ScanState.json#/additionalProperties",
+    union: None,
+});
+impl crate::runtime::Validate for crate::generated::types::ScanState {
+    const SCHEMA: &'static Node = &SCAN_STATE;
+}
+
+/// `ScanChange` (`schemas/types/ScanChange.json#`).
+pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
+    type_at: Some("schemas/types/ScanChange.json#/type"),
+    properties: &[
+        Property {
+            wire: "Operation",
+            node: &SCAN_CHANGE_OPERATION,
+            bit: 1u64,
+            secret: false,
+        },
+        Property {
+            wire: "Scan",
+            node: &SCAN_STATE,
+            bit: 0u64,
+            secret: false,
+        },
+    ],
+    documented: &["Operation", "Scan"],
+    required: &["Operation"],
+    required_bits: 1u64,
+    required_at: "schemas/types/ScanChange.json#/required",
+    additional: true,
+    additional_at: "schemas/types/ScanChange.json#/additionalProperties",
+    union: Some(UnionNode {
+        tag: "Operation",
+        variants: &[
+            VariantNode {
+                value: "Add",
+                required: &["Scan"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ScanChange.json#/oneOf/0",
+            },
+            VariantNode {
+                value: "Update",
+                required: &["Scan"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ScanChange.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "Remove",
+                required: &["Scan"],
+                forbidden: &[],
+                required_bits: 3u64,
+                forbidden_bits: 0u64,
+                condition: None,
+                at: "schemas/types/ScanChange.json#/oneOf/2",
+            },
+            VariantNode {
+                value: "Clear",
+                required: &[],
+                forbidden: &["Scan"],
+                required_bits: 1u64,
+                forbidden_bits: 2u64,
+                condition: None,
+                at: "schemas/types/ScanChange.json#/oneOf/3",
+            },
+        ],
+        condition_bits: 0u64,
+    }),
+});
+impl crate::runtime::Validate for crate::generated::types::ScanChange {
+    const SCHEMA: &'static Node = &SCAN_CHANGE;
 }
 
 /// `TradingAccountState` (`schemas/types/TradingAccountState.json#`).

@@ -18,6 +18,8 @@ mod market;
 
 mod news;
 
+mod notify;
+
 mod trading;
 
 mod watchlist;
@@ -39,6 +41,8 @@ pub use fragments::*;
 pub use market::*;
 
 pub use news::*;
+
+pub use notify::*;
 
 pub use trading::*;
 

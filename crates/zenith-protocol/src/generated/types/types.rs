@@ -4836,8 +4836,7787 @@ impl schemars::JsonSchema for TradingStateAllowance {
     }
 }
 
+/// A criterion written as its bare name inside another criterion, meaning the same as the one-element array: `"LastPrice"` is `["LastPrice"]` (the value is set), `"IsIndex"` is `["IsIndex"]`. Only the range criteria and `IsIndex` may be written so.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ScanCriterionName {
+    /// `Auction`
+    Auction,
+    /// `AuctionLast`
+    AuctionLast,
+    /// `AuctionQuantity`
+    AuctionQuantity,
+    /// `BestAskCount`
+    BestAskCount,
+    /// `BestAskPrice`
+    BestAskPrice,
+    /// `BestAskQuantity`
+    BestAskQuantity,
+    /// `BestBidCount`
+    BestBidCount,
+    /// `BestBidPrice`
+    BestBidPrice,
+    /// `BestBidQuantity`
+    BestBidQuantity,
+    /// `ClosePrice`
+    ClosePrice,
+    /// `ContractSize`
+    ContractSize,
+    /// `ExpiryDate`
+    ExpiryDate,
+    /// `HighPrice`
+    HighPrice,
+    /// `IsIndex`
+    IsIndex,
+    /// `LastPrice`
+    LastPrice,
+    /// `LotSize`
+    LotSize,
+    /// `LowPrice`
+    LowPrice,
+    /// `OpenInterest`
+    OpenInterest,
+    /// `OpenPrice`
+    OpenPrice,
+    /// `PreviousClose`
+    PreviousClose,
+    /// `Remainder`
+    Remainder,
+    /// `ShareIssue`
+    ShareIssue,
+    /// `StrikePrice`
+    StrikePrice,
+    /// `Trades`
+    Trades,
+    /// `ValueTraded`
+    ValueTraded,
+    /// `Volume`
+    Volume,
+    /// `VWAP`
+    Vwap,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ScanCriterionName {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Auction",
+        "AuctionLast",
+        "AuctionQuantity",
+        "BestAskCount",
+        "BestAskPrice",
+        "BestAskQuantity",
+        "BestBidCount",
+        "BestBidPrice",
+        "BestBidQuantity",
+        "ClosePrice",
+        "ContractSize",
+        "ExpiryDate",
+        "HighPrice",
+        "IsIndex",
+        "LastPrice",
+        "LotSize",
+        "LowPrice",
+        "OpenInterest",
+        "OpenPrice",
+        "PreviousClose",
+        "Remainder",
+        "ShareIssue",
+        "StrikePrice",
+        "Trades",
+        "ValueTraded",
+        "Volume",
+        "VWAP",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Auction => "Auction",
+            Self::AuctionLast => "AuctionLast",
+            Self::AuctionQuantity => "AuctionQuantity",
+            Self::BestAskCount => "BestAskCount",
+            Self::BestAskPrice => "BestAskPrice",
+            Self::BestAskQuantity => "BestAskQuantity",
+            Self::BestBidCount => "BestBidCount",
+            Self::BestBidPrice => "BestBidPrice",
+            Self::BestBidQuantity => "BestBidQuantity",
+            Self::ClosePrice => "ClosePrice",
+            Self::ContractSize => "ContractSize",
+            Self::ExpiryDate => "ExpiryDate",
+            Self::HighPrice => "HighPrice",
+            Self::IsIndex => "IsIndex",
+            Self::LastPrice => "LastPrice",
+            Self::LotSize => "LotSize",
+            Self::LowPrice => "LowPrice",
+            Self::OpenInterest => "OpenInterest",
+            Self::OpenPrice => "OpenPrice",
+            Self::PreviousClose => "PreviousClose",
+            Self::Remainder => "Remainder",
+            Self::ShareIssue => "ShareIssue",
+            Self::StrikePrice => "StrikePrice",
+            Self::Trades => "Trades",
+            Self::ValueTraded => "ValueTraded",
+            Self::Volume => "Volume",
+            Self::Vwap => "VWAP",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ScanCriterionName {
+    fn from(value: &str) -> Self {
+        match value {
+            "Auction" => Self::Auction,
+            "AuctionLast" => Self::AuctionLast,
+            "AuctionQuantity" => Self::AuctionQuantity,
+            "BestAskCount" => Self::BestAskCount,
+            "BestAskPrice" => Self::BestAskPrice,
+            "BestAskQuantity" => Self::BestAskQuantity,
+            "BestBidCount" => Self::BestBidCount,
+            "BestBidPrice" => Self::BestBidPrice,
+            "BestBidQuantity" => Self::BestBidQuantity,
+            "ClosePrice" => Self::ClosePrice,
+            "ContractSize" => Self::ContractSize,
+            "ExpiryDate" => Self::ExpiryDate,
+            "HighPrice" => Self::HighPrice,
+            "IsIndex" => Self::IsIndex,
+            "LastPrice" => Self::LastPrice,
+            "LotSize" => Self::LotSize,
+            "LowPrice" => Self::LowPrice,
+            "OpenInterest" => Self::OpenInterest,
+            "OpenPrice" => Self::OpenPrice,
+            "PreviousClose" => Self::PreviousClose,
+            "Remainder" => Self::Remainder,
+            "ShareIssue" => Self::ShareIssue,
+            "StrikePrice" => Self::StrikePrice,
+            "Trades" => Self::Trades,
+            "ValueTraded" => Self::ValueTraded,
+            "Volume" => Self::Volume,
+            "VWAP" => Self::Vwap,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ScanCriterionName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ScanCriterionName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanCriterionName {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ScanCriterionName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanCriterionName".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// A sub-criterion inside a logical criterion or an If: a criterion array, or the bare name of a criterion that takes no parameters.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScanBooleanOperand {
+    /// A criterion written out as an array.
+    ScanNestedCriterion(ScanBoolean),
+    /// A criterion written as its name alone.
+    ScanBareCriterion(ScanCriterionName),
+    /// A value no branch takes (another JSON type, or an unknown tag), kept exactly as
+    /// sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+impl serde::Serialize for ScanBooleanOperand {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ScanNestedCriterion(value) => value.serialize(serializer),
+            Self::ScanBareCriterion(value) => value.serialize(serializer),
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanBooleanOperand {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        #[allow(unreachable_patterns)]
+        Ok(
+            match crate::runtime::JsonKind::of(text) {
+                crate::runtime::JsonKind::String => {
+                    Self::ScanBareCriterion(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                crate::runtime::JsonKind::Array(tag) => {
+                    match tag.as_deref() {
+                        Some(
+                            "And" | "Or" | "Not" | "Xor" | "AltCode" | "Attribute"
+                            | "Auction" | "AuctionLast" | "AuctionQuantity"
+                            | "BestAskCount" | "BestAskPrice" | "BestAskQuantity"
+                            | "BestBidCount" | "BestBidPrice" | "BestBidQuantity"
+                            | "Board" | "CallOrPut" | "Category" | "CFI" | "Class"
+                            | "ClosePrice" | "Code" | "ContractSize" | "Currency"
+                            | "Data" | "Date" | "ExerciseType" | "Exchange"
+                            | "ExpiryDate" | "HighPrice" | "IsIndex" | "Leg"
+                            | "LastPrice" | "LotSize" | "LowPrice" | "Market" | "Name"
+                            | "OpenInterest" | "OpenPrice" | "Price" | "PreviousClose"
+                            | "QuotationBasis" | "Remainder" | "ShareIssue" | "State"
+                            | "StateAllows" | "StatusNote" | "StrikePrice" | "Trades"
+                            | "TradingMarket" | "ValueTraded" | "Volume" | "VWAP" | "All"
+                            | "=" | ">" | ">=" | "<" | "<=" | "None" | "!=",
+                        ) => {
+                            Self::ScanNestedCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        _ => {
+                            Self::Unrecognized(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ScanBooleanOperand {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanBooleanOperand".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let branches = vec![
+            generator.subschema_for:: < ScanBoolean > ().to_value(), generator
+            .subschema_for:: < ScanCriterionName > ().to_value()
+        ];
+        schemars::json_schema!({ "type" : ["array", "string"], "oneOf" : branches })
+    }
+}
+
+/// Where a text criterion's text must occur: anywhere (`None`, the default), at the start (`FromStart`), at the end (`FromEnd`), or as the whole value (`Exact`).
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ScanTextAs {
+    /// `None`
+    None,
+    /// `FromStart`
+    FromStart,
+    /// `FromEnd`
+    FromEnd,
+    /// `Exact`
+    Exact,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ScanTextAs {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "None",
+        "FromStart",
+        "FromEnd",
+        "Exact",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "None",
+            Self::FromStart => "FromStart",
+            Self::FromEnd => "FromEnd",
+            Self::Exact => "Exact",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ScanTextAs {
+    fn from(value: &str) -> Self {
+        match value {
+            "None" => Self::None,
+            "FromStart" => Self::FromStart,
+            "FromEnd" => Self::FromEnd,
+            "Exact" => Self::Exact,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ScanTextAs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ScanTextAs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanTextAs {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ScanTextAs {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanTextAs".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// The named form of a text criterion's options.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanTextOptions {
+    /// Where the text must occur; by default anywhere.
+    #[serde(rename = "As", default, skip_serializing_if = "Option::is_none")]
+    pub as_: Option<ScanTextAs>,
+    /// Whether upper and lower case match each other.
+    #[serde(rename = "IgnoreCase", default, skip_serializing_if = "Option::is_none")]
+    pub ignore_case: Option<bool>,
+}
+
+impl ScanTextOptions {
+    /// A `ScanTextOptions` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            as_: None,
+            ignore_case: None,
+        }
+    }
+}
+
+impl Default for ScanTextOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The option that may follow a text criterion's text: the match position (`"FromStart"`), `true` to ignore case, or both named in an object.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScanTextOption {
+    /// Where the text must occur; may be followed by the ignore-case flag.
+    ScanTextAsOption(ScanTextAs),
+    /// Whether to ignore case (the position then stays `None`).
+    ScanTextIgnoreCaseOption(bool),
+    /// Both options by name.
+    ScanTextOptionsObject(ScanTextOptions),
+    /// A value no branch takes (another JSON type, or an unknown tag), kept exactly as
+    /// sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+impl serde::Serialize for ScanTextOption {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ScanTextAsOption(value) => value.serialize(serializer),
+            Self::ScanTextIgnoreCaseOption(value) => value.serialize(serializer),
+            Self::ScanTextOptionsObject(value) => value.serialize(serializer),
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanTextOption {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        #[allow(unreachable_patterns)]
+        Ok(
+            match crate::runtime::JsonKind::of(text) {
+                crate::runtime::JsonKind::String => {
+                    Self::ScanTextAsOption(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                crate::runtime::JsonKind::Boolean => {
+                    Self::ScanTextIgnoreCaseOption(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                crate::runtime::JsonKind::Object => {
+                    Self::ScanTextOptionsObject(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ScanTextOption {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanTextOption".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let branches = vec![
+            generator.subschema_for:: < ScanTextAs > ().to_value(), generator
+            .subschema_for:: < bool > ().to_value(), generator.subschema_for:: <
+            ScanTextOptions > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : ["string", "boolean", "object"], "oneOf" : branches }
+        )
+    }
+}
+
+/// The named form of a numeric range: `{"At": v}` for an exact value, or `{"Min": a, "Max": b}` for an inclusive range where either bound may be left out.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanNumberRange {
+    /// The exact value.
+    #[serde(rename = "At", default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Decimal>,
+    /// The lowest value matched.
+    #[serde(rename = "Min", default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Decimal>,
+    /// The highest value matched.
+    #[serde(rename = "Max", default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Decimal>,
+}
+
+impl ScanNumberRange {
+    /// A `ScanNumberRange` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            at: None,
+            min: None,
+            max: None,
+        }
+    }
+}
+
+impl Default for ScanNumberRange {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The first parameter of a numeric range criterion. Alone it is the exact value to match; followed by an upper bound it is the lower bound (null: no lower bound); or an object naming `At`, or `Min` and `Max`.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScanNumberValue {
+    /// The exact value, or the lower bound when an upper bound follows.
+    ScanNumberExactOrMin(Decimal),
+    /// No lower bound (an upper bound follows).
+    ScanNumberOpenMin(()),
+    /// The bounds by name.
+    ScanNumberRangeObject(ScanNumberRange),
+    /// A value no branch takes (another JSON type, or an unknown tag), kept exactly as
+    /// sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+impl serde::Serialize for ScanNumberValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ScanNumberExactOrMin(value) => value.serialize(serializer),
+            Self::ScanNumberOpenMin(value) => value.serialize(serializer),
+            Self::ScanNumberRangeObject(value) => value.serialize(serializer),
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanNumberValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        #[allow(unreachable_patterns)]
+        Ok(
+            match crate::runtime::JsonKind::of(text) {
+                crate::runtime::JsonKind::Number => {
+                    Self::ScanNumberExactOrMin(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                crate::runtime::JsonKind::Null => {
+                    Self::ScanNumberOpenMin(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                crate::runtime::JsonKind::Object => {
+                    Self::ScanNumberRangeObject(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ScanNumberValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanNumberValue".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let branches = vec![
+            generator.subschema_for:: < Decimal > ().to_value(), generator
+            .subschema_for:: < () > ().to_value(), generator.subschema_for:: <
+            ScanNumberRange > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : ["number", "null", "object"], "oneOf" : branches }
+        )
+    }
+}
+
+/// The named form of a date range: `{"At": day}` for an exact day, or `{"Min": day, "Max": day}` for an inclusive range where either bound may be left out.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanDateRange {
+    /// The exact day.
+    #[serde(rename = "At", default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Date>,
+    /// The first day matched.
+    #[serde(rename = "Min", default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Date>,
+    /// The last day matched.
+    #[serde(rename = "Max", default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Date>,
+}
+
+impl ScanDateRange {
+    /// A `ScanDateRange` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            at: None,
+            min: None,
+            max: None,
+        }
+    }
+}
+
+impl Default for ScanDateRange {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The first parameter of a date range criterion. Alone it is the exact day to match; followed by an upper bound it is the first day (null: no lower bound); or an object naming `At`, or `Min` and `Max`.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScanDateValue {
+    /// The exact day, or the first day when an upper bound follows.
+    ScanDateExactOrMin(Date),
+    /// No lower bound (an upper bound follows).
+    ScanDateOpenMin(()),
+    /// The bounds by name.
+    ScanDateRangeObject(ScanDateRange),
+    /// A value no branch takes (another JSON type, or an unknown tag), kept exactly as
+    /// sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+impl serde::Serialize for ScanDateValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ScanDateExactOrMin(value) => value.serialize(serializer),
+            Self::ScanDateOpenMin(value) => value.serialize(serializer),
+            Self::ScanDateRangeObject(value) => value.serialize(serializer),
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanDateValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        #[allow(unreachable_patterns)]
+        Ok(
+            match crate::runtime::JsonKind::of(text) {
+                crate::runtime::JsonKind::String => {
+                    Self::ScanDateExactOrMin(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                crate::runtime::JsonKind::Null => {
+                    Self::ScanDateOpenMin(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                crate::runtime::JsonKind::Object => {
+                    Self::ScanDateRangeObject(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ScanDateValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanDateValue".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let branches = vec![
+            generator.subschema_for:: < Date > ().to_value(), generator.subschema_for:: <
+            () > ().to_value(), generator.subschema_for:: < ScanDateRange > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : ["string", "null", "object"], "oneOf" : branches }
+        )
+    }
+}
+
+/// A numeric field of a security's trading data, usable as a value in comparisons and calculations (`[">", "LastPrice", "PreviousClose"]`). The same names are the numeric range criteria.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ScanField {
+    /// `Auction`
+    Auction,
+    /// `AuctionLast`
+    AuctionLast,
+    /// `AuctionQuantity`
+    AuctionQuantity,
+    /// `BestAskCount`
+    BestAskCount,
+    /// `BestAskPrice`
+    BestAskPrice,
+    /// `BestAskQuantity`
+    BestAskQuantity,
+    /// `BestBidCount`
+    BestBidCount,
+    /// `BestBidPrice`
+    BestBidPrice,
+    /// `BestBidQuantity`
+    BestBidQuantity,
+    /// `ClosePrice`
+    ClosePrice,
+    /// `ContractSize`
+    ContractSize,
+    /// `HighPrice`
+    HighPrice,
+    /// `LastPrice`
+    LastPrice,
+    /// `LotSize`
+    LotSize,
+    /// `LowPrice`
+    LowPrice,
+    /// `OpenInterest`
+    OpenInterest,
+    /// `OpenPrice`
+    OpenPrice,
+    /// `PreviousClose`
+    PreviousClose,
+    /// `Remainder`
+    Remainder,
+    /// `ShareIssue`
+    ShareIssue,
+    /// `StrikePrice`
+    StrikePrice,
+    /// `Trades`
+    Trades,
+    /// `ValueTraded`
+    ValueTraded,
+    /// `Volume`
+    Volume,
+    /// `VWAP`
+    Vwap,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ScanField {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &[
+        "Auction",
+        "AuctionLast",
+        "AuctionQuantity",
+        "BestAskCount",
+        "BestAskPrice",
+        "BestAskQuantity",
+        "BestBidCount",
+        "BestBidPrice",
+        "BestBidQuantity",
+        "ClosePrice",
+        "ContractSize",
+        "HighPrice",
+        "LastPrice",
+        "LotSize",
+        "LowPrice",
+        "OpenInterest",
+        "OpenPrice",
+        "PreviousClose",
+        "Remainder",
+        "ShareIssue",
+        "StrikePrice",
+        "Trades",
+        "ValueTraded",
+        "Volume",
+        "VWAP",
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Auction => "Auction",
+            Self::AuctionLast => "AuctionLast",
+            Self::AuctionQuantity => "AuctionQuantity",
+            Self::BestAskCount => "BestAskCount",
+            Self::BestAskPrice => "BestAskPrice",
+            Self::BestAskQuantity => "BestAskQuantity",
+            Self::BestBidCount => "BestBidCount",
+            Self::BestBidPrice => "BestBidPrice",
+            Self::BestBidQuantity => "BestBidQuantity",
+            Self::ClosePrice => "ClosePrice",
+            Self::ContractSize => "ContractSize",
+            Self::HighPrice => "HighPrice",
+            Self::LastPrice => "LastPrice",
+            Self::LotSize => "LotSize",
+            Self::LowPrice => "LowPrice",
+            Self::OpenInterest => "OpenInterest",
+            Self::OpenPrice => "OpenPrice",
+            Self::PreviousClose => "PreviousClose",
+            Self::Remainder => "Remainder",
+            Self::ShareIssue => "ShareIssue",
+            Self::StrikePrice => "StrikePrice",
+            Self::Trades => "Trades",
+            Self::ValueTraded => "ValueTraded",
+            Self::Volume => "Volume",
+            Self::Vwap => "VWAP",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ScanField {
+    fn from(value: &str) -> Self {
+        match value {
+            "Auction" => Self::Auction,
+            "AuctionLast" => Self::AuctionLast,
+            "AuctionQuantity" => Self::AuctionQuantity,
+            "BestAskCount" => Self::BestAskCount,
+            "BestAskPrice" => Self::BestAskPrice,
+            "BestAskQuantity" => Self::BestAskQuantity,
+            "BestBidCount" => Self::BestBidCount,
+            "BestBidPrice" => Self::BestBidPrice,
+            "BestBidQuantity" => Self::BestBidQuantity,
+            "ClosePrice" => Self::ClosePrice,
+            "ContractSize" => Self::ContractSize,
+            "HighPrice" => Self::HighPrice,
+            "LastPrice" => Self::LastPrice,
+            "LotSize" => Self::LotSize,
+            "LowPrice" => Self::LowPrice,
+            "OpenInterest" => Self::OpenInterest,
+            "OpenPrice" => Self::OpenPrice,
+            "PreviousClose" => Self::PreviousClose,
+            "Remainder" => Self::Remainder,
+            "ShareIssue" => Self::ShareIssue,
+            "StrikePrice" => Self::StrikePrice,
+            "Trades" => Self::Trades,
+            "ValueTraded" => Self::ValueTraded,
+            "Volume" => Self::Volume,
+            "VWAP" => Self::Vwap,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ScanField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ScanField {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanField {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ScanField {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanField".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One item after `If`: a condition (a criterion) or a result (a numeric value); conditions and results alternate and a default result comes last.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScanIfOperand {
+    /// A literal number (a result).
+    ScanIfOperandNumber(Decimal),
+    /// A bare criterion name (a condition) or numeric field name (a result).
+    ScanIfOperandName(ScanCriterionName),
+    /// A criterion array (a condition).
+    ScanIfOperandCriterion(ScanBoolean),
+    /// A calculation array (a result).
+    ScanIfOperandCalculation(ScanCalculation),
+    /// A value no branch takes (another JSON type, or an unknown tag), kept exactly as
+    /// sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+impl serde::Serialize for ScanIfOperand {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ScanIfOperandNumber(value) => value.serialize(serializer),
+            Self::ScanIfOperandName(value) => value.serialize(serializer),
+            Self::ScanIfOperandCriterion(value) => value.serialize(serializer),
+            Self::ScanIfOperandCalculation(value) => value.serialize(serializer),
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanIfOperand {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        #[allow(unreachable_patterns)]
+        Ok(
+            match crate::runtime::JsonKind::of(text) {
+                crate::runtime::JsonKind::Number => {
+                    Self::ScanIfOperandNumber(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                crate::runtime::JsonKind::String => {
+                    Self::ScanIfOperandName(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                crate::runtime::JsonKind::Array(tag) => {
+                    match tag.as_deref() {
+                        Some(
+                            "And" | "Or" | "Not" | "Xor" | "AltCode" | "Attribute"
+                            | "Auction" | "AuctionLast" | "AuctionQuantity"
+                            | "BestAskCount" | "BestAskPrice" | "BestAskQuantity"
+                            | "BestBidCount" | "BestBidPrice" | "BestBidQuantity"
+                            | "Board" | "CallOrPut" | "Category" | "CFI" | "Class"
+                            | "ClosePrice" | "Code" | "ContractSize" | "Currency"
+                            | "Data" | "Date" | "ExerciseType" | "Exchange"
+                            | "ExpiryDate" | "HighPrice" | "IsIndex" | "Leg"
+                            | "LastPrice" | "LotSize" | "LowPrice" | "Market" | "Name"
+                            | "OpenInterest" | "OpenPrice" | "Price" | "PreviousClose"
+                            | "QuotationBasis" | "Remainder" | "ShareIssue" | "State"
+                            | "StateAllows" | "StatusNote" | "StrikePrice" | "Trades"
+                            | "TradingMarket" | "ValueTraded" | "Volume" | "VWAP" | "All"
+                            | "=" | ">" | ">=" | "<" | "<=" | "None" | "!=",
+                        ) => {
+                            Self::ScanIfOperandCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some(
+                            "Abs" | "Neg" | "Pos" | "+" | "Add" | "-" | "Sub" | "*"
+                            | "Mul" | "/" | "Div" | "%" | "Mod" | "If" | "Extended",
+                        ) => {
+                            Self::ScanIfOperandCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        _ => {
+                            Self::Unrecognized(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ScanIfOperand {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanIfOperand".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let branches = vec![
+            generator.subschema_for:: < Decimal > ().to_value(), generator
+            .subschema_for:: < ScanCriterionName > ().to_value(), generator
+            .subschema_for:: < ScanBoolean > ().to_value(), generator.subschema_for:: <
+            ScanCalculation > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : ["number", "string", "array"], "oneOf" : branches }
+        )
+    }
+}
+
+/// A calculation giving a numeric value, written as an array whose first item names the operation: `["+", "LastPrice", 10.0]`, `["Abs", "Remainder"]`, `["If", ["Market", "ASX"], 1.0, -1.0]`. Its values are numbers, numeric field names or other calculations.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScanCalculation {
+    /// The absolute value.
+    ScanAbsCalculation(ScanAbsCalculation),
+    /// The value negated.
+    ScanNegCalculation(ScanNegCalculation),
+    /// The value made positive.
+    ScanPosCalculation(ScanPosCalculation),
+    /// With two values, their sum (`Add`); with one, the value made positive (`Pos`).
+    ScanPlusCalculation(ScanPlusCalculation),
+    /// The sum of the two values.
+    ScanAddCalculation(ScanAddCalculation),
+    /// With two values, the first minus the second (`Sub`); with one, the value negated (`Neg`).
+    ScanMinusCalculation(ScanMinusCalculation),
+    /// The first value minus the second.
+    ScanSubCalculation(ScanSubCalculation),
+    /// The product of the two values (also `Mul`).
+    ScanAsteriskCalculation(ScanAsteriskCalculation),
+    /// The product of the two values.
+    ScanMulCalculation(ScanMulCalculation),
+    /// The first value divided by the second (also `Div`).
+    ScanSlashCalculation(ScanSlashCalculation),
+    /// The first value divided by the second.
+    ScanDivCalculation(ScanDivCalculation),
+    /// The remainder of dividing the first value by the second (also `Mod`).
+    ScanPercentCalculation(ScanPercentCalculation),
+    /// The remainder of dividing the first value by the second.
+    ScanModCalculation(ScanModCalculation),
+    /// Chooses a value: condition and result pairs, tried in order, then a default result (`["If", ["Market", "ASX"], 1.0, -1.0]`). `["If", d]` is always `d`.
+    ScanIfCalculation(ScanIfCalculation),
+    /// The value of a market-specific extended price, by name (`["Extended", "Reference"]`).
+    ScanExtendedPrice(ScanExtendedPrice),
+    /// A value no branch takes (another JSON type, or an unknown tag), kept exactly as
+    /// sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// The absolute value.
+///
+/// `["Abs", ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanAbsCalculation(
+    /// The value.
+    pub Box<ScanNumeric>,
+);
+impl ScanAbsCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Abs";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Abs\", ScanNumeric]";
+}
+
+impl serde::Serialize for ScanAbsCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanAbsCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanAbsCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanAbsCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanAbsCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanAbsCalculation::TAG,
+                    ScanAbsCalculation::SIGNATURE,
+                )?;
+                let value = ScanAbsCalculation(items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanAbsCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanAbsCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Abs" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// The value negated.
+///
+/// `["Neg", ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanNegCalculation(
+    /// The value.
+    pub Box<ScanNumeric>,
+);
+impl ScanNegCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Neg";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Neg\", ScanNumeric]";
+}
+
+impl serde::Serialize for ScanNegCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanNegCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanNegCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanNegCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanNegCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanNegCalculation::TAG,
+                    ScanNegCalculation::SIGNATURE,
+                )?;
+                let value = ScanNegCalculation(items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanNegCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanNegCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Neg" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// The value made positive.
+///
+/// `["Pos", ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanPosCalculation(
+    /// The value.
+    pub Box<ScanNumeric>,
+);
+impl ScanPosCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Pos";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Pos\", ScanNumeric]";
+}
+
+impl serde::Serialize for ScanPosCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanPosCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanPosCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanPosCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanPosCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanPosCalculation::TAG,
+                    ScanPosCalculation::SIGNATURE,
+                )?;
+                let value = ScanPosCalculation(items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanPosCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanPosCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Pos" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// With two values, their sum (`Add`); with one, the value made positive (`Pos`).
+///
+/// `["+", ScanNumeric, [ScanNumeric]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanPlusCalculation(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Option<Box<ScanNumeric>>,
+);
+impl ScanPlusCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "+";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"+\", ScanNumeric, [ScanNumeric]]";
+}
+
+impl serde::Serialize for ScanPlusCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanPlusCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanPlusCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanPlusCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanPlusCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanPlusCalculation::TAG,
+                    ScanPlusCalculation::SIGNATURE,
+                )?;
+                let value = ScanPlusCalculation(items.required()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanPlusCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanPlusCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "+" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// The sum of the two values.
+///
+/// `["Add", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanAddCalculation(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanAddCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Add";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Add\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanAddCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanAddCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanAddCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanAddCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanAddCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanAddCalculation::TAG,
+                    ScanAddCalculation::SIGNATURE,
+                )?;
+                let value = ScanAddCalculation(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanAddCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanAddCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Add" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// With two values, the first minus the second (`Sub`); with one, the value negated (`Neg`).
+///
+/// `["-", ScanNumeric, [ScanNumeric]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanMinusCalculation(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Option<Box<ScanNumeric>>,
+);
+impl ScanMinusCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "-";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"-\", ScanNumeric, [ScanNumeric]]";
+}
+
+impl serde::Serialize for ScanMinusCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanMinusCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanMinusCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanMinusCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanMinusCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanMinusCalculation::TAG,
+                    ScanMinusCalculation::SIGNATURE,
+                )?;
+                let value = ScanMinusCalculation(items.required()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanMinusCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanMinusCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "-" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// The first value minus the second.
+///
+/// `["Sub", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanSubCalculation(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanSubCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Sub";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Sub\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanSubCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanSubCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanSubCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanSubCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanSubCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanSubCalculation::TAG,
+                    ScanSubCalculation::SIGNATURE,
+                )?;
+                let value = ScanSubCalculation(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanSubCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanSubCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Sub" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// The product of the two values (also `Mul`).
+///
+/// `["*", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanAsteriskCalculation(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanAsteriskCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "*";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"*\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanAsteriskCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanAsteriskCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanAsteriskCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanAsteriskCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanAsteriskCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanAsteriskCalculation::TAG,
+                    ScanAsteriskCalculation::SIGNATURE,
+                )?;
+                let value = ScanAsteriskCalculation(
+                    items.required()?,
+                    items.required()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanAsteriskCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanAsteriskCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "*" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// The product of the two values.
+///
+/// `["Mul", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanMulCalculation(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanMulCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Mul";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Mul\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanMulCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanMulCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanMulCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanMulCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanMulCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanMulCalculation::TAG,
+                    ScanMulCalculation::SIGNATURE,
+                )?;
+                let value = ScanMulCalculation(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanMulCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanMulCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Mul" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// The first value divided by the second (also `Div`).
+///
+/// `["/", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanSlashCalculation(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanSlashCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "/";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"/\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanSlashCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanSlashCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanSlashCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanSlashCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanSlashCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanSlashCalculation::TAG,
+                    ScanSlashCalculation::SIGNATURE,
+                )?;
+                let value = ScanSlashCalculation(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanSlashCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanSlashCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "/" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// The first value divided by the second.
+///
+/// `["Div", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanDivCalculation(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanDivCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Div";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Div\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanDivCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanDivCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanDivCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanDivCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanDivCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanDivCalculation::TAG,
+                    ScanDivCalculation::SIGNATURE,
+                )?;
+                let value = ScanDivCalculation(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanDivCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanDivCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Div" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// The remainder of dividing the first value by the second (also `Mod`).
+///
+/// `["%", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanPercentCalculation(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanPercentCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "%";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"%\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanPercentCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanPercentCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanPercentCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanPercentCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanPercentCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanPercentCalculation::TAG,
+                    ScanPercentCalculation::SIGNATURE,
+                )?;
+                let value = ScanPercentCalculation(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanPercentCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanPercentCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "%" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// The remainder of dividing the first value by the second.
+///
+/// `["Mod", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanModCalculation(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanModCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Mod";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Mod\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanModCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanModCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanModCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanModCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanModCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanModCalculation::TAG,
+                    ScanModCalculation::SIGNATURE,
+                )?;
+                let value = ScanModCalculation(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanModCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanModCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Mod" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Chooses a value: condition and result pairs, tried in order, then a default result (`["If", ["Market", "ASX"], 1.0, -1.0]`). `["If", d]` is always `d`.
+///
+/// `["If", ScanIfOperand, [ScanIfOperand...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanIfCalculation(
+    /// A condition, a result, or (last) the default.
+    pub Vec<ScanIfOperand>,
+);
+impl ScanIfCalculation {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "If";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"If\", ScanIfOperand, [ScanIfOperand...]]";
+}
+
+impl serde::Serialize for ScanIfCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.rest(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanIfCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanIfCalculation;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanIfCalculation::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanIfCalculation, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanIfCalculation::TAG,
+                    ScanIfCalculation::SIGNATURE,
+                )?;
+                let value = ScanIfCalculation(items.rest()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanIfCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanIfCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "If" }),
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < ScanIfOperand > ().to_value(), }
+        )
+    }
+}
+
+/// The value of a market-specific extended price, by name (`["Extended", "Reference"]`).
+///
+/// `["Extended", string]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanExtendedPrice(
+    /// The extended price's name, as the market defines it.
+    pub String,
+);
+impl ScanExtendedPrice {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Extended";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Extended\", string]";
+}
+
+impl serde::Serialize for ScanExtendedPrice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanExtendedPrice {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanExtendedPrice;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanExtendedPrice::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanExtendedPrice, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanExtendedPrice::TAG,
+                    ScanExtendedPrice::SIGNATURE,
+                )?;
+                let value = ScanExtendedPrice(items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanExtendedPrice {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanExtendedPrice".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Extended" }), generator.subschema_for:: <
+            String > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+impl serde::Serialize for ScanCalculation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ScanAbsCalculation(value) => value.serialize(serializer),
+            Self::ScanNegCalculation(value) => value.serialize(serializer),
+            Self::ScanPosCalculation(value) => value.serialize(serializer),
+            Self::ScanPlusCalculation(value) => value.serialize(serializer),
+            Self::ScanAddCalculation(value) => value.serialize(serializer),
+            Self::ScanMinusCalculation(value) => value.serialize(serializer),
+            Self::ScanSubCalculation(value) => value.serialize(serializer),
+            Self::ScanAsteriskCalculation(value) => value.serialize(serializer),
+            Self::ScanMulCalculation(value) => value.serialize(serializer),
+            Self::ScanSlashCalculation(value) => value.serialize(serializer),
+            Self::ScanDivCalculation(value) => value.serialize(serializer),
+            Self::ScanPercentCalculation(value) => value.serialize(serializer),
+            Self::ScanModCalculation(value) => value.serialize(serializer),
+            Self::ScanIfCalculation(value) => value.serialize(serializer),
+            Self::ScanExtendedPrice(value) => value.serialize(serializer),
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanCalculation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        #[allow(unreachable_patterns)]
+        Ok(
+            match crate::runtime::JsonKind::of(text) {
+                crate::runtime::JsonKind::Array(tag) => {
+                    match tag.as_deref() {
+                        Some("Abs") => {
+                            Self::ScanAbsCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Neg") => {
+                            Self::ScanNegCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Pos") => {
+                            Self::ScanPosCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("+") => {
+                            Self::ScanPlusCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Add") => {
+                            Self::ScanAddCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("-") => {
+                            Self::ScanMinusCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Sub") => {
+                            Self::ScanSubCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("*") => {
+                            Self::ScanAsteriskCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Mul") => {
+                            Self::ScanMulCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("/") => {
+                            Self::ScanSlashCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Div") => {
+                            Self::ScanDivCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("%") => {
+                            Self::ScanPercentCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Mod") => {
+                            Self::ScanModCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("If") => {
+                            Self::ScanIfCalculation(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Extended") => {
+                            Self::ScanExtendedPrice(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        _ => {
+                            Self::Unrecognized(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ScanCalculation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanCalculation".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let branches = vec![
+            generator.subschema_for:: < ScanAbsCalculation > ().to_value(), generator
+            .subschema_for:: < ScanNegCalculation > ().to_value(), generator
+            .subschema_for:: < ScanPosCalculation > ().to_value(), generator
+            .subschema_for:: < ScanPlusCalculation > ().to_value(), generator
+            .subschema_for:: < ScanAddCalculation > ().to_value(), generator
+            .subschema_for:: < ScanMinusCalculation > ().to_value(), generator
+            .subschema_for:: < ScanSubCalculation > ().to_value(), generator
+            .subschema_for:: < ScanAsteriskCalculation > ().to_value(), generator
+            .subschema_for:: < ScanMulCalculation > ().to_value(), generator
+            .subschema_for:: < ScanSlashCalculation > ().to_value(), generator
+            .subschema_for:: < ScanDivCalculation > ().to_value(), generator
+            .subschema_for:: < ScanPercentCalculation > ().to_value(), generator
+            .subschema_for:: < ScanModCalculation > ().to_value(), generator
+            .subschema_for:: < ScanIfCalculation > ().to_value(), generator
+            .subschema_for:: < ScanExtendedPrice > ().to_value()
+        ];
+        schemars::json_schema!({ "type" : ["array"], "oneOf" : branches })
+    }
+}
+
+/// A numeric value in a comparison or calculation: a number, the name of a numeric field (`"LastPrice"`), or a calculation array (`["*", "PreviousClose", 2]`).
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScanNumeric {
+    /// A literal number.
+    ScanNumberLiteral(Decimal),
+    /// The current value of a numeric field.
+    ScanFieldValue(ScanField),
+    /// A calculation.
+    ScanCalculatedValue(ScanCalculation),
+    /// A value no branch takes (another JSON type, or an unknown tag), kept exactly as
+    /// sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+impl serde::Serialize for ScanNumeric {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ScanNumberLiteral(value) => value.serialize(serializer),
+            Self::ScanFieldValue(value) => value.serialize(serializer),
+            Self::ScanCalculatedValue(value) => value.serialize(serializer),
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanNumeric {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        #[allow(unreachable_patterns)]
+        Ok(
+            match crate::runtime::JsonKind::of(text) {
+                crate::runtime::JsonKind::Number => {
+                    Self::ScanNumberLiteral(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                crate::runtime::JsonKind::String => {
+                    Self::ScanFieldValue(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                crate::runtime::JsonKind::Array(tag) => {
+                    match tag.as_deref() {
+                        Some(
+                            "Abs" | "Neg" | "Pos" | "+" | "Add" | "-" | "Sub" | "*"
+                            | "Mul" | "/" | "Div" | "%" | "Mod" | "If" | "Extended",
+                        ) => {
+                            Self::ScanCalculatedValue(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        _ => {
+                            Self::Unrecognized(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ScanNumeric {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanNumeric".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let branches = vec![
+            generator.subschema_for:: < Decimal > ().to_value(), generator
+            .subschema_for:: < ScanField > ().to_value(), generator.subschema_for:: <
+            ScanCalculation > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : ["number", "string", "array"], "oneOf" : branches }
+        )
+    }
+}
+
+/// A scan criterion (Appendix J2), used by scans and symbol scans: a JSON array whose first item names the criterion and whose other items are its parameters, which may themselves be criteria or values. Logical criteria (`And`, `Or`, `Not`, `Xor`) combine others; matching criteria test one property of a symbol; comparisons (`>`, `=`, ...) compare numeric values, which may be fields or calculations.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScanBoolean {
+    /// Matches when every sub-criterion matches.
+    ScanAndCriterion(ScanAndCriterion),
+    /// Matches when at least one sub-criterion matches.
+    ScanOrCriterion(ScanOrCriterion),
+    /// Matches when its one sub-criterion does not.
+    ScanNotCriterion(ScanNotCriterion),
+    /// Matches when exactly one of its two sub-criteria matches.
+    ScanXorCriterion(ScanXorCriterion),
+    /// Tests the named alternate code (`ISIN`, `RIC`, `Underlying`, ...): that it is set, or that it contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
+    ScanAltCodeCriterion(ScanAltCodeCriterion),
+    /// Tests the named market-specific attribute (`Short`, ...): that it is set, or that it contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
+    ScanAttributeCriterion(ScanAttributeCriterion),
+    /// Tests the auction price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanAuctionCriterion(ScanAuctionCriterion),
+    /// Tests the auction price, else the last price, else the previous close: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanAuctionLastCriterion(ScanAuctionLastCriterion),
+    /// Tests the auction quantity: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanAuctionQuantityCriterion(ScanAuctionQuantityCriterion),
+    /// Tests the number of orders at the best ask: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanBestAskCountCriterion(ScanBestAskCountCriterion),
+    /// Tests the best ask price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanBestAskPriceCriterion(ScanBestAskPriceCriterion),
+    /// Tests the quantity at the best ask: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanBestAskQuantityCriterion(ScanBestAskQuantityCriterion),
+    /// Tests the number of orders at the best bid: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanBestBidCountCriterion(ScanBestBidCountCriterion),
+    /// Tests the best bid price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanBestBidPriceCriterion(ScanBestBidPriceCriterion),
+    /// Tests the quantity at the best bid: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanBestBidQuantityCriterion(ScanBestBidQuantityCriterion),
+    /// It follows one of the given boards (case-insensitive). One value, or several (any of them). Trading data (not usable in ScanSymbols).
+    ScanBoardCriterion(ScanBoardCriterion),
+    /// It is a call or a put as given; without a value, it is one or the other. Symbol data (usable in ScanSymbols).
+    ScanCallOrPutCriterion(ScanCallOrPutCriterion),
+    /// It has at least one of the given category codes (case-sensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
+    ScanCategoryCriterion(ScanCategoryCriterion),
+    /// Its CFI code matches the mask. Symbol data (usable in ScanSymbols).
+    ScanCfiCriterion(ScanCfiCriterion),
+    /// It is of the given class. Symbol data (usable in ScanSymbols).
+    ScanClassCriterion(ScanClassCriterion),
+    /// Tests today's close (settlement) price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanClosePriceCriterion(ScanClosePriceCriterion),
+    /// Tests that the symbol code contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
+    ScanCodeCriterion(ScanCodeCriterion),
+    /// Tests the contract size: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Symbol data (usable in ScanSymbols).
+    ScanContractSizeCriterion(ScanContractSizeCriterion),
+    /// It trades in one of the given currencies. One value, or several (any of them). Trading data (not usable in ScanSymbols).
+    ScanCurrencyCriterion(ScanCurrencyCriterion),
+    /// It offers the given kind of market data (case-sensitive). Symbol data (usable in ScanSymbols).
+    ScanDataCriterion(ScanDataCriterion),
+    /// Tests a date the market names (`Dividend`, `Start`, ...): that it is set, equal to a day, or within a range of days. Symbol data (usable in ScanSymbols).
+    ScanDateCriterion(ScanDateCriterion),
+    /// It has the given exercise type; without a value, it has one. Symbol data (usable in ScanSymbols).
+    ScanExerciseTypeCriterion(ScanExerciseTypeCriterion),
+    /// It was issued by one of the given exchanges (case-insensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
+    ScanExchangeCriterion(ScanExchangeCriterion),
+    /// Tests the expiry date: with no parameter, that it is set; with a day, that it is that day; with bounds, that it lies between them. Symbol data (usable in ScanSymbols).
+    ScanExpiryDateCriterion(ScanExpiryDateCriterion),
+    /// Tests today's high: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanHighPriceCriterion(ScanHighPriceCriterion),
+    /// Tests whether the symbol is an index: alone, that it is; with `false`, that it is not. Symbol data (usable in ScanSymbols).
+    ScanIsIndexCriterion(ScanIsIndexCriterion),
+    /// It has a leg with the given symbol code. Symbol data (usable in ScanSymbols).
+    ScanLegCriterion(ScanLegCriterion),
+    /// Tests the last price, else the previous close: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanLastPriceCriterion(ScanLastPriceCriterion),
+    /// Tests the lot size: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Symbol data (usable in ScanSymbols).
+    ScanLotSizeCriterion(ScanLotSizeCriterion),
+    /// Tests today's low: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanLowPriceCriterion(ScanLowPriceCriterion),
+    /// It is listed on one of the given markets (case-insensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
+    ScanMarketCriterion(ScanMarketCriterion),
+    /// Tests that the symbol name contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
+    ScanNameCriterion(ScanNameCriterion),
+    /// Tests the open interest: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanOpenInterestCriterion(ScanOpenInterestCriterion),
+    /// Tests today's opening price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanOpenPriceCriterion(ScanOpenPriceCriterion),
+    /// Tests a price the market names (`Reference`, ...): that it is set, equal to a value, or within a range. Trading data (not usable in ScanSymbols).
+    ScanPriceCriterion(ScanPriceCriterion),
+    /// Tests the previous close: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanPreviousCloseCriterion(ScanPreviousCloseCriterion),
+    /// It is quoted on at least one of the given bases (case-sensitive). One value, or several (any of them). Trading data (not usable in ScanSymbols).
+    ScanQuotationBasisCriterion(ScanQuotationBasisCriterion),
+    /// Tests the auction remainder (quantity left unmatched): with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanRemainderCriterion(ScanRemainderCriterion),
+    /// Tests the number of shares on issue: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanShareIssueCriterion(ScanShareIssueCriterion),
+    /// It is in one of the given trading states. One value, or several (any of them). Trading data (not usable in ScanSymbols).
+    ScanStateCriterion(ScanStateCriterion),
+    /// Its current trading state allows the given action. Trading data (not usable in ScanSymbols).
+    ScanStateAllowsCriterion(ScanStateAllowsCriterion),
+    /// It carries one of the given status notes (case-sensitive). One value, or several (any of them). Trading data (not usable in ScanSymbols).
+    ScanStatusNoteCriterion(ScanStatusNoteCriterion),
+    /// Tests the strike price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanStrikePriceCriterion(ScanStrikePriceCriterion),
+    /// Tests the number of trades today: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanTradesCriterion(ScanTradesCriterion),
+    /// It can be traded on one of the given trading markets (case-insensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
+    ScanTradingMarketCriterion(ScanTradingMarketCriterion),
+    /// Tests the value traded today: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanValueTradedCriterion(ScanValueTradedCriterion),
+    /// Tests the volume traded today: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanVolumeCriterion(ScanVolumeCriterion),
+    /// Tests today's volume-weighted average price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+    ScanVwapCriterion(ScanVwapCriterion),
+    /// Matches every symbol.
+    ScanAllCriterion(ScanAllCriterion),
+    /// Matches when the first value is equal to the second. Trading data (not usable in ScanSymbols).
+    ScanEqualCriterion(ScanEqualCriterion),
+    /// Matches when the first value is greater than the second. Trading data (not usable in ScanSymbols).
+    ScanGreaterCriterion(ScanGreaterCriterion),
+    /// Matches when the first value is greater than or equal to the second. Trading data (not usable in ScanSymbols).
+    ScanGreaterOrEqualCriterion(ScanGreaterOrEqualCriterion),
+    /// Matches when the first value is less than the second. Trading data (not usable in ScanSymbols).
+    ScanLessCriterion(ScanLessCriterion),
+    /// Matches when the first value is less than or equal to the second. Trading data (not usable in ScanSymbols).
+    ScanLessOrEqualCriterion(ScanLessOrEqualCriterion),
+    /// Matches no symbol.
+    ScanNoneCriterion(ScanNoneCriterion),
+    /// Matches when the first value is not equal to the second. Trading data (not usable in ScanSymbols).
+    ScanNotEqualCriterion(ScanNotEqualCriterion),
+    /// A value no branch takes (another JSON type, or an unknown tag), kept exactly as
+    /// sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// Matches when every sub-criterion matches.
+///
+/// `["And", ScanBooleanOperand, [ScanBooleanOperand...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanAndCriterion(
+    /// A sub-criterion.
+    pub Vec<ScanBooleanOperand>,
+);
+impl ScanAndCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "And";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"And\", ScanBooleanOperand, [ScanBooleanOperand...]]";
+}
+
+impl serde::Serialize for ScanAndCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.rest(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanAndCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanAndCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanAndCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanAndCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanAndCriterion::TAG,
+                    ScanAndCriterion::SIGNATURE,
+                )?;
+                let value = ScanAndCriterion(items.rest()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanAndCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanAndCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "And" }),
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < ScanBooleanOperand > ().to_value(), }
+        )
+    }
+}
+
+/// Matches when at least one sub-criterion matches.
+///
+/// `["Or", ScanBooleanOperand, [ScanBooleanOperand...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanOrCriterion(
+    /// A sub-criterion.
+    pub Vec<ScanBooleanOperand>,
+);
+impl ScanOrCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Or";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Or\", ScanBooleanOperand, [ScanBooleanOperand...]]";
+}
+
+impl serde::Serialize for ScanOrCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.rest(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanOrCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanOrCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanOrCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanOrCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanOrCriterion::TAG,
+                    ScanOrCriterion::SIGNATURE,
+                )?;
+                let value = ScanOrCriterion(items.rest()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanOrCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanOrCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Or" }),
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < ScanBooleanOperand > ().to_value(), }
+        )
+    }
+}
+
+/// Matches when its one sub-criterion does not.
+///
+/// `["Not", ScanBooleanOperand]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanNotCriterion(
+    /// The sub-criterion.
+    pub Box<ScanBooleanOperand>,
+);
+impl ScanNotCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Not";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Not\", ScanBooleanOperand]";
+}
+
+impl serde::Serialize for ScanNotCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanNotCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanNotCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanNotCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanNotCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanNotCriterion::TAG,
+                    ScanNotCriterion::SIGNATURE,
+                )?;
+                let value = ScanNotCriterion(items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanNotCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanNotCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Not" }), generator.subschema_for:: < Box <
+            ScanBooleanOperand > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Matches when exactly one of its two sub-criteria matches.
+///
+/// `["Xor", ScanBooleanOperand, ScanBooleanOperand]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanXorCriterion(
+    /// The first sub-criterion.
+    pub Box<ScanBooleanOperand>,
+    /// The second sub-criterion.
+    pub Box<ScanBooleanOperand>,
+);
+impl ScanXorCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Xor";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Xor\", ScanBooleanOperand, ScanBooleanOperand]";
+}
+
+impl serde::Serialize for ScanXorCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanXorCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanXorCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanXorCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanXorCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanXorCriterion::TAG,
+                    ScanXorCriterion::SIGNATURE,
+                )?;
+                let value = ScanXorCriterion(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanXorCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanXorCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Xor" }), generator.subschema_for:: < Box <
+            ScanBooleanOperand > > ().to_value(), generator.subschema_for:: < Box <
+            ScanBooleanOperand > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the named alternate code (`ISIN`, `RIC`, `Underlying`, ...): that it is set, or that it contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
+///
+/// `["AltCode", string, [string], [ScanTextOption], [boolean]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanAltCodeCriterion(
+    /// The name.
+    pub String,
+    /// The text to look for.
+    pub Option<String>,
+    /// Where the text must occur (`FromStart`...), or `true` to ignore case, or both by name.
+    pub Option<Box<ScanTextOption>>,
+    /// After a match position: whether to ignore case.
+    pub Option<bool>,
+);
+impl ScanAltCodeCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "AltCode";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"AltCode\", string, [string], [ScanTextOption], [boolean]]";
+}
+
+impl serde::Serialize for ScanAltCodeCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.optional(self.1.as_ref())?;
+        items.optional(self.2.as_ref())?;
+        items.optional(self.3.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanAltCodeCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanAltCodeCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanAltCodeCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanAltCodeCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanAltCodeCriterion::TAG,
+                    ScanAltCodeCriterion::SIGNATURE,
+                )?;
+                let value = ScanAltCodeCriterion(
+                    items.required()?,
+                    items.optional()?,
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanAltCodeCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanAltCodeCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "AltCode" }), generator.subschema_for:: <
+            String > ().to_value(), generator.subschema_for:: < String > ().to_value(),
+            generator.subschema_for:: < Box < ScanTextOption > > ().to_value(), generator
+            .subschema_for:: < bool > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the named market-specific attribute (`Short`, ...): that it is set, or that it contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
+///
+/// `["Attribute", string, [string], [ScanTextOption], [boolean]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanAttributeCriterion(
+    /// The name.
+    pub String,
+    /// The text to look for.
+    pub Option<String>,
+    /// Where the text must occur (`FromStart`...), or `true` to ignore case, or both by name.
+    pub Option<Box<ScanTextOption>>,
+    /// After a match position: whether to ignore case.
+    pub Option<bool>,
+);
+impl ScanAttributeCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Attribute";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Attribute\", string, [string], [ScanTextOption], [boolean]]";
+}
+
+impl serde::Serialize for ScanAttributeCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.optional(self.1.as_ref())?;
+        items.optional(self.2.as_ref())?;
+        items.optional(self.3.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanAttributeCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanAttributeCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanAttributeCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanAttributeCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanAttributeCriterion::TAG,
+                    ScanAttributeCriterion::SIGNATURE,
+                )?;
+                let value = ScanAttributeCriterion(
+                    items.required()?,
+                    items.optional()?,
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanAttributeCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanAttributeCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Attribute" }), generator.subschema_for:: <
+            String > ().to_value(), generator.subschema_for:: < String > ().to_value(),
+            generator.subschema_for:: < Box < ScanTextOption > > ().to_value(), generator
+            .subschema_for:: < bool > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the auction price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["Auction", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanAuctionCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanAuctionCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Auction";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Auction\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanAuctionCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanAuctionCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanAuctionCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanAuctionCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanAuctionCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanAuctionCriterion::TAG,
+                    ScanAuctionCriterion::SIGNATURE,
+                )?;
+                let value = ScanAuctionCriterion(items.optional()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanAuctionCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanAuctionCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Auction" }), generator.subschema_for:: < Box <
+            ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the auction price, else the last price, else the previous close: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["AuctionLast", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanAuctionLastCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanAuctionLastCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "AuctionLast";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"AuctionLast\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanAuctionLastCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanAuctionLastCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanAuctionLastCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanAuctionLastCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanAuctionLastCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanAuctionLastCriterion::TAG,
+                    ScanAuctionLastCriterion::SIGNATURE,
+                )?;
+                let value = ScanAuctionLastCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanAuctionLastCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanAuctionLastCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "AuctionLast" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the auction quantity: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["AuctionQuantity", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanAuctionQuantityCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanAuctionQuantityCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "AuctionQuantity";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"AuctionQuantity\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanAuctionQuantityCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanAuctionQuantityCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanAuctionQuantityCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanAuctionQuantityCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanAuctionQuantityCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanAuctionQuantityCriterion::TAG,
+                    ScanAuctionQuantityCriterion::SIGNATURE,
+                )?;
+                let value = ScanAuctionQuantityCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanAuctionQuantityCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanAuctionQuantityCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "AuctionQuantity" }), generator.subschema_for::
+            < Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the number of orders at the best ask: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["BestAskCount", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanBestAskCountCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanBestAskCountCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "BestAskCount";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"BestAskCount\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanBestAskCountCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanBestAskCountCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanBestAskCountCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanBestAskCountCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanBestAskCountCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanBestAskCountCriterion::TAG,
+                    ScanBestAskCountCriterion::SIGNATURE,
+                )?;
+                let value = ScanBestAskCountCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanBestAskCountCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanBestAskCountCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "BestAskCount" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the best ask price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["BestAskPrice", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanBestAskPriceCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanBestAskPriceCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "BestAskPrice";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"BestAskPrice\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanBestAskPriceCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanBestAskPriceCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanBestAskPriceCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanBestAskPriceCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanBestAskPriceCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanBestAskPriceCriterion::TAG,
+                    ScanBestAskPriceCriterion::SIGNATURE,
+                )?;
+                let value = ScanBestAskPriceCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanBestAskPriceCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanBestAskPriceCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "BestAskPrice" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the quantity at the best ask: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["BestAskQuantity", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanBestAskQuantityCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanBestAskQuantityCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "BestAskQuantity";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"BestAskQuantity\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanBestAskQuantityCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanBestAskQuantityCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanBestAskQuantityCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanBestAskQuantityCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanBestAskQuantityCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanBestAskQuantityCriterion::TAG,
+                    ScanBestAskQuantityCriterion::SIGNATURE,
+                )?;
+                let value = ScanBestAskQuantityCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanBestAskQuantityCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanBestAskQuantityCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "BestAskQuantity" }), generator.subschema_for::
+            < Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the number of orders at the best bid: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["BestBidCount", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanBestBidCountCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanBestBidCountCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "BestBidCount";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"BestBidCount\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanBestBidCountCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanBestBidCountCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanBestBidCountCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanBestBidCountCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanBestBidCountCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanBestBidCountCriterion::TAG,
+                    ScanBestBidCountCriterion::SIGNATURE,
+                )?;
+                let value = ScanBestBidCountCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanBestBidCountCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanBestBidCountCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "BestBidCount" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the best bid price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["BestBidPrice", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanBestBidPriceCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanBestBidPriceCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "BestBidPrice";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"BestBidPrice\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanBestBidPriceCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanBestBidPriceCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanBestBidPriceCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanBestBidPriceCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanBestBidPriceCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanBestBidPriceCriterion::TAG,
+                    ScanBestBidPriceCriterion::SIGNATURE,
+                )?;
+                let value = ScanBestBidPriceCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanBestBidPriceCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanBestBidPriceCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "BestBidPrice" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the quantity at the best bid: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["BestBidQuantity", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanBestBidQuantityCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanBestBidQuantityCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "BestBidQuantity";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"BestBidQuantity\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanBestBidQuantityCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanBestBidQuantityCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanBestBidQuantityCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanBestBidQuantityCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanBestBidQuantityCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanBestBidQuantityCriterion::TAG,
+                    ScanBestBidQuantityCriterion::SIGNATURE,
+                )?;
+                let value = ScanBestBidQuantityCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanBestBidQuantityCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanBestBidQuantityCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "BestBidQuantity" }), generator.subschema_for::
+            < Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It follows one of the given boards (case-insensitive). One value, or several (any of them). Trading data (not usable in ScanSymbols).
+///
+/// `["Board", BoardCode, [BoardCode...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanBoardCriterion(
+    /// A board.
+    pub BoardCode,
+    /// A board.
+    pub Vec<BoardCode>,
+);
+impl ScanBoardCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Board";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Board\", BoardCode, [BoardCode...]]";
+}
+
+impl serde::Serialize for ScanBoardCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.rest(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanBoardCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanBoardCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanBoardCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanBoardCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanBoardCriterion::TAG,
+                    ScanBoardCriterion::SIGNATURE,
+                )?;
+                let value = ScanBoardCriterion(items.required()?, items.rest()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanBoardCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanBoardCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Board" }), generator.subschema_for:: <
+            BoardCode > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < BoardCode > ().to_value(), }
+        )
+    }
+}
+
+/// It is a call or a put as given; without a value, it is one or the other. Symbol data (usable in ScanSymbols).
+///
+/// `["CallOrPut", [CallOrPut]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanCallOrPutCriterion(
+    /// Call or Put; without it, either.
+    pub Option<CallOrPut>,
+);
+impl ScanCallOrPutCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "CallOrPut";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"CallOrPut\", [CallOrPut]]";
+}
+
+impl serde::Serialize for ScanCallOrPutCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanCallOrPutCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanCallOrPutCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanCallOrPutCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanCallOrPutCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanCallOrPutCriterion::TAG,
+                    ScanCallOrPutCriterion::SIGNATURE,
+                )?;
+                let value = ScanCallOrPutCriterion(items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanCallOrPutCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanCallOrPutCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "CallOrPut" }), generator.subschema_for:: <
+            CallOrPut > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It has at least one of the given category codes (case-sensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
+///
+/// `["Category", SymbolCategory, [SymbolCategory...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanCategoryCriterion(
+    /// A category code.
+    pub SymbolCategory,
+    /// A category code.
+    pub Vec<SymbolCategory>,
+);
+impl ScanCategoryCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Category";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Category\", SymbolCategory, [SymbolCategory...]]";
+}
+
+impl serde::Serialize for ScanCategoryCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.rest(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanCategoryCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanCategoryCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanCategoryCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanCategoryCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanCategoryCriterion::TAG,
+                    ScanCategoryCriterion::SIGNATURE,
+                )?;
+                let value = ScanCategoryCriterion(items.required()?, items.rest()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanCategoryCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanCategoryCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Category" }), generator.subschema_for:: <
+            SymbolCategory > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < SymbolCategory > ().to_value(), }
+        )
+    }
+}
+
+/// Its CFI code matches the mask. Symbol data (usable in ScanSymbols).
+///
+/// `["CFI", string]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanCfiCriterion(
+    /// A six-character CFI mask; a space matches any character.
+    pub String,
+);
+impl ScanCfiCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "CFI";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"CFI\", string]";
+}
+
+impl serde::Serialize for ScanCfiCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanCfiCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanCfiCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanCfiCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanCfiCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanCfiCriterion::TAG,
+                    ScanCfiCriterion::SIGNATURE,
+                )?;
+                let value = ScanCfiCriterion(items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanCfiCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanCfiCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "CFI" }), generator.subschema_for:: < String >
+            ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It is of the given class. Symbol data (usable in ScanSymbols).
+///
+/// `["Class", SymbolClass]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanClassCriterion(
+    /// The class.
+    pub SymbolClass,
+);
+impl ScanClassCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Class";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Class\", SymbolClass]";
+}
+
+impl serde::Serialize for ScanClassCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanClassCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanClassCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanClassCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanClassCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanClassCriterion::TAG,
+                    ScanClassCriterion::SIGNATURE,
+                )?;
+                let value = ScanClassCriterion(items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanClassCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanClassCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Class" }), generator.subschema_for:: <
+            SymbolClass > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests today's close (settlement) price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["ClosePrice", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanClosePriceCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanClosePriceCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "ClosePrice";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"ClosePrice\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanClosePriceCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanClosePriceCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanClosePriceCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanClosePriceCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanClosePriceCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanClosePriceCriterion::TAG,
+                    ScanClosePriceCriterion::SIGNATURE,
+                )?;
+                let value = ScanClosePriceCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanClosePriceCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanClosePriceCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "ClosePrice" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests that the symbol code contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
+///
+/// `["Code", string, [ScanTextOption], [boolean]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanCodeCriterion(
+    /// The text to look for.
+    pub String,
+    /// Where the text must occur (`FromStart`...), or `true` to ignore case, or both by name.
+    pub Option<Box<ScanTextOption>>,
+    /// After a match position: whether to ignore case.
+    pub Option<bool>,
+);
+impl ScanCodeCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Code";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Code\", string, [ScanTextOption], [boolean]]";
+}
+
+impl serde::Serialize for ScanCodeCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.optional(self.1.as_ref())?;
+        items.optional(self.2.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanCodeCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanCodeCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanCodeCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanCodeCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanCodeCriterion::TAG,
+                    ScanCodeCriterion::SIGNATURE,
+                )?;
+                let value = ScanCodeCriterion(
+                    items.required()?,
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanCodeCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanCodeCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Code" }), generator.subschema_for:: < String >
+            ().to_value(), generator.subschema_for:: < Box < ScanTextOption > > ()
+            .to_value(), generator.subschema_for:: < bool > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the contract size: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Symbol data (usable in ScanSymbols).
+///
+/// `["ContractSize", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanContractSizeCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanContractSizeCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "ContractSize";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"ContractSize\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanContractSizeCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanContractSizeCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanContractSizeCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanContractSizeCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanContractSizeCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanContractSizeCriterion::TAG,
+                    ScanContractSizeCriterion::SIGNATURE,
+                )?;
+                let value = ScanContractSizeCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanContractSizeCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanContractSizeCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "ContractSize" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It trades in one of the given currencies. One value, or several (any of them). Trading data (not usable in ScanSymbols).
+///
+/// `["Currency", string, [string...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanCurrencyCriterion(
+    /// A currency code.
+    pub String,
+    /// A currency code.
+    pub Vec<String>,
+);
+impl ScanCurrencyCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Currency";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Currency\", string, [string...]]";
+}
+
+impl serde::Serialize for ScanCurrencyCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.rest(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanCurrencyCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanCurrencyCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanCurrencyCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanCurrencyCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanCurrencyCriterion::TAG,
+                    ScanCurrencyCriterion::SIGNATURE,
+                )?;
+                let value = ScanCurrencyCriterion(items.required()?, items.rest()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanCurrencyCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanCurrencyCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Currency" }), generator.subschema_for:: <
+            String > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < String > ().to_value(), }
+        )
+    }
+}
+
+/// It offers the given kind of market data (case-sensitive). Symbol data (usable in ScanSymbols).
+///
+/// `["Data", SubscriptionDataType]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanDataCriterion(
+    /// The kind of data.
+    pub SubscriptionDataType,
+);
+impl ScanDataCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Data";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Data\", SubscriptionDataType]";
+}
+
+impl serde::Serialize for ScanDataCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanDataCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanDataCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanDataCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanDataCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanDataCriterion::TAG,
+                    ScanDataCriterion::SIGNATURE,
+                )?;
+                let value = ScanDataCriterion(items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanDataCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanDataCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Data" }), generator.subschema_for:: <
+            SubscriptionDataType > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests a date the market names (`Dividend`, `Start`, ...): that it is set, equal to a day, or within a range of days. Symbol data (usable in ScanSymbols).
+///
+/// `["Date", string, [ScanDateValue], [Date or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanDateCriterion(
+    /// The date's name, as the market defines it.
+    pub String,
+    /// The exact day; or, when an upper bound follows, the first day (null: none); or the bounds by name.
+    pub Option<Box<ScanDateValue>>,
+    /// The last day, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Date>>,
+);
+impl ScanDateCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Date";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Date\", string, [ScanDateValue], [Date or null]]";
+}
+
+impl serde::Serialize for ScanDateCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.optional(self.1.as_ref())?;
+        items.optional(self.2.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanDateCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanDateCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanDateCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanDateCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanDateCriterion::TAG,
+                    ScanDateCriterion::SIGNATURE,
+                )?;
+                let value = ScanDateCriterion(
+                    items.required()?,
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanDateCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanDateCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Date" }), generator.subschema_for:: < String >
+            ().to_value(), generator.subschema_for:: < Box < ScanDateValue > > ()
+            .to_value(), generator.subschema_for:: < crate ::runtime::Nullable < Date > >
+            ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It has the given exercise type; without a value, it has one. Symbol data (usable in ScanSymbols).
+///
+/// `["ExerciseType", [ExerciseType]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanExerciseTypeCriterion(
+    /// The exercise type; without it, any.
+    pub Option<ExerciseType>,
+);
+impl ScanExerciseTypeCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "ExerciseType";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"ExerciseType\", [ExerciseType]]";
+}
+
+impl serde::Serialize for ScanExerciseTypeCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanExerciseTypeCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanExerciseTypeCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanExerciseTypeCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanExerciseTypeCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanExerciseTypeCriterion::TAG,
+                    ScanExerciseTypeCriterion::SIGNATURE,
+                )?;
+                let value = ScanExerciseTypeCriterion(items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanExerciseTypeCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanExerciseTypeCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "ExerciseType" }), generator.subschema_for:: <
+            ExerciseType > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It was issued by one of the given exchanges (case-insensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
+///
+/// `["Exchange", string, [string...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanExchangeCriterion(
+    /// An exchange code.
+    pub String,
+    /// An exchange code.
+    pub Vec<String>,
+);
+impl ScanExchangeCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Exchange";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Exchange\", string, [string...]]";
+}
+
+impl serde::Serialize for ScanExchangeCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.rest(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanExchangeCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanExchangeCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanExchangeCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanExchangeCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanExchangeCriterion::TAG,
+                    ScanExchangeCriterion::SIGNATURE,
+                )?;
+                let value = ScanExchangeCriterion(items.required()?, items.rest()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanExchangeCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanExchangeCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Exchange" }), generator.subschema_for:: <
+            String > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < String > ().to_value(), }
+        )
+    }
+}
+
+/// Tests the expiry date: with no parameter, that it is set; with a day, that it is that day; with bounds, that it lies between them. Symbol data (usable in ScanSymbols).
+///
+/// `["ExpiryDate", [ScanDateValue], [Date or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanExpiryDateCriterion(
+    /// The exact day; or, when an upper bound follows, the first day (null: none); or the bounds by name.
+    pub Option<Box<ScanDateValue>>,
+    /// The last day, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Date>>,
+);
+impl ScanExpiryDateCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "ExpiryDate";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"ExpiryDate\", [ScanDateValue], [Date or null]]";
+}
+
+impl serde::Serialize for ScanExpiryDateCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanExpiryDateCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanExpiryDateCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanExpiryDateCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanExpiryDateCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanExpiryDateCriterion::TAG,
+                    ScanExpiryDateCriterion::SIGNATURE,
+                )?;
+                let value = ScanExpiryDateCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanExpiryDateCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanExpiryDateCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "ExpiryDate" }), generator.subschema_for:: <
+            Box < ScanDateValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Date > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests today's high: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["HighPrice", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanHighPriceCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanHighPriceCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "HighPrice";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"HighPrice\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanHighPriceCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanHighPriceCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanHighPriceCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanHighPriceCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanHighPriceCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanHighPriceCriterion::TAG,
+                    ScanHighPriceCriterion::SIGNATURE,
+                )?;
+                let value = ScanHighPriceCriterion(items.optional()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanHighPriceCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanHighPriceCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "HighPrice" }), generator.subschema_for:: < Box
+            < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests whether the symbol is an index: alone, that it is; with `false`, that it is not. Symbol data (usable in ScanSymbols).
+///
+/// `["IsIndex", [boolean]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanIsIndexCriterion(
+    /// Whether it must be an index; by default true.
+    pub Option<bool>,
+);
+impl ScanIsIndexCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "IsIndex";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"IsIndex\", [boolean]]";
+}
+
+impl serde::Serialize for ScanIsIndexCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanIsIndexCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanIsIndexCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanIsIndexCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanIsIndexCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanIsIndexCriterion::TAG,
+                    ScanIsIndexCriterion::SIGNATURE,
+                )?;
+                let value = ScanIsIndexCriterion(items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanIsIndexCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanIsIndexCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "IsIndex" }), generator.subschema_for:: < bool
+            > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It has a leg with the given symbol code. Symbol data (usable in ScanSymbols).
+///
+/// `["Leg", string]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanLegCriterion(
+    /// A symbol code.
+    pub String,
+);
+impl ScanLegCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Leg";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Leg\", string]";
+}
+
+impl serde::Serialize for ScanLegCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanLegCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanLegCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanLegCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanLegCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanLegCriterion::TAG,
+                    ScanLegCriterion::SIGNATURE,
+                )?;
+                let value = ScanLegCriterion(items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanLegCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanLegCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Leg" }), generator.subschema_for:: < String >
+            ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the last price, else the previous close: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["LastPrice", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanLastPriceCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanLastPriceCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "LastPrice";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"LastPrice\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanLastPriceCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanLastPriceCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanLastPriceCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanLastPriceCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanLastPriceCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanLastPriceCriterion::TAG,
+                    ScanLastPriceCriterion::SIGNATURE,
+                )?;
+                let value = ScanLastPriceCriterion(items.optional()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanLastPriceCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanLastPriceCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "LastPrice" }), generator.subschema_for:: < Box
+            < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the lot size: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Symbol data (usable in ScanSymbols).
+///
+/// `["LotSize", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanLotSizeCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanLotSizeCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "LotSize";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"LotSize\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanLotSizeCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanLotSizeCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanLotSizeCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanLotSizeCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanLotSizeCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanLotSizeCriterion::TAG,
+                    ScanLotSizeCriterion::SIGNATURE,
+                )?;
+                let value = ScanLotSizeCriterion(items.optional()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanLotSizeCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanLotSizeCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "LotSize" }), generator.subschema_for:: < Box <
+            ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests today's low: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["LowPrice", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanLowPriceCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanLowPriceCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "LowPrice";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"LowPrice\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanLowPriceCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanLowPriceCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanLowPriceCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanLowPriceCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanLowPriceCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanLowPriceCriterion::TAG,
+                    ScanLowPriceCriterion::SIGNATURE,
+                )?;
+                let value = ScanLowPriceCriterion(items.optional()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanLowPriceCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanLowPriceCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "LowPrice" }), generator.subschema_for:: < Box
+            < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It is listed on one of the given markets (case-insensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
+///
+/// `["Market", MarketCode, [MarketCode...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanMarketCriterion(
+    /// A market.
+    pub MarketCode,
+    /// A market.
+    pub Vec<MarketCode>,
+);
+impl ScanMarketCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Market";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Market\", MarketCode, [MarketCode...]]";
+}
+
+impl serde::Serialize for ScanMarketCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.rest(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanMarketCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanMarketCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanMarketCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanMarketCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanMarketCriterion::TAG,
+                    ScanMarketCriterion::SIGNATURE,
+                )?;
+                let value = ScanMarketCriterion(items.required()?, items.rest()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanMarketCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanMarketCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Market" }), generator.subschema_for:: <
+            MarketCode > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < MarketCode > ().to_value(), }
+        )
+    }
+}
+
+/// Tests that the symbol name contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
+///
+/// `["Name", string, [ScanTextOption], [boolean]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanNameCriterion(
+    /// The text to look for.
+    pub String,
+    /// Where the text must occur (`FromStart`...), or `true` to ignore case, or both by name.
+    pub Option<Box<ScanTextOption>>,
+    /// After a match position: whether to ignore case.
+    pub Option<bool>,
+);
+impl ScanNameCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Name";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Name\", string, [ScanTextOption], [boolean]]";
+}
+
+impl serde::Serialize for ScanNameCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.optional(self.1.as_ref())?;
+        items.optional(self.2.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanNameCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanNameCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanNameCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanNameCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanNameCriterion::TAG,
+                    ScanNameCriterion::SIGNATURE,
+                )?;
+                let value = ScanNameCriterion(
+                    items.required()?,
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanNameCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanNameCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Name" }), generator.subschema_for:: < String >
+            ().to_value(), generator.subschema_for:: < Box < ScanTextOption > > ()
+            .to_value(), generator.subschema_for:: < bool > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the open interest: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["OpenInterest", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanOpenInterestCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanOpenInterestCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "OpenInterest";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"OpenInterest\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanOpenInterestCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanOpenInterestCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanOpenInterestCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanOpenInterestCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanOpenInterestCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanOpenInterestCriterion::TAG,
+                    ScanOpenInterestCriterion::SIGNATURE,
+                )?;
+                let value = ScanOpenInterestCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanOpenInterestCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanOpenInterestCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "OpenInterest" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests today's opening price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["OpenPrice", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanOpenPriceCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanOpenPriceCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "OpenPrice";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"OpenPrice\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanOpenPriceCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanOpenPriceCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanOpenPriceCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanOpenPriceCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanOpenPriceCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanOpenPriceCriterion::TAG,
+                    ScanOpenPriceCriterion::SIGNATURE,
+                )?;
+                let value = ScanOpenPriceCriterion(items.optional()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanOpenPriceCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanOpenPriceCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "OpenPrice" }), generator.subschema_for:: < Box
+            < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests a price the market names (`Reference`, ...): that it is set, equal to a value, or within a range. Trading data (not usable in ScanSymbols).
+///
+/// `["Price", string, [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanPriceCriterion(
+    /// The price's name, as the market defines it.
+    pub String,
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanPriceCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Price";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Price\", string, [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanPriceCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.optional(self.1.as_ref())?;
+        items.optional(self.2.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanPriceCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanPriceCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanPriceCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanPriceCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanPriceCriterion::TAG,
+                    ScanPriceCriterion::SIGNATURE,
+                )?;
+                let value = ScanPriceCriterion(
+                    items.required()?,
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanPriceCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanPriceCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Price" }), generator.subschema_for:: < String
+            > ().to_value(), generator.subschema_for:: < Box < ScanNumberValue > > ()
+            .to_value(), generator.subschema_for:: < crate ::runtime::Nullable < Decimal
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the previous close: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["PreviousClose", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanPreviousCloseCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanPreviousCloseCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "PreviousClose";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"PreviousClose\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanPreviousCloseCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanPreviousCloseCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanPreviousCloseCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanPreviousCloseCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanPreviousCloseCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanPreviousCloseCriterion::TAG,
+                    ScanPreviousCloseCriterion::SIGNATURE,
+                )?;
+                let value = ScanPreviousCloseCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanPreviousCloseCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanPreviousCloseCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "PreviousClose" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It is quoted on at least one of the given bases (case-sensitive). One value, or several (any of them). Trading data (not usable in ScanSymbols).
+///
+/// `["QuotationBasis", QuotationBasis, [QuotationBasis...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanQuotationBasisCriterion(
+    /// A quotation basis code.
+    pub QuotationBasis,
+    /// A quotation basis code.
+    pub Vec<QuotationBasis>,
+);
+impl ScanQuotationBasisCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "QuotationBasis";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"QuotationBasis\", QuotationBasis, [QuotationBasis...]]";
+}
+
+impl serde::Serialize for ScanQuotationBasisCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.rest(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanQuotationBasisCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanQuotationBasisCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanQuotationBasisCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanQuotationBasisCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanQuotationBasisCriterion::TAG,
+                    ScanQuotationBasisCriterion::SIGNATURE,
+                )?;
+                let value = ScanQuotationBasisCriterion(
+                    items.required()?,
+                    items.rest()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanQuotationBasisCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanQuotationBasisCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "QuotationBasis" }), generator.subschema_for::
+            < QuotationBasis > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < QuotationBasis > ().to_value(), }
+        )
+    }
+}
+
+/// Tests the auction remainder (quantity left unmatched): with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["Remainder", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanRemainderCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanRemainderCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Remainder";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Remainder\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanRemainderCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanRemainderCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanRemainderCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanRemainderCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanRemainderCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanRemainderCriterion::TAG,
+                    ScanRemainderCriterion::SIGNATURE,
+                )?;
+                let value = ScanRemainderCriterion(items.optional()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanRemainderCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanRemainderCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Remainder" }), generator.subschema_for:: < Box
+            < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the number of shares on issue: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["ShareIssue", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanShareIssueCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanShareIssueCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "ShareIssue";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"ShareIssue\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanShareIssueCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanShareIssueCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanShareIssueCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanShareIssueCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanShareIssueCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanShareIssueCriterion::TAG,
+                    ScanShareIssueCriterion::SIGNATURE,
+                )?;
+                let value = ScanShareIssueCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanShareIssueCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanShareIssueCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "ShareIssue" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It is in one of the given trading states. One value, or several (any of them). Trading data (not usable in ScanSymbols).
+///
+/// `["State", TradingStateName, [TradingStateName...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanStateCriterion(
+    /// A trading state.
+    pub TradingStateName,
+    /// A trading state.
+    pub Vec<TradingStateName>,
+);
+impl ScanStateCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "State";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"State\", TradingStateName, [TradingStateName...]]";
+}
+
+impl serde::Serialize for ScanStateCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.rest(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanStateCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanStateCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanStateCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanStateCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanStateCriterion::TAG,
+                    ScanStateCriterion::SIGNATURE,
+                )?;
+                let value = ScanStateCriterion(items.required()?, items.rest()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanStateCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanStateCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "State" }), generator.subschema_for:: <
+            TradingStateName > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < TradingStateName > ().to_value(), }
+        )
+    }
+}
+
+/// Its current trading state allows the given action. Trading data (not usable in ScanSymbols).
+///
+/// `["StateAllows", TradingStateAllowance]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanStateAllowsCriterion(
+    /// The action.
+    pub TradingStateAllowance,
+);
+impl ScanStateAllowsCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "StateAllows";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"StateAllows\", TradingStateAllowance]";
+}
+
+impl serde::Serialize for ScanStateAllowsCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanStateAllowsCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanStateAllowsCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanStateAllowsCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanStateAllowsCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanStateAllowsCriterion::TAG,
+                    ScanStateAllowsCriterion::SIGNATURE,
+                )?;
+                let value = ScanStateAllowsCriterion(items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanStateAllowsCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanStateAllowsCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "StateAllows" }), generator.subschema_for:: <
+            TradingStateAllowance > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It carries one of the given status notes (case-sensitive). One value, or several (any of them). Trading data (not usable in ScanSymbols).
+///
+/// `["StatusNote", string, [string...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanStatusNoteCriterion(
+    /// A status note.
+    pub String,
+    /// A status note.
+    pub Vec<String>,
+);
+impl ScanStatusNoteCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "StatusNote";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"StatusNote\", string, [string...]]";
+}
+
+impl serde::Serialize for ScanStatusNoteCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.rest(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanStatusNoteCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanStatusNoteCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanStatusNoteCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanStatusNoteCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanStatusNoteCriterion::TAG,
+                    ScanStatusNoteCriterion::SIGNATURE,
+                )?;
+                let value = ScanStatusNoteCriterion(items.required()?, items.rest()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanStatusNoteCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanStatusNoteCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "StatusNote" }), generator.subschema_for:: <
+            String > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < String > ().to_value(), }
+        )
+    }
+}
+
+/// Tests the strike price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["StrikePrice", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanStrikePriceCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanStrikePriceCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "StrikePrice";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"StrikePrice\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanStrikePriceCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanStrikePriceCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanStrikePriceCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanStrikePriceCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanStrikePriceCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanStrikePriceCriterion::TAG,
+                    ScanStrikePriceCriterion::SIGNATURE,
+                )?;
+                let value = ScanStrikePriceCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanStrikePriceCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanStrikePriceCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "StrikePrice" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the number of trades today: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["Trades", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanTradesCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanTradesCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Trades";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Trades\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanTradesCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanTradesCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanTradesCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanTradesCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanTradesCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanTradesCriterion::TAG,
+                    ScanTradesCriterion::SIGNATURE,
+                )?;
+                let value = ScanTradesCriterion(items.optional()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanTradesCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanTradesCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Trades" }), generator.subschema_for:: < Box <
+            ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// It can be traded on one of the given trading markets (case-insensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
+///
+/// `["TradingMarket", TradingMarketCode, [TradingMarketCode...]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanTradingMarketCriterion(
+    /// A trading market.
+    pub TradingMarketCode,
+    /// A trading market.
+    pub Vec<TradingMarketCode>,
+);
+impl ScanTradingMarketCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "TradingMarket";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"TradingMarket\", TradingMarketCode, [TradingMarketCode...]]";
+}
+
+impl serde::Serialize for ScanTradingMarketCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.rest(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanTradingMarketCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanTradingMarketCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanTradingMarketCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanTradingMarketCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanTradingMarketCriterion::TAG,
+                    ScanTradingMarketCriterion::SIGNATURE,
+                )?;
+                let value = ScanTradingMarketCriterion(items.required()?, items.rest()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanTradingMarketCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanTradingMarketCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "TradingMarket" }), generator.subschema_for:: <
+            TradingMarketCode > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 2usize, "items" :
+            generator.subschema_for:: < TradingMarketCode > ().to_value(), }
+        )
+    }
+}
+
+/// Tests the value traded today: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["ValueTraded", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanValueTradedCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanValueTradedCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "ValueTraded";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"ValueTraded\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanValueTradedCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanValueTradedCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanValueTradedCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanValueTradedCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanValueTradedCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanValueTradedCriterion::TAG,
+                    ScanValueTradedCriterion::SIGNATURE,
+                )?;
+                let value = ScanValueTradedCriterion(
+                    items.optional()?,
+                    items.optional()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanValueTradedCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanValueTradedCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "ValueTraded" }), generator.subschema_for:: <
+            Box < ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests the volume traded today: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["Volume", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanVolumeCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanVolumeCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "Volume";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"Volume\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanVolumeCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanVolumeCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanVolumeCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanVolumeCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanVolumeCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanVolumeCriterion::TAG,
+                    ScanVolumeCriterion::SIGNATURE,
+                )?;
+                let value = ScanVolumeCriterion(items.optional()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanVolumeCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanVolumeCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "Volume" }), generator.subschema_for:: < Box <
+            ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Tests today's volume-weighted average price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
+///
+/// `["VWAP", [ScanNumberValue], [Decimal or null]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanVwapCriterion(
+    /// The exact value; or, when an upper bound follows, the lower bound (null: none); or the bounds by name.
+    pub Option<Box<ScanNumberValue>>,
+    /// The upper bound, inclusive; null for none.
+    pub Option<crate::runtime::Nullable<Decimal>>,
+);
+impl ScanVwapCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "VWAP";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"VWAP\", [ScanNumberValue], [Decimal or null]]";
+}
+
+impl serde::Serialize for ScanVwapCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.optional(self.0.as_ref())?;
+        items.optional(self.1.as_ref())?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanVwapCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanVwapCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanVwapCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanVwapCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanVwapCriterion::TAG,
+                    ScanVwapCriterion::SIGNATURE,
+                )?;
+                let value = ScanVwapCriterion(items.optional()?, items.optional()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanVwapCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanVwapCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "VWAP" }), generator.subschema_for:: < Box <
+            ScanNumberValue > > ().to_value(), generator.subschema_for:: < crate
+            ::runtime::Nullable < Decimal > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Matches every symbol.
+///
+/// `["All"]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanAllCriterion;
+
+impl ScanAllCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "All";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"All\"]";
+}
+
+impl serde::Serialize for ScanAllCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanAllCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanAllCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanAllCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanAllCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanAllCriterion::TAG,
+                    ScanAllCriterion::SIGNATURE,
+                )?;
+                let value = ScanAllCriterion;
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanAllCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanAllCriterion".into()
+    }
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "All" }),
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Matches when the first value is equal to the second. Trading data (not usable in ScanSymbols).
+///
+/// `["=", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanEqualCriterion(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanEqualCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "=";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"=\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanEqualCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanEqualCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanEqualCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanEqualCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanEqualCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanEqualCriterion::TAG,
+                    ScanEqualCriterion::SIGNATURE,
+                )?;
+                let value = ScanEqualCriterion(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanEqualCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanEqualCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "=" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Matches when the first value is greater than the second. Trading data (not usable in ScanSymbols).
+///
+/// `[">", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanGreaterCriterion(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanGreaterCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = ">";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\">\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanGreaterCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanGreaterCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanGreaterCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanGreaterCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanGreaterCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanGreaterCriterion::TAG,
+                    ScanGreaterCriterion::SIGNATURE,
+                )?;
+                let value = ScanGreaterCriterion(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanGreaterCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanGreaterCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : ">" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Matches when the first value is greater than or equal to the second. Trading data (not usable in ScanSymbols).
+///
+/// `[">=", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanGreaterOrEqualCriterion(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanGreaterOrEqualCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = ">=";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\">=\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanGreaterOrEqualCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanGreaterOrEqualCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanGreaterOrEqualCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanGreaterOrEqualCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanGreaterOrEqualCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanGreaterOrEqualCriterion::TAG,
+                    ScanGreaterOrEqualCriterion::SIGNATURE,
+                )?;
+                let value = ScanGreaterOrEqualCriterion(
+                    items.required()?,
+                    items.required()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanGreaterOrEqualCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanGreaterOrEqualCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : ">=" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Matches when the first value is less than the second. Trading data (not usable in ScanSymbols).
+///
+/// `["<", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanLessCriterion(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanLessCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "<";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"<\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanLessCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanLessCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanLessCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanLessCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanLessCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanLessCriterion::TAG,
+                    ScanLessCriterion::SIGNATURE,
+                )?;
+                let value = ScanLessCriterion(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanLessCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanLessCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "<" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Matches when the first value is less than or equal to the second. Trading data (not usable in ScanSymbols).
+///
+/// `["<=", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanLessOrEqualCriterion(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanLessOrEqualCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "<=";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"<=\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanLessOrEqualCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanLessOrEqualCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanLessOrEqualCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanLessOrEqualCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanLessOrEqualCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanLessOrEqualCriterion::TAG,
+                    ScanLessOrEqualCriterion::SIGNATURE,
+                )?;
+                let value = ScanLessOrEqualCriterion(
+                    items.required()?,
+                    items.required()?,
+                );
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanLessOrEqualCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanLessOrEqualCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "<=" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Matches no symbol.
+///
+/// `["None"]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanNoneCriterion;
+
+impl ScanNoneCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "None";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"None\"]";
+}
+
+impl serde::Serialize for ScanNoneCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanNoneCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanNoneCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanNoneCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanNoneCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanNoneCriterion::TAG,
+                    ScanNoneCriterion::SIGNATURE,
+                )?;
+                let value = ScanNoneCriterion;
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanNoneCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanNoneCriterion".into()
+    }
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "None" }),
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 1usize, "items" :
+            false, }
+        )
+    }
+}
+
+/// Matches when the first value is not equal to the second. Trading data (not usable in ScanSymbols).
+///
+/// `["!=", ScanNumeric, ScanNumeric]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanNotEqualCriterion(
+    /// The first value.
+    pub Box<ScanNumeric>,
+    /// The second value.
+    pub Box<ScanNumeric>,
+);
+impl ScanNotEqualCriterion {
+    /// Item 0 of the array.
+    pub const TAG: &'static str = "!=";
+    /// How the array is written.
+    pub const SIGNATURE: &'static str = "[\"!=\", ScanNumeric, ScanNumeric]";
+}
+
+impl serde::Serialize for ScanNotEqualCriterion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Serializer as _;
+        #[allow(unused_mut)]
+        let mut items = crate::runtime::TupleWriter::new(
+            serializer.serialize_seq(None)?,
+            Self::TAG,
+        )?;
+        items.required(&self.0)?;
+        items.required(&self.1)?;
+        items.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanNotEqualCriterion {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ScanNotEqualCriterion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(ScanNotEqualCriterion::SIGNATURE)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ScanNotEqualCriterion, A::Error> {
+                #[allow(unused_mut)]
+                let mut items = crate::runtime::TupleReader::new(
+                    seq,
+                    ScanNotEqualCriterion::TAG,
+                    ScanNotEqualCriterion::SIGNATURE,
+                )?;
+                let value = ScanNotEqualCriterion(items.required()?, items.required()?);
+                items.end()?;
+                Ok(value)
+            }
+        }
+        deserializer.deserialize_seq(Items)
+    }
+}
+
+impl schemars::JsonSchema for ScanNotEqualCriterion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanNotEqualCriterion".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let positions: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "const" : "!=" }), generator.subschema_for:: < Box <
+            ScanNumeric > > ().to_value(), generator.subschema_for:: < Box < ScanNumeric
+            > > ().to_value()
+        ];
+        schemars::json_schema!(
+            { "type" : "array", "prefixItems" : positions, "minItems" : 3usize, "items" :
+            false, }
+        )
+    }
+}
+
+impl serde::Serialize for ScanBoolean {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ScanAndCriterion(value) => value.serialize(serializer),
+            Self::ScanOrCriterion(value) => value.serialize(serializer),
+            Self::ScanNotCriterion(value) => value.serialize(serializer),
+            Self::ScanXorCriterion(value) => value.serialize(serializer),
+            Self::ScanAltCodeCriterion(value) => value.serialize(serializer),
+            Self::ScanAttributeCriterion(value) => value.serialize(serializer),
+            Self::ScanAuctionCriterion(value) => value.serialize(serializer),
+            Self::ScanAuctionLastCriterion(value) => value.serialize(serializer),
+            Self::ScanAuctionQuantityCriterion(value) => value.serialize(serializer),
+            Self::ScanBestAskCountCriterion(value) => value.serialize(serializer),
+            Self::ScanBestAskPriceCriterion(value) => value.serialize(serializer),
+            Self::ScanBestAskQuantityCriterion(value) => value.serialize(serializer),
+            Self::ScanBestBidCountCriterion(value) => value.serialize(serializer),
+            Self::ScanBestBidPriceCriterion(value) => value.serialize(serializer),
+            Self::ScanBestBidQuantityCriterion(value) => value.serialize(serializer),
+            Self::ScanBoardCriterion(value) => value.serialize(serializer),
+            Self::ScanCallOrPutCriterion(value) => value.serialize(serializer),
+            Self::ScanCategoryCriterion(value) => value.serialize(serializer),
+            Self::ScanCfiCriterion(value) => value.serialize(serializer),
+            Self::ScanClassCriterion(value) => value.serialize(serializer),
+            Self::ScanClosePriceCriterion(value) => value.serialize(serializer),
+            Self::ScanCodeCriterion(value) => value.serialize(serializer),
+            Self::ScanContractSizeCriterion(value) => value.serialize(serializer),
+            Self::ScanCurrencyCriterion(value) => value.serialize(serializer),
+            Self::ScanDataCriterion(value) => value.serialize(serializer),
+            Self::ScanDateCriterion(value) => value.serialize(serializer),
+            Self::ScanExerciseTypeCriterion(value) => value.serialize(serializer),
+            Self::ScanExchangeCriterion(value) => value.serialize(serializer),
+            Self::ScanExpiryDateCriterion(value) => value.serialize(serializer),
+            Self::ScanHighPriceCriterion(value) => value.serialize(serializer),
+            Self::ScanIsIndexCriterion(value) => value.serialize(serializer),
+            Self::ScanLegCriterion(value) => value.serialize(serializer),
+            Self::ScanLastPriceCriterion(value) => value.serialize(serializer),
+            Self::ScanLotSizeCriterion(value) => value.serialize(serializer),
+            Self::ScanLowPriceCriterion(value) => value.serialize(serializer),
+            Self::ScanMarketCriterion(value) => value.serialize(serializer),
+            Self::ScanNameCriterion(value) => value.serialize(serializer),
+            Self::ScanOpenInterestCriterion(value) => value.serialize(serializer),
+            Self::ScanOpenPriceCriterion(value) => value.serialize(serializer),
+            Self::ScanPriceCriterion(value) => value.serialize(serializer),
+            Self::ScanPreviousCloseCriterion(value) => value.serialize(serializer),
+            Self::ScanQuotationBasisCriterion(value) => value.serialize(serializer),
+            Self::ScanRemainderCriterion(value) => value.serialize(serializer),
+            Self::ScanShareIssueCriterion(value) => value.serialize(serializer),
+            Self::ScanStateCriterion(value) => value.serialize(serializer),
+            Self::ScanStateAllowsCriterion(value) => value.serialize(serializer),
+            Self::ScanStatusNoteCriterion(value) => value.serialize(serializer),
+            Self::ScanStrikePriceCriterion(value) => value.serialize(serializer),
+            Self::ScanTradesCriterion(value) => value.serialize(serializer),
+            Self::ScanTradingMarketCriterion(value) => value.serialize(serializer),
+            Self::ScanValueTradedCriterion(value) => value.serialize(serializer),
+            Self::ScanVolumeCriterion(value) => value.serialize(serializer),
+            Self::ScanVwapCriterion(value) => value.serialize(serializer),
+            Self::ScanAllCriterion(value) => value.serialize(serializer),
+            Self::ScanEqualCriterion(value) => value.serialize(serializer),
+            Self::ScanGreaterCriterion(value) => value.serialize(serializer),
+            Self::ScanGreaterOrEqualCriterion(value) => value.serialize(serializer),
+            Self::ScanLessCriterion(value) => value.serialize(serializer),
+            Self::ScanLessOrEqualCriterion(value) => value.serialize(serializer),
+            Self::ScanNoneCriterion(value) => value.serialize(serializer),
+            Self::ScanNotEqualCriterion(value) => value.serialize(serializer),
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanBoolean {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        #[allow(unreachable_patterns)]
+        Ok(
+            match crate::runtime::JsonKind::of(text) {
+                crate::runtime::JsonKind::Array(tag) => {
+                    match tag.as_deref() {
+                        Some("And") => {
+                            Self::ScanAndCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Or") => {
+                            Self::ScanOrCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Not") => {
+                            Self::ScanNotCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Xor") => {
+                            Self::ScanXorCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("AltCode") => {
+                            Self::ScanAltCodeCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Attribute") => {
+                            Self::ScanAttributeCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Auction") => {
+                            Self::ScanAuctionCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("AuctionLast") => {
+                            Self::ScanAuctionLastCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("AuctionQuantity") => {
+                            Self::ScanAuctionQuantityCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("BestAskCount") => {
+                            Self::ScanBestAskCountCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("BestAskPrice") => {
+                            Self::ScanBestAskPriceCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("BestAskQuantity") => {
+                            Self::ScanBestAskQuantityCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("BestBidCount") => {
+                            Self::ScanBestBidCountCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("BestBidPrice") => {
+                            Self::ScanBestBidPriceCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("BestBidQuantity") => {
+                            Self::ScanBestBidQuantityCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Board") => {
+                            Self::ScanBoardCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("CallOrPut") => {
+                            Self::ScanCallOrPutCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Category") => {
+                            Self::ScanCategoryCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("CFI") => {
+                            Self::ScanCfiCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Class") => {
+                            Self::ScanClassCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("ClosePrice") => {
+                            Self::ScanClosePriceCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Code") => {
+                            Self::ScanCodeCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("ContractSize") => {
+                            Self::ScanContractSizeCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Currency") => {
+                            Self::ScanCurrencyCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Data") => {
+                            Self::ScanDataCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Date") => {
+                            Self::ScanDateCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("ExerciseType") => {
+                            Self::ScanExerciseTypeCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Exchange") => {
+                            Self::ScanExchangeCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("ExpiryDate") => {
+                            Self::ScanExpiryDateCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("HighPrice") => {
+                            Self::ScanHighPriceCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("IsIndex") => {
+                            Self::ScanIsIndexCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Leg") => {
+                            Self::ScanLegCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("LastPrice") => {
+                            Self::ScanLastPriceCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("LotSize") => {
+                            Self::ScanLotSizeCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("LowPrice") => {
+                            Self::ScanLowPriceCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Market") => {
+                            Self::ScanMarketCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Name") => {
+                            Self::ScanNameCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("OpenInterest") => {
+                            Self::ScanOpenInterestCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("OpenPrice") => {
+                            Self::ScanOpenPriceCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Price") => {
+                            Self::ScanPriceCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("PreviousClose") => {
+                            Self::ScanPreviousCloseCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("QuotationBasis") => {
+                            Self::ScanQuotationBasisCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Remainder") => {
+                            Self::ScanRemainderCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("ShareIssue") => {
+                            Self::ScanShareIssueCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("State") => {
+                            Self::ScanStateCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("StateAllows") => {
+                            Self::ScanStateAllowsCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("StatusNote") => {
+                            Self::ScanStatusNoteCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("StrikePrice") => {
+                            Self::ScanStrikePriceCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Trades") => {
+                            Self::ScanTradesCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("TradingMarket") => {
+                            Self::ScanTradingMarketCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("ValueTraded") => {
+                            Self::ScanValueTradedCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("Volume") => {
+                            Self::ScanVolumeCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("VWAP") => {
+                            Self::ScanVwapCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("All") => {
+                            Self::ScanAllCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("=") => {
+                            Self::ScanEqualCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some(">") => {
+                            Self::ScanGreaterCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some(">=") => {
+                            Self::ScanGreaterOrEqualCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("<") => {
+                            Self::ScanLessCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("<=") => {
+                            Self::ScanLessOrEqualCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("None") => {
+                            Self::ScanNoneCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        Some("!=") => {
+                            Self::ScanNotEqualCriterion(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                        _ => {
+                            Self::Unrecognized(
+                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ScanBoolean {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanBoolean".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let branches = vec![
+            generator.subschema_for:: < ScanAndCriterion > ().to_value(), generator
+            .subschema_for:: < ScanOrCriterion > ().to_value(), generator.subschema_for::
+            < ScanNotCriterion > ().to_value(), generator.subschema_for:: <
+            ScanXorCriterion > ().to_value(), generator.subschema_for:: <
+            ScanAltCodeCriterion > ().to_value(), generator.subschema_for:: <
+            ScanAttributeCriterion > ().to_value(), generator.subschema_for:: <
+            ScanAuctionCriterion > ().to_value(), generator.subschema_for:: <
+            ScanAuctionLastCriterion > ().to_value(), generator.subschema_for:: <
+            ScanAuctionQuantityCriterion > ().to_value(), generator.subschema_for:: <
+            ScanBestAskCountCriterion > ().to_value(), generator.subschema_for:: <
+            ScanBestAskPriceCriterion > ().to_value(), generator.subschema_for:: <
+            ScanBestAskQuantityCriterion > ().to_value(), generator.subschema_for:: <
+            ScanBestBidCountCriterion > ().to_value(), generator.subschema_for:: <
+            ScanBestBidPriceCriterion > ().to_value(), generator.subschema_for:: <
+            ScanBestBidQuantityCriterion > ().to_value(), generator.subschema_for:: <
+            ScanBoardCriterion > ().to_value(), generator.subschema_for:: <
+            ScanCallOrPutCriterion > ().to_value(), generator.subschema_for:: <
+            ScanCategoryCriterion > ().to_value(), generator.subschema_for:: <
+            ScanCfiCriterion > ().to_value(), generator.subschema_for:: <
+            ScanClassCriterion > ().to_value(), generator.subschema_for:: <
+            ScanClosePriceCriterion > ().to_value(), generator.subschema_for:: <
+            ScanCodeCriterion > ().to_value(), generator.subschema_for:: <
+            ScanContractSizeCriterion > ().to_value(), generator.subschema_for:: <
+            ScanCurrencyCriterion > ().to_value(), generator.subschema_for:: <
+            ScanDataCriterion > ().to_value(), generator.subschema_for:: <
+            ScanDateCriterion > ().to_value(), generator.subschema_for:: <
+            ScanExerciseTypeCriterion > ().to_value(), generator.subschema_for:: <
+            ScanExchangeCriterion > ().to_value(), generator.subschema_for:: <
+            ScanExpiryDateCriterion > ().to_value(), generator.subschema_for:: <
+            ScanHighPriceCriterion > ().to_value(), generator.subschema_for:: <
+            ScanIsIndexCriterion > ().to_value(), generator.subschema_for:: <
+            ScanLegCriterion > ().to_value(), generator.subschema_for:: <
+            ScanLastPriceCriterion > ().to_value(), generator.subschema_for:: <
+            ScanLotSizeCriterion > ().to_value(), generator.subschema_for:: <
+            ScanLowPriceCriterion > ().to_value(), generator.subschema_for:: <
+            ScanMarketCriterion > ().to_value(), generator.subschema_for:: <
+            ScanNameCriterion > ().to_value(), generator.subschema_for:: <
+            ScanOpenInterestCriterion > ().to_value(), generator.subschema_for:: <
+            ScanOpenPriceCriterion > ().to_value(), generator.subschema_for:: <
+            ScanPriceCriterion > ().to_value(), generator.subschema_for:: <
+            ScanPreviousCloseCriterion > ().to_value(), generator.subschema_for:: <
+            ScanQuotationBasisCriterion > ().to_value(), generator.subschema_for:: <
+            ScanRemainderCriterion > ().to_value(), generator.subschema_for:: <
+            ScanShareIssueCriterion > ().to_value(), generator.subschema_for:: <
+            ScanStateCriterion > ().to_value(), generator.subschema_for:: <
+            ScanStateAllowsCriterion > ().to_value(), generator.subschema_for:: <
+            ScanStatusNoteCriterion > ().to_value(), generator.subschema_for:: <
+            ScanStrikePriceCriterion > ().to_value(), generator.subschema_for:: <
+            ScanTradesCriterion > ().to_value(), generator.subschema_for:: <
+            ScanTradingMarketCriterion > ().to_value(), generator.subschema_for:: <
+            ScanValueTradedCriterion > ().to_value(), generator.subschema_for:: <
+            ScanVolumeCriterion > ().to_value(), generator.subschema_for:: <
+            ScanVwapCriterion > ().to_value(), generator.subschema_for:: <
+            ScanAllCriterion > ().to_value(), generator.subschema_for:: <
+            ScanEqualCriterion > ().to_value(), generator.subschema_for:: <
+            ScanGreaterCriterion > ().to_value(), generator.subschema_for:: <
+            ScanGreaterOrEqualCriterion > ().to_value(), generator.subschema_for:: <
+            ScanLessCriterion > ().to_value(), generator.subschema_for:: <
+            ScanLessOrEqualCriterion > ().to_value(), generator.subschema_for:: <
+            ScanNoneCriterion > ().to_value(), generator.subschema_for:: <
+            ScanNotEqualCriterion > ().to_value()
+        ];
+        schemars::json_schema!({ "type" : ["array"], "oneOf" : branches })
+    }
+}
+
 /// A scan filter in the criteria language shared by symbol scans and scan notifications: a JSON array whose first element names a criterion (`Code`, `LastPrice`, `And`, `>=`, ...) and whose other elements are that criterion's parameters, which may themselves be criteria, for instance `["And", ["LastPrice", 1.0, 2.0], ["IsIndex"]]`.
-pub type ScanCriteria = Vec<serde_json::Value>;
+pub type ScanCriteria = ScanBoolean;
 
 /// A field a `SearchSymbols` condition can match: the symbol's `Code`, its `Name`, one of its alternate codes (`Alternate`, chosen by the condition's `Key`) or one of its attributes (`Attribute`, likewise).
 ///
@@ -6884,6 +14663,1043 @@ impl NewsSourceState {
     #[allow(clippy::too_many_arguments)]
     pub fn new(code: String, feed: FeedStatus) -> Self {
         Self { code, feed }
+    }
+}
+
+/// How a user identifies a scan: the details set when creating or updating it.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanDetails {
+    /// The scan's name.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// A longer description, if any.
+    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Free-form information kept with the scan, such as a category.
+    #[serde(rename = "Metadata")]
+    pub metadata: UserMetadata,
+}
+
+impl ScanDetails {
+    /// A `ScanDetails` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: String, metadata: UserMetadata) -> Self {
+        Self {
+            name,
+            description: None,
+            metadata,
+        }
+    }
+}
+
+/// Which scanner runs a scan (Appendix J1): `Market.Search` scans every symbol of the target markets, `Market.Monitor` scans the target symbols; both take J2 criteria and match symbols. The server defines its scanners, so other codes are reported as unknown, not rejected.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ScannerType {
+    /// `Market.Search`
+    MarketSearch,
+    /// `Market.Monitor`
+    MarketMonitor,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ScannerType {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Market.Search", "Market.Monitor"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MarketSearch => "Market.Search",
+            Self::MarketMonitor => "Market.Monitor",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ScannerType {
+    fn from(value: &str) -> Self {
+        match value {
+            "Market.Search" => Self::MarketSearch,
+            "Market.Monitor" => Self::MarketMonitor,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ScannerType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ScannerType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScannerType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ScannerType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScannerType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What a scan looks at; its form depends on the scanner. `Market.Search`: one or more market codes, mixed markets allowed (`["ASX", "CXA"]`, `["ASX+CXA"]`). `Market.Monitor`: one or more securities as `Code.Market`, on any markets (`["BHP.ASX", "NAB.CXA"]`). Duplicates are ignored.
+pub type ScanTarget = Vec<String>;
+
+/// How urgent the notification is: for Web Push `VeryLow`, `Low`, `Normal` or `High`; for Email `Low`, `Normal` or `High`. By default `Normal`.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum NotificationUrgency {
+    /// `VeryLow`
+    VeryLow,
+    /// `Low`
+    Low,
+    /// `Normal`
+    Normal,
+    /// `High`
+    High,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl NotificationUrgency {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["VeryLow", "Low", "Normal", "High"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VeryLow => "VeryLow",
+            Self::Low => "Low",
+            Self::Normal => "Normal",
+            Self::High => "High",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for NotificationUrgency {
+    fn from(value: &str) -> Self {
+        match value {
+            "VeryLow" => Self::VeryLow,
+            "Low" => Self::Low,
+            "Normal" => Self::Normal,
+            "High" => Self::High,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for NotificationUrgency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for NotificationUrgency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NotificationUrgency {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for NotificationUrgency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NotificationUrgency".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// How one scan's notifications are sent over its channel; the settings that apply depend on the channel's distribution method (Appendix K). Web Push (`Push.Web`): `ttl` (required there), `urgency`, `topic`. Email: `urgency`. Other methods document none.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct NotificationSourceSettings {
+    /// Web Push: how many seconds the push service keeps an undelivered notification before dropping it; 0 is allowed. Not negative.
+    #[serde(rename = "ttl", default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<i64>,
+    /// How urgent the notification is: for Web Push `VeryLow`, `Low`, `Normal` or `High`; for Email `Low`, `Normal` or `High`. By default `Normal`.
+    #[serde(rename = "urgency", default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<NotificationUrgency>,
+    /// Web Push: a topic; an undelivered notification with the same topic is replaced by this one (HTTP Topic header rules).
+    #[serde(rename = "topic", default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+}
+
+impl NotificationSourceSettings {
+    /// A `NotificationSourceSettings` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            ttl: None,
+            urgency: None,
+            topic: None,
+        }
+    }
+}
+
+impl Default for NotificationSourceSettings {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// How a scan notifies its owner of match changes: over which channel, in which language, and how often.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct NotificationParameters {
+    /// The channel to notify over (see the Channel controller).
+    #[serde(rename = "ChannelID")]
+    pub channel_id: String,
+    /// The culture (language) of the notification texts; leave it out for English.
+    #[serde(rename = "CultureCode", default, skip_serializing_if = "Option::is_none")]
+    pub culture_code: Option<String>,
+    /// How long a change must last before it is notified.
+    #[serde(rename = "MinimumStable", default, skip_serializing_if = "Option::is_none")]
+    pub minimum_stable: Option<Time>,
+    /// How long after the previous notification the next one may be sent.
+    #[serde(rename = "MinimumElapsed", default, skip_serializing_if = "Option::is_none")]
+    pub minimum_elapsed: Option<Time>,
+    /// Settings for this scan's notifications on the channel, depending on its method.
+    #[serde(rename = "Settings", default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<NotificationSourceSettings>,
+}
+
+impl NotificationParameters {
+    /// A `NotificationParameters` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(channel_id: String) -> Self {
+        Self {
+            channel_id,
+            culture_code: None,
+            minimum_stable: None,
+            minimum_elapsed: None,
+            settings: None,
+        }
+    }
+}
+
+/// What a scan does: which scanner runs it, the criteria, the target, and how it notifies.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanParameters {
+    /// The scanner that runs the scan.
+    #[serde(rename = "Type")]
+    pub type_: ScannerType,
+    /// The criteria a symbol must meet (Appendix J2).
+    #[serde(rename = "Criteria")]
+    pub criteria: ScanBoolean,
+    /// What the scan looks at: markets or securities, depending on the scanner.
+    #[serde(rename = "Target")]
+    pub target: ScanTarget,
+    /// How to notify of changes in the matches; without it, the scan does not notify.
+    #[serde(rename = "Notifications", default, skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<Vec<NotificationParameters>>,
+}
+
+impl ScanParameters {
+    /// A `ScanParameters` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(type_: ScannerType, criteria: ScanBoolean, target: ScanTarget) -> Self {
+        Self {
+            type_,
+            criteria,
+            target,
+            notifications: None,
+        }
+    }
+}
+
+/// What the change does: `Add` a match, `Update` one, `Remove` one, or `Clear` them all.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ScanMatchChangeOperation {
+    /// `Add`
+    Add,
+    /// `Update`
+    Update,
+    /// `Remove`
+    Remove,
+    /// `Clear`
+    Clear,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ScanMatchChangeOperation {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Add", "Update", "Remove", "Clear"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Add => "Add",
+            Self::Update => "Update",
+            Self::Remove => "Remove",
+            Self::Clear => "Clear",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ScanMatchChangeOperation {
+    fn from(value: &str) -> Self {
+        match value {
+            "Add" => Self::Add,
+            "Update" => Self::Update,
+            "Remove" => Self::Remove,
+            "Clear" => Self::Clear,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ScanMatchChangeOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ScanMatchChangeOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanMatchChangeOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ScanMatchChangeOperation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanMatchChangeOperation".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// One change to a scan's matches. Changes come in order and must be applied in order.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScanMatchChange {
+    /// `Operation` is `Add`: A new match.
+    ScanMatchAdd(ScanMatchAdd),
+    /// `Operation` is `Update`: A match whose data changed.
+    ScanMatchUpdate(ScanMatchUpdate),
+    /// `Operation` is `Remove`: Something that no longer matches.
+    ScanMatchRemove(ScanMatchRemove),
+    /// `Operation` is `Clear`: Empties the list of matches.
+    ScanMatchClear(ScanMatchClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Operation` is `Add`: A new match.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanMatchAdd {
+    /// What matched; for the market scanners a security as `Code.Market`.
+    #[serde(rename = "Key")]
+    pub key: String,
+}
+
+impl ScanMatchAdd {
+    /// A `ScanMatchAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(key: String) -> Self {
+        Self { key }
+    }
+}
+
+/// `Operation` is `Update`: A match whose data changed.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanMatchUpdate {
+    /// What matched; for the market scanners a security as `Code.Market`.
+    #[serde(rename = "Key")]
+    pub key: String,
+}
+
+impl ScanMatchUpdate {
+    /// A `ScanMatchUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(key: String) -> Self {
+        Self { key }
+    }
+}
+
+/// `Operation` is `Remove`: Something that no longer matches.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanMatchRemove {
+    /// What matched; for the market scanners a security as `Code.Market`.
+    #[serde(rename = "Key")]
+    pub key: String,
+}
+
+impl ScanMatchRemove {
+    /// A `ScanMatchRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(key: String) -> Self {
+        Self { key }
+    }
+}
+
+/// `Operation` is `Clear`: Empties the list of matches.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanMatchClear {}
+impl ScanMatchClear {
+    /// A `ScanMatchClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl Default for ScanMatchClear {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ScanMatchChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Operation";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::ScanMatchAdd(_) => "Add",
+            Self::ScanMatchUpdate(_) => "Update",
+            Self::ScanMatchRemove(_) => "Remove",
+            Self::ScanMatchClear(_) => "Clear",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for ScanMatchChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Operation")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::ScanMatchAdd(fields) => {
+                Tagged { tag: "Add", fields }.serialize(serializer)
+            }
+            Self::ScanMatchUpdate(fields) => {
+                Tagged { tag: "Update", fields }.serialize(serializer)
+            }
+            Self::ScanMatchRemove(fields) => {
+                Tagged { tag: "Remove", fields }.serialize(serializer)
+            }
+            Self::ScanMatchClear(fields) => {
+                Tagged { tag: "Clear", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanMatchChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Operation", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Add") => {
+                    Self::ScanMatchAdd(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Update") => {
+                    Self::ScanMatchUpdate(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Remove") => {
+                    Self::ScanMatchRemove(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Clear") => {
+                    Self::ScanMatchClear(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ScanMatchChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanMatchChange".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Operation".to_owned(),
+                generator.subschema_for::<ScanMatchChangeOperation>().to_value(),
+            );
+        properties
+            .insert("Key".to_owned(), generator.subschema_for::<String>().to_value());
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Operation"] }
+        )
+    }
+}
+
+/// The state of a persistent scan: `Active` (it runs, notifies and can be queried), `Inactive` (switched off), or `Faulted` (it failed). Only active scans notify and can be queried.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ScanStatus {
+    /// `Active`
+    Active,
+    /// `Inactive`
+    Inactive,
+    /// `Faulted`
+    Faulted,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ScanStatus {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Active", "Inactive", "Faulted"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "Active",
+            Self::Inactive => "Inactive",
+            Self::Faulted => "Faulted",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ScanStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "Active" => Self::Active,
+            "Inactive" => Self::Inactive,
+            "Faulted" => Self::Faulted,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ScanStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ScanStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ScanStatus {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanStatus".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// What the change does: `Add` a scan, `Update` one, `Remove` one, or `Clear` them all.
+///
+/// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
+/// validation reports them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ScanChangeOperation {
+    /// `Add`
+    Add,
+    /// `Update`
+    Update,
+    /// `Remove`
+    Remove,
+    /// `Clear`
+    Clear,
+    /// A value the schema does not list, kept exactly as sent.
+    Unrecognized(String),
+}
+
+impl ScanChangeOperation {
+    /// Every value the schema lists, in schema order.
+    pub const KNOWN: &'static [&'static str] = &["Add", "Update", "Remove", "Clear"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Add => "Add",
+            Self::Update => "Update",
+            Self::Remove => "Remove",
+            Self::Clear => "Clear",
+            Self::Unrecognized(value) => value,
+        }
+    }
+    /// False for values the schema does not list.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unrecognized(_))
+    }
+}
+
+impl From<&str> for ScanChangeOperation {
+    fn from(value: &str) -> Self {
+        match value {
+            "Add" => Self::Add,
+            "Update" => Self::Update,
+            "Remove" => Self::Remove,
+            "Clear" => Self::Clear,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ScanChangeOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ScanChangeOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanChangeOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+impl schemars::JsonSchema for ScanChangeOperation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanChangeOperation".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type" : "string", "enum" : Self::KNOWN })
+    }
+}
+
+/// The summary of one persistent scan, as the Scans subscription and QueryScans report it.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanState {
+    /// The scan's identifier.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The scan's name.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The scan's longer description, if any.
+    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Free-form information kept with the scan.
+    #[serde(rename = "Metadata")]
+    pub metadata: UserMetadata,
+    /// Whether the user may change the scan; false means read-only.
+    #[serde(rename = "IsWritable", default, skip_serializing_if = "Option::is_none")]
+    pub is_writable: Option<bool>,
+    /// Whether the scan is active.
+    #[serde(rename = "Status")]
+    pub status: ScanStatus,
+    /// The scanner that runs it.
+    #[serde(rename = "Type")]
+    pub type_: ScannerType,
+}
+
+impl ScanState {
+    /// A `ScanState` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        metadata: UserMetadata,
+        status: ScanStatus,
+        type_: ScannerType,
+    ) -> Self {
+        Self {
+            id,
+            name: None,
+            description: None,
+            metadata,
+            is_writable: None,
+            status,
+            type_,
+        }
+    }
+}
+
+/// One change to the list of the user's scans. Changes come in order and must be applied in order.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScanChange {
+    /// `Operation` is `Add`: A new scan.
+    ScanChangeAdd(ScanChangeAdd),
+    /// `Operation` is `Update`: A scan whose details or state changed.
+    ScanChangeUpdate(ScanChangeUpdate),
+    /// `Operation` is `Remove`: A scan deleted.
+    ScanChangeRemove(ScanChangeRemove),
+    /// `Operation` is `Clear`: Empties the list of scans.
+    ScanChangeClear(ScanChangeClear),
+    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
+    Unrecognized(serde_json::Value),
+}
+
+/// `Operation` is `Add`: A new scan.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanChangeAdd {
+    /// The scan added, updated or removed; there is none on a clear.
+    #[serde(rename = "Scan")]
+    pub scan: ScanState,
+}
+
+impl ScanChangeAdd {
+    /// A `ScanChangeAdd` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(scan: ScanState) -> Self {
+        Self { scan }
+    }
+}
+
+/// `Operation` is `Update`: A scan whose details or state changed.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanChangeUpdate {
+    /// The scan added, updated or removed; there is none on a clear.
+    #[serde(rename = "Scan")]
+    pub scan: ScanState,
+}
+
+impl ScanChangeUpdate {
+    /// A `ScanChangeUpdate` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(scan: ScanState) -> Self {
+        Self { scan }
+    }
+}
+
+/// `Operation` is `Remove`: A scan deleted.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanChangeRemove {
+    /// The scan added, updated or removed; there is none on a clear.
+    #[serde(rename = "Scan")]
+    pub scan: ScanState,
+}
+
+impl ScanChangeRemove {
+    /// A `ScanChangeRemove` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(scan: ScanState) -> Self {
+        Self { scan }
+    }
+}
+
+/// `Operation` is `Clear`: Empties the list of scans.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct ScanChangeClear {}
+impl ScanChangeClear {
+    /// A `ScanChangeClear` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl Default for ScanChangeClear {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ScanChange {
+    /// The property whose value says which variant an object is.
+    pub const TAG: &'static str = "Operation";
+    /// The tag's value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::ScanChangeAdd(_) => "Add",
+            Self::ScanChangeUpdate(_) => "Update",
+            Self::ScanChangeRemove(_) => "Remove",
+            Self::ScanChangeClear(_) => "Clear",
+            Self::Unrecognized(value) => {
+                value
+                    .get(Self::TAG)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for ScanChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A variant's fields, after its tag.
+        #[derive(serde::Serialize)]
+        struct Tagged<'a, T> {
+            #[serde(rename = "Operation")]
+            tag: &'a str,
+            #[serde(flatten)]
+            fields: &'a T,
+        }
+        match self {
+            Self::ScanChangeAdd(fields) => {
+                Tagged { tag: "Add", fields }.serialize(serializer)
+            }
+            Self::ScanChangeUpdate(fields) => {
+                Tagged { tag: "Update", fields }.serialize(serializer)
+            }
+            Self::ScanChangeRemove(fields) => {
+                Tagged { tag: "Remove", fields }.serialize(serializer)
+            }
+            Self::ScanChangeClear(fields) => {
+                Tagged { tag: "Clear", fields }.serialize(serializer)
+            }
+            Self::Unrecognized(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScanChange {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Only the tag, the rest passed over.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            #[serde(rename = "Operation", default)]
+            tag: Option<serde_json::Value>,
+        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+        let text = raw.get();
+        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
+        Ok(
+            match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Some("Add") => {
+                    Self::ScanChangeAdd(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Update") => {
+                    Self::ScanChangeUpdate(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Remove") => {
+                    Self::ScanChangeRemove(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                Some("Clear") => {
+                    Self::ScanChangeClear(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+                _ => {
+                    Self::Unrecognized(
+                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                    )
+                }
+            },
+        )
+    }
+}
+
+impl schemars::JsonSchema for ScanChange {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScanChange".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        properties
+            .insert(
+                "Operation".to_owned(),
+                generator.subschema_for::<ScanChangeOperation>().to_value(),
+            );
+        properties
+            .insert(
+                "Scan".to_owned(),
+                generator.subschema_for::<ScanState>().to_value(),
+            );
+        schemars::json_schema!(
+            { "type" : "object", "properties" : properties, "required" : ["Operation"] }
+        )
     }
 }
 
