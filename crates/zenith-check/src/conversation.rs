@@ -179,6 +179,25 @@ impl Conversation {
                         None,
                     ));
                 }
+                // Read with another topic's reply schema: that topic's request must be the one answered.
+                let shape =
+                    checked.kind.and_then(|kind| kind.info().topic).filter(|t| place.topic.as_deref() != Some(*t));
+                if let Some(shape) = shape.filter(|t| pending.place.topic.as_deref() != Some(*t)) {
+                    let message = format!(
+                        "the reply to {} has the shape of a `{shape}` reply, not its own",
+                        describe(&pending.place)
+                    );
+                    out(finding::new(
+                        source,
+                        place,
+                        Level::Warning,
+                        "reply-shape-mismatch",
+                        &message,
+                        "/Data",
+                        "",
+                        None,
+                    ));
+                }
                 let answered = self.answered.get_or_insert_default();
                 if answered.len() >= MAX_ANSWERED {
                     answered.take_oldest();

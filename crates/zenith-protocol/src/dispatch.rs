@@ -62,6 +62,24 @@ impl<'a> EnvelopeKeys<'a> {
         MessageKind::lookup(self.controller, self.topic, self.action, direction)
     }
 
+    /// The reply schemas of other topics whose requests may be answered on this topic (a
+    /// QueryMethod request may be answered on `QueryChannel`): a reply arriving here may have
+    /// their shape rather than this topic's own.
+    pub fn reply_kinds_elsewhere(&self, direction: Direction) -> Vec<MessageKind> {
+        let Some(topic) = self.topic.filter(|_| direction == Direction::Receive) else { return Vec::new() };
+        let infos = || MessageKind::ALL.iter().map(|k| (*k, k.info()));
+        let answered_here: Vec<&str> = infos()
+            .filter(|(_, i)| i.direction == Direction::Send && i.controller == Some(self.controller))
+            .filter(|(_, i)| i.topic != Some(topic) && i.reply_topics.contains(&topic))
+            .filter_map(|(_, i)| i.topic)
+            .collect();
+        infos()
+            .filter(|(_, i)| i.direction == Direction::Receive && i.controller == Some(self.controller))
+            .filter(|(_, i)| i.action == self.action && i.topic.is_some_and(|t| answered_here.contains(&t)))
+            .map(|(kind, _)| kind)
+            .collect()
+    }
+
     /// What is wrong with the topic of a message of `kind` that is valid on every topic (a
     /// `Sub`, an `Unsub`, a confirmation, an `Error`): the controller's schemas know no such
     /// topic, or its arguments have none of the topic's forms. A kind with a topic of its own
