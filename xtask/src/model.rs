@@ -43,6 +43,8 @@ const KEYWORDS: &[&str] = &[
     "x-zenith-flags",
     "x-zenith-tag",
     "x-zenith-roles",
+    "x-zenith-changes",
+    "x-zenith-fixed",
     "oneOf",
 ];
 
@@ -59,6 +61,7 @@ const REF_SIBLINGS: &[&str] = &[
     "const",
     "default",
     "x-zenith-secret",
+    "x-zenith-fixed",
 ];
 
 #[derive(Debug)]
@@ -193,6 +196,42 @@ pub struct Union {
     pub variants: Vec<Variant>,
     /// Where the `oneOf` is.
     pub location: Location,
+    /// When the union is a change record: how records apply to the state they change.
+    pub changes: Option<Changes>,
+}
+
+/// How change records apply (`x-zenith-changes`): each names the record it changes by its key,
+/// and its tag says what it does.
+#[derive(Debug)]
+pub struct Changes {
+    /// The properties that make up a record's key, each a path of property names
+    /// (`["Order", "ID"]`).
+    pub key: Vec<Vec<String>>,
+    /// What each tag value does.
+    pub operations: Vec<(String, Operation)>,
+    /// Added keys only increase (Trades ids).
+    pub ordered: bool,
+    /// What the first data after a subscription starts with (Trades: an initialise).
+    pub snapshot: Option<Operation>,
+    pub location: Location,
+}
+
+/// What a change record does to the state of its subscription.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    Add,
+    Update,
+    Remove,
+    Clear,
+}
+
+impl Operation {
+    pub const ALL: &'static [(&'static str, Operation)] = &[
+        ("add", Operation::Add),
+        ("update", Operation::Update),
+        ("remove", Operation::Remove),
+        ("clear", Operation::Clear),
+    ];
 }
 
 #[derive(Debug)]
@@ -229,6 +268,8 @@ pub struct Field {
     pub required: bool,
     pub shape: Shape,
     pub secret: bool,
+    /// The value never changes for the life of a subscription (`x-zenith-fixed`).
+    pub fixed: bool,
     pub constant: Option<Value>,
     pub default: Option<Value>,
     pub location: Location,
@@ -394,6 +435,7 @@ impl Model {
             }
         }
         choice::settle(&mut builder.types)?;
+        check_changes(&builder.types)?;
         let mut seen = HashMap::new();
         for ty in &builder.types {
             let variants = match &ty.kind {
@@ -470,6 +512,50 @@ impl Model {
     pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|t| t.name == name)
     }
+}
+
+/// Each part of a change record's key leads, property by property, to a string or an integer.
+fn check_changes(types: &[TypeDef]) -> Result<(), Error> {
+    let fields_of = |shape: &Shape| -> Option<&[Field]> {
+        let Shape::Named(name) = shape else { return None };
+        match &types.iter().find(|t| &t.name == name)?.kind {
+            TypeKind::Struct { fields, .. } => Some(fields),
+            _ => None,
+        }
+    };
+    let is_key = |shape: &Shape| match shape {
+        Shape::String(_) | Shape::Integer => true,
+        Shape::Named(name) => types.iter().find(|t| &t.name == name).is_some_and(|t| match &t.kind {
+            TypeKind::Enum { .. } => true,
+            TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. } => {
+                matches!(shape, Shape::String(_) | Shape::Integer)
+            }
+            _ => false,
+        }),
+        _ => false,
+    };
+    for ty in types {
+        let TypeKind::Struct { fields, union: Some(Union { changes: Some(changes), .. }), .. } = &ty.kind else {
+            continue;
+        };
+        for path in &changes.key {
+            let mut level = fields.as_slice();
+            for (depth, name) in path.iter().enumerate() {
+                let refused =
+                    |why: &str| Error::at(&changes.location.child("key"), format!("`/{}`: {why}", path.join("/")));
+                let field = level.iter().find(|f| &f.wire == name).ok_or_else(|| refused("no such property"))?;
+                if depth + 1 == path.len() {
+                    if !is_key(&field.shape) {
+                        return Err(refused("a key is a string or an integer"));
+                    }
+                } else {
+                    level = fields_of(&field.shape)
+                        .ok_or_else(|| refused("leads through a value that is not an object"))?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn role_rules(action_schema: &Value, actions: &[String]) -> Result<Vec<RoleRule>, Error> {
@@ -771,6 +857,7 @@ impl Builder<'_> {
                     required,
                     shape,
                     secret: false,
+                    fixed: false,
                     constant: None,
                     default: None,
                     location,
@@ -803,8 +890,14 @@ impl Builder<'_> {
                     ));
                 }
             }
+            let fixed = match field_object.get("x-zenith-fixed") {
+                None => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err(Error::at(&field_location.child("x-zenith-fixed"), "must be a boolean")),
+            };
             fields.push(Field {
                 wire: wire.clone(),
+                fixed,
                 doc: field_object.get("description").and_then(Value::as_str).map(str::to_owned),
                 required: required.contains(&wire.as_str()),
                 rust,
@@ -1205,7 +1298,73 @@ impl Builder<'_> {
                 ),
             ));
         }
-        Ok(Union { tag, variants, location: union_location })
+        let changes = match object.get("x-zenith-changes") {
+            Some(changes) => Some(self.changes(&location.child("x-zenith-changes"), changes, &tags, fields)?),
+            None => None,
+        };
+        Ok(Union { tag, variants, location: union_location, changes })
+    }
+
+    /// `x-zenith-changes`: `{"key": ["/Order/ID"], "operations": {"A": "add", ...}, "ordered": false}`.
+    /// The key's first property must be the record's; the rest is checked by [`check_changes`].
+    fn changes(&self, at: &Location, changes: &Value, tags: &[String], fields: &[Field]) -> Result<Changes, Error> {
+        let object = as_object(changes, at)?;
+        if let Some(extra) = object.keys().find(|k| !["key", "operations", "ordered", "snapshot"].contains(&k.as_str()))
+        {
+            return Err(Error::at(
+                at,
+                format!("`{extra}`: change rules have a `key`, `operations`, `ordered` and `snapshot`"),
+            ));
+        }
+        let key_at = at.child("key");
+        let pointers = object.get("key").and_then(Value::as_array).filter(|k| !k.is_empty());
+        let pointers = pointers.ok_or_else(|| Error::at(&key_at, "`key` lists JSON Pointers into the record"))?;
+        let mut key = Vec::new();
+        for pointer in pointers {
+            let path: Vec<String> = match pointer.as_str().and_then(|p| p.strip_prefix('/')) {
+                Some(p) => p.split('/').map(str::to_owned).collect(),
+                None => return Err(Error::at(&key_at, "each key part is a JSON Pointer such as `/Order/ID`")),
+            };
+            if !fields.iter().any(|f| f.wire == path[0]) {
+                return Err(Error::at(&key_at, format!("`{}` is not among the record's `properties`", path[0])));
+            }
+            key.push(path);
+        }
+        let operations_at = at.child("operations");
+        let listed = object.get("operations").and_then(Value::as_object);
+        let listed =
+            listed.ok_or_else(|| Error::at(&operations_at, "`operations` maps each tag value to what it does"))?;
+        let mut operations = Vec::new();
+        for (value, operation) in listed {
+            let operation = Operation::ALL.iter().find(|(name, _)| Some(*name) == operation.as_str()).map(|(_, o)| *o);
+            let operation = operation.ok_or_else(|| {
+                Error::at(&operations_at.child(value), "an operation is `add`, `update`, `remove` or `clear`")
+            })?;
+            operations.push((value.clone(), operation));
+        }
+        let mut named: Vec<&String> = operations.iter().map(|(v, _)| v).collect();
+        let mut all: Vec<&String> = tags.iter().collect();
+        named.sort();
+        all.sort();
+        if named != all {
+            return Err(Error::at(&operations_at, "`operations` must name every tag value, and only those"));
+        }
+        let ordered = match object.get("ordered") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(Error::at(&at.child("ordered"), "must be a boolean")),
+        };
+        let snapshot = match object.get("snapshot") {
+            None => None,
+            Some(name) => Some(
+                Operation::ALL
+                    .iter()
+                    .find(|(known, _)| Some(*known) == name.as_str())
+                    .map(|(_, o)| *o)
+                    .ok_or_else(|| Error::at(&at.child("snapshot"), "an operation such as `clear`"))?,
+            ),
+        };
+        Ok(Changes { key, operations, ordered, snapshot, location: at.clone() })
     }
 
     /// `x-zenith-flags`: codes of a table joined in one string.

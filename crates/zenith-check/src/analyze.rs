@@ -14,6 +14,7 @@ use zenith_protocol::{
 };
 
 use crate::duplicates::{self, Repeated};
+use crate::effects::{self, Effects};
 use crate::excerpt;
 use crate::finding::{self, Finding, Level};
 use crate::shown::{self, Credentials};
@@ -61,6 +62,8 @@ pub struct Checked {
     pub error_text: Option<String>,
     /// The credentials in the message, so that their copies are never shown.
     pub credentials: Credentials,
+    /// For data pushed on a subscription: what it does to the subscription's state.
+    pub effects: Option<Box<Effects>>,
 }
 
 impl Checked {
@@ -80,7 +83,18 @@ impl Checked {
             confirm: clean.envelope.confirm == Some(true),
             error_text: None,
             credentials,
+            effects: None,
         }
+    }
+
+    /// Reads what the message does to its subscription's state, when it is data pushed on one.
+    fn with_effects(mut self, text: &str) -> Checked {
+        let push = self.transaction.is_none()
+            && self.direction.zip(self.place.action.as_deref()).and_then(|(d, a)| Role::of(a, d)) == Some(Role::Answer);
+        if let Some(kind) = self.kind.filter(|_| push) {
+            self.effects = effects::read(text, kind.info()).map(Box::new);
+        }
+        self
     }
 }
 
@@ -250,7 +264,7 @@ impl Analyzer<'_> {
             .filter(|c| c.envelope.keys().topic_problem(c.kind).is_none());
         if let Some(clean) = clean {
             let credentials = shown::credentials(&text, true);
-            let mut checked = Checked::clean(place, clean, credentials);
+            let mut checked = Checked::clean(place, clean, credentials).with_effects(&text);
             checked.binary = binary;
             return Analysis::Message(Box::new(checked));
         }
@@ -323,19 +337,23 @@ impl Analyzer<'_> {
         let is_error =
             Direction::candidates(place.direction).iter().any(|&d| Role::of(keys.action, d) == Some(Role::Error));
         let error_text = is_error.then(|| error_text(value.get("Data")));
-        Analysis::Message(Box::new(Checked {
-            binary,
-            kind,
-            direction: direction.or(place.direction),
-            inferred,
-            findings,
-            transaction: value.get("TransactionID").and_then(transaction_id),
-            full_topic: place.full_topic(&keys),
-            confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
-            error_text,
-            credentials,
-            place,
-        }))
+        Analysis::Message(Box::new(
+            Checked {
+                binary,
+                kind,
+                direction: direction.or(place.direction),
+                inferred,
+                findings,
+                transaction: value.get("TransactionID").and_then(transaction_id),
+                full_topic: place.full_topic(&keys),
+                confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
+                error_text,
+                credentials,
+                place,
+                effects: None,
+            }
+            .with_effects(&text),
+        ))
     }
 
     /// A connection event: what it says, as a finding, if anything. Pings and pongs are only

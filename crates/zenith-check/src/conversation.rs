@@ -15,6 +15,7 @@ use zenith_protocol::{Direction, Role};
 use crate::Summary;
 use crate::analyze::{Checked, Place};
 use crate::finding::{self, Finding, Level};
+use crate::streams::{Context, Streams};
 
 /// The most requests waiting for a reply on one connection. When one more arrives, the oldest
 /// is reported unanswered and no longer waited for.
@@ -52,6 +53,8 @@ pub struct Conversation {
     answered: Option<Box<Waiting<i64, Pending>>>,
     /// Sub requests that asked for confirmation, by Controller and full Topic.
     subscriptions: Option<Box<Waiting<(String, String), Place>>>,
+    /// Each subscription's state.
+    streams: Option<Box<Streams>>,
 }
 
 /// Why something waiting was given up before the end of the capture.
@@ -63,13 +66,15 @@ enum Limit {
 
 impl Conversation {
     /// Follows one message. `waiting` counts the requests and subscriptions waiting over all
-    /// connections.
+    /// connections, `keys` the keys their subscriptions hold.
+    #[allow(clippy::too_many_arguments)]
     pub fn message(
         &mut self,
         source: &str,
         checked: &Checked,
         direction: Direction,
         waiting: &mut usize,
+        keys: &mut usize,
         summary: &mut Summary,
         out: &mut dyn FnMut(Finding),
     ) {
@@ -77,6 +82,7 @@ impl Conversation {
         let (Some(controller), Some(action)) = (place.controller.as_deref(), place.action.as_deref()) else { return };
         let full_topic = &*checked.full_topic;
         let Some(role) = Role::of(action, direction) else { return };
+        self.follow(source, checked, role, keys, out);
         match role {
             Role::Request => {
                 let Some(id) = checked.transaction else { return };
@@ -208,11 +214,35 @@ impl Conversation {
         }
     }
 
-    /// Reports the requests never answered, in the order they were sent.
+    /// Follows what the message does to its subscription's state.
+    fn follow(&mut self, source: &str, checked: &Checked, role: Role, keys: &mut usize, out: &mut dyn FnMut(Finding)) {
+        let push = role == Role::Answer && checked.transaction.is_none();
+        if !matches!(role, Role::Subscribe | Role::Confirm | Role::Unsubscribe | Role::Unsubscribed) && !push {
+            return;
+        }
+        let streams = self.streams.get_or_insert_default();
+        let cx =
+            &mut Context { source, place: &checked.place, full_topic: &checked.full_topic, keys_overall: keys, out };
+        match role {
+            Role::Subscribe => streams.subscribe(cx),
+            Role::Confirm if checked.confirm => streams.confirmed(cx),
+            Role::Unsubscribe => streams.unsubscribe(cx),
+            Role::Unsubscribed => streams.ended(cx),
+            _ if push => streams.push(cx, checked.kind.map(|k| k.info()), checked.effects.as_deref()),
+            _ => {}
+        }
+    }
+
+    /// Reports the requests never answered, in the order they were sent, and the
+    /// subscriptions that got nothing.
     pub fn finish(self, source: &str, summary: &mut Summary, out: &mut dyn FnMut(Finding)) {
-        let Some(requests) = self.requests else { return };
-        for pending in requests.into_items() {
-            unanswered(source, &pending.place, None, summary, out);
+        if let Some(requests) = self.requests {
+            for pending in requests.into_items() {
+                unanswered(source, &pending.place, None, summary, out);
+            }
+        }
+        if let Some(streams) = self.streams {
+            streams.finish(source, out);
         }
     }
 }
@@ -407,7 +437,7 @@ mod tests {
         let mut waiting = MAX_WAITING;
         let mut send = |conversation: &mut Conversation, id, waiting: &mut usize| {
             let checked = request(id, id);
-            conversation.message("-", &checked, Direction::Send, waiting, &mut summary, &mut |f| found.push(f));
+            conversation.message("-", &checked, Direction::Send, waiting, &mut 0, &mut summary, &mut |f| found.push(f));
         };
         // Nothing waits here to give up, so the new request is.
         send(&mut conversation, 1, &mut waiting);

@@ -52,6 +52,32 @@ pub struct Finding {
     pub message: String,
     /// A short rendering of the offending value, secrets redacted.
     pub excerpt: Option<String>,
+    /// The message on the same connection that set the state this one breaks.
+    pub related: Option<Related>,
+}
+
+/// Another message of the same connection that a finding refers to.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Related {
+    pub index: u64,
+    pub line: Option<u64>,
+    pub packet: Option<u64>,
+    pub time: Option<f64>,
+}
+
+impl Related {
+    pub(crate) fn of(place: &Place) -> Related {
+        Related { index: place.index, line: place.origin.line(), packet: place.origin.packet(), time: place.time }
+    }
+
+    /// `#12 (line 40)`, for messages.
+    pub fn describe(&self) -> String {
+        match (self.line, self.packet) {
+            (Some(line), _) => format!("#{} (line {line})", self.index),
+            (None, Some(packet)) => format!("#{} (packet {packet})", self.index),
+            (None, None) => format!("#{}", self.index),
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -81,6 +107,7 @@ pub(crate) fn new(
         schema_path: schema_path.to_owned(),
         message: message.to_owned(),
         excerpt,
+        related: None,
     }
 }
 
@@ -102,7 +129,7 @@ impl Finding {
 /// The machine-readable record: exactly the documented keys, in documented order.
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(16))?;
+        let mut map = serializer.serialize_map(Some(17))?;
         map.serialize_entry("source", &self.source)?;
         map.serialize_entry("conn", &self.origin.connection())?;
         map.serialize_entry("index", &self.index)?;
@@ -119,6 +146,7 @@ impl Serialize for Finding {
         map.serialize_entry("schema_path", &self.schema_path)?;
         map.serialize_entry("message", &self.message)?;
         map.serialize_entry("excerpt", &self.excerpt)?;
+        map.serialize_entry("related", &self.related)?;
         map.end()
     }
 }

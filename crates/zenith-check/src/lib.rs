@@ -8,9 +8,11 @@ mod analyze;
 mod connections;
 mod conversation;
 mod duplicates;
+mod effects;
 mod excerpt;
 mod finding;
 mod shown;
+mod streams;
 mod summary;
 
 use std::sync::Arc;
@@ -35,6 +37,8 @@ pub struct Checker {
     conversations: Vec<Conversation>,
     /// Requests and subscriptions waiting for an answer, over all connections.
     waiting: usize,
+    /// Keys held by the subscriptions of all connections.
+    keys: usize,
     summary: Summary,
     /// The credentials met so far, hidden in every finding shown.
     shown: Shown,
@@ -48,6 +52,7 @@ impl Checker {
             connections: Connections::default(),
             conversations: Vec::new(),
             waiting: 0,
+            keys: 0,
             summary: Summary::default(),
             shown: Shown::default(),
         }
@@ -151,7 +156,15 @@ impl Checker {
                         self.conversations.resize_with(number + 1, Default::default);
                     }
                     let conversation = &mut self.conversations[number];
-                    conversation.message(&self.source, &checked, direction, &mut self.waiting, summary, out);
+                    conversation.message(
+                        &self.source,
+                        &checked,
+                        direction,
+                        &mut self.waiting,
+                        &mut self.keys,
+                        summary,
+                        out,
+                    );
                 }
             }
         }

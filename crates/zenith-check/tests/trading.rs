@@ -11,7 +11,7 @@ const SESSION: &str = r#"{"type":"send","data":"{\"Controller\":\"Trading\",\"To
 {"type":"receive","data":"{\"Controller\":\"Trading\",\"Topic\":\"PlaceOrder\",\"TransactionID\":5,\"Data\":{\"Result\":\"Success\",\"Order\":{\"ID\":\"1\",\"Account\":\"1234\"}}}"}
 {"type":"send","data":"{\"Controller\":\"Trading\",\"Topic\":\"AmendOrder\",\"TransactionID\":6,\"Data\":{\"Account\":\"1234\",\"OrderID\":\"1\",\"Details\":{\"Exchange\":\"ASX\",\"Code\":\"BHP\",\"Style\":\"Equity\",\"Side\":\"Bid\",\"Quantity\":100,\"Type\":\"Limit\",\"LimitPrice\":42.1}}}"}
 {"type":"receive","data":"{\"Controller\":\"Trading\",\"Topic\":\"PlaceOrder\",\"TransactionID\":6,\"Data\":{\"Result\":\"Success\",\"Order\":{\"ID\":\"1\",\"Account\":\"1234\"}}}"}
-{"type":"receive","data":"{\"Controller\":\"Trading\",\"Topic\":\"Orders!1234\",\"Data\":[{\"O\":\"U\",\"Order\":{\"ID\":\"1\",\"Account\":\"1234\"}}]}"}
+{"type":"receive","data":"{\"Controller\":\"Trading\",\"Topic\":\"Orders!1234\",\"Data\":[{\"O\":\"A\",\"Order\":{\"ID\":\"1\",\"Account\":\"1234\"}}]}"}
 "#;
 
 fn check(capture: &str) -> (zenith_check::Summary, Vec<Finding>) {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::model::{Direction, Message, Model};
+use crate::model::{Direction, Message, Model, Operation, Shape, TypeKind, Union};
 use crate::naming::{Case, rust_name};
 
 fn ident(name: &str) -> Ident {
@@ -128,7 +128,7 @@ pub fn emit(model: &Model) -> TokenStream {
         /// The names of every property the schemas mark as a credential.
         pub static SECRET_PROPERTIES: &[&str] = &[#(#secrets),*];
 
-        use crate::runtime::{Direction, MessageInfo};
+        use crate::runtime::{ChangeRules, Direction, MessageInfo, Operation};
         use super::types::*;
 
         /// Every kind of message the schemas define.
@@ -271,6 +271,7 @@ fn info(model: &Model, message: &Message) -> TokenStream {
         _ => quote! { &[] },
     };
     let summary = message.doc.split(". ").next().unwrap_or_default().trim_end_matches('.');
+    let (changes, fixed) = state_rules(model, message);
     quote! {
         MessageInfo {
             name: #name,
@@ -283,7 +284,61 @@ fn info(model: &Model, message: &Message) -> TokenStream {
             schema_id: #schema_id,
             schema_file: #schema_file,
             summary: #summary,
+            changes: #changes,
+            fixed: &[#(#fixed),*],
         }
+    }
+}
+
+/// What a message's `Data` does to its subscription's state: the change rules of its records
+/// (`Data` a record or an array of them), and the properties that never change.
+fn state_rules(model: &Model, message: &Message) -> (TokenStream, Vec<String>) {
+    let none = (quote! { None }, Vec::new());
+    let Some(TypeKind::Struct { fields, .. }) = model.type_named(&message.name).map(|t| &t.kind) else { return none };
+    let Some(data) = fields.iter().find(|f| f.wire == "Data") else { return none };
+    let record = match &data.shape {
+        Shape::Array(items) => items.as_ref(),
+        shape => shape,
+    };
+    let Shape::Named(name) = record else { return none };
+    let Some(TypeKind::Struct { fields, union, .. }) = model.type_named(name).map(|t| &t.kind) else { return none };
+    let fixed = fields.iter().filter(|f| f.fixed).map(|f| f.wire.clone()).collect();
+    let changes = match union {
+        Some(Union { tag, changes: Some(changes), .. }) => {
+            let key = changes.key.iter().map(|path| quote! { &[#(#path),*] });
+            let operations = changes.operations.iter().map(|(value, operation)| {
+                let operation = operation_path(*operation);
+                quote! { (#value, #operation) }
+            });
+            let ordered = changes.ordered;
+            let snapshot = match changes.snapshot {
+                Some(operation) => {
+                    let operation = operation_path(operation);
+                    quote! { Some(#operation) }
+                }
+                None => quote! { None },
+            };
+            quote! {
+                Some(&ChangeRules {
+                    tag: #tag,
+                    key: &[#(#key),*],
+                    operations: &[#(#operations),*],
+                    ordered: #ordered,
+                    snapshot: #snapshot,
+                })
+            }
+        }
+        _ => quote! { None },
+    };
+    (changes, fixed)
+}
+
+fn operation_path(operation: Operation) -> TokenStream {
+    match operation {
+        Operation::Add => quote! { Operation::Add },
+        Operation::Update => quote! { Operation::Update },
+        Operation::Remove => quote! { Operation::Remove },
+        Operation::Clear => quote! { Operation::Clear },
     }
 }
 

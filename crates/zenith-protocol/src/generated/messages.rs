@@ -222,7 +222,7 @@ pub static SECRET_PROPERTIES: &[&str] = &[
     "Password",
     "auth",
 ];
-use crate::runtime::{Direction, MessageInfo};
+use crate::runtime::{ChangeRules, Direction, MessageInfo, Operation};
 
 use super::types::*;
 
@@ -576,6 +576,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthCode.reply.json",
                     schema_file: "schemas/auth/AuthCode.reply.json",
                     summary: "The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -591,6 +593,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthCode.request.json",
                     schema_file: "schemas/auth/AuthCode.request.json",
                     summary: "Logs in with a grant the client got from an external authentication service, which the named provider knows how to check",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -606,6 +610,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthOwner.reply.json",
                     schema_file: "schemas/auth/AuthOwner.reply.json",
                     summary: "The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -621,6 +627,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthOwner.request.json",
                     schema_file: "schemas/auth/AuthOwner.request.json",
                     summary: "Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -636,6 +644,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthToken.reply.json",
                     schema_file: "schemas/auth/AuthToken.reply.json",
                     summary: "The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -651,6 +661,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthToken.request.json",
                     schema_file: "schemas/auth/AuthToken.request.json",
                     summary: "Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned)",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -666,6 +678,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/Identify.push.json",
                     schema_file: "schemas/auth/Identify.push.json",
                     summary: "The connection's identity, sent to `Identify` subscribers whenever it changes",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -681,6 +695,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/QueryIdentify.reply.json",
                     schema_file: "schemas/auth/QueryIdentify.reply.json",
                     summary: "The answer to `QueryIdentify`: the connection's current identity",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -696,6 +712,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/QueryIdentify.request.json",
                     schema_file: "schemas/auth/QueryIdentify.request.json",
                     summary: "Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -711,6 +729,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/CreateChannel.reply.json",
                     schema_file: "schemas/channel/CreateChannel.reply.json",
                     summary: "The identifier of the new channel",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -726,6 +746,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/CreateChannel.request.json",
                     schema_file: "schemas/channel/CreateChannel.request.json",
                     summary: "Creates a notification channel: a way of reaching the user (an email address, a browser's push subscription, ...) that scans can notify over",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -741,6 +763,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/DeleteChannel.reply.json",
                     schema_file: "schemas/channel/DeleteChannel.reply.json",
                     summary: "Confirms the deletion",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -756,6 +780,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/DeleteChannel.request.json",
                     schema_file: "schemas/channel/DeleteChannel.request.json",
                     summary: "Deletes a notification channel",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -771,6 +797,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannel.reply.json",
                     schema_file: "schemas/channel/QueryChannel.reply.json",
                     summary: "A channel's details, state and delivery settings",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -786,6 +814,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannel.request.json",
                     schema_file: "schemas/channel/QueryChannel.request.json",
                     summary: "Asks for a channel's details, state and delivery settings",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -801,6 +831,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannels.reply.json",
                     schema_file: "schemas/channel/QueryChannels.reply.json",
                     summary: "A summary of each of the user's channels, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -816,6 +848,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannels.request.json",
                     schema_file: "schemas/channel/QueryChannels.request.json",
                     summary: "Asks for a summary of every channel of the user's",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -831,6 +865,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethod.reply.json",
                     schema_file: "schemas/channel/QueryMethod.reply.json",
                     summary: "A distribution method's set-up information",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -846,6 +882,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethod.request.json",
                     schema_file: "schemas/channel/QueryMethod.request.json",
                     summary: "Asks what a client needs to know to set up a channel of one distribution method (for Web Push, the server's VAPID key)",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -861,6 +899,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethods.reply.json",
                     schema_file: "schemas/channel/QueryMethods.reply.json",
                     summary: "The distribution methods the server offers, whatever the client's platform (a browser cannot use Push.APNs, for instance)",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -876,6 +916,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethods.request.json",
                     schema_file: "schemas/channel/QueryMethods.request.json",
                     summary: "Asks which distribution methods the server offers",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -891,6 +933,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannel.reply.json",
                     schema_file: "schemas/channel/UpdateChannel.reply.json",
                     summary: "Confirms the update",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -906,6 +950,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannel.request.json",
                     schema_file: "schemas/channel/UpdateChannel.request.json",
                     summary: "Replaces a channel's details and delivery settings",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -921,6 +967,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannelStatus.reply.json",
                     schema_file: "schemas/channel/UpdateChannelStatus.reply.json",
                     summary: "Confirms the change",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -936,6 +984,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannelStatus.request.json",
                     schema_file: "schemas/channel/UpdateChannelStatus.request.json",
                     summary: "Switches a channel on or off",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -951,6 +1001,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/common/Configure.reply.json",
                     schema_file: "schemas/common/Configure.reply.json",
                     summary: "Acknowledges a `Configure` request; it has no content beyond the envelope",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -966,6 +1018,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/common/Configure.request.json",
                     schema_file: "schemas/common/Configure.request.json",
                     summary: "Changes the timeouts of the controller it is sent to",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -981,6 +1035,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/common/QueryConfigure.reply.json",
                     schema_file: "schemas/common/QueryConfigure.reply.json",
                     summary: "The answer to `QueryConfigure`: the controller's timeouts now in force",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -996,6 +1052,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/common/QueryConfigure.request.json",
                     schema_file: "schemas/common/QueryConfigure.request.json",
                     summary: "Asks the controller it is sent to for its current timeouts",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1011,6 +1069,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Cancel.request.json",
                     schema_file: "schemas/envelope/Cancel.request.json",
                     summary: "Asks the server to abandon pending requests on a controller that were sent with the given TransactionID",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1026,6 +1086,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Error.json",
                     schema_file: "schemas/envelope/Error.json",
                     summary: "Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1041,6 +1103,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Sub.confirm.json",
                     schema_file: "schemas/envelope/Sub.confirm.json",
                     summary: "The server's answer to a `Sub` that asked for confirmation",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1056,6 +1120,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Sub.request.json",
                     schema_file: "schemas/envelope/Sub.request.json",
                     summary: "Subscribes to a topic on any controller",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1071,6 +1137,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Unsub.confirm.json",
                     schema_file: "schemas/envelope/Unsub.confirm.json",
                     summary: "An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1086,6 +1154,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Unsub.request.json",
                     schema_file: "schemas/envelope/Unsub.request.json",
                     summary: "Drops one reference to a subscription on any controller",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1101,6 +1171,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryCustomFragments.reply.json",
                     schema_file: "schemas/fragments/QueryCustomFragments.reply.json",
                     summary: "A legacy topic",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1116,6 +1188,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryCustomFragments.request.json",
                     schema_file: "schemas/fragments/QueryCustomFragments.request.json",
                     summary: "A legacy topic",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1131,6 +1205,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryFragments.reply.json",
                     schema_file: "schemas/fragments/QueryFragments.reply.json",
                     summary: "A legacy topic",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1146,6 +1222,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryFragments.request.json",
                     schema_file: "schemas/fragments/QueryFragments.request.json",
                     summary: "A legacy topic",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1161,6 +1239,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Depth.push.json",
                     schema_file: "schemas/market/Depth.push.json",
                     summary: "Changes to a symbol's order book, order by order, sent to `Depth!{Code}.{Market}` subscribers (the symbol must offer `DepthFull` data)",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Order", "ID"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("R", Operation::Remove),
+                                ("C", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1176,6 +1269,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Levels.push.json",
                     schema_file: "schemas/market/Levels.push.json",
                     summary: "Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data)",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Level", "ID"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("R", Operation::Remove),
+                                ("C", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1191,6 +1299,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Markets.push.json",
                     schema_file: "schemas/market/Markets.push.json",
                     summary: "The state of the markets the user can see, sent to `Markets` subscribers whenever a market's feed, trading day or trading status changes",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1206,6 +1316,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryBrokers.reply.json",
                     schema_file: "schemas/market/QueryBrokers.reply.json",
                     summary: "The brokers of the requested market, one record each, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1221,6 +1333,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryBrokers.request.json",
                     schema_file: "schemas/market/QueryBrokers.request.json",
                     summary: "Asks for the brokers active on a market, so that the broker codes on depth orders and trades can be given names",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1236,6 +1350,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryChartHistory.reply.json",
                     schema_file: "schemas/market/QueryChartHistory.reply.json",
                     summary: "The requested bars, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1251,6 +1367,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryChartHistory.request.json",
                     schema_file: "schemas/market/QueryChartHistory.request.json",
                     summary: "Asks for a symbol's price history as bars of a fixed period",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1266,6 +1384,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthFull.reply.json",
                     schema_file: "schemas/market/QueryDepthFull.reply.json",
                     summary: "The symbol's book as a list of changes: one clear, then one addition per order",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Order", "ID"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("R", Operation::Remove),
+                                ("C", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1281,6 +1414,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthFull.request.json",
                     schema_file: "schemas/market/QueryDepthFull.request.json",
                     summary: "Asks once for a symbol's whole order book, order by order: a snapshot of what the `Depth` subscription maintains",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1296,6 +1431,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthLevels.reply.json",
                     schema_file: "schemas/market/QueryDepthLevels.reply.json",
                     summary: "The symbol's price levels as a list of changes to apply in order",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Level", "ID"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("R", Operation::Remove),
+                                ("C", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1311,6 +1461,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthLevels.request.json",
                     schema_file: "schemas/market/QueryDepthLevels.request.json",
                     summary: "Asks once for a symbol's book summarised by price level: a snapshot of what the `Levels` subscription maintains",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1326,6 +1478,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMarkets.reply.json",
                     schema_file: "schemas/market/QueryMarkets.reply.json",
                     summary: "The state of each market the user can see, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1341,6 +1495,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMarkets.request.json",
                     schema_file: "schemas/market/QueryMarkets.request.json",
                     summary: "Asks once for the state of every market the user can see, as the `Markets` subscription reports it",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1356,6 +1512,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMixedMarket.reply.json",
                     schema_file: "schemas/market/QueryMixedMarket.reply.json",
                     summary: "The market code to use: a mixed-market code when two or more of the markets are usable, a single market's code when only one is, and null when none is",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1371,6 +1529,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMixedMarket.request.json",
                     schema_file: "schemas/market/QueryMixedMarket.request.json",
                     summary: "Asks which mixed-market code best combines the given markets for this user, leaving out the ones the user cannot access",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1386,6 +1546,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySecurity.reply.json",
                     schema_file: "schemas/market/QuerySecurity.reply.json",
                     summary: "The security's full state, every available field in one object",
+                    changes: None,
+                    fixed: &["Code", "Class", "CFI", "SubscriptionData"],
                 };
                 &INFO
             }
@@ -1401,6 +1563,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySecurity.request.json",
                     schema_file: "schemas/market/QuerySecurity.request.json",
                     summary: "Asks once for everything known about a security: a snapshot of what the `Security` subscription maintains",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1416,6 +1580,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySymbols.reply.json",
                     schema_file: "schemas/market/QuerySymbols.reply.json",
                     summary: "The symbols matching a `QuerySymbols` search",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1431,6 +1597,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySymbols.request.json",
                     schema_file: "schemas/market/QuerySymbols.request.json",
                     summary: "Searches for symbols by code or name (or an alternate code), on one market, several, or all",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1446,6 +1614,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTickTables.reply.json",
                     schema_file: "schemas/market/QueryTickTables.reply.json",
                     summary: "The market's tick tables, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1461,6 +1631,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTickTables.request.json",
                     schema_file: "schemas/market/QueryTickTables.request.json",
                     summary: "Asks for the tick tables of a market: the price steps its securities may trade at, by price range",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1476,6 +1648,20 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTrades.reply.json",
                     schema_file: "schemas/market/QueryTrades.reply.json",
                     summary: "The requested trades, as trade records to apply in order",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Trade", "ID"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("I", Operation::Clear),
+                            ],
+                            ordered: true,
+                            snapshot: Some(Operation::Clear),
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1491,6 +1677,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTrades.request.json",
                     schema_file: "schemas/market/QueryTrades.request.json",
                     summary: "Asks for a symbol's trades of a day: all of them, the latest `Count`, or a stretch selected by trade IDs (for instance, the trades before the ID a `Trades` subscription started from)",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1506,6 +1694,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTradingStates.reply.json",
                     schema_file: "schemas/market/QueryTradingStates.reply.json",
                     summary: "The market's trading states, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1521,6 +1711,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTradingStates.request.json",
                     schema_file: "schemas/market/QueryTradingStates.request.json",
                     summary: "Asks for the trading states a market uses and what each allows",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1536,6 +1728,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/ScanSymbols.reply.json",
                     schema_file: "schemas/market/ScanSymbols.reply.json",
                     summary: "The symbols that passed a `ScanSymbols` scan",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1551,6 +1745,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/ScanSymbols.request.json",
                     schema_file: "schemas/market/ScanSymbols.request.json",
                     summary: "Finds the symbols that meet scan criteria (symbol-based criteria only), on one market, several, or all",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1566,6 +1762,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/SearchSymbols.reply.json",
                     schema_file: "schemas/market/SearchSymbols.reply.json",
                     summary: "The symbols matching a `SearchSymbols` search",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1581,6 +1779,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/SearchSymbols.request.json",
                     schema_file: "schemas/market/SearchSymbols.request.json",
                     summary: "Searches for symbols by text conditions and by properties such as class, expiry or strike price, on one market, several, or all",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1596,6 +1796,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Security.push.json",
                     schema_file: "schemas/market/Security.push.json",
                     summary: "The state of one security, sent to `Security!{Code}.{Market}` subscribers (the symbol must offer `Asset` data): every known field first (again after a resynchronisation and on a new trading day), then only what changed",
+                    changes: None,
+                    fixed: &["Code", "Class", "CFI", "SubscriptionData"],
                 };
                 &INFO
             }
@@ -1611,6 +1813,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Symbols.push.json",
                     schema_file: "schemas/market/Symbols.push.json",
                     summary: "Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Symbol", "Code"], &["Symbol", "Market"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("R", Operation::Remove),
+                                ("C", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1626,6 +1843,20 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Trades.push.json",
                     schema_file: "schemas/market/Trades.push.json",
                     summary: "The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data)",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Trade", "ID"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("I", Operation::Clear),
+                            ],
+                            ordered: true,
+                            snapshot: Some(Operation::Clear),
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1641,6 +1872,20 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/News.push.json",
                     schema_file: "schemas/news/News.push.json",
                     summary: "News records for `News` subscribers: every announcement the user may see (`News`), one source's (`News!AAP`), one symbol's (`News!BHP.ASX`), or one symbol's from one source (`News!AAP!BHP.ASX`)",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["News", "ID"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("I", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1656,6 +1901,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/QueryNews.reply.json",
                     schema_file: "schemas/news/QueryNews.reply.json",
                     summary: "The announcements found, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1671,6 +1918,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/QueryNews.request.json",
                     schema_file: "schemas/news/QueryNews.request.json",
                     summary: "Asks for announcements: of the day by default, or of a source, a symbol or a time span",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1686,6 +1935,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/QuerySources.reply.json",
                     schema_file: "schemas/news/QuerySources.reply.json",
                     summary: "The news sources and their feed states, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1701,6 +1952,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/QuerySources.request.json",
                     schema_file: "schemas/news/QuerySources.request.json",
                     summary: "Asks once for the news sources the user can see, as the `Sources` subscription reports them",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1716,6 +1969,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/Sources.push.json",
                     schema_file: "schemas/news/Sources.push.json",
                     summary: "The news sources the user can see and their feed states, sent to `Sources` subscribers when they change",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1731,6 +1986,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/CreateScan.reply.json",
                     schema_file: "schemas/notify/CreateScan.reply.json",
                     summary: "The identifier of the new scan",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1746,6 +2003,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/CreateScan.request.json",
                     schema_file: "schemas/notify/CreateScan.request.json",
                     summary: "Creates a persistent scan: it runs on the server, keeps its matches up to date (the `Matches` subscription) and notifies over channels",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1761,6 +2020,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/DeleteScan.reply.json",
                     schema_file: "schemas/notify/DeleteScan.reply.json",
                     summary: "Confirms the deletion",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1776,6 +2037,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/DeleteScan.request.json",
                     schema_file: "schemas/notify/DeleteScan.request.json",
                     summary: "Deletes a persistent scan",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1791,6 +2054,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/ExecuteScan.reply.json",
                     schema_file: "schemas/notify/ExecuteScan.reply.json",
                     summary: "The current matches of a one-off scan, as changes to apply in order (a clear, then an add for each)",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "Operation",
+                            key: &[&["Key"]],
+                            operations: &[
+                                ("Add", Operation::Add),
+                                ("Update", Operation::Update),
+                                ("Remove", Operation::Remove),
+                                ("Clear", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1806,6 +2084,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/ExecuteScan.request.json",
                     schema_file: "schemas/notify/ExecuteScan.request.json",
                     summary: "Runs a scan once, without storing it, and returns what matches now",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1821,6 +2101,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/Matches.push.json",
                     schema_file: "schemas/notify/Matches.push.json",
                     summary: "Changes to a persistent scan's matches, sent to `Matches!{ID}` subscribers: first a clear and the current matches, then changes as they happen",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "Operation",
+                            key: &[&["Key"]],
+                            operations: &[
+                                ("Add", Operation::Add),
+                                ("Update", Operation::Update),
+                                ("Remove", Operation::Remove),
+                                ("Clear", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1836,6 +2131,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryMatches.reply.json",
                     schema_file: "schemas/notify/QueryMatches.reply.json",
                     summary: "The scan's matches, as changes to apply in order (a clear, then an add for each)",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "Operation",
+                            key: &[&["Key"]],
+                            operations: &[
+                                ("Add", Operation::Add),
+                                ("Update", Operation::Update),
+                                ("Remove", Operation::Remove),
+                                ("Clear", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1851,6 +2161,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryMatches.request.json",
                     schema_file: "schemas/notify/QueryMatches.request.json",
                     summary: "Asks once for a persistent scan's current matches, as the `Matches` subscription reports them",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1866,6 +2178,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScan.reply.json",
                     schema_file: "schemas/notify/QueryScan.reply.json",
                     summary: "A persistent scan's details, state and rules",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1881,6 +2195,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScan.request.json",
                     schema_file: "schemas/notify/QueryScan.request.json",
                     summary: "Asks for a persistent scan's details and rules",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1896,6 +2212,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScans.reply.json",
                     schema_file: "schemas/notify/QueryScans.reply.json",
                     summary: "The user's scans, as changes to apply in order (a clear, then an add for each)",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "Operation",
+                            key: &[&["Scan", "ID"]],
+                            operations: &[
+                                ("Add", Operation::Add),
+                                ("Update", Operation::Update),
+                                ("Remove", Operation::Remove),
+                                ("Clear", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1911,6 +2242,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScans.request.json",
                     schema_file: "schemas/notify/QueryScans.request.json",
                     summary: "Asks once for the user's persistent scans, as the `Scans` subscription reports them",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1926,6 +2259,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/Scans.push.json",
                     schema_file: "schemas/notify/Scans.push.json",
                     summary: "Changes to the list of the user's persistent scans and their states, sent to `Scans` subscribers: first a clear and an add for each, then changes as they happen",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "Operation",
+                            key: &[&["Scan", "ID"]],
+                            operations: &[
+                                ("Add", Operation::Add),
+                                ("Update", Operation::Update),
+                                ("Remove", Operation::Remove),
+                                ("Clear", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1941,6 +2289,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScan.reply.json",
                     schema_file: "schemas/notify/UpdateScan.reply.json",
                     summary: "Confirms the update",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1956,6 +2306,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScan.request.json",
                     schema_file: "schemas/notify/UpdateScan.request.json",
                     summary: "Replaces a persistent scan's details and rules",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1971,6 +2323,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScanStatus.reply.json",
                     schema_file: "schemas/notify/UpdateScanStatus.reply.json",
                     summary: "Confirms the change",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -1986,6 +2340,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScanStatus.request.json",
                     schema_file: "schemas/notify/UpdateScanStatus.request.json",
                     summary: "Switches a persistent scan on or off",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2001,6 +2357,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Accounts.push.json",
                     schema_file: "schemas/trading/Accounts.push.json",
                     summary: "The trading accounts the user can see, and their feed states, sent to `Accounts` subscribers (all of them first, then changes; a feed change may carry only `ID` and `Feed`)",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2016,6 +2374,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/AmendOrder.reply.json",
                     schema_file: "schemas/trading/AmendOrder.reply.json",
                     summary: "The answer to AmendOrder when it comes on its own topic (the reference shows it on PlaceOrder, whose reply has the same shape): accepted or not, the request's ID, the order's state and estimates",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2031,6 +2391,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/AmendOrder.request.json",
                     schema_file: "schemas/trading/AmendOrder.request.json",
                     summary: "Changes an order: the new details (all of them, not only what changes), and optionally a new route and condition",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2046,6 +2408,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Audit.push.json",
                     schema_file: "schemas/trading/Audit.push.json",
                     summary: "Changes to the order audit records of the user's trading accounts, or of one, sent to `Audit` subscribers",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Audit", "OrderID"], &["Audit", "Version"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("R", Operation::Remove),
+                                ("C", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2061,6 +2438,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/AuthoriseOrder.reply.json",
                     schema_file: "schemas/trading/AuthoriseOrder.reply.json",
                     summary: "The answer to AuthoriseOrder: accepted or not, the request's ID, the order's state and estimates",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2076,6 +2455,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/AuthoriseOrder.request.json",
                     schema_file: "schemas/trading/AuthoriseOrder.request.json",
                     summary: "Authorises or rejects an order request that waits for authorisation (status `PendingAuthorisation`), with a reason kept with the decision",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2091,6 +2472,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Balances.push.json",
                     schema_file: "schemas/trading/Balances.push.json",
                     summary: "The balances of the user's trading accounts, or of one, sent to `Balances` subscribers: a clear record (empty `Type`) before a full update, then changes; an `Amount` of zero removes a record",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2106,6 +2489,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/CalculateOrder.reply.json",
                     schema_file: "schemas/trading/CalculateOrder.reply.json",
                     summary: "The answer to CalculateOrder: whether the order could be calculated (not whether it would be accepted) and the estimates",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2121,6 +2506,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/CalculateOrder.request.json",
                     schema_file: "schemas/trading/CalculateOrder.request.json",
                     summary: "Asks what an order, or an amend of one, would cost, without placing it: the reply's estimates",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2136,6 +2523,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/CancelOrder.reply.json",
                     schema_file: "schemas/trading/CancelOrder.reply.json",
                     summary: "The answer to CancelOrder: accepted or not, the request's ID and the order's state",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2151,6 +2540,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/CancelOrder.request.json",
                     schema_file: "schemas/trading/CancelOrder.request.json",
                     summary: "Cancels an order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2166,6 +2557,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Holdings.push.json",
                     schema_file: "schemas/trading/Holdings.push.json",
                     summary: "Changes to the holdings of the user's trading accounts, or of one, sent to `Holdings` subscribers",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Holding", "Exchange"], &["Holding", "Code"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("R", Operation::Remove),
+                                ("C", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2181,6 +2587,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/MoveOrder.reply.json",
                     schema_file: "schemas/trading/MoveOrder.reply.json",
                     summary: "The answer to MoveOrder: accepted or not, the request's ID, the order's state (in its new account) and estimates",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2196,6 +2604,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/MoveOrder.request.json",
                     schema_file: "schemas/trading/MoveOrder.request.json",
                     summary: "Moves an order to another trading account",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2211,6 +2621,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Orders.push.json",
                     schema_file: "schemas/trading/Orders.push.json",
                     summary: "Changes to the orders of the user's trading accounts, or of one, sent to `Orders` subscribers",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Order", "ID"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("R", Operation::Remove),
+                                ("C", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2226,6 +2651,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/PlaceOrder.reply.json",
                     schema_file: "schemas/trading/PlaceOrder.reply.json",
                     summary: "The answer to PlaceOrder (and, as the reference documents it, to AmendOrder): accepted or not, the request's ID, the order's state and estimates",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2241,6 +2668,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/PlaceOrder.request.json",
                     schema_file: "schemas/trading/PlaceOrder.request.json",
                     summary: "Places an order through a trading account: what to trade (details), where to route it and, optionally, a condition that activates it",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2256,6 +2685,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryAccounts.reply.json",
                     schema_file: "schemas/trading/QueryAccounts.reply.json",
                     summary: "The trading accounts the user can see, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2271,6 +2702,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryAccounts.request.json",
                     schema_file: "schemas/trading/QueryAccounts.request.json",
                     summary: "Asks once for the trading accounts the user can see, as `TradingAccounts` reports them",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2286,6 +2719,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryBalances.reply.json",
                     schema_file: "schemas/trading/QueryBalances.reply.json",
                     summary: "The balances of the account, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2301,6 +2736,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryBalances.request.json",
                     schema_file: "schemas/trading/QueryBalances.request.json",
                     summary: "Asks once for the balances of a trading account, as `Balances` reports them",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2316,6 +2753,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryHoldings.reply.json",
                     schema_file: "schemas/trading/QueryHoldings.reply.json",
                     summary: "The holdings, as change records like those of `Holdings`; apply them in order",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Holding", "Exchange"], &["Holding", "Code"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("R", Operation::Remove),
+                                ("C", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2331,6 +2783,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryHoldings.request.json",
                     schema_file: "schemas/trading/QueryHoldings.request.json",
                     summary: "Asks once for the holdings of a trading account, or of one symbol in it",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2346,6 +2800,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryLimits.reply.json",
                     schema_file: "schemas/trading/QueryLimits.reply.json",
                     summary: "The account's trading limits, in no particular order; a limit that is not listed is generally unlimited",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2361,6 +2817,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryLimits.request.json",
                     schema_file: "schemas/trading/QueryLimits.request.json",
                     summary: "Asks for the trading limits of an account, or those that apply to one symbol (they may differ)",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2376,6 +2834,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderAudit.reply.json",
                     schema_file: "schemas/trading/QueryOrderAudit.reply.json",
                     summary: "The audit records, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2391,6 +2851,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderAudit.request.json",
                     schema_file: "schemas/trading/QueryOrderAudit.request.json",
                     summary: "Asks for the audit records of a trading account's orders (versions of orders, requests and transactions), optionally of one order or a stretch of time",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2406,6 +2868,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderStatuses.reply.json",
                     schema_file: "schemas/trading/QueryOrderStatuses.reply.json",
                     summary: "The provider's order statuses, in no particular order; a status is identified by `Code` and `Exchange`",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2421,6 +2885,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderStatuses.request.json",
                     schema_file: "schemas/trading/QueryOrderStatuses.request.json",
                     summary: "Asks which order statuses a trading provider uses (for one exchange, or all) and what each allows",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2436,6 +2902,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrders.reply.json",
                     schema_file: "schemas/trading/QueryOrders.reply.json",
                     summary: "The orders, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2451,6 +2919,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrders.request.json",
                     schema_file: "schemas/trading/QueryOrders.request.json",
                     summary: "Asks once for the orders of a trading account, or for one of them",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2466,6 +2936,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequestStatuses.reply.json",
                     schema_file: "schemas/trading/QueryRequestStatuses.reply.json",
                     summary: "The provider's request statuses, in no particular order; a status is identified by `Code`",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2481,6 +2953,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequestStatuses.request.json",
                     schema_file: "schemas/trading/QueryRequestStatuses.request.json",
                     summary: "Asks which order request statuses a trading provider uses and what each allows",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2496,6 +2970,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequests.reply.json",
                     schema_file: "schemas/trading/QueryRequests.reply.json",
                     summary: "The pending order requests, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2511,6 +2987,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequests.request.json",
                     schema_file: "schemas/trading/QueryRequests.request.json",
                     summary: "Asks once for the pending order requests of a trading account, or of one order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2526,6 +3004,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTradingMarkets.reply.json",
                     schema_file: "schemas/trading/QueryTradingMarkets.reply.json",
                     summary: "The provider's trading markets, in no particular order; a trading market is identified by `Code`",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2541,6 +3021,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTradingMarkets.request.json",
                     schema_file: "schemas/trading/QueryTradingMarkets.request.json",
                     summary: "Asks which trading markets a trading provider can route orders to, for one exchange or all",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2556,6 +3038,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTransactions.reply.json",
                     schema_file: "schemas/trading/QueryTransactions.reply.json",
                     summary: "The transactions, in no particular order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2571,6 +3055,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTransactions.request.json",
                     schema_file: "schemas/trading/QueryTransactions.request.json",
                     summary: "Asks for the transactions of a trading account, optionally narrowed by time, trading market, symbol or order",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2586,6 +3072,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/RequestQuote.reply.json",
                     schema_file: "schemas/trading/RequestQuote.reply.json",
                     summary: "The answer to RequestQuote: whether the request was accepted and, if not, why",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2601,6 +3089,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/RequestQuote.request.json",
                     schema_file: "schemas/trading/RequestQuote.request.json",
                     summary: "Asks the market makers of a symbol for a quote (on one side or both)",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2616,6 +3106,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Requests.push.json",
                     schema_file: "schemas/trading/Requests.push.json",
                     summary: "Changes to the pending order requests of the user's trading accounts, or of one, sent to `Requests` subscribers; a finished request is removed",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Request", "ID"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("R", Operation::Remove),
+                                ("C", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2631,6 +3136,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/TradingAccounts.push.json",
                     schema_file: "schemas/trading/TradingAccounts.push.json",
                     summary: "Changes to the list of trading accounts the user can see, and their feed states, sent to `TradingAccounts` subscribers; a feed change may carry only the account's `ID` and `Feed`",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "Operation",
+                            key: &[&["Account", "ID"]],
+                            operations: &[
+                                ("Add", Operation::Add),
+                                ("Update", Operation::Update),
+                                ("Remove", Operation::Remove),
+                                ("Clear", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2646,6 +3166,20 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Transactions.push.json",
                     schema_file: "schemas/trading/Transactions.push.json",
                     summary: "The transactions of the user's trading accounts, or of one, sent to `Transactions` subscribers: an `I` record starts the list, then additions and updates",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "O",
+                            key: &[&["Transaction", "ID"]],
+                            operations: &[
+                                ("A", Operation::Add),
+                                ("U", Operation::Update),
+                                ("I", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2661,6 +3195,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/AddToWatchlist.reply.json",
                     schema_file: "schemas/watchlist/AddToWatchlist.reply.json",
                     summary: "Confirms that the members were appended",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2676,6 +3212,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/AddToWatchlist.request.json",
                     schema_file: "schemas/watchlist/AddToWatchlist.request.json",
                     summary: "Appends members to the end of one of the user's watchlists",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2691,6 +3229,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CopyWatchlist.reply.json",
                     schema_file: "schemas/watchlist/CopyWatchlist.reply.json",
                     summary: "The identifier of the new copy",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2706,6 +3246,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CopyWatchlist.request.json",
                     schema_file: "schemas/watchlist/CopyWatchlist.request.json",
                     summary: "Creates a new watchlist of the user's with the members of an existing one (which may be read-only) and new details",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2721,6 +3263,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CreateWatchlist.reply.json",
                     schema_file: "schemas/watchlist/CreateWatchlist.reply.json",
                     summary: "The identifier of the new watchlist",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2736,6 +3280,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CreateWatchlist.request.json",
                     schema_file: "schemas/watchlist/CreateWatchlist.request.json",
                     summary: "Creates a new watchlist of the user's, optionally with members",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2751,6 +3297,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/DeleteWatchlist.reply.json",
                     schema_file: "schemas/watchlist/DeleteWatchlist.reply.json",
                     summary: "Confirms the deletion",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2766,6 +3314,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/DeleteWatchlist.request.json",
                     schema_file: "schemas/watchlist/DeleteWatchlist.request.json",
                     summary: "Deletes one of the user's watchlists",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2781,6 +3331,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/InsertIntoWatchlist.reply.json",
                     schema_file: "schemas/watchlist/InsertIntoWatchlist.reply.json",
                     summary: "Confirms the insertion",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2796,6 +3348,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/InsertIntoWatchlist.request.json",
                     schema_file: "schemas/watchlist/InsertIntoWatchlist.request.json",
                     summary: "Inserts members into one of the user's watchlists at a position",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2811,6 +3365,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/MoveInWatchlist.reply.json",
                     schema_file: "schemas/watchlist/MoveInWatchlist.reply.json",
                     summary: "Confirms the move",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2826,6 +3382,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/MoveInWatchlist.request.json",
                     schema_file: "schemas/watchlist/MoveInWatchlist.request.json",
                     summary: "Moves a run of members within one of the user's watchlists",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2841,6 +3399,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryMembers.reply.json",
                     schema_file: "schemas/watchlist/QueryMembers.reply.json",
                     summary: "The watchlist's members, as member changes to apply in order (a clear, then the members as an insert)",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2856,6 +3416,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryMembers.request.json",
                     schema_file: "schemas/watchlist/QueryMembers.request.json",
                     summary: "Asks once for a watchlist's members, as the `Watchlist` subscription would report them",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2871,6 +3433,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlist.reply.json",
                     schema_file: "schemas/watchlist/QueryWatchlist.reply.json",
                     summary: "The watchlist's details, as a watchlist change (an `Add`)",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "Operation",
+                            key: &[&["Watchlist", "ID"]],
+                            operations: &[
+                                ("Add", Operation::Add),
+                                ("Update", Operation::Update),
+                                ("Remove", Operation::Remove),
+                                ("Clear", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2886,6 +3463,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlist.request.json",
                     schema_file: "schemas/watchlist/QueryWatchlist.request.json",
                     summary: "Asks once for the details of one watchlist",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2901,6 +3480,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlists.reply.json",
                     schema_file: "schemas/watchlist/QueryWatchlists.reply.json",
                     summary: "The watchlists, as changes to apply in order (a clear, then an add for each)",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "Operation",
+                            key: &[&["Watchlist", "ID"]],
+                            operations: &[
+                                ("Add", Operation::Add),
+                                ("Update", Operation::Update),
+                                ("Remove", Operation::Remove),
+                                ("Clear", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2916,6 +3510,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlists.request.json",
                     schema_file: "schemas/watchlist/QueryWatchlists.request.json",
                     summary: "Asks once for every watchlist the user can see, as the `Watchlists` subscription reports them",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2931,6 +3527,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/UpdateWatchlist.reply.json",
                     schema_file: "schemas/watchlist/UpdateWatchlist.reply.json",
                     summary: "Confirms the update",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2946,6 +3544,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/UpdateWatchlist.request.json",
                     schema_file: "schemas/watchlist/UpdateWatchlist.request.json",
                     summary: "Replaces the details of one of the user's watchlists",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2961,6 +3561,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/Watchlist.push.json",
                     schema_file: "schemas/watchlist/Watchlist.push.json",
                     summary: "Changes to one watchlist's members, sent to `Watchlist!{ID}` subscribers",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2976,6 +3578,21 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/Watchlists.push.json",
                     schema_file: "schemas/watchlist/Watchlists.push.json",
                     summary: "Changes to the list of watchlists the user can see, sent to `Watchlists` subscribers: first a clear and an add for each, then the changes as they happen",
+                    changes: Some(
+                        &ChangeRules {
+                            tag: "Operation",
+                            key: &[&["Watchlist", "ID"]],
+                            operations: &[
+                                ("Add", Operation::Add),
+                                ("Update", Operation::Update),
+                                ("Remove", Operation::Remove),
+                                ("Clear", Operation::Clear),
+                            ],
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -2991,6 +3608,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/zenith/Feeds.push.json",
                     schema_file: "schemas/zenith/Feeds.push.json",
                     summary: "The data feeds behind this connection and how each is doing, sent to `Feeds` subscribers",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }
@@ -3006,6 +3625,8 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/zenith/ServerInfo.push.json",
                     schema_file: "schemas/zenith/ServerInfo.push.json",
                     summary: "Facts about the server the connection reached, sent to `ServerInfo` subscribers",
+                    changes: None,
+                    fixed: &[],
                 };
                 &INFO
             }

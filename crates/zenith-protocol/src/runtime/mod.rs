@@ -15,7 +15,7 @@ pub mod topic;
 mod tuple;
 mod validate;
 
-pub use catalog::{Direction, ErrorCodeInfo, MessageInfo, Role};
+pub use catalog::{ChangeRules, Direction, ErrorCodeInfo, MessageInfo, Operation, Role};
 pub use date::{Date, DateError};
 pub use datetime::{DateTime, DateTimeError};
 pub use decimal::{Decimal, DecimalError};
