@@ -220,6 +220,11 @@ impl Conversation {
         if !matches!(role, Role::Subscribe | Role::Confirm | Role::Unsubscribe | Role::Unsubscribed) && !push {
             return;
         }
+        // A Sub or Unsub the server would refuse (an unknown topic, wrong arguments) changes nothing.
+        let refused = checked.findings.iter().any(|f| f.level == Level::Error);
+        if refused && matches!(role, Role::Subscribe | Role::Unsubscribe) {
+            return;
+        }
         let streams = self.streams.get_or_insert_default();
         let cx =
             &mut Context { source, place: &checked.place, full_topic: &checked.full_topic, keys_overall: keys, out };

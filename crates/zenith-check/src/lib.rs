@@ -11,6 +11,7 @@ mod duplicates;
 mod effects;
 mod excerpt;
 mod finding;
+mod replay;
 mod shown;
 mod streams;
 mod summary;
@@ -20,7 +21,9 @@ use std::sync::Arc;
 pub use analyze::{Analysis, TransportKind, analyze};
 pub use connections::MAX_CONNECTIONS;
 pub use conversation::{MAX_WAITING, MAX_WAITING_REQUESTS, MAX_WAITING_SUBSCRIPTIONS};
-pub use finding::{Finding, Level};
+pub use finding::{Finding, Level, Related};
+pub use replay::{Replay, State, Until};
+pub use streams::{MAX_KEYS, MAX_KEYS_OVERALL, MAX_STREAMS};
 pub use summary::{Latency, MAX_UNKNOWN_ROWS, OTHER, Row, Summary};
 use zenith_capture::Event;
 
@@ -143,14 +146,9 @@ impl Checker {
                     summary.binary += 1;
                     summary.encoding_inferred += u64::from(inferred);
                 }
-                let has_error = checked.findings.iter().any(|f| f.level == Level::Error);
-                let has_warning = checked.findings.iter().any(|f| f.level == Level::Warning);
-                for finding in std::mem::take(&mut checked.findings) {
-                    out(finding);
-                }
-                if summary.count(&checked.place, has_error, has_warning) {
-                    out(row_limit(&self.source, &checked.place));
-                }
+                // What the conversation finds about this message (a reply on the wrong topic, a
+                // change to an unknown key) counts in its state too.
+                let mut later = Vec::new();
                 if let (Some(direction), Some(number)) = (checked.direction, number) {
                     if self.conversations.len() <= number {
                         self.conversations.resize_with(number + 1, Default::default);
@@ -163,8 +161,25 @@ impl Checker {
                         &mut self.waiting,
                         &mut self.keys,
                         summary,
-                        out,
+                        &mut |finding| later.push(finding),
                     );
+                }
+                let index = checked.place.index;
+                let about = |f: &&Finding| f.index == index;
+                let all = || checked.findings.iter().chain(later.iter().filter(about));
+                let has_error = all().any(|f| f.level == Level::Error);
+                let has_warning = all().any(|f| f.level == Level::Warning);
+                for finding in std::mem::take(&mut checked.findings) {
+                    out(finding);
+                }
+                if summary.count(&checked.place, has_error, has_warning) {
+                    out(row_limit(&self.source, &checked.place));
+                }
+                for mut finding in later {
+                    if finding.index == index && finding.direction.is_none() && checked.inferred {
+                        finding.inferred = checked.direction;
+                    }
+                    out(finding);
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! the state and the one that set it.
 
 use rustc_hash::FxHashMap as HashMap;
-use zenith_protocol::{ChangeRules, MessageInfo, Operation};
+use zenith_protocol::{ChangeRules, Direction, MessageInfo, Operation};
 
 use crate::analyze::Place;
 use crate::effects::Effects;
@@ -217,7 +217,13 @@ impl Streams {
         for (opened, topic) in silent {
             let message =
                 format!("the subscription to `{topic}` got neither a confirmation nor data by the end of the capture");
-            out(finding::new(source, &opened, Level::Warning, "subscription-silent", &message, "", "", None));
+            let mut finding =
+                finding::new(source, &opened, Level::Warning, "subscription-silent", &message, "", "", None);
+            // Followed as a client's Sub, so sent by the client, whatever the capture says.
+            if opened.direction.is_none() {
+                finding.inferred = Some(Direction::Send);
+            }
+            out(finding);
         }
     }
 }

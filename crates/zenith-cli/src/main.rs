@@ -8,6 +8,7 @@ mod export;
 mod parallel;
 mod redact;
 mod render;
+mod replay;
 
 /// Frames are read on one thread and analysed on others, so memory is often freed by a thread
 /// other than the one that allocated it; this allocator is made for that.
@@ -86,6 +87,47 @@ enum Command {
     ///
     /// Exit codes: 0 written, 2 unreadable input or usage error.
     Export(ExportArgs),
+    /// Print the state of one subscription at a point in a capture, as its client would have
+    /// built it.
+    ///
+    /// The data pushed on the topic is applied in order: change records by the rules of their
+    /// schema (adds, updates, removes and clears of keyed records), other data by setting its
+    /// fields. The table shows the records (an order book by side and price, holdings,
+    /// balances, watchlist members, orders) or the fields; `--format json` writes the state as
+    /// one JSON object. Credentials are replaced, as everywhere.
+    ///
+    /// Exit codes: 0 printed, 1 no data for the topic up to that point, 2 unreadable input or
+    /// usage error.
+    Replay(ReplayArgs),
+}
+
+#[derive(clap::Args)]
+struct ReplayArgs {
+    /// The capture; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    input_file: PathBuf,
+    /// The subscription's topic with its arguments, e.g. `Depth!BHP.ASX`.
+    #[arg(long, value_name = "TOPIC")]
+    topic: String,
+    /// The connection (as findings name it); the first one with data for the topic by default.
+    #[arg(long, value_name = "CONN")]
+    conn: Option<String>,
+    /// Stop after the message with this index on its connection (the `index` of findings).
+    #[arg(long, value_name = "N", conflicts_with = "time")]
+    at: Option<u64>,
+    /// Stop after the last message at or before this time: RFC 3339
+    /// (`2026-03-20T10:02:31+10:00`) or seconds since the epoch.
+    #[arg(long, value_name = "TIME", value_parser = replay::time)]
+    time: Option<f64>,
+    /// How to print the state.
+    #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
+    format: OutputFormat,
+    /// The input format; detected from the content when left out.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input: Option<InputFormat>,
+    /// Longest JSON Lines line, or websocket message, read, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
+    max_line_bytes: usize,
 }
 
 #[derive(clap::Args)]
@@ -242,6 +284,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Redact(args) => redact::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Replay(args) => replay::run(&args),
     }
 }
 

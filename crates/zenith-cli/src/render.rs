@@ -269,7 +269,7 @@ fn what(finding: &Finding) -> String {
 }
 
 /// Epoch seconds as an ISO-8601 UTC time with milliseconds.
-fn utc(seconds: f64) -> String {
+pub fn utc(seconds: f64) -> String {
     if !seconds.is_finite() {
         return format!("t={seconds}");
     }

@@ -1,0 +1,186 @@
+//! The state of one subscription at a point in a capture, rebuilt as its client would: its
+//! change records applied in order (by the rules its schema gives), or its fields merged. This
+//! is what `zenith replay` prints.
+
+use rustc_hash::FxHashMap as HashMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use zenith_capture::{Body, Event};
+use zenith_protocol::{ChangeRules, Direction, EnvelopeKeys, Operation};
+use zenith_redact::Secrets;
+
+/// Where to stop.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Until {
+    /// At the end of the capture.
+    End,
+    /// After the message with this 1-based index on its connection (the `index` of findings).
+    Index(u64),
+    /// After the last message at or before this time, in seconds since the epoch.
+    Time(f64),
+}
+
+/// Rebuilds one subscription's state.
+pub struct Replay {
+    topic: String,
+    /// The connection asked for; else the first one the topic's data is on.
+    conn: Option<String>,
+    until: Until,
+    /// Messages seen on each connection, to index them as the checker does.
+    indexes: HashMap<String, u64>,
+    state: State,
+    /// The connection followed has passed the point asked for.
+    done: bool,
+    /// The credentials in the messages applied, so that no copy of one is shown.
+    secrets: Secrets,
+}
+
+/// A subscription's state at a point.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub topic: String,
+    /// The connection the state is on; `None` when the capture has no data for the topic.
+    pub conn: Option<String>,
+    /// Data messages applied.
+    pub messages: u64,
+    /// The last message applied: its index on the connection and its time.
+    pub index: Option<u64>,
+    pub time: Option<f64>,
+    /// Records by key, in the order they were added (change-record topics).
+    pub records: Option<Map<String, Value>>,
+    /// The fields as last set (topics whose data is one object, such as Security).
+    pub fields: Option<Map<String, Value>>,
+}
+
+impl Replay {
+    pub fn new(topic: &str, conn: Option<&str>, until: Until) -> Replay {
+        let state = State { topic: topic.to_owned(), ..State::default() };
+        Replay {
+            topic: topic.to_owned(),
+            conn: conn.map(str::to_owned),
+            until,
+            indexes: HashMap::default(),
+            state,
+            done: false,
+            secrets: Secrets::with_limit(zenith_redact::DEFAULT_MAX_CREDENTIALS),
+        }
+    }
+
+    pub fn event(&mut self, event: Event) {
+        let Event::Frame(frame) = event else { return };
+        let conn = frame.origin.connection().into_owned();
+        let index = self.indexes.entry(conn.clone()).or_default();
+        *index += 1;
+        let index = *index;
+        if self.done || self.conn.as_ref().is_some_and(|c| *c != conn) {
+            return;
+        }
+        let past = match self.until {
+            Until::End => false,
+            Until::Index(last) => index > last,
+            Until::Time(last) => frame.time.is_some_and(|t| t > last),
+        };
+        // Only the connection followed has a point to stop at.
+        if past && self.conn.is_some() {
+            self.done = true;
+            return;
+        }
+        if frame.direction == Some(Direction::Send) {
+            return;
+        }
+        let text = match frame.body {
+            Body::Text(text) => text,
+            Body::Binary(binary) => match binary.decode() {
+                Ok(decoded) => decoded.text,
+                Err(_) => return,
+            },
+            _ => return,
+        };
+        let Ok(value) = serde_json::from_str::<Value>(&text) else { return };
+        if value.get("Topic").and_then(Value::as_str) != Some(&self.topic) || value.get("TransactionID").is_some() {
+            return;
+        }
+        let Ok(keys) = EnvelopeKeys::read(&value) else { return };
+        let Some(kind) = keys.kind(Direction::Receive) else { return };
+        let Some(data) = value.get("Data") else { return };
+        if past {
+            self.done = true;
+            return;
+        }
+        self.conn.get_or_insert(conn);
+        for credential in zenith_redact::credentials(&text) {
+            self.secrets.remember(&credential);
+        }
+        match kind.info().changes {
+            Some(rules) => apply(self.state.records.get_or_insert_default(), rules, data),
+            None => merge(self.state.fields.get_or_insert_default(), data),
+        }
+        self.state.conn.clone_from(&self.conn);
+        self.state.messages += 1;
+        self.state.index = Some(index);
+        self.state.time = frame.time;
+    }
+
+    /// The state reached, with every credential (and every copy of one) replaced.
+    pub fn finish(mut self) -> State {
+        self.secrets.prepare();
+        let text = serde_json::to_string(&self.state).unwrap_or_default();
+        let shown = zenith_redact::scrub(&text, &self.secrets);
+        serde_json::from_str(&shown).unwrap_or(self.state)
+    }
+}
+
+/// Applies change records to the records held.
+fn apply(records: &mut Map<String, Value>, rules: &ChangeRules, data: &Value) {
+    let items = match data {
+        Value::Array(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    for record in items {
+        let Some(operation) = rules.operation(record) else { continue };
+        if operation == Operation::Clear {
+            records.clear();
+            continue;
+        }
+        let Some(key) = rules.key(record) else { continue };
+        let entity = entity(rules, record);
+        match operation {
+            Operation::Add => {
+                records.insert(key, entity);
+            }
+            Operation::Update => {
+                if let Some(Value::Object(held)) = records.get_mut(&key) {
+                    merge(held, &entity);
+                }
+            }
+            Operation::Remove => {
+                records.shift_remove(&key);
+            }
+            Operation::Clear => {}
+        }
+    }
+}
+
+/// What a record is about: the object its key is in (`Order` for the key `/Order/ID`), or the
+/// record without its tag when the key is at its top.
+fn entity(rules: &ChangeRules, record: &Value) -> Value {
+    let first = rules.key.first().and_then(|path| path.first()).copied();
+    let nested = first.filter(|f| rules.key.iter().all(|p| p.len() > 1 && p[0] == *f));
+    match nested.and_then(|name| record.get(name)) {
+        Some(inner @ Value::Object(_)) => inner.clone(),
+        _ => {
+            let mut fields = record.as_object().cloned().unwrap_or_default();
+            fields.shift_remove(rules.tag);
+            Value::Object(fields)
+        }
+    }
+}
+
+/// Sets each field of `changes` in `fields`.
+fn merge(fields: &mut Map<String, Value>, changes: &Value) {
+    if let Some(changes) = changes.as_object() {
+        for (name, value) in changes {
+            fields.insert(name.clone(), value.clone());
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! `zenith replay`: one subscription's state at a point in a capture, as a table or as JSON.
+
+use std::fs::File;
+use std::io::{self, BufReader, Write};
+use std::process::ExitCode;
+
+use serde_json::{Map, Value};
+use zenith_capture::Limits;
+use zenith_check::{Replay, State, Until};
+
+use crate::render::safe;
+use crate::{OutputFormat, ReplayArgs, formatted, warn};
+
+pub fn run(args: &ReplayArgs) -> ExitCode {
+    let source = args.input_file.display().to_string();
+    let state = match replay(args, &source) {
+        Ok(state) => state,
+        Err(reason) => {
+            warn(format_args!("{source}: {reason}"));
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = io::stdout().lock();
+    let written = match args.format {
+        OutputFormat::Json => {
+            serde_json::to_writer(&mut out, &state).map_err(io::Error::from).and_then(|()| writeln!(out))
+        }
+        OutputFormat::Human => table(&mut out, &state),
+    };
+    match written {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            warn(format_args!("writing failed: {error}"));
+            ExitCode::from(2)
+        }
+        _ if state.messages == 0 => {
+            warn(format_args!("{source}: no data on `{}` up to that point", safe(&args.topic)));
+            ExitCode::from(1)
+        }
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+/// `--time`: RFC 3339, or seconds since the epoch.
+pub fn time(text: &str) -> Result<f64, String> {
+    if let Ok(seconds) = text.parse::<f64>() {
+        return Ok(seconds);
+    }
+    let timestamp: jiff::Timestamp =
+        text.parse().map_err(|e| format!("`{text}` is neither RFC 3339 nor seconds since the epoch: {e}"))?;
+    Ok(timestamp.as_millisecond() as f64 / 1000.0)
+}
+
+fn replay(args: &ReplayArgs, source: &str) -> Result<State, String> {
+    let reader: Box<dyn io::BufRead> = if args.input_file.as_os_str() == "-" {
+        Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
+    } else {
+        let file = File::open(&args.input_file).map_err(|e| format!("cannot open: {e}"))?;
+        Box::new(BufReader::with_capacity(1 << 16, file))
+    };
+    let (format, reader) = formatted(reader, args.input, args.max_line_bytes, source)?;
+    let until = match (args.at, args.time) {
+        (Some(index), _) => Until::Index(index),
+        (None, Some(time)) => Until::Time(time),
+        (None, None) => Until::End,
+    };
+    let mut replay = Replay::new(&args.topic, args.conn.as_deref(), until);
+    let limits = Limits { max_line_bytes: args.max_line_bytes };
+    zenith_capture::read(format, reader, limits, &mut |event| replay.event(event)).map_err(|e| e.to_string())?;
+    Ok(replay.finish())
+}
+
+/// The state for a person: where it stands, then its records or fields as a table.
+fn table(out: &mut dyn Write, state: &State) -> io::Result<()> {
+    let conn = state
+        .conn
+        .as_deref()
+        .map_or(String::new(), |c| if c.is_empty() { String::new() } else { format!(" on {}", safe(c)) });
+    let at = match (state.index, state.time) {
+        (Some(index), Some(time)) => format!(" after message #{index} ({})", crate::render::utc(time)),
+        (Some(index), None) => format!(" after message #{index}"),
+        _ => String::new(),
+    };
+    writeln!(out, "{}{conn}{at}: {} data message(s) applied", safe(&state.topic), state.messages)?;
+    match (&state.records, &state.fields) {
+        (Some(records), _) => {
+            writeln!(out, "{} record(s)", records.len())?;
+            let rows: Vec<(&String, &Map<String, Value>)> =
+                book(records.iter().filter_map(|(key, record)| Some((key, record.as_object()?))).collect());
+            let mut columns: Vec<&str> = Vec::new();
+            for (_, record) in &rows {
+                for name in record.keys() {
+                    if !columns.contains(&name.as_str()) {
+                        columns.push(name);
+                    }
+                }
+            }
+            let mut grid: Vec<Vec<String>> =
+                vec![std::iter::once("Key").chain(columns.iter().copied()).map(str::to_owned).collect()];
+            for (key, record) in rows {
+                let mut row = vec![safe(key).into_owned()];
+                row.extend(columns.iter().map(|c| record.get(*c).map_or(String::new(), cell)));
+                grid.push(row);
+            }
+            write_grid(out, &grid)
+        }
+        (None, Some(fields)) => {
+            let mut grid = vec![vec!["Field".to_owned(), "Value".to_owned()]];
+            grid.extend(fields.iter().map(|(name, value)| vec![safe(name).into_owned(), cell(value)]));
+            write_grid(out, &grid)
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+/// Records with a `Side` and a `Price` are shown as a book: bids from the highest price down,
+/// then asks from the lowest up. Others keep the order they were added in.
+fn book<'s>(mut rows: Vec<(&'s String, &'s Map<String, Value>)>) -> Vec<(&'s String, &'s Map<String, Value>)> {
+    let side = |r: &Map<String, Value>| r.get("Side").and_then(Value::as_str).map(str::to_owned);
+    let price = |r: &Map<String, Value>| r.get("Price").and_then(Value::as_f64);
+    if rows.iter().all(|(_, r)| side(r).is_some() && r.contains_key("Price")) {
+        rows.sort_by(|(_, a), (_, b)| {
+            let rank = |r: &Map<String, Value>| if side(r).as_deref() == Some("Bid") { 0 } else { 1 };
+            let (pa, pb) = (price(a).unwrap_or(f64::NAN), price(b).unwrap_or(f64::NAN));
+            let by_price = if rank(a) == 0 { pb.total_cmp(&pa) } else { pa.total_cmp(&pb) };
+            rank(a).cmp(&rank(b)).then(by_price)
+        });
+    }
+    rows
+}
+
+fn cell(value: &Value) -> String {
+    match value {
+        Value::String(text) => safe(text).into_owned(),
+        Value::Null => "null".to_owned(),
+        other => safe(&other.to_string()).into_owned(),
+    }
+}
+
+fn write_grid(out: &mut dyn Write, grid: &[Vec<String>]) -> io::Result<()> {
+    let columns = grid.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| grid.iter().filter_map(|r| r.get(c)).map(|t| t.chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in grid {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(text, width)| format!("{text:width$}")).collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    Ok(())
+}
