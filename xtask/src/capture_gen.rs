@@ -42,6 +42,8 @@ pub enum Mix {
     /// about the proportions a watchlist of symbols gets them, and a trader's traffic beside
     /// them: order actions with their replies, and Orders and Balances pushes. Each is one of
     /// the examples of its schema (given here); market data is spread over several symbols.
+    /// Each subscription is subscribed to before its first data, and its change records follow
+    /// on from each other (see `Streams`), so the stream is one a client could apply.
     Market {
         depth: Vec<Value>,
         levels: Vec<Value>,
@@ -104,6 +106,7 @@ pub fn write(count: u64, shape: Shape, mix: &Mix, out: &mut impl Write) -> io::R
             r#"{{"log":{{"version":"1.2","creator":{{"name":"cargo xtask gen-capture","version":"1"}},"entries":[{{"_resourceType":"websocket","request":{{"method":"GET","url":"wss://zenith.invalid/"}},"response":{{"status":101}},"_webSocketMessages":["#
         )?;
     }
+    let mut streams = Streams::default();
     while written < count {
         transaction += 1;
         let conn = rng.below(8) + 1;
@@ -113,12 +116,17 @@ pub fn write(count: u64, shape: Shape, mix: &Mix, out: &mut impl Write) -> io::R
                 vec![("send", request), ("receive", reply)]
             }
             Mix::Market { depth, levels, trades, security, orders, balances, order_actions } => match rng.below(100) {
-                0..=39 => vec![("receive", market_push(&mut rng, depth))],
-                40..=63 => vec![("receive", market_push(&mut rng, levels))],
-                64..=82 => vec![("receive", market_push(&mut rng, trades))],
-                83..=94 => vec![("receive", market_push(&mut rng, security))],
-                95..=96 => vec![("receive", pick(&mut rng, orders).to_string())],
-                97 => vec![("receive", pick(&mut rng, balances).to_string())],
+                choice @ 0..=97 => {
+                    let message = match choice {
+                        0..=39 => market_push(&mut rng, depth),
+                        40..=63 => market_push(&mut rng, levels),
+                        64..=82 => market_push(&mut rng, trades),
+                        83..=94 => market_push(&mut rng, security),
+                        95..=96 => pick(&mut rng, orders),
+                        _ => pick(&mut rng, balances),
+                    };
+                    streams.push(&mut rng, message)
+                }
                 _ => {
                     let (requests, replies) = &order_actions[rng.below(order_actions.len() as u64) as usize];
                     let request = with_transaction(pick(&mut rng, requests), transaction);
@@ -215,13 +223,83 @@ fn with_transaction(mut message: Value, id: u64) -> String {
 }
 
 /// One of `examples`, on one of [`SYMBOLS`].
-fn market_push(rng: &mut Lcg, examples: &[Value]) -> String {
+fn market_push(rng: &mut Lcg, examples: &[Value]) -> Value {
     let mut message = examples[rng.below(examples.len() as u64) as usize].clone();
     if let Some(Value::String(topic)) = message.get_mut("Topic") {
         let name = topic.split('!').next().unwrap_or_default().to_owned();
         *topic = format!("{name}!{}", SYMBOLS[rng.below(SYMBOLS.len() as u64) as usize]);
     }
-    message.to_string()
+    message
+}
+
+/// The subscriptions of the capture, so that pushes on each follow on from the last: each is
+/// subscribed to before its first data, which starts from a clear; adds get new ids, updates
+/// and removes name present ones, and trade ids go up.
+#[derive(Default)]
+struct Streams {
+    /// By full topic: the ids present, and the last id given.
+    streams: std::collections::HashMap<String, (Vec<String>, u64)>,
+}
+
+impl Streams {
+    /// The push, made to follow on from its subscription's earlier ones; a Sub first when it
+    /// is the subscription's first.
+    fn push(&mut self, rng: &mut Lcg, mut message: Value) -> Vec<(&'static str, String)> {
+        let topic = message["Topic"].as_str().unwrap_or_default().to_owned();
+        let controller = message["Controller"].as_str().unwrap_or_default().to_owned();
+        let mut out = Vec::new();
+        let first = !self.streams.contains_key(&topic);
+        let (present, last) = self.streams.entry(topic.clone()).or_default();
+        if first {
+            let sub = serde_json::json!({"Controller": controller, "Topic": topic, "Action": "Sub"});
+            out.push(("send", sub.to_string()));
+        }
+        if let Some(Value::Array(records)) = message.get_mut("Data") {
+            let entity = |record: &Value| ["Order", "Level", "Trade"].into_iter().find(|e| record.get(*e).is_some());
+            if first {
+                let clear = match records.first().and_then(|r| r["O"].as_str()) {
+                    Some("I") => None,
+                    Some(_) if records.iter().any(|r| r.get("Trade").is_some()) => {
+                        Some(serde_json::json!({"O": "I", "ID": 0}))
+                    }
+                    Some(_) => Some(serde_json::json!({"O": "C"})),
+                    None => None,
+                };
+                records.splice(0..0, clear);
+            }
+            let mut kept = Vec::new();
+            for mut record in records.drain(..) {
+                let operation = record["O"].as_str().unwrap_or_default().to_owned();
+                let Some(name) = entity(&record) else {
+                    if matches!(operation.as_str(), "C" | "I") {
+                        present.clear();
+                    }
+                    kept.push(record);
+                    continue;
+                };
+                let id = match operation.as_str() {
+                    "A" => {
+                        *last += 1;
+                        present.push(last.to_string());
+                        last.to_string()
+                    }
+                    _ if present.is_empty() => continue,
+                    "R" => present.swap_remove(rng.below(present.len() as u64) as usize),
+                    _ => present[rng.below(present.len() as u64) as usize].clone(),
+                };
+                record[name]["ID"] =
+                    if name == "Trade" { Value::from(id.parse::<u64>().unwrap_or(0)) } else { Value::from(id) };
+                kept.push(record);
+            }
+            if kept.is_empty() {
+                kept.push(serde_json::json!({"O": "C"}));
+                present.clear();
+            }
+            *records = kept;
+        }
+        out.push(("receive", message.to_string()));
+        out
+    }
 }
 
 /// Breaks a market push the way real feeds and clients do: a wrong-cased operation code, the

@@ -1330,6 +1330,9 @@ impl Builder<'_> {
             }
             key.push(path);
         }
+        if key.len() > 2 || key.iter().any(|path| path.len() > 2) {
+            return Err(Error::at(&key_at, "a key has at most two parts, each at most two properties deep"));
+        }
         let operations_at = at.child("operations");
         let listed = object.get("operations").and_then(Value::as_object);
         let listed =

@@ -9,8 +9,8 @@ use zenith_capture::{Body, Control, Decoded, Encoding, Event, Frame, Origin, Ski
 use zenith_protocol::runtime::diagnostics::near_miss;
 use zenith_protocol::runtime::stream;
 use zenith_protocol::{
-    Action, CleanText, Controller, Direction, Envelope, EnvelopeKeys, ErrorCodeInfo, MessageKind, Report, Role,
-    Severity, TopicProblem, Validate, Verdict, controller_topics,
+    Action, CleanText, Controller, Direction, Envelope, EnvelopeKeys, ErrorCodeInfo, MessageInfo, MessageKind, Report,
+    Role, Severity, TopicProblem, Validate, Verdict, controller_topics,
 };
 
 use crate::duplicates::{self, Repeated};
@@ -87,14 +87,10 @@ impl Checked {
         }
     }
 
-    /// Reads what the message does to its subscription's state, when it is data pushed on one.
-    fn with_effects(mut self, text: &str) -> Checked {
-        let push = self.transaction.is_none()
-            && self.direction.zip(self.place.action.as_deref()).and_then(|(d, a)| Role::of(a, d)) == Some(Role::Answer);
-        if let Some(kind) = self.kind.filter(|_| push) {
-            self.effects = effects::read(text, kind.info()).map(Box::new);
-        }
-        self
+    /// The kind's catalog entry, when the message is data pushed on a subscription.
+    fn push(&self) -> Option<&'static MessageInfo> {
+        let role = self.direction.zip(self.place.action.as_deref()).and_then(|(d, a)| Role::of(a, d));
+        self.kind.filter(|_| self.transaction.is_none() && role == Some(Role::Answer)).map(MessageKind::info)
     }
 }
 
@@ -262,9 +258,11 @@ impl Analyzer<'_> {
             .filter(|_| notes.is_empty())
             .filter(|c| Role::of(c.envelope.keys().action, c.direction) != Some(Role::Error))
             .filter(|c| c.envelope.keys().topic_problem(c.kind).is_none());
-        if let Some(clean) = clean {
+        if let Some(mut clean) = clean {
             let credentials = shown::credentials(&text, true);
-            let mut checked = Checked::clean(place, clean, credentials).with_effects(&text);
+            let recording = std::mem::take(&mut clean.recording);
+            let mut checked = Checked::clean(place, clean, credentials);
+            checked.effects = checked.push().and_then(|info| effects::from_recording(info, recording)).map(Box::new);
             checked.binary = binary;
             return Analysis::Message(Box::new(checked));
         }
@@ -337,23 +335,22 @@ impl Analyzer<'_> {
         let is_error =
             Direction::candidates(place.direction).iter().any(|&d| Role::of(keys.action, d) == Some(Role::Error));
         let error_text = is_error.then(|| error_text(value.get("Data")));
-        Analysis::Message(Box::new(
-            Checked {
-                binary,
-                kind,
-                direction: direction.or(place.direction),
-                inferred,
-                findings,
-                transaction: value.get("TransactionID").and_then(transaction_id),
-                full_topic: place.full_topic(&keys),
-                confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
-                error_text,
-                credentials,
-                place,
-                effects: None,
-            }
-            .with_effects(&text),
-        ))
+        let mut checked = Checked {
+            binary,
+            kind,
+            direction: direction.or(place.direction),
+            inferred,
+            findings,
+            transaction: value.get("TransactionID").and_then(transaction_id),
+            full_topic: place.full_topic(&keys),
+            confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
+            error_text,
+            credentials,
+            place,
+            effects: None,
+        };
+        checked.effects = checked.push().and_then(|info| effects::from_value(info, &value)).map(Box::new);
+        Analysis::Message(Box::new(checked))
     }
 
     /// A connection event: what it says, as a finding, if anything. Pings and pongs are only

@@ -22,7 +22,9 @@ pub const MAX_KEYS_OVERALL: usize = 1_000_000;
 /// The subscriptions of one connection, by Controller and full Topic.
 #[derive(Debug, Default)]
 pub struct Streams {
-    streams: HashMap<(String, String), Stream>,
+    streams: HashMap<String, HashMap<String, Stream>>,
+    /// How many subscriptions are followed.
+    count: usize,
     /// A `state-limit` for the number of subscriptions was reported.
     full: bool,
 }
@@ -81,10 +83,10 @@ impl Context<'_> {
 
 impl Streams {
     fn stream(&mut self, cx: &mut Context<'_>) -> Option<&mut Stream> {
-        let controller = cx.place.controller.as_deref().unwrap_or_default().to_owned();
-        let key = (controller, cx.full_topic.to_owned());
-        if !self.streams.contains_key(&key) {
-            if self.streams.len() >= MAX_STREAMS {
+        let controller = cx.place.controller.as_deref().unwrap_or_default();
+        let known = self.streams.get(controller).is_some_and(|topics| topics.contains_key(cx.full_topic));
+        if !known {
+            if self.count >= MAX_STREAMS {
                 if !std::mem::replace(&mut self.full, true) {
                     let message = format!(
                         "this connection has {MAX_STREAMS} subscriptions followed already: `{}` and later ones are not followed",
@@ -94,9 +96,10 @@ impl Streams {
                 }
                 return None;
             }
-            self.streams.insert(key.clone(), Stream::default());
+            self.count += 1;
+            self.streams.entry(controller.to_owned()).or_default().insert(cx.full_topic.to_owned(), Stream::default());
         }
-        self.streams.get_mut(&key)
+        self.streams.get_mut(controller)?.get_mut(cx.full_topic)
     }
 
     /// The client subscribes.
@@ -127,7 +130,7 @@ impl Streams {
     /// The client unsubscribes: one subscription less.
     pub fn unsubscribe(&mut self, cx: &mut Context<'_>) {
         let here = cx.here();
-        let topic = cx.full_topic.to_owned();
+        let topic = cx.full_topic;
         let Some(stream) = self.stream(cx) else { return };
         stream.unconfirmed_unsubs += 1;
         if stream.live > 0 {
@@ -174,7 +177,7 @@ impl Streams {
 
     /// Data arrives on a subscription.
     pub fn push(&mut self, cx: &mut Context<'_>, info: Option<&'static MessageInfo>, effects: Option<&Effects>) {
-        let topic = cx.full_topic.to_owned();
+        let topic = cx.full_topic;
         let Some(stream) = self.stream(cx) else { return };
         if stream.live == 0 && !stream.adopted {
             match stream.ended.clone() {
@@ -197,11 +200,11 @@ impl Streams {
         let first = std::mem::take(&mut stream.first_data);
         let (Some(info), Some(effects)) = (info, effects) else { return };
         if first {
-            stream.snapshot(cx, info, effects, &topic);
+            stream.snapshot(cx, info, effects, topic);
         }
         stream.fixed(cx, effects);
         if let Some(rules) = info.changes {
-            stream.changes(cx, rules, effects, &topic);
+            stream.changes(cx, rules, effects, topic);
         }
     }
 
@@ -209,9 +212,10 @@ impl Streams {
     pub fn finish(self, source: &str, out: &mut dyn FnMut(Finding)) {
         let mut silent: Vec<(Place, String)> = self
             .streams
-            .into_iter()
+            .into_values()
+            .flatten()
             .filter(|(_, s)| s.live > 0 && !s.answered)
-            .filter_map(|((_, topic), s)| Some((s.opened?, topic)))
+            .filter_map(|(topic, s)| Some((s.opened?, topic)))
             .collect();
         silent.sort_by_key(|(opened, _)| opened.index);
         for (opened, topic) in silent {
@@ -282,7 +286,6 @@ impl Stream {
     fn changes(&mut self, cx: &mut Context<'_>, rules: &ChangeRules, effects: &Effects, topic: &str) {
         let here = cx.here();
         for change in &effects.records {
-            let path = format!("/Data/{}", change.position);
             match change.operation {
                 Some(Operation::Clear) => {
                     *cx.keys_overall = cx.keys_overall.saturating_sub(self.keys.as_ref().map_or(0, HashMap::len));
@@ -293,7 +296,7 @@ impl Stream {
                 }
                 Some(operation) => {
                     let Some(key) = &change.key else { continue };
-                    self.change(cx, rules, operation, key, &path, topic, &here);
+                    self.change(cx, rules, operation, key, change.position, topic, &here);
                 }
                 None => {}
             }
@@ -307,10 +310,11 @@ impl Stream {
         rules: &ChangeRules,
         operation: Operation,
         key: &str,
-        path: &str,
+        position: usize,
         topic: &str,
         here: &Related,
     ) {
+        let path = || format!("/Data/{position}");
         let Some(keys) = &mut self.keys else {
             // The state before the capture began is not known: one warning, then nothing until a clear.
             if operation != Operation::Add && !std::mem::replace(&mut self.unknown_reported, true) {
@@ -318,7 +322,7 @@ impl Stream {
                     "a change to `{key}` on `{topic}`, whose state before this capture is not known; \
                      changes to unknown keys are followed from its next clear"
                 );
-                cx.report(Level::Warning, "change-for-unknown-key", message, path, None);
+                cx.report(Level::Warning, "change-for-unknown-key", message, &path(), None);
             }
             return;
         };
@@ -328,7 +332,7 @@ impl Stream {
                 if let Some(added) = keys.get(key) {
                     let message = format!("`{key}` is added again on `{topic}`: {} added it", added.describe());
                     let added = added.clone();
-                    return cx.report(Level::Error, "duplicate-add", message, path, Some(&added));
+                    return cx.report(Level::Error, "duplicate-add", message, &path(), Some(&added));
                 }
                 if rules.ordered
                     && let Some((last, at)) = &self.last_added
@@ -339,9 +343,11 @@ impl Stream {
                         at.describe()
                     );
                     let at = at.clone();
-                    cx.report(Level::Error, "order-regressed", message, path, Some(&at));
+                    cx.report(Level::Error, "order-regressed", message, &path(), Some(&at));
                 }
-                self.last_added = Some((key.to_owned(), here.clone()));
+                if rules.ordered {
+                    self.last_added = Some((key.to_owned(), here.clone()));
+                }
                 if keys.len() >= MAX_KEYS || *cx.keys_overall >= MAX_KEYS_OVERALL {
                     let limit = if keys.len() >= MAX_KEYS {
                         format!("{MAX_KEYS} keys for one subscription")
@@ -354,7 +360,7 @@ impl Stream {
                     let message = format!(
                         "`{topic}` reached the limit of {limit}: its keys are followed again from its next clear"
                     );
-                    return cx.report(Level::Warning, "state-limit", message, path, None);
+                    return cx.report(Level::Warning, "state-limit", message, &path(), None);
                 }
                 keys.insert(key.to_owned(), here.clone());
                 *cx.keys_overall += 1;
@@ -371,7 +377,7 @@ impl Stream {
                     let what = if operation == Operation::Remove { "removed" } else { "updated" };
                     let since_text = since.as_ref().map_or_else(String::new, |s| format!(" since {}", s.describe()));
                     let message = format!("`{key}` is {what} on `{topic}`, but was not added{since_text}");
-                    cx.report(Level::Error, "change-for-unknown-key", message, path, since.as_ref());
+                    cx.report(Level::Error, "change-for-unknown-key", message, &path(), since.as_ref());
                 }
             }
             Operation::Clear => {}

@@ -10,6 +10,7 @@ use serde::de::value::{BoolDeserializer, BorrowedStrDeserializer, F64Deserialize
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
 use crate::runtime::Direction;
+use crate::runtime::stream::record::{self, Recording};
 use crate::runtime::stream::{self as rt, Key};
 use crate::{EnvelopeKeys, EnvelopeText, MessageKind, Verdict};
 
@@ -21,6 +22,9 @@ pub struct CleanText<'a> {
     /// The capture's direction, or the inferred one: the same choice the tree check makes
     /// (client to server first, when both directions accept the message).
     pub direction: Direction,
+    /// The change records the message holds, each with its tag and key, in order, and the
+    /// values of the properties that never change.
+    pub recording: Recording,
 }
 
 impl<'a> CleanText<'a> {
@@ -45,11 +49,15 @@ impl<'a> CleanText<'a> {
         // property, such as a request and its reply in unknown direction) does not accept it.
         let mut skip = 0;
         loop {
+            record::start();
             let mut deserializer = serde_json::Deserializer::from_str(text);
-            let scanned = deserializer.deserialize_map(Scan { direction, skip }).ok()?;
-            deserializer.end().ok()?;
-            match scanned {
-                Scanned::Clean(clean) => return Some(clean),
+            let scanned = deserializer.deserialize_map(Scan { direction, skip }).and_then(|s| {
+                deserializer.end()?;
+                Ok(s)
+            });
+            let recording = record::take();
+            match scanned.ok()? {
+                Scanned::Clean(clean) => return Some(CleanText { recording, ..clean }),
                 Scanned::Declined => return None,
                 Scanned::TryNext => skip += 1,
             }
@@ -273,7 +281,12 @@ impl<'de> Visitor<'de> for Scan {
             return Ok(on_failure);
         }
         Ok(match envelope.text() {
-            Some(envelope) => Scanned::Clean(CleanText { envelope, kind: chosen.kind, direction: chosen.direction }),
+            Some(envelope) => Scanned::Clean(CleanText {
+                envelope,
+                kind: chosen.kind,
+                direction: chosen.direction,
+                recording: Recording::default(),
+            }),
             None => Scanned::Declined,
         })
     }

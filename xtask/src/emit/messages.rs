@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::model::{Direction, Message, Model, Operation, Shape, TypeKind, Union};
+use crate::model::{Direction, Message, Model, Shape, TypeKind, Union};
 use crate::naming::{Case, rust_name};
 
 fn ident(name: &str) -> Ident {
@@ -128,7 +128,7 @@ pub fn emit(model: &Model) -> TokenStream {
         /// The names of every property the schemas mark as a credential.
         pub static SECRET_PROPERTIES: &[&str] = &[#(#secrets),*];
 
-        use crate::runtime::{ChangeRules, Direction, MessageInfo, Operation};
+        use crate::runtime::{Direction, MessageInfo};
         use super::types::*;
 
         /// Every kind of message the schemas define.
@@ -305,41 +305,12 @@ fn state_rules(model: &Model, message: &Message) -> (TokenStream, Vec<String>) {
     let fixed = fields.iter().filter(|f| f.fixed).map(|f| f.wire.clone()).collect();
     let changes = match union {
         Some(Union { tag, changes: Some(changes), .. }) => {
-            let key = changes.key.iter().map(|path| quote! { &[#(#path),*] });
-            let operations = changes.operations.iter().map(|(value, operation)| {
-                let operation = operation_path(*operation);
-                quote! { (#value, #operation) }
-            });
-            let ordered = changes.ordered;
-            let snapshot = match changes.snapshot {
-                Some(operation) => {
-                    let operation = operation_path(operation);
-                    quote! { Some(#operation) }
-                }
-                None => quote! { None },
-            };
-            quote! {
-                Some(&ChangeRules {
-                    tag: #tag,
-                    key: &[#(#key),*],
-                    operations: &[#(#operations),*],
-                    ordered: #ordered,
-                    snapshot: #snapshot,
-                })
-            }
+            let rules = super::change_rules(tag, changes, &quote! { crate::runtime });
+            quote! { Some(&#rules) }
         }
         _ => quote! { None },
     };
     (changes, fixed)
-}
-
-fn operation_path(operation: Operation) -> TokenStream {
-    match operation {
-        Operation::Add => quote! { Operation::Add },
-        Operation::Update => quote! { Operation::Update },
-        Operation::Remove => quote! { Operation::Remove },
-        Operation::Clear => quote! { Operation::Clear },
-    }
 }
 
 fn direction(direction: Direction) -> TokenStream {

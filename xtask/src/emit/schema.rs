@@ -163,6 +163,7 @@ impl Emitter<'_> {
                     quote! { None }
                 };
                 let required_at = at(location, "required");
+                let fixed: Vec<&str> = fields.iter().filter(|f| f.fixed).map(|f| f.wire.as_str()).collect();
                 let additional_at = at(location, "additionalProperties");
                 let union = match union {
                     Some(union) => {
@@ -219,8 +220,20 @@ impl Emitter<'_> {
                             .map(|c| c.property.clone())
                             .collect();
                         let condition_bits = index_bits(&conditioned);
+                        let changes = match &union.changes {
+                            Some(changes) => {
+                                let rules = super::change_rules(tag, changes, &self.target.runtime);
+                                quote! { Some(&#rules) }
+                            }
+                            None => quote! { None },
+                        };
                         quote! {
-                            Some(UnionNode { tag: #tag, variants: &[#(#variants),*], condition_bits: #condition_bits })
+                            Some(UnionNode {
+                                tag: #tag,
+                                variants: &[#(#variants),*],
+                                condition_bits: #condition_bits,
+                                changes: #changes,
+                            })
                         }
                     }
                     None => quote! { None },
@@ -236,6 +249,7 @@ impl Emitter<'_> {
                         additional: #additional_properties,
                         additional_at: #additional_at,
                         union: #union,
+                        fixed: &[#(#fixed),*],
                     })
                 }
             }

@@ -222,7 +222,7 @@ pub static SECRET_PROPERTIES: &[&str] = &[
     "Password",
     "auth",
 ];
-use crate::runtime::{ChangeRules, Direction, MessageInfo, Operation};
+use crate::runtime::{Direction, MessageInfo};
 
 use super::types::*;
 
@@ -1240,14 +1240,14 @@ impl MessageKind {
                     schema_file: "schemas/market/Depth.push.json",
                     summary: "Changes to a symbol's order book, order by order, sent to `Depth!{Code}.{Market}` subscribers (the symbol must offer `DepthFull` data)",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Order", "ID"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("R", Operation::Remove),
-                                ("C", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("R", crate::runtime::Operation::Remove),
+                                ("C", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -1270,14 +1270,14 @@ impl MessageKind {
                     schema_file: "schemas/market/Levels.push.json",
                     summary: "Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data)",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Level", "ID"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("R", Operation::Remove),
-                                ("C", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("R", crate::runtime::Operation::Remove),
+                                ("C", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -1385,14 +1385,14 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryDepthFull.reply.json",
                     summary: "The symbol's book as a list of changes: one clear, then one addition per order",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Order", "ID"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("R", Operation::Remove),
-                                ("C", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("R", crate::runtime::Operation::Remove),
+                                ("C", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -1432,14 +1432,14 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryDepthLevels.reply.json",
                     summary: "The symbol's price levels as a list of changes to apply in order",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Level", "ID"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("R", Operation::Remove),
-                                ("C", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("R", crate::runtime::Operation::Remove),
+                                ("C", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -1649,16 +1649,16 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryTrades.reply.json",
                     summary: "The requested trades, as trade records to apply in order",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Trade", "ID"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("I", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("I", crate::runtime::Operation::Clear),
                             ],
                             ordered: true,
-                            snapshot: Some(Operation::Clear),
+                            snapshot: Some(crate::runtime::Operation::Clear),
                         },
                     ),
                     fixed: &[],
@@ -1814,14 +1814,14 @@ impl MessageKind {
                     schema_file: "schemas/market/Symbols.push.json",
                     summary: "Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Symbol", "Code"], &["Symbol", "Market"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("R", Operation::Remove),
-                                ("C", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("R", crate::runtime::Operation::Remove),
+                                ("C", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -1844,16 +1844,16 @@ impl MessageKind {
                     schema_file: "schemas/market/Trades.push.json",
                     summary: "The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data)",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Trade", "ID"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("I", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("I", crate::runtime::Operation::Clear),
                             ],
                             ordered: true,
-                            snapshot: Some(Operation::Clear),
+                            snapshot: Some(crate::runtime::Operation::Clear),
                         },
                     ),
                     fixed: &[],
@@ -1873,13 +1873,13 @@ impl MessageKind {
                     schema_file: "schemas/news/News.push.json",
                     summary: "News records for `News` subscribers: every announcement the user may see (`News`), one source's (`News!AAP`), one symbol's (`News!BHP.ASX`), or one symbol's from one source (`News!AAP!BHP.ASX`)",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["News", "ID"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("I", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("I", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -2055,14 +2055,14 @@ impl MessageKind {
                     schema_file: "schemas/notify/ExecuteScan.reply.json",
                     summary: "The current matches of a one-off scan, as changes to apply in order (a clear, then an add for each)",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "Operation",
                             key: &[&["Key"]],
                             operations: &[
-                                ("Add", Operation::Add),
-                                ("Update", Operation::Update),
-                                ("Remove", Operation::Remove),
-                                ("Clear", Operation::Clear),
+                                ("Add", crate::runtime::Operation::Add),
+                                ("Update", crate::runtime::Operation::Update),
+                                ("Remove", crate::runtime::Operation::Remove),
+                                ("Clear", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -2102,14 +2102,14 @@ impl MessageKind {
                     schema_file: "schemas/notify/Matches.push.json",
                     summary: "Changes to a persistent scan's matches, sent to `Matches!{ID}` subscribers: first a clear and the current matches, then changes as they happen",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "Operation",
                             key: &[&["Key"]],
                             operations: &[
-                                ("Add", Operation::Add),
-                                ("Update", Operation::Update),
-                                ("Remove", Operation::Remove),
-                                ("Clear", Operation::Clear),
+                                ("Add", crate::runtime::Operation::Add),
+                                ("Update", crate::runtime::Operation::Update),
+                                ("Remove", crate::runtime::Operation::Remove),
+                                ("Clear", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -2132,14 +2132,14 @@ impl MessageKind {
                     schema_file: "schemas/notify/QueryMatches.reply.json",
                     summary: "The scan's matches, as changes to apply in order (a clear, then an add for each)",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "Operation",
                             key: &[&["Key"]],
                             operations: &[
-                                ("Add", Operation::Add),
-                                ("Update", Operation::Update),
-                                ("Remove", Operation::Remove),
-                                ("Clear", Operation::Clear),
+                                ("Add", crate::runtime::Operation::Add),
+                                ("Update", crate::runtime::Operation::Update),
+                                ("Remove", crate::runtime::Operation::Remove),
+                                ("Clear", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -2213,14 +2213,14 @@ impl MessageKind {
                     schema_file: "schemas/notify/QueryScans.reply.json",
                     summary: "The user's scans, as changes to apply in order (a clear, then an add for each)",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "Operation",
                             key: &[&["Scan", "ID"]],
                             operations: &[
-                                ("Add", Operation::Add),
-                                ("Update", Operation::Update),
-                                ("Remove", Operation::Remove),
-                                ("Clear", Operation::Clear),
+                                ("Add", crate::runtime::Operation::Add),
+                                ("Update", crate::runtime::Operation::Update),
+                                ("Remove", crate::runtime::Operation::Remove),
+                                ("Clear", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -2260,14 +2260,14 @@ impl MessageKind {
                     schema_file: "schemas/notify/Scans.push.json",
                     summary: "Changes to the list of the user's persistent scans and their states, sent to `Scans` subscribers: first a clear and an add for each, then changes as they happen",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "Operation",
                             key: &[&["Scan", "ID"]],
                             operations: &[
-                                ("Add", Operation::Add),
-                                ("Update", Operation::Update),
-                                ("Remove", Operation::Remove),
-                                ("Clear", Operation::Clear),
+                                ("Add", crate::runtime::Operation::Add),
+                                ("Update", crate::runtime::Operation::Update),
+                                ("Remove", crate::runtime::Operation::Remove),
+                                ("Clear", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -2409,14 +2409,14 @@ impl MessageKind {
                     schema_file: "schemas/trading/Audit.push.json",
                     summary: "Changes to the order audit records of the user's trading accounts, or of one, sent to `Audit` subscribers",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Audit", "OrderID"], &["Audit", "Version"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("R", Operation::Remove),
-                                ("C", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("R", crate::runtime::Operation::Remove),
+                                ("C", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -2558,14 +2558,14 @@ impl MessageKind {
                     schema_file: "schemas/trading/Holdings.push.json",
                     summary: "Changes to the holdings of the user's trading accounts, or of one, sent to `Holdings` subscribers",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Holding", "Exchange"], &["Holding", "Code"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("R", Operation::Remove),
-                                ("C", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("R", crate::runtime::Operation::Remove),
+                                ("C", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -2622,14 +2622,14 @@ impl MessageKind {
                     schema_file: "schemas/trading/Orders.push.json",
                     summary: "Changes to the orders of the user's trading accounts, or of one, sent to `Orders` subscribers",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Order", "ID"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("R", Operation::Remove),
-                                ("C", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("R", crate::runtime::Operation::Remove),
+                                ("C", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -2754,14 +2754,14 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryHoldings.reply.json",
                     summary: "The holdings, as change records like those of `Holdings`; apply them in order",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Holding", "Exchange"], &["Holding", "Code"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("R", Operation::Remove),
-                                ("C", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("R", crate::runtime::Operation::Remove),
+                                ("C", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -3107,14 +3107,14 @@ impl MessageKind {
                     schema_file: "schemas/trading/Requests.push.json",
                     summary: "Changes to the pending order requests of the user's trading accounts, or of one, sent to `Requests` subscribers; a finished request is removed",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Request", "ID"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("R", Operation::Remove),
-                                ("C", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("R", crate::runtime::Operation::Remove),
+                                ("C", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -3137,14 +3137,14 @@ impl MessageKind {
                     schema_file: "schemas/trading/TradingAccounts.push.json",
                     summary: "Changes to the list of trading accounts the user can see, and their feed states, sent to `TradingAccounts` subscribers; a feed change may carry only the account's `ID` and `Feed`",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "Operation",
                             key: &[&["Account", "ID"]],
                             operations: &[
-                                ("Add", Operation::Add),
-                                ("Update", Operation::Update),
-                                ("Remove", Operation::Remove),
-                                ("Clear", Operation::Clear),
+                                ("Add", crate::runtime::Operation::Add),
+                                ("Update", crate::runtime::Operation::Update),
+                                ("Remove", crate::runtime::Operation::Remove),
+                                ("Clear", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -3167,13 +3167,13 @@ impl MessageKind {
                     schema_file: "schemas/trading/Transactions.push.json",
                     summary: "The transactions of the user's trading accounts, or of one, sent to `Transactions` subscribers: an `I` record starts the list, then additions and updates",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "O",
                             key: &[&["Transaction", "ID"]],
                             operations: &[
-                                ("A", Operation::Add),
-                                ("U", Operation::Update),
-                                ("I", Operation::Clear),
+                                ("A", crate::runtime::Operation::Add),
+                                ("U", crate::runtime::Operation::Update),
+                                ("I", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -3434,14 +3434,14 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/QueryWatchlist.reply.json",
                     summary: "The watchlist's details, as a watchlist change (an `Add`)",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "Operation",
                             key: &[&["Watchlist", "ID"]],
                             operations: &[
-                                ("Add", Operation::Add),
-                                ("Update", Operation::Update),
-                                ("Remove", Operation::Remove),
-                                ("Clear", Operation::Clear),
+                                ("Add", crate::runtime::Operation::Add),
+                                ("Update", crate::runtime::Operation::Update),
+                                ("Remove", crate::runtime::Operation::Remove),
+                                ("Clear", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -3481,14 +3481,14 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/QueryWatchlists.reply.json",
                     summary: "The watchlists, as changes to apply in order (a clear, then an add for each)",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "Operation",
                             key: &[&["Watchlist", "ID"]],
                             operations: &[
-                                ("Add", Operation::Add),
-                                ("Update", Operation::Update),
-                                ("Remove", Operation::Remove),
-                                ("Clear", Operation::Clear),
+                                ("Add", crate::runtime::Operation::Add),
+                                ("Update", crate::runtime::Operation::Update),
+                                ("Remove", crate::runtime::Operation::Remove),
+                                ("Clear", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,
@@ -3579,14 +3579,14 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/Watchlists.push.json",
                     summary: "Changes to the list of watchlists the user can see, sent to `Watchlists` subscribers: first a clear and an add for each, then the changes as they happen",
                     changes: Some(
-                        &ChangeRules {
+                        &crate::runtime::ChangeRules {
                             tag: "Operation",
                             key: &[&["Watchlist", "ID"]],
                             operations: &[
-                                ("Add", Operation::Add),
-                                ("Update", Operation::Update),
-                                ("Remove", Operation::Remove),
-                                ("Clear", Operation::Clear),
+                                ("Add", crate::runtime::Operation::Add),
+                                ("Update", crate::runtime::Operation::Update),
+                                ("Remove", crate::runtime::Operation::Remove),
+                                ("Clear", crate::runtime::Operation::Clear),
                             ],
                             ordered: false,
                             snapshot: None,

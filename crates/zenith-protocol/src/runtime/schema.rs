@@ -372,6 +372,8 @@ pub struct ObjectNode {
     pub additional_at: &'static str,
     /// For a tagged union: its tag and variants.
     pub union: Option<UnionNode>,
+    /// The properties that never change for the life of a subscription (`x-zenith-fixed`).
+    pub fixed: &'static [&'static str],
 }
 
 /// The variants of a tagged union, told apart by the tag property's value.
@@ -381,6 +383,8 @@ pub struct UnionNode {
     pub variants: &'static [VariantNode],
     /// The properties some variant's `if` looks at, as bits by index.
     pub condition_bits: u64,
+    /// When the union is a change record: how records apply to a subscription's state.
+    pub changes: Option<&'static super::ChangeRules>,
 }
 
 #[derive(Debug)]

@@ -146,7 +146,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Verdict, A::Error> {
         match self.0.container() {
-            Node::Object(object) => self::object(object, map),
+            Node::Object(object) => self::object(object, map, &mut []),
             Node::Map(node) => self::map(node.values, map),
             Node::Any => Free { depth: 1 }.visit_map(map),
             Node::Multi(multi) if multi.types.has(JsonTypes::OBJECT) => Free { depth: 1 }.visit_map(map),
@@ -188,9 +188,20 @@ fn tagged<'de, A: SeqAccess<'de>>(choice: &'static ChoiceNode, mut seq: A) -> Re
 /// is missing or a key is given twice. A tagged union is checked in the same one pass: its
 /// tag's variant is noted, and at the end the properties seen are held against what that
 /// variant requires and forbids.
+///
+/// `capture` names properties whose scalar values to keep (as text), for the key of a change
+/// record being recorded (see [`record`]).
 #[inline]
-pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> Result<Verdict, A::Error> {
+pub fn object<'de, A: MapAccess<'de>>(
+    node: &'static ObjectNode,
+    mut map: A,
+    capture: &mut [(&'static str, Option<String>)],
+) -> Result<Verdict, A::Error> {
     let union = node.union.as_ref();
+    // A change record while the one pass records them: its key is read on the way.
+    let changes = union.and_then(|u| u.changes).filter(|_| record::active());
+    let fixed = !node.fixed.is_empty() && record::active();
+    let mut key_parts: Parts = Default::default();
     let mut verdict = Verdict::Clean;
     let (mut seen, mut present) = (0u64, 0u64);
     let mut variant = None;
@@ -214,6 +225,42 @@ pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> 
                         conditions |= holds;
                         verdict
                     }
+                    _ if !capture.is_empty() && capture.iter().any(|(name, _)| *name == property.wire) => {
+                        let (verdict, (value, _)) =
+                            map.next_value_seed(KeySeed { node: property.node, inner: [""; 2] })?;
+                        for (name, slot) in capture.iter_mut() {
+                            if *name == property.wire {
+                                slot.clone_from(&value);
+                            }
+                        }
+                        verdict
+                    }
+                    _ if fixed && node.fixed.contains(&property.wire) => {
+                        let (verdict, (value, _)) =
+                            map.next_value_seed(KeySeed { node: property.node, inner: [""; 2] })?;
+                        if let Some(value) = value {
+                            record::fixed(property.wire, value);
+                        }
+                        verdict
+                    }
+                    _ if changes.is_some_and(|c| c.key.iter().any(|path| path[0] == property.wire)) => {
+                        let paths = changes.map_or(&[][..], |c| c.key);
+                        // The key's parts inside this property's object, by name.
+                        let mut inner = [""; 2];
+                        for (slot, path) in inner.iter_mut().zip(paths) {
+                            if path[0] == property.wire && path.len() == 2 {
+                                *slot = path[1];
+                            }
+                        }
+                        let (verdict, (value, found)) = map.next_value_seed(KeySeed { node: property.node, inner })?;
+                        let (mut value, mut found) = (value, found);
+                        for (index, (part, path)) in key_parts.iter_mut().zip(paths).enumerate() {
+                            if path[0] == property.wire {
+                                *part = if path.len() == 1 { value.take() } else { found[index].take() };
+                            }
+                        }
+                        verdict
+                    }
                     _ => map.next_value_seed(Seed(property.node))?,
                 }
             }
@@ -231,6 +278,16 @@ pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> 
             return Ok(Verdict::Invalid);
         }
     }
+    if changes.is_some() {
+        let count = changes.map_or(0, |c| c.key.len());
+        let [first, second] = key_parts;
+        let key = match (count, first, second) {
+            (1, Some(one), _) => Some(one),
+            (2, Some(first), Some(second)) => Some(format!("{first}.{second}")),
+            _ => None,
+        };
+        record::push(record::Recorded { tag: variant.map(|v| v.value), key });
+    }
     let fits = match (union, variant) {
         (None, _) => true,
         (Some(union), Some(v)) => {
@@ -245,6 +302,126 @@ pub fn object<'de, A: MapAccess<'de>>(node: &'static ObjectNode, mut map: A) -> 
         (Some(_), None) => false,
     };
     Ok(if seen == node.required_bits && fits { verdict } else { Verdict::Invalid })
+}
+
+/// What the one pass records of the change records it checks: each record's tag and key, in
+/// order, so that following a subscription's state needs no second reading of the text.
+pub mod record {
+    use std::cell::RefCell;
+
+    /// One change record: its tag's value, and its key's parts joined by `.`.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Recorded {
+        pub tag: Option<&'static str>,
+        pub key: Option<String>,
+    }
+
+    /// What one pass recorded: the change records, and the values of the properties that
+    /// never change (`x-zenith-fixed`).
+    #[derive(Clone, Debug, Default, PartialEq, Eq)]
+    pub struct Recording {
+        pub records: Vec<Recorded>,
+        pub fixed: Vec<(&'static str, String)>,
+    }
+
+    thread_local! {
+        static RECORDING: RefCell<Option<Recording>> = const { RefCell::new(None) };
+    }
+
+    /// Starts recording on this thread, forgetting anything recorded before.
+    pub fn start() {
+        RECORDING.with(|recording| *recording.borrow_mut() = Some(Recording::default()));
+    }
+
+    /// Stops recording and returns what was recorded.
+    pub fn take() -> Recording {
+        RECORDING.with(|recording| recording.borrow_mut().take().unwrap_or_default())
+    }
+
+    pub(super) fn active() -> bool {
+        RECORDING.with(|recording| recording.borrow().is_some())
+    }
+
+    pub(super) fn push(recorded: Recorded) {
+        RECORDING.with(|recording| {
+            if let Some(recording) = recording.borrow_mut().as_mut() {
+                recording.records.push(recorded);
+            }
+        });
+    }
+
+    pub(super) fn fixed(name: &'static str, value: String) {
+        RECORDING.with(|recording| {
+            if let Some(recording) = recording.borrow_mut().as_mut() {
+                recording.fixed.push((name, value));
+            }
+        });
+    }
+}
+
+/// Checks a property that is part of a change record's key: its verdict, its value as text
+/// when it is a string or a number, and, when it is an object, the values of its properties
+/// named in `inner` (by the position of the key part each is; `""` for none).
+struct KeySeed {
+    node: &'static Node,
+    inner: [&'static str; 2],
+}
+
+/// A change record's key parts (at most two), as text.
+type Parts = [Option<String>; 2];
+
+type KeyValue = (Option<String>, Parts);
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = (Verdict, KeyValue);
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl KeySeed {
+    fn scalar(&self, value: Scalar<'_>, text: String) -> (Verdict, KeyValue) {
+        (scalar(self.node, value), (Some(text), Parts::default()))
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = (Verdict, KeyValue);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(self.scalar(Scalar::Str(text), text.to_owned()))
+    }
+    fn visit_i64<E>(self, number: i64) -> Result<Self::Value, E> {
+        Ok(self.scalar(Scalar::Number(true), number.to_string()))
+    }
+    fn visit_u64<E>(self, number: u64) -> Result<Self::Value, E> {
+        Ok(self.scalar(Scalar::Number(true), number.to_string()))
+    }
+    fn visit_f64<E>(self, number: f64) -> Result<Self::Value, E> {
+        Ok(self.scalar(Scalar::Number(number.fract() == 0.0), number.to_string()))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok((scalar(self.node, Scalar::Bool), (None, Parts::default())))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok((scalar(self.node, Scalar::Null), (None, Parts::default())))
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok((scalar(self.node, Scalar::Null), (None, Parts::default())))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Ok((NodeVisitor(self.node.container()).visit_seq(seq)?, (None, Parts::default())))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let Node::Object(object) = self.node.container() else {
+            return Ok((NodeVisitor(self.node.container()).visit_map(map)?, (None, Parts::default())));
+        };
+        let mut capture = self.inner.map(|name| (name, None));
+        let verdict = self::object(object, map, &mut capture)?;
+        Ok((verdict, (None, capture.map(|(_, value)| value))))
+    }
 }
 
 /// The verdict on a property the object does not list.

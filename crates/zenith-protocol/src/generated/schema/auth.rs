@@ -77,6 +77,7 @@ pub static IDENTITY_RESULT: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/IdentityResult.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::IdentityResult {
     const SCHEMA: &'static Node = &IDENTITY_RESULT;
@@ -133,6 +134,7 @@ pub static AUTH_CODE_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/AuthCode.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthCodeReply {
     const SCHEMA: &'static Node = &AUTH_CODE_REPLY;
@@ -192,6 +194,7 @@ pub static AUTH_CODE_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/AuthCode.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthCodeRequestData {
     const SCHEMA: &'static Node = &AUTH_CODE_REQUEST_DATA;
@@ -248,6 +251,7 @@ pub static AUTH_CODE_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/AuthCode.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthCodeRequest {
     const SCHEMA: &'static Node = &AUTH_CODE_REQUEST;
@@ -304,6 +308,7 @@ pub static AUTH_OWNER_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/AuthOwner.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerReply {
     const SCHEMA: &'static Node = &AUTH_OWNER_REPLY;
@@ -379,6 +384,7 @@ pub static AUTH_OWNER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/AuthOwner.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerRequestData {
     const SCHEMA: &'static Node = &AUTH_OWNER_REQUEST_DATA;
@@ -435,6 +441,7 @@ pub static AUTH_OWNER_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/AuthOwner.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerRequest {
     const SCHEMA: &'static Node = &AUTH_OWNER_REQUEST;
@@ -491,6 +498,7 @@ pub static AUTH_TOKEN_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/AuthToken.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthTokenReply {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REPLY;
@@ -526,6 +534,7 @@ pub static AUTH_TOKEN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/AuthToken.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthTokenRequestData {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REQUEST_DATA;
@@ -582,6 +591,7 @@ pub static AUTH_TOKEN_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/AuthToken.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthTokenRequest {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REQUEST;
@@ -638,6 +648,7 @@ pub static IDENTIFY_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/Identify.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::IdentifyPush {
     const SCHEMA: &'static Node = &IDENTIFY_PUSH;
@@ -694,6 +705,7 @@ pub static QUERY_IDENTIFY_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/QueryIdentify.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryIdentifyReply {
     const SCHEMA: &'static Node = &QUERY_IDENTIFY_REPLY;
@@ -744,6 +756,7 @@ pub static QUERY_IDENTIFY_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/auth/QueryIdentify.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryIdentifyRequest {
     const SCHEMA: &'static Node = &QUERY_IDENTIFY_REQUEST;

@@ -24,6 +24,7 @@ pub static CREATE_CHANNEL_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/CreateChannel.reply.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateChannelReplyData {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REPLY_DATA;
@@ -80,6 +81,7 @@ pub static CREATE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/CreateChannel.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateChannelReply {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REPLY;
@@ -117,6 +119,7 @@ pub static CREATE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/CreateChannel.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateChannelRequestData {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REQUEST_DATA;
@@ -173,6 +176,7 @@ pub static CREATE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/CreateChannel.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateChannelRequest {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REQUEST;
@@ -235,6 +239,7 @@ pub static DELETE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/DeleteChannel.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteChannelReply {
     const SCHEMA: &'static Node = &DELETE_CHANNEL_REPLY;
@@ -261,6 +266,7 @@ pub static DELETE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/DeleteChannel.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteChannelRequestData {
     const SCHEMA: &'static Node = &DELETE_CHANNEL_REQUEST_DATA;
@@ -317,6 +323,7 @@ pub static DELETE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/DeleteChannel.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteChannelRequest {
     const SCHEMA: &'static Node = &DELETE_CHANNEL_REQUEST;
@@ -366,6 +373,7 @@ pub static QUERY_CHANNEL_DETAILS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryChannel.reply.json#/properties/Data/properties/Details/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelDetails {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_DETAILS;
@@ -404,6 +412,7 @@ pub static QUERY_CHANNEL_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryChannel.reply.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelReplyData {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REPLY_DATA;
@@ -460,6 +469,7 @@ pub static QUERY_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryChannel.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelReply {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REPLY;
@@ -486,6 +496,7 @@ pub static QUERY_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryChannel.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelRequestData {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REQUEST_DATA;
@@ -542,6 +553,7 @@ pub static QUERY_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryChannel.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelRequest {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REQUEST;
@@ -601,6 +613,7 @@ pub static QUERY_CHANNELS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryChannels.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelsReply {
     const SCHEMA: &'static Node = &QUERY_CHANNELS_REPLY;
@@ -663,6 +676,7 @@ pub static QUERY_CHANNELS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryChannels.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelsRequest {
     const SCHEMA: &'static Node = &QUERY_CHANNELS_REQUEST;
@@ -719,6 +733,7 @@ pub static QUERY_METHOD_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryMethod.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMethodReply {
     const SCHEMA: &'static Node = &QUERY_METHOD_REPLY;
@@ -742,6 +757,7 @@ pub static QUERY_METHOD_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryMethod.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMethodRequestData {
     const SCHEMA: &'static Node = &QUERY_METHOD_REQUEST_DATA;
@@ -798,6 +814,7 @@ pub static QUERY_METHOD_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryMethod.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMethodRequest {
     const SCHEMA: &'static Node = &QUERY_METHOD_REQUEST;
@@ -857,6 +874,7 @@ pub static QUERY_METHODS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryMethods.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMethodsReply {
     const SCHEMA: &'static Node = &QUERY_METHODS_REPLY;
@@ -919,6 +937,7 @@ pub static QUERY_METHODS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/QueryMethods.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMethodsRequest {
     const SCHEMA: &'static Node = &QUERY_METHODS_REQUEST;
@@ -981,6 +1000,7 @@ pub static UPDATE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/UpdateChannel.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelReply {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_REPLY;
@@ -1027,6 +1047,7 @@ pub static UPDATE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/UpdateChannel.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelRequestData {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_REQUEST_DATA;
@@ -1083,6 +1104,7 @@ pub static UPDATE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/UpdateChannel.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelRequest {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_REQUEST;
@@ -1145,6 +1167,7 @@ pub static UPDATE_CHANNEL_STATUS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/UpdateChannelStatus.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelStatusReply {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_STATUS_REPLY;
@@ -1181,6 +1204,7 @@ pub static UPDATE_CHANNEL_STATUS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/UpdateChannelStatus.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate
 for crate::generated::types::UpdateChannelStatusRequestData {
@@ -1238,6 +1262,7 @@ pub static UPDATE_CHANNEL_STATUS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/channel/UpdateChannelStatus.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelStatusRequest {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_STATUS_REQUEST;

@@ -45,6 +45,7 @@ pub static CONFIGURE_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/common/Configure.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ConfigureReply {
     const SCHEMA: &'static Node = &CONFIGURE_REPLY;
@@ -74,6 +75,7 @@ pub static TIMEOUTS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/common/Timeouts.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::Timeouts {
     const SCHEMA: &'static Node = &TIMEOUTS;
@@ -127,6 +129,7 @@ pub static CONFIGURE_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/common/Configure.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ConfigureRequest {
     const SCHEMA: &'static Node = &CONFIGURE_REQUEST;
@@ -180,6 +183,7 @@ pub static QUERY_CONFIGURE_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/common/QueryConfigure.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryConfigureReply {
     const SCHEMA: &'static Node = &QUERY_CONFIGURE_REPLY;
@@ -227,6 +231,7 @@ pub static QUERY_CONFIGURE_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/common/QueryConfigure.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryConfigureRequest {
     const SCHEMA: &'static Node = &QUERY_CONFIGURE_REQUEST;

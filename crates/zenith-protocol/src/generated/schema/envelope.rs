@@ -95,6 +95,7 @@ pub static CANCEL_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/envelope/Cancel.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CancelRequest {
     const SCHEMA: &'static Node = &CANCEL_REQUEST;
@@ -150,6 +151,7 @@ pub static ENVELOPE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/envelope/Envelope.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::Envelope {
     const SCHEMA: &'static Node = &ENVELOPE;
@@ -214,6 +216,7 @@ pub static ERROR_MESSAGE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/envelope/Error.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ErrorMessage {
     const SCHEMA: &'static Node = &ERROR_MESSAGE;
@@ -272,6 +275,7 @@ pub static SUB_CONFIRM: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/envelope/Sub.confirm.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SubConfirm {
     const SCHEMA: &'static Node = &SUB_CONFIRM;
@@ -330,6 +334,7 @@ pub static SUB_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/envelope/Sub.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SubRequest {
     const SCHEMA: &'static Node = &SUB_REQUEST;
@@ -382,6 +387,7 @@ pub static UNSUB_CONFIRM: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/envelope/Unsub.confirm.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UnsubConfirm {
     const SCHEMA: &'static Node = &UNSUB_CONFIRM;
@@ -440,6 +446,7 @@ pub static UNSUB_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/envelope/Unsub.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UnsubRequest {
     const SCHEMA: &'static Node = &UNSUB_REQUEST;

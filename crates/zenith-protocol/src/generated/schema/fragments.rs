@@ -57,6 +57,7 @@ pub static QUERY_CUSTOM_FRAGMENTS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/fragments/QueryCustomFragments.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryCustomFragmentsReply {
     const SCHEMA: &'static Node = &QUERY_CUSTOM_FRAGMENTS_REPLY;
@@ -106,6 +107,7 @@ pub static QUERY_CUSTOM_FRAGMENTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/fragments/QueryCustomFragments.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate
 for crate::generated::types::QueryCustomFragmentsRequestData {
@@ -163,6 +165,7 @@ pub static QUERY_CUSTOM_FRAGMENTS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/fragments/QueryCustomFragments.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryCustomFragmentsRequest {
     const SCHEMA: &'static Node = &QUERY_CUSTOM_FRAGMENTS_REQUEST;
@@ -222,6 +225,7 @@ pub static QUERY_FRAGMENTS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/fragments/QueryFragments.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryFragmentsReply {
     const SCHEMA: &'static Node = &QUERY_FRAGMENTS_REPLY;
@@ -269,6 +273,7 @@ pub static QUERY_FRAGMENTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/fragments/QueryFragments.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryFragmentsRequestData {
     const SCHEMA: &'static Node = &QUERY_FRAGMENTS_REQUEST_DATA;
@@ -325,6 +330,7 @@ pub static QUERY_FRAGMENTS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/fragments/QueryFragments.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryFragmentsRequest {
     const SCHEMA: &'static Node = &QUERY_FRAGMENTS_REQUEST;

@@ -83,6 +83,7 @@ pub static DEPTH_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/Depth.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DepthPush {
     const SCHEMA: &'static Node = &DEPTH_PUSH;
@@ -161,6 +162,7 @@ pub static LEVELS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/Levels.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::LevelsPush {
     const SCHEMA: &'static Node = &LEVELS_PUSH;
@@ -220,6 +222,7 @@ pub static MARKETS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/Markets.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::MarketsPush {
     const SCHEMA: &'static Node = &MARKETS_PUSH;
@@ -263,6 +266,7 @@ pub static BROKER: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryBrokers.reply.json#/properties/Data/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::Broker {
     const SCHEMA: &'static Node = &BROKER;
@@ -322,6 +326,7 @@ pub static QUERY_BROKERS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryBrokers.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBrokersReply {
     const SCHEMA: &'static Node = &QUERY_BROKERS_REPLY;
@@ -345,6 +350,7 @@ pub static QUERY_BROKERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryBrokers.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBrokersRequestData {
     const SCHEMA: &'static Node = &QUERY_BROKERS_REQUEST_DATA;
@@ -401,6 +407,7 @@ pub static QUERY_BROKERS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryBrokers.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBrokersRequest {
     const SCHEMA: &'static Node = &QUERY_BROKERS_REQUEST;
@@ -464,6 +471,7 @@ pub static CHART_RECORD: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryChartHistory.reply.json#/properties/Data/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ChartRecord {
     const SCHEMA: &'static Node = &CHART_RECORD;
@@ -523,6 +531,7 @@ pub static QUERY_CHART_HISTORY_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryChartHistory.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChartHistoryReply {
     const SCHEMA: &'static Node = &QUERY_CHART_HISTORY_REPLY;
@@ -581,6 +590,7 @@ pub static QUERY_CHART_HISTORY_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryChartHistory.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChartHistoryRequestData {
     const SCHEMA: &'static Node = &QUERY_CHART_HISTORY_REQUEST_DATA;
@@ -637,6 +647,7 @@ pub static QUERY_CHART_HISTORY_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryChartHistory.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChartHistoryRequest {
     const SCHEMA: &'static Node = &QUERY_CHART_HISTORY_REQUEST;
@@ -696,6 +707,7 @@ pub static QUERY_DEPTH_FULL_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryDepthFull.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthFullReply {
     const SCHEMA: &'static Node = &QUERY_DEPTH_FULL_REPLY;
@@ -728,6 +740,7 @@ pub static QUERY_DEPTH_FULL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryDepthFull.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthFullRequestData {
     const SCHEMA: &'static Node = &QUERY_DEPTH_FULL_REQUEST_DATA;
@@ -784,6 +797,7 @@ pub static QUERY_DEPTH_FULL_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryDepthFull.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthFullRequest {
     const SCHEMA: &'static Node = &QUERY_DEPTH_FULL_REQUEST;
@@ -843,6 +857,7 @@ pub static QUERY_DEPTH_LEVELS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryDepthLevels.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthLevelsReply {
     const SCHEMA: &'static Node = &QUERY_DEPTH_LEVELS_REPLY;
@@ -875,6 +890,7 @@ pub static QUERY_DEPTH_LEVELS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryDepthLevels.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthLevelsRequestData {
     const SCHEMA: &'static Node = &QUERY_DEPTH_LEVELS_REQUEST_DATA;
@@ -931,6 +947,7 @@ pub static QUERY_DEPTH_LEVELS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryDepthLevels.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthLevelsRequest {
     const SCHEMA: &'static Node = &QUERY_DEPTH_LEVELS_REQUEST;
@@ -990,6 +1007,7 @@ pub static QUERY_MARKETS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryMarkets.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMarketsReply {
     const SCHEMA: &'static Node = &QUERY_MARKETS_REPLY;
@@ -1052,6 +1070,7 @@ pub static QUERY_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryMarkets.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMarketsRequest {
     const SCHEMA: &'static Node = &QUERY_MARKETS_REQUEST;
@@ -1108,6 +1127,7 @@ pub static QUERY_MIXED_MARKET_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryMixedMarket.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMixedMarketReply {
     const SCHEMA: &'static Node = &QUERY_MIXED_MARKET_REPLY;
@@ -1140,6 +1160,7 @@ pub static QUERY_MIXED_MARKET_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryMixedMarket.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMixedMarketRequestData {
     const SCHEMA: &'static Node = &QUERY_MIXED_MARKET_REQUEST_DATA;
@@ -1196,6 +1217,7 @@ pub static QUERY_MIXED_MARKET_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryMixedMarket.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMixedMarketRequest {
     const SCHEMA: &'static Node = &QUERY_MIXED_MARKET_REQUEST;
@@ -1252,6 +1274,7 @@ pub static QUERY_SECURITY_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QuerySecurity.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySecurityReply {
     const SCHEMA: &'static Node = &QUERY_SECURITY_REPLY;
@@ -1284,6 +1307,7 @@ pub static QUERY_SECURITY_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QuerySecurity.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySecurityRequestData {
     const SCHEMA: &'static Node = &QUERY_SECURITY_REQUEST_DATA;
@@ -1340,6 +1364,7 @@ pub static QUERY_SECURITY_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QuerySecurity.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySecurityRequest {
     const SCHEMA: &'static Node = &QUERY_SECURITY_REQUEST;
@@ -1399,6 +1424,7 @@ pub static QUERY_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QuerySymbols.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySymbolsReply {
     const SCHEMA: &'static Node = &QUERY_SYMBOLS_REPLY;
@@ -1547,6 +1573,7 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QuerySymbols.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySymbolsRequestData {
     const SCHEMA: &'static Node = &QUERY_SYMBOLS_REQUEST_DATA;
@@ -1603,6 +1630,7 @@ pub static QUERY_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QuerySymbols.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySymbolsRequest {
     const SCHEMA: &'static Node = &QUERY_SYMBOLS_REQUEST;
@@ -1640,6 +1668,7 @@ pub static TICK_RATE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTickTables.reply.json#/properties/Data/items/properties/Steps/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TickRate {
     const SCHEMA: &'static Node = &TICK_RATE;
@@ -1677,6 +1706,7 @@ pub static TICK_TABLE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTickTables.reply.json#/properties/Data/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TickTable {
     const SCHEMA: &'static Node = &TICK_TABLE;
@@ -1736,6 +1766,7 @@ pub static QUERY_TICK_TABLES_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTickTables.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTickTablesReply {
     const SCHEMA: &'static Node = &QUERY_TICK_TABLES_REPLY;
@@ -1759,6 +1790,7 @@ pub static QUERY_TICK_TABLES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTickTables.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTickTablesRequestData {
     const SCHEMA: &'static Node = &QUERY_TICK_TABLES_REQUEST_DATA;
@@ -1815,6 +1847,7 @@ pub static QUERY_TICK_TABLES_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTickTables.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTickTablesRequest {
     const SCHEMA: &'static Node = &QUERY_TICK_TABLES_REQUEST;
@@ -1874,6 +1907,7 @@ pub static QUERY_TRADES_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTrades.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradesReply {
     const SCHEMA: &'static Node = &QUERY_TRADES_REPLY;
@@ -1943,6 +1977,7 @@ pub static QUERY_TRADES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTrades.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradesRequestData {
     const SCHEMA: &'static Node = &QUERY_TRADES_REQUEST_DATA;
@@ -1999,6 +2034,7 @@ pub static QUERY_TRADES_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTrades.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradesRequest {
     const SCHEMA: &'static Node = &QUERY_TRADES_REQUEST;
@@ -2041,6 +2077,7 @@ pub static TRADING_STATE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTradingStates.reply.json#/properties/Data/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TradingState {
     const SCHEMA: &'static Node = &TRADING_STATE;
@@ -2100,6 +2137,7 @@ pub static QUERY_TRADING_STATES_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTradingStates.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradingStatesReply {
     const SCHEMA: &'static Node = &QUERY_TRADING_STATES_REPLY;
@@ -2125,6 +2163,7 @@ pub static QUERY_TRADING_STATES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTradingStates.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate
 for crate::generated::types::QueryTradingStatesRequestData {
@@ -2182,6 +2221,7 @@ pub static QUERY_TRADING_STATES_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/QueryTradingStates.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradingStatesRequest {
     const SCHEMA: &'static Node = &QUERY_TRADING_STATES_REQUEST;
@@ -2241,6 +2281,7 @@ pub static SCAN_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/ScanSymbols.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScanSymbolsReply {
     const SCHEMA: &'static Node = &SCAN_SYMBOLS_REPLY;
@@ -2303,6 +2344,7 @@ pub static SCAN_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/ScanSymbols.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScanSymbolsRequestData {
     const SCHEMA: &'static Node = &SCAN_SYMBOLS_REQUEST_DATA;
@@ -2359,6 +2401,7 @@ pub static SCAN_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/ScanSymbols.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScanSymbolsRequest {
     const SCHEMA: &'static Node = &SCAN_SYMBOLS_REQUEST;
@@ -2418,6 +2461,7 @@ pub static SEARCH_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/SearchSymbols.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SearchSymbolsReply {
     const SCHEMA: &'static Node = &SEARCH_SYMBOLS_REPLY;
@@ -2494,6 +2538,7 @@ pub static SYMBOL_SEARCH_CONDITION: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/SearchSymbols.request.json#/properties/Data/properties/Conditions/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolSearchCondition {
     const SCHEMA: &'static Node = &SYMBOL_SEARCH_CONDITION;
@@ -2649,6 +2694,7 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/SearchSymbols.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SearchSymbolsRequestData {
     const SCHEMA: &'static Node = &SEARCH_SYMBOLS_REQUEST_DATA;
@@ -2705,6 +2751,7 @@ pub static SEARCH_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/SearchSymbols.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SearchSymbolsRequest {
     const SCHEMA: &'static Node = &SEARCH_SYMBOLS_REQUEST;
@@ -2780,6 +2827,7 @@ pub static SECURITY_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/Security.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SecurityPush {
     const SCHEMA: &'static Node = &SECURITY_PUSH;
@@ -2858,6 +2906,7 @@ pub static SYMBOLS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/Symbols.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolsPush {
     const SCHEMA: &'static Node = &SYMBOLS_PUSH;
@@ -2936,6 +2985,7 @@ pub static TRADES_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/market/Trades.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TradesPush {
     const SCHEMA: &'static Node = &TRADES_PUSH;

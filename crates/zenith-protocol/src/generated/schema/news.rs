@@ -115,6 +115,7 @@ pub static NEWS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/news/News.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::NewsPush {
     const SCHEMA: &'static Node = &NEWS_PUSH;
@@ -174,6 +175,7 @@ pub static QUERY_NEWS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/news/QueryNews.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryNewsReply {
     const SCHEMA: &'static Node = &QUERY_NEWS_REPLY;
@@ -238,6 +240,7 @@ pub static QUERY_NEWS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/news/QueryNews.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryNewsRequestData {
     const SCHEMA: &'static Node = &QUERY_NEWS_REQUEST_DATA;
@@ -294,6 +297,7 @@ pub static QUERY_NEWS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/news/QueryNews.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryNewsRequest {
     const SCHEMA: &'static Node = &QUERY_NEWS_REQUEST;
@@ -353,6 +357,7 @@ pub static QUERY_SOURCES_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/news/QuerySources.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySourcesReply {
     const SCHEMA: &'static Node = &QUERY_SOURCES_REPLY;
@@ -415,6 +420,7 @@ pub static QUERY_SOURCES_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/news/QuerySources.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySourcesRequest {
     const SCHEMA: &'static Node = &QUERY_SOURCES_REQUEST;
@@ -474,6 +480,7 @@ pub static SOURCES_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/news/Sources.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SourcesPush {
     const SCHEMA: &'static Node = &SOURCES_PUSH;

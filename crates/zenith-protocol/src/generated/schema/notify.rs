@@ -26,6 +26,7 @@ pub static CREATE_SCAN_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/CreateScan.reply.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateScanReplyData {
     const SCHEMA: &'static Node = &CREATE_SCAN_REPLY_DATA;
@@ -82,6 +83,7 @@ pub static CREATE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/CreateScan.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateScanReply {
     const SCHEMA: &'static Node = &CREATE_SCAN_REPLY;
@@ -119,6 +121,7 @@ pub static CREATE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/CreateScan.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateScanRequestData {
     const SCHEMA: &'static Node = &CREATE_SCAN_REQUEST_DATA;
@@ -175,6 +178,7 @@ pub static CREATE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/CreateScan.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateScanRequest {
     const SCHEMA: &'static Node = &CREATE_SCAN_REQUEST;
@@ -237,6 +241,7 @@ pub static DELETE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/DeleteScan.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteScanReply {
     const SCHEMA: &'static Node = &DELETE_SCAN_REPLY;
@@ -263,6 +268,7 @@ pub static DELETE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/DeleteScan.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteScanRequestData {
     const SCHEMA: &'static Node = &DELETE_SCAN_REQUEST_DATA;
@@ -319,6 +325,7 @@ pub static DELETE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/DeleteScan.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteScanRequest {
     const SCHEMA: &'static Node = &DELETE_SCAN_REQUEST;
@@ -378,6 +385,7 @@ pub static EXECUTE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/ExecuteScan.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ExecuteScanReply {
     const SCHEMA: &'static Node = &EXECUTE_SCAN_REPLY;
@@ -413,6 +421,7 @@ pub static EXECUTE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/ExecuteScan.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ExecuteScanRequestData {
     const SCHEMA: &'static Node = &EXECUTE_SCAN_REQUEST_DATA;
@@ -469,6 +478,7 @@ pub static EXECUTE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/ExecuteScan.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ExecuteScanRequest {
     const SCHEMA: &'static Node = &EXECUTE_SCAN_REQUEST;
@@ -543,6 +553,7 @@ pub static MATCHES_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/Matches.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::MatchesPush {
     const SCHEMA: &'static Node = &MATCHES_PUSH;
@@ -602,6 +613,7 @@ pub static QUERY_MATCHES_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/QueryMatches.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMatchesReply {
     const SCHEMA: &'static Node = &QUERY_MATCHES_REPLY;
@@ -628,6 +640,7 @@ pub static QUERY_MATCHES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/QueryMatches.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMatchesRequestData {
     const SCHEMA: &'static Node = &QUERY_MATCHES_REQUEST_DATA;
@@ -684,6 +697,7 @@ pub static QUERY_MATCHES_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/QueryMatches.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMatchesRequest {
     const SCHEMA: &'static Node = &QUERY_MATCHES_REQUEST;
@@ -741,6 +755,7 @@ pub static QUERY_SCAN_DETAILS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/QueryScan.reply.json#/properties/Data/properties/Details/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScanDetails {
     const SCHEMA: &'static Node = &QUERY_SCAN_DETAILS;
@@ -779,6 +794,7 @@ pub static QUERY_SCAN_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/QueryScan.reply.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScanReplyData {
     const SCHEMA: &'static Node = &QUERY_SCAN_REPLY_DATA;
@@ -835,6 +851,7 @@ pub static QUERY_SCAN_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/QueryScan.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScanReply {
     const SCHEMA: &'static Node = &QUERY_SCAN_REPLY;
@@ -861,6 +878,7 @@ pub static QUERY_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/QueryScan.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScanRequestData {
     const SCHEMA: &'static Node = &QUERY_SCAN_REQUEST_DATA;
@@ -917,6 +935,7 @@ pub static QUERY_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/QueryScan.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScanRequest {
     const SCHEMA: &'static Node = &QUERY_SCAN_REQUEST;
@@ -976,6 +995,7 @@ pub static QUERY_SCANS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/QueryScans.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScansReply {
     const SCHEMA: &'static Node = &QUERY_SCANS_REPLY;
@@ -1038,6 +1058,7 @@ pub static QUERY_SCANS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/QueryScans.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScansRequest {
     const SCHEMA: &'static Node = &QUERY_SCANS_REQUEST;
@@ -1097,6 +1118,7 @@ pub static SCANS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/Scans.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScansPush {
     const SCHEMA: &'static Node = &SCANS_PUSH;
@@ -1159,6 +1181,7 @@ pub static UPDATE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/UpdateScan.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanReply {
     const SCHEMA: &'static Node = &UPDATE_SCAN_REPLY;
@@ -1205,6 +1228,7 @@ pub static UPDATE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/UpdateScan.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanRequestData {
     const SCHEMA: &'static Node = &UPDATE_SCAN_REQUEST_DATA;
@@ -1261,6 +1285,7 @@ pub static UPDATE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/UpdateScan.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanRequest {
     const SCHEMA: &'static Node = &UPDATE_SCAN_REQUEST;
@@ -1323,6 +1348,7 @@ pub static UPDATE_SCAN_STATUS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/UpdateScanStatus.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanStatusReply {
     const SCHEMA: &'static Node = &UPDATE_SCAN_STATUS_REPLY;
@@ -1357,6 +1383,7 @@ pub static UPDATE_SCAN_STATUS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/UpdateScanStatus.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanStatusRequestData {
     const SCHEMA: &'static Node = &UPDATE_SCAN_STATUS_REQUEST_DATA;
@@ -1413,6 +1440,7 @@ pub static UPDATE_SCAN_STATUS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/notify/UpdateScanStatus.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanStatusRequest {
     const SCHEMA: &'static Node = &UPDATE_SCAN_STATUS_REQUEST;

@@ -59,6 +59,7 @@ pub static ACCOUNTS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/Accounts.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AccountsPush {
     const SCHEMA: &'static Node = &ACCOUNTS_PUSH;
@@ -115,6 +116,7 @@ pub static AMEND_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/AmendOrder.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AmendOrderReply {
     const SCHEMA: &'static Node = &AMEND_ORDER_REPLY;
@@ -194,6 +196,7 @@ pub static AMEND_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/AmendOrder.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AmendOrderRequestData {
     const SCHEMA: &'static Node = &AMEND_ORDER_REQUEST_DATA;
@@ -250,6 +253,7 @@ pub static AMEND_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/AmendOrder.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AmendOrderRequest {
     const SCHEMA: &'static Node = &AMEND_ORDER_REQUEST;
@@ -329,6 +333,7 @@ pub static AUDIT_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/Audit.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuditPush {
     const SCHEMA: &'static Node = &AUDIT_PUSH;
@@ -385,6 +390,7 @@ pub static AUTHORISE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/AuthoriseOrder.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthoriseOrderReply {
     const SCHEMA: &'static Node = &AUTHORISE_ORDER_REPLY;
@@ -455,6 +461,7 @@ pub static AUTHORISE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/AuthoriseOrder.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthoriseOrderRequestData {
     const SCHEMA: &'static Node = &AUTHORISE_ORDER_REQUEST_DATA;
@@ -511,6 +518,7 @@ pub static AUTHORISE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/AuthoriseOrder.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AuthoriseOrderRequest {
     const SCHEMA: &'static Node = &AUTHORISE_ORDER_REQUEST;
@@ -590,6 +598,7 @@ pub static BALANCES_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/Balances.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::BalancesPush {
     const SCHEMA: &'static Node = &BALANCES_PUSH;
@@ -646,6 +655,7 @@ pub static CALCULATE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/CalculateOrder.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CalculateOrderReply {
     const SCHEMA: &'static Node = &CALCULATE_ORDER_REPLY;
@@ -725,6 +735,7 @@ pub static CALCULATE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/CalculateOrder.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CalculateOrderRequestData {
     const SCHEMA: &'static Node = &CALCULATE_ORDER_REQUEST_DATA;
@@ -781,6 +792,7 @@ pub static CALCULATE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/CalculateOrder.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CalculateOrderRequest {
     const SCHEMA: &'static Node = &CALCULATE_ORDER_REQUEST;
@@ -837,6 +849,7 @@ pub static CANCEL_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/CancelOrder.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CancelOrderReply {
     const SCHEMA: &'static Node = &CANCEL_ORDER_REPLY;
@@ -890,6 +903,7 @@ pub static CANCEL_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/CancelOrder.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CancelOrderRequestData {
     const SCHEMA: &'static Node = &CANCEL_ORDER_REQUEST_DATA;
@@ -946,6 +960,7 @@ pub static CANCEL_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/CancelOrder.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CancelOrderRequest {
     const SCHEMA: &'static Node = &CANCEL_ORDER_REQUEST;
@@ -1025,6 +1040,7 @@ pub static HOLDINGS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/Holdings.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::HoldingsPush {
     const SCHEMA: &'static Node = &HOLDINGS_PUSH;
@@ -1081,6 +1097,7 @@ pub static MOVE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/MoveOrder.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::MoveOrderReply {
     const SCHEMA: &'static Node = &MOVE_ORDER_REPLY;
@@ -1143,6 +1160,7 @@ pub static MOVE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/MoveOrder.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::MoveOrderRequestData {
     const SCHEMA: &'static Node = &MOVE_ORDER_REQUEST_DATA;
@@ -1199,6 +1217,7 @@ pub static MOVE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/MoveOrder.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::MoveOrderRequest {
     const SCHEMA: &'static Node = &MOVE_ORDER_REQUEST;
@@ -1278,6 +1297,7 @@ pub static ORDERS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/Orders.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::OrdersPush {
     const SCHEMA: &'static Node = &ORDERS_PUSH;
@@ -1334,6 +1354,7 @@ pub static PLACE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/PlaceOrder.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::PlaceOrderReply {
     const SCHEMA: &'static Node = &PLACE_ORDER_REPLY;
@@ -1396,6 +1417,7 @@ pub static PLACE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/PlaceOrder.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::PlaceOrderRequestData {
     const SCHEMA: &'static Node = &PLACE_ORDER_REQUEST_DATA;
@@ -1452,6 +1474,7 @@ pub static PLACE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/PlaceOrder.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::PlaceOrderRequest {
     const SCHEMA: &'static Node = &PLACE_ORDER_REQUEST;
@@ -1511,6 +1534,7 @@ pub static QUERY_ACCOUNTS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryAccounts.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryAccountsReply {
     const SCHEMA: &'static Node = &QUERY_ACCOUNTS_REPLY;
@@ -1573,6 +1597,7 @@ pub static QUERY_ACCOUNTS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryAccounts.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryAccountsRequest {
     const SCHEMA: &'static Node = &QUERY_ACCOUNTS_REQUEST;
@@ -1632,6 +1657,7 @@ pub static QUERY_BALANCES_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryBalances.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBalancesReply {
     const SCHEMA: &'static Node = &QUERY_BALANCES_REPLY;
@@ -1658,6 +1684,7 @@ pub static QUERY_BALANCES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryBalances.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBalancesRequestData {
     const SCHEMA: &'static Node = &QUERY_BALANCES_REQUEST_DATA;
@@ -1714,6 +1741,7 @@ pub static QUERY_BALANCES_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryBalances.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBalancesRequest {
     const SCHEMA: &'static Node = &QUERY_BALANCES_REQUEST;
@@ -1773,6 +1801,7 @@ pub static QUERY_HOLDINGS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryHoldings.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryHoldingsReply {
     const SCHEMA: &'static Node = &QUERY_HOLDINGS_REPLY;
@@ -1817,6 +1846,7 @@ pub static QUERY_HOLDINGS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryHoldings.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryHoldingsRequestData {
     const SCHEMA: &'static Node = &QUERY_HOLDINGS_REQUEST_DATA;
@@ -1873,6 +1903,7 @@ pub static QUERY_HOLDINGS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryHoldings.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryHoldingsRequest {
     const SCHEMA: &'static Node = &QUERY_HOLDINGS_REQUEST;
@@ -1902,6 +1933,7 @@ pub static TRADING_LIMIT: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryLimits.reply.json#/properties/Data/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TradingLimit {
     const SCHEMA: &'static Node = &TRADING_LIMIT;
@@ -1961,6 +1993,7 @@ pub static QUERY_LIMITS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryLimits.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryLimitsReply {
     const SCHEMA: &'static Node = &QUERY_LIMITS_REPLY;
@@ -2002,6 +2035,7 @@ pub static QUERY_LIMITS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryLimits.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryLimitsRequestData {
     const SCHEMA: &'static Node = &QUERY_LIMITS_REQUEST_DATA;
@@ -2058,6 +2092,7 @@ pub static QUERY_LIMITS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryLimits.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryLimitsRequest {
     const SCHEMA: &'static Node = &QUERY_LIMITS_REQUEST;
@@ -2117,6 +2152,7 @@ pub static QUERY_ORDER_AUDIT_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryOrderAudit.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrderAuditReply {
     const SCHEMA: &'static Node = &QUERY_ORDER_AUDIT_REPLY;
@@ -2172,6 +2208,7 @@ pub static QUERY_ORDER_AUDIT_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryOrderAudit.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrderAuditRequestData {
     const SCHEMA: &'static Node = &QUERY_ORDER_AUDIT_REQUEST_DATA;
@@ -2228,6 +2265,7 @@ pub static QUERY_ORDER_AUDIT_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryOrderAudit.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrderAuditRequest {
     const SCHEMA: &'static Node = &QUERY_ORDER_AUDIT_REQUEST;
@@ -2284,6 +2322,7 @@ pub static ORDER_STATUS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryOrderStatuses.reply.json#/properties/Data/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::OrderStatus {
     const SCHEMA: &'static Node = &ORDER_STATUS;
@@ -2343,6 +2382,7 @@ pub static QUERY_ORDER_STATUSES_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryOrderStatuses.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrderStatusesReply {
     const SCHEMA: &'static Node = &QUERY_ORDER_STATUSES_REPLY;
@@ -2380,6 +2420,7 @@ pub static QUERY_ORDER_STATUSES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryOrderStatuses.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate
 for crate::generated::types::QueryOrderStatusesRequestData {
@@ -2437,6 +2478,7 @@ pub static QUERY_ORDER_STATUSES_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryOrderStatuses.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrderStatusesRequest {
     const SCHEMA: &'static Node = &QUERY_ORDER_STATUSES_REQUEST;
@@ -2496,6 +2538,7 @@ pub static QUERY_ORDERS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryOrders.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrdersReply {
     const SCHEMA: &'static Node = &QUERY_ORDERS_REPLY;
@@ -2531,6 +2574,7 @@ pub static QUERY_ORDERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryOrders.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrdersRequestData {
     const SCHEMA: &'static Node = &QUERY_ORDERS_REQUEST_DATA;
@@ -2587,6 +2631,7 @@ pub static QUERY_ORDERS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryOrders.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrdersRequest {
     const SCHEMA: &'static Node = &QUERY_ORDERS_REQUEST;
@@ -2634,6 +2679,7 @@ pub static REQUEST_STATUS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryRequestStatuses.reply.json#/properties/Data/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::RequestStatus {
     const SCHEMA: &'static Node = &REQUEST_STATUS;
@@ -2693,6 +2739,7 @@ pub static QUERY_REQUEST_STATUSES_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryRequestStatuses.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryRequestStatusesReply {
     const SCHEMA: &'static Node = &QUERY_REQUEST_STATUSES_REPLY;
@@ -2721,6 +2768,7 @@ pub static QUERY_REQUEST_STATUSES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryRequestStatuses.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate
 for crate::generated::types::QueryRequestStatusesRequestData {
@@ -2778,6 +2826,7 @@ pub static QUERY_REQUEST_STATUSES_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryRequestStatuses.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryRequestStatusesRequest {
     const SCHEMA: &'static Node = &QUERY_REQUEST_STATUSES_REQUEST;
@@ -2837,6 +2886,7 @@ pub static QUERY_REQUESTS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryRequests.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryRequestsReply {
     const SCHEMA: &'static Node = &QUERY_REQUESTS_REPLY;
@@ -2872,6 +2922,7 @@ pub static QUERY_REQUESTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryRequests.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryRequestsRequestData {
     const SCHEMA: &'static Node = &QUERY_REQUESTS_REQUEST_DATA;
@@ -2928,6 +2979,7 @@ pub static QUERY_REQUESTS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryRequests.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryRequestsRequest {
     const SCHEMA: &'static Node = &QUERY_REQUESTS_REQUEST;
@@ -2988,6 +3040,7 @@ pub static TRADING_MARKET: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryTradingMarkets.reply.json#/properties/Data/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TradingMarket {
     const SCHEMA: &'static Node = &TRADING_MARKET;
@@ -3047,6 +3100,7 @@ pub static QUERY_TRADING_MARKETS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryTradingMarkets.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradingMarketsReply {
     const SCHEMA: &'static Node = &QUERY_TRADING_MARKETS_REPLY;
@@ -3084,6 +3138,7 @@ pub static QUERY_TRADING_MARKETS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryTradingMarkets.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate
 for crate::generated::types::QueryTradingMarketsRequestData {
@@ -3141,6 +3196,7 @@ pub static QUERY_TRADING_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryTradingMarkets.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradingMarketsRequest {
     const SCHEMA: &'static Node = &QUERY_TRADING_MARKETS_REQUEST;
@@ -3200,6 +3256,7 @@ pub static QUERY_TRANSACTIONS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryTransactions.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTransactionsReply {
     const SCHEMA: &'static Node = &QUERY_TRANSACTIONS_REPLY;
@@ -3290,6 +3347,7 @@ pub static QUERY_TRANSACTIONS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryTransactions.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTransactionsRequestData {
     const SCHEMA: &'static Node = &QUERY_TRANSACTIONS_REQUEST_DATA;
@@ -3346,6 +3404,7 @@ pub static QUERY_TRANSACTIONS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/QueryTransactions.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTransactionsRequest {
     const SCHEMA: &'static Node = &QUERY_TRANSACTIONS_REQUEST;
@@ -3378,6 +3437,7 @@ pub static REQUEST_QUOTE_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/RequestQuote.reply.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteReplyData {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REPLY_DATA;
@@ -3434,6 +3494,7 @@ pub static REQUEST_QUOTE_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/RequestQuote.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteReply {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REPLY;
@@ -3487,6 +3548,7 @@ pub static REQUEST_QUOTE_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/RequestQuote.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteRequestData {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REQUEST_DATA;
@@ -3543,6 +3605,7 @@ pub static REQUEST_QUOTE_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/RequestQuote.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteRequest {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REQUEST;
@@ -3622,6 +3685,7 @@ pub static REQUESTS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/Requests.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::RequestsPush {
     const SCHEMA: &'static Node = &REQUESTS_PUSH;
@@ -3681,6 +3745,7 @@ pub static TRADING_ACCOUNTS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/TradingAccounts.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TradingAccountsPush {
     const SCHEMA: &'static Node = &TRADING_ACCOUNTS_PUSH;
@@ -3760,6 +3825,7 @@ pub static TRANSACTIONS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/trading/Transactions.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TransactionsPush {
     const SCHEMA: &'static Node = &TRANSACTIONS_PUSH;

@@ -90,6 +90,7 @@ pub static CHANNEL_DETAILS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/ChannelDetails.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelDetails {
     const SCHEMA: &'static Node = &CHANNEL_DETAILS;
@@ -135,6 +136,7 @@ pub static WEB_PUSH_KEYS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/WebPushKeys.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::WebPushKeys {
     const SCHEMA: &'static Node = &WEB_PUSH_KEYS;
@@ -195,6 +197,7 @@ pub static CHANNEL_SETTINGS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/ChannelSettings.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelSettings {
     const SCHEMA: &'static Node = &CHANNEL_SETTINGS;
@@ -291,7 +294,9 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: None,
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelParameters {
     const SCHEMA: &'static Node = &CHANNEL_PARAMETERS;
@@ -364,6 +369,7 @@ pub static CHANNEL_STATE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/ChannelState.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelState {
     const SCHEMA: &'static Node = &CHANNEL_STATE;
@@ -398,6 +404,7 @@ pub static CHANNEL_METHOD_METADATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/ChannelMethodMetadata.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelMethodMetadata {
     const SCHEMA: &'static Node = &CHANNEL_METHOD_METADATA;
@@ -494,7 +501,9 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: None,
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelMethodDetail {
     const SCHEMA: &'static Node = &CHANNEL_METHOD_DETAIL;
@@ -563,6 +572,7 @@ pub static FRAGMENT_DEFINITION: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/FragmentDefinition.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::FragmentDefinition {
     const SCHEMA: &'static Node = &FRAGMENT_DEFINITION;
@@ -728,6 +738,7 @@ pub static DEPTH_ORDER: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/DepthOrder.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DepthOrder {
     const SCHEMA: &'static Node = &DEPTH_ORDER;
@@ -797,7 +808,22 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "O",
+                key: &[&["Order", "ID"]],
+                operations: &[
+                    ("A", crate::runtime::Operation::Add),
+                    ("U", crate::runtime::Operation::Update),
+                    ("R", crate::runtime::Operation::Remove),
+                    ("C", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DepthChange {
     const SCHEMA: &'static Node = &DEPTH_CHANGE;
@@ -874,6 +900,7 @@ pub static DEPTH_LEVEL: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/DepthLevel.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DepthLevel {
     const SCHEMA: &'static Node = &DEPTH_LEVEL;
@@ -943,7 +970,22 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "O",
+                key: &[&["Level", "ID"]],
+                operations: &[
+                    ("A", crate::runtime::Operation::Add),
+                    ("U", crate::runtime::Operation::Update),
+                    ("R", crate::runtime::Operation::Remove),
+                    ("C", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::LevelChange {
     const SCHEMA: &'static Node = &LEVEL_CHANGE;
@@ -1046,6 +1088,7 @@ pub static TRADING_MARKET_STATE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/MarketState.json#/properties/States/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TradingMarketState {
     const SCHEMA: &'static Node = &TRADING_MARKET_STATE;
@@ -1102,6 +1145,7 @@ pub static MARKET_STATE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/MarketState.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::MarketState {
     const SCHEMA: &'static Node = &MARKET_STATE;
@@ -1180,6 +1224,7 @@ pub static SYMBOL_LEG: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/SymbolLeg.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolLeg {
     const SCHEMA: &'static Node = &SYMBOL_LEG;
@@ -1742,6 +1787,7 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/Security.json#/additionalProperties",
     union: None,
+    fixed: &["Code", "Class", "CFI", "SubscriptionData"],
 });
 impl crate::runtime::Validate for crate::generated::types::Security {
     const SCHEMA: &'static Node = &SECURITY;
@@ -1952,6 +1998,7 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/SymbolDetail.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolDetail {
     const SCHEMA: &'static Node = &SYMBOL_DETAIL;
@@ -2184,6 +2231,7 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/TradeData.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TradeData {
     const SCHEMA: &'static Node = &TRADE_DATA;
@@ -2252,7 +2300,21 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "O",
+                key: &[&["Trade", "ID"]],
+                operations: &[
+                    ("A", crate::runtime::Operation::Add),
+                    ("U", crate::runtime::Operation::Update),
+                    ("I", crate::runtime::Operation::Clear),
+                ],
+                ordered: true,
+                snapshot: Some(crate::runtime::Operation::Clear),
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TradeChange {
     const SCHEMA: &'static Node = &TRADE_CHANGE;
@@ -2436,6 +2498,7 @@ pub static SCAN_TEXT_OPTIONS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/ScanTextOptions.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScanTextOptions {
     const SCHEMA: &'static Node = &SCAN_TEXT_OPTIONS;
@@ -2492,6 +2555,7 @@ pub static SCAN_NUMBER_RANGE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/ScanNumberRange.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScanNumberRange {
     const SCHEMA: &'static Node = &SCAN_NUMBER_RANGE;
@@ -2552,6 +2616,7 @@ pub static SCAN_DATE_RANGE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/ScanDateRange.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScanDateRange {
     const SCHEMA: &'static Node = &SCAN_DATE_RANGE;
@@ -3801,7 +3866,22 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "O",
+                key: &[&["Symbol", "Code"], &["Symbol", "Market"]],
+                operations: &[
+                    ("A", crate::runtime::Operation::Add),
+                    ("U", crate::runtime::Operation::Update),
+                    ("R", crate::runtime::Operation::Remove),
+                    ("C", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolChange {
     const SCHEMA: &'static Node = &SYMBOL_CHANGE;
@@ -4054,6 +4134,7 @@ pub static NEWS_SYMBOL: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/NewsSymbol.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::NewsSymbol {
     const SCHEMA: &'static Node = &NEWS_SYMBOL;
@@ -4173,6 +4254,7 @@ pub static NEWS_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/NewsData.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::NewsData {
     const SCHEMA: &'static Node = &NEWS_DATA;
@@ -4248,7 +4330,21 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "O",
+                key: &[&["News", "ID"]],
+                operations: &[
+                    ("A", crate::runtime::Operation::Add),
+                    ("U", crate::runtime::Operation::Update),
+                    ("I", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::NewsChange {
     const SCHEMA: &'static Node = &NEWS_CHANGE;
@@ -4281,6 +4377,7 @@ pub static NEWS_SOURCE_STATE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/NewsSourceState.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::NewsSourceState {
     const SCHEMA: &'static Node = &NEWS_SOURCE_STATE;
@@ -4322,6 +4419,7 @@ pub static SCAN_DETAILS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/ScanDetails.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScanDetails {
     const SCHEMA: &'static Node = &SCAN_DETAILS;
@@ -4390,6 +4488,7 @@ pub static NOTIFICATION_SOURCE_SETTINGS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/NotificationSourceSettings.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::NotificationSourceSettings {
     const SCHEMA: &'static Node = &NOTIFICATION_SOURCE_SETTINGS;
@@ -4449,6 +4548,7 @@ pub static NOTIFICATION_PARAMETERS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/NotificationParameters.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::NotificationParameters {
     const SCHEMA: &'static Node = &NOTIFICATION_PARAMETERS;
@@ -4493,6 +4593,7 @@ pub static SCAN_PARAMETERS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/ScanParameters.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScanParameters {
     const SCHEMA: &'static Node = &SCAN_PARAMETERS;
@@ -4575,7 +4676,22 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "Operation",
+                key: &[&["Key"]],
+                operations: &[
+                    ("Add", crate::runtime::Operation::Add),
+                    ("Update", crate::runtime::Operation::Update),
+                    ("Remove", crate::runtime::Operation::Remove),
+                    ("Clear", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScanMatchChange {
     const SCHEMA: &'static Node = &SCAN_MATCH_CHANGE;
@@ -4674,6 +4790,7 @@ pub static SCAN_STATE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/ScanState.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScanState {
     const SCHEMA: &'static Node = &SCAN_STATE;
@@ -4743,7 +4860,22 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "Operation",
+                key: &[&["Scan", "ID"]],
+                operations: &[
+                    ("Add", crate::runtime::Operation::Add),
+                    ("Update", crate::runtime::Operation::Update),
+                    ("Remove", crate::runtime::Operation::Remove),
+                    ("Clear", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ScanChange {
     const SCHEMA: &'static Node = &SCAN_CHANGE;
@@ -4848,6 +4980,7 @@ pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/TradingAccountState.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TradingAccountState {
     const SCHEMA: &'static Node = &TRADING_ACCOUNT_STATE;
@@ -5159,7 +5292,9 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 16448u64,
+        changes: None,
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::OrderDetails {
     const SCHEMA: &'static Node = &ORDER_DETAILS;
@@ -5221,7 +5356,9 @@ pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: None,
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::OrderRoute {
     const SCHEMA: &'static Node = &ORDER_ROUTE;
@@ -5343,7 +5480,9 @@ pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: None,
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::OrderCondition {
     const SCHEMA: &'static Node = &ORDER_CONDITION;
@@ -5539,6 +5678,7 @@ pub static ORDER: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/Order.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::Order {
     const SCHEMA: &'static Node = &ORDER;
@@ -5632,6 +5772,7 @@ pub static ORDER_ACTION_RESPONSE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/OrderActionResponse.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::OrderActionResponse {
     const SCHEMA: &'static Node = &ORDER_ACTION_RESPONSE;
@@ -5798,6 +5939,7 @@ pub static ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/OrderRequest.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::OrderRequest {
     const SCHEMA: &'static Node = &ORDER_REQUEST;
@@ -6006,7 +6148,9 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: None,
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TransactionDetail {
     const SCHEMA: &'static Node = &TRANSACTION_DETAIL;
@@ -6114,7 +6258,9 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: None,
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::OrderAudit {
     const SCHEMA: &'static Node = &ORDER_AUDIT;
@@ -6193,7 +6339,22 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "O",
+                key: &[&["Audit", "OrderID"], &["Audit", "Version"]],
+                operations: &[
+                    ("A", crate::runtime::Operation::Add),
+                    ("U", crate::runtime::Operation::Update),
+                    ("R", crate::runtime::Operation::Remove),
+                    ("C", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::OrderAuditChange {
     const SCHEMA: &'static Node = &ORDER_AUDIT_CHANGE;
@@ -6244,6 +6405,7 @@ pub static BALANCE: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/Balance.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::Balance {
     const SCHEMA: &'static Node = &BALANCE;
@@ -6401,7 +6563,9 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: None,
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::HoldingDetails {
     const SCHEMA: &'static Node = &HOLDING_DETAILS;
@@ -6480,7 +6644,22 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "O",
+                key: &[&["Holding", "Exchange"], &["Holding", "Code"]],
+                operations: &[
+                    ("A", crate::runtime::Operation::Add),
+                    ("U", crate::runtime::Operation::Update),
+                    ("R", crate::runtime::Operation::Remove),
+                    ("C", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::HoldingChange {
     const SCHEMA: &'static Node = &HOLDING_CHANGE;
@@ -6569,7 +6748,22 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "O",
+                key: &[&["Order", "ID"]],
+                operations: &[
+                    ("A", crate::runtime::Operation::Add),
+                    ("U", crate::runtime::Operation::Update),
+                    ("R", crate::runtime::Operation::Remove),
+                    ("C", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::OrderChange {
     const SCHEMA: &'static Node = &ORDER_CHANGE;
@@ -6698,7 +6892,22 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "O",
+                key: &[&["Request", "ID"]],
+                operations: &[
+                    ("A", crate::runtime::Operation::Add),
+                    ("U", crate::runtime::Operation::Update),
+                    ("R", crate::runtime::Operation::Remove),
+                    ("C", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::OrderRequestChange {
     const SCHEMA: &'static Node = &ORDER_REQUEST_CHANGE;
@@ -6779,7 +6988,22 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "Operation",
+                key: &[&["Account", "ID"]],
+                operations: &[
+                    ("Add", crate::runtime::Operation::Add),
+                    ("Update", crate::runtime::Operation::Update),
+                    ("Remove", crate::runtime::Operation::Remove),
+                    ("Clear", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TradingAccountChange {
     const SCHEMA: &'static Node = &TRADING_ACCOUNT_CHANGE;
@@ -6859,7 +7083,21 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "O",
+                key: &[&["Transaction", "ID"]],
+                operations: &[
+                    ("A", crate::runtime::Operation::Add),
+                    ("U", crate::runtime::Operation::Update),
+                    ("I", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::TransactionChange {
     const SCHEMA: &'static Node = &TRANSACTION_CHANGE;
@@ -7008,6 +7246,7 @@ pub static WATCHLIST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/Watchlist.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::Watchlist {
     const SCHEMA: &'static Node = &WATCHLIST;
@@ -7087,7 +7326,22 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: Some(
+            &crate::runtime::ChangeRules {
+                tag: "Operation",
+                key: &[&["Watchlist", "ID"]],
+                operations: &[
+                    ("Add", crate::runtime::Operation::Add),
+                    ("Update", crate::runtime::Operation::Update),
+                    ("Remove", crate::runtime::Operation::Remove),
+                    ("Clear", crate::runtime::Operation::Clear),
+                ],
+                ordered: false,
+                snapshot: None,
+            },
+        ),
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistChange {
     const SCHEMA: &'static Node = &WATCHLIST_CHANGE;
@@ -7132,6 +7386,7 @@ pub static WATCHLIST_DETAILS: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/types/WatchlistDetails.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistDetails {
     const SCHEMA: &'static Node = &WATCHLIST_DETAILS;
@@ -7231,7 +7486,9 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
+        changes: None,
     }),
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistMemberChange {
     const SCHEMA: &'static Node = &WATCHLIST_MEMBER_CHANGE;

@@ -62,6 +62,7 @@ pub static ADD_TO_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/AddToWatchlist.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AddToWatchlistReply {
     const SCHEMA: &'static Node = &ADD_TO_WATCHLIST_REPLY;
@@ -97,6 +98,7 @@ pub static ADD_TO_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/AddToWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AddToWatchlistRequestData {
     const SCHEMA: &'static Node = &ADD_TO_WATCHLIST_REQUEST_DATA;
@@ -153,6 +155,7 @@ pub static ADD_TO_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/AddToWatchlist.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::AddToWatchlistRequest {
     const SCHEMA: &'static Node = &ADD_TO_WATCHLIST_REQUEST;
@@ -179,6 +182,7 @@ pub static COPY_WATCHLIST_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/CopyWatchlist.reply.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistReplyData {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REPLY_DATA;
@@ -235,6 +239,7 @@ pub static COPY_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/CopyWatchlist.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistReply {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REPLY;
@@ -267,6 +272,7 @@ pub static COPY_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/CopyWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistRequestData {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REQUEST_DATA;
@@ -323,6 +329,7 @@ pub static COPY_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/CopyWatchlist.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistRequest {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REQUEST;
@@ -349,6 +356,7 @@ pub static CREATE_WATCHLIST_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/CreateWatchlist.reply.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistReplyData {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REPLY_DATA;
@@ -405,6 +413,7 @@ pub static CREATE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/CreateWatchlist.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistReply {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REPLY;
@@ -439,6 +448,7 @@ pub static CREATE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/CreateWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistRequestData {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REQUEST_DATA;
@@ -495,6 +505,7 @@ pub static CREATE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/CreateWatchlist.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistRequest {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REQUEST;
@@ -557,6 +568,7 @@ pub static DELETE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/DeleteWatchlist.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteWatchlistReply {
     const SCHEMA: &'static Node = &DELETE_WATCHLIST_REPLY;
@@ -585,6 +597,7 @@ pub static DELETE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/DeleteWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteWatchlistRequestData {
     const SCHEMA: &'static Node = &DELETE_WATCHLIST_REQUEST_DATA;
@@ -641,6 +654,7 @@ pub static DELETE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/DeleteWatchlist.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteWatchlistRequest {
     const SCHEMA: &'static Node = &DELETE_WATCHLIST_REQUEST;
@@ -703,6 +717,7 @@ pub static INSERT_INTO_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/InsertIntoWatchlist.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::InsertIntoWatchlistReply {
     const SCHEMA: &'static Node = &INSERT_INTO_WATCHLIST_REPLY;
@@ -748,6 +763,7 @@ pub static INSERT_INTO_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/InsertIntoWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate
 for crate::generated::types::InsertIntoWatchlistRequestData {
@@ -805,6 +821,7 @@ pub static INSERT_INTO_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/InsertIntoWatchlist.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::InsertIntoWatchlistRequest {
     const SCHEMA: &'static Node = &INSERT_INTO_WATCHLIST_REQUEST;
@@ -867,6 +884,7 @@ pub static MOVE_IN_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/MoveInWatchlist.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::MoveInWatchlistReply {
     const SCHEMA: &'static Node = &MOVE_IN_WATCHLIST_REPLY;
@@ -919,6 +937,7 @@ pub static MOVE_IN_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/MoveInWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::MoveInWatchlistRequestData {
     const SCHEMA: &'static Node = &MOVE_IN_WATCHLIST_REQUEST_DATA;
@@ -975,6 +994,7 @@ pub static MOVE_IN_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/MoveInWatchlist.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::MoveInWatchlistRequest {
     const SCHEMA: &'static Node = &MOVE_IN_WATCHLIST_REQUEST;
@@ -1034,6 +1054,7 @@ pub static QUERY_MEMBERS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/QueryMembers.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMembersReply {
     const SCHEMA: &'static Node = &QUERY_MEMBERS_REPLY;
@@ -1060,6 +1081,7 @@ pub static QUERY_MEMBERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/QueryMembers.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMembersRequestData {
     const SCHEMA: &'static Node = &QUERY_MEMBERS_REQUEST_DATA;
@@ -1116,6 +1138,7 @@ pub static QUERY_MEMBERS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/QueryMembers.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMembersRequest {
     const SCHEMA: &'static Node = &QUERY_MEMBERS_REQUEST;
@@ -1175,6 +1198,7 @@ pub static QUERY_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/QueryWatchlist.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistReply {
     const SCHEMA: &'static Node = &QUERY_WATCHLIST_REPLY;
@@ -1201,6 +1225,7 @@ pub static QUERY_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/QueryWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistRequestData {
     const SCHEMA: &'static Node = &QUERY_WATCHLIST_REQUEST_DATA;
@@ -1257,6 +1282,7 @@ pub static QUERY_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/QueryWatchlist.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistRequest {
     const SCHEMA: &'static Node = &QUERY_WATCHLIST_REQUEST;
@@ -1316,6 +1342,7 @@ pub static QUERY_WATCHLISTS_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/QueryWatchlists.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistsReply {
     const SCHEMA: &'static Node = &QUERY_WATCHLISTS_REPLY;
@@ -1378,6 +1405,7 @@ pub static QUERY_WATCHLISTS_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/QueryWatchlists.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistsRequest {
     const SCHEMA: &'static Node = &QUERY_WATCHLISTS_REQUEST;
@@ -1440,6 +1468,7 @@ pub static UPDATE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/UpdateWatchlist.reply.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateWatchlistReply {
     const SCHEMA: &'static Node = &UPDATE_WATCHLIST_REPLY;
@@ -1474,6 +1503,7 @@ pub static UPDATE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/UpdateWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateWatchlistRequestData {
     const SCHEMA: &'static Node = &UPDATE_WATCHLIST_REQUEST_DATA;
@@ -1530,6 +1560,7 @@ pub static UPDATE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/UpdateWatchlist.request.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateWatchlistRequest {
     const SCHEMA: &'static Node = &UPDATE_WATCHLIST_REQUEST;
@@ -1604,6 +1635,7 @@ pub static WATCHLIST_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/Watchlist.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistPush {
     const SCHEMA: &'static Node = &WATCHLIST_PUSH;
@@ -1663,6 +1695,7 @@ pub static WATCHLISTS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/watchlist/Watchlists.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistsPush {
     const SCHEMA: &'static Node = &WATCHLISTS_PUSH;

@@ -54,6 +54,7 @@ pub static FEED: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/zenith/Feeds.push.json#/properties/Data/items/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::Feed {
     const SCHEMA: &'static Node = &FEED;
@@ -113,6 +114,7 @@ pub static FEEDS_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/zenith/Feeds.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::FeedsPush {
     const SCHEMA: &'static Node = &FEEDS_PUSH;
@@ -173,6 +175,7 @@ pub static SERVER_INFO_DATA: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/zenith/ServerInfo.push.json#/properties/Data/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ServerInfoData {
     const SCHEMA: &'static Node = &SERVER_INFO_DATA;
@@ -229,6 +232,7 @@ pub static SERVER_INFO_PUSH: Node = Node::Object(ObjectNode {
     additional: true,
     additional_at: "schemas/zenith/ServerInfo.push.json#/additionalProperties",
     union: None,
+    fixed: &[],
 });
 impl crate::runtime::Validate for crate::generated::types::ServerInfoPush {
     const SCHEMA: &'static Node = &SERVER_INFO_PUSH;
