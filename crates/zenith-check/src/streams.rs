@@ -192,9 +192,9 @@ impl Streams {
                     cx.report(Level::Warning, "push-without-subscription", message, "/Topic", None);
                 }
             }
-            // Followed from here on, its earlier state unknown; reported once.
-            stream.adopted = true;
-            stream.ended = None;
+            // Followed from here on, its state unknown until a clear; reported once.
+            *cx.keys_overall = cx.keys_overall.saturating_sub(stream.keys.as_ref().map_or(0, HashMap::len));
+            *stream = Stream { adopted: true, ..Stream::default() };
         }
         stream.answered = true;
         let first = std::mem::take(&mut stream.first_data);

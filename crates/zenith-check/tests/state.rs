@@ -102,6 +102,17 @@ fn data_after_the_subscription_ended_is_an_error_naming_the_end() {
     // The server's own Unsub ends it too.
     let session = [sub(DEPTH), push(DEPTH, json!([{"O": "C"}])), server_unsub(DEPTH), push(DEPTH, json!([{"O": "C"}]))];
     assert_eq!(codes(&check(&capture(&session))), [(4, "push-without-subscription", Level::Error, Some(3))]);
+    // What the ended subscription held is gone: the state is unknown until a clear.
+    let session = [
+        sub(DEPTH),
+        push(DEPTH, json!([{"O": "C"}, add("1", "Bid", 1.0, 1)])),
+        unsub(DEPTH),
+        push(DEPTH, json!([update("1", 2)])),
+    ];
+    assert_eq!(
+        codes(&check(&capture(&session))),
+        [(4, "push-without-subscription", Level::Error, Some(3)), (4, "change-for-unknown-key", Level::Warning, None)]
+    );
     // With no Sub seen, the capture may have started after it: one warning.
     let session = [push(DEPTH, json!([{"O": "C"}])), push(DEPTH, json!([{"O": "C"}]))];
     assert_eq!(codes(&check(&capture(&session))), [(1, "push-without-subscription", Level::Warning, None)]);
