@@ -73,6 +73,16 @@ pub fn one_pass(data: &[u8]) {
         let value: Value = serde_json::from_str(text).expect("a clean message is JSON");
         assert_eq!(clean.kind.verdict(&value), Verdict::Clean, "{text}");
         assert!(clean.kind.validate(&value).problems.is_empty(), "{text}");
+        // The change records the pass recorded are those of the tree, in order.
+        if let (Some(rules), Some(Value::Array(items))) = (clean.kind.info().changes, value.get("Data")) {
+            let from_tree: Vec<(Option<String>, Option<String>)> = items
+                .iter()
+                .map(|record| (record.get(rules.tag).and_then(Value::as_str).map(str::to_owned), rules.key(record)))
+                .collect();
+            let recorded: Vec<(Option<String>, Option<String>)> =
+                clean.recording.records.iter().map(|r| (r.tag.map(str::to_owned), r.key.clone())).collect();
+            assert_eq!(recorded, from_tree, "{text}");
+        }
     }
 }
 
