@@ -231,3 +231,53 @@ fn two_messages_with_the_same_dispatch_keys_are_refused() {
     ]);
     assert_eq!(error, "schemas/a/A.json#/x-zenith/action: unknown action `Publish2`");
 }
+
+/// A value union with `branches` as its `oneOf`.
+fn value_union(branches: &str) -> String {
+    schema("a/T.json", &format!(r#""x-zenith-tag": 0, "oneOf": [{branches}]"#))
+}
+
+#[test]
+fn value_unions_a_value_could_not_tell_apart_are_refused() {
+    let and = r#"{"title": "And", "description": "d", "prefixItems": [{"const": "And"}], "minItems": 2, "items": {"description": "d", "type": "string"}}"#;
+    let number = r#"{"title": "Number", "description": "d", "type": "number"}"#;
+    let integer = r#"{"title": "Whole", "description": "d", "type": "integer"}"#;
+    let error = error_for(&[("a/T.json", &value_union(&format!("{and}, {number}, {integer}")))]);
+    assert!(error.contains("`Whole` and `Number` both take integer values: nothing tells them apart"), "{error}");
+    let again = and.replace("\"And\", \"description\"", "\"Again\", \"description\"");
+    let error = error_for(&[("a/T.json", &value_union(&format!("{and}, {again}")))]);
+    assert!(error.contains("`Again` and `And` both take the tag `And`"), "{error}");
+    let untagged = r#"{"title": "List", "description": "d", "type": "array"}"#;
+    let error = error_for(&[("a/T.json", &value_union(&format!("{and}, {untagged}")))]);
+    assert!(error.contains("an array branch without tags must be the only array branch"), "{error}");
+    let too_many = and.replace(
+        "\"minItems\": 2, \"items\": {\"description\": \"d\", \"type\": \"string\"}",
+        "\"minItems\": 3, \"items\": false",
+    );
+    let error = error_for(&[("a/T.json", &value_union(&too_many))]);
+    assert!(error.contains("`minItems` asks for more items than `prefixItems` allows"), "{error}");
+    let no_tag = and.replace(r#"[{"const": "And"}]"#, r#"[{"type": "string"}]"#);
+    let error = error_for(&[("a/T.json", &value_union(&no_tag))]);
+    assert!(error.contains("item 0 is the tag"), "{error}");
+}
+
+#[test]
+fn change_rules_must_name_every_tag_and_a_scalar_key() {
+    let add = r#"{"title": "Add", "properties": {"O": {"const": "A"}}}"#;
+    let clear = r#"{"title": "Clear", "properties": {"O": {"const": "C"}}}"#;
+    let with_rules = |rules: &str| {
+        union(&format!("{add}, {clear}"))
+            .replace(r#""x-zenith-tag": "O","#, &format!(r#""x-zenith-tag": "O", "x-zenith-changes": {rules},"#))
+    };
+    let error = error_for(&[("a/T.json", &with_rules(r#"{"key": ["/Order"], "operations": {"A": "add"}}"#))]);
+    assert!(error.contains("`operations` must name every tag value, and only those"), "{error}");
+    let error =
+        error_for(&[("a/T.json", &with_rules(r#"{"key": ["/Nope"], "operations": {"A": "add", "C": "clear"}}"#))]);
+    assert!(error.contains("`Nope` is not among the record's `properties`"), "{error}");
+    let error =
+        error_for(&[("a/T.json", &with_rules(r#"{"key": ["/Order"], "operations": {"A": "add", "C": "wipe"}}"#))]);
+    assert!(error.contains("an operation is `add`, `update`, `remove` or `clear`"), "{error}");
+    let error =
+        error_for(&[("a/T.json", &with_rules(r#"{"key": ["/O/Deeper"], "operations": {"A": "add", "C": "clear"}}"#))]);
+    assert!(error.contains("`/O/Deeper`: leads through a value that is not an object"), "{error}");
+}
