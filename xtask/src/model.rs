@@ -226,12 +226,17 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: &'static [(&'static str, Operation)] = &[
+    const ALL: &'static [(&'static str, Operation)] = &[
         ("add", Operation::Add),
         ("update", Operation::Update),
         ("remove", Operation::Remove),
         ("clear", Operation::Clear),
     ];
+
+    /// The operation an annotation names (`add`, `update`, `remove`, `clear`).
+    fn named(name: &str) -> Option<Operation> {
+        Operation::ALL.iter().find(|(known, _)| *known == name).map(|(_, operation)| *operation)
+    }
 }
 
 #[derive(Debug)]
@@ -1339,8 +1344,7 @@ impl Builder<'_> {
             listed.ok_or_else(|| Error::at(&operations_at, "`operations` maps each tag value to what it does"))?;
         let mut operations = Vec::new();
         for (value, operation) in listed {
-            let operation = Operation::ALL.iter().find(|(name, _)| Some(*name) == operation.as_str()).map(|(_, o)| *o);
-            let operation = operation.ok_or_else(|| {
+            let operation = operation.as_str().and_then(Operation::named).ok_or_else(|| {
                 Error::at(&operations_at.child(value), "an operation is `add`, `update`, `remove` or `clear`")
             })?;
             operations.push((value.clone(), operation));
@@ -1360,10 +1364,8 @@ impl Builder<'_> {
         let snapshot = match object.get("snapshot") {
             None => None,
             Some(name) => Some(
-                Operation::ALL
-                    .iter()
-                    .find(|(known, _)| Some(*known) == name.as_str())
-                    .map(|(_, o)| *o)
+                name.as_str()
+                    .and_then(Operation::named)
                     .ok_or_else(|| Error::at(&at.child("snapshot"), "an operation such as `clear`"))?,
             ),
         };

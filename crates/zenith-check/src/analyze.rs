@@ -505,28 +505,28 @@ impl Analyzer<'_> {
 /// Chooses the schema (and, when the capture does not say, the direction) for a message,
 /// and validates it. Unmatched messages are checked against the envelope alone.
 fn classify(keys: &EnvelopeKeys<'_>, value: &Value, place: &Place) -> (Option<MessageKind>, Option<Direction>, Report) {
-    let mut candidates: Vec<(MessageKind, Direction, Cow<'_, Value>)> = Direction::candidates(place.direction)
+    // Each candidate with its fast verdict, which settles almost every case; full reports are
+    // built only to break a tie between candidates that both have problems.
+    let mut candidates: Vec<(MessageKind, Direction, Cow<'_, Value>, Verdict)> = Direction::candidates(place.direction)
         .iter()
-        .filter_map(|&d| keys.kind(d).map(|k| (k, d, Cow::Borrowed(value))))
+        .filter_map(|&d| keys.kind(d).map(|k| (k, d, Cow::Borrowed(value), k.verdict(value))))
         .collect();
     // A reply may come on another request's reply topic with that request's reply shape. It is
     // held against that shape as if on that topic; the topic's own schema goes first, so it
     // wins every tie.
-    if candidates.iter().all(|(kind, _, _)| kind.verdict(value) != Verdict::Clean) {
+    if candidates.iter().all(|(_, _, _, verdict)| *verdict != Verdict::Clean) {
         for &direction in Direction::candidates(place.direction) {
             for kind in keys.reply_kinds_elsewhere(direction) {
                 let mut moved = value.clone();
                 moved["Topic"] = Value::from(kind.info().topic.unwrap_or_default());
-                candidates.push((kind, direction, Cow::Owned(moved)));
+                let verdict = kind.verdict(&moved);
+                candidates.push((kind, direction, Cow::Owned(moved), verdict));
             }
         }
     }
-    // The fast verdicts settle almost every case; full reports are built only to break a
-    // tie between candidates that both have problems.
-    let verdicts: Vec<Verdict> = candidates.iter().map(|(kind, _, value)| kind.verdict(value)).collect();
-    let best_verdict = verdicts.iter().min().copied();
+    let best_verdict = candidates.iter().map(|(_, _, _, verdict)| *verdict).min();
     let mut best: Option<(MessageKind, Direction, Report)> = None;
-    for ((kind, direction, value), verdict) in candidates.into_iter().zip(verdicts) {
+    for (kind, direction, value, verdict) in candidates {
         if Some(verdict) != best_verdict {
             continue;
         }

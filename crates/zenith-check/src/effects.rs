@@ -38,14 +38,14 @@ pub fn from_recording(info: &'static MessageInfo, recording: Recording) -> Optio
             .collect();
         return Some(Effects { records: Vec::new(), fixed });
     }
-    info.changes?;
+    let rules = info.changes?;
     let records = recording
         .records
         .into_iter()
         .enumerate()
         .map(|(position, recorded)| Change {
             position,
-            operation: recorded.tag.and_then(|tag| operation(info, tag)),
+            operation: recorded.tag.and_then(|tag| rules.operation_of(tag)),
             key: recorded.key,
         })
         .collect();
@@ -79,9 +79,4 @@ pub fn from_value(info: &'static MessageInfo, message: &Value) -> Option<Effects
         }
         _ => None,
     }
-}
-
-fn operation(info: &MessageInfo, tag: &str) -> Option<Operation> {
-    let rules = info.changes?;
-    rules.operations.iter().find(|(value, _)| *value == tag).map(|(_, operation)| *operation)
 }

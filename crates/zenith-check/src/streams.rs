@@ -108,7 +108,7 @@ impl Streams {
         let Some(stream) = self.stream(cx) else { return };
         if stream.live == 0 {
             // A new subscription: its state starts empty.
-            *cx.keys_overall = cx.keys_overall.saturating_sub(stream.keys.as_ref().map_or(0, HashMap::len));
+            stream.forget_keys(cx.keys_overall);
             *stream = Stream {
                 opened: Some(cx.place.clone()),
                 first_data: true,
@@ -193,7 +193,7 @@ impl Streams {
                 }
             }
             // Followed from here on, its state unknown until a clear; reported once.
-            *cx.keys_overall = cx.keys_overall.saturating_sub(stream.keys.as_ref().map_or(0, HashMap::len));
+            stream.forget_keys(cx.keys_overall);
             *stream = Stream { adopted: true, ..Stream::default() };
         }
         stream.answered = true;
@@ -233,6 +233,11 @@ impl Streams {
 }
 
 impl Stream {
+    /// Drops the keys held (the state becomes unknown), and their count from the overall one.
+    fn forget_keys(&mut self, overall: &mut usize) {
+        *overall = overall.saturating_sub(self.keys.take().map_or(0, |keys| keys.len()));
+    }
+
     /// The first data after a Sub is the full state: it starts as the rules say, and has every
     /// property that never changes.
     fn snapshot(&mut self, cx: &mut Context<'_>, info: &MessageInfo, effects: &Effects, topic: &str) {
@@ -288,7 +293,7 @@ impl Stream {
         for change in &effects.records {
             match change.operation {
                 Some(Operation::Clear) => {
-                    *cx.keys_overall = cx.keys_overall.saturating_sub(self.keys.as_ref().map_or(0, HashMap::len));
+                    self.forget_keys(cx.keys_overall);
                     self.keys = Some(HashMap::default());
                     self.since = Some(here.clone());
                     self.last_added = None;
@@ -354,8 +359,7 @@ impl Stream {
                     } else {
                         format!("{MAX_KEYS_OVERALL} keys over all subscriptions")
                     };
-                    *cx.keys_overall = cx.keys_overall.saturating_sub(keys.len());
-                    self.keys = None;
+                    self.forget_keys(cx.keys_overall);
                     self.unknown_reported = true;
                     let message = format!(
                         "`{topic}` reached the limit of {limit}: its keys are followed again from its next clear"

@@ -2,13 +2,13 @@
 //! message per line, binary messages as the JSON they decode to.
 
 use std::fs::File;
-use std::io::{self, BufReader, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use zenith_capture::export::{self, Written};
 use zenith_capture::{Event, Limits};
 
-use crate::{ExportArgs, formatted, warn};
+use crate::{ExportArgs, formatted, open_input, warn};
 
 pub fn run(args: &ExportArgs) -> ExitCode {
     let source = args.input_file.display().to_string();
@@ -59,12 +59,7 @@ impl Failure {
 }
 
 fn export(args: &ExportArgs, source: &str) -> Result<Counts, Failure> {
-    let reader: Box<dyn io::BufRead> = if args.input_file.as_os_str() == "-" {
-        Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
-    } else {
-        let file = File::open(&args.input_file).map_err(|e| Failure::Read(format!("cannot open: {e}")))?;
-        Box::new(BufReader::with_capacity(1 << 16, file))
-    };
+    let (reader, _) = open_input(&args.input_file).map_err(Failure::Read)?;
     let (format, reader) = formatted(reader, args.input, args.max_line_bytes, source).map_err(Failure::Read)?;
     let mut output: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(File::create(path).map_err(Failure::Write)?),

@@ -467,20 +467,24 @@ fn directory(path: &std::path::Path, files: &mut Vec<PathBuf>) -> Result<(), Str
     Ok(())
 }
 
+/// A capture to read (`-`: standard input), buffered, with its size when it is a file.
+fn open_input(path: &std::path::Path) -> Result<(Box<dyn BufRead>, Option<u64>), String> {
+    if path.as_os_str() == "-" {
+        return Ok((Box::new(BufReader::with_capacity(1 << 16, io::stdin())), None));
+    }
+    let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let size = file.metadata().ok().map(|m| m.len());
+    Ok((Box::new(BufReader::with_capacity(1 << 16, file)), size))
+}
+
 /// Reads and checks one capture; the error says why the file as a whole could not be read.
 fn check_file(
-    path: &PathBuf,
+    path: &std::path::Path,
     source: &str,
     args: &CheckArgs,
     report: &mut dyn FnMut(Finding),
 ) -> Result<Summary, String> {
-    let (reader, size): (Box<dyn BufRead>, Option<u64>) = if path.as_os_str() == "-" {
-        (Box::new(BufReader::with_capacity(1 << 16, io::stdin())), None)
-    } else {
-        let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-        let size = file.metadata().ok().map(|m| m.len());
-        (Box::new(BufReader::with_capacity(1 << 16, file)), size)
-    };
+    let (reader, size) = open_input(path)?;
     let progress = render::progress(size);
     let reader = render::Counted::new(reader, progress.clone());
     let (format, mut reader) = formatted(Box::new(reader), args.input, args.max_line_bytes, source)?;

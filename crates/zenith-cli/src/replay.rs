@@ -1,7 +1,6 @@
 //! `zenith replay`: one subscription's state at a point in a capture, as a table or as JSON.
 
-use std::fs::File;
-use std::io::{self, BufReader, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use serde_json::{Map, Value};
@@ -9,7 +8,7 @@ use zenith_capture::Limits;
 use zenith_check::{Replay, State, Until};
 
 use crate::render::safe;
-use crate::{OutputFormat, ReplayArgs, formatted, warn};
+use crate::{OutputFormat, ReplayArgs, formatted, open_input, warn};
 
 pub fn run(args: &ReplayArgs) -> ExitCode {
     let source = args.input_file.display().to_string();
@@ -51,12 +50,7 @@ pub fn time(text: &str) -> Result<f64, String> {
 }
 
 fn replay(args: &ReplayArgs, source: &str) -> Result<State, String> {
-    let reader: Box<dyn io::BufRead> = if args.input_file.as_os_str() == "-" {
-        Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
-    } else {
-        let file = File::open(&args.input_file).map_err(|e| format!("cannot open: {e}"))?;
-        Box::new(BufReader::with_capacity(1 << 16, file))
-    };
+    let (reader, _) = open_input(&args.input_file)?;
     let (format, reader) = formatted(reader, args.input, args.max_line_bytes, source)?;
     let until = match (args.at, args.time) {
         (Some(index), _) => Until::Index(index),

@@ -121,7 +121,11 @@ pub enum Operation {
 impl ChangeRules {
     /// What a record does, by its tag; `None` when the tag is not a documented one.
     pub fn operation(&self, record: &serde_json::Value) -> Option<Operation> {
-        let tag = record.get(self.tag)?.as_str()?;
+        self.operation_of(record.get(self.tag)?.as_str()?)
+    }
+
+    /// What a record with this tag value does.
+    pub fn operation_of(&self, tag: &str) -> Option<Operation> {
         self.operations.iter().find(|(value, _)| *value == tag).map(|(_, operation)| *operation)
     }
 

@@ -343,19 +343,15 @@ pub mod record {
     }
 
     pub(super) fn push(recorded: Recorded) {
-        RECORDING.with(|recording| {
-            if let Some(recording) = recording.borrow_mut().as_mut() {
-                recording.records.push(recorded);
-            }
-        });
+        add(|recording| recording.records.push(recorded));
     }
 
     pub(super) fn fixed(name: &'static str, value: String) {
-        RECORDING.with(|recording| {
-            if let Some(recording) = recording.borrow_mut().as_mut() {
-                recording.fixed.push((name, value));
-            }
-        });
+        add(|recording| recording.fixed.push((name, value)));
+    }
+
+    fn add(change: impl FnOnce(&mut Recording)) {
+        RECORDING.with(|recording| recording.borrow_mut().as_mut().map(change));
     }
 }
 
@@ -430,7 +426,7 @@ fn undocumented(node: &ObjectNode, key: &str) -> Verdict {
 }
 
 /// Reads a tag: what `name` makes of it, if it is a string; `None` for any other value.
-struct TagSeed<F>(F);
+pub(crate) struct TagSeed<F>(pub(crate) F);
 
 impl<'de, T, F: FnOnce(&str) -> Option<T>> DeserializeSeed<'de> for TagSeed<F> {
     type Value = Option<T>;

@@ -4,8 +4,10 @@
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::ser::{self, SerializeSeq};
+
+use super::stream::TagSeed;
 
 /// What a JSON text is, as far as a value union needs to know to pick its branch.
 #[derive(Debug, PartialEq, Eq)]
@@ -45,21 +47,15 @@ impl<'de> Visitor<'de> for FirstTag {
         f.write_str("an array")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let tag = seq.next_element_seed(Text)?.flatten();
+        let tag = seq.next_element_seed(text())?.flatten();
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(tag)
     }
 }
 
-/// A string, or `None` for any other value.
-struct Text;
-
-impl<'de> DeserializeSeed<'de> for Text {
-    type Value = Option<String>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        let value = serde_json::Value::deserialize(deserializer)?;
-        Ok(value.as_str().map(str::to_owned))
-    }
+/// A string as owned text, or `None` for any other value.
+fn text() -> TagSeed<impl FnOnce(&str) -> Option<String>> {
+    TagSeed(|text: &str| Some(text.to_owned()))
 }
 
 /// Reads a tagged array: the tag, then each item in order.
@@ -73,7 +69,7 @@ pub struct TupleReader<A> {
 impl<'de, A: SeqAccess<'de>> TupleReader<A> {
     /// Reads item 0, which must be `tag`.
     pub fn new(mut seq: A, tag: &'static str, signature: &'static str) -> Result<Self, A::Error> {
-        match seq.next_element_seed(Text)? {
+        match seq.next_element_seed(text())? {
             Some(Some(found)) if found == tag => Ok(TupleReader { seq, signature, count: 1 }),
             Some(Some(found)) => Err(de::Error::invalid_value(de::Unexpected::Str(&found), &signature)),
             Some(None) => Err(de::Error::custom(format_args!("item 0 is not a tag: expected {signature}"))),
