@@ -176,7 +176,13 @@ pub struct TypeDef {
 pub enum TypeKind {
     /// `typed`: the schema says `"type": "object"`, so other JSON types are wrong (without it,
     /// the property rules apply to objects only and anything else passes).
-    Struct { fields: Vec<Field>, additional_properties: bool, typed: bool, union: Option<Union> },
+    Struct {
+        fields: Vec<Field>,
+        additional_properties: bool,
+        typed: bool,
+        union: Option<Union>,
+        changes: Option<Changes>,
+    },
     /// A string enum, a code table. Values the schema does not list are kept, not rejected (see
     /// the runtime docs); `open` when the server may send others (a warning, not an error).
     Enum { values: Vec<String>, open: bool },
@@ -196,25 +202,50 @@ pub struct Union {
     pub variants: Vec<Variant>,
     /// Where the `oneOf` is.
     pub location: Location,
-    /// When the union is a change record: how records apply to the state they change.
-    pub changes: Option<Changes>,
 }
 
-/// How change records apply (`x-zenith-changes`): each names the record it changes by its key,
-/// and its tag says what it does.
+/// How change records apply to the state of their subscription (`x-zenith-changes`). A keyed
+/// record names the record it changes by its key; a positional one (a list's members) by a
+/// position. What a record does is said by its tag, or, for records without one, by the
+/// values of some of its properties (`when`).
 #[derive(Debug)]
 pub struct Changes {
-    /// The properties that make up a record's key, each a path of property names
-    /// (`["Order", "ID"]`).
-    pub key: Vec<Vec<String>>,
+    /// The union's tag, when its value says what a record does.
+    pub tag: Option<String>,
+    /// The properties read from each record, as paths of property names (`["Order", "ID"]`):
+    /// the key's parts first, then the position's, then those `when` looks at.
+    pub reads: Vec<Vec<String>>,
+    /// How many of `reads` make up the key; 0 for positional records.
+    pub key_parts: usize,
+    /// Positional records: the reads holding the position, the count removed and the items
+    /// inserted or replaced.
+    pub position: Option<[usize; 3]>,
     /// What each tag value does.
     pub operations: Vec<(String, Operation)>,
+    /// For records without a tag: the first rule that holds says what a record does.
+    pub when: Vec<When>,
+    /// What a record without a tag does when no `when` rule holds.
+    pub otherwise: Option<Operation>,
     /// Added keys only increase (Trades ids).
     pub ordered: bool,
     /// What the first data after a subscription starts with (Trades: an initialise).
     pub snapshot: Option<Operation>,
     pub location: Location,
 }
+
+/// A rule of `when`: a record whose read `read` equals `equals` (a string, or a number
+/// compared as one) does `operation`. A clear with a `scope` clears only the records whose key
+/// part of that number is the clear's own.
+#[derive(Debug)]
+pub struct When {
+    pub read: usize,
+    pub equals: Value,
+    pub operation: Operation,
+    pub scope: Option<usize>,
+}
+
+/// The most properties a change record is read for.
+pub const MAX_READS: usize = 4;
 
 /// What a change record does to the state of its subscription.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,6 +254,12 @@ pub enum Operation {
     Update,
     Remove,
     Clear,
+    /// Adds a record, or updates the one with its key.
+    Set,
+    /// Inserts items at a position.
+    Insert,
+    /// Overwrites items from a position on.
+    Replace,
 }
 
 impl Operation {
@@ -231,9 +268,19 @@ impl Operation {
         ("update", Operation::Update),
         ("remove", Operation::Remove),
         ("clear", Operation::Clear),
+        ("set", Operation::Set),
+        ("insert", Operation::Insert),
+        ("replace", Operation::Replace),
     ];
 
-    /// The operation an annotation names (`add`, `update`, `remove`, `clear`).
+    /// The operations a keyed record may do, and those a positional one may.
+    const KEYED: &'static [Operation] =
+        &[Operation::Add, Operation::Update, Operation::Remove, Operation::Clear, Operation::Set];
+    const POSITIONAL: &'static [Operation] =
+        &[Operation::Insert, Operation::Replace, Operation::Remove, Operation::Clear];
+
+    /// The operation an annotation names (`add`, `update`, `remove`, `clear`, `set`, `insert`,
+    /// `replace`).
     fn named(name: &str) -> Option<Operation> {
         Operation::ALL.iter().find(|(known, _)| *known == name).map(|(_, operation)| *operation)
     }
@@ -519,44 +566,56 @@ impl Model {
     }
 }
 
-/// Each part of a change record's key leads, property by property, to a string or an integer.
+/// Each path a change record is read at leads, property by property, to what its rule needs:
+/// a key part to a string or an integer, a position or count to an integer, the items to an
+/// array, what `when` compares to a string or a number.
 fn check_changes(types: &[TypeDef]) -> Result<(), Error> {
-    let fields_of = |shape: &Shape| -> Option<&[Field]> {
+    let named = |shape: &Shape| -> Option<&TypeKind> {
         let Shape::Named(name) = shape else { return None };
-        match &types.iter().find(|t| &t.name == name)?.kind {
-            TypeKind::Struct { fields, .. } => Some(fields),
-            _ => None,
+        types.iter().find(|t| &t.name == name).map(|t| &t.kind)
+    };
+    let fields_of = |shape: &Shape| match named(shape) {
+        Some(TypeKind::Struct { fields, .. }) => Some(fields.as_slice()),
+        _ => None,
+    };
+    // The shape a named alias or runtime type stands for; an enum is a string.
+    let leaf = |shape: &Shape| -> Option<Shape> {
+        match named(shape) {
+            None => Some(shape.clone()),
+            Some(TypeKind::Enum { .. }) => Some(Shape::String(StringRules::default())),
+            Some(TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. }) => Some(shape.clone()),
+            Some(_) => None,
         }
     };
-    let is_key = |shape: &Shape| match shape {
-        Shape::String(_) | Shape::Integer => true,
-        Shape::Named(name) => types.iter().find(|t| &t.name == name).is_some_and(|t| match &t.kind {
-            TypeKind::Enum { .. } => true,
-            TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. } => {
-                matches!(shape, Shape::String(_) | Shape::Integer)
-            }
-            _ => false,
-        }),
-        _ => false,
-    };
     for ty in types {
-        let TypeKind::Struct { fields, union: Some(Union { changes: Some(changes), .. }), .. } = &ty.kind else {
-            continue;
-        };
-        for path in &changes.key {
+        let TypeKind::Struct { fields, changes: Some(changes), .. } = &ty.kind else { continue };
+        for (index, path) in changes.reads.iter().enumerate() {
+            let refused = |why: &str| Error::at(&changes.location, format!("`/{}`: {why}", path.join("/")));
             let mut level = fields.as_slice();
+            let mut shape = None;
             for (depth, name) in path.iter().enumerate() {
-                let refused =
-                    |why: &str| Error::at(&changes.location.child("key"), format!("`/{}`: {why}", path.join("/")));
                 let field = level.iter().find(|f| &f.wire == name).ok_or_else(|| refused("no such property"))?;
                 if depth + 1 == path.len() {
-                    if !is_key(&field.shape) {
-                        return Err(refused("a key is a string or an integer"));
-                    }
+                    shape = leaf(&field.shape);
                 } else {
                     level = fields_of(&field.shape)
                         .ok_or_else(|| refused("leads through a value that is not an object"))?;
                 }
+            }
+            let position = changes.position.and_then(|slots| slots.iter().position(|s| *s == index));
+            let (fits, needs) = match (index < changes.key_parts, position) {
+                (true, _) => {
+                    (matches!(shape, Some(Shape::String(_) | Shape::Integer)), "a key is a string or an integer")
+                }
+                (_, Some(2)) => (matches!(shape, Some(Shape::Array(_))), "the items are an array"),
+                (_, Some(_)) => (matches!(shape, Some(Shape::Integer)), "a position or a count is an integer"),
+                _ => (
+                    matches!(shape, Some(Shape::String(_) | Shape::Integer | Shape::Number)),
+                    "`when` compares a string or a number",
+                ),
+            };
+            if !fits {
+                return Err(refused(needs));
             }
         }
     }
@@ -939,7 +998,13 @@ impl Builder<'_> {
             }
             None => None,
         };
-        Ok(TypeKind::Struct { fields, additional_properties, typed, union })
+        let changes = match object.get("x-zenith-changes") {
+            Some(changes) => {
+                Some(self.changes(&location.child("x-zenith-changes"), changes, union.as_ref(), &fields)?)
+            }
+            None => None,
+        };
+        Ok(TypeKind::Struct { fields, additional_properties, typed, union, changes })
     }
 
     /// Whether a string constant satisfies `shape` (so checking the constant alone is enough).
@@ -1303,58 +1368,143 @@ impl Builder<'_> {
                 ),
             ));
         }
-        let changes = match object.get("x-zenith-changes") {
-            Some(changes) => Some(self.changes(&location.child("x-zenith-changes"), changes, &tags, fields)?),
-            None => None,
-        };
-        Ok(Union { tag, variants, location: union_location, changes })
+        Ok(Union { tag, variants, location: union_location })
     }
 
-    /// `x-zenith-changes`: `{"key": ["/Order/ID"], "operations": {"A": "add", ...}, "ordered": false}`.
-    /// The key's first property must be the record's; the rest is checked by [`check_changes`].
-    fn changes(&self, at: &Location, changes: &Value, tags: &[String], fields: &[Field]) -> Result<Changes, Error> {
+    /// `x-zenith-changes`, for keyed records
+    /// `{"key": ["/Order/ID"], "operations": {"A": "add", ...}, "ordered": false}`, positional
+    /// ones `{"position": {"at": "/At", "count": "/Count", "items": "/Members"}, "operations":
+    /// {...}}`, and records without a tag `{"key": [...], "when": [{"property": "/Type",
+    /// "equals": "", "operation": "clear", "scope": "/Account"}], "otherwise": "set"}`. Each path
+    /// must start at one of the record's properties; where they lead is checked by
+    /// [`check_changes`].
+    fn changes(
+        &self,
+        at: &Location,
+        changes: &Value,
+        union: Option<&Union>,
+        fields: &[Field],
+    ) -> Result<Changes, Error> {
+        const KEYS: [&str; 7] = ["key", "position", "operations", "when", "otherwise", "ordered", "snapshot"];
         let object = as_object(changes, at)?;
-        if let Some(extra) = object.keys().find(|k| !["key", "operations", "ordered", "snapshot"].contains(&k.as_str()))
-        {
+        if let Some(extra) = object.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(Error::at(
                 at,
-                format!("`{extra}`: change rules have a `key`, `operations`, `ordered` and `snapshot`"),
+                format!("`{extra}`: change rules have {}", KEYS.map(|k| format!("`{k}`")).join(", ")),
             ));
         }
-        let key_at = at.child("key");
-        let pointers = object.get("key").and_then(Value::as_array).filter(|k| !k.is_empty());
-        let pointers = pointers.ok_or_else(|| Error::at(&key_at, "`key` lists JSON Pointers into the record"))?;
-        let mut key = Vec::new();
-        for pointer in pointers {
+        let path_of = |at: &Location, pointer: &Value, depth: usize| -> Result<Vec<String>, Error> {
             let path: Vec<String> = match pointer.as_str().and_then(|p| p.strip_prefix('/')) {
                 Some(p) => p.split('/').map(str::to_owned).collect(),
-                None => return Err(Error::at(&key_at, "each key part is a JSON Pointer such as `/Order/ID`")),
+                None => return Err(Error::at(at, "a JSON Pointer into the record, such as `/Order/ID`")),
             };
             if !fields.iter().any(|f| f.wire == path[0]) {
-                return Err(Error::at(&key_at, format!("`{}` is not among the record's `properties`", path[0])));
+                return Err(Error::at(at, format!("`{}` is not among the record's `properties`", path[0])));
             }
-            key.push(path);
-        }
-        if key.len() > 2 || key.iter().any(|path| path.len() > 2) {
-            return Err(Error::at(&key_at, "a key has at most two parts, each at most two properties deep"));
-        }
-        let operations_at = at.child("operations");
-        let listed = object.get("operations").and_then(Value::as_object);
-        let listed =
-            listed.ok_or_else(|| Error::at(&operations_at, "`operations` maps each tag value to what it does"))?;
+            if path.len() > depth {
+                return Err(Error::at(at, format!("at most {depth} properties deep")));
+            }
+            Ok(path)
+        };
+        let mut reads = Vec::new();
+        let position = match (object.get("key"), object.get("position")) {
+            (Some(key), None) => {
+                let key_at = at.child("key");
+                let pointers = key.as_array().filter(|k| !k.is_empty());
+                let pointers =
+                    pointers.ok_or_else(|| Error::at(&key_at, "`key` lists JSON Pointers into the record"))?;
+                for (index, pointer) in pointers.iter().enumerate() {
+                    reads.push(path_of(&key_at.child(&index.to_string()), pointer, 2)?);
+                }
+                None
+            }
+            (None, Some(position)) => {
+                let position_at = at.child("position");
+                let mut slots = [0; 3];
+                for (slot, name) in slots.iter_mut().zip(["at", "count", "items"]) {
+                    let pointer = position.get(name).ok_or_else(|| {
+                        Error::at(&position_at, "`position` names the record's `at`, `count` and `items` properties")
+                    })?;
+                    *slot = reads.len();
+                    reads.push(path_of(&position_at.child(name), pointer, 1)?);
+                }
+                Some(slots)
+            }
+            _ => return Err(Error::at(at, "change rules have either a `key` or a `position`")),
+        };
+        let key_parts = if position.is_some() { 0 } else { reads.len() };
+        let allowed = if position.is_some() { Operation::POSITIONAL } else { Operation::KEYED };
+        let operation_at = |at: &Location, name: Option<&Value>| -> Result<Operation, Error> {
+            name.and_then(Value::as_str).and_then(Operation::named).filter(|o| allowed.contains(o)).ok_or_else(|| {
+                let names: Vec<&str> =
+                    Operation::ALL.iter().filter(|(_, o)| allowed.contains(o)).map(|(n, _)| *n).collect();
+                Error::at(at, format!("an operation here is one of `{}`", names.join("`, `")))
+            })
+        };
         let mut operations = Vec::new();
-        for (value, operation) in listed {
-            let operation = operation.as_str().and_then(Operation::named).ok_or_else(|| {
-                Error::at(&operations_at.child(value), "an operation is `add`, `update`, `remove` or `clear`")
-            })?;
-            operations.push((value.clone(), operation));
+        let mut when = Vec::new();
+        let mut otherwise = None;
+        match union {
+            Some(union) => {
+                let operations_at = at.child("operations");
+                let listed = object.get("operations").and_then(Value::as_object);
+                let listed = listed
+                    .ok_or_else(|| Error::at(&operations_at, "`operations` maps each tag value to what it does"))?;
+                for (value, operation) in listed {
+                    operations.push((value.clone(), operation_at(&operations_at.child(value), Some(operation))?));
+                }
+                let mut named: Vec<&String> = operations.iter().map(|(v, _)| v).collect();
+                let mut all: Vec<&String> = union.variants.iter().map(|v| &v.value).collect();
+                named.sort();
+                all.sort();
+                if named != all {
+                    return Err(Error::at(&operations_at, "`operations` must name every tag value, and only those"));
+                }
+                if let Some(extra) = ["when", "otherwise"].iter().find(|k| object.contains_key(**k)) {
+                    return Err(Error::at(&at.child(extra), "a record with a tag says what it does by its tag"));
+                }
+            }
+            None => {
+                if object.contains_key("operations") || position.is_some() {
+                    return Err(Error::at(
+                        at,
+                        "a record without a tag (`x-zenith-tag`) needs `key`, `when` and `otherwise`",
+                    ));
+                }
+                let when_at = at.child("when");
+                let rules = object.get("when").and_then(Value::as_array);
+                for (index, rule) in rules.into_iter().flatten().enumerate() {
+                    let rule_at = when_at.child(&index.to_string());
+                    let path = path_of(&rule_at.child("property"), rule.get("property").unwrap_or(&Value::Null), 1)?;
+                    let equals = rule.get("equals").filter(|v| v.is_string() || v.is_number()).cloned();
+                    let equals = equals.ok_or_else(|| Error::at(&rule_at.child("equals"), "a string or a number"))?;
+                    let operation = operation_at(&rule_at.child("operation"), rule.get("operation"))?;
+                    let scope = match rule.get("scope") {
+                        None => None,
+                        Some(pointer) => {
+                            let scope_at = rule_at.child("scope");
+                            let path = path_of(&scope_at, pointer, 2)?;
+                            let part = reads[..key_parts].iter().position(|p| *p == path);
+                            if operation != Operation::Clear || part.is_none() {
+                                return Err(Error::at(&scope_at, "a scope is a part of the key, for a clear"));
+                            }
+                            part
+                        }
+                    };
+                    let read = match reads.iter().position(|p| *p == path) {
+                        Some(read) => read,
+                        None => {
+                            reads.push(path);
+                            reads.len() - 1
+                        }
+                    };
+                    when.push(When { read, equals, operation, scope });
+                }
+                otherwise = Some(operation_at(&at.child("otherwise"), object.get("otherwise"))?);
+            }
         }
-        let mut named: Vec<&String> = operations.iter().map(|(v, _)| v).collect();
-        let mut all: Vec<&String> = tags.iter().collect();
-        named.sort();
-        all.sort();
-        if named != all {
-            return Err(Error::at(&operations_at, "`operations` must name every tag value, and only those"));
+        if reads.len() > MAX_READS {
+            return Err(Error::at(at, format!("a record is read for at most {MAX_READS} properties")));
         }
         let ordered = match object.get("ordered") {
             None => false,
@@ -1363,13 +1513,20 @@ impl Builder<'_> {
         };
         let snapshot = match object.get("snapshot") {
             None => None,
-            Some(name) => Some(
-                name.as_str()
-                    .and_then(Operation::named)
-                    .ok_or_else(|| Error::at(&at.child("snapshot"), "an operation such as `clear`"))?,
-            ),
+            Some(name) => Some(operation_at(&at.child("snapshot"), Some(name))?),
         };
-        Ok(Changes { key, operations, ordered, snapshot, location: at.clone() })
+        Ok(Changes {
+            tag: union.map(|u| u.tag.clone()),
+            reads,
+            key_parts,
+            position,
+            operations,
+            when,
+            otherwise,
+            ordered,
+            snapshot,
+            location: at.clone(),
+        })
     }
 
     /// `x-zenith-flags`: codes of a table joined in one string.

@@ -276,8 +276,44 @@ fn change_rules_must_name_every_tag_and_a_scalar_key() {
     assert!(error.contains("`Nope` is not among the record's `properties`"), "{error}");
     let error =
         error_for(&[("a/T.json", &with_rules(r#"{"key": ["/Order"], "operations": {"A": "add", "C": "wipe"}}"#))]);
-    assert!(error.contains("an operation is `add`, `update`, `remove` or `clear`"), "{error}");
+    assert!(error.contains("an operation here is one of `add`, `update`, `remove`, `clear`, `set`"), "{error}");
+    let positional =
+        r#"{"position": {"at": "/O", "count": "/O", "items": "/O"}, "operations": {"A": "add", "C": "clear"}}"#;
+    let error = error_for(&[("a/T.json", &with_rules(positional))]);
+    assert!(error.contains("an operation here is one of `remove`, `clear`, `insert`, `replace`"), "{error}");
+    let positional = positional.replace("\"add\"", "\"insert\"");
+    let error = error_for(&[("a/T.json", &with_rules(&positional))]);
+    assert!(error.contains("`/O`: a position or a count is an integer"), "{error}");
+    let error = error_for(&[(
+        "a/T.json",
+        &with_rules(r#"{"key": ["/O"], "operations": {"A": "add", "C": "clear"}, "otherwise": "set"}"#),
+    )]);
+    assert!(error.contains("a record with a tag says what it does by its tag"), "{error}");
     let error =
         error_for(&[("a/T.json", &with_rules(r#"{"key": ["/O/Deeper"], "operations": {"A": "add", "C": "clear"}}"#))]);
     assert!(error.contains("`/O/Deeper`: leads through a value that is not an object"), "{error}");
+}
+
+#[test]
+fn change_rules_without_a_tag_need_when_and_otherwise() {
+    let record = |rules: &str| {
+        format!(
+            r#"{{"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "T", "description": "d",
+                "$id": "https://zenith-protocol.invalid/schemas/a/T.json",
+                "type": "object", "x-zenith-changes": {rules},
+                "properties": {{"A": {{"description": "d", "type": "string"}}, "N": {{"description": "d", "type": "number"}}}}}}"#
+        )
+    };
+    let error = error_for(&[("a/T.json", &record(r#"{"key": ["/A"]}"#))]);
+    assert!(error.contains("an operation here is one of"), "{error}");
+    let scoped = r#"{"key": ["/A"], "when": [{"property": "/N", "equals": 0, "operation": "remove", "scope": "/A"}], "otherwise": "set"}"#;
+    let error = error_for(&[("a/T.json", &record(scoped))]);
+    assert!(error.contains("a scope is a part of the key, for a clear"), "{error}");
+    let by_array =
+        r#"{"key": ["/A"], "when": [{"property": "/N", "equals": [], "operation": "remove"}], "otherwise": "set"}"#;
+    let error = error_for(&[("a/T.json", &record(by_array))]);
+    assert!(error.contains("a string or a number"), "{error}");
+    let key_number = r#"{"key": ["/N"], "otherwise": "set"}"#;
+    let error = error_for(&[("a/T.json", &record(key_number))]);
+    assert!(error.contains("`/N`: a key is a string or an integer"), "{error}");
 }

@@ -63,7 +63,7 @@ pub struct Checked {
     /// The credentials in the message, so that their copies are never shown.
     pub credentials: Credentials,
     /// For data pushed on a subscription: what it does to the subscription's state.
-    pub effects: Option<Box<Effects>>,
+    pub effects: Option<Effects>,
 }
 
 impl Checked {
@@ -262,7 +262,7 @@ impl Analyzer<'_> {
             let credentials = shown::credentials(&text, true);
             let recording = std::mem::take(&mut clean.recording);
             let mut checked = Checked::clean(place, clean, credentials);
-            checked.effects = checked.push().and_then(|info| effects::from_recording(info, recording)).map(Box::new);
+            checked.effects = checked.push().and_then(|info| effects::from_recording(info, recording));
             checked.binary = binary;
             return Analysis::Message(Box::new(checked));
         }
@@ -349,7 +349,7 @@ impl Analyzer<'_> {
             place,
             effects: None,
         };
-        checked.effects = checked.push().and_then(|info| effects::from_value(info, &value)).map(Box::new);
+        checked.effects = checked.push().and_then(|info| effects::from_value(info, &value));
         Analysis::Message(Box::new(checked))
     }
 

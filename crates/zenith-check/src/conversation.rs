@@ -233,7 +233,7 @@ impl Conversation {
             Role::Confirm if checked.confirm => streams.confirmed(cx),
             Role::Unsubscribe => streams.unsubscribe(cx),
             Role::Unsubscribed => streams.ended(cx),
-            _ if push => streams.push(cx, checked.kind.map(|k| k.info()), checked.effects.as_deref()),
+            _ if push => streams.push(cx, checked.kind.map(|k| k.info()), checked.effects.as_ref()),
             _ => {}
         }
     }

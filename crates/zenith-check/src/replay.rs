@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zenith_capture::{Body, Event};
-use zenith_protocol::{ChangeRules, Direction, EnvelopeKeys, Operation};
+use zenith_protocol::{Change, ChangeRules, Direction, EnvelopeKeys, Operation};
 use zenith_redact::Secrets;
 
 /// Where to stop.
@@ -46,8 +46,10 @@ pub struct State {
     /// The last message applied: its index on the connection and its time.
     pub index: Option<u64>,
     pub time: Option<f64>,
-    /// Records by key, in the order they were added (change-record topics).
+    /// Records by key, in the order they were added (keyed change records).
     pub records: Option<Map<String, Value>>,
+    /// The items in order (positional change records, such as a watchlist's members).
+    pub items: Option<Vec<Value>>,
     /// The fields as last set (topics whose data is one object, such as Security).
     pub fields: Option<Map<String, Value>>,
 }
@@ -112,7 +114,7 @@ impl Replay {
             self.secrets.remember(&credential);
         }
         match kind.info().changes {
-            Some(rules) => apply(self.state.records.get_or_insert_default(), rules, data),
+            Some(rules) => apply(&mut self.state, rules, data),
             None => merge(self.state.fields.get_or_insert_default(), data),
         }
         self.state.conn.clone_from(&self.conn);
@@ -130,47 +132,81 @@ impl Replay {
     }
 }
 
-/// Applies change records to the records held.
-fn apply(records: &mut Map<String, Value>, rules: &ChangeRules, data: &Value) {
-    let items = match data {
-        Value::Array(items) => items.as_slice(),
+/// Applies change records to the records or items held.
+fn apply(state: &mut State, rules: &ChangeRules, data: &Value) {
+    let records = match data {
+        Value::Array(records) => records.as_slice(),
         other => std::slice::from_ref(other),
     };
-    for record in items {
-        let Some(operation) = rules.operation(record) else { continue };
-        if operation == Operation::Clear {
-            records.clear();
+    for record in records {
+        let change = rules.read(record);
+        let Some(operation) = change.operation else { continue };
+        if let Some(position) = rules.position {
+            let items = rules.reads[position.items].first().and_then(|name| record.get(name)?.as_array());
+            move_items(state.items.get_or_insert_default(), operation, &change, items.map_or(&[][..], Vec::as_slice));
             continue;
         }
-        let Some(key) = rules.key(record) else { continue };
-        let entity = entity(rules, record);
+        let held = state.records.get_or_insert_default();
+        let Some(key) = change.key else {
+            if operation == Operation::Clear {
+                held.clear();
+            }
+            continue;
+        };
         match operation {
-            Operation::Add => {
-                records.insert(key, entity);
+            // A scoped clear: the records whose key starts with the scope's value.
+            Operation::Clear => {
+                held.retain(|k, _| !k.strip_prefix(key.as_str()).is_some_and(|rest| rest.starts_with('.')))
+            }
+            Operation::Add | Operation::Set => {
+                held.insert(key.into(), entity(rules, record));
             }
             Operation::Update => {
-                if let Some(Value::Object(held)) = records.get_mut(&key) {
-                    merge(held, &entity);
+                if let Some(Value::Object(fields)) = held.get_mut(key.as_str()) {
+                    merge(fields, &entity(rules, record));
                 }
             }
             Operation::Remove => {
-                records.shift_remove(&key);
+                held.shift_remove(key.as_str());
             }
-            Operation::Clear => {}
+            Operation::Insert | Operation::Replace => {}
         }
+    }
+}
+
+/// Applies a positional record to the items held; a position past the end is taken as the end.
+fn move_items(held: &mut Vec<Value>, operation: Operation, change: &Change, items: &[Value]) {
+    let at = change.at.and_then(|at| usize::try_from(at).ok()).unwrap_or(usize::MAX).min(held.len());
+    let count = change.count.and_then(|count| usize::try_from(count).ok()).unwrap_or_default();
+    match operation {
+        Operation::Clear => held.clear(),
+        Operation::Insert => {
+            held.splice(at..at, items.iter().cloned());
+        }
+        Operation::Replace => {
+            let end = at.saturating_add(items.len()).min(held.len());
+            held.splice(at..end, items.iter().cloned());
+        }
+        Operation::Remove => {
+            held.drain(at..at.saturating_add(count).min(held.len()));
+        }
+        Operation::Add | Operation::Update | Operation::Set => {}
     }
 }
 
 /// What a record is about: the object its key is in (`Order` for the key `/Order/ID`), or the
 /// record without its tag when the key is at its top.
 fn entity(rules: &ChangeRules, record: &Value) -> Value {
-    let first = rules.key.first().and_then(|path| path.first()).copied();
-    let nested = first.filter(|f| rules.key.iter().all(|p| p.len() > 1 && p[0] == *f));
+    let key = &rules.reads[..rules.key_parts];
+    let first = key.first().and_then(|path| path.first()).copied();
+    let nested = first.filter(|f| key.iter().all(|p| p.len() > 1 && p[0] == *f));
     match nested.and_then(|name| record.get(name)) {
         Some(inner @ Value::Object(_)) => inner.clone(),
         _ => {
             let mut fields = record.as_object().cloned().unwrap_or_default();
-            fields.shift_remove(rules.tag);
+            if let Some(tag) = rules.tag {
+                fields.shift_remove(tag);
+            }
             Value::Object(fields)
         }
     }

@@ -3,8 +3,10 @@
 //! `x-zenith-fixed`), so nothing here knows a topic. Each finding names the message that breaks
 //! the state and the one that set it.
 
-use rustc_hash::FxHashMap as HashMap;
-use zenith_protocol::{ChangeRules, Direction, MessageInfo, Operation};
+use hashbrown::hash_map::EntryRef;
+use rustc_hash::FxBuildHasher;
+use zenith_protocol::runtime::changes::Text;
+use zenith_protocol::{Change, ChangeRules, Direction, MessageInfo, Operation};
 
 use crate::analyze::Place;
 use crate::effects::Effects;
@@ -18,6 +20,8 @@ pub const MAX_STREAMS: usize = 10_000;
 pub const MAX_KEYS: usize = 100_000;
 /// The most keys held over all connections, likewise.
 pub const MAX_KEYS_OVERALL: usize = 1_000_000;
+
+type HashMap<K, V> = hashbrown::HashMap<K, V, FxBuildHasher>;
 
 /// The subscriptions of one connection, by Controller and full Topic.
 #[derive(Debug, Default)]
@@ -48,13 +52,15 @@ struct Stream {
     first_data: bool,
     /// Keys held, each with the message that added it; `None` while the state is not known (no
     /// Sub or clear seen yet, or a limit reached).
-    keys: Option<HashMap<String, Related>>,
+    keys: Option<HashMap<Text, Related>>,
+    /// How many items a positional state holds, while it is known (as `keys`).
+    length: Option<u64>,
     /// What made the state known: the Sub or the last clear.
     since: Option<Related>,
     /// The last key added, for ordered records.
-    last_added: Option<(String, Related)>,
+    last_added: Option<(Text, Related)>,
     /// The values of fixed properties, with the message that gave each.
-    fixed: HashMap<&'static str, (String, Related)>,
+    fixed: HashMap<&'static str, (Text, Related)>,
     /// An unknown key was reported while the state was not known.
     unknown_reported: bool,
 }
@@ -84,9 +90,9 @@ impl Context<'_> {
 impl Streams {
     fn stream(&mut self, cx: &mut Context<'_>) -> Option<&mut Stream> {
         let controller = cx.place.controller.as_deref().unwrap_or_default();
-        let known = self.streams.get(controller).is_some_and(|topics| topics.contains_key(cx.full_topic));
-        if !known {
-            if self.count >= MAX_STREAMS {
+        match self.streams.entry_ref(controller).or_default().entry_ref(cx.full_topic) {
+            EntryRef::Occupied(entry) => Some(entry.into_mut()),
+            EntryRef::Vacant(_) if self.count >= MAX_STREAMS => {
                 if !std::mem::replace(&mut self.full, true) {
                     let message = format!(
                         "this connection has {MAX_STREAMS} subscriptions followed already: `{}` and later ones are not followed",
@@ -94,12 +100,13 @@ impl Streams {
                     );
                     cx.report(Level::Warning, "state-limit", message, "", None);
                 }
-                return None;
+                None
             }
-            self.count += 1;
-            self.streams.entry(controller.to_owned()).or_default().insert(cx.full_topic.to_owned(), Stream::default());
+            EntryRef::Vacant(entry) => {
+                self.count += 1;
+                Some(entry.insert(Stream::default()))
+            }
         }
-        self.streams.get_mut(controller)?.get_mut(cx.full_topic)
     }
 
     /// The client subscribes.
@@ -113,6 +120,7 @@ impl Streams {
                 opened: Some(cx.place.clone()),
                 first_data: true,
                 keys: Some(HashMap::default()),
+                length: Some(0),
                 since: Some(here),
                 ..Stream::default()
             };
@@ -236,6 +244,7 @@ impl Stream {
     /// Drops the keys held (the state becomes unknown), and their count from the overall one.
     fn forget_keys(&mut self, overall: &mut usize) {
         *overall = overall.saturating_sub(self.keys.take().map_or(0, |keys| keys.len()));
+        self.length = None;
     }
 
     /// The first data after a Sub is the full state: it starts as the rules say, and has every
@@ -290,56 +299,68 @@ impl Stream {
 
     fn changes(&mut self, cx: &mut Context<'_>, rules: &ChangeRules, effects: &Effects, topic: &str) {
         let here = cx.here();
-        for change in &effects.records {
+        for (position, change) in effects.records.iter().enumerate() {
+            let record = Record { rules, change, position, topic, here: &here };
             match change.operation {
+                Some(Operation::Clear) if change.key.is_some() => self.clear_scope(cx, &record),
                 Some(Operation::Clear) => {
                     self.forget_keys(cx.keys_overall);
                     self.keys = Some(HashMap::default());
+                    self.length = Some(0);
                     self.since = Some(here.clone());
                     self.last_added = None;
                     self.unknown_reported = false;
                 }
-                Some(operation) => {
-                    let Some(key) = &change.key else { continue };
-                    self.change(cx, rules, operation, key, change.position, topic, &here);
-                }
+                Some(operation) if rules.positional() => self.move_items(cx, operation, &record),
+                Some(operation) => self.change(cx, operation, &record),
                 None => {}
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn change(
-        &mut self,
-        cx: &mut Context<'_>,
-        rules: &ChangeRules,
-        operation: Operation,
-        key: &str,
-        position: usize,
-        topic: &str,
-        here: &Related,
-    ) {
-        let path = || format!("/Data/{position}");
+    /// Held against a state not known: one warning, then nothing until a clear.
+    fn unknown(&mut self, cx: &mut Context<'_>, record: &Record<'_>, what: &str) {
+        if !std::mem::replace(&mut self.unknown_reported, true) {
+            let message = format!(
+                "a change to {what} on `{}`, whose state before this capture is not known; \
+                 its changes are followed from its next clear",
+                record.topic
+            );
+            cx.report(Level::Warning, "change-for-unknown-key", message, &record.path(), None);
+        }
+    }
+
+    /// A clear of the records whose key starts with the clear's scope (one account's).
+    fn clear_scope(&mut self, cx: &mut Context<'_>, record: &Record<'_>) {
+        let (Some(keys), Some(scope)) = (&mut self.keys, &record.change.key) else { return };
+        let before = keys.len();
+        keys.retain(|key, _| !key.strip_prefix(scope.as_str()).is_some_and(|rest| rest.starts_with('.')));
+        *cx.keys_overall = cx.keys_overall.saturating_sub(before - keys.len());
+    }
+
+    fn change(&mut self, cx: &mut Context<'_>, operation: Operation, record: &Record<'_>) {
+        let Some(key) = &record.change.key else { return };
+        let topic = record.topic;
         let Some(keys) = &mut self.keys else {
-            // The state before the capture began is not known: one warning, then nothing until a clear.
-            if operation != Operation::Add && !std::mem::replace(&mut self.unknown_reported, true) {
-                let message = format!(
-                    "a change to `{key}` on `{topic}`, whose state before this capture is not known; \
-                     changes to unknown keys are followed from its next clear"
-                );
-                cx.report(Level::Warning, "change-for-unknown-key", message, &path(), None);
+            if !matches!(operation, Operation::Add | Operation::Set) {
+                self.unknown(cx, record, &format!("`{key}`"));
             }
             return;
         };
         let since = self.since.clone();
+        let known = keys.contains_key(key.as_str());
         match operation {
-            Operation::Add => {
-                if let Some(added) = keys.get(key) {
-                    let message = format!("`{key}` is added again on `{topic}`: {} added it", added.describe());
-                    let added = added.clone();
-                    return cx.report(Level::Error, "duplicate-add", message, &path(), Some(&added));
+            Operation::Add | Operation::Set => {
+                if known {
+                    if operation == Operation::Add {
+                        let added = &keys[key.as_str()];
+                        let message = format!("`{key}` is added again on `{topic}`: {} added it", added.describe());
+                        let added = added.clone();
+                        cx.report(Level::Error, "duplicate-add", message, &record.path(), Some(&added));
+                    }
+                    return;
                 }
-                if rules.ordered
+                if record.rules.ordered
                     && let Some((last, at)) = &self.last_added
                     && !increases(last, key)
                 {
@@ -348,10 +369,10 @@ impl Stream {
                         at.describe()
                     );
                     let at = at.clone();
-                    cx.report(Level::Error, "order-regressed", message, &path(), Some(&at));
+                    cx.report(Level::Error, "order-regressed", message, &record.path(), Some(&at));
                 }
-                if rules.ordered {
-                    self.last_added = Some((key.to_owned(), here.clone()));
+                if record.rules.ordered {
+                    self.last_added = Some((key.clone(), record.here.clone()));
                 }
                 if keys.len() >= MAX_KEYS || *cx.keys_overall >= MAX_KEYS_OVERALL {
                     let limit = if keys.len() >= MAX_KEYS {
@@ -364,28 +385,73 @@ impl Stream {
                     let message = format!(
                         "`{topic}` reached the limit of {limit}: its keys are followed again from its next clear"
                     );
-                    return cx.report(Level::Warning, "state-limit", message, &path(), None);
+                    return cx.report(Level::Warning, "state-limit", message, &record.path(), None);
                 }
-                keys.insert(key.to_owned(), here.clone());
+                keys.insert(key.clone(), record.here.clone());
                 *cx.keys_overall += 1;
             }
             Operation::Update | Operation::Remove => {
-                let known = match operation {
-                    Operation::Remove => keys.remove(key).is_some(),
-                    _ => keys.contains_key(key),
-                };
                 if operation == Operation::Remove && known {
+                    keys.remove(key.as_str());
                     *cx.keys_overall = cx.keys_overall.saturating_sub(1);
                 }
                 if !known {
                     let what = if operation == Operation::Remove { "removed" } else { "updated" };
                     let since_text = since.as_ref().map_or_else(String::new, |s| format!(" since {}", s.describe()));
                     let message = format!("`{key}` is {what} on `{topic}`, but was not added{since_text}");
-                    cx.report(Level::Error, "change-for-unknown-key", message, &path(), since.as_ref());
+                    cx.report(Level::Error, "change-for-unknown-key", message, &record.path(), since.as_ref());
                 }
             }
-            Operation::Clear => {}
+            Operation::Clear | Operation::Insert | Operation::Replace => {}
         }
+    }
+
+    /// A positional record: items inserted, overwritten or removed at a position, which must
+    /// lie within the list as the records before it left it.
+    fn move_items(&mut self, cx: &mut Context<'_>, operation: Operation, record: &Record<'_>) {
+        let (Some(at), Some(count)) = (record.change.at, record.change.count) else { return };
+        let Some(length) = self.length else {
+            return self.unknown(cx, record, &format!("position {at}"));
+        };
+        let (fits, after) = match operation {
+            Operation::Insert => (at <= length, length.checked_add(count)),
+            Operation::Replace => (at.checked_add(count).is_some_and(|end| end <= length), Some(length)),
+            Operation::Remove => (at.checked_add(count).is_some_and(|end| end <= length), length.checked_sub(count)),
+            _ => (true, Some(length)),
+        };
+        match after.filter(|_| fits) {
+            Some(after) => self.length = Some(after),
+            None => {
+                let since = self.since.clone();
+                let since_text = since.as_ref().map_or_else(String::new, |s| format!(" since {}", s.describe()));
+                let needs = if operation == Operation::Insert { at } else { at.saturating_add(count) };
+                let message = format!(
+                    "{} of {count} at position {at} on `{}` needs at least {needs} items, but there are {length}{since_text}; \
+                     its items are followed again from its next clear",
+                    operation_name(Some(record.rules), operation),
+                    record.topic
+                );
+                self.forget_keys(cx.keys_overall);
+                self.unknown_reported = true;
+                cx.report(Level::Error, "position-out-of-range", message, &record.path(), since.as_ref());
+            }
+        }
+    }
+}
+
+/// One change record being applied, and where it is.
+struct Record<'r> {
+    rules: &'r ChangeRules,
+    change: &'r Change,
+    /// Its index in `Data`.
+    position: usize,
+    topic: &'r str,
+    here: &'r Related,
+}
+
+impl Record<'_> {
+    fn path(&self) -> String {
+        format!("/Data/{}", self.position)
     }
 }
 
@@ -399,7 +465,7 @@ fn increases(last: &str, next: &str) -> bool {
 
 /// The tag value that does `operation`, for messages.
 fn operation_name(rules: Option<&ChangeRules>, operation: Operation) -> String {
-    let tag = rules.and_then(|r| r.operations.iter().find(|(_, o)| *o == operation).map(|(v, _)| (r.tag, *v)));
+    let tag = rules.and_then(|r| Some((r.tag?, r.operations.iter().find(|(_, o)| *o == operation)?.0)));
     match tag {
         Some((tag, value)) => format!("`{tag}: {value}`"),
         None => format!("{operation:?}"),

@@ -362,3 +362,195 @@ proptest! {
         prop_assert_eq!(found, expected);
     }
 }
+
+const WATCHLIST: &str = "Watchlist!W1";
+
+fn on(controller: &str, direction: &'static str, message: Value) -> (&'static str, Value) {
+    let mut message = message;
+    message["Controller"] = json!(controller);
+    (direction, message)
+}
+
+fn members(data: Value) -> (&'static str, Value) {
+    on("Watchlist", "receive", json!({"Topic": WATCHLIST, "Data": data}))
+}
+
+fn insert(at: u64, items: &[&str]) -> Value {
+    json!({"Operation": "Insert", "At": at, "Members": items})
+}
+
+fn replace(at: u64, items: &[&str]) -> Value {
+    json!({"Operation": "Replace", "At": at, "Members": items})
+}
+
+fn cut(at: u64, count: u64) -> Value {
+    json!({"Operation": "Remove", "At": at, "Count": count})
+}
+
+fn replayed_items(text: &str, topic: &str) -> Vec<Value> {
+    let mut replay = Replay::new(topic, None, Until::End);
+    zenith_capture::read(Format::Jsonl, text.as_bytes(), Limits::default(), &mut |e| replay.event(e)).unwrap();
+    replay.finish().items.unwrap_or_default()
+}
+
+#[test]
+fn watchlist_members_apply_by_position_within_the_list() {
+    let subscribe = on("Watchlist", "send", json!({"Topic": WATCHLIST, "Action": "Sub"}));
+    let valid = [
+        subscribe.clone(),
+        members(json!([{"Operation": "Clear"}, insert(0, &["BHP.ASX", "CBA.ASX"])])),
+        members(json!([insert(2, &["TLS.ASX"]), replace(1, &["NAB.ASX", "WBC.ASX"])])),
+        members(json!([cut(0, 1), insert(0, &["RIO.ASX"])])),
+    ];
+    let text = capture(&valid);
+    assert_eq!(codes(&check(&text)), []);
+    assert_eq!(replayed_items(&text, WATCHLIST), [json!("RIO.ASX"), json!("NAB.ASX"), json!("WBC.ASX")]);
+
+    // A remove past the end (3 items since the clear), then nothing until the next clear, then
+    // an insert past it.
+    let mut broken = valid.to_vec();
+    broken.push(members(json!([cut(2, 2)])));
+    broken.push(members(json!([cut(0, 9)])));
+    broken.push(members(json!([{"Operation": "Clear"}, insert(1, &["BHP.ASX"])])));
+    broken.push(members(json!([replace(0, &["BHP.ASX"])])));
+    let findings = check(&capture(&broken));
+    assert_eq!(
+        codes(&findings),
+        [(5, "position-out-of-range", Level::Error, Some(2)), (7, "position-out-of-range", Level::Error, Some(7))]
+    );
+    assert_eq!(findings[0].instance_path, "/Data/0");
+    assert!(findings[0].message.contains("needs at least 4 items, but there are 3"), "{}", findings[0].message);
+    assert_eq!(findings[1].instance_path, "/Data/1");
+}
+
+#[test]
+fn watchlist_members_with_the_list_unknown_warn_once() {
+    let text = capture(&[members(json!([cut(0, 1)])), members(json!([insert(7, &["BHP.ASX"])]))]);
+    let findings = check(&text);
+    assert_eq!(
+        codes(&findings),
+        [(1, "push-without-subscription", Level::Warning, None), (1, "change-for-unknown-key", Level::Warning, None)]
+    );
+}
+
+fn balance(account: &str, kind: &str, currency: &str, amount: f64) -> Value {
+    json!({"Account": account, "Type": kind, "Currency": currency, "Amount": amount})
+}
+
+fn balances(data: Value) -> (&'static str, Value) {
+    on("Trading", "receive", json!({"Topic": "Balances", "Data": data}))
+}
+
+#[test]
+fn balances_clear_by_account_remove_at_zero_and_set_otherwise() {
+    let text = capture(&[
+        on("Trading", "send", json!({"Topic": "Balances", "Action": "Sub"})),
+        balances(json!([balance("OM1", "", "", 0.0), balance("OM1", "NetBalance", "AUD", 100.0)])),
+        balances(json!([balance("OM2", "", "", 0.0), balance("OM2", "NetBalance", "AUD", 7.0)])),
+        balances(json!([balance("OM1", "NetBalance", "AUD", 150.5), balance("OM1", "Cash", "AUD", 5.0)])),
+        // The account's clear leaves the other account's balances.
+        balances(json!([balance("OM1", "", "", 0.0)])),
+        balances(json!([balance("OM2", "NetBalance", "AUD", 9.0)])),
+        balances(json!([balance("OM1", "Cash", "AUD", 0.0)])),
+    ]);
+    let findings = check(&text);
+    assert_eq!(codes(&findings), [(7, "change-for-unknown-key", Level::Error, Some(1))]);
+    assert!(findings[0].message.contains("`OM1.Cash.AUD` is removed on `Balances`"), "{}", findings[0].message);
+    let mut replay = Replay::new("Balances", None, Until::End);
+    zenith_capture::read(Format::Jsonl, text.as_bytes(), Limits::default(), &mut |e| replay.event(e)).unwrap();
+    let records = replay.finish().records.unwrap();
+    assert_eq!(records.keys().collect::<Vec<_>>(), ["OM2.NetBalance.AUD"]);
+    assert_eq!(records["OM2.NetBalance.AUD"]["Amount"], 9.0);
+}
+
+/// One step of a watchlist: an insert, a replace or a remove at a position (taken modulo the
+/// list), or a clear.
+#[derive(Clone, Debug)]
+enum ListStep {
+    Insert(usize, u8),
+    Replace(usize, u8),
+    Remove(usize, u8),
+    Clear,
+}
+
+fn list_steps() -> impl Strategy<Value = Vec<ListStep>> {
+    let step = prop_oneof![
+        4 => (any::<usize>(), 1..4u8).prop_map(|(at, n)| ListStep::Insert(at, n)),
+        2 => (any::<usize>(), 1..3u8).prop_map(|(at, n)| ListStep::Replace(at, n)),
+        2 => (any::<usize>(), 1..3u8).prop_map(|(at, n)| ListStep::Remove(at, n)),
+        1 => Just(ListStep::Clear),
+    ];
+    prop::collection::vec(step, 1..24)
+}
+
+/// The pushes (one record each) of a valid watchlist stream, the list before each, and the
+/// list they build; steps that cannot apply are left out.
+fn valid_list(steps: &[ListStep]) -> (Vec<Value>, Vec<usize>, Vec<String>) {
+    let (mut list, mut pushes, mut lengths) = (Vec::<String>::new(), Vec::new(), Vec::new());
+    for (serial, step) in steps.iter().enumerate() {
+        let names = |n: u8| (0..n).map(|i| format!("S{serial}{i}.ASX")).collect::<Vec<_>>();
+        let before = list.len();
+        let record = match *step {
+            ListStep::Insert(at, n) => {
+                let at = at % (list.len() + 1);
+                let items = names(n);
+                list.splice(at..at, items.clone());
+                json!({"Operation": "Insert", "At": at, "Members": items})
+            }
+            ListStep::Replace(at, n) if list.len() >= usize::from(n) => {
+                let at = at % (list.len() - usize::from(n) + 1);
+                let items = names(n);
+                list.splice(at..at + items.len(), items.clone());
+                json!({"Operation": "Replace", "At": at, "Members": items})
+            }
+            ListStep::Remove(at, n) if list.len() >= usize::from(n) => {
+                let at = at % (list.len() - usize::from(n) + 1);
+                list.drain(at..at + usize::from(n));
+                json!({"Operation": "Remove", "At": at, "Count": n})
+            }
+            ListStep::Clear => {
+                list.clear();
+                json!({"Operation": "Clear"})
+            }
+            _ => continue,
+        };
+        pushes.push(members(json!([record])).1);
+        lengths.push(before);
+    }
+    (pushes, lengths, list)
+}
+
+fn list_session(pushes: &[Value]) -> String {
+    let mut messages = vec![on("Watchlist", "send", json!({"Topic": WATCHLIST, "Action": "Sub"}))];
+    messages.extend(pushes.iter().map(|p| ("receive", p.clone())));
+    capture(&messages)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_valid_watchlists_have_no_finding_and_replay_to_their_model(steps in list_steps()) {
+        let (pushes, _, list) = valid_list(&steps);
+        prop_assume!(!pushes.is_empty());
+        let text = list_session(&pushes);
+        let findings = check(&text);
+        prop_assert_eq!(codes(&findings), vec![]);
+        let replayed: Vec<String> =
+            replayed_items(&text, WATCHLIST).into_iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+        prop_assert_eq!(replayed, list);
+    }
+
+    #[test]
+    fn a_position_past_the_list_is_one_finding_at_its_message(steps in list_steps(), pick in any::<usize>()) {
+        let (mut pushes, lengths, _) = valid_list(&steps);
+        prop_assume!(!pushes.is_empty());
+        let at = pick % pushes.len();
+        // A remove of one item just past the end of the list as it stands before the message.
+        pushes[at]["Data"] = json!([{"Operation": "Remove", "At": lengths[at], "Count": 1}]);
+        let findings = check(&list_session(&pushes));
+        let index = at as u64 + 2;
+        let found: Vec<(u64, &str)> = codes(&findings).into_iter().map(|(i, code, _, _)| (i, code)).collect();
+        prop_assert_eq!(found, vec![(index, "position-out-of-range")]);
+    }
+}

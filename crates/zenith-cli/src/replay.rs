@@ -63,7 +63,7 @@ fn replay(args: &ReplayArgs, source: &str) -> Result<State, String> {
     Ok(replay.finish())
 }
 
-/// The state for a person: where it stands, then its records or fields as a table.
+/// The state for a person: where it stands, then its items, records or fields as a table.
 fn table(out: &mut dyn Write, state: &State) -> io::Result<()> {
     let conn = state
         .conn
@@ -75,6 +75,12 @@ fn table(out: &mut dyn Write, state: &State) -> io::Result<()> {
         _ => String::new(),
     };
     writeln!(out, "{}{conn}{at}: {} data message(s) applied", safe(&state.topic), state.messages)?;
+    if let Some(items) = &state.items {
+        writeln!(out, "{} item(s)", items.len())?;
+        let mut grid = vec![vec!["Position".to_owned(), "Item".to_owned()]];
+        grid.extend(items.iter().enumerate().map(|(position, item)| vec![position.to_string(), cell(item)]));
+        return write_grid(out, &grid);
+    }
     match (&state.records, &state.fields) {
         (Some(records), _) => {
             writeln!(out, "{} record(s)", records.len())?;

@@ -6,7 +6,8 @@ use std::io::Cursor;
 
 use serde_json::Value;
 use zenith_capture::{Body, Event, Format, Frame, Limits, Origin, Skipped};
-use zenith_protocol::{CleanText, Direction, Verdict};
+use zenith_protocol::runtime::changes::{Text, value_text};
+use zenith_protocol::{Change, CleanText, Direction, Verdict};
 use zenith_redact::{Options, PLACEHOLDER, is_secret_name};
 
 /// A reader turns any input into events or one error, in input order: a JSON Lines reader
@@ -73,14 +74,18 @@ pub fn one_pass(data: &[u8]) {
         let value: Value = serde_json::from_str(text).expect("a clean message is JSON");
         assert_eq!(clean.kind.verdict(&value), Verdict::Clean, "{text}");
         assert!(clean.kind.validate(&value).problems.is_empty(), "{text}");
-        // The change records the pass recorded are those of the tree, in order.
-        if let (Some(rules), Some(Value::Array(items))) = (clean.kind.info().changes, value.get("Data")) {
-            let from_tree: Vec<(Option<String>, Option<String>)> = items
-                .iter()
-                .map(|record| (record.get(rules.tag).and_then(Value::as_str).map(str::to_owned), rules.key(record)))
-                .collect();
-            let recorded: Vec<(Option<String>, Option<String>)> =
-                clean.recording.records.iter().map(|r| (r.tag.map(str::to_owned), r.key.clone())).collect();
+        // What the pass recorded is what the tree holds: each change record's effect, in
+        // order, and the values of the fixed properties.
+        let info = clean.kind.info();
+        if let (Some(rules), Some(Value::Array(items))) = (info.changes, value.get("Data")) {
+            let from_tree: Vec<Change> = items.iter().map(|record| rules.read(record)).collect();
+            assert_eq!(clean.recording.records, from_tree, "{text}");
+        }
+        if let Some(Value::Object(fields)) = value.get("Data").filter(|_| !info.fixed.is_empty()) {
+            let from_tree: Vec<(&str, Text)> =
+                info.fixed.iter().filter_map(|name| Some((*name, value_text(fields.get(*name)?)?))).collect();
+            let mut recorded = clean.recording.fixed.clone();
+            recorded.sort_by_key(|(name, _)| info.fixed.iter().position(|n| n == name));
             assert_eq!(recorded, from_tree, "{text}");
         }
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::model::{Direction, Message, Model, Shape, TypeKind, Union};
+use crate::model::{Direction, Message, Model, Shape, TypeKind};
 use crate::naming::{Case, rust_name};
 
 fn ident(name: &str) -> Ident {
@@ -301,14 +301,14 @@ fn state_rules(model: &Model, message: &Message) -> (TokenStream, Vec<String>) {
         shape => shape,
     };
     let Shape::Named(name) = record else { return none };
-    let Some(TypeKind::Struct { fields, union, .. }) = model.type_named(name).map(|t| &t.kind) else { return none };
+    let Some(TypeKind::Struct { fields, changes, .. }) = model.type_named(name).map(|t| &t.kind) else { return none };
     let fixed = fields.iter().filter(|f| f.fixed).map(|f| f.wire.clone()).collect();
-    let changes = match union {
-        Some(Union { tag, changes: Some(changes), .. }) => {
-            let rules = super::change_rules(tag, changes, &quote! { crate::runtime });
+    let changes = match changes {
+        Some(changes) => {
+            let rules = super::change_rules(changes, &quote! { crate::runtime });
             quote! { Some(&#rules) }
         }
-        _ => quote! { None },
+        None => quote! { None },
     };
     (changes, fixed)
 }

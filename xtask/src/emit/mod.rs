@@ -14,31 +14,55 @@ pub use schema::Target;
 
 /// A `ChangeRules` value for a change-record union whose tag is `tag`, with `runtime` the path
 /// of the runtime module.
-fn change_rules(tag: &str, changes: &Changes, runtime: &TokenStream) -> TokenStream {
+fn change_rules(changes: &Changes, runtime: &TokenStream) -> TokenStream {
     let operation = |operation: Operation| match operation {
         Operation::Add => quote::quote! { #runtime::Operation::Add },
         Operation::Update => quote::quote! { #runtime::Operation::Update },
         Operation::Remove => quote::quote! { #runtime::Operation::Remove },
         Operation::Clear => quote::quote! { #runtime::Operation::Clear },
+        Operation::Set => quote::quote! { #runtime::Operation::Set },
+        Operation::Insert => quote::quote! { #runtime::Operation::Insert },
+        Operation::Replace => quote::quote! { #runtime::Operation::Replace },
     };
-    let key = changes.key.iter().map(|path| quote::quote! { &[#(#path),*] });
+    let some = |tokens: Option<TokenStream>| match tokens {
+        Some(tokens) => quote::quote! { Some(#tokens) },
+        None => quote::quote! { None },
+    };
+    let tag = some(changes.tag.as_ref().map(|tag| quote::quote! { #tag }));
+    let reads = changes.reads.iter().map(|path| quote::quote! { &[#(#path),*] });
+    let key_parts = changes.key_parts;
+    let position = some(changes.position.map(|[at, count, items]| {
+        quote::quote! { #runtime::Position { at: #at, count: #count, items: #items } }
+    }));
     let operations = changes.operations.iter().map(|(value, o)| {
         let o = operation(*o);
         quote::quote! { (#value, #o) }
     });
+    let when = changes.when.iter().map(|rule| {
+        let read = rule.read;
+        let equals = match &rule.equals {
+            serde_json::Value::String(text) => quote::quote! { #runtime::Equals::Text(#text) },
+            number => {
+                let number = number.as_f64().unwrap_or_default();
+                quote::quote! { #runtime::Equals::Number(#number) }
+            }
+        };
+        let o = operation(rule.operation);
+        let scope = some(rule.scope.map(|part| quote::quote! { #part }));
+        quote::quote! { #runtime::When { read: #read, equals: #equals, operation: #o, scope: #scope } }
+    });
+    let otherwise = some(changes.otherwise.map(operation));
     let ordered = changes.ordered;
-    let snapshot = match changes.snapshot {
-        Some(o) => {
-            let o = operation(o);
-            quote::quote! { Some(#o) }
-        }
-        None => quote::quote! { None },
-    };
+    let snapshot = some(changes.snapshot.map(operation));
     quote::quote! {
         #runtime::ChangeRules {
             tag: #tag,
-            key: &[#(#key),*],
+            reads: &[#(#reads),*],
+            key_parts: #key_parts,
+            position: #position,
             operations: &[#(#operations),*],
+            when: &[#(#when),*],
+            otherwise: #otherwise,
             ordered: #ordered,
             snapshot: #snapshot,
         }

@@ -123,7 +123,7 @@ impl Emitter<'_> {
         // Statics the node refers to: a topic's forms, a union's tagged arrays.
         let mut companions = TokenStream::new();
         let node = match &ty.kind {
-            TypeKind::Struct { fields, additional_properties, typed, union } => {
+            TypeKind::Struct { fields, additional_properties, typed, union, changes } => {
                 let documented: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
                 let bits = required_bits(fields);
                 let required: Vec<&str> = bits.iter().map(|(wire, _)| *wire).collect();
@@ -220,21 +220,27 @@ impl Emitter<'_> {
                             .map(|c| c.property.clone())
                             .collect();
                         let condition_bits = index_bits(&conditioned);
-                        let changes = match &union.changes {
-                            Some(changes) => {
-                                let rules = super::change_rules(tag, changes, &self.target.runtime);
-                                quote! { Some(&#rules) }
-                            }
-                            None => quote! { None },
-                        };
                         quote! {
                             Some(UnionNode {
                                 tag: #tag,
                                 variants: &[#(#variants),*],
                                 condition_bits: #condition_bits,
-                                changes: #changes,
                             })
                         }
+                    }
+                    None => quote! { None },
+                };
+                // The properties whose values are recorded: fixed ones, and those records are read at.
+                let read_heads = changes.iter().flat_map(|c| c.reads.iter().map(|path| path[0].as_str()));
+                let read_bits = fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.fixed || read_heads.clone().any(|head| head == f.wire))
+                    .fold(0u64, |bits, (i, _)| bits | 1 << i.min(63));
+                let changes = match changes {
+                    Some(changes) => {
+                        let rules = super::change_rules(changes, &self.target.runtime);
+                        quote! { Some(&#rules) }
                     }
                     None => quote! { None },
                 };
@@ -250,6 +256,8 @@ impl Emitter<'_> {
                         additional_at: #additional_at,
                         union: #union,
                         fixed: &[#(#fixed),*],
+                        changes: #changes,
+                        read_bits: #read_bits,
                     })
                 }
             }

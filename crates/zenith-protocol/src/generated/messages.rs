@@ -1241,14 +1241,18 @@ impl MessageKind {
                     summary: "Changes to a symbol's order book, order by order, sent to `Depth!{Code}.{Market}` subscribers (the symbol must offer `DepthFull` data)",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Order", "ID"]],
+                            tag: Some("O"),
+                            reads: &[&["Order", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("R", crate::runtime::Operation::Remove),
                                 ("C", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -1271,14 +1275,18 @@ impl MessageKind {
                     summary: "Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data)",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Level", "ID"]],
+                            tag: Some("O"),
+                            reads: &[&["Level", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("R", crate::runtime::Operation::Remove),
                                 ("C", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -1386,14 +1394,18 @@ impl MessageKind {
                     summary: "The symbol's book as a list of changes: one clear, then one addition per order",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Order", "ID"]],
+                            tag: Some("O"),
+                            reads: &[&["Order", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("R", crate::runtime::Operation::Remove),
                                 ("C", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -1433,14 +1445,18 @@ impl MessageKind {
                     summary: "The symbol's price levels as a list of changes to apply in order",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Level", "ID"]],
+                            tag: Some("O"),
+                            reads: &[&["Level", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("R", crate::runtime::Operation::Remove),
                                 ("C", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -1650,13 +1666,17 @@ impl MessageKind {
                     summary: "The requested trades, as trade records to apply in order",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Trade", "ID"]],
+                            tag: Some("O"),
+                            reads: &[&["Trade", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("I", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: true,
                             snapshot: Some(crate::runtime::Operation::Clear),
                         },
@@ -1815,14 +1835,18 @@ impl MessageKind {
                     summary: "Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Symbol", "Code"], &["Symbol", "Market"]],
+                            tag: Some("O"),
+                            reads: &[&["Symbol", "Code"], &["Symbol", "Market"]],
+                            key_parts: 2usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("R", crate::runtime::Operation::Remove),
                                 ("C", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -1845,13 +1869,17 @@ impl MessageKind {
                     summary: "The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data)",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Trade", "ID"]],
+                            tag: Some("O"),
+                            reads: &[&["Trade", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("I", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: true,
                             snapshot: Some(crate::runtime::Operation::Clear),
                         },
@@ -1874,13 +1902,17 @@ impl MessageKind {
                     summary: "News records for `News` subscribers: every announcement the user may see (`News`), one source's (`News!AAP`), one symbol's (`News!BHP.ASX`), or one symbol's from one source (`News!AAP!BHP.ASX`)",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["News", "ID"]],
+                            tag: Some("O"),
+                            reads: &[&["News", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("I", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -2056,14 +2088,18 @@ impl MessageKind {
                     summary: "The current matches of a one-off scan, as changes to apply in order (a clear, then an add for each)",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "Operation",
-                            key: &[&["Key"]],
+                            tag: Some("Operation"),
+                            reads: &[&["Key"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("Add", crate::runtime::Operation::Add),
                                 ("Update", crate::runtime::Operation::Update),
                                 ("Remove", crate::runtime::Operation::Remove),
                                 ("Clear", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -2103,14 +2139,18 @@ impl MessageKind {
                     summary: "Changes to a persistent scan's matches, sent to `Matches!{ID}` subscribers: first a clear and the current matches, then changes as they happen",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "Operation",
-                            key: &[&["Key"]],
+                            tag: Some("Operation"),
+                            reads: &[&["Key"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("Add", crate::runtime::Operation::Add),
                                 ("Update", crate::runtime::Operation::Update),
                                 ("Remove", crate::runtime::Operation::Remove),
                                 ("Clear", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -2133,14 +2173,18 @@ impl MessageKind {
                     summary: "The scan's matches, as changes to apply in order (a clear, then an add for each)",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "Operation",
-                            key: &[&["Key"]],
+                            tag: Some("Operation"),
+                            reads: &[&["Key"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("Add", crate::runtime::Operation::Add),
                                 ("Update", crate::runtime::Operation::Update),
                                 ("Remove", crate::runtime::Operation::Remove),
                                 ("Clear", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -2214,14 +2258,18 @@ impl MessageKind {
                     summary: "The user's scans, as changes to apply in order (a clear, then an add for each)",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "Operation",
-                            key: &[&["Scan", "ID"]],
+                            tag: Some("Operation"),
+                            reads: &[&["Scan", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("Add", crate::runtime::Operation::Add),
                                 ("Update", crate::runtime::Operation::Update),
                                 ("Remove", crate::runtime::Operation::Remove),
                                 ("Clear", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -2261,14 +2309,18 @@ impl MessageKind {
                     summary: "Changes to the list of the user's persistent scans and their states, sent to `Scans` subscribers: first a clear and an add for each, then changes as they happen",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "Operation",
-                            key: &[&["Scan", "ID"]],
+                            tag: Some("Operation"),
+                            reads: &[&["Scan", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("Add", crate::runtime::Operation::Add),
                                 ("Update", crate::runtime::Operation::Update),
                                 ("Remove", crate::runtime::Operation::Remove),
                                 ("Clear", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -2410,14 +2462,18 @@ impl MessageKind {
                     summary: "Changes to the order audit records of the user's trading accounts, or of one, sent to `Audit` subscribers",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Audit", "OrderID"], &["Audit", "Version"]],
+                            tag: Some("O"),
+                            reads: &[&["Audit", "OrderID"], &["Audit", "Version"]],
+                            key_parts: 2usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("R", crate::runtime::Operation::Remove),
                                 ("C", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -2472,7 +2528,37 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Balances.push.json",
                     schema_file: "schemas/trading/Balances.push.json",
                     summary: "The balances of the user's trading accounts, or of one, sent to `Balances` subscribers: a clear record (empty `Type`) before a full update, then changes; an `Amount` of zero removes a record",
-                    changes: None,
+                    changes: Some(
+                        &crate::runtime::ChangeRules {
+                            tag: None,
+                            reads: &[
+                                &["Account"],
+                                &["Type"],
+                                &["Currency"],
+                                &["Amount"],
+                            ],
+                            key_parts: 3usize,
+                            position: None,
+                            operations: &[],
+                            when: &[
+                                crate::runtime::When {
+                                    read: 1usize,
+                                    equals: crate::runtime::Equals::Text(""),
+                                    operation: crate::runtime::Operation::Clear,
+                                    scope: Some(0usize),
+                                },
+                                crate::runtime::When {
+                                    read: 3usize,
+                                    equals: crate::runtime::Equals::Number(0f64),
+                                    operation: crate::runtime::Operation::Remove,
+                                    scope: None,
+                                },
+                            ],
+                            otherwise: Some(crate::runtime::Operation::Set),
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
                     fixed: &[],
                 };
                 &INFO
@@ -2559,14 +2645,18 @@ impl MessageKind {
                     summary: "Changes to the holdings of the user's trading accounts, or of one, sent to `Holdings` subscribers",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Holding", "Exchange"], &["Holding", "Code"]],
+                            tag: Some("O"),
+                            reads: &[&["Holding", "Exchange"], &["Holding", "Code"]],
+                            key_parts: 2usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("R", crate::runtime::Operation::Remove),
                                 ("C", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -2623,14 +2713,18 @@ impl MessageKind {
                     summary: "Changes to the orders of the user's trading accounts, or of one, sent to `Orders` subscribers",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Order", "ID"]],
+                            tag: Some("O"),
+                            reads: &[&["Order", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("R", crate::runtime::Operation::Remove),
                                 ("C", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -2719,7 +2813,37 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryBalances.reply.json",
                     schema_file: "schemas/trading/QueryBalances.reply.json",
                     summary: "The balances of the account, in no particular order",
-                    changes: None,
+                    changes: Some(
+                        &crate::runtime::ChangeRules {
+                            tag: None,
+                            reads: &[
+                                &["Account"],
+                                &["Type"],
+                                &["Currency"],
+                                &["Amount"],
+                            ],
+                            key_parts: 3usize,
+                            position: None,
+                            operations: &[],
+                            when: &[
+                                crate::runtime::When {
+                                    read: 1usize,
+                                    equals: crate::runtime::Equals::Text(""),
+                                    operation: crate::runtime::Operation::Clear,
+                                    scope: Some(0usize),
+                                },
+                                crate::runtime::When {
+                                    read: 3usize,
+                                    equals: crate::runtime::Equals::Number(0f64),
+                                    operation: crate::runtime::Operation::Remove,
+                                    scope: None,
+                                },
+                            ],
+                            otherwise: Some(crate::runtime::Operation::Set),
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
                     fixed: &[],
                 };
                 &INFO
@@ -2755,14 +2879,18 @@ impl MessageKind {
                     summary: "The holdings, as change records like those of `Holdings`; apply them in order",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Holding", "Exchange"], &["Holding", "Code"]],
+                            tag: Some("O"),
+                            reads: &[&["Holding", "Exchange"], &["Holding", "Code"]],
+                            key_parts: 2usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("R", crate::runtime::Operation::Remove),
                                 ("C", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -3108,14 +3236,18 @@ impl MessageKind {
                     summary: "Changes to the pending order requests of the user's trading accounts, or of one, sent to `Requests` subscribers; a finished request is removed",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Request", "ID"]],
+                            tag: Some("O"),
+                            reads: &[&["Request", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("R", crate::runtime::Operation::Remove),
                                 ("C", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -3138,14 +3270,18 @@ impl MessageKind {
                     summary: "Changes to the list of trading accounts the user can see, and their feed states, sent to `TradingAccounts` subscribers; a feed change may carry only the account's `ID` and `Feed`",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "Operation",
-                            key: &[&["Account", "ID"]],
+                            tag: Some("Operation"),
+                            reads: &[&["Account", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("Add", crate::runtime::Operation::Add),
                                 ("Update", crate::runtime::Operation::Update),
                                 ("Remove", crate::runtime::Operation::Remove),
                                 ("Clear", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -3168,13 +3304,17 @@ impl MessageKind {
                     summary: "The transactions of the user's trading accounts, or of one, sent to `Transactions` subscribers: an `I` record starts the list, then additions and updates",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "O",
-                            key: &[&["Transaction", "ID"]],
+                            tag: Some("O"),
+                            reads: &[&["Transaction", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("A", crate::runtime::Operation::Add),
                                 ("U", crate::runtime::Operation::Update),
                                 ("I", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -3399,7 +3539,28 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryMembers.reply.json",
                     schema_file: "schemas/watchlist/QueryMembers.reply.json",
                     summary: "The watchlist's members, as member changes to apply in order (a clear, then the members as an insert)",
-                    changes: None,
+                    changes: Some(
+                        &crate::runtime::ChangeRules {
+                            tag: Some("Operation"),
+                            reads: &[&["At"], &["Count"], &["Members"]],
+                            key_parts: 0usize,
+                            position: Some(crate::runtime::Position {
+                                at: 0usize,
+                                count: 1usize,
+                                items: 2usize,
+                            }),
+                            operations: &[
+                                ("Insert", crate::runtime::Operation::Insert),
+                                ("Replace", crate::runtime::Operation::Replace),
+                                ("Remove", crate::runtime::Operation::Remove),
+                                ("Clear", crate::runtime::Operation::Clear),
+                            ],
+                            when: &[],
+                            otherwise: None,
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
                     fixed: &[],
                 };
                 &INFO
@@ -3435,14 +3596,18 @@ impl MessageKind {
                     summary: "The watchlist's details, as a watchlist change (an `Add`)",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "Operation",
-                            key: &[&["Watchlist", "ID"]],
+                            tag: Some("Operation"),
+                            reads: &[&["Watchlist", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("Add", crate::runtime::Operation::Add),
                                 ("Update", crate::runtime::Operation::Update),
                                 ("Remove", crate::runtime::Operation::Remove),
                                 ("Clear", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -3482,14 +3647,18 @@ impl MessageKind {
                     summary: "The watchlists, as changes to apply in order (a clear, then an add for each)",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "Operation",
-                            key: &[&["Watchlist", "ID"]],
+                            tag: Some("Operation"),
+                            reads: &[&["Watchlist", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("Add", crate::runtime::Operation::Add),
                                 ("Update", crate::runtime::Operation::Update),
                                 ("Remove", crate::runtime::Operation::Remove),
                                 ("Clear", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },
@@ -3561,7 +3730,28 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/Watchlist.push.json",
                     schema_file: "schemas/watchlist/Watchlist.push.json",
                     summary: "Changes to one watchlist's members, sent to `Watchlist!{ID}` subscribers",
-                    changes: None,
+                    changes: Some(
+                        &crate::runtime::ChangeRules {
+                            tag: Some("Operation"),
+                            reads: &[&["At"], &["Count"], &["Members"]],
+                            key_parts: 0usize,
+                            position: Some(crate::runtime::Position {
+                                at: 0usize,
+                                count: 1usize,
+                                items: 2usize,
+                            }),
+                            operations: &[
+                                ("Insert", crate::runtime::Operation::Insert),
+                                ("Replace", crate::runtime::Operation::Replace),
+                                ("Remove", crate::runtime::Operation::Remove),
+                                ("Clear", crate::runtime::Operation::Clear),
+                            ],
+                            when: &[],
+                            otherwise: None,
+                            ordered: false,
+                            snapshot: None,
+                        },
+                    ),
                     fixed: &[],
                 };
                 &INFO
@@ -3580,14 +3770,18 @@ impl MessageKind {
                     summary: "Changes to the list of watchlists the user can see, sent to `Watchlists` subscribers: first a clear and an add for each, then the changes as they happen",
                     changes: Some(
                         &crate::runtime::ChangeRules {
-                            tag: "Operation",
-                            key: &[&["Watchlist", "ID"]],
+                            tag: Some("Operation"),
+                            reads: &[&["Watchlist", "ID"]],
+                            key_parts: 1usize,
+                            position: None,
                             operations: &[
                                 ("Add", crate::runtime::Operation::Add),
                                 ("Update", crate::runtime::Operation::Update),
                                 ("Remove", crate::runtime::Operation::Remove),
                                 ("Clear", crate::runtime::Operation::Clear),
                             ],
+                            when: &[],
+                            otherwise: None,
                             ordered: false,
                             snapshot: None,
                         },

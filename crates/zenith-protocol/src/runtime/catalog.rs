@@ -85,67 +85,9 @@ pub struct MessageInfo {
     /// The first sentence of the schema's description.
     pub summary: &'static str,
     /// How the change records in `Data` apply to the subscription's state, if they are such.
-    pub changes: Option<&'static ChangeRules>,
+    pub changes: Option<&'static super::ChangeRules>,
     /// Properties of `Data` that never change for the life of a subscription.
     pub fixed: &'static [&'static str],
-}
-
-/// How change records apply to the state of a subscription (`x-zenith-changes`): each names the
-/// record it changes by its key, and its tag says what it does.
-#[derive(Clone, Copy, Debug)]
-pub struct ChangeRules {
-    /// The property whose value says what a record does.
-    pub tag: &'static str,
-    /// The paths of the properties that make up a record's key (`[["Order", "ID"]]`).
-    pub key: &'static [&'static [&'static str]],
-    pub operations: &'static [(&'static str, Operation)],
-    /// Added keys only increase (Trades ids).
-    pub ordered: bool,
-    /// What the first data after a subscription starts with (Trades: an initialise).
-    pub snapshot: Option<Operation>,
-}
-
-/// What a change record does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Operation {
-    /// A record with a new key.
-    Add,
-    /// Changes to the record with this key.
-    Update,
-    /// The record with this key is gone.
-    Remove,
-    /// Every record is gone.
-    Clear,
-}
-
-impl ChangeRules {
-    /// What a record does, by its tag; `None` when the tag is not a documented one.
-    pub fn operation(&self, record: &serde_json::Value) -> Option<Operation> {
-        self.operation_of(record.get(self.tag)?.as_str()?)
-    }
-
-    /// What a record with this tag value does.
-    pub fn operation_of(&self, tag: &str) -> Option<Operation> {
-        self.operations.iter().find(|(value, _)| *value == tag).map(|(_, operation)| *operation)
-    }
-
-    /// The record's key: its parts (strings, or numbers as written) joined by `.`; `None` when
-    /// a part is missing.
-    pub fn key(&self, record: &serde_json::Value) -> Option<String> {
-        let mut key = String::new();
-        for path in self.key {
-            let part = path.iter().try_fold(record, |value, name| value.get(name))?;
-            if !key.is_empty() {
-                key.push('.');
-            }
-            match part {
-                serde_json::Value::String(text) => key.push_str(text),
-                serde_json::Value::Number(number) => key.push_str(&number.to_string()),
-                _ => return None,
-            }
-        }
-        Some(key)
-    }
 }
 
 /// A documented action error code (the `Data` of an `Error` message is a code, optionally

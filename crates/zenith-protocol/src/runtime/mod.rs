@@ -1,6 +1,7 @@
 //! Hand-written support the generated types build on: text-preserving scalars, secrets, the catalog.
 
 mod catalog;
+pub mod changes;
 mod date;
 mod datetime;
 mod decimal;
@@ -15,7 +16,8 @@ pub mod topic;
 mod tuple;
 mod validate;
 
-pub use catalog::{ChangeRules, Direction, ErrorCodeInfo, MessageInfo, Operation, Role};
+pub use catalog::{Direction, ErrorCodeInfo, MessageInfo, Role};
+pub use changes::{Change, ChangeRules, Equals, Operation, Position, When};
 pub use date::{Date, DateError};
 pub use datetime::{DateTime, DateTimeError};
 pub use decimal::{Decimal, DecimalError};

@@ -374,6 +374,11 @@ pub struct ObjectNode {
     pub union: Option<UnionNode>,
     /// The properties that never change for the life of a subscription (`x-zenith-fixed`).
     pub fixed: &'static [&'static str],
+    /// When the object is a change record: how records apply to a subscription's state.
+    pub changes: Option<&'static super::ChangeRules>,
+    /// The properties the one-pass check records the values of (fixed ones, and those change
+    /// records are read at), as bits by index.
+    pub read_bits: u64,
 }
 
 /// The variants of a tagged union, told apart by the tag property's value.
@@ -383,8 +388,6 @@ pub struct UnionNode {
     pub variants: &'static [VariantNode],
     /// The properties some variant's `if` looks at, as bits by index.
     pub condition_bits: u64,
-    /// When the union is a change record: how records apply to a subscription's state.
-    pub changes: Option<&'static super::ChangeRules>,
 }
 
 #[derive(Debug)]

@@ -11,7 +11,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::Value;
 
 use super::diagnostics::Verdict;
-use super::schema::{ChoiceNode, JsonTypes, Node, ObjectNode, UnionNode};
+use compact_str::ToCompactString;
+
+use super::changes::{MAX_READS, Reads, Text};
+use super::schema::{ChoiceNode, JsonTypes, Node, ObjectNode, Property, UnionNode};
 
 /// Checks the next value against a schema node while it is parsed: the fast verdict.
 #[derive(Clone, Copy, Debug)]
@@ -146,7 +149,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Verdict, A::Error> {
         match self.0.container() {
-            Node::Object(object) => self::object(object, map, &mut []),
+            Node::Object(object) => self::object(object, map, None),
             Node::Map(node) => self::map(node.values, map),
             Node::Any => Free { depth: 1 }.visit_map(map),
             Node::Multi(multi) if multi.types.has(JsonTypes::OBJECT) => Free { depth: 1 }.visit_map(map),
@@ -189,19 +192,17 @@ fn tagged<'de, A: SeqAccess<'de>>(choice: &'static ChoiceNode, mut seq: A) -> Re
 /// tag's variant is noted, and at the end the properties seen are held against what that
 /// variant requires and forbids.
 ///
-/// `capture` names properties whose scalar values to keep (as text), for the key of a change
-/// record being recorded (see [`record`]).
+/// While the one pass records (see [`record`]), a change record's values and the fixed
+/// properties are recorded on the way; `capture` is for a nested object a record is read in.
 #[inline]
-pub fn object<'de, A: MapAccess<'de>>(
+fn object<'de, A: MapAccess<'de>>(
     node: &'static ObjectNode,
     mut map: A,
-    capture: &mut [(&'static str, Option<String>)],
+    mut capture: Option<&mut Capture>,
 ) -> Result<Verdict, A::Error> {
     let union = node.union.as_ref();
-    // A change record while the one pass records them: its key is read on the way.
-    let changes = union.and_then(|u| u.changes).filter(|_| record::active());
-    let fixed = !node.fixed.is_empty() && record::active();
-    let mut key_parts: Parts = Default::default();
+    let recording = node.read_bits != 0 && record::active();
+    let mut reads = Reads::default();
     let mut verdict = Verdict::Clean;
     let (mut seen, mut present) = (0u64, 0u64);
     let mut variant = None;
@@ -225,41 +226,15 @@ pub fn object<'de, A: MapAccess<'de>>(
                         conditions |= holds;
                         verdict
                     }
-                    _ if !capture.is_empty() && capture.iter().any(|(name, _)| *name == property.wire) => {
-                        let (verdict, (value, _)) =
-                            map.next_value_seed(KeySeed { node: property.node, inner: [""; 2] })?;
-                        for (name, slot) in capture.iter_mut() {
-                            if *name == property.wire {
-                                slot.clone_from(&value);
-                            }
+                    _ if capture.as_deref().is_some_and(|c| c.names.contains(&property.wire)) => {
+                        let (verdict, value, _) = map.next_value_seed(ReadSeed::new(property.node))?;
+                        if let Some(capture) = capture.as_deref_mut() {
+                            capture.keep(property.wire, &value);
                         }
                         verdict
                     }
-                    _ if fixed && node.fixed.contains(&property.wire) => {
-                        let (verdict, (value, _)) =
-                            map.next_value_seed(KeySeed { node: property.node, inner: [""; 2] })?;
-                        if let Some(value) = value {
-                            record::fixed(property.wire, value);
-                        }
-                        verdict
-                    }
-                    _ if changes.is_some_and(|c| c.key.iter().any(|path| path[0] == property.wire)) => {
-                        let paths = changes.map_or(&[][..], |c| c.key);
-                        // The key's parts inside this property's object, by name.
-                        let mut inner = [""; 2];
-                        for (slot, path) in inner.iter_mut().zip(paths) {
-                            if path[0] == property.wire && path.len() == 2 {
-                                *slot = path[1];
-                            }
-                        }
-                        let (verdict, (value, found)) = map.next_value_seed(KeySeed { node: property.node, inner })?;
-                        let (mut value, mut found) = (value, found);
-                        for (index, (part, path)) in key_parts.iter_mut().zip(paths).enumerate() {
-                            if path[0] == property.wire {
-                                *part = if path.len() == 1 { value.take() } else { found[index].take() };
-                            }
-                        }
-                        verdict
+                    _ if recording && node.read_bits >> index & 1 == 1 => {
+                        map.next_value_seed(RecordSeed { node, property, reads: &mut reads })?
                     }
                     _ => map.next_value_seed(Seed(property.node))?,
                 }
@@ -278,15 +253,8 @@ pub fn object<'de, A: MapAccess<'de>>(
             return Ok(Verdict::Invalid);
         }
     }
-    if changes.is_some() {
-        let count = changes.map_or(0, |c| c.key.len());
-        let [first, second] = key_parts;
-        let key = match (count, first, second) {
-            (1, Some(one), _) => Some(one),
-            (2, Some(first), Some(second)) => Some(format!("{first}.{second}")),
-            _ => None,
-        };
-        record::push(record::Recorded { tag: variant.map(|v| v.value), key });
+    if let Some(rules) = node.changes.filter(|_| recording) {
+        record::push(rules.change(variant.map(|v| v.value), reads));
     }
     let fits = match (union, variant) {
         (None, _) => true,
@@ -304,24 +272,20 @@ pub fn object<'de, A: MapAccess<'de>>(
     Ok(if seen == node.required_bits && fits { verdict } else { Verdict::Invalid })
 }
 
-/// What the one pass records of the change records it checks: each record's tag and key, in
-/// order, so that following a subscription's state needs no second reading of the text.
+/// What the one pass records of the change records it checks: what each does, in order, and
+/// the values of the properties that never change, so that following a subscription's state
+/// needs no second reading of the text.
 pub mod record {
     use std::cell::RefCell;
 
-    /// One change record: its tag's value, and its key's parts joined by `.`.
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub struct Recorded {
-        pub tag: Option<&'static str>,
-        pub key: Option<String>,
-    }
+    use crate::runtime::changes::{Change, Text};
 
     /// What one pass recorded: the change records, and the values of the properties that
     /// never change (`x-zenith-fixed`).
     #[derive(Clone, Debug, Default, PartialEq, Eq)]
     pub struct Recording {
-        pub records: Vec<Recorded>,
-        pub fixed: Vec<(&'static str, String)>,
+        pub records: Vec<Change>,
+        pub fixed: Vec<(&'static str, Text)>,
     }
 
     thread_local! {
@@ -342,11 +306,11 @@ pub mod record {
         RECORDING.with(|recording| recording.borrow().is_some())
     }
 
-    pub(super) fn push(recorded: Recorded) {
-        add(|recording| recording.records.push(recorded));
+    pub(super) fn push(change: Change) {
+        add(|recording| recording.records.push(change));
     }
 
-    pub(super) fn fixed(name: &'static str, value: String) {
+    pub(super) fn fixed(name: &'static str, value: Text) {
         add(|recording| recording.fixed.push((name, value)));
     }
 
@@ -355,68 +319,133 @@ pub mod record {
     }
 }
 
-/// Checks a property that is part of a change record's key: its verdict, its value as text
-/// when it is a string or a number, and, when it is an object, the values of its properties
-/// named in `inner` (by the position of the key part each is; `""` for none).
-struct KeySeed {
-    node: &'static Node,
-    inner: [&'static str; 2],
+/// Checks a property whose value is recorded: a fixed one, or one a change record is read at
+/// (for a nested object, the values of its properties the reads name).
+struct RecordSeed<'r> {
+    node: &'static ObjectNode,
+    property: &'static Property,
+    reads: &'r mut Reads,
 }
 
-/// A change record's key parts (at most two), as text.
-type Parts = [Option<String>; 2];
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Verdict;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Verdict, D::Error> {
+        let wire = self.property.wire;
+        let paths = self.node.changes.map_or(&[][..], |rules| rules.reads);
+        let mut seed = ReadSeed::new(self.property.node);
+        for (name, path) in seed.inner.iter_mut().zip(paths) {
+            if path[0] == wire && path.len() == 2 {
+                *name = path[1];
+            }
+        }
+        let (verdict, value, mut inner) = seed.deserialize(deserializer)?;
+        for (index, path) in paths.iter().enumerate() {
+            if path[0] == wire {
+                self.reads[index] = if path.len() == 1 { value.clone() } else { inner[index].take() };
+            }
+        }
+        if let Some(value) = value.filter(|_| self.node.fixed.contains(&wire)) {
+            record::fixed(wire, value);
+        }
+        Ok(verdict)
+    }
+}
 
-type KeyValue = (Option<String>, Parts);
+/// Checks a value and reads it as text: a string, a number, an array's length; for an object,
+/// the values of its properties named in `inner` (by read; `""` for none).
+struct ReadSeed {
+    node: &'static Node,
+    inner: [&'static str; MAX_READS],
+}
 
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = (Verdict, KeyValue);
+impl ReadSeed {
+    fn new(node: &'static Node) -> ReadSeed {
+        ReadSeed { node, inner: [""; MAX_READS] }
+    }
+
+    fn scalar(&self, value: Scalar<'_>, text: Option<Text>) -> (Verdict, Option<Text>, Reads) {
+        (scalar(self.node, value), text, Reads::default())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ReadSeed {
+    type Value = (Verdict, Option<Text>, Reads);
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl KeySeed {
-    fn scalar(&self, value: Scalar<'_>, text: String) -> (Verdict, KeyValue) {
-        (scalar(self.node, value), (Some(text), Parts::default()))
-    }
-}
-
-impl<'de> Visitor<'de> for KeySeed {
-    type Value = (Verdict, KeyValue);
+impl<'de> Visitor<'de> for ReadSeed {
+    type Value = (Verdict, Option<Text>, Reads);
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a key")
+        f.write_str("a value")
     }
     fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
-        Ok(self.scalar(Scalar::Str(text), text.to_owned()))
+        Ok(self.scalar(Scalar::Str(text), Some(Text::from(text))))
     }
     fn visit_i64<E>(self, number: i64) -> Result<Self::Value, E> {
-        Ok(self.scalar(Scalar::Number(true), number.to_string()))
+        Ok(self.scalar(Scalar::Number(true), Some(number.to_compact_string())))
     }
     fn visit_u64<E>(self, number: u64) -> Result<Self::Value, E> {
-        Ok(self.scalar(Scalar::Number(true), number.to_string()))
+        Ok(self.scalar(Scalar::Number(true), Some(number.to_compact_string())))
     }
     fn visit_f64<E>(self, number: f64) -> Result<Self::Value, E> {
-        Ok(self.scalar(Scalar::Number(number.fract() == 0.0), number.to_string()))
+        Ok(self.scalar(Scalar::Number(number.fract() == 0.0), Some(number.to_compact_string())))
     }
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok((scalar(self.node, Scalar::Bool), (None, Parts::default())))
+        Ok(self.scalar(Scalar::Bool, None))
     }
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok((scalar(self.node, Scalar::Null), (None, Parts::default())))
+        Ok(self.scalar(Scalar::Null, None))
     }
     fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok((scalar(self.node, Scalar::Null), (None, Parts::default())))
+        Ok(self.scalar(Scalar::Null, None))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        Ok((NodeVisitor(self.node.container()).visit_seq(seq)?, (None, Parts::default())))
+        let mut count = 0u64;
+        let verdict = NodeVisitor(self.node.container()).visit_seq(Counting { seq, count: &mut count })?;
+        Ok((verdict, Some(count.to_compact_string()), Reads::default()))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         let Node::Object(object) = self.node.container() else {
-            return Ok((NodeVisitor(self.node.container()).visit_map(map)?, (None, Parts::default())));
+            return Ok((NodeVisitor(self.node.container()).visit_map(map)?, None, Reads::default()));
         };
-        let mut capture = self.inner.map(|name| (name, None));
-        let verdict = self::object(object, map, &mut capture)?;
-        Ok((verdict, (None, capture.map(|(_, value)| value))))
+        let mut capture = Capture { names: self.inner, values: Reads::default() };
+        let verdict = self::object(object, map, Some(&mut capture))?;
+        Ok((verdict, None, capture.values))
+    }
+}
+
+/// The properties of a nested object that change records are read at (by read; `""` for
+/// none), and their values.
+#[derive(Default)]
+struct Capture {
+    names: [&'static str; MAX_READS],
+    values: Reads,
+}
+
+impl Capture {
+    fn keep(&mut self, name: &str, value: &Option<Text>) {
+        for (wanted, slot) in self.names.iter().zip(self.values.iter_mut()) {
+            if *wanted == name {
+                slot.clone_from(value);
+            }
+        }
+    }
+}
+
+/// An array's items, counted as they are read.
+struct Counting<'c, A> {
+    seq: A,
+    count: &'c mut u64,
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Counting<'_, A> {
+    type Error = A::Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
+        let item = self.seq.next_element_seed(seed)?;
+        *self.count += u64::from(item.is_some());
+        Ok(item)
     }
 }
 

@@ -78,6 +78,8 @@ pub static IDENTITY_RESULT: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/IdentityResult.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::IdentityResult {
     const SCHEMA: &'static Node = &IDENTITY_RESULT;
@@ -135,6 +137,8 @@ pub static AUTH_CODE_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/AuthCode.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthCodeReply {
     const SCHEMA: &'static Node = &AUTH_CODE_REPLY;
@@ -195,6 +199,8 @@ pub static AUTH_CODE_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/AuthCode.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthCodeRequestData {
     const SCHEMA: &'static Node = &AUTH_CODE_REQUEST_DATA;
@@ -252,6 +258,8 @@ pub static AUTH_CODE_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/AuthCode.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthCodeRequest {
     const SCHEMA: &'static Node = &AUTH_CODE_REQUEST;
@@ -309,6 +317,8 @@ pub static AUTH_OWNER_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/AuthOwner.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerReply {
     const SCHEMA: &'static Node = &AUTH_OWNER_REPLY;
@@ -385,6 +395,8 @@ pub static AUTH_OWNER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/AuthOwner.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerRequestData {
     const SCHEMA: &'static Node = &AUTH_OWNER_REQUEST_DATA;
@@ -442,6 +454,8 @@ pub static AUTH_OWNER_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/AuthOwner.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerRequest {
     const SCHEMA: &'static Node = &AUTH_OWNER_REQUEST;
@@ -499,6 +513,8 @@ pub static AUTH_TOKEN_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/AuthToken.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthTokenReply {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REPLY;
@@ -535,6 +551,8 @@ pub static AUTH_TOKEN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/AuthToken.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthTokenRequestData {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REQUEST_DATA;
@@ -592,6 +610,8 @@ pub static AUTH_TOKEN_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/AuthToken.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthTokenRequest {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REQUEST;
@@ -649,6 +669,8 @@ pub static IDENTIFY_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/Identify.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::IdentifyPush {
     const SCHEMA: &'static Node = &IDENTIFY_PUSH;
@@ -706,6 +728,8 @@ pub static QUERY_IDENTIFY_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/QueryIdentify.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryIdentifyReply {
     const SCHEMA: &'static Node = &QUERY_IDENTIFY_REPLY;
@@ -757,6 +781,8 @@ pub static QUERY_IDENTIFY_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/auth/QueryIdentify.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryIdentifyRequest {
     const SCHEMA: &'static Node = &QUERY_IDENTIFY_REQUEST;

@@ -25,6 +25,8 @@ pub static CREATE_CHANNEL_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/CreateChannel.reply.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateChannelReplyData {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REPLY_DATA;
@@ -82,6 +84,8 @@ pub static CREATE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/CreateChannel.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateChannelReply {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REPLY;
@@ -120,6 +124,8 @@ pub static CREATE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/CreateChannel.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateChannelRequestData {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REQUEST_DATA;
@@ -177,6 +183,8 @@ pub static CREATE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/CreateChannel.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateChannelRequest {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REQUEST;
@@ -240,6 +248,8 @@ pub static DELETE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/DeleteChannel.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteChannelReply {
     const SCHEMA: &'static Node = &DELETE_CHANNEL_REPLY;
@@ -267,6 +277,8 @@ pub static DELETE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/DeleteChannel.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteChannelRequestData {
     const SCHEMA: &'static Node = &DELETE_CHANNEL_REQUEST_DATA;
@@ -324,6 +336,8 @@ pub static DELETE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/DeleteChannel.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteChannelRequest {
     const SCHEMA: &'static Node = &DELETE_CHANNEL_REQUEST;
@@ -374,6 +388,8 @@ pub static QUERY_CHANNEL_DETAILS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryChannel.reply.json#/properties/Data/properties/Details/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelDetails {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_DETAILS;
@@ -413,6 +429,8 @@ pub static QUERY_CHANNEL_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryChannel.reply.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelReplyData {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REPLY_DATA;
@@ -470,6 +488,8 @@ pub static QUERY_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryChannel.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelReply {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REPLY;
@@ -497,6 +517,8 @@ pub static QUERY_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryChannel.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelRequestData {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REQUEST_DATA;
@@ -554,6 +576,8 @@ pub static QUERY_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryChannel.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelRequest {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REQUEST;
@@ -614,6 +638,8 @@ pub static QUERY_CHANNELS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryChannels.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelsReply {
     const SCHEMA: &'static Node = &QUERY_CHANNELS_REPLY;
@@ -677,6 +703,8 @@ pub static QUERY_CHANNELS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryChannels.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChannelsRequest {
     const SCHEMA: &'static Node = &QUERY_CHANNELS_REQUEST;
@@ -734,6 +762,8 @@ pub static QUERY_METHOD_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryMethod.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMethodReply {
     const SCHEMA: &'static Node = &QUERY_METHOD_REPLY;
@@ -758,6 +788,8 @@ pub static QUERY_METHOD_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryMethod.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMethodRequestData {
     const SCHEMA: &'static Node = &QUERY_METHOD_REQUEST_DATA;
@@ -815,6 +847,8 @@ pub static QUERY_METHOD_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryMethod.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMethodRequest {
     const SCHEMA: &'static Node = &QUERY_METHOD_REQUEST;
@@ -875,6 +909,8 @@ pub static QUERY_METHODS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryMethods.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMethodsReply {
     const SCHEMA: &'static Node = &QUERY_METHODS_REPLY;
@@ -938,6 +974,8 @@ pub static QUERY_METHODS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/QueryMethods.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMethodsRequest {
     const SCHEMA: &'static Node = &QUERY_METHODS_REQUEST;
@@ -1001,6 +1039,8 @@ pub static UPDATE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/UpdateChannel.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelReply {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_REPLY;
@@ -1048,6 +1088,8 @@ pub static UPDATE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/UpdateChannel.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelRequestData {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_REQUEST_DATA;
@@ -1105,6 +1147,8 @@ pub static UPDATE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/UpdateChannel.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelRequest {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_REQUEST;
@@ -1168,6 +1212,8 @@ pub static UPDATE_CHANNEL_STATUS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/UpdateChannelStatus.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelStatusReply {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_STATUS_REPLY;
@@ -1205,6 +1251,8 @@ pub static UPDATE_CHANNEL_STATUS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/UpdateChannelStatus.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate
 for crate::generated::types::UpdateChannelStatusRequestData {
@@ -1263,6 +1311,8 @@ pub static UPDATE_CHANNEL_STATUS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/channel/UpdateChannelStatus.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelStatusRequest {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_STATUS_REQUEST;

@@ -46,6 +46,8 @@ pub static CONFIGURE_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/common/Configure.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ConfigureReply {
     const SCHEMA: &'static Node = &CONFIGURE_REPLY;
@@ -76,6 +78,8 @@ pub static TIMEOUTS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/common/Timeouts.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::Timeouts {
     const SCHEMA: &'static Node = &TIMEOUTS;
@@ -130,6 +134,8 @@ pub static CONFIGURE_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/common/Configure.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ConfigureRequest {
     const SCHEMA: &'static Node = &CONFIGURE_REQUEST;
@@ -184,6 +190,8 @@ pub static QUERY_CONFIGURE_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/common/QueryConfigure.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryConfigureReply {
     const SCHEMA: &'static Node = &QUERY_CONFIGURE_REPLY;
@@ -232,6 +240,8 @@ pub static QUERY_CONFIGURE_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/common/QueryConfigure.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryConfigureRequest {
     const SCHEMA: &'static Node = &QUERY_CONFIGURE_REQUEST;

@@ -96,6 +96,8 @@ pub static CANCEL_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/envelope/Cancel.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CancelRequest {
     const SCHEMA: &'static Node = &CANCEL_REQUEST;
@@ -152,6 +154,8 @@ pub static ENVELOPE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/envelope/Envelope.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::Envelope {
     const SCHEMA: &'static Node = &ENVELOPE;
@@ -217,6 +221,8 @@ pub static ERROR_MESSAGE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/envelope/Error.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ErrorMessage {
     const SCHEMA: &'static Node = &ERROR_MESSAGE;
@@ -276,6 +282,8 @@ pub static SUB_CONFIRM: Node = Node::Object(ObjectNode {
     additional_at: "schemas/envelope/Sub.confirm.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SubConfirm {
     const SCHEMA: &'static Node = &SUB_CONFIRM;
@@ -335,6 +343,8 @@ pub static SUB_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/envelope/Sub.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SubRequest {
     const SCHEMA: &'static Node = &SUB_REQUEST;
@@ -388,6 +398,8 @@ pub static UNSUB_CONFIRM: Node = Node::Object(ObjectNode {
     additional_at: "schemas/envelope/Unsub.confirm.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UnsubConfirm {
     const SCHEMA: &'static Node = &UNSUB_CONFIRM;
@@ -447,6 +459,8 @@ pub static UNSUB_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/envelope/Unsub.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UnsubRequest {
     const SCHEMA: &'static Node = &UNSUB_REQUEST;

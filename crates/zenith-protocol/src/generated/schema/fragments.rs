@@ -58,6 +58,8 @@ pub static QUERY_CUSTOM_FRAGMENTS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/fragments/QueryCustomFragments.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryCustomFragmentsReply {
     const SCHEMA: &'static Node = &QUERY_CUSTOM_FRAGMENTS_REPLY;
@@ -108,6 +110,8 @@ pub static QUERY_CUSTOM_FRAGMENTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/fragments/QueryCustomFragments.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate
 for crate::generated::types::QueryCustomFragmentsRequestData {
@@ -166,6 +170,8 @@ pub static QUERY_CUSTOM_FRAGMENTS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/fragments/QueryCustomFragments.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryCustomFragmentsRequest {
     const SCHEMA: &'static Node = &QUERY_CUSTOM_FRAGMENTS_REQUEST;
@@ -226,6 +232,8 @@ pub static QUERY_FRAGMENTS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/fragments/QueryFragments.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryFragmentsReply {
     const SCHEMA: &'static Node = &QUERY_FRAGMENTS_REPLY;
@@ -274,6 +282,8 @@ pub static QUERY_FRAGMENTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/fragments/QueryFragments.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryFragmentsRequestData {
     const SCHEMA: &'static Node = &QUERY_FRAGMENTS_REQUEST_DATA;
@@ -331,6 +341,8 @@ pub static QUERY_FRAGMENTS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/fragments/QueryFragments.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryFragmentsRequest {
     const SCHEMA: &'static Node = &QUERY_FRAGMENTS_REQUEST;

@@ -84,6 +84,8 @@ pub static DEPTH_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/Depth.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DepthPush {
     const SCHEMA: &'static Node = &DEPTH_PUSH;
@@ -163,6 +165,8 @@ pub static LEVELS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/Levels.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::LevelsPush {
     const SCHEMA: &'static Node = &LEVELS_PUSH;
@@ -223,6 +227,8 @@ pub static MARKETS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/Markets.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::MarketsPush {
     const SCHEMA: &'static Node = &MARKETS_PUSH;
@@ -267,6 +273,8 @@ pub static BROKER: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryBrokers.reply.json#/properties/Data/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::Broker {
     const SCHEMA: &'static Node = &BROKER;
@@ -327,6 +335,8 @@ pub static QUERY_BROKERS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryBrokers.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBrokersReply {
     const SCHEMA: &'static Node = &QUERY_BROKERS_REPLY;
@@ -351,6 +361,8 @@ pub static QUERY_BROKERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryBrokers.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBrokersRequestData {
     const SCHEMA: &'static Node = &QUERY_BROKERS_REQUEST_DATA;
@@ -408,6 +420,8 @@ pub static QUERY_BROKERS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryBrokers.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBrokersRequest {
     const SCHEMA: &'static Node = &QUERY_BROKERS_REQUEST;
@@ -472,6 +486,8 @@ pub static CHART_RECORD: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryChartHistory.reply.json#/properties/Data/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ChartRecord {
     const SCHEMA: &'static Node = &CHART_RECORD;
@@ -532,6 +548,8 @@ pub static QUERY_CHART_HISTORY_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryChartHistory.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChartHistoryReply {
     const SCHEMA: &'static Node = &QUERY_CHART_HISTORY_REPLY;
@@ -591,6 +609,8 @@ pub static QUERY_CHART_HISTORY_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryChartHistory.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChartHistoryRequestData {
     const SCHEMA: &'static Node = &QUERY_CHART_HISTORY_REQUEST_DATA;
@@ -648,6 +668,8 @@ pub static QUERY_CHART_HISTORY_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryChartHistory.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryChartHistoryRequest {
     const SCHEMA: &'static Node = &QUERY_CHART_HISTORY_REQUEST;
@@ -708,6 +730,8 @@ pub static QUERY_DEPTH_FULL_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryDepthFull.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthFullReply {
     const SCHEMA: &'static Node = &QUERY_DEPTH_FULL_REPLY;
@@ -741,6 +765,8 @@ pub static QUERY_DEPTH_FULL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryDepthFull.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthFullRequestData {
     const SCHEMA: &'static Node = &QUERY_DEPTH_FULL_REQUEST_DATA;
@@ -798,6 +824,8 @@ pub static QUERY_DEPTH_FULL_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryDepthFull.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthFullRequest {
     const SCHEMA: &'static Node = &QUERY_DEPTH_FULL_REQUEST;
@@ -858,6 +886,8 @@ pub static QUERY_DEPTH_LEVELS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryDepthLevels.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthLevelsReply {
     const SCHEMA: &'static Node = &QUERY_DEPTH_LEVELS_REPLY;
@@ -891,6 +921,8 @@ pub static QUERY_DEPTH_LEVELS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryDepthLevels.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthLevelsRequestData {
     const SCHEMA: &'static Node = &QUERY_DEPTH_LEVELS_REQUEST_DATA;
@@ -948,6 +980,8 @@ pub static QUERY_DEPTH_LEVELS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryDepthLevels.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryDepthLevelsRequest {
     const SCHEMA: &'static Node = &QUERY_DEPTH_LEVELS_REQUEST;
@@ -1008,6 +1042,8 @@ pub static QUERY_MARKETS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryMarkets.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMarketsReply {
     const SCHEMA: &'static Node = &QUERY_MARKETS_REPLY;
@@ -1071,6 +1107,8 @@ pub static QUERY_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryMarkets.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMarketsRequest {
     const SCHEMA: &'static Node = &QUERY_MARKETS_REQUEST;
@@ -1128,6 +1166,8 @@ pub static QUERY_MIXED_MARKET_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryMixedMarket.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMixedMarketReply {
     const SCHEMA: &'static Node = &QUERY_MIXED_MARKET_REPLY;
@@ -1161,6 +1201,8 @@ pub static QUERY_MIXED_MARKET_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryMixedMarket.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMixedMarketRequestData {
     const SCHEMA: &'static Node = &QUERY_MIXED_MARKET_REQUEST_DATA;
@@ -1218,6 +1260,8 @@ pub static QUERY_MIXED_MARKET_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryMixedMarket.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMixedMarketRequest {
     const SCHEMA: &'static Node = &QUERY_MIXED_MARKET_REQUEST;
@@ -1275,6 +1319,8 @@ pub static QUERY_SECURITY_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QuerySecurity.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySecurityReply {
     const SCHEMA: &'static Node = &QUERY_SECURITY_REPLY;
@@ -1308,6 +1354,8 @@ pub static QUERY_SECURITY_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QuerySecurity.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySecurityRequestData {
     const SCHEMA: &'static Node = &QUERY_SECURITY_REQUEST_DATA;
@@ -1365,6 +1413,8 @@ pub static QUERY_SECURITY_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QuerySecurity.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySecurityRequest {
     const SCHEMA: &'static Node = &QUERY_SECURITY_REQUEST;
@@ -1425,6 +1475,8 @@ pub static QUERY_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QuerySymbols.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySymbolsReply {
     const SCHEMA: &'static Node = &QUERY_SYMBOLS_REPLY;
@@ -1574,6 +1626,8 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QuerySymbols.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySymbolsRequestData {
     const SCHEMA: &'static Node = &QUERY_SYMBOLS_REQUEST_DATA;
@@ -1631,6 +1685,8 @@ pub static QUERY_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QuerySymbols.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySymbolsRequest {
     const SCHEMA: &'static Node = &QUERY_SYMBOLS_REQUEST;
@@ -1669,6 +1725,8 @@ pub static TICK_RATE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTickTables.reply.json#/properties/Data/items/properties/Steps/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TickRate {
     const SCHEMA: &'static Node = &TICK_RATE;
@@ -1707,6 +1765,8 @@ pub static TICK_TABLE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTickTables.reply.json#/properties/Data/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TickTable {
     const SCHEMA: &'static Node = &TICK_TABLE;
@@ -1767,6 +1827,8 @@ pub static QUERY_TICK_TABLES_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTickTables.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTickTablesReply {
     const SCHEMA: &'static Node = &QUERY_TICK_TABLES_REPLY;
@@ -1791,6 +1853,8 @@ pub static QUERY_TICK_TABLES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTickTables.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTickTablesRequestData {
     const SCHEMA: &'static Node = &QUERY_TICK_TABLES_REQUEST_DATA;
@@ -1848,6 +1912,8 @@ pub static QUERY_TICK_TABLES_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTickTables.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTickTablesRequest {
     const SCHEMA: &'static Node = &QUERY_TICK_TABLES_REQUEST;
@@ -1908,6 +1974,8 @@ pub static QUERY_TRADES_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTrades.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradesReply {
     const SCHEMA: &'static Node = &QUERY_TRADES_REPLY;
@@ -1978,6 +2046,8 @@ pub static QUERY_TRADES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTrades.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradesRequestData {
     const SCHEMA: &'static Node = &QUERY_TRADES_REQUEST_DATA;
@@ -2035,6 +2105,8 @@ pub static QUERY_TRADES_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTrades.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradesRequest {
     const SCHEMA: &'static Node = &QUERY_TRADES_REQUEST;
@@ -2078,6 +2150,8 @@ pub static TRADING_STATE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTradingStates.reply.json#/properties/Data/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingState {
     const SCHEMA: &'static Node = &TRADING_STATE;
@@ -2138,6 +2212,8 @@ pub static QUERY_TRADING_STATES_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTradingStates.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradingStatesReply {
     const SCHEMA: &'static Node = &QUERY_TRADING_STATES_REPLY;
@@ -2164,6 +2240,8 @@ pub static QUERY_TRADING_STATES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTradingStates.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate
 for crate::generated::types::QueryTradingStatesRequestData {
@@ -2222,6 +2300,8 @@ pub static QUERY_TRADING_STATES_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/QueryTradingStates.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradingStatesRequest {
     const SCHEMA: &'static Node = &QUERY_TRADING_STATES_REQUEST;
@@ -2282,6 +2362,8 @@ pub static SCAN_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/ScanSymbols.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanSymbolsReply {
     const SCHEMA: &'static Node = &SCAN_SYMBOLS_REPLY;
@@ -2345,6 +2427,8 @@ pub static SCAN_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/ScanSymbols.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanSymbolsRequestData {
     const SCHEMA: &'static Node = &SCAN_SYMBOLS_REQUEST_DATA;
@@ -2402,6 +2486,8 @@ pub static SCAN_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/ScanSymbols.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanSymbolsRequest {
     const SCHEMA: &'static Node = &SCAN_SYMBOLS_REQUEST;
@@ -2462,6 +2548,8 @@ pub static SEARCH_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/SearchSymbols.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SearchSymbolsReply {
     const SCHEMA: &'static Node = &SEARCH_SYMBOLS_REPLY;
@@ -2539,6 +2627,8 @@ pub static SYMBOL_SEARCH_CONDITION: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/SearchSymbols.request.json#/properties/Data/properties/Conditions/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolSearchCondition {
     const SCHEMA: &'static Node = &SYMBOL_SEARCH_CONDITION;
@@ -2695,6 +2785,8 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/SearchSymbols.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SearchSymbolsRequestData {
     const SCHEMA: &'static Node = &SEARCH_SYMBOLS_REQUEST_DATA;
@@ -2752,6 +2844,8 @@ pub static SEARCH_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/SearchSymbols.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SearchSymbolsRequest {
     const SCHEMA: &'static Node = &SEARCH_SYMBOLS_REQUEST;
@@ -2828,6 +2922,8 @@ pub static SECURITY_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/Security.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SecurityPush {
     const SCHEMA: &'static Node = &SECURITY_PUSH;
@@ -2907,6 +3003,8 @@ pub static SYMBOLS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/Symbols.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolsPush {
     const SCHEMA: &'static Node = &SYMBOLS_PUSH;
@@ -2986,6 +3084,8 @@ pub static TRADES_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/market/Trades.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TradesPush {
     const SCHEMA: &'static Node = &TRADES_PUSH;

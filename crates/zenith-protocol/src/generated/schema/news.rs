@@ -116,6 +116,8 @@ pub static NEWS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/news/News.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::NewsPush {
     const SCHEMA: &'static Node = &NEWS_PUSH;
@@ -176,6 +178,8 @@ pub static QUERY_NEWS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/news/QueryNews.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryNewsReply {
     const SCHEMA: &'static Node = &QUERY_NEWS_REPLY;
@@ -241,6 +245,8 @@ pub static QUERY_NEWS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/news/QueryNews.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryNewsRequestData {
     const SCHEMA: &'static Node = &QUERY_NEWS_REQUEST_DATA;
@@ -298,6 +304,8 @@ pub static QUERY_NEWS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/news/QueryNews.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryNewsRequest {
     const SCHEMA: &'static Node = &QUERY_NEWS_REQUEST;
@@ -358,6 +366,8 @@ pub static QUERY_SOURCES_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/news/QuerySources.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySourcesReply {
     const SCHEMA: &'static Node = &QUERY_SOURCES_REPLY;
@@ -421,6 +431,8 @@ pub static QUERY_SOURCES_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/news/QuerySources.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySourcesRequest {
     const SCHEMA: &'static Node = &QUERY_SOURCES_REQUEST;
@@ -481,6 +493,8 @@ pub static SOURCES_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/news/Sources.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SourcesPush {
     const SCHEMA: &'static Node = &SOURCES_PUSH;

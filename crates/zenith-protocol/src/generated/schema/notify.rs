@@ -27,6 +27,8 @@ pub static CREATE_SCAN_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/CreateScan.reply.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateScanReplyData {
     const SCHEMA: &'static Node = &CREATE_SCAN_REPLY_DATA;
@@ -84,6 +86,8 @@ pub static CREATE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/CreateScan.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateScanReply {
     const SCHEMA: &'static Node = &CREATE_SCAN_REPLY;
@@ -122,6 +126,8 @@ pub static CREATE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/CreateScan.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateScanRequestData {
     const SCHEMA: &'static Node = &CREATE_SCAN_REQUEST_DATA;
@@ -179,6 +185,8 @@ pub static CREATE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/CreateScan.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateScanRequest {
     const SCHEMA: &'static Node = &CREATE_SCAN_REQUEST;
@@ -242,6 +250,8 @@ pub static DELETE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/DeleteScan.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteScanReply {
     const SCHEMA: &'static Node = &DELETE_SCAN_REPLY;
@@ -269,6 +279,8 @@ pub static DELETE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/DeleteScan.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteScanRequestData {
     const SCHEMA: &'static Node = &DELETE_SCAN_REQUEST_DATA;
@@ -326,6 +338,8 @@ pub static DELETE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/DeleteScan.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteScanRequest {
     const SCHEMA: &'static Node = &DELETE_SCAN_REQUEST;
@@ -386,6 +400,8 @@ pub static EXECUTE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/ExecuteScan.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ExecuteScanReply {
     const SCHEMA: &'static Node = &EXECUTE_SCAN_REPLY;
@@ -422,6 +438,8 @@ pub static EXECUTE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/ExecuteScan.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ExecuteScanRequestData {
     const SCHEMA: &'static Node = &EXECUTE_SCAN_REQUEST_DATA;
@@ -479,6 +497,8 @@ pub static EXECUTE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/ExecuteScan.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ExecuteScanRequest {
     const SCHEMA: &'static Node = &EXECUTE_SCAN_REQUEST;
@@ -554,6 +574,8 @@ pub static MATCHES_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/Matches.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::MatchesPush {
     const SCHEMA: &'static Node = &MATCHES_PUSH;
@@ -614,6 +636,8 @@ pub static QUERY_MATCHES_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/QueryMatches.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMatchesReply {
     const SCHEMA: &'static Node = &QUERY_MATCHES_REPLY;
@@ -641,6 +665,8 @@ pub static QUERY_MATCHES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/QueryMatches.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMatchesRequestData {
     const SCHEMA: &'static Node = &QUERY_MATCHES_REQUEST_DATA;
@@ -698,6 +724,8 @@ pub static QUERY_MATCHES_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/QueryMatches.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMatchesRequest {
     const SCHEMA: &'static Node = &QUERY_MATCHES_REQUEST;
@@ -756,6 +784,8 @@ pub static QUERY_SCAN_DETAILS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/QueryScan.reply.json#/properties/Data/properties/Details/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScanDetails {
     const SCHEMA: &'static Node = &QUERY_SCAN_DETAILS;
@@ -795,6 +825,8 @@ pub static QUERY_SCAN_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/QueryScan.reply.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScanReplyData {
     const SCHEMA: &'static Node = &QUERY_SCAN_REPLY_DATA;
@@ -852,6 +884,8 @@ pub static QUERY_SCAN_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/QueryScan.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScanReply {
     const SCHEMA: &'static Node = &QUERY_SCAN_REPLY;
@@ -879,6 +913,8 @@ pub static QUERY_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/QueryScan.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScanRequestData {
     const SCHEMA: &'static Node = &QUERY_SCAN_REQUEST_DATA;
@@ -936,6 +972,8 @@ pub static QUERY_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/QueryScan.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScanRequest {
     const SCHEMA: &'static Node = &QUERY_SCAN_REQUEST;
@@ -996,6 +1034,8 @@ pub static QUERY_SCANS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/QueryScans.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScansReply {
     const SCHEMA: &'static Node = &QUERY_SCANS_REPLY;
@@ -1059,6 +1099,8 @@ pub static QUERY_SCANS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/QueryScans.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryScansRequest {
     const SCHEMA: &'static Node = &QUERY_SCANS_REQUEST;
@@ -1119,6 +1161,8 @@ pub static SCANS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/Scans.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScansPush {
     const SCHEMA: &'static Node = &SCANS_PUSH;
@@ -1182,6 +1226,8 @@ pub static UPDATE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/UpdateScan.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanReply {
     const SCHEMA: &'static Node = &UPDATE_SCAN_REPLY;
@@ -1229,6 +1275,8 @@ pub static UPDATE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/UpdateScan.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanRequestData {
     const SCHEMA: &'static Node = &UPDATE_SCAN_REQUEST_DATA;
@@ -1286,6 +1334,8 @@ pub static UPDATE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/UpdateScan.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanRequest {
     const SCHEMA: &'static Node = &UPDATE_SCAN_REQUEST;
@@ -1349,6 +1399,8 @@ pub static UPDATE_SCAN_STATUS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/UpdateScanStatus.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanStatusReply {
     const SCHEMA: &'static Node = &UPDATE_SCAN_STATUS_REPLY;
@@ -1384,6 +1436,8 @@ pub static UPDATE_SCAN_STATUS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/UpdateScanStatus.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanStatusRequestData {
     const SCHEMA: &'static Node = &UPDATE_SCAN_STATUS_REQUEST_DATA;
@@ -1441,6 +1495,8 @@ pub static UPDATE_SCAN_STATUS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/notify/UpdateScanStatus.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateScanStatusRequest {
     const SCHEMA: &'static Node = &UPDATE_SCAN_STATUS_REQUEST;

@@ -60,6 +60,8 @@ pub static ACCOUNTS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/Accounts.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AccountsPush {
     const SCHEMA: &'static Node = &ACCOUNTS_PUSH;
@@ -117,6 +119,8 @@ pub static AMEND_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/AmendOrder.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AmendOrderReply {
     const SCHEMA: &'static Node = &AMEND_ORDER_REPLY;
@@ -197,6 +201,8 @@ pub static AMEND_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/AmendOrder.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AmendOrderRequestData {
     const SCHEMA: &'static Node = &AMEND_ORDER_REQUEST_DATA;
@@ -254,6 +260,8 @@ pub static AMEND_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/AmendOrder.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AmendOrderRequest {
     const SCHEMA: &'static Node = &AMEND_ORDER_REQUEST;
@@ -334,6 +342,8 @@ pub static AUDIT_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/Audit.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuditPush {
     const SCHEMA: &'static Node = &AUDIT_PUSH;
@@ -391,6 +401,8 @@ pub static AUTHORISE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/AuthoriseOrder.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthoriseOrderReply {
     const SCHEMA: &'static Node = &AUTHORISE_ORDER_REPLY;
@@ -462,6 +474,8 @@ pub static AUTHORISE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/AuthoriseOrder.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthoriseOrderRequestData {
     const SCHEMA: &'static Node = &AUTHORISE_ORDER_REQUEST_DATA;
@@ -519,6 +533,8 @@ pub static AUTHORISE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/AuthoriseOrder.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AuthoriseOrderRequest {
     const SCHEMA: &'static Node = &AUTHORISE_ORDER_REQUEST;
@@ -599,6 +615,8 @@ pub static BALANCES_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/Balances.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::BalancesPush {
     const SCHEMA: &'static Node = &BALANCES_PUSH;
@@ -656,6 +674,8 @@ pub static CALCULATE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/CalculateOrder.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CalculateOrderReply {
     const SCHEMA: &'static Node = &CALCULATE_ORDER_REPLY;
@@ -736,6 +756,8 @@ pub static CALCULATE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/CalculateOrder.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CalculateOrderRequestData {
     const SCHEMA: &'static Node = &CALCULATE_ORDER_REQUEST_DATA;
@@ -793,6 +815,8 @@ pub static CALCULATE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/CalculateOrder.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CalculateOrderRequest {
     const SCHEMA: &'static Node = &CALCULATE_ORDER_REQUEST;
@@ -850,6 +874,8 @@ pub static CANCEL_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/CancelOrder.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CancelOrderReply {
     const SCHEMA: &'static Node = &CANCEL_ORDER_REPLY;
@@ -904,6 +930,8 @@ pub static CANCEL_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/CancelOrder.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CancelOrderRequestData {
     const SCHEMA: &'static Node = &CANCEL_ORDER_REQUEST_DATA;
@@ -961,6 +989,8 @@ pub static CANCEL_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/CancelOrder.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CancelOrderRequest {
     const SCHEMA: &'static Node = &CANCEL_ORDER_REQUEST;
@@ -1041,6 +1071,8 @@ pub static HOLDINGS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/Holdings.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::HoldingsPush {
     const SCHEMA: &'static Node = &HOLDINGS_PUSH;
@@ -1098,6 +1130,8 @@ pub static MOVE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/MoveOrder.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::MoveOrderReply {
     const SCHEMA: &'static Node = &MOVE_ORDER_REPLY;
@@ -1161,6 +1195,8 @@ pub static MOVE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/MoveOrder.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::MoveOrderRequestData {
     const SCHEMA: &'static Node = &MOVE_ORDER_REQUEST_DATA;
@@ -1218,6 +1254,8 @@ pub static MOVE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/MoveOrder.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::MoveOrderRequest {
     const SCHEMA: &'static Node = &MOVE_ORDER_REQUEST;
@@ -1298,6 +1336,8 @@ pub static ORDERS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/Orders.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::OrdersPush {
     const SCHEMA: &'static Node = &ORDERS_PUSH;
@@ -1355,6 +1395,8 @@ pub static PLACE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/PlaceOrder.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::PlaceOrderReply {
     const SCHEMA: &'static Node = &PLACE_ORDER_REPLY;
@@ -1418,6 +1460,8 @@ pub static PLACE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/PlaceOrder.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::PlaceOrderRequestData {
     const SCHEMA: &'static Node = &PLACE_ORDER_REQUEST_DATA;
@@ -1475,6 +1519,8 @@ pub static PLACE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/PlaceOrder.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::PlaceOrderRequest {
     const SCHEMA: &'static Node = &PLACE_ORDER_REQUEST;
@@ -1535,6 +1581,8 @@ pub static QUERY_ACCOUNTS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryAccounts.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryAccountsReply {
     const SCHEMA: &'static Node = &QUERY_ACCOUNTS_REPLY;
@@ -1598,6 +1646,8 @@ pub static QUERY_ACCOUNTS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryAccounts.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryAccountsRequest {
     const SCHEMA: &'static Node = &QUERY_ACCOUNTS_REQUEST;
@@ -1658,6 +1708,8 @@ pub static QUERY_BALANCES_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryBalances.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBalancesReply {
     const SCHEMA: &'static Node = &QUERY_BALANCES_REPLY;
@@ -1685,6 +1737,8 @@ pub static QUERY_BALANCES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryBalances.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBalancesRequestData {
     const SCHEMA: &'static Node = &QUERY_BALANCES_REQUEST_DATA;
@@ -1742,6 +1796,8 @@ pub static QUERY_BALANCES_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryBalances.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryBalancesRequest {
     const SCHEMA: &'static Node = &QUERY_BALANCES_REQUEST;
@@ -1802,6 +1858,8 @@ pub static QUERY_HOLDINGS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryHoldings.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryHoldingsReply {
     const SCHEMA: &'static Node = &QUERY_HOLDINGS_REPLY;
@@ -1847,6 +1905,8 @@ pub static QUERY_HOLDINGS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryHoldings.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryHoldingsRequestData {
     const SCHEMA: &'static Node = &QUERY_HOLDINGS_REQUEST_DATA;
@@ -1904,6 +1964,8 @@ pub static QUERY_HOLDINGS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryHoldings.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryHoldingsRequest {
     const SCHEMA: &'static Node = &QUERY_HOLDINGS_REQUEST;
@@ -1934,6 +1996,8 @@ pub static TRADING_LIMIT: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryLimits.reply.json#/properties/Data/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingLimit {
     const SCHEMA: &'static Node = &TRADING_LIMIT;
@@ -1994,6 +2058,8 @@ pub static QUERY_LIMITS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryLimits.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryLimitsReply {
     const SCHEMA: &'static Node = &QUERY_LIMITS_REPLY;
@@ -2036,6 +2102,8 @@ pub static QUERY_LIMITS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryLimits.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryLimitsRequestData {
     const SCHEMA: &'static Node = &QUERY_LIMITS_REQUEST_DATA;
@@ -2093,6 +2161,8 @@ pub static QUERY_LIMITS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryLimits.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryLimitsRequest {
     const SCHEMA: &'static Node = &QUERY_LIMITS_REQUEST;
@@ -2153,6 +2223,8 @@ pub static QUERY_ORDER_AUDIT_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryOrderAudit.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrderAuditReply {
     const SCHEMA: &'static Node = &QUERY_ORDER_AUDIT_REPLY;
@@ -2209,6 +2281,8 @@ pub static QUERY_ORDER_AUDIT_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryOrderAudit.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrderAuditRequestData {
     const SCHEMA: &'static Node = &QUERY_ORDER_AUDIT_REQUEST_DATA;
@@ -2266,6 +2340,8 @@ pub static QUERY_ORDER_AUDIT_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryOrderAudit.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrderAuditRequest {
     const SCHEMA: &'static Node = &QUERY_ORDER_AUDIT_REQUEST;
@@ -2323,6 +2399,8 @@ pub static ORDER_STATUS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryOrderStatuses.reply.json#/properties/Data/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderStatus {
     const SCHEMA: &'static Node = &ORDER_STATUS;
@@ -2383,6 +2461,8 @@ pub static QUERY_ORDER_STATUSES_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryOrderStatuses.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrderStatusesReply {
     const SCHEMA: &'static Node = &QUERY_ORDER_STATUSES_REPLY;
@@ -2421,6 +2501,8 @@ pub static QUERY_ORDER_STATUSES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryOrderStatuses.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate
 for crate::generated::types::QueryOrderStatusesRequestData {
@@ -2479,6 +2561,8 @@ pub static QUERY_ORDER_STATUSES_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryOrderStatuses.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrderStatusesRequest {
     const SCHEMA: &'static Node = &QUERY_ORDER_STATUSES_REQUEST;
@@ -2539,6 +2623,8 @@ pub static QUERY_ORDERS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryOrders.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrdersReply {
     const SCHEMA: &'static Node = &QUERY_ORDERS_REPLY;
@@ -2575,6 +2661,8 @@ pub static QUERY_ORDERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryOrders.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrdersRequestData {
     const SCHEMA: &'static Node = &QUERY_ORDERS_REQUEST_DATA;
@@ -2632,6 +2720,8 @@ pub static QUERY_ORDERS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryOrders.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryOrdersRequest {
     const SCHEMA: &'static Node = &QUERY_ORDERS_REQUEST;
@@ -2680,6 +2770,8 @@ pub static REQUEST_STATUS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryRequestStatuses.reply.json#/properties/Data/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::RequestStatus {
     const SCHEMA: &'static Node = &REQUEST_STATUS;
@@ -2740,6 +2832,8 @@ pub static QUERY_REQUEST_STATUSES_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryRequestStatuses.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryRequestStatusesReply {
     const SCHEMA: &'static Node = &QUERY_REQUEST_STATUSES_REPLY;
@@ -2769,6 +2863,8 @@ pub static QUERY_REQUEST_STATUSES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryRequestStatuses.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate
 for crate::generated::types::QueryRequestStatusesRequestData {
@@ -2827,6 +2923,8 @@ pub static QUERY_REQUEST_STATUSES_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryRequestStatuses.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryRequestStatusesRequest {
     const SCHEMA: &'static Node = &QUERY_REQUEST_STATUSES_REQUEST;
@@ -2887,6 +2985,8 @@ pub static QUERY_REQUESTS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryRequests.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryRequestsReply {
     const SCHEMA: &'static Node = &QUERY_REQUESTS_REPLY;
@@ -2923,6 +3023,8 @@ pub static QUERY_REQUESTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryRequests.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryRequestsRequestData {
     const SCHEMA: &'static Node = &QUERY_REQUESTS_REQUEST_DATA;
@@ -2980,6 +3082,8 @@ pub static QUERY_REQUESTS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryRequests.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryRequestsRequest {
     const SCHEMA: &'static Node = &QUERY_REQUESTS_REQUEST;
@@ -3041,6 +3145,8 @@ pub static TRADING_MARKET: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryTradingMarkets.reply.json#/properties/Data/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingMarket {
     const SCHEMA: &'static Node = &TRADING_MARKET;
@@ -3101,6 +3207,8 @@ pub static QUERY_TRADING_MARKETS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryTradingMarkets.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradingMarketsReply {
     const SCHEMA: &'static Node = &QUERY_TRADING_MARKETS_REPLY;
@@ -3139,6 +3247,8 @@ pub static QUERY_TRADING_MARKETS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryTradingMarkets.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate
 for crate::generated::types::QueryTradingMarketsRequestData {
@@ -3197,6 +3307,8 @@ pub static QUERY_TRADING_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryTradingMarkets.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTradingMarketsRequest {
     const SCHEMA: &'static Node = &QUERY_TRADING_MARKETS_REQUEST;
@@ -3257,6 +3369,8 @@ pub static QUERY_TRANSACTIONS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryTransactions.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTransactionsReply {
     const SCHEMA: &'static Node = &QUERY_TRANSACTIONS_REPLY;
@@ -3348,6 +3462,8 @@ pub static QUERY_TRANSACTIONS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryTransactions.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTransactionsRequestData {
     const SCHEMA: &'static Node = &QUERY_TRANSACTIONS_REQUEST_DATA;
@@ -3405,6 +3521,8 @@ pub static QUERY_TRANSACTIONS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/QueryTransactions.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryTransactionsRequest {
     const SCHEMA: &'static Node = &QUERY_TRANSACTIONS_REQUEST;
@@ -3438,6 +3556,8 @@ pub static REQUEST_QUOTE_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/RequestQuote.reply.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteReplyData {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REPLY_DATA;
@@ -3495,6 +3615,8 @@ pub static REQUEST_QUOTE_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/RequestQuote.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteReply {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REPLY;
@@ -3549,6 +3671,8 @@ pub static REQUEST_QUOTE_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/RequestQuote.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteRequestData {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REQUEST_DATA;
@@ -3606,6 +3730,8 @@ pub static REQUEST_QUOTE_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/RequestQuote.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteRequest {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REQUEST;
@@ -3686,6 +3812,8 @@ pub static REQUESTS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/Requests.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::RequestsPush {
     const SCHEMA: &'static Node = &REQUESTS_PUSH;
@@ -3746,6 +3874,8 @@ pub static TRADING_ACCOUNTS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/TradingAccounts.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingAccountsPush {
     const SCHEMA: &'static Node = &TRADING_ACCOUNTS_PUSH;
@@ -3826,6 +3956,8 @@ pub static TRANSACTIONS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/trading/Transactions.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TransactionsPush {
     const SCHEMA: &'static Node = &TRANSACTIONS_PUSH;

@@ -91,6 +91,8 @@ pub static CHANNEL_DETAILS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/ChannelDetails.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelDetails {
     const SCHEMA: &'static Node = &CHANNEL_DETAILS;
@@ -137,6 +139,8 @@ pub static WEB_PUSH_KEYS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/WebPushKeys.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::WebPushKeys {
     const SCHEMA: &'static Node = &WEB_PUSH_KEYS;
@@ -198,6 +202,8 @@ pub static CHANNEL_SETTINGS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/ChannelSettings.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelSettings {
     const SCHEMA: &'static Node = &CHANNEL_SETTINGS;
@@ -294,9 +300,10 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: None,
     }),
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelParameters {
     const SCHEMA: &'static Node = &CHANNEL_PARAMETERS;
@@ -370,6 +377,8 @@ pub static CHANNEL_STATE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/ChannelState.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelState {
     const SCHEMA: &'static Node = &CHANNEL_STATE;
@@ -405,6 +414,8 @@ pub static CHANNEL_METHOD_METADATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/ChannelMethodMetadata.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelMethodMetadata {
     const SCHEMA: &'static Node = &CHANNEL_METHOD_METADATA;
@@ -501,9 +512,10 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: None,
     }),
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelMethodDetail {
     const SCHEMA: &'static Node = &CHANNEL_METHOD_DETAIL;
@@ -573,6 +585,8 @@ pub static FRAGMENT_DEFINITION: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/FragmentDefinition.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::FragmentDefinition {
     const SCHEMA: &'static Node = &FRAGMENT_DEFINITION;
@@ -739,6 +753,8 @@ pub static DEPTH_ORDER: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/DepthOrder.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DepthOrder {
     const SCHEMA: &'static Node = &DEPTH_ORDER;
@@ -808,22 +824,27 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "O",
-                key: &[&["Order", "ID"]],
-                operations: &[
-                    ("A", crate::runtime::Operation::Add),
-                    ("U", crate::runtime::Operation::Update),
-                    ("R", crate::runtime::Operation::Remove),
-                    ("C", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("O"),
+            reads: &[&["Order", "ID"]],
+            key_parts: 1usize,
+            position: None,
+            operations: &[
+                ("A", crate::runtime::Operation::Add),
+                ("U", crate::runtime::Operation::Update),
+                ("R", crate::runtime::Operation::Remove),
+                ("C", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 2u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DepthChange {
     const SCHEMA: &'static Node = &DEPTH_CHANGE;
@@ -901,6 +922,8 @@ pub static DEPTH_LEVEL: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/DepthLevel.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DepthLevel {
     const SCHEMA: &'static Node = &DEPTH_LEVEL;
@@ -970,22 +993,27 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "O",
-                key: &[&["Level", "ID"]],
-                operations: &[
-                    ("A", crate::runtime::Operation::Add),
-                    ("U", crate::runtime::Operation::Update),
-                    ("R", crate::runtime::Operation::Remove),
-                    ("C", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("O"),
+            reads: &[&["Level", "ID"]],
+            key_parts: 1usize,
+            position: None,
+            operations: &[
+                ("A", crate::runtime::Operation::Add),
+                ("U", crate::runtime::Operation::Update),
+                ("R", crate::runtime::Operation::Remove),
+                ("C", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 2u64,
 });
 impl crate::runtime::Validate for crate::generated::types::LevelChange {
     const SCHEMA: &'static Node = &LEVEL_CHANGE;
@@ -1089,6 +1117,8 @@ pub static TRADING_MARKET_STATE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/MarketState.json#/properties/States/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingMarketState {
     const SCHEMA: &'static Node = &TRADING_MARKET_STATE;
@@ -1146,6 +1176,8 @@ pub static MARKET_STATE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/MarketState.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::MarketState {
     const SCHEMA: &'static Node = &MARKET_STATE;
@@ -1225,6 +1257,8 @@ pub static SYMBOL_LEG: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/SymbolLeg.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolLeg {
     const SCHEMA: &'static Node = &SYMBOL_LEG;
@@ -1788,6 +1822,8 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/Security.json#/additionalProperties",
     union: None,
     fixed: &["Code", "Class", "CFI", "SubscriptionData"],
+    changes: None,
+    read_bits: 524337u64,
 });
 impl crate::runtime::Validate for crate::generated::types::Security {
     const SCHEMA: &'static Node = &SECURITY;
@@ -1999,6 +2035,8 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/SymbolDetail.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolDetail {
     const SCHEMA: &'static Node = &SYMBOL_DETAIL;
@@ -2232,6 +2270,8 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/TradeData.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TradeData {
     const SCHEMA: &'static Node = &TRADE_DATA;
@@ -2300,21 +2340,26 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "O",
-                key: &[&["Trade", "ID"]],
-                operations: &[
-                    ("A", crate::runtime::Operation::Add),
-                    ("U", crate::runtime::Operation::Update),
-                    ("I", crate::runtime::Operation::Clear),
-                ],
-                ordered: true,
-                snapshot: Some(crate::runtime::Operation::Clear),
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("O"),
+            reads: &[&["Trade", "ID"]],
+            key_parts: 1usize,
+            position: None,
+            operations: &[
+                ("A", crate::runtime::Operation::Add),
+                ("U", crate::runtime::Operation::Update),
+                ("I", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: true,
+            snapshot: Some(crate::runtime::Operation::Clear),
+        },
+    ),
+    read_bits: 4u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TradeChange {
     const SCHEMA: &'static Node = &TRADE_CHANGE;
@@ -2499,6 +2544,8 @@ pub static SCAN_TEXT_OPTIONS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/ScanTextOptions.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanTextOptions {
     const SCHEMA: &'static Node = &SCAN_TEXT_OPTIONS;
@@ -2556,6 +2603,8 @@ pub static SCAN_NUMBER_RANGE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/ScanNumberRange.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanNumberRange {
     const SCHEMA: &'static Node = &SCAN_NUMBER_RANGE;
@@ -2617,6 +2666,8 @@ pub static SCAN_DATE_RANGE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/ScanDateRange.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanDateRange {
     const SCHEMA: &'static Node = &SCAN_DATE_RANGE;
@@ -3866,22 +3917,27 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "O",
-                key: &[&["Symbol", "Code"], &["Symbol", "Market"]],
-                operations: &[
-                    ("A", crate::runtime::Operation::Add),
-                    ("U", crate::runtime::Operation::Update),
-                    ("R", crate::runtime::Operation::Remove),
-                    ("C", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("O"),
+            reads: &[&["Symbol", "Code"], &["Symbol", "Market"]],
+            key_parts: 2usize,
+            position: None,
+            operations: &[
+                ("A", crate::runtime::Operation::Add),
+                ("U", crate::runtime::Operation::Update),
+                ("R", crate::runtime::Operation::Remove),
+                ("C", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 2u64,
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolChange {
     const SCHEMA: &'static Node = &SYMBOL_CHANGE;
@@ -4135,6 +4191,8 @@ pub static NEWS_SYMBOL: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/NewsSymbol.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::NewsSymbol {
     const SCHEMA: &'static Node = &NEWS_SYMBOL;
@@ -4255,6 +4313,8 @@ pub static NEWS_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/NewsData.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::NewsData {
     const SCHEMA: &'static Node = &NEWS_DATA;
@@ -4330,21 +4390,26 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "O",
-                key: &[&["News", "ID"]],
-                operations: &[
-                    ("A", crate::runtime::Operation::Add),
-                    ("U", crate::runtime::Operation::Update),
-                    ("I", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("O"),
+            reads: &[&["News", "ID"]],
+            key_parts: 1usize,
+            position: None,
+            operations: &[
+                ("A", crate::runtime::Operation::Add),
+                ("U", crate::runtime::Operation::Update),
+                ("I", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 8u64,
 });
 impl crate::runtime::Validate for crate::generated::types::NewsChange {
     const SCHEMA: &'static Node = &NEWS_CHANGE;
@@ -4378,6 +4443,8 @@ pub static NEWS_SOURCE_STATE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/NewsSourceState.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::NewsSourceState {
     const SCHEMA: &'static Node = &NEWS_SOURCE_STATE;
@@ -4420,6 +4487,8 @@ pub static SCAN_DETAILS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/ScanDetails.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanDetails {
     const SCHEMA: &'static Node = &SCAN_DETAILS;
@@ -4489,6 +4558,8 @@ pub static NOTIFICATION_SOURCE_SETTINGS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/NotificationSourceSettings.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::NotificationSourceSettings {
     const SCHEMA: &'static Node = &NOTIFICATION_SOURCE_SETTINGS;
@@ -4549,6 +4620,8 @@ pub static NOTIFICATION_PARAMETERS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/NotificationParameters.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::NotificationParameters {
     const SCHEMA: &'static Node = &NOTIFICATION_PARAMETERS;
@@ -4594,6 +4667,8 @@ pub static SCAN_PARAMETERS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/ScanParameters.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanParameters {
     const SCHEMA: &'static Node = &SCAN_PARAMETERS;
@@ -4676,22 +4751,27 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "Operation",
-                key: &[&["Key"]],
-                operations: &[
-                    ("Add", crate::runtime::Operation::Add),
-                    ("Update", crate::runtime::Operation::Update),
-                    ("Remove", crate::runtime::Operation::Remove),
-                    ("Clear", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("Operation"),
+            reads: &[&["Key"]],
+            key_parts: 1usize,
+            position: None,
+            operations: &[
+                ("Add", crate::runtime::Operation::Add),
+                ("Update", crate::runtime::Operation::Update),
+                ("Remove", crate::runtime::Operation::Remove),
+                ("Clear", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 2u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanMatchChange {
     const SCHEMA: &'static Node = &SCAN_MATCH_CHANGE;
@@ -4791,6 +4871,8 @@ pub static SCAN_STATE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/ScanState.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanState {
     const SCHEMA: &'static Node = &SCAN_STATE;
@@ -4860,22 +4942,27 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "Operation",
-                key: &[&["Scan", "ID"]],
-                operations: &[
-                    ("Add", crate::runtime::Operation::Add),
-                    ("Update", crate::runtime::Operation::Update),
-                    ("Remove", crate::runtime::Operation::Remove),
-                    ("Clear", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("Operation"),
+            reads: &[&["Scan", "ID"]],
+            key_parts: 1usize,
+            position: None,
+            operations: &[
+                ("Add", crate::runtime::Operation::Add),
+                ("Update", crate::runtime::Operation::Update),
+                ("Remove", crate::runtime::Operation::Remove),
+                ("Clear", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 2u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanChange {
     const SCHEMA: &'static Node = &SCAN_CHANGE;
@@ -4981,6 +5068,8 @@ pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/TradingAccountState.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingAccountState {
     const SCHEMA: &'static Node = &TRADING_ACCOUNT_STATE;
@@ -5292,9 +5381,10 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 16448u64,
-        changes: None,
     }),
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderDetails {
     const SCHEMA: &'static Node = &ORDER_DETAILS;
@@ -5356,9 +5446,10 @@ pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: None,
     }),
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderRoute {
     const SCHEMA: &'static Node = &ORDER_ROUTE;
@@ -5480,9 +5571,10 @@ pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: None,
     }),
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderCondition {
     const SCHEMA: &'static Node = &ORDER_CONDITION;
@@ -5679,6 +5771,8 @@ pub static ORDER: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/Order.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::Order {
     const SCHEMA: &'static Node = &ORDER;
@@ -5773,6 +5867,8 @@ pub static ORDER_ACTION_RESPONSE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/OrderActionResponse.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderActionResponse {
     const SCHEMA: &'static Node = &ORDER_ACTION_RESPONSE;
@@ -5940,6 +6036,8 @@ pub static ORDER_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/OrderRequest.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderRequest {
     const SCHEMA: &'static Node = &ORDER_REQUEST;
@@ -6148,9 +6246,10 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: None,
     }),
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TransactionDetail {
     const SCHEMA: &'static Node = &TRANSACTION_DETAIL;
@@ -6258,9 +6357,10 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: None,
     }),
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderAudit {
     const SCHEMA: &'static Node = &ORDER_AUDIT;
@@ -6339,22 +6439,27 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "O",
-                key: &[&["Audit", "OrderID"], &["Audit", "Version"]],
-                operations: &[
-                    ("A", crate::runtime::Operation::Add),
-                    ("U", crate::runtime::Operation::Update),
-                    ("R", crate::runtime::Operation::Remove),
-                    ("C", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("O"),
+            reads: &[&["Audit", "OrderID"], &["Audit", "Version"]],
+            key_parts: 2usize,
+            position: None,
+            operations: &[
+                ("A", crate::runtime::Operation::Add),
+                ("U", crate::runtime::Operation::Update),
+                ("R", crate::runtime::Operation::Remove),
+                ("C", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 4u64,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderAuditChange {
     const SCHEMA: &'static Node = &ORDER_AUDIT_CHANGE;
@@ -6406,6 +6511,33 @@ pub static BALANCE: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/Balance.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: None,
+            reads: &[&["Account"], &["Type"], &["Currency"], &["Amount"]],
+            key_parts: 3usize,
+            position: None,
+            operations: &[],
+            when: &[
+                crate::runtime::When {
+                    read: 1usize,
+                    equals: crate::runtime::Equals::Text(""),
+                    operation: crate::runtime::Operation::Clear,
+                    scope: Some(0usize),
+                },
+                crate::runtime::When {
+                    read: 3usize,
+                    equals: crate::runtime::Equals::Number(0f64),
+                    operation: crate::runtime::Operation::Remove,
+                    scope: None,
+                },
+            ],
+            otherwise: Some(crate::runtime::Operation::Set),
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 15u64,
 });
 impl crate::runtime::Validate for crate::generated::types::Balance {
     const SCHEMA: &'static Node = &BALANCE;
@@ -6563,9 +6695,10 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: None,
     }),
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::HoldingDetails {
     const SCHEMA: &'static Node = &HOLDING_DETAILS;
@@ -6644,22 +6777,27 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "O",
-                key: &[&["Holding", "Exchange"], &["Holding", "Code"]],
-                operations: &[
-                    ("A", crate::runtime::Operation::Add),
-                    ("U", crate::runtime::Operation::Update),
-                    ("R", crate::runtime::Operation::Remove),
-                    ("C", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("O"),
+            reads: &[&["Holding", "Exchange"], &["Holding", "Code"]],
+            key_parts: 2usize,
+            position: None,
+            operations: &[
+                ("A", crate::runtime::Operation::Add),
+                ("U", crate::runtime::Operation::Update),
+                ("R", crate::runtime::Operation::Remove),
+                ("C", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 4u64,
 });
 impl crate::runtime::Validate for crate::generated::types::HoldingChange {
     const SCHEMA: &'static Node = &HOLDING_CHANGE;
@@ -6748,22 +6886,27 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "O",
-                key: &[&["Order", "ID"]],
-                operations: &[
-                    ("A", crate::runtime::Operation::Add),
-                    ("U", crate::runtime::Operation::Update),
-                    ("R", crate::runtime::Operation::Remove),
-                    ("C", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("O"),
+            reads: &[&["Order", "ID"]],
+            key_parts: 1usize,
+            position: None,
+            operations: &[
+                ("A", crate::runtime::Operation::Add),
+                ("U", crate::runtime::Operation::Update),
+                ("R", crate::runtime::Operation::Remove),
+                ("C", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 4u64,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderChange {
     const SCHEMA: &'static Node = &ORDER_CHANGE;
@@ -6892,22 +7035,27 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "O",
-                key: &[&["Request", "ID"]],
-                operations: &[
-                    ("A", crate::runtime::Operation::Add),
-                    ("U", crate::runtime::Operation::Update),
-                    ("R", crate::runtime::Operation::Remove),
-                    ("C", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("O"),
+            reads: &[&["Request", "ID"]],
+            key_parts: 1usize,
+            position: None,
+            operations: &[
+                ("A", crate::runtime::Operation::Add),
+                ("U", crate::runtime::Operation::Update),
+                ("R", crate::runtime::Operation::Remove),
+                ("C", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 4u64,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderRequestChange {
     const SCHEMA: &'static Node = &ORDER_REQUEST_CHANGE;
@@ -6988,22 +7136,27 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "Operation",
-                key: &[&["Account", "ID"]],
-                operations: &[
-                    ("Add", crate::runtime::Operation::Add),
-                    ("Update", crate::runtime::Operation::Update),
-                    ("Remove", crate::runtime::Operation::Remove),
-                    ("Clear", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("Operation"),
+            reads: &[&["Account", "ID"]],
+            key_parts: 1usize,
+            position: None,
+            operations: &[
+                ("Add", crate::runtime::Operation::Add),
+                ("Update", crate::runtime::Operation::Update),
+                ("Remove", crate::runtime::Operation::Remove),
+                ("Clear", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 2u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingAccountChange {
     const SCHEMA: &'static Node = &TRADING_ACCOUNT_CHANGE;
@@ -7083,21 +7236,26 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "O",
-                key: &[&["Transaction", "ID"]],
-                operations: &[
-                    ("A", crate::runtime::Operation::Add),
-                    ("U", crate::runtime::Operation::Update),
-                    ("I", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("O"),
+            reads: &[&["Transaction", "ID"]],
+            key_parts: 1usize,
+            position: None,
+            operations: &[
+                ("A", crate::runtime::Operation::Add),
+                ("U", crate::runtime::Operation::Update),
+                ("I", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 4u64,
 });
 impl crate::runtime::Validate for crate::generated::types::TransactionChange {
     const SCHEMA: &'static Node = &TRANSACTION_CHANGE;
@@ -7247,6 +7405,8 @@ pub static WATCHLIST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/Watchlist.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::Watchlist {
     const SCHEMA: &'static Node = &WATCHLIST;
@@ -7326,22 +7486,27 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: Some(
-            &crate::runtime::ChangeRules {
-                tag: "Operation",
-                key: &[&["Watchlist", "ID"]],
-                operations: &[
-                    ("Add", crate::runtime::Operation::Add),
-                    ("Update", crate::runtime::Operation::Update),
-                    ("Remove", crate::runtime::Operation::Remove),
-                    ("Clear", crate::runtime::Operation::Clear),
-                ],
-                ordered: false,
-                snapshot: None,
-            },
-        ),
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("Operation"),
+            reads: &[&["Watchlist", "ID"]],
+            key_parts: 1usize,
+            position: None,
+            operations: &[
+                ("Add", crate::runtime::Operation::Add),
+                ("Update", crate::runtime::Operation::Update),
+                ("Remove", crate::runtime::Operation::Remove),
+                ("Clear", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 2u64,
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistChange {
     const SCHEMA: &'static Node = &WATCHLIST_CHANGE;
@@ -7387,6 +7552,8 @@ pub static WATCHLIST_DETAILS: Node = Node::Object(ObjectNode {
     additional_at: "schemas/types/WatchlistDetails.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistDetails {
     const SCHEMA: &'static Node = &WATCHLIST_DETAILS;
@@ -7486,9 +7653,31 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
             },
         ],
         condition_bits: 0u64,
-        changes: None,
     }),
     fixed: &[],
+    changes: Some(
+        &crate::runtime::ChangeRules {
+            tag: Some("Operation"),
+            reads: &[&["At"], &["Count"], &["Members"]],
+            key_parts: 0usize,
+            position: Some(crate::runtime::Position {
+                at: 0usize,
+                count: 1usize,
+                items: 2usize,
+            }),
+            operations: &[
+                ("Insert", crate::runtime::Operation::Insert),
+                ("Replace", crate::runtime::Operation::Replace),
+                ("Remove", crate::runtime::Operation::Remove),
+                ("Clear", crate::runtime::Operation::Clear),
+            ],
+            when: &[],
+            otherwise: None,
+            ordered: false,
+            snapshot: None,
+        },
+    ),
+    read_bits: 14u64,
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistMemberChange {
     const SCHEMA: &'static Node = &WATCHLIST_MEMBER_CHANGE;

@@ -63,6 +63,8 @@ pub static ADD_TO_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/AddToWatchlist.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AddToWatchlistReply {
     const SCHEMA: &'static Node = &ADD_TO_WATCHLIST_REPLY;
@@ -99,6 +101,8 @@ pub static ADD_TO_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/AddToWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AddToWatchlistRequestData {
     const SCHEMA: &'static Node = &ADD_TO_WATCHLIST_REQUEST_DATA;
@@ -156,6 +160,8 @@ pub static ADD_TO_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/AddToWatchlist.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::AddToWatchlistRequest {
     const SCHEMA: &'static Node = &ADD_TO_WATCHLIST_REQUEST;
@@ -183,6 +189,8 @@ pub static COPY_WATCHLIST_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/CopyWatchlist.reply.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistReplyData {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REPLY_DATA;
@@ -240,6 +248,8 @@ pub static COPY_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/CopyWatchlist.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistReply {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REPLY;
@@ -273,6 +283,8 @@ pub static COPY_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/CopyWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistRequestData {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REQUEST_DATA;
@@ -330,6 +342,8 @@ pub static COPY_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/CopyWatchlist.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistRequest {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REQUEST;
@@ -357,6 +371,8 @@ pub static CREATE_WATCHLIST_REPLY_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/CreateWatchlist.reply.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistReplyData {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REPLY_DATA;
@@ -414,6 +430,8 @@ pub static CREATE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/CreateWatchlist.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistReply {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REPLY;
@@ -449,6 +467,8 @@ pub static CREATE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/CreateWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistRequestData {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REQUEST_DATA;
@@ -506,6 +526,8 @@ pub static CREATE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/CreateWatchlist.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistRequest {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REQUEST;
@@ -569,6 +591,8 @@ pub static DELETE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/DeleteWatchlist.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteWatchlistReply {
     const SCHEMA: &'static Node = &DELETE_WATCHLIST_REPLY;
@@ -598,6 +622,8 @@ pub static DELETE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/DeleteWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteWatchlistRequestData {
     const SCHEMA: &'static Node = &DELETE_WATCHLIST_REQUEST_DATA;
@@ -655,6 +681,8 @@ pub static DELETE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/DeleteWatchlist.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::DeleteWatchlistRequest {
     const SCHEMA: &'static Node = &DELETE_WATCHLIST_REQUEST;
@@ -718,6 +746,8 @@ pub static INSERT_INTO_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/InsertIntoWatchlist.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::InsertIntoWatchlistReply {
     const SCHEMA: &'static Node = &INSERT_INTO_WATCHLIST_REPLY;
@@ -764,6 +794,8 @@ pub static INSERT_INTO_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/InsertIntoWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate
 for crate::generated::types::InsertIntoWatchlistRequestData {
@@ -822,6 +854,8 @@ pub static INSERT_INTO_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/InsertIntoWatchlist.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::InsertIntoWatchlistRequest {
     const SCHEMA: &'static Node = &INSERT_INTO_WATCHLIST_REQUEST;
@@ -885,6 +919,8 @@ pub static MOVE_IN_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/MoveInWatchlist.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::MoveInWatchlistReply {
     const SCHEMA: &'static Node = &MOVE_IN_WATCHLIST_REPLY;
@@ -938,6 +974,8 @@ pub static MOVE_IN_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/MoveInWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::MoveInWatchlistRequestData {
     const SCHEMA: &'static Node = &MOVE_IN_WATCHLIST_REQUEST_DATA;
@@ -995,6 +1033,8 @@ pub static MOVE_IN_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/MoveInWatchlist.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::MoveInWatchlistRequest {
     const SCHEMA: &'static Node = &MOVE_IN_WATCHLIST_REQUEST;
@@ -1055,6 +1095,8 @@ pub static QUERY_MEMBERS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/QueryMembers.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMembersReply {
     const SCHEMA: &'static Node = &QUERY_MEMBERS_REPLY;
@@ -1082,6 +1124,8 @@ pub static QUERY_MEMBERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/QueryMembers.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMembersRequestData {
     const SCHEMA: &'static Node = &QUERY_MEMBERS_REQUEST_DATA;
@@ -1139,6 +1183,8 @@ pub static QUERY_MEMBERS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/QueryMembers.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryMembersRequest {
     const SCHEMA: &'static Node = &QUERY_MEMBERS_REQUEST;
@@ -1199,6 +1245,8 @@ pub static QUERY_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/QueryWatchlist.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistReply {
     const SCHEMA: &'static Node = &QUERY_WATCHLIST_REPLY;
@@ -1226,6 +1274,8 @@ pub static QUERY_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/QueryWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistRequestData {
     const SCHEMA: &'static Node = &QUERY_WATCHLIST_REQUEST_DATA;
@@ -1283,6 +1333,8 @@ pub static QUERY_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/QueryWatchlist.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistRequest {
     const SCHEMA: &'static Node = &QUERY_WATCHLIST_REQUEST;
@@ -1343,6 +1395,8 @@ pub static QUERY_WATCHLISTS_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/QueryWatchlists.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistsReply {
     const SCHEMA: &'static Node = &QUERY_WATCHLISTS_REPLY;
@@ -1406,6 +1460,8 @@ pub static QUERY_WATCHLISTS_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/QueryWatchlists.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistsRequest {
     const SCHEMA: &'static Node = &QUERY_WATCHLISTS_REQUEST;
@@ -1469,6 +1525,8 @@ pub static UPDATE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/UpdateWatchlist.reply.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateWatchlistReply {
     const SCHEMA: &'static Node = &UPDATE_WATCHLIST_REPLY;
@@ -1504,6 +1562,8 @@ pub static UPDATE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/UpdateWatchlist.request.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateWatchlistRequestData {
     const SCHEMA: &'static Node = &UPDATE_WATCHLIST_REQUEST_DATA;
@@ -1561,6 +1621,8 @@ pub static UPDATE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/UpdateWatchlist.request.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::UpdateWatchlistRequest {
     const SCHEMA: &'static Node = &UPDATE_WATCHLIST_REQUEST;
@@ -1636,6 +1698,8 @@ pub static WATCHLIST_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/Watchlist.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistPush {
     const SCHEMA: &'static Node = &WATCHLIST_PUSH;
@@ -1696,6 +1760,8 @@ pub static WATCHLISTS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/watchlist/Watchlists.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistsPush {
     const SCHEMA: &'static Node = &WATCHLISTS_PUSH;

@@ -55,6 +55,8 @@ pub static FEED: Node = Node::Object(ObjectNode {
     additional_at: "schemas/zenith/Feeds.push.json#/properties/Data/items/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::Feed {
     const SCHEMA: &'static Node = &FEED;
@@ -115,6 +117,8 @@ pub static FEEDS_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/zenith/Feeds.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::FeedsPush {
     const SCHEMA: &'static Node = &FEEDS_PUSH;
@@ -176,6 +180,8 @@ pub static SERVER_INFO_DATA: Node = Node::Object(ObjectNode {
     additional_at: "schemas/zenith/ServerInfo.push.json#/properties/Data/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ServerInfoData {
     const SCHEMA: &'static Node = &SERVER_INFO_DATA;
@@ -233,6 +239,8 @@ pub static SERVER_INFO_PUSH: Node = Node::Object(ObjectNode {
     additional_at: "schemas/zenith/ServerInfo.push.json#/additionalProperties",
     union: None,
     fixed: &[],
+    changes: None,
+    read_bits: 0u64,
 });
 impl crate::runtime::Validate for crate::generated::types::ServerInfoPush {
     const SCHEMA: &'static Node = &SERVER_INFO_PUSH;
