@@ -254,11 +254,11 @@ impl Analyzer<'_> {
         let notes = decoded.map(|d| d.notes).unwrap_or_default();
         // The fast path: a message its schema accepts, established while parsing, with no tree.
         // Error replies take the full path, which tells what their codes mean.
-        let clean = CleanText::check(&text, place.direction)
-            .filter(|_| notes.is_empty())
-            .filter(|c| Role::of(c.envelope.keys().action, c.direction) != Some(Role::Error))
-            .filter(|c| c.envelope.keys().topic_problem(c.kind).is_none());
-        if let Some(mut clean) = clean {
+        if notes.is_empty()
+            && let Some(mut clean) = CleanText::check(&text, place.direction)
+            && Role::of(clean.envelope.keys().action, clean.direction) != Some(Role::Error)
+            && clean.envelope.keys().topic_problem(clean.kind).is_none()
+        {
             let credentials = shown::credentials(&text, true);
             let recording = std::mem::take(&mut clean.recording);
             let mut checked = Checked::clean(place, clean, credentials);

@@ -304,8 +304,11 @@ impl Stream {
             match change.operation {
                 Some(Operation::Clear) if change.key.is_some() => self.clear_scope(cx, &record),
                 Some(Operation::Clear) => {
-                    self.forget_keys(cx.keys_overall);
-                    self.keys = Some(HashMap::default());
+                    // The table is kept for the keys to come: a book is cleared and refilled often.
+                    let mut keys = self.keys.take().unwrap_or_default();
+                    *cx.keys_overall = cx.keys_overall.saturating_sub(keys.len());
+                    keys.clear();
+                    self.keys = Some(keys);
                     self.length = Some(0);
                     self.since = Some(here.clone());
                     self.last_added = None;
@@ -347,19 +350,20 @@ impl Stream {
             }
             return;
         };
-        let since = self.since.clone();
-        let known = keys.contains_key(key.as_str());
         match operation {
             Operation::Add | Operation::Set => {
-                if known {
-                    if operation == Operation::Add {
-                        let added = &keys[key.as_str()];
-                        let message = format!("`{key}` is added again on `{topic}`: {} added it", added.describe());
-                        let added = added.clone();
-                        cx.report(Level::Error, "duplicate-add", message, &record.path(), Some(&added));
+                let full = keys.len() >= MAX_KEYS || *cx.keys_overall >= MAX_KEYS_OVERALL;
+                let entry = match keys.entry_ref(key) {
+                    EntryRef::Occupied(added) => {
+                        if operation == Operation::Add {
+                            let added = added.get().clone();
+                            let message = format!("`{key}` is added again on `{topic}`: {} added it", added.describe());
+                            cx.report(Level::Error, "duplicate-add", message, &record.path(), Some(&added));
+                        }
+                        return;
                     }
-                    return;
-                }
+                    EntryRef::Vacant(entry) => entry,
+                };
                 if record.rules.ordered
                     && let Some((last, at)) = &self.last_added
                     && !increases(last, key)
@@ -368,38 +372,41 @@ impl Stream {
                         "`{key}` is added on `{topic}` after `{last}` ({}): the ids go backwards",
                         at.describe()
                     );
-                    let at = at.clone();
-                    cx.report(Level::Error, "order-regressed", message, &record.path(), Some(&at));
+                    cx.report(Level::Error, "order-regressed", message, &record.path(), Some(at));
                 }
-                if record.rules.ordered {
-                    self.last_added = Some((key.clone(), record.here.clone()));
+                if !full {
+                    entry.insert(record.here.clone());
+                    *cx.keys_overall += 1;
+                    if record.rules.ordered {
+                        self.last_added = Some((key.clone(), record.here.clone()));
+                    }
+                    return;
                 }
-                if keys.len() >= MAX_KEYS || *cx.keys_overall >= MAX_KEYS_OVERALL {
-                    let limit = if keys.len() >= MAX_KEYS {
-                        format!("{MAX_KEYS} keys for one subscription")
-                    } else {
-                        format!("{MAX_KEYS_OVERALL} keys over all subscriptions")
-                    };
-                    self.forget_keys(cx.keys_overall);
-                    self.unknown_reported = true;
-                    let message = format!(
-                        "`{topic}` reached the limit of {limit}: its keys are followed again from its next clear"
-                    );
-                    return cx.report(Level::Warning, "state-limit", message, &record.path(), None);
-                }
-                keys.insert(key.clone(), record.here.clone());
-                *cx.keys_overall += 1;
+                let limit = if keys.len() >= MAX_KEYS {
+                    format!("{MAX_KEYS} keys for one subscription")
+                } else {
+                    format!("{MAX_KEYS_OVERALL} keys over all subscriptions")
+                };
+                self.forget_keys(cx.keys_overall);
+                self.unknown_reported = true;
+                let message =
+                    format!("`{topic}` reached the limit of {limit}: its keys are followed again from its next clear");
+                cx.report(Level::Warning, "state-limit", message, &record.path(), None);
             }
             Operation::Update | Operation::Remove => {
+                let known = match operation {
+                    Operation::Remove => keys.remove(key.as_str()).is_some(),
+                    _ => keys.contains_key(key.as_str()),
+                };
                 if operation == Operation::Remove && known {
-                    keys.remove(key.as_str());
                     *cx.keys_overall = cx.keys_overall.saturating_sub(1);
                 }
                 if !known {
                     let what = if operation == Operation::Remove { "removed" } else { "updated" };
-                    let since_text = since.as_ref().map_or_else(String::new, |s| format!(" since {}", s.describe()));
+                    let since = self.since.as_ref();
+                    let since_text = since.map_or_else(String::new, |s| format!(" since {}", s.describe()));
                     let message = format!("`{key}` is {what} on `{topic}`, but was not added{since_text}");
-                    cx.report(Level::Error, "change-for-unknown-key", message, &record.path(), since.as_ref());
+                    cx.report(Level::Error, "change-for-unknown-key", message, &record.path(), since);
                 }
             }
             Operation::Clear | Operation::Insert | Operation::Replace => {}

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use zenith_capture::{Event, Format, Limits, Unfolded};
+use zenith_capture::{Format, Limits, Unfolded};
 use zenith_check::{Checker, Finding, Level, Summary};
 
 #[derive(Parser)]
@@ -487,12 +487,12 @@ fn check_file(
     let (reader, size) = open_input(path)?;
     let progress = render::progress(size);
     let reader = render::Counted::new(reader, progress.clone());
-    let (format, mut reader) = formatted(Box::new(reader), args.input, args.max_line_bytes, source)?;
+    let (format, reader) = formatted(Box::new(reader), args.input, args.max_line_bytes, source)?;
     let limits = Limits { max_line_bytes: args.max_line_bytes };
     let mut checker = Checker::new(source);
     let jobs = args.jobs.unwrap_or_else(default_jobs);
     let result = if jobs <= 1 {
-        zenith_capture::read(format, &mut reader, limits, &mut |event: Event| checker.event(event, report))
+        parallel::check_here(format, reader, limits, &mut checker, report)
     } else {
         parallel::check(format, reader, limits, jobs, &mut checker, report)
     };

@@ -1,5 +1,5 @@
-//! Checking one capture on several threads: this thread reads and follows the conversations,
-//! the others turn the input into frames and analyse them. Work goes to the workers in turn and
+//! Checking one capture on several threads, or on this one alone. With several, this thread
+//! reads and follows the conversations, the others turn the input into frames and analyse them. Work goes to the workers in turn and
 //! their analyses come back in the same turn, so they are applied in capture order and the
 //! output does not depend on the number of threads. At most a few pieces of work, and a few
 //! megabytes of message text, are in flight, so memory stays bounded however large the messages.
@@ -19,6 +19,34 @@ const BATCH_BYTES: usize = 1 << 20;
 const DEPTH: usize = 4;
 /// Message text in flight, beyond the piece being sent.
 const IN_FLIGHT_BYTES: usize = 4 << 20;
+
+/// Events analysed before they are applied, on one thread.
+const BLOCK: usize = 64;
+
+/// Checks on this thread alone, a block of events at a time: each block is analysed, then its
+/// analyses are applied in order, so that the code of each stage stays in the processor's
+/// caches for a whole block rather than taking turns with the other for every message. A block
+/// ends early at [`BATCH_BYTES`] of message text.
+pub fn check_here(
+    format: Format,
+    reader: impl BufRead,
+    limits: Limits,
+    checker: &mut Checker,
+    report: &mut dyn FnMut(Finding),
+) -> Result<(), ReadError> {
+    let source = checker.source().to_owned();
+    let (mut block, mut bytes) = (Vec::with_capacity(BLOCK), 0);
+    let result = zenith_capture::read(format, reader, limits, &mut |event| {
+        bytes += weight(&event);
+        block.push(analyze(&source, event));
+        if block.len() == BLOCK || bytes >= BATCH_BYTES {
+            block.drain(..).for_each(|analysis| checker.apply(analysis, report));
+            bytes = 0;
+        }
+    });
+    block.into_iter().for_each(|analysis| checker.apply(analysis, report));
+    result
+}
 
 /// What a worker is given: lines of JSON Lines (read there too), or frames read from a HAR
 /// file or a packet capture (which only this thread can parse, as it comes).

@@ -305,7 +305,7 @@ fn state_rules(model: &Model, message: &Message) -> (TokenStream, Vec<String>) {
     let fixed = fields.iter().filter(|f| f.fixed).map(|f| f.wire.clone()).collect();
     let changes = match changes {
         Some(changes) => {
-            let rules = super::change_rules(changes, &quote! { crate::runtime });
+            let rules = super::change_rules(model, fields, changes, &quote! { crate::runtime });
             quote! { Some(&#rules) }
         }
         None => quote! { None },

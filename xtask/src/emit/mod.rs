@@ -8,13 +8,13 @@ mod types;
 use proc_macro2::TokenStream;
 
 use crate::Error;
-use crate::model::{Changes, Model, Operation};
+use crate::model::{Changes, Field, Model, Operation};
 
 pub use schema::Target;
 
 /// A `ChangeRules` value for a change-record union whose tag is `tag`, with `runtime` the path
 /// of the runtime module.
-fn change_rules(changes: &Changes, runtime: &TokenStream) -> TokenStream {
+fn change_rules(model: &Model, fields: &[Field], changes: &Changes, runtime: &TokenStream) -> TokenStream {
     let operation = |operation: Operation| match operation {
         Operation::Add => quote::quote! { #runtime::Operation::Add },
         Operation::Update => quote::quote! { #runtime::Operation::Update },
@@ -30,6 +30,19 @@ fn change_rules(changes: &Changes, runtime: &TokenStream) -> TokenStream {
     };
     let tag = some(changes.tag.as_ref().map(|tag| quote::quote! { #tag }));
     let reads = changes.reads.iter().map(|path| quote::quote! { &[#(#path),*] });
+    // Each path as property numbers, the record's and the nested object's (usize::MAX: none).
+    let read_at = changes.reads.iter().map(|path| {
+        let head = fields.iter().position(|f| f.wire == path[0]).unwrap_or(usize::MAX);
+        let nested = path.get(1).and_then(|name| {
+            let crate::model::Shape::Named(ty) = &fields.get(head)?.shape else { return None };
+            let Some(crate::model::TypeKind::Struct { fields, .. }) = model.type_named(ty).map(|t| &t.kind) else {
+                return None;
+            };
+            fields.iter().position(|f| &f.wire == name)
+        });
+        let nested = nested.unwrap_or(usize::MAX);
+        quote::quote! { [#head, #nested] }
+    });
     let key_parts = changes.key_parts;
     let position = some(changes.position.map(|[at, count, items]| {
         quote::quote! { #runtime::Position { at: #at, count: #count, items: #items } }
@@ -58,6 +71,7 @@ fn change_rules(changes: &Changes, runtime: &TokenStream) -> TokenStream {
         #runtime::ChangeRules {
             tag: #tag,
             reads: &[#(#reads),*],
+            read_at: &[#(#read_at),*],
             key_parts: #key_parts,
             position: #position,
             operations: &[#(#operations),*],

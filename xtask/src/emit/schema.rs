@@ -239,7 +239,7 @@ impl Emitter<'_> {
                     .fold(0u64, |bits, (i, _)| bits | 1 << i.min(63));
                 let changes = match changes {
                     Some(changes) => {
-                        let rules = super::change_rules(changes, &self.target.runtime);
+                        let rules = super::change_rules(self.model, fields, changes, &self.target.runtime);
                         quote! { Some(&#rules) }
                     }
                     None => quote! { None },

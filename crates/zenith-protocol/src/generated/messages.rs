@@ -1243,6 +1243,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Order", "ID"]],
+                            read_at: &[[1usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -1277,6 +1278,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Level", "ID"]],
+                            read_at: &[[1usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -1396,6 +1398,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Order", "ID"]],
+                            read_at: &[[1usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -1447,6 +1450,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Level", "ID"]],
+                            read_at: &[[1usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -1668,6 +1672,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Trade", "ID"]],
+                            read_at: &[[2usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -1837,6 +1842,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Symbol", "Code"], &["Symbol", "Market"]],
+                            read_at: &[[1usize, 1usize], [1usize, 0usize]],
                             key_parts: 2usize,
                             position: None,
                             operations: &[
@@ -1871,6 +1877,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Trade", "ID"]],
+                            read_at: &[[2usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -1904,6 +1911,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["News", "ID"]],
+                            read_at: &[[3usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -2090,6 +2098,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
                             reads: &[&["Key"]],
+                            read_at: &[[1usize, 18446744073709551615usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -2141,6 +2150,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
                             reads: &[&["Key"]],
+                            read_at: &[[1usize, 18446744073709551615usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -2175,6 +2185,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
                             reads: &[&["Key"]],
+                            read_at: &[[1usize, 18446744073709551615usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -2260,6 +2271,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
                             reads: &[&["Scan", "ID"]],
+                            read_at: &[[1usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -2311,6 +2323,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
                             reads: &[&["Scan", "ID"]],
+                            read_at: &[[1usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -2464,6 +2477,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Audit", "OrderID"], &["Audit", "Version"]],
+                            read_at: &[[2usize, 1usize], [2usize, 0usize]],
                             key_parts: 2usize,
                             position: None,
                             operations: &[
@@ -2536,6 +2550,12 @@ impl MessageKind {
                                 &["Type"],
                                 &["Currency"],
                                 &["Amount"],
+                            ],
+                            read_at: &[
+                                [0usize, 18446744073709551615usize],
+                                [1usize, 18446744073709551615usize],
+                                [2usize, 18446744073709551615usize],
+                                [3usize, 18446744073709551615usize],
                             ],
                             key_parts: 3usize,
                             position: None,
@@ -2647,6 +2667,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Holding", "Exchange"], &["Holding", "Code"]],
+                            read_at: &[[2usize, 0usize], [2usize, 1usize]],
                             key_parts: 2usize,
                             position: None,
                             operations: &[
@@ -2715,6 +2736,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Order", "ID"]],
+                            read_at: &[[2usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -2822,6 +2844,12 @@ impl MessageKind {
                                 &["Currency"],
                                 &["Amount"],
                             ],
+                            read_at: &[
+                                [0usize, 18446744073709551615usize],
+                                [1usize, 18446744073709551615usize],
+                                [2usize, 18446744073709551615usize],
+                                [3usize, 18446744073709551615usize],
+                            ],
                             key_parts: 3usize,
                             position: None,
                             operations: &[],
@@ -2881,6 +2909,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Holding", "Exchange"], &["Holding", "Code"]],
+                            read_at: &[[2usize, 0usize], [2usize, 1usize]],
                             key_parts: 2usize,
                             position: None,
                             operations: &[
@@ -3238,6 +3267,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Request", "ID"]],
+                            read_at: &[[2usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -3272,6 +3302,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
                             reads: &[&["Account", "ID"]],
+                            read_at: &[[1usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -3306,6 +3337,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
                             reads: &[&["Transaction", "ID"]],
+                            read_at: &[[2usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -3543,6 +3575,11 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
                             reads: &[&["At"], &["Count"], &["Members"]],
+                            read_at: &[
+                                [1usize, 18446744073709551615usize],
+                                [2usize, 18446744073709551615usize],
+                                [3usize, 18446744073709551615usize],
+                            ],
                             key_parts: 0usize,
                             position: Some(crate::runtime::Position {
                                 at: 0usize,
@@ -3598,6 +3635,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
                             reads: &[&["Watchlist", "ID"]],
+                            read_at: &[[1usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -3649,6 +3687,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
                             reads: &[&["Watchlist", "ID"]],
+                            read_at: &[[1usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[
@@ -3734,6 +3773,11 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
                             reads: &[&["At"], &["Count"], &["Members"]],
+                            read_at: &[
+                                [1usize, 18446744073709551615usize],
+                                [2usize, 18446744073709551615usize],
+                                [3usize, 18446744073709551615usize],
+                            ],
                             key_parts: 0usize,
                             position: Some(crate::runtime::Position {
                                 at: 0usize,
@@ -3772,6 +3816,7 @@ impl MessageKind {
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
                             reads: &[&["Watchlist", "ID"]],
+                            read_at: &[[1usize, 0usize]],
                             key_parts: 1usize,
                             position: None,
                             operations: &[

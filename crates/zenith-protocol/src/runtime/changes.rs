@@ -10,6 +10,9 @@ pub type Text = CompactString;
 /// The most properties a change record is read for (the generator refuses more).
 pub const MAX_READS: usize = 4;
 
+/// No property: a read of a record's own property has no nested one.
+pub const NONE: usize = usize::MAX;
+
 /// The values read from one record, in the order of [`ChangeRules::reads`].
 pub type Reads = [Option<Text>; MAX_READS];
 
@@ -23,6 +26,9 @@ pub struct ChangeRules {
     /// The properties read from each record, as paths (`["Order", "ID"]`): the key's parts
     /// first, then the position's, then those `when` compares.
     pub reads: &'static [&'static [&'static str]],
+    /// The same paths as property numbers (the record's, then the nested object's, or
+    /// [`NONE`]), so that the one pass finds them without comparing names.
+    pub read_at: &'static [[usize; 2]],
     /// How many of `reads` make up the key; 0 for positional records.
     pub key_parts: usize,
     /// Positional records: which reads hold the position, the count and the items.
@@ -119,7 +125,7 @@ impl ChangeRules {
     }
 
     /// What a record does, from its tag's value and the values read from it.
-    pub fn change(&self, tag: Option<&str>, mut reads: Reads) -> Change {
+    pub fn change(&self, tag: Option<&str>, reads: &mut Reads) -> Change {
         let rule = match self.tag {
             Some(_) => None,
             None => self.when.iter().find(|w| w.equals.holds(reads[w.read].as_deref())),
@@ -147,7 +153,7 @@ impl ChangeRules {
         for (slot, path) in reads.iter_mut().zip(self.reads) {
             *slot = path.iter().try_fold(record, |value, name| value.get(name)).and_then(value_text);
         }
-        self.change(tag, reads)
+        self.change(tag, &mut reads)
     }
 }
 
@@ -191,6 +197,7 @@ mod tests {
     const BALANCES: ChangeRules = ChangeRules {
         tag: None,
         reads: &[&["Account"], &["Type"], &["Currency"], &["Amount"]],
+        read_at: &[[0, NONE], [1, NONE], [2, NONE], [3, NONE]],
         key_parts: 3,
         position: None,
         operations: &[],
@@ -220,6 +227,7 @@ mod tests {
         let rules = ChangeRules {
             tag: Some("Operation"),
             reads: &[&["At"], &["Count"], &["Members"]],
+            read_at: &[[1, NONE], [2, NONE], [3, NONE]],
             key_parts: 0,
             position: Some(Position { at: 0, count: 1, items: 2 }),
             operations: &[("Insert", Operation::Insert), ("Remove", Operation::Remove)],

@@ -13,8 +13,8 @@ use serde_json::Value;
 use super::diagnostics::Verdict;
 use compact_str::ToCompactString;
 
-use super::changes::{MAX_READS, Reads, Text};
-use super::schema::{ChoiceNode, JsonTypes, Node, ObjectNode, Property, UnionNode};
+use super::changes::{MAX_READS, NONE, Reads, Text};
+use super::schema::{ChoiceNode, JsonTypes, Node, ObjectNode, UnionNode};
 
 /// Checks the next value against a schema node while it is parsed: the fast verdict.
 #[derive(Clone, Copy, Debug)]
@@ -198,11 +198,11 @@ fn tagged<'de, A: SeqAccess<'de>>(choice: &'static ChoiceNode, mut seq: A) -> Re
 fn object<'de, A: MapAccess<'de>>(
     node: &'static ObjectNode,
     mut map: A,
-    mut capture: Option<&mut Capture>,
+    mut capture: Option<&mut Capture<'_>>,
 ) -> Result<Verdict, A::Error> {
     let union = node.union.as_ref();
     let recording = node.read_bits != 0 && record::active();
-    let mut reads = Reads::default();
+    let mut reads: Option<Reads> = None;
     let mut verdict = Verdict::Clean;
     let (mut seen, mut present) = (0u64, 0u64);
     let mut variant = None;
@@ -226,15 +226,15 @@ fn object<'de, A: MapAccess<'de>>(
                         conditions |= holds;
                         verdict
                     }
-                    _ if capture.as_deref().is_some_and(|c| c.names.contains(&property.wire)) => {
-                        let (verdict, value, _) = map.next_value_seed(ReadSeed::new(property.node))?;
+                    _ if capture.as_deref().is_some_and(|c| c.at.contains(&index)) => {
+                        let (verdict, value) = map.next_value_seed(ReadSeed { node: property.node, capture: None })?;
                         if let Some(capture) = capture.as_deref_mut() {
-                            capture.keep(property.wire, &value);
+                            capture.keep(index, &value);
                         }
                         verdict
                     }
                     _ if recording && node.read_bits >> index & 1 == 1 => {
-                        map.next_value_seed(RecordSeed { node, property, reads: &mut reads })?
+                        map.next_value_seed(RecordSeed { node, index, reads: &mut reads })?
                     }
                     _ => map.next_value_seed(Seed(property.node))?,
                 }
@@ -254,7 +254,7 @@ fn object<'de, A: MapAccess<'de>>(
         }
     }
     if let Some(rules) = node.changes.filter(|_| recording) {
-        record::push(rules.change(variant.map(|v| v.value), reads));
+        record::push(rules.change(variant.map(|v| v.value), reads.get_or_insert_default()));
     }
     let fits = match (union, variant) {
         (None, _) => true,
@@ -276,7 +276,7 @@ fn object<'de, A: MapAccess<'de>>(
 /// the values of the properties that never change, so that following a subscription's state
 /// needs no second reading of the text.
 pub mod record {
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
 
     use crate::runtime::changes::{Change, Text};
 
@@ -290,20 +290,25 @@ pub mod record {
 
     thread_local! {
         static RECORDING: RefCell<Option<Recording>> = const { RefCell::new(None) };
+        /// Whether this thread records: asked for every change record, so kept apart.
+        static ACTIVE: Cell<bool> = const { Cell::new(false) };
     }
 
     /// Starts recording on this thread, forgetting anything recorded before.
     pub fn start() {
         RECORDING.with(|recording| *recording.borrow_mut() = Some(Recording::default()));
+        ACTIVE.set(true);
     }
 
     /// Stops recording and returns what was recorded.
     pub fn take() -> Recording {
+        ACTIVE.set(false);
         RECORDING.with(|recording| recording.borrow_mut().take().unwrap_or_default())
     }
 
+    #[inline]
     pub(super) fn active() -> bool {
-        RECORDING.with(|recording| recording.borrow().is_some())
+        ACTIVE.get()
     }
 
     pub(super) fn push(change: Change) {
@@ -323,60 +328,58 @@ pub mod record {
 /// (for a nested object, the values of its properties the reads name).
 struct RecordSeed<'r> {
     node: &'static ObjectNode,
-    property: &'static Property,
-    reads: &'r mut Reads,
+    /// The property's number.
+    index: usize,
+    reads: &'r mut Option<Reads>,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
     type Value = Verdict;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Verdict, D::Error> {
-        let wire = self.property.wire;
-        let paths = self.node.changes.map_or(&[][..], |rules| rules.reads);
-        let mut seed = ReadSeed::new(self.property.node);
-        for (name, path) in seed.inner.iter_mut().zip(paths) {
-            if path[0] == wire && path.len() == 2 {
-                *name = path[1];
+        let property = &self.node.properties[self.index];
+        let read_at = self.node.changes.map_or(&[][..], |rules| rules.read_at);
+        let mut at = [NONE; MAX_READS];
+        for (slot, [head, nested]) in at.iter_mut().zip(read_at) {
+            if *head == self.index {
+                *slot = *nested;
             }
         }
-        let (verdict, value, mut inner) = seed.deserialize(deserializer)?;
-        for (index, path) in paths.iter().enumerate() {
-            if path[0] == wire {
-                self.reads[index] = if path.len() == 1 { value.clone() } else { inner[index].take() };
+        let capture = at.iter().any(|nested| *nested != NONE).then_some(Capture { at, values: &mut *self.reads });
+        let (verdict, value) = ReadSeed { node: property.node, capture }.deserialize(deserializer)?;
+        for (index, [head, nested]) in read_at.iter().enumerate() {
+            if *head == self.index && *nested == NONE {
+                self.reads.get_or_insert_default()[index].clone_from(&value);
             }
         }
-        if let Some(value) = value.filter(|_| self.node.fixed.contains(&wire)) {
-            record::fixed(wire, value);
+        if let Some(value) = value.filter(|_| self.node.fixed.contains(&property.wire)) {
+            record::fixed(property.wire, value);
         }
         Ok(verdict)
     }
 }
 
 /// Checks a value and reads it as text: a string, a number, an array's length; for an object,
-/// the values of its properties named in `inner` (by read; `""` for none).
-struct ReadSeed {
+/// the values of its properties `capture` names.
+struct ReadSeed<'c> {
     node: &'static Node,
-    inner: [&'static str; MAX_READS],
+    capture: Option<Capture<'c>>,
 }
 
-impl ReadSeed {
-    fn new(node: &'static Node) -> ReadSeed {
-        ReadSeed { node, inner: [""; MAX_READS] }
-    }
-
-    fn scalar(&self, value: Scalar<'_>, text: Option<Text>) -> (Verdict, Option<Text>, Reads) {
-        (scalar(self.node, value), text, Reads::default())
+impl ReadSeed<'_> {
+    fn scalar(&self, value: Scalar<'_>, text: Option<Text>) -> (Verdict, Option<Text>) {
+        (scalar(self.node, value), text)
     }
 }
 
-impl<'de> DeserializeSeed<'de> for ReadSeed {
-    type Value = (Verdict, Option<Text>, Reads);
+impl<'de> DeserializeSeed<'de> for ReadSeed<'_> {
+    type Value = (Verdict, Option<Text>);
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ReadSeed {
-    type Value = (Verdict, Option<Text>, Reads);
+impl<'de> Visitor<'de> for ReadSeed<'_> {
+    type Value = (Verdict, Option<Text>);
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a value")
     }
@@ -404,31 +407,28 @@ impl<'de> Visitor<'de> for ReadSeed {
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         let mut count = 0u64;
         let verdict = NodeVisitor(self.node.container()).visit_seq(Counting { seq, count: &mut count })?;
-        Ok((verdict, Some(count.to_compact_string()), Reads::default()))
+        Ok((verdict, Some(count.to_compact_string())))
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, map: A) -> Result<Self::Value, A::Error> {
         let Node::Object(object) = self.node.container() else {
-            return Ok((NodeVisitor(self.node.container()).visit_map(map)?, None, Reads::default()));
+            return Ok((NodeVisitor(self.node.container()).visit_map(map)?, None));
         };
-        let mut capture = Capture { names: self.inner, values: Reads::default() };
-        let verdict = self::object(object, map, Some(&mut capture))?;
-        Ok((verdict, None, capture.values))
+        Ok((self::object(object, map, self.capture.as_mut())?, None))
     }
 }
 
-/// The properties of a nested object that change records are read at (by read; `""` for
-/// none), and their values.
-#[derive(Default)]
-struct Capture {
-    names: [&'static str; MAX_READS],
-    values: Reads,
+/// The properties of a nested object that change records are read at (by read, the nested
+/// object's property number or [`NONE`]), and where their values go.
+struct Capture<'c> {
+    at: [usize; MAX_READS],
+    values: &'c mut Option<Reads>,
 }
 
-impl Capture {
-    fn keep(&mut self, name: &str, value: &Option<Text>) {
-        for (wanted, slot) in self.names.iter().zip(self.values.iter_mut()) {
-            if *wanted == name {
-                slot.clone_from(value);
+impl Capture<'_> {
+    fn keep(&mut self, index: usize, value: &Option<Text>) {
+        for (read, at) in self.at.iter().enumerate() {
+            if *at == index {
+                self.values.get_or_insert_default()[read].clone_from(value);
             }
         }
     }

@@ -830,6 +830,7 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("O"),
             reads: &[&["Order", "ID"]],
+            read_at: &[[1usize, 0usize]],
             key_parts: 1usize,
             position: None,
             operations: &[
@@ -999,6 +1000,7 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("O"),
             reads: &[&["Level", "ID"]],
+            read_at: &[[1usize, 0usize]],
             key_parts: 1usize,
             position: None,
             operations: &[
@@ -2346,6 +2348,7 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("O"),
             reads: &[&["Trade", "ID"]],
+            read_at: &[[2usize, 0usize]],
             key_parts: 1usize,
             position: None,
             operations: &[
@@ -3923,6 +3926,7 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("O"),
             reads: &[&["Symbol", "Code"], &["Symbol", "Market"]],
+            read_at: &[[1usize, 1usize], [1usize, 0usize]],
             key_parts: 2usize,
             position: None,
             operations: &[
@@ -4396,6 +4400,7 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("O"),
             reads: &[&["News", "ID"]],
+            read_at: &[[3usize, 0usize]],
             key_parts: 1usize,
             position: None,
             operations: &[
@@ -4757,6 +4762,7 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("Operation"),
             reads: &[&["Key"]],
+            read_at: &[[1usize, 18446744073709551615usize]],
             key_parts: 1usize,
             position: None,
             operations: &[
@@ -4948,6 +4954,7 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("Operation"),
             reads: &[&["Scan", "ID"]],
+            read_at: &[[1usize, 0usize]],
             key_parts: 1usize,
             position: None,
             operations: &[
@@ -6445,6 +6452,7 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("O"),
             reads: &[&["Audit", "OrderID"], &["Audit", "Version"]],
+            read_at: &[[2usize, 1usize], [2usize, 0usize]],
             key_parts: 2usize,
             position: None,
             operations: &[
@@ -6515,6 +6523,12 @@ pub static BALANCE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: None,
             reads: &[&["Account"], &["Type"], &["Currency"], &["Amount"]],
+            read_at: &[
+                [0usize, 18446744073709551615usize],
+                [1usize, 18446744073709551615usize],
+                [2usize, 18446744073709551615usize],
+                [3usize, 18446744073709551615usize],
+            ],
             key_parts: 3usize,
             position: None,
             operations: &[],
@@ -6783,6 +6797,7 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("O"),
             reads: &[&["Holding", "Exchange"], &["Holding", "Code"]],
+            read_at: &[[2usize, 0usize], [2usize, 1usize]],
             key_parts: 2usize,
             position: None,
             operations: &[
@@ -6892,6 +6907,7 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("O"),
             reads: &[&["Order", "ID"]],
+            read_at: &[[2usize, 0usize]],
             key_parts: 1usize,
             position: None,
             operations: &[
@@ -7041,6 +7057,7 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("O"),
             reads: &[&["Request", "ID"]],
+            read_at: &[[2usize, 0usize]],
             key_parts: 1usize,
             position: None,
             operations: &[
@@ -7142,6 +7159,7 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("Operation"),
             reads: &[&["Account", "ID"]],
+            read_at: &[[1usize, 0usize]],
             key_parts: 1usize,
             position: None,
             operations: &[
@@ -7242,6 +7260,7 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("O"),
             reads: &[&["Transaction", "ID"]],
+            read_at: &[[2usize, 0usize]],
             key_parts: 1usize,
             position: None,
             operations: &[
@@ -7492,6 +7511,7 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("Operation"),
             reads: &[&["Watchlist", "ID"]],
+            read_at: &[[1usize, 0usize]],
             key_parts: 1usize,
             position: None,
             operations: &[
@@ -7659,6 +7679,11 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
         &crate::runtime::ChangeRules {
             tag: Some("Operation"),
             reads: &[&["At"], &["Count"], &["Members"]],
+            read_at: &[
+                [1usize, 18446744073709551615usize],
+                [2usize, 18446744073709551615usize],
+                [3usize, 18446744073709551615usize],
+            ],
             key_parts: 0usize,
             position: Some(crate::runtime::Position {
                 at: 0usize,
