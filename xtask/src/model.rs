@@ -600,6 +600,9 @@ fn check_changes(types: &[TypeDef]) -> Result<(), Error> {
                 } else {
                     level = fields_of(&field.shape)
                         .ok_or_else(|| refused("leads through a value that is not an object"))?;
+                    if matches!(named(&field.shape), Some(TypeKind::Struct { changes: Some(_), .. })) {
+                        return Err(refused("leads into a change record of its own"));
+                    }
                 }
             }
             let position = changes.position.and_then(|slots| slots.iter().position(|s| *s == index));
@@ -1468,7 +1471,7 @@ impl Builder<'_> {
                 if object.contains_key("operations") || position.is_some() {
                     return Err(Error::at(
                         at,
-                        "a record without a tag (`x-zenith-tag`) needs `key`, `when` and `otherwise`",
+                        "a record without a tag (`x-zenith-tag`) has a `key`, `otherwise`, and may have `when`",
                     ));
                 }
                 let when_at = at.child("when");
@@ -1484,9 +1487,10 @@ impl Builder<'_> {
                         Some(pointer) => {
                             let scope_at = rule_at.child("scope");
                             let path = path_of(&scope_at, pointer, 2)?;
-                            let part = reads[..key_parts].iter().position(|p| *p == path);
+                            // The first part: the records a clear scopes are those whose key starts with it.
+                            let part = reads.first().filter(|p| **p == path).map(|_| 0);
                             if operation != Operation::Clear || part.is_none() {
-                                return Err(Error::at(&scope_at, "a scope is a part of the key, for a clear"));
+                                return Err(Error::at(&scope_at, "a scope is the key's first part, for a clear"));
                             }
                             part
                         }
@@ -1501,6 +1505,18 @@ impl Builder<'_> {
                     when.push(When { read, equals, operation, scope });
                 }
                 otherwise = Some(operation_at(&at.child("otherwise"), object.get("otherwise"))?);
+            }
+        }
+        // The one pass reads the tag and the properties a variant's `if` looks at for the union.
+        if let Some(union) = union {
+            let conditioned = |name: &String| {
+                union.variants.iter().any(|v| v.condition.as_ref().is_some_and(|c| &c.property == name))
+            };
+            if let Some(path) = reads.iter().find(|p| p[0] == union.tag || conditioned(&p[0])) {
+                return Err(Error::at(
+                    at,
+                    format!("`/{}` is the tag or an `if` of the union: no record is read there", path.join("/")),
+                ));
             }
         }
         if reads.len() > MAX_READS {

@@ -277,21 +277,24 @@ fn change_rules_must_name_every_tag_and_a_scalar_key() {
     let error =
         error_for(&[("a/T.json", &with_rules(r#"{"key": ["/Order"], "operations": {"A": "add", "C": "wipe"}}"#))]);
     assert!(error.contains("an operation here is one of `add`, `update`, `remove`, `clear`, `set`"), "{error}");
-    let positional =
-        r#"{"position": {"at": "/O", "count": "/O", "items": "/O"}, "operations": {"A": "add", "C": "clear"}}"#;
+    let positional = r#"{"position": {"at": "/Order", "count": "/Order", "items": "/Order"}, "operations": {"A": "add", "C": "clear"}}"#;
     let error = error_for(&[("a/T.json", &with_rules(positional))]);
     assert!(error.contains("an operation here is one of `remove`, `clear`, `insert`, `replace`"), "{error}");
     let positional = positional.replace("\"add\"", "\"insert\"");
     let error = error_for(&[("a/T.json", &with_rules(&positional))]);
-    assert!(error.contains("`/O`: a position or a count is an integer"), "{error}");
+    assert!(error.contains("`/Order`: a position or a count is an integer"), "{error}");
     let error = error_for(&[(
         "a/T.json",
         &with_rules(r#"{"key": ["/O"], "operations": {"A": "add", "C": "clear"}, "otherwise": "set"}"#),
     )]);
     assert!(error.contains("a record with a tag says what it does by its tag"), "{error}");
-    let error =
-        error_for(&[("a/T.json", &with_rules(r#"{"key": ["/O/Deeper"], "operations": {"A": "add", "C": "clear"}}"#))]);
-    assert!(error.contains("`/O/Deeper`: leads through a value that is not an object"), "{error}");
+    let error = error_for(&[("a/T.json", &with_rules(r#"{"key": ["/O"], "operations": {"A": "add", "C": "clear"}}"#))]);
+    assert!(error.contains("`/O` is the tag or an `if` of the union: no record is read there"), "{error}");
+    let error = error_for(&[(
+        "a/T.json",
+        &with_rules(r#"{"key": ["/Order/Deeper"], "operations": {"A": "add", "C": "clear"}}"#),
+    )]);
+    assert!(error.contains("`/Order/Deeper`: leads through a value that is not an object"), "{error}");
 }
 
 #[test]
@@ -308,7 +311,7 @@ fn change_rules_without_a_tag_need_when_and_otherwise() {
     assert!(error.contains("an operation here is one of"), "{error}");
     let scoped = r#"{"key": ["/A"], "when": [{"property": "/N", "equals": 0, "operation": "remove", "scope": "/A"}], "otherwise": "set"}"#;
     let error = error_for(&[("a/T.json", &record(scoped))]);
-    assert!(error.contains("a scope is a part of the key, for a clear"), "{error}");
+    assert!(error.contains("a scope is the key's first part, for a clear"), "{error}");
     let by_array =
         r#"{"key": ["/A"], "when": [{"property": "/N", "equals": [], "operation": "remove"}], "otherwise": "set"}"#;
     let error = error_for(&[("a/T.json", &record(by_array))]);

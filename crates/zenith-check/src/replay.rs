@@ -6,6 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zenith_capture::{Body, Event};
+use zenith_protocol::runtime::changes::in_scope;
 use zenith_protocol::{Change, ChangeRules, Direction, EnvelopeKeys, Operation};
 use zenith_redact::Secrets;
 
@@ -155,9 +156,7 @@ fn apply(state: &mut State, rules: &ChangeRules, data: &Value) {
         };
         match operation {
             // A scoped clear: the records whose key starts with the scope's value.
-            Operation::Clear => {
-                held.retain(|k, _| !k.strip_prefix(key.as_str()).is_some_and(|rest| rest.starts_with('.')))
-            }
+            Operation::Clear => held.retain(|k, _| !in_scope(k, &key)),
             Operation::Add | Operation::Set => {
                 held.insert(key.into(), entity(rules, record));
             }
@@ -174,8 +173,12 @@ fn apply(state: &mut State, rules: &ChangeRules, data: &Value) {
     }
 }
 
-/// Applies a positional record to the items held; a position past the end is taken as the end.
+/// Applies a positional record to the items held, as far as it can: a position past the end is
+/// taken as the end (`zenith check` reports it), a record without one is passed over.
 fn move_items(held: &mut Vec<Value>, operation: Operation, change: &Change, items: &[Value]) {
+    if operation != Operation::Clear && change.at.is_none() {
+        return;
+    }
     let at = change.at.and_then(|at| usize::try_from(at).ok()).unwrap_or(usize::MAX).min(held.len());
     let count = change.count.and_then(|count| usize::try_from(count).ok()).unwrap_or_default();
     match operation {

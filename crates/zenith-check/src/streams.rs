@@ -5,7 +5,7 @@
 
 use hashbrown::hash_map::EntryRef;
 use rustc_hash::FxBuildHasher;
-use zenith_protocol::runtime::changes::Text;
+use zenith_protocol::runtime::changes::{Text, in_scope};
 use zenith_protocol::{Change, ChangeRules, Direction, MessageInfo, Operation};
 
 use crate::analyze::Place;
@@ -20,6 +20,8 @@ pub const MAX_STREAMS: usize = 10_000;
 pub const MAX_KEYS: usize = 100_000;
 /// The most keys held over all connections, likewise.
 pub const MAX_KEYS_OVERALL: usize = 1_000_000;
+/// The room for keys a clear leaves a subscription's table.
+const KEPT_ON_CLEAR: usize = 256;
 
 type HashMap<K, V> = hashbrown::HashMap<K, V, FxBuildHasher>;
 
@@ -304,10 +306,12 @@ impl Stream {
             match change.operation {
                 Some(Operation::Clear) if change.key.is_some() => self.clear_scope(cx, &record),
                 Some(Operation::Clear) => {
-                    // The table is kept for the keys to come: a book is cleared and refilled often.
+                    // A small table is kept for the keys to come (a book is cleared and refilled
+                    // often); a large one is given back, as the overall limit counts keys, not room.
                     let mut keys = self.keys.take().unwrap_or_default();
                     *cx.keys_overall = cx.keys_overall.saturating_sub(keys.len());
                     keys.clear();
+                    keys.shrink_to(KEPT_ON_CLEAR);
                     self.keys = Some(keys);
                     self.length = Some(0);
                     self.since = Some(here.clone());
@@ -337,7 +341,7 @@ impl Stream {
     fn clear_scope(&mut self, cx: &mut Context<'_>, record: &Record<'_>) {
         let (Some(keys), Some(scope)) = (&mut self.keys, &record.change.key) else { return };
         let before = keys.len();
-        keys.retain(|key, _| !key.strip_prefix(scope.as_str()).is_some_and(|rest| rest.starts_with('.')));
+        keys.retain(|key, _| !in_scope(key, scope));
         *cx.keys_overall = cx.keys_overall.saturating_sub(before - keys.len());
     }
 

@@ -12,8 +12,8 @@ use crate::model::{Changes, Field, Model, Operation};
 
 pub use schema::Target;
 
-/// A `ChangeRules` value for a change-record union whose tag is `tag`, with `runtime` the path
-/// of the runtime module.
+/// A `ChangeRules` value for a change record whose properties are `fields`, with `runtime` the
+/// path of the runtime module.
 fn change_rules(model: &Model, fields: &[Field], changes: &Changes, runtime: &TokenStream) -> TokenStream {
     let operation = |operation: Operation| match operation {
         Operation::Add => quote::quote! { #runtime::Operation::Add },

@@ -53,8 +53,8 @@ pub struct Position {
     pub items: usize,
 }
 
-/// A record whose read `read` equals `equals` does `operation`. A clear with a `scope` clears
-/// only the records whose key part of that number is the clear's own.
+/// A record whose read `read` equals `equals` does `operation`. A clear with a `scope` (always
+/// the key's first part) clears only the records whose first key part is the clear's own.
 #[derive(Clone, Copy, Debug)]
 pub struct When {
     pub read: usize,
@@ -139,9 +139,13 @@ impl ChangeRules {
             let count = number(&reads[position.count]).or_else(|| number(&reads[position.items]));
             return Change { operation, key: None, at: number(&reads[position.at]), count };
         }
-        let key = match rule.and_then(|w| w.scope) {
-            Some(part) => reads[part].take(),
-            None => join(&mut reads[..self.key_parts]),
+        let (operation, key) = match rule.and_then(|w| w.scope) {
+            // A scoped clear without its scope clears nothing that could be named.
+            Some(part) => match reads[part].take() {
+                Some(scope) => (operation, Some(scope)),
+                None => (None, None),
+            },
+            None => (operation, join(&mut reads[..self.key_parts])),
         };
         Change { operation, key, at: None, count: None }
     }
@@ -155,6 +159,20 @@ impl ChangeRules {
         }
         self.change(tag, &mut reads)
     }
+}
+
+/// A number written with a fraction or an exponent, as text: as the integer it equals when it
+/// is one (`2.0` is `2`, as JSON Schema's `integer` takes it), else as the shortest form.
+pub fn number_text(number: f64) -> Text {
+    match super::stream::integer(number) {
+        Some(integer) => integer.to_compact_string(),
+        None => number.to_compact_string(),
+    }
+}
+
+/// Whether `key` (parts joined by `.`) is in the scope of a clear: its first part is `scope`.
+pub fn in_scope(key: &str, scope: &str) -> bool {
+    key.strip_prefix(scope).is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// A key's parts joined by `.`; `None` when one is missing.
@@ -182,7 +200,7 @@ pub fn value_text(value: &Value) -> Option<Text> {
         Value::Number(number) => Some(match (number.as_u64(), number.as_i64(), number.as_f64()) {
             (Some(n), _, _) => n.to_compact_string(),
             (_, Some(n), _) => n.to_compact_string(),
-            (_, _, Some(n)) => n.to_compact_string(),
+            (_, _, Some(n)) => number_text(n),
             _ => number.to_compact_string(),
         }),
         Value::Array(items) => Some(items.len().to_compact_string()),
@@ -220,6 +238,9 @@ mod tests {
         let set = read(r#"{"Account":"A1","Type":"Net","Currency":"AUD","Amount":1e3}"#);
         assert_eq!((set.operation, set.key.as_deref()), (Some(Operation::Set), Some("A1.Net.AUD")));
         assert_eq!(read(r#"{"Account":"A1","Type":"Net","Amount":1}"#).key, None);
+        // A clear without its scope clears nothing.
+        assert_eq!(read(r#"{"Type":"","Currency":"","Amount":0}"#).operation, None);
+        assert!(in_scope("A1.Net.AUD", "A1") && !in_scope("A1.Net.AUD", "A") && !in_scope("A1", "A1"));
     }
 
     #[test]
@@ -241,5 +262,8 @@ mod tests {
         let remove = read(r#"{"Operation":"Remove","At":0,"Count":1}"#);
         assert_eq!(remove, Change { operation: Some(Operation::Remove), key: None, at: Some(0), count: Some(1) });
         assert_eq!(read(r#"{"Operation":"Drop","At":0,"Count":1}"#).operation, None);
+        // A whole number written with a fraction is the integer it equals.
+        assert_eq!(read(r#"{"Operation":"Remove","At":2.0,"Count":1e0}"#).at, Some(2));
+        assert_eq!(read(r#"{"Operation":"Remove","At":2.0,"Count":1e0}"#).count, Some(1));
     }
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::diagnostics::Verdict;
 use compact_str::ToCompactString;
 
-use super::changes::{MAX_READS, NONE, Reads, Text};
+use super::changes::{MAX_READS, NONE, Reads, Text, number_text};
 use super::schema::{ChoiceNode, JsonTypes, Node, ObjectNode, UnionNode};
 
 /// Checks the next value against a schema node while it is parsed: the fast verdict.
@@ -233,7 +233,7 @@ fn object<'de, A: MapAccess<'de>>(
                         }
                         verdict
                     }
-                    _ if recording && node.read_bits >> index & 1 == 1 => {
+                    _ if recording && node.read_bits >> index.min(63) & 1 == 1 => {
                         map.next_value_seed(RecordSeed { node, index, reads: &mut reads })?
                     }
                     _ => map.next_value_seed(Seed(property.node))?,
@@ -393,7 +393,7 @@ impl<'de> Visitor<'de> for ReadSeed<'_> {
         Ok(self.scalar(Scalar::Number(true), Some(number.to_compact_string())))
     }
     fn visit_f64<E>(self, number: f64) -> Result<Self::Value, E> {
-        Ok(self.scalar(Scalar::Number(number.fract() == 0.0), Some(number.to_compact_string())))
+        Ok(self.scalar(Scalar::Number(number.fract() == 0.0), Some(number_text(number))))
     }
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
         Ok(self.scalar(Scalar::Bool, None))
