@@ -270,7 +270,7 @@ fn info(model: &Model, message: &Message) -> TokenStream {
         }
         _ => quote! { &[] },
     };
-    let summary = message.doc.split(". ").next().unwrap_or_default().trim_end_matches('.');
+    let summary = super::summary(&message.doc);
     let (changes, fixed) = state_rules(model, message);
     quote! {
         MessageInfo {
