@@ -135,6 +135,9 @@ pub struct Message {
     pub action: String,
     pub direction: Direction,
     pub reply_topics: Vec<String>,
+    /// The permissions the topic needs (`x-zenith.permissions`, empty for none), stated on one
+    /// message of each topic and shared by all of them (see [`Model::permissions`]).
+    pub permissions: Option<Vec<String>>,
     /// The forms of the arguments after `Topic!`, when the topic takes them.
     pub arguments: Option<Arguments>,
     pub examples: Vec<Value>,
@@ -558,12 +561,43 @@ impl Model {
                 ));
             }
         }
+        check_permissions(&messages)?;
         Ok(Model { types: builder.types, messages, error_codes, default_controller, default_action, roles })
+    }
+
+    /// The permissions a message's topic needs: as one message of the topic states them.
+    pub fn permissions(&self, message: &Message) -> &[String] {
+        self.messages
+            .iter()
+            .filter(|m| m.controller == message.controller && m.topic == message.topic)
+            .find_map(|m| m.permissions.as_deref())
+            .unwrap_or_default()
     }
 
     pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|t| t.name == name)
     }
+}
+
+/// Every topic states the permissions it needs on one of its messages, or on several alike.
+fn check_permissions(messages: &[Message]) -> Result<(), Error> {
+    for message in messages.iter().filter(|m| m.topic.is_some()) {
+        let same_topic = || messages.iter().filter(|m| m.controller == message.controller && m.topic == message.topic);
+        let stated: Vec<&Message> = same_topic().filter(|m| m.permissions.is_some()).collect();
+        let Some(first) = stated.first() else {
+            return Err(Error::at(
+                &message.location.child("x-zenith"),
+                "one message of each topic states its `permissions` (`[]` for none)",
+            ));
+        };
+        if let Some(other) = stated.iter().find(|m| m.permissions != first.permissions) {
+            return Err(Error::at(
+                &other.location.child("x-zenith").child("permissions"),
+                format!("the topic's permissions differ from those of {}", first.location),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Each path a change record is read at leads, property by property, to what its rule needs:
@@ -722,10 +756,19 @@ fn message(
         Some(arguments) => Some(topic_arguments(arguments, &meta_location.child("arguments"))?),
         None => None,
     };
-    if let Some(unknown) = meta
-        .keys()
-        .find(|k| !["controller", "topic", "action", "direction", "replyTopics", "arguments"].contains(&k.as_str()))
-    {
+    let permissions = match meta.get("permissions") {
+        None => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| Error::at(&meta_location.child("permissions"), "permissions must be strings"))?,
+        ),
+        Some(_) => return Err(Error::at(&meta_location.child("permissions"), "permissions must be an array")),
+    };
+    const KEYS: [&str; 7] = ["controller", "topic", "action", "direction", "replyTopics", "permissions", "arguments"];
+    if let Some(unknown) = meta.keys().find(|k| !KEYS.contains(&k.as_str())) {
         return Err(Error::at(&meta_location, format!("unknown `x-zenith` key `{unknown}`")));
     }
     let examples = match root.get("examples") {
@@ -745,6 +788,7 @@ fn message(
         action,
         direction,
         reply_topics,
+        permissions,
         arguments,
         examples,
     })

@@ -139,7 +139,7 @@ fn bad_topic_arguments_and_flags_are_refused() {
         schema(
             "a/T.json",
             &format!(
-                r#""x-zenith": {{"controller": "Market", "topic": "Depth", "action": "Publish", "direction": "receive", "arguments": {arguments}}}, "type": "object", "properties": {{}}"#
+                r#""x-zenith": {{"controller": "Market", "topic": "Depth", "action": "Publish", "direction": "receive", "permissions": [], "arguments": {arguments}}}, "type": "object", "properties": {{}}"#
             ),
         )
     };
@@ -209,7 +209,7 @@ fn two_messages_with_the_same_dispatch_keys_are_refused() {
             .unwrap()
     };
     let message = |path: &str, title: &str| {
-        schema(path, r#""x-zenith": {"controller": "Demo", "topic": "T", "action": "Publish", "direction": "send"}, "type": "object""#)
+        schema(path, r#""x-zenith": {"controller": "Demo", "topic": "T", "action": "Publish", "direction": "send", "permissions": []}, "type": "object""#)
             .replace("\"title\": \"T\"", &format!("\"title\": \"{title}\""))
     };
     let (controller, action) = (envelope("Controller.json"), envelope("Action.json"));

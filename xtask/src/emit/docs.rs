@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{BranchKind, Field, Model, Shape, TypeKind};
+use crate::model::{BranchKind, Direction, Field, Message, Model, Shape, TypeKind};
 
 use super::GENERATED_HEADER;
 
@@ -168,4 +168,199 @@ fn shape_text(shape: &Shape) -> String {
 
 fn cell(text: Option<&str>) -> String {
     text.unwrap_or("").replace('|', "\\|").replace('\n', " ")
+}
+
+/// A controller's reference page: its file name (`market.md`) and title. Topics of every
+/// controller are on `common.md`, the envelope's own messages on `envelope.md`.
+fn page_of(message: &Message) -> (String, String) {
+    match (&message.controller, &message.topic) {
+        (Some(controller), _) => (format!("{}.md", controller.to_lowercase()), controller.clone()),
+        (None, Some(_)) => ("common.md".to_owned(), "Common (any controller)".to_owned()),
+        (None, None) => ("envelope.md".to_owned(), "Envelope (any controller and topic)".to_owned()),
+    }
+}
+
+/// `docs/reference/index.md` and one page per controller, in the order their messages come.
+pub fn reference(model: &Model) -> Vec<(String, String)> {
+    let mut pages: Vec<(String, String, Vec<&Message>)> = Vec::new();
+    for message in &model.messages {
+        let (file, title) = page_of(message);
+        match pages.iter_mut().find(|(f, _, _)| *f == file) {
+            Some((_, _, messages)) => messages.push(message),
+            None => pages.push((file, title, vec![message])),
+        }
+    }
+    let mut index = format!(
+        "<!-- {GENERATED_HEADER} -->\n# Protocol reference\n\nOne page per controller: each topic with what it is \
+         for, the permissions it needs, its arguments, its messages field by field, its reply topics, how \
+         its exchanges go and its examples. Shared types and code tables are in the \
+         [message reference](messages.md); the reference's own examples, and the quirks recorded for each \
+         topic, in the [errata](errata.md). The same protocol for tools: [AsyncAPI 3.0](../asyncapi.json).\n\n"
+    );
+    for (file, title, messages) in &pages {
+        let topics = topics(messages).len();
+        let _ = writeln!(index, "- [{title}]({file}): {topics} topic(s), {} message(s)", messages.len());
+    }
+    let _ = write!(index, "\n## Coverage\n\n{}", coverage_table(model));
+    let mut files = vec![("docs/reference/index.md".to_owned(), index)];
+    for (file, title, messages) in pages {
+        files.push((format!("docs/reference/{file}"), controller_page(model, &title, &messages)));
+    }
+    files
+}
+
+/// The topics of some messages, in order, each with its messages.
+fn topics<'m>(messages: &[&'m Message]) -> Vec<(Option<&'m str>, Vec<&'m Message>)> {
+    let mut topics: Vec<(Option<&str>, Vec<&Message>)> = Vec::new();
+    for message in messages {
+        let topic = message.topic.as_deref();
+        match topics.iter_mut().find(|(t, _)| *t == topic) {
+            Some((_, list)) => list.push(message),
+            None => topics.push((topic, vec![message])),
+        }
+    }
+    topics
+}
+
+fn controller_page(model: &Model, title: &str, messages: &[&Message]) -> String {
+    let mut out = format!("<!-- {GENERATED_HEADER} -->\n# {title}\n\n[All controllers](index.md)\n\n");
+    let topics = topics(messages);
+    for (topic, _) in &topics {
+        let name = topic.unwrap_or("Any topic");
+        let _ = writeln!(out, "- [{name}](#{})", anchor(name));
+    }
+    for (topic, messages) in &topics {
+        let name = topic.unwrap_or("Any topic");
+        let _ = write!(out, "\n## {name}\n\n");
+        // What the topic is for: its request's description, else its first message's.
+        let lead = messages.iter().find(|m| m.direction == Direction::Send).unwrap_or(&messages[0]);
+        let _ = writeln!(out, "{}\n", lead.doc);
+        if topic.is_some() {
+            let permissions = model.permissions(lead);
+            let permissions = if permissions.is_empty() {
+                "none".to_owned()
+            } else {
+                permissions.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+            };
+            let _ = writeln!(out, "Permissions: {permissions}.\n");
+        }
+        if let Some(arguments) = messages.iter().find_map(|m| m.arguments.as_ref()) {
+            let forms: Vec<String> = arguments.forms.iter().map(|f| format!("`{}!{}`", name, f.text)).collect();
+            let _ = writeln!(out, "Topic arguments: {}.\n", forms.join(" or "));
+            out.push_str("| Part | Pattern | Description |\n|---|---|---|\n");
+            for part in &arguments.parts {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | `{}` | {} |",
+                    part.name,
+                    part.pattern.replace('|', "\\|"),
+                    cell(part.doc.as_deref())
+                );
+            }
+            out.push('\n');
+        }
+        let replies: Vec<&str> = messages.iter().flat_map(|m| m.reply_topics.iter().map(String::as_str)).collect();
+        if !replies.is_empty() {
+            let mut unique = replies.clone();
+            unique.dedup();
+            let _ = writeln!(
+                out,
+                "Replies come on: {}.\n",
+                unique.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+            );
+        }
+        if let Some(topic) = topic {
+            let _ =
+                writeln!(out, "The reference's examples and recorded quirks: [errata](errata.md#{}).\n", anchor(topic));
+        }
+        sequence(&mut out, name, messages);
+        for message in messages {
+            message_section(&mut out, model, message);
+        }
+    }
+    out
+}
+
+/// How the topic's exchanges go, as a Mermaid sequence diagram: a request and its replies, or a
+/// subscription and its data.
+fn sequence(out: &mut String, topic: &str, messages: &[&Message]) {
+    let sends: Vec<&&Message> = messages.iter().filter(|m| m.direction == Direction::Send).collect();
+    let receives: Vec<&&Message> = messages.iter().filter(|m| m.direction == Direction::Receive).collect();
+    if messages.iter().all(|m| m.topic.is_none()) {
+        return;
+    }
+    // The topic as a subscription names it, arguments and all.
+    let form = messages.iter().find_map(|m| m.arguments.as_ref()?.forms.first());
+    let topic_form = form.map_or_else(|| topic.to_owned(), |form| format!("{topic}!{}", form.text));
+    out.push_str("```mermaid\nsequenceDiagram\n    participant Client\n    participant Server\n");
+    if sends.is_empty() {
+        let _ = writeln!(out, "    Client->>Server: Sub {topic_form}");
+        out.push_str("    Server-->>Client: Sub, Confirm: true\n");
+        for push in &receives {
+            let _ = writeln!(out, "    Server-->>Client: {} (data, no TransactionID)", push.name);
+        }
+        let _ = writeln!(out, "    Client->>Server: Unsub {topic_form}");
+    } else {
+        for request in &sends {
+            let _ = writeln!(out, "    Client->>Server: {} (TransactionID n)", request.name);
+            for reply in &receives {
+                let _ = writeln!(out, "    Server-->>Client: {} (TransactionID n)", reply.name);
+            }
+            for other in request.reply_topics.iter().filter(|t| *t != topic) {
+                let _ = writeln!(out, "    Server-->>Client: a reply on {other} (TransactionID n)");
+            }
+        }
+    }
+    out.push_str("```\n\n");
+}
+
+fn message_section(out: &mut String, model: &Model, message: &Message) {
+    let _ = write!(
+        out,
+        "### {}\n\n{} {}, `{}` ([schema](../../{})).\n\n",
+        message.name,
+        if message.direction == Direction::Send { "Sent by the client:" } else { "Sent by the server:" },
+        message.action,
+        message.topic.as_deref().unwrap_or("any topic"),
+        message.location.file
+    );
+    if let Some(TypeKind::Struct { fields, .. }) = model.type_named(&message.name).map(|t| &t.kind) {
+        out.push_str("| Field | Type | Required | Nullable | Secret | Description |\n|---|---|---|---|---|---|\n");
+        for field in fields {
+            let nullable = matches!(field.shape, Shape::Nullable(_));
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} |",
+                field.wire,
+                linked(&type_text(field)),
+                if field.required { "yes" } else { "no" },
+                if nullable { "yes" } else { "no" },
+                if field.secret { "yes" } else { "no" },
+                cell(field.doc.as_deref())
+            );
+        }
+        out.push('\n');
+    }
+    for example in &message.examples {
+        let text = serde_json::to_string(example).unwrap_or_default();
+        let _ = write!(out, "Example:\n\n```json\n{text}\n```\n\n");
+    }
+}
+
+/// A type's text with its links pointing into the message reference, where the types are.
+fn linked(text: &str) -> String {
+    text.replace("](#", "](messages.md#")
+}
+
+/// A heading's anchor, as common code hosts make it: lower case, spaces as `-`, other
+/// punctuation dropped.
+pub fn anchor(heading: &str) -> String {
+    heading
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
 }

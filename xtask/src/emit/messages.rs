@@ -272,6 +272,7 @@ fn info(model: &Model, message: &Message) -> TokenStream {
     };
     let summary = super::summary(&message.doc);
     let (changes, fixed) = state_rules(model, message);
+    let permissions = model.permissions(message);
     quote! {
         MessageInfo {
             name: #name,
@@ -284,6 +285,7 @@ fn info(model: &Model, message: &Message) -> TokenStream {
             schema_id: #schema_id,
             schema_file: #schema_file,
             summary: #summary,
+            permissions: &[#(#permissions),*],
             changes: #changes,
             fixed: &[#(#fixed),*],
         }

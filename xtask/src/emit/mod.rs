@@ -111,6 +111,7 @@ pub fn all(model: &Model) -> Result<Vec<(String, String)>, Error> {
         ("docs/reference/coverage.md".to_owned(), docs::coverage(model)),
         ("docs/asyncapi.json".to_owned(), asyncapi::emit(model)),
     ];
+    files.extend(docs::reference(model));
     let type_groups = types::emit(model)?;
     let names: Vec<String> = type_groups.iter().map(|(group, _)| group.clone()).collect();
     files.push((

@@ -576,6 +576,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthCode.reply.json",
                     schema_file: "schemas/auth/AuthCode.reply.json",
                     summary: "The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -593,6 +594,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthCode.request.json",
                     schema_file: "schemas/auth/AuthCode.request.json",
                     summary: "Logs in with a grant the client got from an external authentication service, which the named provider knows how to check",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -610,6 +612,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthOwner.reply.json",
                     schema_file: "schemas/auth/AuthOwner.reply.json",
                     summary: "The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -627,6 +630,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthOwner.request.json",
                     schema_file: "schemas/auth/AuthOwner.request.json",
                     summary: "Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -644,6 +648,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthToken.reply.json",
                     schema_file: "schemas/auth/AuthToken.reply.json",
                     summary: "The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -661,6 +666,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/AuthToken.request.json",
                     schema_file: "schemas/auth/AuthToken.request.json",
                     summary: "Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned)",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -678,6 +684,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/Identify.push.json",
                     schema_file: "schemas/auth/Identify.push.json",
                     summary: "The connection's identity, sent to `Identify` subscribers whenever it changes",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -695,6 +702,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/QueryIdentify.reply.json",
                     schema_file: "schemas/auth/QueryIdentify.reply.json",
                     summary: "The answer to `QueryIdentify`: the connection's current identity",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -712,6 +720,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/auth/QueryIdentify.request.json",
                     schema_file: "schemas/auth/QueryIdentify.request.json",
                     summary: "Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -729,6 +738,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/CreateChannel.reply.json",
                     schema_file: "schemas/channel/CreateChannel.reply.json",
                     summary: "The identifier of the new channel",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -746,6 +756,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/CreateChannel.request.json",
                     schema_file: "schemas/channel/CreateChannel.request.json",
                     summary: "Creates a notification channel: a way of reaching the user (an email address, a browser's push subscription, ...) that scans can notify over",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -763,6 +774,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/DeleteChannel.reply.json",
                     schema_file: "schemas/channel/DeleteChannel.reply.json",
                     summary: "Confirms the deletion",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -780,6 +792,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/DeleteChannel.request.json",
                     schema_file: "schemas/channel/DeleteChannel.request.json",
                     summary: "Deletes a notification channel",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -797,6 +810,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannel.reply.json",
                     schema_file: "schemas/channel/QueryChannel.reply.json",
                     summary: "A channel's details, state and delivery settings",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -814,6 +828,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannel.request.json",
                     schema_file: "schemas/channel/QueryChannel.request.json",
                     summary: "Asks for a channel's details, state and delivery settings",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -831,6 +846,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannels.reply.json",
                     schema_file: "schemas/channel/QueryChannels.reply.json",
                     summary: "A summary of each of the user's channels, in no particular order",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -848,6 +864,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryChannels.request.json",
                     schema_file: "schemas/channel/QueryChannels.request.json",
                     summary: "Asks for a summary of every channel of the user's",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -865,6 +882,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethod.reply.json",
                     schema_file: "schemas/channel/QueryMethod.reply.json",
                     summary: "A distribution method's set-up information",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -882,6 +900,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethod.request.json",
                     schema_file: "schemas/channel/QueryMethod.request.json",
                     summary: "Asks what a client needs to know to set up a channel of one distribution method (for Web Push, the server's VAPID key)",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -899,6 +918,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethods.reply.json",
                     schema_file: "schemas/channel/QueryMethods.reply.json",
                     summary: "The distribution methods the server offers, whatever the client's platform (a browser cannot use Push.APNs, for instance)",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -916,6 +936,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/QueryMethods.request.json",
                     schema_file: "schemas/channel/QueryMethods.request.json",
                     summary: "Asks which distribution methods the server offers",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -933,6 +954,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannel.reply.json",
                     schema_file: "schemas/channel/UpdateChannel.reply.json",
                     summary: "Confirms the update",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -950,6 +972,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannel.request.json",
                     schema_file: "schemas/channel/UpdateChannel.request.json",
                     summary: "Replaces a channel's details and delivery settings",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -967,6 +990,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannelStatus.reply.json",
                     schema_file: "schemas/channel/UpdateChannelStatus.reply.json",
                     summary: "Confirms the change",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -984,6 +1008,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/channel/UpdateChannelStatus.request.json",
                     schema_file: "schemas/channel/UpdateChannelStatus.request.json",
                     summary: "Switches a channel on or off",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1001,6 +1026,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/common/Configure.reply.json",
                     schema_file: "schemas/common/Configure.reply.json",
                     summary: "Acknowledges a `Configure` request; it has no content beyond the envelope",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1018,6 +1044,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/common/Configure.request.json",
                     schema_file: "schemas/common/Configure.request.json",
                     summary: "Changes the timeouts of the controller it is sent to",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1035,6 +1062,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/common/QueryConfigure.reply.json",
                     schema_file: "schemas/common/QueryConfigure.reply.json",
                     summary: "The answer to `QueryConfigure`: the controller's timeouts now in force",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1052,6 +1080,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/common/QueryConfigure.request.json",
                     schema_file: "schemas/common/QueryConfigure.request.json",
                     summary: "Asks the controller it is sent to for its current timeouts",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1069,6 +1098,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Cancel.request.json",
                     schema_file: "schemas/envelope/Cancel.request.json",
                     summary: "Asks the server to abandon pending requests on a controller that were sent with the given TransactionID",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1086,6 +1116,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Error.json",
                     schema_file: "schemas/envelope/Error.json",
                     summary: "Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1103,6 +1134,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Sub.confirm.json",
                     schema_file: "schemas/envelope/Sub.confirm.json",
                     summary: "The server's answer to a `Sub` that asked for confirmation",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1120,6 +1152,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Sub.request.json",
                     schema_file: "schemas/envelope/Sub.request.json",
                     summary: "Subscribes to a topic on any controller",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1137,6 +1170,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Unsub.confirm.json",
                     schema_file: "schemas/envelope/Unsub.confirm.json",
                     summary: "An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1154,6 +1188,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/envelope/Unsub.request.json",
                     schema_file: "schemas/envelope/Unsub.request.json",
                     summary: "Drops one reference to a subscription on any controller",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1171,6 +1206,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryCustomFragments.reply.json",
                     schema_file: "schemas/fragments/QueryCustomFragments.reply.json",
                     summary: "A legacy topic",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1188,6 +1224,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryCustomFragments.request.json",
                     schema_file: "schemas/fragments/QueryCustomFragments.request.json",
                     summary: "A legacy topic",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1205,6 +1242,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryFragments.reply.json",
                     schema_file: "schemas/fragments/QueryFragments.reply.json",
                     summary: "A legacy topic",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1222,6 +1260,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/fragments/QueryFragments.request.json",
                     schema_file: "schemas/fragments/QueryFragments.request.json",
                     summary: "A legacy topic",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1239,6 +1278,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Depth.push.json",
                     schema_file: "schemas/market/Depth.push.json",
                     summary: "Changes to a symbol's order book, order by order, sent to `Depth!{Code}.{Market}` subscribers (the symbol must offer `DepthFull` data)",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -1274,6 +1314,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Levels.push.json",
                     schema_file: "schemas/market/Levels.push.json",
                     summary: "Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data)",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -1309,6 +1350,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Markets.push.json",
                     schema_file: "schemas/market/Markets.push.json",
                     summary: "The state of the markets the user can see, sent to `Markets` subscribers whenever a market's feed, trading day or trading status changes",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1326,6 +1368,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryBrokers.reply.json",
                     schema_file: "schemas/market/QueryBrokers.reply.json",
                     summary: "The brokers of the requested market, one record each, in no particular order",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1343,6 +1386,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryBrokers.request.json",
                     schema_file: "schemas/market/QueryBrokers.request.json",
                     summary: "Asks for the brokers active on a market, so that the broker codes on depth orders and trades can be given names",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1360,6 +1404,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryChartHistory.reply.json",
                     schema_file: "schemas/market/QueryChartHistory.reply.json",
                     summary: "The requested bars, in no particular order",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1377,6 +1422,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryChartHistory.request.json",
                     schema_file: "schemas/market/QueryChartHistory.request.json",
                     summary: "Asks for a symbol's price history as bars of a fixed period",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1394,6 +1440,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthFull.reply.json",
                     schema_file: "schemas/market/QueryDepthFull.reply.json",
                     summary: "The symbol's book as a list of changes: one clear, then one addition per order",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -1429,6 +1476,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthFull.request.json",
                     schema_file: "schemas/market/QueryDepthFull.request.json",
                     summary: "Asks once for a symbol's whole order book, order by order: a snapshot of what the `Depth` subscription maintains",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1446,6 +1494,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthLevels.reply.json",
                     schema_file: "schemas/market/QueryDepthLevels.reply.json",
                     summary: "The symbol's price levels as a list of changes to apply in order",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -1481,6 +1530,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryDepthLevels.request.json",
                     schema_file: "schemas/market/QueryDepthLevels.request.json",
                     summary: "Asks once for a symbol's book summarised by price level: a snapshot of what the `Levels` subscription maintains",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1498,6 +1548,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMarkets.reply.json",
                     schema_file: "schemas/market/QueryMarkets.reply.json",
                     summary: "The state of each market the user can see, in no particular order",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1515,6 +1566,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMarkets.request.json",
                     schema_file: "schemas/market/QueryMarkets.request.json",
                     summary: "Asks once for the state of every market the user can see, as the `Markets` subscription reports it",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1532,6 +1584,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMixedMarket.reply.json",
                     schema_file: "schemas/market/QueryMixedMarket.reply.json",
                     summary: "The market code to use: a mixed-market code when two or more of the markets are usable, a single market's code when only one is, and null when none is",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1549,6 +1602,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryMixedMarket.request.json",
                     schema_file: "schemas/market/QueryMixedMarket.request.json",
                     summary: "Asks which mixed-market code best combines the given markets for this user, leaving out the ones the user cannot access",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1566,6 +1620,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySecurity.reply.json",
                     schema_file: "schemas/market/QuerySecurity.reply.json",
                     summary: "The security's full state, every available field in one object",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &["Code", "Class", "CFI", "SubscriptionData"],
                 };
@@ -1583,6 +1638,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySecurity.request.json",
                     schema_file: "schemas/market/QuerySecurity.request.json",
                     summary: "Asks once for everything known about a security: a snapshot of what the `Security` subscription maintains",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1600,6 +1656,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySymbols.reply.json",
                     schema_file: "schemas/market/QuerySymbols.reply.json",
                     summary: "The symbols matching a `QuerySymbols` search",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1617,6 +1674,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QuerySymbols.request.json",
                     schema_file: "schemas/market/QuerySymbols.request.json",
                     summary: "Searches for symbols by code or name (or an alternate code), on one market, several, or all",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1634,6 +1692,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTickTables.reply.json",
                     schema_file: "schemas/market/QueryTickTables.reply.json",
                     summary: "The market's tick tables, in no particular order",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1651,6 +1710,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTickTables.request.json",
                     schema_file: "schemas/market/QueryTickTables.request.json",
                     summary: "Asks for the tick tables of a market: the price steps its securities may trade at, by price range",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1668,6 +1728,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTrades.reply.json",
                     schema_file: "schemas/market/QueryTrades.reply.json",
                     summary: "The requested trades, as trade records to apply in order",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -1702,6 +1763,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTrades.request.json",
                     schema_file: "schemas/market/QueryTrades.request.json",
                     summary: "Asks for a symbol's trades of a day: all of them, the latest `Count`, or a stretch selected by trade IDs (for instance, the trades before the ID a `Trades` subscription started from)",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1719,6 +1781,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTradingStates.reply.json",
                     schema_file: "schemas/market/QueryTradingStates.reply.json",
                     summary: "The market's trading states, in no particular order",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1736,6 +1799,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/QueryTradingStates.request.json",
                     schema_file: "schemas/market/QueryTradingStates.request.json",
                     summary: "Asks for the trading states a market uses and what each allows",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1753,6 +1817,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/ScanSymbols.reply.json",
                     schema_file: "schemas/market/ScanSymbols.reply.json",
                     summary: "The symbols that passed a `ScanSymbols` scan",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1770,6 +1835,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/ScanSymbols.request.json",
                     schema_file: "schemas/market/ScanSymbols.request.json",
                     summary: "Finds the symbols that meet scan criteria (symbol-based criteria only), on one market, several, or all",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1787,6 +1853,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/SearchSymbols.reply.json",
                     schema_file: "schemas/market/SearchSymbols.reply.json",
                     summary: "The symbols matching a `SearchSymbols` search",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1804,6 +1871,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/SearchSymbols.request.json",
                     schema_file: "schemas/market/SearchSymbols.request.json",
                     summary: "Searches for symbols by text conditions and by properties such as class, expiry or strike price, on one market, several, or all",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1821,6 +1889,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Security.push.json",
                     schema_file: "schemas/market/Security.push.json",
                     summary: "The state of one security, sent to `Security!{Code}.{Market}` subscribers (the symbol must offer `Asset` data): every known field first (again after a resynchronisation and on a new trading day), then only what changed",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &["Code", "Class", "CFI", "SubscriptionData"],
                 };
@@ -1838,6 +1907,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Symbols.push.json",
                     schema_file: "schemas/market/Symbols.push.json",
                     summary: "Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -1873,6 +1943,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/market/Trades.push.json",
                     schema_file: "schemas/market/Trades.push.json",
                     summary: "The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data)",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -1907,6 +1978,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/News.push.json",
                     schema_file: "schemas/news/News.push.json",
                     summary: "News records for `News` subscribers: every announcement the user may see (`News`), one source's (`News!AAP`), one symbol's (`News!BHP.ASX`), or one symbol's from one source (`News!AAP!BHP.ASX`)",
+                    permissions: &["Zenith/News"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -1941,6 +2013,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/QueryNews.reply.json",
                     schema_file: "schemas/news/QueryNews.reply.json",
                     summary: "The announcements found, in no particular order",
+                    permissions: &["Zenith/News"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1958,6 +2031,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/QueryNews.request.json",
                     schema_file: "schemas/news/QueryNews.request.json",
                     summary: "Asks for announcements: of the day by default, or of a source, a symbol or a time span",
+                    permissions: &["Zenith/News"],
                     changes: None,
                     fixed: &[],
                 };
@@ -1975,6 +2049,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/QuerySources.reply.json",
                     schema_file: "schemas/news/QuerySources.reply.json",
                     summary: "The news sources and their feed states, in no particular order",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -1992,6 +2067,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/QuerySources.request.json",
                     schema_file: "schemas/news/QuerySources.request.json",
                     summary: "Asks once for the news sources the user can see, as the `Sources` subscription reports them",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2009,6 +2085,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/news/Sources.push.json",
                     schema_file: "schemas/news/Sources.push.json",
                     summary: "The news sources the user can see and their feed states, sent to `Sources` subscribers when they change",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2026,6 +2103,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/CreateScan.reply.json",
                     schema_file: "schemas/notify/CreateScan.reply.json",
                     summary: "The identifier of the new scan",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2043,6 +2121,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/CreateScan.request.json",
                     schema_file: "schemas/notify/CreateScan.request.json",
                     summary: "Creates a persistent scan: it runs on the server, keeps its matches up to date (the `Matches` subscription) and notifies over channels",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2060,6 +2139,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/DeleteScan.reply.json",
                     schema_file: "schemas/notify/DeleteScan.reply.json",
                     summary: "Confirms the deletion",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2077,6 +2157,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/DeleteScan.request.json",
                     schema_file: "schemas/notify/DeleteScan.request.json",
                     summary: "Deletes a persistent scan",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2094,6 +2175,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/ExecuteScan.reply.json",
                     schema_file: "schemas/notify/ExecuteScan.reply.json",
                     summary: "The current matches of a one-off scan, as changes to apply in order (a clear, then an add for each)",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -2129,6 +2211,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/ExecuteScan.request.json",
                     schema_file: "schemas/notify/ExecuteScan.request.json",
                     summary: "Runs a scan once, without storing it, and returns what matches now",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2146,6 +2229,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/Matches.push.json",
                     schema_file: "schemas/notify/Matches.push.json",
                     summary: "Changes to a persistent scan's matches, sent to `Matches!{ID}` subscribers: first a clear and the current matches, then changes as they happen",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -2181,6 +2265,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryMatches.reply.json",
                     schema_file: "schemas/notify/QueryMatches.reply.json",
                     summary: "The scan's matches, as changes to apply in order (a clear, then an add for each)",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -2216,6 +2301,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryMatches.request.json",
                     schema_file: "schemas/notify/QueryMatches.request.json",
                     summary: "Asks once for a persistent scan's current matches, as the `Matches` subscription reports them",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2233,6 +2319,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScan.reply.json",
                     schema_file: "schemas/notify/QueryScan.reply.json",
                     summary: "A persistent scan's details, state and rules",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2250,6 +2337,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScan.request.json",
                     schema_file: "schemas/notify/QueryScan.request.json",
                     summary: "Asks for a persistent scan's details and rules",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2267,6 +2355,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScans.reply.json",
                     schema_file: "schemas/notify/QueryScans.reply.json",
                     summary: "The user's scans, as changes to apply in order (a clear, then an add for each)",
+                    permissions: &[],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -2302,6 +2391,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/QueryScans.request.json",
                     schema_file: "schemas/notify/QueryScans.request.json",
                     summary: "Asks once for the user's persistent scans, as the `Scans` subscription reports them",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2319,6 +2409,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/Scans.push.json",
                     schema_file: "schemas/notify/Scans.push.json",
                     summary: "Changes to the list of the user's persistent scans and their states, sent to `Scans` subscribers: first a clear and an add for each, then changes as they happen",
+                    permissions: &[],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -2354,6 +2445,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScan.reply.json",
                     schema_file: "schemas/notify/UpdateScan.reply.json",
                     summary: "Confirms the update",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2371,6 +2463,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScan.request.json",
                     schema_file: "schemas/notify/UpdateScan.request.json",
                     summary: "Replaces a persistent scan's details and rules",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2388,6 +2481,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScanStatus.reply.json",
                     schema_file: "schemas/notify/UpdateScanStatus.reply.json",
                     summary: "Confirms the change",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2405,6 +2499,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/notify/UpdateScanStatus.request.json",
                     schema_file: "schemas/notify/UpdateScanStatus.request.json",
                     summary: "Switches a persistent scan on or off",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2422,6 +2517,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Accounts.push.json",
                     schema_file: "schemas/trading/Accounts.push.json",
                     summary: "The trading accounts the user can see, and their feed states, sent to `Accounts` subscribers (all of them first, then changes; a feed change may carry only `ID` and `Feed`)",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -2439,6 +2535,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/AmendOrder.reply.json",
                     schema_file: "schemas/trading/AmendOrder.reply.json",
                     summary: "The answer to AmendOrder when it comes on its own topic (the reference shows it on PlaceOrder, whose reply has the same shape): accepted or not, the request's ID, the order's state and estimates",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2456,6 +2553,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/AmendOrder.request.json",
                     schema_file: "schemas/trading/AmendOrder.request.json",
                     summary: "Changes an order: the new details (all of them, not only what changes), and optionally a new route and condition",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2473,6 +2571,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Audit.push.json",
                     schema_file: "schemas/trading/Audit.push.json",
                     summary: "Changes to the order audit records of the user's trading accounts, or of one, sent to `Audit` subscribers",
+                    permissions: &["Zenith/Trading"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -2508,6 +2607,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/AuthoriseOrder.reply.json",
                     schema_file: "schemas/trading/AuthoriseOrder.reply.json",
                     summary: "The answer to AuthoriseOrder: accepted or not, the request's ID, the order's state and estimates",
+                    permissions: &["Zenith/Authorise"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2525,6 +2625,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/AuthoriseOrder.request.json",
                     schema_file: "schemas/trading/AuthoriseOrder.request.json",
                     summary: "Authorises or rejects an order request that waits for authorisation (status `PendingAuthorisation`), with a reason kept with the decision",
+                    permissions: &["Zenith/Authorise"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2542,6 +2643,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Balances.push.json",
                     schema_file: "schemas/trading/Balances.push.json",
                     summary: "The balances of the user's trading accounts, or of one, sent to `Balances` subscribers: a clear record (empty `Type`) before a full update, then changes; an `Amount` of zero removes a record",
+                    permissions: &["Zenith/Trading"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: None,
@@ -2595,6 +2697,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/CalculateOrder.reply.json",
                     schema_file: "schemas/trading/CalculateOrder.reply.json",
                     summary: "The answer to CalculateOrder: whether the order could be calculated (not whether it would be accepted) and the estimates",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2612,6 +2715,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/CalculateOrder.request.json",
                     schema_file: "schemas/trading/CalculateOrder.request.json",
                     summary: "Asks what an order, or an amend of one, would cost, without placing it: the reply's estimates",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2629,6 +2733,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/CancelOrder.reply.json",
                     schema_file: "schemas/trading/CancelOrder.reply.json",
                     summary: "The answer to CancelOrder: accepted or not, the request's ID and the order's state",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2646,6 +2751,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/CancelOrder.request.json",
                     schema_file: "schemas/trading/CancelOrder.request.json",
                     summary: "Cancels an order",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2663,6 +2769,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Holdings.push.json",
                     schema_file: "schemas/trading/Holdings.push.json",
                     summary: "Changes to the holdings of the user's trading accounts, or of one, sent to `Holdings` subscribers",
+                    permissions: &["Zenith/Trading"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -2698,6 +2805,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/MoveOrder.reply.json",
                     schema_file: "schemas/trading/MoveOrder.reply.json",
                     summary: "The answer to MoveOrder: accepted or not, the request's ID, the order's state (in its new account) and estimates",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2715,6 +2823,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/MoveOrder.request.json",
                     schema_file: "schemas/trading/MoveOrder.request.json",
                     summary: "Moves an order to another trading account",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2732,6 +2841,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Orders.push.json",
                     schema_file: "schemas/trading/Orders.push.json",
                     summary: "Changes to the orders of the user's trading accounts, or of one, sent to `Orders` subscribers",
+                    permissions: &["Zenith/Trading"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -2767,6 +2877,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/PlaceOrder.reply.json",
                     schema_file: "schemas/trading/PlaceOrder.reply.json",
                     summary: "The answer to PlaceOrder (and, as the reference documents it, to AmendOrder): accepted or not, the request's ID, the order's state and estimates",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2784,6 +2895,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/PlaceOrder.request.json",
                     schema_file: "schemas/trading/PlaceOrder.request.json",
                     summary: "Places an order through a trading account: what to trade (details), where to route it and, optionally, a condition that activates it",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2801,6 +2913,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryAccounts.reply.json",
                     schema_file: "schemas/trading/QueryAccounts.reply.json",
                     summary: "The trading accounts the user can see, in no particular order",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2818,6 +2931,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryAccounts.request.json",
                     schema_file: "schemas/trading/QueryAccounts.request.json",
                     summary: "Asks once for the trading accounts the user can see, as `TradingAccounts` reports them",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2835,6 +2949,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryBalances.reply.json",
                     schema_file: "schemas/trading/QueryBalances.reply.json",
                     summary: "The balances of the account, in no particular order",
+                    permissions: &["Zenith/Trading"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: None,
@@ -2888,6 +3003,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryBalances.request.json",
                     schema_file: "schemas/trading/QueryBalances.request.json",
                     summary: "Asks once for the balances of a trading account, as `Balances` reports them",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2905,6 +3021,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryHoldings.reply.json",
                     schema_file: "schemas/trading/QueryHoldings.reply.json",
                     summary: "The holdings, as change records like those of `Holdings`; apply them in order",
+                    permissions: &["Zenith/Trading"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -2940,6 +3057,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryHoldings.request.json",
                     schema_file: "schemas/trading/QueryHoldings.request.json",
                     summary: "Asks once for the holdings of a trading account, or of one symbol in it",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2957,6 +3075,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryLimits.reply.json",
                     schema_file: "schemas/trading/QueryLimits.reply.json",
                     summary: "The account's trading limits, in no particular order; a limit that is not listed is generally unlimited",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2974,6 +3093,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryLimits.request.json",
                     schema_file: "schemas/trading/QueryLimits.request.json",
                     summary: "Asks for the trading limits of an account, or those that apply to one symbol (they may differ)",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -2991,6 +3111,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderAudit.reply.json",
                     schema_file: "schemas/trading/QueryOrderAudit.reply.json",
                     summary: "The audit records, in no particular order",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3008,6 +3129,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderAudit.request.json",
                     schema_file: "schemas/trading/QueryOrderAudit.request.json",
                     summary: "Asks for the audit records of a trading account's orders (versions of orders, requests and transactions), optionally of one order or a stretch of time",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3025,6 +3147,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderStatuses.reply.json",
                     schema_file: "schemas/trading/QueryOrderStatuses.reply.json",
                     summary: "The provider's order statuses, in no particular order; a status is identified by `Code` and `Exchange`",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -3042,6 +3165,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrderStatuses.request.json",
                     schema_file: "schemas/trading/QueryOrderStatuses.request.json",
                     summary: "Asks which order statuses a trading provider uses (for one exchange, or all) and what each allows",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -3059,6 +3183,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrders.reply.json",
                     schema_file: "schemas/trading/QueryOrders.reply.json",
                     summary: "The orders, in no particular order",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3076,6 +3201,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryOrders.request.json",
                     schema_file: "schemas/trading/QueryOrders.request.json",
                     summary: "Asks once for the orders of a trading account, or for one of them",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3093,6 +3219,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequestStatuses.reply.json",
                     schema_file: "schemas/trading/QueryRequestStatuses.reply.json",
                     summary: "The provider's request statuses, in no particular order; a status is identified by `Code`",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -3110,6 +3237,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequestStatuses.request.json",
                     schema_file: "schemas/trading/QueryRequestStatuses.request.json",
                     summary: "Asks which order request statuses a trading provider uses and what each allows",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -3127,6 +3255,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequests.reply.json",
                     schema_file: "schemas/trading/QueryRequests.reply.json",
                     summary: "The pending order requests, in no particular order",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3144,6 +3273,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryRequests.request.json",
                     schema_file: "schemas/trading/QueryRequests.request.json",
                     summary: "Asks once for the pending order requests of a trading account, or of one order",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3161,6 +3291,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTradingMarkets.reply.json",
                     schema_file: "schemas/trading/QueryTradingMarkets.reply.json",
                     summary: "The provider's trading markets, in no particular order; a trading market is identified by `Code`",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -3178,6 +3309,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTradingMarkets.request.json",
                     schema_file: "schemas/trading/QueryTradingMarkets.request.json",
                     summary: "Asks which trading markets a trading provider can route orders to, for one exchange or all",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -3195,6 +3327,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTransactions.reply.json",
                     schema_file: "schemas/trading/QueryTransactions.reply.json",
                     summary: "The transactions, in no particular order",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3212,6 +3345,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/QueryTransactions.request.json",
                     schema_file: "schemas/trading/QueryTransactions.request.json",
                     summary: "Asks for the transactions of a trading account, optionally narrowed by time, trading market, symbol or order",
+                    permissions: &["Zenith/Trading"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3229,6 +3363,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/RequestQuote.reply.json",
                     schema_file: "schemas/trading/RequestQuote.reply.json",
                     summary: "The answer to RequestQuote: whether the request was accepted and, if not, why",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3246,6 +3381,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/RequestQuote.request.json",
                     schema_file: "schemas/trading/RequestQuote.request.json",
                     summary: "Asks the market makers of a symbol for a quote (on one side or both)",
+                    permissions: &["Zenith/OrderPad"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3263,6 +3399,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Requests.push.json",
                     schema_file: "schemas/trading/Requests.push.json",
                     summary: "Changes to the pending order requests of the user's trading accounts, or of one, sent to `Requests` subscribers; a finished request is removed",
+                    permissions: &["Zenith/Trading"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -3298,6 +3435,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/TradingAccounts.push.json",
                     schema_file: "schemas/trading/TradingAccounts.push.json",
                     summary: "Changes to the list of trading accounts the user can see, and their feed states, sent to `TradingAccounts` subscribers; a feed change may carry only the account's `ID` and `Feed`",
+                    permissions: &[],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -3333,6 +3471,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/trading/Transactions.push.json",
                     schema_file: "schemas/trading/Transactions.push.json",
                     summary: "The transactions of the user's trading accounts, or of one, sent to `Transactions` subscribers: an `I` record starts the list, then additions and updates",
+                    permissions: &["Zenith/Trading"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -3367,6 +3506,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/AddToWatchlist.reply.json",
                     schema_file: "schemas/watchlist/AddToWatchlist.reply.json",
                     summary: "Confirms that the members were appended",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3384,6 +3524,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/AddToWatchlist.request.json",
                     schema_file: "schemas/watchlist/AddToWatchlist.request.json",
                     summary: "Appends members to the end of one of the user's watchlists",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3401,6 +3542,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CopyWatchlist.reply.json",
                     schema_file: "schemas/watchlist/CopyWatchlist.reply.json",
                     summary: "The identifier of the new copy",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3418,6 +3560,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CopyWatchlist.request.json",
                     schema_file: "schemas/watchlist/CopyWatchlist.request.json",
                     summary: "Creates a new watchlist of the user's with the members of an existing one (which may be read-only) and new details",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3435,6 +3578,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CreateWatchlist.reply.json",
                     schema_file: "schemas/watchlist/CreateWatchlist.reply.json",
                     summary: "The identifier of the new watchlist",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3452,6 +3596,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/CreateWatchlist.request.json",
                     schema_file: "schemas/watchlist/CreateWatchlist.request.json",
                     summary: "Creates a new watchlist of the user's, optionally with members",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3469,6 +3614,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/DeleteWatchlist.reply.json",
                     schema_file: "schemas/watchlist/DeleteWatchlist.reply.json",
                     summary: "Confirms the deletion",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3486,6 +3632,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/DeleteWatchlist.request.json",
                     schema_file: "schemas/watchlist/DeleteWatchlist.request.json",
                     summary: "Deletes one of the user's watchlists",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3503,6 +3650,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/InsertIntoWatchlist.reply.json",
                     schema_file: "schemas/watchlist/InsertIntoWatchlist.reply.json",
                     summary: "Confirms the insertion",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3520,6 +3668,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/InsertIntoWatchlist.request.json",
                     schema_file: "schemas/watchlist/InsertIntoWatchlist.request.json",
                     summary: "Inserts members into one of the user's watchlists at a position",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3537,6 +3686,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/MoveInWatchlist.reply.json",
                     schema_file: "schemas/watchlist/MoveInWatchlist.reply.json",
                     summary: "Confirms the move",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3554,6 +3704,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/MoveInWatchlist.request.json",
                     schema_file: "schemas/watchlist/MoveInWatchlist.request.json",
                     summary: "Moves a run of members within one of the user's watchlists",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3571,6 +3722,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryMembers.reply.json",
                     schema_file: "schemas/watchlist/QueryMembers.reply.json",
                     summary: "The watchlist's members, as member changes to apply in order (a clear, then the members as an insert)",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -3614,6 +3766,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryMembers.request.json",
                     schema_file: "schemas/watchlist/QueryMembers.request.json",
                     summary: "Asks once for a watchlist's members, as the `Watchlist` subscription would report them",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3631,6 +3784,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlist.reply.json",
                     schema_file: "schemas/watchlist/QueryWatchlist.reply.json",
                     summary: "The watchlist's details, as a watchlist change (an `Add`)",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -3666,6 +3820,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlist.request.json",
                     schema_file: "schemas/watchlist/QueryWatchlist.request.json",
                     summary: "Asks once for the details of one watchlist",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3683,6 +3838,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlists.reply.json",
                     schema_file: "schemas/watchlist/QueryWatchlists.reply.json",
                     summary: "The watchlists, as changes to apply in order (a clear, then an add for each)",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -3718,6 +3874,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/QueryWatchlists.request.json",
                     schema_file: "schemas/watchlist/QueryWatchlists.request.json",
                     summary: "Asks once for every watchlist the user can see, as the `Watchlists` subscription reports them",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3735,6 +3892,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/UpdateWatchlist.reply.json",
                     schema_file: "schemas/watchlist/UpdateWatchlist.reply.json",
                     summary: "Confirms the update",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3752,6 +3910,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/UpdateWatchlist.request.json",
                     schema_file: "schemas/watchlist/UpdateWatchlist.request.json",
                     summary: "Replaces the details of one of the user's watchlists",
+                    permissions: &["Zenith/Market"],
                     changes: None,
                     fixed: &[],
                 };
@@ -3769,6 +3928,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/Watchlist.push.json",
                     schema_file: "schemas/watchlist/Watchlist.push.json",
                     summary: "Changes to one watchlist's members, sent to `Watchlist!{ID}` subscribers",
+                    permissions: &["Zenith/Market"],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -3812,6 +3972,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/watchlist/Watchlists.push.json",
                     schema_file: "schemas/watchlist/Watchlists.push.json",
                     summary: "Changes to the list of watchlists the user can see, sent to `Watchlists` subscribers: first a clear and an add for each, then the changes as they happen",
+                    permissions: &[],
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -3847,6 +4008,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/zenith/Feeds.push.json",
                     schema_file: "schemas/zenith/Feeds.push.json",
                     summary: "The data feeds behind this connection and how each is doing, sent to `Feeds` subscribers",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };
@@ -3864,6 +4026,7 @@ impl MessageKind {
                     schema_id: "https://zenith-protocol.invalid/schemas/zenith/ServerInfo.push.json",
                     schema_file: "schemas/zenith/ServerInfo.push.json",
                     summary: "Facts about the server the connection reached, sent to `ServerInfo` subscribers",
+                    permissions: &[],
                     changes: None,
                     fixed: &[],
                 };

@@ -84,6 +84,8 @@ pub struct MessageInfo {
     pub schema_file: &'static str,
     /// The first sentence of the schema's description.
     pub summary: &'static str,
+    /// The permissions the topic needs; empty when it needs none.
+    pub permissions: &'static [&'static str],
     /// How the change records in `Data` apply to the subscription's state, if they are such.
     pub changes: Option<&'static super::ChangeRules>,
     /// Properties of `Data` that never change for the life of a subscription.
