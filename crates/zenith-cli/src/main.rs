@@ -4,6 +4,7 @@
 //! protocol errors found (with `--deny-warnings`, also warnings), 2
 //! unreadable input or a usage error, 3 a capture without any websocket message.
 
+mod explain;
 mod export;
 mod parallel;
 mod redact;
@@ -99,6 +100,27 @@ enum Command {
     /// Exit codes: 0 printed, 1 no data for the topic up to that point, 2 unreadable input or
     /// usage error.
     Replay(ReplayArgs),
+    /// Show what a topic's messages look like: what the topic is for, the permissions it
+    /// needs, its arguments, each message's fields with their types and whether they are
+    /// required, its reply topics and an example.
+    ///
+    /// Name a topic as `Market/Depth`, or `Depth` when one controller has it (arguments, as in
+    /// `Depth!BHP.ASX`, are ignored). `-` reads one message from standard input and says which
+    /// message it is, whether its schema accepts it, and the topic it belongs to. A misspelt
+    /// topic gets a suggestion. Credentials in examples are replaced.
+    ///
+    /// Exit codes: 0 explained, 2 unknown topic, unreadable message or usage error.
+    Explain(ExplainArgs),
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// A topic (`Market/Depth`, `Depth`), or `-` for a message on standard input.
+    #[arg(value_name = "TOPIC")]
+    what: String,
+    /// How to print the explanation.
+    #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
+    format: OutputFormat,
 }
 
 #[derive(clap::Args)]
@@ -285,6 +307,7 @@ fn main() -> ExitCode {
         Command::Redact(args) => redact::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Replay(args) => replay::run(&args),
+        Command::Explain(args) => explain::run(&args),
     }
 }
 

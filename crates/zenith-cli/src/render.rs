@@ -344,6 +344,19 @@ impl<R: BufRead> BufRead for Counted<R> {
     }
 }
 
+/// Rows as aligned columns, two spaces apart.
+pub fn write_grid(out: &mut dyn Write, grid: &[Vec<String>]) -> io::Result<()> {
+    let columns = grid.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| grid.iter().filter_map(|r| r.get(c)).map(|t| t.chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in grid {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(text, width)| format!("{text:width$}")).collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use zenith_capture::Limits;
 use zenith_check::{Replay, State, Until};
 
-use crate::render::safe;
+use crate::render::{safe, write_grid};
 use crate::{OutputFormat, ReplayArgs, formatted, open_input, warn};
 
 pub fn run(args: &ReplayArgs) -> ExitCode {
@@ -134,16 +134,4 @@ fn cell(value: &Value) -> String {
         Value::Null => "null".to_owned(),
         other => safe(&other.to_string()).into_owned(),
     }
-}
-
-fn write_grid(out: &mut dyn Write, grid: &[Vec<String>]) -> io::Result<()> {
-    let columns = grid.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| grid.iter().filter_map(|r| r.get(c)).map(|t| t.chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in grid {
-        let cells: Vec<String> = row.iter().zip(&widths).map(|(text, width)| format!("{text:width$}")).collect();
-        writeln!(out, "{}", cells.join("  ").trim_end())?;
-    }
-    Ok(())
 }

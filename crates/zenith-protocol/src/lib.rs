@@ -93,8 +93,8 @@ pub use generated::messages::{
 pub use generated::types::*;
 pub use runtime::{
     Change, ChangeRules, Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction,
-    ErrorCodeInfo, Flags, MessageInfo, Nullable, Operation, Problem, Report, Role, Secret, Severity, Time, TimeError,
-    Topic, TopicError, Validate, Verdict,
+    ErrorCodeInfo, FieldInfo, Flags, MessageInfo, Nullable, Operation, Problem, Report, Role, Secret, Severity, Time,
+    TimeError, Topic, TopicError, Validate, Verdict,
 };
 pub use scan::CleanText;
 

@@ -132,6 +132,23 @@ fn presence(field: &Field) -> &'static str {
     if field.required { "required" } else { "optional" }
 }
 
+/// A field's type in words, without links (`array of DepthChange`).
+pub fn plain_type_text(field: &Field) -> String {
+    let text = type_text(field);
+    let mut plain = String::new();
+    let mut rest = text.as_str();
+    // `[Name](#anchor)` becomes `Name`.
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find("](").map(|c| open + c) else { break };
+        let Some(end) = rest[close..].find(')').map(|e| close + e) else { break };
+        plain.push_str(&rest[..open]);
+        plain.push_str(&rest[open + 1..close]);
+        rest = &rest[end + 1..];
+    }
+    plain.push_str(rest);
+    plain
+}
+
 fn type_text(field: &Field) -> String {
     let mut text = shape_text(&field.shape);
     if let Some(constant) = field.constant.as_ref().and_then(|c| c.as_str()) {

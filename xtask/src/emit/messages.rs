@@ -128,7 +128,7 @@ pub fn emit(model: &Model) -> TokenStream {
         /// The names of every property the schemas mark as a credential.
         pub static SECRET_PROPERTIES: &[&str] = &[#(#secrets),*];
 
-        use crate::runtime::{Direction, MessageInfo};
+        use crate::runtime::{Direction, FieldInfo, MessageInfo};
         use super::types::*;
 
         /// Every kind of message the schemas define.
@@ -273,6 +273,34 @@ fn info(model: &Model, message: &Message) -> TokenStream {
     let summary = super::summary(&message.doc);
     let (changes, fixed) = state_rules(model, message);
     let permissions = model.permissions(message);
+    let description = &message.doc;
+    let fields = match model.type_named(&message.name).map(|t| &t.kind) {
+        Some(TypeKind::Struct { fields, .. }) => fields
+            .iter()
+            .map(|field| {
+                let wire = &field.wire;
+                let type_text = super::docs::plain_type_text(field);
+                let (required, secret) = (field.required, field.secret);
+                let nullable = matches!(field.shape, Shape::Nullable(_));
+                let doc = field.doc.as_deref().unwrap_or_default();
+                quote! {
+                    FieldInfo {
+                        wire: #wire,
+                        type_text: #type_text,
+                        required: #required,
+                        nullable: #nullable,
+                        secret: #secret,
+                        description: #doc,
+                    }
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let example = match message.examples.first().and_then(|e| serde_json::to_string(e).ok()) {
+        Some(example) => quote! { Some(#example) },
+        None => quote! { None },
+    };
     quote! {
         MessageInfo {
             name: #name,
@@ -285,7 +313,10 @@ fn info(model: &Model, message: &Message) -> TokenStream {
             schema_id: #schema_id,
             schema_file: #schema_file,
             summary: #summary,
+            description: #description,
             permissions: &[#(#permissions),*],
+            fields: &[#(#fields),*],
+            example: #example,
             changes: #changes,
             fixed: &[#(#fixed),*],
         }

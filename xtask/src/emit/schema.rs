@@ -380,10 +380,10 @@ impl Emitter<'_> {
                 let text = &form.text;
                 let literals = &form.literals;
                 let parts = form.parts.iter().map(|part| {
-                    let pattern =
-                        arguments.parts.iter().find(|p| &p.name == part).map(|p| p.pattern.as_str()).unwrap_or(".*");
-                    let pattern = self.pattern(pattern);
-                    quote! { TopicPart { name: #part, pattern: &#pattern } }
+                    let rule = arguments.parts.iter().find(|p| &p.name == part);
+                    let pattern = self.pattern(rule.map_or(".*", |p| p.pattern.as_str()));
+                    let description = rule.and_then(|p| p.doc.as_deref()).unwrap_or_default();
+                    quote! { TopicPart { name: #part, pattern: &#pattern, description: #description } }
                 });
                 quote! { TopicForm { text: #text, parts: &[#(#parts),*], literals: &[#(#literals),*] } }
             })

@@ -64,6 +64,18 @@ impl Role {
     }
 }
 
+/// A message's property, as the reference and `zenith explain` describe it.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldInfo {
+    pub wire: &'static str,
+    /// Its type in words (`array of DepthChange`).
+    pub type_text: &'static str,
+    pub required: bool,
+    pub nullable: bool,
+    pub secret: bool,
+    pub description: &'static str,
+}
+
 /// One entry of the message catalog, taken from a schema's `x-zenith` annotation.
 #[derive(Clone, Copy, Debug)]
 pub struct MessageInfo {
@@ -84,8 +96,14 @@ pub struct MessageInfo {
     pub schema_file: &'static str,
     /// The first sentence of the schema's description.
     pub summary: &'static str,
+    /// The schema's description.
+    pub description: &'static str,
     /// The permissions the topic needs; empty when it needs none.
     pub permissions: &'static [&'static str],
+    /// The message's properties, as the reference describes them.
+    pub fields: &'static [FieldInfo],
+    /// The schema's first example, as JSON text.
+    pub example: Option<&'static str>,
     /// How the change records in `Data` apply to the subscription's state, if they are such.
     pub changes: Option<&'static super::ChangeRules>,
     /// Properties of `Data` that never change for the life of a subscription.

@@ -16,7 +16,7 @@ pub mod topic;
 mod tuple;
 mod validate;
 
-pub use catalog::{Direction, ErrorCodeInfo, MessageInfo, Role};
+pub use catalog::{Direction, ErrorCodeInfo, FieldInfo, MessageInfo, Role};
 pub use changes::{Change, ChangeRules, Equals, Operation, Position, When};
 pub use date::{Date, DateError};
 pub use datetime::{DateTime, DateTimeError};

@@ -56,6 +56,7 @@ pub struct TopicForm {
 pub struct TopicPart {
     pub name: &'static str,
     pub pattern: &'static super::schema::Pattern,
+    pub description: &'static str,
 }
 
 impl TopicForm {

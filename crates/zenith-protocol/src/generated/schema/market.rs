@@ -18,10 +18,12 @@ pub static DEPTH_PUSH_FORMS: [TopicForm; 1usize] = [
             TopicPart {
                 name: "Code",
                 pattern: &PATTERN_0,
+                description: "The symbol's code: everything before the last dot of the argument.",
             },
             TopicPart {
                 name: "Market",
                 pattern: &PATTERN_1,
+                description: "The market the symbol is listed on, or a mixed-market code (see MarketCode); it holds no dot, so it is everything after the last dot.",
             },
         ],
         literals: &["", ".", ""],
@@ -99,10 +101,12 @@ pub static LEVELS_PUSH_FORMS: [TopicForm; 1usize] = [
             TopicPart {
                 name: "Code",
                 pattern: &PATTERN_0,
+                description: "The symbol's code: everything before the last dot of the argument.",
             },
             TopicPart {
                 name: "Market",
                 pattern: &PATTERN_1,
+                description: "The market the symbol is listed on, or a mixed-market code (see MarketCode); it holds no dot, so it is everything after the last dot.",
             },
         ],
         literals: &["", ".", ""],
@@ -2859,10 +2863,12 @@ pub static SECURITY_PUSH_FORMS: [TopicForm; 1usize] = [
             TopicPart {
                 name: "Code",
                 pattern: &PATTERN_0,
+                description: "The symbol's code: everything before the last dot of the argument.",
             },
             TopicPart {
                 name: "Market",
                 pattern: &PATTERN_1,
+                description: "The market the symbol is listed on, or a mixed-market code (see MarketCode); it holds no dot, so it is everything after the last dot.",
             },
         ],
         literals: &["", ".", ""],
@@ -2937,10 +2943,12 @@ pub static SYMBOLS_PUSH_FORMS: [TopicForm; 1usize] = [
             TopicPart {
                 name: "Class",
                 pattern: &PATTERN_2,
+                description: "The class of symbols to follow, a SymbolClass value (`Market` or `ManagedFund`).",
             },
             TopicPart {
                 name: "Market",
                 pattern: &PATTERN_1,
+                description: "The market whose symbols to follow, or a mixed-market code (see MarketCode); it holds no dot.",
             },
         ],
         literals: &["", ".", ""],
@@ -3018,10 +3026,12 @@ pub static TRADES_PUSH_FORMS: [TopicForm; 1usize] = [
             TopicPart {
                 name: "Code",
                 pattern: &PATTERN_0,
+                description: "The symbol's code: everything before the last dot of the argument.",
             },
             TopicPart {
                 name: "Market",
                 pattern: &PATTERN_1,
+                description: "The market the symbol is listed on, or a mixed-market code (see MarketCode); it holds no dot, so it is everything after the last dot.",
             },
         ],
         literals: &["", ".", ""],

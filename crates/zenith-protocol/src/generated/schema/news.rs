@@ -22,6 +22,7 @@ pub static NEWS_PUSH_FORMS: [TopicForm; 4usize] = [
             TopicPart {
                 name: "Source",
                 pattern: &PATTERN_0,
+                description: "A news source's code; it holds neither `.` nor `!`, which tells `News!AAP` from `News!BHP.ASX`.",
             },
         ],
         literals: &["", ""],
@@ -32,10 +33,12 @@ pub static NEWS_PUSH_FORMS: [TopicForm; 4usize] = [
             TopicPart {
                 name: "Code",
                 pattern: &PATTERN_1,
+                description: "The symbol's code: what lies before the last dot (after the source's `!`, if any); it may hold dots but no `!`.",
             },
             TopicPart {
                 name: "Exchange",
                 pattern: &PATTERN_2,
+                description: "The exchange that issued the symbol (not the market it is listed on): what follows the last dot.",
             },
         ],
         literals: &["", ".", ""],
@@ -46,14 +49,17 @@ pub static NEWS_PUSH_FORMS: [TopicForm; 4usize] = [
             TopicPart {
                 name: "Source",
                 pattern: &PATTERN_0,
+                description: "A news source's code; it holds neither `.` nor `!`, which tells `News!AAP` from `News!BHP.ASX`.",
             },
             TopicPart {
                 name: "Code",
                 pattern: &PATTERN_1,
+                description: "The symbol's code: what lies before the last dot (after the source's `!`, if any); it may hold dots but no `!`.",
             },
             TopicPart {
                 name: "Exchange",
                 pattern: &PATTERN_2,
+                description: "The exchange that issued the symbol (not the market it is listed on): what follows the last dot.",
             },
         ],
         literals: &["", "!", ".", ""],

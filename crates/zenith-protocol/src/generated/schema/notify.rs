@@ -512,6 +512,7 @@ pub static MATCHES_PUSH_FORMS: [TopicForm; 1usize] = [
             TopicPart {
                 name: "ID",
                 pattern: &PATTERN_0,
+                description: "The persistent scan's identifier: everything after the `!`.",
             },
         ],
         literals: &["", ""],

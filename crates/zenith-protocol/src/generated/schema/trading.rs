@@ -275,6 +275,7 @@ pub static AUDIT_PUSH_FORMS: [TopicForm; 2usize] = [
             TopicPart {
                 name: "Account",
                 pattern: &PATTERN_0,
+                description: "The ID of one trading account; without the argument, the topic covers every account the user can see.",
             },
         ],
         literals: &["", ""],
@@ -548,6 +549,7 @@ pub static BALANCES_PUSH_FORMS: [TopicForm; 2usize] = [
             TopicPart {
                 name: "Account",
                 pattern: &PATTERN_0,
+                description: "The ID of one trading account; without the argument, the topic covers every account the user can see.",
             },
         ],
         literals: &["", ""],
@@ -1004,6 +1006,7 @@ pub static HOLDINGS_PUSH_FORMS: [TopicForm; 2usize] = [
             TopicPart {
                 name: "Account",
                 pattern: &PATTERN_0,
+                description: "The ID of one trading account; without the argument, the topic covers every account the user can see.",
             },
         ],
         literals: &["", ""],
@@ -1269,6 +1272,7 @@ pub static ORDERS_PUSH_FORMS: [TopicForm; 2usize] = [
             TopicPart {
                 name: "Account",
                 pattern: &PATTERN_0,
+                description: "The ID of one trading account; without the argument, the topic covers every account the user can see.",
             },
         ],
         literals: &["", ""],
@@ -3745,6 +3749,7 @@ pub static REQUESTS_PUSH_FORMS: [TopicForm; 2usize] = [
             TopicPart {
                 name: "Account",
                 pattern: &PATTERN_0,
+                description: "The ID of one trading account; without the argument, the topic covers every account the user can see.",
             },
         ],
         literals: &["", ""],
@@ -3889,6 +3894,7 @@ pub static TRANSACTIONS_PUSH_FORMS: [TopicForm; 2usize] = [
             TopicPart {
                 name: "Account",
                 pattern: &PATTERN_0,
+                description: "The ID of one trading account; without the argument, the topic covers every account the user can see.",
             },
         ],
         literals: &["", ""],

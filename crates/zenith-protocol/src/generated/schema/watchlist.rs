@@ -1636,6 +1636,7 @@ pub static WATCHLIST_PUSH_FORMS: [TopicForm; 1usize] = [
             TopicPart {
                 name: "ID",
                 pattern: &PATTERN_0,
+                description: "The watchlist's identifier: everything after the `!`.",
             },
         ],
         literals: &["", ""],
