@@ -105,12 +105,19 @@ fn named(what: &str) -> Result<TopicView, String> {
         None => (None, what),
     };
     let topic = topic.split_once('!').map_or(topic, |(topic, _)| topic);
-    let kinds: Vec<MessageKind> = MessageKind::ALL
-        .iter()
-        .copied()
-        .filter(|k| k.info().topic == Some(topic))
-        .filter(|k| controller.is_none_or(|c| k.info().controller.unwrap_or("*") == c))
-        .collect();
+    let of_topic = || MessageKind::ALL.iter().copied().filter(|k| k.info().topic == Some(topic));
+    let mut kinds: Vec<MessageKind> =
+        of_topic().filter(|k| controller.is_none_or(|c| k.info().controller.unwrap_or("*") == c)).collect();
+    if kinds.is_empty() {
+        // A topic every controller takes (`Configure`) is the same whatever controller is named.
+        kinds = of_topic().filter(|k| k.info().controller.is_none()).collect();
+    }
+    if kinds.is_empty()
+        && let Some(other) = of_topic().next()
+    {
+        let owner = other.info().controller.unwrap_or("*");
+        return Err(format!("`{}` is a topic of `{owner}`: try `{owner}/{}`", safe(topic), safe(topic)));
+    }
     let Some(first) = kinds.first() else {
         let topics: Vec<&str> = MessageKind::ALL.iter().filter_map(|k| k.info().topic).collect();
         let hint = suggestion(topic, &topics).map_or_else(
@@ -191,7 +198,7 @@ fn explain(lead: MessageKind, kinds: &[MessageKind], verdict: Option<Verdict>) -
         controller: info.controller.unwrap_or("*").to_owned(),
         topic: info.topic.unwrap_or("*").to_owned(),
         description,
-        permissions: kinds.iter().map(|k| k.info().permissions).find(|p| !p.is_empty()).unwrap_or_default(),
+        permissions: info.permissions,
         arguments,
         messages: kinds.iter().map(|k| message(k.info())).collect(),
         verdict,

@@ -22,8 +22,8 @@ fn reference_pages() -> Vec<PathBuf> {
 }
 
 /// The anchors of a page's headings, as code hosts make them: lower case, spaces as `-`, other
-/// punctuation dropped, and `-1`, `-2`... after a heading seen before.
-fn anchors(text: &str) -> Vec<String> {
+/// punctuation dropped, and `-1`, `-2`... after a heading seen before; each with its level.
+fn anchors(text: &str) -> Vec<(String, usize)> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut anchors = Vec::new();
     let mut fenced = false;
@@ -32,6 +32,7 @@ fn anchors(text: &str) -> Vec<String> {
             fenced = !fenced;
         }
         let Some(heading) = line.strip_prefix('#').filter(|_| !fenced) else { continue };
+        let level = 1 + heading.len() - heading.trim_start_matches('#').len();
         let heading = heading.trim_start_matches('#').trim();
         let slug: String = heading
             .chars()
@@ -42,7 +43,7 @@ fn anchors(text: &str) -> Vec<String> {
             })
             .collect();
         let count = seen.entry(slug.clone()).or_default();
-        anchors.push(if *count == 0 { slug.clone() } else { format!("{slug}-{count}") });
+        anchors.push((if *count == 0 { slug.clone() } else { format!("{slug}-{count}") }, level));
         *count += 1;
     }
     anchors
@@ -73,8 +74,8 @@ fn links(text: &str) -> Vec<String> {
 #[test]
 fn every_link_between_reference_pages_resolves() {
     let pages = reference_pages();
-    let mut anchors_of: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
-    let mut read = |path: &Path| -> Vec<String> {
+    let mut anchors_of: BTreeMap<PathBuf, Vec<(String, usize)>> = BTreeMap::new();
+    let mut read = |path: &Path| -> Vec<(String, usize)> {
         anchors_of
             .entry(path.to_path_buf())
             .or_insert_with(|| anchors(&std::fs::read_to_string(path).unwrap_or_default()))
@@ -91,17 +92,31 @@ fn every_link_between_reference_pages_resolves() {
             let target = if file.is_empty() { page.clone() } else { page.parent().unwrap().join(file) };
             assert!(target.exists(), "{}: `{link}`: no such file", page.display());
             if !anchor.is_empty() {
-                assert!(
-                    read(&target).iter().any(|a| a == anchor),
-                    "{}: `{link}`: no such heading in {}",
-                    page.display(),
-                    target.display()
-                );
+                let level = read(&target).iter().find(|(a, _)| a == anchor).map(|(_, level)| *level);
+                assert!(level.is_some(), "{}: `{link}`: no such heading in {}", page.display(), target.display());
+                // A topic's errata are its own section, not its controller's.
+                if file == "errata.md" {
+                    assert_eq!(level, Some(3), "{}: `{link}` is not a topic of the errata", page.display());
+                }
             }
             checked += 1;
         }
     }
     assert!(checked > 1000, "only {checked} links checked");
+}
+
+/// A generated page's headings are told apart without the `-1` code hosts add to repeats, so
+/// that a link to a topic or a message cannot land on another heading of the same name.
+#[test]
+fn headings_of_the_reference_pages_are_unique() {
+    for page in reference_pages() {
+        let text = std::fs::read_to_string(&page).unwrap();
+        if !text.contains("[All controllers](index.md)") && !page.ends_with("messages.md") {
+            continue;
+        }
+        let repeated: Vec<String> = anchors(&text).into_iter().map(|(a, _)| a).filter(|a| a.ends_with("-1")).collect();
+        assert!(repeated.is_empty(), "{}: headings repeated: {repeated:?}", page.display());
+    }
 }
 
 #[test]

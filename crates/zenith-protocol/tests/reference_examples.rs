@@ -78,7 +78,7 @@ fn every_reference_example_is_classified_as_the_errata_say() {
         let facts: Value = serde_json::from_str(&text).unwrap();
         let controller = facts["controller"].as_str().unwrap();
         let (mut valid, mut invalid, mut not_json) = (0, 0, 0);
-        let _ = writeln!(body, "## {controller}\n");
+        let _ = writeln!(body, "## {controller} controller\n");
         for topic in facts["topics"].as_array().unwrap() {
             let examples = topic["examples"].as_array().map(Vec::as_slice).unwrap_or_default();
             let name = topic["topic"].as_str().unwrap();

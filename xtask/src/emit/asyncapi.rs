@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::model::{Direction, Message, Model};
 
+use super::docs::{form_text, shown_example};
 use super::{GENERATED_HEADER, summary};
 
 /// The document, as pretty JSON with the generated marker as its first property.
@@ -14,14 +15,15 @@ pub fn emit(model: &Model) -> String {
     let mut channels = Map::new();
     let mut messages = Map::new();
     let mut operations = Map::new();
+    // Replies to a request, which carry its `TransactionID` back.
+    let answers: Vec<&str> =
+        model.messages.iter().flat_map(|m| replies(model, m)).flat_map(|(_, r)| r).map(|m| m.name.as_str()).collect();
     for message in &model.messages {
         let channel = channel_id(message);
         let entry = channels.entry(channel.clone()).or_insert_with(|| new_channel(model, message));
         entry["messages"][&message.name] = json!({ "$ref": format!("#/components/messages/{}", message.name) });
-        messages.insert(message.name.clone(), message_object(message));
-    }
-    for message in &model.messages {
-        let channel = channel_id(message);
+        let correlated = !message.reply_topics.is_empty() || answers.contains(&message.name.as_str());
+        messages.insert(message.name.clone(), message_object(model, message, correlated));
         let action = match message.direction {
             Direction::Send => "send",
             Direction::Receive => "receive",
@@ -32,8 +34,19 @@ pub fn emit(model: &Model) -> String {
             "summary": summary(&message.doc),
             "messages": [{ "$ref": format!("#/channels/{channel}/messages/{}", message.name) }],
         });
-        if let Some(reply) = reply(model, message) {
-            operation["reply"] = reply;
+        if let Some((channel, replies)) = replies(model, message) {
+            let messages: Vec<Value> = replies
+                .iter()
+                .map(|m| json!({ "$ref": format!("#/channels/{channel}/messages/{}", m.name) }))
+                .collect();
+            operation["reply"] =
+                json!({ "channel": { "$ref": format!("#/channels/{channel}") }, "messages": messages });
+            if message.reply_topics.len() > 1 {
+                operation["description"] = Value::String(format!(
+                    "Replies come on {}; the reply below is the one on this channel.",
+                    message.reply_topics.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                ));
+            }
         }
         operations.insert(format!("{action}{}", message.name), operation);
     }
@@ -112,8 +125,10 @@ fn new_channel(model: &Model, first: &Message) -> Value {
     // The arguments of any message of the channel (its messages share them).
     let arguments =
         model.messages.iter().filter(|m| channel_id(m) == channel_id(first)).find_map(|m| m.arguments.as_ref());
-    let address = match (&first.topic, arguments.and_then(|a| a.forms.first())) {
-        (Some(topic), Some(form)) => Value::String(format!("{topic}!{}", form.text)),
+    // The address carries the first form with arguments; the others are described.
+    let form = arguments.and_then(|a| a.forms.iter().find(|f| !f.text.is_empty()));
+    let address = match (&first.topic, form) {
+        (Some(topic), Some(form)) => Value::String(form_text(topic, &form.text)),
         (Some(topic), None) => Value::String(topic.clone()),
         (None, _) => Value::Null,
     };
@@ -122,9 +137,9 @@ fn new_channel(model: &Model, first: &Message) -> Value {
         Some(topic) => format!("`{topic}` of {controller}."),
         None => "Messages of any controller and topic: subscriptions, their ends, errors and cancels.".to_owned(),
     };
-    if let Some(arguments) = arguments.filter(|a| a.forms.len() > 1) {
-        let forms: Vec<String> = arguments.forms.iter().map(|f| format!("`{}`", f.text)).collect();
-        description.push_str(&format!(" Its arguments take one of the forms {}.", forms.join(", ")));
+    if let (Some(topic), Some(arguments)) = (&first.topic, arguments.filter(|a| a.forms.len() > 1)) {
+        let forms: Vec<String> = arguments.forms.iter().map(|f| format!("`{}`", form_text(topic, &f.text))).collect();
+        description.push_str(&format!(" The topic takes one of the forms {}.", forms.join(", ")));
     }
     let mut channel = json!({
         "address": address,
@@ -132,10 +147,11 @@ fn new_channel(model: &Model, first: &Message) -> Value {
         "messages": {},
         "bindings": { "$ref": "#/components/channelBindings/connection" },
     });
-    if let Some(arguments) = arguments.filter(|a| !a.parts.is_empty()) {
+    if let (Some(arguments), Some(form)) = (arguments, form) {
         let parameters: Map<String, Value> = arguments
             .parts
             .iter()
+            .filter(|part| form.parts.contains(&part.name))
             .map(|part| {
                 let description = part.doc.clone().unwrap_or_else(|| format!("The `{}` argument.", part.name));
                 (part.name.clone(), json!({ "description": description }))
@@ -146,7 +162,7 @@ fn new_channel(model: &Model, first: &Message) -> Value {
     channel
 }
 
-fn message_object(message: &Message) -> Value {
+fn message_object(model: &Model, message: &Message, correlated: bool) -> Value {
     let mut object = json!({
         "name": message.name,
         "title": message.name,
@@ -158,30 +174,33 @@ fn message_object(message: &Message) -> Value {
             "schema": { "$ref": format!("../{}", message.location.file) },
         },
         "traits": [{ "$ref": "#/components/messageTraits/envelope" }],
-        "examples": message.examples.iter().map(|example| json!({ "payload": example })).collect::<Vec<_>>(),
+        "examples": message
+            .examples
+            .iter()
+            .map(|example| json!({ "payload": shown_example(model, example) }))
+            .collect::<Vec<_>>(),
     });
-    if !message.reply_topics.is_empty() || replies_to_requests(message) {
+    if correlated {
         object["correlationId"] = json!({ "$ref": "#/components/correlationIds/transaction" });
     }
     object
 }
 
-/// A message received on a topic with the action of a request sent on it: a reply.
-fn replies_to_requests(message: &Message) -> bool {
-    message.direction == Direction::Receive && message.action == "Publish" && message.topic.is_some()
-}
-
-/// A request's reply: on the channel of its first reply topic, the replies received there.
-fn reply(model: &Model, request: &Message) -> Option<Value> {
-    let topic = request.reply_topics.first()?;
-    let replies: Vec<&Message> = model
-        .messages
-        .iter()
-        .filter(|m| m.direction == Direction::Receive && m.topic.as_ref() == Some(topic))
-        .filter(|m| m.controller == request.controller && m.action == request.action)
-        .collect();
-    let channel = channel_id(replies.first()?);
-    let messages: Vec<Value> =
-        replies.iter().map(|m| json!({ "$ref": format!("#/channels/{channel}/messages/{}", m.name) })).collect();
-    Some(json!({ "channel": { "$ref": format!("#/channels/{channel}") }, "messages": messages }))
+/// A request's replies: the channel of its own topic when it replies there (else of its first
+/// reply topic), and the messages received there with the request's action.
+fn replies<'m>(model: &'m Model, request: &Message) -> Option<(String, Vec<&'m Message>)> {
+    if request.direction != Direction::Send {
+        return None;
+    }
+    let on_topic = |topic: &String| -> Vec<&'m Message> {
+        model
+            .messages
+            .iter()
+            .filter(|m| m.direction == Direction::Receive && m.topic.as_ref() == Some(topic))
+            .filter(|m| m.controller == request.controller && m.action == request.action)
+            .collect()
+    };
+    let own = request.topic.as_ref().filter(|t| request.reply_topics.contains(t)).map(on_topic);
+    let replies = own.filter(|r| !r.is_empty()).or_else(|| request.reply_topics.first().map(on_topic))?;
+    Some((channel_id(replies.first()?), replies))
 }

@@ -1,7 +1,10 @@
-//! `docs/reference/messages.md`: the catalog of messages and their fields; and the coverage
-//! table, by controller, of `docs/reference/coverage.md` and the README.
+//! The generated reference: `docs/reference/messages.md` (every message and type), one page per
+//! controller with an index (`docs/reference/index.md`), and the coverage table of
+//! `docs/reference/coverage.md` and the README.
 
 use std::fmt::Write;
+
+use serde_json::Value;
 
 use crate::model::{BranchKind, Direction, Field, Message, Model, Shape, TypeKind};
 
@@ -96,7 +99,7 @@ pub fn emit(model: &Model) -> String {
                         out,
                         "| `{}` | {} | {} | {} |",
                         field.wire,
-                        type_text(field),
+                        cell(Some(&type_text(field, Links::Here))),
                         presence(field),
                         cell(field.doc.as_deref())
                     );
@@ -111,14 +114,14 @@ pub fn emit(model: &Model) -> String {
                 }
             }
             TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. } => {
-                let _ = writeln!(out, "A {}.", shape_text(shape));
+                let _ = writeln!(out, "A {}.", shape_text(shape, Links::Here));
             }
             TypeKind::Choice(choice) => {
                 out.push_str("| Branch | Form | Description |\n|---|---|---|\n");
                 for branch in &choice.branches {
                     let form = match &branch.kind {
                         BranchKind::Tuple(tuple) => format!("`{}`", tuple.signature().replace('|', "\\|")),
-                        BranchKind::Value { shape, .. } => shape_text(shape),
+                        BranchKind::Value { shape, .. } => shape_text(shape, Links::Here),
                     };
                     let _ = writeln!(out, "| `{}` | {form} | {} |", branch.name, cell(branch.doc.as_deref()));
                 }
@@ -132,25 +135,28 @@ fn presence(field: &Field) -> &'static str {
     if field.required { "required" } else { "optional" }
 }
 
-/// A field's type in words, without links (`array of DepthChange`).
-pub fn plain_type_text(field: &Field) -> String {
-    let text = type_text(field);
-    let mut plain = String::new();
-    let mut rest = text.as_str();
-    // `[Name](#anchor)` becomes `Name`.
-    while let Some(open) = rest.find('[') {
-        let Some(close) = rest[open..].find("](").map(|c| open + c) else { break };
-        let Some(end) = rest[close..].find(')').map(|e| close + e) else { break };
-        plain.push_str(&rest[..open]);
-        plain.push_str(&rest[open + 1..close]);
-        rest = &rest[end + 1..];
-    }
-    plain.push_str(rest);
-    plain
+/// Where a type's name links to: its heading on the same page, its heading in the message
+/// reference, or nowhere (the terminal).
+#[derive(Clone, Copy)]
+pub enum Links {
+    Here,
+    Reference,
+    None,
 }
 
-fn type_text(field: &Field) -> String {
-    let mut text = shape_text(&field.shape);
+impl Links {
+    fn name(self, name: &str) -> String {
+        match self {
+            Links::Here => format!("[{name}](#{})", anchor(name)),
+            Links::Reference => format!("[{name}](messages.md#{})", anchor(name)),
+            Links::None => name.to_owned(),
+        }
+    }
+}
+
+/// A field's type in words (`array of DepthChange`).
+pub fn type_text(field: &Field, links: Links) -> String {
+    let mut text = shape_text(&field.shape, links);
     if let Some(constant) = field.constant.as_ref().and_then(|c| c.as_str()) {
         text = format!("`\"{constant}\"`");
     }
@@ -160,7 +166,7 @@ fn type_text(field: &Field) -> String {
     text
 }
 
-fn shape_text(shape: &Shape) -> String {
+fn shape_text(shape: &Shape, links: Links) -> String {
     match shape {
         Shape::Any => "any JSON".to_owned(),
         Shape::Never => "nothing (not allowed)".to_owned(),
@@ -172,15 +178,92 @@ fn shape_text(shape: &Shape) -> String {
             Some(pattern) => format!("string matching `{pattern}`"),
             None => "string".to_owned(),
         },
-        Shape::Array(items) => format!("array of {}", shape_text(items)),
-        Shape::Named(name) => format!("[{name}](#{})", name.to_lowercase()),
+        Shape::Array(items) => format!("array of {}", shape_text(items, links)),
+        Shape::Named(name) => links.name(name),
         Shape::Multi { types, .. } => types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" or "),
-        Shape::Nullable(inner) => format!("{} or null", shape_text(inner)),
-        Shape::Map(values) => format!("map of {}", shape_text(values)),
-        Shape::Flags { codes, separator } => {
-            format!("[{codes}](#{}) codes joined by `{separator}`", codes.to_lowercase())
+        Shape::Nullable(inner) => format!("{} or null", shape_text(inner, links)),
+        Shape::Map(values) => format!("map of {}", shape_text(values, links)),
+        Shape::Flags { codes, separator } => format!("{} codes joined by `{separator}`", links.name(codes)),
+    }
+}
+
+/// How deep [`field_rows`] goes into the objects a message holds.
+const FIELD_DEPTH: usize = 3;
+
+/// A message's fields, and those of the objects inside them (a few levels down), each with its
+/// path (`Data.Password`, `Data[].Order.ID`): what a reader of one message needs, secrets
+/// included, without following links.
+pub fn field_rows<'m>(model: &'m Model, fields: &'m [Field]) -> Vec<(String, &'m Field)> {
+    fn walk<'m>(
+        model: &'m Model,
+        fields: &'m [Field],
+        prefix: &str,
+        seen: &mut Vec<&'m str>,
+        out: &mut Vec<(String, &'m Field)>,
+    ) {
+        for field in fields {
+            let path = format!("{prefix}{}", field.wire);
+            out.push((path.clone(), field));
+            let (mut shape, mut path) = (&field.shape, path);
+            while let Shape::Array(inner) | Shape::Nullable(inner) = shape {
+                if matches!(shape, Shape::Array(_)) {
+                    path.push_str("[]");
+                }
+                shape = inner;
+            }
+            let Shape::Named(name) = shape else { continue };
+            let Some(TypeKind::Struct { fields: inner, .. }) = model.type_named(name).map(|t| &t.kind) else {
+                continue;
+            };
+            if seen.len() < FIELD_DEPTH && !seen.contains(&name.as_str()) {
+                seen.push(name);
+                walk(model, inner, &format!("{path}."), seen, out);
+                seen.pop();
+            }
         }
     }
+    let mut out = Vec::new();
+    walk(model, fields, "", &mut Vec::new(), &mut out);
+    out
+}
+
+/// What a schema example shows in generated docs: the values of secret properties replaced,
+/// as every output of the toolkit shows them (the reference's own sample passwords too).
+pub fn shown_example(model: &Model, example: &Value) -> Value {
+    fn secret_names(model: &Model) -> Vec<&str> {
+        let mut names: Vec<&str> = model
+            .types
+            .iter()
+            .filter_map(|t| match &t.kind {
+                TypeKind::Struct { fields, .. } => Some(fields),
+                _ => None,
+            })
+            .flatten()
+            .filter(|f| f.secret)
+            .map(|f| f.wire.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+    fn hide(value: &mut Value, names: &[&str]) {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    if names.contains(&key.as_str()) && value.is_string() {
+                        *value = Value::from("<redacted>");
+                    } else {
+                        hide(value, names);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| hide(item, names)),
+            _ => {}
+        }
+    }
+    let mut shown = example.clone();
+    hide(&mut shown, &secret_names(model));
+    shown
 }
 
 fn cell(text: Option<&str>) -> String {
@@ -215,7 +298,7 @@ pub fn reference(model: &Model) -> Vec<(String, String)> {
          topic, in the [errata](errata.md). The same protocol for tools: [AsyncAPI 3.0](../asyncapi.json).\n\n"
     );
     for (file, title, messages) in &pages {
-        let topics = topics(messages).len();
+        let topics = topics(messages).iter().filter(|(topic, _)| topic.is_some()).count();
         let _ = writeln!(index, "- [{title}]({file}): {topics} topic(s), {} message(s)", messages.len());
     }
     let _ = write!(index, "\n## Coverage\n\n{}", coverage_table(model));
@@ -240,7 +323,7 @@ fn topics<'m>(messages: &[&'m Message]) -> Vec<(Option<&'m str>, Vec<&'m Message
 }
 
 fn controller_page(model: &Model, title: &str, messages: &[&Message]) -> String {
-    let mut out = format!("<!-- {GENERATED_HEADER} -->\n# {title}\n\n[All controllers](index.md)\n\n");
+    let mut out = format!("<!-- {GENERATED_HEADER} -->\n# {title} reference\n\n[All controllers](index.md)\n\n");
     let topics = topics(messages);
     for (topic, _) in &topics {
         let name = topic.unwrap_or("Any topic");
@@ -262,7 +345,8 @@ fn controller_page(model: &Model, title: &str, messages: &[&Message]) -> String 
             let _ = writeln!(out, "Permissions: {permissions}.\n");
         }
         if let Some(arguments) = messages.iter().find_map(|m| m.arguments.as_ref()) {
-            let forms: Vec<String> = arguments.forms.iter().map(|f| format!("`{}!{}`", name, f.text)).collect();
+            let forms: Vec<String> =
+                arguments.forms.iter().map(|f| format!("`{}`", form_text(name, &f.text))).collect();
             let _ = writeln!(out, "Topic arguments: {}.\n", forms.join(" or "));
             out.push_str("| Part | Pattern | Description |\n|---|---|---|\n");
             for part in &arguments.parts {
@@ -278,8 +362,12 @@ fn controller_page(model: &Model, title: &str, messages: &[&Message]) -> String 
         }
         let replies: Vec<&str> = messages.iter().flat_map(|m| m.reply_topics.iter().map(String::as_str)).collect();
         if !replies.is_empty() {
-            let mut unique = replies.clone();
-            unique.dedup();
+            let mut unique: Vec<&str> = Vec::new();
+            for reply in replies {
+                if !unique.contains(&reply) {
+                    unique.push(reply);
+                }
+            }
             let _ = writeln!(
                 out,
                 "Replies come on: {}.\n",
@@ -291,7 +379,10 @@ fn controller_page(model: &Model, title: &str, messages: &[&Message]) -> String 
                 writeln!(out, "The reference's examples and recorded quirks: [errata](errata.md#{}).\n", anchor(topic));
         }
         sequence(&mut out, name, messages);
-        for message in messages {
+        // Requests before what answers them.
+        let mut ordered = messages.clone();
+        ordered.sort_by_key(|m| m.direction != Direction::Send);
+        for message in ordered {
             message_section(&mut out, model, message);
         }
     }
@@ -306,9 +397,9 @@ fn sequence(out: &mut String, topic: &str, messages: &[&Message]) {
     if messages.iter().all(|m| m.topic.is_none()) {
         return;
     }
-    // The topic as a subscription names it, arguments and all.
-    let form = messages.iter().find_map(|m| m.arguments.as_ref()?.forms.first());
-    let topic_form = form.map_or_else(|| topic.to_owned(), |form| format!("{topic}!{}", form.text));
+    // The topic as a subscription names it, arguments and all (its first form that has some).
+    let form = messages.iter().find_map(|m| m.arguments.as_ref()?.forms.iter().find(|f| !f.text.is_empty()));
+    let topic_form = mermaid(&form.map_or_else(|| topic.to_owned(), |form| form_text(topic, &form.text)));
     out.push_str("```mermaid\nsequenceDiagram\n    participant Client\n    participant Server\n");
     if sends.is_empty() {
         let _ = writeln!(out, "    Client->>Server: Sub {topic_form}");
@@ -343,13 +434,12 @@ fn message_section(out: &mut String, model: &Model, message: &Message) {
     );
     if let Some(TypeKind::Struct { fields, .. }) = model.type_named(&message.name).map(|t| &t.kind) {
         out.push_str("| Field | Type | Required | Nullable | Secret | Description |\n|---|---|---|---|---|---|\n");
-        for field in fields {
+        for (path, field) in field_rows(model, fields) {
             let nullable = matches!(field.shape, Shape::Nullable(_));
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} |",
-                field.wire,
-                linked(&type_text(field)),
+                "| `{path}` | {} | {} | {} | {} | {} |",
+                cell(Some(&type_text(field, Links::Reference))),
                 if field.required { "yes" } else { "no" },
                 if nullable { "yes" } else { "no" },
                 if field.secret { "yes" } else { "no" },
@@ -359,14 +449,26 @@ fn message_section(out: &mut String, model: &Model, message: &Message) {
         out.push('\n');
     }
     for example in &message.examples {
-        let text = serde_json::to_string(example).unwrap_or_default();
+        let text = serde_json::to_string(&shown_example(model, example)).unwrap_or_default();
         let _ = write!(out, "Example:\n\n```json\n{text}\n```\n\n");
     }
 }
 
-/// A type's text with its links pointing into the message reference, where the types are.
-fn linked(text: &str) -> String {
-    text.replace("](#", "](messages.md#")
+/// A topic as one of its argument forms writes it: `Depth!{Code}.{Market}`, or the topic alone
+/// for the empty form.
+pub fn form_text(topic: &str, form: &str) -> String {
+    if form.is_empty() { topic.to_owned() } else { format!("{topic}!{form}") }
+}
+
+/// Text for a Mermaid message: `;` and `#` end or escape one there.
+fn mermaid(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '#' => "#35;".to_owned(),
+            ';' => "#59;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// A heading's anchor, as common code hosts make it: lower case, spaces as `-`, other

@@ -275,11 +275,10 @@ fn info(model: &Model, message: &Message) -> TokenStream {
     let permissions = model.permissions(message);
     let description = &message.doc;
     let fields = match model.type_named(&message.name).map(|t| &t.kind) {
-        Some(TypeKind::Struct { fields, .. }) => fields
-            .iter()
-            .map(|field| {
-                let wire = &field.wire;
-                let type_text = super::docs::plain_type_text(field);
+        Some(TypeKind::Struct { fields, .. }) => super::docs::field_rows(model, fields)
+            .into_iter()
+            .map(|(wire, field)| {
+                let type_text = super::docs::type_text(field, super::docs::Links::None);
                 let (required, secret) = (field.required, field.secret);
                 let nullable = matches!(field.shape, Shape::Nullable(_));
                 let doc = field.doc.as_deref().unwrap_or_default();
@@ -297,7 +296,8 @@ fn info(model: &Model, message: &Message) -> TokenStream {
             .collect(),
         _ => Vec::new(),
     };
-    let example = match message.examples.first().and_then(|e| serde_json::to_string(e).ok()) {
+    let shown = message.examples.first().map(|e| super::docs::shown_example(model, e));
+    let example = match shown.and_then(|e| serde_json::to_string(&e).ok()) {
         Some(example) => quote! { Some(#example) },
         None => quote! { None },
     };

@@ -67,6 +67,7 @@ impl Role {
 /// A message's property, as the reference and `zenith explain` describe it.
 #[derive(Clone, Copy, Debug)]
 pub struct FieldInfo {
+    /// The property's path from the message (`Data.Password`, `Data[].Order.ID`).
     pub wire: &'static str,
     /// Its type in words (`array of DepthChange`).
     pub type_text: &'static str,
@@ -100,9 +101,9 @@ pub struct MessageInfo {
     pub description: &'static str,
     /// The permissions the topic needs; empty when it needs none.
     pub permissions: &'static [&'static str],
-    /// The message's properties, as the reference describes them.
+    /// The message's properties and those of the objects inside them, a few levels down.
     pub fields: &'static [FieldInfo],
-    /// The schema's first example, as JSON text.
+    /// The schema's first example, as JSON text, with the values of secret properties replaced.
     pub example: Option<&'static str>,
     /// How the change records in `Data` apply to the subscription's state, if they are such.
     pub changes: Option<&'static super::ChangeRules>,
