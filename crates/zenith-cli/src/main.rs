@@ -92,8 +92,8 @@ enum Command {
     /// built it.
     ///
     /// The data pushed on the topic is applied in order: change records by the rules of their
-    /// schema (adds, updates, removes and clears of keyed records), other data by setting its
-    /// fields. The table shows the records (an order book by side and price, holdings,
+    /// schema (keyed records added, updated, removed and cleared; balances set; a list's members
+    /// inserted, replaced and removed by position), other data by setting its fields. The table shows the records (an order book by side and price, holdings,
     /// balances, watchlist members, orders) or the fields; `--format json` writes the state as
     /// one JSON object. Credentials are replaced, as everywhere.
     ///
