@@ -10,8 +10,8 @@ use zenith_protocol::runtime::diagnostics::suggestion;
 use zenith_protocol::{Direction, EnvelopeKeys, MessageInfo, MessageKind};
 use zenith_redact::Secrets;
 
-use crate::render::{safe, write_grid};
-use crate::{ExplainArgs, OutputFormat, warn};
+use crate::render::{print, safe, write_grid};
+use crate::{ExplainArgs, warn};
 
 /// The longest message read from standard input.
 const MAX_MESSAGE_BYTES: u64 = 16 << 20;
@@ -82,19 +82,9 @@ pub fn run(args: &ExplainArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut out = io::stdout().lock();
-    let written = match args.format {
-        OutputFormat::Json => {
-            serde_json::to_writer(&mut out, &explained).map_err(io::Error::from).and_then(|()| writeln!(out))
-        }
-        OutputFormat::Human => human(&mut out, &explained),
-    };
-    match written {
-        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
-            warn(format_args!("writing failed: {error}"));
-            ExitCode::from(2)
-        }
-        _ => ExitCode::SUCCESS,
+    match print(args.format, &explained, human) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
     }
 }
 

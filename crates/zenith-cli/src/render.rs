@@ -344,6 +344,30 @@ impl<R: BufRead> BufRead for Counted<R> {
     }
 }
 
+/// Writes `value` to standard output as one line of JSON, or for a person with `human`. A
+/// reader that closed the pipe is no failure; any other write error is reported, and is the
+/// exit code 2.
+pub fn print<T: serde::Serialize>(
+    format: crate::OutputFormat,
+    value: &T,
+    human: impl FnOnce(&mut dyn Write, &T) -> io::Result<()>,
+) -> Result<(), std::process::ExitCode> {
+    let mut out = io::stdout().lock();
+    let written = match format {
+        crate::OutputFormat::Json => {
+            serde_json::to_writer(&mut out, value).map_err(io::Error::from).and_then(|()| writeln!(out))
+        }
+        crate::OutputFormat::Human => human(&mut out, value),
+    };
+    match written {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            crate::warn(format_args!("writing failed: {error}"));
+            Err(std::process::ExitCode::from(2))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Rows as aligned columns, two spaces apart.
 pub fn write_grid(out: &mut dyn Write, grid: &[Vec<String>]) -> io::Result<()> {
     let columns = grid.iter().map(Vec::len).max().unwrap_or(0);

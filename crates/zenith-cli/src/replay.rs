@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 use zenith_capture::Limits;
 use zenith_check::{Replay, State, Until};
 
-use crate::render::{safe, write_grid};
-use crate::{OutputFormat, ReplayArgs, formatted, open_input, warn};
+use crate::render::{print, safe, write_grid};
+use crate::{ReplayArgs, formatted, open_input, warn};
 
 pub fn run(args: &ReplayArgs) -> ExitCode {
     let source = args.input_file.display().to_string();
@@ -19,19 +19,9 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut out = io::stdout().lock();
-    let written = match args.format {
-        OutputFormat::Json => {
-            serde_json::to_writer(&mut out, &state).map_err(io::Error::from).and_then(|()| writeln!(out))
-        }
-        OutputFormat::Human => table(&mut out, &state),
-    };
-    match written {
-        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
-            warn(format_args!("writing failed: {error}"));
-            ExitCode::from(2)
-        }
-        _ if state.messages == 0 => {
+    match print(args.format, &state, table) {
+        Err(code) => code,
+        Ok(()) if state.messages == 0 => {
             warn(format_args!("{source}: no data on `{}` up to that point", safe(&args.topic)));
             ExitCode::from(1)
         }

@@ -297,10 +297,7 @@ fn info(model: &Model, message: &Message) -> TokenStream {
         _ => Vec::new(),
     };
     let shown = message.examples.first().map(|e| super::docs::shown_example(model, e));
-    let example = match shown.and_then(|e| serde_json::to_string(&e).ok()) {
-        Some(example) => quote! { Some(#example) },
-        None => quote! { None },
-    };
+    let example = super::optional(shown.and_then(|e| serde_json::to_string(&e).ok()).map(|e| quote! { #e }));
     quote! {
         MessageInfo {
             name: #name,
@@ -336,13 +333,7 @@ fn state_rules(model: &Model, message: &Message) -> (TokenStream, Vec<String>) {
     let Shape::Named(name) = record else { return none };
     let Some(TypeKind::Struct { fields, changes, .. }) = model.type_named(name).map(|t| &t.kind) else { return none };
     let fixed = fields.iter().filter(|f| f.fixed).map(|f| f.wire.clone()).collect();
-    let changes = match changes {
-        Some(changes) => {
-            let rules = super::change_rules(model, fields, changes, &quote! { crate::runtime });
-            quote! { Some(&#rules) }
-        }
-        None => quote! { None },
-    };
+    let changes = super::change_rules_ref(model, fields, changes.as_ref(), &quote! { crate::runtime });
     (changes, fixed)
 }
 

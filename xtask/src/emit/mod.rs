@@ -13,8 +13,23 @@ use crate::model::{Changes, Field, Model, Operation};
 
 pub use schema::Target;
 
-/// A `ChangeRules` value for a change record whose properties are `fields`, with `runtime` the
-/// path of the runtime module.
+/// `Some(value)`, or `None`, as tokens.
+fn optional(tokens: Option<TokenStream>) -> TokenStream {
+    match tokens {
+        Some(tokens) => quote::quote! { Some(#tokens) },
+        None => quote::quote! { None },
+    }
+}
+
+/// `Some(&ChangeRules { .. })` for a change record whose properties are `fields`, or `None`,
+/// with `runtime` the path of the runtime module.
+fn change_rules_ref(model: &Model, fields: &[Field], changes: Option<&Changes>, runtime: &TokenStream) -> TokenStream {
+    optional(changes.map(|changes| {
+        let rules = change_rules(model, fields, changes, runtime);
+        quote::quote! { &#rules }
+    }))
+}
+
 fn change_rules(model: &Model, fields: &[Field], changes: &Changes, runtime: &TokenStream) -> TokenStream {
     let operation = |operation: Operation| match operation {
         Operation::Add => quote::quote! { #runtime::Operation::Add },
@@ -25,11 +40,7 @@ fn change_rules(model: &Model, fields: &[Field], changes: &Changes, runtime: &To
         Operation::Insert => quote::quote! { #runtime::Operation::Insert },
         Operation::Replace => quote::quote! { #runtime::Operation::Replace },
     };
-    let some = |tokens: Option<TokenStream>| match tokens {
-        Some(tokens) => quote::quote! { Some(#tokens) },
-        None => quote::quote! { None },
-    };
-    let tag = some(changes.tag.as_ref().map(|tag| quote::quote! { #tag }));
+    let tag = optional(changes.tag.as_ref().map(|tag| quote::quote! { #tag }));
     let reads = changes.reads.iter().map(|path| quote::quote! { &[#(#path),*] });
     // Each path as property numbers, the record's and the nested object's (usize::MAX: none).
     let read_at = changes.reads.iter().map(|path| {
@@ -45,7 +56,7 @@ fn change_rules(model: &Model, fields: &[Field], changes: &Changes, runtime: &To
         quote::quote! { [#head, #nested] }
     });
     let key_parts = changes.key_parts;
-    let position = some(changes.position.map(|[at, count, items]| {
+    let position = optional(changes.position.map(|[at, count, items]| {
         quote::quote! { #runtime::Position { at: #at, count: #count, items: #items } }
     }));
     let operations = changes.operations.iter().map(|(value, o)| {
@@ -62,12 +73,12 @@ fn change_rules(model: &Model, fields: &[Field], changes: &Changes, runtime: &To
             }
         };
         let o = operation(rule.operation);
-        let scope = some(rule.scope.map(|part| quote::quote! { #part }));
+        let scope = optional(rule.scope.map(|part| quote::quote! { #part }));
         quote::quote! { #runtime::When { read: #read, equals: #equals, operation: #o, scope: #scope } }
     });
-    let otherwise = some(changes.otherwise.map(operation));
+    let otherwise = optional(changes.otherwise.map(operation));
     let ordered = changes.ordered;
-    let snapshot = some(changes.snapshot.map(operation));
+    let snapshot = optional(changes.snapshot.map(operation));
     quote::quote! {
         #runtime::ChangeRules {
             tag: #tag,

@@ -237,13 +237,7 @@ impl Emitter<'_> {
                     .enumerate()
                     .filter(|(_, f)| f.fixed || read_heads.clone().any(|head| head == f.wire))
                     .fold(0u64, |bits, (i, _)| bits | 1 << i.min(63));
-                let changes = match changes {
-                    Some(changes) => {
-                        let rules = super::change_rules(self.model, fields, changes, &self.target.runtime);
-                        quote! { Some(&#rules) }
-                    }
-                    None => quote! { None },
-                };
+                let changes = super::change_rules_ref(self.model, fields, changes.as_ref(), &self.target.runtime);
                 quote! {
                     Node::Object(ObjectNode {
                         type_at: #type_at,
