@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use base64::Engine as _;
+use zenith_protocol::runtime::Budget;
 
 /// How a connection's messages are encoded, named by their websocket subprotocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -74,8 +75,15 @@ pub struct Decoded {
     pub encoding: Encoding,
     /// True when the capture did not name the encoding and it was told from the bytes.
     pub inferred: bool,
-    /// Values the JSON form cannot carry, and what stands in for each.
+    /// Values the JSON form cannot carry, and what stands in for each: the first ones, as many
+    /// as a message's findings budget keeps.
     pub notes: Vec<Note>,
+    /// The notes beyond those kept, counted only.
+    pub omitted_notes: u64,
+    /// The same JSON text with each binary value and binary map key that is UTF-8 written as
+    /// the text its bytes spell instead of base64, for the credential rules (a password sent as
+    /// binary); `None` when there is none.
+    pub as_text: Option<String>,
 }
 
 /// A value with no JSON equivalent, at a JSON Pointer into the decoded message.
@@ -115,7 +123,8 @@ impl Binary {
             Encoding::Json => {
                 let text = std::str::from_utf8(&self.bytes)
                     .map_err(|e| malformed(format!("not UTF-8 (byte {})", e.valid_up_to() + 1)))?;
-                return Ok(Decoded { text: text.to_owned(), encoding, inferred, notes: Vec::new() });
+                let text = text.to_owned();
+                return Ok(Decoded { text, encoding, inferred, notes: Vec::new(), omitted_notes: 0, as_text: None });
             }
             Encoding::Bson => {
                 let document = bson::RawDocument::from_bytes(&self.bytes).map_err(|e| malformed(e.to_string()))?;
@@ -129,7 +138,9 @@ impl Binary {
                 }
             }
         }
-        Ok(Decoded { text: writer.text, encoding, inferred, notes: writer.notes })
+        let omitted_notes = writer.omitted_notes;
+        let as_text = writer.as_text();
+        Ok(Decoded { text: writer.text, encoding, inferred, notes: writer.notes, omitted_notes, as_text })
     }
 }
 
@@ -139,6 +150,12 @@ struct JsonWriter<'a> {
     text: String,
     path: Vec<Step<'a>>,
     notes: Vec<Note>,
+    /// Keeps the notes of one message bounded, however many values it has that JSON lacks.
+    budget: Budget,
+    omitted_notes: u64,
+    /// Binary values written as base64 whose bytes are UTF-8: where each is in `text`, quotes
+    /// included, and the text the bytes spell.
+    binaries: Vec<(std::ops::Range<usize>, String)>,
 }
 
 /// One step of the way into a message: a key or an array index.
@@ -161,8 +178,12 @@ impl Step<'_> {
 
 impl<'a> JsonWriter<'a> {
     /// A note at the value being written; its JSON Pointer is only spelt out here, which is
-    /// rare.
+    /// rare. Beyond the budget, notes are only counted.
     fn note(&mut self, message: String) {
+        if self.budget.is_full() {
+            self.omitted_notes += 1;
+            return;
+        }
         let mut path = String::new();
         for step in &self.path {
             path.push('/');
@@ -171,7 +192,37 @@ impl<'a> JsonWriter<'a> {
                 (_, key) => path.push_str(&key.unwrap_or_default().replace('~', "~0").replace('/', "~1")),
             }
         }
-        self.notes.push(Note { path, message });
+        if self.budget.admit(path.len() + message.len()) {
+            self.notes.push(Note { path, message });
+        } else {
+            self.omitted_notes += 1;
+        }
+    }
+
+    /// Binary data, written as its base64 text; when its bytes are UTF-8, that text is kept for
+    /// [`JsonWriter::as_text`].
+    fn binary(&mut self, bytes: &[u8]) {
+        let start = self.text.len();
+        self.string(&base64::engine::general_purpose::STANDARD.encode(bytes));
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            self.binaries.push((start..self.text.len(), text.to_owned()));
+        }
+    }
+
+    /// The text written, with each binary value kept by [`JsonWriter::binary`] as its text.
+    fn as_text(&self) -> Option<String> {
+        if self.binaries.is_empty() {
+            return None;
+        }
+        let mut text = String::with_capacity(self.text.len());
+        let mut written = 0;
+        for (span, spelt) in &self.binaries {
+            text.push_str(&self.text[written..span.start]);
+            text.push_str(&serde_json::Value::from(spelt.as_str()).to_string());
+            written = span.end;
+        }
+        text.push_str(&self.text[written..]);
+        Some(text)
     }
 
     fn integer(&mut self, value: impl itoa::Integer) {
@@ -297,13 +348,12 @@ impl<'a> JsonWriter<'a> {
                 }
             }
             B::Binary(binary) => {
-                let text = base64::engine::general_purpose::STANDARD.encode(binary.bytes);
                 self.note(format!(
                     "BSON binary data ({} bytes, subtype {:?}) has no JSON equivalent: checked as its base64 text",
                     binary.bytes.len(),
                     binary.subtype
                 ));
-                self.string(&text);
+                self.binary(binary.bytes);
             }
             B::ObjectId(id) => {
                 self.note("a BSON ObjectId has no JSON equivalent: checked as its hex text".to_owned());
@@ -375,7 +425,7 @@ impl<'a> JsonWriter<'a> {
                     "MessagePack binary data ({} bytes) has no JSON equivalent: checked as its base64 text",
                     bytes.len()
                 ));
-                self.string(&base64::engine::general_purpose::STANDARD.encode(bytes));
+                self.binary(bytes);
             }
             M::FixExt1 | M::FixExt2 | M::FixExt4 | M::FixExt8 | M::FixExt16 | M::Ext8 | M::Ext16 | M::Ext32 => {
                 let size = length(input, marker)?;
@@ -406,9 +456,13 @@ impl<'a> JsonWriter<'a> {
                     if n > 0 {
                         self.text.push(',');
                     }
-                    let key = self.msgpack_key(input, depth + 1)?;
+                    let (key, spelt) = self.msgpack_key(input, depth + 1)?;
+                    let start = self.text.len();
                     if let Some(text) = key.key() {
                         self.string(text);
+                    }
+                    if let Some(spelt) = spelt {
+                        self.binaries.push((start..self.text.len(), spelt));
                     }
                     self.text.push(':');
                     self.path.push(key);
@@ -422,8 +476,9 @@ impl<'a> JsonWriter<'a> {
         Ok(())
     }
 
-    /// A map key: a string as it is; any other value as its JSON text, with a note.
-    fn msgpack_key(&mut self, input: &mut &'a [u8], depth: usize) -> Result<Step<'a>, String> {
+    /// A map key: a string as it is; any other value as its JSON text, with a note (and for
+    /// binary data that is UTF-8, the text it spells, as [`JsonWriter::binary`] keeps it).
+    fn msgpack_key(&mut self, input: &mut &'a [u8], depth: usize) -> Result<(Step<'a>, Option<String>), String> {
         use rmp::Marker as M;
         let marker = M::from_u8(*input.first().ok_or("the message ends early")?);
         if let M::FixStr(_) | M::Str8 | M::Str16 | M::Str32 = marker {
@@ -432,14 +487,15 @@ impl<'a> JsonWriter<'a> {
             let bytes = take(&mut rest, size)?;
             if let Ok(key) = std::str::from_utf8(bytes) {
                 *input = rest;
-                return Ok(Step::Key(key));
+                return Ok((Step::Key(key), None));
             }
         }
         let mut key = JsonWriter::default();
         key.msgpack(input, depth)?;
         let text = key.text.trim_matches('"').to_owned();
         self.note(format!("a MessagePack map key that is not a UTF-8 string ({text}): checked as its text"));
-        Ok(Step::Text(text))
+        let whole = key.binaries.pop().filter(|(span, _)| *span == (0..key.text.len()));
+        Ok((Step::Text(text), whole.map(|(_, spelt)| spelt)))
     }
 }
 
@@ -540,6 +596,48 @@ mod tests {
         );
         let paths: Vec<&str> = decoded.notes.iter().map(|n| n.path.as_str()).collect();
         assert_eq!(paths, ["/Data/1", "", "/5"]);
+    }
+
+    #[test]
+    fn notes_are_kept_within_a_budget_and_the_rest_counted() {
+        let encode = |key: String, values: usize| {
+            let value = rmpv::Value::Map(vec![
+                ("Controller".into(), "Market".into()),
+                (key.into(), rmpv::Value::Array(vec![rmpv::Value::Ext(1, vec![0]); values])),
+            ]);
+            let mut bytes = Vec::new();
+            rmpv::encode::write_value(&mut bytes, &value).unwrap();
+            decode(bytes, Some(Encoding::MsgPack)).unwrap()
+        };
+        let many = encode("Data".into(), 250);
+        assert_eq!((many.notes.len(), many.omitted_notes), (Budget::MAX_KEPT, 150));
+        assert_eq!(many.notes.last().unwrap().path, "/Data/99");
+        assert!(many.text.ends_with(",null]}"), "every value is still written");
+        // Each note's path repeats the key: under a long key, the budget is spent by the first.
+        let long = encode("K".repeat(1 << 20), 200);
+        assert_eq!((long.notes.len(), long.omitted_notes), (1, 199));
+        assert_eq!(long.notes[0].path.len(), 1 + (1 << 20) + 2);
+    }
+
+    #[test]
+    fn binary_values_and_keys_are_also_given_as_the_text_they_spell() {
+        let value = rmpv::Value::Map(vec![
+            ("Password".into(), rmpv::Value::Binary(b"hunter\"2".to_vec())),
+            (rmpv::Value::Binary(b"Bearer t0k".to_vec()), 1.into()),
+            ("Blob".into(), rmpv::Value::Binary(vec![0xff, 0xfe])),
+        ]);
+        let mut bytes = Vec::new();
+        rmpv::encode::write_value(&mut bytes, &value).unwrap();
+        let decoded = decode(bytes, Some(Encoding::MsgPack)).unwrap();
+        assert_eq!(decoded.text, r#"{"Password":"aHVudGVyIjI=","QmVhcmVyIHQwaw==":1,"Blob":"//4="}"#);
+        assert_eq!(decoded.as_text.as_deref(), Some(r#"{"Password":"hunter\"2","Bearer t0k":1,"Blob":"//4="}"#));
+        let document = bson::doc! {"Password": bson::Binary { subtype: bson::spec::BinarySubtype::Generic, bytes: b"pw".to_vec() }};
+        let mut bytes = Vec::new();
+        document.to_writer(&mut bytes).unwrap();
+        let decoded = decode(bytes, Some(Encoding::Bson)).unwrap();
+        assert_eq!(decoded.as_text.as_deref(), Some(r#"{"Password":"pw"}"#));
+        let plain = decode(br#"{"a":1}"#.to_vec(), Some(Encoding::Json)).unwrap();
+        assert_eq!(plain.as_text, None);
     }
 
     #[test]

@@ -5,8 +5,9 @@ use std::io::{BufRead, BufReader, Read};
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use crate::{Encoding, Event, Frame, Origin, ReadError, Skipped, message_object};
+use crate::{Context, Encoding, Event, Frame, Origin, ReadError, Skipped, message_object};
 
 /// The encoding named by a HAR response's `Sec-WebSocket-Protocol` header.
 fn subprotocol(response: &Value) -> Option<Encoding> {
@@ -16,6 +17,31 @@ fn subprotocol(response: &Value) -> Option<Encoding> {
         let value = header.get("value")?.as_str()?;
         name.eq_ignore_ascii_case("Sec-WebSocket-Protocol").then(|| Encoding::from_subprotocol(value)).flatten()
     })
+}
+
+/// A visitor's answer to a string, number, boolean or null where it wants an object or an array:
+/// `$nothing`, so that a HAR file with an odd value there is still read.
+macro_rules! scalars_are_nothing {
+    ($nothing:expr) => {
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($nothing)
+        }
+    };
 }
 
 pub fn read(reader: impl BufRead, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
@@ -30,11 +56,11 @@ pub fn read(reader: impl BufRead, sink: &mut dyn FnMut(Event)) -> Result<(), Rea
         Ok(()) => {}
         Err(error) if error.is_io() => return Err(ReadError::Io(error.into())),
         Err(error) if error.is_data() && error.line() == 1 && error.column() <= 1 => {
-            return Err(ReadError::NotHar(error.to_string()));
+            return Err(ReadError::NotHar(unquoted(&error.to_string())));
         }
         Err(error) => {
-            let reason = error.to_string();
-            let reason = reason.split(" at line ").next().unwrap_or(&reason).to_owned();
+            let reason = unquoted(&error.to_string());
+            let reason = reason.rsplit_once(" at line ").map_or(&*reason, |(reason, _)| reason).to_owned();
             return Err(ReadError::MalformedHar { line: error.line(), column: error.column(), reason });
         }
     }
@@ -47,6 +73,18 @@ pub fn read(reader: impl BufRead, sink: &mut dyn FnMut(Event)) -> Result<(), Rea
         return Err(ReadError::NotHar("it has no `log.entries` array".to_owned()));
     }
     Ok(())
+}
+
+/// A parser's error without the value it quotes (`invalid type: string "...", expected ...`
+/// becomes `invalid type: string, expected ...`): a value of the capture may be a credential.
+fn unquoted(reason: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some((found, expected)) = reason.strip_prefix(prefix).and_then(|rest| rest.rsplit_once(", expected ")) {
+            let kind = found.split(['"', '`']).next().unwrap_or_default().trim_end();
+            return format!("{prefix}{kind}, expected {expected}");
+        }
+    }
+    reason.to_owned()
 }
 
 /// Drops a UTF-8 byte-order mark at the start.
@@ -181,10 +219,26 @@ impl<'de> Visitor<'de> for Entry<'_> {
         let (mut websocket, mut messages, mut encoding) = (false, 0u64, None);
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "_resourceType" => websocket |= map.next_value::<Value>()?.as_str() == Some("websocket"),
+                "_resourceType" => {
+                    websocket |= apart(&map.next_value::<Box<RawValue>>()?).ok().as_ref().and_then(Value::as_str)
+                        == Some("websocket")
+                }
                 // The subprotocol the server chose tells how binary messages are encoded (when
-                // the reply comes before the messages, as exporters write it).
-                "response" => encoding = subprotocol(&map.next_value::<Value>()?),
+                // the reply comes before the messages, as exporters write it). Only the headers
+                // are read: a body is passed over as it is read, never held. The request and the
+                // response are handed on to be read for credentials too (they are never shown).
+                "request" | "response" => {
+                    let read =
+                        map.next_value_seed(Members(&["url", "headers", "cookies", "queryString", "redirectURL"]))?;
+                    if !read.is_empty() {
+                        let origin = Origin::Har { entry: self.position };
+                        let json = serde_json::to_string(&read).unwrap_or_default();
+                        (self.sink)(Event::Context(Context { origin, json }));
+                    }
+                    if key == "response" {
+                        encoding = subprotocol(&Value::Object(read));
+                    }
+                }
                 "_webSocketMessages" => {
                     let items = Items { entry: self.position, encoding, sink: &mut *self.sink };
                     messages += map.next_value_seed(items)?;
@@ -224,11 +278,20 @@ impl<'de> Visitor<'de> for Items<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
         let mut count = 0;
-        while let Some(item) = seq.next_element::<Value>()? {
+        while let Some(item) = seq.next_element::<Box<RawValue>>()? {
             count += 1;
-            let (direction, time, body) = match &item {
-                Value::Object(object) => message_object(object, self.encoding),
-                _ => (None, None, crate::Body::Unreadable("the message item is not an object".to_owned())),
+            let (direction, time, body) = match apart(&item) {
+                Ok(Value::Object(object)) => {
+                    if let Some(json) = crate::context::beside(&object) {
+                        let origin = Origin::Har { entry: self.entry };
+                        (self.sink)(Event::Context(Context { origin, json }));
+                    }
+                    message_object(&object, self.encoding)
+                }
+                Ok(_) => (None, None, crate::Body::Unreadable("the message item is not an object".to_owned())),
+                Err(error) => {
+                    (None, None, crate::Body::Unreadable(format!("the message item cannot be read: {error}")))
+                }
             };
             let origin = Origin::Har { entry: self.entry };
             (self.sink)(Event::Frame(Frame { origin, time, direction, body }));
@@ -238,24 +301,50 @@ impl<'de> Visitor<'de> for Items<'_> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<u64, A::Error> {
         IgnoredAny.visit_map(map).map(|_| 0)
     }
-    fn visit_str<E>(self, _: &str) -> Result<u64, E> {
-        Ok(0)
+    scalars_are_nothing!(0);
+}
+
+/// A value read as its own JSON text and parsed apart, so that its nesting counts from itself,
+/// as a JSON Lines line's does, and not from where it sits in the HAR document. Passing over the
+/// text has no depth limit; only the value parsed has one.
+fn apart(raw: &RawValue) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(raw.get())
+}
+
+/// The members of an object named in the list, each parsed [`apart`] (left out when that
+/// fails); every other member, and any value that is not an object, is passed over as it is
+/// read, so a large body is never held.
+struct Members(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for Members {
+    type Value = serde_json::Map<String, Value>;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
     }
-    fn visit_bool<E>(self, _: bool) -> Result<u64, E> {
-        Ok(0)
+}
+
+impl<'de> Visitor<'de> for Members {
+    type Value = serde_json::Map<String, Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
     }
-    fn visit_i64<E>(self, _: i64) -> Result<u64, E> {
-        Ok(0)
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if self.0.contains(&key.as_str()) {
+                if let Ok(value) = apart(&map.next_value::<Box<RawValue>>()?) {
+                    members.insert(key, value);
+                }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(members)
     }
-    fn visit_u64<E>(self, _: u64) -> Result<u64, E> {
-        Ok(0)
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_seq(seq).map(|_| serde_json::Map::new())
     }
-    fn visit_f64<E>(self, _: f64) -> Result<u64, E> {
-        Ok(0)
-    }
-    fn visit_unit<E>(self) -> Result<u64, E> {
-        Ok(0)
-    }
+    scalars_are_nothing!(serde_json::Map::new());
 }
 
 #[cfg(test)]
@@ -306,6 +395,7 @@ mod tests {
         let (events, result) = events(har);
         result.unwrap();
         let [
+            Event::Context(request),
             Event::Skipped(Skipped::HttpEntry { entry: 1 }),
             Event::Frame(first),
             Event::Frame(second),
@@ -314,6 +404,8 @@ mod tests {
         else {
             panic!("{events:?}")
         };
+        // The request, read for credentials only.
+        assert_eq!(request.json, r#"{"url":"https://x.invalid/"}"#);
         assert_eq!(
             (first.origin.connection(), first.time, first.direction),
             ("entry:2".into(), Some(1.5), Some(Direction::Send))
@@ -336,6 +428,16 @@ mod tests {
             })
             .collect();
         assert_eq!(entries, [1, 2, 3]);
+    }
+
+    #[test]
+    fn errors_do_not_quote_values_of_the_capture() {
+        for har in [r#"{"log": {"entries": ["hunter2"]}}"#, r#""hunter2""#, r#"{"log": 12345678}"#] {
+            let (_, result) = events(har);
+            let error = result.unwrap_err().to_string();
+            assert!(!error.contains("hunter2") && !error.contains("12345678"), "{error}");
+            assert!(error.contains("invalid type: "), "{error}");
+        }
     }
 
     #[test]

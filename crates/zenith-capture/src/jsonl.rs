@@ -7,8 +7,9 @@ use std::sync::LazyLock;
 use memchr::memmem;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use crate::{Body, Direction, Event, Frame, Limits, Origin, ReadError, Skipped, message_object};
+use crate::{Body, Context, Direction, Event, Frame, Limits, Origin, ReadError, Skipped, context, message_object};
 
 /// About this much text goes into a chunk (more when a line is longer).
 const CHUNK_BYTES: usize = 1 << 18;
@@ -164,15 +165,19 @@ fn line_event(mut line: &[u8], overflow: bool, read: usize, number: u64, limits:
         return;
     }
     let overflow = overflow || read > limits.max_line_bytes;
-    sink(Event::Frame(frame(line, overflow, read, number, limits)));
+    let (frame, beside) = frame(line, overflow, read, number, limits);
+    if let Some(json) = beside {
+        sink(Event::Context(Context { origin: frame.origin.clone(), json }));
+    }
+    sink(Event::Frame(frame));
 }
 
-fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits) -> Frame {
-    let unreadable = |reason: String| Frame {
-        origin: Origin::Line { line: number, conn: None },
-        time: None,
-        direction: None,
-        body: Body::Unreadable(reason),
+/// The frame of a line, and the members of its message item beside those that say what the
+/// message is (as a JSON object), if any.
+fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits) -> (Frame, Option<String>) {
+    let unreadable = |reason: String| {
+        let origin = Origin::Line { line: number, conn: None };
+        (Frame { origin, time: None, direction: None, body: Body::Unreadable(reason) }, None)
     };
     if overflow {
         let reason = format!("the line is {read} bytes long, over the limit of {} bytes", limits.max_line_bytes);
@@ -199,33 +204,81 @@ fn frame(line: &[u8], overflow: bool, read: usize, number: u64, limits: &Limits)
                 _ => None,
             };
             let (direction, time, body) = message_object(&object, None);
-            Frame { origin: Origin::Line { line: number, conn }, time, direction, body }
+            (Frame { origin: Origin::Line { line: number, conn }, time, direction, body }, context::beside(&object))
         }
         _ => {
             // A message that happens to contain a `type` key somewhere.
-            Frame {
-                origin: Origin::Line { line: number, conn: None },
-                time: None,
-                direction: None,
-                body: Body::Text(text.to_owned()),
-            }
+            let origin = Origin::Line { line: number, conn: None };
+            (Frame { origin, time: None, direction: None, body: Body::Text(text.to_owned()) }, None)
         }
     }
 }
 
-/// The fields of a line that tell its shape, read without building a tree.
-#[derive(serde::Deserialize)]
+/// The fields of a line that tell its shape, read without building a tree, and its other
+/// members as written.
+#[derive(Default)]
 struct LineProbe<'a> {
-    #[serde(rename = "type", borrow, default)]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
     data: Option<Cow<'a, str>>,
-    #[serde(default)]
     time: Option<f64>,
-    #[serde(default)]
     opcode: Option<u64>,
-    #[serde(default)]
     conn: Option<ConnId>,
+    others: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+/// A string, borrowed from the line unless it had escapes.
+#[derive(serde::Deserialize)]
+struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for LineProbe<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<LineProbe<'de>, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = LineProbe<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LineProbe<'de>, A::Error> {
+                let mut probe = LineProbe::default();
+                let mut seen = 0u8;
+                while let Some(Borrowed(key)) = map.next_key()? {
+                    let bit = match &*key {
+                        "type" => {
+                            probe.kind = map.next_value::<Option<Borrowed<'de>>>()?.map(|b| b.0);
+                            1
+                        }
+                        "data" => {
+                            probe.data = map.next_value::<Option<Borrowed<'de>>>()?.map(|b| b.0);
+                            2
+                        }
+                        "time" => {
+                            probe.time = map.next_value()?;
+                            4
+                        }
+                        "opcode" => {
+                            probe.opcode = map.next_value()?;
+                            8
+                        }
+                        "conn" => {
+                            probe.conn = map.next_value()?;
+                            16
+                        }
+                        _ => {
+                            probe.others.push((key, map.next_value()?));
+                            0
+                        }
+                    };
+                    // A member given twice: the general path reads the line.
+                    if seen & bit != 0 {
+                        return Err(serde::de::Error::custom("a member is given twice"));
+                    }
+                    seen |= bit;
+                }
+                Ok(probe)
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
 }
 
 /// A connection id written as a string or a number.
@@ -258,12 +311,13 @@ impl<'de> serde::Deserialize<'de> for ConnId {
 
 /// The common cases, read without a tree: a bare message object (kept as text for the
 /// checker) or a text `send`/`receive` item. `None` sends the line down the general path.
-fn probe(text: &str, number: u64) -> Option<Frame> {
+fn probe(text: &str, number: u64) -> Option<(Frame, Option<String>)> {
     static TYPE_KEY: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\"type\""));
     if TYPE_KEY.find(text.as_bytes()).is_none() {
         // No `type` key anywhere: not a HAR-style item, so a bare message.
         let body = Body::Text(text.to_owned());
-        return Some(Frame { origin: Origin::Line { line: number, conn: None }, time: None, direction: None, body });
+        let frame = Frame { origin: Origin::Line { line: number, conn: None }, time: None, direction: None, body };
+        return Some((frame, None));
     }
     if !text.trim_start().starts_with('{') {
         return None;
@@ -275,9 +329,14 @@ fn probe(text: &str, number: u64) -> Option<Frame> {
         (Some("receive"), Some(data), 1) => (Some(Direction::Receive), Body::Text(data.into_owned())),
         _ => return None,
     };
+    // The connection's name is shown: read for credentials too, when it may hold one.
+    let conn_text = probe.conn.as_ref().filter(|ConnId(id)| context::may_hold_credentials(id));
+    let conn_text = conn_text.map(|ConnId(id)| Value::from(id.as_str()).to_string());
+    let members = probe.others.iter().map(|(k, v)| (&**k, v.get())).chain(conn_text.as_deref().map(|c| ("conn", c)));
+    let beside = direction.and_then(|_| context::beside_raw(members));
     let conn = probe.conn.map(|ConnId(id)| id.into_boxed_str());
     let time = if direction.is_some() { probe.time } else { None };
-    Some(Frame { origin: Origin::Line { line: number, conn }, time, direction, body })
+    Some((Frame { origin: Origin::Line { line: number, conn }, time, direction, body }, beside))
 }
 
 /// A HAR-style message object has `type` and `data` (and envelopes never have either).
@@ -296,6 +355,26 @@ mod tests {
         let mut events = Vec::new();
         chunks_of(chunk, reader, limits, &mut |chunk| chunk.events(&limits, &mut |event| events.push(event))).unwrap();
         events
+    }
+
+    #[test]
+    fn members_beside_an_items_data_come_just_before_its_frame() {
+        let capture = concat!(
+            "{\"type\":\"send\",\"data\":\"{}\",\"conn\":\"1\",\"token\":\"t0k\"}\n",
+            "{\"type\":\"send\",\"data\":\"{}\",\"conn\":\"1\",\"encoding\":\"ZenithJson\"}\n",
+            "{\"type\":\"send\",\"opcode\":1,\"data\":\"{}\",\"data\":\"{}\",\"key\":[1]}\n",
+        )
+        .as_bytes();
+        let events = events(capture, 1 << 16, CHUNK_BYTES, 1 << 20);
+        let shapes: Vec<String> = events
+            .iter()
+            .map(|event| match event {
+                Event::Context(context) => format!("{}: {}", context.origin.line().unwrap(), context.json),
+                Event::Frame(frame) => format!("{}: frame", frame.origin.line().unwrap()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(shapes, [r#"1: {"token":"t0k"}"#, "1: frame", "2: frame", r#"3: {"key":[1]}"#, "3: frame"]);
     }
 
     #[test]

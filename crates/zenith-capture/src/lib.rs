@@ -4,14 +4,16 @@
 //! whole lines, to be turned into frames on several threads.
 
 mod binary;
+mod context;
 pub mod export;
 mod har;
 mod jsonl;
 mod pcap;
 
 pub use binary::{Binary, DecodeError, Decoded, Encoding, Note};
+pub use context::Context;
 pub use jsonl::{Chunk, chunks};
-pub use pcap::{MAX_HELD_BYTES, MAX_OPEN_CONNECTIONS, close_code_meaning, is_packet_capture};
+pub use pcap::{MAX_EARLY_BYTES, MAX_HELD_BYTES, MAX_OPEN_CONNECTIONS, close_code_meaning, is_packet_capture};
 
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
@@ -186,6 +188,9 @@ pub enum Event {
     Frame(Frame),
     Skipped(Skipped),
     Transport(Transport),
+    /// Text around the messages, never shown, read for credentials (just before the frame of a
+    /// message item with members beside its `data`).
+    Context(Context),
 }
 
 /// Why a capture as a whole cannot be read.
@@ -217,22 +222,29 @@ impl Default for Limits {
     }
 }
 
-/// Bytes of the input that format detection looks at.
+/// Bytes of the input that format detection looks at first; it reads on (up to the longest line
+/// read) only while the first line is one long JSON object whose keys have not told yet.
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
-/// Tells the format from the start of the input (up to [`SNIFF_BYTES`]): a packet capture
-/// when it starts with the pcap or pcapng magic number; HAR when the first
-/// JSON value is an object with a top-level `log` key (wherever it comes in the object), or an
-/// object that spans several lines (which JSON Lines cannot hold) and is not a message (no
-/// top-level `Controller`, `Topic`, `Action` or `TransactionID` before the first line break
-/// inside it); JSON Lines otherwise.
+/// Tells the format from the start of the input: a packet capture when it starts with the pcap
+/// or pcapng magic number; HAR when the first JSON value is an object with a top-level `log` key
+/// (wherever it comes in the object), or an object that spans several lines (which JSON Lines
+/// cannot hold) and is not a message (no top-level `Controller`, `Topic`, `Action` or
+/// `TransactionID` before the first line break inside it); JSON Lines otherwise, and when
+/// `start` ends before its first value tells.
 pub fn detect_prefix(start: &[u8]) -> Format {
+    decide(start, true).unwrap_or(Format::Jsonl)
+}
+
+/// The format `start` tells, as [`detect_prefix`] says; `None` when `start` ends inside a first
+/// JSON object that has not told yet and more of the input is to come (not `complete`).
+fn decide(start: &[u8], complete: bool) -> Option<Format> {
     if is_packet_capture(start) {
-        return Format::Pcap;
+        return Some(Format::Pcap);
     }
     let start = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
     let first = start.iter().position(|b| !b.is_ascii_whitespace());
-    let Some(first) = first.filter(|&f| start[f] == b'{') else { return Format::Jsonl };
+    let Some(first) = first.filter(|&f| start[f] == b'{') else { return Some(Format::Jsonl) };
     let mut parser = json_event_parser::LowLevelJsonParser::new();
     let (mut at, mut depth) = (first, 0usize);
     loop {
@@ -242,45 +254,99 @@ pub fn detect_prefix(start: &[u8]) -> Format {
         let multiline = depth > 0 && region.contains(&b'\n');
         match result.event {
             Some(Ok(json_event_parser::JsonEvent::ObjectKey(key))) if depth == 1 && key == "log" => {
-                return Format::Har;
+                return Some(Format::Har);
             }
             // A message's envelope, written over several lines: no HAR document has these keys.
             Some(Ok(json_event_parser::JsonEvent::ObjectKey(key)))
                 if depth == 1 && matches!(&*key, "Controller" | "Topic" | "Action" | "TransactionID") =>
             {
-                return Format::Jsonl;
+                return Some(Format::Jsonl);
             }
             Some(Ok(json_event_parser::JsonEvent::StartObject | json_event_parser::JsonEvent::StartArray)) => {
                 if multiline {
-                    return Format::Har;
+                    return Some(Format::Har);
                 }
                 depth += 1;
             }
             Some(Ok(json_event_parser::JsonEvent::EndObject | json_event_parser::JsonEvent::EndArray)) => {
                 if multiline {
-                    return Format::Har;
+                    return Some(Format::Har);
                 }
                 depth -= 1;
                 if depth == 0 {
-                    return Format::Jsonl;
+                    return Some(Format::Jsonl);
                 }
             }
-            Some(Ok(_)) if multiline => return Format::Har,
+            Some(Ok(_)) if multiline => return Some(Format::Har),
             Some(Ok(_)) => {}
-            // Not JSON, or the start ends inside the first value: a line, as far as can be told.
-            Some(Err(_)) | None => return Format::Jsonl,
+            // Not JSON: a line, as far as can be told.
+            Some(Err(_)) => return Some(Format::Jsonl),
+            // The start ends inside the first value.
+            None => return complete.then_some(Format::Jsonl),
         }
     }
 }
 
-/// Reads the start of the input (as many reads as it takes to get [`SNIFF_BYTES`], so the
-/// answer does not depend on how the input arrives) and tells its format. Returns a reader
-/// of the whole input, the start included.
-pub fn sniff<R: Read>(mut reader: R) -> std::io::Result<(Format, impl BufRead)> {
+/// Reads the start of the input and tells its format: [`SNIFF_BYTES`] first (as many reads as
+/// it takes, so the answer does not depend on how the input arrives), then more, up to
+/// `max_line_bytes`, while the first line is a JSON object that has not told yet (a compact HAR
+/// document whose `log` key comes after long fields, or a long JSON Lines line). Returns a
+/// reader of the whole input, the start included.
+pub fn sniff<R: Read>(mut reader: R, max_line_bytes: usize) -> std::io::Result<(Format, impl BufRead)> {
     let mut start = Vec::with_capacity(SNIFF_BYTES);
-    (&mut reader).take(SNIFF_BYTES as u64).read_to_end(&mut start)?;
-    let format = detect_prefix(&start);
-    Ok((format, BufReader::with_capacity(1 << 16, std::io::Cursor::new(start).chain(reader))))
+    let mut wanted = SNIFF_BYTES;
+    let format = loop {
+        (&mut reader).take((wanted - start.len()) as u64).read_to_end(&mut start)?;
+        let complete = start.len() < wanted || wanted > max_line_bytes;
+        if let Some(format) = decide(&start, complete) {
+            break format;
+        }
+        wanted = wanted.saturating_mul(2).min(max_line_bytes.saturating_add(1));
+    };
+    Ok((format, BufReader::with_capacity(1 << 16, Replayed { start, at: 0, rest: reader })))
+}
+
+/// Bytes already taken from a reader, given back before the rest of it. They are freed once
+/// given, so that a long start, read to tell the format, is not held for the whole run.
+struct Replayed<R> {
+    start: Vec<u8>,
+    /// How much of `start` was given.
+    at: usize,
+    rest: R,
+}
+
+impl<R> Replayed<R> {
+    fn given(&mut self, bytes: usize) {
+        self.at += bytes;
+        if self.at >= self.start.len() {
+            (self.start, self.at) = (Vec::new(), 0);
+        }
+    }
+}
+
+impl<R: Read> Read for Replayed<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if self.start.is_empty() {
+            return self.rest.read(buffer);
+        }
+        let given = (&self.start[self.at..]).read(buffer)?;
+        self.given(given);
+        Ok(given)
+    }
+}
+
+impl<R: BufRead> BufRead for Replayed<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.start.is_empty() { self.rest.fill_buf() } else { Ok(&self.start[self.at..]) }
+    }
+
+    fn consume(&mut self, bytes: usize) {
+        if self.start.is_empty() {
+            self.rest.consume(bytes);
+        } else {
+            self.given(bytes);
+        }
+    }
 }
 
 /// What [`unfold`] made of an input meant to be JSON Lines.
@@ -295,37 +361,102 @@ pub enum Unfolded<'r> {
 }
 
 /// Reads an input meant to be JSON Lines that may instead be one JSON document: its first line
-/// opens an array, or opens an object it does not close. Such an input is read whole (at most
-/// `max_bytes`) and, when it is one JSON document, turned into JSON Lines.
+/// (read whole, up to `max_bytes`) opens an array, or opens an object it does not close. Such
+/// an input is read whole (at most `max_bytes`) and, when it is one JSON document, turned into
+/// JSON Lines in place: each message keeps its text as written (repeated keys, escapes and
+/// numbers included), only the white space between its tokens is dropped.
 pub fn unfold<'r>(mut reader: impl BufRead + 'r, max_bytes: usize) -> std::io::Result<Unfolded<'r>> {
-    let start = reader.fill_buf()?;
-    let text = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
-    let first_line = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
-    let trimmed = first_line.trim_ascii();
+    let mut first = Vec::new();
+    (&mut reader).take(max_bytes as u64 + 1).read_until(b'\n', &mut first)?;
+    let text = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
+    let trimmed = text.trim_ascii();
     let array = trimmed.starts_with(b"[");
-    let open_object = trimmed.starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(trimmed).is_err();
+    // An object the line does not close (and not a line too long to read, nor one that is
+    // simply not JSON).
+    let open_object = trimmed.starts_with(b"{")
+        && first.len() <= max_bytes
+        && matches!(serde_json::from_slice::<serde::de::IgnoredAny>(trimmed), Err(error) if error.is_eof());
     if !array && !open_object {
-        return Ok(Unfolded::Lines(Box::new(reader)));
+        return Ok(Unfolded::Lines(Box::new(Replayed { start: first, at: 0, rest: reader })));
     }
-    let mut whole = Vec::new();
-    (&mut reader).take(max_bytes as u64 + 1).read_to_end(&mut whole)?;
-    let parsed = if whole.len() > max_bytes {
-        None
-    } else {
-        serde_json::from_slice::<Value>(whole.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&whole)).ok()
+    let mut whole = first;
+    (&mut reader).take((max_bytes + 1).saturating_sub(whole.len()) as u64).read_to_end(&mut whole)?;
+    let bom = if whole.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let messages = if whole.len() > max_bytes { None } else { messages_in(&whole[bom..]) };
+    let Some(messages) = messages else {
+        let input: Box<dyn BufRead + 'r> = Box::new(Replayed { start: whole, at: 0, rest: reader });
+        return Ok(if open_object { Unfolded::NotOneMessagePerLine(input) } else { Unfolded::Lines(input) });
     };
-    let messages: Vec<String> = match parsed {
-        Some(Value::Array(items)) => items.iter().map(Value::to_string).collect(),
-        Some(value @ Value::Object(_)) => vec![value.to_string()],
-        other => {
-            let input: Box<dyn BufRead + 'r> = Box::new(std::io::Cursor::new(whole).chain(reader));
-            let unreadable = other.is_none() && open_object;
-            return Ok(if unreadable { Unfolded::NotOneMessagePerLine(input) } else { Unfolded::Lines(input) });
+    into_lines(&mut whole, bom, array);
+    Ok(Unfolded::Document { lines: Box::new(std::io::Cursor::new(whole)), messages })
+}
+
+/// The number of messages in one JSON document: the items of an array, or one for an object;
+/// `None` when the text is not one JSON document of either kind. Nothing is built or held.
+fn messages_in(document: &[u8]) -> Option<usize> {
+    struct Count;
+    impl<'de> serde::de::Visitor<'de> for Count {
+        type Value = usize;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array or an object")
         }
-    };
-    let count = messages.len();
-    let lines = messages.join("\n").into_bytes();
-    Ok(Unfolded::Document { lines: Box::new(std::io::Cursor::new(lines)), messages: count })
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+            let mut count = 0;
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                count += 1;
+            }
+            Ok(count)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<usize, A::Error> {
+            serde::de::IgnoredAny.visit_map(map).map(|_| 1)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(document);
+    let count = serde::Deserializer::deserialize_any(&mut deserializer, Count).ok()?;
+    deserializer.end().ok()?;
+    Some(count)
+}
+
+/// Rewrites one valid JSON document, from `from` on, as JSON Lines, in place: white space
+/// between tokens dropped; an array's brackets dropped too, and the commas between its items
+/// made line ends. The text only shrinks, so it is written over itself.
+fn into_lines(document: &mut Vec<u8>, from: usize, array: bool) {
+    let (mut written, mut depth, mut in_string, mut escaped) = (0, 0usize, false, false);
+    for read in from..document.len() {
+        let byte = document[read];
+        let kept = if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            Some(byte)
+        } else {
+            match byte {
+                b' ' | b'\t' | b'\n' | b'\r' => None,
+                b'"' => {
+                    in_string = true;
+                    Some(byte)
+                }
+                b'[' | b'{' => {
+                    depth += 1;
+                    (depth > 1 || !array).then_some(byte)
+                }
+                b']' | b'}' => {
+                    depth -= 1;
+                    (depth > 0 || !array).then_some(byte)
+                }
+                b',' if array && depth == 1 => Some(b'\n'),
+                _ => Some(byte),
+            }
+        };
+        if let Some(byte) = kept {
+            document[written] = byte;
+            written += 1;
+        }
+    }
+    document.truncate(written);
 }
 
 /// Reads a capture of `format`, calling `sink` for every frame and skipped item in file order.
@@ -416,7 +547,7 @@ mod tests {
             }
         }
         let har = b"{\"comment\": \"a long comment before the log\", \"log\": {\"entries\": []}}";
-        let (format, mut reader) = sniff(Trickle(har)).unwrap();
+        let (format, mut reader) = sniff(Trickle(har), 1 << 20).unwrap();
         assert_eq!(format, Format::Har);
         let mut all = Vec::new();
         reader.read_to_end(&mut all).unwrap();

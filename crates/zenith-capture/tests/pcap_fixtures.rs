@@ -86,7 +86,7 @@ fn ours(events: &[Event], compressed: bool) -> Vec<Seen> {
                 };
                 Some(Seen::Control { from, opcode, code })
             }
-            Event::Skipped(_) => None,
+            Event::Skipped(_) | Event::Context(_) => None,
         })
         .collect()
 }

@@ -4,44 +4,8 @@
 
 mod common;
 
-use common::{Capture, Connection, Side, frame};
+use common::{Capture, Connection, Side, frame, messages, problems, texts};
 use zenith_capture::{Body, Control, Encoding, Event, Limits, Origin, Skipped, TransportEvent};
-
-/// The messages of the events: (connection, text or a description of the body).
-fn messages(events: &[Event]) -> Vec<(String, String)> {
-    events
-        .iter()
-        .filter_map(|event| match event {
-            Event::Frame(frame) => {
-                let body = match &frame.body {
-                    Body::Text(text) => text.clone(),
-                    Body::Binary(binary) => format!("binary {:?} {}", binary.encoding, binary.bytes.len()),
-                    Body::Unreadable(reason) => format!("unreadable: {reason}"),
-                    Body::CaptureError(text) => format!("capture error: {text}"),
-                };
-                Some((frame.origin.connection().into_owned(), body))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-fn problems(events: &[Event]) -> Vec<(&'static str, String)> {
-    events
-        .iter()
-        .filter_map(|event| match event {
-            Event::Transport(t) => match &t.what {
-                TransportEvent::Problem { code, message, .. } => Some((*code, message.clone())),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect()
-}
-
-fn texts(events: &[Event]) -> Vec<String> {
-    messages(events).into_iter().map(|(_, text)| text).collect()
-}
 
 const NAME: &str = "127.0.0.1:51234 -> 127.0.0.1:18093";
 

@@ -17,6 +17,7 @@ use crate::duplicates::{self, Repeated};
 use crate::effects::{self, Effects};
 use crate::excerpt;
 use crate::finding::{self, Finding, Level};
+use crate::limit::Limit;
 use crate::shown::{self, Credentials};
 
 /// What one capture event turned out to be.
@@ -40,6 +41,9 @@ pub enum Analysis {
     },
     /// A JSON value that is not a usable envelope.
     BadEnvelope(Box<Finding>, Credentials),
+    /// Text around the messages (HTTP headers, URLs, members of a message item beside its
+    /// `data`): never shown, only read for the credentials it holds.
+    Context(Credentials),
     Message(Box<Checked>),
 }
 
@@ -53,7 +57,9 @@ pub struct Checked {
     /// The direction used: the capture's, or the inferred one.
     pub direction: Option<Direction>,
     pub inferred: bool,
+    /// The findings kept; `limit` counts those left out.
     pub findings: Vec<Finding>,
+    pub limit: Limit,
     pub transaction: Option<i64>,
     /// The whole topic, arguments included.
     pub full_topic: Name,
@@ -79,12 +85,18 @@ impl Checked {
             kind: Some(clean.kind),
             direction: Some(clean.direction),
             findings: Vec::new(),
+            limit: Limit::default(),
             transaction: clean.envelope.transaction_id,
             confirm: clean.envelope.confirm == Some(true),
             error_text: None,
             credentials,
             effects: None,
         }
+    }
+
+    /// True when an error was found about the message, kept or not.
+    pub fn has_error(&self) -> bool {
+        self.limit.worst() == Some(Level::Error) || self.findings.iter().any(|f| f.level == Level::Error)
     }
 
     /// The kind's catalog entry, when the message is data pushed on a subscription.
@@ -139,7 +151,11 @@ impl Analysis {
     /// The connection of the frame analysed, if it was a frame.
     pub(crate) fn conn(&self) -> Option<Cow<'_, str>> {
         match self {
-            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Transport { .. } => None,
+            Analysis::BlankLine
+            | Analysis::HttpEntry
+            | Analysis::Packet
+            | Analysis::Transport { .. }
+            | Analysis::Context(_) => None,
             Analysis::Unreadable(finding, _)
             | Analysis::Skipped { finding, .. }
             | Analysis::BadEnvelope(finding, _) => Some(finding.origin.connection()),
@@ -150,7 +166,11 @@ impl Analysis {
     /// Where the frame analysed is, if it was a frame.
     pub(crate) fn place(&self) -> Option<Place> {
         match self {
-            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Transport { .. } => None,
+            Analysis::BlankLine
+            | Analysis::HttpEntry
+            | Analysis::Packet
+            | Analysis::Transport { .. }
+            | Analysis::Context(_) => None,
             Analysis::Unreadable(finding, _)
             | Analysis::Skipped { finding, .. }
             | Analysis::BadEnvelope(finding, _) => Some(finding.place()),
@@ -162,17 +182,57 @@ impl Analysis {
     pub(crate) fn credentials(&self) -> &[Box<str>] {
         match self {
             Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Transport { .. } => &[],
-            Analysis::Unreadable(_, credentials)
+            Analysis::Context(credentials)
+            | Analysis::Unreadable(_, credentials)
             | Analysis::Skipped { credentials, .. }
             | Analysis::BadEnvelope(_, credentials) => credentials,
             Analysis::Message(checked) => &checked.credentials,
         }
     }
 
+    /// About how many bytes the analysis holds, its findings above all: what a pipeline that
+    /// keeps analyses waiting counts, to keep its memory bounded.
+    pub fn weight(&self) -> usize {
+        let finding = |f: &Finding| {
+            let excerpt = f.excerpt.as_ref().map_or(0, String::len);
+            size_of::<Finding>() + f.source.len() + f.instance_path.len() + f.message.len() + excerpt
+        };
+        let credentials = self.credentials().iter().map(|c| size_of::<Box<str>>() + c.len()).sum::<usize>();
+        let held = match self {
+            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Context(_) => 0,
+            Analysis::Transport { finding: found, .. } => found.as_deref().map_or(0, finding),
+            Analysis::Unreadable(found, _)
+            | Analysis::Skipped { finding: found, .. }
+            | Analysis::BadEnvelope(found, _) => finding(found),
+            Analysis::Message(checked) => {
+                let records =
+                    checked.effects.as_ref().map_or(0, |e| e.records.len() * size_of::<zenith_protocol::Change>());
+                size_of::<Checked>() + records + checked.findings.iter().map(finding).sum::<usize>()
+            }
+        };
+        size_of::<Analysis>() + credentials + held
+    }
+
+    /// Adds credentials found in another form of the frame.
+    fn add_credentials(&mut self, more: Credentials) {
+        match self {
+            Analysis::Context(credentials)
+            | Analysis::Unreadable(_, credentials)
+            | Analysis::Skipped { credentials, .. }
+            | Analysis::BadEnvelope(_, credentials) => credentials.extend(more),
+            Analysis::Message(checked) => checked.credentials.extend(more),
+            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Transport { .. } => {}
+        }
+    }
+
     /// Places the frame at its position on its connection.
     pub(crate) fn set_index(&mut self, index: u64) {
         match self {
-            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Transport { .. } => {}
+            Analysis::BlankLine
+            | Analysis::HttpEntry
+            | Analysis::Packet
+            | Analysis::Transport { .. }
+            | Analysis::Context(_) => {}
             Analysis::Unreadable(finding, _)
             | Analysis::Skipped { finding, .. }
             | Analysis::BadEnvelope(finding, _) => {
@@ -196,6 +256,7 @@ pub fn analyze(source: &str, event: Event) -> Analysis {
         Event::Skipped(Skipped::Packet { .. }) => Analysis::Packet,
         Event::Frame(frame) => Analyzer { source }.frame(frame),
         Event::Transport(transport) => Analyzer { source }.transport(transport),
+        Event::Context(context) => Analysis::Context(zenith_redact::credentials(&context.json)),
     }
 }
 
@@ -227,7 +288,11 @@ impl Analyzer<'_> {
             Body::Binary(binary) => match binary.decode() {
                 Ok(mut decoded) => {
                     let text = std::mem::take(&mut decoded.text);
-                    self.text(place, text, Some(decoded))
+                    // Binary values read as the text they spell: a password sent as bytes.
+                    let spelt = decoded.as_text.take().map(|text| zenith_redact::credentials(&text));
+                    let mut analysis = self.text(place, text, Some(decoded));
+                    analysis.add_credentials(spelt.unwrap_or_default());
+                    analysis
                 }
                 Err(error) => {
                     let finding =
@@ -251,7 +316,7 @@ impl Analyzer<'_> {
     /// A text message, or a binary one as the JSON text it decodes to.
     fn text(&self, place: Place, text: String, decoded: Option<Decoded>) -> Analysis {
         let binary = decoded.as_ref().map(|d| (d.encoding, d.inferred));
-        let notes = decoded.map(|d| d.notes).unwrap_or_default();
+        let (notes, omitted_notes) = decoded.map(|d| (d.notes, d.omitted_notes)).unwrap_or_default();
         // The fast path: a message its schema accepts, established while parsing, with no tree.
         // Error replies take the full path, which tells what their codes mean.
         if notes.is_empty()
@@ -259,7 +324,7 @@ impl Analyzer<'_> {
             && Role::of(clean.envelope.keys().action, clean.direction) != Some(Role::Error)
             && clean.envelope.keys().topic_problem(clean.kind).is_none()
         {
-            let credentials = shown::credentials(&text, true);
+            let credentials = shown::credentials(&text, !clean.recording.secret_keys);
             let recording = std::mem::take(&mut clean.recording);
             let mut checked = Checked::clean(place, clean, credentials);
             checked.effects = checked.push().and_then(|info| effects::from_recording(info, recording));
@@ -270,7 +335,7 @@ impl Analyzer<'_> {
             // The tree keeps one value of a repeated key, so repeats are found in the text.
             Ok(value) => {
                 let repeated = duplicates::repeated_keys(&text);
-                let credentials = if repeated.is_empty() && !shown::may_hold_credentials(&value) {
+                let credentials = if repeated.found.is_empty() && !shown::may_hold_credentials(&value) {
                     Credentials::new()
                 } else {
                     shown::credentials(&text, false)
@@ -293,7 +358,13 @@ impl Analyzer<'_> {
         };
         let (kind, direction, report) = classify(&keys, &value, &place);
         let place = place.with_keys(&keys, kind);
-        let mut findings: Vec<Finding> = repeated.iter().map(|r| self.repeated(&place, r)).collect();
+        // Each finding is kept or counted as it is made, so that a message with a million
+        // problems holds no more than the budget.
+        let mut findings = Findings::default();
+        for repeated in &repeated.found {
+            findings.push(self.repeated(&place, repeated));
+        }
+        findings.limit.omit("duplicate-key", Level::Error, repeated.omitted);
         for note in &notes {
             let excerpt = excerpt::at(&value, &note.path);
             findings.push(self.finding(
@@ -306,6 +377,7 @@ impl Analyzer<'_> {
                 excerpt,
             ));
         }
+        findings.limit.omit("no-json-equivalent", Level::Warning, omitted_notes);
         let unknown_controller = kind.is_none() && self.unmatched(&keys, &place, &mut findings);
         if let Some(problem) = kind.and_then(|kind| keys.topic_problem(kind)) {
             findings.push(self.topic_problem(&keys, &place, problem));
@@ -326,6 +398,11 @@ impl Analyzer<'_> {
                 excerpt,
             ));
         }
+        for omitted in &report.omitted {
+            let level = if omitted.severity == Severity::Error { Level::Error } else { Level::Warning };
+            findings.limit.omit(omitted.code.as_str(), level, omitted.count);
+        }
+        let Findings { kept: mut findings, limit } = findings;
         let inferred = place.direction.is_none() && direction.is_some();
         if inferred {
             for finding in &mut findings {
@@ -341,6 +418,7 @@ impl Analyzer<'_> {
             direction: direction.or(place.direction),
             inferred,
             findings,
+            limit,
             transaction: value.get("TransactionID").and_then(transaction_id),
             full_topic: place.full_topic(&keys),
             confirm: value.get("Confirm").and_then(Value::as_bool) == Some(true),
@@ -415,7 +493,7 @@ impl Analyzer<'_> {
 
     /// A message no schema covers: an unknown controller, an unknown topic, or an action its
     /// topic does not have, each an error. True when the controller is unknown.
-    fn unmatched(&self, keys: &EnvelopeKeys<'_>, place: &Place, out: &mut Vec<Finding>) -> bool {
+    fn unmatched(&self, keys: &EnvelopeKeys<'_>, place: &Place, out: &mut Findings) -> bool {
         let schema_path = "schemas/envelope/Controller.json#/enum";
         if !Controller::KNOWN.contains(&keys.controller) {
             let mut message = format!("unknown controller `{}`", keys.controller);
@@ -502,6 +580,21 @@ impl Analyzer<'_> {
     }
 }
 
+/// The findings about one message as they are made: kept within its budget, or counted.
+#[derive(Default)]
+struct Findings {
+    kept: Vec<Finding>,
+    limit: Limit,
+}
+
+impl Findings {
+    fn push(&mut self, finding: Finding) {
+        if self.limit.admit(&finding) {
+            self.kept.push(finding);
+        }
+    }
+}
+
 /// Chooses the schema (and, when the capture does not say, the direction) for a message,
 /// and validates it. Unmatched messages are checked against the envelope alone.
 fn classify(keys: &EnvelopeKeys<'_>, value: &Value, place: &Place) -> (Option<MessageKind>, Option<Direction>, Report) {
@@ -532,7 +625,7 @@ fn classify(keys: &EnvelopeKeys<'_>, value: &Value, place: &Place) -> (Option<Me
         }
         let report = if verdict == Verdict::Clean { Report::default() } else { kind.validate(&value) };
         // Fewest errors wins, then fewest warnings; a tie goes to the earlier candidate.
-        let score = |r: &Report| (r.errors().count(), r.warnings().count());
+        let score = Report::counts;
         if best.as_ref().is_none_or(|(_, _, b)| score(&report) < score(b)) {
             best = Some((kind, direction, report));
         }

@@ -221,7 +221,7 @@ impl Conversation {
             return;
         }
         // A Sub or Unsub the server would refuse (an unknown topic, wrong arguments) changes nothing.
-        let refused = checked.findings.iter().any(|f| f.level == Level::Error);
+        let refused = checked.has_error();
         if refused && matches!(role, Role::Subscribe | Role::Unsubscribe) {
             return;
         }

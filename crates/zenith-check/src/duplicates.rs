@@ -5,6 +5,7 @@
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use zenith_protocol::runtime::Budget;
 use zenith_protocol::runtime::stream::{Key, SeenKeys};
 
 /// A key given more than once in its object.
@@ -15,26 +16,35 @@ pub struct Repeated {
     pub key: String,
 }
 
+/// The keys of a message given more than once: the first ones, as many as a message's findings
+/// budget keeps, and how many more there were.
+#[derive(Debug, Default)]
+pub struct Repeats {
+    pub found: Vec<Repeated>,
+    pub omitted: u64,
+    budget: Budget,
+}
+
 /// Every key given more than once in its object, once each, in the order of their second
 /// appearance in `text`; none for text that is not JSON.
-pub fn repeated_keys(text: &str) -> Vec<Repeated> {
-    let mut found = Vec::new();
+pub fn repeated_keys(text: &str) -> Repeats {
+    let mut repeats = Repeats::default();
     let mut pointer = String::new();
     let mut deserializer = serde_json::Deserializer::from_str(text);
     // Text that is not JSON has no keys to speak of; the parser says what is wrong with it.
-    let _ = Walk { pointer: &mut pointer, found: &mut found }.deserialize(&mut deserializer);
-    found
+    let _ = Walk { pointer: &mut pointer, repeats: &mut repeats }.deserialize(&mut deserializer);
+    repeats
 }
 
 /// Walks one value, with the pointer to it.
 struct Walk<'a> {
     pointer: &'a mut String,
-    found: &'a mut Vec<Repeated>,
+    repeats: &'a mut Repeats,
 }
 
 impl Walk<'_> {
     fn below(&mut self) -> Walk<'_> {
-        Walk { pointer: self.pointer, found: self.found }
+        Walk { pointer: self.pointer, repeats: self.repeats }
     }
 }
 
@@ -89,7 +99,12 @@ impl<'de> Visitor<'de> for Walk<'_> {
             self.pointer.push('/');
             self.pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
             if !seen.insert(key.clone()) && reported.insert(key.clone()) {
-                self.found.push(Repeated { pointer: self.pointer.clone(), key: key.into_owned() });
+                let repeats = &mut *self.repeats;
+                if repeats.budget.admit(self.pointer.len() + key.len()) {
+                    repeats.found.push(Repeated { pointer: self.pointer.clone(), key: key.into_owned() });
+                } else {
+                    repeats.omitted += 1;
+                }
             }
             map.next_value_seed(self.below())?;
         }
@@ -105,9 +120,17 @@ mod tests {
     #[test]
     fn each_repeated_key_is_found_once_where_it_is() {
         let text = r#"{"a":1,"Data":{"x":[{"y":1,"y":2,"y":3}],"x":0,"a/b~":1,"a/b~":2},"a":{"a":1}}"#;
-        let pointers: Vec<String> = repeated_keys(text).into_iter().map(|r| r.pointer).collect();
+        let pointers: Vec<String> = repeated_keys(text).found.into_iter().map(|r| r.pointer).collect();
         assert_eq!(pointers, ["/Data/x/0/y", "/Data/x", "/Data/a~1b~0", "/a"]);
-        assert!(repeated_keys(r#"{"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}]}"#).is_empty());
-        assert!(repeated_keys("not json").is_empty());
+        assert!(repeated_keys(r#"{"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}]}"#).found.is_empty());
+        assert!(repeated_keys("not json").found.is_empty());
+    }
+
+    #[test]
+    fn repeats_beyond_the_budget_are_counted() {
+        let keys: Vec<String> = (0..150).map(|n| format!("\"k{n}\":1,\"k{n}\":2")).collect();
+        let repeats = repeated_keys(&format!("{{{}}}", keys.join(",")));
+        assert_eq!((repeats.found.len(), repeats.omitted), (Budget::MAX_KEPT, 50));
+        assert_eq!(repeats.found[99].pointer, "/k99");
     }
 }

@@ -5,10 +5,12 @@
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use zenith_capture::{Body, Event};
+use zenith_capture::{Body, Control, Event, TransportEvent};
 use zenith_protocol::runtime::changes::in_scope;
 use zenith_protocol::{Change, ChangeRules, Direction, EnvelopeKeys, Operation};
-use zenith_redact::Secrets;
+use zenith_redact::Screen;
+
+use crate::shown;
 
 /// Where to stop.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -32,8 +34,9 @@ pub struct Replay {
     state: State,
     /// The connection followed has passed the point asked for.
     done: bool,
-    /// The credentials in the messages applied, so that no copy of one is shown.
-    secrets: Secrets,
+    /// The credentials met anywhere in the capture (before or after the point, on any
+    /// connection), so that no copy of one is shown.
+    screen: Screen,
 }
 
 /// A subscription's state at a point.
@@ -65,12 +68,43 @@ impl Replay {
             indexes: HashMap::default(),
             state,
             done: false,
-            secrets: Secrets::with_limit(zenith_redact::DEFAULT_MAX_CREDENTIALS),
+            screen: Screen::new(shown::MAX_CREDENTIALS),
         }
     }
 
     pub fn event(&mut self, event: Event) {
-        let Event::Frame(frame) = event else { return };
+        // The whole capture is read for credentials, whatever the point, topic or side: the
+        // state shown may hold a copy of any of them.
+        let frame = match event {
+            Event::Frame(frame) => frame,
+            Event::Context(context) => return self.screen.learn_text(&context.json),
+            Event::Transport(transport) => {
+                if let TransportEvent::Control(Control::Close { reason, .. }) = transport.what {
+                    self.screen.learn_text(&reason);
+                }
+                return;
+            }
+            Event::Skipped(_) => return,
+        };
+        let (text, spelt) = match frame.body {
+            Body::Text(text) => (text, None),
+            Body::Binary(binary) => match binary.decode() {
+                Ok(decoded) => (decoded.text, decoded.as_text),
+                Err(_) => (String::new(), None),
+            },
+            Body::CaptureError(text) => {
+                self.screen.learn_text(&text);
+                (String::new(), None)
+            }
+            Body::Unreadable(_) => (String::new(), None),
+        };
+        let value = serde_json::from_str::<Value>(&text);
+        if value.as_ref().map_or(!text.is_empty(), shown::may_hold_credentials) {
+            self.screen.learn_text(&text);
+        }
+        if let Some(spelt) = spelt {
+            self.screen.learn_text(&spelt);
+        }
         let conn = frame.origin.connection().into_owned();
         let index = self.indexes.entry(conn.clone()).or_default();
         *index += 1;
@@ -88,18 +122,10 @@ impl Replay {
             self.done = true;
             return;
         }
+        let Ok(value) = value else { return };
         if frame.direction == Some(Direction::Send) {
             return;
         }
-        let text = match frame.body {
-            Body::Text(text) => text,
-            Body::Binary(binary) => match binary.decode() {
-                Ok(decoded) => decoded.text,
-                Err(_) => return,
-            },
-            _ => return,
-        };
-        let Ok(value) = serde_json::from_str::<Value>(&text) else { return };
         if value.get("Topic").and_then(Value::as_str) != Some(&self.topic) || value.get("TransactionID").is_some() {
             return;
         }
@@ -111,9 +137,6 @@ impl Replay {
             return;
         }
         self.conn.get_or_insert(conn);
-        for credential in zenith_redact::credentials(&text) {
-            self.secrets.remember(&credential);
-        }
         match kind.info().changes {
             Some(rules) => apply(&mut self.state, rules, data),
             None => merge(self.state.fields.get_or_insert_default(), data),
@@ -124,12 +147,27 @@ impl Replay {
         self.state.time = frame.time;
     }
 
-    /// The state reached, with every credential (and every copy of one) replaced.
+    /// The state reached, with every credential (and every copy of one) replaced; past every
+    /// limit on the credentials remembered, with every text in it withheld.
     pub fn finish(mut self) -> State {
-        self.secrets.prepare();
         let text = serde_json::to_string(&self.state).unwrap_or_default();
-        let shown = zenith_redact::scrub(&text, &self.secrets);
-        serde_json::from_str(&shown).unwrap_or(self.state)
+        let shown = self.screen.text(&text);
+        let mut state: State = serde_json::from_str(&shown).unwrap_or(self.state);
+        if self.screen.overflow() > 0 {
+            let mut values = state.records.iter_mut().chain(&mut state.fields).flat_map(|map| map.values_mut());
+            values.by_ref().chain(state.items.iter_mut().flatten()).for_each(withhold);
+        }
+        state
+    }
+}
+
+/// Every string in `value` replaced by the placeholder.
+fn withhold(value: &mut Value) {
+    match value {
+        Value::String(text) => *text = zenith_redact::PLACEHOLDER.to_owned(),
+        Value::Array(items) => items.iter_mut().for_each(withhold),
+        Value::Object(fields) => fields.values_mut().for_each(withhold),
+        _ => {}
     }
 }
 

@@ -1,17 +1,18 @@
-//! What a check shows of a capture: every text taken from it passes the same rules as
-//! `zenith redact`, with copies of the credentials met so far in the capture.
+//! What a check shows of a capture: every text taken from it passes the rules of `zenith
+//! redact` ([`Screen`]), with copies of the credentials met so far in the capture hidden too.
 
 use std::sync::LazyLock;
 
+use rustc_hash::FxHashSet;
 use serde_json::Value;
 use zenith_protocol::runtime::diagnostics::excerpt;
-use zenith_protocol::runtime::is_secret_name;
-use zenith_redact::{PLACEHOLDER, Secrets};
+use zenith_protocol::runtime::may_mark_secret;
+use zenith_redact::{PLACEHOLDER, Screen, Secrets};
 
 use crate::finding::Finding;
 
-/// Credentials remembered to hide their copies. Past this many, excerpts of capture values are
-/// withheld instead.
+/// Credentials whose copies are found with an automaton; past this many, the forms of about a
+/// million more are kept as hashes, and past those, the values of the capture are withheld.
 pub const MAX_CREDENTIALS: usize = 1024;
 /// Messages of findings are cut to this many characters, after their credentials are hidden.
 const MAX_MESSAGE_CHARS: usize = 400;
@@ -23,8 +24,9 @@ pub const KEPT_BYTES: usize = 4096;
 pub type Credentials = Vec<Box<str>>;
 
 /// The credentials in a message's text. In a `clean` message (its schema accepts it, so every
-/// property is documented) written without escapes, they are the values of the schemas' secret
-/// properties, found by name; any other message is read by the rules of `zenith redact`.
+/// property is documented, and no key of a free-form object in it names or holds a credential)
+/// written without escapes, they are the values of the schemas' secret properties, found by
+/// name; any other message is read by the rules of `zenith redact`.
 pub fn credentials(text: &str, clean: bool) -> Credentials {
     let bytes = text.as_bytes();
     if !clean || memchr::memchr(b'\\', bytes).is_some() {
@@ -50,14 +52,12 @@ pub fn credentials(text: &str, clean: bool) -> Credentials {
 }
 
 /// False when no rule of `zenith redact` can find a credential in a message, told from its tree
-/// (whose keys are all its keys, when none is repeated): no key named like a credential or
-/// taking part in `{name, value}` pairs or cookie lists, and no string that holds JSON or the
-/// `=`, `:` or space that free-text credentials come after.
+/// (whose keys are all its keys, when none is repeated): no key that names or holds a
+/// credential or takes part in `{name, value}` pairs or cookie lists, and no string that holds
+/// JSON or the `=`, `:` or space that free-text credentials come after.
 pub fn may_hold_credentials(value: &Value) -> bool {
     match value {
-        Value::Object(map) => map.iter().any(|(key, value)| {
-            matches!(key.as_str(), "name" | "value" | "cookies") || is_secret_name(key) || may_hold_credentials(value)
-        }),
+        Value::Object(map) => map.iter().any(|(key, value)| may_mark_secret(key) || may_hold_credentials(value)),
         Value::Array(items) => items.iter().any(may_hold_credentials),
         Value::String(text) => {
             let trimmed = text.trim_start();
@@ -66,6 +66,16 @@ pub fn may_hold_credentials(value: &Value) -> bool {
         _ => false,
     }
 }
+
+/// The names the schemas know (controllers, topics, actions, and each part of a property's
+/// path), the summary's `(other)` row, and the empty name.
+static DOCUMENTED: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
+    let kinds = zenith_protocol::MessageKind::ALL.iter().map(|kind| kind.info());
+    let properties = kinds.clone().flat_map(|info| info.fields.iter().flat_map(|f| f.wire.split(['.', '[', ']'])));
+    let names = kinds.flat_map(|info| [info.controller, info.topic, Some(info.action)].into_iter().flatten());
+    let known = [zenith_protocol::Controller::KNOWN, zenith_protocol::Action::KNOWN].concat();
+    names.chain(properties).chain(known).chain(["", crate::summary::OTHER]).collect()
+});
 
 /// The schemas' secret property names, quoted as keys are.
 static SECRET_NAMES: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
@@ -85,73 +95,64 @@ pub fn kept(text: &str) -> String {
 
 static NONE: LazyLock<Secrets> = LazyLock::new(Secrets::default);
 
-/// `text` with the unfinished start of a copy before each `…` (where a value was cut short
-/// before its credentials were known) replaced too.
-fn hide_cut_copies(text: &str, secrets: &Secrets) -> String {
-    if !text.contains('…') || secrets.is_empty() {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut pieces = text.split('…').peekable();
-    while let Some(piece) = pieces.next() {
-        let last = pieces.peek().is_none();
-        match secrets.cut_copy(piece).filter(|_| !last) {
-            Some(start) => {
-                out.push_str(&piece[..start]);
-                out.push_str(PLACEHOLDER);
-            }
-            None => out.push_str(piece),
-        }
-        if !last {
-            out.push('…');
-        }
-    }
-    out
-}
-
 /// The credentials met so far, and the rules applied to every finding before it is shown.
 #[derive(Debug)]
 pub struct Shown {
-    secrets: Secrets,
+    screen: Screen,
 }
 
 impl Default for Shown {
     fn default() -> Shown {
-        Shown { secrets: Secrets::with_limit(MAX_CREDENTIALS) }
+        Shown { screen: Screen::new(MAX_CREDENTIALS) }
     }
 }
 
 impl Shown {
     pub fn learn(&mut self, credentials: &[Box<str>]) {
-        for credential in credentials {
-            self.secrets.remember(credential);
-        }
+        self.screen.learn(credentials);
     }
 
-    /// Text from the capture passed through the rules.
-    pub fn text(&mut self, text: &str) -> String {
-        self.secrets.prepare();
-        zenith_redact::scrub(text, &self.secrets)
+    /// A name from the capture (a Controller, Topic or Action, a key) as shown: through the
+    /// rules; past every limit on the credentials remembered, only a name the schemas know.
+    pub fn name(&mut self, name: &str) -> String {
+        match self.screen.overflow() > 0 && !DOCUMENTED.contains(name) {
+            true => PLACEHOLDER.to_owned(),
+            false => self.screen.text(name),
+        }
     }
 
     /// The finding with every text from the capture passed through the rules, and cut short.
+    /// Past every limit on the credentials remembered, every value of the capture in it is
+    /// withheld: its message and excerpt (which quote values), its connection's name, and the
+    /// names in it that the schemas do not know.
     pub fn finding(&mut self, mut finding: Finding) -> Finding {
-        self.secrets.prepare();
-        let scrub = |text: &str| zenith_redact::scrub(text, &self.secrets);
+        let overflow = self.screen.overflow() > 0;
         if let zenith_capture::Origin::Line { conn: Some(conn), .. } = &mut finding.origin {
-            *conn = scrub(conn).into_boxed_str();
+            *conn = if overflow { PLACEHOLDER.into() } else { self.screen.free_text(conn).into_boxed_str() };
         }
         for name in [&mut finding.controller, &mut finding.topic, &mut finding.action].into_iter().flatten() {
-            *name = scrub(name);
+            *name = self.name(name);
         }
-        let message = hide_cut_copies(&scrub(&finding.message), &self.secrets);
+        finding.instance_path = match overflow {
+            false => self.screen.path(&finding.instance_path),
+            true => {
+                let keys = finding.instance_path.split('/');
+                let index = |key: &str| key.bytes().all(|b| b.is_ascii_digit());
+                let keys = keys.map(|key| if index(key) { key.to_owned() } else { self.name(key) });
+                keys.collect::<Vec<_>>().join("/")
+            }
+        };
+        let message = match overflow {
+            false => self.screen.text(&finding.message),
+            true => format!("{PLACEHOLDER} (too many credentials in this capture to show what the finding quotes)"),
+        };
         finding.message = match message.char_indices().nth(MAX_MESSAGE_CHARS) {
             Some((cut, _)) => format!("{}…", &message[..cut]),
             None => message,
         };
-        finding.excerpt = finding.excerpt.as_deref().map(|text| match self.secrets.overflow() {
-            0 => excerpt(&scrub(text)),
-            _ => format!("{PLACEHOLDER} (too many credentials in this capture to show its values)"),
+        finding.excerpt = finding.excerpt.as_deref().map(|text| match overflow {
+            false => excerpt(&self.screen.text(text)),
+            true => format!("{PLACEHOLDER} (too many credentials in this capture to show its values)"),
         });
         finding
     }
@@ -164,6 +165,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn past_every_limit_what_a_finding_quotes_is_withheld() {
+        let finding = |message: &str| Finding {
+            source: "s".into(),
+            origin: zenith_capture::Origin::Line { line: 1, conn: Some("c1".into()) },
+            index: 1,
+            time: None,
+            direction: None,
+            inferred: None,
+            controller: Some("Market".into()),
+            topic: Some(message.trim_matches('`').into()),
+            action: None,
+            level: crate::Level::Error,
+            code: "unknown-topic".into(),
+            instance_path: format!("/Data/0/{}", message.trim_matches('`')),
+            schema_path: String::new(),
+            message: message.into(),
+            excerpt: Some(format!("\"{message}\"")),
+            related: None,
+        };
+        let mut shown = Shown { screen: Screen::with_limits(1, 1) };
+        shown.learn(&["FirstPw1".into(), "SecondPw2".into()]);
+        let hidden = shown.finding(finding("`FirstPw1` `SecondPw2` `ThirdPw3`"));
+        assert_eq!(hidden.message, "`<redacted>` `<redacted>` `ThirdPw3`");
+        shown.learn(&["ThirdPw3".into()]);
+        let withheld = shown.finding(finding("`ThirdPw3`"));
+        assert!(withheld.message.starts_with("<redacted> (too many credentials"), "{}", withheld.message);
+        assert!(withheld.excerpt.unwrap().starts_with("<redacted> (too many credentials"));
+        assert_eq!((withheld.controller.as_deref(), withheld.topic.as_deref()), (Some("Market"), Some("<redacted>")));
+        assert_eq!(
+            (withheld.instance_path.as_str(), withheld.origin.connection()),
+            ("/Data/0/<redacted>", "<redacted>".into())
+        );
+        assert_eq!(shown.finding(finding("Depth")).topic.as_deref(), Some("Depth"));
+    }
+
+    #[test]
     fn trees_that_may_hold_credentials() {
         for holds in [
             json!({"Data": {"Pasword": "x"}}),
@@ -171,6 +208,8 @@ mod tests {
             json!({"Data": {"Text": "{\"k\": 1}"}}),
             json!({"headers": [{"name": "X", "value": "y"}]}),
             json!({"Data": "Bearer abc"}),
+            json!({"Data": {"Pin": 1234}}),
+            json!({"Data": {"password=hunter2": 1}}),
         ] {
             assert!(may_hold_credentials(&holds), "{holds}");
         }

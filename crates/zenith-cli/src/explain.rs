@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use zenith_protocol::runtime::diagnostics::suggestion;
 use zenith_protocol::{Direction, EnvelopeKeys, MessageInfo, MessageKind};
-use zenith_redact::Secrets;
+use zenith_redact::Screen;
 
 use crate::render::{print, safe, write_grid};
 use crate::{ExplainArgs, warn};
@@ -126,15 +126,24 @@ fn named(what: &str) -> Result<TopicView, String> {
     Ok(explain(*first, &kinds, None))
 }
 
-/// A message on standard input: the topic of the message it is, that message first.
+/// A message on standard input: the topic of the message it is, that message first. What is
+/// said of the message (its problems, or why it is none) passes the credential rules, with
+/// copies of the credentials in it hidden too.
 fn pasted() -> Result<TopicView, String> {
     let mut text = String::new();
     io::stdin()
         .take(MAX_MESSAGE_BYTES)
         .read_to_string(&mut text)
         .map_err(|e| format!("standard input: {e} (paste one JSON message)"))?;
+    let mut screen = Screen::new(zenith_redact::DEFAULT_MAX_CREDENTIALS);
+    screen.learn_text(&text);
+    identify(&text, &mut screen).map_err(|reason| screen.text(&reason))
+}
+
+/// The message `text` is, explained, its problems screened.
+fn identify(text: &str, screen: &mut Screen) -> Result<TopicView, String> {
     let value: Value =
-        serde_json::from_str(&text).map_err(|e| format!("standard input is not one JSON message: {e}"))?;
+        serde_json::from_str(text).map_err(|e| format!("standard input is not one JSON message: {e}"))?;
     let keys = EnvelopeKeys::read(&value).map_err(|e| format!("standard input: {e}"))?;
     let kind = [Direction::Send, Direction::Receive].into_iter().find_map(|d| keys.kind(d)).ok_or_else(|| {
         // An unknown topic is told as for a named one, with a suggestion.
@@ -158,7 +167,14 @@ fn pasted() -> Result<TopicView, String> {
     let report = kind.validate(&value);
     let verdict = Verdict {
         valid: report.is_valid(),
-        problems: report.problems.iter().map(|p| format!("{}: {}", p.instance_path, p.message)).collect(),
+        problems: report
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", screen.path(&p.instance_path), screen.text(&p.message)))
+            .chain(
+                report.omitted.iter().map(|o| format!("{} more {} {} not shown", o.count, o.severity.as_str(), o.code)),
+            )
+            .collect(),
     };
     let all: Vec<MessageKind> = std::iter::once(kind).chain(kinds).collect();
     Ok(explain(kind, &all, Some(verdict)))
@@ -225,12 +241,9 @@ fn message(info: &'static MessageInfo) -> MessageView {
 
 /// An example with its credentials (the reference's sample passwords too) replaced.
 fn shown(example: &str) -> Option<Value> {
-    let mut secrets = Secrets::with_limit(zenith_redact::DEFAULT_MAX_CREDENTIALS);
-    for credential in zenith_redact::credentials(example) {
-        secrets.remember(&credential);
-    }
-    secrets.prepare();
-    serde_json::from_str(&zenith_redact::scrub(example, &secrets)).ok()
+    let mut screen = Screen::new(zenith_redact::DEFAULT_MAX_CREDENTIALS);
+    screen.learn_text(example);
+    serde_json::from_str(&screen.text(example)).ok()
 }
 
 fn human(out: &mut dyn Write, explained: &TopicView) -> io::Result<()> {

@@ -1,13 +1,13 @@
 //! `zenith export`: any capture (HAR, JSON Lines, pcap) written as HAR-style JSON Lines, one
 //! message per line, binary messages as the JSON they decode to.
 
-use std::fs::File;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use zenith_capture::export::{self, Written};
 use zenith_capture::{Event, Limits};
 
+use crate::sink::{self, OutputError};
 use crate::{ExportArgs, formatted, open_input, warn};
 
 pub fn run(args: &ExportArgs) -> ExitCode {
@@ -26,7 +26,9 @@ pub fn run(args: &ExportArgs) -> ExitCode {
             ));
             ExitCode::SUCCESS
         }
+        // The reader of the pipe stopped (`| head`): quietly, as for `check`, with no claim.
         Err(Failure::Write(error)) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(error)) if error.is_closed_pipe() => ExitCode::SUCCESS,
         Err(failure) => {
             warn(format_args!("{source}: {}", failure.text()));
             ExitCode::from(2)
@@ -47,6 +49,7 @@ struct Counts {
 enum Failure {
     Read(String),
     Write(io::Error),
+    Output(OutputError),
 }
 
 impl Failure {
@@ -54,18 +57,16 @@ impl Failure {
         match self {
             Failure::Read(reason) => reason.clone(),
             Failure::Write(error) => format!("writing failed: {error}"),
+            Failure::Output(error) => error.to_string(),
         }
     }
 }
 
 fn export(args: &ExportArgs, source: &str) -> Result<Counts, Failure> {
     let (reader, _) = open_input(&args.input_file).map_err(Failure::Read)?;
+    let input = sink::input(&args.input_file);
+    let mut output = sink::create(args.output.as_deref(), input.as_ref()).map_err(Failure::Output)?;
     let (format, reader) = formatted(reader, args.input, args.max_line_bytes, source).map_err(Failure::Read)?;
-    let mut output: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(File::create(path).map_err(Failure::Write)?),
-        None => Box::new(io::stdout().lock()),
-    };
-    let mut output = io::BufWriter::with_capacity(1 << 16, &mut output);
     let mut counts = Counts::default();
     let mut failed: Option<io::Error> = None;
     let limits = Limits { max_line_bytes: args.max_line_bytes };
@@ -88,12 +89,14 @@ fn export(args: &ExportArgs, source: &str) -> Result<Counts, Failure> {
             }
             Event::Transport(_) => counts.events += 1,
             Event::Skipped(_) => counts.skipped += 1,
+            // Read only for credentials, by the commands that show text.
+            Event::Context(_) => {}
         }
     });
     if let Some(error) = failed {
         return Err(Failure::Write(error));
     }
     result.map_err(|e| Failure::Read(e.to_string()))?;
-    output.flush().map_err(Failure::Write)?;
+    output.finish().map_err(Failure::Output)?;
     Ok(counts)
 }

@@ -6,18 +6,22 @@
 
 mod explain;
 mod export;
+mod interrupt;
 mod parallel;
 mod redact;
 mod render;
 mod replay;
+mod sink;
 
 /// Frames are read on one thread and analysed on others, so memory is often freed by a thread
 /// other than the one that allocated it; this allocator is made for that.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -63,19 +67,25 @@ enum Command {
     /// read. Replaced, in any JSON of the capture (HAR or JSON Lines, any shape, any depth,
     /// JSON embedded in strings too): values of properties named like a credential (Password,
     /// ClientSecret, AuthGrant, AccessToken, their misspellings, anything named like a password,
-    /// secret, token, grant or API key): strings become <redacted>, numbers 0, objects {} and
-    /// arrays []; the values of headers, cookies and query or form parameters named like one
-    /// (Authorization keeps its scheme); in other strings, values after a credential name and =
-    /// or : (URLs, fragments, form bodies, log lines), Bearer/Basic credentials and passwords
-    /// in URLs; and copies of every credential found, in any string value.
+    /// PIN, one-time code, secret, token, grant or API key): strings become <redacted>, numbers
+    /// 0, objects {} and arrays []; the values of headers, cookies and query or form parameters
+    /// named like one (Authorization keeps its scheme); in other strings and in property names,
+    /// values after a credential name and = or : (URLs, fragments, form bodies, log lines, also
+    /// percent-encoded or JSON-escaped), Bearer/Basic credentials and passwords in URLs; and
+    /// copies of every credential found, in any string value.
     ///
-    /// The capture is read twice (standard input is first copied to a temporary file). A
-    /// capture with parts that cannot be redacted with certainty (lines that are not JSON or
-    /// UTF-8, binary messages) is refused and nothing is written, unless --force is given:
-    /// then those parts are written as found and listed. With -o, the file is written whole or
-    /// not at all.
+    /// The capture is read twice (standard input or a named pipe is first copied to a temporary
+    /// file). A capture with parts that cannot be redacted with certainty (lines that are not
+    /// JSON or UTF-8, binary messages) is refused and nothing is written, unless --force is
+    /// given: then those parts are written as found and listed. With -o, OUT is written whole or
+    /// not at all: to a temporary file beside it, renamed over it when complete (so OUT may be
+    /// IN); interrupted (SIGINT, SIGTERM, SIGHUP), zenith removes the temporary file, leaves OUT
+    /// as it was and ends by the signal (the shell shows 130, 143 or 129). Standard output may
+    /// not be IN itself (`>> IN`).
     ///
-    /// Exit codes: 0 written, 2 refused, unreadable input or usage error.
+    /// Exit codes: 0 written (or its reader closed the pipe early, as `| head` does), 2 refused,
+    /// unreadable input, output that cannot be written (standard output closed or full) or usage
+    /// error.
     Redact(RedactArgs),
     /// Write any capture (HAR, JSON Lines, pcap or pcapng) as HAR-style JSON Lines: one
     /// message per line, {"conn", "type", "time", "opcode", "data"}, in capture order.
@@ -86,7 +96,14 @@ enum Command {
     /// captures are named by their endpoints (`client -> server`). Credentials are written as
     /// they are: redact the result before sharing it.
     ///
-    /// Exit codes: 0 written, 2 unreadable input or usage error.
+    /// With -o, OUT is written whole or not at all, as by `redact`: to a temporary file beside
+    /// it, renamed over it when complete (so OUT may be IN; a new OUT is readable by its owner
+    /// only); interrupted, zenith removes the temporary file, leaves OUT as it was and ends by the
+    /// signal. Standard output may not be IN itself (`>> IN`).
+    ///
+    /// Exit codes: 0 written (or its reader closed the pipe early, as `| head` does), 2
+    /// unreadable input, output that cannot be written (standard output closed or full) or usage
+    /// error.
     Export(ExportArgs),
     /// Print the state of one subscription at a point in a capture, as its client would have
     /// built it.
@@ -157,7 +174,7 @@ struct ExportArgs {
     /// The capture to export; `-` reads standard input.
     #[arg(value_name = "IN")]
     input_file: PathBuf,
-    /// Where to write the JSON Lines (default: standard output).
+    /// Where to write the JSON Lines, whole or not at all (default: standard output).
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
     /// The input format; detected from the content when left out.
@@ -173,7 +190,7 @@ struct RedactArgs {
     /// The capture to redact; `-` reads standard input.
     #[arg(value_name = "IN")]
     input_file: PathBuf,
-    /// Where to write the redacted capture (default: standard output).
+    /// Where to write the redacted capture, whole or not at all (default: standard output).
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
     /// The input format; detected from the content when left out.
@@ -199,7 +216,8 @@ struct RedactArgs {
 #[derive(clap::Args)]
 struct CheckArgs {
     /// Capture files to check; `-` reads standard input; a directory checks every capture in it
-    /// (`*.har`, `*.jsonl`, `*.ndjson`, `*.json`, subdirectories too).
+    /// (`*.har`, `*.jsonl`, `*.ndjson`, `*.json`, subdirectories too, each once however many
+    /// links lead to it; pipes and devices there are skipped with a warning).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// The input format; detected from the content when left out.
@@ -458,7 +476,7 @@ fn captures(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     for path in paths {
         if path.is_dir() {
             let before = files.len();
-            directory(path, &mut files)?;
+            directory(path, &mut HashSet::new(), &mut files)?;
             if files.len() == before {
                 return Err(format!(
                     "{}: the directory holds no capture (*.har, *.jsonl, *.ndjson, *.json)",
@@ -472,22 +490,48 @@ fn captures(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn directory(path: &std::path::Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(path).map_err(|e| format!("{}: cannot read the directory: {e}", path.display()))?;
+/// Adds the captures in the directory at `path` and in its subdirectories, each directory once
+/// however many links lead to it (`seen` holds their device and inode). Only regular files are
+/// read: a pipe or a device named like a capture could block or never end, so it is skipped
+/// with a warning, as is a broken link.
+fn directory(path: &std::path::Path, seen: &mut HashSet<(u64, u64)>, files: &mut Vec<PathBuf>) -> Result<(), String> {
+    let unreadable = |e: io::Error| format!("{}: cannot read the directory: {e}", path.display());
+    let metadata = std::fs::metadata(path).map_err(unreadable)?;
+    if !seen.insert((metadata.dev(), metadata.ino())) {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(path).map_err(unreadable)?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {
-        if path.is_dir() {
-            directory(&path, files)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| ["har", "jsonl", "ndjson", "json"].contains(&e))
-        {
-            files.push(path);
+        let capture =
+            path.extension().and_then(|e| e.to_str()).is_some_and(|e| ["har", "jsonl", "ndjson", "json"].contains(&e));
+        match std::fs::metadata(&path) {
+            Ok(metadata) if metadata.is_dir() => directory(&path, seen, files)?,
+            _ if !capture => {}
+            Ok(metadata) if metadata.is_file() => files.push(path),
+            Ok(metadata) => warn(format_args!(
+                "{}: skipped: {}, not a regular file (name it on the command line to read it)",
+                path.display(),
+                special(metadata.file_type())
+            )),
+            Err(error) => warn(format_args!("{}: skipped: {error}", path.display())),
         }
     }
     Ok(())
+}
+
+/// What a file that is neither a regular file nor a directory is, in words.
+fn special(file_type: std::fs::FileType) -> &'static str {
+    if file_type.is_fifo() {
+        "a named pipe"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_char_device() || file_type.is_block_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
 }
 
 /// A capture to read (`-`: standard input), buffered, with its size when it is a file.
@@ -495,9 +539,18 @@ fn open_input(path: &std::path::Path) -> Result<(Box<dyn BufRead>, Option<u64>),
     if path.as_os_str() == "-" {
         return Ok((Box::new(BufReader::with_capacity(1 << 16, io::stdin())), None));
     }
-    let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let file = open_capture(path).map_err(|e| format!("cannot open: {e}"))?;
     let size = file.metadata().ok().map(|m| m.len());
     Ok((Box::new(BufReader::with_capacity(1 << 16, file)), size))
+}
+
+/// The capture file at `path`: a file, a pipe or a device, not a directory.
+fn open_capture(path: &std::path::Path) -> io::Result<File> {
+    let file = File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(io::Error::new(io::ErrorKind::IsADirectory, "a directory, not a capture file"));
+    }
+    Ok(file)
 }
 
 /// Reads and checks one capture; the error says why the file as a whole could not be read.
@@ -543,7 +596,8 @@ fn formatted<'r>(
         Some(InputFormat::Jsonl) => (Format::Jsonl, Box::new(reader)),
         Some(InputFormat::Pcap) => (Format::Pcap, Box::new(reader)),
         None => {
-            let (format, reader) = zenith_capture::sniff(reader).map_err(|e| format!("reading failed: {e}"))?;
+            let (format, reader) =
+                zenith_capture::sniff(reader, max_line_bytes).map_err(|e| format!("reading failed: {e}"))?;
             (format, Box::new(reader))
         }
     };

@@ -1,8 +1,11 @@
 //! Checking one capture on several threads, or on this one alone. With several, this thread
-//! reads and follows the conversations, the others turn the input into frames and analyse them. Work goes to the workers in turn and
-//! their analyses come back in the same turn, so they are applied in capture order and the
-//! output does not depend on the number of threads. At most a few pieces of work, and a few
-//! megabytes of message text, are in flight, so memory stays bounded however large the messages.
+//! reads and follows the conversations, the others turn the input into frames and analyse them.
+//! Work goes to the workers in turn and their analyses come back in the same turn, so they are
+//! applied in capture order and the output does not depend on the number of threads. At most a
+//! few pieces of work (a few megabytes of message text) go out, and at most a few parts of
+//! analyses (each of a few dozen messages, or about a megabyte of findings) wait to be applied
+//! per worker, so memory stays bounded however large the messages and however many their
+//! findings.
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead};
@@ -20,13 +23,17 @@ const DEPTH: usize = 4;
 /// Message text in flight, beyond the piece being sent.
 const IN_FLIGHT_BYTES: usize = 4 << 20;
 
-/// Events analysed before they are applied, on one thread.
+/// Analyses held together: a block on one thread, or a part sent back by a worker.
 const BLOCK: usize = 64;
+/// A block or part ends early when its message text and analyses weigh this much.
+const BLOCK_BYTES: usize = 1 << 20;
+/// Parts of analyses a worker may send ahead of the thread that applies them; then it waits.
+const PARTS: usize = 4;
 
 /// Checks on this thread alone, a block of events at a time: each block is analysed, then its
 /// analyses are applied in order, so that the code of each stage stays in the processor's
 /// caches for a whole block rather than taking turns with the other for every message. A block
-/// ends early at [`BATCH_BYTES`] of message text.
+/// ends early at [`BLOCK_BYTES`] of message text and analyses.
 pub fn check_here(
     format: Format,
     reader: impl BufRead,
@@ -38,8 +45,10 @@ pub fn check_here(
     let (mut block, mut bytes) = (Vec::with_capacity(BLOCK), 0);
     let result = zenith_capture::read(format, reader, limits, &mut |event| {
         bytes += weight(&event);
-        block.push(analyze(&source, event));
-        if block.len() == BLOCK || bytes >= BATCH_BYTES {
+        let analysis = analyze(&source, event);
+        bytes += analysis.weight();
+        block.push(analysis);
+        if block.len() == BLOCK || bytes >= BLOCK_BYTES {
             block.drain(..).for_each(|analysis| checker.apply(analysis, report));
             bytes = 0;
         }
@@ -71,7 +80,7 @@ pub fn check(
         let mut threads = Vec::new();
         for _ in 0..workers.max(1) {
             let (to_worker, work) = sync_channel::<Work>(DEPTH);
-            let (analysed, from_worker) = sync_channel::<Vec<Analysis>>(DEPTH);
+            let (analysed, from_worker) = sync_channel::<Part>(PARTS);
             let source = source.as_str();
             let thread = std::thread::Builder::new()
                 .name("zenith-check".to_owned())
@@ -99,17 +108,54 @@ pub fn check(
     })
 }
 
-/// A worker: analyses each piece of work and sends the analyses back, until either lane closes.
-fn analyse(source: &str, limits: &Limits, work: Receiver<Work>, analysed: SyncSender<Vec<Analysis>>) {
+/// A worker: analyses each piece of work and sends the analyses back in parts, until either
+/// lane closes.
+fn analyse(source: &str, limits: &Limits, work: Receiver<Work>, analysed: SyncSender<Part>) {
     for work in work {
-        let mut analyses = Vec::new();
+        let mut parts = Parts { lane: &analysed, analyses: Vec::with_capacity(BLOCK), bytes: 0, closed: false };
         match work {
-            Work::Lines(chunk) => chunk.events(limits, &mut |event| analyses.push(analyze(source, event))),
-            Work::Frames(events) => analyses.extend(events.into_iter().map(|e| analyze(source, e))),
+            Work::Lines(chunk) => chunk.events(limits, &mut |event| parts.push(analyze(source, event))),
+            Work::Frames(events) => events.into_iter().for_each(|event| parts.push(analyze(source, event))),
         }
-        if analysed.send(analyses).is_err() {
+        parts.send(true);
+        if parts.closed {
             return;
         }
+    }
+}
+
+/// Some analyses of a piece of work, in order; the last part of the piece says so.
+struct Part {
+    analyses: Vec<Analysis>,
+    last: bool,
+}
+
+/// The analyses of one piece of work, sent back a part at a time: as the lane holds only
+/// [`PARTS`] parts, a worker never gets far ahead of the thread that applies them.
+struct Parts<'a> {
+    lane: &'a SyncSender<Part>,
+    analyses: Vec<Analysis>,
+    bytes: usize,
+    /// Set when the lane is closed: the rest of the piece is not analysed.
+    closed: bool,
+}
+
+impl Parts<'_> {
+    fn push(&mut self, analysis: Analysis) {
+        if self.closed {
+            return;
+        }
+        self.bytes += analysis.weight();
+        self.analyses.push(analysis);
+        if self.analyses.len() == BLOCK || self.bytes >= BLOCK_BYTES {
+            self.send(false);
+        }
+    }
+
+    fn send(&mut self, last: bool) {
+        let analyses = std::mem::replace(&mut self.analyses, Vec::with_capacity(BLOCK));
+        self.bytes = 0;
+        self.closed = self.closed || self.lane.send(Part { analyses, last }).is_err();
     }
 }
 
@@ -148,7 +194,7 @@ fn read(
 
 struct Lane {
     to_worker: SyncSender<Work>,
-    from_worker: Receiver<Vec<Analysis>>,
+    from_worker: Receiver<Part>,
 }
 
 /// Work `n` goes to lane `n % lanes`; analyses are applied in the order the work was sent.
@@ -184,14 +230,20 @@ impl Turns {
         self.sent += 1;
     }
 
+    /// Applies the analyses of the oldest piece of work, part by part.
     fn apply_next(&mut self, checker: &mut Checker, report: &mut dyn FnMut(Finding)) {
         let lane = &self.lanes[self.applied % self.lanes.len()];
-        let Ok(analyses) = lane.from_worker.recv() else {
-            self.stopped = true;
-            return;
-        };
-        for analysis in analyses {
-            checker.apply(analysis, report);
+        loop {
+            let Ok(part) = lane.from_worker.recv() else {
+                self.stopped = true;
+                return;
+            };
+            for analysis in part.analyses {
+                checker.apply(analysis, report);
+            }
+            if part.last {
+                break;
+            }
         }
         self.in_flight.pop_front();
         self.applied += 1;
@@ -205,6 +257,33 @@ fn weight(event: &Event) -> usize {
             Body::Text(text) | Body::CaptureError(text) | Body::Unreadable(text) => text.len(),
             Body::Binary(binary) => binary.bytes.len(),
         },
+        Event::Context(context) => context.json.len(),
         Event::Skipped(_) | Event::Transport(_) => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn analyses_come_back_in_bounded_parts() {
+        let text = "{}\n".repeat(1000);
+        let mut pieces = Vec::new();
+        zenith_capture::chunks(text.as_bytes(), Limits::default(), &mut |chunk| pieces.push(chunk.take())).unwrap();
+        assert_eq!(pieces.len(), 1, "one piece of work");
+        let (to_worker, work) = sync_channel(1);
+        let (analysed, from_worker) = sync_channel(PARTS);
+        to_worker.send(Work::Lines(pieces.pop().unwrap())).unwrap();
+        drop(to_worker);
+        let worker = std::thread::spawn(move || analyse("test", &Limits::default(), work, analysed));
+        let parts: Vec<Part> = from_worker.iter().collect();
+        worker.join().unwrap();
+        let sizes: Vec<usize> = parts.iter().map(|p| p.analyses.len()).collect();
+        assert!(sizes.iter().all(|&n| n <= BLOCK), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 1000);
+        let last: Vec<bool> = parts.iter().map(|p| p.last).collect();
+        assert_eq!(last.iter().filter(|&&l| l).count(), 1);
+        assert_eq!(last.last(), Some(&true));
     }
 }

@@ -3,14 +3,14 @@
 //! all or nothing, to a file.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::process::ExitCode;
 
 use zenith_capture::Format;
 use zenith_redact::{Options, RedactError};
 
 use crate::render::{Counted, progress};
+use crate::sink::{self, OutputError};
 use crate::{InputFormat, RedactArgs, warn};
 
 pub fn run(args: &RedactArgs) -> ExitCode {
@@ -29,7 +29,9 @@ pub fn run(args: &RedactArgs) -> ExitCode {
             warn(format_args!("{source}: {} credentials replaced", outcome.replaced));
             ExitCode::SUCCESS
         }
+        // The reader of the pipe stopped (`| head`): quietly, as for `check`, with no claim.
         Err(Failure::Redact(RedactError::Io(error))) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(error)) if error.is_closed_pipe() => ExitCode::SUCCESS,
         Err(failure) => {
             warn(format_args!("{source}: {failure}"));
             ExitCode::from(2)
@@ -41,21 +43,23 @@ pub fn run(args: &RedactArgs) -> ExitCode {
 enum Failure {
     #[error("cannot open: {0}")]
     Open(io::Error),
-    #[error("reading standard input failed: {0}")]
+    #[error("reading failed: {0}")]
     Spool(io::Error),
-    #[error("cannot write {0}: {1}")]
-    Write(String, io::Error),
+    #[error("{0}")]
+    Output(#[from] OutputError),
     #[error("{0}")]
     Redact(#[from] RedactError),
 }
 
 fn redact(args: &RedactArgs) -> Result<zenith_redact::Outcome, Failure> {
+    // The output first: one that cannot be written fails before a long read.
+    let mut output = sink::create(args.output.as_deref(), sink::input(&args.input_file).as_ref())?;
     let mut input = if args.input_file.as_os_str() == "-" {
-        let mut spool = tempfile::tempfile().map_err(Failure::Spool)?;
-        io::copy(&mut io::stdin().lock(), &mut spool).map_err(Failure::Spool)?;
-        spool
+        spool(&mut io::stdin().lock())?
     } else {
-        File::open(&args.input_file).map_err(Failure::Open)?
+        let mut file = crate::open_capture(&args.input_file).map_err(Failure::Open)?;
+        // A pipe or a device is read once, as standard input is.
+        if file.metadata().is_ok_and(|m| m.is_file()) { file } else { spool(&mut file)? }
     };
     input.seek(SeekFrom::Start(0)).map_err(Failure::Spool)?;
     let format = match args.input {
@@ -63,10 +67,9 @@ fn redact(args: &RedactArgs) -> Result<zenith_redact::Outcome, Failure> {
         Some(InputFormat::Jsonl) => Format::Jsonl,
         Some(InputFormat::Pcap) => Format::Pcap,
         None => {
-            let mut start = Vec::with_capacity(zenith_capture::SNIFF_BYTES);
-            (&mut input).take(zenith_capture::SNIFF_BYTES as u64).read_to_end(&mut start).map_err(Failure::Open)?;
+            let (format, _) = zenith_capture::sniff(&mut input, args.max_line_bytes).map_err(Failure::Open)?;
             input.seek(SeekFrom::Start(0)).map_err(Failure::Open)?;
-            zenith_capture::detect_prefix(&start)
+            format
         }
     };
     // Read twice: the bar covers both passes.
@@ -79,54 +82,18 @@ fn redact(args: &RedactArgs) -> Result<zenith_redact::Outcome, Failure> {
         max_credentials: args.max_credentials,
         jobs: args.jobs.unwrap_or_else(crate::default_jobs),
     };
-    let result = match &args.output {
-        Some(path) => to_file(format, input, path, options),
-        None => {
-            let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-            zenith_redact::redact(format, input, &mut stdout, options).map_err(Failure::from)
-        }
-    };
+    let result = zenith_redact::redact(format, input, &mut output, options);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    result
+    let outcome = result?;
+    output.finish()?;
+    Ok(outcome)
 }
 
-/// Writes to a temporary file beside `path`, renamed over it only when redaction succeeds, so a
-/// refused or failed redaction leaves nothing behind. A path that names a symbolic link is
-/// followed (the link stays); one that names something other than a file (`/dev/null`, a
-/// pipe) is written to as it is, since renaming over it would replace it.
-fn to_file(
-    format: Format,
-    input: impl Read + Seek,
-    path: &Path,
-    options: Options,
-) -> Result<zenith_redact::Outcome, Failure> {
-    let name = path.display().to_string();
-    let target = match std::fs::metadata(path) {
-        Ok(metadata) if !metadata.is_file() => {
-            let file =
-                std::fs::OpenOptions::new().write(true).open(path).map_err(|e| Failure::Write(name.clone(), e))?;
-            let mut writer = io::BufWriter::with_capacity(1 << 16, file);
-            let outcome = zenith_redact::redact(format, input, &mut writer, options)?;
-            writer.flush().map_err(|e| Failure::Write(name, e))?;
-            return Ok(outcome);
-        }
-        Ok(_) => std::fs::canonicalize(path).map_err(|e| Failure::Write(name.clone(), e))?,
-        Err(_) => path.to_path_buf(),
-    };
-    let path = target.as_path();
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let temporary = tempfile::NamedTempFile::new_in(dir).map_err(|e| Failure::Write(name.clone(), e))?;
-    let mut writer = io::BufWriter::with_capacity(1 << 16, temporary);
-    let outcome = zenith_redact::redact(format, input, &mut writer, options)?;
-    writer.flush().map_err(|e| Failure::Write(name.clone(), e))?;
-    let temporary = writer.into_inner().map_err(|e| Failure::Write(name.clone(), e.into_error()))?;
-    // A file written over keeps its permissions; a new one gets the temporary file's (owner only).
-    if let Ok(metadata) = std::fs::metadata(path) {
-        std::fs::set_permissions(temporary.path(), metadata.permissions())
-            .map_err(|e| Failure::Write(name.clone(), e))?;
-    }
-    temporary.persist(path).map_err(|e| Failure::Write(name, e.error))?;
-    Ok(outcome)
+/// A copy of `input` in an unnamed temporary file, to be read twice.
+fn spool(input: &mut impl Read) -> Result<File, Failure> {
+    let mut spool = tempfile::tempfile().map_err(Failure::Spool)?;
+    io::copy(input, &mut spool).map_err(Failure::Spool)?;
+    Ok(spool)
 }

@@ -5,7 +5,7 @@
 use std::io::Cursor;
 
 use serde_json::Value;
-use zenith_capture::{Body, Event, Format, Frame, Limits, Origin, Skipped};
+use zenith_capture::{Body, Context, Event, Format, Frame, Limits, Origin, Skipped};
 use zenith_protocol::runtime::changes::{Text, value_text};
 use zenith_protocol::{Change, CleanText, Direction, Verdict};
 use zenith_redact::{Options, PLACEHOLDER, is_secret_name};
@@ -25,9 +25,14 @@ pub fn reader(format: Format, data: &[u8]) {
             let lines = data.split(|b| *b == b'\n').count() - usize::from(data.ends_with(b"\n") || data.is_empty());
             let numbers: Vec<u64> = events
                 .iter()
-                .map(|event| match event {
-                    Event::Frame(frame) => frame.origin.line().expect("JSON Lines frames have a line"),
-                    Event::Skipped(Skipped::BlankLine { line }) => *line,
+                .filter_map(|event| match event {
+                    Event::Frame(frame) => Some(frame.origin.line().expect("JSON Lines frames have a line")),
+                    Event::Skipped(Skipped::BlankLine { line }) => Some(*line),
+                    // Just before its line's frame, on the same line.
+                    Event::Context(context) => {
+                        assert!(context.origin.line().is_some(), "{context:?} has a line");
+                        None
+                    }
                     other => panic!("{other:?} in JSON Lines"),
                 })
                 .collect();
@@ -37,6 +42,7 @@ pub fn reader(format: Format, data: &[u8]) {
             let mut entries = events.iter().map(|event| match event {
                 Event::Frame(Frame { origin: Origin::Har { entry }, .. }) => Some(*entry),
                 Event::Skipped(Skipped::HttpEntry { entry }) => Some(*entry),
+                Event::Context(Context { origin: Origin::Har { entry }, .. }) => Some(*entry),
                 other => panic!("{other:?} in HAR"),
             });
             let entries: Vec<u64> = entries.by_ref().map(|e| e.expect("connections are named by entry")).collect();
@@ -52,6 +58,7 @@ pub fn reader(format: Format, data: &[u8]) {
                         &frame.origin
                     }
                     Event::Transport(transport) => &transport.origin,
+                    Event::Context(context) => &context.origin,
                     Event::Skipped(Skipped::Packet { packet, .. }) => {
                         assert!(*packet >= 1, "packets are numbered from 1");
                         continue;

@@ -1,5 +1,7 @@
 //! Credentials never show in `Debug`, `Display` or error messages.
 
+mod common;
+
 use zenith_protocol::{Direction, Message, MessageKind};
 
 /// Every message kind's examples, with each secret field set to a marker value.
@@ -72,5 +74,42 @@ fn wrong_typed_secrets_are_not_quoted_in_errors() {
         let error = Message::parse(&value, Direction::Send).unwrap_err().to_string();
         assert!(!error.contains("SECRET-MARKER") && !error.contains("918273645"), "{error}");
         assert!(error.contains("/Data/Password") && error.contains("expected a string credential"), "{error}");
+    }
+}
+
+/// Every property name in the schemas, with whether the schema marks its value secret.
+fn documented_properties() -> Vec<(String, bool)> {
+    fn walk(value: &serde_json::Value, out: &mut Vec<(String, bool)>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::Object(properties)) = map.get("properties") {
+                    for (name, schema) in properties {
+                        out.push((name.clone(), schema.get("x-zenith-secret") == Some(&serde_json::Value::Bool(true))));
+                    }
+                }
+                map.values().for_each(|v| walk(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (_, schema) in common::schema_files() {
+        walk(&schema, &mut out);
+    }
+    out
+}
+
+#[test]
+fn only_the_secret_properties_of_the_schemas_are_named_like_credentials() {
+    use zenith_protocol::runtime::is_secret_name;
+    let properties = documented_properties();
+    assert!(properties.len() > 200, "{} properties", properties.len());
+    for (name, secret) in properties {
+        assert_eq!(
+            is_secret_name(&name),
+            secret || zenith_protocol::SECRET_PROPERTIES.contains(&name.as_str()),
+            "{name}"
+        );
     }
 }

@@ -179,9 +179,12 @@ fn parse(
     Ok((parsed, parser.current_index()))
 }
 
-/// A key's name, decoded.
-fn key_text(raw: &[u8]) -> Result<Text<'_>, std::str::Utf8Error> {
-    std::str::from_utf8(raw).map(|raw| Text::decode(raw, &|_| 0))
+/// A key's name, decoded, from its raw bytes in the window (between its quotes); `at` maps an
+/// offset in the window to the input.
+fn key_text<'w>(window: &'w [u8], raw: &[u8], at: &dyn Fn(usize) -> usize) -> Result<Text<'w>, std::str::Utf8Error> {
+    let raw = within(window, raw);
+    let start = (raw.as_ptr() as usize) - (window.as_ptr() as usize);
+    std::str::from_utf8(raw).map(|raw| Text::decode(raw, &|i| at(start + i)))
 }
 
 /// `part`, a slice the parser returned from `window`, with the window's lifetime.
@@ -267,8 +270,8 @@ impl<R: BufRead> Reader<'_, R> {
                         }
                         (Some(raw), None) => {
                             open.push(true);
-                            match key_text(raw) {
-                                Ok(name) => walker.token(Token::Key(&name.text), scan),
+                            match key_text(window, raw, &at) {
+                                Ok(name) => walker.token(Token::Key(name), scan),
                                 Err(_) => bad_text = Some(at(start)),
                             }
                         }
@@ -276,8 +279,8 @@ impl<R: BufRead> Reader<'_, R> {
                     }
                 }
                 Parsed::Key(raw) => {
-                    match key_text(raw) {
-                        Ok(name) => walker.token(Token::Key(&name.text), scan),
+                    match key_text(window, raw, &at) {
+                        Ok(name) => walker.token(Token::Key(name), scan),
                         Err(_) => bad_text = Some(base),
                     }
                     expect = Expect::Value;

@@ -5,22 +5,28 @@
 //! What counts as a credential, in any JSON value of the capture (HAR or JSON Lines, of any
 //! shape, at any depth, and in JSON embedded in strings):
 //! - the value of a property named like one ([`is_secret_name`]: the schemas' secret
-//!   properties, their near misses, and names with a credential word such as `password`,
-//!   `token` or `api-key`), whatever its type: a string's content becomes `<redacted>`, a
-//!   number `0`, an object `{}` and an array `[]`;
+//!   properties, their near misses, names with a credential word such as `password`, `token`
+//!   or `api-key`, and names with a PIN or one-time code word such as `Pin`, `OTP` or
+//!   `TwoFactorCode`), whatever its type: a string's content becomes `<redacted>`, a number
+//!   `0`, an object `{}` and an array `[]`;
 //! - the `value` of a `{name, value}` pair named like one (HTTP headers, cookies, query and
 //!   form parameters); every cookie's value; for `Authorization` headers the credentials after
-//!   the scheme;
-//! - in any other string: values after a credential name and `=` or `:` (URLs, fragments, form
-//!   bodies, log lines), credentials after an authorization scheme, passwords in URLs;
+//!   the scheme; in `Sec-WebSocket-Protocol` headers, the subprotocols that name no encoding;
+//! - in any other string, and in property names: values after a credential name (percent-encoded
+//!   or not) and `=` or `:` (URLs, fragments, form bodies, log lines), credentials after an
+//!   authorization scheme, passwords in URLs; text with JSON escapes is also read decoded;
 //! - copies of any credential found, in any string value (never in keys, numbers or
 //!   structure): as written, or JSON-escaped once or twice.
+//!
+//! What other commands show of a capture passes the same rules, through [`Screen`].
 //!
 //! A capture is read twice (first to learn every credential, then to replace them and their
 //! copies wherever they sit), so the input must be seekable; memory holds one JSON Lines line,
 //! or for HAR the longest value still to be settled, plus the credentials learnt.
 
+mod free;
 mod har;
+mod screen;
 mod secrets;
 mod stream;
 mod text;
@@ -30,6 +36,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 
 use zenith_capture::Format;
 
+pub use screen::Screen;
 pub use secrets::{MAX_SECRET_BYTES, Secrets, WHOLE_WORD_BELOW};
 pub use zenith_protocol::runtime::{is_secret_name, is_secret_parameter};
 
@@ -157,8 +164,24 @@ fn pass(
 /// replaced by the same rules as [`redact`], copies of `known` credentials included (as of its
 /// last [`Secrets::prepare`]): what `zenith check` shows of a capture.
 pub fn scrub(text: &str, known: &Secrets) -> String {
+    replaced(text, known, |text, scan| {
+        let _ = walk::document(text, scan);
+    })
+}
+
+/// A copy of free text (a key, a connection name) with its credentials replaced by the rules
+/// of [`redact`] for free text, copies of `known` credentials included; JSON in it is not
+/// looked into.
+pub fn scrub_free_text(text: &str, known: &Secrets) -> String {
+    replaced(text, known, |text, scan| {
+        walk::content(text, walk::MAX_EMBEDDING, scan);
+    })
+}
+
+fn replaced(text: &str, known: &Secrets, rules: impl FnOnce(&text::Text<'_>, &mut walk::Scan<'_>)) -> String {
     let mut scan = walk::Scan::new(walk::Mode::Replace(known));
-    let _ = walk::document(&text::Text::verbatim(text, 0), &mut scan);
+    scan.shown = true;
+    rules(&text::Text::verbatim(text, 0), &mut scan);
     if scan.edits.is_empty() {
         return text.to_owned();
     }

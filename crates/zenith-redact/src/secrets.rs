@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Copies of credentials shorter than this are found only where they stand alone (not inside
 /// a longer word), so that a one-letter password does not wipe every word holding that letter.
@@ -18,7 +18,8 @@ pub const MAX_SECRET_BYTES: usize = 32 << 20;
 /// Known credential values, and the forms their copies take: as written, and JSON-escaped
 /// once and twice (inside JSON embedded in a string). Copies are found with one automaton
 /// over all forms, so finding them takes time linear in the text whatever their number.
-#[derive(Debug)]
+/// Credentials met past the limit can still be kept as hashes ([`Secrets::with_limits`]).
+/// `Debug` shows counts, never a credential.
 pub struct Secrets {
     values: FxHashSet<Box<str>>,
     forms: Vec<Box<str>>,
@@ -34,6 +35,20 @@ pub struct Secrets {
     overflow: u64,
     /// Some credential is written differently in a JSON string.
     escapable: bool,
+    /// Credentials met past `limit`, as hashes.
+    hashed: Hashed,
+    /// How many forms `hashed` keeps at most.
+    hash_limit: usize,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets")
+            .field("credentials", &self.values.len())
+            .field("hashed_forms", &self.hashed.count)
+            .field("overflow", &self.overflow)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Secrets {
@@ -45,7 +60,17 @@ impl Default for Secrets {
 impl Secrets {
     /// Remembers at most `limit` credentials (and [`MAX_SECRET_BYTES`] of them).
     pub fn with_limit(limit: usize) -> Secrets {
+        Secrets::with_limits(limit, 0)
+    }
+
+    /// Remembers at most `limit` credentials (and [`MAX_SECRET_BYTES`] of them) to find their
+    /// copies with the automaton, and after them the forms of up to `hashed` more as hashes (8
+    /// bytes each): their copies are found by hashing every stretch of the text of each of
+    /// their lengths, which suits the little text a command shows, not whole captures.
+    pub fn with_limits(limit: usize, hashed: usize) -> Secrets {
         Secrets {
+            hashed: Hashed::default(),
+            hash_limit: hashed,
             values: FxHashSet::default(),
             forms: Vec::new(),
             bytes: 0,
@@ -63,20 +88,24 @@ impl Secrets {
         if value.is_empty() || value == crate::PLACEHOLDER || self.values.contains(value) {
             return;
         }
-        if self.values.len() >= self.limit || self.bytes + value.len() > MAX_SECRET_BYTES {
+        let full = self.values.len() >= self.limit || self.bytes + value.len() > MAX_SECRET_BYTES;
+        if full && self.hashed.count >= self.hash_limit {
             self.overflow += 1;
             return;
         }
-        self.bytes += value.len();
         self.shortest = self.shortest.min(value.len());
-        self.values.insert(value.into());
         let once = escaped(value);
         let twice = escaped(&once);
-        let mut forms = vec![value.to_owned()];
-        if once != value {
-            self.escapable = true;
-            forms.extend([once, twice]);
+        self.escapable |= once != value;
+        let forms = if once != value { vec![value.to_owned(), once, twice] } else { vec![value.to_owned()] };
+        if full {
+            for form in forms {
+                self.hashed.insert(&form);
+            }
+            return;
         }
+        self.bytes += value.len();
+        self.values.insert(value.into());
         self.forms.extend(forms.into_iter().map(String::into_boxed_str));
     }
 
@@ -105,7 +134,7 @@ impl Secrets {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.values.is_empty() && self.hashed.count == 0
     }
 
     /// How many credentials went unremembered because the limits were reached.
@@ -139,16 +168,16 @@ impl Secrets {
     /// Adds the ranges of `text` that hold a copy of a credential known at the last
     /// [`Secrets::prepare`].
     pub fn copies(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let Some((finder, _)) = &self.finder else { return };
         if text.len() < self.shortest {
             return;
         }
         let bytes = text.as_bytes();
         let alone = |at: Option<usize>| !at.and_then(|at| bytes.get(at)).is_some_and(u8::is_ascii_alphanumeric);
-        let found = finder.find_iter(text).map(|found| found.range());
+        let found = self.finder.iter().flat_map(|(finder, _)| finder.find_iter(text).map(|found| found.range()));
         let uncovered =
             self.uncovered.iter().flat_map(|form| form.find_iter(bytes).map(move |at| at..at + form.needle().len()));
-        for range in found.chain(uncovered) {
+        let hashed = self.hashed.copies(text);
+        for range in found.chain(uncovered).chain(hashed) {
             if range.len() >= WHOLE_WORD_BELOW || alone(range.start.checked_sub(1)) && alone(Some(range.end)) {
                 out.push(range);
             }
@@ -167,6 +196,43 @@ impl Secrets {
             .map(|length| text.len() - length)
             .filter(|&start| text.is_char_boundary(start))
             .find(|&start| self.forms.iter().any(|form| form.starts_with(&text[start..])))
+    }
+}
+
+/// Forms of credentials kept as hashes, by length.
+#[derive(Default)]
+struct Hashed {
+    by_length: FxHashMap<usize, FxHashSet<u64>>,
+    count: usize,
+}
+
+/// The base of the polynomial hash (odd, so that every power is too).
+const BASE: u64 = 0x100_0000_01b3;
+
+impl Hashed {
+    fn insert(&mut self, form: &str) {
+        let hash = form.bytes().fold(0u64, |hash, b| hash.wrapping_mul(BASE).wrapping_add(u64::from(b)));
+        self.count += usize::from(self.by_length.entry(form.len()).or_default().insert(hash));
+    }
+
+    /// Stretches of `text` whose hash is that of a form of their length: one rolling hash over
+    /// the text per length.
+    fn copies<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
+        let bytes = text.as_bytes();
+        self.by_length.iter().filter(move |(length, _)| **length <= bytes.len()).flat_map(move |(&length, hashes)| {
+            let top = (1..length).fold(1u64, |power, _| power.wrapping_mul(BASE));
+            let mut hash =
+                bytes[..length].iter().fold(0u64, |hash, &b| hash.wrapping_mul(BASE).wrapping_add(u64::from(b)));
+            (0..=bytes.len() - length).filter_map(move |start| {
+                if start > 0 {
+                    let (old, new) = (u64::from(bytes[start - 1]), u64::from(bytes[start + length - 1]));
+                    hash = hash.wrapping_sub(old.wrapping_mul(top)).wrapping_mul(BASE).wrapping_add(new);
+                }
+                let end = start + length;
+                (hashes.contains(&hash) && text.is_char_boundary(start) && text.is_char_boundary(end))
+                    .then_some(start..end)
+            })
+        })
     }
 }
 
@@ -205,6 +271,24 @@ mod tests {
         assert_eq!(secrets.cut_copy("value is pw"), None, "too short to tell");
         assert_eq!(secrets.cut_copy("value is pw-Quebec-55"), Some(9));
         assert_eq!(secrets.cut_copy("nothing here"), None);
+    }
+
+    #[test]
+    fn credentials_past_the_limit_are_kept_as_hashes() {
+        let mut secrets = Secrets::with_limits(2, 100);
+        for value in ["first-one", "second-one", "third-one", "fourth\"one"] {
+            secrets.remember(value);
+        }
+        assert_eq!(secrets.overflow(), 0);
+        assert_eq!(copies(&mut secrets, "a first-one b third-one c"), ["first-one", "third-one"]);
+        assert_eq!(copies(&mut secrets, r#"{"x":"fourth\"one"} fourth"one"#), ["fourth\\\"one", "fourth\"one"]);
+        assert_eq!(copies(&mut secrets, "third-on, hird-one"), Vec::<String>::new());
+        let mut full = Secrets::with_limits(1, 1);
+        for value in ["one-value", "two-value", "three-value"] {
+            full.remember(value);
+        }
+        assert_eq!(full.overflow(), 1);
+        assert!(!format!("{full:?}").contains("value"), "{full:?}");
     }
 
     #[test]

@@ -64,6 +64,23 @@ impl<'a> Text<'a> {
         input + (offset - start)
     }
 
+    /// The piece of the text from `start` (just after white space, or 0) of about `bytes` bytes:
+    /// up to and with the last white space before that, or when there is none, the first after
+    /// it (or the end), so that no word is cut; owned, with where it lies in the input.
+    pub fn piece(&self, start: usize, bytes: usize) -> Text<'static> {
+        let rest = &self.text[start..];
+        let mut end = rest.len();
+        if end > bytes {
+            let space = |b: &u8| b.is_ascii_whitespace();
+            end = match rest.as_bytes()[..bytes].iter().rposition(space) {
+                Some(before) => before + 1,
+                None => rest.as_bytes()[bytes..].iter().position(space).map_or(rest.len(), |after| bytes + after + 1),
+            };
+        }
+        let points = self.points.iter().filter(|p| p.0 > start && p.0 < start + end).map(|&(t, i)| (t - start, i));
+        Text { text: Cow::Owned(rest[..end].to_owned()), at: self.input_offset(start), points: points.collect() }
+    }
+
     /// A range of the text as a range of the input.
     pub fn input_range(&self, range: Range<usize>) -> Range<usize> {
         self.input_offset(range.start)..self.input_offset(range.end)
@@ -101,9 +118,10 @@ fn unicode(bytes: &[u8]) -> Option<(char, usize)> {
     Some((char::from_u32(first)?, 6))
 }
 
-/// Bytes that may form a parameter name in free text.
+/// Bytes that may form a parameter name in free text (`%` and `+` for names written as in URLs
+/// and form bodies, `pass%77ord`, `api+key`: the name rules decode them).
 fn name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'%' | b'+')
 }
 
 /// Bytes that end an unquoted value in free text.
@@ -114,6 +132,11 @@ fn ends_value(b: u8) -> bool {
 
 /// Authorization schemes whose credentials follow them after a space.
 const SCHEMES: &[&str] = &["bearer", "basic", "digest", "negotiate", "ntlm"];
+
+/// Whether a word names an authorization scheme (`Bearer`, `Basic`, ...).
+pub(crate) fn is_scheme(word: &str) -> bool {
+    SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(word))
+}
 
 /// Credentials in free text, as ranges of `text`: values after a credential name and `=` or
 /// `:` (query strings, form bodies, cookies, log lines, broken JSON), credentials after an
@@ -180,7 +203,7 @@ fn named_value(bytes: &[u8], at: usize) -> Option<Range<usize>> {
     // `Authorization: Bearer ...`: the value is a scheme and its credentials, which the scheme
     // rule takes.
     let word = &bytes[from..from + bytes[from..].iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(0)];
-    let scheme = SCHEMES.iter().any(|s| s.as_bytes().eq_ignore_ascii_case(word));
+    let scheme = std::str::from_utf8(word).is_ok_and(is_scheme);
     if quote.is_none() && scheme && bytes.get(from + word.len()) == Some(&b' ') {
         return None;
     }
@@ -195,7 +218,7 @@ fn named_value(bytes: &[u8], at: usize) -> Option<Range<usize>> {
 fn after_scheme(bytes: &[u8], at: usize) -> Option<Range<usize>> {
     let start = bytes[..at].iter().rposition(|b| !b.is_ascii_alphanumeric()).map_or(0, |p| p + 1);
     let scheme = std::str::from_utf8(&bytes[start..at]).ok()?;
-    if !SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+    if !is_scheme(scheme) {
         return None;
     }
     let from = at + bytes[at..].iter().position(|&b| b != b' ')?;
@@ -243,6 +266,22 @@ mod tests {
         assert_eq!(found("ftp://user:pa55@host:21/x and http://host:80/"), ["pa55"]);
         assert_eq!(found("Code: BHP, Key: 7, time 12:30, see https://x/"), Vec::<&str>::new());
         assert_eq!(found("?access_token=abc#x\u{7}\0Bearer xyz"), ["abc", "xyz"]);
+        assert_eq!(found("/z?pass%77ord=hunter2&api%5Fkey=k9&api+key=k8"), ["hunter2", "k9", "k8"]);
+        assert_eq!(found("PIN: 4321, OTP=998877, Ping: 20ms, Shipping: free"), ["4321", "998877"]);
+    }
+
+    #[test]
+    fn pieces_map_back_to_the_input() {
+        let raw = r#"ab\u0041 cd ef\"gh"#;
+        let text = Text::decode(raw, &|i| 10 + i);
+        assert_eq!(text.text, r#"abA cd ef"gh"#);
+        let first = text.piece(0, 5);
+        assert_eq!(first.text, "abA ");
+        assert_eq!(first.input_range(2..3), 12..18);
+        let second = text.piece(4, 100);
+        assert_eq!(second.text, r#"cd ef"gh"#);
+        assert_eq!(second.input_range(5..6), 24..26);
+        assert_eq!(text.piece(4, 1).text, "cd ");
     }
 
     #[test]

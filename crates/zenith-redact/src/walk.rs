@@ -1,7 +1,9 @@
 //! Finding the exact byte spans of credentials in JSON, at any depth and in any shape: the
 //! values of properties named like credentials, the `value` of `{name, value}` pairs named
 //! like one (HTTP headers, cookies, query and form parameters), and, in every other string,
-//! JSON embedded in it, credentials in free text and copies of credentials met elsewhere.
+//! JSON embedded in it, credentials in free text and copies of credentials met elsewhere. Keys
+//! are free text too: a key holding `password=...` or `Bearer ...` has that credential replaced
+//! (copies of credentials in keys only in text that is shown, whose structure need not stay).
 //!
 //! The walker is fed one token at a time, by a parser of text in memory ([`json`]) or of a
 //! stream (the HAR reader), so both apply exactly the same rules.
@@ -11,6 +13,7 @@ use std::ops::Range;
 use jiter::{Jiter, Peek};
 use zenith_protocol::runtime::{is_secret_name, is_secret_parameter};
 
+use crate::free;
 use crate::secrets::Secrets;
 use crate::text::{self, Text};
 
@@ -39,11 +42,14 @@ pub struct Scan<'s> {
     pub mode: Mode<'s>,
     pub edits: Vec<Edit>,
     pub doubts: Vec<String>,
+    /// The text is only shown, never written back as a capture: copies of credentials are
+    /// replaced in keys too.
+    pub shown: bool,
 }
 
 impl<'s> Scan<'s> {
     pub fn new(mode: Mode<'s>) -> Scan<'s> {
-        Scan { mode, edits: Vec::new(), doubts: Vec::new() }
+        Scan { mode, edits: Vec::new(), doubts: Vec::new(), shown: false }
     }
 
     fn remember(&mut self, value: &str) {
@@ -53,11 +59,19 @@ impl<'s> Scan<'s> {
         }
         if let Mode::Learn(secrets) = &mut self.mode {
             secrets.remember(value);
+            // A value from a URL or form body is also learnt as it reads decoded (`p%40ss` as
+            // `p@ss`), for its copies written plainly.
+            if value.contains('%')
+                && let Ok(decoded) = percent_encoding::percent_decode_str(value).decode_utf8()
+                && decoded != value
+            {
+                secrets.remember(&decoded);
+            }
         }
     }
 
     /// A secret stretch of `text`: replaced, and remembered.
-    fn secret(&mut self, text: &Text<'_>, range: Range<usize>) {
+    pub(crate) fn secret(&mut self, text: &Text<'_>, range: Range<usize>) {
         if range.is_empty() || &text.text[range.clone()] == crate::PLACEHOLDER {
             return;
         }
@@ -76,7 +90,8 @@ pub enum Token<'t> {
     Close {
         end: usize,
     },
-    Key(&'t str),
+    /// A key, `text` its name.
+    Key(Text<'t>),
     /// A string: `start` at its opening quote, `end` after its closing one; `text` its content.
     Str {
         start: usize,
@@ -132,6 +147,9 @@ enum Named {
     Cookie,
     /// `a=1; Path=/`: the first value.
     SetCookie,
+    /// `Sec-WebSocket-Protocol`: the subprotocols offered that name no Zenith encoding (some
+    /// clients send a token there).
+    Subprotocols,
 }
 
 impl Named {
@@ -140,6 +158,7 @@ impl Named {
             "authorization" | "proxy-authorization" => Named::Authorization,
             "cookie" => Named::Cookie,
             "set-cookie" => Named::SetCookie,
+            "sec-websocket-protocol" => Named::Subprotocols,
             _ if is_secret_parameter(name) => Named::Secret,
             _ => Named::Plain,
         }
@@ -247,13 +266,14 @@ impl Walker {
                 Token::Str { text, .. } => scan.remember(&text.text),
                 Token::Scalar { raw, .. } if is_number(raw) => scan.remember(raw),
                 Token::Scalar { .. } => {}
-                Token::Key(_) => {}
+                Token::Key(name) => free::key(&name, scan),
             }
             return;
         }
         match token {
             Token::Key(name) => {
-                let key = Key::of(name);
+                free::key(&name, scan);
+                let key = Key::of(&name.text);
                 if let Some(top) = self.stack.last_mut() {
                     top.key = Some(key);
                 }
@@ -425,8 +445,28 @@ fn secret_string(text: &Text<'_>, named: Named, scan: &mut Scan<'_>) {
                 offset += pair.len() + 1;
             }
         }
+        Named::Subprotocols => {
+            let mut offset = 0;
+            for offered in content.split(',') {
+                let name = offered.trim();
+                let start = offset + offered.len() - offered.trim_start().len();
+                if is_token(name) {
+                    scan.secret(text, start..start + name.len());
+                }
+                offset += offered.len() + 1;
+            }
+        }
         Named::Secret | Named::Plain => scan.secret(text, 0..content.len()),
     }
+}
+
+/// Whether a subprotocol offered is a credential: anything but a Zenith encoding, and but the
+/// names some clients put before a token (`access_token`, `Bearer`).
+fn is_token(subprotocol: &str) -> bool {
+    !subprotocol.is_empty()
+        && zenith_capture::Encoding::from_subprotocol(subprotocol).is_none()
+        && !is_secret_parameter(subprotocol)
+        && !text::is_scheme(subprotocol)
 }
 
 /// The rules for a string that is not itself a credential: JSON embedded in it is walked;
@@ -443,19 +483,7 @@ pub fn content(text: &Text<'_>, embedding: usize, scan: &mut Scan<'_>) -> bool {
         scan.edits.truncate(edits);
         scan.doubts.truncate(doubts);
     }
-    let mut found = Vec::new();
-    text::credentials(&text.text, &mut found);
-    for range in found.drain(..) {
-        scan.secret(text, range);
-    }
-    if let Mode::Replace(secrets) = &scan.mode {
-        secrets.copies(&text.text, &mut found);
-        for range in found {
-            if !range.is_empty() {
-                scan.edits.push(Edit { span: text.input_range(range), with: crate::PLACEHOLDER });
-            }
-        }
-    }
+    free::text(text, scan);
     false
 }
 
@@ -505,9 +533,9 @@ fn walk_json(text: &Text<'_>, embedding: usize, scan: &mut Scan<'_>) -> Result<(
         match peek {
             Peek::Object => {
                 walker.token(Token::Open { at: at(start), object: true }, scan);
-                match parser.known_object()? {
+                match parser.next_object_bytes()? {
                     Some(key) => {
-                        walker.token(Token::Key(key), scan);
+                        walker.token(Token::Key(key_at(source, key, &at)), scan);
                         open.push(true);
                         opened = true;
                     }
@@ -564,9 +592,9 @@ fn walk_json(text: &Text<'_>, embedding: usize, scan: &mut Scan<'_>) -> Result<(
         loop {
             match open.last() {
                 None => return Ok(parser.finish()?),
-                Some(true) => match parser.next_key()? {
+                Some(true) => match parser.next_key_bytes()? {
                     Some(key) => {
-                        walker.token(Token::Key(key), scan);
+                        walker.token(Token::Key(key_at(source, key, &at)), scan);
                         peek = parser.peek()?;
                         break;
                     }
@@ -588,6 +616,14 @@ fn walk_json(text: &Text<'_>, embedding: usize, scan: &mut Scan<'_>) -> Result<(
             }
         }
     }
+}
+
+/// A key's name, from its raw bytes (a slice of `source`, between its quotes), decoded, with
+/// where it lies in the input.
+fn key_at<'a>(source: &'a str, raw: &[u8], at: &dyn Fn(usize) -> usize) -> Text<'a> {
+    let start = (raw.as_ptr() as usize).saturating_sub(source.as_ptr() as usize).min(source.len());
+    let raw = source.get(start..start + raw.len()).unwrap_or_default();
+    Text::decode(raw, &|i| at(start + i))
 }
 
 /// Applies edits to `input`, whose first byte is at input offset `base`: overlapping edits

@@ -499,3 +499,42 @@ fn har_errors_are_found_at_their_place_across_reads() {
     let Err(RedactError::MalformedHar { reason, .. }) = run(Format::Har, "{\"log\":{}} {}") else { panic!() };
     assert!(reason.contains("follows the end"), "{reason}");
 }
+
+#[test]
+fn keys_subprotocols_pins_and_encoded_names_hold_credentials() {
+    let har = concat!(
+        r#"{"log":{"entries":[{"request":{"url":"wss://h/z?pass%77ord=pw1&api%5Fkey=k2","headers":["#,
+        r#"{"name":"Sec-WebSocket-Protocol","value":"ZenithJson, access_token, tok3"}]},"#,
+        r#""_webSocketMessages":[{"type":"send","opcode":1,"data":"{\"Data\":{\"Pin\":\"4321\",\"MFACode\":\"m5\",\"Shipping\":\"s6\",\"password=pw7\":1,\"Bearer tok8\":2}}"}]}]}}"#
+    );
+    assert_eq!(
+        run(Format::Har, har).unwrap(),
+        concat!(
+            r#"{"log":{"entries":[{"request":{"url":"wss://h/z?pass%77ord=<redacted>&api%5Fkey=<redacted>","headers":["#,
+            r#"{"name":"Sec-WebSocket-Protocol","value":"ZenithJson, access_token, <redacted>"}]},"#,
+            r#""_webSocketMessages":[{"type":"send","opcode":1,"data":"{\"Data\":{\"Pin\":\"<redacted>\",\"MFACode\":\"<redacted>\",\"Shipping\":\"s6\",\"password=<redacted>\":0,\"Bearer <redacted>\":2}}"}]}]}}"#
+        )
+    );
+}
+
+#[test]
+fn free_text_is_also_read_with_its_escapes_decoded() {
+    let input = concat!(
+        r#"log {"Pass\u0077ord": "pw-one"} and https:\/\/user:pw-two@host\/x, api\u005fkey=k-three"#,
+        "\n",
+        r#"{"Note":"pw-one again"}"#,
+        "\n"
+    );
+    let mut out = Vec::new();
+    let options = Options { force: true, ..Options::default() };
+    redact(Format::Jsonl, std::io::Cursor::new(input.as_bytes()), &mut out, options).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        concat!(
+            r#"log {"Pass\u0077ord": "<redacted>"} and https:\/\/user:<redacted>@host\/x, api\u005fkey=<redacted>"#,
+            "\n",
+            r#"{"Note":"<redacted> again"}"#,
+            "\n"
+        )
+    );
+}

@@ -2,7 +2,9 @@
 //! TCP connection reassembled, its HTTP upgrade read, and its websocket frames turned into
 //! messages.
 
+mod frames;
 mod handshake;
+mod inflate;
 mod tcp;
 mod websocket;
 
@@ -17,7 +19,7 @@ use pcap_parser::{LegacyPcapReader, Linktype, PcapBlockOwned, PcapError, PcapNGR
 use crate::{Event, Limits, ReadError, Skipped};
 
 pub use tcp::{MAX_HELD_BYTES, MAX_OPEN_CONNECTIONS};
-pub use websocket::close_code_meaning;
+pub use websocket::{MAX_EARLY_BYTES, close_code_meaning};
 
 /// The magic numbers of pcap (both byte orders, micro- and nanosecond timestamps) and pcapng.
 pub fn is_packet_capture(start: &[u8]) -> bool {

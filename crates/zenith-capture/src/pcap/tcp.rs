@@ -65,6 +65,12 @@ impl Connections {
 
     pub fn segment(&mut self, segment: Segment<'_>, sink: &mut dyn FnMut(Event)) {
         let key = ordered(segment.source, segment.destination);
+        // A new connection on the ports of one whose end the capture missed: the old one ends.
+        if self.open.get(&key).is_some_and(|connection| connection.opened_anew_by(&segment))
+            && let Some(connection) = self.open.remove(&key)
+        {
+            connection.close("a new connection on the same ports started first", sink);
+        }
         if !self.open.contains_key(&key) {
             if segment.rst || (segment.payload.is_empty() && !segment.syn) {
                 // The end of a connection already closed, or a bare acknowledgement of one the
@@ -101,7 +107,7 @@ impl Connections {
         let from = if segment.source == connection.stream.client { Peer::Client } else { Peer::Server };
         let done = connection.segment(from, &segment, sink);
         if done && let Some(connection) = self.open.remove(&key) {
-            connection.close(false, sink);
+            connection.close("the connection closed first", sink);
         }
     }
 
@@ -115,7 +121,7 @@ impl Connections {
         let mut open: Vec<Connection> = self.open.drain().map(|(_, c)| c).collect();
         open.sort_by_key(|c| c.stream.number);
         for connection in open {
-            connection.close(true, sink);
+            connection.close("the capture ends first", sink);
         }
     }
 }
@@ -152,8 +158,7 @@ impl Connection {
                 self.drain_held(from, &origin, segment.time, sink);
             } else {
                 let side = &mut self.sides[from as usize];
-                side.held_bytes += segment.payload.len();
-                side.held.entry(offset).or_insert_with(|| segment.payload.to_vec());
+                side.hold(offset, segment.payload);
                 if side.held_bytes > MAX_HELD_BYTES {
                     self.lose(from, &origin, segment.time, "more than 4 MiB arrived after it", sink);
                 }
@@ -206,7 +211,7 @@ impl Connection {
         side.held.clear();
         side.held_bytes = 0;
         side.broken = true;
-        let who = if from == Peer::Client { "client" } else { "server" };
+        let who = from.name();
         let message = match after {
             0 => format!(
                 "bytes {next} to {} from the {who}, just before its FIN, are missing from the capture",
@@ -223,14 +228,54 @@ impl Connection {
         sink(Event::Transport(Transport { origin: origin.clone(), time: Some(time), direction, what }));
     }
 
-    /// Ends the connection: reports a hole still open, and a message cut off.
-    fn close(mut self, at_end_of_capture: bool, sink: &mut dyn FnMut(Event)) {
+    /// Ends the connection, `why` (as in "the bytes after the hole are not read ({why})"):
+    /// reports a hole still open, and a message cut off.
+    fn close(mut self, why: &str, sink: &mut dyn FnMut(Event)) {
         let origin = Origin::Tcp { stream: self.stream.clone(), packet: self.packet };
-        let why = if at_end_of_capture { "the capture ends first" } else { "the connection closed first" };
         for from in [Peer::Client, Peer::Server] {
             self.lose(from, &origin, self.time, why, sink);
         }
         self.conversation.close(&origin, self.time, sink);
+    }
+
+    /// True when a SYN opens a new connection on these ports rather than repeating this one's:
+    /// its sequence number is not the one its side started with, or its side sent nothing yet
+    /// while the other side already sent data.
+    fn opened_anew_by(&self, segment: &Segment<'_>) -> bool {
+        if !segment.syn {
+            return false;
+        }
+        let from = if segment.source == self.stream.client { Peer::Client } else { Peer::Server };
+        match self.sides[from as usize].start {
+            Some((start, _)) => start != segment.sequence.wrapping_add(1),
+            None => !segment.ack && self.sides[from.other() as usize].start.is_some_and(|(_, next)| next > 0),
+        }
+    }
+}
+
+impl Side {
+    /// Holds a segment that came ahead of the next byte expected, less what is held already
+    /// (a segment sent again, or overlapping others), so each byte is held and counted once.
+    fn hold(&mut self, offset: u64, payload: &[u8]) {
+        let end = offset + payload.len() as u64;
+        let (mut at, mut new) = (offset, 0);
+        if let Some((&start, bytes)) = self.held.range(..=at).next_back() {
+            at = at.max(start + bytes.len() as u64);
+        }
+        while at < end {
+            let next = self.held.range(at..).next().map(|(&start, bytes)| (start, start + bytes.len() as u64));
+            let until = next.map_or(end, |(start, _)| start.min(end));
+            if until > at {
+                self.held.insert(at, payload[(at - offset) as usize..(until - offset) as usize].to_vec());
+                new += until - at;
+            }
+            at = match next {
+                Some((start, next_end)) if start < end => next_end,
+                _ => end,
+            };
+        }
+        self.held_bytes += new as usize;
+        self.repeated += payload.len() as u64 - new;
     }
 }
 
@@ -239,6 +284,20 @@ impl Peer {
         match self {
             Peer::Client => zenith_protocol::Direction::Send,
             Peer::Server => zenith_protocol::Direction::Receive,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Peer::Client => "client",
+            Peer::Server => "server",
+        }
+    }
+
+    pub fn other(self) -> Peer {
+        match self {
+            Peer::Client => Peer::Server,
+            Peer::Server => Peer::Client,
         }
     }
 }

@@ -4,12 +4,13 @@
 #![allow(dead_code)]
 
 use std::net::{Ipv4Addr, SocketAddrV4};
+use std::ops::Range;
 use std::time::Duration;
 
 use etherparse::{PacketBuilder, TcpHeader};
 use flate2::{Compress, Compression, FlushCompress};
 use pcap_file::pcap::{PcapPacket, PcapWriter};
-use zenith_capture::{Event, Format, Limits};
+use zenith_capture::{Body, Event, Format, Limits, TransportEvent};
 
 /// A capture being written.
 #[derive(Default)]
@@ -61,6 +62,44 @@ pub fn read(bytes: &[u8], limits: Limits) -> Vec<Event> {
     events
 }
 
+/// The messages of the events, in order: (connection, text or a description of the body).
+pub fn messages(events: &[Event]) -> Vec<(String, String)> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Frame(frame) => {
+                let body = match &frame.body {
+                    Body::Text(text) => text.clone(),
+                    Body::Binary(binary) => format!("binary {:?} {}", binary.encoding, binary.bytes.len()),
+                    Body::Unreadable(reason) => format!("unreadable: {reason}"),
+                    Body::CaptureError(text) => format!("capture error: {text}"),
+                };
+                Some((frame.origin.connection().into_owned(), body))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The problems among the events: (code, message).
+pub fn problems(events: &[Event]) -> Vec<(&'static str, String)> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Transport(t) => match &t.what {
+                TransportEvent::Problem { code, message, .. } => Some((*code, message.clone())),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// The bodies of the messages, in order.
+pub fn texts(events: &[Event]) -> Vec<String> {
+    messages(events).into_iter().map(|(_, text)| text).collect()
+}
+
 impl Connection {
     pub fn new(client_port: u16, server_port: u16) -> Connection {
         Connection {
@@ -70,6 +109,13 @@ impl Connection {
             compressors: [None, None],
             takeover: [true, true],
         }
+    }
+
+    /// The same, with each side's first sequence number given (a later connection on the same
+    /// ports starts elsewhere).
+    pub fn starting_at(mut self, client: u32, server: u32) -> Connection {
+        self.next = [client, server];
+        self
     }
 
     /// A segment from `side` at sequence number `sequence`, with the given flags.
@@ -99,6 +145,19 @@ impl Connection {
         self.packet(side, sequence, payload, false, false)
     }
 
+    /// Segments of `payload` from `side`, one for each range of it given, in that order (ranges
+    /// may repeat or overlap); the side's sequence number moves past the whole payload.
+    pub fn send_pieces(&mut self, side: Side, payload: &[u8], pieces: &[Range<usize>]) -> Vec<Vec<u8>> {
+        let base = self.next[side as usize];
+        self.next[side as usize] = base.wrapping_add(payload.len() as u32);
+        pieces
+            .iter()
+            .map(|piece| {
+                self.packet(side, base.wrapping_add(piece.start as u32), &payload[piece.clone()], false, false)
+            })
+            .collect()
+    }
+
     /// The SYN, SYN-ACK and ACK.
     pub fn open(&mut self, capture: &mut Capture) {
         for side in [Side::Client, Side::Server] {
@@ -113,6 +172,14 @@ impl Connection {
     /// given, permessage-deflate with those parameters.
     pub fn upgrade(&mut self, capture: &mut Capture, protocol: Option<&str>, deflate: Option<&str>) {
         self.open(capture);
+        let (request, reply) = self.heads(protocol, deflate);
+        capture.push(self.send(Side::Client, &request));
+        capture.push(self.send(Side::Server, &reply));
+    }
+
+    /// The upgrade's request and reply heads, offering `protocol` and, if `deflate` is given,
+    /// permessage-deflate with those parameters (which the messages after it then use).
+    pub fn heads(&mut self, protocol: Option<&str>, deflate: Option<&str>) -> (Vec<u8>, Vec<u8>) {
         let mut request = "GET /Zenith?version=2.0 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n\
                            Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
                            Sec-WebSocket-Version: 13\r\n"
@@ -138,8 +205,7 @@ impl Connection {
         }
         request.push_str("\r\n");
         reply.push_str("\r\n");
-        capture.push(self.send(Side::Client, request.as_bytes()));
-        capture.push(self.send(Side::Server, reply.as_bytes()));
+        (request.into_bytes(), reply.into_bytes())
     }
 
     /// One message as a single frame, compressed when deflate was agreed.

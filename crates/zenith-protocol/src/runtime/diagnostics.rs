@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use super::budget::Budget;
 use super::secret::REDACTED;
 
 /// How serious a problem is.
@@ -151,22 +152,44 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Every problem found in one message.
+/// Every problem found in one message: the first ones in full, as many as a [`Budget`] keeps,
+/// and the rest counted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Report {
     pub problems: Vec<Problem>,
+    /// The problems found beyond those kept: how many of each severity and code.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<Omitted>,
+}
+
+/// Problems of one severity and code that were counted but not kept.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Omitted {
+    pub severity: Severity,
+    pub code: Code,
+    pub count: u64,
 }
 
 impl Report {
-    /// True when no problem is an error (warnings are allowed).
+    /// True when no problem is an error (warnings are allowed), those not kept included.
     pub fn is_valid(&self) -> bool {
-        self.errors().next().is_none()
+        self.counts().0 == 0
+    }
+
+    /// How many errors and how many warnings were found, those not kept included.
+    pub fn counts(&self) -> (u64, u64) {
+        let count = |severity: Severity| {
+            let kept = self.problems.iter().filter(|p| p.severity == severity).count() as u64;
+            kept + self.omitted.iter().filter(|o| o.severity == severity).map(|o| o.count).sum::<u64>()
+        };
+        (count(Severity::Error), count(Severity::Warning))
     }
 
     /// True when no error breaks a rule of the schema itself; spelling checks aside, this is
     /// the verdict any JSON Schema validator gives.
     pub fn is_schema_valid(&self) -> bool {
-        self.errors().all(|p| !p.code.is_schema_rule())
+        let omitted = self.omitted.iter().filter(|o| o.severity == Severity::Error).map(|o| o.code);
+        self.errors().map(|p| p.code).chain(omitted).all(|code| !code.is_schema_rule())
     }
 
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
@@ -182,6 +205,9 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for problem in &self.problems {
             writeln!(f, "{problem}")?;
+        }
+        for omitted in &self.omitted {
+            writeln!(f, "{} [{}]: {} more not kept", omitted.severity.as_str(), omitted.code, omitted.count)?;
         }
         Ok(())
     }
@@ -228,21 +254,24 @@ impl Verdict {
 pub struct Walker {
     path: String,
     report: Report,
+    budget: Budget,
+    /// Every problem found, those not kept included.
+    found: usize,
 }
 
 impl Walker {
     /// A walker whose paths start at `prefix` (empty for a whole message).
     pub fn new(prefix: &str) -> Walker {
-        Walker { path: prefix.to_owned(), report: Report::default() }
+        Walker { path: prefix.to_owned(), report: Report::default(), budget: Budget::default(), found: 0 }
     }
 
     pub fn finish(self) -> Report {
         self.report
     }
 
-    /// How many problems have been found so far.
+    /// How many problems have been found so far, those not kept included.
     pub fn problems(&self) -> usize {
-        self.report.problems.len()
+        self.found
     }
 
     /// Runs `check` with the path extended by an object key.
@@ -264,7 +293,17 @@ impl Walker {
     }
 
     fn report(&mut self, severity: Severity, code: Code, schema_path: &'static str, message: String) {
-        self.report.problems.push(Problem { severity, code, instance_path: self.path.clone(), schema_path, message });
+        self.found += 1;
+        if self.budget.admit(self.path.len() + message.len()) {
+            let instance_path = self.path.clone();
+            self.report.problems.push(Problem { severity, code, instance_path, schema_path, message });
+            return;
+        }
+        let omitted = &mut self.report.omitted;
+        match omitted.iter_mut().find(|o| o.severity == severity && o.code == code) {
+            Some(counted) => counted.count += 1,
+            None => omitted.push(Omitted { severity, code, count: 1 }),
+        }
     }
 
     pub fn wrong_type(&mut self, schema_path: &'static str, expected: &str, value: &Value, secret: bool) {
@@ -648,6 +687,26 @@ mod tests {
         assert_eq!(near_miss("scope", &documented), Some("Scope"));
         assert_eq!(near_miss("Vendor", &documented), None);
         assert_eq!(near_miss("Sco", &documented), None);
+    }
+
+    #[test]
+    fn a_message_keeps_its_first_problems_and_counts_the_rest() {
+        let mut walker = Walker::new("");
+        for n in 0..250 {
+            walker.index(n, |w| w.wrong_type("#/items/type", "an object", &Value::from(1), false));
+        }
+        walker.key("Extra", |w| w.nothing_allowed("#/properties/Extra"));
+        assert_eq!(walker.problems(), 251);
+        let report = walker.finish();
+        assert_eq!(report.problems.len(), Budget::MAX_KEPT);
+        assert_eq!(report.problems.last().unwrap().instance_path, "/99");
+        let omitted = [
+            Omitted { severity: Severity::Error, code: Code::WrongType, count: 150 },
+            Omitted { severity: Severity::Error, code: Code::ForbiddenProperty, count: 1 },
+        ];
+        assert_eq!(report.omitted, omitted);
+        assert_eq!(report.counts(), (251, 0));
+        assert!(!report.is_valid() && !report.is_schema_valid());
     }
 
     #[test]

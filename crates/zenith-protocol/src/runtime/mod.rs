@@ -1,5 +1,6 @@
 //! Hand-written support the generated types build on: text-preserving scalars, secrets, the catalog.
 
+mod budget;
 mod catalog;
 pub mod changes;
 mod date;
@@ -16,15 +17,16 @@ pub mod topic;
 mod tuple;
 mod validate;
 
+pub use budget::Budget;
 pub use catalog::{Direction, ErrorCodeInfo, FieldInfo, MessageInfo, Role};
 pub use changes::{Change, ChangeRules, Equals, Operation, Position, When};
 pub use date::{Date, DateError};
 pub use datetime::{DateTime, DateTimeError};
 pub use decimal::{Decimal, DecimalError};
-pub use diagnostics::{Code, Problem, Report, Severity, Verdict};
+pub use diagnostics::{Code, Omitted, Problem, Report, Severity, Verdict};
 pub use flags::Flags;
 pub use nullable::Nullable;
-pub use secret::{REDACTED, Secret, is_secret_name, is_secret_parameter};
+pub use secret::{REDACTED, Secret, is_secret_name, is_secret_parameter, may_mark_secret};
 pub use time::{Time, TimeError};
 pub use topic::{Topic, TopicError, TopicForm, TopicPart, read_arguments, read_topic};
 pub use tuple::{JsonKind, TupleReader, TupleWriter};

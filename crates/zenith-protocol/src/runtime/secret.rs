@@ -1,5 +1,6 @@
 //! Credentials: printed as `<redacted>`, wiped from memory when dropped.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -17,6 +18,7 @@ const MARKERS: &[&str] = &[
     "password",
     "passwd",
     "passphrase",
+    "passcode",
     "secret",
     "token",
     "grant",
@@ -28,15 +30,45 @@ const MARKERS: &[&str] = &[
     "cookie",
 ];
 
+/// Short words that mark a name as holding a credential only when they are a whole word of it
+/// (`Pin`, `PIN`, `pin_code`, `UserPIN`, `OTP`), never inside a longer word (`Shipping`,
+/// `Spinner`, `Option`): too short to be looked for as parts.
+const WORDS: &[&str] = &["pin", "otp", "totp", "hotp", "cvv", "cvv2", "cvc", "cvc2"];
+
+/// What, before a closing word `code`, makes the name a one-time or secret code
+/// (`TwoFactorCode`, `MFACode`, `verification_code`, `SecurityCode`, `2FA-Code`): the words
+/// before `code`, joined and lowercased.
+const CODES: &[&str] = &[
+    "twofactor",
+    "2fa",
+    "mfa",
+    "tfa",
+    "otp",
+    "pin",
+    "verification",
+    "verify",
+    "security",
+    "confirmation",
+    "onetime",
+    "recovery",
+    "backup",
+    "sms",
+    "auth",
+    "login",
+    "access",
+];
+
 /// Names that hold a credential only as a query, form or header parameter (`?key=...`,
 /// `?code=...`): as message properties (`Code`, `Key`) they are ordinary protocol fields.
 const PARAMETERS: &[&str] =
     &["key", "code", "sig", "signature", "auth", "pass", "pwd", "session", "sessionid", "sid", "jwt", "otp"];
 
 /// True for a property name that holds a credential: a secret property of the schemas (in any
-/// case, or, when it has eight letters or more, misspelled by up to two edits), or any name containing a credential word
-/// (`password`, `secret`, `token`, `api-key`, ...). The one rule for what `zenith redact`
-/// replaces and what `zenith check` never prints.
+/// case, or, when it has eight letters or more, misspelled by up to two edits), a name
+/// containing a credential word (`password`, `secret`, `token`, `api-key`, ...), or one with a
+/// short credential word as a whole word (`Pin`, `OTP`) or ending in a secret code
+/// (`TwoFactorCode`, `VerificationCode`). Percent-encoded names (`pass%77ord`) are decoded
+/// first. The one rule for what `zenith redact` replaces and what `zenith check` never prints.
 pub fn is_secret_name(name: &str) -> bool {
     /// Names told at most, per thread: captures repeat a few names endlessly.
     const REMEMBERED: usize = 4096;
@@ -60,15 +92,62 @@ pub fn is_secret_name(name: &str) -> bool {
 }
 
 fn tell_secret_name(name: &str) -> bool {
+    let name = decoded(name);
     let secrets = crate::SECRET_PROPERTIES;
-    if secrets.iter().any(|secret| secret.eq_ignore_ascii_case(name)) {
+    if secrets.iter().any(|secret| secret.eq_ignore_ascii_case(&name)) {
         return true;
     }
-    let folded = fold(name);
+    let folded = fold(&name);
+    if MARKERS.iter().any(|marker| folded.contains(marker)) || secret_words(&name, &folded) {
+        return true;
+    }
     // Two edits turn a short name into common words (`auth` into `path`, `at`): only long
     // secret names are looked for misspelled.
     let long: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= MIN_MISSPELT_SECRET).collect();
-    MARKERS.iter().any(|marker| folded.contains(marker)) || super::diagnostics::near_miss(name, &long).is_some()
+    super::diagnostics::near_miss(&name, &long).is_some()
+}
+
+/// Whether the words of a name hold a short credential word, or end in a secret code.
+fn secret_words(name: &str, folded: &str) -> bool {
+    let words = words(name);
+    if words.iter().any(|word| WORDS.contains(&word.as_str())) {
+        return true;
+    }
+    // `verificationcode`, written as one word.
+    if CODES.iter().any(|code| folded.strip_suffix("code") == Some(code)) {
+        return true;
+    }
+    words.iter().enumerate().filter(|(_, word)| *word == "code").any(|(at, _)| {
+        let mut before = String::new();
+        words[..at].iter().rev().take(3).any(|word| {
+            before.insert_str(0, word);
+            CODES.contains(&before.as_str())
+        })
+    })
+}
+
+/// The words of a name, lowercased: split at anything but letters and digits, and where case
+/// changes (`userPin`, `MFACode`: `user pin`, `mfa code`).
+fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
+        let bytes = part.as_bytes();
+        let mut start = 0;
+        for at in 1..bytes.len() {
+            let (before, here) = (bytes[at - 1], bytes[at]);
+            let lower_to_upper = before.is_ascii_lowercase() && here.is_ascii_uppercase();
+            // The last capital of a run starts the next word: `MFACode`.
+            let acronym_end = before.is_ascii_uppercase()
+                && here.is_ascii_uppercase()
+                && bytes.get(at + 1).is_some_and(u8::is_ascii_lowercase);
+            if lower_to_upper || acronym_end {
+                words.push(part[start..at].to_ascii_lowercase());
+                start = at;
+            }
+        }
+        words.push(part[start..].to_ascii_lowercase());
+    }
+    words
 }
 
 /// The shortest secret property name also found misspelled.
@@ -76,8 +155,25 @@ const MIN_MISSPELT_SECRET: usize = 8;
 
 /// True for the name of a query, form or header parameter that holds a credential: a secret
 /// name, or one of the short names (`key`, `code`, `sig`, ...) that do so in URLs and forms.
+/// Percent-encoded names (`api%5Fkey`) are decoded first.
 pub fn is_secret_parameter(name: &str) -> bool {
-    is_secret_name(name) || PARAMETERS.contains(&fold(name).as_str())
+    is_secret_name(name) || PARAMETERS.contains(&fold(&decoded(name)).as_str())
+}
+
+/// True for an object key under which, or in which, the credential rules may find a
+/// credential: a name that holds one, a name the `{name, value}` pair and cookie rules read
+/// (`name`, `value`, `cookies`), or one holding the `=`, `:` or space that credentials in free
+/// text come after (`password=...`, `Bearer ...`, `user:pass@host`).
+pub fn may_mark_secret(key: &str) -> bool {
+    matches!(key, "name" | "value" | "cookies") || key.contains(['=', ':', ' ']) || is_secret_name(key)
+}
+
+/// A name with its percent-encoding (`pass%77ord`, as in URLs and form bodies) decoded.
+fn decoded(name: &str) -> Cow<'_, str> {
+    if !name.contains('%') {
+        return Cow::Borrowed(name);
+    }
+    percent_encoding::percent_decode_str(name).decode_utf8_lossy()
 }
 
 /// A name lowercased, with only its letters and digits.
@@ -249,6 +345,25 @@ mod tests {
             "Authorization",
             "Set-Cookie",
             "auth",
+            "Pin",
+            "PIN",
+            "pin_code",
+            "UserPIN",
+            "OTP",
+            "otp",
+            "TOTP",
+            "Passcode",
+            "TwoFactorCode",
+            "two_factor_code",
+            "MFACode",
+            "mfa-code",
+            "2FACode",
+            "VerificationCode",
+            "verificationcode",
+            "SecurityCode",
+            "CardCVV",
+            "pass%77ord",
+            "Api%20Key",
         ] {
             assert!(is_secret_name(name), "{name}");
         }
@@ -267,10 +382,22 @@ mod tests {
             "At",
             "Path",
             "Author",
+            "Shipping",
+            "Mapping",
+            "Opinion",
+            "Spinner",
+            "Pinned",
+            "Option",
+            "Ping",
+            "Barcode",
+            "CountryCode",
+            "CultureCode",
+            "CategoryCodes",
+            "MfaEnabled",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }
-        for name in ["key", "code", "sig", "access_token", "session"] {
+        for name in ["key", "code", "sig", "access_token", "session", "api%5Fkey", "%6Bey"] {
             assert!(is_secret_parameter(name), "{name}");
         }
         for name in ["version", "state", "Topic"] {

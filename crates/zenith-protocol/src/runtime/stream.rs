@@ -280,12 +280,14 @@ pub mod record {
 
     use crate::runtime::changes::{Change, Text};
 
-    /// What one pass recorded: the change records, and the values of the properties that
-    /// never change (`x-zenith-fixed`).
+    /// What one pass recorded: the change records, the values of the properties that never
+    /// change (`x-zenith-fixed`), and whether a key of a free-form object may name or hold a
+    /// credential (see [`may_mark_secret`](crate::runtime::may_mark_secret)).
     #[derive(Clone, Debug, Default, PartialEq, Eq)]
     pub struct Recording {
         pub records: Vec<Change>,
         pub fixed: Vec<(&'static str, Text)>,
+        pub secret_keys: bool,
     }
 
     thread_local! {
@@ -317,6 +319,15 @@ pub mod record {
 
     pub(super) fn fixed(name: &'static str, value: Text) {
         add(|recording| recording.fixed.push((name, value)));
+    }
+
+    /// Notes a key of a free-form object (one no schema documents), when it may name or hold a
+    /// credential.
+    #[inline]
+    pub(super) fn free_key(key: &str) {
+        if active() && crate::runtime::may_mark_secret(key) {
+            add(|recording| recording.secret_keys = true);
+        }
     }
 
     fn add(change: impl FnOnce(&mut Recording)) {
@@ -557,6 +568,7 @@ fn map<'de, A: MapAccess<'de>>(values: &'static Node, mut map: A) -> Result<Verd
     let mut verdict = Verdict::Clean;
     let mut keys = SeenKeys::default();
     while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        record::free_key(&key);
         verdict = verdict.max(map.next_value_seed(Seed(values))?);
         if !keys.insert(key) {
             verdict = Verdict::Invalid;
@@ -691,6 +703,7 @@ impl<'de> Visitor<'de> for Free {
         }
         let mut keys = SeenKeys::default();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            record::free_key(&key);
             let verdict = map.next_value_seed(Free { depth: self.depth + 1 })?;
             if verdict == Verdict::Invalid || !keys.insert(key) {
                 skip_map(map)?;

@@ -1,0 +1,141 @@
+//! The cap on findings per message: a message with thousands of problems keeps its first
+//! findings and tells how many more there were, by code, in one `finding-limit` finding, with
+//! the severity of the worst left out; the message's state still counts them all.
+
+use serde_json::{Value, json};
+use zenith_capture::{Binary, Body, Encoding, Event, Format, Frame, Limits, Origin};
+use zenith_check::{Checker, Finding, Level, Summary};
+
+fn check_events(events: impl IntoIterator<Item = Event>) -> (Vec<Finding>, Summary) {
+    let mut checker = Checker::new("capture");
+    let mut findings = Vec::new();
+    for event in events {
+        checker.event(event, &mut |f| findings.push(f));
+    }
+    let summary = checker.finish(&mut |f| findings.push(f));
+    (findings, summary)
+}
+
+fn check_lines(messages: &[(&str, Value)]) -> (Vec<Finding>, Summary) {
+    let text: String = messages
+        .iter()
+        .map(|(direction, message)| {
+            format!("{}\n", json!({"conn": "1", "type": direction, "data": message.to_string()}))
+        })
+        .collect();
+    let mut events = Vec::new();
+    zenith_capture::read(Format::Jsonl, text.as_bytes(), Limits::default(), &mut |e| events.push(e)).unwrap();
+    check_events(events)
+}
+
+/// A MessagePack message `{"Controller": "Zenith", "Topic": "ServerInfo", "Action": "Sub", key: [ext; count]}`.
+fn msgpack_with_extensions(key: &str, count: u16) -> Event {
+    let text = |s: &str| {
+        let mut bytes = vec![0xdb];
+        bytes.extend((s.len() as u32).to_be_bytes());
+        bytes.extend(s.as_bytes());
+        bytes
+    };
+    let mut bytes = vec![0x84];
+    for part in ["Controller", "Zenith", "Topic", "ServerInfo", "Action", "Sub", key] {
+        bytes.extend(text(part));
+    }
+    bytes.push(0xdc);
+    bytes.extend(count.to_be_bytes());
+    for _ in 0..count {
+        bytes.extend([0xd4, 0x01, 0x00]); // fixext1 of type 1
+    }
+    let binary = Binary { opcode: 2, bytes, encoding: Some(Encoding::MsgPack) };
+    let origin = Origin::Line { line: 1, conn: None };
+    Event::Frame(Frame {
+        origin,
+        time: None,
+        direction: Some(zenith_capture::Direction::Send),
+        body: Body::Binary(binary),
+    })
+}
+
+fn codes(findings: &[Finding]) -> Vec<(&str, usize)> {
+    let mut counted: Vec<(&str, usize)> = Vec::new();
+    for finding in findings {
+        match counted.last_mut() {
+            Some((code, count)) if *code == finding.code => *count += 1,
+            _ => counted.push((finding.code.as_str(), 1)),
+        }
+    }
+    counted
+}
+
+#[test]
+fn a_message_with_a_thousand_invalid_items_keeps_its_first_hundred_findings() {
+    let data = vec![1; 1000];
+    let (findings, summary) = check_lines(&[
+        ("send", json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Action": "Sub"})),
+        ("receive", json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Data": data})),
+    ]);
+    assert_eq!(codes(&findings), [("wrong-type", 100), ("finding-limit", 1)], "{findings:#?}");
+    assert_eq!(findings[99].instance_path, "/Data/99");
+    let limit = &findings[100];
+    assert_eq!((limit.index, limit.level, limit.instance_path.as_str()), (2, Level::Error, ""));
+    assert_eq!(
+        limit.message,
+        "900 more findings about this message not shown (900 wrong-type): a message keeps its first 100 findings, up \
+         to 64 KiB of their text"
+    );
+    assert_eq!(summary.findings.get("wrong-type"), Some(&100));
+    assert_eq!((summary.read, summary.invalid), (2, 1));
+}
+
+#[test]
+fn values_without_a_json_form_are_counted_past_the_budget() {
+    let (findings, summary) = check_events([msgpack_with_extensions("Extra", 250)]);
+    assert_eq!(
+        codes(&findings),
+        [("no-json-equivalent", 100), ("finding-limit", 1), ("subscription-silent", 1)],
+        "{findings:#?}"
+    );
+    assert_eq!(findings[99].instance_path, "/Extra/99");
+    let limit = &findings[100];
+    assert_eq!(limit.level, Level::Warning);
+    assert!(
+        limit.message.starts_with(
+            "151 more findings about this message not shown (150 no-json-equivalent, 1 undocumented-property)"
+        ),
+        "{}",
+        limit.message
+    );
+    assert_eq!((summary.read, summary.binary, summary.with_warnings), (1, 1, 1));
+}
+
+#[test]
+fn findings_under_a_long_key_spend_the_budget_at_once() {
+    // Each finding's path repeats the key: 200 of them held 200 copies of it.
+    let key = "K".repeat(1 << 20);
+    let (findings, _) = check_events([msgpack_with_extensions(&key, 200)]);
+    assert_eq!(codes(&findings), [("no-json-equivalent", 1), ("finding-limit", 1), ("subscription-silent", 1)]);
+    assert_eq!(findings[0].instance_path, format!("/{key}/0"));
+    assert!(
+        findings[1].message.starts_with(
+            "200 more findings about this message not shown (199 no-json-equivalent, 1 undocumented-property)"
+        ),
+        "{}",
+        findings[1].message
+    );
+}
+
+#[test]
+fn what_the_conversation_finds_shares_the_budget() {
+    let depth = "Depth!BHP.ASX";
+    let updates: Vec<Value> =
+        (0..150).map(|n| json!({"O": "U", "Order": {"ID": format!("x{n}"), "Quantity": 1}})).collect();
+    let (findings, _) = check_lines(&[
+        ("send", json!({"Controller": "Market", "Topic": depth, "Action": "Sub"})),
+        ("receive", json!({"Controller": "Market", "Topic": depth, "Data": [{"O": "C"}]})),
+        ("receive", json!({"Controller": "Market", "Topic": depth, "Data": updates})),
+    ]);
+    assert_eq!(codes(&findings), [("change-for-unknown-key", 100), ("finding-limit", 1)], "{findings:#?}");
+    assert!(findings.iter().all(|f| f.index == 3));
+    assert!(
+        findings[100].message.starts_with("50 more findings about this message not shown (50 change-for-unknown-key)")
+    );
+}
