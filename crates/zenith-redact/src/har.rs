@@ -2,29 +2,35 @@
 //! on the reading thread; each object that stands alone in it (an item of a plain array, such
 //! as a websocket message or a small entry, up to [`ITEM_BYTES`]) is cut out whole and
 //! redacted like a JSON Lines line, in blocks on the lanes. Memory holds the input from the
-//! earliest offset a later token may still edit, and the blocks in flight.
+//! earliest offset a later token may still edit (at most the limit: a value longer is refused),
+//! and the blocks in flight.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 
 use crate::stream::{BLOCK_BYTES, Block, Item, Job, Lanes, Marks, Out, Pass, Pieces};
 use crate::text::Text;
 use crate::walk::{self, Edit, Mode, Scan, Token, Walker};
-use crate::{RedactError, Unredacted};
+use crate::{Options, RedactError, Unredacted};
 
 /// Objects that stand alone are redacted whole up to this size, and token by token beyond.
 const ITEM_BYTES: usize = 1 << 20;
 /// Bytes asked of the input at a time, at least.
 const READ_BYTES: usize = 1 << 16;
+/// A value still incomplete when this much of it is held is long: room for the rest of it is
+/// set aside at once.
+const LONG_BYTES: usize = 1 << 20;
 
-/// Redacts (or, while learning, reads) one JSON document.
+/// Redacts (or, while learning, reads) one JSON document of `size` bytes. `buffer` holds the
+/// input read, and is kept from one pass to the next: room for a long value is made once.
 pub fn har(
     input: impl BufRead,
     output: &mut impl Write,
     job: Job<'_>,
-    max_held_bytes: usize,
-    jobs: usize,
+    options: Options,
+    size: u64,
+    buffer: &mut Vec<u8>,
 ) -> Result<Pass, RedactError> {
     let mut pass = Pass::default();
     let (mode, new_marks, replace, marks, limit) = match job {
@@ -37,19 +43,22 @@ pub fn har(
     let mut scan = Scan::new(mode);
     let mut out = Out { output, pass: &mut pass, marks: new_marks };
     let learnt = std::thread::scope(|scope| -> Result<_, RedactError> {
-        let mut lanes = Lanes::start(scope, jobs, replace, limit)?;
+        let mut lanes = Lanes::start(scope, options.jobs, replace, limit)?;
         let mut reader = Reader {
             input,
-            held: Held::default(),
+            held: Held { bytes: std::mem::take(buffer), ..Held::default() },
             eof: false,
-            max_held_bytes,
+            size: usize::try_from(size).unwrap_or(usize::MAX),
+            max_held_bytes: options.max_bytes,
             writing: replace.is_some(),
             outer: Vec::new(),
             items: None,
             item_count: 0,
             marks,
         };
+        reader.held.bytes.clear();
         reader.run(&mut scan, &mut lanes, &mut out)?;
+        *buffer = std::mem::take(&mut reader.held.bytes);
         lanes.finish(&mut out)
     })?;
     if let Mode::Learn(secrets) = &mut scan.mode {
@@ -103,12 +112,13 @@ enum Parsed<'w> {
     Done,
 }
 
-/// Parses one step from `window`. Returns it and the bytes it took.
+/// Parses one step from `window`; an object at most `item_bytes` long (0 where no item stands
+/// alone) is taken whole. Returns the step and the bytes it took.
 fn parse(
     window: &[u8],
     expect: Expect,
     top: Option<bool>,
-    item_here: bool,
+    item_bytes: usize,
     eof: bool,
 ) -> Result<(Parsed<'_>, usize), JiterError> {
     let mut parser = Jiter::new(window);
@@ -116,13 +126,13 @@ fn parse(
         (Expect::Value, _) => {
             let mut peek = parser.peek()?;
             let start = parser.current_index();
-            if item_here && peek == Peek::Object {
+            if item_bytes > 0 && peek == Peek::Object {
                 match parser.known_skip(peek) {
-                    Ok(()) if parser.current_index() - start <= ITEM_BYTES => {
+                    Ok(()) if parser.current_index() - start <= item_bytes => {
                         let end = parser.current_index();
                         return Ok((Parsed::Item { start, end }, end));
                     }
-                    Err(error) if !eof && incomplete(&error, window.len()) && window.len() - start <= ITEM_BYTES => {
+                    Err(error) if !eof && incomplete(&error, window.len()) && window.len() - start <= item_bytes => {
                         return Err(error);
                     }
                     // Too long to hold, or not well-formed: walked token by token, which finds
@@ -212,6 +222,8 @@ struct Reader<'m, R> {
     input: R,
     held: Held,
     eof: bool,
+    /// The length of the input.
+    size: usize,
     max_held_bytes: usize,
     /// The second pass writes; the first only learns.
     writing: bool,
@@ -239,7 +251,9 @@ impl<R: BufRead> Reader<'_, R> {
             let base = self.held.parsed;
             let window = &self.held.bytes[base - self.held.base..];
             let item_here = expect == Expect::Value && open.last() == Some(&false) && walker.stands_alone();
-            let (parsed, consumed) = match parse(window, expect, open.last().copied(), item_here, self.eof) {
+            // An item is cut out whole only well within the limit: a longer one is walked.
+            let item_bytes = if item_here { ITEM_BYTES.min(self.max_held_bytes / 2) } else { 0 };
+            let (parsed, consumed) = match parse(window, expect, open.last().copied(), item_bytes, self.eof) {
                 Ok(parsed) => parsed,
                 Err(error) if incomplete(&error, window.len()) => {
                     if self.eof {
@@ -354,14 +368,30 @@ impl<R: BufRead> Reader<'_, R> {
     }
 
     /// Reads more input, twice what is unparsed or at least [`READ_BYTES`], so that a long
-    /// value is read in time linear in its length.
+    /// value is read in time linear in its length; but never more than `max_held_bytes` of
+    /// input not yet written out.
     fn more(&mut self) -> Result<(), RedactError> {
-        if self.held.bytes.len() > self.max_held_bytes {
-            let reason = format!("a value is longer than the limit of {} bytes", self.max_held_bytes);
-            return Err(self.malformed(self.held.parsed, reason));
+        let unwritten = self.held.base + self.held.bytes.len() - self.held.written;
+        let room = self.max_held_bytes.saturating_sub(unwritten);
+        if room == 0 {
+            let held = &self.held.bytes[self.held.written - self.held.base..];
+            let at = self.held.written + held.iter().position(|b| !b" \t\r\n".contains(b)).unwrap_or(0);
+            self.held.count_lines(at);
+            let (line, column) = (self.held.line, self.held.column(at));
+            return Err(RedactError::TooLong { line, column, limit: self.max_held_bytes });
         }
-        let unparsed = self.held.base + self.held.bytes.len() - self.held.parsed;
-        self.eof = self.held.fill(&mut self.input, unparsed.max(READ_BYTES))?;
+        let read = self.held.base + self.held.bytes.len();
+        let (unparsed, rest) = (read - self.held.parsed, self.size.saturating_sub(read));
+        let want = unparsed.max(READ_BYTES).min(room);
+        if unparsed >= LONG_BYTES {
+            // Room for all that may come of a long value (up to the limit, or the end of the
+            // input) is set aside at once, so that it is never copied as it grows; only what
+            // is read takes memory.
+            self.held.bytes.reserve_exact(room.min(rest));
+        } else {
+            self.held.bytes.reserve(want.min(rest));
+        }
+        self.eof = self.held.fill(&mut self.input, want)?;
         Ok(())
     }
 
@@ -437,9 +467,20 @@ impl<R: BufRead> Reader<'_, R> {
         let mut ready_edits: Vec<Edit> = edits.drain(..ready).collect();
         let last_end = ready_edits.iter().map(|e| e.span.end).max().unwrap_or(0).max(upto);
         if self.writing {
+            // A long stretch (a large body) is written from where it was read, not copied,
+            // after everything before it.
+            let long = last_end - self.held.written >= BLOCK_BYTES;
+            if long {
+                self.send_outer(lanes, out)?;
+                lanes.drain(out)?;
+            }
             let held = &self.held;
             let slice = &held.bytes[held.written - held.base..last_end - held.base];
-            out.pass.replaced += walk::apply(slice, held.written, &mut ready_edits, &mut self.outer);
+            out.pass.replaced += if long {
+                walk::apply_into(slice, held.written, &mut ready_edits, |b| out.output.write_all(b))?
+            } else {
+                walk::apply(slice, held.written, &mut ready_edits, &mut self.outer)
+            };
         }
         self.held.written = last_end;
         self.held.release();
@@ -472,29 +513,11 @@ impl Held {
         (at.saturating_sub(self.line_start) + 1) as u64
     }
 
-    /// Reads up to `want` more bytes; true at the end of the input.
+    /// Reads up to `want` more bytes; true at the end of the input. Only what is read is
+    /// touched: room reserved beyond it takes no memory.
     fn fill(&mut self, input: &mut impl BufRead, want: usize) -> std::io::Result<bool> {
-        let length = self.bytes.len();
-        self.bytes.resize(length + want, 0);
-        let mut filled = length;
-        let eof = loop {
-            match input.read(&mut self.bytes[filled..]) {
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(error) => {
-                    self.bytes.truncate(filled);
-                    return Err(error);
-                }
-                Ok(0) => break true,
-                Ok(read) => {
-                    filled += read;
-                    if filled == self.bytes.len() {
-                        break false;
-                    }
-                }
-            }
-        };
-        self.bytes.truncate(filled);
-        Ok(eof)
+        let read = input.by_ref().take(want as u64).read_to_end(&mut self.bytes)?;
+        Ok(read < want)
     }
 
     /// Counts the lines up to input offset `upto`, for locations.

@@ -22,7 +22,8 @@
 //!
 //! A capture is read twice (first to learn every credential, then to replace them and their
 //! copies wherever they sit), so the input must be seekable; memory holds one JSON Lines line,
-//! or for HAR the longest value still to be settled, plus the credentials learnt.
+//! or for HAR the input from the earliest value still to be settled, at most
+//! [`Options::max_bytes`] (a value longer is refused), plus the credentials learnt.
 
 mod free;
 mod har;
@@ -78,7 +79,8 @@ pub struct Outcome {
 pub struct Options {
     /// Write even when something cannot be redacted with certainty.
     pub force: bool,
-    /// The longest JSON Lines line, or HAR value held at once.
+    /// The longest JSON Lines line, or the most of a HAR document held at once: a HAR value
+    /// longer is refused, forced or not.
     pub max_bytes: usize,
     /// Distinct credentials remembered to find their copies; a capture with more is refused
     /// unless `force`. Finding copies takes about 400 bytes per credential.
@@ -102,6 +104,10 @@ pub enum RedactError {
     Io(#[from] std::io::Error),
     #[error("the HAR document is malformed at line {line}, column {column}: {reason}; nothing was written")]
     MalformedHar { line: u64, column: u64, reason: String },
+    #[error(
+        "the HAR document has a value at line {line}, column {column} longer than the limit of {limit} bytes; nothing was written. Raise --max-line-bytes to redact it"
+    )]
+    TooLong { line: u64, column: u64, limit: usize },
     #[error("{} part(s) of the capture cannot be redacted with certainty (first: {}); nothing was written. Use --force to write it anyway, with those parts as found", .0.len(), .0[0])]
     Unreadable(Vec<Unredacted>),
     #[error(
@@ -127,10 +133,13 @@ pub fn redact(
     if format == Format::Pcap {
         return Err(RedactError::PacketCapture);
     }
+    let size = input.seek(SeekFrom::End(0))?;
+    input.seek(SeekFrom::Start(0))?;
+    let mut held = Vec::new();
     let mut secrets = Secrets::with_limit(options.max_credentials);
     let mut marks = stream::Marks::default();
     let job = stream::Job::Learn(&mut secrets, &mut marks);
-    let learnt = pass(format, &mut input, &mut std::io::sink(), job, options)?;
+    let learnt = pass(format, &mut input, &mut std::io::sink(), job, options, size, &mut held)?;
     if !options.force {
         if !learnt.unredacted.is_empty() {
             return Err(RedactError::Unreadable(learnt.unredacted));
@@ -141,20 +150,24 @@ pub fn redact(
     }
     secrets.prepare();
     input.seek(SeekFrom::Start(0))?;
-    let done = pass(format, &mut input, output, stream::Job::Replace(&secrets, &marks), options)?;
+    let done = pass(format, &mut input, output, stream::Job::Replace(&secrets, &marks), options, size, &mut held)?;
     Ok(Outcome { replaced: done.replaced, unredacted: done.unredacted, untracked: secrets.overflow() })
 }
 
+/// One pass over the input, of `size` bytes; `held` is the HAR reader's buffer, kept from the
+/// first pass to the second.
 fn pass(
     format: Format,
     input: &mut impl Read,
     output: &mut impl Write,
     job: stream::Job<'_>,
     options: Options,
+    size: u64,
+    held: &mut Vec<u8>,
 ) -> Result<stream::Pass, RedactError> {
     let reader = BufReader::with_capacity(1 << 16, input);
     match format {
-        Format::Har => har::har(reader, output, job, options.max_bytes, options.jobs),
+        Format::Har => har::har(reader, output, job, options, size, held),
         Format::Jsonl => stream::jsonl(reader, output, job, options.max_bytes, options.jobs),
         Format::Pcap => Err(RedactError::PacketCapture),
     }

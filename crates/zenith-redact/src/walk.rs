@@ -629,6 +629,20 @@ fn key_at<'a>(source: &'a str, raw: &[u8], at: &dyn Fn(usize) -> usize) -> Text<
 /// Applies edits to `input`, whose first byte is at input offset `base`: overlapping edits
 /// merge into the outermost. Returns the number of replacements.
 pub fn apply(input: &[u8], base: usize, edits: &mut [Edit], out: &mut Vec<u8>) -> u64 {
+    let Ok(count) = apply_into(input, base, edits, |bytes| {
+        out.extend_from_slice(bytes);
+        Ok::<(), std::convert::Infallible>(())
+    });
+    count
+}
+
+/// [`apply`], handing each stretch of the output to `put` as it is made.
+pub fn apply_into<E>(
+    input: &[u8],
+    base: usize,
+    edits: &mut [Edit],
+    mut put: impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<u64, E> {
     edits.sort_by_key(|e| (e.span.start, std::cmp::Reverse(e.span.end)));
     let mut written = base;
     let mut count = 0;
@@ -637,11 +651,11 @@ pub fn apply(input: &[u8], base: usize, edits: &mut [Edit], out: &mut Vec<u8>) -
             written = written.max(edit.span.end);
             continue;
         }
-        out.extend_from_slice(&input[written - base..edit.span.start - base]);
-        out.extend_from_slice(edit.with.as_bytes());
+        put(&input[written - base..edit.span.start - base])?;
+        put(edit.with.as_bytes())?;
         written = edit.span.end;
         count += 1;
     }
-    out.extend_from_slice(&input[written - base..]);
-    count
+    put(&input[written - base..])?;
+    Ok(count)
 }
