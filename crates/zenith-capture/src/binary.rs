@@ -58,8 +58,8 @@ impl std::fmt::Display for Encoding {
     }
 }
 
-/// A binary message as captured.
-#[derive(Clone, Debug, PartialEq)]
+/// A binary message as captured. `Debug` shows its bytes by their number.
+#[derive(Clone, PartialEq)]
 pub struct Binary {
     /// The websocket opcode (2 for binary; HAR files may record others).
     pub opcode: u8,
@@ -68,8 +68,8 @@ pub struct Binary {
     pub encoding: Option<Encoding>,
 }
 
-/// A binary message turned into JSON text.
-#[derive(Clone, Debug, PartialEq)]
+/// A binary message turned into JSON text. `Debug` shows its texts by their size.
+#[derive(Clone, PartialEq)]
 pub struct Decoded {
     pub text: String,
     pub encoding: Encoding,
@@ -86,15 +86,17 @@ pub struct Decoded {
     pub as_text: Option<String>,
 }
 
-/// A value with no JSON equivalent, at a JSON Pointer into the decoded message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A value with no JSON equivalent, at a JSON Pointer into the decoded message. `Debug` shows
+/// both (which quote the message's keys and values) by their size.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Note {
     pub path: String,
     pub message: String,
 }
 
-/// Why a binary message cannot be decoded.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a binary message cannot be decoded. `Debug` shows the reason by its size: a decoder's
+/// may quote the message.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     #[error("binary message of {0} bytes in no known encoding (neither BSON, MessagePack nor JSON)")]
     Unknown(usize),

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::Origin;
+use crate::{Opaque, Origin};
 
 /// Text around the messages, as JSON: as the capture has it (HAR, JSON Lines), or for an
 /// upgrade read from packets, in the shape of a HAR request or reply (`url`, and `headers` as
@@ -21,7 +21,7 @@ pub struct Context {
 
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Context").field("origin", &self.origin).field("bytes", &self.json.len()).finish()
+        f.debug_struct("Context").field("origin", &self.origin).field("json", &Opaque::of(&self.json)).finish()
     }
 }
 

@@ -22,8 +22,7 @@ pub fn read(reader: impl BufRead, limits: Limits, sink: &mut dyn FnMut(Event)) -
 }
 
 /// Whole lines of a JSON Lines capture, cut from it by [`chunks`], to be turned into events on
-/// any thread.
-#[derive(Debug)]
+/// any thread. `Debug` shows its lines by their size.
 pub struct Chunk {
     /// The 1-based number of the first line.
     first_line: u64,
@@ -31,6 +30,17 @@ pub struct Chunk {
     text: Vec<u8>,
     /// The length of a line after these that was longer than the limit, and not kept.
     overflow: Option<usize>,
+}
+
+impl std::fmt::Debug for Chunk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = crate::Opaque::of(&self.text);
+        f.debug_struct("Chunk")
+            .field("first_line", &self.first_line)
+            .field("text", &text)
+            .field("overflow", &self.overflow)
+            .finish()
+    }
 }
 
 impl Chunk {

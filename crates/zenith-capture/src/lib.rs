@@ -8,11 +8,13 @@ mod context;
 pub mod export;
 mod har;
 mod jsonl;
+mod opaque;
 mod pcap;
 
 pub use binary::{Binary, DecodeError, Decoded, Encoding, Note};
 pub use context::Context;
 pub use jsonl::{Chunk, chunks};
+pub use opaque::Opaque;
 pub use pcap::{MAX_EARLY_BYTES, MAX_HELD_BYTES, MAX_OPEN_CONNECTIONS, close_code_meaning, is_packet_capture};
 
 use std::borrow::Cow;
@@ -42,8 +44,8 @@ impl Format {
     }
 }
 
-/// Where in a capture a frame or event was found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where in a capture a frame or event was found. `Debug` shows a `conn` name by its size.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Origin {
     /// An item of a HAR entry's `_webSocketMessages`: the entry's 1-based position in
     /// `log.entries`. Each entry is its own connection, named `entry:N`.
@@ -116,8 +118,8 @@ pub struct Frame {
     pub body: Body,
 }
 
-/// What a frame carries.
-#[derive(Clone, Debug, PartialEq)]
+/// What a frame carries. `Debug` shows its text by its size.
+#[derive(Clone, PartialEq)]
 pub enum Body {
     /// A text message, still to be parsed.
     Text(String),
@@ -159,7 +161,9 @@ pub struct Transport {
     pub what: TransportEvent,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// `Debug` shows the upgrade's target and headers, and a problem's message (which may quote
+/// them), by their size.
+#[derive(Clone, PartialEq)]
 pub enum TransportEvent {
     /// The websocket upgrade: the requested path and query, the subprotocol, and the
     /// compression agreed.
@@ -170,8 +174,8 @@ pub enum TransportEvent {
     Problem { level: Level, code: &'static str, message: String },
 }
 
-/// A websocket control frame.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A websocket control frame. `Debug` shows a close reason by its size.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Control {
     Ping,
     Pong,
@@ -182,7 +186,8 @@ pub enum Control {
     },
 }
 
-/// What a reader finds, in file order.
+/// What a reader finds, in file order. Its `Debug`, as that of everything in it, shows the
+/// capture's text by its size only.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     Frame(Frame),

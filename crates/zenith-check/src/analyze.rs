@@ -109,8 +109,9 @@ impl Checked {
 /// A name from a message: shared when the schemas know it, so that known names cost no copy.
 pub type Name = Cow<'static, str>;
 
-/// Where a message sits and what it is, shared by every finding about it.
-#[derive(Clone, Debug)]
+/// Where a message sits and what it is, shared by every finding about it. `Debug` shows the
+/// names, taken from the message, by their size.
+#[derive(Clone)]
 pub struct Place {
     pub origin: Origin,
     /// 1-based position on its connection, set when the message is applied in capture order.

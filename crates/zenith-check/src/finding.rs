@@ -1,12 +1,13 @@
 //! One thing worth telling about a message, located in the capture.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use zenith_capture::Origin;
+use zenith_capture::{Opaque, Origin};
 use zenith_protocol::Direction;
 
-use crate::analyze::Place;
+use crate::analyze::{Name, Place};
 
 /// How much a finding matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,8 +28,10 @@ impl Level {
 }
 
 /// A problem or remark about one message (or, for `unanswered-request`, about a request at the
-/// end of the capture). Never holds a credential.
-#[derive(Clone, Debug, PartialEq)]
+/// end of the capture). Never holds a credential once [`crate::Checker`] hands it out; before,
+/// as [`crate::analyze`] makes it, it may quote one, so `Debug` shows what it quotes from the
+/// capture (names, path, message, excerpt) by its size.
+#[derive(Clone, PartialEq)]
 pub struct Finding {
     pub source: String,
     /// Where in the capture: a HAR entry, a JSON Lines line or a TCP connection's packet.
@@ -54,6 +57,38 @@ pub struct Finding {
     pub excerpt: Option<String>,
     /// The message on the same connection that set the state this one breaks.
     pub related: Option<Related>,
+}
+
+impl fmt::Debug for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Finding")
+            .field("source", &self.source)
+            .field("place", &self.place())
+            .field("inferred", &self.inferred)
+            .field("level", &self.level)
+            .field("code", &self.code)
+            .field("instance_path", &Opaque::of(&self.instance_path))
+            .field("schema_path", &self.schema_path)
+            .field("message", &Opaque::of(&self.message))
+            .field("excerpt", &self.excerpt.as_deref().map(Opaque::of))
+            .field("related", &self.related)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |name: &Option<Name>| name.as_deref().map(Opaque::of);
+        f.debug_struct("Place")
+            .field("origin", &self.origin)
+            .field("index", &self.index)
+            .field("time", &self.time)
+            .field("direction", &self.direction)
+            .field("controller", &name(&self.controller))
+            .field("topic", &name(&self.topic))
+            .field("action", &name(&self.action))
+            .finish()
+    }
 }
 
 /// Another message of the same connection that a finding refers to.
