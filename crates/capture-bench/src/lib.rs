@@ -67,11 +67,7 @@ impl<W: Write> PcapOut<W> {
     /// Opens a connection and upgrades it to a websocket with `protocol` as its subprotocol.
     pub fn upgrade(&mut self, port: u16, protocol: &str) -> Connection {
         let mut connection = self.open(port);
-        let request = format!(
-            "GET /Zenith?version=2.0 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: {protocol}\r\n\r\n"
-        );
-        self.data(&mut connection, true, request.as_bytes());
+        self.data(&mut connection, true, &upgrade_request(protocol));
         self.data(&mut connection, false, &upgrade_reply(protocol));
         connection
     }
@@ -110,6 +106,15 @@ impl<W: Write> PcapOut<W> {
                 .unwrap_or_else(|e| fail(format!("writing the capture: {e}")));
         }
     }
+}
+
+/// The client's upgrade request, offering `protocol`.
+pub fn upgrade_request(protocol: &str) -> Vec<u8> {
+    format!(
+        "GET /Zenith?version=2.0 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: {protocol}\r\n\r\n"
+    )
+    .into_bytes()
 }
 
 /// The server's reply accepting the upgrade (to the key of [`PcapOut::upgrade`]'s request).

@@ -106,6 +106,8 @@ pub enum DecodeError {
 
 /// Deepest nesting decoded, as for JSON text.
 pub const MAX_DEPTH: usize = 128;
+/// Longest text kept of a MessagePack map key that is not a string (then cut, with `…`).
+const MAX_KEY_TEXT: usize = 1024;
 
 impl Binary {
     /// The message as JSON text.
@@ -494,7 +496,17 @@ impl<'a> JsonWriter<'a> {
         }
         let mut key = JsonWriter::default();
         key.msgpack(input, depth)?;
-        let text = key.text.trim_matches('"').to_owned();
+        let mut text = key.text.trim_matches('"').to_owned();
+        // A key's text is escaped again as a key: keys within keys would double it at every
+        // level, so it is cut short.
+        if text.len() > MAX_KEY_TEXT {
+            let mut end = MAX_KEY_TEXT;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+            text.push('…');
+        }
         self.note(format!("a MessagePack map key that is not a UTF-8 string ({text}): checked as its text"));
         let whole = key.binaries.pop().filter(|(span, _)| *span == (0..key.text.len()));
         Ok((Step::Text(text), whole.map(|(_, spelt)| spelt)))
@@ -619,6 +631,21 @@ mod tests {
         let long = encode("K".repeat(1 << 20), 200);
         assert_eq!((long.notes.len(), long.omitted_notes), (1, 199));
         assert_eq!(long.notes[0].path.len(), 1 + (1 << 20) + 2);
+    }
+
+    #[test]
+    fn keys_within_keys_stay_small() {
+        // Each level's key is the map below it: its text, escaped again as a key, would double
+        // with every level (about 1 MB here, 2^N with N levels) unless cut.
+        let mut value = rmpv::Value::from("Controller\"\\");
+        for _ in 0..16 {
+            value = rmpv::Value::Map(vec![(value, 1.into())]);
+        }
+        let mut bytes = Vec::new();
+        rmpv::encode::write_value(&mut bytes, &value).unwrap();
+        let decoded = decode(bytes, Some(Encoding::MsgPack)).unwrap();
+        assert!(decoded.text.len() < 16 * 1024, "{} bytes", decoded.text.len());
+        assert!(decoded.text.contains('…'), "a long key is cut, visibly");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Text of a capture around its messages: a HAR entry's request and response (URL, headers,
-//! cookies), the members of a message item beside its `data`, a packet capture's HTTP upgrade.
+//! Text of a capture around its messages: everything in a HAR document but the messages (see
+//! `around`), the members of a message item beside its `data`, a packet capture's HTTP upgrade.
 //! No command shows it, but it may hold credentials whose copies turn up in messages, so it is
 //! handed on to be read for them.
 
@@ -17,22 +17,29 @@ use crate::{Opaque, Origin};
 pub struct Context {
     pub origin: Origin,
     pub json: String,
+    /// A long string in the text was cut here (see `around`): a credential in it that runs to
+    /// the cut is learnt in part only when it is longer than the overlap of the pieces.
+    pub partial: bool,
 }
 
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Context").field("origin", &self.origin).field("json", &Opaque::of(&self.json)).finish()
+        f.debug_struct("Context")
+            .field("origin", &self.origin)
+            .field("json", &Opaque::of(&self.json))
+            .field("partial", &self.partial)
+            .finish()
     }
 }
 
 /// The members of a message item that say what the message is: never credentials.
-const ITEM_KEYS: &[&str] = &["type", "time", "opcode", "data", "conn", "encoding"];
+pub(crate) const ITEM_KEYS: &[&str] = &["type", "time", "opcode", "data", "conn", "encoding"];
 
 /// Whether a member of a message item (`key`, a string or not, its text) is read for
 /// credentials: every member but those that say what the message is; of those, a `data` that
 /// is not a string (it is never read as a message) and a `conn` holding the `=`, `:` or space
 /// that credentials in free text come after.
-fn around(key: &str, string: bool, text: &str) -> bool {
+pub(crate) fn around(key: &str, string: bool, text: &str) -> bool {
     match key {
         "data" => !string,
         "conn" => may_hold_credentials(text),
@@ -99,7 +106,7 @@ mod tests {
         assert_eq!(beside_raw([("type", "\"send\""), ("api key", "\"k\"")]).as_deref(), Some(r#"{"api key":"k"}"#));
         assert_eq!(beside_raw([("data", "\"{}\""), ("conn", "\"1\"")]), None);
         assert_eq!(beside_raw([("conn", "\"wss://u:pw@h\"")]).as_deref(), Some(r#"{"conn":"wss://u:pw@h"}"#));
-        let context = Context { origin: Origin::Har { entry: 1 }, json: "{\"token\":\"t0k\"}".into() };
+        let context = Context { origin: Origin::Har { entry: 1 }, json: "{\"token\":\"t0k\"}".into(), partial: false };
         assert!(!format!("{context:?}").contains("t0k"));
     }
 }

@@ -3,21 +3,12 @@
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::{Context, Encoding, Event, Frame, Origin, ReadError, Skipped, message_object};
-
-/// The encoding named by a HAR response's `Sec-WebSocket-Protocol` header.
-fn subprotocol(response: &Value) -> Option<Encoding> {
-    let headers = response.get("headers")?.as_array()?;
-    headers.iter().find_map(|header| {
-        let name = header.get("name")?.as_str()?;
-        let value = header.get("value")?.as_str()?;
-        name.eq_ignore_ascii_case("Sec-WebSocket-Protocol").then(|| Encoding::from_subprotocol(value)).flatten()
-    })
-}
+use crate::around::{Capping, Shared, Walk, learn};
+use crate::{Body, Encoding, Event, Frame, Origin, ReadError, Skipped, message_object};
 
 /// A visitor's answer to a string, number, boolean or null where it wants an object or an array:
 /// `$nothing`, so that a HAR file with an odd value there is still read.
@@ -45,13 +36,14 @@ macro_rules! scalars_are_nothing {
 }
 
 pub fn read(reader: impl BufRead, sink: &mut dyn FnMut(Event)) -> Result<(), ReadError> {
-    // The parser asks for one byte at a time; a buffer of a known type answers that fastest.
+    let shared = Shared::new(sink);
     let reader = BufReader::with_capacity(1 << 16, SkipBom { inner: reader, checked: false });
     // Entries read so far, over every `log.entries` array (a repeated key continues the count,
     // so no two connections share a name); `None` until one is found.
     let mut entries = None;
-    let mut deserializer = serde_json::Deserializer::from_reader(reader);
-    let result = Root { sink, entries: &mut entries }.deserialize(&mut deserializer);
+    let mut deserializer = serde_json::Deserializer::from_reader(Capping::new(reader, &shared));
+    let result = Root { shared: &shared, entries: &mut entries }.deserialize(&mut deserializer);
+    shared.flush();
     match result {
         Ok(()) => {}
         Err(error) if error.is_io() => return Err(ReadError::Io(error.into())),
@@ -105,19 +97,19 @@ impl<R: BufRead> Read for SkipBom<R> {
     }
 }
 
-struct Root<'a> {
-    sink: &'a mut dyn FnMut(Event),
+struct Root<'a, 's> {
+    shared: &'a Shared<'s>,
     entries: &'a mut Option<u64>,
 }
 
-impl<'de> DeserializeSeed<'de> for Root<'_> {
+impl<'de> DeserializeSeed<'de> for Root<'_, '_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Root<'_> {
+impl<'de> Visitor<'de> for Root<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a HAR document (an object with `log`)")
@@ -125,28 +117,28 @@ impl<'de> Visitor<'de> for Root<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
             if key == "log" {
-                map.next_value_seed(Log { sink: &mut *self.sink, entries: &mut *self.entries })?;
+                map.next_value_seed(Log { shared: self.shared, entries: &mut *self.entries })?;
             } else {
-                map.next_value::<IgnoredAny>()?;
+                learn(&mut map, self.shared, &key)?;
             }
         }
         Ok(())
     }
 }
 
-struct Log<'a> {
-    sink: &'a mut dyn FnMut(Event),
+struct Log<'a, 's> {
+    shared: &'a Shared<'s>,
     entries: &'a mut Option<u64>,
 }
 
-impl<'de> DeserializeSeed<'de> for Log<'_> {
+impl<'de> DeserializeSeed<'de> for Log<'_, '_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Log<'_> {
+impl<'de> Visitor<'de> for Log<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("the HAR `log` object")
@@ -155,29 +147,29 @@ impl<'de> Visitor<'de> for Log<'_> {
         while let Some(key) = map.next_key::<String>()? {
             if key == "entries" {
                 let read = self.entries.get_or_insert(0);
-                map.next_value_seed(Entries { sink: &mut *self.sink, read })?;
+                map.next_value_seed(Entries { shared: self.shared, read })?;
             } else {
-                map.next_value::<IgnoredAny>()?;
+                learn(&mut map, self.shared, &key)?;
             }
         }
         Ok(())
     }
 }
 
-struct Entries<'a> {
-    sink: &'a mut dyn FnMut(Event),
+struct Entries<'a, 's> {
+    shared: &'a Shared<'s>,
     /// Entries read before this array.
     read: &'a mut u64,
 }
 
-impl<'de> DeserializeSeed<'de> for Entries<'_> {
+impl<'de> DeserializeSeed<'de> for Entries<'_, '_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for Entries<'_> {
+impl<'de> Visitor<'de> for Entries<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("the HAR `log.entries` array")
@@ -185,7 +177,7 @@ impl<'de> Visitor<'de> for Entries<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         // One message at a time: not even the current entry is held in memory.
         loop {
-            let entry = Entry { position: *self.read + 1, sink: &mut *self.sink };
+            let entry = Entry { position: *self.read + 1, shared: self.shared };
             if seq.next_element_seed(entry)?.is_none() {
                 break;
             }
@@ -196,74 +188,69 @@ impl<'de> Visitor<'de> for Entries<'_> {
 }
 
 /// One HAR entry: its websocket messages become frames as they are parsed; everything else is
-/// skipped.
-struct Entry<'a> {
+/// read for credentials (never shown) as it streams.
+struct Entry<'a, 's> {
     /// 1-based position in `log.entries` (counted on over a repeated `entries` key).
     position: u64,
-    sink: &'a mut dyn FnMut(Event),
+    shared: &'a Shared<'s>,
 }
 
-impl<'de> DeserializeSeed<'de> for Entry<'_> {
+impl<'de> DeserializeSeed<'de> for Entry<'_, '_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Entry<'_> {
+impl<'de> Visitor<'de> for Entry<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a HAR entry (an object)")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let (mut websocket, mut messages, mut encoding) = (false, 0u64, None);
+        self.shared.flush();
+        self.shared.partial.set(false);
+        self.shared.entry.set(self.position);
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "_resourceType" => {
-                    websocket |= apart(&map.next_value::<Box<RawValue>>()?).ok().as_ref().and_then(Value::as_str)
-                        == Some("websocket")
+                    websocket |=
+                        learn(&mut map, self.shared, &key)?.as_ref().and_then(Value::as_str) == Some("websocket")
                 }
                 // The subprotocol the server chose tells how binary messages are encoded (when
-                // the reply comes before the messages, as exporters write it). Only the headers
-                // are read: a body is passed over as it is read, never held. The request and the
-                // response are handed on to be read for credentials too (they are never shown).
-                "request" | "response" => {
-                    let read =
-                        map.next_value_seed(Members(&["url", "headers", "cookies", "queryString", "redirectURL"]))?;
-                    if !read.is_empty() {
-                        let origin = Origin::Har { entry: self.position };
-                        let json = serde_json::to_string(&read).unwrap_or_default();
-                        (self.sink)(Event::Context(Context { origin, json }));
-                    }
-                    if key == "response" {
-                        encoding = subprotocol(&Value::Object(read));
-                    }
+                // the reply comes before the messages, as exporters write it).
+                "response" => {
+                    self.shared.protocol.set(None);
+                    learn(&mut map, self.shared, &key)?;
+                    encoding = self.shared.protocol.take();
                 }
                 "_webSocketMessages" => {
-                    let items = Items { entry: self.position, encoding, sink: &mut *self.sink };
+                    let items = Items { entry: self.position, encoding, shared: self.shared };
                     messages += map.next_value_seed(items)?;
                 }
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    learn(&mut map, self.shared, &key)?;
                 }
             }
         }
         if !websocket && messages == 0 {
-            (self.sink)(Event::Skipped(Skipped::HttpEntry { entry: self.position }));
+            self.shared.event(Event::Skipped(Skipped::HttpEntry { entry: self.position }));
         }
+        self.shared.entry.set(0);
         Ok(())
     }
 }
 
 /// An entry's `_webSocketMessages`, one item at a time. Anything but an array holds no
 /// messages.
-struct Items<'a> {
+struct Items<'a, 's> {
     entry: u64,
     encoding: Option<Encoding>,
-    sink: &'a mut dyn FnMut(Event),
+    shared: &'a Shared<'s>,
 }
 
-impl<'de> DeserializeSeed<'de> for Items<'_> {
+impl<'de> DeserializeSeed<'de> for Items<'_, '_> {
     /// The number of messages.
     type Value = u64;
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<u64, D::Error> {
@@ -271,37 +258,87 @@ impl<'de> DeserializeSeed<'de> for Items<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Items<'_> {
+impl<'de> Visitor<'de> for Items<'_, '_> {
     type Value = u64;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("the entry's `_webSocketMessages` array")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
         let mut count = 0;
-        while let Some(item) = seq.next_element::<Box<RawValue>>()? {
+        while let Some((direction, time, body)) =
+            seq.next_element_seed(Item { encoding: self.encoding, shared: self.shared })?
+        {
             count += 1;
-            let (direction, time, body) = match apart(&item) {
-                Ok(Value::Object(object)) => {
-                    if let Some(json) = crate::context::beside(&object) {
-                        let origin = Origin::Har { entry: self.entry };
-                        (self.sink)(Event::Context(Context { origin, json }));
-                    }
-                    message_object(&object, self.encoding)
-                }
-                Ok(_) => (None, None, crate::Body::Unreadable("the message item is not an object".to_owned())),
-                Err(error) => {
-                    (None, None, crate::Body::Unreadable(format!("the message item cannot be read: {error}")))
-                }
-            };
             let origin = Origin::Har { entry: self.entry };
-            (self.sink)(Event::Frame(Frame { origin, time, direction, body }));
+            self.shared.event(Event::Frame(Frame { origin, time, direction, body }));
         }
         Ok(count)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<u64, A::Error> {
-        IgnoredAny.visit_map(map).map(|_| 0)
+        let key = "_webSocketMessages";
+        if let Some((value, _)) = (Walk { shared: self.shared, key, depth: 0 }).visit_map(map)? {
+            self.shared.piece(key, &value.to_string());
+        }
+        Ok(0)
     }
     scalars_are_nothing!(0);
+}
+
+/// One message item: the members that say what the message is are read whole, each [`apart`];
+/// the others are read for credentials as they stream.
+struct Item<'a, 's> {
+    encoding: Option<Encoding>,
+    shared: &'a Shared<'s>,
+}
+
+type Message = (Option<crate::Direction>, Option<f64>, Body);
+
+fn not_an_object() -> Message {
+    (None, None, Body::Unreadable("the message item is not an object".to_owned()))
+}
+
+impl<'de> DeserializeSeed<'de> for Item<'_, '_> {
+    type Value = Message;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Message, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Item<'_, '_> {
+    type Value = Message;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a message item")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
+        let (mut object, mut error) = (serde_json::Map::new(), None);
+        while let Some(key) = map.next_key::<String>()? {
+            if !crate::context::ITEM_KEYS.contains(&key.as_str()) {
+                learn(&mut map, self.shared, &key)?;
+                continue;
+            }
+            let raw = self.shared.message(|| map.next_value::<Box<RawValue>>())?;
+            match apart(&raw) {
+                Ok(value) => {
+                    if crate::context::around(&key, value.is_string(), value.as_str().unwrap_or_default()) {
+                        self.shared.piece(&key, raw.get());
+                    }
+                    object.insert(key, value);
+                }
+                Err(failed) => error = Some(failed),
+            }
+        }
+        Ok(match error {
+            Some(error) => (None, None, Body::Unreadable(format!("the message item cannot be read: {error}"))),
+            None => message_object(&object, self.encoding),
+        })
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Message, A::Error> {
+        if let Some((value, _)) = (Walk { shared: self.shared, key: "_webSocketMessages", depth: 0 }).visit_seq(seq)? {
+            self.shared.piece("_webSocketMessages", &value.to_string());
+        }
+        Ok(not_an_object())
+    }
+    scalars_are_nothing!(not_an_object());
 }
 
 /// A value read as its own JSON text and parsed apart, so that its nesting counts from itself,
@@ -309,42 +346,6 @@ impl<'de> Visitor<'de> for Items<'_> {
 /// text has no depth limit; only the value parsed has one.
 fn apart(raw: &RawValue) -> Result<Value, serde_json::Error> {
     serde_json::from_str(raw.get())
-}
-
-/// The members of an object named in the list, each parsed [`apart`] (left out when that
-/// fails); every other member, and any value that is not an object, is passed over as it is
-/// read, so a large body is never held.
-struct Members(&'static [&'static str]);
-
-impl<'de> DeserializeSeed<'de> for Members {
-    type Value = serde_json::Map<String, Value>;
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Members {
-    type Value = serde_json::Map<String, Value>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if self.0.contains(&key.as_str()) {
-                if let Ok(value) = apart(&map.next_value::<Box<RawValue>>()?) {
-                    members.insert(key, value);
-                }
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(members)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        IgnoredAny.visit_seq(seq).map(|_| serde_json::Map::new())
-    }
-    scalars_are_nothing!(serde_json::Map::new());
 }
 
 #[cfg(test)]
@@ -399,13 +400,25 @@ mod tests {
             Event::Skipped(Skipped::HttpEntry { entry: 1 }),
             Event::Frame(first),
             Event::Frame(second),
+            Event::Context(other),
+            Event::Context(websocket),
+            Event::Context(xhr),
             Event::Skipped(Skipped::HttpEntry { entry: 4 }),
         ] = &events[..]
         else {
             panic!("{events:?}")
         };
-        // The request, read for credentials only.
-        assert_eq!(request.json, r#"{"url":"https://x.invalid/"}"#);
+        // The rest of each entry, read for credentials only, before the next entry.
+        assert_eq!(request.json, r#"[{"request":{"url":"https://x.invalid/"}}]"#);
+        let types = [&other.json, &websocket.json, &xhr.json];
+        assert_eq!(
+            types,
+            [
+                r#"[{"_resourceType":"other"}]"#,
+                r#"[{"_resourceType":"websocket"},{"_webSocketMessages":{"not":"an array"}}]"#,
+                r#"[{"_resourceType":"xhr"}]"#
+            ]
+        );
         assert_eq!(
             (first.origin.connection(), first.time, first.direction),
             ("entry:2".into(), Some(1.5), Some(Direction::Send))
@@ -438,6 +451,49 @@ mod tests {
             assert!(!error.contains("hunter2") && !error.contains("12345678"), "{error}");
             assert!(error.contains("invalid type: "), "{error}");
         }
+    }
+
+    /// The text read for credentials, each event's, and the frames' bodies.
+    fn split(events: &[Event]) -> (Vec<&str>, Vec<&Body>) {
+        let contexts = events.iter().filter_map(|e| if let Event::Context(c) = e { Some(&*c.json) } else { None });
+        let frames = events.iter().filter_map(|e| if let Event::Frame(f) = e { Some(&f.body) } else { None });
+        (contexts.collect(), frames.collect())
+    }
+
+    #[test]
+    fn many_headers_are_read_in_bounded_batches_before_the_messages() {
+        let headers: Vec<Value> =
+            (0..20_000).map(|i| serde_json::json!({"name": format!("X-H{i}"), "value": "v"})).collect();
+        let har = serde_json::json!({"log": {"entries": [{"_resourceType": "websocket",
+            "request": {"url": "wss://h/", "headers": headers},
+            "_webSocketMessages": [{"type": "send", "opcode": 1, "data": "{}"}]}]}});
+        let (events, result) = events(&har.to_string());
+        result.unwrap();
+        assert!(matches!(events.last(), Some(Event::Frame(_))), "the frame comes after its context");
+        let (contexts, _) = split(&events);
+        assert!(contexts.len() > 5, "{:?}", contexts.iter().map(|c| c.len()).collect::<Vec<_>>());
+        assert!(contexts.iter().all(|json| json.len() < 80_000 && serde_json::from_str::<Value>(json).is_ok()));
+        let all = contexts.concat();
+        assert!(all.contains(r#"{"name":"X-H0","value":"v"}"#) && all.contains(r#"{"name":"X-H19999","value":"v"}"#));
+    }
+
+    #[test]
+    fn a_long_string_around_messages_is_cut_and_its_rest_read_in_chunks() {
+        // Escapes and characters of several bytes, so that cuts fall among them.
+        let filler = r#"\u00e9\ud83d\ude00\"é✓ab"#.repeat(200_000);
+        let har = format!(
+            r#"{{"log": {{"entries": [{{"comment": "{filler}Bearer L4te-T0ken{filler}", "_webSocketMessages":
+            [{{"type": "send", "opcode": 1, "data": "{filler}", "note": "{filler}"}}]}}]}}}}"#
+        );
+        let (events, result) = events(&har);
+        result.unwrap();
+        let (contexts, bodies) = split(&events);
+        assert!(contexts.iter().all(|json| json.len() < super::super::around::KEPT_BYTES + 200_000));
+        assert!(contexts.iter().any(|json| json.contains("Bearer L4te-T0ken")), "the credential is read");
+        assert!(contexts.iter().any(|json| json.contains(r#"é😀\"é✓ab"#)), "escapes are read as written");
+        // A message is never cut.
+        let [Body::Text(text)] = &bodies[..] else { panic!("{bodies:?}") };
+        assert_eq!(text.len(), r#"é😀"é✓ab"#.len() * 200_000);
     }
 
     #[test]

@@ -177,7 +177,7 @@ fn line_event(mut line: &[u8], overflow: bool, read: usize, number: u64, limits:
     let overflow = overflow || read > limits.max_line_bytes;
     let (frame, beside) = frame(line, overflow, read, number, limits);
     if let Some(json) = beside {
-        sink(Event::Context(Context { origin: frame.origin.clone(), json }));
+        sink(Event::Context(Context { origin: frame.origin.clone(), json, partial: false }));
     }
     sink(Event::Frame(frame));
 }

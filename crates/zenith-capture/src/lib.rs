@@ -3,6 +3,7 @@
 //! events without holding the whole file in memory. JSON Lines can also be cut into chunks of
 //! whole lines, to be turned into frames on several threads.
 
+mod around;
 mod binary;
 mod context;
 pub mod export;
@@ -11,6 +12,7 @@ mod jsonl;
 mod opaque;
 mod pcap;
 
+pub use around::OVERLAP_BYTES;
 pub use binary::{Binary, DecodeError, Decoded, Encoding, Note};
 pub use context::Context;
 pub use jsonl::{Chunk, chunks};
@@ -48,7 +50,8 @@ impl Format {
 #[derive(Clone, PartialEq, Eq)]
 pub enum Origin {
     /// An item of a HAR entry's `_webSocketMessages`: the entry's 1-based position in
-    /// `log.entries`. Each entry is its own connection, named `entry:N`.
+    /// `log.entries`. Each entry is its own connection, named `entry:N`. Text outside the
+    /// entries (a [`Context`] of the log's creator or pages) has entry 0.
     Har { entry: u64 },
     /// A JSON Lines line: its 1-based number, and the connection the line names (`conn`), or
     /// none.

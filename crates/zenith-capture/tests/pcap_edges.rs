@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::{Capture, Connection, Side, frame, messages, problems, texts};
-use zenith_capture::{Direction, Event, Level, Limits, MAX_EARLY_BYTES, Origin, TransportEvent};
+use zenith_capture::{Direction, Event, Level, Limits, MAX_EARLY_BYTES, Origin, Skipped, TransportEvent};
 
 /// A message of about `bytes` bytes that compresses far better than 4 to 1.
 fn repetitive(bytes: usize) -> String {
@@ -381,6 +381,87 @@ fn a_fragmented_message_cut_by_a_broken_header_is_reported() {
     );
 }
 
+/// Ten server messages; between the fifth and the sixth, `between` (packets built on the
+/// connection), and after the close, `after`.
+fn ten_messages(
+    between: impl Fn(&Connection) -> Option<Vec<u8>>,
+    after: impl Fn(&Connection, &[u8]) -> Option<Vec<u8>>,
+) -> (Capture, Vec<String>) {
+    let mut capture = Capture::default();
+    let mut conn = Connection::new(50000, 18093);
+    conn.upgrade(&mut capture, None, None);
+    let sent: Vec<String> = (0..10).map(|n| format!(r#"{{"Controller":"Market","Last":{n}}}"#)).collect();
+    let mut last = Vec::new();
+    for (n, text) in sent.iter().enumerate() {
+        if n == 5
+            && let Some(packet) = between(&conn)
+        {
+            capture.push(packet);
+        }
+        last = conn.message(Side::Server, 1, text.as_bytes());
+        capture.push(conn.send(Side::Server, &last));
+    }
+    conn.close(&mut capture);
+    if let Some(packet) = after(&conn, &last) {
+        capture.push(packet);
+    }
+    (capture, sent)
+}
+
+/// A reset from `side` 100,000 bytes past its next byte, between the fifth and sixth messages.
+fn a_reset_out_of_window(side: Side) -> (Capture, Vec<String>) {
+    ten_messages(|conn| Some(conn.reset(side, 100_000)), |_, _| None)
+}
+
+/// The last message sent again after both FINs.
+fn a_late_retransmission() -> (Capture, Vec<String>) {
+    ten_messages(
+        |_| None,
+        |conn, last| {
+            let sequence = conn.next(Side::Server).wrapping_sub(1 + last.len() as u32);
+            Some(conn.packet(Side::Server, sequence, last, false, false))
+        },
+    )
+}
+
+#[test]
+fn a_reset_far_outside_the_window_is_ignored_with_a_warning() {
+    for side in [Side::Server, Side::Client] {
+        let (capture, sent) = a_reset_out_of_window(side);
+        let events = capture.events();
+        assert_eq!(texts(&events), sent);
+        let problems = problems(&events);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, "tcp-reset-out-of-window");
+        assert!(problems[0].1.contains("100000 bytes from the next byte expected"), "{}", problems[0].1);
+    }
+    // A reset at the next byte still ends the connection: what follows is another one's.
+    let (capture, _) = ten_messages(|conn| Some(conn.reset(Side::Server, 0)), |_, _| None);
+    let events = capture.events();
+    assert_eq!(texts(&events).len(), 5);
+    assert_eq!(problems(&events).first().map(|p| p.0), Some("no-websocket-upgrade"));
+}
+
+#[test]
+fn a_late_retransmission_after_the_close_is_a_repeat_not_a_new_connection() {
+    let (capture, sent) = a_late_retransmission();
+    let events = capture.events();
+    assert_eq!(texts(&events), sent);
+    assert_eq!(problems(&events), []);
+    let last = events.last().unwrap();
+    assert!(
+        matches!(last, Event::Skipped(Skipped::Packet { reason, .. }) if reason.contains("already closed")),
+        "{last:?}"
+    );
+    // Data past where the closed connection ended is another connection's, joined late.
+    let (capture, _) = ten_messages(
+        |_| None,
+        |conn, last| Some(conn.packet(Side::Server, conn.next(Side::Server).wrapping_add(5000), last, false, false)),
+    );
+    let codes: Vec<_> = problems(&capture.events()).into_iter().map(|p| p.0).collect();
+    assert_eq!(codes, ["no-websocket-upgrade"]);
+}
+
 /// The shapes above, small, as the pcap reader's fuzz seeds.
 fn seeds() -> Vec<(&'static str, Capture)> {
     vec![
@@ -396,6 +477,8 @@ fn seeds() -> Vec<(&'static str, Capture)> {
         ("websocket-request-before-the-101.pcap", a_request_before_the_101()),
         ("websocket-control-frame-of-2-63-bytes.pcap", after_segments(&[&long_header(9, 1 << 63)])),
         ("websocket-frame-length-top-bit.pcap", after_segments(&[&long_header(2, u64::MAX)])),
+        ("tcp-reset-out-of-window.pcap", a_reset_out_of_window(Side::Client).0),
+        ("tcp-late-retransmission.pcap", a_late_retransmission().0),
     ]
 }
 

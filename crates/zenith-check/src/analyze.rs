@@ -18,6 +18,7 @@ use crate::effects::{self, Effects};
 use crate::excerpt;
 use crate::finding::{self, Finding, Level};
 use crate::limit::Limit;
+use crate::outline;
 use crate::shown::{self, Credentials};
 
 /// What one capture event turned out to be.
@@ -41,9 +42,13 @@ pub enum Analysis {
     },
     /// A JSON value that is not a usable envelope.
     BadEnvelope(Box<Finding>, Credentials),
-    /// Text around the messages (HTTP headers, URLs, members of a message item beside its
-    /// `data`): never shown, only read for the credentials it holds.
-    Context(Credentials),
+    /// Text around the messages (HTTP headers, URLs, bodies, members of a message item beside
+    /// its `data`): never shown, only read for the credentials it holds. `unsure` when one of
+    /// them may have been learnt in part (see [`unsure`]): values are withheld from then on.
+    Context {
+        credentials: Credentials,
+        unsure: bool,
+    },
     Message(Box<Checked>),
 }
 
@@ -156,7 +161,7 @@ impl Analysis {
             | Analysis::HttpEntry
             | Analysis::Packet
             | Analysis::Transport { .. }
-            | Analysis::Context(_) => None,
+            | Analysis::Context { .. } => None,
             Analysis::Unreadable(finding, _)
             | Analysis::Skipped { finding, .. }
             | Analysis::BadEnvelope(finding, _) => Some(finding.origin.connection()),
@@ -171,7 +176,7 @@ impl Analysis {
             | Analysis::HttpEntry
             | Analysis::Packet
             | Analysis::Transport { .. }
-            | Analysis::Context(_) => None,
+            | Analysis::Context { .. } => None,
             Analysis::Unreadable(finding, _)
             | Analysis::Skipped { finding, .. }
             | Analysis::BadEnvelope(finding, _) => Some(finding.place()),
@@ -183,7 +188,7 @@ impl Analysis {
     pub(crate) fn credentials(&self) -> &[Box<str>] {
         match self {
             Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Transport { .. } => &[],
-            Analysis::Context(credentials)
+            Analysis::Context { credentials, .. }
             | Analysis::Unreadable(_, credentials)
             | Analysis::Skipped { credentials, .. }
             | Analysis::BadEnvelope(_, credentials) => credentials,
@@ -200,7 +205,7 @@ impl Analysis {
         };
         let credentials = self.credentials().iter().map(|c| size_of::<Box<str>>() + c.len()).sum::<usize>();
         let held = match self {
-            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Context(_) => 0,
+            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Context { .. } => 0,
             Analysis::Transport { finding: found, .. } => found.as_deref().map_or(0, finding),
             Analysis::Unreadable(found, _)
             | Analysis::Skipped { finding: found, .. }
@@ -217,7 +222,7 @@ impl Analysis {
     /// Adds credentials found in another form of the frame.
     fn add_credentials(&mut self, more: Credentials) {
         match self {
-            Analysis::Context(credentials)
+            Analysis::Context { credentials, .. }
             | Analysis::Unreadable(_, credentials)
             | Analysis::Skipped { credentials, .. }
             | Analysis::BadEnvelope(_, credentials) => credentials.extend(more),
@@ -233,7 +238,7 @@ impl Analysis {
             | Analysis::HttpEntry
             | Analysis::Packet
             | Analysis::Transport { .. }
-            | Analysis::Context(_) => {}
+            | Analysis::Context { .. } => {}
             Analysis::Unreadable(finding, _)
             | Analysis::Skipped { finding, .. }
             | Analysis::BadEnvelope(finding, _) => {
@@ -257,8 +262,19 @@ pub fn analyze(source: &str, event: Event) -> Analysis {
         Event::Skipped(Skipped::Packet { .. }) => Analysis::Packet,
         Event::Frame(frame) => Analyzer { source }.frame(frame),
         Event::Transport(transport) => Analyzer { source }.transport(transport),
-        Event::Context(context) => Analysis::Context(zenith_redact::credentials(&context.json)),
+        Event::Context(context) => {
+            let credentials = zenith_redact::credentials(&context.json);
+            let unsure = context.partial && unsure(&credentials);
+            Analysis::Context { credentials, unsure }
+        }
     }
+}
+
+/// Whether one of the credentials learnt from text cut short may go on past the cut: only one
+/// about as long as the overlap of the pieces a long string is read in can (a shorter one is
+/// whole in the next piece).
+pub(crate) fn unsure(credentials: &[Box<str>]) -> bool {
+    credentials.iter().any(|credential| credential.len() >= zenith_capture::OVERLAP_BYTES - 256)
 }
 
 /// What kind of connection event was counted.
@@ -332,16 +348,18 @@ impl Analyzer<'_> {
             checked.binary = binary;
             return Analysis::Message(Box::new(checked));
         }
-        let (value, repeated, credentials) = match serde_json::from_str::<Value>(&text) {
+        // A message of many values is not read into a tree: its outline holds the envelope.
+        let (value, large, repeated, credentials) = match outline::tree(&text) {
             // The tree keeps one value of a repeated key, so repeats are found in the text.
-            Ok(value) => {
+            Ok((value, large)) => {
                 let repeated = duplicates::repeated_keys(&text);
-                let credentials = if repeated.found.is_empty() && !shown::may_hold_credentials(&value) {
-                    Credentials::new()
-                } else {
-                    shown::credentials(&text, false)
-                };
-                (value, repeated, credentials)
+                let credentials =
+                    if large.is_none() && repeated.found.is_empty() && !shown::may_hold_credentials(&value) {
+                        Credentials::new()
+                    } else {
+                        shown::credentials(&text, false)
+                    };
+                (value, large, repeated, credentials)
             }
             Err(error) => {
                 let message = format!("the message is not JSON: {error}");
@@ -357,11 +375,20 @@ impl Analyzer<'_> {
                 return Analysis::BadEnvelope(Box::new(finding), credentials);
             }
         };
-        let (kind, direction, report) = classify(&keys, &value, &place);
+        let (kind, direction, report, unread) = match large {
+            Some(_) => outline::classify(&keys, &value, &text, place.direction),
+            None => {
+                let (kind, direction, report) = classify(&keys, &value, &place);
+                (kind, direction, report, Verdict::Clean)
+            }
+        };
         let place = place.with_keys(&keys, kind);
         // Each finding is kept or counted as it is made, so that a message with a million
         // problems holds no more than the budget.
         let mut findings = Findings::default();
+        if let Some((level, message)) = large.and_then(|values| outline::unread(values, text.len(), unread)) {
+            findings.push(self.finding(&place, level, "too-large-for-detail", &message, "", "", None));
+        }
         for repeated in &repeated.found {
             findings.push(self.repeated(&place, repeated));
         }
@@ -412,7 +439,10 @@ impl Analyzer<'_> {
         }
         let is_error =
             Direction::candidates(place.direction).iter().any(|&d| Role::of(keys.action, d) == Some(Role::Error));
-        let error_text = is_error.then(|| error_text(value.get("Data")));
+        let error_text = is_error.then(|| match large {
+            Some(_) => format!("not read: the message holds over {} values", outline::TREE_VALUES),
+            None => error_text(value.get("Data")),
+        });
         let mut checked = Checked {
             binary,
             kind,

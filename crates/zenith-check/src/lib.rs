@@ -12,6 +12,7 @@ mod effects;
 mod excerpt;
 mod finding;
 mod limit;
+pub mod outline;
 mod replay;
 mod shown;
 mod streams;
@@ -80,6 +81,9 @@ impl Checker {
         let mut shown = std::mem::take(&mut self.shown);
         let mut codes = std::mem::take(&mut self.summary.findings);
         shown.learn(analysis.credentials());
+        if let Analysis::Context { unsure: true, .. } = analysis {
+            shown.withhold();
+        }
         self.count(analysis, &mut |finding| {
             count_code(&mut codes, &finding.code);
             out(shown.finding(finding))
@@ -117,7 +121,7 @@ impl Checker {
                     out(*finding);
                 }
             }
-            Analysis::Context(_) => {}
+            Analysis::Context { .. } => {}
             Analysis::BlankLine => {
                 summary.read += 1;
                 summary.skipped += 1;

@@ -10,7 +10,7 @@ use zenith_protocol::runtime::changes::in_scope;
 use zenith_protocol::{Change, ChangeRules, Direction, EnvelopeKeys, Operation};
 use zenith_redact::Screen;
 
-use crate::shown;
+use crate::{outline, shown};
 
 /// Where to stop.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -37,6 +37,8 @@ pub struct Replay {
     /// The credentials met anywhere in the capture (before or after the point, on any
     /// connection), so that no copy of one is shown.
     screen: Screen,
+    /// A credential may have been learnt in part (see `analyze::unsure`): values are withheld.
+    unsure: bool,
 }
 
 /// A subscription's state at a point.
@@ -56,6 +58,14 @@ pub struct State {
     pub items: Option<Vec<Value>>,
     /// The fields as last set (topics whose data is one object, such as Security).
     pub fields: Option<Map<String, Value>>,
+    /// Data messages on the topic passed over as too large to read (over
+    /// [`outline::TREE_VALUES`] JSON values): the state shown lacks what they did.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub too_large: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 impl Replay {
@@ -69,6 +79,7 @@ impl Replay {
             state,
             done: false,
             screen: Screen::new(shown::MAX_CREDENTIALS),
+            unsure: false,
         }
     }
 
@@ -77,7 +88,11 @@ impl Replay {
         // state shown may hold a copy of any of them.
         let frame = match event {
             Event::Frame(frame) => frame,
-            Event::Context(context) => return self.screen.learn_text(&context.json),
+            Event::Context(context) => {
+                let credentials = zenith_redact::credentials(&context.json);
+                self.unsure |= context.partial && crate::analyze::unsure(&credentials);
+                return self.screen.learn(&credentials);
+            }
             Event::Transport(transport) => {
                 if let TransportEvent::Control(Control::Close { reason, .. }) = transport.what {
                     self.screen.learn_text(&reason);
@@ -98,8 +113,12 @@ impl Replay {
             }
             Body::Unreadable(_) => (String::new(), None),
         };
-        let value = serde_json::from_str::<Value>(&text);
-        if value.as_ref().map_or(!text.is_empty(), shown::may_hold_credentials) {
+        // A message of many values is not read into a tree, and not applied.
+        let (value, large) = match outline::tree(&text) {
+            Ok((value, large)) => (Ok(value), large.is_some()),
+            Err(error) => (Err(error), false),
+        };
+        if large || value.as_ref().map_or(!text.is_empty(), shown::may_hold_credentials) {
             self.screen.learn_text(&text);
         }
         if let Some(spelt) = spelt {
@@ -131,12 +150,20 @@ impl Replay {
         }
         let Ok(keys) = EnvelopeKeys::read(&value) else { return };
         let Some(kind) = keys.kind(Direction::Receive) else { return };
-        let Some(data) = value.get("Data") else { return };
+        let data = value.get("Data");
+        if data.is_none() && !large {
+            return;
+        }
         if past {
             self.done = true;
             return;
         }
         self.conn.get_or_insert(conn);
+        let Some(data) = data else {
+            self.state.too_large += 1;
+            self.state.conn.clone_from(&self.conn);
+            return;
+        };
         match kind.info().changes {
             Some(rules) => apply(&mut self.state, rules, data),
             None => merge(self.state.fields.get_or_insert_default(), data),
@@ -153,7 +180,7 @@ impl Replay {
         let text = serde_json::to_string(&self.state).unwrap_or_default();
         let shown = self.screen.text(&text);
         let mut state: State = serde_json::from_str(&shown).unwrap_or(self.state);
-        if self.screen.overflow() > 0 {
+        if self.screen.overflow() > 0 || self.unsure {
             let mut values = state.records.iter_mut().chain(&mut state.fields).flat_map(|map| map.values_mut());
             values.by_ref().chain(state.items.iter_mut().flatten()).for_each(withhold);
         }

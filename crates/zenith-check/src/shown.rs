@@ -99,11 +99,13 @@ static NONE: LazyLock<Secrets> = LazyLock::new(Secrets::default);
 #[derive(Debug)]
 pub struct Shown {
     screen: Screen,
+    /// A credential may have been learnt in part: values are withheld as past every limit.
+    withheld: bool,
 }
 
 impl Default for Shown {
     fn default() -> Shown {
-        Shown { screen: Screen::new(MAX_CREDENTIALS) }
+        Shown { screen: Screen::new(MAX_CREDENTIALS), withheld: false }
     }
 }
 
@@ -112,10 +114,20 @@ impl Shown {
         self.screen.learn(credentials);
     }
 
+    /// Withholds the values of the capture from now on, as past every limit on the credentials
+    /// remembered: one may have been learnt in part, so its copies may go unseen.
+    pub fn withhold(&mut self) {
+        self.withheld = true;
+    }
+
+    fn withholding(&self) -> bool {
+        self.withheld || self.screen.overflow() > 0
+    }
+
     /// A name from the capture (a Controller, Topic or Action, a key) as shown: through the
     /// rules; past every limit on the credentials remembered, only a name the schemas know.
     pub fn name(&mut self, name: &str) -> String {
-        match self.screen.overflow() > 0 && !DOCUMENTED.contains(name) {
+        match self.withholding() && !DOCUMENTED.contains(name) {
             true => PLACEHOLDER.to_owned(),
             false => self.screen.text(name),
         }
@@ -126,7 +138,7 @@ impl Shown {
     /// withheld: its message and excerpt (which quote values), its connection's name, and the
     /// names in it that the schemas do not know.
     pub fn finding(&mut self, mut finding: Finding) -> Finding {
-        let overflow = self.screen.overflow() > 0;
+        let overflow = self.withholding();
         if let zenith_capture::Origin::Line { conn: Some(conn), .. } = &mut finding.origin {
             *conn = if overflow { PLACEHOLDER.into() } else { self.screen.free_text(conn).into_boxed_str() };
         }
@@ -184,7 +196,7 @@ mod tests {
             excerpt: Some(format!("\"{message}\"")),
             related: None,
         };
-        let mut shown = Shown { screen: Screen::with_limits(1, 1) };
+        let mut shown = Shown { screen: Screen::with_limits(1, 1), withheld: false };
         shown.learn(&["FirstPw1".into(), "SecondPw2".into()]);
         let hidden = shown.finding(finding("`FirstPw1` `SecondPw2` `ThirdPw3`"));
         assert_eq!(hidden.message, "`<redacted>` `<redacted>` `ThirdPw3`");

@@ -66,7 +66,7 @@ pub struct Summary {
     /// Websocket control frames (ping, pong, close) of packet captures: not messages, so not
     /// in `read`.
     pub control_frames: u64,
-    /// Packets with nothing to read (not TCP, no data, unreadable): not frames.
+    /// Packets skipped (not TCP, no data, on connections beyond the limit): not frames.
     pub packets_skipped: u64,
     pub requests: u64,
     pub replies: u64,

@@ -1,6 +1,7 @@
 //! The cap on findings per message: a message with thousands of problems keeps its first
 //! findings and tells how many more there were, by code, in one `finding-limit` finding, with
-//! the severity of the worst left out; the message's state still counts them all.
+//! the severity of the worst left out; the message's state still counts them all. A message
+//! too large to read into a tree keeps its one-pass verdict, told in one finding.
 
 use serde_json::{Value, json};
 use zenith_capture::{Binary, Body, Encoding, Event, Format, Frame, Limits, Origin};
@@ -138,4 +139,82 @@ fn what_the_conversation_finds_shares_the_budget() {
     assert!(
         findings[100].message.starts_with("50 more findings about this message not shown (50 change-for-unknown-key)")
     );
+}
+
+/// The lines of a JSON Lines capture on one connection, each `(type, message text)`.
+fn check_texts(messages: &[(&str, &str)]) -> (Vec<Finding>, Summary) {
+    let text: String = messages
+        .iter()
+        .map(|(direction, data)| format!("{}\n", json!({"conn": "1", "type": direction, "data": data})))
+        .collect();
+    let mut events = Vec::new();
+    zenith_capture::read(Format::Jsonl, text.as_bytes(), Limits::default(), &mut |e| events.push(e)).unwrap();
+    check_events(events)
+}
+
+const DEPTH_SUB: &str = r#"{"Controller":"Market","Topic":"Depth!BHP.ASX","Action":"Sub"}"#;
+
+/// A Depth push whose `Data` holds `count` numbers (each one invalid), and then `rest`.
+fn depth_of_numbers(count: usize, rest: &str) -> String {
+    format!(r#"{{"Controller":"Market","Topic":"Depth!BHP.ASX","Data":[{}]{rest}}}"#, vec!["1"; count].join(","))
+}
+
+#[test]
+fn an_invalid_message_too_large_for_a_tree_is_judged_in_one_pass() {
+    let message = depth_of_numbers(300_000, "");
+    let (findings, summary) = check_texts(&[("send", DEPTH_SUB), ("receive", &message)]);
+    assert_eq!(codes(&findings), [("too-large-for-detail", 1)], "{findings:#?}");
+    let finding = &findings[0];
+    assert_eq!((finding.index, finding.level, finding.instance_path.as_str()), (2, Level::Error, ""));
+    assert_eq!(
+        finding.message,
+        format!(
+            "the message is invalid under its schema, but at 300007 JSON values ({} bytes) it is too large to be \
+             checked in detail: messages of over 262144 values that are not clean are checked in one pass, which \
+             does not locate problems",
+            message.len()
+        )
+    );
+    assert_eq!((summary.read, summary.valid, summary.invalid), (2, 1, 1));
+}
+
+#[test]
+fn a_message_just_small_enough_for_a_tree_is_checked_in_detail() {
+    let message = depth_of_numbers(262_000, "");
+    let (findings, summary) = check_texts(&[("send", DEPTH_SUB), ("receive", &message)]);
+    assert_eq!(codes(&findings), [("wrong-type", 100), ("finding-limit", 1)]);
+    assert_eq!(summary.invalid, 1);
+}
+
+#[test]
+fn a_message_too_large_for_a_tree_still_has_its_text_searched() {
+    // Repeated keys, the envelope and the conversation come from the text, not the tree.
+    let message = depth_of_numbers(300_000, r#","Data":[],"TransactionID":"x""#);
+    let (findings, summary) = check_texts(&[("receive", &message)]);
+    let seen: Vec<(&str, &str)> = findings.iter().map(|f| (f.code.as_str(), f.instance_path.as_str())).collect();
+    assert_eq!(
+        seen,
+        [("too-large-for-detail", ""), ("duplicate-key", "/Data"), ("push-without-subscription", "/Topic")],
+        "{findings:#?}"
+    );
+    assert_eq!(summary.invalid, 1);
+    let not_json = depth_of_numbers(300_000, ",");
+    let (findings, summary) = check_texts(&[("receive", &not_json)]);
+    assert_eq!(codes(&findings), [("not-json", 1)]);
+    assert!(findings[0].message.starts_with("the message is not JSON: "), "{}", findings[0].message);
+    assert_eq!(summary.unreadable, 1);
+}
+
+#[test]
+fn a_clean_message_too_large_for_a_tree_is_checked_fully() {
+    let items = vec!["1"; 300_000].join(",");
+    let message = format!(r#"{{"Controller":"Market","Topic":"Markets","Action":"Sub","Data":{{"a":[{items}]}}}}"#);
+    let (findings, summary) = check_texts(&[("send", &message)]);
+    assert!(findings.iter().all(|f| f.code != "too-large-for-detail"), "{findings:#?}");
+    assert_eq!((summary.read, summary.valid), (1, 1));
+    // One value wrong among them: invalid, which the one pass tells without a tree.
+    let wrong = message.replacen(r#""Action":"Sub""#, r#""Action":"Sub","Confirm":"yes""#, 1);
+    let (findings, summary) = check_texts(&[("send", &wrong)]);
+    assert_eq!(codes(&findings)[0], ("too-large-for-detail", 1), "{findings:#?}");
+    assert_eq!(summary.invalid, 1);
 }

@@ -142,8 +142,9 @@ fn pasted() -> Result<TopicView, String> {
 
 /// The message `text` is, explained, its problems screened.
 fn identify(text: &str, screen: &mut Screen) -> Result<TopicView, String> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| format!("standard input is not one JSON message: {e}"))?;
+    // A message of many values is not read into a tree: its verdict comes from one pass.
+    let (value, large) =
+        zenith_check::outline::tree(text).map_err(|e| format!("standard input is not one JSON message: {e}"))?;
     let keys = EnvelopeKeys::read(&value).map_err(|e| format!("standard input: {e}"))?;
     let kind = [Direction::Send, Direction::Receive].into_iter().find_map(|d| keys.kind(d)).ok_or_else(|| {
         // An unknown topic is told as for a named one, with a suggestion.
@@ -164,8 +165,32 @@ fn identify(text: &str, screen: &mut Screen) -> Result<TopicView, String> {
         .copied()
         .filter(|k| k.info().controller == info.controller && k.info().topic == info.topic && *k != kind)
         .collect();
-    let report = kind.validate(&value);
-    let verdict = Verdict {
+    let verdict = match large {
+        Some(values) => too_large(kind, text, values),
+        None => validated(kind, &value, screen),
+    };
+    let all: Vec<MessageKind> = std::iter::once(kind).chain(kinds).collect();
+    Ok(explain(kind, &all, Some(verdict)))
+}
+
+/// The verdict on a message too large to read into a tree: valid or not, its problems unlocated.
+fn too_large(kind: MessageKind, text: &str, values: u64) -> Verdict {
+    let verdict = zenith_check::outline::verdict(kind, text);
+    let problems = match verdict {
+        zenith_protocol::Verdict::Clean => Vec::new(),
+        _ => vec![format!(
+            "the message holds {values} JSON values, over the {} that are read to locate problems, so they are not \
+             listed",
+            zenith_check::outline::TREE_VALUES
+        )],
+    };
+    Verdict { valid: verdict != zenith_protocol::Verdict::Invalid, problems }
+}
+
+/// The verdict on a message read into a tree, its problems screened.
+fn validated(kind: MessageKind, value: &Value, screen: &mut Screen) -> Verdict {
+    let report = kind.validate(value);
+    Verdict {
         valid: report.is_valid(),
         problems: report
             .problems
@@ -175,9 +200,7 @@ fn identify(text: &str, screen: &mut Screen) -> Result<TopicView, String> {
                 report.omitted.iter().map(|o| format!("{} more {} {} not shown", o.count, o.severity.as_str(), o.code)),
             )
             .collect(),
-    };
-    let all: Vec<MessageKind> = std::iter::once(kind).chain(kinds).collect();
-    Ok(explain(kind, &all, Some(verdict)))
+    }
 }
 
 fn explain(lead: MessageKind, kinds: &[MessageKind], verdict: Option<Verdict>) -> TopicView {

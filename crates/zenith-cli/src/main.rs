@@ -22,7 +22,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -200,7 +200,7 @@ struct RedactArgs {
     /// and listed).
     #[arg(long)]
     force: bool,
-    /// Distinct credentials remembered to find their copies (about 400 bytes of memory each);
+    /// Distinct credentials remembered to find their copies (about 900 bytes of memory each);
     /// a capture with more is refused unless --force.
     #[arg(long, default_value_t = zenith_redact::DEFAULT_MAX_CREDENTIALS, value_name = "N")]
     max_credentials: usize,
@@ -216,8 +216,9 @@ struct RedactArgs {
 #[derive(clap::Args)]
 struct CheckArgs {
     /// Capture files to check; `-` reads standard input; a directory checks every capture in it
-    /// (`*.har`, `*.jsonl`, `*.ndjson`, `*.json`, subdirectories too, each once however many
-    /// links lead to it; pipes and devices there are skipped with a warning).
+    /// (`*.har`, `*.jsonl`, `*.ndjson`, `*.json`, subdirectories too, each file once; pipes,
+    /// devices, links to directories and links off the directory's file system there are skipped
+    /// with a warning).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// The input format; detected from the content when left out.
@@ -337,30 +338,30 @@ fn check(args: &CheckArgs) -> ExitCode {
     let (mut errors, mut warnings, mut unreadable_input, mut empty_input) = (0u64, 0u64, false, false);
     let (mut read_any, mut shown, mut hidden) = (false, 0u64, 0u64);
     let show_findings = !args.summary_only && args.quiet == 0;
-    let files = match captures(&args.files) {
-        Ok(files) => files,
-        Err(message) => {
-            warn(format_args!("{message}"));
-            return ExitCode::from(2);
-        }
-    };
-    for path in &files {
+    let files = captures(&args.files);
+    for input in &files {
+        let (path, walked) = match input {
+            Input::Capture(path) => (path, Ok(())),
+            Input::Unreadable(path, message) => (path, Err(message.clone())),
+        };
         let source = path.display().to_string();
-        let result = check_file(path, &source, args, &mut |finding: Finding| {
-            match finding.level {
-                Level::Error => errors += 1,
-                Level::Warning => warnings += 1,
-                Level::Info => {}
-            }
-            if !show_findings || !args.severity.admits(finding.level) {
-                return;
-            }
-            if args.max_findings.is_some_and(|max| shown >= max) {
-                hidden += 1;
-                return;
-            }
-            shown += 1;
-            out.write(|out| renderer.finding(out, &finding));
+        let result = walked.and_then(|()| {
+            check_file(path, &source, args, &mut |finding: Finding| {
+                match finding.level {
+                    Level::Error => errors += 1,
+                    Level::Warning => warnings += 1,
+                    Level::Info => {}
+                }
+                if !show_findings || !args.severity.admits(finding.level) {
+                    return;
+                }
+                if args.max_findings.is_some_and(|max| shown >= max) {
+                    hidden += 1;
+                    return;
+                }
+                shown += 1;
+                out.write(|out| renderer.finding(out, &finding));
+            })
         });
         match result {
             Ok(mut summary) => {
@@ -468,57 +469,79 @@ fn warn(message: std::fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr().lock(), "zenith: {}", render::safe(&message));
 }
 
+/// A capture to check, or a directory given or found that cannot be read, with why: reported
+/// as an unreadable capture is, while the others are still checked.
+enum Input {
+    Capture(PathBuf),
+    Unreadable(PathBuf, String),
+}
+
 /// The captures to check: the files given, and every capture in the directories given (files
 /// ending in `.har`, `.jsonl`, `.ndjson` or `.json`, in their subdirectories too), each
 /// directory's in name order.
-fn captures(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
+fn captures(paths: &[PathBuf]) -> Vec<Input> {
+    let mut found = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let before = files.len();
-            directory(path, &mut HashSet::new(), &mut files)?;
-            if files.len() == before {
-                return Err(format!(
-                    "{}: the directory holds no capture (*.har, *.jsonl, *.ndjson, *.json)",
-                    path.display()
-                ));
+            let before = found.len();
+            directory(path, &mut HashSet::new(), &mut found);
+            if found.len() == before {
+                let why = "the directory holds no capture (*.har, *.jsonl, *.ndjson, *.json)";
+                found.push(Input::Unreadable(path.clone(), why.to_owned()));
             }
         } else {
-            files.push(path.clone());
+            found.push(Input::Capture(path.clone()));
         }
     }
-    Ok(files)
+    found
 }
 
-/// Adds the captures in the directory at `path` and in its subdirectories, each directory once
-/// however many links lead to it (`seen` holds their device and inode). Only regular files are
-/// read: a pipe or a device named like a capture could block or never end, so it is skipped
-/// with a warning, as is a broken link.
-fn directory(path: &std::path::Path, seen: &mut HashSet<(u64, u64)>, files: &mut Vec<PathBuf>) -> Result<(), String> {
-    let unreadable = |e: io::Error| format!("{}: cannot read the directory: {e}", path.display());
-    let metadata = std::fs::metadata(path).map_err(unreadable)?;
-    if !seen.insert((metadata.dev(), metadata.ino())) {
-        return Ok(());
-    }
-    let entries = std::fs::read_dir(path).map_err(unreadable)?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+/// Adds the captures in the directory at `dir` and in its subdirectories, each directory and
+/// each file once (`seen` holds their device and inode). Only regular files are read, and links
+/// are followed only to regular files on the directory's own file system: a pipe or a device
+/// named like a capture could block or never end, a link to a directory could lead anywhere
+/// (into `/proc`, whose files are endless or secret), so each is skipped with a warning.
+fn directory(dir: &Path, seen: &mut HashSet<(u64, u64)>, found: &mut Vec<Input>) {
+    let listed = std::fs::metadata(dir).and_then(|metadata| {
+        if !seen.insert((metadata.dev(), metadata.ino())) {
+            return Ok((metadata.dev(), Vec::new()));
+        }
+        let paths = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<io::Result<Vec<_>>>()?;
+        Ok((metadata.dev(), paths))
+    });
+    let (device, mut paths) = match listed {
+        Ok(listed) => listed,
+        Err(error) => {
+            found.push(Input::Unreadable(dir.to_owned(), format!("cannot read the directory: {error}")));
+            return;
+        }
+    };
     paths.sort();
     for path in paths {
         let capture =
             path.extension().and_then(|e| e.to_str()).is_some_and(|e| ["har", "jsonl", "ndjson", "json"].contains(&e));
+        let link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
         match std::fs::metadata(&path) {
-            Ok(metadata) if metadata.is_dir() => directory(&path, seen, files)?,
+            Ok(metadata) if metadata.is_dir() && link => skipped(&path, "a link to a directory"),
+            Ok(metadata) if metadata.is_dir() => directory(&path, seen, found),
             _ if !capture => {}
-            Ok(metadata) if metadata.is_file() => files.push(path),
-            Ok(metadata) => warn(format_args!(
-                "{}: skipped: {}, not a regular file (name it on the command line to read it)",
-                path.display(),
-                special(metadata.file_type())
-            )),
+            Ok(metadata) if metadata.is_file() && link && metadata.dev() != device => {
+                skipped(&path, "a link to a file on another file system")
+            }
+            Ok(metadata) if metadata.is_file() => {
+                if seen.insert((metadata.dev(), metadata.ino())) {
+                    found.push(Input::Capture(path));
+                }
+            }
+            Ok(metadata) => skipped(&path, &format!("{}, not a regular file", special(metadata.file_type()))),
             Err(error) => warn(format_args!("{}: skipped: {error}", path.display())),
         }
     }
-    Ok(())
+}
+
+/// Warns that `path`, found in a directory, is not read, and why.
+fn skipped(path: &Path, why: &str) {
+    warn(format_args!("{}: skipped: {why} (name it on the command line to read it)", path.display()));
 }
 
 /// What a file that is neither a regular file nor a directory is, in words.

@@ -134,7 +134,7 @@ impl Renderer {
                 "{}, {}, {}",
                 n(summary.websocket_upgrades, "websocket upgrade", "websocket upgrades"),
                 n(summary.control_frames, "control frame", "control frames"),
-                n(summary.packets_skipped, "packet with nothing to read", "packets with nothing to read"),
+                n(summary.packets_skipped, "packet skipped", "packets skipped"),
             )?;
         }
         if !summary.findings.is_empty() {

@@ -19,6 +19,15 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if state.too_large > 0 {
+        warn(format_args!(
+            "{source}: {} data message(s) on `{}` not applied: each holds over {} JSON values, too many to read (the \
+             state shown lacks what they did)",
+            state.too_large,
+            safe(&args.topic),
+            zenith_check::outline::TREE_VALUES
+        ));
+    }
     match print(args.format, &state, table) {
         Err(code) => code,
         Ok(()) if state.messages == 0 => {

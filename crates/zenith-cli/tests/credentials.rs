@@ -88,6 +88,46 @@ fn check_learns_the_credentials_of_har_headers_cookies_urls_and_item_fields() {
 }
 
 #[test]
+fn check_learns_the_credentials_of_every_other_member_of_a_har() {
+    let secrets =
+        ["PostText21", "PostParam22", "Comment23", "Initiator24", "Creator25", "PageTitle26", "BodyTok27", "LateTok28"];
+    // A long body: its credential comes well past the part handed to the parser whole.
+    let long_body = format!("{}&password=LateTok28&{}", "x=1&".repeat(400_000), "y".repeat(100));
+    let har = json!({"log": {"creator": {"name": "x", "comment": "password=Creator25"},
+        "pages": [{"id": "p", "title": "https://u:PageTitle26@h/"}],
+        "entries": [
+        {"request": {"method": "POST", "url": "https://h/login",
+                     "postData": {"text": "user=a&password=PostText21", "params": [{"name": "passcode", "value": "PostParam22"}]}},
+         "response": {"content": {"text": "{\"access_token\":\"BodyTok27\"}", "mimeType": "application/json"}},
+         "comment": "token=Comment23", "_initiator": {"url": "https://h/?api_key=Initiator24"}},
+        {"request": {"postData": {"text": long_body}}, "response": {}},
+        {"_resourceType": "websocket",
+         "_webSocketMessages": [{"type": "send", "time": 2, "opcode": 1, "data": quoting(&secrets)}]}]}});
+    assert_hidden(&check(&write("members.har", har.to_string().as_bytes())), &secrets);
+}
+
+#[test]
+fn a_credential_too_long_to_learn_whole_withholds_values_and_a_long_body_does_not() {
+    let websocket = |topic: &str| {
+        json!({"_resourceType": "websocket", "_webSocketMessages": [
+            {"type": "send", "time": 1, "opcode": 1, "data": quoting(&[topic])}]})
+    };
+    // A token of 100,000 characters: only its start is learnt, so its tail could show.
+    let token = format!("T0k{}", "Q".repeat(99_980)) + "EndOfTokenZ";
+    let header = json!({"name": "Authorization", "value": format!("Bearer {token}")});
+    let har = json!({"log": {"entries": [{"request": {"headers": [header]}}, websocket(&token[90_000..])]}});
+    let output = check(&write("long-token.har", har.to_string().as_bytes()));
+    assert_hidden(&output, &["EndOfTokenZ"]);
+    assert!(output.contains("too many credentials in this capture"), "{output}");
+    // A long script body holds no such credential: values are shown as usual.
+    let script = "function f(a, b) { return a + b; }\n".repeat(20_000);
+    let har = json!({"log": {"entries": [
+        {"response": {"content": {"text": script, "mimeType": "text/javascript"}}}, websocket("PlainTopicZ")]}});
+    let output = check(&write("long-body.har", har.to_string().as_bytes()));
+    assert!(output.contains("PlainTopicZ") && !output.contains("too many credentials"), "{output}");
+}
+
+#[test]
 fn check_learns_the_credentials_given_beside_a_json_lines_items_data() {
     let beside = json!({"type": "send", "data": "{}", "conn": "1", "token": "Beside21", "auth": {"pin": "Beside22"}});
     let named = json!({"type": "send", "data": "{}", "conn": "wss://u:Beside23@h"});
@@ -283,6 +323,21 @@ fn replay_hides_copies_of_every_credential_of_the_capture() {
 }
 
 #[test]
+fn replay_withholds_values_when_a_credential_was_too_long_to_learn_whole() {
+    let token = format!("T0k{}EndOfTokenR", "R".repeat(99_980));
+    let security = json!({"Controller": "Market", "Topic": "Security!BHP.ASX",
+        "Data": {"Code": "BHP", "Market": "ASX", "Name": &token[90_000..], "Class": "Market"}});
+    let har = json!({"log": {"entries": [
+        {"request": {"headers": [{"name": "Authorization", "value": format!("Bearer {token}")}]}},
+        {"_resourceType": "websocket", "_webSocketMessages": [
+            {"type": "receive", "time": 1, "opcode": 1, "data": security.to_string()}]}]}});
+    let path = write("replay-long-token.har", har.to_string().as_bytes());
+    let output = zenith(&["replay", path.to_str().unwrap(), "--topic", "Security!BHP.ASX"], b"");
+    assert!(output.contains("Name"), "{output}");
+    assert_hidden(&output, &["EndOfTokenR"]);
+}
+
+#[test]
 fn explain_hides_the_credentials_of_the_message_it_is_given() {
     // Each undocumented property is named in what is said of the message.
     let message = json!({"Controller": "Auth", "Topic": "AuthOwner", "TransactionID": 1, "Data": {
@@ -297,4 +352,25 @@ fn explain_hides_the_credentials_of_the_message_it_is_given() {
     let unknown = json!({"Controller": "Auth", "Topic": "Bearer ExplTok06", "Data": {"Password": "ExplPw07"}});
     let output = zenith(&["explain", "-"], unknown.to_string().as_bytes());
     assert_hidden(&output, &["ExplTok06"]);
+}
+
+#[test]
+fn encoded_urls_scheme_white_space_basic_passwords_and_encoded_copies_are_hidden() {
+    let basic = base64::engine::general_purpose::STANDARD.encode("user:EncPw05");
+    let owner = owner(json!({"Password": "EncPw06/+ =&%",
+        "Next": "https://h/login?next=https%3A%2F%2Fapp%2Fcb%3Faccess_token%3DEncTok01%26state%3D1",
+        "Note": "x pass%2577ord=EncPw02", "Said": "Bearer\tEncTok03", "Link": "//u:EncPw04@h/x",
+        "Auth": "Bearer\nEncTok07",
+        "Header": format!("Authorization: Basic {basic}")}));
+    let copies = ["EncPw06%2F%2B%20%3D%26%25", "EncPw06%2F%2B+%3D%26%25", "RW5jUHcwNi8rID0mJQ"];
+    let plain = ["EncTok01", "EncPw02", "EncTok03", "EncPw04", "EncPw05", "EncTok07"];
+    let quoted: Vec<&str> = plain.iter().chain(&copies).copied().collect();
+    let path = write("encoded.jsonl", &sent(&[item(&owner), item(&quoting(&quoted))]));
+    let output = check(&path);
+    assert!(output.contains("unknown-topic"), "{output}");
+    assert_hidden(&output, &quoted);
+    assert_hidden(&zenith(&["redact", path.to_str().unwrap()], b""), &quoted);
+    let explained = zenith(&["explain", "-"], owner.as_bytes());
+    assert!(explained.contains("AuthOwner"), "{explained}");
+    assert_hidden(&explained, &plain);
 }

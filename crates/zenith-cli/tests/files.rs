@@ -1,6 +1,7 @@
 //! What `zenith` reads and writes on disk: `export` and `redact` never write over the capture
 //! they read, never claim output that went nowhere, leave nothing behind when interrupted;
-//! `check` walks each directory once and reads only regular files found in one.
+//! `check` walks each directory once, reads only regular files found in one (each once, through
+//! links only on the directory's file system) and reports a directory it cannot read.
 
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -299,7 +300,11 @@ fn a_hangup_ignored_as_under_nohup_stays_ignored() {
 
 /// The summary and the per-file records of `zenith check --format json DIR`.
 fn checked(dir: &Path) -> (Run, Vec<String>, Value) {
-    let mut c = zenith();
+    checked_by(zenith(), dir)
+}
+
+/// [`checked`], with `zenith` run by `c`.
+fn checked_by(mut c: Command, dir: &Path) -> (Run, Vec<String>, Value) {
     c.args(["check", "--format", "json", dir.to_str().unwrap()]);
     let run = run(c);
     let records: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -338,6 +343,78 @@ fn pipes_and_devices_in_a_directory_are_skipped_with_a_warning() {
         let line = run.stderr.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}: {}", run.stderr));
         assert!(line.contains("skipped") && line.contains(why), "{line}");
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_unreadable_subdirectory_is_reported_and_the_other_captures_checked() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = scratch("unreadable");
+    std::fs::create_dir_all(dir.join("b")).unwrap();
+    std::fs::copy(repo().join(SAMPLE), dir.join("a.jsonl")).unwrap();
+    std::fs::copy(repo().join(SAMPLE), dir.join("b/b.jsonl")).unwrap();
+    std::fs::copy(repo().join(SAMPLE), dir.join("c.jsonl")).unwrap();
+    std::fs::set_permissions(dir.join("b"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Permissions do not stop root, so as root the check runs as the unprivileged `nobody`.
+    let c = if std::fs::metadata(&dir).unwrap().uid() == 0 {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut c = Command::new("runuser");
+        c.args(["-u", "nobody", "--", env!("CARGO_BIN_EXE_zenith")]).current_dir(repo()).stdin(Stdio::null());
+        c
+    } else {
+        zenith()
+    };
+    let (run, files, summary) = checked_by(c, &dir);
+    std::fs::set_permissions(dir.join("b"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(run.code(), Some(2), "unreadable input: {}", run.stderr);
+    assert_eq!(files, [format!("{}/a.jsonl", dir.display()), format!("{}/c.jsonl", dir.display())]);
+    assert_eq!(summary["read"], 34, "both readable captures");
+    let warning = format!("zenith: {}/b: cannot read the directory: Permission denied (os error 13)\n", dir.display());
+    assert_eq!(run.stderr, warning);
+    let error = run.stdout.lines().find(|l| l.starts_with("{\"error\"")).expect("an error record");
+    let error: Value = serde_json::from_str(error).unwrap();
+    assert_eq!(error["error"]["code"], "unreadable-input");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn links_in_a_directory_lead_only_to_regular_files_on_its_file_system() {
+    let dir = scratch("links-out");
+    let elsewhere = scratch("links-out-elsewhere");
+    std::fs::copy(repo().join(SAMPLE), dir.join("a.jsonl")).unwrap();
+    std::fs::copy(repo().join(SAMPLE), elsewhere.join("b.jsonl")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("other")).unwrap();
+    std::os::unix::fs::symlink("/proc", dir.join("proc")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", dir.join("environ.jsonl")).unwrap();
+    let (run, _, summary) = checked(&dir);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_eq!(summary["read"], 17, "a.jsonl only");
+    for (name, why) in [
+        ("other", "a link to a directory"),
+        ("proc", "a link to a directory"),
+        ("environ.jsonl", "another file system"),
+    ] {
+        let line = run
+            .stderr
+            .lines()
+            .find(|l| l.contains(&format!("/{name}:")))
+            .unwrap_or_else(|| panic!("{name}: {}", run.stderr));
+        assert!(line.contains("skipped") && line.contains(why), "{line}");
+    }
+    assert_eq!(run.stderr.lines().count(), 3, "{}", run.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&elsewhere).unwrap();
+}
+
+#[test]
+fn a_capture_reached_through_a_link_beside_it_is_checked_once() {
+    let dir = scratch("file-link");
+    std::fs::copy(repo().join(SAMPLE), dir.join("x.jsonl")).unwrap();
+    std::os::unix::fs::symlink("x.jsonl", dir.join("link.jsonl")).unwrap();
+    let (run, files, summary) = checked(&dir);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert!(files.is_empty(), "one capture, so no per-file totals: {files:?}");
+    assert_eq!(summary["read"], 17, "checked once");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

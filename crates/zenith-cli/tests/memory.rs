@@ -161,3 +161,53 @@ fn explain_shows_a_message_s_first_problems_and_counts_the_rest() {
     assert_eq!(problems.len(), 100, "{stdout}");
     assert!(stdout.contains("\n  50 more error wrong-type not shown\n"), "{stdout}");
 }
+
+/// A Depth push of `count` numbers (each an invalid record): too many values for a tree.
+fn depth_of_numbers(count: usize) -> String {
+    format!("{{\"Controller\":\"Market\",\"Topic\":\"Depth!BHP.ASX\",\"Data\":[{}]}}", vec!["1"; count].join(","))
+}
+
+#[test]
+fn replay_passes_over_a_message_too_large_to_read_and_says_so() {
+    let sub = r#"{"Controller":"Market","Topic":"Depth!BHP.ASX","Action":"Sub"}"#;
+    let add = r#"{"Controller":"Market","Topic":"Depth!BHP.ASX","Data":[{"O":"A","Order":{"ID":"a","Quantity":1}}]}"#;
+    let lines = format!(
+        "{{\"type\":\"send\",\"data\":{}}}\n{{\"type\":\"receive\",\"data\":{}}}\n{{\"type\":\"receive\",\"data\":{}}}\n",
+        Value::from(sub),
+        Value::from(add),
+        Value::from(depth_of_numbers(300_000))
+    );
+    let path = scratch("replay-large.jsonl", lines.as_bytes());
+    let output = Command::new(env!("CARGO_BIN_EXE_zenith"))
+        .args(["replay", path.to_str().unwrap(), "--topic", "Depth!BHP.ASX", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("1 data message(s) on `Depth!BHP.ASX` not applied: each holds over 262144 JSON values"),
+        "{stderr}"
+    );
+    let state: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!((state["messages"].as_u64(), state["too_large"].as_u64()), (Some(1), Some(1)), "{state}");
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn explain_tells_the_verdict_on_a_message_too_large_to_read() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zenith"))
+        .args(["explain", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), depth_of_numbers(300_000).as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains(
+            "the message holds 300007 JSON values, over the 262144 that are read to locate problems, so they are not \
+             listed"
+        ),
+        "{stdout}"
+    );
+}

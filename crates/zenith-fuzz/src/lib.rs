@@ -39,13 +39,17 @@ pub fn reader(format: Format, data: &[u8]) {
             assert_eq!(numbers, (1..=lines as u64).collect::<Vec<_>>(), "one event per line, in order");
         }
         Format::Har => {
-            let mut entries = events.iter().map(|event| match event {
-                Event::Frame(Frame { origin: Origin::Har { entry }, .. }) => Some(*entry),
-                Event::Skipped(Skipped::HttpEntry { entry }) => Some(*entry),
-                Event::Context(Context { origin: Origin::Har { entry }, .. }) => Some(*entry),
-                other => panic!("{other:?} in HAR"),
-            });
-            let entries: Vec<u64> = entries.by_ref().map(|e| e.expect("connections are named by entry")).collect();
+            let entries: Vec<u64> = events
+                .iter()
+                .filter_map(|event| match event {
+                    Event::Frame(Frame { origin: Origin::Har { entry }, .. }) => Some(*entry),
+                    Event::Skipped(Skipped::HttpEntry { entry }) => Some(*entry),
+                    // Text outside the entries (the log's creator, its pages) belongs to none.
+                    Event::Context(Context { origin: Origin::Har { entry: 0 }, .. }) => None,
+                    Event::Context(Context { origin: Origin::Har { entry }, .. }) => Some(*entry),
+                    other => panic!("{other:?} in HAR"),
+                })
+                .collect();
             assert!(entries.windows(2).all(|w| w[0] <= w[1]), "entries in order: {entries:?}");
         }
         Format::Pcap => {

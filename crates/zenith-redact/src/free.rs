@@ -4,29 +4,54 @@
 use crate::text::{self, Text};
 use crate::walk::{Edit, Mode, Scan};
 
-/// Levels of escapes decoded in free text, at most.
+/// Levels of escapes (or of percent-encoding) decoded in free text, at most.
 const MAX_UNESCAPING: usize = 2;
 /// Free text is decoded in pieces of about this many bytes (cut after white space, where no
 /// escape or credential continues), so decoding a long text holds only a piece twice.
 const UNESCAPED_PIECE: usize = 1 << 16;
+/// A percent-encoded word longer than this is decoded in pieces of this size: it could be
+/// nothing but escapes, each of which costs 32 bytes to map back.
+const LONGEST_PERCENT_PIECE: usize = 4 * UNESCAPED_PIECE;
 
-/// Credentials in free text, and copies of known ones: in the text as it is and, when it holds
-/// escapes (JSON written into text that is not JSON: `pass\u0077ord`, `https:\/\/`), in what
-/// they spell, decoded once or twice.
+/// Credentials in free text, and copies of known ones: in the text as it is and, decoded once
+/// or twice, in what it spells when it holds escapes (JSON written into text that is not JSON:
+/// `pass\u0077ord`, `https:\/\/`) or percent-encoded `=`, `:` or `%` (a URL inside a URL:
+/// `?next=https%3A%2F%2Fh%2Fcb%3Faccess_token%3D...`, `pass%2577ord=`).
 pub(crate) fn text(text: &Text<'_>, scan: &mut Scan<'_>) {
     rules(text, scan, true);
-    if memchr::memchr(b'\\', text.text.as_bytes()).is_none() {
+    let escaped = |text: &str| memchr::memchr(b'\\', text.as_bytes()).is_some();
+    decoded(text, scan, escaped, Text::unescaped, usize::MAX);
+    decoded(text, scan, percent_encoded, Text::percent_decoded, LONGEST_PERCENT_PIECE);
+}
+
+/// Whether text holds a percent-encoded `=`, `:` or `%`, which may hide a name and its value.
+pub(crate) fn percent_encoded(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'%', bytes)
+        .any(|at| matches!(bytes.get(at + 1..at + 3), Some([b'3', b'D' | b'd' | b'A' | b'a'] | [b'2', b'5'])))
+}
+
+/// The free-text rules on `text` decoded by `decode`, once or twice while it still `holds`
+/// what `decode` reads, in pieces (of `at_most` bytes at most), each mapped back to the input.
+fn decoded(
+    text: &Text<'_>,
+    scan: &mut Scan<'_>,
+    holds: fn(&str) -> bool,
+    decode: fn(&Text<'static>) -> Text<'static>,
+    at_most: usize,
+) {
+    if !holds(&text.text) {
         return;
     }
     let mut start = 0;
     while start < text.text.len() {
-        let mut decoded = text.piece(start, UNESCAPED_PIECE);
+        let mut decoded = text.piece(start, UNESCAPED_PIECE, at_most);
         start += decoded.text.len();
         for _ in 0..MAX_UNESCAPING {
-            if memchr::memchr(b'\\', decoded.text.as_bytes()).is_none() {
+            if !holds(&decoded.text) {
                 break;
             }
-            let next = Text::decode(&decoded.text, &|i| decoded.input_offset(i)).into_owned();
+            let next = decode(&decoded);
             if next.text == decoded.text {
                 break;
             }

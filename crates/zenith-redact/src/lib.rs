@@ -83,7 +83,7 @@ pub struct Options {
     /// longer is refused, forced or not.
     pub max_bytes: usize,
     /// Distinct credentials remembered to find their copies; a capture with more is refused
-    /// unless `force`. Finding copies takes about 400 bytes per credential.
+    /// unless `force`. Finding copies takes about 900 bytes per credential.
     pub max_credentials: usize,
     /// Threads that redact JSON Lines.
     pub jobs: usize,

@@ -3,6 +3,7 @@
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Copies of credentials shorter than this are found only where they stand alone (not inside
@@ -15,9 +16,10 @@ const UNCOVERED: usize = 64;
 /// How many bytes of credentials a [`Secrets`] remembers at most.
 pub const MAX_SECRET_BYTES: usize = 32 << 20;
 
-/// Known credential values, and the forms their copies take: as written, and JSON-escaped
-/// once and twice (inside JSON embedded in a string). Copies are found with one automaton
-/// over all forms, so finding them takes time linear in the text whatever their number.
+/// Known credential values, and the forms their copies take (see [`forms`]): as written,
+/// JSON-escaped, percent-encoded and in base64. A credential written with its scheme (`Bearer
+/// t0k`) is known by its token too, and HTTP Basic credentials by the password they hold. Copies are found with one automaton over all forms, so finding them
+/// takes time linear in the text whatever their number.
 /// Credentials met past the limit can still be kept as hashes ([`Secrets::with_limits`]).
 /// `Debug` shows counts, never a credential.
 pub struct Secrets {
@@ -93,11 +95,17 @@ impl Secrets {
             self.overflow += 1;
             return;
         }
+        match value.split_once(|c: char| c.is_ascii_whitespace()) {
+            Some((scheme, token)) if crate::text::is_scheme(scheme) => self.remember(token.trim_start()),
+            _ => {
+                if let Some(password) = basic_password(value) {
+                    self.remember(&password);
+                }
+            }
+        }
+        self.escapable |= escaped(value) != value;
+        let forms = forms(value);
         self.shortest = self.shortest.min(value.len());
-        let once = escaped(value);
-        let twice = escaped(&once);
-        self.escapable |= once != value;
-        let forms = if once != value { vec![value.to_owned(), once, twice] } else { vec![value.to_owned()] };
         if full {
             for form in forms {
                 self.hashed.insert(&form);
@@ -188,14 +196,24 @@ impl Secrets {
 impl Secrets {
     /// Where, in text cut short at its end, a copy of a credential begins that the cut left
     /// unfinished: the start of the longest end of `text` (three bytes or more) that begins a
-    /// known form. Checks every form, so it is meant for the few texts shown cut short.
+    /// known credential, as written or JSON-escaped (the forms text is shown in; its encoded
+    /// forms are left out, to keep this cheap). Checks every credential, so it is meant for
+    /// the few texts shown cut short.
     pub fn cut_copy(&self, text: &str) -> Option<usize> {
-        let longest = self.forms.iter().map(|f| f.len()).max().unwrap_or(0).min(text.len());
+        let escapes = |value: &str| value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+        let escaped: Vec<String> = if self.escapable {
+            let once = self.values.iter().filter(|v| escapes(v)).map(|v| escaped(v));
+            once.flat_map(|once| [escaped(&once), once]).collect()
+        } else {
+            Vec::new()
+        };
+        let forms: Vec<&str> = self.values.iter().map(|v| &**v).chain(escaped.iter().map(String::as_str)).collect();
+        let longest = forms.iter().map(|f| f.len()).max().unwrap_or(0).min(text.len());
         (3..=longest)
             .rev()
             .map(|length| text.len() - length)
             .filter(|&start| text.is_char_boundary(start))
-            .find(|&start| self.forms.iter().any(|form| form.starts_with(&text[start..])))
+            .find(|&start| forms.iter().any(|form| form.starts_with(&text[start..])))
     }
 }
 
@@ -236,6 +254,50 @@ impl Hashed {
     }
 }
 
+/// Bytes left as they are in a percent-encoded form: the unreserved characters of URLs.
+const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+/// As [`URL_COMPONENT`], with the space left too (a form body writes it as `+`).
+const URL_FORM: &AsciiSet = &URL_COMPONENT.remove(b' ');
+/// Credentials at least this long are looked for in base64 too: shorter ones read as too
+/// common words.
+const MIN_BASE64: usize = 6;
+
+/// The forms copies of `value` take: as written; JSON-escaped once and twice (inside JSON
+/// embedded in a string); percent-encoded, with a space as `%20` and as `+` (in URLs and form
+/// bodies); and, when long enough, in base64 (padded or not, standard or URL-safe).
+fn forms(value: &str) -> Vec<String> {
+    let mut forms = vec![value.to_owned()];
+    let once = escaped(value);
+    if once != value {
+        forms.push(escaped(&once));
+        forms.push(once);
+    }
+    let percent = utf8_percent_encode(value, URL_COMPONENT).to_string();
+    if percent != value {
+        if value.contains(' ') {
+            forms.push(utf8_percent_encode(value, URL_FORM).to_string().replace(' ', "+"));
+        }
+        forms.push(percent);
+    }
+    if value.len() >= MIN_BASE64 {
+        use base64::Engine;
+        use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+        forms.extend([STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD].map(|engine| engine.encode(value)));
+    }
+    forms.sort_unstable();
+    forms.dedup();
+    forms
+}
+
+/// The password in HTTP Basic credentials: `value` read as the base64 of `user:password`.
+fn basic_password(value: &str) -> Option<String> {
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
+    let text = String::from_utf8(decoded).ok().filter(|text| !text.contains(char::is_control))?;
+    let (_, password) = text.split_once(':')?;
+    (!password.is_empty()).then(|| password.to_owned())
+}
+
 /// `text` as written inside a JSON string.
 fn escaped(text: &str) -> String {
     let quoted = serde_json::to_string(text).unwrap_or_default();
@@ -261,6 +323,31 @@ mod tests {
         assert_eq!(copies(&mut secrets, "x hun\"ter2y"), ["hun\"ter2"]);
         assert_eq!(copies(&mut secrets, r#"{"p":"hun\"ter2"}"#), ["hun\\\"ter2"]);
         assert_eq!(copies(&mut secrets, "abc, xabc, abcd, (abc)"), ["abc", "abc"]);
+    }
+
+    #[test]
+    fn copies_percent_encoded_and_in_base64() {
+        let mut secrets = Secrets::default();
+        secrets.remember("S3cret/+ =&%");
+        let text = "a S3cret%2F%2B%20%3D%26%25 b S3cret%2F%2B+%3D%26%25 c UzNjcmV0LysgPSYl d UzNjcmV0Ly sgPSYl";
+        assert_eq!(
+            copies(&mut secrets, text),
+            ["S3cret%2F%2B%20%3D%26%25", "S3cret%2F%2B+%3D%26%25", "UzNjcmV0LysgPSYl"]
+        );
+        let mut short = Secrets::default();
+        short.remember("pw1");
+        assert_eq!(copies(&mut short, "cHcx pw1"), ["pw1"], "too short to be looked for in base64");
+    }
+
+    #[test]
+    fn credentials_with_a_scheme_are_known_by_their_token_and_password_too() {
+        let mut secrets = Secrets::default();
+        secrets.remember("dXNlcjpTM2NyZXQtcHc="); // user:S3cret-pw
+        secrets.remember("aGVsbG8="); // hello: no password in it
+        secrets.remember("basic\tdTpTM2NyZXQtcXc="); // u:S3cret-qw
+        secrets.remember("Bearer t0k-S3cret");
+        let text = "the S3cret-pw, the user, hello, S3cret-qw, t0k-S3cret";
+        assert_eq!(copies(&mut secrets, text), ["S3cret-pw", "S3cret-qw", "t0k-S3cret"]);
     }
 
     #[test]

@@ -324,12 +324,12 @@ fn redact_block(block: Block, scan: &mut Scan<'_>) -> Done {
 /// Whether a copy of a known credential may be in the raw text: one of its forms is there, or
 /// an escape could spell one differently once decoded. Escaped quotes and backslashes (JSON in
 /// strings) change nothing for a credential without either; any other escape (`\u0041`, `\/`)
-/// could.
+/// could, as could the percent-encoding that free text is read again without.
 fn may_hold_copy(raw: &[u8], secrets: &Secrets, copies: &mut Vec<Range<usize>>) -> bool {
     let Ok(text) = std::str::from_utf8(raw) else { return true };
     copies.clear();
     secrets.copies(text, copies);
-    if !copies.is_empty() {
+    if !copies.is_empty() || crate::free::percent_encoded(text) {
         return true;
     }
     let mut escapes = memchr::memchr_iter(b'\\', raw).peekable();

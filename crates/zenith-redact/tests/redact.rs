@@ -538,3 +538,36 @@ fn free_text_is_also_read_with_its_escapes_decoded() {
         )
     );
 }
+
+#[test]
+fn encoded_urls_scheme_white_space_and_encoded_copies_are_replaced_byte_for_byte() {
+    use base64::engine::general_purpose::STANDARD;
+    let basic = STANDARD.encode("user:PwBasic-8");
+    let copy = STANDARD.encode("S3cret/+ =&%");
+    let input = format!(
+        "{}\n{}\n{}\n{}\n{}\n{}\n",
+        r#"{"Password":"S3cret/+ =&%","Authorization":"Basic BASIC"}"#.replace("BASIC", &basic),
+        r#"{"Note":"encoded twice: S3cret%252F%252B%2520%253D%2526%2525."}"#,
+        r#"{"Note":"a S3cret%2F%2B%20%3D%26%25 b S3cret%2F%2B+%3D%26%25 c COPY d PwBasic-8"}"#.replace("COPY", &copy),
+        r#"{"Topic":"https://h/login?next=https%3A%2F%2Fapp%2Fcb%3Faccess_token%3DTokA1%26state%3D1"}"#,
+        r#"{"Note":"x password%3DPwB2 token%253DTokC3 pass%2577ord=PwD4 user%3Aname=1"}"#,
+        r#"{"Note":"Bearer\tTokE5, Bearer\nTokF6, see //u:PwG7@h/x"}"#,
+    );
+    assert_eq!(
+        run(Format::Jsonl, &input).unwrap(),
+        concat!(
+            r#"{"Password":"<redacted>","Authorization":"<redacted>"}"#,
+            "\n",
+            r#"{"Note":"encoded twice: <redacted>."}"#,
+            "\n",
+            r#"{"Note":"a <redacted> b <redacted> c <redacted> d <redacted>"}"#,
+            "\n",
+            r#"{"Topic":"https://h/login?next=https%3A%2F%2Fapp%2Fcb%3Faccess_token%3D<redacted>%26state%3D1"}"#,
+            "\n",
+            r#"{"Note":"x password%3D<redacted> token%253D<redacted> pass%2577ord=<redacted> user%3Aname=1"}"#,
+            "\n",
+            r#"{"Note":"Bearer\t<redacted>, Bearer\n<redacted>, see //u:<redacted>@h/x"}"#,
+            "\n",
+        )
+    );
+}

@@ -5,7 +5,8 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use capture_bench::{PcapOut, fail, frame_header, upgrade_reply};
+use capture_bench::{PcapOut, fail, frame_header, upgrade_reply, upgrade_request};
+use flate2::{Compress, Compression, FlushCompress};
 use serde_json::json;
 
 /// A capture's file name, and what writes it.
@@ -34,6 +35,11 @@ fn main() {
         ("big-body.har", big_body),
         ("late-log.har", late_log),
         ("deep-item.har", deep_item),
+        ("numbers-30mb.jsonl", numbers_30mb),
+        ("deflate-bomb.pcap", deflate_bomb),
+        ("many-connections.pcap", many_connections),
+        ("early-data-40.pcap", early_data_40),
+        ("many-headers.har", many_headers),
     ];
     for (name, write) in cases {
         let path = dir.join(name);
@@ -49,7 +55,7 @@ fn main() {
 fn before_upgrade_client(out: &mut dyn Write) {
     let mut pcap = PcapOut::new(out);
     let mut connection = pcap.open(40000);
-    pcap.data(&mut connection, true, b"GET /Zenith?version=2.0 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    pcap.data(&mut connection, true, &upgrade_request("ZenithJson"));
     let chunk = vec![b'x'; MB];
     for _ in 0..100 {
         pcap.data(&mut connection, true, &chunk);
@@ -111,6 +117,83 @@ fn invalid_items(out: &mut dyn Write) {
     let message = format!(r#"{{"Controller":"Market","Topic":"Trades!BHP.ASX","Action":"Publish","Data":[{items}]}}"#);
     write(out, &json!({"type": "receive", "time": 1.0, "opcode": 1, "data": message}).to_string());
     write(out, "\n");
+}
+
+/// One line of 30 MB: a message of 15,000,000 numbers.
+fn numbers_30mb(out: &mut dyn Write) {
+    write(out, r#"{"Controller":"Market","Topic":"Depth!BHP.ASX","Action":"Publish","Data":[1"#);
+    for _ in 1..15_000_000 {
+        write(out, ",1");
+    }
+    write(out, "]}\n");
+}
+
+/// A message of 60 MB (30,000,000 numbers) compressed with permessage-deflate: about 60 KB.
+fn deflate_bomb(out: &mut dyn Write) {
+    let mut pcap = PcapOut::new(out);
+    let mut connection = pcap.open(40000);
+    pcap.data(&mut connection, true, &upgrade_request("ZenithJson"));
+    let reply = String::from_utf8_lossy(&upgrade_reply("ZenithJson"))
+        .replace("\r\n\r\n", "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n");
+    pcap.data(&mut connection, false, reply.as_bytes());
+    let mut message = br#"{"Controller":"Market","Topic":"Depth!BHP.ASX","Action":"Publish","Data":[1"#.to_vec();
+    message.extend(",1".repeat(30_000_000).as_bytes());
+    message.extend(b"]}");
+    let mut compress = Compress::new(Compression::best(), false);
+    let mut compressed = Vec::with_capacity(message.len() / 100);
+    while compress.total_in() < message.len() as u64 {
+        compressed.reserve(1 << 16);
+        let at = compress.total_in() as usize;
+        compress
+            .compress_vec(&message[at..], &mut compressed, FlushCompress::Sync)
+            .unwrap_or_else(|e| fail(format!("deflating: {e}")));
+    }
+    compressed.reserve(1 << 16);
+    let _ = compress.compress_vec(&[], &mut compressed, FlushCompress::Sync);
+    // The sender leaves off the sync flush's tail.
+    compressed.truncate(compressed.len() - 4);
+    let mut frame = frame_header(false, 1, compressed.len() as u64);
+    frame[0] |= 0x40;
+    frame.extend_from_slice(&compressed);
+    pcap.data(&mut connection, false, &frame);
+}
+
+/// 10,100 connections open at once, each with one message.
+fn many_connections(out: &mut dyn Write) {
+    let mut pcap = PcapOut::new(out);
+    let mut connections: Vec<_> = (0..10_100).map(|n| pcap.upgrade(n as u16 + 1024, "ZenithJson")).collect();
+    for connection in &mut connections {
+        pcap.frame(connection, false, 1, br#"{"Controller":"Zenith","Topic":"Ping"}"#);
+    }
+}
+
+/// 40 connections, each sending 4 MiB of frames before the server's 101 arrives.
+fn early_data_40(out: &mut dyn Write) {
+    let mut pcap = PcapOut::new(out);
+    let padding = " ".repeat((1 << 20) - 100);
+    let message = format!(r#"{{"Controller":"Zenith","Topic":"Ping"{padding}}}"#);
+    let mut connections: Vec<_> = (0..40).map(|n| pcap.open(30000 + n)).collect();
+    for connection in &mut connections {
+        pcap.data(connection, true, &upgrade_request("ZenithJson"));
+        for _ in 0..4 {
+            pcap.frame(connection, true, 1, message.as_bytes());
+        }
+    }
+    for connection in &mut connections {
+        pcap.data(connection, false, &upgrade_reply("ZenithJson"));
+    }
+}
+
+/// A HAR whose one ordinary request has 1,000,000 headers, then a websocket with one message.
+fn many_headers(out: &mut dyn Write) {
+    write(out, r#"{"log":{"entries":[{"request":{"method":"GET","url":"http://127.0.0.1/","headers":["#);
+    for n in 0..1_000_000 {
+        let comma = if n == 0 { "" } else { "," };
+        write(out, &format!(r#"{comma}{{"name":"X-Header-{n}","value":"v{n}"}}"#));
+    }
+    write(out, r#"]},"response":{"status":200,"headers":[]}},{"_resourceType":"websocket","_webSocketMessages":["#);
+    write(out, ITEM);
+    write(out, "]}]}}\n");
 }
 
 /// 1,000,000 lines of `{}`.

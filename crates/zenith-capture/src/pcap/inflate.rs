@@ -38,35 +38,30 @@ impl Inflater {
                         shared compression context (context takeover)"
                 .to_owned());
         }
-        let mut output = Vec::with_capacity((data.len() * 4).min(max).max(64));
-        let mut too_large = false;
+        let mut output = Output { bytes: Vec::with_capacity((data.len() * 4).min(max).max(64)), max, too_large: false };
         for input in [data, &SYNC_TAIL] {
-            if let Err(reason) = self.run(input, max, &mut output, &mut too_large) {
+            if let Err(reason) = self.run(input, &mut output) {
                 self.skip();
                 return Err(format!("the compressed message does not inflate: {reason}"));
             }
         }
-        if too_large || output.len() > max {
+        if output.too_large || output.bytes.len() > max {
             // The whole message was inflated, so the context stays whole.
             return Err(format!("the compressed message inflates to more than {max} bytes"));
         }
-        Ok(output)
+        output.bytes.shrink_to_fit();
+        Ok(output.bytes)
     }
 
-    /// Inflates all of `input` into `output`. Past `max` bytes the output is dropped (and
-    /// `too_large` set), but inflating goes on, to keep the context.
-    fn run(&mut self, mut input: &[u8], max: usize, output: &mut Vec<u8>, too_large: &mut bool) -> Result<(), String> {
+    /// Inflates all of `input` into `output`.
+    fn run(&mut self, mut input: &[u8], output: &mut Output) -> Result<(), String> {
         loop {
-            if output.len() == output.capacity() {
-                if output.len() >= max {
-                    *too_large = true;
-                    output.clear();
-                }
-                output.reserve(output.capacity().clamp(64, max.max(64)));
-            }
-            let (read_before, written_before) = (self.decompress.total_in(), output.len());
-            let status =
-                self.decompress.decompress_vec(input, output, FlushDecompress::Sync).map_err(|e| e.to_string())?;
+            output.make_room();
+            let (read_before, written_before) = (self.decompress.total_in(), output.bytes.len());
+            let status = self
+                .decompress
+                .decompress_vec(input, &mut output.bytes, FlushDecompress::Sync)
+                .map_err(|e| e.to_string())?;
             let used = (self.decompress.total_in() - read_before) as usize;
             input = &input[used..];
             if status == Status::StreamEnd {
@@ -74,10 +69,47 @@ impl Inflater {
             }
             // The inflater may hand over bytes from its window without reading any input:
             // progress is input read or output written. None, with all input read, is the end.
-            if used == 0 && output.len() == written_before {
+            if used == 0 && output.bytes.len() == written_before {
                 return if input.is_empty() { Ok(()) } else { Err("the compressed data is malformed".into()) };
             }
         }
+    }
+}
+
+/// A message's inflated bytes, held up to `max`. Its room grows up to one byte past `max`, never
+/// beyond; once past, the bytes are dropped and inflating goes on into a small
+/// buffer, only to keep the compression context.
+struct Output {
+    bytes: Vec<u8>,
+    max: usize,
+    too_large: bool,
+}
+
+/// Up to this capacity, the output's room doubles as it fills.
+const GROW_BY_DOUBLING: usize = 1 << 20;
+
+/// The buffer inflated into once a message is known to be over the limit.
+const SCRATCH_BYTES: usize = 32 * 1024;
+
+impl Output {
+    /// Leaves room for at least one more byte.
+    fn make_room(&mut self) {
+        let (length, capacity) = (self.bytes.len(), self.bytes.capacity());
+        if length < capacity {
+            return;
+        }
+        if self.too_large || length > self.max {
+            if !self.too_large {
+                self.too_large = true;
+                self.bytes = Vec::with_capacity(SCRATCH_BYTES);
+            }
+            self.bytes.clear();
+            return;
+        }
+        // Past a mebibyte, room for the whole limit at once: the system maps its pages as they
+        // are written, while growing by steps would leave each smaller buffer behind, resident.
+        let room = if capacity < GROW_BY_DOUBLING { capacity.max(64) * 2 } else { self.max + 1 };
+        self.bytes.reserve_exact(room.min(self.max + 1) - length);
     }
 }
 
@@ -112,6 +144,16 @@ mod tests {
         for (message, compressed) in messages.iter().zip(compress(&messages)) {
             assert_eq!(inflater.inflate(&compressed, 1 << 20).as_ref(), Ok(message));
         }
+    }
+
+    #[test]
+    fn a_message_is_held_in_room_of_its_own_size() {
+        // Room grown by doubling from four times the compressed length would be far larger.
+        let message = vec![b'x'; 3_000_000];
+        let compressed = compress(std::slice::from_ref(&message));
+        let inflated = Inflater::new(true).inflate(&compressed[0], 64 << 20).unwrap();
+        assert!(inflated == message, "the message changed");
+        assert_eq!(inflated.capacity(), inflated.len());
     }
 
     #[test]

@@ -2,27 +2,73 @@
 //! they came in and however often they were sent, with any hole reported rather than skipped
 //! over.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
 use super::Segment;
-use super::websocket::Conversation;
+use super::websocket::{Conversation, MAX_EARLY_BYTES_OVERALL};
 use crate::{Event, Level, Limits, Origin, Skipped, TcpStream, Transport, TransportEvent};
 
-/// The most TCP connections followed at once; packets of further ones are skipped and counted.
+/// The most TCP connections followed at once; packets of further ones are not read, and
+/// reported.
 pub const MAX_OPEN_CONNECTIONS: usize = 10_000;
 /// The most bytes held per direction ahead of a hole, waiting for the segment that fills it.
 /// Beyond that the segment is taken as lost.
 pub const MAX_HELD_BYTES: usize = 4 << 20;
+/// The most bytes held ahead of holes over all connections together; the direction whose
+/// segment would pass it is taken as having lost the segment before them.
+pub(crate) const MAX_HELD_BYTES_OVERALL: usize = 64 << 20;
+/// A reset whose sequence number is further than this from the next byte expected is outside
+/// any window the receiver could have offered without window scaling: it is ignored.
+const RESET_WINDOW: u64 = 65_535;
+/// Closed connections remembered, so that a late retransmission on their ports is taken for
+/// what it is rather than for a new connection.
+const RECENTLY_CLOSED: usize = 1024;
+/// How far before a closed connection's end a segment sent again may start: further back, it
+/// is taken for a new connection on the same ports.
+const REPEAT_REACH: u32 = 16 << 20;
+
+type Key = (SocketAddr, SocketAddr);
+/// A side's first sequence number and the one after its last byte.
+type Span = (u32, u32);
 
 /// The connections of one capture, by their endpoints.
 pub(crate) struct Connections {
-    open: FxHashMap<(SocketAddr, SocketAddr), Connection>,
+    open: FxHashMap<Key, Connection>,
     streams: u64,
     limits: Limits,
+    /// The bytes held ahead of holes, and while upgrades are awaited, over all connections.
+    held: usize,
+    early: usize,
+    closed: Closed,
+    refused: Option<Refused>,
+}
+
+/// What a connection may hold in all, within the totals over all connections.
+#[derive(Clone, Copy)]
+struct Room {
+    held: usize,
+    early: usize,
+}
+
+/// The connections closed last: their client and where each side's bytes ended.
+#[derive(Default)]
+struct Closed {
+    /// The client, and each side's span.
+    ends: FxHashMap<Key, (SocketAddr, [Option<Span>; 2])>,
+    order: VecDeque<Key>,
+}
+
+/// The packets of connections beyond `MAX_OPEN_CONNECTIONS`, not read: the first of them, and
+/// how many there were.
+struct Refused {
+    origin: Origin,
+    time: f64,
+    packets: u64,
+    bytes: u64,
 }
 
 struct Connection {
@@ -60,14 +106,22 @@ pub(crate) enum Peer {
 
 impl Connections {
     pub fn new(limits: Limits) -> Connections {
-        Connections { open: FxHashMap::default(), streams: 0, limits }
+        Connections {
+            open: FxHashMap::default(),
+            streams: 0,
+            limits,
+            held: 0,
+            early: 0,
+            closed: Closed::default(),
+            refused: None,
+        }
     }
 
     pub fn segment(&mut self, segment: Segment<'_>, sink: &mut dyn FnMut(Event)) {
         let key = ordered(segment.source, segment.destination);
         // A new connection on the ports of one whose end the capture missed: the old one ends.
         if self.open.get(&key).is_some_and(|connection| connection.opened_anew_by(&segment))
-            && let Some(connection) = self.open.remove(&key)
+            && let Some(connection) = self.remove(&key)
         {
             connection.close("a new connection on the same ports started first", sink);
         }
@@ -81,10 +135,13 @@ impl Connections {
                 }));
                 return;
             }
-            if self.open.len() >= MAX_OPEN_CONNECTIONS {
-                let reason = "on a connection beyond the limit of open connections followed";
+            if !segment.syn && self.closed.repeats(key, &segment) {
+                let reason = "data sent again on a connection already closed";
                 sink(Event::Skipped(Skipped::Packet { packet: segment.packet, reason }));
                 return;
+            }
+            if self.open.len() >= MAX_OPEN_CONNECTIONS {
+                return self.refuse(&segment, sink);
             }
             // The client opens with a SYN, or else speaks first with an HTTP request; else the
             // first side seen is taken for it.
@@ -105,10 +162,53 @@ impl Connections {
         connection.time = segment.time;
         connection.packet = segment.packet;
         let from = if segment.source == connection.stream.client { Peer::Client } else { Peer::Server };
-        let done = connection.segment(from, &segment, sink);
-        if done && let Some(connection) = self.open.remove(&key) {
+        let (held, early) = (connection.held_bytes(), connection.conversation.early_bytes());
+        let room = Room {
+            held: MAX_HELD_BYTES_OVERALL.saturating_sub(self.held - held),
+            early: MAX_EARLY_BYTES_OVERALL.saturating_sub(self.early - early),
+        };
+        let done = connection.segment(from, &segment, room, sink);
+        self.held = self.held - held + connection.held_bytes();
+        self.early = self.early - early + connection.conversation.early_bytes();
+        if done && let Some(connection) = self.remove(&key) {
+            self.closed.remember(key, &connection);
             connection.close("the connection closed first", sink);
         }
+    }
+
+    /// Takes a connection out, with what it held.
+    fn remove(&mut self, key: &Key) -> Option<Connection> {
+        let connection = self.open.remove(key)?;
+        self.held -= connection.held_bytes();
+        self.early -= connection.conversation.early_bytes();
+        Some(connection)
+    }
+
+    /// A packet of a connection beyond `MAX_OPEN_CONNECTIONS`: not read, and counted. The first
+    /// is reported at once, the count at the end.
+    fn refuse(&mut self, segment: &Segment<'_>, sink: &mut dyn FnMut(Event)) {
+        let refused = self.refused.get_or_insert_with(|| {
+            let stream = Arc::new(TcpStream::new(self.streams, segment.source, segment.destination));
+            self.streams += 1;
+            let origin = Origin::Tcp { stream, packet: segment.packet };
+            let message = format!(
+                "{MAX_OPEN_CONNECTIONS} TCP connections are open at once, the most followed: the packets of this \
+                 connection, and of any other that starts while that many are open, are not read (their count is \
+                 given at the end of the capture)"
+            );
+            let what = TransportEvent::Problem { level: Level::Error, code: "tcp-connection-limit", message };
+            sink(Event::Transport(Transport {
+                origin: origin.clone(),
+                time: Some(segment.time),
+                direction: None,
+                what,
+            }));
+            Refused { origin, time: segment.time, packets: 0, bytes: 0 }
+        });
+        refused.packets += 1;
+        refused.bytes += segment.payload.len() as u64;
+        let reason = "on a connection beyond the limit of open connections followed: not read";
+        sink(Event::Skipped(Skipped::Packet { packet: segment.packet, reason }));
     }
 
     /// Ends every connection still open at the end of the capture; `cut` when the file ends
@@ -119,19 +219,28 @@ impl Connections {
             sink(Event::Skipped(Skipped::Packet { packet: packet + 1, reason }));
         }
         let mut open: Vec<Connection> = self.open.drain().map(|(_, c)| c).collect();
+        (self.held, self.early) = (0, 0);
         open.sort_by_key(|c| c.stream.number);
         for connection in open {
             connection.close("the capture ends first", sink);
+        }
+        if let Some(Refused { origin, time, packets, bytes }) = self.refused.take() {
+            let message = format!(
+                "{packets} packets, with {bytes} bytes of data, came on connections beyond the {MAX_OPEN_CONNECTIONS} \
+                 open at once that are followed, and were not read"
+            );
+            let what = TransportEvent::Problem { level: Level::Info, code: "tcp-connection-limit", message };
+            sink(Event::Transport(Transport { origin, time: Some(time), direction: None, what }));
         }
     }
 }
 
 impl Connection {
     /// Takes one segment; true when the connection is over.
-    fn segment(&mut self, from: Peer, segment: &Segment<'_>, sink: &mut dyn FnMut(Event)) -> bool {
+    fn segment(&mut self, from: Peer, segment: &Segment<'_>, room: Room, sink: &mut dyn FnMut(Event)) -> bool {
         let origin = Origin::Tcp { stream: self.stream.clone(), packet: segment.packet };
         let side = &mut self.sides[from as usize];
-        if segment.rst {
+        if segment.rst && side.start.is_none() {
             return true;
         }
         let sequence = if segment.syn { segment.sequence.wrapping_add(1) } else { segment.sequence };
@@ -144,6 +253,21 @@ impl Connection {
             .filter(|o| *o < 1 << 63)
             .min_by_key(|o| o.abs_diff(next))
             .unwrap_or(near);
+        if segment.rst {
+            if offset.abs_diff(next) <= RESET_WINDOW {
+                return true;
+            }
+            let message = format!(
+                "a reset from the {} at byte {offset}, {} bytes from the next byte expected ({next}), is outside any \
+                 window its peer could accept: it is ignored, and the connection read on",
+                from.name(),
+                offset.abs_diff(next)
+            );
+            let what = TransportEvent::Problem { level: Level::Warning, code: "tcp-reset-out-of-window", message };
+            let direction = Some(from.direction());
+            sink(Event::Transport(Transport { origin, time: Some(segment.time), direction, what }));
+            return false;
+        }
         if segment.fin {
             side.fin = Some(offset + segment.payload.len() as u64);
         }
@@ -154,13 +278,16 @@ impl Connection {
             } else if offset <= next {
                 let fresh = &segment.payload[(next - offset) as usize..];
                 side.repeated += next - offset;
-                self.deliver(from, fresh, &origin, segment.time, sink);
-                self.drain_held(from, &origin, segment.time, sink);
+                self.deliver(from, fresh, room.early, &origin, segment.time, sink);
+                self.drain_held(from, room.early, &origin, segment.time, sink);
             } else {
                 let side = &mut self.sides[from as usize];
                 side.hold(offset, segment.payload);
                 if side.held_bytes > MAX_HELD_BYTES {
                     self.lose(from, &origin, segment.time, "more than 4 MiB arrived after it", sink);
+                } else if self.held_bytes() > room.held {
+                    let why = "the 64 MiB held ahead of holes over all connections were reached";
+                    self.lose(from, &origin, segment.time, why, sink);
                 }
             }
         }
@@ -168,16 +295,30 @@ impl Connection {
         self.sides.iter().all(finished)
     }
 
-    /// Passes bytes in order to the websocket reader, and moves the next expected offset on.
-    fn deliver(&mut self, from: Peer, bytes: &[u8], origin: &Origin, time: f64, sink: &mut dyn FnMut(Event)) {
+    /// The bytes held ahead of holes, on both sides.
+    fn held_bytes(&self) -> usize {
+        self.sides.iter().map(|side| side.held_bytes).sum()
+    }
+
+    /// Passes bytes in order to the websocket reader (which may hold `early` more bytes while
+    /// the upgrade is awaited), and moves the next expected offset on.
+    fn deliver(
+        &mut self,
+        from: Peer,
+        bytes: &[u8],
+        early: usize,
+        origin: &Origin,
+        time: f64,
+        sink: &mut dyn FnMut(Event),
+    ) {
         if let Some((_, next)) = &mut self.sides[from as usize].start {
             *next += bytes.len() as u64;
         }
-        self.conversation.bytes(from, bytes, origin, time, sink);
+        self.conversation.bytes(from, bytes, early, origin, time, sink);
     }
 
     /// Delivers the held segments that the bytes so far have reached.
-    fn drain_held(&mut self, from: Peer, origin: &Origin, time: f64, sink: &mut dyn FnMut(Event)) {
+    fn drain_held(&mut self, from: Peer, early: usize, origin: &Origin, time: f64, sink: &mut dyn FnMut(Event)) {
         loop {
             let side = &mut self.sides[from as usize];
             let next = side.start.map_or(0, |(_, next)| next);
@@ -193,7 +334,7 @@ impl Connection {
                 continue;
             }
             side.repeated += next - offset;
-            self.deliver(from, &bytes[(next - offset) as usize..], origin, time, sink);
+            self.deliver(from, &bytes[(next - offset) as usize..], early, origin, time, sink);
         }
     }
 
@@ -250,6 +391,36 @@ impl Connection {
             Some((start, _)) => start != segment.sequence.wrapping_add(1),
             None => !segment.ack && self.sides[from.other() as usize].start.is_some_and(|(_, next)| next > 0),
         }
+    }
+}
+
+impl Closed {
+    /// Remembers where a closed connection's sides ended, forgetting the oldest beyond
+    /// `RECENTLY_CLOSED`.
+    fn remember(&mut self, key: Key, connection: &Connection) {
+        let ends = connection
+            .sides
+            .each_ref()
+            .map(|side| side.start.map(|(start, next)| (start, start.wrapping_add(next as u32))));
+        if self.ends.insert(key, (connection.stream.client, ends)).is_none() {
+            self.order.push_back(key);
+        }
+        if self.order.len() > RECENTLY_CLOSED
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.ends.remove(&oldest);
+        }
+    }
+
+    /// True when the segment carries bytes that a recently closed connection on its ports had
+    /// already sent, within the last `REPEAT_REACH` of them: a late retransmission.
+    fn repeats(&self, key: Key, segment: &Segment<'_>) -> bool {
+        let Some((client, ends)) = self.ends.get(&key) else { return false };
+        let from = if segment.source == *client { Peer::Client } else { Peer::Server };
+        ends[from as usize].is_some_and(|(start, end)| {
+            let back = end.wrapping_sub(segment.sequence);
+            back <= end.wrapping_sub(start).min(REPEAT_REACH) && back as usize >= segment.payload.len()
+        })
     }
 }
 

@@ -12,6 +12,9 @@ use crate::{Body, Event, Frame, Level, Limits, Origin, Transport, TransportEvent
 /// they are kept to be read once it completes. Beyond it, that side's later bytes are counted,
 /// not read.
 pub const MAX_EARLY_BYTES: usize = 4 << 20;
+/// The most bytes held over all connections while upgrades are awaited; the side whose bytes
+/// would pass it keeps what it has, as at its own limit.
+pub(crate) const MAX_EARLY_BYTES_OVERALL: usize = 64 << 20;
 
 /// Where the conversation stands.
 enum Stage {
@@ -57,15 +60,32 @@ impl Conversation {
         }
     }
 
-    /// Takes the next bytes of one side, in order.
-    pub fn bytes(&mut self, peer: Peer, bytes: &[u8], origin: &Origin, time: f64, sink: &mut dyn FnMut(Event)) {
+    /// The bytes held while the upgrade is awaited.
+    pub fn early_bytes(&self) -> usize {
+        match &self.stage {
+            Stage::Upgrading(upgrade) => upgrade.pending.iter().map(Vec::len).sum(),
+            Stage::Open | Stage::Ignored => 0,
+        }
+    }
+
+    /// Takes the next bytes of one side, in order; while the upgrade is awaited, at most `room`
+    /// bytes are held in all (as `early_bytes` counts them).
+    pub fn bytes(
+        &mut self,
+        peer: Peer,
+        bytes: &[u8],
+        room: usize,
+        origin: &Origin,
+        time: f64,
+        sink: &mut dyn FnMut(Event),
+    ) {
         let mut out = Out { origin, time, peer, sink };
         match &mut self.stage {
             Stage::Ignored => self.ignored += bytes.len() as u64,
             Stage::Open => self.sides[peer as usize].frames(bytes, &self.limits, &mut out),
             Stage::Upgrading(upgrade) => {
-                upgrade.hold(bytes, &mut out);
-                match upgrade.heads(&mut out) {
+                upgrade.hold(bytes, room, &mut out);
+                match upgrade.heads(room, &mut out) {
                     Err((level, code, message)) => self.ignore(&mut out, level, code, message),
                     Ok(true) => self.open(&mut out),
                     Ok(false) => {}
@@ -130,7 +150,7 @@ impl Conversation {
             let mut out = Out { peer, ..out.reborrow() };
             side.frames(&pending[peer as usize], &self.limits, &mut out);
             if dropped[peer as usize] > 0 {
-                let cause = format!("the {MAX_EARLY_BYTES} bytes kept while the upgrade was awaited");
+                let cause = format!("the {} bytes kept while the upgrade was awaited", pending[peer as usize].len());
                 side.stop("the bytes kept while the upgrade was awaited end", cause, dropped[peer as usize], &mut out);
             }
         }
@@ -163,16 +183,22 @@ impl Conversation {
 }
 
 impl Upgrade {
-    /// Keeps the bytes of `out.peer`: all of them until its head is read, then up to
-    /// `MAX_EARLY_BYTES`.
-    fn hold(&mut self, bytes: &[u8], out: &mut Out<'_>) {
+    /// Keeps the bytes of `out.peer`: all of them until its head is read, then up to its
+    /// limit (see `limit`).
+    fn hold(&mut self, bytes: &[u8], room: usize, out: &mut Out<'_>) {
         let peer = out.peer;
-        let head_read = self.head_read(peer);
+        let (limit, head_read) = (self.limit(peer, room), self.head_read(peer));
         let pending = &mut self.pending[peer as usize];
-        let room = if head_read { MAX_EARLY_BYTES.saturating_sub(pending.len()) } else { bytes.len() };
+        let room = if head_read { limit.saturating_sub(pending.len()) } else { bytes.len() };
         let kept = bytes.len().min(room);
         pending.extend_from_slice(&bytes[..kept]);
-        self.leave_out(peer, (bytes.len() - kept) as u64, out);
+        self.leave_out(peer, (bytes.len() - kept) as u64, limit, out);
+    }
+
+    /// The most bytes `peer` may hold after its head: `MAX_EARLY_BYTES`, or less when the
+    /// upgrade may hold only `room` in all (its share of `MAX_EARLY_BYTES_OVERALL`).
+    fn limit(&self, peer: Peer, room: usize) -> usize {
+        MAX_EARLY_BYTES.min(room.saturating_sub(self.pending[peer.other() as usize].len()))
     }
 
     fn head_read(&self, peer: Peer) -> bool {
@@ -183,7 +209,7 @@ impl Upgrade {
     }
 
     /// Reads the heads that have come; true once both are read.
-    fn heads(&mut self, out: &mut Out<'_>) -> Result<bool, Fault> {
+    fn heads(&mut self, room: usize, out: &mut Out<'_>) -> Result<bool, Fault> {
         if self.request.is_none() {
             let client = &mut self.pending[Peer::Client as usize];
             starts_with(client, b"GET ")?;
@@ -199,7 +225,7 @@ impl Upgrade {
                 }
                 client.drain(..length);
                 self.request = Some(parsed);
-                self.trim(Peer::Client, out);
+                self.trim(Peer::Client, room, out);
             }
         }
         if self.reply.is_none() {
@@ -210,25 +236,26 @@ impl Upgrade {
                 out.context(&parsed.context);
                 server.drain(..length);
                 self.reply = Some(parsed);
-                self.trim(Peer::Server, out);
+                self.trim(Peer::Server, room, out);
             }
         }
         Ok(self.request.is_some() && self.reply.is_some())
     }
 
-    /// Keeps at most `MAX_EARLY_BYTES` of what came after a side's head, once it is read.
-    fn trim(&mut self, peer: Peer, out: &mut Out<'_>) {
+    /// Keeps at most the side's limit of what came after its head, once it is read.
+    fn trim(&mut self, peer: Peer, room: usize, out: &mut Out<'_>) {
+        let limit = self.limit(peer, room);
         let pending = &mut self.pending[peer as usize];
-        let excess = pending.len().saturating_sub(MAX_EARLY_BYTES);
+        let excess = pending.len().saturating_sub(limit);
         if excess > 0 {
-            pending.truncate(MAX_EARLY_BYTES);
+            pending.truncate(limit);
             pending.shrink_to_fit();
         }
-        self.leave_out(peer, excess as u64, out);
+        self.leave_out(peer, excess as u64, limit, out);
     }
 
-    /// Counts bytes of `peer` that are not kept, reporting the first.
-    fn leave_out(&mut self, peer: Peer, bytes: u64, out: &mut Out<'_>) {
+    /// Counts bytes of `peer` that are not kept, past its `limit`, reporting the first.
+    fn leave_out(&mut self, peer: Peer, bytes: u64, limit: usize, out: &mut Out<'_>) {
         if bytes == 0 {
             return;
         }
@@ -237,12 +264,21 @@ impl Upgrade {
                 Peer::Client => ("upgrade request", "the server's reply"),
                 Peer::Server => ("upgrade reply", "the client's request"),
             };
-            let message = format!(
-                "the {} sent more than {MAX_EARLY_BYTES} bytes after its {head}, before {awaited} had come: the first \
-                 {MAX_EARLY_BYTES} are kept, to be read once the upgrade completes; the later ones, and all that \
-                 follow them, are not read, since no frame boundary can be trusted after bytes left out",
-                peer.name()
-            );
+            let who = peer.name();
+            let message = if limit < MAX_EARLY_BYTES {
+                format!(
+                    "the {MAX_EARLY_BYTES_OVERALL} bytes held over all connections awaiting an upgrade were reached \
+                     when the {who} sent more after its {head}, before {awaited} had come: {limit} bytes of it are \
+                     kept, to be read once the upgrade completes; the later ones, and all that follow them, are not \
+                     read, since no frame boundary can be trusted after bytes left out"
+                )
+            } else {
+                format!(
+                    "the {who} sent more than {MAX_EARLY_BYTES} bytes after its {head}, before {awaited} had come: the \
+                     first {MAX_EARLY_BYTES} are kept, to be read once the upgrade completes; the later ones, and all \
+                     that follow them, are not read, since no frame boundary can be trusted after bytes left out"
+                )
+            };
             Out { peer, ..out.reborrow() }.problem(Level::Error, "websocket-early-data-limit", message);
         }
         self.dropped[peer as usize] += bytes;
@@ -330,7 +366,8 @@ impl Out<'_> {
 
     /// An HTTP head, as text to be read for credentials.
     pub fn context(&mut self, json: &str) {
-        (self.sink)(Event::Context(crate::Context { origin: self.origin.clone(), json: json.to_owned() }));
+        let json = json.to_owned();
+        (self.sink)(Event::Context(crate::Context { origin: self.origin.clone(), json, partial: false }));
     }
 }
 

@@ -53,6 +53,10 @@ impl Capture {
     pub fn push(&mut self, packet: Vec<u8>) {
         self.packets.push(packet);
     }
+
+    pub fn packets(&mut self, packets: Vec<Vec<u8>>) {
+        self.packets.extend(packets);
+    }
 }
 
 /// Every event of a capture; panics if the capture cannot be read.
@@ -136,6 +140,20 @@ impl Connection {
             .write(&mut out, payload)
             .unwrap();
         out
+    }
+
+    /// A reset from `side`, `ahead` bytes past its next sequence number.
+    pub fn reset(&self, side: Side, ahead: u32) -> Vec<u8> {
+        let mut packet = self.packet(side, self.next[side as usize].wrapping_add(ahead), &[], false, false);
+        // The TCP flags byte, after the Ethernet (14) and IPv4 (20) headers: RST and ACK.
+        packet[14 + 20 + 13] = 0x14;
+        // The TCP checksum is not checked by the reader; the packet is otherwise as sent.
+        packet
+    }
+
+    /// The next sequence number of `side`.
+    pub fn next(&self, side: Side) -> u32 {
+        self.next[side as usize]
     }
 
     /// The next segment from `side`, moving its sequence number on.

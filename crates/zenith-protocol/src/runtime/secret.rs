@@ -168,12 +168,17 @@ pub fn may_mark_secret(key: &str) -> bool {
     matches!(key, "name" | "value" | "cookies") || key.contains(['=', ':', ' ']) || is_secret_name(key)
 }
 
-/// A name with its percent-encoding (`pass%77ord`, as in URLs and form bodies) decoded.
+/// A name with its percent-encoding (`pass%77ord`, as in URLs and form bodies) decoded, twice
+/// when it was encoded twice (`pass%2577ord`, a URL inside a URL).
 fn decoded(name: &str) -> Cow<'_, str> {
-    if !name.contains('%') {
-        return Cow::Borrowed(name);
+    let mut name = Cow::Borrowed(name);
+    for _ in 0..2 {
+        if !name.contains('%') {
+            break;
+        }
+        name = Cow::Owned(percent_encoding::percent_decode_str(&name).decode_utf8_lossy().into_owned());
     }
-    percent_encoding::percent_decode_str(name).decode_utf8_lossy()
+    name
 }
 
 /// A name lowercased, with only its letters and digits.
@@ -363,6 +368,7 @@ mod tests {
             "SecurityCode",
             "CardCVV",
             "pass%77ord",
+            "pass%2577ord",
             "Api%20Key",
         ] {
             assert!(is_secret_name(name), "{name}");
@@ -397,7 +403,7 @@ mod tests {
         ] {
             assert!(!is_secret_name(name), "{name}");
         }
-        for name in ["key", "code", "sig", "access_token", "session", "api%5Fkey", "%6Bey"] {
+        for name in ["key", "code", "sig", "access_token", "session", "api%5Fkey", "%6Bey", "api%255Fkey"] {
             assert!(is_secret_parameter(name), "{name}");
         }
         for name in ["version", "state", "Topic"] {
