@@ -38,12 +38,16 @@ pub(crate) struct Shared<'s> {
     pub(crate) partial: Cell<bool>,
     /// The encoding named by the first `Sec-WebSocket-Protocol` header pair met since reset.
     pub(crate) protocol: Cell<Option<Encoding>>,
+    /// Bytes of the line read now that the parser did not get (the rest of strings cut), to
+    /// put back in the columns it reports.
+    pub(crate) dropped: Cell<usize>,
 }
 
 impl<'s> Shared<'s> {
     pub(crate) fn new(sink: &'s mut dyn FnMut(Event)) -> Shared<'s> {
         let (message, entry, batch, protocol) = (Cell::new(false), Cell::new(0), RefCell::default(), Cell::new(None));
-        Shared { sink: RefCell::new(sink), message, entry, batch, partial: Cell::new(false), protocol }
+        let dropped = Cell::new(0);
+        Shared { sink: RefCell::new(sink), message, entry, batch, partial: Cell::new(false), protocol, dropped }
     }
 
     /// Hands on an event, after the text read before it: credentials are learnt before the
@@ -281,6 +285,9 @@ impl<R: BufRead> Read for Capping<'_, '_, R> {
 
 /// Whether the parser gets `byte`, read in `current` (the string being read, if any).
 fn pass(shared: &Shared<'_>, current: &mut Option<Str>, byte: u8) -> bool {
+    if byte == b'\n' {
+        shared.dropped.set(0);
+    }
     let Some(string) = current else {
         if byte == b'"' {
             *current = Some(Str { message: shared.message.get(), ..Str::default() });
@@ -318,6 +325,7 @@ fn pass(shared: &Shared<'_>, current: &mut Option<Str>, byte: u8) -> bool {
     if string.text.len() >= BATCH_BYTES {
         string.chunk(shared, false);
     }
+    shared.dropped.set(shared.dropped.get() + 1);
     false
 }
 

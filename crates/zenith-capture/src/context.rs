@@ -6,6 +6,7 @@
 use std::fmt;
 
 use serde_json::{Map, Value};
+use zenith_protocol::runtime::may_hold_free_text_credentials;
 
 use crate::{Opaque, Origin};
 
@@ -42,14 +43,9 @@ pub(crate) const ITEM_KEYS: &[&str] = &["type", "time", "opcode", "data", "conn"
 pub(crate) fn around(key: &str, string: bool, text: &str) -> bool {
     match key {
         "data" => !string,
-        "conn" => may_hold_credentials(text),
+        "conn" => may_hold_free_text_credentials(text),
         _ => !ITEM_KEYS.contains(&key),
     }
-}
-
-/// Whether free text holds the `=`, `:` or space that credentials in free text come after.
-pub(crate) fn may_hold_credentials(text: &str) -> bool {
-    text.contains(['=', ':', ' '])
 }
 
 /// The members of a message item read for credentials (see [`around`]), as a JSON object;

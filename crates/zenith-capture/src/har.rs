@@ -11,10 +11,12 @@ use crate::around::{Capping, Shared, Walk, learn};
 use crate::{Body, Encoding, Event, Frame, Origin, ReadError, Skipped, message_object};
 
 /// A visitor's answer to a string, number, boolean or null where it wants an object or an array:
-/// `$nothing`, so that a HAR file with an odd value there is still read.
+/// `$nothing`, so that a HAR file with an odd value there is still read. A string there is
+/// still read for credentials, as text around the messages under `$key`.
 macro_rules! scalars_are_nothing {
-    ($nothing:expr) => {
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+    ($nothing:expr, $key:expr) => {
+        fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+            self.shared.piece($key, &serde_json::Value::from(text).to_string());
             Ok($nothing)
         }
         fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
@@ -53,18 +55,24 @@ pub fn read(reader: impl BufRead, sink: &mut dyn FnMut(Event)) -> Result<(), Rea
         Err(error) => {
             let reason = unquoted(&error.to_string());
             let reason = reason.rsplit_once(" at line ").map_or(&*reason, |(reason, _)| reason).to_owned();
-            return Err(ReadError::MalformedHar { line: error.line(), column: error.column(), reason });
+            return Err(ReadError::MalformedHar { line: error.line(), column: column(&error, &shared), reason });
         }
     }
     deserializer.end().map_err(|e| ReadError::MalformedHar {
         line: e.line(),
-        column: e.column(),
+        column: column(&e, &shared),
         reason: "trailing text after the HAR document".into(),
     })?;
     if entries.is_none() {
         return Err(ReadError::NotHar("it has no `log.entries` array".to_owned()));
     }
     Ok(())
+}
+
+/// The column of a parser's error in the document, counting the bytes of cut strings the parser
+/// did not get.
+fn column(error: &serde_json::Error, shared: &Shared<'_>) -> usize {
+    error.column() + shared.dropped.get()
 }
 
 /// A parser's error without the value it quotes (`invalid type: string "...", expected ...`
@@ -281,7 +289,7 @@ impl<'de> Visitor<'de> for Items<'_, '_> {
         }
         Ok(0)
     }
-    scalars_are_nothing!(0);
+    scalars_are_nothing!(0, "_webSocketMessages");
 }
 
 /// One message item: the members that say what the message is are read whole, each [`apart`];
@@ -338,7 +346,7 @@ impl<'de> Visitor<'de> for Item<'_, '_> {
         }
         Ok(not_an_object())
     }
-    scalars_are_nothing!(not_an_object());
+    scalars_are_nothing!(not_an_object(), "_webSocketMessages");
 }
 
 /// A value read as its own JSON text and parsed apart, so that its nesting counts from itself,
@@ -450,6 +458,18 @@ mod tests {
             let error = result.unwrap_err().to_string();
             assert!(!error.contains("hunter2") && !error.contains("12345678"), "{error}");
             assert!(error.contains("invalid type: "), "{error}");
+        }
+    }
+
+    #[test]
+    fn errors_after_a_long_string_are_placed_where_they_are() {
+        let body = "x".repeat(200_000);
+        let har = format!(r#"{{"log": {{"entries": [{{"comment": "{body}"}} oops]}}}}"#);
+        let column = har.find("oops").unwrap() + 1;
+        let (_, result) = events(&har);
+        match result {
+            Err(ReadError::MalformedHar { line: 1, column: found, .. }) => assert_eq!(found, column),
+            other => panic!("{other:?}"),
         }
     }
 

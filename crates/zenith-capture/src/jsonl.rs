@@ -340,7 +340,8 @@ fn probe(text: &str, number: u64) -> Option<(Frame, Option<String>)> {
         _ => return None,
     };
     // The connection's name is shown: read for credentials too, when it may hold one.
-    let conn_text = probe.conn.as_ref().filter(|ConnId(id)| context::may_hold_credentials(id));
+    let conn_text =
+        probe.conn.as_ref().filter(|ConnId(id)| zenith_protocol::runtime::may_hold_free_text_credentials(id));
     let conn_text = conn_text.map(|ConnId(id)| Value::from(id.as_str()).to_string());
     let members = probe.others.iter().map(|(k, v)| (&**k, v.get())).chain(conn_text.as_deref().map(|c| ("conn", c)));
     let beside = direction.and_then(|_| context::beside_raw(members));

@@ -5,18 +5,19 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use zenith_capture::{Body, Control, Decoded, Encoding, Event, Frame, Origin, Skipped, Transport, TransportEvent};
+use zenith_capture::{Body, Control, Decoded, Encoding, Event, Frame, Skipped, Transport, TransportEvent};
 use zenith_protocol::runtime::diagnostics::near_miss;
 use zenith_protocol::runtime::stream;
 use zenith_protocol::{
-    Action, CleanText, Controller, Direction, Envelope, EnvelopeKeys, ErrorCodeInfo, MessageInfo, MessageKind, Report,
-    Role, Severity, TopicProblem, Validate, Verdict, controller_topics,
+    Action, CleanText, Controller, Direction, EnvelopeKeys, ErrorCodeInfo, MessageInfo, MessageKind, Role, Severity,
+    TopicProblem, Verdict, controller_topics,
 };
 
+use crate::classify::classify;
 use crate::duplicates::{self, Repeated};
 use crate::effects::{self, Effects};
 use crate::excerpt;
-use crate::finding::{self, Finding, Level};
+use crate::finding::{self, Finding, Level, Name, Place};
 use crate::limit::Limit;
 use crate::outline;
 use crate::shown::{self, Credentials};
@@ -111,23 +112,7 @@ impl Checked {
     }
 }
 
-/// A name from a message: shared when the schemas know it, so that known names cost no copy.
-pub type Name = Cow<'static, str>;
-
-/// Where a message sits and what it is, shared by every finding about it. `Debug` shows the
-/// names, taken from the message, by their size.
-#[derive(Clone)]
-pub struct Place {
-    pub origin: Origin,
-    /// 1-based position on its connection, set when the message is applied in capture order.
-    pub index: u64,
-    pub time: Option<f64>,
-    pub direction: Option<Direction>,
-    pub controller: Option<Name>,
-    pub topic: Option<Name>,
-    pub action: Option<Name>,
-}
-
+// `Place` itself lives in `finding`; what the analysis adds to it is here.
 impl Place {
     /// The place with the message's Controller, Topic and Action, taken from the kind's own
     /// names when they match.
@@ -623,50 +608,6 @@ impl Findings {
         if self.limit.admit(&finding) {
             self.kept.push(finding);
         }
-    }
-}
-
-/// Chooses the schema (and, when the capture does not say, the direction) for a message,
-/// and validates it. Unmatched messages are checked against the envelope alone.
-fn classify(keys: &EnvelopeKeys<'_>, value: &Value, place: &Place) -> (Option<MessageKind>, Option<Direction>, Report) {
-    // Each candidate with its fast verdict, which settles almost every case; full reports are
-    // built only to break a tie between candidates that both have problems.
-    let mut candidates: Vec<(MessageKind, Direction, Cow<'_, Value>, Verdict)> = Direction::candidates(place.direction)
-        .iter()
-        .filter_map(|&d| keys.kind(d).map(|k| (k, d, Cow::Borrowed(value), k.verdict(value))))
-        .collect();
-    // A reply may come on another request's reply topic with that request's reply shape. It is
-    // held against that shape as if on that topic; the topic's own schema goes first, so it
-    // wins every tie.
-    if candidates.iter().all(|(_, _, _, verdict)| *verdict != Verdict::Clean) {
-        for &direction in Direction::candidates(place.direction) {
-            for kind in keys.reply_kinds_elsewhere(direction) {
-                let mut moved = value.clone();
-                moved["Topic"] = Value::from(kind.info().topic.unwrap_or_default());
-                let verdict = kind.verdict(&moved);
-                candidates.push((kind, direction, Cow::Owned(moved), verdict));
-            }
-        }
-    }
-    let best_verdict = candidates.iter().map(|(_, _, _, verdict)| *verdict).min();
-    let mut best: Option<(MessageKind, Direction, Report)> = None;
-    for (kind, direction, value, verdict) in candidates {
-        if Some(verdict) != best_verdict {
-            continue;
-        }
-        let report = if verdict == Verdict::Clean { Report::default() } else { kind.validate(&value) };
-        // Fewest errors wins, then fewest warnings; a tie goes to the earlier candidate.
-        let score = Report::counts;
-        if best.as_ref().is_none_or(|(_, _, b)| score(&report) < score(b)) {
-            best = Some((kind, direction, report));
-        }
-        if verdict == Verdict::Clean {
-            break;
-        }
-    }
-    match best {
-        Some((kind, direction, report)) => (Some(kind), Some(direction), report),
-        None => (None, None, Envelope::validate(value)),
     }
 }
 

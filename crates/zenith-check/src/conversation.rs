@@ -13,8 +13,8 @@ use zenith_capture::Origin;
 use zenith_protocol::{Direction, Role};
 
 use crate::Summary;
-use crate::analyze::{Checked, Place};
-use crate::finding::{self, Finding, Level};
+use crate::analyze::Checked;
+use crate::finding::{self, Finding, Level, Place};
 use crate::streams::{Context, Streams};
 
 /// The most requests waiting for a reply on one connection. When one more arrives, the oldest

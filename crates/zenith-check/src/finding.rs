@@ -7,8 +7,6 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use zenith_capture::{Opaque, Origin};
 use zenith_protocol::Direction;
 
-use crate::analyze::{Name, Place};
-
 /// How much a finding matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -74,6 +72,23 @@ impl fmt::Debug for Finding {
             .field("related", &self.related)
             .finish()
     }
+}
+
+/// A name from a message: shared when the schemas know it, so that known names cost no copy.
+pub type Name = Cow<'static, str>;
+
+/// Where a message sits and what it is, shared by every finding about it. `Debug` shows the
+/// names, taken from the message, by their size.
+#[derive(Clone)]
+pub struct Place {
+    pub origin: Origin,
+    /// 1-based position on its connection, set when the message is applied in capture order.
+    pub index: u64,
+    pub time: Option<f64>,
+    pub direction: Option<Direction>,
+    pub controller: Option<Name>,
+    pub topic: Option<Name>,
+    pub action: Option<Name>,
 }
 
 impl fmt::Debug for Place {

@@ -5,6 +5,7 @@
 //! [`Checker::apply`] takes the analyses in capture order and follows each conversation.
 
 mod analyze;
+mod classify;
 mod connections;
 mod conversation;
 mod duplicates;
@@ -29,9 +30,9 @@ pub use streams::{MAX_KEYS, MAX_KEYS_OVERALL, MAX_STREAMS};
 pub use summary::{Latency, MAX_UNKNOWN_ROWS, OTHER, Row, Summary};
 use zenith_capture::Event;
 
-use analyze::Place;
 use connections::{Connections, Seat};
 use conversation::Conversation;
+use finding::Place;
 use shown::Shown;
 
 /// Checks the frames of one capture file, in order.

@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 
 use zenith_protocol::runtime::Budget;
 
-use crate::analyze::Place;
-use crate::finding::{self, Finding, Level};
+use crate::finding::{self, Finding, Level, Place};
 
 /// What is kept of one message's findings, and what was left out, as they are produced.
 #[derive(Clone, Debug, Default)]

@@ -78,7 +78,7 @@ impl Replay {
             indexes: HashMap::default(),
             state,
             done: false,
-            screen: Screen::new(shown::MAX_CREDENTIALS),
+            screen: Screen::default(),
             unsure: false,
         }
     }

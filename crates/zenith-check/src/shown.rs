@@ -6,14 +6,11 @@ use std::sync::LazyLock;
 use rustc_hash::FxHashSet;
 use serde_json::Value;
 use zenith_protocol::runtime::diagnostics::excerpt;
-use zenith_protocol::runtime::may_mark_secret;
+use zenith_protocol::runtime::{may_hold_free_text_credentials, may_mark_secret};
 use zenith_redact::{PLACEHOLDER, Screen, Secrets};
 
 use crate::finding::Finding;
 
-/// Credentials whose copies are found with an automaton; past this many, the forms of about a
-/// million more are kept as hashes, and past those, the values of the capture are withheld.
-pub const MAX_CREDENTIALS: usize = 1024;
 /// Messages of findings are cut to this many characters, after their credentials are hidden.
 const MAX_MESSAGE_CHARS: usize = 400;
 /// Text from a capture is kept to this many bytes before its credentials are hidden, so a
@@ -54,14 +51,15 @@ pub fn credentials(text: &str, clean: bool) -> Credentials {
 /// False when no rule of `zenith redact` can find a credential in a message, told from its tree
 /// (whose keys are all its keys, when none is repeated): no key that names or holds a
 /// credential or takes part in `{name, value}` pairs or cookie lists, and no string that holds
-/// JSON or the `=`, `:` or space that free-text credentials come after.
+/// JSON or what free-text credentials come after (see
+/// [`may_hold_free_text_credentials`]).
 pub fn may_hold_credentials(value: &Value) -> bool {
     match value {
         Value::Object(map) => map.iter().any(|(key, value)| may_mark_secret(key) || may_hold_credentials(value)),
         Value::Array(items) => items.iter().any(may_hold_credentials),
         Value::String(text) => {
             let trimmed = text.trim_start();
-            trimmed.starts_with(['{', '[']) || memchr::memchr3(b'=', b':', b' ', text.as_bytes()).is_some()
+            trimmed.starts_with(['{', '[']) || may_hold_free_text_credentials(text)
         }
         _ => false,
     }
@@ -96,17 +94,11 @@ pub fn kept(text: &str) -> String {
 static NONE: LazyLock<Secrets> = LazyLock::new(Secrets::default);
 
 /// The credentials met so far, and the rules applied to every finding before it is shown.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Shown {
     screen: Screen,
     /// A credential may have been learnt in part: values are withheld as past every limit.
     withheld: bool,
-}
-
-impl Default for Shown {
-    fn default() -> Shown {
-        Shown { screen: Screen::new(MAX_CREDENTIALS), withheld: false }
-    }
 }
 
 impl Shown {

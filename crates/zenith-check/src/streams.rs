@@ -8,9 +8,8 @@ use rustc_hash::FxBuildHasher;
 use zenith_protocol::runtime::changes::{Text, in_scope};
 use zenith_protocol::{Change, ChangeRules, Direction, MessageInfo, Operation};
 
-use crate::analyze::Place;
 use crate::effects::Effects;
-use crate::finding::{self, Finding, Level, Related};
+use crate::finding::{self, Finding, Level, Place, Related};
 
 /// The most subscriptions followed on one connection; later ones get a `state-limit` warning
 /// and are not followed.

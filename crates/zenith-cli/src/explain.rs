@@ -135,7 +135,7 @@ fn pasted() -> Result<TopicView, String> {
         .take(MAX_MESSAGE_BYTES)
         .read_to_string(&mut text)
         .map_err(|e| format!("standard input: {e} (paste one JSON message)"))?;
-    let mut screen = Screen::new(zenith_redact::DEFAULT_MAX_CREDENTIALS);
+    let mut screen = Screen::default();
     screen.learn_text(&text);
     identify(&text, &mut screen).map_err(|reason| screen.text(&reason))
 }
@@ -264,7 +264,7 @@ fn message(info: &'static MessageInfo) -> MessageView {
 
 /// An example with its credentials (the reference's sample passwords too) replaced.
 fn shown(example: &str) -> Option<Value> {
-    let mut screen = Screen::new(zenith_redact::DEFAULT_MAX_CREDENTIALS);
+    let mut screen = Screen::default();
     screen.learn_text(example);
     serde_json::from_str(&screen.text(example)).ok()
 }

@@ -480,16 +480,18 @@ enum Input {
 /// ending in `.har`, `.jsonl`, `.ndjson` or `.json`, in their subdirectories too), each
 /// directory's in name order.
 fn captures(paths: &[PathBuf]) -> Vec<Input> {
-    let mut found = Vec::new();
+    let (mut found, mut seen) = (Vec::new(), HashSet::new());
     for path in paths {
+        let identity = std::fs::metadata(path).ok().map(|m| ((m.dev(), m.ino()), m.is_file()));
         if path.is_dir() {
-            let before = found.len();
-            directory(path, &mut HashSet::new(), &mut found);
-            if found.len() == before {
+            let (before, again) = (found.len(), identity.is_some_and(|(id, _)| seen.contains(&id)));
+            directory(path, &mut seen, &mut found);
+            if found.len() == before && !again {
                 let why = "the directory holds no capture (*.har, *.jsonl, *.ndjson, *.json)";
                 found.push(Input::Unreadable(path.clone(), why.to_owned()));
             }
-        } else {
+        } else if identity.is_none_or(|(id, file)| !file || seen.insert(id)) {
+            // A file is checked once however it is named; `-`, pipes and devices each time.
             found.push(Input::Capture(path.clone()));
         }
     }

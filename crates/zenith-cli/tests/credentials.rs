@@ -374,3 +374,14 @@ fn encoded_urls_scheme_white_space_basic_passwords_and_encoded_copies_are_hidden
     assert!(explained.contains("AuthOwner"), "{explained}");
     assert_hidden(&explained, &plain);
 }
+
+#[test]
+fn check_learns_the_credentials_of_a_message_item_that_is_only_a_string() {
+    let har = json!({"log": {"entries": [{"_resourceType": "websocket", "_webSocketMessages": [
+        "password=ScalarPw31",
+        item(&quoting(&["ScalarPw31"])),
+    ]}]}});
+    let output = check(&write("scalar-item.har", har.to_string().as_bytes()));
+    assert!(output.contains("unknown-topic") || output.contains("error"), "{output}");
+    assert_hidden(&output, &["ScalarPw31"]);
+}

@@ -419,6 +419,21 @@ fn a_capture_reached_through_a_link_beside_it_is_checked_once() {
 }
 
 #[test]
+fn a_capture_named_again_or_inside_a_directory_named_is_checked_once() {
+    let dir = scratch("named-twice");
+    std::fs::copy(repo().join(SAMPLE), dir.join("x.jsonl")).unwrap();
+    let (file, folder) = (dir.join("x.jsonl"), dir.to_str().unwrap().to_owned());
+    let mut c = zenith();
+    c.args(["check", "--format", "json", &folder, file.to_str().unwrap(), &folder]);
+    let run = run(c);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    let last: Value = serde_json::from_str(run.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["summary"]["read"], 17, "checked once: {}", run.stdout);
+    assert!(!run.stderr.contains("holds no capture"), "{}", run.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_pipe_named_on_the_command_line_is_read_as_standard_input_is() {
     let dir = scratch("named-pipe");
     let path = dir.join("pipe.jsonl");

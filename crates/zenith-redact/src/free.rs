@@ -1,8 +1,8 @@
 //! The free-text rules as a scan applies them: to strings that hold no JSON, to lines that are
 //! not JSON, and to keys, in the text as written and, where it holds escapes, decoded.
 
+use crate::scan::{Edit, Mode, Scan};
 use crate::text::{self, Text};
-use crate::walk::{Edit, Mode, Scan};
 
 /// Levels of escapes (or of percent-encoding) decoded in free text, at most.
 const MAX_UNESCAPING: usize = 2;

@@ -9,9 +9,10 @@ use std::io::{BufRead, Read, Write};
 
 use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 
+use crate::scan::{Edit, Mode, Scan};
 use crate::stream::{BLOCK_BYTES, Block, Item, Job, Lanes, Marks, Out, Pass, Pieces};
 use crate::text::Text;
-use crate::walk::{self, Edit, Mode, Scan, Token, Walker};
+use crate::walk::{self, Token, Walker};
 use crate::{Options, RedactError, Unredacted};
 
 /// Objects that stand alone are redacted whole up to this size, and token by token beyond.

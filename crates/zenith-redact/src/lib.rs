@@ -27,6 +27,7 @@
 
 mod free;
 mod har;
+mod scan;
 mod screen;
 mod secrets;
 mod stream;
@@ -191,8 +192,8 @@ pub fn scrub_free_text(text: &str, known: &Secrets) -> String {
     })
 }
 
-fn replaced(text: &str, known: &Secrets, rules: impl FnOnce(&text::Text<'_>, &mut walk::Scan<'_>)) -> String {
-    let mut scan = walk::Scan::new(walk::Mode::Replace(known));
+fn replaced(text: &str, known: &Secrets, rules: impl FnOnce(&text::Text<'_>, &mut scan::Scan<'_>)) -> String {
+    let mut scan = scan::Scan::new(scan::Mode::Replace(known));
     scan.shown = true;
     rules(&text::Text::verbatim(text, 0), &mut scan);
     if scan.edits.is_empty() {
@@ -206,7 +207,7 @@ fn replaced(text: &str, known: &Secrets, rules: impl FnOnce(&text::Text<'_>, &mu
 /// The credentials in `text` (a message, or free text), by the rules of [`redact`].
 pub fn credentials(text: &str) -> Vec<Box<str>> {
     let mut found = Secrets::with_limit(usize::MAX);
-    let mut scan = walk::Scan::new(walk::Mode::Learn(&mut found));
+    let mut scan = scan::Scan::new(scan::Mode::Learn(&mut found));
     let _ = walk::document(&text::Text::verbatim(text, 0), &mut scan);
     drop(scan);
     found.into_values()

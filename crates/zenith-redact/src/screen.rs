@@ -1,9 +1,12 @@
 //! What a command shows of a capture: every text taken from it passes the rules of
 //! [`crate::redact`], with copies of the credentials met so far in the capture hidden too.
 
+use zenith_protocol::runtime::may_hold_free_text_credentials;
+
 use crate::{PLACEHOLDER, Secrets};
 
-/// Forms of credentials kept as hashes once the automaton is full: 8 MiB of hashes at most.
+/// Forms of credentials kept as hashes once the automaton is full (8 bytes each, about twice
+/// that with the sets that hold them).
 const HASHED_FORMS: usize = 1 << 20;
 
 /// The credentials a command has met in a capture, and the rules every text it shows from the
@@ -14,9 +17,22 @@ pub struct Screen {
     secrets: Secrets,
 }
 
+impl Default for Screen {
+    /// The screen of the commands that show text from a capture: copies of the first
+    /// [`Screen::FOUND_WHOLE`] credentials found by the automaton, of more by hashing.
+    fn default() -> Screen {
+        Screen::new(Screen::FOUND_WHOLE)
+    }
+}
+
 impl Screen {
-    /// Finds copies of up to `limit` credentials with an automaton, and of about a million
-    /// more by hashing; credentials met past those are counted by [`Screen::overflow`].
+    /// Credentials whose copies the default screen finds with its automaton (which also finds
+    /// the start of a copy cut short).
+    pub const FOUND_WHOLE: usize = 1024;
+
+    /// Finds copies of up to `limit` credentials with an automaton, and of more by hashing up
+    /// to a million of their forms; credentials met past those are counted by
+    /// [`Screen::overflow`].
     pub fn new(limit: usize) -> Screen {
         Screen::with_limits(limit, HASHED_FORMS)
     }
@@ -57,7 +73,7 @@ impl Screen {
         }
         self.secrets.prepare();
         let keys = pointer.split('/').map(|key| {
-            if !key.contains(['=', ':', ' ', '%', '~']) && self.secrets.is_empty() {
+            if !key.contains('~') && !may_hold_free_text_credentials(key) && self.secrets.is_empty() {
                 return key.to_owned();
             }
             let key = key.replace("~1", "/").replace("~0", "~");

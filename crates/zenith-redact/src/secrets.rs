@@ -198,8 +198,15 @@ impl Secrets {
     /// unfinished: the start of the longest end of `text` (three bytes or more) that begins a
     /// known credential, as written or JSON-escaped (the forms text is shown in; its encoded
     /// forms are left out, to keep this cheap). Checks every credential, so it is meant for
-    /// the few texts shown cut short.
+    /// the few texts shown cut short. Credentials kept only as hashes cannot be matched by
+    /// their start: once there are any, the last word of `text` (three bytes or more, after
+    /// white space, a quote, `=` or `:`) is taken for such a start.
     pub fn cut_copy(&self, text: &str) -> Option<usize> {
+        if self.hashed.count > 0 {
+            let start = text.rfind(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '=' | ':'));
+            let start = start.map_or(0, |at| at + text[at..].chars().next().map_or(1, char::len_utf8));
+            return (text.len() - start >= 3).then_some(start);
+        }
         let escapes = |value: &str| value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
         let escaped: Vec<String> = if self.escapable {
             let once = self.values.iter().filter(|v| escapes(v)).map(|v| escaped(v));
@@ -370,6 +377,9 @@ mod tests {
         assert_eq!(copies(&mut secrets, "a first-one b third-one c"), ["first-one", "third-one"]);
         assert_eq!(copies(&mut secrets, r#"{"x":"fourth\"one"} fourth"one"#), ["fourth\\\"one", "fourth\"one"]);
         assert_eq!(copies(&mut secrets, "third-on, hird-one"), Vec::<String>::new());
+        // The start of a credential kept as a hash cannot be told: a cut word is taken for one.
+        assert_eq!(secrets.cut_copy("value `third-o"), Some(7));
+        assert_eq!(secrets.cut_copy("value: th"), None, "too short to hide anything");
         let mut full = Secrets::with_limits(1, 1);
         for value in ["one-value", "two-value", "three-value"] {
             full.remember(value);

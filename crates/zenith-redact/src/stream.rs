@@ -7,9 +7,10 @@ use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::{Scope, ScopedJoinHandle};
 
+use crate::scan::{Mode, Scan};
 use crate::secrets::Secrets;
 use crate::text::Text;
-use crate::walk::{self, Mode, Scan};
+use crate::walk;
 use crate::{RedactError, Unredacted};
 
 /// What one pass counted.

@@ -115,7 +115,14 @@ impl<'a> Text<'a> {
         // Never fewer than 8 bytes, so that moving back before an escape leaves some.
         if end > at_most.max(8) {
             end = at_most.max(8);
-            while !rest.is_char_boundary(end) || rest.as_bytes()[end - 2..end].contains(&b'%') {
+            // Not inside an escape: a `%` among the last two bytes starts one left unfinished.
+            let bytes = rest.as_bytes();
+            if bytes[end - 1] == b'%' {
+                end -= 1;
+            } else if bytes[end - 2] == b'%' {
+                end -= 2;
+            }
+            while !rest.is_char_boundary(end) {
                 end -= 1;
             }
         }

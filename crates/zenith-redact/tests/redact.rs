@@ -571,3 +571,16 @@ fn encoded_urls_scheme_white_space_and_encoded_copies_are_replaced_byte_for_byte
         )
     );
 }
+
+#[test]
+fn a_long_run_of_percent_signs_is_read_in_pieces_without_failing() {
+    // Free text percent-decoded in pieces: a word of nothing but `%` leaves no escape to cut
+    // before, yet must still be cut somewhere.
+    let word = "%".repeat(300_000);
+    let input = format!("log password%3Dpw-one {word}\n{{\"Note\":\"pw-one\"}}\n");
+    let mut out = Vec::new();
+    let options = Options { force: true, ..Options::default() };
+    redact(Format::Jsonl, std::io::Cursor::new(input.as_bytes()), &mut out, options).unwrap();
+    let expected = format!("log password%3D<redacted> {word}\n{{\"Note\":\"<redacted>\"}}\n");
+    assert!(String::from_utf8(out).unwrap() == expected, "only the credential and its copy change");
+}

@@ -3,8 +3,8 @@
 //! when compressed. A side whose frames can no longer be told apart is counted, not read.
 
 use super::inflate::Inflater;
-use super::tcp::Peer;
-use super::websocket::Out;
+use super::out::Out;
+use super::peer::Peer;
 use crate::binary::{Binary, Encoding};
 use crate::{Body, Control, Level, Limits, TransportEvent};
 

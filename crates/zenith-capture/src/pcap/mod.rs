@@ -5,6 +5,8 @@
 mod frames;
 mod handshake;
 mod inflate;
+mod out;
+mod peer;
 mod tcp;
 mod websocket;
 

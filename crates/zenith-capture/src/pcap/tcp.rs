@@ -9,6 +9,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::Segment;
+use super::peer::Peer;
 use super::websocket::{Conversation, MAX_EARLY_BYTES_OVERALL};
 use crate::{Event, Level, Limits, Origin, Skipped, TcpStream, Transport, TransportEvent};
 
@@ -95,13 +96,6 @@ struct Side {
     broken: bool,
     /// Bytes that arrived again (retransmissions).
     repeated: u64,
-}
-
-/// Which side a segment comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Peer {
-    Client = 0,
-    Server = 1,
 }
 
 impl Connections {
@@ -447,29 +441,6 @@ impl Side {
         }
         self.held_bytes += new as usize;
         self.repeated += payload.len() as u64 - new;
-    }
-}
-
-impl Peer {
-    pub fn direction(self) -> zenith_protocol::Direction {
-        match self {
-            Peer::Client => zenith_protocol::Direction::Send,
-            Peer::Server => zenith_protocol::Direction::Receive,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Peer::Client => "client",
-            Peer::Server => "server",
-        }
-    }
-
-    pub fn other(self) -> Peer {
-        match self {
-            Peer::Client => Peer::Server,
-            Peer::Server => Peer::Client,
-        }
     }
 }
 

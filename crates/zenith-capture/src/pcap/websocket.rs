@@ -5,8 +5,9 @@
 use super::frames::Reader;
 use super::handshake::{self, MAX_HEAD_BYTES, Reply, Request};
 use super::inflate::Inflater;
-use super::tcp::Peer;
-use crate::{Body, Event, Frame, Level, Limits, Origin, Transport, TransportEvent};
+use super::out::Out;
+use super::peer::Peer;
+use crate::{Event, Level, Limits, Origin, TransportEvent};
 
 /// The most bytes a side's frames may take while the upgrade waits for the other side's head:
 /// they are kept to be read once it completes. Beyond it, that side's later bytes are counted,
@@ -325,50 +326,6 @@ fn head_length(bytes: &[u8], what: &str) -> Result<Option<usize>, Fault> {
 
 fn bad_upgrade(reason: String) -> Fault {
     (Level::Error, "bad-websocket-upgrade", reason)
-}
-
-/// Where events go, and the place they are from.
-pub(super) struct Out<'a> {
-    origin: &'a Origin,
-    time: f64,
-    pub peer: Peer,
-    sink: &'a mut dyn FnMut(Event),
-}
-
-impl Out<'_> {
-    fn reborrow(&mut self) -> Out<'_> {
-        Out { origin: self.origin, time: self.time, peer: self.peer, sink: &mut *self.sink }
-    }
-
-    pub fn frame(&mut self, body: Body) {
-        let frame =
-            Frame { origin: self.origin.clone(), time: Some(self.time), direction: Some(self.peer.direction()), body };
-        (self.sink)(Event::Frame(frame));
-    }
-
-    pub fn unreadable(&mut self, reason: String) {
-        self.frame(Body::Unreadable(reason));
-    }
-
-    pub fn event(&mut self, what: TransportEvent) {
-        let direction = Some(self.peer.direction());
-        (self.sink)(Event::Transport(Transport {
-            origin: self.origin.clone(),
-            time: Some(self.time),
-            direction,
-            what,
-        }));
-    }
-
-    pub fn problem(&mut self, level: Level, code: &'static str, message: String) {
-        self.event(TransportEvent::Problem { level, code, message });
-    }
-
-    /// An HTTP head, as text to be read for credentials.
-    pub fn context(&mut self, json: &str) {
-        let json = json.to_owned();
-        (self.sink)(Event::Context(crate::Context { origin: self.origin.clone(), json, partial: false }));
-    }
 }
 
 /// What a close code means (RFC 6455, section 7.4, and the IANA registry).

@@ -26,7 +26,9 @@ pub use decimal::{Decimal, DecimalError};
 pub use diagnostics::{Code, Omitted, Problem, Report, Severity, Verdict};
 pub use flags::Flags;
 pub use nullable::Nullable;
-pub use secret::{REDACTED, Secret, is_secret_name, is_secret_parameter, may_mark_secret};
+pub use secret::{
+    REDACTED, Secret, is_secret_name, is_secret_parameter, may_hold_free_text_credentials, may_mark_secret,
+};
 pub use time::{Time, TimeError};
 pub use topic::{Topic, TopicError, TopicForm, TopicPart, read_arguments, read_topic};
 pub use tuple::{JsonKind, TupleReader, TupleWriter};

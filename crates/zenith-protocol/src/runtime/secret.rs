@@ -165,7 +165,17 @@ pub fn is_secret_parameter(name: &str) -> bool {
 /// (`name`, `value`, `cookies`), or one holding the `=`, `:` or space that credentials in free
 /// text come after (`password=...`, `Bearer ...`, `user:pass@host`).
 pub fn may_mark_secret(key: &str) -> bool {
-    matches!(key, "name" | "value" | "cookies") || key.contains(['=', ':', ' ']) || is_secret_name(key)
+    matches!(key, "name" | "value" | "cookies") || may_hold_free_text_credentials(key) || is_secret_name(key)
+}
+
+/// What the free-text rules find credentials after: `name=value`, `name: value`, a scheme and
+/// white space (`Bearer t0k`), and percent-encoded forms of those (`password%3Dpw`).
+const FREE_TEXT_MARKS: [char; 7] = ['=', ':', ' ', '\t', '\n', '\r', '%'];
+
+/// False when the free-text rules cannot find a credential in `text`: it holds none of the
+/// characters they look after.
+pub fn may_hold_free_text_credentials(text: &str) -> bool {
+    text.contains(FREE_TEXT_MARKS)
 }
 
 /// A name with its percent-encoding (`pass%77ord`, as in URLs and form bodies) decoded, twice
