@@ -144,10 +144,8 @@ fn many_small_lines_give_the_same_findings_on_any_number_of_threads() {
     }
 }
 
-#[test]
-fn explain_shows_a_message_s_first_problems_and_counts_the_rest() {
-    let message =
-        format!("{{\"Controller\":\"Market\",\"Topic\":\"Depth!BHP.ASX\",\"Data\":[{}]}}", vec!["1"; 150].join(","));
+/// What `zenith explain -` prints of `message`.
+fn explain(message: &str) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zenith"))
         .args(["explain", "-"])
         .stdin(std::process::Stdio::piped())
@@ -156,7 +154,12 @@ fn explain_shows_a_message_s_first_problems_and_counts_the_rest() {
         .unwrap();
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), message.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn explain_shows_a_message_s_first_problems_and_counts_the_rest() {
+    let stdout = explain(&depth_of_numbers(150));
     let problems: Vec<&str> = stdout.lines().filter(|l| l.starts_with("  /Data/")).collect();
     assert_eq!(problems.len(), 100, "{stdout}");
     assert!(stdout.contains("\n  50 more error wrong-type not shown\n"), "{stdout}");
@@ -194,15 +197,7 @@ fn replay_passes_over_a_message_too_large_to_read_and_says_so() {
 
 #[test]
 fn explain_tells_the_verdict_on_a_message_too_large_to_read() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zenith"))
-        .args(["explain", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), depth_of_numbers(300_000).as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stdout = explain(&depth_of_numbers(300_000));
     assert!(
         stdout.contains(
             "the message holds 300007 JSON values, over the 262144 that are read to locate problems, so they are not \
