@@ -9,6 +9,7 @@ mod context;
 pub mod export;
 mod har;
 mod jsonl;
+pub mod live;
 mod opaque;
 mod pcap;
 
@@ -59,6 +60,9 @@ pub enum Origin {
     /// A websocket message, control frame or event of a TCP connection in a packet capture:
     /// the connection, and the 1-based number of the packet that completed it.
     Tcp { stream: Arc<TcpStream>, packet: u64 },
+    /// A websocket message, control frame or event of a connection checked as it is relayed
+    /// (`zenith proxy`): the connection's name, `client -> upstream`.
+    Live { conn: Arc<str> },
 }
 
 impl Origin {
@@ -69,6 +73,7 @@ impl Origin {
             Origin::Har { entry } => Cow::Owned(format!("entry:{entry}")),
             Origin::Line { conn, .. } => Cow::Borrowed(conn.as_deref().unwrap_or("")),
             Origin::Tcp { stream, .. } => Cow::Borrowed(&stream.name),
+            Origin::Live { conn } => Cow::Borrowed(conn),
         }
     }
 

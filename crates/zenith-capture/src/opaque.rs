@@ -33,6 +33,7 @@ impl fmt::Debug for Origin {
             Origin::Tcp { stream, packet } => {
                 f.debug_struct("Tcp").field("stream", stream).field("packet", packet).finish()
             }
+            Origin::Live { conn } => f.debug_struct("Live").field("conn", conn).finish(),
         }
     }
 }

@@ -169,6 +169,18 @@ impl Analysis {
         }
     }
 
+    /// When the frame or connection event analysed was captured, if the capture says.
+    pub(crate) fn time(&self) -> Option<f64> {
+        match self {
+            Analysis::BlankLine | Analysis::HttpEntry | Analysis::Packet | Analysis::Context { .. } => None,
+            Analysis::Transport { finding, .. } => finding.as_ref().and_then(|finding| finding.time),
+            Analysis::Unreadable(finding, _)
+            | Analysis::Skipped { finding, .. }
+            | Analysis::BadEnvelope(finding, _) => finding.time,
+            Analysis::Message(checked) => checked.place.time,
+        }
+    }
+
     /// The credentials in the frame's message.
     pub(crate) fn credentials(&self) -> &[Box<str>] {
         match self {

@@ -66,7 +66,8 @@ enum Limit {
 
 impl Conversation {
     /// Follows one message. `waiting` counts the requests and subscriptions waiting over all
-    /// connections, `keys` the keys their subscriptions hold.
+    /// connections, `keys` the keys their subscriptions hold. For a request that now waits for
+    /// its reply, returns its arrival number, which [`Conversation::time_out`] knows it by.
     #[allow(clippy::too_many_arguments)]
     pub fn message(
         &mut self,
@@ -77,15 +78,17 @@ impl Conversation {
         keys: &mut usize,
         summary: &mut Summary,
         out: &mut dyn FnMut(Finding),
-    ) {
+    ) -> Option<u64> {
         let place = &checked.place;
-        let (Some(controller), Some(action)) = (place.controller.as_deref(), place.action.as_deref()) else { return };
+        let (Some(controller), Some(action)) = (place.controller.as_deref(), place.action.as_deref()) else {
+            return None;
+        };
         let full_topic = &*checked.full_topic;
-        let Some(role) = Role::of(action, direction) else { return };
+        let role = Role::of(action, direction)?;
         self.follow(source, checked, role, keys, out);
         match role {
             Role::Request => {
-                let Some(id) = checked.transaction else { return };
+                let id = checked.transaction?;
                 let reply_topics = checked.kind.map_or(&[][..], |kind| kind.info().reply_topics);
                 summary.requests += 1;
                 let pending = Pending { place: place.clone(), reply_topics };
@@ -93,26 +96,31 @@ impl Conversation {
                 match make_room(requests, MAX_WAITING_REQUESTS, waiting) {
                     Room::Free => {}
                     Room::GaveUp(limit, oldest) => unanswered(source, &oldest.place, Some(limit), summary, out),
-                    Room::Full => return unanswered(source, place, Some(Limit::Overall), summary, out),
+                    Room::Full => {
+                        unanswered(source, place, Some(Limit::Overall), summary, out);
+                        return None;
+                    }
                 }
-                requests.push(id, pending);
+                let arrival = requests.push(id, pending);
                 *waiting += 1;
+                return Some(arrival);
             }
             Role::Subscribe if checked.confirm => {
                 let subscriptions = self.subscriptions.get_or_insert_default();
                 match make_room(subscriptions, MAX_WAITING_SUBSCRIPTIONS, waiting) {
                     Room::Free => {}
                     Room::GaveUp(limit, oldest) => unconfirmed(source, &oldest, limit, out),
-                    Room::Full => return unconfirmed(source, place, Limit::Overall, out),
+                    Room::Full => {
+                        unconfirmed(source, place, Limit::Overall, out);
+                        return None;
+                    }
                 }
                 subscriptions.push((controller.to_owned(), full_topic.to_owned()), place.clone());
                 *waiting += 1;
             }
             Role::Confirm => {
-                let Some(subscriptions) = self.subscriptions.as_deref_mut() else { return };
-                if subscriptions.take(&(controller.to_owned(), full_topic.to_owned())).is_none() {
-                    return;
-                }
+                let subscriptions = self.subscriptions.as_deref_mut()?;
+                subscriptions.take(&(controller.to_owned(), full_topic.to_owned()))?;
                 *waiting = waiting.saturating_sub(1);
                 if checked.confirm {
                     summary.subscriptions_confirmed += 1;
@@ -132,7 +140,7 @@ impl Conversation {
                 }
             }
             Role::Answer | Role::Error => {
-                let Some(id) = checked.transaction else { return };
+                let id = checked.transaction?;
                 let first = self.requests.as_deref_mut().and_then(|requests| requests.take(&id));
                 let is_first = first.is_some();
                 // A further reply to a request answered already: kept as it was.
@@ -151,7 +159,7 @@ impl Conversation {
                         "",
                         None,
                     ));
-                    return;
+                    return None;
                 };
                 // Each request counts one reply, its first, so that requests = replies +
                 // unanswered; further replies are checked the same way.
@@ -212,6 +220,7 @@ impl Conversation {
             }
             _ => {}
         }
+        None
     }
 
     /// Follows what the message does to its subscription's state.
@@ -236,6 +245,27 @@ impl Conversation {
             _ if push => streams.push(cx, checked.kind.map(|k| k.info()), checked.effects.as_ref()),
             _ => {}
         }
+    }
+
+    /// True while the request with this arrival number waits for its reply.
+    pub fn waits(&self, arrival: u64) -> bool {
+        self.requests.as_deref().is_some_and(|requests| requests.get(arrival).is_some())
+    }
+
+    /// Reports the request with this arrival number as not answered within `timeout` seconds,
+    /// if it still waits; it goes on waiting, so a later reply still pairs with it.
+    pub fn time_out(
+        &self,
+        source: &str,
+        arrival: u64,
+        timeout: f64,
+        summary: &mut Summary,
+        out: &mut dyn FnMut(Finding),
+    ) {
+        let Some(pending) = self.requests.as_deref().and_then(|requests| requests.get(arrival)) else { return };
+        summary.timed_out += 1;
+        let message = format!("{} got no reply within {timeout} s", describe(&pending.place));
+        out(finding::new(source, &pending.place, Level::Warning, "reply-timeout", &message, "", "", None));
     }
 
     /// Reports the requests never answered, in the order they were sent, and the
@@ -330,7 +360,9 @@ fn describe(place: &Place) -> String {
 fn on_conn(place: &Place) -> String {
     match &place.origin {
         Origin::Line { conn: None, .. } => String::new(),
+        // A live connection is written as such a line's `conn` when recorded: named alike.
         Origin::Line { conn: Some(conn), .. } => format!(" on conn {conn}"),
+        Origin::Live { conn } => format!(" on conn {conn}"),
         origin => format!(" on {}", origin.connection()),
     }
 }
@@ -360,7 +392,8 @@ impl<K: Hash + Eq + Clone, T> Waiting<K, T> {
         self.items.len()
     }
 
-    fn push(&mut self, key: K, item: T) {
+    /// Adds an item, returning its arrival number.
+    fn push(&mut self, key: K, item: T) -> u64 {
         let number = self.arrivals;
         self.arrivals += 1;
         match self.oldest.entry(key.clone()) {
@@ -370,6 +403,13 @@ impl<K: Hash + Eq + Clone, T> Waiting<K, T> {
             Entry::Occupied(_) => self.later.entry(key.clone()).or_default().push_back(number),
         }
         self.items.push_back((number, key, Box::new(item)));
+        number
+    }
+
+    /// The item with this arrival number, if it still waits.
+    fn get(&self, number: u64) -> Option<&T> {
+        let at = self.items.binary_search_by_key(&number, |(n, _, _)| *n).ok()?;
+        Some(&self.items[at].2)
     }
 
     /// The oldest item waiting with this key, no longer waiting.

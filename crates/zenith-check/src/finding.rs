@@ -25,8 +25,8 @@ impl Level {
     }
 }
 
-/// A problem or remark about one message (or, for `unanswered-request`, about a request at the
-/// end of the capture). Never holds a credential once [`crate::Checker`] hands it out; before,
+/// A problem or remark about one message (or, for `unanswered-request` and `reply-timeout`,
+/// about a request, told when the end of the capture or its deadline comes). Never holds a credential once [`crate::Checker`] hands it out; before,
 /// as [`crate::analyze`] makes it, it may quote one, so `Debug` shows what it quotes from the
 /// capture (names, path, message, excerpt) by its size.
 #[derive(Clone, PartialEq)]

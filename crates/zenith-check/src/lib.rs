@@ -8,6 +8,7 @@ mod analyze;
 mod classify;
 mod connections;
 mod conversation;
+mod deadline;
 mod duplicates;
 mod effects;
 mod excerpt;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 pub use analyze::{Analysis, TransportKind, analyze};
 pub use connections::MAX_CONNECTIONS;
 pub use conversation::{MAX_WAITING, MAX_WAITING_REQUESTS, MAX_WAITING_SUBSCRIPTIONS};
+pub use deadline::DEFAULT_REPLY_TIMEOUT;
 pub use finding::{Finding, Level, Related};
 pub use replay::{Replay, State, Until};
 pub use streams::{MAX_KEYS, MAX_KEYS_OVERALL, MAX_STREAMS};
@@ -32,6 +34,7 @@ use zenith_capture::Event;
 
 use connections::{Connections, Seat};
 use conversation::Conversation;
+use deadline::Deadlines;
 use finding::Place;
 use shown::Shown;
 
@@ -48,6 +51,10 @@ pub struct Checker {
     summary: Summary,
     /// The credentials met so far, hidden in every finding shown.
     shown: Shown,
+    /// Seconds a request may wait for its reply before it is reported; `None` for ever.
+    reply_timeout: Option<f64>,
+    /// The clock, and the timers of the requests waiting.
+    deadlines: Deadlines,
 }
 
 impl Checker {
@@ -61,6 +68,48 @@ impl Checker {
             keys: 0,
             summary: Summary::default(),
             shown: Shown::default(),
+            reply_timeout: Some(DEFAULT_REPLY_TIMEOUT),
+            deadlines: Deadlines::default(),
+        }
+    }
+
+    /// Sets how many seconds a request may wait for its reply before it is reported as a
+    /// `reply-timeout` (it goes on waiting; one not answered at all is still reported
+    /// `unanswered-request` by [`Checker::finish`]). `None`, or anything but a finite number of
+    /// zero or more, means never. [`Checker::new`] sets [`DEFAULT_REPLY_TIMEOUT`]. Set it
+    /// before the first event: requests that arrived while there was none are never timed out.
+    pub fn set_reply_timeout(&mut self, timeout: Option<f64>) {
+        self.reply_timeout = timeout.filter(|t| t.is_finite() && *t >= 0.0);
+    }
+
+    /// How many seconds a request may wait for its reply before it is reported, if at all.
+    pub fn reply_timeout(&self) -> Option<f64> {
+        self.reply_timeout
+    }
+
+    /// Tells the checker the time is `now` (seconds since the epoch), so that requests waiting
+    /// longer than the reply timeout are reported now rather than at the next message: what a
+    /// live check calls from a timer. The clock never goes back, and a time that is not finite
+    /// is ignored. Findings pass the redaction rules as in [`Checker::apply`].
+    pub fn tick(&mut self, now: f64, out: &mut dyn FnMut(Finding)) {
+        self.deadlines.advance(now);
+        let mut shown = std::mem::take(&mut self.shown);
+        let mut codes = std::mem::take(&mut self.summary.findings);
+        self.expire(&mut |finding| {
+            count_code(&mut codes, &finding.code);
+            out(shown.finding(finding))
+        });
+        self.shown = shown;
+        self.summary.findings = codes;
+    }
+
+    /// Reports the requests whose reply timeout has passed by the clock, soonest first.
+    fn expire(&mut self, out: &mut dyn FnMut(Finding)) {
+        let Some(timeout) = self.reply_timeout else { return };
+        while let Some((number, arrival)) = self.deadlines.due(timeout) {
+            if let Some(conversation) = self.conversations.get(number) {
+                conversation.time_out(&self.source, arrival, timeout, &mut self.summary, out);
+            }
         }
     }
 
@@ -77,7 +126,8 @@ impl Checker {
 
     /// Counts an analysed event and follows its conversation. Analyses must arrive in capture
     /// order. Every finding passes the redaction rules on its way out, with the credentials met
-    /// up to this message.
+    /// up to this message. The event's time, if later than any before, first moves the clock
+    /// on, reporting the requests waiting longer than the reply timeout by then.
     pub fn apply(&mut self, analysis: Analysis, out: &mut dyn FnMut(Finding)) {
         let mut shown = std::mem::take(&mut self.shown);
         let mut codes = std::mem::take(&mut self.summary.findings);
@@ -85,10 +135,15 @@ impl Checker {
         if let Analysis::Context { unsure: true, .. } = analysis {
             shown.withhold();
         }
-        self.count(analysis, &mut |finding| {
+        let out = &mut |finding: Finding| {
             count_code(&mut codes, &finding.code);
             out(shown.finding(finding))
-        });
+        };
+        if let Some(time) = analysis.time() {
+            self.deadlines.advance(time);
+            self.expire(out);
+        }
+        self.count(analysis, out);
         self.shown = shown;
         self.summary.findings = codes;
     }
@@ -164,7 +219,7 @@ impl Checker {
                         self.conversations.resize_with(number + 1, Default::default);
                     }
                     let conversation = &mut self.conversations[number];
-                    conversation.message(
+                    let arrival = conversation.message(
                         &self.source,
                         &checked,
                         direction,
@@ -177,6 +232,13 @@ impl Checker {
                             }
                         },
                     );
+                    if let (Some(arrival), Some(_)) = (arrival, self.reply_timeout) {
+                        self.deadlines.start(checked.place.time, number, arrival);
+                        let conversations = &self.conversations;
+                        let waits =
+                            |number: usize, arrival| conversations.get(number).is_some_and(|c| c.waits(arrival));
+                        self.deadlines.sweep(self.waiting, waits);
+                    }
                 }
                 let about = |f: &&Finding| f.index == index;
                 let all = || checked.findings.iter().chain(later.iter().filter(about));
@@ -199,16 +261,18 @@ impl Checker {
         }
     }
 
-    /// Reports what only the end of the capture reveals (requests never answered) and returns
-    /// the summary.
+    /// Reports what only the end of the capture reveals and returns the summary: first the
+    /// requests whose reply timeout has passed by the latest time seen, then the requests never
+    /// answered (those timed out too).
     pub fn finish(mut self, out: &mut dyn FnMut(Finding)) -> Summary {
-        let shown = &mut self.shown;
+        let mut shown = std::mem::take(&mut self.shown);
         let mut codes = std::mem::take(&mut self.summary.findings);
         {
             let out = &mut |finding: Finding| {
                 count_code(&mut codes, &finding.code);
                 out(shown.finding(finding))
             };
+            self.expire(out);
             for (_, number) in self.connections.by_id() {
                 if let Some(conversation) = self.conversations.get_mut(number) {
                     std::mem::take(conversation).finish(&self.source, &mut self.summary, out);
@@ -216,7 +280,7 @@ impl Checker {
             }
         }
         self.summary.findings = codes;
-        self.summary.hide_names(&mut |name| self.shown.name(name));
+        self.summary.hide_names(&mut |name| shown.name(name));
         self.summary.finalize();
         self.summary
     }
@@ -294,5 +358,27 @@ mod tests {
             }
         }
         assert!(codes > 30, "{codes} codes found");
+    }
+
+    /// Requests answered at once leave their timers behind, but never more than a bounded
+    /// number of them.
+    #[test]
+    fn timers_of_answered_requests_do_not_pile_up() {
+        use zenith_capture::{Body, Direction, Event, Frame, Origin};
+        let frame = |direction, text: String| {
+            let origin = Origin::Line { line: 1, conn: Some("a".into()) };
+            Event::Frame(Frame { origin, time: Some(0.0), direction: Some(direction), body: Body::Text(text) })
+        };
+        let mut checker = super::Checker::new("capture");
+        let mut most = 0;
+        for id in 0..10_000 {
+            let envelope = format!(r#""Controller":"Auth","Topic":"QueryIdentify","TransactionID":{id}"#);
+            checker.event(frame(Direction::Send, format!("{{{envelope}}}")), &mut |_| {});
+            checker.event(frame(Direction::Receive, format!(r#"{{{envelope},"Data":{{}}}}"#)), &mut |_| {});
+            most = most.max(checker.deadlines.len());
+        }
+        assert!(most <= 2 * 1_024 + 1, "{most} timers");
+        let summary = checker.finish(&mut |_| {});
+        assert_eq!((summary.requests, summary.replies, summary.timed_out), (10_000, 10_000, 0));
     }
 }

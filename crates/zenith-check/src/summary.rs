@@ -72,6 +72,8 @@ pub struct Summary {
     pub requests: u64,
     pub replies: u64,
     pub unanswered: u64,
+    /// Requests that waited longer than the reply timeout, answered later or never.
+    pub timed_out: u64,
     pub orphan_replies: u64,
     pub error_replies: u64,
     pub subscriptions_confirmed: u64,
@@ -177,6 +179,7 @@ impl Summary {
         self.requests += other.requests;
         self.replies += other.replies;
         self.unanswered += other.unanswered;
+        self.timed_out += other.timed_out;
         self.orphan_replies += other.orphan_replies;
         self.error_replies += other.error_replies;
         self.subscriptions_confirmed += other.subscriptions_confirmed;

@@ -8,9 +8,11 @@ mod explain;
 mod export;
 mod interrupt;
 mod parallel;
+mod proxy;
 mod redact;
 mod render;
 mod replay;
+mod report;
 mod sink;
 
 /// Frames are read on one thread and analysed on others, so memory is often freed by a thread
@@ -26,8 +28,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use report::{Report, ReportArgs};
 use zenith_capture::{Format, Limits, Unfolded};
-use zenith_check::{Checker, Finding, Level, Summary};
+use zenith_check::{Checker, Finding, Summary};
 
 #[derive(Parser)]
 #[command(
@@ -128,6 +131,23 @@ enum Command {
     ///
     /// Exit codes: 0 explained, 2 unknown topic, unreadable message or usage error.
     Explain(ExplainArgs),
+    /// Relay a live session to its server (ws:// or wss://) and check it as it happens.
+    ///
+    /// Clients connect to `ws://LISTEN/...` as they would to the server. Each connection's
+    /// upgrade request goes on to the upstream with its Host rewritten (and its path and query,
+    /// when the upstream URL has its own); from then on every byte is relayed unchanged both ways
+    /// (any subprotocol, compression, fragmentation, pings and closes). A copy of each direction
+    /// is read as a packet capture's connection is, and every message is checked as by `check`:
+    /// findings are shown as they happen, a request left without a reply past --reply-timeout
+    /// at that moment, and each connection's summary as it closes. Credentials never appear in
+    /// the output.
+    ///
+    /// Without --once the proxy runs until SIGINT or SIGTERM, then shows the overall summary.
+    ///
+    /// Exit codes: 0 no errors (warnings allowed unless --deny-warnings or --strict), 1 protocol
+    /// errors (with --deny-warnings or --strict, also warnings), 2 cannot listen, bad TLS
+    /// settings or usage error.
+    Proxy(proxy::ProxyArgs),
 }
 
 #[derive(clap::Args)]
@@ -224,33 +244,12 @@ struct CheckArgs {
     /// The input format; detected from the content when left out.
     #[arg(long, value_enum, value_name = "FORMAT")]
     input: Option<InputFormat>,
-    /// `human` (default): problems and a summary table. `json`: one JSON record per problem
-    /// (keys source, conn, index, line, time, direction, controller, topic, action, severity,
-    /// code, instance_path, schema_path, message, excerpt), a {"file": ...} record per capture
-    /// when there are several, an {"error": ...} record per capture that cannot be read, then
-    /// one {"summary": ...} record.
-    #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
-    format: OutputFormat,
-    /// Exit with 1 when there are warnings, even without errors; for CI (a capture without
-    /// websocket messages exits with 3 in any case).
-    #[arg(long, visible_alias = "strict")]
-    deny_warnings: bool,
-    /// Show only findings of this severity or worse (all are still counted).
-    #[arg(long, value_enum, default_value = "info", value_name = "LEVEL")]
-    severity: SeverityArg,
-    /// Show at most N findings (all are still counted).
-    #[arg(long, value_name = "N")]
-    max_findings: Option<u64>,
-    /// Show the summary only, no findings.
-    #[arg(long)]
-    summary_only: bool,
-    /// Once: the summary only (as --summary-only). Twice: nothing; only the exit code tells.
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    quiet: u8,
-    /// Colour in human output: `auto` (on a terminal, unless NO_COLOR is set), `always` or
-    /// `never`.
-    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
-    color: ColorArg,
+    #[command(flatten)]
+    report: ReportArgs,
+    /// Seconds a request may wait for its reply before a `reply-timeout` warning (the server's
+    /// default ActionTimeout is 35 s); 0 turns it off. Judged by the capture's times.
+    #[arg(long, default_value_t = zenith_check::DEFAULT_REPLY_TIMEOUT, value_name = "SECONDS", value_parser = seconds)]
+    reply_timeout: f64,
     /// Longest JSON Lines line to read, in bytes; longer lines are reported as unreadable.
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
@@ -273,31 +272,6 @@ fn default_jobs() -> usize {
 fn jobs(text: &str) -> Result<usize, String> {
     let jobs = text.parse::<usize>().ok().filter(|n| (1..=MAX_JOBS).contains(n));
     jobs.ok_or_else(|| format!("the number of threads must be a whole number from 1 to {MAX_JOBS}"))
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
-enum SeverityArg {
-    Info,
-    Warning,
-    Error,
-}
-
-impl SeverityArg {
-    fn admits(self, level: Level) -> bool {
-        let rank = match level {
-            Level::Info => SeverityArg::Info,
-            Level::Warning => SeverityArg::Warning,
-            Level::Error => SeverityArg::Error,
-        };
-        rank >= self
-    }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ColorArg {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -327,17 +301,14 @@ fn main() -> ExitCode {
         Command::Export(args) => export::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Proxy(args) => proxy::run(&args),
     }
 }
 
 fn check(args: &CheckArgs) -> ExitCode {
-    let json = args.format == OutputFormat::Json;
-    let mut out = Output::new(output(args.format, args.color));
-    let mut renderer = render::Renderer::new(json);
+    let mut report = Report::new(&args.report);
     let mut total = Summary::default();
-    let (mut errors, mut warnings, mut unreadable_input, mut empty_input) = (0u64, 0u64, false, false);
-    let (mut read_any, mut shown, mut hidden) = (false, 0u64, 0u64);
-    let show_findings = !args.summary_only && args.quiet == 0;
+    let (mut unreadable_input, mut empty_input, mut read_any) = (false, false, false);
     let files = captures(&args.files);
     for input in &files {
         let (path, walked) = match input {
@@ -345,62 +316,39 @@ fn check(args: &CheckArgs) -> ExitCode {
             Input::Unreadable(path, message) => (path, Err(message.clone())),
         };
         let source = path.display().to_string();
-        let result = walked.and_then(|()| {
-            check_file(path, &source, args, &mut |finding: Finding| {
-                match finding.level {
-                    Level::Error => errors += 1,
-                    Level::Warning => warnings += 1,
-                    Level::Info => {}
-                }
-                if !show_findings || !args.severity.admits(finding.level) {
-                    return;
-                }
-                if args.max_findings.is_some_and(|max| shown >= max) {
-                    hidden += 1;
-                    return;
-                }
-                shown += 1;
-                out.write(|out| renderer.finding(out, &finding));
-            })
-        });
+        let result = walked.and_then(|()| check_file(path, &source, args, &mut |finding| report.finding(&finding)));
         match result {
             Ok(mut summary) => {
                 read_any = true;
                 if summary.messages() == 0 {
                     empty_input = true;
-                    out.flush();
+                    report.out.flush();
                     warn(format_args!("{source}: no websocket messages found: is this the right export?"));
                 }
                 // With several captures, each gets its totals before the overall ones.
-                if files.len() > 1 && args.quiet < 2 {
+                if files.len() > 1 && report.quiet < 2 {
                     summary.finalize();
-                    out.write(|out| renderer.file_summary(out, &source, &summary));
+                    let renderer = &mut report.renderer;
+                    report.out.write(|out| renderer.file_summary(out, &source, &summary));
                 }
                 total.merge(summary);
             }
             Err(message) => {
                 unreadable_input = true;
                 // In JSON the failure is a record of its own, so a reader of stdout sees it.
-                if json && args.quiet < 2 {
-                    out.write(|out| render::error_record(out, &source, "unreadable-input", &message));
+                if report.json && report.quiet < 2 {
+                    report.out.write(|out| render::error_record(out, &source, "unreadable-input", &message));
                 }
-                out.flush();
+                report.out.flush();
                 warn(format_args!("{source}: {message}"));
             }
         }
     }
-    if hidden > 0 && args.quiet == 0 {
-        out.flush();
-        warn(format_args!("{hidden} more finding(s) not shown (--max-findings {})", args.max_findings.unwrap_or(0)));
-    }
     // No summary of nothing: when no capture could be read, the errors say it all.
-    if read_any && args.quiet < 2 {
-        out.write(|out| renderer.summary(out, &total));
-    }
-    out.flush();
+    report.finish(read_any.then_some(&total));
     if unreadable_input {
         ExitCode::from(2)
-    } else if errors > 0 || args.deny_warnings && warnings > 0 {
+    } else if report.failed() {
         ExitCode::from(1)
     } else if empty_input {
         ExitCode::from(3)
@@ -409,57 +357,10 @@ fn check(args: &CheckArgs) -> ExitCode {
     }
 }
 
-/// Standard output, until it is closed: a closed pipe (`zenith check ... | head`) stops the
-/// output but not the check, so the exit code still tells. Other write errors are fatal.
-struct Output {
-    stream: anstream::AutoStream<Box<dyn Write>>,
-    closed: bool,
-}
-
-impl Output {
-    fn new(stream: anstream::AutoStream<Box<dyn Write>>) -> Output {
-        Output { stream, closed: false }
-    }
-
-    fn write(&mut self, write: impl FnOnce(&mut anstream::AutoStream<Box<dyn Write>>) -> io::Result<()>) {
-        if !self.closed
-            && let Err(error) = write(&mut self.stream)
-        {
-            self.failed(error);
-        }
-    }
-
-    fn flush(&mut self) {
-        if !self.closed
-            && let Err(error) = self.stream.flush()
-        {
-            self.failed(error);
-        }
-    }
-
-    fn failed(&mut self, error: io::Error) {
-        if error.kind() == io::ErrorKind::BrokenPipe {
-            self.closed = true;
-            return;
-        }
-        warn(format_args!("writing output failed: {error}"));
-        std::process::exit(2);
-    }
-}
-
-/// Standard output: line by line on a terminal, in large writes otherwise; styles only where
-/// they can show (the JSON records carry none, so they pass through untouched).
-fn output(format: OutputFormat, color: ColorArg) -> anstream::AutoStream<Box<dyn Write>> {
-    let stdout = io::stdout().lock();
-    let choice = match (format, color) {
-        (OutputFormat::Json, _) => anstream::ColorChoice::AlwaysAnsi,
-        (OutputFormat::Human, ColorArg::Always) => anstream::ColorChoice::Always,
-        (OutputFormat::Human, ColorArg::Never) => anstream::ColorChoice::Never,
-        (OutputFormat::Human, ColorArg::Auto) => anstream::AutoStream::choice(&stdout),
-    };
-    let raw: Box<dyn Write> =
-        if stdout.is_terminal() { Box::new(stdout) } else { Box::new(io::BufWriter::with_capacity(1 << 16, stdout)) };
-    anstream::AutoStream::new(raw, choice)
+/// Parses a number of seconds, 0 or more.
+fn seconds(text: &str) -> Result<f64, String> {
+    let seconds = text.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0);
+    seconds.ok_or_else(|| "give a number of seconds, 0 or more (0: never)".to_owned())
 }
 
 /// Tells the user something on stderr. A closed or full stderr is no reason to stop (and
@@ -591,6 +492,7 @@ fn check_file(
     let (format, reader) = formatted(Box::new(reader), args.input, args.max_line_bytes, source)?;
     let limits = Limits { max_line_bytes: args.max_line_bytes };
     let mut checker = Checker::new(source);
+    checker.set_reply_timeout(Some(args.reply_timeout).filter(|s| *s > 0.0));
     let jobs = args.jobs.unwrap_or_else(default_jobs);
     let result = if jobs <= 1 {
         parallel::check_here(format, reader, limits, &mut checker, report)

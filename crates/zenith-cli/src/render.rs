@@ -148,9 +148,11 @@ impl Renderer {
             ),
             _ => String::new(),
         };
+        let timed_out =
+            if summary.timed_out > 0 { format!(" ({} past the reply timeout)", summary.timed_out) } else { String::new() };
         writeln!(
             out,
-            "{}, {}, {} unanswered, {}, {}, {} confirmed{latency}",
+            "{}, {}{timed_out}, {} unanswered, {}, {}, {} confirmed{latency}",
             n(summary.requests, "request", "requests"),
             n(summary.replies, "reply", "replies"),
             summary.unanswered,
@@ -193,6 +195,11 @@ pub fn safe(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(shown)
+}
+
+/// One NDJSON record, as every record is written.
+pub fn json_record(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    json_line(out, value)
 }
 
 /// One NDJSON record. Besides what JSON requires, the characters that drive a terminal are
@@ -242,6 +249,7 @@ fn location(finding: &Finding) -> String {
             parts.push(stream.name.to_string());
             parts.push(format!("packet {packet}"));
         }
+        Origin::Live { conn } => parts.push(conn.to_string()),
     }
     // Connection events are not messages, and have no number.
     if finding.index > 0 {

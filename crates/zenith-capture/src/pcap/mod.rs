@@ -6,9 +6,9 @@ mod frames;
 mod handshake;
 mod inflate;
 mod out;
-mod peer;
+pub(crate) mod peer;
 mod tcp;
-mod websocket;
+pub(crate) mod websocket;
 
 use std::io::Read;
 use std::net::SocketAddr;

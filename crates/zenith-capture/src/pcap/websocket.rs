@@ -166,6 +166,22 @@ impl Conversation {
         self.stage = Stage::Ignored;
     }
 
+    /// `bytes` of one side that this reader never gets, after those it got (the copy it reads
+    /// fell behind what was relayed): that side's frames cannot be told apart any more, so the
+    /// message in progress is cut off and the side's later bytes are counted, not read.
+    pub fn lose(&mut self, peer: Peer, bytes: u64, cause: &str, origin: &Origin, time: f64, sink: &mut dyn FnMut(Event)) {
+        let mut out = Out { origin, time, peer, sink };
+        match &mut self.stage {
+            Stage::Open => self.sides[peer as usize].stop("bytes are lost", cause.to_owned(), bytes, &mut out),
+            Stage::Ignored => self.ignored += bytes,
+            Stage::Upgrading(upgrade) => {
+                self.ignored += bytes + upgrade.pending.iter().map(|p| p.len() as u64).sum::<u64>();
+                self.ignored += upgrade.dropped.iter().sum::<u64>();
+                self.stage = Stage::Ignored;
+            }
+        }
+    }
+
     /// The connection is over: what is left unfinished is reported.
     pub fn close(&mut self, origin: &Origin, time: f64, sink: &mut dyn FnMut(Event)) {
         for peer in [Peer::Client, Peer::Server] {
@@ -346,10 +362,11 @@ pub fn close_code_meaning(code: u16) -> &'static str {
         1013 => "try again later",
         1014 => "bad gateway",
         1015 => "TLS handshake failure (reserved: never sent)",
+        4000 => "session limit (Zenith: the server allows no more sessions for this user)",
         0..=999 => "not a valid close code",
         1016..=2999 => "unassigned",
         3000..=3999 => "registered for libraries and frameworks",
-        4000..=4999 => "private use",
+        4001..=4999 => "private use",
         _ => "not a valid close code",
     }
 }
