@@ -96,6 +96,7 @@ fn serve(args: &ProxyArgs) -> Result<ExitCode, String> {
         limits: Limits { max_line_bytes: args.max_message_bytes },
         record,
         max_connections: args.max_connections,
+        handshake_timeout: zenith_proxy::HANDSHAKE_TIMEOUT,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

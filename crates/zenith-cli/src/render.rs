@@ -148,11 +148,14 @@ impl Renderer {
             ),
             _ => String::new(),
         };
-        let timed_out =
-            if summary.timed_out > 0 { format!(" ({} past the reply timeout)", summary.timed_out) } else { String::new() };
+        let timed_out = if summary.timed_out > 0 {
+            format!(" ({} not answered within the reply timeout)", summary.timed_out)
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{}, {}{timed_out}, {} unanswered, {}, {}, {} confirmed{latency}",
+            "{}{timed_out}, {}, {} unanswered, {}, {}, {} confirmed{latency}",
             n(summary.requests, "request", "requests"),
             n(summary.replies, "reply", "replies"),
             summary.unanswered,

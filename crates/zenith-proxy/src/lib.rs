@@ -49,6 +49,9 @@ pub struct Options {
     pub record: Option<Record>,
     /// Connections served at once; more are answered 503.
     pub max_connections: usize,
+    /// How long a client may take to send its upgrade request, and the upstream its reply
+    /// ([`HANDSHAKE_TIMEOUT`] by default).
+    pub handshake_timeout: std::time::Duration,
 }
 
 /// What the proxy tells, as it happens.
@@ -92,6 +95,7 @@ pub struct CloseFrame {
 pub(crate) struct Shared {
     upstream: Upstream,
     tls: Option<Tls>,
+    handshake_timeout: std::time::Duration,
     notes: Sender<tap::Note>,
     overall: tap::Overall,
 }
@@ -133,7 +137,13 @@ impl Proxy {
         let checker = std::thread::Builder::new()
             .name("zenith-proxy-check".into())
             .spawn(move || checking::run(received, settings, &mut report));
-        let shared = Arc::new(Shared { upstream: options.upstream, tls: options.tls, notes, overall });
+        let shared = Arc::new(Shared {
+            upstream: options.upstream,
+            tls: options.tls,
+            handshake_timeout: options.handshake_timeout,
+            notes,
+            overall,
+        });
         let slots = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
         let mut connections = tokio::task::JoinSet::new();
         let mut next_id = 0u64;

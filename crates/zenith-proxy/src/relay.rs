@@ -13,7 +13,8 @@ use crate::head::{self, HeadError};
 use crate::tap::{Tap, now};
 use crate::Shared;
 
-/// How long a client may take to send its upgrade request, and the upstream its reply.
+/// How long a client may take to send its upgrade request, and the upstream its reply, by
+/// default.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The buffer each direction reads into: the most bytes of a connection in the proxy's hands
 /// at once, per direction.
@@ -24,13 +25,13 @@ pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shar
     let _ = client.set_nodelay(true);
     let conn = format!("{peer} -> {}", shared.upstream.address());
     let tap = Tap::open(id, &conn, shared.notes.clone(), shared.overall.clone());
-    let request = match tokio::time::timeout(HANDSHAKE_TIMEOUT, head::read(&mut client)).await {
+    let request = match tokio::time::timeout(shared.handshake_timeout, head::read(&mut client)).await {
         Ok(Ok(request)) => request,
         Ok(Err(error)) => return refuse_head(&mut client, &tap, error).await,
         Err(_) => {
             let message = format!(
-                "the client sent no complete upgrade request within {} s: answered 408 and closed",
-                HANDSHAKE_TIMEOUT.as_secs()
+                "the client sent no complete upgrade request within {:.1} s: answered 408 and closed",
+                shared.handshake_timeout.as_secs_f64()
             );
             tap.problem(Level::Error, "client-upgrade-timeout", message);
             tap.ending("the client was too slow to ask for the upgrade");
@@ -70,7 +71,7 @@ pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shar
         tap.ending("the upstream closed during the upgrade");
         return answer(&mut client, 502, "the upstream closed during the upgrade").await;
     }
-    let reply = match tokio::time::timeout(HANDSHAKE_TIMEOUT, head::read(&mut server)).await {
+    let reply = match tokio::time::timeout(shared.handshake_timeout, head::read(&mut server)).await {
         Ok(Ok(reply)) => reply,
         Ok(Err(error)) => {
             let message = format!("the upstream's reply to the upgrade cannot be read: {error}; the client was answered 502");
@@ -80,8 +81,8 @@ pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shar
         }
         Err(_) => {
             let message = format!(
-                "the upstream sent no complete reply to the upgrade within {} s; the client was answered 502",
-                HANDSHAKE_TIMEOUT.as_secs()
+                "the upstream sent no complete reply to the upgrade within {:.1} s; the client was answered 502",
+                shared.handshake_timeout.as_secs_f64()
             );
             tap.problem(Level::Error, "upstream-bad-reply", message);
             tap.ending("the upstream was too slow to reply to the upgrade");

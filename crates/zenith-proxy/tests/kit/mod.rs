@@ -71,6 +71,7 @@ pub fn options(url: &str) -> Options {
         limits: Limits { max_line_bytes: 16 << 20 },
         record: None,
         max_connections: 64,
+        handshake_timeout: zenith_proxy::HANDSHAKE_TIMEOUT,
     }
 }
 
