@@ -51,7 +51,12 @@ impl Live {
                 peer.name()
             );
             let what = TransportEvent::Problem { level: Level::Error, code: "checker-fell-behind", message };
-            sink(Event::Transport(Transport { origin: self.origin.clone(), time: Some(time), direction: Some(direction), what }));
+            sink(Event::Transport(Transport {
+                origin: self.origin.clone(),
+                time: Some(time),
+                direction: Some(direction),
+                what,
+            }));
         }
         self.lost[peer as usize] += bytes;
         self.conversation.lose(peer, bytes, cause, &self.origin, time, sink);

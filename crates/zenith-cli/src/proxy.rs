@@ -82,7 +82,9 @@ fn serve(args: &ProxyArgs) -> Result<ExitCode, String> {
         ));
     }
     let record = match &args.record {
-        Some(path) => Some(Record::create(path, args.record_secrets).map_err(|e| format!("--record {}: {e}", path.display()))?),
+        Some(path) => {
+            Some(Record::create(path, args.record_secrets).map_err(|e| format!("--record {}: {e}", path.display()))?)
+        }
         None => None,
     };
     if args.record_secrets {
@@ -107,11 +109,14 @@ fn serve(args: &ProxyArgs) -> Result<ExitCode, String> {
     report.out.live = true;
     let report = Arc::new(Mutex::new(report));
     let summary = runtime.block_on(async {
-        let proxy = Proxy::bind(args.listen, options).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let proxy =
+            Proxy::bind(args.listen, options).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let address = proxy.local_addr().map_err(|e| e.to_string())?;
         warn(format_args!("listening on ws://{address}/, relaying to {}", args.upstream_shown()));
         let shown = report.clone();
-        let summary = proxy.run(stopped(), move |event| show(&mut shown.lock().unwrap_or_else(PoisonError::into_inner), event)).await;
+        let summary = proxy
+            .run(stopped(), move |event| show(&mut shown.lock().unwrap_or_else(PoisonError::into_inner), event))
+            .await;
         Ok::<_, String>(summary)
     })?;
     let mut report = report.lock().unwrap_or_else(PoisonError::into_inner);
@@ -159,7 +164,9 @@ fn show(report: &mut Report, event: Event) {
         Event::Closed(closed) => {
             if report.quiet == 0 {
                 let json = report.json;
-                report.out.write(|out| if json { connection_record(out, &closed) } else { connection_line(out, &closed) });
+                report
+                    .out
+                    .write(|out| if json { connection_record(out, &closed) } else { connection_line(out, &closed) });
                 report.out.flush();
             }
         }

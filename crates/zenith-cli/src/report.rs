@@ -199,10 +199,7 @@ fn output(format: OutputFormat, color: ColorArg) -> anstream::AutoStream<Box<dyn
         (OutputFormat::Human, ColorArg::Never) => anstream::ColorChoice::Never,
         (OutputFormat::Human, ColorArg::Auto) => anstream::AutoStream::choice(&stdout),
     };
-    let raw: Box<dyn Write + Send> = if stdout.is_terminal() {
-        Box::new(stdout)
-    } else {
-        Box::new(io::BufWriter::with_capacity(1 << 16, stdout))
-    };
+    let raw: Box<dyn Write + Send> =
+        if stdout.is_terminal() { Box::new(stdout) } else { Box::new(io::BufWriter::with_capacity(1 << 16, stdout)) };
     anstream::AutoStream::new(raw, choice)
 }

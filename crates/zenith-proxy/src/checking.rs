@@ -116,12 +116,19 @@ fn handle(
             let Some(session) = sessions.get_mut(&id) else { return };
             session.lost[tap::side(direction)] += bytes;
             let Session { live, checker, closes, .. } = session;
-            live.lost(direction, bytes, time, &mut |event| follow(event, checker, closes, &mut settings.record, report));
+            live.lost(direction, bytes, time, &mut |event| {
+                follow(event, checker, closes, &mut settings.record, report)
+            });
         }
         Note::Problem { id, level, code, message, time } => {
             let Some(session) = sessions.get_mut(&id) else { return };
             let what = TransportEvent::Problem { level, code, message };
-            let event = Event::Transport(Transport { origin: session.live.origin().clone(), time: Some(time), direction: None, what });
+            let event = Event::Transport(Transport {
+                origin: session.live.origin().clone(),
+                time: Some(time),
+                direction: None,
+                what,
+            });
             session.checker.event(event, &mut |finding| report(Report::Finding(finding)));
         }
         Note::Close { id, why, relayed, lost, time } => {
@@ -129,7 +136,9 @@ fn handle(
             let Session { live, checker, closes, lost: reported, .. } = &mut session;
             for direction in [Direction::Send, Direction::Receive] {
                 let more = lost[tap::side(direction)].saturating_sub(reported[tap::side(direction)]);
-                live.lost(direction, more, time, &mut |event| follow(event, checker, closes, &mut settings.record, report));
+                live.lost(direction, more, time, &mut |event| {
+                    follow(event, checker, closes, &mut settings.record, report)
+                });
             }
             live.close(time, &mut |event| follow(event, checker, closes, &mut settings.record, report));
             let Session { conn, mut checker, closes, opened, .. } = session;
@@ -164,7 +173,11 @@ fn follow(
                 record.frame(frame);
             }
         }
-        Event::Transport(Transport { direction: Some(direction), what: TransportEvent::Control(Control::Close { code, reason }), .. }) => {
+        Event::Transport(Transport {
+            direction: Some(direction),
+            what: TransportEvent::Control(Control::Close { code, reason }),
+            ..
+        }) => {
             let slot = &mut closes[tap::side(*direction)];
             if slot.is_none() {
                 // A close reason is free text from a peer: shown by the rules of every text shown.

@@ -118,11 +118,7 @@ impl Proxy {
     /// Serves clients until `shutdown` completes (or, with `once`, until the first client's
     /// connection ends), calling `report` from the checking thread as things happen. Returns
     /// the summary of every connection.
-    pub async fn run(
-        self,
-        shutdown: impl Future<Output = ()>,
-        report: impl FnMut(Report) + Send + 'static,
-    ) -> Summary {
+    pub async fn run(self, shutdown: impl Future<Output = ()>, report: impl FnMut(Report) + Send + 'static) -> Summary {
         let Proxy { listener, options } = self;
         let (notes, received) = std::sync::mpsc::channel();
         let overall: tap::Overall = Arc::new(AtomicUsize::new(0));
@@ -152,8 +148,6 @@ impl Proxy {
             let accepted = tokio::select! {
                 () = &mut shutdown => break,
                 accepted = listener.accept() => accepted,
-                // With `once`, the first connection's end ends the proxy.
-                Some(_) = connections.join_next(), if options.once && next_id > 0 => break,
             };
             let Ok((client, peer)) = accepted else {
                 // Out of file descriptors, or a connection reset before it was accepted: a
@@ -174,6 +168,7 @@ impl Proxy {
                     connections.spawn(relay::busy(client, peer, next_id, shared, options.max_connections));
                 }
             }
+            // With `once`, the first connection's end ends the proxy.
             if options.once {
                 drop(listener);
                 tokio::select! {

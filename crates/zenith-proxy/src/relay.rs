@@ -9,9 +9,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use zenith_capture::{Direction, Level};
 
+use crate::Shared;
 use crate::head::{self, HeadError};
 use crate::tap::{Tap, now};
-use crate::Shared;
 
 /// How long a client may take to send its upgrade request, and the upstream its reply, by
 /// default.
@@ -74,7 +74,8 @@ pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shar
     let reply = match tokio::time::timeout(shared.handshake_timeout, head::read(&mut server)).await {
         Ok(Ok(reply)) => reply,
         Ok(Err(error)) => {
-            let message = format!("the upstream's reply to the upgrade cannot be read: {error}; the client was answered 502");
+            let message =
+                format!("the upstream's reply to the upgrade cannot be read: {error}; the client was answered 502");
             tap.problem(Level::Error, "upstream-bad-reply", message);
             tap.ending("the upstream's upgrade reply could not be read");
             return answer(&mut client, 502, "the upstream's upgrade reply cannot be read").await;
@@ -176,8 +177,10 @@ fn ended(up: End, down: End) -> String {
 async fn refuse_head(client: &mut TcpStream, tap: &Tap, error: HeadError) {
     match error {
         HeadError::TooLong => {
-            let message =
-                format!("the client's upgrade request head is longer than {} bytes: answered 431", head::MAX_HEAD_BYTES);
+            let message = format!(
+                "the client's upgrade request head is longer than {} bytes: answered 431",
+                head::MAX_HEAD_BYTES
+            );
             tap.problem(Level::Error, "not-websocket", message);
             tap.ending("the client's request was refused");
             answer(client, 431, "the request head is too long").await;

@@ -16,14 +16,41 @@ pub const MAX_QUEUED_BYTES_OVERALL: usize = 256 << 20;
 
 /// What the relay tells the checking thread, in the order it happened on each connection.
 pub(crate) enum Note {
-    Open { id: u64, conn: Arc<str>, queued: Arc<AtomicUsize>, time: f64 },
-    Bytes { id: u64, direction: Direction, bytes: Vec<u8>, time: f64 },
+    Open {
+        id: u64,
+        conn: Arc<str>,
+        queued: Arc<AtomicUsize>,
+        time: f64,
+    },
+    Bytes {
+        id: u64,
+        direction: Direction,
+        bytes: Vec<u8>,
+        time: f64,
+    },
     /// Bytes relayed but not copied (first report; more are counted at `Close`).
-    Lost { id: u64, direction: Direction, bytes: u64, time: f64 },
+    Lost {
+        id: u64,
+        direction: Direction,
+        bytes: u64,
+        time: f64,
+    },
     /// Something the proxy itself saw: a refused request, an upstream out of reach.
-    Problem { id: u64, level: Level, code: &'static str, message: String, time: f64 },
+    Problem {
+        id: u64,
+        level: Level,
+        code: &'static str,
+        message: String,
+        time: f64,
+    },
     /// The connection is over, `why`; the bytes each side sent, and those not copied.
-    Close { id: u64, why: String, relayed: [u64; 2], lost: [u64; 2], time: f64 },
+    Close {
+        id: u64,
+        why: String,
+        relayed: [u64; 2],
+        lost: [u64; 2],
+        time: f64,
+    },
 }
 
 /// Seconds since the Unix epoch, now.

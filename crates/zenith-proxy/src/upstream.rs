@@ -80,7 +80,11 @@ impl Upstream {
 
     /// `host:port`, for connection names.
     pub fn address(&self) -> String {
-        if self.host.contains(':') { format!("[{}]:{}", self.host, self.port) } else { format!("{}:{}", self.host, self.port) }
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
 
     /// Opens a connection, through TLS for `wss://` (`tls` must then be given).

@@ -169,7 +169,15 @@ impl Conversation {
     /// `bytes` of one side that this reader never gets, after those it got (the copy it reads
     /// fell behind what was relayed): that side's frames cannot be told apart any more, so the
     /// message in progress is cut off and the side's later bytes are counted, not read.
-    pub fn lose(&mut self, peer: Peer, bytes: u64, cause: &str, origin: &Origin, time: f64, sink: &mut dyn FnMut(Event)) {
+    pub fn lose(
+        &mut self,
+        peer: Peer,
+        bytes: u64,
+        cause: &str,
+        origin: &Origin,
+        time: f64,
+        sink: &mut dyn FnMut(Event),
+    ) {
         let mut out = Out { origin, time, peer, sink };
         match &mut self.stage {
             Stage::Open => self.sides[peer as usize].stop("bytes are lost", cause.to_owned(), bytes, &mut out),
