@@ -2,7 +2,6 @@
 //! or, for a message pasted on standard input, which message it is.
 
 use std::io::{self, Read, Write};
-use std::process::ExitCode;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -10,8 +9,9 @@ use zenith_protocol::runtime::diagnostics::suggestion;
 use zenith_protocol::{Direction, EnvelopeKeys, MessageInfo, MessageKind};
 use zenith_redact::Screen;
 
+use crate::exit::Exit;
+use crate::render::{OutputFormat, warn};
 use crate::render::{print, safe, write_grid};
-use crate::{ExplainArgs, warn};
 
 /// The longest message read from standard input.
 const MAX_MESSAGE_BYTES: u64 = 16 << 20;
@@ -73,17 +73,27 @@ struct Verdict {
     problems: Vec<String>,
 }
 
-pub fn run(args: &ExplainArgs) -> ExitCode {
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    /// A topic (`Market/Depth`, `Depth`), or `-` for a message on standard input.
+    #[arg(value_name = "TOPIC")]
+    pub what: String,
+    /// How to print the explanation.
+    #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
+    pub format: OutputFormat,
+}
+
+pub fn run(args: &ExplainArgs) -> Exit {
     let explained = if args.what == "-" { pasted() } else { named(&args.what) };
     let explained = match explained {
         Ok(explained) => explained,
         Err(reason) => {
             warn(format_args!("{reason}"));
-            return ExitCode::from(2);
+            return Exit::Failed;
         }
     };
     match print(args.format, &explained, human) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => Exit::Clean,
         Err(code) => code,
     }
 }

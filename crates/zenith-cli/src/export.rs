@@ -2,15 +2,29 @@
 //! message per line, binary messages as the JSON they decode to.
 
 use std::io::{self, Write};
-use std::process::ExitCode;
+use std::path::PathBuf;
 
+use zenith_capture::Event;
 use zenith_capture::export::{self, Written};
-use zenith_capture::{Event, Limits};
 
+use crate::exit::Exit;
+use crate::input::{CaptureArgs, open_input};
+use crate::render::warn;
 use crate::sink::{self, OutputError};
-use crate::{ExportArgs, formatted, open_input, warn};
 
-pub fn run(args: &ExportArgs) -> ExitCode {
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// The capture to export; `-` reads standard input.
+    #[arg(value_name = "IN")]
+    pub input_file: PathBuf,
+    /// Where to write the JSON Lines, whole or not at all (default: standard output).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub capture: CaptureArgs,
+}
+
+pub fn run(args: &ExportArgs) -> Exit {
     let source = args.input_file.display().to_string();
     match export(args, &source) {
         Ok(counts) => {
@@ -24,14 +38,14 @@ pub fn run(args: &ExportArgs) -> ExitCode {
                 counts.events,
                 counts.skipped
             ));
-            ExitCode::SUCCESS
+            Exit::Clean
         }
         // The reader of the pipe stopped (`| head`): quietly, as for `check`, with no claim.
-        Err(Failure::Write(error)) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Failure::Output(error)) if error.is_closed_pipe() => ExitCode::SUCCESS,
+        Err(Failure::Write(error)) if error.kind() == io::ErrorKind::BrokenPipe => Exit::Clean,
+        Err(Failure::Output(error)) if error.is_closed_pipe() => Exit::Clean,
         Err(failure) => {
             warn(format_args!("{source}: {}", failure.text()));
-            ExitCode::from(2)
+            Exit::Failed
         }
     }
 }
@@ -66,10 +80,10 @@ fn export(args: &ExportArgs, source: &str) -> Result<Counts, Failure> {
     let (reader, _) = open_input(&args.input_file).map_err(Failure::Read)?;
     let input = sink::input(&args.input_file);
     let mut output = sink::create(args.output.as_deref(), input.as_ref()).map_err(Failure::Output)?;
-    let (format, reader) = formatted(reader, args.input, args.max_line_bytes, source).map_err(Failure::Read)?;
+    let (format, reader) = args.capture.formatted(reader, source).map_err(Failure::Read)?;
     let mut counts = Counts::default();
     let mut failed: Option<io::Error> = None;
-    let limits = Limits { max_line_bytes: args.max_line_bytes };
+    let limits = args.capture.limits();
     let result = zenith_capture::read(format, reader, limits, &mut |event| {
         if failed.is_some() {
             return;

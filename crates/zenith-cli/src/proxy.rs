@@ -3,16 +3,17 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::json;
 use zenith_capture::{Limits, close_code_meaning};
 use zenith_proxy::{Closed, Options, Proxy, Record, Report as Event, Tls, TlsOptions, Upstream};
 
+use crate::args::seconds;
+use crate::exit::Exit;
+use crate::render::warn;
 use crate::render::{self, safe};
 use crate::report::{Report, ReportArgs};
-use crate::{seconds, warn};
 
 #[derive(clap::Args)]
 pub struct ProxyArgs {
@@ -54,17 +55,17 @@ pub struct ProxyArgs {
     report: ReportArgs,
 }
 
-pub fn run(args: &ProxyArgs) -> ExitCode {
+pub fn run(args: &ProxyArgs) -> Exit {
     match serve(args) {
         Ok(code) => code,
         Err(message) => {
             warn(format_args!("proxy: {message}"));
-            ExitCode::from(2)
+            Exit::Failed
         }
     }
 }
 
-fn serve(args: &ProxyArgs) -> Result<ExitCode, String> {
+fn serve(args: &ProxyArgs) -> Result<Exit, String> {
     let upstream = Upstream::parse(&args.upstream).map_err(|e| format!("--upstream: {e}"))?;
     let tls = if upstream.secure || args.ca_file.is_some() || args.insecure {
         let options = TlsOptions { ca_file: args.ca_file.clone(), insecure: args.insecure, key_log: true };
@@ -122,7 +123,7 @@ fn serve(args: &ProxyArgs) -> Result<ExitCode, String> {
     let mut report = report.lock().unwrap_or_else(PoisonError::into_inner);
     report.out.live = false;
     report.finish(Some(&summary));
-    Ok(if report.failed() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.failed() { Exit::Findings } else { Exit::Clean })
 }
 
 impl ProxyArgs {

@@ -1,12 +1,32 @@
 //! Output for people (coloured on a terminal) and for machines (NDJSON), and the progress bar.
 
 use std::borrow::Cow;
-use std::io::{self, BufRead, Read, Seek, Write};
+use std::io::{self, BufRead, IsTerminal, Read, Seek, Write};
 
 use anstyle::{AnsiColor, Style};
+use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use zenith_capture::Origin;
 use zenith_check::{Finding, Level, Summary};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// `--format`: for people, or for machines.
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+/// Tells the user something on stderr. A closed or full stderr is no reason to stop (and
+/// `eprintln!` would panic on it), so write errors are ignored.
+pub fn warn(message: std::fmt::Arguments<'_>) {
+    let message = message.to_string();
+    let _ = writeln!(io::stderr().lock(), "zenith: {}", safe(&message));
+}
+
+/// True when stderr is a terminal (progress bars go there).
+pub fn stderr_is_terminal() -> bool {
+    io::stderr().is_terminal()
+}
 
 /// `1 reply`, `2 replies`.
 fn plural(count: u64, one: &str, many: &str) -> String {
@@ -303,7 +323,7 @@ pub fn utc(seconds: f64) -> String {
 /// A progress bar on stderr for large inputs, when stderr is a terminal.
 pub fn progress(size: Option<u64>) -> Option<ProgressBar> {
     let size = size.filter(|s| *s > PROGRESS_THRESHOLD)?;
-    if !crate::stderr_is_terminal() {
+    if !stderr_is_terminal() {
         return None;
     }
     let bar = ProgressBar::new(size);
@@ -359,21 +379,21 @@ impl<R: BufRead> BufRead for Counted<R> {
 /// reader that closed the pipe is no failure; any other write error is reported, and is the
 /// exit code 2.
 pub fn print<T: serde::Serialize>(
-    format: crate::OutputFormat,
+    format: OutputFormat,
     value: &T,
     human: impl FnOnce(&mut dyn Write, &T) -> io::Result<()>,
-) -> Result<(), std::process::ExitCode> {
+) -> Result<(), crate::exit::Exit> {
     let mut out = io::stdout().lock();
     let written = match format {
-        crate::OutputFormat::Json => {
+        OutputFormat::Json => {
             serde_json::to_writer(&mut out, value).map_err(io::Error::from).and_then(|()| writeln!(out))
         }
-        crate::OutputFormat::Human => human(&mut out, value),
+        OutputFormat::Human => human(&mut out, value),
     };
     match written {
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
-            crate::warn(format_args!("writing failed: {error}"));
-            Err(std::process::ExitCode::from(2))
+            warn(format_args!("writing failed: {error}"));
+            Err(crate::exit::Exit::Failed)
         }
         _ => Ok(()),
     }

@@ -1,22 +1,48 @@
 //! `zenith replay`: one subscription's state at a point in a capture, as a table or as JSON.
 
 use std::io::{self, Write};
-use std::process::ExitCode;
+use std::path::PathBuf;
 
 use serde_json::{Map, Value};
-use zenith_capture::Limits;
 use zenith_check::{Replay, State, Until};
 
+use crate::exit::Exit;
+use crate::input::{CaptureArgs, open_input};
+use crate::render::{OutputFormat, warn};
 use crate::render::{print, safe, write_grid};
-use crate::{ReplayArgs, formatted, open_input, warn};
 
-pub fn run(args: &ReplayArgs) -> ExitCode {
+#[derive(clap::Args)]
+pub struct ReplayArgs {
+    /// The capture; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub input_file: PathBuf,
+    /// The subscription's topic with its arguments, e.g. `Depth!BHP.ASX`.
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: String,
+    /// The connection (as findings name it); the first one with data for the topic by default.
+    #[arg(long, value_name = "CONN")]
+    pub conn: Option<String>,
+    /// Stop after the message with this index on its connection (the `index` of findings).
+    #[arg(long, value_name = "N", conflicts_with = "time")]
+    pub at: Option<u64>,
+    /// Stop after the last message at or before this time: RFC 3339
+    /// (`2026-03-20T10:02:31+10:00`) or seconds since the epoch.
+    #[arg(long, value_name = "TIME", value_parser = time)]
+    pub time: Option<f64>,
+    /// How to print the state.
+    #[arg(long, value_enum, default_value = "human", value_name = "FORMAT")]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub capture: CaptureArgs,
+}
+
+pub fn run(args: &ReplayArgs) -> Exit {
     let source = args.input_file.display().to_string();
     let state = match replay(args, &source) {
         Ok(state) => state,
         Err(reason) => {
             warn(format_args!("{source}: {reason}"));
-            return ExitCode::from(2);
+            return Exit::Failed;
         }
     };
     if state.too_large > 0 {
@@ -32,9 +58,9 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         Err(code) => code,
         Ok(()) if state.messages == 0 => {
             warn(format_args!("{source}: no data on `{}` up to that point", safe(&args.topic)));
-            ExitCode::from(1)
+            Exit::Findings
         }
-        _ => ExitCode::SUCCESS,
+        _ => Exit::Clean,
     }
 }
 
@@ -50,14 +76,14 @@ pub fn time(text: &str) -> Result<f64, String> {
 
 fn replay(args: &ReplayArgs, source: &str) -> Result<State, String> {
     let (reader, _) = open_input(&args.input_file)?;
-    let (format, reader) = formatted(reader, args.input, args.max_line_bytes, source)?;
+    let (format, reader) = args.capture.formatted(reader, source)?;
     let until = match (args.at, args.time) {
         (Some(index), _) => Until::Index(index),
         (None, Some(time)) => Until::Time(time),
         (None, None) => Until::End,
     };
     let mut replay = Replay::new(&args.topic, args.conn.as_deref(), until);
-    let limits = Limits { max_line_bytes: args.max_line_bytes };
+    let limits = args.capture.limits();
     zenith_capture::read(format, reader, limits, &mut |event| replay.event(event)).map_err(|e| e.to_string())?;
     Ok(replay.finish())
 }

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use zenith_check::{Finding, Level, Summary};
 
 use crate::render::Renderer;
-use crate::{OutputFormat, warn};
+use crate::render::{OutputFormat, warn};
 
 /// The output options `check` and `proxy` share.
 #[derive(clap::Args)]
