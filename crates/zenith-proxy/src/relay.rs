@@ -12,6 +12,7 @@ use zenith_capture::{Direction, Level};
 use crate::Shared;
 use crate::head::{self, HeadError};
 use crate::tap::{Tap, now};
+use crate::upstream::Stream;
 
 /// How long a client may take to send its upgrade request, and the upstream its reply, by
 /// default.
@@ -25,81 +26,10 @@ pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shar
     let _ = client.set_nodelay(true);
     let conn = format!("{peer} -> {}", shared.upstream.address());
     let tap = Tap::open(id, &conn, shared.notes.clone(), shared.overall.clone());
-    let request = match tokio::time::timeout(shared.handshake_timeout, head::read(&mut client)).await {
-        Ok(Ok(request)) => request,
-        Ok(Err(error)) => return refuse_head(&mut client, &tap, error).await,
-        Err(_) => {
-            let message = format!(
-                "the client sent no complete upgrade request within {:.1} s: answered 408 and closed",
-                shared.handshake_timeout.as_secs_f64()
-            );
-            tap.problem(Level::Error, "client-upgrade-timeout", message);
-            tap.ending("the client was too slow to ask for the upgrade");
-            return answer(&mut client, 408, "no complete upgrade request in time").await;
-        }
-    };
-    let time = now();
-    tap.copy(Direction::Send, &request.head, time);
-    let rewritten = match head::rewrite(&request.head, &shared.upstream) {
-        Ok(rewritten) => rewritten,
-        Err(refusal) => {
-            tap.problem(Level::Error, "not-websocket", format!("{}: answered {}", refusal.reason, refusal.status));
-            tap.ending("the client's request was refused");
-            return answer(&mut client, refusal.status, &refusal.reason).await;
-        }
-    };
-    let mut server = match shared.upstream.connect(shared.tls.as_ref()).await {
+    let server = match handshake(&mut client, &tap, &shared).await {
         Ok(server) => server,
-        Err(error) => {
-            let message = format!(
-                "the upstream {} cannot be reached: {error}; the client was answered 502",
-                shared.upstream.address()
-            );
-            tap.problem(Level::Error, "upstream-unreachable", message);
-            tap.ending("the upstream could not be reached");
-            return answer(&mut client, 502, &format!("the upstream cannot be reached: {error}")).await;
-        }
+        Err(refused) => return refused.tell(&mut client, &tap).await,
     };
-    tap.copy(Direction::Send, &request.after, time);
-    let sent = async {
-        server.write_all(&rewritten).await?;
-        server.write_all(&request.after).await?;
-        server.flush().await
-    };
-    if let Err(error) = sent.await {
-        tap.problem(Level::Error, "upstream-unreachable", format!("sending the upgrade request failed: {error}"));
-        tap.ending("the upstream closed during the upgrade");
-        return answer(&mut client, 502, "the upstream closed during the upgrade").await;
-    }
-    let reply = match tokio::time::timeout(shared.handshake_timeout, head::read(&mut server)).await {
-        Ok(Ok(reply)) => reply,
-        Ok(Err(error)) => {
-            let message =
-                format!("the upstream's reply to the upgrade cannot be read: {error}; the client was answered 502");
-            tap.problem(Level::Error, "upstream-bad-reply", message);
-            tap.ending("the upstream's upgrade reply could not be read");
-            return answer(&mut client, 502, "the upstream's upgrade reply cannot be read").await;
-        }
-        Err(_) => {
-            let message = format!(
-                "the upstream sent no complete reply to the upgrade within {:.1} s; the client was answered 502",
-                shared.handshake_timeout.as_secs_f64()
-            );
-            tap.problem(Level::Error, "upstream-bad-reply", message);
-            tap.ending("the upstream was too slow to reply to the upgrade");
-            return answer(&mut client, 502, "the upstream did not reply to the upgrade in time").await;
-        }
-    };
-    let time = now();
-    tap.copy(Direction::Receive, &reply.head, time);
-    tap.copy(Direction::Receive, &reply.after, time);
-    if let Some(status) = head::status(&reply.head).filter(|s| *s != 101) {
-        tap.ending(format!("the upstream refused the upgrade with status {status}"));
-    }
-    if client.write_all(&reply.head).await.is_err() || client.write_all(&reply.after).await.is_err() {
-        tap.ending("the client closed during the upgrade");
-        return;
-    }
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = tokio::io::split(server);
     let stop = tokio::sync::Notify::new();
@@ -108,6 +38,126 @@ pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shar
         pipe(server_read, client_write, Direction::Receive, &tap, &stop),
     );
     tap.ending(ended(up, down));
+}
+
+/// Why a connection is not relayed: what is reported, how it ended, and what the client is
+/// answered, if anything.
+struct Refused {
+    level: Level,
+    code: &'static str,
+    message: String,
+    why: String,
+    answer: Option<(u16, String)>,
+}
+
+impl Refused {
+    fn new(code: &'static str, message: String, why: &str) -> Refused {
+        Refused { level: Level::Error, code, message, why: why.to_owned(), answer: None }
+    }
+
+    fn answered(mut self, status: u16, reason: impl Into<String>) -> Refused {
+        self.answer = Some((status, reason.into()));
+        self
+    }
+
+    /// Ended without a finding (the client left).
+    fn quietly(why: String) -> Refused {
+        Refused { level: Level::Info, code: "", message: String::new(), why, answer: None }
+    }
+
+    async fn tell(self, client: &mut TcpStream, tap: &Tap) {
+        if !self.code.is_empty() {
+            tap.problem(self.level, self.code, self.message);
+        }
+        tap.ending(self.why);
+        if let Some((status, reason)) = self.answer {
+            let _ = client.write_all(&head::answer(status, &reason)).await;
+            let _ = client.shutdown().await;
+        }
+    }
+}
+
+/// The upgrade: the client's request read, sent on rewritten, and the upstream's reply head sent
+/// back (whatever its status); every byte of it copied to the checker.
+async fn handshake(client: &mut TcpStream, tap: &Tap, shared: &Shared) -> Result<Stream, Refused> {
+    let limit = shared.handshake_timeout;
+    let request = match tokio::time::timeout(limit, head::read(client)).await {
+        Ok(read) => read.map_err(client_head)?,
+        Err(_) => {
+            let message = format!(
+                "the client sent no complete upgrade request within {:.1} s: answered 408 and closed",
+                limit.as_secs_f64()
+            );
+            let refused =
+                Refused::new("client-upgrade-timeout", message, "the client was too slow to ask for the upgrade");
+            return Err(refused.answered(408, "no complete upgrade request in time"));
+        }
+    };
+    let time = now();
+    tap.copy(Direction::Send, &request.head, time);
+    let rewritten = head::rewrite(&request.head, &shared.upstream).map_err(|refusal| {
+        let message = format!("{}: answered {}", refusal.reason, refusal.status);
+        Refused::new("not-websocket", message, "the client's request was refused")
+            .answered(refusal.status, refusal.reason)
+    })?;
+    let upstream = shared.upstream.address();
+    let unreachable = |error: &dyn std::fmt::Display| {
+        let message = format!("the upstream {upstream} cannot be reached: {error}; the client was answered 502");
+        Refused::new("upstream-unreachable", message, "the upstream could not be reached")
+            .answered(502, format!("the upstream cannot be reached: {error}"))
+    };
+    let mut server = shared.upstream.connect(shared.tls.as_ref()).await.map_err(|e| unreachable(&e))?;
+    tap.copy(Direction::Send, &request.after, time);
+    let sent = async {
+        server.write_all(&rewritten).await?;
+        server.write_all(&request.after).await?;
+        server.flush().await
+    };
+    sent.await.map_err(|e| unreachable(&format!("sending the upgrade request failed ({})", e.kind())))?;
+    let bad_reply = |what: String| {
+        let message = format!("the upstream's reply to the upgrade {what}; the client was answered 502");
+        Refused::new("upstream-bad-reply", message, "the upstream's upgrade reply could not be read")
+            .answered(502, format!("the upstream's reply to the upgrade {what}"))
+    };
+    let reply = match tokio::time::timeout(limit, head::read(&mut server)).await {
+        Ok(read) => read.map_err(|e| bad_reply(format!("cannot be read: {e}")))?,
+        Err(_) => return Err(bad_reply(format!("did not come within {:.1} s", limit.as_secs_f64()))),
+    };
+    let time = now();
+    tap.copy(Direction::Receive, &reply.head, time);
+    tap.copy(Direction::Receive, &reply.after, time);
+    if let Some(status) = head::status(&reply.head).filter(|s| *s != 101) {
+        tap.ending(format!("the upstream refused the upgrade with status {status}"));
+    }
+    let sent = async {
+        client.write_all(&reply.head).await?;
+        client.write_all(&reply.after).await
+    };
+    sent.await.map_err(|_| Refused::quietly("the client closed during the upgrade".to_owned()))?;
+    Ok(server)
+}
+
+/// Why the client's request head could not be read.
+fn client_head(error: HeadError) -> Refused {
+    match error {
+        HeadError::TooLong => {
+            let message = format!(
+                "the client's upgrade request head is longer than {} bytes: answered 431",
+                head::MAX_HEAD_BYTES
+            );
+            Refused::new("not-websocket", message, "the client's request was refused")
+                .answered(431, "the request head is too long")
+        }
+        HeadError::Closed(0) => Refused::quietly("the client closed before sending anything".to_owned()),
+        HeadError::Closed(bytes) => {
+            let message = format!("the client closed after {bytes} bytes, inside its upgrade request");
+            Refused {
+                level: Level::Warning,
+                ..Refused::new("websocket-upgrade-cut-off", message, "the client closed inside its upgrade request")
+            }
+        }
+        HeadError::Io(error) => Refused::quietly(format!("reading from the client failed ({})", error.kind())),
+    }
 }
 
 /// How a direction ended.
@@ -173,39 +223,11 @@ fn ended(up: End, down: End) -> String {
     }
 }
 
-/// Reports why the client's request head could not be read, and answers when it still can.
-async fn refuse_head(client: &mut TcpStream, tap: &Tap, error: HeadError) {
-    match error {
-        HeadError::TooLong => {
-            let message = format!(
-                "the client's upgrade request head is longer than {} bytes: answered 431",
-                head::MAX_HEAD_BYTES
-            );
-            tap.problem(Level::Error, "not-websocket", message);
-            tap.ending("the client's request was refused");
-            answer(client, 431, "the request head is too long").await;
-        }
-        HeadError::Closed(0) => tap.ending("the client closed before sending anything"),
-        HeadError::Closed(bytes) => {
-            let message = format!("the client closed after {bytes} bytes, inside its upgrade request");
-            tap.problem(Level::Warning, "websocket-upgrade-cut-off", message);
-            tap.ending("the client closed inside its upgrade request");
-        }
-        HeadError::Io(error) => tap.ending(format!("reading from the client failed ({})", error.kind())),
-    }
-}
-
-/// The proxy's own answer to a client whose connection is not relayed.
-async fn answer(client: &mut TcpStream, status: u16, reason: &str) {
-    let _ = client.write_all(&head::answer(status, reason)).await;
-    let _ = client.shutdown().await;
-}
-
 /// A client beyond the connections served at once: answered 503, and reported.
 pub(crate) async fn busy(mut client: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Shared>, limit: usize) {
     let conn = format!("{peer} -> {}", shared.upstream.address());
     let tap = Tap::open(id, &conn, shared.notes.clone(), shared.overall.clone());
-    tap.problem(Level::Error, "proxy-busy", format!("{limit} connections are open already: answered 503"));
-    tap.ending("the proxy was serving as many connections as it may");
-    answer(&mut client, 503, "too many connections").await;
+    let message = format!("{limit} connections are open already: answered 503");
+    let refused = Refused::new("proxy-busy", message, "the proxy was serving as many connections as it may");
+    refused.answered(503, "too many connections").tell(&mut client, &tap).await;
 }
