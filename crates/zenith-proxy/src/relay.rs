@@ -26,13 +26,20 @@ pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shar
     let _ = client.set_nodelay(true);
     let conn = format!("{peer} -> {}", shared.upstream.address());
     let tap = Tap::open(id, &conn, shared.notes.clone(), shared.overall.clone());
-    let server = match handshake(&mut client, &tap, &shared).await {
-        Ok(server) => server,
+    let (server, upgraded) = match handshake(&mut client, &tap, &shared).await {
+        Ok(handshake) => handshake,
         Err(refused) => return refused.tell(&mut client, &tap).await,
     };
-    let (client_read, client_write) = client.into_split();
+    let (client_read, mut client_write) = client.into_split();
     let (server_read, server_write) = tokio::io::split(server);
     let stop = tokio::sync::Notify::new();
+    if !upgraded {
+        // Refused: the rest of the upstream's answer (its body) goes to the client, and nothing
+        // more of the client's goes on, since it would reach the upstream with its own `Host`.
+        drop((client_read, server_write));
+        let down = pipe(server_read, &mut client_write, Direction::Receive, &tap, &stop).await;
+        return tap.ending(ended(End::Closed, down));
+    }
     let (up, down) = tokio::join!(
         pipe(client_read, server_write, Direction::Send, &tap, &stop),
         pipe(server_read, client_write, Direction::Receive, &tap, &stop),
@@ -79,7 +86,8 @@ impl Refused {
 
 /// The upgrade: the client's request read, sent on rewritten, and the upstream's reply head sent
 /// back (whatever its status); every byte of it copied to the checker.
-async fn handshake(client: &mut TcpStream, tap: &Tap, shared: &Shared) -> Result<Stream, Refused> {
+/// Returns the upstream's connection, and whether it agreed to the upgrade.
+async fn handshake(client: &mut TcpStream, tap: &Tap, shared: &Shared) -> Result<(Stream, bool), Refused> {
     let limit = shared.handshake_timeout;
     let request = match tokio::time::timeout(limit, head::read(client)).await {
         Ok(read) => read.map_err(client_head)?,
@@ -94,7 +102,6 @@ async fn handshake(client: &mut TcpStream, tap: &Tap, shared: &Shared) -> Result
         }
     };
     let time = now();
-    tap.copy(Direction::Send, &request.head, time);
     let rewritten = head::rewrite(&request.head, &shared.upstream).map_err(|refusal| {
         let message = format!("{}: answered {}", refusal.reason, refusal.status);
         Refused::new("not-websocket", message, "the client's request was refused")
@@ -107,6 +114,8 @@ async fn handshake(client: &mut TcpStream, tap: &Tap, shared: &Shared) -> Result
             .answered(502, format!("the upstream cannot be reached: {error}"))
     };
     let mut server = shared.upstream.connect(shared.tls.as_ref()).await.map_err(|e| unreachable(&e))?;
+    // Only a request that goes on is copied (and counted as relayed).
+    tap.copy(Direction::Send, &request.head, time);
     tap.copy(Direction::Send, &request.after, time);
     let sent = async {
         server.write_all(&rewritten).await?;
@@ -126,7 +135,8 @@ async fn handshake(client: &mut TcpStream, tap: &Tap, shared: &Shared) -> Result
     let time = now();
     tap.copy(Direction::Receive, &reply.head, time);
     tap.copy(Direction::Receive, &reply.after, time);
-    if let Some(status) = head::status(&reply.head).filter(|s| *s != 101) {
+    let status = head::status(&reply.head);
+    if let Some(status) = status.filter(|s| *s != 101) {
         tap.ending(format!("the upstream refused the upgrade with status {status}"));
     }
     let sent = async {
@@ -134,7 +144,7 @@ async fn handshake(client: &mut TcpStream, tap: &Tap, shared: &Shared) -> Result
         client.write_all(&reply.after).await
     };
     sent.await.map_err(|_| Refused::quietly("the client closed during the upgrade".to_owned()))?;
-    Ok(server)
+    Ok((server, status == Some(101)))
 }
 
 /// Why the client's request head could not be read.
