@@ -34,11 +34,7 @@ pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shar
     let (server_read, server_write) = tokio::io::split(server);
     let stop = tokio::sync::Notify::new();
     if !upgraded {
-        // Refused: the rest of the upstream's answer (its body) goes to the client, and nothing
-        // more of the client's goes on, since it would reach the upstream with its own `Host`.
-        drop((client_read, server_write));
-        let down = pipe(server_read, &mut client_write, Direction::Receive, &tap, &stop).await;
-        return tap.ending(ended(End::Closed, down));
+        return refused_upgrade(client_read, client_write, server_read, server_write, &tap, &stop).await;
     }
     let (up, down) = tokio::join!(
         pipe(client_read, server_write, Direction::Send, &tap, &stop),
@@ -167,6 +163,29 @@ fn client_head(error: HeadError) -> Refused {
             }
         }
         HeadError::Io(error) => Refused::quietly(format!("reading from the client failed ({})", error.kind())),
+    }
+}
+
+/// After a refused upgrade: the rest of the upstream's answer (its body) goes to the client,
+/// and nothing more of the client's goes on, since it would reach the upstream with its own
+/// `Host`. The upstream is told no more is coming; the client's bytes are read and dropped until
+/// it hangs up, which ends the connection.
+async fn refused_upgrade(
+    mut client_read: impl AsyncRead + Unpin,
+    mut client_write: impl AsyncWrite + Unpin,
+    server_read: impl AsyncRead + Unpin,
+    mut server_write: impl AsyncWrite + Unpin,
+    tap: &Tap,
+    stop: &tokio::sync::Notify,
+) {
+    let _ = server_write.shutdown().await;
+    let client_left = async {
+        let mut dropped = [0u8; 1024];
+        while let Ok(1..) = client_read.read(&mut dropped).await {}
+    };
+    tokio::select! {
+        down = pipe(server_read, &mut client_write, Direction::Receive, tap, stop) => tap.ending(ended(End::Closed, down)),
+        () = client_left => tap.ending("the client closed after the refused upgrade"),
     }
 }
 
