@@ -76,6 +76,8 @@ pub struct Checked {
     pub credentials: Credentials,
     /// For data pushed on a subscription: what it does to the subscription's state.
     pub effects: Option<Effects>,
+    /// For data pushed on the topic the analysis was asked to keep: its `Data`.
+    pub data: Option<effects::Data>,
 }
 
 impl Checked {
@@ -97,6 +99,7 @@ impl Checked {
             error_text: None,
             credentials,
             effects: None,
+            data: None,
         }
     }
 
@@ -253,12 +256,18 @@ impl Analysis {
 
 /// Analyses one event of the capture named `source`.
 pub fn analyze(source: &str, event: Event) -> Analysis {
+    analyze_keeping(source, event, None)
+}
+
+/// Analyses one event as [`analyze`] does, keeping the `Data` of data pushed on the full topic
+/// `keep` in the analysis.
+pub(crate) fn analyze_keeping(source: &str, event: Event, keep: Option<&str>) -> Analysis {
     match event {
         Event::Skipped(Skipped::BlankLine { .. }) => Analysis::BlankLine,
         Event::Skipped(Skipped::HttpEntry { .. }) => Analysis::HttpEntry,
         Event::Skipped(Skipped::Packet { .. }) => Analysis::Packet,
-        Event::Frame(frame) => Analyzer { source }.frame(frame),
-        Event::Transport(transport) => Analyzer { source }.transport(transport),
+        Event::Frame(frame) => Analyzer { source, keep }.frame(frame),
+        Event::Transport(transport) => Analyzer { source, keep }.transport(transport),
         Event::Context(context) => {
             let credentials = zenith_redact::credentials(&context.json);
             let unsure = context.partial && unsure(&credentials);
@@ -284,9 +293,16 @@ pub enum TransportKind {
 
 struct Analyzer<'s> {
     source: &'s str,
+    /// The full topic whose pushes' `Data` is kept.
+    keep: Option<&'s str>,
 }
 
 impl Analyzer<'_> {
+    /// Whether the message is data pushed on the topic whose `Data` is kept.
+    fn keeps(&self, checked: &Checked) -> bool {
+        self.keep.is_some_and(|keep| *checked.full_topic == *keep) && checked.push().is_some()
+    }
+
     fn frame(&self, frame: Frame) -> Analysis {
         let place = Place {
             origin: frame.origin,
@@ -342,6 +358,9 @@ impl Analyzer<'_> {
             let recording = std::mem::take(&mut clean.recording);
             let mut checked = Checked::clean(place, clean, credentials);
             checked.effects = checked.push().and_then(|info| effects::from_recording(info, recording));
+            if self.keeps(&checked) {
+                checked.data = effects::data_of_text(&text);
+            }
             checked.binary = binary;
             return Analysis::Message(Box::new(checked));
         }
@@ -454,8 +473,12 @@ impl Analyzer<'_> {
             credentials,
             place,
             effects: None,
+            data: None,
         };
         checked.effects = checked.push().and_then(|info| effects::from_value(info, &value));
+        if self.keeps(&checked) {
+            checked.data = effects::data(value, large.is_some());
+        }
         Analysis::Message(Box::new(checked))
     }
 

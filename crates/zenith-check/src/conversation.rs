@@ -1,7 +1,7 @@
-//! One connection's conversation: requests paired with replies by TransactionID, and
-//! subscriptions with their confirmations. What waits for an answer is bounded, per connection
-//! and over all of them, so a capture of requests never answered needs no more memory than a
-//! few thousand of them.
+//! One connection's conversation: requests paired with replies, subscriptions with their confirmations.
+
+// What waits for an answer is bounded, per connection and over all of them, so a capture of
+// requests never answered needs no more memory than a few thousand of them.
 
 use std::collections::VecDeque;
 use std::collections::hash_map::Entry;
@@ -12,10 +12,10 @@ use rustc_hash::FxHashMap as HashMap;
 use zenith_capture::Origin;
 use zenith_protocol::{Direction, Role};
 
-use crate::Summary;
 use crate::analyze::Checked;
 use crate::finding::{self, Finding, Level, Place};
 use crate::streams::{Context, Streams};
+use crate::summary::Summary;
 
 /// The most requests waiting for a reply on one connection. When one more arrives, the oldest
 /// is reported unanswered and no longer waited for.

@@ -1,16 +1,18 @@
-//! The state of one subscription at a point in a capture, rebuilt as its client would: its
-//! change records applied in order (by the rules its schema gives), or its fields merged. This
-//! is what `zenith replay` prints.
+//! One subscription's state at a point in a capture, as its client would hold it: what `zenith replay` prints.
 
-use rustc_hash::FxHashMap as HashMap;
+// The capture goes through a `Checker`, which reads, numbers and analyses each frame; replay
+// watches the analyses it applies and feeds the pushes of one subscription to the state engine
+// (`state`), with a store of the records themselves.
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use zenith_capture::{Body, Control, Event, TransportEvent};
-use zenith_protocol::runtime::changes::in_scope;
-use zenith_protocol::{Change, ChangeRules, Direction, EnvelopeKeys, Operation};
+use zenith_capture::{Control, Event, TransportEvent};
 use zenith_redact::Screen;
 
-use crate::{outline, shown};
+use crate::analyze::Analysis;
+use crate::checker::Checker;
+use crate::effects::Data;
+use crate::state::Records;
 
 /// Where to stop.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -25,12 +27,17 @@ pub enum Until {
 
 /// Rebuilds one subscription's state.
 pub struct Replay {
-    topic: String,
+    checker: Checker,
+    watcher: Watcher,
+}
+
+/// What replay keeps of the analyses the checker applies.
+struct Watcher {
     /// The connection asked for; else the first one the topic's data is on.
     conn: Option<String>,
     until: Until,
-    /// Messages seen on each connection, to index them as the checker does.
-    indexes: HashMap<String, u64>,
+    /// The records held, and where they stand.
+    records: Records,
     state: State,
     /// The connection followed has passed the point asked for.
     done: bool,
@@ -59,7 +66,7 @@ pub struct State {
     /// The fields as last set (topics whose data is one object, such as Security).
     pub fields: Option<Map<String, Value>>,
     /// Data messages on the topic passed over as too large to read (over
-    /// [`outline::TREE_VALUES`] JSON values): the state shown lacks what they did.
+    /// [`crate::outline::TREE_VALUES`] JSON values): the state shown lacks what they did.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub too_large: u64,
 }
@@ -70,121 +77,88 @@ fn is_zero(count: &u64) -> bool {
 
 impl Replay {
     pub fn new(topic: &str, conn: Option<&str>, until: Until) -> Replay {
-        let state = State { topic: topic.to_owned(), ..State::default() };
-        Replay {
-            topic: topic.to_owned(),
+        let watcher = Watcher {
             conn: conn.map(str::to_owned),
             until,
-            indexes: HashMap::default(),
-            state,
+            records: Records::default(),
+            state: State { topic: topic.to_owned(), ..State::default() },
             done: false,
             screen: Screen::default(),
             unsure: false,
-        }
+        };
+        Replay { checker: Checker::new("-"), watcher }
     }
 
     pub fn event(&mut self, event: Event) {
+        // A close's reason is read for credentials too: the state shown may hold a copy.
+        if let Event::Transport(transport) = &event
+            && let TransportEvent::Control(Control::Close { reason, .. }) = &transport.what
+        {
+            self.watcher.screen.learn_text(reason);
+        }
+        let Replay { checker, watcher } = self;
+        let topic = watcher.state.topic.clone();
+        checker.event_watched(event, &topic, &mut |_| {}, &mut |analysis, index| watcher.watch(analysis, index));
+    }
+
+    /// The state reached, with every credential (and every copy of one) replaced; past every
+    /// limit on the credentials remembered, with every text in it withheld.
+    pub fn finish(self) -> State {
+        let Watcher { records, mut state, mut screen, unsure, .. } = self.watcher;
+        (state.records, state.items, state.fields) = (records.keyed, records.items, records.fields);
+        let text = serde_json::to_string(&state).unwrap_or_default();
+        let shown = screen.text(&text);
+        let mut state: State = serde_json::from_str(&shown).unwrap_or(state);
+        if screen.overflow() > 0 || unsure {
+            let mut values = state.records.iter_mut().chain(&mut state.fields).flat_map(|map| map.values_mut());
+            values.by_ref().chain(state.items.iter_mut().flatten()).for_each(withhold);
+        }
+        state
+    }
+}
+
+impl Watcher {
+    /// Learns the credentials of every analysis; applies the data pushed on the topic, on the
+    /// connection followed, up to the point asked for. `index` is the analysis's on its
+    /// connection, for a frame on a connection the checker follows.
+    fn watch(&mut self, analysis: &Analysis, index: Option<u64>) {
         // The whole capture is read for credentials, whatever the point, topic or side: the
         // state shown may hold a copy of any of them.
-        let frame = match event {
-            Event::Frame(frame) => frame,
-            Event::Context(context) => {
-                let credentials = zenith_redact::credentials(&context.json);
-                self.unsure |= context.partial && crate::analyze::unsure(&credentials);
-                return self.screen.learn(&credentials);
-            }
-            Event::Transport(transport) => {
-                if let TransportEvent::Control(Control::Close { reason, .. }) = transport.what {
-                    self.screen.learn_text(&reason);
-                }
-                return;
-            }
-            Event::Skipped(_) => return,
-        };
-        let (text, spelt) = match frame.body {
-            Body::Text(text) => (text, None),
-            Body::Binary(binary) => match binary.decode() {
-                Ok(decoded) => (decoded.text, decoded.as_text),
-                Err(_) => (String::new(), None),
-            },
-            Body::CaptureError(text) => {
-                self.screen.learn_text(&text);
-                (String::new(), None)
-            }
-            Body::Unreadable(_) => (String::new(), None),
-        };
-        // A message of many values is not read into a tree, and not applied.
-        let (value, large) = match outline::tree(&text) {
-            Ok((value, large)) => (Ok(value), large.is_some()),
-            Err(error) => (Err(error), false),
-        };
-        if large || value.as_ref().map_or(!text.is_empty(), shown::may_hold_credentials) {
-            self.screen.learn_text(&text);
-        }
-        if let Some(spelt) = spelt {
-            self.screen.learn_text(&spelt);
-        }
-        let conn = frame.origin.connection().into_owned();
-        let index = self.indexes.entry(conn.clone()).or_default();
-        *index += 1;
-        let index = *index;
-        if self.done || self.conn.as_ref().is_some_and(|c| *c != conn) {
+        self.screen.learn(analysis.credentials());
+        self.unsure |= matches!(analysis, Analysis::Context { unsure: true, .. });
+        let (Some(index), Some(conn)) = (index, analysis.conn()) else { return };
+        if self.done || self.conn.as_deref().is_some_and(|c| c != &*conn) {
             return;
         }
+        let time = analysis.time();
         let past = match self.until {
             Until::End => false,
             Until::Index(last) => index > last,
-            Until::Time(last) => frame.time.is_some_and(|t| t > last),
+            Until::Time(last) => time.is_some_and(|t| t > last),
         };
         // Only the connection followed has a point to stop at.
         if past && self.conn.is_some() {
             self.done = true;
             return;
         }
-        let Ok(value) = value else { return };
-        if frame.direction == Some(Direction::Send) {
-            return;
-        }
-        if value.get("Topic").and_then(Value::as_str) != Some(&self.topic) || value.get("TransactionID").is_some() {
-            return;
-        }
-        let Ok(keys) = EnvelopeKeys::read(&value) else { return };
-        let Some(kind) = keys.kind(Direction::Receive) else { return };
-        let data = value.get("Data");
-        if data.is_none() && !large {
-            return;
-        }
+        // Only data pushed on the topic has its `Data` kept.
+        let Analysis::Message(checked) = analysis else { return };
+        let Some(data) = &checked.data else { return };
         if past {
             self.done = true;
             return;
         }
-        self.conn.get_or_insert(conn);
-        let Some(data) = data else {
+        let conn = self.conn.get_or_insert_with(|| conn.into_owned());
+        self.state.conn = Some(conn.clone());
+        let Data::Value(data) = data else {
             self.state.too_large += 1;
-            self.state.conn.clone_from(&self.conn);
             return;
         };
-        match kind.info().changes {
-            Some(rules) => apply(&mut self.state, rules, data),
-            None => merge(self.state.fields.get_or_insert_default(), data),
-        }
-        self.state.conn.clone_from(&self.conn);
+        let rules = checked.kind.and_then(|kind| kind.info().changes);
+        self.records.push(rules, checked.effects.as_ref(), Some(data));
         self.state.messages += 1;
         self.state.index = Some(index);
-        self.state.time = frame.time;
-    }
-
-    /// The state reached, with every credential (and every copy of one) replaced; past every
-    /// limit on the credentials remembered, with every text in it withheld.
-    pub fn finish(mut self) -> State {
-        let text = serde_json::to_string(&self.state).unwrap_or_default();
-        let shown = self.screen.text(&text);
-        let mut state: State = serde_json::from_str(&shown).unwrap_or(self.state);
-        if self.screen.overflow() > 0 || self.unsure {
-            let mut values = state.records.iter_mut().chain(&mut state.fields).flat_map(|map| map.values_mut());
-            values.by_ref().chain(state.items.iter_mut().flatten()).for_each(withhold);
-        }
-        state
+        self.state.time = time;
     }
 }
 
@@ -195,96 +169,5 @@ fn withhold(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(withhold),
         Value::Object(fields) => fields.values_mut().for_each(withhold),
         _ => {}
-    }
-}
-
-/// Applies change records to the records or items held.
-fn apply(state: &mut State, rules: &ChangeRules, data: &Value) {
-    let records = match data {
-        Value::Array(records) => records.as_slice(),
-        other => std::slice::from_ref(other),
-    };
-    for record in records {
-        let change = rules.read(record);
-        let Some(operation) = change.operation else { continue };
-        if let Some(position) = rules.position {
-            let items = rules.reads[position.items].first().and_then(|name| record.get(name)?.as_array());
-            move_items(state.items.get_or_insert_default(), operation, &change, items.map_or(&[][..], Vec::as_slice));
-            continue;
-        }
-        let held = state.records.get_or_insert_default();
-        let Some(key) = change.key else {
-            if operation == Operation::Clear {
-                held.clear();
-            }
-            continue;
-        };
-        match operation {
-            // A scoped clear: the records whose key starts with the scope's value.
-            Operation::Clear => held.retain(|k, _| !in_scope(k, &key)),
-            Operation::Add | Operation::Set => {
-                held.insert(key.into(), entity(rules, record));
-            }
-            Operation::Update => {
-                if let Some(Value::Object(fields)) = held.get_mut(key.as_str()) {
-                    merge(fields, &entity(rules, record));
-                }
-            }
-            Operation::Remove => {
-                held.shift_remove(key.as_str());
-            }
-            Operation::Insert | Operation::Replace => {}
-        }
-    }
-}
-
-/// Applies a positional record to the items held, as far as it can: a position past the end is
-/// taken as the end (`zenith check` reports it), a record without one is passed over.
-fn move_items(held: &mut Vec<Value>, operation: Operation, change: &Change, items: &[Value]) {
-    if operation != Operation::Clear && change.at.is_none() {
-        return;
-    }
-    let at = change.at.and_then(|at| usize::try_from(at).ok()).unwrap_or(usize::MAX).min(held.len());
-    let count = change.count.and_then(|count| usize::try_from(count).ok()).unwrap_or_default();
-    match operation {
-        Operation::Clear => held.clear(),
-        Operation::Insert => {
-            held.splice(at..at, items.iter().cloned());
-        }
-        Operation::Replace => {
-            let end = at.saturating_add(items.len()).min(held.len());
-            held.splice(at..end, items.iter().cloned());
-        }
-        Operation::Remove => {
-            held.drain(at..at.saturating_add(count).min(held.len()));
-        }
-        Operation::Add | Operation::Update | Operation::Set => {}
-    }
-}
-
-/// What a record is about: the object its key is in (`Order` for the key `/Order/ID`), or the
-/// record without its tag when the key is at its top.
-fn entity(rules: &ChangeRules, record: &Value) -> Value {
-    let key = &rules.reads[..rules.key_parts];
-    let first = key.first().and_then(|path| path.first()).copied();
-    let nested = first.filter(|f| key.iter().all(|p| p.len() > 1 && p[0] == *f));
-    match nested.and_then(|name| record.get(name)) {
-        Some(inner @ Value::Object(_)) => inner.clone(),
-        _ => {
-            let mut fields = record.as_object().cloned().unwrap_or_default();
-            if let Some(tag) = rules.tag {
-                fields.shift_remove(tag);
-            }
-            Value::Object(fields)
-        }
-    }
-}
-
-/// Sets each field of `changes` in `fields`.
-fn merge(fields: &mut Map<String, Value>, changes: &Value) {
-    if let Some(changes) = changes.as_object() {
-        for (name, value) in changes {
-            fields.insert(name.clone(), value.clone());
-        }
     }
 }

@@ -1,15 +1,17 @@
-//! Each subscription's state across the messages of one connection: whether it is live, and
-//! the keys its change records have built. The rules come from the schemas (`x-zenith-changes`,
-//! `x-zenith-fixed`), so nothing here knows a topic. Each finding names the message that breaks
-//! the state and the one that set it.
+//! Each subscription's life on one connection (live or ended) and the checker's store of its state: its keys.
+
+// What a push does to the state is decided by the engine (`state`), from the schemas' rules
+// (`x-zenith-changes`, `x-zenith-fixed`), so nothing here knows a topic. Each finding names the
+// message that breaks the state and the one that set it.
 
 use hashbrown::hash_map::EntryRef;
 use rustc_hash::FxBuildHasher;
 use zenith_protocol::runtime::changes::{Text, in_scope};
-use zenith_protocol::{Change, ChangeRules, Direction, MessageInfo, Operation};
+use zenith_protocol::{ChangeRules, Direction, MessageInfo, Operation};
 
 use crate::effects::Effects;
 use crate::finding::{self, Finding, Level, Place, Related};
+use crate::state::{self, Record, Store, increases};
 
 /// The most subscriptions followed on one connection; later ones get a `state-limit` warning
 /// and are not followed.
@@ -211,10 +213,8 @@ impl Streams {
         if first {
             stream.snapshot(cx, info, effects, topic);
         }
-        stream.fixed(cx, effects);
-        if let Some(rules) = info.changes {
-            stream.changes(cx, rules, effects, topic);
-        }
+        let here = cx.here();
+        state::apply(&mut Keys { stream, cx, topic, here }, info.changes, Some(effects), None);
     }
 
     /// Reports the subscriptions that got neither a confirmation nor data.
@@ -274,202 +274,184 @@ impl Stream {
             cx.report(Level::Error, "snapshot-missing", message, "/Data", Some(&opened));
         }
     }
+}
 
-    fn fixed(&mut self, cx: &mut Context<'_>, effects: &Effects) {
-        let here = cx.here();
-        for (name, value) in &effects.fixed {
-            let Some(value) = value else { continue };
-            match self.fixed.get(name) {
-                Some((first, set)) if first != value => {
-                    let message = format!(
-                        "`{name}` is fixed for the life of a subscription, but changed from `{}` ({}) to `{}`",
-                        shown(first),
-                        set.describe(),
-                        shown(value)
-                    );
-                    let set = set.clone();
-                    cx.report(Level::Error, "fixed-field-changed", message, &format!("/Data/{name}"), Some(&set));
-                }
-                Some(_) => {}
-                None => {
-                    self.fixed.insert(name, (value.clone(), here.clone()));
-                }
+/// The checker's store: one subscription's keys, each with the message that added it (or the
+/// length of its list), and where what does not fit them is reported.
+struct Keys<'k, 'c> {
+    stream: &'k mut Stream,
+    cx: &'k mut Context<'c>,
+    topic: &'k str,
+    /// The message being applied.
+    here: Related,
+}
+
+impl Keys<'_, '_> {
+    /// What made the state known, for findings: ` since #n`, and the message.
+    fn since(&self) -> (String, Option<Related>) {
+        let since = self.stream.since.clone();
+        (since.as_ref().map_or_else(String::new, |s| format!(" since {}", s.describe())), since)
+    }
+}
+
+impl Store for Keys<'_, '_> {
+    fn known(&self) -> bool {
+        self.stream.keys.is_some()
+    }
+
+    fn holds(&self, key: &str) -> bool {
+        self.stream.keys.as_ref().is_some_and(|keys| keys.contains_key(key))
+    }
+
+    /// The key is held with this message, within the limits on keys; past one, the state is
+    /// forgotten until the next clear.
+    fn add(&mut self, key: &Text, record: &Record<'_>) {
+        let Some(keys) = &mut self.stream.keys else { return };
+        let overall = &mut *self.cx.keys_overall;
+        if keys.len() < MAX_KEYS && *overall < MAX_KEYS_OVERALL {
+            keys.insert(key.clone(), self.here.clone());
+            *overall += 1;
+            if record.rules.ordered {
+                self.stream.last_added = Some((key.clone(), self.here.clone()));
+            }
+            return;
+        }
+        let limit = if keys.len() >= MAX_KEYS {
+            format!("{MAX_KEYS} keys for one subscription")
+        } else {
+            format!("{MAX_KEYS_OVERALL} keys over all subscriptions")
+        };
+        self.stream.forget_keys(overall);
+        self.stream.unknown_reported = true;
+        let topic = self.topic;
+        let message =
+            format!("`{topic}` reached the limit of {limit}: its keys are followed again from its next clear");
+        self.cx.report(Level::Warning, "state-limit", message, &record.path(), None);
+    }
+
+    /// An add of a key held is an error; a set of one changes nothing held.
+    fn again(&mut self, operation: Operation, key: &Text, record: &Record<'_>) {
+        let added = self.stream.keys.as_ref().and_then(|keys| keys.get(key.as_str()));
+        if let Some(added) = added.filter(|_| operation == Operation::Add).cloned() {
+            let message = format!("`{key}` is added again on `{}`: {} added it", self.topic, added.describe());
+            self.cx.report(Level::Error, "duplicate-add", message, &record.path(), Some(&added));
+        }
+    }
+
+    fn update(&mut self, key: &Text, _record: &Record<'_>) -> bool {
+        self.holds(key)
+    }
+
+    fn remove(&mut self, key: &Text) -> bool {
+        let held = self.stream.keys.as_mut().is_some_and(|keys| keys.remove(key.as_str()).is_some());
+        if held {
+            *self.cx.keys_overall = self.cx.keys_overall.saturating_sub(1);
+        }
+        held
+    }
+
+    fn clear(&mut self) {
+        // A small table is kept for the keys to come (a book is cleared and refilled often); a
+        // large one is given back, as the overall limit counts keys, not room.
+        let stream = &mut *self.stream;
+        let mut keys = stream.keys.take().unwrap_or_default();
+        *self.cx.keys_overall = self.cx.keys_overall.saturating_sub(keys.len());
+        keys.clear();
+        keys.shrink_to(KEPT_ON_CLEAR);
+        stream.keys = Some(keys);
+        stream.length = Some(0);
+        stream.since = Some(self.here.clone());
+        stream.last_added = None;
+        stream.unknown_reported = false;
+    }
+
+    fn clear_scope(&mut self, scope: &str) {
+        let Some(keys) = &mut self.stream.keys else { return };
+        let before = keys.len();
+        keys.retain(|key, _| !in_scope(key, scope));
+        *self.cx.keys_overall = self.cx.keys_overall.saturating_sub(before - keys.len());
+    }
+
+    fn length(&self) -> u64 {
+        self.stream.length.unwrap_or_default()
+    }
+
+    fn insert(&mut self, _at: u64, record: &Record<'_>) {
+        let count = record.change.count.unwrap_or_default();
+        self.stream.length = self.stream.length.map(|length| length.saturating_add(count));
+    }
+
+    fn replace(&mut self, _at: u64, _record: &Record<'_>) {}
+
+    fn cut(&mut self, _at: u64, count: u64) {
+        self.stream.length = self.stream.length.map(|length| length.saturating_sub(count));
+    }
+
+    /// The first value of a property that never changes is kept; another one is an error.
+    fn fixed(&mut self, name: &'static str, value: Option<&Text>) {
+        let Some(value) = value else { return };
+        match self.stream.fixed.get(name) {
+            Some((first, set)) if first != value => {
+                let message = format!(
+                    "`{name}` is fixed for the life of a subscription, but changed from `{}` ({}) to `{}`",
+                    shown(first),
+                    set.describe(),
+                    shown(value)
+                );
+                let set = set.clone();
+                self.cx.report(Level::Error, "fixed-field-changed", message, &format!("/Data/{name}"), Some(&set));
+            }
+            Some(_) => {}
+            None => {
+                self.stream.fixed.insert(name, (value.clone(), self.here.clone()));
             }
         }
     }
 
-    fn changes(&mut self, cx: &mut Context<'_>, rules: &ChangeRules, effects: &Effects, topic: &str) {
-        let here = cx.here();
-        for (position, change) in effects.records.iter().enumerate() {
-            let record = Record { rules, change, position, topic, here: &here };
-            match change.operation {
-                Some(Operation::Clear) if change.key.is_some() => self.clear_scope(cx, &record),
-                Some(Operation::Clear) => {
-                    // A small table is kept for the keys to come (a book is cleared and refilled
-                    // often); a large one is given back, as the overall limit counts keys, not room.
-                    let mut keys = self.keys.take().unwrap_or_default();
-                    *cx.keys_overall = cx.keys_overall.saturating_sub(keys.len());
-                    keys.clear();
-                    keys.shrink_to(KEPT_ON_CLEAR);
-                    self.keys = Some(keys);
-                    self.length = Some(0);
-                    self.since = Some(here.clone());
-                    self.last_added = None;
-                    self.unknown_reported = false;
-                }
-                Some(operation) if rules.positional() => self.move_items(cx, operation, &record),
-                Some(operation) => self.change(cx, operation, &record),
-                None => {}
-            }
-        }
+    fn follows(&self, key: &str) -> bool {
+        self.stream.last_added.as_ref().is_none_or(|(last, _)| increases(last, key))
+    }
+
+    fn regressed(&mut self, key: &Text, record: &Record<'_>) {
+        let Some((last, at)) = self.stream.last_added.clone() else { return };
+        let message =
+            format!("`{key}` is added on `{}` after `{last}` ({}): the ids go backwards", self.topic, at.describe());
+        self.cx.report(Level::Error, "order-regressed", message, &record.path(), Some(&at));
+    }
+
+    fn not_held(&mut self, operation: Operation, key: &Text, record: &Record<'_>) {
+        let what = if operation == Operation::Remove { "removed" } else { "updated" };
+        let (since_text, since) = self.since();
+        let message = format!("`{key}` is {what} on `{}`, but was not added{since_text}", self.topic);
+        self.cx.report(Level::Error, "change-for-unknown-key", message, &record.path(), since.as_ref());
     }
 
     /// Held against a state not known: one warning, then nothing until a clear.
-    fn unknown(&mut self, cx: &mut Context<'_>, record: &Record<'_>, what: &str) {
-        if !std::mem::replace(&mut self.unknown_reported, true) {
+    fn unknown(&mut self, record: &Record<'_>, what: &str) {
+        if !std::mem::replace(&mut self.stream.unknown_reported, true) {
             let message = format!(
                 "a change to {what} on `{}`, whose state before this capture is not known; \
                  its changes are followed from its next clear",
-                record.topic
+                self.topic
             );
-            cx.report(Level::Warning, "change-for-unknown-key", message, &record.path(), None);
+            self.cx.report(Level::Warning, "change-for-unknown-key", message, &record.path(), None);
         }
     }
 
-    /// A clear of the records whose key starts with the clear's scope (one account's).
-    fn clear_scope(&mut self, cx: &mut Context<'_>, record: &Record<'_>) {
-        let (Some(keys), Some(scope)) = (&mut self.keys, &record.change.key) else { return };
-        let before = keys.len();
-        keys.retain(|key, _| !in_scope(key, scope));
-        *cx.keys_overall = cx.keys_overall.saturating_sub(before - keys.len());
-    }
-
-    fn change(&mut self, cx: &mut Context<'_>, operation: Operation, record: &Record<'_>) {
-        let Some(key) = &record.change.key else { return };
-        let topic = record.topic;
-        let Some(keys) = &mut self.keys else {
-            if !matches!(operation, Operation::Add | Operation::Set) {
-                self.unknown(cx, record, &format!("`{key}`"));
-            }
-            return;
-        };
-        match operation {
-            Operation::Add | Operation::Set => {
-                let full = keys.len() >= MAX_KEYS || *cx.keys_overall >= MAX_KEYS_OVERALL;
-                let entry = match keys.entry_ref(key) {
-                    EntryRef::Occupied(added) => {
-                        if operation == Operation::Add {
-                            let added = added.get().clone();
-                            let message = format!("`{key}` is added again on `{topic}`: {} added it", added.describe());
-                            cx.report(Level::Error, "duplicate-add", message, &record.path(), Some(&added));
-                        }
-                        return;
-                    }
-                    EntryRef::Vacant(entry) => entry,
-                };
-                if record.rules.ordered
-                    && let Some((last, at)) = &self.last_added
-                    && !increases(last, key)
-                {
-                    let message = format!(
-                        "`{key}` is added on `{topic}` after `{last}` ({}): the ids go backwards",
-                        at.describe()
-                    );
-                    cx.report(Level::Error, "order-regressed", message, &record.path(), Some(at));
-                }
-                if !full {
-                    entry.insert(record.here.clone());
-                    *cx.keys_overall += 1;
-                    if record.rules.ordered {
-                        self.last_added = Some((key.clone(), record.here.clone()));
-                    }
-                    return;
-                }
-                let limit = if keys.len() >= MAX_KEYS {
-                    format!("{MAX_KEYS} keys for one subscription")
-                } else {
-                    format!("{MAX_KEYS_OVERALL} keys over all subscriptions")
-                };
-                self.forget_keys(cx.keys_overall);
-                self.unknown_reported = true;
-                let message =
-                    format!("`{topic}` reached the limit of {limit}: its keys are followed again from its next clear");
-                cx.report(Level::Warning, "state-limit", message, &record.path(), None);
-            }
-            Operation::Update | Operation::Remove => {
-                let known = match operation {
-                    Operation::Remove => keys.remove(key.as_str()).is_some(),
-                    _ => keys.contains_key(key.as_str()),
-                };
-                if operation == Operation::Remove && known {
-                    *cx.keys_overall = cx.keys_overall.saturating_sub(1);
-                }
-                if !known {
-                    let what = if operation == Operation::Remove { "removed" } else { "updated" };
-                    let since = self.since.as_ref();
-                    let since_text = since.map_or_else(String::new, |s| format!(" since {}", s.describe()));
-                    let message = format!("`{key}` is {what} on `{topic}`, but was not added{since_text}");
-                    cx.report(Level::Error, "change-for-unknown-key", message, &record.path(), since);
-                }
-            }
-            Operation::Clear | Operation::Insert | Operation::Replace => {}
-        }
-    }
-
-    /// A positional record: items inserted, overwritten or removed at a position, which must
-    /// lie within the list as the records before it left it.
-    fn move_items(&mut self, cx: &mut Context<'_>, operation: Operation, record: &Record<'_>) {
-        let (Some(at), Some(count)) = (record.change.at, record.change.count) else { return };
-        let Some(length) = self.length else {
-            return self.unknown(cx, record, &format!("position {at}"));
-        };
-        let (fits, after) = match operation {
-            Operation::Insert => (at <= length, length.checked_add(count)),
-            Operation::Replace => (at.checked_add(count).is_some_and(|end| end <= length), Some(length)),
-            Operation::Remove => (at.checked_add(count).is_some_and(|end| end <= length), length.checked_sub(count)),
-            _ => (true, Some(length)),
-        };
-        match after.filter(|_| fits) {
-            Some(after) => self.length = Some(after),
-            None => {
-                let since = self.since.clone();
-                let since_text = since.as_ref().map_or_else(String::new, |s| format!(" since {}", s.describe()));
-                let needs = if operation == Operation::Insert { at } else { at.saturating_add(count) };
-                let message = format!(
-                    "{} of {count} at position {at} on `{}` needs at least {needs} items, but there are {length}{since_text}; \
-                     its items are followed again from its next clear",
-                    operation_name(Some(record.rules), operation),
-                    record.topic
-                );
-                self.forget_keys(cx.keys_overall);
-                self.unknown_reported = true;
-                cx.report(Level::Error, "position-out-of-range", message, &record.path(), since.as_ref());
-            }
-        }
-    }
-}
-
-/// One change record being applied, and where it is.
-struct Record<'r> {
-    rules: &'r ChangeRules,
-    change: &'r Change,
-    /// Its index in `Data`.
-    position: usize,
-    topic: &'r str,
-    here: &'r Related,
-}
-
-impl Record<'_> {
-    fn path(&self) -> String {
-        format!("/Data/{}", self.position)
-    }
-}
-
-/// Whether `next` comes after `last`: as numbers when both are, else as text.
-fn increases(last: &str, next: &str) -> bool {
-    match (last.parse::<i128>(), next.parse::<i128>()) {
-        (Ok(last), Ok(next)) => next > last,
-        _ => next > last,
+    /// The list is forgotten until its next clear.
+    fn out_of_range(&mut self, operation: Operation, record: &Record<'_>, length: u64) {
+        let (at, count) = (record.change.at.unwrap_or_default(), record.change.count.unwrap_or_default());
+        let (since_text, since) = self.since();
+        let needs = if operation == Operation::Insert { at } else { at.saturating_add(count) };
+        let message = format!(
+            "{} of {count} at position {at} on `{}` needs at least {needs} items, but there are {length}{since_text}; \
+             its items are followed again from its next clear",
+            operation_name(Some(record.rules), operation),
+            self.topic
+        );
+        self.stream.forget_keys(self.cx.keys_overall);
+        self.stream.unknown_reported = true;
+        self.cx.report(Level::Error, "position-out-of-range", message, &record.path(), since.as_ref());
     }
 }
 

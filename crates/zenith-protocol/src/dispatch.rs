@@ -4,7 +4,9 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::generated::messages::{DEFAULT_ACTION, DEFAULT_CONTROLLER};
+use crate::generated::messages::{
+    CONTROLLER_TOPICS, DEFAULT_ACTION, DEFAULT_CONTROLLER, REPLY_KINDS_ELSEWHERE, TOPIC_ARGUMENTS,
+};
 use crate::runtime::diagnostics::near_miss;
 use crate::runtime::{Direction, topic};
 use crate::{Controller, Message, MessageKind};
@@ -66,18 +68,11 @@ impl<'a> EnvelopeKeys<'a> {
     /// QueryMethod request may be answered on `QueryChannel`): a reply arriving here may have
     /// their shape rather than this topic's own.
     pub fn reply_kinds_elsewhere(&self, direction: Direction) -> Vec<MessageKind> {
-        let Some(topic) = self.topic.filter(|_| direction == Direction::Receive) else { return Vec::new() };
-        let infos = || MessageKind::ALL.iter().map(|k| (*k, k.info()));
-        let answered_here: Vec<&str> = infos()
-            .filter(|(_, i)| i.direction == Direction::Send && i.controller == Some(self.controller))
-            .filter(|(_, i)| i.topic != Some(topic) && i.reply_topics.contains(&topic))
-            .filter_map(|(_, i)| i.topic)
-            .collect();
-        infos()
-            .filter(|(_, i)| i.direction == Direction::Receive && i.controller == Some(self.controller))
-            .filter(|(_, i)| i.action == self.action && i.topic.is_some_and(|t| answered_here.contains(&t)))
-            .map(|(kind, _)| kind)
-            .collect()
+        let Some(topic) = self.topic else { return Vec::new() };
+        REPLY_KINDS_ELSEWHERE
+            .iter()
+            .find(|(d, c, t, a, _)| *d == direction && *c == self.controller && *t == topic && *a == self.action)
+            .map_or_else(Vec::new, |(_, _, _, _, kinds)| kinds.to_vec())
     }
 
     /// What is wrong with the topic of a message of `kind` that is valid on every topic (a
@@ -96,13 +91,10 @@ impl<'a> EnvelopeKeys<'a> {
         if !topics.contains(&topic) {
             return Some(TopicProblem::Unknown { near: near_miss(topic, &topics) });
         }
-        let forms = MessageKind::ALL
+        let forms = TOPIC_ARGUMENTS
             .iter()
-            .map(|k| k.info())
-            .filter(|i| i.controller == Some(self.controller) && i.topic == Some(topic))
-            .map(|i| i.arguments)
-            .find(|f| !f.is_empty())
-            .unwrap_or_default();
+            .find(|(c, t, _)| *c == self.controller && *t == topic)
+            .map_or(&[][..], |(_, _, kind)| kind.info().arguments);
         crate::runtime::topic::arguments_problem(topic, forms, self.topic_args).map(TopicProblem::Arguments)
     }
 }
@@ -110,12 +102,7 @@ impl<'a> EnvelopeKeys<'a> {
 /// The topics the schemas give `controller`, in catalog order (a topic may come more than
 /// once); none for a controller whose schemas are still to come.
 pub fn controller_topics(controller: &str) -> Vec<&'static str> {
-    MessageKind::ALL
-        .iter()
-        .map(|k| k.info())
-        .filter(|i| i.controller == Some(controller))
-        .filter_map(|i| i.topic)
-        .collect()
+    CONTROLLER_TOPICS.iter().find(|(c, _)| *c == controller).map_or_else(Vec::new, |(_, topics)| topics.to_vec())
 }
 
 /// Why a topic is wrong for its controller (see [`EnvelopeKeys::topic_problem`]).
@@ -203,7 +190,7 @@ impl Message {
 }
 
 fn no_schema(keys: &EnvelopeKeys<'_>, direction: Direction) -> ParseError {
-    let known_controller = MessageKind::ALL.iter().any(|k| k.info().controller == Some(keys.controller));
+    let known_controller = CONTROLLER_TOPICS.iter().any(|(c, _)| *c == keys.controller);
     let hint = match keys.topic {
         Some(topic) if known_controller => match near_miss(topic, &controller_topics(keys.controller)) {
             Some(near) => format!(" (did you mean Topic `{near}`?)"),
@@ -250,5 +237,115 @@ pub fn json_kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The topics of `controller` worked out by scanning every kind, as the tables promise.
+    fn scanned_topics(controller: &str) -> Vec<&'static str> {
+        MessageKind::ALL
+            .iter()
+            .map(|k| k.info())
+            .filter(|i| i.controller == Some(controller))
+            .filter_map(|i| i.topic)
+            .collect()
+    }
+
+    /// The replies of other topics that may arrive on `keys`' topic, worked out by scanning.
+    fn scanned_replies(keys: &EnvelopeKeys<'_>, direction: Direction) -> Vec<MessageKind> {
+        let Some(topic) = keys.topic.filter(|_| direction == Direction::Receive) else { return Vec::new() };
+        let infos = || MessageKind::ALL.iter().map(|k| (*k, k.info()));
+        let answered_here: Vec<&str> = infos()
+            .filter(|(_, i)| i.direction == Direction::Send && i.controller == Some(keys.controller))
+            .filter(|(_, i)| i.topic != Some(topic) && i.reply_topics.contains(&topic))
+            .filter_map(|(_, i)| i.topic)
+            .collect();
+        infos()
+            .filter(|(_, i)| i.direction == Direction::Receive && i.controller == Some(keys.controller))
+            .filter(|(_, i)| i.action == keys.action && i.topic.is_some_and(|t| answered_here.contains(&t)))
+            .map(|(kind, _)| kind)
+            .collect()
+    }
+
+    #[test]
+    fn controller_topics_match_the_catalog() {
+        for controller in Controller::KNOWN.iter().copied().chain(["Nobody", ""]) {
+            assert_eq!(controller_topics(controller), scanned_topics(controller), "{controller}");
+        }
+        assert!(controller_topics("Channel").contains(&"QueryChannel"));
+        assert!(controller_topics("Nobody").is_empty());
+    }
+
+    #[test]
+    fn reply_kinds_elsewhere_match_the_catalog() {
+        let mut topics: Vec<&str> = MessageKind::ALL.iter().filter_map(|k| k.info().topic).collect();
+        topics.extend(MessageKind::ALL.iter().flat_map(|k| k.info().reply_topics.iter().copied()));
+        topics.push("NoSuchTopic");
+        let actions: Vec<&str> = MessageKind::ALL.iter().map(|k| k.info().action).chain(["Nothing"]).collect();
+        let mut found = 0;
+        for controller in Controller::KNOWN {
+            for topic in &topics {
+                for action in &actions {
+                    let keys = EnvelopeKeys::from_fields(Some(controller), Some(topic), Some(action));
+                    for direction in [Direction::Send, Direction::Receive] {
+                        let replies = keys.reply_kinds_elsewhere(direction);
+                        assert_eq!(replies, scanned_replies(&keys, direction), "{controller} {topic} {action}");
+                        found += replies.len();
+                    }
+                }
+            }
+        }
+        assert!(found > 0, "the schemas answer some requests on other topics");
+        assert!(
+            EnvelopeKeys::from_fields(Some("Channel"), None, None).reply_kinds_elsewhere(Direction::Receive).is_empty()
+        );
+    }
+
+    #[test]
+    fn topic_forms_and_known_controllers_match_the_catalog() {
+        for (controller, topic, kind) in TOPIC_ARGUMENTS {
+            let scanned = MessageKind::ALL
+                .iter()
+                .map(|k| k.info())
+                .filter(|i| i.controller == Some(controller) && i.topic == Some(topic))
+                .map(|i| i.arguments)
+                .find(|f| !f.is_empty());
+            // The same static forms: the table names the kind the scan finds first.
+            assert!(scanned.is_some_and(|f| std::ptr::eq(f, kind.info().arguments)), "{controller} {topic}");
+        }
+        for kind in MessageKind::ALL {
+            let info = kind.info();
+            let Some(controller) = info.controller else { continue };
+            assert!(CONTROLLER_TOPICS.iter().any(|(c, _)| *c == controller), "{controller}");
+            let Some(topic) = info.topic else { continue };
+            let takes_arguments = MessageKind::ALL
+                .iter()
+                .map(|k| k.info())
+                .any(|i| i.controller == Some(controller) && i.topic == Some(topic) && !i.arguments.is_empty());
+            let listed = TOPIC_ARGUMENTS.iter().any(|(c, t, _)| *c == controller && *t == topic);
+            assert_eq!(listed, takes_arguments, "{controller} {topic}");
+        }
+        assert!(!CONTROLLER_TOPICS.iter().any(|(c, _)| *c == "Nobody"));
+    }
+
+    #[test]
+    fn a_wrong_subscription_topic_is_named_and_bad_arguments_explained() {
+        let unknown = EnvelopeKeys::from_fields(Some("Market"), Some("Depht!BHP.ASX"), Some("Sub"));
+        let kind = unknown.kind(Direction::Send).expect("a Sub is valid on every topic");
+        assert_eq!(unknown.topic_problem(kind), Some(TopicProblem::Unknown { near: Some("Depth") }));
+        let bare = EnvelopeKeys::from_fields(Some("Market"), Some("Depth"), Some("Sub"));
+        assert!(matches!(bare.topic_problem(kind), Some(TopicProblem::Arguments(_))));
+        let good = EnvelopeKeys::from_fields(Some("Market"), Some("Depth!BHP.ASX"), Some("Sub"));
+        assert_eq!(good.topic_problem(kind), None);
+    }
+
+    #[test]
+    fn a_query_method_reply_may_arrive_on_query_channel() {
+        let keys = EnvelopeKeys::from_fields(Some("Channel"), Some("QueryChannel"), None);
+        assert_eq!(keys.reply_kinds_elsewhere(Direction::Receive), vec![MessageKind::QueryMethodReply]);
+        assert!(keys.reply_kinds_elsewhere(Direction::Send).is_empty());
     }
 }

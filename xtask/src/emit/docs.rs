@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::model::{BranchKind, Direction, Field, Message, Model, Shape, TypeKind};
+use crate::model::{BranchKind, Direction, Field, Message, Model, Shape, TypeId, TypeKind};
 
 use super::GENERATED_HEADER;
 
@@ -99,7 +99,7 @@ pub fn emit(model: &Model) -> String {
                         out,
                         "| `{}` | {} | {} | {} |",
                         field.wire,
-                        cell(Some(&type_text(field, Links::Here))),
+                        cell(Some(&type_text(model, field, Links::Here))),
                         presence(field),
                         cell(field.doc.as_deref())
                     );
@@ -114,14 +114,14 @@ pub fn emit(model: &Model) -> String {
                 }
             }
             TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. } => {
-                let _ = writeln!(out, "A {}.", shape_text(shape, Links::Here));
+                let _ = writeln!(out, "A {}.", shape_text(model, shape, Links::Here));
             }
             TypeKind::Choice(choice) => {
                 out.push_str("| Branch | Form | Description |\n|---|---|---|\n");
                 for branch in &choice.branches {
                     let form = match &branch.kind {
-                        BranchKind::Tuple(tuple) => format!("`{}`", tuple.signature().replace('|', "\\|")),
-                        BranchKind::Value { shape, .. } => shape_text(shape, Links::Here),
+                        BranchKind::Tuple(tuple) => format!("`{}`", tuple.signature(&model.types).replace('|', "\\|")),
+                        BranchKind::Value { shape, .. } => shape_text(model, shape, Links::Here),
                     };
                     let _ = writeln!(out, "| `{}` | {form} | {} |", branch.name, cell(branch.doc.as_deref()));
                 }
@@ -155,8 +155,8 @@ impl Links {
 }
 
 /// A field's type in words (`array of DepthChange`).
-pub fn type_text(field: &Field, links: Links) -> String {
-    let mut text = shape_text(&field.shape, links);
+pub fn type_text(model: &Model, field: &Field, links: Links) -> String {
+    let mut text = shape_text(model, &field.shape, links);
     if let Some(constant) = field.constant.as_ref().and_then(|c| c.as_str()) {
         text = format!("`\"{constant}\"`");
     }
@@ -166,7 +166,7 @@ pub fn type_text(field: &Field, links: Links) -> String {
     text
 }
 
-fn shape_text(shape: &Shape, links: Links) -> String {
+fn shape_text(model: &Model, shape: &Shape, links: Links) -> String {
     match shape {
         Shape::Any => "any JSON".to_owned(),
         Shape::Never => "nothing (not allowed)".to_owned(),
@@ -178,12 +178,14 @@ fn shape_text(shape: &Shape, links: Links) -> String {
             Some(pattern) => format!("string matching `{pattern}`"),
             None => "string".to_owned(),
         },
-        Shape::Array(items) => format!("array of {}", shape_text(items, links)),
-        Shape::Named(name) => links.name(name),
+        Shape::Array(items) => format!("array of {}", shape_text(model, items, links)),
+        Shape::Named(id) => links.name(&model[*id].name),
         Shape::Multi { types, .. } => types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" or "),
-        Shape::Nullable(inner) => format!("{} or null", shape_text(inner, links)),
-        Shape::Map(values) => format!("map of {}", shape_text(values, links)),
-        Shape::Flags { codes, separator } => format!("{} codes joined by `{separator}`", links.name(codes)),
+        Shape::Nullable(inner) => format!("{} or null", shape_text(model, inner, links)),
+        Shape::Map(values) => format!("map of {}", shape_text(model, values, links)),
+        Shape::Flags { codes, separator } => {
+            format!("{} codes joined by `{separator}`", links.name(&model[*codes].name))
+        }
     }
 }
 
@@ -198,7 +200,7 @@ pub fn field_rows<'m>(model: &'m Model, fields: &'m [Field]) -> Vec<(String, &'m
         model: &'m Model,
         fields: &'m [Field],
         prefix: &str,
-        seen: &mut Vec<&'m str>,
+        seen: &mut Vec<TypeId>,
         out: &mut Vec<(String, &'m Field)>,
     ) {
         for field in fields {
@@ -211,12 +213,12 @@ pub fn field_rows<'m>(model: &'m Model, fields: &'m [Field]) -> Vec<(String, &'m
                 }
                 shape = inner;
             }
-            let Shape::Named(name) = shape else { continue };
-            let Some(TypeKind::Struct { fields: inner, .. }) = model.type_named(name).map(|t| &t.kind) else {
+            let Shape::Named(id) = shape else { continue };
+            let TypeKind::Struct { fields: inner, .. } = &model[*id].kind else {
                 continue;
             };
-            if seen.len() < FIELD_DEPTH && !seen.contains(&name.as_str()) {
-                seen.push(name);
+            if seen.len() < FIELD_DEPTH && !seen.contains(id) {
+                seen.push(*id);
                 walk(model, inner, &format!("{path}."), seen, out);
                 seen.pop();
             }
@@ -432,14 +434,14 @@ fn message_section(out: &mut String, model: &Model, message: &Message) {
         message.topic.as_deref().unwrap_or("any topic"),
         message.location.file
     );
-    if let Some(TypeKind::Struct { fields, .. }) = model.type_named(&message.name).map(|t| &t.kind) {
+    if let TypeKind::Struct { fields, .. } = &model[message.ty].kind {
         out.push_str("| Field | Type | Required | Nullable | Secret | Description |\n|---|---|---|---|---|---|\n");
         for (path, field) in field_rows(model, fields) {
             let nullable = matches!(field.shape, Shape::Nullable(_));
             let _ = writeln!(
                 out,
                 "| `{path}` | {} | {} | {} | {} | {} |",
-                cell(Some(&type_text(field, Links::Reference))),
+                cell(Some(&type_text(model, field, Links::Reference))),
                 if field.required { "yes" } else { "no" },
                 if nullable { "yes" } else { "no" },
                 if field.secret { "yes" } else { "no" },

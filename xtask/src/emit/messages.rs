@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::model::{Direction, Message, Model, Shape, TypeKind};
+use crate::model::{Direction, Message, Model, Shape, TypeId, TypeKind};
 use crate::naming::{Case, rust_name};
 
 fn ident(name: &str) -> Ident {
@@ -26,10 +26,10 @@ pub fn module_root(model: &Model) -> TokenStream {
                     names.push(topic_type);
                 }
             }
-            let group = model.type_named(&message.name).map(super::schema::group);
-            for ty in model.types.iter().filter(|t| Some(super::schema::group(t)) == group) {
+            let group = super::schema::group(&model[message.ty]);
+            for (index, ty) in model.types.iter().enumerate().filter(|(_, t)| super::schema::group(t) == group) {
                 let name = ident(&ty.name);
-                if !names.contains(&name) && !model.messages.iter().any(|m| m.name == ty.name) {
+                if !names.contains(&name) && !model.messages.iter().any(|m| m.ty == TypeId(index)) {
                     names.push(name);
                 }
             }
@@ -103,6 +103,19 @@ pub fn emit(model: &Model) -> TokenStream {
         .collect();
     secrets.sort_unstable();
     secrets.dedup();
+    let controller_topics = model.controller_topics.iter().map(|(controller, topics)| {
+        quote! { (#controller, &[#(#topics),*]) }
+    });
+    let topic_arguments = model.topic_arguments.iter().map(|(controller, topic, index)| {
+        let kind = ident(&model.messages[*index].name);
+        quote! { (#controller, #topic, MessageKind::#kind) }
+    });
+    let replies_elsewhere = model.replies_elsewhere.iter().map(|replies| {
+        let direction = direction(replies.direction);
+        let (controller, topic, action) = (&replies.controller, &replies.topic, &replies.action);
+        let kinds = replies.messages.iter().map(|index| ident(&model.messages[*index].name));
+        quote! { (#direction, #controller, #topic, #action, &[#(MessageKind::#kinds),*]) }
+    });
     quote! {
         use crate::runtime::ErrorCodeInfo;
 
@@ -130,6 +143,19 @@ pub fn emit(model: &Model) -> TokenStream {
 
         use crate::runtime::{Direction, FieldInfo, MessageInfo};
         use super::types::*;
+
+        /// Each controller with the topics of its messages that have one, in catalog order (a
+        /// topic comes once per message).
+        pub static CONTROLLER_TOPICS: &[(&str, &[&str])] = &[#(#controller_topics),*];
+
+        /// The messages of other topics that may arrive on a topic, as (direction, controller,
+        /// topic, action, kinds): a request of another topic of the controller lists the topic
+        /// among its reply topics, so its replies may come here. Kinds in catalog order.
+        pub static REPLY_KINDS_ELSEWHERE: &[(Direction, &str, &str, &str, &[MessageKind])] = &[#(#replies_elsewhere),*];
+
+        /// Each topic that takes arguments, as (controller, topic, the first kind of the topic
+        /// whose info holds their forms).
+        pub static TOPIC_ARGUMENTS: &[(&str, &str, MessageKind)] = &[#(#topic_arguments),*];
 
         /// Every kind of message the schemas define.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -262,23 +288,23 @@ fn info(model: &Model, message: &Message) -> TokenStream {
     let replies = &message.reply_topics;
     let schema_id = &message.schema_id;
     let schema_file = &message.location.file;
-    let arguments = match (&message.arguments, model.type_named(&message.name)) {
-        (Some(_), Some(ty)) => {
-            let group = Ident::new(&super::schema::group(ty), Span::call_site());
+    let arguments = match &message.arguments {
+        Some(_) => {
+            let group = Ident::new(&super::schema::group(&model[message.ty]), Span::call_site());
             let forms = super::schema::forms_static(&message.name);
             quote! { &super::schema::#group::#forms }
         }
-        _ => quote! { &[] },
+        None => quote! { &[] },
     };
     let summary = super::summary(&message.doc);
     let (changes, fixed) = state_rules(model, message);
     let permissions = model.permissions(message);
     let description = &message.doc;
-    let fields = match model.type_named(&message.name).map(|t| &t.kind) {
-        Some(TypeKind::Struct { fields, .. }) => super::docs::field_rows(model, fields)
+    let fields = match &model[message.ty].kind {
+        TypeKind::Struct { fields, .. } => super::docs::field_rows(model, fields)
             .into_iter()
             .map(|(wire, field)| {
-                let type_text = super::docs::type_text(field, super::docs::Links::None);
+                let type_text = super::docs::type_text(model, field, super::docs::Links::None);
                 let (required, secret) = (field.required, field.secret);
                 let nullable = matches!(field.shape, Shape::Nullable(_));
                 let doc = field.doc.as_deref().unwrap_or_default();
@@ -324,16 +350,16 @@ fn info(model: &Model, message: &Message) -> TokenStream {
 /// (`Data` a record or an array of them), and the properties that never change.
 fn state_rules(model: &Model, message: &Message) -> (TokenStream, Vec<String>) {
     let none = (quote! { None }, Vec::new());
-    let Some(TypeKind::Struct { fields, .. }) = model.type_named(&message.name).map(|t| &t.kind) else { return none };
+    let TypeKind::Struct { fields, .. } = &model[message.ty].kind else { return none };
     let Some(data) = fields.iter().find(|f| f.wire == "Data") else { return none };
     let record = match &data.shape {
         Shape::Array(items) => items.as_ref(),
         shape => shape,
     };
-    let Shape::Named(name) = record else { return none };
-    let Some(TypeKind::Struct { fields, changes, .. }) = model.type_named(name).map(|t| &t.kind) else { return none };
+    let Shape::Named(id) = record else { return none };
+    let TypeKind::Struct { fields, changes, .. } = &model[*id].kind else { return none };
     let fixed = fields.iter().filter(|f| f.fixed).map(|f| f.wire.clone()).collect();
-    let changes = super::change_rules_ref(model, fields, changes.as_ref(), &quote! { crate::runtime });
+    let changes = super::change_rules_ref(changes.as_deref(), &quote! { crate::runtime });
     (changes, fixed)
 }
 

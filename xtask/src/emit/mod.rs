@@ -3,13 +3,15 @@
 mod asyncapi;
 mod docs;
 mod messages;
+mod rust_type;
 pub mod schema;
 mod types;
+mod value_union;
 
 use proc_macro2::TokenStream;
 
 use crate::Error;
-use crate::model::{Changes, Field, Model, Operation};
+use crate::model::{Changes, Model, Operation};
 
 pub use schema::Target;
 
@@ -21,16 +23,16 @@ fn optional(tokens: Option<TokenStream>) -> TokenStream {
     }
 }
 
-/// `Some(&ChangeRules { .. })` for a change record whose properties are `fields`, or `None`,
+/// `Some(&ChangeRules { .. })` for a change record, or `None`,
 /// with `runtime` the path of the runtime module.
-fn change_rules_ref(model: &Model, fields: &[Field], changes: Option<&Changes>, runtime: &TokenStream) -> TokenStream {
+fn change_rules_ref(changes: Option<&Changes>, runtime: &TokenStream) -> TokenStream {
     optional(changes.map(|changes| {
-        let rules = change_rules(model, fields, changes, runtime);
+        let rules = change_rules(changes, runtime);
         quote::quote! { &#rules }
     }))
 }
 
-fn change_rules(model: &Model, fields: &[Field], changes: &Changes, runtime: &TokenStream) -> TokenStream {
+fn change_rules(changes: &Changes, runtime: &TokenStream) -> TokenStream {
     let operation = |operation: Operation| match operation {
         Operation::Add => quote::quote! { #runtime::Operation::Add },
         Operation::Update => quote::quote! { #runtime::Operation::Update },
@@ -43,15 +45,7 @@ fn change_rules(model: &Model, fields: &[Field], changes: &Changes, runtime: &To
     let tag = optional(changes.tag.as_ref().map(|tag| quote::quote! { #tag }));
     let reads = changes.reads.iter().map(|path| quote::quote! { &[#(#path),*] });
     // Each path as property numbers, the record's and the nested object's (usize::MAX: none).
-    let read_at = changes.reads.iter().map(|path| {
-        let head = fields.iter().position(|f| f.wire == path[0]).unwrap_or(usize::MAX);
-        let nested = path.get(1).and_then(|name| {
-            let crate::model::Shape::Named(ty) = &fields.get(head)?.shape else { return None };
-            let Some(crate::model::TypeKind::Struct { fields, .. }) = model.type_named(ty).map(|t| &t.kind) else {
-                return None;
-            };
-            fields.iter().position(|f| &f.wire == name)
-        });
+    let read_at = changes.read_at.iter().map(|(head, nested)| {
         let nested = nested.unwrap_or(usize::MAX);
         quote::quote! { [#head, #nested] }
     });

@@ -10,7 +10,8 @@ use quote::{format_ident, quote};
 
 use crate::Location;
 use crate::model::{
-    Arguments, Branch, BranchKind, Choice, Field, Format, JsonType, Model, Shape, StringRules, Tuple, TypeDef, TypeKind,
+    Arguments, Branch, BranchKind, Choice, Field, Format, JsonType, Model, Shape, StringRules, Tuple, TypeDef, TypeId,
+    TypeKind,
 };
 use crate::naming::{Case, rust_name};
 
@@ -57,8 +58,9 @@ pub fn emit(model: &Model, target: &Target) -> Vec<(String, TokenStream)> {
             let statics: Vec<TokenStream> = model
                 .types
                 .iter()
-                .filter(|ty| !target.grouped || group(ty) == name)
-                .map(|ty| emitter.named(ty))
+                .enumerate()
+                .filter(|(_, ty)| !target.grouped || group(ty) == name)
+                .map(|(index, ty)| emitter.named(TypeId(index), ty))
                 .collect();
             let patterns = emitter.patterns.iter().enumerate().map(|(i, pattern)| {
                 let name = format_ident!("PATTERN_{i}");
@@ -117,7 +119,7 @@ fn required_bits(fields: &[Field]) -> Vec<(&str, u64)> {
 }
 
 impl Emitter<'_> {
-    fn named(&mut self, ty: &TypeDef) -> TokenStream {
+    fn named(&mut self, id: TypeId, ty: &TypeDef) -> TokenStream {
         let name = node_static(&ty.name);
         let location = &ty.location;
         // Statics the node refers to: a topic's forms, a union's tagged arrays.
@@ -128,7 +130,7 @@ impl Emitter<'_> {
                 let bits = required_bits(fields);
                 let required: Vec<&str> = bits.iter().map(|(wire, _)| *wire).collect();
                 let required_bits: u64 = bits.iter().fold(0, |mask, (_, bit)| mask | bit);
-                let message = self.model.messages.iter().find(|m| m.name == ty.name);
+                let message = self.model.messages.iter().find(|m| m.ty == id);
                 let arguments = message.and_then(|m| Some((m.topic.as_deref()?, m.arguments.as_ref()?)));
                 if let Some((_, arguments)) = arguments {
                     companions = self.forms(ty, arguments);
@@ -237,7 +239,7 @@ impl Emitter<'_> {
                     .enumerate()
                     .filter(|(_, f)| f.fixed || read_heads.clone().any(|head| head == f.wire))
                     .fold(0u64, |bits, (i, _)| bits | 1 << i.min(63));
-                let changes = super::change_rules_ref(self.model, fields, changes.as_ref(), &self.target.runtime);
+                let changes = super::change_rules_ref(changes.as_deref(), &self.target.runtime);
                 quote! {
                     Node::Object(ObjectNode {
                         type_at: #type_at,
@@ -348,7 +350,7 @@ impl Emitter<'_> {
             }
             None => quote! { None },
         };
-        let signature = tuple.signature();
+        let signature = tuple.signature(&self.model.types);
         let doc = format!(" `{}` (`{}`): `{signature}`.", branch.name, branch.location);
         quote! {
             #[doc = #doc]
@@ -393,7 +395,7 @@ impl Emitter<'_> {
     /// A `&'static Node` expression for a shape.
     fn node_ref(&mut self, shape: &Shape, location: &Location) -> TokenStream {
         match shape {
-            Shape::Named(name) => self.path(name),
+            Shape::Named(id) => self.path(*id),
             shape => {
                 let node = self.node(shape, location);
                 quote! { &#node }
@@ -402,12 +404,9 @@ impl Emitter<'_> {
     }
 
     /// A reference to a named type's static, from this module.
-    fn path(&self, type_name: &str) -> TokenStream {
-        let name = node_static(type_name);
-        match self.model.type_named(type_name) {
-            Some(ty) => self.static_path(ty, &name),
-            None => quote! { &#name },
-        }
+    fn path(&self, id: TypeId) -> TokenStream {
+        let ty = &self.model[id];
+        self.static_path(ty, &node_static(&ty.name))
     }
 
     /// A reference to the static `name`, which sits beside type `owner`'s, from this module.
@@ -445,8 +444,8 @@ impl Emitter<'_> {
                 let items = self.node_ref(items, &location.child("items"));
                 quote! { Node::Array(ArrayNode { type_at: #type_at, items: #items }) }
             }
-            Shape::Named(name) => {
-                let path = self.path(name);
+            Shape::Named(id) => {
+                let path = self.path(*id);
                 quote! { Node::Ref(#path) }
             }
             Shape::Nullable(inner) => {
@@ -458,7 +457,7 @@ impl Emitter<'_> {
                 quote! { Node::Map(MapNode { type_at: #type_at, values: #values }) }
             }
             Shape::Flags { codes, separator } => {
-                let codes = self.path(codes);
+                let codes = self.path(*codes);
                 let at = at(location, "x-zenith-flags");
                 quote! { Node::Flags(FlagsNode { type_at: #type_at, at: #at, codes: #codes, separator: #separator }) }
             }

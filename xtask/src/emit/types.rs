@@ -1,17 +1,14 @@
 //! Rust structs, enums and aliases for every named schema type.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::doc_attrs;
+use super::rust_type::{UNRECOGNIZED, ident, rust_type};
+use super::value_union::value_union;
 use crate::Error;
-use crate::model::{
-    Arguments, Branch, BranchKind, Choice, Field, JsonType, Model, Shape, Tuple, TypeDef, TypeKind, Union,
-};
+use crate::model::{Arguments, Field, Model, Shape, TypeDef, TypeId, TypeKind, Union};
 use crate::naming::{Case, rust_name};
-
-/// The variant that keeps enum values the schema does not list.
-const UNRECOGNIZED: &str = "Unrecognized";
 
 /// The Rust types, one module per schema directory (as the schema tables are), as (module
 /// name, contents); `types/mod.rs` re-exports them all, so each module names the others' types
@@ -22,15 +19,14 @@ pub fn emit(model: &Model) -> Result<Vec<(String, TokenStream)>, Error> {
         Some((_, items)) => items.push(item),
         None => groups.push((group, vec![item])),
     };
-    for ty in &model.types {
-        let message = model.messages.iter().any(|m| m.name == ty.name);
+    for (index, ty) in model.types.iter().enumerate() {
+        let message = model.messages.iter().any(|m| m.ty == TypeId(index));
         add(super::schema::group(ty), emit_type(model, ty)?);
-        add(super::schema::group(ty), constructor(ty, message));
+        add(super::schema::group(ty), constructor(model, ty, message));
     }
     let mut topics: Vec<(&str, &str)> = Vec::new();
     for message in &model.messages {
-        let ty = model.type_named(&message.name).expect("messages are named types");
-        let group = super::schema::group(ty);
+        let group = super::schema::group(&model[message.ty]);
         if let (Some(topic), Some(arguments)) = (&message.topic, &message.arguments) {
             let controller = message.controller.as_deref().unwrap_or_default();
             if !topics.contains(&(controller, topic)) {
@@ -65,52 +61,13 @@ pub fn module_root(groups: &[String]) -> TokenStream {
     }
 }
 
-fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
-}
-
-/// The Rust type that holds a value of `shape`.
-pub fn rust_type(shape: &Shape, secret: bool) -> TokenStream {
-    match shape {
-        // Only `null`: nothing to hold.
-        Shape::Multi { types, .. } if types.as_slice() == [crate::model::JsonType::Null] => quote! { () },
-        Shape::Any | Shape::Never | Shape::Multi { .. } => quote! { serde_json::Value },
-        Shape::Boolean => quote! { bool },
-        Shape::Integer => quote! { i64 },
-        Shape::Number => quote! { f64 },
-        Shape::String(_) if secret => quote! { Secret },
-        Shape::String(_) | Shape::Const(_) => quote! { String },
-        Shape::Array(items) => {
-            let inner = rust_type(items, false);
-            quote! { Vec<#inner> }
-        }
-        Shape::Named(name) => {
-            let name = ident(name);
-            quote! { #name }
-        }
-        Shape::Nullable(inner) => {
-            let inner = rust_type(inner, secret);
-            quote! { crate::runtime::Nullable<#inner> }
-        }
-        Shape::Map(values) => {
-            let values = rust_type(values, false);
-            quote! { indexmap::IndexMap<String, #values> }
-        }
-        Shape::Flags { codes, separator } => {
-            let codes = ident(codes);
-            let separator = separator.chars().next().unwrap_or(',');
-            quote! { crate::runtime::Flags<#codes, #separator> }
-        }
-    }
-}
-
 fn emit_type(model: &Model, ty: &TypeDef) -> Result<TokenStream, Error> {
     let name = ident(&ty.name);
     let doc = doc_attrs(ty.doc.as_deref());
     Ok(match &ty.kind {
-        TypeKind::Struct { fields, union: Some(union), .. } => tagged_union(ty, fields, union),
+        TypeKind::Struct { fields, union: Some(union), .. } => tagged_union(model, ty, fields, union),
         TypeKind::Struct { fields, .. } => {
-            let fields = fields.iter().map(|f| struct_field(f, f.required));
+            let fields = fields.iter().map(|f| struct_field(model, f, f.required));
             quote! {
                 #doc
                 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -119,7 +76,7 @@ fn emit_type(model: &Model, ty: &TypeDef) -> Result<TokenStream, Error> {
         }
         TypeKind::Enum { values, .. } => string_enum(ty, values)?,
         TypeKind::Alias { shape } => {
-            let target = rust_type(shape, false);
+            let target = rust_type(model, shape, false);
             quote! { #doc pub type #name = #target; }
         }
         TypeKind::Choice(choice) => value_union(model, ty, choice),
@@ -134,7 +91,7 @@ fn emit_type(model: &Model, ty: &TypeDef) -> Result<TokenStream, Error> {
     })
 }
 
-fn struct_field(field: &Field, required: bool) -> TokenStream {
+fn struct_field(model: &Model, field: &Field, required: bool) -> TokenStream {
     let name = ident(&field.rust);
     let wire = &field.wire;
     let mut doc_text = field.doc.clone().unwrap_or_default();
@@ -145,7 +102,7 @@ fn struct_field(field: &Field, required: bool) -> TokenStream {
         doc_text.push_str("\n\nA credential: `Debug` and `Display` never show it.");
     }
     let doc = doc_attrs(Some(doc_text.trim_start()).filter(|d| !d.is_empty()));
-    let inner = rust_type(&field.shape, field.secret);
+    let inner = rust_type(model, &field.shape, field.secret);
     if required {
         quote! {
             #doc
@@ -184,8 +141,7 @@ fn topic_type(
         ));
     }
     let name = ident(&type_name);
-    let ty = model.type_named(&message.name).expect("messages are named types");
-    let group = ident(&super::schema::group(ty));
+    let group = ident(&super::schema::group(&model[message.ty]));
     let forms_static = super::schema::forms_static(&message.name);
     let everywhere = |part: &str| arguments.forms.iter().all(|f| f.parts.iter().any(|p| p == part));
     let parts: Vec<&crate::model::Part> =
@@ -281,7 +237,7 @@ fn topic_type(
 /// A tagged union: an enum with one struct per variant (holding the properties that variant
 /// allows, required where it requires them), and `Unrecognized` keeping an object whose tag no
 /// variant has, as sent.
-fn tagged_union(ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
+fn tagged_union(model: &Model, ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
     let name = ident(&ty.name);
     let doc = doc_attrs(ty.doc.as_deref());
     let tag = &union.tag;
@@ -301,13 +257,13 @@ fn tagged_union(ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
         let struct_name = ident(&variant.name);
         let allowed: Vec<&Field> =
             fields.iter().filter(|f| f.wire != *tag && !variant.forbidden.contains(&f.wire)).collect();
-        let members = allowed.iter().map(|f| struct_field(f, variant.required.contains(&f.wire)));
+        let members = allowed.iter().map(|f| struct_field(model, f, variant.required.contains(&f.wire)));
         // `new(..)` takes what the variant requires; the rest starts out `None`.
         let (mut params, mut inits) = (Vec::new(), Vec::new());
         for field in &allowed {
             let field_name = ident(&field.rust);
             if variant.required.contains(&field.wire) {
-                let ty = rust_type(&field.shape, field.secret);
+                let ty = rust_type(model, &field.shape, field.secret);
                 params.push(quote! { #field_name: #ty });
                 inits.push(quote! { #field_name });
             } else {
@@ -341,7 +297,7 @@ fn tagged_union(ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
     });
     let type_name = &ty.name;
     let wires: Vec<&String> = fields.iter().map(|f| &f.wire).collect();
-    let field_types: Vec<TokenStream> = fields.iter().map(|f| rust_type(&f.shape, f.secret)).collect();
+    let field_types: Vec<TokenStream> = fields.iter().map(|f| rust_type(model, &f.shape, f.secret)).collect();
     let required: Vec<&String> = fields.iter().filter(|f| f.required).map(|f| &f.wire).collect();
     quote! {
         #doc
@@ -419,232 +375,6 @@ fn tagged_union(ty: &TypeDef, fields: &[Field], union: &Union) -> TokenStream {
             }
         }
     }
-}
-
-/// A value union: an enum with a variant per branch, chosen by the value's JSON type and, for an
-/// array, by its tag; `Unrecognized` keeps a value no branch takes, as sent.
-fn value_union(model: &Model, ty: &TypeDef, choice: &Choice) -> TokenStream {
-    let name = ident(&ty.name);
-    let doc = doc_attrs(ty.doc.as_deref());
-    let unrecognized = ident(UNRECOGNIZED);
-    let mut variants = Vec::new();
-    let mut structs = Vec::new();
-    let mut scalar_arms = Vec::new();
-    let mut tag_arms = Vec::new();
-    let mut untagged_array = None;
-    let mut branch_types = Vec::new();
-    for branch in &choice.branches {
-        let variant = ident(&branch.name);
-        let variant_doc = doc_attrs(branch.doc.as_deref());
-        let parse = quote! { Self::#variant(serde_json::from_str(text).map_err(D::Error::custom)?) };
-        let held = match &branch.kind {
-            BranchKind::Tuple(tuple) => {
-                structs.push(tuple_struct(model, branch, tuple));
-                let tag = &tuple.tag;
-                tag_arms.push(quote! { Some(#tag) => #parse, });
-                quote! { #variant }
-            }
-            BranchKind::Value { shape, claims, tags } => {
-                for claim in claims {
-                    let kind = match claim {
-                        JsonType::Null => quote! { Null },
-                        JsonType::Boolean => quote! { Boolean },
-                        JsonType::Integer | JsonType::Number => quote! { Number },
-                        JsonType::String => quote! { String },
-                        JsonType::Object => quote! { Object },
-                        JsonType::Array if tags.is_empty() => {
-                            untagged_array = Some(parse.clone());
-                            continue;
-                        }
-                        JsonType::Array => {
-                            tag_arms.push(quote! { Some(#(#tags)|*) => #parse, });
-                            continue;
-                        }
-                    };
-                    scalar_arms.push(quote! { crate::runtime::JsonKind::#kind => #parse, });
-                }
-                rust_type(shape, false)
-            }
-        };
-        branch_types.push(held.clone());
-        variants.push(quote! { #variant_doc #variant(#held), });
-    }
-    let array_arm = match untagged_array {
-        Some(parse) => quote! { crate::runtime::JsonKind::Array(_) => #parse, },
-        None if tag_arms.is_empty() => TokenStream::new(),
-        None => quote! {
-            crate::runtime::JsonKind::Array(tag) => match tag.as_deref() {
-                #(#tag_arms)*
-                _ => Self::#unrecognized(serde_json::from_str(text).map_err(D::Error::custom)?),
-            },
-        },
-    };
-    let variant_names: Vec<Ident> = choice.branches.iter().map(|b| ident(&b.name)).collect();
-    let type_name = &ty.name;
-    let json_types: Vec<&str> = choice.types.iter().map(|t| t.as_str()).collect();
-    quote! {
-        #doc
-        #[allow(clippy::large_enum_variant)]
-        #[derive(Clone, Debug, PartialEq)]
-        pub enum #name {
-            #(#variants)*
-            /// A value no branch takes (another JSON type, or an unknown tag), kept exactly as
-            /// sent; validation reports it.
-            #unrecognized(serde_json::Value),
-        }
-
-        #(#structs)*
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                match self {
-                    #( Self::#variant_names(value) => value.serialize(serializer), )*
-                    Self::#unrecognized(value) => value.serialize(serializer),
-                }
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                use serde::de::Error;
-                // Held as text, so that numbers kept as text (`Decimal`) keep their spelling.
-                let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
-                let text = raw.get();
-                #[allow(unreachable_patterns)]
-                Ok(match crate::runtime::JsonKind::of(text) {
-                    #(#scalar_arms)*
-                    #array_arm
-                    _ => Self::#unrecognized(serde_json::from_str(text).map_err(D::Error::custom)?),
-                })
-            }
-        }
-
-        impl schemars::JsonSchema for #name {
-            fn schema_name() -> std::borrow::Cow<'static, str> {
-                #type_name.into()
-            }
-
-            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                let branches = vec![#(generator.subschema_for::<#branch_types>().to_value()),*];
-                schemars::json_schema!({ "type": [#(#json_types),*], "oneOf": branches })
-            }
-        }
-    }
-}
-
-/// A tagged array as a tuple struct: a field per position (`Option` past the required ones),
-/// then a `Vec` of the further items; written back with its tag first.
-fn tuple_struct(model: &Model, branch: &Branch, tuple: &Tuple) -> TokenStream {
-    // Unions nest through positions (a criterion holds criteria), so those are boxed.
-    let is_union = |shape: &Shape| matches!(shape, Shape::Named(name) if matches!(model.type_named(name).map(|t| &t.kind), Some(TypeKind::Choice(_))));
-    let name = ident(&branch.name);
-    let tag = &tuple.tag;
-    let signature = tuple.signature();
-    let doc_text = format!("{}\n\n`{signature}`", branch.doc.as_deref().unwrap_or_default());
-    let doc = doc_attrs(Some(&doc_text));
-    let mut fields = Vec::new();
-    let (mut reads, mut writes, mut schemas) = (Vec::new(), Vec::new(), Vec::new());
-    for (index, position) in tuple.positions.iter().enumerate() {
-        let field_doc = doc_attrs(position.doc.as_deref());
-        let mut ty = rust_type(&position.shape, false);
-        if is_union(&position.shape) {
-            ty = quote! { Box<#ty> };
-        }
-        let member = syn_index(index);
-        schemas.push(quote! { generator.subschema_for::<#ty>().to_value() });
-        if index < tuple.required {
-            fields.push(quote! { #field_doc pub #ty });
-            reads.push(quote! { items.required()? });
-            writes.push(quote! { items.required(&self.#member)?; });
-        } else {
-            fields.push(quote! { #field_doc pub Option<#ty> });
-            reads.push(quote! { items.optional()? });
-            writes.push(quote! { items.optional(self.#member.as_ref())?; });
-        }
-    }
-    let rest_schema = match &tuple.rest {
-        Some(rest) => {
-            let field_doc = doc_attrs(rest.doc.as_deref());
-            let ty = rust_type(&rest.shape, false);
-            let member = syn_index(tuple.positions.len());
-            fields.push(quote! { #field_doc pub Vec<#ty> });
-            reads.push(quote! { items.rest()? });
-            writes.push(quote! { items.rest(&self.#member)?; });
-            quote! { generator.subschema_for::<#ty>().to_value() }
-        }
-        None => quote! { false },
-    };
-    let (declaration, construct) = if fields.is_empty() {
-        (quote! { pub struct #name; }, quote! { #name })
-    } else {
-        (quote! { pub struct #name(#(#fields),*); }, quote! { #name(#(#reads),*) })
-    };
-    let min_items = tuple.required + 1;
-    let type_name = &branch.name;
-    let generator = if schemas.is_empty() && tuple.rest.is_none() { ident("_generator") } else { ident("generator") };
-    quote! {
-        #doc
-        #[derive(Clone, Debug, PartialEq)]
-        #declaration
-
-        impl #name {
-            /// Item 0 of the array.
-            pub const TAG: &'static str = #tag;
-            /// How the array is written.
-            pub const SIGNATURE: &'static str = #signature;
-        }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::Serializer as _;
-                #[allow(unused_mut)]
-                let mut items = crate::runtime::TupleWriter::new(serializer.serialize_seq(None)?, Self::TAG)?;
-                #(#writes)*
-                items.end()
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct Items;
-                impl<'de> serde::de::Visitor<'de> for Items {
-                    type Value = #name;
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str(#name::SIGNATURE)
-                    }
-                    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<#name, A::Error> {
-                        #[allow(unused_mut)]
-                        let mut items = crate::runtime::TupleReader::new(seq, #name::TAG, #name::SIGNATURE)?;
-                        let value = #construct;
-                        items.end()?;
-                        Ok(value)
-                    }
-                }
-                deserializer.deserialize_seq(Items)
-            }
-        }
-
-        impl schemars::JsonSchema for #name {
-            fn schema_name() -> std::borrow::Cow<'static, str> {
-                #type_name.into()
-            }
-
-            fn json_schema(#generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                let positions: Vec<serde_json::Value> = vec![serde_json::json!({ "const": #tag }), #(#schemas),*];
-                schemars::json_schema!({
-                    "type": "array",
-                    "prefixItems": positions,
-                    "minItems": #min_items,
-                    "items": #rest_schema,
-                })
-            }
-        }
-    }
-}
-
-/// `self.0`, `self.1`: a tuple struct's member.
-fn syn_index(index: usize) -> proc_macro2::Literal {
-    proc_macro2::Literal::usize_unsuffixed(index)
 }
 
 fn string_enum(ty: &TypeDef, values: &[String]) -> Result<TokenStream, Error> {
@@ -745,7 +475,7 @@ fn string_enum(ty: &TypeDef, values: &[String]) -> Result<TokenStream, Error> {
 
 /// `new(..)` for a struct: constants filled in, required fields as arguments, the rest `None`
 /// (and `Default` when nothing is required); for a message also `with_transaction_id`.
-fn constructor(ty: &TypeDef, message: bool) -> TokenStream {
+fn constructor(model: &Model, ty: &TypeDef, message: bool) -> TokenStream {
     let TypeKind::Struct { fields, union: None, .. } = &ty.kind else {
         return TokenStream::new();
     };
@@ -755,7 +485,7 @@ fn constructor(ty: &TypeDef, message: bool) -> TokenStream {
     for field in fields {
         let field_name = ident(&field.rust);
         let constant = field.constant.as_ref().and_then(|c| c.as_str());
-        let ty = rust_type(&field.shape, field.secret);
+        let ty = rust_type(model, &field.shape, field.secret);
         inits.push(match (field.required, constant) {
             (true, Some(value)) => quote! { #field_name: <#ty>::from(#value) },
             (true, None) => {
@@ -773,7 +503,7 @@ fn constructor(ty: &TypeDef, message: bool) -> TokenStream {
     // A message's TransactionID, settable in a chain.
     let with_transaction_id = fields.iter().find(|f| message && f.wire == "TransactionID" && !f.required).map(|f| {
         let field_name = ident(&f.rust);
-        let ty = rust_type(&f.shape, false);
+        let ty = rust_type(model, &f.shape, false);
         quote! {
             /// The message with this `TransactionID`, which its reply will carry.
             pub fn with_transaction_id(mut self, id: #ty) -> Self {

@@ -3,81 +3,10 @@
 
 use serde_json::{Map, Value};
 
-use super::{Builder, JsonType, Shape, TypeDef, TypeKind, as_object, json_type, string_keyword};
+use super::ir::{Branch, BranchKind, Choice, JsonType, Position, Shape, Tuple, TypeDef, TypeKind};
+use super::json::{as_object, check_keywords, json_type, string_keyword};
 use crate::naming::{Case, rust_name};
 use crate::{Error, Location};
-
-/// A value union. Among the branches there is at most one per JSON type other than array, and
-/// the arrays' tags (those of the tagged arrays, and of the unions a branch refers to) are
-/// distinct.
-#[derive(Debug)]
-pub struct Choice {
-    /// The JSON types the union takes (its own `type`, or what its branches take).
-    pub types: Vec<JsonType>,
-    pub branches: Vec<Branch>,
-    /// Where the `oneOf` is.
-    pub location: Location,
-}
-
-#[derive(Debug)]
-pub struct Branch {
-    /// The Rust name of the branch (its `title`).
-    pub name: String,
-    pub doc: Option<String>,
-    pub location: Location,
-    pub kind: BranchKind,
-}
-
-#[derive(Debug)]
-pub enum BranchKind {
-    /// A value of another schema. `claims` (the JSON types it takes) and `tags` (when it is a
-    /// union of tagged arrays, their tags) are known once every type is built.
-    Value { shape: Shape, claims: Vec<JsonType>, tags: Vec<String> },
-    /// An array whose item 0 is `tag`, and whose other items are the positions.
-    Tuple(Tuple),
-}
-
-#[derive(Debug)]
-pub struct Tuple {
-    pub tag: String,
-    pub positions: Vec<Position>,
-    /// How many items after the tag are required (`minItems` less one).
-    pub required: usize,
-    /// The schema of every item after the positions (`items`), if more may follow.
-    pub rest: Option<Position>,
-    /// Where `minItems` is.
-    pub min_location: Location,
-    /// Where `items` is.
-    pub items_location: Location,
-}
-
-/// One item of a tagged array, after the tag.
-#[derive(Debug)]
-pub struct Position {
-    pub doc: Option<String>,
-    pub shape: Shape,
-    pub location: Location,
-}
-
-impl Tuple {
-    /// How the array is written, for a person: `["Xor", ScanBooleanOperand, ScanBooleanOperand]`;
-    /// optional items in brackets, any number of further items as `[Item...]`.
-    pub fn signature(&self) -> String {
-        let name = Shape::short_name;
-        let mut items = vec![format!("\"{}\"", self.tag)];
-        for (index, position) in self.positions.iter().enumerate() {
-            let text = name(&position.shape);
-            items.push(if index < self.required { text } else { format!("[{text}]") });
-        }
-        if let Some(rest) = &self.rest {
-            let text = name(&rest.shape);
-            let required = self.required.saturating_sub(self.positions.len());
-            items.extend(std::iter::repeat_n(text.clone(), required));
-            items.push(format!("[{text}...]"));
-        }
-        format!("[{}]", items.join(", "))
-    }
-}
 
 impl Choice {
     /// Every tagged array this union takes: its own, then those of the unions it refers to, as
@@ -114,8 +43,8 @@ const MAX_DEPTH: usize = 16;
 
 /// The union a shape names, looking through aliases.
 fn referenced_choice<'m>(types: &'m [TypeDef], shape: &Shape) -> Option<(&'m TypeDef, &'m Choice)> {
-    let Shape::Named(name) = shape else { return None };
-    let ty = types.iter().find(|t| &t.name == name)?;
+    let Shape::Named(id) = shape else { return None };
+    let ty = &types[*id];
     match &ty.kind {
         TypeKind::Choice(choice) => Some((ty, choice)),
         TypeKind::Alias { shape } => referenced_choice(types, shape),
@@ -127,111 +56,119 @@ fn referenced_choice<'m>(types: &'m [TypeDef], shape: &Shape) -> Option<(&'m Typ
 const UNION_KEYS: &[&str] =
     &["$schema", "$id", "$comment", "title", "description", "type", "x-zenith-tag", "oneOf", "examples"];
 
-impl Builder<'_> {
-    /// A value union's branches, read from its `oneOf`; what they claim is settled by
-    /// [`settle`] once every type is built.
-    pub(super) fn choice(&mut self, location: &Location, object: &Map<String, Value>) -> Result<TypeKind, Error> {
-        if object.get("x-zenith-tag") != Some(&Value::from(0)) {
-            return Err(Error::at(
-                &location.child("x-zenith-tag"),
-                "`x-zenith-tag` is a property name, or 0 for arrays whose item 0 is the tag",
-            ));
-        }
-        if let Some(extra) = object.keys().find(|k| !UNION_KEYS.contains(&k.as_str())) {
-            return Err(Error::at(location, format!("`{extra}` on a value union is not supported")));
-        }
-        let types = match object.get("type") {
-            None => Vec::new(),
-            Some(Value::String(name)) => vec![json_type(name, &location.child("type"))?],
-            Some(Value::Array(names)) => names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| json_type(n.as_str().unwrap_or(""), &location.child("type").child(&i.to_string())))
-                .collect::<Result<_, _>>()?,
-            Some(_) => return Err(Error::at(&location.child("type"), "`type` must be a string or an array")),
-        };
-        let union_location = location.child("oneOf");
-        let branches = object
-            .get("oneOf")
-            .and_then(Value::as_array)
-            .filter(|b| !b.is_empty())
-            .ok_or_else(|| Error::at(location, "a value union needs a `oneOf` of branches"))?;
-        let mut out = Vec::new();
-        for (index, branch) in branches.iter().enumerate() {
-            let at = union_location.child(&index.to_string());
-            let branch = as_object(branch, &at)?;
-            let title = string_keyword(branch, "title", &at)?
-                .ok_or_else(|| Error::at(&at, "every branch needs a `title` (it names the Rust variant)"))?;
-            let name = rust_name(title, Case::Type);
-            let doc = string_keyword(branch, "description", &at)?
-                .ok_or_else(|| Error::at(&at, "every branch needs a `description`"))?
-                .to_owned();
-            let kind = if branch.contains_key("prefixItems") {
-                BranchKind::Tuple(self.tuple(&at, branch, &name)?)
-            } else if branch.contains_key("$ref") || branch.contains_key("type") {
-                super::check_keywords(branch, &at)?;
-                BranchKind::Value { shape: self.shape(&at, branch, &name)?, claims: Vec::new(), tags: Vec::new() }
-            } else {
-                return Err(Error::at(&at, "a branch is a tagged array (`prefixItems`), a `$ref` or a `type`"));
-            };
-            out.push(Branch { name, doc: Some(doc), location: at, kind });
-        }
-        Ok(TypeKind::Choice(Choice { types, branches: out, location: union_location }))
-    }
+/// Lowers the schema of a branch or an item to a shape: the schema lowering, which calls back here
+/// for value unions, provides it.
+pub(super) trait LowerShape {
+    fn lower_shape(&mut self, location: &Location, object: &Map<String, Value>, hint: &str) -> Result<Shape, Error>;
+}
 
-    /// A tagged array: `prefixItems` (the tag's `const`, then one schema per position),
-    /// `minItems`, and `items` (`false`, or the schema of every further item).
-    fn tuple(&mut self, at: &Location, branch: &Map<String, Value>, name: &str) -> Result<Tuple, Error> {
-        const KEYS: &[&str] = &["title", "description", "$comment", "prefixItems", "minItems", "items"];
-        if let Some(extra) = branch.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(Error::at(
-                at,
-                format!("`{extra}` in a tagged array: it has `prefixItems`, `minItems` and `items`, nothing else"),
-            ));
-        }
-        let prefix_at = at.child("prefixItems");
-        let prefix = branch.get("prefixItems").and_then(Value::as_array).filter(|p| !p.is_empty());
-        let prefix = prefix.ok_or_else(|| Error::at(&prefix_at, "`prefixItems` lists the tag, then the positions"))?;
-        let tag = prefix[0]
-            .as_object()
-            .filter(|o| o.len() == 1)
-            .and_then(|o| o.get("const"))
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::at(&prefix_at.child("0"), "item 0 is the tag: `{\"const\": \"<tag>\"}`"))?
+/// A value union's branches, read from its `oneOf`; what they claim is settled by
+/// [`settle`] once every type is built.
+pub(super) fn parse(
+    lower: &mut dyn LowerShape,
+    location: &Location,
+    object: &Map<String, Value>,
+) -> Result<TypeKind, Error> {
+    if object.get("x-zenith-tag") != Some(&Value::from(0)) {
+        return Err(Error::at(
+            &location.child("x-zenith-tag"),
+            "`x-zenith-tag` is a property name, or 0 for arrays whose item 0 is the tag",
+        ));
+    }
+    if let Some(extra) = object.keys().find(|k| !UNION_KEYS.contains(&k.as_str())) {
+        return Err(Error::at(location, format!("`{extra}` on a value union is not supported")));
+    }
+    let types = match object.get("type") {
+        None => Vec::new(),
+        Some(Value::String(name)) => vec![json_type(name, &location.child("type"))?],
+        Some(Value::Array(names)) => names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| json_type(n.as_str().unwrap_or(""), &location.child("type").child(&i.to_string())))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(Error::at(&location.child("type"), "`type` must be a string or an array")),
+    };
+    let union_location = location.child("oneOf");
+    let branches = object
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| Error::at(location, "a value union needs a `oneOf` of branches"))?;
+    let mut out = Vec::new();
+    for (index, branch) in branches.iter().enumerate() {
+        let at = union_location.child(&index.to_string());
+        let branch = as_object(branch, &at)?;
+        let title = string_keyword(branch, "title", &at)?
+            .ok_or_else(|| Error::at(&at, "every branch needs a `title` (it names the Rust variant)"))?;
+        let name = rust_name(title, Case::Type);
+        let doc = string_keyword(branch, "description", &at)?
+            .ok_or_else(|| Error::at(&at, "every branch needs a `description`"))?
             .to_owned();
-        let mut positions = Vec::new();
-        for (index, schema) in prefix.iter().enumerate().skip(1) {
-            positions.push(self.position(&prefix_at.child(&index.to_string()), schema, &format!("{name}{index}"))?);
-        }
-        let min_location = at.child("minItems");
-        let min_items = branch.get("minItems").and_then(Value::as_u64).filter(|n| *n >= 1).ok_or_else(|| {
-            Error::at(&min_location, "a tagged array needs `minItems`, the tag and the items it requires")
-        })?;
-        let items_location = at.child("items");
-        let rest = match branch.get("items") {
-            Some(Value::Bool(false)) => None,
-            Some(schema @ Value::Object(_)) => Some(self.position(&items_location, schema, &format!("{name}Item"))?),
-            _ => {
-                return Err(Error::at(
-                    &items_location,
-                    "a tagged array needs `items`: `false`, or the schema of every further item",
-                ));
-            }
+        let kind = if branch.contains_key("prefixItems") {
+            BranchKind::Tuple(tuple(lower, &at, branch, &name)?)
+        } else if branch.contains_key("$ref") || branch.contains_key("type") {
+            check_keywords(branch, &at)?;
+            BranchKind::Value { shape: lower.lower_shape(&at, branch, &name)?, claims: Vec::new(), tags: Vec::new() }
+        } else {
+            return Err(Error::at(&at, "a branch is a tagged array (`prefixItems`), a `$ref` or a `type`"));
         };
-        let required = (min_items - 1) as usize;
-        if rest.is_none() && required > positions.len() {
-            return Err(Error::at(&min_location, "`minItems` asks for more items than `prefixItems` allows"));
-        }
-        Ok(Tuple { tag, positions, required, rest, min_location, items_location })
+        out.push(Branch { name, doc: Some(doc), location: at, kind });
     }
+    Ok(TypeKind::Choice(Choice { types, branches: out, location: union_location }))
+}
 
-    fn position(&mut self, at: &Location, schema: &Value, hint: &str) -> Result<Position, Error> {
-        let object = as_object(schema, at)?;
-        super::check_keywords(object, at)?;
-        let doc = string_keyword(object, "description", at)?
-            .ok_or_else(|| Error::at(at, "every item of a tagged array needs a `description`"))?;
-        Ok(Position { doc: Some(doc.to_owned()), shape: self.shape(at, object, hint)?, location: at.clone() })
+/// A tagged array: `prefixItems` (the tag's `const`, then one schema per position),
+/// `minItems`, and `items` (`false`, or the schema of every further item).
+fn tuple(lower: &mut dyn LowerShape, at: &Location, branch: &Map<String, Value>, name: &str) -> Result<Tuple, Error> {
+    const KEYS: &[&str] = &["title", "description", "$comment", "prefixItems", "minItems", "items"];
+    if let Some(extra) = branch.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(Error::at(
+            at,
+            format!("`{extra}` in a tagged array: it has `prefixItems`, `minItems` and `items`, nothing else"),
+        ));
     }
+    let prefix_at = at.child("prefixItems");
+    let prefix = branch.get("prefixItems").and_then(Value::as_array).filter(|p| !p.is_empty());
+    let prefix = prefix.ok_or_else(|| Error::at(&prefix_at, "`prefixItems` lists the tag, then the positions"))?;
+    let tag = prefix[0]
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.get("const"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::at(&prefix_at.child("0"), "item 0 is the tag: `{\"const\": \"<tag>\"}`"))?
+        .to_owned();
+    let mut positions = Vec::new();
+    for (index, schema) in prefix.iter().enumerate().skip(1) {
+        positions.push(position(lower, &prefix_at.child(&index.to_string()), schema, &format!("{name}{index}"))?);
+    }
+    let min_location = at.child("minItems");
+    let min_items = branch.get("minItems").and_then(Value::as_u64).filter(|n| *n >= 1).ok_or_else(|| {
+        Error::at(&min_location, "a tagged array needs `minItems`, the tag and the items it requires")
+    })?;
+    let items_location = at.child("items");
+    let rest = match branch.get("items") {
+        Some(Value::Bool(false)) => None,
+        Some(schema @ Value::Object(_)) => Some(position(lower, &items_location, schema, &format!("{name}Item"))?),
+        _ => {
+            return Err(Error::at(
+                &items_location,
+                "a tagged array needs `items`: `false`, or the schema of every further item",
+            ));
+        }
+    };
+    let required = (min_items - 1) as usize;
+    if rest.is_none() && required > positions.len() {
+        return Err(Error::at(&min_location, "`minItems` asks for more items than `prefixItems` allows"));
+    }
+    Ok(Tuple { tag, positions, required, rest, min_location, items_location })
+}
+
+fn position(lower: &mut dyn LowerShape, at: &Location, schema: &Value, hint: &str) -> Result<Position, Error> {
+    let object = as_object(schema, at)?;
+    check_keywords(object, at)?;
+    let doc = string_keyword(object, "description", at)?
+        .ok_or_else(|| Error::at(at, "every item of a tagged array needs a `description`"))?;
+    Ok(Position { doc: Some(doc.to_owned()), shape: lower.lower_shape(at, object, hint)?, location: at.clone() })
 }
 
 /// Works out what each branch of every value union claims, now that every type is known, and
@@ -293,7 +230,7 @@ fn claims(types: &[TypeDef], shape: &Shape, depth: usize) -> Option<Vec<JsonType
             inner
         }
         Shape::Multi { types, .. } => types.clone(),
-        Shape::Named(name) => match &types.iter().find(|t| &t.name == name)?.kind {
+        Shape::Named(id) => match &types[*id].kind {
             TypeKind::Enum { .. } => vec![JsonType::String],
             TypeKind::Struct { .. } => vec![JsonType::Object],
             TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. } => claims(types, shape, depth + 1)?,

@@ -164,7 +164,7 @@ impl ChangeRules {
 /// A number written with a fraction or an exponent, as text: as the integer it equals when it
 /// is one (`2.0` is `2`, as JSON Schema's `integer` takes it), else as the shortest form.
 pub fn number_text(number: f64) -> Text {
-    match super::stream::integer(number) {
+    match integer(number) {
         Some(integer) => integer.to_compact_string(),
         None => number.to_compact_string(),
     }
@@ -206,6 +206,14 @@ pub fn value_text(value: &Value) -> Option<Text> {
         Value::Array(items) => Some(items.len().to_compact_string()),
         _ => None,
     }
+}
+
+/// The integer a JSON number written with a fraction or an exponent (`1.0`, `1e0`) equals,
+/// when it has no fractional part and lies within ±2^53, where a double holds every integer
+/// exactly. JSON Schema's `integer` accepts such numbers, so they identify as the integer does.
+pub fn integer(number: f64) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    (number.fract() == 0.0 && number.abs() <= EXACT).then_some(number as i64)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod decimal;
 pub mod diagnostics;
 mod flags;
 mod nullable;
+mod pattern;
 pub mod schema;
 mod secret;
 pub mod stream;

@@ -2,11 +2,10 @@
 //! the full pass over them that reports every problem of a parsed value. The fast verdict over
 //! the same tables is in [`super::stream`].
 
-use std::sync::OnceLock;
-
 use serde_json::Value;
 
 use super::diagnostics::{Code, Verdict, Walker, is_integer, length, near_miss};
+pub use super::pattern::Pattern;
 pub use super::topic::{TopicForm, TopicPart};
 
 /// A schema node: what a value must be.
@@ -302,25 +301,6 @@ impl Format {
             Format::Date => "a date like `20120603` or `2012-06-03`",
             Format::DateOrDateTime => "a date like `2012-06-03` or a date-time like `20120630T100230Z`",
         }
-    }
-}
-
-/// A regular expression, compiled when first used.
-#[derive(Debug)]
-pub struct Pattern {
-    pub source: &'static str,
-    compiled: OnceLock<regex::Regex>,
-}
-
-impl Pattern {
-    pub const fn new(source: &'static str) -> Pattern {
-        Pattern { source, compiled: OnceLock::new() }
-    }
-
-    pub fn is_match(&self, text: &str) -> bool {
-        self.compiled
-            .get_or_init(|| regex::Regex::new(self.source).expect("patterns are checked when generating"))
-            .is_match(text)
     }
 }
 

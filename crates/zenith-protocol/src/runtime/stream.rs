@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::diagnostics::Verdict;
 use compact_str::ToCompactString;
 
+pub use super::changes::integer;
 use super::changes::{MAX_READS, NONE, Reads, Text, number_text};
 use super::schema::{ChoiceNode, JsonTypes, Node, ObjectNode, UnionNode};
 
@@ -712,14 +713,6 @@ impl<'de> Visitor<'de> for Free {
         }
         Ok(Verdict::Clean)
     }
-}
-
-/// The integer a JSON number written with a fraction or an exponent (`1.0`, `1e0`) equals,
-/// when it has no fractional part and lies within ±2^53, where a double holds every integer
-/// exactly. JSON Schema's `integer` accepts such numbers, so they identify as the integer does.
-pub fn integer(number: f64) -> Option<i64> {
-    const EXACT: f64 = 9_007_199_254_740_992.0;
-    (number.fract() == 0.0 && number.abs() <= EXACT).then_some(number as i64)
 }
 
 /// An object key, borrowed from the input unless it had to be unescaped.

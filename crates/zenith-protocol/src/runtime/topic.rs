@@ -55,7 +55,7 @@ pub struct TopicForm {
 #[derive(Debug)]
 pub struct TopicPart {
     pub name: &'static str,
-    pub pattern: &'static super::schema::Pattern,
+    pub pattern: &'static super::pattern::Pattern,
     pub description: &'static str,
 }
 

@@ -11,10 +11,10 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::WebSocketStream;
 use zenith_capture::{Format, Limits};
 use zenith_check::{Checker, Finding, Summary};
 use zenith_proxy::{Options, Proxy, Record, Report, Upstream};
@@ -51,7 +51,8 @@ impl Running {
     pub async fn until_closed(&mut self) -> Vec<Report> {
         let mut reports = Vec::new();
         loop {
-            let report = tokio::time::timeout(LIMIT, self.reports.recv()).await.expect("a report in time").expect("open");
+            let report =
+                tokio::time::timeout(LIMIT, self.reports.recv()).await.expect("a report in time").expect("open");
             let closed = matches!(report, Report::Closed(_));
             reports.push(report);
             if closed {
@@ -136,7 +137,8 @@ where
 {
     from.send(message.clone()).await.expect("sent");
     let received = loop {
-        let next = tokio::time::timeout(LIMIT, to.next()).await.expect("received in time").expect("open").expect("read");
+        let next =
+            tokio::time::timeout(LIMIT, to.next()).await.expect("received in time").expect("open").expect("read");
         // Pings are answered by the library; what the test sent is what matters.
         if !matches!(next, Message::Pong(_)) || matches!(message, Message::Pong(_)) {
             break next;
@@ -208,4 +210,35 @@ pub async fn close(mut client: Client, mut server: Server) {
     drop(server);
     while let Ok(Some(Ok(_))) = tokio::time::timeout(LIMIT, client.next()).await {}
     drop(client);
+}
+
+/// The `Closed` report among reports (the last one).
+pub fn closed(reports: &[Report]) -> &zenith_proxy::Closed {
+    reports.iter().rev().find_map(|r| if let Report::Closed(c) = r { Some(c) } else { None }).expect("a Closed report")
+}
+
+/// The findings and summary `zenith check` gives a packet capture held in `bytes`.
+pub fn check_pcap(bytes: &[u8]) -> (Vec<Finding>, Summary) {
+    let mut checker = Checker::new("capture.pcap");
+    let mut findings = Vec::new();
+    zenith_capture::read(Format::Pcap, std::io::BufReader::new(bytes), Limits::default(), &mut |event| {
+        checker.event(event, &mut |f| findings.push(f));
+    })
+    .unwrap();
+    let mut summary = checker.finish(&mut |f| findings.push(f));
+    summary.finalize();
+    (findings, summary)
+}
+
+/// What identifies a finding about a message whatever its connection is named: its index,
+/// code and message (a live or recorded connection is called `conn NAME` in messages, a
+/// captured one just `NAME`).
+pub fn unnamed(finding: &Finding) -> (u64, String, String) {
+    let conn = finding.origin.connection().into_owned();
+    let message = if conn.is_empty() {
+        finding.message.clone()
+    } else {
+        finding.message.replace(&format!("conn {conn}"), "<conn>").replace(&conn, "<conn>")
+    };
+    (finding.index, finding.code.clone(), message)
 }

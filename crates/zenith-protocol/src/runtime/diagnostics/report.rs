@@ -1,0 +1,246 @@
+//! Validation results: each problem with its severity, code and place, and a message's report.
+
+use std::fmt;
+
+use super::text::near_miss;
+
+/// How serious a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// The message breaks the protocol.
+    Error,
+    /// The message is acceptable but has something the schema does not document.
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A stable identifier for each kind of problem; `docs/diagnostics.md` documents each one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    WrongType,
+    MissingRequired,
+    NotInEnum,
+    WrongConstant,
+    PatternMismatch,
+    TooShort,
+    TooLong,
+    BadDatetime,
+    BadTime,
+    BadDate,
+    ForbiddenProperty,
+    MisspelledProperty,
+    UndocumentedProperty,
+    UnknownCode,
+    BadFlag,
+    BadTopicArguments,
+    UnknownTag,
+    TooFewItems,
+    TooManyItems,
+}
+
+impl Code {
+    /// Every code, in documentation order.
+    pub const ALL: &'static [Code] = &[
+        Code::WrongType,
+        Code::MissingRequired,
+        Code::NotInEnum,
+        Code::WrongConstant,
+        Code::PatternMismatch,
+        Code::TooShort,
+        Code::TooLong,
+        Code::BadDatetime,
+        Code::BadTime,
+        Code::BadDate,
+        Code::ForbiddenProperty,
+        Code::MisspelledProperty,
+        Code::UndocumentedProperty,
+        Code::UnknownCode,
+        Code::BadFlag,
+        Code::BadTopicArguments,
+        Code::UnknownTag,
+        Code::TooFewItems,
+        Code::TooManyItems,
+    ];
+
+    /// The kebab-case name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::WrongType => "wrong-type",
+            Code::MissingRequired => "missing-required",
+            Code::NotInEnum => "not-in-enum",
+            Code::WrongConstant => "wrong-constant",
+            Code::PatternMismatch => "pattern-mismatch",
+            Code::TooShort => "too-short",
+            Code::TooLong => "too-long",
+            Code::BadDatetime => "bad-datetime",
+            Code::BadTime => "bad-time",
+            Code::BadDate => "bad-date",
+            Code::ForbiddenProperty => "forbidden-property",
+            Code::MisspelledProperty => "misspelled-property",
+            Code::UndocumentedProperty => "undocumented-property",
+            Code::UnknownCode => "unknown-code",
+            Code::BadFlag => "bad-flag",
+            Code::BadTopicArguments => "bad-topic-arguments",
+            Code::UnknownTag => "unknown-tag",
+            Code::TooFewItems => "too-few-items",
+            Code::TooManyItems => "too-many-items",
+        }
+    }
+
+    /// False for the codes that go beyond the schema's own rules (spelling checks, undocumented
+    /// properties, and the code tables' annotations, which a plain JSON Schema validator does
+    /// not read).
+    pub fn is_schema_rule(self) -> bool {
+        !matches!(
+            self,
+            Code::MisspelledProperty
+                | Code::UndocumentedProperty
+                | Code::UnknownCode
+                | Code::BadFlag
+                | Code::BadTopicArguments
+        )
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Severity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing wrong with a message.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub severity: Severity,
+    pub code: Code,
+    /// JSON Pointer into the whole message, e.g. `/Data/UserName`; empty for the message itself.
+    pub instance_path: String,
+    /// The schema rule that failed: file and JSON Pointer, e.g. `schemas/auth/IdentityResult.json#/required`.
+    pub schema_path: &'static str,
+    /// What is wrong, for a person. Never contains a credential.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = if self.instance_path.is_empty() { "(message)" } else { &self.instance_path };
+        write!(f, "{} [{}] at {at}: {}", self.severity.as_str(), self.code, self.message)
+    }
+}
+
+/// Every problem found in one message: the first ones in full, as many as a [`Budget`](super::super::budget::Budget) keeps,
+/// and the rest counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    pub problems: Vec<Problem>,
+    /// The problems found beyond those kept: how many of each severity and code.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<Omitted>,
+}
+
+/// Problems of one severity and code that were counted but not kept.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Omitted {
+    pub severity: Severity,
+    pub code: Code,
+    pub count: u64,
+}
+
+impl Report {
+    /// True when no problem is an error (warnings are allowed), those not kept included.
+    pub fn is_valid(&self) -> bool {
+        self.counts().0 == 0
+    }
+
+    /// How many errors and how many warnings were found, those not kept included.
+    pub fn counts(&self) -> (u64, u64) {
+        let count = |severity: Severity| {
+            let kept = self.problems.iter().filter(|p| p.severity == severity).count() as u64;
+            kept + self.omitted.iter().filter(|o| o.severity == severity).map(|o| o.count).sum::<u64>()
+        };
+        (count(Severity::Error), count(Severity::Warning))
+    }
+
+    /// True when no error breaks a rule of the schema itself; spelling checks aside, this is
+    /// the verdict any JSON Schema validator gives.
+    pub fn is_schema_valid(&self) -> bool {
+        let omitted = self.omitted.iter().filter(|o| o.severity == Severity::Error).map(|o| o.code);
+        self.errors().map(|p| p.code).chain(omitted).all(|code| !code.is_schema_rule())
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.severity == Severity::Error)
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.severity == Severity::Warning)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for problem in &self.problems {
+            writeln!(f, "{problem}")?;
+        }
+        for omitted in &self.omitted {
+            writeln!(f, "{} [{}]: {} more not kept", omitted.severity.as_str(), omitted.code, omitted.count)?;
+        }
+        Ok(())
+    }
+}
+
+/// The fast pass's answer: no problem, only warnings, or at least one error. Ordered so that
+/// combining two verdicts is `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Verdict {
+    Clean,
+    Warnings,
+    Invalid,
+}
+
+impl Verdict {
+    /// `Clean` when `ok`, else `Invalid`.
+    #[inline]
+    pub fn check(ok: bool) -> Verdict {
+        if ok { Verdict::Clean } else { Verdict::Invalid }
+    }
+
+    /// The worst of several verdicts, stopping at the first `Invalid`.
+    #[inline]
+    pub fn all(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        let mut worst = Verdict::Clean;
+        for verdict in verdicts {
+            worst = worst.max(verdict);
+            if worst == Verdict::Invalid {
+                break;
+            }
+        }
+        worst
+    }
+
+    /// A property the schema does not list: an error when it nearly matches a documented one.
+    #[cold]
+    pub fn unknown_property(key: &str, documented: &[&str]) -> Verdict {
+        if near_miss(key, documented).is_some() { Verdict::Invalid } else { Verdict::Warnings }
+    }
+}

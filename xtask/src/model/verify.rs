@@ -1,0 +1,84 @@
+//! Cross-checks over the whole model: unique names and dispatch keys, permissions per topic.
+
+use std::collections::HashMap;
+
+use super::ir::{Direction, Message, TypeDef, TypeKind};
+use crate::{Error, Location};
+
+/// What picks a message's schema: controller, topic (`None` for any), action and direction.
+type DispatchKey<'m> = (Option<&'m str>, Option<&'m str>, &'m str, Direction);
+
+/// Every topic states the permissions it needs on one of its messages, or on several alike.
+pub(super) fn permissions(messages: &[Message]) -> Result<(), Error> {
+    for message in messages.iter().filter(|m| m.topic.is_some()) {
+        let same_topic = || messages.iter().filter(|m| m.controller == message.controller && m.topic == message.topic);
+        let stated: Vec<&Message> = same_topic().filter(|m| m.permissions.is_some()).collect();
+        let Some(first) = stated.first() else {
+            return Err(Error::at(
+                &message.location.child("x-zenith"),
+                "one message of each topic states its `permissions` (`[]` for none)",
+            ));
+        };
+        if let Some(other) = stated.iter().find(|m| m.permissions != first.permissions) {
+            return Err(Error::at(
+                &other.location.child("x-zenith").child("permissions"),
+                format!("the topic's permissions differ from those of {}", first.location),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// No two types, union variants or value-union branches share a Rust name.
+pub(super) fn unique_names(types: &[TypeDef]) -> Result<(), Error> {
+    let mut seen = HashMap::new();
+    for ty in types {
+        let variants = match &ty.kind {
+            TypeKind::Struct { union: Some(union), .. } => {
+                union.variants.iter().map(|v| (&v.name, &v.location)).collect()
+            }
+            TypeKind::Choice(choice) => choice.branches.iter().map(|b| (&b.name, &b.location)).collect(),
+            _ => Vec::new(),
+        };
+        for (name, location) in std::iter::once((&ty.name, &ty.location)).chain(variants) {
+            if let Some(other) = seen.insert(name.clone(), location) {
+                return Err(Error::at(location, format!("type name `{name}` is already used by {other}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A listed controller without schemas would leave its messages unchecked.
+pub(super) fn controllers_have_messages(controllers: &[String], messages: &[Message]) -> Result<(), Error> {
+    if let Some(missing) = controllers.iter().find(|c| !messages.iter().any(|m| m.controller.as_ref() == Some(c))) {
+        let at = Location { file: "schemas/envelope/Controller.json".to_owned(), pointer: "/enum".to_owned() };
+        return Err(Error::at(&at, format!("the controller `{missing}` has no message schema")));
+    }
+    Ok(())
+}
+
+/// Every message names a known action and controller, and no two messages share the keys that
+/// pick a schema (one would hide the other).
+pub(super) fn dispatch_keys(messages: &[Message], controllers: &[String], actions: &[String]) -> Result<(), Error> {
+    let mut keys: HashMap<DispatchKey<'_>, &Location> = HashMap::new();
+    for message in messages {
+        let at = message.location.child("x-zenith");
+        if !actions.contains(&message.action) {
+            return Err(Error::at(&at.child("action"), format!("unknown action `{}`", message.action)));
+        }
+        if let Some(controller) = message.controller.as_ref().filter(|c| !controllers.contains(c)) {
+            return Err(Error::at(&at.child("controller"), format!("unknown controller `{controller}`")));
+        }
+        let key = (message.controller.as_deref(), message.topic.as_deref(), message.action.as_str(), message.direction);
+        if let Some(other) = keys.insert(key, &message.location) {
+            return Err(Error::at(
+                &at,
+                format!(
+                    "{other} has the same controller, topic, action and direction: one message would hide the other"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
