@@ -61,9 +61,7 @@ fn debug_of(events: &[Event]) -> (Vec<&'static str>, String) {
 }
 
 fn read(format: Format, input: &[u8]) -> Vec<Event> {
-    let mut events = Vec::new();
-    zenith_capture::read(format, input, Limits::default(), &mut |e| events.push(e)).unwrap();
-    events
+    test_kit::Check::new().format(format).read_events(input)
 }
 
 #[test]

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::{Capture, Connection, Side, frame, messages, problems, texts};
 use zenith_capture::{Direction, Event, Level, Limits, MAX_EARLY_BYTES, Origin, Skipped, TransportEvent};
 
@@ -484,7 +482,7 @@ fn seeds() -> Vec<(&'static str, Capture)> {
 
 #[test]
 fn the_fuzz_seeds_hold_these_shapes() {
-    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/pcap_reader");
+    let corpus = test_kit::root().join("fuzz/corpus/pcap_reader");
     for (name, capture) in seeds() {
         let path = corpus.join(name);
         if std::env::var_os("ZENITH_WRITE_SEEDS").is_some() {

@@ -5,18 +5,14 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
-use zenith_capture::{Body, Control, Direction, Event, Format, Limits, Origin, TransportEvent};
+use zenith_capture::{Body, Control, Direction, Event, Format, Origin, TransportEvent};
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/pcap")
+    test_kit::shared().join("fixtures/pcap")
 }
 
 fn events(name: &str) -> Vec<Event> {
-    let file = std::fs::File::open(fixtures().join(name)).unwrap();
-    let mut events = Vec::new();
-    zenith_capture::read(Format::Pcap, std::io::BufReader::new(file), Limits::default(), &mut |e| events.push(e))
-        .unwrap();
-    events
+    test_kit::Check::new().format(Format::Pcap).read_events(fixtures().join(name))
 }
 
 /// What a frame or message looks like to both decoders: its sender, and its text, or for

@@ -4,20 +4,16 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
-use zenith_capture::{Format, Limits};
-use zenith_check::{Checker, Finding, Row};
+use zenith_capture::Format;
+use zenith_check::Row;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/pcap/zenith")
+    test_kit::shared().join("fixtures/pcap/zenith")
 }
 
 /// The verdicts: the summary rows, and each message finding as (index, code, path).
 fn check(format: Format, bytes: &[u8]) -> (Vec<Row>, Vec<(u64, String, String)>) {
-    let mut checker = Checker::new("capture");
-    let mut findings: Vec<Finding> = Vec::new();
-    zenith_capture::read(format, bytes, Limits::default(), &mut |e| checker.event(e, &mut |f| findings.push(f)))
-        .unwrap();
-    let summary = checker.finish(&mut |f| findings.push(f));
+    let (findings, summary) = test_kit::Check::new().format(format).run(bytes);
     let findings = findings
         .into_iter()
         .filter(|f| !f.code.starts_with("websocket-"))

@@ -4,29 +4,17 @@
 //! too large to read into a tree keeps its one-pass verdict, told in one finding.
 
 use serde_json::{Value, json};
-use zenith_capture::{Binary, Body, Encoding, Event, Format, Frame, Limits, Origin};
-use zenith_check::{Checker, Finding, Level, Summary};
+use test_kit::{Capture, Check};
+use zenith_capture::{Binary, Body, Encoding, Event, Format, Frame, Origin};
+use zenith_check::{Finding, Level, Summary};
 
 fn check_events(events: impl IntoIterator<Item = Event>) -> (Vec<Finding>, Summary) {
-    let mut checker = Checker::new("capture");
-    let mut findings = Vec::new();
-    for event in events {
-        checker.event(event, &mut |f| findings.push(f));
-    }
-    let summary = checker.finish(&mut |f| findings.push(f));
-    (findings, summary)
+    Check::new().events(events)
 }
 
 fn check_lines(messages: &[(&str, Value)]) -> (Vec<Finding>, Summary) {
-    let text: String = messages
-        .iter()
-        .map(|(direction, message)| {
-            format!("{}\n", json!({"conn": "1", "type": direction, "data": message.to_string()}))
-        })
-        .collect();
-    let mut events = Vec::new();
-    zenith_capture::read(Format::Jsonl, text.as_bytes(), Limits::default(), &mut |e| events.push(e)).unwrap();
-    check_events(events)
+    let capture = Capture::new().conn("1").messages(messages.iter().map(|(direction, message)| (direction, message)));
+    Check::new().format(Format::Jsonl).run(capture)
 }
 
 /// A MessagePack message `{"Controller": "Zenith", "Topic": "ServerInfo", "Action": "Sub", key: [ext; count]}`.
@@ -143,13 +131,8 @@ fn what_the_conversation_finds_shares_the_budget() {
 
 /// The lines of a JSON Lines capture on one connection, each `(type, message text)`.
 fn check_texts(messages: &[(&str, &str)]) -> (Vec<Finding>, Summary) {
-    let text: String = messages
-        .iter()
-        .map(|(direction, data)| format!("{}\n", json!({"conn": "1", "type": direction, "data": data})))
-        .collect();
-    let mut events = Vec::new();
-    zenith_capture::read(Format::Jsonl, text.as_bytes(), Limits::default(), &mut |e| events.push(e)).unwrap();
-    check_events(events)
+    let capture = Capture::new().conn("1").messages(messages.iter().copied());
+    Check::new().format(Format::Jsonl).run(capture)
 }
 
 const DEPTH_SUB: &str = r#"{"Controller":"Market","Topic":"Depth!BHP.ASX","Action":"Sub"}"#;

@@ -3,44 +3,20 @@
 //! on `QueryMatches`, QueryMethod's on `QueryChannel`.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use zenith_capture::{Format, Limits};
-use zenith_check::{Checker, Finding, Summary};
+use zenith_capture::Format;
+use zenith_check::{Finding, Summary};
 
 fn check(capture: &str) -> (Summary, Vec<Finding>) {
-    let mut checker = Checker::new("capture.jsonl");
-    let mut findings = Vec::new();
-    zenith_capture::read(Format::Jsonl, capture.as_bytes(), Limits::default(), &mut |e| {
-        checker.event(e, &mut |f| findings.push(f))
-    })
-    .unwrap();
-    let summary = checker.finish(&mut |f| findings.push(f));
+    let (findings, summary) = test_kit::Check::new().source("capture.jsonl").format(Format::Jsonl).run(capture);
     (summary, findings)
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn schema_files(dir: &Path, out: &mut Vec<Value>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            schema_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "json") {
-            out.push(serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap());
-        }
-    }
 }
 
 #[test]
 fn a_capture_of_every_topic_has_no_message_left_unchecked() {
-    let mut schemas = Vec::new();
-    schema_files(&repo().join("schemas"), &mut schemas);
     let mut capture = String::new();
-    for schema in &schemas {
+    for (_, schema) in test_kit::schemas().files() {
         let Some(meta) = schema.get("x-zenith") else { continue };
         // Each on a connection of its own: the examples are not one session.
         for example in schema["examples"].as_array().into_iter().flatten() {
@@ -55,7 +31,7 @@ fn a_capture_of_every_topic_has_no_message_left_unchecked() {
     assert_eq!(summary.invalid + summary.unreadable, 0);
 
     // Every topic of the fact tables is among the rows, and each was checked by its schema.
-    let facts = repo().join("../shared/spec/zenith-api");
+    let facts = test_kit::shared().join("spec/zenith-api");
     let checked: BTreeSet<(String, String)> =
         summary.messages.iter().map(|row| (row.controller.clone(), row.topic.clone())).collect();
     let mut topics = 0;

@@ -5,28 +5,17 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use test_kit::{Capture, Check};
 use zenith_capture::{Format, Limits};
-use zenith_check::{Checker, Finding, Level, Replay, Until};
+use zenith_check::{Finding, Level, Replay, Until};
 
 /// A session on one connection, each message `(direction, message)`.
 fn capture(messages: &[(&str, Value)]) -> String {
-    messages
-        .iter()
-        .map(|(direction, message)| {
-            format!("{}\n", json!({"conn": "1", "type": direction, "data": message.to_string()}))
-        })
-        .collect()
+    Capture::new().conn("1").messages(messages.iter().map(|(direction, message)| (direction, message))).jsonl()
 }
 
 fn check(text: &str) -> Vec<Finding> {
-    let mut checker = Checker::new("session.jsonl");
-    let mut findings = Vec::new();
-    zenith_capture::read(Format::Jsonl, text.as_bytes(), Limits::default(), &mut |e| {
-        checker.event(e, &mut |f| findings.push(f))
-    })
-    .unwrap();
-    checker.finish(&mut |f| findings.push(f));
-    findings
+    Check::new().source("session.jsonl").format(Format::Jsonl).run(text).0
 }
 
 /// The findings as (index, code, level, index of the message named).
@@ -66,9 +55,7 @@ fn remove(id: &str) -> Value {
 
 #[test]
 fn the_sample_session_has_one_state_error_and_replays_its_book() {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/captures/market-session.jsonl"))
-            .unwrap();
+    let text = std::fs::read_to_string(test_kit::root().join("examples/captures/market-session.jsonl")).unwrap();
     let findings = check(&text);
     assert_eq!(codes(&findings), [(18, "change-for-unknown-key", Level::Error, Some(6))]);
     let mut replay = Replay::new(DEPTH, None, Until::End);

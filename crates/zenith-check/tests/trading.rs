@@ -1,8 +1,8 @@
 //! A Trading session: order requests paired with their replies, on the request's topic or a
 //! documented reply topic, and an `Orders!{Account}` subscription followed like Market's.
 
-use zenith_capture::{Format, Limits};
-use zenith_check::{Checker, Finding};
+use zenith_capture::Format;
+use zenith_check::Finding;
 
 const SESSION: &str = r#"{"type":"send","data":"{\"Controller\":\"Trading\",\"Topic\":\"Orders!1234\",\"Action\":\"Sub\",\"TransactionID\":1,\"Confirm\":true}"}
 {"type":"receive","data":"{\"Controller\":\"Trading\",\"Topic\":\"Orders!1234\",\"Action\":\"Sub\",\"TransactionID\":1,\"Confirm\":true}"}
@@ -15,13 +15,7 @@ const SESSION: &str = r#"{"type":"send","data":"{\"Controller\":\"Trading\",\"To
 "#;
 
 fn check(capture: &str) -> (zenith_check::Summary, Vec<Finding>) {
-    let mut checker = Checker::new("trading.jsonl");
-    let mut findings = Vec::new();
-    zenith_capture::read(Format::Jsonl, capture.as_bytes(), Limits::default(), &mut |e| {
-        checker.event(e, &mut |f| findings.push(f))
-    })
-    .unwrap();
-    let summary = checker.finish(&mut |f| findings.push(f));
+    let (findings, summary) = test_kit::Check::new().source("trading.jsonl").format(Format::Jsonl).run(capture);
     (summary, findings)
 }
 

@@ -10,32 +10,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
 /// What `zenith args` printed, standard output then standard error, given `stdin`.
 fn zenith(args: &[&str], stdin: &[u8]) -> String {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let input = write(&format!("stdin-{}", RUNS.fetch_add(1, Ordering::Relaxed)), stdin);
     let mut command = Command::new(env!("CARGO_BIN_EXE_zenith"));
-    let run = command.args(args).current_dir(repo()).stdin(std::fs::File::open(input).unwrap());
+    let run = command.args(args).current_dir(test_kit::root()).stdin(std::fs::File::open(input).unwrap());
     let output = run.output().unwrap();
     String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
 }
 
 /// A file of the test's own directory, written.
 fn write(name: &str, bytes: &[u8]) -> PathBuf {
-    let path = file(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
+    test_kit::scratch_file("credentials", name, bytes)
 }
 
 /// A file of the test's own directory.
 fn file(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zenith-credentials-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    test_kit::scratch_dir("credentials").join(name)
 }
 
 /// What `zenith check` prints of a capture, for people and as JSON.

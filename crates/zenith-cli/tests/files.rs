@@ -16,28 +16,21 @@ const PATIENCE: Duration = Duration::from_secs(30);
 
 const SAMPLE: &str = "examples/captures/auth-session.jsonl";
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
 /// A fresh, empty directory for one test.
 fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zenith-files-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    test_kit::fresh_dir(&format!("files-{test}"))
 }
 
 fn zenith() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zenith"));
-    command.current_dir(repo()).stdin(Stdio::null());
+    command.current_dir(test_kit::root()).stdin(Stdio::null());
     command
 }
 
 /// `script` run by `sh`, with `$0` the `zenith` binary and `$1`... the `args`.
 fn shell(script: &str, args: &[&Path]) -> Command {
     let mut command = Command::new("sh");
-    command.current_dir(repo()).stdin(Stdio::null()).arg("-c").arg(script).arg(env!("CARGO_BIN_EXE_zenith"));
+    command.current_dir(test_kit::root()).stdin(Stdio::null()).arg("-c").arg(script).arg(env!("CARGO_BIN_EXE_zenith"));
     command.args(args);
     command
 }
@@ -317,8 +310,8 @@ fn checked_by(mut c: Command, dir: &Path) -> (Run, Vec<String>, Value) {
 fn a_directory_is_walked_once_however_many_links_lead_back_into_it() {
     let dir = scratch("loops");
     std::fs::create_dir_all(dir.join("b")).unwrap();
-    std::fs::copy(repo().join(SAMPLE), dir.join("a.jsonl")).unwrap();
-    std::fs::copy(repo().join(SAMPLE), dir.join("b/b.jsonl")).unwrap();
+    std::fs::copy(test_kit::root().join(SAMPLE), dir.join("a.jsonl")).unwrap();
+    std::fs::copy(test_kit::root().join(SAMPLE), dir.join("b/b.jsonl")).unwrap();
     std::os::unix::fs::symlink(".", dir.join("b/itself")).unwrap();
     std::os::unix::fs::symlink("..", dir.join("b/up")).unwrap();
     std::os::unix::fs::symlink("b", dir.join("c")).unwrap();
@@ -332,7 +325,7 @@ fn a_directory_is_walked_once_however_many_links_lead_back_into_it() {
 #[test]
 fn pipes_and_devices_in_a_directory_are_skipped_with_a_warning() {
     let dir = scratch("specials");
-    std::fs::copy(repo().join(SAMPLE), dir.join("a.jsonl")).unwrap();
+    std::fs::copy(test_kit::root().join(SAMPLE), dir.join("a.jsonl")).unwrap();
     mkfifo(&dir.join("fifo.jsonl"));
     std::os::unix::fs::symlink("/dev/zero", dir.join("zero.jsonl")).unwrap();
     std::os::unix::fs::symlink("nowhere.jsonl", dir.join("broken.jsonl")).unwrap();
@@ -351,15 +344,15 @@ fn an_unreadable_subdirectory_is_reported_and_the_other_captures_checked() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let dir = scratch("unreadable");
     std::fs::create_dir_all(dir.join("b")).unwrap();
-    std::fs::copy(repo().join(SAMPLE), dir.join("a.jsonl")).unwrap();
-    std::fs::copy(repo().join(SAMPLE), dir.join("b/b.jsonl")).unwrap();
-    std::fs::copy(repo().join(SAMPLE), dir.join("c.jsonl")).unwrap();
+    std::fs::copy(test_kit::root().join(SAMPLE), dir.join("a.jsonl")).unwrap();
+    std::fs::copy(test_kit::root().join(SAMPLE), dir.join("b/b.jsonl")).unwrap();
+    std::fs::copy(test_kit::root().join(SAMPLE), dir.join("c.jsonl")).unwrap();
     std::fs::set_permissions(dir.join("b"), std::fs::Permissions::from_mode(0o000)).unwrap();
     // Permissions do not stop root, so as root the check runs as the unprivileged `nobody`.
     let c = if std::fs::metadata(&dir).unwrap().uid() == 0 {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         let mut c = Command::new("runuser");
-        c.args(["-u", "nobody", "--", env!("CARGO_BIN_EXE_zenith")]).current_dir(repo()).stdin(Stdio::null());
+        c.args(["-u", "nobody", "--", env!("CARGO_BIN_EXE_zenith")]).current_dir(test_kit::root()).stdin(Stdio::null());
         c
     } else {
         zenith()
@@ -381,8 +374,8 @@ fn an_unreadable_subdirectory_is_reported_and_the_other_captures_checked() {
 fn links_in_a_directory_lead_only_to_regular_files_on_its_file_system() {
     let dir = scratch("links-out");
     let elsewhere = scratch("links-out-elsewhere");
-    std::fs::copy(repo().join(SAMPLE), dir.join("a.jsonl")).unwrap();
-    std::fs::copy(repo().join(SAMPLE), elsewhere.join("b.jsonl")).unwrap();
+    std::fs::copy(test_kit::root().join(SAMPLE), dir.join("a.jsonl")).unwrap();
+    std::fs::copy(test_kit::root().join(SAMPLE), elsewhere.join("b.jsonl")).unwrap();
     std::os::unix::fs::symlink(&elsewhere, dir.join("other")).unwrap();
     std::os::unix::fs::symlink("/proc", dir.join("proc")).unwrap();
     std::os::unix::fs::symlink("/proc/self/environ", dir.join("environ.jsonl")).unwrap();
@@ -409,7 +402,7 @@ fn links_in_a_directory_lead_only_to_regular_files_on_its_file_system() {
 #[test]
 fn a_capture_reached_through_a_link_beside_it_is_checked_once() {
     let dir = scratch("file-link");
-    std::fs::copy(repo().join(SAMPLE), dir.join("x.jsonl")).unwrap();
+    std::fs::copy(test_kit::root().join(SAMPLE), dir.join("x.jsonl")).unwrap();
     std::os::unix::fs::symlink("x.jsonl", dir.join("link.jsonl")).unwrap();
     let (run, files, summary) = checked(&dir);
     assert_eq!(run.code(), Some(1), "{}", run.stderr);
@@ -421,7 +414,7 @@ fn a_capture_reached_through_a_link_beside_it_is_checked_once() {
 #[test]
 fn a_capture_named_again_or_inside_a_directory_named_is_checked_once() {
     let dir = scratch("named-twice");
-    std::fs::copy(repo().join(SAMPLE), dir.join("x.jsonl")).unwrap();
+    std::fs::copy(test_kit::root().join(SAMPLE), dir.join("x.jsonl")).unwrap();
     let (file, folder) = (dir.join("x.jsonl"), dir.to_str().unwrap().to_owned());
     let mut c = zenith();
     c.args(["check", "--format", "json", &folder, file.to_str().unwrap(), &folder]);
@@ -442,7 +435,7 @@ fn a_pipe_named_on_the_command_line_is_read_as_standard_input_is() {
         let mut feeder = Command::new("sh")
             .arg("-c")
             .arg("cat \"$0\" > \"$1\"")
-            .arg(repo().join(SAMPLE))
+            .arg(test_kit::root().join(SAMPLE))
             .arg(&path)
             .spawn()
             .unwrap();

@@ -7,34 +7,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-
-struct Run {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
+use test_kit::Run;
 
 fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zenith-memory-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
+    test_kit::scratch_file("memory", name, bytes)
 }
 
 fn check(path: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_zenith")).arg("check").arg(path).args(args).output().unwrap();
-    Run {
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-        code: output.status.code().unwrap(),
-    }
+    test_kit::run(Command::new(env!("CARGO_BIN_EXE_zenith")).arg("check").arg(path).args(args), None)
 }
 
 /// The findings of a `--format json` run as (code, instance path), and the summary.
 fn findings(run: &Run) -> (Vec<(String, String)>, Value) {
-    let mut records: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let summary = records.pop().unwrap()["summary"].clone();
+    let (records, summary) = test_kit::records(&run.stdout);
     let found = records
         .iter()
         .map(|r| (r["code"].as_str().unwrap().to_owned(), r["instance_path"].as_str().unwrap().to_owned()))
@@ -146,15 +131,7 @@ fn many_small_lines_give_the_same_findings_on_any_number_of_threads() {
 
 /// What `zenith explain -` prints of `message`.
 fn explain(message: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zenith"))
-        .args(["explain", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), message.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    String::from_utf8(output.stdout).unwrap()
+    test_kit::run(Command::new(env!("CARGO_BIN_EXE_zenith")).args(["explain", "-"]), Some(message.as_bytes())).stdout
 }
 
 #[test]

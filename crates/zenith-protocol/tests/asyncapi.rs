@@ -2,19 +2,17 @@
 //! holds every message of the catalog: on its channel, with its schema as payload, sent or
 //! received by an operation, and every reference in it resolves.
 
-mod common;
-
 use serde_json::Value;
 use zenith_protocol::{Direction, MessageKind};
 
 fn document() -> Value {
-    let text = std::fs::read_to_string(common::repo_root().join("docs/asyncapi.json")).unwrap();
+    let text = std::fs::read_to_string(test_kit::root().join("docs/asyncapi.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
 #[test]
 fn the_document_is_valid_asyncapi_3() {
-    let path = common::repo_root().join("../shared/asyncapi/asyncapi-3.0.0.schema.json");
+    let path = test_kit::shared().join("asyncapi/asyncapi-3.0.0.schema.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
         eprintln!("skipped: ../shared/asyncapi is not beside the checkout");
         return;
@@ -65,7 +63,7 @@ fn every_reference_resolves_and_every_address_parameter_is_described() {
     for target in refs {
         match target.strip_prefix('#') {
             Some(pointer) => assert!(document.pointer(pointer).is_some(), "{target} does not resolve"),
-            None => assert!(common::repo_root().join("docs").join(&target).is_file(), "{target} is not a file"),
+            None => assert!(test_kit::root().join("docs").join(&target).is_file(), "{target} is not a file"),
         }
     }
     for (name, channel) in document["channels"].as_object().unwrap() {

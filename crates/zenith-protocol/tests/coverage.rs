@@ -1,8 +1,6 @@
 //! Every topic of the reference's fact tables has its schemas: a topic added to the tables and
 //! left out of the schemas fails here.
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -10,7 +8,7 @@ use zenith_protocol::MessageKind;
 
 /// The (controller, topic) of every topic entry in the fact tables.
 fn reference_topics() -> BTreeSet<(String, String)> {
-    let dir = common::repo_root().join("../shared/spec/zenith-api");
+    let dir = test_kit::shared().join("spec/zenith-api");
     let mut topics = BTreeSet::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();

@@ -6,8 +6,6 @@
 //! `forbidden-property` is reported at the property, `jsonschema` reports the object; a tagged
 //! union whose tag is wrong is reported at the tag, `jsonschema` also reports the object.
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
@@ -21,9 +19,9 @@ struct Oracle {
 impl Oracle {
     fn new() -> Oracle {
         let mut registry = jsonschema::Registry::new();
-        for (_, schema) in common::schema_files() {
+        for (_, schema) in test_kit::schemas().files() {
             let id = schema["$id"].as_str().unwrap().to_owned();
-            registry = registry.add(id, schema).unwrap();
+            registry = registry.add(id, schema.clone()).unwrap();
         }
         let registry = Box::leak(Box::new(registry.prepare().unwrap()));
         let validators = MessageKind::ALL
@@ -152,8 +150,7 @@ fn one_pass_agrees(message: &Value) -> Result<(), TestCaseError> {
 fn examples() -> Vec<(MessageKind, Value)> {
     let mut out = Vec::new();
     for &kind in MessageKind::ALL {
-        let file = std::fs::read_to_string(common::repo_root().join(kind.info().schema_file)).unwrap();
-        let schema: Value = serde_json::from_str(&file).unwrap();
+        let schema = test_kit::schemas().file(kind.info().schema_file);
         for example in schema["examples"].as_array().unwrap() {
             out.push((kind, example.clone()));
         }

@@ -2,8 +2,6 @@
 //! every example on a controller's page validates as the message it is shown under, every
 //! message has its section, and every Rust snippet is compiled as a doctest.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -11,7 +9,7 @@ use serde_json::Value;
 use zenith_protocol::MessageKind;
 
 fn reference_pages() -> Vec<PathBuf> {
-    let dir = common::repo_root().join("docs/reference");
+    let dir = test_kit::root().join("docs/reference");
     let mut pages: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -159,7 +157,7 @@ fn every_message_has_its_section_and_its_examples_validate() {
 /// compiles (and runs) each snippet as a doctest.
 #[test]
 fn every_rust_snippet_in_the_docs_is_a_doctest() {
-    let root = common::repo_root();
+    let root = test_kit::root();
     let lib = std::fs::read_to_string(root.join("crates/zenith-protocol/src/lib.rs")).unwrap();
     let mut files = vec![root.join("README.md")];
     let mut dirs = vec![root.join("docs")];

@@ -1,7 +1,5 @@
 //! Every example message parses into its type and serializes back to the same JSON.
 
-mod common;
-
 use serde_json::Value;
 use zenith_protocol::{Direction, Message, MessageKind, ParseError};
 
@@ -16,7 +14,7 @@ fn direction_of(schema: &Value) -> Direction {
 #[test]
 fn schema_examples_parse_into_their_own_type_and_round_trip() {
     let mut checked = 0;
-    for (file, schema) in common::schema_files() {
+    for (file, schema) in test_kit::schemas().files() {
         if schema.get("x-zenith").is_none() {
             continue;
         }
@@ -24,7 +22,7 @@ fn schema_examples_parse_into_their_own_type_and_round_trip() {
         assert!(!examples.is_empty(), "{file} has no examples");
         for example in examples {
             let message =
-                Message::parse(example, direction_of(&schema)).unwrap_or_else(|e| panic!("{file}: {e}\n{example}"));
+                Message::parse(example, direction_of(schema)).unwrap_or_else(|e| panic!("{file}: {e}\n{example}"));
             assert_eq!(message.kind().info().schema_file, file, "{example} dispatched elsewhere");
             assert_eq!(&message.to_value(), example, "{file}: round trip changed the message");
             checked += 1;
@@ -37,7 +35,7 @@ fn schema_examples_parse_into_their_own_type_and_round_trip() {
 fn every_message_kind_has_a_schema_file_and_is_reachable_by_dispatch() {
     for &kind in MessageKind::ALL {
         let info = kind.info();
-        assert!(common::repo_root().join(info.schema_file).is_file(), "{}", info.schema_file);
+        assert!(test_kit::root().join(info.schema_file).is_file(), "{}", info.schema_file);
         let found = MessageKind::lookup(
             info.controller.unwrap_or("Market"),
             info.topic.or(Some("AnyTopic")),
@@ -58,10 +56,7 @@ fn example_object(text: &str) -> Option<Value> {
 
 #[test]
 fn reference_examples_of_covered_topics_parse_and_round_trip() {
-    let Some(dir) = common::reference_dir() else {
-        eprintln!("skipped: ../shared/spec/zenith-api is not beside the checkout");
-        return;
-    };
+    let Some(dir) = test_kit::shared_dir("spec/zenith-api") else { return };
     let mut typed = 0;
     let mut uncovered = Vec::new();
     let mut unreadable = Vec::new();

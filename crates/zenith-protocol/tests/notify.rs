@@ -2,8 +2,6 @@
 //! and operand types), a malformed criterion is one error at its exact path, and criteria built
 //! or parsed as Rust types write back the same JSON.
 
-mod common;
-
 use serde_json::{Value, json};
 use zenith_protocol::{
     Code, ExecuteScanRequest, MessageKind, ScanAndCriterion, ScanBoolean, ScanBooleanOperand, ScanCalculation,
@@ -95,7 +93,7 @@ fn execute_scan() -> MessageKind {
 /// The JSON values of the examples in an appendix of the fact tables, by section, comments
 /// and placeholders (`["And",...]`) left out.
 fn appendix_examples(name: &str) -> Vec<(String, Value)> {
-    let path = common::repo_root().join(format!("../shared/spec/zenith-api/{name}.json"));
+    let path = test_kit::shared().join(format!("spec/zenith-api/{name}.json"));
     let table: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut out = Vec::new();
     for example in table["examples"].as_array().unwrap() {

@@ -4,8 +4,6 @@
 //! `docs/reference/errata.md`: this test compares the two, and rewrites the file when
 //! `ZENITH_BLESS=1` is set.
 
-mod common;
-
 use std::fmt::Write as _;
 
 use serde_json::Value;
@@ -65,7 +63,7 @@ fn cell(text: &str) -> String {
 
 #[test]
 fn every_reference_example_is_classified_as_the_errata_say() {
-    let facts = common::repo_root().join("../shared/spec/zenith-api");
+    let facts = test_kit::shared().join("spec/zenith-api");
     if !facts.is_dir() {
         eprintln!("the fact tables are not beside the checkout; nothing to classify");
         return;
@@ -141,7 +139,7 @@ fn every_reference_example_is_classified_as_the_errata_say() {
          | Controller | Examples | Valid | Invalid | Not JSON |\n|---|---:|---:|---:|---:|\n{totals}\
          | **All** | {all} | {all_valid} | {all_invalid} | {all_not_json} |\n\n{body}"
     );
-    let path = common::repo_root().join(ERRATA);
+    let path = test_kit::root().join(ERRATA);
     if std::env::var_os("ZENITH_BLESS").is_some() {
         std::fs::write(&path, &errata).unwrap();
         return;

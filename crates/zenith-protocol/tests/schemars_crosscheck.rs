@@ -1,46 +1,11 @@
 //! The schema schemars derives from each generated type matches the source schema's wire
 //! contract: property names, required sets and JSON types, all the way down.
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use test_kit::Schemas;
 use zenith_protocol::MessageKind;
-
-/// Source schemas by `$id`, with `$ref` resolution relative to the referring file.
-struct Source {
-    files: Vec<(String, Value)>,
-}
-
-impl Source {
-    fn resolve<'a>(&'a self, base: &str, schema: &'a Value) -> (String, &'a Value) {
-        let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
-            return (base.to_owned(), schema);
-        };
-        let (path, pointer) = reference.split_once('#').unwrap_or((reference, ""));
-        let id = if path.is_empty() { base.to_owned() } else { join(base, path) };
-        let (_, document) =
-            self.files.iter().find(|(_, doc)| doc["$id"] == id.as_str()).unwrap_or_else(|| panic!("no schema {id}"));
-        let target = document.pointer(pointer).unwrap_or_else(|| panic!("{id}#{pointer}"));
-        self.resolve(&id, target)
-    }
-}
-
-fn join(base: &str, relative: &str) -> String {
-    let mut parts: Vec<&str> = base.split('/').collect();
-    parts.pop();
-    for segment in relative.split('/') {
-        match segment {
-            ".." => {
-                parts.pop();
-            }
-            "." => {}
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
-}
 
 /// The JSON types a schema admits; empty means any. A lone `const` is a string here.
 fn types(schema: &Value) -> BTreeSet<String> {
@@ -59,7 +24,7 @@ fn types(schema: &Value) -> BTreeSet<String> {
 }
 
 fn compare(
-    source: &Source,
+    source: &Schemas,
     base: &str,
     expected: &Value,
     derived_root: &Value,
@@ -67,6 +32,7 @@ fn compare(
     path: &str,
     seen: &mut usize,
 ) {
+    // `base` is the file `expected` was found in, which its `$ref` is relative to.
     let (base, expected) = source.resolve(base, expected);
     // A value or `null` (`oneOf` with a null branch): the value's schema is compared.
     if let Some(Value::Array(branches)) = expected.get("oneOf")
@@ -130,14 +96,14 @@ fn resolve_derived<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
 
 #[test]
 fn derived_schemas_match_the_source_schemas() {
-    let source = Source { files: common::schema_files() };
+    let source = test_kit::schemas();
     let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     let mut checked = 0;
     for &kind in MessageKind::ALL {
         let info = kind.info();
         let derived = kind.derived_schema(&mut generator).to_value();
-        let (_, expected) = source.files.iter().find(|(file, _)| file == info.schema_file).unwrap();
-        compare(&source, info.schema_id, expected, &derived, &derived, info.name, &mut checked);
+        let expected = source.file(info.schema_file);
+        compare(source, info.schema_file, expected, &derived, &derived, info.name, &mut checked);
     }
     assert!(checked > 100, "only {checked} schema nodes compared");
 }

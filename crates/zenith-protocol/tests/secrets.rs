@@ -1,7 +1,5 @@
 //! Credentials never show in `Debug`, `Display` or error messages.
 
-mod common;
-
 use zenith_protocol::{Direction, Message, MessageKind};
 
 /// Every message kind's examples, with each secret field set to a marker value.
@@ -94,8 +92,8 @@ fn documented_properties() -> Vec<(String, bool)> {
         }
     }
     let mut out = Vec::new();
-    for (_, schema) in common::schema_files() {
-        walk(&schema, &mut out);
+    for (_, schema) in test_kit::schemas().files() {
+        walk(schema, &mut out);
     }
     out
 }

@@ -128,10 +128,7 @@ fn secret_values_never_appear_in_problems() {
 fn fast_path_and_full_pass_agree() {
     for &kind in MessageKind::ALL {
         let info = kind.info();
-        let schema: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(format!("{}/../../{}", env!("CARGO_MANIFEST_DIR"), info.schema_file)).unwrap(),
-        )
-        .unwrap();
+        let schema = test_kit::schemas().file(info.schema_file);
         for example in schema["examples"].as_array().unwrap() {
             assert!(kind.validate(example).problems.is_empty(), "{}: {}", info.name, kind.validate(example));
             assert!(kind.is_valid(example));
@@ -141,7 +138,7 @@ fn fast_path_and_full_pass_agree() {
 
 #[test]
 fn every_code_is_documented() {
-    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/diagnostics.md")).unwrap();
+    let docs = std::fs::read_to_string(test_kit::root().join("docs/diagnostics.md")).unwrap();
     for code in Code::ALL {
         assert!(docs.contains(&format!("| `{}` |", code.as_str())), "docs/diagnostics.md does not document {code}");
     }

@@ -61,9 +61,7 @@ impl Capture {
 
 /// Every event of a capture; panics if the capture cannot be read.
 pub fn read(bytes: &[u8], limits: Limits) -> Vec<Event> {
-    let mut events = Vec::new();
-    zenith_capture::read(Format::Pcap, bytes, limits, &mut |e| events.push(e)).unwrap();
-    events
+    test_kit::Check::new().format(Format::Pcap).limits(limits).read_events(bytes)
 }
 
 /// The messages of the events, in order: (connection, text or a description of the body).

@@ -1,0 +1,13 @@
+//! Helpers the workspace's tests share: where things are, the schemas, captures built in code and checked.
+
+mod capture;
+mod check;
+mod paths;
+mod run;
+mod schemas;
+
+pub use capture::{Capture, Message};
+pub use check::{Check, Input, check, events};
+pub use paths::{fresh_dir, root, scratch_dir, scratch_file, shared, shared_dir};
+pub use run::{Run, records, run, run_slowly};
+pub use schemas::{Schemas, schemas};
