@@ -320,3 +320,32 @@ fn change_rules_without_a_tag_need_when_and_otherwise() {
     let error = error_for(&[("a/T.json", &record(key_number))]);
     assert!(error.contains("`/N`: a key is a string or an integer"), "{error}");
 }
+
+#[test]
+fn words_outside_the_vocabulary_are_refused() {
+    let envelope = |file: &str| {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schemas/envelope").join(file))
+            .unwrap()
+    };
+    let message = schema(
+        "a/A.json",
+        r#""x-zenith": {"controller": "Demo", "topic": "T", "action": "Publish", "direction": "send", "permissions": []}, "type": "object""#,
+    );
+    let (controller, action) = (envelope("Controller.json"), envelope("Action.json"));
+    let with = |action: &str, message: &str| {
+        error_for(&[("envelope/Controller.json", &controller), ("envelope/Action.json", action), ("a/A.json", message)])
+    };
+    let error = with(&action.replace("\"answer\"", "\"reply\""), &message);
+    assert_eq!(
+        error,
+        "schemas/envelope/Action.json#/x-zenith-roles/1/role: unknown role `reply`; the roles are request, answer, \
+         subscribe, confirm, unsubscribe, unsubscribed, error, cancel"
+    );
+    let error = with(&action.replace("\"receive\"", "\"Receive\""), &message);
+    assert_eq!(error, "schemas/envelope/Action.json#/x-zenith-roles/1/direction: `Receive` is not `send` or `receive`");
+    let error = with(&action, &message.replace("\"send\"", "\"out\""));
+    assert_eq!(error, "schemas/a/A.json#/x-zenith/direction: direction must be `send` or `receive`, not `out`");
+    let string = schema("a/S.json", r#""type": "string", "format": "date-time""#);
+    let error = error_for(&[("a/S.json", &string)]);
+    assert_eq!(error, "schemas/a/S.json#/format: format `date-time` is not supported");
+}

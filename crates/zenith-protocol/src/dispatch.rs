@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
+use zenith_vocab::JsonType;
 
 use crate::generated::messages::{
     CONTROLLER_TOPICS, DEFAULT_ACTION, DEFAULT_CONTROLLER, REPLY_KINDS_ELSEWHERE, TOPIC_ARGUMENTS,
@@ -230,14 +231,15 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
 
 /// "an object", "a string", ... for messages about JSON values.
 pub fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    let kind = match value {
+        Value::Null => JsonType::Null,
+        Value::Bool(_) => JsonType::Boolean,
+        Value::Number(_) => JsonType::Number,
+        Value::String(_) => JsonType::String,
+        Value::Array(_) => JsonType::Array,
+        Value::Object(_) => JsonType::Object,
+    };
+    kind.described()
 }
 
 #[cfg(test)]

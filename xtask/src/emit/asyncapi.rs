@@ -24,10 +24,7 @@ pub fn emit(model: &Model) -> String {
         entry["messages"][&message.name] = json!({ "$ref": format!("#/components/messages/{}", message.name) });
         let correlated = !message.reply_topics.is_empty() || answers.contains(&message.name.as_str());
         messages.insert(message.name.clone(), message_object(model, message, correlated));
-        let action = match message.direction {
-            Direction::Send => "send",
-            Direction::Receive => "receive",
-        };
+        let action = message.direction.as_str();
         let mut operation = json!({
             "action": action,
             "channel": { "$ref": format!("#/channels/{channel}") },

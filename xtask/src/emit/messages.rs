@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use super::vocab::{Word, bare};
 use crate::model::{Direction, Message, Model, Shape, TypeId, TypeKind};
 use crate::naming::{Case, rust_name};
 
@@ -76,12 +77,6 @@ pub fn emit(model: &Model) -> TokenStream {
     let names: Vec<Ident> = model.messages.iter().map(|m| ident(&m.name)).collect();
     let infos = model.messages.iter().map(|m| info(model, m));
     let (default_controller, default_action) = (&model.default_controller, &model.default_action);
-    let role_arms = model.roles.iter().map(|rule| {
-        let action = &rule.action;
-        let direction = direction(rule.direction);
-        let role = ident(&rust_name(&rule.role, Case::Type));
-        quote! { (#action, #direction) => Some(Role::#role), }
-    });
     let arms = dispatch_arms(model);
     let codes = model.error_codes.iter().map(|c| {
         let (code, meaning) = (&c.code, &c.meaning);
@@ -121,16 +116,6 @@ pub fn emit(model: &Model) -> TokenStream {
 
         /// Every action error code the schemas document, in schema order.
         pub static ERROR_CODES: &[ErrorCodeInfo] = &[#(#codes),*];
-
-        /// What a message with this action, travelling this way, is (the Action schema's
-        /// `x-zenith-roles`).
-        pub fn role(action: &str, direction: Direction) -> Option<crate::runtime::Role> {
-            use crate::runtime::Role;
-            match (action, direction) {
-                #(#role_arms)*
-                _ => None,
-            }
-        }
 
         /// The controller of a message without `Controller`.
         pub const DEFAULT_CONTROLLER: &str = #default_controller;
@@ -363,10 +348,28 @@ fn state_rules(model: &Model, message: &Message) -> (TokenStream, Vec<String>) {
     (changes, fixed)
 }
 
-fn direction(direction: Direction) -> TokenStream {
-    match direction {
-        Direction::Send => quote! { Direction::Send },
-        Direction::Receive => quote! { Direction::Receive },
+fn direction(direction: Direction) -> Word<'static, Direction> {
+    bare(direction)
+}
+
+/// `Role::of` in the vocabulary crate: the role of each action each way, from `x-zenith-roles`.
+pub fn roles(model: &Model) -> TokenStream {
+    let arms = model.roles.iter().map(|rule| {
+        let (action, direction, role) = (&rule.action, bare(rule.direction), bare(rule.role));
+        quote! { (#action, #direction) => Some(#role), }
+    });
+    quote! {
+        use crate::{Direction, Role};
+
+        impl Role {
+            /// The role of a message with `action` travelling `direction`, if the schemas give one.
+            pub fn of(action: &str, direction: Direction) -> Option<Role> {
+                match (action, direction) {
+                    #(#arms)*
+                    _ => None,
+                }
+            }
+        }
     }
 }
 

@@ -7,8 +7,10 @@ mod rust_type;
 pub mod schema;
 mod types;
 mod value_union;
+pub mod vocab;
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 
 use crate::Error;
 use crate::model::{Changes, Model, Operation};
@@ -33,20 +35,12 @@ fn change_rules_ref(changes: Option<&Changes>, runtime: &TokenStream) -> TokenSt
 }
 
 fn change_rules(changes: &Changes, runtime: &TokenStream) -> TokenStream {
-    let operation = |operation: Operation| match operation {
-        Operation::Add => quote::quote! { #runtime::Operation::Add },
-        Operation::Update => quote::quote! { #runtime::Operation::Update },
-        Operation::Remove => quote::quote! { #runtime::Operation::Remove },
-        Operation::Clear => quote::quote! { #runtime::Operation::Clear },
-        Operation::Set => quote::quote! { #runtime::Operation::Set },
-        Operation::Insert => quote::quote! { #runtime::Operation::Insert },
-        Operation::Replace => quote::quote! { #runtime::Operation::Replace },
-    };
+    let operation = |operation: Operation| vocab::under(runtime, operation).into_token_stream();
     let tag = optional(changes.tag.as_ref().map(|tag| quote::quote! { #tag }));
     let reads = changes.reads.iter().map(|path| quote::quote! { &[#(#path),*] });
-    // Each path as property numbers, the record's and the nested object's (usize::MAX: none).
+    // Each path as property numbers, the record's and the nested object's.
     let read_at = changes.read_at.iter().map(|(head, nested)| {
-        let nested = nested.unwrap_or(usize::MAX);
+        let nested = nested.unwrap_or(zenith_vocab::NO_PROPERTY);
         quote::quote! { [#head, #nested] }
     });
     let key_parts = changes.key_parts;
@@ -111,6 +105,13 @@ pub fn all(model: &Model) -> Result<Vec<(String, String)>, Error> {
         (
             format!("{PROTOCOL_SRC}/messages.rs"),
             rust_file("The message catalog, the message enum and dispatch by envelope keys.", messages::emit(model))?,
+        ),
+        (
+            "crates/zenith-vocab/src/roles.rs".to_owned(),
+            rust_file(
+                "Which role each action plays each way (the Action schema's `x-zenith-roles`).",
+                messages::roles(model),
+            )?,
         ),
         ("docs/reference/messages.md".to_owned(), docs::emit(model)),
         ("docs/reference/coverage.md".to_owned(), docs::coverage(model)),

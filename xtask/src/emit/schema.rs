@@ -8,10 +8,12 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
+use zenith_vocab::JsonTypes;
+
+use super::vocab::bare;
 use crate::Location;
 use crate::model::{
-    Arguments, Branch, BranchKind, Choice, Field, Format, JsonType, Model, Shape, StringRules, Tuple, TypeDef, TypeId,
-    TypeKind,
+    Arguments, Branch, BranchKind, Choice, Field, JsonType, Model, Shape, StringRules, Tuple, TypeDef, TypeId, TypeKind,
 };
 use crate::naming::{Case, rust_name};
 
@@ -87,30 +89,6 @@ struct Emitter<'m> {
 
 fn at(location: &Location, keyword: &str) -> String {
     location.child(keyword).to_string()
-}
-
-fn json_type_name(t: JsonType) -> &'static str {
-    match t {
-        JsonType::String => "a string",
-        JsonType::Integer => "an integer",
-        JsonType::Number => "a number",
-        JsonType::Boolean => "a boolean",
-        JsonType::Array => "an array",
-        JsonType::Object => "an object",
-        JsonType::Null => "null",
-    }
-}
-
-fn json_type_bit(t: JsonType) -> u8 {
-    match t {
-        JsonType::String => 1,
-        JsonType::Integer => 2,
-        JsonType::Number => 4,
-        JsonType::Boolean => 8,
-        JsonType::Array => 16,
-        JsonType::Object => 32,
-        JsonType::Null => 64,
-    }
 }
 
 /// One bit per required property (so a duplicated key cannot stand in for a missing one).
@@ -293,18 +271,16 @@ impl Emitter<'_> {
     fn choice(&mut self, ty: &TypeDef, choice: &Choice) -> TokenStream {
         let name = &ty.name;
         let at = choice.location.to_string();
-        let expected = choice.types.iter().map(|t| json_type_name(*t)).collect::<Vec<_>>().join(" or ");
+        let expected = choice.types.iter().map(|t| t.described()).collect::<Vec<_>>().join(" or ");
         let mut values = Vec::new();
         for branch in &choice.branches {
             if let BranchKind::Value { shape, claims, tags } = &branch.kind {
                 // A union of tagged arrays joins its tags to this union's.
-                let bits = claims
-                    .iter()
-                    .filter(|t| tags.is_empty() || **t != JsonType::Array)
-                    .fold(0u8, |bits, t| bits | json_type_bit(*t));
-                if bits != 0 {
+                let types = JsonTypes::of(claims.iter().filter(|t| tags.is_empty() || **t != JsonType::Array));
+                if !types.is_empty() {
                     let node = self.node_ref(shape, &branch.location);
-                    values.push(quote! { (JsonTypes(#bits), #node) });
+                    let types = bare(types);
+                    values.push(quote! { (#types, #node) });
                 }
             }
         }
@@ -462,8 +438,8 @@ impl Emitter<'_> {
                 quote! { Node::Flags(FlagsNode { type_at: #type_at, at: #at, codes: #codes, separator: #separator }) }
             }
             Shape::Multi { types, string, items } => {
-                let expected = types.iter().map(|t| json_type_name(*t)).collect::<Vec<_>>().join(" or ");
-                let bits = types.iter().fold(0u8, |bits, t| bits | json_type_bit(*t));
+                let expected = types.iter().map(|t| t.described()).collect::<Vec<_>>().join(" or ");
+                let types = bare(JsonTypes::of(types));
                 let string = self.string_rules(string, location);
                 let items = match items {
                     Some(items) => {
@@ -476,7 +452,7 @@ impl Emitter<'_> {
                     Node::Multi(MultiNode {
                         type_at: #type_at,
                         expected: #expected,
-                        types: JsonTypes(#bits),
+                        types: #types,
                         string: #string,
                         items: #items,
                     })
@@ -508,12 +484,7 @@ impl Emitter<'_> {
         };
         let format = match rules.format {
             Some(format) => {
-                let variant = match format {
-                    Format::DateTime => quote! { Format::DateTime },
-                    Format::Time => quote! { Format::Time },
-                    Format::Date => quote! { Format::Date },
-                    Format::DateOrDateTime => quote! { Format::DateOrDateTime },
-                };
+                let variant = bare(format);
                 let at = at(location, "format");
                 quote! { Some((#variant, #at)) }
             }

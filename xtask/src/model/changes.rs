@@ -6,30 +6,6 @@ use super::ir::{Changes, Field, MAX_READS, Operation, ReadAt, Shape, StringRules
 use super::json::as_object;
 use crate::{Error, Location};
 
-impl Operation {
-    const ALL: &'static [(&'static str, Operation)] = &[
-        ("add", Operation::Add),
-        ("update", Operation::Update),
-        ("remove", Operation::Remove),
-        ("clear", Operation::Clear),
-        ("set", Operation::Set),
-        ("insert", Operation::Insert),
-        ("replace", Operation::Replace),
-    ];
-
-    /// The operations a keyed record may do, and those a positional one may.
-    const KEYED: &'static [Operation] =
-        &[Operation::Add, Operation::Update, Operation::Remove, Operation::Clear, Operation::Set];
-    const POSITIONAL: &'static [Operation] =
-        &[Operation::Insert, Operation::Replace, Operation::Remove, Operation::Clear];
-
-    /// The operation an annotation names (`add`, `update`, `remove`, `clear`, `set`, `insert`,
-    /// `replace`).
-    fn named(name: &str) -> Option<Operation> {
-        Operation::ALL.iter().find(|(known, _)| *known == name).map(|(_, operation)| *operation)
-    }
-}
-
 /// `x-zenith-changes`, for keyed records
 /// `{"key": ["/Order/ID"], "operations": {"A": "add", ...}, "ordered": false}`, positional
 /// ones `{"position": {"at": "/At", "count": "/Count", "items": "/Members"}, "operations":
@@ -87,9 +63,8 @@ pub(super) fn parse(at: &Location, changes: &Value, union: Option<&Union>, field
     let key_parts = if position.is_some() { 0 } else { reads.len() };
     let allowed = if position.is_some() { Operation::POSITIONAL } else { Operation::KEYED };
     let operation_at = |at: &Location, name: Option<&Value>| -> Result<Operation, Error> {
-        name.and_then(Value::as_str).and_then(Operation::named).filter(|o| allowed.contains(o)).ok_or_else(|| {
-            let names: Vec<&str> =
-                Operation::ALL.iter().filter(|(_, o)| allowed.contains(o)).map(|(n, _)| *n).collect();
+        name.and_then(Value::as_str).and_then(Operation::parse).filter(|o| allowed.contains(o)).ok_or_else(|| {
+            let names: Vec<&str> = Operation::ALL.iter().filter(|o| allowed.contains(o)).map(|o| o.as_str()).collect();
             Error::at(at, format!("an operation here is one of `{}`", names.join("`, `")))
         })
     };

@@ -7,6 +7,9 @@ use serde_json::Value;
 
 use crate::Location;
 
+/// The protocol's shared words, defined once for the generator and the runtime.
+pub use zenith_vocab::{Direction, Format, JsonType, MAX_READS, Operation, Role};
+
 #[derive(Debug)]
 pub struct Model {
     /// Named types in discovery order (schema files in path order, properties in schema order);
@@ -51,7 +54,7 @@ pub struct RepliesElsewhere {
 pub struct RoleRule {
     pub action: String,
     pub direction: Direction,
-    pub role: String,
+    pub role: Role,
     pub doc: String,
 }
 
@@ -62,22 +65,6 @@ pub struct ErrorCode {
     pub meaning: String,
     /// What the optional suffix after a space names, if the code takes one.
     pub suffix: Option<String>,
-}
-
-/// Which way a message travels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Direction {
-    Send,
-    Receive,
-}
-
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Send => "send",
-            Direction::Receive => "receive",
-        }
-    }
 }
 
 /// One message of the protocol: the schema file with an `x-zenith` annotation.
@@ -238,24 +225,6 @@ pub struct When {
 /// object's property when the path goes one level down.
 pub type ReadAt = (usize, Option<usize>);
 
-/// The most properties a change record is read for.
-pub const MAX_READS: usize = 4;
-
-/// What a change record does to the state of its subscription.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Operation {
-    Add,
-    Update,
-    Remove,
-    Clear,
-    /// Adds a record, or updates the one with its key.
-    Set,
-    /// Inserts items at a position.
-    Insert,
-    /// Overwrites items from a position on.
-    Replace,
-}
-
 #[derive(Debug)]
 pub struct Variant {
     /// The Rust name of the variant (its branch's `title`).
@@ -295,74 +264,6 @@ pub struct Field {
     pub constant: Option<Value>,
     pub default: Option<Value>,
     pub location: Location,
-}
-
-/// A JSON type, as the schema's `type` names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JsonType {
-    String,
-    Integer,
-    Number,
-    Boolean,
-    Array,
-    Object,
-    Null,
-}
-
-impl JsonType {
-    pub const ALL: &'static [JsonType] = &[
-        JsonType::String,
-        JsonType::Integer,
-        JsonType::Number,
-        JsonType::Boolean,
-        JsonType::Array,
-        JsonType::Object,
-        JsonType::Null,
-    ];
-
-    pub(super) fn parse(name: &str) -> Option<JsonType> {
-        Some(match name {
-            "string" => JsonType::String,
-            "integer" => JsonType::Integer,
-            "number" => JsonType::Number,
-            "boolean" => JsonType::Boolean,
-            "array" => JsonType::Array,
-            "object" => JsonType::Object,
-            "null" => JsonType::Null,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JsonType::String => "string",
-            JsonType::Integer => "integer",
-            JsonType::Number => "number",
-            JsonType::Boolean => "boolean",
-            JsonType::Array => "array",
-            JsonType::Object => "object",
-            JsonType::Null => "null",
-        }
-    }
-}
-
-/// The string formats the generator knows; each is checked by a hand-written runtime parser
-/// that accepts no more than the schema's `pattern`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    DateTime,
-    Time,
-    Date,
-    DateOrDateTime,
-}
-
-impl Format {
-    pub const ALL: &'static [(&'static str, Format)] = &[
-        ("zenith-datetime", Format::DateTime),
-        ("zenith-time", Format::Time),
-        ("zenith-date", Format::Date),
-        ("zenith-date-or-datetime", Format::DateOrDateTime),
-    ];
 }
 
 /// Rules on string values.

@@ -495,10 +495,7 @@ fn string_rules(object: &Map<String, Value>, location: &Location) -> Result<Stri
     let format = match string_keyword(object, "format", location)? {
         None => None,
         Some(name) => Some(
-            Format::ALL
-                .iter()
-                .find(|(known, _)| *known == name)
-                .map(|(_, format)| *format)
+            Format::parse(name)
                 .ok_or_else(|| Error::at(&location.child("format"), format!("format `{name}` is not supported")))?,
         ),
     };

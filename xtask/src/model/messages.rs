@@ -2,13 +2,10 @@
 
 use serde_json::{Map, Value};
 
-use super::ir::{Arguments, Direction, ErrorCode, Form, Message, Part, RoleRule, TypeId};
+use super::ir::{Arguments, Direction, ErrorCode, Form, Message, Part, Role, RoleRule, TypeId};
 use super::json::{as_object, string_enum, string_keyword};
 use crate::schema::SchemaSet;
 use crate::{Error, Location};
-
-/// The roles a message can play, in the words of `x-zenith-roles`.
-const ROLES: &[&str] = &["request", "answer", "subscribe", "confirm", "unsubscribe", "unsubscribed", "error", "cancel"];
 
 pub(super) fn role_rules(action_schema: &Value, actions: &[String]) -> Result<Vec<RoleRule>, Error> {
     let location = Location { file: "schemas/envelope/Action.json".to_owned(), pointer: "/x-zenith-roles".to_owned() };
@@ -26,20 +23,20 @@ pub(super) fn role_rules(action_schema: &Value, actions: &[String]) -> Result<Ve
                 .ok_or_else(|| Error::at(&at, format!("needs a string `{key}`")))
         };
         let (action, role, doc) = (text("action")?, text("role")?, text("description")?);
-        let direction = match text("direction")?.as_str() {
-            "send" => Direction::Send,
-            "receive" => Direction::Receive,
-            other => return Err(Error::at(&at.child("direction"), format!("`{other}` is not `send` or `receive`"))),
+        let direction = text("direction")?;
+        let Some(direction) = Direction::parse(&direction) else {
+            return Err(Error::at(&at.child("direction"), format!("`{direction}` is not `send` or `receive`")));
         };
         if !actions.contains(&action) {
             return Err(Error::at(&at.child("action"), format!("unknown action `{action}`")));
         }
-        if !ROLES.contains(&role.as_str()) {
+        let Some(role) = Role::parse(&role) else {
+            let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
             return Err(Error::at(
                 &at.child("role"),
-                format!("unknown role `{role}`; the roles are {}", ROLES.join(", ")),
+                format!("unknown role `{role}`; the roles are {}", roles.join(", ")),
             ));
-        }
+        };
         if out.iter().any(|r| r.action == action && r.direction == direction) {
             return Err(Error::at(&at, format!("`{action}` {} has a role already", direction.as_str())));
         }
@@ -82,15 +79,12 @@ pub(super) fn message(
             .ok_or_else(|| Error::at(&meta_location, format!("`x-zenith` needs a string `{key}`")))
     };
     let wildcard = |value: String| if value == "*" { None } else { Some(value) };
-    let direction = match text("direction")?.as_str() {
-        "send" => Direction::Send,
-        "receive" => Direction::Receive,
-        other => {
-            return Err(Error::at(
-                &meta_location.child("direction"),
-                format!("direction must be `send` or `receive`, not `{other}`"),
-            ));
-        }
+    let direction = text("direction")?;
+    let Some(direction) = Direction::parse(&direction) else {
+        return Err(Error::at(
+            &meta_location.child("direction"),
+            format!("direction must be `send` or `receive`, not `{direction}`"),
+        ));
     };
     let action = text("action")?;
     let reply_topics = match meta.get("replyTopics") {

@@ -191,23 +191,6 @@ pub static ERROR_CODES: &[ErrorCodeInfo] = &[
         suffix: None,
     },
 ];
-/// What a message with this action, travelling this way, is (the Action schema's
-/// `x-zenith-roles`).
-pub fn role(action: &str, direction: Direction) -> Option<crate::runtime::Role> {
-    use crate::runtime::Role;
-    match (action, direction) {
-        ("Publish", Direction::Send) => Some(Role::Request),
-        ("Publish", Direction::Receive) => Some(Role::Answer),
-        ("Sub", Direction::Send) => Some(Role::Subscribe),
-        ("Sub", Direction::Receive) => Some(Role::Confirm),
-        ("Unsub", Direction::Send) => Some(Role::Unsubscribe),
-        ("Unsub", Direction::Receive) => Some(Role::Unsubscribed),
-        ("Error", Direction::Receive) => Some(Role::Error),
-        ("Cancel", Direction::Send) => Some(Role::Cancel),
-        _ => None,
-    }
-}
-
 /// The controller of a message without `Controller`.
 pub const DEFAULT_CONTROLLER: &str = "Zenith";
 

@@ -1,68 +1,6 @@
 //! What the schemas say about each message kind: its envelope keys and where its schema lives.
 
-use std::fmt;
-
-/// Which way a message travels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Direction {
-    /// Client to server.
-    Send,
-    /// Server to client.
-    Receive,
-}
-
-impl Direction {
-    /// `send` or `receive`, as HAR files and the schemas spell it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Send => "send",
-            Direction::Receive => "receive",
-        }
-    }
-
-    /// The directions a message may travel in: the one the capture gives, or both (client to
-    /// server first) when it does not say.
-    pub fn candidates(known: Option<Direction>) -> &'static [Direction] {
-        match known {
-            Some(Direction::Send) => &[Direction::Send],
-            Some(Direction::Receive) => &[Direction::Receive],
-            None => &[Direction::Send, Direction::Receive],
-        }
-    }
-}
-
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What a message is in a conversation, by its action and direction. Which action plays which
-/// role each way is a fact of the schemas (`x-zenith-roles` in `schemas/envelope/Action.json`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Client to server: asks for something, and is answered under its `TransactionID`.
-    Request,
-    /// Server to client: a reply to a request, or data pushed on a subscription.
-    Answer,
-    Subscribe,
-    /// The server confirms a subscription, or says it failed.
-    Confirm,
-    Unsubscribe,
-    /// The server ends a subscription, or confirms its end.
-    Unsubscribed,
-    /// A request failed.
-    Error,
-    /// The client cancels a request in progress.
-    Cancel,
-}
-
-impl Role {
-    /// The role of a message with `action` travelling `direction`, if the schemas give one.
-    pub fn of(action: &str, direction: Direction) -> Option<Role> {
-        crate::generated::messages::role(action, direction)
-    }
-}
+pub use zenith_vocab::{Direction, Role};
 
 /// A message's property, as the reference and `zenith explain` describe it.
 #[derive(Clone, Copy, Debug)]

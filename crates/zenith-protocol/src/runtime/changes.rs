@@ -7,11 +7,7 @@ use serde_json::Value;
 /// A key, or a value read from a record, as text; short ones are held without allocating.
 pub type Text = CompactString;
 
-/// The most properties a change record is read for (the generator refuses more).
-pub const MAX_READS: usize = 4;
-
-/// No property: a read of a record's own property has no nested one.
-pub const NONE: usize = usize::MAX;
+pub use zenith_vocab::{MAX_READS, NO_PROPERTY as NONE, Operation};
 
 /// The values read from one record, in the order of [`ChangeRules::reads`].
 pub type Reads = [Option<Text>; MAX_READS];
@@ -79,25 +75,6 @@ impl Equals {
             (_, None) => false,
         }
     }
-}
-
-/// What a change record does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Operation {
-    /// A record with a new key.
-    Add,
-    /// Changes to the record with this key.
-    Update,
-    /// The record with this key is gone; for a positional record, `count` items from `at`.
-    Remove,
-    /// Every record is gone (or, for a scoped clear, every record of its scope).
-    Clear,
-    /// A record added, or updated when its key is there already.
-    Set,
-    /// Items inserted before position `at`.
-    Insert,
-    /// Items overwritten from position `at` on.
-    Replace,
 }
 
 /// What one change record does.

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::diagnostics::{Code, Verdict, Walker, is_integer, length, near_miss};
 pub use super::pattern::Pattern;
 pub use super::topic::{TopicForm, TopicPart};
+pub use zenith_vocab::{Format, JsonTypes};
 
 /// A schema node: what a value must be.
 #[derive(Debug)]
@@ -226,7 +227,7 @@ impl StringRules {
     pub fn accept(&self, text: &str) -> bool {
         self.min_length.is_none_or(|(min, _)| length(text) >= min)
             && self.max_length.is_none_or(|(max, _)| length(text) <= max)
-            && self.format.is_none_or(|(format, _)| format.check(text).is_ok())
+            && self.format.is_none_or(|(format, _)| check_format(format, text).is_ok())
             && self.pattern.is_none_or(|(pattern, _)| pattern.is_match(text))
     }
 
@@ -244,8 +245,8 @@ impl StringRules {
         match self.format {
             // The format's parser accepts no more than the pattern, so it stands in for it.
             Some((format, at)) => {
-                if let Err(reason) = format.check(text) {
-                    walker.format(at, format.code(text), text, secret, format.what(), reason);
+                if let Err(reason) = check_format(format, text) {
+                    walker.format(at, format_code(format, text), text, secret, format_what(format), reason);
                 }
             }
             None => {
@@ -259,48 +260,31 @@ impl StringRules {
     }
 }
 
-/// A protocol string format, checked by a hand-written parser.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    DateTime,
-    Time,
-    Date,
-    /// A date-time when it has a `T`, else a date.
-    DateOrDateTime,
+/// Checks `text` with the hand-written parser of its format.
+fn check_format(format: Format, text: &str) -> Result<(), &'static str> {
+    match format.resolve(text) {
+        Format::DateTime => super::DateTime::check(text),
+        Format::Time => super::Time::check(text),
+        _ => super::Date::check(text),
+    }
 }
 
-impl Format {
-    fn check(self, text: &str) -> Result<(), &'static str> {
-        match self.resolve(text) {
-            Format::DateTime => super::DateTime::check(text),
-            Format::Time => super::Time::check(text),
-            _ => super::Date::check(text),
-        }
+/// The problem code of a value the format's parser refuses.
+fn format_code(format: Format, text: &str) -> Code {
+    match format.resolve(text) {
+        Format::DateTime => Code::BadDatetime,
+        Format::Time => Code::BadTime,
+        _ => Code::BadDate,
     }
+}
 
-    fn resolve(self, text: &str) -> Format {
-        match self {
-            Format::DateOrDateTime if text.contains('T') => Format::DateTime,
-            Format::DateOrDateTime => Format::Date,
-            format => format,
-        }
-    }
-
-    fn code(self, text: &str) -> Code {
-        match self.resolve(text) {
-            Format::DateTime => Code::BadDatetime,
-            Format::Time => Code::BadTime,
-            _ => Code::BadDate,
-        }
-    }
-
-    fn what(self) -> &'static str {
-        match self {
-            Format::DateTime => "an ISO-8601 date-time like `20120630T100230Z`",
-            Format::Time => "a duration like `00:00:35`",
-            Format::Date => "a date like `20120603` or `2012-06-03`",
-            Format::DateOrDateTime => "a date like `2012-06-03` or a date-time like `20120630T100230Z`",
-        }
+/// What a value of the format looks like, for a person.
+fn format_what(format: Format) -> &'static str {
+    match format {
+        Format::DateTime => "an ISO-8601 date-time like `20120630T100230Z`",
+        Format::Time => "a duration like `00:00:35`",
+        Format::Date => "a date like `20120603` or `2012-06-03`",
+        Format::DateOrDateTime => "a date like `2012-06-03` or a date-time like `20120630T100230Z`",
     }
 }
 
@@ -446,29 +430,6 @@ pub struct MultiNode {
     pub types: JsonTypes,
     pub string: StringRules,
     pub items: Option<&'static Node>,
-}
-
-/// A set of JSON types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct JsonTypes(pub u8);
-
-impl JsonTypes {
-    pub const STRING: u8 = 1;
-    pub const INTEGER: u8 = 2;
-    pub const NUMBER: u8 = 4;
-    pub const BOOLEAN: u8 = 8;
-    pub const ARRAY: u8 = 16;
-    pub const OBJECT: u8 = 32;
-    pub const NULL: u8 = 64;
-
-    pub fn has(self, bit: u8) -> bool {
-        self.0 & bit != 0
-    }
-
-    /// Whether a number is allowed: any, or only an integral one.
-    pub fn number(self, integral: bool) -> bool {
-        self.has(JsonTypes::NUMBER) || integral && self.has(JsonTypes::INTEGER)
-    }
 }
 
 /// Reports every problem of `value` against `node` below the walker's current path.
