@@ -34,8 +34,27 @@ pub fn shared_dir(relative: &str) -> Option<PathBuf> {
 /// directory, created if missing and kept as it is otherwise.
 pub fn scratch_dir(label: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("zenith-{label}-{}", std::process::id()));
+    if !dir.exists() {
+        sweep(label);
+    }
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
     dir
+}
+
+/// Removes the scratch directories of `label` that earlier test runs left behind (their process
+/// is gone), so that repeated runs do not fill the disk.
+fn sweep(label: &str) {
+    let prefix = format!("zenith-{label}-");
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(&prefix)).and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// The file `name` of [`scratch_dir`]`(label)`, holding `bytes`.
