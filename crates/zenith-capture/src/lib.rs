@@ -5,6 +5,7 @@
 
 mod around;
 mod binary;
+mod code;
 mod context;
 pub mod export;
 mod har;
@@ -15,6 +16,7 @@ mod pcap;
 
 pub use around::OVERLAP_BYTES;
 pub use binary::{Binary, DecodeError, Decoded, Encoding, Note};
+pub use code::{Code, UnknownCode};
 pub use context::Context;
 pub use jsonl::{Chunk, chunks};
 pub use opaque::Opaque;
@@ -27,7 +29,10 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use serde_json::Value;
-pub use zenith_protocol::Direction;
+/// The severity of a connection event: the toolkit's one [`Severity`], under the name this
+/// crate first gave it.
+pub use zenith_protocol::Severity as Level;
+pub use zenith_protocol::{Direction, Severity};
 
 /// The capture formats this crate reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,14 +156,6 @@ pub enum Skipped {
     Packet { packet: u64, reason: &'static str },
 }
 
-/// How much a connection event matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Error,
-    Warning,
-    Info,
-}
-
 /// Something on a connection of a packet capture besides its messages.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transport {
@@ -178,8 +175,17 @@ pub enum TransportEvent {
     Upgrade { target: String, subprotocol: Option<String>, deflate: Option<String> },
     /// A control frame.
     Control(Control),
-    /// A problem below the messages (TCP, HTTP or websocket framing), by a stable code.
-    Problem { level: Level, code: &'static str, message: String },
+    /// A problem below the messages (TCP, HTTP or websocket framing), or one the proxy saw:
+    /// its severity, its code's text (always a [`Code::as_str`]; made by
+    /// [`TransportEvent::problem`]) and what it says.
+    Problem { level: Severity, code: &'static str, message: String },
+}
+
+impl TransportEvent {
+    /// A problem of `severity` with `code`, saying `message`.
+    pub fn problem(severity: Severity, code: Code, message: String) -> TransportEvent {
+        TransportEvent::Problem { level: severity, code: code.as_str(), message }
+    }
 }
 
 /// A websocket control frame. `Debug` shows a close reason by its size.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::pcap::peer::Peer;
 use crate::pcap::websocket::{Conversation, MAX_EARLY_BYTES};
-use crate::{Direction, Event, Level, Limits, Origin, Transport, TransportEvent};
+use crate::{Code, Direction, Event, Limits, Origin, Severity, Transport, TransportEvent};
 
 /// One relayed connection, from the client's upgrade request on.
 pub struct Live {
@@ -50,7 +50,7 @@ impl Live {
                 peer.name(),
                 peer.name()
             );
-            let what = TransportEvent::Problem { level: Level::Error, code: "checker-fell-behind", message };
+            let what = TransportEvent::problem(Severity::Error, Code::CheckerFellBehind, message);
             sink(Event::Transport(Transport {
                 origin: self.origin.clone(),
                 time: Some(time),

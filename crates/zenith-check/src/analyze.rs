@@ -5,11 +5,11 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use zenith_capture::{Body, Control, Decoded, Encoding, Event, Frame, Skipped, Transport, TransportEvent};
+use zenith_capture::{Body, Code, Control, Decoded, Encoding, Event, Frame, Skipped, Transport, TransportEvent};
 use zenith_protocol::runtime::diagnostics::near_miss;
 use zenith_protocol::runtime::stream;
 use zenith_protocol::{
-    Action, CleanText, Controller, Direction, EnvelopeKeys, ErrorCodeInfo, MessageInfo, MessageKind, Role, Severity,
+    CleanText, Controller, Direction, EnvelopeKeys, ErrorCodeInfo, MessageInfo, MessageKind, Role, Severity,
     TopicProblem, Verdict, controller_topics,
 };
 
@@ -17,7 +17,7 @@ use crate::classify::classify;
 use crate::duplicates::{self, Repeated};
 use crate::effects::{self, Effects};
 use crate::excerpt;
-use crate::finding::{self, Finding, Level, Name, Place};
+use crate::finding::{self, Finding, Name, Place, intern_action, intern_controller, intern_topic};
 use crate::limit::Limit;
 use crate::outline;
 use crate::shown::{self, Credentials};
@@ -105,7 +105,7 @@ impl Checked {
 
     /// True when an error was found about the message, kept or not.
     pub fn has_error(&self) -> bool {
-        self.limit.worst() == Some(Level::Error) || self.findings.iter().any(|f| f.level == Level::Error)
+        self.limit.worst() == Some(Severity::Error) || self.findings.iter().any(|f| f.level == Severity::Error)
     }
 
     /// The kind's catalog entry, when the message is data pushed on a subscription.
@@ -325,19 +325,26 @@ impl Analyzer<'_> {
                     analysis
                 }
                 Err(error) => {
-                    let finding =
-                        self.finding(&place, Level::Error, "undecodable-binary", &error.to_string(), "", "", None);
+                    let finding = self.finding(
+                        &place,
+                        Severity::Error,
+                        Code::UndecodableBinary,
+                        &error.to_string(),
+                        "",
+                        "",
+                        None,
+                    );
                     Analysis::Unreadable(Box::new(finding), Credentials::new())
                 }
             },
             Body::CaptureError(text) => {
                 let message = format!("the capture tool recorded an error: {}", shown::kept(&text));
-                let finding = self.finding(&place, Level::Info, "capture-error", &message, "", "", None);
+                let finding = self.finding(&place, Severity::Info, Code::CaptureError, &message, "", "", None);
                 let credentials = shown::credentials(&text, false);
                 Analysis::Skipped { finding: Box::new(finding), credentials }
             }
             Body::Unreadable(reason) => {
-                let finding = self.finding(&place, Level::Error, "unreadable-frame", &reason, "", "", None);
+                let finding = self.finding(&place, Severity::Error, Code::UnreadableFrame, &reason, "", "", None);
                 Analysis::Unreadable(Box::new(finding), Credentials::new())
             }
         }
@@ -380,14 +387,15 @@ impl Analyzer<'_> {
             Err(error) => {
                 let message = format!("the message is not JSON: {error}");
                 let excerpt = Some(zenith_protocol::runtime::diagnostics::excerpt(&text));
-                let finding = self.finding(&place, Level::Error, "not-json", &message, "", "", excerpt);
+                let finding = self.finding(&place, Severity::Error, Code::NotJson, &message, "", "", excerpt);
                 return Analysis::Unreadable(Box::new(finding), shown::credentials(&text, false));
             }
         };
         let keys = match EnvelopeKeys::read(&value) {
             Ok(keys) => keys,
             Err(error) => {
-                let finding = self.finding(&place, Level::Error, "bad-envelope", &error.to_string(), "", "", None);
+                let finding =
+                    self.finding(&place, Severity::Error, Code::BadEnvelope, &error.to_string(), "", "", None);
                 return Analysis::BadEnvelope(Box::new(finding), credentials);
             }
         };
@@ -403,25 +411,25 @@ impl Analyzer<'_> {
         // problems holds no more than the budget.
         let mut findings = Findings::default();
         if let Some((level, message)) = large.and_then(|values| outline::unread(values, text.len(), unread)) {
-            findings.push(self.finding(&place, level, "too-large-for-detail", &message, "", "", None));
+            findings.push(self.finding(&place, level, Code::TooLargeForDetail, &message, "", "", None));
         }
         for repeated in &repeated.found {
             findings.push(self.repeated(&place, repeated));
         }
-        findings.limit.omit("duplicate-key", Level::Error, repeated.omitted);
+        findings.limit.omit(Code::DuplicateKey.as_str(), Severity::Error, repeated.omitted);
         for note in &notes {
             let excerpt = excerpt::at(&value, &note.path);
             findings.push(self.finding(
                 &place,
-                Level::Warning,
-                "no-json-equivalent",
+                Severity::Warning,
+                Code::NoJsonEquivalent,
                 &note.message,
                 &note.path,
                 "",
                 excerpt,
             ));
         }
-        findings.limit.omit("no-json-equivalent", Level::Warning, omitted_notes);
+        findings.limit.omit(Code::NoJsonEquivalent.as_str(), Severity::Warning, omitted_notes);
         let unknown_controller = kind.is_none() && self.unmatched(&keys, &place, &mut findings);
         if let Some(problem) = kind.and_then(|kind| keys.topic_problem(kind)) {
             findings.push(self.topic_problem(&keys, &place, problem));
@@ -430,11 +438,10 @@ impl Analyzer<'_> {
             if unknown_controller && problem.instance_path == "/Controller" {
                 continue; // already reported, better worded
             }
-            let level = if problem.severity == Severity::Error { Level::Error } else { Level::Warning };
             let excerpt = excerpt::at(&value, &problem.instance_path);
             findings.push(self.finding(
                 &place,
-                level,
+                problem.severity,
                 problem.code.as_str(),
                 &problem.message,
                 &problem.instance_path,
@@ -443,8 +450,7 @@ impl Analyzer<'_> {
             ));
         }
         for omitted in &report.omitted {
-            let level = if omitted.severity == Severity::Error { Level::Error } else { Level::Warning };
-            findings.limit.omit(omitted.code.as_str(), level, omitted.count);
+            findings.limit.omit(omitted.code.as_str(), omitted.severity, omitted.count);
         }
         let Findings { kept: mut findings, limit } = findings;
         let inferred = place.direction.is_none() && direction.is_some();
@@ -510,7 +516,7 @@ impl Analyzer<'_> {
                 if let Some(deflate) = deflate {
                     message.push_str(&format!(", {deflate}"));
                 }
-                let finding = self.finding(&place, Level::Info, "websocket-upgrade", &message, "", "", None);
+                let finding = self.finding(&place, Severity::Info, Code::WebsocketUpgrade, &message, "", "", None);
                 (TransportKind::Upgrade, Some(finding))
             }
             TransportEvent::Control(Control::Ping | Control::Pong) => (TransportKind::Control, None),
@@ -519,23 +525,18 @@ impl Analyzer<'_> {
                 let (level, mut message) = match code {
                     Some(code) => {
                         let meaning = zenith_capture::close_code_meaning(code);
-                        let level = if matches!(code, 1000 | 1001) { Level::Info } else { Level::Warning };
+                        let level = if matches!(code, 1000 | 1001) { Severity::Info } else { Severity::Warning };
                         (level, format!("the {side} closed the connection with {code} ({meaning})"))
                     }
-                    None => (Level::Info, format!("the {side} closed the connection without a close code")),
+                    None => (Severity::Info, format!("the {side} closed the connection without a close code")),
                 };
                 if !reason.is_empty() {
                     message.push_str(&format!(": {}", shown::kept(&reason)));
                 }
-                let finding = self.finding(&place, level, "websocket-close", &message, "", "", None);
+                let finding = self.finding(&place, level, Code::WebsocketClose, &message, "", "", None);
                 (TransportKind::Control, Some(finding))
             }
             TransportEvent::Problem { level, code, message } => {
-                let level = match level {
-                    zenith_capture::Level::Error => Level::Error,
-                    zenith_capture::Level::Warning => Level::Warning,
-                    zenith_capture::Level::Info => Level::Info,
-                };
                 (TransportKind::Problem, Some(self.finding(&place, level, code, &message, "", "", None)))
             }
         };
@@ -553,8 +554,8 @@ impl Analyzer<'_> {
             }
             out.push(self.finding(
                 place,
-                Level::Error,
-                "unknown-controller",
+                Severity::Error,
+                Code::UnknownController,
                 &message,
                 "/Controller",
                 schema_path,
@@ -566,8 +567,8 @@ impl Analyzer<'_> {
             let message = "required property `Topic` is missing (only `Error` messages may leave it out)";
             out.push(self.finding(
                 place,
-                Level::Error,
-                "missing-required",
+                Severity::Error,
+                zenith_protocol::Code::MissingRequired,
                 message,
                 "",
                 "schemas/envelope/Envelope.json",
@@ -581,7 +582,7 @@ impl Analyzer<'_> {
             let direction = place.direction.map_or("either direction".to_owned(), |d| d.to_string());
             let message =
                 format!("`{}` `{topic}` has no message with Action `{}` in {direction}", keys.controller, keys.action);
-            self.finding(place, Level::Error, "unexpected-message", &message, "/Topic", "", None)
+            self.finding(place, Severity::Error, Code::UnexpectedMessage, &message, "/Topic", "", None)
         } else {
             self.topic_problem(keys, place, TopicProblem::Unknown { near: near_miss(topic, &topics) })
         };
@@ -599,11 +600,11 @@ impl Analyzer<'_> {
                 if let Some(near) = near {
                     message.push_str(&format!(": did you mean `{near}`?"));
                 }
-                ("unknown-topic", message)
+                (Code::UnknownTopic.as_str(), message)
             }
-            TopicProblem::Arguments(reason) => ("bad-topic-arguments", reason),
+            TopicProblem::Arguments(reason) => (zenith_protocol::Code::BadTopicArguments.as_str(), reason),
         };
-        self.finding(place, Level::Error, code, &message, "/Topic", "", None)
+        self.finding(place, Severity::Error, code, &message, "/Topic", "", None)
     }
 
     /// The error for a key given twice.
@@ -613,15 +614,15 @@ impl Analyzer<'_> {
              (the other checks use the last)",
             zenith_protocol::runtime::diagnostics::excerpt(&repeated.key)
         );
-        self.finding(place, Level::Error, "duplicate-key", &message, &repeated.pointer, "", None)
+        self.finding(place, Severity::Error, Code::DuplicateKey, &message, &repeated.pointer, "", None)
     }
 
     #[allow(clippy::too_many_arguments)]
     fn finding(
         &self,
         place: &Place,
-        level: Level,
-        code: &str,
+        level: Severity,
+        code: impl Into<&'static str>,
         message: &str,
         instance_path: &str,
         schema_path: &str,
@@ -663,25 +664,5 @@ fn error_text(data: Option<&Value>) -> String {
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(one).collect::<Vec<_>>().join(", "),
         Some(other) => excerpt::at(other, "").unwrap_or_default(),
         None => "no details".to_owned(),
-    }
-}
-
-/// Known names are shared, not copied, so a checked message allocates nothing for its keys.
-pub(crate) fn intern_controller(name: &str) -> Cow<'static, str> {
-    intern(name, Controller::KNOWN.iter().copied())
-}
-
-pub(crate) fn intern_action(name: &str) -> Cow<'static, str> {
-    intern(name, Action::KNOWN.iter().copied())
-}
-
-pub(crate) fn intern_topic(name: &str) -> Cow<'static, str> {
-    intern(name, MessageKind::ALL.iter().filter_map(|k| k.info().topic))
-}
-
-fn intern(name: &str, known: impl IntoIterator<Item = &'static str>) -> Cow<'static, str> {
-    match known.into_iter().find(|k| *k == name) {
-        Some(known) => Cow::Borrowed(known),
-        None => Cow::Owned(name.to_owned()),
     }
 }

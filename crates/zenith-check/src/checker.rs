@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use zenith_capture::Event;
+use zenith_capture::{Code, Event};
+use zenith_protocol::Severity;
 
 use crate::analyze::{self, Analysis, TransportKind, analyze};
 use crate::connections::{Connections, MAX_CONNECTIONS, Seat};
 use crate::conversation::Conversation;
 use crate::deadline::{DEFAULT_REPLY_TIMEOUT, Deadlines};
-use crate::finding::{self, Finding, Level, Place};
+use crate::finding::{self, Finding, Place};
 use crate::shown::Shown;
 use crate::summary::{MAX_UNKNOWN_ROWS, OTHER, Summary};
 
@@ -251,7 +252,7 @@ impl Checker {
                 let about = |f: &&Finding| f.index == index;
                 let all = || checked.findings.iter().chain(later.iter().filter(about));
                 let has = |level| limit.worst() == Some(level) || all().any(|f| f.level == level);
-                let (has_error, has_warning) = (has(Level::Error), has(Level::Warning));
+                let (has_error, has_warning) = (has(Severity::Error), has(Severity::Warning));
                 for finding in std::mem::take(&mut checked.findings) {
                     out(finding);
                 }
@@ -300,7 +301,7 @@ fn connection_limit(source: &str, place: &Place) -> Finding {
         "more than {MAX_CONNECTIONS} connections: messages on this and later new connections are checked against \
          their schemas, but not numbered (index 0) nor paired with replies"
     );
-    finding::new(source, place, Level::Warning, "connection-limit", &message, "", "", None)
+    finding::new(source, place, Severity::Warning, Code::ConnectionLimit, &message, "", "", None)
 }
 
 /// The remark at the first message counted in the summary's `(other)` row.
@@ -319,7 +320,7 @@ fn row_limit(source: &str, place: &Place) -> Finding {
         "more than {MAX_UNKNOWN_ROWS} Controller/Topic/Action combinations that no schema knows: the summary \
          counts this one and later new ones together, as `{OTHER}`"
     );
-    finding::new(source, place, Level::Info, "summary-limit", &message, "", "", None)
+    finding::new(source, place, Severity::Info, Code::SummaryLimit, &message, "", "", None)
 }
 
 #[cfg(test)]

@@ -9,11 +9,11 @@ use std::hash::Hash;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use zenith_capture::Origin;
-use zenith_protocol::{Direction, Role};
+use zenith_capture::{Code, Origin};
+use zenith_protocol::{Direction, Role, Severity};
 
 use crate::analyze::Checked;
-use crate::finding::{self, Finding, Level, Place};
+use crate::finding::{self, Finding, Place};
 use crate::streams::{Context, Streams};
 use crate::summary::Summary;
 
@@ -130,8 +130,8 @@ impl Conversation {
                     out(finding::new(
                         source,
                         place,
-                        Level::Info,
-                        "subscription-failed",
+                        Severity::Info,
+                        Code::SubscriptionFailed,
                         &message,
                         "/Confirm",
                         "",
@@ -152,8 +152,8 @@ impl Conversation {
                     out(finding::new(
                         source,
                         place,
-                        Level::Warning,
-                        "orphan-reply",
+                        Severity::Warning,
+                        Code::OrphanReply,
                         &message,
                         "/TransactionID",
                         "",
@@ -174,7 +174,7 @@ impl Conversation {
                     summary.error_replies += 1;
                     let details = checked.error_text.as_deref().unwrap_or("no details");
                     let message = format!("{} failed: {details}", describe(&pending.place));
-                    out(finding::new(source, place, Level::Info, "error-reply", &message, "/Data", "", None));
+                    out(finding::new(source, place, Severity::Info, Code::ErrorReply, &message, "/Data", "", None));
                 } else if let Some(topic) = place.topic.as_deref().filter(|t| !pending.expects(t)) {
                     let expected = pending.reply_topics.iter().copied().chain(pending.place.topic.as_deref());
                     let expected = expected.collect::<Vec<_>>().join("` or `");
@@ -185,8 +185,8 @@ impl Conversation {
                     out(finding::new(
                         source,
                         place,
-                        Level::Warning,
-                        "unexpected-reply-topic",
+                        Severity::Warning,
+                        Code::UnexpectedReplyTopic,
                         &message,
                         "/Topic",
                         "",
@@ -204,8 +204,8 @@ impl Conversation {
                     out(finding::new(
                         source,
                         place,
-                        Level::Warning,
-                        "reply-shape-mismatch",
+                        Severity::Warning,
+                        Code::ReplyShapeMismatch,
                         &message,
                         "/Data",
                         "",
@@ -265,7 +265,7 @@ impl Conversation {
         let Some(pending) = self.requests.as_deref().and_then(|requests| requests.get(arrival)) else { return };
         summary.timed_out += 1;
         let message = format!("{} got no reply within {timeout} s", describe(&pending.place));
-        out(finding::new(source, &pending.place, Level::Warning, "reply-timeout", &message, "", "", None));
+        out(finding::new(source, &pending.place, Severity::Warning, Code::ReplyTimeout, &message, "", "", None));
     }
 
     /// Reports the requests never answered, in the order they were sent, and the
@@ -330,7 +330,7 @@ fn unanswered(source: &str, place: &Place, limit: Option<Limit>, summary: &mut S
         ),
     };
     let message = format!("{} got no reply {when}", describe(place));
-    out(finding::new(source, place, Level::Warning, "unanswered-request", &message, "", "", None));
+    out(finding::new(source, place, Severity::Warning, Code::UnansweredRequest, &message, "", "", None));
 }
 
 /// Reports a subscription given up on before its confirmation came.
@@ -350,7 +350,7 @@ fn unconfirmed(source: &str, place: &Place, limit: Limit, out: &mut dyn FnMut(Fi
         place.index,
         on_conn(place)
     );
-    out(finding::new(source, place, Level::Warning, "subscription-limit", &message, "", "", None));
+    out(finding::new(source, place, Severity::Warning, Code::SubscriptionLimit, &message, "", "", None));
 }
 
 fn describe(place: &Place) -> String {
@@ -494,7 +494,7 @@ mod tests {
         let given_up: Vec<(u64, bool)> =
             found.iter().map(|f| (f.index, f.message.contains("over all connections"))).collect();
         assert_eq!(given_up, [(1, true), (2, true)]);
-        assert!(found.iter().all(|f| f.code == "unanswered-request"));
+        assert!(found.iter().all(|f| f.code == Code::UnansweredRequest.as_str()));
         assert_eq!(summary.unanswered, 2);
     }
 

@@ -5,25 +5,7 @@ use std::fmt;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use zenith_capture::{Opaque, Origin};
-use zenith_protocol::Direction;
-
-/// How much a finding matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    Error,
-    Warning,
-    Info,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Error => "error",
-            Level::Warning => "warning",
-            Level::Info => "info",
-        }
-    }
-}
+use zenith_protocol::{Action, Controller, Direction, MessageKind, Severity};
 
 /// A problem or remark about one message (or, for `unanswered-request` and `reply-timeout`,
 /// about a request, told when the end of the capture or its deadline comes). Never holds a credential once [`crate::Checker`] hands it out; before,
@@ -45,7 +27,7 @@ pub struct Finding {
     pub controller: Option<String>,
     pub topic: Option<String>,
     pub action: Option<String>,
-    pub level: Level,
+    pub level: Severity,
     pub code: String,
     /// JSON Pointer into the message; empty for the whole message.
     pub instance_path: String,
@@ -76,6 +58,28 @@ impl fmt::Debug for Finding {
 
 /// A name from a message: shared when the schemas know it, so that known names cost no copy.
 pub type Name = Cow<'static, str>;
+
+/// A Controller as a [`Name`]: shared when the protocol knows it.
+pub(crate) fn intern_controller(name: &str) -> Name {
+    intern(name, Controller::KNOWN.iter().copied())
+}
+
+/// An Action as a [`Name`]: shared when the protocol knows it.
+pub(crate) fn intern_action(name: &str) -> Name {
+    intern(name, Action::KNOWN.iter().copied())
+}
+
+/// A Topic (without arguments) as a [`Name`]: shared when a schema has it.
+pub(crate) fn intern_topic(name: &str) -> Name {
+    intern(name, MessageKind::ALL.iter().filter_map(|k| k.info().topic))
+}
+
+fn intern(name: &str, known: impl IntoIterator<Item = &'static str>) -> Name {
+    match known.into_iter().find(|k| *k == name) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(name.to_owned()),
+    }
+}
 
 /// Where a message sits and what it is, shared by every finding about it. `Debug` shows the
 /// names, taken from the message, by their size.
@@ -130,12 +134,15 @@ impl Related {
     }
 }
 
+/// A finding about the message at `place`. `code` is a [`zenith_capture::Code`], or the text of
+/// one: a schema problem's [`zenith_protocol::Code`], or a connection problem's code as the
+/// capture reader gave it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn new(
     source: &str,
     place: &Place,
-    level: Level,
-    code: &str,
+    level: Severity,
+    code: impl Into<&'static str>,
     message: &str,
     instance_path: &str,
     schema_path: &str,
@@ -152,7 +159,7 @@ pub(crate) fn new(
         topic: place.topic.as_deref().map(str::to_owned),
         action: place.action.as_deref().map(str::to_owned),
         level,
-        code: code.to_owned(),
+        code: code.into().to_owned(),
         instance_path: instance_path.to_owned(),
         schema_path: schema_path.to_owned(),
         message: message.to_owned(),

@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use zenith_capture::Code;
+use zenith_protocol::Severity;
 use zenith_protocol::runtime::Budget;
 
-use crate::finding::{self, Finding, Level, Place};
+use crate::finding::{self, Finding, Place};
 
 /// What is kept of one message's findings, and what was left out, as they are produced.
 #[derive(Clone, Debug, Default)]
@@ -15,7 +17,7 @@ pub struct Limit {
     /// The findings left out, by code.
     omitted: BTreeMap<String, u64>,
     /// The most serious level left out.
-    worst: Option<Level>,
+    worst: Option<Severity>,
 }
 
 impl Limit {
@@ -31,7 +33,7 @@ impl Limit {
     }
 
     /// Counts `count` findings of `code` that were left out where they were found.
-    pub fn omit(&mut self, code: &str, level: Level, count: u64) {
+    pub fn omit(&mut self, code: &str, level: Severity, count: u64) {
         if count == 0 {
             return;
         }
@@ -45,7 +47,7 @@ impl Limit {
     }
 
     /// The most serious level of the findings left out, if any were.
-    pub fn worst(&self) -> Option<Level> {
+    pub fn worst(&self) -> Option<Severity> {
         self.worst
     }
 
@@ -62,6 +64,6 @@ impl Limit {
             Budget::MAX_KEPT,
             Budget::MAX_BYTES / 1024,
         );
-        Some(finding::new(source, place, level, "finding-limit", &message, "", "", None))
+        Some(finding::new(source, place, level, Code::FindingLimit, &message, "", "", None))
     }
 }

@@ -6,9 +6,7 @@ use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
-use zenith_protocol::{Direction, Envelope, EnvelopeKeys, MessageKind, Report, Validate, Verdict};
-
-use crate::finding::Level;
+use zenith_protocol::{Direction, Envelope, EnvelopeKeys, MessageKind, Report, Severity, Validate, Verdict};
 
 /// The most JSON values (keys count as values too) a message that is not clean may hold to be
 /// read into a tree, which costs about 80 bytes a value: some 20 to 30 MB at most. Larger ones
@@ -68,11 +66,11 @@ pub(crate) fn classify(
 
 /// The finding's level and message for a message of `values` values that is not clean, by its
 /// one-pass verdict; `None` when it is clean.
-pub(crate) fn unread(values: u64, bytes: usize, verdict: Verdict) -> Option<(Level, String)> {
+pub(crate) fn unread(values: u64, bytes: usize, verdict: Verdict) -> Option<(Severity, String)> {
     let (level, what) = match verdict {
         Verdict::Clean => return None,
-        Verdict::Invalid => (Level::Error, "is invalid"),
-        Verdict::Warnings => (Level::Warning, "has warnings"),
+        Verdict::Invalid => (Severity::Error, "is invalid"),
+        Verdict::Warnings => (Severity::Warning, "has warnings"),
     };
     let message = format!(
         "the message {what} under its schema, but at {values} JSON values ({bytes} bytes) it is too large to be \

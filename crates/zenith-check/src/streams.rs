@@ -6,11 +6,12 @@
 
 use hashbrown::hash_map::EntryRef;
 use rustc_hash::FxBuildHasher;
+use zenith_capture::Code;
 use zenith_protocol::runtime::changes::{Text, in_scope};
-use zenith_protocol::{ChangeRules, Direction, MessageInfo, Operation};
+use zenith_protocol::{ChangeRules, Direction, MessageInfo, Operation, Severity};
 
 use crate::effects::Effects;
-use crate::finding::{self, Finding, Level, Place, Related};
+use crate::finding::{self, Finding, Place, Related};
 use crate::state::{self, Record, Store, increases};
 
 /// The most subscriptions followed on one connection; later ones get a `state-limit` warning
@@ -79,7 +80,7 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn report(&mut self, level: Level, code: &str, message: String, path: &str, related: Option<&Related>) {
+    fn report(&mut self, level: Severity, code: Code, message: String, path: &str, related: Option<&Related>) {
         let mut finding = finding::new(self.source, self.place, level, code, &message, path, "", None);
         finding.related = related.cloned();
         (self.out)(finding);
@@ -101,7 +102,7 @@ impl Streams {
                         "this connection has {MAX_STREAMS} subscriptions followed already: `{}` and later ones are not followed",
                         cx.full_topic
                     );
-                    cx.report(Level::Warning, "state-limit", message, "", None);
+                    cx.report(Severity::Warning, Code::StateLimit, message, "", None);
                 }
                 None
             }
@@ -159,14 +160,14 @@ impl Streams {
             Some(ended) => {
                 let message =
                     format!("Unsub of `{topic}` with no subscription left: it ended with {}", ended.describe());
-                cx.report(Level::Error, "unsubscribe-without-subscribe", message, "/Topic", Some(&ended));
+                cx.report(Severity::Error, Code::UnsubscribeWithoutSubscribe, message, "/Topic", Some(&ended));
             }
             None => {
                 let message = format!(
                     "Unsub of `{topic}` with no Sub seen on this connection (the capture may have started after it)"
                 );
                 stream.ended = Some(here);
-                cx.report(Level::Warning, "unsubscribe-without-subscribe", message, "/Topic", None);
+                cx.report(Severity::Warning, Code::UnsubscribeWithoutSubscribe, message, "/Topic", None);
             }
         }
     }
@@ -194,13 +195,13 @@ impl Streams {
             match stream.ended.clone() {
                 Some(ended) => {
                     let message = format!("data on `{topic}` after its subscription ended with {}", ended.describe());
-                    cx.report(Level::Error, "push-without-subscription", message, "/Topic", Some(&ended));
+                    cx.report(Severity::Error, Code::PushWithoutSubscription, message, "/Topic", Some(&ended));
                 }
                 None => {
                     let message = format!(
                         "data on `{topic}` with no Sub seen on this connection (the capture may have started after it)"
                     );
-                    cx.report(Level::Warning, "push-without-subscription", message, "/Topic", None);
+                    cx.report(Severity::Warning, Code::PushWithoutSubscription, message, "/Topic", None);
                 }
             }
             // Followed from here on, its state unknown until a clear; reported once.
@@ -231,7 +232,7 @@ impl Streams {
             let message =
                 format!("the subscription to `{topic}` got neither a confirmation nor data by the end of the capture");
             let mut finding =
-                finding::new(source, &opened, Level::Warning, "subscription-silent", &message, "", "", None);
+                finding::new(source, &opened, Severity::Warning, Code::SubscriptionSilent, &message, "", "", None);
             // Followed as a client's Sub, so sent by the client, whatever the capture says.
             if opened.direction.is_none() {
                 finding.inferred = Some(Direction::Send);
@@ -261,7 +262,7 @@ impl Stream {
                     opened.describe(),
                     operation_name(info.changes, expected)
                 );
-                cx.report(Level::Error, "snapshot-missing", message, "/Data/0", Some(&opened));
+                cx.report(Severity::Error, Code::SnapshotMissing, message, "/Data/0", Some(&opened));
             }
         }
         let missing: Vec<&str> = effects.fixed.iter().filter(|(_, v)| v.is_none()).map(|(name, _)| *name).collect();
@@ -271,7 +272,7 @@ impl Stream {
                 opened.describe(),
                 missing.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
             );
-            cx.report(Level::Error, "snapshot-missing", message, "/Data", Some(&opened));
+            cx.report(Severity::Error, Code::SnapshotMissing, message, "/Data", Some(&opened));
         }
     }
 }
@@ -326,7 +327,7 @@ impl Store for Keys<'_, '_> {
         let topic = self.topic;
         let message =
             format!("`{topic}` reached the limit of {limit}: its keys are followed again from its next clear");
-        self.cx.report(Level::Warning, "state-limit", message, &record.path(), None);
+        self.cx.report(Severity::Warning, Code::StateLimit, message, &record.path(), None);
     }
 
     /// An add of a key held is an error; a set of one changes nothing held.
@@ -334,7 +335,7 @@ impl Store for Keys<'_, '_> {
         let added = self.stream.keys.as_ref().and_then(|keys| keys.get(key.as_str()));
         if let Some(added) = added.filter(|_| operation == Operation::Add).cloned() {
             let message = format!("`{key}` is added again on `{}`: {} added it", self.topic, added.describe());
-            self.cx.report(Level::Error, "duplicate-add", message, &record.path(), Some(&added));
+            self.cx.report(Severity::Error, Code::DuplicateAdd, message, &record.path(), Some(&added));
         }
     }
 
@@ -399,7 +400,7 @@ impl Store for Keys<'_, '_> {
                     shown(value)
                 );
                 let set = set.clone();
-                self.cx.report(Level::Error, "fixed-field-changed", message, &format!("/Data/{name}"), Some(&set));
+                self.cx.report(Severity::Error, Code::FixedFieldChanged, message, &format!("/Data/{name}"), Some(&set));
             }
             Some(_) => {}
             None => {
@@ -416,14 +417,14 @@ impl Store for Keys<'_, '_> {
         let Some((last, at)) = self.stream.last_added.clone() else { return };
         let message =
             format!("`{key}` is added on `{}` after `{last}` ({}): the ids go backwards", self.topic, at.describe());
-        self.cx.report(Level::Error, "order-regressed", message, &record.path(), Some(&at));
+        self.cx.report(Severity::Error, Code::OrderRegressed, message, &record.path(), Some(&at));
     }
 
     fn not_held(&mut self, operation: Operation, key: &Text, record: &Record<'_>) {
         let what = if operation == Operation::Remove { "removed" } else { "updated" };
         let (since_text, since) = self.since();
         let message = format!("`{key}` is {what} on `{}`, but was not added{since_text}", self.topic);
-        self.cx.report(Level::Error, "change-for-unknown-key", message, &record.path(), since.as_ref());
+        self.cx.report(Severity::Error, Code::ChangeForUnknownKey, message, &record.path(), since.as_ref());
     }
 
     /// Held against a state not known: one warning, then nothing until a clear.
@@ -434,7 +435,7 @@ impl Store for Keys<'_, '_> {
                  its changes are followed from its next clear",
                 self.topic
             );
-            self.cx.report(Level::Warning, "change-for-unknown-key", message, &record.path(), None);
+            self.cx.report(Severity::Warning, Code::ChangeForUnknownKey, message, &record.path(), None);
         }
     }
 
@@ -451,7 +452,7 @@ impl Store for Keys<'_, '_> {
         );
         self.stream.forget_keys(self.cx.keys_overall);
         self.stream.unknown_reported = true;
-        self.cx.report(Level::Error, "position-out-of-range", message, &record.path(), since.as_ref());
+        self.cx.report(Severity::Error, Code::PositionOutOfRange, message, &record.path(), since.as_ref());
     }
 }
 

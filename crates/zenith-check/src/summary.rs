@@ -4,8 +4,7 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
 
-use crate::analyze::{intern_action, intern_controller, intern_topic};
-use crate::finding::{Name, Place};
+use crate::finding::{Name, Place, intern_action, intern_controller, intern_topic};
 use serde::Serialize;
 
 /// The most summary rows for Controller/Topic/Action combinations that no schema knows (the

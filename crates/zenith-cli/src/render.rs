@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use zenith_capture::Origin;
-use zenith_check::{Finding, Level, Summary};
+use zenith_check::{Code, Finding, Severity, Summary};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 /// `--format`: for people, or for machines.
@@ -57,9 +57,9 @@ impl Renderer {
             return json_line(out, finding);
         }
         let style = match finding.level {
-            Level::Error => AnsiColor::Red.on_default().bold(),
-            Level::Warning => AnsiColor::Yellow.on_default().bold(),
-            Level::Info => AnsiColor::Cyan.on_default(),
+            Severity::Error => AnsiColor::Red.on_default().bold(),
+            Severity::Warning => AnsiColor::Yellow.on_default().bold(),
+            Severity::Info => AnsiColor::Cyan.on_default(),
         };
         let dim = Style::new().dimmed();
         let bold = Style::new().bold();
@@ -257,7 +257,7 @@ fn location(finding: &Finding) -> String {
     if let Some(line) = finding.origin.line() {
         text.push_str(&format!(":{line}"));
         // `file:line:column` where the parser says where a line stops being JSON.
-        if finding.code == "not-json"
+        if finding.code == Code::NotJson.as_str()
             && let Some(column) = finding.message.rsplit_once(" column ").and_then(|(_, c)| c.parse::<u64>().ok())
         {
             text.push_str(&format!(":{column}"));

@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 
 use clap::ValueEnum;
-use zenith_check::{Finding, Level, Summary};
+use zenith_check::{Finding, Severity, Summary};
 
 use crate::render::Renderer;
 use crate::render::{OutputFormat, warn};
@@ -40,21 +40,22 @@ pub struct ReportArgs {
     pub color: ColorArg,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+/// `--severity`'s values: clap reads them into this local type, which stands for the one
+/// [`Severity`].
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SeverityArg {
     Info,
     Warning,
     Error,
 }
 
-impl SeverityArg {
-    fn admits(self, level: Level) -> bool {
-        let rank = match level {
-            Level::Info => SeverityArg::Info,
-            Level::Warning => SeverityArg::Warning,
-            Level::Error => SeverityArg::Error,
-        };
-        rank >= self
+impl From<SeverityArg> for Severity {
+    fn from(arg: SeverityArg) -> Severity {
+        match arg {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Error => Severity::Error,
+        }
     }
 }
 
@@ -70,7 +71,8 @@ pub struct Report {
     pub out: Output,
     pub renderer: Renderer,
     pub json: bool,
-    severity: SeverityArg,
+    /// The least serious severity shown.
+    severity: Severity,
     max_findings: Option<u64>,
     show_findings: bool,
     pub quiet: u8,
@@ -88,7 +90,7 @@ impl Report {
             out: Output::new(output(args.format, args.color)),
             renderer: Renderer::new(json),
             json,
-            severity: args.severity,
+            severity: args.severity.into(),
             max_findings: args.max_findings,
             show_findings: !args.summary_only && args.quiet == 0,
             quiet: args.quiet,
@@ -103,11 +105,11 @@ impl Report {
     /// Counts a finding, and shows it when the options let it through.
     pub fn finding(&mut self, finding: &Finding) {
         match finding.level {
-            Level::Error => self.errors += 1,
-            Level::Warning => self.warnings += 1,
-            Level::Info => {}
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => {}
         }
-        if !self.show_findings || !self.severity.admits(finding.level) {
+        if !self.show_findings || finding.level > self.severity {
             return;
         }
         if self.max_findings.is_some_and(|max| self.shown >= max) {

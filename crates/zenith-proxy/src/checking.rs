@@ -122,7 +122,7 @@ fn handle(
         }
         Note::Problem { id, level, code, message, time } => {
             let Some(session) = sessions.get_mut(&id) else { return };
-            let what = TransportEvent::Problem { level, code, message };
+            let what = TransportEvent::problem(level, code, message);
             let event = Event::Transport(Transport {
                 origin: session.live.origin().clone(),
                 time: Some(time),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use zenith_capture::{Direction, Level};
+use zenith_capture::{Code, Direction, Severity};
 
 use crate::Shared;
 use crate::head::{self, HeadError};
@@ -30,7 +30,7 @@ pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shar
         Ok(handshake) => handshake,
         Err(refused) => return refused.tell(&mut client, &tap).await,
     };
-    let (client_read, mut client_write) = client.into_split();
+    let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = tokio::io::split(server);
     let stop = tokio::sync::Notify::new();
     if !upgraded {
@@ -46,16 +46,17 @@ pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shar
 /// Why a connection is not relayed: what is reported, how it ended, and what the client is
 /// answered, if anything.
 struct Refused {
-    level: Level,
-    code: &'static str,
+    level: Severity,
+    /// What is reported; none when the connection ends without a finding.
+    code: Option<Code>,
     message: String,
     why: String,
     answer: Option<(u16, String)>,
 }
 
 impl Refused {
-    fn new(code: &'static str, message: String, why: &str) -> Refused {
-        Refused { level: Level::Error, code, message, why: why.to_owned(), answer: None }
+    fn new(code: Code, message: String, why: &str) -> Refused {
+        Refused { level: Severity::Error, code: Some(code), message, why: why.to_owned(), answer: None }
     }
 
     fn answered(mut self, status: u16, reason: impl Into<String>) -> Refused {
@@ -65,12 +66,12 @@ impl Refused {
 
     /// Ended without a finding (the client left).
     fn quietly(why: String) -> Refused {
-        Refused { level: Level::Info, code: "", message: String::new(), why, answer: None }
+        Refused { level: Severity::Info, code: None, message: String::new(), why, answer: None }
     }
 
     async fn tell(self, client: &mut TcpStream, tap: &Tap) {
-        if !self.code.is_empty() {
-            tap.problem(self.level, self.code, self.message);
+        if let Some(code) = self.code {
+            tap.problem(self.level, code, self.message);
         }
         tap.ending(self.why);
         if let Some((status, reason)) = self.answer {
@@ -93,20 +94,20 @@ async fn handshake(client: &mut TcpStream, tap: &Tap, shared: &Shared) -> Result
                 limit.as_secs_f64()
             );
             let refused =
-                Refused::new("client-upgrade-timeout", message, "the client was too slow to ask for the upgrade");
+                Refused::new(Code::ClientUpgradeTimeout, message, "the client was too slow to ask for the upgrade");
             return Err(refused.answered(408, "no complete upgrade request in time"));
         }
     };
     let time = now();
     let rewritten = head::rewrite(&request.head, &shared.upstream).map_err(|refusal| {
         let message = format!("{}: answered {}", refusal.reason, refusal.status);
-        Refused::new("not-websocket", message, "the client's request was refused")
+        Refused::new(Code::NotWebsocket, message, "the client's request was refused")
             .answered(refusal.status, refusal.reason)
     })?;
     let upstream = shared.upstream.address();
     let unreachable = |error: &dyn std::fmt::Display| {
         let message = format!("the upstream {upstream} cannot be reached: {error}; the client was answered 502");
-        Refused::new("upstream-unreachable", message, "the upstream could not be reached")
+        Refused::new(Code::UpstreamUnreachable, message, "the upstream could not be reached")
             .answered(502, format!("the upstream cannot be reached: {error}"))
     };
     let mut server = shared.upstream.connect(shared.tls.as_ref()).await.map_err(|e| unreachable(&e))?;
@@ -121,7 +122,7 @@ async fn handshake(client: &mut TcpStream, tap: &Tap, shared: &Shared) -> Result
     sent.await.map_err(|e| unreachable(&format!("sending the upgrade request failed ({})", e.kind())))?;
     let bad_reply = |what: String| {
         let message = format!("the upstream's reply to the upgrade {what}; the client was answered 502");
-        Refused::new("upstream-bad-reply", message, "the upstream's upgrade reply could not be read")
+        Refused::new(Code::UpstreamBadReply, message, "the upstream's upgrade reply could not be read")
             .answered(502, format!("the upstream's reply to the upgrade {what}"))
     };
     let reply = match tokio::time::timeout(limit, head::read(&mut server)).await {
@@ -151,15 +152,15 @@ fn client_head(error: HeadError) -> Refused {
                 "the client's upgrade request head is longer than {} bytes: answered 431",
                 head::MAX_HEAD_BYTES
             );
-            Refused::new("not-websocket", message, "the client's request was refused")
+            Refused::new(Code::NotWebsocket, message, "the client's request was refused")
                 .answered(431, "the request head is too long")
         }
         HeadError::Closed(0) => Refused::quietly("the client closed before sending anything".to_owned()),
         HeadError::Closed(bytes) => {
             let message = format!("the client closed after {bytes} bytes, inside its upgrade request");
             Refused {
-                level: Level::Warning,
-                ..Refused::new("websocket-upgrade-cut-off", message, "the client closed inside its upgrade request")
+                level: Severity::Warning,
+                ..Refused::new(Code::WebsocketUpgradeCutOff, message, "the client closed inside its upgrade request")
             }
         }
         HeadError::Io(error) => Refused::quietly(format!("reading from the client failed ({})", error.kind())),
@@ -257,6 +258,6 @@ pub(crate) async fn busy(mut client: TcpStream, peer: SocketAddr, id: u64, share
     let conn = format!("{peer} -> {}", shared.upstream.address());
     let tap = Tap::open(id, &conn, shared.notes.clone(), shared.overall.clone());
     let message = format!("{limit} connections are open already: answered 503");
-    let refused = Refused::new("proxy-busy", message, "the proxy was serving as many connections as it may");
+    let refused = Refused::new(Code::ProxyBusy, message, "the proxy was serving as many connections as it may");
     refused.answered(503, "too many connections").tell(&mut client, &tap).await;
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use zenith_capture::{Direction, Level};
+use zenith_capture::{Code, Direction, Severity};
 
 /// The most bytes of one connection waiting to be checked.
 pub const MAX_QUEUED_BYTES: usize = 8 << 20;
@@ -38,8 +38,8 @@ pub(crate) enum Note {
     /// Something the proxy itself saw: a refused request, an upstream out of reach.
     Problem {
         id: u64,
-        level: Level,
-        code: &'static str,
+        level: Severity,
+        code: Code,
         message: String,
         time: f64,
     },
@@ -126,7 +126,7 @@ impl Tap {
     }
 
     /// Something the proxy saw on this connection.
-    pub fn problem(&self, level: Level, code: &'static str, message: String) {
+    pub fn problem(&self, level: Severity, code: Code, message: String) {
         let _ = self.notes.send(Note::Problem { id: self.id, level, code, message, time: now() });
     }
 

@@ -6,7 +6,7 @@ use super::inflate::Inflater;
 use super::out::Out;
 use super::peer::Peer;
 use crate::binary::{Binary, Encoding};
-use crate::{Body, Control, Level, Limits, TransportEvent};
+use crate::{Body, Code, Control, Limits, Severity, TransportEvent};
 
 /// Most bytes of a control frame's payload read. The protocol allows 125: a control frame
 /// declaring up to this many is reported and read; one declaring more is taken for a broken
@@ -160,7 +160,7 @@ impl Reader {
                      and are not read"
                 ));
             }
-            out.problem(Level::Error, "websocket-oversized-control-frame", message);
+            out.problem(Severity::Error, Code::WebsocketOversizedControlFrame, message);
             if !trusted {
                 return Err(format!("a control frame declaring {} bytes", frame.length));
             }
@@ -170,7 +170,7 @@ impl Reader {
                  forbids: the {who}'s later bytes cannot be split into frames and are not read",
                 frame.length
             );
-            out.problem(Level::Error, "websocket-bad-frame-length", message);
+            out.problem(Severity::Error, Code::WebsocketBadFrameLength, message);
             return Err(format!("a frame header declaring {} bytes", frame.length));
         }
         let expect_mask = out.peer == Peer::Client;
@@ -180,7 +180,7 @@ impl Reader {
             } else {
                 "a frame from the server is masked, which the protocol forbids"
             };
-            out.problem(Level::Warning, "websocket-masking", message.to_owned());
+            out.problem(Severity::Warning, Code::WebsocketMasking, message.to_owned());
         }
         match opcode {
             1 | 2 => {
@@ -227,7 +227,7 @@ impl Reader {
             8..=10 => {
                 if !frame.fin {
                     let message = format!("a control frame (opcode {}) is fragmented", frame.opcode);
-                    out.problem(Level::Error, "websocket-fragmented-control-frame", message);
+                    out.problem(Severity::Error, Code::WebsocketFragmentedControlFrame, message);
                 }
                 let control = match frame.opcode {
                     8 => {
@@ -296,7 +296,7 @@ impl Reader {
         if let Some(unread) = self.unread.take().filter(|u| u.bytes > 0) {
             let message =
                 format!("{} bytes the {} sent after {} were not read", unread.bytes, out.peer.name(), unread.cause);
-            out.problem(Level::Warning, "websocket-bytes-not-read", message);
+            out.problem(Severity::Warning, Code::WebsocketBytesNotRead, message);
         }
     }
 
@@ -311,7 +311,7 @@ impl Reader {
                 }
                 out.unreadable(reason);
             } else {
-                out.problem(Level::Warning, "websocket-frame-cut-off", reason);
+                out.problem(Severity::Warning, Code::WebsocketFrameCutOff, reason);
             }
         }
         if let Some(message) = self.message.take() {

@@ -1,7 +1,7 @@
 //! The sink a websocket conversation writes its frames, events and problems to.
 
 use super::peer::Peer;
-use crate::{Body, Event, Frame, Level, Origin, Transport, TransportEvent};
+use crate::{Body, Code, Event, Frame, Origin, Severity, Transport, TransportEvent};
 
 /// Where events go, and the place they are from.
 pub(super) struct Out<'a> {
@@ -36,8 +36,8 @@ impl Out<'_> {
         }));
     }
 
-    pub fn problem(&mut self, level: Level, code: &'static str, message: String) {
-        self.event(TransportEvent::Problem { level, code, message });
+    pub fn problem(&mut self, level: Severity, code: Code, message: String) {
+        self.event(TransportEvent::problem(level, code, message));
     }
 
     /// An HTTP head, as text to be read for credentials.

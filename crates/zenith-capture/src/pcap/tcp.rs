@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 use super::Segment;
 use super::peer::Peer;
 use super::websocket::{Conversation, MAX_EARLY_BYTES_OVERALL};
-use crate::{Event, Level, Limits, Origin, Skipped, TcpStream, Transport, TransportEvent};
+use crate::{Code, Event, Limits, Origin, Severity, Skipped, TcpStream, Transport, TransportEvent};
 
 /// The most TCP connections followed at once; packets of further ones are not read, and
 /// reported.
@@ -190,7 +190,7 @@ impl Connections {
                  connection, and of any other that starts while that many are open, are not read (their count is \
                  given at the end of the capture)"
             );
-            let what = TransportEvent::Problem { level: Level::Error, code: "tcp-connection-limit", message };
+            let what = TransportEvent::problem(Severity::Error, Code::TcpConnectionLimit, message);
             sink(Event::Transport(Transport {
                 origin: origin.clone(),
                 time: Some(segment.time),
@@ -223,7 +223,7 @@ impl Connections {
                 "{packets} packets, with {bytes} bytes of data, came on connections beyond the {MAX_OPEN_CONNECTIONS} \
                  open at once that are followed, and were not read"
             );
-            let what = TransportEvent::Problem { level: Level::Info, code: "tcp-connection-limit", message };
+            let what = TransportEvent::problem(Severity::Info, Code::TcpConnectionLimit, message);
             sink(Event::Transport(Transport { origin, time: Some(time), direction: None, what }));
         }
     }
@@ -257,7 +257,7 @@ impl Connection {
                 from.name(),
                 offset.abs_diff(next)
             );
-            let what = TransportEvent::Problem { level: Level::Warning, code: "tcp-reset-out-of-window", message };
+            let what = TransportEvent::problem(Severity::Warning, Code::TcpResetOutOfWindow, message);
             let direction = Some(from.direction());
             sink(Event::Transport(Transport { origin, time: Some(segment.time), direction, what }));
             return false;
@@ -359,7 +359,7 @@ impl Connection {
             ),
         };
         let direction = Some(from.direction());
-        let what = TransportEvent::Problem { level: Level::Error, code: "tcp-segment-missing", message };
+        let what = TransportEvent::problem(Severity::Error, Code::TcpSegmentMissing, message);
         sink(Event::Transport(Transport { origin: origin.clone(), time: Some(time), direction, what }));
     }
 

@@ -7,7 +7,7 @@ use super::handshake::{self, MAX_HEAD_BYTES, Reply, Request};
 use super::inflate::Inflater;
 use super::out::Out;
 use super::peer::Peer;
-use crate::{Event, Level, Limits, Origin, TransportEvent};
+use crate::{Code, Event, Limits, Origin, Severity, TransportEvent};
 
 /// The most bytes a side's frames may take while the upgrade waits for the other side's head:
 /// they are kept to be read once it completes. Beyond it, that side's later bytes are counted,
@@ -40,7 +40,7 @@ struct Upgrade {
 }
 
 /// Why a connection is not read: the finding's level, code and message.
-type Fault = (Level, &'static str, String);
+type Fault = (Severity, Code, String);
 
 pub(crate) struct Conversation {
     limits: Limits,
@@ -105,7 +105,7 @@ impl Conversation {
                 "the server refused the websocket upgrade of {} with {} {}: the connection's bytes are not read",
                 request.target, reply.status, reply.reason
             );
-            return self.ignore(out, Level::Warning, "websocket-upgrade-refused", message);
+            return self.ignore(out, Severity::Warning, Code::WebsocketUpgradeRefused, message);
         }
         let Stage::Upgrading(upgrade) = std::mem::replace(&mut self.stage, Stage::Open) else { return };
         let Upgrade { request: Some(request), reply: Some(reply), pending, dropped } = *upgrade else { return };
@@ -116,7 +116,7 @@ impl Conversation {
                 "the server's Sec-WebSocket-Accept ({accept}) does not match the client's key: a client would \
                  refuse this connection"
             );
-            out.problem(Level::Warning, "websocket-accept-mismatch", message);
+            out.problem(Severity::Warning, Code::WebsocketAcceptMismatch, message);
         }
         let encoding = handshake::encoding(&request, &reply);
         out.event(TransportEvent::Upgrade {
@@ -130,8 +130,8 @@ impl Conversation {
                  connection; its messages are inflated all the same, with a 32 KiB window, which reads any smaller one"
             );
             Out { peer: Peer::Server, ..out.reborrow() }.problem(
-                Level::Warning,
-                "websocket-bad-deflate-parameter",
+                Severity::Warning,
+                Code::WebsocketBadDeflateParameter,
                 message,
             );
         }
@@ -157,7 +157,7 @@ impl Conversation {
         }
     }
 
-    fn ignore(&mut self, out: &mut Out<'_>, level: Level, code: &'static str, message: String) {
+    fn ignore(&mut self, out: &mut Out<'_>, level: Severity, code: Code, message: String) {
         out.problem(level, code, message);
         if let Stage::Upgrading(upgrade) = &self.stage {
             self.ignored += upgrade.pending.iter().map(|p| p.len() as u64).sum::<u64>();
@@ -197,7 +197,7 @@ impl Conversation {
             match &self.stage {
                 Stage::Upgrading(upgrade) => {
                     if let Some(message) = upgrade.cut_off(peer) {
-                        out.problem(Level::Warning, "websocket-upgrade-cut-off", message);
+                        out.problem(Severity::Warning, Code::WebsocketUpgradeCutOff, message);
                     }
                 }
                 Stage::Open => self.sides[peer as usize].close(&mut out),
@@ -246,7 +246,7 @@ impl Upgrade {
                         "an HTTP connection (GET {}) that is not a websocket upgrade: its bytes are not read",
                         parsed.target
                     );
-                    return Err((Level::Info, "not-websocket", message));
+                    return Err((Severity::Info, Code::NotWebsocket, message));
                 }
                 client.drain(..length);
                 self.request = Some(parsed);
@@ -304,7 +304,7 @@ impl Upgrade {
                      that follow them, are not read, since no frame boundary can be trusted after bytes left out"
                 )
             };
-            Out { peer, ..out.reborrow() }.problem(Level::Error, "websocket-early-data-limit", message);
+            Out { peer, ..out.reborrow() }.problem(Severity::Error, Code::WebsocketEarlyDataLimit, message);
         }
         self.dropped[peer as usize] += bytes;
     }
@@ -335,7 +335,7 @@ fn starts_with(bytes: &[u8], start: &[u8]) -> Result<(), Fault> {
     }
     let message = "the connection does not start with a websocket upgrade (the capture may have joined it later): \
                    its bytes are not read";
-    Err((Level::Warning, "no-websocket-upgrade", message.to_owned()))
+    Err((Severity::Warning, Code::NoWebsocketUpgrade, message.to_owned()))
 }
 
 /// The length of a head once it has all arrived; an error when it is longer than
@@ -349,7 +349,7 @@ fn head_length(bytes: &[u8], what: &str) -> Result<Option<usize>, Fault> {
 }
 
 fn bad_upgrade(reason: String) -> Fault {
-    (Level::Error, "bad-websocket-upgrade", reason)
+    (Severity::Error, Code::BadWebsocketUpgrade, reason)
 }
 
 /// What a close code means (RFC 6455, section 7.4, and the IANA registry).

@@ -4,45 +4,82 @@ use std::fmt;
 
 use super::text::near_miss;
 
-/// How serious a problem is.
+/// How serious a problem or finding is: the one severity of the toolkit, from the validators'
+/// problems to the checker's findings and the CLI's `--severity`. Ordered from the most serious,
+/// so the worst of several is their `min`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
-    /// The message breaks the protocol.
+    /// Something breaks the protocol (or, for a finding, stops it being read or followed).
     Error,
-    /// The message is acceptable but has something the schema does not document.
+    /// Acceptable, but with something the schema does not document or the checker doubts.
     Warning,
+    /// Worth telling, nothing wrong (the validators never give it).
+    Info,
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    /// Every severity, the most serious first.
+    pub const ALL: &'static [Severity] = &[Severity::Error, Severity::Warning, Severity::Info];
+
+    /// The lower-case word used in every output.
+    pub const fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Info => "info",
         }
     }
 }
 
-/// A stable identifier for each kind of problem; `docs/diagnostics.md` documents each one.
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stable identifier for each kind of schema problem. `docs/diagnostics.md` documents each
+/// one in its table of codes, which a test holds to [`Code::ALL`]; the text of a code
+/// ([`Code::as_str`]) is never renamed or given another meaning. Findings that are not schema
+/// problems have their own codes (`zenith_capture::Code`), none of them the same as these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Code {
+    /// The value has the wrong JSON type.
     WrongType,
+    /// A required property is absent.
     MissingRequired,
+    /// A string is not one of the listed values.
     NotInEnum,
+    /// A property fixed for this message has another value.
     WrongConstant,
+    /// A string does not match the schema's `pattern`.
     PatternMismatch,
+    /// A string has fewer characters than `minLength`.
     TooShort,
+    /// A string has more characters than `maxLength`.
     TooLong,
+    /// A DateTime the protocol does not accept, or an impossible one.
     BadDatetime,
+    /// A Time that is not a duration the protocol writes.
     BadTime,
+    /// A Date that is not a day the protocol writes, or an impossible one.
     BadDate,
+    /// A property where the schema, or the record's variant, allows none.
     ForbiddenProperty,
+    /// An undocumented property that nearly matches a documented one.
     MisspelledProperty,
+    /// An undocumented property that resembles none that is documented.
     UndocumentedProperty,
+    /// A value of an open code table that the table does not list.
     UnknownCode,
+    /// A member of a flag set that its code table does not list.
     BadFlag,
+    /// A topic's arguments missing, or in none of its forms.
     BadTopicArguments,
+    /// A tagged array whose tag names none of its union's tags.
     UnknownTag,
+    /// A tagged array with fewer items than its tag needs.
     TooFewItems,
+    /// A tagged array with more items than its tag takes.
     TooManyItems,
 }
 
@@ -119,6 +156,12 @@ impl serde::Serialize for Code {
 impl serde::Serialize for Severity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl From<Code> for &'static str {
+    fn from(code: Code) -> &'static str {
+        code.as_str()
     }
 }
 
@@ -242,5 +285,35 @@ impl Verdict {
     #[cold]
     pub fn unknown_property(key: &str, documented: &[&str]) -> Verdict {
         if near_miss(key, documented).is_some() { Verdict::Invalid } else { Verdict::Warnings }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The codes in the first column of the table under `heading` in a Markdown text.
+    fn table_codes<'t>(docs: &'t str, heading: &str) -> Vec<&'t str> {
+        let section = docs.split_once(heading).map_or("", |(_, after)| after);
+        let section = section.split("\n## ").next().unwrap_or_default();
+        let rows = section.lines().filter_map(|line| line.strip_prefix("| `"));
+        rows.filter_map(|row| row.split_once('`').map(|(code, _)| code)).collect()
+    }
+
+    #[test]
+    fn the_table_of_codes_documents_every_code_and_nothing_else() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/diagnostics.md");
+        let docs = std::fs::read_to_string(path).unwrap();
+        let documented = table_codes(&docs, "\n## Codes\n");
+        let listed: Vec<&str> = Code::ALL.iter().map(|code| code.as_str()).collect();
+        assert_eq!(documented, listed, "docs/diagnostics.md's table of codes and `Code::ALL` differ");
+    }
+
+    #[test]
+    fn severities_read_as_words_and_order_from_the_most_serious() {
+        let words: Vec<String> = Severity::ALL.iter().map(|s| s.to_string()).collect();
+        assert_eq!(words, ["error", "warning", "info"]);
+        assert_eq!(Severity::Warning.min(Severity::Error), Severity::Error);
+        assert_eq!(serde_json::to_string(&Severity::Info).unwrap(), "\"info\"");
     }
 }
