@@ -16,7 +16,7 @@ macro_rules! codes {
         /// test holds the tables and [`Code::ALL`] to each other, severities included. The text
         /// of a code ([`Code::as_str`]) is part of the output's contract: a code is never
         /// renamed or given another meaning; new ones may be added.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Code {
             $($(#[doc = $doc])+ $variant,)+
         }
@@ -250,5 +250,12 @@ mod tests {
         assert_eq!(Code::SummaryLimit.severity(), Some(Severity::Info));
         assert_eq!(Code::NotWebsocket.severity(), None);
         assert_eq!(Code::FindingLimit.severity(), None);
+    }
+}
+
+/// A code shows as its text, as every output writes it.
+impl std::fmt::Debug for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
     }
 }

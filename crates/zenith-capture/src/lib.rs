@@ -176,15 +176,14 @@ pub enum TransportEvent {
     /// A control frame.
     Control(Control),
     /// A problem below the messages (TCP, HTTP or websocket framing), or one the proxy saw:
-    /// its severity, its code's text (always a [`Code::as_str`]; made by
-    /// [`TransportEvent::problem`]) and what it says.
-    Problem { level: Severity, code: &'static str, message: String },
+    /// its severity, its code and what it says.
+    Problem { level: Severity, code: Code, message: String },
 }
 
 impl TransportEvent {
     /// A problem of `severity` with `code`, saying `message`.
     pub fn problem(severity: Severity, code: Code, message: String) -> TransportEvent {
-        TransportEvent::Problem { level: severity, code: code.as_str(), message }
+        TransportEvent::Problem { level: severity, code, message }
     }
 }
 

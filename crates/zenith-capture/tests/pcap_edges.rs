@@ -316,7 +316,9 @@ fn a_control_frame_declaring_2_63_bytes_is_an_error_found_at_its_header() {
         .iter()
         .filter_map(|e| match e {
             Event::Transport(t) => match &t.what {
-                TransportEvent::Problem { level, code, message } => Some((*level, *code, t.origin.packet(), message)),
+                TransportEvent::Problem { level, code, message } => {
+                    Some((*level, code.as_str(), t.origin.packet(), message))
+                }
                 _ => None,
             },
             _ => None,
@@ -355,7 +357,7 @@ fn a_control_frame_a_little_over_125_bytes_is_an_error_found_at_its_header_and_r
         .iter()
         .filter_map(|e| match e {
             Event::Transport(t) => match &t.what {
-                TransportEvent::Problem { code, .. } => Some((*code, t.origin.packet())),
+                TransportEvent::Problem { code, .. } => Some((code.as_str(), t.origin.packet())),
                 _ => None,
             },
             _ => None,

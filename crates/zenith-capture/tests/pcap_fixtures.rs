@@ -145,7 +145,7 @@ fn problem_codes(name: &str) -> Vec<&'static str> {
         .into_iter()
         .filter_map(|e| match e {
             Event::Transport(t) => match t.what {
-                TransportEvent::Problem { code, .. } => Some(code),
+                TransportEvent::Problem { code, .. } => Some(code.as_str()),
                 _ => None,
             },
             _ => None,

@@ -82,7 +82,7 @@ fn see(capture: &[u8], limits: Limits) -> Seen {
     zenith_capture::read(Format::Pcap, capture, limits, &mut |event| match event {
         Event::Transport(t) => {
             if let TransportEvent::Problem { code, message, .. } = t.what {
-                seen.problems.push((code, message));
+                seen.problems.push((code.as_str(), message));
             }
         }
         Event::Frame(f) => match f.body {

@@ -89,7 +89,7 @@ pub fn problems(events: &[Event]) -> Vec<(&'static str, String)> {
         .iter()
         .filter_map(|event| match event {
             Event::Transport(t) => match &t.what {
-                TransportEvent::Problem { code, message, .. } => Some((*code, message.clone())),
+                TransportEvent::Problem { code, message, .. } => Some((code.as_str(), message.clone())),
                 _ => None,
             },
             _ => None,
