@@ -216,6 +216,13 @@ impl From<Code> for &'static str {
     }
 }
 
+/// A code shows as its text, as every output writes it.
+impl std::fmt::Debug for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,12 +257,5 @@ mod tests {
         assert_eq!(Code::SummaryLimit.severity(), Some(Severity::Info));
         assert_eq!(Code::NotWebsocket.severity(), None);
         assert_eq!(Code::FindingLimit.severity(), None);
-    }
-}
-
-/// A code shows as its text, as every output writes it.
-impl std::fmt::Debug for Code {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.as_str())
     }
 }
