@@ -2,20 +2,24 @@
 //! serde's visitor interface, so the same loop runs while JSON text is parsed (no tree is
 //! built) and over a parsed tree (`&Value` is a deserializer too).
 
-use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::diagnostics::Verdict;
 use compact_str::ToCompactString;
 
+mod free;
+mod keys;
+pub mod record;
+
 pub use super::changes::integer;
 use super::changes::{MAX_READS, NONE, Reads, Text, number_text};
 use super::schema::{ChoiceNode, JsonTypes, Node, ObjectNode, UnionNode};
+use free::Free;
+pub use keys::{Key, SeenKeys, skip_map, skip_seq};
 
 /// Checks the next value against a schema node while it is parsed: the fast verdict.
 #[derive(Clone, Copy, Debug)]
@@ -271,69 +275,6 @@ fn object<'de, A: MapAccess<'de>>(
         (Some(_), None) => false,
     };
     Ok(if seen == node.required_bits && fits { verdict } else { Verdict::Invalid })
-}
-
-/// What the one pass records of the change records it checks: what each does, in order, and
-/// the values of the properties that never change, so that following a subscription's state
-/// needs no second reading of the text.
-pub mod record {
-    use std::cell::{Cell, RefCell};
-
-    use crate::runtime::changes::{Change, Text};
-
-    /// What one pass recorded: the change records, the values of the properties that never
-    /// change (`x-zenith-fixed`), and whether a key of a free-form object may name or hold a
-    /// credential (see [`may_mark_secret`](crate::runtime::may_mark_secret)).
-    #[derive(Clone, Debug, Default, PartialEq, Eq)]
-    pub struct Recording {
-        pub records: Vec<Change>,
-        pub fixed: Vec<(&'static str, Text)>,
-        pub secret_keys: bool,
-    }
-
-    thread_local! {
-        static RECORDING: RefCell<Option<Recording>> = const { RefCell::new(None) };
-        /// Whether this thread records: asked for every change record, so kept apart.
-        static ACTIVE: Cell<bool> = const { Cell::new(false) };
-    }
-
-    /// Starts recording on this thread, forgetting anything recorded before.
-    pub fn start() {
-        RECORDING.with(|recording| *recording.borrow_mut() = Some(Recording::default()));
-        ACTIVE.set(true);
-    }
-
-    /// Stops recording and returns what was recorded.
-    pub fn take() -> Recording {
-        ACTIVE.set(false);
-        RECORDING.with(|recording| recording.borrow_mut().take().unwrap_or_default())
-    }
-
-    #[inline]
-    pub(super) fn active() -> bool {
-        ACTIVE.get()
-    }
-
-    pub(super) fn push(change: Change) {
-        add(|recording| recording.records.push(change));
-    }
-
-    pub(super) fn fixed(name: &'static str, value: Text) {
-        add(|recording| recording.fixed.push((name, value)));
-    }
-
-    /// Notes a key of a free-form object (one no schema documents), when it may name or hold a
-    /// credential.
-    #[inline]
-    pub(super) fn free_key(key: &str) {
-        if active() && crate::runtime::may_mark_secret(key) {
-            add(|recording| recording.secret_keys = true);
-        }
-    }
-
-    fn add(change: impl FnOnce(&mut Recording)) {
-        RECORDING.with(|recording| recording.borrow_mut().as_mut().map(change));
-    }
 }
 
 /// Checks a property whose value is recorded: a fixed one, or one a change record is read at
@@ -594,145 +535,4 @@ pub fn property<'de, D: Deserializer<'de>>(node: &ObjectNode, key: &str, value: 
             (undocumented(node, key), 0)
         }
     })
-}
-
-/// Keys borrowed from the input that [`SeenKeys`] keeps without allocating: objects in messages
-/// are small.
-const INLINE_KEYS: usize = 16;
-
-/// The keys of one object so far, to tell a key given twice: readers of such an object may
-/// disagree on which value counts, so it is never clean. The first few keys borrowed from the
-/// input are compared directly, with no allocation; the rest (and keys that had escapes) go to
-/// a hash set.
-#[derive(Default)]
-pub struct SeenKeys<'de> {
-    inline: [&'de str; INLINE_KEYS],
-    len: usize,
-    more: Option<HashSet<Cow<'de, str>>>,
-}
-
-impl<'de> SeenKeys<'de> {
-    /// Adds `key`; false when it is there already.
-    #[inline]
-    pub fn insert(&mut self, key: Cow<'de, str>) -> bool {
-        if self.inline[..self.len].contains(&key.as_ref()) || self.more.as_ref().is_some_and(|m| m.contains(&key)) {
-            return false;
-        }
-        match key {
-            Cow::Borrowed(key) if self.len < INLINE_KEYS => {
-                self.inline[self.len] = key;
-                self.len += 1;
-                true
-            }
-            key => self.more.get_or_insert_default().insert(key),
-        }
-    }
-}
-
-/// Consumes the rest of an array.
-pub fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
-    while seq.next_element::<IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-/// Consumes the rest of an object.
-pub fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
-    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-/// How many levels of a free-form value have their keys compared; deeper ones are passed over
-/// unread (and accepted), as before. Each level walked is a few stack frames, and a parser stops
-/// nesting at a limit of its own (127 levels in all, for serde_json): this stays well within
-/// both, even in an unoptimised build on a 2 MiB thread stack.
-const FREE_DEPTH: usize = 64;
-
-/// A free-form value `depth` levels deep: anything but a key given twice.
-struct Free {
-    depth: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for Free {
-    type Value = Verdict;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Verdict, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Free {
-    type Value = Verdict;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Verdict, E> {
-        Ok(Verdict::Clean)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Verdict, E> {
-        Ok(Verdict::Clean)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Verdict, E> {
-        Ok(Verdict::Clean)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Verdict, E> {
-        Ok(Verdict::Clean)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Verdict, E> {
-        Ok(Verdict::Clean)
-    }
-    fn visit_unit<E>(self) -> Result<Verdict, E> {
-        Ok(Verdict::Clean)
-    }
-    fn visit_none<E>(self) -> Result<Verdict, E> {
-        Ok(Verdict::Clean)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Verdict, A::Error> {
-        if self.depth >= FREE_DEPTH {
-            return skip_seq(seq).map(|()| Verdict::Clean);
-        }
-        while let Some(verdict) = seq.next_element_seed(Free { depth: self.depth + 1 })? {
-            if verdict == Verdict::Invalid {
-                skip_seq(seq)?;
-                return Ok(Verdict::Invalid);
-            }
-        }
-        Ok(Verdict::Clean)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Verdict, A::Error> {
-        if self.depth >= FREE_DEPTH {
-            return skip_map(map).map(|()| Verdict::Clean);
-        }
-        let mut keys = SeenKeys::default();
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            record::free_key(&key);
-            let verdict = map.next_value_seed(Free { depth: self.depth + 1 })?;
-            if verdict == Verdict::Invalid || !keys.insert(key) {
-                skip_map(map)?;
-                return Ok(Verdict::Invalid);
-            }
-        }
-        Ok(Verdict::Clean)
-    }
-}
-
-/// An object key, borrowed from the input unless it had to be unescaped.
-pub struct Key<'de>(pub Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Key<'de>, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(key)))
-            }
-            fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(key.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
 }
