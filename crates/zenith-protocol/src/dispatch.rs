@@ -3,11 +3,11 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use zenith_vocab::JsonType;
 
 use crate::generated::messages::{
     CONTROLLER_TOPICS, DEFAULT_ACTION, DEFAULT_CONTROLLER, REPLY_KINDS_ELSEWHERE, TOPIC_ARGUMENTS,
 };
+pub use crate::runtime::diagnostics::json_kind;
 use crate::runtime::diagnostics::near_miss;
 use crate::runtime::{Direction, topic};
 use crate::{Controller, Message, MessageKind};
@@ -227,19 +227,6 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
         }
     }
     pointer
-}
-
-/// "an object", "a string", ... for messages about JSON values.
-pub fn json_kind(value: &Value) -> &'static str {
-    let kind = match value {
-        Value::Null => JsonType::Null,
-        Value::Bool(_) => JsonType::Boolean,
-        Value::Number(_) => JsonType::Number,
-        Value::String(_) => JsonType::String,
-        Value::Array(_) => JsonType::Array,
-        Value::Object(_) => JsonType::Object,
-    };
-    kind.described()
 }
 
 #[cfg(test)]

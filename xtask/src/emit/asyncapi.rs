@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::model::{Direction, Message, Model};
 
 use super::docs::{form_text, shown_example};
-use super::{GENERATED_HEADER, summary};
+use super::tokens::{GENERATED_HEADER, summary};
 
 /// The document, as pretty JSON with the generated marker as its first property.
 pub fn emit(model: &Model) -> String {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::model::{BranchKind, Direction, Field, Message, Model, Shape, TypeId, TypeKind};
 
-use super::GENERATED_HEADER;
+use super::tokens::GENERATED_HEADER;
 
 /// The coverage table: per controller, its topics, messages and schema examples.
 pub fn coverage_table(model: &Model) -> String {

@@ -281,7 +281,7 @@ fn info(model: &Model, message: &Message) -> TokenStream {
         }
         None => quote! { &[] },
     };
-    let summary = super::summary(&message.doc);
+    let summary = super::tokens::summary(&message.doc);
     let (changes, fixed) = state_rules(model, message);
     let permissions = model.permissions(message);
     let description = &message.doc;
@@ -308,7 +308,7 @@ fn info(model: &Model, message: &Message) -> TokenStream {
         _ => Vec::new(),
     };
     let shown = message.examples.first().map(|e| super::docs::shown_example(model, e));
-    let example = super::optional(shown.and_then(|e| serde_json::to_string(&e).ok()).map(|e| quote! { #e }));
+    let example = super::tokens::optional(shown.and_then(|e| serde_json::to_string(&e).ok()).map(|e| quote! { #e }));
     quote! {
         MessageInfo {
             name: #name,
@@ -344,7 +344,7 @@ fn state_rules(model: &Model, message: &Message) -> (TokenStream, Vec<String>) {
     let Shape::Named(id) = record else { return none };
     let TypeKind::Struct { fields, changes, .. } = &model[*id].kind else { return none };
     let fixed = fields.iter().filter(|f| f.fixed).map(|f| f.wire.clone()).collect();
-    let changes = super::change_rules_ref(changes.as_deref(), &quote! { crate::runtime });
+    let changes = super::tokens::change_rules_ref(changes.as_deref(), &quote! { crate::runtime });
     (changes, fixed)
 }
 

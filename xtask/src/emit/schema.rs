@@ -217,7 +217,7 @@ impl Emitter<'_> {
                     .enumerate()
                     .filter(|(_, f)| f.fixed || read_heads.clone().any(|head| head == f.wire))
                     .fold(0u64, |bits, (i, _)| bits | 1 << i.min(63));
-                let changes = super::change_rules_ref(changes.as_deref(), &self.target.runtime);
+                let changes = super::tokens::change_rules_ref(changes.as_deref(), &self.target.runtime);
                 quote! {
                     Node::Object(ObjectNode {
                         type_at: #type_at,

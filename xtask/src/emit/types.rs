@@ -3,8 +3,8 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::doc_attrs;
 use super::rust_type::{UNRECOGNIZED, ident, rust_type};
+use super::tokens::doc_attrs;
 use super::value_union::value_union;
 use crate::Error;
 use crate::model::{Arguments, Field, Model, Shape, TypeDef, TypeId, TypeKind, Union};

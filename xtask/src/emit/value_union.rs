@@ -3,8 +3,8 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::doc_attrs;
 use super::rust_type::{UNRECOGNIZED, ident, rust_type};
+use super::tokens::doc_attrs;
 use crate::model::{Branch, BranchKind, Choice, JsonType, Model, Shape, Tuple, TypeDef, TypeKind};
 
 /// A value union: an enum with a variant per branch, chosen by the value's JSON type and, for an

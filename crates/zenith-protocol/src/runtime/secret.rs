@@ -93,7 +93,7 @@ pub fn is_secret_name(name: &str) -> bool {
 
 fn tell_secret_name(name: &str) -> bool {
     let name = decoded(name);
-    let secrets = crate::SECRET_PROPERTIES;
+    let secrets = crate::generated::messages::SECRET_PROPERTIES;
     if secrets.iter().any(|secret| secret.eq_ignore_ascii_case(&name)) {
         return true;
     }
@@ -104,7 +104,7 @@ fn tell_secret_name(name: &str) -> bool {
     // Two edits turn a short name into common words (`auth` into `path`, `at`): only long
     // secret names are looked for misspelled.
     let long: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= MIN_MISSPELT_SECRET).collect();
-    super::diagnostics::near_miss(&name, &long).is_some()
+    super::diagnostics::text::near_miss(&name, &long).is_some()
 }
 
 /// Whether the words of a name hold a short credential word, or end in a secret code.

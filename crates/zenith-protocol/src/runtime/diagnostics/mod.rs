@@ -3,9 +3,9 @@
 //! (near misses, excerpts) that other layers share.
 
 mod report;
-mod text;
+pub mod text;
 mod walker;
 
 pub use report::{Code, Omitted, Problem, Report, Severity, Verdict};
-pub use text::{excerpt, is_integer, length, near_miss, suggestion};
+pub use text::{excerpt, is_integer, json_kind, length, near_miss, suggestion};
 pub use walker::{Walker, describe};

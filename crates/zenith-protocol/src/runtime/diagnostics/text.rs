@@ -1,6 +1,7 @@
 //! Text helpers for messages about values: near misses and suggestions, excerpts, lengths.
 
 use serde_json::Value;
+use zenith_vocab::JsonType;
 
 /// The listed value a wrong one most likely meant: a near miss, or a listed value it spells out
 /// in full (`Subscribe` for `Sub`, `Unsubscribe` for `Unsub`).
@@ -147,6 +148,19 @@ pub fn is_integer(value: &Value) -> bool {
 /// Length in Unicode code points, as JSON Schema counts it.
 pub fn length(text: &str) -> u64 {
     text.chars().count() as u64
+}
+
+/// "an object", "a string", ... for messages about JSON values.
+pub fn json_kind(value: &Value) -> &'static str {
+    let kind = match value {
+        Value::Null => JsonType::Null,
+        Value::Bool(_) => JsonType::Boolean,
+        Value::Number(_) => JsonType::Number,
+        Value::String(_) => JsonType::String,
+        Value::Array(_) => JsonType::Array,
+        Value::Object(_) => JsonType::Object,
+    };
+    kind.described()
 }
 
 #[cfg(test)]

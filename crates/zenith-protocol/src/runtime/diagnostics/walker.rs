@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::super::budget::Budget;
 use super::super::secret::REDACTED;
 use super::report::{Code, Omitted, Problem, Report, Severity};
-use super::text::{excerpt, near_miss, suggestion};
+use super::text::{excerpt, json_kind, near_miss, suggestion};
 
 /// Walks a message in a full validation pass, tracking the instance path and collecting problems.
 #[derive(Debug)]
@@ -271,7 +271,7 @@ fn push_escaped(path: &mut String, key: &str) {
 
 /// A short description of a value for messages: its kind and, unless secret, an excerpt.
 pub fn describe(value: &Value, secret: bool) -> String {
-    let kind = crate::json_kind(value);
+    let kind = json_kind(value);
     if secret {
         return format!("{kind} ({REDACTED})");
     }

@@ -51,7 +51,7 @@ pub(super) fn fixed(name: &'static str, value: Text) {
 /// credential.
 #[inline]
 pub(super) fn free_key(key: &str) {
-    if active() && crate::runtime::may_mark_secret(key) {
+    if active() && super::super::secret::may_mark_secret(key) {
         add(|recording| recording.secret_keys = true);
     }
 }
