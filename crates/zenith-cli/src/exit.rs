@@ -17,13 +17,25 @@ pub enum Exit {
     Empty,
 }
 
-impl From<Exit> for ExitCode {
-    fn from(exit: Exit) -> ExitCode {
-        ExitCode::from(match exit {
+impl Exit {
+    /// The process's exit status.
+    pub fn code(self) -> u8 {
+        match self {
             Exit::Clean => 0,
             Exit::Findings => 1,
             Exit::Failed => 2,
             Exit::Empty => 3,
-        })
+        }
+    }
+
+    /// Ends the process now, as `self` says (for a failure deep in an output path).
+    pub fn now(self) -> ! {
+        std::process::exit(i32::from(self.code()))
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit.code())
     }
 }

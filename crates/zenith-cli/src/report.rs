@@ -187,7 +187,7 @@ impl Output {
             return;
         }
         warn(format_args!("writing output failed: {error}"));
-        std::process::exit(2);
+        crate::exit::Exit::Failed.now();
     }
 }
 
