@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 
 use xtask::{Mode, emit, model::Model, schema::SchemaSet};
 
+#[path = "codegen/model.rs"]
+mod model;
+
 #[test]
 fn generated_files_are_fresh() {
     let report = xtask::codegen(&xtask::project_root(), Mode::Check).unwrap_or_else(|e| panic!("{e}"));

@@ -11,20 +11,6 @@ use serde_json::{Map, Value, json};
 /// `conn`, `at` and `opcode` apply to the messages added after them. Each JSON Lines line is
 /// `{"conn", "type", "time", "opcode", "data"}` in that order, with `conn`, `time` and `opcode`
 /// written only when set.
-///
-/// ```
-/// use serde_json::json;
-/// use test_kit::{Capture, check};
-///
-/// let capture = Capture::new()
-///     .conn("1")
-///     .at(1.0)
-///     .send(json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Action": "Sub"}))
-///     .receive(json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Data": [{"O": "C"}]}));
-/// assert!(capture.jsonl().starts_with(r#"{"conn":"1","type":"send","time":1.0,"data":"#));
-/// let (findings, summary) = check(&capture);
-/// assert_eq!((summary.read, summary.valid), (2, 2), "{findings:?}");
-/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Capture {
     items: Vec<Item>,

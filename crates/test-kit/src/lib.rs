@@ -2,12 +2,17 @@
 
 mod capture;
 mod check;
+mod frame;
 mod paths;
 mod run;
 mod schemas;
 
 pub use capture::{Capture, Message};
 pub use check::{Check, Input, check, events};
+pub use frame::{MASK, frame};
 pub use paths::{fresh_dir, root, scratch_dir, scratch_file, shared, shared_dir};
 pub use run::{Run, records, run, run_slowly};
 pub use schemas::{Schemas, schemas};
+
+#[cfg(test)]
+mod tests;

@@ -79,8 +79,10 @@ pub struct Summary {
     pub latency: Latency,
     /// How many findings of each code, by code.
     pub findings: std::collections::BTreeMap<String, u64>,
+    /// Reply latencies kept for the median: every one up to [`MAX_LATENCY_SAMPLES`], then an
+    /// even sample of them (see [`Latencies`]).
     #[serde(skip)]
-    latencies: Vec<f64>,
+    latencies: Latencies,
     /// Per Controller/Topic/Action, sorted.
     pub messages: Vec<Row>,
     /// Rows in order of first sight, found by Controller, Topic and Action (names the schemas
@@ -155,10 +157,11 @@ impl Summary {
     }
 
     pub(crate) fn latency(&mut self, milliseconds: f64) {
-        self.latencies.push(milliseconds);
+        self.latencies.add(milliseconds);
     }
 
-    /// Adds another file's counts to these.
+    /// Adds another file's counts to these; [`Summary::finalize`] fills the derived fields
+    /// once all are in.
     pub fn merge(&mut self, other: Summary) {
         self.read += other.read;
         self.valid += other.valid;
@@ -185,7 +188,7 @@ impl Summary {
         for (code, count) in other.findings {
             *self.findings.entry(code).or_default() += count;
         }
-        self.latencies.extend(other.latencies);
+        self.latencies.absorb(other.latencies);
         for (index, row) in other.rows.into_iter().enumerate() {
             // The names are looked up again, so that known ones are told from the rest.
             let mine = if other.other_row == Some(index) {
@@ -199,7 +202,6 @@ impl Summary {
             mine.with_warnings += row.with_warnings;
             mine.invalid += row.invalid;
         }
-        self.finalize();
     }
 
     /// Passes every Controller, Topic and Action name taken from the capture through `hide`.
@@ -225,17 +227,17 @@ impl Summary {
         // The `(other)` row comes last.
         messages.extend(other.and_then(|index| self.rows.get(index)).cloned());
         self.messages = messages;
-        let mut sorted = self.latencies.clone();
+        let mut sorted = self.latencies.kept.clone();
         sorted.sort_by(f64::total_cmp);
         // To a tenth of a millisecond: capture clocks tell no finer.
         let tenth = |ms: f64| (ms * 10.0).round() / 10.0;
         self.latency = Latency {
-            count: sorted.len() as u64,
+            count: self.latencies.count,
             median_ms: (!sorted.is_empty()).then(|| {
                 let mid = sorted.len() / 2;
                 tenth(if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 })
             }),
-            max_ms: sorted.last().copied().map(tenth),
+            max_ms: self.latencies.max.map(tenth),
         };
     }
 
@@ -247,5 +249,82 @@ impl Summary {
     /// True when every frame read is in exactly one state.
     pub fn balanced(&self) -> bool {
         self.read == self.valid + self.with_warnings + self.invalid + self.unreadable + self.skipped
+    }
+}
+
+/// The most reply latencies a summary keeps (8 MiB of them): past it, the median is taken over
+/// an even sample, every second, fourth, ... reply, so that a capture of countless replies
+/// needs no more memory than this.
+pub const MAX_LATENCY_SAMPLES: usize = 1 << 20;
+
+/// Reply latencies, counted and their maximum kept exactly; the values themselves kept up to
+/// [`MAX_LATENCY_SAMPLES`], then every `stride`-th.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Latencies {
+    kept: Vec<f64>,
+    count: u64,
+    max: Option<f64>,
+    /// Keep one latency in this many (a power of two; 0 until the first).
+    stride: u64,
+}
+
+impl Latencies {
+    fn add(&mut self, milliseconds: f64) {
+        self.stride = self.stride.max(1);
+        if self.count.is_multiple_of(self.stride) {
+            self.kept.push(milliseconds);
+            self.thin();
+        }
+        self.count += 1;
+        self.max = Some(self.max.map_or(milliseconds, |max| max.max(milliseconds)));
+    }
+
+    /// Takes in another summary's latencies (each side's sample stands for its own replies).
+    fn absorb(&mut self, other: Latencies) {
+        self.kept.extend(other.kept);
+        self.count += other.count;
+        self.stride = self.stride.max(other.stride);
+        self.max = match (self.max, other.max) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.thin();
+    }
+
+    /// Past the limit, every other value kept goes, and half as many are kept from then on.
+    fn thin(&mut self) {
+        while self.kept.len() > MAX_LATENCY_SAMPLES {
+            let mut index = 0;
+            self.kept.retain(|_| {
+                index += 1;
+                index % 2 == 1
+            });
+            self.stride = self.stride.max(1) * 2;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_past_the_limit_are_sampled_evenly_with_count_and_maximum_exact() {
+        let mut summary = Summary::default();
+        let replies = 3 * MAX_LATENCY_SAMPLES as u64 + 7;
+        // Latencies 0 to 999 ms, over and over: the median is 499.5 whatever the sample.
+        for n in 0..replies {
+            summary.latency((n % 1000) as f64);
+        }
+        summary.latency(5000.0);
+        assert!(summary.latencies.kept.len() <= MAX_LATENCY_SAMPLES);
+        let mut other = Summary::default();
+        other.latency(1.0);
+        summary.merge(other);
+        summary.finalize();
+        assert_eq!(summary.latency.count, replies + 2);
+        assert_eq!(summary.latency.max_ms, Some(5000.0));
+        let median = summary.latency.median_ms.unwrap();
+        assert!((495.0..=505.0).contains(&median), "{median}");
     }
 }

@@ -78,6 +78,7 @@ pub fn run(args: &CheckArgs) -> Exit {
         }
     }
     // No summary of nothing: when no capture could be read, the errors say it all.
+    total.finalize();
     report.finish(read_any.then_some(&total));
     if unreadable_input {
         Exit::Failed

@@ -85,6 +85,7 @@ pub(crate) fn run(notes: Receiver<Note>, mut settings: Settings, report: &mut dy
             report(Report::Notice(message));
         }
     }
+    total.finalize();
     total
 }
 
@@ -152,7 +153,7 @@ fn handle(
                 closes,
                 relayed,
                 unchecked: lost,
-                summary: summary.clone(),
+                summary: Box::new(summary.clone()),
             }));
             total.merge(summary);
         }

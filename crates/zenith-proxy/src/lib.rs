@@ -80,7 +80,7 @@ pub struct Closed {
     pub relayed: [u64; 2],
     /// The bytes of each side relayed but not checked (the checker fell behind).
     pub unchecked: [u64; 2],
-    pub summary: Summary,
+    pub summary: Box<Summary>,
 }
 
 /// A websocket close frame: its code (none when it carries none) and reason (credentials

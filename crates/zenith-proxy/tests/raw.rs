@@ -15,30 +15,10 @@ use zenith_check::Level;
 use kit::*;
 
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
-const MASK: [u8; 4] = [0xa5, 0x01, 0x7e, 0xc3];
 
 /// A websocket frame: `rsv1` marks a compressed message's first frame; client frames are masked.
 fn frame(fin: bool, rsv1: bool, opcode: u8, payload: &[u8], client: bool) -> Vec<u8> {
-    let mut out = vec![(u8::from(fin) << 7) | (u8::from(rsv1) << 6) | opcode];
-    let mask = if client { 0x80 } else { 0 };
-    match payload.len() {
-        n if n < 126 => out.push(mask | n as u8),
-        n if n <= 0xffff => {
-            out.push(mask | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(mask | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    if client {
-        out.extend_from_slice(&MASK);
-        out.extend(payload.iter().enumerate().map(|(n, b)| b ^ MASK[n % 4]));
-    } else {
-        out.extend_from_slice(payload);
-    }
-    out
+    test_kit::frame(client, opcode, fin, rsv1, payload)
 }
 
 /// One side's permessage-deflate compressor, keeping its window between messages unless the

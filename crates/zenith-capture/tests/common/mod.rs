@@ -250,27 +250,7 @@ impl Connection {
 
 /// A websocket frame; the client's are masked.
 pub fn frame(side: Side, opcode: u8, fin: bool, rsv1: bool, payload: &[u8]) -> Vec<u8> {
-    let mut out = vec![(u8::from(fin) << 7) | (u8::from(rsv1) << 6) | opcode];
-    let mask_bit = if side == Side::Client { 0x80 } else { 0 };
-    match payload.len() {
-        n if n < 126 => out.push(mask_bit | n as u8),
-        n if n <= 0xffff => {
-            out.push(mask_bit | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(mask_bit | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    if side == Side::Client {
-        let mask = [0x37, 0xfa, 0x21, 0x3d];
-        out.extend_from_slice(&mask);
-        out.extend(payload.iter().enumerate().map(|(n, b)| b ^ mask[n % 4]));
-    } else {
-        out.extend_from_slice(payload);
-    }
-    out
+    test_kit::frame(side == Side::Client, opcode, fin, rsv1, payload)
 }
 
 /// A message compressed as permessage-deflate sends it: a sync flush, without its last four

@@ -2,8 +2,8 @@
 
 use std::process::Command;
 
+use crate::{Capture, Check, check, events, records, root, run, schemas, scratch_file, shared};
 use serde_json::{Value, json};
-use test_kit::{Capture, Check, check, events, records, root, run, schemas, scratch_file, shared};
 use zenith_capture::{Body, Event, Format};
 
 const SUB: &str = r#"{"Controller":"Market","Topic":"Depth!BHP.ASX","Action":"Sub"}"#;
@@ -113,4 +113,16 @@ fn records_are_the_lines_and_the_last_ones_summary() {
 #[should_panic(expected = "last record is the summary")]
 fn records_without_a_summary_fail_the_test() {
     records("{\"code\":\"a\"}\n");
+}
+
+#[test]
+fn a_capture_is_written_as_json_lines_and_checked() {
+    let capture = Capture::new()
+        .conn("1")
+        .at(1.0)
+        .send(json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Action": "Sub"}))
+        .receive(json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Data": [{"O": "C"}]}));
+    assert!(capture.jsonl().starts_with(r#"{"conn":"1","type":"send","time":1.0,"data":"#));
+    let (findings, summary) = check(&capture);
+    assert_eq!((summary.read, summary.valid), (2, 2), "{findings:?}");
 }
