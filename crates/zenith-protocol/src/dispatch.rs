@@ -273,7 +273,11 @@ mod tests {
         let mut topics: Vec<&str> = MessageKind::ALL.iter().filter_map(|k| k.info().topic).collect();
         topics.extend(MessageKind::ALL.iter().flat_map(|k| k.info().reply_topics.iter().copied()));
         topics.push("NoSuchTopic");
-        let actions: Vec<&str> = MessageKind::ALL.iter().map(|k| k.info().action).chain(["Nothing"]).collect();
+        topics.sort_unstable();
+        topics.dedup();
+        let mut actions: Vec<&str> = MessageKind::ALL.iter().map(|k| k.info().action).chain(["Nothing"]).collect();
+        actions.sort_unstable();
+        actions.dedup();
         let mut found = 0;
         for controller in Controller::KNOWN {
             for topic in &topics {
