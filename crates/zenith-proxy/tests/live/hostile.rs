@@ -1,7 +1,5 @@
 //! Hostile peers on loopback get located findings while a good session goes on, memory bounded.
 
-mod kit;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -14,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 use zenith_check::Finding;
 use zenith_proxy::{Closed, Report};
 
-use kit::*;
+use crate::kit::*;
 
 /// The key every raw client sends, and the accept value it calls for (RFC 6455, 1.3).
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";

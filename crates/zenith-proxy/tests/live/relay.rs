@@ -1,12 +1,10 @@
 //! Sessions relayed through the proxy on loopback: what each end receives, and what the proxy
 //! finds, against `zenith check` on the record it writes.
 
-mod kit;
-
 use tokio_tungstenite::tungstenite::Message;
 use zenith_proxy::Report;
 
-use kit::*;
+use crate::kit::*;
 
 #[tokio::test]
 async fn a_json_session_passes_unchanged_and_live_findings_equal_check_on_the_record() {

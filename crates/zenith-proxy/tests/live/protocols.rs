@@ -2,8 +2,6 @@
 //! MessagePack and BSON sessions, fragmented messages, pings and pongs, and close codes, each
 //! relayed unchanged and read as `zenith check` reads them.
 
-mod kit;
-
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
@@ -11,7 +9,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 
-use kit::*;
+use crate::kit::*;
 
 /// A JSON message as MessagePack, as a ZenithMsgPack connection sends it.
 fn msgpack(text: &str) -> Vec<u8> {

@@ -2,8 +2,6 @@
 //! anything again: every byte each end sends must reach the other as it was sent, and the
 //! proxy must read what it relays (inflated, defragmented) as a packet capture of it is read.
 
-mod kit;
-
 use std::net::SocketAddr;
 
 use flate2::{Compress, Compression, FlushCompress, Status};
@@ -12,7 +10,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use zenith_check::Level;
 
-use kit::*;
+use crate::kit::*;
 
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
