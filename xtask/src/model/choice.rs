@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::ir::{Branch, BranchKind, Choice, JsonType, Position, Shape, Tuple, TypeDef, TypeKind};
-use super::json::{as_object, check_keywords, json_type, string_keyword};
+use super::json::{as_object, check_keywords, json_types, string_keyword};
 use crate::naming::{Case, rust_name};
 use crate::{Error, Location};
 
@@ -78,16 +78,7 @@ pub(super) fn parse(
     if let Some(extra) = object.keys().find(|k| !UNION_KEYS.contains(&k.as_str())) {
         return Err(Error::at(location, format!("`{extra}` on a value union is not supported")));
     }
-    let types = match object.get("type") {
-        None => Vec::new(),
-        Some(Value::String(name)) => vec![json_type(name, &location.child("type"))?],
-        Some(Value::Array(names)) => names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| json_type(n.as_str().unwrap_or(""), &location.child("type").child(&i.to_string())))
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(Error::at(&location.child("type"), "`type` must be a string or an array")),
-    };
+    let types = json_types(object, location)?;
     let union_location = location.child("oneOf");
     let branches = object
         .get("oneOf")

@@ -64,6 +64,21 @@ pub(super) fn json_type(name: &str, location: &Location) -> Result<JsonType, Err
     JsonType::parse(name).ok_or_else(|| Error::at(location, format!("unknown type `{name}`")))
 }
 
+/// The JSON types a schema's `type` names: none, one, or a list.
+pub(super) fn json_types(object: &Map<String, Value>, location: &Location) -> Result<Vec<JsonType>, Error> {
+    let at = location.child("type");
+    match object.get("type") {
+        None => Ok(Vec::new()),
+        Some(Value::String(name)) => Ok(vec![json_type(name, &at)?]),
+        Some(Value::Array(names)) => names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| json_type(n.as_str().unwrap_or(""), &at.child(&i.to_string())))
+            .collect(),
+        Some(_) => Err(Error::at(&at, "`type` must be a string or an array of strings")),
+    }
+}
+
 pub(super) fn as_object<'v>(value: &'v Value, location: &Location) -> Result<&'v Map<String, Value>, Error> {
     value.as_object().ok_or_else(|| Error::at(location, "expected a schema object"))
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::ir::{BranchKind, Field, Format, JsonType, Shape, StringRules, TypeDef, TypeId, TypeKind};
-use super::json::{as_object, check_keywords, json_type, string_enum, string_keyword};
+use super::json::{as_object, check_keywords, json_types, string_enum, string_keyword};
 use super::{changes, choice, union};
 use crate::naming::{Case, rust_name};
 use crate::schema::SchemaSet;
@@ -313,18 +313,7 @@ impl<'a> Builder<'a> {
             let title = object.get("title").and_then(Value::as_str).unwrap_or(hint).to_owned();
             return Ok(Shape::Named(self.named_type(location, &Value::Object(object.clone()), &title)?));
         }
-        let types = match object.get("type") {
-            None => Vec::new(),
-            Some(Value::String(name)) => vec![json_type(name, &location.child("type"))?],
-            Some(Value::Array(names)) => names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| json_type(n.as_str().unwrap_or(""), &location.child("type").child(&i.to_string())))
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(Error::at(&location.child("type"), "`type` must be a string or an array of strings"));
-            }
-        };
+        let types = json_types(object, location)?;
         let string = string_rules(object, location)?;
         let items = match object.get("items") {
             Some(Value::Bool(allowed)) => Some(Box::new(if *allowed { Shape::Any } else { Shape::Never })),
