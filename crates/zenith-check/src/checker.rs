@@ -62,6 +62,12 @@ impl Checker {
         self.reply_timeout
     }
 
+    /// Free text from the capture (a close reason) as findings show it: every credential, and
+    /// every copy of one met so far, replaced.
+    pub fn shown_text(&mut self, text: &str) -> String {
+        self.shown.free_text(text)
+    }
+
     /// Tells the checker the time is `now` (seconds since the epoch), so that requests waiting
     /// longer than the reply timeout are reported now rather than at the next message: what a
     /// live check calls from a timer. The clock never goes back, and a time that is not finite

@@ -125,6 +125,15 @@ impl Shown {
         }
     }
 
+    /// Free text from the capture (a close reason) as shown: through the rules, with the
+    /// credentials met so far; past every limit on those remembered, withheld.
+    pub fn free_text(&mut self, text: &str) -> String {
+        match self.withholding() {
+            true => PLACEHOLDER.to_owned(),
+            false => self.screen.free_text(text),
+        }
+    }
+
     /// The finding with every text from the capture passed through the rules, and cut short.
     /// Past every limit on the credentials remembered, every value of the capture in it is
     /// withheld: its message and excerpt (which quote values), its connection's name, and the

@@ -73,6 +73,9 @@ fn serve(args: &ProxyArgs) -> Result<Exit, String> {
     } else {
         None
     };
+    if tls.is_some() && std::env::var_os("SSLKEYLOGFILE").is_some() {
+        warn(format_args!("SSLKEYLOGFILE is set: the upstream leg's TLS session keys are written to that file"));
+    }
     if args.insecure {
         warn(format_args!("--insecure: the upstream's certificate is not checked; use it with test servers only"));
     }

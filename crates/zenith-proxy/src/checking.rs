@@ -181,8 +181,8 @@ fn follow(
         }) => {
             let slot = &mut closes[tap::side(*direction)];
             if slot.is_none() {
-                // A close reason is free text from a peer: shown by the rules of every text shown.
-                let reason = zenith_redact::scrub_free_text(reason, &zenith_redact::Secrets::default());
+                // A close reason is free text from a peer: shown as findings show it.
+                let reason = checker.shown_text(reason);
                 *slot = Some(CloseFrame { code: *code, reason });
             }
         }

@@ -148,6 +148,8 @@ impl Proxy {
             let accepted = tokio::select! {
                 () = &mut shutdown => break,
                 accepted = listener.accept() => accepted,
+                // Finished connections are let go of as they end.
+                Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             };
             let Ok((client, peer)) = accepted else {
                 // Out of file descriptors, or a connection reset before it was accepted: a
@@ -160,22 +162,25 @@ impl Proxy {
             match slots.clone().try_acquire_owned() {
                 Ok(slot) => {
                     connections.spawn(async move {
-                        relay::serve(client, peer, next_id, shared).await;
+                        let served = relay::serve(client, peer, next_id, shared).await;
                         drop(slot);
+                        served
                     });
                 }
                 Err(_) => {
                     connections.spawn(relay::busy(client, peer, next_id, shared, options.max_connections));
                 }
             }
-            // With `once`, the first connection's end ends the proxy.
+            // With `once`, the first client's connection ends the proxy once it ends; a
+            // connection that closes without sending anything (a port probe) does not count.
             if options.once {
-                drop(listener);
-                tokio::select! {
-                    () = &mut shutdown => {}
-                    _ = connections.join_next() => {}
+                let served = tokio::select! {
+                    () = &mut shutdown => break,
+                    done = connections.join_next() => matches!(done, Some(Ok(true))),
+                };
+                if served {
+                    break;
                 }
-                break;
             }
         }
         // Connections still open are cut: each one's copy closes as its task is dropped.

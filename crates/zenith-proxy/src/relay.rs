@@ -21,26 +21,33 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// at once, per direction.
 pub const RELAY_BUFFER_BYTES: usize = 16 * 1024;
 
-/// Serves one client connection to its end.
-pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Shared>) {
+/// Serves one client connection to its end; false when the client sent nothing at all (a
+/// port probe).
+pub(crate) async fn serve(mut client: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Shared>) -> bool {
     let _ = client.set_nodelay(true);
     let conn = format!("{peer} -> {}", shared.upstream.address());
     let tap = Tap::open(id, &conn, shared.notes.clone(), shared.overall.clone());
     let (server, upgraded) = match handshake(&mut client, &tap, &shared).await {
         Ok(handshake) => handshake,
-        Err(refused) => return refused.tell(&mut client, &tap).await,
+        Err(refused) => {
+            let served = !refused.probe;
+            refused.tell(&mut client, &tap).await;
+            return served;
+        }
     };
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = tokio::io::split(server);
     let stop = tokio::sync::Notify::new();
     if !upgraded {
-        return refused_upgrade(client_read, client_write, server_read, server_write, &tap, &stop).await;
+        refused_upgrade(client_read, client_write, server_read, server_write, &tap, &stop).await;
+        return true;
     }
     let (up, down) = tokio::join!(
         pipe(client_read, server_write, Direction::Send, &tap, &stop),
         pipe(server_read, client_write, Direction::Receive, &tap, &stop),
     );
     tap.ending(ended(up, down));
+    true
 }
 
 /// Why a connection is not relayed: what is reported, how it ended, and what the client is
@@ -52,11 +59,13 @@ struct Refused {
     message: String,
     why: String,
     answer: Option<(u16, String)>,
+    /// The client sent nothing at all: a port probe, not a client.
+    probe: bool,
 }
 
 impl Refused {
     fn new(code: Code, message: String, why: &str) -> Refused {
-        Refused { level: Severity::Error, code: Some(code), message, why: why.to_owned(), answer: None }
+        Refused { level: Severity::Error, code: Some(code), message, why: why.to_owned(), answer: None, probe: false }
     }
 
     fn answered(mut self, status: u16, reason: impl Into<String>) -> Refused {
@@ -66,7 +75,7 @@ impl Refused {
 
     /// Ended without a finding (the client left).
     fn quietly(why: String) -> Refused {
-        Refused { level: Severity::Info, code: None, message: String::new(), why, answer: None }
+        Refused { level: Severity::Info, code: None, message: String::new(), why, answer: None, probe: false }
     }
 
     async fn tell(self, client: &mut TcpStream, tap: &Tap) {
@@ -111,12 +120,11 @@ async fn handshake(client: &mut TcpStream, tap: &Tap, shared: &Shared) -> Result
             .answered(502, format!("the upstream cannot be reached: {error}"))
     };
     let mut server = shared.upstream.connect(shared.tls.as_ref()).await.map_err(|e| unreachable(&e))?;
-    // Only a request that goes on is copied (and counted as relayed).
-    tap.copy(Direction::Send, &request.head, time);
-    tap.copy(Direction::Send, &request.after, time);
+    // Only a request that goes on is copied (and counted as relayed), as the upstream gets it,
+    // so that what its URL holds is known to the checker as well.
+    tap.copy(Direction::Send, &rewritten, time);
     let sent = async {
         server.write_all(&rewritten).await?;
-        server.write_all(&request.after).await?;
         server.flush().await
     };
     sent.await.map_err(|e| unreachable(&format!("sending the upgrade request failed ({})", e.kind())))?;
@@ -141,7 +149,18 @@ async fn handshake(client: &mut TcpStream, tap: &Tap, shared: &Shared) -> Result
         client.write_all(&reply.after).await
     };
     sent.await.map_err(|_| Refused::quietly("the client closed during the upgrade".to_owned()))?;
-    Ok((server, status == Some(101)))
+    let upgraded = status == Some(101);
+    // What the client sent right behind its request goes on only once the upgrade is agreed:
+    // after a refusal the upstream would read it as a request with the client's own `Host`.
+    if upgraded && !request.after.is_empty() {
+        tap.copy(Direction::Send, &request.after, now());
+        let sent = async {
+            server.write_all(&request.after).await?;
+            server.flush().await
+        };
+        sent.await.map_err(|e| Refused::quietly(format!("writing to the upstream failed ({})", e.kind())))?;
+    }
+    Ok((server, upgraded))
 }
 
 /// Why the client's request head could not be read.
@@ -155,7 +174,9 @@ fn client_head(error: HeadError) -> Refused {
             Refused::new(Code::NotWebsocket, message, "the client's request was refused")
                 .answered(431, "the request head is too long")
         }
-        HeadError::Closed(0) => Refused::quietly("the client closed before sending anything".to_owned()),
+        HeadError::Closed(0) => {
+            Refused { probe: true, ..Refused::quietly("the client closed before sending anything".to_owned()) }
+        }
         HeadError::Closed(bytes) => {
             let message = format!("the client closed after {bytes} bytes, inside its upgrade request");
             Refused {
@@ -180,9 +201,16 @@ async fn refused_upgrade(
     stop: &tokio::sync::Notify,
 ) {
     let _ = server_write.shutdown().await;
+    // A client that only closed its sending side still reads the rest of the answer.
     let client_left = async {
         let mut dropped = [0u8; 1024];
-        while let Ok(1..) = client_read.read(&mut dropped).await {}
+        loop {
+            match client_read.read(&mut dropped).await {
+                Ok(0) => std::future::pending::<()>().await,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
     };
     tokio::select! {
         down = pipe(server_read, &mut client_write, Direction::Receive, tap, stop) => tap.ending(ended(End::Closed, down)),
@@ -254,10 +282,11 @@ fn ended(up: End, down: End) -> String {
 }
 
 /// A client beyond the connections served at once: answered 503, and reported.
-pub(crate) async fn busy(mut client: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Shared>, limit: usize) {
+pub(crate) async fn busy(mut client: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Shared>, limit: usize) -> bool {
     let conn = format!("{peer} -> {}", shared.upstream.address());
     let tap = Tap::open(id, &conn, shared.notes.clone(), shared.overall.clone());
     let message = format!("{limit} connections are open already: answered 503");
     let refused = Refused::new(Code::ProxyBusy, message, "the proxy was serving as many connections as it may");
     refused.answered(503, "too many connections").tell(&mut client, &tap).await;
+    true
 }

@@ -47,6 +47,11 @@ impl Running {
         (summary, reports)
     }
 
+    /// Waits for the proxy to end by itself (`once`), and returns its overall summary.
+    pub async fn ended(self) -> Summary {
+        tokio::time::timeout(LIMIT, self.task).await.expect("the proxy ends by itself").expect("no panic")
+    }
+
     /// Reports until the next connection closes (included).
     pub async fn until_closed(&mut self) -> Vec<Report> {
         let mut reports = Vec::new();

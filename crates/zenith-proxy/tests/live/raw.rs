@@ -449,11 +449,12 @@ async fn frames_right_behind_each_head_and_messages_longer_than_the_relay_buffer
     client.write_all(&[asked.as_bytes(), &first_frame].concat()).await.unwrap();
     let (mut server, _) = tokio::time::timeout(LIMIT, listener.accept()).await.unwrap().unwrap();
     read_head(&mut server).await;
-    assert_eq!(read_exact(&mut server, first_frame.len()).await, first_frame);
-    // The server's reply goes in the same write as its 101.
+    // The server's reply goes in the same write as its 101; the client's first frame reaches
+    // it once it agreed to the upgrade (after a refusal it would be read as a request).
     let reply = agree("Sec-WebSocket-Protocol: ZenithJson\r\nSec-WebSocket-Extensions: permessage-deflate\r\n");
     let confirm_frame = frame(true, true, 1, &deflaters[1].message(first.as_bytes()), false);
     server.write_all(&[reply.as_bytes(), &confirm_frame].concat()).await.unwrap();
+    assert_eq!(read_exact(&mut server, first_frame.len()).await, first_frame);
     assert_eq!(read_head(&mut client).await, reply.as_bytes());
     assert_eq!(read_exact(&mut client, confirm_frame.len()).await, confirm_frame);
     // Messages many times the relay's buffer: one plain (a 64-bit length), one deflated, in

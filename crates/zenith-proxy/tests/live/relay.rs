@@ -49,3 +49,22 @@ async fn a_json_session_passes_unchanged_and_live_findings_equal_check_on_the_re
     assert!(!recorded.contains("Insect") && recorded.contains("<redacted>"));
     std::fs::remove_file(record_path).unwrap();
 }
+
+#[tokio::test]
+async fn with_once_a_port_probe_does_not_count_and_the_first_session_ends_the_proxy() {
+    let (listener, url) = upstream().await;
+    let mut options = options(&url);
+    options.once = true;
+    let mut proxy = proxy(options).await;
+    // A readiness probe: connected, then closed without a byte.
+    drop(tokio::net::TcpStream::connect(proxy.address).await.unwrap());
+    let reports = proxy.until_closed().await;
+    assert!(findings(&reports).is_empty());
+    let (mut client, mut server) =
+        tokio::join!(connect(proxy.address, "/", Some("ZenithJson")), accept(&listener, Some("ZenithJson")));
+    let text = r#"{"Controller":"Zenith","Topic":"ServerInfo","Action":"Sub","Confirm":true}"#;
+    pass(&mut client, &mut server, Message::text(text)).await;
+    close(client, server).await;
+    let summary = proxy.ended().await;
+    assert_eq!(summary.messages(), 1);
+}
