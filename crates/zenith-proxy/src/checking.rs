@@ -143,6 +143,16 @@ fn handle(
             }
             live.close(time, &mut |event| follow(event, checker, closes, &mut settings.record, report));
             let Session { conn, mut checker, closes, opened, .. } = session;
+            if let Some(record) = &mut settings.record {
+                let withheld = record.forget(&conn);
+                if withheld > 0 {
+                    let message = format!(
+                        "{withheld} message(s) were left out of the record: their connection met more credentials than \
+                         can be followed, so copies of them could not be replaced"
+                    );
+                    report(Report::Notice(message));
+                }
+            }
             checker.tick(time, &mut |finding| report(Report::Finding(finding)));
             let mut summary = checker.finish(&mut |finding| report(Report::Finding(finding)));
             summary.finalize();
