@@ -17,8 +17,9 @@ use crate::report::{Report, ReportArgs};
 
 #[derive(clap::Args)]
 pub struct ProxyArgs {
-    /// The address clients connect to, as `ws://ADDR/...` (any path and query).
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    /// The address clients connect to, as `ws://ADDR/...` (any path and query), such as
+    /// `127.0.0.1:8080`; port 0 lets the system pick one (printed on standard error).
+    #[arg(long, value_name = "ADDR")]
     listen: SocketAddr,
     /// The server: `ws://host:port/path` or `wss://host/path?query`. When it has a path or
     /// query of its own, it replaces the client's.
