@@ -1,6 +1,7 @@
 //! Every example message parses into its type and serializes back to the same JSON.
 
 use serde_json::Value;
+use test_kit::ExampleText;
 use zenith_protocol::{Direction, Message, MessageKind, ParseError};
 
 fn direction_of(schema: &Value) -> Direction {
@@ -46,39 +47,28 @@ fn every_message_kind_has_a_schema_file_and_is_reachable_by_dispatch() {
     }
 }
 
-/// The JSON object in a reference example, which is often JavaScript (`websocket.send(...)`,
-/// unquoted keys).
-fn example_object(text: &str) -> Option<Value> {
-    let start = text.find('{')?;
-    let end = text.rfind('}')?;
-    json5::from_str(&text[start..=end]).ok()
-}
-
 #[test]
 fn reference_examples_of_covered_topics_parse_and_round_trip() {
-    let Some(dir) = test_kit::shared_dir("spec/zenith-api") else { return };
+    let Some(examples) = test_kit::reference_examples() else { return };
     let mut typed = 0;
     let mut uncovered = Vec::new();
     let mut unreadable = Vec::new();
-    for name in ["auth.json", "zenith.json", "common.json"] {
-        let table: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
-        for topic in table["topics"].as_array().unwrap() {
-            for example in topic["examples"].as_array().unwrap() {
-                let text = example["json"].as_str().unwrap();
-                let direction = if example["direction"] == "send" { Direction::Send } else { Direction::Receive };
-                let Some(message) = example_object(text) else {
-                    unreadable.push(format!("{name} {}: {text}", topic["topic"]));
-                    continue;
-                };
-                match Message::parse(&message, direction) {
-                    Ok(parsed) => {
-                        assert_eq!(parsed.to_value(), message, "{name}: round trip changed {message}");
-                        typed += 1;
-                    }
-                    Err(ParseError::NoSchema { topic, .. }) => uncovered.push(topic),
-                    Err(e) => panic!("{name}: {e}\n{message}"),
-                }
+    for example in examples.iter().filter(|e| ["Auth", "Zenith", "Common"].contains(&e.controller.as_str())) {
+        let direction = if example.direction == "send" { Direction::Send } else { Direction::Receive };
+        let message = match test_kit::read_example(&example.text) {
+            ExampleText::Json(message) | ExampleText::JavaScript(message) => message,
+            ExampleText::Broken { why, .. } => {
+                unreadable.push(format!("{} {}: {why}", example.controller, example.topic));
+                continue;
             }
+        };
+        match Message::parse(&message, direction) {
+            Ok(parsed) => {
+                assert_eq!(parsed.to_value(), message, "{}: round trip changed {message}", example.topic);
+                typed += 1;
+            }
+            Err(ParseError::NoSchema { topic, .. }) => uncovered.push(topic),
+            Err(e) => panic!("{}: {e}\n{message}", example.topic),
         }
     }
     // HTTP handshakes in the AuthToken page and the malformed QueryConfigure reply are not messages.

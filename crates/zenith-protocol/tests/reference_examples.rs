@@ -1,17 +1,15 @@
-//! Every example message of the reference, classified by the schemas: a valid one validates and comes back unchanged through its Rust type; any other
-//! keeps the finding the schemas give it; one that is not JSON is counted as such. The
-//! classification, with the quirks the fact tables record for each topic, is
-//! `docs/reference/errata.md`: this test compares the two, and rewrites the file when
-//! `ZENITH_BLESS=1` is set.
+//! Every example message of the reference, classified by the schemas: a valid one validates
+//! and comes back unchanged through its Rust type; any other keeps the finding the schemas give
+//! it. Examples written as JavaScript are read as JSON5 and classified like the rest; one that is
+//! neither JSON nor JavaScript is counted as broken, with the reason. The classification, with
+//! the quirks the fact tables record for each topic, is `docs/reference/errata.md`: this test
+//! compares the two, and rewrites the file when `ZENITH_BLESS=1` is set.
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
+use test_kit::ExampleText;
 use zenith_protocol::{Direction, EnvelopeKeys, Message, MessageKind, Severity};
-
-/// The fact tables covered, as files of `../shared/spec/zenith-api/`.
-const FACT_TABLES: &[&str] =
-    &["auth", "zenith", "common", "market", "trading", "watchlist", "notify", "channel", "news", "fragments"];
 
 const ERRATA: &str = "docs/reference/errata.md";
 
@@ -19,23 +17,18 @@ const ERRATA: &str = "docs/reference/errata.md";
 enum Verdict {
     Valid { kind: MessageKind, warnings: usize },
     Invalid { kind: Option<MessageKind>, finding: String },
-    NotJson(String),
 }
 
-fn classify(text: &str, direction: Direction) -> Verdict {
-    let value: Value = match serde_json::from_str(text) {
-        Ok(value) => value,
-        Err(error) => return Verdict::NotJson(error.to_string()),
-    };
-    let keys = match EnvelopeKeys::read(&value) {
+fn classify(value: &Value, direction: Direction) -> Verdict {
+    let keys = match EnvelopeKeys::read(value) {
         Ok(keys) => keys,
         Err(error) => return Verdict::Invalid { kind: None, finding: error.to_string() },
     };
     let Some(kind) = keys.kind(direction) else {
-        let finding = Message::parse(&value, direction).err().map(|e| e.to_string()).unwrap_or_default();
+        let finding = Message::parse(value, direction).err().map(|e| e.to_string()).unwrap_or_default();
         return Verdict::Invalid { kind: None, finding };
     };
-    let report = kind.validate(&value);
+    let report = kind.validate(value);
     match report.errors().next() {
         Some(problem) => {
             let path = if problem.instance_path.is_empty() { "(message)" } else { &problem.instance_path };
@@ -45,13 +38,13 @@ fn classify(text: &str, direction: Direction) -> Verdict {
             }
         }
         None => {
-            let message = Message::from_value_as(kind, &value).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let message = Message::from_value_as(kind, value).unwrap_or_else(|e| panic!("{value}: {e}"));
             let warnings = report.problems.iter().filter(|p| p.severity == Severity::Warning).count();
             // Only undocumented properties (warnings) are not kept by the Rust type.
             if warnings == 0 {
-                assert_eq!(message.to_value(), value, "{} does not round-trip", kind.info().name);
+                assert_eq!(&message.to_value(), value, "{} does not round-trip", kind.info().name);
             }
-            assert!(kind.is_valid(&value));
+            assert!(kind.is_valid(value));
             Verdict::Valid { kind, warnings }
         }
     }
@@ -63,19 +56,15 @@ fn cell(text: &str) -> String {
 
 #[test]
 fn every_reference_example_is_classified_as_the_errata_say() {
-    let facts = test_kit::shared().join("spec/zenith-api");
-    if !facts.is_dir() {
-        eprintln!("the fact tables are not beside the checkout; nothing to classify");
-        return;
-    }
+    let Some(facts) = test_kit::shared_dir("spec/zenith-api") else { return };
     let mut body = String::new();
     let mut totals = String::new();
-    let (mut all, mut all_valid, mut all_invalid, mut all_not_json) = (0, 0, 0, 0);
-    for table in FACT_TABLES {
+    let mut all = Counts::default();
+    for table in test_kit::FACT_TABLES {
         let text = std::fs::read_to_string(facts.join(format!("{table}.json"))).unwrap();
         let facts: Value = serde_json::from_str(&text).unwrap();
         let controller = facts["controller"].as_str().unwrap();
-        let (mut valid, mut invalid, mut not_json) = (0, 0, 0);
+        let mut counts = Counts::default();
         let _ = writeln!(body, "## {controller} controller\n");
         for topic in facts["topics"].as_array().unwrap() {
             let examples = topic["examples"].as_array().map(Vec::as_slice).unwrap_or_default();
@@ -100,44 +89,29 @@ fn every_reference_example_is_classified_as_the_errata_say() {
                     Some("send") => Direction::Send,
                     _ => Direction::Receive,
                 };
-                let (verdict, detail) = match classify(example["json"].as_str().unwrap(), direction) {
-                    Verdict::Valid { kind, warnings: 0 } => {
-                        valid += 1;
-                        ("valid".to_owned(), format!("`{}`", kind.info().name))
-                    }
-                    Verdict::Valid { kind, warnings } => {
-                        valid += 1;
-                        (format!("valid, {warnings} warning(s)"), format!("`{}`", kind.info().name))
-                    }
-                    Verdict::Invalid { kind, finding } => {
-                        invalid += 1;
-                        let schema = kind.map(|k| format!("`{}`: ", k.info().name)).unwrap_or_default();
-                        ("**invalid**".to_owned(), format!("{schema}{}", cell(&finding)))
-                    }
-                    Verdict::NotJson(error) => {
-                        not_json += 1;
-                        ("not JSON".to_owned(), cell(&error))
-                    }
-                };
+                let (verdict, detail) = counts.judge(example["json"].as_str().unwrap(), direction);
                 let _ = writeln!(body, "| {} | {} | {verdict} | {detail} |", index + 1, direction.as_str());
             }
             body.push('\n');
         }
-        let count = valid + invalid + not_json;
-        let _ = writeln!(totals, "| {controller} | {count} | {valid} | {invalid} | {not_json} |");
-        (all, all_valid, all_invalid, all_not_json) =
-            (all + count, all_valid + valid, all_invalid + invalid, all_not_json + not_json);
+        counts.total(controller, &mut totals, &mut all);
     }
     let errata = format!(
         "<!-- @generated by `ZENITH_BLESS=1 cargo test -p zenith-protocol --test reference_examples`; do not edit -->\n\
          # Errata: the reference's own examples\n\n\
          Every example message of the reference, and what the schemas make of it. Examples the\n\
          schemas reject are kept here as counterexamples, with the finding; the quirks the fact tables record for each topic say where the reference contradicts\n\
-         itself, and the schemas' `$comment`s say which way each was decided and why. Many examples\n\
-         are JavaScript rather than JSON (unquoted keys, a `websocket.send(...)` wrapper): those are\n\
-         counted as not JSON.\n\n\
-         | Controller | Examples | Valid | Invalid | Not JSON |\n|---|---:|---:|---:|---:|\n{totals}\
-         | **All** | {all} | {all_valid} | {all_invalid} | {all_not_json} |\n\n{body}"
+         itself, and the schemas' `$comment`s say which way each was decided and why. Examples written\n\
+         as JavaScript (a `websocket.send(JSON.stringify(...))` wrapper, unquoted keys, comments) are\n\
+         read as JSON5 and judged like the others; an example that is neither JSON nor JavaScript is\n\
+         broken, and its row says why.\n\n\
+         | Controller | Examples | JavaScript | Valid | Invalid | Broken |\n|---|---:|---:|---:|---:|---:|\n{totals}\
+         | **All** | {} | {} | {} | {} | {} |\n\n{body}",
+        all.count(),
+        all.javascript,
+        all.valid,
+        all.invalid,
+        all.broken,
     );
     let path = test_kit::root().join(ERRATA);
     if std::env::var_os("ZENITH_BLESS").is_some() {
@@ -150,5 +124,68 @@ fn every_reference_example_is_classified_as_the_errata_say() {
         "{ERRATA} is stale: the schemas now classify the reference's examples differently. Review the change, \
          then rewrite it with `ZENITH_BLESS=1 cargo test -p zenith-protocol --test reference_examples`"
     );
-    assert_eq!(all, 208, "every example of the reference is classified");
+    assert_eq!(all.count(), 208, "every example of the reference is classified");
+    assert!(!errata.contains("not JSON, nor JavaScript"), "every broken example has its reason named");
+}
+
+/// A controller's (or all controllers') examples by verdict.
+#[derive(Default)]
+struct Counts {
+    javascript: usize,
+    valid: usize,
+    invalid: usize,
+    broken: usize,
+}
+
+impl Counts {
+    fn count(&self) -> usize {
+        self.valid + self.invalid + self.broken
+    }
+
+    /// Reads and classifies one example's text, counting it; returns its row's verdict and detail.
+    fn judge(&mut self, text: &str, direction: Direction) -> (String, String) {
+        let (form, value) = match test_kit::read_example(text) {
+            ExampleText::Json(value) => ("", value),
+            ExampleText::JavaScript(value) => {
+                self.javascript += 1;
+                (" (JavaScript)", value)
+            }
+            ExampleText::Broken { why, error } => {
+                self.broken += 1;
+                return ("broken".to_owned(), format!("{}: {}", cell(&why), cell(&error)));
+            }
+        };
+        match classify(&value, direction) {
+            Verdict::Valid { kind, warnings: 0 } => {
+                self.valid += 1;
+                (format!("valid{form}"), format!("`{}`", kind.info().name))
+            }
+            Verdict::Valid { kind, warnings } => {
+                self.valid += 1;
+                (format!("valid{form}, {warnings} warning(s)"), format!("`{}`", kind.info().name))
+            }
+            Verdict::Invalid { kind, finding } => {
+                self.invalid += 1;
+                let schema = kind.map(|k| format!("`{}`: ", k.info().name)).unwrap_or_default();
+                (format!("**invalid**{form}"), format!("{schema}{}", cell(&finding)))
+            }
+        }
+    }
+
+    /// Writes the controller's row and adds its counts to `all`.
+    fn total(&self, controller: &str, totals: &mut String, all: &mut Counts) {
+        let _ = writeln!(
+            totals,
+            "| {controller} | {} | {} | {} | {} | {} |",
+            self.count(),
+            self.javascript,
+            self.valid,
+            self.invalid,
+            self.broken
+        );
+        all.javascript += self.javascript;
+        all.valid += self.valid;
+        all.invalid += self.invalid;
+        all.broken += self.broken;
+    }
 }
