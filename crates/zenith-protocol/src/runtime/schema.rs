@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::diagnostics::{Code, Verdict, Walker, is_integer, length, near_miss};
+use super::diagnostics::{Code, Verdict, Walker, code_suggestion, is_integer, length};
 pub use super::pattern::Pattern;
 pub use super::topic::{TopicForm, TopicPart};
 pub use zenith_vocab::{Format, JsonTypes};
@@ -312,7 +312,7 @@ impl EnumNode {
     pub fn verdict(&self, text: &str) -> Verdict {
         if self.values.contains(&text) {
             Verdict::Clean
-        } else if self.open && near_miss(text, self.values).is_none() {
+        } else if self.open && code_suggestion(text, self.values).is_none() {
             Verdict::Warnings
         } else {
             Verdict::Invalid

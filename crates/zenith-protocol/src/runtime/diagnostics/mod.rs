@@ -7,5 +7,5 @@ pub mod text;
 mod walker;
 
 pub use report::{Code, Omitted, Problem, Report, Severity, Verdict};
-pub use text::{excerpt, is_integer, json_kind, length, near_miss, suggestion};
+pub use text::{code_suggestion, excerpt, is_integer, json_kind, length, near_miss, suggestion};
 pub use walker::{Walker, describe};

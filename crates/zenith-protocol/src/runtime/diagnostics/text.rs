@@ -16,6 +16,16 @@ pub fn suggestion<'a>(value: &str, known: &[&'a str]) -> Option<&'a str> {
     })
 }
 
+/// The listed code an unlisted one most likely meant: a near miss, or a listed code that is
+/// `value` with its table's prefix (`Flag.PDS` for `PDS`, `Validity.Symbol` for `Symbol`).
+pub fn code_suggestion<'a>(value: &str, known: &[&'a str]) -> Option<&'a str> {
+    near_miss(value, known).or_else(|| {
+        known.iter().copied().find(|code| {
+            code.rsplit_once('.').is_some_and(|(prefix, name)| !prefix.is_empty() && name.eq_ignore_ascii_case(value))
+        })
+    })
+}
+
 /// At most 40 characters of `text`, marked when cut.
 pub fn excerpt(text: &str) -> String {
     const MAX: usize = 40;

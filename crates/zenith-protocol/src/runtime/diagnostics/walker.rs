@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::super::budget::Budget;
 use super::super::secret::REDACTED;
 use super::report::{Code, Omitted, Problem, Report, Severity};
-use super::text::{excerpt, json_kind, near_miss, suggestion};
+use super::text::{code_suggestion, excerpt, json_kind, near_miss, suggestion};
 
 /// Walks a message in a full validation pass, tracking the instance path and collecting problems.
 #[derive(Debug)]
@@ -115,7 +115,7 @@ impl Walker {
     pub fn not_in_enum(&mut self, schema_path: &'static str, value: &str, known: &[&str], secret: bool) {
         let listed = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
         let shown = if secret { REDACTED.to_owned() } else { excerpt(value) };
-        let message = match suggestion(value, known) {
+        let message = match suggestion(value, known).or_else(|| code_suggestion(value, known)) {
             Some(name) if !secret => {
                 format!("`{shown}` is not one of {listed}: did you mean `{name}`?")
             }
@@ -157,11 +157,13 @@ impl Walker {
 
     /// A value an open code table does not list: servers may send new codes.
     pub fn unknown_code(&mut self, schema_path: &'static str, value: &str, known: &[&str]) {
-        let message = match near_miss(value, known) {
+        let suggested = code_suggestion(value, known);
+        let message = match suggested {
             Some(name) => format!("`{}` is not a documented code: did you mean `{name}`?", excerpt(value)),
             None => format!("`{}` is not a documented code", excerpt(value)),
         };
-        let severity = if near_miss(value, known).is_some() { Severity::Error } else { Severity::Warning };
+        // A misspelt code, or one without its prefix, is a mistake; another code may be new.
+        let severity = if suggested.is_some() { Severity::Error } else { Severity::Warning };
         self.report(severity, Code::UnknownCode, schema_path, message);
     }
 
@@ -173,7 +175,7 @@ impl Walker {
     /// A member of a flag set that its closed code table does not list.
     pub fn bad_flag(&mut self, schema_path: &'static str, member: &str, known: &[&str]) {
         let listed = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-        let message = match near_miss(member, known) {
+        let message = match code_suggestion(member, known) {
             Some(name) => format!("`{}` is not one of {listed}: did you mean `{name}`?", excerpt(member)),
             None => format!("`{}` is not one of {listed}", excerpt(member)),
         };
