@@ -180,6 +180,24 @@ impl Emitter<'_> {
                                 }
                                 None => quote! { None },
                             };
+                            let nested = match &v.nested {
+                                Some(n) => {
+                                    let (property, required) = (&n.property, &n.required);
+                                    let index = fields.iter().position(|f| f.wire == *property).unwrap_or_default();
+                                    let required_bits = self.nested_bits(&fields[index].shape, required);
+                                    let at = n.location.to_string();
+                                    quote! {
+                                        Some(NestedNode {
+                                            property: #property,
+                                            index: #index,
+                                            required: &[#(#required),*],
+                                            required_bits: #required_bits,
+                                            at: #at,
+                                        })
+                                    }
+                                }
+                                None => quote! { None },
+                            };
                             quote! {
                                 VariantNode {
                                     value: #value,
@@ -188,6 +206,7 @@ impl Emitter<'_> {
                                     required_bits: #required_bits,
                                     forbidden_bits: #forbidden_bits,
                                     condition: #condition,
+                                    nested: #nested,
                                     at: #at,
                                 }
                             }
@@ -200,11 +219,17 @@ impl Emitter<'_> {
                             .map(|c| c.property.clone())
                             .collect();
                         let condition_bits = index_bits(&conditioned);
+                        let nested = union.variants.iter().filter_map(|v| v.nested.as_ref()).next();
+                        let nested = match nested.and_then(|n| fields.iter().position(|f| f.wire == n.property)) {
+                            Some(index) => quote! { Some(#index) },
+                            None => quote! { None },
+                        };
                         quote! {
                             Some(UnionNode {
                                 tag: #tag,
                                 variants: &[#(#variants),*],
                                 condition_bits: #condition_bits,
+                                nested: #nested,
                             })
                         }
                     }
@@ -268,6 +293,17 @@ impl Emitter<'_> {
     }
 
     /// A value union's node: its branches by JSON type, and every tagged array it takes.
+    /// The bits, by property number, of `required` among the properties of the object type
+    /// `shape` names (checked to be one by the model).
+    fn nested_bits(&self, shape: &Shape, required: &[String]) -> u64 {
+        let Shape::Named(id) = shape else { return 0 };
+        let TypeKind::Struct { fields, .. } = &self.model[*id].kind else { return 0 };
+        required
+            .iter()
+            .filter_map(|name| fields.iter().position(|f| &f.wire == name))
+            .fold(0, |bits, i| bits | 1 << i)
+    }
+
     fn choice(&mut self, ty: &TypeDef, choice: &Choice) -> TokenStream {
         let name = &ty.name;
         let at = choice.location.to_string();

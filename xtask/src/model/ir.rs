@@ -238,6 +238,19 @@ pub struct Variant {
     /// Properties the variant requires only when another property has a given value
     /// (`if`/`then`).
     pub condition: Option<Condition>,
+    /// Properties an object property of the record must have in this variant (an add carries the
+    /// whole order; a removal only its key).
+    pub nested: Option<Nested>,
+    pub location: Location,
+}
+
+/// A variant's `"P": {"required": [...]}`: in this variant, the object in property `P` must
+/// have these properties as well as those its own type requires.
+#[derive(Debug)]
+pub struct Nested {
+    pub property: String,
+    pub required: Vec<String>,
+    /// The branch's `required` keyword for `P`.
     pub location: Location,
 }
 

@@ -56,6 +56,7 @@ impl Model {
         choice::settle(&mut types)?;
         changes::check(&mut types)?;
         verify::unique_names(&types)?;
+        verify::nested_requirements(&types)?;
         // Schemas without messages (the conformance suite's) need no envelope.
         let (controllers, default_controller, actions, default_action) = if messages.is_empty() {
             Default::default()

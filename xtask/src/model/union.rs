@@ -2,13 +2,14 @@
 
 use serde_json::{Map, Value};
 
-use super::ir::{Condition, Field, Shape, TypeDef, TypeId, TypeKind, Union, Variant};
+use super::ir::{Condition, Field, Nested, Shape, TypeDef, TypeId, TypeKind, Union, Variant};
 use super::json::{as_object, string_keyword};
 use crate::naming::{Case, rust_name};
 use crate::{Error, Location};
 
 /// The variants of a tagged union: each `oneOf` branch names its tag value (`const`), what it
-/// requires, and what it forbids (`false`); nothing else. `types` are those being built, by the
+/// requires, what it forbids (`false`), and what one object property must hold in it
+/// (`{"required": [...]}`); nothing else. `types` are those being built, by the
 /// id each started with.
 pub(super) fn parse(
     types: &[Option<TypeDef>],
@@ -51,6 +52,7 @@ pub(super) fn parse(
             .ok_or_else(|| Error::at(&at, "every variant needs a `title` (it names the Rust type)"))?;
         let mut value = None;
         let mut forbidden = Vec::new();
+        let mut nested: Option<Nested> = None;
         let empty = Map::new();
         let properties = match branch.get("properties") {
             Some(p) => as_object(p, &at.child("properties"))?,
@@ -67,10 +69,25 @@ pub(super) fn parse(
                 Value::Object(o) if *name == tag && o.len() == 1 && o.get("const").is_some_and(Value::is_string) => {
                     value = o["const"].as_str().map(str::to_owned);
                 }
+                Value::Object(o) if *name != tag && o.len() == 1 && o.contains_key("required") => {
+                    if let Some(other) = &nested {
+                        return Err(Error::at(
+                            &rule_at,
+                            format!("a variant may require more of one property only, and `{}` is it", other.property),
+                        ));
+                    }
+                    let listed = o["required"].as_array().filter(|l| l.iter().all(Value::is_string));
+                    let listed = listed.ok_or_else(|| Error::at(&rule_at, "`required` must list strings"))?;
+                    nested = Some(Nested {
+                        property: name.clone(),
+                        required: listed.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+                        location: rule_at.child("required"),
+                    });
+                }
                 _ => {
                     return Err(Error::at(
                         &rule_at,
-                        "a variant's property is `true`, `false`, or for the tag `{\"const\": ...}`",
+                        "a variant's property is `true`, `false`, `{\"required\": [...]}`, or for the tag `{\"const\": ...}`",
                     ));
                 }
             }
@@ -108,8 +125,19 @@ pub(super) fn parse(
             required,
             forbidden,
             condition,
+            nested,
             location: at,
         });
+    }
+    // The one pass follows the properties present in one nested object per record.
+    let mut nested = variants.iter().filter_map(|v| v.nested.as_ref());
+    if let Some(first) = nested.next()
+        && let Some(other) = nested.find(|n| n.property != first.property)
+    {
+        return Err(Error::at(
+            &other.location,
+            format!("the variants may require more of one property only, and `{}` is it", first.property),
+        ));
     }
     // The tag's own enum reports an unknown tag, so it must list exactly the variants.
     let values = match &tag_field.shape {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::ir::{Direction, Message, TypeDef, TypeKind};
+use super::ir::{Direction, Message, Shape, TypeDef, TypeKind};
 use crate::{Error, Location};
 
 /// What picks a message's schema: controller, topic (`None` for any), action and direction.
@@ -43,6 +43,49 @@ pub(super) fn unique_names(types: &[TypeDef]) -> Result<(), Error> {
         for (name, location) in std::iter::once((&ty.name, &ty.location)).chain(variants) {
             if let Some(other) = seen.insert(name.clone(), location) {
                 return Err(Error::at(location, format!("type name `{name}` is already used by {other}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A variant's requirements on an object property name properties of that object's type, which
+/// the one-pass check follows as bits (so at most 64 of them).
+pub(super) fn nested_requirements(types: &[TypeDef]) -> Result<(), Error> {
+    for ty in types {
+        let TypeKind::Struct { fields, union: Some(union), .. } = &ty.kind else { continue };
+        for nested in union.variants.iter().filter_map(|v| v.nested.as_ref()) {
+            let field = fields.iter().find(|f| f.wire == nested.property);
+            let inner = match field.map(|f| &f.shape) {
+                Some(Shape::Named(id)) => match &types[id.0].kind {
+                    TypeKind::Struct { fields, .. } if fields.len() <= 64 => Some(fields),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let inner = inner.ok_or_else(|| {
+                Error::at(
+                    &nested.location,
+                    format!("`{}` must be a named object type of at most 64 properties", nested.property),
+                )
+            })?;
+            for name in &nested.required {
+                match inner.iter().find(|f| &f.wire == name) {
+                    None => {
+                        return Err(Error::at(
+                            &nested.location,
+                            format!("`{name}` is not a property of `{}`", nested.property),
+                        ));
+                    }
+                    // Listed twice, it would be reported twice.
+                    Some(field) if field.required => {
+                        return Err(Error::at(
+                            &nested.location,
+                            format!("`{name}` is required by `{}`'s own type already", nested.property),
+                        ));
+                    }
+                    Some(_) => {}
+                }
             }
         }
     }

@@ -352,6 +352,8 @@ pub struct UnionNode {
     pub variants: &'static [VariantNode],
     /// The properties some variant's `if` looks at, as bits by index.
     pub condition_bits: u64,
+    /// The object property some variant requires more of ([`NestedNode`]), by index.
+    pub nested: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -364,6 +366,8 @@ pub struct VariantNode {
     pub forbidden_bits: u64,
     /// More properties required when another property has a given value.
     pub condition: Option<ConditionNode>,
+    /// More properties required of an object property in this variant.
+    pub nested: Option<NestedNode>,
     /// Where the variant is (its `oneOf` branch).
     pub at: &'static str,
 }
@@ -378,6 +382,20 @@ pub struct ConditionNode {
     pub required: &'static [&'static str],
     pub required_bits: u64,
     /// Where the `then` branch's `required` is.
+    pub at: &'static str,
+}
+
+/// A variant's requirements on one of its object properties: in this variant, the object in
+/// `property` (the record's property number `index`) must have the `required` properties too
+/// (an order added carries the whole order; one removed only its key).
+#[derive(Debug)]
+pub struct NestedNode {
+    pub property: &'static str,
+    pub index: usize,
+    pub required: &'static [&'static str],
+    /// The same, as bits over the nested object's properties by index.
+    pub required_bits: u64,
+    /// Where the variant's `required` for the property is.
     pub at: &'static str,
 }
 
@@ -602,6 +620,15 @@ fn walk_object(object: &ObjectNode, value: &Value, walker: &mut Walker) {
             for name in condition.required.iter().filter(|name| !members.contains_key(**name)) {
                 walker.missing_in_variant(condition.at, name, condition.property, condition.value, members);
             }
+        }
+        if let Some(nested) = &variant.nested
+            && let Some(inner) = members.get(nested.property).and_then(Value::as_object)
+        {
+            walker.key(nested.property, |walker| {
+                for name in nested.required.iter().filter(|name| !inner.contains_key(**name)) {
+                    walker.missing_in_variant(nested.at, name, union.tag, tag, inner);
+                }
+            });
         }
     }
     for (key, value) in members {

@@ -242,6 +242,7 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelParameters.json#/oneOf/0",
             },
             VariantNode {
@@ -251,6 +252,7 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelParameters.json#/oneOf/1",
             },
             VariantNode {
@@ -260,6 +262,7 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelParameters.json#/oneOf/2",
             },
             VariantNode {
@@ -269,6 +272,7 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelParameters.json#/oneOf/3",
             },
             VariantNode {
@@ -278,6 +282,7 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelParameters.json#/oneOf/4",
             },
             VariantNode {
@@ -287,6 +292,7 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelParameters.json#/oneOf/5",
             },
             VariantNode {
@@ -296,10 +302,12 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelParameters.json#/oneOf/6",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: None,
@@ -454,6 +462,7 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/0",
             },
             VariantNode {
@@ -463,6 +472,7 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/1",
             },
             VariantNode {
@@ -472,6 +482,7 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/2",
             },
             VariantNode {
@@ -481,6 +492,7 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/3",
             },
             VariantNode {
@@ -490,6 +502,7 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/4",
             },
             VariantNode {
@@ -499,6 +512,7 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/5",
             },
             VariantNode {
@@ -508,10 +522,12 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/6",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: None,
@@ -793,6 +809,7 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/DepthChange.json#/oneOf/0",
             },
             VariantNode {
@@ -802,6 +819,7 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/DepthChange.json#/oneOf/1",
             },
             VariantNode {
@@ -811,6 +829,7 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/DepthChange.json#/oneOf/2",
             },
             VariantNode {
@@ -820,10 +839,12 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/DepthChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -963,6 +984,7 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/LevelChange.json#/oneOf/0",
             },
             VariantNode {
@@ -972,6 +994,7 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/LevelChange.json#/oneOf/1",
             },
             VariantNode {
@@ -981,6 +1004,7 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/LevelChange.json#/oneOf/2",
             },
             VariantNode {
@@ -990,10 +1014,12 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/LevelChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -2320,6 +2346,7 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 2u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TradeChange.json#/oneOf/0",
             },
             VariantNode {
@@ -2329,6 +2356,7 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 2u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TradeChange.json#/oneOf/1",
             },
             VariantNode {
@@ -2338,10 +2366,12 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TradeChange.json#/oneOf/2",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -3889,6 +3919,7 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/SymbolChange.json#/oneOf/0",
             },
             VariantNode {
@@ -3898,6 +3929,7 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/SymbolChange.json#/oneOf/1",
             },
             VariantNode {
@@ -3907,6 +3939,7 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/SymbolChange.json#/oneOf/2",
             },
             VariantNode {
@@ -3916,10 +3949,12 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/SymbolChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -4372,6 +4407,7 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 9u64,
                 forbidden_bits: 6u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/NewsChange.json#/oneOf/0",
             },
             VariantNode {
@@ -4381,6 +4417,7 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 9u64,
                 forbidden_bits: 6u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/NewsChange.json#/oneOf/1",
             },
             VariantNode {
@@ -4390,10 +4427,12 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 8u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/NewsChange.json#/oneOf/2",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -4725,6 +4764,7 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ScanMatchChange.json#/oneOf/0",
             },
             VariantNode {
@@ -4734,6 +4774,7 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ScanMatchChange.json#/oneOf/1",
             },
             VariantNode {
@@ -4743,6 +4784,7 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ScanMatchChange.json#/oneOf/2",
             },
             VariantNode {
@@ -4752,10 +4794,12 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ScanMatchChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -4917,6 +4961,7 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ScanChange.json#/oneOf/0",
             },
             VariantNode {
@@ -4926,6 +4971,7 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ScanChange.json#/oneOf/1",
             },
             VariantNode {
@@ -4935,6 +4981,7 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ScanChange.json#/oneOf/2",
             },
             VariantNode {
@@ -4944,10 +4991,12 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/ScanChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -5327,6 +5376,7 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                     required_bits: 128u64,
                     at: "schemas/types/OrderDetails.json#/oneOf/0/then/required",
                 }),
+                nested: None,
                 at: "schemas/types/OrderDetails.json#/oneOf/0",
             },
             VariantNode {
@@ -5343,6 +5393,7 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                     required_bits: 128u64,
                     at: "schemas/types/OrderDetails.json#/oneOf/1/then/required",
                 }),
+                nested: None,
                 at: "schemas/types/OrderDetails.json#/oneOf/1",
             },
             VariantNode {
@@ -5359,6 +5410,7 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                     required_bits: 128u64,
                     at: "schemas/types/OrderDetails.json#/oneOf/2/then/required",
                 }),
+                nested: None,
                 at: "schemas/types/OrderDetails.json#/oneOf/2",
             },
             VariantNode {
@@ -5384,10 +5436,12 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                     required_bits: 65536u64,
                     at: "schemas/types/OrderDetails.json#/oneOf/3/then/required",
                 }),
+                nested: None,
                 at: "schemas/types/OrderDetails.json#/oneOf/3",
             },
         ],
         condition_bits: 16448u64,
+        nested: None,
     }),
     fixed: &[],
     changes: None,
@@ -5440,6 +5494,7 @@ pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderRoute.json#/oneOf/0",
             },
             VariantNode {
@@ -5449,10 +5504,12 @@ pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderRoute.json#/oneOf/1",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: None,
@@ -5565,6 +5622,7 @@ pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 112u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderCondition.json#/oneOf/0",
             },
             VariantNode {
@@ -5574,10 +5632,12 @@ pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
                 required_bits: 113u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderCondition.json#/oneOf/1",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: None,
@@ -6222,6 +6282,7 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 required_bits: 30719u64,
                 forbidden_bits: 98304u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TransactionDetail.json#/oneOf/0",
             },
             VariantNode {
@@ -6231,6 +6292,7 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 required_bits: 30719u64,
                 forbidden_bits: 98304u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TransactionDetail.json#/oneOf/1",
             },
             VariantNode {
@@ -6240,6 +6302,7 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 required_bits: 30719u64,
                 forbidden_bits: 98304u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TransactionDetail.json#/oneOf/2",
             },
             VariantNode {
@@ -6249,10 +6312,12 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 required_bits: 104447u64,
                 forbidden_bits: 24576u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TransactionDetail.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: None,
@@ -6342,6 +6407,7 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
                 required_bits: 31u64,
                 forbidden_bits: 96u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderAudit.json#/oneOf/0",
             },
             VariantNode {
@@ -6351,6 +6417,7 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
                 required_bits: 47u64,
                 forbidden_bits: 80u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderAudit.json#/oneOf/1",
             },
             VariantNode {
@@ -6360,10 +6427,12 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
                 required_bits: 79u64,
                 forbidden_bits: 48u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderAudit.json#/oneOf/2",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: None,
@@ -6415,6 +6484,7 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/0",
             },
             VariantNode {
@@ -6424,6 +6494,7 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/1",
             },
             VariantNode {
@@ -6433,6 +6504,7 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/2",
             },
             VariantNode {
@@ -6442,10 +6514,12 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -6678,6 +6752,7 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
                 required_bits: 511u64,
                 forbidden_bits: 1536u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/HoldingDetails.json#/oneOf/0",
             },
             VariantNode {
@@ -6687,6 +6762,7 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
                 required_bits: 511u64,
                 forbidden_bits: 1536u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/HoldingDetails.json#/oneOf/1",
             },
             VariantNode {
@@ -6696,6 +6772,7 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
                 required_bits: 511u64,
                 forbidden_bits: 1536u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/HoldingDetails.json#/oneOf/2",
             },
             VariantNode {
@@ -6705,10 +6782,12 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
                 required_bits: 1599u64,
                 forbidden_bits: 448u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/HoldingDetails.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: None,
@@ -6760,6 +6839,7 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/HoldingChange.json#/oneOf/0",
             },
             VariantNode {
@@ -6769,6 +6849,7 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/HoldingChange.json#/oneOf/1",
             },
             VariantNode {
@@ -6778,6 +6859,7 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/HoldingChange.json#/oneOf/2",
             },
             VariantNode {
@@ -6787,10 +6869,12 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/HoldingChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -6870,6 +6954,23 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: Some(NestedNode {
+                    property: "Order",
+                    index: 2usize,
+                    required: &[
+                        "Status",
+                        "Currency",
+                        "EstimatedValue",
+                        "CurrentValue",
+                        "CreatedDate",
+                        "UpdatedDate",
+                        "Style",
+                        "Details",
+                        "Route",
+                    ],
+                    required_bits: 130192u64,
+                    at: "schemas/types/OrderChange.json#/oneOf/0/properties/Order/required",
+                }),
                 at: "schemas/types/OrderChange.json#/oneOf/0",
             },
             VariantNode {
@@ -6879,6 +6980,23 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: Some(NestedNode {
+                    property: "Order",
+                    index: 2usize,
+                    required: &[
+                        "Status",
+                        "Currency",
+                        "EstimatedValue",
+                        "CurrentValue",
+                        "CreatedDate",
+                        "UpdatedDate",
+                        "Style",
+                        "Details",
+                        "Route",
+                    ],
+                    required_bits: 130192u64,
+                    at: "schemas/types/OrderChange.json#/oneOf/1/properties/Order/required",
+                }),
                 at: "schemas/types/OrderChange.json#/oneOf/1",
             },
             VariantNode {
@@ -6888,6 +7006,7 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderChange.json#/oneOf/2",
             },
             VariantNode {
@@ -6897,10 +7016,12 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: Some(2usize),
     }),
     fixed: &[],
     changes: Some(
@@ -7020,6 +7141,7 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/0",
             },
             VariantNode {
@@ -7029,6 +7151,7 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/1",
             },
             VariantNode {
@@ -7038,6 +7161,7 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/2",
             },
             VariantNode {
@@ -7047,10 +7171,12 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -7122,6 +7248,7 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/0",
             },
             VariantNode {
@@ -7131,6 +7258,7 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/1",
             },
             VariantNode {
@@ -7140,6 +7268,7 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/2",
             },
             VariantNode {
@@ -7149,10 +7278,12 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -7232,6 +7363,7 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TransactionChange.json#/oneOf/0",
             },
             VariantNode {
@@ -7241,6 +7373,7 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TransactionChange.json#/oneOf/1",
             },
             VariantNode {
@@ -7250,10 +7383,12 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 4u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/TransactionChange.json#/oneOf/2",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -7474,6 +7609,7 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/WatchlistChange.json#/oneOf/0",
             },
             VariantNode {
@@ -7483,6 +7619,7 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/WatchlistChange.json#/oneOf/1",
             },
             VariantNode {
@@ -7492,6 +7629,7 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/WatchlistChange.json#/oneOf/2",
             },
             VariantNode {
@@ -7501,10 +7639,12 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 2u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/WatchlistChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(
@@ -7642,6 +7782,7 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 11u64,
                 forbidden_bits: 4u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/WatchlistMemberChange.json#/oneOf/0",
             },
             VariantNode {
@@ -7651,6 +7792,7 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 11u64,
                 forbidden_bits: 4u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/WatchlistMemberChange.json#/oneOf/1",
             },
             VariantNode {
@@ -7660,6 +7802,7 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 7u64,
                 forbidden_bits: 8u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/WatchlistMemberChange.json#/oneOf/2",
             },
             VariantNode {
@@ -7669,10 +7812,12 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 1u64,
                 forbidden_bits: 14u64,
                 condition: None,
+                nested: None,
                 at: "schemas/types/WatchlistMemberChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
+        nested: None,
     }),
     fixed: &[],
     changes: Some(

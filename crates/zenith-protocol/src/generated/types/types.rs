@@ -20204,9 +20204,9 @@ impl schemars::JsonSchema for OrderChangeO {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderChange {
-    /// `O` is `A`: An order joins the list.
+    /// `O` is `A`: An order joins the list, with every field the reference marks Always.
     OrderAdd(OrderAdd),
-    /// `O` is `U`: A listed order changed.
+    /// `O` is `U`: A listed order changed: the whole order is sent again, every Always field included.
     OrderUpdate(OrderUpdate),
     /// `O` is `R`: An order leaves the list.
     OrderRemove(OrderRemove),
@@ -20216,7 +20216,7 @@ pub enum OrderChange {
     Unrecognized(serde_json::Value),
 }
 
-/// `O` is `A`: An order joins the list.
+/// `O` is `A`: An order joins the list, with every field the reference marks Always.
 #[derive(
     Clone,
     Debug,
@@ -20242,7 +20242,7 @@ impl OrderAdd {
     }
 }
 
-/// `O` is `U`: A listed order changed.
+/// `O` is `U`: A listed order changed: the whole order is sent again, every Always field included.
 #[derive(
     Clone,
     Debug,

@@ -213,6 +213,9 @@ fn object<'de, A: MapAccess<'de>>(
     let mut variant = None;
     // Bit `i`: variant `i`'s `if` holds (its condition property has its value).
     let mut conditions = 0u64;
+    // The properties present in the object some variant requires more of.
+    let nested_at = union.and_then(|u| u.nested);
+    let mut nested_present = 0u64;
     let mut keys = SeenKeys::default();
     while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
         let field = match node.property_index(&key) {
@@ -239,7 +242,14 @@ fn object<'de, A: MapAccess<'de>>(
                         verdict
                     }
                     _ if recording && node.read_bits >> index.min(63) & 1 == 1 => {
-                        map.next_value_seed(RecordSeed { node, index, reads: &mut reads })?
+                        let mut elsewhere = 0;
+                        let present = if nested_at == Some(index) { &mut nested_present } else { &mut elsewhere };
+                        map.next_value_seed(RecordSeed { node, index, reads: &mut reads, present })?
+                    }
+                    _ if nested_at == Some(index) => {
+                        let mut unread = None;
+                        let capture = Capture { at: [NONE; MAX_READS], values: &mut unread, present: &mut nested_present };
+                        map.next_value_seed(ReadSeed { node: property.node, capture: Some(capture) })?.0
                     }
                     _ => map.next_value_seed(Seed(property.node))?,
                 }
@@ -270,10 +280,20 @@ fn object<'de, A: MapAccess<'de>>(
                     union.variants.iter().position(|x| std::ptr::eq(x, v)).is_some_and(|i| conditions >> i & 1 == 1);
                 !holds || present & c.required_bits == c.required_bits
             });
-            present & v.required_bits == v.required_bits && present & v.forbidden_bits == 0 && condition_met
+            // An object property the variant requires more of, when present, has it.
+            let nested_met = v.nested.as_ref().is_none_or(|n| {
+                present >> n.index.min(63) & 1 == 0 || nested_present & n.required_bits == n.required_bits
+            });
+            present & v.required_bits == v.required_bits
+                && present & v.forbidden_bits == 0
+                && condition_met
+                && nested_met
         }
         (Some(_), None) => false,
     };
+    if let Some(capture) = capture {
+        *capture.present = present;
+    }
     Ok(if seen == node.required_bits && fits { verdict } else { Verdict::Invalid })
 }
 
@@ -284,6 +304,8 @@ struct RecordSeed<'r> {
     /// The property's number.
     index: usize,
     reads: &'r mut Option<Reads>,
+    /// Where the properties present in the value go, when it is an object.
+    present: &'r mut u64,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
@@ -297,7 +319,7 @@ impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
                 *slot = *nested;
             }
         }
-        let capture = at.iter().any(|nested| *nested != NONE).then_some(Capture { at, values: &mut *self.reads });
+        let capture = Some(Capture { at, values: &mut *self.reads, present: self.present });
         let (verdict, value) = ReadSeed { node: property.node, capture }.deserialize(deserializer)?;
         for (index, [head, nested]) in read_at.iter().enumerate() {
             if *head == self.index && *nested == NONE {
@@ -371,10 +393,12 @@ impl<'de> Visitor<'de> for ReadSeed<'_> {
 }
 
 /// The properties of a nested object that change records are read at (by read, the nested
-/// object's property number or [`NONE`]), and where their values go.
+/// object's property number or [`NONE`]), where their values go, and which properties it has.
 struct Capture<'c> {
     at: [usize; MAX_READS],
     values: &'c mut Option<Reads>,
+    /// The properties the object has, as bits by index (for a variant that requires more of it).
+    present: &'c mut u64,
 }
 
 impl Capture<'_> {
