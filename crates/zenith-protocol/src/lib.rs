@@ -88,13 +88,13 @@ mod scan;
 pub use dispatch::{EnvelopeKeys, EnvelopeText, ParseError, TopicProblem, controller_topics, json_kind};
 pub use generated::controllers::*;
 pub use generated::messages::{
-    DEFAULT_ACTION, DEFAULT_CONTROLLER, ERROR_CODES, Message, MessageKind, SECRET_PROPERTIES,
+    CLIENT_DRIFT, DEFAULT_ACTION, DEFAULT_CONTROLLER, ERROR_CODES, Message, MessageKind, SECRET_PROPERTIES,
 };
 pub use generated::types::*;
 pub use runtime::{
-    Change, ChangeRules, Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction,
-    ErrorCodeInfo, FieldInfo, Flags, MessageInfo, Nullable, Operation, Problem, Report, Role, Secret, Severity, Time,
-    TimeError, Topic, TopicError, Validate, Verdict,
+    Change, ChangeRules, Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction, Drift,
+    DriftDecision, ErrorCodeInfo, FieldInfo, Flags, MessageInfo, Nullable, Operation, Problem, Report, Role, Secret,
+    Severity, Time, TimeError, Topic, TopicError, Validate, Verdict,
 };
 pub use scan::CleanText;
 

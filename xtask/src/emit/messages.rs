@@ -111,11 +111,20 @@ pub fn emit(model: &Model) -> TokenStream {
         let kinds = replies.messages.iter().map(|index| ident(&model.messages[*index].name));
         quote! { (#direction, #controller, #topic, #action, &[#(MessageKind::#kinds),*]) }
     });
+    let drift = model.drift.iter().map(|d| {
+        let group = Ident::new(&super::schema::file_group(&d.location), Span::call_site());
+        let name = super::schema::drift_static(d);
+        quote! { &super::schema::#group::#name }
+    });
     quote! {
         use crate::runtime::ErrorCodeInfo;
 
         /// Every action error code the schemas document, in schema order.
         pub static ERROR_CODES: &[ErrorCodeInfo] = &[#(#codes),*];
+
+        /// Every difference between the reference and the real client (motif-core), as the
+        /// schemas decide it (their `x-zenith-drift` annotations), in schema file order.
+        pub static CLIENT_DRIFT: &[&crate::runtime::Drift] = &[#(#drift),*];
 
         /// The controller of a message without `Controller`.
         pub const DEFAULT_CONTROLLER: &str = #default_controller;

@@ -2,6 +2,7 @@
 
 mod asyncapi;
 mod docs;
+mod drift;
 mod messages;
 mod rust_type;
 pub mod schema;
@@ -43,6 +44,7 @@ pub fn all(model: &Model) -> Result<Vec<(String, String)>, Error> {
         ),
         ("docs/reference/messages.md".to_owned(), docs::emit(model)),
         ("docs/reference/coverage.md".to_owned(), docs::coverage(model)),
+        ("docs/reference/client-drift.md".to_owned(), drift::emit(model)),
         ("docs/asyncapi.json".to_owned(), asyncapi::emit(model)),
     ];
     files.extend(docs::reference(model));

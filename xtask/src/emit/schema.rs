@@ -13,7 +13,8 @@ use zenith_vocab::JsonTypes;
 use super::vocab::bare;
 use crate::Location;
 use crate::model::{
-    Arguments, Branch, BranchKind, Choice, Field, JsonType, Model, Shape, StringRules, Tuple, TypeDef, TypeId, TypeKind,
+    Arguments, Branch, BranchKind, Choice, Direction, Drift, DriftDecision, Field, JsonType, Model, Shape, StringRules,
+    Tuple, TypeDef, TypeId, TypeKind,
 };
 use crate::naming::{Case, rust_name};
 
@@ -39,9 +40,19 @@ pub fn forms_static(type_name: &str) -> Ident {
 
 /// The module of a type's static: its schema file's directory.
 pub fn group(ty: &TypeDef) -> String {
-    let directory = ty.location.file.strip_prefix("schemas/").unwrap_or(&ty.location.file);
+    file_group(&ty.location)
+}
+
+/// The module of the statics of the schema file `location` is in.
+pub fn file_group(location: &Location) -> String {
+    let directory = location.file.strip_prefix("schemas/").unwrap_or(&location.file);
     let directory = directory.rsplit_once('/').map_or("root", |(directory, _)| directory);
     rust_name(directory, Case::Field)
+}
+
+/// The name of a drift annotation's static.
+pub fn drift_static(drift: &Drift) -> Ident {
+    format_ident!("DRIFT_{}", rust_name(&drift.id, Case::Static))
 }
 
 /// The tables, as (module name, contents); one module named `schema` when not grouped.
@@ -69,14 +80,67 @@ pub fn emit(model: &Model, target: &Target) -> Vec<(String, TokenStream)> {
                 quote! { static #name: Pattern = Pattern::new(#pattern); }
             });
             let runtime = &target.runtime;
+            let drift = model
+                .drift
+                .iter()
+                .filter(|d| !target.grouped || file_group(&d.location) == name)
+                .map(|d| drift_tokens(d, runtime));
             let tokens = quote! {
                 use #runtime::schema::*;
                 #(#patterns)*
+                #(#drift)*
                 #(#statics)*
             };
             (name, tokens)
         })
         .collect()
+}
+
+/// `Some(&DRIFT_...)` or `None`, for a drift static in the same module.
+fn optional_drift(drift: Option<&Drift>) -> TokenStream {
+    match drift {
+        Some(drift) => {
+            let name = drift_static(drift);
+            quote! { Some(&#name) }
+        }
+        None => quote! { None },
+    }
+}
+
+/// A drift annotation's static.
+fn drift_tokens(drift: &Drift, runtime: &TokenStream) -> TokenStream {
+    let name = drift_static(drift);
+    let (id, client, does, why, values) = (&drift.id, &drift.client, &drift.does, &drift.why, &drift.values);
+    let direction = match drift.direction {
+        Direction::Send => quote! { #runtime::Direction::Send },
+        Direction::Receive => quote! { #runtime::Direction::Receive },
+    };
+    let decision = Ident::new(&rust_name(drift.decision.as_str(), Case::Type), Span::call_site());
+    let null_only = drift.null_only;
+    let example = match &drift.example {
+        Some(example) => {
+            let text = example.to_string();
+            quote! { Some(#text) }
+        }
+        None => quote! { None },
+    };
+    let at = drift.location.to_string();
+    let doc = format!(" The real client differs: `{id}`.");
+    quote! {
+        #[doc = #doc]
+        pub static #name: #runtime::Drift = #runtime::Drift {
+            id: #id,
+            client: #client,
+            direction: #direction,
+            does: #does,
+            decision: #runtime::DriftDecision::#decision,
+            why: #why,
+            values: &[#(#values),*],
+            null_only: #null_only,
+            example: #example,
+            at: #at,
+        };
+    }
 }
 
 struct Emitter<'m> {
@@ -133,7 +197,8 @@ impl Emitter<'_> {
                         };
                         let bit = bits.iter().find(|(w, _)| *w == f.wire).map_or(0, |(_, bit)| *bit);
                         let secret = f.secret;
-                        quote! { Property { wire: #wire, node: #node, bit: #bit, secret: #secret } }
+                        let drift = self.property_drift(f);
+                        quote! { Property { wire: #wire, node: #node, bit: #bit, secret: #secret, drift: #drift } }
                     })
                     .collect();
                 let type_at = if *typed {
@@ -198,6 +263,19 @@ impl Emitter<'_> {
                                 }
                                 None => quote! { None },
                             };
+                            // The variant's properties that the real client uses, with a finding.
+                            let drifted: Vec<(&String, Ident)> = v
+                                .drifted
+                                .iter()
+                                .filter_map(|name| {
+                                    let rule = v.location.child("properties").child(name);
+                                    let drift = self.model.drift_at(&rule).find(|d| d.decision.has_finding())?;
+                                    Some((name, drift_static(drift)))
+                                })
+                                .collect();
+                            let drifted_bits =
+                                index_bits(&drifted.iter().map(|(name, _)| (*name).clone()).collect::<Vec<_>>());
+                            let drifted = drifted.iter().map(|(name, drift)| quote! { (#name, &#drift) });
                             quote! {
                                 VariantNode {
                                     value: #value,
@@ -207,6 +285,8 @@ impl Emitter<'_> {
                                     forbidden_bits: #forbidden_bits,
                                     condition: #condition,
                                     nested: #nested,
+                                    drifted: &[#(#drifted),*],
+                                    drifted_bits: #drifted_bits,
                                     at: #at,
                                 }
                             }
@@ -262,7 +342,9 @@ impl Emitter<'_> {
             }
             TypeKind::Enum { values, open } => {
                 let at = at(location, if *open { "x-zenith-known" } else { "enum" });
-                quote! { Node::Enum(EnumNode { at: #at, values: &[#(#values),*], open: #open }) }
+                let drift = self.model.drift_at(location).find(|d| !d.values.is_empty() && d.decision.has_finding());
+                let drift = optional_drift(drift);
+                quote! { Node::Enum(EnumNode { at: #at, values: &[#(#values),*], open: #open, drift: #drift }) }
             }
             TypeKind::Alias { shape } | TypeKind::Runtime { shape, .. } => self.node(shape, location),
             TypeKind::Choice(choice) => {
@@ -292,18 +374,25 @@ impl Emitter<'_> {
         }
     }
 
-    /// A value union's node: its branches by JSON type, and every tagged array it takes.
+    /// The drift a property's checks use: one accepted with a finding, or an error's note where
+    /// the schema-path rule cannot find it (the property's schema is not an object of its own).
+    fn property_drift(&self, field: &Field) -> TokenStream {
+        let inline_object = matches!(field.shape, Shape::Named(id) if self.model[id].location == field.location);
+        let drift = self.model.drift_at(&field.location).find(|d| {
+            d.values.is_empty() && (d.decision.has_finding() || (d.decision == DriftDecision::Error && !inline_object))
+        });
+        optional_drift(drift)
+    }
+
     /// The bits, by property number, of `required` among the properties of the object type
     /// `shape` names (checked to be one by the model).
     fn nested_bits(&self, shape: &Shape, required: &[String]) -> u64 {
         let Shape::Named(id) = shape else { return 0 };
         let TypeKind::Struct { fields, .. } = &self.model[*id].kind else { return 0 };
-        required
-            .iter()
-            .filter_map(|name| fields.iter().position(|f| &f.wire == name))
-            .fold(0, |bits, i| bits | 1 << i)
+        required.iter().filter_map(|name| fields.iter().position(|f| &f.wire == name)).fold(0, |bits, i| bits | 1 << i)
     }
 
+    /// A value union's node: its branches by JSON type, and every tagged array it takes.
     fn choice(&mut self, ty: &TypeDef, choice: &Choice) -> TokenStream {
         let name = &ty.name;
         let at = choice.location.to_string();

@@ -111,7 +111,7 @@ pub(super) fn parse(
 /// A tagged array: `prefixItems` (the tag's `const`, then one schema per position),
 /// `minItems`, and `items` (`false`, or the schema of every further item).
 fn tuple(lower: &mut dyn LowerShape, at: &Location, branch: &Map<String, Value>, name: &str) -> Result<Tuple, Error> {
-    const KEYS: &[&str] = &["title", "description", "$comment", "prefixItems", "minItems", "items"];
+    const KEYS: &[&str] = &["title", "description", "$comment", "prefixItems", "minItems", "items", "x-zenith-drift"];
     if let Some(extra) = branch.keys().find(|k| !KEYS.contains(&k.as_str())) {
         return Err(Error::at(
             at,

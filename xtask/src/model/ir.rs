@@ -34,6 +34,70 @@ pub struct Model {
     /// Each topic that takes arguments, as (controller, topic, the index into `messages` of the
     /// first of its messages that states their forms).
     pub topic_arguments: Vec<(String, String, usize)>,
+    /// Every difference between the reference and the real client, as the schemas decide it.
+    pub drift: Vec<Drift>,
+}
+
+/// One `x-zenith-drift` annotation: something the real client (motif-core) reads or sends
+/// otherwise than the reference, and what the schemas decided.
+#[derive(Debug)]
+pub struct Drift {
+    pub id: String,
+    /// The motif-core file and the names in it.
+    pub client: String,
+    /// `Receive`: motif-core reads it (a server sends it); `Send`: motif-core sends it.
+    pub direction: Direction,
+    /// What motif-core does, completing "motif-core ...".
+    pub does: String,
+    pub decision: DriftDecision,
+    pub why: String,
+    /// On a code table: the values that are the difference.
+    pub values: Vec<String>,
+    /// On a nullable property: only `null` is the difference.
+    pub null_only: bool,
+    /// A message in motif-core's shape.
+    pub example: Option<Value>,
+    /// The schema object the annotation is on.
+    pub location: Location,
+}
+
+/// What the schemas make of a difference with the real client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriftDecision {
+    /// Accepted, with a warning that names the difference.
+    Warning,
+    /// Accepted, with an informational finding.
+    Info,
+    /// Accepted without a finding (the reference was unclear, or the rule was our own).
+    Accepted,
+    /// Still an error, whose message says what the real client does.
+    Error,
+    /// Nothing changed: the real client is stricter, or the evidence is weak.
+    Kept,
+}
+
+impl DriftDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftDecision::Warning => "warning",
+            DriftDecision::Info => "info",
+            DriftDecision::Accepted => "accepted",
+            DriftDecision::Error => "error",
+            DriftDecision::Kept => "kept",
+        }
+    }
+
+    /// Whether a message showing the difference gets a `client-drift` finding.
+    pub fn has_finding(self) -> bool {
+        matches!(self, DriftDecision::Warning | DriftDecision::Info)
+    }
+}
+
+impl Model {
+    /// The annotations on the schema object at `location`.
+    pub fn drift_at<'m>(&'m self, location: &'m Location) -> impl Iterator<Item = &'m Drift> + 'm {
+        self.drift.iter().filter(move |d| d.location == *location)
+    }
 }
 
 /// The messages of other topics that may arrive on `topic`: a request of another topic of the
@@ -241,6 +305,9 @@ pub struct Variant {
     /// Properties an object property of the record must have in this variant (an add carries the
     /// whole order; a removal only its key).
     pub nested: Option<Nested>,
+    /// Properties the reference leaves out of this variant and the real client reads or sends
+    /// (an `x-zenith-drift` rule in the branch): allowed, with a finding.
+    pub drifted: Vec<String>,
     pub location: Location,
 }
 

@@ -37,6 +37,7 @@ const KEYWORDS: &[&str] = &[
     "x-zenith-roles",
     "x-zenith-changes",
     "x-zenith-fixed",
+    "x-zenith-drift",
     "oneOf",
 ];
 

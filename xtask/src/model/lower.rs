@@ -25,6 +25,7 @@ const REF_SIBLINGS: &[&str] = &[
     "default",
     "x-zenith-secret",
     "x-zenith-fixed",
+    "x-zenith-drift",
 ];
 
 /// Builds the named types, each once, as schemas are read.
@@ -300,7 +301,9 @@ impl<'a> Builder<'a> {
             let values_location = location.child("additionalProperties");
             let values = as_object(&object["additionalProperties"], &values_location)?;
             check_keywords(values, &values_location)?;
-            return Ok(Shape::Map(Box::new(self.shape(&values_location, values, &format!("{hint}Value"))?)));
+            let map = Shape::Map(Box::new(self.shape(&values_location, values, &format!("{hint}Value"))?));
+            let nullable = object.get("type").and_then(Value::as_array).is_some_and(|t| t.iter().any(|t| t == "null"));
+            return Ok(if nullable { Shape::Nullable(Box::new(map)) } else { map });
         }
         let is_root = location.pointer.is_empty()
             || location.pointer.starts_with("/$defs/") && location.pointer.matches('/').count() == 2;
@@ -388,10 +391,10 @@ impl<'a> Builder<'a> {
             (true, false) => (1, second),
             _ => return Err(refused()),
         };
-        if let Some(extra) = object
-            .keys()
-            .find(|k| !["oneOf", "description", "title", "$comment", "examples", "default"].contains(&k.as_str()))
-        {
+        if let Some(extra) = object.keys().find(|k| {
+            !["oneOf", "description", "title", "$comment", "examples", "default", "x-zenith-drift"]
+                .contains(&k.as_str())
+        }) {
             return Err(Error::at(location, format!("`{extra}` beside a nullable `oneOf` is not supported")));
         }
         let other_location = branches_location.child(&index.to_string());

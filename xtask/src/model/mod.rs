@@ -9,6 +9,7 @@ use crate::{Error, Location};
 
 mod changes;
 mod choice;
+mod drift;
 mod facts;
 mod ir;
 mod json;
@@ -76,6 +77,8 @@ impl Model {
         let controller_topics = facts::controller_topics(&messages);
         let replies_elsewhere = facts::replies_elsewhere(&messages);
         let topic_arguments = facts::topic_arguments(&messages);
+        let drift = drift::collect(schemas)?;
+        verify::drift_placed(&drift, &types)?;
         Ok(Model {
             types,
             by_name,
@@ -87,6 +90,7 @@ impl Model {
             controller_topics,
             replies_elsewhere,
             topic_arguments,
+            drift,
         })
     }
 

@@ -8,8 +8,9 @@ use crate::naming::{Case, rust_name};
 use crate::{Error, Location};
 
 /// The variants of a tagged union: each `oneOf` branch names its tag value (`const`), what it
-/// requires, what it forbids (`false`), and what one object property must hold in it
-/// (`{"required": [...]}`); nothing else. `types` are those being built, by the
+/// requires, what it forbids (`false`), what one object property must hold in it
+/// (`{"required": [...]}`), and what it allows as a difference of the real client's
+/// (`{"x-zenith-drift": ...}`); nothing else. `types` are those being built, by the
 /// id each started with.
 pub(super) fn parse(
     types: &[Option<TypeDef>],
@@ -39,7 +40,8 @@ pub(super) fn parse(
         let at = union_location.child(&index.to_string());
         let branch = as_object(branch, &at)?;
         if let Some(extra) = branch.keys().find(|k| {
-            !["title", "description", "$comment", "properties", "required", "if", "then"].contains(&k.as_str())
+            !["title", "description", "$comment", "properties", "required", "if", "then", "x-zenith-drift"]
+                .contains(&k.as_str())
         }) {
             return Err(Error::at(
                 &at,
@@ -53,6 +55,7 @@ pub(super) fn parse(
         let mut value = None;
         let mut forbidden = Vec::new();
         let mut nested: Option<Nested> = None;
+        let mut drifted = Vec::new();
         let empty = Map::new();
         let properties = match branch.get("properties") {
             Some(p) => as_object(p, &at.child("properties"))?,
@@ -68,6 +71,13 @@ pub(super) fn parse(
                 Value::Bool(false) => forbidden.push(name.clone()),
                 Value::Object(o) if *name == tag && o.len() == 1 && o.get("const").is_some_and(Value::is_string) => {
                     value = o["const"].as_str().map(str::to_owned);
+                }
+                Value::Object(o)
+                    if *name != tag
+                        && o.contains_key("x-zenith-drift")
+                        && o.keys().all(|k| ["x-zenith-drift", "description", "$comment"].contains(&k.as_str())) =>
+                {
+                    drifted.push(name.clone());
                 }
                 Value::Object(o) if *name != tag && o.len() == 1 && o.contains_key("required") => {
                     if let Some(other) = &nested {
@@ -87,7 +97,7 @@ pub(super) fn parse(
                 _ => {
                     return Err(Error::at(
                         &rule_at,
-                        "a variant's property is `true`, `false`, `{\"required\": [...]}`, or for the tag `{\"const\": ...}`",
+                        "a variant's property is `true`, `false`, `{\"required\": [...]}`, `{\"x-zenith-drift\": ...}`, or for the tag `{\"const\": ...}`",
                     ));
                 }
             }
@@ -126,6 +136,7 @@ pub(super) fn parse(
             forbidden,
             condition,
             nested,
+            drifted,
             location: at,
         });
     }

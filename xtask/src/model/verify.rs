@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::ir::{Direction, Message, Shape, TypeDef, TypeKind};
+use super::ir::{Direction, Drift, JsonType, Message, Shape, TypeDef, TypeKind};
 use crate::{Error, Location};
 
 /// What picks a message's schema: controller, topic (`None` for any), action and direction.
@@ -88,6 +88,49 @@ pub(super) fn nested_requirements(types: &[TypeDef]) -> Result<(), Error> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// A drift with a finding sits where the checks can see it: on a code table (its `values`), on
+/// an object's property, or on a variant's property rule; `when: null` only on a nullable property.
+pub(super) fn drift_placed(drift: &[Drift], types: &[TypeDef]) -> Result<(), Error> {
+    for d in drift.iter().filter(|d| d.decision.has_finding()) {
+        let on_table = !d.values.is_empty();
+        let property = types.iter().find_map(|ty| match &ty.kind {
+            TypeKind::Struct { fields, union, .. } => {
+                let field = fields.iter().find(|f| f.location == d.location).map(|f| match &f.shape {
+                    Shape::Nullable(_) => true,
+                    Shape::Multi { types, .. } => types.contains(&JsonType::Null),
+                    _ => false,
+                });
+                let variant = union
+                    .iter()
+                    .flat_map(|u| &u.variants)
+                    .any(|v| v.drifted.iter().any(|name| v.location.child("properties").child(name) == d.location));
+                field.or(variant.then_some(false))
+            }
+            _ => None,
+        });
+        match (on_table, property) {
+            (true, _) if d.null_only => {}
+            (true, _) => continue,
+            (false, Some(nullable)) if !d.null_only || nullable => continue,
+            (false, Some(_)) => {
+                return Err(Error::at(
+                    &d.location,
+                    format!("drift `{}`: `when: null` needs a nullable property", d.id),
+                ));
+            }
+            (false, None) => {}
+        }
+        return Err(Error::at(
+            &d.location,
+            format!(
+                "drift `{}` has a finding, so it goes on a code table (with `values`), an object's property or a variant's property rule",
+                d.id
+            ),
+        ));
     }
     Ok(())
 }

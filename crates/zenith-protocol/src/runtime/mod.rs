@@ -7,6 +7,7 @@ mod date;
 mod datetime;
 mod decimal;
 pub mod diagnostics;
+mod drift;
 mod flags;
 mod nullable;
 mod pattern;
@@ -25,6 +26,7 @@ pub use date::{Date, DateError};
 pub use datetime::{DateTime, DateTimeError};
 pub use decimal::{Decimal, DecimalError};
 pub use diagnostics::{Code, Omitted, Problem, Report, Severity, Verdict};
+pub use drift::{Drift, DriftDecision};
 pub use flags::Flags;
 pub use nullable::Nullable;
 pub use secret::{

@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use super::diagnostics::{Code, Verdict, Walker, code_suggestion, is_integer, length};
+use super::diagnostics::{Code, Verdict, Walker, code_suggestion, excerpt, is_integer, length};
+use super::drift::{Drift, DriftDecision};
 pub use super::pattern::Pattern;
 pub use super::topic::{TopicForm, TopicPart};
 pub use zenith_vocab::{Format, JsonTypes};
@@ -182,7 +183,7 @@ impl FlagsNode {
     }
 
     fn table(&self) -> &'static EnumNode {
-        static NONE: EnumNode = EnumNode { at: "", values: &[], open: true };
+        static NONE: EnumNode = EnumNode { at: "", values: &[], open: true, drift: None };
         match self.codes.container() {
             Node::Enum(table) => table,
             _ => &NONE,
@@ -306,11 +307,20 @@ pub struct EnumNode {
     pub values: &'static [&'static str],
     /// The server may send other values: they are a warning, not an error.
     pub open: bool,
+    /// Values the reference leaves out and the real client knows: accepted, with a finding.
+    pub drift: Option<&'static Drift>,
 }
 
 impl EnumNode {
+    /// The difference with the real client that `text` is, if it is one.
+    pub fn drift_of(&self, text: &str) -> Option<&'static Drift> {
+        self.drift.filter(|drift| drift.values.contains(&text))
+    }
+
     pub fn verdict(&self, text: &str) -> Verdict {
-        if self.values.contains(&text) {
+        if self.drift_of(text).is_some() {
+            Verdict::Warnings
+        } else if self.values.contains(&text) {
             Verdict::Clean
         } else if self.open && code_suggestion(text, self.values).is_none() {
             Verdict::Warnings
@@ -368,6 +378,10 @@ pub struct VariantNode {
     pub condition: Option<ConditionNode>,
     /// More properties required of an object property in this variant.
     pub nested: Option<NestedNode>,
+    /// Properties the reference leaves out of this variant and the real client reads or sends:
+    /// allowed, with a finding; and the same as bits over the object's properties by index.
+    pub drifted: &'static [(&'static str, &'static Drift)],
+    pub drifted_bits: u64,
     /// Where the variant is (its `oneOf` branch).
     pub at: &'static str,
 }
@@ -438,6 +452,16 @@ pub struct Property {
     pub bit: u64,
     /// A credential: its value never appears in a problem.
     pub secret: bool,
+    /// A difference with the real client: the property (or its `null`) accepted with a finding,
+    /// or, for an error kept, the note its errors carry.
+    pub drift: Option<&'static Drift>,
+}
+
+impl Property {
+    /// The difference with the real client that `value` of this property shows, if any.
+    pub fn drift_of(&self, value: &Value) -> Option<&'static Drift> {
+        self.drift.filter(|d| d.decision.severity().is_some() && (!d.null_only || value.is_null()))
+    }
 }
 
 #[derive(Debug)]
@@ -485,6 +509,7 @@ pub fn walk(node: &Node, value: &Value, walker: &mut Walker, secret: bool) {
             None => walker.wrong_type(array.type_at, "an array", value, secret),
         },
         Node::Enum(list) => match value.as_str() {
+            Some(text) if let Some(drift) = list.drift_of(text) => walker.drift(drift, &format!("`{text}`")),
             Some(text) if list.values.contains(&text) => {}
             Some(text) if list.open => walker.unknown_code(list.at, text, list.values),
             Some(text) => walker.not_in_enum(list.at, text, list.values, secret),
@@ -515,8 +540,11 @@ pub fn walk(node: &Node, value: &Value, walker: &mut Walker, secret: bool) {
         Node::Flags(flags) => match value.as_str() {
             Some(text) => {
                 let table = flags.table();
-                for member in flags.members(text).filter(|m| !table.values.contains(m)) {
-                    if table.open {
+                for member in flags.members(text) {
+                    if let Some(drift) = table.drift_of(member) {
+                        walker.drift(drift, &format!("`{}`", excerpt(member)));
+                    } else if table.values.contains(&member) {
+                    } else if table.open {
                         walker.unknown_code(flags.at, member, table.values);
                     } else {
                         walker.bad_flag(flags.at, member, table.values);
@@ -621,6 +649,10 @@ fn walk_object(object: &ObjectNode, value: &Value, walker: &mut Walker) {
                 walker.missing_in_variant(condition.at, name, condition.property, condition.value, members);
             }
         }
+        for (name, drift) in variant.drifted.iter().filter(|(name, _)| members.contains_key(*name)) {
+            let subject = format!("`{name}` when `{}` is `{}`", union.tag, excerpt(tag));
+            walker.key(name, |walker| walker.drift(drift, &subject));
+        }
         if let Some(nested) = &variant.nested
             && let Some(inner) = members.get(nested.property).and_then(Value::as_object)
         {
@@ -633,7 +665,16 @@ fn walk_object(object: &ObjectNode, value: &Value, walker: &mut Walker) {
     }
     for (key, value) in members {
         match object.property(key) {
-            Some(property) => walker.key(key, |walker| walk(property.node, value, walker, property.secret)),
+            Some(property) => walker.key(key, |walker| {
+                if let Some(drift) = property.drift_of(value) {
+                    let subject = if drift.null_only { format!("`null` for `{key}`") } else { format!("`{key}`") };
+                    walker.drift(drift, &subject);
+                }
+                match property.drift.filter(|d| d.decision == DriftDecision::Error) {
+                    Some(note) => walker.noted(note, |walker| walk(property.node, value, walker, property.secret)),
+                    None => walk(property.node, value, walker, property.secret),
+                }
+            }),
             None if object.additional => {
                 walker.extra(object.additional_at, key, members, object.documented, object.required)
             }

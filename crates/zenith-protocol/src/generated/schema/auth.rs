@@ -3,11 +3,85 @@
 
 use crate::runtime::schema::*;
 
+static PATTERN_0: Pattern = Pattern::new("^-?[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?$");
+
+/// The real client differs: `auth-authowner-username-spelling`.
+pub static DRIFT_AUTH_AUTHOWNER_USERNAME_SPELLING: crate::runtime::Drift = crate::runtime::Drift {
+    id: "auth-authowner-username-spelling",
+    client: "auth-owner-message-convert.ts: AuthOwnerMessageConvert.createMessage",
+    direction: crate::runtime::Direction::Send,
+    does: "sends the user name as `Username` (lower-case `n`) in its `AuthOwner` request",
+    decision: crate::runtime::DriftDecision::Error,
+    why: "The reference spells it `UserName` and its property names are case-sensitive, so a server that follows it would not see the user name; motif-core's current login goes through `AuthToken`, so this converter looks unused.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Auth\",\"Topic\":\"AuthOwner\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":{\"Provider\":\"Paritech\",\"ClientID\":\"TriOptimum\",\"Username\":\"Shodan\",\"Password\":\"Insect\"}}",
+    ),
+    at: "schemas/auth/AuthOwner.request.json#/properties/Data",
+};
+/// The real client differs: `auth-authtoken-reply-transactionid-expected`.
+pub static DRIFT_AUTH_AUTHTOKEN_REPLY_TRANSACTIONID_EXPECTED: crate::runtime::Drift = crate::runtime::Drift {
+    id: "auth-authtoken-reply-transactionid-expected",
+    client: "src/code/adi/publishers/zenith/zenith-publisher.ts: ZenithPublisher.processZenithAuthMessageReceived, processAuthFetchMessageReceived",
+    direction: crate::runtime::Direction::Receive,
+    does: "acts on a login reply only when it comes on the `AuthToken` topic with the `TransactionID` of its last `AuthToken` request, and fails the login on a reply on `Identify`",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The client is stricter than the reference, which makes `TransactionID` optional and shows the reply on `Identify`; this schema already accepts the form the client needs.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/auth/AuthToken.reply.json#",
+};
+/// The real client differs: `auth-identify-result-rejected`.
+pub static DRIFT_AUTH_IDENTIFY_RESULT_REJECTED: crate::runtime::Drift = crate::runtime::Drift {
+    id: "auth-identify-result-rejected",
+    client: "src/code/adi/publishers/zenith/zenith-publisher.ts: ZenithPublisher.processAuthFetchMessageReceived (ZenithProtocol.AuthController.IdentifyResult)",
+    direction: crate::runtime::Direction::Receive,
+    does: "knows the results `Success` and `Rejected` (and no `Reject`), and fails a login only when `Result` is `Rejected`",
+    decision: crate::runtime::DriftDecision::Warning,
+    why: "The one real client tests for `Rejected` and would take the reference's `Reject` for a success, so real servers evidently send `Rejected`; the reference says `Reject`, so `Rejected` is accepted with a warning rather than failing the reply.",
+    values: &["Rejected"],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Auth\",\"Topic\":\"AuthToken\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":{\"Result\":\"Rejected\"}}",
+    ),
+    at: "schemas/auth/IdentityResult.json#/properties/Result",
+};
+/// The real client differs: `auth-authtoken-accesstoken-expected`.
+pub static DRIFT_AUTH_AUTHTOKEN_ACCESSTOKEN_EXPECTED: crate::runtime::Drift = crate::runtime::Drift {
+    id: "auth-authtoken-accesstoken-expected",
+    client: "src/code/adi/publishers/zenith/zenith-publisher.ts: ZenithPublisher.processAuthFetchMessageReceived",
+    direction: crate::runtime::Direction::Receive,
+    does: "stops logging in when a successful `AuthToken` reply carries no `AccessToken`",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The client is stricter than the reference, which sends the token only when the user may have one; requiring it would fail replies the reference allows.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/auth/IdentityResult.json#/properties/AccessToken",
+};
+/// The real client differs: `auth-identify-expiresin`.
+pub static DRIFT_AUTH_IDENTIFY_EXPIRESIN: crate::runtime::Drift = crate::runtime::Drift {
+    id: "auth-identify-expiresin",
+    client: "src/code/adi/publishers/zenith/zenith-publisher.ts: ZenithPublisher.calculateZenithTokenExpiresInSpan, parseZenithTokenExpiresInInterval (ZenithProtocol.AuthController.Identify.ExpiresIn)",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads `ExpiresIn`, a duration `HH:MM:SS.fraction` that may start with `-`, to schedule its token refresh, and logs a warning when a successful `AuthToken` reply lacks it",
+    decision: crate::runtime::DriftDecision::Info,
+    why: "The reference does not list `ExpiresIn`, but the real client expects it on every successful login, so servers send it routinely; it is harmless, so it is documented and noted as info.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Auth\",\"Topic\":\"AuthToken\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":{\"Result\":\"Success\",\"AccessToken\":\"dG9rZW4=\",\"UserID\":\"shodan\",\"ExpiryDate\":\"2024-06-30T10:02:30Z\",\"ExpiresIn\":\"00:59:59.9990000\",\"Scope\":[\"Zenith/Market\"]}}",
+    ),
+    at: "schemas/auth/IdentityResult.json#/properties/ExpiresIn",
+};
 /// `AuthResult` (`schemas/auth/IdentityResult.json#/properties/Result`).
 pub static AUTH_RESULT: Node = Node::Enum(EnumNode {
     at: "schemas/auth/IdentityResult.json#/properties/Result/enum",
-    values: &["Success", "Reject"],
+    values: &["Success", "Reject", "Rejected"],
     open: false,
+    drift: Some(&DRIFT_AUTH_IDENTIFY_RESULT_REJECTED),
 });
 impl crate::runtime::Validate for crate::generated::types::AuthResult {
     const SCHEMA: &'static Node = &AUTH_RESULT;
@@ -22,6 +96,7 @@ pub static IDENTITY_RESULT: Node = Node::Object(ObjectNode {
             node: &AUTH_RESULT,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "AccessToken",
@@ -31,6 +106,7 @@ pub static IDENTITY_RESULT: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: true,
+            drift: None,
         },
         Property {
             wire: "DisplayName",
@@ -40,6 +116,7 @@ pub static IDENTITY_RESULT: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "UserID",
@@ -49,18 +126,39 @@ pub static IDENTITY_RESULT: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ExpiryDate",
             node: &super::types::DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
+        },
+        Property {
+            wire: "ExpiresIn",
+            node: &Node::String(StringNode {
+                type_at: "schemas/auth/IdentityResult.json#/properties/ExpiresIn/type",
+                rules: StringRules {
+                    min_length: None,
+                    max_length: None,
+                    pattern: Some((
+                        &PATTERN_0,
+                        "schemas/auth/IdentityResult.json#/properties/ExpiresIn/pattern",
+                    )),
+                    format: None,
+                },
+            }),
+            bit: 0u64,
+            secret: false,
+            drift: Some(&DRIFT_AUTH_IDENTIFY_EXPIRESIN),
         },
         Property {
             wire: "Scope",
             node: &super::types::SCOPE_LIST,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -69,6 +167,7 @@ pub static IDENTITY_RESULT: Node = Node::Object(ObjectNode {
         "DisplayName",
         "UserID",
         "ExpiryDate",
+        "ExpiresIn",
         "Scope",
     ],
     required: &["Result"],
@@ -97,6 +196,7 @@ pub static AUTH_CODE_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -106,6 +206,7 @@ pub static AUTH_CODE_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -115,18 +216,21 @@ pub static AUTH_CODE_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &IDENTITY_RESULT,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -156,6 +260,7 @@ pub static AUTH_CODE_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ClientID",
@@ -165,6 +270,7 @@ pub static AUTH_CODE_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ClientSecret",
@@ -174,6 +280,7 @@ pub static AUTH_CODE_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: true,
+            drift: None,
         },
         Property {
             wire: "AuthGrant",
@@ -183,12 +290,14 @@ pub static AUTH_CODE_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: true,
+            drift: None,
         },
         Property {
             wire: "Scope",
             node: &super::types::SCOPE_LIST,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Provider", "ClientID", "ClientSecret", "AuthGrant", "Scope"],
@@ -218,6 +327,7 @@ pub static AUTH_CODE_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -227,6 +337,7 @@ pub static AUTH_CODE_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -236,18 +347,21 @@ pub static AUTH_CODE_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &AUTH_CODE_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -277,6 +391,7 @@ pub static AUTH_OWNER_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -286,6 +401,7 @@ pub static AUTH_OWNER_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -295,18 +411,21 @@ pub static AUTH_OWNER_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &IDENTITY_RESULT,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -336,6 +455,7 @@ pub static AUTH_OWNER_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ClientID",
@@ -345,6 +465,7 @@ pub static AUTH_OWNER_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ClientSecret",
@@ -354,6 +475,7 @@ pub static AUTH_OWNER_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: true,
+            drift: None,
         },
         Property {
             wire: "UserName",
@@ -363,6 +485,7 @@ pub static AUTH_OWNER_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Password",
@@ -372,12 +495,14 @@ pub static AUTH_OWNER_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: true,
+            drift: None,
         },
         Property {
             wire: "Scope",
             node: &super::types::SCOPE_LIST,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -414,6 +539,7 @@ pub static AUTH_OWNER_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -423,6 +549,7 @@ pub static AUTH_OWNER_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -432,18 +559,21 @@ pub static AUTH_OWNER_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &AUTH_OWNER_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -473,6 +603,7 @@ pub static AUTH_TOKEN_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -482,6 +613,7 @@ pub static AUTH_TOKEN_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -491,18 +623,21 @@ pub static AUTH_TOKEN_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &IDENTITY_RESULT,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -532,6 +667,7 @@ pub static AUTH_TOKEN_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "AccessToken",
@@ -541,6 +677,7 @@ pub static AUTH_TOKEN_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: true,
+            drift: None,
         },
     ],
     documented: &["Provider", "AccessToken"],
@@ -570,6 +707,7 @@ pub static AUTH_TOKEN_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -579,6 +717,7 @@ pub static AUTH_TOKEN_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -588,18 +727,21 @@ pub static AUTH_TOKEN_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &AUTH_TOKEN_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -629,6 +771,7 @@ pub static IDENTIFY_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -638,6 +781,7 @@ pub static IDENTIFY_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -647,18 +791,21 @@ pub static IDENTIFY_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &IDENTITY_RESULT,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -688,6 +835,7 @@ pub static QUERY_IDENTIFY_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -697,6 +845,7 @@ pub static QUERY_IDENTIFY_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -706,18 +855,21 @@ pub static QUERY_IDENTIFY_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &IDENTITY_RESULT,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -747,6 +899,7 @@ pub static QUERY_IDENTIFY_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -756,6 +909,7 @@ pub static QUERY_IDENTIFY_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -765,12 +919,14 @@ pub static QUERY_IDENTIFY_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID"],

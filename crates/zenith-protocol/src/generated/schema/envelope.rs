@@ -8,6 +8,73 @@ static PATTERN_0: Pattern = Pattern::new("^[A-Za-z][A-Za-z0-9]*(?:![^!]*){0,2}$"
 static PATTERN_1: Pattern = Pattern::new(
     "^[A-Z][A-Za-z]*(?:\\.[A-Z][A-Za-z]*)*(?: .+)?$",
 );
+/// The real client differs: `envelope-push-action-sub`.
+pub static DRIFT_ENVELOPE_PUSH_ACTION_SUB: crate::runtime::Drift = crate::runtime::Drift {
+    id: "envelope-push-action-sub",
+    client: "src/code/adi/publishers/zenith/zenith-publisher-subscription-manager.ts: ZenithPublisherSubscriptionManager.processPhysicalMessage (Sub case), calculatePublishMessageMapKey; the topic converters' Sub cases (Feeds, ServerInfo, Depth, Levels, Trades, Security, Markets, Accounts, Balances, Holdings, Transactions, Orders, Requests, Audit, Watchlist, Watchlists, Scans, Matches)",
+    direction: crate::runtime::Direction::Receive,
+    does: "handles a server message with Action `Sub` and no `Confirm: true` exactly like a push without Action (null or absent `Data` means the subscription was refused, other `Data` is parsed as the topic's payload), and fails on a push that spells out Action `Publish` without a `TransactionID`",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "motif-core files pushes without Action under `Sub` internally and serves both forms with one code path, so this is no evidence that servers put topic data on Action `Sub` messages or avoid an explicit `Publish`; the reference's pushes leave Action out, which the push schemas follow. One row for the same finding in every controller's review.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/envelope/Sub.confirm.json#",
+};
+/// The real client differs: `envelope-transactionid-on-sub`.
+pub static DRIFT_ENVELOPE_TRANSACTIONID_ON_SUB: crate::runtime::Drift = crate::runtime::Drift {
+    id: "envelope-transactionid-on-sub",
+    client: "feeds-message-convert.ts: FeedsMessageConvert.createSubUnsubRequestMessage; markets-message-convert.ts: MarketsMessageConvert.createSubUnsubRequestMessage; src/code/adi/publishers/zenith/zenith-publisher-subscription-manager.ts: ZenithPublisherSubscriptionManager.calculateErrorSubscription",
+    direction: crate::runtime::Direction::Send,
+    does: "puts a `TransactionID` on its `Sub` and `Unsub` for `Feeds` and `Markets`, and routes an `Error` whose `TransactionID` matches no pending request to the subscription by controller and topic",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The schema already accepts a `TransactionID` on a `Sub`; the only effect is on pairing an `Error` with the `Sub` it answers, which is the conversation checker's business, not this schema's.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/envelope/Sub.request.json#/properties/TransactionID",
+};
+/// The real client differs: `envelope-server-unsub-confirm-meaning`.
+pub static DRIFT_ENVELOPE_SERVER_UNSUB_CONFIRM_MEANING: crate::runtime::Drift = crate::runtime::Drift {
+    id: "envelope-server-unsub-confirm-meaning",
+    client: "src/code/adi/publishers/zenith/zenith-publisher-subscription-manager.ts: ZenithPublisherSubscriptionManager.processPhysicalMessage (Unsub case), sendPackets",
+    direction: crate::runtime::Direction::Receive,
+    does: "never asks for an `Unsub` confirmation (it sends `Confirm: false`), reads every server `Unsub` without `Confirm: true` as the server ending the subscription (not authorised, data gone), and treats an `Unsub` with `Confirm: true` as a protocol error",
+    decision: crate::runtime::DriftDecision::Accepted,
+    why: "No rule changes: both forms were already valid. The reference marks a server-initiated end with `Confirm: true`, but the real client (on Balances, Holdings, Transactions and every other topic) can only take one without it, so servers evidently send that form too; an `Unsub` without `Confirm` that answers no client `Unsub` with `Confirm: true` is therefore a server-initiated end, not a stray confirmation.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Trading\",\"Topic\":\"Holdings!OM12345\",\"Action\":\"Unsub\"}",
+    ),
+    at: "schemas/envelope/Unsub.confirm.json#",
+};
+/// The real client differs: `envelope-server-unsub-data`.
+pub static DRIFT_ENVELOPE_SERVER_UNSUB_DATA: crate::runtime::Drift = crate::runtime::Drift {
+    id: "envelope-server-unsub-data",
+    client: "src/code/adi/publishers/zenith/zenith-publisher-subscription-manager.ts: ZenithPublisherSubscriptionManager.checkUserNotAuthorisedError (given a server Unsub's Data)",
+    direction: crate::runtime::Direction::Receive,
+    does: "passes the `Data` of a server `Unsub` to its not-authorised check, which behaves the same whatever `Data` holds or whether it is there",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "A shared null check is no evidence that servers put `Data` on an `Unsub`; the reference gives it none, so `Data` stays undocumented here (a warning).",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/envelope/Unsub.confirm.json#",
+};
+/// The real client differs: `envelope-unsub-confirm-false`.
+pub static DRIFT_ENVELOPE_UNSUB_CONFIRM_FALSE: crate::runtime::Drift = crate::runtime::Drift {
+    id: "envelope-unsub-confirm-false",
+    client: "src/code/adi/publishers/zenith/zenith-publisher-subscription-manager.ts: ZenithPublisherSubscriptionManager.sendPackets (Unsub case)",
+    direction: crate::runtime::Direction::Send,
+    does: "sends every `Unsub` with `Confirm: false` and waits for no reply (every `Sub` goes with `Confirm: true`)",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "`Confirm: false` is valid, and only `Confirm: true` asks for a confirmation; nothing in the schema changes, only a conversation check must not wait for a confirmation of such an `Unsub`.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/envelope/Unsub.request.json#/properties/Confirm",
+};
 /// `Controller` (`schemas/envelope/Controller.json#`).
 pub static CONTROLLER: Node = Node::Enum(EnumNode {
     at: "schemas/envelope/Controller.json#/enum",
@@ -23,6 +90,7 @@ pub static CONTROLLER: Node = Node::Enum(EnumNode {
         "Channel",
     ],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::Controller {
     const SCHEMA: &'static Node = &CONTROLLER;
@@ -47,6 +115,7 @@ pub static ACTION: Node = Node::Enum(EnumNode {
     at: "schemas/envelope/Action.json#/enum",
     values: &["Publish", "Sub", "Unsub", "Error", "Cancel"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::Action {
     const SCHEMA: &'static Node = &ACTION;
@@ -65,12 +134,14 @@ pub static CANCEL_REQUEST: Node = Node::Object(ObjectNode {
             node: &CONTROLLER,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
             node: &TOPIC,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -80,12 +151,14 @@ pub static CANCEL_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &TRANSACTION_ID,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID"],
@@ -112,30 +185,35 @@ pub static ENVELOPE: Node = Node::Object(ObjectNode {
             node: &CONTROLLER,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
             node: &TOPIC,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
             node: &ACTION,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &Node::Any,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Confirm",
@@ -144,6 +222,7 @@ pub static ENVELOPE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data", "Confirm"],
@@ -170,12 +249,14 @@ pub static ERROR_MESSAGE: Node = Node::Object(ObjectNode {
             node: &CONTROLLER,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
             node: &TOPIC,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -185,12 +266,14 @@ pub static ERROR_MESSAGE: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -211,6 +294,7 @@ pub static ERROR_MESSAGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -237,12 +321,14 @@ pub static SUB_CONFIRM: Node = Node::Object(ObjectNode {
             node: &CONTROLLER,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
             node: &TOPIC,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -252,18 +338,21 @@ pub static SUB_CONFIRM: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &Node::Any,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Confirm",
@@ -272,6 +361,7 @@ pub static SUB_CONFIRM: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data", "Confirm"],
@@ -298,12 +388,14 @@ pub static SUB_REQUEST: Node = Node::Object(ObjectNode {
             node: &CONTROLLER,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
             node: &TOPIC,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -313,18 +405,21 @@ pub static SUB_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &Node::Any,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Confirm",
@@ -333,6 +428,7 @@ pub static SUB_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data", "Confirm"],
@@ -359,12 +455,14 @@ pub static UNSUB_CONFIRM: Node = Node::Object(ObjectNode {
             node: &CONTROLLER,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
             node: &TOPIC,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -374,12 +472,14 @@ pub static UNSUB_CONFIRM: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Confirm",
@@ -388,6 +488,7 @@ pub static UNSUB_CONFIRM: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Confirm"],
@@ -414,12 +515,14 @@ pub static UNSUB_REQUEST: Node = Node::Object(ObjectNode {
             node: &CONTROLLER,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
             node: &TOPIC,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -429,18 +532,21 @@ pub static UNSUB_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &Node::Any,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Confirm",
@@ -449,6 +555,7 @@ pub static UNSUB_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data", "Confirm"],

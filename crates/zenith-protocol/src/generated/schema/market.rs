@@ -6,10 +6,64 @@ use crate::runtime::schema::*;
 static PATTERN_0: Pattern = Pattern::new("^[^!]+$");
 
 static PATTERN_1: Pattern = Pattern::new(
-    "^[A-Za-z0-9]+(?::[A-Za-z0-9]*)?(?:\\+[A-Za-z0-9]+(?::[A-Za-z0-9]*)?)*(?:#[A-Za-z0-9]+)?(?:\\[[A-Za-z0-9]*\\])?$",
+    "^[A-Za-z0-9]+(?::[A-Za-z0-9]*){0,2}(?:\\+[A-Za-z0-9]+(?::[A-Za-z0-9]*){0,2})*(?:#[A-Za-z0-9]+)?(?:\\[[A-Za-z0-9]*\\])?$",
 );
 static PATTERN_2: Pattern = Pattern::new("^(?:Market|ManagedFund)$");
 
+/// The real client differs: `market-querytrades-tradingdate-datetime`.
+pub static DRIFT_MARKET_QUERYTRADES_TRADINGDATE_DATETIME: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-querytrades-tradingdate-datetime",
+    client: "trades-message-convert.ts: TradesMessageConvert.createPublishMessage (ZenithConvert.Date.DateTimeIso8601.fromDate)",
+    direction: crate::runtime::Direction::Send,
+    does: "sends `TradingDate` as a full UTC date-time (such as `2024-05-01T00:00:00.000Z`) rather than a date",
+    decision: crate::runtime::DriftDecision::Error,
+    why: "The reference types `TradingDate` as a Date, and a UTC midnight can name the wrong trading day in the market's own zone, so the form stays an error; the finding says the real client sends it.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Market\",\"Topic\":\"QueryTrades\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":{\"Market\":\"ASX\",\"Code\":\"BHP\",\"Count\":100,\"TradingDate\":\"2024-05-01T00:00:00.000Z\"}}",
+    ),
+    at: "schemas/market/QueryTrades.request.json#/properties/Data/properties/TradingDate",
+};
+/// The real client differs: `market-querytradingstates-data-optional`.
+pub static DRIFT_MARKET_QUERYTRADINGSTATES_DATA_OPTIONAL: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-querytradingstates-data-optional",
+    client: "trading-states-message-convert.ts: TradingStatesMessageConvert.parseMessage",
+    direction: crate::runtime::Direction::Receive,
+    does: "accepts a `QueryTradingStates` reply without `Data` as no states, though its own type declares `Data` required",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The check is defensive (the client's own type requires `Data`) and the reference gives the reply an array of states, so `Data` stays required.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/market/QueryTradingStates.reply.json#",
+};
+/// The real client differs: `market-searchsymbols-reply-data-absent`.
+pub static DRIFT_MARKET_SEARCHSYMBOLS_REPLY_DATA_ABSENT: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-searchsymbols-reply-data-absent",
+    client: "symbols-message-convert.ts: SymbolsMessageConvert.parseMessage",
+    direction: crate::runtime::Direction::Receive,
+    does: "takes a `SearchSymbols` reply without `Data` (and no earlier error) as zero symbols found",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "A defensive check on a type that allows undefined is no evidence that servers leave `Data` out; the reference shows it on every reply.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/market/SearchSymbols.reply.json#",
+};
+/// The real client differs: `market-searchsymbols-reply-data-null`.
+pub static DRIFT_MARKET_SEARCHSYMBOLS_REPLY_DATA_NULL: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-searchsymbols-reply-data-null",
+    client: "symbols-message-convert.ts: SymbolsMessageConvert.parseMessage, parsePublishPayload",
+    direction: crate::runtime::Direction::Receive,
+    does: "takes a `SearchSymbols` reply whose `Data` is null as a failed request rather than a malformed message",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "A defensive check on a type that allows null is no evidence that servers send it; the reference answers a failed request with an error message, not a null `Data`.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/market/SearchSymbols.reply.json#/properties/Data",
+};
 /// The forms of `DepthPush`'s topic arguments.
 pub static DEPTH_PUSH_FORMS: [TopicForm; 1usize] = [
     TopicForm {
@@ -41,6 +95,7 @@ pub static DEPTH_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -52,6 +107,7 @@ pub static DEPTH_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -61,12 +117,14 @@ pub static DEPTH_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -76,6 +134,7 @@ pub static DEPTH_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -124,6 +183,7 @@ pub static LEVELS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -135,6 +195,7 @@ pub static LEVELS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -144,12 +205,14 @@ pub static LEVELS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -159,6 +222,7 @@ pub static LEVELS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -188,6 +252,7 @@ pub static MARKETS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -197,6 +262,7 @@ pub static MARKETS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -206,12 +272,14 @@ pub static MARKETS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -221,6 +289,7 @@ pub static MARKETS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -250,6 +319,7 @@ pub static BROKER: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Name",
@@ -259,6 +329,7 @@ pub static BROKER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ID",
@@ -267,6 +338,7 @@ pub static BROKER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Code", "Name", "ID"],
@@ -296,6 +368,7 @@ pub static QUERY_BROKERS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -305,6 +378,7 @@ pub static QUERY_BROKERS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -314,12 +388,14 @@ pub static QUERY_BROKERS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -329,6 +405,7 @@ pub static QUERY_BROKERS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -355,6 +432,7 @@ pub static QUERY_BROKERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             node: &super::types::MARKET_CODE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Market"],
@@ -384,6 +462,7 @@ pub static QUERY_BROKERS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -393,6 +472,7 @@ pub static QUERY_BROKERS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -402,18 +482,21 @@ pub static QUERY_BROKERS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &QUERY_BROKERS_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -442,36 +525,42 @@ pub static CHART_RECORD: Node = Node::Object(ObjectNode {
             node: &super::types::DATE_OR_DATE_TIME,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Open",
             node: &super::types::DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "High",
             node: &super::types::DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Low",
             node: &super::types::DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Close",
             node: &super::types::DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Volume",
             node: &super::types::DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Trades",
@@ -480,6 +569,7 @@ pub static CHART_RECORD: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Date", "Open", "High", "Low", "Close", "Volume", "Trades"],
@@ -509,6 +599,7 @@ pub static QUERY_CHART_HISTORY_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -518,6 +609,7 @@ pub static QUERY_CHART_HISTORY_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -527,12 +619,14 @@ pub static QUERY_CHART_HISTORY_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -542,6 +636,7 @@ pub static QUERY_CHART_HISTORY_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -568,6 +663,7 @@ pub static QUERY_CHART_HISTORY_REQUEST_DATA: Node = Node::Object(ObjectNode {
             node: &super::types::MARKET_CODE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Code",
@@ -577,6 +673,7 @@ pub static QUERY_CHART_HISTORY_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Count",
@@ -585,24 +682,28 @@ pub static QUERY_CHART_HISTORY_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Period",
             node: &super::types::TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "FromDate",
             node: &super::types::DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ToDate",
             node: &super::types::DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Market", "Code", "Count", "Period", "FromDate", "ToDate"],
@@ -632,6 +733,7 @@ pub static QUERY_CHART_HISTORY_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -641,6 +743,7 @@ pub static QUERY_CHART_HISTORY_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -650,18 +753,21 @@ pub static QUERY_CHART_HISTORY_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &QUERY_CHART_HISTORY_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -691,6 +797,7 @@ pub static QUERY_DEPTH_FULL_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -700,6 +807,7 @@ pub static QUERY_DEPTH_FULL_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -709,12 +817,14 @@ pub static QUERY_DEPTH_FULL_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -724,6 +834,7 @@ pub static QUERY_DEPTH_FULL_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -750,6 +861,7 @@ pub static QUERY_DEPTH_FULL_REQUEST_DATA: Node = Node::Object(ObjectNode {
             node: &super::types::MARKET_CODE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Code",
@@ -759,6 +871,7 @@ pub static QUERY_DEPTH_FULL_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Market", "Code"],
@@ -788,6 +901,7 @@ pub static QUERY_DEPTH_FULL_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -797,6 +911,7 @@ pub static QUERY_DEPTH_FULL_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -806,18 +921,21 @@ pub static QUERY_DEPTH_FULL_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &QUERY_DEPTH_FULL_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -847,6 +965,7 @@ pub static QUERY_DEPTH_LEVELS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -856,6 +975,7 @@ pub static QUERY_DEPTH_LEVELS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -865,12 +985,14 @@ pub static QUERY_DEPTH_LEVELS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -880,6 +1002,7 @@ pub static QUERY_DEPTH_LEVELS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -906,6 +1029,7 @@ pub static QUERY_DEPTH_LEVELS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             node: &super::types::MARKET_CODE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Code",
@@ -915,6 +1039,7 @@ pub static QUERY_DEPTH_LEVELS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Market", "Code"],
@@ -944,6 +1069,7 @@ pub static QUERY_DEPTH_LEVELS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -953,6 +1079,7 @@ pub static QUERY_DEPTH_LEVELS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -962,18 +1089,21 @@ pub static QUERY_DEPTH_LEVELS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &QUERY_DEPTH_LEVELS_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1003,6 +1133,7 @@ pub static QUERY_MARKETS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -1012,6 +1143,7 @@ pub static QUERY_MARKETS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -1021,12 +1153,14 @@ pub static QUERY_MARKETS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -1036,6 +1170,7 @@ pub static QUERY_MARKETS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1065,6 +1200,7 @@ pub static QUERY_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -1074,6 +1210,7 @@ pub static QUERY_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -1083,12 +1220,14 @@ pub static QUERY_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -1101,6 +1240,7 @@ pub static QUERY_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1130,6 +1270,7 @@ pub static QUERY_MIXED_MARKET_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -1139,6 +1280,7 @@ pub static QUERY_MIXED_MARKET_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -1148,18 +1290,21 @@ pub static QUERY_MIXED_MARKET_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &Node::Nullable(&super::types::MARKET_CODE),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1189,12 +1334,14 @@ pub static QUERY_MIXED_MARKET_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Strategy",
             node: &super::types::MIXED_MARKET_STRATEGY,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Markets", "Strategy"],
@@ -1224,6 +1371,7 @@ pub static QUERY_MIXED_MARKET_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -1233,6 +1381,7 @@ pub static QUERY_MIXED_MARKET_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -1242,18 +1391,21 @@ pub static QUERY_MIXED_MARKET_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &QUERY_MIXED_MARKET_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1283,6 +1435,7 @@ pub static QUERY_SECURITY_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -1292,6 +1445,7 @@ pub static QUERY_SECURITY_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -1301,18 +1455,21 @@ pub static QUERY_SECURITY_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &super::types::SECURITY,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1339,6 +1496,7 @@ pub static QUERY_SECURITY_REQUEST_DATA: Node = Node::Object(ObjectNode {
             node: &super::types::MARKET_CODE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Code",
@@ -1348,6 +1506,7 @@ pub static QUERY_SECURITY_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Market", "Code"],
@@ -1377,6 +1536,7 @@ pub static QUERY_SECURITY_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -1386,6 +1546,7 @@ pub static QUERY_SECURITY_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -1395,18 +1556,21 @@ pub static QUERY_SECURITY_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &QUERY_SECURITY_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1436,6 +1600,7 @@ pub static QUERY_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -1445,6 +1610,7 @@ pub static QUERY_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -1454,12 +1620,14 @@ pub static QUERY_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -1469,6 +1637,7 @@ pub static QUERY_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1498,12 +1667,14 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Market",
             node: &super::types::MARKET_CODE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Markets",
@@ -1513,6 +1684,7 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "SearchText",
@@ -1522,6 +1694,7 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Field",
@@ -1533,6 +1706,7 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "IsPartial",
@@ -1541,6 +1715,7 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "IsCaseSensitive",
@@ -1549,6 +1724,7 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "PreferExact",
@@ -1557,6 +1733,7 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "StartIndex",
@@ -1565,6 +1742,7 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Count",
@@ -1573,12 +1751,14 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TargetDate",
             node: &super::types::DATE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ShowFull",
@@ -1587,6 +1767,7 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
@@ -1596,6 +1777,7 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CFI",
@@ -1605,6 +1787,7 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -1649,6 +1832,7 @@ pub static QUERY_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -1658,6 +1842,7 @@ pub static QUERY_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -1667,18 +1852,21 @@ pub static QUERY_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &QUERY_SYMBOLS_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1707,18 +1895,21 @@ pub static TICK_RATE: Node = Node::Object(ObjectNode {
             node: &super::types::DECIMAL,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "High",
             node: &super::types::DECIMAL,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Size",
             node: &super::types::DECIMAL,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Low", "High", "Size"],
@@ -1750,6 +1941,7 @@ pub static TICK_TABLE: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Steps",
@@ -1759,6 +1951,7 @@ pub static TICK_TABLE: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Code", "Steps"],
@@ -1788,6 +1981,7 @@ pub static QUERY_TICK_TABLES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -1797,6 +1991,7 @@ pub static QUERY_TICK_TABLES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -1806,12 +2001,14 @@ pub static QUERY_TICK_TABLES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -1821,6 +2018,7 @@ pub static QUERY_TICK_TABLES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1847,6 +2045,7 @@ pub static QUERY_TICK_TABLES_REQUEST_DATA: Node = Node::Object(ObjectNode {
             node: &super::types::MARKET_CODE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Market"],
@@ -1876,6 +2075,7 @@ pub static QUERY_TICK_TABLES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -1885,6 +2085,7 @@ pub static QUERY_TICK_TABLES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -1894,18 +2095,21 @@ pub static QUERY_TICK_TABLES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &QUERY_TICK_TABLES_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1935,6 +2139,7 @@ pub static QUERY_TRADES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -1944,6 +2149,7 @@ pub static QUERY_TRADES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -1953,12 +2159,14 @@ pub static QUERY_TRADES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -1968,6 +2176,7 @@ pub static QUERY_TRADES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -1994,6 +2203,7 @@ pub static QUERY_TRADES_REQUEST_DATA: Node = Node::Object(ObjectNode {
             node: &super::types::MARKET_CODE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Code",
@@ -2003,6 +2213,7 @@ pub static QUERY_TRADES_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Count",
@@ -2011,6 +2222,7 @@ pub static QUERY_TRADES_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "FirstTradeID",
@@ -2019,6 +2231,7 @@ pub static QUERY_TRADES_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "LastTradeID",
@@ -2027,12 +2240,14 @@ pub static QUERY_TRADES_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TradingDate",
             node: &super::types::DATE,
             bit: 0u64,
             secret: false,
+            drift: Some(&DRIFT_MARKET_QUERYTRADES_TRADINGDATE_DATETIME),
         },
     ],
     documented: &[
@@ -2069,6 +2284,7 @@ pub static QUERY_TRADES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -2078,6 +2294,7 @@ pub static QUERY_TRADES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -2087,18 +2304,21 @@ pub static QUERY_TRADES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &QUERY_TRADES_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -2127,12 +2347,14 @@ pub static TRADING_STATE: Node = Node::Object(ObjectNode {
             node: &super::types::TRADING_STATE_NAME,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Reason",
             node: &super::types::TRADING_STATE_REASON,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Allows",
@@ -2144,6 +2366,7 @@ pub static TRADING_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Name", "Reason", "Allows"],
@@ -2173,6 +2396,7 @@ pub static QUERY_TRADING_STATES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -2182,6 +2406,7 @@ pub static QUERY_TRADING_STATES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -2191,12 +2416,14 @@ pub static QUERY_TRADING_STATES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -2206,6 +2433,7 @@ pub static QUERY_TRADING_STATES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -2234,6 +2462,7 @@ pub static QUERY_TRADING_STATES_REQUEST_DATA: Node = Node::Object(ObjectNode {
             node: &super::types::MARKET_CODE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Market"],
@@ -2264,6 +2493,7 @@ pub static QUERY_TRADING_STATES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -2273,6 +2503,7 @@ pub static QUERY_TRADING_STATES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -2282,18 +2513,21 @@ pub static QUERY_TRADING_STATES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &QUERY_TRADING_STATES_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -2323,6 +2557,7 @@ pub static SCAN_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -2332,6 +2567,7 @@ pub static SCAN_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -2341,12 +2577,14 @@ pub static SCAN_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -2356,6 +2594,7 @@ pub static SCAN_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -2384,12 +2623,14 @@ pub static SCAN_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Criteria",
             node: &super::types::SCAN_CRITERIA,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "FullSymbol",
@@ -2398,12 +2639,14 @@ pub static SCAN_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Market",
             node: &super::types::MARKET_CODE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Markets",
@@ -2413,6 +2656,7 @@ pub static SCAN_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "StartIndex",
@@ -2421,6 +2665,7 @@ pub static SCAN_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Count", "Criteria", "FullSymbol", "Market", "Markets", "StartIndex"],
@@ -2450,6 +2695,7 @@ pub static SCAN_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -2459,6 +2705,7 @@ pub static SCAN_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -2468,18 +2715,21 @@ pub static SCAN_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &SCAN_SYMBOLS_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -2509,6 +2759,7 @@ pub static SEARCH_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -2518,6 +2769,7 @@ pub static SEARCH_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -2527,12 +2779,14 @@ pub static SEARCH_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -2542,6 +2796,7 @@ pub static SEARCH_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -2575,6 +2830,7 @@ pub static SYMBOL_SEARCH_CONDITION: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Group",
@@ -2584,6 +2840,7 @@ pub static SYMBOL_SEARCH_CONDITION: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "IsCaseSensitive",
@@ -2592,6 +2849,7 @@ pub static SYMBOL_SEARCH_CONDITION: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Key",
@@ -2601,6 +2859,7 @@ pub static SYMBOL_SEARCH_CONDITION: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Match",
@@ -2612,6 +2871,7 @@ pub static SYMBOL_SEARCH_CONDITION: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Text",
@@ -2621,6 +2881,7 @@ pub static SYMBOL_SEARCH_CONDITION: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Field", "Group", "IsCaseSensitive", "Key", "Match", "Text"],
@@ -2650,12 +2911,14 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Class",
             node: &super::types::SYMBOL_CLASS,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CombinationLeg",
@@ -2665,6 +2928,7 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Conditions",
@@ -2674,6 +2938,7 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Count",
@@ -2682,6 +2947,7 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Exchange",
@@ -2691,18 +2957,21 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ExpiryDateMin",
             node: &super::types::DATE_OR_DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ExpiryDateMax",
             node: &super::types::DATE_OR_DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "FullSymbol",
@@ -2711,6 +2980,7 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Index",
@@ -2719,12 +2989,14 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Market",
             node: &super::types::MARKET_CODE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Markets",
@@ -2734,6 +3006,7 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "PreferExact",
@@ -2742,6 +3015,7 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "StartIndex",
@@ -2750,18 +3024,21 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "StrikePriceMin",
             node: &super::types::DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "StrikePriceMax",
             node: &super::types::DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -2808,6 +3085,7 @@ pub static SEARCH_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -2817,6 +3095,7 @@ pub static SEARCH_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -2826,18 +3105,21 @@ pub static SEARCH_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &SEARCH_SYMBOLS_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -2886,6 +3168,7 @@ pub static SECURITY_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -2897,6 +3180,7 @@ pub static SECURITY_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -2906,18 +3190,21 @@ pub static SECURITY_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &super::types::SECURITY,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -2966,6 +3253,7 @@ pub static SYMBOLS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -2977,6 +3265,7 @@ pub static SYMBOLS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -2986,12 +3275,14 @@ pub static SYMBOLS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -3001,6 +3292,7 @@ pub static SYMBOLS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -3049,6 +3341,7 @@ pub static TRADES_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -3060,6 +3353,7 @@ pub static TRADES_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -3069,12 +3363,14 @@ pub static TRADES_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -3084,6 +3380,7 @@ pub static TRADES_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],

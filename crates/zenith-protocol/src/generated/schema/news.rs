@@ -77,6 +77,7 @@ pub static NEWS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -88,6 +89,7 @@ pub static NEWS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -97,12 +99,14 @@ pub static NEWS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -112,6 +116,7 @@ pub static NEWS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -141,6 +146,7 @@ pub static QUERY_NEWS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -150,6 +156,7 @@ pub static QUERY_NEWS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -159,12 +166,14 @@ pub static QUERY_NEWS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -174,6 +183,7 @@ pub static QUERY_NEWS_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -203,6 +213,7 @@ pub static QUERY_NEWS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Exchange",
@@ -212,6 +223,7 @@ pub static QUERY_NEWS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Code",
@@ -221,6 +233,7 @@ pub static QUERY_NEWS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Count",
@@ -229,18 +242,21 @@ pub static QUERY_NEWS_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "StartTime",
             node: &super::types::DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "EndTime",
             node: &super::types::DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Source", "Exchange", "Code", "Count", "StartTime", "EndTime"],
@@ -270,6 +286,7 @@ pub static QUERY_NEWS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -279,6 +296,7 @@ pub static QUERY_NEWS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -288,18 +306,21 @@ pub static QUERY_NEWS_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &QUERY_NEWS_REQUEST_DATA,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -329,6 +350,7 @@ pub static QUERY_SOURCES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -338,6 +360,7 @@ pub static QUERY_SOURCES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -347,12 +370,14 @@ pub static QUERY_SOURCES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -362,6 +387,7 @@ pub static QUERY_SOURCES_REPLY: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -391,6 +417,7 @@ pub static QUERY_SOURCES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -400,6 +427,7 @@ pub static QUERY_SOURCES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -409,12 +437,14 @@ pub static QUERY_SOURCES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -427,6 +457,7 @@ pub static QUERY_SOURCES_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -456,6 +487,7 @@ pub static SOURCES_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -465,6 +497,7 @@ pub static SOURCES_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -474,12 +507,14 @@ pub static SOURCES_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -489,6 +524,7 @@ pub static SOURCES_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],

@@ -16,14 +16,688 @@ static PATTERN_3: Pattern = Pattern::new(
     "^(?:(?:[0-9]{8}T[0-9]{6}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}(?:[0-9]{2})?)|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}(?::[0-9]{2})?))|(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)$",
 );
 static PATTERN_4: Pattern = Pattern::new(
-    "^[A-Za-z0-9]+(?::[A-Za-z0-9]*)?(?:\\+[A-Za-z0-9]+(?::[A-Za-z0-9]*)?)*(?:#[A-Za-z0-9]+)?(?:\\[[A-Za-z0-9]*\\])?$",
+    "^[A-Za-z0-9]+(?::[A-Za-z0-9]*){0,2}(?:\\+[A-Za-z0-9]+(?::[A-Za-z0-9]*){0,2})*(?:#[A-Za-z0-9]+)?(?:\\[[A-Za-z0-9]*\\])?$",
 );
 static PATTERN_5: Pattern = Pattern::new(
     "^(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$",
 );
 static PATTERN_6: Pattern = Pattern::new(
-    "^[^!]+\\.[A-Za-z0-9]+(?::[A-Za-z0-9]*)?(?:\\+[A-Za-z0-9]+(?::[A-Za-z0-9]*)?)*(?:#[A-Za-z0-9]+)?(?:\\[[A-Za-z0-9]*\\])?$",
+    "^[^!]+\\.[A-Za-z0-9]+(?::[A-Za-z0-9]*){0,2}(?:\\+[A-Za-z0-9]+(?::[A-Za-z0-9]*){0,2})*(?:#[A-Za-z0-9]+)?(?:\\[[A-Za-z0-9]*\\])?$",
 );
+/// The real client differs: `trading-balances-zero-amount-not-removed`.
+pub static DRIFT_TRADING_BALANCES_ZERO_AMOUNT_NOT_REMOVED: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-balances-zero-amount-not-removed",
+    client: "zenith-convert.ts: ZenithConvert.Balances.toChange",
+    direction: crate::runtime::Direction::Receive,
+    does: "treats only an empty `Type` as a clear and every other balance record, one with `Amount` 0 included, as an add or update, so it never removes a balance",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference says plainly that a zero amount removes the record; the real client keeping zero balances is its own simplification, so nothing changes.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/Balance.json#",
+};
+/// The real client differs: `market-boardcode-motif-nodes`.
+pub static DRIFT_MARKET_BOARDCODE_MOTIF_NODES: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-boardcode-motif-nodes",
+    client: "protocol/zenith-protocol.ts: ZenithProtocol.Market2Node",
+    direction: crate::runtime::Direction::Receive,
+    does: "lists further board nodes (ASX `D`, `INDEX`, `PRV`, `AD`, `ED`, `CP`, the PureMatch boards, NSX, SPSE, PTX, FNSX and others) in a table that only commented-out code reads",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "Disabled code is no evidence of what servers send, and the table is open anyway: other boards are reported as unknown, not rejected.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/BoardCode.json#",
+};
+/// The real client differs: `market-depth-order-optional`.
+pub static DRIFT_MARKET_DEPTH_ORDER_OPTIONAL: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-depth-order-optional",
+    client: "depth-message-convert.ts: DepthMessageConvert.parseOrderChangeRecord",
+    direction: crate::runtime::Direction::Receive,
+    does: "treats `Order` as optional on every depth change and passes an add, update or removal without one on with no order",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference says the order is absent on a clear and present otherwise, and a change without its order cannot be applied; a loose client type is no evidence that servers leave it out.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/DepthChange.json#",
+};
+/// The real client differs: `trading-holdings-clear-account-required-by-client`.
+pub static DRIFT_TRADING_HOLDINGS_CLEAR_ACCOUNT_REQUIRED_BY_CLIENT: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-holdings-clear-account-required-by-client",
+    client: "zenith-convert.ts: ZenithConvert.Holdings.toDataMessageChangeData",
+    direction: crate::runtime::Direction::Receive,
+    does: "raises a data error on a `C` holdings record without `Account`, which it needs to know whose holdings to empty",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference says Account is provided on clear, yet its own Holdings clear sample omits it, so Account stays optional; real servers evidently send it.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/HoldingChange.json#/properties/Account",
+};
+/// The real client differs: `trading-holdings-remove-key-only`.
+pub static DRIFT_TRADING_HOLDINGS_REMOVE_KEY_ONLY: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-holdings-remove-key-only",
+    client: "protocol/zenith-protocol.ts: TradingController.Holdings.RemoveDetail (read by ZenithConvert.Holdings.toDataMessageChangeData in zenith-convert.ts)",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads the `Holding` of an `R` record as only its key, `Account`, `Exchange` and `Code`",
+    decision: crate::runtime::DriftDecision::Accepted,
+    why: "The reference gives every record the same HoldingDetails but shows no removal, so what a removal carries was unclear; the real client's key-only removal type says servers send just the key, so a removal now needs only the key while adds and updates still carry the whole holding.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Trading\",\"Topic\":\"Holdings!OM12345\",\"Data\":[{\"O\":\"R\",\"Holding\":{\"Account\":\"OM12345\",\"Exchange\":\"ASX\",\"Code\":\"BHP\"}}]}",
+    ),
+    at: "schemas/types/HoldingChange.json#/oneOf/2/properties/Holding",
+};
+/// The real client differs: `market-levels-level-optional`.
+pub static DRIFT_MARKET_LEVELS_LEVEL_OPTIONAL: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-levels-level-optional",
+    client: "depth-levels-message-convert.ts: DepthLevelsMessageConvert.parseLevelChangeRecord",
+    direction: crate::runtime::Direction::Receive,
+    does: "treats `Level` as optional on every level change and passes an add, update or removal without one on with no level",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference says the level is absent on a clear and present otherwise; the client being lenient does not show any server leaving it out.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/LevelChange.json#",
+};
+/// The real client differs: `market-marketcode-second-subpart`.
+pub static DRIFT_MARKET_MARKETCODE_SECOND_SUBPART: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-marketcode-second-subpart",
+    client: "src/code/adi/common/zenith-protocol/zenith-market-parts.ts: ZenithMarketParts.tryParse, createSymbolFromDestructured",
+    direction: crate::runtime::Direction::Receive,
+    does: "parses each market code the server sends as an exchange with up to two `:` parts and an environment tag (`PTX::PTX[Demo]`, an empty first part giving `::`)",
+    decision: crate::runtime::DriftDecision::Accepted,
+    why: "The one-part limit was our own reading of the Feed Structure grammar, which fixes the characters but not how many `:` parts a code has; the reference's own trading-market codes (`CXA::LI`) use the two-part form, so market codes may too.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Market\",\"Topic\":\"Markets\",\"Data\":[{\"Code\":\"PTX::PTX[Demo]\",\"Feed\":\"Active\",\"TradingDate\":\"2024-05-01\",\"MarketTime\":\"2024-05-01T10:00:00+10:00\",\"Status\":\"Open\"}]}",
+    ),
+    at: "schemas/types/MarketCode.json#",
+};
+/// The real client differs: `trading-order-full-in-replies`.
+pub static DRIFT_TRADING_ORDER_FULL_IN_REPLIES: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-order-full-in-replies",
+    client: "zenith-order-convert.ts: ZenithOrderConvert.toAddUpdateChange (used by OrdersMessageConvert.parsePublishMessageData and the PlaceOrder, AmendOrder, CancelOrder and MoveOrder reply converters)",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads every order of a QueryOrders reply and of an order action reply as a whole order, never as a stub of `ID` and `Account`",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference's reply samples elide the orders after `ID`, so whether a stub is legal there is unclear; motif-core shows servers send whole orders, which the schema accepts, so nothing changes.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/Order.json#",
+};
+/// The real client differs: `trading-audit-record-all-three`.
+pub static DRIFT_TRADING_AUDIT_RECORD_ALL_THREE: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-audit-record-all-three",
+    client: "protocol/zenith-protocol.ts: TradingController.OrderAudit.Detail",
+    direction: crate::runtime::Direction::Receive,
+    does: "declares `Order`, `Request` and `Transaction` all present on every audit record, but never reads them (its audit converter is not implemented)",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference says each record holds one of them, and an unused declaration is too weak to relax the union, so nothing changes.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/OrderAudit.json#",
+};
+/// The real client differs: `trading-orders-add-update-full-order`.
+pub static DRIFT_TRADING_ORDERS_ADD_UPDATE_FULL_ORDER: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-orders-add-update-full-order",
+    client: "zenith-order-convert.ts: ZenithOrderConvert.toChange / loadAddUpdateChange",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads every `A` and `U` order record as a whole order (its dates, `Style`, `Details`, `Route`, `Status`, `Currency` and values) and an `R` record as only `ID` and `Account`",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "Enforced by the Orders records' variant requirements: an add or update must carry every Always field of the order, a removal only its key.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/OrderChange.json#",
+};
+/// The real client differs: `trading-orders-clear-account-required`.
+pub static DRIFT_TRADING_ORDERS_CLEAR_ACCOUNT_REQUIRED: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-orders-clear-account-required",
+    client: "orders-message-convert.ts: OrdersMessageConvert.parseChangeRecord",
+    direction: crate::runtime::Direction::Receive,
+    does: "raises a data error on a `C` order record without `Account`",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference says Account is provided on clear, yet its own Orders clear sample omits it, so Account stays optional; real servers evidently send it.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/OrderChange.json#/properties/Account",
+};
+/// The real client differs: `trading-order-instruction-codes`.
+pub static DRIFT_TRADING_ORDER_INSTRUCTION_CODES: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-order-instruction-codes",
+    client: "protocol/zenith-protocol.ts: TradingController.OrderInstruction (read and sent by ZenithConvert.OrderInstruction in zenith-convert.ts)",
+    direction: crate::runtime::Direction::Receive,
+    does: "knows 17 instruction codes (`PSS`, `IDSS`, `PDT`, `RSS`, `OnOpen`, `OnClose`, `Session`, `Best`, `Sweep`, `Block`, `Mid`, `MidHalf`, `Dark`, `DarkHalf`, `Any`, `AnyHalf`, `Single`), fails on any other in a received order, and always sends `Instructions`, possibly empty",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference calls the codes market-specific and has no table of them, and the schema has no code table here (the items are free strings), so nothing changes; the codes are recorded for reference.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/OrderDetails.json#/properties/Instructions",
+};
+/// The real client differs: `trading-order-type-unknown`.
+pub static DRIFT_TRADING_ORDER_TYPE_UNKNOWN: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-order-type-unknown",
+    client: "zenith-convert.ts: ZenithConvert.EquityOrderType.toId / fromId (protocol/zenith-protocol.ts: TradingController.EquityOrderType.Unknown)",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads an order type `Unknown` in order details, besides `Limit`, `Best`, `Market` and `MarketToLimit`",
+    decision: crate::runtime::DriftDecision::Warning,
+    why: "The reference lists four types, but the real client maps `Unknown` on the orders it receives (such as orders entered elsewhere), so a real server sends it; a warning keeps it visible without rejecting the order.",
+    values: &["Unknown"],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Trading\",\"Topic\":\"Orders!1234[Demo]\",\"Data\":[{\"O\":\"A\",\"Order\":{\"ID\":\"00000000-0000-0000-CDEF-123456789ABC\",\"Account\":\"1234[Demo]\",\"Status\":\"OnMarket\",\"Exchange\":\"ASX[Demo]\",\"TradingMarket\":\"CXA::LI[Demo]\",\"Currency\":\"AUD\",\"EstimatedValue\":1000.0,\"CurrentValue\":0,\"CreatedDate\":\"2017-11-22T14:13:55+11:00\",\"UpdatedDate\":\"2017-11-22T14:13:56+11:00\",\"Style\":\"Market\",\"Details\":{\"Exchange\":\"ASX[Demo]\",\"Code\":\"BHP\",\"Side\":\"Bid\",\"Style\":\"Market\",\"Type\":\"Unknown\",\"Quantity\":100,\"Validity\":\"UntilDay\"},\"Route\":{\"Algorithm\":\"Market\",\"Market\":\"CXA::LI[Demo]\"},\"ExecutedQuantity\":0}}]}",
+    ),
+    at: "schemas/types/OrderDetails.json#/properties/Type",
+};
+/// The real client differs: `trading-order-details-validity-always`.
+pub static DRIFT_TRADING_ORDER_DETAILS_VALIDITY_ALWAYS: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-order-details-validity-always",
+    client: "zenith-order-convert.ts: loadMarketOrderDetails (and ZenithConvert.PlaceOrderDetails in zenith-convert.ts)",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads `Validity` of Market-style details without checking that it is there, and always sends it in PlaceOrder and AmendOrder",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference marks it Always but its own order request samples leave it out; motif-core agrees with the table, yet nothing it sends or reads is rejected, so Validity stays optional.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/OrderDetails.json#/properties/Validity",
+};
+/// The real client differs: `trading-expirydate-datetime-sent`.
+pub static DRIFT_TRADING_EXPIRYDATE_DATETIME_SENT: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-expirydate-datetime-sent",
+    client: "zenith-convert.ts: ZenithConvert.PlaceOrderDetails.tryFromMarket",
+    direction: crate::runtime::Direction::Send,
+    does: "sends `ExpiryDate` as a full ISO 8601 date-time in UTC (such as `2024-06-30T00:00:00.000Z`) instead of a date",
+    decision: crate::runtime::DriftDecision::Error,
+    why: "The reference types the expiry as a Date, a day without a time, and a UTC date-time can name another day in the market's own zone, so it stays an error; the note tells that the real client sends it so.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Trading\",\"Topic\":\"PlaceOrder\",\"TransactionID\":1,\"Data\":{\"Account\":\"1234[Demo]\",\"Details\":{\"Exchange\":\"ASX[Demo]\",\"Code\":\"BHP\",\"Side\":\"Bid\",\"Style\":\"Market\",\"Type\":\"Limit\",\"LimitPrice\":10.0,\"Quantity\":100,\"Validity\":\"UntilCancel\",\"ExpiryDate\":\"2024-06-30T00:00:00.000Z\"},\"Route\":{\"Algorithm\":\"Market\",\"Market\":\"CXA::LI[Demo]\"}}}",
+    ),
+    at: "schemas/types/OrderDetails.json#/properties/ExpiryDate",
+};
+/// The real client differs: `trading-expirydate-datetime-read`.
+pub static DRIFT_TRADING_EXPIRYDATE_DATETIME_READ: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-expirydate-datetime-read",
+    client: "zenith-order-convert.ts: loadMarketOrderDetails",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads a received order's `ExpiryDate` with its ISO 8601 date-time parser",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "That parser reads a plain date too, so this is no evidence that servers send a date-time; the expiry stays a Date.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/OrderDetails.json#/properties/ExpiryDate",
+};
+/// The real client differs: `trading-order-error-internal`.
+pub static DRIFT_TRADING_ORDER_ERROR_INTERNAL: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-order-error-internal",
+    client: "protocol/zenith-protocol.ts: TradingController.OrderRequestError.Code.Internal",
+    direction: crate::runtime::Direction::Receive,
+    does: "knows a bare `Internal` order error code, beside `Internal.NotFound`",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The table is open and harmless to extend; the real client expects a bare `Internal`, so listing it keeps the documented codes in step with what servers send. No message of the schemas carries this table (replies check `Errors` by the order error code pattern), so no finding can come of it: kept as documentation, the code listed.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Trading\",\"Topic\":\"PlaceOrder\",\"TransactionID\":1,\"Data\":{\"Result\":\"Rejected\",\"Errors\":[\"Internal\"]}}",
+    ),
+    at: "schemas/types/OrderErrorName.json#",
+};
+/// The real client differs: `trading-flag-pds-unprefixed`.
+pub static DRIFT_TRADING_FLAG_PDS_UNPREFIXED: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-flag-pds-unprefixed",
+    client: "protocol/zenith-protocol.ts: TradingController.OrderRequestFlag.Pds (sent by ZenithConvert.OrderRequestFlag.fromIdArray in zenith-convert.ts)",
+    direction: crate::runtime::Direction::Send,
+    does: "sends the PDS flag as `PDS`, without the `Flag.` prefix",
+    decision: crate::runtime::DriftDecision::Error,
+    why: "The table that defines flags spells the code `Flag.PDS`, so the unprefixed code stays reported (with 'did you mean `Flag.PDS`?'); the note tells that the real client sends it so.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Trading\",\"Topic\":\"PlaceOrder\",\"TransactionID\":1,\"Data\":{\"Account\":\"1234[Demo]\",\"Flags\":[\"PDS\"],\"Details\":{\"Exchange\":\"ASX\",\"Code\":\"MFA0001AU\",\"Side\":\"Bid\",\"Style\":\"ManagedFund\",\"UnitType\":\"Currency\",\"UnitAmount\":5000,\"Currency\":\"AUD\"},\"Route\":{\"Algorithm\":\"BestMarket\"}}}",
+    ),
+    at: "schemas/types/OrderFlag.json#",
+};
+/// The real client differs: `trading-request-style-declared`.
+pub static DRIFT_TRADING_REQUEST_STYLE_DECLARED: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-request-style-declared",
+    client: "protocol/zenith-protocol.ts: TradingController.Requests.Request",
+    direction: crate::runtime::Direction::Receive,
+    does: "declares a required `Style` on each order request record, like an order's, but never reads it (its Requests converter is not implemented)",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "An unused declaration is weak evidence and the reference's request table has no Style, so nothing changes (an undocumented `Style` stays reported).",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/OrderRequest.json#",
+};
+/// The real client differs: `trading-request-status-numeric-enum`.
+pub static DRIFT_TRADING_REQUEST_STATUS_NUMERIC_ENUM: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-request-status-numeric-enum",
+    client: "protocol/zenith-protocol.ts: TradingController.Requests.Status",
+    direction: crate::runtime::Direction::Receive,
+    does: "declares the request `Status` as a numeric enum (`Pending` to `Complete` without string values), never read",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference's table and sample send strings and the client never reads the field: a declaration slip, so nothing changes.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/OrderRequest.json#/properties/Status",
+};
+/// The real client differs: `trading-order-result-error`.
+pub static DRIFT_TRADING_ORDER_RESULT_ERROR: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-order-result-error",
+    client: "protocol/zenith-protocol.ts: TradingController.OrderRequestResult (read by ZenithConvert.OrderRequestResult.toId in zenith-convert.ts)",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads a fifth order action result, `Error`, besides `Success`, `Incomplete`, `Invalid` and `Rejected`",
+    decision: crate::runtime::DriftDecision::Warning,
+    why: "The reference lists four results, but the real client maps `Error` in order action replies (and fails on a result it does not know), so a real server sends it; rejecting a failure reply would hide the failure.",
+    values: &["Error"],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Trading\",\"Topic\":\"PlaceOrder\",\"TransactionID\":1,\"Data\":{\"Result\":\"Error\",\"Errors\":[\"Internal.Error\"]}}",
+    ),
+    at: "schemas/types/OrderResult.json#",
+};
+/// The real client differs: `trading-route-fix`.
+pub static DRIFT_TRADING_ROUTE_FIX: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-route-fix",
+    client: "zenith-convert.ts: ZenithConvert.ZenithOrderRoute.from (sent; read by loadFixOrderRoute in zenith-order-convert.ts; protocol/zenith-protocol.ts: TradingController.OrderRouteAlgorithm.Fix)",
+    direction: crate::runtime::Direction::Send,
+    does: "sends and reads a route with Algorithm `FIX` and no `Market`, in PlaceOrder and AmendOrder and on the orders it receives",
+    decision: crate::runtime::DriftDecision::Warning,
+    why: "Appendix C lists only `Market` and `BestMarket`, but the field is a plain string and the real client both sends `FIX` and reads it on orders, so servers with a FIX route evidently use it; a warning keeps it visible without failing real traffic.",
+    values: &["FIX"],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Trading\",\"Topic\":\"PlaceOrder\",\"TransactionID\":1,\"Data\":{\"Account\":\"1234[Demo]\",\"Details\":{\"Exchange\":\"ASX[Demo]\",\"Code\":\"BHP\",\"Side\":\"Bid\",\"Style\":\"Market\",\"Type\":\"Limit\",\"LimitPrice\":10.0,\"Quantity\":100,\"Validity\":\"UntilDay\"},\"Route\":{\"Algorithm\":\"FIX\"}}}",
+    ),
+    at: "schemas/types/OrderRoute.json#/properties/Algorithm",
+};
+/// The real client differs: `trading-style-unknown`.
+pub static DRIFT_TRADING_STYLE_UNKNOWN: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-style-unknown",
+    client: "zenith-convert.ts: ZenithConvert.IvemClass.toId via ZenithConvert.HoldingStyle and ZenithConvert.OrderStyle (SecurityClass.Unknown)",
+    direction: crate::runtime::Direction::Receive,
+    does: "knows a Style `Unknown` but treats it as bad data: it raises a data error on a holding or transaction with it and refuses to place an order with it",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference lists no `Unknown` and the real client itself rejects it, so it stays an error.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/OrderStyle.json#",
+};
+/// The real client differs: `trading-style-equity-option`.
+pub static DRIFT_TRADING_STYLE_EQUITY_OPTION: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-style-equity-option",
+    client: "zenith-order-convert.ts: loadAddUpdateChange / loadOrderDetails (and ZenithConvert.HoldingStyle.toId, ZenithConvert.OrderStyle.toId in zenith-convert.ts)",
+    direction: crate::runtime::Direction::Receive,
+    does: "accepts only `Market` and `ManagedFund` as the Style of orders, order details, holdings and transactions (it fails on `Equity` and `Option`) and sends only those two",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The aliases stay because the reference's own order samples use `Equity`; motif-core shows that real servers send `Market`, and nothing it sends or reads is rejected, so nothing changes.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/OrderStyle.json#",
+};
+/// The real client differs: `market-alternate-keys-gics-uid`.
+pub static DRIFT_MARKET_ALTERNATE_KEYS_GICS_UID: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-alternate-keys-gics-uid",
+    client: "src/code/adi/common/zenith-protocol/zenith-protocol-common.ts: ZenithProtocolCommon.Symbol.KnownAlternateKey; zenith-convert.ts: ZenithConvert.SymbolAlternateKey.fromId",
+    direction: crate::runtime::Direction::Send,
+    does: "knows the alternate-code names `GICS` and `UID` besides the documented ones, sends `GICS` as a search condition's `Key` and reads both from symbols' `Alternate` maps",
+    decision: crate::runtime::DriftDecision::Info,
+    why: "The market pages name neither, but the real client uses both as alternate-code names, so real servers have them; this open table is the one list of alternate-code names, and knowing them only turns an unknown-code warning into a note.",
+    values: &["GICS", "UID"],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Market\",\"Topic\":\"QuerySymbols\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":{\"Market\":\"MYX\",\"SearchText\":\"1155\",\"Field\":\"Code+GICS\"}}",
+    ),
+    at: "schemas/types/QuerySymbolsField.json#",
+};
+/// The real client differs: `notify-criteria-code-exists-form`.
+pub static DRIFT_NOTIFY_CRITERIA_CODE_EXISTS_FORM: crate::runtime::Drift = crate::runtime::Drift {
+    id: "notify-criteria-code-exists-form",
+    client: "src/code/scan/formula/scan-formula-zenith-encoding.ts: ScanFormulaZenithEncodingService.encodeFieldHasValueNode (TextParams_FirstForm)",
+    direction: crate::runtime::Direction::Send,
+    does: "encodes a 'has a value' test on the symbol code as `[\"Code\"]`, with no text",
+    decision: crate::runtime::DriftDecision::Error,
+    why: "Appendix J2 gives the Text style no 'has a value' form (only the Named Text, Range and Single styles have one), so the reference is clear that the text is required; the error says what the real client sends.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Notify\",\"Topic\":\"CreateScan\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":{\"Details\":{\"Name\":\"Has a code\",\"Metadata\":{\"Category\":\"User\"}},\"Parameters\":{\"Type\":\"Market.Search\",\"Criteria\":[\"Code\"],\"Target\":[\"ASX[Demo]\"]},\"IsActive\":true}}",
+    ),
+    at: "schemas/types/ScanBoolean.json#/oneOf/21",
+};
+/// The real client differs: `notify-criteria-name-exists-form`.
+pub static DRIFT_NOTIFY_CRITERIA_NAME_EXISTS_FORM: crate::runtime::Drift = crate::runtime::Drift {
+    id: "notify-criteria-name-exists-form",
+    client: "src/code/scan/formula/scan-formula-zenith-encoding.ts: ScanFormulaZenithEncodingService.encodeFieldHasValueNode (TextParams_FirstForm)",
+    direction: crate::runtime::Direction::Send,
+    does: "encodes a 'has a value' test on the symbol name as `[\"Name\"]`, with no text",
+    decision: crate::runtime::DriftDecision::Error,
+    why: "Appendix J2 gives the Text style no 'has a value' form (only the Named Text, Range and Single styles have one), so the reference is clear that the text is required; the error says what the real client sends.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Notify\",\"Topic\":\"CreateScan\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":{\"Details\":{\"Name\":\"Has a name\",\"Metadata\":{\"Category\":\"User\"}},\"Parameters\":{\"Type\":\"Market.Search\",\"Criteria\":[\"Name\"],\"Target\":[\"ASX[Demo]\"]},\"IsActive\":true}}",
+    ),
+    at: "schemas/types/ScanBoolean.json#/oneOf/36",
+};
+/// The real client differs: `notify-scans-remove-id-only`.
+pub static DRIFT_NOTIFY_SCANS_REMOVE_ID_ONLY: crate::runtime::Drift = crate::runtime::Drift {
+    id: "notify-scans-remove-id-only",
+    client: "scans-message-convert.ts: parseScanChange",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads only `Scan.ID` on a `Remove` scan change",
+    decision: crate::runtime::DriftDecision::Accepted,
+    why: "The reference's own removal sample carries only the ID and the real client reads nothing else, so requiring a whole ScanState on a removal was our rule, not the reference's; a removal now needs only the ID, with no finding.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Notify\",\"Topic\":\"Scans\",\"Data\":[{\"Operation\":\"Remove\",\"Scan\":{\"ID\":\"j5Tm6X\"}}]}",
+    ),
+    at: "schemas/types/ScanChange.json#/oneOf/2",
+};
+/// The real client differs: `notify-matchchange-rank`.
+pub static DRIFT_NOTIFY_MATCHCHANGE_RANK: crate::runtime::Drift = crate::runtime::Drift {
+    id: "notify-matchchange-rank",
+    client: "matches-message-convert.ts: parseDataIvemIdScanChange (AddUpdateMatchChange.Rank)",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads an optional numeric `Rank` (the match's rank score, 0 when missing) on `Add` and `Update` match changes",
+    decision: crate::runtime::DriftDecision::Info,
+    why: "The real client reads it, so servers send it when a scan has a Rank formula; it is optional and harmless.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Notify\",\"Topic\":\"Matches!j5Tm6X\",\"Data\":[{\"Operation\":\"Clear\"},{\"Operation\":\"Add\",\"Key\":\"BHP.ASX\",\"Rank\":3.5}]}",
+    ),
+    at: "schemas/types/ScanMatchChange.json#/properties/Rank",
+};
+/// The real client differs: `notify-scanparameters-rank`.
+pub static DRIFT_NOTIFY_SCANPARAMETERS_RANK: crate::runtime::Drift = crate::runtime::Drift {
+    id: "notify-scanparameters-rank",
+    client: "create-scan-message-convert.ts: createPublishMessage (ScanParametersWithoutNotifications.Rank); query-scan-message-convert.ts: parseMessage (ScanParameters.Rank)",
+    direction: crate::runtime::Direction::Send,
+    does: "sends `Parameters.Rank`, a numeric formula (a calculation array or a numeric field name) that ranks the matches, in CreateScan and UpdateScan, and reads it back from QueryScan replies",
+    decision: crate::runtime::DriftDecision::Warning,
+    why: "The reference does not document Rank but does not forbid it either, and the server evidently keeps it (motif-core reads it back from QueryScan); a server that does not know it may ignore it, so a warning. One row for both ways: the same property, read and sent.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Notify\",\"Topic\":\"CreateScan\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":{\"Details\":{\"Name\":\"Index movers\",\"Metadata\":{\"Category\":\"User\"}},\"Parameters\":{\"Type\":\"Market.Search\",\"Criteria\":[\"IsIndex\"],\"Target\":[\"ASX[Demo]\"],\"Rank\":[\"-\",\"LastPrice\",\"PreviousClose\"]},\"IsActive\":true}}",
+    ),
+    at: "schemas/types/ScanParameters.json#/properties/Rank",
+};
+/// The real client differs: `notify-scanparameters-count`.
+pub static DRIFT_NOTIFY_SCANPARAMETERS_COUNT: crate::runtime::Drift = crate::runtime::Drift {
+    id: "notify-scanparameters-count",
+    client: "create-scan-message-convert.ts: createPublishMessage (ScanParametersWithoutNotifications.Count); query-scan-message-convert.ts: parseMessage (ScanParameters.Count)",
+    direction: crate::runtime::Direction::Send,
+    does: "sends `Parameters.Count`, the most matches the scan should keep, in CreateScan and UpdateScan, and reads it back from QueryScan replies",
+    decision: crate::runtime::DriftDecision::Warning,
+    why: "The reference does not document Count but does not forbid it either, and the server evidently keeps it (motif-core reads it back from QueryScan); a server that does not know it may ignore it, so a warning. One row for both ways: the same property, read and sent.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Notify\",\"Topic\":\"CreateScan\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":{\"Details\":{\"Name\":\"Index movers\",\"Metadata\":{\"Category\":\"User\"}},\"Parameters\":{\"Type\":\"Market.Search\",\"Criteria\":[\"IsIndex\"],\"Target\":[\"ASX[Demo]\"],\"Count\":50},\"IsActive\":true}}",
+    ),
+    at: "schemas/types/ScanParameters.json#/properties/Count",
+};
+/// The real client differs: `notify-scanstate-metadata-optional`.
+pub static DRIFT_NOTIFY_SCANSTATE_METADATA_OPTIONAL: crate::runtime::Drift = crate::runtime::Drift {
+    id: "notify-scanstate-metadata-optional",
+    client: "scans-message-convert.ts: parseScanChange (ScanState.Metadata)",
+    direction: crate::runtime::Direction::Receive,
+    does: "declares `Metadata` optional in a scan state and, when an `Add` or `Update` lacks it, marks the scan's versioning as interrupted instead of failing",
+    decision: crate::runtime::DriftDecision::Accepted,
+    why: "The table marks Metadata Always, but the real client handles a scan without it on purpose, so real servers leave it out (for example when it is empty); a missing Metadata costs a client only the scan's version information, so it is no longer required and gets no finding.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Notify\",\"Topic\":\"Scans\",\"Data\":[{\"Operation\":\"Add\",\"Scan\":{\"ID\":\"j5Tm6X\",\"Name\":\"Hot Stocks\",\"IsWritable\":true,\"Status\":\"Active\",\"Type\":\"Market.Monitor\"}}]}",
+    ),
+    at: "schemas/types/ScanState.json#",
+};
+/// The real client differs: `market-security-alternate-spelling`.
+pub static DRIFT_MARKET_SECURITY_ALTERNATE_SPELLING: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-security-alternate-spelling",
+    client: "protocol/zenith-protocol.ts: ZenithProtocol.MarketController.Security.Payload.Alternate (security-message-convert.ts: SecurityMessageConvert.parseData reads neither spelling)",
+    direction: crate::runtime::Direction::Receive,
+    does: "declares the alternate codes of a security as `Alternate`, as in symbol details, and has no `Alternates`, but never reads either",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "A type declaration that nothing reads is weak evidence; the Security table says `Alternates`, so `Alternate` stays a misspelling here.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/Security.json#/properties/Alternates",
+};
+/// The real client differs: `market-security-askcount-nullable`.
+pub static DRIFT_MARKET_SECURITY_ASKCOUNT_NULLABLE: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-security-askcount-nullable",
+    client: "protocol/zenith-protocol.ts: ZenithProtocol.MarketController.Security.Payload.AskCount; security-message-convert.ts: SecurityMessageConvert.parseData",
+    direction: crate::runtime::Direction::Receive,
+    does: "types `AskCount` as an integer or null and passes a null on unchanged",
+    decision: crate::runtime::DriftDecision::Info,
+    why: "The reference does not make `AskCount` nullable, but the real client is written for a null there, so a real server evidently sends one to clear the value, as it does for the nullable prices.",
+    values: &[],
+    null_only: true,
+    example: Some(
+        "{\"Controller\":\"Market\",\"Topic\":\"Security!BHP.ASX\",\"Data\":{\"AskCount\":null}}",
+    ),
+    at: "schemas/types/Security.json#/properties/AskCount",
+};
+/// The real client differs: `market-security-askundisclosed-nullable`.
+pub static DRIFT_MARKET_SECURITY_ASKUNDISCLOSED_NULLABLE: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-security-askundisclosed-nullable",
+    client: "protocol/zenith-protocol.ts: ZenithProtocol.MarketController.Security.Payload.AskUndisclosed; security-message-convert.ts: SecurityMessageConvert.parseData",
+    direction: crate::runtime::Direction::Receive,
+    does: "types `AskUndisclosed` as a boolean or null and passes a null on unchanged",
+    decision: crate::runtime::DriftDecision::Info,
+    why: "The reference does not make `AskUndisclosed` nullable, but the real client is written for a null there, so a real server evidently sends one to clear the value, as it does for the nullable prices.",
+    values: &[],
+    null_only: true,
+    example: Some(
+        "{\"Controller\":\"Market\",\"Topic\":\"Security!BHP.ASX\",\"Data\":{\"AskUndisclosed\":null}}",
+    ),
+    at: "schemas/types/Security.json#/properties/AskUndisclosed",
+};
+/// The real client differs: `market-security-bidcount-nullable`.
+pub static DRIFT_MARKET_SECURITY_BIDCOUNT_NULLABLE: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-security-bidcount-nullable",
+    client: "protocol/zenith-protocol.ts: ZenithProtocol.MarketController.Security.Payload.BidCount; security-message-convert.ts: SecurityMessageConvert.parseData",
+    direction: crate::runtime::Direction::Receive,
+    does: "types `BidCount` as an integer or null and passes a null on unchanged",
+    decision: crate::runtime::DriftDecision::Info,
+    why: "The reference does not make `BidCount` nullable, but the real client is written for a null there, so a real server evidently sends one to clear the value, as it does for the nullable prices.",
+    values: &[],
+    null_only: true,
+    example: Some(
+        "{\"Controller\":\"Market\",\"Topic\":\"Security!BHP.ASX\",\"Data\":{\"BidCount\":null}}",
+    ),
+    at: "schemas/types/Security.json#/properties/BidCount",
+};
+/// The real client differs: `market-security-bidundisclosed-nullable`.
+pub static DRIFT_MARKET_SECURITY_BIDUNDISCLOSED_NULLABLE: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-security-bidundisclosed-nullable",
+    client: "protocol/zenith-protocol.ts: ZenithProtocol.MarketController.Security.Payload.BidUndisclosed; security-message-convert.ts: SecurityMessageConvert.parseData",
+    direction: crate::runtime::Direction::Receive,
+    does: "types `BidUndisclosed` as a boolean or null and passes a null on unchanged",
+    decision: crate::runtime::DriftDecision::Info,
+    why: "The reference does not make `BidUndisclosed` nullable, but the real client is written for a null there, so a real server evidently sends one to clear the value, as it does for the nullable prices.",
+    values: &[],
+    null_only: true,
+    example: Some(
+        "{\"Controller\":\"Market\",\"Topic\":\"Security!BHP.ASX\",\"Data\":{\"BidUndisclosed\":null}}",
+    ),
+    at: "schemas/types/Security.json#/properties/BidUndisclosed",
+};
+/// The real client differs: `market-security-extended-nullable`.
+pub static DRIFT_MARKET_SECURITY_EXTENDED_NULLABLE: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-security-extended-nullable",
+    client: "security-message-convert.ts: SecurityMessageConvert.parseData (ZenithProtocol.MarketController.Security.Payload.Extended)",
+    direction: crate::runtime::Direction::Receive,
+    does: "keeps a null `Extended` apart from an absent one (null clears the map, absent leaves it unchanged) before reading its keys",
+    decision: crate::runtime::DriftDecision::Info,
+    why: "The real client handles null as a case of its own, which strongly suggests servers send it to clear the map; the reference calls the field an object starting empty and says nothing of null.",
+    values: &[],
+    null_only: true,
+    example: Some(
+        "{\"Controller\":\"Market\",\"Topic\":\"Security!BHP.ASX\",\"Data\":{\"Extended\":null}}",
+    ),
+    at: "schemas/types/Security.json#/properties/Extended",
+};
+/// The real client differs: `market-symbolclass-unknown`.
+pub static DRIFT_MARKET_SYMBOLCLASS_UNKNOWN: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-symbolclass-unknown",
+    client: "zenith-convert.ts: ZenithConvert.IvemClass.toId (ZenithProtocol.SecurityClass.Unknown, read from SearchSymbols.Detail.Class and Security.Payload.Class)",
+    direction: crate::runtime::Direction::Receive,
+    does: "knows a third symbol class, `Unknown`, and reads it from symbol details and securities without raising an error",
+    decision: crate::runtime::DriftDecision::Warning,
+    why: "The reference lists only `Market` and `ManagedFund`, but the real client expects `Unknown` from the server and handles it, so a real server can send it; it warns instead of failing the message.",
+    values: &["Unknown"],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Market\",\"Topic\":\"SearchSymbols\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":[{\"Market\":\"ASX\",\"Code\":\"BHP\",\"Class\":\"Unknown\"}]}",
+    ),
+    at: "schemas/types/SymbolClass.json#",
+};
+/// The real client differs: `market-symboldetail-subscriptiondata-tradingmarkets-relied-on`.
+pub static DRIFT_MARKET_SYMBOLDETAIL_SUBSCRIPTIONDATA_TRADINGMARKETS_RELIED_ON: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-symboldetail-subscriptiondata-tradingmarkets-relied-on",
+    client: "protocol/zenith-protocol.ts: ZenithProtocol.MarketController.SearchSymbols.Detail; symbols-message-convert.ts: SymbolsMessageConvert.createAddChange",
+    direction: crate::runtime::Direction::Receive,
+    does: "declares `SubscriptionData` and `TradingMarkets` present on every symbol detail and splits `SubscriptionData` without checking that it is there",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The client needs more than this schema requires; the samples of the query replies leave both out, so they stay optional here (a Symbols add requires them through SymbolChange).",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/SymbolDetail.json#",
+};
+/// The real client differs: `market-symboldetail-legs-null`.
+pub static DRIFT_MARKET_SYMBOLDETAIL_LEGS_NULL: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-symboldetail-legs-null",
+    client: "protocol/zenith-protocol.ts: ZenithProtocol.MarketController.SearchSymbols.FullDetail.Legs; symbols-message-convert.ts: SymbolsMessageConvert.createAddChange",
+    direction: crate::runtime::Direction::Receive,
+    does: "types a symbol detail's `Legs` as an array or null and treats null like no legs",
+    decision: crate::runtime::DriftDecision::Info,
+    why: "The reference leaves `Legs` out for a symbol that is not a combination, but the real client expects null as well (as the Security topic sends it); a null does no harm to either side, so it is only noted.",
+    values: &[],
+    null_only: true,
+    example: Some(
+        "{\"Controller\":\"Market\",\"Topic\":\"SearchSymbols\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":[{\"Market\":\"ASX\",\"Code\":\"BHP\",\"Class\":\"Market\",\"Legs\":null}]}",
+    ),
+    at: "schemas/types/SymbolDetail.json#/properties/Legs",
+};
+/// The real client differs: `market-trades-initialise-id-required-by-client`.
+pub static DRIFT_MARKET_TRADES_INITIALISE_ID_REQUIRED_BY_CLIENT: crate::runtime::Drift = crate::runtime::Drift {
+    id: "market-trades-initialise-id-required-by-client",
+    client: "zenith-convert.ts: ZenithConvert.Trades.toDataMessageChange (Initialise case)",
+    direction: crate::runtime::Direction::Receive,
+    does: "rejects an `I` (Initialise) trade record without `ID` as a data error",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference marks `ID` optional; the client's stricter rule is its own, and requiring `ID` would reject records the reference allows.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/TradeChange.json#/properties/ID",
+};
+/// The real client differs: `trading-accounts-attribute-keys`.
+pub static DRIFT_TRADING_ACCOUNTS_ATTRIBUTE_KEYS: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-accounts-attribute-keys",
+    client: "zenith-convert.ts: ZenithConvert.Accounts.toDataMessageAccount (protocol/zenith-protocol.ts: TradingController.Accounts.KnownAttributeKey)",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads the account attributes `BrokerCode` (or the older `BrokerId`), `BranchCode` and `AdvisorCode` (or the older `DealerId`)",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "Attributes is an open map of strings, so these keys already validate; they are recorded for reference.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/TradingAccountState.json#/properties/Attributes",
+};
+/// The real client differs: `trading-tradingmarket-codes-motif-markets`.
+pub static DRIFT_TRADING_TRADINGMARKET_CODES_MOTIF_MARKETS: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-tradingmarket-codes-motif-markets",
+    client: "trading-markets-message-convert.ts: TradingMarketsMessageConvert.createMockPtxMarket and the other createMock builders",
+    direction: crate::runtime::Direction::Receive,
+    does: "builds stand-in trading markets with codes `PTX::PTX`, `FNSX::FNSX`, `DAXM::DAXM`, `CFMX::CFMX` and `FPSX::FPSX` (with the provider's environment tag)",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "They are client-side stand-ins, unused in the newer version, so weak evidence; the table is open, so such codes are only reported as unknown, and nothing changes.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/TradingMarketCode.json#",
+};
+/// The real client differs: `trading-transactions-initialise-account-required-by-client`.
+pub static DRIFT_TRADING_TRANSACTIONS_INITIALISE_ACCOUNT_REQUIRED_BY_CLIENT: crate::runtime::Drift = crate::runtime::Drift {
+    id: "trading-transactions-initialise-account-required-by-client",
+    client: "zenith-convert.ts: ZenithConvert.Transactions.toDataMessageChange",
+    direction: crate::runtime::Direction::Receive,
+    does: "raises a data error on an `I` transactions record without `Account`, and restarts only that account's list",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference says Account is provided on initialise and its sample sends it; the schema accepts that, so nothing changes.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/TransactionChange.json#/properties/Account",
+};
+/// The real client differs: `watchlist-iswritable-required-on-add-update`.
+pub static DRIFT_WATCHLIST_ISWRITABLE_REQUIRED_ON_ADD_UPDATE: crate::runtime::Drift = crate::runtime::Drift {
+    id: "watchlist-iswritable-required-on-add-update",
+    client: "watchlists-message-convert.ts: parseWatchlistChange",
+    direction: crate::runtime::Direction::Receive,
+    does: "treats an `Add` or `Update` watchlist change without `IsWritable` as bad data (`ZenithMessageConvert_Watchlists_UndefinedIsWritable`) and reads only `ID` on a `Remove`",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "motif-core is stricter than our schema, which so rejects nothing a server sends; the reference's Expect column reads 'Yes', which does not say IsWritable is always there, so adds and updates do not require it.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/types/Watchlist.json#/properties/IsWritable",
+};
+/// The real client differs: `watchlist-insert-count`.
+pub static DRIFT_WATCHLIST_INSERT_COUNT: crate::runtime::Drift = crate::runtime::Drift {
+    id: "watchlist-insert-count",
+    client: "watchlist-message-convert.ts: parseMemberChange, InsertReplaceMemberChange",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads `Count` on an `Insert` member change (its `InsertReplaceMemberChange` has `At`, `Count` and `Members`)",
+    decision: crate::runtime::DriftDecision::Warning,
+    why: "The real client expects `Count` on an insert, so a real server sends it; it only repeats the number of `Members`, so accepting it breaks neither side, although the reference documents `Count` for removals only.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Watchlist\",\"Topic\":\"Watchlist!123ABC\",\"Data\":[{\"Operation\":\"Clear\"},{\"Operation\":\"Insert\",\"At\":0,\"Count\":2,\"Members\":[\"BHP.ASX\",\"CBA.ASX\"]}]}",
+    ),
+    at: "schemas/types/WatchlistMemberChange.json#/oneOf/0/properties/Count",
+};
+/// The real client differs: `watchlist-replace-count`.
+pub static DRIFT_WATCHLIST_REPLACE_COUNT: crate::runtime::Drift = crate::runtime::Drift {
+    id: "watchlist-replace-count",
+    client: "watchlist-message-convert.ts: parseMemberChange, InsertReplaceMemberChange",
+    direction: crate::runtime::Direction::Receive,
+    does: "reads `Count` on a `Replace` member change, through the same `InsertReplaceMemberChange` as an insert",
+    decision: crate::runtime::DriftDecision::Warning,
+    why: "The real client reads a replace exactly like an insert, `Count` included, so a real server sends it; the reference documents `Count` for removals only but gives no reason a replace cannot carry it, so a warning rather than an error.",
+    values: &[],
+    null_only: false,
+    example: Some(
+        "{\"Controller\":\"Watchlist\",\"Topic\":\"Watchlist!123ABC\",\"Data\":[{\"Operation\":\"Clear\"},{\"Operation\":\"Insert\",\"At\":0,\"Members\":[\"BHP.ASX\",\"CBA.ASX\"]},{\"Operation\":\"Replace\",\"At\":1,\"Count\":1,\"Members\":[\"TLS.ASX\"]}]}",
+    ),
+    at: "schemas/types/WatchlistMemberChange.json#/oneOf/1/properties/Count",
+};
 /// `DateTime` (`schemas/types/DateTime.json#`).
 pub static DATE_TIME: Node = Node::String(StringNode {
     type_at: "schemas/types/DateTime.json#/type",
@@ -66,6 +740,7 @@ pub static CHANNEL_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Description",
@@ -75,12 +750,14 @@ pub static CHANNEL_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Metadata",
             node: &USER_METADATA,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Name", "Description", "Metadata"],
@@ -103,6 +780,7 @@ pub static CHANNEL_METHOD: Node = Node::Enum(EnumNode {
     at: "schemas/types/ChannelMethod.json#/enum",
     values: &["Debug", "Email", "Push.APNs", "Push.FCM", "Push.Web", "SMS", "Sessions"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelMethod {
     const SCHEMA: &'static Node = &CHANNEL_METHOD;
@@ -120,6 +798,7 @@ pub static WEB_PUSH_KEYS: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "auth",
@@ -129,6 +808,7 @@ pub static WEB_PUSH_KEYS: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: true,
+            drift: None,
         },
     ],
     documented: &["p256dh", "auth"],
@@ -158,6 +838,7 @@ pub static CHANNEL_SETTINGS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "name",
@@ -167,6 +848,7 @@ pub static CHANNEL_SETTINGS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "endpoint",
@@ -176,6 +858,7 @@ pub static CHANNEL_SETTINGS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "expirationTime",
@@ -186,12 +869,14 @@ pub static CHANNEL_SETTINGS: Node = Node::Object(ObjectNode {
             ),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "keys",
             node: &WEB_PUSH_KEYS,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["email", "name", "endpoint", "expirationTime", "keys"],
@@ -218,12 +903,14 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
             node: &CHANNEL_METHOD,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Settings",
             node: &CHANNEL_SETTINGS,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Type", "Settings"],
@@ -243,6 +930,8 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelParameters.json#/oneOf/0",
             },
             VariantNode {
@@ -253,6 +942,8 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelParameters.json#/oneOf/1",
             },
             VariantNode {
@@ -263,6 +954,8 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelParameters.json#/oneOf/2",
             },
             VariantNode {
@@ -273,6 +966,8 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelParameters.json#/oneOf/3",
             },
             VariantNode {
@@ -283,6 +978,8 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelParameters.json#/oneOf/4",
             },
             VariantNode {
@@ -293,6 +990,8 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelParameters.json#/oneOf/5",
             },
             VariantNode {
@@ -303,6 +1002,8 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelParameters.json#/oneOf/6",
             },
         ],
@@ -322,6 +1023,7 @@ pub static CHANNEL_STATUS: Node = Node::Enum(EnumNode {
     at: "schemas/types/ChannelStatus.json#/enum",
     values: &["Active", "Inactive", "Faulted"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ChannelStatus {
     const SCHEMA: &'static Node = &CHANNEL_STATUS;
@@ -339,6 +1041,7 @@ pub static CHANNEL_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Name",
@@ -348,6 +1051,7 @@ pub static CHANNEL_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Description",
@@ -357,24 +1061,28 @@ pub static CHANNEL_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Type",
             node: &CHANNEL_METHOD,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Metadata",
             node: &USER_METADATA,
             bit: 8u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Status",
             node: &CHANNEL_STATUS,
             bit: 16u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["ID", "Name", "Description", "Type", "Metadata", "Status"],
@@ -403,6 +1111,7 @@ pub static CHANNEL_METHOD_METADATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "applicationServerKey",
@@ -412,6 +1121,7 @@ pub static CHANNEL_METHOD_METADATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["userVisibleOnly", "applicationServerKey"],
@@ -438,12 +1148,14 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
             node: &CHANNEL_METHOD,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Metadata",
             node: &CHANNEL_METHOD_METADATA,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Type", "Metadata"],
@@ -463,6 +1175,8 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/0",
             },
             VariantNode {
@@ -473,6 +1187,8 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/1",
             },
             VariantNode {
@@ -483,6 +1199,8 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/2",
             },
             VariantNode {
@@ -493,6 +1211,8 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/3",
             },
             VariantNode {
@@ -503,6 +1223,8 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/4",
             },
             VariantNode {
@@ -513,6 +1235,8 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/5",
             },
             VariantNode {
@@ -523,6 +1247,8 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ChannelMethodDetail.json#/oneOf/6",
             },
         ],
@@ -573,6 +1299,7 @@ pub static FRAGMENT_DEFINITION: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Source",
@@ -582,6 +1309,7 @@ pub static FRAGMENT_DEFINITION: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -591,6 +1319,7 @@ pub static FRAGMENT_DEFINITION: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Name", "Source", "Data"],
@@ -636,6 +1365,7 @@ pub static DEPTH_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/DepthChange.json#/properties/O/enum",
     values: &["A", "U", "R", "C"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::DepthChangeO {
     const SCHEMA: &'static Node = &DEPTH_CHANGE_O;
@@ -646,6 +1376,7 @@ pub static SIDE: Node = Node::Enum(EnumNode {
     at: "schemas/types/Side.json#/enum",
     values: &["Bid", "Ask"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::Side {
     const SCHEMA: &'static Node = &SIDE;
@@ -664,6 +1395,7 @@ pub static DEPTH_ORDER_ATTRIBUTE: Node = Node::Enum(EnumNode {
     at: "schemas/types/DepthOrderAttribute.json#/x-zenith-known",
     values: &["C", "I"],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::DepthOrderAttribute {
     const SCHEMA: &'static Node = &DEPTH_ORDER_ATTRIBUTE;
@@ -681,18 +1413,21 @@ pub static DEPTH_ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Side",
             node: &SIDE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Price",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Position",
@@ -701,6 +1436,7 @@ pub static DEPTH_ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Broker",
@@ -710,6 +1446,7 @@ pub static DEPTH_ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CrossRef",
@@ -719,12 +1456,14 @@ pub static DEPTH_ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Quantity",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "HasUndisclosed",
@@ -733,12 +1472,14 @@ pub static DEPTH_ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Market",
             node: &MARKET_CODE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Attributes",
@@ -748,6 +1489,7 @@ pub static DEPTH_ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -785,12 +1527,14 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
             node: &DEPTH_CHANGE_O,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Order",
             node: &DEPTH_ORDER,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["O", "Order"],
@@ -810,6 +1554,8 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/DepthChange.json#/oneOf/0",
             },
             VariantNode {
@@ -820,6 +1566,8 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/DepthChange.json#/oneOf/1",
             },
             VariantNode {
@@ -830,6 +1578,8 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/DepthChange.json#/oneOf/2",
             },
             VariantNode {
@@ -840,6 +1590,8 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 2u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/DepthChange.json#/oneOf/3",
             },
         ],
@@ -877,6 +1629,7 @@ pub static LEVEL_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/LevelChange.json#/properties/O/enum",
     values: &["A", "U", "R", "C"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::LevelChangeO {
     const SCHEMA: &'static Node = &LEVEL_CHANGE_O;
@@ -894,24 +1647,28 @@ pub static DEPTH_LEVEL: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Side",
             node: &SIDE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Price",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Volume",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Count",
@@ -920,6 +1677,7 @@ pub static DEPTH_LEVEL: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "HasUndisclosed",
@@ -928,12 +1686,14 @@ pub static DEPTH_LEVEL: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Market",
             node: &MARKET_CODE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["ID", "Side", "Price", "Volume", "Count", "HasUndisclosed", "Market"],
@@ -960,12 +1720,14 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
             node: &LEVEL_CHANGE_O,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Level",
             node: &DEPTH_LEVEL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["O", "Level"],
@@ -985,6 +1747,8 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/LevelChange.json#/oneOf/0",
             },
             VariantNode {
@@ -995,6 +1759,8 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/LevelChange.json#/oneOf/1",
             },
             VariantNode {
@@ -1005,6 +1771,8 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/LevelChange.json#/oneOf/2",
             },
             VariantNode {
@@ -1015,6 +1783,8 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 2u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/LevelChange.json#/oneOf/3",
             },
         ],
@@ -1052,6 +1822,7 @@ pub static FEED_STATUS: Node = Node::Enum(EnumNode {
     at: "schemas/types/FeedStatus.json#/x-zenith-known",
     values: &["Initialising", "Active", "Closed", "Inactive", "Impaired", "Expired"],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::FeedStatus {
     const SCHEMA: &'static Node = &FEED_STATUS;
@@ -1076,6 +1847,7 @@ pub static TRADING_STATE_NAME: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradingStateName.json#/x-zenith-known",
     values: &["PreOpen", "Open", "Suspended"],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingStateName {
     const SCHEMA: &'static Node = &TRADING_STATE_NAME;
@@ -1115,6 +1887,7 @@ pub static TRADING_MARKET_CODE: Node = Node::Enum(EnumNode {
         "MYX:OD[Demo]",
     ],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingMarketCode {
     const SCHEMA: &'static Node = &TRADING_MARKET_CODE;
@@ -1129,12 +1902,14 @@ pub static TRADING_MARKET_STATE: Node = Node::Object(ObjectNode {
             node: &TRADING_MARKET_CODE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Status",
             node: &TRADING_STATE_NAME,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Name", "Status"],
@@ -1161,30 +1936,35 @@ pub static MARKET_STATE: Node = Node::Object(ObjectNode {
             node: &MARKET_CODE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Feed",
             node: &FEED_STATUS,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TradingDate",
             node: &DATE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "MarketTime",
             node: &DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Status",
             node: &TRADING_STATE_NAME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "States",
@@ -1194,6 +1974,7 @@ pub static MARKET_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Code", "Feed", "TradingDate", "MarketTime", "Status", "States"],
@@ -1216,6 +1997,7 @@ pub static MIXED_MARKET_STRATEGY: Node = Node::Enum(EnumNode {
     at: "schemas/types/MixedMarketStrategy.json#/x-zenith-known",
     values: &["Default"],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::MixedMarketStrategy {
     const SCHEMA: &'static Node = &MIXED_MARKET_STRATEGY;
@@ -1224,8 +2006,9 @@ impl crate::runtime::Validate for crate::generated::types::MixedMarketStrategy {
 /// `SymbolClass` (`schemas/types/SymbolClass.json#`).
 pub static SYMBOL_CLASS: Node = Node::Enum(EnumNode {
     at: "schemas/types/SymbolClass.json#/enum",
-    values: &["Market", "ManagedFund"],
+    values: &["Market", "ManagedFund", "Unknown"],
     open: false,
+    drift: Some(&DRIFT_MARKET_SYMBOLCLASS_UNKNOWN),
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolClass {
     const SCHEMA: &'static Node = &SYMBOL_CLASS;
@@ -1236,6 +2019,7 @@ pub static EXERCISE_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/ExerciseType.json#/enum",
     values: &["American", "Asian", "European", "Unknown"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ExerciseType {
     const SCHEMA: &'static Node = &EXERCISE_TYPE;
@@ -1246,6 +2030,7 @@ pub static CALL_OR_PUT: Node = Node::Enum(EnumNode {
     at: "schemas/types/CallOrPut.json#/enum",
     values: &["Call", "Put"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::CallOrPut {
     const SCHEMA: &'static Node = &CALL_OR_PUT;
@@ -1263,18 +2048,21 @@ pub static SYMBOL_LEG: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Side",
             node: &SIDE,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Ratio",
             node: &DECIMAL,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Code", "Side", "Ratio"],
@@ -1297,6 +2085,7 @@ pub static SYMBOL_CATEGORY: Node = Node::Enum(EnumNode {
     at: "schemas/types/SymbolCategory.json#/x-zenith-known",
     values: &["PRAC", "Foreign", "Sharia", "Yield"],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolCategory {
     const SCHEMA: &'static Node = &SYMBOL_CATEGORY;
@@ -1307,6 +2096,7 @@ pub static SUBSCRIPTION_DATA_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/SubscriptionDataType.json#/enum",
     values: &["Asset", "Trades", "Depth", "DepthFull", "DepthShort", "All"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::SubscriptionDataType {
     const SCHEMA: &'static Node = &SUBSCRIPTION_DATA_TYPE;
@@ -1349,6 +2139,7 @@ pub static QUOTATION_BASIS: Node = Node::Enum(EnumNode {
         "p",
     ],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::QuotationBasis {
     const SCHEMA: &'static Node = &QUOTATION_BASIS;
@@ -1359,6 +2150,7 @@ pub static TREND: Node = Node::Enum(EnumNode {
     at: "schemas/types/Trend.json#/enum",
     values: &["None", "Up", "Down"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::Trend {
     const SCHEMA: &'static Node = &TREND;
@@ -1401,6 +2193,7 @@ pub static BOARD_CODE: Node = Node::Enum(EnumNode {
         "NZX::SPEC",
     ],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::BoardCode {
     const SCHEMA: &'static Node = &BOARD_CODE;
@@ -1418,12 +2211,14 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Market",
             node: &MARKET_CODE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Exchange",
@@ -1433,6 +2228,7 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Name",
@@ -1444,12 +2240,14 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             ),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Class",
             node: &SYMBOL_CLASS,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CFI",
@@ -1459,12 +2257,14 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TradingState",
             node: &TRADING_STATE_NAME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TradingMarkets",
@@ -1474,6 +2274,7 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "IsIndex",
@@ -1482,42 +2283,49 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ExpiryDate",
             node: &Node::Nullable(&DATE),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "StrikePrice",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ExerciseType",
             node: &Node::Nullable(&EXERCISE_TYPE),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CallOrPut",
             node: &Node::Nullable(&CALL_OR_PUT),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ContractSize",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "LotSize",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Alternates",
@@ -1530,6 +2338,7 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Attributes",
@@ -1542,6 +2351,7 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Legs",
@@ -1553,6 +2363,7 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             ),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Categories",
@@ -1562,6 +2373,7 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "SubscriptionData",
@@ -1573,6 +2385,7 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "QuotationBasis",
@@ -1582,6 +2395,7 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Currency",
@@ -1593,104 +2407,128 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             ),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Open",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "High",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Low",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Close",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Settlement",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Last",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Trend",
             node: &TREND,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "BestAsk",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "AskCount",
-            node: &Node::Integer(TypeRule {
-                at: "schemas/types/Security.json#/properties/AskCount/type",
-            }),
+            node: &Node::Nullable(
+                &Node::Integer(TypeRule {
+                    at: "schemas/types/Security.json#/properties/AskCount/type",
+                }),
+            ),
             bit: 0u64,
             secret: false,
+            drift: Some(&DRIFT_MARKET_SECURITY_ASKCOUNT_NULLABLE),
         },
         Property {
             wire: "AskQuantity",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "AskUndisclosed",
-            node: &Node::Boolean(TypeRule {
-                at: "schemas/types/Security.json#/properties/AskUndisclosed/type",
-            }),
+            node: &Node::Nullable(
+                &Node::Boolean(TypeRule {
+                    at: "schemas/types/Security.json#/properties/AskUndisclosed/type",
+                }),
+            ),
             bit: 0u64,
             secret: false,
+            drift: Some(&DRIFT_MARKET_SECURITY_ASKUNDISCLOSED_NULLABLE),
         },
         Property {
             wire: "BestBid",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "BidCount",
-            node: &Node::Integer(TypeRule {
-                at: "schemas/types/Security.json#/properties/BidCount/type",
-            }),
+            node: &Node::Nullable(
+                &Node::Integer(TypeRule {
+                    at: "schemas/types/Security.json#/properties/BidCount/type",
+                }),
+            ),
             bit: 0u64,
             secret: false,
+            drift: Some(&DRIFT_MARKET_SECURITY_BIDCOUNT_NULLABLE),
         },
         Property {
             wire: "BidQuantity",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "BidUndisclosed",
-            node: &Node::Boolean(TypeRule {
-                at: "schemas/types/Security.json#/properties/BidUndisclosed/type",
-            }),
+            node: &Node::Nullable(
+                &Node::Boolean(TypeRule {
+                    at: "schemas/types/Security.json#/properties/BidUndisclosed/type",
+                }),
+            ),
             bit: 0u64,
             secret: false,
+            drift: Some(&DRIFT_MARKET_SECURITY_BIDUNDISCLOSED_NULLABLE),
         },
         Property {
             wire: "NumberOfTrades",
@@ -1699,42 +2537,49 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Volume",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "AuctionPrice",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "AuctionQuantity",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "AuctionRemainder",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "VWAP",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ValueTraded",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "OpenInterest",
@@ -1745,12 +2590,14 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             ),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ShareIssue",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "StatusNote",
@@ -1763,15 +2610,19 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Extended",
-            node: &Node::Map(MapNode {
-                type_at: "schemas/types/Security.json#/properties/Extended/type",
-                values: &DECIMAL,
-            }),
+            node: &Node::Nullable(
+                &Node::Map(MapNode {
+                    type_at: "schemas/types/Security.json#/properties/Extended/type",
+                    values: &DECIMAL,
+                }),
+            ),
             bit: 0u64,
             secret: false,
+            drift: Some(&DRIFT_MARKET_SECURITY_EXTENDED_NULLABLE),
         },
         Property {
             wire: "TickTable",
@@ -1783,12 +2634,14 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
             ),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Board",
             node: &Node::Nullable(&BOARD_CODE),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -1862,6 +2715,7 @@ pub static DEPTH_DIRECTION: Node = Node::Enum(EnumNode {
     at: "schemas/types/DepthDirection.json#/enum",
     values: &["BidBelowAsk", "AskBelowBid"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::DepthDirection {
     const SCHEMA: &'static Node = &DEPTH_DIRECTION;
@@ -1876,6 +2730,7 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
             node: &MARKET_CODE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Code",
@@ -1885,6 +2740,7 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Name",
@@ -1896,12 +2752,14 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
             ),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Class",
             node: &SYMBOL_CLASS,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Exchange",
@@ -1911,6 +2769,7 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "SubscriptionData",
@@ -1922,6 +2781,7 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TradingMarkets",
@@ -1931,6 +2791,7 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Alternate",
@@ -1943,6 +2804,7 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Attributes",
@@ -1955,12 +2817,14 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CallOrPut",
             node: &CALL_OR_PUT,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Categories",
@@ -1970,6 +2834,7 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CFI",
@@ -1979,30 +2844,35 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ContractSize",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "DepthDirection",
             node: &DEPTH_DIRECTION,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ExerciseType",
             node: &EXERCISE_TYPE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ExpiryDate",
             node: &DATE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "IsIndex",
@@ -2011,27 +2881,33 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Legs",
-            node: &Node::Array(ArrayNode {
-                type_at: "schemas/types/SymbolDetail.json#/properties/Legs/type",
-                items: &SYMBOL_LEG,
-            }),
+            node: &Node::Nullable(
+                &Node::Array(ArrayNode {
+                    type_at: "schemas/types/SymbolDetail.json#/properties/Legs/type",
+                    items: &SYMBOL_LEG,
+                }),
+            ),
             bit: 0u64,
             secret: false,
+            drift: Some(&DRIFT_MARKET_SYMBOLDETAIL_LEGS_NULL),
         },
         Property {
             wire: "LotSize",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "StrikePrice",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -2073,8 +2949,20 @@ impl crate::runtime::Validate for crate::generated::types::SymbolDetail {
 /// `QuerySymbolsField` (`schemas/types/QuerySymbolsField.json#`).
 pub static QUERY_SYMBOLS_FIELD: Node = Node::Enum(EnumNode {
     at: "schemas/types/QuerySymbolsField.json#/x-zenith-known",
-    values: &["Code", "Name", "Short", "Base", "Long", "ISIN", "RIC", "Ticker"],
+    values: &[
+        "Code",
+        "Name",
+        "Short",
+        "Base",
+        "Long",
+        "ISIN",
+        "RIC",
+        "Ticker",
+        "GICS",
+        "UID",
+    ],
     open: true,
+    drift: Some(&DRIFT_MARKET_ALTERNATE_KEYS_GICS_UID),
 });
 impl crate::runtime::Validate for crate::generated::types::QuerySymbolsField {
     const SCHEMA: &'static Node = &QUERY_SYMBOLS_FIELD;
@@ -2085,6 +2973,7 @@ pub static TRADE_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradeChange.json#/properties/O/enum",
     values: &["A", "U", "I"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::TradeChangeO {
     const SCHEMA: &'static Node = &TRADE_CHANGE_O;
@@ -2095,6 +2984,7 @@ pub static TRADE_FLAG: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradeFlag.json#/enum",
     values: &["Cancel", "OffMarket", "PlaceHolder"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::TradeFlag {
     const SCHEMA: &'static Node = &TRADE_FLAG;
@@ -2105,6 +2995,7 @@ pub static TRADE_AFFECT: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradeAffect.json#/enum",
     values: &["None", "Price", "Volume", "VWAP"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::TradeAffect {
     const SCHEMA: &'static Node = &TRADE_AFFECT;
@@ -2115,6 +3006,7 @@ pub static TRADE_ATTRIBUTE: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradeAttribute.json#/x-zenith-known",
     values: &["S", "L"],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::TradeAttribute {
     const SCHEMA: &'static Node = &TRADE_ATTRIBUTE;
@@ -2131,24 +3023,28 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Price",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Quantity",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Time",
             node: &DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Flags",
@@ -2160,18 +3056,21 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Trend",
             node: &TREND,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Side",
             node: &SIDE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Affects",
@@ -2183,6 +3082,7 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Codes",
@@ -2192,6 +3092,7 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Buy",
@@ -2201,6 +3102,7 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "BuyBroker",
@@ -2210,6 +3112,7 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "BuyCrossRef",
@@ -2219,6 +3122,7 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Sell",
@@ -2228,6 +3132,7 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "SellBroker",
@@ -2237,6 +3142,7 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "SellCrossRef",
@@ -2246,12 +3152,14 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Market",
             node: &MARKET_CODE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "RelatedID",
@@ -2260,6 +3168,7 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Attributes",
@@ -2269,6 +3178,7 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -2314,6 +3224,7 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
             node: &TRADE_CHANGE_O,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ID",
@@ -2322,12 +3233,14 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Trade",
             node: &TRADE_DATA,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["O", "ID", "Trade"],
@@ -2347,6 +3260,8 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 2u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TradeChange.json#/oneOf/0",
             },
             VariantNode {
@@ -2357,6 +3272,8 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 2u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TradeChange.json#/oneOf/1",
             },
             VariantNode {
@@ -2367,6 +3284,8 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 4u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TradeChange.json#/oneOf/2",
             },
         ],
@@ -2403,6 +3322,7 @@ pub static TRADING_STATE_REASON: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradingStateReason.json#/enum",
     values: &["Unknown", "Normal", "Suspend", "TradingHalt", "NewsRelease"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingStateReason {
     const SCHEMA: &'static Node = &TRADING_STATE_REASON;
@@ -2423,6 +3343,7 @@ pub static TRADING_STATE_ALLOWANCE: Node = Node::Enum(EnumNode {
         "All",
     ],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingStateAllowance {
     const SCHEMA: &'static Node = &TRADING_STATE_ALLOWANCE;
@@ -2461,6 +3382,7 @@ pub static SCAN_CRITERION_NAME: Node = Node::Enum(EnumNode {
         "VWAP",
     ],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanCriterionName {
     const SCHEMA: &'static Node = &SCAN_CRITERION_NAME;
@@ -2545,6 +3467,7 @@ pub static SCAN_TEXT_AS: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScanTextAs.json#/enum",
     values: &["None", "FromStart", "FromEnd", "Exact"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanTextAs {
     const SCHEMA: &'static Node = &SCAN_TEXT_AS;
@@ -2559,6 +3482,7 @@ pub static SCAN_TEXT_OPTIONS: Node = Node::Object(ObjectNode {
             node: &SCAN_TEXT_AS,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "IgnoreCase",
@@ -2567,6 +3491,7 @@ pub static SCAN_TEXT_OPTIONS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["As", "IgnoreCase"],
@@ -2614,18 +3539,21 @@ pub static SCAN_NUMBER_RANGE: Node = Node::Object(ObjectNode {
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Min",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Max",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["At", "Min", "Max"],
@@ -2677,18 +3605,21 @@ pub static SCAN_DATE_RANGE: Node = Node::Object(ObjectNode {
             node: &DATE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Min",
             node: &DATE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Max",
             node: &DATE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["At", "Min", "Max"],
@@ -2762,6 +3693,7 @@ pub static SCAN_FIELD: Node = Node::Enum(EnumNode {
         "VWAP",
     ],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanField {
     const SCHEMA: &'static Node = &SCAN_FIELD;
@@ -3861,6 +4793,7 @@ pub static SYMBOL_CONDITION_FIELD: Node = Node::Enum(EnumNode {
     at: "schemas/types/SymbolConditionField.json#/enum",
     values: &["Code", "Name", "Alternate", "Attribute"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolConditionField {
     const SCHEMA: &'static Node = &SYMBOL_CONDITION_FIELD;
@@ -3871,6 +4804,7 @@ pub static SYMBOL_CONDITION_MATCH: Node = Node::Enum(EnumNode {
     at: "schemas/types/SymbolConditionMatch.json#/enum",
     values: &["FromStart", "FromEnd", "Exact"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolConditionMatch {
     const SCHEMA: &'static Node = &SYMBOL_CONDITION_MATCH;
@@ -3881,6 +4815,7 @@ pub static SYMBOL_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/SymbolChange.json#/properties/O/enum",
     values: &["A", "U", "R", "C"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::SymbolChangeO {
     const SCHEMA: &'static Node = &SYMBOL_CHANGE_O;
@@ -3895,12 +4830,14 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
             node: &SYMBOL_CHANGE_O,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Symbol",
             node: &SYMBOL_DETAIL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["O", "Symbol"],
@@ -3919,7 +4856,15 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
-                nested: None,
+                nested: Some(NestedNode {
+                    property: "Symbol",
+                    index: 1usize,
+                    required: &["CFI", "SubscriptionData", "TradingMarkets"],
+                    required_bits: 2144u64,
+                    at: "schemas/types/SymbolChange.json#/oneOf/0/properties/Symbol/required",
+                }),
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/SymbolChange.json#/oneOf/0",
             },
             VariantNode {
@@ -3930,6 +4875,8 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/SymbolChange.json#/oneOf/1",
             },
             VariantNode {
@@ -3940,6 +4887,8 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/SymbolChange.json#/oneOf/2",
             },
             VariantNode {
@@ -3950,11 +4899,13 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 2u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/SymbolChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
-        nested: None,
+        nested: Some(1usize),
     }),
     fixed: &[],
     changes: Some(
@@ -3987,6 +4938,7 @@ pub static NEWS_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/NewsChange.json#/properties/O/enum",
     values: &["A", "U", "I"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::NewsChangeO {
     const SCHEMA: &'static Node = &NEWS_CHANGE_O;
@@ -4184,6 +5136,7 @@ pub static NEWS_REPORT_TYPE: Node = Node::Enum(EnumNode {
         "MFund_Other",
     ],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::NewsReportType {
     const SCHEMA: &'static Node = &NEWS_REPORT_TYPE;
@@ -4194,6 +5147,7 @@ pub static NEWS_PRIORITY: Node = Node::Enum(EnumNode {
     at: "schemas/types/NewsData.json#/properties/Priority/enum",
     values: &["Low", "Normal", "High", "Critical"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::NewsPriority {
     const SCHEMA: &'static Node = &NEWS_PRIORITY;
@@ -4211,6 +5165,7 @@ pub static NEWS_SYMBOL: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Code",
@@ -4220,6 +5175,7 @@ pub static NEWS_SYMBOL: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Exchange", "Code"],
@@ -4242,6 +5198,7 @@ pub static NEWS_ANNOUNCEMENT_CODE: Node = Node::Enum(EnumNode {
     at: "schemas/types/NewsAnnouncementCode.json#/x-zenith-known",
     values: &["PriceSensitive"],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::NewsAnnouncementCode {
     const SCHEMA: &'static Node = &NEWS_ANNOUNCEMENT_CODE;
@@ -4259,6 +5216,7 @@ pub static NEWS_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Source",
@@ -4268,6 +5226,7 @@ pub static NEWS_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Title",
@@ -4277,18 +5236,21 @@ pub static NEWS_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Date",
             node: &DATE_TIME,
             bit: 8u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Type",
             node: &NEWS_REPORT_TYPE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Url",
@@ -4298,6 +5260,7 @@ pub static NEWS_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Origin",
@@ -4307,12 +5270,14 @@ pub static NEWS_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Priority",
             node: &NEWS_PRIORITY,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Symbols",
@@ -4322,6 +5287,7 @@ pub static NEWS_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Codes",
@@ -4331,6 +5297,7 @@ pub static NEWS_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -4368,6 +5335,7 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
             node: &NEWS_CHANGE_O,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Source",
@@ -4377,18 +5345,21 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Date",
             node: &DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "News",
             node: &NEWS_DATA,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["O", "Source", "Date", "News"],
@@ -4408,6 +5379,8 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 6u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/NewsChange.json#/oneOf/0",
             },
             VariantNode {
@@ -4418,6 +5391,8 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 6u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/NewsChange.json#/oneOf/1",
             },
             VariantNode {
@@ -4428,6 +5403,8 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 8u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/NewsChange.json#/oneOf/2",
             },
         ],
@@ -4471,12 +5448,14 @@ pub static NEWS_SOURCE_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Feed",
             node: &FEED_STATUS,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Code", "Feed"],
@@ -4506,6 +5485,7 @@ pub static SCAN_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Description",
@@ -4515,12 +5495,14 @@ pub static SCAN_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Metadata",
             node: &USER_METADATA,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Name", "Description", "Metadata"],
@@ -4543,6 +5525,7 @@ pub static SCANNER_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScannerType.json#/x-zenith-known",
     values: &["Market.Search", "Market.Monitor"],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ScannerType {
     const SCHEMA: &'static Node = &SCANNER_TYPE;
@@ -4561,6 +5544,7 @@ pub static NOTIFICATION_URGENCY: Node = Node::Enum(EnumNode {
     at: "schemas/types/NotificationSourceSettings.json#/properties/urgency/enum",
     values: &["VeryLow", "Low", "Normal", "High"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::NotificationUrgency {
     const SCHEMA: &'static Node = &NOTIFICATION_URGENCY;
@@ -4577,12 +5561,14 @@ pub static NOTIFICATION_SOURCE_SETTINGS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "urgency",
             node: &NOTIFICATION_URGENCY,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "topic",
@@ -4592,6 +5578,7 @@ pub static NOTIFICATION_SOURCE_SETTINGS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["ttl", "urgency", "topic"],
@@ -4621,6 +5608,7 @@ pub static NOTIFICATION_PARAMETERS: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CultureCode",
@@ -4630,24 +5618,28 @@ pub static NOTIFICATION_PARAMETERS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "MinimumStable",
             node: &TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "MinimumElapsed",
             node: &TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Settings",
             node: &NOTIFICATION_SOURCE_SETTINGS,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -4680,18 +5672,21 @@ pub static SCAN_PARAMETERS: Node = Node::Object(ObjectNode {
             node: &SCANNER_TYPE,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Criteria",
             node: &SCAN_BOOLEAN,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Target",
             node: &SCAN_TARGET,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Notifications",
@@ -4701,9 +5696,26 @@ pub static SCAN_PARAMETERS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
+        },
+        Property {
+            wire: "Rank",
+            node: &SCAN_NUMERIC,
+            bit: 0u64,
+            secret: false,
+            drift: Some(&DRIFT_NOTIFY_SCANPARAMETERS_RANK),
+        },
+        Property {
+            wire: "Count",
+            node: &Node::Integer(TypeRule {
+                at: "schemas/types/ScanParameters.json#/properties/Count/type",
+            }),
+            bit: 0u64,
+            secret: false,
+            drift: Some(&DRIFT_NOTIFY_SCANPARAMETERS_COUNT),
         },
     ],
-    documented: &["Type", "Criteria", "Target", "Notifications"],
+    documented: &["Type", "Criteria", "Target", "Notifications", "Rank", "Count"],
     required: &["Type", "Criteria", "Target"],
     required_bits: 7u64,
     required_at: "schemas/types/ScanParameters.json#/required",
@@ -4723,6 +5735,7 @@ pub static SCAN_MATCH_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScanMatchChange.json#/properties/Operation/enum",
     values: &["Add", "Update", "Remove", "Clear"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanMatchChangeOperation {
     const SCHEMA: &'static Node = &SCAN_MATCH_CHANGE_OPERATION;
@@ -4737,6 +5750,7 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
             node: &SCAN_MATCH_CHANGE_OPERATION,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Key",
@@ -4746,9 +5760,19 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
+        },
+        Property {
+            wire: "Rank",
+            node: &Node::Number(TypeRule {
+                at: "schemas/types/ScanMatchChange.json#/properties/Rank/type",
+            }),
+            bit: 0u64,
+            secret: false,
+            drift: Some(&DRIFT_NOTIFY_MATCHCHANGE_RANK),
         },
     ],
-    documented: &["Operation", "Key"],
+    documented: &["Operation", "Key", "Rank"],
     required: &["Operation"],
     required_bits: 1u64,
     required_at: "schemas/types/ScanMatchChange.json#/required",
@@ -4765,6 +5789,8 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ScanMatchChange.json#/oneOf/0",
             },
             VariantNode {
@@ -4775,26 +5801,32 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ScanMatchChange.json#/oneOf/1",
             },
             VariantNode {
                 value: "Remove",
                 required: &["Key"],
-                forbidden: &[],
+                forbidden: &["Rank"],
                 required_bits: 3u64,
-                forbidden_bits: 0u64,
+                forbidden_bits: 4u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ScanMatchChange.json#/oneOf/2",
             },
             VariantNode {
                 value: "Clear",
                 required: &[],
-                forbidden: &["Key"],
+                forbidden: &["Key", "Rank"],
                 required_bits: 1u64,
-                forbidden_bits: 2u64,
+                forbidden_bits: 6u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ScanMatchChange.json#/oneOf/3",
             },
         ],
@@ -4832,6 +5864,7 @@ pub static SCAN_STATUS: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScanStatus.json#/enum",
     values: &["Active", "Inactive", "Faulted"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanStatus {
     const SCHEMA: &'static Node = &SCAN_STATUS;
@@ -4842,6 +5875,7 @@ pub static SCAN_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScanChange.json#/properties/Operation/enum",
     values: &["Add", "Update", "Remove", "Clear"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ScanChangeOperation {
     const SCHEMA: &'static Node = &SCAN_CHANGE_OPERATION;
@@ -4859,6 +5893,7 @@ pub static SCAN_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Name",
@@ -4868,6 +5903,7 @@ pub static SCAN_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Description",
@@ -4877,12 +5913,14 @@ pub static SCAN_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Metadata",
             node: &USER_METADATA,
-            bit: 2u64,
+            bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "IsWritable",
@@ -4891,18 +5929,21 @@ pub static SCAN_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Status",
             node: &SCAN_STATUS,
-            bit: 4u64,
+            bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Type",
             node: &SCANNER_TYPE,
-            bit: 8u64,
+            bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -4914,8 +5955,8 @@ pub static SCAN_STATE: Node = Node::Object(ObjectNode {
         "Status",
         "Type",
     ],
-    required: &["ID", "Metadata", "Status", "Type"],
-    required_bits: 15u64,
+    required: &["ID"],
+    required_bits: 1u64,
     required_at: "schemas/types/ScanState.json#/required",
     additional: true,
     additional_at: "schemas/types/ScanState.json#/additionalProperties",
@@ -4937,12 +5978,14 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
             node: &SCAN_CHANGE_OPERATION,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Scan",
             node: &SCAN_STATE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Operation", "Scan"],
@@ -4961,7 +6004,15 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
-                nested: None,
+                nested: Some(NestedNode {
+                    property: "Scan",
+                    index: 1usize,
+                    required: &["Status", "Type"],
+                    required_bits: 96u64,
+                    at: "schemas/types/ScanChange.json#/oneOf/0/properties/Scan/required",
+                }),
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ScanChange.json#/oneOf/0",
             },
             VariantNode {
@@ -4971,7 +6022,15 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 3u64,
                 forbidden_bits: 0u64,
                 condition: None,
-                nested: None,
+                nested: Some(NestedNode {
+                    property: "Scan",
+                    index: 1usize,
+                    required: &["Status", "Type"],
+                    required_bits: 96u64,
+                    at: "schemas/types/ScanChange.json#/oneOf/1/properties/Scan/required",
+                }),
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ScanChange.json#/oneOf/1",
             },
             VariantNode {
@@ -4982,6 +6041,8 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ScanChange.json#/oneOf/2",
             },
             VariantNode {
@@ -4992,11 +6053,13 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 2u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/ScanChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
-        nested: None,
+        nested: Some(1usize),
     }),
     fixed: &[],
     changes: Some(
@@ -5036,12 +6099,14 @@ pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Feed",
             node: &FEED_STATUS,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Name",
@@ -5051,6 +6116,7 @@ pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Provider",
@@ -5060,6 +6126,7 @@ pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Currency",
@@ -5069,6 +6136,7 @@ pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Attributes",
@@ -5081,6 +6149,7 @@ pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Categories",
@@ -5093,6 +6162,7 @@ pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CategoryCodes",
@@ -5105,6 +6175,7 @@ pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -5134,8 +6205,9 @@ impl crate::runtime::Validate for crate::generated::types::TradingAccountState {
 /// `OrderResult` (`schemas/types/OrderResult.json#`).
 pub static ORDER_RESULT: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderResult.json#/enum",
-    values: &["Success", "Incomplete", "Invalid", "Rejected"],
+    values: &["Success", "Incomplete", "Invalid", "Rejected", "Error"],
     open: false,
+    drift: Some(&DRIFT_TRADING_ORDER_RESULT_ERROR),
 });
 impl crate::runtime::Validate for crate::generated::types::OrderResult {
     const SCHEMA: &'static Node = &ORDER_RESULT;
@@ -5146,6 +6218,7 @@ pub static ORDER_STATUS_CODE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderStatusCode.json#/x-zenith-known",
     values: &["OnMarket", "Suspended", "PartialFill", "Filled"],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderStatusCode {
     const SCHEMA: &'static Node = &ORDER_STATUS_CODE;
@@ -5156,6 +6229,7 @@ pub static ORDER_STYLE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderStyle.json#/enum",
     values: &["Market", "ManagedFund", "Equity", "Option"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderStyle {
     const SCHEMA: &'static Node = &ORDER_STYLE;
@@ -5164,8 +6238,9 @@ impl crate::runtime::Validate for crate::generated::types::OrderStyle {
 /// `OrderType` (`schemas/types/OrderDetails.json#/properties/Type`).
 pub static ORDER_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderDetails.json#/properties/Type/enum",
-    values: &["Limit", "Best", "Market", "MarketToLimit"],
+    values: &["Limit", "Best", "Market", "MarketToLimit", "Unknown"],
     open: false,
+    drift: Some(&DRIFT_TRADING_ORDER_TYPE_UNKNOWN),
 });
 impl crate::runtime::Validate for crate::generated::types::OrderType {
     const SCHEMA: &'static Node = &ORDER_TYPE;
@@ -5176,6 +6251,7 @@ pub static ORDER_VALIDITY: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderDetails.json#/properties/Validity/enum",
     values: &["UntilCancel", "UntilDay", "FillAndKill", "FillOrKill", "AllOrNone"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderValidity {
     const SCHEMA: &'static Node = &ORDER_VALIDITY;
@@ -5186,6 +6262,7 @@ pub static SHORT_SELL_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderDetails.json#/properties/ShortType/enum",
     values: &["ShortSell", "ShortSellExempt"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ShortSellType {
     const SCHEMA: &'static Node = &SHORT_SELL_TYPE;
@@ -5196,6 +6273,7 @@ pub static FUND_UNIT_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderDetails.json#/properties/UnitType/enum",
     values: &["Currency", "Units"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::FundUnitType {
     const SCHEMA: &'static Node = &FUND_UNIT_TYPE;
@@ -5213,6 +6291,7 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Code",
@@ -5222,18 +6301,21 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Side",
             node: &SIDE,
             bit: 4u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Style",
             node: &ORDER_STYLE,
             bit: 8u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "BrokerageSchedule",
@@ -5243,6 +6325,7 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Instructions",
@@ -5255,66 +6338,77 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Type",
             node: &ORDER_TYPE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "LimitPrice",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Quantity",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "HiddenQuantity",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "MinimumQuantity",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Validity",
             node: &ORDER_VALIDITY,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ExpiryDate",
             node: &DATE,
             bit: 0u64,
             secret: false,
+            drift: Some(&DRIFT_TRADING_EXPIRYDATE_DATETIME_SENT),
         },
         Property {
             wire: "ShortType",
             node: &SHORT_SELL_TYPE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "UnitType",
             node: &FUND_UNIT_TYPE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "UnitAmount",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Currency",
@@ -5324,6 +6418,7 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "PhysicalDelivery",
@@ -5332,6 +6427,7 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -5377,6 +6473,8 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                     at: "schemas/types/OrderDetails.json#/oneOf/0/then/required",
                 }),
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderDetails.json#/oneOf/0",
             },
             VariantNode {
@@ -5394,6 +6492,8 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                     at: "schemas/types/OrderDetails.json#/oneOf/1/then/required",
                 }),
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderDetails.json#/oneOf/1",
             },
             VariantNode {
@@ -5411,6 +6511,8 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                     at: "schemas/types/OrderDetails.json#/oneOf/2/then/required",
                 }),
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderDetails.json#/oneOf/2",
             },
             VariantNode {
@@ -5437,6 +6539,8 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
                     at: "schemas/types/OrderDetails.json#/oneOf/3/then/required",
                 }),
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderDetails.json#/oneOf/3",
             },
         ],
@@ -5454,8 +6558,9 @@ impl crate::runtime::Validate for crate::generated::types::OrderDetails {
 /// `RoutingAlgorithm` (`schemas/types/OrderRoute.json#/properties/Algorithm`).
 pub static ROUTING_ALGORITHM: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderRoute.json#/properties/Algorithm/enum",
-    values: &["Market", "BestMarket"],
+    values: &["Market", "BestMarket", "FIX"],
     open: false,
+    drift: Some(&DRIFT_TRADING_ROUTE_FIX),
 });
 impl crate::runtime::Validate for crate::generated::types::RoutingAlgorithm {
     const SCHEMA: &'static Node = &ROUTING_ALGORITHM;
@@ -5470,12 +6575,14 @@ pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
             node: &ROUTING_ALGORITHM,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Market",
             node: &TRADING_MARKET_CODE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Algorithm", "Market"],
@@ -5495,6 +6602,8 @@ pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderRoute.json#/oneOf/0",
             },
             VariantNode {
@@ -5505,7 +6614,21 @@ pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 2u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderRoute.json#/oneOf/1",
+            },
+            VariantNode {
+                value: "FIX",
+                required: &[],
+                forbidden: &["Market"],
+                required_bits: 1u64,
+                forbidden_bits: 2u64,
+                condition: None,
+                nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
+                at: "schemas/types/OrderRoute.json#/oneOf/2",
             },
         ],
         condition_bits: 0u64,
@@ -5524,6 +6647,7 @@ pub static ORDER_CONDITION_NAME: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderCondition.json#/properties/Name/enum",
     values: &["StopLoss", "TrailingStopLoss"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderConditionName {
     const SCHEMA: &'static Node = &ORDER_CONDITION_NAME;
@@ -5534,6 +6658,7 @@ pub static CONDITION_PRICE_REFERENCE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderCondition.json#/properties/Reference/enum",
     values: &["Last", "BestBid", "BestAsk"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ConditionPriceReference {
     const SCHEMA: &'static Node = &CONDITION_PRICE_REFERENCE;
@@ -5544,6 +6669,7 @@ pub static CONDITION_DIRECTION: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderCondition.json#/properties/Direction/enum",
     values: &["None", "Up", "Down"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ConditionDirection {
     const SCHEMA: &'static Node = &CONDITION_DIRECTION;
@@ -5554,6 +6680,7 @@ pub static TRAILING_STOP_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderCondition.json#/properties/Type/enum",
     values: &["Price", "Percent"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::TrailingStopType {
     const SCHEMA: &'static Node = &TRAILING_STOP_TYPE;
@@ -5568,42 +6695,49 @@ pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
             node: &ORDER_CONDITION_NAME,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Stop",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Reference",
             node: &CONDITION_PRICE_REFERENCE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Direction",
             node: &CONDITION_DIRECTION,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Type",
             node: &TRAILING_STOP_TYPE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Value",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Limit",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Name", "Stop", "Reference", "Direction", "Type", "Value", "Limit"],
@@ -5623,6 +6757,8 @@ pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
                 forbidden_bits: 112u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderCondition.json#/oneOf/0",
             },
             VariantNode {
@@ -5633,6 +6769,8 @@ pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderCondition.json#/oneOf/1",
             },
         ],
@@ -5659,6 +6797,7 @@ pub static ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
@@ -5668,6 +6807,7 @@ pub static ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ExternalID",
@@ -5677,6 +6817,7 @@ pub static ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "DepthOrderID",
@@ -5686,12 +6827,14 @@ pub static ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Status",
             node: &ORDER_STATUS_CODE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Exchange",
@@ -5701,12 +6844,14 @@ pub static ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TradingMarket",
             node: &TRADING_MARKET_CODE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Currency",
@@ -5716,6 +6861,7 @@ pub static ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "EstimatedFees",
@@ -5725,6 +6871,7 @@ pub static ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CurrentFees",
@@ -5734,48 +6881,56 @@ pub static ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "EstimatedValue",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CurrentValue",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CreatedDate",
             node: &DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "UpdatedDate",
             node: &DATE_TIME,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Style",
             node: &ORDER_STYLE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Details",
             node: &ORDER_DETAILS,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Route",
             node: &ORDER_ROUTE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Children",
@@ -5788,24 +6943,28 @@ pub static ORDER: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Condition",
             node: &ORDER_CONDITION,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "ExecutedQuantity",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "AveragePrice",
             node: &Node::Nullable(&DECIMAL),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -5864,6 +7023,7 @@ pub static ORDER_ACTION_RESPONSE: Node = Node::Object(ObjectNode {
             node: &ORDER_RESULT,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "RequestID",
@@ -5873,12 +7033,14 @@ pub static ORDER_ACTION_RESPONSE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Order",
             node: &ORDER,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Errors",
@@ -5888,6 +7050,7 @@ pub static ORDER_ACTION_RESPONSE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "EstimatedFees",
@@ -5897,24 +7060,28 @@ pub static ORDER_ACTION_RESPONSE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "EstimatedBrokerage",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "EstimatedTax",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "EstimatedValue",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -5946,6 +7113,7 @@ pub static ORDER_FLAG: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderFlag.json#/x-zenith-known",
     values: &["Flag.PDS"],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderFlag {
     const SCHEMA: &'static Node = &ORDER_FLAG;
@@ -5956,6 +7124,7 @@ pub static ORDER_AUDIT_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderAuditChange.json#/properties/O/enum",
     values: &["A", "U", "R", "C"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderAuditChangeO {
     const SCHEMA: &'static Node = &ORDER_AUDIT_CHANGE_O;
@@ -5966,6 +7135,7 @@ pub static ORDER_AUDIT_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderAudit.json#/properties/Type/enum",
     values: &["Order", "Request", "Transaction"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderAuditType {
     const SCHEMA: &'static Node = &ORDER_AUDIT_TYPE;
@@ -5976,6 +7146,7 @@ pub static ORDER_REQUEST_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderRequest.json#/properties/Type/enum",
     values: &["Place", "Amend", "Cancel"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderRequestType {
     const SCHEMA: &'static Node = &ORDER_REQUEST_TYPE;
@@ -5995,6 +7166,7 @@ pub static REQUEST_STATUS_CODE: Node = Node::Enum(EnumNode {
         "Completed",
     ],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::RequestStatusCode {
     const SCHEMA: &'static Node = &REQUEST_STATUS_CODE;
@@ -6012,6 +7184,7 @@ pub static ORDER_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
@@ -6021,6 +7194,7 @@ pub static ORDER_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "OrderID",
@@ -6030,48 +7204,56 @@ pub static ORDER_REQUEST: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Type",
             node: &ORDER_REQUEST_TYPE,
             bit: 8u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "CreatedDate",
             node: &DATE_TIME,
             bit: 16u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "UpdatedDate",
             node: &DATE_TIME,
             bit: 32u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Status",
             node: &REQUEST_STATUS_CODE,
             bit: 64u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Details",
             node: &ORDER_DETAILS,
             bit: 128u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Route",
             node: &ORDER_ROUTE,
             bit: 256u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Condition",
             node: &ORDER_CONDITION,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -6122,6 +7304,7 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Exchange",
@@ -6131,6 +7314,7 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Code",
@@ -6140,12 +7324,14 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TradingMarket",
             node: &TRADING_MARKET_CODE,
             bit: 8u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
@@ -6155,42 +7341,49 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 16u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Style",
             node: &ORDER_STYLE,
             bit: 32u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TradeDate",
             node: &DATE_TIME,
             bit: 64u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "SettlementDate",
             node: &DATE_TIME,
             bit: 128u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "GrossAmount",
             node: &DECIMAL,
             bit: 256u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "NetAmount",
             node: &DECIMAL,
             bit: 512u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "SettlementAmount",
             node: &DECIMAL,
             bit: 1024u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Currency",
@@ -6200,6 +7393,7 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "OrderID",
@@ -6209,30 +7403,35 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
             }),
             bit: 2048u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TotalQuantity",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "AveragePrice",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TotalUnits",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "UnitValue",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -6283,6 +7482,8 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden_bits: 98304u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TransactionDetail.json#/oneOf/0",
             },
             VariantNode {
@@ -6293,6 +7494,8 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden_bits: 98304u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TransactionDetail.json#/oneOf/1",
             },
             VariantNode {
@@ -6303,6 +7506,8 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden_bits: 98304u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TransactionDetail.json#/oneOf/2",
             },
             VariantNode {
@@ -6313,6 +7518,8 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
                 forbidden_bits: 24576u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TransactionDetail.json#/oneOf/3",
             },
         ],
@@ -6339,6 +7546,7 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "OrderID",
@@ -6348,6 +7556,7 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
@@ -6357,30 +7566,35 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Type",
             node: &ORDER_AUDIT_TYPE,
             bit: 8u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Order",
             node: &ORDER,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Request",
             node: &ORDER_REQUEST,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Transaction",
             node: &TRANSACTION_DETAIL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -6407,7 +7621,25 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
                 required_bits: 31u64,
                 forbidden_bits: 96u64,
                 condition: None,
-                nested: None,
+                nested: Some(NestedNode {
+                    property: "Order",
+                    index: 4usize,
+                    required: &[
+                        "Status",
+                        "Currency",
+                        "EstimatedValue",
+                        "CurrentValue",
+                        "CreatedDate",
+                        "UpdatedDate",
+                        "Style",
+                        "Details",
+                        "Route",
+                    ],
+                    required_bits: 130192u64,
+                    at: "schemas/types/OrderAudit.json#/oneOf/0/properties/Order/required",
+                }),
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderAudit.json#/oneOf/0",
             },
             VariantNode {
@@ -6418,6 +7650,8 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
                 forbidden_bits: 80u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderAudit.json#/oneOf/1",
             },
             VariantNode {
@@ -6428,11 +7662,13 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
                 forbidden_bits: 48u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderAudit.json#/oneOf/2",
             },
         ],
         condition_bits: 0u64,
-        nested: None,
+        nested: Some(4usize),
     }),
     fixed: &[],
     changes: None,
@@ -6451,6 +7687,7 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
             node: &ORDER_AUDIT_CHANGE_O,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
@@ -6460,12 +7697,14 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Audit",
             node: &ORDER_AUDIT,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["O", "Account", "Audit"],
@@ -6485,6 +7724,8 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/0",
             },
             VariantNode {
@@ -6495,6 +7736,8 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/1",
             },
             VariantNode {
@@ -6505,6 +7748,8 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/2",
             },
             VariantNode {
@@ -6515,6 +7760,8 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 4u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderAuditChange.json#/oneOf/3",
             },
         ],
@@ -6559,6 +7806,7 @@ pub static BALANCE: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Type",
@@ -6568,6 +7816,7 @@ pub static BALANCE: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Currency",
@@ -6577,12 +7826,14 @@ pub static BALANCE: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Amount",
             node: &DECIMAL,
             bit: 8u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Account", "Type", "Currency", "Amount"],
@@ -6636,6 +7887,7 @@ pub static HOLDING_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/HoldingChange.json#/properties/O/enum",
     values: &["A", "U", "R", "C"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::HoldingChangeO {
     const SCHEMA: &'static Node = &HOLDING_CHANGE_O;
@@ -6653,6 +7905,7 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Code",
@@ -6662,6 +7915,7 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
@@ -6671,18 +7925,21 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Style",
             node: &ORDER_STYLE,
-            bit: 8u64,
+            bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Cost",
             node: &DECIMAL,
-            bit: 16u64,
+            bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Currency",
@@ -6690,38 +7947,44 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
                 type_at: "schemas/types/HoldingDetails.json#/properties/Currency/type",
                 rules: StringRules::NONE,
             }),
-            bit: 32u64,
+            bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TotalQuantity",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TotalAvailable",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "AveragePrice",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TotalUnits",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "BaseCost",
             node: &DECIMAL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &[
@@ -6737,58 +8000,12 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
         "TotalUnits",
         "BaseCost",
     ],
-    required: &["Exchange", "Code", "Account", "Style", "Cost", "Currency"],
-    required_bits: 63u64,
+    required: &["Exchange", "Code", "Account"],
+    required_bits: 7u64,
     required_at: "schemas/types/HoldingDetails.json#/required",
     additional: true,
     additional_at: "schemas/types/HoldingDetails.json#/additionalProperties",
-    union: Some(UnionNode {
-        tag: "Style",
-        variants: &[
-            VariantNode {
-                value: "Market",
-                required: &["TotalQuantity", "TotalAvailable", "AveragePrice"],
-                forbidden: &["TotalUnits", "BaseCost"],
-                required_bits: 511u64,
-                forbidden_bits: 1536u64,
-                condition: None,
-                nested: None,
-                at: "schemas/types/HoldingDetails.json#/oneOf/0",
-            },
-            VariantNode {
-                value: "Equity",
-                required: &["TotalQuantity", "TotalAvailable", "AveragePrice"],
-                forbidden: &["TotalUnits", "BaseCost"],
-                required_bits: 511u64,
-                forbidden_bits: 1536u64,
-                condition: None,
-                nested: None,
-                at: "schemas/types/HoldingDetails.json#/oneOf/1",
-            },
-            VariantNode {
-                value: "Option",
-                required: &["TotalQuantity", "TotalAvailable", "AveragePrice"],
-                forbidden: &["TotalUnits", "BaseCost"],
-                required_bits: 511u64,
-                forbidden_bits: 1536u64,
-                condition: None,
-                nested: None,
-                at: "schemas/types/HoldingDetails.json#/oneOf/2",
-            },
-            VariantNode {
-                value: "ManagedFund",
-                required: &["TotalUnits", "BaseCost"],
-                forbidden: &["TotalQuantity", "TotalAvailable", "AveragePrice"],
-                required_bits: 1599u64,
-                forbidden_bits: 448u64,
-                condition: None,
-                nested: None,
-                at: "schemas/types/HoldingDetails.json#/oneOf/3",
-            },
-        ],
-        condition_bits: 0u64,
-        nested: None,
-    }),
+    union: None,
     fixed: &[],
     changes: None,
     read_bits: 0u64,
@@ -6806,6 +8023,7 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
             node: &HOLDING_CHANGE_O,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
@@ -6815,12 +8033,14 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Holding",
             node: &HOLDING_DETAILS,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["O", "Account", "Holding"],
@@ -6839,7 +8059,15 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
-                nested: None,
+                nested: Some(NestedNode {
+                    property: "Holding",
+                    index: 2usize,
+                    required: &["Style", "Cost", "Currency"],
+                    required_bits: 56u64,
+                    at: "schemas/types/HoldingChange.json#/oneOf/0/properties/Holding/required",
+                }),
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/HoldingChange.json#/oneOf/0",
             },
             VariantNode {
@@ -6849,7 +8077,15 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 required_bits: 5u64,
                 forbidden_bits: 0u64,
                 condition: None,
-                nested: None,
+                nested: Some(NestedNode {
+                    property: "Holding",
+                    index: 2usize,
+                    required: &["Style", "Cost", "Currency"],
+                    required_bits: 56u64,
+                    at: "schemas/types/HoldingChange.json#/oneOf/1/properties/Holding/required",
+                }),
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/HoldingChange.json#/oneOf/1",
             },
             VariantNode {
@@ -6860,6 +8096,8 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/HoldingChange.json#/oneOf/2",
             },
             VariantNode {
@@ -6870,11 +8108,13 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 4u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/HoldingChange.json#/oneOf/3",
             },
         ],
         condition_bits: 0u64,
-        nested: None,
+        nested: Some(2usize),
     }),
     fixed: &[],
     changes: Some(
@@ -6907,6 +8147,7 @@ pub static ORDER_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderChange.json#/properties/O/enum",
     values: &["A", "U", "R", "C"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderChangeO {
     const SCHEMA: &'static Node = &ORDER_CHANGE_O;
@@ -6921,6 +8162,7 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
             node: &ORDER_CHANGE_O,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
@@ -6930,12 +8172,14 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Order",
             node: &ORDER,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["O", "Account", "Order"],
@@ -6971,6 +8215,8 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                     required_bits: 130192u64,
                     at: "schemas/types/OrderChange.json#/oneOf/0/properties/Order/required",
                 }),
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderChange.json#/oneOf/0",
             },
             VariantNode {
@@ -6997,6 +8243,8 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                     required_bits: 130192u64,
                     at: "schemas/types/OrderChange.json#/oneOf/1/properties/Order/required",
                 }),
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderChange.json#/oneOf/1",
             },
             VariantNode {
@@ -7007,6 +8255,8 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderChange.json#/oneOf/2",
             },
             VariantNode {
@@ -7017,6 +8267,8 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 4u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderChange.json#/oneOf/3",
             },
         ],
@@ -7054,6 +8306,7 @@ pub static TRADING_LIMIT_CODE: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradingLimitCode.json#/x-zenith-known",
     values: &["TotalValue.Minimum", "TotalValue.Maximum", "TotalQuantity.Minimum"],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::TradingLimitCode {
     const SCHEMA: &'static Node = &TRADING_LIMIT_CODE;
@@ -7064,6 +8317,7 @@ pub static ORDER_STATUS_ALLOWANCE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderStatusAllowance.json#/enum",
     values: &["None", "Trade", "Amend", "Move", "Cancel", "All"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderStatusAllowance {
     const SCHEMA: &'static Node = &ORDER_STATUS_ALLOWANCE;
@@ -7074,6 +8328,7 @@ pub static STATUS_REASON: Node = Node::Enum(EnumNode {
     at: "schemas/types/StatusReason.json#/enum",
     values: &["Unknown", "Normal", "Manual", "Abnormal", "Completed", "Waiting"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::StatusReason {
     const SCHEMA: &'static Node = &STATUS_REASON;
@@ -7084,6 +8339,7 @@ pub static REQUEST_STATUS_ALLOWANCE: Node = Node::Enum(EnumNode {
     at: "schemas/types/RequestStatusAllowance.json#/enum",
     values: &["None", "Amend", "Cancel", "All"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::RequestStatusAllowance {
     const SCHEMA: &'static Node = &REQUEST_STATUS_ALLOWANCE;
@@ -7094,6 +8350,7 @@ pub static ORDER_REQUEST_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderRequestChange.json#/properties/O/enum",
     values: &["A", "U", "R", "C"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderRequestChangeO {
     const SCHEMA: &'static Node = &ORDER_REQUEST_CHANGE_O;
@@ -7108,6 +8365,7 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
             node: &ORDER_REQUEST_CHANGE_O,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
@@ -7117,12 +8375,14 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Request",
             node: &ORDER_REQUEST,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["O", "Account", "Request"],
@@ -7142,6 +8402,8 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/0",
             },
             VariantNode {
@@ -7152,6 +8414,8 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/1",
             },
             VariantNode {
@@ -7162,6 +8426,8 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/2",
             },
             VariantNode {
@@ -7172,6 +8438,8 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 4u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/OrderRequestChange.json#/oneOf/3",
             },
         ],
@@ -7209,6 +8477,7 @@ pub static TRADING_ACCOUNT_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradingAccountChange.json#/properties/Operation/enum",
     values: &["Add", "Update", "Remove", "Clear"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate
 for crate::generated::types::TradingAccountChangeOperation {
@@ -7224,12 +8493,14 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
             node: &TRADING_ACCOUNT_CHANGE_OPERATION,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
             node: &TRADING_ACCOUNT_STATE,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Operation", "Account"],
@@ -7249,6 +8520,8 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/0",
             },
             VariantNode {
@@ -7259,6 +8532,8 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/1",
             },
             VariantNode {
@@ -7269,6 +8544,8 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/2",
             },
             VariantNode {
@@ -7279,6 +8556,8 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 2u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TradingAccountChange.json#/oneOf/3",
             },
         ],
@@ -7316,6 +8595,7 @@ pub static TRANSACTION_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/TransactionChange.json#/properties/O/enum",
     values: &["A", "U", "I"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::TransactionChangeO {
     const SCHEMA: &'static Node = &TRANSACTION_CHANGE_O;
@@ -7330,6 +8610,7 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
             node: &TRANSACTION_CHANGE_O,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Account",
@@ -7339,12 +8620,14 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Transaction",
             node: &TRANSACTION_DETAIL,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["O", "Account", "Transaction"],
@@ -7364,6 +8647,8 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TransactionChange.json#/oneOf/0",
             },
             VariantNode {
@@ -7374,6 +8659,8 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TransactionChange.json#/oneOf/1",
             },
             VariantNode {
@@ -7384,6 +8671,8 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 4u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/TransactionChange.json#/oneOf/2",
             },
         ],
@@ -7476,6 +8765,7 @@ pub static ORDER_ERROR_NAME: Node = Node::Enum(EnumNode {
         "UnitAmount",
         "Currency",
         "Flags.PDS",
+        "Internal",
         "Internal.AccessDenied",
         "Internal.Authority",
         "Internal.Database",
@@ -7487,6 +8777,7 @@ pub static ORDER_ERROR_NAME: Node = Node::Enum(EnumNode {
         "Timeout",
     ],
     open: true,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::OrderErrorName {
     const SCHEMA: &'static Node = &ORDER_ERROR_NAME;
@@ -7514,6 +8805,7 @@ pub static WATCHLIST: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Name",
@@ -7523,6 +8815,7 @@ pub static WATCHLIST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Description",
@@ -7532,6 +8825,7 @@ pub static WATCHLIST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Category",
@@ -7541,6 +8835,7 @@ pub static WATCHLIST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "IsWritable",
@@ -7549,6 +8844,7 @@ pub static WATCHLIST: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["ID", "Name", "Description", "Category", "IsWritable"],
@@ -7571,6 +8867,7 @@ pub static WATCHLIST_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     at: "schemas/types/WatchlistChange.json#/properties/Operation/enum",
     values: &["Add", "Update", "Remove", "Clear"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::WatchlistChangeOperation {
     const SCHEMA: &'static Node = &WATCHLIST_CHANGE_OPERATION;
@@ -7585,12 +8882,14 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
             node: &WATCHLIST_CHANGE_OPERATION,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Watchlist",
             node: &WATCHLIST,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Operation", "Watchlist"],
@@ -7610,6 +8909,8 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/WatchlistChange.json#/oneOf/0",
             },
             VariantNode {
@@ -7620,6 +8921,8 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/WatchlistChange.json#/oneOf/1",
             },
             VariantNode {
@@ -7630,6 +8933,8 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/WatchlistChange.json#/oneOf/2",
             },
             VariantNode {
@@ -7640,6 +8945,8 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 2u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/WatchlistChange.json#/oneOf/3",
             },
         ],
@@ -7684,6 +8991,7 @@ pub static WATCHLIST_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Description",
@@ -7693,6 +9001,7 @@ pub static WATCHLIST_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Category",
@@ -7702,6 +9011,7 @@ pub static WATCHLIST_DETAILS: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Name", "Description", "Category"],
@@ -7724,6 +9034,7 @@ pub static WATCHLIST_MEMBER_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     at: "schemas/types/WatchlistMemberChange.json#/properties/Operation/enum",
     values: &["Insert", "Replace", "Remove", "Clear"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate
 for crate::generated::types::WatchlistMemberChangeOperation {
@@ -7739,6 +9050,7 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
             node: &WATCHLIST_MEMBER_CHANGE_OPERATION,
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "At",
@@ -7747,6 +9059,7 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Count",
@@ -7755,6 +9068,7 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Members",
@@ -7764,6 +9078,7 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Operation", "At", "Count", "Members"],
@@ -7778,21 +9093,25 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
             VariantNode {
                 value: "Insert",
                 required: &["At", "Members"],
-                forbidden: &["Count"],
+                forbidden: &[],
                 required_bits: 11u64,
-                forbidden_bits: 4u64,
+                forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[("Count", &DRIFT_WATCHLIST_INSERT_COUNT)],
+                drifted_bits: 4u64,
                 at: "schemas/types/WatchlistMemberChange.json#/oneOf/0",
             },
             VariantNode {
                 value: "Replace",
                 required: &["At", "Members"],
-                forbidden: &["Count"],
+                forbidden: &[],
                 required_bits: 11u64,
-                forbidden_bits: 4u64,
+                forbidden_bits: 0u64,
                 condition: None,
                 nested: None,
+                drifted: &[("Count", &DRIFT_WATCHLIST_REPLACE_COUNT)],
+                drifted_bits: 4u64,
                 at: "schemas/types/WatchlistMemberChange.json#/oneOf/1",
             },
             VariantNode {
@@ -7803,6 +9122,8 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 8u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/WatchlistMemberChange.json#/oneOf/2",
             },
             VariantNode {
@@ -7813,6 +9134,8 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
                 forbidden_bits: 14u64,
                 condition: None,
                 nested: None,
+                drifted: &[],
+                drifted_bits: 0u64,
                 at: "schemas/types/WatchlistMemberChange.json#/oneOf/3",
             },
         ],

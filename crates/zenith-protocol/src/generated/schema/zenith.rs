@@ -3,6 +3,19 @@
 
 use crate::runtime::schema::*;
 
+/// The real client differs: `envelope-controller-always-present`.
+pub static DRIFT_ENVELOPE_CONTROLLER_ALWAYS_PRESENT: crate::runtime::Drift = crate::runtime::Drift {
+    id: "envelope-controller-always-present",
+    client: "src/code/adi/publishers/zenith/zenith-publisher-subscription-manager.ts: ZenithPublisherSubscriptionManager.calculateSubMessageMapKey; feeds-message-convert.ts: FeedsMessageConvert.parseMessage; server-info-message-convert.ts: ServerInfoMessageConvert.parseMessage",
+    direction: crate::runtime::Direction::Receive,
+    does: "routes each subscription message by its literal `Controller` and `Topic`, and rejects a `Feeds` or `ServerInfo` message whose `Controller` is not `Zenith`, so it relies on the server always writing `Controller`",
+    decision: crate::runtime::DriftDecision::Kept,
+    why: "The reference makes `Controller` optional with `Zenith` as the default; the client being stricter is no reason to reject messages that leave it out.",
+    values: &[],
+    null_only: false,
+    example: None,
+    at: "schemas/zenith/Feeds.push.json#",
+};
 /// `FeedClass` (`schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Class`).
 pub static FEED_CLASS: Node = Node::Enum(EnumNode {
     at: "schemas/zenith/Feeds.push.json#/properties/Data/items/properties/Class/enum",
@@ -16,6 +29,7 @@ pub static FEED_CLASS: Node = Node::Enum(EnumNode {
         "Watchlist",
     ],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::FeedClass {
     const SCHEMA: &'static Node = &FEED_CLASS;
@@ -33,18 +47,21 @@ pub static FEED: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Class",
             node: &FEED_CLASS,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Status",
             node: &super::types::FEED_STATUS,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Name", "Class", "Status"],
@@ -74,6 +91,7 @@ pub static FEEDS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -83,6 +101,7 @@ pub static FEEDS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -92,12 +111,14 @@ pub static FEEDS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
@@ -107,6 +128,7 @@ pub static FEEDS_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],
@@ -129,6 +151,7 @@ pub static SERVER_CLASS: Node = Node::Enum(EnumNode {
     at: "schemas/zenith/ServerInfo.push.json#/properties/Data/properties/Class/enum",
     values: &["FeedProxy"],
     open: false,
+    drift: None,
 });
 impl crate::runtime::Validate for crate::generated::types::ServerClass {
     const SCHEMA: &'static Node = &SERVER_CLASS;
@@ -146,12 +169,14 @@ pub static SERVER_INFO_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Class",
             node: &SERVER_CLASS,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Version",
@@ -161,6 +186,7 @@ pub static SERVER_INFO_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 4u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Protocol",
@@ -170,6 +196,7 @@ pub static SERVER_INFO_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 8u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Name", "Class", "Version", "Protocol"],
@@ -199,6 +226,7 @@ pub static SERVER_INFO_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Topic",
@@ -208,6 +236,7 @@ pub static SERVER_INFO_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Action",
@@ -217,18 +246,21 @@ pub static SERVER_INFO_PUSH: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "TransactionID",
             node: &super::envelope::TRANSACTION_ID,
             bit: 0u64,
             secret: false,
+            drift: None,
         },
         Property {
             wire: "Data",
             node: &SERVER_INFO_DATA,
             bit: 2u64,
             secret: false,
+            drift: None,
         },
     ],
     documented: &["Controller", "Topic", "Action", "TransactionID", "Data"],

@@ -16,18 +16,21 @@ pub enum AuthResult {
     Success,
     /// `Reject`
     Reject,
+    /// `Rejected`
+    Rejected,
     /// A value the schema does not list, kept exactly as sent.
     Unrecognized(String),
 }
 
 impl AuthResult {
     /// Every value the schema lists, in schema order.
-    pub const KNOWN: &'static [&'static str] = &["Success", "Reject"];
+    pub const KNOWN: &'static [&'static str] = &["Success", "Reject", "Rejected"];
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Success => "Success",
             Self::Reject => "Reject",
+            Self::Rejected => "Rejected",
             Self::Unrecognized(value) => value,
         }
     }
@@ -42,6 +45,7 @@ impl From<&str> for AuthResult {
         match value {
             "Success" => Self::Success,
             "Reject" => Self::Reject,
+            "Rejected" => Self::Rejected,
             other => Self::Unrecognized(other.to_owned()),
         }
     }
@@ -104,6 +108,9 @@ pub struct IdentityResult {
     /// When this authentication stops being valid, if it expires.
     #[serde(rename = "ExpiryDate", default, skip_serializing_if = "Option::is_none")]
     pub expiry_date: Option<DateTime>,
+    /// How long the authentication stays valid from now, as a duration `HH:MM:SS.fraction`; a leading `-` means it has already run out. Not in the reference; real servers send it beside `ExpiryDate`.
+    #[serde(rename = "ExpiresIn", default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<String>,
     /// The access rights granted, on success.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ScopeList>,
@@ -119,6 +126,7 @@ impl IdentityResult {
             display_name: None,
             user_id: None,
             expiry_date: None,
+            expires_in: None,
             scope: None,
         }
     }

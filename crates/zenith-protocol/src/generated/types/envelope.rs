@@ -454,7 +454,7 @@ impl SubRequest {
     }
 }
 
-/// An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held.
+/// An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held. The real client, motif-core, never asks for a confirmation and reads every `Unsub` without `Confirm: true` as the server ending the subscription; so an `Unsub` without `Confirm` that answers no client `Unsub` with `Confirm: true` is a server-initiated end, not a confirmation.
 #[derive(
     Clone,
     Debug,
@@ -473,7 +473,7 @@ pub struct UnsubConfirm {
     pub action: Action,
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
-    /// True when the server ended the subscription on its own; left out when it confirms the client's `Unsub`.
+    /// True when the server ended the subscription on its own; left out when it confirms the client's `Unsub`, and also left out when the server ends a subscription for which no confirmation was asked (the form the real client expects).
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
 }

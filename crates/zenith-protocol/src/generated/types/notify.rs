@@ -340,13 +340,25 @@ pub struct ExecuteScanRequestData {
     /// What to scan: markets or securities, depending on the scanner.
     #[serde(rename = "Target")]
     pub target: ScanTarget,
+    /// How to rank the matches (see ScanParameters). Not in the reference; the real client sends it.
+    #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<ScanNumeric>,
+    /// The most matches to return. Not in the reference; the real client sends it.
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
 }
 
 impl ExecuteScanRequestData {
     /// A `ExecuteScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(type_: ScannerType, criteria: ScanBoolean, target: ScanTarget) -> Self {
-        Self { type_, criteria, target }
+        Self {
+            type_,
+            criteria,
+            target,
+            rank: None,
+            count: None,
+        }
     }
 }
 
@@ -569,8 +581,8 @@ pub struct QueryScanDetails {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Free-form information kept with the scan.
-    #[serde(rename = "Metadata")]
-    pub metadata: UserMetadata,
+    #[serde(rename = "Metadata", default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<UserMetadata>,
     /// Whether the user may change the scan; false means read-only.
     #[serde(rename = "IsWritable")]
     pub is_writable: bool,
@@ -582,16 +594,11 @@ pub struct QueryScanDetails {
 impl QueryScanDetails {
     /// A `QueryScanDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        name: String,
-        metadata: UserMetadata,
-        is_writable: bool,
-        status: ScanStatus,
-    ) -> Self {
+    pub fn new(name: String, is_writable: bool, status: ScanStatus) -> Self {
         Self {
             name,
             description: None,
-            metadata,
+            metadata: None,
             is_writable,
             status,
         }

@@ -1092,7 +1092,7 @@ impl FragmentDefinition {
 /// Either a moment (a `DateTime`, which always carries its zone) or a whole day (a `Date`). The two never look alike: only a `DateTime` has a `T` between date and time, so the text itself says which one it is.
 pub type DateOrDateTime = String;
 
-/// Names a market. The simple form is an exchange code, optionally followed by `:` and an alternative market, optionally followed by an environment tag in brackets: `ASX`, `ASX:PM`, `ASX[Demo]`, `ASX:PM[Demo]` (a blank alternative market or tag may be written out, as in `ASX:` or `ASX[]`; in symbol searches those spellings act as wildcards). A mixed market joins two or more markets with `+`, in alphabetical order, optionally names a strategy after `#`, and takes one tag for all of them: `ASX+CXA`, `ASX+CXA#Default[Demo]`. A market code never holds a dot, which is how `{Code}.{Market}` topic arguments are split. Markets documented so far: ASX, ASX[Delayed], ASX:PM, CXA, MYX, MYX:BI, MYX:OD, NZX, each (except ASX[Delayed]) also with a `[Demo]` tag.
+/// Names a market. The simple form is an exchange code, optionally followed by `:` and an alternative market (and possibly a second `:` part, as in `PTX::PTX`), optionally followed by an environment tag in brackets: `ASX`, `ASX:PM`, `ASX[Demo]`, `ASX:PM[Demo]`, `PTX::PTX[Demo]` (a blank alternative market or tag may be written out, as in `ASX:` or `ASX[]`; in symbol searches those spellings act as wildcards). A mixed market joins two or more markets with `+`, in alphabetical order, optionally names a strategy after `#`, and takes one tag for all of them: `ASX+CXA`, `ASX+CXA#Default[Demo]`. A market code never holds a dot, which is how `{Code}.{Market}` topic arguments are split. Markets documented so far: ASX, ASX[Delayed], ASX:PM, CXA, MYX, MYX:BI, MYX:OD, NZX, each (except ASX[Delayed]) also with a `[Demo]` tag.
 pub type MarketCode = String;
 
 /// What the change does: `A` adds an order, `U` updates one, `R` removes one, `C` clears the whole book.
@@ -2480,18 +2480,21 @@ pub enum SymbolClass {
     Market,
     /// `ManagedFund`
     ManagedFund,
+    /// `Unknown`
+    Unknown,
     /// A value the schema does not list, kept exactly as sent.
     Unrecognized(String),
 }
 
 impl SymbolClass {
     /// Every value the schema lists, in schema order.
-    pub const KNOWN: &'static [&'static str] = &["Market", "ManagedFund"];
+    pub const KNOWN: &'static [&'static str] = &["Market", "ManagedFund", "Unknown"];
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Market => "Market",
             Self::ManagedFund => "ManagedFund",
+            Self::Unknown => "Unknown",
             Self::Unrecognized(value) => value,
         }
     }
@@ -2506,6 +2509,7 @@ impl From<&str> for SymbolClass {
         match value {
             "Market" => Self::Market,
             "ManagedFund" => Self::ManagedFund,
+            "Unknown" => Self::Unknown,
             other => Self::Unrecognized(other.to_owned()),
         }
     }
@@ -3596,14 +3600,24 @@ pub struct Security {
     )]
     pub best_ask: Option<crate::runtime::Nullable<Decimal>>,
     /// How many asks are at the best asking price; starts 0.
-    #[serde(rename = "AskCount", default, skip_serializing_if = "Option::is_none")]
-    pub ask_count: Option<i64>,
+    #[serde(
+        rename = "AskCount",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ask_count: Option<crate::runtime::Nullable<i64>>,
     /// The total quantity asked at the best asking price; starts 0.
     #[serde(rename = "AskQuantity", default, skip_serializing_if = "Option::is_none")]
     pub ask_quantity: Option<Decimal>,
     /// Whether an ask at the best asking price hides part of its quantity; starts false.
-    #[serde(rename = "AskUndisclosed", default, skip_serializing_if = "Option::is_none")]
-    pub ask_undisclosed: Option<bool>,
+    #[serde(
+        rename = "AskUndisclosed",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ask_undisclosed: Option<crate::runtime::Nullable<bool>>,
     /// The highest bid price; starts null.
     #[serde(
         rename = "BestBid",
@@ -3613,14 +3627,24 @@ pub struct Security {
     )]
     pub best_bid: Option<crate::runtime::Nullable<Decimal>>,
     /// How many bids are at the best bid price; starts 0.
-    #[serde(rename = "BidCount", default, skip_serializing_if = "Option::is_none")]
-    pub bid_count: Option<i64>,
+    #[serde(
+        rename = "BidCount",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bid_count: Option<crate::runtime::Nullable<i64>>,
     /// The total quantity bid at the best bid price; starts 0.
     #[serde(rename = "BidQuantity", default, skip_serializing_if = "Option::is_none")]
     pub bid_quantity: Option<Decimal>,
     /// Whether a bid at the best bid price hides part of its quantity; starts false.
-    #[serde(rename = "BidUndisclosed", default, skip_serializing_if = "Option::is_none")]
-    pub bid_undisclosed: Option<bool>,
+    #[serde(
+        rename = "BidUndisclosed",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bid_undisclosed: Option<crate::runtime::Nullable<bool>>,
     /// How many trades were done today; starts 0.
     #[serde(rename = "NumberOfTrades", default, skip_serializing_if = "Option::is_none")]
     pub number_of_trades: Option<i64>,
@@ -3682,8 +3706,13 @@ pub struct Security {
     #[serde(rename = "StatusNote", default, skip_serializing_if = "Option::is_none")]
     pub status_note: Option<Vec<String>>,
     /// Further market-specific prices, by name (such as `Reference` or `HighLimit` on Bursa Malaysia); starts empty. Each market page lists its own.
-    #[serde(rename = "Extended", default, skip_serializing_if = "Option::is_none")]
-    pub extended: Option<indexmap::IndexMap<String, Decimal>>,
+    #[serde(
+        rename = "Extended",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub extended: Option<crate::runtime::Nullable<indexmap::IndexMap<String, Decimal>>>,
     /// The code of the tick table that sets the security's price steps (see `QueryTickTables`); starts null.
     #[serde(
         rename = "TickTable",
@@ -3908,9 +3937,14 @@ pub struct SymbolDetail {
     /// Whether the symbol is an index rather than a tradeable instrument.
     #[serde(rename = "IsIndex", default, skip_serializing_if = "Option::is_none")]
     pub is_index: Option<bool>,
-    /// For a combination symbol, its legs.
-    #[serde(rename = "Legs", default, skip_serializing_if = "Option::is_none")]
-    pub legs: Option<Vec<SymbolLeg>>,
+    /// For a combination symbol, its legs; absent (or, as real servers also send, null) otherwise.
+    #[serde(
+        rename = "Legs",
+        default,
+        deserialize_with = "crate::runtime::some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub legs: Option<crate::runtime::Nullable<Vec<SymbolLeg>>>,
     /// The quantity the symbol trades in multiples of; absent when there is no lot size.
     #[serde(rename = "LotSize", default, skip_serializing_if = "Option::is_none")]
     pub lot_size: Option<Decimal>,
@@ -3970,6 +4004,10 @@ pub enum QuerySymbolsField {
     Ric,
     /// `Ticker`
     Ticker,
+    /// `GICS`
+    Gics,
+    /// `UID`
+    Uid,
     /// A value the schema does not list, kept exactly as sent.
     Unrecognized(String),
 }
@@ -3985,6 +4023,8 @@ impl QuerySymbolsField {
         "ISIN",
         "RIC",
         "Ticker",
+        "GICS",
+        "UID",
     ];
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -3997,6 +4037,8 @@ impl QuerySymbolsField {
             Self::Isin => "ISIN",
             Self::Ric => "RIC",
             Self::Ticker => "Ticker",
+            Self::Gics => "GICS",
+            Self::Uid => "UID",
             Self::Unrecognized(value) => value,
         }
     }
@@ -4017,6 +4059,8 @@ impl From<&str> for QuerySymbolsField {
             "ISIN" => Self::Isin,
             "RIC" => Self::Ric,
             "Ticker" => Self::Ticker,
+            "GICS" => Self::Gics,
+            "UID" => Self::Uid,
             other => Self::Unrecognized(other.to_owned()),
         }
     }
@@ -12860,7 +12904,7 @@ impl schemars::JsonSchema for SymbolChangeO {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum SymbolChange {
-    /// `O` is `A`: A symbol joins the list.
+    /// `O` is `A`: A symbol joins the list, with every field the reference marks Always.
     SymbolAdd(SymbolAdd),
     /// `O` is `U`: A listed symbol changed.
     SymbolUpdate(SymbolUpdate),
@@ -12872,7 +12916,7 @@ pub enum SymbolChange {
     Unrecognized(serde_json::Value),
 }
 
-/// `O` is `A`: A symbol joins the list.
+/// `O` is `A`: A symbol joins the list, with every field the reference marks Always.
 #[derive(
     Clone,
     Debug,
@@ -14954,6 +14998,12 @@ pub struct ScanParameters {
     /// How to notify of changes in the matches; without it, the scan does not notify.
     #[serde(rename = "Notifications", default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<Vec<NotificationParameters>>,
+    /// How to rank the matches: a numeric value, usually a calculation over fields. Not in the reference; the real client sends it and reads it back.
+    #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<ScanNumeric>,
+    /// The most matches the scan keeps. Not in the reference; the real client sends it and reads it back.
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
 }
 
 impl ScanParameters {
@@ -14965,6 +15015,8 @@ impl ScanParameters {
             criteria,
             target,
             notifications: None,
+            rank: None,
+            count: None,
         }
     }
 }
@@ -15077,13 +15129,16 @@ pub struct ScanMatchAdd {
     /// What matched; for the market scanners a security as `Code.Market`.
     #[serde(rename = "Key")]
     pub key: String,
+    /// The match's rank score, when the scan has a `Rank`. Not in the reference; the real client reads it on adds and updates.
+    #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<f64>,
 }
 
 impl ScanMatchAdd {
     /// A `ScanMatchAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(key: String) -> Self {
-        Self { key }
+        Self { key, rank: None }
     }
 }
 
@@ -15100,13 +15155,16 @@ pub struct ScanMatchUpdate {
     /// What matched; for the market scanners a security as `Code.Market`.
     #[serde(rename = "Key")]
     pub key: String,
+    /// The match's rank score, when the scan has a `Rank`. Not in the reference; the real client reads it on adds and updates.
+    #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<f64>,
 }
 
 impl ScanMatchUpdate {
     /// A `ScanMatchUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(key: String) -> Self {
-        Self { key }
+        Self { key, rank: None }
     }
 }
 
@@ -15264,6 +15322,8 @@ impl schemars::JsonSchema for ScanMatchChange {
             );
         properties
             .insert("Key".to_owned(), generator.subschema_for::<String>().to_value());
+        properties
+            .insert("Rank".to_owned(), generator.subschema_for::<f64>().to_value());
         schemars::json_schema!(
             { "type" : "object", "properties" : properties, "required" : ["Operation"] }
         )
@@ -15424,7 +15484,7 @@ impl schemars::JsonSchema for ScanChangeOperation {
     }
 }
 
-/// The summary of one persistent scan, as the Scans subscription and QueryScans report it.
+/// The summary of one persistent scan, as the Scans subscription and QueryScans report it. A removal carries only the `ID`; an add or update also carries `Status` and `Type` (ScanChange requires them).
 #[derive(
     Clone,
     Debug,
@@ -15444,36 +15504,31 @@ pub struct ScanState {
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Free-form information kept with the scan.
-    #[serde(rename = "Metadata")]
-    pub metadata: UserMetadata,
+    #[serde(rename = "Metadata", default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<UserMetadata>,
     /// Whether the user may change the scan; false means read-only.
     #[serde(rename = "IsWritable", default, skip_serializing_if = "Option::is_none")]
     pub is_writable: Option<bool>,
     /// Whether the scan is active.
-    #[serde(rename = "Status")]
-    pub status: ScanStatus,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ScanStatus>,
     /// The scanner that runs it.
-    #[serde(rename = "Type")]
-    pub type_: ScannerType,
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<ScannerType>,
 }
 
 impl ScanState {
     /// A `ScanState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: String,
-        metadata: UserMetadata,
-        status: ScanStatus,
-        type_: ScannerType,
-    ) -> Self {
+    pub fn new(id: String) -> Self {
         Self {
             id,
             name: None,
             description: None,
-            metadata,
+            metadata: None,
             is_writable: None,
-            status,
-            type_,
+            status: None,
+            type_: None,
         }
     }
 }
@@ -15482,11 +15537,11 @@ impl ScanState {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScanChange {
-    /// `Operation` is `Add`: A new scan.
+    /// `Operation` is `Add`: A new scan, with its status and scanner type.
     ScanChangeAdd(ScanChangeAdd),
-    /// `Operation` is `Update`: A scan whose details or state changed.
+    /// `Operation` is `Update`: A scan whose details or state changed: its whole state, status and scanner type included.
     ScanChangeUpdate(ScanChangeUpdate),
-    /// `Operation` is `Remove`: A scan deleted.
+    /// `Operation` is `Remove`: A scan deleted; only its ID is needed.
     ScanChangeRemove(ScanChangeRemove),
     /// `Operation` is `Clear`: Empties the list of scans.
     ScanChangeClear(ScanChangeClear),
@@ -15494,7 +15549,7 @@ pub enum ScanChange {
     Unrecognized(serde_json::Value),
 }
 
-/// `Operation` is `Add`: A new scan.
+/// `Operation` is `Add`: A new scan, with its status and scanner type.
 #[derive(
     Clone,
     Debug,
@@ -15517,7 +15572,7 @@ impl ScanChangeAdd {
     }
 }
 
-/// `Operation` is `Update`: A scan whose details or state changed.
+/// `Operation` is `Update`: A scan whose details or state changed: its whole state, status and scanner type included.
 #[derive(
     Clone,
     Debug,
@@ -15540,7 +15595,7 @@ impl ScanChangeUpdate {
     }
 }
 
-/// `Operation` is `Remove`: A scan deleted.
+/// `Operation` is `Remove`: A scan deleted; only its ID is needed.
 #[derive(
     Clone,
     Debug,
@@ -15756,7 +15811,7 @@ impl TradingAccountState {
     }
 }
 
-/// How an order action went: `Success` means the request was accepted (an acknowledgement, not the outcome on the market: that arrives on the `Orders` and `Requests` subscriptions); `Incomplete`, `Invalid` and `Rejected` mean it was not, and the reply's `Errors` say why. For `CalculateOrder`, `Success` means the order could be calculated, not that it would be accepted.
+/// How an order action went: `Success` means the request was accepted (an acknowledgement, not the outcome on the market: that arrives on the `Orders` and `Requests` subscriptions); `Incomplete`, `Invalid` and `Rejected` mean it was not, and the reply's `Errors` say why. `Error`, which the reference does not list, also means it was not (the real client reads it). For `CalculateOrder`, `Success` means the order could be calculated, not that it would be accepted.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
@@ -15770,6 +15825,8 @@ pub enum OrderResult {
     Invalid,
     /// `Rejected`
     Rejected,
+    /// `Error`
+    Error,
     /// A value the schema does not list, kept exactly as sent.
     Unrecognized(String),
 }
@@ -15781,6 +15838,7 @@ impl OrderResult {
         "Incomplete",
         "Invalid",
         "Rejected",
+        "Error",
     ];
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -15789,6 +15847,7 @@ impl OrderResult {
             Self::Incomplete => "Incomplete",
             Self::Invalid => "Invalid",
             Self::Rejected => "Rejected",
+            Self::Error => "Error",
             Self::Unrecognized(value) => value,
         }
     }
@@ -15805,6 +15864,7 @@ impl From<&str> for OrderResult {
             "Incomplete" => Self::Incomplete,
             "Invalid" => Self::Invalid,
             "Rejected" => Self::Rejected,
+            "Error" => Self::Error,
             other => Self::Unrecognized(other.to_owned()),
         }
     }
@@ -16008,7 +16068,7 @@ impl schemars::JsonSchema for OrderStyle {
     }
 }
 
-/// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`. Which types are available depends on the market.
+/// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`; `Unknown` (not in the reference) is read by the real client. Which types are available depends on the market.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
@@ -16022,6 +16082,8 @@ pub enum OrderType {
     Market,
     /// `MarketToLimit`
     MarketToLimit,
+    /// `Unknown`
+    Unknown,
     /// A value the schema does not list, kept exactly as sent.
     Unrecognized(String),
 }
@@ -16033,6 +16095,7 @@ impl OrderType {
         "Best",
         "Market",
         "MarketToLimit",
+        "Unknown",
     ];
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -16041,6 +16104,7 @@ impl OrderType {
             Self::Best => "Best",
             Self::Market => "Market",
             Self::MarketToLimit => "MarketToLimit",
+            Self::Unknown => "Unknown",
             Self::Unrecognized(value) => value,
         }
     }
@@ -16057,6 +16121,7 @@ impl From<&str> for OrderType {
             "Best" => Self::Best,
             "Market" => Self::Market,
             "MarketToLimit" => Self::MarketToLimit,
+            "Unknown" => Self::Unknown,
             other => Self::Unrecognized(other.to_owned()),
         }
     }
@@ -16368,7 +16433,7 @@ pub struct MarketOrderDetails {
     /// Market-specific execution instructions, by code.
     #[serde(rename = "Instructions", default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<Vec<String>>,
-    /// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`. Which types are available depends on the market.
+    /// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`; `Unknown` (not in the reference) is read by the real client. Which types are available depends on the market.
     #[serde(rename = "Type")]
     pub type_: OrderType,
     /// Market style: the limit price; for `Limit` orders only.
@@ -16455,7 +16520,7 @@ pub struct EquityOrderDetails {
     /// Market-specific execution instructions, by code.
     #[serde(rename = "Instructions", default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<Vec<String>>,
-    /// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`. Which types are available depends on the market.
+    /// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`; `Unknown` (not in the reference) is read by the real client. Which types are available depends on the market.
     #[serde(rename = "Type")]
     pub type_: OrderType,
     /// Market style: the limit price; for `Limit` orders only.
@@ -16542,7 +16607,7 @@ pub struct OptionOrderDetails {
     /// Market-specific execution instructions, by code.
     #[serde(rename = "Instructions", default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<Vec<String>>,
-    /// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`. Which types are available depends on the market.
+    /// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`; `Unknown` (not in the reference) is read by the real client. Which types are available depends on the market.
     #[serde(rename = "Type")]
     pub type_: OrderType,
     /// Market style: the limit price; for `Limit` orders only.
@@ -16866,7 +16931,7 @@ impl schemars::JsonSchema for OrderDetails {
     }
 }
 
-/// The routing algorithm: `Market` routes to the trading market `Market` names, `BestMarket` to the best available one.
+/// The routing algorithm: `Market` routes to the trading market `Market` names, `BestMarket` to the best available one; `FIX` (not in the reference) routes over FIX, with no `Market`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
@@ -16876,18 +16941,21 @@ pub enum RoutingAlgorithm {
     Market,
     /// `BestMarket`
     BestMarket,
+    /// `FIX`
+    Fix,
     /// A value the schema does not list, kept exactly as sent.
     Unrecognized(String),
 }
 
 impl RoutingAlgorithm {
     /// Every value the schema lists, in schema order.
-    pub const KNOWN: &'static [&'static str] = &["Market", "BestMarket"];
+    pub const KNOWN: &'static [&'static str] = &["Market", "BestMarket", "FIX"];
     /// The value as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Market => "Market",
             Self::BestMarket => "BestMarket",
+            Self::Fix => "FIX",
             Self::Unrecognized(value) => value,
         }
     }
@@ -16902,6 +16970,7 @@ impl From<&str> for RoutingAlgorithm {
         match value {
             "Market" => Self::Market,
             "BestMarket" => Self::BestMarket,
+            "FIX" => Self::Fix,
             other => Self::Unrecognized(other.to_owned()),
         }
     }
@@ -16937,7 +17006,7 @@ impl schemars::JsonSchema for RoutingAlgorithm {
     }
 }
 
-/// How an order is routed to a trading market: to one named trading market (`Market`) or to the best one available (`BestMarket`).
+/// How an order is routed to a trading market: to one named trading market (`Market`) or to the best one available (`BestMarket`); the real client also uses `FIX`, which the reference does not list.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderRoute {
@@ -16945,6 +17014,8 @@ pub enum OrderRoute {
     MarketRoute(MarketRoute),
     /// `Algorithm` is `BestMarket`: Routes to the best available trading market.
     BestMarketRoute(BestMarketRoute),
+    /// `Algorithm` is `FIX`: Routes over FIX (not in the reference; the real client sends and reads it).
+    FixRoute(FixRoute),
     /// An object whose tag no variant has, kept exactly as sent; validation reports it.
     Unrecognized(serde_json::Value),
 }
@@ -16996,6 +17067,30 @@ impl Default for BestMarketRoute {
     }
 }
 
+/// `Algorithm` is `FIX`: Routes over FIX (not in the reference; the real client sends and reads it).
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema
+)]
+pub struct FixRoute {}
+impl FixRoute {
+    /// A `FixRoute` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl Default for FixRoute {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl OrderRoute {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Algorithm";
@@ -17004,6 +17099,7 @@ impl OrderRoute {
         match self {
             Self::MarketRoute(_) => "Market",
             Self::BestMarketRoute(_) => "BestMarket",
+            Self::FixRoute(_) => "FIX",
             Self::Unrecognized(value) => {
                 value
                     .get(Self::TAG)
@@ -17035,6 +17131,7 @@ impl serde::Serialize for OrderRoute {
                 }
                     .serialize(serializer)
             }
+            Self::FixRoute(fields) => Tagged { tag: "FIX", fields }.serialize(serializer),
             Self::Unrecognized(value) => value.serialize(serializer),
         }
     }
@@ -17065,6 +17162,9 @@ impl<'de> serde::Deserialize<'de> for OrderRoute {
                     Self::BestMarketRoute(
                         serde_json::from_str(text).map_err(D::Error::custom)?,
                     )
+                }
+                Some("FIX") => {
+                    Self::FixRoute(serde_json::from_str(text).map_err(D::Error::custom)?)
                 }
                 _ => {
                     Self::Unrecognized(
@@ -18825,7 +18925,7 @@ impl schemars::JsonSchema for TransactionDetail {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrderAudit {
-    /// `Type` is `Order`: A version of the order.
+    /// `Type` is `Order`: A version of the order: the whole order, every Always field included.
     OrderAuditOrder(OrderAuditOrder),
     /// `Type` is `Request`: A version of a request against the order.
     OrderAuditRequest(OrderAuditRequest),
@@ -18835,7 +18935,7 @@ pub enum OrderAudit {
     Unrecognized(serde_json::Value),
 }
 
-/// `Type` is `Order`: A version of the order.
+/// `Type` is `Order`: A version of the order: the whole order, every Always field included.
 #[derive(
     Clone,
     Debug,
@@ -19460,23 +19560,7 @@ impl schemars::JsonSchema for HoldingChangeO {
     }
 }
 
-/// One holding of a symbol in a trading account; a holding is identified by `Exchange` and `Code` (and `Account`, across accounts). Which quantities it carries depends on `Style`.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq)]
-pub enum HoldingDetails {
-    /// `Style` is `Market`: A holding of an exchange-traded instrument.
-    MarketHolding(MarketHolding),
-    /// `Style` is `Equity`: A Market-style holding under the name the reference's order samples use.
-    EquityHolding(EquityHolding),
-    /// `Style` is `Option`: A Market-style holding under the reference's other name.
-    OptionHolding(OptionHolding),
-    /// `Style` is `ManagedFund`: A holding of managed fund units.
-    ManagedFundHolding(ManagedFundHolding),
-    /// An object whose tag no variant has, kept exactly as sent; validation reports it.
-    Unrecognized(serde_json::Value),
-}
-
-/// `Style` is `Market`: A holding of an exchange-traded instrument.
+/// One holding of a symbol in a trading account; a holding is identified by `Exchange` and `Code` (and `Account`, across accounts). A whole holding, as an add or update sends it, also has `Style`, `Cost` and `Currency` and, by `Style`, its quantities: `TotalQuantity`, `TotalAvailable` and `AveragePrice` for `Market` (and its other names `Equity` and `Option`), `TotalUnits` and `BaseCost` for `ManagedFund`. A removal may carry only the key.
 #[derive(
     Clone,
     Debug,
@@ -19485,7 +19569,7 @@ pub enum HoldingDetails {
     serde::Deserialize,
     schemars::JsonSchema
 )]
-pub struct MarketHolding {
+pub struct HoldingDetails {
     /// The exchange that issued the symbol.
     #[serde(rename = "Exchange")]
     pub exchange: String,
@@ -19495,387 +19579,49 @@ pub struct MarketHolding {
     /// The trading account that holds it.
     #[serde(rename = "Account")]
     pub account: String,
-    /// What the holding cost in total.
-    #[serde(rename = "Cost")]
-    pub cost: Decimal,
+    /// Which kind of holding this is (see `OrderStyle`); it says which quantities apply. Always in a whole holding.
+    #[serde(rename = "Style", default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<OrderStyle>,
+    /// What the holding cost in total. Always in a whole holding.
+    #[serde(rename = "Cost", default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Decimal>,
     /// The currency of the holding's values.
-    #[serde(rename = "Currency")]
-    pub currency: String,
-    /// Market style: the number of shares held.
-    #[serde(rename = "TotalQuantity")]
-    pub total_quantity: Decimal,
-    /// Market style: how many of them are available to trade.
-    #[serde(rename = "TotalAvailable")]
-    pub total_available: Decimal,
-    /// Market style: the average price paid, as calculated.
-    #[serde(rename = "AveragePrice")]
-    pub average_price: Decimal,
-}
-
-impl MarketHolding {
-    /// A `MarketHolding` with its required fields, optional fields left out.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        exchange: String,
-        code: String,
-        account: String,
-        cost: Decimal,
-        currency: String,
-        total_quantity: Decimal,
-        total_available: Decimal,
-        average_price: Decimal,
-    ) -> Self {
-        Self {
-            exchange,
-            code,
-            account,
-            cost,
-            currency,
-            total_quantity,
-            total_available,
-            average_price,
-        }
-    }
-}
-
-/// `Style` is `Equity`: A Market-style holding under the name the reference's order samples use.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct EquityHolding {
-    /// The exchange that issued the symbol.
-    #[serde(rename = "Exchange")]
-    pub exchange: String,
-    /// The symbol's code.
-    #[serde(rename = "Code")]
-    pub code: String,
-    /// The trading account that holds it.
-    #[serde(rename = "Account")]
-    pub account: String,
-    /// What the holding cost in total.
-    #[serde(rename = "Cost")]
-    pub cost: Decimal,
-    /// The currency of the holding's values.
-    #[serde(rename = "Currency")]
-    pub currency: String,
-    /// Market style: the number of shares held.
-    #[serde(rename = "TotalQuantity")]
-    pub total_quantity: Decimal,
-    /// Market style: how many of them are available to trade.
-    #[serde(rename = "TotalAvailable")]
-    pub total_available: Decimal,
-    /// Market style: the average price paid, as calculated.
-    #[serde(rename = "AveragePrice")]
-    pub average_price: Decimal,
-}
-
-impl EquityHolding {
-    /// A `EquityHolding` with its required fields, optional fields left out.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        exchange: String,
-        code: String,
-        account: String,
-        cost: Decimal,
-        currency: String,
-        total_quantity: Decimal,
-        total_available: Decimal,
-        average_price: Decimal,
-    ) -> Self {
-        Self {
-            exchange,
-            code,
-            account,
-            cost,
-            currency,
-            total_quantity,
-            total_available,
-            average_price,
-        }
-    }
-}
-
-/// `Style` is `Option`: A Market-style holding under the reference's other name.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct OptionHolding {
-    /// The exchange that issued the symbol.
-    #[serde(rename = "Exchange")]
-    pub exchange: String,
-    /// The symbol's code.
-    #[serde(rename = "Code")]
-    pub code: String,
-    /// The trading account that holds it.
-    #[serde(rename = "Account")]
-    pub account: String,
-    /// What the holding cost in total.
-    #[serde(rename = "Cost")]
-    pub cost: Decimal,
-    /// The currency of the holding's values.
-    #[serde(rename = "Currency")]
-    pub currency: String,
-    /// Market style: the number of shares held.
-    #[serde(rename = "TotalQuantity")]
-    pub total_quantity: Decimal,
-    /// Market style: how many of them are available to trade.
-    #[serde(rename = "TotalAvailable")]
-    pub total_available: Decimal,
-    /// Market style: the average price paid, as calculated.
-    #[serde(rename = "AveragePrice")]
-    pub average_price: Decimal,
-}
-
-impl OptionHolding {
-    /// A `OptionHolding` with its required fields, optional fields left out.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        exchange: String,
-        code: String,
-        account: String,
-        cost: Decimal,
-        currency: String,
-        total_quantity: Decimal,
-        total_available: Decimal,
-        average_price: Decimal,
-    ) -> Self {
-        Self {
-            exchange,
-            code,
-            account,
-            cost,
-            currency,
-            total_quantity,
-            total_available,
-            average_price,
-        }
-    }
-}
-
-/// `Style` is `ManagedFund`: A holding of managed fund units.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct ManagedFundHolding {
-    /// The exchange that issued the symbol.
-    #[serde(rename = "Exchange")]
-    pub exchange: String,
-    /// The symbol's code.
-    #[serde(rename = "Code")]
-    pub code: String,
-    /// The trading account that holds it.
-    #[serde(rename = "Account")]
-    pub account: String,
-    /// What the holding cost in total.
-    #[serde(rename = "Cost")]
-    pub cost: Decimal,
-    /// The currency of the holding's values.
-    #[serde(rename = "Currency")]
-    pub currency: String,
-    /// ManagedFund style: the number of units held.
-    #[serde(rename = "TotalUnits")]
-    pub total_units: Decimal,
-    /// ManagedFund style: the base cost per unit.
-    #[serde(rename = "BaseCost")]
-    pub base_cost: Decimal,
-}
-
-impl ManagedFundHolding {
-    /// A `ManagedFundHolding` with its required fields, optional fields left out.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        exchange: String,
-        code: String,
-        account: String,
-        cost: Decimal,
-        currency: String,
-        total_units: Decimal,
-        base_cost: Decimal,
-    ) -> Self {
-        Self {
-            exchange,
-            code,
-            account,
-            cost,
-            currency,
-            total_units,
-            base_cost,
-        }
-    }
+    #[serde(rename = "Currency", default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Market style: the number of shares held; always in a whole Market-style holding.
+    #[serde(rename = "TotalQuantity", default, skip_serializing_if = "Option::is_none")]
+    pub total_quantity: Option<Decimal>,
+    /// Market style: how many of them are available to trade; always in a whole Market-style holding.
+    #[serde(rename = "TotalAvailable", default, skip_serializing_if = "Option::is_none")]
+    pub total_available: Option<Decimal>,
+    /// Market style: the average price paid, as calculated; always in a whole Market-style holding.
+    #[serde(rename = "AveragePrice", default, skip_serializing_if = "Option::is_none")]
+    pub average_price: Option<Decimal>,
+    /// ManagedFund style: the number of units held; always in a whole ManagedFund holding.
+    #[serde(rename = "TotalUnits", default, skip_serializing_if = "Option::is_none")]
+    pub total_units: Option<Decimal>,
+    /// ManagedFund style: the base cost per unit; always in a whole ManagedFund holding.
+    #[serde(rename = "BaseCost", default, skip_serializing_if = "Option::is_none")]
+    pub base_cost: Option<Decimal>,
 }
 
 impl HoldingDetails {
-    /// The property whose value says which variant an object is.
-    pub const TAG: &'static str = "Style";
-    /// The tag's value.
-    pub fn tag(&self) -> &str {
-        match self {
-            Self::MarketHolding(_) => "Market",
-            Self::EquityHolding(_) => "Equity",
-            Self::OptionHolding(_) => "Option",
-            Self::ManagedFundHolding(_) => "ManagedFund",
-            Self::Unrecognized(value) => {
-                value
-                    .get(Self::TAG)
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or_default()
-            }
+    /// A `HoldingDetails` with its required fields, optional fields left out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(exchange: String, code: String, account: String) -> Self {
+        Self {
+            exchange,
+            code,
+            account,
+            style: None,
+            cost: None,
+            currency: None,
+            total_quantity: None,
+            total_available: None,
+            average_price: None,
+            total_units: None,
+            base_cost: None,
         }
-    }
-}
-
-impl serde::Serialize for HoldingDetails {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        /// A variant's fields, after its tag.
-        #[derive(serde::Serialize)]
-        struct Tagged<'a, T> {
-            #[serde(rename = "Style")]
-            tag: &'a str,
-            #[serde(flatten)]
-            fields: &'a T,
-        }
-        match self {
-            Self::MarketHolding(fields) => {
-                Tagged { tag: "Market", fields }.serialize(serializer)
-            }
-            Self::EquityHolding(fields) => {
-                Tagged { tag: "Equity", fields }.serialize(serializer)
-            }
-            Self::OptionHolding(fields) => {
-                Tagged { tag: "Option", fields }.serialize(serializer)
-            }
-            Self::ManagedFundHolding(fields) => {
-                Tagged {
-                    tag: "ManagedFund",
-                    fields,
-                }
-                    .serialize(serializer)
-            }
-            Self::Unrecognized(value) => value.serialize(serializer),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for HoldingDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Style", default)]
-            tag: Option<serde_json::Value>,
-        }
-        let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
-        Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
-                Some("Market") => {
-                    Self::MarketHolding(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
-                }
-                Some("Equity") => {
-                    Self::EquityHolding(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
-                }
-                Some("Option") => {
-                    Self::OptionHolding(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
-                }
-                Some("ManagedFund") => {
-                    Self::ManagedFundHolding(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
-                }
-                _ => {
-                    Self::Unrecognized(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
-                }
-            },
-        )
-    }
-}
-
-impl schemars::JsonSchema for HoldingDetails {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "HoldingDetails".into()
-    }
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut properties = serde_json::Map::new();
-        properties
-            .insert(
-                "Exchange".to_owned(),
-                generator.subschema_for::<String>().to_value(),
-            );
-        properties
-            .insert("Code".to_owned(), generator.subschema_for::<String>().to_value());
-        properties
-            .insert(
-                "Account".to_owned(),
-                generator.subschema_for::<String>().to_value(),
-            );
-        properties
-            .insert(
-                "Style".to_owned(),
-                generator.subschema_for::<OrderStyle>().to_value(),
-            );
-        properties
-            .insert("Cost".to_owned(), generator.subschema_for::<Decimal>().to_value());
-        properties
-            .insert(
-                "Currency".to_owned(),
-                generator.subschema_for::<String>().to_value(),
-            );
-        properties
-            .insert(
-                "TotalQuantity".to_owned(),
-                generator.subschema_for::<Decimal>().to_value(),
-            );
-        properties
-            .insert(
-                "TotalAvailable".to_owned(),
-                generator.subschema_for::<Decimal>().to_value(),
-            );
-        properties
-            .insert(
-                "AveragePrice".to_owned(),
-                generator.subschema_for::<Decimal>().to_value(),
-            );
-        properties
-            .insert(
-                "TotalUnits".to_owned(),
-                generator.subschema_for::<Decimal>().to_value(),
-            );
-        properties
-            .insert(
-                "BaseCost".to_owned(),
-                generator.subschema_for::<Decimal>().to_value(),
-            );
-        schemars::json_schema!(
-            { "type" : "object", "properties" : properties, "required" : ["Exchange",
-            "Code", "Account", "Style", "Cost", "Currency"] }
-        )
     }
 }
 
@@ -19883,11 +19629,11 @@ impl schemars::JsonSchema for HoldingDetails {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum HoldingChange {
-    /// `O` is `A`: A holding joins the list.
+    /// `O` is `A`: A holding joins the list, with every field the reference marks Always.
     HoldingAdd(HoldingAdd),
-    /// `O` is `U`: A listed holding changed.
+    /// `O` is `U`: A listed holding changed: the whole holding is sent again, every Always field included.
     HoldingUpdate(HoldingUpdate),
-    /// `O` is `R`: A holding leaves the list.
+    /// `O` is `R`: A holding leaves the list; its key (`Exchange`, `Code`, `Account`) is enough.
     HoldingRemove(HoldingRemove),
     /// `O` is `C`: Empties the list (of one account, when `Account` is given).
     HoldingClear(HoldingClear),
@@ -19895,7 +19641,7 @@ pub enum HoldingChange {
     Unrecognized(serde_json::Value),
 }
 
-/// `O` is `A`: A holding joins the list.
+/// `O` is `A`: A holding joins the list, with every field the reference marks Always.
 #[derive(
     Clone,
     Debug,
@@ -19921,7 +19667,7 @@ impl HoldingAdd {
     }
 }
 
-/// `O` is `U`: A listed holding changed.
+/// `O` is `U`: A listed holding changed: the whole holding is sent again, every Always field included.
 #[derive(
     Clone,
     Debug,
@@ -19947,7 +19693,7 @@ impl HoldingUpdate {
     }
 }
 
-/// `O` is `R`: A holding leaves the list.
+/// `O` is `R`: A holding leaves the list; its key (`Exchange`, `Code`, `Account`) is enough.
 #[derive(
     Clone,
     Debug,
@@ -21810,6 +21556,8 @@ pub enum OrderErrorName {
     Currency,
     /// `Flags.PDS`
     FlagsPds,
+    /// `Internal`
+    Internal,
     /// `Internal.AccessDenied`
     InternalAccessDenied,
     /// `Internal.Authority`
@@ -21892,6 +21640,7 @@ impl OrderErrorName {
         "UnitAmount",
         "Currency",
         "Flags.PDS",
+        "Internal",
         "Internal.AccessDenied",
         "Internal.Authority",
         "Internal.Database",
@@ -21962,6 +21711,7 @@ impl OrderErrorName {
             Self::UnitAmount => "UnitAmount",
             Self::Currency => "Currency",
             Self::FlagsPds => "Flags.PDS",
+            Self::Internal => "Internal",
             Self::InternalAccessDenied => "Internal.AccessDenied",
             Self::InternalAuthority => "Internal.Authority",
             Self::InternalDatabase => "Internal.Database",
@@ -22040,6 +21790,7 @@ impl From<&str> for OrderErrorName {
             "UnitAmount" => Self::UnitAmount,
             "Currency" => Self::Currency,
             "Flags.PDS" => Self::FlagsPds,
+            "Internal" => Self::Internal,
             "Internal.AccessDenied" => Self::InternalAccessDenied,
             "Internal.Authority" => Self::InternalAuthority,
             "Internal.Database" => Self::InternalDatabase,
@@ -22573,6 +22324,9 @@ pub struct WatchlistMemberInsert {
     /// The position the change starts at, counted from zero.
     #[serde(rename = "At")]
     pub at: i64,
+    /// How many members to remove. Not negative. The reference has it on removals only; Insert and Replace records from some servers carry it as the number of `Members` (a warning).
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
     /// The members inserted at `At`, in order, or the members that overwrite those from `At` on.
     #[serde(rename = "Members")]
     pub members: Vec<SecurityCode>,
@@ -22582,7 +22336,7 @@ impl WatchlistMemberInsert {
     /// A `WatchlistMemberInsert` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(at: i64, members: Vec<SecurityCode>) -> Self {
-        Self { at, members }
+        Self { at, count: None, members }
     }
 }
 
@@ -22599,6 +22353,9 @@ pub struct WatchlistMemberReplace {
     /// The position the change starts at, counted from zero.
     #[serde(rename = "At")]
     pub at: i64,
+    /// How many members to remove. Not negative. The reference has it on removals only; Insert and Replace records from some servers carry it as the number of `Members` (a warning).
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
     /// The members inserted at `At`, in order, or the members that overwrite those from `At` on.
     #[serde(rename = "Members")]
     pub members: Vec<SecurityCode>,
@@ -22608,7 +22365,7 @@ impl WatchlistMemberReplace {
     /// A `WatchlistMemberReplace` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(at: i64, members: Vec<SecurityCode>) -> Self {
-        Self { at, members }
+        Self { at, count: None, members }
     }
 }
 
@@ -22625,7 +22382,7 @@ pub struct WatchlistMemberRemove {
     /// The position the change starts at, counted from zero.
     #[serde(rename = "At")]
     pub at: i64,
-    /// How many members to remove. Not negative.
+    /// How many members to remove. Not negative. The reference has it on removals only; Insert and Replace records from some servers carry it as the number of `Members` (a warning).
     #[serde(rename = "Count")]
     pub count: i64,
 }

@@ -81,6 +81,9 @@ pub enum Code {
     TooFewItems,
     /// A tagged array with more items than its tag takes.
     TooManyItems,
+    /// Something the reference leaves out and the real client (motif-core) reads or sends,
+    /// accepted as the schemas decide (`docs/reference/client-drift.md`).
+    ClientDrift,
 }
 
 impl Code {
@@ -105,6 +108,7 @@ impl Code {
         Code::UnknownTag,
         Code::TooFewItems,
         Code::TooManyItems,
+        Code::ClientDrift,
     ];
 
     /// The kebab-case name used in every output.
@@ -129,6 +133,7 @@ impl Code {
             Code::UnknownTag => "unknown-tag",
             Code::TooFewItems => "too-few-items",
             Code::TooManyItems => "too-many-items",
+            Code::ClientDrift => "client-drift",
         }
     }
 
@@ -143,6 +148,7 @@ impl Code {
                 | Code::UnknownCode
                 | Code::BadFlag
                 | Code::BadTopicArguments
+                | Code::ClientDrift
         )
     }
 }

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::super::budget::Budget;
+use super::super::drift::{Drift, DriftDecision};
 use super::super::secret::REDACTED;
 use super::report::{Code, Omitted, Problem, Report, Severity};
 use super::text::{code_suggestion, excerpt, json_kind, near_miss, suggestion};
@@ -16,12 +17,15 @@ pub struct Walker {
     budget: Budget,
     /// Every problem found, those not kept included.
     found: usize,
+    /// An error the real client makes on purpose, kept an error: its note, and the length of the
+    /// path of the value it is about (errors there and one level below carry the note).
+    note: Option<(&'static Drift, usize)>,
 }
 
 impl Walker {
     /// A walker whose paths start at `prefix` (empty for a whole message).
     pub fn new(prefix: &str) -> Walker {
-        Walker { path: prefix.to_owned(), report: Report::default(), budget: Budget::default(), found: 0 }
+        Walker { path: prefix.to_owned(), report: Report::default(), budget: Budget::default(), found: 0, note: None }
     }
 
     pub fn finish(self) -> Report {
@@ -42,6 +46,37 @@ impl Walker {
         self.path.truncate(len);
     }
 
+    /// Runs `check` on a value whose errors say what the real client does (`note`).
+    pub fn noted(&mut self, note: &'static Drift, check: impl FnOnce(&mut Walker)) {
+        let outer = self.note.replace((note, self.path.len()));
+        check(self);
+        self.note = outer;
+    }
+
+    /// A difference with the real client that the schemas accept, with its finding.
+    pub fn drift(&mut self, drift: &'static Drift, subject: &str) {
+        if let Some(severity) = drift.decision.severity() {
+            self.report(severity, Code::ClientDrift, drift.at, drift.finding(subject));
+        }
+    }
+
+    /// The note of an error kept although the real client makes it on purpose: one given to the
+    /// value being walked ([`Walker::noted`]), or one on the schema rule itself.
+    fn note_for(&self, schema_path: &str) -> Option<&'static Drift> {
+        if let Some((drift, len)) = self.note
+            && let Some(below) = self.path.get(len..)
+            && below.matches('/').count() <= 1
+        {
+            return Some(drift);
+        }
+        crate::generated::messages::CLIENT_DRIFT.iter().copied().find(|d| {
+            d.decision == DriftDecision::Error
+                && schema_path.strip_prefix(d.at).is_some_and(|rest| {
+                    rest.is_empty() || rest.strip_prefix('/').is_some_and(|keyword| !keyword.contains('/'))
+                })
+        })
+    }
+
     /// Runs `check` with the path extended by an array index.
     pub fn index(&mut self, index: usize, check: impl FnOnce(&mut Walker)) {
         let len = self.path.len();
@@ -51,8 +86,13 @@ impl Walker {
         self.path.truncate(len);
     }
 
-    fn report(&mut self, severity: Severity, code: Code, schema_path: &'static str, message: String) {
+    fn report(&mut self, severity: Severity, code: Code, schema_path: &'static str, mut message: String) {
         self.found += 1;
+        if severity == Severity::Error
+            && let Some(drift) = self.note_for(schema_path)
+        {
+            message = format!("{message} ({}; {})", drift.note(), drift.id);
+        }
         if self.budget.admit(self.path.len() + message.len()) {
             let instance_path = self.path.clone();
             self.report.problems.push(Problem { severity, code, instance_path, schema_path, message });

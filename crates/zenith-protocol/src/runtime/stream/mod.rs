@@ -225,8 +225,16 @@ fn object<'de, A: MapAccess<'de>>(
                 present |= 1 << index.min(63);
                 match union {
                     Some(union) if property.wire == union.tag => {
-                        variant = map.next_value_seed(TagSeed(|tag: &str| union.variant(tag)))?;
-                        Verdict::check(variant.is_some())
+                        // A tag value the real client uses and the reference leaves out.
+                        let drifted =
+                            |tag: &str| matches!(property.node.container(), Node::Enum(e) if e.drift_of(tag).is_some());
+                        let chosen =
+                            map.next_value_seed(TagSeed(|tag: &str| Some((union.variant(tag)?, drifted(tag)))))?;
+                        variant = chosen.map(|(variant, _)| variant);
+                        match chosen {
+                            Some((_, true)) => Verdict::Warnings,
+                            chosen => Verdict::check(chosen.is_some()),
+                        }
                     }
                     Some(union) if union.conditioned(index) => {
                         let (verdict, holds) =
@@ -248,10 +256,18 @@ fn object<'de, A: MapAccess<'de>>(
                     }
                     _ if nested_at == Some(index) => {
                         let mut unread = None;
-                        let capture = Capture { at: [NONE; MAX_READS], values: &mut unread, present: &mut nested_present };
+                        let capture =
+                            Capture { at: [NONE; MAX_READS], values: &mut unread, present: &mut nested_present };
                         map.next_value_seed(ReadSeed { node: property.node, capture: Some(capture) })?.0
                     }
-                    _ => map.next_value_seed(Seed(property.node))?,
+                    _ => match property.drift.filter(|d| d.decision.severity().is_some()) {
+                        Some(drift) if drift.null_only => {
+                            let (verdict, null) = map.next_value_seed(NullSeed(property.node))?;
+                            if null { verdict.max(Verdict::Warnings) } else { verdict }
+                        }
+                        Some(_) => map.next_value_seed(Seed(property.node))?.max(Verdict::Warnings),
+                        None => map.next_value_seed(Seed(property.node))?,
+                    },
                 }
             }
             None => {
@@ -284,6 +300,10 @@ fn object<'de, A: MapAccess<'de>>(
             let nested_met = v.nested.as_ref().is_none_or(|n| {
                 present >> n.index.min(63) & 1 == 0 || nested_present & n.required_bits == n.required_bits
             });
+            // A property the reference leaves out of the variant, which the real client uses.
+            if present & v.drifted_bits != 0 {
+                verdict = verdict.max(Verdict::Warnings);
+            }
             present & v.required_bits == v.required_bits
                 && present & v.forbidden_bits == 0
                 && condition_met
@@ -295,6 +315,51 @@ fn object<'de, A: MapAccess<'de>>(
         *capture.present = present;
     }
     Ok(if seen == node.required_bits && fits { verdict } else { Verdict::Invalid })
+}
+
+/// Checks a value, and tells whether it is `null` (for a property whose `null` the reference
+/// leaves out and the real client reads).
+struct NullSeed(&'static Node);
+
+impl<'de> DeserializeSeed<'de> for NullSeed {
+    type Value = (Verdict, bool);
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NullSeed {
+    type Value = (Verdict, bool);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok((NodeVisitor(self.0).visit_bool(value)?, false))
+    }
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok((NodeVisitor(self.0).visit_i64(value)?, false))
+    }
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Ok((NodeVisitor(self.0).visit_u64(value)?, false))
+    }
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        Ok((NodeVisitor(self.0).visit_f64(value)?, false))
+    }
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok((NodeVisitor(self.0).visit_str(text)?, false))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok((scalar(self.0, Scalar::Null), true))
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok((scalar(self.0, Scalar::Null), true))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Ok((NodeVisitor(self.0).visit_seq(seq)?, false))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Ok((NodeVisitor(self.0).visit_map(map)?, false))
+    }
 }
 
 /// Checks a property whose value is recorded: a fixed one, or one a change record is read at

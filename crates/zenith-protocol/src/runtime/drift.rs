@@ -1,0 +1,75 @@
+//! Differences between the reference and the real client (motif-core), as the schemas decide them.
+
+use super::{Direction, Severity};
+
+/// One difference between what the reference documents and what the real client reads (so a
+/// real server sends it) or sends, with the schemas' decision. The schemas' `x-zenith-drift`
+/// annotations, listed in [`crate::CLIENT_DRIFT`] and in `docs/reference/client-drift.md`.
+#[derive(Debug)]
+pub struct Drift {
+    pub id: &'static str,
+    /// The motif-core file and the names in it.
+    pub client: &'static str,
+    /// `Receive`: motif-core reads it, so a server sends it; `Send`: motif-core sends it.
+    pub direction: Direction,
+    /// What motif-core does, completing "motif-core ...".
+    pub does: &'static str,
+    pub decision: DriftDecision,
+    pub why: &'static str,
+    /// On a code table: the values that are the difference.
+    pub values: &'static [&'static str],
+    /// On a nullable property: only `null` is the difference.
+    pub null_only: bool,
+    /// A message in motif-core's shape, as JSON text.
+    pub example: Option<&'static str>,
+    /// The schema object the decision is on.
+    pub at: &'static str,
+}
+
+/// What the schemas make of a difference with the real client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriftDecision {
+    /// Accepted, with a warning (`client-drift`) that names the difference.
+    Warning,
+    /// Accepted, with an informational `client-drift` finding.
+    Info,
+    /// Accepted without a finding: the reference was unclear, or the rule was the schemas' own.
+    Accepted,
+    /// Still an error, whose message says what the real client does.
+    Error,
+    /// Nothing changed: the real client is stricter than the reference, or the evidence is weak.
+    Kept,
+}
+
+impl DriftDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftDecision::Warning => "warning",
+            DriftDecision::Info => "info",
+            DriftDecision::Accepted => "accepted",
+            DriftDecision::Error => "error",
+            DriftDecision::Kept => "kept",
+        }
+    }
+
+    /// The severity of the `client-drift` finding, for the decisions that give one.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            DriftDecision::Warning => Some(Severity::Warning),
+            DriftDecision::Info => Some(Severity::Info),
+            _ => None,
+        }
+    }
+}
+
+impl Drift {
+    /// What the real client does, as a clause for findings.
+    pub fn note(&self) -> String {
+        format!("the real client, motif-core, {}", self.does)
+    }
+
+    /// The `client-drift` finding's text about `subject` (a property, a value).
+    pub fn finding(&self, subject: &str) -> String {
+        format!("{subject} is not in the reference, but {} ({})", self.note(), self.id)
+    }
+}
