@@ -352,3 +352,74 @@ fn words_outside_the_vocabulary_are_refused() {
     let error = error_for(&[("a/S.json", &string)]);
     assert_eq!(error, "schemas/a/S.json#/format: format `date-time` is not supported");
 }
+
+#[test]
+fn variant_requirements_on_a_nested_object_are_checked() {
+    // `Order` is a named object type of its own here.
+    let order = schema(
+        "a/Order.json",
+        r#""type": "object", "properties": {"ID": {"type": "string"}, "Price": {"type": "number"}}, "required": ["ID"]"#,
+    )
+    .replace(r#""title": "T""#, r#""title": "Order""#);
+    let record = |add_rule: &str| {
+        schema(
+            "a/T.json",
+            &format!(
+                r#""type": "object", "x-zenith-tag": "O", "properties": {{"O": {{"enum": ["A", "R"]}}, "Order": {{"$ref": "Order.json"}}}}, "required": ["O"], "oneOf": [{{"title": "Add", "properties": {{"O": {{"const": "A"}}, "Order": {add_rule}}}}}, {{"title": "Remove", "properties": {{"O": {{"const": "R"}}, "Order": true}}}}]"#
+            ),
+        )
+    };
+    let error = error_for(&[("a/Order.json", &order), ("a/T.json", &record(r#"{"required": ["Prise"]}"#))]);
+    assert_eq!(error, "schemas/a/T.json#/oneOf/0/properties/Order/required: `Prise` is not a property of `Order`");
+    let error = error_for(&[("a/Order.json", &order), ("a/T.json", &record(r#"{"required": ["ID"]}"#))]);
+    assert!(error.ends_with("`ID` is required by `Order`'s own type already"), "{error}");
+    let error = error_for(&[("a/Order.json", &order), ("a/T.json", &record(r#"{"required": "Price"}"#))]);
+    assert!(error.ends_with("`required` must list strings"), "{error}");
+}
+
+#[test]
+fn drift_annotations_are_checked_where_they_stand() {
+    let drift = |fields: &str| {
+        format!(
+            r#"{{"id": "a-b", "client": "c.ts: C", "direction": "receive", "does": "reads it", "why": "w", {fields}}}"#
+        )
+    };
+    let example = r#""example": {"Controller": "Auth"}"#;
+    // A finding needs a place the checks see: here, the object itself.
+    let on_object = schema(
+        "a/T.json",
+        &format!(
+            r#""type": "object", "properties": {{"X": {{"type": "string"}}}}, "x-zenith-drift": {}"#,
+            drift(&format!(r#""decision": "warning", {example}"#))
+        ),
+    );
+    let error = error_for(&[("a/T.json", &on_object)]);
+    assert!(error.starts_with("schemas/a/T.json#: drift `a-b` has a finding, so it goes on a code table"), "{error}");
+    let without_example = schema(
+        "a/T.json",
+        &format!(
+            r#""type": "object", "properties": {{"X": {{"type": "string", "x-zenith-drift": {}}}}}"#,
+            drift(r#""decision": "info""#)
+        ),
+    );
+    let error = error_for(&[("a/T.json", &without_example)]);
+    assert!(error.ends_with("a drift needs an `example` message unless it is `kept`"), "{error}");
+    let value_not_listed = schema(
+        "a/T.json",
+        &format!(
+            r#""enum": ["A", "B"], "x-zenith-drift": {}"#,
+            drift(&format!(r#""decision": "warning", "values": ["C"], {example}"#))
+        ),
+    );
+    let error = error_for(&[("a/T.json", &value_not_listed)]);
+    assert!(error.ends_with("`C` must be among the code table's `enum` or `x-zenith-known` values"), "{error}");
+    let not_nullable = schema(
+        "a/T.json",
+        &format!(
+            r#""type": "object", "properties": {{"X": {{"type": "string", "x-zenith-drift": {}}}}}"#,
+            drift(&format!(r#""decision": "info", "when": "null", {example}"#))
+        ),
+    );
+    let error = error_for(&[("a/T.json", &not_nullable)]);
+    assert!(error.ends_with("`when: null` needs a nullable property"), "{error}");
+}
