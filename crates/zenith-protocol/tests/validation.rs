@@ -26,7 +26,12 @@ fn misspelled_property_is_one_error_with_the_documented_spelling() {
     assert_eq!(problem.code, Code::MisspelledProperty);
     assert_eq!(problem.instance_path, "/Data/Usrname");
     assert_eq!(problem.schema_path, "schemas/auth/AuthOwner.request.json#/properties/Data/additionalProperties");
-    assert_eq!(problem.message, "`Usrname` is not a documented property: did you mean `UserName`?");
+    // The real client's own misspelling of `UserName` is noted on every error about it.
+    assert_eq!(
+        problem.message,
+        "`Usrname` is not a documented property: did you mean `UserName`? (the real client, motif-core, sends the \
+         user name as `Username` (lower-case `n`) in its `AuthOwner` request; auth-authowner-username-spelling)"
+    );
     assert!(!report.is_valid());
     assert!(report.is_schema_valid(), "a plain JSON Schema validator accepts it");
 }
@@ -40,7 +45,7 @@ fn wrong_cased_enum_value_is_one_error_with_the_documented_spelling() {
     assert_eq!(problem.code, Code::NotInEnum);
     assert_eq!(problem.instance_path, "/Data/Result");
     assert_eq!(problem.schema_path, "schemas/auth/IdentityResult.json#/properties/Result/enum");
-    assert_eq!(problem.message, "`success` is not one of `Success`, `Reject`: did you mean `Success`?");
+    assert_eq!(problem.message, "`success` is not one of `Success`, `Reject`, `Rejected`: did you mean `Success`?");
 }
 
 #[test]

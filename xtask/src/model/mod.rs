@@ -79,6 +79,7 @@ impl Model {
         let topic_arguments = facts::topic_arguments(&messages);
         let drift = drift::collect(schemas)?;
         verify::drift_placed(&drift, &types)?;
+        verify::drift_notes_placed(&drift, &types)?;
         Ok(Model {
             types,
             by_name,

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::ir::{Direction, Drift, JsonType, Message, Shape, TypeDef, TypeKind};
+use super::ir::{Direction, Drift, DriftDecision, JsonType, Message, Shape, TypeDef, TypeKind};
 use crate::{Error, Location};
 
 /// What picks a message's schema: controller, topic (`None` for any), action and direction.
@@ -87,6 +87,32 @@ pub(super) fn nested_requirements(types: &[TypeDef]) -> Result<(), Error> {
                     Some(_) => {}
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// An error kept with a note sits where the walker can tell its errors from others: on a
+/// property that is not an object of its own (its value's errors, and its absence or
+/// misspelling), on a code table, or on a tagged array's branch (their own rules).
+pub(super) fn drift_notes_placed(drift: &[Drift], types: &[TypeDef]) -> Result<(), Error> {
+    for d in drift.iter().filter(|d| d.decision == DriftDecision::Error) {
+        let placed = types.iter().any(|ty| match &ty.kind {
+            TypeKind::Struct { fields, .. } => fields.iter().any(|f| {
+                f.location == d.location && !matches!(f.shape, Shape::Named(id) if types[id.0].location == f.location)
+            }),
+            TypeKind::Enum { .. } => ty.location == d.location,
+            TypeKind::Choice(choice) => choice.branches.iter().any(|b| b.location == d.location),
+            _ => false,
+        });
+        if !placed {
+            return Err(Error::at(
+                &d.location,
+                format!(
+                    "drift `{}` keeps an error: it goes on a property (not an object of its own), a code table or a tagged array's branch",
+                    d.id
+                ),
+            ));
         }
     }
     Ok(())

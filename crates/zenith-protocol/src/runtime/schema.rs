@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::diagnostics::{Code, Verdict, Walker, code_suggestion, excerpt, is_integer, length};
+use super::diagnostics::{Code, Verdict, Walker, code_suggestion, excerpt, is_integer, length, near_miss};
 use super::drift::{Drift, DriftDecision};
 pub use super::pattern::Pattern;
 pub use super::topic::{TopicForm, TopicPart};
@@ -458,6 +458,11 @@ pub struct Property {
 }
 
 impl Property {
+    /// The note errors about this property carry: the real client gets it wrong on purpose.
+    pub fn error_note(&self) -> Option<&'static Drift> {
+        self.drift.filter(|d| d.decision == DriftDecision::Error)
+    }
+
     /// The difference with the real client that `value` of this property shows, if any.
     pub fn drift_of(&self, value: &Value) -> Option<&'static Drift> {
         self.drift.filter(|d| d.decision.severity().is_some() && (!d.null_only || value.is_null()))
@@ -627,9 +632,11 @@ fn walk_object(object: &ObjectNode, value: &Value, walker: &mut Walker) {
         }
         return;
     };
+    // An error about a property the real client gets wrong on purpose says so.
+    let note = |name: &str| object.property(name).and_then(Property::error_note);
     for name in object.required {
         if !members.contains_key(*name) {
-            walker.missing(object.required_at, name, members);
+            walker.noted(note(name), |walker| walker.missing(object.required_at, name, members));
         }
     }
     if let Some(union) = &object.union
@@ -637,7 +644,7 @@ fn walk_object(object: &ObjectNode, value: &Value, walker: &mut Walker) {
         && let Some(variant) = union.variant(tag)
     {
         for name in variant.required.iter().filter(|name| !members.contains_key(**name)) {
-            walker.missing_in_variant(variant.at, name, union.tag, tag, members);
+            walker.noted(note(name), |walker| walker.missing_in_variant(variant.at, name, union.tag, tag, members));
         }
         for name in variant.forbidden.iter().filter(|name| members.contains_key(**name)) {
             walker.key(name, |walker| walker.forbidden_in_variant(variant.at, name, union.tag, tag));
@@ -670,13 +677,13 @@ fn walk_object(object: &ObjectNode, value: &Value, walker: &mut Walker) {
                     let subject = if drift.null_only { format!("`null` for `{key}`") } else { format!("`{key}`") };
                     walker.drift(drift, &subject);
                 }
-                match property.drift.filter(|d| d.decision == DriftDecision::Error) {
-                    Some(note) => walker.noted(note, |walker| walk(property.node, value, walker, property.secret)),
-                    None => walk(property.node, value, walker, property.secret),
-                }
+                walker.noted(property.error_note(), |walker| walk(property.node, value, walker, property.secret));
             }),
             None if object.additional => {
-                walker.extra(object.additional_at, key, members, object.documented, object.required)
+                let meant = near_miss(key, object.documented).and_then(note);
+                walker.noted(meant, |walker| {
+                    walker.extra(object.additional_at, key, members, object.documented, object.required)
+                });
             }
             None => walker.key(key, |walker| walker.forbidden(object.additional_at, key, object.documented)),
         }

@@ -11,11 +11,11 @@ use super::stream;
 ///
 /// ```
 /// use zenith_protocol::{AuthOwnerRequest, Validate};
-/// let message = serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Provider": "P", "ClientID": "C", "Usrname": "u"}});
+/// let message = serde_json::json!({"Controller": "Auth", "Topic": "AuthOwner", "Data": {"Provider": "P", "ClientId": "C"}});
 /// let report = AuthOwnerRequest::validate(&message);
 /// let problem = report.errors().next().unwrap();
-/// assert_eq!(problem.instance_path, "/Data/Usrname");
-/// assert_eq!(problem.message, "`Usrname` is not a documented property: did you mean `UserName`?");
+/// assert_eq!(problem.instance_path, "/Data");
+/// assert_eq!(problem.message, "required property `ClientID` is missing; `ClientId` is there: did you mean `ClientID`?");
 /// ```
 pub trait Validate {
     /// The type's schema, as the generated tables hold it.

@@ -18,7 +18,7 @@ pub static DRIFT_AUTH_AUTHOWNER_USERNAME_SPELLING: crate::runtime::Drift = crate
     example: Some(
         "{\"Controller\":\"Auth\",\"Topic\":\"AuthOwner\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":{\"Provider\":\"Paritech\",\"ClientID\":\"TriOptimum\",\"Username\":\"Shodan\",\"Password\":\"Insect\"}}",
     ),
-    at: "schemas/auth/AuthOwner.request.json#/properties/Data",
+    at: "schemas/auth/AuthOwner.request.json#/properties/Data/properties/UserName",
 };
 /// The real client differs: `auth-authtoken-reply-transactionid-expected`.
 pub static DRIFT_AUTH_AUTHTOKEN_REPLY_TRANSACTIONID_EXPECTED: crate::runtime::Drift = crate::runtime::Drift {
@@ -485,7 +485,7 @@ pub static AUTH_OWNER_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 0u64,
             secret: false,
-            drift: None,
+            drift: Some(&DRIFT_AUTH_AUTHOWNER_USERNAME_SPELLING),
         },
         Property {
             wire: "Password",

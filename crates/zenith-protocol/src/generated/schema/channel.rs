@@ -16,7 +16,7 @@ pub static DRIFT_CHANNEL_QUERYCHANNEL_SCANID_INSTEAD_OF_CHANNELID: crate::runtim
     example: Some(
         "{\"Controller\":\"Channel\",\"Topic\":\"QueryChannel\",\"TransactionID\":1,\"Data\":{\"ScanID\":\"j5Tm6X\",\"Details\":{\"Name\":\"ArcLight (Phone)\",\"Metadata\":{\"Category\":\"Phone\"},\"Status\":\"Active\"},\"Parameters\":{\"Type\":\"Push.Web\",\"Settings\":{\"endpoint\":\"https://updates.push.services.mozilla.com/wpush/v2/gAAAAABi3j...\",\"expirationTime\":null,\"keys\":{\"auth\":\"uBw-GNUc...\",\"p256dh\":\"BD0ti6D2A...\"}}}}}",
     ),
-    at: "schemas/channel/QueryChannel.reply.json#/properties/Data",
+    at: "schemas/channel/QueryChannel.reply.json#/properties/Data/properties/ChannelID",
 };
 /// The real client differs: `channel-isactive-omitted-when-disabled`.
 pub static DRIFT_CHANNEL_ISACTIVE_OMITTED_WHEN_DISABLED: crate::runtime::Drift = crate::runtime::Drift {
@@ -464,7 +464,7 @@ pub static QUERY_CHANNEL_REPLY_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
-            drift: None,
+            drift: Some(&DRIFT_CHANNEL_QUERYCHANNEL_SCANID_INSTEAD_OF_CHANNELID),
         },
         Property {
             wire: "Details",

@@ -74,7 +74,7 @@ pub static DRIFT_NOTIFY_QUERYMATCHES_ID_NOT_SCANID: crate::runtime::Drift = crat
     example: Some(
         "{\"Controller\":\"Notify\",\"Topic\":\"QueryMatches\",\"Action\":\"Publish\",\"TransactionID\":1,\"Data\":{\"ID\":\"j5Tm6X\"}}",
     ),
-    at: "schemas/notify/QueryMatches.request.json#/properties/Data",
+    at: "schemas/notify/QueryMatches.request.json#/properties/Data/properties/ScanID",
 };
 /// The real client differs: `notify-queryscan-metadata-optional`.
 pub static DRIFT_NOTIFY_QUERYSCAN_METADATA_OPTIONAL: crate::runtime::Drift = crate::runtime::Drift {
@@ -806,7 +806,7 @@ pub static QUERY_MATCHES_REQUEST_DATA: Node = Node::Object(ObjectNode {
             }),
             bit: 1u64,
             secret: false,
-            drift: None,
+            drift: Some(&DRIFT_NOTIFY_QUERYMATCHES_ID_NOT_SCANID),
         },
     ],
     documented: &["ScanID"],

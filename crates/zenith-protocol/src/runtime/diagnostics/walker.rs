@@ -46,8 +46,10 @@ impl Walker {
         self.path.truncate(len);
     }
 
-    /// Runs `check` on a value whose errors say what the real client does (`note`).
-    pub fn noted(&mut self, note: &'static Drift, check: impl FnOnce(&mut Walker)) {
+    /// Runs `check` with its errors, here and one level down, saying what the real client does
+    /// (`note`, when there is one).
+    pub fn noted(&mut self, note: Option<&'static Drift>, check: impl FnOnce(&mut Walker)) {
+        let Some(note) = note else { return check(self) };
         let outer = self.note.replace((note, self.path.len()));
         check(self);
         self.note = outer;
