@@ -36,6 +36,9 @@ struct Pending {
     place: Place,
     /// The documented reply topics; the request's own topic is accepted too.
     reply_topics: &'static [&'static str],
+    /// For a Sub that carried a TransactionID: its whole topic, which an `Error` answering it
+    /// ends (the real client, motif-core, reads such an `Error` as the Sub's failure).
+    subscription: Option<String>,
 }
 
 impl Pending {
@@ -91,7 +94,7 @@ impl Conversation {
                 let id = checked.transaction?;
                 let reply_topics = checked.kind.map_or(&[][..], |kind| kind.info().reply_topics);
                 summary.requests += 1;
-                let pending = Pending { place: place.clone(), reply_topics };
+                let pending = Pending { place: place.clone(), reply_topics, subscription: None };
                 let requests = self.requests.get_or_insert_default();
                 match make_room(requests, MAX_WAITING_REQUESTS, waiting) {
                     Room::Free => {}
@@ -105,19 +108,19 @@ impl Conversation {
                 *waiting += 1;
                 return Some(arrival);
             }
-            Role::Subscribe if checked.confirm => {
-                let subscriptions = self.subscriptions.get_or_insert_default();
-                match make_room(subscriptions, MAX_WAITING_SUBSCRIPTIONS, waiting) {
-                    Room::Free => {}
-                    Room::GaveUp(limit, oldest) => unconfirmed(source, &oldest, limit, out),
-                    Room::Full => {
-                        unconfirmed(source, place, Limit::Overall, out);
-                        return None;
-                    }
+            // A Sub or Unsub with a TransactionID may be answered by an `Error` carrying it.
+            Role::Subscribe | Role::Unsubscribe if checked.transaction.is_some() && !checked.has_error() => {
+                let id = checked.transaction?;
+                let subscription = (role == Role::Subscribe).then(|| full_topic.to_owned());
+                self.remember_answered(id, Pending { place: place.clone(), reply_topics: &[], subscription });
+                if role == Role::Subscribe && checked.confirm {
+                    self.await_confirmation(source, controller, full_topic, place, waiting, out)?;
                 }
-                subscriptions.push((controller.to_owned(), full_topic.to_owned()), place.clone());
-                *waiting += 1;
             }
+            Role::Subscribe if checked.confirm => {
+                self.await_confirmation(source, controller, full_topic, place, waiting, out)?;
+            }
+
             Role::Confirm => {
                 let subscriptions = self.subscriptions.as_deref_mut()?;
                 subscriptions.take(&(controller.to_owned(), full_topic.to_owned()))?;
@@ -212,15 +215,68 @@ impl Conversation {
                         None,
                     ));
                 }
-                let answered = self.answered.get_or_insert_default();
-                if answered.len() >= MAX_ANSWERED {
-                    answered.take_oldest();
+                if let Some(topic) = pending.subscription.as_deref().filter(|_| role == Role::Error) {
+                    self.subscription_failed(source, place, topic, waiting, keys, out);
                 }
-                answered.push(id, pending);
+                self.remember_answered(id, pending);
             }
             _ => {}
         }
         None
+    }
+
+    /// Keeps a request answered (or a Sub that may be answered) for its further replies.
+    fn remember_answered(&mut self, id: i64, pending: Pending) {
+        let answered = self.answered.get_or_insert_default();
+        if answered.len() >= MAX_ANSWERED {
+            answered.take_oldest();
+        }
+        answered.push(id, pending);
+    }
+
+    /// A Sub that asked for confirmation waits for it; `None` when there is no room left.
+    fn await_confirmation(
+        &mut self,
+        source: &str,
+        controller: &str,
+        full_topic: &str,
+        place: &Place,
+        waiting: &mut usize,
+        out: &mut dyn FnMut(Finding),
+    ) -> Option<()> {
+        let subscriptions = self.subscriptions.get_or_insert_default();
+        match make_room(subscriptions, MAX_WAITING_SUBSCRIPTIONS, waiting) {
+            Room::Free => {}
+            Room::GaveUp(limit, oldest) => unconfirmed(source, &oldest, limit, out),
+            Room::Full => {
+                unconfirmed(source, place, Limit::Overall, out);
+                return None;
+            }
+        }
+        subscriptions.push((controller.to_owned(), full_topic.to_owned()), place.clone());
+        *waiting += 1;
+        Some(())
+    }
+
+    /// An `Error` answered a Sub by its TransactionID: the subscription failed, so it waits for
+    /// no confirmation and holds no data.
+    fn subscription_failed(
+        &mut self,
+        source: &str,
+        place: &Place,
+        full_topic: &str,
+        waiting: &mut usize,
+        keys: &mut usize,
+        out: &mut dyn FnMut(Finding),
+    ) {
+        let controller = place.controller.as_deref().unwrap_or_default().to_owned();
+        let key = (controller, full_topic.to_owned());
+        if self.subscriptions.as_deref_mut().and_then(|subscriptions| subscriptions.take(&key)).is_some() {
+            *waiting = waiting.saturating_sub(1);
+        }
+        if let Some(streams) = self.streams.as_deref_mut() {
+            streams.ended(&mut Context { source, place, full_topic, keys_overall: keys, out });
+        }
     }
 
     /// Follows what the message does to its subscription's state.
@@ -240,7 +296,7 @@ impl Conversation {
         match role {
             Role::Subscribe => streams.subscribe(cx),
             Role::Confirm if checked.confirm => streams.confirmed(cx),
-            Role::Unsubscribe => streams.unsubscribe(cx),
+            Role::Unsubscribe => streams.unsubscribe(cx, checked.confirm),
             Role::Unsubscribed => streams.ended(cx),
             _ if push => streams.push(cx, checked.kind.map(|k| k.info()), checked.effects.as_ref()),
             _ => {}

@@ -139,12 +139,14 @@ impl Streams {
         }
     }
 
-    /// The client unsubscribes: one subscription less.
-    pub fn unsubscribe(&mut self, cx: &mut Context<'_>) {
+    /// The client unsubscribes: one subscription less. With `Confirm: true` it waits for the
+    /// server's Unsub; without (as the real client, motif-core, always sends it) a later Unsub
+    /// from the server ends a subscription of its own accord.
+    pub fn unsubscribe(&mut self, cx: &mut Context<'_>, confirm: bool) {
         let here = cx.here();
         let topic = cx.full_topic;
         let Some(stream) = self.stream(cx) else { return };
-        stream.unconfirmed_unsubs += 1;
+        stream.unconfirmed_unsubs += u32::from(confirm);
         if stream.live > 0 {
             stream.live -= 1;
             if stream.live == 0 {
