@@ -81,3 +81,37 @@ fn an_unsub_without_confirm_awaits_nothing_so_a_later_server_unsub_ends_the_subs
     assert_eq!(codes(&findings), [(7, "push-without-subscription", Level::Error)], "{findings:#?}");
     assert!(findings[0].message.contains("after its subscription ended"), "{}", findings[0].message);
 }
+
+#[test]
+fn watchlist_members_inserted_and_replaced_with_a_count_are_a_drift_warning_and_apply_cleanly() {
+    let topic = "Watchlist!123ABC";
+    let (findings, _) = check(&[
+        ("send", json!({"Controller": "Watchlist", "Topic": topic, "Action": "Sub"})),
+        (
+            "receive",
+            json!({"Controller": "Watchlist", "Topic": topic, "Data": [
+                {"Operation": "Clear"},
+                {"Operation": "Insert", "At": 0, "Count": 3, "Members": ["BHP.ASX", "CBA.ASX", "NAB.ASX"]},
+                {"Operation": "Replace", "At": 1, "Count": 1, "Members": ["TLS.ASX"]},
+                {"Operation": "Remove", "At": 2, "Count": 1}
+            ]}),
+        ),
+        // Positions follow the list as the records left it: two members now.
+        (
+            "receive",
+            json!({"Controller": "Watchlist", "Topic": topic, "Data": [{"Operation": "Replace", "At": 1, "Count": 1, "Members": ["WBC.ASX"]}]}),
+        ),
+    ]);
+    let said: Vec<(u64, &str, Level, &str)> =
+        findings.iter().map(|f| (f.index, f.code.as_str(), f.level, f.instance_path.as_str())).collect();
+    assert_eq!(
+        said,
+        [
+            (2, "client-drift", Level::Warning, "/Data/1/Count"),
+            (2, "client-drift", Level::Warning, "/Data/2/Count"),
+            (3, "client-drift", Level::Warning, "/Data/0/Count"),
+        ],
+        "{findings:#?}"
+    );
+    assert!(findings[0].message.contains("watchlist-insert-count"), "{}", findings[0].message);
+}
