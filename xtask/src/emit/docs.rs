@@ -297,7 +297,9 @@ pub fn reference(model: &Model) -> Vec<(String, String)> {
          for, the permissions it needs, its arguments, its messages field by field, its reply topics, how \
          its exchanges go and its examples. Shared types and code tables are in the \
          [message reference](messages.md); the reference's own examples, and the quirks recorded for each \
-         topic, in the [errata](errata.md). The same protocol for tools: [AsyncAPI 3.0](../asyncapi.json).\n\n"
+         topic, in the [errata](errata.md); where the real client, motif-core, differs from the reference, \
+         and what the schemas decided, in the [drift table](client-drift.md). The same protocol for tools: \
+         [AsyncAPI 3.0](../asyncapi.json).\n\n"
     );
     for (file, title, messages) in &pages {
         let topics = topics(messages).iter().filter(|(topic, _)| topic.is_some()).count();
