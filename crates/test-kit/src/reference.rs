@@ -69,10 +69,13 @@ pub fn read_example(text: &str) -> ExampleText {
     ExampleText::Broken { why: why_broken(text), error }
 }
 
-/// The object literal of a JavaScript example: what `JSON.stringify(...)` is given, or else the
-/// whole text (JavaScript's comments and trailing commas around or in one object).
+/// The object literal of a JavaScript example: what `JSON.stringify(...)` is given, or the
+/// whole text when it has JavaScript's comments. Any other text is meant as JSON.
 fn javascript_object(text: &str) -> Option<&str> {
-    let Some(at) = text.find("JSON.stringify(") else { return Some(text) };
+    let Some(at) = text.find("JSON.stringify(") else {
+        let commented = text.contains("/*") || text.lines().any(|line| line.trim_start().starts_with("//"));
+        return commented.then_some(text);
+    };
     let body = &text[at..];
     let start = body.find('{')?;
     let end = body.rfind('}')?;
@@ -89,6 +92,7 @@ fn why_broken(text: &str) -> String {
         (compact.contains("..."), "abridged (`...` stands for left-out content)"),
         (compact.contains("\"Data\":\"Data\":"), "`\"Data\":` written twice"),
         (compact.contains(",,"), "a doubled comma"),
+        (compact.contains(",]") || compact.contains(",}"), "a trailing comma"),
         (compact.contains("\"Data\"{"), "the colon after `\"Data\"` left out"),
         (unkeyed_object(&compact), "an object member without a name"),
         (compact.contains("}{"), "a comma left out between two records"),

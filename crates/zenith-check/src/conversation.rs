@@ -26,6 +26,10 @@ pub const MAX_WAITING_SUBSCRIPTIONS: usize = 4_096;
 /// one request may get (an `Error` beside a result, or a result in parts). Older ones are
 /// forgotten first; a later reply to one is an orphan.
 pub const MAX_ANSWERED: usize = 4;
+/// The most Subs and Unsubs with a TransactionID that one connection remembers, for an `Error`
+/// answering one of them (the real client reads such an `Error` as the Sub's failure). Older
+/// ones are forgotten first; an `Error` answering one is an orphan.
+pub const MAX_ANSWERABLE: usize = 64;
 /// The most requests and subscriptions waiting over all connections. When one more arrives,
 /// its own connection's oldest (of the same kind) is given up; with none, the new one is.
 pub const MAX_WAITING: usize = 262_144;
@@ -56,6 +60,8 @@ pub struct Conversation {
     answered: Option<Box<Waiting<i64, Pending>>>,
     /// Sub requests that asked for confirmation, by Controller and full Topic.
     subscriptions: Option<Box<Waiting<(String, String), Place>>>,
+    /// Subs and Unsubs that carried a TransactionID, which an `Error` may answer.
+    answerable: Option<Box<Waiting<i64, Pending>>>,
     /// Each subscription's state.
     streams: Option<Box<Streams>>,
 }
@@ -112,7 +118,11 @@ impl Conversation {
             Role::Subscribe | Role::Unsubscribe if checked.transaction.is_some() && !checked.has_error() => {
                 let id = checked.transaction?;
                 let subscription = (role == Role::Subscribe).then(|| full_topic.to_owned());
-                self.remember_answered(id, Pending { place: place.clone(), reply_topics: &[], subscription });
+                let answerable = self.answerable.get_or_insert_default();
+                if answerable.len() >= MAX_ANSWERABLE {
+                    answerable.take_oldest();
+                }
+                answerable.push(id, Pending { place: place.clone(), reply_topics: &[], subscription });
                 if role == Role::Subscribe && checked.confirm {
                     self.await_confirmation(source, controller, full_topic, place, waiting, out)?;
                 }
@@ -146,9 +156,14 @@ impl Conversation {
                 let id = checked.transaction?;
                 let first = self.requests.as_deref_mut().and_then(|requests| requests.take(&id));
                 let is_first = first.is_some();
+                // An `Error` answering a Sub or Unsub by its TransactionID.
+                let sub = match (&first, role) {
+                    (None, Role::Error) => self.answerable.as_deref_mut().and_then(|answerable| answerable.take(&id)),
+                    _ => None,
+                };
                 // A further reply to a request answered already: kept as it was.
                 let again = || self.answered.as_deref_mut().and_then(|answered| answered.take(&id));
-                let Some(pending) = first.or_else(again) else {
+                let Some(pending) = first.or(sub).or_else(again) else {
                     summary.orphan_replies += 1;
                     let message =
                         format!("a reply with TransactionID {id} matches no earlier request on this connection");
@@ -258,8 +273,8 @@ impl Conversation {
         Some(())
     }
 
-    /// An `Error` answered a Sub by its TransactionID: the subscription failed, so it waits for
-    /// no confirmation and holds no data.
+    /// An `Error` answered a Sub by its TransactionID: that subscription failed, so it waits for
+    /// no confirmation, and the topic has one subscription less.
     fn subscription_failed(
         &mut self,
         source: &str,
@@ -275,7 +290,7 @@ impl Conversation {
             *waiting = waiting.saturating_sub(1);
         }
         if let Some(streams) = self.streams.as_deref_mut() {
-            streams.ended(&mut Context { source, place, full_topic, keys_overall: keys, out });
+            streams.refused(&mut Context { source, place, full_topic, keys_overall: keys, out });
         }
     }
 

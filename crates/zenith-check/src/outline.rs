@@ -70,7 +70,7 @@ pub(crate) fn unread(values: u64, bytes: usize, verdict: Verdict) -> Option<(Sev
     let (level, what) = match verdict {
         Verdict::Clean => return None,
         Verdict::Invalid => (Severity::Error, "is invalid"),
-        Verdict::Warnings => (Severity::Warning, "has warnings"),
+        Verdict::Warnings => (Severity::Warning, "has warnings (or informational findings)"),
     };
     let message = format!(
         "the message {what} under its schema, but at {values} JSON values ({bytes} bytes) it is too large to be \

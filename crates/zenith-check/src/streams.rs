@@ -189,6 +189,19 @@ impl Streams {
         }
     }
 
+    /// The server refused one Sub (an `Error` answering it): one subscription less, and the
+    /// stream ends when none is left.
+    pub fn refused(&mut self, cx: &mut Context<'_>) {
+        let here = cx.here();
+        let Some(stream) = self.stream(cx) else { return };
+        if stream.live > 0 {
+            stream.live -= 1;
+            if stream.live == 0 {
+                stream.ended = Some(here);
+            }
+        }
+    }
+
     /// Data arrives on a subscription.
     pub fn push(&mut self, cx: &mut Context<'_>, info: Option<&'static MessageInfo>, effects: Option<&Effects>) {
         let topic = cx.full_topic;

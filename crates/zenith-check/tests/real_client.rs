@@ -115,3 +115,24 @@ fn watchlist_members_inserted_and_replaced_with_a_count_are_a_drift_warning_and_
     );
     assert!(findings[0].message.contains("watchlist-insert-count"), "{}", findings[0].message);
 }
+
+#[test]
+fn an_error_answering_a_second_sub_leaves_the_first_subscription_live() {
+    let sub =
+        |id: i64| ("send", json!({"Controller": "Zenith", "Topic": "Feeds", "Action": "Sub", "TransactionID": id}));
+    let mut session = vec![sub(1), feeds_push()];
+    // Many other Subs in between do not crowd out the one answered.
+    for id in 0..10 {
+        session.push(("send", json!({"Controller": "Market", "Topic": format!("Security!T{id}.ASX"), "Action": "Sub", "TransactionID": 100 + id})));
+    }
+    session.push(sub(2));
+    session.push((
+        "receive",
+        json!({"Controller": "Zenith", "Topic": "Feeds", "Action": "Error", "TransactionID": 2, "Data": "Limited"}),
+    ));
+    session.push(feeds_push());
+    let (findings, summary) = check(&session);
+    let said: Vec<_> = codes(&findings).into_iter().filter(|(_, code, _)| *code != "subscription-silent").collect();
+    assert_eq!(said, [(14, "error-reply", Level::Info)], "{findings:#?}");
+    assert_eq!(summary.orphan_replies, 0);
+}

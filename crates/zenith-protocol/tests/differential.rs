@@ -84,6 +84,18 @@ impl Oracle {
         prop_assert_eq!(&ours, &theirs, "{} disagrees on {}\nours:\n{}", kind.info().name, message, report);
         prop_assert_eq!(validator.is_valid(message), report.is_schema_valid());
         prop_assert_eq!(kind.is_valid(message), report.is_valid());
+        // The one pass and the full walk agree on whether there is anything to say, and how bad.
+        let mut walker = zenith_protocol::runtime::diagnostics::Walker::new("");
+        zenith_protocol::runtime::schema::walk(kind.schema(), message, &mut walker, false);
+        let full = walker.finish();
+        let walked = if full.errors().next().is_some() {
+            zenith_protocol::Verdict::Invalid
+        } else if full.problems.is_empty() && full.omitted.is_empty() {
+            zenith_protocol::Verdict::Clean
+        } else {
+            zenith_protocol::Verdict::Warnings
+        };
+        prop_assert_eq!(kind.verdict(message), walked, "the one pass and the walk differ on {}:\n{}", message, full);
         let text = message.to_string();
         let streamed = kind.stream_verdict(&mut serde_json::Deserializer::from_str(&text)).unwrap();
         prop_assert_eq!(streamed, kind.verdict(message), "streaming verdict differs on {}", message);

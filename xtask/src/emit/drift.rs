@@ -27,7 +27,10 @@ const DECISIONS: &[(DriftDecision, &str)] = &[
         DriftDecision::Accepted,
         "accepted without a finding: the reference was unclear, or the rule was the schemas' own",
     ),
-    (DriftDecision::Error, "still an error, whose message says what the real client does"),
+    (
+        DriftDecision::Error,
+        "still reported as the rule says (an error, or a warning where the rule warns), its message saying what the real client does",
+    ),
     (DriftDecision::Kept, "nothing changed: the real client is stricter than the reference, or the evidence is weak"),
 ];
 

@@ -70,7 +70,8 @@ pub enum DriftDecision {
     Info,
     /// Accepted without a finding (the reference was unclear, or the rule was our own).
     Accepted,
-    /// Still an error, whose message says what the real client does.
+    /// Still reported as the rule says (an error, or a warning where the rule warns), the
+    /// message saying what the real client does.
     Error,
     /// Nothing changed: the real client is stricter, or the evidence is weak.
     Kept,

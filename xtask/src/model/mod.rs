@@ -78,7 +78,7 @@ impl Model {
         let replies_elsewhere = facts::replies_elsewhere(&messages);
         let topic_arguments = facts::topic_arguments(&messages);
         let drift = drift::collect(schemas)?;
-        verify::drift_placed(&drift, &types)?;
+        verify::drift_placed(&drift, &types, &messages)?;
         verify::drift_notes_placed(&drift, &types)?;
         Ok(Model {
             types,

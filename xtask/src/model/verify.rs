@@ -96,6 +96,16 @@ pub(super) fn nested_requirements(types: &[TypeDef]) -> Result<(), Error> {
 /// property that is not an object of its own (its value's errors, and its absence or
 /// misspelling), on a code table, or on a tagged array's branch (their own rules).
 pub(super) fn drift_notes_placed(drift: &[Drift], types: &[TypeDef]) -> Result<(), Error> {
+    // The checks take one such drift per place: a second would go unseen.
+    let acting = |d: &&Drift| d.decision.has_finding() || d.decision == DriftDecision::Error;
+    for (index, d) in drift.iter().enumerate().filter(|(_, d)| acting(d)) {
+        if let Some(other) = drift[..index].iter().filter(acting).find(|o| o.location == d.location) {
+            return Err(Error::at(
+                &d.location,
+                format!("drifts `{}` and `{}` both act here: merge them into one", other.id, d.id),
+            ));
+        }
+    }
     for d in drift.iter().filter(|d| d.decision == DriftDecision::Error) {
         let placed = types.iter().any(|ty| match &ty.kind {
             TypeKind::Struct { fields, .. } => fields.iter().any(|f| {
@@ -120,8 +130,14 @@ pub(super) fn drift_notes_placed(drift: &[Drift], types: &[TypeDef]) -> Result<(
 
 /// A drift with a finding sits where the checks can see it: on a code table (its `values`), on
 /// an object's property, or on a variant's property rule; `when: null` only on a nullable property.
-pub(super) fn drift_placed(drift: &[Drift], types: &[TypeDef]) -> Result<(), Error> {
+pub(super) fn drift_placed(drift: &[Drift], types: &[TypeDef], messages: &[Message]) -> Result<(), Error> {
     for d in drift.iter().filter(|d| d.decision.has_finding()) {
+        if let Some(why) = routed_elsewhere(d, types, messages) {
+            return Err(Error::at(
+                &d.location,
+                format!("drift `{}` has a finding, but the one-pass check reads this property {why}", d.id),
+            ));
+        }
         let on_table = !d.values.is_empty();
         let property = types.iter().find_map(|ty| match &ty.kind {
             TypeKind::Struct { fields, union, .. } => {
@@ -159,6 +175,38 @@ pub(super) fn drift_placed(drift: &[Drift], types: &[TypeDef]) -> Result<(), Err
         ));
     }
     Ok(())
+}
+
+/// Why the one-pass check reads the property a drift is on otherwise than its other properties
+/// (where it does not look for drift), if it does.
+fn routed_elsewhere(d: &Drift, types: &[TypeDef], messages: &[Message]) -> Option<&'static str> {
+    if !d.values.is_empty() {
+        return None;
+    }
+    types.iter().enumerate().find_map(|(id, ty)| {
+        let TypeKind::Struct { fields, union, changes, .. } = &ty.kind else { return None };
+        let field = fields.iter().find(|f| f.location == d.location)?;
+        let name = &field.wire;
+        let reads = changes.iter().flat_map(|c| c.reads.iter()).any(|path| &path[0] == name);
+        let union = union.as_ref();
+        if messages.iter().any(|m| m.ty.0 == id) {
+            Some("as a message's own property")
+        } else if union.is_some_and(|u| &u.tag == name) {
+            Some("as its union's tag")
+        } else if union
+            .is_some_and(|u| u.variants.iter().any(|v| v.condition.as_ref().is_some_and(|c| &c.property == name)))
+        {
+            Some("for a variant's condition")
+        } else if union
+            .is_some_and(|u| u.variants.iter().any(|v| v.nested.as_ref().is_some_and(|n| &n.property == name)))
+        {
+            Some("for a variant's requirements on it")
+        } else if field.fixed || reads {
+            Some("to record its value")
+        } else {
+            None
+        }
+    })
 }
 
 /// A listed controller without schemas would leave its messages unchecked.

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::diagnostics::{Code, Verdict, Walker, code_suggestion, excerpt, is_integer, length, near_miss};
+use super::diagnostics::{Code, Verdict, Walker, excerpt, is_integer, length, near_miss};
 use super::drift::{Drift, DriftDecision};
 pub use super::pattern::Pattern;
 pub use super::topic::{TopicForm, TopicPart};
@@ -322,7 +322,7 @@ impl EnumNode {
             Verdict::Warnings
         } else if self.values.contains(&text) {
             Verdict::Clean
-        } else if self.open && code_suggestion(text, self.values).is_none() {
+        } else if self.open && near_miss(text, self.values).is_none() {
             Verdict::Warnings
         } else {
             Verdict::Invalid

@@ -26,7 +26,8 @@ pub trait Validate {
         stream::verdict(Self::SCHEMA, value)
     }
 
-    /// True when the value has no problem at all, not even a warning.
+    /// True when there is nothing to say of the value: no problem, not even a warning or an
+    /// informational finding.
     fn is_clean(value: &Value) -> bool {
         Self::verdict(value) == Verdict::Clean
     }

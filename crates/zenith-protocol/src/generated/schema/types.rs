@@ -246,8 +246,8 @@ pub static DRIFT_TRADING_ORDER_ERROR_INTERNAL: crate::runtime::Drift = crate::ru
     client: "protocol/zenith-protocol.ts: TradingController.OrderRequestError.Code.Internal",
     direction: crate::runtime::Direction::Receive,
     does: "knows a bare `Internal` order error code, beside `Internal.NotFound`",
-    decision: crate::runtime::DriftDecision::Kept,
-    why: "The table is open and harmless to extend; the real client expects a bare `Internal`, so listing it keeps the documented codes in step with what servers send. No message of the schemas carries this table (replies check `Errors` by the order error code pattern), so no finding can come of it: kept as documentation, the code listed.",
+    decision: crate::runtime::DriftDecision::Accepted,
+    why: "The table is open and the real client knows the code, so it is listed; no message of the schemas carries this table (replies check `Errors` by the order error code pattern), so it gives no finding either way.",
     values: &[],
     null_only: false,
     example: Some(

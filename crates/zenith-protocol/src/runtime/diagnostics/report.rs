@@ -13,7 +13,7 @@ pub enum Severity {
     Error,
     /// Acceptable, but with something the schema does not document or the checker doubts.
     Warning,
-    /// Worth telling, nothing wrong (the validators never give it).
+    /// Worth telling, nothing wrong (the validators give it only for `client-drift`).
     Info,
 }
 
@@ -258,8 +258,8 @@ impl fmt::Display for Report {
     }
 }
 
-/// The fast pass's answer: no problem, only warnings, or at least one error. Ordered so that
-/// combining two verdicts is `max`.
+/// The fast pass's answer: nothing to say, only warnings or informational findings (such as
+/// `client-drift`), or at least one error. Ordered so that combining two verdicts is `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Verdict {
     Clean,

@@ -16,13 +16,20 @@ pub fn suggestion<'a>(value: &str, known: &[&'a str]) -> Option<&'a str> {
     })
 }
 
-/// The listed code an unlisted one most likely meant: a near miss, or a listed code that is
-/// `value` with its table's prefix (`Flag.PDS` for `PDS`, `Validity.Symbol` for `Symbol`).
+/// The listed code an unlisted one most likely meant: a near miss, or, in a table whose codes
+/// all share one prefix, the one code that is `value` with that prefix (`Flag.PDS` for `PDS`).
 pub fn code_suggestion<'a>(value: &str, known: &[&'a str]) -> Option<&'a str> {
     near_miss(value, known).or_else(|| {
-        known.iter().copied().find(|code| {
-            code.rsplit_once('.').is_some_and(|(prefix, name)| !prefix.is_empty() && name.eq_ignore_ascii_case(value))
-        })
+        let prefix = known.first()?.split_once('.')?.0;
+        let unprefixed = |code: &'a str| code.strip_prefix(prefix).and_then(|rest| rest.strip_prefix('.'));
+        if !known.iter().all(|code| unprefixed(code).is_some()) {
+            return None;
+        }
+        let mut matching = known.iter().filter(|code| unprefixed(code).is_some_and(|n| n.eq_ignore_ascii_case(value)));
+        match (matching.next(), matching.next()) {
+            (Some(code), None) => Some(code),
+            _ => None,
+        }
     })
 }
 
@@ -176,6 +183,16 @@ pub fn json_kind(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_without_their_prefix() {
+        assert_eq!(code_suggestion("PDS", &["Flag.PDS"]), Some("Flag.PDS"));
+        assert_eq!(code_suggestion("pds", &["Flag.PDS", "Flag.X"]), Some("Flag.PDS"));
+        // Dots that mark sub-codes, not one table's prefix: no guess.
+        assert_eq!(code_suggestion("Maximum", &["LimitPrice.Maximum", "TotalValue.Maximum"]), None);
+        assert_eq!(code_suggestion("Symbol", &["Validity.Symbol", "Route"]), None);
+        assert_eq!(code_suggestion("Other", &["Flag.PDS"]), None);
+    }
 
     #[test]
     fn near_misses() {

@@ -90,12 +90,14 @@ impl Walker {
 
     fn report(&mut self, severity: Severity, code: Code, schema_path: &'static str, mut message: String) {
         self.found += 1;
-        if severity == Severity::Error
-            && let Some(drift) = self.note_for(schema_path)
-        {
-            message = format!("{message} ({}; {})", drift.note(), drift.id);
-        }
         if self.budget.admit(self.path.len() + message.len()) {
+            // A finding the real client causes on purpose says so.
+            if severity != Severity::Info
+                && code != Code::ClientDrift
+                && let Some(drift) = self.note_for(schema_path)
+            {
+                message = format!("{message} ({}; {})", drift.note(), drift.id);
+            }
             let instance_path = self.path.clone();
             self.report.problems.push(Problem { severity, code, instance_path, schema_path, message });
             return;
@@ -199,13 +201,13 @@ impl Walker {
 
     /// A value an open code table does not list: servers may send new codes.
     pub fn unknown_code(&mut self, schema_path: &'static str, value: &str, known: &[&str]) {
-        let suggested = code_suggestion(value, known);
-        let message = match suggested {
+        let message = match code_suggestion(value, known) {
             Some(name) => format!("`{}` is not a documented code: did you mean `{name}`?", excerpt(value)),
             None => format!("`{}` is not a documented code", excerpt(value)),
         };
-        // A misspelt code, or one without its prefix, is a mistake; another code may be new.
-        let severity = if suggested.is_some() { Severity::Error } else { Severity::Warning };
+        // A misspelt code is a mistake; another code, one without its prefix included, may be
+        // the server's own.
+        let severity = if near_miss(value, known).is_some() { Severity::Error } else { Severity::Warning };
         self.report(severity, Code::UnknownCode, schema_path, message);
     }
 
