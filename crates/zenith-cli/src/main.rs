@@ -11,6 +11,7 @@ mod explain;
 mod export;
 mod input;
 mod interrupt;
+mod mock;
 mod parallel;
 mod proxy;
 mod redact;
@@ -145,6 +146,22 @@ enum Command {
     /// errors (with --deny-warnings or --strict, also warnings), 2 cannot listen, bad TLS
     /// settings or usage error.
     Proxy(proxy::ProxyArgs),
+    /// Serve a Zenith server made from the schemas, for client developers and tests.
+    ///
+    /// Clients connect to `ws://LISTEN/Zenith?version=2.0` (any path) with subprotocol
+    /// ZenithJson, ZenithMsgPack or ZenithBson, sign in with AuthOwner, AuthToken or AuthCode,
+    /// and get a schema-valid reply to every request under its TransactionID, built from the
+    /// schemas' examples with the request's own values put in; a request its schema rejects gets
+    /// an `Error` naming the problem. Sub and Unsub are confirmed when asked, and each
+    /// subscription gets its full state, then changes at --rate. Without --users, the one
+    /// default user: user name `demo`, password `demo`, access token `demo`, any provider and
+    /// client id, every scope; it is served on loopback only.
+    ///
+    /// It runs until SIGINT or SIGTERM (or, with --once, the end of one connection), showing
+    /// each connection's summary as it ends.
+    ///
+    /// Exit codes: 0 served, 2 cannot listen or usage error.
+    Mock(mock::MockArgs),
 }
 
 fn main() -> ExitCode {
@@ -162,6 +179,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Proxy(args) => proxy::run(&args),
+        Command::Mock(args) => mock::run(&args),
     };
     ExitCode::from(exit)
 }

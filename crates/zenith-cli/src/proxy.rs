@@ -142,7 +142,7 @@ impl ProxyArgs {
 }
 
 /// Completes on SIGINT or SIGTERM.
-async fn stopped() {
+pub(crate) async fn stopped() {
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {

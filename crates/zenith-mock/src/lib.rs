@@ -1,5 +1,14 @@
 //! A Zenith server made from the schemas: it answers requests and streams subscriptions as the
 //! schemas describe them, for client developers and tests.
 
+mod codec;
 pub mod feed;
 pub mod reply;
+mod server;
+pub mod session;
+pub mod users;
+
+pub use codec::Codec;
+pub use server::{ConnectionReport, Mock, MockError, Options};
+pub use session::{Counts, Session, Shared};
+pub use users::{User, Users, UsersError};

@@ -1,0 +1,129 @@
+//! `zenith mock`: a Zenith server made from the schemas, for client developers and tests.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde_json::json;
+use zenith_mock::{ConnectionReport, Mock, Options, Users};
+
+use crate::exit::Exit;
+use crate::render::{safe, warn};
+
+#[derive(clap::Args)]
+pub struct MockArgs {
+    /// The address clients connect to, as `ws://ADDR/Zenith?version=2.0` (any path); port 0
+    /// lets the system pick one (printed on standard error).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4800")]
+    listen: SocketAddr,
+    /// Users who may sign in (TOML: `[[user]]` tables with `name`, `password`, `client_ids`,
+    /// `scopes`, `access_tokens`). Without it, the one default user: user name `demo`, password
+    /// `demo`, access token `demo`, any provider and client id, every scope (loopback only).
+    #[arg(long, value_name = "FILE")]
+    users: Option<PathBuf>,
+    /// Pushes per second on each subscription.
+    #[arg(long, default_value_t = 1.0, value_name = "N")]
+    rate: f64,
+    /// The data served is the same for the same seed.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    seed: u64,
+    /// Serve one connection, then exit.
+    #[arg(long)]
+    once: bool,
+    /// Connections served at once; more are answered 503.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    max_connections: usize,
+    /// Longest message a client may send, in bytes; a longer one closes its connection (1009).
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    max_message_bytes: usize,
+    /// Each connection's summary as one JSON object a line, on standard output.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &MockArgs) -> Exit {
+    match serve(args) {
+        Ok(()) => Exit::Clean,
+        Err(message) => {
+            warn(format_args!("mock: {message}"));
+            Exit::Failed
+        }
+    }
+}
+
+fn serve(args: &MockArgs) -> Result<(), String> {
+    let users = match &args.users {
+        Some(path) => Users::read(path).map_err(|e| e.to_string())?,
+        None => Users::demo(),
+    };
+    let options = Options {
+        listen: args.listen,
+        users,
+        users_file: args.users.is_some(),
+        rate: args.rate,
+        seed: args.seed,
+        once: args.once,
+        max_connections: args.max_connections,
+        max_message_bytes: args.max_message_bytes,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    runtime.block_on(async {
+        let mock = Mock::bind(options).await.map_err(|e| e.to_string())?;
+        let address = mock.local_addr();
+        if !address.ip().is_loopback() {
+            warn(format_args!("listening on {address}, not loopback: the mock speaks plain ws://, so what clients send, passwords included, crosses the network in clear text"));
+        }
+        warn(format_args!("a test server, not a Zenith server: listening on ws://{address}/Zenith?version=2.0"));
+        let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let shown = tokio::spawn({
+            let json = args.json;
+            async move {
+                while let Some(report) = received.recv().await {
+                    show(&report, json);
+                }
+            }
+        });
+        mock.run(crate::proxy::stopped(), reports).await;
+        let _ = shown.await;
+        Ok(())
+    })
+}
+
+/// One connection's summary.
+fn show(report: &ConnectionReport, json: bool) {
+    let counts = &report.counts;
+    if json {
+        let mut requests: Vec<(&String, &u64)> = counts.requests.iter().collect();
+        requests.sort();
+        let record = json!({"connection": {
+            "id": report.id,
+            "peer": report.peer.to_string(),
+            "protocol": report.protocol,
+            "user": report.user,
+            "received": counts.received,
+            "requests": requests.into_iter().map(|(topic, count)| (topic.clone(), json!(count))).collect::<serde_json::Map<_, _>>(),
+            "refused": counts.refused,
+            "subscribed": counts.subscribed,
+            "pushes": counts.pushes,
+            "ended": report.ended,
+        }});
+        println!("{record}");
+        return;
+    }
+    let answered: u64 = counts.requests.values().sum();
+    warn(format_args!(
+        "connection {} from {} ({}, {}): {} messages, {answered} requests answered, {} refused, {} subscriptions, {} pushes; {}",
+        report.id,
+        report.peer,
+        report.protocol,
+        report.user.as_deref().map_or_else(|| "not signed in".to_owned(), |u| format!("user {}", safe(u))),
+        counts.received,
+        counts.refused,
+        counts.subscribed,
+        counts.pushes,
+        safe(&report.ended),
+    ));
+}

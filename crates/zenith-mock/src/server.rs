@@ -1,0 +1,261 @@
+//! The listener and each connection: the websocket handshake, messages in and out, the ticks.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message};
+
+use crate::codec::Codec;
+use crate::session::{Counts, Session, Shared};
+use crate::users::Users;
+
+/// How the mock serves.
+#[derive(Debug)]
+pub struct Options {
+    /// Where to listen: loopback unless a users file is given.
+    pub listen: SocketAddr,
+    pub users: Users,
+    /// Whether `users` came from a file (else it is the default user, for loopback only).
+    pub users_file: bool,
+    /// Pushes per second for each subscription.
+    pub rate: f64,
+    /// The data is the same for the same seed.
+    pub seed: u64,
+    /// Serve one connection, then stop.
+    pub once: bool,
+    /// The most connections served at once; more are refused with 503.
+    pub max_connections: usize,
+    /// The longest message (and frame) a client may send.
+    pub max_message_bytes: usize,
+}
+
+impl Options {
+    /// Defaults for `listen`: the default user, 1 push per second, seed 0, 256 connections,
+    /// messages up to 1 MiB.
+    pub fn new(listen: SocketAddr) -> Options {
+        Options {
+            listen,
+            users: Users::demo(),
+            users_file: false,
+            rate: 1.0,
+            seed: 0,
+            once: false,
+            max_connections: 256,
+            max_message_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Why the mock cannot serve.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    #[error(
+        "{0} is not a loopback address, and the default user `demo` may only be served on loopback: give a users file with --users"
+    )]
+    DemoBeyondLoopback(SocketAddr),
+    #[error("cannot listen on {address}: {source}")]
+    Listen { address: SocketAddr, source: std::io::Error },
+    #[error("the push rate must be above 0 and at most 100000 a second, not {0}")]
+    Rate(f64),
+}
+
+/// How one connection went, reported when it ends.
+#[derive(Debug, Clone)]
+pub struct ConnectionReport {
+    /// The connection's number, from 1 in order of arrival.
+    pub id: u64,
+    pub peer: SocketAddr,
+    /// The subprotocol agreed.
+    pub protocol: &'static str,
+    /// The user signed in last, if any.
+    pub user: Option<String>,
+    pub counts: Counts,
+    /// How it ended, for a person.
+    pub ended: String,
+}
+
+/// A bound mock server.
+pub struct Mock {
+    listener: TcpListener,
+    options: Options,
+}
+
+impl Mock {
+    /// Binds the listener; refuses to serve the default user beyond loopback.
+    pub async fn bind(options: Options) -> Result<Mock, MockError> {
+        if !options.listen.ip().is_loopback() && (!options.users_file || options.users.has_demo()) {
+            return Err(MockError::DemoBeyondLoopback(options.listen));
+        }
+        if !(options.rate > 0.0 && options.rate <= 100_000.0) {
+            return Err(MockError::Rate(options.rate));
+        }
+        let listener = TcpListener::bind(options.listen)
+            .await
+            .map_err(|source| MockError::Listen { address: options.listen, source })?;
+        Ok(Mock { listener, options })
+    }
+
+    /// The address it listens on (the port the system picked, for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.options.listen)
+    }
+
+    /// Serves until `shutdown` completes (or, with `once`, the first connection ends), sending
+    /// each connection's report to `reports` as it ends.
+    pub async fn run(self, shutdown: impl Future<Output = ()>, reports: mpsc::UnboundedSender<ConnectionReport>) {
+        let Mock { listener, options } = self;
+        let shared = Arc::new(Shared::new(options.users, options.seed));
+        let limits =
+            Limits { tick: Duration::from_secs_f64(1.0 / options.rate), max_message_bytes: options.max_message_bytes };
+        let mut connections = JoinSet::new();
+        let mut next_id = 0u64;
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept(), if !(options.once && next_id > 0) => {
+                    let Ok((tcp, peer)) = accepted else { continue };
+                    next_id += 1;
+                    let full = connections.len() >= options.max_connections;
+                    let (shared, reports) = (Arc::clone(&shared), reports.clone());
+                    connections.spawn(async move {
+                        if let Some(report) = serve(tcp, peer, next_id, shared, limits, full).await {
+                            let _ = reports.send(report);
+                        }
+                    });
+                }
+                Some(_) = connections.join_next(), if !connections.is_empty() => {
+                    if options.once && connections.is_empty() {
+                        break;
+                    }
+                }
+            }
+        }
+        connections.shutdown().await;
+    }
+}
+
+/// What bounds each connection.
+#[derive(Clone, Copy)]
+struct Limits {
+    tick: Duration,
+    max_message_bytes: usize,
+}
+
+/// Serves one connection to its end.
+async fn serve(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    id: u64,
+    shared: Arc<Shared>,
+    limits: Limits,
+    full: bool,
+) -> Option<ConnectionReport> {
+    let mut protocol = Codec::Json;
+    let callback = |request: &Request, mut response: Response| -> Result<Response, ErrorResponse> {
+        if full {
+            return Err(refusal(StatusCode::SERVICE_UNAVAILABLE, "the mock serves as many connections as it may"));
+        }
+        let offered = request.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok());
+        match offered.map(Codec::choose) {
+            Some(Some(codec)) => {
+                protocol = codec;
+                response.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(codec.name()));
+            }
+            Some(None) => {
+                return Err(refusal(StatusCode::BAD_REQUEST, "offer ZenithJson, ZenithMsgPack or ZenithBson"));
+            }
+            None => {}
+        }
+        Ok(response)
+    };
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(limits.max_message_bytes))
+        .max_frame_size(Some(limits.max_message_bytes));
+    let handshake = tokio_tungstenite::accept_hdr_async_with_config(tcp, callback, Some(config));
+    let mut socket = match tokio::time::timeout(Duration::from_secs(10), handshake).await {
+        Ok(Ok(socket)) => socket,
+        _ => return None,
+    };
+    let mut session = Session::new(&shared, id);
+    let mut ticks = tokio::time::interval(limits.tick);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let ended = loop {
+        let outgoing = tokio::select! {
+            incoming = socket.next() => match incoming {
+                None => break "the client went away".to_owned(),
+                Some(Err(tungstenite::Error::Capacity(error))) => {
+                    let reason = format!("message too long: {error}");
+                    close(&mut socket, CloseCode::Size, &reason).await;
+                    break reason;
+                }
+                Some(Err(error)) => break format!("the connection failed: {error}"),
+                Some(Ok(Message::Close(frame))) => {
+                    break match frame {
+                        Some(frame) => format!("the client closed it ({} {})", u16::from(frame.code), frame.reason),
+                        None => "the client closed it".to_owned(),
+                    };
+                }
+                Some(Ok(message)) => match protocol.decode(&message) {
+                    Some(Ok(text)) => session.receive(&text),
+                    Some(Err(reason)) => {
+                        close(&mut socket, CloseCode::Unsupported, &reason).await;
+                        break reason;
+                    }
+                    None => Vec::new(),
+                },
+            },
+            _ = ticks.tick(), if session.subscriptions() > 0 => session.tick(),
+        };
+        let mut failed = None;
+        for message in outgoing {
+            if let Err(error) = socket.feed(protocol.encode(&message)).await {
+                failed = Some(format!("sending failed: {error}"));
+                break;
+            }
+        }
+        if let Some(reason) = failed {
+            break reason;
+        }
+        if let Err(error) = socket.flush().await {
+            break format!("sending failed: {error}");
+        }
+    };
+    Some(ConnectionReport {
+        id,
+        peer,
+        protocol: protocol.name(),
+        user: session.user().map(str::to_owned),
+        counts: session.counts.clone(),
+        ended,
+    })
+}
+
+/// Closes the connection with a code and a reason (cut to fit a close frame).
+async fn close<S>(socket: &mut tokio_tungstenite::WebSocketStream<S>, code: CloseCode, reason: &str)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut cut = reason.len().min(120);
+    while !reason.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let frame = CloseFrame { code, reason: reason[..cut].to_owned().into() };
+    let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(Some(frame))).await;
+}
+
+fn refusal(status: StatusCode, reason: &str) -> ErrorResponse {
+    let mut response = ErrorResponse::new(Some(reason.to_owned()));
+    *response.status_mut() = status;
+    response
+}

@@ -1,0 +1,263 @@
+//! One client's session with the mock: sign-in, requests answered, subscriptions kept.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::{Map, Value, json};
+use zenith_protocol::{Direction, EnvelopeKeys, MessageKind, Role};
+
+use crate::feed::Feed;
+use crate::reply;
+use crate::users::{User, Users};
+
+/// The most subscriptions one connection may hold; a Sub past it gets a `Limited` error.
+pub const MAX_SUBSCRIPTIONS: usize = 1_000;
+
+/// What every connection shares: the users, and the access tokens issued to them.
+#[derive(Debug)]
+pub struct Shared {
+    pub users: Users,
+    /// Issued access tokens, by token, to the user's name.
+    tokens: Mutex<HashMap<String, String>>,
+    /// Makes each connection's data differ, yet the same for the same `seed`.
+    pub seed: u64,
+}
+
+impl Shared {
+    pub fn new(users: Users, seed: u64) -> Shared {
+        Shared { users, tokens: Mutex::new(HashMap::new()), seed }
+    }
+
+    /// A new access token for `user`, accepted by AuthToken from then on.
+    fn issue(&self, user: &User, connection: u64, count: u64) -> String {
+        let token = format!("mock-{connection}-{count}-{}", self.seed);
+        let mut tokens = self.tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        tokens.insert(token.clone(), user.name.clone());
+        token
+    }
+
+    /// The user a token names: one issued, or one from the users file.
+    fn token_user(&self, token: &str) -> Option<&User> {
+        let tokens = self.tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match tokens.get(token) {
+            Some(name) => self.users.named(name),
+            None => self.users.by_token(token),
+        }
+    }
+}
+
+/// A subscription the session holds.
+struct Subscription {
+    feed: Option<Feed>,
+}
+
+/// One client's session: it reads each message the client sends and says what the server sends
+/// back; [`Session::tick`] gives the subscriptions' next data.
+pub struct Session<'s> {
+    shared: &'s Shared,
+    connection: u64,
+    /// The user signed in, if any.
+    user: Option<&'s User>,
+    /// Tokens issued on this connection so far.
+    issued: u64,
+    subscriptions: HashMap<(String, String), Subscription>,
+    /// What the client did, for the summary.
+    pub counts: Counts,
+}
+
+/// What a connection's client did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    /// Messages received from the client.
+    pub received: u64,
+    /// Requests answered, by Controller and Topic.
+    pub requests: HashMap<String, u64>,
+    /// Messages refused: not JSON, no schema, invalid, not allowed.
+    pub refused: u64,
+    /// Subscriptions made, and pushes sent for them.
+    pub subscribed: u64,
+    pub pushes: u64,
+}
+
+impl<'s> Session<'s> {
+    pub fn new(shared: &'s Shared, connection: u64) -> Session<'s> {
+        Session { shared, connection, user: None, issued: 0, subscriptions: HashMap::new(), counts: Counts::default() }
+    }
+
+    /// The user signed in on this connection.
+    pub fn user(&self) -> Option<&str> {
+        self.user.map(|u| u.name.as_str())
+    }
+
+    /// How many subscriptions the session holds.
+    pub fn subscriptions(&self) -> usize {
+        self.subscriptions.len()
+    }
+
+    /// What the server sends back for one message of the client's.
+    pub fn receive(&mut self, text: &str) -> Vec<Value> {
+        self.counts.received += 1;
+        let message: Value = match serde_json::from_str(text) {
+            Ok(message) => message,
+            Err(error) => return self.refuse(None, format!("Data.Deserialise not JSON: {error}")),
+        };
+        let Ok(keys) = EnvelopeKeys::read(&message) else {
+            return self.refuse(Some(&message), "Data.Deserialise the message has no readable envelope".to_owned());
+        };
+        let Some(kind) = keys.kind(Direction::Send) else {
+            let known = !zenith_protocol::controller_topics(keys.controller).is_empty();
+            let code = if known { "Data" } else { "Controller" };
+            return self.refuse(Some(&message), format!("{code} no schema covers this message"));
+        };
+        // A strict server refuses what its schema rejects, saying why.
+        if let Some(problem) = kind.validate(&message).errors().next() {
+            let at = if problem.instance_path.is_empty() { "(message)" } else { &problem.instance_path };
+            return self.refuse(Some(&message), format!("Data.Deserialise {at}: {}", problem.message));
+        }
+        let info = kind.info();
+        let role = Role::of(info.action, Direction::Send);
+        if info.controller == Some("Auth") && role == Some(Role::Request) {
+            return self.sign_in(&message, kind);
+        }
+        let Some(user) = self.user else {
+            return self.refuse(Some(&message), "Authority".to_owned());
+        };
+        if !user.may(info.permissions) {
+            return self.refuse(Some(&message), "Authority".to_owned());
+        }
+        match role {
+            Some(Role::Subscribe) => self.subscribe(&message, &keys),
+            Some(Role::Unsubscribe) => self.unsubscribe(&message, &keys),
+            Some(Role::Request) => {
+                let topic = format!("{}/{}", keys.controller, keys.topic.unwrap_or_default());
+                *self.counts.requests.entry(topic).or_default() += 1;
+                reply::answer(&message, kind)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The subscriptions' next data, one push each.
+    pub fn tick(&mut self) -> Vec<Value> {
+        let pushes: Vec<Value> =
+            self.subscriptions.values_mut().filter_map(|s| s.feed.as_mut()).map(Feed::next).collect();
+        self.counts.pushes += pushes.len() as u64;
+        pushes
+    }
+
+    /// AuthOwner, AuthToken or AuthCode: the identity on the request's own topic.
+    fn sign_in(&mut self, message: &Value, kind: MessageKind) -> Vec<Value> {
+        let data = &message["Data"];
+        let text = |name: &str| data.get(name).and_then(Value::as_str);
+        let users = &self.shared.users;
+        let user = match kind.info().topic {
+            Some("AuthOwner") => users.by_password(
+                text("UserName").unwrap_or_default(),
+                text("Password").unwrap_or_default(),
+                text("ClientID"),
+            ),
+            Some("AuthToken") => self.shared.token_user(text("AccessToken").unwrap_or_default()),
+            // An authorisation grant stands for the user it was issued to, as a token does.
+            Some("AuthCode") => self
+                .shared
+                .token_user(text("AuthGrant").unwrap_or_default())
+                .filter(|u| u.allows_client(text("ClientID"))),
+            _ => None,
+        };
+        self.user = user;
+        let identity = match user {
+            Some(user) => {
+                self.issued += 1;
+                let token = self.shared.issue(user, self.connection, self.issued);
+                let scope: Vec<&str> = if user.scopes.is_empty() {
+                    ALL_SCOPES.to_vec()
+                } else {
+                    user.scopes.iter().map(String::as_str).collect()
+                };
+                json!({
+                    "Result": "Success",
+                    "AccessToken": token,
+                    "DisplayName": user.name,
+                    "UserID": user.name,
+                    "Scope": scope,
+                })
+            }
+            None => json!({"Result": "Reject"}),
+        };
+        let mut reply = envelope(message);
+        reply.insert("Data".to_owned(), identity);
+        vec![Value::Object(reply)]
+    }
+
+    fn subscribe(&mut self, message: &Value, keys: &EnvelopeKeys<'_>) -> Vec<Value> {
+        let full_topic = full_topic(keys);
+        let key = (keys.controller.to_owned(), full_topic.clone());
+        if !self.subscriptions.contains_key(&key) && self.subscriptions.len() >= MAX_SUBSCRIPTIONS {
+            return self.refuse(Some(message), "Limited".to_owned());
+        }
+        let push = MessageKind::lookup(keys.controller, keys.topic, "Publish", Direction::Receive);
+        let seed = self.shared.seed ^ self.connection.rotate_left(32) ^ self.counts.subscribed;
+        self.counts.subscribed += 1;
+        let subscription = self
+            .subscriptions
+            .entry(key)
+            .or_insert_with(|| Subscription { feed: push.and_then(|kind| Feed::new(kind, &full_topic, seed)) });
+        let mut out = Vec::new();
+        if message.get("Confirm") == Some(&Value::Bool(true)) {
+            let mut confirm = envelope(message);
+            confirm.insert("Action".to_owned(), json!("Sub"));
+            confirm.insert("Confirm".to_owned(), json!(true));
+            out.push(Value::Object(confirm));
+        }
+        if let Some(feed) = subscription.feed.as_mut() {
+            out.push(feed.snapshot());
+            self.counts.pushes += 1;
+        }
+        out
+    }
+
+    fn unsubscribe(&mut self, message: &Value, keys: &EnvelopeKeys<'_>) -> Vec<Value> {
+        self.subscriptions.remove(&(keys.controller.to_owned(), full_topic(keys)));
+        if message.get("Confirm") != Some(&Value::Bool(true)) {
+            return Vec::new();
+        }
+        let mut confirm = envelope(message);
+        confirm.insert("Action".to_owned(), json!("Unsub"));
+        confirm.insert("Confirm".to_owned(), json!(true));
+        vec![Value::Object(confirm)]
+    }
+
+    /// An `Error` for a message the server will not act on.
+    fn refuse(&mut self, message: Option<&Value>, data: String) -> Vec<Value> {
+        self.counts.refused += 1;
+        let mut error = message.map(envelope).unwrap_or_default();
+        if !error.contains_key("Controller") {
+            error.insert("Controller".to_owned(), json!("Zenith"));
+        }
+        error.insert("Action".to_owned(), json!("Error"));
+        error.insert("Data".to_owned(), Value::String(data));
+        vec![Value::Object(error)]
+    }
+}
+
+/// Every scope the default user holds.
+const ALL_SCOPES: &[&str] = &["Zenith/Market", "Zenith/News", "Zenith/OrderPad", "Zenith/Trading", "Zenith/Authorise"];
+
+/// The envelope of a reply to `message`: its Controller, Topic and TransactionID.
+fn envelope(message: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    for name in ["Controller", "Topic", "TransactionID"] {
+        if let Some(value) = message.get(name).filter(|v| v.is_string() || v.is_number()) {
+            out.insert(name.to_owned(), value.clone());
+        }
+    }
+    out
+}
+
+/// The whole topic of a message, arguments included.
+fn full_topic(keys: &EnvelopeKeys<'_>) -> String {
+    match keys.topic_args {
+        Some(args) => format!("{}!{args}", keys.topic.unwrap_or_default()),
+        None => keys.topic.unwrap_or_default().to_owned(),
+    }
+}

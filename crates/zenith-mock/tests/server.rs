@@ -1,0 +1,245 @@
+//! The mock as a client meets it, over real websocket connections on loopback: sign-in, errors
+//! a strict server gives, subscriptions with their data, the three subprotocols, and hostile
+//! clients cut off while others are served.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use zenith_mock::{Codec, ConnectionReport, Mock, MockError, Options, Users};
+use zenith_protocol::{Direction, EnvelopeKeys};
+
+/// The longest any step of a test may take.
+const LIMIT: Duration = Duration::from_secs(10);
+
+type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A mock on 127.0.0.1 with port 0; stopped when the returned sender is dropped or sent to.
+async fn start(mut options: Options) -> (SocketAddr, oneshot::Sender<()>, mpsc::UnboundedReceiver<ConnectionReport>) {
+    options.listen = "127.0.0.1:0".parse().unwrap();
+    let mock = Mock::bind(options).await.expect("the mock binds");
+    let address = mock.local_addr();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (reports, received) = mpsc::unbounded_channel();
+    tokio::spawn(mock.run(
+        async {
+            let _ = stopped.await;
+        },
+        reports,
+    ));
+    (address, stop, received)
+}
+
+async fn connect(address: SocketAddr, protocol: Option<&str>) -> Client {
+    let mut request = format!("ws://{address}/Zenith?version=2.0").into_client_request().unwrap();
+    if let Some(protocol) = protocol {
+        request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_str(protocol).unwrap());
+    }
+    let (client, _) = tokio::time::timeout(LIMIT, tokio_tungstenite::connect_async(request))
+        .await
+        .expect("connected in time")
+        .expect("the handshake succeeds");
+    client
+}
+
+async fn send(client: &mut Client, message: Value) {
+    client.send(Message::text(message.to_string())).await.unwrap();
+}
+
+/// The next message from the server, on a ZenithJson connection.
+async fn next(client: &mut Client) -> Value {
+    loop {
+        let frame = tokio::time::timeout(LIMIT, client.next()).await.expect("a message in time");
+        match frame.expect("the connection is open").expect("a frame") {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+/// Asserts a received message is valid by the schemas.
+fn valid(message: &Value) {
+    let kind = EnvelopeKeys::read(message).ok().and_then(|k| k.kind(Direction::Receive)).expect("a known message");
+    let errors: Vec<String> = kind.validate(message).errors().map(ToString::to_string).collect();
+    assert!(errors.is_empty(), "{message}: {errors:?}");
+}
+
+fn auth_owner(id: i64, user: &str, password: &str) -> Value {
+    json!({"Controller": "Auth", "Topic": "AuthOwner", "TransactionID": id,
+           "Data": {"Provider": "Zenith", "ClientID": "test", "UserName": user, "Password": password}})
+}
+
+#[tokio::test]
+async fn the_default_user_signs_in_and_its_token_signs_in_again() {
+    let (address, _stop, _) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
+    let mut client = connect(address, Some("ZenithJson")).await;
+    send(&mut client, auth_owner(1, "demo", "wrong")).await;
+    let refused = next(&mut client).await;
+    valid(&refused);
+    assert_eq!((refused["TransactionID"].as_i64(), refused["Data"]["Result"].as_str()), (Some(1), Some("Reject")));
+    send(&mut client, auth_owner(2, "demo", "demo")).await;
+    let identity = next(&mut client).await;
+    valid(&identity);
+    assert_eq!(identity["Data"]["Result"], "Success");
+    let token = identity["Data"]["AccessToken"].as_str().expect("an access token").to_owned();
+    // Another connection signs in with the token issued.
+    let mut again = connect(address, None).await;
+    send(
+        &mut again,
+        json!({"Controller": "Auth", "Topic": "AuthToken", "TransactionID": 1,
+                            "Data": {"Provider": "Zenith", "AccessToken": token}}),
+    )
+    .await;
+    let identity = next(&mut again).await;
+    assert_eq!((identity["Topic"].as_str(), identity["Data"]["Result"].as_str()), (Some("AuthToken"), Some("Success")));
+    // And the default access token `demo`.
+    send(
+        &mut again,
+        json!({"Controller": "Auth", "Topic": "AuthToken", "TransactionID": 2,
+                            "Data": {"Provider": "Zenith", "AccessToken": "demo"}}),
+    )
+    .await;
+    assert_eq!(next(&mut again).await["Data"]["Result"], "Success");
+}
+
+#[tokio::test]
+async fn requests_before_sign_in_or_beyond_the_users_scopes_get_the_documented_error() {
+    let users = Users::parse("[[user]]\nname = \"viewer\"\npassword = \"p\"\nscopes = [\"Zenith/Market\"]\n").unwrap();
+    let mut options = Options::new("127.0.0.1:0".parse().unwrap());
+    options.users = users;
+    options.users_file = true;
+    let (address, _stop, _) = start(options).await;
+    let mut client = connect(address, None).await;
+    let query_accounts = json!({"Controller": "Trading", "Topic": "QueryAccounts", "TransactionID": 4});
+    send(&mut client, query_accounts.clone()).await;
+    let error = next(&mut client).await;
+    valid(&error);
+    assert_eq!(
+        (error["Action"].as_str(), error["TransactionID"].as_i64(), error["Data"].as_str()),
+        (Some("Error"), Some(4), Some("Authority"))
+    );
+    send(&mut client, auth_owner(5, "viewer", "p")).await;
+    assert_eq!(next(&mut client).await["Data"]["Result"], "Success");
+    // Trading needs `Zenith/Trading`, which this user lacks; Market it has.
+    send(&mut client, query_accounts).await;
+    assert_eq!(next(&mut client).await["Data"], "Authority");
+    send(&mut client, json!({"Controller": "Market", "Topic": "QueryMarkets", "TransactionID": 6})).await;
+    let reply = next(&mut client).await;
+    valid(&reply);
+    assert_eq!((reply["Action"].as_str(), reply["TransactionID"].as_i64()), (None, Some(6)));
+}
+
+#[tokio::test]
+async fn a_request_its_schema_rejects_gets_the_validators_finding() {
+    let (address, _stop, _) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
+    let mut client = connect(address, None).await;
+    send(&mut client, auth_owner(1, "demo", "demo")).await;
+    next(&mut client).await;
+    send(
+        &mut client,
+        json!({"Controller": "Market", "Topic": "QuerySecurity", "TransactionID": 2,
+                             "Data": {"Code": "BHP", "Market": 7}}),
+    )
+    .await;
+    let error = next(&mut client).await;
+    valid(&error);
+    let text = error["Data"].as_str().unwrap();
+    assert!(text.starts_with("Data.Deserialise /Data/Market: "), "{text}");
+    assert_eq!(error["TransactionID"], 2);
+    client.send(Message::text("{not json")).await.unwrap();
+    let error = next(&mut client).await;
+    assert!(error["Data"].as_str().unwrap().starts_with("Data.Deserialise not JSON"), "{error}");
+}
+
+#[tokio::test]
+async fn a_subscription_is_confirmed_and_its_data_keeps_coming_at_the_rate() {
+    let mut options = Options::new("127.0.0.1:0".parse().unwrap());
+    options.rate = 50.0;
+    let (address, stop, mut reports) = start(options).await;
+    let mut client = connect(address, None).await;
+    send(&mut client, auth_owner(1, "demo", "demo")).await;
+    next(&mut client).await;
+    send(&mut client, json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Action": "Sub", "Confirm": true}))
+        .await;
+    let confirm = next(&mut client).await;
+    assert_eq!((confirm["Action"].as_str(), confirm["Confirm"].as_bool()), (Some("Sub"), Some(true)));
+    for _ in 0..20 {
+        let push = next(&mut client).await;
+        valid(&push);
+        assert_eq!(push["Topic"], "Depth!BHP.ASX");
+    }
+    send(&mut client, json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Action": "Unsub", "Confirm": true}))
+        .await;
+    // Pushes sent before the Unsub arrived may come first.
+    let mut ended = false;
+    for _ in 0..100 {
+        let message = next(&mut client).await;
+        if message["Action"] == "Unsub" {
+            ended = true;
+            break;
+        }
+    }
+    assert!(ended, "the Unsub is confirmed");
+    client.close(None).await.unwrap();
+    let report = tokio::time::timeout(LIMIT, reports.recv()).await.unwrap().unwrap();
+    assert_eq!(report.user.as_deref(), Some("demo"));
+    assert!(report.counts.pushes >= 20, "{report:?}");
+    assert_eq!(report.counts.subscribed, 1);
+    drop(stop);
+}
+
+#[tokio::test]
+async fn msgpack_and_bson_clients_are_answered_in_their_own_encoding() {
+    let (address, _stop, _) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
+    for codec in [Codec::MsgPack, Codec::Bson] {
+        let mut client = connect(address, Some(codec.name())).await;
+        client.send(codec.encode(&auth_owner(1, "demo", "demo"))).await.unwrap();
+        let frame = tokio::time::timeout(LIMIT, client.next()).await.unwrap().unwrap().unwrap();
+        assert!(matches!(frame, Message::Binary(_)), "{} answers in binary frames", codec.name());
+        let reply: Value = serde_json::from_str(&codec.decode(&frame).unwrap().unwrap()).unwrap();
+        assert_eq!(reply["Data"]["Result"], "Success", "{}", codec.name());
+    }
+}
+
+#[tokio::test]
+async fn a_client_sending_a_huge_message_is_cut_off_and_others_are_still_served() {
+    let mut options = Options::new("127.0.0.1:0".parse().unwrap());
+    options.max_message_bytes = 64 * 1024;
+    let (address, _stop, _) = start(options).await;
+    let mut good = connect(address, None).await;
+    let mut hostile = connect(address, None).await;
+    let _ = hostile.send(Message::text("x".repeat(1 << 20))).await;
+    let closed = loop {
+        match tokio::time::timeout(LIMIT, hostile.next()).await.expect("closed in time") {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => break None,
+        }
+    };
+    if let Some(frame) = closed {
+        assert_eq!(frame.code, CloseCode::Size);
+        assert!(frame.reason.contains("too long"), "{}", frame.reason);
+    }
+    // Garbage instead of a handshake, on a third connection.
+    let mut garbage = TcpStream::connect(address).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut garbage, b"\x16\x03\x01 not http at all\r\n\r\n").await.unwrap();
+    send(&mut good, auth_owner(1, "demo", "demo")).await;
+    assert_eq!(next(&mut good).await["Data"]["Result"], "Success");
+}
+
+#[tokio::test]
+async fn the_default_user_is_not_served_beyond_loopback() {
+    // Refused before anything is bound.
+    let options = Options::new("0.0.0.0:0".parse().unwrap());
+    let error = Mock::bind(options).await.err().expect("refused");
+    assert!(matches!(error, MockError::DemoBeyondLoopback(_)));
+    assert!(error.to_string().contains("--users"), "{error}");
+}
