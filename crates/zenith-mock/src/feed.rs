@@ -7,7 +7,7 @@
 // members), at most `MAX_KEYS` of them.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Number, Value, json};
 use zenith_protocol::runtime::changes::value_text;
@@ -116,7 +116,7 @@ impl Feed {
             Plan::Keyed(keyed) => {
                 self.held.clear();
                 self.held_text.clear();
-                let mut records: Vec<Value> = keyed.clear.iter().cloned().collect();
+                let mut records: Vec<Value> = self.restart(keyed).into_iter().collect();
                 for _ in 0..self.rng.usize(2..=8) {
                     records.extend(self.add(keyed));
                 }
@@ -183,6 +183,9 @@ impl Feed {
 
     /// A record adding a key not held, if one can be made.
     fn add(&mut self, keyed: &Keyed) -> Option<Value> {
+        if self.held.len() >= MAX_KEYS {
+            return None;
+        }
         let template = &keyed.adds[self.rng.usize(..keyed.adds.len())];
         let rules = keyed.rules;
         let mut key: Vec<Value> = reads(rules, template, rules.key_parts);
@@ -337,20 +340,19 @@ impl Plan {
     }
 }
 
-/// The templates of a kind, made and checked once and then shared by its feeds.
+/// The templates of a kind, made and checked once (for every push kind at the first call) and
+/// then shared by its feeds.
 fn plan(kind: MessageKind) -> Option<Arc<Plan>> {
-    static PLANS: OnceLock<Mutex<HashMap<MessageKind, Option<Arc<Plan>>>>> = OnceLock::new();
-    let plans = PLANS.get_or_init(Default::default);
-    if let Some(plan) = plans.lock().ok()?.get(&kind) {
-        return plan.clone();
-    }
-    let made = make_plan(kind).map(Arc::new);
-    plans.lock().ok()?.insert(kind, made.clone());
-    made
+    static PLANS: OnceLock<HashMap<MessageKind, Arc<Plan>>> = OnceLock::new();
+    let make = || MessageKind::ALL.iter().filter_map(|k| Some((*k, Arc::new(make_plan(*k)?)))).collect();
+    PLANS.get_or_init(make).get(&kind).cloned()
 }
 
 fn make_plan(kind: MessageKind) -> Option<Plan> {
     let info = kind.info();
+    if info.direction != Direction::Receive {
+        return None;
+    }
     let example: Value = serde_json::from_str(info.example?).ok()?;
     if example.get("TransactionID").is_some() {
         return None;
