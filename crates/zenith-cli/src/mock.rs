@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use serde_json::json;
-use zenith_mock::{ConnectionReport, Mock, Options, Users};
+use zenith_mock::{ConnectionReport, Faults, Mock, Options, Users};
 
 use crate::exit::Exit;
 use crate::render::{safe, warn};
@@ -35,6 +35,14 @@ pub struct MockArgs {
     /// Longest message a client may send, in bytes; a longer one closes its connection (1009).
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     max_message_bytes: usize,
+    /// Misbehave on purpose, as a client must survive: comma-separated `name=value` of
+    /// `retry=RATE`, `limited=RATE`, `drop=RATE` (requests answered `Retry` or `Limited`, or not
+    /// at all), `unsub=RATE` (the server ends a subscription), `close=CODE@AFTER` (such as
+    /// `4000@30s`, kicked off), `stall=AFTER@RATE`, `slow=DELAY` (such as `200ms`),
+    /// `malformed=RATE` and `invalid=RATE` (messages not JSON, or their schema broken). A RATE is
+    /// from 0 to 1; see docs/mock.md.
+    #[arg(long, value_name = "SPEC", value_parser = clap::value_parser!(Faults))]
+    faults: Option<Faults>,
     /// Each connection's summary as one JSON object a line, on standard output.
     #[arg(long)]
     json: bool,
@@ -64,6 +72,7 @@ fn serve(args: &MockArgs) -> Result<(), String> {
         once: args.once,
         max_connections: args.max_connections,
         max_message_bytes: args.max_message_bytes,
+        faults: args.faults.clone().unwrap_or_default(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -108,6 +117,7 @@ fn show(report: &ConnectionReport, json: bool) {
             "refused": counts.refused,
             "subscribed": counts.subscribed,
             "pushes": counts.pushes,
+            "faults": counts.faults,
             "ended": report.ended,
         }});
         println!("{record}");

@@ -68,7 +68,7 @@ struct Listed {
 impl Feed {
     /// A feed for a subscription to `full_topic` (`Depth!BHP.ASX`) whose pushes are of `kind`,
     /// the same for the same `seed`. `None` when `kind` is not a push (not received, or answered
-    /// under a TransactionID), when `full_topic` is not one of its topic, or when its schema has
+    /// under a TransactionID), when `full_topic` is not on its topic, or when its schema has
     /// no example to build from.
     pub fn new(kind: MessageKind, full_topic: &str, seed: u64) -> Option<Feed> {
         let info = kind.info();
@@ -188,18 +188,15 @@ impl Feed {
         }
         let template = &keyed.adds[self.rng.usize(..keyed.adds.len())];
         let rules = keyed.rules;
-        let mut key: Vec<Value> = reads(rules, template, rules.key_parts);
-        match keyed.vary {
+        let key = match keyed.vary {
             Some(part) => {
-                let base = reads(rules, &keyed.adds[0], rules.key_parts)[part].clone();
+                let mut key = reads(rules, &keyed.adds[0], rules.key_parts);
                 self.counter += 1 + self.rng.u64(0..3);
-                key[part] = fresh(&base, self.counter);
+                key[part] = fresh(&key[part], self.counter);
+                key
             }
-            None => {
-                let free = keyed.adds.iter().map(|t| reads(rules, t, rules.key_parts)).find(|k| !self.holds(k))?;
-                key = free;
-            }
-        }
+            None => keyed.adds.iter().map(|t| reads(rules, t, rules.key_parts)).find(|k| !self.holds(k))?,
+        };
         if self.holds(&key) {
             return None;
         }
@@ -263,7 +260,7 @@ impl Feed {
                 self.write(listed, Operation::Replace, at, count)
             } else if length < MAX_KEYS {
                 let at = self.rng.usize(..=length);
-                let count = self.rng.usize(1..=3);
+                let count = self.rng.usize(1..=3.min(MAX_KEYS - length));
                 self.write(listed, Operation::Insert, at, count)
             } else {
                 None
@@ -631,16 +628,13 @@ fn vary(rng: &mut fastrand::Rng, value: &mut Value) {
 
 /// The `n`th new value made from `base`: an integer `n` more (so such keys rise with `n`); a
 /// text with its digits (from the right), then its letters (from the left), moved on by `n`'s
-/// digits, keeping each character a digit, an upper or a lower case letter. Different `n`
-/// give different values.
+/// digits, each character staying a digit, an upper or a lower case letter, so that different
+/// `n` give different texts; any other value as it is.
 fn fresh(base: &Value, n: u64) -> Value {
     match base {
-        Value::Number(number) => match number.as_i64() {
-            Some(integer) => integer.saturating_add(i64::try_from(n).unwrap_or(i64::MAX)).into(),
-            None => {
-                Number::from_f64(number.as_f64().unwrap_or_default() + n as f64).map_or(base.clone(), Value::Number)
-            }
-        },
+        Value::Number(number) if number.is_i64() => {
+            number.as_i64().unwrap_or_default().saturating_add(i64::try_from(n).unwrap_or(i64::MAX)).into()
+        }
         Value::String(text) => Value::String(fresh_text(text, n)),
         other => other.clone(),
     }

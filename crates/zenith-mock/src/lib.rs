@@ -2,6 +2,7 @@
 //! schemas describe them, for client developers and tests.
 
 mod codec;
+pub mod faults;
 pub mod feed;
 pub mod reply;
 mod server;
@@ -9,6 +10,7 @@ pub mod session;
 pub mod users;
 
 pub use codec::Codec;
+pub use faults::{Faults, FaultsError};
 pub use server::{ConnectionReport, Mock, MockError, Options};
 pub use session::{Counts, Session, Shared};
 pub use users::{User, Users, UsersError};

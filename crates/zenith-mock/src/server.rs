@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::codec::Codec;
+use crate::faults::{Faults, Spoiled};
 use crate::session::{Counts, Session, Shared};
 use crate::users::Users;
 
@@ -37,6 +38,8 @@ pub struct Options {
     pub max_connections: usize,
     /// The longest message (and frame) a client may send.
     pub max_message_bytes: usize,
+    /// Misbehaviour on demand.
+    pub faults: Faults,
 }
 
 impl Options {
@@ -52,6 +55,7 @@ impl Options {
             once: false,
             max_connections: 256,
             max_message_bytes: 1 << 20,
+            faults: Faults::default(),
         }
     }
 }
@@ -114,7 +118,7 @@ impl Mock {
     /// each connection's report to `reports` as it ends.
     pub async fn run(self, shutdown: impl Future<Output = ()>, reports: mpsc::UnboundedSender<ConnectionReport>) {
         let Mock { listener, options } = self;
-        let shared = Arc::new(Shared::new(options.users, options.seed));
+        let shared = Arc::new(Shared::new(options.users, options.seed, options.faults));
         let limits =
             Limits { tick: Duration::from_secs_f64(1.0 / options.rate), max_message_bytes: options.max_message_bytes };
         let mut connections = JoinSet::new();
@@ -190,6 +194,10 @@ async fn serve(
     let mut session = Session::new(&shared, id);
     let mut ticks = tokio::time::interval(limits.tick);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // A close on purpose (`--faults close=CODE@AFTER`).
+    let kick = shared.faults.close;
+    let kicked = tokio::time::sleep(kick.map_or(Duration::MAX / 4, |(_, after)| after));
+    tokio::pin!(kicked);
     let ended = loop {
         let outgoing = tokio::select! {
             incoming = socket.next() => match incoming {
@@ -216,10 +224,26 @@ async fn serve(
                 },
             },
             _ = ticks.tick(), if session.subscriptions() > 0 => session.tick(),
+            () = &mut kicked, if kick.is_some() => {
+                let code = kick.map_or(4000, |(code, _)| code);
+                let reason = if code == 4000 { "kicked off (a fault on purpose)" } else { "closed (a fault on purpose)" };
+                close(&mut socket, CloseCode::from(code), reason).await;
+                break format!("closed with {code} on purpose");
+            }
         };
+        if let Some(stall) = session.take_stall() {
+            tokio::time::sleep(stall).await;
+        }
         let mut failed = None;
         for message in outgoing {
-            if let Err(error) = socket.feed(protocol.encode(&message)).await {
+            if let Some(slow) = shared.faults.slow {
+                tokio::time::sleep(slow).await;
+            }
+            let frame = match session.dice.spoil(message) {
+                Spoiled::Message(message) => protocol.encode(&message),
+                Spoiled::Text(text) => Message::text(text),
+            };
+            if let Err(error) = socket.feed(frame).await {
                 failed = Some(format!("sending failed: {error}"));
                 break;
             }

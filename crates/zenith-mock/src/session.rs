@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use serde_json::{Map, Value, json};
 use zenith_protocol::{Direction, EnvelopeKeys, MessageKind, Role};
 
+use crate::faults::{Answer, Dice, Faults};
 use crate::feed::Feed;
 use crate::reply;
 use crate::users::{User, Users};
@@ -21,11 +22,13 @@ pub struct Shared {
     tokens: Mutex<HashMap<String, String>>,
     /// Makes each connection's data differ, yet the same for the same `seed`.
     pub seed: u64,
+    /// The misbehaviour asked for.
+    pub faults: Faults,
 }
 
 impl Shared {
-    pub fn new(users: Users, seed: u64) -> Shared {
-        Shared { users, tokens: Mutex::new(HashMap::new()), seed }
+    pub fn new(users: Users, seed: u64, faults: Faults) -> Shared {
+        Shared { users, tokens: Mutex::new(HashMap::new()), seed, faults }
     }
 
     /// A new access token for `user`, accepted by AuthToken from then on.
@@ -63,6 +66,10 @@ pub struct Session<'s> {
     subscriptions: HashMap<(String, String), Subscription>,
     /// What the client did, for the summary.
     pub counts: Counts,
+    /// The faults, with this connection's dice.
+    pub dice: Dice,
+    /// How long to stall before sending the answer just made.
+    stall: Option<std::time::Duration>,
 }
 
 /// What a connection's client did.
@@ -77,11 +84,29 @@ pub struct Counts {
     /// Subscriptions made, and pushes sent for them.
     pub subscribed: u64,
     pub pushes: u64,
+    /// Faults committed on purpose (`--faults`): requests answered `Retry` or `Limited` or not
+    /// at all, subscriptions ended by the server.
+    pub faults: u64,
 }
 
 impl<'s> Session<'s> {
     pub fn new(shared: &'s Shared, connection: u64) -> Session<'s> {
-        Session { shared, connection, user: None, issued: 0, subscriptions: HashMap::new(), counts: Counts::default() }
+        let dice = Dice::new(shared.faults.clone(), shared.seed ^ connection.rotate_left(17));
+        Session {
+            shared,
+            connection,
+            user: None,
+            issued: 0,
+            subscriptions: HashMap::new(),
+            counts: Counts::default(),
+            dice,
+            stall: None,
+        }
+    }
+
+    /// How long to wait before sending what [`Session::receive`] just gave (a stall asked for).
+    pub fn take_stall(&mut self) -> Option<std::time::Duration> {
+        self.stall.take()
     }
 
     /// The user signed in on this connection.
@@ -131,18 +156,43 @@ impl<'s> Session<'s> {
             Some(Role::Request) => {
                 let topic = format!("{}/{}", keys.controller, keys.topic.unwrap_or_default());
                 *self.counts.requests.entry(topic).or_default() += 1;
-                reply::answer(&message, kind)
+                self.stall = self.dice.stall();
+                match self.dice.answer() {
+                    Answer::Reply => reply::answer(&message, kind),
+                    Answer::Drop => {
+                        self.counts.faults += 1;
+                        Vec::new()
+                    }
+                    fault @ (Answer::Retry | Answer::Limited) => {
+                        self.counts.faults += 1;
+                        vec![error(Some(&message), fault.to_string())]
+                    }
+                }
             }
             _ => Vec::new(),
         }
     }
 
-    /// The subscriptions' next data, one push each.
+    /// The subscriptions' next data, one push each; or, as the faults decide, the server's own
+    /// `Unsub` ending one.
     pub fn tick(&mut self) -> Vec<Value> {
-        let pushes: Vec<Value> =
-            self.subscriptions.values_mut().filter_map(|s| s.feed.as_mut()).map(Feed::next).collect();
-        self.counts.pushes += pushes.len() as u64;
-        pushes
+        let mut out = Vec::new();
+        let mut ended = Vec::new();
+        for (key, subscription) in &mut self.subscriptions {
+            let Some(feed) = subscription.feed.as_mut() else { continue };
+            if self.dice.unsub() {
+                ended.push(key.clone());
+                out.push(json!({"Controller": key.0, "Topic": key.1, "Action": "Unsub"}));
+            } else {
+                out.push(feed.next());
+                self.counts.pushes += 1;
+            }
+        }
+        self.counts.faults += ended.len() as u64;
+        for key in ended {
+            self.subscriptions.remove(&key);
+        }
+        out
     }
 
     /// AuthOwner, AuthToken or AuthCode: the identity on the request's own topic.
@@ -230,14 +280,19 @@ impl<'s> Session<'s> {
     /// An `Error` for a message the server will not act on.
     fn refuse(&mut self, message: Option<&Value>, data: String) -> Vec<Value> {
         self.counts.refused += 1;
-        let mut error = message.map(envelope).unwrap_or_default();
-        if !error.contains_key("Controller") {
-            error.insert("Controller".to_owned(), json!("Zenith"));
-        }
-        error.insert("Action".to_owned(), json!("Error"));
-        error.insert("Data".to_owned(), Value::String(data));
-        vec![Value::Object(error)]
+        vec![error(message, data)]
     }
+}
+
+/// An `Error` answering `message` (or none), saying `data`.
+fn error(message: Option<&Value>, data: String) -> Value {
+    let mut error = message.map(envelope).unwrap_or_default();
+    if !error.contains_key("Controller") {
+        error.insert("Controller".to_owned(), json!("Zenith"));
+    }
+    error.insert("Action".to_owned(), json!("Error"));
+    error.insert("Data".to_owned(), Value::String(data));
+    Value::Object(error)
 }
 
 /// Every scope the default user holds.

@@ -68,7 +68,7 @@ async fn every_request_is_answered_and_every_subscription_checks_clean() {
     ));
     let (mut client, _) = tokio_tungstenite::connect_async(format!("ws://{address}/Zenith?version=2.0")).await.unwrap();
     let mut session: Vec<(&str, Value)> = Vec::new();
-    let mut sent = |client_message: Value, session: &mut Vec<(&str, Value)>| {
+    let sent = |client_message: Value, session: &mut Vec<(&str, Value)>| {
         session.push(("send", client_message.clone()));
         Message::text(client_message.to_string())
     };

@@ -205,3 +205,22 @@ fn odd_topics_give_a_feed_or_none_and_never_panic() {
         assert_eq!(feed.next()["Topic"], topic);
     }
 }
+
+#[test]
+fn pushes_without_change_rules_or_arguments_stream_too() {
+    let mut names = Vec::new();
+    for kind in MessageKind::ALL {
+        let info = kind.info();
+        if !info.arguments.is_empty() || info.changes.is_some() {
+            continue;
+        }
+        let Some(mut feed) = Feed::new(*kind, info.topic.unwrap_or_default(), 2) else { continue };
+        let messages = session(&mut feed, info.controller.unwrap(), info.topic.unwrap(), 50);
+        for (_, message) in &messages[1..] {
+            assert_eq!(kind.validate(message).counts(), (0, 0), "{message}");
+        }
+        assert_eq!(serious(&check(&messages)), Vec::<String>::new(), "{}", info.name);
+        names.push(info.name);
+    }
+    assert_eq!(names, ["MarketsPush", "SourcesPush", "AccountsPush", "FeedsPush", "ServerInfoPush"]);
+}
