@@ -157,10 +157,13 @@ enum Command {
     /// default user: user name `demo`, password `demo`, access token `demo`, any provider and
     /// client id, every scope; it is served on loopback only.
     ///
-    /// It runs until SIGINT or SIGTERM (or, with --once, the end of one connection), showing
-    /// each connection's summary as it ends.
+    /// Every message a client sends is checked as `check` checks a capture: findings are shown
+    /// as they happen (the mock is a conformance test of a client), and each connection's
+    /// summary as it ends. It runs until SIGINT or SIGTERM, or with --once to the end of one
+    /// connection.
     ///
-    /// Exit codes: 0 served, 2 cannot listen or usage error.
+    /// Exit codes: 0 the clients' messages had no errors (warnings allowed unless
+    /// --deny-warnings), 1 they had, 2 cannot listen, bad --users or --faults, or usage error.
     Mock(mock::MockArgs),
 }
 

@@ -1,13 +1,17 @@
 //! `zenith mock`: a Zenith server made from the schemas, for client developers and tests.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use serde_json::json;
-use zenith_mock::{ConnectionReport, Faults, Mock, Options, Users};
+use zenith_mock::{ConnectionReport, Event, Faults, Mock, Options, Users};
 
 use crate::exit::Exit;
 use crate::render::{safe, warn};
+use crate::report::{Report, ReportArgs};
 
 #[derive(clap::Args)]
 pub struct MockArgs {
@@ -43,14 +47,13 @@ pub struct MockArgs {
     /// from 0 to 1; see docs/mock.md.
     #[arg(long, value_name = "SPEC", value_parser = clap::value_parser!(Faults))]
     faults: Option<Faults>,
-    /// Each connection's summary as one JSON object a line, on standard output.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 pub fn run(args: &MockArgs) -> Exit {
     match serve(args) {
-        Ok(()) => Exit::Clean,
+        Ok(exit) => exit,
         Err(message) => {
             warn(format_args!("mock: {message}"));
             Exit::Failed
@@ -58,7 +61,9 @@ pub fn run(args: &MockArgs) -> Exit {
     }
 }
 
-fn serve(args: &MockArgs) -> Result<(), String> {
+/// Serves; the exit code says whether the clients' messages had errors (with `--deny-warnings`,
+/// warnings), as `check` would say of a capture of them.
+fn serve(args: &MockArgs) -> Result<Exit, String> {
     let users = match &args.users {
         Some(path) => Users::read(path).map_err(|e| e.to_string())?,
         None => Users::demo(),
@@ -86,54 +91,76 @@ fn serve(args: &MockArgs) -> Result<(), String> {
             warn(format_args!("listening on {address}, not loopback: the mock speaks plain ws://, so what clients send, passwords included, crosses the network in clear text"));
         }
         warn(format_args!("a test server, not a Zenith server: listening on ws://{address}/Zenith?version=2.0"));
-        let (reports, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let mut report = Report::new(&args.report);
+        report.out.live = true;
+        let report = Arc::new(Mutex::new(report));
         let shown = tokio::spawn({
-            let json = args.json;
+            let report = Arc::clone(&report);
             async move {
-                while let Some(report) = received.recv().await {
-                    show(&report, json);
+                while let Some(event) = received.recv().await {
+                    let mut report = report.lock().unwrap_or_else(PoisonError::into_inner);
+                    match event {
+                        Event::Finding(finding) => report.finding(&finding),
+                        Event::Closed(closed) => show(&mut report, &closed),
+                    }
                 }
             }
         });
-        mock.run(crate::proxy::stopped(), reports).await;
+        mock.run(crate::proxy::stopped(), events).await;
         let _ = shown.await;
-        Ok(())
+        let mut report = report.lock().unwrap_or_else(PoisonError::into_inner);
+        report.out.live = false;
+        report.finish(None);
+        Ok(if report.failed() { Exit::Findings } else { Exit::Clean })
     })
 }
 
-/// One connection's summary.
-fn show(report: &ConnectionReport, json: bool) {
-    let counts = &report.counts;
-    if json {
+/// One connection's summary: a JSON record on standard output with `--format json`, else a
+/// line on standard error.
+fn show(report: &mut Report, closed: &ConnectionReport) {
+    if report.quiet > 0 {
+        return;
+    }
+    let counts = &closed.counts;
+    if report.json {
         let mut requests: Vec<(&String, &u64)> = counts.requests.iter().collect();
         requests.sort();
+        let requests: serde_json::Map<String, serde_json::Value> =
+            requests.into_iter().map(|(topic, count)| (topic.clone(), json!(count))).collect();
         let record = json!({"connection": {
-            "id": report.id,
-            "peer": report.peer.to_string(),
-            "protocol": report.protocol,
-            "user": report.user,
+            "id": closed.id,
+            "peer": closed.peer.to_string(),
+            "protocol": closed.protocol,
+            "user": closed.user,
             "received": counts.received,
-            "requests": requests.into_iter().map(|(topic, count)| (topic.clone(), json!(count))).collect::<serde_json::Map<_, _>>(),
+            "requests": requests,
             "refused": counts.refused,
             "subscribed": counts.subscribed,
             "pushes": counts.pushes,
             "faults": counts.faults,
-            "ended": report.ended,
+            "errors": closed.errors,
+            "warnings": closed.warnings,
+            "ended": closed.ended,
         }});
-        println!("{record}");
+        report.out.write(|out| writeln!(out, "{record}"));
+        report.out.flush();
         return;
     }
     let answered: u64 = counts.requests.values().sum();
     warn(format_args!(
-        "connection {} from {} ({}, {}): {} messages, {answered} requests answered, {} refused, {} subscriptions, {} pushes; {}",
-        report.id,
-        report.peer,
-        report.protocol,
-        report.user.as_deref().map_or_else(|| "not signed in".to_owned(), |u| format!("user {}", safe(u))),
+        "connection {} from {} ({}, {}): {} messages, {answered} requests answered, {} refused, {} subscriptions, {} pushes, {} faults; the client's messages: {} errors, {} warnings; {}",
+        closed.id,
+        closed.peer,
+        closed.protocol,
+        closed.user.as_deref().map_or_else(|| "not signed in".to_owned(), |u| format!("user {}", safe(u))),
         counts.received,
         counts.refused,
         counts.subscribed,
         counts.pushes,
-        safe(&report.ended),
+        counts.faults,
+        closed.errors,
+        closed.warnings,
+        safe(&closed.ended),
     ));
 }

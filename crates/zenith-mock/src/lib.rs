@@ -5,12 +5,13 @@ mod codec;
 pub mod faults;
 pub mod feed;
 pub mod reply;
+pub mod scenario;
 mod server;
 pub mod session;
 pub mod users;
 
 pub use codec::Codec;
 pub use faults::{Faults, FaultsError};
-pub use server::{ConnectionReport, Mock, MockError, Options};
+pub use server::{ConnectionReport, Event, Mock, MockError, Options};
 pub use session::{Counts, Session, Shared};
 pub use users::{User, Users, UsersError};

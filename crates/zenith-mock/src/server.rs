@@ -15,6 +15,10 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 
+use zenith_capture::{Body, Event as CaptureEvent, Frame, Origin};
+use zenith_check::{Checker, Finding};
+use zenith_protocol::Direction;
+
 use crate::codec::Codec;
 use crate::faults::{Faults, Spoiled};
 use crate::session::{Counts, Session, Shared};
@@ -73,6 +77,15 @@ pub enum MockError {
     Rate(f64),
 }
 
+/// What the mock tells as it serves.
+#[derive(Debug)]
+pub enum Event {
+    /// A finding on a client's message, as `zenith check` would give it, as it happens.
+    Finding(Box<Finding>),
+    /// A connection ended.
+    Closed(ConnectionReport),
+}
+
 /// How one connection went, reported when it ends.
 #[derive(Debug, Clone)]
 pub struct ConnectionReport {
@@ -84,6 +97,9 @@ pub struct ConnectionReport {
     /// The user signed in last, if any.
     pub user: Option<String>,
     pub counts: Counts,
+    /// Findings on the client's messages, by level: errors, warnings.
+    pub errors: u64,
+    pub warnings: u64,
     /// How it ended, for a person.
     pub ended: String,
 }
@@ -116,7 +132,7 @@ impl Mock {
 
     /// Serves until `shutdown` completes (or, with `once`, the first connection ends), sending
     /// each connection's report to `reports` as it ends.
-    pub async fn run(self, shutdown: impl Future<Output = ()>, reports: mpsc::UnboundedSender<ConnectionReport>) {
+    pub async fn run(self, shutdown: impl Future<Output = ()>, reports: mpsc::UnboundedSender<Event>) {
         let Mock { listener, options } = self;
         let shared = Arc::new(Shared::new(options.users, options.seed, options.faults));
         let limits =
@@ -133,8 +149,8 @@ impl Mock {
                     let full = connections.len() >= options.max_connections;
                     let (shared, reports) = (Arc::clone(&shared), reports.clone());
                     connections.spawn(async move {
-                        if let Some(report) = serve(tcp, peer, next_id, shared, limits, full).await {
-                            let _ = reports.send(report);
+                        if let Some(report) = serve(tcp, peer, next_id, shared, limits, full, &reports).await {
+                            let _ = reports.send(Event::Closed(report));
                         }
                     });
                 }
@@ -164,6 +180,7 @@ async fn serve(
     shared: Arc<Shared>,
     limits: Limits,
     full: bool,
+    events: &mpsc::UnboundedSender<Event>,
 ) -> Option<ConnectionReport> {
     let mut protocol = Codec::Json;
     let callback = |request: &Request, mut response: Response| -> Result<Response, ErrorResponse> {
@@ -192,6 +209,7 @@ async fn serve(
         _ => return None,
     };
     let mut session = Session::new(&shared, id);
+    let mut checking = Checking::new(id, peer, events);
     let mut ticks = tokio::time::interval(limits.tick);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     // A close on purpose (`--faults close=CODE@AFTER`).
@@ -215,7 +233,10 @@ async fn serve(
                     };
                 }
                 Some(Ok(message)) => match protocol.decode(&message) {
-                    Some(Ok(text)) => session.receive(&text),
+                    Some(Ok(text)) => {
+                        checking.message(Direction::Send, &text);
+                        session.receive(&text)
+                    }
                     Some(Err(reason)) => {
                         close(&mut socket, CloseCode::Unsupported, &reason).await;
                         break reason;
@@ -239,6 +260,10 @@ async fn serve(
             if let Some(slow) = shared.faults.slow {
                 tokio::time::sleep(slow).await;
             }
+            // Its answers, not its data, keep the checker's pairing and subscriptions right.
+            if message.get("TransactionID").is_some() || message.get("Action").is_some() {
+                checking.message(Direction::Receive, &message.to_string());
+            }
             let frame = match session.dice.spoil(message) {
                 Spoiled::Message(message) => protocol.encode(&message),
                 Spoiled::Text(text) => Message::text(text),
@@ -255,14 +280,69 @@ async fn serve(
             break format!("sending failed: {error}");
         }
     };
+    let (errors, warnings) = checking.finish();
     Some(ConnectionReport {
         id,
         peer,
         protocol: protocol.name(),
         user: session.user().map(str::to_owned),
         counts: session.counts.clone(),
+        errors,
+        warnings,
         ended,
     })
+}
+
+/// The client's messages checked as `zenith check` checks a capture, its findings told as they
+/// come. The mock's data is made from the schemas, so only its answers go in beside them.
+struct Checking<'e> {
+    checker: Checker,
+    origin: Origin,
+    events: &'e mpsc::UnboundedSender<Event>,
+    errors: u64,
+    warnings: u64,
+}
+
+impl<'e> Checking<'e> {
+    fn new(id: u64, peer: SocketAddr, events: &'e mpsc::UnboundedSender<Event>) -> Checking<'e> {
+        let origin = Origin::Live { conn: format!("{id} ({peer})").into() };
+        Checking { checker: Checker::new("mock"), origin, events, errors: 0, warnings: 0 }
+    }
+
+    fn message(&mut self, direction: Direction, text: &str) {
+        let frame = Frame {
+            origin: self.origin.clone(),
+            time: None,
+            direction: Some(direction),
+            body: Body::Text(text.to_owned()),
+        };
+        let Checking { checker, events, errors, warnings, .. } = self;
+        checker.event(CaptureEvent::Frame(frame), &mut |finding| tell(finding, events, errors, warnings));
+    }
+
+    /// Ends the checking: the last findings (requests the client never saw answered are the
+    /// mock's doing, and not told), and the counts by level.
+    fn finish(self) -> (u64, u64) {
+        let Checking { checker, events, mut errors, mut warnings, .. } = self;
+        checker.finish(&mut |finding| tell(finding, events, &mut errors, &mut warnings));
+        (errors, warnings)
+    }
+}
+
+/// Tells a finding on a client's message; the mock's own messages are not its client's doing.
+fn tell(finding: Finding, events: &mpsc::UnboundedSender<Event>, errors: &mut u64, warnings: &mut u64) {
+    if finding.direction != Some(Direction::Send)
+        || finding.code == "subscription-silent"
+        || finding.code == "unanswered-request"
+    {
+        return;
+    }
+    match finding.level {
+        zenith_protocol::Severity::Error => *errors += 1,
+        zenith_protocol::Severity::Warning => *warnings += 1,
+        zenith_protocol::Severity::Info => {}
+    }
+    let _ = events.send(Event::Finding(Box::new(finding)));
 }
 
 /// Closes the connection with a code and a reason (cut to fit a close frame).

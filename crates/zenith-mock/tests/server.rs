@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use zenith_mock::{Codec, ConnectionReport, Mock, MockError, Options, Users};
+use zenith_mock::{Codec, ConnectionReport, Event, Mock, MockError, Options, Users};
 use zenith_protocol::{Direction, EnvelopeKeys};
 
 /// The longest any step of a test may take.
@@ -22,7 +22,7 @@ const LIMIT: Duration = Duration::from_secs(10);
 type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A mock on 127.0.0.1 with port 0; stopped when the returned sender is dropped or sent to.
-async fn start(mut options: Options) -> (SocketAddr, oneshot::Sender<()>, mpsc::UnboundedReceiver<ConnectionReport>) {
+async fn start(mut options: Options) -> (SocketAddr, oneshot::Sender<()>, mpsc::UnboundedReceiver<Event>) {
     options.listen = "127.0.0.1:0".parse().unwrap();
     let mock = Mock::bind(options).await.expect("the mock binds");
     let address = mock.local_addr();
@@ -61,6 +61,16 @@ async fn next(client: &mut Client) -> Value {
             Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
             Message::Ping(_) | Message::Pong(_) => continue,
             other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+/// The report of the next connection to end, the findings before it skipped.
+async fn closed(events: &mut mpsc::UnboundedReceiver<Event>) -> ConnectionReport {
+    loop {
+        match tokio::time::timeout(LIMIT, events.recv()).await.expect("in time").expect("the mock runs") {
+            Event::Closed(report) => return report,
+            Event::Finding(_) => continue,
         }
     }
 }
@@ -139,7 +149,7 @@ async fn requests_before_sign_in_or_beyond_the_users_scopes_get_the_documented_e
 
 #[tokio::test]
 async fn a_request_its_schema_rejects_gets_the_validators_finding() {
-    let (address, _stop, _) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
+    let (address, _stop, mut events) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
     let mut client = connect(address, None).await;
     send(&mut client, auth_owner(1, "demo", "demo")).await;
     next(&mut client).await;
@@ -157,6 +167,23 @@ async fn a_request_its_schema_rejects_gets_the_validators_finding() {
     client.send(Message::text("{not json")).await.unwrap();
     let error = next(&mut client).await;
     assert!(error["Data"].as_str().unwrap().starts_with("Data.Deserialise not JSON"), "{error}");
+    // The client's messages are checked as `zenith check` checks them, as they come.
+    client.close(None).await.unwrap();
+    let mut findings = Vec::new();
+    let report = loop {
+        match tokio::time::timeout(LIMIT, events.recv()).await.unwrap().unwrap() {
+            Event::Finding(finding) => {
+                findings.push((finding.index, finding.code.clone(), finding.instance_path.clone()))
+            }
+            Event::Closed(report) => break report,
+        }
+    };
+    // Numbered as messages of the connection, both ways.
+    assert_eq!(
+        findings,
+        [(3, "wrong-type".to_owned(), "/Data/Market".to_owned()), (5, "not-json".to_owned(), String::new())]
+    );
+    assert_eq!((report.errors, report.warnings), (2, 0));
 }
 
 #[tokio::test]
@@ -189,7 +216,7 @@ async fn a_subscription_is_confirmed_and_its_data_keeps_coming_at_the_rate() {
     }
     assert!(ended, "the Unsub is confirmed");
     client.close(None).await.unwrap();
-    let report = tokio::time::timeout(LIMIT, reports.recv()).await.unwrap().unwrap();
+    let report = closed(&mut reports).await;
     assert_eq!(report.user.as_deref(), Some("demo"));
     assert!(report.counts.pushes >= 20, "{report:?}");
     assert_eq!(report.counts.subscribed, 1);
