@@ -47,8 +47,28 @@ pub struct MockArgs {
     /// from 0 to 1; see docs/mock.md.
     #[arg(long, value_name = "SPEC", value_parser = clap::value_parser!(Faults))]
     faults: Option<Faults>,
+    /// Answer as the server of a recorded session did (any capture `check` reads): each
+    /// connection plays its receive side, the client's requests matched by Controller, Topic
+    /// and Action in recorded order, with the client's TransactionIDs put in and the recorded
+    /// timing. A message the capture does not hold is answered as the schemas say.
+    #[arg(long, value_name = "CAPTURE")]
+    replay: Option<PathBuf>,
+    /// How much faster than recorded a --replay goes (2: twice as fast), or `max` for no waiting.
+    #[arg(long, default_value = "1", value_name = "N", value_parser = speed, requires = "replay")]
+    speed: f64,
     #[command(flatten)]
     report: ReportArgs,
+}
+
+/// A replay's speed: a number above 0, or `max`.
+fn speed(text: &str) -> Result<f64, String> {
+    match text {
+        "max" => Ok(f64::INFINITY),
+        _ => match text.parse::<f64>() {
+            Ok(speed) if speed > 0.0 && speed.is_finite() => Ok(speed),
+            _ => Err(format!("`{text}` is not a speed: a number above 0, or `max`")),
+        },
+    }
 }
 
 pub fn run(args: &MockArgs) -> Exit {
@@ -78,6 +98,8 @@ fn serve(args: &MockArgs) -> Result<Exit, String> {
         max_connections: args.max_connections,
         max_message_bytes: args.max_message_bytes,
         faults: args.faults.clone().unwrap_or_default(),
+        replay: args.replay.clone(),
+        speed: args.speed,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -1,7 +1,9 @@
 //! The listener and each connection: the websocket handshake, messages in and out, the ticks.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +23,7 @@ use zenith_protocol::Direction;
 
 use crate::codec::Codec;
 use crate::faults::{Faults, Spoiled};
+use crate::scenario::{Scenario, ScenarioError};
 use crate::session::{Counts, Session, Shared};
 use crate::users::Users;
 
@@ -44,6 +47,10 @@ pub struct Options {
     pub max_message_bytes: usize,
     /// Misbehaviour on demand.
     pub faults: Faults,
+    /// Answer as a capture's server did (`--replay`): each connection plays its receive side.
+    pub replay: Option<PathBuf>,
+    /// How much faster than recorded a replay goes (`f64::INFINITY`: no waiting).
+    pub speed: f64,
 }
 
 impl Options {
@@ -60,6 +67,8 @@ impl Options {
             max_connections: 256,
             max_message_bytes: 1 << 20,
             faults: Faults::default(),
+            replay: None,
+            speed: 1.0,
         }
     }
 }
@@ -75,6 +84,8 @@ pub enum MockError {
     Listen { address: SocketAddr, source: std::io::Error },
     #[error("the push rate must be above 0 and at most 100000 a second, not {0}")]
     Rate(f64),
+    #[error("--replay: {0}")]
+    Replay(#[from] ScenarioError),
 }
 
 /// What the mock tells as it serves.
@@ -119,6 +130,10 @@ impl Mock {
         if !(options.rate > 0.0 && options.rate <= 100_000.0) {
             return Err(MockError::Rate(options.rate));
         }
+        // A capture that cannot be played back is refused now, not at the first connection.
+        if let Some(path) = &options.replay {
+            Scenario::load(path)?;
+        }
         let listener = TcpListener::bind(options.listen)
             .await
             .map_err(|source| MockError::Listen { address: options.listen, source })?;
@@ -135,8 +150,12 @@ impl Mock {
     pub async fn run(self, shutdown: impl Future<Output = ()>, reports: mpsc::UnboundedSender<Event>) {
         let Mock { listener, options } = self;
         let shared = Arc::new(Shared::new(options.users, options.seed, options.faults));
-        let limits =
-            Limits { tick: Duration::from_secs_f64(1.0 / options.rate), max_message_bytes: options.max_message_bytes };
+        let limits = Limits {
+            tick: Duration::from_secs_f64(1.0 / options.rate),
+            max_message_bytes: options.max_message_bytes,
+            speed: options.speed,
+        };
+        let replay = options.replay.map(Arc::new);
         let mut connections = JoinSet::new();
         let mut next_id = 0u64;
         tokio::pin!(shutdown);
@@ -147,9 +166,11 @@ impl Mock {
                     let Ok((tcp, peer)) = accepted else { continue };
                     next_id += 1;
                     let full = connections.len() >= options.max_connections;
-                    let (shared, reports) = (Arc::clone(&shared), reports.clone());
+                    let (shared, reports, replay) = (Arc::clone(&shared), reports.clone(), replay.clone());
                     connections.spawn(async move {
-                        if let Some(report) = serve(tcp, peer, next_id, shared, limits, full, &reports).await {
+                        // Loaded at bind time already, so it reads again.
+                        let scenario = replay.and_then(|path| Scenario::load(&path).ok());
+                        if let Some(report) = serve(Accepted { tcp, peer, id: next_id, full }, shared, limits, scenario, &reports).await {
                             let _ = reports.send(Event::Closed(report));
                         }
                     });
@@ -170,18 +191,26 @@ impl Mock {
 struct Limits {
     tick: Duration,
     max_message_bytes: usize,
+    speed: f64,
+}
+
+/// A connection just accepted: its number, and whether it is one too many.
+struct Accepted {
+    tcp: TcpStream,
+    peer: SocketAddr,
+    id: u64,
+    full: bool,
 }
 
 /// Serves one connection to its end.
 async fn serve(
-    tcp: TcpStream,
-    peer: SocketAddr,
-    id: u64,
+    accepted: Accepted,
     shared: Arc<Shared>,
     limits: Limits,
-    full: bool,
+    mut scenario: Option<Scenario>,
     events: &mpsc::UnboundedSender<Event>,
 ) -> Option<ConnectionReport> {
+    let Accepted { tcp, peer, id, full } = accepted;
     let mut protocol = Codec::Json;
     let callback = |request: &Request, mut response: Response| -> Result<Response, ErrorResponse> {
         if full {
@@ -216,7 +245,13 @@ async fn serve(
     let kick = shared.faults.close;
     let kicked = tokio::time::sleep(kick.map_or(Duration::MAX / 4, |(_, after)| after));
     tokio::pin!(kicked);
+    // A replay's messages, each due at its time, in order.
+    let mut due: VecDeque<(tokio::time::Instant, serde_json::Value)> = VecDeque::new();
+    if let Some(scenario) = scenario.as_mut() {
+        schedule(&mut due, tokio::time::Instant::now(), scenario.opening_at(limits.speed));
+    }
     let ended = loop {
+        let next_due = due.front().map(|(at, _)| *at);
         let outgoing = tokio::select! {
             incoming = socket.next() => match incoming {
                 None => break "the client went away".to_owned(),
@@ -235,7 +270,24 @@ async fn serve(
                 Some(Ok(message)) => match protocol.decode(&message) {
                     Some(Ok(text)) => {
                         checking.message(Direction::Send, &text);
-                        session.receive(&text)
+                        let replayed = scenario.as_mut().and_then(|scenario| {
+                            let message = serde_json::from_str(&text).ok()?;
+                            Some(scenario.answer(&message, limits.speed)).filter(|answer| !answer.is_empty())
+                        });
+                        match replayed {
+                            // As recorded; a message the capture does not hold is answered as
+                            // the schemas say.
+                            Some(answer) => {
+                                // A sign-in the recorded server accepted signs the session in
+                                // too, for what the capture does not hold.
+                                if answer.iter().any(|(_, m)| m["Controller"] == "Auth" && m["Data"]["Result"] == "Success") {
+                                    session.signed_in_by_replay();
+                                }
+                                schedule(&mut due, tokio::time::Instant::now(), answer);
+                                Vec::new()
+                            }
+                            None => session.receive(&text),
+                        }
                     }
                     Some(Err(reason)) => {
                         close(&mut socket, CloseCode::Unsupported, &reason).await;
@@ -245,6 +297,14 @@ async fn serve(
                 },
             },
             _ = ticks.tick(), if session.subscriptions() > 0 => session.tick(),
+            () = tokio::time::sleep_until(next_due.unwrap_or_else(tokio::time::Instant::now)), if next_due.is_some() => {
+                let now = tokio::time::Instant::now();
+                let mut out = Vec::new();
+                while due.front().is_some_and(|(at, _)| *at <= now) {
+                    out.extend(due.pop_front().map(|(_, message)| message));
+                }
+                out
+            }
             () = &mut kicked, if kick.is_some() => {
                 let code = kick.map_or(4000, |(code, _)| code);
                 let reason = if code == 4000 { "kicked off (a fault on purpose)" } else { "closed (a fault on purpose)" };
@@ -343,6 +403,19 @@ fn tell(finding: Finding, events: &mpsc::UnboundedSender<Event>, errors: &mut u6
         zenith_protocol::Severity::Info => {}
     }
     let _ = events.send(Event::Finding(Box::new(finding)));
+}
+
+/// Adds a replay's messages, each `delay` after `from`, keeping `due` in time order.
+fn schedule(
+    due: &mut VecDeque<(tokio::time::Instant, serde_json::Value)>,
+    from: tokio::time::Instant,
+    messages: Vec<(Duration, serde_json::Value)>,
+) {
+    for (delay, message) in messages {
+        let at = from.checked_add(delay).unwrap_or(from + Duration::from_secs(86_400 * 365));
+        let place = due.partition_point(|(other, _)| *other <= at);
+        due.insert(place, (at, message));
+    }
 }
 
 /// Closes the connection with a code and a reason (cut to fit a close frame).

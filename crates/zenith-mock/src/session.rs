@@ -24,11 +24,20 @@ pub struct Shared {
     pub seed: u64,
     /// The misbehaviour asked for.
     pub faults: Faults,
+    /// Whom a sign-in a replayed capture's server accepted signs in: every scope.
+    replayed: User,
 }
 
 impl Shared {
     pub fn new(users: Users, seed: u64, faults: Faults) -> Shared {
-        Shared { users, tokens: Mutex::new(HashMap::new()), seed, faults }
+        let replayed = User {
+            name: "replayed".to_owned(),
+            password: None,
+            client_ids: Vec::new(),
+            scopes: Vec::new(),
+            access_tokens: Vec::new(),
+        };
+        Shared { users, tokens: Mutex::new(HashMap::new()), seed, faults, replayed }
     }
 
     /// A new access token for `user`, accepted by AuthToken from then on.
@@ -70,6 +79,8 @@ pub struct Session<'s> {
     pub dice: Dice,
     /// How long to stall before sending the answer just made.
     stall: Option<std::time::Duration>,
+    /// The orders the client placed.
+    orders: Orders,
 }
 
 /// What a connection's client did.
@@ -101,7 +112,14 @@ impl<'s> Session<'s> {
             counts: Counts::default(),
             dice,
             stall: None,
+            orders: Orders::default(),
         }
+    }
+
+    /// Signs the session in as a replayed capture's server did (for the messages the capture
+    /// does not hold, answered as the schemas say).
+    pub fn signed_in_by_replay(&mut self) {
+        self.user = Some(&self.shared.replayed);
     }
 
     /// How long to wait before sending what [`Session::receive`] just gave (a stall asked for).
@@ -158,7 +176,12 @@ impl<'s> Session<'s> {
                 *self.counts.requests.entry(topic).or_default() += 1;
                 self.stall = self.dice.stall();
                 match self.dice.answer() {
-                    Answer::Reply => reply::answer(&message, kind),
+                    Answer::Reply => {
+                        let mut replies = reply::answer(&message, kind);
+                        let pushes = self.orders.follow(self.connection, &message, &mut replies, &self.subscriptions);
+                        replies.extend(pushes);
+                        replies
+                    }
                     Answer::Drop => {
                         self.counts.faults += 1;
                         Vec::new()
@@ -314,5 +337,80 @@ fn full_topic(keys: &EnvelopeKeys<'_>) -> String {
     match keys.topic_args {
         Some(args) => format!("{}!{args}", keys.topic.unwrap_or_default()),
         None => keys.topic.unwrap_or_default().to_owned(),
+    }
+}
+
+/// The most orders placed on one connection that the mock follows.
+pub const MAX_ORDERS: usize = 10_000;
+
+/// The orders a client placed on its connection, so that its `Orders` subscriptions show them
+/// as they are placed, amended, cancelled and moved.
+#[derive(Debug, Default)]
+struct Orders {
+    /// Each order's ID, to its account.
+    placed: HashMap<String, String>,
+    count: u64,
+}
+
+impl Orders {
+    /// For a successful order action among `replies` (a PlaceOrder, AmendOrder, CancelOrder or
+    /// MoveOrder request's), gives the order a lasting ID and returns the records the
+    /// subscribed `Orders` topics get.
+    fn follow(
+        &mut self,
+        connection: u64,
+        request: &Value,
+        replies: &mut [Value],
+        subscriptions: &HashMap<(String, String), Subscription>,
+    ) -> Vec<Value> {
+        let topic = request["Topic"].as_str().unwrap_or_default();
+        if request["Controller"] != "Trading"
+            || !["PlaceOrder", "AmendOrder", "CancelOrder", "MoveOrder"].contains(&topic)
+        {
+            return Vec::new();
+        }
+        let Some(order) = replies
+            .first_mut()
+            .filter(|reply| reply["Data"]["Result"] == "Success")
+            .and_then(|reply| reply["Data"].get_mut("Order"))
+            .filter(|order| order.is_object())
+        else {
+            return Vec::new();
+        };
+        let id = match topic {
+            "PlaceOrder" if self.placed.len() < MAX_ORDERS => {
+                self.count += 1;
+                format!("mock-{connection}-{}", self.count)
+            }
+            "PlaceOrder" => return Vec::new(),
+            _ => match request["Data"]["OrderID"].as_str().filter(|id| self.placed.contains_key(*id)) {
+                Some(id) => id.to_owned(),
+                // Not an order of this session's: the reply stands alone.
+                None => return Vec::new(),
+            },
+        };
+        order["ID"] = json!(id);
+        let account = order["Account"].as_str().unwrap_or_default().to_owned();
+        let before = self.placed.insert(id.clone(), account.clone());
+        let mut records: Vec<(String, Value)> = Vec::new();
+        match (topic, before) {
+            ("PlaceOrder", _) => records.push((account, json!({"O": "A", "Order": order}))),
+            ("MoveOrder", Some(from)) if from != account => {
+                records.push((from.clone(), json!({"O": "R", "Order": {"ID": id, "Account": from}})));
+                records.push((account, json!({"O": "A", "Order": order})));
+            }
+            _ => records.push((account, json!({"O": "U", "Order": order}))),
+        }
+        records
+            .into_iter()
+            .flat_map(|(account, record)| {
+                // The account's own topic, and the topic of every account.
+                [format!("Orders!{account}"), "Orders".to_owned()].into_iter().filter_map(move |topic| {
+                    subscriptions
+                        .contains_key(&("Trading".to_owned(), topic.clone()))
+                        .then(|| json!({"Controller": "Trading", "Topic": topic, "Data": [record.clone()]}))
+                })
+            })
+            .collect()
     }
 }

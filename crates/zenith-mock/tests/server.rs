@@ -270,3 +270,41 @@ async fn the_default_user_is_not_served_beyond_loopback() {
     assert!(matches!(error, MockError::DemoBeyondLoopback(_)));
     assert!(error.to_string().contains("--users"), "{error}");
 }
+
+#[tokio::test]
+async fn a_replay_answers_as_the_capture_did_under_the_clients_own_transaction_ids() {
+    let mut options = Options::new("127.0.0.1:0".parse().unwrap());
+    options.replay = Some(test_kit::root().join("examples/captures/auth-session.jsonl"));
+    options.speed = f64::INFINITY;
+    let (address, _stop, _) = start(options).await;
+    let mut client = connect(address, None).await;
+    // The recorded sign-in, under TransactionID 41 instead of 1.
+    send(&mut client, json!({"Controller": "Auth", "Topic": "AuthOwner", "TransactionID": 41,
+                             "Data": {"Provider": "Paritech", "ClientID": "TriOptimum", "UserName": "Shodan", "Password": "Insect"}}))
+    .await;
+    let identity = next(&mut client).await;
+    assert_eq!((identity["Topic"].as_str(), identity["TransactionID"].as_i64()), (Some("Identify"), Some(41)));
+    assert_eq!(identity["Data"]["DisplayName"], "SHODAN", "the recorded reply: {identity}");
+    send(&mut client, json!({"Controller": "Zenith", "Topic": "ServerInfo", "Action": "Sub", "Confirm": true})).await;
+    assert_eq!(next(&mut client).await["Data"]["Name"], "Citadel-1");
+    assert_eq!(next(&mut client).await["Action"], "Sub");
+    // The recorded refusal of QueryMarkets comes back as it was.
+    send(&mut client, json!({"Controller": "Market", "Topic": "QueryMarkets", "TransactionID": 8})).await;
+    let refused = next(&mut client).await;
+    assert_eq!((refused["Data"].as_str(), refused["TransactionID"].as_i64()), (Some("Authority"), Some(8)));
+    // A message the capture does not hold is answered as the schemas say.
+    send(&mut client, json!({"Controller": "Zenith", "Topic": "QueryConfigure", "TransactionID": 9})).await;
+    let reply = next(&mut client).await;
+    valid(&reply);
+    assert_eq!(reply["TransactionID"], 9);
+    assert!(reply["Action"].is_null(), "answered, the session signed in by the replayed sign-in: {reply}");
+}
+
+#[tokio::test]
+async fn a_replay_of_a_file_that_is_not_a_capture_is_refused_by_name() {
+    let mut options = Options::new("127.0.0.1:0".parse().unwrap());
+    options.replay = Some(test_kit::root().join("Cargo.toml"));
+    let error = Mock::bind(options).await.err().expect("refused");
+    assert!(matches!(error, MockError::Replay(_)), "{error}");
+    assert!(error.to_string().contains("Cargo.toml"), "{error}");
+}
