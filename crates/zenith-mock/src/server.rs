@@ -231,7 +231,11 @@ async fn serve(
     };
     let config = WebSocketConfig::default()
         .max_message_size(Some(limits.max_message_bytes))
-        .max_frame_size(Some(limits.max_message_bytes));
+        .max_frame_size(Some(limits.max_message_bytes))
+        // What waits to be sent to a client that does not read: then the connection's task
+        // waits, and nobody else's.
+        .write_buffer_size(128 << 10)
+        .max_write_buffer_size(4 << 20);
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(tcp, callback, Some(config));
     let mut socket = match tokio::time::timeout(Duration::from_secs(10), handshake).await {
         Ok(Ok(socket)) => socket,

@@ -308,3 +308,94 @@ async fn a_replay_of_a_file_that_is_not_a_capture_is_refused_by_name() {
     assert!(matches!(error, MockError::Replay(_)), "{error}");
     assert!(error.to_string().contains("Cargo.toml"), "{error}");
 }
+
+#[tokio::test]
+async fn orders_placed_show_in_the_orders_subscription_as_they_change() {
+    let (address, _stop, _) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
+    let mut client = connect(address, None).await;
+    send(&mut client, auth_owner(1, "demo", "demo")).await;
+    next(&mut client).await;
+    send(&mut client, json!({"Controller": "Trading", "Topic": "Orders!1234[Demo]", "Action": "Sub", "Confirm": true}))
+        .await;
+    let place = json!({"Controller": "Trading", "Topic": "PlaceOrder", "TransactionID": 2, "Data": {
+        "Account": "1234[Demo]",
+        "Details": {"Exchange": "ASX[Demo]", "Code": "NAB", "Style": "Equity", "Side": "Bid", "Quantity": 100, "Type": "Limit", "LimitPrice": 31.5, "Validity": "UntilCancel"},
+        "Route": {"Algorithm": "Market", "Market": "ASX::CP[Demo]"}}});
+    send(&mut client, place).await;
+    // The order in the reply, and the same order added to the subscription.
+    let (mut placed, mut added) = (None, None);
+    while placed.is_none() || added.is_none() {
+        let message = next(&mut client).await;
+        valid(&message);
+        if message["TransactionID"] == 2 {
+            placed = Some(message["Data"]["Order"].clone());
+        } else if let Some(record) = message["Data"].as_array().and_then(|records| {
+            records
+                .iter()
+                .find(|r| r["O"] == "A" && r["Order"]["ID"].as_str().is_some_and(|id| id.starts_with("mock-")))
+        }) {
+            added = Some(record["Order"].clone());
+        }
+    }
+    let (placed, added) = (placed.unwrap(), added.unwrap());
+    assert_eq!(placed["ID"], added["ID"]);
+    assert_eq!((added["Account"].as_str(), added["Details"]["Code"].as_str()), (Some("1234[Demo]"), Some("NAB")));
+    let id = placed["ID"].as_str().unwrap().to_owned();
+    send(
+        &mut client,
+        json!({"Controller": "Trading", "Topic": "CancelOrder", "TransactionID": 3,
+                             "Data": {"Account": "1234[Demo]", "OrderID": id}}),
+    )
+    .await;
+    let updated = loop {
+        let message = next(&mut client).await;
+        if let Some(record) = message["Data"]
+            .as_array()
+            .and_then(|records| records.iter().find(|r| r["Order"]["ID"] == id.as_str()).cloned())
+        {
+            break record;
+        }
+    };
+    assert_eq!(updated["O"], "U");
+}
+
+#[tokio::test]
+async fn a_client_subscribing_without_end_is_limited_and_one_that_never_reads_stalls_only_itself() {
+    let mut options = Options::new("127.0.0.1:0".parse().unwrap());
+    options.rate = 1000.0;
+    let (address, _stop, _) = start(options).await;
+    // Subscriptions past the limit are refused with `Limited`.
+    let mut greedy = connect(address, None).await;
+    send(&mut greedy, auth_owner(1, "demo", "demo")).await;
+    next(&mut greedy).await;
+    for index in 0..zenith_mock::session::MAX_SUBSCRIPTIONS + 1 {
+        let topic = format!("Security!S{index}.ASX");
+        greedy
+            .send(Message::text(json!({"Controller": "Market", "Topic": topic, "Action": "Sub"}).to_string()))
+            .await
+            .unwrap();
+    }
+    let limited = loop {
+        let message = next(&mut greedy).await;
+        if message["Action"] == "Error" {
+            break message;
+        }
+    };
+    assert_eq!(limited["Data"], "Limited", "{limited}");
+    // A client that subscribes and never reads: the mock's sends to it wait, nobody else's.
+    let mut deaf = connect(address, None).await;
+    send(&mut deaf, auth_owner(1, "demo", "demo")).await;
+    for index in 0..50 {
+        let topic = format!("Depth!D{index}.ASX");
+        deaf.send(Message::text(json!({"Controller": "Market", "Topic": topic, "Action": "Sub"}).to_string()))
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut good = connect(address, None).await;
+    for id in 1..=20 {
+        send(&mut good, auth_owner(id, "demo", "demo")).await;
+        assert_eq!(next(&mut good).await["TransactionID"], id);
+    }
+    drop(deaf);
+}
