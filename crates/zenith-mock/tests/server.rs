@@ -399,3 +399,19 @@ async fn a_client_subscribing_without_end_is_limited_and_one_that_never_reads_st
     }
     drop(deaf);
 }
+
+#[tokio::test]
+async fn auth_code_signs_in_with_a_grant_the_mock_knows() {
+    let (address, _stop, _) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
+    let mut client = connect(address, None).await;
+    let code = |id: i64, grant: &str| {
+        json!({"Controller": "Auth", "Topic": "AuthCode", "TransactionID": id,
+               "Data": {"Provider": "Zenith", "ClientID": "test", "AuthGrant": grant}})
+    };
+    send(&mut client, code(1, "unknown")).await;
+    assert_eq!(next(&mut client).await["Data"]["Result"], "Reject");
+    send(&mut client, code(2, "demo")).await;
+    let identity = next(&mut client).await;
+    valid(&identity);
+    assert_eq!((identity["Topic"].as_str(), identity["Data"]["Result"].as_str()), (Some("AuthCode"), Some("Success")));
+}
