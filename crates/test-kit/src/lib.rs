@@ -7,6 +7,7 @@ mod paths;
 mod reference;
 mod run;
 mod schemas;
+mod serving;
 
 pub use capture::{Capture, Message};
 pub use check::{Check, Input, check, events};
@@ -15,6 +16,7 @@ pub use paths::{fresh_dir, root, scratch_dir, scratch_file, shared, shared_dir};
 pub use reference::{ExampleText, FACT_TABLES, ReferenceExample, read_example, reference_examples};
 pub use run::{Run, records, run, run_slowly};
 pub use schemas::{Schemas, schemas};
+pub use serving::Serving;
 
 #[cfg(test)]
 mod tests;

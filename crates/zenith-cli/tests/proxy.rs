@@ -2,10 +2,10 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -60,115 +60,21 @@ fn warning_only() -> Vec<(bool, String)> {
     vec![(true, SUB.to_owned())]
 }
 
-/// What a finished `zenith` run left.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use test_kit::{Run, Serving as Proxy};
 
-/// A running `zenith proxy`, its output collected as it comes.
-struct Proxy {
-    child: Child,
-    address: SocketAddr,
-    stdout: Arc<Mutex<String>>,
-    stderr: Arc<Mutex<String>>,
-    readers: Vec<std::thread::JoinHandle<()>>,
-}
-
-/// A thread that copies `from` into `into` line by line, telling `lines` each line too.
-fn collect(
-    from: impl std::io::Read + Send + 'static,
-    into: Arc<Mutex<String>>,
-    lines: Option<std::sync::mpsc::Sender<String>>,
-) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(from).lines().map_while(Result::ok) {
-            into.lock().unwrap().push_str(&format!("{line}\n"));
-            if let Some(lines) = &lines {
-                let _ = lines.send(line);
-            }
-        }
-    })
-}
-
-impl Proxy {
-    /// Starts `zenith proxy --listen 127.0.0.1:0 ARGS` and learns its port from stderr.
-    fn start(args: &[&str]) -> Proxy {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zenith"))
+/// Starts `zenith proxy --listen 127.0.0.1:0 ARGS`.
+fn start(args: &[&str]) -> Proxy {
+    Proxy::start(
+        Command::new(env!("CARGO_BIN_EXE_zenith"))
             .args(["proxy", "--listen", "127.0.0.1:0"])
             .args(args)
-            .current_dir(repo())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (stdout, stderr) = (Arc::new(Mutex::new(String::new())), Arc::new(Mutex::new(String::new())));
-        let (lines, listening) = std::sync::mpsc::channel();
-        let readers = vec![
-            collect(child.stdout.take().unwrap(), stdout.clone(), None),
-            collect(child.stderr.take().unwrap(), stderr.clone(), Some(lines)),
-        ];
-        let deadline = Instant::now() + LIMIT;
-        let address = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let Ok(line) = listening.recv_timeout(left) else {
-                let _ = child.kill();
-                panic!("no `listening on` line: {}", stderr.lock().unwrap());
-            };
-            if let Some(rest) = line.split("listening on ws://").nth(1) {
-                break rest.split('/').next().unwrap().parse().expect("the listening address");
-            }
-        };
-        Proxy { child, address, stdout, stderr, readers }
-    }
-
-    /// Waits (bounded) until stdout holds `needle`.
-    fn wait_stdout(&self, needle: &str) {
-        let deadline = Instant::now() + LIMIT;
-        while !self.stdout.lock().unwrap().contains(needle) {
-            assert!(Instant::now() < deadline, "no {needle:?} on stdout: {}", self.stdout.lock().unwrap());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn signal(&self, signal: libc::c_int) {
-        let pid = libc::pid_t::try_from(self.child.id()).unwrap();
-        // SAFETY: kill(2) on the child this test started and has not reaped yet.
-        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
-    }
-
-    /// Waits (bounded) for the process to exit by itself.
-    fn finish(mut self) -> Run {
-        let deadline = Instant::now() + LIMIT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("the proxy did not exit: {}", self.stderr.lock().unwrap());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        for reader in self.readers.drain(..) {
-            reader.join().unwrap();
-        }
-        let text = |shared: &Arc<Mutex<String>>| shared.lock().unwrap().clone();
-        Run { code: status.code().unwrap_or(-1), stdout: text(&self.stdout), stderr: text(&self.stderr) }
-    }
+            .current_dir(repo()),
+    )
 }
 
 /// Runs `zenith ARGS` to its end.
 fn zenith(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_zenith")).args(args).current_dir(repo()).output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    test_kit::run(Command::new(env!("CARGO_BIN_EXE_zenith")).args(args).current_dir(repo()), None)
 }
 
 /// A websocket server on 127.0.0.1 that plays its side of `steps` on its first connection, and
@@ -310,7 +216,7 @@ fn message_findings(records: &[Value]) -> Vec<(String, u64, String)> {
 async fn once_relays_the_sample_then_exits_1_with_its_finding_and_summary() {
     let steps = sample();
     let (url, upstream) = server(steps.clone()).await;
-    let proxy = Proxy::start(&["--upstream", &url, "--once"]);
+    let proxy = start(&["--upstream", &url, "--once"]);
     client(proxy.address, &steps).await;
     assert_eq!(timeout(LIMIT, upstream).await.unwrap().unwrap(), "/Zenith?version=2.0");
     let run = proxy.finish();
@@ -325,7 +231,7 @@ async fn once_relays_the_sample_then_exits_1_with_its_finding_and_summary() {
 async fn once_in_json_gives_check_records_a_connection_and_a_summary() {
     let steps = sample();
     let (url, upstream) = server(steps.clone()).await;
-    let proxy = Proxy::start(&["--upstream", &url, "--once", "--format", "json"]);
+    let proxy = start(&["--upstream", &url, "--once", "--format", "json"]);
     client(proxy.address, &steps).await;
     timeout(LIMIT, upstream).await.unwrap().unwrap();
     let run = proxy.finish();
@@ -359,7 +265,7 @@ async fn once_exits_0_on_a_clean_session_and_1_on_warnings_with_strict() {
         if strict {
             args.push("--strict");
         }
-        let proxy = Proxy::start(&args);
+        let proxy = start(&args);
         client(proxy.address, &steps).await;
         timeout(LIMIT, upstream).await.unwrap().unwrap();
         let run = proxy.finish();
@@ -376,7 +282,7 @@ async fn the_record_gives_check_the_same_findings_with_credentials_redacted() {
     let steps = sample();
     let path = temp("record.jsonl");
     let (url, upstream) = server(steps.clone()).await;
-    let proxy = Proxy::start(&["--upstream", &url, "--once", "--format", "json", "--record", path.to_str().unwrap()]);
+    let proxy = start(&["--upstream", &url, "--once", "--format", "json", "--record", path.to_str().unwrap()]);
     client(proxy.address, &steps).await;
     timeout(LIMIT, upstream).await.unwrap().unwrap();
     let run = proxy.finish();
@@ -392,7 +298,7 @@ async fn the_record_gives_check_the_same_findings_with_credentials_redacted() {
     assert!(!run.stderr.contains("--record-secrets"));
 
     let (url, upstream) = server(steps.clone()).await;
-    let proxy = Proxy::start(&["--upstream", &url, "--once", "--record", path.to_str().unwrap(), "--record-secrets"]);
+    let proxy = start(&["--upstream", &url, "--once", "--record", path.to_str().unwrap(), "--record-secrets"]);
     client(proxy.address, &steps).await;
     timeout(LIMIT, upstream).await.unwrap().unwrap();
     let run = proxy.finish();
@@ -407,7 +313,7 @@ async fn the_record_gives_check_the_same_findings_with_credentials_redacted() {
 async fn sigterm_prints_the_overall_summary_and_exits_by_the_findings() {
     for (steps, code) in [(sample(), 1), (clean(), 0)] {
         let (url, upstream) = server(steps.clone()).await;
-        let proxy = Proxy::start(&["--upstream", &url]);
+        let proxy = start(&["--upstream", &url]);
         client(proxy.address, &steps).await;
         timeout(LIMIT, upstream).await.unwrap().unwrap();
         proxy.wait_stdout(" closed after ");
@@ -423,7 +329,7 @@ async fn sigterm_mid_session_cuts_the_open_connection_and_still_summarises() {
     let steps = sample();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}", listener.local_addr().unwrap());
-    let proxy = Proxy::start(&["--upstream", &url]);
+    let proxy = start(&["--upstream", &url]);
     let (mut client, mut server) = lockstep(proxy.address, &listener, &steps[..4]).await;
     proxy.signal(libc::SIGTERM);
     let run = proxy.finish();
@@ -444,7 +350,7 @@ async fn a_record_cut_by_kill_9_is_still_readable() {
     let path = temp("killed.jsonl");
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}", listener.local_addr().unwrap());
-    let mut proxy = Proxy::start(&["--upstream", &url, "--record", path.to_str().unwrap()]);
+    let mut proxy = start(&["--upstream", &url, "--record", path.to_str().unwrap()]);
     let (client, server) = lockstep(proxy.address, &listener, &steps[..passed]).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     proxy.child.kill().unwrap();
@@ -467,7 +373,7 @@ async fn an_upstream_that_is_down_gets_the_client_a_502() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}", listener.local_addr().unwrap());
     drop(listener);
-    let proxy = Proxy::start(&["--upstream", &url, "--once"]);
+    let proxy = start(&["--upstream", &url, "--once"]);
     let answer = raw_upgrade(proxy.address).await;
     assert!(answer.starts_with("HTTP/1.1 502 Bad Gateway\r\n"), "{answer}");
     let run = proxy.finish();
@@ -508,7 +414,7 @@ async fn a_secret_in_the_upstream_query_is_sent_but_never_shown() {
     for format in ["human", "json"] {
         let (url, upstream) = server(steps.clone()).await;
         let url = format!("{url}/Zenith?token=s3cret");
-        let proxy = Proxy::start(&["--upstream", &url, "--once", "--format", format]);
+        let proxy = start(&["--upstream", &url, "--once", "--format", format]);
         client(proxy.address, &steps).await;
         assert_eq!(timeout(LIMIT, upstream).await.unwrap().unwrap(), "/Zenith?token=s3cret");
         let run = proxy.finish();
@@ -522,7 +428,7 @@ async fn a_secret_in_the_upstream_query_is_sent_but_never_shown() {
 async fn a_secret_in_the_clients_query_is_relayed_but_never_shown() {
     let steps = clean();
     let (url, upstream) = server(steps.clone()).await;
-    let proxy = Proxy::start(&["--upstream", &url, "--once", "--format", "json"]);
+    let proxy = start(&["--upstream", &url, "--once", "--format", "json"]);
     let ws = connect_to(proxy.address, "/Zenith?access_token=cl1entS3cret").await;
     play(ws, &steps, true).await;
     assert_eq!(timeout(LIMIT, upstream).await.unwrap().unwrap(), "/Zenith?access_token=cl1entS3cret");
@@ -595,7 +501,7 @@ async fn a_wss_upstream_needs_its_ca_or_insecure() {
     std::fs::write(&ca, &pem).unwrap();
     let (url, upstream) = wss_server(config, clean()).await;
 
-    let proxy = Proxy::start(&["--upstream", &url, "--once"]);
+    let proxy = start(&["--upstream", &url, "--once"]);
     let answer = raw_upgrade(proxy.address).await;
     assert!(answer.starts_with("HTTP/1.1 502 Bad Gateway\r\n"), "{answer}");
     let run = proxy.finish();
@@ -603,13 +509,13 @@ async fn a_wss_upstream_needs_its_ca_or_insecure() {
     assert!(run.stdout.contains("upstream-unreachable"), "{}", run.stdout);
     assert!(run.stdout.contains("not signed by a trusted certificate authority"), "{}", run.stdout);
 
-    let proxy = Proxy::start(&["--upstream", &url, "--once", "--ca-file", ca.to_str().unwrap()]);
+    let proxy = start(&["--upstream", &url, "--once", "--ca-file", ca.to_str().unwrap()]);
     client(proxy.address, &clean()).await;
     let run = proxy.finish();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(!run.stderr.contains("--insecure"), "{}", run.stderr);
 
-    let proxy = Proxy::start(&["--upstream", &url, "--once", "--insecure"]);
+    let proxy = start(&["--upstream", &url, "--once", "--insecure"]);
     client(proxy.address, &clean()).await;
     let run = proxy.finish();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -642,7 +548,7 @@ async fn idle_connections_cost_the_proxy_process_little_and_sigterm_ends_them() 
     const IDLE: usize = 1000;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}", listener.local_addr().unwrap());
-    let proxy = Proxy::start(&["--upstream", &url]);
+    let proxy = start(&["--upstream", &url]);
     // A raw upstream that answers every upgrade with 101 and holds the connection.
     let acceptor = tokio::spawn(async move {
         let mut held = Vec::with_capacity(IDLE);
