@@ -66,11 +66,9 @@ async fn the_proxy_finds_on_the_clients_messages_what_the_mock_finds() {
     drop(client);
 
     let mut from_mock = Vec::new();
-    loop {
-        match tokio::time::timeout(LIMIT, mock_seen.recv()).await.unwrap().unwrap() {
-            Event::Finding(finding) => from_mock.push((finding.code.clone(), finding.instance_path.clone())),
-            Event::Closed(_) => break,
-        }
+    while let Event::Finding(finding) = tokio::time::timeout(LIMIT, mock_seen.recv()).await.unwrap().unwrap() {
+        from_mock.push((finding.code.clone(), finding.instance_path.clone()));
+    }
     }
     tokio::time::timeout(LIMIT, proxied).await.expect("the proxy ends with its one connection").unwrap();
     let mut from_proxy = Vec::new();
