@@ -69,7 +69,6 @@ async fn the_proxy_finds_on_the_clients_messages_what_the_mock_finds() {
     while let Event::Finding(finding) = tokio::time::timeout(LIMIT, mock_seen.recv()).await.unwrap().unwrap() {
         from_mock.push((finding.code.clone(), finding.instance_path.clone()));
     }
-    }
     tokio::time::timeout(LIMIT, proxied).await.expect("the proxy ends with its one connection").unwrap();
     let mut from_proxy = Vec::new();
     while let Ok(report) = proxy_seen.try_recv() {
