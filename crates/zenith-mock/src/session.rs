@@ -242,18 +242,7 @@ impl<'s> Session<'s> {
             Some(user) => {
                 self.issued += 1;
                 let token = self.shared.issue(user, self.connection, self.issued);
-                let scope: Vec<&str> = if user.scopes.is_empty() {
-                    ALL_SCOPES.to_vec()
-                } else {
-                    user.scopes.iter().map(String::as_str).collect()
-                };
-                json!({
-                    "Result": "Success",
-                    "AccessToken": token,
-                    "DisplayName": user.name,
-                    "UserID": user.name,
-                    "Scope": scope,
-                })
+                identity(user, Some(&token))
             }
             None => json!({"Result": "Reject"}),
         };
@@ -263,6 +252,14 @@ impl<'s> Session<'s> {
     }
 
     fn subscribe(&mut self, message: &Value, keys: &EnvelopeKeys<'_>) -> Vec<Value> {
+        // The identity in force, pushed whenever it changes; here, once.
+        if keys.controller == "Auth" && keys.topic == Some("Identify") {
+            let mut out = confirmation(message, "Sub");
+            if let Some(user) = self.user {
+                out.push(json!({"Controller": "Auth", "Topic": "Identify", "Data": identity(user, None)}));
+            }
+            return out;
+        }
         let full_topic = full_topic(keys);
         let key = (keys.controller.to_owned(), full_topic.clone());
         if !self.subscriptions.contains_key(&key) && self.subscriptions.len() >= MAX_SUBSCRIPTIONS {
@@ -275,13 +272,7 @@ impl<'s> Session<'s> {
             .subscriptions
             .entry(key)
             .or_insert_with(|| Subscription { feed: push.and_then(|kind| Feed::new(kind, &full_topic, seed)) });
-        let mut out = Vec::new();
-        if message.get("Confirm") == Some(&Value::Bool(true)) {
-            let mut confirm = envelope(message);
-            confirm.insert("Action".to_owned(), json!("Sub"));
-            confirm.insert("Confirm".to_owned(), json!(true));
-            out.push(Value::Object(confirm));
-        }
+        let mut out = confirmation(message, "Sub");
         if let Some(feed) = subscription.feed.as_mut() {
             out.push(feed.snapshot());
             self.counts.pushes += 1;
@@ -291,13 +282,7 @@ impl<'s> Session<'s> {
 
     fn unsubscribe(&mut self, message: &Value, keys: &EnvelopeKeys<'_>) -> Vec<Value> {
         self.subscriptions.remove(&(keys.controller.to_owned(), full_topic(keys)));
-        if message.get("Confirm") != Some(&Value::Bool(true)) {
-            return Vec::new();
-        }
-        let mut confirm = envelope(message);
-        confirm.insert("Action".to_owned(), json!("Unsub"));
-        confirm.insert("Confirm".to_owned(), json!(true));
-        vec![Value::Object(confirm)]
+        confirmation(message, "Unsub")
     }
 
     /// An `Error` for a message the server will not act on.
@@ -305,6 +290,28 @@ impl<'s> Session<'s> {
         self.counts.refused += 1;
         vec![error(message, data)]
     }
+}
+
+/// The confirmation of a Sub or Unsub (`action`) that asked for one; nothing otherwise.
+fn confirmation(message: &Value, action: &str) -> Vec<Value> {
+    if message.get("Confirm") != Some(&Value::Bool(true)) {
+        return Vec::new();
+    }
+    let mut confirm = envelope(message);
+    confirm.insert("Action".to_owned(), json!(action));
+    confirm.insert("Confirm".to_owned(), json!(true));
+    vec![Value::Object(confirm)]
+}
+
+/// A signed-in user's identity, with a new access token when one was just issued.
+fn identity(user: &User, token: Option<&str>) -> Value {
+    let scope: Vec<&str> =
+        if user.scopes.is_empty() { ALL_SCOPES.to_vec() } else { user.scopes.iter().map(String::as_str).collect() };
+    let mut identity = json!({"Result": "Success", "DisplayName": user.name, "UserID": user.name, "Scope": scope});
+    if let Some(token) = token {
+        identity["AccessToken"] = json!(token);
+    }
+    identity
 }
 
 /// An `Error` answering `message` (or none), saying `data`.

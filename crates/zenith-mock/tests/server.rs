@@ -415,3 +415,20 @@ async fn auth_code_signs_in_with_a_grant_the_mock_knows() {
     valid(&identity);
     assert_eq!((identity["Topic"].as_str(), identity["Data"]["Result"].as_str()), (Some("AuthCode"), Some("Success")));
 }
+
+#[tokio::test]
+async fn a_subscription_to_identify_gets_the_identity_in_force() {
+    let (address, _stop, _) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
+    let mut client = connect(address, None).await;
+    send(&mut client, auth_owner(1, "demo", "demo")).await;
+    next(&mut client).await;
+    send(&mut client, json!({"Controller": "Auth", "Topic": "Identify", "Action": "Sub", "Confirm": true})).await;
+    assert_eq!(next(&mut client).await["Action"], "Sub");
+    let identity = next(&mut client).await;
+    valid(&identity);
+    assert_eq!(
+        (identity["Data"]["Result"].as_str(), identity["Data"]["UserID"].as_str()),
+        (Some("Success"), Some("demo"))
+    );
+    assert!(identity["Data"].get("AccessToken").is_none(), "no new token: {identity}");
+}
