@@ -11,8 +11,11 @@ use test_kit::{Capture, Check};
 use tokio_tungstenite::tungstenite::Message;
 use zenith_capture::Format;
 use zenith_check::Level;
-use zenith_mock::{Mock, Options};
+use zenith_mock::Options;
 use zenith_protocol::{Direction, EnvelopeKeys, MessageKind, Role};
+
+mod kit;
+use kit::start;
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -56,16 +59,7 @@ fn subscriptions() -> Vec<(String, String)> {
 async fn every_request_is_answered_and_every_subscription_checks_clean() {
     let mut options = Options::new("127.0.0.1:0".parse().unwrap());
     options.rate = 200.0;
-    let mock = Mock::bind(options).await.unwrap();
-    let address = mock.local_addr();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (reports, _received) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(mock.run(
-        async {
-            let _ = stopped.await;
-        },
-        reports,
-    ));
+    let (address, stop, _events) = start(options).await;
     let (mut client, _) = tokio_tungstenite::connect_async(format!("ws://{address}/Zenith?version=2.0")).await.unwrap();
     let mut session: Vec<(&str, Value)> = Vec::new();
     let sent = |client_message: Value, session: &mut Vec<(&str, Value)>| {

@@ -8,8 +8,11 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use zenith_mock::{Faults, Mock, Options};
+use zenith_mock::{Faults, Options};
 use zenith_protocol::{Direction, EnvelopeKeys};
+
+mod kit;
+use kit::start;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -20,16 +23,7 @@ async fn signed_in(faults: &str) -> (Client, tokio::sync::oneshot::Sender<()>) {
     let mut options = Options::new("127.0.0.1:0".parse().unwrap());
     options.faults = faults.parse::<Faults>().unwrap();
     options.rate = 100.0;
-    let mock = Mock::bind(options).await.unwrap();
-    let address = mock.local_addr();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (reports, _) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(mock.run(
-        async {
-            let _ = stopped.await;
-        },
-        reports,
-    ));
+    let (address, stop, _) = start(options).await;
     let (mut client, _) = tokio_tungstenite::connect_async(format!("ws://{address}/Zenith?version=2.0")).await.unwrap();
     let sign_in = json!({"Controller": "Auth", "Topic": "AuthOwner", "TransactionID": 1,
                          "Data": {"Provider": "Zenith", "ClientID": "faults", "UserName": "demo", "Password": "demo"}});

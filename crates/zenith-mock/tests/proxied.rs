@@ -5,26 +5,21 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use zenith_capture::{Direction, Limits};
-use zenith_mock::{Event, Mock, Options};
+use zenith_mock::{Event, Options};
 use zenith_proxy::{Proxy, Report, Upstream};
+
+mod kit;
+use kit::start;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_proxy_finds_on_the_clients_messages_what_the_mock_finds() {
-    let mock = Mock::bind(Options::new("127.0.0.1:0".parse().unwrap())).await.unwrap();
-    let upstream = format!("ws://{}/Zenith?version=2.0", mock.local_addr());
-    let (stop_mock, mock_stopped) = oneshot::channel::<()>();
-    let (mock_events, mut mock_seen) = mpsc::unbounded_channel();
-    tokio::spawn(mock.run(
-        async {
-            let _ = mock_stopped.await;
-        },
-        mock_events,
-    ));
+    let (mock_address, stop_mock, mut mock_seen) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
+    let upstream = format!("ws://{mock_address}/Zenith?version=2.0");
     let options = zenith_proxy::Options {
         upstream: Upstream::parse(&upstream).unwrap(),
         tls: None,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
@@ -16,26 +16,13 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use zenith_mock::{Codec, ConnectionReport, Event, Mock, MockError, Options, Users};
 use zenith_protocol::{Direction, EnvelopeKeys};
 
+mod kit;
+use kit::start;
+
 /// The longest any step of a test may take.
 const LIMIT: Duration = Duration::from_secs(10);
 
 type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// A mock on 127.0.0.1 with port 0; stopped when the returned sender is dropped or sent to.
-async fn start(mut options: Options) -> (SocketAddr, oneshot::Sender<()>, mpsc::UnboundedReceiver<Event>) {
-    options.listen = "127.0.0.1:0".parse().unwrap();
-    let mock = Mock::bind(options).await.expect("the mock binds");
-    let address = mock.local_addr();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let (reports, received) = mpsc::unbounded_channel();
-    tokio::spawn(mock.run(
-        async {
-            let _ = stopped.await;
-        },
-        reports,
-    ));
-    (address, stop, received)
-}
 
 async fn connect(address: SocketAddr, protocol: Option<&str>) -> Client {
     let mut request = format!("ws://{address}/Zenith?version=2.0").into_client_request().unwrap();

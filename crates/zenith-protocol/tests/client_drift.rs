@@ -28,7 +28,7 @@ fn every_drift_rows_example_gets_its_decision() {
             .collect();
         let verdict = kind.verdict(&value);
         let streamed = kind.stream_verdict(&mut serde_json::Deserializer::from_str(example)).unwrap();
-        let problem = match drift.decision.severity() {
+        let problem = match drift.severity() {
             Some(severity) => {
                 let right = errors.is_empty()
                     && mine.len() == 1
@@ -82,6 +82,6 @@ fn the_drift_table_lists_every_row_with_its_decision() {
         let row = row.unwrap_or_else(|| panic!("{} is not in the drift table", drift.id));
         assert!(row.contains(&format!("**{}**", drift.decision.as_str())), "{row}");
     }
-    let severities: Vec<Severity> = CLIENT_DRIFT.iter().filter_map(|d| d.decision.severity()).collect();
+    let severities: Vec<Severity> = CLIENT_DRIFT.iter().filter_map(|d| d.severity()).collect();
     assert!(severities.contains(&Severity::Warning) && severities.contains(&Severity::Info));
 }

@@ -7,10 +7,12 @@
 
 mod changes;
 mod direction;
+mod drift;
 mod json;
 #[rustfmt::skip]
 mod roles;
 
 pub use changes::{MAX_READS, NO_PROPERTY, Operation};
 pub use direction::{Direction, Role};
+pub use drift::DriftDecision;
 pub use json::{Format, JsonType, JsonTypes};

@@ -70,19 +70,10 @@ fn entry_at(schema: &Map<String, Value>, entry: &Value, location: &Location, at:
     if !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
         return Err(Error::at(&at.child("id"), "a drift's id is kebab-case"));
     }
-    let decision = match text("decision")?.as_str() {
-        "warning" => DriftDecision::Warning,
-        "info" => DriftDecision::Info,
-        "accepted" => DriftDecision::Accepted,
-        "error" => DriftDecision::Error,
-        "kept" => DriftDecision::Kept,
-        other => {
-            return Err(Error::at(
-                &at.child("decision"),
-                format!("`{other}` is not a decision: warning, info, accepted, error or kept"),
-            ));
-        }
-    };
+    let word = text("decision")?;
+    let decision = DriftDecision::from_word(&word).ok_or_else(|| {
+        Error::at(&at.child("decision"), format!("`{word}` is not a decision: warning, info, accepted, error or kept"))
+    })?;
     let direction = match text("direction")?.as_str() {
         "receive" => Direction::Receive,
         "send" => Direction::Send,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::Location;
 
 /// The protocol's shared words, defined once for the generator and the runtime.
-pub use zenith_vocab::{Direction, Format, JsonType, MAX_READS, Operation, Role};
+pub use zenith_vocab::{Direction, DriftDecision, Format, JsonType, MAX_READS, Operation, Role};
 
 #[derive(Debug)]
 pub struct Model {
@@ -59,39 +59,6 @@ pub struct Drift {
     pub example: Option<Value>,
     /// The schema object the annotation is on.
     pub location: Location,
-}
-
-/// What the schemas make of a difference with the real client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DriftDecision {
-    /// Accepted, with a warning that names the difference.
-    Warning,
-    /// Accepted, with an informational finding.
-    Info,
-    /// Accepted without a finding (the reference was unclear, or the rule was our own).
-    Accepted,
-    /// Still reported as the rule says (an error, or a warning where the rule warns), the
-    /// message saying what the real client does.
-    Error,
-    /// Nothing changed: the real client is stricter, or the evidence is weak.
-    Kept,
-}
-
-impl DriftDecision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DriftDecision::Warning => "warning",
-            DriftDecision::Info => "info",
-            DriftDecision::Accepted => "accepted",
-            DriftDecision::Error => "error",
-            DriftDecision::Kept => "kept",
-        }
-    }
-
-    /// Whether a message showing the difference gets a `client-drift` finding.
-    pub fn has_finding(self) -> bool {
-        matches!(self, DriftDecision::Warning | DriftDecision::Info)
-    }
 }
 
 impl Model {

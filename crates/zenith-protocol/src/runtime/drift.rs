@@ -1,6 +1,7 @@
 //! Differences between the reference and the real client (motif-core), as the schemas decide them.
 
 use super::{Direction, Severity};
+pub use zenith_vocab::DriftDecision;
 
 /// One difference between what the reference documents and what the real client reads (so a
 /// real server sends it) or sends, with the schemas' decision. The schemas' `x-zenith-drift`
@@ -26,44 +27,17 @@ pub struct Drift {
     pub at: &'static str,
 }
 
-/// What the schemas make of a difference with the real client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DriftDecision {
-    /// Accepted, with a warning (`client-drift`) that names the difference.
-    Warning,
-    /// Accepted, with an informational `client-drift` finding.
-    Info,
-    /// Accepted without a finding: the reference was unclear, or the rule was the schemas' own.
-    Accepted,
-    /// Still reported as the rule says (an error, or a warning where the rule warns), the
-    /// message saying what the real client does.
-    Error,
-    /// Nothing changed: the real client is stricter than the reference, or the evidence is weak.
-    Kept,
-}
-
-impl DriftDecision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DriftDecision::Warning => "warning",
-            DriftDecision::Info => "info",
-            DriftDecision::Accepted => "accepted",
-            DriftDecision::Error => "error",
-            DriftDecision::Kept => "kept",
-        }
-    }
-
-    /// The severity of the `client-drift` finding, for the decisions that give one.
-    pub fn severity(self) -> Option<Severity> {
-        match self {
+impl Drift {
+    /// The severity of the `client-drift` finding a message showing the difference gets, for
+    /// the decisions that give one.
+    pub fn severity(&self) -> Option<Severity> {
+        match self.decision {
             DriftDecision::Warning => Some(Severity::Warning),
             DriftDecision::Info => Some(Severity::Info),
             _ => None,
         }
     }
-}
 
-impl Drift {
     /// What the real client does, as a clause for findings.
     pub fn note(&self) -> String {
         format!("the real client, motif-core, {}", self.does)

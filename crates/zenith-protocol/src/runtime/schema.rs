@@ -465,7 +465,7 @@ impl Property {
 
     /// The difference with the real client that `value` of this property shows, if any.
     pub fn drift_of(&self, value: &Value) -> Option<&'static Drift> {
-        self.drift.filter(|d| d.decision.severity().is_some() && (!d.null_only || value.is_null()))
+        self.drift.filter(|d| d.decision.has_finding() && (!d.null_only || value.is_null()))
     }
 }
 

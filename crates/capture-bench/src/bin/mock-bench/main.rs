@@ -233,7 +233,7 @@ impl Subscribed {
     fn finish(&mut self, runtime: &Runtime) {
         let _ = self.stop.send(true);
         for task in self.tasks.drain(..) {
-            match runtime.block_on(tokio::time::timeout(LIMIT, task)) {
+            match runtime.block_on(async { tokio::time::timeout(LIMIT, task).await }) {
                 Ok(Ok(Ok(()))) => {}
                 Ok(Ok(Err(e))) => fail(format!("a client: {e}")),
                 Ok(Err(e)) => fail(format!("a client: {e}")),

@@ -57,7 +57,7 @@ impl Walker {
 
     /// A difference with the real client that the schemas accept, with its finding.
     pub fn drift(&mut self, drift: &'static Drift, subject: &str) {
-        if let Some(severity) = drift.decision.severity() {
+        if let Some(severity) = drift.severity() {
             self.report(severity, Code::ClientDrift, drift.at, drift.finding(subject));
         }
     }

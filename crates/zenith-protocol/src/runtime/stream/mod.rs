@@ -260,7 +260,7 @@ fn object<'de, A: MapAccess<'de>>(
                             Capture { at: [NONE; MAX_READS], values: &mut unread, present: &mut nested_present };
                         map.next_value_seed(ReadSeed { node: property.node, capture: Some(capture) })?.0
                     }
-                    _ => match property.drift.filter(|d| d.decision.severity().is_some()) {
+                    _ => match property.drift.filter(|d| d.decision.has_finding()) {
                         Some(drift) if drift.null_only => {
                             let (verdict, null) = map.next_value_seed(NullSeed(property.node))?;
                             if null { verdict.max(Verdict::Warnings) } else { verdict }
