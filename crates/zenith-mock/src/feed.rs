@@ -15,7 +15,7 @@ use zenith_protocol::runtime::{Equals, Position};
 use zenith_protocol::{ChangeRules, Direction, MessageKind, Operation};
 
 /// The most keys, or list members, a feed holds: past it, it removes (or clears) first.
-pub const MAX_KEYS: usize = 1_000;
+pub const MAX_KEYS: usize = 256;
 
 /// The data pushed on one subscription: its first push is the whole state, each later one
 /// changes that state as a client following the change rules expects.

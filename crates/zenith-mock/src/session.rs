@@ -12,7 +12,7 @@ use crate::reply;
 use crate::users::{User, Users};
 
 /// The most subscriptions one connection may hold; a Sub past it gets a `Limited` error.
-pub const MAX_SUBSCRIPTIONS: usize = 1_000;
+pub const MAX_SUBSCRIPTIONS: usize = 256;
 
 /// What every connection shares: the users, and the access tokens issued to them.
 #[derive(Debug)]
