@@ -27,6 +27,7 @@ const USAGE: &str = "usage: mock-bench [--clients N,N,..] [--warmup S] [--window
 [--requests N] [--loaded N] [--loaded-rate R] [--quiet S] [--only pushes|latency]";
 
 /// What the command line asks.
+#[derive(Debug)]
 struct Args {
     clients: Vec<usize>,
     warmup: f64,
@@ -39,7 +40,8 @@ struct Args {
     only: Option<String>,
 }
 
-fn args() -> Args {
+/// Reads the flags (the program's name left out); an error says which is wrong.
+fn parse(given: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut args = Args {
         clients: vec![1, 10, 100],
         warmup: 1.0,
@@ -51,43 +53,43 @@ fn args() -> Args {
         quiet: 20.0,
         only: None,
     };
-    let mut given = std::env::args().skip(1);
+    let mut given = given.into_iter();
     while let Some(flag) = given.next() {
-        let value = given.next().unwrap_or_else(|| fail(USAGE));
+        let value = given.next().ok_or(USAGE)?;
         let seconds = || match value.parse::<f64>() {
-            Ok(s) if (0.0..=600.0).contains(&s) => s,
-            _ => fail(format!("{flag}: seconds from 0 to 600, not {value}")),
+            Ok(s) if (0.0..=600.0).contains(&s) => Ok(s),
+            _ => Err(format!("{flag}: seconds from 0 to 600, not {value}")),
         };
         let rate = || match value.parse::<f64>() {
-            Ok(r) if r > 0.0 && r <= 100_000.0 => r,
-            _ => fail(format!("{flag}: above 0 and at most 100000 (the mock's bound), not {value}")),
+            Ok(r) if r > 0.0 && r <= 100_000.0 => Ok(r),
+            _ => Err(format!("{flag}: above 0 and at most 100000 (the mock's bound), not {value}")),
         };
         let count = |most: u64| match value.parse::<u64>() {
-            Ok(n) if n <= most => n,
-            _ => fail(format!("{flag}: a whole number up to {most}, not {value}")),
+            Ok(n) if n <= most => Ok(n),
+            _ => Err(format!("{flag}: a whole number up to {most}, not {value}")),
         };
         match flag.as_str() {
             "--clients" => {
                 args.clients = value
                     .split(',')
                     .map(|n| match n.trim().parse::<usize>() {
-                        Ok(n @ 1..=250) => n,
-                        _ => fail(format!("--clients: each from 1 to 250, not {n}")),
+                        Ok(n @ 1..=250) => Ok(n),
+                        _ => Err(format!("--clients: each from 1 to 250, not {n}")),
                     })
-                    .collect();
+                    .collect::<Result<_, _>>()?;
             }
-            "--warmup" => args.warmup = seconds(),
-            "--window" => args.window = seconds().max(0.1),
-            "--rate" => args.rate = rate(),
-            "--loaded-rate" => args.loaded_rate = rate(),
-            "--requests" => args.requests = count(10_000_000).max(1),
-            "--loaded" => args.loaded = count(250) as usize,
-            "--quiet" => args.quiet = seconds(),
+            "--warmup" => args.warmup = seconds()?,
+            "--window" => args.window = seconds()?.max(0.1),
+            "--rate" => args.rate = rate()?,
+            "--loaded-rate" => args.loaded_rate = rate()?,
+            "--requests" => args.requests = count(10_000_000)?.max(1),
+            "--loaded" => args.loaded = count(250)? as usize,
+            "--quiet" => args.quiet = seconds()?,
             "--only" if value == "pushes" || value == "latency" => args.only = Some(value),
-            _ => fail(USAGE),
+            _ => return Err(USAGE.to_owned()),
         }
     }
-    args
+    Ok(args)
 }
 
 /// The mock, serving on its own OS thread in a single-threaded runtime of its own.
@@ -381,7 +383,7 @@ fn cpu_model() -> String {
 }
 
 fn main() {
-    let args = args();
+    let args = parse(std::env::args().skip(1)).unwrap_or_else(|e| fail(e));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name(CLIENT_THREAD)
@@ -440,4 +442,52 @@ clients on 1 other thread; warm-up {} s, window {} s",
         }
     }
     drop(mock);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn given(flags: &[&str]) -> Result<Args, String> {
+        parse(flags.iter().map(|f| f.to_string()))
+    }
+
+    #[test]
+    fn flags_change_the_sizes_and_bad_values_are_refused_with_the_reason() {
+        let args = given(&["--clients", "2,5", "--window", "0.5", "--rate", "500", "--only", "latency"]).unwrap();
+        assert_eq!(
+            (args.clients, args.window, args.rate, args.only.as_deref()),
+            (vec![2, 5], 0.5, 500.0, Some("latency"))
+        );
+        let defaults = given(&[]).unwrap();
+        assert_eq!((defaults.clients, defaults.requests), (vec![1, 10, 100], 10_000));
+        assert!(given(&["--rate", "200000"]).unwrap_err().contains("at most 100000"));
+        assert!(given(&["--clients", "1,0"]).unwrap_err().contains("from 1 to 250"));
+        assert!(given(&["--window"]).unwrap_err().starts_with("usage"));
+        assert!(given(&["--only", "everything"]).unwrap_err().starts_with("usage"));
+    }
+
+    #[test]
+    fn a_short_phase_counts_what_the_mock_pushed_and_requests_are_answered() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name(CLIENT_THREAD)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut mock = MockThread::start(1_000.0);
+        let mut args = given(&["--warmup", "0.1", "--window", "0.3", "--quiet", "0"]).unwrap();
+        args.requests = 20;
+        let p = pushes(&runtime, &mut mock, 2, &args);
+        assert_eq!(p.per_client.len(), 2);
+        assert!(p.per_client.iter().all(|&n| n > 0), "{:?}", p.per_client);
+        assert!(p.bytes > p.messages, "pushes are not empty");
+        // Every push received was counted by the mock as sent (snapshots on both sides).
+        assert!(p.received <= p.mock_pushes, "{} received, {} sent", p.received, p.mock_pushes);
+        assert_eq!(p.findings, 0);
+        let (times, size) = runtime.block_on(clients::round_trips(mock.address, 2, args.requests)).unwrap();
+        assert_eq!(times.len(), 20);
+        assert!(size > 0);
+        assert_eq!(mock.closed(&runtime, 1).1, 0);
+    }
 }
