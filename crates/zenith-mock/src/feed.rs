@@ -154,7 +154,7 @@ impl Feed {
     }
 
     fn keyed_changes(&mut self, keyed: &Keyed) -> Vec<Value> {
-        let mut records = Vec::new();
+        let mut records = Vec::with_capacity(4);
         for _ in 0..self.rng.usize(1..=4) {
             let made = match self.rng.u8(0..10) {
                 // At the bound, keys are removed, or all cleared where they cannot be.
@@ -197,11 +197,12 @@ impl Feed {
             }
             None => keyed.adds.iter().map(|t| reads(rules, t, rules.key_parts)).find(|k| !self.holds(k))?,
         };
-        if self.holds(&key) {
+        let text = key_text(&key);
+        if self.held_text.contains(&text) {
             return None;
         }
         let record = self.record(rules, template, &key);
-        self.held_text.insert(key_text(&key));
+        self.held_text.insert(text);
         self.held.push(key);
         Some(record)
     }
@@ -234,7 +235,9 @@ impl Feed {
         let mut record = template.clone();
         vary(&mut self.rng, &mut record);
         set_reads(rules, &mut record, key);
-        if rules.read(&record).operation != rules.read(template).operation {
+        // Only rules that read values to tell what a record does can be turned by varying them.
+        let by_value = !rules.when.is_empty();
+        if by_value && rules.read(&record).operation != rules.read(template).operation {
             record = template.clone();
             set_reads(rules, &mut record, key);
         }
@@ -611,7 +614,9 @@ fn vary(rng: &mut fastrand::Rng, value: &mut Value) {
                     *value = varied.into();
                 }
             } else if let Some(float) = number.as_f64().filter(|f| *f != 0.0 && number.as_i64().is_none()) {
-                let text = number.to_string();
+                // Written as JSON writes it (shortest round trip), on the stack.
+                let mut buffer = ryu::Buffer::new();
+                let text = buffer.format(float);
                 let decimals = text.split_once('.').map_or(0, |(_, fraction)| fraction.len().min(6)) as i32;
                 let scale = 10f64.powi(decimals);
                 let varied = (float * (0.9 + rng.f64() * 0.2) * scale).round() / scale;

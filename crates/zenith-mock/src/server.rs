@@ -152,6 +152,7 @@ impl Mock {
         let shared = Arc::new(Shared::new(options.users, options.seed, options.faults));
         let limits = Limits {
             tick: Duration::from_secs_f64(1.0 / options.rate),
+            rate: options.rate,
             max_message_bytes: options.max_message_bytes,
             speed: options.speed,
         };
@@ -186,10 +187,48 @@ impl Mock {
     }
 }
 
+/// The longest pushes wait to be sent together.
+const BATCH: Duration = Duration::from_millis(2);
+
+/// How many rounds of pushes the rate owes at each wake: the time since the last, by the rate,
+/// its fractions carried over; at most four batches' worth.
+struct Owed {
+    rate: f64,
+    last: tokio::time::Instant,
+    credit: f64,
+}
+
+impl Owed {
+    fn new(rate: f64) -> Owed {
+        // The first wake sends one round.
+        Owed { rate, last: tokio::time::Instant::now(), credit: 1.0 }
+    }
+
+    /// Nothing is subscribed: nothing is owed for this time.
+    fn idle(&mut self) {
+        self.last = tokio::time::Instant::now();
+        self.credit = self.credit.min(1.0);
+    }
+
+    fn now(&mut self) -> usize {
+        let now = tokio::time::Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        // A connection behind (the mock busy) catches up a few batches at most, so that every
+        // connection gets its turn.
+        self.credit = (self.credit + elapsed * self.rate).min((self.rate * 4.0 * BATCH.as_secs_f64()).max(1.0));
+        let rounds = self.credit.floor();
+        self.credit -= rounds;
+        rounds as usize
+    }
+}
+
 /// What bounds each connection.
 #[derive(Clone, Copy)]
 struct Limits {
     tick: Duration,
+    /// Pushes a second on each subscription.
+    rate: f64,
     max_message_bytes: usize,
     speed: f64,
 }
@@ -235,6 +274,8 @@ async fn serve(
         // What waits to be sent to a client that does not read: then the connection's task
         // waits, and nobody else's.
         .write_buffer_size(128 << 10)
+        // Clients send little: a small read buffer keeps each connection lean (and its reads cheap).
+        .read_buffer_size(4 << 10)
         .max_write_buffer_size(4 << 20);
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(tcp, callback, Some(config));
     let mut socket = match tokio::time::timeout(Duration::from_secs(10), handshake).await {
@@ -243,8 +284,11 @@ async fn serve(
     };
     let mut session = Session::new(&shared, id);
     let mut checking = Checking::new(id, peer, events);
-    let mut ticks = tokio::time::interval(limits.tick);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Pushes go out in batches, at most 2 ms apart: each wake sends what the rate owes
+    // since the last, in one write (one TCP segment, not one a push).
+    let mut ticks = tokio::time::interval(limits.tick.max(BATCH));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut owed = Owed::new(limits.rate);
     // A close on purpose (`--faults close=CODE@AFTER`).
     let kick = shared.faults.close;
     let kicked = tokio::time::sleep(kick.map_or(Duration::MAX / 4, |(_, after)| after));
@@ -255,6 +299,9 @@ async fn serve(
         schedule(&mut due, tokio::time::Instant::now(), scenario.opening_at(limits.speed));
     }
     let ended = loop {
+        if session.subscriptions() == 0 {
+            owed.idle();
+        }
         let next_due = due.front().map(|(at, _)| *at);
         let outgoing = tokio::select! {
             incoming = socket.next() => match incoming {
@@ -300,7 +347,13 @@ async fn serve(
                     None => Vec::new(),
                 },
             },
-            _ = ticks.tick(), if session.subscriptions() > 0 => session.tick(),
+            _ = ticks.tick(), if session.subscriptions() > 0 => {
+                let mut out = Vec::new();
+                for _ in 0..owed.now() {
+                    out.extend(session.tick());
+                }
+                out
+            }
             () = tokio::time::sleep_until(next_due.unwrap_or_else(tokio::time::Instant::now)), if next_due.is_some() => {
                 let now = tokio::time::Instant::now();
                 let mut out = Vec::new();
