@@ -1,6 +1,8 @@
 //! Decimal amounts: prices, quantities, volumes and values, kept as written.
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 use serde_json::value::RawValue;
@@ -20,8 +22,143 @@ use serde_json::value::RawValue;
 /// assert_eq!(volume.to_i64(), Some(11597193));
 /// assert!("1.1.1".parse::<Decimal>().is_err());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+///
+/// Equality, hashing and ordering go by value, exactly (no `f64` on the way): `42.0 == 42.00`,
+/// `1e2 == 100`, `-0 == 0`, and `9.99 < 10`, so amounts can key maps and sort a book.
+///
+/// ```
+/// use zenith_protocol::Decimal;
+/// let a: Decimal = "42.0".parse().unwrap();
+/// let b: Decimal = "42.00".parse().unwrap();
+/// assert_eq!(a, b);
+/// assert_eq!(a.as_str(), "42.0", "each keeps its spelling");
+/// assert!("9.99".parse::<Decimal>().unwrap() < Decimal::from(10u8));
+/// assert!("-1e3".parse::<Decimal>().unwrap() < "-999.5".parse().unwrap());
+/// ```
+#[derive(Clone, Debug)]
 pub struct Decimal(String);
+
+impl PartialEq for Decimal {
+    fn eq(&self, other: &Decimal) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Decimal {}
+
+impl Ord for Decimal {
+    fn cmp(&self, other: &Decimal) -> Ordering {
+        Value::of(&self.0).cmp(&Value::of(&other.0))
+    }
+}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Decimal) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Hash for Decimal {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        Value::of(&self.0).hash(state);
+    }
+}
+
+/// A decimal's value, read from its text without rounding: zero, or a sign and the significant
+/// digits (no leading or trailing zeros) scaled so that the first digit is worth 10^`magnitude`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Value<'t> {
+    Zero,
+    NonZero { negative: bool, magnitude: i64, digits: Digits<'t> },
+}
+
+/// The significant digits of a decimal, in the integer part and then the fraction of its text.
+#[derive(Debug, Clone, Copy)]
+struct Digits<'t> {
+    integer: &'t str,
+    fraction: &'t str,
+}
+
+impl Digits<'_> {
+    fn iter(&self) -> impl Iterator<Item = u8> + '_ {
+        let digits = self.integer.bytes().chain(self.fraction.bytes());
+        // Leading zeros are not significant; trailing ones were cut already.
+        digits.skip_while(|d| *d == b'0')
+    }
+}
+
+impl PartialEq for Digits<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Digits<'_> {}
+
+impl Hash for Digits<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for digit in self.iter() {
+            state.write_u8(digit);
+        }
+    }
+}
+
+impl<'t> Value<'t> {
+    /// The value of a JSON number's text (anything else reads as zero; a `Decimal` holds only
+    /// JSON numbers).
+    fn of(text: &'t str) -> Value<'t> {
+        let (negative, rest) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (number, exponent) = match rest.find(['e', 'E']) {
+            Some(at) => {
+                let written = &rest[at + 1..];
+                // An exponent too large for an i64 is as large as can be: past every other.
+                let far = if written.starts_with('-') { -(1 << 60) } else { 1 << 60 };
+                (&rest[..at], written.parse::<i64>().unwrap_or(far).clamp(-(1 << 60), 1 << 60))
+            }
+            None => (rest, 0),
+        };
+        let (integer, fraction) = number.split_once('.').unwrap_or((number, ""));
+        let Some(first) = integer.bytes().chain(fraction.bytes()).position(|d| d != b'0') else {
+            return Value::Zero;
+        };
+        // The digit at `first` (counted over the integer and fraction digits) is worth
+        // 10^(digits before the point - 1 - first + exponent).
+        let magnitude = integer.len() as i64 - 1 - first as i64 + exponent;
+        // Trailing zeros are not significant.
+        let fraction = fraction.trim_end_matches('0');
+        let integer = if fraction.is_empty() { integer.trim_end_matches('0') } else { integer };
+        Value::NonZero { negative, magnitude, digits: Digits { integer, fraction } }
+    }
+}
+
+impl Ord for Value<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        use Value::{NonZero, Zero};
+        let sign = |v: &Value<'_>| match v {
+            Zero => 0,
+            NonZero { negative: true, .. } => -1,
+            NonZero { .. } => 1,
+        };
+        match (self, other) {
+            (NonZero { negative, magnitude: a, digits: x }, NonZero { negative: n, magnitude: b, digits: y })
+                if negative == n =>
+            {
+                let by_size = a.cmp(b).then_with(|| x.iter().cmp(y.iter()));
+                if *negative { by_size.reverse() } else { by_size }
+            }
+            _ => sign(self).cmp(&sign(other)),
+        }
+    }
+}
+
+impl PartialOrd for Value<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Decimal {
     /// The number as written.
@@ -40,11 +177,18 @@ impl Decimal {
     }
 }
 
-impl From<i64> for Decimal {
-    fn from(value: i64) -> Decimal {
-        Decimal(value.to_string())
-    }
+/// Integers of every width, written as they are.
+macro_rules! from_integers {
+    ($($integer:ty),*) => {$(
+        impl From<$integer> for Decimal {
+            fn from(value: $integer) -> Decimal {
+                Decimal(value.to_string())
+            }
+        }
+    )*};
 }
+
+from_integers!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
 
 /// Why a string is not a decimal amount.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
