@@ -88,3 +88,26 @@ fn amounts_from_every_integer_width_and_text_compare_by_value() {
     let tiny: Decimal = serde_json::from_str("1e-999999999999999999999").unwrap();
     assert!(huge > Decimal::from(u128::MAX) && tiny > Decimal::from(0u8) && tiny < "1e-300".parse().unwrap());
 }
+
+#[test]
+fn date_times_dates_and_durations_compare_by_what_they_name() {
+    use zenith_protocol::{Date, DateTime, Time};
+    let basic: DateTime = "20120630T100230Z".parse().unwrap();
+    let extended: DateTime = "2012-06-30T20:02:30+10:00".parse().unwrap();
+    assert_eq!(basic, extended, "one instant in two forms and zones");
+    assert_eq!(hash_of(&basic), hash_of(&extended));
+    let later: DateTime = "2012-06-30T10:02:30.5Z".parse().unwrap();
+    assert!(basic < later && later.as_str() == "2012-06-30T10:02:30.5Z");
+    assert_eq!("20120630".parse::<Date>().unwrap(), "2012-06-30".parse::<Date>().unwrap());
+    assert!("2012-06-30".parse::<Date>().unwrap() < "2012-07-01".parse::<Date>().unwrap());
+    let day: Time = "1.00:00:00".parse().unwrap();
+    let almost: Time = "23:59:59".parse().unwrap();
+    assert!(almost < day);
+    assert_eq!("1.12:20:5".parse::<Time>().unwrap(), "1.12:20:05".parse::<Time>().unwrap());
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}

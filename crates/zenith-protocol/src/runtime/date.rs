@@ -14,7 +14,7 @@ use std::str::FromStr;
 /// assert_eq!(date.offset_minutes(), Some(600));
 /// assert!("2012-02-30".parse::<Date>().is_err());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub struct Date {
     text: String,
     ymd: (u16, u8, u8),
@@ -138,6 +138,39 @@ impl schemars::JsonSchema for Date {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({ "type": "string" })
+    }
+}
+
+// Dates compare, hash and sort by the day (then the zone, when one is written), whatever their form.
+impl Date {
+    fn key(&self) -> ((u16, u8, u8), Option<i16>) {
+        (self.ymd, self.offset_minutes)
+    }
+}
+
+impl PartialEq for Date {
+    fn eq(&self, other: &Date) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Date {}
+
+impl std::hash::Hash for Date {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl Ord for Date {
+    fn cmp(&self, other: &Date) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl PartialOrd for Date {
+    fn partial_cmp(&self, other: &Date) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 

@@ -17,7 +17,7 @@ use std::str::FromStr;
 /// assert_eq!(basic.unix_seconds(), extended.unix_seconds());
 /// assert_eq!(basic.as_str(), "20120630T100230Z");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub struct DateTime {
     text: String,
     fields: Fields,
@@ -252,6 +252,39 @@ impl schemars::JsonSchema for DateTime {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({ "type": "string" })
+    }
+}
+
+// Date-times compare, hash and sort by the instant they name, whatever their form or zone.
+impl DateTime {
+    fn key(&self) -> (i64, u32) {
+        (self.unix_seconds(), self.fields.nanosecond)
+    }
+}
+
+impl PartialEq for DateTime {
+    fn eq(&self, other: &DateTime) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for DateTime {}
+
+impl std::hash::Hash for DateTime {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl Ord for DateTime {
+    fn cmp(&self, other: &DateTime) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl PartialOrd for DateTime {
+    fn partial_cmp(&self, other: &DateTime) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 /// assert_eq!(time.duration().as_secs(), 86_400 + 12 * 3600 + 20 * 60 + 5);
 /// assert_eq!(time.to_string(), "1.12:20:5");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub struct Time {
     text: String,
     duration: Duration,
@@ -137,6 +137,39 @@ impl schemars::JsonSchema for Time {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({ "type": "string" })
+    }
+}
+
+// Durations compare, hash and sort by their length, whatever their form.
+impl Time {
+    fn key(&self) -> std::time::Duration {
+        self.duration
+    }
+}
+
+impl PartialEq for Time {
+    fn eq(&self, other: &Time) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Time {}
+
+impl std::hash::Hash for Time {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl Ord for Time {
+    fn cmp(&self, other: &Time) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl PartialOrd for Time {
+    fn partial_cmp(&self, other: &Time) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
