@@ -146,8 +146,13 @@ pub enum ParseError {
         "no schema covers {direction} messages with Controller `{controller}`, Topic `{topic}`, Action `{action}`{hint}"
     )]
     NoSchema { controller: String, topic: String, action: String, direction: Direction, hint: String },
-    #[error("the message is a {kind} but `{path}` does not fit: {reason}")]
+    #[error("the message is {} {kind} but `{path}` does not fit: {reason}", article(kind))]
     Data { kind: &'static str, path: String, reason: String },
+}
+
+/// `an` before a vowel sound (`an AuthOwnerRequest`), `a` otherwise.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
 }
 
 impl Message {

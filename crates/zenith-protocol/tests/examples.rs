@@ -102,7 +102,7 @@ fn dispatch_errors_name_what_did_not_match() {
     .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "the message is a AuthOwnerRequest but `/Data/ClientID` does not fit: invalid type: integer `7`, expected a string"
+        "the message is an AuthOwnerRequest but `/Data/ClientID` does not fit: invalid type: integer `7`, expected a string"
     );
     let error = Message::parse(
         &serde_json::json!({"Controller": "Auth", "Topic": "Identify", "Data": {"Result": "Success", "ExpiryDate": "2012-13-01T00:00:00Z"}}),

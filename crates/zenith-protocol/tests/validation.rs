@@ -148,3 +148,13 @@ fn every_code_is_documented() {
         assert!(docs.contains(&format!("| `{}` |", code.as_str())), "docs/diagnostics.md does not document {code}");
     }
 }
+
+#[test]
+fn a_report_is_an_error_to_pass_up() {
+    fn check(message: &serde_json::Value) -> Result<(), Box<dyn std::error::Error>> {
+        let report = AuthOwnerRequest::validate(message);
+        if report.is_valid() { Ok(()) } else { Err(Box::new(report)) }
+    }
+    let error = check(&auth_owner(json!({"Provider": "P", "ClientId": "C"}))).unwrap_err();
+    assert!(error.to_string().contains("required property `ClientID` is missing"), "{error}");
+}

@@ -258,6 +258,10 @@ impl fmt::Display for Report {
     }
 }
 
+/// A report is an error to pass up with `?` (its `Display` lists every problem); one with
+/// warnings only is one too, for callers that refuse those.
+impl std::error::Error for Report {}
+
 /// The fast pass's answer: nothing to say, only warnings or informational findings (such as
 /// `client-drift`), or at least one error. Ordered so that combining two verdicts is `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
