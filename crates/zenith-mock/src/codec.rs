@@ -39,9 +39,9 @@ impl Codec {
             (Codec::MsgPack, Message::Binary(bytes)) => rmp_serde::from_slice::<Value>(bytes)
                 .map(|value| value.to_string())
                 .map_err(|e| format!("not MessagePack: {e}")),
-            (Codec::Bson, Message::Binary(bytes)) => bson::deserialize_from_slice::<Value>(bytes)
-                .map(|value| value.to_string())
-                .map_err(|e| format!("not BSON: {e}")),
+            (Codec::Bson, Message::Binary(bytes)) => bson_depth(bytes)
+                .and_then(|_| bson::deserialize_from_slice::<Value>(bytes).map_err(|e| format!("not BSON: {e}")))
+                .map(|value| value.to_string()),
         };
         Some(decoded)
     }
@@ -55,4 +55,34 @@ impl Codec {
             Codec::Bson => Message::binary(bson::serialize_to_vec(message).unwrap_or_default()),
         }
     }
+}
+
+/// The deepest a message's BSON documents and arrays may nest (as deep as JSON text may).
+pub const MAX_BSON_DEPTH: usize = 128;
+
+/// Checks, without recursion, that a BSON document nests at most [`MAX_BSON_DEPTH`] deep: the
+/// BSON reader recurses once a level and has no bound of its own.
+fn bson_depth(bytes: &[u8]) -> Result<(), String> {
+    use bson::raw::{RawBsonRef, RawDocument};
+    let root = RawDocument::from_bytes(bytes).map_err(|e| format!("not BSON: {e}"))?;
+    let mut nested: Vec<(usize, &RawDocument)> = vec![(1, root)];
+    while let Some((depth, document)) = nested.pop() {
+        if depth > MAX_BSON_DEPTH {
+            return Err(format!("BSON nested deeper than {MAX_BSON_DEPTH} levels"));
+        }
+        for element in document.iter() {
+            let (_, value) = element.map_err(|e| format!("not BSON: {e}"))?;
+            match value {
+                RawBsonRef::Document(inner) => nested.push((depth + 1, inner)),
+                // An array is a document whose keys are its positions.
+                RawBsonRef::Array(inner) => {
+                    let inner = RawDocument::from_bytes(inner.as_bytes()).map_err(|e| format!("not BSON: {e}"))?;
+                    nested.push((depth + 1, inner));
+                }
+                RawBsonRef::JavaScriptCodeWithScope(code) => nested.push((depth + 1, code.scope)),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -51,6 +52,7 @@ pub enum ScenarioError {
 type Key = [Option<String>; 3];
 
 /// One recorded client message and what the server sent after it, up to the next one.
+#[derive(Clone)]
 struct Exchange {
     time: Option<f64>,
     transaction: Option<Value>,
@@ -59,12 +61,16 @@ struct Exchange {
 
 /// The server side of a recorded session, to play back against a live client. Its `Debug`
 /// shows counts only: the messages may hold credentials.
+#[derive(Clone)]
 pub struct Scenario {
     /// When the connection started: its upgrade, or its first message.
     start: Option<f64>,
     /// What the server sent before the client's first message.
-    opening: Vec<(Option<f64>, Value)>,
-    exchanges: Vec<Exchange>,
+    /// Shared by every copy (each connection plays one); what a copy has played is in its
+    /// `waiting` and `opened`.
+    opening: Arc<[(Option<f64>, Value)]>,
+    opened: bool,
+    exchanges: Arc<[Exchange]>,
     /// For each key, the exchanges not played yet, in recorded order.
     waiting: HashMap<Key, VecDeque<usize>>,
     unmatched: usize,
@@ -124,11 +130,11 @@ impl Scenario {
 
     /// As [`Scenario::opening`], with the delays scaled by `speed` as [`Scenario::answer`] does.
     pub fn opening_at(&mut self, speed: f64) -> Vec<(Duration, Value)> {
+        if std::mem::replace(&mut self.opened, true) {
+            return Vec::new();
+        }
         let start = self.start;
-        std::mem::take(&mut self.opening)
-            .into_iter()
-            .map(|(time, message)| (delay(start, time, speed), message))
-            .collect()
+        self.opening.iter().map(|(time, message)| (delay(start, *time, speed), message.clone())).collect()
     }
 
     /// What the server sends for one client message: the server messages recorded after the
@@ -137,18 +143,19 @@ impl Scenario {
     /// carried the recorded request's TransactionID carries the live one's instead. Each comes
     /// with its delay after the client's message as recorded, divided by `speed` (2.0 plays twice
     /// as fast, `f64::INFINITY` does not wait; a speed that is not above zero plays at the
-    /// recorded pace). A message with no recorded match gets nothing.
-    pub fn answer(&mut self, message: &Value, speed: f64) -> Vec<(Duration, Value)> {
-        let Some(index) = self.waiting.get_mut(&key(message)).and_then(VecDeque::pop_front) else {
-            return Vec::new();
-        };
+    /// recorded pace). `None` when the capture holds no such client message (any more); an empty
+    /// list when it does and the recorded server sent nothing after it.
+    pub fn answer(&mut self, message: &Value, speed: f64) -> Option<Vec<(Duration, Value)>> {
+        let index = self.waiting.get_mut(&key(message)).and_then(VecDeque::pop_front)?;
         self.unmatched = self.unmatched.saturating_sub(1);
-        let Some(exchange) = self.exchanges.get_mut(index) else { return Vec::new() };
+        let exchange = self.exchanges.get(index)?;
         let live = message.get("TransactionID");
         let recorded = exchange.transaction.as_ref();
         let asked = exchange.time;
-        std::mem::take(&mut exchange.replies)
-            .into_iter()
+        exchange
+            .replies
+            .iter()
+            .cloned()
             .map(|(time, mut reply)| {
                 if let (Some(live), Some(recorded), Some(fields)) = (live, recorded, reply.as_object_mut())
                     && fields.get("TransactionID").is_some_and(|id| same_id(id, recorded))
@@ -157,7 +164,8 @@ impl Scenario {
                 }
                 (delay(asked, time, speed), reply)
             })
-            .collect()
+            .collect::<Vec<_>>()
+            .into()
     }
 
     /// How many recorded client messages were not matched yet (those that are not JSON can never
@@ -325,8 +333,9 @@ impl Builder {
         let unmatched = self.waiting.values().map(VecDeque::len).sum();
         Ok(Scenario {
             start: self.start,
-            opening: self.opening,
-            exchanges: self.exchanges,
+            opening: self.opening.into(),
+            opened: false,
+            exchanges: self.exchanges.into(),
             waiting: self.waiting,
             unmatched,
         })

@@ -8,8 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
@@ -82,7 +85,7 @@ pub enum MockError {
     DemoBeyondLoopback(SocketAddr),
     #[error("cannot listen on {address}: {source}")]
     Listen { address: SocketAddr, source: std::io::Error },
-    #[error("the push rate must be above 0 and at most 100000 a second, not {0}")]
+    #[error("the push rate must be from 0.001 to 100000 a second, not {0}")]
     Rate(f64),
     #[error("--replay: {0}")]
     Replay(#[from] ScenarioError),
@@ -119,6 +122,8 @@ pub struct ConnectionReport {
 pub struct Mock {
     listener: TcpListener,
     options: Options,
+    /// The capture `--replay` plays, read once.
+    replay: Option<Arc<Scenario>>,
 }
 
 impl Mock {
@@ -127,17 +132,19 @@ impl Mock {
         if !options.listen.ip().is_loopback() && (!options.users_file || options.users.has_demo()) {
             return Err(MockError::DemoBeyondLoopback(options.listen));
         }
-        if !(options.rate > 0.0 && options.rate <= 100_000.0) {
+        if !(options.rate >= 0.001 && options.rate <= 100_000.0) {
             return Err(MockError::Rate(options.rate));
         }
-        // A capture that cannot be played back is refused now, not at the first connection.
-        if let Some(path) = &options.replay {
-            Scenario::load(path)?;
-        }
+        // A capture is read once, now (one that cannot be played back is refused); each
+        // connection plays a copy of it.
+        let replay = match &options.replay {
+            Some(path) => Some(Arc::new(Scenario::load(path)?)),
+            None => None,
+        };
         let listener = TcpListener::bind(options.listen)
             .await
             .map_err(|source| MockError::Listen { address: options.listen, source })?;
-        Ok(Mock { listener, options })
+        Ok(Mock { listener, options, replay })
     }
 
     /// The address it listens on (the port the system picked, for port 0).
@@ -148,7 +155,7 @@ impl Mock {
     /// Serves until `shutdown` completes (or, with `once`, the first connection ends), sending
     /// each connection's report to `reports` as it ends.
     pub async fn run(self, shutdown: impl Future<Output = ()>, reports: mpsc::UnboundedSender<Event>) {
-        let Mock { listener, options } = self;
+        let Mock { listener, options, replay } = self;
         let shared = Arc::new(Shared::new(options.users, options.seed, options.faults));
         let limits = Limits {
             tick: Duration::from_secs_f64(1.0 / options.rate),
@@ -156,39 +163,63 @@ impl Mock {
             max_message_bytes: options.max_message_bytes,
             speed: options.speed,
         };
-        let replay = options.replay.map(Arc::new);
         let mut connections = JoinSet::new();
         let mut next_id = 0u64;
+        // Connections still open when the mock stops are closed (1001) and summed up.
+        let (stopping, stop) = watch::channel(false);
+        // Whether a connection got past its handshake (`--once` serves the first that does).
+        let served = Arc::new(AtomicBool::new(false));
+        let refusing = Arc::new(AtomicUsize::new(0));
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                accepted = listener.accept(), if !(options.once && next_id > 0) => {
-                    let Ok((tcp, peer)) = accepted else { continue };
+                accepted = listener.accept(), if !(options.once && served.load(Relaxed)) => {
+                    let (tcp, peer) = match accepted {
+                        Ok(accepted) => accepted,
+                        // Out of descriptors, say: wait rather than spin.
+                        Err(_) => {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    if connections.len() >= options.max_connections {
+                        refuse(tcp, &refusing);
+                        continue;
+                    }
                     next_id += 1;
-                    let full = connections.len() >= options.max_connections;
                     let (shared, reports, replay) = (Arc::clone(&shared), reports.clone(), replay.clone());
+                    let ending = Ending { stop: stop.clone(), served: Arc::clone(&served) };
                     connections.spawn(async move {
-                        // Loaded at bind time already, so it reads again.
-                        let scenario = replay.and_then(|path| Scenario::load(&path).ok());
-                        if let Some(report) = serve(Accepted { tcp, peer, id: next_id, full }, shared, limits, scenario, &reports).await {
+                        let scenario = replay.map(|recorded| Scenario::clone(&recorded));
+                        let accepted = Accepted { tcp, peer, id: next_id };
+                        if let Some(report) = serve(accepted, shared, limits, scenario, ending, &reports).await {
                             let _ = reports.send(Event::Closed(report));
                         }
                     });
                 }
                 Some(_) = connections.join_next(), if !connections.is_empty() => {
-                    if options.once && connections.is_empty() {
+                    if options.once && served.load(Relaxed) && connections.is_empty() {
                         break;
                     }
                 }
             }
         }
+        let _ = stopping.send(true);
+        let closing = async { while connections.join_next().await.is_some() {} };
+        let _ = tokio::time::timeout(Duration::from_secs(3), closing).await;
         connections.shutdown().await;
     }
 }
 
 /// The longest pushes wait to be sent together.
 const BATCH: Duration = Duration::from_millis(2);
+
+/// The most pushes made at one wake of a connection (at most rates, a batch holds far fewer).
+const MAX_BATCH: usize = 4096;
+
+/// How long a client may leave what it is sent unread before its connection is closed.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many rounds of pushes the rate owes at each wake: the time since the last, by the rate,
 /// its fractions carried over; at most four batches' worth.
@@ -233,12 +264,36 @@ struct Limits {
     speed: f64,
 }
 
-/// A connection just accepted: its number, and whether it is one too many.
+/// A connection just accepted, and its number.
 struct Accepted {
     tcp: TcpStream,
     peer: SocketAddr,
     id: u64,
-    full: bool,
+}
+
+/// How a connection learns the mock is stopping, and tells that it got past its handshake.
+struct Ending {
+    stop: watch::Receiver<bool>,
+    served: Arc<AtomicBool>,
+}
+
+/// The most connections answered 503 at once; past it, more are dropped unanswered.
+const MAX_REFUSING: usize = 64;
+
+/// Answers a connection past `--max-connections` with 503, briefly, outside the connections
+/// served.
+fn refuse(mut tcp: TcpStream, refusing: &Arc<AtomicUsize>) {
+    if refusing.fetch_add(1, Relaxed) >= MAX_REFUSING {
+        refusing.fetch_sub(1, Relaxed);
+        return;
+    }
+    let refusing = Arc::clone(refusing);
+    tokio::spawn(async move {
+        let answer = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        let _ =
+            tokio::time::timeout(Duration::from_secs(1), tokio::io::AsyncWriteExt::write_all(&mut tcp, answer)).await;
+        refusing.fetch_sub(1, Relaxed);
+    });
 }
 
 /// Serves one connection to its end.
@@ -247,14 +302,13 @@ async fn serve(
     shared: Arc<Shared>,
     limits: Limits,
     mut scenario: Option<Scenario>,
+    ending: Ending,
     events: &mpsc::UnboundedSender<Event>,
 ) -> Option<ConnectionReport> {
-    let Accepted { tcp, peer, id, full } = accepted;
+    let Accepted { tcp, peer, id } = accepted;
+    let Ending { mut stop, served } = ending;
     let mut protocol = Codec::Json;
     let callback = |request: &Request, mut response: Response| -> Result<Response, ErrorResponse> {
-        if full {
-            return Err(refusal(StatusCode::SERVICE_UNAVAILABLE, "the mock serves as many connections as it may"));
-        }
         let offered = request.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok());
         match offered.map(Codec::choose) {
             Some(Some(codec)) => {
@@ -282,6 +336,7 @@ async fn serve(
         Ok(Ok(socket)) => socket,
         _ => return None,
     };
+    served.store(true, Relaxed);
     let mut session = Session::new(&shared, id);
     let mut checking = Checking::new(id, peer, events);
     // Pushes go out in batches, at most 2 ms apart: each wake sends what the rate owes
@@ -313,6 +368,8 @@ async fn serve(
                 }
                 Some(Err(error)) => break format!("the connection failed: {error}"),
                 Some(Ok(Message::Close(frame))) => {
+                    // Sends the close frame tungstenite answers it with.
+                    let _ = tokio::time::timeout(Duration::from_secs(1), socket.flush()).await;
                     break match frame {
                         Some(frame) => format!("the client closed it ({} {})", u16::from(frame.code), frame.reason),
                         None => "the client closed it".to_owned(),
@@ -323,7 +380,7 @@ async fn serve(
                         checking.message(Direction::Send, &text);
                         let replayed = scenario.as_mut().and_then(|scenario| {
                             let message = serde_json::from_str(&text).ok()?;
-                            Some(scenario.answer(&message, limits.speed)).filter(|answer| !answer.is_empty())
+                            scenario.answer(&message, limits.speed)
                         });
                         match replayed {
                             // As recorded; a message the capture does not hold is answered as
@@ -351,8 +408,15 @@ async fn serve(
                 let mut out = Vec::new();
                 for _ in 0..owed.now() {
                     out.extend(session.tick());
+                    if out.len() >= MAX_BATCH {
+                        break;
+                    }
                 }
                 out
+            }
+            _ = stop.changed() => {
+                close(&mut socket, CloseCode::Away, "the mock is stopping").await;
+                break "the mock stopped".to_owned();
             }
             () = tokio::time::sleep_until(next_due.unwrap_or_else(tokio::time::Instant::now)), if next_due.is_some() => {
                 let now = tokio::time::Instant::now();
@@ -372,29 +436,28 @@ async fn serve(
         if let Some(stall) = session.take_stall() {
             tokio::time::sleep(stall).await;
         }
-        let mut failed = None;
-        for message in outgoing {
-            if let Some(slow) = shared.faults.slow {
-                tokio::time::sleep(slow).await;
+        // A client that leaves what it is sent unread past the timeout is let go.
+        let sending = async {
+            for message in outgoing {
+                if let Some(slow) = shared.faults.slow {
+                    tokio::time::sleep(slow).await;
+                }
+                // Its answers, not its data, keep the checker's pairing and subscriptions right.
+                if message.get("TransactionID").is_some() || message.get("Action").is_some() {
+                    checking.message(Direction::Receive, &message.to_string());
+                }
+                let frame = match session.dice.spoil(message) {
+                    Spoiled::Message(message) => protocol.encode(&message),
+                    Spoiled::Text(text) => Message::text(text),
+                };
+                socket.feed(frame).await?;
             }
-            // Its answers, not its data, keep the checker's pairing and subscriptions right.
-            if message.get("TransactionID").is_some() || message.get("Action").is_some() {
-                checking.message(Direction::Receive, &message.to_string());
-            }
-            let frame = match session.dice.spoil(message) {
-                Spoiled::Message(message) => protocol.encode(&message),
-                Spoiled::Text(text) => Message::text(text),
-            };
-            if let Err(error) = socket.feed(frame).await {
-                failed = Some(format!("sending failed: {error}"));
-                break;
-            }
-        }
-        if let Some(reason) = failed {
-            break reason;
-        }
-        if let Err(error) = socket.flush().await {
-            break format!("sending failed: {error}");
+            socket.flush().await
+        };
+        match tokio::time::timeout(SEND_TIMEOUT, sending).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => break format!("sending failed: {error}"),
+            Err(_) => break format!("the client read nothing for {} s", SEND_TIMEOUT.as_secs()),
         }
     };
     let (errors, warnings) = checking.finish();
@@ -418,12 +481,18 @@ struct Checking<'e> {
     events: &'e mpsc::UnboundedSender<Event>,
     errors: u64,
     warnings: u64,
+    /// Findings told so far (at most [`MAX_TOLD`]; the rest are counted only).
+    told: u64,
 }
+
+/// The most findings told of one connection; past it they are counted in its summary only, so
+/// that a client sending broken messages as fast as it can does not fill memory with them.
+pub const MAX_TOLD: u64 = 1_000;
 
 impl<'e> Checking<'e> {
     fn new(id: u64, peer: SocketAddr, events: &'e mpsc::UnboundedSender<Event>) -> Checking<'e> {
         let origin = Origin::Live { conn: format!("{id} ({peer})").into() };
-        Checking { checker: Checker::new("mock"), origin, events, errors: 0, warnings: 0 }
+        Checking { checker: Checker::new("mock"), origin, events, errors: 0, warnings: 0, told: 0 }
     }
 
     fn message(&mut self, direction: Direction, text: &str) {
@@ -433,21 +502,21 @@ impl<'e> Checking<'e> {
             direction: Some(direction),
             body: Body::Text(text.to_owned()),
         };
-        let Checking { checker, events, errors, warnings, .. } = self;
-        checker.event(CaptureEvent::Frame(frame), &mut |finding| tell(finding, events, errors, warnings));
+        let Checking { checker, events, errors, warnings, told, .. } = self;
+        checker.event(CaptureEvent::Frame(frame), &mut |finding| tell(finding, events, errors, warnings, told));
     }
 
     /// Ends the checking: the last findings (requests the client never saw answered are the
     /// mock's doing, and not told), and the counts by level.
     fn finish(self) -> (u64, u64) {
-        let Checking { checker, events, mut errors, mut warnings, .. } = self;
-        checker.finish(&mut |finding| tell(finding, events, &mut errors, &mut warnings));
+        let Checking { checker, events, mut errors, mut warnings, mut told, .. } = self;
+        checker.finish(&mut |finding| tell(finding, events, &mut errors, &mut warnings, &mut told));
         (errors, warnings)
     }
 }
 
 /// Tells a finding on a client's message; the mock's own messages are not its client's doing.
-fn tell(finding: Finding, events: &mpsc::UnboundedSender<Event>, errors: &mut u64, warnings: &mut u64) {
+fn tell(finding: Finding, events: &mpsc::UnboundedSender<Event>, errors: &mut u64, warnings: &mut u64, told: &mut u64) {
     if finding.direction != Some(Direction::Send)
         || finding.code == "subscription-silent"
         || finding.code == "unanswered-request"
@@ -459,7 +528,10 @@ fn tell(finding: Finding, events: &mpsc::UnboundedSender<Event>, errors: &mut u6
         zenith_protocol::Severity::Warning => *warnings += 1,
         zenith_protocol::Severity::Info => {}
     }
-    let _ = events.send(Event::Finding(Box::new(finding)));
+    if *told < MAX_TOLD {
+        *told += 1;
+        let _ = events.send(Event::Finding(Box::new(finding)));
+    }
 }
 
 /// Adds a replay's messages, each `delay` after `from`, keeping `due` in time order.

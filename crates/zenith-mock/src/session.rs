@@ -1,10 +1,10 @@
 //! One client's session with the mock: sign-in, requests answered, subscriptions kept.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 
 use serde_json::{Map, Value, json};
-use zenith_protocol::{Direction, EnvelopeKeys, MessageKind, Role};
+use zenith_protocol::{Direction, EnvelopeKeys, MessageKind, Role, Secret};
 
 use crate::faults::{Answer, Dice, Faults};
 use crate::feed::Feed;
@@ -14,18 +14,27 @@ use crate::users::{User, Users};
 /// The most subscriptions one connection may hold; a Sub past it gets a `Limited` error.
 pub const MAX_SUBSCRIPTIONS: usize = 256;
 
+/// The most access tokens the mock remembers having issued; past it, the oldest is forgotten.
+pub const MAX_TOKENS: usize = 10_000;
+
 /// What every connection shares: the users, and the access tokens issued to them.
-#[derive(Debug)]
 pub struct Shared {
     pub users: Users,
-    /// Issued access tokens, by token, to the user's name.
-    tokens: Mutex<HashMap<String, String>>,
+    /// Issued access tokens, oldest first, each with its user's name.
+    tokens: Mutex<VecDeque<(Secret, String)>>,
     /// Makes each connection's data differ, yet the same for the same `seed`.
     pub seed: u64,
     /// The misbehaviour asked for.
     pub faults: Faults,
     /// Whom a sign-in a replayed capture's server accepted signs in: every scope.
     replayed: User,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let issued = self.tokens.lock().map_or(0, |tokens| tokens.len());
+        f.debug_struct("Shared").field("users", &self.users.users.len()).field("issued", &issued).finish()
+    }
 }
 
 impl Shared {
@@ -37,22 +46,27 @@ impl Shared {
             scopes: Vec::new(),
             access_tokens: Vec::new(),
         };
-        Shared { users, tokens: Mutex::new(HashMap::new()), seed, faults, replayed }
+        Shared { users, tokens: Mutex::new(VecDeque::new()), seed, faults, replayed }
     }
 
-    /// A new access token for `user`, accepted by AuthToken from then on.
-    fn issue(&self, user: &User, connection: u64, count: u64) -> String {
-        let token = format!("mock-{connection}-{count}-{}", self.seed);
+    /// A new access token for `user`, accepted by AuthToken from then on: 128 bits nobody can
+    /// guess (not the seed's: tokens are credentials, not data).
+    fn issue(&self, user: &User) -> String {
+        let mut rng = fastrand::Rng::new();
+        let token = format!("mock-{:016x}{:016x}", rng.u64(..), rng.u64(..));
         let mut tokens = self.tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        tokens.insert(token.clone(), user.name.clone());
+        if tokens.len() >= MAX_TOKENS {
+            tokens.pop_front();
+        }
+        tokens.push_back((Secret::from(token.as_str()), user.name.clone()));
         token
     }
 
     /// The user a token names: one issued, or one from the users file.
     fn token_user(&self, token: &str) -> Option<&User> {
         let tokens = self.tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match tokens.get(token) {
-            Some(name) => self.users.named(name),
+        match tokens.iter().rev().find(|(issued, _)| issued.expose() == token) {
+            Some((_, name)) => self.users.named(name),
             None => self.users.by_token(token),
         }
     }
@@ -70,9 +84,8 @@ pub struct Session<'s> {
     connection: u64,
     /// The user signed in, if any.
     user: Option<&'s User>,
-    /// Tokens issued on this connection so far.
-    issued: u64,
-    subscriptions: HashMap<(String, String), Subscription>,
+    /// In a set order, so that a seed repeats the pushes and the faults' dice.
+    subscriptions: BTreeMap<(String, String), Subscription>,
     /// What the client did, for the summary.
     pub counts: Counts,
     /// The faults, with this connection's dice.
@@ -107,8 +120,7 @@ impl<'s> Session<'s> {
             shared,
             connection,
             user: None,
-            issued: 0,
-            subscriptions: HashMap::new(),
+            subscriptions: BTreeMap::new(),
             counts: Counts::default(),
             dice,
             stall: None,
@@ -159,7 +171,8 @@ impl<'s> Session<'s> {
         }
         let info = kind.info();
         let role = Role::of(info.action, Direction::Send);
-        if info.controller == Some("Auth") && role == Some(Role::Request) {
+        let signing_in = matches!(info.topic, Some("AuthOwner" | "AuthToken" | "AuthCode"));
+        if info.controller == Some("Auth") && role == Some(Role::Request) && signing_in {
             return self.sign_in(&message, kind);
         }
         let Some(user) = self.user else {
@@ -171,12 +184,18 @@ impl<'s> Session<'s> {
         match role {
             Some(Role::Subscribe) => self.subscribe(&message, &keys),
             Some(Role::Unsubscribe) => self.unsubscribe(&message, &keys),
+            // Who the connection is signed in as.
+            Some(Role::Request) if info.controller == Some("Auth") && info.topic == Some("QueryIdentify") => {
+                let mut reply = envelope(&message);
+                reply.insert("Data".to_owned(), identity(user, None));
+                vec![Value::Object(reply)]
+            }
             Some(Role::Request) => {
-                let topic = format!("{}/{}", keys.controller, keys.topic.unwrap_or_default());
-                *self.counts.requests.entry(topic).or_default() += 1;
                 self.stall = self.dice.stall();
                 match self.dice.answer() {
                     Answer::Reply => {
+                        let topic = format!("{}/{}", keys.controller, keys.topic.unwrap_or_default());
+                        *self.counts.requests.entry(topic).or_default() += 1;
                         let mut replies = reply::answer(&message, kind);
                         let pushes = self.orders.follow(self.connection, &message, &mut replies, &self.subscriptions);
                         replies.extend(pushes);
@@ -240,8 +259,7 @@ impl<'s> Session<'s> {
         self.user = user;
         let identity = match user {
             Some(user) => {
-                self.issued += 1;
-                let token = self.shared.issue(user, self.connection, self.issued);
+                let token = self.shared.issue(user);
                 identity(user, Some(&token))
             }
             None => json!({"Result": "Reject"}),
@@ -368,7 +386,7 @@ impl Orders {
         connection: u64,
         request: &Value,
         replies: &mut [Value],
-        subscriptions: &HashMap<(String, String), Subscription>,
+        subscriptions: &BTreeMap<(String, String), Subscription>,
     ) -> Vec<Value> {
         let topic = request["Topic"].as_str().unwrap_or_default();
         if request["Controller"] != "Trading"
@@ -397,6 +415,10 @@ impl Orders {
             },
         };
         order["ID"] = json!(id);
+        // A moved order is in the account it was moved to.
+        if let Some(destination) = request["Data"]["Destination"].as_str().filter(|_| topic == "MoveOrder") {
+            order["Account"] = json!(destination);
+        }
         let account = order["Account"].as_str().unwrap_or_default().to_owned();
         let before = self.placed.insert(id.clone(), account.clone());
         let mut records: Vec<(String, Value)> = Vec::new();

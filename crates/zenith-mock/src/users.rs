@@ -77,6 +77,11 @@ impl Users {
         if let Some(user) = users.users.iter().find(|u| u.name.trim().is_empty()) {
             return Err(format!("a user has an empty name (after `{}`)", users.before(user)));
         }
+        for (index, user) in users.users.iter().enumerate() {
+            if users.users[..index].iter().any(|u| u.name == user.name) {
+                return Err(format!("the user `{}` is named twice", user.name));
+            }
+        }
         Ok(users)
     }
 

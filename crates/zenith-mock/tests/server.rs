@@ -238,10 +238,9 @@ async fn a_client_sending_a_huge_message_is_cut_off_and_others_are_still_served(
             Some(Err(_)) | None => break None,
         }
     };
-    if let Some(frame) = closed {
-        assert_eq!(frame.code, CloseCode::Size);
-        assert!(frame.reason.contains("too long"), "{}", frame.reason);
-    }
+    let frame = closed.expect("a close frame saying why");
+    assert_eq!(frame.code, CloseCode::Size);
+    assert!(frame.reason.contains("too long"), "{}", frame.reason);
     // Garbage instead of a handshake, on a third connection.
     let mut garbage = TcpStream::connect(address).await.unwrap();
     tokio::io::AsyncWriteExt::write_all(&mut garbage, b"\x16\x03\x01 not http at all\r\n\r\n").await.unwrap();
@@ -418,4 +417,96 @@ async fn a_subscription_to_identify_gets_the_identity_in_force() {
         (Some("Success"), Some("demo"))
     );
     assert!(identity["Data"].get("AccessToken").is_none(), "no new token: {identity}");
+}
+
+#[tokio::test]
+async fn query_identify_tells_who_is_signed_in_and_issued_tokens_cannot_be_guessed() {
+    let (address, _stop, _) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
+    let mut client = connect(address, None).await;
+    let query = json!({"Controller": "Auth", "Topic": "QueryIdentify", "TransactionID": 7});
+    send(&mut client, query.clone()).await;
+    assert_eq!(next(&mut client).await["Data"], "Authority", "not signed in yet");
+    send(&mut client, auth_owner(1, "demo", "demo")).await;
+    let first = next(&mut client).await["Data"]["AccessToken"].as_str().unwrap().to_owned();
+    send(&mut client, query).await;
+    let identity = next(&mut client).await;
+    valid(&identity);
+    assert_eq!((identity["Data"]["UserID"].as_str(), identity["TransactionID"].as_i64()), (Some("demo"), Some(7)));
+    send(&mut client, auth_owner(2, "demo", "demo")).await;
+    let second = next(&mut client).await["Data"]["AccessToken"].as_str().unwrap().to_owned();
+    assert_ne!(first, second);
+    assert!(first.len() >= 32 && !first.ends_with("-0"), "128 random bits, not the seed's: {first}");
+}
+
+#[tokio::test]
+async fn bson_nested_too_deep_closes_that_connection_and_the_mock_serves_on() {
+    let (address, _stop, _) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
+    // A document holding a document holding ... 10,000 deep: each level is a length, an
+    // element of type 3 named "a", and the terminating zero.
+    let depth = 10_000;
+    let mut document = vec![5u8, 0, 0, 0, 0];
+    for _ in 0..depth {
+        let mut outer = Vec::with_capacity(document.len() + 8);
+        let length = (document.len() + 8) as i32;
+        outer.extend(length.to_le_bytes());
+        outer.extend([3, b'a', 0]);
+        outer.extend(&document);
+        outer.push(0);
+        document = outer;
+    }
+    let mut deep = connect(address, Some("ZenithBson")).await;
+    deep.send(Message::binary(document)).await.unwrap();
+    let frame = loop {
+        match tokio::time::timeout(LIMIT, deep.next()).await.expect("closed in time") {
+            Some(Ok(Message::Close(frame))) => break frame.expect("a reason"),
+            Some(Ok(_)) => continue,
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    assert!(frame.reason.contains("nested deeper"), "{}", frame.reason);
+    let mut good = connect(address, None).await;
+    send(&mut good, auth_owner(1, "demo", "demo")).await;
+    assert_eq!(next(&mut good).await["Data"]["Result"], "Success");
+}
+
+#[tokio::test]
+async fn connections_open_when_the_mock_stops_are_closed_and_summed_up() {
+    let (address, stop, mut events) = start(Options::new("127.0.0.1:0".parse().unwrap())).await;
+    let mut client = connect(address, None).await;
+    send(&mut client, auth_owner(1, "demo", "demo")).await;
+    next(&mut client).await;
+    stop.send(()).unwrap();
+    let frame = loop {
+        match tokio::time::timeout(LIMIT, client.next()).await.expect("closed in time") {
+            Some(Ok(Message::Close(frame))) => break frame.expect("a code"),
+            Some(Ok(_)) => continue,
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    assert_eq!(frame.code, CloseCode::Away);
+    let report = closed(&mut events).await;
+    assert_eq!((report.ended.as_str(), report.user.as_deref()), ("the mock stopped", Some("demo")));
+}
+
+#[tokio::test]
+async fn with_once_a_failed_handshake_does_not_end_the_serving() {
+    let mut options = Options::new("127.0.0.1:0".parse().unwrap());
+    options.once = true;
+    let (address, _stop, mut events) = start(options).await;
+    // A port probe that never speaks websocket.
+    let mut probe = TcpStream::connect(address).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut probe, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    drop(probe);
+    let mut client = connect(address, None).await;
+    send(&mut client, auth_owner(1, "demo", "demo")).await;
+    assert_eq!(next(&mut client).await["Data"]["Result"], "Success");
+    client.close(None).await.unwrap();
+    assert_eq!(closed(&mut events).await.user.as_deref(), Some("demo"));
+}
+
+#[tokio::test]
+async fn a_rate_too_small_to_time_is_refused_not_a_panic() {
+    let mut options = Options::new("127.0.0.1:0".parse().unwrap());
+    options.rate = 1e-20;
+    assert!(matches!(Mock::bind(options).await.err(), Some(MockError::Rate(_))));
 }

@@ -31,6 +31,8 @@ fn a_users_file_that_cannot_be_used_says_why_without_its_secrets() {
     assert!(error.contains("user"), "{error}");
     let error = Users::parse("[[user]]\nname = \" \"\n").unwrap_err();
     assert!(error.contains("empty name"), "{error}");
+    let error = Users::parse("[[user]]\nname = \"a\"\n[[user]]\nname = \"a\"\n").unwrap_err();
+    assert!(error.contains("`a` is named twice"), "{error}");
     let error = Users::read(std::path::Path::new("/nonexistent/users.toml")).unwrap_err();
     assert!(error.to_string().contains("/nonexistent/users.toml"), "{error}");
 }
