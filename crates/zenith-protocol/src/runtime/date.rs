@@ -142,37 +142,7 @@ impl schemars::JsonSchema for Date {
 }
 
 // Dates compare, hash and sort by the day (then the zone, when one is written), whatever their form.
-impl Date {
-    fn key(&self) -> ((u16, u8, u8), Option<i16>) {
-        (self.ymd, self.offset_minutes)
-    }
-}
-
-impl PartialEq for Date {
-    fn eq(&self, other: &Date) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Date {}
-
-impl std::hash::Hash for Date {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.key().hash(state);
-    }
-}
-
-impl Ord for Date {
-    fn cmp(&self, other: &Date) -> std::cmp::Ordering {
-        self.key().cmp(&other.key())
-    }
-}
-
-impl PartialOrd for Date {
-    fn partial_cmp(&self, other: &Date) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
+by_value!(Date, |value| (value.ymd, value.offset_minutes));
 
 #[cfg(test)]
 mod tests {

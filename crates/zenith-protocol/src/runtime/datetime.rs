@@ -256,37 +256,7 @@ impl schemars::JsonSchema for DateTime {
 }
 
 // Date-times compare, hash and sort by the instant they name, whatever their form or zone.
-impl DateTime {
-    fn key(&self) -> (i64, u32) {
-        (self.unix_seconds(), self.fields.nanosecond)
-    }
-}
-
-impl PartialEq for DateTime {
-    fn eq(&self, other: &DateTime) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for DateTime {}
-
-impl std::hash::Hash for DateTime {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.key().hash(state);
-    }
-}
-
-impl Ord for DateTime {
-    fn cmp(&self, other: &DateTime) -> std::cmp::Ordering {
-        self.key().cmp(&other.key())
-    }
-}
-
-impl PartialOrd for DateTime {
-    fn partial_cmp(&self, other: &DateTime) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
+by_value!(DateTime, |value| (value.unix_seconds(), value.fields.nanosecond));
 
 #[cfg(test)]
 mod tests {

@@ -38,31 +38,7 @@ use serde_json::value::RawValue;
 #[derive(Clone, Debug)]
 pub struct Decimal(String);
 
-impl PartialEq for Decimal {
-    fn eq(&self, other: &Decimal) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Decimal {}
-
-impl Ord for Decimal {
-    fn cmp(&self, other: &Decimal) -> Ordering {
-        Value::of(&self.0).cmp(&Value::of(&other.0))
-    }
-}
-
-impl PartialOrd for Decimal {
-    fn partial_cmp(&self, other: &Decimal) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Hash for Decimal {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        Value::of(&self.0).hash(state);
-    }
-}
+by_value!(Decimal, |decimal| Value::of(&decimal.0));
 
 /// A decimal's value, read from its text without rounding: zero, or a sign and the significant
 /// digits (no leading or trailing zeros) scaled so that the first digit is worth 10^`magnitude`.

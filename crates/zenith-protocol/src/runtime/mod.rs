@@ -1,5 +1,44 @@
 //! Hand-written support the generated types build on: text-preserving scalars, secrets, the catalog.
 
+/// Equality, hashing and ordering of a type by what `$key` makes of a value (a text-keeping
+/// value type compares by what its text means, not how it is written).
+macro_rules! by_value {
+    ($type:ty, |$value:ident| $key:expr) => {
+        impl $type {
+            fn value_key(&self) -> impl Ord + std::hash::Hash + '_ {
+                let $value = self;
+                $key
+            }
+        }
+
+        impl PartialEq for $type {
+            fn eq(&self, other: &$type) -> bool {
+                self.value_key() == other.value_key()
+            }
+        }
+
+        impl Eq for $type {}
+
+        impl std::hash::Hash for $type {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.value_key().hash(state);
+            }
+        }
+
+        impl Ord for $type {
+            fn cmp(&self, other: &$type) -> std::cmp::Ordering {
+                self.value_key().cmp(&other.value_key())
+            }
+        }
+
+        impl PartialOrd for $type {
+            fn partial_cmp(&self, other: &$type) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+    };
+}
+
 mod budget;
 mod catalog;
 pub mod changes;

@@ -141,37 +141,7 @@ impl schemars::JsonSchema for Time {
 }
 
 // Durations compare, hash and sort by their length, whatever their form.
-impl Time {
-    fn key(&self) -> std::time::Duration {
-        self.duration
-    }
-}
-
-impl PartialEq for Time {
-    fn eq(&self, other: &Time) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Time {}
-
-impl std::hash::Hash for Time {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.key().hash(state);
-    }
-}
-
-impl Ord for Time {
-    fn cmp(&self, other: &Time) -> std::cmp::Ordering {
-        self.key().cmp(&other.key())
-    }
-}
-
-impl PartialOrd for Time {
-    fn partial_cmp(&self, other: &Time) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
+by_value!(Time, |value| value.duration);
 
 #[cfg(test)]
 mod tests {
