@@ -222,17 +222,21 @@ const MAX_BATCH: usize = 4096;
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many rounds of pushes the rate owes at each wake: the time since the last, by the rate,
-/// its fractions carried over; at most four batches' worth.
+/// its fractions carried over; at most four wakes' worth, so that a connection behind (the mock
+/// busy) catches up a little and every connection gets its turn.
 struct Owed {
     rate: f64,
     last: tokio::time::Instant,
     credit: f64,
+    most: f64,
 }
 
 impl Owed {
-    fn new(rate: f64) -> Owed {
+    /// For pushes at `rate` a round a second, the connection woken every `interval`.
+    fn new(rate: f64, interval: Duration) -> Owed {
         // The first wake sends one round.
-        Owed { rate, last: tokio::time::Instant::now(), credit: 1.0 }
+        let most = (rate * 4.0 * interval.as_secs_f64()).max(1.0);
+        Owed { rate, last: tokio::time::Instant::now(), credit: 1.0, most }
     }
 
     /// Nothing is subscribed: nothing is owed for this time.
@@ -245,9 +249,7 @@ impl Owed {
         let now = tokio::time::Instant::now();
         let elapsed = now.duration_since(self.last).as_secs_f64();
         self.last = now;
-        // A connection behind (the mock busy) catches up a few batches at most, so that every
-        // connection gets its turn.
-        self.credit = (self.credit + elapsed * self.rate).min((self.rate * 4.0 * BATCH.as_secs_f64()).max(1.0));
+        self.credit = (self.credit + elapsed * self.rate).min(self.most);
         let rounds = self.credit.floor();
         self.credit -= rounds;
         rounds as usize
@@ -341,9 +343,10 @@ async fn serve(
     let mut checking = Checking::new(id, peer, events);
     // Pushes go out in batches, at most 2 ms apart: each wake sends what the rate owes
     // since the last, in one write (one TCP segment, not one a push).
-    let mut ticks = tokio::time::interval(limits.tick.max(BATCH));
+    let interval = limits.tick.max(BATCH);
+    let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut owed = Owed::new(limits.rate);
+    let mut owed = Owed::new(limits.rate, interval);
     // A close on purpose (`--faults close=CODE@AFTER`).
     let kick = shared.faults.close;
     let kicked = tokio::time::sleep(kick.map_or(Duration::MAX / 4, |(_, after)| after));

@@ -1,7 +1,8 @@
-//! `mock-bench`: pushes per second from `zenith mock` to 1, 10 and 100 subscribed clients on loopback, the mock on one core of its own, and its reply latency (see docs/performance.md, "zenith mock").
+//! `mock-bench`: pushes per second from `zenith mock` to 1, 10 and 100 subscribed clients on loopback, the mock on one core of its own, its reply latency, and its memory (see docs/performance.md, "zenith mock").
 
 mod clients;
 mod cpu;
+mod memory;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,7 +25,7 @@ const MOCK_THREAD: &str = "zenith-mock";
 const CLIENT_THREAD: &str = "bench-clients";
 
 const USAGE: &str = "usage: mock-bench [--clients N,N,..] [--warmup S] [--window S] [--rate R] \
-[--requests N] [--loaded N] [--loaded-rate R] [--quiet S] [--only pushes|latency]";
+[--requests N] [--loaded N] [--loaded-rate R] [--quiet S] [--only pushes|latency|memory] [--zenith PATH] [--hold S]";
 
 /// What the command line asks.
 #[derive(Debug)]
@@ -38,6 +39,10 @@ struct Args {
     loaded_rate: f64,
     quiet: f64,
     only: Option<String>,
+    /// The `zenith` binary the memory phase runs (next to this one by default).
+    zenith: Option<PathBuf>,
+    /// How long the memory phase's greedy and deaf clients stay, in seconds.
+    hold: f64,
 }
 
 /// Reads the flags (the program's name left out); an error says which is wrong.
@@ -52,6 +57,8 @@ fn parse(given: impl IntoIterator<Item = String>) -> Result<Args, String> {
         loaded_rate: 1_000.0,
         quiet: 20.0,
         only: None,
+        zenith: None,
+        hold: 10.0,
     };
     let mut given = given.into_iter();
     while let Some(flag) = given.next() {
@@ -85,7 +92,9 @@ fn parse(given: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--requests" => args.requests = count(10_000_000)?.max(1),
             "--loaded" => args.loaded = count(250)? as usize,
             "--quiet" => args.quiet = seconds()?,
-            "--only" if value == "pushes" || value == "latency" => args.only = Some(value),
+            "--only" if ["pushes", "latency", "memory"].contains(&value.as_str()) => args.only = Some(value),
+            "--zenith" => args.zenith = Some(PathBuf::from(value)),
+            "--hold" => args.hold = seconds()?.max(1.0),
             _ => return Err(USAGE.to_owned()),
         }
     }
@@ -390,6 +399,17 @@ fn main() {
         .enable_all()
         .build()
         .unwrap_or_else(|e| fail(format!("runtime: {e}")));
+    if args.only.as_deref() == Some("memory") {
+        // `zenith mock` as a process of its own, so that its RSS is its own.
+        let zenith = args.zenith.clone().unwrap_or_else(|| {
+            std::env::current_exe().ok().and_then(|exe| Some(exe.parent()?.join("zenith"))).unwrap_or_default()
+        });
+        println!("mock-bench: {} cores ({})", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+        // Every mock started is killed by then, error or not.
+        let outcome = memory::run(&zenith, &runtime, Duration::from_secs(args.hold as u64));
+        drop(runtime);
+        return outcome.unwrap_or_else(|e| fail(e));
+    }
     let mut mock = MockThread::start(args.rate);
     println!(
         "mock-bench: {} cores ({}); the mock on 1 thread of its own at {}, rate {} pushes/s per subscription; \
@@ -465,6 +485,11 @@ mod tests {
         assert!(given(&["--clients", "1,0"]).unwrap_err().contains("from 1 to 250"));
         assert!(given(&["--window"]).unwrap_err().starts_with("usage"));
         assert!(given(&["--only", "everything"]).unwrap_err().starts_with("usage"));
+        let memory = given(&["--only", "memory", "--zenith", "/bin/zenith", "--hold", "60"]).unwrap();
+        assert_eq!(
+            (memory.only.as_deref(), memory.zenith, memory.hold),
+            (Some("memory"), Some(PathBuf::from("/bin/zenith")), 60.0)
+        );
     }
 
     #[test]
