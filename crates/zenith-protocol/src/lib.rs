@@ -84,6 +84,7 @@ mod dispatch;
 mod generated;
 pub mod runtime;
 mod scan;
+mod subscribe;
 
 pub use dispatch::{EnvelopeKeys, EnvelopeText, ParseError, TopicProblem, controller_topics, json_kind};
 pub use generated::controllers::*;
@@ -94,7 +95,7 @@ pub use generated::types::*;
 pub use runtime::{
     Change, ChangeRules, Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction, Drift,
     DriftDecision, ErrorCodeInfo, FieldInfo, Flags, MessageInfo, Nullable, Operation, Problem, Report, Role, Secret,
-    Severity, Time, TimeError, Topic, TopicError, Validate, Verdict,
+    Severity, Time, TimeError, Topic, TopicError, TypedTopic, Validate, Verdict,
 };
 pub use scan::CleanText;
 

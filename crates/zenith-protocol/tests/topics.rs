@@ -21,3 +21,21 @@ fn every_form_round_trips() {
         assert!(wrong.parse::<NewsTopic>().is_err(), "{wrong}");
     }
 }
+
+#[test]
+fn a_sub_made_from_a_typed_topic_goes_to_its_controller_and_validates() {
+    use zenith_protocol::market::DepthTopic;
+    use zenith_protocol::{MessageKind, SubRequest, Topic, TypedTopic, UnsubRequest};
+    let depth = DepthTopic::new("BHP.AX", "ASX");
+    assert_eq!(depth.to_string().parse::<DepthTopic>().unwrap(), depth, "the last dot splits code and market");
+    assert_eq!(Topic::from(depth.clone()).as_str(), "Depth!BHP.AX.ASX");
+    let sub = serde_json::to_value(SubRequest::for_topic(depth.clone()).confirm(true)).unwrap();
+    assert_eq!(sub["Controller"], "Market");
+    assert!(MessageKind::SubRequest.validate(&sub).errors().next().is_none(), "{sub}");
+    let orders = OrdersTopic { account: Some("1234[Demo]".to_owned()) };
+    assert_eq!((OrdersTopic::CONTROLLER, OrdersTopic::NAME), ("Trading", "Orders"));
+    let unsub = serde_json::to_value(UnsubRequest::for_topic(orders)).unwrap();
+    assert_eq!((unsub["Controller"].as_str(), unsub["Topic"].as_str()), (Some("Trading"), Some("Orders!1234[Demo]")));
+    assert_eq!(OrdersTopic::default().to_string(), "Orders", "no account: every account");
+    assert_eq!(NewsTopic::new().to_string().split('!').next(), Some("News"));
+}

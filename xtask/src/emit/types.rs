@@ -211,9 +211,21 @@ fn topic_type(
         .collect::<Vec<_>>()
         .join(" or ");
     let doc = format!(" The `{topic}` topic with its arguments: {forms_text}.");
+    let controller = message.controller.clone().unwrap_or_else(|| model.default_controller.clone());
+    // A topic is made from the parts every form has; the others are left out.
+    let required: Vec<Ident> =
+        parts.iter().filter(|p| everywhere(&p.name)).map(|p| ident(&rust_name(&p.name, Case::Field))).collect();
+    let optional = parts.iter().filter(|p| !everywhere(&p.name)).map(|p| ident(&rust_name(&p.name, Case::Field)));
+    let new_doc = format!(" The `{topic}` topic for these arguments (those not every form has left out).");
+    // With no part every form has, the topic alone is the default.
+    let default = if required.is_empty() {
+        quote! { Default, }
+    } else {
+        quote! {}
+    };
     Ok(quote! {
         #[doc = #doc]
-        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, Debug, #default PartialEq, Eq, Hash)]
         pub struct #name { #(#fields)* }
 
         impl std::str::FromStr for #name {
@@ -229,6 +241,24 @@ fn topic_type(
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 #(#writes)*
+            }
+        }
+
+        impl #name {
+            #[doc = #new_doc]
+            pub fn new(#(#required: impl Into<String>),*) -> Self {
+                Self { #(#required: #required.into(),)* #(#optional: None,)* }
+            }
+        }
+
+        impl crate::runtime::TypedTopic for #name {
+            const CONTROLLER: &'static str = #controller;
+            const NAME: &'static str = #topic;
+        }
+
+        impl From<#name> for crate::runtime::Topic {
+            fn from(topic: #name) -> Self {
+                Self::from(topic.to_string())
             }
         }
     })

@@ -72,7 +72,7 @@ pub use secret::{
     REDACTED, Secret, is_secret_name, is_secret_parameter, may_hold_free_text_credentials, may_mark_secret,
 };
 pub use time::{Time, TimeError};
-pub use topic::{Topic, TopicError, TopicForm, TopicPart, read_arguments, read_topic};
+pub use topic::{Topic, TopicError, TopicForm, TopicPart, TypedTopic, read_arguments, read_topic};
 pub use tuple::{JsonKind, TupleReader, TupleWriter};
 pub use validate::Validate;
 

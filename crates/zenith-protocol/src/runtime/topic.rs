@@ -35,6 +35,27 @@ impl Topic {
     }
 }
 
+/// A topic with its arguments as a type of its own (`DepthTopic`, `OrdersTopic`, ...): it knows
+/// its controller, so a `Sub` or `Unsub` made from it goes to the right one.
+///
+/// ```
+/// use zenith_protocol::{DepthTopic, SubRequest, Topic, TypedTopic};
+/// let depth = DepthTopic::new("BHP.AX", "ASX");
+/// assert_eq!(depth.to_string(), "Depth!BHP.AX.ASX");
+/// assert_eq!(DepthTopic::CONTROLLER, "Market");
+/// let sub = SubRequest::for_topic(depth.clone()).confirm(true);
+/// let message = serde_json::to_value(&sub).unwrap();
+/// assert_eq!(message, serde_json::json!(
+///     {"Controller": "Market", "Topic": "Depth!BHP.AX.ASX", "Action": "Sub", "Confirm": true}));
+/// assert_eq!(Topic::from(depth).as_str(), "Depth!BHP.AX.ASX");
+/// ```
+pub trait TypedTopic: fmt::Display {
+    /// The controller the topic belongs to.
+    const CONTROLLER: &'static str;
+    /// The topic's name, without arguments.
+    const NAME: &'static str;
+}
+
 /// Splits `Name!args` into the name and the argument text.
 pub fn split(text: &str) -> (&str, Option<&str>) {
     match text.split_once('!') {

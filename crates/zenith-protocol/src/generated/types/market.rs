@@ -2194,6 +2194,27 @@ impl std::fmt::Display for DepthTopic {
     }
 }
 
+impl DepthTopic {
+    /// The `Depth` topic for these arguments (those not every form has left out).
+    pub fn new(code: impl Into<String>, market: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            market: market.into(),
+        }
+    }
+}
+
+impl crate::runtime::TypedTopic for DepthTopic {
+    const CONTROLLER: &'static str = "Market";
+    const NAME: &'static str = "Depth";
+}
+
+impl From<DepthTopic> for crate::runtime::Topic {
+    fn from(topic: DepthTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
 /// The `Levels` topic with its arguments: `Levels!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LevelsTopic {
@@ -2221,6 +2242,27 @@ impl std::str::FromStr for LevelsTopic {
 impl std::fmt::Display for LevelsTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Levels!{}.{}", self.code, self.market)
+    }
+}
+
+impl LevelsTopic {
+    /// The `Levels` topic for these arguments (those not every form has left out).
+    pub fn new(code: impl Into<String>, market: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            market: market.into(),
+        }
+    }
+}
+
+impl crate::runtime::TypedTopic for LevelsTopic {
+    const CONTROLLER: &'static str = "Market";
+    const NAME: &'static str = "Levels";
+}
+
+impl From<LevelsTopic> for crate::runtime::Topic {
+    fn from(topic: LevelsTopic) -> Self {
+        Self::from(topic.to_string())
     }
 }
 
@@ -2254,6 +2296,27 @@ impl std::fmt::Display for SecurityTopic {
     }
 }
 
+impl SecurityTopic {
+    /// The `Security` topic for these arguments (those not every form has left out).
+    pub fn new(code: impl Into<String>, market: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            market: market.into(),
+        }
+    }
+}
+
+impl crate::runtime::TypedTopic for SecurityTopic {
+    const CONTROLLER: &'static str = "Market";
+    const NAME: &'static str = "Security";
+}
+
+impl From<SecurityTopic> for crate::runtime::Topic {
+    fn from(topic: SecurityTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
 /// The `Symbols` topic with its arguments: `Symbols!{Class}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SymbolsTopic {
@@ -2284,6 +2347,27 @@ impl std::fmt::Display for SymbolsTopic {
     }
 }
 
+impl SymbolsTopic {
+    /// The `Symbols` topic for these arguments (those not every form has left out).
+    pub fn new(class: impl Into<String>, market: impl Into<String>) -> Self {
+        Self {
+            class: class.into(),
+            market: market.into(),
+        }
+    }
+}
+
+impl crate::runtime::TypedTopic for SymbolsTopic {
+    const CONTROLLER: &'static str = "Market";
+    const NAME: &'static str = "Symbols";
+}
+
+impl From<SymbolsTopic> for crate::runtime::Topic {
+    fn from(topic: SymbolsTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
 /// The `Trades` topic with its arguments: `Trades!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TradesTopic {
@@ -2311,5 +2395,26 @@ impl std::str::FromStr for TradesTopic {
 impl std::fmt::Display for TradesTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Trades!{}.{}", self.code, self.market)
+    }
+}
+
+impl TradesTopic {
+    /// The `Trades` topic for these arguments (those not every form has left out).
+    pub fn new(code: impl Into<String>, market: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            market: market.into(),
+        }
+    }
+}
+
+impl crate::runtime::TypedTopic for TradesTopic {
+    const CONTROLLER: &'static str = "Market";
+    const NAME: &'static str = "Trades";
+}
+
+impl From<TradesTopic> for crate::runtime::Topic {
+    fn from(topic: TradesTopic) -> Self {
+        Self::from(topic.to_string())
     }
 }

@@ -338,7 +338,7 @@ impl SourcesPush {
 }
 
 /// The `News` topic with its arguments: `News` or `News!{Source}` or `News!{Code}.{Exchange}` or `News!{Source}!{Code}.{Exchange}`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct NewsTopic {
     /// A news source's code; it holds neither `.` nor `!`, which tells `News!AAP` from `News!BHP.ASX`.
     pub source: Option<String>,
@@ -383,5 +383,27 @@ impl std::fmt::Display for NewsTopic {
             return write!(f, "News!{}", self.source.as_deref().unwrap_or_default());
         }
         write!(f, "News",)
+    }
+}
+
+impl NewsTopic {
+    /// The `News` topic for these arguments (those not every form has left out).
+    pub fn new() -> Self {
+        Self {
+            source: None,
+            code: None,
+            exchange: None,
+        }
+    }
+}
+
+impl crate::runtime::TypedTopic for NewsTopic {
+    const CONTROLLER: &'static str = "News";
+    const NAME: &'static str = "News";
+}
+
+impl From<NewsTopic> for crate::runtime::Topic {
+    fn from(topic: NewsTopic) -> Self {
+        Self::from(topic.to_string())
     }
 }

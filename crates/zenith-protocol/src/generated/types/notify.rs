@@ -1196,3 +1196,21 @@ impl std::fmt::Display for MatchesTopic {
         write!(f, "Matches!{}", self.id)
     }
 }
+
+impl MatchesTopic {
+    /// The `Matches` topic for these arguments (those not every form has left out).
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
+impl crate::runtime::TypedTopic for MatchesTopic {
+    const CONTROLLER: &'static str = "Notify";
+    const NAME: &'static str = "Matches";
+}
+
+impl From<MatchesTopic> for crate::runtime::Topic {
+    fn from(topic: MatchesTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}

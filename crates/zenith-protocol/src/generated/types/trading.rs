@@ -2776,7 +2776,7 @@ impl TransactionsPush {
 }
 
 /// The `Audit` topic with its arguments: `Audit!{Account}` or `Audit`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AuditTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -2803,8 +2803,26 @@ impl std::fmt::Display for AuditTopic {
     }
 }
 
+impl AuditTopic {
+    /// The `Audit` topic for these arguments (those not every form has left out).
+    pub fn new() -> Self {
+        Self { account: None }
+    }
+}
+
+impl crate::runtime::TypedTopic for AuditTopic {
+    const CONTROLLER: &'static str = "Trading";
+    const NAME: &'static str = "Audit";
+}
+
+impl From<AuditTopic> for crate::runtime::Topic {
+    fn from(topic: AuditTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
 /// The `Balances` topic with its arguments: `Balances!{Account}` or `Balances`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct BalancesTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -2831,8 +2849,26 @@ impl std::fmt::Display for BalancesTopic {
     }
 }
 
+impl BalancesTopic {
+    /// The `Balances` topic for these arguments (those not every form has left out).
+    pub fn new() -> Self {
+        Self { account: None }
+    }
+}
+
+impl crate::runtime::TypedTopic for BalancesTopic {
+    const CONTROLLER: &'static str = "Trading";
+    const NAME: &'static str = "Balances";
+}
+
+impl From<BalancesTopic> for crate::runtime::Topic {
+    fn from(topic: BalancesTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
 /// The `Holdings` topic with its arguments: `Holdings!{Account}` or `Holdings`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct HoldingsTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -2859,8 +2895,26 @@ impl std::fmt::Display for HoldingsTopic {
     }
 }
 
+impl HoldingsTopic {
+    /// The `Holdings` topic for these arguments (those not every form has left out).
+    pub fn new() -> Self {
+        Self { account: None }
+    }
+}
+
+impl crate::runtime::TypedTopic for HoldingsTopic {
+    const CONTROLLER: &'static str = "Trading";
+    const NAME: &'static str = "Holdings";
+}
+
+impl From<HoldingsTopic> for crate::runtime::Topic {
+    fn from(topic: HoldingsTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
 /// The `Orders` topic with its arguments: `Orders!{Account}` or `Orders`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct OrdersTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -2887,8 +2941,26 @@ impl std::fmt::Display for OrdersTopic {
     }
 }
 
+impl OrdersTopic {
+    /// The `Orders` topic for these arguments (those not every form has left out).
+    pub fn new() -> Self {
+        Self { account: None }
+    }
+}
+
+impl crate::runtime::TypedTopic for OrdersTopic {
+    const CONTROLLER: &'static str = "Trading";
+    const NAME: &'static str = "Orders";
+}
+
+impl From<OrdersTopic> for crate::runtime::Topic {
+    fn from(topic: OrdersTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
 /// The `Requests` topic with its arguments: `Requests!{Account}` or `Requests`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RequestsTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -2915,8 +2987,26 @@ impl std::fmt::Display for RequestsTopic {
     }
 }
 
+impl RequestsTopic {
+    /// The `Requests` topic for these arguments (those not every form has left out).
+    pub fn new() -> Self {
+        Self { account: None }
+    }
+}
+
+impl crate::runtime::TypedTopic for RequestsTopic {
+    const CONTROLLER: &'static str = "Trading";
+    const NAME: &'static str = "Requests";
+}
+
+impl From<RequestsTopic> for crate::runtime::Topic {
+    fn from(topic: RequestsTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
 /// The `Transactions` topic with its arguments: `Transactions!{Account}` or `Transactions`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TransactionsTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -2942,5 +3032,23 @@ impl std::fmt::Display for TransactionsTopic {
             );
         }
         write!(f, "Transactions",)
+    }
+}
+
+impl TransactionsTopic {
+    /// The `Transactions` topic for these arguments (those not every form has left out).
+    pub fn new() -> Self {
+        Self { account: None }
+    }
+}
+
+impl crate::runtime::TypedTopic for TransactionsTopic {
+    const CONTROLLER: &'static str = "Trading";
+    const NAME: &'static str = "Transactions";
+}
+
+impl From<TransactionsTopic> for crate::runtime::Topic {
+    fn from(topic: TransactionsTopic) -> Self {
+        Self::from(topic.to_string())
     }
 }

@@ -1376,3 +1376,21 @@ impl std::fmt::Display for WatchlistTopic {
         write!(f, "Watchlist!{}", self.id)
     }
 }
+
+impl WatchlistTopic {
+    /// The `Watchlist` topic for these arguments (those not every form has left out).
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
+impl crate::runtime::TypedTopic for WatchlistTopic {
+    const CONTROLLER: &'static str = "Watchlist";
+    const NAME: &'static str = "Watchlist";
+}
+
+impl From<WatchlistTopic> for crate::runtime::Topic {
+    fn from(topic: WatchlistTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
