@@ -39,3 +39,16 @@ fn a_sub_made_from_a_typed_topic_goes_to_its_controller_and_validates() {
     assert_eq!(OrdersTopic::default().to_string(), "Orders", "no account: every account");
     assert_eq!(NewsTopic::new().to_string().split('!').next(), Some("News"));
 }
+
+#[test]
+fn a_message_built_in_code_is_checked_before_it_goes() {
+    use zenith_protocol::market::DepthTopic;
+    use zenith_protocol::{SubRequest, Validate};
+    let sub = SubRequest::for_topic(DepthTopic::new("BHP", "ASX")).confirm(true);
+    assert!(sub.check().is_ok());
+    // A controller the protocol does not have.
+    let mut broken = sub.clone();
+    broken.controller = Some(zenith_protocol::Controller::from("Markets"));
+    let report = broken.check().unwrap_err();
+    assert!(report.to_string().contains("did you mean `Market`?"), "{report}");
+}

@@ -51,4 +51,15 @@ pub trait Validate {
     fn is_valid(value: &Value) -> bool {
         Self::verdict(value) != Verdict::Invalid
     }
+
+    /// Every problem of this typed value, as it would be sent: a message built in code checked
+    /// before it goes (`request.check()?`, a [`Report`] being an error).
+    fn check(&self) -> Result<(), Report>
+    where
+        Self: serde::Serialize,
+    {
+        let value = serde_json::to_value(self).unwrap_or(Value::Null);
+        let report = Self::validate(&value);
+        if report.is_valid() { Ok(()) } else { Err(report) }
+    }
 }
