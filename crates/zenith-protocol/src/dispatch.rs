@@ -177,6 +177,24 @@ impl Message {
         })
     }
 
+    /// Every problem of a message travelling in `direction`, its schema chosen by its envelope
+    /// as [`Message::parse`] chooses it: one call for a message of any kind. An error when no
+    /// schema covers it.
+    ///
+    /// ```
+    /// use zenith_protocol::{Direction, Message};
+    /// let push = serde_json::json!({"Controller": "Market", "Topic": "Trades!BHP.ASX", "Data": [{"O": "X"}]});
+    /// let report = Message::validate(&push, Direction::Receive).unwrap();
+    /// assert!(!report.is_valid());
+    /// let unknown = serde_json::json!({"Controller": "Market", "Topic": "Nothing"});
+    /// assert!(Message::validate(&unknown, Direction::Receive).is_err());
+    /// ```
+    pub fn validate(message: &Value, direction: Direction) -> Result<crate::Report, ParseError> {
+        let keys = EnvelopeKeys::read(message)?;
+        let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
+        Ok(kind.validate(message))
+    }
+
     /// Parses message text (see [`Message::parse`]). Decimal amounts keep their spelling.
     pub fn parse_str(text: &str, direction: Direction) -> Result<Message, ParseError> {
         let value: Value = serde_json::from_str(text).map_err(|e| ParseError::NotJson(e.to_string()))?;
