@@ -128,37 +128,11 @@ pub fn upgrade_reply(protocol: &str) -> Vec<u8> {
 
 /// A whole websocket frame (FIN set) carrying `payload`, masked when the client sends it.
 pub fn frame(client: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
-    let mut out = frame_header(client, opcode, payload.len() as u64);
-    if client {
-        let key = MASK;
-        out.extend(payload.iter().enumerate().map(|(n, b)| b ^ key[n % 4]));
-    } else {
-        out.extend_from_slice(payload);
-    }
-    out
+    test_kit::frame(client, opcode, true, false, payload)
 }
-
-/// The masking key of the client's frames.
-const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
 /// A frame header (FIN set) declaring `length` payload bytes, with the masking key when the
 /// client sends it.
 pub fn frame_header(client: bool, opcode: u8, length: u64) -> Vec<u8> {
-    let mut out = vec![0x80 | opcode];
-    let mask = if client { 0x80 } else { 0 };
-    match length {
-        n if n < 126 => out.push(mask | n as u8),
-        n if n <= 0xffff => {
-            out.push(mask | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(mask | 127);
-            out.extend_from_slice(&n.to_be_bytes());
-        }
-    }
-    if client {
-        out.extend_from_slice(&MASK);
-    }
-    out
+    test_kit::frame_header(client, opcode, true, false, length)
 }
