@@ -20,7 +20,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use zenith_capture::{Body, Event as CaptureEvent, Frame, Origin};
+use zenith_capture::{Body, Code, Event as CaptureEvent, Frame, Origin};
 use zenith_check::{Checker, Finding};
 use zenith_protocol::Direction;
 
@@ -521,8 +521,8 @@ impl<'e> Checking<'e> {
 /// Tells a finding on a client's message; the mock's own messages are not its client's doing.
 fn tell(finding: Finding, events: &mpsc::UnboundedSender<Event>, errors: &mut u64, warnings: &mut u64, told: &mut u64) {
     if finding.direction != Some(Direction::Send)
-        || finding.code == "subscription-silent"
-        || finding.code == "unanswered-request"
+        || finding.code == Code::SubscriptionSilent.as_str()
+        || finding.code == Code::UnansweredRequest.as_str()
     {
         return;
     }
