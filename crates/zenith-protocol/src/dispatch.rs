@@ -170,11 +170,7 @@ impl Message {
     pub fn parse(message: &Value, direction: Direction) -> Result<Message, ParseError> {
         let keys = EnvelopeKeys::read(message)?;
         let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
-        Message::from_value_as(kind, message).map_err(|error| ParseError::Data {
-            kind: kind.info().name,
-            path: json_pointer(error.path()),
-            reason: error.into_inner().to_string(),
-        })
+        Message::from_value_as(kind, message)
     }
 
     /// Every problem of a message travelling in `direction`, its schema chosen by its envelope
@@ -200,11 +196,25 @@ impl Message {
         let value: Value = serde_json::from_str(text).map_err(|e| ParseError::NotJson(e.to_string()))?;
         let keys = EnvelopeKeys::read(&value)?;
         let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
-        Message::from_str_as(kind, text).map_err(|error| ParseError::Data {
-            kind: kind.info().name,
-            path: json_pointer(error.path()),
-            reason: error.into_inner().to_string(),
-        })
+        Message::from_str_as(kind, text)
+    }
+
+    /// Parses message text and checks it against its schema in one call: the typed message
+    /// (every property kept, undocumented ones too) and every problem the schema finds.
+    ///
+    /// ```
+    /// use zenith_protocol::{Direction, Message, MessageEnvelope};
+    /// let text = r#"{"Controller":"Auth","Topic":"Identify","TransactionID":3,"Data":{"Result":"Maybe"}}"#;
+    /// let (message, report) = Message::parse_checked(text, Direction::Receive).unwrap();
+    /// assert_eq!(message.transaction_id(), Some(3));
+    /// assert!(!report.is_valid(), "`Maybe` is no result the schema lists");
+    /// assert_eq!(message.to_value(), serde_json::from_str::<serde_json::Value>(text).unwrap(), "and kept");
+    /// ```
+    pub fn parse_checked(text: &str, direction: Direction) -> Result<(Message, crate::Report), ParseError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| ParseError::NotJson(e.to_string()))?;
+        let keys = EnvelopeKeys::read(&value)?;
+        let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
+        Ok((Message::from_str_as(kind, text)?, kind.validate(&value)))
     }
 
     /// The message as a JSON value, exactly as it goes on the wire.
@@ -234,22 +244,6 @@ fn no_schema(keys: &EnvelopeKeys<'_>, direction: Direction) -> ParseError {
         direction,
         hint,
     }
-}
-
-fn json_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut pointer = String::new();
-    for segment in path.iter() {
-        pointer.push('/');
-        match segment {
-            Segment::Seq { index } => pointer.push_str(&index.to_string()),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
-            }
-            Segment::Unknown => pointer.push('?'),
-        }
-    }
-    pointer
 }
 
 #[cfg(test)]

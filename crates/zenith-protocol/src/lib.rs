@@ -7,18 +7,17 @@
 //! Build the `AuthOwner` request and serialize it:
 //!
 //! ```
-//! use zenith_protocol::Secret;
 //! use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData};
 //!
-//! let request = AuthOwnerRequest::new(AuthOwnerRequestData {
-//!     provider: "Paritech".into(),
-//!     client_id: "TriOptimum".into(),
-//!     client_secret: None,
-//!     user_name: Some("Shodan".into()),
-//!     password: Some(Secret::from("Insect")),
-//!     scope: Some(vec!["Paritech.Zenith".into()]),
-//! })
-//! .with_transaction_id(1);
+//! let data = AuthOwnerRequestData::builder()
+//!     .provider("Paritech")
+//!     .client_id("TriOptimum")
+//!     .user_name("Shodan")
+//!     .password("Insect")
+//!     .scope(vec!["Paritech.Zenith".to_owned()])
+//!     .build()
+//!     .unwrap();
+//! let request = AuthOwnerRequest::new(data).with_transaction_id(1);
 //!
 //! assert_eq!(
 //!     serde_json::to_value(&request).unwrap(),
@@ -73,15 +72,23 @@
 //! assert_eq!(serde_json::to_value(&report).unwrap()["problems"][0]["code"], "forbidden-property");
 //! ```
 //!
-//! Where things are: each controller's messages, their data types and their typed topics are in
-//! the controller's module (`zenith_protocol::auth::AuthOwnerRequest`,
-//! `zenith_protocol::market::DepthTopic`); the types the controllers share (`DateTime`, `Decimal`,
-//! the code tables such as `Side`) and the runtime (`Validate`, `Message`, `Report`) are at the
-//! crate root. Every generated type is also at the root.
+//! Where things are: each controller's module holds its messages, their data types, builders
+//! and typed topics (`zenith_protocol::auth::AuthOwnerRequest`,
+//! `zenith_protocol::market::DepthTopic`); [`shared`] holds what the controllers share (the
+//! envelope, code tables such as `Side`, records several controllers use); the crate root holds
+//! the values (`Decimal`, `DateTime`, `Secret`, `Topic`), [`Message`] and its envelope
+//! ([`MessageEnvelope`]), validation ([`Validate`], [`Report`]), and [`prelude`] the names most
+//! programs want. [`runtime`] is what the generated code is built on, for tools.
+//!
+//! Every struct and enum the schemas make is `#[non_exhaustive]`, so that a schema adding a
+//! property or a code is not a breaking change: build values with `new` or `builder()`, and end
+//! matches with a `_` arm. Properties no schema documents are kept in each object's
+//! `undocumented` and written back, so parsing and serializing give back the same JSON.
 
 mod dispatch;
 #[rustfmt::skip]
 mod generated;
+#[doc(hidden)]
 pub mod runtime;
 mod scan;
 mod subscribe;
@@ -91,13 +98,23 @@ pub use generated::controllers::*;
 pub use generated::messages::{
     CLIENT_DRIFT, DEFAULT_ACTION, DEFAULT_CONTROLLER, ERROR_CODES, Message, MessageKind, SECRET_PROPERTIES,
 };
+/// Every generated type by its name alone, as the controller modules and [`shared`] name them.
+#[doc(hidden)]
 pub use generated::types::*;
 pub use runtime::{
-    Change, ChangeRules, Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction, Drift,
-    DriftDecision, ErrorCodeInfo, FieldInfo, Flags, MessageInfo, Nullable, Operation, Problem, Report, Role, Secret,
-    Severity, Time, TimeError, Topic, TopicError, TypedTopic, Validate, Verdict,
+    BuildError, Change, ChangeRules, Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction,
+    Drift, DriftDecision, ErrorCodeInfo, FieldInfo, Flags, MessageEnvelope, MessageInfo, Nullable, Operation, Problem,
+    Report, Role, Secret, Severity, Time, TimeError, Topic, TopicError, TypedTopic, Undocumented, Validate, Verdict,
 };
 pub use scan::CleanText;
+
+/// The names most programs need: `use zenith_protocol::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        BuildError, Date, DateTime, Decimal, Direction, Message, MessageEnvelope, MessageKind, ParseError, Report,
+        Secret, SubRequest, Time, Topic, TypedTopic, UnsubRequest, Validate,
+    };
+}
 
 /// The README's Rust snippets, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]

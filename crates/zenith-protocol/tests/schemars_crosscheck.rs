@@ -1,5 +1,6 @@
 //! The schema schemars derives from each generated type matches the source schema's wire
 //! contract: property names, required sets and JSON types, all the way down.
+#![cfg(feature = "schemars")]
 
 use std::collections::BTreeSet;
 

@@ -85,7 +85,7 @@ fn orders_change_records_are_matched_by_kind() {
             OrderChange::OrderAdd(add) => format!("added {}", add.order.id),
             OrderChange::OrderUpdate(update) => format!("updated {}", update.order.id),
             OrderChange::OrderRemove(remove) => format!("removed {}", remove.order.id),
-            OrderChange::Unrecognized(other) => format!("unknown {other}"),
+            other => format!("unknown {}", other.tag()),
         })
         .collect();
     assert_eq!(seen, ["cleared", "removed 00000000-0000-0000-CDEF-123456789ABC"]);

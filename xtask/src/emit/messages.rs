@@ -15,26 +15,35 @@ fn ident(name: &str) -> Ident {
 
 /// `generated/mod.rs`: the generated modules, plus one module per controller naming its messages.
 pub fn module_root(model: &Model) -> TokenStream {
-    // Each controller's module names its messages and the types of their schema directory.
+    // Each controller's module names its messages, their typed topics and the types only its
+    // messages use; `shared` the rest.
     let mut by_controller: BTreeMap<&str, Vec<Ident>> = BTreeMap::new();
+    let mut shared: Vec<Ident> = Vec::new();
     for message in &model.messages {
-        if let Some(controller) = &message.controller {
-            let names = by_controller.entry(controller).or_default();
-            names.push(ident(&message.name));
-            if let (Some(topic), Some(_)) = (&message.topic, &message.arguments) {
-                let topic_type = ident(&format!("{}Topic", rust_name(topic, Case::Type)));
-                if !names.contains(&topic_type) {
-                    names.push(topic_type);
-                }
-            }
-            let group = super::schema::group(&model[message.ty]);
-            for (index, ty) in model.types.iter().enumerate().filter(|(_, t)| super::schema::group(t) == group) {
-                let name = ident(&ty.name);
-                if !names.contains(&name) && !model.messages.iter().any(|m| m.ty == TypeId(index)) {
-                    names.push(name);
-                }
+        let names = match &message.controller {
+            Some(controller) => by_controller.entry(controller).or_default(),
+            None => &mut shared,
+        };
+        names.push(ident(&message.name));
+        if let (Some(topic), Some(_)) = (&message.topic, &message.arguments) {
+            let topic_type = ident(&format!("{}Topic", rust_name(topic, Case::Type)));
+            if !names.contains(&topic_type) {
+                names.push(topic_type);
             }
         }
+    }
+    let users = model.users();
+    for (index, ty) in model.types.iter().enumerate() {
+        if model.messages.iter().any(|m| m.ty == TypeId(index)) {
+            continue;
+        }
+        let only = match users[index].iter().collect::<Vec<_>>()[..] {
+            [controller] if controller != crate::model::CORE_CONTROLLER => by_controller.get_mut(controller.as_str()),
+            _ => None,
+        };
+        let names = only.unwrap_or(&mut shared);
+        names.push(ident(&ty.name));
+        names.extend(super::types::companion_names(model, TypeId(index)).iter().map(|n| ident(n)));
     }
     let modules = by_controller.iter().map(|(controller, names)| {
         let module = ident(&rust_name(controller, Case::Field));
@@ -57,6 +66,12 @@ pub fn module_root(model: &Model) -> TokenStream {
         /// One module per controller, naming its messages.
         pub mod controllers {
             #(#modules)*
+
+            /// What the controllers share: the envelope, the messages every controller may
+            /// send (`Sub`, `Unsub`, `Error`), and the types several controllers use.
+            pub mod shared {
+                pub use super::super::types::{#(#shared),*};
+            }
         }
     }
 }
@@ -153,6 +168,7 @@ pub fn emit(model: &Model) -> TokenStream {
 
         /// Every kind of message the schemas define.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum MessageKind { #(#names,)* }
 
         impl MessageKind {
@@ -221,14 +237,17 @@ pub fn emit(model: &Model) -> TokenStream {
             }
 
             /// The schemars-derived JSON Schema of this kind's Rust type.
+            #[cfg(feature = "schemars")]
             pub fn derived_schema(self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
                 match self { #(MessageKind::#names => generator.root_schema_for::<#names>(),)* }
             }
         }
 
-        /// A message of any kind, typed.
+        /// A message of any kind, typed. Each is boxed, so that a `Message` stays small however
+        /// large its kind is; its envelope is read through [`crate::MessageEnvelope`].
         #[derive(Clone, Debug, PartialEq)]
-        pub enum Message { #(#names(#names),)* }
+        #[non_exhaustive]
+        pub enum Message { #(#names(Box<#names>),)* }
 
         impl Message {
             /// The kind of this message.
@@ -236,19 +255,30 @@ pub fn emit(model: &Model) -> TokenStream {
                 match self { #(Message::#names(_) => MessageKind::#names,)* }
             }
 
+            /// The message itself, for its envelope.
+            pub fn envelope(&self) -> &dyn crate::MessageEnvelope {
+                match self { #(Message::#names(message) => message.as_ref(),)* }
+            }
+
+            /// The message itself, to change its envelope.
+            pub fn envelope_mut(&mut self) -> &mut dyn crate::MessageEnvelope {
+                match self { #(Message::#names(message) => message.as_mut(),)* }
+            }
+
             /// Deserializes message text as a message of `kind`, reporting where it did not fit.
             /// Numbers kept as text (`Decimal`) keep the sender's spelling.
-            pub fn from_str_as(kind: MessageKind, text: &str) -> Result<Message, serde_path_to_error::Error<serde_json::Error>> {
+            pub fn from_str_as(kind: MessageKind, text: &str) -> Result<Message, crate::ParseError> {
                 let mut deserializer = serde_json::Deserializer::from_str(text);
+                let read = &mut deserializer;
                 Ok(match kind {
-                    #(MessageKind::#names => Message::#names(serde_path_to_error::deserialize(&mut deserializer)?),)*
+                    #(MessageKind::#names => Message::#names(crate::runtime::read_as(kind, read)?),)*
                 })
             }
 
             /// Deserializes `value` as a message of `kind`, reporting where it did not fit.
-            pub fn from_value_as(kind: MessageKind, value: &serde_json::Value) -> Result<Message, serde_path_to_error::Error<serde_json::Error>> {
+            pub fn from_value_as(kind: MessageKind, value: &serde_json::Value) -> Result<Message, crate::ParseError> {
                 Ok(match kind {
-                    #(MessageKind::#names => Message::#names(serde_path_to_error::deserialize(value)?),)*
+                    #(MessageKind::#names => Message::#names(crate::runtime::read_as(kind, value)?),)*
                 })
             }
         }
@@ -262,7 +292,7 @@ pub fn emit(model: &Model) -> TokenStream {
         #(
             impl From<#names> for Message {
                 fn from(message: #names) -> Message {
-                    Message::#names(message)
+                    Message::#names(Box::new(message))
                 }
             }
         )*

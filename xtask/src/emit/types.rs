@@ -27,6 +27,7 @@ pub fn emit(model: &Model) -> Result<Vec<(String, TokenStream)>, Error> {
     let mut topics: Vec<(&str, &str)> = Vec::new();
     for message in &model.messages {
         let group = super::schema::group(&model[message.ty]);
+        add(group.clone(), envelope_impl(model, message));
         if let (Some(topic), Some(arguments)) = (&message.topic, &message.arguments) {
             let controller = message.controller.as_deref().unwrap_or_default();
             if !topics.contains(&(controller, topic)) {
@@ -67,11 +68,14 @@ fn emit_type(model: &Model, ty: &TypeDef) -> Result<TokenStream, Error> {
     Ok(match &ty.kind {
         TypeKind::Struct { fields, union: Some(union), .. } => tagged_union(model, ty, fields, union),
         TypeKind::Struct { fields, .. } => {
+            let undocumented = undocumented_field();
             let fields = fields.iter().map(|f| struct_field(model, f, f.required));
             quote! {
                 #doc
-                #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
-                pub struct #name { #(#fields)* }
+                #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+                #[non_exhaustive]
+                pub struct #name { #(#fields)* #undocumented }
             }
         }
         TypeKind::Enum { values, .. } => string_enum(ty, values)?,
@@ -310,16 +314,22 @@ fn tagged_union(model: &Model, ty: &TypeDef, fields: &[Field], union: &Union) ->
                 }
             }
         });
+        let undocumented = undocumented_field();
+        let fields: Vec<(&Field, bool)> = allowed.iter().map(|f| (*f, variant.required.contains(&f.wire))).collect();
+        let builder = builder(model, &variant.name, &fields);
         quote! {
+            #builder
             #doc
-            #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
-            pub struct #struct_name { #(#members)* }
+            #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+            #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+            #[non_exhaustive]
+            pub struct #struct_name { #(#members)* #undocumented }
 
             impl #struct_name {
                 #[doc = #new_doc]
                 #[allow(clippy::too_many_arguments)]
                 pub fn new(#(#params),*) -> Self {
-                    Self { #(#inits),* }
+                    Self { #(#inits,)* undocumented: Default::default() }
                 }
             }
             #default
@@ -334,6 +344,7 @@ fn tagged_union(model: &Model, ty: &TypeDef, fields: &[Field], union: &Union) ->
         // Variants stay inline, so that a match reads as the protocol does.
         #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
         pub enum #name {
             #( #variant_docs #variants(#variants), )*
             /// An object whose tag no variant has, kept exactly as sent; validation reports it.
@@ -387,12 +398,17 @@ fn tagged_union(model: &Model, ty: &TypeDef, fields: &[Field], union: &Union) ->
                 // Anything but an object with a string tag is kept whole, as `Unrecognized`.
                 let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
                 Ok(match tag.as_ref().and_then(serde_json::Value::as_str) {
-                    #( Some(#values) => Self::#variants(serde_json::from_str(text).map_err(D::Error::custom)?), )*
+                    #( Some(#values) => Self::#variants({
+                        let mut fields: #variants = crate::runtime::read_nested(text).map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    }), )*
                     _ => Self::#unrecognized(serde_json::from_str(text).map_err(D::Error::custom)?),
                 })
             }
         }
 
+        #[cfg(feature = "schemars")]
         impl schemars::JsonSchema for #name {
             fn schema_name() -> std::borrow::Cow<'static, str> {
                 #type_name.into()
@@ -439,6 +455,7 @@ fn string_enum(ty: &TypeDef, values: &[String]) -> Result<TokenStream, Error> {
         /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
         /// validation reports them.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum #name {
             #( #[doc = #variant_docs] #variants, )*
             /// A value the schema does not list, kept exactly as sent.
@@ -491,6 +508,7 @@ fn string_enum(ty: &TypeDef, values: &[String]) -> Result<TokenStream, Error> {
             }
         }
 
+        #[cfg(feature = "schemars")]
         impl schemars::JsonSchema for #name {
             fn schema_name() -> std::borrow::Cow<'static, str> {
                 #type_name.into()
@@ -553,15 +571,183 @@ fn constructor(model: &Model, ty: &TypeDef, message: bool) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let members: Vec<(&Field, bool)> = fields.iter().map(|f| (f, f.required)).collect();
+    let builder = if message { TokenStream::new() } else { builder(model, &ty.name, &members) };
     quote! {
         impl #name {
             #[doc = #doc]
             #[allow(clippy::too_many_arguments)]
             pub fn new(#(#params),*) -> Self {
-                Self { #(#inits),* }
+                Self { #(#inits,)* undocumented: Default::default() }
             }
             #with_transaction_id
         }
         #default
+        #builder
+    }
+}
+
+/// The fewest fields a type has for a builder to read better than `new`.
+const BUILDER_FIELDS: usize = 3;
+
+/// `T::builder()` for a type of three fields or more: a setter per field taking anything that
+/// converts into it, and `build()`, which names the first required field left unset.
+fn builder(model: &Model, type_name: &str, fields: &[(&Field, bool)]) -> TokenStream {
+    let settable: Vec<&(&Field, bool)> = fields
+        .iter()
+        .filter(|(f, required)| !(*required && f.constant.as_ref().is_some_and(|c| c.is_string())))
+        .collect();
+    if fields.len() < BUILDER_FIELDS {
+        return TokenStream::new();
+    }
+    let name = ident(type_name);
+    let builder = ident(&format!("{type_name}Builder"));
+    let doc = format!(" Builds [`{type_name}`] one field at a time, then checks that each required one is set.");
+    let members = settable.iter().map(|(f, _)| {
+        let field = ident(&f.rust);
+        let ty = rust_type(model, &f.shape, f.secret);
+        quote! { #field: Option<#ty>, }
+    });
+    let setters = settable.iter().map(|(f, _)| {
+        let field = ident(&f.rust);
+        let ty = rust_type(model, &f.shape, f.secret);
+        let doc = format!(" Sets `{}`.", f.wire);
+        quote! {
+            #[doc = #doc]
+            pub fn #field(mut self, value: impl Into<#ty>) -> Self {
+                self.#field = Some(value.into());
+                self
+            }
+        }
+    });
+    let inits = fields.iter().map(|(f, required)| {
+        let field = ident(&f.rust);
+        let ty = rust_type(model, &f.shape, f.secret);
+        let wire = &f.wire;
+        match (required, f.constant.as_ref().and_then(|c| c.as_str())) {
+            (true, Some(value)) => quote! { #field: <#ty>::from(#value) },
+            (true, None) => quote! {
+                #field: self.#field.ok_or(crate::runtime::BuildError { type_name: #type_name, missing: #wire })?
+            },
+            (false, _) => quote! { #field: self.#field },
+        }
+    });
+    quote! {
+        impl #name {
+            #[doc = #doc]
+            pub fn builder() -> #builder {
+                #builder::default()
+            }
+        }
+
+        #[doc = #doc]
+        #[derive(Clone, Debug, Default)]
+        #[must_use]
+        pub struct #builder { #(#members)* }
+
+        impl #builder {
+            #(#setters)*
+
+            /// The value, or which required field is still unset.
+            pub fn build(self) -> Result<#name, crate::runtime::BuildError> {
+                Ok(#name { #(#inits,)* undocumented: Default::default() })
+            }
+        }
+    }
+}
+
+/// The catch-all field every object type ends with: the properties its schema does not document.
+fn undocumented_field() -> TokenStream {
+    quote! {
+        /// Properties the schema does not document, kept as sent and written back.
+        #[serde(flatten)]
+        pub undocumented: crate::runtime::Undocumented,
+    }
+}
+
+/// `MessageEnvelope` for a message type, the protocol's defaults filling what it leaves out; a
+/// message whose topic takes arguments also gives its typed topic.
+fn envelope_impl(model: &Model, message: &crate::model::Message) -> TokenStream {
+    let TypeKind::Struct { fields, .. } = &model[message.ty].kind else {
+        return TokenStream::new();
+    };
+    let name = ident(&message.name);
+    let field = |wire: &str| fields.iter().find(|f| f.wire == wire).map(|f| (ident(&f.rust), f.required));
+    let defaulted = |wire: &str, ty: TokenStream, default: &str| match field(wire) {
+        Some((field, true)) => quote! { self.#field.clone() },
+        Some((field, false)) => quote! { self.#field.clone().unwrap_or_else(|| #ty::from(#default)) },
+        None => quote! { #ty::from(#default) },
+    };
+    let controller = defaulted("Controller", quote! { Controller }, &model.default_controller);
+    let action = defaulted("Action", quote! { Action }, &model.default_action);
+    let topic = match field("Topic") {
+        Some((field, true)) => quote! { Some(&self.#field) },
+        Some((field, false)) => quote! { self.#field.as_ref() },
+        None => quote! { None },
+    };
+    let (transaction_id, set_transaction_id) = match field("TransactionID") {
+        Some((field, true)) => (quote! { Some(self.#field) }, quote! { self.#field = id; }),
+        Some((field, false)) => (quote! { self.#field }, quote! { self.#field = Some(id); }),
+        None => (quote! { None }, quote! { let _ = id; }),
+    };
+    let typed_topic = match (&message.topic, &message.arguments, field("Topic")) {
+        (Some(topic), Some(_), Some((field, true))) => {
+            let topic_type = ident(&format!("{}Topic", rust_name(topic, Case::Type)));
+            quote! {
+                impl #name {
+                    /// The topic with its arguments read, as its own type.
+                    pub fn typed_topic(&self) -> Result<#topic_type, crate::runtime::TopicError> {
+                        self.#field.as_str().parse()
+                    }
+                }
+            }
+        }
+        _ => TokenStream::new(),
+    };
+    quote! {
+        impl crate::MessageEnvelope for #name {
+            fn kind(&self) -> crate::MessageKind {
+                crate::MessageKind::#name
+            }
+            fn controller(&self) -> Controller {
+                #controller
+            }
+            fn topic(&self) -> Option<&crate::runtime::Topic> {
+                #topic
+            }
+            fn action(&self) -> Action {
+                #action
+            }
+            fn transaction_id(&self) -> Option<TransactionId> {
+                #transaction_id
+            }
+            fn set_transaction_id(&mut self, id: TransactionId) {
+                #set_transaction_id
+            }
+        }
+        #typed_topic
+    }
+}
+
+/// The public names a type brings, besides its own: its builder, and a tagged union's variant
+/// structs with theirs. The controller modules re-export them with the type.
+pub fn companion_names(model: &Model, id: TypeId) -> Vec<String> {
+    let ty = &model[id];
+    let message = model.messages.iter().any(|m| m.ty == id);
+    let builder = |name: &str, fields: usize| (fields >= BUILDER_FIELDS).then(|| format!("{name}Builder"));
+    match &ty.kind {
+        TypeKind::Struct { fields, union: None, .. } if !message => {
+            builder(&ty.name, fields.len()).into_iter().collect()
+        }
+        TypeKind::Struct { fields, union: Some(union), .. } => union
+            .variants
+            .iter()
+            .flat_map(|variant| {
+                let allowed =
+                    fields.iter().filter(|f| f.wire != union.tag && !variant.forbidden.contains(&f.wire)).count();
+                std::iter::once(variant.name.clone()).chain(builder(&variant.name, allowed))
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }

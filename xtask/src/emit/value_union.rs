@@ -22,7 +22,7 @@ pub(super) fn value_union(model: &Model, ty: &TypeDef, choice: &Choice) -> Token
     for branch in &choice.branches {
         let variant = ident(&branch.name);
         let variant_doc = doc_attrs(branch.doc.as_deref());
-        let parse = quote! { Self::#variant(serde_json::from_str(text).map_err(D::Error::custom)?) };
+        let parse = quote! { Self::#variant(crate::runtime::read_nested(text).map_err(D::Error::custom)?) };
         let held = match &branch.kind {
             BranchKind::Tuple(tuple) => {
                 structs.push(tuple_struct(model, branch, tuple));
@@ -105,6 +105,7 @@ pub(super) fn value_union(model: &Model, ty: &TypeDef, choice: &Choice) -> Token
             }
         }
 
+        #[cfg(feature = "schemars")]
         impl schemars::JsonSchema for #name {
             fn schema_name() -> std::borrow::Cow<'static, str> {
                 #type_name.into()
@@ -210,6 +211,7 @@ fn tuple_struct(model: &Model, branch: &Branch, tuple: &Tuple) -> TokenStream {
             }
         }
 
+        #[cfg(feature = "schemars")]
         impl schemars::JsonSchema for #name {
             fn schema_name() -> std::borrow::Cow<'static, str> {
                 #type_name.into()

@@ -15,10 +15,12 @@ mod ir;
 mod json;
 mod lower;
 mod messages;
+mod reach;
 mod union;
 mod verify;
 
 pub use ir::*;
+pub use reach::{CORE_CONTROLLER, feature_name};
 
 impl Model {
     /// Builds the model from the schema files, refusing any schema the generator cannot honour.

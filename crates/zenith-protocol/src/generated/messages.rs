@@ -535,6 +535,7 @@ pub static TOPIC_ARGUMENTS: &[(&str, &str, MessageKind)] = &[
 ];
 /// Every kind of message the schemas define.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MessageKind {
     AuthCodeReply,
     AuthCodeRequest,
@@ -27089,6 +27090,7 @@ impl MessageKind {
         }
     }
     /// The schemars-derived JSON Schema of this kind's Rust type.
+    #[cfg(feature = "schemars")]
     pub fn derived_schema(
         self,
         generator: &mut schemars::SchemaGenerator,
@@ -27519,172 +27521,174 @@ impl MessageKind {
     }
 }
 
-/// A message of any kind, typed.
+/// A message of any kind, typed. Each is boxed, so that a `Message` stays small however
+/// large its kind is; its envelope is read through [`crate::MessageEnvelope`].
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Message {
-    AuthCodeReply(AuthCodeReply),
-    AuthCodeRequest(AuthCodeRequest),
-    AuthOwnerReply(AuthOwnerReply),
-    AuthOwnerRequest(AuthOwnerRequest),
-    AuthTokenReply(AuthTokenReply),
-    AuthTokenRequest(AuthTokenRequest),
-    IdentifyPush(IdentifyPush),
-    QueryIdentifyReply(QueryIdentifyReply),
-    QueryIdentifyRequest(QueryIdentifyRequest),
-    CreateChannelReply(CreateChannelReply),
-    CreateChannelRequest(CreateChannelRequest),
-    DeleteChannelReply(DeleteChannelReply),
-    DeleteChannelRequest(DeleteChannelRequest),
-    QueryChannelReply(QueryChannelReply),
-    QueryChannelRequest(QueryChannelRequest),
-    QueryChannelsReply(QueryChannelsReply),
-    QueryChannelsRequest(QueryChannelsRequest),
-    QueryMethodReply(QueryMethodReply),
-    QueryMethodRequest(QueryMethodRequest),
-    QueryMethodsReply(QueryMethodsReply),
-    QueryMethodsRequest(QueryMethodsRequest),
-    UpdateChannelReply(UpdateChannelReply),
-    UpdateChannelRequest(UpdateChannelRequest),
-    UpdateChannelStatusReply(UpdateChannelStatusReply),
-    UpdateChannelStatusRequest(UpdateChannelStatusRequest),
-    ConfigureReply(ConfigureReply),
-    ConfigureRequest(ConfigureRequest),
-    QueryConfigureReply(QueryConfigureReply),
-    QueryConfigureRequest(QueryConfigureRequest),
-    CancelRequest(CancelRequest),
-    ErrorMessage(ErrorMessage),
-    SubConfirm(SubConfirm),
-    SubRequest(SubRequest),
-    UnsubConfirm(UnsubConfirm),
-    UnsubRequest(UnsubRequest),
-    QueryCustomFragmentsReply(QueryCustomFragmentsReply),
-    QueryCustomFragmentsRequest(QueryCustomFragmentsRequest),
-    QueryFragmentsReply(QueryFragmentsReply),
-    QueryFragmentsRequest(QueryFragmentsRequest),
-    DepthPush(DepthPush),
-    LevelsPush(LevelsPush),
-    MarketsPush(MarketsPush),
-    QueryBrokersReply(QueryBrokersReply),
-    QueryBrokersRequest(QueryBrokersRequest),
-    QueryChartHistoryReply(QueryChartHistoryReply),
-    QueryChartHistoryRequest(QueryChartHistoryRequest),
-    QueryDepthFullReply(QueryDepthFullReply),
-    QueryDepthFullRequest(QueryDepthFullRequest),
-    QueryDepthLevelsReply(QueryDepthLevelsReply),
-    QueryDepthLevelsRequest(QueryDepthLevelsRequest),
-    QueryMarketsReply(QueryMarketsReply),
-    QueryMarketsRequest(QueryMarketsRequest),
-    QueryMixedMarketReply(QueryMixedMarketReply),
-    QueryMixedMarketRequest(QueryMixedMarketRequest),
-    QuerySecurityReply(QuerySecurityReply),
-    QuerySecurityRequest(QuerySecurityRequest),
-    QuerySymbolsReply(QuerySymbolsReply),
-    QuerySymbolsRequest(QuerySymbolsRequest),
-    QueryTickTablesReply(QueryTickTablesReply),
-    QueryTickTablesRequest(QueryTickTablesRequest),
-    QueryTradesReply(QueryTradesReply),
-    QueryTradesRequest(QueryTradesRequest),
-    QueryTradingStatesReply(QueryTradingStatesReply),
-    QueryTradingStatesRequest(QueryTradingStatesRequest),
-    ScanSymbolsReply(ScanSymbolsReply),
-    ScanSymbolsRequest(ScanSymbolsRequest),
-    SearchSymbolsReply(SearchSymbolsReply),
-    SearchSymbolsRequest(SearchSymbolsRequest),
-    SecurityPush(SecurityPush),
-    SymbolsPush(SymbolsPush),
-    TradesPush(TradesPush),
-    NewsPush(NewsPush),
-    QueryNewsReply(QueryNewsReply),
-    QueryNewsRequest(QueryNewsRequest),
-    QuerySourcesReply(QuerySourcesReply),
-    QuerySourcesRequest(QuerySourcesRequest),
-    SourcesPush(SourcesPush),
-    CreateScanReply(CreateScanReply),
-    CreateScanRequest(CreateScanRequest),
-    DeleteScanReply(DeleteScanReply),
-    DeleteScanRequest(DeleteScanRequest),
-    ExecuteScanReply(ExecuteScanReply),
-    ExecuteScanRequest(ExecuteScanRequest),
-    MatchesPush(MatchesPush),
-    QueryMatchesReply(QueryMatchesReply),
-    QueryMatchesRequest(QueryMatchesRequest),
-    QueryScanReply(QueryScanReply),
-    QueryScanRequest(QueryScanRequest),
-    QueryScansReply(QueryScansReply),
-    QueryScansRequest(QueryScansRequest),
-    ScansPush(ScansPush),
-    UpdateScanReply(UpdateScanReply),
-    UpdateScanRequest(UpdateScanRequest),
-    UpdateScanStatusReply(UpdateScanStatusReply),
-    UpdateScanStatusRequest(UpdateScanStatusRequest),
-    AccountsPush(AccountsPush),
-    AmendOrderReply(AmendOrderReply),
-    AmendOrderRequest(AmendOrderRequest),
-    AuditPush(AuditPush),
-    AuthoriseOrderReply(AuthoriseOrderReply),
-    AuthoriseOrderRequest(AuthoriseOrderRequest),
-    BalancesPush(BalancesPush),
-    CalculateOrderReply(CalculateOrderReply),
-    CalculateOrderRequest(CalculateOrderRequest),
-    CancelOrderReply(CancelOrderReply),
-    CancelOrderRequest(CancelOrderRequest),
-    HoldingsPush(HoldingsPush),
-    MoveOrderReply(MoveOrderReply),
-    MoveOrderRequest(MoveOrderRequest),
-    OrdersPush(OrdersPush),
-    PlaceOrderReply(PlaceOrderReply),
-    PlaceOrderRequest(PlaceOrderRequest),
-    QueryAccountsReply(QueryAccountsReply),
-    QueryAccountsRequest(QueryAccountsRequest),
-    QueryBalancesReply(QueryBalancesReply),
-    QueryBalancesRequest(QueryBalancesRequest),
-    QueryHoldingsReply(QueryHoldingsReply),
-    QueryHoldingsRequest(QueryHoldingsRequest),
-    QueryLimitsReply(QueryLimitsReply),
-    QueryLimitsRequest(QueryLimitsRequest),
-    QueryOrderAuditReply(QueryOrderAuditReply),
-    QueryOrderAuditRequest(QueryOrderAuditRequest),
-    QueryOrderStatusesReply(QueryOrderStatusesReply),
-    QueryOrderStatusesRequest(QueryOrderStatusesRequest),
-    QueryOrdersReply(QueryOrdersReply),
-    QueryOrdersRequest(QueryOrdersRequest),
-    QueryRequestStatusesReply(QueryRequestStatusesReply),
-    QueryRequestStatusesRequest(QueryRequestStatusesRequest),
-    QueryRequestsReply(QueryRequestsReply),
-    QueryRequestsRequest(QueryRequestsRequest),
-    QueryTradingMarketsReply(QueryTradingMarketsReply),
-    QueryTradingMarketsRequest(QueryTradingMarketsRequest),
-    QueryTransactionsReply(QueryTransactionsReply),
-    QueryTransactionsRequest(QueryTransactionsRequest),
-    RequestQuoteReply(RequestQuoteReply),
-    RequestQuoteRequest(RequestQuoteRequest),
-    RequestsPush(RequestsPush),
-    TradingAccountsPush(TradingAccountsPush),
-    TransactionsPush(TransactionsPush),
-    AddToWatchlistReply(AddToWatchlistReply),
-    AddToWatchlistRequest(AddToWatchlistRequest),
-    CopyWatchlistReply(CopyWatchlistReply),
-    CopyWatchlistRequest(CopyWatchlistRequest),
-    CreateWatchlistReply(CreateWatchlistReply),
-    CreateWatchlistRequest(CreateWatchlistRequest),
-    DeleteWatchlistReply(DeleteWatchlistReply),
-    DeleteWatchlistRequest(DeleteWatchlistRequest),
-    InsertIntoWatchlistReply(InsertIntoWatchlistReply),
-    InsertIntoWatchlistRequest(InsertIntoWatchlistRequest),
-    MoveInWatchlistReply(MoveInWatchlistReply),
-    MoveInWatchlistRequest(MoveInWatchlistRequest),
-    QueryMembersReply(QueryMembersReply),
-    QueryMembersRequest(QueryMembersRequest),
-    QueryWatchlistReply(QueryWatchlistReply),
-    QueryWatchlistRequest(QueryWatchlistRequest),
-    QueryWatchlistsReply(QueryWatchlistsReply),
-    QueryWatchlistsRequest(QueryWatchlistsRequest),
-    UpdateWatchlistReply(UpdateWatchlistReply),
-    UpdateWatchlistRequest(UpdateWatchlistRequest),
-    WatchlistPush(WatchlistPush),
-    WatchlistsPush(WatchlistsPush),
-    FeedsPush(FeedsPush),
-    ServerInfoPush(ServerInfoPush),
+    AuthCodeReply(Box<AuthCodeReply>),
+    AuthCodeRequest(Box<AuthCodeRequest>),
+    AuthOwnerReply(Box<AuthOwnerReply>),
+    AuthOwnerRequest(Box<AuthOwnerRequest>),
+    AuthTokenReply(Box<AuthTokenReply>),
+    AuthTokenRequest(Box<AuthTokenRequest>),
+    IdentifyPush(Box<IdentifyPush>),
+    QueryIdentifyReply(Box<QueryIdentifyReply>),
+    QueryIdentifyRequest(Box<QueryIdentifyRequest>),
+    CreateChannelReply(Box<CreateChannelReply>),
+    CreateChannelRequest(Box<CreateChannelRequest>),
+    DeleteChannelReply(Box<DeleteChannelReply>),
+    DeleteChannelRequest(Box<DeleteChannelRequest>),
+    QueryChannelReply(Box<QueryChannelReply>),
+    QueryChannelRequest(Box<QueryChannelRequest>),
+    QueryChannelsReply(Box<QueryChannelsReply>),
+    QueryChannelsRequest(Box<QueryChannelsRequest>),
+    QueryMethodReply(Box<QueryMethodReply>),
+    QueryMethodRequest(Box<QueryMethodRequest>),
+    QueryMethodsReply(Box<QueryMethodsReply>),
+    QueryMethodsRequest(Box<QueryMethodsRequest>),
+    UpdateChannelReply(Box<UpdateChannelReply>),
+    UpdateChannelRequest(Box<UpdateChannelRequest>),
+    UpdateChannelStatusReply(Box<UpdateChannelStatusReply>),
+    UpdateChannelStatusRequest(Box<UpdateChannelStatusRequest>),
+    ConfigureReply(Box<ConfigureReply>),
+    ConfigureRequest(Box<ConfigureRequest>),
+    QueryConfigureReply(Box<QueryConfigureReply>),
+    QueryConfigureRequest(Box<QueryConfigureRequest>),
+    CancelRequest(Box<CancelRequest>),
+    ErrorMessage(Box<ErrorMessage>),
+    SubConfirm(Box<SubConfirm>),
+    SubRequest(Box<SubRequest>),
+    UnsubConfirm(Box<UnsubConfirm>),
+    UnsubRequest(Box<UnsubRequest>),
+    QueryCustomFragmentsReply(Box<QueryCustomFragmentsReply>),
+    QueryCustomFragmentsRequest(Box<QueryCustomFragmentsRequest>),
+    QueryFragmentsReply(Box<QueryFragmentsReply>),
+    QueryFragmentsRequest(Box<QueryFragmentsRequest>),
+    DepthPush(Box<DepthPush>),
+    LevelsPush(Box<LevelsPush>),
+    MarketsPush(Box<MarketsPush>),
+    QueryBrokersReply(Box<QueryBrokersReply>),
+    QueryBrokersRequest(Box<QueryBrokersRequest>),
+    QueryChartHistoryReply(Box<QueryChartHistoryReply>),
+    QueryChartHistoryRequest(Box<QueryChartHistoryRequest>),
+    QueryDepthFullReply(Box<QueryDepthFullReply>),
+    QueryDepthFullRequest(Box<QueryDepthFullRequest>),
+    QueryDepthLevelsReply(Box<QueryDepthLevelsReply>),
+    QueryDepthLevelsRequest(Box<QueryDepthLevelsRequest>),
+    QueryMarketsReply(Box<QueryMarketsReply>),
+    QueryMarketsRequest(Box<QueryMarketsRequest>),
+    QueryMixedMarketReply(Box<QueryMixedMarketReply>),
+    QueryMixedMarketRequest(Box<QueryMixedMarketRequest>),
+    QuerySecurityReply(Box<QuerySecurityReply>),
+    QuerySecurityRequest(Box<QuerySecurityRequest>),
+    QuerySymbolsReply(Box<QuerySymbolsReply>),
+    QuerySymbolsRequest(Box<QuerySymbolsRequest>),
+    QueryTickTablesReply(Box<QueryTickTablesReply>),
+    QueryTickTablesRequest(Box<QueryTickTablesRequest>),
+    QueryTradesReply(Box<QueryTradesReply>),
+    QueryTradesRequest(Box<QueryTradesRequest>),
+    QueryTradingStatesReply(Box<QueryTradingStatesReply>),
+    QueryTradingStatesRequest(Box<QueryTradingStatesRequest>),
+    ScanSymbolsReply(Box<ScanSymbolsReply>),
+    ScanSymbolsRequest(Box<ScanSymbolsRequest>),
+    SearchSymbolsReply(Box<SearchSymbolsReply>),
+    SearchSymbolsRequest(Box<SearchSymbolsRequest>),
+    SecurityPush(Box<SecurityPush>),
+    SymbolsPush(Box<SymbolsPush>),
+    TradesPush(Box<TradesPush>),
+    NewsPush(Box<NewsPush>),
+    QueryNewsReply(Box<QueryNewsReply>),
+    QueryNewsRequest(Box<QueryNewsRequest>),
+    QuerySourcesReply(Box<QuerySourcesReply>),
+    QuerySourcesRequest(Box<QuerySourcesRequest>),
+    SourcesPush(Box<SourcesPush>),
+    CreateScanReply(Box<CreateScanReply>),
+    CreateScanRequest(Box<CreateScanRequest>),
+    DeleteScanReply(Box<DeleteScanReply>),
+    DeleteScanRequest(Box<DeleteScanRequest>),
+    ExecuteScanReply(Box<ExecuteScanReply>),
+    ExecuteScanRequest(Box<ExecuteScanRequest>),
+    MatchesPush(Box<MatchesPush>),
+    QueryMatchesReply(Box<QueryMatchesReply>),
+    QueryMatchesRequest(Box<QueryMatchesRequest>),
+    QueryScanReply(Box<QueryScanReply>),
+    QueryScanRequest(Box<QueryScanRequest>),
+    QueryScansReply(Box<QueryScansReply>),
+    QueryScansRequest(Box<QueryScansRequest>),
+    ScansPush(Box<ScansPush>),
+    UpdateScanReply(Box<UpdateScanReply>),
+    UpdateScanRequest(Box<UpdateScanRequest>),
+    UpdateScanStatusReply(Box<UpdateScanStatusReply>),
+    UpdateScanStatusRequest(Box<UpdateScanStatusRequest>),
+    AccountsPush(Box<AccountsPush>),
+    AmendOrderReply(Box<AmendOrderReply>),
+    AmendOrderRequest(Box<AmendOrderRequest>),
+    AuditPush(Box<AuditPush>),
+    AuthoriseOrderReply(Box<AuthoriseOrderReply>),
+    AuthoriseOrderRequest(Box<AuthoriseOrderRequest>),
+    BalancesPush(Box<BalancesPush>),
+    CalculateOrderReply(Box<CalculateOrderReply>),
+    CalculateOrderRequest(Box<CalculateOrderRequest>),
+    CancelOrderReply(Box<CancelOrderReply>),
+    CancelOrderRequest(Box<CancelOrderRequest>),
+    HoldingsPush(Box<HoldingsPush>),
+    MoveOrderReply(Box<MoveOrderReply>),
+    MoveOrderRequest(Box<MoveOrderRequest>),
+    OrdersPush(Box<OrdersPush>),
+    PlaceOrderReply(Box<PlaceOrderReply>),
+    PlaceOrderRequest(Box<PlaceOrderRequest>),
+    QueryAccountsReply(Box<QueryAccountsReply>),
+    QueryAccountsRequest(Box<QueryAccountsRequest>),
+    QueryBalancesReply(Box<QueryBalancesReply>),
+    QueryBalancesRequest(Box<QueryBalancesRequest>),
+    QueryHoldingsReply(Box<QueryHoldingsReply>),
+    QueryHoldingsRequest(Box<QueryHoldingsRequest>),
+    QueryLimitsReply(Box<QueryLimitsReply>),
+    QueryLimitsRequest(Box<QueryLimitsRequest>),
+    QueryOrderAuditReply(Box<QueryOrderAuditReply>),
+    QueryOrderAuditRequest(Box<QueryOrderAuditRequest>),
+    QueryOrderStatusesReply(Box<QueryOrderStatusesReply>),
+    QueryOrderStatusesRequest(Box<QueryOrderStatusesRequest>),
+    QueryOrdersReply(Box<QueryOrdersReply>),
+    QueryOrdersRequest(Box<QueryOrdersRequest>),
+    QueryRequestStatusesReply(Box<QueryRequestStatusesReply>),
+    QueryRequestStatusesRequest(Box<QueryRequestStatusesRequest>),
+    QueryRequestsReply(Box<QueryRequestsReply>),
+    QueryRequestsRequest(Box<QueryRequestsRequest>),
+    QueryTradingMarketsReply(Box<QueryTradingMarketsReply>),
+    QueryTradingMarketsRequest(Box<QueryTradingMarketsRequest>),
+    QueryTransactionsReply(Box<QueryTransactionsReply>),
+    QueryTransactionsRequest(Box<QueryTransactionsRequest>),
+    RequestQuoteReply(Box<RequestQuoteReply>),
+    RequestQuoteRequest(Box<RequestQuoteRequest>),
+    RequestsPush(Box<RequestsPush>),
+    TradingAccountsPush(Box<TradingAccountsPush>),
+    TransactionsPush(Box<TransactionsPush>),
+    AddToWatchlistReply(Box<AddToWatchlistReply>),
+    AddToWatchlistRequest(Box<AddToWatchlistRequest>),
+    CopyWatchlistReply(Box<CopyWatchlistReply>),
+    CopyWatchlistRequest(Box<CopyWatchlistRequest>),
+    CreateWatchlistReply(Box<CreateWatchlistReply>),
+    CreateWatchlistRequest(Box<CreateWatchlistRequest>),
+    DeleteWatchlistReply(Box<DeleteWatchlistReply>),
+    DeleteWatchlistRequest(Box<DeleteWatchlistRequest>),
+    InsertIntoWatchlistReply(Box<InsertIntoWatchlistReply>),
+    InsertIntoWatchlistRequest(Box<InsertIntoWatchlistRequest>),
+    MoveInWatchlistReply(Box<MoveInWatchlistReply>),
+    MoveInWatchlistRequest(Box<MoveInWatchlistRequest>),
+    QueryMembersReply(Box<QueryMembersReply>),
+    QueryMembersRequest(Box<QueryMembersRequest>),
+    QueryWatchlistReply(Box<QueryWatchlistReply>),
+    QueryWatchlistRequest(Box<QueryWatchlistRequest>),
+    QueryWatchlistsReply(Box<QueryWatchlistsReply>),
+    QueryWatchlistsRequest(Box<QueryWatchlistsRequest>),
+    UpdateWatchlistReply(Box<UpdateWatchlistReply>),
+    UpdateWatchlistRequest(Box<UpdateWatchlistRequest>),
+    WatchlistPush(Box<WatchlistPush>),
+    WatchlistsPush(Box<WatchlistsPush>),
+    FeedsPush(Box<FeedsPush>),
+    ServerInfoPush(Box<ServerInfoPush>),
 }
 
 impl Message {
@@ -27874,829 +27878,878 @@ impl Message {
             Message::ServerInfoPush(_) => MessageKind::ServerInfoPush,
         }
     }
+    /// The message itself, for its envelope.
+    pub fn envelope(&self) -> &dyn crate::MessageEnvelope {
+        match self {
+            Message::AuthCodeReply(message) => message.as_ref(),
+            Message::AuthCodeRequest(message) => message.as_ref(),
+            Message::AuthOwnerReply(message) => message.as_ref(),
+            Message::AuthOwnerRequest(message) => message.as_ref(),
+            Message::AuthTokenReply(message) => message.as_ref(),
+            Message::AuthTokenRequest(message) => message.as_ref(),
+            Message::IdentifyPush(message) => message.as_ref(),
+            Message::QueryIdentifyReply(message) => message.as_ref(),
+            Message::QueryIdentifyRequest(message) => message.as_ref(),
+            Message::CreateChannelReply(message) => message.as_ref(),
+            Message::CreateChannelRequest(message) => message.as_ref(),
+            Message::DeleteChannelReply(message) => message.as_ref(),
+            Message::DeleteChannelRequest(message) => message.as_ref(),
+            Message::QueryChannelReply(message) => message.as_ref(),
+            Message::QueryChannelRequest(message) => message.as_ref(),
+            Message::QueryChannelsReply(message) => message.as_ref(),
+            Message::QueryChannelsRequest(message) => message.as_ref(),
+            Message::QueryMethodReply(message) => message.as_ref(),
+            Message::QueryMethodRequest(message) => message.as_ref(),
+            Message::QueryMethodsReply(message) => message.as_ref(),
+            Message::QueryMethodsRequest(message) => message.as_ref(),
+            Message::UpdateChannelReply(message) => message.as_ref(),
+            Message::UpdateChannelRequest(message) => message.as_ref(),
+            Message::UpdateChannelStatusReply(message) => message.as_ref(),
+            Message::UpdateChannelStatusRequest(message) => message.as_ref(),
+            Message::ConfigureReply(message) => message.as_ref(),
+            Message::ConfigureRequest(message) => message.as_ref(),
+            Message::QueryConfigureReply(message) => message.as_ref(),
+            Message::QueryConfigureRequest(message) => message.as_ref(),
+            Message::CancelRequest(message) => message.as_ref(),
+            Message::ErrorMessage(message) => message.as_ref(),
+            Message::SubConfirm(message) => message.as_ref(),
+            Message::SubRequest(message) => message.as_ref(),
+            Message::UnsubConfirm(message) => message.as_ref(),
+            Message::UnsubRequest(message) => message.as_ref(),
+            Message::QueryCustomFragmentsReply(message) => message.as_ref(),
+            Message::QueryCustomFragmentsRequest(message) => message.as_ref(),
+            Message::QueryFragmentsReply(message) => message.as_ref(),
+            Message::QueryFragmentsRequest(message) => message.as_ref(),
+            Message::DepthPush(message) => message.as_ref(),
+            Message::LevelsPush(message) => message.as_ref(),
+            Message::MarketsPush(message) => message.as_ref(),
+            Message::QueryBrokersReply(message) => message.as_ref(),
+            Message::QueryBrokersRequest(message) => message.as_ref(),
+            Message::QueryChartHistoryReply(message) => message.as_ref(),
+            Message::QueryChartHistoryRequest(message) => message.as_ref(),
+            Message::QueryDepthFullReply(message) => message.as_ref(),
+            Message::QueryDepthFullRequest(message) => message.as_ref(),
+            Message::QueryDepthLevelsReply(message) => message.as_ref(),
+            Message::QueryDepthLevelsRequest(message) => message.as_ref(),
+            Message::QueryMarketsReply(message) => message.as_ref(),
+            Message::QueryMarketsRequest(message) => message.as_ref(),
+            Message::QueryMixedMarketReply(message) => message.as_ref(),
+            Message::QueryMixedMarketRequest(message) => message.as_ref(),
+            Message::QuerySecurityReply(message) => message.as_ref(),
+            Message::QuerySecurityRequest(message) => message.as_ref(),
+            Message::QuerySymbolsReply(message) => message.as_ref(),
+            Message::QuerySymbolsRequest(message) => message.as_ref(),
+            Message::QueryTickTablesReply(message) => message.as_ref(),
+            Message::QueryTickTablesRequest(message) => message.as_ref(),
+            Message::QueryTradesReply(message) => message.as_ref(),
+            Message::QueryTradesRequest(message) => message.as_ref(),
+            Message::QueryTradingStatesReply(message) => message.as_ref(),
+            Message::QueryTradingStatesRequest(message) => message.as_ref(),
+            Message::ScanSymbolsReply(message) => message.as_ref(),
+            Message::ScanSymbolsRequest(message) => message.as_ref(),
+            Message::SearchSymbolsReply(message) => message.as_ref(),
+            Message::SearchSymbolsRequest(message) => message.as_ref(),
+            Message::SecurityPush(message) => message.as_ref(),
+            Message::SymbolsPush(message) => message.as_ref(),
+            Message::TradesPush(message) => message.as_ref(),
+            Message::NewsPush(message) => message.as_ref(),
+            Message::QueryNewsReply(message) => message.as_ref(),
+            Message::QueryNewsRequest(message) => message.as_ref(),
+            Message::QuerySourcesReply(message) => message.as_ref(),
+            Message::QuerySourcesRequest(message) => message.as_ref(),
+            Message::SourcesPush(message) => message.as_ref(),
+            Message::CreateScanReply(message) => message.as_ref(),
+            Message::CreateScanRequest(message) => message.as_ref(),
+            Message::DeleteScanReply(message) => message.as_ref(),
+            Message::DeleteScanRequest(message) => message.as_ref(),
+            Message::ExecuteScanReply(message) => message.as_ref(),
+            Message::ExecuteScanRequest(message) => message.as_ref(),
+            Message::MatchesPush(message) => message.as_ref(),
+            Message::QueryMatchesReply(message) => message.as_ref(),
+            Message::QueryMatchesRequest(message) => message.as_ref(),
+            Message::QueryScanReply(message) => message.as_ref(),
+            Message::QueryScanRequest(message) => message.as_ref(),
+            Message::QueryScansReply(message) => message.as_ref(),
+            Message::QueryScansRequest(message) => message.as_ref(),
+            Message::ScansPush(message) => message.as_ref(),
+            Message::UpdateScanReply(message) => message.as_ref(),
+            Message::UpdateScanRequest(message) => message.as_ref(),
+            Message::UpdateScanStatusReply(message) => message.as_ref(),
+            Message::UpdateScanStatusRequest(message) => message.as_ref(),
+            Message::AccountsPush(message) => message.as_ref(),
+            Message::AmendOrderReply(message) => message.as_ref(),
+            Message::AmendOrderRequest(message) => message.as_ref(),
+            Message::AuditPush(message) => message.as_ref(),
+            Message::AuthoriseOrderReply(message) => message.as_ref(),
+            Message::AuthoriseOrderRequest(message) => message.as_ref(),
+            Message::BalancesPush(message) => message.as_ref(),
+            Message::CalculateOrderReply(message) => message.as_ref(),
+            Message::CalculateOrderRequest(message) => message.as_ref(),
+            Message::CancelOrderReply(message) => message.as_ref(),
+            Message::CancelOrderRequest(message) => message.as_ref(),
+            Message::HoldingsPush(message) => message.as_ref(),
+            Message::MoveOrderReply(message) => message.as_ref(),
+            Message::MoveOrderRequest(message) => message.as_ref(),
+            Message::OrdersPush(message) => message.as_ref(),
+            Message::PlaceOrderReply(message) => message.as_ref(),
+            Message::PlaceOrderRequest(message) => message.as_ref(),
+            Message::QueryAccountsReply(message) => message.as_ref(),
+            Message::QueryAccountsRequest(message) => message.as_ref(),
+            Message::QueryBalancesReply(message) => message.as_ref(),
+            Message::QueryBalancesRequest(message) => message.as_ref(),
+            Message::QueryHoldingsReply(message) => message.as_ref(),
+            Message::QueryHoldingsRequest(message) => message.as_ref(),
+            Message::QueryLimitsReply(message) => message.as_ref(),
+            Message::QueryLimitsRequest(message) => message.as_ref(),
+            Message::QueryOrderAuditReply(message) => message.as_ref(),
+            Message::QueryOrderAuditRequest(message) => message.as_ref(),
+            Message::QueryOrderStatusesReply(message) => message.as_ref(),
+            Message::QueryOrderStatusesRequest(message) => message.as_ref(),
+            Message::QueryOrdersReply(message) => message.as_ref(),
+            Message::QueryOrdersRequest(message) => message.as_ref(),
+            Message::QueryRequestStatusesReply(message) => message.as_ref(),
+            Message::QueryRequestStatusesRequest(message) => message.as_ref(),
+            Message::QueryRequestsReply(message) => message.as_ref(),
+            Message::QueryRequestsRequest(message) => message.as_ref(),
+            Message::QueryTradingMarketsReply(message) => message.as_ref(),
+            Message::QueryTradingMarketsRequest(message) => message.as_ref(),
+            Message::QueryTransactionsReply(message) => message.as_ref(),
+            Message::QueryTransactionsRequest(message) => message.as_ref(),
+            Message::RequestQuoteReply(message) => message.as_ref(),
+            Message::RequestQuoteRequest(message) => message.as_ref(),
+            Message::RequestsPush(message) => message.as_ref(),
+            Message::TradingAccountsPush(message) => message.as_ref(),
+            Message::TransactionsPush(message) => message.as_ref(),
+            Message::AddToWatchlistReply(message) => message.as_ref(),
+            Message::AddToWatchlistRequest(message) => message.as_ref(),
+            Message::CopyWatchlistReply(message) => message.as_ref(),
+            Message::CopyWatchlistRequest(message) => message.as_ref(),
+            Message::CreateWatchlistReply(message) => message.as_ref(),
+            Message::CreateWatchlistRequest(message) => message.as_ref(),
+            Message::DeleteWatchlistReply(message) => message.as_ref(),
+            Message::DeleteWatchlistRequest(message) => message.as_ref(),
+            Message::InsertIntoWatchlistReply(message) => message.as_ref(),
+            Message::InsertIntoWatchlistRequest(message) => message.as_ref(),
+            Message::MoveInWatchlistReply(message) => message.as_ref(),
+            Message::MoveInWatchlistRequest(message) => message.as_ref(),
+            Message::QueryMembersReply(message) => message.as_ref(),
+            Message::QueryMembersRequest(message) => message.as_ref(),
+            Message::QueryWatchlistReply(message) => message.as_ref(),
+            Message::QueryWatchlistRequest(message) => message.as_ref(),
+            Message::QueryWatchlistsReply(message) => message.as_ref(),
+            Message::QueryWatchlistsRequest(message) => message.as_ref(),
+            Message::UpdateWatchlistReply(message) => message.as_ref(),
+            Message::UpdateWatchlistRequest(message) => message.as_ref(),
+            Message::WatchlistPush(message) => message.as_ref(),
+            Message::WatchlistsPush(message) => message.as_ref(),
+            Message::FeedsPush(message) => message.as_ref(),
+            Message::ServerInfoPush(message) => message.as_ref(),
+        }
+    }
+    /// The message itself, to change its envelope.
+    pub fn envelope_mut(&mut self) -> &mut dyn crate::MessageEnvelope {
+        match self {
+            Message::AuthCodeReply(message) => message.as_mut(),
+            Message::AuthCodeRequest(message) => message.as_mut(),
+            Message::AuthOwnerReply(message) => message.as_mut(),
+            Message::AuthOwnerRequest(message) => message.as_mut(),
+            Message::AuthTokenReply(message) => message.as_mut(),
+            Message::AuthTokenRequest(message) => message.as_mut(),
+            Message::IdentifyPush(message) => message.as_mut(),
+            Message::QueryIdentifyReply(message) => message.as_mut(),
+            Message::QueryIdentifyRequest(message) => message.as_mut(),
+            Message::CreateChannelReply(message) => message.as_mut(),
+            Message::CreateChannelRequest(message) => message.as_mut(),
+            Message::DeleteChannelReply(message) => message.as_mut(),
+            Message::DeleteChannelRequest(message) => message.as_mut(),
+            Message::QueryChannelReply(message) => message.as_mut(),
+            Message::QueryChannelRequest(message) => message.as_mut(),
+            Message::QueryChannelsReply(message) => message.as_mut(),
+            Message::QueryChannelsRequest(message) => message.as_mut(),
+            Message::QueryMethodReply(message) => message.as_mut(),
+            Message::QueryMethodRequest(message) => message.as_mut(),
+            Message::QueryMethodsReply(message) => message.as_mut(),
+            Message::QueryMethodsRequest(message) => message.as_mut(),
+            Message::UpdateChannelReply(message) => message.as_mut(),
+            Message::UpdateChannelRequest(message) => message.as_mut(),
+            Message::UpdateChannelStatusReply(message) => message.as_mut(),
+            Message::UpdateChannelStatusRequest(message) => message.as_mut(),
+            Message::ConfigureReply(message) => message.as_mut(),
+            Message::ConfigureRequest(message) => message.as_mut(),
+            Message::QueryConfigureReply(message) => message.as_mut(),
+            Message::QueryConfigureRequest(message) => message.as_mut(),
+            Message::CancelRequest(message) => message.as_mut(),
+            Message::ErrorMessage(message) => message.as_mut(),
+            Message::SubConfirm(message) => message.as_mut(),
+            Message::SubRequest(message) => message.as_mut(),
+            Message::UnsubConfirm(message) => message.as_mut(),
+            Message::UnsubRequest(message) => message.as_mut(),
+            Message::QueryCustomFragmentsReply(message) => message.as_mut(),
+            Message::QueryCustomFragmentsRequest(message) => message.as_mut(),
+            Message::QueryFragmentsReply(message) => message.as_mut(),
+            Message::QueryFragmentsRequest(message) => message.as_mut(),
+            Message::DepthPush(message) => message.as_mut(),
+            Message::LevelsPush(message) => message.as_mut(),
+            Message::MarketsPush(message) => message.as_mut(),
+            Message::QueryBrokersReply(message) => message.as_mut(),
+            Message::QueryBrokersRequest(message) => message.as_mut(),
+            Message::QueryChartHistoryReply(message) => message.as_mut(),
+            Message::QueryChartHistoryRequest(message) => message.as_mut(),
+            Message::QueryDepthFullReply(message) => message.as_mut(),
+            Message::QueryDepthFullRequest(message) => message.as_mut(),
+            Message::QueryDepthLevelsReply(message) => message.as_mut(),
+            Message::QueryDepthLevelsRequest(message) => message.as_mut(),
+            Message::QueryMarketsReply(message) => message.as_mut(),
+            Message::QueryMarketsRequest(message) => message.as_mut(),
+            Message::QueryMixedMarketReply(message) => message.as_mut(),
+            Message::QueryMixedMarketRequest(message) => message.as_mut(),
+            Message::QuerySecurityReply(message) => message.as_mut(),
+            Message::QuerySecurityRequest(message) => message.as_mut(),
+            Message::QuerySymbolsReply(message) => message.as_mut(),
+            Message::QuerySymbolsRequest(message) => message.as_mut(),
+            Message::QueryTickTablesReply(message) => message.as_mut(),
+            Message::QueryTickTablesRequest(message) => message.as_mut(),
+            Message::QueryTradesReply(message) => message.as_mut(),
+            Message::QueryTradesRequest(message) => message.as_mut(),
+            Message::QueryTradingStatesReply(message) => message.as_mut(),
+            Message::QueryTradingStatesRequest(message) => message.as_mut(),
+            Message::ScanSymbolsReply(message) => message.as_mut(),
+            Message::ScanSymbolsRequest(message) => message.as_mut(),
+            Message::SearchSymbolsReply(message) => message.as_mut(),
+            Message::SearchSymbolsRequest(message) => message.as_mut(),
+            Message::SecurityPush(message) => message.as_mut(),
+            Message::SymbolsPush(message) => message.as_mut(),
+            Message::TradesPush(message) => message.as_mut(),
+            Message::NewsPush(message) => message.as_mut(),
+            Message::QueryNewsReply(message) => message.as_mut(),
+            Message::QueryNewsRequest(message) => message.as_mut(),
+            Message::QuerySourcesReply(message) => message.as_mut(),
+            Message::QuerySourcesRequest(message) => message.as_mut(),
+            Message::SourcesPush(message) => message.as_mut(),
+            Message::CreateScanReply(message) => message.as_mut(),
+            Message::CreateScanRequest(message) => message.as_mut(),
+            Message::DeleteScanReply(message) => message.as_mut(),
+            Message::DeleteScanRequest(message) => message.as_mut(),
+            Message::ExecuteScanReply(message) => message.as_mut(),
+            Message::ExecuteScanRequest(message) => message.as_mut(),
+            Message::MatchesPush(message) => message.as_mut(),
+            Message::QueryMatchesReply(message) => message.as_mut(),
+            Message::QueryMatchesRequest(message) => message.as_mut(),
+            Message::QueryScanReply(message) => message.as_mut(),
+            Message::QueryScanRequest(message) => message.as_mut(),
+            Message::QueryScansReply(message) => message.as_mut(),
+            Message::QueryScansRequest(message) => message.as_mut(),
+            Message::ScansPush(message) => message.as_mut(),
+            Message::UpdateScanReply(message) => message.as_mut(),
+            Message::UpdateScanRequest(message) => message.as_mut(),
+            Message::UpdateScanStatusReply(message) => message.as_mut(),
+            Message::UpdateScanStatusRequest(message) => message.as_mut(),
+            Message::AccountsPush(message) => message.as_mut(),
+            Message::AmendOrderReply(message) => message.as_mut(),
+            Message::AmendOrderRequest(message) => message.as_mut(),
+            Message::AuditPush(message) => message.as_mut(),
+            Message::AuthoriseOrderReply(message) => message.as_mut(),
+            Message::AuthoriseOrderRequest(message) => message.as_mut(),
+            Message::BalancesPush(message) => message.as_mut(),
+            Message::CalculateOrderReply(message) => message.as_mut(),
+            Message::CalculateOrderRequest(message) => message.as_mut(),
+            Message::CancelOrderReply(message) => message.as_mut(),
+            Message::CancelOrderRequest(message) => message.as_mut(),
+            Message::HoldingsPush(message) => message.as_mut(),
+            Message::MoveOrderReply(message) => message.as_mut(),
+            Message::MoveOrderRequest(message) => message.as_mut(),
+            Message::OrdersPush(message) => message.as_mut(),
+            Message::PlaceOrderReply(message) => message.as_mut(),
+            Message::PlaceOrderRequest(message) => message.as_mut(),
+            Message::QueryAccountsReply(message) => message.as_mut(),
+            Message::QueryAccountsRequest(message) => message.as_mut(),
+            Message::QueryBalancesReply(message) => message.as_mut(),
+            Message::QueryBalancesRequest(message) => message.as_mut(),
+            Message::QueryHoldingsReply(message) => message.as_mut(),
+            Message::QueryHoldingsRequest(message) => message.as_mut(),
+            Message::QueryLimitsReply(message) => message.as_mut(),
+            Message::QueryLimitsRequest(message) => message.as_mut(),
+            Message::QueryOrderAuditReply(message) => message.as_mut(),
+            Message::QueryOrderAuditRequest(message) => message.as_mut(),
+            Message::QueryOrderStatusesReply(message) => message.as_mut(),
+            Message::QueryOrderStatusesRequest(message) => message.as_mut(),
+            Message::QueryOrdersReply(message) => message.as_mut(),
+            Message::QueryOrdersRequest(message) => message.as_mut(),
+            Message::QueryRequestStatusesReply(message) => message.as_mut(),
+            Message::QueryRequestStatusesRequest(message) => message.as_mut(),
+            Message::QueryRequestsReply(message) => message.as_mut(),
+            Message::QueryRequestsRequest(message) => message.as_mut(),
+            Message::QueryTradingMarketsReply(message) => message.as_mut(),
+            Message::QueryTradingMarketsRequest(message) => message.as_mut(),
+            Message::QueryTransactionsReply(message) => message.as_mut(),
+            Message::QueryTransactionsRequest(message) => message.as_mut(),
+            Message::RequestQuoteReply(message) => message.as_mut(),
+            Message::RequestQuoteRequest(message) => message.as_mut(),
+            Message::RequestsPush(message) => message.as_mut(),
+            Message::TradingAccountsPush(message) => message.as_mut(),
+            Message::TransactionsPush(message) => message.as_mut(),
+            Message::AddToWatchlistReply(message) => message.as_mut(),
+            Message::AddToWatchlistRequest(message) => message.as_mut(),
+            Message::CopyWatchlistReply(message) => message.as_mut(),
+            Message::CopyWatchlistRequest(message) => message.as_mut(),
+            Message::CreateWatchlistReply(message) => message.as_mut(),
+            Message::CreateWatchlistRequest(message) => message.as_mut(),
+            Message::DeleteWatchlistReply(message) => message.as_mut(),
+            Message::DeleteWatchlistRequest(message) => message.as_mut(),
+            Message::InsertIntoWatchlistReply(message) => message.as_mut(),
+            Message::InsertIntoWatchlistRequest(message) => message.as_mut(),
+            Message::MoveInWatchlistReply(message) => message.as_mut(),
+            Message::MoveInWatchlistRequest(message) => message.as_mut(),
+            Message::QueryMembersReply(message) => message.as_mut(),
+            Message::QueryMembersRequest(message) => message.as_mut(),
+            Message::QueryWatchlistReply(message) => message.as_mut(),
+            Message::QueryWatchlistRequest(message) => message.as_mut(),
+            Message::QueryWatchlistsReply(message) => message.as_mut(),
+            Message::QueryWatchlistsRequest(message) => message.as_mut(),
+            Message::UpdateWatchlistReply(message) => message.as_mut(),
+            Message::UpdateWatchlistRequest(message) => message.as_mut(),
+            Message::WatchlistPush(message) => message.as_mut(),
+            Message::WatchlistsPush(message) => message.as_mut(),
+            Message::FeedsPush(message) => message.as_mut(),
+            Message::ServerInfoPush(message) => message.as_mut(),
+        }
+    }
     /// Deserializes message text as a message of `kind`, reporting where it did not fit.
     /// Numbers kept as text (`Decimal`) keep the sender's spelling.
     pub fn from_str_as(
         kind: MessageKind,
         text: &str,
-    ) -> Result<Message, serde_path_to_error::Error<serde_json::Error>> {
+    ) -> Result<Message, crate::ParseError> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
+        let read = &mut deserializer;
         Ok(
             match kind {
                 MessageKind::AuthCodeReply => {
-                    Message::AuthCodeReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AuthCodeReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AuthCodeRequest => {
-                    Message::AuthCodeRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AuthCodeRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AuthOwnerReply => {
-                    Message::AuthOwnerReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AuthOwnerReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AuthOwnerRequest => {
-                    Message::AuthOwnerRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AuthOwnerRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AuthTokenReply => {
-                    Message::AuthTokenReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AuthTokenReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AuthTokenRequest => {
-                    Message::AuthTokenRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AuthTokenRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::IdentifyPush => {
-                    Message::IdentifyPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::IdentifyPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryIdentifyReply => {
-                    Message::QueryIdentifyReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryIdentifyReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryIdentifyRequest => {
-                    Message::QueryIdentifyRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryIdentifyRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CreateChannelReply => {
-                    Message::CreateChannelReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CreateChannelReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CreateChannelRequest => {
-                    Message::CreateChannelRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CreateChannelRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::DeleteChannelReply => {
-                    Message::DeleteChannelReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::DeleteChannelReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::DeleteChannelRequest => {
-                    Message::DeleteChannelRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::DeleteChannelRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryChannelReply => {
-                    Message::QueryChannelReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryChannelReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryChannelRequest => {
-                    Message::QueryChannelRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryChannelRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryChannelsReply => {
-                    Message::QueryChannelsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryChannelsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryChannelsRequest => {
-                    Message::QueryChannelsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryChannelsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryMethodReply => {
-                    Message::QueryMethodReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryMethodReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryMethodRequest => {
-                    Message::QueryMethodRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryMethodRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryMethodsReply => {
-                    Message::QueryMethodsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryMethodsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryMethodsRequest => {
-                    Message::QueryMethodsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryMethodsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::UpdateChannelReply => {
-                    Message::UpdateChannelReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::UpdateChannelReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::UpdateChannelRequest => {
-                    Message::UpdateChannelRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::UpdateChannelRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::UpdateChannelStatusReply => {
                     Message::UpdateChannelStatusReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::UpdateChannelStatusRequest => {
                     Message::UpdateChannelStatusRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::ConfigureReply => {
-                    Message::ConfigureReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::ConfigureReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::ConfigureRequest => {
-                    Message::ConfigureRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::ConfigureRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryConfigureReply => {
-                    Message::QueryConfigureReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryConfigureReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryConfigureRequest => {
-                    Message::QueryConfigureRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryConfigureRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CancelRequest => {
-                    Message::CancelRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CancelRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::ErrorMessage => {
-                    Message::ErrorMessage(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::ErrorMessage(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::SubConfirm => {
-                    Message::SubConfirm(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::SubConfirm(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::SubRequest => {
-                    Message::SubRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::SubRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::UnsubConfirm => {
-                    Message::UnsubConfirm(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::UnsubConfirm(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::UnsubRequest => {
-                    Message::UnsubRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::UnsubRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryCustomFragmentsReply => {
                     Message::QueryCustomFragmentsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QueryCustomFragmentsRequest => {
                     Message::QueryCustomFragmentsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QueryFragmentsReply => {
-                    Message::QueryFragmentsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryFragmentsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryFragmentsRequest => {
-                    Message::QueryFragmentsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryFragmentsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::DepthPush => {
-                    Message::DepthPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::DepthPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::LevelsPush => {
-                    Message::LevelsPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::LevelsPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::MarketsPush => {
-                    Message::MarketsPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::MarketsPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryBrokersReply => {
-                    Message::QueryBrokersReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryBrokersReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryBrokersRequest => {
-                    Message::QueryBrokersRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryBrokersRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryChartHistoryReply => {
-                    Message::QueryChartHistoryReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryChartHistoryReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryChartHistoryRequest => {
                     Message::QueryChartHistoryRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QueryDepthFullReply => {
-                    Message::QueryDepthFullReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryDepthFullReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryDepthFullRequest => {
-                    Message::QueryDepthFullRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryDepthFullRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryDepthLevelsReply => {
-                    Message::QueryDepthLevelsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryDepthLevelsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryDepthLevelsRequest => {
                     Message::QueryDepthLevelsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QueryMarketsReply => {
-                    Message::QueryMarketsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryMarketsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryMarketsRequest => {
-                    Message::QueryMarketsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryMarketsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryMixedMarketReply => {
-                    Message::QueryMixedMarketReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryMixedMarketReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryMixedMarketRequest => {
                     Message::QueryMixedMarketRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QuerySecurityReply => {
-                    Message::QuerySecurityReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QuerySecurityReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QuerySecurityRequest => {
-                    Message::QuerySecurityRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QuerySecurityRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QuerySymbolsReply => {
-                    Message::QuerySymbolsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QuerySymbolsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QuerySymbolsRequest => {
-                    Message::QuerySymbolsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QuerySymbolsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryTickTablesReply => {
-                    Message::QueryTickTablesReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryTickTablesReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryTickTablesRequest => {
-                    Message::QueryTickTablesRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryTickTablesRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryTradesReply => {
-                    Message::QueryTradesReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryTradesReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryTradesRequest => {
-                    Message::QueryTradesRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryTradesRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryTradingStatesReply => {
                     Message::QueryTradingStatesReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QueryTradingStatesRequest => {
                     Message::QueryTradingStatesRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::ScanSymbolsReply => {
-                    Message::ScanSymbolsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::ScanSymbolsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::ScanSymbolsRequest => {
-                    Message::ScanSymbolsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::ScanSymbolsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::SearchSymbolsReply => {
-                    Message::SearchSymbolsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::SearchSymbolsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::SearchSymbolsRequest => {
-                    Message::SearchSymbolsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::SearchSymbolsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::SecurityPush => {
-                    Message::SecurityPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::SecurityPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::SymbolsPush => {
-                    Message::SymbolsPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::SymbolsPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::TradesPush => {
-                    Message::TradesPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::TradesPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::NewsPush => {
-                    Message::NewsPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::NewsPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryNewsReply => {
-                    Message::QueryNewsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryNewsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryNewsRequest => {
-                    Message::QueryNewsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryNewsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QuerySourcesReply => {
-                    Message::QuerySourcesReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QuerySourcesReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QuerySourcesRequest => {
-                    Message::QuerySourcesRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QuerySourcesRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::SourcesPush => {
-                    Message::SourcesPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::SourcesPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CreateScanReply => {
-                    Message::CreateScanReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CreateScanReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CreateScanRequest => {
-                    Message::CreateScanRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CreateScanRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::DeleteScanReply => {
-                    Message::DeleteScanReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::DeleteScanReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::DeleteScanRequest => {
-                    Message::DeleteScanRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::DeleteScanRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::ExecuteScanReply => {
-                    Message::ExecuteScanReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::ExecuteScanReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::ExecuteScanRequest => {
-                    Message::ExecuteScanRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::ExecuteScanRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::MatchesPush => {
-                    Message::MatchesPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::MatchesPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryMatchesReply => {
-                    Message::QueryMatchesReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryMatchesReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryMatchesRequest => {
-                    Message::QueryMatchesRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryMatchesRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryScanReply => {
-                    Message::QueryScanReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryScanReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryScanRequest => {
-                    Message::QueryScanRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryScanRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryScansReply => {
-                    Message::QueryScansReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryScansReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryScansRequest => {
-                    Message::QueryScansRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryScansRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::ScansPush => {
-                    Message::ScansPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::ScansPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::UpdateScanReply => {
-                    Message::UpdateScanReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::UpdateScanReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::UpdateScanRequest => {
-                    Message::UpdateScanRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::UpdateScanRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::UpdateScanStatusReply => {
-                    Message::UpdateScanStatusReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::UpdateScanStatusReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::UpdateScanStatusRequest => {
                     Message::UpdateScanStatusRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::AccountsPush => {
-                    Message::AccountsPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AccountsPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AmendOrderReply => {
-                    Message::AmendOrderReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AmendOrderReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AmendOrderRequest => {
-                    Message::AmendOrderRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AmendOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AuditPush => {
-                    Message::AuditPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AuditPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AuthoriseOrderReply => {
-                    Message::AuthoriseOrderReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AuthoriseOrderReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AuthoriseOrderRequest => {
-                    Message::AuthoriseOrderRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AuthoriseOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::BalancesPush => {
-                    Message::BalancesPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::BalancesPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CalculateOrderReply => {
-                    Message::CalculateOrderReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CalculateOrderReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CalculateOrderRequest => {
-                    Message::CalculateOrderRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CalculateOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CancelOrderReply => {
-                    Message::CancelOrderReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CancelOrderReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CancelOrderRequest => {
-                    Message::CancelOrderRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CancelOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::HoldingsPush => {
-                    Message::HoldingsPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::HoldingsPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::MoveOrderReply => {
-                    Message::MoveOrderReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::MoveOrderReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::MoveOrderRequest => {
-                    Message::MoveOrderRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::MoveOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::OrdersPush => {
-                    Message::OrdersPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::OrdersPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::PlaceOrderReply => {
-                    Message::PlaceOrderReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::PlaceOrderReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::PlaceOrderRequest => {
-                    Message::PlaceOrderRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::PlaceOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryAccountsReply => {
-                    Message::QueryAccountsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryAccountsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryAccountsRequest => {
-                    Message::QueryAccountsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryAccountsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryBalancesReply => {
-                    Message::QueryBalancesReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryBalancesReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryBalancesRequest => {
-                    Message::QueryBalancesRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryBalancesRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryHoldingsReply => {
-                    Message::QueryHoldingsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryHoldingsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryHoldingsRequest => {
-                    Message::QueryHoldingsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryHoldingsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryLimitsReply => {
-                    Message::QueryLimitsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryLimitsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryLimitsRequest => {
-                    Message::QueryLimitsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryLimitsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryOrderAuditReply => {
-                    Message::QueryOrderAuditReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryOrderAuditReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryOrderAuditRequest => {
-                    Message::QueryOrderAuditRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryOrderAuditRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryOrderStatusesReply => {
                     Message::QueryOrderStatusesReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QueryOrderStatusesRequest => {
                     Message::QueryOrderStatusesRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QueryOrdersReply => {
-                    Message::QueryOrdersReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryOrdersReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryOrdersRequest => {
-                    Message::QueryOrdersRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryOrdersRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryRequestStatusesReply => {
                     Message::QueryRequestStatusesReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QueryRequestStatusesRequest => {
                     Message::QueryRequestStatusesRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QueryRequestsReply => {
-                    Message::QueryRequestsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryRequestsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryRequestsRequest => {
-                    Message::QueryRequestsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryRequestsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryTradingMarketsReply => {
                     Message::QueryTradingMarketsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QueryTradingMarketsRequest => {
                     Message::QueryTradingMarketsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::QueryTransactionsReply => {
-                    Message::QueryTransactionsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryTransactionsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryTransactionsRequest => {
                     Message::QueryTransactionsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::RequestQuoteReply => {
-                    Message::RequestQuoteReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::RequestQuoteReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::RequestQuoteRequest => {
-                    Message::RequestQuoteRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::RequestQuoteRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::RequestsPush => {
-                    Message::RequestsPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::RequestsPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::TradingAccountsPush => {
-                    Message::TradingAccountsPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::TradingAccountsPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::TransactionsPush => {
-                    Message::TransactionsPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::TransactionsPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AddToWatchlistReply => {
-                    Message::AddToWatchlistReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AddToWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::AddToWatchlistRequest => {
-                    Message::AddToWatchlistRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::AddToWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CopyWatchlistReply => {
-                    Message::CopyWatchlistReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CopyWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CopyWatchlistRequest => {
-                    Message::CopyWatchlistRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CopyWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CreateWatchlistReply => {
-                    Message::CreateWatchlistReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CreateWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::CreateWatchlistRequest => {
-                    Message::CreateWatchlistRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::CreateWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::DeleteWatchlistReply => {
-                    Message::DeleteWatchlistReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::DeleteWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::DeleteWatchlistRequest => {
-                    Message::DeleteWatchlistRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::DeleteWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::InsertIntoWatchlistReply => {
                     Message::InsertIntoWatchlistReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::InsertIntoWatchlistRequest => {
                     Message::InsertIntoWatchlistRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
+                        crate::runtime::read_as(kind, read)?,
                     )
                 }
                 MessageKind::MoveInWatchlistReply => {
-                    Message::MoveInWatchlistReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::MoveInWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::MoveInWatchlistRequest => {
-                    Message::MoveInWatchlistRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::MoveInWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryMembersReply => {
-                    Message::QueryMembersReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryMembersReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryMembersRequest => {
-                    Message::QueryMembersRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryMembersRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryWatchlistReply => {
-                    Message::QueryWatchlistReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryWatchlistRequest => {
-                    Message::QueryWatchlistRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryWatchlistsReply => {
-                    Message::QueryWatchlistsReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryWatchlistsReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::QueryWatchlistsRequest => {
-                    Message::QueryWatchlistsRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::QueryWatchlistsRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::UpdateWatchlistReply => {
-                    Message::UpdateWatchlistReply(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::UpdateWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::UpdateWatchlistRequest => {
-                    Message::UpdateWatchlistRequest(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::UpdateWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::WatchlistPush => {
-                    Message::WatchlistPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::WatchlistPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::WatchlistsPush => {
-                    Message::WatchlistsPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::WatchlistsPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::FeedsPush => {
-                    Message::FeedsPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::FeedsPush(crate::runtime::read_as(kind, read)?)
                 }
                 MessageKind::ServerInfoPush => {
-                    Message::ServerInfoPush(
-                        serde_path_to_error::deserialize(&mut deserializer)?,
-                    )
+                    Message::ServerInfoPush(crate::runtime::read_as(kind, read)?)
                 }
             },
         )
@@ -28705,645 +28758,553 @@ impl Message {
     pub fn from_value_as(
         kind: MessageKind,
         value: &serde_json::Value,
-    ) -> Result<Message, serde_path_to_error::Error<serde_json::Error>> {
+    ) -> Result<Message, crate::ParseError> {
         Ok(
             match kind {
                 MessageKind::AuthCodeReply => {
-                    Message::AuthCodeReply(serde_path_to_error::deserialize(value)?)
+                    Message::AuthCodeReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AuthCodeRequest => {
-                    Message::AuthCodeRequest(serde_path_to_error::deserialize(value)?)
+                    Message::AuthCodeRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AuthOwnerReply => {
-                    Message::AuthOwnerReply(serde_path_to_error::deserialize(value)?)
+                    Message::AuthOwnerReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AuthOwnerRequest => {
-                    Message::AuthOwnerRequest(serde_path_to_error::deserialize(value)?)
+                    Message::AuthOwnerRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AuthTokenReply => {
-                    Message::AuthTokenReply(serde_path_to_error::deserialize(value)?)
+                    Message::AuthTokenReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AuthTokenRequest => {
-                    Message::AuthTokenRequest(serde_path_to_error::deserialize(value)?)
+                    Message::AuthTokenRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::IdentifyPush => {
-                    Message::IdentifyPush(serde_path_to_error::deserialize(value)?)
+                    Message::IdentifyPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryIdentifyReply => {
-                    Message::QueryIdentifyReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryIdentifyReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryIdentifyRequest => {
-                    Message::QueryIdentifyRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryIdentifyRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CreateChannelReply => {
-                    Message::CreateChannelReply(serde_path_to_error::deserialize(value)?)
+                    Message::CreateChannelReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CreateChannelRequest => {
-                    Message::CreateChannelRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::CreateChannelRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::DeleteChannelReply => {
-                    Message::DeleteChannelReply(serde_path_to_error::deserialize(value)?)
+                    Message::DeleteChannelReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::DeleteChannelRequest => {
-                    Message::DeleteChannelRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::DeleteChannelRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryChannelReply => {
-                    Message::QueryChannelReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryChannelReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryChannelRequest => {
-                    Message::QueryChannelRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryChannelRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryChannelsReply => {
-                    Message::QueryChannelsReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryChannelsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryChannelsRequest => {
-                    Message::QueryChannelsRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryChannelsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryMethodReply => {
-                    Message::QueryMethodReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryMethodReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryMethodRequest => {
-                    Message::QueryMethodRequest(serde_path_to_error::deserialize(value)?)
+                    Message::QueryMethodRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryMethodsReply => {
-                    Message::QueryMethodsReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryMethodsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryMethodsRequest => {
-                    Message::QueryMethodsRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryMethodsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::UpdateChannelReply => {
-                    Message::UpdateChannelReply(serde_path_to_error::deserialize(value)?)
+                    Message::UpdateChannelReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::UpdateChannelRequest => {
-                    Message::UpdateChannelRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::UpdateChannelRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::UpdateChannelStatusReply => {
                     Message::UpdateChannelStatusReply(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::UpdateChannelStatusRequest => {
                     Message::UpdateChannelStatusRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::ConfigureReply => {
-                    Message::ConfigureReply(serde_path_to_error::deserialize(value)?)
+                    Message::ConfigureReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::ConfigureRequest => {
-                    Message::ConfigureRequest(serde_path_to_error::deserialize(value)?)
+                    Message::ConfigureRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryConfigureReply => {
-                    Message::QueryConfigureReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryConfigureReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryConfigureRequest => {
-                    Message::QueryConfigureRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryConfigureRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CancelRequest => {
-                    Message::CancelRequest(serde_path_to_error::deserialize(value)?)
+                    Message::CancelRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::ErrorMessage => {
-                    Message::ErrorMessage(serde_path_to_error::deserialize(value)?)
+                    Message::ErrorMessage(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::SubConfirm => {
-                    Message::SubConfirm(serde_path_to_error::deserialize(value)?)
+                    Message::SubConfirm(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::SubRequest => {
-                    Message::SubRequest(serde_path_to_error::deserialize(value)?)
+                    Message::SubRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::UnsubConfirm => {
-                    Message::UnsubConfirm(serde_path_to_error::deserialize(value)?)
+                    Message::UnsubConfirm(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::UnsubRequest => {
-                    Message::UnsubRequest(serde_path_to_error::deserialize(value)?)
+                    Message::UnsubRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryCustomFragmentsReply => {
                     Message::QueryCustomFragmentsReply(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryCustomFragmentsRequest => {
                     Message::QueryCustomFragmentsRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryFragmentsReply => {
-                    Message::QueryFragmentsReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryFragmentsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryFragmentsRequest => {
-                    Message::QueryFragmentsRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryFragmentsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::DepthPush => {
-                    Message::DepthPush(serde_path_to_error::deserialize(value)?)
+                    Message::DepthPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::LevelsPush => {
-                    Message::LevelsPush(serde_path_to_error::deserialize(value)?)
+                    Message::LevelsPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::MarketsPush => {
-                    Message::MarketsPush(serde_path_to_error::deserialize(value)?)
+                    Message::MarketsPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryBrokersReply => {
-                    Message::QueryBrokersReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryBrokersReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryBrokersRequest => {
-                    Message::QueryBrokersRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryBrokersRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryChartHistoryReply => {
                     Message::QueryChartHistoryReply(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryChartHistoryRequest => {
                     Message::QueryChartHistoryRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryDepthFullReply => {
-                    Message::QueryDepthFullReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryDepthFullReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryDepthFullRequest => {
-                    Message::QueryDepthFullRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryDepthFullRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryDepthLevelsReply => {
-                    Message::QueryDepthLevelsReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryDepthLevelsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryDepthLevelsRequest => {
                     Message::QueryDepthLevelsRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryMarketsReply => {
-                    Message::QueryMarketsReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryMarketsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryMarketsRequest => {
-                    Message::QueryMarketsRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryMarketsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryMixedMarketReply => {
-                    Message::QueryMixedMarketReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryMixedMarketReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryMixedMarketRequest => {
                     Message::QueryMixedMarketRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QuerySecurityReply => {
-                    Message::QuerySecurityReply(serde_path_to_error::deserialize(value)?)
+                    Message::QuerySecurityReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QuerySecurityRequest => {
-                    Message::QuerySecurityRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QuerySecurityRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QuerySymbolsReply => {
-                    Message::QuerySymbolsReply(serde_path_to_error::deserialize(value)?)
+                    Message::QuerySymbolsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QuerySymbolsRequest => {
-                    Message::QuerySymbolsRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QuerySymbolsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryTickTablesReply => {
-                    Message::QueryTickTablesReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryTickTablesReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryTickTablesRequest => {
                     Message::QueryTickTablesRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryTradesReply => {
-                    Message::QueryTradesReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryTradesReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryTradesRequest => {
-                    Message::QueryTradesRequest(serde_path_to_error::deserialize(value)?)
+                    Message::QueryTradesRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryTradingStatesReply => {
                     Message::QueryTradingStatesReply(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryTradingStatesRequest => {
                     Message::QueryTradingStatesRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::ScanSymbolsReply => {
-                    Message::ScanSymbolsReply(serde_path_to_error::deserialize(value)?)
+                    Message::ScanSymbolsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::ScanSymbolsRequest => {
-                    Message::ScanSymbolsRequest(serde_path_to_error::deserialize(value)?)
+                    Message::ScanSymbolsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::SearchSymbolsReply => {
-                    Message::SearchSymbolsReply(serde_path_to_error::deserialize(value)?)
+                    Message::SearchSymbolsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::SearchSymbolsRequest => {
-                    Message::SearchSymbolsRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::SearchSymbolsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::SecurityPush => {
-                    Message::SecurityPush(serde_path_to_error::deserialize(value)?)
+                    Message::SecurityPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::SymbolsPush => {
-                    Message::SymbolsPush(serde_path_to_error::deserialize(value)?)
+                    Message::SymbolsPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::TradesPush => {
-                    Message::TradesPush(serde_path_to_error::deserialize(value)?)
+                    Message::TradesPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::NewsPush => {
-                    Message::NewsPush(serde_path_to_error::deserialize(value)?)
+                    Message::NewsPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryNewsReply => {
-                    Message::QueryNewsReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryNewsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryNewsRequest => {
-                    Message::QueryNewsRequest(serde_path_to_error::deserialize(value)?)
+                    Message::QueryNewsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QuerySourcesReply => {
-                    Message::QuerySourcesReply(serde_path_to_error::deserialize(value)?)
+                    Message::QuerySourcesReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QuerySourcesRequest => {
-                    Message::QuerySourcesRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QuerySourcesRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::SourcesPush => {
-                    Message::SourcesPush(serde_path_to_error::deserialize(value)?)
+                    Message::SourcesPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CreateScanReply => {
-                    Message::CreateScanReply(serde_path_to_error::deserialize(value)?)
+                    Message::CreateScanReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CreateScanRequest => {
-                    Message::CreateScanRequest(serde_path_to_error::deserialize(value)?)
+                    Message::CreateScanRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::DeleteScanReply => {
-                    Message::DeleteScanReply(serde_path_to_error::deserialize(value)?)
+                    Message::DeleteScanReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::DeleteScanRequest => {
-                    Message::DeleteScanRequest(serde_path_to_error::deserialize(value)?)
+                    Message::DeleteScanRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::ExecuteScanReply => {
-                    Message::ExecuteScanReply(serde_path_to_error::deserialize(value)?)
+                    Message::ExecuteScanReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::ExecuteScanRequest => {
-                    Message::ExecuteScanRequest(serde_path_to_error::deserialize(value)?)
+                    Message::ExecuteScanRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::MatchesPush => {
-                    Message::MatchesPush(serde_path_to_error::deserialize(value)?)
+                    Message::MatchesPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryMatchesReply => {
-                    Message::QueryMatchesReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryMatchesReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryMatchesRequest => {
-                    Message::QueryMatchesRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryMatchesRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryScanReply => {
-                    Message::QueryScanReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryScanReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryScanRequest => {
-                    Message::QueryScanRequest(serde_path_to_error::deserialize(value)?)
+                    Message::QueryScanRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryScansReply => {
-                    Message::QueryScansReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryScansReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryScansRequest => {
-                    Message::QueryScansRequest(serde_path_to_error::deserialize(value)?)
+                    Message::QueryScansRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::ScansPush => {
-                    Message::ScansPush(serde_path_to_error::deserialize(value)?)
+                    Message::ScansPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::UpdateScanReply => {
-                    Message::UpdateScanReply(serde_path_to_error::deserialize(value)?)
+                    Message::UpdateScanReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::UpdateScanRequest => {
-                    Message::UpdateScanRequest(serde_path_to_error::deserialize(value)?)
+                    Message::UpdateScanRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::UpdateScanStatusReply => {
-                    Message::UpdateScanStatusReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::UpdateScanStatusReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::UpdateScanStatusRequest => {
                     Message::UpdateScanStatusRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::AccountsPush => {
-                    Message::AccountsPush(serde_path_to_error::deserialize(value)?)
+                    Message::AccountsPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AmendOrderReply => {
-                    Message::AmendOrderReply(serde_path_to_error::deserialize(value)?)
+                    Message::AmendOrderReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AmendOrderRequest => {
-                    Message::AmendOrderRequest(serde_path_to_error::deserialize(value)?)
+                    Message::AmendOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AuditPush => {
-                    Message::AuditPush(serde_path_to_error::deserialize(value)?)
+                    Message::AuditPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AuthoriseOrderReply => {
-                    Message::AuthoriseOrderReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::AuthoriseOrderReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AuthoriseOrderRequest => {
-                    Message::AuthoriseOrderRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::AuthoriseOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::BalancesPush => {
-                    Message::BalancesPush(serde_path_to_error::deserialize(value)?)
+                    Message::BalancesPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CalculateOrderReply => {
-                    Message::CalculateOrderReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::CalculateOrderReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CalculateOrderRequest => {
-                    Message::CalculateOrderRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::CalculateOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CancelOrderReply => {
-                    Message::CancelOrderReply(serde_path_to_error::deserialize(value)?)
+                    Message::CancelOrderReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CancelOrderRequest => {
-                    Message::CancelOrderRequest(serde_path_to_error::deserialize(value)?)
+                    Message::CancelOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::HoldingsPush => {
-                    Message::HoldingsPush(serde_path_to_error::deserialize(value)?)
+                    Message::HoldingsPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::MoveOrderReply => {
-                    Message::MoveOrderReply(serde_path_to_error::deserialize(value)?)
+                    Message::MoveOrderReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::MoveOrderRequest => {
-                    Message::MoveOrderRequest(serde_path_to_error::deserialize(value)?)
+                    Message::MoveOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::OrdersPush => {
-                    Message::OrdersPush(serde_path_to_error::deserialize(value)?)
+                    Message::OrdersPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::PlaceOrderReply => {
-                    Message::PlaceOrderReply(serde_path_to_error::deserialize(value)?)
+                    Message::PlaceOrderReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::PlaceOrderRequest => {
-                    Message::PlaceOrderRequest(serde_path_to_error::deserialize(value)?)
+                    Message::PlaceOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryAccountsReply => {
-                    Message::QueryAccountsReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryAccountsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryAccountsRequest => {
-                    Message::QueryAccountsRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryAccountsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryBalancesReply => {
-                    Message::QueryBalancesReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryBalancesReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryBalancesRequest => {
-                    Message::QueryBalancesRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryBalancesRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryHoldingsReply => {
-                    Message::QueryHoldingsReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryHoldingsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryHoldingsRequest => {
-                    Message::QueryHoldingsRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryHoldingsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryLimitsReply => {
-                    Message::QueryLimitsReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryLimitsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryLimitsRequest => {
-                    Message::QueryLimitsRequest(serde_path_to_error::deserialize(value)?)
+                    Message::QueryLimitsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryOrderAuditReply => {
-                    Message::QueryOrderAuditReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryOrderAuditReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryOrderAuditRequest => {
                     Message::QueryOrderAuditRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryOrderStatusesReply => {
                     Message::QueryOrderStatusesReply(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryOrderStatusesRequest => {
                     Message::QueryOrderStatusesRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryOrdersReply => {
-                    Message::QueryOrdersReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryOrdersReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryOrdersRequest => {
-                    Message::QueryOrdersRequest(serde_path_to_error::deserialize(value)?)
+                    Message::QueryOrdersRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryRequestStatusesReply => {
                     Message::QueryRequestStatusesReply(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryRequestStatusesRequest => {
                     Message::QueryRequestStatusesRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryRequestsReply => {
-                    Message::QueryRequestsReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryRequestsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryRequestsRequest => {
-                    Message::QueryRequestsRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryRequestsRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryTradingMarketsReply => {
                     Message::QueryTradingMarketsReply(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryTradingMarketsRequest => {
                     Message::QueryTradingMarketsRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryTransactionsReply => {
                     Message::QueryTransactionsReply(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryTransactionsRequest => {
                     Message::QueryTransactionsRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::RequestQuoteReply => {
-                    Message::RequestQuoteReply(serde_path_to_error::deserialize(value)?)
+                    Message::RequestQuoteReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::RequestQuoteRequest => {
-                    Message::RequestQuoteRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::RequestQuoteRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::RequestsPush => {
-                    Message::RequestsPush(serde_path_to_error::deserialize(value)?)
+                    Message::RequestsPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::TradingAccountsPush => {
-                    Message::TradingAccountsPush(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::TradingAccountsPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::TransactionsPush => {
-                    Message::TransactionsPush(serde_path_to_error::deserialize(value)?)
+                    Message::TransactionsPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AddToWatchlistReply => {
-                    Message::AddToWatchlistReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::AddToWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::AddToWatchlistRequest => {
-                    Message::AddToWatchlistRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::AddToWatchlistRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CopyWatchlistReply => {
-                    Message::CopyWatchlistReply(serde_path_to_error::deserialize(value)?)
+                    Message::CopyWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CopyWatchlistRequest => {
-                    Message::CopyWatchlistRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::CopyWatchlistRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CreateWatchlistReply => {
-                    Message::CreateWatchlistReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::CreateWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::CreateWatchlistRequest => {
                     Message::CreateWatchlistRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::DeleteWatchlistReply => {
-                    Message::DeleteWatchlistReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::DeleteWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::DeleteWatchlistRequest => {
                     Message::DeleteWatchlistRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::InsertIntoWatchlistReply => {
                     Message::InsertIntoWatchlistReply(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::InsertIntoWatchlistRequest => {
                     Message::InsertIntoWatchlistRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::MoveInWatchlistReply => {
-                    Message::MoveInWatchlistReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::MoveInWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::MoveInWatchlistRequest => {
                     Message::MoveInWatchlistRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::QueryMembersReply => {
-                    Message::QueryMembersReply(serde_path_to_error::deserialize(value)?)
+                    Message::QueryMembersReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryMembersRequest => {
-                    Message::QueryMembersRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryMembersRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryWatchlistReply => {
-                    Message::QueryWatchlistReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryWatchlistRequest => {
-                    Message::QueryWatchlistRequest(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryWatchlistRequest(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryWatchlistsReply => {
-                    Message::QueryWatchlistsReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::QueryWatchlistsReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::QueryWatchlistsRequest => {
                     Message::QueryWatchlistsRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::UpdateWatchlistReply => {
-                    Message::UpdateWatchlistReply(
-                        serde_path_to_error::deserialize(value)?,
-                    )
+                    Message::UpdateWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::UpdateWatchlistRequest => {
                     Message::UpdateWatchlistRequest(
-                        serde_path_to_error::deserialize(value)?,
+                        crate::runtime::read_as(kind, value)?,
                     )
                 }
                 MessageKind::WatchlistPush => {
-                    Message::WatchlistPush(serde_path_to_error::deserialize(value)?)
+                    Message::WatchlistPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::WatchlistsPush => {
-                    Message::WatchlistsPush(serde_path_to_error::deserialize(value)?)
+                    Message::WatchlistsPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::FeedsPush => {
-                    Message::FeedsPush(serde_path_to_error::deserialize(value)?)
+                    Message::FeedsPush(crate::runtime::read_as(kind, value)?)
                 }
                 MessageKind::ServerInfoPush => {
-                    Message::ServerInfoPush(serde_path_to_error::deserialize(value)?)
+                    Message::ServerInfoPush(crate::runtime::read_as(kind, value)?)
                 }
             },
         )
@@ -29526,978 +29487,978 @@ impl serde::Serialize for Message {
 
 impl From<AuthCodeReply> for Message {
     fn from(message: AuthCodeReply) -> Message {
-        Message::AuthCodeReply(message)
+        Message::AuthCodeReply(Box::new(message))
     }
 }
 
 impl From<AuthCodeRequest> for Message {
     fn from(message: AuthCodeRequest) -> Message {
-        Message::AuthCodeRequest(message)
+        Message::AuthCodeRequest(Box::new(message))
     }
 }
 
 impl From<AuthOwnerReply> for Message {
     fn from(message: AuthOwnerReply) -> Message {
-        Message::AuthOwnerReply(message)
+        Message::AuthOwnerReply(Box::new(message))
     }
 }
 
 impl From<AuthOwnerRequest> for Message {
     fn from(message: AuthOwnerRequest) -> Message {
-        Message::AuthOwnerRequest(message)
+        Message::AuthOwnerRequest(Box::new(message))
     }
 }
 
 impl From<AuthTokenReply> for Message {
     fn from(message: AuthTokenReply) -> Message {
-        Message::AuthTokenReply(message)
+        Message::AuthTokenReply(Box::new(message))
     }
 }
 
 impl From<AuthTokenRequest> for Message {
     fn from(message: AuthTokenRequest) -> Message {
-        Message::AuthTokenRequest(message)
+        Message::AuthTokenRequest(Box::new(message))
     }
 }
 
 impl From<IdentifyPush> for Message {
     fn from(message: IdentifyPush) -> Message {
-        Message::IdentifyPush(message)
+        Message::IdentifyPush(Box::new(message))
     }
 }
 
 impl From<QueryIdentifyReply> for Message {
     fn from(message: QueryIdentifyReply) -> Message {
-        Message::QueryIdentifyReply(message)
+        Message::QueryIdentifyReply(Box::new(message))
     }
 }
 
 impl From<QueryIdentifyRequest> for Message {
     fn from(message: QueryIdentifyRequest) -> Message {
-        Message::QueryIdentifyRequest(message)
+        Message::QueryIdentifyRequest(Box::new(message))
     }
 }
 
 impl From<CreateChannelReply> for Message {
     fn from(message: CreateChannelReply) -> Message {
-        Message::CreateChannelReply(message)
+        Message::CreateChannelReply(Box::new(message))
     }
 }
 
 impl From<CreateChannelRequest> for Message {
     fn from(message: CreateChannelRequest) -> Message {
-        Message::CreateChannelRequest(message)
+        Message::CreateChannelRequest(Box::new(message))
     }
 }
 
 impl From<DeleteChannelReply> for Message {
     fn from(message: DeleteChannelReply) -> Message {
-        Message::DeleteChannelReply(message)
+        Message::DeleteChannelReply(Box::new(message))
     }
 }
 
 impl From<DeleteChannelRequest> for Message {
     fn from(message: DeleteChannelRequest) -> Message {
-        Message::DeleteChannelRequest(message)
+        Message::DeleteChannelRequest(Box::new(message))
     }
 }
 
 impl From<QueryChannelReply> for Message {
     fn from(message: QueryChannelReply) -> Message {
-        Message::QueryChannelReply(message)
+        Message::QueryChannelReply(Box::new(message))
     }
 }
 
 impl From<QueryChannelRequest> for Message {
     fn from(message: QueryChannelRequest) -> Message {
-        Message::QueryChannelRequest(message)
+        Message::QueryChannelRequest(Box::new(message))
     }
 }
 
 impl From<QueryChannelsReply> for Message {
     fn from(message: QueryChannelsReply) -> Message {
-        Message::QueryChannelsReply(message)
+        Message::QueryChannelsReply(Box::new(message))
     }
 }
 
 impl From<QueryChannelsRequest> for Message {
     fn from(message: QueryChannelsRequest) -> Message {
-        Message::QueryChannelsRequest(message)
+        Message::QueryChannelsRequest(Box::new(message))
     }
 }
 
 impl From<QueryMethodReply> for Message {
     fn from(message: QueryMethodReply) -> Message {
-        Message::QueryMethodReply(message)
+        Message::QueryMethodReply(Box::new(message))
     }
 }
 
 impl From<QueryMethodRequest> for Message {
     fn from(message: QueryMethodRequest) -> Message {
-        Message::QueryMethodRequest(message)
+        Message::QueryMethodRequest(Box::new(message))
     }
 }
 
 impl From<QueryMethodsReply> for Message {
     fn from(message: QueryMethodsReply) -> Message {
-        Message::QueryMethodsReply(message)
+        Message::QueryMethodsReply(Box::new(message))
     }
 }
 
 impl From<QueryMethodsRequest> for Message {
     fn from(message: QueryMethodsRequest) -> Message {
-        Message::QueryMethodsRequest(message)
+        Message::QueryMethodsRequest(Box::new(message))
     }
 }
 
 impl From<UpdateChannelReply> for Message {
     fn from(message: UpdateChannelReply) -> Message {
-        Message::UpdateChannelReply(message)
+        Message::UpdateChannelReply(Box::new(message))
     }
 }
 
 impl From<UpdateChannelRequest> for Message {
     fn from(message: UpdateChannelRequest) -> Message {
-        Message::UpdateChannelRequest(message)
+        Message::UpdateChannelRequest(Box::new(message))
     }
 }
 
 impl From<UpdateChannelStatusReply> for Message {
     fn from(message: UpdateChannelStatusReply) -> Message {
-        Message::UpdateChannelStatusReply(message)
+        Message::UpdateChannelStatusReply(Box::new(message))
     }
 }
 
 impl From<UpdateChannelStatusRequest> for Message {
     fn from(message: UpdateChannelStatusRequest) -> Message {
-        Message::UpdateChannelStatusRequest(message)
+        Message::UpdateChannelStatusRequest(Box::new(message))
     }
 }
 
 impl From<ConfigureReply> for Message {
     fn from(message: ConfigureReply) -> Message {
-        Message::ConfigureReply(message)
+        Message::ConfigureReply(Box::new(message))
     }
 }
 
 impl From<ConfigureRequest> for Message {
     fn from(message: ConfigureRequest) -> Message {
-        Message::ConfigureRequest(message)
+        Message::ConfigureRequest(Box::new(message))
     }
 }
 
 impl From<QueryConfigureReply> for Message {
     fn from(message: QueryConfigureReply) -> Message {
-        Message::QueryConfigureReply(message)
+        Message::QueryConfigureReply(Box::new(message))
     }
 }
 
 impl From<QueryConfigureRequest> for Message {
     fn from(message: QueryConfigureRequest) -> Message {
-        Message::QueryConfigureRequest(message)
+        Message::QueryConfigureRequest(Box::new(message))
     }
 }
 
 impl From<CancelRequest> for Message {
     fn from(message: CancelRequest) -> Message {
-        Message::CancelRequest(message)
+        Message::CancelRequest(Box::new(message))
     }
 }
 
 impl From<ErrorMessage> for Message {
     fn from(message: ErrorMessage) -> Message {
-        Message::ErrorMessage(message)
+        Message::ErrorMessage(Box::new(message))
     }
 }
 
 impl From<SubConfirm> for Message {
     fn from(message: SubConfirm) -> Message {
-        Message::SubConfirm(message)
+        Message::SubConfirm(Box::new(message))
     }
 }
 
 impl From<SubRequest> for Message {
     fn from(message: SubRequest) -> Message {
-        Message::SubRequest(message)
+        Message::SubRequest(Box::new(message))
     }
 }
 
 impl From<UnsubConfirm> for Message {
     fn from(message: UnsubConfirm) -> Message {
-        Message::UnsubConfirm(message)
+        Message::UnsubConfirm(Box::new(message))
     }
 }
 
 impl From<UnsubRequest> for Message {
     fn from(message: UnsubRequest) -> Message {
-        Message::UnsubRequest(message)
+        Message::UnsubRequest(Box::new(message))
     }
 }
 
 impl From<QueryCustomFragmentsReply> for Message {
     fn from(message: QueryCustomFragmentsReply) -> Message {
-        Message::QueryCustomFragmentsReply(message)
+        Message::QueryCustomFragmentsReply(Box::new(message))
     }
 }
 
 impl From<QueryCustomFragmentsRequest> for Message {
     fn from(message: QueryCustomFragmentsRequest) -> Message {
-        Message::QueryCustomFragmentsRequest(message)
+        Message::QueryCustomFragmentsRequest(Box::new(message))
     }
 }
 
 impl From<QueryFragmentsReply> for Message {
     fn from(message: QueryFragmentsReply) -> Message {
-        Message::QueryFragmentsReply(message)
+        Message::QueryFragmentsReply(Box::new(message))
     }
 }
 
 impl From<QueryFragmentsRequest> for Message {
     fn from(message: QueryFragmentsRequest) -> Message {
-        Message::QueryFragmentsRequest(message)
+        Message::QueryFragmentsRequest(Box::new(message))
     }
 }
 
 impl From<DepthPush> for Message {
     fn from(message: DepthPush) -> Message {
-        Message::DepthPush(message)
+        Message::DepthPush(Box::new(message))
     }
 }
 
 impl From<LevelsPush> for Message {
     fn from(message: LevelsPush) -> Message {
-        Message::LevelsPush(message)
+        Message::LevelsPush(Box::new(message))
     }
 }
 
 impl From<MarketsPush> for Message {
     fn from(message: MarketsPush) -> Message {
-        Message::MarketsPush(message)
+        Message::MarketsPush(Box::new(message))
     }
 }
 
 impl From<QueryBrokersReply> for Message {
     fn from(message: QueryBrokersReply) -> Message {
-        Message::QueryBrokersReply(message)
+        Message::QueryBrokersReply(Box::new(message))
     }
 }
 
 impl From<QueryBrokersRequest> for Message {
     fn from(message: QueryBrokersRequest) -> Message {
-        Message::QueryBrokersRequest(message)
+        Message::QueryBrokersRequest(Box::new(message))
     }
 }
 
 impl From<QueryChartHistoryReply> for Message {
     fn from(message: QueryChartHistoryReply) -> Message {
-        Message::QueryChartHistoryReply(message)
+        Message::QueryChartHistoryReply(Box::new(message))
     }
 }
 
 impl From<QueryChartHistoryRequest> for Message {
     fn from(message: QueryChartHistoryRequest) -> Message {
-        Message::QueryChartHistoryRequest(message)
+        Message::QueryChartHistoryRequest(Box::new(message))
     }
 }
 
 impl From<QueryDepthFullReply> for Message {
     fn from(message: QueryDepthFullReply) -> Message {
-        Message::QueryDepthFullReply(message)
+        Message::QueryDepthFullReply(Box::new(message))
     }
 }
 
 impl From<QueryDepthFullRequest> for Message {
     fn from(message: QueryDepthFullRequest) -> Message {
-        Message::QueryDepthFullRequest(message)
+        Message::QueryDepthFullRequest(Box::new(message))
     }
 }
 
 impl From<QueryDepthLevelsReply> for Message {
     fn from(message: QueryDepthLevelsReply) -> Message {
-        Message::QueryDepthLevelsReply(message)
+        Message::QueryDepthLevelsReply(Box::new(message))
     }
 }
 
 impl From<QueryDepthLevelsRequest> for Message {
     fn from(message: QueryDepthLevelsRequest) -> Message {
-        Message::QueryDepthLevelsRequest(message)
+        Message::QueryDepthLevelsRequest(Box::new(message))
     }
 }
 
 impl From<QueryMarketsReply> for Message {
     fn from(message: QueryMarketsReply) -> Message {
-        Message::QueryMarketsReply(message)
+        Message::QueryMarketsReply(Box::new(message))
     }
 }
 
 impl From<QueryMarketsRequest> for Message {
     fn from(message: QueryMarketsRequest) -> Message {
-        Message::QueryMarketsRequest(message)
+        Message::QueryMarketsRequest(Box::new(message))
     }
 }
 
 impl From<QueryMixedMarketReply> for Message {
     fn from(message: QueryMixedMarketReply) -> Message {
-        Message::QueryMixedMarketReply(message)
+        Message::QueryMixedMarketReply(Box::new(message))
     }
 }
 
 impl From<QueryMixedMarketRequest> for Message {
     fn from(message: QueryMixedMarketRequest) -> Message {
-        Message::QueryMixedMarketRequest(message)
+        Message::QueryMixedMarketRequest(Box::new(message))
     }
 }
 
 impl From<QuerySecurityReply> for Message {
     fn from(message: QuerySecurityReply) -> Message {
-        Message::QuerySecurityReply(message)
+        Message::QuerySecurityReply(Box::new(message))
     }
 }
 
 impl From<QuerySecurityRequest> for Message {
     fn from(message: QuerySecurityRequest) -> Message {
-        Message::QuerySecurityRequest(message)
+        Message::QuerySecurityRequest(Box::new(message))
     }
 }
 
 impl From<QuerySymbolsReply> for Message {
     fn from(message: QuerySymbolsReply) -> Message {
-        Message::QuerySymbolsReply(message)
+        Message::QuerySymbolsReply(Box::new(message))
     }
 }
 
 impl From<QuerySymbolsRequest> for Message {
     fn from(message: QuerySymbolsRequest) -> Message {
-        Message::QuerySymbolsRequest(message)
+        Message::QuerySymbolsRequest(Box::new(message))
     }
 }
 
 impl From<QueryTickTablesReply> for Message {
     fn from(message: QueryTickTablesReply) -> Message {
-        Message::QueryTickTablesReply(message)
+        Message::QueryTickTablesReply(Box::new(message))
     }
 }
 
 impl From<QueryTickTablesRequest> for Message {
     fn from(message: QueryTickTablesRequest) -> Message {
-        Message::QueryTickTablesRequest(message)
+        Message::QueryTickTablesRequest(Box::new(message))
     }
 }
 
 impl From<QueryTradesReply> for Message {
     fn from(message: QueryTradesReply) -> Message {
-        Message::QueryTradesReply(message)
+        Message::QueryTradesReply(Box::new(message))
     }
 }
 
 impl From<QueryTradesRequest> for Message {
     fn from(message: QueryTradesRequest) -> Message {
-        Message::QueryTradesRequest(message)
+        Message::QueryTradesRequest(Box::new(message))
     }
 }
 
 impl From<QueryTradingStatesReply> for Message {
     fn from(message: QueryTradingStatesReply) -> Message {
-        Message::QueryTradingStatesReply(message)
+        Message::QueryTradingStatesReply(Box::new(message))
     }
 }
 
 impl From<QueryTradingStatesRequest> for Message {
     fn from(message: QueryTradingStatesRequest) -> Message {
-        Message::QueryTradingStatesRequest(message)
+        Message::QueryTradingStatesRequest(Box::new(message))
     }
 }
 
 impl From<ScanSymbolsReply> for Message {
     fn from(message: ScanSymbolsReply) -> Message {
-        Message::ScanSymbolsReply(message)
+        Message::ScanSymbolsReply(Box::new(message))
     }
 }
 
 impl From<ScanSymbolsRequest> for Message {
     fn from(message: ScanSymbolsRequest) -> Message {
-        Message::ScanSymbolsRequest(message)
+        Message::ScanSymbolsRequest(Box::new(message))
     }
 }
 
 impl From<SearchSymbolsReply> for Message {
     fn from(message: SearchSymbolsReply) -> Message {
-        Message::SearchSymbolsReply(message)
+        Message::SearchSymbolsReply(Box::new(message))
     }
 }
 
 impl From<SearchSymbolsRequest> for Message {
     fn from(message: SearchSymbolsRequest) -> Message {
-        Message::SearchSymbolsRequest(message)
+        Message::SearchSymbolsRequest(Box::new(message))
     }
 }
 
 impl From<SecurityPush> for Message {
     fn from(message: SecurityPush) -> Message {
-        Message::SecurityPush(message)
+        Message::SecurityPush(Box::new(message))
     }
 }
 
 impl From<SymbolsPush> for Message {
     fn from(message: SymbolsPush) -> Message {
-        Message::SymbolsPush(message)
+        Message::SymbolsPush(Box::new(message))
     }
 }
 
 impl From<TradesPush> for Message {
     fn from(message: TradesPush) -> Message {
-        Message::TradesPush(message)
+        Message::TradesPush(Box::new(message))
     }
 }
 
 impl From<NewsPush> for Message {
     fn from(message: NewsPush) -> Message {
-        Message::NewsPush(message)
+        Message::NewsPush(Box::new(message))
     }
 }
 
 impl From<QueryNewsReply> for Message {
     fn from(message: QueryNewsReply) -> Message {
-        Message::QueryNewsReply(message)
+        Message::QueryNewsReply(Box::new(message))
     }
 }
 
 impl From<QueryNewsRequest> for Message {
     fn from(message: QueryNewsRequest) -> Message {
-        Message::QueryNewsRequest(message)
+        Message::QueryNewsRequest(Box::new(message))
     }
 }
 
 impl From<QuerySourcesReply> for Message {
     fn from(message: QuerySourcesReply) -> Message {
-        Message::QuerySourcesReply(message)
+        Message::QuerySourcesReply(Box::new(message))
     }
 }
 
 impl From<QuerySourcesRequest> for Message {
     fn from(message: QuerySourcesRequest) -> Message {
-        Message::QuerySourcesRequest(message)
+        Message::QuerySourcesRequest(Box::new(message))
     }
 }
 
 impl From<SourcesPush> for Message {
     fn from(message: SourcesPush) -> Message {
-        Message::SourcesPush(message)
+        Message::SourcesPush(Box::new(message))
     }
 }
 
 impl From<CreateScanReply> for Message {
     fn from(message: CreateScanReply) -> Message {
-        Message::CreateScanReply(message)
+        Message::CreateScanReply(Box::new(message))
     }
 }
 
 impl From<CreateScanRequest> for Message {
     fn from(message: CreateScanRequest) -> Message {
-        Message::CreateScanRequest(message)
+        Message::CreateScanRequest(Box::new(message))
     }
 }
 
 impl From<DeleteScanReply> for Message {
     fn from(message: DeleteScanReply) -> Message {
-        Message::DeleteScanReply(message)
+        Message::DeleteScanReply(Box::new(message))
     }
 }
 
 impl From<DeleteScanRequest> for Message {
     fn from(message: DeleteScanRequest) -> Message {
-        Message::DeleteScanRequest(message)
+        Message::DeleteScanRequest(Box::new(message))
     }
 }
 
 impl From<ExecuteScanReply> for Message {
     fn from(message: ExecuteScanReply) -> Message {
-        Message::ExecuteScanReply(message)
+        Message::ExecuteScanReply(Box::new(message))
     }
 }
 
 impl From<ExecuteScanRequest> for Message {
     fn from(message: ExecuteScanRequest) -> Message {
-        Message::ExecuteScanRequest(message)
+        Message::ExecuteScanRequest(Box::new(message))
     }
 }
 
 impl From<MatchesPush> for Message {
     fn from(message: MatchesPush) -> Message {
-        Message::MatchesPush(message)
+        Message::MatchesPush(Box::new(message))
     }
 }
 
 impl From<QueryMatchesReply> for Message {
     fn from(message: QueryMatchesReply) -> Message {
-        Message::QueryMatchesReply(message)
+        Message::QueryMatchesReply(Box::new(message))
     }
 }
 
 impl From<QueryMatchesRequest> for Message {
     fn from(message: QueryMatchesRequest) -> Message {
-        Message::QueryMatchesRequest(message)
+        Message::QueryMatchesRequest(Box::new(message))
     }
 }
 
 impl From<QueryScanReply> for Message {
     fn from(message: QueryScanReply) -> Message {
-        Message::QueryScanReply(message)
+        Message::QueryScanReply(Box::new(message))
     }
 }
 
 impl From<QueryScanRequest> for Message {
     fn from(message: QueryScanRequest) -> Message {
-        Message::QueryScanRequest(message)
+        Message::QueryScanRequest(Box::new(message))
     }
 }
 
 impl From<QueryScansReply> for Message {
     fn from(message: QueryScansReply) -> Message {
-        Message::QueryScansReply(message)
+        Message::QueryScansReply(Box::new(message))
     }
 }
 
 impl From<QueryScansRequest> for Message {
     fn from(message: QueryScansRequest) -> Message {
-        Message::QueryScansRequest(message)
+        Message::QueryScansRequest(Box::new(message))
     }
 }
 
 impl From<ScansPush> for Message {
     fn from(message: ScansPush) -> Message {
-        Message::ScansPush(message)
+        Message::ScansPush(Box::new(message))
     }
 }
 
 impl From<UpdateScanReply> for Message {
     fn from(message: UpdateScanReply) -> Message {
-        Message::UpdateScanReply(message)
+        Message::UpdateScanReply(Box::new(message))
     }
 }
 
 impl From<UpdateScanRequest> for Message {
     fn from(message: UpdateScanRequest) -> Message {
-        Message::UpdateScanRequest(message)
+        Message::UpdateScanRequest(Box::new(message))
     }
 }
 
 impl From<UpdateScanStatusReply> for Message {
     fn from(message: UpdateScanStatusReply) -> Message {
-        Message::UpdateScanStatusReply(message)
+        Message::UpdateScanStatusReply(Box::new(message))
     }
 }
 
 impl From<UpdateScanStatusRequest> for Message {
     fn from(message: UpdateScanStatusRequest) -> Message {
-        Message::UpdateScanStatusRequest(message)
+        Message::UpdateScanStatusRequest(Box::new(message))
     }
 }
 
 impl From<AccountsPush> for Message {
     fn from(message: AccountsPush) -> Message {
-        Message::AccountsPush(message)
+        Message::AccountsPush(Box::new(message))
     }
 }
 
 impl From<AmendOrderReply> for Message {
     fn from(message: AmendOrderReply) -> Message {
-        Message::AmendOrderReply(message)
+        Message::AmendOrderReply(Box::new(message))
     }
 }
 
 impl From<AmendOrderRequest> for Message {
     fn from(message: AmendOrderRequest) -> Message {
-        Message::AmendOrderRequest(message)
+        Message::AmendOrderRequest(Box::new(message))
     }
 }
 
 impl From<AuditPush> for Message {
     fn from(message: AuditPush) -> Message {
-        Message::AuditPush(message)
+        Message::AuditPush(Box::new(message))
     }
 }
 
 impl From<AuthoriseOrderReply> for Message {
     fn from(message: AuthoriseOrderReply) -> Message {
-        Message::AuthoriseOrderReply(message)
+        Message::AuthoriseOrderReply(Box::new(message))
     }
 }
 
 impl From<AuthoriseOrderRequest> for Message {
     fn from(message: AuthoriseOrderRequest) -> Message {
-        Message::AuthoriseOrderRequest(message)
+        Message::AuthoriseOrderRequest(Box::new(message))
     }
 }
 
 impl From<BalancesPush> for Message {
     fn from(message: BalancesPush) -> Message {
-        Message::BalancesPush(message)
+        Message::BalancesPush(Box::new(message))
     }
 }
 
 impl From<CalculateOrderReply> for Message {
     fn from(message: CalculateOrderReply) -> Message {
-        Message::CalculateOrderReply(message)
+        Message::CalculateOrderReply(Box::new(message))
     }
 }
 
 impl From<CalculateOrderRequest> for Message {
     fn from(message: CalculateOrderRequest) -> Message {
-        Message::CalculateOrderRequest(message)
+        Message::CalculateOrderRequest(Box::new(message))
     }
 }
 
 impl From<CancelOrderReply> for Message {
     fn from(message: CancelOrderReply) -> Message {
-        Message::CancelOrderReply(message)
+        Message::CancelOrderReply(Box::new(message))
     }
 }
 
 impl From<CancelOrderRequest> for Message {
     fn from(message: CancelOrderRequest) -> Message {
-        Message::CancelOrderRequest(message)
+        Message::CancelOrderRequest(Box::new(message))
     }
 }
 
 impl From<HoldingsPush> for Message {
     fn from(message: HoldingsPush) -> Message {
-        Message::HoldingsPush(message)
+        Message::HoldingsPush(Box::new(message))
     }
 }
 
 impl From<MoveOrderReply> for Message {
     fn from(message: MoveOrderReply) -> Message {
-        Message::MoveOrderReply(message)
+        Message::MoveOrderReply(Box::new(message))
     }
 }
 
 impl From<MoveOrderRequest> for Message {
     fn from(message: MoveOrderRequest) -> Message {
-        Message::MoveOrderRequest(message)
+        Message::MoveOrderRequest(Box::new(message))
     }
 }
 
 impl From<OrdersPush> for Message {
     fn from(message: OrdersPush) -> Message {
-        Message::OrdersPush(message)
+        Message::OrdersPush(Box::new(message))
     }
 }
 
 impl From<PlaceOrderReply> for Message {
     fn from(message: PlaceOrderReply) -> Message {
-        Message::PlaceOrderReply(message)
+        Message::PlaceOrderReply(Box::new(message))
     }
 }
 
 impl From<PlaceOrderRequest> for Message {
     fn from(message: PlaceOrderRequest) -> Message {
-        Message::PlaceOrderRequest(message)
+        Message::PlaceOrderRequest(Box::new(message))
     }
 }
 
 impl From<QueryAccountsReply> for Message {
     fn from(message: QueryAccountsReply) -> Message {
-        Message::QueryAccountsReply(message)
+        Message::QueryAccountsReply(Box::new(message))
     }
 }
 
 impl From<QueryAccountsRequest> for Message {
     fn from(message: QueryAccountsRequest) -> Message {
-        Message::QueryAccountsRequest(message)
+        Message::QueryAccountsRequest(Box::new(message))
     }
 }
 
 impl From<QueryBalancesReply> for Message {
     fn from(message: QueryBalancesReply) -> Message {
-        Message::QueryBalancesReply(message)
+        Message::QueryBalancesReply(Box::new(message))
     }
 }
 
 impl From<QueryBalancesRequest> for Message {
     fn from(message: QueryBalancesRequest) -> Message {
-        Message::QueryBalancesRequest(message)
+        Message::QueryBalancesRequest(Box::new(message))
     }
 }
 
 impl From<QueryHoldingsReply> for Message {
     fn from(message: QueryHoldingsReply) -> Message {
-        Message::QueryHoldingsReply(message)
+        Message::QueryHoldingsReply(Box::new(message))
     }
 }
 
 impl From<QueryHoldingsRequest> for Message {
     fn from(message: QueryHoldingsRequest) -> Message {
-        Message::QueryHoldingsRequest(message)
+        Message::QueryHoldingsRequest(Box::new(message))
     }
 }
 
 impl From<QueryLimitsReply> for Message {
     fn from(message: QueryLimitsReply) -> Message {
-        Message::QueryLimitsReply(message)
+        Message::QueryLimitsReply(Box::new(message))
     }
 }
 
 impl From<QueryLimitsRequest> for Message {
     fn from(message: QueryLimitsRequest) -> Message {
-        Message::QueryLimitsRequest(message)
+        Message::QueryLimitsRequest(Box::new(message))
     }
 }
 
 impl From<QueryOrderAuditReply> for Message {
     fn from(message: QueryOrderAuditReply) -> Message {
-        Message::QueryOrderAuditReply(message)
+        Message::QueryOrderAuditReply(Box::new(message))
     }
 }
 
 impl From<QueryOrderAuditRequest> for Message {
     fn from(message: QueryOrderAuditRequest) -> Message {
-        Message::QueryOrderAuditRequest(message)
+        Message::QueryOrderAuditRequest(Box::new(message))
     }
 }
 
 impl From<QueryOrderStatusesReply> for Message {
     fn from(message: QueryOrderStatusesReply) -> Message {
-        Message::QueryOrderStatusesReply(message)
+        Message::QueryOrderStatusesReply(Box::new(message))
     }
 }
 
 impl From<QueryOrderStatusesRequest> for Message {
     fn from(message: QueryOrderStatusesRequest) -> Message {
-        Message::QueryOrderStatusesRequest(message)
+        Message::QueryOrderStatusesRequest(Box::new(message))
     }
 }
 
 impl From<QueryOrdersReply> for Message {
     fn from(message: QueryOrdersReply) -> Message {
-        Message::QueryOrdersReply(message)
+        Message::QueryOrdersReply(Box::new(message))
     }
 }
 
 impl From<QueryOrdersRequest> for Message {
     fn from(message: QueryOrdersRequest) -> Message {
-        Message::QueryOrdersRequest(message)
+        Message::QueryOrdersRequest(Box::new(message))
     }
 }
 
 impl From<QueryRequestStatusesReply> for Message {
     fn from(message: QueryRequestStatusesReply) -> Message {
-        Message::QueryRequestStatusesReply(message)
+        Message::QueryRequestStatusesReply(Box::new(message))
     }
 }
 
 impl From<QueryRequestStatusesRequest> for Message {
     fn from(message: QueryRequestStatusesRequest) -> Message {
-        Message::QueryRequestStatusesRequest(message)
+        Message::QueryRequestStatusesRequest(Box::new(message))
     }
 }
 
 impl From<QueryRequestsReply> for Message {
     fn from(message: QueryRequestsReply) -> Message {
-        Message::QueryRequestsReply(message)
+        Message::QueryRequestsReply(Box::new(message))
     }
 }
 
 impl From<QueryRequestsRequest> for Message {
     fn from(message: QueryRequestsRequest) -> Message {
-        Message::QueryRequestsRequest(message)
+        Message::QueryRequestsRequest(Box::new(message))
     }
 }
 
 impl From<QueryTradingMarketsReply> for Message {
     fn from(message: QueryTradingMarketsReply) -> Message {
-        Message::QueryTradingMarketsReply(message)
+        Message::QueryTradingMarketsReply(Box::new(message))
     }
 }
 
 impl From<QueryTradingMarketsRequest> for Message {
     fn from(message: QueryTradingMarketsRequest) -> Message {
-        Message::QueryTradingMarketsRequest(message)
+        Message::QueryTradingMarketsRequest(Box::new(message))
     }
 }
 
 impl From<QueryTransactionsReply> for Message {
     fn from(message: QueryTransactionsReply) -> Message {
-        Message::QueryTransactionsReply(message)
+        Message::QueryTransactionsReply(Box::new(message))
     }
 }
 
 impl From<QueryTransactionsRequest> for Message {
     fn from(message: QueryTransactionsRequest) -> Message {
-        Message::QueryTransactionsRequest(message)
+        Message::QueryTransactionsRequest(Box::new(message))
     }
 }
 
 impl From<RequestQuoteReply> for Message {
     fn from(message: RequestQuoteReply) -> Message {
-        Message::RequestQuoteReply(message)
+        Message::RequestQuoteReply(Box::new(message))
     }
 }
 
 impl From<RequestQuoteRequest> for Message {
     fn from(message: RequestQuoteRequest) -> Message {
-        Message::RequestQuoteRequest(message)
+        Message::RequestQuoteRequest(Box::new(message))
     }
 }
 
 impl From<RequestsPush> for Message {
     fn from(message: RequestsPush) -> Message {
-        Message::RequestsPush(message)
+        Message::RequestsPush(Box::new(message))
     }
 }
 
 impl From<TradingAccountsPush> for Message {
     fn from(message: TradingAccountsPush) -> Message {
-        Message::TradingAccountsPush(message)
+        Message::TradingAccountsPush(Box::new(message))
     }
 }
 
 impl From<TransactionsPush> for Message {
     fn from(message: TransactionsPush) -> Message {
-        Message::TransactionsPush(message)
+        Message::TransactionsPush(Box::new(message))
     }
 }
 
 impl From<AddToWatchlistReply> for Message {
     fn from(message: AddToWatchlistReply) -> Message {
-        Message::AddToWatchlistReply(message)
+        Message::AddToWatchlistReply(Box::new(message))
     }
 }
 
 impl From<AddToWatchlistRequest> for Message {
     fn from(message: AddToWatchlistRequest) -> Message {
-        Message::AddToWatchlistRequest(message)
+        Message::AddToWatchlistRequest(Box::new(message))
     }
 }
 
 impl From<CopyWatchlistReply> for Message {
     fn from(message: CopyWatchlistReply) -> Message {
-        Message::CopyWatchlistReply(message)
+        Message::CopyWatchlistReply(Box::new(message))
     }
 }
 
 impl From<CopyWatchlistRequest> for Message {
     fn from(message: CopyWatchlistRequest) -> Message {
-        Message::CopyWatchlistRequest(message)
+        Message::CopyWatchlistRequest(Box::new(message))
     }
 }
 
 impl From<CreateWatchlistReply> for Message {
     fn from(message: CreateWatchlistReply) -> Message {
-        Message::CreateWatchlistReply(message)
+        Message::CreateWatchlistReply(Box::new(message))
     }
 }
 
 impl From<CreateWatchlistRequest> for Message {
     fn from(message: CreateWatchlistRequest) -> Message {
-        Message::CreateWatchlistRequest(message)
+        Message::CreateWatchlistRequest(Box::new(message))
     }
 }
 
 impl From<DeleteWatchlistReply> for Message {
     fn from(message: DeleteWatchlistReply) -> Message {
-        Message::DeleteWatchlistReply(message)
+        Message::DeleteWatchlistReply(Box::new(message))
     }
 }
 
 impl From<DeleteWatchlistRequest> for Message {
     fn from(message: DeleteWatchlistRequest) -> Message {
-        Message::DeleteWatchlistRequest(message)
+        Message::DeleteWatchlistRequest(Box::new(message))
     }
 }
 
 impl From<InsertIntoWatchlistReply> for Message {
     fn from(message: InsertIntoWatchlistReply) -> Message {
-        Message::InsertIntoWatchlistReply(message)
+        Message::InsertIntoWatchlistReply(Box::new(message))
     }
 }
 
 impl From<InsertIntoWatchlistRequest> for Message {
     fn from(message: InsertIntoWatchlistRequest) -> Message {
-        Message::InsertIntoWatchlistRequest(message)
+        Message::InsertIntoWatchlistRequest(Box::new(message))
     }
 }
 
 impl From<MoveInWatchlistReply> for Message {
     fn from(message: MoveInWatchlistReply) -> Message {
-        Message::MoveInWatchlistReply(message)
+        Message::MoveInWatchlistReply(Box::new(message))
     }
 }
 
 impl From<MoveInWatchlistRequest> for Message {
     fn from(message: MoveInWatchlistRequest) -> Message {
-        Message::MoveInWatchlistRequest(message)
+        Message::MoveInWatchlistRequest(Box::new(message))
     }
 }
 
 impl From<QueryMembersReply> for Message {
     fn from(message: QueryMembersReply) -> Message {
-        Message::QueryMembersReply(message)
+        Message::QueryMembersReply(Box::new(message))
     }
 }
 
 impl From<QueryMembersRequest> for Message {
     fn from(message: QueryMembersRequest) -> Message {
-        Message::QueryMembersRequest(message)
+        Message::QueryMembersRequest(Box::new(message))
     }
 }
 
 impl From<QueryWatchlistReply> for Message {
     fn from(message: QueryWatchlistReply) -> Message {
-        Message::QueryWatchlistReply(message)
+        Message::QueryWatchlistReply(Box::new(message))
     }
 }
 
 impl From<QueryWatchlistRequest> for Message {
     fn from(message: QueryWatchlistRequest) -> Message {
-        Message::QueryWatchlistRequest(message)
+        Message::QueryWatchlistRequest(Box::new(message))
     }
 }
 
 impl From<QueryWatchlistsReply> for Message {
     fn from(message: QueryWatchlistsReply) -> Message {
-        Message::QueryWatchlistsReply(message)
+        Message::QueryWatchlistsReply(Box::new(message))
     }
 }
 
 impl From<QueryWatchlistsRequest> for Message {
     fn from(message: QueryWatchlistsRequest) -> Message {
-        Message::QueryWatchlistsRequest(message)
+        Message::QueryWatchlistsRequest(Box::new(message))
     }
 }
 
 impl From<UpdateWatchlistReply> for Message {
     fn from(message: UpdateWatchlistReply) -> Message {
-        Message::UpdateWatchlistReply(message)
+        Message::UpdateWatchlistReply(Box::new(message))
     }
 }
 
 impl From<UpdateWatchlistRequest> for Message {
     fn from(message: UpdateWatchlistRequest) -> Message {
-        Message::UpdateWatchlistRequest(message)
+        Message::UpdateWatchlistRequest(Box::new(message))
     }
 }
 
 impl From<WatchlistPush> for Message {
     fn from(message: WatchlistPush) -> Message {
-        Message::WatchlistPush(message)
+        Message::WatchlistPush(Box::new(message))
     }
 }
 
 impl From<WatchlistsPush> for Message {
     fn from(message: WatchlistsPush) -> Message {
-        Message::WatchlistsPush(message)
+        Message::WatchlistsPush(Box::new(message))
     }
 }
 
 impl From<FeedsPush> for Message {
     fn from(message: FeedsPush) -> Message {
-        Message::FeedsPush(message)
+        Message::FeedsPush(Box::new(message))
     }
 }
 
 impl From<ServerInfoPush> for Message {
     fn from(message: ServerInfoPush) -> Message {
-        Message::ServerInfoPush(message)
+        Message::ServerInfoPush(Box::new(message))
     }
 }

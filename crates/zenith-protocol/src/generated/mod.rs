@@ -26,44 +26,48 @@ pub mod controllers {
     /// Messages of the `Auth` controller.
     pub mod auth {
         pub use super::super::types::{
-            AuthCodeReply, AuthResult, IdentityResult, AuthCodeRequestData,
-            AuthOwnerRequestData, AuthTokenRequestData, AuthCodeRequest, AuthOwnerReply,
-            AuthOwnerRequest, AuthTokenReply, AuthTokenRequest, IdentifyPush,
-            QueryIdentifyReply, QueryIdentifyRequest,
+            AuthCodeReply, AuthCodeRequest, AuthOwnerReply, AuthOwnerRequest,
+            AuthTokenReply, AuthTokenRequest, IdentifyPush, QueryIdentifyReply,
+            QueryIdentifyRequest, AuthResult, ScopeList, IdentityResult,
+            IdentityResultBuilder, AuthCodeRequestData, AuthCodeRequestDataBuilder,
+            AuthOwnerRequestData, AuthOwnerRequestDataBuilder, AuthTokenRequestData,
         };
     }
     /// Messages of the `Channel` controller.
     pub mod channel {
         pub use super::super::types::{
-            CreateChannelReply, CreateChannelReplyData, CreateChannelRequestData,
-            DeleteChannelRequestData, QueryChannelDetails, QueryChannelReplyData,
-            QueryChannelRequestData, QueryMethodRequestData, UpdateChannelRequestData,
-            UpdateChannelStatusRequestData, CreateChannelRequest, DeleteChannelReply,
+            CreateChannelReply, CreateChannelRequest, DeleteChannelReply,
             DeleteChannelRequest, QueryChannelReply, QueryChannelRequest,
             QueryChannelsReply, QueryChannelsRequest, QueryMethodReply,
             QueryMethodRequest, QueryMethodsReply, QueryMethodsRequest,
             UpdateChannelReply, UpdateChannelRequest, UpdateChannelStatusReply,
-            UpdateChannelStatusRequest,
+            UpdateChannelStatusRequest, CreateChannelReplyData, ChannelDetails,
+            ChannelDetailsBuilder, ChannelMethod, WebPushKeys, ChannelSettings,
+            ChannelSettingsBuilder, ChannelParameters, ChannelDebug, ChannelEmail,
+            ChannelApplePush, ChannelFirebasePush, ChannelWebPush, ChannelSms,
+            ChannelSessions, CreateChannelRequestData, CreateChannelRequestDataBuilder,
+            DeleteChannelRequestData, ChannelStatus, QueryChannelDetails,
+            QueryChannelDetailsBuilder, QueryChannelReplyData,
+            QueryChannelReplyDataBuilder, QueryChannelRequestData, ChannelState,
+            ChannelStateBuilder, ChannelMethodMetadata, ChannelMethodDetail, DebugMethod,
+            EmailMethod, ApplePushMethod, FirebasePushMethod, WebPushMethod, SmsMethod,
+            SessionsMethod, QueryMethodRequestData, UpdateChannelRequestData,
+            UpdateChannelRequestDataBuilder, UpdateChannelStatusRequestData,
         };
     }
     /// Messages of the `Fragments` controller.
     pub mod fragments {
         pub use super::super::types::{
-            QueryCustomFragmentsReply, QueryCustomFragmentsRequestData,
-            QueryFragmentsRequestData, QueryCustomFragmentsRequest, QueryFragmentsReply,
-            QueryFragmentsRequest,
+            QueryCustomFragmentsReply, QueryCustomFragmentsRequest, QueryFragmentsReply,
+            QueryFragmentsRequest, FragmentDefinition, FragmentDefinitionBuilder,
+            QueryCustomFragmentsRequestData, QueryCustomFragmentsRequestDataBuilder,
+            QueryFragmentsRequestData, QueryFragmentsRequestDataBuilder,
         };
     }
     /// Messages of the `Market` controller.
     pub mod market {
         pub use super::super::types::{
-            DepthPush, DepthTopic, Broker, QueryBrokersRequestData, ChartRecord,
-            QueryChartHistoryRequestData, QueryDepthFullRequestData,
-            QueryDepthLevelsRequestData, QueryMixedMarketRequestData,
-            QuerySecurityRequestData, QuerySymbolsRequestData, TickRate, TickTable,
-            QueryTickTablesRequestData, QueryTradesRequestData, TradingState,
-            QueryTradingStatesRequestData, ScanSymbolsRequestData, SymbolSearchCondition,
-            SearchSymbolsRequestData, LevelsPush, LevelsTopic, MarketsPush,
+            DepthPush, DepthTopic, LevelsPush, LevelsTopic, MarketsPush,
             QueryBrokersReply, QueryBrokersRequest, QueryChartHistoryReply,
             QueryChartHistoryRequest, QueryDepthFullReply, QueryDepthFullRequest,
             QueryDepthLevelsReply, QueryDepthLevelsRequest, QueryMarketsReply,
@@ -73,46 +77,71 @@ pub mod controllers {
             QueryTradesReply, QueryTradesRequest, QueryTradingStatesReply,
             QueryTradingStatesRequest, ScanSymbolsReply, ScanSymbolsRequest,
             SearchSymbolsReply, SearchSymbolsRequest, SecurityPush, SecurityTopic,
-            SymbolsPush, SymbolsTopic, TradesPush, TradesTopic,
+            SymbolsPush, SymbolsTopic, TradesPush, TradesTopic, DepthChangeO,
+            DepthOrderAttribute, DepthOrder, DepthOrderBuilder, DepthChange, DepthAdd,
+            DepthUpdate, DepthRemove, DepthClear, LevelChangeO, DepthLevel,
+            DepthLevelBuilder, LevelChange, LevelAdd, LevelUpdate, LevelRemove,
+            LevelClear, TradingMarketState, MarketState, MarketStateBuilder, Broker,
+            BrokerBuilder, QueryBrokersRequestData, ChartRecord, ChartRecordBuilder,
+            QueryChartHistoryRequestData, QueryChartHistoryRequestDataBuilder,
+            QueryDepthFullRequestData, QueryDepthLevelsRequestData, MixedMarketStrategy,
+            QueryMixedMarketRequestData, SymbolLeg, SymbolLegBuilder, Trend, Security,
+            SecurityBuilder, QuerySecurityRequestData, DepthDirection, SymbolDetail,
+            SymbolDetailBuilder, QuerySymbolsField, QuerySymbolsRequestData,
+            QuerySymbolsRequestDataBuilder, TickRate, TickRateBuilder, TickTable,
+            QueryTickTablesRequestData, TradeChangeO, TradeFlag, TradeAffect,
+            TradeAttribute, TradeData, TradeDataBuilder, TradeChange, TradeAdd,
+            TradeUpdate, TradeInitialise, QueryTradesRequestData,
+            QueryTradesRequestDataBuilder, TradingStateReason, TradingState,
+            TradingStateBuilder, QueryTradingStatesRequestData, ScanCriteria,
+            ScanSymbolsRequestData, ScanSymbolsRequestDataBuilder, SymbolConditionField,
+            SymbolConditionMatch, SymbolSearchCondition, SymbolSearchConditionBuilder,
+            SearchSymbolsRequestData, SearchSymbolsRequestDataBuilder, SymbolChangeO,
+            SymbolChange, SymbolAdd, SymbolUpdate, SymbolRemove, SymbolClear,
         };
     }
     /// Messages of the `News` controller.
     pub mod news {
         pub use super::super::types::{
-            NewsPush, NewsTopic, QueryNewsRequestData, QueryNewsReply, QueryNewsRequest,
-            QuerySourcesReply, QuerySourcesRequest, SourcesPush,
+            NewsPush, NewsTopic, QueryNewsReply, QueryNewsRequest, QuerySourcesReply,
+            QuerySourcesRequest, SourcesPush, NewsChangeO, NewsReportType, NewsPriority,
+            NewsSymbol, NewsAnnouncementCode, NewsData, NewsDataBuilder, NewsChange,
+            NewsAdd, NewsUpdate, NewsInitialise, QueryNewsRequestData,
+            QueryNewsRequestDataBuilder, NewsSourceState,
         };
     }
     /// Messages of the `Notify` controller.
     pub mod notify {
         pub use super::super::types::{
-            CreateScanReply, CreateScanReplyData, CreateScanRequestData,
-            DeleteScanRequestData, ExecuteScanRequestData, QueryMatchesRequestData,
-            QueryScanDetails, QueryScanReplyData, QueryScanRequestData,
-            UpdateScanRequestData, UpdateScanStatusRequestData, CreateScanRequest,
-            DeleteScanReply, DeleteScanRequest, ExecuteScanReply, ExecuteScanRequest,
-            MatchesPush, MatchesTopic, QueryMatchesReply, QueryMatchesRequest,
-            QueryScanReply, QueryScanRequest, QueryScansReply, QueryScansRequest,
-            ScansPush, UpdateScanReply, UpdateScanRequest, UpdateScanStatusReply,
-            UpdateScanStatusRequest,
+            CreateScanReply, CreateScanRequest, DeleteScanReply, DeleteScanRequest,
+            ExecuteScanReply, ExecuteScanRequest, MatchesPush, MatchesTopic,
+            QueryMatchesReply, QueryMatchesRequest, QueryScanReply, QueryScanRequest,
+            QueryScansReply, QueryScansRequest, ScansPush, UpdateScanReply,
+            UpdateScanRequest, UpdateScanStatusReply, UpdateScanStatusRequest,
+            CreateScanReplyData, ScanDetails, ScanDetailsBuilder, ScannerType,
+            ScanTarget, NotificationUrgency, NotificationSourceSettings,
+            NotificationSourceSettingsBuilder, NotificationParameters,
+            NotificationParametersBuilder, ScanParameters, ScanParametersBuilder,
+            CreateScanRequestData, CreateScanRequestDataBuilder, DeleteScanRequestData,
+            ScanMatchChangeOperation, ScanMatchChange, ScanMatchAdd, ScanMatchUpdate,
+            ScanMatchRemove, ScanMatchClear, ExecuteScanRequestData,
+            ExecuteScanRequestDataBuilder, QueryMatchesRequestData, ScanStatus,
+            QueryScanDetails, QueryScanDetailsBuilder, QueryScanReplyData,
+            QueryScanReplyDataBuilder, QueryScanRequestData, ScanChangeOperation,
+            ScanState, ScanStateBuilder, ScanChange, ScanChangeAdd, ScanChangeUpdate,
+            ScanChangeRemove, ScanChangeClear, UpdateScanRequestData,
+            UpdateScanRequestDataBuilder, UpdateScanStatusRequestData,
         };
     }
     /// Messages of the `Trading` controller.
     pub mod trading {
         pub use super::super::types::{
-            AccountsPush, AmendOrderRequestData, AuthoriseOrderRequestData,
-            CalculateOrderRequestData, CancelOrderRequestData, MoveOrderRequestData,
-            PlaceOrderRequestData, QueryBalancesRequestData, QueryHoldingsRequestData,
-            TradingLimit, QueryLimitsRequestData, QueryOrderAuditRequestData,
-            OrderStatus, QueryOrderStatusesRequestData, QueryOrdersRequestData,
-            RequestStatus, QueryRequestStatusesRequestData, QueryRequestsRequestData,
-            TradingMarket, QueryTradingMarketsRequestData, QueryTransactionsRequestData,
-            RequestQuoteReplyData, RequestQuoteRequestData, AmendOrderReply,
-            AmendOrderRequest, AuditPush, AuditTopic, AuthoriseOrderReply,
-            AuthoriseOrderRequest, BalancesPush, BalancesTopic, CalculateOrderReply,
-            CalculateOrderRequest, CancelOrderReply, CancelOrderRequest, HoldingsPush,
-            HoldingsTopic, MoveOrderReply, MoveOrderRequest, OrdersPush, OrdersTopic,
-            PlaceOrderReply, PlaceOrderRequest, QueryAccountsReply, QueryAccountsRequest,
+            AccountsPush, AmendOrderReply, AmendOrderRequest, AuditPush, AuditTopic,
+            AuthoriseOrderReply, AuthoriseOrderRequest, BalancesPush, BalancesTopic,
+            CalculateOrderReply, CalculateOrderRequest, CancelOrderReply,
+            CancelOrderRequest, HoldingsPush, HoldingsTopic, MoveOrderReply,
+            MoveOrderRequest, OrdersPush, OrdersTopic, PlaceOrderReply,
+            PlaceOrderRequest, QueryAccountsReply, QueryAccountsRequest,
             QueryBalancesReply, QueryBalancesRequest, QueryHoldingsReply,
             QueryHoldingsRequest, QueryLimitsReply, QueryLimitsRequest,
             QueryOrderAuditReply, QueryOrderAuditRequest, QueryOrderStatusesReply,
@@ -121,31 +150,98 @@ pub mod controllers {
             QueryRequestsRequest, QueryTradingMarketsReply, QueryTradingMarketsRequest,
             QueryTransactionsReply, QueryTransactionsRequest, RequestQuoteReply,
             RequestQuoteRequest, RequestsPush, RequestsTopic, TradingAccountsPush,
-            TransactionsPush, TransactionsTopic,
+            TransactionsPush, TransactionsTopic, TradingAccountState,
+            TradingAccountStateBuilder, OrderResult, OrderStatusCode, OrderStyle,
+            OrderType, OrderValidity, ShortSellType, FundUnitType, OrderDetails,
+            MarketOrderDetails, MarketOrderDetailsBuilder, EquityOrderDetails,
+            EquityOrderDetailsBuilder, OptionOrderDetails, OptionOrderDetailsBuilder,
+            ManagedFundOrderDetails, ManagedFundOrderDetailsBuilder, RoutingAlgorithm,
+            OrderRoute, MarketRoute, BestMarketRoute, FixRoute, OrderConditionName,
+            ConditionPriceReference, ConditionDirection, TrailingStopType,
+            OrderCondition, StopLossCondition, StopLossConditionBuilder,
+            TrailingStopLossCondition, TrailingStopLossConditionBuilder, Order,
+            OrderBuilder, OrderErrorCode, OrderActionResponse,
+            OrderActionResponseBuilder, OrderFlag, AmendOrderRequestData,
+            AmendOrderRequestDataBuilder, OrderAuditChangeO, OrderAuditType,
+            OrderRequestType, RequestStatusCode, OrderRequest, OrderRequestBuilder,
+            TransactionDetail, MarketTransaction, MarketTransactionBuilder,
+            EquityTransaction, EquityTransactionBuilder, OptionTransaction,
+            OptionTransactionBuilder, ManagedFundTransaction,
+            ManagedFundTransactionBuilder, OrderAudit, OrderAuditOrder,
+            OrderAuditOrderBuilder, OrderAuditRequest, OrderAuditRequestBuilder,
+            OrderAuditTransaction, OrderAuditTransactionBuilder, OrderAuditChange,
+            OrderAuditAdd, OrderAuditUpdate, OrderAuditRemove, OrderAuditClear,
+            AuthoriseOrderRequestData, AuthoriseOrderRequestDataBuilder, Balance,
+            BalanceBuilder, CalculateOrderRequestData, CalculateOrderRequestDataBuilder,
+            CancelOrderRequestData, CancelOrderRequestDataBuilder, HoldingChangeO,
+            HoldingDetails, HoldingDetailsBuilder, HoldingChange, HoldingAdd,
+            HoldingUpdate, HoldingRemove, HoldingClear, MoveOrderRequestData,
+            MoveOrderRequestDataBuilder, OrderChangeO, OrderChange, OrderAdd,
+            OrderUpdate, OrderRemove, OrderClear, PlaceOrderRequestData,
+            PlaceOrderRequestDataBuilder, QueryBalancesRequestData,
+            QueryHoldingsRequestData, QueryHoldingsRequestDataBuilder, TradingLimitCode,
+            TradingLimit, QueryLimitsRequestData, QueryLimitsRequestDataBuilder,
+            QueryOrderAuditRequestData, QueryOrderAuditRequestDataBuilder,
+            OrderStatusAllowance, StatusReason, OrderStatus, OrderStatusBuilder,
+            QueryOrderStatusesRequestData, QueryOrdersRequestData,
+            RequestStatusAllowance, RequestStatus, RequestStatusBuilder,
+            QueryRequestStatusesRequestData, QueryRequestsRequestData, TradingMarket,
+            TradingMarketBuilder, QueryTradingMarketsRequestData,
+            QueryTransactionsRequestData, QueryTransactionsRequestDataBuilder,
+            RequestQuoteReplyData, RequestQuoteRequestData,
+            RequestQuoteRequestDataBuilder, OrderRequestChangeO, OrderRequestChange,
+            OrderRequestAdd, OrderRequestUpdate, OrderRequestRemove, OrderRequestClear,
+            TradingAccountChangeOperation, TradingAccountChange, TradingAccountAdd,
+            TradingAccountUpdate, TradingAccountRemove, TradingAccountClear,
+            TransactionChangeO, TransactionChange, TransactionAdd, TransactionUpdate,
+            TransactionInitialise,
         };
     }
     /// Messages of the `Watchlist` controller.
     pub mod watchlist {
         pub use super::super::types::{
-            AddToWatchlistReply, AddToWatchlistRequestData, CopyWatchlistReplyData,
-            CopyWatchlistRequestData, CreateWatchlistReplyData,
-            CreateWatchlistRequestData, DeleteWatchlistRequestData,
-            InsertIntoWatchlistRequestData, MoveInWatchlistRequestData,
-            QueryMembersRequestData, QueryWatchlistRequestData,
-            UpdateWatchlistRequestData, AddToWatchlistRequest, CopyWatchlistReply,
+            AddToWatchlistReply, AddToWatchlistRequest, CopyWatchlistReply,
             CopyWatchlistRequest, CreateWatchlistReply, CreateWatchlistRequest,
             DeleteWatchlistReply, DeleteWatchlistRequest, InsertIntoWatchlistReply,
             InsertIntoWatchlistRequest, MoveInWatchlistReply, MoveInWatchlistRequest,
             QueryMembersReply, QueryMembersRequest, QueryWatchlistReply,
             QueryWatchlistRequest, QueryWatchlistsReply, QueryWatchlistsRequest,
             UpdateWatchlistReply, UpdateWatchlistRequest, WatchlistPush, WatchlistTopic,
-            WatchlistsPush,
+            WatchlistsPush, SecurityCode, Watchlist, WatchlistBuilder,
+            WatchlistChangeOperation, WatchlistChange, WatchlistAdd, WatchlistUpdate,
+            WatchlistRemove, WatchlistClear, WatchlistDetails, WatchlistDetailsBuilder,
+            WatchlistMemberChangeOperation, WatchlistMemberChange, WatchlistMemberInsert,
+            WatchlistMemberInsertBuilder, WatchlistMemberReplace,
+            WatchlistMemberReplaceBuilder, WatchlistMemberRemove, WatchlistMemberClear,
+            AddToWatchlistRequestData, CopyWatchlistReplyData, CopyWatchlistRequestData,
+            CreateWatchlistReplyData, CreateWatchlistRequestData,
+            DeleteWatchlistRequestData, InsertIntoWatchlistRequestData,
+            InsertIntoWatchlistRequestDataBuilder, MoveInWatchlistRequestData,
+            MoveInWatchlistRequestDataBuilder, QueryMembersRequestData,
+            QueryWatchlistRequestData, UpdateWatchlistRequestData,
         };
     }
     /// Messages of the `Zenith` controller.
     pub mod zenith {
+        pub use super::super::types::{FeedsPush, ServerInfoPush};
+    }
+    /// What the controllers share: the envelope, the messages every controller may
+    /// send (`Sub`, `Unsub`, `Error`), and the types several controllers use.
+    pub mod shared {
         pub use super::super::types::{
-            FeedsPush, FeedClass, Feed, ServerClass, ServerInfoData, ServerInfoPush,
+            ConfigureReply, ConfigureRequest, QueryConfigureReply, QueryConfigureRequest,
+            CancelRequest, ErrorMessage, SubConfirm, SubRequest, UnsubConfirm,
+            UnsubRequest, Controller, Topic, Action, TransactionId, DateTime,
+            UserMetadata, Time, Timeouts, Envelope, EnvelopeBuilder, ActionErrorCode,
+            DateOrDateTime, MarketCode, Side, Decimal, FeedStatus, Date,
+            TradingStateName, TradingMarketCode, SymbolClass, ExerciseType, CallOrPut,
+            SymbolCategory, SubscriptionDataType, QuotationBasis, BoardCode,
+            TradingStateAllowance, ScanCriterionName, ScanBooleanOperand, ScanTextAs,
+            ScanTextOptions, ScanTextOption, ScanNumberRange, ScanNumberRangeBuilder,
+            ScanNumberValue, ScanDateRange, ScanDateRangeBuilder, ScanDateValue,
+            ScanField, ScanIfOperand, ScanCalculation, ScanNumeric, ScanBoolean,
+            OrderErrorName, FeedClass, Feed, FeedBuilder, ServerClass, ServerInfoData,
+            ServerInfoDataBuilder,
         };
     }
 }

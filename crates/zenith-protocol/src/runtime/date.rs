@@ -131,6 +131,7 @@ impl<'de> serde::Deserialize<'de> for Date {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Date {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Date".into()

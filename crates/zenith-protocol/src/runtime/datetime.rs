@@ -245,6 +245,7 @@ impl<'de> serde::Deserialize<'de> for DateTime {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DateTime {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "DateTime".into()

@@ -208,6 +208,7 @@ impl<'de> serde::Deserialize<'de> for Decimal {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Decimal {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Decimal".into()

@@ -83,6 +83,7 @@ impl<'de, T, const SEP: char> serde::Deserialize<'de> for Flags<T, SEP> {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl<T, const SEP: char> schemars::JsonSchema for Flags<T, SEP> {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Flags".into()

@@ -40,6 +40,7 @@ macro_rules! by_value {
 }
 
 mod budget;
+mod build;
 mod catalog;
 pub mod changes;
 mod date;
@@ -47,8 +48,10 @@ mod datetime;
 mod decimal;
 pub mod diagnostics;
 mod drift;
+mod envelope;
 mod flags;
 mod nullable;
+mod parse;
 mod pattern;
 pub mod schema;
 mod secret;
@@ -56,9 +59,11 @@ pub mod stream;
 mod time;
 pub mod topic;
 mod tuple;
+mod undocumented;
 mod validate;
 
 pub use budget::Budget;
+pub use build::BuildError;
 pub use catalog::{Direction, ErrorCodeInfo, FieldInfo, MessageInfo, Role};
 pub use changes::{Change, ChangeRules, Equals, Operation, Position, When};
 pub use date::{Date, DateError};
@@ -66,14 +71,17 @@ pub use datetime::{DateTime, DateTimeError};
 pub use decimal::{Decimal, DecimalError};
 pub use diagnostics::{Code, Omitted, Problem, Report, Severity, Verdict};
 pub use drift::{Drift, DriftDecision};
+pub use envelope::MessageEnvelope;
 pub use flags::Flags;
 pub use nullable::Nullable;
+pub use parse::{read_as, read_nested};
 pub use secret::{
     REDACTED, Secret, is_secret_name, is_secret_parameter, may_hold_free_text_credentials, may_mark_secret,
 };
 pub use time::{Time, TimeError};
 pub use topic::{Topic, TopicError, TopicForm, TopicPart, TypedTopic, read_arguments, read_topic};
 pub use tuple::{JsonKind, TupleReader, TupleWriter};
+pub use undocumented::Undocumented;
 pub use validate::Validate;
 
 /// Deserializes a present field as `Some`, even when it is `null`.

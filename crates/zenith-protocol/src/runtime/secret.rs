@@ -321,6 +321,7 @@ impl<'de> Visitor<'de> for SecretVisitor {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Secret {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Secret".into()

@@ -130,6 +130,7 @@ impl<'de> serde::Deserialize<'de> for Time {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Time {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Time".into()

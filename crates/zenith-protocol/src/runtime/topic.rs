@@ -230,6 +230,7 @@ impl<'de> serde::Deserialize<'de> for Topic {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Topic {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Topic".into()

@@ -11,6 +11,7 @@ use crate::runtime::Secret;
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AuthResult {
     /// `Success`
     Success,
@@ -72,6 +73,7 @@ impl<'de> serde::Deserialize<'de> for AuthResult {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for AuthResult {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "AuthResult".into()
@@ -82,14 +84,9 @@ impl schemars::JsonSchema for AuthResult {
 }
 
 /// Who the connection is authenticated as. Every authentication reply and every `Identify` push carries it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct IdentityResult {
     /// Whether authentication was accepted.
     #[serde(rename = "Result")]
@@ -114,6 +111,9 @@ pub struct IdentityResult {
     /// The access rights granted, on success.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ScopeList>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl IdentityResult {
@@ -128,19 +128,91 @@ impl IdentityResult {
             expiry_date: None,
             expires_in: None,
             scope: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl IdentityResult {
+    /// Builds [`IdentityResult`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> IdentityResultBuilder {
+        IdentityResultBuilder::default()
+    }
+}
+
+/// Builds [`IdentityResult`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct IdentityResultBuilder {
+    result: Option<AuthResult>,
+    access_token: Option<Secret>,
+    display_name: Option<String>,
+    user_id: Option<String>,
+    expiry_date: Option<DateTime>,
+    expires_in: Option<String>,
+    scope: Option<ScopeList>,
+}
+
+impl IdentityResultBuilder {
+    /// Sets `Result`.
+    pub fn result(mut self, value: impl Into<AuthResult>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `AccessToken`.
+    pub fn access_token(mut self, value: impl Into<Secret>) -> Self {
+        self.access_token = Some(value.into());
+        self
+    }
+    /// Sets `DisplayName`.
+    pub fn display_name(mut self, value: impl Into<String>) -> Self {
+        self.display_name = Some(value.into());
+        self
+    }
+    /// Sets `UserID`.
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+    /// Sets `ExpiryDate`.
+    pub fn expiry_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.expiry_date = Some(value.into());
+        self
+    }
+    /// Sets `ExpiresIn`.
+    pub fn expires_in(mut self, value: impl Into<String>) -> Self {
+        self.expires_in = Some(value.into());
+        self
+    }
+    /// Sets `Scope`.
+    pub fn scope(mut self, value: impl Into<ScopeList>) -> Self {
+        self.scope = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<IdentityResult, crate::runtime::BuildError> {
+        Ok(IdentityResult {
+            result: self
+                .result
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "IdentityResult",
+                    missing: "Result",
+                })?,
+            access_token: self.access_token,
+            display_name: self.display_name,
+            user_id: self.user_id,
+            expiry_date: self.expiry_date,
+            expires_in: self.expires_in,
+            scope: self.scope,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthCodeReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -156,6 +228,9 @@ pub struct AuthCodeReply {
     /// Who the connection is now authenticated as, or that the grant was refused.
     #[serde(rename = "Data")]
     pub data: IdentityResult,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthCodeReply {
@@ -168,6 +243,7 @@ impl AuthCodeReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -178,14 +254,9 @@ impl AuthCodeReply {
 }
 
 /// The grant and the client presenting it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthCodeRequestData {
     /// The authentication provider that understands the grant.
     #[serde(rename = "Provider")]
@@ -206,6 +277,9 @@ pub struct AuthCodeRequestData {
     /// The access rights wanted; without it the user gets every right they hold.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ScopeList>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthCodeRequestData {
@@ -218,19 +292,87 @@ impl AuthCodeRequestData {
             client_secret: None,
             auth_grant,
             scope: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl AuthCodeRequestData {
+    /// Builds [`AuthCodeRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> AuthCodeRequestDataBuilder {
+        AuthCodeRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`AuthCodeRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AuthCodeRequestDataBuilder {
+    provider: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    auth_grant: Option<Secret>,
+    scope: Option<ScopeList>,
+}
+
+impl AuthCodeRequestDataBuilder {
+    /// Sets `Provider`.
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+    /// Sets `ClientID`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.client_id = Some(value.into());
+        self
+    }
+    /// Sets `ClientSecret`.
+    pub fn client_secret(mut self, value: impl Into<Secret>) -> Self {
+        self.client_secret = Some(value.into());
+        self
+    }
+    /// Sets `AuthGrant`.
+    pub fn auth_grant(mut self, value: impl Into<Secret>) -> Self {
+        self.auth_grant = Some(value.into());
+        self
+    }
+    /// Sets `Scope`.
+    pub fn scope(mut self, value: impl Into<ScopeList>) -> Self {
+        self.scope = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<AuthCodeRequestData, crate::runtime::BuildError> {
+        Ok(AuthCodeRequestData {
+            provider: self
+                .provider
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "AuthCodeRequestData",
+                    missing: "Provider",
+                })?,
+            client_id: self
+                .client_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "AuthCodeRequestData",
+                    missing: "ClientID",
+                })?,
+            client_secret: self.client_secret,
+            auth_grant: self
+                .auth_grant
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "AuthCodeRequestData",
+                    missing: "AuthGrant",
+                })?,
+            scope: self.scope,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Logs in with a grant the client got from an external authentication service, which the named provider knows how to check.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthCodeRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -246,6 +388,9 @@ pub struct AuthCodeRequest {
     /// The grant and the client presenting it.
     #[serde(rename = "Data")]
     pub data: AuthCodeRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthCodeRequest {
@@ -258,6 +403,7 @@ impl AuthCodeRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -268,14 +414,9 @@ impl AuthCodeRequest {
 }
 
 /// The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself. The reference shows this reply on `Identify` instead; some clients expect it here, so both are accepted and matched to the request by TransactionID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthOwnerReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -291,6 +432,9 @@ pub struct AuthOwnerReply {
     /// Who the connection is now authenticated as, or that the login was refused.
     #[serde(rename = "Data")]
     pub data: IdentityResult,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthOwnerReply {
@@ -303,6 +447,7 @@ impl AuthOwnerReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -313,14 +458,9 @@ impl AuthOwnerReply {
 }
 
 /// The credentials.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthOwnerRequestData {
     /// The authentication provider to log in with.
     #[serde(rename = "Provider")]
@@ -344,6 +484,9 @@ pub struct AuthOwnerRequestData {
     /// The access rights wanted; without it the user gets every right they hold.
     #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ScopeList>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthOwnerRequestData {
@@ -357,19 +500,89 @@ impl AuthOwnerRequestData {
             user_name: None,
             password: None,
             scope: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl AuthOwnerRequestData {
+    /// Builds [`AuthOwnerRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> AuthOwnerRequestDataBuilder {
+        AuthOwnerRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`AuthOwnerRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AuthOwnerRequestDataBuilder {
+    provider: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    user_name: Option<String>,
+    password: Option<Secret>,
+    scope: Option<ScopeList>,
+}
+
+impl AuthOwnerRequestDataBuilder {
+    /// Sets `Provider`.
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+    /// Sets `ClientID`.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.client_id = Some(value.into());
+        self
+    }
+    /// Sets `ClientSecret`.
+    pub fn client_secret(mut self, value: impl Into<Secret>) -> Self {
+        self.client_secret = Some(value.into());
+        self
+    }
+    /// Sets `UserName`.
+    pub fn user_name(mut self, value: impl Into<String>) -> Self {
+        self.user_name = Some(value.into());
+        self
+    }
+    /// Sets `Password`.
+    pub fn password(mut self, value: impl Into<Secret>) -> Self {
+        self.password = Some(value.into());
+        self
+    }
+    /// Sets `Scope`.
+    pub fn scope(mut self, value: impl Into<ScopeList>) -> Self {
+        self.scope = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<AuthOwnerRequestData, crate::runtime::BuildError> {
+        Ok(AuthOwnerRequestData {
+            provider: self
+                .provider
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "AuthOwnerRequestData",
+                    missing: "Provider",
+                })?,
+            client_id: self
+                .client_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "AuthOwnerRequestData",
+                    missing: "ClientID",
+                })?,
+            client_secret: self.client_secret,
+            user_name: self.user_name,
+            password: self.password,
+            scope: self.scope,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password. Meant for internal and specialised clients; others use the OAuth flow.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthOwnerRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -385,6 +598,9 @@ pub struct AuthOwnerRequest {
     /// The credentials.
     #[serde(rename = "Data")]
     pub data: AuthOwnerRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthOwnerRequest {
@@ -397,6 +613,7 @@ impl AuthOwnerRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -407,14 +624,9 @@ impl AuthOwnerRequest {
 }
 
 /// The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthTokenReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -430,6 +642,9 @@ pub struct AuthTokenReply {
     /// Who the connection is now authenticated as, or that the token was refused.
     #[serde(rename = "Data")]
     pub data: IdentityResult,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthTokenReply {
@@ -442,6 +657,7 @@ impl AuthTokenReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -452,14 +668,9 @@ impl AuthTokenReply {
 }
 
 /// The token and who issued it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthTokenRequestData {
     /// Who issued the token; `Bearer` for an OAuth access token.
     #[serde(rename = "Provider")]
@@ -469,25 +680,27 @@ pub struct AuthTokenRequestData {
     /// A credential: `Debug` and `Display` never show it.
     #[serde(rename = "AccessToken")]
     pub access_token: Secret,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthTokenRequestData {
     /// A `AuthTokenRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(provider: String, access_token: Secret) -> Self {
-        Self { provider, access_token }
+        Self {
+            provider,
+            access_token,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthTokenRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -503,6 +716,9 @@ pub struct AuthTokenRequest {
     /// The token and who issued it.
     #[serde(rename = "Data")]
     pub data: AuthTokenRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthTokenRequest {
@@ -515,6 +731,7 @@ impl AuthTokenRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -525,14 +742,9 @@ impl AuthTokenRequest {
 }
 
 /// The connection's identity, sent to `Identify` subscribers whenever it changes. Replies to `AuthOwner`, `AuthToken` and `AuthCode` also arrive on this topic, carrying the request's TransactionID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct IdentifyPush {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -548,6 +760,9 @@ pub struct IdentifyPush {
     /// The identity now in force.
     #[serde(rename = "Data")]
     pub data: IdentityResult,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl IdentifyPush {
@@ -560,6 +775,7 @@ impl IdentifyPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -570,14 +786,9 @@ impl IdentifyPush {
 }
 
 /// The answer to `QueryIdentify`: the connection's current identity.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryIdentifyReply {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -593,6 +804,9 @@ pub struct QueryIdentifyReply {
     /// The current identity, or `Reject` when the connection is not authenticated.
     #[serde(rename = "Data")]
     pub data: IdentityResult,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryIdentifyReply {
@@ -605,6 +819,7 @@ impl QueryIdentifyReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -615,14 +830,9 @@ impl QueryIdentifyReply {
 }
 
 /// Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryIdentifyRequest {
     /// Always `Auth` in this message.
     #[serde(rename = "Controller")]
@@ -635,6 +845,9 @@ pub struct QueryIdentifyRequest {
     pub action: Option<Action>,
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryIdentifyRequest {
@@ -646,6 +859,7 @@ impl QueryIdentifyRequest {
             topic: <Topic>::from("QueryIdentify"),
             action: None,
             transaction_id: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -658,5 +872,194 @@ impl QueryIdentifyRequest {
 impl Default for QueryIdentifyRequest {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl crate::MessageEnvelope for AuthCodeReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AuthCodeReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for AuthCodeRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AuthCodeRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for AuthOwnerReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AuthOwnerReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for AuthOwnerRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AuthOwnerRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for AuthTokenReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AuthTokenReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for AuthTokenRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AuthTokenRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for IdentifyPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::IdentifyPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryIdentifyReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryIdentifyReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryIdentifyRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryIdentifyRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
     }
 }

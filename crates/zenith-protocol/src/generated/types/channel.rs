@@ -7,37 +7,33 @@ use super::*;
 use crate::runtime::Secret;
 
 /// The new channel.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateChannelReplyData {
     /// The new channel's identifier.
     #[serde(rename = "ChannelID")]
     pub channel_id: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateChannelReplyData {
     /// A `CreateChannelReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(channel_id: String) -> Self {
-        Self { channel_id }
+        Self {
+            channel_id,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// The identifier of the new channel.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateChannelReply {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -53,6 +49,9 @@ pub struct CreateChannelReply {
     /// The new channel.
     #[serde(rename = "Data")]
     pub data: CreateChannelReplyData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateChannelReply {
@@ -65,6 +64,7 @@ impl CreateChannelReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -75,14 +75,9 @@ impl CreateChannelReply {
 }
 
 /// The new channel's details and delivery.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateChannelRequestData {
     /// How the channel is identified.
     #[serde(rename = "Details")]
@@ -93,6 +88,9 @@ pub struct CreateChannelRequestData {
     /// Whether the channel is active once created; by default true.
     #[serde(rename = "IsActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateChannelRequestData {
@@ -103,19 +101,68 @@ impl CreateChannelRequestData {
             details,
             parameters,
             is_active: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl CreateChannelRequestData {
+    /// Builds [`CreateChannelRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> CreateChannelRequestDataBuilder {
+        CreateChannelRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`CreateChannelRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CreateChannelRequestDataBuilder {
+    details: Option<ChannelDetails>,
+    parameters: Option<ChannelParameters>,
+    is_active: Option<bool>,
+}
+
+impl CreateChannelRequestDataBuilder {
+    /// Sets `Details`.
+    pub fn details(mut self, value: impl Into<ChannelDetails>) -> Self {
+        self.details = Some(value.into());
+        self
+    }
+    /// Sets `Parameters`.
+    pub fn parameters(mut self, value: impl Into<ChannelParameters>) -> Self {
+        self.parameters = Some(value.into());
+        self
+    }
+    /// Sets `IsActive`.
+    pub fn is_active(mut self, value: impl Into<bool>) -> Self {
+        self.is_active = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<CreateChannelRequestData, crate::runtime::BuildError> {
+        Ok(CreateChannelRequestData {
+            details: self
+                .details
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "CreateChannelRequestData",
+                    missing: "Details",
+                })?,
+            parameters: self
+                .parameters
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "CreateChannelRequestData",
+                    missing: "Parameters",
+                })?,
+            is_active: self.is_active,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Creates a notification channel: a way of reaching the user (an email address, a browser's push subscription, ...) that scans can notify over.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateChannelRequest {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -131,6 +178,9 @@ pub struct CreateChannelRequest {
     /// The new channel's details and delivery.
     #[serde(rename = "Data")]
     pub data: CreateChannelRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateChannelRequest {
@@ -143,6 +193,7 @@ impl CreateChannelRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -153,14 +204,9 @@ impl CreateChannelRequest {
 }
 
 /// Confirms the deletion.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DeleteChannelReply {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -181,6 +227,9 @@ pub struct DeleteChannelReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DeleteChannelReply {
@@ -193,6 +242,7 @@ impl DeleteChannelReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -209,37 +259,33 @@ impl Default for DeleteChannelReply {
 }
 
 /// Which channel.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DeleteChannelRequestData {
     /// The channel to delete.
     #[serde(rename = "ChannelID")]
     pub channel_id: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DeleteChannelRequestData {
     /// A `DeleteChannelRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(channel_id: String) -> Self {
-        Self { channel_id }
+        Self {
+            channel_id,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Deletes a notification channel.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DeleteChannelRequest {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -255,6 +301,9 @@ pub struct DeleteChannelRequest {
     /// Which channel.
     #[serde(rename = "Data")]
     pub data: DeleteChannelRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DeleteChannelRequest {
@@ -267,6 +316,7 @@ impl DeleteChannelRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -277,14 +327,9 @@ impl DeleteChannelRequest {
 }
 
 /// How the channel is identified, and its state.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryChannelDetails {
     /// The channel's name.
     #[serde(rename = "Name")]
@@ -298,6 +343,9 @@ pub struct QueryChannelDetails {
     /// Whether the channel delivers.
     #[serde(rename = "Status")]
     pub status: ChannelStatus,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryChannelDetails {
@@ -309,19 +357,80 @@ impl QueryChannelDetails {
             description: None,
             metadata,
             status,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryChannelDetails {
+    /// Builds [`QueryChannelDetails`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryChannelDetailsBuilder {
+        QueryChannelDetailsBuilder::default()
+    }
+}
+
+/// Builds [`QueryChannelDetails`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryChannelDetailsBuilder {
+    name: Option<String>,
+    description: Option<String>,
+    metadata: Option<UserMetadata>,
+    status: Option<ChannelStatus>,
+}
+
+impl QueryChannelDetailsBuilder {
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Description`.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `Metadata`.
+    pub fn metadata(mut self, value: impl Into<UserMetadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `Status`.
+    pub fn status(mut self, value: impl Into<ChannelStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<QueryChannelDetails, crate::runtime::BuildError> {
+        Ok(QueryChannelDetails {
+            name: self
+                .name
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryChannelDetails",
+                    missing: "Name",
+                })?,
+            description: self.description,
+            metadata: self
+                .metadata
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryChannelDetails",
+                    missing: "Metadata",
+                })?,
+            status: self
+                .status
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryChannelDetails",
+                    missing: "Status",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// The channel.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryChannelReplyData {
     /// The channel's identifier.
     #[serde(rename = "ChannelID")]
@@ -332,6 +441,9 @@ pub struct QueryChannelReplyData {
     /// How the channel delivers.
     #[serde(rename = "Parameters")]
     pub parameters: ChannelParameters,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryChannelReplyData {
@@ -346,19 +458,73 @@ impl QueryChannelReplyData {
             channel_id,
             details,
             parameters,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryChannelReplyData {
+    /// Builds [`QueryChannelReplyData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryChannelReplyDataBuilder {
+        QueryChannelReplyDataBuilder::default()
+    }
+}
+
+/// Builds [`QueryChannelReplyData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryChannelReplyDataBuilder {
+    channel_id: Option<String>,
+    details: Option<QueryChannelDetails>,
+    parameters: Option<ChannelParameters>,
+}
+
+impl QueryChannelReplyDataBuilder {
+    /// Sets `ChannelID`.
+    pub fn channel_id(mut self, value: impl Into<String>) -> Self {
+        self.channel_id = Some(value.into());
+        self
+    }
+    /// Sets `Details`.
+    pub fn details(mut self, value: impl Into<QueryChannelDetails>) -> Self {
+        self.details = Some(value.into());
+        self
+    }
+    /// Sets `Parameters`.
+    pub fn parameters(mut self, value: impl Into<ChannelParameters>) -> Self {
+        self.parameters = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<QueryChannelReplyData, crate::runtime::BuildError> {
+        Ok(QueryChannelReplyData {
+            channel_id: self
+                .channel_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryChannelReplyData",
+                    missing: "ChannelID",
+                })?,
+            details: self
+                .details
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryChannelReplyData",
+                    missing: "Details",
+                })?,
+            parameters: self
+                .parameters
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryChannelReplyData",
+                    missing: "Parameters",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// A channel's details, state and delivery settings. (QueryMethod's sample reply also shows this topic; see QueryMethodRequest.)
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryChannelReply {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -374,6 +540,9 @@ pub struct QueryChannelReply {
     /// The channel.
     #[serde(rename = "Data")]
     pub data: QueryChannelReplyData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryChannelReply {
@@ -386,6 +555,7 @@ impl QueryChannelReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -396,37 +566,33 @@ impl QueryChannelReply {
 }
 
 /// Which channel.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryChannelRequestData {
     /// The channel.
     #[serde(rename = "ChannelID")]
     pub channel_id: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryChannelRequestData {
     /// A `QueryChannelRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(channel_id: String) -> Self {
-        Self { channel_id }
+        Self {
+            channel_id,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks for a channel's details, state and delivery settings.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryChannelRequest {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -442,6 +608,9 @@ pub struct QueryChannelRequest {
     /// Which channel.
     #[serde(rename = "Data")]
     pub data: QueryChannelRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryChannelRequest {
@@ -454,6 +623,7 @@ impl QueryChannelRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -464,14 +634,9 @@ impl QueryChannelRequest {
 }
 
 /// A summary of each of the user's channels, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryChannelsReply {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -487,6 +652,9 @@ pub struct QueryChannelsReply {
     /// The channels.
     #[serde(rename = "Data")]
     pub data: Vec<ChannelState>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryChannelsReply {
@@ -499,6 +667,7 @@ impl QueryChannelsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -509,14 +678,9 @@ impl QueryChannelsReply {
 }
 
 /// Asks for a summary of every channel of the user's. It takes no parameters.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryChannelsRequest {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -537,6 +701,9 @@ pub struct QueryChannelsRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryChannelsRequest {
@@ -549,6 +716,7 @@ impl QueryChannelsRequest {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -565,14 +733,9 @@ impl Default for QueryChannelsRequest {
 }
 
 /// A distribution method's set-up information.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMethodReply {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -588,6 +751,9 @@ pub struct QueryMethodReply {
     /// The method and its metadata.
     #[serde(rename = "Data")]
     pub data: ChannelMethodDetail,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMethodReply {
@@ -600,6 +766,7 @@ impl QueryMethodReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -610,37 +777,33 @@ impl QueryMethodReply {
 }
 
 /// Which method.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMethodRequestData {
     /// The distribution method.
     #[serde(rename = "Type")]
     pub type_: ChannelMethod,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMethodRequestData {
     /// A `QueryMethodRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(type_: ChannelMethod) -> Self {
-        Self { type_ }
+        Self {
+            type_,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks what a client needs to know to set up a channel of one distribution method (for Web Push, the server's VAPID key).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMethodRequest {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -656,6 +819,9 @@ pub struct QueryMethodRequest {
     /// Which method.
     #[serde(rename = "Data")]
     pub data: QueryMethodRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMethodRequest {
@@ -668,6 +834,7 @@ impl QueryMethodRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -678,14 +845,9 @@ impl QueryMethodRequest {
 }
 
 /// The distribution methods the server offers, whatever the client's platform (a browser cannot use Push.APNs, for instance).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMethodsReply {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -701,6 +863,9 @@ pub struct QueryMethodsReply {
     /// The methods' codes.
     #[serde(rename = "Data")]
     pub data: Vec<ChannelMethod>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMethodsReply {
@@ -713,6 +878,7 @@ impl QueryMethodsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -723,14 +889,9 @@ impl QueryMethodsReply {
 }
 
 /// Asks which distribution methods the server offers. It takes no parameters.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMethodsRequest {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -751,6 +912,9 @@ pub struct QueryMethodsRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMethodsRequest {
@@ -763,6 +927,7 @@ impl QueryMethodsRequest {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -779,14 +944,9 @@ impl Default for QueryMethodsRequest {
 }
 
 /// Confirms the update.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateChannelReply {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -807,6 +967,9 @@ pub struct UpdateChannelReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateChannelReply {
@@ -819,6 +982,7 @@ impl UpdateChannelReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -835,14 +999,9 @@ impl Default for UpdateChannelReply {
 }
 
 /// Which channel, and its new details and delivery.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateChannelRequestData {
     /// The channel to change.
     #[serde(rename = "ChannelID")]
@@ -856,6 +1015,9 @@ pub struct UpdateChannelRequestData {
     /// Whether the channel is active after the update; by default true.
     #[serde(rename = "IsActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateChannelRequestData {
@@ -871,19 +1033,80 @@ impl UpdateChannelRequestData {
             details,
             parameters,
             is_active: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl UpdateChannelRequestData {
+    /// Builds [`UpdateChannelRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> UpdateChannelRequestDataBuilder {
+        UpdateChannelRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`UpdateChannelRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct UpdateChannelRequestDataBuilder {
+    channel_id: Option<String>,
+    details: Option<ChannelDetails>,
+    parameters: Option<ChannelParameters>,
+    is_active: Option<bool>,
+}
+
+impl UpdateChannelRequestDataBuilder {
+    /// Sets `ChannelID`.
+    pub fn channel_id(mut self, value: impl Into<String>) -> Self {
+        self.channel_id = Some(value.into());
+        self
+    }
+    /// Sets `Details`.
+    pub fn details(mut self, value: impl Into<ChannelDetails>) -> Self {
+        self.details = Some(value.into());
+        self
+    }
+    /// Sets `Parameters`.
+    pub fn parameters(mut self, value: impl Into<ChannelParameters>) -> Self {
+        self.parameters = Some(value.into());
+        self
+    }
+    /// Sets `IsActive`.
+    pub fn is_active(mut self, value: impl Into<bool>) -> Self {
+        self.is_active = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<UpdateChannelRequestData, crate::runtime::BuildError> {
+        Ok(UpdateChannelRequestData {
+            channel_id: self
+                .channel_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "UpdateChannelRequestData",
+                    missing: "ChannelID",
+                })?,
+            details: self
+                .details
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "UpdateChannelRequestData",
+                    missing: "Details",
+                })?,
+            parameters: self
+                .parameters
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "UpdateChannelRequestData",
+                    missing: "Parameters",
+                })?,
+            is_active: self.is_active,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Replaces a channel's details and delivery settings. Send every field, changed or not: the update replaces the channel as a whole.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateChannelRequest {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -899,6 +1122,9 @@ pub struct UpdateChannelRequest {
     /// Which channel, and its new details and delivery.
     #[serde(rename = "Data")]
     pub data: UpdateChannelRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateChannelRequest {
@@ -911,6 +1137,7 @@ impl UpdateChannelRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -921,14 +1148,9 @@ impl UpdateChannelRequest {
 }
 
 /// Confirms the change.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateChannelStatusReply {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -949,6 +1171,9 @@ pub struct UpdateChannelStatusReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateChannelStatusReply {
@@ -961,6 +1186,7 @@ impl UpdateChannelStatusReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -977,14 +1203,9 @@ impl Default for UpdateChannelStatusReply {
 }
 
 /// Which channel, and whether it is active.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateChannelStatusRequestData {
     /// The channel to change.
     #[serde(rename = "ChannelID")]
@@ -992,6 +1213,9 @@ pub struct UpdateChannelStatusRequestData {
     /// Whether the channel is active after the update; by default true.
     #[serde(rename = "IsActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateChannelStatusRequestData {
@@ -1001,19 +1225,15 @@ impl UpdateChannelStatusRequestData {
         Self {
             channel_id,
             is_active: None,
+            undocumented: Default::default(),
         }
     }
 }
 
 /// Switches a channel on or off.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateChannelStatusRequest {
     /// Always `Channel` in this message.
     #[serde(rename = "Controller")]
@@ -1029,6 +1249,9 @@ pub struct UpdateChannelStatusRequest {
     /// Which channel, and whether it is active.
     #[serde(rename = "Data")]
     pub data: UpdateChannelStatusRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateChannelStatusRequest {
@@ -1041,11 +1264,348 @@ impl UpdateChannelStatusRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
     pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
         self.transaction_id = Some(id);
         self
+    }
+}
+
+impl crate::MessageEnvelope for CreateChannelReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CreateChannelReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for CreateChannelRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CreateChannelRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for DeleteChannelReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::DeleteChannelReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for DeleteChannelRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::DeleteChannelRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryChannelReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryChannelReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryChannelRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryChannelRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryChannelsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryChannelsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryChannelsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryChannelsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryMethodReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMethodReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryMethodRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMethodRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryMethodsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMethodsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryMethodsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMethodsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UpdateChannelReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UpdateChannelReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UpdateChannelRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UpdateChannelRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UpdateChannelStatusReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UpdateChannelStatusReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UpdateChannelStatusRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UpdateChannelStatusRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
     }
 }

@@ -7,14 +7,9 @@ use super::*;
 use crate::runtime::Secret;
 
 /// Acknowledges a `Configure` request; it has no content beyond the envelope.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ConfigureReply {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -26,6 +21,9 @@ pub struct ConfigureReply {
     pub action: Option<Action>,
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ConfigureReply {
@@ -37,6 +35,7 @@ impl ConfigureReply {
             topic: <Topic>::from("Configure"),
             action: None,
             transaction_id: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -53,14 +52,9 @@ impl Default for ConfigureReply {
 }
 
 /// How long a controller waits before giving up on a request with `Operation.Timeout`. Set with `Configure`, read back with `QueryConfigure`; each controller keeps its own values.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Timeouts {
     /// How long an action or query may run before it fails.
     #[serde(rename = "ActionTimeout", default, skip_serializing_if = "Option::is_none")]
@@ -72,6 +66,9 @@ pub struct Timeouts {
         skip_serializing_if = "Option::is_none"
     )]
     pub subscription_timeout: Option<Time>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl Timeouts {
@@ -81,6 +78,7 @@ impl Timeouts {
         Self {
             action_timeout: None,
             subscription_timeout: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -92,14 +90,9 @@ impl Default for Timeouts {
 }
 
 /// Changes the timeouts of the controller it is sent to. Any controller accepts it; settings left out keep their current value.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ConfigureRequest {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -114,6 +107,9 @@ pub struct ConfigureRequest {
     /// The timeouts to change.
     #[serde(rename = "Data")]
     pub data: Timeouts,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ConfigureRequest {
@@ -126,6 +122,7 @@ impl ConfigureRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -136,14 +133,9 @@ impl ConfigureRequest {
 }
 
 /// The answer to `QueryConfigure`: the controller's timeouts now in force.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryConfigureReply {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -158,6 +150,9 @@ pub struct QueryConfigureReply {
     /// The controller's current timeouts.
     #[serde(rename = "Data")]
     pub data: Timeouts,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryConfigureReply {
@@ -170,6 +165,7 @@ impl QueryConfigureReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -180,14 +176,9 @@ impl QueryConfigureReply {
 }
 
 /// Asks the controller it is sent to for its current timeouts. Any controller accepts it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryConfigureRequest {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -199,6 +190,9 @@ pub struct QueryConfigureRequest {
     pub action: Option<Action>,
     #[serde(rename = "TransactionID", default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<TransactionId>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryConfigureRequest {
@@ -210,6 +204,7 @@ impl QueryConfigureRequest {
             topic: <Topic>::from("QueryConfigure"),
             action: None,
             transaction_id: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -222,5 +217,89 @@ impl QueryConfigureRequest {
 impl Default for QueryConfigureRequest {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl crate::MessageEnvelope for ConfigureReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::ConfigureReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for ConfigureRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::ConfigureRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryConfigureReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryConfigureReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryConfigureRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryConfigureRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
     }
 }

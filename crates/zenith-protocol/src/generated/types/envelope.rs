@@ -11,6 +11,7 @@ use crate::runtime::Secret;
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Controller {
     /// `Zenith`
     Zenith,
@@ -106,6 +107,7 @@ impl<'de> serde::Deserialize<'de> for Controller {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Controller {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Controller".into()
@@ -123,6 +125,7 @@ pub use crate::runtime::Topic;
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Action {
     /// `Publish`
     Publish,
@@ -198,6 +201,7 @@ impl<'de> serde::Deserialize<'de> for Action {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Action {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Action".into()
@@ -211,14 +215,9 @@ impl schemars::JsonSchema for Action {
 pub type TransactionId = i64;
 
 /// Asks the server to abandon pending requests on a controller that were sent with the given TransactionID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CancelRequest {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -229,6 +228,9 @@ pub struct CancelRequest {
     pub action: Action,
     #[serde(rename = "TransactionID")]
     pub transaction_id: TransactionId,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CancelRequest {
@@ -240,19 +242,15 @@ impl CancelRequest {
             topic,
             action: <Action>::from("Cancel"),
             transaction_id,
+            undocumented: Default::default(),
         }
     }
 }
 
 /// The container every message travels in, whatever its controller and topic. Each message schema narrows these fields for one kind of message.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Envelope {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -273,6 +271,9 @@ pub struct Envelope {
     /// On a `Sub` or `Unsub` from the client, asks for a confirmation. From the server, tells whether a subscription succeeded, or on `Unsub` that the server ended it.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl Envelope {
@@ -286,6 +287,7 @@ impl Envelope {
             transaction_id: None,
             data: None,
             confirm: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -296,15 +298,74 @@ impl Default for Envelope {
     }
 }
 
+impl Envelope {
+    /// Builds [`Envelope`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> EnvelopeBuilder {
+        EnvelopeBuilder::default()
+    }
+}
+
+/// Builds [`Envelope`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct EnvelopeBuilder {
+    controller: Option<Controller>,
+    topic: Option<Topic>,
+    action: Option<Action>,
+    transaction_id: Option<TransactionId>,
+    data: Option<serde_json::Value>,
+    confirm: Option<bool>,
+}
+
+impl EnvelopeBuilder {
+    /// Sets `Controller`.
+    pub fn controller(mut self, value: impl Into<Controller>) -> Self {
+        self.controller = Some(value.into());
+        self
+    }
+    /// Sets `Topic`.
+    pub fn topic(mut self, value: impl Into<Topic>) -> Self {
+        self.topic = Some(value.into());
+        self
+    }
+    /// Sets `Action`.
+    pub fn action(mut self, value: impl Into<Action>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+    /// Sets `TransactionID`.
+    pub fn transaction_id(mut self, value: impl Into<TransactionId>) -> Self {
+        self.transaction_id = Some(value.into());
+        self
+    }
+    /// Sets `Data`.
+    pub fn data(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.data = Some(value.into());
+        self
+    }
+    /// Sets `Confirm`.
+    pub fn confirm(mut self, value: impl Into<bool>) -> Self {
+        self.confirm = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<Envelope, crate::runtime::BuildError> {
+        Ok(Envelope {
+            controller: self.controller,
+            topic: self.topic,
+            action: self.action,
+            transaction_id: self.transaction_id,
+            data: self.data,
+            confirm: self.confirm,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result. Without `Topic` it concerns the whole controller; without TransactionID it is not tied to one request.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ErrorMessage {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -323,6 +384,9 @@ pub struct ErrorMessage {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<serde_json::Value>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ErrorMessage {
@@ -335,6 +399,7 @@ impl ErrorMessage {
             action: <Action>::from("Error"),
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -351,14 +416,9 @@ impl Default for ErrorMessage {
 }
 
 /// The server's answer to a `Sub` that asked for confirmation. Data for the topic may arrive before it. When the subscription fails, an error message is sent as well and this message comes without `Confirm`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SubConfirm {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -380,6 +440,9 @@ pub struct SubConfirm {
     /// True when the subscription is in place; left out when it failed.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SubConfirm {
@@ -393,6 +456,7 @@ impl SubConfirm {
             transaction_id: None,
             data: None,
             confirm: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -403,14 +467,9 @@ impl SubConfirm {
 }
 
 /// Subscribes to a topic on any controller. Subscriptions are counted: every `Sub` needs its own `Unsub`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SubRequest {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -432,6 +491,9 @@ pub struct SubRequest {
     /// Asks the server to confirm the subscription with a `Sub` message of its own.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SubRequest {
@@ -445,6 +507,7 @@ impl SubRequest {
             transaction_id: None,
             data: None,
             confirm: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -455,14 +518,9 @@ impl SubRequest {
 }
 
 /// An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held. The real client, motif-core, never asks for a confirmation and reads every `Unsub` without `Confirm: true` as the server ending the subscription; so an `Unsub` without `Confirm` that answers no client `Unsub` with `Confirm: true` is a server-initiated end, not a confirmation.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UnsubConfirm {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -476,6 +534,9 @@ pub struct UnsubConfirm {
     /// True when the server ended the subscription on its own; left out when it confirms the client's `Unsub`, and also left out when the server ends a subscription for which no confirmation was asked (the form the real client expects).
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UnsubConfirm {
@@ -488,6 +549,7 @@ impl UnsubConfirm {
             action: <Action>::from("Unsub"),
             transaction_id: None,
             confirm: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -498,14 +560,9 @@ impl UnsubConfirm {
 }
 
 /// Drops one reference to a subscription on any controller. A `Sub` followed at once by an `Unsub` leaves no subscription.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UnsubRequest {
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<Controller>,
@@ -527,6 +584,9 @@ pub struct UnsubRequest {
     /// Asks the server to confirm with an `Unsub` message of its own.
     #[serde(rename = "Confirm", default, skip_serializing_if = "Option::is_none")]
     pub confirm: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UnsubRequest {
@@ -540,11 +600,138 @@ impl UnsubRequest {
             transaction_id: None,
             data: None,
             confirm: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
     pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
         self.transaction_id = Some(id);
         self
+    }
+}
+
+impl crate::MessageEnvelope for CancelRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CancelRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone()
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        Some(self.transaction_id)
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = id;
+    }
+}
+
+impl crate::MessageEnvelope for ErrorMessage {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::ErrorMessage
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        self.topic.as_ref()
+    }
+    fn action(&self) -> Action {
+        self.action.clone()
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for SubConfirm {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::SubConfirm
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone()
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for SubRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::SubRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone()
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UnsubConfirm {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UnsubConfirm
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone()
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UnsubRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UnsubRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone()
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
     }
 }

@@ -7,14 +7,9 @@ use super::*;
 use crate::runtime::Secret;
 
 /// A legacy topic. The requested fragments.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryCustomFragmentsReply {
     /// Always `Fragments` in this message.
     #[serde(rename = "Controller")]
@@ -30,6 +25,9 @@ pub struct QueryCustomFragmentsReply {
     /// The fragments, each under the `Name` it was requested with; what each holds depends on the fragment.
     #[serde(rename = "Data")]
     pub data: indexmap::IndexMap<String, serde_json::Value>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryCustomFragmentsReply {
@@ -42,6 +40,7 @@ impl QueryCustomFragmentsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -52,14 +51,9 @@ impl QueryCustomFragmentsReply {
 }
 
 /// The data source, its target, and the fragments wanted.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryCustomFragmentsRequestData {
     /// The data source, such as `Fundamentals.ShareholderHoldings`.
     #[serde(rename = "Source")]
@@ -73,6 +67,9 @@ pub struct QueryCustomFragmentsRequestData {
     /// The day the data should be for; by default the current one for the target.
     #[serde(rename = "TradingDate", default, skip_serializing_if = "Option::is_none")]
     pub trading_date: Option<DateOrDateTime>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryCustomFragmentsRequestData {
@@ -88,19 +85,82 @@ impl QueryCustomFragmentsRequestData {
             target,
             fragments,
             trading_date: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryCustomFragmentsRequestData {
+    /// Builds [`QueryCustomFragmentsRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryCustomFragmentsRequestDataBuilder {
+        QueryCustomFragmentsRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`QueryCustomFragmentsRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryCustomFragmentsRequestDataBuilder {
+    source: Option<String>,
+    target: Option<serde_json::Value>,
+    fragments: Option<Vec<FragmentDefinition>>,
+    trading_date: Option<DateOrDateTime>,
+}
+
+impl QueryCustomFragmentsRequestDataBuilder {
+    /// Sets `Source`.
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+    /// Sets `Target`.
+    pub fn target(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.target = Some(value.into());
+        self
+    }
+    /// Sets `Fragments`.
+    pub fn fragments(mut self, value: impl Into<Vec<FragmentDefinition>>) -> Self {
+        self.fragments = Some(value.into());
+        self
+    }
+    /// Sets `TradingDate`.
+    pub fn trading_date(mut self, value: impl Into<DateOrDateTime>) -> Self {
+        self.trading_date = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(
+        self,
+    ) -> Result<QueryCustomFragmentsRequestData, crate::runtime::BuildError> {
+        Ok(QueryCustomFragmentsRequestData {
+            source: self
+                .source
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryCustomFragmentsRequestData",
+                    missing: "Source",
+                })?,
+            target: self
+                .target
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryCustomFragmentsRequestData",
+                    missing: "Target",
+                })?,
+            fragments: self
+                .fragments
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryCustomFragmentsRequestData",
+                    missing: "Fragments",
+                })?,
+            trading_date: self.trading_date,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// A legacy topic. Asks a named data source for fragments about a target the source defines (a shareholder, say), rather than about a symbol.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryCustomFragmentsRequest {
     /// Always `Fragments` in this message.
     #[serde(rename = "Controller")]
@@ -116,6 +176,9 @@ pub struct QueryCustomFragmentsRequest {
     /// The data source, its target, and the fragments wanted.
     #[serde(rename = "Data")]
     pub data: QueryCustomFragmentsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryCustomFragmentsRequest {
@@ -128,6 +191,7 @@ impl QueryCustomFragmentsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -138,14 +202,9 @@ impl QueryCustomFragmentsRequest {
 }
 
 /// A legacy topic. The requested fragments.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryFragmentsReply {
     /// Always `Fragments` in this message.
     #[serde(rename = "Controller")]
@@ -161,6 +220,9 @@ pub struct QueryFragmentsReply {
     /// The fragments, each under the `Name` it was requested with; what each holds depends on the fragment.
     #[serde(rename = "Data")]
     pub data: indexmap::IndexMap<String, serde_json::Value>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryFragmentsReply {
@@ -173,6 +235,7 @@ impl QueryFragmentsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -183,14 +246,9 @@ impl QueryFragmentsReply {
 }
 
 /// The symbol, and the fragments wanted.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryFragmentsRequestData {
     /// The market of the symbol.
     #[serde(rename = "Market")]
@@ -204,6 +262,9 @@ pub struct QueryFragmentsRequestData {
     /// The trading day the data should be for; by default the market's current one.
     #[serde(rename = "TradingDate", default, skip_serializing_if = "Option::is_none")]
     pub trading_date: Option<DateOrDateTime>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryFragmentsRequestData {
@@ -219,19 +280,80 @@ impl QueryFragmentsRequestData {
             code,
             fragments,
             trading_date: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryFragmentsRequestData {
+    /// Builds [`QueryFragmentsRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryFragmentsRequestDataBuilder {
+        QueryFragmentsRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`QueryFragmentsRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryFragmentsRequestDataBuilder {
+    market: Option<MarketCode>,
+    code: Option<String>,
+    fragments: Option<Vec<FragmentDefinition>>,
+    trading_date: Option<DateOrDateTime>,
+}
+
+impl QueryFragmentsRequestDataBuilder {
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Fragments`.
+    pub fn fragments(mut self, value: impl Into<Vec<FragmentDefinition>>) -> Self {
+        self.fragments = Some(value.into());
+        self
+    }
+    /// Sets `TradingDate`.
+    pub fn trading_date(mut self, value: impl Into<DateOrDateTime>) -> Self {
+        self.trading_date = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<QueryFragmentsRequestData, crate::runtime::BuildError> {
+        Ok(QueryFragmentsRequestData {
+            market: self
+                .market
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryFragmentsRequestData",
+                    missing: "Market",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryFragmentsRequestData",
+                    missing: "Code",
+                })?,
+            fragments: self
+                .fragments
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryFragmentsRequestData",
+                    missing: "Fragments",
+                })?,
+            trading_date: self.trading_date,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// A legacy topic. Asks for pieces of reference data (fragments, such as fundamentals) about one symbol.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryFragmentsRequest {
     /// Always `Fragments` in this message.
     #[serde(rename = "Controller")]
@@ -247,6 +369,9 @@ pub struct QueryFragmentsRequest {
     /// The symbol, and the fragments wanted.
     #[serde(rename = "Data")]
     pub data: QueryFragmentsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryFragmentsRequest {
@@ -259,11 +384,96 @@ impl QueryFragmentsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
     pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
         self.transaction_id = Some(id);
         self
+    }
+}
+
+impl crate::MessageEnvelope for QueryCustomFragmentsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryCustomFragmentsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryCustomFragmentsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryCustomFragmentsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryFragmentsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryFragmentsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryFragmentsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryFragmentsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
     }
 }

@@ -7,14 +7,9 @@ use super::*;
 use crate::runtime::Secret;
 
 /// Changes to a symbol's order book, order by order, sent to `Depth!{Code}.{Market}` subscribers (the symbol must offer `DepthFull` data). Apply the changes in order; a clear starts the book afresh.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DepthPush {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -29,6 +24,9 @@ pub struct DepthPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<DepthChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DepthPush {
@@ -41,6 +39,7 @@ impl DepthPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -51,14 +50,9 @@ impl DepthPush {
 }
 
 /// Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data). Apply the changes in order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct LevelsPush {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -73,6 +67,9 @@ pub struct LevelsPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<LevelChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl LevelsPush {
@@ -85,6 +82,7 @@ impl LevelsPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -95,14 +93,9 @@ impl LevelsPush {
 }
 
 /// The state of the markets the user can see, sent to `Markets` subscribers whenever a market's feed, trading day or trading status changes.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MarketsPush {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -118,6 +111,9 @@ pub struct MarketsPush {
     /// One entry per market that changed (all of them in the first message), in no particular order.
     #[serde(rename = "Data")]
     pub data: Vec<MarketState>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MarketsPush {
@@ -130,6 +126,7 @@ impl MarketsPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -140,14 +137,9 @@ impl MarketsPush {
 }
 
 /// A broker on the market.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Broker {
     /// The broker's code, as depth orders (`Broker`) and trades (`BuyBroker`, `SellBroker`) show it.
     #[serde(rename = "Code")]
@@ -158,25 +150,76 @@ pub struct Broker {
     /// The broker's number, when it has one.
     #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl Broker {
     /// A `Broker` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(code: String) -> Self {
-        Self { code, name: None, id: None }
+        Self {
+            code,
+            name: None,
+            id: None,
+            undocumented: Default::default(),
+        }
+    }
+}
+
+impl Broker {
+    /// Builds [`Broker`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> BrokerBuilder {
+        BrokerBuilder::default()
+    }
+}
+
+/// Builds [`Broker`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct BrokerBuilder {
+    code: Option<String>,
+    name: Option<String>,
+    id: Option<i64>,
+}
+
+impl BrokerBuilder {
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<i64>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<Broker, crate::runtime::BuildError> {
+        Ok(Broker {
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "Broker",
+                    missing: "Code",
+                })?,
+            name: self.name,
+            id: self.id,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// The brokers of the requested market, one record each, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryBrokersReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -192,6 +235,9 @@ pub struct QueryBrokersReply {
     /// One record per broker.
     #[serde(rename = "Data")]
     pub data: Vec<Broker>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryBrokersReply {
@@ -204,6 +250,7 @@ impl QueryBrokersReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -214,37 +261,33 @@ impl QueryBrokersReply {
 }
 
 /// Which market's brokers to list.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryBrokersRequestData {
     /// The market; a plain market, not a mixed one.
     #[serde(rename = "Market")]
     pub market: MarketCode,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryBrokersRequestData {
     /// A `QueryBrokersRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode) -> Self {
-        Self { market }
+        Self {
+            market,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks for the brokers active on a market, so that the broker codes on depth orders and trades can be given names.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryBrokersRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -260,6 +303,9 @@ pub struct QueryBrokersRequest {
     /// Which market's brokers to list.
     #[serde(rename = "Data")]
     pub data: QueryBrokersRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryBrokersRequest {
@@ -272,6 +318,7 @@ impl QueryBrokersRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -282,14 +329,9 @@ impl QueryBrokersRequest {
 }
 
 /// One bar: the prices and volume of one period. A period without trading carries only its date.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChartRecord {
     /// When the bar starts: a moment for intraday bars, a day with its zone (such as `2016-01-20+10:00`) for daily and longer ones.
     #[serde(rename = "Date")]
@@ -312,6 +354,9 @@ pub struct ChartRecord {
     /// How many trades were done in the period; absent when none were, or when the count is not available.
     #[serde(rename = "Trades", default, skip_serializing_if = "Option::is_none")]
     pub trades: Option<i64>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChartRecord {
@@ -326,19 +371,91 @@ impl ChartRecord {
             close: None,
             volume: None,
             trades: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl ChartRecord {
+    /// Builds [`ChartRecord`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ChartRecordBuilder {
+        ChartRecordBuilder::default()
+    }
+}
+
+/// Builds [`ChartRecord`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ChartRecordBuilder {
+    date: Option<DateOrDateTime>,
+    open: Option<Decimal>,
+    high: Option<Decimal>,
+    low: Option<Decimal>,
+    close: Option<Decimal>,
+    volume: Option<Decimal>,
+    trades: Option<i64>,
+}
+
+impl ChartRecordBuilder {
+    /// Sets `Date`.
+    pub fn date(mut self, value: impl Into<DateOrDateTime>) -> Self {
+        self.date = Some(value.into());
+        self
+    }
+    /// Sets `Open`.
+    pub fn open(mut self, value: impl Into<Decimal>) -> Self {
+        self.open = Some(value.into());
+        self
+    }
+    /// Sets `High`.
+    pub fn high(mut self, value: impl Into<Decimal>) -> Self {
+        self.high = Some(value.into());
+        self
+    }
+    /// Sets `Low`.
+    pub fn low(mut self, value: impl Into<Decimal>) -> Self {
+        self.low = Some(value.into());
+        self
+    }
+    /// Sets `Close`.
+    pub fn close(mut self, value: impl Into<Decimal>) -> Self {
+        self.close = Some(value.into());
+        self
+    }
+    /// Sets `Volume`.
+    pub fn volume(mut self, value: impl Into<Decimal>) -> Self {
+        self.volume = Some(value.into());
+        self
+    }
+    /// Sets `Trades`.
+    pub fn trades(mut self, value: impl Into<i64>) -> Self {
+        self.trades = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ChartRecord, crate::runtime::BuildError> {
+        Ok(ChartRecord {
+            date: self
+                .date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ChartRecord",
+                    missing: "Date",
+                })?,
+            open: self.open,
+            high: self.high,
+            low: self.low,
+            close: self.close,
+            volume: self.volume,
+            trades: self.trades,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// The requested bars, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryChartHistoryReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -354,6 +471,9 @@ pub struct QueryChartHistoryReply {
     /// One record per bar.
     #[serde(rename = "Data")]
     pub data: Vec<ChartRecord>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryChartHistoryReply {
@@ -366,6 +486,7 @@ impl QueryChartHistoryReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -376,14 +497,9 @@ impl QueryChartHistoryReply {
 }
 
 /// Which symbol, which bar length, and which part of its history.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryChartHistoryRequestData {
     /// The market of the symbol; a mixed-market code is allowed.
     #[serde(rename = "Market")]
@@ -403,6 +519,9 @@ pub struct QueryChartHistoryRequestData {
     /// End of the range; for daily or longer bars use midnight, the time is ignored.
     #[serde(rename = "ToDate", default, skip_serializing_if = "Option::is_none")]
     pub to_date: Option<DateTime>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryChartHistoryRequestData {
@@ -416,19 +535,91 @@ impl QueryChartHistoryRequestData {
             period: None,
             from_date: None,
             to_date: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryChartHistoryRequestData {
+    /// Builds [`QueryChartHistoryRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryChartHistoryRequestDataBuilder {
+        QueryChartHistoryRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`QueryChartHistoryRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryChartHistoryRequestDataBuilder {
+    market: Option<MarketCode>,
+    code: Option<String>,
+    count: Option<i64>,
+    period: Option<Time>,
+    from_date: Option<DateTime>,
+    to_date: Option<DateTime>,
+}
+
+impl QueryChartHistoryRequestDataBuilder {
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `Period`.
+    pub fn period(mut self, value: impl Into<Time>) -> Self {
+        self.period = Some(value.into());
+        self
+    }
+    /// Sets `FromDate`.
+    pub fn from_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.from_date = Some(value.into());
+        self
+    }
+    /// Sets `ToDate`.
+    pub fn to_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.to_date = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(
+        self,
+    ) -> Result<QueryChartHistoryRequestData, crate::runtime::BuildError> {
+        Ok(QueryChartHistoryRequestData {
+            market: self
+                .market
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryChartHistoryRequestData",
+                    missing: "Market",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryChartHistoryRequestData",
+                    missing: "Code",
+                })?,
+            count: self.count,
+            period: self.period,
+            from_date: self.from_date,
+            to_date: self.to_date,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Asks for a symbol's price history as bars of a fixed period. `FromDate`, `ToDate` and `Count` combine: with neither bound, the newest `Count` bars (or all of them); with one or both bounds, the bars inside them, cut to the newest `Count` (or, with only `FromDate`, the oldest `Count`).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryChartHistoryRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -444,6 +635,9 @@ pub struct QueryChartHistoryRequest {
     /// Which symbol, which bar length, and which part of its history.
     #[serde(rename = "Data")]
     pub data: QueryChartHistoryRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryChartHistoryRequest {
@@ -456,6 +650,7 @@ impl QueryChartHistoryRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -466,14 +661,9 @@ impl QueryChartHistoryRequest {
 }
 
 /// The symbol's book as a list of changes: one clear, then one addition per order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryDepthFullReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -489,6 +679,9 @@ pub struct QueryDepthFullReply {
     /// A clear followed by additions; apply them in order to get the book. The orders themselves are not sorted.
     #[serde(rename = "Data")]
     pub data: Vec<DepthChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryDepthFullReply {
@@ -501,6 +694,7 @@ impl QueryDepthFullReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -511,14 +705,9 @@ impl QueryDepthFullReply {
 }
 
 /// Which symbol's book to return.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryDepthFullRequestData {
     /// The market of the symbol; a mixed-market code is allowed.
     #[serde(rename = "Market")]
@@ -526,25 +715,27 @@ pub struct QueryDepthFullRequestData {
     /// The symbol's code on that market.
     #[serde(rename = "Code")]
     pub code: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryDepthFullRequestData {
     /// A `QueryDepthFullRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode, code: String) -> Self {
-        Self { market, code }
+        Self {
+            market,
+            code,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks once for a symbol's whole order book, order by order: a snapshot of what the `Depth` subscription maintains. The symbol must offer `DepthFull` data.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryDepthFullRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -560,6 +751,9 @@ pub struct QueryDepthFullRequest {
     /// Which symbol's book to return.
     #[serde(rename = "Data")]
     pub data: QueryDepthFullRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryDepthFullRequest {
@@ -572,6 +766,7 @@ impl QueryDepthFullRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -582,14 +777,9 @@ impl QueryDepthFullRequest {
 }
 
 /// The symbol's price levels as a list of changes to apply in order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryDepthLevelsReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -605,6 +795,9 @@ pub struct QueryDepthLevelsReply {
     /// Level changes (a clear, then additions); apply them in order.
     #[serde(rename = "Data")]
     pub data: Vec<LevelChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryDepthLevelsReply {
@@ -617,6 +810,7 @@ impl QueryDepthLevelsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -627,14 +821,9 @@ impl QueryDepthLevelsReply {
 }
 
 /// Which symbol's price levels to return.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryDepthLevelsRequestData {
     /// The market of the symbol; a mixed-market code is allowed.
     #[serde(rename = "Market")]
@@ -642,25 +831,27 @@ pub struct QueryDepthLevelsRequestData {
     /// The symbol's code on that market.
     #[serde(rename = "Code")]
     pub code: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryDepthLevelsRequestData {
     /// A `QueryDepthLevelsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode, code: String) -> Self {
-        Self { market, code }
+        Self {
+            market,
+            code,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks once for a symbol's book summarised by price level: a snapshot of what the `Levels` subscription maintains. The symbol must offer `DepthShort` data.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryDepthLevelsRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -676,6 +867,9 @@ pub struct QueryDepthLevelsRequest {
     /// Which symbol's price levels to return.
     #[serde(rename = "Data")]
     pub data: QueryDepthLevelsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryDepthLevelsRequest {
@@ -688,6 +882,7 @@ impl QueryDepthLevelsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -698,14 +893,9 @@ impl QueryDepthLevelsRequest {
 }
 
 /// The state of each market the user can see, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMarketsReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -721,6 +911,9 @@ pub struct QueryMarketsReply {
     /// One entry per market.
     #[serde(rename = "Data")]
     pub data: Vec<MarketState>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMarketsReply {
@@ -733,6 +926,7 @@ impl QueryMarketsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -743,14 +937,9 @@ impl QueryMarketsReply {
 }
 
 /// Asks once for the state of every market the user can see, as the `Markets` subscription reports it. It takes no parameters.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMarketsRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -771,6 +960,9 @@ pub struct QueryMarketsRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMarketsRequest {
@@ -783,6 +975,7 @@ impl QueryMarketsRequest {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -799,14 +992,9 @@ impl Default for QueryMarketsRequest {
 }
 
 /// The market code to use: a mixed-market code when two or more of the markets are usable, a single market's code when only one is, and null when none is. The server may send an `Error` message for the same TransactionID as well (for an unknown strategy), so a request can get two answers.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMixedMarketReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -827,6 +1015,9 @@ pub struct QueryMixedMarketReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<crate::runtime::Nullable<MarketCode>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMixedMarketReply {
@@ -839,6 +1030,7 @@ impl QueryMixedMarketReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -855,14 +1047,9 @@ impl Default for QueryMixedMarketReply {
 }
 
 /// The markets to combine and, optionally, how.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMixedMarketRequestData {
     /// The markets to combine. Some strategies give the order a meaning.
     #[serde(rename = "Markets")]
@@ -870,25 +1057,27 @@ pub struct QueryMixedMarketRequestData {
     /// The mixed-market strategy to put in the code; an unknown one fails with the error `Strategy`.
     #[serde(rename = "Strategy", default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<MixedMarketStrategy>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMixedMarketRequestData {
     /// A `QueryMixedMarketRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(markets: Vec<MarketCode>) -> Self {
-        Self { markets, strategy: None }
+        Self {
+            markets,
+            strategy: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks which mixed-market code best combines the given markets for this user, leaving out the ones the user cannot access.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMixedMarketRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -904,6 +1093,9 @@ pub struct QueryMixedMarketRequest {
     /// The markets to combine and, optionally, how.
     #[serde(rename = "Data")]
     pub data: QueryMixedMarketRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMixedMarketRequest {
@@ -916,6 +1108,7 @@ impl QueryMixedMarketRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -926,14 +1119,9 @@ impl QueryMixedMarketRequest {
 }
 
 /// The security's full state, every available field in one object.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QuerySecurityReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -949,6 +1137,9 @@ pub struct QuerySecurityReply {
     /// The security.
     #[serde(rename = "Data")]
     pub data: Security,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QuerySecurityReply {
@@ -961,6 +1152,7 @@ impl QuerySecurityReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -971,14 +1163,9 @@ impl QuerySecurityReply {
 }
 
 /// Which security to describe.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QuerySecurityRequestData {
     /// The market of the symbol; a mixed-market code is allowed.
     #[serde(rename = "Market")]
@@ -986,25 +1173,27 @@ pub struct QuerySecurityRequestData {
     /// The symbol's code on that market.
     #[serde(rename = "Code")]
     pub code: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QuerySecurityRequestData {
     /// A `QuerySecurityRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode, code: String) -> Self {
-        Self { market, code }
+        Self {
+            market,
+            code,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks once for everything known about a security: a snapshot of what the `Security` subscription maintains. The symbol must offer `Asset` data.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QuerySecurityRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1020,6 +1209,9 @@ pub struct QuerySecurityRequest {
     /// Which security to describe.
     #[serde(rename = "Data")]
     pub data: QuerySecurityRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QuerySecurityRequest {
@@ -1032,6 +1224,7 @@ impl QuerySecurityRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1042,14 +1235,9 @@ impl QuerySecurityRequest {
 }
 
 /// The symbols matching a `QuerySymbols` search.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QuerySymbolsReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1065,6 +1253,9 @@ pub struct QuerySymbolsReply {
     /// The symbols found, in no particular order; at most 1000 per request.
     #[serde(rename = "Data")]
     pub data: Vec<SymbolDetail>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QuerySymbolsReply {
@@ -1077,6 +1268,7 @@ impl QuerySymbolsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1087,14 +1279,9 @@ impl QuerySymbolsReply {
 }
 
 /// What to search for and where.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QuerySymbolsRequestData {
     /// Only symbols issued by this exchange (by default, the market's own exchange).
     #[serde(rename = "Exchange", default, skip_serializing_if = "Option::is_none")]
@@ -1142,6 +1329,9 @@ pub struct QuerySymbolsRequestData {
     /// A whole or partial CFI code to match; a space or `_` matches any letter.
     #[serde(rename = "CFI", default, skip_serializing_if = "Option::is_none")]
     pub cfi: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QuerySymbolsRequestData {
@@ -1163,19 +1353,143 @@ impl QuerySymbolsRequestData {
             show_full: None,
             account: None,
             cfi: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QuerySymbolsRequestData {
+    /// Builds [`QuerySymbolsRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QuerySymbolsRequestDataBuilder {
+        QuerySymbolsRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`QuerySymbolsRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QuerySymbolsRequestDataBuilder {
+    exchange: Option<String>,
+    market: Option<MarketCode>,
+    markets: Option<Vec<MarketCode>>,
+    search_text: Option<String>,
+    field: Option<crate::runtime::Flags<QuerySymbolsField, '+'>>,
+    is_partial: Option<bool>,
+    is_case_sensitive: Option<bool>,
+    prefer_exact: Option<bool>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+    target_date: Option<Date>,
+    show_full: Option<bool>,
+    account: Option<String>,
+    cfi: Option<String>,
+}
+
+impl QuerySymbolsRequestDataBuilder {
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// Sets `Markets`.
+    pub fn markets(mut self, value: impl Into<Vec<MarketCode>>) -> Self {
+        self.markets = Some(value.into());
+        self
+    }
+    /// Sets `SearchText`.
+    pub fn search_text(mut self, value: impl Into<String>) -> Self {
+        self.search_text = Some(value.into());
+        self
+    }
+    /// Sets `Field`.
+    pub fn field(
+        mut self,
+        value: impl Into<crate::runtime::Flags<QuerySymbolsField, '+'>>,
+    ) -> Self {
+        self.field = Some(value.into());
+        self
+    }
+    /// Sets `IsPartial`.
+    pub fn is_partial(mut self, value: impl Into<bool>) -> Self {
+        self.is_partial = Some(value.into());
+        self
+    }
+    /// Sets `IsCaseSensitive`.
+    pub fn is_case_sensitive(mut self, value: impl Into<bool>) -> Self {
+        self.is_case_sensitive = Some(value.into());
+        self
+    }
+    /// Sets `PreferExact`.
+    pub fn prefer_exact(mut self, value: impl Into<bool>) -> Self {
+        self.prefer_exact = Some(value.into());
+        self
+    }
+    /// Sets `StartIndex`.
+    pub fn start_index(mut self, value: impl Into<i64>) -> Self {
+        self.start_index = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `TargetDate`.
+    pub fn target_date(mut self, value: impl Into<Date>) -> Self {
+        self.target_date = Some(value.into());
+        self
+    }
+    /// Sets `ShowFull`.
+    pub fn show_full(mut self, value: impl Into<bool>) -> Self {
+        self.show_full = Some(value.into());
+        self
+    }
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `CFI`.
+    pub fn cfi(mut self, value: impl Into<String>) -> Self {
+        self.cfi = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<QuerySymbolsRequestData, crate::runtime::BuildError> {
+        Ok(QuerySymbolsRequestData {
+            exchange: self.exchange,
+            market: self.market,
+            markets: self.markets,
+            search_text: self
+                .search_text
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QuerySymbolsRequestData",
+                    missing: "SearchText",
+                })?,
+            field: self.field,
+            is_partial: self.is_partial,
+            is_case_sensitive: self.is_case_sensitive,
+            prefer_exact: self.prefer_exact,
+            start_index: self.start_index,
+            count: self.count,
+            target_date: self.target_date,
+            show_full: self.show_full,
+            account: self.account,
+            cfi: self.cfi,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Searches for symbols by code or name (or an alternate code), on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QuerySymbolsRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1191,6 +1505,9 @@ pub struct QuerySymbolsRequest {
     /// What to search for and where.
     #[serde(rename = "Data")]
     pub data: QuerySymbolsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QuerySymbolsRequest {
@@ -1203,6 +1520,7 @@ impl QuerySymbolsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1213,14 +1531,9 @@ impl QuerySymbolsRequest {
 }
 
 /// The price step within one range of prices.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TickRate {
     /// The lowest price of the range (included).
     #[serde(rename = "Low")]
@@ -1231,25 +1544,86 @@ pub struct TickRate {
     /// The step: a valid price in this range is a multiple of it.
     #[serde(rename = "Size")]
     pub size: Decimal,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TickRate {
     /// A `TickRate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(low: Decimal, high: Decimal, size: Decimal) -> Self {
-        Self { low, high, size }
+        Self {
+            low,
+            high,
+            size,
+            undocumented: Default::default(),
+        }
+    }
+}
+
+impl TickRate {
+    /// Builds [`TickRate`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> TickRateBuilder {
+        TickRateBuilder::default()
+    }
+}
+
+/// Builds [`TickRate`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TickRateBuilder {
+    low: Option<Decimal>,
+    high: Option<Decimal>,
+    size: Option<Decimal>,
+}
+
+impl TickRateBuilder {
+    /// Sets `Low`.
+    pub fn low(mut self, value: impl Into<Decimal>) -> Self {
+        self.low = Some(value.into());
+        self
+    }
+    /// Sets `High`.
+    pub fn high(mut self, value: impl Into<Decimal>) -> Self {
+        self.high = Some(value.into());
+        self
+    }
+    /// Sets `Size`.
+    pub fn size(mut self, value: impl Into<Decimal>) -> Self {
+        self.size = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<TickRate, crate::runtime::BuildError> {
+        Ok(TickRate {
+            low: self
+                .low
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TickRate",
+                    missing: "Low",
+                })?,
+            high: self
+                .high
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TickRate",
+                    missing: "High",
+                })?,
+            size: self
+                .size
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TickRate",
+                    missing: "Size",
+                })?,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// A named set of price steps; a security's `TickTable` names the one it uses.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TickTable {
     /// The table's code, as securities refer to it.
     #[serde(rename = "Code")]
@@ -1257,25 +1631,27 @@ pub struct TickTable {
     /// The price ranges, from the lowest to the highest.
     #[serde(rename = "Steps")]
     pub steps: Vec<TickRate>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TickTable {
     /// A `TickTable` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(code: String, steps: Vec<TickRate>) -> Self {
-        Self { code, steps }
+        Self {
+            code,
+            steps,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// The market's tick tables, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTickTablesReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1291,6 +1667,9 @@ pub struct QueryTickTablesReply {
     /// One entry per tick table.
     #[serde(rename = "Data")]
     pub data: Vec<TickTable>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTickTablesReply {
@@ -1303,6 +1682,7 @@ impl QueryTickTablesReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1313,37 +1693,33 @@ impl QueryTickTablesReply {
 }
 
 /// Which market's tick tables to list.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTickTablesRequestData {
     /// The market; a mixed-market code is allowed.
     #[serde(rename = "Market")]
     pub market: MarketCode,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTickTablesRequestData {
     /// A `QueryTickTablesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode) -> Self {
-        Self { market }
+        Self {
+            market,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks for the tick tables of a market: the price steps its securities may trade at, by price range.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTickTablesRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1359,6 +1735,9 @@ pub struct QueryTickTablesRequest {
     /// Which market's tick tables to list.
     #[serde(rename = "Data")]
     pub data: QueryTickTablesRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTickTablesRequest {
@@ -1371,6 +1750,7 @@ impl QueryTickTablesRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1381,14 +1761,9 @@ impl QueryTickTablesRequest {
 }
 
 /// The requested trades, as trade records to apply in order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTradesReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1404,6 +1779,9 @@ pub struct QueryTradesReply {
     /// Trade records in order.
     #[serde(rename = "Data")]
     pub data: Vec<TradeChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTradesReply {
@@ -1416,6 +1794,7 @@ impl QueryTradesReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1426,14 +1805,9 @@ impl QueryTradesReply {
 }
 
 /// Which symbol's trades, and which of them.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTradesRequestData {
     /// The market of the symbol; a mixed-market code is allowed.
     #[serde(rename = "Market")]
@@ -1453,6 +1827,9 @@ pub struct QueryTradesRequestData {
     /// The trading day; by default the most recent one.
     #[serde(rename = "TradingDate", default, skip_serializing_if = "Option::is_none")]
     pub trading_date: Option<Date>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTradesRequestData {
@@ -1466,19 +1843,89 @@ impl QueryTradesRequestData {
             first_trade_id: None,
             last_trade_id: None,
             trading_date: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryTradesRequestData {
+    /// Builds [`QueryTradesRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryTradesRequestDataBuilder {
+        QueryTradesRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`QueryTradesRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryTradesRequestDataBuilder {
+    market: Option<MarketCode>,
+    code: Option<String>,
+    count: Option<i64>,
+    first_trade_id: Option<i64>,
+    last_trade_id: Option<i64>,
+    trading_date: Option<Date>,
+}
+
+impl QueryTradesRequestDataBuilder {
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `FirstTradeID`.
+    pub fn first_trade_id(mut self, value: impl Into<i64>) -> Self {
+        self.first_trade_id = Some(value.into());
+        self
+    }
+    /// Sets `LastTradeID`.
+    pub fn last_trade_id(mut self, value: impl Into<i64>) -> Self {
+        self.last_trade_id = Some(value.into());
+        self
+    }
+    /// Sets `TradingDate`.
+    pub fn trading_date(mut self, value: impl Into<Date>) -> Self {
+        self.trading_date = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<QueryTradesRequestData, crate::runtime::BuildError> {
+        Ok(QueryTradesRequestData {
+            market: self
+                .market
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryTradesRequestData",
+                    missing: "Market",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryTradesRequestData",
+                    missing: "Code",
+                })?,
+            count: self.count,
+            first_trade_id: self.first_trade_id,
+            last_trade_id: self.last_trade_id,
+            trading_date: self.trading_date,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Asks for a symbol's trades of a day: all of them, the latest `Count`, or a stretch selected by trade IDs (for instance, the trades before the ID a `Trades` subscription started from). The symbol must offer `Trades` data.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTradesRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1494,6 +1941,9 @@ pub struct QueryTradesRequest {
     /// Which symbol's trades, and which of them.
     #[serde(rename = "Data")]
     pub data: QueryTradesRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTradesRequest {
@@ -1506,6 +1956,7 @@ impl QueryTradesRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1516,14 +1967,9 @@ impl QueryTradesRequest {
 }
 
 /// One trading state of the market and what it permits.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradingState {
     /// The state's name, as a security's `TradingState` and a market's `Status` refer to it.
     #[serde(rename = "Name")]
@@ -1534,6 +1980,9 @@ pub struct TradingState {
     /// What may be done in this state, comma-separated (such as `OrdersOnly,ReportCancel`).
     #[serde(rename = "Allows")]
     pub allows: crate::runtime::Flags<TradingStateAllowance, ','>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradingState {
@@ -1544,19 +1993,80 @@ impl TradingState {
         reason: TradingStateReason,
         allows: crate::runtime::Flags<TradingStateAllowance, ','>,
     ) -> Self {
-        Self { name, reason, allows }
+        Self {
+            name,
+            reason,
+            allows,
+            undocumented: Default::default(),
+        }
+    }
+}
+
+impl TradingState {
+    /// Builds [`TradingState`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> TradingStateBuilder {
+        TradingStateBuilder::default()
+    }
+}
+
+/// Builds [`TradingState`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TradingStateBuilder {
+    name: Option<TradingStateName>,
+    reason: Option<TradingStateReason>,
+    allows: Option<crate::runtime::Flags<TradingStateAllowance, ','>>,
+}
+
+impl TradingStateBuilder {
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<TradingStateName>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Reason`.
+    pub fn reason(mut self, value: impl Into<TradingStateReason>) -> Self {
+        self.reason = Some(value.into());
+        self
+    }
+    /// Sets `Allows`.
+    pub fn allows(
+        mut self,
+        value: impl Into<crate::runtime::Flags<TradingStateAllowance, ','>>,
+    ) -> Self {
+        self.allows = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<TradingState, crate::runtime::BuildError> {
+        Ok(TradingState {
+            name: self
+                .name
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TradingState",
+                    missing: "Name",
+                })?,
+            reason: self
+                .reason
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TradingState",
+                    missing: "Reason",
+                })?,
+            allows: self
+                .allows
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TradingState",
+                    missing: "Allows",
+                })?,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// The market's trading states, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTradingStatesReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1572,6 +2082,9 @@ pub struct QueryTradingStatesReply {
     /// One entry per trading state.
     #[serde(rename = "Data")]
     pub data: Vec<TradingState>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTradingStatesReply {
@@ -1584,6 +2097,7 @@ impl QueryTradingStatesReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1594,37 +2108,33 @@ impl QueryTradingStatesReply {
 }
 
 /// Which market's trading states to list.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTradingStatesRequestData {
     /// The market; a mixed-market code is allowed.
     #[serde(rename = "Market")]
     pub market: MarketCode,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTradingStatesRequestData {
     /// A `QueryTradingStatesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(market: MarketCode) -> Self {
-        Self { market }
+        Self {
+            market,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks for the trading states a market uses and what each allows.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTradingStatesRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1640,6 +2150,9 @@ pub struct QueryTradingStatesRequest {
     /// Which market's trading states to list.
     #[serde(rename = "Data")]
     pub data: QueryTradingStatesRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTradingStatesRequest {
@@ -1652,6 +2165,7 @@ impl QueryTradingStatesRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1662,14 +2176,9 @@ impl QueryTradingStatesRequest {
 }
 
 /// The symbols that passed a `ScanSymbols` scan.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanSymbolsReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1685,6 +2194,9 @@ pub struct ScanSymbolsReply {
     /// The symbols found, in no particular order; at most 1000 per request.
     #[serde(rename = "Data")]
     pub data: Vec<SymbolDetail>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanSymbolsReply {
@@ -1697,6 +2209,7 @@ impl ScanSymbolsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1707,14 +2220,9 @@ impl ScanSymbolsReply {
 }
 
 /// The criteria and where to apply them.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanSymbolsRequestData {
     /// How many symbols to return at most; results are then sorted by code.
     #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
@@ -1734,6 +2242,9 @@ pub struct ScanSymbolsRequestData {
     /// How many symbols to skip; results are then sorted by code.
     #[serde(rename = "StartIndex", default, skip_serializing_if = "Option::is_none")]
     pub start_index: Option<i64>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanSymbolsRequestData {
@@ -1747,6 +2258,7 @@ impl ScanSymbolsRequestData {
             market: None,
             markets: None,
             start_index: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -1757,15 +2269,74 @@ impl Default for ScanSymbolsRequestData {
     }
 }
 
+impl ScanSymbolsRequestData {
+    /// Builds [`ScanSymbolsRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ScanSymbolsRequestDataBuilder {
+        ScanSymbolsRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`ScanSymbolsRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ScanSymbolsRequestDataBuilder {
+    count: Option<i64>,
+    criteria: Option<ScanCriteria>,
+    full_symbol: Option<bool>,
+    market: Option<MarketCode>,
+    markets: Option<Vec<MarketCode>>,
+    start_index: Option<i64>,
+}
+
+impl ScanSymbolsRequestDataBuilder {
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `Criteria`.
+    pub fn criteria(mut self, value: impl Into<ScanCriteria>) -> Self {
+        self.criteria = Some(value.into());
+        self
+    }
+    /// Sets `FullSymbol`.
+    pub fn full_symbol(mut self, value: impl Into<bool>) -> Self {
+        self.full_symbol = Some(value.into());
+        self
+    }
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// Sets `Markets`.
+    pub fn markets(mut self, value: impl Into<Vec<MarketCode>>) -> Self {
+        self.markets = Some(value.into());
+        self
+    }
+    /// Sets `StartIndex`.
+    pub fn start_index(mut self, value: impl Into<i64>) -> Self {
+        self.start_index = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ScanSymbolsRequestData, crate::runtime::BuildError> {
+        Ok(ScanSymbolsRequestData {
+            count: self.count,
+            criteria: self.criteria,
+            full_symbol: self.full_symbol,
+            market: self.market,
+            markets: self.markets,
+            start_index: self.start_index,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Finds the symbols that meet scan criteria (symbol-based criteria only), on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanSymbolsRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1781,6 +2352,9 @@ pub struct ScanSymbolsRequest {
     /// The criteria and where to apply them.
     #[serde(rename = "Data")]
     pub data: ScanSymbolsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanSymbolsRequest {
@@ -1793,6 +2367,7 @@ impl ScanSymbolsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1803,14 +2378,9 @@ impl ScanSymbolsRequest {
 }
 
 /// The symbols matching a `SearchSymbols` search.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SearchSymbolsReply {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -1826,6 +2396,9 @@ pub struct SearchSymbolsReply {
     /// The symbols found, in no particular order; at most 1000 per request.
     #[serde(rename = "Data")]
     pub data: Vec<SymbolDetail>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SearchSymbolsReply {
@@ -1838,6 +2411,7 @@ impl SearchSymbolsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1848,14 +2422,9 @@ impl SearchSymbolsReply {
 }
 
 /// One text condition on a symbol. Conditions with the same `Group` are alternatives (one of them must match); conditions without a group must all match.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SymbolSearchCondition {
     /// Which fields to match, comma-separated; by default the code and the name.
     #[serde(rename = "Field", default, skip_serializing_if = "Option::is_none")]
@@ -1879,6 +2448,9 @@ pub struct SymbolSearchCondition {
     /// The text to look for.
     #[serde(rename = "Text")]
     pub text: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SymbolSearchCondition {
@@ -1892,19 +2464,90 @@ impl SymbolSearchCondition {
             key: None,
             match_: None,
             text,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl SymbolSearchCondition {
+    /// Builds [`SymbolSearchCondition`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> SymbolSearchConditionBuilder {
+        SymbolSearchConditionBuilder::default()
+    }
+}
+
+/// Builds [`SymbolSearchCondition`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SymbolSearchConditionBuilder {
+    field: Option<crate::runtime::Flags<SymbolConditionField, ','>>,
+    group: Option<String>,
+    is_case_sensitive: Option<bool>,
+    key: Option<String>,
+    match_: Option<crate::runtime::Flags<SymbolConditionMatch, ','>>,
+    text: Option<String>,
+}
+
+impl SymbolSearchConditionBuilder {
+    /// Sets `Field`.
+    pub fn field(
+        mut self,
+        value: impl Into<crate::runtime::Flags<SymbolConditionField, ','>>,
+    ) -> Self {
+        self.field = Some(value.into());
+        self
+    }
+    /// Sets `Group`.
+    pub fn group(mut self, value: impl Into<String>) -> Self {
+        self.group = Some(value.into());
+        self
+    }
+    /// Sets `IsCaseSensitive`.
+    pub fn is_case_sensitive(mut self, value: impl Into<bool>) -> Self {
+        self.is_case_sensitive = Some(value.into());
+        self
+    }
+    /// Sets `Key`.
+    pub fn key(mut self, value: impl Into<String>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+    /// Sets `Match`.
+    pub fn match_(
+        mut self,
+        value: impl Into<crate::runtime::Flags<SymbolConditionMatch, ','>>,
+    ) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `Text`.
+    pub fn text(mut self, value: impl Into<String>) -> Self {
+        self.text = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<SymbolSearchCondition, crate::runtime::BuildError> {
+        Ok(SymbolSearchCondition {
+            field: self.field,
+            group: self.group,
+            is_case_sensitive: self.is_case_sensitive,
+            key: self.key,
+            match_: self.match_,
+            text: self
+                .text
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "SymbolSearchCondition",
+                    missing: "Text",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// The conditions and where to apply them.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SearchSymbolsRequestData {
     /// A whole or partial CFI code to match; a space or `_` matches any letter.
     #[serde(rename = "CFI", default, skip_serializing_if = "Option::is_none")]
@@ -1954,6 +2597,9 @@ pub struct SearchSymbolsRequestData {
     /// Only symbols whose strike price is at most this.
     #[serde(rename = "StrikePriceMax", default, skip_serializing_if = "Option::is_none")]
     pub strike_price_max: Option<Decimal>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SearchSymbolsRequestData {
@@ -1977,6 +2623,7 @@ impl SearchSymbolsRequestData {
             start_index: None,
             strike_price_min: None,
             strike_price_max: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -1987,15 +2634,144 @@ impl Default for SearchSymbolsRequestData {
     }
 }
 
+impl SearchSymbolsRequestData {
+    /// Builds [`SearchSymbolsRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> SearchSymbolsRequestDataBuilder {
+        SearchSymbolsRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`SearchSymbolsRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SearchSymbolsRequestDataBuilder {
+    cfi: Option<String>,
+    class: Option<SymbolClass>,
+    combination_leg: Option<String>,
+    conditions: Option<Vec<SymbolSearchCondition>>,
+    count: Option<i64>,
+    exchange: Option<String>,
+    expiry_date_min: Option<DateOrDateTime>,
+    expiry_date_max: Option<DateOrDateTime>,
+    full_symbol: Option<bool>,
+    index: Option<bool>,
+    market: Option<MarketCode>,
+    markets: Option<Vec<MarketCode>>,
+    prefer_exact: Option<bool>,
+    start_index: Option<i64>,
+    strike_price_min: Option<Decimal>,
+    strike_price_max: Option<Decimal>,
+}
+
+impl SearchSymbolsRequestDataBuilder {
+    /// Sets `CFI`.
+    pub fn cfi(mut self, value: impl Into<String>) -> Self {
+        self.cfi = Some(value.into());
+        self
+    }
+    /// Sets `Class`.
+    pub fn class(mut self, value: impl Into<SymbolClass>) -> Self {
+        self.class = Some(value.into());
+        self
+    }
+    /// Sets `CombinationLeg`.
+    pub fn combination_leg(mut self, value: impl Into<String>) -> Self {
+        self.combination_leg = Some(value.into());
+        self
+    }
+    /// Sets `Conditions`.
+    pub fn conditions(mut self, value: impl Into<Vec<SymbolSearchCondition>>) -> Self {
+        self.conditions = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `ExpiryDateMin`.
+    pub fn expiry_date_min(mut self, value: impl Into<DateOrDateTime>) -> Self {
+        self.expiry_date_min = Some(value.into());
+        self
+    }
+    /// Sets `ExpiryDateMax`.
+    pub fn expiry_date_max(mut self, value: impl Into<DateOrDateTime>) -> Self {
+        self.expiry_date_max = Some(value.into());
+        self
+    }
+    /// Sets `FullSymbol`.
+    pub fn full_symbol(mut self, value: impl Into<bool>) -> Self {
+        self.full_symbol = Some(value.into());
+        self
+    }
+    /// Sets `Index`.
+    pub fn index(mut self, value: impl Into<bool>) -> Self {
+        self.index = Some(value.into());
+        self
+    }
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// Sets `Markets`.
+    pub fn markets(mut self, value: impl Into<Vec<MarketCode>>) -> Self {
+        self.markets = Some(value.into());
+        self
+    }
+    /// Sets `PreferExact`.
+    pub fn prefer_exact(mut self, value: impl Into<bool>) -> Self {
+        self.prefer_exact = Some(value.into());
+        self
+    }
+    /// Sets `StartIndex`.
+    pub fn start_index(mut self, value: impl Into<i64>) -> Self {
+        self.start_index = Some(value.into());
+        self
+    }
+    /// Sets `StrikePriceMin`.
+    pub fn strike_price_min(mut self, value: impl Into<Decimal>) -> Self {
+        self.strike_price_min = Some(value.into());
+        self
+    }
+    /// Sets `StrikePriceMax`.
+    pub fn strike_price_max(mut self, value: impl Into<Decimal>) -> Self {
+        self.strike_price_max = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<SearchSymbolsRequestData, crate::runtime::BuildError> {
+        Ok(SearchSymbolsRequestData {
+            cfi: self.cfi,
+            class: self.class,
+            combination_leg: self.combination_leg,
+            conditions: self.conditions,
+            count: self.count,
+            exchange: self.exchange,
+            expiry_date_min: self.expiry_date_min,
+            expiry_date_max: self.expiry_date_max,
+            full_symbol: self.full_symbol,
+            index: self.index,
+            market: self.market,
+            markets: self.markets,
+            prefer_exact: self.prefer_exact,
+            start_index: self.start_index,
+            strike_price_min: self.strike_price_min,
+            strike_price_max: self.strike_price_max,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Searches for symbols by text conditions and by properties such as class, expiry or strike price, on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SearchSymbolsRequest {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -2011,6 +2787,9 @@ pub struct SearchSymbolsRequest {
     /// The conditions and where to apply them.
     #[serde(rename = "Data")]
     pub data: SearchSymbolsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SearchSymbolsRequest {
@@ -2023,6 +2802,7 @@ impl SearchSymbolsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2033,14 +2813,9 @@ impl SearchSymbolsRequest {
 }
 
 /// The state of one security, sent to `Security!{Code}.{Market}` subscribers (the symbol must offer `Asset` data): every known field first (again after a resynchronisation and on a new trading day), then only what changed. Data may arrive before the subscription's confirmation.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SecurityPush {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -2055,6 +2830,9 @@ pub struct SecurityPush {
     /// The full state, or the fields that changed.
     #[serde(rename = "Data")]
     pub data: Security,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SecurityPush {
@@ -2067,6 +2845,7 @@ impl SecurityPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2077,14 +2856,9 @@ impl SecurityPush {
 }
 
 /// Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers. Apply the changes in order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SymbolsPush {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -2099,6 +2873,9 @@ pub struct SymbolsPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<SymbolChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SymbolsPush {
@@ -2111,6 +2888,7 @@ impl SymbolsPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2121,14 +2899,9 @@ impl SymbolsPush {
 }
 
 /// The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data). The first message restarts the list and gives the latest trade's ID; earlier trades can be fetched with `QueryTrades`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradesPush {
     /// Always `Market` in this message.
     #[serde(rename = "Controller")]
@@ -2143,6 +2916,9 @@ pub struct TradesPush {
     /// Trade records, in order.
     #[serde(rename = "Data")]
     pub data: Vec<TradeChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradesPush {
@@ -2155,12 +2931,41 @@ impl TradesPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
     pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
         self.transaction_id = Some(id);
         self
+    }
+}
+
+impl crate::MessageEnvelope for DepthPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::DepthPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl DepthPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<DepthTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
     }
 }
 
@@ -2215,6 +3020,34 @@ impl From<DepthTopic> for crate::runtime::Topic {
     }
 }
 
+impl crate::MessageEnvelope for LevelsPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::LevelsPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl LevelsPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<LevelsTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
+    }
+}
+
 /// The `Levels` topic with its arguments: `Levels!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LevelsTopic {
@@ -2263,6 +3096,601 @@ impl crate::runtime::TypedTopic for LevelsTopic {
 impl From<LevelsTopic> for crate::runtime::Topic {
     fn from(topic: LevelsTopic) -> Self {
         Self::from(topic.to_string())
+    }
+}
+
+impl crate::MessageEnvelope for MarketsPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::MarketsPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryBrokersReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryBrokersReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryBrokersRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryBrokersRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryChartHistoryReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryChartHistoryReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryChartHistoryRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryChartHistoryRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryDepthFullReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryDepthFullReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryDepthFullRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryDepthFullRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryDepthLevelsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryDepthLevelsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryDepthLevelsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryDepthLevelsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryMarketsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMarketsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryMarketsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMarketsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryMixedMarketReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMixedMarketReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryMixedMarketRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMixedMarketRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QuerySecurityReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QuerySecurityReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QuerySecurityRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QuerySecurityRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QuerySymbolsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QuerySymbolsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QuerySymbolsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QuerySymbolsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryTickTablesReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryTickTablesReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryTickTablesRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryTickTablesRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryTradesReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryTradesReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryTradesRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryTradesRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryTradingStatesReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryTradingStatesReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryTradingStatesRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryTradingStatesRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for ScanSymbolsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::ScanSymbolsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for ScanSymbolsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::ScanSymbolsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for SearchSymbolsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::SearchSymbolsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for SearchSymbolsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::SearchSymbolsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for SecurityPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::SecurityPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl SecurityPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<SecurityTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
     }
 }
 
@@ -2317,6 +3745,34 @@ impl From<SecurityTopic> for crate::runtime::Topic {
     }
 }
 
+impl crate::MessageEnvelope for SymbolsPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::SymbolsPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl SymbolsPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<SymbolsTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
+    }
+}
+
 /// The `Symbols` topic with its arguments: `Symbols!{Class}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SymbolsTopic {
@@ -2365,6 +3821,34 @@ impl crate::runtime::TypedTopic for SymbolsTopic {
 impl From<SymbolsTopic> for crate::runtime::Topic {
     fn from(topic: SymbolsTopic) -> Self {
         Self::from(topic.to_string())
+    }
+}
+
+impl crate::MessageEnvelope for TradesPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::TradesPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl TradesPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<TradesTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
     }
 }
 

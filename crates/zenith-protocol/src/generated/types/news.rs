@@ -7,14 +7,9 @@ use super::*;
 use crate::runtime::Secret;
 
 /// News records for `News` subscribers: every announcement the user may see (`News`), one source's (`News!AAP`), one symbol's (`News!BHP.ASX`), or one symbol's from one source (`News!AAP!BHP.ASX`). The subscription starts with an Initialise record per source, then announcements as they arrive. The server may end the subscription (a server `Unsub`).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct NewsPush {
     /// Always `News` in this message.
     #[serde(rename = "Controller")]
@@ -29,6 +24,9 @@ pub struct NewsPush {
     /// The records, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<NewsChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl NewsPush {
@@ -41,6 +39,7 @@ impl NewsPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -51,14 +50,9 @@ impl NewsPush {
 }
 
 /// The announcements found, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryNewsReply {
     /// Always `News` in this message.
     #[serde(rename = "Controller")]
@@ -74,6 +68,9 @@ pub struct QueryNewsReply {
     /// The announcements.
     #[serde(rename = "Data")]
     pub data: Vec<NewsData>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryNewsReply {
@@ -86,6 +83,7 @@ impl QueryNewsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -96,14 +94,9 @@ impl QueryNewsReply {
 }
 
 /// Which announcements; every filter is optional.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryNewsRequestData {
     /// Only this news source; without it, every source.
     #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
@@ -123,6 +116,9 @@ pub struct QueryNewsRequestData {
     /// Only announcements released at or before this time.
     #[serde(rename = "EndTime", default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<DateTime>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryNewsRequestData {
@@ -136,6 +132,7 @@ impl QueryNewsRequestData {
             count: None,
             start_time: None,
             end_time: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -146,15 +143,74 @@ impl Default for QueryNewsRequestData {
     }
 }
 
+impl QueryNewsRequestData {
+    /// Builds [`QueryNewsRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryNewsRequestDataBuilder {
+        QueryNewsRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`QueryNewsRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryNewsRequestDataBuilder {
+    source: Option<String>,
+    exchange: Option<String>,
+    code: Option<String>,
+    count: Option<i64>,
+    start_time: Option<DateTime>,
+    end_time: Option<DateTime>,
+}
+
+impl QueryNewsRequestDataBuilder {
+    /// Sets `Source`.
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `StartTime`.
+    pub fn start_time(mut self, value: impl Into<DateTime>) -> Self {
+        self.start_time = Some(value.into());
+        self
+    }
+    /// Sets `EndTime`.
+    pub fn end_time(mut self, value: impl Into<DateTime>) -> Self {
+        self.end_time = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<QueryNewsRequestData, crate::runtime::BuildError> {
+        Ok(QueryNewsRequestData {
+            source: self.source,
+            exchange: self.exchange,
+            code: self.code,
+            count: self.count,
+            start_time: self.start_time,
+            end_time: self.end_time,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Asks for announcements: of the day by default, or of a source, a symbol or a time span. A symbol is given by `Exchange` and `Code` together.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryNewsRequest {
     /// Always `News` in this message.
     #[serde(rename = "Controller")]
@@ -170,6 +226,9 @@ pub struct QueryNewsRequest {
     /// Which announcements; every filter is optional.
     #[serde(rename = "Data")]
     pub data: QueryNewsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryNewsRequest {
@@ -182,6 +241,7 @@ impl QueryNewsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -192,14 +252,9 @@ impl QueryNewsRequest {
 }
 
 /// The news sources and their feed states, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QuerySourcesReply {
     /// Always `News` in this message.
     #[serde(rename = "Controller")]
@@ -215,6 +270,9 @@ pub struct QuerySourcesReply {
     /// The sources.
     #[serde(rename = "Data")]
     pub data: Vec<NewsSourceState>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QuerySourcesReply {
@@ -227,6 +285,7 @@ impl QuerySourcesReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -237,14 +296,9 @@ impl QuerySourcesReply {
 }
 
 /// Asks once for the news sources the user can see, as the `Sources` subscription reports them. It takes no parameters.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QuerySourcesRequest {
     /// Always `News` in this message.
     #[serde(rename = "Controller")]
@@ -265,6 +319,9 @@ pub struct QuerySourcesRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QuerySourcesRequest {
@@ -277,6 +334,7 @@ impl QuerySourcesRequest {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -293,14 +351,9 @@ impl Default for QuerySourcesRequest {
 }
 
 /// The news sources the user can see and their feed states, sent to `Sources` subscribers when they change.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SourcesPush {
     /// Always `News` in this message.
     #[serde(rename = "Controller")]
@@ -316,6 +369,9 @@ pub struct SourcesPush {
     /// The sources whose state is reported, in no particular order.
     #[serde(rename = "Data")]
     pub data: Vec<NewsSourceState>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SourcesPush {
@@ -328,12 +384,41 @@ impl SourcesPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
     pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
         self.transaction_id = Some(id);
         self
+    }
+}
+
+impl crate::MessageEnvelope for NewsPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::NewsPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl NewsPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<NewsTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
     }
 }
 
@@ -405,5 +490,110 @@ impl crate::runtime::TypedTopic for NewsTopic {
 impl From<NewsTopic> for crate::runtime::Topic {
     fn from(topic: NewsTopic) -> Self {
         Self::from(topic.to_string())
+    }
+}
+
+impl crate::MessageEnvelope for QueryNewsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryNewsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryNewsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryNewsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QuerySourcesReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QuerySourcesReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QuerySourcesRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QuerySourcesRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for SourcesPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::SourcesPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
     }
 }

@@ -7,37 +7,33 @@ use super::*;
 use crate::runtime::Secret;
 
 /// The new scan.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateScanReplyData {
     /// The new scan's identifier.
     #[serde(rename = "ScanID")]
     pub scan_id: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateScanReplyData {
     /// A `CreateScanReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(scan_id: String) -> Self {
-        Self { scan_id }
+        Self {
+            scan_id,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// The identifier of the new scan.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateScanReply {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -53,6 +49,9 @@ pub struct CreateScanReply {
     /// The new scan.
     #[serde(rename = "Data")]
     pub data: CreateScanReplyData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateScanReply {
@@ -65,6 +64,7 @@ impl CreateScanReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -75,14 +75,9 @@ impl CreateScanReply {
 }
 
 /// The new scan's details and rules.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateScanRequestData {
     /// How the scan is identified.
     #[serde(rename = "Details")]
@@ -93,6 +88,9 @@ pub struct CreateScanRequestData {
     /// Whether the scan is active once created; by default true.
     #[serde(rename = "IsActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateScanRequestData {
@@ -103,19 +101,68 @@ impl CreateScanRequestData {
             details,
             parameters,
             is_active: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl CreateScanRequestData {
+    /// Builds [`CreateScanRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> CreateScanRequestDataBuilder {
+        CreateScanRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`CreateScanRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CreateScanRequestDataBuilder {
+    details: Option<ScanDetails>,
+    parameters: Option<ScanParameters>,
+    is_active: Option<bool>,
+}
+
+impl CreateScanRequestDataBuilder {
+    /// Sets `Details`.
+    pub fn details(mut self, value: impl Into<ScanDetails>) -> Self {
+        self.details = Some(value.into());
+        self
+    }
+    /// Sets `Parameters`.
+    pub fn parameters(mut self, value: impl Into<ScanParameters>) -> Self {
+        self.parameters = Some(value.into());
+        self
+    }
+    /// Sets `IsActive`.
+    pub fn is_active(mut self, value: impl Into<bool>) -> Self {
+        self.is_active = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<CreateScanRequestData, crate::runtime::BuildError> {
+        Ok(CreateScanRequestData {
+            details: self
+                .details
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "CreateScanRequestData",
+                    missing: "Details",
+                })?,
+            parameters: self
+                .parameters
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "CreateScanRequestData",
+                    missing: "Parameters",
+                })?,
+            is_active: self.is_active,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Creates a persistent scan: it runs on the server, keeps its matches up to date (the `Matches` subscription) and notifies over channels.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateScanRequest {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -131,6 +178,9 @@ pub struct CreateScanRequest {
     /// The new scan's details and rules.
     #[serde(rename = "Data")]
     pub data: CreateScanRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateScanRequest {
@@ -143,6 +193,7 @@ impl CreateScanRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -153,14 +204,9 @@ impl CreateScanRequest {
 }
 
 /// Confirms the deletion.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DeleteScanReply {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -181,6 +227,9 @@ pub struct DeleteScanReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DeleteScanReply {
@@ -193,6 +242,7 @@ impl DeleteScanReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -209,37 +259,33 @@ impl Default for DeleteScanReply {
 }
 
 /// Which scan.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DeleteScanRequestData {
     /// The scan to delete.
     #[serde(rename = "ScanID")]
     pub scan_id: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DeleteScanRequestData {
     /// A `DeleteScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(scan_id: String) -> Self {
-        Self { scan_id }
+        Self {
+            scan_id,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Deletes a persistent scan.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DeleteScanRequest {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -255,6 +301,9 @@ pub struct DeleteScanRequest {
     /// Which scan.
     #[serde(rename = "Data")]
     pub data: DeleteScanRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DeleteScanRequest {
@@ -267,6 +316,7 @@ impl DeleteScanRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -277,14 +327,9 @@ impl DeleteScanRequest {
 }
 
 /// The current matches of a one-off scan, as changes to apply in order (a clear, then an add for each). The server normally sends them on the `QueryMatches` topic (see QueryMatchesReply); this schema covers a reply on the request's own topic.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ExecuteScanReply {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -300,6 +345,9 @@ pub struct ExecuteScanReply {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<ScanMatchChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ExecuteScanReply {
@@ -312,6 +360,7 @@ impl ExecuteScanReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -322,14 +371,9 @@ impl ExecuteScanReply {
 }
 
 /// The scanner, criteria and target.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ExecuteScanRequestData {
     /// The scanner to run.
     #[serde(rename = "Type")]
@@ -346,6 +390,9 @@ pub struct ExecuteScanRequestData {
     /// The most matches to return. Not in the reference; the real client sends it.
     #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ExecuteScanRequestData {
@@ -358,19 +405,87 @@ impl ExecuteScanRequestData {
             target,
             rank: None,
             count: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl ExecuteScanRequestData {
+    /// Builds [`ExecuteScanRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ExecuteScanRequestDataBuilder {
+        ExecuteScanRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`ExecuteScanRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ExecuteScanRequestDataBuilder {
+    type_: Option<ScannerType>,
+    criteria: Option<ScanBoolean>,
+    target: Option<ScanTarget>,
+    rank: Option<ScanNumeric>,
+    count: Option<i64>,
+}
+
+impl ExecuteScanRequestDataBuilder {
+    /// Sets `Type`.
+    pub fn type_(mut self, value: impl Into<ScannerType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `Criteria`.
+    pub fn criteria(mut self, value: impl Into<ScanBoolean>) -> Self {
+        self.criteria = Some(value.into());
+        self
+    }
+    /// Sets `Target`.
+    pub fn target(mut self, value: impl Into<ScanTarget>) -> Self {
+        self.target = Some(value.into());
+        self
+    }
+    /// Sets `Rank`.
+    pub fn rank(mut self, value: impl Into<ScanNumeric>) -> Self {
+        self.rank = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ExecuteScanRequestData, crate::runtime::BuildError> {
+        Ok(ExecuteScanRequestData {
+            type_: self
+                .type_
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ExecuteScanRequestData",
+                    missing: "Type",
+                })?,
+            criteria: self
+                .criteria
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ExecuteScanRequestData",
+                    missing: "Criteria",
+                })?,
+            target: self
+                .target
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ExecuteScanRequestData",
+                    missing: "Target",
+                })?,
+            rank: self.rank,
+            count: self.count,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Runs a scan once, without storing it, and returns what matches now. The reply comes on the `QueryMatches` topic.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ExecuteScanRequest {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -386,6 +501,9 @@ pub struct ExecuteScanRequest {
     /// The scanner, criteria and target.
     #[serde(rename = "Data")]
     pub data: ExecuteScanRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ExecuteScanRequest {
@@ -398,6 +516,7 @@ impl ExecuteScanRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -408,14 +527,9 @@ impl ExecuteScanRequest {
 }
 
 /// Changes to a persistent scan's matches, sent to `Matches!{ID}` subscribers: first a clear and the current matches, then changes as they happen. Apply them in order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MatchesPush {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -430,6 +544,9 @@ pub struct MatchesPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<ScanMatchChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MatchesPush {
@@ -442,6 +559,7 @@ impl MatchesPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -452,14 +570,9 @@ impl MatchesPush {
 }
 
 /// The scan's matches, as changes to apply in order (a clear, then an add for each). The replies to ExecuteScan come on this topic too.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMatchesReply {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -475,6 +588,9 @@ pub struct QueryMatchesReply {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<ScanMatchChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMatchesReply {
@@ -487,6 +603,7 @@ impl QueryMatchesReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -497,37 +614,33 @@ impl QueryMatchesReply {
 }
 
 /// Which scan.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMatchesRequestData {
     /// The persistent scan.
     #[serde(rename = "ScanID")]
     pub scan_id: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMatchesRequestData {
     /// A `QueryMatchesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(scan_id: String) -> Self {
-        Self { scan_id }
+        Self {
+            scan_id,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks once for a persistent scan's current matches, as the `Matches` subscription reports them.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMatchesRequest {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -543,6 +656,9 @@ pub struct QueryMatchesRequest {
     /// Which scan.
     #[serde(rename = "Data")]
     pub data: QueryMatchesRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMatchesRequest {
@@ -555,6 +671,7 @@ impl QueryMatchesRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -565,14 +682,9 @@ impl QueryMatchesRequest {
 }
 
 /// How the scan is identified, whether it may be changed, and its state.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryScanDetails {
     /// The scan's name.
     #[serde(rename = "Name")]
@@ -589,6 +701,9 @@ pub struct QueryScanDetails {
     /// Whether the scan is active.
     #[serde(rename = "Status")]
     pub status: ScanStatus,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryScanDetails {
@@ -601,19 +716,87 @@ impl QueryScanDetails {
             metadata: None,
             is_writable,
             status,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryScanDetails {
+    /// Builds [`QueryScanDetails`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryScanDetailsBuilder {
+        QueryScanDetailsBuilder::default()
+    }
+}
+
+/// Builds [`QueryScanDetails`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryScanDetailsBuilder {
+    name: Option<String>,
+    description: Option<String>,
+    metadata: Option<UserMetadata>,
+    is_writable: Option<bool>,
+    status: Option<ScanStatus>,
+}
+
+impl QueryScanDetailsBuilder {
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Description`.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `Metadata`.
+    pub fn metadata(mut self, value: impl Into<UserMetadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `IsWritable`.
+    pub fn is_writable(mut self, value: impl Into<bool>) -> Self {
+        self.is_writable = Some(value.into());
+        self
+    }
+    /// Sets `Status`.
+    pub fn status(mut self, value: impl Into<ScanStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<QueryScanDetails, crate::runtime::BuildError> {
+        Ok(QueryScanDetails {
+            name: self
+                .name
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryScanDetails",
+                    missing: "Name",
+                })?,
+            description: self.description,
+            metadata: self.metadata,
+            is_writable: self
+                .is_writable
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryScanDetails",
+                    missing: "IsWritable",
+                })?,
+            status: self
+                .status
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryScanDetails",
+                    missing: "Status",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// The scan.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryScanReplyData {
     /// The scan's identifier.
     #[serde(rename = "ScanID")]
@@ -624,6 +807,9 @@ pub struct QueryScanReplyData {
     /// What the scan does.
     #[serde(rename = "Parameters")]
     pub parameters: ScanParameters,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryScanReplyData {
@@ -638,19 +824,73 @@ impl QueryScanReplyData {
             scan_id,
             details,
             parameters,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryScanReplyData {
+    /// Builds [`QueryScanReplyData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryScanReplyDataBuilder {
+        QueryScanReplyDataBuilder::default()
+    }
+}
+
+/// Builds [`QueryScanReplyData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryScanReplyDataBuilder {
+    scan_id: Option<String>,
+    details: Option<QueryScanDetails>,
+    parameters: Option<ScanParameters>,
+}
+
+impl QueryScanReplyDataBuilder {
+    /// Sets `ScanID`.
+    pub fn scan_id(mut self, value: impl Into<String>) -> Self {
+        self.scan_id = Some(value.into());
+        self
+    }
+    /// Sets `Details`.
+    pub fn details(mut self, value: impl Into<QueryScanDetails>) -> Self {
+        self.details = Some(value.into());
+        self
+    }
+    /// Sets `Parameters`.
+    pub fn parameters(mut self, value: impl Into<ScanParameters>) -> Self {
+        self.parameters = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<QueryScanReplyData, crate::runtime::BuildError> {
+        Ok(QueryScanReplyData {
+            scan_id: self
+                .scan_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryScanReplyData",
+                    missing: "ScanID",
+                })?,
+            details: self
+                .details
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryScanReplyData",
+                    missing: "Details",
+                })?,
+            parameters: self
+                .parameters
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryScanReplyData",
+                    missing: "Parameters",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// A persistent scan's details, state and rules.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryScanReply {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -666,6 +906,9 @@ pub struct QueryScanReply {
     /// The scan.
     #[serde(rename = "Data")]
     pub data: QueryScanReplyData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryScanReply {
@@ -678,6 +921,7 @@ impl QueryScanReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -688,37 +932,33 @@ impl QueryScanReply {
 }
 
 /// Which scan.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryScanRequestData {
     /// The persistent scan.
     #[serde(rename = "ScanID")]
     pub scan_id: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryScanRequestData {
     /// A `QueryScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(scan_id: String) -> Self {
-        Self { scan_id }
+        Self {
+            scan_id,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks for a persistent scan's details and rules.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryScanRequest {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -734,6 +974,9 @@ pub struct QueryScanRequest {
     /// Which scan.
     #[serde(rename = "Data")]
     pub data: QueryScanRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryScanRequest {
@@ -746,6 +989,7 @@ impl QueryScanRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -756,14 +1000,9 @@ impl QueryScanRequest {
 }
 
 /// The user's scans, as changes to apply in order (a clear, then an add for each).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryScansReply {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -779,6 +1018,9 @@ pub struct QueryScansReply {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<ScanChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryScansReply {
@@ -791,6 +1033,7 @@ impl QueryScansReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -801,14 +1044,9 @@ impl QueryScansReply {
 }
 
 /// Asks once for the user's persistent scans, as the `Scans` subscription reports them. It takes no parameters.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryScansRequest {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -829,6 +1067,9 @@ pub struct QueryScansRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryScansRequest {
@@ -841,6 +1082,7 @@ impl QueryScansRequest {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -857,14 +1099,9 @@ impl Default for QueryScansRequest {
 }
 
 /// Changes to the list of the user's persistent scans and their states, sent to `Scans` subscribers: first a clear and an add for each, then changes as they happen. Apply them in order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScansPush {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -880,6 +1117,9 @@ pub struct ScansPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<ScanChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScansPush {
@@ -892,6 +1132,7 @@ impl ScansPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -902,14 +1143,9 @@ impl ScansPush {
 }
 
 /// Confirms the update.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateScanReply {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -930,6 +1166,9 @@ pub struct UpdateScanReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateScanReply {
@@ -942,6 +1181,7 @@ impl UpdateScanReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -958,14 +1198,9 @@ impl Default for UpdateScanReply {
 }
 
 /// Which scan, and its new details and rules.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateScanRequestData {
     /// The scan to change.
     #[serde(rename = "ScanID")]
@@ -979,6 +1214,9 @@ pub struct UpdateScanRequestData {
     /// Whether the scan is active after the update; by default true.
     #[serde(rename = "IsActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateScanRequestData {
@@ -994,19 +1232,80 @@ impl UpdateScanRequestData {
             details,
             parameters,
             is_active: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl UpdateScanRequestData {
+    /// Builds [`UpdateScanRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> UpdateScanRequestDataBuilder {
+        UpdateScanRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`UpdateScanRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct UpdateScanRequestDataBuilder {
+    scan_id: Option<String>,
+    details: Option<ScanDetails>,
+    parameters: Option<ScanParameters>,
+    is_active: Option<bool>,
+}
+
+impl UpdateScanRequestDataBuilder {
+    /// Sets `ScanID`.
+    pub fn scan_id(mut self, value: impl Into<String>) -> Self {
+        self.scan_id = Some(value.into());
+        self
+    }
+    /// Sets `Details`.
+    pub fn details(mut self, value: impl Into<ScanDetails>) -> Self {
+        self.details = Some(value.into());
+        self
+    }
+    /// Sets `Parameters`.
+    pub fn parameters(mut self, value: impl Into<ScanParameters>) -> Self {
+        self.parameters = Some(value.into());
+        self
+    }
+    /// Sets `IsActive`.
+    pub fn is_active(mut self, value: impl Into<bool>) -> Self {
+        self.is_active = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<UpdateScanRequestData, crate::runtime::BuildError> {
+        Ok(UpdateScanRequestData {
+            scan_id: self
+                .scan_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "UpdateScanRequestData",
+                    missing: "ScanID",
+                })?,
+            details: self
+                .details
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "UpdateScanRequestData",
+                    missing: "Details",
+                })?,
+            parameters: self
+                .parameters
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "UpdateScanRequestData",
+                    missing: "Parameters",
+                })?,
+            is_active: self.is_active,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Replaces a persistent scan's details and rules. Send every field, changed or not: the update replaces the scan as a whole.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateScanRequest {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -1022,6 +1321,9 @@ pub struct UpdateScanRequest {
     /// Which scan, and its new details and rules.
     #[serde(rename = "Data")]
     pub data: UpdateScanRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateScanRequest {
@@ -1034,6 +1336,7 @@ impl UpdateScanRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1044,14 +1347,9 @@ impl UpdateScanRequest {
 }
 
 /// Confirms the change.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateScanStatusReply {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -1072,6 +1370,9 @@ pub struct UpdateScanStatusReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateScanStatusReply {
@@ -1084,6 +1385,7 @@ impl UpdateScanStatusReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1100,14 +1402,9 @@ impl Default for UpdateScanStatusReply {
 }
 
 /// Which scan, and whether it is active.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateScanStatusRequestData {
     /// The scan to change.
     #[serde(rename = "ScanID")]
@@ -1115,25 +1412,27 @@ pub struct UpdateScanStatusRequestData {
     /// Whether the scan is active after the update; by default true.
     #[serde(rename = "IsActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateScanStatusRequestData {
     /// A `UpdateScanStatusRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(scan_id: String) -> Self {
-        Self { scan_id, is_active: None }
+        Self {
+            scan_id,
+            is_active: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Switches a persistent scan on or off.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateScanStatusRequest {
     /// Always `Notify` in this message.
     #[serde(rename = "Controller")]
@@ -1149,6 +1448,9 @@ pub struct UpdateScanStatusRequest {
     /// Which scan, and whether it is active.
     #[serde(rename = "Data")]
     pub data: UpdateScanStatusRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateScanStatusRequest {
@@ -1161,12 +1463,167 @@ impl UpdateScanStatusRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
     pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
         self.transaction_id = Some(id);
         self
+    }
+}
+
+impl crate::MessageEnvelope for CreateScanReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CreateScanReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for CreateScanRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CreateScanRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for DeleteScanReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::DeleteScanReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for DeleteScanRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::DeleteScanRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for ExecuteScanReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::ExecuteScanReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for ExecuteScanRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::ExecuteScanRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for MatchesPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::MatchesPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl MatchesPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<MatchesTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
     }
 }
 
@@ -1212,5 +1669,236 @@ impl crate::runtime::TypedTopic for MatchesTopic {
 impl From<MatchesTopic> for crate::runtime::Topic {
     fn from(topic: MatchesTopic) -> Self {
         Self::from(topic.to_string())
+    }
+}
+
+impl crate::MessageEnvelope for QueryMatchesReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMatchesReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryMatchesRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMatchesRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryScanReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryScanReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryScanRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryScanRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryScansReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryScansReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryScansRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryScansRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for ScansPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::ScansPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UpdateScanReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UpdateScanReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UpdateScanRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UpdateScanRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UpdateScanStatusReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UpdateScanStatusReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UpdateScanStatusRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UpdateScanStatusRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
     }
 }

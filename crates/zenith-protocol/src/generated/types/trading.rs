@@ -7,14 +7,9 @@ use super::*;
 use crate::runtime::Secret;
 
 /// The trading accounts the user can see, and their feed states, sent to `Accounts` subscribers (all of them first, then changes; a feed change may carry only `ID` and `Feed`). Legacy: `TradingAccounts` replaces it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AccountsPush {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -30,6 +25,9 @@ pub struct AccountsPush {
     /// One entry per account that changed, in no particular order.
     #[serde(rename = "Data")]
     pub data: Vec<TradingAccountState>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AccountsPush {
@@ -42,6 +40,7 @@ impl AccountsPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -52,14 +51,9 @@ impl AccountsPush {
 }
 
 /// The answer to AmendOrder when it comes on its own topic (the reference shows it on PlaceOrder, whose reply has the same shape): accepted or not, the request's ID, the order's state and estimates.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AmendOrderReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -75,6 +69,9 @@ pub struct AmendOrderReply {
     /// The outcome, the request's ID and, when they can be calculated, the estimates.
     #[serde(rename = "Data")]
     pub data: OrderActionResponse,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AmendOrderReply {
@@ -87,6 +84,7 @@ impl AmendOrderReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -97,14 +95,9 @@ impl AmendOrderReply {
 }
 
 /// The order to amend and what it should become.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AmendOrderRequestData {
     /// The trading account that owns the order.
     #[serde(rename = "Account")]
@@ -127,6 +120,9 @@ pub struct AmendOrderRequestData {
     /// A new activation condition.
     #[serde(rename = "Condition", default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<OrderCondition>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AmendOrderRequestData {
@@ -141,19 +137,101 @@ impl AmendOrderRequestData {
             request_id: None,
             route: None,
             condition: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl AmendOrderRequestData {
+    /// Builds [`AmendOrderRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> AmendOrderRequestDataBuilder {
+        AmendOrderRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`AmendOrderRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AmendOrderRequestDataBuilder {
+    account: Option<String>,
+    details: Option<OrderDetails>,
+    flags: Option<Vec<OrderFlag>>,
+    order_id: Option<String>,
+    request_id: Option<String>,
+    route: Option<OrderRoute>,
+    condition: Option<OrderCondition>,
+}
+
+impl AmendOrderRequestDataBuilder {
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Details`.
+    pub fn details(mut self, value: impl Into<OrderDetails>) -> Self {
+        self.details = Some(value.into());
+        self
+    }
+    /// Sets `Flags`.
+    pub fn flags(mut self, value: impl Into<Vec<OrderFlag>>) -> Self {
+        self.flags = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `RequestID`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = Some(value.into());
+        self
+    }
+    /// Sets `Route`.
+    pub fn route(mut self, value: impl Into<OrderRoute>) -> Self {
+        self.route = Some(value.into());
+        self
+    }
+    /// Sets `Condition`.
+    pub fn condition(mut self, value: impl Into<OrderCondition>) -> Self {
+        self.condition = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<AmendOrderRequestData, crate::runtime::BuildError> {
+        Ok(AmendOrderRequestData {
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "AmendOrderRequestData",
+                    missing: "Account",
+                })?,
+            details: self
+                .details
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "AmendOrderRequestData",
+                    missing: "Details",
+                })?,
+            flags: self.flags,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "AmendOrderRequestData",
+                    missing: "OrderID",
+                })?,
+            request_id: self.request_id,
+            route: self.route,
+            condition: self.condition,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Changes an order: the new details (all of them, not only what changes), and optionally a new route and condition. The reference documents the reply on the PlaceOrder topic.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AmendOrderRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -169,6 +247,9 @@ pub struct AmendOrderRequest {
     /// The order to amend and what it should become.
     #[serde(rename = "Data")]
     pub data: AmendOrderRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AmendOrderRequest {
@@ -181,6 +262,7 @@ impl AmendOrderRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -191,14 +273,9 @@ impl AmendOrderRequest {
 }
 
 /// Changes to the order audit records of the user's trading accounts, or of one, sent to `Audit` subscribers. Documented for a future release; not yet supported (use `QueryOrderAudit`). The server may end the subscription itself.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuditPush {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -213,6 +290,9 @@ pub struct AuditPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<OrderAuditChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuditPush {
@@ -225,6 +305,7 @@ impl AuditPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -235,14 +316,9 @@ impl AuditPush {
 }
 
 /// The answer to AuthoriseOrder: accepted or not, the request's ID, the order's state and estimates.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthoriseOrderReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -258,6 +334,9 @@ pub struct AuthoriseOrderReply {
     /// The outcome, the request's ID and, when they can be calculated, the estimates.
     #[serde(rename = "Data")]
     pub data: OrderActionResponse,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthoriseOrderReply {
@@ -270,6 +349,7 @@ impl AuthoriseOrderReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -280,14 +360,9 @@ impl AuthoriseOrderReply {
 }
 
 /// The decision on one order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthoriseOrderRequestData {
     /// The trading account the order request belongs to.
     #[serde(rename = "Account")]
@@ -307,6 +382,9 @@ pub struct AuthoriseOrderRequestData {
     /// Why; kept with the decision.
     #[serde(rename = "Reason", default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthoriseOrderRequestData {
@@ -320,19 +398,94 @@ impl AuthoriseOrderRequestData {
             request_id: None,
             authorise,
             reason: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl AuthoriseOrderRequestData {
+    /// Builds [`AuthoriseOrderRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> AuthoriseOrderRequestDataBuilder {
+        AuthoriseOrderRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`AuthoriseOrderRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AuthoriseOrderRequestDataBuilder {
+    account: Option<String>,
+    flags: Option<Vec<OrderFlag>>,
+    order_id: Option<String>,
+    request_id: Option<String>,
+    authorise: Option<bool>,
+    reason: Option<String>,
+}
+
+impl AuthoriseOrderRequestDataBuilder {
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Flags`.
+    pub fn flags(mut self, value: impl Into<Vec<OrderFlag>>) -> Self {
+        self.flags = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `RequestID`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = Some(value.into());
+        self
+    }
+    /// Sets `Authorise`.
+    pub fn authorise(mut self, value: impl Into<bool>) -> Self {
+        self.authorise = Some(value.into());
+        self
+    }
+    /// Sets `Reason`.
+    pub fn reason(mut self, value: impl Into<String>) -> Self {
+        self.reason = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<AuthoriseOrderRequestData, crate::runtime::BuildError> {
+        Ok(AuthoriseOrderRequestData {
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "AuthoriseOrderRequestData",
+                    missing: "Account",
+                })?,
+            flags: self.flags,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "AuthoriseOrderRequestData",
+                    missing: "OrderID",
+                })?,
+            request_id: self.request_id,
+            authorise: self
+                .authorise
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "AuthoriseOrderRequestData",
+                    missing: "Authorise",
+                })?,
+            reason: self.reason,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Authorises or rejects an order request that waits for authorisation (status `PendingAuthorisation`), with a reason kept with the decision. An authorised placement may get a temporary order ID that changes once it is on the market.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AuthoriseOrderRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -348,6 +501,9 @@ pub struct AuthoriseOrderRequest {
     /// The decision on one order.
     #[serde(rename = "Data")]
     pub data: AuthoriseOrderRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AuthoriseOrderRequest {
@@ -360,6 +516,7 @@ impl AuthoriseOrderRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -370,14 +527,9 @@ impl AuthoriseOrderRequest {
 }
 
 /// The balances of the user's trading accounts, or of one, sent to `Balances` subscribers: a clear record (empty `Type`) before a full update, then changes; an `Amount` of zero removes a record. The server may end the subscription itself.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct BalancesPush {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -392,6 +544,9 @@ pub struct BalancesPush {
     /// The records, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<Balance>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl BalancesPush {
@@ -404,6 +559,7 @@ impl BalancesPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -414,14 +570,9 @@ impl BalancesPush {
 }
 
 /// The answer to CalculateOrder: whether the order could be calculated (not whether it would be accepted) and the estimates.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CalculateOrderReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -437,6 +588,9 @@ pub struct CalculateOrderReply {
     /// The outcome, the request's ID and, when they can be calculated, the estimates.
     #[serde(rename = "Data")]
     pub data: OrderActionResponse,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CalculateOrderReply {
@@ -449,6 +603,7 @@ impl CalculateOrderReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -459,14 +614,9 @@ impl CalculateOrderReply {
 }
 
 /// A new order, as PlaceOrder would place it (no `OrderID`, with a `Route`), or the amend of an order, as AmendOrder would make it (its `OrderID`; `Route` optional).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CalculateOrderRequestData {
     /// The trading account of the order.
     #[serde(rename = "Account")]
@@ -489,6 +639,9 @@ pub struct CalculateOrderRequestData {
     /// What must happen before the order becomes active; without it, it is active once submitted.
     #[serde(rename = "Condition", default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<OrderCondition>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CalculateOrderRequestData {
@@ -503,19 +656,96 @@ impl CalculateOrderRequestData {
             request_id: None,
             route: None,
             condition: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl CalculateOrderRequestData {
+    /// Builds [`CalculateOrderRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> CalculateOrderRequestDataBuilder {
+        CalculateOrderRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`CalculateOrderRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CalculateOrderRequestDataBuilder {
+    account: Option<String>,
+    details: Option<OrderDetails>,
+    flags: Option<Vec<OrderFlag>>,
+    order_id: Option<String>,
+    request_id: Option<String>,
+    route: Option<OrderRoute>,
+    condition: Option<OrderCondition>,
+}
+
+impl CalculateOrderRequestDataBuilder {
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Details`.
+    pub fn details(mut self, value: impl Into<OrderDetails>) -> Self {
+        self.details = Some(value.into());
+        self
+    }
+    /// Sets `Flags`.
+    pub fn flags(mut self, value: impl Into<Vec<OrderFlag>>) -> Self {
+        self.flags = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `RequestID`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = Some(value.into());
+        self
+    }
+    /// Sets `Route`.
+    pub fn route(mut self, value: impl Into<OrderRoute>) -> Self {
+        self.route = Some(value.into());
+        self
+    }
+    /// Sets `Condition`.
+    pub fn condition(mut self, value: impl Into<OrderCondition>) -> Self {
+        self.condition = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<CalculateOrderRequestData, crate::runtime::BuildError> {
+        Ok(CalculateOrderRequestData {
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "CalculateOrderRequestData",
+                    missing: "Account",
+                })?,
+            details: self
+                .details
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "CalculateOrderRequestData",
+                    missing: "Details",
+                })?,
+            flags: self.flags,
+            order_id: self.order_id,
+            request_id: self.request_id,
+            route: self.route,
+            condition: self.condition,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Asks what an order, or an amend of one, would cost, without placing it: the reply's estimates. With `OrderID` it calculates an amend of that order (the AmendOrder fields), without it a new order (the PlaceOrder fields).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CalculateOrderRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -531,6 +761,9 @@ pub struct CalculateOrderRequest {
     /// A new order, as PlaceOrder would place it (no `OrderID`, with a `Route`), or the amend of an order, as AmendOrder would make it (its `OrderID`; `Route` optional).
     #[serde(rename = "Data")]
     pub data: CalculateOrderRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CalculateOrderRequest {
@@ -543,6 +776,7 @@ impl CalculateOrderRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -553,14 +787,9 @@ impl CalculateOrderRequest {
 }
 
 /// The answer to CancelOrder: accepted or not, the request's ID and the order's state.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CancelOrderReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -576,6 +805,9 @@ pub struct CancelOrderReply {
     /// The outcome, the request's ID and, when they can be calculated, the estimates.
     #[serde(rename = "Data")]
     pub data: OrderActionResponse,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CancelOrderReply {
@@ -588,6 +820,7 @@ impl CancelOrderReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -598,14 +831,9 @@ impl CancelOrderReply {
 }
 
 /// The order to cancel.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CancelOrderRequestData {
     /// The trading account that owns the order.
     #[serde(rename = "Account")]
@@ -619,6 +847,9 @@ pub struct CancelOrderRequestData {
     /// Your ID for the request, unique within the account; without it, the server makes up one (22 letters and digits).
     #[serde(rename = "RequestID", default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CancelOrderRequestData {
@@ -630,19 +861,75 @@ impl CancelOrderRequestData {
             flags: None,
             order_id,
             request_id: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl CancelOrderRequestData {
+    /// Builds [`CancelOrderRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> CancelOrderRequestDataBuilder {
+        CancelOrderRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`CancelOrderRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CancelOrderRequestDataBuilder {
+    account: Option<String>,
+    flags: Option<Vec<OrderFlag>>,
+    order_id: Option<String>,
+    request_id: Option<String>,
+}
+
+impl CancelOrderRequestDataBuilder {
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Flags`.
+    pub fn flags(mut self, value: impl Into<Vec<OrderFlag>>) -> Self {
+        self.flags = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `RequestID`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<CancelOrderRequestData, crate::runtime::BuildError> {
+        Ok(CancelOrderRequestData {
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "CancelOrderRequestData",
+                    missing: "Account",
+                })?,
+            flags: self.flags,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "CancelOrderRequestData",
+                    missing: "OrderID",
+                })?,
+            request_id: self.request_id,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Cancels an order. The reply acknowledges the request; `Orders` reports when the order is gone.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CancelOrderRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -658,6 +945,9 @@ pub struct CancelOrderRequest {
     /// The order to cancel.
     #[serde(rename = "Data")]
     pub data: CancelOrderRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CancelOrderRequest {
@@ -670,6 +960,7 @@ impl CancelOrderRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -680,14 +971,9 @@ impl CancelOrderRequest {
 }
 
 /// Changes to the holdings of the user's trading accounts, or of one, sent to `Holdings` subscribers. The server may end the subscription itself.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct HoldingsPush {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -702,6 +988,9 @@ pub struct HoldingsPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<HoldingChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl HoldingsPush {
@@ -714,6 +1003,7 @@ impl HoldingsPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -724,14 +1014,9 @@ impl HoldingsPush {
 }
 
 /// The answer to MoveOrder: accepted or not, the request's ID, the order's state (in its new account) and estimates.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MoveOrderReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -747,6 +1032,9 @@ pub struct MoveOrderReply {
     /// The outcome, the request's ID and, when they can be calculated, the estimates.
     #[serde(rename = "Data")]
     pub data: OrderActionResponse,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MoveOrderReply {
@@ -759,6 +1047,7 @@ impl MoveOrderReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -769,14 +1058,9 @@ impl MoveOrderReply {
 }
 
 /// The order to move and where to.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MoveOrderRequestData {
     /// The trading account that owns the order now.
     #[serde(rename = "Account")]
@@ -793,6 +1077,9 @@ pub struct MoveOrderRequestData {
     /// The trading account to move the order to.
     #[serde(rename = "Destination")]
     pub destination: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MoveOrderRequestData {
@@ -805,19 +1092,87 @@ impl MoveOrderRequestData {
             order_id,
             request_id: None,
             destination,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl MoveOrderRequestData {
+    /// Builds [`MoveOrderRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> MoveOrderRequestDataBuilder {
+        MoveOrderRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`MoveOrderRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct MoveOrderRequestDataBuilder {
+    account: Option<String>,
+    flags: Option<Vec<OrderFlag>>,
+    order_id: Option<String>,
+    request_id: Option<String>,
+    destination: Option<String>,
+}
+
+impl MoveOrderRequestDataBuilder {
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Flags`.
+    pub fn flags(mut self, value: impl Into<Vec<OrderFlag>>) -> Self {
+        self.flags = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `RequestID`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = Some(value.into());
+        self
+    }
+    /// Sets `Destination`.
+    pub fn destination(mut self, value: impl Into<String>) -> Self {
+        self.destination = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<MoveOrderRequestData, crate::runtime::BuildError> {
+        Ok(MoveOrderRequestData {
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MoveOrderRequestData",
+                    missing: "Account",
+                })?,
+            flags: self.flags,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MoveOrderRequestData",
+                    missing: "OrderID",
+                })?,
+            request_id: self.request_id,
+            destination: self
+                .destination
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MoveOrderRequestData",
+                    missing: "Destination",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Moves an order to another trading account. On success `Orders` removes it from the source account and adds it to the destination.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MoveOrderRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -833,6 +1188,9 @@ pub struct MoveOrderRequest {
     /// The order to move and where to.
     #[serde(rename = "Data")]
     pub data: MoveOrderRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MoveOrderRequest {
@@ -845,6 +1203,7 @@ impl MoveOrderRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -855,14 +1214,9 @@ impl MoveOrderRequest {
 }
 
 /// Changes to the orders of the user's trading accounts, or of one, sent to `Orders` subscribers. A moved order is removed from one account and added to the other. The server may end the subscription itself.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrdersPush {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -877,6 +1231,9 @@ pub struct OrdersPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<OrderChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrdersPush {
@@ -889,6 +1246,7 @@ impl OrdersPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -899,14 +1257,9 @@ impl OrdersPush {
 }
 
 /// The answer to PlaceOrder (and, as the reference documents it, to AmendOrder): accepted or not, the request's ID, the order's state and estimates. An acknowledgement only.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct PlaceOrderReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -922,6 +1275,9 @@ pub struct PlaceOrderReply {
     /// The outcome, the request's ID and, when they can be calculated, the estimates.
     #[serde(rename = "Data")]
     pub data: OrderActionResponse,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl PlaceOrderReply {
@@ -934,6 +1290,7 @@ impl PlaceOrderReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -944,14 +1301,9 @@ impl PlaceOrderReply {
 }
 
 /// The order to place.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct PlaceOrderRequestData {
     /// The trading account to place the order through.
     #[serde(rename = "Account")]
@@ -971,6 +1323,9 @@ pub struct PlaceOrderRequestData {
     /// What must happen before the order becomes active; without it, it is active once submitted.
     #[serde(rename = "Condition", default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<OrderCondition>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl PlaceOrderRequestData {
@@ -984,19 +1339,94 @@ impl PlaceOrderRequestData {
             request_id: None,
             route,
             condition: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl PlaceOrderRequestData {
+    /// Builds [`PlaceOrderRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> PlaceOrderRequestDataBuilder {
+        PlaceOrderRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`PlaceOrderRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct PlaceOrderRequestDataBuilder {
+    account: Option<String>,
+    details: Option<OrderDetails>,
+    flags: Option<Vec<OrderFlag>>,
+    request_id: Option<String>,
+    route: Option<OrderRoute>,
+    condition: Option<OrderCondition>,
+}
+
+impl PlaceOrderRequestDataBuilder {
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Details`.
+    pub fn details(mut self, value: impl Into<OrderDetails>) -> Self {
+        self.details = Some(value.into());
+        self
+    }
+    /// Sets `Flags`.
+    pub fn flags(mut self, value: impl Into<Vec<OrderFlag>>) -> Self {
+        self.flags = Some(value.into());
+        self
+    }
+    /// Sets `RequestID`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = Some(value.into());
+        self
+    }
+    /// Sets `Route`.
+    pub fn route(mut self, value: impl Into<OrderRoute>) -> Self {
+        self.route = Some(value.into());
+        self
+    }
+    /// Sets `Condition`.
+    pub fn condition(mut self, value: impl Into<OrderCondition>) -> Self {
+        self.condition = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<PlaceOrderRequestData, crate::runtime::BuildError> {
+        Ok(PlaceOrderRequestData {
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "PlaceOrderRequestData",
+                    missing: "Account",
+                })?,
+            details: self
+                .details
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "PlaceOrderRequestData",
+                    missing: "Details",
+                })?,
+            flags: self.flags,
+            request_id: self.request_id,
+            route: self
+                .route
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "PlaceOrderRequestData",
+                    missing: "Route",
+                })?,
+            condition: self.condition,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Places an order through a trading account: what to trade (details), where to route it and, optionally, a condition that activates it. The reply acknowledges the request; the order's life on the market is reported by `Orders` and `Requests`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct PlaceOrderRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1012,6 +1442,9 @@ pub struct PlaceOrderRequest {
     /// The order to place.
     #[serde(rename = "Data")]
     pub data: PlaceOrderRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl PlaceOrderRequest {
@@ -1024,6 +1457,7 @@ impl PlaceOrderRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1034,14 +1468,9 @@ impl PlaceOrderRequest {
 }
 
 /// The trading accounts the user can see, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryAccountsReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1057,6 +1486,9 @@ pub struct QueryAccountsReply {
     /// One entry per account.
     #[serde(rename = "Data")]
     pub data: Vec<TradingAccountState>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryAccountsReply {
@@ -1069,6 +1501,7 @@ impl QueryAccountsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1079,14 +1512,9 @@ impl QueryAccountsReply {
 }
 
 /// Asks once for the trading accounts the user can see, as `TradingAccounts` reports them. It takes no parameters.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryAccountsRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1107,6 +1535,9 @@ pub struct QueryAccountsRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryAccountsRequest {
@@ -1119,6 +1550,7 @@ impl QueryAccountsRequest {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1135,14 +1567,9 @@ impl Default for QueryAccountsRequest {
 }
 
 /// The balances of the account, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryBalancesReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1158,6 +1585,9 @@ pub struct QueryBalancesReply {
     /// One entry per type of funds and currency.
     #[serde(rename = "Data")]
     pub data: Vec<Balance>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryBalancesReply {
@@ -1170,6 +1600,7 @@ impl QueryBalancesReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1180,37 +1611,33 @@ impl QueryBalancesReply {
 }
 
 /// Which account.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryBalancesRequestData {
     /// The trading account.
     #[serde(rename = "Account")]
     pub account: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryBalancesRequestData {
     /// A `QueryBalancesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(account: String) -> Self {
-        Self { account }
+        Self {
+            account,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks once for the balances of a trading account, as `Balances` reports them.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryBalancesRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1226,6 +1653,9 @@ pub struct QueryBalancesRequest {
     /// Which account.
     #[serde(rename = "Data")]
     pub data: QueryBalancesRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryBalancesRequest {
@@ -1238,6 +1668,7 @@ impl QueryBalancesRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1248,14 +1679,9 @@ impl QueryBalancesRequest {
 }
 
 /// The holdings, as change records like those of `Holdings`; apply them in order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryHoldingsReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1271,6 +1697,9 @@ pub struct QueryHoldingsReply {
     /// Holding records.
     #[serde(rename = "Data")]
     pub data: Vec<HoldingChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryHoldingsReply {
@@ -1283,6 +1712,7 @@ impl QueryHoldingsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1293,14 +1723,9 @@ impl QueryHoldingsReply {
 }
 
 /// Which account, and optionally which symbol.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryHoldingsRequestData {
     /// The trading account.
     #[serde(rename = "Account")]
@@ -1311,6 +1736,9 @@ pub struct QueryHoldingsRequestData {
     /// Only holdings of this symbol; needs `Exchange`.
     #[serde(rename = "Code", default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryHoldingsRequestData {
@@ -1321,19 +1749,63 @@ impl QueryHoldingsRequestData {
             account,
             exchange: None,
             code: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryHoldingsRequestData {
+    /// Builds [`QueryHoldingsRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryHoldingsRequestDataBuilder {
+        QueryHoldingsRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`QueryHoldingsRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryHoldingsRequestDataBuilder {
+    account: Option<String>,
+    exchange: Option<String>,
+    code: Option<String>,
+}
+
+impl QueryHoldingsRequestDataBuilder {
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<QueryHoldingsRequestData, crate::runtime::BuildError> {
+        Ok(QueryHoldingsRequestData {
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryHoldingsRequestData",
+                    missing: "Account",
+                })?,
+            exchange: self.exchange,
+            code: self.code,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Asks once for the holdings of a trading account, or of one symbol in it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryHoldingsRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1349,6 +1821,9 @@ pub struct QueryHoldingsRequest {
     /// Which account, and optionally which symbol.
     #[serde(rename = "Data")]
     pub data: QueryHoldingsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryHoldingsRequest {
@@ -1361,6 +1836,7 @@ impl QueryHoldingsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1371,14 +1847,9 @@ impl QueryHoldingsRequest {
 }
 
 /// One trading limit.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradingLimit {
     /// Which limit.
     #[serde(rename = "Code")]
@@ -1386,25 +1857,27 @@ pub struct TradingLimit {
     /// The limit's value.
     #[serde(rename = "Value")]
     pub value: Decimal,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradingLimit {
     /// A `TradingLimit` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(code: TradingLimitCode, value: Decimal) -> Self {
-        Self { code, value }
+        Self {
+            code,
+            value,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// The account's trading limits, in no particular order; a limit that is not listed is generally unlimited.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryLimitsReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1420,6 +1893,9 @@ pub struct QueryLimitsReply {
     /// One entry per limit.
     #[serde(rename = "Data")]
     pub data: Vec<TradingLimit>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryLimitsReply {
@@ -1432,6 +1908,7 @@ impl QueryLimitsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1442,14 +1919,9 @@ impl QueryLimitsReply {
 }
 
 /// Which account, and optionally which symbol.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryLimitsRequestData {
     /// The trading account.
     #[serde(rename = "Account")]
@@ -1460,6 +1932,9 @@ pub struct QueryLimitsRequestData {
     /// The symbol's market; needs `Code`.
     #[serde(rename = "Market", default, skip_serializing_if = "Option::is_none")]
     pub market: Option<MarketCode>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryLimitsRequestData {
@@ -1470,19 +1945,63 @@ impl QueryLimitsRequestData {
             account,
             code: None,
             market: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryLimitsRequestData {
+    /// Builds [`QueryLimitsRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryLimitsRequestDataBuilder {
+        QueryLimitsRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`QueryLimitsRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryLimitsRequestDataBuilder {
+    account: Option<String>,
+    code: Option<String>,
+    market: Option<MarketCode>,
+}
+
+impl QueryLimitsRequestDataBuilder {
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<QueryLimitsRequestData, crate::runtime::BuildError> {
+        Ok(QueryLimitsRequestData {
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryLimitsRequestData",
+                    missing: "Account",
+                })?,
+            code: self.code,
+            market: self.market,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Asks for the trading limits of an account, or those that apply to one symbol (they may differ). Documented for a future release; not yet supported by the server.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryLimitsRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1498,6 +2017,9 @@ pub struct QueryLimitsRequest {
     /// Which account, and optionally which symbol.
     #[serde(rename = "Data")]
     pub data: QueryLimitsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryLimitsRequest {
@@ -1510,6 +2032,7 @@ impl QueryLimitsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1520,14 +2043,9 @@ impl QueryLimitsRequest {
 }
 
 /// The audit records, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryOrderAuditReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1543,6 +2061,9 @@ pub struct QueryOrderAuditReply {
     /// One entry per record.
     #[serde(rename = "Data")]
     pub data: Vec<OrderAudit>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryOrderAuditReply {
@@ -1555,6 +2076,7 @@ impl QueryOrderAuditReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1565,14 +2087,9 @@ impl QueryOrderAuditReply {
 }
 
 /// Which records.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryOrderAuditRequestData {
     /// The trading account.
     #[serde(rename = "Account")]
@@ -1589,6 +2106,9 @@ pub struct QueryOrderAuditRequestData {
     /// Only the records of this order.
     #[serde(rename = "OrderID", default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryOrderAuditRequestData {
@@ -1601,19 +2121,79 @@ impl QueryOrderAuditRequestData {
             to_date: None,
             count: None,
             order_id: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryOrderAuditRequestData {
+    /// Builds [`QueryOrderAuditRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryOrderAuditRequestDataBuilder {
+        QueryOrderAuditRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`QueryOrderAuditRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryOrderAuditRequestDataBuilder {
+    account: Option<String>,
+    from_date: Option<DateTime>,
+    to_date: Option<DateTime>,
+    count: Option<i64>,
+    order_id: Option<String>,
+}
+
+impl QueryOrderAuditRequestDataBuilder {
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `FromDate`.
+    pub fn from_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.from_date = Some(value.into());
+        self
+    }
+    /// Sets `ToDate`.
+    pub fn to_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.to_date = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(
+        self,
+    ) -> Result<QueryOrderAuditRequestData, crate::runtime::BuildError> {
+        Ok(QueryOrderAuditRequestData {
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryOrderAuditRequestData",
+                    missing: "Account",
+                })?,
+            from_date: self.from_date,
+            to_date: self.to_date,
+            count: self.count,
+            order_id: self.order_id,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Asks for the audit records of a trading account's orders (versions of orders, requests and transactions), optionally of one order or a stretch of time.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryOrderAuditRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1629,6 +2209,9 @@ pub struct QueryOrderAuditRequest {
     /// Which records.
     #[serde(rename = "Data")]
     pub data: QueryOrderAuditRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryOrderAuditRequest {
@@ -1641,6 +2224,7 @@ impl QueryOrderAuditRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1651,14 +2235,9 @@ impl QueryOrderAuditRequest {
 }
 
 /// One order status and what it permits.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderStatus {
     /// The status, as an order's `Status` names it.
     #[serde(rename = "Code")]
@@ -1672,6 +2251,9 @@ pub struct OrderStatus {
     /// Why an order is in this status, comma-separated (such as `Normal,Completed`).
     #[serde(rename = "Reason")]
     pub reason: crate::runtime::Flags<StatusReason, ','>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderStatus {
@@ -1687,19 +2269,86 @@ impl OrderStatus {
             exchange: None,
             allows,
             reason,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl OrderStatus {
+    /// Builds [`OrderStatus`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> OrderStatusBuilder {
+        OrderStatusBuilder::default()
+    }
+}
+
+/// Builds [`OrderStatus`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct OrderStatusBuilder {
+    code: Option<OrderStatusCode>,
+    exchange: Option<String>,
+    allows: Option<crate::runtime::Flags<OrderStatusAllowance, ','>>,
+    reason: Option<crate::runtime::Flags<StatusReason, ','>>,
+}
+
+impl OrderStatusBuilder {
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<OrderStatusCode>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Allows`.
+    pub fn allows(
+        mut self,
+        value: impl Into<crate::runtime::Flags<OrderStatusAllowance, ','>>,
+    ) -> Self {
+        self.allows = Some(value.into());
+        self
+    }
+    /// Sets `Reason`.
+    pub fn reason(
+        mut self,
+        value: impl Into<crate::runtime::Flags<StatusReason, ','>>,
+    ) -> Self {
+        self.reason = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<OrderStatus, crate::runtime::BuildError> {
+        Ok(OrderStatus {
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderStatus",
+                    missing: "Code",
+                })?,
+            exchange: self.exchange,
+            allows: self
+                .allows
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderStatus",
+                    missing: "Allows",
+                })?,
+            reason: self
+                .reason
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderStatus",
+                    missing: "Reason",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// The provider's order statuses, in no particular order; a status is identified by `Code` and `Exchange`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryOrderStatusesReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1715,6 +2364,9 @@ pub struct QueryOrderStatusesReply {
     /// One entry per status.
     #[serde(rename = "Data")]
     pub data: Vec<OrderStatus>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryOrderStatusesReply {
@@ -1727,6 +2379,7 @@ impl QueryOrderStatusesReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1737,14 +2390,9 @@ impl QueryOrderStatusesReply {
 }
 
 /// Which provider, and optionally which exchange.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryOrderStatusesRequestData {
     /// The trading data provider: the `Provider` of the account.
     #[serde(rename = "Provider")]
@@ -1752,25 +2400,27 @@ pub struct QueryOrderStatusesRequestData {
     /// Only the statuses of this exchange.
     #[serde(rename = "Exchange", default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryOrderStatusesRequestData {
     /// A `QueryOrderStatusesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(provider: String) -> Self {
-        Self { provider, exchange: None }
+        Self {
+            provider,
+            exchange: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks which order statuses a trading provider uses (for one exchange, or all) and what each allows. The account's `Provider` names the provider.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryOrderStatusesRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1786,6 +2436,9 @@ pub struct QueryOrderStatusesRequest {
     /// Which provider, and optionally which exchange.
     #[serde(rename = "Data")]
     pub data: QueryOrderStatusesRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryOrderStatusesRequest {
@@ -1798,6 +2451,7 @@ impl QueryOrderStatusesRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1808,14 +2462,9 @@ impl QueryOrderStatusesRequest {
 }
 
 /// The orders, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryOrdersReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1831,6 +2480,9 @@ pub struct QueryOrdersReply {
     /// One entry per order.
     #[serde(rename = "Data")]
     pub data: Vec<Order>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryOrdersReply {
@@ -1843,6 +2495,7 @@ impl QueryOrdersReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1853,14 +2506,9 @@ impl QueryOrdersReply {
 }
 
 /// Which account, and optionally which order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryOrdersRequestData {
     /// The trading account.
     #[serde(rename = "Account")]
@@ -1868,25 +2516,27 @@ pub struct QueryOrdersRequestData {
     /// Only this order.
     #[serde(rename = "OrderID", default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryOrdersRequestData {
     /// A `QueryOrdersRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(account: String) -> Self {
-        Self { account, order_id: None }
+        Self {
+            account,
+            order_id: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks once for the orders of a trading account, or for one of them.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryOrdersRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1902,6 +2552,9 @@ pub struct QueryOrdersRequest {
     /// Which account, and optionally which order.
     #[serde(rename = "Data")]
     pub data: QueryOrdersRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryOrdersRequest {
@@ -1914,6 +2567,7 @@ impl QueryOrdersRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1924,14 +2578,9 @@ impl QueryOrdersRequest {
 }
 
 /// One request status and what it permits.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct RequestStatus {
     /// The status, as a request's `Status` names it.
     #[serde(rename = "Code")]
@@ -1942,6 +2591,9 @@ pub struct RequestStatus {
     /// Why a request is in this status, comma-separated (such as `Normal,Waiting`).
     #[serde(rename = "Reason")]
     pub reason: crate::runtime::Flags<StatusReason, ','>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl RequestStatus {
@@ -1952,19 +2604,83 @@ impl RequestStatus {
         allows: crate::runtime::Flags<RequestStatusAllowance, ','>,
         reason: crate::runtime::Flags<StatusReason, ','>,
     ) -> Self {
-        Self { code, allows, reason }
+        Self {
+            code,
+            allows,
+            reason,
+            undocumented: Default::default(),
+        }
+    }
+}
+
+impl RequestStatus {
+    /// Builds [`RequestStatus`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> RequestStatusBuilder {
+        RequestStatusBuilder::default()
+    }
+}
+
+/// Builds [`RequestStatus`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct RequestStatusBuilder {
+    code: Option<RequestStatusCode>,
+    allows: Option<crate::runtime::Flags<RequestStatusAllowance, ','>>,
+    reason: Option<crate::runtime::Flags<StatusReason, ','>>,
+}
+
+impl RequestStatusBuilder {
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<RequestStatusCode>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Allows`.
+    pub fn allows(
+        mut self,
+        value: impl Into<crate::runtime::Flags<RequestStatusAllowance, ','>>,
+    ) -> Self {
+        self.allows = Some(value.into());
+        self
+    }
+    /// Sets `Reason`.
+    pub fn reason(
+        mut self,
+        value: impl Into<crate::runtime::Flags<StatusReason, ','>>,
+    ) -> Self {
+        self.reason = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<RequestStatus, crate::runtime::BuildError> {
+        Ok(RequestStatus {
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "RequestStatus",
+                    missing: "Code",
+                })?,
+            allows: self
+                .allows
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "RequestStatus",
+                    missing: "Allows",
+                })?,
+            reason: self
+                .reason
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "RequestStatus",
+                    missing: "Reason",
+                })?,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// The provider's request statuses, in no particular order; a status is identified by `Code`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryRequestStatusesReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -1980,6 +2696,9 @@ pub struct QueryRequestStatusesReply {
     /// One entry per status.
     #[serde(rename = "Data")]
     pub data: Vec<RequestStatus>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryRequestStatusesReply {
@@ -1992,6 +2711,7 @@ impl QueryRequestStatusesReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2002,37 +2722,33 @@ impl QueryRequestStatusesReply {
 }
 
 /// Which provider.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryRequestStatusesRequestData {
     /// The trading data provider: the `Provider` of the account.
     #[serde(rename = "Provider")]
     pub provider: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryRequestStatusesRequestData {
     /// A `QueryRequestStatusesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(provider: String) -> Self {
-        Self { provider }
+        Self {
+            provider,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks which order request statuses a trading provider uses and what each allows.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryRequestStatusesRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2048,6 +2764,9 @@ pub struct QueryRequestStatusesRequest {
     /// Which provider.
     #[serde(rename = "Data")]
     pub data: QueryRequestStatusesRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryRequestStatusesRequest {
@@ -2060,6 +2779,7 @@ impl QueryRequestStatusesRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2070,14 +2790,9 @@ impl QueryRequestStatusesRequest {
 }
 
 /// The pending order requests, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryRequestsReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2093,6 +2808,9 @@ pub struct QueryRequestsReply {
     /// One entry per request.
     #[serde(rename = "Data")]
     pub data: Vec<OrderRequest>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryRequestsReply {
@@ -2105,6 +2823,7 @@ impl QueryRequestsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2115,14 +2834,9 @@ impl QueryRequestsReply {
 }
 
 /// Which account, and optionally which order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryRequestsRequestData {
     /// The trading account.
     #[serde(rename = "Account")]
@@ -2130,25 +2844,27 @@ pub struct QueryRequestsRequestData {
     /// Only the requests against this order.
     #[serde(rename = "OrderID", default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryRequestsRequestData {
     /// A `QueryRequestsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(account: String) -> Self {
-        Self { account, order_id: None }
+        Self {
+            account,
+            order_id: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks once for the pending order requests of a trading account, or of one order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryRequestsRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2164,6 +2880,9 @@ pub struct QueryRequestsRequest {
     /// Which account, and optionally which order.
     #[serde(rename = "Data")]
     pub data: QueryRequestsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryRequestsRequest {
@@ -2176,6 +2895,7 @@ impl QueryRequestsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2186,14 +2906,9 @@ impl QueryRequestsRequest {
 }
 
 /// One trading market orders can be routed to.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradingMarket {
     /// The trading market, as a route's `Market` names it.
     #[serde(rename = "Code")]
@@ -2210,6 +2925,9 @@ pub struct TradingMarket {
     /// Further attributes, by name.
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<indexmap::IndexMap<String, String>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradingMarket {
@@ -2222,19 +2940,85 @@ impl TradingMarket {
             is_lit,
             best_source: None,
             attributes: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl TradingMarket {
+    /// Builds [`TradingMarket`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> TradingMarketBuilder {
+        TradingMarketBuilder::default()
+    }
+}
+
+/// Builds [`TradingMarket`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TradingMarketBuilder {
+    code: Option<TradingMarketCode>,
+    exchange: Option<String>,
+    is_lit: Option<bool>,
+    best_source: Option<MarketCode>,
+    attributes: Option<indexmap::IndexMap<String, String>>,
+}
+
+impl TradingMarketBuilder {
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<TradingMarketCode>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `IsLit`.
+    pub fn is_lit(mut self, value: impl Into<bool>) -> Self {
+        self.is_lit = Some(value.into());
+        self
+    }
+    /// Sets `BestSource`.
+    pub fn best_source(mut self, value: impl Into<MarketCode>) -> Self {
+        self.best_source = Some(value.into());
+        self
+    }
+    /// Sets `Attributes`.
+    pub fn attributes(
+        mut self,
+        value: impl Into<indexmap::IndexMap<String, String>>,
+    ) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<TradingMarket, crate::runtime::BuildError> {
+        Ok(TradingMarket {
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TradingMarket",
+                    missing: "Code",
+                })?,
+            exchange: self.exchange,
+            is_lit: self
+                .is_lit
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TradingMarket",
+                    missing: "IsLit",
+                })?,
+            best_source: self.best_source,
+            attributes: self.attributes,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// The provider's trading markets, in no particular order; a trading market is identified by `Code`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTradingMarketsReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2250,6 +3034,9 @@ pub struct QueryTradingMarketsReply {
     /// One entry per trading market.
     #[serde(rename = "Data")]
     pub data: Vec<TradingMarket>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTradingMarketsReply {
@@ -2262,6 +3049,7 @@ impl QueryTradingMarketsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2272,14 +3060,9 @@ impl QueryTradingMarketsReply {
 }
 
 /// Which provider, and optionally which exchange.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTradingMarketsRequestData {
     /// The trading data provider: the `Provider` of the account.
     #[serde(rename = "Provider")]
@@ -2287,25 +3070,27 @@ pub struct QueryTradingMarketsRequestData {
     /// Only the trading markets of this base exchange.
     #[serde(rename = "Exchange", default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTradingMarketsRequestData {
     /// A `QueryTradingMarketsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(provider: String) -> Self {
-        Self { provider, exchange: None }
+        Self {
+            provider,
+            exchange: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks which trading markets a trading provider can route orders to, for one exchange or all.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTradingMarketsRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2321,6 +3106,9 @@ pub struct QueryTradingMarketsRequest {
     /// Which provider, and optionally which exchange.
     #[serde(rename = "Data")]
     pub data: QueryTradingMarketsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTradingMarketsRequest {
@@ -2333,6 +3121,7 @@ impl QueryTradingMarketsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2343,14 +3132,9 @@ impl QueryTradingMarketsRequest {
 }
 
 /// The transactions, in no particular order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTransactionsReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2366,6 +3150,9 @@ pub struct QueryTransactionsReply {
     /// One entry per transaction.
     #[serde(rename = "Data")]
     pub data: Vec<TransactionDetail>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTransactionsReply {
@@ -2378,6 +3165,7 @@ impl QueryTransactionsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2388,14 +3176,9 @@ impl QueryTransactionsReply {
 }
 
 /// Which transactions.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTransactionsRequestData {
     /// The trading account.
     #[serde(rename = "Account")]
@@ -2421,6 +3204,9 @@ pub struct QueryTransactionsRequestData {
     /// Only transactions of this order.
     #[serde(rename = "OrderID", default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTransactionsRequestData {
@@ -2436,19 +3222,100 @@ impl QueryTransactionsRequestData {
             exchange: None,
             code: None,
             order_id: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl QueryTransactionsRequestData {
+    /// Builds [`QueryTransactionsRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> QueryTransactionsRequestDataBuilder {
+        QueryTransactionsRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`QueryTransactionsRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QueryTransactionsRequestDataBuilder {
+    account: Option<String>,
+    from_date: Option<DateTime>,
+    to_date: Option<DateTime>,
+    count: Option<i64>,
+    trading_market: Option<TradingMarketCode>,
+    exchange: Option<String>,
+    code: Option<String>,
+    order_id: Option<String>,
+}
+
+impl QueryTransactionsRequestDataBuilder {
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `FromDate`.
+    pub fn from_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.from_date = Some(value.into());
+        self
+    }
+    /// Sets `ToDate`.
+    pub fn to_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.to_date = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `TradingMarket`.
+    pub fn trading_market(mut self, value: impl Into<TradingMarketCode>) -> Self {
+        self.trading_market = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(
+        self,
+    ) -> Result<QueryTransactionsRequestData, crate::runtime::BuildError> {
+        Ok(QueryTransactionsRequestData {
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "QueryTransactionsRequestData",
+                    missing: "Account",
+                })?,
+            from_date: self.from_date,
+            to_date: self.to_date,
+            count: self.count,
+            trading_market: self.trading_market,
+            exchange: self.exchange,
+            code: self.code,
+            order_id: self.order_id,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Asks for the transactions of a trading account, optionally narrowed by time, trading market, symbol or order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryTransactionsRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2464,6 +3331,9 @@ pub struct QueryTransactionsRequest {
     /// Which transactions.
     #[serde(rename = "Data")]
     pub data: QueryTransactionsRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryTransactionsRequest {
@@ -2476,6 +3346,7 @@ impl QueryTransactionsRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2486,14 +3357,9 @@ impl QueryTransactionsRequest {
 }
 
 /// The outcome of the quote request.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct RequestQuoteReplyData {
     /// How the request went.
     #[serde(rename = "Result")]
@@ -2501,25 +3367,27 @@ pub struct RequestQuoteReplyData {
     /// Why the request failed; sent on failure.
     #[serde(rename = "Errors", default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<OrderErrorCode>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl RequestQuoteReplyData {
     /// A `RequestQuoteReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(result: OrderResult) -> Self {
-        Self { result, errors: None }
+        Self {
+            result,
+            errors: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// The answer to RequestQuote: whether the request was accepted and, if not, why.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct RequestQuoteReply {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2535,6 +3403,9 @@ pub struct RequestQuoteReply {
     /// The outcome of the quote request.
     #[serde(rename = "Data")]
     pub data: RequestQuoteReplyData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl RequestQuoteReply {
@@ -2547,6 +3418,7 @@ impl RequestQuoteReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2557,14 +3429,9 @@ impl RequestQuoteReply {
 }
 
 /// What to ask a quote for.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct RequestQuoteRequestData {
     /// The market to ask on.
     #[serde(rename = "Market")]
@@ -2581,6 +3448,9 @@ pub struct RequestQuoteRequestData {
     /// Options for the action (see `OrderFlag`).
     #[serde(rename = "Flags", default, skip_serializing_if = "Option::is_none")]
     pub flags: Option<Vec<OrderFlag>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl RequestQuoteRequestData {
@@ -2593,19 +3463,82 @@ impl RequestQuoteRequestData {
             side: None,
             quantity: None,
             flags: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl RequestQuoteRequestData {
+    /// Builds [`RequestQuoteRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> RequestQuoteRequestDataBuilder {
+        RequestQuoteRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`RequestQuoteRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct RequestQuoteRequestDataBuilder {
+    market: Option<MarketCode>,
+    code: Option<String>,
+    side: Option<Side>,
+    quantity: Option<Decimal>,
+    flags: Option<Vec<OrderFlag>>,
+}
+
+impl RequestQuoteRequestDataBuilder {
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Side`.
+    pub fn side(mut self, value: impl Into<Side>) -> Self {
+        self.side = Some(value.into());
+        self
+    }
+    /// Sets `Quantity`.
+    pub fn quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.quantity = Some(value.into());
+        self
+    }
+    /// Sets `Flags`.
+    pub fn flags(mut self, value: impl Into<Vec<OrderFlag>>) -> Self {
+        self.flags = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<RequestQuoteRequestData, crate::runtime::BuildError> {
+        Ok(RequestQuoteRequestData {
+            market: self
+                .market
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "RequestQuoteRequestData",
+                    missing: "Market",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "RequestQuoteRequestData",
+                    missing: "Code",
+                })?,
+            side: self.side,
+            quantity: self.quantity,
+            flags: self.flags,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Asks the market makers of a symbol for a quote (on one side or both). The reply acknowledges the request; the quote, if any, appears on the market.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct RequestQuoteRequest {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2621,6 +3554,9 @@ pub struct RequestQuoteRequest {
     /// What to ask a quote for.
     #[serde(rename = "Data")]
     pub data: RequestQuoteRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl RequestQuoteRequest {
@@ -2633,6 +3569,7 @@ impl RequestQuoteRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2643,14 +3580,9 @@ impl RequestQuoteRequest {
 }
 
 /// Changes to the pending order requests of the user's trading accounts, or of one, sent to `Requests` subscribers; a finished request is removed. The server may end the subscription itself.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct RequestsPush {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2665,6 +3597,9 @@ pub struct RequestsPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<OrderRequestChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl RequestsPush {
@@ -2677,6 +3612,7 @@ impl RequestsPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2687,14 +3623,9 @@ impl RequestsPush {
 }
 
 /// Changes to the list of trading accounts the user can see, and their feed states, sent to `TradingAccounts` subscribers; a feed change may carry only the account's `ID` and `Feed`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradingAccountsPush {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2710,6 +3641,9 @@ pub struct TradingAccountsPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<TradingAccountChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradingAccountsPush {
@@ -2722,6 +3656,7 @@ impl TradingAccountsPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -2732,14 +3667,9 @@ impl TradingAccountsPush {
 }
 
 /// The transactions of the user's trading accounts, or of one, sent to `Transactions` subscribers: an `I` record starts the list, then additions and updates. The server may end the subscription itself.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TransactionsPush {
     /// Always `Trading` in this message.
     #[serde(rename = "Controller")]
@@ -2754,6 +3684,9 @@ pub struct TransactionsPush {
     /// The records, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<TransactionChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TransactionsPush {
@@ -2766,12 +3699,104 @@ impl TransactionsPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
     pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
         self.transaction_id = Some(id);
         self
+    }
+}
+
+impl crate::MessageEnvelope for AccountsPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AccountsPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for AmendOrderReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AmendOrderReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for AmendOrderRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AmendOrderRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for AuditPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AuditPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl AuditPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<AuditTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
     }
 }
 
@@ -2821,6 +3846,76 @@ impl From<AuditTopic> for crate::runtime::Topic {
     }
 }
 
+impl crate::MessageEnvelope for AuthoriseOrderReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AuthoriseOrderReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for AuthoriseOrderRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AuthoriseOrderRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for BalancesPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::BalancesPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl BalancesPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<BalancesTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
+    }
+}
+
 /// The `Balances` topic with its arguments: `Balances!{Account}` or `Balances`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct BalancesTopic {
@@ -2864,6 +3959,118 @@ impl crate::runtime::TypedTopic for BalancesTopic {
 impl From<BalancesTopic> for crate::runtime::Topic {
     fn from(topic: BalancesTopic) -> Self {
         Self::from(topic.to_string())
+    }
+}
+
+impl crate::MessageEnvelope for CalculateOrderReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CalculateOrderReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for CalculateOrderRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CalculateOrderRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for CancelOrderReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CancelOrderReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for CancelOrderRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CancelOrderRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for HoldingsPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::HoldingsPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl HoldingsPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<HoldingsTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
     }
 }
 
@@ -2913,6 +4120,76 @@ impl From<HoldingsTopic> for crate::runtime::Topic {
     }
 }
 
+impl crate::MessageEnvelope for MoveOrderReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::MoveOrderReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for MoveOrderRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::MoveOrderRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for OrdersPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::OrdersPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl OrdersPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<OrdersTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
+    }
+}
+
 /// The `Orders` topic with its arguments: `Orders!{Account}` or `Orders`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct OrdersTopic {
@@ -2959,6 +4236,580 @@ impl From<OrdersTopic> for crate::runtime::Topic {
     }
 }
 
+impl crate::MessageEnvelope for PlaceOrderReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::PlaceOrderReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for PlaceOrderRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::PlaceOrderRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryAccountsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryAccountsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryAccountsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryAccountsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryBalancesReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryBalancesReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryBalancesRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryBalancesRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryHoldingsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryHoldingsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryHoldingsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryHoldingsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryLimitsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryLimitsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryLimitsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryLimitsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryOrderAuditReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryOrderAuditReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryOrderAuditRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryOrderAuditRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryOrderStatusesReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryOrderStatusesReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryOrderStatusesRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryOrderStatusesRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryOrdersReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryOrdersReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryOrdersRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryOrdersRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryRequestStatusesReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryRequestStatusesReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryRequestStatusesRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryRequestStatusesRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryRequestsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryRequestsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryRequestsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryRequestsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryTradingMarketsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryTradingMarketsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryTradingMarketsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryTradingMarketsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryTransactionsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryTransactionsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryTransactionsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryTransactionsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for RequestQuoteReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::RequestQuoteReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for RequestQuoteRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::RequestQuoteRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for RequestsPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::RequestsPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl RequestsPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<RequestsTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
+    }
+}
+
 /// The `Requests` topic with its arguments: `Requests!{Account}` or `Requests`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RequestsTopic {
@@ -3002,6 +4853,55 @@ impl crate::runtime::TypedTopic for RequestsTopic {
 impl From<RequestsTopic> for crate::runtime::Topic {
     fn from(topic: RequestsTopic) -> Self {
         Self::from(topic.to_string())
+    }
+}
+
+impl crate::MessageEnvelope for TradingAccountsPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::TradingAccountsPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for TransactionsPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::TransactionsPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl TransactionsPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<TransactionsTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
     }
 }
 

@@ -16,14 +16,9 @@ pub type ScopeList = Vec<String>;
 pub type UserMetadata = indexmap::IndexMap<String, String>;
 
 /// How a user identifies a channel: the details set when creating or updating it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChannelDetails {
     /// The channel's name.
     #[serde(rename = "Name")]
@@ -34,6 +29,9 @@ pub struct ChannelDetails {
     /// Free-form information kept with the channel, such as a category.
     #[serde(rename = "Metadata")]
     pub metadata: UserMetadata,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChannelDetails {
@@ -44,7 +42,61 @@ impl ChannelDetails {
             name,
             description: None,
             metadata,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl ChannelDetails {
+    /// Builds [`ChannelDetails`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ChannelDetailsBuilder {
+        ChannelDetailsBuilder::default()
+    }
+}
+
+/// Builds [`ChannelDetails`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ChannelDetailsBuilder {
+    name: Option<String>,
+    description: Option<String>,
+    metadata: Option<UserMetadata>,
+}
+
+impl ChannelDetailsBuilder {
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Description`.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `Metadata`.
+    pub fn metadata(mut self, value: impl Into<UserMetadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ChannelDetails, crate::runtime::BuildError> {
+        Ok(ChannelDetails {
+            name: self
+                .name
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ChannelDetails",
+                    missing: "Name",
+                })?,
+            description: self.description,
+            metadata: self
+                .metadata
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ChannelDetails",
+                    missing: "Metadata",
+                })?,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -53,6 +105,7 @@ impl ChannelDetails {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ChannelMethod {
     /// `Debug`
     Debug,
@@ -138,6 +191,7 @@ impl<'de> serde::Deserialize<'de> for ChannelMethod {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ChannelMethod {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ChannelMethod".into()
@@ -148,14 +202,9 @@ impl schemars::JsonSchema for ChannelMethod {
 }
 
 /// The keys a Web Push subscription gives for encrypting the notification's content (RFC 8291), as the browser's Push API reports them.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WebPushKeys {
     /// The browser's public ECDH key (P-256), base64url.
     #[serde(rename = "p256dh")]
@@ -165,25 +214,27 @@ pub struct WebPushKeys {
     /// A credential: `Debug` and `Display` never show it.
     #[serde(rename = "auth")]
     pub auth: Secret,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl WebPushKeys {
     /// A `WebPushKeys` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(p256dh: String, auth: Secret) -> Self {
-        Self { p256dh, auth }
+        Self {
+            p256dh,
+            auth,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Where and how a channel delivers, depending on its method (the sibling `Type`). Email: `email` (required), `name`. Web Push (`Push.Web`): the browser's push subscription as its Push API gives it, `endpoint` (required), `expirationTime`, `keys`. The reference documents no settings for the other methods.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChannelSettings {
     /// Email: the address to send to.
     #[serde(rename = "email", default, skip_serializing_if = "Option::is_none")]
@@ -205,6 +256,9 @@ pub struct ChannelSettings {
     /// Web Push: the content encryption keys; without them, notifications carry no content.
     #[serde(rename = "keys", default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<WebPushKeys>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChannelSettings {
@@ -217,6 +271,7 @@ impl ChannelSettings {
             endpoint: None,
             expiration_time: None,
             keys: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -227,9 +282,70 @@ impl Default for ChannelSettings {
     }
 }
 
+impl ChannelSettings {
+    /// Builds [`ChannelSettings`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ChannelSettingsBuilder {
+        ChannelSettingsBuilder::default()
+    }
+}
+
+/// Builds [`ChannelSettings`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ChannelSettingsBuilder {
+    email: Option<String>,
+    name: Option<String>,
+    endpoint: Option<String>,
+    expiration_time: Option<crate::runtime::Nullable<f64>>,
+    keys: Option<WebPushKeys>,
+}
+
+impl ChannelSettingsBuilder {
+    /// Sets `email`.
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `endpoint`.
+    pub fn endpoint(mut self, value: impl Into<String>) -> Self {
+        self.endpoint = Some(value.into());
+        self
+    }
+    /// Sets `expirationTime`.
+    pub fn expiration_time(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<f64>>,
+    ) -> Self {
+        self.expiration_time = Some(value.into());
+        self
+    }
+    /// Sets `keys`.
+    pub fn keys(mut self, value: impl Into<WebPushKeys>) -> Self {
+        self.keys = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ChannelSettings, crate::runtime::BuildError> {
+        Ok(ChannelSettings {
+            email: self.email,
+            name: self.name,
+            endpoint: self.endpoint,
+            expiration_time: self.expiration_time,
+            keys: self.keys,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// How a channel delivers: its distribution method and the settings for it.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ChannelParameters {
     /// `Type` is `Debug`: Notifications are only logged by the server, for testing. No settings are documented.
     ChannelDebug(ChannelDebug),
@@ -250,163 +366,170 @@ pub enum ChannelParameters {
 }
 
 /// `Type` is `Debug`: Notifications are only logged by the server, for testing. No settings are documented.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChannelDebug {
     /// Where and how to deliver; the form depends on `Type`.
     #[serde(rename = "Settings")]
     pub settings: ChannelSettings,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChannelDebug {
     /// A `ChannelDebug` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(settings: ChannelSettings) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `Email`: Notifications by email. Settings: `email` (required), `name`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChannelEmail {
     /// Where and how to deliver; the form depends on `Type`.
     #[serde(rename = "Settings")]
     pub settings: ChannelSettings,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChannelEmail {
     /// A `ChannelEmail` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(settings: ChannelSettings) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `Push.APNs`: Push notifications through the Apple Push Notification service to one device and application. No settings are documented.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChannelApplePush {
     /// Where and how to deliver; the form depends on `Type`.
     #[serde(rename = "Settings")]
     pub settings: ChannelSettings,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChannelApplePush {
     /// A `ChannelApplePush` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(settings: ChannelSettings) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `Push.FCM`: Push notifications through Google Firebase Cloud Messaging to one device and application. No settings are documented.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChannelFirebasePush {
     /// Where and how to deliver; the form depends on `Type`.
     #[serde(rename = "Settings")]
     pub settings: ChannelSettings,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChannelFirebasePush {
     /// A `ChannelFirebasePush` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(settings: ChannelSettings) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `Push.Web`: Web Push notifications to one browser and website. Settings: the browser's push subscription, `endpoint` (required), `expirationTime`, `keys`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChannelWebPush {
     /// Where and how to deliver; the form depends on `Type`.
     #[serde(rename = "Settings")]
     pub settings: ChannelSettings,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChannelWebPush {
     /// A `ChannelWebPush` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(settings: ChannelSettings) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `SMS`: Notifications by SMS. No settings are documented.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChannelSms {
     /// Where and how to deliver; the form depends on `Type`.
     #[serde(rename = "Settings")]
     pub settings: ChannelSettings,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChannelSms {
     /// A `ChannelSms` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(settings: ChannelSettings) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `Sessions`: Notifications to every open application session of the user. No settings are documented.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChannelSessions {
     /// Where and how to deliver; the form depends on `Type`.
     #[serde(rename = "Settings")]
     pub settings: ChannelSettings,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChannelSessions {
     /// A `ChannelSessions` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(settings: ChannelSettings) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -487,39 +610,68 @@ impl<'de> serde::Deserialize<'de> for ChannelParameters {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("Debug") => {
-                    Self::ChannelDebug(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ChannelDebug({
+                        let mut fields: ChannelDebug = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Email") => {
-                    Self::ChannelEmail(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ChannelEmail({
+                        let mut fields: ChannelEmail = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Push.APNs") => {
-                    Self::ChannelApplePush(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ChannelApplePush({
+                        let mut fields: ChannelApplePush = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Push.FCM") => {
-                    Self::ChannelFirebasePush(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ChannelFirebasePush({
+                        let mut fields: ChannelFirebasePush = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Push.Web") => {
-                    Self::ChannelWebPush(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ChannelWebPush({
+                        let mut fields: ChannelWebPush = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("SMS") => {
-                    Self::ChannelSms(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ChannelSms({
+                        let mut fields: ChannelSms = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Sessions") => {
-                    Self::ChannelSessions(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ChannelSessions({
+                        let mut fields: ChannelSessions = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -531,6 +683,7 @@ impl<'de> serde::Deserialize<'de> for ChannelParameters {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ChannelParameters {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ChannelParameters".into()
@@ -559,6 +712,7 @@ impl schemars::JsonSchema for ChannelParameters {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ChannelStatus {
     /// `Active`
     Active,
@@ -620,6 +774,7 @@ impl<'de> serde::Deserialize<'de> for ChannelStatus {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ChannelStatus {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ChannelStatus".into()
@@ -630,14 +785,9 @@ impl schemars::JsonSchema for ChannelStatus {
 }
 
 /// The summary of one channel, as QueryChannels reports it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChannelState {
     /// The channel's identifier.
     #[serde(rename = "ID")]
@@ -657,6 +807,9 @@ pub struct ChannelState {
     /// Whether the channel delivers.
     #[serde(rename = "Status")]
     pub status: ChannelStatus,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChannelState {
@@ -676,19 +829,104 @@ impl ChannelState {
             type_,
             metadata,
             status,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl ChannelState {
+    /// Builds [`ChannelState`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ChannelStateBuilder {
+        ChannelStateBuilder::default()
+    }
+}
+
+/// Builds [`ChannelState`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ChannelStateBuilder {
+    id: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    type_: Option<ChannelMethod>,
+    metadata: Option<UserMetadata>,
+    status: Option<ChannelStatus>,
+}
+
+impl ChannelStateBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Description`.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `Type`.
+    pub fn type_(mut self, value: impl Into<ChannelMethod>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `Metadata`.
+    pub fn metadata(mut self, value: impl Into<UserMetadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `Status`.
+    pub fn status(mut self, value: impl Into<ChannelStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ChannelState, crate::runtime::BuildError> {
+        Ok(ChannelState {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ChannelState",
+                    missing: "ID",
+                })?,
+            name: self
+                .name
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ChannelState",
+                    missing: "Name",
+                })?,
+            description: self.description,
+            type_: self
+                .type_
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ChannelState",
+                    missing: "Type",
+                })?,
+            metadata: self
+                .metadata
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ChannelState",
+                    missing: "Metadata",
+                })?,
+            status: self
+                .status
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ChannelState",
+                    missing: "Status",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// What a client needs to know to set up a channel of a method (QueryMethod). Web Push: `userVisibleOnly` and `applicationServerKey`, to pass to the browser's `PushManager.subscribe`. Email documents no metadata; the other methods none either.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ChannelMethodMetadata {
     /// Web Push: always true; every push shows a notification to the user.
     #[serde(
@@ -704,6 +942,9 @@ pub struct ChannelMethodMetadata {
         skip_serializing_if = "Option::is_none"
     )]
     pub application_server_key: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ChannelMethodMetadata {
@@ -713,6 +954,7 @@ impl ChannelMethodMetadata {
         Self {
             user_visible_only: None,
             application_server_key: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -726,6 +968,7 @@ impl Default for ChannelMethodMetadata {
 /// A distribution method and what a client needs to know to set up a channel of it.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ChannelMethodDetail {
     /// `Type` is `Debug`: Notifications are only logged by the server, for testing. No settings are documented.
     DebugMethod(DebugMethod),
@@ -746,163 +989,170 @@ pub enum ChannelMethodDetail {
 }
 
 /// `Type` is `Debug`: Notifications are only logged by the server, for testing. No settings are documented.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DebugMethod {
     /// What to know about the method; the form depends on `Type`.
     #[serde(rename = "Metadata")]
     pub metadata: ChannelMethodMetadata,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DebugMethod {
     /// A `DebugMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(metadata: ChannelMethodMetadata) -> Self {
-        Self { metadata }
+        Self {
+            metadata,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `Email`: Notifications by email. Its channels' settings are `email` (required) and `name`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct EmailMethod {
     /// What to know about the method; the form depends on `Type`.
     #[serde(rename = "Metadata")]
     pub metadata: ChannelMethodMetadata,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl EmailMethod {
     /// A `EmailMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(metadata: ChannelMethodMetadata) -> Self {
-        Self { metadata }
+        Self {
+            metadata,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `Push.APNs`: Push notifications through the Apple Push Notification service to one device and application. No settings are documented.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ApplePushMethod {
     /// What to know about the method; the form depends on `Type`.
     #[serde(rename = "Metadata")]
     pub metadata: ChannelMethodMetadata,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ApplePushMethod {
     /// A `ApplePushMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(metadata: ChannelMethodMetadata) -> Self {
-        Self { metadata }
+        Self {
+            metadata,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `Push.FCM`: Push notifications through Google Firebase Cloud Messaging to one device and application. No settings are documented.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct FirebasePushMethod {
     /// What to know about the method; the form depends on `Type`.
     #[serde(rename = "Metadata")]
     pub metadata: ChannelMethodMetadata,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl FirebasePushMethod {
     /// A `FirebasePushMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(metadata: ChannelMethodMetadata) -> Self {
-        Self { metadata }
+        Self {
+            metadata,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `Push.Web`: Web Push notifications to one browser and website. Its `Metadata` gives what a browser needs to subscribe (such as the server's `applicationServerKey`); its channels' settings are the browser's push subscription.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WebPushMethod {
     /// What to know about the method; the form depends on `Type`.
     #[serde(rename = "Metadata")]
     pub metadata: ChannelMethodMetadata,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl WebPushMethod {
     /// A `WebPushMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(metadata: ChannelMethodMetadata) -> Self {
-        Self { metadata }
+        Self {
+            metadata,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `SMS`: Notifications by SMS. No settings are documented.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SmsMethod {
     /// What to know about the method; the form depends on `Type`.
     #[serde(rename = "Metadata")]
     pub metadata: ChannelMethodMetadata,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SmsMethod {
     /// A `SmsMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(metadata: ChannelMethodMetadata) -> Self {
-        Self { metadata }
+        Self {
+            metadata,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Type` is `Sessions`: Notifications to every open application session of the user. No settings are documented.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SessionsMethod {
     /// What to know about the method; the form depends on `Type`.
     #[serde(rename = "Metadata")]
     pub metadata: ChannelMethodMetadata,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SessionsMethod {
     /// A `SessionsMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(metadata: ChannelMethodMetadata) -> Self {
-        Self { metadata }
+        Self {
+            metadata,
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -983,39 +1233,66 @@ impl<'de> serde::Deserialize<'de> for ChannelMethodDetail {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("Debug") => {
-                    Self::DebugMethod(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::DebugMethod({
+                        let mut fields: DebugMethod = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Email") => {
-                    Self::EmailMethod(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::EmailMethod({
+                        let mut fields: EmailMethod = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Push.APNs") => {
-                    Self::ApplePushMethod(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ApplePushMethod({
+                        let mut fields: ApplePushMethod = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Push.FCM") => {
-                    Self::FirebasePushMethod(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::FirebasePushMethod({
+                        let mut fields: FirebasePushMethod = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Push.Web") => {
-                    Self::WebPushMethod(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::WebPushMethod({
+                        let mut fields: WebPushMethod = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("SMS") => {
-                    Self::SmsMethod(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::SmsMethod({
+                        let mut fields: SmsMethod = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Sessions") => {
-                    Self::SessionsMethod(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::SessionsMethod({
+                        let mut fields: SessionsMethod = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -1027,6 +1304,7 @@ impl<'de> serde::Deserialize<'de> for ChannelMethodDetail {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ChannelMethodDetail {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ChannelMethodDetail".into()
@@ -1057,14 +1335,9 @@ pub use crate::runtime::Time;
 pub type ActionErrorCode = String;
 
 /// One piece of data (a fragment) to fetch, and the name to return it under. A fragment may take further fields of its own, which are passed through.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct FragmentDefinition {
     /// The property name the fragment's data comes back under.
     #[serde(rename = "Name")]
@@ -1075,6 +1348,9 @@ pub struct FragmentDefinition {
     /// The key the reference's samples use in place of `Source`; read as a fragment-specific field.
     #[serde(rename = "Data", default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl FragmentDefinition {
@@ -1085,7 +1361,56 @@ impl FragmentDefinition {
             name,
             source: None,
             data: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl FragmentDefinition {
+    /// Builds [`FragmentDefinition`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> FragmentDefinitionBuilder {
+        FragmentDefinitionBuilder::default()
+    }
+}
+
+/// Builds [`FragmentDefinition`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct FragmentDefinitionBuilder {
+    name: Option<String>,
+    source: Option<String>,
+    data: Option<String>,
+}
+
+impl FragmentDefinitionBuilder {
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Source`.
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+    /// Sets `Data`.
+    pub fn data(mut self, value: impl Into<String>) -> Self {
+        self.data = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<FragmentDefinition, crate::runtime::BuildError> {
+        Ok(FragmentDefinition {
+            name: self
+                .name
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "FragmentDefinition",
+                    missing: "Name",
+                })?,
+            source: self.source,
+            data: self.data,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -1100,6 +1425,7 @@ pub type MarketCode = String;
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DepthChangeO {
     /// `A`
     A,
@@ -1165,6 +1491,7 @@ impl<'de> serde::Deserialize<'de> for DepthChangeO {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DepthChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "DepthChangeO".into()
@@ -1179,6 +1506,7 @@ impl schemars::JsonSchema for DepthChangeO {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Side {
     /// `Bid`
     Bid,
@@ -1236,6 +1564,7 @@ impl<'de> serde::Deserialize<'de> for Side {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Side {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Side".into()
@@ -1253,6 +1582,7 @@ pub use crate::runtime::Decimal;
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DepthOrderAttribute {
     /// `C`
     C,
@@ -1310,6 +1640,7 @@ impl<'de> serde::Deserialize<'de> for DepthOrderAttribute {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DepthOrderAttribute {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "DepthOrderAttribute".into()
@@ -1320,14 +1651,9 @@ impl schemars::JsonSchema for DepthOrderAttribute {
 }
 
 /// One order in a symbol's book, or the part of it that changed. An addition carries the order's side, price, position and quantity; an update only the order's ID and what changed; a removal only the ID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DepthOrder {
     /// Identifies the order among all orders of the subscribed security; updates and removals refer to it.
     #[serde(rename = "ID")]
@@ -1364,6 +1690,9 @@ pub struct DepthOrder {
     /// Market-specific marks on the order; each market page lists its own.
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Vec<DepthOrderAttribute>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DepthOrder {
@@ -1381,13 +1710,115 @@ impl DepthOrder {
             has_undisclosed: None,
             market: None,
             attributes: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl DepthOrder {
+    /// Builds [`DepthOrder`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> DepthOrderBuilder {
+        DepthOrderBuilder::default()
+    }
+}
+
+/// Builds [`DepthOrder`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct DepthOrderBuilder {
+    id: Option<String>,
+    side: Option<Side>,
+    price: Option<Decimal>,
+    position: Option<i64>,
+    broker: Option<String>,
+    cross_ref: Option<String>,
+    quantity: Option<crate::runtime::Nullable<Decimal>>,
+    has_undisclosed: Option<bool>,
+    market: Option<MarketCode>,
+    attributes: Option<Vec<DepthOrderAttribute>>,
+}
+
+impl DepthOrderBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Side`.
+    pub fn side(mut self, value: impl Into<Side>) -> Self {
+        self.side = Some(value.into());
+        self
+    }
+    /// Sets `Price`.
+    pub fn price(mut self, value: impl Into<Decimal>) -> Self {
+        self.price = Some(value.into());
+        self
+    }
+    /// Sets `Position`.
+    pub fn position(mut self, value: impl Into<i64>) -> Self {
+        self.position = Some(value.into());
+        self
+    }
+    /// Sets `Broker`.
+    pub fn broker(mut self, value: impl Into<String>) -> Self {
+        self.broker = Some(value.into());
+        self
+    }
+    /// Sets `CrossRef`.
+    pub fn cross_ref(mut self, value: impl Into<String>) -> Self {
+        self.cross_ref = Some(value.into());
+        self
+    }
+    /// Sets `Quantity`.
+    pub fn quantity(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.quantity = Some(value.into());
+        self
+    }
+    /// Sets `HasUndisclosed`.
+    pub fn has_undisclosed(mut self, value: impl Into<bool>) -> Self {
+        self.has_undisclosed = Some(value.into());
+        self
+    }
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// Sets `Attributes`.
+    pub fn attributes(mut self, value: impl Into<Vec<DepthOrderAttribute>>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<DepthOrder, crate::runtime::BuildError> {
+        Ok(DepthOrder {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "DepthOrder",
+                    missing: "ID",
+                })?,
+            side: self.side,
+            price: self.price,
+            position: self.position,
+            broker: self.broker,
+            cross_ref: self.cross_ref,
+            quantity: self.quantity,
+            has_undisclosed: self.has_undisclosed,
+            market: self.market,
+            attributes: self.attributes,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// One change to a symbol's order book. Changes come in order and must be applied in that order; the orders themselves arrive unsorted, and the client sorts them by price and `Position`.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum DepthChange {
     /// `O` is `A`: Adds an order to the book.
     DepthAdd(DepthAdd),
@@ -1402,89 +1833,94 @@ pub enum DepthChange {
 }
 
 /// `O` is `A`: Adds an order to the book.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DepthAdd {
     /// The order added, updated or removed; there is none when the book is cleared.
     #[serde(rename = "Order")]
     pub order: DepthOrder,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DepthAdd {
     /// A `DepthAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(order: DepthOrder) -> Self {
-        Self { order }
+        Self {
+            order,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `U`: Changes an order already in the book.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DepthUpdate {
     /// The order added, updated or removed; there is none when the book is cleared.
     #[serde(rename = "Order")]
     pub order: DepthOrder,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DepthUpdate {
     /// A `DepthUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(order: DepthOrder) -> Self {
-        Self { order }
+        Self {
+            order,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `R`: Takes an order out of the book.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DepthRemove {
     /// The order added, updated or removed; there is none when the book is cleared.
     #[serde(rename = "Order")]
     pub order: DepthOrder,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DepthRemove {
     /// A `DepthRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(order: DepthOrder) -> Self {
-        Self { order }
+        Self {
+            order,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `C`: Empties the book.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct DepthClear {}
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct DepthClear {
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
+}
+
 impl DepthClear {
     /// A `DepthClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {}
+        Self {
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -1555,22 +1991,36 @@ impl<'de> serde::Deserialize<'de> for DepthChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::DepthAdd(serde_json::from_str(text).map_err(D::Error::custom)?)
+                    Self::DepthAdd({
+                        let mut fields: DepthAdd = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("U") => {
-                    Self::DepthUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::DepthUpdate({
+                        let mut fields: DepthUpdate = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("R") => {
-                    Self::DepthRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::DepthRemove({
+                        let mut fields: DepthRemove = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("C") => {
-                    Self::DepthClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::DepthClear({
+                        let mut fields: DepthClear = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -1582,6 +2032,7 @@ impl<'de> serde::Deserialize<'de> for DepthChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DepthChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "DepthChange".into()
@@ -1609,6 +2060,7 @@ impl schemars::JsonSchema for DepthChange {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LevelChangeO {
     /// `A`
     A,
@@ -1674,6 +2126,7 @@ impl<'de> serde::Deserialize<'de> for LevelChangeO {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for LevelChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "LevelChangeO".into()
@@ -1684,14 +2137,9 @@ impl schemars::JsonSchema for LevelChangeO {
 }
 
 /// One price level of a symbol's book: the orders at one price on one side, added up. An addition carries side and price; an update only the ID and what changed; a removal only the ID.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DepthLevel {
     /// Identifies the level among all levels of the subscribed security; updates and removals refer to it.
     #[serde(rename = "ID")]
@@ -1719,6 +2167,9 @@ pub struct DepthLevel {
     /// On a mixed market, the source market of this level.
     #[serde(rename = "Market", default, skip_serializing_if = "Option::is_none")]
     pub market: Option<MarketCode>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DepthLevel {
@@ -1733,13 +2184,91 @@ impl DepthLevel {
             count: None,
             has_undisclosed: None,
             market: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl DepthLevel {
+    /// Builds [`DepthLevel`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> DepthLevelBuilder {
+        DepthLevelBuilder::default()
+    }
+}
+
+/// Builds [`DepthLevel`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct DepthLevelBuilder {
+    id: Option<String>,
+    side: Option<Side>,
+    price: Option<crate::runtime::Nullable<Decimal>>,
+    volume: Option<Decimal>,
+    count: Option<i64>,
+    has_undisclosed: Option<bool>,
+    market: Option<MarketCode>,
+}
+
+impl DepthLevelBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Side`.
+    pub fn side(mut self, value: impl Into<Side>) -> Self {
+        self.side = Some(value.into());
+        self
+    }
+    /// Sets `Price`.
+    pub fn price(mut self, value: impl Into<crate::runtime::Nullable<Decimal>>) -> Self {
+        self.price = Some(value.into());
+        self
+    }
+    /// Sets `Volume`.
+    pub fn volume(mut self, value: impl Into<Decimal>) -> Self {
+        self.volume = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `HasUndisclosed`.
+    pub fn has_undisclosed(mut self, value: impl Into<bool>) -> Self {
+        self.has_undisclosed = Some(value.into());
+        self
+    }
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<DepthLevel, crate::runtime::BuildError> {
+        Ok(DepthLevel {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "DepthLevel",
+                    missing: "ID",
+                })?,
+            side: self.side,
+            price: self.price,
+            volume: self.volume,
+            count: self.count,
+            has_undisclosed: self.has_undisclosed,
+            market: self.market,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// One change to the price levels of a symbol's book. Changes come in order and must be applied in that order; the levels arrive unsorted and the client sorts them.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum LevelChange {
     /// `O` is `A`: Adds a price level.
     LevelAdd(LevelAdd),
@@ -1754,89 +2283,94 @@ pub enum LevelChange {
 }
 
 /// `O` is `A`: Adds a price level.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct LevelAdd {
     /// The level added, updated or removed; there is none when the levels are cleared.
     #[serde(rename = "Level")]
     pub level: DepthLevel,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl LevelAdd {
     /// A `LevelAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(level: DepthLevel) -> Self {
-        Self { level }
+        Self {
+            level,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `U`: Changes a price level already known.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct LevelUpdate {
     /// The level added, updated or removed; there is none when the levels are cleared.
     #[serde(rename = "Level")]
     pub level: DepthLevel,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl LevelUpdate {
     /// A `LevelUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(level: DepthLevel) -> Self {
-        Self { level }
+        Self {
+            level,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `R`: Takes a price level away.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct LevelRemove {
     /// The level added, updated or removed; there is none when the levels are cleared.
     #[serde(rename = "Level")]
     pub level: DepthLevel,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl LevelRemove {
     /// A `LevelRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(level: DepthLevel) -> Self {
-        Self { level }
+        Self {
+            level,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `C`: Removes every price level.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct LevelClear {}
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct LevelClear {
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
+}
+
 impl LevelClear {
     /// A `LevelClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {}
+        Self {
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -1907,22 +2441,36 @@ impl<'de> serde::Deserialize<'de> for LevelChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::LevelAdd(serde_json::from_str(text).map_err(D::Error::custom)?)
+                    Self::LevelAdd({
+                        let mut fields: LevelAdd = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("U") => {
-                    Self::LevelUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::LevelUpdate({
+                        let mut fields: LevelUpdate = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("R") => {
-                    Self::LevelRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::LevelRemove({
+                        let mut fields: LevelRemove = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("C") => {
-                    Self::LevelClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::LevelClear({
+                        let mut fields: LevelClear = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -1934,6 +2482,7 @@ impl<'de> serde::Deserialize<'de> for LevelChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for LevelChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "LevelChange".into()
@@ -1961,6 +2510,7 @@ impl schemars::JsonSchema for LevelChange {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FeedStatus {
     /// `Initialising`
     Initialising,
@@ -2041,6 +2591,7 @@ impl<'de> serde::Deserialize<'de> for FeedStatus {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for FeedStatus {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "FeedStatus".into()
@@ -2058,6 +2609,7 @@ pub use crate::runtime::Date;
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TradingStateName {
     /// `PreOpen`
     PreOpen,
@@ -2119,6 +2671,7 @@ impl<'de> serde::Deserialize<'de> for TradingStateName {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingStateName {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradingStateName".into()
@@ -2133,6 +2686,7 @@ impl schemars::JsonSchema for TradingStateName {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TradingMarketCode {
     /// `ASX`
     Asx,
@@ -2323,6 +2877,7 @@ impl<'de> serde::Deserialize<'de> for TradingMarketCode {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingMarketCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradingMarketCode".into()
@@ -2333,14 +2888,9 @@ impl schemars::JsonSchema for TradingMarketCode {
 }
 
 /// The trading state of one trading market.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradingMarketState {
     /// The trading market, such as `ASX::CP`.
     #[serde(rename = "Name")]
@@ -2348,25 +2898,27 @@ pub struct TradingMarketState {
     /// The trading state this trading market is in; `QueryTradingStates` says what it allows.
     #[serde(rename = "Status")]
     pub status: TradingStateName,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradingMarketState {
     /// A `TradingMarketState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(name: TradingMarketCode, status: TradingStateName) -> Self {
-        Self { name, status }
+        Self {
+            name,
+            status,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// The state of one market: its feed, its trading day and clock, and the trading status of the market and of each of its trading markets. While the feed is initialising only the code and the feed status are known.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MarketState {
     /// The market.
     #[serde(rename = "Code")]
@@ -2386,6 +2938,9 @@ pub struct MarketState {
     /// The trading state of each trading market within this market; absent while the feed is initialising.
     #[serde(rename = "States", default, skip_serializing_if = "Option::is_none")]
     pub states: Option<Vec<TradingMarketState>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MarketState {
@@ -2399,7 +2954,82 @@ impl MarketState {
             market_time: None,
             status: None,
             states: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl MarketState {
+    /// Builds [`MarketState`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> MarketStateBuilder {
+        MarketStateBuilder::default()
+    }
+}
+
+/// Builds [`MarketState`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct MarketStateBuilder {
+    code: Option<MarketCode>,
+    feed: Option<FeedStatus>,
+    trading_date: Option<Date>,
+    market_time: Option<DateTime>,
+    status: Option<TradingStateName>,
+    states: Option<Vec<TradingMarketState>>,
+}
+
+impl MarketStateBuilder {
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<MarketCode>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Feed`.
+    pub fn feed(mut self, value: impl Into<FeedStatus>) -> Self {
+        self.feed = Some(value.into());
+        self
+    }
+    /// Sets `TradingDate`.
+    pub fn trading_date(mut self, value: impl Into<Date>) -> Self {
+        self.trading_date = Some(value.into());
+        self
+    }
+    /// Sets `MarketTime`.
+    pub fn market_time(mut self, value: impl Into<DateTime>) -> Self {
+        self.market_time = Some(value.into());
+        self
+    }
+    /// Sets `Status`.
+    pub fn status(mut self, value: impl Into<TradingStateName>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `States`.
+    pub fn states(mut self, value: impl Into<Vec<TradingMarketState>>) -> Self {
+        self.states = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<MarketState, crate::runtime::BuildError> {
+        Ok(MarketState {
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketState",
+                    missing: "Code",
+                })?,
+            feed: self
+                .feed
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketState",
+                    missing: "Feed",
+                })?,
+            trading_date: self.trading_date,
+            market_time: self.market_time,
+            status: self.status,
+            states: self.states,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -2408,6 +3038,7 @@ impl MarketState {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MixedMarketStrategy {
     /// `Default`
     Default,
@@ -2461,6 +3092,7 @@ impl<'de> serde::Deserialize<'de> for MixedMarketStrategy {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for MixedMarketStrategy {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "MixedMarketStrategy".into()
@@ -2475,6 +3107,7 @@ impl schemars::JsonSchema for MixedMarketStrategy {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SymbolClass {
     /// `Market`
     Market,
@@ -2536,6 +3169,7 @@ impl<'de> serde::Deserialize<'de> for SymbolClass {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolClass {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "SymbolClass".into()
@@ -2550,6 +3184,7 @@ impl schemars::JsonSchema for SymbolClass {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ExerciseType {
     /// `American`
     American,
@@ -2620,6 +3255,7 @@ impl<'de> serde::Deserialize<'de> for ExerciseType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ExerciseType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ExerciseType".into()
@@ -2634,6 +3270,7 @@ impl schemars::JsonSchema for ExerciseType {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CallOrPut {
     /// `Call`
     Call,
@@ -2691,6 +3328,7 @@ impl<'de> serde::Deserialize<'de> for CallOrPut {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for CallOrPut {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "CallOrPut".into()
@@ -2701,14 +3339,9 @@ impl schemars::JsonSchema for CallOrPut {
 }
 
 /// One leg of a combination symbol: which symbol, on which side, in what proportion.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SymbolLeg {
     /// The code of the symbol this leg trades.
     #[serde(rename = "Code")]
@@ -2719,13 +3352,79 @@ pub struct SymbolLeg {
     /// How many units of this leg go with one unit of the combination, relative to the other legs.
     #[serde(rename = "Ratio")]
     pub ratio: Decimal,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SymbolLeg {
     /// A `SymbolLeg` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(code: String, side: Side, ratio: Decimal) -> Self {
-        Self { code, side, ratio }
+        Self {
+            code,
+            side,
+            ratio,
+            undocumented: Default::default(),
+        }
+    }
+}
+
+impl SymbolLeg {
+    /// Builds [`SymbolLeg`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> SymbolLegBuilder {
+        SymbolLegBuilder::default()
+    }
+}
+
+/// Builds [`SymbolLeg`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SymbolLegBuilder {
+    code: Option<String>,
+    side: Option<Side>,
+    ratio: Option<Decimal>,
+}
+
+impl SymbolLegBuilder {
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Side`.
+    pub fn side(mut self, value: impl Into<Side>) -> Self {
+        self.side = Some(value.into());
+        self
+    }
+    /// Sets `Ratio`.
+    pub fn ratio(mut self, value: impl Into<Decimal>) -> Self {
+        self.ratio = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<SymbolLeg, crate::runtime::BuildError> {
+        Ok(SymbolLeg {
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "SymbolLeg",
+                    missing: "Code",
+                })?,
+            side: self
+                .side
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "SymbolLeg",
+                    missing: "Side",
+                })?,
+            ratio: self
+                .ratio
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "SymbolLeg",
+                    missing: "Ratio",
+                })?,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -2734,6 +3433,7 @@ impl SymbolLeg {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SymbolCategory {
     /// `PRAC`
     Prac,
@@ -2799,6 +3499,7 @@ impl<'de> serde::Deserialize<'de> for SymbolCategory {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolCategory {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "SymbolCategory".into()
@@ -2813,6 +3514,7 @@ impl schemars::JsonSchema for SymbolCategory {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SubscriptionDataType {
     /// `Asset`
     Asset,
@@ -2893,6 +3595,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionDataType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SubscriptionDataType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "SubscriptionDataType".into()
@@ -2907,6 +3610,7 @@ impl schemars::JsonSchema for SubscriptionDataType {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum QuotationBasis {
     /// `A`
     A,
@@ -3112,6 +3816,7 @@ impl<'de> serde::Deserialize<'de> for QuotationBasis {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for QuotationBasis {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "QuotationBasis".into()
@@ -3126,6 +3831,7 @@ impl schemars::JsonSchema for QuotationBasis {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Trend {
     /// `None`
     None,
@@ -3187,6 +3893,7 @@ impl<'de> serde::Deserialize<'de> for Trend {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Trend {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Trend".into()
@@ -3201,6 +3908,7 @@ impl schemars::JsonSchema for Trend {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BoardCode {
     /// `ASX::AGRIC`
     AsxAgric,
@@ -3406,6 +4114,7 @@ impl<'de> serde::Deserialize<'de> for BoardCode {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for BoardCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "BoardCode".into()
@@ -3416,14 +4125,9 @@ impl schemars::JsonSchema for BoardCode {
 }
 
 /// The state of one security (a symbol on a market): what it is, its prices and book summary, and its trading status. The `Security` subscription first sends every known field, again after a resynchronisation and at the start of a new trading day; after that each message carries only the fields that changed. So every field is optional here: absent means unchanged, and null, where allowed, clears the value. Fields described as fixed keep their first value for the life of the subscription. `QuerySecurity` returns the full state in one object.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Security {
     /// The symbol's code, without the market. Fixed.
     #[serde(rename = "Code", default, skip_serializing_if = "Option::is_none")]
@@ -3729,6 +4433,9 @@ pub struct Security {
         skip_serializing_if = "Option::is_none"
     )]
     pub board: Option<crate::runtime::Nullable<BoardCode>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl Security {
@@ -3786,6 +4493,7 @@ impl Security {
             extended: None,
             tick_table: None,
             board: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -3796,11 +4504,456 @@ impl Default for Security {
     }
 }
 
+impl Security {
+    /// Builds [`Security`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> SecurityBuilder {
+        SecurityBuilder::default()
+    }
+}
+
+/// Builds [`Security`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SecurityBuilder {
+    code: Option<String>,
+    market: Option<MarketCode>,
+    exchange: Option<String>,
+    name: Option<crate::runtime::Nullable<String>>,
+    class: Option<SymbolClass>,
+    cfi: Option<String>,
+    trading_state: Option<TradingStateName>,
+    trading_markets: Option<Vec<TradingMarketCode>>,
+    is_index: Option<bool>,
+    expiry_date: Option<crate::runtime::Nullable<Date>>,
+    strike_price: Option<crate::runtime::Nullable<Decimal>>,
+    exercise_type: Option<crate::runtime::Nullable<ExerciseType>>,
+    call_or_put: Option<crate::runtime::Nullable<CallOrPut>>,
+    contract_size: Option<crate::runtime::Nullable<Decimal>>,
+    lot_size: Option<crate::runtime::Nullable<Decimal>>,
+    alternates: Option<indexmap::IndexMap<String, String>>,
+    attributes: Option<indexmap::IndexMap<String, String>>,
+    legs: Option<crate::runtime::Nullable<Vec<SymbolLeg>>>,
+    categories: Option<Vec<SymbolCategory>>,
+    subscription_data: Option<crate::runtime::Flags<SubscriptionDataType, ','>>,
+    quotation_basis: Option<Vec<QuotationBasis>>,
+    currency: Option<crate::runtime::Nullable<String>>,
+    open: Option<crate::runtime::Nullable<Decimal>>,
+    high: Option<crate::runtime::Nullable<Decimal>>,
+    low: Option<crate::runtime::Nullable<Decimal>>,
+    close: Option<crate::runtime::Nullable<Decimal>>,
+    settlement: Option<crate::runtime::Nullable<Decimal>>,
+    last: Option<crate::runtime::Nullable<Decimal>>,
+    trend: Option<Trend>,
+    best_ask: Option<crate::runtime::Nullable<Decimal>>,
+    ask_count: Option<crate::runtime::Nullable<i64>>,
+    ask_quantity: Option<Decimal>,
+    ask_undisclosed: Option<crate::runtime::Nullable<bool>>,
+    best_bid: Option<crate::runtime::Nullable<Decimal>>,
+    bid_count: Option<crate::runtime::Nullable<i64>>,
+    bid_quantity: Option<Decimal>,
+    bid_undisclosed: Option<crate::runtime::Nullable<bool>>,
+    number_of_trades: Option<i64>,
+    volume: Option<Decimal>,
+    auction_price: Option<crate::runtime::Nullable<Decimal>>,
+    auction_quantity: Option<crate::runtime::Nullable<Decimal>>,
+    auction_remainder: Option<crate::runtime::Nullable<Decimal>>,
+    vwap: Option<crate::runtime::Nullable<Decimal>>,
+    value_traded: Option<Decimal>,
+    open_interest: Option<crate::runtime::Nullable<i64>>,
+    share_issue: Option<crate::runtime::Nullable<Decimal>>,
+    status_note: Option<Vec<String>>,
+    extended: Option<crate::runtime::Nullable<indexmap::IndexMap<String, Decimal>>>,
+    tick_table: Option<crate::runtime::Nullable<String>>,
+    board: Option<crate::runtime::Nullable<BoardCode>>,
+}
+
+impl SecurityBuilder {
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<crate::runtime::Nullable<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Class`.
+    pub fn class(mut self, value: impl Into<SymbolClass>) -> Self {
+        self.class = Some(value.into());
+        self
+    }
+    /// Sets `CFI`.
+    pub fn cfi(mut self, value: impl Into<String>) -> Self {
+        self.cfi = Some(value.into());
+        self
+    }
+    /// Sets `TradingState`.
+    pub fn trading_state(mut self, value: impl Into<TradingStateName>) -> Self {
+        self.trading_state = Some(value.into());
+        self
+    }
+    /// Sets `TradingMarkets`.
+    pub fn trading_markets(mut self, value: impl Into<Vec<TradingMarketCode>>) -> Self {
+        self.trading_markets = Some(value.into());
+        self
+    }
+    /// Sets `IsIndex`.
+    pub fn is_index(mut self, value: impl Into<bool>) -> Self {
+        self.is_index = Some(value.into());
+        self
+    }
+    /// Sets `ExpiryDate`.
+    pub fn expiry_date(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Date>>,
+    ) -> Self {
+        self.expiry_date = Some(value.into());
+        self
+    }
+    /// Sets `StrikePrice`.
+    pub fn strike_price(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.strike_price = Some(value.into());
+        self
+    }
+    /// Sets `ExerciseType`.
+    pub fn exercise_type(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<ExerciseType>>,
+    ) -> Self {
+        self.exercise_type = Some(value.into());
+        self
+    }
+    /// Sets `CallOrPut`.
+    pub fn call_or_put(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<CallOrPut>>,
+    ) -> Self {
+        self.call_or_put = Some(value.into());
+        self
+    }
+    /// Sets `ContractSize`.
+    pub fn contract_size(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.contract_size = Some(value.into());
+        self
+    }
+    /// Sets `LotSize`.
+    pub fn lot_size(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.lot_size = Some(value.into());
+        self
+    }
+    /// Sets `Alternates`.
+    pub fn alternates(
+        mut self,
+        value: impl Into<indexmap::IndexMap<String, String>>,
+    ) -> Self {
+        self.alternates = Some(value.into());
+        self
+    }
+    /// Sets `Attributes`.
+    pub fn attributes(
+        mut self,
+        value: impl Into<indexmap::IndexMap<String, String>>,
+    ) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `Legs`.
+    pub fn legs(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Vec<SymbolLeg>>>,
+    ) -> Self {
+        self.legs = Some(value.into());
+        self
+    }
+    /// Sets `Categories`.
+    pub fn categories(mut self, value: impl Into<Vec<SymbolCategory>>) -> Self {
+        self.categories = Some(value.into());
+        self
+    }
+    /// Sets `SubscriptionData`.
+    pub fn subscription_data(
+        mut self,
+        value: impl Into<crate::runtime::Flags<SubscriptionDataType, ','>>,
+    ) -> Self {
+        self.subscription_data = Some(value.into());
+        self
+    }
+    /// Sets `QuotationBasis`.
+    pub fn quotation_basis(mut self, value: impl Into<Vec<QuotationBasis>>) -> Self {
+        self.quotation_basis = Some(value.into());
+        self
+    }
+    /// Sets `Currency`.
+    pub fn currency(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<String>>,
+    ) -> Self {
+        self.currency = Some(value.into());
+        self
+    }
+    /// Sets `Open`.
+    pub fn open(mut self, value: impl Into<crate::runtime::Nullable<Decimal>>) -> Self {
+        self.open = Some(value.into());
+        self
+    }
+    /// Sets `High`.
+    pub fn high(mut self, value: impl Into<crate::runtime::Nullable<Decimal>>) -> Self {
+        self.high = Some(value.into());
+        self
+    }
+    /// Sets `Low`.
+    pub fn low(mut self, value: impl Into<crate::runtime::Nullable<Decimal>>) -> Self {
+        self.low = Some(value.into());
+        self
+    }
+    /// Sets `Close`.
+    pub fn close(mut self, value: impl Into<crate::runtime::Nullable<Decimal>>) -> Self {
+        self.close = Some(value.into());
+        self
+    }
+    /// Sets `Settlement`.
+    pub fn settlement(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.settlement = Some(value.into());
+        self
+    }
+    /// Sets `Last`.
+    pub fn last(mut self, value: impl Into<crate::runtime::Nullable<Decimal>>) -> Self {
+        self.last = Some(value.into());
+        self
+    }
+    /// Sets `Trend`.
+    pub fn trend(mut self, value: impl Into<Trend>) -> Self {
+        self.trend = Some(value.into());
+        self
+    }
+    /// Sets `BestAsk`.
+    pub fn best_ask(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.best_ask = Some(value.into());
+        self
+    }
+    /// Sets `AskCount`.
+    pub fn ask_count(mut self, value: impl Into<crate::runtime::Nullable<i64>>) -> Self {
+        self.ask_count = Some(value.into());
+        self
+    }
+    /// Sets `AskQuantity`.
+    pub fn ask_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.ask_quantity = Some(value.into());
+        self
+    }
+    /// Sets `AskUndisclosed`.
+    pub fn ask_undisclosed(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<bool>>,
+    ) -> Self {
+        self.ask_undisclosed = Some(value.into());
+        self
+    }
+    /// Sets `BestBid`.
+    pub fn best_bid(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.best_bid = Some(value.into());
+        self
+    }
+    /// Sets `BidCount`.
+    pub fn bid_count(mut self, value: impl Into<crate::runtime::Nullable<i64>>) -> Self {
+        self.bid_count = Some(value.into());
+        self
+    }
+    /// Sets `BidQuantity`.
+    pub fn bid_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.bid_quantity = Some(value.into());
+        self
+    }
+    /// Sets `BidUndisclosed`.
+    pub fn bid_undisclosed(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<bool>>,
+    ) -> Self {
+        self.bid_undisclosed = Some(value.into());
+        self
+    }
+    /// Sets `NumberOfTrades`.
+    pub fn number_of_trades(mut self, value: impl Into<i64>) -> Self {
+        self.number_of_trades = Some(value.into());
+        self
+    }
+    /// Sets `Volume`.
+    pub fn volume(mut self, value: impl Into<Decimal>) -> Self {
+        self.volume = Some(value.into());
+        self
+    }
+    /// Sets `AuctionPrice`.
+    pub fn auction_price(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.auction_price = Some(value.into());
+        self
+    }
+    /// Sets `AuctionQuantity`.
+    pub fn auction_quantity(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.auction_quantity = Some(value.into());
+        self
+    }
+    /// Sets `AuctionRemainder`.
+    pub fn auction_remainder(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.auction_remainder = Some(value.into());
+        self
+    }
+    /// Sets `VWAP`.
+    pub fn vwap(mut self, value: impl Into<crate::runtime::Nullable<Decimal>>) -> Self {
+        self.vwap = Some(value.into());
+        self
+    }
+    /// Sets `ValueTraded`.
+    pub fn value_traded(mut self, value: impl Into<Decimal>) -> Self {
+        self.value_traded = Some(value.into());
+        self
+    }
+    /// Sets `OpenInterest`.
+    pub fn open_interest(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<i64>>,
+    ) -> Self {
+        self.open_interest = Some(value.into());
+        self
+    }
+    /// Sets `ShareIssue`.
+    pub fn share_issue(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.share_issue = Some(value.into());
+        self
+    }
+    /// Sets `StatusNote`.
+    pub fn status_note(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.status_note = Some(value.into());
+        self
+    }
+    /// Sets `Extended`.
+    pub fn extended(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<indexmap::IndexMap<String, Decimal>>>,
+    ) -> Self {
+        self.extended = Some(value.into());
+        self
+    }
+    /// Sets `TickTable`.
+    pub fn tick_table(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<String>>,
+    ) -> Self {
+        self.tick_table = Some(value.into());
+        self
+    }
+    /// Sets `Board`.
+    pub fn board(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<BoardCode>>,
+    ) -> Self {
+        self.board = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<Security, crate::runtime::BuildError> {
+        Ok(Security {
+            code: self.code,
+            market: self.market,
+            exchange: self.exchange,
+            name: self.name,
+            class: self.class,
+            cfi: self.cfi,
+            trading_state: self.trading_state,
+            trading_markets: self.trading_markets,
+            is_index: self.is_index,
+            expiry_date: self.expiry_date,
+            strike_price: self.strike_price,
+            exercise_type: self.exercise_type,
+            call_or_put: self.call_or_put,
+            contract_size: self.contract_size,
+            lot_size: self.lot_size,
+            alternates: self.alternates,
+            attributes: self.attributes,
+            legs: self.legs,
+            categories: self.categories,
+            subscription_data: self.subscription_data,
+            quotation_basis: self.quotation_basis,
+            currency: self.currency,
+            open: self.open,
+            high: self.high,
+            low: self.low,
+            close: self.close,
+            settlement: self.settlement,
+            last: self.last,
+            trend: self.trend,
+            best_ask: self.best_ask,
+            ask_count: self.ask_count,
+            ask_quantity: self.ask_quantity,
+            ask_undisclosed: self.ask_undisclosed,
+            best_bid: self.best_bid,
+            bid_count: self.bid_count,
+            bid_quantity: self.bid_quantity,
+            bid_undisclosed: self.bid_undisclosed,
+            number_of_trades: self.number_of_trades,
+            volume: self.volume,
+            auction_price: self.auction_price,
+            auction_quantity: self.auction_quantity,
+            auction_remainder: self.auction_remainder,
+            vwap: self.vwap,
+            value_traded: self.value_traded,
+            open_interest: self.open_interest,
+            share_issue: self.share_issue,
+            status_note: self.status_note,
+            extended: self.extended,
+            tick_table: self.tick_table,
+            board: self.board,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// How prices run in this symbol's book: `BidBelowAsk` (the usual case: buyers bid below sellers' asks) or `AskBelowBid` (prices quoted inversely, such as yields).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DepthDirection {
     /// `BidBelowAsk`
     BidBelowAsk,
@@ -3858,6 +5011,7 @@ impl<'de> serde::Deserialize<'de> for DepthDirection {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DepthDirection {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "DepthDirection".into()
@@ -3868,14 +5022,9 @@ impl schemars::JsonSchema for DepthDirection {
 }
 
 /// What is known about one symbol on one market, as symbol queries, scans, searches and the `Symbols` subscription report it. Without the full-detail option (`ShowFull` or `FullSymbol`), only the identifying fields come back.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SymbolDetail {
     /// The market the symbol is listed on.
     #[serde(rename = "Market")]
@@ -3951,6 +5100,9 @@ pub struct SymbolDetail {
     /// For an option, the strike price; absent when it does not apply.
     #[serde(rename = "StrikePrice", default, skip_serializing_if = "Option::is_none")]
     pub strike_price: Option<Decimal>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SymbolDetail {
@@ -3978,7 +5130,197 @@ impl SymbolDetail {
             legs: None,
             lot_size: None,
             strike_price: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl SymbolDetail {
+    /// Builds [`SymbolDetail`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> SymbolDetailBuilder {
+        SymbolDetailBuilder::default()
+    }
+}
+
+/// Builds [`SymbolDetail`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SymbolDetailBuilder {
+    market: Option<MarketCode>,
+    code: Option<String>,
+    name: Option<crate::runtime::Nullable<String>>,
+    class: Option<SymbolClass>,
+    exchange: Option<String>,
+    subscription_data: Option<crate::runtime::Flags<SubscriptionDataType, ','>>,
+    trading_markets: Option<Vec<TradingMarketCode>>,
+    alternate: Option<indexmap::IndexMap<String, String>>,
+    attributes: Option<indexmap::IndexMap<String, String>>,
+    call_or_put: Option<CallOrPut>,
+    categories: Option<Vec<SymbolCategory>>,
+    cfi: Option<String>,
+    contract_size: Option<Decimal>,
+    depth_direction: Option<DepthDirection>,
+    exercise_type: Option<ExerciseType>,
+    expiry_date: Option<Date>,
+    is_index: Option<bool>,
+    legs: Option<crate::runtime::Nullable<Vec<SymbolLeg>>>,
+    lot_size: Option<Decimal>,
+    strike_price: Option<Decimal>,
+}
+
+impl SymbolDetailBuilder {
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<crate::runtime::Nullable<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Class`.
+    pub fn class(mut self, value: impl Into<SymbolClass>) -> Self {
+        self.class = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `SubscriptionData`.
+    pub fn subscription_data(
+        mut self,
+        value: impl Into<crate::runtime::Flags<SubscriptionDataType, ','>>,
+    ) -> Self {
+        self.subscription_data = Some(value.into());
+        self
+    }
+    /// Sets `TradingMarkets`.
+    pub fn trading_markets(mut self, value: impl Into<Vec<TradingMarketCode>>) -> Self {
+        self.trading_markets = Some(value.into());
+        self
+    }
+    /// Sets `Alternate`.
+    pub fn alternate(
+        mut self,
+        value: impl Into<indexmap::IndexMap<String, String>>,
+    ) -> Self {
+        self.alternate = Some(value.into());
+        self
+    }
+    /// Sets `Attributes`.
+    pub fn attributes(
+        mut self,
+        value: impl Into<indexmap::IndexMap<String, String>>,
+    ) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `CallOrPut`.
+    pub fn call_or_put(mut self, value: impl Into<CallOrPut>) -> Self {
+        self.call_or_put = Some(value.into());
+        self
+    }
+    /// Sets `Categories`.
+    pub fn categories(mut self, value: impl Into<Vec<SymbolCategory>>) -> Self {
+        self.categories = Some(value.into());
+        self
+    }
+    /// Sets `CFI`.
+    pub fn cfi(mut self, value: impl Into<String>) -> Self {
+        self.cfi = Some(value.into());
+        self
+    }
+    /// Sets `ContractSize`.
+    pub fn contract_size(mut self, value: impl Into<Decimal>) -> Self {
+        self.contract_size = Some(value.into());
+        self
+    }
+    /// Sets `DepthDirection`.
+    pub fn depth_direction(mut self, value: impl Into<DepthDirection>) -> Self {
+        self.depth_direction = Some(value.into());
+        self
+    }
+    /// Sets `ExerciseType`.
+    pub fn exercise_type(mut self, value: impl Into<ExerciseType>) -> Self {
+        self.exercise_type = Some(value.into());
+        self
+    }
+    /// Sets `ExpiryDate`.
+    pub fn expiry_date(mut self, value: impl Into<Date>) -> Self {
+        self.expiry_date = Some(value.into());
+        self
+    }
+    /// Sets `IsIndex`.
+    pub fn is_index(mut self, value: impl Into<bool>) -> Self {
+        self.is_index = Some(value.into());
+        self
+    }
+    /// Sets `Legs`.
+    pub fn legs(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Vec<SymbolLeg>>>,
+    ) -> Self {
+        self.legs = Some(value.into());
+        self
+    }
+    /// Sets `LotSize`.
+    pub fn lot_size(mut self, value: impl Into<Decimal>) -> Self {
+        self.lot_size = Some(value.into());
+        self
+    }
+    /// Sets `StrikePrice`.
+    pub fn strike_price(mut self, value: impl Into<Decimal>) -> Self {
+        self.strike_price = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<SymbolDetail, crate::runtime::BuildError> {
+        Ok(SymbolDetail {
+            market: self
+                .market
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "SymbolDetail",
+                    missing: "Market",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "SymbolDetail",
+                    missing: "Code",
+                })?,
+            name: self.name,
+            class: self
+                .class
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "SymbolDetail",
+                    missing: "Class",
+                })?,
+            exchange: self.exchange,
+            subscription_data: self.subscription_data,
+            trading_markets: self.trading_markets,
+            alternate: self.alternate,
+            attributes: self.attributes,
+            call_or_put: self.call_or_put,
+            categories: self.categories,
+            cfi: self.cfi,
+            contract_size: self.contract_size,
+            depth_direction: self.depth_direction,
+            exercise_type: self.exercise_type,
+            expiry_date: self.expiry_date,
+            is_index: self.is_index,
+            legs: self.legs,
+            lot_size: self.lot_size,
+            strike_price: self.strike_price,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -3987,6 +5329,7 @@ impl SymbolDetail {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum QuerySymbolsField {
     /// `Code`
     Code,
@@ -4087,6 +5430,7 @@ impl<'de> serde::Deserialize<'de> for QuerySymbolsField {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for QuerySymbolsField {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "QuerySymbolsField".into()
@@ -4101,6 +5445,7 @@ impl schemars::JsonSchema for QuerySymbolsField {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TradeChangeO {
     /// `A`
     A,
@@ -4162,6 +5507,7 @@ impl<'de> serde::Deserialize<'de> for TradeChangeO {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradeChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradeChangeO".into()
@@ -4176,6 +5522,7 @@ impl schemars::JsonSchema for TradeChangeO {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TradeFlag {
     /// `Cancel`
     Cancel,
@@ -4237,6 +5584,7 @@ impl<'de> serde::Deserialize<'de> for TradeFlag {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradeFlag {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradeFlag".into()
@@ -4251,6 +5599,7 @@ impl schemars::JsonSchema for TradeFlag {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TradeAffect {
     /// `None`
     None,
@@ -4316,6 +5665,7 @@ impl<'de> serde::Deserialize<'de> for TradeAffect {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradeAffect {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradeAffect".into()
@@ -4330,6 +5680,7 @@ impl schemars::JsonSchema for TradeAffect {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TradeAttribute {
     /// `S`
     S,
@@ -4387,6 +5738,7 @@ impl<'de> serde::Deserialize<'de> for TradeAttribute {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradeAttribute {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradeAttribute".into()
@@ -4397,14 +5749,9 @@ impl schemars::JsonSchema for TradeAttribute {
 }
 
 /// One trade of a security, or the part of it that changed. IDs grow with each new trade but may skip numbers.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradeData {
     /// Identifies the trade within the security; a later trade has a higher ID, but IDs need not be consecutive. `QueryTrades` takes these IDs as bounds.
     #[serde(rename = "ID")]
@@ -4460,6 +5807,9 @@ pub struct TradeData {
     /// Market-specific marks on the trade; each market page lists its own.
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Vec<TradeAttribute>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradeData {
@@ -4485,13 +5835,174 @@ impl TradeData {
             market: None,
             related_id: None,
             attributes: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl TradeData {
+    /// Builds [`TradeData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> TradeDataBuilder {
+        TradeDataBuilder::default()
+    }
+}
+
+/// Builds [`TradeData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TradeDataBuilder {
+    id: Option<i64>,
+    price: Option<Decimal>,
+    quantity: Option<Decimal>,
+    time: Option<DateTime>,
+    flags: Option<crate::runtime::Flags<TradeFlag, ','>>,
+    trend: Option<Trend>,
+    side: Option<Side>,
+    affects: Option<crate::runtime::Flags<TradeAffect, ','>>,
+    codes: Option<String>,
+    buy: Option<String>,
+    buy_broker: Option<String>,
+    buy_cross_ref: Option<String>,
+    sell: Option<String>,
+    sell_broker: Option<String>,
+    sell_cross_ref: Option<String>,
+    market: Option<MarketCode>,
+    related_id: Option<i64>,
+    attributes: Option<Vec<TradeAttribute>>,
+}
+
+impl TradeDataBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<i64>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Price`.
+    pub fn price(mut self, value: impl Into<Decimal>) -> Self {
+        self.price = Some(value.into());
+        self
+    }
+    /// Sets `Quantity`.
+    pub fn quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.quantity = Some(value.into());
+        self
+    }
+    /// Sets `Time`.
+    pub fn time(mut self, value: impl Into<DateTime>) -> Self {
+        self.time = Some(value.into());
+        self
+    }
+    /// Sets `Flags`.
+    pub fn flags(
+        mut self,
+        value: impl Into<crate::runtime::Flags<TradeFlag, ','>>,
+    ) -> Self {
+        self.flags = Some(value.into());
+        self
+    }
+    /// Sets `Trend`.
+    pub fn trend(mut self, value: impl Into<Trend>) -> Self {
+        self.trend = Some(value.into());
+        self
+    }
+    /// Sets `Side`.
+    pub fn side(mut self, value: impl Into<Side>) -> Self {
+        self.side = Some(value.into());
+        self
+    }
+    /// Sets `Affects`.
+    pub fn affects(
+        mut self,
+        value: impl Into<crate::runtime::Flags<TradeAffect, ','>>,
+    ) -> Self {
+        self.affects = Some(value.into());
+        self
+    }
+    /// Sets `Codes`.
+    pub fn codes(mut self, value: impl Into<String>) -> Self {
+        self.codes = Some(value.into());
+        self
+    }
+    /// Sets `Buy`.
+    pub fn buy(mut self, value: impl Into<String>) -> Self {
+        self.buy = Some(value.into());
+        self
+    }
+    /// Sets `BuyBroker`.
+    pub fn buy_broker(mut self, value: impl Into<String>) -> Self {
+        self.buy_broker = Some(value.into());
+        self
+    }
+    /// Sets `BuyCrossRef`.
+    pub fn buy_cross_ref(mut self, value: impl Into<String>) -> Self {
+        self.buy_cross_ref = Some(value.into());
+        self
+    }
+    /// Sets `Sell`.
+    pub fn sell(mut self, value: impl Into<String>) -> Self {
+        self.sell = Some(value.into());
+        self
+    }
+    /// Sets `SellBroker`.
+    pub fn sell_broker(mut self, value: impl Into<String>) -> Self {
+        self.sell_broker = Some(value.into());
+        self
+    }
+    /// Sets `SellCrossRef`.
+    pub fn sell_cross_ref(mut self, value: impl Into<String>) -> Self {
+        self.sell_cross_ref = Some(value.into());
+        self
+    }
+    /// Sets `Market`.
+    pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
+        self.market = Some(value.into());
+        self
+    }
+    /// Sets `RelatedID`.
+    pub fn related_id(mut self, value: impl Into<i64>) -> Self {
+        self.related_id = Some(value.into());
+        self
+    }
+    /// Sets `Attributes`.
+    pub fn attributes(mut self, value: impl Into<Vec<TradeAttribute>>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<TradeData, crate::runtime::BuildError> {
+        Ok(TradeData {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TradeData",
+                    missing: "ID",
+                })?,
+            price: self.price,
+            quantity: self.quantity,
+            time: self.time,
+            flags: self.flags,
+            trend: self.trend,
+            side: self.side,
+            affects: self.affects,
+            codes: self.codes,
+            buy: self.buy,
+            buy_broker: self.buy_broker,
+            buy_cross_ref: self.buy_cross_ref,
+            sell: self.sell,
+            sell_broker: self.sell_broker,
+            sell_cross_ref: self.sell_cross_ref,
+            market: self.market,
+            related_id: self.related_id,
+            attributes: self.attributes,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// One record of the course of trades. Records come in order. An `Initialise` record starts the list afresh (on subscribing, on a new trading day, or after the server lost its upstream feed) and gives the latest trade's ID, from which older trades can be fetched with `QueryTrades`.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum TradeChange {
     /// `O` is `A`: A new trade.
     TradeAdd(TradeAdd),
@@ -4504,71 +6015,74 @@ pub enum TradeChange {
 }
 
 /// `O` is `A`: A new trade.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradeAdd {
     /// On add and update: the trade.
     #[serde(rename = "Trade")]
     pub trade: TradeData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradeAdd {
     /// A `TradeAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(trade: TradeData) -> Self {
-        Self { trade }
+        Self {
+            trade,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `U`: A change to a trade already reported.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradeUpdate {
     /// On add and update: the trade.
     #[serde(rename = "Trade")]
     pub trade: TradeData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradeUpdate {
     /// A `TradeUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(trade: TradeData) -> Self {
-        Self { trade }
+        Self {
+            trade,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `I`: Starts the list of trades again.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradeInitialise {
     /// On `Initialise` only: the ID of the most recent trade, to use as `LastTradeID` in `QueryTrades`.
     #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradeInitialise {
     /// A `TradeInitialise` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self { id: None }
+        Self {
+            id: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -4637,17 +6151,30 @@ impl<'de> serde::Deserialize<'de> for TradeChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::TradeAdd(serde_json::from_str(text).map_err(D::Error::custom)?)
+                    Self::TradeAdd({
+                        let mut fields: TradeAdd = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("U") => {
-                    Self::TradeUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::TradeUpdate({
+                        let mut fields: TradeUpdate = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("I") => {
-                    Self::TradeInitialise(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::TradeInitialise({
+                        let mut fields: TradeInitialise = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -4659,6 +6186,7 @@ impl<'de> serde::Deserialize<'de> for TradeChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradeChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradeChange".into()
@@ -4687,6 +6215,7 @@ impl schemars::JsonSchema for TradeChange {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TradingStateReason {
     /// `Unknown`
     Unknown,
@@ -4762,6 +6291,7 @@ impl<'de> serde::Deserialize<'de> for TradingStateReason {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingStateReason {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradingStateReason".into()
@@ -4776,6 +6306,7 @@ impl schemars::JsonSchema for TradingStateReason {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TradingStateAllowance {
     /// `None`
     None,
@@ -4871,6 +6402,7 @@ impl<'de> serde::Deserialize<'de> for TradingStateAllowance {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingStateAllowance {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradingStateAllowance".into()
@@ -4885,6 +6417,7 @@ impl schemars::JsonSchema for TradingStateAllowance {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScanCriterionName {
     /// `Auction`
     Auction,
@@ -5070,6 +6603,7 @@ impl<'de> serde::Deserialize<'de> for ScanCriterionName {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCriterionName {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanCriterionName".into()
@@ -5114,7 +6648,7 @@ impl<'de> serde::Deserialize<'de> for ScanBooleanOperand {
             match crate::runtime::JsonKind::of(text) {
                 crate::runtime::JsonKind::String => {
                     Self::ScanBareCriterion(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 crate::runtime::JsonKind::Array(tag) => {
@@ -5136,7 +6670,7 @@ impl<'de> serde::Deserialize<'de> for ScanBooleanOperand {
                             | "=" | ">" | ">=" | "<" | "<=" | "None" | "!=",
                         ) => {
                             Self::ScanNestedCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         _ => {
@@ -5156,6 +6690,7 @@ impl<'de> serde::Deserialize<'de> for ScanBooleanOperand {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBooleanOperand {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanBooleanOperand".into()
@@ -5174,6 +6709,7 @@ impl schemars::JsonSchema for ScanBooleanOperand {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScanTextAs {
     /// `None`
     None,
@@ -5244,6 +6780,7 @@ impl<'de> serde::Deserialize<'de> for ScanTextAs {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanTextAs {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanTextAs".into()
@@ -5254,14 +6791,9 @@ impl schemars::JsonSchema for ScanTextAs {
 }
 
 /// The named form of a text criterion's options.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanTextOptions {
     /// Where the text must occur; by default anywhere.
     #[serde(rename = "As", default, skip_serializing_if = "Option::is_none")]
@@ -5269,6 +6801,9 @@ pub struct ScanTextOptions {
     /// Whether upper and lower case match each other.
     #[serde(rename = "IgnoreCase", default, skip_serializing_if = "Option::is_none")]
     pub ignore_case: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanTextOptions {
@@ -5278,6 +6813,7 @@ impl ScanTextOptions {
         Self {
             as_: None,
             ignore_case: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -5326,17 +6862,17 @@ impl<'de> serde::Deserialize<'de> for ScanTextOption {
             match crate::runtime::JsonKind::of(text) {
                 crate::runtime::JsonKind::String => {
                     Self::ScanTextAsOption(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 crate::runtime::JsonKind::Boolean => {
                     Self::ScanTextIgnoreCaseOption(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 crate::runtime::JsonKind::Object => {
                     Self::ScanTextOptionsObject(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 _ => {
@@ -5349,6 +6885,7 @@ impl<'de> serde::Deserialize<'de> for ScanTextOption {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanTextOption {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanTextOption".into()
@@ -5366,14 +6903,9 @@ impl schemars::JsonSchema for ScanTextOption {
 }
 
 /// The named form of a numeric range: `{"At": v}` for an exact value, or `{"Min": a, "Max": b}` for an inclusive range where either bound may be left out.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanNumberRange {
     /// The exact value.
     #[serde(rename = "At", default, skip_serializing_if = "Option::is_none")]
@@ -5384,6 +6916,9 @@ pub struct ScanNumberRange {
     /// The highest value matched.
     #[serde(rename = "Max", default, skip_serializing_if = "Option::is_none")]
     pub max: Option<Decimal>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanNumberRange {
@@ -5394,6 +6929,7 @@ impl ScanNumberRange {
             at: None,
             min: None,
             max: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -5401,6 +6937,49 @@ impl ScanNumberRange {
 impl Default for ScanNumberRange {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl ScanNumberRange {
+    /// Builds [`ScanNumberRange`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ScanNumberRangeBuilder {
+        ScanNumberRangeBuilder::default()
+    }
+}
+
+/// Builds [`ScanNumberRange`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ScanNumberRangeBuilder {
+    at: Option<Decimal>,
+    min: Option<Decimal>,
+    max: Option<Decimal>,
+}
+
+impl ScanNumberRangeBuilder {
+    /// Sets `At`.
+    pub fn at(mut self, value: impl Into<Decimal>) -> Self {
+        self.at = Some(value.into());
+        self
+    }
+    /// Sets `Min`.
+    pub fn min(mut self, value: impl Into<Decimal>) -> Self {
+        self.min = Some(value.into());
+        self
+    }
+    /// Sets `Max`.
+    pub fn max(mut self, value: impl Into<Decimal>) -> Self {
+        self.max = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ScanNumberRange, crate::runtime::BuildError> {
+        Ok(ScanNumberRange {
+            at: self.at,
+            min: self.min,
+            max: self.max,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -5442,17 +7021,17 @@ impl<'de> serde::Deserialize<'de> for ScanNumberValue {
             match crate::runtime::JsonKind::of(text) {
                 crate::runtime::JsonKind::Number => {
                     Self::ScanNumberExactOrMin(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 crate::runtime::JsonKind::Null => {
                     Self::ScanNumberOpenMin(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 crate::runtime::JsonKind::Object => {
                     Self::ScanNumberRangeObject(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 _ => {
@@ -5465,6 +7044,7 @@ impl<'de> serde::Deserialize<'de> for ScanNumberValue {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNumberValue {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanNumberValue".into()
@@ -5482,14 +7062,9 @@ impl schemars::JsonSchema for ScanNumberValue {
 }
 
 /// The named form of a date range: `{"At": day}` for an exact day, or `{"Min": day, "Max": day}` for an inclusive range where either bound may be left out.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanDateRange {
     /// The exact day.
     #[serde(rename = "At", default, skip_serializing_if = "Option::is_none")]
@@ -5500,6 +7075,9 @@ pub struct ScanDateRange {
     /// The last day matched.
     #[serde(rename = "Max", default, skip_serializing_if = "Option::is_none")]
     pub max: Option<Date>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanDateRange {
@@ -5510,6 +7088,7 @@ impl ScanDateRange {
             at: None,
             min: None,
             max: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -5517,6 +7096,49 @@ impl ScanDateRange {
 impl Default for ScanDateRange {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl ScanDateRange {
+    /// Builds [`ScanDateRange`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ScanDateRangeBuilder {
+        ScanDateRangeBuilder::default()
+    }
+}
+
+/// Builds [`ScanDateRange`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ScanDateRangeBuilder {
+    at: Option<Date>,
+    min: Option<Date>,
+    max: Option<Date>,
+}
+
+impl ScanDateRangeBuilder {
+    /// Sets `At`.
+    pub fn at(mut self, value: impl Into<Date>) -> Self {
+        self.at = Some(value.into());
+        self
+    }
+    /// Sets `Min`.
+    pub fn min(mut self, value: impl Into<Date>) -> Self {
+        self.min = Some(value.into());
+        self
+    }
+    /// Sets `Max`.
+    pub fn max(mut self, value: impl Into<Date>) -> Self {
+        self.max = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ScanDateRange, crate::runtime::BuildError> {
+        Ok(ScanDateRange {
+            at: self.at,
+            min: self.min,
+            max: self.max,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -5558,17 +7180,17 @@ impl<'de> serde::Deserialize<'de> for ScanDateValue {
             match crate::runtime::JsonKind::of(text) {
                 crate::runtime::JsonKind::String => {
                     Self::ScanDateExactOrMin(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 crate::runtime::JsonKind::Null => {
                     Self::ScanDateOpenMin(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 crate::runtime::JsonKind::Object => {
                     Self::ScanDateRangeObject(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 _ => {
@@ -5581,6 +7203,7 @@ impl<'de> serde::Deserialize<'de> for ScanDateValue {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanDateValue {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanDateValue".into()
@@ -5601,6 +7224,7 @@ impl schemars::JsonSchema for ScanDateValue {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScanField {
     /// `Auction`
     Auction,
@@ -5776,6 +7400,7 @@ impl<'de> serde::Deserialize<'de> for ScanField {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanField {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanField".into()
@@ -5826,12 +7451,12 @@ impl<'de> serde::Deserialize<'de> for ScanIfOperand {
             match crate::runtime::JsonKind::of(text) {
                 crate::runtime::JsonKind::Number => {
                     Self::ScanIfOperandNumber(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 crate::runtime::JsonKind::String => {
                     Self::ScanIfOperandName(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 crate::runtime::JsonKind::Array(tag) => {
@@ -5853,7 +7478,7 @@ impl<'de> serde::Deserialize<'de> for ScanIfOperand {
                             | "=" | ">" | ">=" | "<" | "<=" | "None" | "!=",
                         ) => {
                             Self::ScanIfOperandCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some(
@@ -5861,7 +7486,7 @@ impl<'de> serde::Deserialize<'de> for ScanIfOperand {
                             | "Mul" | "/" | "Div" | "%" | "Mod" | "If" | "Extended",
                         ) => {
                             Self::ScanIfOperandCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         _ => {
@@ -5881,6 +7506,7 @@ impl<'de> serde::Deserialize<'de> for ScanIfOperand {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanIfOperand {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanIfOperand".into()
@@ -5994,6 +7620,7 @@ impl<'de> serde::Deserialize<'de> for ScanAbsCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAbsCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanAbsCalculation".into()
@@ -6067,6 +7694,7 @@ impl<'de> serde::Deserialize<'de> for ScanNegCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNegCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanNegCalculation".into()
@@ -6140,6 +7768,7 @@ impl<'de> serde::Deserialize<'de> for ScanPosCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanPosCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanPosCalculation".into()
@@ -6216,6 +7845,7 @@ impl<'de> serde::Deserialize<'de> for ScanPlusCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanPlusCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanPlusCalculation".into()
@@ -6293,6 +7923,7 @@ impl<'de> serde::Deserialize<'de> for ScanAddCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAddCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanAddCalculation".into()
@@ -6370,6 +8001,7 @@ impl<'de> serde::Deserialize<'de> for ScanMinusCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanMinusCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanMinusCalculation".into()
@@ -6447,6 +8079,7 @@ impl<'de> serde::Deserialize<'de> for ScanSubCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanSubCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanSubCalculation".into()
@@ -6527,6 +8160,7 @@ impl<'de> serde::Deserialize<'de> for ScanAsteriskCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAsteriskCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanAsteriskCalculation".into()
@@ -6604,6 +8238,7 @@ impl<'de> serde::Deserialize<'de> for ScanMulCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanMulCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanMulCalculation".into()
@@ -6681,6 +8316,7 @@ impl<'de> serde::Deserialize<'de> for ScanSlashCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanSlashCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanSlashCalculation".into()
@@ -6758,6 +8394,7 @@ impl<'de> serde::Deserialize<'de> for ScanDivCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanDivCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanDivCalculation".into()
@@ -6835,6 +8472,7 @@ impl<'de> serde::Deserialize<'de> for ScanPercentCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanPercentCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanPercentCalculation".into()
@@ -6912,6 +8550,7 @@ impl<'de> serde::Deserialize<'de> for ScanModCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanModCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanModCalculation".into()
@@ -6986,6 +8625,7 @@ impl<'de> serde::Deserialize<'de> for ScanIfCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanIfCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanIfCalculation".into()
@@ -7058,6 +8698,7 @@ impl<'de> serde::Deserialize<'de> for ScanExtendedPrice {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanExtendedPrice {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanExtendedPrice".into()
@@ -7111,77 +8752,77 @@ impl<'de> serde::Deserialize<'de> for ScanCalculation {
                     match tag.as_deref() {
                         Some("Abs") => {
                             Self::ScanAbsCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Neg") => {
                             Self::ScanNegCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Pos") => {
                             Self::ScanPosCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("+") => {
                             Self::ScanPlusCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Add") => {
                             Self::ScanAddCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("-") => {
                             Self::ScanMinusCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Sub") => {
                             Self::ScanSubCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("*") => {
                             Self::ScanAsteriskCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Mul") => {
                             Self::ScanMulCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("/") => {
                             Self::ScanSlashCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Div") => {
                             Self::ScanDivCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("%") => {
                             Self::ScanPercentCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Mod") => {
                             Self::ScanModCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("If") => {
                             Self::ScanIfCalculation(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Extended") => {
                             Self::ScanExtendedPrice(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         _ => {
@@ -7201,6 +8842,7 @@ impl<'de> serde::Deserialize<'de> for ScanCalculation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanCalculation".into()
@@ -7265,12 +8907,12 @@ impl<'de> serde::Deserialize<'de> for ScanNumeric {
             match crate::runtime::JsonKind::of(text) {
                 crate::runtime::JsonKind::Number => {
                     Self::ScanNumberLiteral(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 crate::runtime::JsonKind::String => {
                     Self::ScanFieldValue(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
+                        crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                     )
                 }
                 crate::runtime::JsonKind::Array(tag) => {
@@ -7280,7 +8922,7 @@ impl<'de> serde::Deserialize<'de> for ScanNumeric {
                             | "Mul" | "/" | "Div" | "%" | "Mod" | "If" | "Extended",
                         ) => {
                             Self::ScanCalculatedValue(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         _ => {
@@ -7300,6 +8942,7 @@ impl<'de> serde::Deserialize<'de> for ScanNumeric {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNumeric {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanNumeric".into()
@@ -7504,6 +9147,7 @@ impl<'de> serde::Deserialize<'de> for ScanAndCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAndCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanAndCriterion".into()
@@ -7576,6 +9220,7 @@ impl<'de> serde::Deserialize<'de> for ScanOrCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanOrCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanOrCriterion".into()
@@ -7648,6 +9293,7 @@ impl<'de> serde::Deserialize<'de> for ScanNotCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNotCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanNotCriterion".into()
@@ -7724,6 +9370,7 @@ impl<'de> serde::Deserialize<'de> for ScanXorCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanXorCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanXorCriterion".into()
@@ -7812,6 +9459,7 @@ impl<'de> serde::Deserialize<'de> for ScanAltCodeCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAltCodeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanAltCodeCriterion".into()
@@ -7901,6 +9549,7 @@ impl<'de> serde::Deserialize<'de> for ScanAttributeCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAttributeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanAttributeCriterion".into()
@@ -7979,6 +9628,7 @@ impl<'de> serde::Deserialize<'de> for ScanAuctionCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAuctionCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanAuctionCriterion".into()
@@ -8059,6 +9709,7 @@ impl<'de> serde::Deserialize<'de> for ScanAuctionLastCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAuctionLastCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanAuctionLastCriterion".into()
@@ -8139,6 +9790,7 @@ impl<'de> serde::Deserialize<'de> for ScanAuctionQuantityCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAuctionQuantityCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanAuctionQuantityCriterion".into()
@@ -8219,6 +9871,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestAskCountCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestAskCountCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanBestAskCountCriterion".into()
@@ -8299,6 +9952,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestAskPriceCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestAskPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanBestAskPriceCriterion".into()
@@ -8379,6 +10033,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestAskQuantityCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestAskQuantityCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanBestAskQuantityCriterion".into()
@@ -8459,6 +10114,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestBidCountCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestBidCountCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanBestBidCountCriterion".into()
@@ -8539,6 +10195,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestBidPriceCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestBidPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanBestBidPriceCriterion".into()
@@ -8619,6 +10276,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestBidQuantityCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestBidQuantityCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanBestBidQuantityCriterion".into()
@@ -8696,6 +10354,7 @@ impl<'de> serde::Deserialize<'de> for ScanBoardCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBoardCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanBoardCriterion".into()
@@ -8769,6 +10428,7 @@ impl<'de> serde::Deserialize<'de> for ScanCallOrPutCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCallOrPutCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanCallOrPutCriterion".into()
@@ -8845,6 +10505,7 @@ impl<'de> serde::Deserialize<'de> for ScanCategoryCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCategoryCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanCategoryCriterion".into()
@@ -8918,6 +10579,7 @@ impl<'de> serde::Deserialize<'de> for ScanCfiCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCfiCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanCfiCriterion".into()
@@ -8991,6 +10653,7 @@ impl<'de> serde::Deserialize<'de> for ScanClassCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanClassCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanClassCriterion".into()
@@ -9070,6 +10733,7 @@ impl<'de> serde::Deserialize<'de> for ScanClosePriceCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanClosePriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanClosePriceCriterion".into()
@@ -9154,6 +10818,7 @@ impl<'de> serde::Deserialize<'de> for ScanCodeCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCodeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanCodeCriterion".into()
@@ -9234,6 +10899,7 @@ impl<'de> serde::Deserialize<'de> for ScanContractSizeCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanContractSizeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanContractSizeCriterion".into()
@@ -9311,6 +10977,7 @@ impl<'de> serde::Deserialize<'de> for ScanCurrencyCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCurrencyCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanCurrencyCriterion".into()
@@ -9384,6 +11051,7 @@ impl<'de> serde::Deserialize<'de> for ScanDataCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanDataCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanDataCriterion".into()
@@ -9467,6 +11135,7 @@ impl<'de> serde::Deserialize<'de> for ScanDateCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanDateCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanDateCriterion".into()
@@ -9542,6 +11211,7 @@ impl<'de> serde::Deserialize<'de> for ScanExerciseTypeCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanExerciseTypeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanExerciseTypeCriterion".into()
@@ -9618,6 +11288,7 @@ impl<'de> serde::Deserialize<'de> for ScanExchangeCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanExchangeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanExchangeCriterion".into()
@@ -9697,6 +11368,7 @@ impl<'de> serde::Deserialize<'de> for ScanExpiryDateCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanExpiryDateCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanExpiryDateCriterion".into()
@@ -9774,6 +11446,7 @@ impl<'de> serde::Deserialize<'de> for ScanHighPriceCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanHighPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanHighPriceCriterion".into()
@@ -9848,6 +11521,7 @@ impl<'de> serde::Deserialize<'de> for ScanIsIndexCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanIsIndexCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanIsIndexCriterion".into()
@@ -9921,6 +11595,7 @@ impl<'de> serde::Deserialize<'de> for ScanLegCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLegCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanLegCriterion".into()
@@ -9997,6 +11672,7 @@ impl<'de> serde::Deserialize<'de> for ScanLastPriceCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLastPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanLastPriceCriterion".into()
@@ -10074,6 +11750,7 @@ impl<'de> serde::Deserialize<'de> for ScanLotSizeCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLotSizeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanLotSizeCriterion".into()
@@ -10151,6 +11828,7 @@ impl<'de> serde::Deserialize<'de> for ScanLowPriceCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLowPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanLowPriceCriterion".into()
@@ -10228,6 +11906,7 @@ impl<'de> serde::Deserialize<'de> for ScanMarketCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanMarketCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanMarketCriterion".into()
@@ -10311,6 +11990,7 @@ impl<'de> serde::Deserialize<'de> for ScanNameCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNameCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanNameCriterion".into()
@@ -10391,6 +12071,7 @@ impl<'de> serde::Deserialize<'de> for ScanOpenInterestCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanOpenInterestCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanOpenInterestCriterion".into()
@@ -10468,6 +12149,7 @@ impl<'de> serde::Deserialize<'de> for ScanOpenPriceCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanOpenPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanOpenPriceCriterion".into()
@@ -10552,6 +12234,7 @@ impl<'de> serde::Deserialize<'de> for ScanPriceCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanPriceCriterion".into()
@@ -10633,6 +12316,7 @@ impl<'de> serde::Deserialize<'de> for ScanPreviousCloseCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanPreviousCloseCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanPreviousCloseCriterion".into()
@@ -10713,6 +12397,7 @@ impl<'de> serde::Deserialize<'de> for ScanQuotationBasisCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanQuotationBasisCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanQuotationBasisCriterion".into()
@@ -10789,6 +12474,7 @@ impl<'de> serde::Deserialize<'de> for ScanRemainderCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanRemainderCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanRemainderCriterion".into()
@@ -10869,6 +12555,7 @@ impl<'de> serde::Deserialize<'de> for ScanShareIssueCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanShareIssueCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanShareIssueCriterion".into()
@@ -10946,6 +12633,7 @@ impl<'de> serde::Deserialize<'de> for ScanStateCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanStateCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanStateCriterion".into()
@@ -11019,6 +12707,7 @@ impl<'de> serde::Deserialize<'de> for ScanStateAllowsCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanStateAllowsCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanStateAllowsCriterion".into()
@@ -11095,6 +12784,7 @@ impl<'de> serde::Deserialize<'de> for ScanStatusNoteCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanStatusNoteCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanStatusNoteCriterion".into()
@@ -11174,6 +12864,7 @@ impl<'de> serde::Deserialize<'de> for ScanStrikePriceCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanStrikePriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanStrikePriceCriterion".into()
@@ -11251,6 +12942,7 @@ impl<'de> serde::Deserialize<'de> for ScanTradesCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanTradesCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanTradesCriterion".into()
@@ -11328,6 +13020,7 @@ impl<'de> serde::Deserialize<'de> for ScanTradingMarketCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanTradingMarketCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanTradingMarketCriterion".into()
@@ -11407,6 +13100,7 @@ impl<'de> serde::Deserialize<'de> for ScanValueTradedCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanValueTradedCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanValueTradedCriterion".into()
@@ -11484,6 +13178,7 @@ impl<'de> serde::Deserialize<'de> for ScanVolumeCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanVolumeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanVolumeCriterion".into()
@@ -11561,6 +13256,7 @@ impl<'de> serde::Deserialize<'de> for ScanVwapCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanVwapCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanVwapCriterion".into()
@@ -11632,6 +13328,7 @@ impl<'de> serde::Deserialize<'de> for ScanAllCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAllCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanAllCriterion".into()
@@ -11707,6 +13404,7 @@ impl<'de> serde::Deserialize<'de> for ScanEqualCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanEqualCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanEqualCriterion".into()
@@ -11784,6 +13482,7 @@ impl<'de> serde::Deserialize<'de> for ScanGreaterCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanGreaterCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanGreaterCriterion".into()
@@ -11864,6 +13563,7 @@ impl<'de> serde::Deserialize<'de> for ScanGreaterOrEqualCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanGreaterOrEqualCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanGreaterOrEqualCriterion".into()
@@ -11941,6 +13641,7 @@ impl<'de> serde::Deserialize<'de> for ScanLessCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLessCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanLessCriterion".into()
@@ -12021,6 +13722,7 @@ impl<'de> serde::Deserialize<'de> for ScanLessOrEqualCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLessOrEqualCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanLessOrEqualCriterion".into()
@@ -12092,6 +13794,7 @@ impl<'de> serde::Deserialize<'de> for ScanNoneCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNoneCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanNoneCriterion".into()
@@ -12167,6 +13870,7 @@ impl<'de> serde::Deserialize<'de> for ScanNotEqualCriterion {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNotEqualCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanNotEqualCriterion".into()
@@ -12267,307 +13971,307 @@ impl<'de> serde::Deserialize<'de> for ScanBoolean {
                     match tag.as_deref() {
                         Some("And") => {
                             Self::ScanAndCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Or") => {
                             Self::ScanOrCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Not") => {
                             Self::ScanNotCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Xor") => {
                             Self::ScanXorCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("AltCode") => {
                             Self::ScanAltCodeCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Attribute") => {
                             Self::ScanAttributeCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Auction") => {
                             Self::ScanAuctionCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("AuctionLast") => {
                             Self::ScanAuctionLastCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("AuctionQuantity") => {
                             Self::ScanAuctionQuantityCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("BestAskCount") => {
                             Self::ScanBestAskCountCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("BestAskPrice") => {
                             Self::ScanBestAskPriceCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("BestAskQuantity") => {
                             Self::ScanBestAskQuantityCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("BestBidCount") => {
                             Self::ScanBestBidCountCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("BestBidPrice") => {
                             Self::ScanBestBidPriceCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("BestBidQuantity") => {
                             Self::ScanBestBidQuantityCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Board") => {
                             Self::ScanBoardCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("CallOrPut") => {
                             Self::ScanCallOrPutCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Category") => {
                             Self::ScanCategoryCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("CFI") => {
                             Self::ScanCfiCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Class") => {
                             Self::ScanClassCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("ClosePrice") => {
                             Self::ScanClosePriceCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Code") => {
                             Self::ScanCodeCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("ContractSize") => {
                             Self::ScanContractSizeCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Currency") => {
                             Self::ScanCurrencyCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Data") => {
                             Self::ScanDataCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Date") => {
                             Self::ScanDateCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("ExerciseType") => {
                             Self::ScanExerciseTypeCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Exchange") => {
                             Self::ScanExchangeCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("ExpiryDate") => {
                             Self::ScanExpiryDateCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("HighPrice") => {
                             Self::ScanHighPriceCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("IsIndex") => {
                             Self::ScanIsIndexCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Leg") => {
                             Self::ScanLegCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("LastPrice") => {
                             Self::ScanLastPriceCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("LotSize") => {
                             Self::ScanLotSizeCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("LowPrice") => {
                             Self::ScanLowPriceCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Market") => {
                             Self::ScanMarketCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Name") => {
                             Self::ScanNameCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("OpenInterest") => {
                             Self::ScanOpenInterestCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("OpenPrice") => {
                             Self::ScanOpenPriceCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Price") => {
                             Self::ScanPriceCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("PreviousClose") => {
                             Self::ScanPreviousCloseCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("QuotationBasis") => {
                             Self::ScanQuotationBasisCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Remainder") => {
                             Self::ScanRemainderCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("ShareIssue") => {
                             Self::ScanShareIssueCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("State") => {
                             Self::ScanStateCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("StateAllows") => {
                             Self::ScanStateAllowsCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("StatusNote") => {
                             Self::ScanStatusNoteCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("StrikePrice") => {
                             Self::ScanStrikePriceCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Trades") => {
                             Self::ScanTradesCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("TradingMarket") => {
                             Self::ScanTradingMarketCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("ValueTraded") => {
                             Self::ScanValueTradedCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("Volume") => {
                             Self::ScanVolumeCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("VWAP") => {
                             Self::ScanVwapCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("All") => {
                             Self::ScanAllCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("=") => {
                             Self::ScanEqualCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some(">") => {
                             Self::ScanGreaterCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some(">=") => {
                             Self::ScanGreaterOrEqualCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("<") => {
                             Self::ScanLessCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("<=") => {
                             Self::ScanLessOrEqualCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("None") => {
                             Self::ScanNoneCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         Some("!=") => {
                             Self::ScanNotEqualCriterion(
-                                serde_json::from_str(text).map_err(D::Error::custom)?,
+                                crate::runtime::read_nested(text).map_err(D::Error::custom)?,
                             )
                         }
                         _ => {
@@ -12587,6 +14291,7 @@ impl<'de> serde::Deserialize<'de> for ScanBoolean {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBoolean {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanBoolean".into()
@@ -12667,6 +14372,7 @@ pub type ScanCriteria = ScanBoolean;
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SymbolConditionField {
     /// `Code`
     Code,
@@ -12737,6 +14443,7 @@ impl<'de> serde::Deserialize<'de> for SymbolConditionField {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolConditionField {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "SymbolConditionField".into()
@@ -12751,6 +14458,7 @@ impl schemars::JsonSchema for SymbolConditionField {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SymbolConditionMatch {
     /// `FromStart`
     FromStart,
@@ -12812,6 +14520,7 @@ impl<'de> serde::Deserialize<'de> for SymbolConditionMatch {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolConditionMatch {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "SymbolConditionMatch".into()
@@ -12826,6 +14535,7 @@ impl schemars::JsonSchema for SymbolConditionMatch {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SymbolChangeO {
     /// `A`
     A,
@@ -12891,6 +14601,7 @@ impl<'de> serde::Deserialize<'de> for SymbolChangeO {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "SymbolChangeO".into()
@@ -12903,6 +14614,7 @@ impl schemars::JsonSchema for SymbolChangeO {
 /// One change to the list of symbols of a class on a market. Changes come in order and must be applied in that order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum SymbolChange {
     /// `O` is `A`: A symbol joins the list, with every field the reference marks Always.
     SymbolAdd(SymbolAdd),
@@ -12917,89 +14629,94 @@ pub enum SymbolChange {
 }
 
 /// `O` is `A`: A symbol joins the list, with every field the reference marks Always.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SymbolAdd {
     /// The symbol added, updated or removed; there is none when the list is cleared.
     #[serde(rename = "Symbol")]
     pub symbol: SymbolDetail,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SymbolAdd {
     /// A `SymbolAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(symbol: SymbolDetail) -> Self {
-        Self { symbol }
+        Self {
+            symbol,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `U`: A listed symbol changed.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SymbolUpdate {
     /// The symbol added, updated or removed; there is none when the list is cleared.
     #[serde(rename = "Symbol")]
     pub symbol: SymbolDetail,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SymbolUpdate {
     /// A `SymbolUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(symbol: SymbolDetail) -> Self {
-        Self { symbol }
+        Self {
+            symbol,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `R`: A symbol leaves the list.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SymbolRemove {
     /// The symbol added, updated or removed; there is none when the list is cleared.
     #[serde(rename = "Symbol")]
     pub symbol: SymbolDetail,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl SymbolRemove {
     /// A `SymbolRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(symbol: SymbolDetail) -> Self {
-        Self { symbol }
+        Self {
+            symbol,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `C`: The list is emptied.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct SymbolClear {}
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct SymbolClear {
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
+}
+
 impl SymbolClear {
     /// A `SymbolClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {}
+        Self {
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -13072,24 +14789,36 @@ impl<'de> serde::Deserialize<'de> for SymbolChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::SymbolAdd(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::SymbolAdd({
+                        let mut fields: SymbolAdd = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("U") => {
-                    Self::SymbolUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::SymbolUpdate({
+                        let mut fields: SymbolUpdate = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("R") => {
-                    Self::SymbolRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::SymbolRemove({
+                        let mut fields: SymbolRemove = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("C") => {
-                    Self::SymbolClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::SymbolClear({
+                        let mut fields: SymbolClear = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -13101,6 +14830,7 @@ impl<'de> serde::Deserialize<'de> for SymbolChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "SymbolChange".into()
@@ -13128,6 +14858,7 @@ impl schemars::JsonSchema for SymbolChange {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NewsChangeO {
     /// `A`
     A,
@@ -13189,6 +14920,7 @@ impl<'de> serde::Deserialize<'de> for NewsChangeO {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NewsChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "NewsChangeO".into()
@@ -13203,6 +14935,7 @@ impl schemars::JsonSchema for NewsChangeO {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NewsReportType {
     /// `TakeoverAnnouncement`
     TakeoverAnnouncement,
@@ -14251,6 +15984,7 @@ impl<'de> serde::Deserialize<'de> for NewsReportType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NewsReportType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "NewsReportType".into()
@@ -14265,6 +15999,7 @@ impl schemars::JsonSchema for NewsReportType {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NewsPriority {
     /// `Low`
     Low,
@@ -14330,6 +16065,7 @@ impl<'de> serde::Deserialize<'de> for NewsPriority {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NewsPriority {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "NewsPriority".into()
@@ -14340,14 +16076,9 @@ impl schemars::JsonSchema for NewsPriority {
 }
 
 /// A symbol an announcement concerns, by its issuing exchange (not the market it is listed on).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct NewsSymbol {
     /// The exchange that issued the symbol.
     #[serde(rename = "Exchange")]
@@ -14355,13 +16086,20 @@ pub struct NewsSymbol {
     /// The symbol's code.
     #[serde(rename = "Code")]
     pub code: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl NewsSymbol {
     /// A `NewsSymbol` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(exchange: String, code: String) -> Self {
-        Self { exchange, code }
+        Self {
+            exchange,
+            code,
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -14370,6 +16108,7 @@ impl NewsSymbol {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NewsAnnouncementCode {
     /// `PriceSensitive`
     PriceSensitive,
@@ -14423,6 +16162,7 @@ impl<'de> serde::Deserialize<'de> for NewsAnnouncementCode {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NewsAnnouncementCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "NewsAnnouncementCode".into()
@@ -14433,14 +16173,9 @@ impl schemars::JsonSchema for NewsAnnouncementCode {
 }
 
 /// One news announcement's headline information.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct NewsData {
     /// The announcement's identifier: unique, but neither sequential nor ordered.
     #[serde(rename = "ID")]
@@ -14472,6 +16207,9 @@ pub struct NewsData {
     /// Special attributes, such as `PriceSensitive`.
     #[serde(rename = "Codes", default, skip_serializing_if = "Option::is_none")]
     pub codes: Option<Vec<NewsAnnouncementCode>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl NewsData {
@@ -14489,13 +16227,127 @@ impl NewsData {
             priority: None,
             symbols: None,
             codes: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl NewsData {
+    /// Builds [`NewsData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> NewsDataBuilder {
+        NewsDataBuilder::default()
+    }
+}
+
+/// Builds [`NewsData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct NewsDataBuilder {
+    id: Option<String>,
+    source: Option<String>,
+    title: Option<String>,
+    date: Option<DateTime>,
+    type_: Option<NewsReportType>,
+    url: Option<String>,
+    origin: Option<String>,
+    priority: Option<NewsPriority>,
+    symbols: Option<Vec<NewsSymbol>>,
+    codes: Option<Vec<NewsAnnouncementCode>>,
+}
+
+impl NewsDataBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Source`.
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+    /// Sets `Title`.
+    pub fn title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
+    /// Sets `Date`.
+    pub fn date(mut self, value: impl Into<DateTime>) -> Self {
+        self.date = Some(value.into());
+        self
+    }
+    /// Sets `Type`.
+    pub fn type_(mut self, value: impl Into<NewsReportType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `Url`.
+    pub fn url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+    /// Sets `Origin`.
+    pub fn origin(mut self, value: impl Into<String>) -> Self {
+        self.origin = Some(value.into());
+        self
+    }
+    /// Sets `Priority`.
+    pub fn priority(mut self, value: impl Into<NewsPriority>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+    /// Sets `Symbols`.
+    pub fn symbols(mut self, value: impl Into<Vec<NewsSymbol>>) -> Self {
+        self.symbols = Some(value.into());
+        self
+    }
+    /// Sets `Codes`.
+    pub fn codes(mut self, value: impl Into<Vec<NewsAnnouncementCode>>) -> Self {
+        self.codes = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<NewsData, crate::runtime::BuildError> {
+        Ok(NewsData {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "NewsData",
+                    missing: "ID",
+                })?,
+            source: self
+                .source
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "NewsData",
+                    missing: "Source",
+                })?,
+            title: self
+                .title
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "NewsData",
+                    missing: "Title",
+                })?,
+            date: self
+                .date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "NewsData",
+                    missing: "Date",
+                })?,
+            type_: self.type_,
+            url: self.url,
+            origin: self.origin,
+            priority: self.priority,
+            symbols: self.symbols,
+            codes: self.codes,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// One record of a news subscription. Records come in order. An Initialise record says, for one source, how recent the available news is, so older announcements can be fetched with QueryNews; additions and updates carry an announcement.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum NewsChange {
     /// `O` is `A`: A new announcement.
     NewsAdd(NewsAdd),
@@ -14508,60 +16360,57 @@ pub enum NewsChange {
 }
 
 /// `O` is `A`: A new announcement.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct NewsAdd {
     /// On add and update: the announcement.
     #[serde(rename = "News")]
     pub news: NewsData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl NewsAdd {
     /// A `NewsAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(news: NewsData) -> Self {
-        Self { news }
+        Self {
+            news,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `U`: A change to an announcement already sent.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct NewsUpdate {
     /// On add and update: the announcement.
     #[serde(rename = "News")]
     pub news: NewsData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl NewsUpdate {
     /// A `NewsUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(news: NewsData) -> Self {
-        Self { news }
+        Self {
+            news,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `I`: Starts the list for a source, saying how recent its available news is.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct NewsInitialise {
     /// On Initialise: the source the record is about (a topic may merge several sources).
     #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
@@ -14569,13 +16418,20 @@ pub struct NewsInitialise {
     /// On Initialise: when the newest available announcement of the source was released; ask QueryNews with `EndTime` at this time for what came before.
     #[serde(rename = "Date", default, skip_serializing_if = "Option::is_none")]
     pub date: Option<DateTime>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl NewsInitialise {
     /// A `NewsInitialise` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self { source: None, date: None }
+        Self {
+            source: None,
+            date: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -14642,17 +16498,30 @@ impl<'de> serde::Deserialize<'de> for NewsChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::NewsAdd(serde_json::from_str(text).map_err(D::Error::custom)?)
+                    Self::NewsAdd({
+                        let mut fields: NewsAdd = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("U") => {
-                    Self::NewsUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::NewsUpdate({
+                        let mut fields: NewsUpdate = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("I") => {
-                    Self::NewsInitialise(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::NewsInitialise({
+                        let mut fields: NewsInitialise = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -14664,6 +16533,7 @@ impl<'de> serde::Deserialize<'de> for NewsChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NewsChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "NewsChange".into()
@@ -14685,14 +16555,9 @@ impl schemars::JsonSchema for NewsChange {
 }
 
 /// A news source the user can see, and how its feed is doing.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct NewsSourceState {
     /// The news source's code.
     #[serde(rename = "Code")]
@@ -14700,25 +16565,27 @@ pub struct NewsSourceState {
     /// How the source's feed is doing.
     #[serde(rename = "Feed")]
     pub feed: FeedStatus,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl NewsSourceState {
     /// A `NewsSourceState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(code: String, feed: FeedStatus) -> Self {
-        Self { code, feed }
+        Self {
+            code,
+            feed,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// How a user identifies a scan: the details set when creating or updating it.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanDetails {
     /// The scan's name.
     #[serde(rename = "Name")]
@@ -14729,6 +16596,9 @@ pub struct ScanDetails {
     /// Free-form information kept with the scan, such as a category.
     #[serde(rename = "Metadata")]
     pub metadata: UserMetadata,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanDetails {
@@ -14739,7 +16609,61 @@ impl ScanDetails {
             name,
             description: None,
             metadata,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl ScanDetails {
+    /// Builds [`ScanDetails`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ScanDetailsBuilder {
+        ScanDetailsBuilder::default()
+    }
+}
+
+/// Builds [`ScanDetails`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ScanDetailsBuilder {
+    name: Option<String>,
+    description: Option<String>,
+    metadata: Option<UserMetadata>,
+}
+
+impl ScanDetailsBuilder {
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Description`.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `Metadata`.
+    pub fn metadata(mut self, value: impl Into<UserMetadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ScanDetails, crate::runtime::BuildError> {
+        Ok(ScanDetails {
+            name: self
+                .name
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ScanDetails",
+                    missing: "Name",
+                })?,
+            description: self.description,
+            metadata: self
+                .metadata
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ScanDetails",
+                    missing: "Metadata",
+                })?,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -14748,6 +16672,7 @@ impl ScanDetails {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScannerType {
     /// `Market.Search`
     MarketSearch,
@@ -14805,6 +16730,7 @@ impl<'de> serde::Deserialize<'de> for ScannerType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScannerType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScannerType".into()
@@ -14822,6 +16748,7 @@ pub type ScanTarget = Vec<String>;
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NotificationUrgency {
     /// `VeryLow`
     VeryLow,
@@ -14887,6 +16814,7 @@ impl<'de> serde::Deserialize<'de> for NotificationUrgency {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NotificationUrgency {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "NotificationUrgency".into()
@@ -14897,14 +16825,9 @@ impl schemars::JsonSchema for NotificationUrgency {
 }
 
 /// How one scan's notifications are sent over its channel; the settings that apply depend on the channel's distribution method (Appendix K). Web Push (`Push.Web`): `ttl` (required there), `urgency`, `topic`. Email: `urgency`. Other methods document none.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct NotificationSourceSettings {
     /// Web Push: how many seconds the push service keeps an undelivered notification before dropping it; 0 is allowed. Not negative.
     #[serde(rename = "ttl", default, skip_serializing_if = "Option::is_none")]
@@ -14915,6 +16838,9 @@ pub struct NotificationSourceSettings {
     /// Web Push: a topic; an undelivered notification with the same topic is replaced by this one (HTTP Topic header rules).
     #[serde(rename = "topic", default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl NotificationSourceSettings {
@@ -14925,6 +16851,7 @@ impl NotificationSourceSettings {
             ttl: None,
             urgency: None,
             topic: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -14935,15 +16862,55 @@ impl Default for NotificationSourceSettings {
     }
 }
 
+impl NotificationSourceSettings {
+    /// Builds [`NotificationSourceSettings`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> NotificationSourceSettingsBuilder {
+        NotificationSourceSettingsBuilder::default()
+    }
+}
+
+/// Builds [`NotificationSourceSettings`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct NotificationSourceSettingsBuilder {
+    ttl: Option<i64>,
+    urgency: Option<NotificationUrgency>,
+    topic: Option<String>,
+}
+
+impl NotificationSourceSettingsBuilder {
+    /// Sets `ttl`.
+    pub fn ttl(mut self, value: impl Into<i64>) -> Self {
+        self.ttl = Some(value.into());
+        self
+    }
+    /// Sets `urgency`.
+    pub fn urgency(mut self, value: impl Into<NotificationUrgency>) -> Self {
+        self.urgency = Some(value.into());
+        self
+    }
+    /// Sets `topic`.
+    pub fn topic(mut self, value: impl Into<String>) -> Self {
+        self.topic = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(
+        self,
+    ) -> Result<NotificationSourceSettings, crate::runtime::BuildError> {
+        Ok(NotificationSourceSettings {
+            ttl: self.ttl,
+            urgency: self.urgency,
+            topic: self.topic,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// How a scan notifies its owner of match changes: over which channel, in which language, and how often.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct NotificationParameters {
     /// The channel to notify over (see the Channel controller).
     #[serde(rename = "ChannelID")]
@@ -14960,6 +16927,9 @@ pub struct NotificationParameters {
     /// Settings for this scan's notifications on the channel, depending on its method.
     #[serde(rename = "Settings", default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<NotificationSourceSettings>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl NotificationParameters {
@@ -14972,19 +16942,77 @@ impl NotificationParameters {
             minimum_stable: None,
             minimum_elapsed: None,
             settings: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl NotificationParameters {
+    /// Builds [`NotificationParameters`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> NotificationParametersBuilder {
+        NotificationParametersBuilder::default()
+    }
+}
+
+/// Builds [`NotificationParameters`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct NotificationParametersBuilder {
+    channel_id: Option<String>,
+    culture_code: Option<String>,
+    minimum_stable: Option<Time>,
+    minimum_elapsed: Option<Time>,
+    settings: Option<NotificationSourceSettings>,
+}
+
+impl NotificationParametersBuilder {
+    /// Sets `ChannelID`.
+    pub fn channel_id(mut self, value: impl Into<String>) -> Self {
+        self.channel_id = Some(value.into());
+        self
+    }
+    /// Sets `CultureCode`.
+    pub fn culture_code(mut self, value: impl Into<String>) -> Self {
+        self.culture_code = Some(value.into());
+        self
+    }
+    /// Sets `MinimumStable`.
+    pub fn minimum_stable(mut self, value: impl Into<Time>) -> Self {
+        self.minimum_stable = Some(value.into());
+        self
+    }
+    /// Sets `MinimumElapsed`.
+    pub fn minimum_elapsed(mut self, value: impl Into<Time>) -> Self {
+        self.minimum_elapsed = Some(value.into());
+        self
+    }
+    /// Sets `Settings`.
+    pub fn settings(mut self, value: impl Into<NotificationSourceSettings>) -> Self {
+        self.settings = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<NotificationParameters, crate::runtime::BuildError> {
+        Ok(NotificationParameters {
+            channel_id: self
+                .channel_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "NotificationParameters",
+                    missing: "ChannelID",
+                })?,
+            culture_code: self.culture_code,
+            minimum_stable: self.minimum_stable,
+            minimum_elapsed: self.minimum_elapsed,
+            settings: self.settings,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// What a scan does: which scanner runs it, the criteria, the target, and how it notifies.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanParameters {
     /// The scanner that runs the scan.
     #[serde(rename = "Type")]
@@ -15004,6 +17032,9 @@ pub struct ScanParameters {
     /// The most matches the scan keeps. Not in the reference; the real client sends it and reads it back.
     #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanParameters {
@@ -15017,7 +17048,90 @@ impl ScanParameters {
             notifications: None,
             rank: None,
             count: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl ScanParameters {
+    /// Builds [`ScanParameters`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ScanParametersBuilder {
+        ScanParametersBuilder::default()
+    }
+}
+
+/// Builds [`ScanParameters`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ScanParametersBuilder {
+    type_: Option<ScannerType>,
+    criteria: Option<ScanBoolean>,
+    target: Option<ScanTarget>,
+    notifications: Option<Vec<NotificationParameters>>,
+    rank: Option<ScanNumeric>,
+    count: Option<i64>,
+}
+
+impl ScanParametersBuilder {
+    /// Sets `Type`.
+    pub fn type_(mut self, value: impl Into<ScannerType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `Criteria`.
+    pub fn criteria(mut self, value: impl Into<ScanBoolean>) -> Self {
+        self.criteria = Some(value.into());
+        self
+    }
+    /// Sets `Target`.
+    pub fn target(mut self, value: impl Into<ScanTarget>) -> Self {
+        self.target = Some(value.into());
+        self
+    }
+    /// Sets `Notifications`.
+    pub fn notifications(
+        mut self,
+        value: impl Into<Vec<NotificationParameters>>,
+    ) -> Self {
+        self.notifications = Some(value.into());
+        self
+    }
+    /// Sets `Rank`.
+    pub fn rank(mut self, value: impl Into<ScanNumeric>) -> Self {
+        self.rank = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ScanParameters, crate::runtime::BuildError> {
+        Ok(ScanParameters {
+            type_: self
+                .type_
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ScanParameters",
+                    missing: "Type",
+                })?,
+            criteria: self
+                .criteria
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ScanParameters",
+                    missing: "Criteria",
+                })?,
+            target: self
+                .target
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ScanParameters",
+                    missing: "Target",
+                })?,
+            notifications: self.notifications,
+            rank: self.rank,
+            count: self.count,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -15026,6 +17140,7 @@ impl ScanParameters {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScanMatchChangeOperation {
     /// `Add`
     Add,
@@ -15091,6 +17206,7 @@ impl<'de> serde::Deserialize<'de> for ScanMatchChangeOperation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanMatchChangeOperation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanMatchChangeOperation".into()
@@ -15103,6 +17219,7 @@ impl schemars::JsonSchema for ScanMatchChangeOperation {
 /// One change to a scan's matches. Changes come in order and must be applied in order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ScanMatchChange {
     /// `Operation` is `Add`: A new match.
     ScanMatchAdd(ScanMatchAdd),
@@ -15117,14 +17234,9 @@ pub enum ScanMatchChange {
 }
 
 /// `Operation` is `Add`: A new match.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanMatchAdd {
     /// What matched; for the market scanners a security as `Code.Market`.
     #[serde(rename = "Key")]
@@ -15132,25 +17244,27 @@ pub struct ScanMatchAdd {
     /// The match's rank score, when the scan has a `Rank`. Not in the reference; the real client reads it on adds and updates.
     #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<f64>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanMatchAdd {
     /// A `ScanMatchAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(key: String) -> Self {
-        Self { key, rank: None }
+        Self {
+            key,
+            rank: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Update`: A match whose data changed.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanMatchUpdate {
     /// What matched; for the market scanners a security as `Code.Market`.
     #[serde(rename = "Key")]
@@ -15158,54 +17272,64 @@ pub struct ScanMatchUpdate {
     /// The match's rank score, when the scan has a `Rank`. Not in the reference; the real client reads it on adds and updates.
     #[serde(rename = "Rank", default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<f64>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanMatchUpdate {
     /// A `ScanMatchUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(key: String) -> Self {
-        Self { key, rank: None }
+        Self {
+            key,
+            rank: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Remove`: Something that no longer matches.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanMatchRemove {
     /// What matched; for the market scanners a security as `Code.Market`.
     #[serde(rename = "Key")]
     pub key: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanMatchRemove {
     /// A `ScanMatchRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(key: String) -> Self {
-        Self { key }
+        Self {
+            key,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Clear`: Empties the list of matches.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct ScanMatchClear {}
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct ScanMatchClear {
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
+}
+
 impl ScanMatchClear {
     /// A `ScanMatchClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {}
+        Self {
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -15280,24 +17404,42 @@ impl<'de> serde::Deserialize<'de> for ScanMatchChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("Add") => {
-                    Self::ScanMatchAdd(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ScanMatchAdd({
+                        let mut fields: ScanMatchAdd = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Update") => {
-                    Self::ScanMatchUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ScanMatchUpdate({
+                        let mut fields: ScanMatchUpdate = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Remove") => {
-                    Self::ScanMatchRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ScanMatchRemove({
+                        let mut fields: ScanMatchRemove = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Clear") => {
-                    Self::ScanMatchClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ScanMatchClear({
+                        let mut fields: ScanMatchClear = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -15309,6 +17451,7 @@ impl<'de> serde::Deserialize<'de> for ScanMatchChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanMatchChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanMatchChange".into()
@@ -15335,6 +17478,7 @@ impl schemars::JsonSchema for ScanMatchChange {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScanStatus {
     /// `Active`
     Active,
@@ -15396,6 +17540,7 @@ impl<'de> serde::Deserialize<'de> for ScanStatus {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanStatus {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanStatus".into()
@@ -15410,6 +17555,7 @@ impl schemars::JsonSchema for ScanStatus {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScanChangeOperation {
     /// `Add`
     Add,
@@ -15475,6 +17621,7 @@ impl<'de> serde::Deserialize<'de> for ScanChangeOperation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanChangeOperation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanChangeOperation".into()
@@ -15485,14 +17632,9 @@ impl schemars::JsonSchema for ScanChangeOperation {
 }
 
 /// The summary of one persistent scan, as the Scans subscription and QueryScans report it. A removal carries only the `ID`; an add or update also carries `Status` and `Type` (ScanChange requires them).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanState {
     /// The scan's identifier.
     #[serde(rename = "ID")]
@@ -15515,6 +17657,9 @@ pub struct ScanState {
     /// The scanner that runs it.
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ScannerType>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanState {
@@ -15529,13 +17674,91 @@ impl ScanState {
             is_writable: None,
             status: None,
             type_: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl ScanState {
+    /// Builds [`ScanState`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ScanStateBuilder {
+        ScanStateBuilder::default()
+    }
+}
+
+/// Builds [`ScanState`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ScanStateBuilder {
+    id: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    metadata: Option<UserMetadata>,
+    is_writable: Option<bool>,
+    status: Option<ScanStatus>,
+    type_: Option<ScannerType>,
+}
+
+impl ScanStateBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Description`.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `Metadata`.
+    pub fn metadata(mut self, value: impl Into<UserMetadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `IsWritable`.
+    pub fn is_writable(mut self, value: impl Into<bool>) -> Self {
+        self.is_writable = Some(value.into());
+        self
+    }
+    /// Sets `Status`.
+    pub fn status(mut self, value: impl Into<ScanStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `Type`.
+    pub fn type_(mut self, value: impl Into<ScannerType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ScanState, crate::runtime::BuildError> {
+        Ok(ScanState {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ScanState",
+                    missing: "ID",
+                })?,
+            name: self.name,
+            description: self.description,
+            metadata: self.metadata,
+            is_writable: self.is_writable,
+            status: self.status,
+            type_: self.type_,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// One change to the list of the user's scans. Changes come in order and must be applied in order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ScanChange {
     /// `Operation` is `Add`: A new scan, with its status and scanner type.
     ScanChangeAdd(ScanChangeAdd),
@@ -15550,89 +17773,94 @@ pub enum ScanChange {
 }
 
 /// `Operation` is `Add`: A new scan, with its status and scanner type.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanChangeAdd {
     /// The scan added, updated or removed; there is none on a clear.
     #[serde(rename = "Scan")]
     pub scan: ScanState,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanChangeAdd {
     /// A `ScanChangeAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(scan: ScanState) -> Self {
-        Self { scan }
+        Self {
+            scan,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Update`: A scan whose details or state changed: its whole state, status and scanner type included.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanChangeUpdate {
     /// The scan added, updated or removed; there is none on a clear.
     #[serde(rename = "Scan")]
     pub scan: ScanState,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanChangeUpdate {
     /// A `ScanChangeUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(scan: ScanState) -> Self {
-        Self { scan }
+        Self {
+            scan,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Remove`: A scan deleted; only its ID is needed.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ScanChangeRemove {
     /// The scan added, updated or removed; there is none on a clear.
     #[serde(rename = "Scan")]
     pub scan: ScanState,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ScanChangeRemove {
     /// A `ScanChangeRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(scan: ScanState) -> Self {
-        Self { scan }
+        Self {
+            scan,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Clear`: Empties the list of scans.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct ScanChangeClear {}
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct ScanChangeClear {
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
+}
+
 impl ScanChangeClear {
     /// A `ScanChangeClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {}
+        Self {
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -15707,24 +17935,42 @@ impl<'de> serde::Deserialize<'de> for ScanChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("Add") => {
-                    Self::ScanChangeAdd(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ScanChangeAdd({
+                        let mut fields: ScanChangeAdd = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Update") => {
-                    Self::ScanChangeUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ScanChangeUpdate({
+                        let mut fields: ScanChangeUpdate = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Remove") => {
-                    Self::ScanChangeRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ScanChangeRemove({
+                        let mut fields: ScanChangeRemove = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Clear") => {
-                    Self::ScanChangeClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ScanChangeClear({
+                        let mut fields: ScanChangeClear = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -15736,6 +17982,7 @@ impl<'de> serde::Deserialize<'de> for ScanChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ScanChange".into()
@@ -15759,14 +18006,9 @@ impl schemars::JsonSchema for ScanChange {
 }
 
 /// A trading account the user can see, and the state of its data feed. While the feed is not active only `ID` and `Feed` may be sent (a feed-only update).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradingAccountState {
     /// The account's ID; order actions and the account topics name the account by it.
     #[serde(rename = "ID")]
@@ -15792,6 +18034,9 @@ pub struct TradingAccountState {
     /// The account's category codes, under the name the reference's samples give them (the tables call them `Categories`).
     #[serde(rename = "CategoryCodes", default, skip_serializing_if = "Option::is_none")]
     pub category_codes: Option<Vec<String>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradingAccountState {
@@ -15807,7 +18052,99 @@ impl TradingAccountState {
             attributes: None,
             categories: None,
             category_codes: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl TradingAccountState {
+    /// Builds [`TradingAccountState`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> TradingAccountStateBuilder {
+        TradingAccountStateBuilder::default()
+    }
+}
+
+/// Builds [`TradingAccountState`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TradingAccountStateBuilder {
+    id: Option<String>,
+    feed: Option<FeedStatus>,
+    name: Option<String>,
+    provider: Option<String>,
+    currency: Option<String>,
+    attributes: Option<indexmap::IndexMap<String, String>>,
+    categories: Option<Vec<String>>,
+    category_codes: Option<Vec<String>>,
+}
+
+impl TradingAccountStateBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Feed`.
+    pub fn feed(mut self, value: impl Into<FeedStatus>) -> Self {
+        self.feed = Some(value.into());
+        self
+    }
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Provider`.
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+    /// Sets `Currency`.
+    pub fn currency(mut self, value: impl Into<String>) -> Self {
+        self.currency = Some(value.into());
+        self
+    }
+    /// Sets `Attributes`.
+    pub fn attributes(
+        mut self,
+        value: impl Into<indexmap::IndexMap<String, String>>,
+    ) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `Categories`.
+    pub fn categories(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.categories = Some(value.into());
+        self
+    }
+    /// Sets `CategoryCodes`.
+    pub fn category_codes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.category_codes = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<TradingAccountState, crate::runtime::BuildError> {
+        Ok(TradingAccountState {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TradingAccountState",
+                    missing: "ID",
+                })?,
+            feed: self
+                .feed
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TradingAccountState",
+                    missing: "Feed",
+                })?,
+            name: self.name,
+            provider: self.provider,
+            currency: self.currency,
+            attributes: self.attributes,
+            categories: self.categories,
+            category_codes: self.category_codes,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -15816,6 +18153,7 @@ impl TradingAccountState {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderResult {
     /// `Success`
     Success,
@@ -15891,6 +18229,7 @@ impl<'de> serde::Deserialize<'de> for OrderResult {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderResult {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderResult".into()
@@ -15905,6 +18244,7 @@ impl schemars::JsonSchema for OrderResult {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderStatusCode {
     /// `OnMarket`
     OnMarket,
@@ -15975,6 +18315,7 @@ impl<'de> serde::Deserialize<'de> for OrderStatusCode {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderStatusCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderStatusCode".into()
@@ -15989,6 +18330,7 @@ impl schemars::JsonSchema for OrderStatusCode {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderStyle {
     /// `Market`
     Market,
@@ -16059,6 +18401,7 @@ impl<'de> serde::Deserialize<'de> for OrderStyle {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderStyle {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderStyle".into()
@@ -16073,6 +18416,7 @@ impl schemars::JsonSchema for OrderStyle {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderType {
     /// `Limit`
     Limit,
@@ -16148,6 +18492,7 @@ impl<'de> serde::Deserialize<'de> for OrderType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderType".into()
@@ -16162,6 +18507,7 @@ impl schemars::JsonSchema for OrderType {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderValidity {
     /// `UntilCancel`
     UntilCancel,
@@ -16237,6 +18583,7 @@ impl<'de> serde::Deserialize<'de> for OrderValidity {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderValidity {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderValidity".into()
@@ -16251,6 +18598,7 @@ impl schemars::JsonSchema for OrderValidity {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ShortSellType {
     /// `ShortSell`
     ShortSell,
@@ -16308,6 +18656,7 @@ impl<'de> serde::Deserialize<'de> for ShortSellType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ShortSellType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ShortSellType".into()
@@ -16322,6 +18671,7 @@ impl schemars::JsonSchema for ShortSellType {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FundUnitType {
     /// `Currency`
     Currency,
@@ -16379,6 +18729,7 @@ impl<'de> serde::Deserialize<'de> for FundUnitType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for FundUnitType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "FundUnitType".into()
@@ -16391,6 +18742,7 @@ impl schemars::JsonSchema for FundUnitType {
 /// What an order is for: the symbol, the side and, depending on `Style`, the price, quantity and validity of a Market-style order or the amount of a fund order. Sent with PlaceOrder, AmendOrder and CalculateOrder (an amend sends the details the order should have afterwards) and returned in orders and order requests.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum OrderDetails {
     /// `Style` is `Market`: An order for an exchange-traded instrument: type, quantity and validity.
     MarketOrderDetails(MarketOrderDetails),
@@ -16404,15 +18756,148 @@ pub enum OrderDetails {
     Unrecognized(serde_json::Value),
 }
 
+impl MarketOrderDetails {
+    /// Builds [`MarketOrderDetails`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> MarketOrderDetailsBuilder {
+        MarketOrderDetailsBuilder::default()
+    }
+}
+
+/// Builds [`MarketOrderDetails`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct MarketOrderDetailsBuilder {
+    exchange: Option<String>,
+    code: Option<String>,
+    side: Option<Side>,
+    brokerage_schedule: Option<String>,
+    instructions: Option<Vec<String>>,
+    type_: Option<OrderType>,
+    limit_price: Option<Decimal>,
+    quantity: Option<Decimal>,
+    hidden_quantity: Option<Decimal>,
+    minimum_quantity: Option<Decimal>,
+    validity: Option<OrderValidity>,
+    expiry_date: Option<Date>,
+    short_type: Option<ShortSellType>,
+}
+
+impl MarketOrderDetailsBuilder {
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Side`.
+    pub fn side(mut self, value: impl Into<Side>) -> Self {
+        self.side = Some(value.into());
+        self
+    }
+    /// Sets `BrokerageSchedule`.
+    pub fn brokerage_schedule(mut self, value: impl Into<String>) -> Self {
+        self.brokerage_schedule = Some(value.into());
+        self
+    }
+    /// Sets `Instructions`.
+    pub fn instructions(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.instructions = Some(value.into());
+        self
+    }
+    /// Sets `Type`.
+    pub fn type_(mut self, value: impl Into<OrderType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `LimitPrice`.
+    pub fn limit_price(mut self, value: impl Into<Decimal>) -> Self {
+        self.limit_price = Some(value.into());
+        self
+    }
+    /// Sets `Quantity`.
+    pub fn quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.quantity = Some(value.into());
+        self
+    }
+    /// Sets `HiddenQuantity`.
+    pub fn hidden_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.hidden_quantity = Some(value.into());
+        self
+    }
+    /// Sets `MinimumQuantity`.
+    pub fn minimum_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.minimum_quantity = Some(value.into());
+        self
+    }
+    /// Sets `Validity`.
+    pub fn validity(mut self, value: impl Into<OrderValidity>) -> Self {
+        self.validity = Some(value.into());
+        self
+    }
+    /// Sets `ExpiryDate`.
+    pub fn expiry_date(mut self, value: impl Into<Date>) -> Self {
+        self.expiry_date = Some(value.into());
+        self
+    }
+    /// Sets `ShortType`.
+    pub fn short_type(mut self, value: impl Into<ShortSellType>) -> Self {
+        self.short_type = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<MarketOrderDetails, crate::runtime::BuildError> {
+        Ok(MarketOrderDetails {
+            exchange: self
+                .exchange
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketOrderDetails",
+                    missing: "Exchange",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketOrderDetails",
+                    missing: "Code",
+                })?,
+            side: self
+                .side
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketOrderDetails",
+                    missing: "Side",
+                })?,
+            brokerage_schedule: self.brokerage_schedule,
+            instructions: self.instructions,
+            type_: self
+                .type_
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketOrderDetails",
+                    missing: "Type",
+                })?,
+            limit_price: self.limit_price,
+            quantity: self
+                .quantity
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketOrderDetails",
+                    missing: "Quantity",
+                })?,
+            hidden_quantity: self.hidden_quantity,
+            minimum_quantity: self.minimum_quantity,
+            validity: self.validity,
+            expiry_date: self.expiry_date,
+            short_type: self.short_type,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Style` is `Market`: An order for an exchange-traded instrument: type, quantity and validity.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MarketOrderDetails {
     /// The symbol's exchange (its `Exchange`, or its market when it has none), with the environment tag if any, such as `ASX[Demo]`.
     #[serde(rename = "Exchange")]
@@ -16461,6 +18946,9 @@ pub struct MarketOrderDetails {
     /// Market style: for a short sale, whether it is a plain (`ShortSell`) or an exempt (`ShortSellExempt`) one; leave it out otherwise.
     #[serde(rename = "ShortType", default, skip_serializing_if = "Option::is_none")]
     pub short_type: Option<ShortSellType>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MarketOrderDetails {
@@ -16487,19 +18975,153 @@ impl MarketOrderDetails {
             validity: None,
             expiry_date: None,
             short_type: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl EquityOrderDetails {
+    /// Builds [`EquityOrderDetails`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> EquityOrderDetailsBuilder {
+        EquityOrderDetailsBuilder::default()
+    }
+}
+
+/// Builds [`EquityOrderDetails`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct EquityOrderDetailsBuilder {
+    exchange: Option<String>,
+    code: Option<String>,
+    side: Option<Side>,
+    brokerage_schedule: Option<String>,
+    instructions: Option<Vec<String>>,
+    type_: Option<OrderType>,
+    limit_price: Option<Decimal>,
+    quantity: Option<Decimal>,
+    hidden_quantity: Option<Decimal>,
+    minimum_quantity: Option<Decimal>,
+    validity: Option<OrderValidity>,
+    expiry_date: Option<Date>,
+    short_type: Option<ShortSellType>,
+}
+
+impl EquityOrderDetailsBuilder {
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Side`.
+    pub fn side(mut self, value: impl Into<Side>) -> Self {
+        self.side = Some(value.into());
+        self
+    }
+    /// Sets `BrokerageSchedule`.
+    pub fn brokerage_schedule(mut self, value: impl Into<String>) -> Self {
+        self.brokerage_schedule = Some(value.into());
+        self
+    }
+    /// Sets `Instructions`.
+    pub fn instructions(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.instructions = Some(value.into());
+        self
+    }
+    /// Sets `Type`.
+    pub fn type_(mut self, value: impl Into<OrderType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `LimitPrice`.
+    pub fn limit_price(mut self, value: impl Into<Decimal>) -> Self {
+        self.limit_price = Some(value.into());
+        self
+    }
+    /// Sets `Quantity`.
+    pub fn quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.quantity = Some(value.into());
+        self
+    }
+    /// Sets `HiddenQuantity`.
+    pub fn hidden_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.hidden_quantity = Some(value.into());
+        self
+    }
+    /// Sets `MinimumQuantity`.
+    pub fn minimum_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.minimum_quantity = Some(value.into());
+        self
+    }
+    /// Sets `Validity`.
+    pub fn validity(mut self, value: impl Into<OrderValidity>) -> Self {
+        self.validity = Some(value.into());
+        self
+    }
+    /// Sets `ExpiryDate`.
+    pub fn expiry_date(mut self, value: impl Into<Date>) -> Self {
+        self.expiry_date = Some(value.into());
+        self
+    }
+    /// Sets `ShortType`.
+    pub fn short_type(mut self, value: impl Into<ShortSellType>) -> Self {
+        self.short_type = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<EquityOrderDetails, crate::runtime::BuildError> {
+        Ok(EquityOrderDetails {
+            exchange: self
+                .exchange
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityOrderDetails",
+                    missing: "Exchange",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityOrderDetails",
+                    missing: "Code",
+                })?,
+            side: self
+                .side
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityOrderDetails",
+                    missing: "Side",
+                })?,
+            brokerage_schedule: self.brokerage_schedule,
+            instructions: self.instructions,
+            type_: self
+                .type_
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityOrderDetails",
+                    missing: "Type",
+                })?,
+            limit_price: self.limit_price,
+            quantity: self
+                .quantity
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityOrderDetails",
+                    missing: "Quantity",
+                })?,
+            hidden_quantity: self.hidden_quantity,
+            minimum_quantity: self.minimum_quantity,
+            validity: self.validity,
+            expiry_date: self.expiry_date,
+            short_type: self.short_type,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Style` is `Equity`: A Market-style order under the name the reference's samples use; the same fields and rules.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct EquityOrderDetails {
     /// The symbol's exchange (its `Exchange`, or its market when it has none), with the environment tag if any, such as `ASX[Demo]`.
     #[serde(rename = "Exchange")]
@@ -16548,6 +19170,9 @@ pub struct EquityOrderDetails {
     /// Market style: for a short sale, whether it is a plain (`ShortSell`) or an exempt (`ShortSellExempt`) one; leave it out otherwise.
     #[serde(rename = "ShortType", default, skip_serializing_if = "Option::is_none")]
     pub short_type: Option<ShortSellType>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl EquityOrderDetails {
@@ -16574,19 +19199,153 @@ impl EquityOrderDetails {
             validity: None,
             expiry_date: None,
             short_type: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl OptionOrderDetails {
+    /// Builds [`OptionOrderDetails`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> OptionOrderDetailsBuilder {
+        OptionOrderDetailsBuilder::default()
+    }
+}
+
+/// Builds [`OptionOrderDetails`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct OptionOrderDetailsBuilder {
+    exchange: Option<String>,
+    code: Option<String>,
+    side: Option<Side>,
+    brokerage_schedule: Option<String>,
+    instructions: Option<Vec<String>>,
+    type_: Option<OrderType>,
+    limit_price: Option<Decimal>,
+    quantity: Option<Decimal>,
+    hidden_quantity: Option<Decimal>,
+    minimum_quantity: Option<Decimal>,
+    validity: Option<OrderValidity>,
+    expiry_date: Option<Date>,
+    short_type: Option<ShortSellType>,
+}
+
+impl OptionOrderDetailsBuilder {
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Side`.
+    pub fn side(mut self, value: impl Into<Side>) -> Self {
+        self.side = Some(value.into());
+        self
+    }
+    /// Sets `BrokerageSchedule`.
+    pub fn brokerage_schedule(mut self, value: impl Into<String>) -> Self {
+        self.brokerage_schedule = Some(value.into());
+        self
+    }
+    /// Sets `Instructions`.
+    pub fn instructions(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.instructions = Some(value.into());
+        self
+    }
+    /// Sets `Type`.
+    pub fn type_(mut self, value: impl Into<OrderType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `LimitPrice`.
+    pub fn limit_price(mut self, value: impl Into<Decimal>) -> Self {
+        self.limit_price = Some(value.into());
+        self
+    }
+    /// Sets `Quantity`.
+    pub fn quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.quantity = Some(value.into());
+        self
+    }
+    /// Sets `HiddenQuantity`.
+    pub fn hidden_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.hidden_quantity = Some(value.into());
+        self
+    }
+    /// Sets `MinimumQuantity`.
+    pub fn minimum_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.minimum_quantity = Some(value.into());
+        self
+    }
+    /// Sets `Validity`.
+    pub fn validity(mut self, value: impl Into<OrderValidity>) -> Self {
+        self.validity = Some(value.into());
+        self
+    }
+    /// Sets `ExpiryDate`.
+    pub fn expiry_date(mut self, value: impl Into<Date>) -> Self {
+        self.expiry_date = Some(value.into());
+        self
+    }
+    /// Sets `ShortType`.
+    pub fn short_type(mut self, value: impl Into<ShortSellType>) -> Self {
+        self.short_type = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<OptionOrderDetails, crate::runtime::BuildError> {
+        Ok(OptionOrderDetails {
+            exchange: self
+                .exchange
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionOrderDetails",
+                    missing: "Exchange",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionOrderDetails",
+                    missing: "Code",
+                })?,
+            side: self
+                .side
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionOrderDetails",
+                    missing: "Side",
+                })?,
+            brokerage_schedule: self.brokerage_schedule,
+            instructions: self.instructions,
+            type_: self
+                .type_
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionOrderDetails",
+                    missing: "Type",
+                })?,
+            limit_price: self.limit_price,
+            quantity: self
+                .quantity
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionOrderDetails",
+                    missing: "Quantity",
+                })?,
+            hidden_quantity: self.hidden_quantity,
+            minimum_quantity: self.minimum_quantity,
+            validity: self.validity,
+            expiry_date: self.expiry_date,
+            short_type: self.short_type,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Style` is `Option`: A Market-style order under the reference's other name; the same fields and rules.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OptionOrderDetails {
     /// The symbol's exchange (its `Exchange`, or its market when it has none), with the environment tag if any, such as `ASX[Demo]`.
     #[serde(rename = "Exchange")]
@@ -16635,6 +19394,9 @@ pub struct OptionOrderDetails {
     /// Market style: for a short sale, whether it is a plain (`ShortSell`) or an exempt (`ShortSellExempt`) one; leave it out otherwise.
     #[serde(rename = "ShortType", default, skip_serializing_if = "Option::is_none")]
     pub short_type: Option<ShortSellType>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OptionOrderDetails {
@@ -16661,19 +19423,125 @@ impl OptionOrderDetails {
             validity: None,
             expiry_date: None,
             short_type: None,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl ManagedFundOrderDetails {
+    /// Builds [`ManagedFundOrderDetails`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ManagedFundOrderDetailsBuilder {
+        ManagedFundOrderDetailsBuilder::default()
+    }
+}
+
+/// Builds [`ManagedFundOrderDetails`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ManagedFundOrderDetailsBuilder {
+    exchange: Option<String>,
+    code: Option<String>,
+    side: Option<Side>,
+    brokerage_schedule: Option<String>,
+    instructions: Option<Vec<String>>,
+    unit_type: Option<FundUnitType>,
+    unit_amount: Option<Decimal>,
+    currency: Option<String>,
+    physical_delivery: Option<bool>,
+}
+
+impl ManagedFundOrderDetailsBuilder {
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Side`.
+    pub fn side(mut self, value: impl Into<Side>) -> Self {
+        self.side = Some(value.into());
+        self
+    }
+    /// Sets `BrokerageSchedule`.
+    pub fn brokerage_schedule(mut self, value: impl Into<String>) -> Self {
+        self.brokerage_schedule = Some(value.into());
+        self
+    }
+    /// Sets `Instructions`.
+    pub fn instructions(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.instructions = Some(value.into());
+        self
+    }
+    /// Sets `UnitType`.
+    pub fn unit_type(mut self, value: impl Into<FundUnitType>) -> Self {
+        self.unit_type = Some(value.into());
+        self
+    }
+    /// Sets `UnitAmount`.
+    pub fn unit_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.unit_amount = Some(value.into());
+        self
+    }
+    /// Sets `Currency`.
+    pub fn currency(mut self, value: impl Into<String>) -> Self {
+        self.currency = Some(value.into());
+        self
+    }
+    /// Sets `PhysicalDelivery`.
+    pub fn physical_delivery(mut self, value: impl Into<bool>) -> Self {
+        self.physical_delivery = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ManagedFundOrderDetails, crate::runtime::BuildError> {
+        Ok(ManagedFundOrderDetails {
+            exchange: self
+                .exchange
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundOrderDetails",
+                    missing: "Exchange",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundOrderDetails",
+                    missing: "Code",
+                })?,
+            side: self
+                .side
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundOrderDetails",
+                    missing: "Side",
+                })?,
+            brokerage_schedule: self.brokerage_schedule,
+            instructions: self.instructions,
+            unit_type: self
+                .unit_type
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundOrderDetails",
+                    missing: "UnitType",
+                })?,
+            unit_amount: self
+                .unit_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundOrderDetails",
+                    missing: "UnitAmount",
+                })?,
+            currency: self.currency,
+            physical_delivery: self.physical_delivery,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Style` is `ManagedFund`: An order for units of a managed fund: an amount in money or units.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ManagedFundOrderDetails {
     /// The symbol's exchange (its `Exchange`, or its market when it has none), with the environment tag if any, such as `ASX[Demo]`.
     #[serde(rename = "Exchange")]
@@ -16710,6 +19578,9 @@ pub struct ManagedFundOrderDetails {
         skip_serializing_if = "Option::is_none"
     )]
     pub physical_delivery: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ManagedFundOrderDetails {
@@ -16732,6 +19603,7 @@ impl ManagedFundOrderDetails {
             unit_amount,
             currency: None,
             physical_delivery: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -16805,24 +19677,44 @@ impl<'de> serde::Deserialize<'de> for OrderDetails {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("Market") => {
-                    Self::MarketOrderDetails(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::MarketOrderDetails({
+                        let mut fields: MarketOrderDetails = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Equity") => {
-                    Self::EquityOrderDetails(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::EquityOrderDetails({
+                        let mut fields: EquityOrderDetails = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Option") => {
-                    Self::OptionOrderDetails(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OptionOrderDetails({
+                        let mut fields: OptionOrderDetails = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("ManagedFund") => {
-                    Self::ManagedFundOrderDetails(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ManagedFundOrderDetails({
+                        let mut fields: ManagedFundOrderDetails = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -16834,6 +19726,7 @@ impl<'de> serde::Deserialize<'de> for OrderDetails {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderDetails {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderDetails".into()
@@ -16936,6 +19829,7 @@ impl schemars::JsonSchema for OrderDetails {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RoutingAlgorithm {
     /// `Market`
     Market,
@@ -16997,6 +19891,7 @@ impl<'de> serde::Deserialize<'de> for RoutingAlgorithm {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for RoutingAlgorithm {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "RoutingAlgorithm".into()
@@ -17009,6 +19904,7 @@ impl schemars::JsonSchema for RoutingAlgorithm {
 /// How an order is routed to a trading market: to one named trading market (`Market`) or to the best one available (`BestMarket`); the real client also uses `FIX`, which the reference does not list.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum OrderRoute {
     /// `Algorithm` is `Market`: Routes to one trading market.
     MarketRoute(MarketRoute),
@@ -17021,43 +19917,46 @@ pub enum OrderRoute {
 }
 
 /// `Algorithm` is `Market`: Routes to one trading market.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MarketRoute {
     /// With `Market`: the trading market to route to, one of the symbol's `TradingMarkets`, with the environment tag if any (such as `CXA::LI[Demo]`).
     #[serde(rename = "Market")]
     pub market: TradingMarketCode,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MarketRoute {
     /// A `MarketRoute` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(market: TradingMarketCode) -> Self {
-        Self { market }
+        Self {
+            market,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Algorithm` is `BestMarket`: Routes to the best available trading market.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct BestMarketRoute {}
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct BestMarketRoute {
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
+}
+
 impl BestMarketRoute {
     /// A `BestMarketRoute` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {}
+        Self {
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -17068,20 +19967,22 @@ impl Default for BestMarketRoute {
 }
 
 /// `Algorithm` is `FIX`: Routes over FIX (not in the reference; the real client sends and reads it).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct FixRoute {}
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct FixRoute {
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
+}
+
 impl FixRoute {
     /// A `FixRoute` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {}
+        Self {
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -17154,17 +20055,30 @@ impl<'de> serde::Deserialize<'de> for OrderRoute {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("Market") => {
-                    Self::MarketRoute(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::MarketRoute({
+                        let mut fields: MarketRoute = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("BestMarket") => {
-                    Self::BestMarketRoute(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::BestMarketRoute({
+                        let mut fields: BestMarketRoute = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("FIX") => {
-                    Self::FixRoute(serde_json::from_str(text).map_err(D::Error::custom)?)
+                    Self::FixRoute({
+                        let mut fields: FixRoute = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -17176,6 +20090,7 @@ impl<'de> serde::Deserialize<'de> for OrderRoute {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderRoute {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderRoute".into()
@@ -17203,6 +20118,7 @@ impl schemars::JsonSchema for OrderRoute {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderConditionName {
     /// `StopLoss`
     StopLoss,
@@ -17260,6 +20176,7 @@ impl<'de> serde::Deserialize<'de> for OrderConditionName {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderConditionName {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderConditionName".into()
@@ -17274,6 +20191,7 @@ impl schemars::JsonSchema for OrderConditionName {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConditionPriceReference {
     /// `Last`
     Last,
@@ -17335,6 +20253,7 @@ impl<'de> serde::Deserialize<'de> for ConditionPriceReference {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ConditionPriceReference {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ConditionPriceReference".into()
@@ -17349,6 +20268,7 @@ impl schemars::JsonSchema for ConditionPriceReference {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConditionDirection {
     /// `None`
     None,
@@ -17410,6 +20330,7 @@ impl<'de> serde::Deserialize<'de> for ConditionDirection {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ConditionDirection {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ConditionDirection".into()
@@ -17424,6 +20345,7 @@ impl schemars::JsonSchema for ConditionDirection {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TrailingStopType {
     /// `Price`
     Price,
@@ -17481,6 +20403,7 @@ impl<'de> serde::Deserialize<'de> for TrailingStopType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TrailingStopType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TrailingStopType".into()
@@ -17493,6 +20416,7 @@ impl schemars::JsonSchema for TrailingStopType {
 /// What must happen before an order becomes active; an order without a condition is active once submitted. Both conditions sell a holding when the price falls: `StopLoss` at a fixed stop, `TrailingStopLoss` at a stop that follows the price.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum OrderCondition {
     /// `Name` is `StopLoss`: Activates when the reference price passes a fixed stop.
     StopLossCondition(StopLossCondition),
@@ -17502,15 +20426,53 @@ pub enum OrderCondition {
     Unrecognized(serde_json::Value),
 }
 
+impl StopLossCondition {
+    /// Builds [`StopLossCondition`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> StopLossConditionBuilder {
+        StopLossConditionBuilder::default()
+    }
+}
+
+/// Builds [`StopLossCondition`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct StopLossConditionBuilder {
+    stop: Option<Decimal>,
+    reference: Option<ConditionPriceReference>,
+    direction: Option<ConditionDirection>,
+}
+
+impl StopLossConditionBuilder {
+    /// Sets `Stop`.
+    pub fn stop(mut self, value: impl Into<Decimal>) -> Self {
+        self.stop = Some(value.into());
+        self
+    }
+    /// Sets `Reference`.
+    pub fn reference(mut self, value: impl Into<ConditionPriceReference>) -> Self {
+        self.reference = Some(value.into());
+        self
+    }
+    /// Sets `Direction`.
+    pub fn direction(mut self, value: impl Into<ConditionDirection>) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<StopLossCondition, crate::runtime::BuildError> {
+        Ok(StopLossCondition {
+            stop: self.stop,
+            reference: self.reference,
+            direction: self.direction,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Name` is `StopLoss`: Activates when the reference price passes a fixed stop.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct StopLossCondition {
     /// The stop price; by default the latest reference price.
     #[serde(rename = "Stop", default, skip_serializing_if = "Option::is_none")]
@@ -17521,6 +20483,9 @@ pub struct StopLossCondition {
     /// Which way the reference price must move past the stop to trigger: `None`, `Up` or `Down`.
     #[serde(rename = "Direction", default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<ConditionDirection>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl StopLossCondition {
@@ -17531,6 +20496,7 @@ impl StopLossCondition {
             stop: None,
             reference: None,
             direction: None,
+            undocumented: Default::default(),
         }
     }
 }
@@ -17541,15 +20507,89 @@ impl Default for StopLossCondition {
     }
 }
 
+impl TrailingStopLossCondition {
+    /// Builds [`TrailingStopLossCondition`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> TrailingStopLossConditionBuilder {
+        TrailingStopLossConditionBuilder::default()
+    }
+}
+
+/// Builds [`TrailingStopLossCondition`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TrailingStopLossConditionBuilder {
+    stop: Option<Decimal>,
+    reference: Option<ConditionPriceReference>,
+    direction: Option<ConditionDirection>,
+    type_: Option<TrailingStopType>,
+    value: Option<Decimal>,
+    limit: Option<Decimal>,
+}
+
+impl TrailingStopLossConditionBuilder {
+    /// Sets `Stop`.
+    pub fn stop(mut self, value: impl Into<Decimal>) -> Self {
+        self.stop = Some(value.into());
+        self
+    }
+    /// Sets `Reference`.
+    pub fn reference(mut self, value: impl Into<ConditionPriceReference>) -> Self {
+        self.reference = Some(value.into());
+        self
+    }
+    /// Sets `Direction`.
+    pub fn direction(mut self, value: impl Into<ConditionDirection>) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `Type`.
+    pub fn type_(mut self, value: impl Into<TrailingStopType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `Value`.
+    pub fn value(mut self, value: impl Into<Decimal>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `Limit`.
+    pub fn limit(mut self, value: impl Into<Decimal>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<TrailingStopLossCondition, crate::runtime::BuildError> {
+        Ok(TrailingStopLossCondition {
+            stop: self.stop,
+            reference: self.reference,
+            direction: self.direction,
+            type_: self
+                .type_
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TrailingStopLossCondition",
+                    missing: "Type",
+                })?,
+            value: self
+                .value
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TrailingStopLossCondition",
+                    missing: "Value",
+                })?,
+            limit: self
+                .limit
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "TrailingStopLossCondition",
+                    missing: "Limit",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Name` is `TrailingStopLoss`: Activates when the price falls back by a trailing amount.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TrailingStopLossCondition {
     /// The stop price; by default the latest reference price.
     #[serde(rename = "Stop", default, skip_serializing_if = "Option::is_none")]
@@ -17569,6 +20609,9 @@ pub struct TrailingStopLossCondition {
     /// TrailingStopLoss: the limit price.
     #[serde(rename = "Limit")]
     pub limit: Decimal,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TrailingStopLossCondition {
@@ -17582,6 +20625,7 @@ impl TrailingStopLossCondition {
             type_,
             value,
             limit,
+            undocumented: Default::default(),
         }
     }
 }
@@ -17647,14 +20691,24 @@ impl<'de> serde::Deserialize<'de> for OrderCondition {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("StopLoss") => {
-                    Self::StopLossCondition(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::StopLossCondition({
+                        let mut fields: StopLossCondition = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("TrailingStopLoss") => {
-                    Self::TrailingStopLossCondition(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::TrailingStopLossCondition({
+                        let mut fields: TrailingStopLossCondition = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -17666,6 +20720,7 @@ impl<'de> serde::Deserialize<'de> for OrderCondition {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderCondition {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderCondition".into()
@@ -17705,14 +20760,9 @@ impl schemars::JsonSchema for OrderCondition {
 }
 
 /// An order as the trading system holds it: its status, values and dates, its details and routing. Orders, QueryOrders and the order-action replies send the full order; a removal on `Orders` may carry only `ID` and `Account`. `ExecutedQuantity` and `AveragePrice` apply to Market-style orders.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Order {
     /// The order's ID, given by the trading system; order actions refer to it.
     #[serde(rename = "ID")]
@@ -17786,6 +20836,9 @@ pub struct Order {
         skip_serializing_if = "Option::is_none"
     )]
     pub average_price: Option<crate::runtime::Nullable<Decimal>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl Order {
@@ -17814,7 +20867,196 @@ impl Order {
             condition: None,
             executed_quantity: None,
             average_price: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl Order {
+    /// Builds [`Order`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> OrderBuilder {
+        OrderBuilder::default()
+    }
+}
+
+/// Builds [`Order`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct OrderBuilder {
+    id: Option<String>,
+    account: Option<String>,
+    external_id: Option<String>,
+    depth_order_id: Option<String>,
+    status: Option<OrderStatusCode>,
+    exchange: Option<String>,
+    trading_market: Option<TradingMarketCode>,
+    currency: Option<String>,
+    estimated_fees: Option<indexmap::IndexMap<String, Decimal>>,
+    current_fees: Option<indexmap::IndexMap<String, Decimal>>,
+    estimated_value: Option<Decimal>,
+    current_value: Option<Decimal>,
+    created_date: Option<DateTime>,
+    updated_date: Option<DateTime>,
+    style: Option<OrderStyle>,
+    details: Option<OrderDetails>,
+    route: Option<OrderRoute>,
+    children: Option<Vec<String>>,
+    condition: Option<OrderCondition>,
+    executed_quantity: Option<Decimal>,
+    average_price: Option<crate::runtime::Nullable<Decimal>>,
+}
+
+impl OrderBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `ExternalID`.
+    pub fn external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Some(value.into());
+        self
+    }
+    /// Sets `DepthOrderID`.
+    pub fn depth_order_id(mut self, value: impl Into<String>) -> Self {
+        self.depth_order_id = Some(value.into());
+        self
+    }
+    /// Sets `Status`.
+    pub fn status(mut self, value: impl Into<OrderStatusCode>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `TradingMarket`.
+    pub fn trading_market(mut self, value: impl Into<TradingMarketCode>) -> Self {
+        self.trading_market = Some(value.into());
+        self
+    }
+    /// Sets `Currency`.
+    pub fn currency(mut self, value: impl Into<String>) -> Self {
+        self.currency = Some(value.into());
+        self
+    }
+    /// Sets `EstimatedFees`.
+    pub fn estimated_fees(
+        mut self,
+        value: impl Into<indexmap::IndexMap<String, Decimal>>,
+    ) -> Self {
+        self.estimated_fees = Some(value.into());
+        self
+    }
+    /// Sets `CurrentFees`.
+    pub fn current_fees(
+        mut self,
+        value: impl Into<indexmap::IndexMap<String, Decimal>>,
+    ) -> Self {
+        self.current_fees = Some(value.into());
+        self
+    }
+    /// Sets `EstimatedValue`.
+    pub fn estimated_value(mut self, value: impl Into<Decimal>) -> Self {
+        self.estimated_value = Some(value.into());
+        self
+    }
+    /// Sets `CurrentValue`.
+    pub fn current_value(mut self, value: impl Into<Decimal>) -> Self {
+        self.current_value = Some(value.into());
+        self
+    }
+    /// Sets `CreatedDate`.
+    pub fn created_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.created_date = Some(value.into());
+        self
+    }
+    /// Sets `UpdatedDate`.
+    pub fn updated_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.updated_date = Some(value.into());
+        self
+    }
+    /// Sets `Style`.
+    pub fn style(mut self, value: impl Into<OrderStyle>) -> Self {
+        self.style = Some(value.into());
+        self
+    }
+    /// Sets `Details`.
+    pub fn details(mut self, value: impl Into<OrderDetails>) -> Self {
+        self.details = Some(value.into());
+        self
+    }
+    /// Sets `Route`.
+    pub fn route(mut self, value: impl Into<OrderRoute>) -> Self {
+        self.route = Some(value.into());
+        self
+    }
+    /// Sets `Children`.
+    pub fn children(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.children = Some(value.into());
+        self
+    }
+    /// Sets `Condition`.
+    pub fn condition(mut self, value: impl Into<OrderCondition>) -> Self {
+        self.condition = Some(value.into());
+        self
+    }
+    /// Sets `ExecutedQuantity`.
+    pub fn executed_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.executed_quantity = Some(value.into());
+        self
+    }
+    /// Sets `AveragePrice`.
+    pub fn average_price(
+        mut self,
+        value: impl Into<crate::runtime::Nullable<Decimal>>,
+    ) -> Self {
+        self.average_price = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<Order, crate::runtime::BuildError> {
+        Ok(Order {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "Order",
+                    missing: "ID",
+                })?,
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "Order",
+                    missing: "Account",
+                })?,
+            external_id: self.external_id,
+            depth_order_id: self.depth_order_id,
+            status: self.status,
+            exchange: self.exchange,
+            trading_market: self.trading_market,
+            currency: self.currency,
+            estimated_fees: self.estimated_fees,
+            current_fees: self.current_fees,
+            estimated_value: self.estimated_value,
+            current_value: self.current_value,
+            created_date: self.created_date,
+            updated_date: self.updated_date,
+            style: self.style,
+            details: self.details,
+            route: self.route,
+            children: self.children,
+            condition: self.condition,
+            executed_quantity: self.executed_quantity,
+            average_price: self.average_price,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -17822,14 +21064,9 @@ impl Order {
 pub type OrderErrorCode = String;
 
 /// The answer to an order action (PlaceOrder, AmendOrder, CancelOrder, MoveOrder, AuthoriseOrder, CalculateOrder): whether it was accepted, the request's ID, the order's state on success, the errors on failure, and estimates when they can be calculated. It is an acknowledgement, not the outcome on the market, and the order it returns is not kept in step with `Orders`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderActionResponse {
     /// How the action went.
     #[serde(rename = "Result")]
@@ -17859,6 +21096,9 @@ pub struct OrderActionResponse {
     /// The net value of the order, fees (or brokerage and tax) excluded, when it can be calculated.
     #[serde(rename = "EstimatedValue", default, skip_serializing_if = "Option::is_none")]
     pub estimated_value: Option<Decimal>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderActionResponse {
@@ -17874,7 +21114,94 @@ impl OrderActionResponse {
             estimated_brokerage: None,
             estimated_tax: None,
             estimated_value: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl OrderActionResponse {
+    /// Builds [`OrderActionResponse`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> OrderActionResponseBuilder {
+        OrderActionResponseBuilder::default()
+    }
+}
+
+/// Builds [`OrderActionResponse`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct OrderActionResponseBuilder {
+    result: Option<OrderResult>,
+    request_id: Option<String>,
+    order: Option<Order>,
+    errors: Option<Vec<OrderErrorCode>>,
+    estimated_fees: Option<indexmap::IndexMap<String, Decimal>>,
+    estimated_brokerage: Option<Decimal>,
+    estimated_tax: Option<Decimal>,
+    estimated_value: Option<Decimal>,
+}
+
+impl OrderActionResponseBuilder {
+    /// Sets `Result`.
+    pub fn result(mut self, value: impl Into<OrderResult>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `RequestID`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = Some(value.into());
+        self
+    }
+    /// Sets `Order`.
+    pub fn order(mut self, value: impl Into<Order>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `Errors`.
+    pub fn errors(mut self, value: impl Into<Vec<OrderErrorCode>>) -> Self {
+        self.errors = Some(value.into());
+        self
+    }
+    /// Sets `EstimatedFees`.
+    pub fn estimated_fees(
+        mut self,
+        value: impl Into<indexmap::IndexMap<String, Decimal>>,
+    ) -> Self {
+        self.estimated_fees = Some(value.into());
+        self
+    }
+    /// Sets `EstimatedBrokerage`.
+    pub fn estimated_brokerage(mut self, value: impl Into<Decimal>) -> Self {
+        self.estimated_brokerage = Some(value.into());
+        self
+    }
+    /// Sets `EstimatedTax`.
+    pub fn estimated_tax(mut self, value: impl Into<Decimal>) -> Self {
+        self.estimated_tax = Some(value.into());
+        self
+    }
+    /// Sets `EstimatedValue`.
+    pub fn estimated_value(mut self, value: impl Into<Decimal>) -> Self {
+        self.estimated_value = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<OrderActionResponse, crate::runtime::BuildError> {
+        Ok(OrderActionResponse {
+            result: self
+                .result
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderActionResponse",
+                    missing: "Result",
+                })?,
+            request_id: self.request_id,
+            order: self.order,
+            errors: self.errors,
+            estimated_fees: self.estimated_fees,
+            estimated_brokerage: self.estimated_brokerage,
+            estimated_tax: self.estimated_tax,
+            estimated_value: self.estimated_value,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -17883,6 +21210,7 @@ impl OrderActionResponse {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderFlag {
     /// `Flag.PDS`
     FlagPds,
@@ -17936,6 +21264,7 @@ impl<'de> serde::Deserialize<'de> for OrderFlag {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderFlag {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderFlag".into()
@@ -17950,6 +21279,7 @@ impl schemars::JsonSchema for OrderFlag {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderAuditChangeO {
     /// `A`
     A,
@@ -18015,6 +21345,7 @@ impl<'de> serde::Deserialize<'de> for OrderAuditChangeO {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderAuditChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderAuditChangeO".into()
@@ -18029,6 +21360,7 @@ impl schemars::JsonSchema for OrderAuditChangeO {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderAuditType {
     /// `Order`
     Order,
@@ -18090,6 +21422,7 @@ impl<'de> serde::Deserialize<'de> for OrderAuditType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderAuditType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderAuditType".into()
@@ -18104,6 +21437,7 @@ impl schemars::JsonSchema for OrderAuditType {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderRequestType {
     /// `Place`
     Place,
@@ -18165,6 +21499,7 @@ impl<'de> serde::Deserialize<'de> for OrderRequestType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderRequestType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderRequestType".into()
@@ -18179,6 +21514,7 @@ impl schemars::JsonSchema for OrderRequestType {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RequestStatusCode {
     /// `Pending`
     Pending,
@@ -18269,6 +21605,7 @@ impl<'de> serde::Deserialize<'de> for RequestStatusCode {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for RequestStatusCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "RequestStatusCode".into()
@@ -18279,14 +21616,9 @@ impl schemars::JsonSchema for RequestStatusCode {
 }
 
 /// A request made against an order (to place, amend or cancel it) while it is being processed: its status, and the details and routing the order will have if the request succeeds.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderRequest {
     /// The request's ID, given by the trading system.
     #[serde(rename = "ID")]
@@ -18318,6 +21650,9 @@ pub struct OrderRequest {
     /// What activates the order, when it has a condition.
     #[serde(rename = "Condition", default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<OrderCondition>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderRequest {
@@ -18345,13 +21680,152 @@ impl OrderRequest {
             details,
             route,
             condition: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl OrderRequest {
+    /// Builds [`OrderRequest`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> OrderRequestBuilder {
+        OrderRequestBuilder::default()
+    }
+}
+
+/// Builds [`OrderRequest`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct OrderRequestBuilder {
+    id: Option<String>,
+    account: Option<String>,
+    order_id: Option<String>,
+    type_: Option<OrderRequestType>,
+    created_date: Option<DateTime>,
+    updated_date: Option<DateTime>,
+    status: Option<RequestStatusCode>,
+    details: Option<OrderDetails>,
+    route: Option<OrderRoute>,
+    condition: Option<OrderCondition>,
+}
+
+impl OrderRequestBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `Type`.
+    pub fn type_(mut self, value: impl Into<OrderRequestType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `CreatedDate`.
+    pub fn created_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.created_date = Some(value.into());
+        self
+    }
+    /// Sets `UpdatedDate`.
+    pub fn updated_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.updated_date = Some(value.into());
+        self
+    }
+    /// Sets `Status`.
+    pub fn status(mut self, value: impl Into<RequestStatusCode>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `Details`.
+    pub fn details(mut self, value: impl Into<OrderDetails>) -> Self {
+        self.details = Some(value.into());
+        self
+    }
+    /// Sets `Route`.
+    pub fn route(mut self, value: impl Into<OrderRoute>) -> Self {
+        self.route = Some(value.into());
+        self
+    }
+    /// Sets `Condition`.
+    pub fn condition(mut self, value: impl Into<OrderCondition>) -> Self {
+        self.condition = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<OrderRequest, crate::runtime::BuildError> {
+        Ok(OrderRequest {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderRequest",
+                    missing: "ID",
+                })?,
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderRequest",
+                    missing: "Account",
+                })?,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderRequest",
+                    missing: "OrderID",
+                })?,
+            type_: self
+                .type_
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderRequest",
+                    missing: "Type",
+                })?,
+            created_date: self
+                .created_date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderRequest",
+                    missing: "CreatedDate",
+                })?,
+            updated_date: self
+                .updated_date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderRequest",
+                    missing: "UpdatedDate",
+                })?,
+            status: self
+                .status
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderRequest",
+                    missing: "Status",
+                })?,
+            details: self
+                .details
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderRequest",
+                    missing: "Details",
+                })?,
+            route: self
+                .route
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderRequest",
+                    missing: "Route",
+                })?,
+            condition: self.condition,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// One transaction (a trade done for an order) in a trading account: what was traded, when it settles and for how much. Which quantities it carries depends on `Style`.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum TransactionDetail {
     /// `Style` is `Market`: A trade of an exchange-traded instrument.
     MarketTransaction(MarketTransaction),
@@ -18365,15 +21839,195 @@ pub enum TransactionDetail {
     Unrecognized(serde_json::Value),
 }
 
+impl MarketTransaction {
+    /// Builds [`MarketTransaction`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> MarketTransactionBuilder {
+        MarketTransactionBuilder::default()
+    }
+}
+
+/// Builds [`MarketTransaction`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct MarketTransactionBuilder {
+    id: Option<String>,
+    exchange: Option<String>,
+    code: Option<String>,
+    trading_market: Option<TradingMarketCode>,
+    account: Option<String>,
+    trade_date: Option<DateTime>,
+    settlement_date: Option<DateTime>,
+    gross_amount: Option<Decimal>,
+    net_amount: Option<Decimal>,
+    settlement_amount: Option<Decimal>,
+    currency: Option<String>,
+    order_id: Option<String>,
+    total_quantity: Option<Decimal>,
+    average_price: Option<Decimal>,
+}
+
+impl MarketTransactionBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `TradingMarket`.
+    pub fn trading_market(mut self, value: impl Into<TradingMarketCode>) -> Self {
+        self.trading_market = Some(value.into());
+        self
+    }
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `TradeDate`.
+    pub fn trade_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.trade_date = Some(value.into());
+        self
+    }
+    /// Sets `SettlementDate`.
+    pub fn settlement_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.settlement_date = Some(value.into());
+        self
+    }
+    /// Sets `GrossAmount`.
+    pub fn gross_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.gross_amount = Some(value.into());
+        self
+    }
+    /// Sets `NetAmount`.
+    pub fn net_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.net_amount = Some(value.into());
+        self
+    }
+    /// Sets `SettlementAmount`.
+    pub fn settlement_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.settlement_amount = Some(value.into());
+        self
+    }
+    /// Sets `Currency`.
+    pub fn currency(mut self, value: impl Into<String>) -> Self {
+        self.currency = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `TotalQuantity`.
+    pub fn total_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.total_quantity = Some(value.into());
+        self
+    }
+    /// Sets `AveragePrice`.
+    pub fn average_price(mut self, value: impl Into<Decimal>) -> Self {
+        self.average_price = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<MarketTransaction, crate::runtime::BuildError> {
+        Ok(MarketTransaction {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "ID",
+                })?,
+            exchange: self
+                .exchange
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "Exchange",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "Code",
+                })?,
+            trading_market: self
+                .trading_market
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "TradingMarket",
+                })?,
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "Account",
+                })?,
+            trade_date: self
+                .trade_date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "TradeDate",
+                })?,
+            settlement_date: self
+                .settlement_date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "SettlementDate",
+                })?,
+            gross_amount: self
+                .gross_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "GrossAmount",
+                })?,
+            net_amount: self
+                .net_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "NetAmount",
+                })?,
+            settlement_amount: self
+                .settlement_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "SettlementAmount",
+                })?,
+            currency: self.currency,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "OrderID",
+                })?,
+            total_quantity: self
+                .total_quantity
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "TotalQuantity",
+                })?,
+            average_price: self
+                .average_price
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MarketTransaction",
+                    missing: "AveragePrice",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Style` is `Market`: A trade of an exchange-traded instrument.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MarketTransaction {
     /// The transaction's ID, given by the trading system.
     #[serde(rename = "ID")]
@@ -18417,6 +22071,9 @@ pub struct MarketTransaction {
     /// Market style: the average price traded at, as calculated.
     #[serde(rename = "AveragePrice")]
     pub average_price: Decimal,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MarketTransaction {
@@ -18452,19 +22109,200 @@ impl MarketTransaction {
             order_id,
             total_quantity,
             average_price,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl EquityTransaction {
+    /// Builds [`EquityTransaction`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> EquityTransactionBuilder {
+        EquityTransactionBuilder::default()
+    }
+}
+
+/// Builds [`EquityTransaction`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct EquityTransactionBuilder {
+    id: Option<String>,
+    exchange: Option<String>,
+    code: Option<String>,
+    trading_market: Option<TradingMarketCode>,
+    account: Option<String>,
+    trade_date: Option<DateTime>,
+    settlement_date: Option<DateTime>,
+    gross_amount: Option<Decimal>,
+    net_amount: Option<Decimal>,
+    settlement_amount: Option<Decimal>,
+    currency: Option<String>,
+    order_id: Option<String>,
+    total_quantity: Option<Decimal>,
+    average_price: Option<Decimal>,
+}
+
+impl EquityTransactionBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `TradingMarket`.
+    pub fn trading_market(mut self, value: impl Into<TradingMarketCode>) -> Self {
+        self.trading_market = Some(value.into());
+        self
+    }
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `TradeDate`.
+    pub fn trade_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.trade_date = Some(value.into());
+        self
+    }
+    /// Sets `SettlementDate`.
+    pub fn settlement_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.settlement_date = Some(value.into());
+        self
+    }
+    /// Sets `GrossAmount`.
+    pub fn gross_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.gross_amount = Some(value.into());
+        self
+    }
+    /// Sets `NetAmount`.
+    pub fn net_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.net_amount = Some(value.into());
+        self
+    }
+    /// Sets `SettlementAmount`.
+    pub fn settlement_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.settlement_amount = Some(value.into());
+        self
+    }
+    /// Sets `Currency`.
+    pub fn currency(mut self, value: impl Into<String>) -> Self {
+        self.currency = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `TotalQuantity`.
+    pub fn total_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.total_quantity = Some(value.into());
+        self
+    }
+    /// Sets `AveragePrice`.
+    pub fn average_price(mut self, value: impl Into<Decimal>) -> Self {
+        self.average_price = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<EquityTransaction, crate::runtime::BuildError> {
+        Ok(EquityTransaction {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "ID",
+                })?,
+            exchange: self
+                .exchange
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "Exchange",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "Code",
+                })?,
+            trading_market: self
+                .trading_market
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "TradingMarket",
+                })?,
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "Account",
+                })?,
+            trade_date: self
+                .trade_date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "TradeDate",
+                })?,
+            settlement_date: self
+                .settlement_date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "SettlementDate",
+                })?,
+            gross_amount: self
+                .gross_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "GrossAmount",
+                })?,
+            net_amount: self
+                .net_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "NetAmount",
+                })?,
+            settlement_amount: self
+                .settlement_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "SettlementAmount",
+                })?,
+            currency: self.currency,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "OrderID",
+                })?,
+            total_quantity: self
+                .total_quantity
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "TotalQuantity",
+                })?,
+            average_price: self
+                .average_price
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "EquityTransaction",
+                    missing: "AveragePrice",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Style` is `Equity`: A Market-style transaction under the name the reference's order samples use.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct EquityTransaction {
     /// The transaction's ID, given by the trading system.
     #[serde(rename = "ID")]
@@ -18508,6 +22346,9 @@ pub struct EquityTransaction {
     /// Market style: the average price traded at, as calculated.
     #[serde(rename = "AveragePrice")]
     pub average_price: Decimal,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl EquityTransaction {
@@ -18543,19 +22384,200 @@ impl EquityTransaction {
             order_id,
             total_quantity,
             average_price,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl OptionTransaction {
+    /// Builds [`OptionTransaction`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> OptionTransactionBuilder {
+        OptionTransactionBuilder::default()
+    }
+}
+
+/// Builds [`OptionTransaction`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct OptionTransactionBuilder {
+    id: Option<String>,
+    exchange: Option<String>,
+    code: Option<String>,
+    trading_market: Option<TradingMarketCode>,
+    account: Option<String>,
+    trade_date: Option<DateTime>,
+    settlement_date: Option<DateTime>,
+    gross_amount: Option<Decimal>,
+    net_amount: Option<Decimal>,
+    settlement_amount: Option<Decimal>,
+    currency: Option<String>,
+    order_id: Option<String>,
+    total_quantity: Option<Decimal>,
+    average_price: Option<Decimal>,
+}
+
+impl OptionTransactionBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `TradingMarket`.
+    pub fn trading_market(mut self, value: impl Into<TradingMarketCode>) -> Self {
+        self.trading_market = Some(value.into());
+        self
+    }
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `TradeDate`.
+    pub fn trade_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.trade_date = Some(value.into());
+        self
+    }
+    /// Sets `SettlementDate`.
+    pub fn settlement_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.settlement_date = Some(value.into());
+        self
+    }
+    /// Sets `GrossAmount`.
+    pub fn gross_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.gross_amount = Some(value.into());
+        self
+    }
+    /// Sets `NetAmount`.
+    pub fn net_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.net_amount = Some(value.into());
+        self
+    }
+    /// Sets `SettlementAmount`.
+    pub fn settlement_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.settlement_amount = Some(value.into());
+        self
+    }
+    /// Sets `Currency`.
+    pub fn currency(mut self, value: impl Into<String>) -> Self {
+        self.currency = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `TotalQuantity`.
+    pub fn total_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.total_quantity = Some(value.into());
+        self
+    }
+    /// Sets `AveragePrice`.
+    pub fn average_price(mut self, value: impl Into<Decimal>) -> Self {
+        self.average_price = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<OptionTransaction, crate::runtime::BuildError> {
+        Ok(OptionTransaction {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "ID",
+                })?,
+            exchange: self
+                .exchange
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "Exchange",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "Code",
+                })?,
+            trading_market: self
+                .trading_market
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "TradingMarket",
+                })?,
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "Account",
+                })?,
+            trade_date: self
+                .trade_date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "TradeDate",
+                })?,
+            settlement_date: self
+                .settlement_date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "SettlementDate",
+                })?,
+            gross_amount: self
+                .gross_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "GrossAmount",
+                })?,
+            net_amount: self
+                .net_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "NetAmount",
+                })?,
+            settlement_amount: self
+                .settlement_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "SettlementAmount",
+                })?,
+            currency: self.currency,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "OrderID",
+                })?,
+            total_quantity: self
+                .total_quantity
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "TotalQuantity",
+                })?,
+            average_price: self
+                .average_price
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OptionTransaction",
+                    missing: "AveragePrice",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Style` is `Option`: A Market-style transaction under the reference's other name.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OptionTransaction {
     /// The transaction's ID, given by the trading system.
     #[serde(rename = "ID")]
@@ -18599,6 +22621,9 @@ pub struct OptionTransaction {
     /// Market style: the average price traded at, as calculated.
     #[serde(rename = "AveragePrice")]
     pub average_price: Decimal,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OptionTransaction {
@@ -18634,19 +22659,200 @@ impl OptionTransaction {
             order_id,
             total_quantity,
             average_price,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl ManagedFundTransaction {
+    /// Builds [`ManagedFundTransaction`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ManagedFundTransactionBuilder {
+        ManagedFundTransactionBuilder::default()
+    }
+}
+
+/// Builds [`ManagedFundTransaction`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ManagedFundTransactionBuilder {
+    id: Option<String>,
+    exchange: Option<String>,
+    code: Option<String>,
+    trading_market: Option<TradingMarketCode>,
+    account: Option<String>,
+    trade_date: Option<DateTime>,
+    settlement_date: Option<DateTime>,
+    gross_amount: Option<Decimal>,
+    net_amount: Option<Decimal>,
+    settlement_amount: Option<Decimal>,
+    currency: Option<String>,
+    order_id: Option<String>,
+    total_units: Option<Decimal>,
+    unit_value: Option<Decimal>,
+}
+
+impl ManagedFundTransactionBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `TradingMarket`.
+    pub fn trading_market(mut self, value: impl Into<TradingMarketCode>) -> Self {
+        self.trading_market = Some(value.into());
+        self
+    }
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `TradeDate`.
+    pub fn trade_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.trade_date = Some(value.into());
+        self
+    }
+    /// Sets `SettlementDate`.
+    pub fn settlement_date(mut self, value: impl Into<DateTime>) -> Self {
+        self.settlement_date = Some(value.into());
+        self
+    }
+    /// Sets `GrossAmount`.
+    pub fn gross_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.gross_amount = Some(value.into());
+        self
+    }
+    /// Sets `NetAmount`.
+    pub fn net_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.net_amount = Some(value.into());
+        self
+    }
+    /// Sets `SettlementAmount`.
+    pub fn settlement_amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.settlement_amount = Some(value.into());
+        self
+    }
+    /// Sets `Currency`.
+    pub fn currency(mut self, value: impl Into<String>) -> Self {
+        self.currency = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `TotalUnits`.
+    pub fn total_units(mut self, value: impl Into<Decimal>) -> Self {
+        self.total_units = Some(value.into());
+        self
+    }
+    /// Sets `UnitValue`.
+    pub fn unit_value(mut self, value: impl Into<Decimal>) -> Self {
+        self.unit_value = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ManagedFundTransaction, crate::runtime::BuildError> {
+        Ok(ManagedFundTransaction {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "ID",
+                })?,
+            exchange: self
+                .exchange
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "Exchange",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "Code",
+                })?,
+            trading_market: self
+                .trading_market
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "TradingMarket",
+                })?,
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "Account",
+                })?,
+            trade_date: self
+                .trade_date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "TradeDate",
+                })?,
+            settlement_date: self
+                .settlement_date
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "SettlementDate",
+                })?,
+            gross_amount: self
+                .gross_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "GrossAmount",
+                })?,
+            net_amount: self
+                .net_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "NetAmount",
+                })?,
+            settlement_amount: self
+                .settlement_amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "SettlementAmount",
+                })?,
+            currency: self.currency,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "OrderID",
+                })?,
+            total_units: self
+                .total_units
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "TotalUnits",
+                })?,
+            unit_value: self
+                .unit_value
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ManagedFundTransaction",
+                    missing: "UnitValue",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Style` is `ManagedFund`: A trade of managed fund units.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ManagedFundTransaction {
     /// The transaction's ID, given by the trading system.
     #[serde(rename = "ID")]
@@ -18690,6 +22896,9 @@ pub struct ManagedFundTransaction {
     /// ManagedFund style: the average value of a unit.
     #[serde(rename = "UnitValue")]
     pub unit_value: Decimal,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ManagedFundTransaction {
@@ -18725,6 +22934,7 @@ impl ManagedFundTransaction {
             order_id,
             total_units,
             unit_value,
+            undocumented: Default::default(),
         }
     }
 }
@@ -18798,24 +23008,44 @@ impl<'de> serde::Deserialize<'de> for TransactionDetail {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("Market") => {
-                    Self::MarketTransaction(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::MarketTransaction({
+                        let mut fields: MarketTransaction = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Equity") => {
-                    Self::EquityTransaction(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::EquityTransaction({
+                        let mut fields: EquityTransaction = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Option") => {
-                    Self::OptionTransaction(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OptionTransaction({
+                        let mut fields: OptionTransaction = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("ManagedFund") => {
-                    Self::ManagedFundTransaction(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::ManagedFundTransaction({
+                        let mut fields: ManagedFundTransaction = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -18827,6 +23057,7 @@ impl<'de> serde::Deserialize<'de> for TransactionDetail {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TransactionDetail {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TransactionDetail".into()
@@ -18924,6 +23155,7 @@ impl schemars::JsonSchema for TransactionDetail {
 /// One audit record of an order: a version of the order itself, of a request made against it, or of a transaction it led to. Each record holds exactly one of them, as `Type` says.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum OrderAudit {
     /// `Type` is `Order`: A version of the order: the whole order, every Always field included.
     OrderAuditOrder(OrderAuditOrder),
@@ -18935,15 +23167,80 @@ pub enum OrderAudit {
     Unrecognized(serde_json::Value),
 }
 
+impl OrderAuditOrder {
+    /// Builds [`OrderAuditOrder`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> OrderAuditOrderBuilder {
+        OrderAuditOrderBuilder::default()
+    }
+}
+
+/// Builds [`OrderAuditOrder`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct OrderAuditOrderBuilder {
+    version: Option<String>,
+    order_id: Option<String>,
+    account: Option<String>,
+    order: Option<Order>,
+}
+
+impl OrderAuditOrderBuilder {
+    /// Sets `Version`.
+    pub fn version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Order`.
+    pub fn order(mut self, value: impl Into<Order>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<OrderAuditOrder, crate::runtime::BuildError> {
+        Ok(OrderAuditOrder {
+            version: self
+                .version
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditOrder",
+                    missing: "Version",
+                })?,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditOrder",
+                    missing: "OrderID",
+                })?,
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditOrder",
+                    missing: "Account",
+                })?,
+            order: self
+                .order
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditOrder",
+                    missing: "Order",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Type` is `Order`: A version of the order: the whole order, every Always field included.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderAuditOrder {
     /// Identifies this version of the record.
     #[serde(rename = "Version")]
@@ -18957,6 +23254,9 @@ pub struct OrderAuditOrder {
     /// With `Order`: the order's state.
     #[serde(rename = "Order")]
     pub order: Order,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderAuditOrder {
@@ -18973,19 +23273,85 @@ impl OrderAuditOrder {
             order_id,
             account,
             order,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl OrderAuditRequest {
+    /// Builds [`OrderAuditRequest`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> OrderAuditRequestBuilder {
+        OrderAuditRequestBuilder::default()
+    }
+}
+
+/// Builds [`OrderAuditRequest`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct OrderAuditRequestBuilder {
+    version: Option<String>,
+    order_id: Option<String>,
+    account: Option<String>,
+    request: Option<OrderRequest>,
+}
+
+impl OrderAuditRequestBuilder {
+    /// Sets `Version`.
+    pub fn version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Request`.
+    pub fn request(mut self, value: impl Into<OrderRequest>) -> Self {
+        self.request = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<OrderAuditRequest, crate::runtime::BuildError> {
+        Ok(OrderAuditRequest {
+            version: self
+                .version
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditRequest",
+                    missing: "Version",
+                })?,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditRequest",
+                    missing: "OrderID",
+                })?,
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditRequest",
+                    missing: "Account",
+                })?,
+            request: self
+                .request
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditRequest",
+                    missing: "Request",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Type` is `Request`: A version of a request against the order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderAuditRequest {
     /// Identifies this version of the record.
     #[serde(rename = "Version")]
@@ -18999,6 +23365,9 @@ pub struct OrderAuditRequest {
     /// With `Request`: the request's state.
     #[serde(rename = "Request")]
     pub request: OrderRequest,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderAuditRequest {
@@ -19015,19 +23384,85 @@ impl OrderAuditRequest {
             order_id,
             account,
             request,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl OrderAuditTransaction {
+    /// Builds [`OrderAuditTransaction`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> OrderAuditTransactionBuilder {
+        OrderAuditTransactionBuilder::default()
+    }
+}
+
+/// Builds [`OrderAuditTransaction`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct OrderAuditTransactionBuilder {
+    version: Option<String>,
+    order_id: Option<String>,
+    account: Option<String>,
+    transaction: Option<TransactionDetail>,
+}
+
+impl OrderAuditTransactionBuilder {
+    /// Sets `Version`.
+    pub fn version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+    /// Sets `OrderID`.
+    pub fn order_id(mut self, value: impl Into<String>) -> Self {
+        self.order_id = Some(value.into());
+        self
+    }
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Transaction`.
+    pub fn transaction(mut self, value: impl Into<TransactionDetail>) -> Self {
+        self.transaction = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<OrderAuditTransaction, crate::runtime::BuildError> {
+        Ok(OrderAuditTransaction {
+            version: self
+                .version
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditTransaction",
+                    missing: "Version",
+                })?,
+            order_id: self
+                .order_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditTransaction",
+                    missing: "OrderID",
+                })?,
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditTransaction",
+                    missing: "Account",
+                })?,
+            transaction: self
+                .transaction
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "OrderAuditTransaction",
+                    missing: "Transaction",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Type` is `Transaction`: A transaction of the order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderAuditTransaction {
     /// Identifies this version of the record.
     #[serde(rename = "Version")]
@@ -19041,6 +23476,9 @@ pub struct OrderAuditTransaction {
     /// With `Transaction`: the transaction.
     #[serde(rename = "Transaction")]
     pub transaction: TransactionDetail,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderAuditTransaction {
@@ -19057,6 +23495,7 @@ impl OrderAuditTransaction {
             order_id,
             account,
             transaction,
+            undocumented: Default::default(),
         }
     }
 }
@@ -19126,19 +23565,34 @@ impl<'de> serde::Deserialize<'de> for OrderAudit {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("Order") => {
-                    Self::OrderAuditOrder(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderAuditOrder({
+                        let mut fields: OrderAuditOrder = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Request") => {
-                    Self::OrderAuditRequest(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderAuditRequest({
+                        let mut fields: OrderAuditRequest = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Transaction") => {
-                    Self::OrderAuditTransaction(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderAuditTransaction({
+                        let mut fields: OrderAuditTransaction = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -19150,6 +23604,7 @@ impl<'de> serde::Deserialize<'de> for OrderAudit {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderAudit {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderAudit".into()
@@ -19198,6 +23653,7 @@ impl schemars::JsonSchema for OrderAudit {
 /// One change to the list of order audit records. Changes come in order and must be applied in that order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum OrderAuditChange {
     /// `O` is `A`: A record joins the list.
     OrderAuditAdd(OrderAuditAdd),
@@ -19212,14 +23668,9 @@ pub enum OrderAuditChange {
 }
 
 /// `O` is `A`: A record joins the list.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderAuditAdd {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -19227,25 +23678,27 @@ pub struct OrderAuditAdd {
     /// The record added, updated or removed; none on a clear.
     #[serde(rename = "Audit")]
     pub audit: OrderAudit,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderAuditAdd {
     /// A `OrderAuditAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(audit: OrderAudit) -> Self {
-        Self { account: None, audit }
+        Self {
+            account: None,
+            audit,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `U`: A listed record changed.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderAuditUpdate {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -19253,25 +23706,27 @@ pub struct OrderAuditUpdate {
     /// The record added, updated or removed; none on a clear.
     #[serde(rename = "Audit")]
     pub audit: OrderAudit,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderAuditUpdate {
     /// A `OrderAuditUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(audit: OrderAudit) -> Self {
-        Self { account: None, audit }
+        Self {
+            account: None,
+            audit,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `R`: A record leaves the list.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderAuditRemove {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -19279,36 +23734,44 @@ pub struct OrderAuditRemove {
     /// The record added, updated or removed; none on a clear.
     #[serde(rename = "Audit")]
     pub audit: OrderAudit,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderAuditRemove {
     /// A `OrderAuditRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(audit: OrderAudit) -> Self {
-        Self { account: None, audit }
+        Self {
+            account: None,
+            audit,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderAuditClear {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderAuditClear {
     /// A `OrderAuditClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self { account: None }
+        Self {
+            account: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -19383,24 +23846,42 @@ impl<'de> serde::Deserialize<'de> for OrderAuditChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::OrderAuditAdd(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderAuditAdd({
+                        let mut fields: OrderAuditAdd = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("U") => {
-                    Self::OrderAuditUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderAuditUpdate({
+                        let mut fields: OrderAuditUpdate = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("R") => {
-                    Self::OrderAuditRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderAuditRemove({
+                        let mut fields: OrderAuditRemove = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("C") => {
-                    Self::OrderAuditClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderAuditClear({
+                        let mut fields: OrderAuditClear = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -19412,6 +23893,7 @@ impl<'de> serde::Deserialize<'de> for OrderAuditChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderAuditChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderAuditChange".into()
@@ -19440,14 +23922,9 @@ impl schemars::JsonSchema for OrderAuditChange {
 }
 
 /// The funds of one type and currency in a trading account. A record with an empty `Type` and `Currency` clears the account's balances before a full update; an `Amount` of zero removes the record.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Balance {
     /// The trading account.
     #[serde(rename = "Account")]
@@ -19461,6 +23938,9 @@ pub struct Balance {
     /// The funds available; zero removes this record.
     #[serde(rename = "Amount")]
     pub amount: Decimal,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl Balance {
@@ -19477,7 +23957,78 @@ impl Balance {
             type_,
             currency,
             amount,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl Balance {
+    /// Builds [`Balance`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> BalanceBuilder {
+        BalanceBuilder::default()
+    }
+}
+
+/// Builds [`Balance`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct BalanceBuilder {
+    account: Option<String>,
+    type_: Option<String>,
+    currency: Option<String>,
+    amount: Option<Decimal>,
+}
+
+impl BalanceBuilder {
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Type`.
+    pub fn type_(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `Currency`.
+    pub fn currency(mut self, value: impl Into<String>) -> Self {
+        self.currency = Some(value.into());
+        self
+    }
+    /// Sets `Amount`.
+    pub fn amount(mut self, value: impl Into<Decimal>) -> Self {
+        self.amount = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<Balance, crate::runtime::BuildError> {
+        Ok(Balance {
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "Balance",
+                    missing: "Account",
+                })?,
+            type_: self
+                .type_
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "Balance",
+                    missing: "Type",
+                })?,
+            currency: self
+                .currency
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "Balance",
+                    missing: "Currency",
+                })?,
+            amount: self
+                .amount
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "Balance",
+                    missing: "Amount",
+                })?,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -19486,6 +24037,7 @@ impl Balance {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HoldingChangeO {
     /// `A`
     A,
@@ -19551,6 +24103,7 @@ impl<'de> serde::Deserialize<'de> for HoldingChangeO {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for HoldingChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "HoldingChangeO".into()
@@ -19561,14 +24114,9 @@ impl schemars::JsonSchema for HoldingChangeO {
 }
 
 /// One holding of a symbol in a trading account; a holding is identified by `Exchange` and `Code` (and `Account`, across accounts). A whole holding, as an add or update sends it, also has `Style`, `Cost` and `Currency` and, by `Style`, its quantities: `TotalQuantity`, `TotalAvailable` and `AveragePrice` for `Market` (and its other names `Equity` and `Option`), `TotalUnits` and `BaseCost` for `ManagedFund`. A removal may carry only the key.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct HoldingDetails {
     /// The exchange that issued the symbol.
     #[serde(rename = "Exchange")]
@@ -19603,6 +24151,9 @@ pub struct HoldingDetails {
     /// ManagedFund style: the base cost per unit; always in a whole ManagedFund holding.
     #[serde(rename = "BaseCost", default, skip_serializing_if = "Option::is_none")]
     pub base_cost: Option<Decimal>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl HoldingDetails {
@@ -19621,13 +24172,129 @@ impl HoldingDetails {
             average_price: None,
             total_units: None,
             base_cost: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl HoldingDetails {
+    /// Builds [`HoldingDetails`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> HoldingDetailsBuilder {
+        HoldingDetailsBuilder::default()
+    }
+}
+
+/// Builds [`HoldingDetails`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct HoldingDetailsBuilder {
+    exchange: Option<String>,
+    code: Option<String>,
+    account: Option<String>,
+    style: Option<OrderStyle>,
+    cost: Option<Decimal>,
+    currency: Option<String>,
+    total_quantity: Option<Decimal>,
+    total_available: Option<Decimal>,
+    average_price: Option<Decimal>,
+    total_units: Option<Decimal>,
+    base_cost: Option<Decimal>,
+}
+
+impl HoldingDetailsBuilder {
+    /// Sets `Exchange`.
+    pub fn exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
+    }
+    /// Sets `Code`.
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `Account`.
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `Style`.
+    pub fn style(mut self, value: impl Into<OrderStyle>) -> Self {
+        self.style = Some(value.into());
+        self
+    }
+    /// Sets `Cost`.
+    pub fn cost(mut self, value: impl Into<Decimal>) -> Self {
+        self.cost = Some(value.into());
+        self
+    }
+    /// Sets `Currency`.
+    pub fn currency(mut self, value: impl Into<String>) -> Self {
+        self.currency = Some(value.into());
+        self
+    }
+    /// Sets `TotalQuantity`.
+    pub fn total_quantity(mut self, value: impl Into<Decimal>) -> Self {
+        self.total_quantity = Some(value.into());
+        self
+    }
+    /// Sets `TotalAvailable`.
+    pub fn total_available(mut self, value: impl Into<Decimal>) -> Self {
+        self.total_available = Some(value.into());
+        self
+    }
+    /// Sets `AveragePrice`.
+    pub fn average_price(mut self, value: impl Into<Decimal>) -> Self {
+        self.average_price = Some(value.into());
+        self
+    }
+    /// Sets `TotalUnits`.
+    pub fn total_units(mut self, value: impl Into<Decimal>) -> Self {
+        self.total_units = Some(value.into());
+        self
+    }
+    /// Sets `BaseCost`.
+    pub fn base_cost(mut self, value: impl Into<Decimal>) -> Self {
+        self.base_cost = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<HoldingDetails, crate::runtime::BuildError> {
+        Ok(HoldingDetails {
+            exchange: self
+                .exchange
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "HoldingDetails",
+                    missing: "Exchange",
+                })?,
+            code: self
+                .code
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "HoldingDetails",
+                    missing: "Code",
+                })?,
+            account: self
+                .account
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "HoldingDetails",
+                    missing: "Account",
+                })?,
+            style: self.style,
+            cost: self.cost,
+            currency: self.currency,
+            total_quantity: self.total_quantity,
+            total_available: self.total_available,
+            average_price: self.average_price,
+            total_units: self.total_units,
+            base_cost: self.base_cost,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// One change to the list of holdings. Changes come in order and must be applied in that order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum HoldingChange {
     /// `O` is `A`: A holding joins the list, with every field the reference marks Always.
     HoldingAdd(HoldingAdd),
@@ -19642,14 +24309,9 @@ pub enum HoldingChange {
 }
 
 /// `O` is `A`: A holding joins the list, with every field the reference marks Always.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct HoldingAdd {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -19657,25 +24319,27 @@ pub struct HoldingAdd {
     /// The holding added, updated or removed; none on a clear.
     #[serde(rename = "Holding")]
     pub holding: HoldingDetails,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl HoldingAdd {
     /// A `HoldingAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(holding: HoldingDetails) -> Self {
-        Self { account: None, holding }
+        Self {
+            account: None,
+            holding,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `U`: A listed holding changed: the whole holding is sent again, every Always field included.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct HoldingUpdate {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -19683,25 +24347,27 @@ pub struct HoldingUpdate {
     /// The holding added, updated or removed; none on a clear.
     #[serde(rename = "Holding")]
     pub holding: HoldingDetails,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl HoldingUpdate {
     /// A `HoldingUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(holding: HoldingDetails) -> Self {
-        Self { account: None, holding }
+        Self {
+            account: None,
+            holding,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `R`: A holding leaves the list; its key (`Exchange`, `Code`, `Account`) is enough.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct HoldingRemove {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -19709,36 +24375,44 @@ pub struct HoldingRemove {
     /// The holding added, updated or removed; none on a clear.
     #[serde(rename = "Holding")]
     pub holding: HoldingDetails,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl HoldingRemove {
     /// A `HoldingRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(holding: HoldingDetails) -> Self {
-        Self { account: None, holding }
+        Self {
+            account: None,
+            holding,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct HoldingClear {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl HoldingClear {
     /// A `HoldingClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self { account: None }
+        Self {
+            account: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -19811,24 +24485,36 @@ impl<'de> serde::Deserialize<'de> for HoldingChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::HoldingAdd(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::HoldingAdd({
+                        let mut fields: HoldingAdd = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("U") => {
-                    Self::HoldingUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::HoldingUpdate({
+                        let mut fields: HoldingUpdate = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("R") => {
-                    Self::HoldingRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::HoldingRemove({
+                        let mut fields: HoldingRemove = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("C") => {
-                    Self::HoldingClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::HoldingClear({
+                        let mut fields: HoldingClear = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -19840,6 +24526,7 @@ impl<'de> serde::Deserialize<'de> for HoldingChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for HoldingChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "HoldingChange".into()
@@ -19872,6 +24559,7 @@ impl schemars::JsonSchema for HoldingChange {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderChangeO {
     /// `A`
     A,
@@ -19937,6 +24625,7 @@ impl<'de> serde::Deserialize<'de> for OrderChangeO {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderChangeO".into()
@@ -19949,6 +24638,7 @@ impl schemars::JsonSchema for OrderChangeO {
 /// One change to the list of orders. Changes come in order and must be applied in that order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum OrderChange {
     /// `O` is `A`: An order joins the list, with every field the reference marks Always.
     OrderAdd(OrderAdd),
@@ -19963,14 +24653,9 @@ pub enum OrderChange {
 }
 
 /// `O` is `A`: An order joins the list, with every field the reference marks Always.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderAdd {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -19978,25 +24663,27 @@ pub struct OrderAdd {
     /// The order added, updated or removed; none on a clear.
     #[serde(rename = "Order")]
     pub order: Order,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderAdd {
     /// A `OrderAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(order: Order) -> Self {
-        Self { account: None, order }
+        Self {
+            account: None,
+            order,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `U`: A listed order changed: the whole order is sent again, every Always field included.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderUpdate {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -20004,25 +24691,27 @@ pub struct OrderUpdate {
     /// The order added, updated or removed; none on a clear.
     #[serde(rename = "Order")]
     pub order: Order,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderUpdate {
     /// A `OrderUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(order: Order) -> Self {
-        Self { account: None, order }
+        Self {
+            account: None,
+            order,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `R`: An order leaves the list.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderRemove {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -20030,36 +24719,44 @@ pub struct OrderRemove {
     /// The order added, updated or removed; none on a clear.
     #[serde(rename = "Order")]
     pub order: Order,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderRemove {
     /// A `OrderRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(order: Order) -> Self {
-        Self { account: None, order }
+        Self {
+            account: None,
+            order,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderClear {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderClear {
     /// A `OrderClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self { account: None }
+        Self {
+            account: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -20130,22 +24827,36 @@ impl<'de> serde::Deserialize<'de> for OrderChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::OrderAdd(serde_json::from_str(text).map_err(D::Error::custom)?)
+                    Self::OrderAdd({
+                        let mut fields: OrderAdd = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("U") => {
-                    Self::OrderUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderUpdate({
+                        let mut fields: OrderUpdate = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("R") => {
-                    Self::OrderRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderRemove({
+                        let mut fields: OrderRemove = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("C") => {
-                    Self::OrderClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderClear({
+                        let mut fields: OrderClear = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -20157,6 +24868,7 @@ impl<'de> serde::Deserialize<'de> for OrderChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderChange".into()
@@ -20186,6 +24898,7 @@ impl schemars::JsonSchema for OrderChange {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TradingLimitCode {
     /// `TotalValue.Minimum`
     TotalValueMinimum,
@@ -20251,6 +24964,7 @@ impl<'de> serde::Deserialize<'de> for TradingLimitCode {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingLimitCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradingLimitCode".into()
@@ -20265,6 +24979,7 @@ impl schemars::JsonSchema for TradingLimitCode {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderStatusAllowance {
     /// `None`
     None,
@@ -20345,6 +25060,7 @@ impl<'de> serde::Deserialize<'de> for OrderStatusAllowance {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderStatusAllowance {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderStatusAllowance".into()
@@ -20359,6 +25075,7 @@ impl schemars::JsonSchema for OrderStatusAllowance {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StatusReason {
     /// `Unknown`
     Unknown,
@@ -20439,6 +25156,7 @@ impl<'de> serde::Deserialize<'de> for StatusReason {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for StatusReason {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "StatusReason".into()
@@ -20453,6 +25171,7 @@ impl schemars::JsonSchema for StatusReason {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RequestStatusAllowance {
     /// `None`
     None,
@@ -20518,6 +25237,7 @@ impl<'de> serde::Deserialize<'de> for RequestStatusAllowance {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for RequestStatusAllowance {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "RequestStatusAllowance".into()
@@ -20532,6 +25252,7 @@ impl schemars::JsonSchema for RequestStatusAllowance {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderRequestChangeO {
     /// `A`
     A,
@@ -20597,6 +25318,7 @@ impl<'de> serde::Deserialize<'de> for OrderRequestChangeO {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderRequestChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderRequestChangeO".into()
@@ -20609,6 +25331,7 @@ impl schemars::JsonSchema for OrderRequestChangeO {
 /// One change to the list of pending order requests. Changes come in order and must be applied in that order; a finished request is removed.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum OrderRequestChange {
     /// `O` is `A`: A request joins the list.
     OrderRequestAdd(OrderRequestAdd),
@@ -20623,14 +25346,9 @@ pub enum OrderRequestChange {
 }
 
 /// `O` is `A`: A request joins the list.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderRequestAdd {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -20638,25 +25356,27 @@ pub struct OrderRequestAdd {
     /// The request added, updated or removed; none on a clear.
     #[serde(rename = "Request")]
     pub request: OrderRequest,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderRequestAdd {
     /// A `OrderRequestAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(request: OrderRequest) -> Self {
-        Self { account: None, request }
+        Self {
+            account: None,
+            request,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `U`: A listed request changed.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderRequestUpdate {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -20664,25 +25384,27 @@ pub struct OrderRequestUpdate {
     /// The request added, updated or removed; none on a clear.
     #[serde(rename = "Request")]
     pub request: OrderRequest,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderRequestUpdate {
     /// A `OrderRequestUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(request: OrderRequest) -> Self {
-        Self { account: None, request }
+        Self {
+            account: None,
+            request,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `R`: A request left the list (it finished).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderRequestRemove {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -20690,36 +25412,44 @@ pub struct OrderRequestRemove {
     /// The request added, updated or removed; none on a clear.
     #[serde(rename = "Request")]
     pub request: OrderRequest,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderRequestRemove {
     /// A `OrderRequestRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(request: OrderRequest) -> Self {
-        Self { account: None, request }
+        Self {
+            account: None,
+            request,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderRequestClear {
     /// The trading account a clear applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl OrderRequestClear {
     /// A `OrderRequestClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self { account: None }
+        Self {
+            account: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -20794,24 +25524,44 @@ impl<'de> serde::Deserialize<'de> for OrderRequestChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::OrderRequestAdd(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderRequestAdd({
+                        let mut fields: OrderRequestAdd = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("U") => {
-                    Self::OrderRequestUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderRequestUpdate({
+                        let mut fields: OrderRequestUpdate = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("R") => {
-                    Self::OrderRequestRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderRequestRemove({
+                        let mut fields: OrderRequestRemove = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("C") => {
-                    Self::OrderRequestClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::OrderRequestClear({
+                        let mut fields: OrderRequestClear = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -20823,6 +25573,7 @@ impl<'de> serde::Deserialize<'de> for OrderRequestChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderRequestChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderRequestChange".into()
@@ -20855,6 +25606,7 @@ impl schemars::JsonSchema for OrderRequestChange {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TradingAccountChangeOperation {
     /// `Add`
     Add,
@@ -20920,6 +25672,7 @@ impl<'de> serde::Deserialize<'de> for TradingAccountChangeOperation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingAccountChangeOperation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradingAccountChangeOperation".into()
@@ -20932,6 +25685,7 @@ impl schemars::JsonSchema for TradingAccountChangeOperation {
 /// One change to the list of trading accounts. Changes come in order and must be applied in that order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum TradingAccountChange {
     /// `Operation` is `Add`: An account joins the list.
     TradingAccountAdd(TradingAccountAdd),
@@ -20946,89 +25700,94 @@ pub enum TradingAccountChange {
 }
 
 /// `Operation` is `Add`: An account joins the list.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradingAccountAdd {
     /// The account added, updated or removed; none on a clear.
     #[serde(rename = "Account")]
     pub account: TradingAccountState,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradingAccountAdd {
     /// A `TradingAccountAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(account: TradingAccountState) -> Self {
-        Self { account }
+        Self {
+            account,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Update`: A listed account changed (often only its feed).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradingAccountUpdate {
     /// The account added, updated or removed; none on a clear.
     #[serde(rename = "Account")]
     pub account: TradingAccountState,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradingAccountUpdate {
     /// A `TradingAccountUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(account: TradingAccountState) -> Self {
-        Self { account }
+        Self {
+            account,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Remove`: An account leaves the list.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TradingAccountRemove {
     /// The account added, updated or removed; none on a clear.
     #[serde(rename = "Account")]
     pub account: TradingAccountState,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TradingAccountRemove {
     /// A `TradingAccountRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(account: TradingAccountState) -> Self {
-        Self { account }
+        Self {
+            account,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Clear`: Empties the list.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct TradingAccountClear {}
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct TradingAccountClear {
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
+}
+
 impl TradingAccountClear {
     /// A `TradingAccountClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {}
+        Self {
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -21103,24 +25862,44 @@ impl<'de> serde::Deserialize<'de> for TradingAccountChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("Add") => {
-                    Self::TradingAccountAdd(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::TradingAccountAdd({
+                        let mut fields: TradingAccountAdd = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Update") => {
-                    Self::TradingAccountUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::TradingAccountUpdate({
+                        let mut fields: TradingAccountUpdate = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Remove") => {
-                    Self::TradingAccountRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::TradingAccountRemove({
+                        let mut fields: TradingAccountRemove = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Clear") => {
-                    Self::TradingAccountClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::TradingAccountClear({
+                        let mut fields: TradingAccountClear = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -21132,6 +25911,7 @@ impl<'de> serde::Deserialize<'de> for TradingAccountChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingAccountChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TradingAccountChange".into()
@@ -21159,6 +25939,7 @@ impl schemars::JsonSchema for TradingAccountChange {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TransactionChangeO {
     /// `A`
     A,
@@ -21220,6 +26001,7 @@ impl<'de> serde::Deserialize<'de> for TransactionChangeO {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TransactionChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TransactionChangeO".into()
@@ -21232,6 +26014,7 @@ impl schemars::JsonSchema for TransactionChangeO {
 /// One record of the list of transactions. Records come in order and must be applied in that order; an `I` record starts the list afresh.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum TransactionChange {
     /// `O` is `A`: A new transaction.
     TransactionAdd(TransactionAdd),
@@ -21244,14 +26027,9 @@ pub enum TransactionChange {
 }
 
 /// `O` is `A`: A new transaction.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TransactionAdd {
     /// The trading account an `I` record applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -21259,25 +26037,27 @@ pub struct TransactionAdd {
     /// The transaction added or updated; none on `I`.
     #[serde(rename = "Transaction")]
     pub transaction: TransactionDetail,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TransactionAdd {
     /// A `TransactionAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(transaction: TransactionDetail) -> Self {
-        Self { account: None, transaction }
+        Self {
+            account: None,
+            transaction,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `U`: A change to a transaction already reported.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TransactionUpdate {
     /// The trading account an `I` record applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
@@ -21285,36 +26065,44 @@ pub struct TransactionUpdate {
     /// The transaction added or updated; none on `I`.
     #[serde(rename = "Transaction")]
     pub transaction: TransactionDetail,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TransactionUpdate {
     /// A `TransactionUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(transaction: TransactionDetail) -> Self {
-        Self { account: None, transaction }
+        Self {
+            account: None,
+            transaction,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `O` is `I`: Starts the list of transactions again.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TransactionInitialise {
     /// The trading account an `I` record applies to.
     #[serde(rename = "Account", default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl TransactionInitialise {
     /// A `TransactionInitialise` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self { account: None }
+        Self {
+            account: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -21385,19 +26173,34 @@ impl<'de> serde::Deserialize<'de> for TransactionChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("A") => {
-                    Self::TransactionAdd(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::TransactionAdd({
+                        let mut fields: TransactionAdd = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("U") => {
-                    Self::TransactionUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::TransactionUpdate({
+                        let mut fields: TransactionUpdate = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("I") => {
-                    Self::TransactionInitialise(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::TransactionInitialise({
+                        let mut fields: TransactionInitialise = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -21409,6 +26212,7 @@ impl<'de> serde::Deserialize<'de> for TransactionChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TransactionChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "TransactionChange".into()
@@ -21441,6 +26245,7 @@ impl schemars::JsonSchema for TransactionChange {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OrderErrorName {
     /// `Account`
     Account,
@@ -21826,6 +26631,7 @@ impl<'de> serde::Deserialize<'de> for OrderErrorName {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderErrorName {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OrderErrorName".into()
@@ -21839,14 +26645,9 @@ impl schemars::JsonSchema for OrderErrorName {
 pub type SecurityCode = String;
 
 /// One watchlist the user can see, as the Watchlists subscription and the watchlist queries report it. A removal carries only the `ID`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Watchlist {
     /// The watchlist's identifier, used by every other watchlist topic.
     #[serde(rename = "ID")]
@@ -21863,6 +26664,9 @@ pub struct Watchlist {
     /// Whether the user may change it (a user's own list) or only read it (a list the server provides, such as an index's members).
     #[serde(rename = "IsWritable", default, skip_serializing_if = "Option::is_none")]
     pub is_writable: Option<bool>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl Watchlist {
@@ -21875,7 +26679,70 @@ impl Watchlist {
             description: None,
             category: None,
             is_writable: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl Watchlist {
+    /// Builds [`Watchlist`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> WatchlistBuilder {
+        WatchlistBuilder::default()
+    }
+}
+
+/// Builds [`Watchlist`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WatchlistBuilder {
+    id: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    category: Option<String>,
+    is_writable: Option<bool>,
+}
+
+impl WatchlistBuilder {
+    /// Sets `ID`.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Description`.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `Category`.
+    pub fn category(mut self, value: impl Into<String>) -> Self {
+        self.category = Some(value.into());
+        self
+    }
+    /// Sets `IsWritable`.
+    pub fn is_writable(mut self, value: impl Into<bool>) -> Self {
+        self.is_writable = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<Watchlist, crate::runtime::BuildError> {
+        Ok(Watchlist {
+            id: self
+                .id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "Watchlist",
+                    missing: "ID",
+                })?,
+            name: self.name,
+            description: self.description,
+            category: self.category,
+            is_writable: self.is_writable,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -21884,6 +26751,7 @@ impl Watchlist {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum WatchlistChangeOperation {
     /// `Add`
     Add,
@@ -21949,6 +26817,7 @@ impl<'de> serde::Deserialize<'de> for WatchlistChangeOperation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for WatchlistChangeOperation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "WatchlistChangeOperation".into()
@@ -21961,6 +26830,7 @@ impl schemars::JsonSchema for WatchlistChangeOperation {
 /// One change to the list of watchlists the user can see. Changes come in order and must be applied in order; a clear empties the list.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum WatchlistChange {
     /// `Operation` is `Add`: A watchlist the user can now see.
     WatchlistAdd(WatchlistAdd),
@@ -21975,89 +26845,94 @@ pub enum WatchlistChange {
 }
 
 /// `Operation` is `Add`: A watchlist the user can now see.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WatchlistAdd {
     /// The watchlist added, updated or removed; there is none on a clear.
     #[serde(rename = "Watchlist")]
     pub watchlist: Watchlist,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl WatchlistAdd {
     /// A `WatchlistAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(watchlist: Watchlist) -> Self {
-        Self { watchlist }
+        Self {
+            watchlist,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Update`: New details for a watchlist.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WatchlistUpdate {
     /// The watchlist added, updated or removed; there is none on a clear.
     #[serde(rename = "Watchlist")]
     pub watchlist: Watchlist,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl WatchlistUpdate {
     /// A `WatchlistUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(watchlist: Watchlist) -> Self {
-        Self { watchlist }
+        Self {
+            watchlist,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Remove`: A watchlist gone or no longer visible.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WatchlistRemove {
     /// The watchlist added, updated or removed; there is none on a clear.
     #[serde(rename = "Watchlist")]
     pub watchlist: Watchlist,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl WatchlistRemove {
     /// A `WatchlistRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(watchlist: Watchlist) -> Self {
-        Self { watchlist }
+        Self {
+            watchlist,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Clear`: Empties the list of watchlists.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct WatchlistClear {}
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct WatchlistClear {
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
+}
+
 impl WatchlistClear {
     /// A `WatchlistClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {}
+        Self {
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -22132,24 +27007,42 @@ impl<'de> serde::Deserialize<'de> for WatchlistChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("Add") => {
-                    Self::WatchlistAdd(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::WatchlistAdd({
+                        let mut fields: WatchlistAdd = crate::runtime::read_nested(text)
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Update") => {
-                    Self::WatchlistUpdate(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::WatchlistUpdate({
+                        let mut fields: WatchlistUpdate = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Remove") => {
-                    Self::WatchlistRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::WatchlistRemove({
+                        let mut fields: WatchlistRemove = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Clear") => {
-                    Self::WatchlistClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::WatchlistClear({
+                        let mut fields: WatchlistClear = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -22161,6 +27054,7 @@ impl<'de> serde::Deserialize<'de> for WatchlistChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for WatchlistChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "WatchlistChange".into()
@@ -22184,14 +27078,9 @@ impl schemars::JsonSchema for WatchlistChange {
 }
 
 /// What a user calls a watchlist and how it is filed: the details a client sets when creating, copying or updating one.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WatchlistDetails {
     /// The name shown for the watchlist.
     #[serde(rename = "Name")]
@@ -22202,6 +27091,9 @@ pub struct WatchlistDetails {
     /// A category to file it under.
     #[serde(rename = "Category", default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl WatchlistDetails {
@@ -22212,7 +27104,56 @@ impl WatchlistDetails {
             name,
             description: None,
             category: None,
+            undocumented: Default::default(),
         }
+    }
+}
+
+impl WatchlistDetails {
+    /// Builds [`WatchlistDetails`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> WatchlistDetailsBuilder {
+        WatchlistDetailsBuilder::default()
+    }
+}
+
+/// Builds [`WatchlistDetails`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WatchlistDetailsBuilder {
+    name: Option<String>,
+    description: Option<String>,
+    category: Option<String>,
+}
+
+impl WatchlistDetailsBuilder {
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Description`.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `Category`.
+    pub fn category(mut self, value: impl Into<String>) -> Self {
+        self.category = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<WatchlistDetails, crate::runtime::BuildError> {
+        Ok(WatchlistDetails {
+            name: self
+                .name
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "WatchlistDetails",
+                    missing: "Name",
+                })?,
+            description: self.description,
+            category: self.category,
+            undocumented: Default::default(),
+        })
     }
 }
 
@@ -22221,6 +27162,7 @@ impl WatchlistDetails {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum WatchlistMemberChangeOperation {
     /// `Insert`
     Insert,
@@ -22286,6 +27228,7 @@ impl<'de> serde::Deserialize<'de> for WatchlistMemberChangeOperation {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for WatchlistMemberChangeOperation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "WatchlistMemberChangeOperation".into()
@@ -22298,6 +27241,7 @@ impl schemars::JsonSchema for WatchlistMemberChangeOperation {
 /// One change to a watchlist's members, by position (zero-based). Changes come in order and must be applied in order: each position refers to the list as the changes before it left it.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum WatchlistMemberChange {
     /// `Operation` is `Insert`: Inserts members before position `At` (at the end when `At` is the length).
     WatchlistMemberInsert(WatchlistMemberInsert),
@@ -22311,15 +27255,63 @@ pub enum WatchlistMemberChange {
     Unrecognized(serde_json::Value),
 }
 
+impl WatchlistMemberInsert {
+    /// Builds [`WatchlistMemberInsert`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> WatchlistMemberInsertBuilder {
+        WatchlistMemberInsertBuilder::default()
+    }
+}
+
+/// Builds [`WatchlistMemberInsert`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WatchlistMemberInsertBuilder {
+    at: Option<i64>,
+    count: Option<i64>,
+    members: Option<Vec<SecurityCode>>,
+}
+
+impl WatchlistMemberInsertBuilder {
+    /// Sets `At`.
+    pub fn at(mut self, value: impl Into<i64>) -> Self {
+        self.at = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `Members`.
+    pub fn members(mut self, value: impl Into<Vec<SecurityCode>>) -> Self {
+        self.members = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<WatchlistMemberInsert, crate::runtime::BuildError> {
+        Ok(WatchlistMemberInsert {
+            at: self
+                .at
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "WatchlistMemberInsert",
+                    missing: "At",
+                })?,
+            count: self.count,
+            members: self
+                .members
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "WatchlistMemberInsert",
+                    missing: "Members",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// `Operation` is `Insert`: Inserts members before position `At` (at the end when `At` is the length).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WatchlistMemberInsert {
     /// The position the change starts at, counted from zero.
     #[serde(rename = "At")]
@@ -22330,25 +27322,81 @@ pub struct WatchlistMemberInsert {
     /// The members inserted at `At`, in order, or the members that overwrite those from `At` on.
     #[serde(rename = "Members")]
     pub members: Vec<SecurityCode>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl WatchlistMemberInsert {
     /// A `WatchlistMemberInsert` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(at: i64, members: Vec<SecurityCode>) -> Self {
-        Self { at, count: None, members }
+        Self {
+            at,
+            count: None,
+            members,
+            undocumented: Default::default(),
+        }
+    }
+}
+
+impl WatchlistMemberReplace {
+    /// Builds [`WatchlistMemberReplace`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> WatchlistMemberReplaceBuilder {
+        WatchlistMemberReplaceBuilder::default()
+    }
+}
+
+/// Builds [`WatchlistMemberReplace`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WatchlistMemberReplaceBuilder {
+    at: Option<i64>,
+    count: Option<i64>,
+    members: Option<Vec<SecurityCode>>,
+}
+
+impl WatchlistMemberReplaceBuilder {
+    /// Sets `At`.
+    pub fn at(mut self, value: impl Into<i64>) -> Self {
+        self.at = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `Members`.
+    pub fn members(mut self, value: impl Into<Vec<SecurityCode>>) -> Self {
+        self.members = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<WatchlistMemberReplace, crate::runtime::BuildError> {
+        Ok(WatchlistMemberReplace {
+            at: self
+                .at
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "WatchlistMemberReplace",
+                    missing: "At",
+                })?,
+            count: self.count,
+            members: self
+                .members
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "WatchlistMemberReplace",
+                    missing: "Members",
+                })?,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// `Operation` is `Replace`: Overwrites the members from `At` on with `Members`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WatchlistMemberReplace {
     /// The position the change starts at, counted from zero.
     #[serde(rename = "At")]
@@ -22359,25 +27407,28 @@ pub struct WatchlistMemberReplace {
     /// The members inserted at `At`, in order, or the members that overwrite those from `At` on.
     #[serde(rename = "Members")]
     pub members: Vec<SecurityCode>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl WatchlistMemberReplace {
     /// A `WatchlistMemberReplace` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(at: i64, members: Vec<SecurityCode>) -> Self {
-        Self { at, count: None, members }
+        Self {
+            at,
+            count: None,
+            members,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Remove`: Removes `Count` members from position `At`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WatchlistMemberRemove {
     /// The position the change starts at, counted from zero.
     #[serde(rename = "At")]
@@ -22385,31 +27436,40 @@ pub struct WatchlistMemberRemove {
     /// How many members to remove. Not negative. The reference has it on removals only; Insert and Replace records from some servers carry it as the number of `Members` (a warning).
     #[serde(rename = "Count")]
     pub count: i64,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl WatchlistMemberRemove {
     /// A `WatchlistMemberRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(at: i64, count: i64) -> Self {
-        Self { at, count }
+        Self {
+            at,
+            count,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// `Operation` is `Clear`: Empties the watchlist.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
-pub struct WatchlistMemberClear {}
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct WatchlistMemberClear {
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
+}
+
 impl WatchlistMemberClear {
     /// A `WatchlistMemberClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new() -> Self {
-        Self {}
+        Self {
+            undocumented: Default::default(),
+        }
     }
 }
 
@@ -22484,24 +27544,44 @@ impl<'de> serde::Deserialize<'de> for WatchlistMemberChange {
         Ok(
             match tag.as_ref().and_then(serde_json::Value::as_str) {
                 Some("Insert") => {
-                    Self::WatchlistMemberInsert(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::WatchlistMemberInsert({
+                        let mut fields: WatchlistMemberInsert = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Replace") => {
-                    Self::WatchlistMemberReplace(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::WatchlistMemberReplace({
+                        let mut fields: WatchlistMemberReplace = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Remove") => {
-                    Self::WatchlistMemberRemove(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::WatchlistMemberRemove({
+                        let mut fields: WatchlistMemberRemove = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 Some("Clear") => {
-                    Self::WatchlistMemberClear(
-                        serde_json::from_str(text).map_err(D::Error::custom)?,
-                    )
+                    Self::WatchlistMemberClear({
+                        let mut fields: WatchlistMemberClear = crate::runtime::read_nested(
+                                text,
+                            )
+                            .map_err(D::Error::custom)?;
+                        fields.undocumented.remove(Self::TAG);
+                        fields
+                    })
                 }
                 _ => {
                     Self::Unrecognized(
@@ -22513,6 +27593,7 @@ impl<'de> serde::Deserialize<'de> for WatchlistMemberChange {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for WatchlistMemberChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "WatchlistMemberChange".into()

@@ -7,14 +7,9 @@ use super::*;
 use crate::runtime::Secret;
 
 /// Confirms that the members were appended.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AddToWatchlistReply {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -35,6 +30,9 @@ pub struct AddToWatchlistReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AddToWatchlistReply {
@@ -47,6 +45,7 @@ impl AddToWatchlistReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -63,14 +62,9 @@ impl Default for AddToWatchlistReply {
 }
 
 /// Which watchlist, and what to append.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AddToWatchlistRequestData {
     /// The watchlist to change.
     #[serde(rename = "WatchlistID")]
@@ -78,25 +72,27 @@ pub struct AddToWatchlistRequestData {
     /// The securities to append, in order.
     #[serde(rename = "Members")]
     pub members: Vec<SecurityCode>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AddToWatchlistRequestData {
     /// A `AddToWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(watchlist_id: String, members: Vec<SecurityCode>) -> Self {
-        Self { watchlist_id, members }
+        Self {
+            watchlist_id,
+            members,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Appends members to the end of one of the user's watchlists. Subscribers to the watchlist get the change as an `Insert`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AddToWatchlistRequest {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -112,6 +108,9 @@ pub struct AddToWatchlistRequest {
     /// Which watchlist, and what to append.
     #[serde(rename = "Data")]
     pub data: AddToWatchlistRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl AddToWatchlistRequest {
@@ -124,6 +123,7 @@ impl AddToWatchlistRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -134,37 +134,33 @@ impl AddToWatchlistRequest {
 }
 
 /// The new watchlist.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CopyWatchlistReplyData {
     /// The new watchlist's identifier.
     #[serde(rename = "WatchlistID")]
     pub watchlist_id: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CopyWatchlistReplyData {
     /// A `CopyWatchlistReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(watchlist_id: String) -> Self {
-        Self { watchlist_id }
+        Self {
+            watchlist_id,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// The identifier of the new copy.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CopyWatchlistReply {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -180,6 +176,9 @@ pub struct CopyWatchlistReply {
     /// The new watchlist.
     #[serde(rename = "Data")]
     pub data: CopyWatchlistReplyData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CopyWatchlistReply {
@@ -192,6 +191,7 @@ impl CopyWatchlistReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -202,14 +202,9 @@ impl CopyWatchlistReply {
 }
 
 /// The watchlist to copy, and the copy's details.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CopyWatchlistRequestData {
     /// The watchlist whose members are copied.
     #[serde(rename = "WatchlistID")]
@@ -217,25 +212,27 @@ pub struct CopyWatchlistRequestData {
     /// The new watchlist's details.
     #[serde(rename = "Details")]
     pub details: WatchlistDetails,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CopyWatchlistRequestData {
     /// A `CopyWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(watchlist_id: String, details: WatchlistDetails) -> Self {
-        Self { watchlist_id, details }
+        Self {
+            watchlist_id,
+            details,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Creates a new watchlist of the user's with the members of an existing one (which may be read-only) and new details.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CopyWatchlistRequest {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -251,6 +248,9 @@ pub struct CopyWatchlistRequest {
     /// The watchlist to copy, and the copy's details.
     #[serde(rename = "Data")]
     pub data: CopyWatchlistRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CopyWatchlistRequest {
@@ -263,6 +263,7 @@ impl CopyWatchlistRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -273,37 +274,33 @@ impl CopyWatchlistRequest {
 }
 
 /// The new watchlist.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateWatchlistReplyData {
     /// The new watchlist's identifier.
     #[serde(rename = "WatchlistID")]
     pub watchlist_id: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateWatchlistReplyData {
     /// A `CreateWatchlistReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(watchlist_id: String) -> Self {
-        Self { watchlist_id }
+        Self {
+            watchlist_id,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// The identifier of the new watchlist.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateWatchlistReply {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -319,6 +316,9 @@ pub struct CreateWatchlistReply {
     /// The new watchlist.
     #[serde(rename = "Data")]
     pub data: CreateWatchlistReplyData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateWatchlistReply {
@@ -331,6 +331,7 @@ impl CreateWatchlistReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -341,14 +342,9 @@ impl CreateWatchlistReply {
 }
 
 /// The new watchlist's details and first members.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateWatchlistRequestData {
     /// The new watchlist's details.
     #[serde(rename = "Details")]
@@ -356,25 +352,27 @@ pub struct CreateWatchlistRequestData {
     /// The securities it starts with, in order; without it, none.
     #[serde(rename = "Members", default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<SecurityCode>>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateWatchlistRequestData {
     /// A `CreateWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(details: WatchlistDetails) -> Self {
-        Self { details, members: None }
+        Self {
+            details,
+            members: None,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Creates a new watchlist of the user's, optionally with members.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreateWatchlistRequest {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -390,6 +388,9 @@ pub struct CreateWatchlistRequest {
     /// The new watchlist's details and first members.
     #[serde(rename = "Data")]
     pub data: CreateWatchlistRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl CreateWatchlistRequest {
@@ -402,6 +403,7 @@ impl CreateWatchlistRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -412,14 +414,9 @@ impl CreateWatchlistRequest {
 }
 
 /// Confirms the deletion.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DeleteWatchlistReply {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -440,6 +437,9 @@ pub struct DeleteWatchlistReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DeleteWatchlistReply {
@@ -452,6 +452,7 @@ impl DeleteWatchlistReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -468,37 +469,33 @@ impl Default for DeleteWatchlistReply {
 }
 
 /// Which watchlist.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DeleteWatchlistRequestData {
     /// The watchlist to delete.
     #[serde(rename = "WatchlistID")]
     pub watchlist_id: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DeleteWatchlistRequestData {
     /// A `DeleteWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(watchlist_id: String) -> Self {
-        Self { watchlist_id }
+        Self {
+            watchlist_id,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Deletes one of the user's watchlists.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DeleteWatchlistRequest {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -514,6 +511,9 @@ pub struct DeleteWatchlistRequest {
     /// Which watchlist.
     #[serde(rename = "Data")]
     pub data: DeleteWatchlistRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl DeleteWatchlistRequest {
@@ -526,6 +526,7 @@ impl DeleteWatchlistRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -536,14 +537,9 @@ impl DeleteWatchlistRequest {
 }
 
 /// Confirms the insertion.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct InsertIntoWatchlistReply {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -564,6 +560,9 @@ pub struct InsertIntoWatchlistReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl InsertIntoWatchlistReply {
@@ -576,6 +575,7 @@ impl InsertIntoWatchlistReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -592,14 +592,9 @@ impl Default for InsertIntoWatchlistReply {
 }
 
 /// Which watchlist, where, and what to insert.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct InsertIntoWatchlistRequestData {
     /// The watchlist to change.
     #[serde(rename = "WatchlistID")]
@@ -610,6 +605,9 @@ pub struct InsertIntoWatchlistRequestData {
     /// The position to insert before, counted from zero.
     #[serde(rename = "Offset")]
     pub offset: i64,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl InsertIntoWatchlistRequestData {
@@ -620,19 +618,75 @@ impl InsertIntoWatchlistRequestData {
             watchlist_id,
             members,
             offset,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl InsertIntoWatchlistRequestData {
+    /// Builds [`InsertIntoWatchlistRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> InsertIntoWatchlistRequestDataBuilder {
+        InsertIntoWatchlistRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`InsertIntoWatchlistRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct InsertIntoWatchlistRequestDataBuilder {
+    watchlist_id: Option<String>,
+    members: Option<Vec<SecurityCode>>,
+    offset: Option<i64>,
+}
+
+impl InsertIntoWatchlistRequestDataBuilder {
+    /// Sets `WatchlistID`.
+    pub fn watchlist_id(mut self, value: impl Into<String>) -> Self {
+        self.watchlist_id = Some(value.into());
+        self
+    }
+    /// Sets `Members`.
+    pub fn members(mut self, value: impl Into<Vec<SecurityCode>>) -> Self {
+        self.members = Some(value.into());
+        self
+    }
+    /// Sets `Offset`.
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(
+        self,
+    ) -> Result<InsertIntoWatchlistRequestData, crate::runtime::BuildError> {
+        Ok(InsertIntoWatchlistRequestData {
+            watchlist_id: self
+                .watchlist_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "InsertIntoWatchlistRequestData",
+                    missing: "WatchlistID",
+                })?,
+            members: self
+                .members
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "InsertIntoWatchlistRequestData",
+                    missing: "Members",
+                })?,
+            offset: self
+                .offset
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "InsertIntoWatchlistRequestData",
+                    missing: "Offset",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Inserts members into one of the user's watchlists at a position. Subscribers to the watchlist get the change as an `Insert`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct InsertIntoWatchlistRequest {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -648,6 +702,9 @@ pub struct InsertIntoWatchlistRequest {
     /// Which watchlist, where, and what to insert.
     #[serde(rename = "Data")]
     pub data: InsertIntoWatchlistRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl InsertIntoWatchlistRequest {
@@ -660,6 +717,7 @@ impl InsertIntoWatchlistRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -670,14 +728,9 @@ impl InsertIntoWatchlistRequest {
 }
 
 /// Confirms the move.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MoveInWatchlistReply {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -698,6 +751,9 @@ pub struct MoveInWatchlistReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MoveInWatchlistReply {
@@ -710,6 +766,7 @@ impl MoveInWatchlistReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -726,14 +783,9 @@ impl Default for MoveInWatchlistReply {
 }
 
 /// Which watchlist, which members, and where to.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MoveInWatchlistRequestData {
     /// The watchlist to change.
     #[serde(rename = "WatchlistID")]
@@ -747,6 +799,9 @@ pub struct MoveInWatchlistRequestData {
     /// Where the moved members go, counted from zero in the list as it is once they have been taken out.
     #[serde(rename = "Target")]
     pub target: i64,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MoveInWatchlistRequestData {
@@ -758,19 +813,87 @@ impl MoveInWatchlistRequestData {
             offset,
             count,
             target,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl MoveInWatchlistRequestData {
+    /// Builds [`MoveInWatchlistRequestData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> MoveInWatchlistRequestDataBuilder {
+        MoveInWatchlistRequestDataBuilder::default()
+    }
+}
+
+/// Builds [`MoveInWatchlistRequestData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct MoveInWatchlistRequestDataBuilder {
+    watchlist_id: Option<String>,
+    offset: Option<i64>,
+    count: Option<i64>,
+    target: Option<i64>,
+}
+
+impl MoveInWatchlistRequestDataBuilder {
+    /// Sets `WatchlistID`.
+    pub fn watchlist_id(mut self, value: impl Into<String>) -> Self {
+        self.watchlist_id = Some(value.into());
+        self
+    }
+    /// Sets `Offset`.
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+    /// Sets `Count`.
+    pub fn count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `Target`.
+    pub fn target(mut self, value: impl Into<i64>) -> Self {
+        self.target = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(
+        self,
+    ) -> Result<MoveInWatchlistRequestData, crate::runtime::BuildError> {
+        Ok(MoveInWatchlistRequestData {
+            watchlist_id: self
+                .watchlist_id
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MoveInWatchlistRequestData",
+                    missing: "WatchlistID",
+                })?,
+            offset: self
+                .offset
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MoveInWatchlistRequestData",
+                    missing: "Offset",
+                })?,
+            count: self
+                .count
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MoveInWatchlistRequestData",
+                    missing: "Count",
+                })?,
+            target: self
+                .target
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "MoveInWatchlistRequestData",
+                    missing: "Target",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Moves a run of members within one of the user's watchlists. Subscribers get the change as a `Remove` followed by an `Insert`.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MoveInWatchlistRequest {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -786,6 +909,9 @@ pub struct MoveInWatchlistRequest {
     /// Which watchlist, which members, and where to.
     #[serde(rename = "Data")]
     pub data: MoveInWatchlistRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl MoveInWatchlistRequest {
@@ -798,6 +924,7 @@ impl MoveInWatchlistRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -808,14 +935,9 @@ impl MoveInWatchlistRequest {
 }
 
 /// The watchlist's members, as member changes to apply in order (a clear, then the members as an insert).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMembersReply {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -831,6 +953,9 @@ pub struct QueryMembersReply {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<WatchlistMemberChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMembersReply {
@@ -843,6 +968,7 @@ impl QueryMembersReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -853,37 +979,33 @@ impl QueryMembersReply {
 }
 
 /// Which watchlist.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMembersRequestData {
     /// The watchlist's identifier.
     #[serde(rename = "Watchlist")]
     pub watchlist: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMembersRequestData {
     /// A `QueryMembersRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(watchlist: String) -> Self {
-        Self { watchlist }
+        Self {
+            watchlist,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks once for a watchlist's members, as the `Watchlist` subscription would report them.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryMembersRequest {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -899,6 +1021,9 @@ pub struct QueryMembersRequest {
     /// Which watchlist.
     #[serde(rename = "Data")]
     pub data: QueryMembersRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryMembersRequest {
@@ -911,6 +1036,7 @@ impl QueryMembersRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -921,14 +1047,9 @@ impl QueryMembersRequest {
 }
 
 /// The watchlist's details, as a watchlist change (an `Add`).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryWatchlistReply {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -944,6 +1065,9 @@ pub struct QueryWatchlistReply {
     /// The watchlist, as a one-element list of changes.
     #[serde(rename = "Data")]
     pub data: Vec<WatchlistChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryWatchlistReply {
@@ -956,6 +1080,7 @@ impl QueryWatchlistReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -966,37 +1091,33 @@ impl QueryWatchlistReply {
 }
 
 /// Which watchlist.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryWatchlistRequestData {
     /// The watchlist's identifier.
     #[serde(rename = "Watchlist")]
     pub watchlist: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryWatchlistRequestData {
     /// A `QueryWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(watchlist: String) -> Self {
-        Self { watchlist }
+        Self {
+            watchlist,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Asks once for the details of one watchlist.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryWatchlistRequest {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -1012,6 +1133,9 @@ pub struct QueryWatchlistRequest {
     /// Which watchlist.
     #[serde(rename = "Data")]
     pub data: QueryWatchlistRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryWatchlistRequest {
@@ -1024,6 +1148,7 @@ impl QueryWatchlistRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1034,14 +1159,9 @@ impl QueryWatchlistRequest {
 }
 
 /// The watchlists, as changes to apply in order (a clear, then an add for each).
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryWatchlistsReply {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -1057,6 +1177,9 @@ pub struct QueryWatchlistsReply {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<WatchlistChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryWatchlistsReply {
@@ -1069,6 +1192,7 @@ impl QueryWatchlistsReply {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1079,14 +1203,9 @@ impl QueryWatchlistsReply {
 }
 
 /// Asks once for every watchlist the user can see, as the `Watchlists` subscription reports them. It takes no parameters.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QueryWatchlistsRequest {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -1107,6 +1226,9 @@ pub struct QueryWatchlistsRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl QueryWatchlistsRequest {
@@ -1119,6 +1241,7 @@ impl QueryWatchlistsRequest {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1135,14 +1258,9 @@ impl Default for QueryWatchlistsRequest {
 }
 
 /// Confirms the update.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateWatchlistReply {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -1163,6 +1281,9 @@ pub struct UpdateWatchlistReply {
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<()>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateWatchlistReply {
@@ -1175,6 +1296,7 @@ impl UpdateWatchlistReply {
             action: None,
             transaction_id: None,
             data: None,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1191,14 +1313,9 @@ impl Default for UpdateWatchlistReply {
 }
 
 /// Which watchlist, and its new details.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateWatchlistRequestData {
     /// The watchlist to change.
     #[serde(rename = "WatchlistID")]
@@ -1206,25 +1323,27 @@ pub struct UpdateWatchlistRequestData {
     /// The new details; they replace the old ones.
     #[serde(rename = "Details")]
     pub details: WatchlistDetails,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateWatchlistRequestData {
     /// A `UpdateWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(watchlist_id: String, details: WatchlistDetails) -> Self {
-        Self { watchlist_id, details }
+        Self {
+            watchlist_id,
+            details,
+            undocumented: Default::default(),
+        }
     }
 }
 
 /// Replaces the details of one of the user's watchlists.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct UpdateWatchlistRequest {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -1240,6 +1359,9 @@ pub struct UpdateWatchlistRequest {
     /// Which watchlist, and its new details.
     #[serde(rename = "Data")]
     pub data: UpdateWatchlistRequestData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl UpdateWatchlistRequest {
@@ -1252,6 +1374,7 @@ impl UpdateWatchlistRequest {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1262,14 +1385,9 @@ impl UpdateWatchlistRequest {
 }
 
 /// Changes to one watchlist's members, sent to `Watchlist!{ID}` subscribers. The subscription starts with a clear and the members as an insert; every later edit (AddToWatchlist, InsertIntoWatchlist, MoveInWatchlist, by this client or another) follows as changes. Apply them in order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WatchlistPush {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -1284,6 +1402,9 @@ pub struct WatchlistPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<WatchlistMemberChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl WatchlistPush {
@@ -1296,6 +1417,7 @@ impl WatchlistPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -1306,14 +1428,9 @@ impl WatchlistPush {
 }
 
 /// Changes to the list of watchlists the user can see, sent to `Watchlists` subscribers: first a clear and an add for each, then the changes as they happen. Apply them in order.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WatchlistsPush {
     /// Always `Watchlist` in this message.
     #[serde(rename = "Controller")]
@@ -1329,6 +1446,9 @@ pub struct WatchlistsPush {
     /// The changes, in the order they must be applied.
     #[serde(rename = "Data")]
     pub data: Vec<WatchlistChange>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl WatchlistsPush {
@@ -1341,12 +1461,461 @@ impl WatchlistsPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
     pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
         self.transaction_id = Some(id);
         self
+    }
+}
+
+impl crate::MessageEnvelope for AddToWatchlistReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AddToWatchlistReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for AddToWatchlistRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::AddToWatchlistRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for CopyWatchlistReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CopyWatchlistReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for CopyWatchlistRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CopyWatchlistRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for CreateWatchlistReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CreateWatchlistReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for CreateWatchlistRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::CreateWatchlistRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for DeleteWatchlistReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::DeleteWatchlistReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for DeleteWatchlistRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::DeleteWatchlistRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for InsertIntoWatchlistReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::InsertIntoWatchlistReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for InsertIntoWatchlistRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::InsertIntoWatchlistRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for MoveInWatchlistReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::MoveInWatchlistReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for MoveInWatchlistRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::MoveInWatchlistRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryMembersReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMembersReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryMembersRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryMembersRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryWatchlistReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryWatchlistReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryWatchlistRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryWatchlistRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryWatchlistsReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryWatchlistsReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for QueryWatchlistsRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::QueryWatchlistsRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UpdateWatchlistReply {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UpdateWatchlistReply
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for UpdateWatchlistRequest {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::UpdateWatchlistRequest
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for WatchlistPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::WatchlistPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl WatchlistPush {
+    /// The topic with its arguments read, as its own type.
+    pub fn typed_topic(&self) -> Result<WatchlistTopic, crate::runtime::TopicError> {
+        self.topic.as_str().parse()
     }
 }
 
@@ -1392,5 +1961,26 @@ impl crate::runtime::TypedTopic for WatchlistTopic {
 impl From<WatchlistTopic> for crate::runtime::Topic {
     fn from(topic: WatchlistTopic) -> Self {
         Self::from(topic.to_string())
+    }
+}
+
+impl crate::MessageEnvelope for WatchlistsPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::WatchlistsPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
     }
 }

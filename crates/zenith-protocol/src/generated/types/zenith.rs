@@ -11,6 +11,7 @@ use crate::runtime::Secret;
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FeedClass {
     /// `Authority`
     Authority,
@@ -96,6 +97,7 @@ impl<'de> serde::Deserialize<'de> for FeedClass {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for FeedClass {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "FeedClass".into()
@@ -106,14 +108,9 @@ impl schemars::JsonSchema for FeedClass {
 }
 
 /// One data feed.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Feed {
     /// The feed's name.
     #[serde(rename = "Name")]
@@ -124,25 +121,81 @@ pub struct Feed {
     /// How the feed is doing.
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<FeedStatus>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl Feed {
     /// A `Feed` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(name: String, class: FeedClass) -> Self {
-        Self { name, class, status: None }
+        Self {
+            name,
+            class,
+            status: None,
+            undocumented: Default::default(),
+        }
+    }
+}
+
+impl Feed {
+    /// Builds [`Feed`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> FeedBuilder {
+        FeedBuilder::default()
+    }
+}
+
+/// Builds [`Feed`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct FeedBuilder {
+    name: Option<String>,
+    class: Option<FeedClass>,
+    status: Option<FeedStatus>,
+}
+
+impl FeedBuilder {
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Class`.
+    pub fn class(mut self, value: impl Into<FeedClass>) -> Self {
+        self.class = Some(value.into());
+        self
+    }
+    /// Sets `Status`.
+    pub fn status(mut self, value: impl Into<FeedStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<Feed, crate::runtime::BuildError> {
+        Ok(Feed {
+            name: self
+                .name
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "Feed",
+                    missing: "Name",
+                })?,
+            class: self
+                .class
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "Feed",
+                    missing: "Class",
+                })?,
+            status: self.status,
+            undocumented: Default::default(),
+        })
     }
 }
 
 /// The data feeds behind this connection and how each is doing, sent to `Feeds` subscribers. The set of feeds stays the same for the life of the connection. The reference's table names the status field `Feed` while its example and status list use `Status`; this schema follows the example.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct FeedsPush {
     /// Always `Zenith` in this message.
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
@@ -158,6 +211,9 @@ pub struct FeedsPush {
     /// One entry per feed.
     #[serde(rename = "Data")]
     pub data: Vec<Feed>,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl FeedsPush {
@@ -170,6 +226,7 @@ impl FeedsPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
@@ -184,6 +241,7 @@ impl FeedsPush {
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
 /// validation reports them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ServerClass {
     /// `FeedProxy`
     FeedProxy,
@@ -237,6 +295,7 @@ impl<'de> serde::Deserialize<'de> for ServerClass {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ServerClass {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ServerClass".into()
@@ -247,14 +306,9 @@ impl schemars::JsonSchema for ServerClass {
 }
 
 /// The server's name, kind and versions.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ServerInfoData {
     /// The server's name.
     #[serde(rename = "Name")]
@@ -268,6 +322,9 @@ pub struct ServerInfoData {
     /// The version of the message format the server speaks. Said to be `Major.Minor.Revision.Build`, but the reference's sample is `1.2`, so any version string is accepted.
     #[serde(rename = "Protocol")]
     pub protocol: String,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ServerInfoData {
@@ -284,19 +341,85 @@ impl ServerInfoData {
             class,
             version,
             protocol,
+            undocumented: Default::default(),
         }
     }
 }
 
+impl ServerInfoData {
+    /// Builds [`ServerInfoData`] one field at a time, then checks that each required one is set.
+    pub fn builder() -> ServerInfoDataBuilder {
+        ServerInfoDataBuilder::default()
+    }
+}
+
+/// Builds [`ServerInfoData`] one field at a time, then checks that each required one is set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ServerInfoDataBuilder {
+    name: Option<String>,
+    class: Option<ServerClass>,
+    version: Option<String>,
+    protocol: Option<String>,
+}
+
+impl ServerInfoDataBuilder {
+    /// Sets `Name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `Class`.
+    pub fn class(mut self, value: impl Into<ServerClass>) -> Self {
+        self.class = Some(value.into());
+        self
+    }
+    /// Sets `Version`.
+    pub fn version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+    /// Sets `Protocol`.
+    pub fn protocol(mut self, value: impl Into<String>) -> Self {
+        self.protocol = Some(value.into());
+        self
+    }
+    /// The value, or which required field is still unset.
+    pub fn build(self) -> Result<ServerInfoData, crate::runtime::BuildError> {
+        Ok(ServerInfoData {
+            name: self
+                .name
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ServerInfoData",
+                    missing: "Name",
+                })?,
+            class: self
+                .class
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ServerInfoData",
+                    missing: "Class",
+                })?,
+            version: self
+                .version
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ServerInfoData",
+                    missing: "Version",
+                })?,
+            protocol: self
+                .protocol
+                .ok_or(crate::runtime::BuildError {
+                    type_name: "ServerInfoData",
+                    missing: "Protocol",
+                })?,
+            undocumented: Default::default(),
+        })
+    }
+}
+
 /// Facts about the server the connection reached, sent to `ServerInfo` subscribers.
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ServerInfoPush {
     /// Always `Zenith` in this message.
     #[serde(rename = "Controller", default, skip_serializing_if = "Option::is_none")]
@@ -312,6 +435,9 @@ pub struct ServerInfoPush {
     /// The server's name, kind and versions.
     #[serde(rename = "Data")]
     pub data: ServerInfoData,
+    /// Properties the schema does not document, kept as sent and written back.
+    #[serde(flatten)]
+    pub undocumented: crate::runtime::Undocumented,
 }
 
 impl ServerInfoPush {
@@ -324,11 +450,54 @@ impl ServerInfoPush {
             action: None,
             transaction_id: None,
             data,
+            undocumented: Default::default(),
         }
     }
     /// The message with this `TransactionID`, which its reply will carry.
     pub fn with_transaction_id(mut self, id: TransactionId) -> Self {
         self.transaction_id = Some(id);
         self
+    }
+}
+
+impl crate::MessageEnvelope for FeedsPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::FeedsPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
+    }
+}
+
+impl crate::MessageEnvelope for ServerInfoPush {
+    fn kind(&self) -> crate::MessageKind {
+        crate::MessageKind::ServerInfoPush
+    }
+    fn controller(&self) -> Controller {
+        self.controller.clone().unwrap_or_else(|| Controller::from("Zenith"))
+    }
+    fn topic(&self) -> Option<&crate::runtime::Topic> {
+        Some(&self.topic)
+    }
+    fn action(&self) -> Action {
+        self.action.clone().unwrap_or_else(|| Action::from("Publish"))
+    }
+    fn transaction_id(&self) -> Option<TransactionId> {
+        self.transaction_id
+    }
+    fn set_transaction_id(&mut self, id: TransactionId) {
+        self.transaction_id = Some(id);
     }
 }

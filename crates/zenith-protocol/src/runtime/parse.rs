@@ -1,0 +1,67 @@
+//! Typed parsing with exact locations, through the unions that are parsed again from their text.
+
+use serde::{Deserialize, Deserializer};
+
+use crate::{MessageKind, ParseError};
+
+/// Starts and ends the location a union puts before the reason its variant did not parse, so
+/// that the message's own parse can join it to where the union is. Never in a reason itself.
+const MARK: char = '\u{1f}';
+
+/// Deserializes a message of `kind`, boxed; the error names the exact property that did not fit.
+pub fn read_as<'de, T, D>(kind: MessageKind, from: D) -> Result<Box<T>, ParseError>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de, Error = serde_json::Error>,
+{
+    serde_path_to_error::deserialize(from).map(Box::new).map_err(|error| {
+        let (path, reason) = located(&error);
+        ParseError::Data { kind: kind.info().name, path, reason }
+    })
+}
+
+/// Deserializes a union's variant from the union's text; the error carries where in it the
+/// problem is, for [`read_as`] to join.
+pub fn read_nested<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, String> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let (path, reason) = located(&error);
+        format!("{MARK}{path}{MARK}{reason}")
+    })
+}
+
+/// The JSON Pointer to the problem and the reason, without serde_json's line and column (the
+/// pointer says where).
+fn located(error: &serde_path_to_error::Error<serde_json::Error>) -> (String, String) {
+    let mut path = json_pointer(error.path());
+    let inner = error.inner();
+    let mut reason = inner.to_string();
+    let position = format!(" at line {} column {}", inner.line(), inner.column());
+    if inner.line() > 0 && reason.ends_with(&position) {
+        reason.truncate(reason.len() - position.len());
+    }
+    if let Some(nested) = reason.strip_prefix(MARK)
+        && let Some((inner_path, inner_reason)) = nested.split_once(MARK)
+    {
+        path.push_str(inner_path);
+        reason = inner_reason.to_owned();
+    }
+    (path, reason)
+}
+
+/// A serde path as a JSON Pointer (`/Data/0/Order/Price`).
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        pointer.push('/');
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
+            }
+            Segment::Unknown => pointer.push('?'),
+        }
+    }
+    pointer
+}
