@@ -86,6 +86,20 @@
 //! `undocumented` and written back, so parsing and serializing give back the same JSON.
 
 mod dispatch;
+// A build without every controller leaves some shared tables and imports unused.
+#[cfg_attr(
+    not(all(
+        feature = "auth",
+        feature = "channel",
+        feature = "fragments",
+        feature = "market",
+        feature = "news",
+        feature = "notify",
+        feature = "trading",
+        feature = "watchlist"
+    )),
+    allow(unused)
+)]
 #[rustfmt::skip]
 mod generated;
 #[doc(hidden)]

@@ -18,21 +18,26 @@ pub fn module_root(model: &Model) -> TokenStream {
     // Each controller's module names its messages, their typed topics and the types only its
     // messages use; `shared` the rest.
     let mut by_controller: BTreeMap<&str, Vec<Ident>> = BTreeMap::new();
-    let mut shared: Vec<Ident> = Vec::new();
+    let mut shared: Vec<(Ident, TokenStream)> = Vec::new();
     for message in &model.messages {
-        let names = match &message.controller {
-            Some(controller) => by_controller.entry(controller).or_default(),
-            None => &mut shared,
-        };
-        names.push(ident(&message.name));
+        let mut names = vec![ident(&message.name)];
         if let (Some(topic), Some(_)) = (&message.topic, &message.arguments) {
-            let topic_type = ident(&format!("{}Topic", rust_name(topic, Case::Type)));
-            if !names.contains(&topic_type) {
-                names.push(topic_type);
+            names.push(ident(&format!("{}Topic", rust_name(topic, Case::Type))));
+        }
+        for name in names {
+            match &message.controller {
+                Some(controller) => {
+                    let listed = by_controller.entry(controller).or_default();
+                    if !listed.contains(&name) {
+                        listed.push(name);
+                    }
+                }
+                None if !shared.iter().any(|(n, _)| *n == name) => shared.push((name, message_cfg(message))),
+                None => {}
             }
         }
     }
-    let users = model.users();
+    let users = &model.users;
     for (index, ty) in model.types.iter().enumerate() {
         if model.messages.iter().any(|m| m.ty == TypeId(index)) {
             continue;
@@ -41,20 +46,29 @@ pub fn module_root(model: &Model) -> TokenStream {
             [controller] if controller != crate::model::CORE_CONTROLLER => by_controller.get_mut(controller.as_str()),
             _ => None,
         };
-        let names = only.unwrap_or(&mut shared);
-        names.push(ident(&ty.name));
-        names.extend(super::types::companion_names(model, TypeId(index)).iter().map(|n| ident(n)));
+        let names = std::iter::once(ty.name.clone()).chain(super::types::companion_names(model, TypeId(index)));
+        match only {
+            Some(listed) => listed.extend(names.map(|n| ident(&n))),
+            None => {
+                let cfg = super::tokens::cfg(model.features_of_type(TypeId(index)));
+                shared.extend(names.map(|n| (ident(&n), cfg.clone())));
+            }
+        }
     }
     let modules = by_controller.iter().map(|(controller, names)| {
         let module = ident(&rust_name(controller, Case::Field));
-        let doc = format!(" Messages of the `{controller}` controller.");
+        let doc = format!(" Messages of the `{controller}` controller, their data types and topics.");
+        let cfg = super::tokens::cfg(Model::feature_of_controller(Some(controller)));
         quote! {
             #[doc = #doc]
+            #cfg
             pub mod #module {
                 pub use super::super::types::{#(#names),*};
             }
         }
     });
+    // Each shared name is there when a controller that uses it is.
+    let shared = shared.iter().map(|(name, cfg)| quote! { #cfg pub use super::super::types::#name; });
     let groups = schema_groups(model).into_iter().map(|group| ident(&group));
     quote! {
         pub mod messages;
@@ -70,7 +84,7 @@ pub fn module_root(model: &Model) -> TokenStream {
             /// What the controllers share: the envelope, the messages every controller may
             /// send (`Sub`, `Unsub`, `Error`), and the types several controllers use.
             pub mod shared {
-                pub use super::super::types::{#(#shared),*};
+                #(#shared)*
             }
         }
     }
@@ -90,6 +104,7 @@ pub fn schema_groups(model: &Model) -> Vec<String> {
 
 pub fn emit(model: &Model) -> TokenStream {
     let names: Vec<Ident> = model.messages.iter().map(|m| ident(&m.name)).collect();
+    let cfgs: Vec<TokenStream> = model.messages.iter().map(message_cfg).collect();
     let infos = model.messages.iter().map(|m| info(model, m));
     let (default_controller, default_action) = (&model.default_controller, &model.default_action);
     let arms = dispatch_arms(model);
@@ -117,14 +132,20 @@ pub fn emit(model: &Model) -> TokenStream {
         quote! { (#controller, &[#(#topics),*]) }
     });
     let topic_arguments = model.topic_arguments.iter().map(|(controller, topic, index)| {
-        let kind = ident(&model.messages[*index].name);
-        quote! { (#controller, #topic, MessageKind::#kind) }
+        let message = &model.messages[*index];
+        let (cfg, kind) = (message_cfg(message), ident(&message.name));
+        quote! { #cfg (#controller, #topic, MessageKind::#kind) }
     });
     let replies_elsewhere = model.replies_elsewhere.iter().map(|replies| {
         let direction = direction(replies.direction);
         let (controller, topic, action) = (&replies.controller, &replies.topic, &replies.action);
-        let kinds = replies.messages.iter().map(|index| ident(&model.messages[*index].name));
-        quote! { (#direction, #controller, #topic, #action, &[#(MessageKind::#kinds),*]) }
+        let cfg = super::tokens::cfg(Model::feature_of_controller(Some(controller)));
+        let messages = replies.messages.iter().map(|index| &model.messages[*index]);
+        let kinds = messages.map(|m| {
+            let (cfg, kind) = (message_cfg(m), ident(&m.name));
+            quote! { #cfg MessageKind::#kind }
+        });
+        quote! { #cfg (#direction, #controller, #topic, #action, &[#(#kinds),*]) }
     });
     let drift = model.drift.iter().map(|d| {
         let group = Ident::new(&super::schema::file_group(&d.location), Span::call_site());
@@ -169,15 +190,15 @@ pub fn emit(model: &Model) -> TokenStream {
         /// Every kind of message the schemas define.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
-        pub enum MessageKind { #(#names,)* }
+        pub enum MessageKind { #(#cfgs #names,)* }
 
         impl MessageKind {
             /// Every kind, in schema file order.
-            pub const ALL: &'static [MessageKind] = &[#(MessageKind::#names,)*];
+            pub const ALL: &'static [MessageKind] = &[#(#cfgs MessageKind::#names,)*];
 
             /// What the schema says about this kind of message.
             pub fn info(self) -> &'static MessageInfo {
-                match self { #(MessageKind::#names => { static INFO: MessageInfo = #infos; &INFO })* }
+                match self { #(#cfgs MessageKind::#names => { static INFO: MessageInfo = #infos; &INFO })* }
             }
 
             /// The kind of message with these envelope keys: a topic's own schema wins over one
@@ -191,18 +212,18 @@ pub fn emit(model: &Model) -> TokenStream {
 
             /// Every problem of `value` as a message of this kind (see [`crate::Validate`]).
             pub fn validate(self, value: &serde_json::Value) -> crate::Report {
-                match self { #(MessageKind::#names => <#names as crate::Validate>::validate(value),)* }
+                match self { #(#cfgs MessageKind::#names => <#names as crate::Validate>::validate(value),)* }
             }
 
             /// The fast verdict on `value` as a message of this kind.
             pub fn verdict(self, value: &serde_json::Value) -> crate::Verdict {
-                match self { #(MessageKind::#names => <#names as crate::Validate>::verdict(value),)* }
+                match self { #(#cfgs MessageKind::#names => <#names as crate::Validate>::verdict(value),)* }
             }
 
             /// This kind's schema, as the generated tables hold it.
             pub fn schema(self) -> &'static crate::runtime::schema::Node {
                 use crate::Validate;
-                match self { #(MessageKind::#names => #names::SCHEMA,)* }
+                match self { #(#cfgs MessageKind::#names => #names::SCHEMA,)* }
             }
 
             /// The fast verdict on a message of this kind, computed while a deserializer parses
@@ -233,13 +254,13 @@ pub fn emit(model: &Model) -> TokenStream {
 
             /// True when `value` is a message of this kind with no error.
             pub fn is_valid(self, value: &serde_json::Value) -> bool {
-                match self { #(MessageKind::#names => <#names as crate::Validate>::is_valid(value),)* }
+                match self { #(#cfgs MessageKind::#names => <#names as crate::Validate>::is_valid(value),)* }
             }
 
             /// The schemars-derived JSON Schema of this kind's Rust type.
             #[cfg(feature = "schemars")]
             pub fn derived_schema(self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                match self { #(MessageKind::#names => generator.root_schema_for::<#names>(),)* }
+                match self { #(#cfgs MessageKind::#names => generator.root_schema_for::<#names>(),)* }
             }
         }
 
@@ -247,22 +268,22 @@ pub fn emit(model: &Model) -> TokenStream {
         /// large its kind is; its envelope is read through [`crate::MessageEnvelope`].
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
-        pub enum Message { #(#names(Box<#names>),)* }
+        pub enum Message { #(#cfgs #names(Box<#names>),)* }
 
         impl Message {
             /// The kind of this message.
             pub fn kind(&self) -> MessageKind {
-                match self { #(Message::#names(_) => MessageKind::#names,)* }
+                match self { #(#cfgs Message::#names(_) => MessageKind::#names,)* }
             }
 
             /// The message itself, for its envelope.
             pub fn envelope(&self) -> &dyn crate::MessageEnvelope {
-                match self { #(Message::#names(message) => message.as_ref(),)* }
+                match self { #(#cfgs Message::#names(message) => message.as_ref(),)* }
             }
 
             /// The message itself, to change its envelope.
             pub fn envelope_mut(&mut self) -> &mut dyn crate::MessageEnvelope {
-                match self { #(Message::#names(message) => message.as_mut(),)* }
+                match self { #(#cfgs Message::#names(message) => message.as_mut(),)* }
             }
 
             /// Deserializes message text as a message of `kind`, reporting where it did not fit.
@@ -271,25 +292,26 @@ pub fn emit(model: &Model) -> TokenStream {
                 let mut deserializer = serde_json::Deserializer::from_str(text);
                 let read = &mut deserializer;
                 Ok(match kind {
-                    #(MessageKind::#names => Message::#names(crate::runtime::read_as(kind, read)?),)*
+                    #(#cfgs MessageKind::#names => Message::#names(crate::runtime::read_as(kind, read)?),)*
                 })
             }
 
             /// Deserializes `value` as a message of `kind`, reporting where it did not fit.
             pub fn from_value_as(kind: MessageKind, value: &serde_json::Value) -> Result<Message, crate::ParseError> {
                 Ok(match kind {
-                    #(MessageKind::#names => Message::#names(crate::runtime::read_as(kind, value)?),)*
+                    #(#cfgs MessageKind::#names => Message::#names(crate::runtime::read_as(kind, value)?),)*
                 })
             }
         }
 
         impl serde::Serialize for Message {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                match self { #(Message::#names(message) => message.serialize(serializer),)* }
+                match self { #(#cfgs Message::#names(message) => message.serialize(serializer),)* }
             }
         }
 
         #(
+            #cfgs
             impl From<#names> for Message {
                 fn from(message: #names) -> Message {
                     Message::#names(Box::new(message))
@@ -387,6 +409,11 @@ fn state_rules(model: &Model, message: &Message) -> (TokenStream, Vec<String>) {
     (changes, fixed)
 }
 
+/// `#[cfg(feature = ...)]` for what only a message of a controller with a feature has.
+fn message_cfg(message: &Message) -> TokenStream {
+    super::tokens::cfg(Model::feature_of_controller(message.controller.as_deref()))
+}
+
 fn direction(direction: Direction) -> Word<'static, Direction> {
     bare(direction)
 }
@@ -430,7 +457,8 @@ fn dispatch_arms(model: &Model) -> Vec<TokenStream> {
                 Some(t) => quote! { Some(#t) },
                 None => quote! { _ },
             };
-            quote! { (#direction, #action, #controller, #topic) => Some(MessageKind::#name), }
+            let cfg = message_cfg(m);
+            quote! { #cfg (#direction, #action, #controller, #topic) => Some(MessageKind::#name), }
         })
         .collect()
 }

@@ -73,7 +73,10 @@ pub fn emit(model: &Model, target: &Target) -> Vec<(String, TokenStream)> {
                 .iter()
                 .enumerate()
                 .filter(|(_, ty)| !target.grouped || group(ty) == name)
-                .map(|(index, ty)| emitter.named(TypeId(index), ty))
+                .map(|(index, ty)| {
+                    let cfg = super::tokens::cfg(model.features_of_type(TypeId(index)));
+                    super::tokens::gated(&cfg, emitter.named(TypeId(index), ty))
+                })
                 .collect();
             let patterns = emitter.patterns.iter().enumerate().map(|(i, pattern)| {
                 let name = format_ident!("PATTERN_{i}");

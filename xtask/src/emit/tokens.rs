@@ -2,7 +2,7 @@
 //! attributes, summaries.
 
 use proc_macro2::TokenStream;
-use quote::ToTokens;
+use quote::{ToTokens, quote};
 
 use super::vocab;
 use crate::model::{Changes, Operation};
@@ -88,4 +88,23 @@ pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
     };
     let lines = doc.lines().map(|line| format!(" {line}"));
     quote::quote! { #( #[doc = #lines] )* }
+}
+
+/// `#[cfg(...)]` for code that needs one of `features`; nothing when it needs none.
+pub fn cfg(features: Option<Vec<String>>) -> TokenStream {
+    match features.as_deref() {
+        None => TokenStream::new(),
+        Some([feature]) => quote! { #[cfg(feature = #feature)] },
+        Some(features) => quote! { #[cfg(any(#(feature = #features),*))] },
+    }
+}
+
+/// `items` each under the attribute `cfg` (an item-by-item copy, as attributes go on items).
+pub fn gated(cfg: &TokenStream, items: TokenStream) -> TokenStream {
+    if cfg.is_empty() || items.is_empty() {
+        return items;
+    }
+    let file: syn::File = syn::parse2(items).expect("generated items parse");
+    let items = file.items.into_iter().map(|item| quote! { #cfg #item });
+    quote! { #(#items)* }
 }

@@ -4,7 +4,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::rust_type::{UNRECOGNIZED, ident, rust_type};
-use super::tokens::doc_attrs;
+use super::tokens::{cfg, doc_attrs, gated};
 use super::value_union::value_union;
 use crate::Error;
 use crate::model::{Arguments, Field, Model, Shape, TypeDef, TypeId, TypeKind, Union};
@@ -21,18 +21,20 @@ pub fn emit(model: &Model) -> Result<Vec<(String, TokenStream)>, Error> {
     };
     for (index, ty) in model.types.iter().enumerate() {
         let message = model.messages.iter().any(|m| m.ty == TypeId(index));
-        add(super::schema::group(ty), emit_type(model, ty)?);
-        add(super::schema::group(ty), constructor(model, ty, message));
+        let cfg = cfg(model.features_of_type(TypeId(index)));
+        add(super::schema::group(ty), gated(&cfg, emit_type(model, ty)?));
+        add(super::schema::group(ty), gated(&cfg, constructor(model, ty, message)));
     }
     let mut topics: Vec<(&str, &str)> = Vec::new();
     for message in &model.messages {
         let group = super::schema::group(&model[message.ty]);
-        add(group.clone(), envelope_impl(model, message));
+        let cfg = cfg(Model::feature_of_controller(message.controller.as_deref()));
+        add(group.clone(), gated(&cfg, envelope_impl(model, message)));
         if let (Some(topic), Some(arguments)) = (&message.topic, &message.arguments) {
             let controller = message.controller.as_deref().unwrap_or_default();
             if !topics.contains(&(controller, topic)) {
                 topics.push((controller, topic));
-                add(group, topic_type(model, message, topic, arguments)?);
+                add(group, gated(&cfg, topic_type(model, message, topic, arguments)?));
             }
         }
     }

@@ -36,6 +36,8 @@ pub struct Model {
     pub topic_arguments: Vec<(String, String, usize)>,
     /// Every difference between the reference and the real client, as the schemas decide it.
     pub drift: Vec<Drift>,
+    /// For each type, the controllers whose messages use it (see [`Model::features_of_type`]).
+    pub users: Vec<std::collections::BTreeSet<String>>,
 }
 
 /// One `x-zenith-drift` annotation: something the real client (motif-core) reads or sends

@@ -82,7 +82,7 @@ impl Model {
         let drift = drift::collect(schemas)?;
         verify::drift_placed(&drift, &types, &messages)?;
         verify::drift_notes_placed(&drift, &types)?;
-        Ok(Model {
+        let mut model = Model {
             types,
             by_name,
             messages,
@@ -94,7 +94,10 @@ impl Model {
             replies_elsewhere,
             topic_arguments,
             drift,
-        })
+            users: Vec::new(),
+        };
+        model.users = model.type_users();
+        Ok(model)
     }
 
     /// The permissions a message's topic needs: as one message of the topic states them.

@@ -11,7 +11,7 @@ impl Model {
     /// For each type, the controllers whose messages reach it (through fields, items, variants
     /// and branches). A message that names no controller (valid on every one) counts as
     /// [`CORE_CONTROLLER`]'s.
-    pub fn users(&self) -> Vec<BTreeSet<String>> {
+    pub(super) fn type_users(&self) -> Vec<BTreeSet<String>> {
         let mut users = vec![BTreeSet::new(); self.types.len()];
         for message in &self.messages {
             let controller = message.controller.as_deref().unwrap_or(CORE_CONTROLLER);
@@ -25,13 +25,20 @@ impl Model {
         users
     }
 
-    /// The cargo feature a type needs: none when the core controller or nothing uses it,
-    /// otherwise any of the features of the controllers that do.
-    pub fn features_of(users: &BTreeSet<String>) -> Option<Vec<String>> {
+    /// The cargo features of which a type needs one: none when the core controller or nothing
+    /// uses it (always built).
+    pub fn features_of_type(&self, id: TypeId) -> Option<Vec<String>> {
+        let users = &self.users[id.0];
         if users.is_empty() || users.contains(CORE_CONTROLLER) {
             return None;
         }
         Some(users.iter().map(|c| feature_name(c)).collect())
+    }
+
+    /// The cargo feature a controller's messages need (a list of one, as for a type): none for
+    /// the core controller's.
+    pub fn feature_of_controller(controller: Option<&str>) -> Option<Vec<String>> {
+        controller.filter(|c| *c != CORE_CONTROLLER).map(|c| vec![feature_name(c)])
     }
 
     /// The types `id` names directly, pushed onto `found`.

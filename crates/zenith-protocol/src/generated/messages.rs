@@ -482,85 +482,131 @@ pub static CONTROLLER_TOPICS: &[(&str, &[&str])] = &[
 /// topic, action, kinds): a request of another topic of the controller lists the topic
 /// among its reply topics, so its replies may come here. Kinds in catalog order.
 pub static REPLY_KINDS_ELSEWHERE: &[(Direction, &str, &str, &str, &[MessageKind])] = &[
+    #[cfg(feature = "auth")]
     (
         Direction::Receive,
         "Auth",
         "Identify",
         "Publish",
         &[
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeReply,
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerReply,
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenReply,
         ],
     ),
+    #[cfg(feature = "channel")]
     (
         Direction::Receive,
         "Channel",
         "QueryChannel",
         "Publish",
-        &[MessageKind::QueryMethodReply],
+        &[#[cfg(feature = "channel")] MessageKind::QueryMethodReply],
     ),
+    #[cfg(feature = "notify")]
     (
         Direction::Receive,
         "Notify",
         "QueryMatches",
         "Publish",
-        &[MessageKind::ExecuteScanReply],
+        &[#[cfg(feature = "notify")] MessageKind::ExecuteScanReply],
     ),
+    #[cfg(feature = "trading")]
     (
         Direction::Receive,
         "Trading",
         "PlaceOrder",
         "Publish",
-        &[MessageKind::AmendOrderReply],
+        &[#[cfg(feature = "trading")] MessageKind::AmendOrderReply],
     ),
 ];
 /// Each topic that takes arguments, as (controller, topic, the first kind of the topic
 /// whose info holds their forms).
 pub static TOPIC_ARGUMENTS: &[(&str, &str, MessageKind)] = &[
+    #[cfg(feature = "market")]
     ("Market", "Depth", MessageKind::DepthPush),
+    #[cfg(feature = "market")]
     ("Market", "Levels", MessageKind::LevelsPush),
+    #[cfg(feature = "market")]
     ("Market", "Security", MessageKind::SecurityPush),
+    #[cfg(feature = "market")]
     ("Market", "Symbols", MessageKind::SymbolsPush),
+    #[cfg(feature = "market")]
     ("Market", "Trades", MessageKind::TradesPush),
+    #[cfg(feature = "news")]
     ("News", "News", MessageKind::NewsPush),
+    #[cfg(feature = "notify")]
     ("Notify", "Matches", MessageKind::MatchesPush),
+    #[cfg(feature = "trading")]
     ("Trading", "Audit", MessageKind::AuditPush),
+    #[cfg(feature = "trading")]
     ("Trading", "Balances", MessageKind::BalancesPush),
+    #[cfg(feature = "trading")]
     ("Trading", "Holdings", MessageKind::HoldingsPush),
+    #[cfg(feature = "trading")]
     ("Trading", "Orders", MessageKind::OrdersPush),
+    #[cfg(feature = "trading")]
     ("Trading", "Requests", MessageKind::RequestsPush),
+    #[cfg(feature = "trading")]
     ("Trading", "Transactions", MessageKind::TransactionsPush),
+    #[cfg(feature = "watchlist")]
     ("Watchlist", "Watchlist", MessageKind::WatchlistPush),
 ];
 /// Every kind of message the schemas define.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MessageKind {
+    #[cfg(feature = "auth")]
     AuthCodeReply,
+    #[cfg(feature = "auth")]
     AuthCodeRequest,
+    #[cfg(feature = "auth")]
     AuthOwnerReply,
+    #[cfg(feature = "auth")]
     AuthOwnerRequest,
+    #[cfg(feature = "auth")]
     AuthTokenReply,
+    #[cfg(feature = "auth")]
     AuthTokenRequest,
+    #[cfg(feature = "auth")]
     IdentifyPush,
+    #[cfg(feature = "auth")]
     QueryIdentifyReply,
+    #[cfg(feature = "auth")]
     QueryIdentifyRequest,
+    #[cfg(feature = "channel")]
     CreateChannelReply,
+    #[cfg(feature = "channel")]
     CreateChannelRequest,
+    #[cfg(feature = "channel")]
     DeleteChannelReply,
+    #[cfg(feature = "channel")]
     DeleteChannelRequest,
+    #[cfg(feature = "channel")]
     QueryChannelReply,
+    #[cfg(feature = "channel")]
     QueryChannelRequest,
+    #[cfg(feature = "channel")]
     QueryChannelsReply,
+    #[cfg(feature = "channel")]
     QueryChannelsRequest,
+    #[cfg(feature = "channel")]
     QueryMethodReply,
+    #[cfg(feature = "channel")]
     QueryMethodRequest,
+    #[cfg(feature = "channel")]
     QueryMethodsReply,
+    #[cfg(feature = "channel")]
     QueryMethodsRequest,
+    #[cfg(feature = "channel")]
     UpdateChannelReply,
+    #[cfg(feature = "channel")]
     UpdateChannelRequest,
+    #[cfg(feature = "channel")]
     UpdateChannelStatusReply,
+    #[cfg(feature = "channel")]
     UpdateChannelStatusRequest,
     ConfigureReply,
     ConfigureRequest,
@@ -572,131 +618,257 @@ pub enum MessageKind {
     SubRequest,
     UnsubConfirm,
     UnsubRequest,
+    #[cfg(feature = "fragments")]
     QueryCustomFragmentsReply,
+    #[cfg(feature = "fragments")]
     QueryCustomFragmentsRequest,
+    #[cfg(feature = "fragments")]
     QueryFragmentsReply,
+    #[cfg(feature = "fragments")]
     QueryFragmentsRequest,
+    #[cfg(feature = "market")]
     DepthPush,
+    #[cfg(feature = "market")]
     LevelsPush,
+    #[cfg(feature = "market")]
     MarketsPush,
+    #[cfg(feature = "market")]
     QueryBrokersReply,
+    #[cfg(feature = "market")]
     QueryBrokersRequest,
+    #[cfg(feature = "market")]
     QueryChartHistoryReply,
+    #[cfg(feature = "market")]
     QueryChartHistoryRequest,
+    #[cfg(feature = "market")]
     QueryDepthFullReply,
+    #[cfg(feature = "market")]
     QueryDepthFullRequest,
+    #[cfg(feature = "market")]
     QueryDepthLevelsReply,
+    #[cfg(feature = "market")]
     QueryDepthLevelsRequest,
+    #[cfg(feature = "market")]
     QueryMarketsReply,
+    #[cfg(feature = "market")]
     QueryMarketsRequest,
+    #[cfg(feature = "market")]
     QueryMixedMarketReply,
+    #[cfg(feature = "market")]
     QueryMixedMarketRequest,
+    #[cfg(feature = "market")]
     QuerySecurityReply,
+    #[cfg(feature = "market")]
     QuerySecurityRequest,
+    #[cfg(feature = "market")]
     QuerySymbolsReply,
+    #[cfg(feature = "market")]
     QuerySymbolsRequest,
+    #[cfg(feature = "market")]
     QueryTickTablesReply,
+    #[cfg(feature = "market")]
     QueryTickTablesRequest,
+    #[cfg(feature = "market")]
     QueryTradesReply,
+    #[cfg(feature = "market")]
     QueryTradesRequest,
+    #[cfg(feature = "market")]
     QueryTradingStatesReply,
+    #[cfg(feature = "market")]
     QueryTradingStatesRequest,
+    #[cfg(feature = "market")]
     ScanSymbolsReply,
+    #[cfg(feature = "market")]
     ScanSymbolsRequest,
+    #[cfg(feature = "market")]
     SearchSymbolsReply,
+    #[cfg(feature = "market")]
     SearchSymbolsRequest,
+    #[cfg(feature = "market")]
     SecurityPush,
+    #[cfg(feature = "market")]
     SymbolsPush,
+    #[cfg(feature = "market")]
     TradesPush,
+    #[cfg(feature = "news")]
     NewsPush,
+    #[cfg(feature = "news")]
     QueryNewsReply,
+    #[cfg(feature = "news")]
     QueryNewsRequest,
+    #[cfg(feature = "news")]
     QuerySourcesReply,
+    #[cfg(feature = "news")]
     QuerySourcesRequest,
+    #[cfg(feature = "news")]
     SourcesPush,
+    #[cfg(feature = "notify")]
     CreateScanReply,
+    #[cfg(feature = "notify")]
     CreateScanRequest,
+    #[cfg(feature = "notify")]
     DeleteScanReply,
+    #[cfg(feature = "notify")]
     DeleteScanRequest,
+    #[cfg(feature = "notify")]
     ExecuteScanReply,
+    #[cfg(feature = "notify")]
     ExecuteScanRequest,
+    #[cfg(feature = "notify")]
     MatchesPush,
+    #[cfg(feature = "notify")]
     QueryMatchesReply,
+    #[cfg(feature = "notify")]
     QueryMatchesRequest,
+    #[cfg(feature = "notify")]
     QueryScanReply,
+    #[cfg(feature = "notify")]
     QueryScanRequest,
+    #[cfg(feature = "notify")]
     QueryScansReply,
+    #[cfg(feature = "notify")]
     QueryScansRequest,
+    #[cfg(feature = "notify")]
     ScansPush,
+    #[cfg(feature = "notify")]
     UpdateScanReply,
+    #[cfg(feature = "notify")]
     UpdateScanRequest,
+    #[cfg(feature = "notify")]
     UpdateScanStatusReply,
+    #[cfg(feature = "notify")]
     UpdateScanStatusRequest,
+    #[cfg(feature = "trading")]
     AccountsPush,
+    #[cfg(feature = "trading")]
     AmendOrderReply,
+    #[cfg(feature = "trading")]
     AmendOrderRequest,
+    #[cfg(feature = "trading")]
     AuditPush,
+    #[cfg(feature = "trading")]
     AuthoriseOrderReply,
+    #[cfg(feature = "trading")]
     AuthoriseOrderRequest,
+    #[cfg(feature = "trading")]
     BalancesPush,
+    #[cfg(feature = "trading")]
     CalculateOrderReply,
+    #[cfg(feature = "trading")]
     CalculateOrderRequest,
+    #[cfg(feature = "trading")]
     CancelOrderReply,
+    #[cfg(feature = "trading")]
     CancelOrderRequest,
+    #[cfg(feature = "trading")]
     HoldingsPush,
+    #[cfg(feature = "trading")]
     MoveOrderReply,
+    #[cfg(feature = "trading")]
     MoveOrderRequest,
+    #[cfg(feature = "trading")]
     OrdersPush,
+    #[cfg(feature = "trading")]
     PlaceOrderReply,
+    #[cfg(feature = "trading")]
     PlaceOrderRequest,
+    #[cfg(feature = "trading")]
     QueryAccountsReply,
+    #[cfg(feature = "trading")]
     QueryAccountsRequest,
+    #[cfg(feature = "trading")]
     QueryBalancesReply,
+    #[cfg(feature = "trading")]
     QueryBalancesRequest,
+    #[cfg(feature = "trading")]
     QueryHoldingsReply,
+    #[cfg(feature = "trading")]
     QueryHoldingsRequest,
+    #[cfg(feature = "trading")]
     QueryLimitsReply,
+    #[cfg(feature = "trading")]
     QueryLimitsRequest,
+    #[cfg(feature = "trading")]
     QueryOrderAuditReply,
+    #[cfg(feature = "trading")]
     QueryOrderAuditRequest,
+    #[cfg(feature = "trading")]
     QueryOrderStatusesReply,
+    #[cfg(feature = "trading")]
     QueryOrderStatusesRequest,
+    #[cfg(feature = "trading")]
     QueryOrdersReply,
+    #[cfg(feature = "trading")]
     QueryOrdersRequest,
+    #[cfg(feature = "trading")]
     QueryRequestStatusesReply,
+    #[cfg(feature = "trading")]
     QueryRequestStatusesRequest,
+    #[cfg(feature = "trading")]
     QueryRequestsReply,
+    #[cfg(feature = "trading")]
     QueryRequestsRequest,
+    #[cfg(feature = "trading")]
     QueryTradingMarketsReply,
+    #[cfg(feature = "trading")]
     QueryTradingMarketsRequest,
+    #[cfg(feature = "trading")]
     QueryTransactionsReply,
+    #[cfg(feature = "trading")]
     QueryTransactionsRequest,
+    #[cfg(feature = "trading")]
     RequestQuoteReply,
+    #[cfg(feature = "trading")]
     RequestQuoteRequest,
+    #[cfg(feature = "trading")]
     RequestsPush,
+    #[cfg(feature = "trading")]
     TradingAccountsPush,
+    #[cfg(feature = "trading")]
     TransactionsPush,
+    #[cfg(feature = "watchlist")]
     AddToWatchlistReply,
+    #[cfg(feature = "watchlist")]
     AddToWatchlistRequest,
+    #[cfg(feature = "watchlist")]
     CopyWatchlistReply,
+    #[cfg(feature = "watchlist")]
     CopyWatchlistRequest,
+    #[cfg(feature = "watchlist")]
     CreateWatchlistReply,
+    #[cfg(feature = "watchlist")]
     CreateWatchlistRequest,
+    #[cfg(feature = "watchlist")]
     DeleteWatchlistReply,
+    #[cfg(feature = "watchlist")]
     DeleteWatchlistRequest,
+    #[cfg(feature = "watchlist")]
     InsertIntoWatchlistReply,
+    #[cfg(feature = "watchlist")]
     InsertIntoWatchlistRequest,
+    #[cfg(feature = "watchlist")]
     MoveInWatchlistReply,
+    #[cfg(feature = "watchlist")]
     MoveInWatchlistRequest,
+    #[cfg(feature = "watchlist")]
     QueryMembersReply,
+    #[cfg(feature = "watchlist")]
     QueryMembersRequest,
+    #[cfg(feature = "watchlist")]
     QueryWatchlistReply,
+    #[cfg(feature = "watchlist")]
     QueryWatchlistRequest,
+    #[cfg(feature = "watchlist")]
     QueryWatchlistsReply,
+    #[cfg(feature = "watchlist")]
     QueryWatchlistsRequest,
+    #[cfg(feature = "watchlist")]
     UpdateWatchlistReply,
+    #[cfg(feature = "watchlist")]
     UpdateWatchlistRequest,
+    #[cfg(feature = "watchlist")]
     WatchlistPush,
+    #[cfg(feature = "watchlist")]
     WatchlistsPush,
     FeedsPush,
     ServerInfoPush,
@@ -705,30 +877,55 @@ pub enum MessageKind {
 impl MessageKind {
     /// Every kind, in schema file order.
     pub const ALL: &'static [MessageKind] = &[
+        #[cfg(feature = "auth")]
         MessageKind::AuthCodeReply,
+        #[cfg(feature = "auth")]
         MessageKind::AuthCodeRequest,
+        #[cfg(feature = "auth")]
         MessageKind::AuthOwnerReply,
+        #[cfg(feature = "auth")]
         MessageKind::AuthOwnerRequest,
+        #[cfg(feature = "auth")]
         MessageKind::AuthTokenReply,
+        #[cfg(feature = "auth")]
         MessageKind::AuthTokenRequest,
+        #[cfg(feature = "auth")]
         MessageKind::IdentifyPush,
+        #[cfg(feature = "auth")]
         MessageKind::QueryIdentifyReply,
+        #[cfg(feature = "auth")]
         MessageKind::QueryIdentifyRequest,
+        #[cfg(feature = "channel")]
         MessageKind::CreateChannelReply,
+        #[cfg(feature = "channel")]
         MessageKind::CreateChannelRequest,
+        #[cfg(feature = "channel")]
         MessageKind::DeleteChannelReply,
+        #[cfg(feature = "channel")]
         MessageKind::DeleteChannelRequest,
+        #[cfg(feature = "channel")]
         MessageKind::QueryChannelReply,
+        #[cfg(feature = "channel")]
         MessageKind::QueryChannelRequest,
+        #[cfg(feature = "channel")]
         MessageKind::QueryChannelsReply,
+        #[cfg(feature = "channel")]
         MessageKind::QueryChannelsRequest,
+        #[cfg(feature = "channel")]
         MessageKind::QueryMethodReply,
+        #[cfg(feature = "channel")]
         MessageKind::QueryMethodRequest,
+        #[cfg(feature = "channel")]
         MessageKind::QueryMethodsReply,
+        #[cfg(feature = "channel")]
         MessageKind::QueryMethodsRequest,
+        #[cfg(feature = "channel")]
         MessageKind::UpdateChannelReply,
+        #[cfg(feature = "channel")]
         MessageKind::UpdateChannelRequest,
+        #[cfg(feature = "channel")]
         MessageKind::UpdateChannelStatusReply,
+        #[cfg(feature = "channel")]
         MessageKind::UpdateChannelStatusRequest,
         MessageKind::ConfigureReply,
         MessageKind::ConfigureRequest,
@@ -740,131 +937,257 @@ impl MessageKind {
         MessageKind::SubRequest,
         MessageKind::UnsubConfirm,
         MessageKind::UnsubRequest,
+        #[cfg(feature = "fragments")]
         MessageKind::QueryCustomFragmentsReply,
+        #[cfg(feature = "fragments")]
         MessageKind::QueryCustomFragmentsRequest,
+        #[cfg(feature = "fragments")]
         MessageKind::QueryFragmentsReply,
+        #[cfg(feature = "fragments")]
         MessageKind::QueryFragmentsRequest,
+        #[cfg(feature = "market")]
         MessageKind::DepthPush,
+        #[cfg(feature = "market")]
         MessageKind::LevelsPush,
+        #[cfg(feature = "market")]
         MessageKind::MarketsPush,
+        #[cfg(feature = "market")]
         MessageKind::QueryBrokersReply,
+        #[cfg(feature = "market")]
         MessageKind::QueryBrokersRequest,
+        #[cfg(feature = "market")]
         MessageKind::QueryChartHistoryReply,
+        #[cfg(feature = "market")]
         MessageKind::QueryChartHistoryRequest,
+        #[cfg(feature = "market")]
         MessageKind::QueryDepthFullReply,
+        #[cfg(feature = "market")]
         MessageKind::QueryDepthFullRequest,
+        #[cfg(feature = "market")]
         MessageKind::QueryDepthLevelsReply,
+        #[cfg(feature = "market")]
         MessageKind::QueryDepthLevelsRequest,
+        #[cfg(feature = "market")]
         MessageKind::QueryMarketsReply,
+        #[cfg(feature = "market")]
         MessageKind::QueryMarketsRequest,
+        #[cfg(feature = "market")]
         MessageKind::QueryMixedMarketReply,
+        #[cfg(feature = "market")]
         MessageKind::QueryMixedMarketRequest,
+        #[cfg(feature = "market")]
         MessageKind::QuerySecurityReply,
+        #[cfg(feature = "market")]
         MessageKind::QuerySecurityRequest,
+        #[cfg(feature = "market")]
         MessageKind::QuerySymbolsReply,
+        #[cfg(feature = "market")]
         MessageKind::QuerySymbolsRequest,
+        #[cfg(feature = "market")]
         MessageKind::QueryTickTablesReply,
+        #[cfg(feature = "market")]
         MessageKind::QueryTickTablesRequest,
+        #[cfg(feature = "market")]
         MessageKind::QueryTradesReply,
+        #[cfg(feature = "market")]
         MessageKind::QueryTradesRequest,
+        #[cfg(feature = "market")]
         MessageKind::QueryTradingStatesReply,
+        #[cfg(feature = "market")]
         MessageKind::QueryTradingStatesRequest,
+        #[cfg(feature = "market")]
         MessageKind::ScanSymbolsReply,
+        #[cfg(feature = "market")]
         MessageKind::ScanSymbolsRequest,
+        #[cfg(feature = "market")]
         MessageKind::SearchSymbolsReply,
+        #[cfg(feature = "market")]
         MessageKind::SearchSymbolsRequest,
+        #[cfg(feature = "market")]
         MessageKind::SecurityPush,
+        #[cfg(feature = "market")]
         MessageKind::SymbolsPush,
+        #[cfg(feature = "market")]
         MessageKind::TradesPush,
+        #[cfg(feature = "news")]
         MessageKind::NewsPush,
+        #[cfg(feature = "news")]
         MessageKind::QueryNewsReply,
+        #[cfg(feature = "news")]
         MessageKind::QueryNewsRequest,
+        #[cfg(feature = "news")]
         MessageKind::QuerySourcesReply,
+        #[cfg(feature = "news")]
         MessageKind::QuerySourcesRequest,
+        #[cfg(feature = "news")]
         MessageKind::SourcesPush,
+        #[cfg(feature = "notify")]
         MessageKind::CreateScanReply,
+        #[cfg(feature = "notify")]
         MessageKind::CreateScanRequest,
+        #[cfg(feature = "notify")]
         MessageKind::DeleteScanReply,
+        #[cfg(feature = "notify")]
         MessageKind::DeleteScanRequest,
+        #[cfg(feature = "notify")]
         MessageKind::ExecuteScanReply,
+        #[cfg(feature = "notify")]
         MessageKind::ExecuteScanRequest,
+        #[cfg(feature = "notify")]
         MessageKind::MatchesPush,
+        #[cfg(feature = "notify")]
         MessageKind::QueryMatchesReply,
+        #[cfg(feature = "notify")]
         MessageKind::QueryMatchesRequest,
+        #[cfg(feature = "notify")]
         MessageKind::QueryScanReply,
+        #[cfg(feature = "notify")]
         MessageKind::QueryScanRequest,
+        #[cfg(feature = "notify")]
         MessageKind::QueryScansReply,
+        #[cfg(feature = "notify")]
         MessageKind::QueryScansRequest,
+        #[cfg(feature = "notify")]
         MessageKind::ScansPush,
+        #[cfg(feature = "notify")]
         MessageKind::UpdateScanReply,
+        #[cfg(feature = "notify")]
         MessageKind::UpdateScanRequest,
+        #[cfg(feature = "notify")]
         MessageKind::UpdateScanStatusReply,
+        #[cfg(feature = "notify")]
         MessageKind::UpdateScanStatusRequest,
+        #[cfg(feature = "trading")]
         MessageKind::AccountsPush,
+        #[cfg(feature = "trading")]
         MessageKind::AmendOrderReply,
+        #[cfg(feature = "trading")]
         MessageKind::AmendOrderRequest,
+        #[cfg(feature = "trading")]
         MessageKind::AuditPush,
+        #[cfg(feature = "trading")]
         MessageKind::AuthoriseOrderReply,
+        #[cfg(feature = "trading")]
         MessageKind::AuthoriseOrderRequest,
+        #[cfg(feature = "trading")]
         MessageKind::BalancesPush,
+        #[cfg(feature = "trading")]
         MessageKind::CalculateOrderReply,
+        #[cfg(feature = "trading")]
         MessageKind::CalculateOrderRequest,
+        #[cfg(feature = "trading")]
         MessageKind::CancelOrderReply,
+        #[cfg(feature = "trading")]
         MessageKind::CancelOrderRequest,
+        #[cfg(feature = "trading")]
         MessageKind::HoldingsPush,
+        #[cfg(feature = "trading")]
         MessageKind::MoveOrderReply,
+        #[cfg(feature = "trading")]
         MessageKind::MoveOrderRequest,
+        #[cfg(feature = "trading")]
         MessageKind::OrdersPush,
+        #[cfg(feature = "trading")]
         MessageKind::PlaceOrderReply,
+        #[cfg(feature = "trading")]
         MessageKind::PlaceOrderRequest,
+        #[cfg(feature = "trading")]
         MessageKind::QueryAccountsReply,
+        #[cfg(feature = "trading")]
         MessageKind::QueryAccountsRequest,
+        #[cfg(feature = "trading")]
         MessageKind::QueryBalancesReply,
+        #[cfg(feature = "trading")]
         MessageKind::QueryBalancesRequest,
+        #[cfg(feature = "trading")]
         MessageKind::QueryHoldingsReply,
+        #[cfg(feature = "trading")]
         MessageKind::QueryHoldingsRequest,
+        #[cfg(feature = "trading")]
         MessageKind::QueryLimitsReply,
+        #[cfg(feature = "trading")]
         MessageKind::QueryLimitsRequest,
+        #[cfg(feature = "trading")]
         MessageKind::QueryOrderAuditReply,
+        #[cfg(feature = "trading")]
         MessageKind::QueryOrderAuditRequest,
+        #[cfg(feature = "trading")]
         MessageKind::QueryOrderStatusesReply,
+        #[cfg(feature = "trading")]
         MessageKind::QueryOrderStatusesRequest,
+        #[cfg(feature = "trading")]
         MessageKind::QueryOrdersReply,
+        #[cfg(feature = "trading")]
         MessageKind::QueryOrdersRequest,
+        #[cfg(feature = "trading")]
         MessageKind::QueryRequestStatusesReply,
+        #[cfg(feature = "trading")]
         MessageKind::QueryRequestStatusesRequest,
+        #[cfg(feature = "trading")]
         MessageKind::QueryRequestsReply,
+        #[cfg(feature = "trading")]
         MessageKind::QueryRequestsRequest,
+        #[cfg(feature = "trading")]
         MessageKind::QueryTradingMarketsReply,
+        #[cfg(feature = "trading")]
         MessageKind::QueryTradingMarketsRequest,
+        #[cfg(feature = "trading")]
         MessageKind::QueryTransactionsReply,
+        #[cfg(feature = "trading")]
         MessageKind::QueryTransactionsRequest,
+        #[cfg(feature = "trading")]
         MessageKind::RequestQuoteReply,
+        #[cfg(feature = "trading")]
         MessageKind::RequestQuoteRequest,
+        #[cfg(feature = "trading")]
         MessageKind::RequestsPush,
+        #[cfg(feature = "trading")]
         MessageKind::TradingAccountsPush,
+        #[cfg(feature = "trading")]
         MessageKind::TransactionsPush,
+        #[cfg(feature = "watchlist")]
         MessageKind::AddToWatchlistReply,
+        #[cfg(feature = "watchlist")]
         MessageKind::AddToWatchlistRequest,
+        #[cfg(feature = "watchlist")]
         MessageKind::CopyWatchlistReply,
+        #[cfg(feature = "watchlist")]
         MessageKind::CopyWatchlistRequest,
+        #[cfg(feature = "watchlist")]
         MessageKind::CreateWatchlistReply,
+        #[cfg(feature = "watchlist")]
         MessageKind::CreateWatchlistRequest,
+        #[cfg(feature = "watchlist")]
         MessageKind::DeleteWatchlistReply,
+        #[cfg(feature = "watchlist")]
         MessageKind::DeleteWatchlistRequest,
+        #[cfg(feature = "watchlist")]
         MessageKind::InsertIntoWatchlistReply,
+        #[cfg(feature = "watchlist")]
         MessageKind::InsertIntoWatchlistRequest,
+        #[cfg(feature = "watchlist")]
         MessageKind::MoveInWatchlistReply,
+        #[cfg(feature = "watchlist")]
         MessageKind::MoveInWatchlistRequest,
+        #[cfg(feature = "watchlist")]
         MessageKind::QueryMembersReply,
+        #[cfg(feature = "watchlist")]
         MessageKind::QueryMembersRequest,
+        #[cfg(feature = "watchlist")]
         MessageKind::QueryWatchlistReply,
+        #[cfg(feature = "watchlist")]
         MessageKind::QueryWatchlistRequest,
+        #[cfg(feature = "watchlist")]
         MessageKind::QueryWatchlistsReply,
+        #[cfg(feature = "watchlist")]
         MessageKind::QueryWatchlistsRequest,
+        #[cfg(feature = "watchlist")]
         MessageKind::UpdateWatchlistReply,
+        #[cfg(feature = "watchlist")]
         MessageKind::UpdateWatchlistRequest,
+        #[cfg(feature = "watchlist")]
         MessageKind::WatchlistPush,
+        #[cfg(feature = "watchlist")]
         MessageKind::WatchlistsPush,
         MessageKind::FeedsPush,
         MessageKind::ServerInfoPush,
@@ -872,6 +1195,7 @@ impl MessageKind {
     /// What the schema says about this kind of message.
     pub fn info(self) -> &'static MessageInfo {
         match self {
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AuthCodeReply",
@@ -992,6 +1316,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AuthCodeRequest",
@@ -1096,6 +1421,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AuthOwnerReply",
@@ -1216,6 +1542,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AuthOwnerRequest",
@@ -1328,6 +1655,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AuthTokenReply",
@@ -1448,6 +1776,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AuthTokenRequest",
@@ -1528,6 +1857,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "auth")]
             MessageKind::IdentifyPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "IdentifyPush",
@@ -1648,6 +1978,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryIdentifyReply",
@@ -1768,6 +2099,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryIdentifyRequest",
@@ -1824,6 +2156,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CreateChannelReply",
@@ -1896,6 +2229,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CreateChannelRequest",
@@ -2064,6 +2398,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "DeleteChannelReply",
@@ -2128,6 +2463,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "DeleteChannelRequest",
@@ -2200,6 +2536,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryChannelReply",
@@ -2376,6 +2713,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryChannelRequest",
@@ -2448,6 +2786,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryChannelsReply",
@@ -2560,6 +2899,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryChannelsRequest",
@@ -2624,6 +2964,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMethodReply",
@@ -2720,6 +3061,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMethodRequest",
@@ -2792,6 +3134,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMethodsReply",
@@ -2856,6 +3199,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMethodsRequest",
@@ -2920,6 +3264,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "UpdateChannelReply",
@@ -2984,6 +3329,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "UpdateChannelRequest",
@@ -3160,6 +3506,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "UpdateChannelStatusReply",
@@ -3224,6 +3571,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "UpdateChannelStatusRequest",
@@ -3976,6 +4324,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryCustomFragmentsReply",
@@ -4040,6 +4389,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryCustomFragmentsRequest",
@@ -4160,6 +4510,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryFragmentsReply",
@@ -4224,6 +4575,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryFragmentsRequest",
@@ -4344,6 +4696,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::DepthPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "DepthPush",
@@ -4522,6 +4875,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::LevelsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "LevelsPush",
@@ -4676,6 +5030,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::MarketsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "MarketsPush",
@@ -4804,6 +5159,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryBrokersReply",
@@ -4892,6 +5248,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryBrokersRequest",
@@ -4964,6 +5321,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryChartHistoryReply",
@@ -5084,6 +5442,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryChartHistoryRequest",
@@ -5196,6 +5555,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryDepthFullReply",
@@ -5374,6 +5734,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryDepthFullRequest",
@@ -5454,6 +5815,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryDepthLevelsReply",
@@ -5608,6 +5970,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryDepthLevelsRequest",
@@ -5688,6 +6051,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMarketsReply",
@@ -5816,6 +6180,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMarketsRequest",
@@ -5880,6 +6245,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMixedMarketReply",
@@ -5944,6 +6310,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMixedMarketRequest",
@@ -6024,6 +6391,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QuerySecurityReply",
@@ -6512,6 +6880,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QuerySecurityRequest",
@@ -6592,6 +6961,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QuerySymbolsReply",
@@ -6840,6 +7210,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QuerySymbolsRequest",
@@ -7016,6 +7387,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryTickTablesReply",
@@ -7120,6 +7492,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryTickTablesRequest",
@@ -7192,6 +7565,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryTradesReply",
@@ -7441,6 +7815,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryTradesRequest",
@@ -7553,6 +7928,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryTradingStatesReply",
@@ -7641,6 +8017,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryTradingStatesRequest",
@@ -7713,6 +8090,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "ScanSymbolsReply",
@@ -7961,6 +8339,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "ScanSymbolsRequest",
@@ -8073,6 +8452,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "SearchSymbolsReply",
@@ -8321,6 +8701,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "SearchSymbolsRequest",
@@ -8561,6 +8942,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::SecurityPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "SecurityPush",
@@ -9049,6 +9431,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::SymbolsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "SymbolsPush",
@@ -9331,6 +9714,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "market")]
             MessageKind::TradesPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "TradesPush",
@@ -9580,6 +9964,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "news")]
             MessageKind::NewsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "NewsPush",
@@ -9789,6 +10174,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryNewsReply",
@@ -9949,6 +10335,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryNewsRequest",
@@ -10061,6 +10448,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QuerySourcesReply",
@@ -10141,6 +10529,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QuerySourcesRequest",
@@ -10205,6 +10594,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "news")]
             MessageKind::SourcesPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "SourcesPush",
@@ -10285,6 +10675,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CreateScanReply",
@@ -10357,6 +10748,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CreateScanRequest",
@@ -10557,6 +10949,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "DeleteScanReply",
@@ -10621,6 +11014,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "DeleteScanRequest",
@@ -10693,6 +11087,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "ExecuteScanReply",
@@ -10799,6 +11194,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "ExecuteScanRequest",
@@ -10903,6 +11299,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::MatchesPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "MatchesPush",
@@ -11009,6 +11406,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMatchesReply",
@@ -11115,6 +11513,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMatchesRequest",
@@ -11187,6 +11586,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryScanReply",
@@ -11403,6 +11803,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryScanRequest",
@@ -11475,6 +11876,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryScansReply",
@@ -11629,6 +12031,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryScansRequest",
@@ -11693,6 +12096,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::ScansPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "ScansPush",
@@ -11847,6 +12251,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "UpdateScanReply",
@@ -11911,6 +12316,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "UpdateScanRequest",
@@ -12119,6 +12525,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "UpdateScanStatusReply",
@@ -12183,6 +12590,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "UpdateScanStatusRequest",
@@ -12263,6 +12671,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::AccountsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AccountsPush",
@@ -12391,6 +12800,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AmendOrderReply",
@@ -12903,6 +13313,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AmendOrderRequest",
@@ -13239,6 +13650,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::AuditPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AuditPush",
@@ -13785,6 +14197,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AuthoriseOrderReply",
@@ -14297,6 +14710,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AuthoriseOrderRequest",
@@ -14409,6 +14823,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::BalancesPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "BalancesPush",
@@ -14541,6 +14956,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CalculateOrderReply",
@@ -15053,6 +15469,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CalculateOrderRequest",
@@ -15389,6 +15806,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CancelOrderReply",
@@ -15901,6 +16319,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CancelOrderRequest",
@@ -15997,6 +16416,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::HoldingsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "HoldingsPush",
@@ -16191,6 +16611,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "MoveOrderReply",
@@ -16703,6 +17124,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "MoveOrderRequest",
@@ -16807,6 +17229,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::OrdersPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "OrdersPush",
@@ -17297,6 +17720,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "PlaceOrderReply",
@@ -17809,6 +18233,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "PlaceOrderRequest",
@@ -18137,6 +18562,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryAccountsReply",
@@ -18265,6 +18691,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryAccountsRequest",
@@ -18329,6 +18756,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryBalancesReply",
@@ -18461,6 +18889,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryBalancesRequest",
@@ -18533,6 +18962,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryHoldingsReply",
@@ -18727,6 +19157,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryHoldingsRequest",
@@ -18815,6 +19246,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryLimitsReply",
@@ -18895,6 +19327,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryLimitsRequest",
@@ -18983,6 +19416,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryOrderAuditReply",
@@ -19919,6 +20353,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryOrderAuditRequest",
@@ -20023,6 +20458,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryOrderStatusesReply",
@@ -20119,6 +20555,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryOrderStatusesRequest",
@@ -20199,6 +20636,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryOrdersReply",
@@ -20647,6 +21085,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryOrdersRequest",
@@ -20727,6 +21166,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryRequestStatusesReply",
@@ -20815,6 +21255,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryRequestStatusesRequest",
@@ -20887,6 +21328,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryRequestsReply",
@@ -21247,6 +21689,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryRequestsRequest",
@@ -21327,6 +21770,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryTradingMarketsReply",
@@ -21431,6 +21875,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryTradingMarketsRequest",
@@ -21511,6 +21956,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryTransactionsReply",
@@ -21711,6 +22157,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryTransactionsRequest",
@@ -21839,6 +22286,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "RequestQuoteReply",
@@ -21919,6 +22367,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "RequestQuoteRequest",
@@ -22023,6 +22472,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "RequestsPush",
@@ -22425,6 +22875,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::TradingAccountsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "TradingAccountsPush",
@@ -22587,6 +23038,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "trading")]
             MessageKind::TransactionsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "TransactionsPush",
@@ -22828,6 +23280,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AddToWatchlistReply",
@@ -22892,6 +23345,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "AddToWatchlistRequest",
@@ -22972,6 +23426,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CopyWatchlistReply",
@@ -23044,6 +23499,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CopyWatchlistRequest",
@@ -23148,6 +23604,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CreateWatchlistReply",
@@ -23220,6 +23677,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "CreateWatchlistRequest",
@@ -23324,6 +23782,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "DeleteWatchlistReply",
@@ -23388,6 +23847,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "DeleteWatchlistRequest",
@@ -23460,6 +23920,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "InsertIntoWatchlistReply",
@@ -23524,6 +23985,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "InsertIntoWatchlistRequest",
@@ -23612,6 +24074,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "MoveInWatchlistReply",
@@ -23676,6 +24139,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "MoveInWatchlistRequest",
@@ -23772,6 +24236,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMembersReply",
@@ -23894,6 +24359,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryMembersRequest",
@@ -23966,6 +24432,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryWatchlistReply",
@@ -24104,6 +24571,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryWatchlistRequest",
@@ -24176,6 +24644,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryWatchlistsReply",
@@ -24314,6 +24783,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "QueryWatchlistsRequest",
@@ -24378,6 +24848,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistReply => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "UpdateWatchlistReply",
@@ -24442,6 +24913,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistRequest => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "UpdateWatchlistRequest",
@@ -24546,6 +25018,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "WatchlistPush",
@@ -24668,6 +25141,7 @@ impl MessageKind {
                 };
                 &INFO
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistsPush => {
                 static INFO: MessageInfo = MessageInfo {
                     name: "WatchlistsPush",
@@ -25001,459 +25475,610 @@ impl MessageKind {
         direction: Direction,
     ) -> Option<MessageKind> {
         match (direction, action, controller, topic) {
+            #[cfg(feature = "auth")]
             (Direction::Receive, "Publish", "Auth", Some("AuthCode")) => {
                 Some(MessageKind::AuthCodeReply)
             }
+            #[cfg(feature = "auth")]
             (Direction::Send, "Publish", "Auth", Some("AuthCode")) => {
                 Some(MessageKind::AuthCodeRequest)
             }
+            #[cfg(feature = "auth")]
             (Direction::Receive, "Publish", "Auth", Some("AuthOwner")) => {
                 Some(MessageKind::AuthOwnerReply)
             }
+            #[cfg(feature = "auth")]
             (Direction::Send, "Publish", "Auth", Some("AuthOwner")) => {
                 Some(MessageKind::AuthOwnerRequest)
             }
+            #[cfg(feature = "auth")]
             (Direction::Receive, "Publish", "Auth", Some("AuthToken")) => {
                 Some(MessageKind::AuthTokenReply)
             }
+            #[cfg(feature = "auth")]
             (Direction::Send, "Publish", "Auth", Some("AuthToken")) => {
                 Some(MessageKind::AuthTokenRequest)
             }
+            #[cfg(feature = "auth")]
             (Direction::Receive, "Publish", "Auth", Some("Identify")) => {
                 Some(MessageKind::IdentifyPush)
             }
+            #[cfg(feature = "auth")]
             (Direction::Receive, "Publish", "Auth", Some("QueryIdentify")) => {
                 Some(MessageKind::QueryIdentifyReply)
             }
+            #[cfg(feature = "auth")]
             (Direction::Send, "Publish", "Auth", Some("QueryIdentify")) => {
                 Some(MessageKind::QueryIdentifyRequest)
             }
+            #[cfg(feature = "channel")]
             (Direction::Receive, "Publish", "Channel", Some("CreateChannel")) => {
                 Some(MessageKind::CreateChannelReply)
             }
+            #[cfg(feature = "channel")]
             (Direction::Send, "Publish", "Channel", Some("CreateChannel")) => {
                 Some(MessageKind::CreateChannelRequest)
             }
+            #[cfg(feature = "channel")]
             (Direction::Receive, "Publish", "Channel", Some("DeleteChannel")) => {
                 Some(MessageKind::DeleteChannelReply)
             }
+            #[cfg(feature = "channel")]
             (Direction::Send, "Publish", "Channel", Some("DeleteChannel")) => {
                 Some(MessageKind::DeleteChannelRequest)
             }
+            #[cfg(feature = "channel")]
             (Direction::Receive, "Publish", "Channel", Some("QueryChannel")) => {
                 Some(MessageKind::QueryChannelReply)
             }
+            #[cfg(feature = "channel")]
             (Direction::Send, "Publish", "Channel", Some("QueryChannel")) => {
                 Some(MessageKind::QueryChannelRequest)
             }
+            #[cfg(feature = "channel")]
             (Direction::Receive, "Publish", "Channel", Some("QueryChannels")) => {
                 Some(MessageKind::QueryChannelsReply)
             }
+            #[cfg(feature = "channel")]
             (Direction::Send, "Publish", "Channel", Some("QueryChannels")) => {
                 Some(MessageKind::QueryChannelsRequest)
             }
+            #[cfg(feature = "channel")]
             (Direction::Receive, "Publish", "Channel", Some("QueryMethod")) => {
                 Some(MessageKind::QueryMethodReply)
             }
+            #[cfg(feature = "channel")]
             (Direction::Send, "Publish", "Channel", Some("QueryMethod")) => {
                 Some(MessageKind::QueryMethodRequest)
             }
+            #[cfg(feature = "channel")]
             (Direction::Receive, "Publish", "Channel", Some("QueryMethods")) => {
                 Some(MessageKind::QueryMethodsReply)
             }
+            #[cfg(feature = "channel")]
             (Direction::Send, "Publish", "Channel", Some("QueryMethods")) => {
                 Some(MessageKind::QueryMethodsRequest)
             }
+            #[cfg(feature = "channel")]
             (Direction::Receive, "Publish", "Channel", Some("UpdateChannel")) => {
                 Some(MessageKind::UpdateChannelReply)
             }
+            #[cfg(feature = "channel")]
             (Direction::Send, "Publish", "Channel", Some("UpdateChannel")) => {
                 Some(MessageKind::UpdateChannelRequest)
             }
+            #[cfg(feature = "channel")]
             (Direction::Receive, "Publish", "Channel", Some("UpdateChannelStatus")) => {
                 Some(MessageKind::UpdateChannelStatusReply)
             }
+            #[cfg(feature = "channel")]
             (Direction::Send, "Publish", "Channel", Some("UpdateChannelStatus")) => {
                 Some(MessageKind::UpdateChannelStatusRequest)
             }
+            #[cfg(feature = "fragments")]
             (
                 Direction::Receive,
                 "Publish",
                 "Fragments",
                 Some("QueryCustomFragments"),
             ) => Some(MessageKind::QueryCustomFragmentsReply),
+            #[cfg(feature = "fragments")]
             (Direction::Send, "Publish", "Fragments", Some("QueryCustomFragments")) => {
                 Some(MessageKind::QueryCustomFragmentsRequest)
             }
+            #[cfg(feature = "fragments")]
             (Direction::Receive, "Publish", "Fragments", Some("QueryFragments")) => {
                 Some(MessageKind::QueryFragmentsReply)
             }
+            #[cfg(feature = "fragments")]
             (Direction::Send, "Publish", "Fragments", Some("QueryFragments")) => {
                 Some(MessageKind::QueryFragmentsRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("Depth")) => {
                 Some(MessageKind::DepthPush)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("Levels")) => {
                 Some(MessageKind::LevelsPush)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("Markets")) => {
                 Some(MessageKind::MarketsPush)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("QueryBrokers")) => {
                 Some(MessageKind::QueryBrokersReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("QueryBrokers")) => {
                 Some(MessageKind::QueryBrokersRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("QueryChartHistory")) => {
                 Some(MessageKind::QueryChartHistoryReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("QueryChartHistory")) => {
                 Some(MessageKind::QueryChartHistoryRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("QueryDepthFull")) => {
                 Some(MessageKind::QueryDepthFullReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("QueryDepthFull")) => {
                 Some(MessageKind::QueryDepthFullRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("QueryDepthLevels")) => {
                 Some(MessageKind::QueryDepthLevelsReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("QueryDepthLevels")) => {
                 Some(MessageKind::QueryDepthLevelsRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("QueryMarkets")) => {
                 Some(MessageKind::QueryMarketsReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("QueryMarkets")) => {
                 Some(MessageKind::QueryMarketsRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("QueryMixedMarket")) => {
                 Some(MessageKind::QueryMixedMarketReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("QueryMixedMarket")) => {
                 Some(MessageKind::QueryMixedMarketRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("QuerySecurity")) => {
                 Some(MessageKind::QuerySecurityReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("QuerySecurity")) => {
                 Some(MessageKind::QuerySecurityRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("QuerySymbols")) => {
                 Some(MessageKind::QuerySymbolsReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("QuerySymbols")) => {
                 Some(MessageKind::QuerySymbolsRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("QueryTickTables")) => {
                 Some(MessageKind::QueryTickTablesReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("QueryTickTables")) => {
                 Some(MessageKind::QueryTickTablesRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("QueryTrades")) => {
                 Some(MessageKind::QueryTradesReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("QueryTrades")) => {
                 Some(MessageKind::QueryTradesRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("QueryTradingStates")) => {
                 Some(MessageKind::QueryTradingStatesReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("QueryTradingStates")) => {
                 Some(MessageKind::QueryTradingStatesRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("ScanSymbols")) => {
                 Some(MessageKind::ScanSymbolsReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("ScanSymbols")) => {
                 Some(MessageKind::ScanSymbolsRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("SearchSymbols")) => {
                 Some(MessageKind::SearchSymbolsReply)
             }
+            #[cfg(feature = "market")]
             (Direction::Send, "Publish", "Market", Some("SearchSymbols")) => {
                 Some(MessageKind::SearchSymbolsRequest)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("Security")) => {
                 Some(MessageKind::SecurityPush)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("Symbols")) => {
                 Some(MessageKind::SymbolsPush)
             }
+            #[cfg(feature = "market")]
             (Direction::Receive, "Publish", "Market", Some("Trades")) => {
                 Some(MessageKind::TradesPush)
             }
+            #[cfg(feature = "news")]
             (Direction::Receive, "Publish", "News", Some("News")) => {
                 Some(MessageKind::NewsPush)
             }
+            #[cfg(feature = "news")]
             (Direction::Receive, "Publish", "News", Some("QueryNews")) => {
                 Some(MessageKind::QueryNewsReply)
             }
+            #[cfg(feature = "news")]
             (Direction::Send, "Publish", "News", Some("QueryNews")) => {
                 Some(MessageKind::QueryNewsRequest)
             }
+            #[cfg(feature = "news")]
             (Direction::Receive, "Publish", "News", Some("QuerySources")) => {
                 Some(MessageKind::QuerySourcesReply)
             }
+            #[cfg(feature = "news")]
             (Direction::Send, "Publish", "News", Some("QuerySources")) => {
                 Some(MessageKind::QuerySourcesRequest)
             }
+            #[cfg(feature = "news")]
             (Direction::Receive, "Publish", "News", Some("Sources")) => {
                 Some(MessageKind::SourcesPush)
             }
+            #[cfg(feature = "notify")]
             (Direction::Receive, "Publish", "Notify", Some("CreateScan")) => {
                 Some(MessageKind::CreateScanReply)
             }
+            #[cfg(feature = "notify")]
             (Direction::Send, "Publish", "Notify", Some("CreateScan")) => {
                 Some(MessageKind::CreateScanRequest)
             }
+            #[cfg(feature = "notify")]
             (Direction::Receive, "Publish", "Notify", Some("DeleteScan")) => {
                 Some(MessageKind::DeleteScanReply)
             }
+            #[cfg(feature = "notify")]
             (Direction::Send, "Publish", "Notify", Some("DeleteScan")) => {
                 Some(MessageKind::DeleteScanRequest)
             }
+            #[cfg(feature = "notify")]
             (Direction::Receive, "Publish", "Notify", Some("ExecuteScan")) => {
                 Some(MessageKind::ExecuteScanReply)
             }
+            #[cfg(feature = "notify")]
             (Direction::Send, "Publish", "Notify", Some("ExecuteScan")) => {
                 Some(MessageKind::ExecuteScanRequest)
             }
+            #[cfg(feature = "notify")]
             (Direction::Receive, "Publish", "Notify", Some("Matches")) => {
                 Some(MessageKind::MatchesPush)
             }
+            #[cfg(feature = "notify")]
             (Direction::Receive, "Publish", "Notify", Some("QueryMatches")) => {
                 Some(MessageKind::QueryMatchesReply)
             }
+            #[cfg(feature = "notify")]
             (Direction::Send, "Publish", "Notify", Some("QueryMatches")) => {
                 Some(MessageKind::QueryMatchesRequest)
             }
+            #[cfg(feature = "notify")]
             (Direction::Receive, "Publish", "Notify", Some("QueryScan")) => {
                 Some(MessageKind::QueryScanReply)
             }
+            #[cfg(feature = "notify")]
             (Direction::Send, "Publish", "Notify", Some("QueryScan")) => {
                 Some(MessageKind::QueryScanRequest)
             }
+            #[cfg(feature = "notify")]
             (Direction::Receive, "Publish", "Notify", Some("QueryScans")) => {
                 Some(MessageKind::QueryScansReply)
             }
+            #[cfg(feature = "notify")]
             (Direction::Send, "Publish", "Notify", Some("QueryScans")) => {
                 Some(MessageKind::QueryScansRequest)
             }
+            #[cfg(feature = "notify")]
             (Direction::Receive, "Publish", "Notify", Some("Scans")) => {
                 Some(MessageKind::ScansPush)
             }
+            #[cfg(feature = "notify")]
             (Direction::Receive, "Publish", "Notify", Some("UpdateScan")) => {
                 Some(MessageKind::UpdateScanReply)
             }
+            #[cfg(feature = "notify")]
             (Direction::Send, "Publish", "Notify", Some("UpdateScan")) => {
                 Some(MessageKind::UpdateScanRequest)
             }
+            #[cfg(feature = "notify")]
             (Direction::Receive, "Publish", "Notify", Some("UpdateScanStatus")) => {
                 Some(MessageKind::UpdateScanStatusReply)
             }
+            #[cfg(feature = "notify")]
             (Direction::Send, "Publish", "Notify", Some("UpdateScanStatus")) => {
                 Some(MessageKind::UpdateScanStatusRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("Accounts")) => {
                 Some(MessageKind::AccountsPush)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("AmendOrder")) => {
                 Some(MessageKind::AmendOrderReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("AmendOrder")) => {
                 Some(MessageKind::AmendOrderRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("Audit")) => {
                 Some(MessageKind::AuditPush)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("AuthoriseOrder")) => {
                 Some(MessageKind::AuthoriseOrderReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("AuthoriseOrder")) => {
                 Some(MessageKind::AuthoriseOrderRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("Balances")) => {
                 Some(MessageKind::BalancesPush)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("CalculateOrder")) => {
                 Some(MessageKind::CalculateOrderReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("CalculateOrder")) => {
                 Some(MessageKind::CalculateOrderRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("CancelOrder")) => {
                 Some(MessageKind::CancelOrderReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("CancelOrder")) => {
                 Some(MessageKind::CancelOrderRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("Holdings")) => {
                 Some(MessageKind::HoldingsPush)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("MoveOrder")) => {
                 Some(MessageKind::MoveOrderReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("MoveOrder")) => {
                 Some(MessageKind::MoveOrderRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("Orders")) => {
                 Some(MessageKind::OrdersPush)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("PlaceOrder")) => {
                 Some(MessageKind::PlaceOrderReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("PlaceOrder")) => {
                 Some(MessageKind::PlaceOrderRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("QueryAccounts")) => {
                 Some(MessageKind::QueryAccountsReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("QueryAccounts")) => {
                 Some(MessageKind::QueryAccountsRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("QueryBalances")) => {
                 Some(MessageKind::QueryBalancesReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("QueryBalances")) => {
                 Some(MessageKind::QueryBalancesRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("QueryHoldings")) => {
                 Some(MessageKind::QueryHoldingsReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("QueryHoldings")) => {
                 Some(MessageKind::QueryHoldingsRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("QueryLimits")) => {
                 Some(MessageKind::QueryLimitsReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("QueryLimits")) => {
                 Some(MessageKind::QueryLimitsRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("QueryOrderAudit")) => {
                 Some(MessageKind::QueryOrderAuditReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("QueryOrderAudit")) => {
                 Some(MessageKind::QueryOrderAuditRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("QueryOrderStatuses")) => {
                 Some(MessageKind::QueryOrderStatusesReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("QueryOrderStatuses")) => {
                 Some(MessageKind::QueryOrderStatusesRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("QueryOrders")) => {
                 Some(MessageKind::QueryOrdersReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("QueryOrders")) => {
                 Some(MessageKind::QueryOrdersRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("QueryRequestStatuses")) => {
                 Some(MessageKind::QueryRequestStatusesReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("QueryRequestStatuses")) => {
                 Some(MessageKind::QueryRequestStatusesRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("QueryRequests")) => {
                 Some(MessageKind::QueryRequestsReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("QueryRequests")) => {
                 Some(MessageKind::QueryRequestsRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("QueryTradingMarkets")) => {
                 Some(MessageKind::QueryTradingMarketsReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("QueryTradingMarkets")) => {
                 Some(MessageKind::QueryTradingMarketsRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("QueryTransactions")) => {
                 Some(MessageKind::QueryTransactionsReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("QueryTransactions")) => {
                 Some(MessageKind::QueryTransactionsRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("RequestQuote")) => {
                 Some(MessageKind::RequestQuoteReply)
             }
+            #[cfg(feature = "trading")]
             (Direction::Send, "Publish", "Trading", Some("RequestQuote")) => {
                 Some(MessageKind::RequestQuoteRequest)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("Requests")) => {
                 Some(MessageKind::RequestsPush)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("TradingAccounts")) => {
                 Some(MessageKind::TradingAccountsPush)
             }
+            #[cfg(feature = "trading")]
             (Direction::Receive, "Publish", "Trading", Some("Transactions")) => {
                 Some(MessageKind::TransactionsPush)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("AddToWatchlist")) => {
                 Some(MessageKind::AddToWatchlistReply)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Send, "Publish", "Watchlist", Some("AddToWatchlist")) => {
                 Some(MessageKind::AddToWatchlistRequest)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("CopyWatchlist")) => {
                 Some(MessageKind::CopyWatchlistReply)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Send, "Publish", "Watchlist", Some("CopyWatchlist")) => {
                 Some(MessageKind::CopyWatchlistRequest)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("CreateWatchlist")) => {
                 Some(MessageKind::CreateWatchlistReply)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Send, "Publish", "Watchlist", Some("CreateWatchlist")) => {
                 Some(MessageKind::CreateWatchlistRequest)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("DeleteWatchlist")) => {
                 Some(MessageKind::DeleteWatchlistReply)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Send, "Publish", "Watchlist", Some("DeleteWatchlist")) => {
                 Some(MessageKind::DeleteWatchlistRequest)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("InsertIntoWatchlist")) => {
                 Some(MessageKind::InsertIntoWatchlistReply)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Send, "Publish", "Watchlist", Some("InsertIntoWatchlist")) => {
                 Some(MessageKind::InsertIntoWatchlistRequest)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("MoveInWatchlist")) => {
                 Some(MessageKind::MoveInWatchlistReply)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Send, "Publish", "Watchlist", Some("MoveInWatchlist")) => {
                 Some(MessageKind::MoveInWatchlistRequest)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("QueryMembers")) => {
                 Some(MessageKind::QueryMembersReply)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Send, "Publish", "Watchlist", Some("QueryMembers")) => {
                 Some(MessageKind::QueryMembersRequest)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("QueryWatchlist")) => {
                 Some(MessageKind::QueryWatchlistReply)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Send, "Publish", "Watchlist", Some("QueryWatchlist")) => {
                 Some(MessageKind::QueryWatchlistRequest)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("QueryWatchlists")) => {
                 Some(MessageKind::QueryWatchlistsReply)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Send, "Publish", "Watchlist", Some("QueryWatchlists")) => {
                 Some(MessageKind::QueryWatchlistsRequest)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("UpdateWatchlist")) => {
                 Some(MessageKind::UpdateWatchlistReply)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Send, "Publish", "Watchlist", Some("UpdateWatchlist")) => {
                 Some(MessageKind::UpdateWatchlistRequest)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("Watchlist")) => {
                 Some(MessageKind::WatchlistPush)
             }
+            #[cfg(feature = "watchlist")]
             (Direction::Receive, "Publish", "Watchlist", Some("Watchlists")) => {
                 Some(MessageKind::WatchlistsPush)
             }
@@ -25487,78 +26112,103 @@ impl MessageKind {
     /// Every problem of `value` as a message of this kind (see [`crate::Validate`]).
     pub fn validate(self, value: &serde_json::Value) -> crate::Report {
         match self {
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeReply => {
                 <AuthCodeReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeRequest => {
                 <AuthCodeRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerReply => {
                 <AuthOwnerReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerRequest => {
                 <AuthOwnerRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenReply => {
                 <AuthTokenReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenRequest => {
                 <AuthTokenRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::IdentifyPush => {
                 <IdentifyPush as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyReply => {
                 <QueryIdentifyReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyRequest => {
                 <QueryIdentifyRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelReply => {
                 <CreateChannelReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelRequest => {
                 <CreateChannelRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelReply => {
                 <DeleteChannelReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelRequest => {
                 <DeleteChannelRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelReply => {
                 <QueryChannelReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelRequest => {
                 <QueryChannelRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsReply => {
                 <QueryChannelsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsRequest => {
                 <QueryChannelsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodReply => {
                 <QueryMethodReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodRequest => {
                 <QueryMethodRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsReply => {
                 <QueryMethodsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsRequest => {
                 <QueryMethodsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelReply => {
                 <UpdateChannelReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelRequest => {
                 <UpdateChannelRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusReply => {
                 <UpdateChannelStatusReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusRequest => {
                 <UpdateChannelStatusRequest as crate::Validate>::validate(value)
             }
@@ -25588,359 +26238,485 @@ impl MessageKind {
             MessageKind::UnsubRequest => {
                 <UnsubRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsReply => {
                 <QueryCustomFragmentsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsRequest => {
                 <QueryCustomFragmentsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsReply => {
                 <QueryFragmentsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsRequest => {
                 <QueryFragmentsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::DepthPush => <DepthPush as crate::Validate>::validate(value),
+            #[cfg(feature = "market")]
             MessageKind::LevelsPush => <LevelsPush as crate::Validate>::validate(value),
+            #[cfg(feature = "market")]
             MessageKind::MarketsPush => <MarketsPush as crate::Validate>::validate(value),
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersReply => {
                 <QueryBrokersReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersRequest => {
                 <QueryBrokersRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryReply => {
                 <QueryChartHistoryReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryRequest => {
                 <QueryChartHistoryRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullReply => {
                 <QueryDepthFullReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullRequest => {
                 <QueryDepthFullRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsReply => {
                 <QueryDepthLevelsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsRequest => {
                 <QueryDepthLevelsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsReply => {
                 <QueryMarketsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsRequest => {
                 <QueryMarketsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketReply => {
                 <QueryMixedMarketReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketRequest => {
                 <QueryMixedMarketRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityReply => {
                 <QuerySecurityReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityRequest => {
                 <QuerySecurityRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsReply => {
                 <QuerySymbolsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsRequest => {
                 <QuerySymbolsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesReply => {
                 <QueryTickTablesReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesRequest => {
                 <QueryTickTablesRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesReply => {
                 <QueryTradesReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesRequest => {
                 <QueryTradesRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesReply => {
                 <QueryTradingStatesReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesRequest => {
                 <QueryTradingStatesRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsReply => {
                 <ScanSymbolsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsRequest => {
                 <ScanSymbolsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsReply => {
                 <SearchSymbolsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsRequest => {
                 <SearchSymbolsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SecurityPush => {
                 <SecurityPush as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::validate(value),
+            #[cfg(feature = "market")]
             MessageKind::TradesPush => <TradesPush as crate::Validate>::validate(value),
+            #[cfg(feature = "news")]
             MessageKind::NewsPush => <NewsPush as crate::Validate>::validate(value),
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsReply => {
                 <QueryNewsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsRequest => {
                 <QueryNewsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesReply => {
                 <QuerySourcesReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesRequest => {
                 <QuerySourcesRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::SourcesPush => <SourcesPush as crate::Validate>::validate(value),
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanReply => {
                 <CreateScanReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanRequest => {
                 <CreateScanRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanReply => {
                 <DeleteScanReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanRequest => {
                 <DeleteScanRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanReply => {
                 <ExecuteScanReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanRequest => {
                 <ExecuteScanRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::MatchesPush => <MatchesPush as crate::Validate>::validate(value),
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesReply => {
                 <QueryMatchesReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesRequest => {
                 <QueryMatchesRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanReply => {
                 <QueryScanReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanRequest => {
                 <QueryScanRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansReply => {
                 <QueryScansReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansRequest => {
                 <QueryScansRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::ScansPush => <ScansPush as crate::Validate>::validate(value),
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanReply => {
                 <UpdateScanReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanRequest => {
                 <UpdateScanRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusReply => {
                 <UpdateScanStatusReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusRequest => {
                 <UpdateScanStatusRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AccountsPush => {
                 <AccountsPush as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderReply => {
                 <AmendOrderReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderRequest => {
                 <AmendOrderRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AuditPush => <AuditPush as crate::Validate>::validate(value),
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderReply => {
                 <AuthoriseOrderReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderRequest => {
                 <AuthoriseOrderRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::BalancesPush => {
                 <BalancesPush as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderReply => {
                 <CalculateOrderReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderRequest => {
                 <CalculateOrderRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderReply => {
                 <CancelOrderReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderRequest => {
                 <CancelOrderRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::HoldingsPush => {
                 <HoldingsPush as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderReply => {
                 <MoveOrderReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderRequest => {
                 <MoveOrderRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::OrdersPush => <OrdersPush as crate::Validate>::validate(value),
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderReply => {
                 <PlaceOrderReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderRequest => {
                 <PlaceOrderRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsReply => {
                 <QueryAccountsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsRequest => {
                 <QueryAccountsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesReply => {
                 <QueryBalancesReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesRequest => {
                 <QueryBalancesRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsReply => {
                 <QueryHoldingsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsRequest => {
                 <QueryHoldingsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsReply => {
                 <QueryLimitsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsRequest => {
                 <QueryLimitsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditReply => {
                 <QueryOrderAuditReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditRequest => {
                 <QueryOrderAuditRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesReply => {
                 <QueryOrderStatusesReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesRequest => {
                 <QueryOrderStatusesRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersReply => {
                 <QueryOrdersReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersRequest => {
                 <QueryOrdersRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesReply => {
                 <QueryRequestStatusesReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesRequest => {
                 <QueryRequestStatusesRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsReply => {
                 <QueryRequestsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsRequest => {
                 <QueryRequestsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsReply => {
                 <QueryTradingMarketsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsRequest => {
                 <QueryTradingMarketsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsReply => {
                 <QueryTransactionsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsRequest => {
                 <QueryTransactionsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteReply => {
                 <RequestQuoteReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteRequest => {
                 <RequestQuoteRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestsPush => {
                 <RequestsPush as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::TradingAccountsPush => {
                 <TradingAccountsPush as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::TransactionsPush => {
                 <TransactionsPush as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistReply => {
                 <AddToWatchlistReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistRequest => {
                 <AddToWatchlistRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistReply => {
                 <CopyWatchlistReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistRequest => {
                 <CopyWatchlistRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistReply => {
                 <CreateWatchlistReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistRequest => {
                 <CreateWatchlistRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistReply => {
                 <DeleteWatchlistReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistRequest => {
                 <DeleteWatchlistRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistReply => {
                 <InsertIntoWatchlistReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistRequest => {
                 <InsertIntoWatchlistRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistReply => {
                 <MoveInWatchlistReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistRequest => {
                 <MoveInWatchlistRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersReply => {
                 <QueryMembersReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersRequest => {
                 <QueryMembersRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistReply => {
                 <QueryWatchlistReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistRequest => {
                 <QueryWatchlistRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsReply => {
                 <QueryWatchlistsReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsRequest => {
                 <QueryWatchlistsRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistReply => {
                 <UpdateWatchlistReply as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistRequest => {
                 <UpdateWatchlistRequest as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistPush => {
                 <WatchlistPush as crate::Validate>::validate(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistsPush => {
                 <WatchlistsPush as crate::Validate>::validate(value)
             }
@@ -25953,78 +26729,103 @@ impl MessageKind {
     /// The fast verdict on `value` as a message of this kind.
     pub fn verdict(self, value: &serde_json::Value) -> crate::Verdict {
         match self {
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeReply => {
                 <AuthCodeReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeRequest => {
                 <AuthCodeRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerReply => {
                 <AuthOwnerReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerRequest => {
                 <AuthOwnerRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenReply => {
                 <AuthTokenReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenRequest => {
                 <AuthTokenRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::IdentifyPush => {
                 <IdentifyPush as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyReply => {
                 <QueryIdentifyReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyRequest => {
                 <QueryIdentifyRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelReply => {
                 <CreateChannelReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelRequest => {
                 <CreateChannelRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelReply => {
                 <DeleteChannelReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelRequest => {
                 <DeleteChannelRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelReply => {
                 <QueryChannelReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelRequest => {
                 <QueryChannelRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsReply => {
                 <QueryChannelsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsRequest => {
                 <QueryChannelsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodReply => {
                 <QueryMethodReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodRequest => {
                 <QueryMethodRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsReply => {
                 <QueryMethodsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsRequest => {
                 <QueryMethodsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelReply => {
                 <UpdateChannelReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelRequest => {
                 <UpdateChannelRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusReply => {
                 <UpdateChannelStatusReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusRequest => {
                 <UpdateChannelStatusRequest as crate::Validate>::verdict(value)
             }
@@ -26054,359 +26855,485 @@ impl MessageKind {
             MessageKind::UnsubRequest => {
                 <UnsubRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsReply => {
                 <QueryCustomFragmentsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsRequest => {
                 <QueryCustomFragmentsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsReply => {
                 <QueryFragmentsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsRequest => {
                 <QueryFragmentsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::DepthPush => <DepthPush as crate::Validate>::verdict(value),
+            #[cfg(feature = "market")]
             MessageKind::LevelsPush => <LevelsPush as crate::Validate>::verdict(value),
+            #[cfg(feature = "market")]
             MessageKind::MarketsPush => <MarketsPush as crate::Validate>::verdict(value),
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersReply => {
                 <QueryBrokersReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersRequest => {
                 <QueryBrokersRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryReply => {
                 <QueryChartHistoryReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryRequest => {
                 <QueryChartHistoryRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullReply => {
                 <QueryDepthFullReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullRequest => {
                 <QueryDepthFullRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsReply => {
                 <QueryDepthLevelsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsRequest => {
                 <QueryDepthLevelsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsReply => {
                 <QueryMarketsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsRequest => {
                 <QueryMarketsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketReply => {
                 <QueryMixedMarketReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketRequest => {
                 <QueryMixedMarketRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityReply => {
                 <QuerySecurityReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityRequest => {
                 <QuerySecurityRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsReply => {
                 <QuerySymbolsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsRequest => {
                 <QuerySymbolsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesReply => {
                 <QueryTickTablesReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesRequest => {
                 <QueryTickTablesRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesReply => {
                 <QueryTradesReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesRequest => {
                 <QueryTradesRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesReply => {
                 <QueryTradingStatesReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesRequest => {
                 <QueryTradingStatesRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsReply => {
                 <ScanSymbolsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsRequest => {
                 <ScanSymbolsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsReply => {
                 <SearchSymbolsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsRequest => {
                 <SearchSymbolsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SecurityPush => {
                 <SecurityPush as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::verdict(value),
+            #[cfg(feature = "market")]
             MessageKind::TradesPush => <TradesPush as crate::Validate>::verdict(value),
+            #[cfg(feature = "news")]
             MessageKind::NewsPush => <NewsPush as crate::Validate>::verdict(value),
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsReply => {
                 <QueryNewsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsRequest => {
                 <QueryNewsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesReply => {
                 <QuerySourcesReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesRequest => {
                 <QuerySourcesRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::SourcesPush => <SourcesPush as crate::Validate>::verdict(value),
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanReply => {
                 <CreateScanReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanRequest => {
                 <CreateScanRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanReply => {
                 <DeleteScanReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanRequest => {
                 <DeleteScanRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanReply => {
                 <ExecuteScanReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanRequest => {
                 <ExecuteScanRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::MatchesPush => <MatchesPush as crate::Validate>::verdict(value),
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesReply => {
                 <QueryMatchesReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesRequest => {
                 <QueryMatchesRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanReply => {
                 <QueryScanReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanRequest => {
                 <QueryScanRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansReply => {
                 <QueryScansReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansRequest => {
                 <QueryScansRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::ScansPush => <ScansPush as crate::Validate>::verdict(value),
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanReply => {
                 <UpdateScanReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanRequest => {
                 <UpdateScanRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusReply => {
                 <UpdateScanStatusReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusRequest => {
                 <UpdateScanStatusRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AccountsPush => {
                 <AccountsPush as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderReply => {
                 <AmendOrderReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderRequest => {
                 <AmendOrderRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AuditPush => <AuditPush as crate::Validate>::verdict(value),
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderReply => {
                 <AuthoriseOrderReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderRequest => {
                 <AuthoriseOrderRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::BalancesPush => {
                 <BalancesPush as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderReply => {
                 <CalculateOrderReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderRequest => {
                 <CalculateOrderRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderReply => {
                 <CancelOrderReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderRequest => {
                 <CancelOrderRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::HoldingsPush => {
                 <HoldingsPush as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderReply => {
                 <MoveOrderReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderRequest => {
                 <MoveOrderRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::OrdersPush => <OrdersPush as crate::Validate>::verdict(value),
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderReply => {
                 <PlaceOrderReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderRequest => {
                 <PlaceOrderRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsReply => {
                 <QueryAccountsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsRequest => {
                 <QueryAccountsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesReply => {
                 <QueryBalancesReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesRequest => {
                 <QueryBalancesRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsReply => {
                 <QueryHoldingsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsRequest => {
                 <QueryHoldingsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsReply => {
                 <QueryLimitsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsRequest => {
                 <QueryLimitsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditReply => {
                 <QueryOrderAuditReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditRequest => {
                 <QueryOrderAuditRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesReply => {
                 <QueryOrderStatusesReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesRequest => {
                 <QueryOrderStatusesRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersReply => {
                 <QueryOrdersReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersRequest => {
                 <QueryOrdersRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesReply => {
                 <QueryRequestStatusesReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesRequest => {
                 <QueryRequestStatusesRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsReply => {
                 <QueryRequestsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsRequest => {
                 <QueryRequestsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsReply => {
                 <QueryTradingMarketsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsRequest => {
                 <QueryTradingMarketsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsReply => {
                 <QueryTransactionsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsRequest => {
                 <QueryTransactionsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteReply => {
                 <RequestQuoteReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteRequest => {
                 <RequestQuoteRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestsPush => {
                 <RequestsPush as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::TradingAccountsPush => {
                 <TradingAccountsPush as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::TransactionsPush => {
                 <TransactionsPush as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistReply => {
                 <AddToWatchlistReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistRequest => {
                 <AddToWatchlistRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistReply => {
                 <CopyWatchlistReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistRequest => {
                 <CopyWatchlistRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistReply => {
                 <CreateWatchlistReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistRequest => {
                 <CreateWatchlistRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistReply => {
                 <DeleteWatchlistReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistRequest => {
                 <DeleteWatchlistRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistReply => {
                 <InsertIntoWatchlistReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistRequest => {
                 <InsertIntoWatchlistRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistReply => {
                 <MoveInWatchlistReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistRequest => {
                 <MoveInWatchlistRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersReply => {
                 <QueryMembersReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersRequest => {
                 <QueryMembersRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistReply => {
                 <QueryWatchlistReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistRequest => {
                 <QueryWatchlistRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsReply => {
                 <QueryWatchlistsReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsRequest => {
                 <QueryWatchlistsRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistReply => {
                 <UpdateWatchlistReply as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistRequest => {
                 <UpdateWatchlistRequest as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistPush => {
                 <WatchlistPush as crate::Validate>::verdict(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistsPush => {
                 <WatchlistsPush as crate::Validate>::verdict(value)
             }
@@ -26420,30 +27347,55 @@ impl MessageKind {
     pub fn schema(self) -> &'static crate::runtime::schema::Node {
         use crate::Validate;
         match self {
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeReply => AuthCodeReply::SCHEMA,
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeRequest => AuthCodeRequest::SCHEMA,
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerReply => AuthOwnerReply::SCHEMA,
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerRequest => AuthOwnerRequest::SCHEMA,
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenReply => AuthTokenReply::SCHEMA,
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenRequest => AuthTokenRequest::SCHEMA,
+            #[cfg(feature = "auth")]
             MessageKind::IdentifyPush => IdentifyPush::SCHEMA,
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyReply => QueryIdentifyReply::SCHEMA,
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyRequest => QueryIdentifyRequest::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelReply => CreateChannelReply::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelRequest => CreateChannelRequest::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelReply => DeleteChannelReply::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelRequest => DeleteChannelRequest::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelReply => QueryChannelReply::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelRequest => QueryChannelRequest::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsReply => QueryChannelsReply::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsRequest => QueryChannelsRequest::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodReply => QueryMethodReply::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodRequest => QueryMethodRequest::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsReply => QueryMethodsReply::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsRequest => QueryMethodsRequest::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelReply => UpdateChannelReply::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelRequest => UpdateChannelRequest::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusReply => UpdateChannelStatusReply::SCHEMA,
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusRequest => UpdateChannelStatusRequest::SCHEMA,
             MessageKind::ConfigureReply => ConfigureReply::SCHEMA,
             MessageKind::ConfigureRequest => ConfigureRequest::SCHEMA,
@@ -26455,135 +27407,261 @@ impl MessageKind {
             MessageKind::SubRequest => SubRequest::SCHEMA,
             MessageKind::UnsubConfirm => UnsubConfirm::SCHEMA,
             MessageKind::UnsubRequest => UnsubRequest::SCHEMA,
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsReply => QueryCustomFragmentsReply::SCHEMA,
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsRequest => {
                 QueryCustomFragmentsRequest::SCHEMA
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsReply => QueryFragmentsReply::SCHEMA,
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsRequest => QueryFragmentsRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::DepthPush => DepthPush::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::LevelsPush => LevelsPush::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::MarketsPush => MarketsPush::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersReply => QueryBrokersReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersRequest => QueryBrokersRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryReply => QueryChartHistoryReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryRequest => QueryChartHistoryRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullReply => QueryDepthFullReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullRequest => QueryDepthFullRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsReply => QueryDepthLevelsReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsRequest => QueryDepthLevelsRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsReply => QueryMarketsReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsRequest => QueryMarketsRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketReply => QueryMixedMarketReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketRequest => QueryMixedMarketRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityReply => QuerySecurityReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityRequest => QuerySecurityRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsReply => QuerySymbolsReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsRequest => QuerySymbolsRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesReply => QueryTickTablesReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesRequest => QueryTickTablesRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesReply => QueryTradesReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesRequest => QueryTradesRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesReply => QueryTradingStatesReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesRequest => QueryTradingStatesRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsReply => ScanSymbolsReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsRequest => ScanSymbolsRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsReply => SearchSymbolsReply::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsRequest => SearchSymbolsRequest::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::SecurityPush => SecurityPush::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::SymbolsPush => SymbolsPush::SCHEMA,
+            #[cfg(feature = "market")]
             MessageKind::TradesPush => TradesPush::SCHEMA,
+            #[cfg(feature = "news")]
             MessageKind::NewsPush => NewsPush::SCHEMA,
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsReply => QueryNewsReply::SCHEMA,
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsRequest => QueryNewsRequest::SCHEMA,
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesReply => QuerySourcesReply::SCHEMA,
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesRequest => QuerySourcesRequest::SCHEMA,
+            #[cfg(feature = "news")]
             MessageKind::SourcesPush => SourcesPush::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanReply => CreateScanReply::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanRequest => CreateScanRequest::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanReply => DeleteScanReply::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanRequest => DeleteScanRequest::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanReply => ExecuteScanReply::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanRequest => ExecuteScanRequest::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::MatchesPush => MatchesPush::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesReply => QueryMatchesReply::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesRequest => QueryMatchesRequest::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanReply => QueryScanReply::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanRequest => QueryScanRequest::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansReply => QueryScansReply::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansRequest => QueryScansRequest::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::ScansPush => ScansPush::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanReply => UpdateScanReply::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanRequest => UpdateScanRequest::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusReply => UpdateScanStatusReply::SCHEMA,
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusRequest => UpdateScanStatusRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::AccountsPush => AccountsPush::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderReply => AmendOrderReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderRequest => AmendOrderRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::AuditPush => AuditPush::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderReply => AuthoriseOrderReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderRequest => AuthoriseOrderRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::BalancesPush => BalancesPush::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderReply => CalculateOrderReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderRequest => CalculateOrderRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderReply => CancelOrderReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderRequest => CancelOrderRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::HoldingsPush => HoldingsPush::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderReply => MoveOrderReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderRequest => MoveOrderRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::OrdersPush => OrdersPush::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderReply => PlaceOrderReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderRequest => PlaceOrderRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsReply => QueryAccountsReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsRequest => QueryAccountsRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesReply => QueryBalancesReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesRequest => QueryBalancesRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsReply => QueryHoldingsReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsRequest => QueryHoldingsRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsReply => QueryLimitsReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsRequest => QueryLimitsRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditReply => QueryOrderAuditReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditRequest => QueryOrderAuditRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesReply => QueryOrderStatusesReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesRequest => QueryOrderStatusesRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersReply => QueryOrdersReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersRequest => QueryOrdersRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesReply => QueryRequestStatusesReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesRequest => {
                 QueryRequestStatusesRequest::SCHEMA
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsReply => QueryRequestsReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsRequest => QueryRequestsRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsReply => QueryTradingMarketsReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsRequest => QueryTradingMarketsRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsReply => QueryTransactionsReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsRequest => QueryTransactionsRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteReply => RequestQuoteReply::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteRequest => RequestQuoteRequest::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::RequestsPush => RequestsPush::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::TradingAccountsPush => TradingAccountsPush::SCHEMA,
+            #[cfg(feature = "trading")]
             MessageKind::TransactionsPush => TransactionsPush::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistReply => AddToWatchlistReply::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistRequest => AddToWatchlistRequest::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistReply => CopyWatchlistReply::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistRequest => CopyWatchlistRequest::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistReply => CreateWatchlistReply::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistRequest => CreateWatchlistRequest::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistReply => DeleteWatchlistReply::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistRequest => DeleteWatchlistRequest::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistReply => InsertIntoWatchlistReply::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistRequest => InsertIntoWatchlistRequest::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistReply => MoveInWatchlistReply::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistRequest => MoveInWatchlistRequest::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersReply => QueryMembersReply::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersRequest => QueryMembersRequest::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistReply => QueryWatchlistReply::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistRequest => QueryWatchlistRequest::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsReply => QueryWatchlistsReply::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsRequest => QueryWatchlistsRequest::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistReply => UpdateWatchlistReply::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistRequest => UpdateWatchlistRequest::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistPush => WatchlistPush::SCHEMA,
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistsPush => WatchlistsPush::SCHEMA,
             MessageKind::FeedsPush => FeedsPush::SCHEMA,
             MessageKind::ServerInfoPush => ServerInfoPush::SCHEMA,
@@ -26626,78 +27704,103 @@ impl MessageKind {
     /// True when `value` is a message of this kind with no error.
     pub fn is_valid(self, value: &serde_json::Value) -> bool {
         match self {
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeReply => {
                 <AuthCodeReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeRequest => {
                 <AuthCodeRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerReply => {
                 <AuthOwnerReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerRequest => {
                 <AuthOwnerRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenReply => {
                 <AuthTokenReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenRequest => {
                 <AuthTokenRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::IdentifyPush => {
                 <IdentifyPush as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyReply => {
                 <QueryIdentifyReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyRequest => {
                 <QueryIdentifyRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelReply => {
                 <CreateChannelReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelRequest => {
                 <CreateChannelRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelReply => {
                 <DeleteChannelReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelRequest => {
                 <DeleteChannelRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelReply => {
                 <QueryChannelReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelRequest => {
                 <QueryChannelRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsReply => {
                 <QueryChannelsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsRequest => {
                 <QueryChannelsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodReply => {
                 <QueryMethodReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodRequest => {
                 <QueryMethodRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsReply => {
                 <QueryMethodsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsRequest => {
                 <QueryMethodsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelReply => {
                 <UpdateChannelReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelRequest => {
                 <UpdateChannelRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusReply => {
                 <UpdateChannelStatusReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusRequest => {
                 <UpdateChannelStatusRequest as crate::Validate>::is_valid(value)
             }
@@ -26727,359 +27830,485 @@ impl MessageKind {
             MessageKind::UnsubRequest => {
                 <UnsubRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsReply => {
                 <QueryCustomFragmentsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsRequest => {
                 <QueryCustomFragmentsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsReply => {
                 <QueryFragmentsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsRequest => {
                 <QueryFragmentsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::DepthPush => <DepthPush as crate::Validate>::is_valid(value),
+            #[cfg(feature = "market")]
             MessageKind::LevelsPush => <LevelsPush as crate::Validate>::is_valid(value),
+            #[cfg(feature = "market")]
             MessageKind::MarketsPush => <MarketsPush as crate::Validate>::is_valid(value),
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersReply => {
                 <QueryBrokersReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersRequest => {
                 <QueryBrokersRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryReply => {
                 <QueryChartHistoryReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryRequest => {
                 <QueryChartHistoryRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullReply => {
                 <QueryDepthFullReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullRequest => {
                 <QueryDepthFullRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsReply => {
                 <QueryDepthLevelsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsRequest => {
                 <QueryDepthLevelsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsReply => {
                 <QueryMarketsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsRequest => {
                 <QueryMarketsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketReply => {
                 <QueryMixedMarketReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketRequest => {
                 <QueryMixedMarketRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityReply => {
                 <QuerySecurityReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityRequest => {
                 <QuerySecurityRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsReply => {
                 <QuerySymbolsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsRequest => {
                 <QuerySymbolsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesReply => {
                 <QueryTickTablesReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesRequest => {
                 <QueryTickTablesRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesReply => {
                 <QueryTradesReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesRequest => {
                 <QueryTradesRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesReply => {
                 <QueryTradingStatesReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesRequest => {
                 <QueryTradingStatesRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsReply => {
                 <ScanSymbolsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsRequest => {
                 <ScanSymbolsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsReply => {
                 <SearchSymbolsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsRequest => {
                 <SearchSymbolsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SecurityPush => {
                 <SecurityPush as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "market")]
             MessageKind::SymbolsPush => <SymbolsPush as crate::Validate>::is_valid(value),
+            #[cfg(feature = "market")]
             MessageKind::TradesPush => <TradesPush as crate::Validate>::is_valid(value),
+            #[cfg(feature = "news")]
             MessageKind::NewsPush => <NewsPush as crate::Validate>::is_valid(value),
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsReply => {
                 <QueryNewsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsRequest => {
                 <QueryNewsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesReply => {
                 <QuerySourcesReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesRequest => {
                 <QuerySourcesRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "news")]
             MessageKind::SourcesPush => <SourcesPush as crate::Validate>::is_valid(value),
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanReply => {
                 <CreateScanReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanRequest => {
                 <CreateScanRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanReply => {
                 <DeleteScanReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanRequest => {
                 <DeleteScanRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanReply => {
                 <ExecuteScanReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanRequest => {
                 <ExecuteScanRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::MatchesPush => <MatchesPush as crate::Validate>::is_valid(value),
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesReply => {
                 <QueryMatchesReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesRequest => {
                 <QueryMatchesRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanReply => {
                 <QueryScanReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanRequest => {
                 <QueryScanRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansReply => {
                 <QueryScansReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansRequest => {
                 <QueryScansRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::ScansPush => <ScansPush as crate::Validate>::is_valid(value),
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanReply => {
                 <UpdateScanReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanRequest => {
                 <UpdateScanRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusReply => {
                 <UpdateScanStatusReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusRequest => {
                 <UpdateScanStatusRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AccountsPush => {
                 <AccountsPush as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderReply => {
                 <AmendOrderReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderRequest => {
                 <AmendOrderRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AuditPush => <AuditPush as crate::Validate>::is_valid(value),
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderReply => {
                 <AuthoriseOrderReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderRequest => {
                 <AuthoriseOrderRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::BalancesPush => {
                 <BalancesPush as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderReply => {
                 <CalculateOrderReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderRequest => {
                 <CalculateOrderRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderReply => {
                 <CancelOrderReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderRequest => {
                 <CancelOrderRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::HoldingsPush => {
                 <HoldingsPush as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderReply => {
                 <MoveOrderReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderRequest => {
                 <MoveOrderRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::OrdersPush => <OrdersPush as crate::Validate>::is_valid(value),
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderReply => {
                 <PlaceOrderReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderRequest => {
                 <PlaceOrderRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsReply => {
                 <QueryAccountsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsRequest => {
                 <QueryAccountsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesReply => {
                 <QueryBalancesReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesRequest => {
                 <QueryBalancesRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsReply => {
                 <QueryHoldingsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsRequest => {
                 <QueryHoldingsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsReply => {
                 <QueryLimitsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsRequest => {
                 <QueryLimitsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditReply => {
                 <QueryOrderAuditReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditRequest => {
                 <QueryOrderAuditRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesReply => {
                 <QueryOrderStatusesReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesRequest => {
                 <QueryOrderStatusesRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersReply => {
                 <QueryOrdersReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersRequest => {
                 <QueryOrdersRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesReply => {
                 <QueryRequestStatusesReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesRequest => {
                 <QueryRequestStatusesRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsReply => {
                 <QueryRequestsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsRequest => {
                 <QueryRequestsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsReply => {
                 <QueryTradingMarketsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsRequest => {
                 <QueryTradingMarketsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsReply => {
                 <QueryTransactionsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsRequest => {
                 <QueryTransactionsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteReply => {
                 <RequestQuoteReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteRequest => {
                 <RequestQuoteRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestsPush => {
                 <RequestsPush as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::TradingAccountsPush => {
                 <TradingAccountsPush as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "trading")]
             MessageKind::TransactionsPush => {
                 <TransactionsPush as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistReply => {
                 <AddToWatchlistReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistRequest => {
                 <AddToWatchlistRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistReply => {
                 <CopyWatchlistReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistRequest => {
                 <CopyWatchlistRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistReply => {
                 <CreateWatchlistReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistRequest => {
                 <CreateWatchlistRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistReply => {
                 <DeleteWatchlistReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistRequest => {
                 <DeleteWatchlistRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistReply => {
                 <InsertIntoWatchlistReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistRequest => {
                 <InsertIntoWatchlistRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistReply => {
                 <MoveInWatchlistReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistRequest => {
                 <MoveInWatchlistRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersReply => {
                 <QueryMembersReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersRequest => {
                 <QueryMembersRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistReply => {
                 <QueryWatchlistReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistRequest => {
                 <QueryWatchlistRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsReply => {
                 <QueryWatchlistsReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsRequest => {
                 <QueryWatchlistsRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistReply => {
                 <UpdateWatchlistReply as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistRequest => {
                 <UpdateWatchlistRequest as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistPush => {
                 <WatchlistPush as crate::Validate>::is_valid(value)
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistsPush => {
                 <WatchlistsPush as crate::Validate>::is_valid(value)
             }
@@ -27096,70 +28325,95 @@ impl MessageKind {
         generator: &mut schemars::SchemaGenerator,
     ) -> schemars::Schema {
         match self {
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeReply => generator.root_schema_for::<AuthCodeReply>(),
+            #[cfg(feature = "auth")]
             MessageKind::AuthCodeRequest => {
                 generator.root_schema_for::<AuthCodeRequest>()
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerReply => generator.root_schema_for::<AuthOwnerReply>(),
+            #[cfg(feature = "auth")]
             MessageKind::AuthOwnerRequest => {
                 generator.root_schema_for::<AuthOwnerRequest>()
             }
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenReply => generator.root_schema_for::<AuthTokenReply>(),
+            #[cfg(feature = "auth")]
             MessageKind::AuthTokenRequest => {
                 generator.root_schema_for::<AuthTokenRequest>()
             }
+            #[cfg(feature = "auth")]
             MessageKind::IdentifyPush => generator.root_schema_for::<IdentifyPush>(),
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyReply => {
                 generator.root_schema_for::<QueryIdentifyReply>()
             }
+            #[cfg(feature = "auth")]
             MessageKind::QueryIdentifyRequest => {
                 generator.root_schema_for::<QueryIdentifyRequest>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelReply => {
                 generator.root_schema_for::<CreateChannelReply>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::CreateChannelRequest => {
                 generator.root_schema_for::<CreateChannelRequest>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelReply => {
                 generator.root_schema_for::<DeleteChannelReply>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::DeleteChannelRequest => {
                 generator.root_schema_for::<DeleteChannelRequest>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelReply => {
                 generator.root_schema_for::<QueryChannelReply>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelRequest => {
                 generator.root_schema_for::<QueryChannelRequest>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsReply => {
                 generator.root_schema_for::<QueryChannelsReply>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryChannelsRequest => {
                 generator.root_schema_for::<QueryChannelsRequest>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodReply => {
                 generator.root_schema_for::<QueryMethodReply>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodRequest => {
                 generator.root_schema_for::<QueryMethodRequest>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsReply => {
                 generator.root_schema_for::<QueryMethodsReply>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::QueryMethodsRequest => {
                 generator.root_schema_for::<QueryMethodsRequest>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelReply => {
                 generator.root_schema_for::<UpdateChannelReply>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelRequest => {
                 generator.root_schema_for::<UpdateChannelRequest>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusReply => {
                 generator.root_schema_for::<UpdateChannelStatusReply>()
             }
+            #[cfg(feature = "channel")]
             MessageKind::UpdateChannelStatusRequest => {
                 generator.root_schema_for::<UpdateChannelStatusRequest>()
             }
@@ -27179,341 +28433,467 @@ impl MessageKind {
             MessageKind::SubRequest => generator.root_schema_for::<SubRequest>(),
             MessageKind::UnsubConfirm => generator.root_schema_for::<UnsubConfirm>(),
             MessageKind::UnsubRequest => generator.root_schema_for::<UnsubRequest>(),
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsReply => {
                 generator.root_schema_for::<QueryCustomFragmentsReply>()
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryCustomFragmentsRequest => {
                 generator.root_schema_for::<QueryCustomFragmentsRequest>()
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsReply => {
                 generator.root_schema_for::<QueryFragmentsReply>()
             }
+            #[cfg(feature = "fragments")]
             MessageKind::QueryFragmentsRequest => {
                 generator.root_schema_for::<QueryFragmentsRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::DepthPush => generator.root_schema_for::<DepthPush>(),
+            #[cfg(feature = "market")]
             MessageKind::LevelsPush => generator.root_schema_for::<LevelsPush>(),
+            #[cfg(feature = "market")]
             MessageKind::MarketsPush => generator.root_schema_for::<MarketsPush>(),
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersReply => {
                 generator.root_schema_for::<QueryBrokersReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryBrokersRequest => {
                 generator.root_schema_for::<QueryBrokersRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryReply => {
                 generator.root_schema_for::<QueryChartHistoryReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryChartHistoryRequest => {
                 generator.root_schema_for::<QueryChartHistoryRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullReply => {
                 generator.root_schema_for::<QueryDepthFullReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthFullRequest => {
                 generator.root_schema_for::<QueryDepthFullRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsReply => {
                 generator.root_schema_for::<QueryDepthLevelsReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryDepthLevelsRequest => {
                 generator.root_schema_for::<QueryDepthLevelsRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsReply => {
                 generator.root_schema_for::<QueryMarketsReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMarketsRequest => {
                 generator.root_schema_for::<QueryMarketsRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketReply => {
                 generator.root_schema_for::<QueryMixedMarketReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryMixedMarketRequest => {
                 generator.root_schema_for::<QueryMixedMarketRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityReply => {
                 generator.root_schema_for::<QuerySecurityReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySecurityRequest => {
                 generator.root_schema_for::<QuerySecurityRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsReply => {
                 generator.root_schema_for::<QuerySymbolsReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QuerySymbolsRequest => {
                 generator.root_schema_for::<QuerySymbolsRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesReply => {
                 generator.root_schema_for::<QueryTickTablesReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTickTablesRequest => {
                 generator.root_schema_for::<QueryTickTablesRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesReply => {
                 generator.root_schema_for::<QueryTradesReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradesRequest => {
                 generator.root_schema_for::<QueryTradesRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesReply => {
                 generator.root_schema_for::<QueryTradingStatesReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::QueryTradingStatesRequest => {
                 generator.root_schema_for::<QueryTradingStatesRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsReply => {
                 generator.root_schema_for::<ScanSymbolsReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::ScanSymbolsRequest => {
                 generator.root_schema_for::<ScanSymbolsRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsReply => {
                 generator.root_schema_for::<SearchSymbolsReply>()
             }
+            #[cfg(feature = "market")]
             MessageKind::SearchSymbolsRequest => {
                 generator.root_schema_for::<SearchSymbolsRequest>()
             }
+            #[cfg(feature = "market")]
             MessageKind::SecurityPush => generator.root_schema_for::<SecurityPush>(),
+            #[cfg(feature = "market")]
             MessageKind::SymbolsPush => generator.root_schema_for::<SymbolsPush>(),
+            #[cfg(feature = "market")]
             MessageKind::TradesPush => generator.root_schema_for::<TradesPush>(),
+            #[cfg(feature = "news")]
             MessageKind::NewsPush => generator.root_schema_for::<NewsPush>(),
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsReply => generator.root_schema_for::<QueryNewsReply>(),
+            #[cfg(feature = "news")]
             MessageKind::QueryNewsRequest => {
                 generator.root_schema_for::<QueryNewsRequest>()
             }
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesReply => {
                 generator.root_schema_for::<QuerySourcesReply>()
             }
+            #[cfg(feature = "news")]
             MessageKind::QuerySourcesRequest => {
                 generator.root_schema_for::<QuerySourcesRequest>()
             }
+            #[cfg(feature = "news")]
             MessageKind::SourcesPush => generator.root_schema_for::<SourcesPush>(),
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanReply => {
                 generator.root_schema_for::<CreateScanReply>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::CreateScanRequest => {
                 generator.root_schema_for::<CreateScanRequest>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanReply => {
                 generator.root_schema_for::<DeleteScanReply>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::DeleteScanRequest => {
                 generator.root_schema_for::<DeleteScanRequest>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanReply => {
                 generator.root_schema_for::<ExecuteScanReply>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::ExecuteScanRequest => {
                 generator.root_schema_for::<ExecuteScanRequest>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::MatchesPush => generator.root_schema_for::<MatchesPush>(),
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesReply => {
                 generator.root_schema_for::<QueryMatchesReply>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryMatchesRequest => {
                 generator.root_schema_for::<QueryMatchesRequest>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanReply => generator.root_schema_for::<QueryScanReply>(),
+            #[cfg(feature = "notify")]
             MessageKind::QueryScanRequest => {
                 generator.root_schema_for::<QueryScanRequest>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansReply => {
                 generator.root_schema_for::<QueryScansReply>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::QueryScansRequest => {
                 generator.root_schema_for::<QueryScansRequest>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::ScansPush => generator.root_schema_for::<ScansPush>(),
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanReply => {
                 generator.root_schema_for::<UpdateScanReply>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanRequest => {
                 generator.root_schema_for::<UpdateScanRequest>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusReply => {
                 generator.root_schema_for::<UpdateScanStatusReply>()
             }
+            #[cfg(feature = "notify")]
             MessageKind::UpdateScanStatusRequest => {
                 generator.root_schema_for::<UpdateScanStatusRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::AccountsPush => generator.root_schema_for::<AccountsPush>(),
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderReply => {
                 generator.root_schema_for::<AmendOrderReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::AmendOrderRequest => {
                 generator.root_schema_for::<AmendOrderRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::AuditPush => generator.root_schema_for::<AuditPush>(),
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderReply => {
                 generator.root_schema_for::<AuthoriseOrderReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::AuthoriseOrderRequest => {
                 generator.root_schema_for::<AuthoriseOrderRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::BalancesPush => generator.root_schema_for::<BalancesPush>(),
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderReply => {
                 generator.root_schema_for::<CalculateOrderReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::CalculateOrderRequest => {
                 generator.root_schema_for::<CalculateOrderRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderReply => {
                 generator.root_schema_for::<CancelOrderReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::CancelOrderRequest => {
                 generator.root_schema_for::<CancelOrderRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::HoldingsPush => generator.root_schema_for::<HoldingsPush>(),
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderReply => generator.root_schema_for::<MoveOrderReply>(),
+            #[cfg(feature = "trading")]
             MessageKind::MoveOrderRequest => {
                 generator.root_schema_for::<MoveOrderRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::OrdersPush => generator.root_schema_for::<OrdersPush>(),
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderReply => {
                 generator.root_schema_for::<PlaceOrderReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::PlaceOrderRequest => {
                 generator.root_schema_for::<PlaceOrderRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsReply => {
                 generator.root_schema_for::<QueryAccountsReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryAccountsRequest => {
                 generator.root_schema_for::<QueryAccountsRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesReply => {
                 generator.root_schema_for::<QueryBalancesReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryBalancesRequest => {
                 generator.root_schema_for::<QueryBalancesRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsReply => {
                 generator.root_schema_for::<QueryHoldingsReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryHoldingsRequest => {
                 generator.root_schema_for::<QueryHoldingsRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsReply => {
                 generator.root_schema_for::<QueryLimitsReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryLimitsRequest => {
                 generator.root_schema_for::<QueryLimitsRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditReply => {
                 generator.root_schema_for::<QueryOrderAuditReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderAuditRequest => {
                 generator.root_schema_for::<QueryOrderAuditRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesReply => {
                 generator.root_schema_for::<QueryOrderStatusesReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrderStatusesRequest => {
                 generator.root_schema_for::<QueryOrderStatusesRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersReply => {
                 generator.root_schema_for::<QueryOrdersReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryOrdersRequest => {
                 generator.root_schema_for::<QueryOrdersRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesReply => {
                 generator.root_schema_for::<QueryRequestStatusesReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestStatusesRequest => {
                 generator.root_schema_for::<QueryRequestStatusesRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsReply => {
                 generator.root_schema_for::<QueryRequestsReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryRequestsRequest => {
                 generator.root_schema_for::<QueryRequestsRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsReply => {
                 generator.root_schema_for::<QueryTradingMarketsReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTradingMarketsRequest => {
                 generator.root_schema_for::<QueryTradingMarketsRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsReply => {
                 generator.root_schema_for::<QueryTransactionsReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::QueryTransactionsRequest => {
                 generator.root_schema_for::<QueryTransactionsRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteReply => {
                 generator.root_schema_for::<RequestQuoteReply>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestQuoteRequest => {
                 generator.root_schema_for::<RequestQuoteRequest>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::RequestsPush => generator.root_schema_for::<RequestsPush>(),
+            #[cfg(feature = "trading")]
             MessageKind::TradingAccountsPush => {
                 generator.root_schema_for::<TradingAccountsPush>()
             }
+            #[cfg(feature = "trading")]
             MessageKind::TransactionsPush => {
                 generator.root_schema_for::<TransactionsPush>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistReply => {
                 generator.root_schema_for::<AddToWatchlistReply>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::AddToWatchlistRequest => {
                 generator.root_schema_for::<AddToWatchlistRequest>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistReply => {
                 generator.root_schema_for::<CopyWatchlistReply>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CopyWatchlistRequest => {
                 generator.root_schema_for::<CopyWatchlistRequest>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistReply => {
                 generator.root_schema_for::<CreateWatchlistReply>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::CreateWatchlistRequest => {
                 generator.root_schema_for::<CreateWatchlistRequest>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistReply => {
                 generator.root_schema_for::<DeleteWatchlistReply>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::DeleteWatchlistRequest => {
                 generator.root_schema_for::<DeleteWatchlistRequest>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistReply => {
                 generator.root_schema_for::<InsertIntoWatchlistReply>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::InsertIntoWatchlistRequest => {
                 generator.root_schema_for::<InsertIntoWatchlistRequest>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistReply => {
                 generator.root_schema_for::<MoveInWatchlistReply>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::MoveInWatchlistRequest => {
                 generator.root_schema_for::<MoveInWatchlistRequest>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersReply => {
                 generator.root_schema_for::<QueryMembersReply>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryMembersRequest => {
                 generator.root_schema_for::<QueryMembersRequest>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistReply => {
                 generator.root_schema_for::<QueryWatchlistReply>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistRequest => {
                 generator.root_schema_for::<QueryWatchlistRequest>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsReply => {
                 generator.root_schema_for::<QueryWatchlistsReply>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::QueryWatchlistsRequest => {
                 generator.root_schema_for::<QueryWatchlistsRequest>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistReply => {
                 generator.root_schema_for::<UpdateWatchlistReply>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::UpdateWatchlistRequest => {
                 generator.root_schema_for::<UpdateWatchlistRequest>()
             }
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistPush => generator.root_schema_for::<WatchlistPush>(),
+            #[cfg(feature = "watchlist")]
             MessageKind::WatchlistsPush => generator.root_schema_for::<WatchlistsPush>(),
             MessageKind::FeedsPush => generator.root_schema_for::<FeedsPush>(),
             MessageKind::ServerInfoPush => generator.root_schema_for::<ServerInfoPush>(),
@@ -27526,30 +28906,55 @@ impl MessageKind {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Message {
+    #[cfg(feature = "auth")]
     AuthCodeReply(Box<AuthCodeReply>),
+    #[cfg(feature = "auth")]
     AuthCodeRequest(Box<AuthCodeRequest>),
+    #[cfg(feature = "auth")]
     AuthOwnerReply(Box<AuthOwnerReply>),
+    #[cfg(feature = "auth")]
     AuthOwnerRequest(Box<AuthOwnerRequest>),
+    #[cfg(feature = "auth")]
     AuthTokenReply(Box<AuthTokenReply>),
+    #[cfg(feature = "auth")]
     AuthTokenRequest(Box<AuthTokenRequest>),
+    #[cfg(feature = "auth")]
     IdentifyPush(Box<IdentifyPush>),
+    #[cfg(feature = "auth")]
     QueryIdentifyReply(Box<QueryIdentifyReply>),
+    #[cfg(feature = "auth")]
     QueryIdentifyRequest(Box<QueryIdentifyRequest>),
+    #[cfg(feature = "channel")]
     CreateChannelReply(Box<CreateChannelReply>),
+    #[cfg(feature = "channel")]
     CreateChannelRequest(Box<CreateChannelRequest>),
+    #[cfg(feature = "channel")]
     DeleteChannelReply(Box<DeleteChannelReply>),
+    #[cfg(feature = "channel")]
     DeleteChannelRequest(Box<DeleteChannelRequest>),
+    #[cfg(feature = "channel")]
     QueryChannelReply(Box<QueryChannelReply>),
+    #[cfg(feature = "channel")]
     QueryChannelRequest(Box<QueryChannelRequest>),
+    #[cfg(feature = "channel")]
     QueryChannelsReply(Box<QueryChannelsReply>),
+    #[cfg(feature = "channel")]
     QueryChannelsRequest(Box<QueryChannelsRequest>),
+    #[cfg(feature = "channel")]
     QueryMethodReply(Box<QueryMethodReply>),
+    #[cfg(feature = "channel")]
     QueryMethodRequest(Box<QueryMethodRequest>),
+    #[cfg(feature = "channel")]
     QueryMethodsReply(Box<QueryMethodsReply>),
+    #[cfg(feature = "channel")]
     QueryMethodsRequest(Box<QueryMethodsRequest>),
+    #[cfg(feature = "channel")]
     UpdateChannelReply(Box<UpdateChannelReply>),
+    #[cfg(feature = "channel")]
     UpdateChannelRequest(Box<UpdateChannelRequest>),
+    #[cfg(feature = "channel")]
     UpdateChannelStatusReply(Box<UpdateChannelStatusReply>),
+    #[cfg(feature = "channel")]
     UpdateChannelStatusRequest(Box<UpdateChannelStatusRequest>),
     ConfigureReply(Box<ConfigureReply>),
     ConfigureRequest(Box<ConfigureRequest>),
@@ -27561,131 +28966,257 @@ pub enum Message {
     SubRequest(Box<SubRequest>),
     UnsubConfirm(Box<UnsubConfirm>),
     UnsubRequest(Box<UnsubRequest>),
+    #[cfg(feature = "fragments")]
     QueryCustomFragmentsReply(Box<QueryCustomFragmentsReply>),
+    #[cfg(feature = "fragments")]
     QueryCustomFragmentsRequest(Box<QueryCustomFragmentsRequest>),
+    #[cfg(feature = "fragments")]
     QueryFragmentsReply(Box<QueryFragmentsReply>),
+    #[cfg(feature = "fragments")]
     QueryFragmentsRequest(Box<QueryFragmentsRequest>),
+    #[cfg(feature = "market")]
     DepthPush(Box<DepthPush>),
+    #[cfg(feature = "market")]
     LevelsPush(Box<LevelsPush>),
+    #[cfg(feature = "market")]
     MarketsPush(Box<MarketsPush>),
+    #[cfg(feature = "market")]
     QueryBrokersReply(Box<QueryBrokersReply>),
+    #[cfg(feature = "market")]
     QueryBrokersRequest(Box<QueryBrokersRequest>),
+    #[cfg(feature = "market")]
     QueryChartHistoryReply(Box<QueryChartHistoryReply>),
+    #[cfg(feature = "market")]
     QueryChartHistoryRequest(Box<QueryChartHistoryRequest>),
+    #[cfg(feature = "market")]
     QueryDepthFullReply(Box<QueryDepthFullReply>),
+    #[cfg(feature = "market")]
     QueryDepthFullRequest(Box<QueryDepthFullRequest>),
+    #[cfg(feature = "market")]
     QueryDepthLevelsReply(Box<QueryDepthLevelsReply>),
+    #[cfg(feature = "market")]
     QueryDepthLevelsRequest(Box<QueryDepthLevelsRequest>),
+    #[cfg(feature = "market")]
     QueryMarketsReply(Box<QueryMarketsReply>),
+    #[cfg(feature = "market")]
     QueryMarketsRequest(Box<QueryMarketsRequest>),
+    #[cfg(feature = "market")]
     QueryMixedMarketReply(Box<QueryMixedMarketReply>),
+    #[cfg(feature = "market")]
     QueryMixedMarketRequest(Box<QueryMixedMarketRequest>),
+    #[cfg(feature = "market")]
     QuerySecurityReply(Box<QuerySecurityReply>),
+    #[cfg(feature = "market")]
     QuerySecurityRequest(Box<QuerySecurityRequest>),
+    #[cfg(feature = "market")]
     QuerySymbolsReply(Box<QuerySymbolsReply>),
+    #[cfg(feature = "market")]
     QuerySymbolsRequest(Box<QuerySymbolsRequest>),
+    #[cfg(feature = "market")]
     QueryTickTablesReply(Box<QueryTickTablesReply>),
+    #[cfg(feature = "market")]
     QueryTickTablesRequest(Box<QueryTickTablesRequest>),
+    #[cfg(feature = "market")]
     QueryTradesReply(Box<QueryTradesReply>),
+    #[cfg(feature = "market")]
     QueryTradesRequest(Box<QueryTradesRequest>),
+    #[cfg(feature = "market")]
     QueryTradingStatesReply(Box<QueryTradingStatesReply>),
+    #[cfg(feature = "market")]
     QueryTradingStatesRequest(Box<QueryTradingStatesRequest>),
+    #[cfg(feature = "market")]
     ScanSymbolsReply(Box<ScanSymbolsReply>),
+    #[cfg(feature = "market")]
     ScanSymbolsRequest(Box<ScanSymbolsRequest>),
+    #[cfg(feature = "market")]
     SearchSymbolsReply(Box<SearchSymbolsReply>),
+    #[cfg(feature = "market")]
     SearchSymbolsRequest(Box<SearchSymbolsRequest>),
+    #[cfg(feature = "market")]
     SecurityPush(Box<SecurityPush>),
+    #[cfg(feature = "market")]
     SymbolsPush(Box<SymbolsPush>),
+    #[cfg(feature = "market")]
     TradesPush(Box<TradesPush>),
+    #[cfg(feature = "news")]
     NewsPush(Box<NewsPush>),
+    #[cfg(feature = "news")]
     QueryNewsReply(Box<QueryNewsReply>),
+    #[cfg(feature = "news")]
     QueryNewsRequest(Box<QueryNewsRequest>),
+    #[cfg(feature = "news")]
     QuerySourcesReply(Box<QuerySourcesReply>),
+    #[cfg(feature = "news")]
     QuerySourcesRequest(Box<QuerySourcesRequest>),
+    #[cfg(feature = "news")]
     SourcesPush(Box<SourcesPush>),
+    #[cfg(feature = "notify")]
     CreateScanReply(Box<CreateScanReply>),
+    #[cfg(feature = "notify")]
     CreateScanRequest(Box<CreateScanRequest>),
+    #[cfg(feature = "notify")]
     DeleteScanReply(Box<DeleteScanReply>),
+    #[cfg(feature = "notify")]
     DeleteScanRequest(Box<DeleteScanRequest>),
+    #[cfg(feature = "notify")]
     ExecuteScanReply(Box<ExecuteScanReply>),
+    #[cfg(feature = "notify")]
     ExecuteScanRequest(Box<ExecuteScanRequest>),
+    #[cfg(feature = "notify")]
     MatchesPush(Box<MatchesPush>),
+    #[cfg(feature = "notify")]
     QueryMatchesReply(Box<QueryMatchesReply>),
+    #[cfg(feature = "notify")]
     QueryMatchesRequest(Box<QueryMatchesRequest>),
+    #[cfg(feature = "notify")]
     QueryScanReply(Box<QueryScanReply>),
+    #[cfg(feature = "notify")]
     QueryScanRequest(Box<QueryScanRequest>),
+    #[cfg(feature = "notify")]
     QueryScansReply(Box<QueryScansReply>),
+    #[cfg(feature = "notify")]
     QueryScansRequest(Box<QueryScansRequest>),
+    #[cfg(feature = "notify")]
     ScansPush(Box<ScansPush>),
+    #[cfg(feature = "notify")]
     UpdateScanReply(Box<UpdateScanReply>),
+    #[cfg(feature = "notify")]
     UpdateScanRequest(Box<UpdateScanRequest>),
+    #[cfg(feature = "notify")]
     UpdateScanStatusReply(Box<UpdateScanStatusReply>),
+    #[cfg(feature = "notify")]
     UpdateScanStatusRequest(Box<UpdateScanStatusRequest>),
+    #[cfg(feature = "trading")]
     AccountsPush(Box<AccountsPush>),
+    #[cfg(feature = "trading")]
     AmendOrderReply(Box<AmendOrderReply>),
+    #[cfg(feature = "trading")]
     AmendOrderRequest(Box<AmendOrderRequest>),
+    #[cfg(feature = "trading")]
     AuditPush(Box<AuditPush>),
+    #[cfg(feature = "trading")]
     AuthoriseOrderReply(Box<AuthoriseOrderReply>),
+    #[cfg(feature = "trading")]
     AuthoriseOrderRequest(Box<AuthoriseOrderRequest>),
+    #[cfg(feature = "trading")]
     BalancesPush(Box<BalancesPush>),
+    #[cfg(feature = "trading")]
     CalculateOrderReply(Box<CalculateOrderReply>),
+    #[cfg(feature = "trading")]
     CalculateOrderRequest(Box<CalculateOrderRequest>),
+    #[cfg(feature = "trading")]
     CancelOrderReply(Box<CancelOrderReply>),
+    #[cfg(feature = "trading")]
     CancelOrderRequest(Box<CancelOrderRequest>),
+    #[cfg(feature = "trading")]
     HoldingsPush(Box<HoldingsPush>),
+    #[cfg(feature = "trading")]
     MoveOrderReply(Box<MoveOrderReply>),
+    #[cfg(feature = "trading")]
     MoveOrderRequest(Box<MoveOrderRequest>),
+    #[cfg(feature = "trading")]
     OrdersPush(Box<OrdersPush>),
+    #[cfg(feature = "trading")]
     PlaceOrderReply(Box<PlaceOrderReply>),
+    #[cfg(feature = "trading")]
     PlaceOrderRequest(Box<PlaceOrderRequest>),
+    #[cfg(feature = "trading")]
     QueryAccountsReply(Box<QueryAccountsReply>),
+    #[cfg(feature = "trading")]
     QueryAccountsRequest(Box<QueryAccountsRequest>),
+    #[cfg(feature = "trading")]
     QueryBalancesReply(Box<QueryBalancesReply>),
+    #[cfg(feature = "trading")]
     QueryBalancesRequest(Box<QueryBalancesRequest>),
+    #[cfg(feature = "trading")]
     QueryHoldingsReply(Box<QueryHoldingsReply>),
+    #[cfg(feature = "trading")]
     QueryHoldingsRequest(Box<QueryHoldingsRequest>),
+    #[cfg(feature = "trading")]
     QueryLimitsReply(Box<QueryLimitsReply>),
+    #[cfg(feature = "trading")]
     QueryLimitsRequest(Box<QueryLimitsRequest>),
+    #[cfg(feature = "trading")]
     QueryOrderAuditReply(Box<QueryOrderAuditReply>),
+    #[cfg(feature = "trading")]
     QueryOrderAuditRequest(Box<QueryOrderAuditRequest>),
+    #[cfg(feature = "trading")]
     QueryOrderStatusesReply(Box<QueryOrderStatusesReply>),
+    #[cfg(feature = "trading")]
     QueryOrderStatusesRequest(Box<QueryOrderStatusesRequest>),
+    #[cfg(feature = "trading")]
     QueryOrdersReply(Box<QueryOrdersReply>),
+    #[cfg(feature = "trading")]
     QueryOrdersRequest(Box<QueryOrdersRequest>),
+    #[cfg(feature = "trading")]
     QueryRequestStatusesReply(Box<QueryRequestStatusesReply>),
+    #[cfg(feature = "trading")]
     QueryRequestStatusesRequest(Box<QueryRequestStatusesRequest>),
+    #[cfg(feature = "trading")]
     QueryRequestsReply(Box<QueryRequestsReply>),
+    #[cfg(feature = "trading")]
     QueryRequestsRequest(Box<QueryRequestsRequest>),
+    #[cfg(feature = "trading")]
     QueryTradingMarketsReply(Box<QueryTradingMarketsReply>),
+    #[cfg(feature = "trading")]
     QueryTradingMarketsRequest(Box<QueryTradingMarketsRequest>),
+    #[cfg(feature = "trading")]
     QueryTransactionsReply(Box<QueryTransactionsReply>),
+    #[cfg(feature = "trading")]
     QueryTransactionsRequest(Box<QueryTransactionsRequest>),
+    #[cfg(feature = "trading")]
     RequestQuoteReply(Box<RequestQuoteReply>),
+    #[cfg(feature = "trading")]
     RequestQuoteRequest(Box<RequestQuoteRequest>),
+    #[cfg(feature = "trading")]
     RequestsPush(Box<RequestsPush>),
+    #[cfg(feature = "trading")]
     TradingAccountsPush(Box<TradingAccountsPush>),
+    #[cfg(feature = "trading")]
     TransactionsPush(Box<TransactionsPush>),
+    #[cfg(feature = "watchlist")]
     AddToWatchlistReply(Box<AddToWatchlistReply>),
+    #[cfg(feature = "watchlist")]
     AddToWatchlistRequest(Box<AddToWatchlistRequest>),
+    #[cfg(feature = "watchlist")]
     CopyWatchlistReply(Box<CopyWatchlistReply>),
+    #[cfg(feature = "watchlist")]
     CopyWatchlistRequest(Box<CopyWatchlistRequest>),
+    #[cfg(feature = "watchlist")]
     CreateWatchlistReply(Box<CreateWatchlistReply>),
+    #[cfg(feature = "watchlist")]
     CreateWatchlistRequest(Box<CreateWatchlistRequest>),
+    #[cfg(feature = "watchlist")]
     DeleteWatchlistReply(Box<DeleteWatchlistReply>),
+    #[cfg(feature = "watchlist")]
     DeleteWatchlistRequest(Box<DeleteWatchlistRequest>),
+    #[cfg(feature = "watchlist")]
     InsertIntoWatchlistReply(Box<InsertIntoWatchlistReply>),
+    #[cfg(feature = "watchlist")]
     InsertIntoWatchlistRequest(Box<InsertIntoWatchlistRequest>),
+    #[cfg(feature = "watchlist")]
     MoveInWatchlistReply(Box<MoveInWatchlistReply>),
+    #[cfg(feature = "watchlist")]
     MoveInWatchlistRequest(Box<MoveInWatchlistRequest>),
+    #[cfg(feature = "watchlist")]
     QueryMembersReply(Box<QueryMembersReply>),
+    #[cfg(feature = "watchlist")]
     QueryMembersRequest(Box<QueryMembersRequest>),
+    #[cfg(feature = "watchlist")]
     QueryWatchlistReply(Box<QueryWatchlistReply>),
+    #[cfg(feature = "watchlist")]
     QueryWatchlistRequest(Box<QueryWatchlistRequest>),
+    #[cfg(feature = "watchlist")]
     QueryWatchlistsReply(Box<QueryWatchlistsReply>),
+    #[cfg(feature = "watchlist")]
     QueryWatchlistsRequest(Box<QueryWatchlistsRequest>),
+    #[cfg(feature = "watchlist")]
     UpdateWatchlistReply(Box<UpdateWatchlistReply>),
+    #[cfg(feature = "watchlist")]
     UpdateWatchlistRequest(Box<UpdateWatchlistRequest>),
+    #[cfg(feature = "watchlist")]
     WatchlistPush(Box<WatchlistPush>),
+    #[cfg(feature = "watchlist")]
     WatchlistsPush(Box<WatchlistsPush>),
     FeedsPush(Box<FeedsPush>),
     ServerInfoPush(Box<ServerInfoPush>),
@@ -27695,30 +29226,55 @@ impl Message {
     /// The kind of this message.
     pub fn kind(&self) -> MessageKind {
         match self {
+            #[cfg(feature = "auth")]
             Message::AuthCodeReply(_) => MessageKind::AuthCodeReply,
+            #[cfg(feature = "auth")]
             Message::AuthCodeRequest(_) => MessageKind::AuthCodeRequest,
+            #[cfg(feature = "auth")]
             Message::AuthOwnerReply(_) => MessageKind::AuthOwnerReply,
+            #[cfg(feature = "auth")]
             Message::AuthOwnerRequest(_) => MessageKind::AuthOwnerRequest,
+            #[cfg(feature = "auth")]
             Message::AuthTokenReply(_) => MessageKind::AuthTokenReply,
+            #[cfg(feature = "auth")]
             Message::AuthTokenRequest(_) => MessageKind::AuthTokenRequest,
+            #[cfg(feature = "auth")]
             Message::IdentifyPush(_) => MessageKind::IdentifyPush,
+            #[cfg(feature = "auth")]
             Message::QueryIdentifyReply(_) => MessageKind::QueryIdentifyReply,
+            #[cfg(feature = "auth")]
             Message::QueryIdentifyRequest(_) => MessageKind::QueryIdentifyRequest,
+            #[cfg(feature = "channel")]
             Message::CreateChannelReply(_) => MessageKind::CreateChannelReply,
+            #[cfg(feature = "channel")]
             Message::CreateChannelRequest(_) => MessageKind::CreateChannelRequest,
+            #[cfg(feature = "channel")]
             Message::DeleteChannelReply(_) => MessageKind::DeleteChannelReply,
+            #[cfg(feature = "channel")]
             Message::DeleteChannelRequest(_) => MessageKind::DeleteChannelRequest,
+            #[cfg(feature = "channel")]
             Message::QueryChannelReply(_) => MessageKind::QueryChannelReply,
+            #[cfg(feature = "channel")]
             Message::QueryChannelRequest(_) => MessageKind::QueryChannelRequest,
+            #[cfg(feature = "channel")]
             Message::QueryChannelsReply(_) => MessageKind::QueryChannelsReply,
+            #[cfg(feature = "channel")]
             Message::QueryChannelsRequest(_) => MessageKind::QueryChannelsRequest,
+            #[cfg(feature = "channel")]
             Message::QueryMethodReply(_) => MessageKind::QueryMethodReply,
+            #[cfg(feature = "channel")]
             Message::QueryMethodRequest(_) => MessageKind::QueryMethodRequest,
+            #[cfg(feature = "channel")]
             Message::QueryMethodsReply(_) => MessageKind::QueryMethodsReply,
+            #[cfg(feature = "channel")]
             Message::QueryMethodsRequest(_) => MessageKind::QueryMethodsRequest,
+            #[cfg(feature = "channel")]
             Message::UpdateChannelReply(_) => MessageKind::UpdateChannelReply,
+            #[cfg(feature = "channel")]
             Message::UpdateChannelRequest(_) => MessageKind::UpdateChannelRequest,
+            #[cfg(feature = "channel")]
             Message::UpdateChannelStatusReply(_) => MessageKind::UpdateChannelStatusReply,
+            #[cfg(feature = "channel")]
             Message::UpdateChannelStatusRequest(_) => {
                 MessageKind::UpdateChannelStatusRequest
             }
@@ -27732,147 +29288,273 @@ impl Message {
             Message::SubRequest(_) => MessageKind::SubRequest,
             Message::UnsubConfirm(_) => MessageKind::UnsubConfirm,
             Message::UnsubRequest(_) => MessageKind::UnsubRequest,
+            #[cfg(feature = "fragments")]
             Message::QueryCustomFragmentsReply(_) => {
                 MessageKind::QueryCustomFragmentsReply
             }
+            #[cfg(feature = "fragments")]
             Message::QueryCustomFragmentsRequest(_) => {
                 MessageKind::QueryCustomFragmentsRequest
             }
+            #[cfg(feature = "fragments")]
             Message::QueryFragmentsReply(_) => MessageKind::QueryFragmentsReply,
+            #[cfg(feature = "fragments")]
             Message::QueryFragmentsRequest(_) => MessageKind::QueryFragmentsRequest,
+            #[cfg(feature = "market")]
             Message::DepthPush(_) => MessageKind::DepthPush,
+            #[cfg(feature = "market")]
             Message::LevelsPush(_) => MessageKind::LevelsPush,
+            #[cfg(feature = "market")]
             Message::MarketsPush(_) => MessageKind::MarketsPush,
+            #[cfg(feature = "market")]
             Message::QueryBrokersReply(_) => MessageKind::QueryBrokersReply,
+            #[cfg(feature = "market")]
             Message::QueryBrokersRequest(_) => MessageKind::QueryBrokersRequest,
+            #[cfg(feature = "market")]
             Message::QueryChartHistoryReply(_) => MessageKind::QueryChartHistoryReply,
+            #[cfg(feature = "market")]
             Message::QueryChartHistoryRequest(_) => MessageKind::QueryChartHistoryRequest,
+            #[cfg(feature = "market")]
             Message::QueryDepthFullReply(_) => MessageKind::QueryDepthFullReply,
+            #[cfg(feature = "market")]
             Message::QueryDepthFullRequest(_) => MessageKind::QueryDepthFullRequest,
+            #[cfg(feature = "market")]
             Message::QueryDepthLevelsReply(_) => MessageKind::QueryDepthLevelsReply,
+            #[cfg(feature = "market")]
             Message::QueryDepthLevelsRequest(_) => MessageKind::QueryDepthLevelsRequest,
+            #[cfg(feature = "market")]
             Message::QueryMarketsReply(_) => MessageKind::QueryMarketsReply,
+            #[cfg(feature = "market")]
             Message::QueryMarketsRequest(_) => MessageKind::QueryMarketsRequest,
+            #[cfg(feature = "market")]
             Message::QueryMixedMarketReply(_) => MessageKind::QueryMixedMarketReply,
+            #[cfg(feature = "market")]
             Message::QueryMixedMarketRequest(_) => MessageKind::QueryMixedMarketRequest,
+            #[cfg(feature = "market")]
             Message::QuerySecurityReply(_) => MessageKind::QuerySecurityReply,
+            #[cfg(feature = "market")]
             Message::QuerySecurityRequest(_) => MessageKind::QuerySecurityRequest,
+            #[cfg(feature = "market")]
             Message::QuerySymbolsReply(_) => MessageKind::QuerySymbolsReply,
+            #[cfg(feature = "market")]
             Message::QuerySymbolsRequest(_) => MessageKind::QuerySymbolsRequest,
+            #[cfg(feature = "market")]
             Message::QueryTickTablesReply(_) => MessageKind::QueryTickTablesReply,
+            #[cfg(feature = "market")]
             Message::QueryTickTablesRequest(_) => MessageKind::QueryTickTablesRequest,
+            #[cfg(feature = "market")]
             Message::QueryTradesReply(_) => MessageKind::QueryTradesReply,
+            #[cfg(feature = "market")]
             Message::QueryTradesRequest(_) => MessageKind::QueryTradesRequest,
+            #[cfg(feature = "market")]
             Message::QueryTradingStatesReply(_) => MessageKind::QueryTradingStatesReply,
+            #[cfg(feature = "market")]
             Message::QueryTradingStatesRequest(_) => {
                 MessageKind::QueryTradingStatesRequest
             }
+            #[cfg(feature = "market")]
             Message::ScanSymbolsReply(_) => MessageKind::ScanSymbolsReply,
+            #[cfg(feature = "market")]
             Message::ScanSymbolsRequest(_) => MessageKind::ScanSymbolsRequest,
+            #[cfg(feature = "market")]
             Message::SearchSymbolsReply(_) => MessageKind::SearchSymbolsReply,
+            #[cfg(feature = "market")]
             Message::SearchSymbolsRequest(_) => MessageKind::SearchSymbolsRequest,
+            #[cfg(feature = "market")]
             Message::SecurityPush(_) => MessageKind::SecurityPush,
+            #[cfg(feature = "market")]
             Message::SymbolsPush(_) => MessageKind::SymbolsPush,
+            #[cfg(feature = "market")]
             Message::TradesPush(_) => MessageKind::TradesPush,
+            #[cfg(feature = "news")]
             Message::NewsPush(_) => MessageKind::NewsPush,
+            #[cfg(feature = "news")]
             Message::QueryNewsReply(_) => MessageKind::QueryNewsReply,
+            #[cfg(feature = "news")]
             Message::QueryNewsRequest(_) => MessageKind::QueryNewsRequest,
+            #[cfg(feature = "news")]
             Message::QuerySourcesReply(_) => MessageKind::QuerySourcesReply,
+            #[cfg(feature = "news")]
             Message::QuerySourcesRequest(_) => MessageKind::QuerySourcesRequest,
+            #[cfg(feature = "news")]
             Message::SourcesPush(_) => MessageKind::SourcesPush,
+            #[cfg(feature = "notify")]
             Message::CreateScanReply(_) => MessageKind::CreateScanReply,
+            #[cfg(feature = "notify")]
             Message::CreateScanRequest(_) => MessageKind::CreateScanRequest,
+            #[cfg(feature = "notify")]
             Message::DeleteScanReply(_) => MessageKind::DeleteScanReply,
+            #[cfg(feature = "notify")]
             Message::DeleteScanRequest(_) => MessageKind::DeleteScanRequest,
+            #[cfg(feature = "notify")]
             Message::ExecuteScanReply(_) => MessageKind::ExecuteScanReply,
+            #[cfg(feature = "notify")]
             Message::ExecuteScanRequest(_) => MessageKind::ExecuteScanRequest,
+            #[cfg(feature = "notify")]
             Message::MatchesPush(_) => MessageKind::MatchesPush,
+            #[cfg(feature = "notify")]
             Message::QueryMatchesReply(_) => MessageKind::QueryMatchesReply,
+            #[cfg(feature = "notify")]
             Message::QueryMatchesRequest(_) => MessageKind::QueryMatchesRequest,
+            #[cfg(feature = "notify")]
             Message::QueryScanReply(_) => MessageKind::QueryScanReply,
+            #[cfg(feature = "notify")]
             Message::QueryScanRequest(_) => MessageKind::QueryScanRequest,
+            #[cfg(feature = "notify")]
             Message::QueryScansReply(_) => MessageKind::QueryScansReply,
+            #[cfg(feature = "notify")]
             Message::QueryScansRequest(_) => MessageKind::QueryScansRequest,
+            #[cfg(feature = "notify")]
             Message::ScansPush(_) => MessageKind::ScansPush,
+            #[cfg(feature = "notify")]
             Message::UpdateScanReply(_) => MessageKind::UpdateScanReply,
+            #[cfg(feature = "notify")]
             Message::UpdateScanRequest(_) => MessageKind::UpdateScanRequest,
+            #[cfg(feature = "notify")]
             Message::UpdateScanStatusReply(_) => MessageKind::UpdateScanStatusReply,
+            #[cfg(feature = "notify")]
             Message::UpdateScanStatusRequest(_) => MessageKind::UpdateScanStatusRequest,
+            #[cfg(feature = "trading")]
             Message::AccountsPush(_) => MessageKind::AccountsPush,
+            #[cfg(feature = "trading")]
             Message::AmendOrderReply(_) => MessageKind::AmendOrderReply,
+            #[cfg(feature = "trading")]
             Message::AmendOrderRequest(_) => MessageKind::AmendOrderRequest,
+            #[cfg(feature = "trading")]
             Message::AuditPush(_) => MessageKind::AuditPush,
+            #[cfg(feature = "trading")]
             Message::AuthoriseOrderReply(_) => MessageKind::AuthoriseOrderReply,
+            #[cfg(feature = "trading")]
             Message::AuthoriseOrderRequest(_) => MessageKind::AuthoriseOrderRequest,
+            #[cfg(feature = "trading")]
             Message::BalancesPush(_) => MessageKind::BalancesPush,
+            #[cfg(feature = "trading")]
             Message::CalculateOrderReply(_) => MessageKind::CalculateOrderReply,
+            #[cfg(feature = "trading")]
             Message::CalculateOrderRequest(_) => MessageKind::CalculateOrderRequest,
+            #[cfg(feature = "trading")]
             Message::CancelOrderReply(_) => MessageKind::CancelOrderReply,
+            #[cfg(feature = "trading")]
             Message::CancelOrderRequest(_) => MessageKind::CancelOrderRequest,
+            #[cfg(feature = "trading")]
             Message::HoldingsPush(_) => MessageKind::HoldingsPush,
+            #[cfg(feature = "trading")]
             Message::MoveOrderReply(_) => MessageKind::MoveOrderReply,
+            #[cfg(feature = "trading")]
             Message::MoveOrderRequest(_) => MessageKind::MoveOrderRequest,
+            #[cfg(feature = "trading")]
             Message::OrdersPush(_) => MessageKind::OrdersPush,
+            #[cfg(feature = "trading")]
             Message::PlaceOrderReply(_) => MessageKind::PlaceOrderReply,
+            #[cfg(feature = "trading")]
             Message::PlaceOrderRequest(_) => MessageKind::PlaceOrderRequest,
+            #[cfg(feature = "trading")]
             Message::QueryAccountsReply(_) => MessageKind::QueryAccountsReply,
+            #[cfg(feature = "trading")]
             Message::QueryAccountsRequest(_) => MessageKind::QueryAccountsRequest,
+            #[cfg(feature = "trading")]
             Message::QueryBalancesReply(_) => MessageKind::QueryBalancesReply,
+            #[cfg(feature = "trading")]
             Message::QueryBalancesRequest(_) => MessageKind::QueryBalancesRequest,
+            #[cfg(feature = "trading")]
             Message::QueryHoldingsReply(_) => MessageKind::QueryHoldingsReply,
+            #[cfg(feature = "trading")]
             Message::QueryHoldingsRequest(_) => MessageKind::QueryHoldingsRequest,
+            #[cfg(feature = "trading")]
             Message::QueryLimitsReply(_) => MessageKind::QueryLimitsReply,
+            #[cfg(feature = "trading")]
             Message::QueryLimitsRequest(_) => MessageKind::QueryLimitsRequest,
+            #[cfg(feature = "trading")]
             Message::QueryOrderAuditReply(_) => MessageKind::QueryOrderAuditReply,
+            #[cfg(feature = "trading")]
             Message::QueryOrderAuditRequest(_) => MessageKind::QueryOrderAuditRequest,
+            #[cfg(feature = "trading")]
             Message::QueryOrderStatusesReply(_) => MessageKind::QueryOrderStatusesReply,
+            #[cfg(feature = "trading")]
             Message::QueryOrderStatusesRequest(_) => {
                 MessageKind::QueryOrderStatusesRequest
             }
+            #[cfg(feature = "trading")]
             Message::QueryOrdersReply(_) => MessageKind::QueryOrdersReply,
+            #[cfg(feature = "trading")]
             Message::QueryOrdersRequest(_) => MessageKind::QueryOrdersRequest,
+            #[cfg(feature = "trading")]
             Message::QueryRequestStatusesReply(_) => {
                 MessageKind::QueryRequestStatusesReply
             }
+            #[cfg(feature = "trading")]
             Message::QueryRequestStatusesRequest(_) => {
                 MessageKind::QueryRequestStatusesRequest
             }
+            #[cfg(feature = "trading")]
             Message::QueryRequestsReply(_) => MessageKind::QueryRequestsReply,
+            #[cfg(feature = "trading")]
             Message::QueryRequestsRequest(_) => MessageKind::QueryRequestsRequest,
+            #[cfg(feature = "trading")]
             Message::QueryTradingMarketsReply(_) => MessageKind::QueryTradingMarketsReply,
+            #[cfg(feature = "trading")]
             Message::QueryTradingMarketsRequest(_) => {
                 MessageKind::QueryTradingMarketsRequest
             }
+            #[cfg(feature = "trading")]
             Message::QueryTransactionsReply(_) => MessageKind::QueryTransactionsReply,
+            #[cfg(feature = "trading")]
             Message::QueryTransactionsRequest(_) => MessageKind::QueryTransactionsRequest,
+            #[cfg(feature = "trading")]
             Message::RequestQuoteReply(_) => MessageKind::RequestQuoteReply,
+            #[cfg(feature = "trading")]
             Message::RequestQuoteRequest(_) => MessageKind::RequestQuoteRequest,
+            #[cfg(feature = "trading")]
             Message::RequestsPush(_) => MessageKind::RequestsPush,
+            #[cfg(feature = "trading")]
             Message::TradingAccountsPush(_) => MessageKind::TradingAccountsPush,
+            #[cfg(feature = "trading")]
             Message::TransactionsPush(_) => MessageKind::TransactionsPush,
+            #[cfg(feature = "watchlist")]
             Message::AddToWatchlistReply(_) => MessageKind::AddToWatchlistReply,
+            #[cfg(feature = "watchlist")]
             Message::AddToWatchlistRequest(_) => MessageKind::AddToWatchlistRequest,
+            #[cfg(feature = "watchlist")]
             Message::CopyWatchlistReply(_) => MessageKind::CopyWatchlistReply,
+            #[cfg(feature = "watchlist")]
             Message::CopyWatchlistRequest(_) => MessageKind::CopyWatchlistRequest,
+            #[cfg(feature = "watchlist")]
             Message::CreateWatchlistReply(_) => MessageKind::CreateWatchlistReply,
+            #[cfg(feature = "watchlist")]
             Message::CreateWatchlistRequest(_) => MessageKind::CreateWatchlistRequest,
+            #[cfg(feature = "watchlist")]
             Message::DeleteWatchlistReply(_) => MessageKind::DeleteWatchlistReply,
+            #[cfg(feature = "watchlist")]
             Message::DeleteWatchlistRequest(_) => MessageKind::DeleteWatchlistRequest,
+            #[cfg(feature = "watchlist")]
             Message::InsertIntoWatchlistReply(_) => MessageKind::InsertIntoWatchlistReply,
+            #[cfg(feature = "watchlist")]
             Message::InsertIntoWatchlistRequest(_) => {
                 MessageKind::InsertIntoWatchlistRequest
             }
+            #[cfg(feature = "watchlist")]
             Message::MoveInWatchlistReply(_) => MessageKind::MoveInWatchlistReply,
+            #[cfg(feature = "watchlist")]
             Message::MoveInWatchlistRequest(_) => MessageKind::MoveInWatchlistRequest,
+            #[cfg(feature = "watchlist")]
             Message::QueryMembersReply(_) => MessageKind::QueryMembersReply,
+            #[cfg(feature = "watchlist")]
             Message::QueryMembersRequest(_) => MessageKind::QueryMembersRequest,
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistReply(_) => MessageKind::QueryWatchlistReply,
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistRequest(_) => MessageKind::QueryWatchlistRequest,
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistsReply(_) => MessageKind::QueryWatchlistsReply,
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistsRequest(_) => MessageKind::QueryWatchlistsRequest,
+            #[cfg(feature = "watchlist")]
             Message::UpdateWatchlistReply(_) => MessageKind::UpdateWatchlistReply,
+            #[cfg(feature = "watchlist")]
             Message::UpdateWatchlistRequest(_) => MessageKind::UpdateWatchlistRequest,
+            #[cfg(feature = "watchlist")]
             Message::WatchlistPush(_) => MessageKind::WatchlistPush,
+            #[cfg(feature = "watchlist")]
             Message::WatchlistsPush(_) => MessageKind::WatchlistsPush,
             Message::FeedsPush(_) => MessageKind::FeedsPush,
             Message::ServerInfoPush(_) => MessageKind::ServerInfoPush,
@@ -27881,30 +29563,55 @@ impl Message {
     /// The message itself, for its envelope.
     pub fn envelope(&self) -> &dyn crate::MessageEnvelope {
         match self {
+            #[cfg(feature = "auth")]
             Message::AuthCodeReply(message) => message.as_ref(),
+            #[cfg(feature = "auth")]
             Message::AuthCodeRequest(message) => message.as_ref(),
+            #[cfg(feature = "auth")]
             Message::AuthOwnerReply(message) => message.as_ref(),
+            #[cfg(feature = "auth")]
             Message::AuthOwnerRequest(message) => message.as_ref(),
+            #[cfg(feature = "auth")]
             Message::AuthTokenReply(message) => message.as_ref(),
+            #[cfg(feature = "auth")]
             Message::AuthTokenRequest(message) => message.as_ref(),
+            #[cfg(feature = "auth")]
             Message::IdentifyPush(message) => message.as_ref(),
+            #[cfg(feature = "auth")]
             Message::QueryIdentifyReply(message) => message.as_ref(),
+            #[cfg(feature = "auth")]
             Message::QueryIdentifyRequest(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::CreateChannelReply(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::CreateChannelRequest(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::DeleteChannelReply(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::DeleteChannelRequest(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::QueryChannelReply(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::QueryChannelRequest(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::QueryChannelsReply(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::QueryChannelsRequest(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::QueryMethodReply(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::QueryMethodRequest(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::QueryMethodsReply(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::QueryMethodsRequest(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelReply(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelRequest(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelStatusReply(message) => message.as_ref(),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelStatusRequest(message) => message.as_ref(),
             Message::ConfigureReply(message) => message.as_ref(),
             Message::ConfigureRequest(message) => message.as_ref(),
@@ -27916,131 +29623,257 @@ impl Message {
             Message::SubRequest(message) => message.as_ref(),
             Message::UnsubConfirm(message) => message.as_ref(),
             Message::UnsubRequest(message) => message.as_ref(),
+            #[cfg(feature = "fragments")]
             Message::QueryCustomFragmentsReply(message) => message.as_ref(),
+            #[cfg(feature = "fragments")]
             Message::QueryCustomFragmentsRequest(message) => message.as_ref(),
+            #[cfg(feature = "fragments")]
             Message::QueryFragmentsReply(message) => message.as_ref(),
+            #[cfg(feature = "fragments")]
             Message::QueryFragmentsRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::DepthPush(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::LevelsPush(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::MarketsPush(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryBrokersReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryBrokersRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryChartHistoryReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryChartHistoryRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryDepthFullReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryDepthFullRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryDepthLevelsReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryDepthLevelsRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryMarketsReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryMarketsRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryMixedMarketReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryMixedMarketRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QuerySecurityReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QuerySecurityRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QuerySymbolsReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QuerySymbolsRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryTickTablesReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryTickTablesRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryTradesReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryTradesRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryTradingStatesReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::QueryTradingStatesRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::ScanSymbolsReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::ScanSymbolsRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::SearchSymbolsReply(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::SearchSymbolsRequest(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::SecurityPush(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::SymbolsPush(message) => message.as_ref(),
+            #[cfg(feature = "market")]
             Message::TradesPush(message) => message.as_ref(),
+            #[cfg(feature = "news")]
             Message::NewsPush(message) => message.as_ref(),
+            #[cfg(feature = "news")]
             Message::QueryNewsReply(message) => message.as_ref(),
+            #[cfg(feature = "news")]
             Message::QueryNewsRequest(message) => message.as_ref(),
+            #[cfg(feature = "news")]
             Message::QuerySourcesReply(message) => message.as_ref(),
+            #[cfg(feature = "news")]
             Message::QuerySourcesRequest(message) => message.as_ref(),
+            #[cfg(feature = "news")]
             Message::SourcesPush(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::CreateScanReply(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::CreateScanRequest(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::DeleteScanReply(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::DeleteScanRequest(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::ExecuteScanReply(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::ExecuteScanRequest(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::MatchesPush(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::QueryMatchesReply(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::QueryMatchesRequest(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::QueryScanReply(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::QueryScanRequest(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::QueryScansReply(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::QueryScansRequest(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::ScansPush(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::UpdateScanReply(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::UpdateScanRequest(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::UpdateScanStatusReply(message) => message.as_ref(),
+            #[cfg(feature = "notify")]
             Message::UpdateScanStatusRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::AccountsPush(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::AmendOrderReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::AmendOrderRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::AuditPush(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::AuthoriseOrderReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::AuthoriseOrderRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::BalancesPush(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::CalculateOrderReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::CalculateOrderRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::CancelOrderReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::CancelOrderRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::HoldingsPush(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::MoveOrderReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::MoveOrderRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::OrdersPush(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::PlaceOrderReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::PlaceOrderRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryAccountsReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryAccountsRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryBalancesReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryBalancesRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryHoldingsReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryHoldingsRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryLimitsReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryLimitsRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryOrderAuditReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryOrderAuditRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryOrderStatusesReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryOrderStatusesRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryOrdersReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryOrdersRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryRequestStatusesReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryRequestStatusesRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryRequestsReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryRequestsRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryTradingMarketsReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryTradingMarketsRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryTransactionsReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::QueryTransactionsRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::RequestQuoteReply(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::RequestQuoteRequest(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::RequestsPush(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::TradingAccountsPush(message) => message.as_ref(),
+            #[cfg(feature = "trading")]
             Message::TransactionsPush(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::AddToWatchlistReply(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::AddToWatchlistRequest(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::CopyWatchlistReply(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::CopyWatchlistRequest(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::CreateWatchlistReply(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::CreateWatchlistRequest(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::DeleteWatchlistReply(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::DeleteWatchlistRequest(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::InsertIntoWatchlistReply(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::InsertIntoWatchlistRequest(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::MoveInWatchlistReply(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::MoveInWatchlistRequest(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::QueryMembersReply(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::QueryMembersRequest(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistReply(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistRequest(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistsReply(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistsRequest(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::UpdateWatchlistReply(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::UpdateWatchlistRequest(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::WatchlistPush(message) => message.as_ref(),
+            #[cfg(feature = "watchlist")]
             Message::WatchlistsPush(message) => message.as_ref(),
             Message::FeedsPush(message) => message.as_ref(),
             Message::ServerInfoPush(message) => message.as_ref(),
@@ -28049,30 +29882,55 @@ impl Message {
     /// The message itself, to change its envelope.
     pub fn envelope_mut(&mut self) -> &mut dyn crate::MessageEnvelope {
         match self {
+            #[cfg(feature = "auth")]
             Message::AuthCodeReply(message) => message.as_mut(),
+            #[cfg(feature = "auth")]
             Message::AuthCodeRequest(message) => message.as_mut(),
+            #[cfg(feature = "auth")]
             Message::AuthOwnerReply(message) => message.as_mut(),
+            #[cfg(feature = "auth")]
             Message::AuthOwnerRequest(message) => message.as_mut(),
+            #[cfg(feature = "auth")]
             Message::AuthTokenReply(message) => message.as_mut(),
+            #[cfg(feature = "auth")]
             Message::AuthTokenRequest(message) => message.as_mut(),
+            #[cfg(feature = "auth")]
             Message::IdentifyPush(message) => message.as_mut(),
+            #[cfg(feature = "auth")]
             Message::QueryIdentifyReply(message) => message.as_mut(),
+            #[cfg(feature = "auth")]
             Message::QueryIdentifyRequest(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::CreateChannelReply(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::CreateChannelRequest(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::DeleteChannelReply(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::DeleteChannelRequest(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::QueryChannelReply(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::QueryChannelRequest(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::QueryChannelsReply(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::QueryChannelsRequest(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::QueryMethodReply(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::QueryMethodRequest(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::QueryMethodsReply(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::QueryMethodsRequest(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelReply(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelRequest(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelStatusReply(message) => message.as_mut(),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelStatusRequest(message) => message.as_mut(),
             Message::ConfigureReply(message) => message.as_mut(),
             Message::ConfigureRequest(message) => message.as_mut(),
@@ -28084,131 +29942,257 @@ impl Message {
             Message::SubRequest(message) => message.as_mut(),
             Message::UnsubConfirm(message) => message.as_mut(),
             Message::UnsubRequest(message) => message.as_mut(),
+            #[cfg(feature = "fragments")]
             Message::QueryCustomFragmentsReply(message) => message.as_mut(),
+            #[cfg(feature = "fragments")]
             Message::QueryCustomFragmentsRequest(message) => message.as_mut(),
+            #[cfg(feature = "fragments")]
             Message::QueryFragmentsReply(message) => message.as_mut(),
+            #[cfg(feature = "fragments")]
             Message::QueryFragmentsRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::DepthPush(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::LevelsPush(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::MarketsPush(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryBrokersReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryBrokersRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryChartHistoryReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryChartHistoryRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryDepthFullReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryDepthFullRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryDepthLevelsReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryDepthLevelsRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryMarketsReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryMarketsRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryMixedMarketReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryMixedMarketRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QuerySecurityReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QuerySecurityRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QuerySymbolsReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QuerySymbolsRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryTickTablesReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryTickTablesRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryTradesReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryTradesRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryTradingStatesReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::QueryTradingStatesRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::ScanSymbolsReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::ScanSymbolsRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::SearchSymbolsReply(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::SearchSymbolsRequest(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::SecurityPush(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::SymbolsPush(message) => message.as_mut(),
+            #[cfg(feature = "market")]
             Message::TradesPush(message) => message.as_mut(),
+            #[cfg(feature = "news")]
             Message::NewsPush(message) => message.as_mut(),
+            #[cfg(feature = "news")]
             Message::QueryNewsReply(message) => message.as_mut(),
+            #[cfg(feature = "news")]
             Message::QueryNewsRequest(message) => message.as_mut(),
+            #[cfg(feature = "news")]
             Message::QuerySourcesReply(message) => message.as_mut(),
+            #[cfg(feature = "news")]
             Message::QuerySourcesRequest(message) => message.as_mut(),
+            #[cfg(feature = "news")]
             Message::SourcesPush(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::CreateScanReply(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::CreateScanRequest(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::DeleteScanReply(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::DeleteScanRequest(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::ExecuteScanReply(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::ExecuteScanRequest(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::MatchesPush(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::QueryMatchesReply(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::QueryMatchesRequest(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::QueryScanReply(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::QueryScanRequest(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::QueryScansReply(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::QueryScansRequest(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::ScansPush(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::UpdateScanReply(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::UpdateScanRequest(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::UpdateScanStatusReply(message) => message.as_mut(),
+            #[cfg(feature = "notify")]
             Message::UpdateScanStatusRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::AccountsPush(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::AmendOrderReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::AmendOrderRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::AuditPush(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::AuthoriseOrderReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::AuthoriseOrderRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::BalancesPush(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::CalculateOrderReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::CalculateOrderRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::CancelOrderReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::CancelOrderRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::HoldingsPush(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::MoveOrderReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::MoveOrderRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::OrdersPush(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::PlaceOrderReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::PlaceOrderRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryAccountsReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryAccountsRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryBalancesReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryBalancesRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryHoldingsReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryHoldingsRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryLimitsReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryLimitsRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryOrderAuditReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryOrderAuditRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryOrderStatusesReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryOrderStatusesRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryOrdersReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryOrdersRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryRequestStatusesReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryRequestStatusesRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryRequestsReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryRequestsRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryTradingMarketsReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryTradingMarketsRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryTransactionsReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::QueryTransactionsRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::RequestQuoteReply(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::RequestQuoteRequest(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::RequestsPush(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::TradingAccountsPush(message) => message.as_mut(),
+            #[cfg(feature = "trading")]
             Message::TransactionsPush(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::AddToWatchlistReply(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::AddToWatchlistRequest(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::CopyWatchlistReply(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::CopyWatchlistRequest(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::CreateWatchlistReply(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::CreateWatchlistRequest(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::DeleteWatchlistReply(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::DeleteWatchlistRequest(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::InsertIntoWatchlistReply(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::InsertIntoWatchlistRequest(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::MoveInWatchlistReply(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::MoveInWatchlistRequest(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::QueryMembersReply(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::QueryMembersRequest(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistReply(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistRequest(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistsReply(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistsRequest(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::UpdateWatchlistReply(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::UpdateWatchlistRequest(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::WatchlistPush(message) => message.as_mut(),
+            #[cfg(feature = "watchlist")]
             Message::WatchlistsPush(message) => message.as_mut(),
             Message::FeedsPush(message) => message.as_mut(),
             Message::ServerInfoPush(message) => message.as_mut(),
@@ -28224,80 +30208,105 @@ impl Message {
         let read = &mut deserializer;
         Ok(
             match kind {
+                #[cfg(feature = "auth")]
                 MessageKind::AuthCodeReply => {
                     Message::AuthCodeReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::AuthCodeRequest => {
                     Message::AuthCodeRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::AuthOwnerReply => {
                     Message::AuthOwnerReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::AuthOwnerRequest => {
                     Message::AuthOwnerRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::AuthTokenReply => {
                     Message::AuthTokenReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::AuthTokenRequest => {
                     Message::AuthTokenRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::IdentifyPush => {
                     Message::IdentifyPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::QueryIdentifyReply => {
                     Message::QueryIdentifyReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::QueryIdentifyRequest => {
                     Message::QueryIdentifyRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::CreateChannelReply => {
                     Message::CreateChannelReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::CreateChannelRequest => {
                     Message::CreateChannelRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::DeleteChannelReply => {
                     Message::DeleteChannelReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::DeleteChannelRequest => {
                     Message::DeleteChannelRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryChannelReply => {
                     Message::QueryChannelReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryChannelRequest => {
                     Message::QueryChannelRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryChannelsReply => {
                     Message::QueryChannelsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryChannelsRequest => {
                     Message::QueryChannelsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryMethodReply => {
                     Message::QueryMethodReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryMethodRequest => {
                     Message::QueryMethodRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryMethodsReply => {
                     Message::QueryMethodsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryMethodsRequest => {
                     Message::QueryMethodsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelReply => {
                     Message::UpdateChannelReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelRequest => {
                     Message::UpdateChannelRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelStatusReply => {
                     Message::UpdateChannelStatusReply(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelStatusRequest => {
                     Message::UpdateChannelStatusRequest(
                         crate::runtime::read_as(kind, read)?,
@@ -28333,415 +30342,541 @@ impl Message {
                 MessageKind::UnsubRequest => {
                     Message::UnsubRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "fragments")]
                 MessageKind::QueryCustomFragmentsReply => {
                     Message::QueryCustomFragmentsReply(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "fragments")]
                 MessageKind::QueryCustomFragmentsRequest => {
                     Message::QueryCustomFragmentsRequest(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "fragments")]
                 MessageKind::QueryFragmentsReply => {
                     Message::QueryFragmentsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "fragments")]
                 MessageKind::QueryFragmentsRequest => {
                     Message::QueryFragmentsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::DepthPush => {
                     Message::DepthPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::LevelsPush => {
                     Message::LevelsPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::MarketsPush => {
                     Message::MarketsPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryBrokersReply => {
                     Message::QueryBrokersReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryBrokersRequest => {
                     Message::QueryBrokersRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryChartHistoryReply => {
                     Message::QueryChartHistoryReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryChartHistoryRequest => {
                     Message::QueryChartHistoryRequest(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryDepthFullReply => {
                     Message::QueryDepthFullReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryDepthFullRequest => {
                     Message::QueryDepthFullRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryDepthLevelsReply => {
                     Message::QueryDepthLevelsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryDepthLevelsRequest => {
                     Message::QueryDepthLevelsRequest(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryMarketsReply => {
                     Message::QueryMarketsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryMarketsRequest => {
                     Message::QueryMarketsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryMixedMarketReply => {
                     Message::QueryMixedMarketReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryMixedMarketRequest => {
                     Message::QueryMixedMarketRequest(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QuerySecurityReply => {
                     Message::QuerySecurityReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QuerySecurityRequest => {
                     Message::QuerySecurityRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QuerySymbolsReply => {
                     Message::QuerySymbolsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QuerySymbolsRequest => {
                     Message::QuerySymbolsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTickTablesReply => {
                     Message::QueryTickTablesReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTickTablesRequest => {
                     Message::QueryTickTablesRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTradesReply => {
                     Message::QueryTradesReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTradesRequest => {
                     Message::QueryTradesRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTradingStatesReply => {
                     Message::QueryTradingStatesReply(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTradingStatesRequest => {
                     Message::QueryTradingStatesRequest(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::ScanSymbolsReply => {
                     Message::ScanSymbolsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::ScanSymbolsRequest => {
                     Message::ScanSymbolsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::SearchSymbolsReply => {
                     Message::SearchSymbolsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::SearchSymbolsRequest => {
                     Message::SearchSymbolsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::SecurityPush => {
                     Message::SecurityPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::SymbolsPush => {
                     Message::SymbolsPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::TradesPush => {
                     Message::TradesPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::NewsPush => {
                     Message::NewsPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::QueryNewsReply => {
                     Message::QueryNewsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::QueryNewsRequest => {
                     Message::QueryNewsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::QuerySourcesReply => {
                     Message::QuerySourcesReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::QuerySourcesRequest => {
                     Message::QuerySourcesRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::SourcesPush => {
                     Message::SourcesPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::CreateScanReply => {
                     Message::CreateScanReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::CreateScanRequest => {
                     Message::CreateScanRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::DeleteScanReply => {
                     Message::DeleteScanReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::DeleteScanRequest => {
                     Message::DeleteScanRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::ExecuteScanReply => {
                     Message::ExecuteScanReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::ExecuteScanRequest => {
                     Message::ExecuteScanRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::MatchesPush => {
                     Message::MatchesPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryMatchesReply => {
                     Message::QueryMatchesReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryMatchesRequest => {
                     Message::QueryMatchesRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryScanReply => {
                     Message::QueryScanReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryScanRequest => {
                     Message::QueryScanRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryScansReply => {
                     Message::QueryScansReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryScansRequest => {
                     Message::QueryScansRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::ScansPush => {
                     Message::ScansPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::UpdateScanReply => {
                     Message::UpdateScanReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::UpdateScanRequest => {
                     Message::UpdateScanRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::UpdateScanStatusReply => {
                     Message::UpdateScanStatusReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::UpdateScanStatusRequest => {
                     Message::UpdateScanStatusRequest(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AccountsPush => {
                     Message::AccountsPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AmendOrderReply => {
                     Message::AmendOrderReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AmendOrderRequest => {
                     Message::AmendOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AuditPush => {
                     Message::AuditPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AuthoriseOrderReply => {
                     Message::AuthoriseOrderReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AuthoriseOrderRequest => {
                     Message::AuthoriseOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::BalancesPush => {
                     Message::BalancesPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::CalculateOrderReply => {
                     Message::CalculateOrderReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::CalculateOrderRequest => {
                     Message::CalculateOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::CancelOrderReply => {
                     Message::CancelOrderReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::CancelOrderRequest => {
                     Message::CancelOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::HoldingsPush => {
                     Message::HoldingsPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::MoveOrderReply => {
                     Message::MoveOrderReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::MoveOrderRequest => {
                     Message::MoveOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::OrdersPush => {
                     Message::OrdersPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::PlaceOrderReply => {
                     Message::PlaceOrderReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::PlaceOrderRequest => {
                     Message::PlaceOrderRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryAccountsReply => {
                     Message::QueryAccountsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryAccountsRequest => {
                     Message::QueryAccountsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryBalancesReply => {
                     Message::QueryBalancesReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryBalancesRequest => {
                     Message::QueryBalancesRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryHoldingsReply => {
                     Message::QueryHoldingsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryHoldingsRequest => {
                     Message::QueryHoldingsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryLimitsReply => {
                     Message::QueryLimitsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryLimitsRequest => {
                     Message::QueryLimitsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrderAuditReply => {
                     Message::QueryOrderAuditReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrderAuditRequest => {
                     Message::QueryOrderAuditRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrderStatusesReply => {
                     Message::QueryOrderStatusesReply(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrderStatusesRequest => {
                     Message::QueryOrderStatusesRequest(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrdersReply => {
                     Message::QueryOrdersReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrdersRequest => {
                     Message::QueryOrdersRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryRequestStatusesReply => {
                     Message::QueryRequestStatusesReply(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryRequestStatusesRequest => {
                     Message::QueryRequestStatusesRequest(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryRequestsReply => {
                     Message::QueryRequestsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryRequestsRequest => {
                     Message::QueryRequestsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryTradingMarketsReply => {
                     Message::QueryTradingMarketsReply(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryTradingMarketsRequest => {
                     Message::QueryTradingMarketsRequest(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryTransactionsReply => {
                     Message::QueryTransactionsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryTransactionsRequest => {
                     Message::QueryTransactionsRequest(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::RequestQuoteReply => {
                     Message::RequestQuoteReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::RequestQuoteRequest => {
                     Message::RequestQuoteRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::RequestsPush => {
                     Message::RequestsPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::TradingAccountsPush => {
                     Message::TradingAccountsPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::TransactionsPush => {
                     Message::TransactionsPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::AddToWatchlistReply => {
                     Message::AddToWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::AddToWatchlistRequest => {
                     Message::AddToWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::CopyWatchlistReply => {
                     Message::CopyWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::CopyWatchlistRequest => {
                     Message::CopyWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::CreateWatchlistReply => {
                     Message::CreateWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::CreateWatchlistRequest => {
                     Message::CreateWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::DeleteWatchlistReply => {
                     Message::DeleteWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::DeleteWatchlistRequest => {
                     Message::DeleteWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::InsertIntoWatchlistReply => {
                     Message::InsertIntoWatchlistReply(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::InsertIntoWatchlistRequest => {
                     Message::InsertIntoWatchlistRequest(
                         crate::runtime::read_as(kind, read)?,
                     )
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::MoveInWatchlistReply => {
                     Message::MoveInWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::MoveInWatchlistRequest => {
                     Message::MoveInWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryMembersReply => {
                     Message::QueryMembersReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryMembersRequest => {
                     Message::QueryMembersRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistReply => {
                     Message::QueryWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistRequest => {
                     Message::QueryWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistsReply => {
                     Message::QueryWatchlistsReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistsRequest => {
                     Message::QueryWatchlistsRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::UpdateWatchlistReply => {
                     Message::UpdateWatchlistReply(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::UpdateWatchlistRequest => {
                     Message::UpdateWatchlistRequest(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::WatchlistPush => {
                     Message::WatchlistPush(crate::runtime::read_as(kind, read)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::WatchlistsPush => {
                     Message::WatchlistsPush(crate::runtime::read_as(kind, read)?)
                 }
@@ -28761,80 +30896,105 @@ impl Message {
     ) -> Result<Message, crate::ParseError> {
         Ok(
             match kind {
+                #[cfg(feature = "auth")]
                 MessageKind::AuthCodeReply => {
                     Message::AuthCodeReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::AuthCodeRequest => {
                     Message::AuthCodeRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::AuthOwnerReply => {
                     Message::AuthOwnerReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::AuthOwnerRequest => {
                     Message::AuthOwnerRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::AuthTokenReply => {
                     Message::AuthTokenReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::AuthTokenRequest => {
                     Message::AuthTokenRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::IdentifyPush => {
                     Message::IdentifyPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::QueryIdentifyReply => {
                     Message::QueryIdentifyReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "auth")]
                 MessageKind::QueryIdentifyRequest => {
                     Message::QueryIdentifyRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::CreateChannelReply => {
                     Message::CreateChannelReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::CreateChannelRequest => {
                     Message::CreateChannelRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::DeleteChannelReply => {
                     Message::DeleteChannelReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::DeleteChannelRequest => {
                     Message::DeleteChannelRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryChannelReply => {
                     Message::QueryChannelReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryChannelRequest => {
                     Message::QueryChannelRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryChannelsReply => {
                     Message::QueryChannelsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryChannelsRequest => {
                     Message::QueryChannelsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryMethodReply => {
                     Message::QueryMethodReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryMethodRequest => {
                     Message::QueryMethodRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryMethodsReply => {
                     Message::QueryMethodsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::QueryMethodsRequest => {
                     Message::QueryMethodsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelReply => {
                     Message::UpdateChannelReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelRequest => {
                     Message::UpdateChannelRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelStatusReply => {
                     Message::UpdateChannelStatusReply(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelStatusRequest => {
                     Message::UpdateChannelStatusRequest(
                         crate::runtime::read_as(kind, value)?,
@@ -28870,433 +31030,559 @@ impl Message {
                 MessageKind::UnsubRequest => {
                     Message::UnsubRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "fragments")]
                 MessageKind::QueryCustomFragmentsReply => {
                     Message::QueryCustomFragmentsReply(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "fragments")]
                 MessageKind::QueryCustomFragmentsRequest => {
                     Message::QueryCustomFragmentsRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "fragments")]
                 MessageKind::QueryFragmentsReply => {
                     Message::QueryFragmentsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "fragments")]
                 MessageKind::QueryFragmentsRequest => {
                     Message::QueryFragmentsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::DepthPush => {
                     Message::DepthPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::LevelsPush => {
                     Message::LevelsPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::MarketsPush => {
                     Message::MarketsPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryBrokersReply => {
                     Message::QueryBrokersReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryBrokersRequest => {
                     Message::QueryBrokersRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryChartHistoryReply => {
                     Message::QueryChartHistoryReply(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryChartHistoryRequest => {
                     Message::QueryChartHistoryRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryDepthFullReply => {
                     Message::QueryDepthFullReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryDepthFullRequest => {
                     Message::QueryDepthFullRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryDepthLevelsReply => {
                     Message::QueryDepthLevelsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryDepthLevelsRequest => {
                     Message::QueryDepthLevelsRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryMarketsReply => {
                     Message::QueryMarketsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryMarketsRequest => {
                     Message::QueryMarketsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryMixedMarketReply => {
                     Message::QueryMixedMarketReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryMixedMarketRequest => {
                     Message::QueryMixedMarketRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QuerySecurityReply => {
                     Message::QuerySecurityReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QuerySecurityRequest => {
                     Message::QuerySecurityRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QuerySymbolsReply => {
                     Message::QuerySymbolsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QuerySymbolsRequest => {
                     Message::QuerySymbolsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTickTablesReply => {
                     Message::QueryTickTablesReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTickTablesRequest => {
                     Message::QueryTickTablesRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTradesReply => {
                     Message::QueryTradesReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTradesRequest => {
                     Message::QueryTradesRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTradingStatesReply => {
                     Message::QueryTradingStatesReply(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::QueryTradingStatesRequest => {
                     Message::QueryTradingStatesRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "market")]
                 MessageKind::ScanSymbolsReply => {
                     Message::ScanSymbolsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::ScanSymbolsRequest => {
                     Message::ScanSymbolsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::SearchSymbolsReply => {
                     Message::SearchSymbolsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::SearchSymbolsRequest => {
                     Message::SearchSymbolsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::SecurityPush => {
                     Message::SecurityPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::SymbolsPush => {
                     Message::SymbolsPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "market")]
                 MessageKind::TradesPush => {
                     Message::TradesPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::NewsPush => {
                     Message::NewsPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::QueryNewsReply => {
                     Message::QueryNewsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::QueryNewsRequest => {
                     Message::QueryNewsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::QuerySourcesReply => {
                     Message::QuerySourcesReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::QuerySourcesRequest => {
                     Message::QuerySourcesRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "news")]
                 MessageKind::SourcesPush => {
                     Message::SourcesPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::CreateScanReply => {
                     Message::CreateScanReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::CreateScanRequest => {
                     Message::CreateScanRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::DeleteScanReply => {
                     Message::DeleteScanReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::DeleteScanRequest => {
                     Message::DeleteScanRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::ExecuteScanReply => {
                     Message::ExecuteScanReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::ExecuteScanRequest => {
                     Message::ExecuteScanRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::MatchesPush => {
                     Message::MatchesPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryMatchesReply => {
                     Message::QueryMatchesReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryMatchesRequest => {
                     Message::QueryMatchesRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryScanReply => {
                     Message::QueryScanReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryScanRequest => {
                     Message::QueryScanRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryScansReply => {
                     Message::QueryScansReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::QueryScansRequest => {
                     Message::QueryScansRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::ScansPush => {
                     Message::ScansPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::UpdateScanReply => {
                     Message::UpdateScanReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::UpdateScanRequest => {
                     Message::UpdateScanRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::UpdateScanStatusReply => {
                     Message::UpdateScanStatusReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "notify")]
                 MessageKind::UpdateScanStatusRequest => {
                     Message::UpdateScanStatusRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AccountsPush => {
                     Message::AccountsPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AmendOrderReply => {
                     Message::AmendOrderReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AmendOrderRequest => {
                     Message::AmendOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AuditPush => {
                     Message::AuditPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AuthoriseOrderReply => {
                     Message::AuthoriseOrderReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::AuthoriseOrderRequest => {
                     Message::AuthoriseOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::BalancesPush => {
                     Message::BalancesPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::CalculateOrderReply => {
                     Message::CalculateOrderReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::CalculateOrderRequest => {
                     Message::CalculateOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::CancelOrderReply => {
                     Message::CancelOrderReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::CancelOrderRequest => {
                     Message::CancelOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::HoldingsPush => {
                     Message::HoldingsPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::MoveOrderReply => {
                     Message::MoveOrderReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::MoveOrderRequest => {
                     Message::MoveOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::OrdersPush => {
                     Message::OrdersPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::PlaceOrderReply => {
                     Message::PlaceOrderReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::PlaceOrderRequest => {
                     Message::PlaceOrderRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryAccountsReply => {
                     Message::QueryAccountsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryAccountsRequest => {
                     Message::QueryAccountsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryBalancesReply => {
                     Message::QueryBalancesReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryBalancesRequest => {
                     Message::QueryBalancesRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryHoldingsReply => {
                     Message::QueryHoldingsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryHoldingsRequest => {
                     Message::QueryHoldingsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryLimitsReply => {
                     Message::QueryLimitsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryLimitsRequest => {
                     Message::QueryLimitsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrderAuditReply => {
                     Message::QueryOrderAuditReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrderAuditRequest => {
                     Message::QueryOrderAuditRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrderStatusesReply => {
                     Message::QueryOrderStatusesReply(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrderStatusesRequest => {
                     Message::QueryOrderStatusesRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrdersReply => {
                     Message::QueryOrdersReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryOrdersRequest => {
                     Message::QueryOrdersRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryRequestStatusesReply => {
                     Message::QueryRequestStatusesReply(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryRequestStatusesRequest => {
                     Message::QueryRequestStatusesRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryRequestsReply => {
                     Message::QueryRequestsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryRequestsRequest => {
                     Message::QueryRequestsRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryTradingMarketsReply => {
                     Message::QueryTradingMarketsReply(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryTradingMarketsRequest => {
                     Message::QueryTradingMarketsRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryTransactionsReply => {
                     Message::QueryTransactionsReply(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::QueryTransactionsRequest => {
                     Message::QueryTransactionsRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::RequestQuoteReply => {
                     Message::RequestQuoteReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::RequestQuoteRequest => {
                     Message::RequestQuoteRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::RequestsPush => {
                     Message::RequestsPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::TradingAccountsPush => {
                     Message::TradingAccountsPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "trading")]
                 MessageKind::TransactionsPush => {
                     Message::TransactionsPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::AddToWatchlistReply => {
                     Message::AddToWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::AddToWatchlistRequest => {
                     Message::AddToWatchlistRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::CopyWatchlistReply => {
                     Message::CopyWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::CopyWatchlistRequest => {
                     Message::CopyWatchlistRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::CreateWatchlistReply => {
                     Message::CreateWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::CreateWatchlistRequest => {
                     Message::CreateWatchlistRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::DeleteWatchlistReply => {
                     Message::DeleteWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::DeleteWatchlistRequest => {
                     Message::DeleteWatchlistRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::InsertIntoWatchlistReply => {
                     Message::InsertIntoWatchlistReply(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::InsertIntoWatchlistRequest => {
                     Message::InsertIntoWatchlistRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::MoveInWatchlistReply => {
                     Message::MoveInWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::MoveInWatchlistRequest => {
                     Message::MoveInWatchlistRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryMembersReply => {
                     Message::QueryMembersReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryMembersRequest => {
                     Message::QueryMembersRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistReply => {
                     Message::QueryWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistRequest => {
                     Message::QueryWatchlistRequest(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistsReply => {
                     Message::QueryWatchlistsReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistsRequest => {
                     Message::QueryWatchlistsRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::UpdateWatchlistReply => {
                     Message::UpdateWatchlistReply(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::UpdateWatchlistRequest => {
                     Message::UpdateWatchlistRequest(
                         crate::runtime::read_as(kind, value)?,
                     )
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::WatchlistPush => {
                     Message::WatchlistPush(crate::runtime::read_as(kind, value)?)
                 }
+                #[cfg(feature = "watchlist")]
                 MessageKind::WatchlistsPush => {
                     Message::WatchlistsPush(crate::runtime::read_as(kind, value)?)
                 }
@@ -29314,30 +31600,55 @@ impl Message {
 impl serde::Serialize for Message {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
+            #[cfg(feature = "auth")]
             Message::AuthCodeReply(message) => message.serialize(serializer),
+            #[cfg(feature = "auth")]
             Message::AuthCodeRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "auth")]
             Message::AuthOwnerReply(message) => message.serialize(serializer),
+            #[cfg(feature = "auth")]
             Message::AuthOwnerRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "auth")]
             Message::AuthTokenReply(message) => message.serialize(serializer),
+            #[cfg(feature = "auth")]
             Message::AuthTokenRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "auth")]
             Message::IdentifyPush(message) => message.serialize(serializer),
+            #[cfg(feature = "auth")]
             Message::QueryIdentifyReply(message) => message.serialize(serializer),
+            #[cfg(feature = "auth")]
             Message::QueryIdentifyRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::CreateChannelReply(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::CreateChannelRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::DeleteChannelReply(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::DeleteChannelRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::QueryChannelReply(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::QueryChannelRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::QueryChannelsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::QueryChannelsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::QueryMethodReply(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::QueryMethodRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::QueryMethodsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::QueryMethodsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelReply(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelStatusReply(message) => message.serialize(serializer),
+            #[cfg(feature = "channel")]
             Message::UpdateChannelStatusRequest(message) => message.serialize(serializer),
             Message::ConfigureReply(message) => message.serialize(serializer),
             Message::ConfigureRequest(message) => message.serialize(serializer),
@@ -29349,135 +31660,261 @@ impl serde::Serialize for Message {
             Message::SubRequest(message) => message.serialize(serializer),
             Message::UnsubConfirm(message) => message.serialize(serializer),
             Message::UnsubRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "fragments")]
             Message::QueryCustomFragmentsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "fragments")]
             Message::QueryCustomFragmentsRequest(message) => {
                 message.serialize(serializer)
             }
+            #[cfg(feature = "fragments")]
             Message::QueryFragmentsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "fragments")]
             Message::QueryFragmentsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::DepthPush(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::LevelsPush(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::MarketsPush(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryBrokersReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryBrokersRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryChartHistoryReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryChartHistoryRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryDepthFullReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryDepthFullRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryDepthLevelsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryDepthLevelsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryMarketsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryMarketsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryMixedMarketReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryMixedMarketRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QuerySecurityReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QuerySecurityRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QuerySymbolsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QuerySymbolsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryTickTablesReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryTickTablesRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryTradesReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryTradesRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryTradingStatesReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::QueryTradingStatesRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::ScanSymbolsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::ScanSymbolsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::SearchSymbolsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::SearchSymbolsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::SecurityPush(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::SymbolsPush(message) => message.serialize(serializer),
+            #[cfg(feature = "market")]
             Message::TradesPush(message) => message.serialize(serializer),
+            #[cfg(feature = "news")]
             Message::NewsPush(message) => message.serialize(serializer),
+            #[cfg(feature = "news")]
             Message::QueryNewsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "news")]
             Message::QueryNewsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "news")]
             Message::QuerySourcesReply(message) => message.serialize(serializer),
+            #[cfg(feature = "news")]
             Message::QuerySourcesRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "news")]
             Message::SourcesPush(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::CreateScanReply(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::CreateScanRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::DeleteScanReply(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::DeleteScanRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::ExecuteScanReply(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::ExecuteScanRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::MatchesPush(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::QueryMatchesReply(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::QueryMatchesRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::QueryScanReply(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::QueryScanRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::QueryScansReply(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::QueryScansRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::ScansPush(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::UpdateScanReply(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::UpdateScanRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::UpdateScanStatusReply(message) => message.serialize(serializer),
+            #[cfg(feature = "notify")]
             Message::UpdateScanStatusRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::AccountsPush(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::AmendOrderReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::AmendOrderRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::AuditPush(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::AuthoriseOrderReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::AuthoriseOrderRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::BalancesPush(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::CalculateOrderReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::CalculateOrderRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::CancelOrderReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::CancelOrderRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::HoldingsPush(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::MoveOrderReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::MoveOrderRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::OrdersPush(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::PlaceOrderReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::PlaceOrderRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryAccountsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryAccountsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryBalancesReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryBalancesRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryHoldingsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryHoldingsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryLimitsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryLimitsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryOrderAuditReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryOrderAuditRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryOrderStatusesReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryOrderStatusesRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryOrdersReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryOrdersRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryRequestStatusesReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryRequestStatusesRequest(message) => {
                 message.serialize(serializer)
             }
+            #[cfg(feature = "trading")]
             Message::QueryRequestsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryRequestsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryTradingMarketsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryTradingMarketsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryTransactionsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::QueryTransactionsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::RequestQuoteReply(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::RequestQuoteRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::RequestsPush(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::TradingAccountsPush(message) => message.serialize(serializer),
+            #[cfg(feature = "trading")]
             Message::TransactionsPush(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::AddToWatchlistReply(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::AddToWatchlistRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::CopyWatchlistReply(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::CopyWatchlistRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::CreateWatchlistReply(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::CreateWatchlistRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::DeleteWatchlistReply(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::DeleteWatchlistRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::InsertIntoWatchlistReply(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::InsertIntoWatchlistRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::MoveInWatchlistReply(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::MoveInWatchlistRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::QueryMembersReply(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::QueryMembersRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistReply(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistsReply(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::QueryWatchlistsRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::UpdateWatchlistReply(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::UpdateWatchlistRequest(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::WatchlistPush(message) => message.serialize(serializer),
+            #[cfg(feature = "watchlist")]
             Message::WatchlistsPush(message) => message.serialize(serializer),
             Message::FeedsPush(message) => message.serialize(serializer),
             Message::ServerInfoPush(message) => message.serialize(serializer),
@@ -29485,150 +31922,175 @@ impl serde::Serialize for Message {
     }
 }
 
+#[cfg(feature = "auth")]
 impl From<AuthCodeReply> for Message {
     fn from(message: AuthCodeReply) -> Message {
         Message::AuthCodeReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "auth")]
 impl From<AuthCodeRequest> for Message {
     fn from(message: AuthCodeRequest) -> Message {
         Message::AuthCodeRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "auth")]
 impl From<AuthOwnerReply> for Message {
     fn from(message: AuthOwnerReply) -> Message {
         Message::AuthOwnerReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "auth")]
 impl From<AuthOwnerRequest> for Message {
     fn from(message: AuthOwnerRequest) -> Message {
         Message::AuthOwnerRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "auth")]
 impl From<AuthTokenReply> for Message {
     fn from(message: AuthTokenReply) -> Message {
         Message::AuthTokenReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "auth")]
 impl From<AuthTokenRequest> for Message {
     fn from(message: AuthTokenRequest) -> Message {
         Message::AuthTokenRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "auth")]
 impl From<IdentifyPush> for Message {
     fn from(message: IdentifyPush) -> Message {
         Message::IdentifyPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "auth")]
 impl From<QueryIdentifyReply> for Message {
     fn from(message: QueryIdentifyReply) -> Message {
         Message::QueryIdentifyReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "auth")]
 impl From<QueryIdentifyRequest> for Message {
     fn from(message: QueryIdentifyRequest) -> Message {
         Message::QueryIdentifyRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<CreateChannelReply> for Message {
     fn from(message: CreateChannelReply) -> Message {
         Message::CreateChannelReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<CreateChannelRequest> for Message {
     fn from(message: CreateChannelRequest) -> Message {
         Message::CreateChannelRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<DeleteChannelReply> for Message {
     fn from(message: DeleteChannelReply) -> Message {
         Message::DeleteChannelReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<DeleteChannelRequest> for Message {
     fn from(message: DeleteChannelRequest) -> Message {
         Message::DeleteChannelRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<QueryChannelReply> for Message {
     fn from(message: QueryChannelReply) -> Message {
         Message::QueryChannelReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<QueryChannelRequest> for Message {
     fn from(message: QueryChannelRequest) -> Message {
         Message::QueryChannelRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<QueryChannelsReply> for Message {
     fn from(message: QueryChannelsReply) -> Message {
         Message::QueryChannelsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<QueryChannelsRequest> for Message {
     fn from(message: QueryChannelsRequest) -> Message {
         Message::QueryChannelsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<QueryMethodReply> for Message {
     fn from(message: QueryMethodReply) -> Message {
         Message::QueryMethodReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<QueryMethodRequest> for Message {
     fn from(message: QueryMethodRequest) -> Message {
         Message::QueryMethodRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<QueryMethodsReply> for Message {
     fn from(message: QueryMethodsReply) -> Message {
         Message::QueryMethodsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<QueryMethodsRequest> for Message {
     fn from(message: QueryMethodsRequest) -> Message {
         Message::QueryMethodsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<UpdateChannelReply> for Message {
     fn from(message: UpdateChannelReply) -> Message {
         Message::UpdateChannelReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<UpdateChannelRequest> for Message {
     fn from(message: UpdateChannelRequest) -> Message {
         Message::UpdateChannelRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<UpdateChannelStatusReply> for Message {
     fn from(message: UpdateChannelStatusReply) -> Message {
         Message::UpdateChannelStatusReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<UpdateChannelStatusRequest> for Message {
     fn from(message: UpdateChannelStatusRequest) -> Message {
         Message::UpdateChannelStatusRequest(Box::new(message))
@@ -29695,756 +32157,882 @@ impl From<UnsubRequest> for Message {
     }
 }
 
+#[cfg(feature = "fragments")]
 impl From<QueryCustomFragmentsReply> for Message {
     fn from(message: QueryCustomFragmentsReply) -> Message {
         Message::QueryCustomFragmentsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "fragments")]
 impl From<QueryCustomFragmentsRequest> for Message {
     fn from(message: QueryCustomFragmentsRequest) -> Message {
         Message::QueryCustomFragmentsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "fragments")]
 impl From<QueryFragmentsReply> for Message {
     fn from(message: QueryFragmentsReply) -> Message {
         Message::QueryFragmentsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "fragments")]
 impl From<QueryFragmentsRequest> for Message {
     fn from(message: QueryFragmentsRequest) -> Message {
         Message::QueryFragmentsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<DepthPush> for Message {
     fn from(message: DepthPush) -> Message {
         Message::DepthPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<LevelsPush> for Message {
     fn from(message: LevelsPush) -> Message {
         Message::LevelsPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<MarketsPush> for Message {
     fn from(message: MarketsPush) -> Message {
         Message::MarketsPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryBrokersReply> for Message {
     fn from(message: QueryBrokersReply) -> Message {
         Message::QueryBrokersReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryBrokersRequest> for Message {
     fn from(message: QueryBrokersRequest) -> Message {
         Message::QueryBrokersRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryChartHistoryReply> for Message {
     fn from(message: QueryChartHistoryReply) -> Message {
         Message::QueryChartHistoryReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryChartHistoryRequest> for Message {
     fn from(message: QueryChartHistoryRequest) -> Message {
         Message::QueryChartHistoryRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryDepthFullReply> for Message {
     fn from(message: QueryDepthFullReply) -> Message {
         Message::QueryDepthFullReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryDepthFullRequest> for Message {
     fn from(message: QueryDepthFullRequest) -> Message {
         Message::QueryDepthFullRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryDepthLevelsReply> for Message {
     fn from(message: QueryDepthLevelsReply) -> Message {
         Message::QueryDepthLevelsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryDepthLevelsRequest> for Message {
     fn from(message: QueryDepthLevelsRequest) -> Message {
         Message::QueryDepthLevelsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryMarketsReply> for Message {
     fn from(message: QueryMarketsReply) -> Message {
         Message::QueryMarketsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryMarketsRequest> for Message {
     fn from(message: QueryMarketsRequest) -> Message {
         Message::QueryMarketsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryMixedMarketReply> for Message {
     fn from(message: QueryMixedMarketReply) -> Message {
         Message::QueryMixedMarketReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryMixedMarketRequest> for Message {
     fn from(message: QueryMixedMarketRequest) -> Message {
         Message::QueryMixedMarketRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QuerySecurityReply> for Message {
     fn from(message: QuerySecurityReply) -> Message {
         Message::QuerySecurityReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QuerySecurityRequest> for Message {
     fn from(message: QuerySecurityRequest) -> Message {
         Message::QuerySecurityRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QuerySymbolsReply> for Message {
     fn from(message: QuerySymbolsReply) -> Message {
         Message::QuerySymbolsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QuerySymbolsRequest> for Message {
     fn from(message: QuerySymbolsRequest) -> Message {
         Message::QuerySymbolsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryTickTablesReply> for Message {
     fn from(message: QueryTickTablesReply) -> Message {
         Message::QueryTickTablesReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryTickTablesRequest> for Message {
     fn from(message: QueryTickTablesRequest) -> Message {
         Message::QueryTickTablesRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryTradesReply> for Message {
     fn from(message: QueryTradesReply) -> Message {
         Message::QueryTradesReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryTradesRequest> for Message {
     fn from(message: QueryTradesRequest) -> Message {
         Message::QueryTradesRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryTradingStatesReply> for Message {
     fn from(message: QueryTradingStatesReply) -> Message {
         Message::QueryTradingStatesReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<QueryTradingStatesRequest> for Message {
     fn from(message: QueryTradingStatesRequest) -> Message {
         Message::QueryTradingStatesRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<ScanSymbolsReply> for Message {
     fn from(message: ScanSymbolsReply) -> Message {
         Message::ScanSymbolsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<ScanSymbolsRequest> for Message {
     fn from(message: ScanSymbolsRequest) -> Message {
         Message::ScanSymbolsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<SearchSymbolsReply> for Message {
     fn from(message: SearchSymbolsReply) -> Message {
         Message::SearchSymbolsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<SearchSymbolsRequest> for Message {
     fn from(message: SearchSymbolsRequest) -> Message {
         Message::SearchSymbolsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<SecurityPush> for Message {
     fn from(message: SecurityPush) -> Message {
         Message::SecurityPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<SymbolsPush> for Message {
     fn from(message: SymbolsPush) -> Message {
         Message::SymbolsPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "market")]
 impl From<TradesPush> for Message {
     fn from(message: TradesPush) -> Message {
         Message::TradesPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "news")]
 impl From<NewsPush> for Message {
     fn from(message: NewsPush) -> Message {
         Message::NewsPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "news")]
 impl From<QueryNewsReply> for Message {
     fn from(message: QueryNewsReply) -> Message {
         Message::QueryNewsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "news")]
 impl From<QueryNewsRequest> for Message {
     fn from(message: QueryNewsRequest) -> Message {
         Message::QueryNewsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "news")]
 impl From<QuerySourcesReply> for Message {
     fn from(message: QuerySourcesReply) -> Message {
         Message::QuerySourcesReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "news")]
 impl From<QuerySourcesRequest> for Message {
     fn from(message: QuerySourcesRequest) -> Message {
         Message::QuerySourcesRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "news")]
 impl From<SourcesPush> for Message {
     fn from(message: SourcesPush) -> Message {
         Message::SourcesPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<CreateScanReply> for Message {
     fn from(message: CreateScanReply) -> Message {
         Message::CreateScanReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<CreateScanRequest> for Message {
     fn from(message: CreateScanRequest) -> Message {
         Message::CreateScanRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<DeleteScanReply> for Message {
     fn from(message: DeleteScanReply) -> Message {
         Message::DeleteScanReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<DeleteScanRequest> for Message {
     fn from(message: DeleteScanRequest) -> Message {
         Message::DeleteScanRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<ExecuteScanReply> for Message {
     fn from(message: ExecuteScanReply) -> Message {
         Message::ExecuteScanReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<ExecuteScanRequest> for Message {
     fn from(message: ExecuteScanRequest) -> Message {
         Message::ExecuteScanRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<MatchesPush> for Message {
     fn from(message: MatchesPush) -> Message {
         Message::MatchesPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<QueryMatchesReply> for Message {
     fn from(message: QueryMatchesReply) -> Message {
         Message::QueryMatchesReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<QueryMatchesRequest> for Message {
     fn from(message: QueryMatchesRequest) -> Message {
         Message::QueryMatchesRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<QueryScanReply> for Message {
     fn from(message: QueryScanReply) -> Message {
         Message::QueryScanReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<QueryScanRequest> for Message {
     fn from(message: QueryScanRequest) -> Message {
         Message::QueryScanRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<QueryScansReply> for Message {
     fn from(message: QueryScansReply) -> Message {
         Message::QueryScansReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<QueryScansRequest> for Message {
     fn from(message: QueryScansRequest) -> Message {
         Message::QueryScansRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<ScansPush> for Message {
     fn from(message: ScansPush) -> Message {
         Message::ScansPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<UpdateScanReply> for Message {
     fn from(message: UpdateScanReply) -> Message {
         Message::UpdateScanReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<UpdateScanRequest> for Message {
     fn from(message: UpdateScanRequest) -> Message {
         Message::UpdateScanRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<UpdateScanStatusReply> for Message {
     fn from(message: UpdateScanStatusReply) -> Message {
         Message::UpdateScanStatusReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<UpdateScanStatusRequest> for Message {
     fn from(message: UpdateScanStatusRequest) -> Message {
         Message::UpdateScanStatusRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<AccountsPush> for Message {
     fn from(message: AccountsPush) -> Message {
         Message::AccountsPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<AmendOrderReply> for Message {
     fn from(message: AmendOrderReply) -> Message {
         Message::AmendOrderReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<AmendOrderRequest> for Message {
     fn from(message: AmendOrderRequest) -> Message {
         Message::AmendOrderRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<AuditPush> for Message {
     fn from(message: AuditPush) -> Message {
         Message::AuditPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<AuthoriseOrderReply> for Message {
     fn from(message: AuthoriseOrderReply) -> Message {
         Message::AuthoriseOrderReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<AuthoriseOrderRequest> for Message {
     fn from(message: AuthoriseOrderRequest) -> Message {
         Message::AuthoriseOrderRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<BalancesPush> for Message {
     fn from(message: BalancesPush) -> Message {
         Message::BalancesPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<CalculateOrderReply> for Message {
     fn from(message: CalculateOrderReply) -> Message {
         Message::CalculateOrderReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<CalculateOrderRequest> for Message {
     fn from(message: CalculateOrderRequest) -> Message {
         Message::CalculateOrderRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<CancelOrderReply> for Message {
     fn from(message: CancelOrderReply) -> Message {
         Message::CancelOrderReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<CancelOrderRequest> for Message {
     fn from(message: CancelOrderRequest) -> Message {
         Message::CancelOrderRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<HoldingsPush> for Message {
     fn from(message: HoldingsPush) -> Message {
         Message::HoldingsPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<MoveOrderReply> for Message {
     fn from(message: MoveOrderReply) -> Message {
         Message::MoveOrderReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<MoveOrderRequest> for Message {
     fn from(message: MoveOrderRequest) -> Message {
         Message::MoveOrderRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<OrdersPush> for Message {
     fn from(message: OrdersPush) -> Message {
         Message::OrdersPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<PlaceOrderReply> for Message {
     fn from(message: PlaceOrderReply) -> Message {
         Message::PlaceOrderReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<PlaceOrderRequest> for Message {
     fn from(message: PlaceOrderRequest) -> Message {
         Message::PlaceOrderRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryAccountsReply> for Message {
     fn from(message: QueryAccountsReply) -> Message {
         Message::QueryAccountsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryAccountsRequest> for Message {
     fn from(message: QueryAccountsRequest) -> Message {
         Message::QueryAccountsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryBalancesReply> for Message {
     fn from(message: QueryBalancesReply) -> Message {
         Message::QueryBalancesReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryBalancesRequest> for Message {
     fn from(message: QueryBalancesRequest) -> Message {
         Message::QueryBalancesRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryHoldingsReply> for Message {
     fn from(message: QueryHoldingsReply) -> Message {
         Message::QueryHoldingsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryHoldingsRequest> for Message {
     fn from(message: QueryHoldingsRequest) -> Message {
         Message::QueryHoldingsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryLimitsReply> for Message {
     fn from(message: QueryLimitsReply) -> Message {
         Message::QueryLimitsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryLimitsRequest> for Message {
     fn from(message: QueryLimitsRequest) -> Message {
         Message::QueryLimitsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryOrderAuditReply> for Message {
     fn from(message: QueryOrderAuditReply) -> Message {
         Message::QueryOrderAuditReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryOrderAuditRequest> for Message {
     fn from(message: QueryOrderAuditRequest) -> Message {
         Message::QueryOrderAuditRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryOrderStatusesReply> for Message {
     fn from(message: QueryOrderStatusesReply) -> Message {
         Message::QueryOrderStatusesReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryOrderStatusesRequest> for Message {
     fn from(message: QueryOrderStatusesRequest) -> Message {
         Message::QueryOrderStatusesRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryOrdersReply> for Message {
     fn from(message: QueryOrdersReply) -> Message {
         Message::QueryOrdersReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryOrdersRequest> for Message {
     fn from(message: QueryOrdersRequest) -> Message {
         Message::QueryOrdersRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryRequestStatusesReply> for Message {
     fn from(message: QueryRequestStatusesReply) -> Message {
         Message::QueryRequestStatusesReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryRequestStatusesRequest> for Message {
     fn from(message: QueryRequestStatusesRequest) -> Message {
         Message::QueryRequestStatusesRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryRequestsReply> for Message {
     fn from(message: QueryRequestsReply) -> Message {
         Message::QueryRequestsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryRequestsRequest> for Message {
     fn from(message: QueryRequestsRequest) -> Message {
         Message::QueryRequestsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryTradingMarketsReply> for Message {
     fn from(message: QueryTradingMarketsReply) -> Message {
         Message::QueryTradingMarketsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryTradingMarketsRequest> for Message {
     fn from(message: QueryTradingMarketsRequest) -> Message {
         Message::QueryTradingMarketsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryTransactionsReply> for Message {
     fn from(message: QueryTransactionsReply) -> Message {
         Message::QueryTransactionsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<QueryTransactionsRequest> for Message {
     fn from(message: QueryTransactionsRequest) -> Message {
         Message::QueryTransactionsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<RequestQuoteReply> for Message {
     fn from(message: RequestQuoteReply) -> Message {
         Message::RequestQuoteReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<RequestQuoteRequest> for Message {
     fn from(message: RequestQuoteRequest) -> Message {
         Message::RequestQuoteRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<RequestsPush> for Message {
     fn from(message: RequestsPush) -> Message {
         Message::RequestsPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<TradingAccountsPush> for Message {
     fn from(message: TradingAccountsPush) -> Message {
         Message::TradingAccountsPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<TransactionsPush> for Message {
     fn from(message: TransactionsPush) -> Message {
         Message::TransactionsPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<AddToWatchlistReply> for Message {
     fn from(message: AddToWatchlistReply) -> Message {
         Message::AddToWatchlistReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<AddToWatchlistRequest> for Message {
     fn from(message: AddToWatchlistRequest) -> Message {
         Message::AddToWatchlistRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<CopyWatchlistReply> for Message {
     fn from(message: CopyWatchlistReply) -> Message {
         Message::CopyWatchlistReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<CopyWatchlistRequest> for Message {
     fn from(message: CopyWatchlistRequest) -> Message {
         Message::CopyWatchlistRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<CreateWatchlistReply> for Message {
     fn from(message: CreateWatchlistReply) -> Message {
         Message::CreateWatchlistReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<CreateWatchlistRequest> for Message {
     fn from(message: CreateWatchlistRequest) -> Message {
         Message::CreateWatchlistRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<DeleteWatchlistReply> for Message {
     fn from(message: DeleteWatchlistReply) -> Message {
         Message::DeleteWatchlistReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<DeleteWatchlistRequest> for Message {
     fn from(message: DeleteWatchlistRequest) -> Message {
         Message::DeleteWatchlistRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<InsertIntoWatchlistReply> for Message {
     fn from(message: InsertIntoWatchlistReply) -> Message {
         Message::InsertIntoWatchlistReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<InsertIntoWatchlistRequest> for Message {
     fn from(message: InsertIntoWatchlistRequest) -> Message {
         Message::InsertIntoWatchlistRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<MoveInWatchlistReply> for Message {
     fn from(message: MoveInWatchlistReply) -> Message {
         Message::MoveInWatchlistReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<MoveInWatchlistRequest> for Message {
     fn from(message: MoveInWatchlistRequest) -> Message {
         Message::MoveInWatchlistRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<QueryMembersReply> for Message {
     fn from(message: QueryMembersReply) -> Message {
         Message::QueryMembersReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<QueryMembersRequest> for Message {
     fn from(message: QueryMembersRequest) -> Message {
         Message::QueryMembersRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<QueryWatchlistReply> for Message {
     fn from(message: QueryWatchlistReply) -> Message {
         Message::QueryWatchlistReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<QueryWatchlistRequest> for Message {
     fn from(message: QueryWatchlistRequest) -> Message {
         Message::QueryWatchlistRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<QueryWatchlistsReply> for Message {
     fn from(message: QueryWatchlistsReply) -> Message {
         Message::QueryWatchlistsReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<QueryWatchlistsRequest> for Message {
     fn from(message: QueryWatchlistsRequest) -> Message {
         Message::QueryWatchlistsRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<UpdateWatchlistReply> for Message {
     fn from(message: UpdateWatchlistReply) -> Message {
         Message::UpdateWatchlistReply(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<UpdateWatchlistRequest> for Message {
     fn from(message: UpdateWatchlistRequest) -> Message {
         Message::UpdateWatchlistRequest(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<WatchlistPush> for Message {
     fn from(message: WatchlistPush) -> Message {
         Message::WatchlistPush(Box::new(message))
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<WatchlistsPush> for Message {
     fn from(message: WatchlistsPush) -> Message {
         Message::WatchlistsPush(Box::new(message))

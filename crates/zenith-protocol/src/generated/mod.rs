@@ -23,7 +23,8 @@ pub mod schema {
 
 /// One module per controller, naming its messages.
 pub mod controllers {
-    /// Messages of the `Auth` controller.
+    /// Messages of the `Auth` controller, their data types and topics.
+    #[cfg(feature = "auth")]
     pub mod auth {
         pub use super::super::types::{
             AuthCodeReply, AuthCodeRequest, AuthOwnerReply, AuthOwnerRequest,
@@ -33,7 +34,8 @@ pub mod controllers {
             AuthOwnerRequestData, AuthOwnerRequestDataBuilder, AuthTokenRequestData,
         };
     }
-    /// Messages of the `Channel` controller.
+    /// Messages of the `Channel` controller, their data types and topics.
+    #[cfg(feature = "channel")]
     pub mod channel {
         pub use super::super::types::{
             CreateChannelReply, CreateChannelRequest, DeleteChannelReply,
@@ -55,7 +57,8 @@ pub mod controllers {
             UpdateChannelRequestDataBuilder, UpdateChannelStatusRequestData,
         };
     }
-    /// Messages of the `Fragments` controller.
+    /// Messages of the `Fragments` controller, their data types and topics.
+    #[cfg(feature = "fragments")]
     pub mod fragments {
         pub use super::super::types::{
             QueryCustomFragmentsReply, QueryCustomFragmentsRequest, QueryFragmentsReply,
@@ -64,7 +67,8 @@ pub mod controllers {
             QueryFragmentsRequestData, QueryFragmentsRequestDataBuilder,
         };
     }
-    /// Messages of the `Market` controller.
+    /// Messages of the `Market` controller, their data types and topics.
+    #[cfg(feature = "market")]
     pub mod market {
         pub use super::super::types::{
             DepthPush, DepthTopic, LevelsPush, LevelsTopic, MarketsPush,
@@ -100,7 +104,8 @@ pub mod controllers {
             SymbolChange, SymbolAdd, SymbolUpdate, SymbolRemove, SymbolClear,
         };
     }
-    /// Messages of the `News` controller.
+    /// Messages of the `News` controller, their data types and topics.
+    #[cfg(feature = "news")]
     pub mod news {
         pub use super::super::types::{
             NewsPush, NewsTopic, QueryNewsReply, QueryNewsRequest, QuerySourcesReply,
@@ -110,7 +115,8 @@ pub mod controllers {
             QueryNewsRequestDataBuilder, NewsSourceState,
         };
     }
-    /// Messages of the `Notify` controller.
+    /// Messages of the `Notify` controller, their data types and topics.
+    #[cfg(feature = "notify")]
     pub mod notify {
         pub use super::super::types::{
             CreateScanReply, CreateScanRequest, DeleteScanReply, DeleteScanRequest,
@@ -133,7 +139,8 @@ pub mod controllers {
             UpdateScanRequestDataBuilder, UpdateScanStatusRequestData,
         };
     }
-    /// Messages of the `Trading` controller.
+    /// Messages of the `Trading` controller, their data types and topics.
+    #[cfg(feature = "trading")]
     pub mod trading {
         pub use super::super::types::{
             AccountsPush, AmendOrderReply, AmendOrderRequest, AuditPush, AuditTopic,
@@ -197,7 +204,8 @@ pub mod controllers {
             TransactionInitialise,
         };
     }
-    /// Messages of the `Watchlist` controller.
+    /// Messages of the `Watchlist` controller, their data types and topics.
+    #[cfg(feature = "watchlist")]
     pub mod watchlist {
         pub use super::super::types::{
             AddToWatchlistReply, AddToWatchlistRequest, CopyWatchlistReply,
@@ -221,27 +229,119 @@ pub mod controllers {
             QueryWatchlistRequestData, UpdateWatchlistRequestData,
         };
     }
-    /// Messages of the `Zenith` controller.
+    /// Messages of the `Zenith` controller, their data types and topics.
     pub mod zenith {
         pub use super::super::types::{FeedsPush, ServerInfoPush};
     }
     /// What the controllers share: the envelope, the messages every controller may
     /// send (`Sub`, `Unsub`, `Error`), and the types several controllers use.
     pub mod shared {
-        pub use super::super::types::{
-            ConfigureReply, ConfigureRequest, QueryConfigureReply, QueryConfigureRequest,
-            CancelRequest, ErrorMessage, SubConfirm, SubRequest, UnsubConfirm,
-            UnsubRequest, Controller, Topic, Action, TransactionId, DateTime,
-            UserMetadata, Time, Timeouts, Envelope, EnvelopeBuilder, ActionErrorCode,
-            DateOrDateTime, MarketCode, Side, Decimal, FeedStatus, Date,
-            TradingStateName, TradingMarketCode, SymbolClass, ExerciseType, CallOrPut,
-            SymbolCategory, SubscriptionDataType, QuotationBasis, BoardCode,
-            TradingStateAllowance, ScanCriterionName, ScanBooleanOperand, ScanTextAs,
-            ScanTextOptions, ScanTextOption, ScanNumberRange, ScanNumberRangeBuilder,
-            ScanNumberValue, ScanDateRange, ScanDateRangeBuilder, ScanDateValue,
-            ScanField, ScanIfOperand, ScanCalculation, ScanNumeric, ScanBoolean,
-            OrderErrorName, FeedClass, Feed, FeedBuilder, ServerClass, ServerInfoData,
-            ServerInfoDataBuilder,
-        };
+        pub use super::super::types::ConfigureReply;
+        pub use super::super::types::ConfigureRequest;
+        pub use super::super::types::QueryConfigureReply;
+        pub use super::super::types::QueryConfigureRequest;
+        pub use super::super::types::CancelRequest;
+        pub use super::super::types::ErrorMessage;
+        pub use super::super::types::SubConfirm;
+        pub use super::super::types::SubRequest;
+        pub use super::super::types::UnsubConfirm;
+        pub use super::super::types::UnsubRequest;
+        pub use super::super::types::Controller;
+        pub use super::super::types::Topic;
+        pub use super::super::types::Action;
+        pub use super::super::types::TransactionId;
+        #[cfg(
+            any(
+                feature = "auth",
+                feature = "market",
+                feature = "news",
+                feature = "trading"
+            )
+        )]
+        pub use super::super::types::DateTime;
+        #[cfg(any(feature = "channel", feature = "notify"))]
+        pub use super::super::types::UserMetadata;
+        pub use super::super::types::Time;
+        pub use super::super::types::Timeouts;
+        pub use super::super::types::Envelope;
+        pub use super::super::types::EnvelopeBuilder;
+        pub use super::super::types::ActionErrorCode;
+        #[cfg(any(feature = "fragments", feature = "market"))]
+        pub use super::super::types::DateOrDateTime;
+        #[cfg(
+            any(
+                feature = "fragments",
+                feature = "market",
+                feature = "notify",
+                feature = "trading"
+            )
+        )]
+        pub use super::super::types::MarketCode;
+        #[cfg(any(feature = "market", feature = "trading"))]
+        pub use super::super::types::Side;
+        #[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
+        pub use super::super::types::Decimal;
+        pub use super::super::types::FeedStatus;
+        #[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
+        pub use super::super::types::Date;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::TradingStateName;
+        #[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
+        pub use super::super::types::TradingMarketCode;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::SymbolClass;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ExerciseType;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::CallOrPut;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::SymbolCategory;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::SubscriptionDataType;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::QuotationBasis;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::BoardCode;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::TradingStateAllowance;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanCriterionName;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanBooleanOperand;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanTextAs;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanTextOptions;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanTextOption;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanNumberRange;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanNumberRangeBuilder;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanNumberValue;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanDateRange;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanDateRangeBuilder;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanDateValue;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanField;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanIfOperand;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanCalculation;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanNumeric;
+        #[cfg(any(feature = "market", feature = "notify"))]
+        pub use super::super::types::ScanBoolean;
+        pub use super::super::types::OrderErrorName;
+        pub use super::super::types::FeedClass;
+        pub use super::super::types::Feed;
+        pub use super::super::types::FeedBuilder;
+        pub use super::super::types::ServerClass;
+        pub use super::super::types::ServerInfoData;
+        pub use super::super::types::ServerInfoDataBuilder;
     }
 }

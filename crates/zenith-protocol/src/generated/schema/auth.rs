@@ -76,6 +76,7 @@ pub static DRIFT_AUTH_IDENTIFY_EXPIRESIN: crate::runtime::Drift = crate::runtime
     ),
     at: "schemas/auth/IdentityResult.json#/properties/ExpiresIn",
 };
+#[cfg(feature = "auth")]
 /// `AuthResult` (`schemas/auth/IdentityResult.json#/properties/Result`).
 pub static AUTH_RESULT: Node = Node::Enum(EnumNode {
     at: "schemas/auth/IdentityResult.json#/properties/Result/enum",
@@ -83,10 +84,12 @@ pub static AUTH_RESULT: Node = Node::Enum(EnumNode {
     open: false,
     drift: Some(&DRIFT_AUTH_IDENTIFY_RESULT_REJECTED),
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::AuthResult {
     const SCHEMA: &'static Node = &AUTH_RESULT;
 }
 
+#[cfg(feature = "auth")]
 /// `IdentityResult` (`schemas/auth/IdentityResult.json#`).
 pub static IDENTITY_RESULT: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/IdentityResult.json#/type"),
@@ -180,10 +183,12 @@ pub static IDENTITY_RESULT: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::IdentityResult {
     const SCHEMA: &'static Node = &IDENTITY_RESULT;
 }
 
+#[cfg(feature = "auth")]
 /// `AuthCodeReply` (`schemas/auth/AuthCode.reply.json#`).
 pub static AUTH_CODE_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/AuthCode.reply.json#/type"),
@@ -244,10 +249,12 @@ pub static AUTH_CODE_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::AuthCodeReply {
     const SCHEMA: &'static Node = &AUTH_CODE_REPLY;
 }
 
+#[cfg(feature = "auth")]
 /// `AuthCodeRequestData` (`schemas/auth/AuthCode.request.json#/properties/Data`).
 pub static AUTH_CODE_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/AuthCode.request.json#/properties/Data/type"),
@@ -311,10 +318,12 @@ pub static AUTH_CODE_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::AuthCodeRequestData {
     const SCHEMA: &'static Node = &AUTH_CODE_REQUEST_DATA;
 }
 
+#[cfg(feature = "auth")]
 /// `AuthCodeRequest` (`schemas/auth/AuthCode.request.json#`).
 pub static AUTH_CODE_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/AuthCode.request.json#/type"),
@@ -375,10 +384,12 @@ pub static AUTH_CODE_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::AuthCodeRequest {
     const SCHEMA: &'static Node = &AUTH_CODE_REQUEST;
 }
 
+#[cfg(feature = "auth")]
 /// `AuthOwnerReply` (`schemas/auth/AuthOwner.reply.json#`).
 pub static AUTH_OWNER_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/AuthOwner.reply.json#/type"),
@@ -439,10 +450,12 @@ pub static AUTH_OWNER_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerReply {
     const SCHEMA: &'static Node = &AUTH_OWNER_REPLY;
 }
 
+#[cfg(feature = "auth")]
 /// `AuthOwnerRequestData` (`schemas/auth/AuthOwner.request.json#/properties/Data`).
 pub static AUTH_OWNER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/AuthOwner.request.json#/properties/Data/type"),
@@ -523,10 +536,12 @@ pub static AUTH_OWNER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerRequestData {
     const SCHEMA: &'static Node = &AUTH_OWNER_REQUEST_DATA;
 }
 
+#[cfg(feature = "auth")]
 /// `AuthOwnerRequest` (`schemas/auth/AuthOwner.request.json#`).
 pub static AUTH_OWNER_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/AuthOwner.request.json#/type"),
@@ -587,10 +602,12 @@ pub static AUTH_OWNER_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::AuthOwnerRequest {
     const SCHEMA: &'static Node = &AUTH_OWNER_REQUEST;
 }
 
+#[cfg(feature = "auth")]
 /// `AuthTokenReply` (`schemas/auth/AuthToken.reply.json#`).
 pub static AUTH_TOKEN_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/AuthToken.reply.json#/type"),
@@ -651,10 +668,12 @@ pub static AUTH_TOKEN_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::AuthTokenReply {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REPLY;
 }
 
+#[cfg(feature = "auth")]
 /// `AuthTokenRequestData` (`schemas/auth/AuthToken.request.json#/properties/Data`).
 pub static AUTH_TOKEN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/AuthToken.request.json#/properties/Data/type"),
@@ -691,10 +710,12 @@ pub static AUTH_TOKEN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::AuthTokenRequestData {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REQUEST_DATA;
 }
 
+#[cfg(feature = "auth")]
 /// `AuthTokenRequest` (`schemas/auth/AuthToken.request.json#`).
 pub static AUTH_TOKEN_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/AuthToken.request.json#/type"),
@@ -755,10 +776,12 @@ pub static AUTH_TOKEN_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::AuthTokenRequest {
     const SCHEMA: &'static Node = &AUTH_TOKEN_REQUEST;
 }
 
+#[cfg(feature = "auth")]
 /// `IdentifyPush` (`schemas/auth/Identify.push.json#`).
 pub static IDENTIFY_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/Identify.push.json#/type"),
@@ -819,10 +842,12 @@ pub static IDENTIFY_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::IdentifyPush {
     const SCHEMA: &'static Node = &IDENTIFY_PUSH;
 }
 
+#[cfg(feature = "auth")]
 /// `QueryIdentifyReply` (`schemas/auth/QueryIdentify.reply.json#`).
 pub static QUERY_IDENTIFY_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/QueryIdentify.reply.json#/type"),
@@ -883,10 +908,12 @@ pub static QUERY_IDENTIFY_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::QueryIdentifyReply {
     const SCHEMA: &'static Node = &QUERY_IDENTIFY_REPLY;
 }
 
+#[cfg(feature = "auth")]
 /// `QueryIdentifyRequest` (`schemas/auth/QueryIdentify.request.json#`).
 pub static QUERY_IDENTIFY_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/auth/QueryIdentify.request.json#/type"),
@@ -940,6 +967,7 @@ pub static QUERY_IDENTIFY_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "auth")]
 impl crate::runtime::Validate for crate::generated::types::QueryIdentifyRequest {
     const SCHEMA: &'static Node = &QUERY_IDENTIFY_REQUEST;
 }

@@ -31,6 +31,7 @@ pub static DRIFT_CHANNEL_ISACTIVE_OMITTED_WHEN_DISABLED: crate::runtime::Drift =
     example: None,
     at: "schemas/channel/UpdateChannelStatus.request.json#/properties/Data/properties/IsActive",
 };
+#[cfg(feature = "channel")]
 /// `CreateChannelReplyData` (`schemas/channel/CreateChannel.reply.json#/properties/Data`).
 pub static CREATE_CHANNEL_REPLY_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/CreateChannel.reply.json#/properties/Data/type"),
@@ -57,10 +58,12 @@ pub static CREATE_CHANNEL_REPLY_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::CreateChannelReplyData {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REPLY_DATA;
 }
 
+#[cfg(feature = "channel")]
 /// `CreateChannelReply` (`schemas/channel/CreateChannel.reply.json#`).
 pub static CREATE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/CreateChannel.reply.json#/type"),
@@ -121,10 +124,12 @@ pub static CREATE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::CreateChannelReply {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REPLY;
 }
 
+#[cfg(feature = "channel")]
 /// `CreateChannelRequestData` (`schemas/channel/CreateChannel.request.json#/properties/Data`).
 pub static CREATE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/CreateChannel.request.json#/properties/Data/type"),
@@ -164,10 +169,12 @@ pub static CREATE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::CreateChannelRequestData {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REQUEST_DATA;
 }
 
+#[cfg(feature = "channel")]
 /// `CreateChannelRequest` (`schemas/channel/CreateChannel.request.json#`).
 pub static CREATE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/CreateChannel.request.json#/type"),
@@ -228,10 +235,12 @@ pub static CREATE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::CreateChannelRequest {
     const SCHEMA: &'static Node = &CREATE_CHANNEL_REQUEST;
 }
 
+#[cfg(feature = "channel")]
 /// `DeleteChannelReply` (`schemas/channel/DeleteChannel.reply.json#`).
 pub static DELETE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/DeleteChannel.reply.json#/type"),
@@ -298,10 +307,12 @@ pub static DELETE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::DeleteChannelReply {
     const SCHEMA: &'static Node = &DELETE_CHANNEL_REPLY;
 }
 
+#[cfg(feature = "channel")]
 /// `DeleteChannelRequestData` (`schemas/channel/DeleteChannel.request.json#/properties/Data`).
 pub static DELETE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/DeleteChannel.request.json#/properties/Data/type"),
@@ -328,10 +339,12 @@ pub static DELETE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::DeleteChannelRequestData {
     const SCHEMA: &'static Node = &DELETE_CHANNEL_REQUEST_DATA;
 }
 
+#[cfg(feature = "channel")]
 /// `DeleteChannelRequest` (`schemas/channel/DeleteChannel.request.json#`).
 pub static DELETE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/DeleteChannel.request.json#/type"),
@@ -392,10 +405,12 @@ pub static DELETE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::DeleteChannelRequest {
     const SCHEMA: &'static Node = &DELETE_CHANNEL_REQUEST;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryChannelDetails` (`schemas/channel/QueryChannel.reply.json#/properties/Data/properties/Details`).
 pub static QUERY_CHANNEL_DETAILS: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -448,10 +463,12 @@ pub static QUERY_CHANNEL_DETAILS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryChannelDetails {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_DETAILS;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryChannelReplyData` (`schemas/channel/QueryChannel.reply.json#/properties/Data`).
 pub static QUERY_CHANNEL_REPLY_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/QueryChannel.reply.json#/properties/Data/type"),
@@ -492,10 +509,12 @@ pub static QUERY_CHANNEL_REPLY_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryChannelReplyData {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REPLY_DATA;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryChannelReply` (`schemas/channel/QueryChannel.reply.json#`).
 pub static QUERY_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/QueryChannel.reply.json#/type"),
@@ -556,10 +575,12 @@ pub static QUERY_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryChannelReply {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REPLY;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryChannelRequestData` (`schemas/channel/QueryChannel.request.json#/properties/Data`).
 pub static QUERY_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/QueryChannel.request.json#/properties/Data/type"),
@@ -586,10 +607,12 @@ pub static QUERY_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryChannelRequestData {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REQUEST_DATA;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryChannelRequest` (`schemas/channel/QueryChannel.request.json#`).
 pub static QUERY_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/QueryChannel.request.json#/type"),
@@ -650,10 +673,12 @@ pub static QUERY_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryChannelRequest {
     const SCHEMA: &'static Node = &QUERY_CHANNEL_REQUEST;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryChannelsReply` (`schemas/channel/QueryChannels.reply.json#`).
 pub static QUERY_CHANNELS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/QueryChannels.reply.json#/type"),
@@ -717,10 +742,12 @@ pub static QUERY_CHANNELS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryChannelsReply {
     const SCHEMA: &'static Node = &QUERY_CHANNELS_REPLY;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryChannelsRequest` (`schemas/channel/QueryChannels.request.json#`).
 pub static QUERY_CHANNELS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/QueryChannels.request.json#/type"),
@@ -787,10 +814,12 @@ pub static QUERY_CHANNELS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryChannelsRequest {
     const SCHEMA: &'static Node = &QUERY_CHANNELS_REQUEST;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryMethodReply` (`schemas/channel/QueryMethod.reply.json#`).
 pub static QUERY_METHOD_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/QueryMethod.reply.json#/type"),
@@ -851,10 +880,12 @@ pub static QUERY_METHOD_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryMethodReply {
     const SCHEMA: &'static Node = &QUERY_METHOD_REPLY;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryMethodRequestData` (`schemas/channel/QueryMethod.request.json#/properties/Data`).
 pub static QUERY_METHOD_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/QueryMethod.request.json#/properties/Data/type"),
@@ -878,10 +909,12 @@ pub static QUERY_METHOD_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryMethodRequestData {
     const SCHEMA: &'static Node = &QUERY_METHOD_REQUEST_DATA;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryMethodRequest` (`schemas/channel/QueryMethod.request.json#`).
 pub static QUERY_METHOD_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/QueryMethod.request.json#/type"),
@@ -942,10 +975,12 @@ pub static QUERY_METHOD_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryMethodRequest {
     const SCHEMA: &'static Node = &QUERY_METHOD_REQUEST;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryMethodsReply` (`schemas/channel/QueryMethods.reply.json#`).
 pub static QUERY_METHODS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/QueryMethods.reply.json#/type"),
@@ -1009,10 +1044,12 @@ pub static QUERY_METHODS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryMethodsReply {
     const SCHEMA: &'static Node = &QUERY_METHODS_REPLY;
 }
 
+#[cfg(feature = "channel")]
 /// `QueryMethodsRequest` (`schemas/channel/QueryMethods.request.json#`).
 pub static QUERY_METHODS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/QueryMethods.request.json#/type"),
@@ -1079,10 +1116,12 @@ pub static QUERY_METHODS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::QueryMethodsRequest {
     const SCHEMA: &'static Node = &QUERY_METHODS_REQUEST;
 }
 
+#[cfg(feature = "channel")]
 /// `UpdateChannelReply` (`schemas/channel/UpdateChannel.reply.json#`).
 pub static UPDATE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/UpdateChannel.reply.json#/type"),
@@ -1149,10 +1188,12 @@ pub static UPDATE_CHANNEL_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelReply {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_REPLY;
 }
 
+#[cfg(feature = "channel")]
 /// `UpdateChannelRequestData` (`schemas/channel/UpdateChannel.request.json#/properties/Data`).
 pub static UPDATE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/UpdateChannel.request.json#/properties/Data/type"),
@@ -1202,10 +1243,12 @@ pub static UPDATE_CHANNEL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelRequestData {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_REQUEST_DATA;
 }
 
+#[cfg(feature = "channel")]
 /// `UpdateChannelRequest` (`schemas/channel/UpdateChannel.request.json#`).
 pub static UPDATE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/UpdateChannel.request.json#/type"),
@@ -1266,10 +1309,12 @@ pub static UPDATE_CHANNEL_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelRequest {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_REQUEST;
 }
 
+#[cfg(feature = "channel")]
 /// `UpdateChannelStatusReply` (`schemas/channel/UpdateChannelStatus.reply.json#`).
 pub static UPDATE_CHANNEL_STATUS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/UpdateChannelStatus.reply.json#/type"),
@@ -1336,10 +1381,12 @@ pub static UPDATE_CHANNEL_STATUS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelStatusReply {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_STATUS_REPLY;
 }
 
+#[cfg(feature = "channel")]
 /// `UpdateChannelStatusRequestData` (`schemas/channel/UpdateChannelStatus.request.json#/properties/Data`).
 pub static UPDATE_CHANNEL_STATUS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -1377,11 +1424,13 @@ pub static UPDATE_CHANNEL_STATUS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate
 for crate::generated::types::UpdateChannelStatusRequestData {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_STATUS_REQUEST_DATA;
 }
 
+#[cfg(feature = "channel")]
 /// `UpdateChannelStatusRequest` (`schemas/channel/UpdateChannelStatus.request.json#`).
 pub static UPDATE_CHANNEL_STATUS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/channel/UpdateChannelStatus.request.json#/type"),
@@ -1442,6 +1491,7 @@ pub static UPDATE_CHANNEL_STATUS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::UpdateChannelStatusRequest {
     const SCHEMA: &'static Node = &UPDATE_CHANNEL_STATUS_REQUEST;
 }

@@ -3,6 +3,7 @@
 
 use crate::runtime::schema::*;
 
+#[cfg(feature = "fragments")]
 /// `QueryCustomFragmentsReply` (`schemas/fragments/QueryCustomFragments.reply.json#`).
 pub static QUERY_CUSTOM_FRAGMENTS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/fragments/QueryCustomFragments.reply.json#/type"),
@@ -66,10 +67,12 @@ pub static QUERY_CUSTOM_FRAGMENTS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "fragments")]
 impl crate::runtime::Validate for crate::generated::types::QueryCustomFragmentsReply {
     const SCHEMA: &'static Node = &QUERY_CUSTOM_FRAGMENTS_REPLY;
 }
 
+#[cfg(feature = "fragments")]
 /// `QueryCustomFragmentsRequestData` (`schemas/fragments/QueryCustomFragments.request.json#/properties/Data`).
 pub static QUERY_CUSTOM_FRAGMENTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -122,11 +125,13 @@ pub static QUERY_CUSTOM_FRAGMENTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "fragments")]
 impl crate::runtime::Validate
 for crate::generated::types::QueryCustomFragmentsRequestData {
     const SCHEMA: &'static Node = &QUERY_CUSTOM_FRAGMENTS_REQUEST_DATA;
 }
 
+#[cfg(feature = "fragments")]
 /// `QueryCustomFragmentsRequest` (`schemas/fragments/QueryCustomFragments.request.json#`).
 pub static QUERY_CUSTOM_FRAGMENTS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/fragments/QueryCustomFragments.request.json#/type"),
@@ -187,10 +192,12 @@ pub static QUERY_CUSTOM_FRAGMENTS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "fragments")]
 impl crate::runtime::Validate for crate::generated::types::QueryCustomFragmentsRequest {
     const SCHEMA: &'static Node = &QUERY_CUSTOM_FRAGMENTS_REQUEST;
 }
 
+#[cfg(feature = "fragments")]
 /// `QueryFragmentsReply` (`schemas/fragments/QueryFragments.reply.json#`).
 pub static QUERY_FRAGMENTS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/fragments/QueryFragments.reply.json#/type"),
@@ -254,10 +261,12 @@ pub static QUERY_FRAGMENTS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "fragments")]
 impl crate::runtime::Validate for crate::generated::types::QueryFragmentsReply {
     const SCHEMA: &'static Node = &QUERY_FRAGMENTS_REPLY;
 }
 
+#[cfg(feature = "fragments")]
 /// `QueryFragmentsRequestData` (`schemas/fragments/QueryFragments.request.json#/properties/Data`).
 pub static QUERY_FRAGMENTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/fragments/QueryFragments.request.json#/properties/Data/type"),
@@ -308,10 +317,12 @@ pub static QUERY_FRAGMENTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "fragments")]
 impl crate::runtime::Validate for crate::generated::types::QueryFragmentsRequestData {
     const SCHEMA: &'static Node = &QUERY_FRAGMENTS_REQUEST_DATA;
 }
 
+#[cfg(feature = "fragments")]
 /// `QueryFragmentsRequest` (`schemas/fragments/QueryFragments.request.json#`).
 pub static QUERY_FRAGMENTS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/fragments/QueryFragments.request.json#/type"),
@@ -372,6 +383,7 @@ pub static QUERY_FRAGMENTS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "fragments")]
 impl crate::runtime::Validate for crate::generated::types::QueryFragmentsRequest {
     const SCHEMA: &'static Node = &QUERY_FRAGMENTS_REQUEST;
 }

@@ -64,6 +64,7 @@ pub static DRIFT_MARKET_SEARCHSYMBOLS_REPLY_DATA_NULL: crate::runtime::Drift = c
     example: None,
     at: "schemas/market/SearchSymbols.reply.json#/properties/Data",
 };
+#[cfg(feature = "market")]
 /// The forms of `DepthPush`'s topic arguments.
 pub static DEPTH_PUSH_FORMS: [TopicForm; 1usize] = [
     TopicForm {
@@ -83,6 +84,7 @@ pub static DEPTH_PUSH_FORMS: [TopicForm; 1usize] = [
         literals: &["", ".", ""],
     },
 ];
+#[cfg(feature = "market")]
 /// `DepthPush` (`schemas/market/Depth.push.json#`).
 pub static DEPTH_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/Depth.push.json#/type"),
@@ -148,10 +150,12 @@ pub static DEPTH_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::DepthPush {
     const SCHEMA: &'static Node = &DEPTH_PUSH;
 }
 
+#[cfg(feature = "market")]
 /// The forms of `LevelsPush`'s topic arguments.
 pub static LEVELS_PUSH_FORMS: [TopicForm; 1usize] = [
     TopicForm {
@@ -171,6 +175,7 @@ pub static LEVELS_PUSH_FORMS: [TopicForm; 1usize] = [
         literals: &["", ".", ""],
     },
 ];
+#[cfg(feature = "market")]
 /// `LevelsPush` (`schemas/market/Levels.push.json#`).
 pub static LEVELS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/Levels.push.json#/type"),
@@ -236,10 +241,12 @@ pub static LEVELS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::LevelsPush {
     const SCHEMA: &'static Node = &LEVELS_PUSH;
 }
 
+#[cfg(feature = "market")]
 /// `MarketsPush` (`schemas/market/Markets.push.json#`).
 pub static MARKETS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/Markets.push.json#/type"),
@@ -303,10 +310,12 @@ pub static MARKETS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::MarketsPush {
     const SCHEMA: &'static Node = &MARKETS_PUSH;
 }
 
+#[cfg(feature = "market")]
 /// `Broker` (`schemas/market/QueryBrokers.reply.json#/properties/Data/items`).
 pub static BROKER: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryBrokers.reply.json#/properties/Data/items/type"),
@@ -352,10 +361,12 @@ pub static BROKER: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::Broker {
     const SCHEMA: &'static Node = &BROKER;
 }
 
+#[cfg(feature = "market")]
 /// `QueryBrokersReply` (`schemas/market/QueryBrokers.reply.json#`).
 pub static QUERY_BROKERS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryBrokers.reply.json#/type"),
@@ -419,10 +430,12 @@ pub static QUERY_BROKERS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryBrokersReply {
     const SCHEMA: &'static Node = &QUERY_BROKERS_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `QueryBrokersRequestData` (`schemas/market/QueryBrokers.request.json#/properties/Data`).
 pub static QUERY_BROKERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryBrokers.request.json#/properties/Data/type"),
@@ -446,10 +459,12 @@ pub static QUERY_BROKERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryBrokersRequestData {
     const SCHEMA: &'static Node = &QUERY_BROKERS_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `QueryBrokersRequest` (`schemas/market/QueryBrokers.request.json#`).
 pub static QUERY_BROKERS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryBrokers.request.json#/type"),
@@ -510,10 +525,12 @@ pub static QUERY_BROKERS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryBrokersRequest {
     const SCHEMA: &'static Node = &QUERY_BROKERS_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `ChartRecord` (`schemas/market/QueryChartHistory.reply.json#/properties/Data/items`).
 pub static CHART_RECORD: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -583,10 +600,12 @@ pub static CHART_RECORD: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::ChartRecord {
     const SCHEMA: &'static Node = &CHART_RECORD;
 }
 
+#[cfg(feature = "market")]
 /// `QueryChartHistoryReply` (`schemas/market/QueryChartHistory.reply.json#`).
 pub static QUERY_CHART_HISTORY_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryChartHistory.reply.json#/type"),
@@ -650,10 +669,12 @@ pub static QUERY_CHART_HISTORY_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryChartHistoryReply {
     const SCHEMA: &'static Node = &QUERY_CHART_HISTORY_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `QueryChartHistoryRequestData` (`schemas/market/QueryChartHistory.request.json#/properties/Data`).
 pub static QUERY_CHART_HISTORY_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryChartHistory.request.json#/properties/Data/type"),
@@ -717,10 +738,12 @@ pub static QUERY_CHART_HISTORY_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryChartHistoryRequestData {
     const SCHEMA: &'static Node = &QUERY_CHART_HISTORY_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `QueryChartHistoryRequest` (`schemas/market/QueryChartHistory.request.json#`).
 pub static QUERY_CHART_HISTORY_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryChartHistory.request.json#/type"),
@@ -781,10 +804,12 @@ pub static QUERY_CHART_HISTORY_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryChartHistoryRequest {
     const SCHEMA: &'static Node = &QUERY_CHART_HISTORY_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `QueryDepthFullReply` (`schemas/market/QueryDepthFull.reply.json#`).
 pub static QUERY_DEPTH_FULL_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryDepthFull.reply.json#/type"),
@@ -848,10 +873,12 @@ pub static QUERY_DEPTH_FULL_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryDepthFullReply {
     const SCHEMA: &'static Node = &QUERY_DEPTH_FULL_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `QueryDepthFullRequestData` (`schemas/market/QueryDepthFull.request.json#/properties/Data`).
 pub static QUERY_DEPTH_FULL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryDepthFull.request.json#/properties/Data/type"),
@@ -885,10 +912,12 @@ pub static QUERY_DEPTH_FULL_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryDepthFullRequestData {
     const SCHEMA: &'static Node = &QUERY_DEPTH_FULL_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `QueryDepthFullRequest` (`schemas/market/QueryDepthFull.request.json#`).
 pub static QUERY_DEPTH_FULL_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryDepthFull.request.json#/type"),
@@ -949,10 +978,12 @@ pub static QUERY_DEPTH_FULL_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryDepthFullRequest {
     const SCHEMA: &'static Node = &QUERY_DEPTH_FULL_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `QueryDepthLevelsReply` (`schemas/market/QueryDepthLevels.reply.json#`).
 pub static QUERY_DEPTH_LEVELS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryDepthLevels.reply.json#/type"),
@@ -1016,10 +1047,12 @@ pub static QUERY_DEPTH_LEVELS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryDepthLevelsReply {
     const SCHEMA: &'static Node = &QUERY_DEPTH_LEVELS_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `QueryDepthLevelsRequestData` (`schemas/market/QueryDepthLevels.request.json#/properties/Data`).
 pub static QUERY_DEPTH_LEVELS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryDepthLevels.request.json#/properties/Data/type"),
@@ -1053,10 +1086,12 @@ pub static QUERY_DEPTH_LEVELS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryDepthLevelsRequestData {
     const SCHEMA: &'static Node = &QUERY_DEPTH_LEVELS_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `QueryDepthLevelsRequest` (`schemas/market/QueryDepthLevels.request.json#`).
 pub static QUERY_DEPTH_LEVELS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryDepthLevels.request.json#/type"),
@@ -1117,10 +1152,12 @@ pub static QUERY_DEPTH_LEVELS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryDepthLevelsRequest {
     const SCHEMA: &'static Node = &QUERY_DEPTH_LEVELS_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `QueryMarketsReply` (`schemas/market/QueryMarkets.reply.json#`).
 pub static QUERY_MARKETS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryMarkets.reply.json#/type"),
@@ -1184,10 +1221,12 @@ pub static QUERY_MARKETS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryMarketsReply {
     const SCHEMA: &'static Node = &QUERY_MARKETS_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `QueryMarketsRequest` (`schemas/market/QueryMarkets.request.json#`).
 pub static QUERY_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryMarkets.request.json#/type"),
@@ -1254,10 +1293,12 @@ pub static QUERY_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryMarketsRequest {
     const SCHEMA: &'static Node = &QUERY_MARKETS_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `QueryMixedMarketReply` (`schemas/market/QueryMixedMarket.reply.json#`).
 pub static QUERY_MIXED_MARKET_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryMixedMarket.reply.json#/type"),
@@ -1318,10 +1359,12 @@ pub static QUERY_MIXED_MARKET_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryMixedMarketReply {
     const SCHEMA: &'static Node = &QUERY_MIXED_MARKET_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `QueryMixedMarketRequestData` (`schemas/market/QueryMixedMarket.request.json#/properties/Data`).
 pub static QUERY_MIXED_MARKET_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryMixedMarket.request.json#/properties/Data/type"),
@@ -1355,10 +1398,12 @@ pub static QUERY_MIXED_MARKET_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryMixedMarketRequestData {
     const SCHEMA: &'static Node = &QUERY_MIXED_MARKET_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `QueryMixedMarketRequest` (`schemas/market/QueryMixedMarket.request.json#`).
 pub static QUERY_MIXED_MARKET_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryMixedMarket.request.json#/type"),
@@ -1419,10 +1464,12 @@ pub static QUERY_MIXED_MARKET_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryMixedMarketRequest {
     const SCHEMA: &'static Node = &QUERY_MIXED_MARKET_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `QuerySecurityReply` (`schemas/market/QuerySecurity.reply.json#`).
 pub static QUERY_SECURITY_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QuerySecurity.reply.json#/type"),
@@ -1483,10 +1530,12 @@ pub static QUERY_SECURITY_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QuerySecurityReply {
     const SCHEMA: &'static Node = &QUERY_SECURITY_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `QuerySecurityRequestData` (`schemas/market/QuerySecurity.request.json#/properties/Data`).
 pub static QUERY_SECURITY_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QuerySecurity.request.json#/properties/Data/type"),
@@ -1520,10 +1569,12 @@ pub static QUERY_SECURITY_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QuerySecurityRequestData {
     const SCHEMA: &'static Node = &QUERY_SECURITY_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `QuerySecurityRequest` (`schemas/market/QuerySecurity.request.json#`).
 pub static QUERY_SECURITY_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QuerySecurity.request.json#/type"),
@@ -1584,10 +1635,12 @@ pub static QUERY_SECURITY_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QuerySecurityRequest {
     const SCHEMA: &'static Node = &QUERY_SECURITY_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `QuerySymbolsReply` (`schemas/market/QuerySymbols.reply.json#`).
 pub static QUERY_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QuerySymbols.reply.json#/type"),
@@ -1651,10 +1704,12 @@ pub static QUERY_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QuerySymbolsReply {
     const SCHEMA: &'static Node = &QUERY_SYMBOLS_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `QuerySymbolsRequestData` (`schemas/market/QuerySymbols.request.json#/properties/Data`).
 pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QuerySymbols.request.json#/properties/Data/type"),
@@ -1816,10 +1871,12 @@ pub static QUERY_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QuerySymbolsRequestData {
     const SCHEMA: &'static Node = &QUERY_SYMBOLS_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `QuerySymbolsRequest` (`schemas/market/QuerySymbols.request.json#`).
 pub static QUERY_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QuerySymbols.request.json#/type"),
@@ -1880,10 +1937,12 @@ pub static QUERY_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QuerySymbolsRequest {
     const SCHEMA: &'static Node = &QUERY_SYMBOLS_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `TickRate` (`schemas/market/QueryTickTables.reply.json#/properties/Data/items/properties/Steps/items`).
 pub static TICK_RATE: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -1923,10 +1982,12 @@ pub static TICK_RATE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TickRate {
     const SCHEMA: &'static Node = &TICK_RATE;
 }
 
+#[cfg(feature = "market")]
 /// `TickTable` (`schemas/market/QueryTickTables.reply.json#/properties/Data/items`).
 pub static TICK_TABLE: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -1965,10 +2026,12 @@ pub static TICK_TABLE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TickTable {
     const SCHEMA: &'static Node = &TICK_TABLE;
 }
 
+#[cfg(feature = "market")]
 /// `QueryTickTablesReply` (`schemas/market/QueryTickTables.reply.json#`).
 pub static QUERY_TICK_TABLES_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryTickTables.reply.json#/type"),
@@ -2032,10 +2095,12 @@ pub static QUERY_TICK_TABLES_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryTickTablesReply {
     const SCHEMA: &'static Node = &QUERY_TICK_TABLES_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `QueryTickTablesRequestData` (`schemas/market/QueryTickTables.request.json#/properties/Data`).
 pub static QUERY_TICK_TABLES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryTickTables.request.json#/properties/Data/type"),
@@ -2059,10 +2124,12 @@ pub static QUERY_TICK_TABLES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryTickTablesRequestData {
     const SCHEMA: &'static Node = &QUERY_TICK_TABLES_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `QueryTickTablesRequest` (`schemas/market/QueryTickTables.request.json#`).
 pub static QUERY_TICK_TABLES_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryTickTables.request.json#/type"),
@@ -2123,10 +2190,12 @@ pub static QUERY_TICK_TABLES_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryTickTablesRequest {
     const SCHEMA: &'static Node = &QUERY_TICK_TABLES_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `QueryTradesReply` (`schemas/market/QueryTrades.reply.json#`).
 pub static QUERY_TRADES_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryTrades.reply.json#/type"),
@@ -2190,10 +2259,12 @@ pub static QUERY_TRADES_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryTradesReply {
     const SCHEMA: &'static Node = &QUERY_TRADES_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `QueryTradesRequestData` (`schemas/market/QueryTrades.request.json#/properties/Data`).
 pub static QUERY_TRADES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryTrades.request.json#/properties/Data/type"),
@@ -2268,10 +2339,12 @@ pub static QUERY_TRADES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryTradesRequestData {
     const SCHEMA: &'static Node = &QUERY_TRADES_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `QueryTradesRequest` (`schemas/market/QueryTrades.request.json#`).
 pub static QUERY_TRADES_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryTrades.request.json#/type"),
@@ -2332,10 +2405,12 @@ pub static QUERY_TRADES_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryTradesRequest {
     const SCHEMA: &'static Node = &QUERY_TRADES_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `TradingState` (`schemas/market/QueryTradingStates.reply.json#/properties/Data/items`).
 pub static TRADING_STATE: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -2380,10 +2455,12 @@ pub static TRADING_STATE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TradingState {
     const SCHEMA: &'static Node = &TRADING_STATE;
 }
 
+#[cfg(feature = "market")]
 /// `QueryTradingStatesReply` (`schemas/market/QueryTradingStates.reply.json#`).
 pub static QUERY_TRADING_STATES_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryTradingStates.reply.json#/type"),
@@ -2447,10 +2524,12 @@ pub static QUERY_TRADING_STATES_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryTradingStatesReply {
     const SCHEMA: &'static Node = &QUERY_TRADING_STATES_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `QueryTradingStatesRequestData` (`schemas/market/QueryTradingStates.request.json#/properties/Data`).
 pub static QUERY_TRADING_STATES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -2476,11 +2555,13 @@ pub static QUERY_TRADING_STATES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate
 for crate::generated::types::QueryTradingStatesRequestData {
     const SCHEMA: &'static Node = &QUERY_TRADING_STATES_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `QueryTradingStatesRequest` (`schemas/market/QueryTradingStates.request.json#`).
 pub static QUERY_TRADING_STATES_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/QueryTradingStates.request.json#/type"),
@@ -2541,10 +2622,12 @@ pub static QUERY_TRADING_STATES_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QueryTradingStatesRequest {
     const SCHEMA: &'static Node = &QUERY_TRADING_STATES_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `ScanSymbolsReply` (`schemas/market/ScanSymbols.reply.json#`).
 pub static SCAN_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/ScanSymbols.reply.json#/type"),
@@ -2608,10 +2691,12 @@ pub static SCAN_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::ScanSymbolsReply {
     const SCHEMA: &'static Node = &SCAN_SYMBOLS_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `ScanSymbolsRequestData` (`schemas/market/ScanSymbols.request.json#/properties/Data`).
 pub static SCAN_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/ScanSymbols.request.json#/properties/Data/type"),
@@ -2679,10 +2764,12 @@ pub static SCAN_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::ScanSymbolsRequestData {
     const SCHEMA: &'static Node = &SCAN_SYMBOLS_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `ScanSymbolsRequest` (`schemas/market/ScanSymbols.request.json#`).
 pub static SCAN_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/ScanSymbols.request.json#/type"),
@@ -2743,10 +2830,12 @@ pub static SCAN_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::ScanSymbolsRequest {
     const SCHEMA: &'static Node = &SCAN_SYMBOLS_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// `SearchSymbolsReply` (`schemas/market/SearchSymbols.reply.json#`).
 pub static SEARCH_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/SearchSymbols.reply.json#/type"),
@@ -2810,10 +2899,12 @@ pub static SEARCH_SYMBOLS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SearchSymbolsReply {
     const SCHEMA: &'static Node = &SEARCH_SYMBOLS_REPLY;
 }
 
+#[cfg(feature = "market")]
 /// `SymbolSearchCondition` (`schemas/market/SearchSymbols.request.json#/properties/Data/properties/Conditions/items`).
 pub static SYMBOL_SEARCH_CONDITION: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -2895,10 +2986,12 @@ pub static SYMBOL_SEARCH_CONDITION: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SymbolSearchCondition {
     const SCHEMA: &'static Node = &SYMBOL_SEARCH_CONDITION;
 }
 
+#[cfg(feature = "market")]
 /// `SearchSymbolsRequestData` (`schemas/market/SearchSymbols.request.json#/properties/Data`).
 pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/SearchSymbols.request.json#/properties/Data/type"),
@@ -3069,10 +3162,12 @@ pub static SEARCH_SYMBOLS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SearchSymbolsRequestData {
     const SCHEMA: &'static Node = &SEARCH_SYMBOLS_REQUEST_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `SearchSymbolsRequest` (`schemas/market/SearchSymbols.request.json#`).
 pub static SEARCH_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/SearchSymbols.request.json#/type"),
@@ -3133,10 +3228,12 @@ pub static SEARCH_SYMBOLS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SearchSymbolsRequest {
     const SCHEMA: &'static Node = &SEARCH_SYMBOLS_REQUEST;
 }
 
+#[cfg(feature = "market")]
 /// The forms of `SecurityPush`'s topic arguments.
 pub static SECURITY_PUSH_FORMS: [TopicForm; 1usize] = [
     TopicForm {
@@ -3156,6 +3253,7 @@ pub static SECURITY_PUSH_FORMS: [TopicForm; 1usize] = [
         literals: &["", ".", ""],
     },
 ];
+#[cfg(feature = "market")]
 /// `SecurityPush` (`schemas/market/Security.push.json#`).
 pub static SECURITY_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/Security.push.json#/type"),
@@ -3218,10 +3316,12 @@ pub static SECURITY_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SecurityPush {
     const SCHEMA: &'static Node = &SECURITY_PUSH;
 }
 
+#[cfg(feature = "market")]
 /// The forms of `SymbolsPush`'s topic arguments.
 pub static SYMBOLS_PUSH_FORMS: [TopicForm; 1usize] = [
     TopicForm {
@@ -3241,6 +3341,7 @@ pub static SYMBOLS_PUSH_FORMS: [TopicForm; 1usize] = [
         literals: &["", ".", ""],
     },
 ];
+#[cfg(feature = "market")]
 /// `SymbolsPush` (`schemas/market/Symbols.push.json#`).
 pub static SYMBOLS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/Symbols.push.json#/type"),
@@ -3306,10 +3407,12 @@ pub static SYMBOLS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SymbolsPush {
     const SCHEMA: &'static Node = &SYMBOLS_PUSH;
 }
 
+#[cfg(feature = "market")]
 /// The forms of `TradesPush`'s topic arguments.
 pub static TRADES_PUSH_FORMS: [TopicForm; 1usize] = [
     TopicForm {
@@ -3329,6 +3432,7 @@ pub static TRADES_PUSH_FORMS: [TopicForm; 1usize] = [
         literals: &["", ".", ""],
     },
 ];
+#[cfg(feature = "market")]
 /// `TradesPush` (`schemas/market/Trades.push.json#`).
 pub static TRADES_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/market/Trades.push.json#/type"),
@@ -3394,6 +3498,7 @@ pub static TRADES_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TradesPush {
     const SCHEMA: &'static Node = &TRADES_PUSH;
 }

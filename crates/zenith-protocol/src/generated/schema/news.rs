@@ -9,6 +9,7 @@ static PATTERN_1: Pattern = Pattern::new("^[^!]+$");
 
 static PATTERN_2: Pattern = Pattern::new("^[A-Za-z0-9]+$");
 
+#[cfg(feature = "news")]
 /// The forms of `NewsPush`'s topic arguments.
 pub static NEWS_PUSH_FORMS: [TopicForm; 4usize] = [
     TopicForm {
@@ -65,6 +66,7 @@ pub static NEWS_PUSH_FORMS: [TopicForm; 4usize] = [
         literals: &["", "!", ".", ""],
     },
 ];
+#[cfg(feature = "news")]
 /// `NewsPush` (`schemas/news/News.push.json#`).
 pub static NEWS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/news/News.push.json#/type"),
@@ -130,10 +132,12 @@ pub static NEWS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::NewsPush {
     const SCHEMA: &'static Node = &NEWS_PUSH;
 }
 
+#[cfg(feature = "news")]
 /// `QueryNewsReply` (`schemas/news/QueryNews.reply.json#`).
 pub static QUERY_NEWS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/news/QueryNews.reply.json#/type"),
@@ -197,10 +201,12 @@ pub static QUERY_NEWS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::QueryNewsReply {
     const SCHEMA: &'static Node = &QUERY_NEWS_REPLY;
 }
 
+#[cfg(feature = "news")]
 /// `QueryNewsRequestData` (`schemas/news/QueryNews.request.json#/properties/Data`).
 pub static QUERY_NEWS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/news/QueryNews.request.json#/properties/Data/type"),
@@ -270,10 +276,12 @@ pub static QUERY_NEWS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::QueryNewsRequestData {
     const SCHEMA: &'static Node = &QUERY_NEWS_REQUEST_DATA;
 }
 
+#[cfg(feature = "news")]
 /// `QueryNewsRequest` (`schemas/news/QueryNews.request.json#`).
 pub static QUERY_NEWS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/news/QueryNews.request.json#/type"),
@@ -334,10 +342,12 @@ pub static QUERY_NEWS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::QueryNewsRequest {
     const SCHEMA: &'static Node = &QUERY_NEWS_REQUEST;
 }
 
+#[cfg(feature = "news")]
 /// `QuerySourcesReply` (`schemas/news/QuerySources.reply.json#`).
 pub static QUERY_SOURCES_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/news/QuerySources.reply.json#/type"),
@@ -401,10 +411,12 @@ pub static QUERY_SOURCES_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::QuerySourcesReply {
     const SCHEMA: &'static Node = &QUERY_SOURCES_REPLY;
 }
 
+#[cfg(feature = "news")]
 /// `QuerySourcesRequest` (`schemas/news/QuerySources.request.json#`).
 pub static QUERY_SOURCES_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/news/QuerySources.request.json#/type"),
@@ -471,10 +483,12 @@ pub static QUERY_SOURCES_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::QuerySourcesRequest {
     const SCHEMA: &'static Node = &QUERY_SOURCES_REQUEST;
 }
 
+#[cfg(feature = "news")]
 /// `SourcesPush` (`schemas/news/Sources.push.json#`).
 pub static SOURCES_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/news/Sources.push.json#/type"),
@@ -538,6 +552,7 @@ pub static SOURCES_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::SourcesPush {
     const SCHEMA: &'static Node = &SOURCES_PUSH;
 }

@@ -91,6 +91,7 @@ pub static DRIFT_NOTIFY_QUERYSCAN_METADATA_OPTIONAL: crate::runtime::Drift = cra
     ),
     at: "schemas/notify/QueryScan.reply.json#/properties/Data/properties/Details",
 };
+#[cfg(feature = "notify")]
 /// `CreateScanReplyData` (`schemas/notify/CreateScan.reply.json#/properties/Data`).
 pub static CREATE_SCAN_REPLY_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/CreateScan.reply.json#/properties/Data/type"),
@@ -117,10 +118,12 @@ pub static CREATE_SCAN_REPLY_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::CreateScanReplyData {
     const SCHEMA: &'static Node = &CREATE_SCAN_REPLY_DATA;
 }
 
+#[cfg(feature = "notify")]
 /// `CreateScanReply` (`schemas/notify/CreateScan.reply.json#`).
 pub static CREATE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/CreateScan.reply.json#/type"),
@@ -181,10 +184,12 @@ pub static CREATE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::CreateScanReply {
     const SCHEMA: &'static Node = &CREATE_SCAN_REPLY;
 }
 
+#[cfg(feature = "notify")]
 /// `CreateScanRequestData` (`schemas/notify/CreateScan.request.json#/properties/Data`).
 pub static CREATE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/CreateScan.request.json#/properties/Data/type"),
@@ -224,10 +229,12 @@ pub static CREATE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::CreateScanRequestData {
     const SCHEMA: &'static Node = &CREATE_SCAN_REQUEST_DATA;
 }
 
+#[cfg(feature = "notify")]
 /// `CreateScanRequest` (`schemas/notify/CreateScan.request.json#`).
 pub static CREATE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/CreateScan.request.json#/type"),
@@ -288,10 +295,12 @@ pub static CREATE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::CreateScanRequest {
     const SCHEMA: &'static Node = &CREATE_SCAN_REQUEST;
 }
 
+#[cfg(feature = "notify")]
 /// `DeleteScanReply` (`schemas/notify/DeleteScan.reply.json#`).
 pub static DELETE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/DeleteScan.reply.json#/type"),
@@ -358,10 +367,12 @@ pub static DELETE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::DeleteScanReply {
     const SCHEMA: &'static Node = &DELETE_SCAN_REPLY;
 }
 
+#[cfg(feature = "notify")]
 /// `DeleteScanRequestData` (`schemas/notify/DeleteScan.request.json#/properties/Data`).
 pub static DELETE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/DeleteScan.request.json#/properties/Data/type"),
@@ -388,10 +399,12 @@ pub static DELETE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::DeleteScanRequestData {
     const SCHEMA: &'static Node = &DELETE_SCAN_REQUEST_DATA;
 }
 
+#[cfg(feature = "notify")]
 /// `DeleteScanRequest` (`schemas/notify/DeleteScan.request.json#`).
 pub static DELETE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/DeleteScan.request.json#/type"),
@@ -452,10 +465,12 @@ pub static DELETE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::DeleteScanRequest {
     const SCHEMA: &'static Node = &DELETE_SCAN_REQUEST;
 }
 
+#[cfg(feature = "notify")]
 /// `ExecuteScanReply` (`schemas/notify/ExecuteScan.reply.json#`).
 pub static EXECUTE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/ExecuteScan.reply.json#/type"),
@@ -519,10 +534,12 @@ pub static EXECUTE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ExecuteScanReply {
     const SCHEMA: &'static Node = &EXECUTE_SCAN_REPLY;
 }
 
+#[cfg(feature = "notify")]
 /// `ExecuteScanRequestData` (`schemas/notify/ExecuteScan.request.json#/properties/Data`).
 pub static EXECUTE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/ExecuteScan.request.json#/properties/Data/type"),
@@ -576,10 +593,12 @@ pub static EXECUTE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ExecuteScanRequestData {
     const SCHEMA: &'static Node = &EXECUTE_SCAN_REQUEST_DATA;
 }
 
+#[cfg(feature = "notify")]
 /// `ExecuteScanRequest` (`schemas/notify/ExecuteScan.request.json#`).
 pub static EXECUTE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/ExecuteScan.request.json#/type"),
@@ -640,10 +659,12 @@ pub static EXECUTE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ExecuteScanRequest {
     const SCHEMA: &'static Node = &EXECUTE_SCAN_REQUEST;
 }
 
+#[cfg(feature = "notify")]
 /// The forms of `MatchesPush`'s topic arguments.
 pub static MATCHES_PUSH_FORMS: [TopicForm; 1usize] = [
     TopicForm {
@@ -658,6 +679,7 @@ pub static MATCHES_PUSH_FORMS: [TopicForm; 1usize] = [
         literals: &["", ""],
     },
 ];
+#[cfg(feature = "notify")]
 /// `MatchesPush` (`schemas/notify/Matches.push.json#`).
 pub static MATCHES_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/Matches.push.json#/type"),
@@ -723,10 +745,12 @@ pub static MATCHES_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::MatchesPush {
     const SCHEMA: &'static Node = &MATCHES_PUSH;
 }
 
+#[cfg(feature = "notify")]
 /// `QueryMatchesReply` (`schemas/notify/QueryMatches.reply.json#`).
 pub static QUERY_MATCHES_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/QueryMatches.reply.json#/type"),
@@ -790,10 +814,12 @@ pub static QUERY_MATCHES_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::QueryMatchesReply {
     const SCHEMA: &'static Node = &QUERY_MATCHES_REPLY;
 }
 
+#[cfg(feature = "notify")]
 /// `QueryMatchesRequestData` (`schemas/notify/QueryMatches.request.json#/properties/Data`).
 pub static QUERY_MATCHES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/QueryMatches.request.json#/properties/Data/type"),
@@ -820,10 +846,12 @@ pub static QUERY_MATCHES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::QueryMatchesRequestData {
     const SCHEMA: &'static Node = &QUERY_MATCHES_REQUEST_DATA;
 }
 
+#[cfg(feature = "notify")]
 /// `QueryMatchesRequest` (`schemas/notify/QueryMatches.request.json#`).
 pub static QUERY_MATCHES_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/QueryMatches.request.json#/type"),
@@ -884,10 +912,12 @@ pub static QUERY_MATCHES_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::QueryMatchesRequest {
     const SCHEMA: &'static Node = &QUERY_MATCHES_REQUEST;
 }
 
+#[cfg(feature = "notify")]
 /// `QueryScanDetails` (`schemas/notify/QueryScan.reply.json#/properties/Data/properties/Details`).
 pub static QUERY_SCAN_DETAILS: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -949,10 +979,12 @@ pub static QUERY_SCAN_DETAILS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::QueryScanDetails {
     const SCHEMA: &'static Node = &QUERY_SCAN_DETAILS;
 }
 
+#[cfg(feature = "notify")]
 /// `QueryScanReplyData` (`schemas/notify/QueryScan.reply.json#/properties/Data`).
 pub static QUERY_SCAN_REPLY_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/QueryScan.reply.json#/properties/Data/type"),
@@ -993,10 +1025,12 @@ pub static QUERY_SCAN_REPLY_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::QueryScanReplyData {
     const SCHEMA: &'static Node = &QUERY_SCAN_REPLY_DATA;
 }
 
+#[cfg(feature = "notify")]
 /// `QueryScanReply` (`schemas/notify/QueryScan.reply.json#`).
 pub static QUERY_SCAN_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/QueryScan.reply.json#/type"),
@@ -1057,10 +1091,12 @@ pub static QUERY_SCAN_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::QueryScanReply {
     const SCHEMA: &'static Node = &QUERY_SCAN_REPLY;
 }
 
+#[cfg(feature = "notify")]
 /// `QueryScanRequestData` (`schemas/notify/QueryScan.request.json#/properties/Data`).
 pub static QUERY_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/QueryScan.request.json#/properties/Data/type"),
@@ -1087,10 +1123,12 @@ pub static QUERY_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::QueryScanRequestData {
     const SCHEMA: &'static Node = &QUERY_SCAN_REQUEST_DATA;
 }
 
+#[cfg(feature = "notify")]
 /// `QueryScanRequest` (`schemas/notify/QueryScan.request.json#`).
 pub static QUERY_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/QueryScan.request.json#/type"),
@@ -1151,10 +1189,12 @@ pub static QUERY_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::QueryScanRequest {
     const SCHEMA: &'static Node = &QUERY_SCAN_REQUEST;
 }
 
+#[cfg(feature = "notify")]
 /// `QueryScansReply` (`schemas/notify/QueryScans.reply.json#`).
 pub static QUERY_SCANS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/QueryScans.reply.json#/type"),
@@ -1218,10 +1258,12 @@ pub static QUERY_SCANS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::QueryScansReply {
     const SCHEMA: &'static Node = &QUERY_SCANS_REPLY;
 }
 
+#[cfg(feature = "notify")]
 /// `QueryScansRequest` (`schemas/notify/QueryScans.request.json#`).
 pub static QUERY_SCANS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/QueryScans.request.json#/type"),
@@ -1288,10 +1330,12 @@ pub static QUERY_SCANS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::QueryScansRequest {
     const SCHEMA: &'static Node = &QUERY_SCANS_REQUEST;
 }
 
+#[cfg(feature = "notify")]
 /// `ScansPush` (`schemas/notify/Scans.push.json#`).
 pub static SCANS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/Scans.push.json#/type"),
@@ -1355,10 +1399,12 @@ pub static SCANS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ScansPush {
     const SCHEMA: &'static Node = &SCANS_PUSH;
 }
 
+#[cfg(feature = "notify")]
 /// `UpdateScanReply` (`schemas/notify/UpdateScan.reply.json#`).
 pub static UPDATE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/UpdateScan.reply.json#/type"),
@@ -1425,10 +1471,12 @@ pub static UPDATE_SCAN_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::UpdateScanReply {
     const SCHEMA: &'static Node = &UPDATE_SCAN_REPLY;
 }
 
+#[cfg(feature = "notify")]
 /// `UpdateScanRequestData` (`schemas/notify/UpdateScan.request.json#/properties/Data`).
 pub static UPDATE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/UpdateScan.request.json#/properties/Data/type"),
@@ -1478,10 +1526,12 @@ pub static UPDATE_SCAN_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::UpdateScanRequestData {
     const SCHEMA: &'static Node = &UPDATE_SCAN_REQUEST_DATA;
 }
 
+#[cfg(feature = "notify")]
 /// `UpdateScanRequest` (`schemas/notify/UpdateScan.request.json#`).
 pub static UPDATE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/UpdateScan.request.json#/type"),
@@ -1542,10 +1592,12 @@ pub static UPDATE_SCAN_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::UpdateScanRequest {
     const SCHEMA: &'static Node = &UPDATE_SCAN_REQUEST;
 }
 
+#[cfg(feature = "notify")]
 /// `UpdateScanStatusReply` (`schemas/notify/UpdateScanStatus.reply.json#`).
 pub static UPDATE_SCAN_STATUS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/UpdateScanStatus.reply.json#/type"),
@@ -1612,10 +1664,12 @@ pub static UPDATE_SCAN_STATUS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::UpdateScanStatusReply {
     const SCHEMA: &'static Node = &UPDATE_SCAN_STATUS_REPLY;
 }
 
+#[cfg(feature = "notify")]
 /// `UpdateScanStatusRequestData` (`schemas/notify/UpdateScanStatus.request.json#/properties/Data`).
 pub static UPDATE_SCAN_STATUS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/UpdateScanStatus.request.json#/properties/Data/type"),
@@ -1651,10 +1705,12 @@ pub static UPDATE_SCAN_STATUS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::UpdateScanStatusRequestData {
     const SCHEMA: &'static Node = &UPDATE_SCAN_STATUS_REQUEST_DATA;
 }
 
+#[cfg(feature = "notify")]
 /// `UpdateScanStatusRequest` (`schemas/notify/UpdateScanStatus.request.json#`).
 pub static UPDATE_SCAN_STATUS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/notify/UpdateScanStatus.request.json#/type"),
@@ -1715,6 +1771,7 @@ pub static UPDATE_SCAN_STATUS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::UpdateScanStatusRequest {
     const SCHEMA: &'static Node = &UPDATE_SCAN_STATUS_REQUEST;
 }

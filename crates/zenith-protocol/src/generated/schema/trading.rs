@@ -72,6 +72,7 @@ pub static DRIFT_TRADING_QUERYORDERS_SENT_AS_QUERYHOLDINGS: crate::runtime::Drif
     example: None,
     at: "schemas/trading/QueryOrders.request.json#",
 };
+#[cfg(feature = "trading")]
 /// `AccountsPush` (`schemas/trading/Accounts.push.json#`).
 pub static ACCOUNTS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/Accounts.push.json#/type"),
@@ -135,10 +136,12 @@ pub static ACCOUNTS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::AccountsPush {
     const SCHEMA: &'static Node = &ACCOUNTS_PUSH;
 }
 
+#[cfg(feature = "trading")]
 /// `AmendOrderReply` (`schemas/trading/AmendOrder.reply.json#`).
 pub static AMEND_ORDER_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/AmendOrder.reply.json#/type"),
@@ -199,10 +202,12 @@ pub static AMEND_ORDER_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::AmendOrderReply {
     const SCHEMA: &'static Node = &AMEND_ORDER_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `AmendOrderRequestData` (`schemas/trading/AmendOrder.request.json#/properties/Data`).
 pub static AMEND_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/AmendOrder.request.json#/properties/Data/type"),
@@ -288,10 +293,12 @@ pub static AMEND_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::AmendOrderRequestData {
     const SCHEMA: &'static Node = &AMEND_ORDER_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `AmendOrderRequest` (`schemas/trading/AmendOrder.request.json#`).
 pub static AMEND_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/AmendOrder.request.json#/type"),
@@ -352,10 +359,12 @@ pub static AMEND_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::AmendOrderRequest {
     const SCHEMA: &'static Node = &AMEND_ORDER_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// The forms of `AuditPush`'s topic arguments.
 pub static AUDIT_PUSH_FORMS: [TopicForm; 2usize] = [
     TopicForm {
@@ -375,6 +384,7 @@ pub static AUDIT_PUSH_FORMS: [TopicForm; 2usize] = [
         literals: &[""],
     },
 ];
+#[cfg(feature = "trading")]
 /// `AuditPush` (`schemas/trading/Audit.push.json#`).
 pub static AUDIT_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/Audit.push.json#/type"),
@@ -440,10 +450,12 @@ pub static AUDIT_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::AuditPush {
     const SCHEMA: &'static Node = &AUDIT_PUSH;
 }
 
+#[cfg(feature = "trading")]
 /// `AuthoriseOrderReply` (`schemas/trading/AuthoriseOrder.reply.json#`).
 pub static AUTHORISE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/AuthoriseOrder.reply.json#/type"),
@@ -504,10 +516,12 @@ pub static AUTHORISE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::AuthoriseOrderReply {
     const SCHEMA: &'static Node = &AUTHORISE_ORDER_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `AuthoriseOrderRequestData` (`schemas/trading/AuthoriseOrder.request.json#/properties/Data`).
 pub static AUTHORISE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/AuthoriseOrder.request.json#/properties/Data/type"),
@@ -583,10 +597,12 @@ pub static AUTHORISE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::AuthoriseOrderRequestData {
     const SCHEMA: &'static Node = &AUTHORISE_ORDER_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `AuthoriseOrderRequest` (`schemas/trading/AuthoriseOrder.request.json#`).
 pub static AUTHORISE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/AuthoriseOrder.request.json#/type"),
@@ -647,10 +663,12 @@ pub static AUTHORISE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::AuthoriseOrderRequest {
     const SCHEMA: &'static Node = &AUTHORISE_ORDER_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// The forms of `BalancesPush`'s topic arguments.
 pub static BALANCES_PUSH_FORMS: [TopicForm; 2usize] = [
     TopicForm {
@@ -670,6 +688,7 @@ pub static BALANCES_PUSH_FORMS: [TopicForm; 2usize] = [
         literals: &[""],
     },
 ];
+#[cfg(feature = "trading")]
 /// `BalancesPush` (`schemas/trading/Balances.push.json#`).
 pub static BALANCES_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/Balances.push.json#/type"),
@@ -735,10 +754,12 @@ pub static BALANCES_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::BalancesPush {
     const SCHEMA: &'static Node = &BALANCES_PUSH;
 }
 
+#[cfg(feature = "trading")]
 /// `CalculateOrderReply` (`schemas/trading/CalculateOrder.reply.json#`).
 pub static CALCULATE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/CalculateOrder.reply.json#/type"),
@@ -799,10 +820,12 @@ pub static CALCULATE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::CalculateOrderReply {
     const SCHEMA: &'static Node = &CALCULATE_ORDER_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `CalculateOrderRequestData` (`schemas/trading/CalculateOrder.request.json#/properties/Data`).
 pub static CALCULATE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/CalculateOrder.request.json#/properties/Data/type"),
@@ -888,10 +911,12 @@ pub static CALCULATE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::CalculateOrderRequestData {
     const SCHEMA: &'static Node = &CALCULATE_ORDER_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `CalculateOrderRequest` (`schemas/trading/CalculateOrder.request.json#`).
 pub static CALCULATE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/CalculateOrder.request.json#/type"),
@@ -952,10 +977,12 @@ pub static CALCULATE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::CalculateOrderRequest {
     const SCHEMA: &'static Node = &CALCULATE_ORDER_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `CancelOrderReply` (`schemas/trading/CancelOrder.reply.json#`).
 pub static CANCEL_ORDER_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/CancelOrder.reply.json#/type"),
@@ -1016,10 +1043,12 @@ pub static CANCEL_ORDER_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::CancelOrderReply {
     const SCHEMA: &'static Node = &CANCEL_ORDER_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `CancelOrderRequestData` (`schemas/trading/CancelOrder.request.json#/properties/Data`).
 pub static CANCEL_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/CancelOrder.request.json#/properties/Data/type"),
@@ -1076,10 +1105,12 @@ pub static CANCEL_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::CancelOrderRequestData {
     const SCHEMA: &'static Node = &CANCEL_ORDER_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `CancelOrderRequest` (`schemas/trading/CancelOrder.request.json#`).
 pub static CANCEL_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/CancelOrder.request.json#/type"),
@@ -1140,10 +1171,12 @@ pub static CANCEL_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::CancelOrderRequest {
     const SCHEMA: &'static Node = &CANCEL_ORDER_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// The forms of `HoldingsPush`'s topic arguments.
 pub static HOLDINGS_PUSH_FORMS: [TopicForm; 2usize] = [
     TopicForm {
@@ -1163,6 +1196,7 @@ pub static HOLDINGS_PUSH_FORMS: [TopicForm; 2usize] = [
         literals: &[""],
     },
 ];
+#[cfg(feature = "trading")]
 /// `HoldingsPush` (`schemas/trading/Holdings.push.json#`).
 pub static HOLDINGS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/Holdings.push.json#/type"),
@@ -1228,10 +1262,12 @@ pub static HOLDINGS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::HoldingsPush {
     const SCHEMA: &'static Node = &HOLDINGS_PUSH;
 }
 
+#[cfg(feature = "trading")]
 /// `MoveOrderReply` (`schemas/trading/MoveOrder.reply.json#`).
 pub static MOVE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/MoveOrder.reply.json#/type"),
@@ -1292,10 +1328,12 @@ pub static MOVE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::MoveOrderReply {
     const SCHEMA: &'static Node = &MOVE_ORDER_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `MoveOrderRequestData` (`schemas/trading/MoveOrder.request.json#/properties/Data`).
 pub static MOVE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/MoveOrder.request.json#/properties/Data/type"),
@@ -1362,10 +1400,12 @@ pub static MOVE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::MoveOrderRequestData {
     const SCHEMA: &'static Node = &MOVE_ORDER_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `MoveOrderRequest` (`schemas/trading/MoveOrder.request.json#`).
 pub static MOVE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/MoveOrder.request.json#/type"),
@@ -1426,10 +1466,12 @@ pub static MOVE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::MoveOrderRequest {
     const SCHEMA: &'static Node = &MOVE_ORDER_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// The forms of `OrdersPush`'s topic arguments.
 pub static ORDERS_PUSH_FORMS: [TopicForm; 2usize] = [
     TopicForm {
@@ -1449,6 +1491,7 @@ pub static ORDERS_PUSH_FORMS: [TopicForm; 2usize] = [
         literals: &[""],
     },
 ];
+#[cfg(feature = "trading")]
 /// `OrdersPush` (`schemas/trading/Orders.push.json#`).
 pub static ORDERS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/Orders.push.json#/type"),
@@ -1514,10 +1557,12 @@ pub static ORDERS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrdersPush {
     const SCHEMA: &'static Node = &ORDERS_PUSH;
 }
 
+#[cfg(feature = "trading")]
 /// `PlaceOrderReply` (`schemas/trading/PlaceOrder.reply.json#`).
 pub static PLACE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/PlaceOrder.reply.json#/type"),
@@ -1578,10 +1623,12 @@ pub static PLACE_ORDER_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::PlaceOrderReply {
     const SCHEMA: &'static Node = &PLACE_ORDER_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `PlaceOrderRequestData` (`schemas/trading/PlaceOrder.request.json#/properties/Data`).
 pub static PLACE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/PlaceOrder.request.json#/properties/Data/type"),
@@ -1649,10 +1696,12 @@ pub static PLACE_ORDER_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::PlaceOrderRequestData {
     const SCHEMA: &'static Node = &PLACE_ORDER_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `PlaceOrderRequest` (`schemas/trading/PlaceOrder.request.json#`).
 pub static PLACE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/PlaceOrder.request.json#/type"),
@@ -1713,10 +1762,12 @@ pub static PLACE_ORDER_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::PlaceOrderRequest {
     const SCHEMA: &'static Node = &PLACE_ORDER_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryAccountsReply` (`schemas/trading/QueryAccounts.reply.json#`).
 pub static QUERY_ACCOUNTS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryAccounts.reply.json#/type"),
@@ -1780,10 +1831,12 @@ pub static QUERY_ACCOUNTS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryAccountsReply {
     const SCHEMA: &'static Node = &QUERY_ACCOUNTS_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryAccountsRequest` (`schemas/trading/QueryAccounts.request.json#`).
 pub static QUERY_ACCOUNTS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryAccounts.request.json#/type"),
@@ -1850,10 +1903,12 @@ pub static QUERY_ACCOUNTS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryAccountsRequest {
     const SCHEMA: &'static Node = &QUERY_ACCOUNTS_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryBalancesReply` (`schemas/trading/QueryBalances.reply.json#`).
 pub static QUERY_BALANCES_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryBalances.reply.json#/type"),
@@ -1917,10 +1972,12 @@ pub static QUERY_BALANCES_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryBalancesReply {
     const SCHEMA: &'static Node = &QUERY_BALANCES_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryBalancesRequestData` (`schemas/trading/QueryBalances.request.json#/properties/Data`).
 pub static QUERY_BALANCES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryBalances.request.json#/properties/Data/type"),
@@ -1947,10 +2004,12 @@ pub static QUERY_BALANCES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryBalancesRequestData {
     const SCHEMA: &'static Node = &QUERY_BALANCES_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryBalancesRequest` (`schemas/trading/QueryBalances.request.json#`).
 pub static QUERY_BALANCES_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryBalances.request.json#/type"),
@@ -2011,10 +2070,12 @@ pub static QUERY_BALANCES_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryBalancesRequest {
     const SCHEMA: &'static Node = &QUERY_BALANCES_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryHoldingsReply` (`schemas/trading/QueryHoldings.reply.json#`).
 pub static QUERY_HOLDINGS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryHoldings.reply.json#/type"),
@@ -2078,10 +2139,12 @@ pub static QUERY_HOLDINGS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryHoldingsReply {
     const SCHEMA: &'static Node = &QUERY_HOLDINGS_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryHoldingsRequestData` (`schemas/trading/QueryHoldings.request.json#/properties/Data`).
 pub static QUERY_HOLDINGS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryHoldings.request.json#/properties/Data/type"),
@@ -2128,10 +2191,12 @@ pub static QUERY_HOLDINGS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryHoldingsRequestData {
     const SCHEMA: &'static Node = &QUERY_HOLDINGS_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryHoldingsRequest` (`schemas/trading/QueryHoldings.request.json#`).
 pub static QUERY_HOLDINGS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryHoldings.request.json#/type"),
@@ -2192,10 +2257,12 @@ pub static QUERY_HOLDINGS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryHoldingsRequest {
     const SCHEMA: &'static Node = &QUERY_HOLDINGS_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `TradingLimit` (`schemas/trading/QueryLimits.reply.json#/properties/Data/items`).
 pub static TRADING_LIMIT: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryLimits.reply.json#/properties/Data/items/type"),
@@ -2226,10 +2293,12 @@ pub static TRADING_LIMIT: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::TradingLimit {
     const SCHEMA: &'static Node = &TRADING_LIMIT;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryLimitsReply` (`schemas/trading/QueryLimits.reply.json#`).
 pub static QUERY_LIMITS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryLimits.reply.json#/type"),
@@ -2293,10 +2362,12 @@ pub static QUERY_LIMITS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryLimitsReply {
     const SCHEMA: &'static Node = &QUERY_LIMITS_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryLimitsRequestData` (`schemas/trading/QueryLimits.request.json#/properties/Data`).
 pub static QUERY_LIMITS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryLimits.request.json#/properties/Data/type"),
@@ -2340,10 +2411,12 @@ pub static QUERY_LIMITS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryLimitsRequestData {
     const SCHEMA: &'static Node = &QUERY_LIMITS_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryLimitsRequest` (`schemas/trading/QueryLimits.request.json#`).
 pub static QUERY_LIMITS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryLimits.request.json#/type"),
@@ -2404,10 +2477,12 @@ pub static QUERY_LIMITS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryLimitsRequest {
     const SCHEMA: &'static Node = &QUERY_LIMITS_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryOrderAuditReply` (`schemas/trading/QueryOrderAudit.reply.json#`).
 pub static QUERY_ORDER_AUDIT_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryOrderAudit.reply.json#/type"),
@@ -2471,10 +2546,12 @@ pub static QUERY_ORDER_AUDIT_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryOrderAuditReply {
     const SCHEMA: &'static Node = &QUERY_ORDER_AUDIT_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryOrderAuditRequestData` (`schemas/trading/QueryOrderAudit.request.json#/properties/Data`).
 pub static QUERY_ORDER_AUDIT_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryOrderAudit.request.json#/properties/Data/type"),
@@ -2534,10 +2611,12 @@ pub static QUERY_ORDER_AUDIT_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryOrderAuditRequestData {
     const SCHEMA: &'static Node = &QUERY_ORDER_AUDIT_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryOrderAuditRequest` (`schemas/trading/QueryOrderAudit.request.json#`).
 pub static QUERY_ORDER_AUDIT_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryOrderAudit.request.json#/type"),
@@ -2598,10 +2677,12 @@ pub static QUERY_ORDER_AUDIT_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryOrderAuditRequest {
     const SCHEMA: &'static Node = &QUERY_ORDER_AUDIT_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderStatus` (`schemas/trading/QueryOrderStatuses.reply.json#/properties/Data/items`).
 pub static ORDER_STATUS: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -2661,10 +2742,12 @@ pub static ORDER_STATUS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderStatus {
     const SCHEMA: &'static Node = &ORDER_STATUS;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryOrderStatusesReply` (`schemas/trading/QueryOrderStatuses.reply.json#`).
 pub static QUERY_ORDER_STATUSES_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryOrderStatuses.reply.json#/type"),
@@ -2728,10 +2811,12 @@ pub static QUERY_ORDER_STATUSES_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryOrderStatusesReply {
     const SCHEMA: &'static Node = &QUERY_ORDER_STATUSES_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryOrderStatusesRequestData` (`schemas/trading/QueryOrderStatuses.request.json#/properties/Data`).
 pub static QUERY_ORDER_STATUSES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -2770,11 +2855,13 @@ pub static QUERY_ORDER_STATUSES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate
 for crate::generated::types::QueryOrderStatusesRequestData {
     const SCHEMA: &'static Node = &QUERY_ORDER_STATUSES_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryOrderStatusesRequest` (`schemas/trading/QueryOrderStatuses.request.json#`).
 pub static QUERY_ORDER_STATUSES_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryOrderStatuses.request.json#/type"),
@@ -2835,10 +2922,12 @@ pub static QUERY_ORDER_STATUSES_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryOrderStatusesRequest {
     const SCHEMA: &'static Node = &QUERY_ORDER_STATUSES_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryOrdersReply` (`schemas/trading/QueryOrders.reply.json#`).
 pub static QUERY_ORDERS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryOrders.reply.json#/type"),
@@ -2902,10 +2991,12 @@ pub static QUERY_ORDERS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryOrdersReply {
     const SCHEMA: &'static Node = &QUERY_ORDERS_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryOrdersRequestData` (`schemas/trading/QueryOrders.request.json#/properties/Data`).
 pub static QUERY_ORDERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryOrders.request.json#/properties/Data/type"),
@@ -2942,10 +3033,12 @@ pub static QUERY_ORDERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryOrdersRequestData {
     const SCHEMA: &'static Node = &QUERY_ORDERS_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryOrdersRequest` (`schemas/trading/QueryOrders.request.json#`).
 pub static QUERY_ORDERS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryOrders.request.json#/type"),
@@ -3006,10 +3099,12 @@ pub static QUERY_ORDERS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryOrdersRequest {
     const SCHEMA: &'static Node = &QUERY_ORDERS_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `RequestStatus` (`schemas/trading/QueryRequestStatuses.reply.json#/properties/Data/items`).
 pub static REQUEST_STATUS: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -3059,10 +3154,12 @@ pub static REQUEST_STATUS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::RequestStatus {
     const SCHEMA: &'static Node = &REQUEST_STATUS;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryRequestStatusesReply` (`schemas/trading/QueryRequestStatuses.reply.json#`).
 pub static QUERY_REQUEST_STATUSES_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryRequestStatuses.reply.json#/type"),
@@ -3126,10 +3223,12 @@ pub static QUERY_REQUEST_STATUSES_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryRequestStatusesReply {
     const SCHEMA: &'static Node = &QUERY_REQUEST_STATUSES_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryRequestStatusesRequestData` (`schemas/trading/QueryRequestStatuses.request.json#/properties/Data`).
 pub static QUERY_REQUEST_STATUSES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -3158,11 +3257,13 @@ pub static QUERY_REQUEST_STATUSES_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate
 for crate::generated::types::QueryRequestStatusesRequestData {
     const SCHEMA: &'static Node = &QUERY_REQUEST_STATUSES_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryRequestStatusesRequest` (`schemas/trading/QueryRequestStatuses.request.json#`).
 pub static QUERY_REQUEST_STATUSES_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryRequestStatuses.request.json#/type"),
@@ -3223,10 +3324,12 @@ pub static QUERY_REQUEST_STATUSES_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryRequestStatusesRequest {
     const SCHEMA: &'static Node = &QUERY_REQUEST_STATUSES_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryRequestsReply` (`schemas/trading/QueryRequests.reply.json#`).
 pub static QUERY_REQUESTS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryRequests.reply.json#/type"),
@@ -3290,10 +3393,12 @@ pub static QUERY_REQUESTS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryRequestsReply {
     const SCHEMA: &'static Node = &QUERY_REQUESTS_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryRequestsRequestData` (`schemas/trading/QueryRequests.request.json#/properties/Data`).
 pub static QUERY_REQUESTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryRequests.request.json#/properties/Data/type"),
@@ -3330,10 +3435,12 @@ pub static QUERY_REQUESTS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryRequestsRequestData {
     const SCHEMA: &'static Node = &QUERY_REQUESTS_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryRequestsRequest` (`schemas/trading/QueryRequests.request.json#`).
 pub static QUERY_REQUESTS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryRequests.request.json#/type"),
@@ -3394,10 +3501,12 @@ pub static QUERY_REQUESTS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryRequestsRequest {
     const SCHEMA: &'static Node = &QUERY_REQUESTS_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `TradingMarket` (`schemas/trading/QueryTradingMarkets.reply.json#/properties/Data/items`).
 pub static TRADING_MARKET: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -3462,10 +3571,12 @@ pub static TRADING_MARKET: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::TradingMarket {
     const SCHEMA: &'static Node = &TRADING_MARKET;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryTradingMarketsReply` (`schemas/trading/QueryTradingMarkets.reply.json#`).
 pub static QUERY_TRADING_MARKETS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryTradingMarkets.reply.json#/type"),
@@ -3529,10 +3640,12 @@ pub static QUERY_TRADING_MARKETS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryTradingMarketsReply {
     const SCHEMA: &'static Node = &QUERY_TRADING_MARKETS_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryTradingMarketsRequestData` (`schemas/trading/QueryTradingMarkets.request.json#/properties/Data`).
 pub static QUERY_TRADING_MARKETS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -3571,11 +3684,13 @@ pub static QUERY_TRADING_MARKETS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate
 for crate::generated::types::QueryTradingMarketsRequestData {
     const SCHEMA: &'static Node = &QUERY_TRADING_MARKETS_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryTradingMarketsRequest` (`schemas/trading/QueryTradingMarkets.request.json#`).
 pub static QUERY_TRADING_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryTradingMarkets.request.json#/type"),
@@ -3636,10 +3751,12 @@ pub static QUERY_TRADING_MARKETS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryTradingMarketsRequest {
     const SCHEMA: &'static Node = &QUERY_TRADING_MARKETS_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryTransactionsReply` (`schemas/trading/QueryTransactions.reply.json#`).
 pub static QUERY_TRANSACTIONS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryTransactions.reply.json#/type"),
@@ -3703,10 +3820,12 @@ pub static QUERY_TRANSACTIONS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryTransactionsReply {
     const SCHEMA: &'static Node = &QUERY_TRANSACTIONS_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryTransactionsRequestData` (`schemas/trading/QueryTransactions.request.json#/properties/Data`).
 pub static QUERY_TRANSACTIONS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -3804,10 +3923,12 @@ pub static QUERY_TRANSACTIONS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryTransactionsRequestData {
     const SCHEMA: &'static Node = &QUERY_TRANSACTIONS_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `QueryTransactionsRequest` (`schemas/trading/QueryTransactions.request.json#`).
 pub static QUERY_TRANSACTIONS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/QueryTransactions.request.json#/type"),
@@ -3868,10 +3989,12 @@ pub static QUERY_TRANSACTIONS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::QueryTransactionsRequest {
     const SCHEMA: &'static Node = &QUERY_TRANSACTIONS_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `RequestQuoteReplyData` (`schemas/trading/RequestQuote.reply.json#/properties/Data`).
 pub static REQUEST_QUOTE_REPLY_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/RequestQuote.reply.json#/properties/Data/type"),
@@ -3905,10 +4028,12 @@ pub static REQUEST_QUOTE_REPLY_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteReplyData {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REPLY_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `RequestQuoteReply` (`schemas/trading/RequestQuote.reply.json#`).
 pub static REQUEST_QUOTE_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/RequestQuote.reply.json#/type"),
@@ -3969,10 +4094,12 @@ pub static REQUEST_QUOTE_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteReply {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REPLY;
 }
 
+#[cfg(feature = "trading")]
 /// `RequestQuoteRequestData` (`schemas/trading/RequestQuote.request.json#/properties/Data`).
 pub static REQUEST_QUOTE_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/RequestQuote.request.json#/properties/Data/type"),
@@ -4030,10 +4157,12 @@ pub static REQUEST_QUOTE_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteRequestData {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REQUEST_DATA;
 }
 
+#[cfg(feature = "trading")]
 /// `RequestQuoteRequest` (`schemas/trading/RequestQuote.request.json#`).
 pub static REQUEST_QUOTE_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/RequestQuote.request.json#/type"),
@@ -4094,10 +4223,12 @@ pub static REQUEST_QUOTE_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::RequestQuoteRequest {
     const SCHEMA: &'static Node = &REQUEST_QUOTE_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// The forms of `RequestsPush`'s topic arguments.
 pub static REQUESTS_PUSH_FORMS: [TopicForm; 2usize] = [
     TopicForm {
@@ -4117,6 +4248,7 @@ pub static REQUESTS_PUSH_FORMS: [TopicForm; 2usize] = [
         literals: &[""],
     },
 ];
+#[cfg(feature = "trading")]
 /// `RequestsPush` (`schemas/trading/Requests.push.json#`).
 pub static REQUESTS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/Requests.push.json#/type"),
@@ -4182,10 +4314,12 @@ pub static REQUESTS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::RequestsPush {
     const SCHEMA: &'static Node = &REQUESTS_PUSH;
 }
 
+#[cfg(feature = "trading")]
 /// `TradingAccountsPush` (`schemas/trading/TradingAccounts.push.json#`).
 pub static TRADING_ACCOUNTS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/TradingAccounts.push.json#/type"),
@@ -4249,10 +4383,12 @@ pub static TRADING_ACCOUNTS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::TradingAccountsPush {
     const SCHEMA: &'static Node = &TRADING_ACCOUNTS_PUSH;
 }
 
+#[cfg(feature = "trading")]
 /// The forms of `TransactionsPush`'s topic arguments.
 pub static TRANSACTIONS_PUSH_FORMS: [TopicForm; 2usize] = [
     TopicForm {
@@ -4272,6 +4408,7 @@ pub static TRANSACTIONS_PUSH_FORMS: [TopicForm; 2usize] = [
         literals: &[""],
     },
 ];
+#[cfg(feature = "trading")]
 /// `TransactionsPush` (`schemas/trading/Transactions.push.json#`).
 pub static TRANSACTIONS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/trading/Transactions.push.json#/type"),
@@ -4337,6 +4474,7 @@ pub static TRANSACTIONS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::TransactionsPush {
     const SCHEMA: &'static Node = &TRANSACTIONS_PUSH;
 }

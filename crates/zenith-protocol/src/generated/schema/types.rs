@@ -698,6 +698,7 @@ pub static DRIFT_WATCHLIST_REPLACE_COUNT: crate::runtime::Drift = crate::runtime
     ),
     at: "schemas/types/WatchlistMemberChange.json#/oneOf/1/properties/Count",
 };
+#[cfg(any(feature = "auth", feature = "market", feature = "news", feature = "trading"))]
 /// `DateTime` (`schemas/types/DateTime.json#`).
 pub static DATE_TIME: Node = Node::String(StringNode {
     type_at: "schemas/types/DateTime.json#/type",
@@ -708,10 +709,12 @@ pub static DATE_TIME: Node = Node::String(StringNode {
         format: Some((Format::DateTime, "schemas/types/DateTime.json#/format")),
     },
 });
+#[cfg(any(feature = "auth", feature = "market", feature = "news", feature = "trading"))]
 impl crate::runtime::Validate for crate::generated::types::DateTime {
     const SCHEMA: &'static Node = &DATE_TIME;
 }
 
+#[cfg(feature = "auth")]
 /// `ScopeList` (`schemas/types/ScopeList.json#`).
 pub static SCOPE_LIST: Node = Node::Array(ArrayNode {
     type_at: "schemas/types/ScopeList.json#/type",
@@ -720,6 +723,7 @@ pub static SCOPE_LIST: Node = Node::Array(ArrayNode {
         rules: StringRules::NONE,
     }),
 });
+#[cfg(any(feature = "channel", feature = "notify"))]
 /// `UserMetadata` (`schemas/types/UserMetadata.json#`).
 pub static USER_METADATA: Node = Node::Map(MapNode {
     type_at: "schemas/types/UserMetadata.json#/type",
@@ -728,6 +732,7 @@ pub static USER_METADATA: Node = Node::Map(MapNode {
         rules: StringRules::NONE,
     }),
 });
+#[cfg(feature = "channel")]
 /// `ChannelDetails` (`schemas/types/ChannelDetails.json#`).
 pub static CHANNEL_DETAILS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ChannelDetails.json#/type"),
@@ -771,10 +776,12 @@ pub static CHANNEL_DETAILS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::ChannelDetails {
     const SCHEMA: &'static Node = &CHANNEL_DETAILS;
 }
 
+#[cfg(feature = "channel")]
 /// `ChannelMethod` (`schemas/types/ChannelMethod.json#`).
 pub static CHANNEL_METHOD: Node = Node::Enum(EnumNode {
     at: "schemas/types/ChannelMethod.json#/enum",
@@ -782,10 +789,12 @@ pub static CHANNEL_METHOD: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::ChannelMethod {
     const SCHEMA: &'static Node = &CHANNEL_METHOD;
 }
 
+#[cfg(feature = "channel")]
 /// `WebPushKeys` (`schemas/types/WebPushKeys.json#`).
 pub static WEB_PUSH_KEYS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/WebPushKeys.json#/type"),
@@ -822,10 +831,12 @@ pub static WEB_PUSH_KEYS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::WebPushKeys {
     const SCHEMA: &'static Node = &WEB_PUSH_KEYS;
 }
 
+#[cfg(feature = "channel")]
 /// `ChannelSettings` (`schemas/types/ChannelSettings.json#`).
 pub static CHANNEL_SETTINGS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ChannelSettings.json#/type"),
@@ -890,10 +901,12 @@ pub static CHANNEL_SETTINGS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::ChannelSettings {
     const SCHEMA: &'static Node = &CHANNEL_SETTINGS;
 }
 
+#[cfg(feature = "channel")]
 /// `ChannelParameters` (`schemas/types/ChannelParameters.json#`).
 pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ChannelParameters.json#/type"),
@@ -1014,10 +1027,12 @@ pub static CHANNEL_PARAMETERS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::ChannelParameters {
     const SCHEMA: &'static Node = &CHANNEL_PARAMETERS;
 }
 
+#[cfg(feature = "channel")]
 /// `ChannelStatus` (`schemas/types/ChannelStatus.json#`).
 pub static CHANNEL_STATUS: Node = Node::Enum(EnumNode {
     at: "schemas/types/ChannelStatus.json#/enum",
@@ -1025,10 +1040,12 @@ pub static CHANNEL_STATUS: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::ChannelStatus {
     const SCHEMA: &'static Node = &CHANNEL_STATUS;
 }
 
+#[cfg(feature = "channel")]
 /// `ChannelState` (`schemas/types/ChannelState.json#`).
 pub static CHANNEL_STATE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ChannelState.json#/type"),
@@ -1096,10 +1113,12 @@ pub static CHANNEL_STATE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::ChannelState {
     const SCHEMA: &'static Node = &CHANNEL_STATE;
 }
 
+#[cfg(feature = "channel")]
 /// `ChannelMethodMetadata` (`schemas/types/ChannelMethodMetadata.json#`).
 pub static CHANNEL_METHOD_METADATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ChannelMethodMetadata.json#/type"),
@@ -1135,10 +1154,12 @@ pub static CHANNEL_METHOD_METADATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::ChannelMethodMetadata {
     const SCHEMA: &'static Node = &CHANNEL_METHOD_METADATA;
 }
 
+#[cfg(feature = "channel")]
 /// `ChannelMethodDetail` (`schemas/types/ChannelMethodDetail.json#`).
 pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ChannelMethodDetail.json#/type"),
@@ -1259,6 +1280,7 @@ pub static CHANNEL_METHOD_DETAIL: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "channel")]
 impl crate::runtime::Validate for crate::generated::types::ChannelMethodDetail {
     const SCHEMA: &'static Node = &CHANNEL_METHOD_DETAIL;
 }
@@ -1287,6 +1309,7 @@ pub static ACTION_ERROR_CODE: Node = Node::String(StringNode {
         format: None,
     },
 });
+#[cfg(feature = "fragments")]
 /// `FragmentDefinition` (`schemas/types/FragmentDefinition.json#`).
 pub static FRAGMENT_DEFINITION: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/FragmentDefinition.json#/type"),
@@ -1333,10 +1356,12 @@ pub static FRAGMENT_DEFINITION: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "fragments")]
 impl crate::runtime::Validate for crate::generated::types::FragmentDefinition {
     const SCHEMA: &'static Node = &FRAGMENT_DEFINITION;
 }
 
+#[cfg(any(feature = "fragments", feature = "market"))]
 /// `DateOrDateTime` (`schemas/types/DateOrDateTime.json#`).
 pub static DATE_OR_DATE_TIME: Node = Node::String(StringNode {
     type_at: "schemas/types/DateOrDateTime.json#/type",
@@ -1350,6 +1375,14 @@ pub static DATE_OR_DATE_TIME: Node = Node::String(StringNode {
         )),
     },
 });
+#[cfg(
+    any(
+        feature = "fragments",
+        feature = "market",
+        feature = "notify",
+        feature = "trading"
+    )
+)]
 /// `MarketCode` (`schemas/types/MarketCode.json#`).
 pub static MARKET_CODE: Node = Node::String(StringNode {
     type_at: "schemas/types/MarketCode.json#/type",
@@ -1360,6 +1393,7 @@ pub static MARKET_CODE: Node = Node::String(StringNode {
         format: None,
     },
 });
+#[cfg(feature = "market")]
 /// `DepthChangeO` (`schemas/types/DepthChange.json#/properties/O`).
 pub static DEPTH_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/DepthChange.json#/properties/O/enum",
@@ -1367,10 +1401,12 @@ pub static DEPTH_CHANGE_O: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::DepthChangeO {
     const SCHEMA: &'static Node = &DEPTH_CHANGE_O;
 }
 
+#[cfg(any(feature = "market", feature = "trading"))]
 /// `Side` (`schemas/types/Side.json#`).
 pub static SIDE: Node = Node::Enum(EnumNode {
     at: "schemas/types/Side.json#/enum",
@@ -1378,18 +1414,22 @@ pub static SIDE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "trading"))]
 impl crate::runtime::Validate for crate::generated::types::Side {
     const SCHEMA: &'static Node = &SIDE;
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 /// `Decimal` (`schemas/types/Decimal.json#`).
 pub static DECIMAL: Node = Node::Number(TypeRule {
     at: "schemas/types/Decimal.json#/type",
 });
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 impl crate::runtime::Validate for crate::generated::types::Decimal {
     const SCHEMA: &'static Node = &DECIMAL;
 }
 
+#[cfg(feature = "market")]
 /// `DepthOrderAttribute` (`schemas/types/DepthOrderAttribute.json#`).
 pub static DEPTH_ORDER_ATTRIBUTE: Node = Node::Enum(EnumNode {
     at: "schemas/types/DepthOrderAttribute.json#/x-zenith-known",
@@ -1397,10 +1437,12 @@ pub static DEPTH_ORDER_ATTRIBUTE: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::DepthOrderAttribute {
     const SCHEMA: &'static Node = &DEPTH_ORDER_ATTRIBUTE;
 }
 
+#[cfg(feature = "market")]
 /// `DepthOrder` (`schemas/types/DepthOrder.json#`).
 pub static DEPTH_ORDER: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/DepthOrder.json#/type"),
@@ -1514,10 +1556,12 @@ pub static DEPTH_ORDER: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::DepthOrder {
     const SCHEMA: &'static Node = &DEPTH_ORDER;
 }
 
+#[cfg(feature = "market")]
 /// `DepthChange` (`schemas/types/DepthChange.json#`).
 pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/DepthChange.json#/type"),
@@ -1620,10 +1664,12 @@ pub static DEPTH_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 2u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::DepthChange {
     const SCHEMA: &'static Node = &DEPTH_CHANGE;
 }
 
+#[cfg(feature = "market")]
 /// `LevelChangeO` (`schemas/types/LevelChange.json#/properties/O`).
 pub static LEVEL_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/LevelChange.json#/properties/O/enum",
@@ -1631,10 +1677,12 @@ pub static LEVEL_CHANGE_O: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::LevelChangeO {
     const SCHEMA: &'static Node = &LEVEL_CHANGE_O;
 }
 
+#[cfg(feature = "market")]
 /// `DepthLevel` (`schemas/types/DepthLevel.json#`).
 pub static DEPTH_LEVEL: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/DepthLevel.json#/type"),
@@ -1707,10 +1755,12 @@ pub static DEPTH_LEVEL: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::DepthLevel {
     const SCHEMA: &'static Node = &DEPTH_LEVEL;
 }
 
+#[cfg(feature = "market")]
 /// `LevelChange` (`schemas/types/LevelChange.json#`).
 pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/LevelChange.json#/type"),
@@ -1813,6 +1863,7 @@ pub static LEVEL_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 2u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::LevelChange {
     const SCHEMA: &'static Node = &LEVEL_CHANGE;
 }
@@ -1828,6 +1879,7 @@ impl crate::runtime::Validate for crate::generated::types::FeedStatus {
     const SCHEMA: &'static Node = &FEED_STATUS;
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 /// `Date` (`schemas/types/Date.json#`).
 pub static DATE: Node = Node::String(StringNode {
     type_at: "schemas/types/Date.json#/type",
@@ -1838,10 +1890,12 @@ pub static DATE: Node = Node::String(StringNode {
         format: Some((Format::Date, "schemas/types/Date.json#/format")),
     },
 });
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 impl crate::runtime::Validate for crate::generated::types::Date {
     const SCHEMA: &'static Node = &DATE;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `TradingStateName` (`schemas/types/TradingStateName.json#`).
 pub static TRADING_STATE_NAME: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradingStateName.json#/x-zenith-known",
@@ -1849,10 +1903,12 @@ pub static TRADING_STATE_NAME: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::TradingStateName {
     const SCHEMA: &'static Node = &TRADING_STATE_NAME;
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 /// `TradingMarketCode` (`schemas/types/TradingMarketCode.json#`).
 pub static TRADING_MARKET_CODE: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradingMarketCode.json#/x-zenith-known",
@@ -1889,10 +1945,12 @@ pub static TRADING_MARKET_CODE: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 impl crate::runtime::Validate for crate::generated::types::TradingMarketCode {
     const SCHEMA: &'static Node = &TRADING_MARKET_CODE;
 }
 
+#[cfg(feature = "market")]
 /// `TradingMarketState` (`schemas/types/MarketState.json#/properties/States/items`).
 pub static TRADING_MARKET_STATE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/MarketState.json#/properties/States/items/type"),
@@ -1923,10 +1981,12 @@ pub static TRADING_MARKET_STATE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TradingMarketState {
     const SCHEMA: &'static Node = &TRADING_MARKET_STATE;
 }
 
+#[cfg(feature = "market")]
 /// `MarketState` (`schemas/types/MarketState.json#`).
 pub static MARKET_STATE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/MarketState.json#/type"),
@@ -1988,10 +2048,12 @@ pub static MARKET_STATE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::MarketState {
     const SCHEMA: &'static Node = &MARKET_STATE;
 }
 
+#[cfg(feature = "market")]
 /// `MixedMarketStrategy` (`schemas/types/MixedMarketStrategy.json#`).
 pub static MIXED_MARKET_STRATEGY: Node = Node::Enum(EnumNode {
     at: "schemas/types/MixedMarketStrategy.json#/x-zenith-known",
@@ -1999,10 +2061,12 @@ pub static MIXED_MARKET_STRATEGY: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::MixedMarketStrategy {
     const SCHEMA: &'static Node = &MIXED_MARKET_STRATEGY;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `SymbolClass` (`schemas/types/SymbolClass.json#`).
 pub static SYMBOL_CLASS: Node = Node::Enum(EnumNode {
     at: "schemas/types/SymbolClass.json#/enum",
@@ -2010,10 +2074,12 @@ pub static SYMBOL_CLASS: Node = Node::Enum(EnumNode {
     open: false,
     drift: Some(&DRIFT_MARKET_SYMBOLCLASS_UNKNOWN),
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::SymbolClass {
     const SCHEMA: &'static Node = &SYMBOL_CLASS;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ExerciseType` (`schemas/types/ExerciseType.json#`).
 pub static EXERCISE_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/ExerciseType.json#/enum",
@@ -2021,10 +2087,12 @@ pub static EXERCISE_TYPE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ExerciseType {
     const SCHEMA: &'static Node = &EXERCISE_TYPE;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `CallOrPut` (`schemas/types/CallOrPut.json#`).
 pub static CALL_OR_PUT: Node = Node::Enum(EnumNode {
     at: "schemas/types/CallOrPut.json#/enum",
@@ -2032,10 +2100,12 @@ pub static CALL_OR_PUT: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::CallOrPut {
     const SCHEMA: &'static Node = &CALL_OR_PUT;
 }
 
+#[cfg(feature = "market")]
 /// `SymbolLeg` (`schemas/types/SymbolLeg.json#`).
 pub static SYMBOL_LEG: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/SymbolLeg.json#/type"),
@@ -2076,10 +2146,12 @@ pub static SYMBOL_LEG: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SymbolLeg {
     const SCHEMA: &'static Node = &SYMBOL_LEG;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `SymbolCategory` (`schemas/types/SymbolCategory.json#`).
 pub static SYMBOL_CATEGORY: Node = Node::Enum(EnumNode {
     at: "schemas/types/SymbolCategory.json#/x-zenith-known",
@@ -2087,10 +2159,12 @@ pub static SYMBOL_CATEGORY: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::SymbolCategory {
     const SCHEMA: &'static Node = &SYMBOL_CATEGORY;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `SubscriptionDataType` (`schemas/types/SubscriptionDataType.json#`).
 pub static SUBSCRIPTION_DATA_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/SubscriptionDataType.json#/enum",
@@ -2098,10 +2172,12 @@ pub static SUBSCRIPTION_DATA_TYPE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::SubscriptionDataType {
     const SCHEMA: &'static Node = &SUBSCRIPTION_DATA_TYPE;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `QuotationBasis` (`schemas/types/QuotationBasis.json#`).
 pub static QUOTATION_BASIS: Node = Node::Enum(EnumNode {
     at: "schemas/types/QuotationBasis.json#/x-zenith-known",
@@ -2141,10 +2217,12 @@ pub static QUOTATION_BASIS: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::QuotationBasis {
     const SCHEMA: &'static Node = &QUOTATION_BASIS;
 }
 
+#[cfg(feature = "market")]
 /// `Trend` (`schemas/types/Trend.json#`).
 pub static TREND: Node = Node::Enum(EnumNode {
     at: "schemas/types/Trend.json#/enum",
@@ -2152,10 +2230,12 @@ pub static TREND: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::Trend {
     const SCHEMA: &'static Node = &TREND;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `BoardCode` (`schemas/types/BoardCode.json#`).
 pub static BOARD_CODE: Node = Node::Enum(EnumNode {
     at: "schemas/types/BoardCode.json#/x-zenith-known",
@@ -2195,10 +2275,12 @@ pub static BOARD_CODE: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::BoardCode {
     const SCHEMA: &'static Node = &BOARD_CODE;
 }
 
+#[cfg(feature = "market")]
 /// `Security` (`schemas/types/Security.json#`).
 pub static SECURITY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/Security.json#/type"),
@@ -2706,10 +2788,12 @@ pub static SECURITY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 524337u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::Security {
     const SCHEMA: &'static Node = &SECURITY;
 }
 
+#[cfg(feature = "market")]
 /// `DepthDirection` (`schemas/types/DepthDirection.json#`).
 pub static DEPTH_DIRECTION: Node = Node::Enum(EnumNode {
     at: "schemas/types/DepthDirection.json#/enum",
@@ -2717,10 +2801,12 @@ pub static DEPTH_DIRECTION: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::DepthDirection {
     const SCHEMA: &'static Node = &DEPTH_DIRECTION;
 }
 
+#[cfg(feature = "market")]
 /// `SymbolDetail` (`schemas/types/SymbolDetail.json#`).
 pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/SymbolDetail.json#/type"),
@@ -2942,10 +3028,12 @@ pub static SYMBOL_DETAIL: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SymbolDetail {
     const SCHEMA: &'static Node = &SYMBOL_DETAIL;
 }
 
+#[cfg(feature = "market")]
 /// `QuerySymbolsField` (`schemas/types/QuerySymbolsField.json#`).
 pub static QUERY_SYMBOLS_FIELD: Node = Node::Enum(EnumNode {
     at: "schemas/types/QuerySymbolsField.json#/x-zenith-known",
@@ -2964,10 +3052,12 @@ pub static QUERY_SYMBOLS_FIELD: Node = Node::Enum(EnumNode {
     open: true,
     drift: Some(&DRIFT_MARKET_ALTERNATE_KEYS_GICS_UID),
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::QuerySymbolsField {
     const SCHEMA: &'static Node = &QUERY_SYMBOLS_FIELD;
 }
 
+#[cfg(feature = "market")]
 /// `TradeChangeO` (`schemas/types/TradeChange.json#/properties/O`).
 pub static TRADE_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradeChange.json#/properties/O/enum",
@@ -2975,10 +3065,12 @@ pub static TRADE_CHANGE_O: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TradeChangeO {
     const SCHEMA: &'static Node = &TRADE_CHANGE_O;
 }
 
+#[cfg(feature = "market")]
 /// `TradeFlag` (`schemas/types/TradeFlag.json#`).
 pub static TRADE_FLAG: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradeFlag.json#/enum",
@@ -2986,10 +3078,12 @@ pub static TRADE_FLAG: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TradeFlag {
     const SCHEMA: &'static Node = &TRADE_FLAG;
 }
 
+#[cfg(feature = "market")]
 /// `TradeAffect` (`schemas/types/TradeAffect.json#`).
 pub static TRADE_AFFECT: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradeAffect.json#/enum",
@@ -2997,10 +3091,12 @@ pub static TRADE_AFFECT: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TradeAffect {
     const SCHEMA: &'static Node = &TRADE_AFFECT;
 }
 
+#[cfg(feature = "market")]
 /// `TradeAttribute` (`schemas/types/TradeAttribute.json#`).
 pub static TRADE_ATTRIBUTE: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradeAttribute.json#/x-zenith-known",
@@ -3008,10 +3104,12 @@ pub static TRADE_ATTRIBUTE: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TradeAttribute {
     const SCHEMA: &'static Node = &TRADE_ATTRIBUTE;
 }
 
+#[cfg(feature = "market")]
 /// `TradeData` (`schemas/types/TradeData.json#`).
 pub static TRADE_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/TradeData.json#/type"),
@@ -3211,10 +3309,12 @@ pub static TRADE_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TradeData {
     const SCHEMA: &'static Node = &TRADE_DATA;
 }
 
+#[cfg(feature = "market")]
 /// `TradeChange` (`schemas/types/TradeChange.json#`).
 pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/TradeChange.json#/type"),
@@ -3313,10 +3413,12 @@ pub static TRADE_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 4u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TradeChange {
     const SCHEMA: &'static Node = &TRADE_CHANGE;
 }
 
+#[cfg(feature = "market")]
 /// `TradingStateReason` (`schemas/types/TradingStateReason.json#`).
 pub static TRADING_STATE_REASON: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradingStateReason.json#/enum",
@@ -3324,10 +3426,12 @@ pub static TRADING_STATE_REASON: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::TradingStateReason {
     const SCHEMA: &'static Node = &TRADING_STATE_REASON;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `TradingStateAllowance` (`schemas/types/TradingStateAllowance.json#`).
 pub static TRADING_STATE_ALLOWANCE: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradingStateAllowance.json#/enum",
@@ -3345,10 +3449,12 @@ pub static TRADING_STATE_ALLOWANCE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::TradingStateAllowance {
     const SCHEMA: &'static Node = &TRADING_STATE_ALLOWANCE;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanCriterionName` (`schemas/types/ScanCriterionName.json#`).
 pub static SCAN_CRITERION_NAME: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScanCriterionName.json#/enum",
@@ -3384,10 +3490,12 @@ pub static SCAN_CRITERION_NAME: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanCriterionName {
     const SCHEMA: &'static Node = &SCAN_CRITERION_NAME;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanBooleanOperand` (`schemas/types/ScanBooleanOperand.json#`).
 pub static SCAN_BOOLEAN_OPERAND: Node = Node::Choice(ChoiceNode {
     name: "ScanBooleanOperand",
@@ -3458,10 +3566,12 @@ pub static SCAN_BOOLEAN_OPERAND: Node = Node::Choice(ChoiceNode {
         &SCAN_NOT_EQUAL_CRITERION,
     ],
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanBooleanOperand {
     const SCHEMA: &'static Node = &SCAN_BOOLEAN_OPERAND;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanTextAs` (`schemas/types/ScanTextAs.json#`).
 pub static SCAN_TEXT_AS: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScanTextAs.json#/enum",
@@ -3469,10 +3579,12 @@ pub static SCAN_TEXT_AS: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanTextAs {
     const SCHEMA: &'static Node = &SCAN_TEXT_AS;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanTextOptions` (`schemas/types/ScanTextOptions.json#`).
 pub static SCAN_TEXT_OPTIONS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ScanTextOptions.json#/type"),
@@ -3505,10 +3617,12 @@ pub static SCAN_TEXT_OPTIONS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanTextOptions {
     const SCHEMA: &'static Node = &SCAN_TEXT_OPTIONS;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanTextOption` (`schemas/types/ScanTextOption.json#`).
 pub static SCAN_TEXT_OPTION: Node = Node::Choice(ChoiceNode {
     name: "ScanTextOption",
@@ -3526,10 +3640,12 @@ pub static SCAN_TEXT_OPTION: Node = Node::Choice(ChoiceNode {
     ],
     tuples: &[],
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanTextOption {
     const SCHEMA: &'static Node = &SCAN_TEXT_OPTION;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanNumberRange` (`schemas/types/ScanNumberRange.json#`).
 pub static SCAN_NUMBER_RANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ScanNumberRange.json#/type"),
@@ -3567,10 +3683,12 @@ pub static SCAN_NUMBER_RANGE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanNumberRange {
     const SCHEMA: &'static Node = &SCAN_NUMBER_RANGE;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanNumberValue` (`schemas/types/ScanNumberValue.json#`).
 pub static SCAN_NUMBER_VALUE: Node = Node::Choice(ChoiceNode {
     name: "ScanNumberValue",
@@ -3592,10 +3710,12 @@ pub static SCAN_NUMBER_VALUE: Node = Node::Choice(ChoiceNode {
     ],
     tuples: &[],
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanNumberValue {
     const SCHEMA: &'static Node = &SCAN_NUMBER_VALUE;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanDateRange` (`schemas/types/ScanDateRange.json#`).
 pub static SCAN_DATE_RANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ScanDateRange.json#/type"),
@@ -3633,10 +3753,12 @@ pub static SCAN_DATE_RANGE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanDateRange {
     const SCHEMA: &'static Node = &SCAN_DATE_RANGE;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanDateValue` (`schemas/types/ScanDateValue.json#`).
 pub static SCAN_DATE_VALUE: Node = Node::Choice(ChoiceNode {
     name: "ScanDateValue",
@@ -3658,10 +3780,12 @@ pub static SCAN_DATE_VALUE: Node = Node::Choice(ChoiceNode {
     ],
     tuples: &[],
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanDateValue {
     const SCHEMA: &'static Node = &SCAN_DATE_VALUE;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanField` (`schemas/types/ScanField.json#`).
 pub static SCAN_FIELD: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScanField.json#/enum",
@@ -3695,10 +3819,12 @@ pub static SCAN_FIELD: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanField {
     const SCHEMA: &'static Node = &SCAN_FIELD;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanIfOperand` (`schemas/types/ScanIfOperand.json#`).
 pub static SCAN_IF_OPERAND: Node = Node::Choice(ChoiceNode {
     name: "ScanIfOperand",
@@ -3784,10 +3910,12 @@ pub static SCAN_IF_OPERAND: Node = Node::Choice(ChoiceNode {
         &SCAN_EXTENDED_PRICE,
     ],
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanIfOperand {
     const SCHEMA: &'static Node = &SCAN_IF_OPERAND;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanAbsCalculation` (`schemas/types/ScanCalculation.json#/oneOf/0`): `["Abs", ScanNumeric]`.
 pub static SCAN_ABS_CALCULATION: TupleNode = TupleNode {
     tag: "Abs",
@@ -3798,6 +3926,7 @@ pub static SCAN_ABS_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/0/items",
     signature: "[\"Abs\", ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanNegCalculation` (`schemas/types/ScanCalculation.json#/oneOf/1`): `["Neg", ScanNumeric]`.
 pub static SCAN_NEG_CALCULATION: TupleNode = TupleNode {
     tag: "Neg",
@@ -3808,6 +3937,7 @@ pub static SCAN_NEG_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/1/items",
     signature: "[\"Neg\", ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanPosCalculation` (`schemas/types/ScanCalculation.json#/oneOf/2`): `["Pos", ScanNumeric]`.
 pub static SCAN_POS_CALCULATION: TupleNode = TupleNode {
     tag: "Pos",
@@ -3818,6 +3948,7 @@ pub static SCAN_POS_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/2/items",
     signature: "[\"Pos\", ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanPlusCalculation` (`schemas/types/ScanCalculation.json#/oneOf/3`): `["+", ScanNumeric, [ScanNumeric]]`.
 pub static SCAN_PLUS_CALCULATION: TupleNode = TupleNode {
     tag: "+",
@@ -3828,6 +3959,7 @@ pub static SCAN_PLUS_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/3/items",
     signature: "[\"+\", ScanNumeric, [ScanNumeric]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanAddCalculation` (`schemas/types/ScanCalculation.json#/oneOf/4`): `["Add", ScanNumeric, ScanNumeric]`.
 pub static SCAN_ADD_CALCULATION: TupleNode = TupleNode {
     tag: "Add",
@@ -3838,6 +3970,7 @@ pub static SCAN_ADD_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/4/items",
     signature: "[\"Add\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanMinusCalculation` (`schemas/types/ScanCalculation.json#/oneOf/5`): `["-", ScanNumeric, [ScanNumeric]]`.
 pub static SCAN_MINUS_CALCULATION: TupleNode = TupleNode {
     tag: "-",
@@ -3848,6 +3981,7 @@ pub static SCAN_MINUS_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/5/items",
     signature: "[\"-\", ScanNumeric, [ScanNumeric]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanSubCalculation` (`schemas/types/ScanCalculation.json#/oneOf/6`): `["Sub", ScanNumeric, ScanNumeric]`.
 pub static SCAN_SUB_CALCULATION: TupleNode = TupleNode {
     tag: "Sub",
@@ -3858,6 +3992,7 @@ pub static SCAN_SUB_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/6/items",
     signature: "[\"Sub\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanAsteriskCalculation` (`schemas/types/ScanCalculation.json#/oneOf/7`): `["*", ScanNumeric, ScanNumeric]`.
 pub static SCAN_ASTERISK_CALCULATION: TupleNode = TupleNode {
     tag: "*",
@@ -3868,6 +4003,7 @@ pub static SCAN_ASTERISK_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/7/items",
     signature: "[\"*\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanMulCalculation` (`schemas/types/ScanCalculation.json#/oneOf/8`): `["Mul", ScanNumeric, ScanNumeric]`.
 pub static SCAN_MUL_CALCULATION: TupleNode = TupleNode {
     tag: "Mul",
@@ -3878,6 +4014,7 @@ pub static SCAN_MUL_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/8/items",
     signature: "[\"Mul\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanSlashCalculation` (`schemas/types/ScanCalculation.json#/oneOf/9`): `["/", ScanNumeric, ScanNumeric]`.
 pub static SCAN_SLASH_CALCULATION: TupleNode = TupleNode {
     tag: "/",
@@ -3888,6 +4025,7 @@ pub static SCAN_SLASH_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/9/items",
     signature: "[\"/\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanDivCalculation` (`schemas/types/ScanCalculation.json#/oneOf/10`): `["Div", ScanNumeric, ScanNumeric]`.
 pub static SCAN_DIV_CALCULATION: TupleNode = TupleNode {
     tag: "Div",
@@ -3898,6 +4036,7 @@ pub static SCAN_DIV_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/10/items",
     signature: "[\"Div\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanPercentCalculation` (`schemas/types/ScanCalculation.json#/oneOf/11`): `["%", ScanNumeric, ScanNumeric]`.
 pub static SCAN_PERCENT_CALCULATION: TupleNode = TupleNode {
     tag: "%",
@@ -3908,6 +4047,7 @@ pub static SCAN_PERCENT_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/11/items",
     signature: "[\"%\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanModCalculation` (`schemas/types/ScanCalculation.json#/oneOf/12`): `["Mod", ScanNumeric, ScanNumeric]`.
 pub static SCAN_MOD_CALCULATION: TupleNode = TupleNode {
     tag: "Mod",
@@ -3918,6 +4058,7 @@ pub static SCAN_MOD_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/12/items",
     signature: "[\"Mod\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanIfCalculation` (`schemas/types/ScanCalculation.json#/oneOf/13`): `["If", ScanIfOperand, [ScanIfOperand...]]`.
 pub static SCAN_IF_CALCULATION: TupleNode = TupleNode {
     tag: "If",
@@ -3928,6 +4069,7 @@ pub static SCAN_IF_CALCULATION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/13/items",
     signature: "[\"If\", ScanIfOperand, [ScanIfOperand...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanExtendedPrice` (`schemas/types/ScanCalculation.json#/oneOf/14`): `["Extended", string]`.
 pub static SCAN_EXTENDED_PRICE: TupleNode = TupleNode {
     tag: "Extended",
@@ -3943,6 +4085,7 @@ pub static SCAN_EXTENDED_PRICE: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanCalculation.json#/oneOf/14/items",
     signature: "[\"Extended\", string]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanCalculation` (`schemas/types/ScanCalculation.json#`).
 pub static SCAN_CALCULATION: Node = Node::Choice(ChoiceNode {
     name: "ScanCalculation",
@@ -3967,10 +4110,12 @@ pub static SCAN_CALCULATION: Node = Node::Choice(ChoiceNode {
         &SCAN_EXTENDED_PRICE,
     ],
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanCalculation {
     const SCHEMA: &'static Node = &SCAN_CALCULATION;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanNumeric` (`schemas/types/ScanNumeric.json#`).
 pub static SCAN_NUMERIC: Node = Node::Choice(ChoiceNode {
     name: "ScanNumeric",
@@ -3995,10 +4140,12 @@ pub static SCAN_NUMERIC: Node = Node::Choice(ChoiceNode {
         &SCAN_EXTENDED_PRICE,
     ],
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanNumeric {
     const SCHEMA: &'static Node = &SCAN_NUMERIC;
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanAndCriterion` (`schemas/types/ScanBoolean.json#/oneOf/0`): `["And", ScanBooleanOperand, [ScanBooleanOperand...]]`.
 pub static SCAN_AND_CRITERION: TupleNode = TupleNode {
     tag: "And",
@@ -4009,6 +4156,7 @@ pub static SCAN_AND_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/0/items",
     signature: "[\"And\", ScanBooleanOperand, [ScanBooleanOperand...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanOrCriterion` (`schemas/types/ScanBoolean.json#/oneOf/1`): `["Or", ScanBooleanOperand, [ScanBooleanOperand...]]`.
 pub static SCAN_OR_CRITERION: TupleNode = TupleNode {
     tag: "Or",
@@ -4019,6 +4167,7 @@ pub static SCAN_OR_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/1/items",
     signature: "[\"Or\", ScanBooleanOperand, [ScanBooleanOperand...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanNotCriterion` (`schemas/types/ScanBoolean.json#/oneOf/2`): `["Not", ScanBooleanOperand]`.
 pub static SCAN_NOT_CRITERION: TupleNode = TupleNode {
     tag: "Not",
@@ -4029,6 +4178,7 @@ pub static SCAN_NOT_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/2/items",
     signature: "[\"Not\", ScanBooleanOperand]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanXorCriterion` (`schemas/types/ScanBoolean.json#/oneOf/3`): `["Xor", ScanBooleanOperand, ScanBooleanOperand]`.
 pub static SCAN_XOR_CRITERION: TupleNode = TupleNode {
     tag: "Xor",
@@ -4039,6 +4189,7 @@ pub static SCAN_XOR_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/3/items",
     signature: "[\"Xor\", ScanBooleanOperand, ScanBooleanOperand]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanAltCodeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/4`): `["AltCode", string, [string], [ScanTextOption], [boolean]]`.
 pub static SCAN_ALT_CODE_CRITERION: TupleNode = TupleNode {
     tag: "AltCode",
@@ -4062,6 +4213,7 @@ pub static SCAN_ALT_CODE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/4/items",
     signature: "[\"AltCode\", string, [string], [ScanTextOption], [boolean]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanAttributeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/5`): `["Attribute", string, [string], [ScanTextOption], [boolean]]`.
 pub static SCAN_ATTRIBUTE_CRITERION: TupleNode = TupleNode {
     tag: "Attribute",
@@ -4085,6 +4237,7 @@ pub static SCAN_ATTRIBUTE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/5/items",
     signature: "[\"Attribute\", string, [string], [ScanTextOption], [boolean]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanAuctionCriterion` (`schemas/types/ScanBoolean.json#/oneOf/6`): `["Auction", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_AUCTION_CRITERION: TupleNode = TupleNode {
     tag: "Auction",
@@ -4095,6 +4248,7 @@ pub static SCAN_AUCTION_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/6/items",
     signature: "[\"Auction\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanAuctionLastCriterion` (`schemas/types/ScanBoolean.json#/oneOf/7`): `["AuctionLast", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_AUCTION_LAST_CRITERION: TupleNode = TupleNode {
     tag: "AuctionLast",
@@ -4105,6 +4259,7 @@ pub static SCAN_AUCTION_LAST_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/7/items",
     signature: "[\"AuctionLast\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanAuctionQuantityCriterion` (`schemas/types/ScanBoolean.json#/oneOf/8`): `["AuctionQuantity", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_AUCTION_QUANTITY_CRITERION: TupleNode = TupleNode {
     tag: "AuctionQuantity",
@@ -4115,6 +4270,7 @@ pub static SCAN_AUCTION_QUANTITY_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/8/items",
     signature: "[\"AuctionQuantity\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanBestAskCountCriterion` (`schemas/types/ScanBoolean.json#/oneOf/9`): `["BestAskCount", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_BEST_ASK_COUNT_CRITERION: TupleNode = TupleNode {
     tag: "BestAskCount",
@@ -4125,6 +4281,7 @@ pub static SCAN_BEST_ASK_COUNT_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/9/items",
     signature: "[\"BestAskCount\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanBestAskPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/10`): `["BestAskPrice", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_BEST_ASK_PRICE_CRITERION: TupleNode = TupleNode {
     tag: "BestAskPrice",
@@ -4135,6 +4292,7 @@ pub static SCAN_BEST_ASK_PRICE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/10/items",
     signature: "[\"BestAskPrice\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanBestAskQuantityCriterion` (`schemas/types/ScanBoolean.json#/oneOf/11`): `["BestAskQuantity", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_BEST_ASK_QUANTITY_CRITERION: TupleNode = TupleNode {
     tag: "BestAskQuantity",
@@ -4145,6 +4303,7 @@ pub static SCAN_BEST_ASK_QUANTITY_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/11/items",
     signature: "[\"BestAskQuantity\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanBestBidCountCriterion` (`schemas/types/ScanBoolean.json#/oneOf/12`): `["BestBidCount", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_BEST_BID_COUNT_CRITERION: TupleNode = TupleNode {
     tag: "BestBidCount",
@@ -4155,6 +4314,7 @@ pub static SCAN_BEST_BID_COUNT_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/12/items",
     signature: "[\"BestBidCount\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanBestBidPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/13`): `["BestBidPrice", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_BEST_BID_PRICE_CRITERION: TupleNode = TupleNode {
     tag: "BestBidPrice",
@@ -4165,6 +4325,7 @@ pub static SCAN_BEST_BID_PRICE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/13/items",
     signature: "[\"BestBidPrice\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanBestBidQuantityCriterion` (`schemas/types/ScanBoolean.json#/oneOf/14`): `["BestBidQuantity", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_BEST_BID_QUANTITY_CRITERION: TupleNode = TupleNode {
     tag: "BestBidQuantity",
@@ -4175,6 +4336,7 @@ pub static SCAN_BEST_BID_QUANTITY_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/14/items",
     signature: "[\"BestBidQuantity\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanBoardCriterion` (`schemas/types/ScanBoolean.json#/oneOf/15`): `["Board", BoardCode, [BoardCode...]]`.
 pub static SCAN_BOARD_CRITERION: TupleNode = TupleNode {
     tag: "Board",
@@ -4185,6 +4347,7 @@ pub static SCAN_BOARD_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/15/items",
     signature: "[\"Board\", BoardCode, [BoardCode...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanCallOrPutCriterion` (`schemas/types/ScanBoolean.json#/oneOf/16`): `["CallOrPut", [CallOrPut]]`.
 pub static SCAN_CALL_OR_PUT_CRITERION: TupleNode = TupleNode {
     tag: "CallOrPut",
@@ -4195,6 +4358,7 @@ pub static SCAN_CALL_OR_PUT_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/16/items",
     signature: "[\"CallOrPut\", [CallOrPut]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanCategoryCriterion` (`schemas/types/ScanBoolean.json#/oneOf/17`): `["Category", SymbolCategory, [SymbolCategory...]]`.
 pub static SCAN_CATEGORY_CRITERION: TupleNode = TupleNode {
     tag: "Category",
@@ -4205,6 +4369,7 @@ pub static SCAN_CATEGORY_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/17/items",
     signature: "[\"Category\", SymbolCategory, [SymbolCategory...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanCfiCriterion` (`schemas/types/ScanBoolean.json#/oneOf/18`): `["CFI", string]`.
 pub static SCAN_CFI_CRITERION: TupleNode = TupleNode {
     tag: "CFI",
@@ -4220,6 +4385,7 @@ pub static SCAN_CFI_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/18/items",
     signature: "[\"CFI\", string]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanClassCriterion` (`schemas/types/ScanBoolean.json#/oneOf/19`): `["Class", SymbolClass]`.
 pub static SCAN_CLASS_CRITERION: TupleNode = TupleNode {
     tag: "Class",
@@ -4230,6 +4396,7 @@ pub static SCAN_CLASS_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/19/items",
     signature: "[\"Class\", SymbolClass]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanClosePriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/20`): `["ClosePrice", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_CLOSE_PRICE_CRITERION: TupleNode = TupleNode {
     tag: "ClosePrice",
@@ -4240,6 +4407,7 @@ pub static SCAN_CLOSE_PRICE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/20/items",
     signature: "[\"ClosePrice\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanCodeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/21`): `["Code", string, [ScanTextOption], [boolean]]`.
 pub static SCAN_CODE_CRITERION: TupleNode = TupleNode {
     tag: "Code",
@@ -4259,6 +4427,7 @@ pub static SCAN_CODE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/21/items",
     signature: "[\"Code\", string, [ScanTextOption], [boolean]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanContractSizeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/22`): `["ContractSize", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_CONTRACT_SIZE_CRITERION: TupleNode = TupleNode {
     tag: "ContractSize",
@@ -4269,6 +4438,7 @@ pub static SCAN_CONTRACT_SIZE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/22/items",
     signature: "[\"ContractSize\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanCurrencyCriterion` (`schemas/types/ScanBoolean.json#/oneOf/23`): `["Currency", string, [string...]]`.
 pub static SCAN_CURRENCY_CRITERION: TupleNode = TupleNode {
     tag: "Currency",
@@ -4289,6 +4459,7 @@ pub static SCAN_CURRENCY_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/23/items",
     signature: "[\"Currency\", string, [string...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanDataCriterion` (`schemas/types/ScanBoolean.json#/oneOf/24`): `["Data", SubscriptionDataType]`.
 pub static SCAN_DATA_CRITERION: TupleNode = TupleNode {
     tag: "Data",
@@ -4299,6 +4470,7 @@ pub static SCAN_DATA_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/24/items",
     signature: "[\"Data\", SubscriptionDataType]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanDateCriterion` (`schemas/types/ScanBoolean.json#/oneOf/25`): `["Date", string, [ScanDateValue], [Date or null]]`.
 pub static SCAN_DATE_CRITERION: TupleNode = TupleNode {
     tag: "Date",
@@ -4316,6 +4488,7 @@ pub static SCAN_DATE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/25/items",
     signature: "[\"Date\", string, [ScanDateValue], [Date or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanExerciseTypeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/26`): `["ExerciseType", [ExerciseType]]`.
 pub static SCAN_EXERCISE_TYPE_CRITERION: TupleNode = TupleNode {
     tag: "ExerciseType",
@@ -4326,6 +4499,7 @@ pub static SCAN_EXERCISE_TYPE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/26/items",
     signature: "[\"ExerciseType\", [ExerciseType]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanExchangeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/27`): `["Exchange", string, [string...]]`.
 pub static SCAN_EXCHANGE_CRITERION: TupleNode = TupleNode {
     tag: "Exchange",
@@ -4346,6 +4520,7 @@ pub static SCAN_EXCHANGE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/27/items",
     signature: "[\"Exchange\", string, [string...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanExpiryDateCriterion` (`schemas/types/ScanBoolean.json#/oneOf/28`): `["ExpiryDate", [ScanDateValue], [Date or null]]`.
 pub static SCAN_EXPIRY_DATE_CRITERION: TupleNode = TupleNode {
     tag: "ExpiryDate",
@@ -4356,6 +4531,7 @@ pub static SCAN_EXPIRY_DATE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/28/items",
     signature: "[\"ExpiryDate\", [ScanDateValue], [Date or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanHighPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/29`): `["HighPrice", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_HIGH_PRICE_CRITERION: TupleNode = TupleNode {
     tag: "HighPrice",
@@ -4366,6 +4542,7 @@ pub static SCAN_HIGH_PRICE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/29/items",
     signature: "[\"HighPrice\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanIsIndexCriterion` (`schemas/types/ScanBoolean.json#/oneOf/30`): `["IsIndex", [boolean]]`.
 pub static SCAN_IS_INDEX_CRITERION: TupleNode = TupleNode {
     tag: "IsIndex",
@@ -4380,6 +4557,7 @@ pub static SCAN_IS_INDEX_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/30/items",
     signature: "[\"IsIndex\", [boolean]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanLegCriterion` (`schemas/types/ScanBoolean.json#/oneOf/31`): `["Leg", string]`.
 pub static SCAN_LEG_CRITERION: TupleNode = TupleNode {
     tag: "Leg",
@@ -4395,6 +4573,7 @@ pub static SCAN_LEG_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/31/items",
     signature: "[\"Leg\", string]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanLastPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/32`): `["LastPrice", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_LAST_PRICE_CRITERION: TupleNode = TupleNode {
     tag: "LastPrice",
@@ -4405,6 +4584,7 @@ pub static SCAN_LAST_PRICE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/32/items",
     signature: "[\"LastPrice\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanLotSizeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/33`): `["LotSize", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_LOT_SIZE_CRITERION: TupleNode = TupleNode {
     tag: "LotSize",
@@ -4415,6 +4595,7 @@ pub static SCAN_LOT_SIZE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/33/items",
     signature: "[\"LotSize\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanLowPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/34`): `["LowPrice", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_LOW_PRICE_CRITERION: TupleNode = TupleNode {
     tag: "LowPrice",
@@ -4425,6 +4606,7 @@ pub static SCAN_LOW_PRICE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/34/items",
     signature: "[\"LowPrice\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanMarketCriterion` (`schemas/types/ScanBoolean.json#/oneOf/35`): `["Market", MarketCode, [MarketCode...]]`.
 pub static SCAN_MARKET_CRITERION: TupleNode = TupleNode {
     tag: "Market",
@@ -4435,6 +4617,7 @@ pub static SCAN_MARKET_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/35/items",
     signature: "[\"Market\", MarketCode, [MarketCode...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanNameCriterion` (`schemas/types/ScanBoolean.json#/oneOf/36`): `["Name", string, [ScanTextOption], [boolean]]`.
 pub static SCAN_NAME_CRITERION: TupleNode = TupleNode {
     tag: "Name",
@@ -4454,6 +4637,7 @@ pub static SCAN_NAME_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/36/items",
     signature: "[\"Name\", string, [ScanTextOption], [boolean]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanOpenInterestCriterion` (`schemas/types/ScanBoolean.json#/oneOf/37`): `["OpenInterest", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_OPEN_INTEREST_CRITERION: TupleNode = TupleNode {
     tag: "OpenInterest",
@@ -4464,6 +4648,7 @@ pub static SCAN_OPEN_INTEREST_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/37/items",
     signature: "[\"OpenInterest\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanOpenPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/38`): `["OpenPrice", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_OPEN_PRICE_CRITERION: TupleNode = TupleNode {
     tag: "OpenPrice",
@@ -4474,6 +4659,7 @@ pub static SCAN_OPEN_PRICE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/38/items",
     signature: "[\"OpenPrice\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanPriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/39`): `["Price", string, [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_PRICE_CRITERION: TupleNode = TupleNode {
     tag: "Price",
@@ -4491,6 +4677,7 @@ pub static SCAN_PRICE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/39/items",
     signature: "[\"Price\", string, [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanPreviousCloseCriterion` (`schemas/types/ScanBoolean.json#/oneOf/40`): `["PreviousClose", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_PREVIOUS_CLOSE_CRITERION: TupleNode = TupleNode {
     tag: "PreviousClose",
@@ -4501,6 +4688,7 @@ pub static SCAN_PREVIOUS_CLOSE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/40/items",
     signature: "[\"PreviousClose\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanQuotationBasisCriterion` (`schemas/types/ScanBoolean.json#/oneOf/41`): `["QuotationBasis", QuotationBasis, [QuotationBasis...]]`.
 pub static SCAN_QUOTATION_BASIS_CRITERION: TupleNode = TupleNode {
     tag: "QuotationBasis",
@@ -4511,6 +4699,7 @@ pub static SCAN_QUOTATION_BASIS_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/41/items",
     signature: "[\"QuotationBasis\", QuotationBasis, [QuotationBasis...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanRemainderCriterion` (`schemas/types/ScanBoolean.json#/oneOf/42`): `["Remainder", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_REMAINDER_CRITERION: TupleNode = TupleNode {
     tag: "Remainder",
@@ -4521,6 +4710,7 @@ pub static SCAN_REMAINDER_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/42/items",
     signature: "[\"Remainder\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanShareIssueCriterion` (`schemas/types/ScanBoolean.json#/oneOf/43`): `["ShareIssue", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_SHARE_ISSUE_CRITERION: TupleNode = TupleNode {
     tag: "ShareIssue",
@@ -4531,6 +4721,7 @@ pub static SCAN_SHARE_ISSUE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/43/items",
     signature: "[\"ShareIssue\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanStateCriterion` (`schemas/types/ScanBoolean.json#/oneOf/44`): `["State", TradingStateName, [TradingStateName...]]`.
 pub static SCAN_STATE_CRITERION: TupleNode = TupleNode {
     tag: "State",
@@ -4541,6 +4732,7 @@ pub static SCAN_STATE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/44/items",
     signature: "[\"State\", TradingStateName, [TradingStateName...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanStateAllowsCriterion` (`schemas/types/ScanBoolean.json#/oneOf/45`): `["StateAllows", TradingStateAllowance]`.
 pub static SCAN_STATE_ALLOWS_CRITERION: TupleNode = TupleNode {
     tag: "StateAllows",
@@ -4551,6 +4743,7 @@ pub static SCAN_STATE_ALLOWS_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/45/items",
     signature: "[\"StateAllows\", TradingStateAllowance]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanStatusNoteCriterion` (`schemas/types/ScanBoolean.json#/oneOf/46`): `["StatusNote", string, [string...]]`.
 pub static SCAN_STATUS_NOTE_CRITERION: TupleNode = TupleNode {
     tag: "StatusNote",
@@ -4571,6 +4764,7 @@ pub static SCAN_STATUS_NOTE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/46/items",
     signature: "[\"StatusNote\", string, [string...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanStrikePriceCriterion` (`schemas/types/ScanBoolean.json#/oneOf/47`): `["StrikePrice", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_STRIKE_PRICE_CRITERION: TupleNode = TupleNode {
     tag: "StrikePrice",
@@ -4581,6 +4775,7 @@ pub static SCAN_STRIKE_PRICE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/47/items",
     signature: "[\"StrikePrice\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanTradesCriterion` (`schemas/types/ScanBoolean.json#/oneOf/48`): `["Trades", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_TRADES_CRITERION: TupleNode = TupleNode {
     tag: "Trades",
@@ -4591,6 +4786,7 @@ pub static SCAN_TRADES_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/48/items",
     signature: "[\"Trades\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanTradingMarketCriterion` (`schemas/types/ScanBoolean.json#/oneOf/49`): `["TradingMarket", TradingMarketCode, [TradingMarketCode...]]`.
 pub static SCAN_TRADING_MARKET_CRITERION: TupleNode = TupleNode {
     tag: "TradingMarket",
@@ -4601,6 +4797,7 @@ pub static SCAN_TRADING_MARKET_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/49/items",
     signature: "[\"TradingMarket\", TradingMarketCode, [TradingMarketCode...]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanValueTradedCriterion` (`schemas/types/ScanBoolean.json#/oneOf/50`): `["ValueTraded", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_VALUE_TRADED_CRITERION: TupleNode = TupleNode {
     tag: "ValueTraded",
@@ -4611,6 +4808,7 @@ pub static SCAN_VALUE_TRADED_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/50/items",
     signature: "[\"ValueTraded\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanVolumeCriterion` (`schemas/types/ScanBoolean.json#/oneOf/51`): `["Volume", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_VOLUME_CRITERION: TupleNode = TupleNode {
     tag: "Volume",
@@ -4621,6 +4819,7 @@ pub static SCAN_VOLUME_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/51/items",
     signature: "[\"Volume\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanVwapCriterion` (`schemas/types/ScanBoolean.json#/oneOf/52`): `["VWAP", [ScanNumberValue], [Decimal or null]]`.
 pub static SCAN_VWAP_CRITERION: TupleNode = TupleNode {
     tag: "VWAP",
@@ -4631,6 +4830,7 @@ pub static SCAN_VWAP_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/52/items",
     signature: "[\"VWAP\", [ScanNumberValue], [Decimal or null]]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanAllCriterion` (`schemas/types/ScanBoolean.json#/oneOf/53`): `["All"]`.
 pub static SCAN_ALL_CRITERION: TupleNode = TupleNode {
     tag: "All",
@@ -4641,6 +4841,7 @@ pub static SCAN_ALL_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/53/items",
     signature: "[\"All\"]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanEqualCriterion` (`schemas/types/ScanBoolean.json#/oneOf/54`): `["=", ScanNumeric, ScanNumeric]`.
 pub static SCAN_EQUAL_CRITERION: TupleNode = TupleNode {
     tag: "=",
@@ -4651,6 +4852,7 @@ pub static SCAN_EQUAL_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/54/items",
     signature: "[\"=\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanGreaterCriterion` (`schemas/types/ScanBoolean.json#/oneOf/55`): `[">", ScanNumeric, ScanNumeric]`.
 pub static SCAN_GREATER_CRITERION: TupleNode = TupleNode {
     tag: ">",
@@ -4661,6 +4863,7 @@ pub static SCAN_GREATER_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/55/items",
     signature: "[\">\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanGreaterOrEqualCriterion` (`schemas/types/ScanBoolean.json#/oneOf/56`): `[">=", ScanNumeric, ScanNumeric]`.
 pub static SCAN_GREATER_OR_EQUAL_CRITERION: TupleNode = TupleNode {
     tag: ">=",
@@ -4671,6 +4874,7 @@ pub static SCAN_GREATER_OR_EQUAL_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/56/items",
     signature: "[\">=\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanLessCriterion` (`schemas/types/ScanBoolean.json#/oneOf/57`): `["<", ScanNumeric, ScanNumeric]`.
 pub static SCAN_LESS_CRITERION: TupleNode = TupleNode {
     tag: "<",
@@ -4681,6 +4885,7 @@ pub static SCAN_LESS_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/57/items",
     signature: "[\"<\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanLessOrEqualCriterion` (`schemas/types/ScanBoolean.json#/oneOf/58`): `["<=", ScanNumeric, ScanNumeric]`.
 pub static SCAN_LESS_OR_EQUAL_CRITERION: TupleNode = TupleNode {
     tag: "<=",
@@ -4691,6 +4896,7 @@ pub static SCAN_LESS_OR_EQUAL_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/58/items",
     signature: "[\"<=\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanNoneCriterion` (`schemas/types/ScanBoolean.json#/oneOf/59`): `["None"]`.
 pub static SCAN_NONE_CRITERION: TupleNode = TupleNode {
     tag: "None",
@@ -4701,6 +4907,7 @@ pub static SCAN_NONE_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/59/items",
     signature: "[\"None\"]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanNotEqualCriterion` (`schemas/types/ScanBoolean.json#/oneOf/60`): `["!=", ScanNumeric, ScanNumeric]`.
 pub static SCAN_NOT_EQUAL_CRITERION: TupleNode = TupleNode {
     tag: "!=",
@@ -4711,6 +4918,7 @@ pub static SCAN_NOT_EQUAL_CRITERION: TupleNode = TupleNode {
     rest_at: "schemas/types/ScanBoolean.json#/oneOf/60/items",
     signature: "[\"!=\", ScanNumeric, ScanNumeric]",
 };
+#[cfg(any(feature = "market", feature = "notify"))]
 /// `ScanBoolean` (`schemas/types/ScanBoolean.json#`).
 pub static SCAN_BOOLEAN: Node = Node::Choice(ChoiceNode {
     name: "ScanBoolean",
@@ -4781,13 +4989,16 @@ pub static SCAN_BOOLEAN: Node = Node::Choice(ChoiceNode {
         &SCAN_NOT_EQUAL_CRITERION,
     ],
 });
+#[cfg(any(feature = "market", feature = "notify"))]
 impl crate::runtime::Validate for crate::generated::types::ScanBoolean {
     const SCHEMA: &'static Node = &SCAN_BOOLEAN;
 }
 
+#[cfg(feature = "market")]
 /// `ScanCriteria` (`schemas/types/ScanCriteria.json#`).
 pub static SCAN_CRITERIA: Node = Node::Ref(&SCAN_BOOLEAN);
 
+#[cfg(feature = "market")]
 /// `SymbolConditionField` (`schemas/types/SymbolConditionField.json#`).
 pub static SYMBOL_CONDITION_FIELD: Node = Node::Enum(EnumNode {
     at: "schemas/types/SymbolConditionField.json#/enum",
@@ -4795,10 +5006,12 @@ pub static SYMBOL_CONDITION_FIELD: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SymbolConditionField {
     const SCHEMA: &'static Node = &SYMBOL_CONDITION_FIELD;
 }
 
+#[cfg(feature = "market")]
 /// `SymbolConditionMatch` (`schemas/types/SymbolConditionMatch.json#`).
 pub static SYMBOL_CONDITION_MATCH: Node = Node::Enum(EnumNode {
     at: "schemas/types/SymbolConditionMatch.json#/enum",
@@ -4806,10 +5019,12 @@ pub static SYMBOL_CONDITION_MATCH: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SymbolConditionMatch {
     const SCHEMA: &'static Node = &SYMBOL_CONDITION_MATCH;
 }
 
+#[cfg(feature = "market")]
 /// `SymbolChangeO` (`schemas/types/SymbolChange.json#/properties/O`).
 pub static SYMBOL_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/SymbolChange.json#/properties/O/enum",
@@ -4817,10 +5032,12 @@ pub static SYMBOL_CHANGE_O: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SymbolChangeO {
     const SCHEMA: &'static Node = &SYMBOL_CHANGE_O;
 }
 
+#[cfg(feature = "market")]
 /// `SymbolChange` (`schemas/types/SymbolChange.json#`).
 pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/SymbolChange.json#/type"),
@@ -4929,10 +5146,12 @@ pub static SYMBOL_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 2u64,
 });
+#[cfg(feature = "market")]
 impl crate::runtime::Validate for crate::generated::types::SymbolChange {
     const SCHEMA: &'static Node = &SYMBOL_CHANGE;
 }
 
+#[cfg(feature = "news")]
 /// `NewsChangeO` (`schemas/types/NewsChange.json#/properties/O`).
 pub static NEWS_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/NewsChange.json#/properties/O/enum",
@@ -4940,10 +5159,12 @@ pub static NEWS_CHANGE_O: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::NewsChangeO {
     const SCHEMA: &'static Node = &NEWS_CHANGE_O;
 }
 
+#[cfg(feature = "news")]
 /// `NewsReportType` (`schemas/types/NewsReportType.json#`).
 pub static NEWS_REPORT_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/NewsReportType.json#/x-zenith-known",
@@ -5138,10 +5359,12 @@ pub static NEWS_REPORT_TYPE: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::NewsReportType {
     const SCHEMA: &'static Node = &NEWS_REPORT_TYPE;
 }
 
+#[cfg(feature = "news")]
 /// `NewsPriority` (`schemas/types/NewsData.json#/properties/Priority`).
 pub static NEWS_PRIORITY: Node = Node::Enum(EnumNode {
     at: "schemas/types/NewsData.json#/properties/Priority/enum",
@@ -5149,10 +5372,12 @@ pub static NEWS_PRIORITY: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::NewsPriority {
     const SCHEMA: &'static Node = &NEWS_PRIORITY;
 }
 
+#[cfg(feature = "news")]
 /// `NewsSymbol` (`schemas/types/NewsSymbol.json#`).
 pub static NEWS_SYMBOL: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/NewsSymbol.json#/type"),
@@ -5189,10 +5414,12 @@ pub static NEWS_SYMBOL: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::NewsSymbol {
     const SCHEMA: &'static Node = &NEWS_SYMBOL;
 }
 
+#[cfg(feature = "news")]
 /// `NewsAnnouncementCode` (`schemas/types/NewsAnnouncementCode.json#`).
 pub static NEWS_ANNOUNCEMENT_CODE: Node = Node::Enum(EnumNode {
     at: "schemas/types/NewsAnnouncementCode.json#/x-zenith-known",
@@ -5200,10 +5427,12 @@ pub static NEWS_ANNOUNCEMENT_CODE: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::NewsAnnouncementCode {
     const SCHEMA: &'static Node = &NEWS_ANNOUNCEMENT_CODE;
 }
 
+#[cfg(feature = "news")]
 /// `NewsData` (`schemas/types/NewsData.json#`).
 pub static NEWS_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/NewsData.json#/type"),
@@ -5322,10 +5551,12 @@ pub static NEWS_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::NewsData {
     const SCHEMA: &'static Node = &NEWS_DATA;
 }
 
+#[cfg(feature = "news")]
 /// `NewsChange` (`schemas/types/NewsChange.json#`).
 pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/NewsChange.json#/type"),
@@ -5432,10 +5663,12 @@ pub static NEWS_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 8u64,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::NewsChange {
     const SCHEMA: &'static Node = &NEWS_CHANGE;
 }
 
+#[cfg(feature = "news")]
 /// `NewsSourceState` (`schemas/types/NewsSourceState.json#`).
 pub static NEWS_SOURCE_STATE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/NewsSourceState.json#/type"),
@@ -5469,10 +5702,12 @@ pub static NEWS_SOURCE_STATE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "news")]
 impl crate::runtime::Validate for crate::generated::types::NewsSourceState {
     const SCHEMA: &'static Node = &NEWS_SOURCE_STATE;
 }
 
+#[cfg(feature = "notify")]
 /// `ScanDetails` (`schemas/types/ScanDetails.json#`).
 pub static SCAN_DETAILS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ScanDetails.json#/type"),
@@ -5516,10 +5751,12 @@ pub static SCAN_DETAILS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ScanDetails {
     const SCHEMA: &'static Node = &SCAN_DETAILS;
 }
 
+#[cfg(feature = "notify")]
 /// `ScannerType` (`schemas/types/ScannerType.json#`).
 pub static SCANNER_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScannerType.json#/x-zenith-known",
@@ -5527,10 +5764,12 @@ pub static SCANNER_TYPE: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ScannerType {
     const SCHEMA: &'static Node = &SCANNER_TYPE;
 }
 
+#[cfg(feature = "notify")]
 /// `ScanTarget` (`schemas/types/ScanTarget.json#`).
 pub static SCAN_TARGET: Node = Node::Array(ArrayNode {
     type_at: "schemas/types/ScanTarget.json#/type",
@@ -5539,6 +5778,7 @@ pub static SCAN_TARGET: Node = Node::Array(ArrayNode {
         rules: StringRules::NONE,
     }),
 });
+#[cfg(feature = "notify")]
 /// `NotificationUrgency` (`schemas/types/NotificationSourceSettings.json#/properties/urgency`).
 pub static NOTIFICATION_URGENCY: Node = Node::Enum(EnumNode {
     at: "schemas/types/NotificationSourceSettings.json#/properties/urgency/enum",
@@ -5546,10 +5786,12 @@ pub static NOTIFICATION_URGENCY: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::NotificationUrgency {
     const SCHEMA: &'static Node = &NOTIFICATION_URGENCY;
 }
 
+#[cfg(feature = "notify")]
 /// `NotificationSourceSettings` (`schemas/types/NotificationSourceSettings.json#`).
 pub static NOTIFICATION_SOURCE_SETTINGS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/NotificationSourceSettings.json#/type"),
@@ -5592,10 +5834,12 @@ pub static NOTIFICATION_SOURCE_SETTINGS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::NotificationSourceSettings {
     const SCHEMA: &'static Node = &NOTIFICATION_SOURCE_SETTINGS;
 }
 
+#[cfg(feature = "notify")]
 /// `NotificationParameters` (`schemas/types/NotificationParameters.json#`).
 pub static NOTIFICATION_PARAMETERS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/NotificationParameters.json#/type"),
@@ -5659,10 +5903,12 @@ pub static NOTIFICATION_PARAMETERS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::NotificationParameters {
     const SCHEMA: &'static Node = &NOTIFICATION_PARAMETERS;
 }
 
+#[cfg(feature = "notify")]
 /// `ScanParameters` (`schemas/types/ScanParameters.json#`).
 pub static SCAN_PARAMETERS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ScanParameters.json#/type"),
@@ -5726,10 +5972,12 @@ pub static SCAN_PARAMETERS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ScanParameters {
     const SCHEMA: &'static Node = &SCAN_PARAMETERS;
 }
 
+#[cfg(feature = "notify")]
 /// `ScanMatchChangeOperation` (`schemas/types/ScanMatchChange.json#/properties/Operation`).
 pub static SCAN_MATCH_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScanMatchChange.json#/properties/Operation/enum",
@@ -5737,10 +5985,12 @@ pub static SCAN_MATCH_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ScanMatchChangeOperation {
     const SCHEMA: &'static Node = &SCAN_MATCH_CHANGE_OPERATION;
 }
 
+#[cfg(feature = "notify")]
 /// `ScanMatchChange` (`schemas/types/ScanMatchChange.json#`).
 pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ScanMatchChange.json#/type"),
@@ -5855,10 +6105,12 @@ pub static SCAN_MATCH_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 2u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ScanMatchChange {
     const SCHEMA: &'static Node = &SCAN_MATCH_CHANGE;
 }
 
+#[cfg(feature = "notify")]
 /// `ScanStatus` (`schemas/types/ScanStatus.json#`).
 pub static SCAN_STATUS: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScanStatus.json#/enum",
@@ -5866,10 +6118,12 @@ pub static SCAN_STATUS: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ScanStatus {
     const SCHEMA: &'static Node = &SCAN_STATUS;
 }
 
+#[cfg(feature = "notify")]
 /// `ScanChangeOperation` (`schemas/types/ScanChange.json#/properties/Operation`).
 pub static SCAN_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     at: "schemas/types/ScanChange.json#/properties/Operation/enum",
@@ -5877,10 +6131,12 @@ pub static SCAN_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ScanChangeOperation {
     const SCHEMA: &'static Node = &SCAN_CHANGE_OPERATION;
 }
 
+#[cfg(feature = "notify")]
 /// `ScanState` (`schemas/types/ScanState.json#`).
 pub static SCAN_STATE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ScanState.json#/type"),
@@ -5965,10 +6221,12 @@ pub static SCAN_STATE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ScanState {
     const SCHEMA: &'static Node = &SCAN_STATE;
 }
 
+#[cfg(feature = "notify")]
 /// `ScanChange` (`schemas/types/ScanChange.json#`).
 pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/ScanChange.json#/type"),
@@ -6083,10 +6341,12 @@ pub static SCAN_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 2u64,
 });
+#[cfg(feature = "notify")]
 impl crate::runtime::Validate for crate::generated::types::ScanChange {
     const SCHEMA: &'static Node = &SCAN_CHANGE;
 }
 
+#[cfg(feature = "trading")]
 /// `TradingAccountState` (`schemas/types/TradingAccountState.json#`).
 pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/TradingAccountState.json#/type"),
@@ -6198,10 +6458,12 @@ pub static TRADING_ACCOUNT_STATE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::TradingAccountState {
     const SCHEMA: &'static Node = &TRADING_ACCOUNT_STATE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderResult` (`schemas/types/OrderResult.json#`).
 pub static ORDER_RESULT: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderResult.json#/enum",
@@ -6209,10 +6471,12 @@ pub static ORDER_RESULT: Node = Node::Enum(EnumNode {
     open: false,
     drift: Some(&DRIFT_TRADING_ORDER_RESULT_ERROR),
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderResult {
     const SCHEMA: &'static Node = &ORDER_RESULT;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderStatusCode` (`schemas/types/OrderStatusCode.json#`).
 pub static ORDER_STATUS_CODE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderStatusCode.json#/x-zenith-known",
@@ -6220,10 +6484,12 @@ pub static ORDER_STATUS_CODE: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderStatusCode {
     const SCHEMA: &'static Node = &ORDER_STATUS_CODE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderStyle` (`schemas/types/OrderStyle.json#`).
 pub static ORDER_STYLE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderStyle.json#/enum",
@@ -6231,10 +6497,12 @@ pub static ORDER_STYLE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderStyle {
     const SCHEMA: &'static Node = &ORDER_STYLE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderType` (`schemas/types/OrderDetails.json#/properties/Type`).
 pub static ORDER_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderDetails.json#/properties/Type/enum",
@@ -6242,10 +6510,12 @@ pub static ORDER_TYPE: Node = Node::Enum(EnumNode {
     open: false,
     drift: Some(&DRIFT_TRADING_ORDER_TYPE_UNKNOWN),
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderType {
     const SCHEMA: &'static Node = &ORDER_TYPE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderValidity` (`schemas/types/OrderDetails.json#/properties/Validity`).
 pub static ORDER_VALIDITY: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderDetails.json#/properties/Validity/enum",
@@ -6253,10 +6523,12 @@ pub static ORDER_VALIDITY: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderValidity {
     const SCHEMA: &'static Node = &ORDER_VALIDITY;
 }
 
+#[cfg(feature = "trading")]
 /// `ShortSellType` (`schemas/types/OrderDetails.json#/properties/ShortType`).
 pub static SHORT_SELL_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderDetails.json#/properties/ShortType/enum",
@@ -6264,10 +6536,12 @@ pub static SHORT_SELL_TYPE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::ShortSellType {
     const SCHEMA: &'static Node = &SHORT_SELL_TYPE;
 }
 
+#[cfg(feature = "trading")]
 /// `FundUnitType` (`schemas/types/OrderDetails.json#/properties/UnitType`).
 pub static FUND_UNIT_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderDetails.json#/properties/UnitType/enum",
@@ -6275,10 +6549,12 @@ pub static FUND_UNIT_TYPE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::FundUnitType {
     const SCHEMA: &'static Node = &FUND_UNIT_TYPE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderDetails` (`schemas/types/OrderDetails.json#`).
 pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/OrderDetails.json#/type"),
@@ -6551,10 +6827,12 @@ pub static ORDER_DETAILS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderDetails {
     const SCHEMA: &'static Node = &ORDER_DETAILS;
 }
 
+#[cfg(feature = "trading")]
 /// `RoutingAlgorithm` (`schemas/types/OrderRoute.json#/properties/Algorithm`).
 pub static ROUTING_ALGORITHM: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderRoute.json#/properties/Algorithm/enum",
@@ -6562,10 +6840,12 @@ pub static ROUTING_ALGORITHM: Node = Node::Enum(EnumNode {
     open: false,
     drift: Some(&DRIFT_TRADING_ROUTE_FIX),
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::RoutingAlgorithm {
     const SCHEMA: &'static Node = &ROUTING_ALGORITHM;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderRoute` (`schemas/types/OrderRoute.json#`).
 pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/OrderRoute.json#/type"),
@@ -6638,10 +6918,12 @@ pub static ORDER_ROUTE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderRoute {
     const SCHEMA: &'static Node = &ORDER_ROUTE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderConditionName` (`schemas/types/OrderCondition.json#/properties/Name`).
 pub static ORDER_CONDITION_NAME: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderCondition.json#/properties/Name/enum",
@@ -6649,10 +6931,12 @@ pub static ORDER_CONDITION_NAME: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderConditionName {
     const SCHEMA: &'static Node = &ORDER_CONDITION_NAME;
 }
 
+#[cfg(feature = "trading")]
 /// `ConditionPriceReference` (`schemas/types/OrderCondition.json#/properties/Reference`).
 pub static CONDITION_PRICE_REFERENCE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderCondition.json#/properties/Reference/enum",
@@ -6660,10 +6944,12 @@ pub static CONDITION_PRICE_REFERENCE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::ConditionPriceReference {
     const SCHEMA: &'static Node = &CONDITION_PRICE_REFERENCE;
 }
 
+#[cfg(feature = "trading")]
 /// `ConditionDirection` (`schemas/types/OrderCondition.json#/properties/Direction`).
 pub static CONDITION_DIRECTION: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderCondition.json#/properties/Direction/enum",
@@ -6671,10 +6957,12 @@ pub static CONDITION_DIRECTION: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::ConditionDirection {
     const SCHEMA: &'static Node = &CONDITION_DIRECTION;
 }
 
+#[cfg(feature = "trading")]
 /// `TrailingStopType` (`schemas/types/OrderCondition.json#/properties/Type`).
 pub static TRAILING_STOP_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderCondition.json#/properties/Type/enum",
@@ -6682,10 +6970,12 @@ pub static TRAILING_STOP_TYPE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::TrailingStopType {
     const SCHEMA: &'static Node = &TRAILING_STOP_TYPE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderCondition` (`schemas/types/OrderCondition.json#`).
 pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/OrderCondition.json#/type"),
@@ -6781,10 +7071,12 @@ pub static ORDER_CONDITION: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderCondition {
     const SCHEMA: &'static Node = &ORDER_CONDITION;
 }
 
+#[cfg(feature = "trading")]
 /// `Order` (`schemas/types/Order.json#`).
 pub static ORDER: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/Order.json#/type"),
@@ -7000,10 +7292,12 @@ pub static ORDER: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::Order {
     const SCHEMA: &'static Node = &ORDER;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderErrorCode` (`schemas/types/OrderErrorCode.json#`).
 pub static ORDER_ERROR_CODE: Node = Node::String(StringNode {
     type_at: "schemas/types/OrderErrorCode.json#/type",
@@ -7014,6 +7308,7 @@ pub static ORDER_ERROR_CODE: Node = Node::String(StringNode {
         format: None,
     },
 });
+#[cfg(feature = "trading")]
 /// `OrderActionResponse` (`schemas/types/OrderActionResponse.json#`).
 pub static ORDER_ACTION_RESPONSE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/OrderActionResponse.json#/type"),
@@ -7104,10 +7399,12 @@ pub static ORDER_ACTION_RESPONSE: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderActionResponse {
     const SCHEMA: &'static Node = &ORDER_ACTION_RESPONSE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderFlag` (`schemas/types/OrderFlag.json#`).
 pub static ORDER_FLAG: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderFlag.json#/x-zenith-known",
@@ -7115,10 +7412,12 @@ pub static ORDER_FLAG: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderFlag {
     const SCHEMA: &'static Node = &ORDER_FLAG;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderAuditChangeO` (`schemas/types/OrderAuditChange.json#/properties/O`).
 pub static ORDER_AUDIT_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderAuditChange.json#/properties/O/enum",
@@ -7126,10 +7425,12 @@ pub static ORDER_AUDIT_CHANGE_O: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderAuditChangeO {
     const SCHEMA: &'static Node = &ORDER_AUDIT_CHANGE_O;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderAuditType` (`schemas/types/OrderAudit.json#/properties/Type`).
 pub static ORDER_AUDIT_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderAudit.json#/properties/Type/enum",
@@ -7137,10 +7438,12 @@ pub static ORDER_AUDIT_TYPE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderAuditType {
     const SCHEMA: &'static Node = &ORDER_AUDIT_TYPE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderRequestType` (`schemas/types/OrderRequest.json#/properties/Type`).
 pub static ORDER_REQUEST_TYPE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderRequest.json#/properties/Type/enum",
@@ -7148,10 +7451,12 @@ pub static ORDER_REQUEST_TYPE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderRequestType {
     const SCHEMA: &'static Node = &ORDER_REQUEST_TYPE;
 }
 
+#[cfg(feature = "trading")]
 /// `RequestStatusCode` (`schemas/types/RequestStatusCode.json#`).
 pub static REQUEST_STATUS_CODE: Node = Node::Enum(EnumNode {
     at: "schemas/types/RequestStatusCode.json#/x-zenith-known",
@@ -7168,10 +7473,12 @@ pub static REQUEST_STATUS_CODE: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::RequestStatusCode {
     const SCHEMA: &'static Node = &REQUEST_STATUS_CODE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderRequest` (`schemas/types/OrderRequest.json#`).
 pub static ORDER_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/OrderRequest.json#/type"),
@@ -7288,10 +7595,12 @@ pub static ORDER_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderRequest {
     const SCHEMA: &'static Node = &ORDER_REQUEST;
 }
 
+#[cfg(feature = "trading")]
 /// `TransactionDetail` (`schemas/types/TransactionDetail.json#`).
 pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/TransactionDetail.json#/type"),
@@ -7530,10 +7839,12 @@ pub static TRANSACTION_DETAIL: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::TransactionDetail {
     const SCHEMA: &'static Node = &TRANSACTION_DETAIL;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderAudit` (`schemas/types/OrderAudit.json#`).
 pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/OrderAudit.json#/type"),
@@ -7674,10 +7985,12 @@ pub static ORDER_AUDIT: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderAudit {
     const SCHEMA: &'static Node = &ORDER_AUDIT;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderAuditChange` (`schemas/types/OrderAuditChange.json#`).
 pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/OrderAuditChange.json#/type"),
@@ -7790,10 +8103,12 @@ pub static ORDER_AUDIT_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 4u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderAuditChange {
     const SCHEMA: &'static Node = &ORDER_AUDIT_CHANGE;
 }
 
+#[cfg(feature = "trading")]
 /// `Balance` (`schemas/types/Balance.json#`).
 pub static BALANCE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/Balance.json#/type"),
@@ -7878,10 +8193,12 @@ pub static BALANCE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 15u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::Balance {
     const SCHEMA: &'static Node = &BALANCE;
 }
 
+#[cfg(feature = "trading")]
 /// `HoldingChangeO` (`schemas/types/HoldingChange.json#/properties/O`).
 pub static HOLDING_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/HoldingChange.json#/properties/O/enum",
@@ -7889,10 +8206,12 @@ pub static HOLDING_CHANGE_O: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::HoldingChangeO {
     const SCHEMA: &'static Node = &HOLDING_CHANGE_O;
 }
 
+#[cfg(feature = "trading")]
 /// `HoldingDetails` (`schemas/types/HoldingDetails.json#`).
 pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/HoldingDetails.json#/type"),
@@ -8010,10 +8329,12 @@ pub static HOLDING_DETAILS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::HoldingDetails {
     const SCHEMA: &'static Node = &HOLDING_DETAILS;
 }
 
+#[cfg(feature = "trading")]
 /// `HoldingChange` (`schemas/types/HoldingChange.json#`).
 pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/HoldingChange.json#/type"),
@@ -8138,10 +8459,12 @@ pub static HOLDING_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 4u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::HoldingChange {
     const SCHEMA: &'static Node = &HOLDING_CHANGE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderChangeO` (`schemas/types/OrderChange.json#/properties/O`).
 pub static ORDER_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderChange.json#/properties/O/enum",
@@ -8149,10 +8472,12 @@ pub static ORDER_CHANGE_O: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderChangeO {
     const SCHEMA: &'static Node = &ORDER_CHANGE_O;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderChange` (`schemas/types/OrderChange.json#`).
 pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/OrderChange.json#/type"),
@@ -8297,10 +8622,12 @@ pub static ORDER_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 4u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderChange {
     const SCHEMA: &'static Node = &ORDER_CHANGE;
 }
 
+#[cfg(feature = "trading")]
 /// `TradingLimitCode` (`schemas/types/TradingLimitCode.json#`).
 pub static TRADING_LIMIT_CODE: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradingLimitCode.json#/x-zenith-known",
@@ -8308,10 +8635,12 @@ pub static TRADING_LIMIT_CODE: Node = Node::Enum(EnumNode {
     open: true,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::TradingLimitCode {
     const SCHEMA: &'static Node = &TRADING_LIMIT_CODE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderStatusAllowance` (`schemas/types/OrderStatusAllowance.json#`).
 pub static ORDER_STATUS_ALLOWANCE: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderStatusAllowance.json#/enum",
@@ -8319,10 +8648,12 @@ pub static ORDER_STATUS_ALLOWANCE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderStatusAllowance {
     const SCHEMA: &'static Node = &ORDER_STATUS_ALLOWANCE;
 }
 
+#[cfg(feature = "trading")]
 /// `StatusReason` (`schemas/types/StatusReason.json#`).
 pub static STATUS_REASON: Node = Node::Enum(EnumNode {
     at: "schemas/types/StatusReason.json#/enum",
@@ -8330,10 +8661,12 @@ pub static STATUS_REASON: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::StatusReason {
     const SCHEMA: &'static Node = &STATUS_REASON;
 }
 
+#[cfg(feature = "trading")]
 /// `RequestStatusAllowance` (`schemas/types/RequestStatusAllowance.json#`).
 pub static REQUEST_STATUS_ALLOWANCE: Node = Node::Enum(EnumNode {
     at: "schemas/types/RequestStatusAllowance.json#/enum",
@@ -8341,10 +8674,12 @@ pub static REQUEST_STATUS_ALLOWANCE: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::RequestStatusAllowance {
     const SCHEMA: &'static Node = &REQUEST_STATUS_ALLOWANCE;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderRequestChangeO` (`schemas/types/OrderRequestChange.json#/properties/O`).
 pub static ORDER_REQUEST_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/OrderRequestChange.json#/properties/O/enum",
@@ -8352,10 +8687,12 @@ pub static ORDER_REQUEST_CHANGE_O: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderRequestChangeO {
     const SCHEMA: &'static Node = &ORDER_REQUEST_CHANGE_O;
 }
 
+#[cfg(feature = "trading")]
 /// `OrderRequestChange` (`schemas/types/OrderRequestChange.json#`).
 pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/OrderRequestChange.json#/type"),
@@ -8468,10 +8805,12 @@ pub static ORDER_REQUEST_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 4u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::OrderRequestChange {
     const SCHEMA: &'static Node = &ORDER_REQUEST_CHANGE;
 }
 
+#[cfg(feature = "trading")]
 /// `TradingAccountChangeOperation` (`schemas/types/TradingAccountChange.json#/properties/Operation`).
 pub static TRADING_ACCOUNT_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     at: "schemas/types/TradingAccountChange.json#/properties/Operation/enum",
@@ -8479,11 +8818,13 @@ pub static TRADING_ACCOUNT_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate
 for crate::generated::types::TradingAccountChangeOperation {
     const SCHEMA: &'static Node = &TRADING_ACCOUNT_CHANGE_OPERATION;
 }
 
+#[cfg(feature = "trading")]
 /// `TradingAccountChange` (`schemas/types/TradingAccountChange.json#`).
 pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/TradingAccountChange.json#/type"),
@@ -8586,10 +8927,12 @@ pub static TRADING_ACCOUNT_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 2u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::TradingAccountChange {
     const SCHEMA: &'static Node = &TRADING_ACCOUNT_CHANGE;
 }
 
+#[cfg(feature = "trading")]
 /// `TransactionChangeO` (`schemas/types/TransactionChange.json#/properties/O`).
 pub static TRANSACTION_CHANGE_O: Node = Node::Enum(EnumNode {
     at: "schemas/types/TransactionChange.json#/properties/O/enum",
@@ -8597,10 +8940,12 @@ pub static TRANSACTION_CHANGE_O: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::TransactionChangeO {
     const SCHEMA: &'static Node = &TRANSACTION_CHANGE_O;
 }
 
+#[cfg(feature = "trading")]
 /// `TransactionChange` (`schemas/types/TransactionChange.json#`).
 pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/TransactionChange.json#/type"),
@@ -8700,6 +9045,7 @@ pub static TRANSACTION_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 4u64,
 });
+#[cfg(feature = "trading")]
 impl crate::runtime::Validate for crate::generated::types::TransactionChange {
     const SCHEMA: &'static Node = &TRANSACTION_CHANGE;
 }
@@ -8783,6 +9129,7 @@ impl crate::runtime::Validate for crate::generated::types::OrderErrorName {
     const SCHEMA: &'static Node = &ORDER_ERROR_NAME;
 }
 
+#[cfg(feature = "watchlist")]
 /// `SecurityCode` (`schemas/types/SecurityCode.json#`).
 pub static SECURITY_CODE: Node = Node::String(StringNode {
     type_at: "schemas/types/SecurityCode.json#/type",
@@ -8793,6 +9140,7 @@ pub static SECURITY_CODE: Node = Node::String(StringNode {
         format: None,
     },
 });
+#[cfg(feature = "watchlist")]
 /// `Watchlist` (`schemas/types/Watchlist.json#`).
 pub static WATCHLIST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/Watchlist.json#/type"),
@@ -8858,10 +9206,12 @@ pub static WATCHLIST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::Watchlist {
     const SCHEMA: &'static Node = &WATCHLIST;
 }
 
+#[cfg(feature = "watchlist")]
 /// `WatchlistChangeOperation` (`schemas/types/WatchlistChange.json#/properties/Operation`).
 pub static WATCHLIST_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     at: "schemas/types/WatchlistChange.json#/properties/Operation/enum",
@@ -8869,10 +9219,12 @@ pub static WATCHLIST_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::WatchlistChangeOperation {
     const SCHEMA: &'static Node = &WATCHLIST_CHANGE_OPERATION;
 }
 
+#[cfg(feature = "watchlist")]
 /// `WatchlistChange` (`schemas/types/WatchlistChange.json#`).
 pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/WatchlistChange.json#/type"),
@@ -8975,10 +9327,12 @@ pub static WATCHLIST_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 2u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::WatchlistChange {
     const SCHEMA: &'static Node = &WATCHLIST_CHANGE;
 }
 
+#[cfg(feature = "watchlist")]
 /// `WatchlistDetails` (`schemas/types/WatchlistDetails.json#`).
 pub static WATCHLIST_DETAILS: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/WatchlistDetails.json#/type"),
@@ -9025,10 +9379,12 @@ pub static WATCHLIST_DETAILS: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::WatchlistDetails {
     const SCHEMA: &'static Node = &WATCHLIST_DETAILS;
 }
 
+#[cfg(feature = "watchlist")]
 /// `WatchlistMemberChangeOperation` (`schemas/types/WatchlistMemberChange.json#/properties/Operation`).
 pub static WATCHLIST_MEMBER_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     at: "schemas/types/WatchlistMemberChange.json#/properties/Operation/enum",
@@ -9036,11 +9392,13 @@ pub static WATCHLIST_MEMBER_CHANGE_OPERATION: Node = Node::Enum(EnumNode {
     open: false,
     drift: None,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate
 for crate::generated::types::WatchlistMemberChangeOperation {
     const SCHEMA: &'static Node = &WATCHLIST_MEMBER_CHANGE_OPERATION;
 }
 
+#[cfg(feature = "watchlist")]
 /// `WatchlistMemberChange` (`schemas/types/WatchlistMemberChange.json#`).
 pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/types/WatchlistMemberChange.json#/type"),
@@ -9172,6 +9530,7 @@ pub static WATCHLIST_MEMBER_CHANGE: Node = Node::Object(ObjectNode {
     ),
     read_bits: 14u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::WatchlistMemberChange {
     const SCHEMA: &'static Node = &WATCHLIST_MEMBER_CHANGE;
 }

@@ -5,6 +5,7 @@ use crate::runtime::schema::*;
 
 static PATTERN_0: Pattern = Pattern::new("^[^!]+$");
 
+#[cfg(feature = "watchlist")]
 /// `AddToWatchlistReply` (`schemas/watchlist/AddToWatchlist.reply.json#`).
 pub static ADD_TO_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/AddToWatchlist.reply.json#/type"),
@@ -71,10 +72,12 @@ pub static ADD_TO_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::AddToWatchlistReply {
     const SCHEMA: &'static Node = &ADD_TO_WATCHLIST_REPLY;
 }
 
+#[cfg(feature = "watchlist")]
 /// `AddToWatchlistRequestData` (`schemas/watchlist/AddToWatchlist.request.json#/properties/Data`).
 pub static ADD_TO_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/AddToWatchlist.request.json#/properties/Data/type"),
@@ -111,10 +114,12 @@ pub static ADD_TO_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::AddToWatchlistRequestData {
     const SCHEMA: &'static Node = &ADD_TO_WATCHLIST_REQUEST_DATA;
 }
 
+#[cfg(feature = "watchlist")]
 /// `AddToWatchlistRequest` (`schemas/watchlist/AddToWatchlist.request.json#`).
 pub static ADD_TO_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/AddToWatchlist.request.json#/type"),
@@ -175,10 +180,12 @@ pub static ADD_TO_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::AddToWatchlistRequest {
     const SCHEMA: &'static Node = &ADD_TO_WATCHLIST_REQUEST;
 }
 
+#[cfg(feature = "watchlist")]
 /// `CopyWatchlistReplyData` (`schemas/watchlist/CopyWatchlist.reply.json#/properties/Data`).
 pub static COPY_WATCHLIST_REPLY_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/CopyWatchlist.reply.json#/properties/Data/type"),
@@ -205,10 +212,12 @@ pub static COPY_WATCHLIST_REPLY_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistReplyData {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REPLY_DATA;
 }
 
+#[cfg(feature = "watchlist")]
 /// `CopyWatchlistReply` (`schemas/watchlist/CopyWatchlist.reply.json#`).
 pub static COPY_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/CopyWatchlist.reply.json#/type"),
@@ -269,10 +278,12 @@ pub static COPY_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistReply {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REPLY;
 }
 
+#[cfg(feature = "watchlist")]
 /// `CopyWatchlistRequestData` (`schemas/watchlist/CopyWatchlist.request.json#/properties/Data`).
 pub static COPY_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/CopyWatchlist.request.json#/properties/Data/type"),
@@ -306,10 +317,12 @@ pub static COPY_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistRequestData {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REQUEST_DATA;
 }
 
+#[cfg(feature = "watchlist")]
 /// `CopyWatchlistRequest` (`schemas/watchlist/CopyWatchlist.request.json#`).
 pub static COPY_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/CopyWatchlist.request.json#/type"),
@@ -370,10 +383,12 @@ pub static COPY_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::CopyWatchlistRequest {
     const SCHEMA: &'static Node = &COPY_WATCHLIST_REQUEST;
 }
 
+#[cfg(feature = "watchlist")]
 /// `CreateWatchlistReplyData` (`schemas/watchlist/CreateWatchlist.reply.json#/properties/Data`).
 pub static CREATE_WATCHLIST_REPLY_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/CreateWatchlist.reply.json#/properties/Data/type"),
@@ -400,10 +415,12 @@ pub static CREATE_WATCHLIST_REPLY_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistReplyData {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REPLY_DATA;
 }
 
+#[cfg(feature = "watchlist")]
 /// `CreateWatchlistReply` (`schemas/watchlist/CreateWatchlist.reply.json#`).
 pub static CREATE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/CreateWatchlist.reply.json#/type"),
@@ -464,10 +481,12 @@ pub static CREATE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistReply {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REPLY;
 }
 
+#[cfg(feature = "watchlist")]
 /// `CreateWatchlistRequestData` (`schemas/watchlist/CreateWatchlist.request.json#/properties/Data`).
 pub static CREATE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -503,10 +522,12 @@ pub static CREATE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistRequestData {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REQUEST_DATA;
 }
 
+#[cfg(feature = "watchlist")]
 /// `CreateWatchlistRequest` (`schemas/watchlist/CreateWatchlist.request.json#`).
 pub static CREATE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/CreateWatchlist.request.json#/type"),
@@ -567,10 +588,12 @@ pub static CREATE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::CreateWatchlistRequest {
     const SCHEMA: &'static Node = &CREATE_WATCHLIST_REQUEST;
 }
 
+#[cfg(feature = "watchlist")]
 /// `DeleteWatchlistReply` (`schemas/watchlist/DeleteWatchlist.reply.json#`).
 pub static DELETE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/DeleteWatchlist.reply.json#/type"),
@@ -637,10 +660,12 @@ pub static DELETE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::DeleteWatchlistReply {
     const SCHEMA: &'static Node = &DELETE_WATCHLIST_REPLY;
 }
 
+#[cfg(feature = "watchlist")]
 /// `DeleteWatchlistRequestData` (`schemas/watchlist/DeleteWatchlist.request.json#/properties/Data`).
 pub static DELETE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -669,10 +694,12 @@ pub static DELETE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::DeleteWatchlistRequestData {
     const SCHEMA: &'static Node = &DELETE_WATCHLIST_REQUEST_DATA;
 }
 
+#[cfg(feature = "watchlist")]
 /// `DeleteWatchlistRequest` (`schemas/watchlist/DeleteWatchlist.request.json#`).
 pub static DELETE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/DeleteWatchlist.request.json#/type"),
@@ -733,10 +760,12 @@ pub static DELETE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::DeleteWatchlistRequest {
     const SCHEMA: &'static Node = &DELETE_WATCHLIST_REQUEST;
 }
 
+#[cfg(feature = "watchlist")]
 /// `InsertIntoWatchlistReply` (`schemas/watchlist/InsertIntoWatchlist.reply.json#`).
 pub static INSERT_INTO_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/InsertIntoWatchlist.reply.json#/type"),
@@ -803,10 +832,12 @@ pub static INSERT_INTO_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::InsertIntoWatchlistReply {
     const SCHEMA: &'static Node = &INSERT_INTO_WATCHLIST_REPLY;
 }
 
+#[cfg(feature = "watchlist")]
 /// `InsertIntoWatchlistRequestData` (`schemas/watchlist/InsertIntoWatchlist.request.json#/properties/Data`).
 pub static INSERT_INTO_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -854,11 +885,13 @@ pub static INSERT_INTO_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate
 for crate::generated::types::InsertIntoWatchlistRequestData {
     const SCHEMA: &'static Node = &INSERT_INTO_WATCHLIST_REQUEST_DATA;
 }
 
+#[cfg(feature = "watchlist")]
 /// `InsertIntoWatchlistRequest` (`schemas/watchlist/InsertIntoWatchlist.request.json#`).
 pub static INSERT_INTO_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/InsertIntoWatchlist.request.json#/type"),
@@ -919,10 +952,12 @@ pub static INSERT_INTO_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::InsertIntoWatchlistRequest {
     const SCHEMA: &'static Node = &INSERT_INTO_WATCHLIST_REQUEST;
 }
 
+#[cfg(feature = "watchlist")]
 /// `MoveInWatchlistReply` (`schemas/watchlist/MoveInWatchlist.reply.json#`).
 pub static MOVE_IN_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/MoveInWatchlist.reply.json#/type"),
@@ -989,10 +1024,12 @@ pub static MOVE_IN_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::MoveInWatchlistReply {
     const SCHEMA: &'static Node = &MOVE_IN_WATCHLIST_REPLY;
 }
 
+#[cfg(feature = "watchlist")]
 /// `MoveInWatchlistRequestData` (`schemas/watchlist/MoveInWatchlist.request.json#/properties/Data`).
 pub static MOVE_IN_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -1048,10 +1085,12 @@ pub static MOVE_IN_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::MoveInWatchlistRequestData {
     const SCHEMA: &'static Node = &MOVE_IN_WATCHLIST_REQUEST_DATA;
 }
 
+#[cfg(feature = "watchlist")]
 /// `MoveInWatchlistRequest` (`schemas/watchlist/MoveInWatchlist.request.json#`).
 pub static MOVE_IN_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/MoveInWatchlist.request.json#/type"),
@@ -1112,10 +1151,12 @@ pub static MOVE_IN_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::MoveInWatchlistRequest {
     const SCHEMA: &'static Node = &MOVE_IN_WATCHLIST_REQUEST;
 }
 
+#[cfg(feature = "watchlist")]
 /// `QueryMembersReply` (`schemas/watchlist/QueryMembers.reply.json#`).
 pub static QUERY_MEMBERS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/QueryMembers.reply.json#/type"),
@@ -1179,10 +1220,12 @@ pub static QUERY_MEMBERS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::QueryMembersReply {
     const SCHEMA: &'static Node = &QUERY_MEMBERS_REPLY;
 }
 
+#[cfg(feature = "watchlist")]
 /// `QueryMembersRequestData` (`schemas/watchlist/QueryMembers.request.json#/properties/Data`).
 pub static QUERY_MEMBERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/QueryMembers.request.json#/properties/Data/type"),
@@ -1209,10 +1252,12 @@ pub static QUERY_MEMBERS_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::QueryMembersRequestData {
     const SCHEMA: &'static Node = &QUERY_MEMBERS_REQUEST_DATA;
 }
 
+#[cfg(feature = "watchlist")]
 /// `QueryMembersRequest` (`schemas/watchlist/QueryMembers.request.json#`).
 pub static QUERY_MEMBERS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/QueryMembers.request.json#/type"),
@@ -1273,10 +1318,12 @@ pub static QUERY_MEMBERS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::QueryMembersRequest {
     const SCHEMA: &'static Node = &QUERY_MEMBERS_REQUEST;
 }
 
+#[cfg(feature = "watchlist")]
 /// `QueryWatchlistReply` (`schemas/watchlist/QueryWatchlist.reply.json#`).
 pub static QUERY_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/QueryWatchlist.reply.json#/type"),
@@ -1340,10 +1387,12 @@ pub static QUERY_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistReply {
     const SCHEMA: &'static Node = &QUERY_WATCHLIST_REPLY;
 }
 
+#[cfg(feature = "watchlist")]
 /// `QueryWatchlistRequestData` (`schemas/watchlist/QueryWatchlist.request.json#/properties/Data`).
 pub static QUERY_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/QueryWatchlist.request.json#/properties/Data/type"),
@@ -1370,10 +1419,12 @@ pub static QUERY_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistRequestData {
     const SCHEMA: &'static Node = &QUERY_WATCHLIST_REQUEST_DATA;
 }
 
+#[cfg(feature = "watchlist")]
 /// `QueryWatchlistRequest` (`schemas/watchlist/QueryWatchlist.request.json#`).
 pub static QUERY_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/QueryWatchlist.request.json#/type"),
@@ -1434,10 +1485,12 @@ pub static QUERY_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistRequest {
     const SCHEMA: &'static Node = &QUERY_WATCHLIST_REQUEST;
 }
 
+#[cfg(feature = "watchlist")]
 /// `QueryWatchlistsReply` (`schemas/watchlist/QueryWatchlists.reply.json#`).
 pub static QUERY_WATCHLISTS_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/QueryWatchlists.reply.json#/type"),
@@ -1501,10 +1554,12 @@ pub static QUERY_WATCHLISTS_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistsReply {
     const SCHEMA: &'static Node = &QUERY_WATCHLISTS_REPLY;
 }
 
+#[cfg(feature = "watchlist")]
 /// `QueryWatchlistsRequest` (`schemas/watchlist/QueryWatchlists.request.json#`).
 pub static QUERY_WATCHLISTS_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/QueryWatchlists.request.json#/type"),
@@ -1571,10 +1626,12 @@ pub static QUERY_WATCHLISTS_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::QueryWatchlistsRequest {
     const SCHEMA: &'static Node = &QUERY_WATCHLISTS_REQUEST;
 }
 
+#[cfg(feature = "watchlist")]
 /// `UpdateWatchlistReply` (`schemas/watchlist/UpdateWatchlist.reply.json#`).
 pub static UPDATE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/UpdateWatchlist.reply.json#/type"),
@@ -1641,10 +1698,12 @@ pub static UPDATE_WATCHLIST_REPLY: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::UpdateWatchlistReply {
     const SCHEMA: &'static Node = &UPDATE_WATCHLIST_REPLY;
 }
 
+#[cfg(feature = "watchlist")]
 /// `UpdateWatchlistRequestData` (`schemas/watchlist/UpdateWatchlist.request.json#/properties/Data`).
 pub static UPDATE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     type_at: Some(
@@ -1680,10 +1739,12 @@ pub static UPDATE_WATCHLIST_REQUEST_DATA: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::UpdateWatchlistRequestData {
     const SCHEMA: &'static Node = &UPDATE_WATCHLIST_REQUEST_DATA;
 }
 
+#[cfg(feature = "watchlist")]
 /// `UpdateWatchlistRequest` (`schemas/watchlist/UpdateWatchlist.request.json#`).
 pub static UPDATE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/UpdateWatchlist.request.json#/type"),
@@ -1744,10 +1805,12 @@ pub static UPDATE_WATCHLIST_REQUEST: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::UpdateWatchlistRequest {
     const SCHEMA: &'static Node = &UPDATE_WATCHLIST_REQUEST;
 }
 
+#[cfg(feature = "watchlist")]
 /// The forms of `WatchlistPush`'s topic arguments.
 pub static WATCHLIST_PUSH_FORMS: [TopicForm; 1usize] = [
     TopicForm {
@@ -1762,6 +1825,7 @@ pub static WATCHLIST_PUSH_FORMS: [TopicForm; 1usize] = [
         literals: &["", ""],
     },
 ];
+#[cfg(feature = "watchlist")]
 /// `WatchlistPush` (`schemas/watchlist/Watchlist.push.json#`).
 pub static WATCHLIST_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/Watchlist.push.json#/type"),
@@ -1827,10 +1891,12 @@ pub static WATCHLIST_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::WatchlistPush {
     const SCHEMA: &'static Node = &WATCHLIST_PUSH;
 }
 
+#[cfg(feature = "watchlist")]
 /// `WatchlistsPush` (`schemas/watchlist/Watchlists.push.json#`).
 pub static WATCHLISTS_PUSH: Node = Node::Object(ObjectNode {
     type_at: Some("schemas/watchlist/Watchlists.push.json#/type"),
@@ -1894,6 +1960,7 @@ pub static WATCHLISTS_PUSH: Node = Node::Object(ObjectNode {
     changes: None,
     read_bits: 0u64,
 });
+#[cfg(feature = "watchlist")]
 impl crate::runtime::Validate for crate::generated::types::WatchlistsPush {
     const SCHEMA: &'static Node = &WATCHLISTS_PUSH;
 }

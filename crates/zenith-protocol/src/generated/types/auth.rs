@@ -6,6 +6,7 @@ use super::*;
 
 use crate::runtime::Secret;
 
+#[cfg(feature = "auth")]
 /// Whether authentication was accepted.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -23,6 +24,7 @@ pub enum AuthResult {
     Unrecognized(String),
 }
 
+#[cfg(feature = "auth")]
 impl AuthResult {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Success", "Reject", "Rejected"];
@@ -41,6 +43,7 @@ impl AuthResult {
     }
 }
 
+#[cfg(feature = "auth")]
 impl From<&str> for AuthResult {
     fn from(value: &str) -> Self {
         match value {
@@ -52,18 +55,21 @@ impl From<&str> for AuthResult {
     }
 }
 
+#[cfg(feature = "auth")]
 impl std::fmt::Display for AuthResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "auth")]
 impl serde::Serialize for AuthResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "auth")]
 impl<'de> serde::Deserialize<'de> for AuthResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -73,6 +79,7 @@ impl<'de> serde::Deserialize<'de> for AuthResult {
     }
 }
 
+#[cfg(feature = "auth")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for AuthResult {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -83,6 +90,7 @@ impl schemars::JsonSchema for AuthResult {
     }
 }
 
+#[cfg(feature = "auth")]
 /// Who the connection is authenticated as. Every authentication reply and every `Identify` push carries it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -116,6 +124,7 @@ pub struct IdentityResult {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl IdentityResult {
     /// A `IdentityResult` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -133,6 +142,7 @@ impl IdentityResult {
     }
 }
 
+#[cfg(feature = "auth")]
 impl IdentityResult {
     /// Builds [`IdentityResult`] one field at a time, then checks that each required one is set.
     pub fn builder() -> IdentityResultBuilder {
@@ -140,6 +150,7 @@ impl IdentityResult {
     }
 }
 
+#[cfg(feature = "auth")]
 /// Builds [`IdentityResult`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -153,6 +164,7 @@ pub struct IdentityResultBuilder {
     scope: Option<ScopeList>,
 }
 
+#[cfg(feature = "auth")]
 impl IdentityResultBuilder {
     /// Sets `Result`.
     pub fn result(mut self, value: impl Into<AuthResult>) -> Self {
@@ -209,6 +221,7 @@ impl IdentityResultBuilder {
     }
 }
 
+#[cfg(feature = "auth")]
 /// The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -233,6 +246,7 @@ pub struct AuthCodeReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl AuthCodeReply {
     /// A `AuthCodeReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -253,6 +267,7 @@ impl AuthCodeReply {
     }
 }
 
+#[cfg(feature = "auth")]
 /// The grant and the client presenting it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -282,6 +297,7 @@ pub struct AuthCodeRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl AuthCodeRequestData {
     /// A `AuthCodeRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -297,6 +313,7 @@ impl AuthCodeRequestData {
     }
 }
 
+#[cfg(feature = "auth")]
 impl AuthCodeRequestData {
     /// Builds [`AuthCodeRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> AuthCodeRequestDataBuilder {
@@ -304,6 +321,7 @@ impl AuthCodeRequestData {
     }
 }
 
+#[cfg(feature = "auth")]
 /// Builds [`AuthCodeRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -315,6 +333,7 @@ pub struct AuthCodeRequestDataBuilder {
     scope: Option<ScopeList>,
 }
 
+#[cfg(feature = "auth")]
 impl AuthCodeRequestDataBuilder {
     /// Sets `Provider`.
     pub fn provider(mut self, value: impl Into<String>) -> Self {
@@ -369,6 +388,7 @@ impl AuthCodeRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "auth")]
 /// Logs in with a grant the client got from an external authentication service, which the named provider knows how to check.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -393,6 +413,7 @@ pub struct AuthCodeRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl AuthCodeRequest {
     /// A `AuthCodeRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -413,6 +434,7 @@ impl AuthCodeRequest {
     }
 }
 
+#[cfg(feature = "auth")]
 /// The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself. The reference shows this reply on `Identify` instead; some clients expect it here, so both are accepted and matched to the request by TransactionID.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -437,6 +459,7 @@ pub struct AuthOwnerReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl AuthOwnerReply {
     /// A `AuthOwnerReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -457,6 +480,7 @@ impl AuthOwnerReply {
     }
 }
 
+#[cfg(feature = "auth")]
 /// The credentials.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -489,6 +513,7 @@ pub struct AuthOwnerRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl AuthOwnerRequestData {
     /// A `AuthOwnerRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -505,6 +530,7 @@ impl AuthOwnerRequestData {
     }
 }
 
+#[cfg(feature = "auth")]
 impl AuthOwnerRequestData {
     /// Builds [`AuthOwnerRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> AuthOwnerRequestDataBuilder {
@@ -512,6 +538,7 @@ impl AuthOwnerRequestData {
     }
 }
 
+#[cfg(feature = "auth")]
 /// Builds [`AuthOwnerRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -524,6 +551,7 @@ pub struct AuthOwnerRequestDataBuilder {
     scope: Option<ScopeList>,
 }
 
+#[cfg(feature = "auth")]
 impl AuthOwnerRequestDataBuilder {
     /// Sets `Provider`.
     pub fn provider(mut self, value: impl Into<String>) -> Self {
@@ -579,6 +607,7 @@ impl AuthOwnerRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "auth")]
 /// Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password. Meant for internal and specialised clients; others use the OAuth flow.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -603,6 +632,7 @@ pub struct AuthOwnerRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl AuthOwnerRequest {
     /// A `AuthOwnerRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -623,6 +653,7 @@ impl AuthOwnerRequest {
     }
 }
 
+#[cfg(feature = "auth")]
 /// The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -647,6 +678,7 @@ pub struct AuthTokenReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl AuthTokenReply {
     /// A `AuthTokenReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -667,6 +699,7 @@ impl AuthTokenReply {
     }
 }
 
+#[cfg(feature = "auth")]
 /// The token and who issued it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -685,6 +718,7 @@ pub struct AuthTokenRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl AuthTokenRequestData {
     /// A `AuthTokenRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -697,6 +731,7 @@ impl AuthTokenRequestData {
     }
 }
 
+#[cfg(feature = "auth")]
 /// Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -721,6 +756,7 @@ pub struct AuthTokenRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl AuthTokenRequest {
     /// A `AuthTokenRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -741,6 +777,7 @@ impl AuthTokenRequest {
     }
 }
 
+#[cfg(feature = "auth")]
 /// The connection's identity, sent to `Identify` subscribers whenever it changes. Replies to `AuthOwner`, `AuthToken` and `AuthCode` also arrive on this topic, carrying the request's TransactionID.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -765,6 +802,7 @@ pub struct IdentifyPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl IdentifyPush {
     /// A `IdentifyPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -785,6 +823,7 @@ impl IdentifyPush {
     }
 }
 
+#[cfg(feature = "auth")]
 /// The answer to `QueryIdentify`: the connection's current identity.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -809,6 +848,7 @@ pub struct QueryIdentifyReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl QueryIdentifyReply {
     /// A `QueryIdentifyReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -829,6 +869,7 @@ impl QueryIdentifyReply {
     }
 }
 
+#[cfg(feature = "auth")]
 /// Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -850,6 +891,7 @@ pub struct QueryIdentifyRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "auth")]
 impl QueryIdentifyRequest {
     /// A `QueryIdentifyRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -869,12 +911,14 @@ impl QueryIdentifyRequest {
     }
 }
 
+#[cfg(feature = "auth")]
 impl Default for QueryIdentifyRequest {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for AuthCodeReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuthCodeReply
@@ -896,6 +940,7 @@ impl crate::MessageEnvelope for AuthCodeReply {
     }
 }
 
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for AuthCodeRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuthCodeRequest
@@ -917,6 +962,7 @@ impl crate::MessageEnvelope for AuthCodeRequest {
     }
 }
 
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for AuthOwnerReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuthOwnerReply
@@ -938,6 +984,7 @@ impl crate::MessageEnvelope for AuthOwnerReply {
     }
 }
 
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for AuthOwnerRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuthOwnerRequest
@@ -959,6 +1006,7 @@ impl crate::MessageEnvelope for AuthOwnerRequest {
     }
 }
 
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for AuthTokenReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuthTokenReply
@@ -980,6 +1028,7 @@ impl crate::MessageEnvelope for AuthTokenReply {
     }
 }
 
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for AuthTokenRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuthTokenRequest
@@ -1001,6 +1050,7 @@ impl crate::MessageEnvelope for AuthTokenRequest {
     }
 }
 
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for IdentifyPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::IdentifyPush
@@ -1022,6 +1072,7 @@ impl crate::MessageEnvelope for IdentifyPush {
     }
 }
 
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for QueryIdentifyReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryIdentifyReply
@@ -1043,6 +1094,7 @@ impl crate::MessageEnvelope for QueryIdentifyReply {
     }
 }
 
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for QueryIdentifyRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryIdentifyRequest

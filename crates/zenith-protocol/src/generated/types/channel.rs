@@ -6,6 +6,7 @@ use super::*;
 
 use crate::runtime::Secret;
 
+#[cfg(feature = "channel")]
 /// The new channel.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19,6 +20,7 @@ pub struct CreateChannelReplyData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl CreateChannelReplyData {
     /// A `CreateChannelReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -30,6 +32,7 @@ impl CreateChannelReplyData {
     }
 }
 
+#[cfg(feature = "channel")]
 /// The identifier of the new channel.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -54,6 +57,7 @@ pub struct CreateChannelReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl CreateChannelReply {
     /// A `CreateChannelReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -74,6 +78,7 @@ impl CreateChannelReply {
     }
 }
 
+#[cfg(feature = "channel")]
 /// The new channel's details and delivery.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -93,6 +98,7 @@ pub struct CreateChannelRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl CreateChannelRequestData {
     /// A `CreateChannelRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -106,6 +112,7 @@ impl CreateChannelRequestData {
     }
 }
 
+#[cfg(feature = "channel")]
 impl CreateChannelRequestData {
     /// Builds [`CreateChannelRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> CreateChannelRequestDataBuilder {
@@ -113,6 +120,7 @@ impl CreateChannelRequestData {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Builds [`CreateChannelRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -122,6 +130,7 @@ pub struct CreateChannelRequestDataBuilder {
     is_active: Option<bool>,
 }
 
+#[cfg(feature = "channel")]
 impl CreateChannelRequestDataBuilder {
     /// Sets `Details`.
     pub fn details(mut self, value: impl Into<ChannelDetails>) -> Self {
@@ -159,6 +168,7 @@ impl CreateChannelRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Creates a notification channel: a way of reaching the user (an email address, a browser's push subscription, ...) that scans can notify over.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -183,6 +193,7 @@ pub struct CreateChannelRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl CreateChannelRequest {
     /// A `CreateChannelRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -203,6 +214,7 @@ impl CreateChannelRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Confirms the deletion.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -232,6 +244,7 @@ pub struct DeleteChannelReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl DeleteChannelReply {
     /// A `DeleteChannelReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -252,12 +265,14 @@ impl DeleteChannelReply {
     }
 }
 
+#[cfg(feature = "channel")]
 impl Default for DeleteChannelReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "channel")]
 /// Which channel.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -271,6 +286,7 @@ pub struct DeleteChannelRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl DeleteChannelRequestData {
     /// A `DeleteChannelRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -282,6 +298,7 @@ impl DeleteChannelRequestData {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Deletes a notification channel.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -306,6 +323,7 @@ pub struct DeleteChannelRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl DeleteChannelRequest {
     /// A `DeleteChannelRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -326,6 +344,7 @@ impl DeleteChannelRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 /// How the channel is identified, and its state.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -348,6 +367,7 @@ pub struct QueryChannelDetails {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryChannelDetails {
     /// A `QueryChannelDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -362,6 +382,7 @@ impl QueryChannelDetails {
     }
 }
 
+#[cfg(feature = "channel")]
 impl QueryChannelDetails {
     /// Builds [`QueryChannelDetails`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryChannelDetailsBuilder {
@@ -369,6 +390,7 @@ impl QueryChannelDetails {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Builds [`QueryChannelDetails`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -379,6 +401,7 @@ pub struct QueryChannelDetailsBuilder {
     status: Option<ChannelStatus>,
 }
 
+#[cfg(feature = "channel")]
 impl QueryChannelDetailsBuilder {
     /// Sets `Name`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
@@ -427,6 +450,7 @@ impl QueryChannelDetailsBuilder {
     }
 }
 
+#[cfg(feature = "channel")]
 /// The channel.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -446,6 +470,7 @@ pub struct QueryChannelReplyData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryChannelReplyData {
     /// A `QueryChannelReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -463,6 +488,7 @@ impl QueryChannelReplyData {
     }
 }
 
+#[cfg(feature = "channel")]
 impl QueryChannelReplyData {
     /// Builds [`QueryChannelReplyData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryChannelReplyDataBuilder {
@@ -470,6 +496,7 @@ impl QueryChannelReplyData {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Builds [`QueryChannelReplyData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -479,6 +506,7 @@ pub struct QueryChannelReplyDataBuilder {
     parameters: Option<ChannelParameters>,
 }
 
+#[cfg(feature = "channel")]
 impl QueryChannelReplyDataBuilder {
     /// Sets `ChannelID`.
     pub fn channel_id(mut self, value: impl Into<String>) -> Self {
@@ -521,6 +549,7 @@ impl QueryChannelReplyDataBuilder {
     }
 }
 
+#[cfg(feature = "channel")]
 /// A channel's details, state and delivery settings. (QueryMethod's sample reply also shows this topic; see QueryMethodRequest.)
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -545,6 +574,7 @@ pub struct QueryChannelReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryChannelReply {
     /// A `QueryChannelReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -565,6 +595,7 @@ impl QueryChannelReply {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Which channel.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -578,6 +609,7 @@ pub struct QueryChannelRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryChannelRequestData {
     /// A `QueryChannelRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -589,6 +621,7 @@ impl QueryChannelRequestData {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Asks for a channel's details, state and delivery settings.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -613,6 +646,7 @@ pub struct QueryChannelRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryChannelRequest {
     /// A `QueryChannelRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -633,6 +667,7 @@ impl QueryChannelRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 /// A summary of each of the user's channels, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -657,6 +692,7 @@ pub struct QueryChannelsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryChannelsReply {
     /// A `QueryChannelsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -677,6 +713,7 @@ impl QueryChannelsReply {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Asks for a summary of every channel of the user's. It takes no parameters.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -706,6 +743,7 @@ pub struct QueryChannelsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryChannelsRequest {
     /// A `QueryChannelsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -726,12 +764,14 @@ impl QueryChannelsRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 impl Default for QueryChannelsRequest {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "channel")]
 /// A distribution method's set-up information.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -756,6 +796,7 @@ pub struct QueryMethodReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryMethodReply {
     /// A `QueryMethodReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -776,6 +817,7 @@ impl QueryMethodReply {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Which method.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -789,6 +831,7 @@ pub struct QueryMethodRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryMethodRequestData {
     /// A `QueryMethodRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -800,6 +843,7 @@ impl QueryMethodRequestData {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Asks what a client needs to know to set up a channel of one distribution method (for Web Push, the server's VAPID key).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -824,6 +868,7 @@ pub struct QueryMethodRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryMethodRequest {
     /// A `QueryMethodRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -844,6 +889,7 @@ impl QueryMethodRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 /// The distribution methods the server offers, whatever the client's platform (a browser cannot use Push.APNs, for instance).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -868,6 +914,7 @@ pub struct QueryMethodsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryMethodsReply {
     /// A `QueryMethodsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -888,6 +935,7 @@ impl QueryMethodsReply {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Asks which distribution methods the server offers. It takes no parameters.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -917,6 +965,7 @@ pub struct QueryMethodsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl QueryMethodsRequest {
     /// A `QueryMethodsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -937,12 +986,14 @@ impl QueryMethodsRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 impl Default for QueryMethodsRequest {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "channel")]
 /// Confirms the update.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -972,6 +1023,7 @@ pub struct UpdateChannelReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl UpdateChannelReply {
     /// A `UpdateChannelReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -992,12 +1044,14 @@ impl UpdateChannelReply {
     }
 }
 
+#[cfg(feature = "channel")]
 impl Default for UpdateChannelReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "channel")]
 /// Which channel, and its new details and delivery.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1020,6 +1074,7 @@ pub struct UpdateChannelRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl UpdateChannelRequestData {
     /// A `UpdateChannelRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1038,6 +1093,7 @@ impl UpdateChannelRequestData {
     }
 }
 
+#[cfg(feature = "channel")]
 impl UpdateChannelRequestData {
     /// Builds [`UpdateChannelRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> UpdateChannelRequestDataBuilder {
@@ -1045,6 +1101,7 @@ impl UpdateChannelRequestData {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Builds [`UpdateChannelRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -1055,6 +1112,7 @@ pub struct UpdateChannelRequestDataBuilder {
     is_active: Option<bool>,
 }
 
+#[cfg(feature = "channel")]
 impl UpdateChannelRequestDataBuilder {
     /// Sets `ChannelID`.
     pub fn channel_id(mut self, value: impl Into<String>) -> Self {
@@ -1103,6 +1161,7 @@ impl UpdateChannelRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Replaces a channel's details and delivery settings. Send every field, changed or not: the update replaces the channel as a whole.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1127,6 +1186,7 @@ pub struct UpdateChannelRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl UpdateChannelRequest {
     /// A `UpdateChannelRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1147,6 +1207,7 @@ impl UpdateChannelRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Confirms the change.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1176,6 +1237,7 @@ pub struct UpdateChannelStatusReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl UpdateChannelStatusReply {
     /// A `UpdateChannelStatusReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1196,12 +1258,14 @@ impl UpdateChannelStatusReply {
     }
 }
 
+#[cfg(feature = "channel")]
 impl Default for UpdateChannelStatusReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "channel")]
 /// Which channel, and whether it is active.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1218,6 +1282,7 @@ pub struct UpdateChannelStatusRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl UpdateChannelStatusRequestData {
     /// A `UpdateChannelStatusRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1230,6 +1295,7 @@ impl UpdateChannelStatusRequestData {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Switches a channel on or off.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1254,6 +1320,7 @@ pub struct UpdateChannelStatusRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl UpdateChannelStatusRequest {
     /// A `UpdateChannelStatusRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1274,6 +1341,7 @@ impl UpdateChannelStatusRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for CreateChannelReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CreateChannelReply
@@ -1295,6 +1363,7 @@ impl crate::MessageEnvelope for CreateChannelReply {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for CreateChannelRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CreateChannelRequest
@@ -1316,6 +1385,7 @@ impl crate::MessageEnvelope for CreateChannelRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for DeleteChannelReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::DeleteChannelReply
@@ -1337,6 +1407,7 @@ impl crate::MessageEnvelope for DeleteChannelReply {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for DeleteChannelRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::DeleteChannelRequest
@@ -1358,6 +1429,7 @@ impl crate::MessageEnvelope for DeleteChannelRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for QueryChannelReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryChannelReply
@@ -1379,6 +1451,7 @@ impl crate::MessageEnvelope for QueryChannelReply {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for QueryChannelRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryChannelRequest
@@ -1400,6 +1473,7 @@ impl crate::MessageEnvelope for QueryChannelRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for QueryChannelsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryChannelsReply
@@ -1421,6 +1495,7 @@ impl crate::MessageEnvelope for QueryChannelsReply {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for QueryChannelsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryChannelsRequest
@@ -1442,6 +1517,7 @@ impl crate::MessageEnvelope for QueryChannelsRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for QueryMethodReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMethodReply
@@ -1463,6 +1539,7 @@ impl crate::MessageEnvelope for QueryMethodReply {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for QueryMethodRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMethodRequest
@@ -1484,6 +1561,7 @@ impl crate::MessageEnvelope for QueryMethodRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for QueryMethodsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMethodsReply
@@ -1505,6 +1583,7 @@ impl crate::MessageEnvelope for QueryMethodsReply {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for QueryMethodsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMethodsRequest
@@ -1526,6 +1605,7 @@ impl crate::MessageEnvelope for QueryMethodsRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for UpdateChannelReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateChannelReply
@@ -1547,6 +1627,7 @@ impl crate::MessageEnvelope for UpdateChannelReply {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for UpdateChannelRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateChannelRequest
@@ -1568,6 +1649,7 @@ impl crate::MessageEnvelope for UpdateChannelRequest {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for UpdateChannelStatusReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateChannelStatusReply
@@ -1589,6 +1671,7 @@ impl crate::MessageEnvelope for UpdateChannelStatusReply {
     }
 }
 
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for UpdateChannelStatusRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateChannelStatusRequest

@@ -6,6 +6,7 @@ use super::*;
 
 use crate::runtime::Secret;
 
+#[cfg(feature = "fragments")]
 /// A legacy topic. The requested fragments.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -30,6 +31,7 @@ pub struct QueryCustomFragmentsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "fragments")]
 impl QueryCustomFragmentsReply {
     /// A `QueryCustomFragmentsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -50,6 +52,7 @@ impl QueryCustomFragmentsReply {
     }
 }
 
+#[cfg(feature = "fragments")]
 /// The data source, its target, and the fragments wanted.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -72,6 +75,7 @@ pub struct QueryCustomFragmentsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "fragments")]
 impl QueryCustomFragmentsRequestData {
     /// A `QueryCustomFragmentsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -90,6 +94,7 @@ impl QueryCustomFragmentsRequestData {
     }
 }
 
+#[cfg(feature = "fragments")]
 impl QueryCustomFragmentsRequestData {
     /// Builds [`QueryCustomFragmentsRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryCustomFragmentsRequestDataBuilder {
@@ -97,6 +102,7 @@ impl QueryCustomFragmentsRequestData {
     }
 }
 
+#[cfg(feature = "fragments")]
 /// Builds [`QueryCustomFragmentsRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -107,6 +113,7 @@ pub struct QueryCustomFragmentsRequestDataBuilder {
     trading_date: Option<DateOrDateTime>,
 }
 
+#[cfg(feature = "fragments")]
 impl QueryCustomFragmentsRequestDataBuilder {
     /// Sets `Source`.
     pub fn source(mut self, value: impl Into<String>) -> Self {
@@ -157,6 +164,7 @@ impl QueryCustomFragmentsRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "fragments")]
 /// A legacy topic. Asks a named data source for fragments about a target the source defines (a shareholder, say), rather than about a symbol.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -181,6 +189,7 @@ pub struct QueryCustomFragmentsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "fragments")]
 impl QueryCustomFragmentsRequest {
     /// A `QueryCustomFragmentsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -201,6 +210,7 @@ impl QueryCustomFragmentsRequest {
     }
 }
 
+#[cfg(feature = "fragments")]
 /// A legacy topic. The requested fragments.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -225,6 +235,7 @@ pub struct QueryFragmentsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "fragments")]
 impl QueryFragmentsReply {
     /// A `QueryFragmentsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -245,6 +256,7 @@ impl QueryFragmentsReply {
     }
 }
 
+#[cfg(feature = "fragments")]
 /// The symbol, and the fragments wanted.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -267,6 +279,7 @@ pub struct QueryFragmentsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "fragments")]
 impl QueryFragmentsRequestData {
     /// A `QueryFragmentsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -285,6 +298,7 @@ impl QueryFragmentsRequestData {
     }
 }
 
+#[cfg(feature = "fragments")]
 impl QueryFragmentsRequestData {
     /// Builds [`QueryFragmentsRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryFragmentsRequestDataBuilder {
@@ -292,6 +306,7 @@ impl QueryFragmentsRequestData {
     }
 }
 
+#[cfg(feature = "fragments")]
 /// Builds [`QueryFragmentsRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -302,6 +317,7 @@ pub struct QueryFragmentsRequestDataBuilder {
     trading_date: Option<DateOrDateTime>,
 }
 
+#[cfg(feature = "fragments")]
 impl QueryFragmentsRequestDataBuilder {
     /// Sets `Market`.
     pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
@@ -350,6 +366,7 @@ impl QueryFragmentsRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "fragments")]
 /// A legacy topic. Asks for pieces of reference data (fragments, such as fundamentals) about one symbol.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -374,6 +391,7 @@ pub struct QueryFragmentsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "fragments")]
 impl QueryFragmentsRequest {
     /// A `QueryFragmentsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -394,6 +412,7 @@ impl QueryFragmentsRequest {
     }
 }
 
+#[cfg(feature = "fragments")]
 impl crate::MessageEnvelope for QueryCustomFragmentsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryCustomFragmentsReply
@@ -415,6 +434,7 @@ impl crate::MessageEnvelope for QueryCustomFragmentsReply {
     }
 }
 
+#[cfg(feature = "fragments")]
 impl crate::MessageEnvelope for QueryCustomFragmentsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryCustomFragmentsRequest
@@ -436,6 +456,7 @@ impl crate::MessageEnvelope for QueryCustomFragmentsRequest {
     }
 }
 
+#[cfg(feature = "fragments")]
 impl crate::MessageEnvelope for QueryFragmentsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryFragmentsReply
@@ -457,6 +478,7 @@ impl crate::MessageEnvelope for QueryFragmentsReply {
     }
 }
 
+#[cfg(feature = "fragments")]
 impl crate::MessageEnvelope for QueryFragmentsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryFragmentsRequest

@@ -6,6 +6,7 @@ use super::*;
 
 use crate::runtime::Secret;
 
+#[cfg(feature = "market")]
 /// Changes to a symbol's order book, order by order, sent to `Depth!{Code}.{Market}` subscribers (the symbol must offer `DepthFull` data). Apply the changes in order; a clear starts the book afresh.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -29,6 +30,7 @@ pub struct DepthPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl DepthPush {
     /// A `DepthPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -49,6 +51,7 @@ impl DepthPush {
     }
 }
 
+#[cfg(feature = "market")]
 /// Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data). Apply the changes in order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -72,6 +75,7 @@ pub struct LevelsPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl LevelsPush {
     /// A `LevelsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -92,6 +96,7 @@ impl LevelsPush {
     }
 }
 
+#[cfg(feature = "market")]
 /// The state of the markets the user can see, sent to `Markets` subscribers whenever a market's feed, trading day or trading status changes.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -116,6 +121,7 @@ pub struct MarketsPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl MarketsPush {
     /// A `MarketsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -136,6 +142,7 @@ impl MarketsPush {
     }
 }
 
+#[cfg(feature = "market")]
 /// A broker on the market.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -155,6 +162,7 @@ pub struct Broker {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl Broker {
     /// A `Broker` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -168,6 +176,7 @@ impl Broker {
     }
 }
 
+#[cfg(feature = "market")]
 impl Broker {
     /// Builds [`Broker`] one field at a time, then checks that each required one is set.
     pub fn builder() -> BrokerBuilder {
@@ -175,6 +184,7 @@ impl Broker {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`Broker`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -184,6 +194,7 @@ pub struct BrokerBuilder {
     id: Option<i64>,
 }
 
+#[cfg(feature = "market")]
 impl BrokerBuilder {
     /// Sets `Code`.
     pub fn code(mut self, value: impl Into<String>) -> Self {
@@ -216,6 +227,7 @@ impl BrokerBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// The brokers of the requested market, one record each, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -240,6 +252,7 @@ pub struct QueryBrokersReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryBrokersReply {
     /// A `QueryBrokersReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -260,6 +273,7 @@ impl QueryBrokersReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// Which market's brokers to list.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -273,6 +287,7 @@ pub struct QueryBrokersRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryBrokersRequestData {
     /// A `QueryBrokersRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -284,6 +299,7 @@ impl QueryBrokersRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Asks for the brokers active on a market, so that the broker codes on depth orders and trades can be given names.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -308,6 +324,7 @@ pub struct QueryBrokersRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryBrokersRequest {
     /// A `QueryBrokersRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -328,6 +345,7 @@ impl QueryBrokersRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// One bar: the prices and volume of one period. A period without trading carries only its date.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -359,6 +377,7 @@ pub struct ChartRecord {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl ChartRecord {
     /// A `ChartRecord` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -376,6 +395,7 @@ impl ChartRecord {
     }
 }
 
+#[cfg(feature = "market")]
 impl ChartRecord {
     /// Builds [`ChartRecord`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ChartRecordBuilder {
@@ -383,6 +403,7 @@ impl ChartRecord {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`ChartRecord`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -396,6 +417,7 @@ pub struct ChartRecordBuilder {
     trades: Option<i64>,
 }
 
+#[cfg(feature = "market")]
 impl ChartRecordBuilder {
     /// Sets `Date`.
     pub fn date(mut self, value: impl Into<DateOrDateTime>) -> Self {
@@ -452,6 +474,7 @@ impl ChartRecordBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// The requested bars, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -476,6 +499,7 @@ pub struct QueryChartHistoryReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryChartHistoryReply {
     /// A `QueryChartHistoryReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -496,6 +520,7 @@ impl QueryChartHistoryReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// Which symbol, which bar length, and which part of its history.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -524,6 +549,7 @@ pub struct QueryChartHistoryRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryChartHistoryRequestData {
     /// A `QueryChartHistoryRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -540,6 +566,7 @@ impl QueryChartHistoryRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 impl QueryChartHistoryRequestData {
     /// Builds [`QueryChartHistoryRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryChartHistoryRequestDataBuilder {
@@ -547,6 +574,7 @@ impl QueryChartHistoryRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`QueryChartHistoryRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -559,6 +587,7 @@ pub struct QueryChartHistoryRequestDataBuilder {
     to_date: Option<DateTime>,
 }
 
+#[cfg(feature = "market")]
 impl QueryChartHistoryRequestDataBuilder {
     /// Sets `Market`.
     pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
@@ -616,6 +645,7 @@ impl QueryChartHistoryRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// Asks for a symbol's price history as bars of a fixed period. `FromDate`, `ToDate` and `Count` combine: with neither bound, the newest `Count` bars (or all of them); with one or both bounds, the bars inside them, cut to the newest `Count` (or, with only `FromDate`, the oldest `Count`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -640,6 +670,7 @@ pub struct QueryChartHistoryRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryChartHistoryRequest {
     /// A `QueryChartHistoryRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -660,6 +691,7 @@ impl QueryChartHistoryRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// The symbol's book as a list of changes: one clear, then one addition per order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -684,6 +716,7 @@ pub struct QueryDepthFullReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryDepthFullReply {
     /// A `QueryDepthFullReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -704,6 +737,7 @@ impl QueryDepthFullReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// Which symbol's book to return.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -720,6 +754,7 @@ pub struct QueryDepthFullRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryDepthFullRequestData {
     /// A `QueryDepthFullRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -732,6 +767,7 @@ impl QueryDepthFullRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Asks once for a symbol's whole order book, order by order: a snapshot of what the `Depth` subscription maintains. The symbol must offer `DepthFull` data.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -756,6 +792,7 @@ pub struct QueryDepthFullRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryDepthFullRequest {
     /// A `QueryDepthFullRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -776,6 +813,7 @@ impl QueryDepthFullRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// The symbol's price levels as a list of changes to apply in order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -800,6 +838,7 @@ pub struct QueryDepthLevelsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryDepthLevelsReply {
     /// A `QueryDepthLevelsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -820,6 +859,7 @@ impl QueryDepthLevelsReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// Which symbol's price levels to return.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -836,6 +876,7 @@ pub struct QueryDepthLevelsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryDepthLevelsRequestData {
     /// A `QueryDepthLevelsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -848,6 +889,7 @@ impl QueryDepthLevelsRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Asks once for a symbol's book summarised by price level: a snapshot of what the `Levels` subscription maintains. The symbol must offer `DepthShort` data.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -872,6 +914,7 @@ pub struct QueryDepthLevelsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryDepthLevelsRequest {
     /// A `QueryDepthLevelsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -892,6 +935,7 @@ impl QueryDepthLevelsRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// The state of each market the user can see, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -916,6 +960,7 @@ pub struct QueryMarketsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryMarketsReply {
     /// A `QueryMarketsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -936,6 +981,7 @@ impl QueryMarketsReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// Asks once for the state of every market the user can see, as the `Markets` subscription reports it. It takes no parameters.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -965,6 +1011,7 @@ pub struct QueryMarketsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryMarketsRequest {
     /// A `QueryMarketsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -985,12 +1032,14 @@ impl QueryMarketsRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl Default for QueryMarketsRequest {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "market")]
 /// The market code to use: a mixed-market code when two or more of the markets are usable, a single market's code when only one is, and null when none is. The server may send an `Error` message for the same TransactionID as well (for an unknown strategy), so a request can get two answers.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1020,6 +1069,7 @@ pub struct QueryMixedMarketReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryMixedMarketReply {
     /// A `QueryMixedMarketReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1040,12 +1090,14 @@ impl QueryMixedMarketReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl Default for QueryMixedMarketReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "market")]
 /// The markets to combine and, optionally, how.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1062,6 +1114,7 @@ pub struct QueryMixedMarketRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryMixedMarketRequestData {
     /// A `QueryMixedMarketRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1074,6 +1127,7 @@ impl QueryMixedMarketRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Asks which mixed-market code best combines the given markets for this user, leaving out the ones the user cannot access.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1098,6 +1152,7 @@ pub struct QueryMixedMarketRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryMixedMarketRequest {
     /// A `QueryMixedMarketRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1118,6 +1173,7 @@ impl QueryMixedMarketRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// The security's full state, every available field in one object.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1142,6 +1198,7 @@ pub struct QuerySecurityReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QuerySecurityReply {
     /// A `QuerySecurityReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1162,6 +1219,7 @@ impl QuerySecurityReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// Which security to describe.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1178,6 +1236,7 @@ pub struct QuerySecurityRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QuerySecurityRequestData {
     /// A `QuerySecurityRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1190,6 +1249,7 @@ impl QuerySecurityRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Asks once for everything known about a security: a snapshot of what the `Security` subscription maintains. The symbol must offer `Asset` data.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1214,6 +1274,7 @@ pub struct QuerySecurityRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QuerySecurityRequest {
     /// A `QuerySecurityRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1234,6 +1295,7 @@ impl QuerySecurityRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// The symbols matching a `QuerySymbols` search.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1258,6 +1320,7 @@ pub struct QuerySymbolsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QuerySymbolsReply {
     /// A `QuerySymbolsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1278,6 +1341,7 @@ impl QuerySymbolsReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// What to search for and where.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1334,6 +1398,7 @@ pub struct QuerySymbolsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QuerySymbolsRequestData {
     /// A `QuerySymbolsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1358,6 +1423,7 @@ impl QuerySymbolsRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 impl QuerySymbolsRequestData {
     /// Builds [`QuerySymbolsRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QuerySymbolsRequestDataBuilder {
@@ -1365,6 +1431,7 @@ impl QuerySymbolsRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`QuerySymbolsRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -1385,6 +1452,7 @@ pub struct QuerySymbolsRequestDataBuilder {
     cfi: Option<String>,
 }
 
+#[cfg(feature = "market")]
 impl QuerySymbolsRequestDataBuilder {
     /// Sets `Exchange`.
     pub fn exchange(mut self, value: impl Into<String>) -> Self {
@@ -1486,6 +1554,7 @@ impl QuerySymbolsRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// Searches for symbols by code or name (or an alternate code), on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1510,6 +1579,7 @@ pub struct QuerySymbolsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QuerySymbolsRequest {
     /// A `QuerySymbolsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1530,6 +1600,7 @@ impl QuerySymbolsRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// The price step within one range of prices.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1549,6 +1620,7 @@ pub struct TickRate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl TickRate {
     /// A `TickRate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1562,6 +1634,7 @@ impl TickRate {
     }
 }
 
+#[cfg(feature = "market")]
 impl TickRate {
     /// Builds [`TickRate`] one field at a time, then checks that each required one is set.
     pub fn builder() -> TickRateBuilder {
@@ -1569,6 +1642,7 @@ impl TickRate {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`TickRate`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -1578,6 +1652,7 @@ pub struct TickRateBuilder {
     size: Option<Decimal>,
 }
 
+#[cfg(feature = "market")]
 impl TickRateBuilder {
     /// Sets `Low`.
     pub fn low(mut self, value: impl Into<Decimal>) -> Self {
@@ -1620,6 +1695,7 @@ impl TickRateBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// A named set of price steps; a security's `TickTable` names the one it uses.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1636,6 +1712,7 @@ pub struct TickTable {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl TickTable {
     /// A `TickTable` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1648,6 +1725,7 @@ impl TickTable {
     }
 }
 
+#[cfg(feature = "market")]
 /// The market's tick tables, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1672,6 +1750,7 @@ pub struct QueryTickTablesReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryTickTablesReply {
     /// A `QueryTickTablesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1692,6 +1771,7 @@ impl QueryTickTablesReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// Which market's tick tables to list.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1705,6 +1785,7 @@ pub struct QueryTickTablesRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryTickTablesRequestData {
     /// A `QueryTickTablesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1716,6 +1797,7 @@ impl QueryTickTablesRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Asks for the tick tables of a market: the price steps its securities may trade at, by price range.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1740,6 +1822,7 @@ pub struct QueryTickTablesRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryTickTablesRequest {
     /// A `QueryTickTablesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1760,6 +1843,7 @@ impl QueryTickTablesRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// The requested trades, as trade records to apply in order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1784,6 +1868,7 @@ pub struct QueryTradesReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryTradesReply {
     /// A `QueryTradesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1804,6 +1889,7 @@ impl QueryTradesReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// Which symbol's trades, and which of them.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1832,6 +1918,7 @@ pub struct QueryTradesRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryTradesRequestData {
     /// A `QueryTradesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1848,6 +1935,7 @@ impl QueryTradesRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 impl QueryTradesRequestData {
     /// Builds [`QueryTradesRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryTradesRequestDataBuilder {
@@ -1855,6 +1943,7 @@ impl QueryTradesRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`QueryTradesRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -1867,6 +1956,7 @@ pub struct QueryTradesRequestDataBuilder {
     trading_date: Option<Date>,
 }
 
+#[cfg(feature = "market")]
 impl QueryTradesRequestDataBuilder {
     /// Sets `Market`.
     pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
@@ -1922,6 +2012,7 @@ impl QueryTradesRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// Asks for a symbol's trades of a day: all of them, the latest `Count`, or a stretch selected by trade IDs (for instance, the trades before the ID a `Trades` subscription started from). The symbol must offer `Trades` data.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1946,6 +2037,7 @@ pub struct QueryTradesRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryTradesRequest {
     /// A `QueryTradesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1966,6 +2058,7 @@ impl QueryTradesRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// One trading state of the market and what it permits.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1985,6 +2078,7 @@ pub struct TradingState {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl TradingState {
     /// A `TradingState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2002,6 +2096,7 @@ impl TradingState {
     }
 }
 
+#[cfg(feature = "market")]
 impl TradingState {
     /// Builds [`TradingState`] one field at a time, then checks that each required one is set.
     pub fn builder() -> TradingStateBuilder {
@@ -2009,6 +2104,7 @@ impl TradingState {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`TradingState`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -2018,6 +2114,7 @@ pub struct TradingStateBuilder {
     allows: Option<crate::runtime::Flags<TradingStateAllowance, ','>>,
 }
 
+#[cfg(feature = "market")]
 impl TradingStateBuilder {
     /// Sets `Name`.
     pub fn name(mut self, value: impl Into<TradingStateName>) -> Self {
@@ -2063,6 +2160,7 @@ impl TradingStateBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// The market's trading states, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2087,6 +2185,7 @@ pub struct QueryTradingStatesReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryTradingStatesReply {
     /// A `QueryTradingStatesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2107,6 +2206,7 @@ impl QueryTradingStatesReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// Which market's trading states to list.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2120,6 +2220,7 @@ pub struct QueryTradingStatesRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryTradingStatesRequestData {
     /// A `QueryTradingStatesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2131,6 +2232,7 @@ impl QueryTradingStatesRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Asks for the trading states a market uses and what each allows.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2155,6 +2257,7 @@ pub struct QueryTradingStatesRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl QueryTradingStatesRequest {
     /// A `QueryTradingStatesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2175,6 +2278,7 @@ impl QueryTradingStatesRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// The symbols that passed a `ScanSymbols` scan.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2199,6 +2303,7 @@ pub struct ScanSymbolsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl ScanSymbolsReply {
     /// A `ScanSymbolsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2219,6 +2324,7 @@ impl ScanSymbolsReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// The criteria and where to apply them.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2247,6 +2353,7 @@ pub struct ScanSymbolsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl ScanSymbolsRequestData {
     /// A `ScanSymbolsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2263,12 +2370,14 @@ impl ScanSymbolsRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 impl Default for ScanSymbolsRequestData {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "market")]
 impl ScanSymbolsRequestData {
     /// Builds [`ScanSymbolsRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ScanSymbolsRequestDataBuilder {
@@ -2276,6 +2385,7 @@ impl ScanSymbolsRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`ScanSymbolsRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -2288,6 +2398,7 @@ pub struct ScanSymbolsRequestDataBuilder {
     start_index: Option<i64>,
 }
 
+#[cfg(feature = "market")]
 impl ScanSymbolsRequestDataBuilder {
     /// Sets `Count`.
     pub fn count(mut self, value: impl Into<i64>) -> Self {
@@ -2333,6 +2444,7 @@ impl ScanSymbolsRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// Finds the symbols that meet scan criteria (symbol-based criteria only), on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2357,6 +2469,7 @@ pub struct ScanSymbolsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl ScanSymbolsRequest {
     /// A `ScanSymbolsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2377,6 +2490,7 @@ impl ScanSymbolsRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// The symbols matching a `SearchSymbols` search.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2401,6 +2515,7 @@ pub struct SearchSymbolsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SearchSymbolsReply {
     /// A `SearchSymbolsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2421,6 +2536,7 @@ impl SearchSymbolsReply {
     }
 }
 
+#[cfg(feature = "market")]
 /// One text condition on a symbol. Conditions with the same `Group` are alternatives (one of them must match); conditions without a group must all match.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2453,6 +2569,7 @@ pub struct SymbolSearchCondition {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SymbolSearchCondition {
     /// A `SymbolSearchCondition` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2469,6 +2586,7 @@ impl SymbolSearchCondition {
     }
 }
 
+#[cfg(feature = "market")]
 impl SymbolSearchCondition {
     /// Builds [`SymbolSearchCondition`] one field at a time, then checks that each required one is set.
     pub fn builder() -> SymbolSearchConditionBuilder {
@@ -2476,6 +2594,7 @@ impl SymbolSearchCondition {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`SymbolSearchCondition`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -2488,6 +2607,7 @@ pub struct SymbolSearchConditionBuilder {
     text: Option<String>,
 }
 
+#[cfg(feature = "market")]
 impl SymbolSearchConditionBuilder {
     /// Sets `Field`.
     pub fn field(
@@ -2544,6 +2664,7 @@ impl SymbolSearchConditionBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// The conditions and where to apply them.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2602,6 +2723,7 @@ pub struct SearchSymbolsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SearchSymbolsRequestData {
     /// A `SearchSymbolsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2628,12 +2750,14 @@ impl SearchSymbolsRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 impl Default for SearchSymbolsRequestData {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "market")]
 impl SearchSymbolsRequestData {
     /// Builds [`SearchSymbolsRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> SearchSymbolsRequestDataBuilder {
@@ -2641,6 +2765,7 @@ impl SearchSymbolsRequestData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`SearchSymbolsRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -2663,6 +2788,7 @@ pub struct SearchSymbolsRequestDataBuilder {
     strike_price_max: Option<Decimal>,
 }
 
+#[cfg(feature = "market")]
 impl SearchSymbolsRequestDataBuilder {
     /// Sets `CFI`.
     pub fn cfi(mut self, value: impl Into<String>) -> Self {
@@ -2768,6 +2894,7 @@ impl SearchSymbolsRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// Searches for symbols by text conditions and by properties such as class, expiry or strike price, on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2792,6 +2919,7 @@ pub struct SearchSymbolsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SearchSymbolsRequest {
     /// A `SearchSymbolsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2812,6 +2940,7 @@ impl SearchSymbolsRequest {
     }
 }
 
+#[cfg(feature = "market")]
 /// The state of one security, sent to `Security!{Code}.{Market}` subscribers (the symbol must offer `Asset` data): every known field first (again after a resynchronisation and on a new trading day), then only what changed. Data may arrive before the subscription's confirmation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2835,6 +2964,7 @@ pub struct SecurityPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SecurityPush {
     /// A `SecurityPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2855,6 +2985,7 @@ impl SecurityPush {
     }
 }
 
+#[cfg(feature = "market")]
 /// Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers. Apply the changes in order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2878,6 +3009,7 @@ pub struct SymbolsPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SymbolsPush {
     /// A `SymbolsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2898,6 +3030,7 @@ impl SymbolsPush {
     }
 }
 
+#[cfg(feature = "market")]
 /// The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data). The first message restarts the list and gives the latest trade's ID; earlier trades can be fetched with `QueryTrades`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2921,6 +3054,7 @@ pub struct TradesPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl TradesPush {
     /// A `TradesPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2941,6 +3075,7 @@ impl TradesPush {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for DepthPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::DepthPush
@@ -2962,6 +3097,7 @@ impl crate::MessageEnvelope for DepthPush {
     }
 }
 
+#[cfg(feature = "market")]
 impl DepthPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<DepthTopic, crate::runtime::TopicError> {
@@ -2969,6 +3105,7 @@ impl DepthPush {
     }
 }
 
+#[cfg(feature = "market")]
 /// The `Depth` topic with its arguments: `Depth!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DepthTopic {
@@ -2978,6 +3115,7 @@ pub struct DepthTopic {
     pub market: String,
 }
 
+#[cfg(feature = "market")]
 impl std::str::FromStr for DepthTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -2993,12 +3131,14 @@ impl std::str::FromStr for DepthTopic {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for DepthTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Depth!{}.{}", self.code, self.market)
     }
 }
 
+#[cfg(feature = "market")]
 impl DepthTopic {
     /// The `Depth` topic for these arguments (those not every form has left out).
     pub fn new(code: impl Into<String>, market: impl Into<String>) -> Self {
@@ -3009,17 +3149,20 @@ impl DepthTopic {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::runtime::TypedTopic for DepthTopic {
     const CONTROLLER: &'static str = "Market";
     const NAME: &'static str = "Depth";
 }
 
+#[cfg(feature = "market")]
 impl From<DepthTopic> for crate::runtime::Topic {
     fn from(topic: DepthTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for LevelsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::LevelsPush
@@ -3041,6 +3184,7 @@ impl crate::MessageEnvelope for LevelsPush {
     }
 }
 
+#[cfg(feature = "market")]
 impl LevelsPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<LevelsTopic, crate::runtime::TopicError> {
@@ -3048,6 +3192,7 @@ impl LevelsPush {
     }
 }
 
+#[cfg(feature = "market")]
 /// The `Levels` topic with its arguments: `Levels!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LevelsTopic {
@@ -3057,6 +3202,7 @@ pub struct LevelsTopic {
     pub market: String,
 }
 
+#[cfg(feature = "market")]
 impl std::str::FromStr for LevelsTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -3072,12 +3218,14 @@ impl std::str::FromStr for LevelsTopic {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for LevelsTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Levels!{}.{}", self.code, self.market)
     }
 }
 
+#[cfg(feature = "market")]
 impl LevelsTopic {
     /// The `Levels` topic for these arguments (those not every form has left out).
     pub fn new(code: impl Into<String>, market: impl Into<String>) -> Self {
@@ -3088,17 +3236,20 @@ impl LevelsTopic {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::runtime::TypedTopic for LevelsTopic {
     const CONTROLLER: &'static str = "Market";
     const NAME: &'static str = "Levels";
 }
 
+#[cfg(feature = "market")]
 impl From<LevelsTopic> for crate::runtime::Topic {
     fn from(topic: LevelsTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for MarketsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::MarketsPush
@@ -3120,6 +3271,7 @@ impl crate::MessageEnvelope for MarketsPush {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryBrokersReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryBrokersReply
@@ -3141,6 +3293,7 @@ impl crate::MessageEnvelope for QueryBrokersReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryBrokersRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryBrokersRequest
@@ -3162,6 +3315,7 @@ impl crate::MessageEnvelope for QueryBrokersRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryChartHistoryReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryChartHistoryReply
@@ -3183,6 +3337,7 @@ impl crate::MessageEnvelope for QueryChartHistoryReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryChartHistoryRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryChartHistoryRequest
@@ -3204,6 +3359,7 @@ impl crate::MessageEnvelope for QueryChartHistoryRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryDepthFullReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryDepthFullReply
@@ -3225,6 +3381,7 @@ impl crate::MessageEnvelope for QueryDepthFullReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryDepthFullRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryDepthFullRequest
@@ -3246,6 +3403,7 @@ impl crate::MessageEnvelope for QueryDepthFullRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryDepthLevelsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryDepthLevelsReply
@@ -3267,6 +3425,7 @@ impl crate::MessageEnvelope for QueryDepthLevelsReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryDepthLevelsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryDepthLevelsRequest
@@ -3288,6 +3447,7 @@ impl crate::MessageEnvelope for QueryDepthLevelsRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryMarketsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMarketsReply
@@ -3309,6 +3469,7 @@ impl crate::MessageEnvelope for QueryMarketsReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryMarketsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMarketsRequest
@@ -3330,6 +3491,7 @@ impl crate::MessageEnvelope for QueryMarketsRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryMixedMarketReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMixedMarketReply
@@ -3351,6 +3513,7 @@ impl crate::MessageEnvelope for QueryMixedMarketReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryMixedMarketRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMixedMarketRequest
@@ -3372,6 +3535,7 @@ impl crate::MessageEnvelope for QueryMixedMarketRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QuerySecurityReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QuerySecurityReply
@@ -3393,6 +3557,7 @@ impl crate::MessageEnvelope for QuerySecurityReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QuerySecurityRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QuerySecurityRequest
@@ -3414,6 +3579,7 @@ impl crate::MessageEnvelope for QuerySecurityRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QuerySymbolsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QuerySymbolsReply
@@ -3435,6 +3601,7 @@ impl crate::MessageEnvelope for QuerySymbolsReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QuerySymbolsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QuerySymbolsRequest
@@ -3456,6 +3623,7 @@ impl crate::MessageEnvelope for QuerySymbolsRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryTickTablesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTickTablesReply
@@ -3477,6 +3645,7 @@ impl crate::MessageEnvelope for QueryTickTablesReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryTickTablesRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTickTablesRequest
@@ -3498,6 +3667,7 @@ impl crate::MessageEnvelope for QueryTickTablesRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryTradesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTradesReply
@@ -3519,6 +3689,7 @@ impl crate::MessageEnvelope for QueryTradesReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryTradesRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTradesRequest
@@ -3540,6 +3711,7 @@ impl crate::MessageEnvelope for QueryTradesRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryTradingStatesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTradingStatesReply
@@ -3561,6 +3733,7 @@ impl crate::MessageEnvelope for QueryTradingStatesReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryTradingStatesRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTradingStatesRequest
@@ -3582,6 +3755,7 @@ impl crate::MessageEnvelope for QueryTradingStatesRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for ScanSymbolsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::ScanSymbolsReply
@@ -3603,6 +3777,7 @@ impl crate::MessageEnvelope for ScanSymbolsReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for ScanSymbolsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::ScanSymbolsRequest
@@ -3624,6 +3799,7 @@ impl crate::MessageEnvelope for ScanSymbolsRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for SearchSymbolsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::SearchSymbolsReply
@@ -3645,6 +3821,7 @@ impl crate::MessageEnvelope for SearchSymbolsReply {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for SearchSymbolsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::SearchSymbolsRequest
@@ -3666,6 +3843,7 @@ impl crate::MessageEnvelope for SearchSymbolsRequest {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for SecurityPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::SecurityPush
@@ -3687,6 +3865,7 @@ impl crate::MessageEnvelope for SecurityPush {
     }
 }
 
+#[cfg(feature = "market")]
 impl SecurityPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<SecurityTopic, crate::runtime::TopicError> {
@@ -3694,6 +3873,7 @@ impl SecurityPush {
     }
 }
 
+#[cfg(feature = "market")]
 /// The `Security` topic with its arguments: `Security!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SecurityTopic {
@@ -3703,6 +3883,7 @@ pub struct SecurityTopic {
     pub market: String,
 }
 
+#[cfg(feature = "market")]
 impl std::str::FromStr for SecurityTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -3718,12 +3899,14 @@ impl std::str::FromStr for SecurityTopic {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for SecurityTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Security!{}.{}", self.code, self.market)
     }
 }
 
+#[cfg(feature = "market")]
 impl SecurityTopic {
     /// The `Security` topic for these arguments (those not every form has left out).
     pub fn new(code: impl Into<String>, market: impl Into<String>) -> Self {
@@ -3734,17 +3917,20 @@ impl SecurityTopic {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::runtime::TypedTopic for SecurityTopic {
     const CONTROLLER: &'static str = "Market";
     const NAME: &'static str = "Security";
 }
 
+#[cfg(feature = "market")]
 impl From<SecurityTopic> for crate::runtime::Topic {
     fn from(topic: SecurityTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for SymbolsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::SymbolsPush
@@ -3766,6 +3952,7 @@ impl crate::MessageEnvelope for SymbolsPush {
     }
 }
 
+#[cfg(feature = "market")]
 impl SymbolsPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<SymbolsTopic, crate::runtime::TopicError> {
@@ -3773,6 +3960,7 @@ impl SymbolsPush {
     }
 }
 
+#[cfg(feature = "market")]
 /// The `Symbols` topic with its arguments: `Symbols!{Class}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SymbolsTopic {
@@ -3782,6 +3970,7 @@ pub struct SymbolsTopic {
     pub market: String,
 }
 
+#[cfg(feature = "market")]
 impl std::str::FromStr for SymbolsTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -3797,12 +3986,14 @@ impl std::str::FromStr for SymbolsTopic {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for SymbolsTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Symbols!{}.{}", self.class, self.market)
     }
 }
 
+#[cfg(feature = "market")]
 impl SymbolsTopic {
     /// The `Symbols` topic for these arguments (those not every form has left out).
     pub fn new(class: impl Into<String>, market: impl Into<String>) -> Self {
@@ -3813,17 +4004,20 @@ impl SymbolsTopic {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::runtime::TypedTopic for SymbolsTopic {
     const CONTROLLER: &'static str = "Market";
     const NAME: &'static str = "Symbols";
 }
 
+#[cfg(feature = "market")]
 impl From<SymbolsTopic> for crate::runtime::Topic {
     fn from(topic: SymbolsTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for TradesPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::TradesPush
@@ -3845,6 +4039,7 @@ impl crate::MessageEnvelope for TradesPush {
     }
 }
 
+#[cfg(feature = "market")]
 impl TradesPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<TradesTopic, crate::runtime::TopicError> {
@@ -3852,6 +4047,7 @@ impl TradesPush {
     }
 }
 
+#[cfg(feature = "market")]
 /// The `Trades` topic with its arguments: `Trades!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TradesTopic {
@@ -3861,6 +4057,7 @@ pub struct TradesTopic {
     pub market: String,
 }
 
+#[cfg(feature = "market")]
 impl std::str::FromStr for TradesTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -3876,12 +4073,14 @@ impl std::str::FromStr for TradesTopic {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for TradesTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Trades!{}.{}", self.code, self.market)
     }
 }
 
+#[cfg(feature = "market")]
 impl TradesTopic {
     /// The `Trades` topic for these arguments (those not every form has left out).
     pub fn new(code: impl Into<String>, market: impl Into<String>) -> Self {
@@ -3892,11 +4091,13 @@ impl TradesTopic {
     }
 }
 
+#[cfg(feature = "market")]
 impl crate::runtime::TypedTopic for TradesTopic {
     const CONTROLLER: &'static str = "Market";
     const NAME: &'static str = "Trades";
 }
 
+#[cfg(feature = "market")]
 impl From<TradesTopic> for crate::runtime::Topic {
     fn from(topic: TradesTopic) -> Self {
         Self::from(topic.to_string())

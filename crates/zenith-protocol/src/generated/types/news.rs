@@ -6,6 +6,7 @@ use super::*;
 
 use crate::runtime::Secret;
 
+#[cfg(feature = "news")]
 /// News records for `News` subscribers: every announcement the user may see (`News`), one source's (`News!AAP`), one symbol's (`News!BHP.ASX`), or one symbol's from one source (`News!AAP!BHP.ASX`). The subscription starts with an Initialise record per source, then announcements as they arrive. The server may end the subscription (a server `Unsub`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -29,6 +30,7 @@ pub struct NewsPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl NewsPush {
     /// A `NewsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -49,6 +51,7 @@ impl NewsPush {
     }
 }
 
+#[cfg(feature = "news")]
 /// The announcements found, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -73,6 +76,7 @@ pub struct QueryNewsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl QueryNewsReply {
     /// A `QueryNewsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -93,6 +97,7 @@ impl QueryNewsReply {
     }
 }
 
+#[cfg(feature = "news")]
 /// Which announcements; every filter is optional.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -121,6 +126,7 @@ pub struct QueryNewsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl QueryNewsRequestData {
     /// A `QueryNewsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -137,12 +143,14 @@ impl QueryNewsRequestData {
     }
 }
 
+#[cfg(feature = "news")]
 impl Default for QueryNewsRequestData {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "news")]
 impl QueryNewsRequestData {
     /// Builds [`QueryNewsRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryNewsRequestDataBuilder {
@@ -150,6 +158,7 @@ impl QueryNewsRequestData {
     }
 }
 
+#[cfg(feature = "news")]
 /// Builds [`QueryNewsRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -162,6 +171,7 @@ pub struct QueryNewsRequestDataBuilder {
     end_time: Option<DateTime>,
 }
 
+#[cfg(feature = "news")]
 impl QueryNewsRequestDataBuilder {
     /// Sets `Source`.
     pub fn source(mut self, value: impl Into<String>) -> Self {
@@ -207,6 +217,7 @@ impl QueryNewsRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "news")]
 /// Asks for announcements: of the day by default, or of a source, a symbol or a time span. A symbol is given by `Exchange` and `Code` together.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -231,6 +242,7 @@ pub struct QueryNewsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl QueryNewsRequest {
     /// A `QueryNewsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -251,6 +263,7 @@ impl QueryNewsRequest {
     }
 }
 
+#[cfg(feature = "news")]
 /// The news sources and their feed states, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -275,6 +288,7 @@ pub struct QuerySourcesReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl QuerySourcesReply {
     /// A `QuerySourcesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -295,6 +309,7 @@ impl QuerySourcesReply {
     }
 }
 
+#[cfg(feature = "news")]
 /// Asks once for the news sources the user can see, as the `Sources` subscription reports them. It takes no parameters.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -324,6 +339,7 @@ pub struct QuerySourcesRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl QuerySourcesRequest {
     /// A `QuerySourcesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -344,12 +360,14 @@ impl QuerySourcesRequest {
     }
 }
 
+#[cfg(feature = "news")]
 impl Default for QuerySourcesRequest {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "news")]
 /// The news sources the user can see and their feed states, sent to `Sources` subscribers when they change.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -374,6 +392,7 @@ pub struct SourcesPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl SourcesPush {
     /// A `SourcesPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -394,6 +413,7 @@ impl SourcesPush {
     }
 }
 
+#[cfg(feature = "news")]
 impl crate::MessageEnvelope for NewsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::NewsPush
@@ -415,6 +435,7 @@ impl crate::MessageEnvelope for NewsPush {
     }
 }
 
+#[cfg(feature = "news")]
 impl NewsPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<NewsTopic, crate::runtime::TopicError> {
@@ -422,6 +443,7 @@ impl NewsPush {
     }
 }
 
+#[cfg(feature = "news")]
 /// The `News` topic with its arguments: `News` or `News!{Source}` or `News!{Code}.{Exchange}` or `News!{Source}!{Code}.{Exchange}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct NewsTopic {
@@ -433,6 +455,7 @@ pub struct NewsTopic {
     pub exchange: Option<String>,
 }
 
+#[cfg(feature = "news")]
 impl std::str::FromStr for NewsTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -449,6 +472,7 @@ impl std::str::FromStr for NewsTopic {
     }
 }
 
+#[cfg(feature = "news")]
 impl std::fmt::Display for NewsTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.source.is_some() && self.code.is_some() && self.exchange.is_some() {
@@ -471,6 +495,7 @@ impl std::fmt::Display for NewsTopic {
     }
 }
 
+#[cfg(feature = "news")]
 impl NewsTopic {
     /// The `News` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
@@ -482,17 +507,20 @@ impl NewsTopic {
     }
 }
 
+#[cfg(feature = "news")]
 impl crate::runtime::TypedTopic for NewsTopic {
     const CONTROLLER: &'static str = "News";
     const NAME: &'static str = "News";
 }
 
+#[cfg(feature = "news")]
 impl From<NewsTopic> for crate::runtime::Topic {
     fn from(topic: NewsTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "news")]
 impl crate::MessageEnvelope for QueryNewsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryNewsReply
@@ -514,6 +542,7 @@ impl crate::MessageEnvelope for QueryNewsReply {
     }
 }
 
+#[cfg(feature = "news")]
 impl crate::MessageEnvelope for QueryNewsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryNewsRequest
@@ -535,6 +564,7 @@ impl crate::MessageEnvelope for QueryNewsRequest {
     }
 }
 
+#[cfg(feature = "news")]
 impl crate::MessageEnvelope for QuerySourcesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QuerySourcesReply
@@ -556,6 +586,7 @@ impl crate::MessageEnvelope for QuerySourcesReply {
     }
 }
 
+#[cfg(feature = "news")]
 impl crate::MessageEnvelope for QuerySourcesRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QuerySourcesRequest
@@ -577,6 +608,7 @@ impl crate::MessageEnvelope for QuerySourcesRequest {
     }
 }
 
+#[cfg(feature = "news")]
 impl crate::MessageEnvelope for SourcesPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::SourcesPush

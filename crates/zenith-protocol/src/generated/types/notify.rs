@@ -6,6 +6,7 @@ use super::*;
 
 use crate::runtime::Secret;
 
+#[cfg(feature = "notify")]
 /// The new scan.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19,6 +20,7 @@ pub struct CreateScanReplyData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl CreateScanReplyData {
     /// A `CreateScanReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -30,6 +32,7 @@ impl CreateScanReplyData {
     }
 }
 
+#[cfg(feature = "notify")]
 /// The identifier of the new scan.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -54,6 +57,7 @@ pub struct CreateScanReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl CreateScanReply {
     /// A `CreateScanReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -74,6 +78,7 @@ impl CreateScanReply {
     }
 }
 
+#[cfg(feature = "notify")]
 /// The new scan's details and rules.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -93,6 +98,7 @@ pub struct CreateScanRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl CreateScanRequestData {
     /// A `CreateScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -106,6 +112,7 @@ impl CreateScanRequestData {
     }
 }
 
+#[cfg(feature = "notify")]
 impl CreateScanRequestData {
     /// Builds [`CreateScanRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> CreateScanRequestDataBuilder {
@@ -113,6 +120,7 @@ impl CreateScanRequestData {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Builds [`CreateScanRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -122,6 +130,7 @@ pub struct CreateScanRequestDataBuilder {
     is_active: Option<bool>,
 }
 
+#[cfg(feature = "notify")]
 impl CreateScanRequestDataBuilder {
     /// Sets `Details`.
     pub fn details(mut self, value: impl Into<ScanDetails>) -> Self {
@@ -159,6 +168,7 @@ impl CreateScanRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Creates a persistent scan: it runs on the server, keeps its matches up to date (the `Matches` subscription) and notifies over channels.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -183,6 +193,7 @@ pub struct CreateScanRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl CreateScanRequest {
     /// A `CreateScanRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -203,6 +214,7 @@ impl CreateScanRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Confirms the deletion.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -232,6 +244,7 @@ pub struct DeleteScanReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl DeleteScanReply {
     /// A `DeleteScanReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -252,12 +265,14 @@ impl DeleteScanReply {
     }
 }
 
+#[cfg(feature = "notify")]
 impl Default for DeleteScanReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "notify")]
 /// Which scan.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -271,6 +286,7 @@ pub struct DeleteScanRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl DeleteScanRequestData {
     /// A `DeleteScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -282,6 +298,7 @@ impl DeleteScanRequestData {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Deletes a persistent scan.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -306,6 +323,7 @@ pub struct DeleteScanRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl DeleteScanRequest {
     /// A `DeleteScanRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -326,6 +344,7 @@ impl DeleteScanRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 /// The current matches of a one-off scan, as changes to apply in order (a clear, then an add for each). The server normally sends them on the `QueryMatches` topic (see QueryMatchesReply); this schema covers a reply on the request's own topic.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -350,6 +369,7 @@ pub struct ExecuteScanReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ExecuteScanReply {
     /// A `ExecuteScanReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -370,6 +390,7 @@ impl ExecuteScanReply {
     }
 }
 
+#[cfg(feature = "notify")]
 /// The scanner, criteria and target.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -395,6 +416,7 @@ pub struct ExecuteScanRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ExecuteScanRequestData {
     /// A `ExecuteScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -410,6 +432,7 @@ impl ExecuteScanRequestData {
     }
 }
 
+#[cfg(feature = "notify")]
 impl ExecuteScanRequestData {
     /// Builds [`ExecuteScanRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ExecuteScanRequestDataBuilder {
@@ -417,6 +440,7 @@ impl ExecuteScanRequestData {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Builds [`ExecuteScanRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -428,6 +452,7 @@ pub struct ExecuteScanRequestDataBuilder {
     count: Option<i64>,
 }
 
+#[cfg(feature = "notify")]
 impl ExecuteScanRequestDataBuilder {
     /// Sets `Type`.
     pub fn type_(mut self, value: impl Into<ScannerType>) -> Self {
@@ -482,6 +507,7 @@ impl ExecuteScanRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Runs a scan once, without storing it, and returns what matches now. The reply comes on the `QueryMatches` topic.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -506,6 +532,7 @@ pub struct ExecuteScanRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ExecuteScanRequest {
     /// A `ExecuteScanRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -526,6 +553,7 @@ impl ExecuteScanRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Changes to a persistent scan's matches, sent to `Matches!{ID}` subscribers: first a clear and the current matches, then changes as they happen. Apply them in order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -549,6 +577,7 @@ pub struct MatchesPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl MatchesPush {
     /// A `MatchesPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -569,6 +598,7 @@ impl MatchesPush {
     }
 }
 
+#[cfg(feature = "notify")]
 /// The scan's matches, as changes to apply in order (a clear, then an add for each). The replies to ExecuteScan come on this topic too.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -593,6 +623,7 @@ pub struct QueryMatchesReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl QueryMatchesReply {
     /// A `QueryMatchesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -613,6 +644,7 @@ impl QueryMatchesReply {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Which scan.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -626,6 +658,7 @@ pub struct QueryMatchesRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl QueryMatchesRequestData {
     /// A `QueryMatchesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -637,6 +670,7 @@ impl QueryMatchesRequestData {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Asks once for a persistent scan's current matches, as the `Matches` subscription reports them.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -661,6 +695,7 @@ pub struct QueryMatchesRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl QueryMatchesRequest {
     /// A `QueryMatchesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -681,6 +716,7 @@ impl QueryMatchesRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 /// How the scan is identified, whether it may be changed, and its state.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -706,6 +742,7 @@ pub struct QueryScanDetails {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl QueryScanDetails {
     /// A `QueryScanDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -721,6 +758,7 @@ impl QueryScanDetails {
     }
 }
 
+#[cfg(feature = "notify")]
 impl QueryScanDetails {
     /// Builds [`QueryScanDetails`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryScanDetailsBuilder {
@@ -728,6 +766,7 @@ impl QueryScanDetails {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Builds [`QueryScanDetails`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -739,6 +778,7 @@ pub struct QueryScanDetailsBuilder {
     status: Option<ScanStatus>,
 }
 
+#[cfg(feature = "notify")]
 impl QueryScanDetailsBuilder {
     /// Sets `Name`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
@@ -793,6 +833,7 @@ impl QueryScanDetailsBuilder {
     }
 }
 
+#[cfg(feature = "notify")]
 /// The scan.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -812,6 +853,7 @@ pub struct QueryScanReplyData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl QueryScanReplyData {
     /// A `QueryScanReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -829,6 +871,7 @@ impl QueryScanReplyData {
     }
 }
 
+#[cfg(feature = "notify")]
 impl QueryScanReplyData {
     /// Builds [`QueryScanReplyData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryScanReplyDataBuilder {
@@ -836,6 +879,7 @@ impl QueryScanReplyData {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Builds [`QueryScanReplyData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -845,6 +889,7 @@ pub struct QueryScanReplyDataBuilder {
     parameters: Option<ScanParameters>,
 }
 
+#[cfg(feature = "notify")]
 impl QueryScanReplyDataBuilder {
     /// Sets `ScanID`.
     pub fn scan_id(mut self, value: impl Into<String>) -> Self {
@@ -887,6 +932,7 @@ impl QueryScanReplyDataBuilder {
     }
 }
 
+#[cfg(feature = "notify")]
 /// A persistent scan's details, state and rules.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -911,6 +957,7 @@ pub struct QueryScanReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl QueryScanReply {
     /// A `QueryScanReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -931,6 +978,7 @@ impl QueryScanReply {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Which scan.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -944,6 +992,7 @@ pub struct QueryScanRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl QueryScanRequestData {
     /// A `QueryScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -955,6 +1004,7 @@ impl QueryScanRequestData {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Asks for a persistent scan's details and rules.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -979,6 +1029,7 @@ pub struct QueryScanRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl QueryScanRequest {
     /// A `QueryScanRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -999,6 +1050,7 @@ impl QueryScanRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 /// The user's scans, as changes to apply in order (a clear, then an add for each).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1023,6 +1075,7 @@ pub struct QueryScansReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl QueryScansReply {
     /// A `QueryScansReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1043,6 +1096,7 @@ impl QueryScansReply {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Asks once for the user's persistent scans, as the `Scans` subscription reports them. It takes no parameters.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1072,6 +1126,7 @@ pub struct QueryScansRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl QueryScansRequest {
     /// A `QueryScansRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1092,12 +1147,14 @@ impl QueryScansRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 impl Default for QueryScansRequest {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "notify")]
 /// Changes to the list of the user's persistent scans and their states, sent to `Scans` subscribers: first a clear and an add for each, then changes as they happen. Apply them in order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1122,6 +1179,7 @@ pub struct ScansPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScansPush {
     /// A `ScansPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1142,6 +1200,7 @@ impl ScansPush {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Confirms the update.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1171,6 +1230,7 @@ pub struct UpdateScanReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl UpdateScanReply {
     /// A `UpdateScanReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1191,12 +1251,14 @@ impl UpdateScanReply {
     }
 }
 
+#[cfg(feature = "notify")]
 impl Default for UpdateScanReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "notify")]
 /// Which scan, and its new details and rules.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1219,6 +1281,7 @@ pub struct UpdateScanRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl UpdateScanRequestData {
     /// A `UpdateScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1237,6 +1300,7 @@ impl UpdateScanRequestData {
     }
 }
 
+#[cfg(feature = "notify")]
 impl UpdateScanRequestData {
     /// Builds [`UpdateScanRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> UpdateScanRequestDataBuilder {
@@ -1244,6 +1308,7 @@ impl UpdateScanRequestData {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Builds [`UpdateScanRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -1254,6 +1319,7 @@ pub struct UpdateScanRequestDataBuilder {
     is_active: Option<bool>,
 }
 
+#[cfg(feature = "notify")]
 impl UpdateScanRequestDataBuilder {
     /// Sets `ScanID`.
     pub fn scan_id(mut self, value: impl Into<String>) -> Self {
@@ -1302,6 +1368,7 @@ impl UpdateScanRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Replaces a persistent scan's details and rules. Send every field, changed or not: the update replaces the scan as a whole.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1326,6 +1393,7 @@ pub struct UpdateScanRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl UpdateScanRequest {
     /// A `UpdateScanRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1346,6 +1414,7 @@ impl UpdateScanRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Confirms the change.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1375,6 +1444,7 @@ pub struct UpdateScanStatusReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl UpdateScanStatusReply {
     /// A `UpdateScanStatusReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1395,12 +1465,14 @@ impl UpdateScanStatusReply {
     }
 }
 
+#[cfg(feature = "notify")]
 impl Default for UpdateScanStatusReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "notify")]
 /// Which scan, and whether it is active.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1417,6 +1489,7 @@ pub struct UpdateScanStatusRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl UpdateScanStatusRequestData {
     /// A `UpdateScanStatusRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1429,6 +1502,7 @@ impl UpdateScanStatusRequestData {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Switches a persistent scan on or off.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1453,6 +1527,7 @@ pub struct UpdateScanStatusRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl UpdateScanStatusRequest {
     /// A `UpdateScanStatusRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1473,6 +1548,7 @@ impl UpdateScanStatusRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for CreateScanReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CreateScanReply
@@ -1494,6 +1570,7 @@ impl crate::MessageEnvelope for CreateScanReply {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for CreateScanRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CreateScanRequest
@@ -1515,6 +1592,7 @@ impl crate::MessageEnvelope for CreateScanRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for DeleteScanReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::DeleteScanReply
@@ -1536,6 +1614,7 @@ impl crate::MessageEnvelope for DeleteScanReply {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for DeleteScanRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::DeleteScanRequest
@@ -1557,6 +1636,7 @@ impl crate::MessageEnvelope for DeleteScanRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for ExecuteScanReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::ExecuteScanReply
@@ -1578,6 +1658,7 @@ impl crate::MessageEnvelope for ExecuteScanReply {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for ExecuteScanRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::ExecuteScanRequest
@@ -1599,6 +1680,7 @@ impl crate::MessageEnvelope for ExecuteScanRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for MatchesPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::MatchesPush
@@ -1620,6 +1702,7 @@ impl crate::MessageEnvelope for MatchesPush {
     }
 }
 
+#[cfg(feature = "notify")]
 impl MatchesPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<MatchesTopic, crate::runtime::TopicError> {
@@ -1627,6 +1710,7 @@ impl MatchesPush {
     }
 }
 
+#[cfg(feature = "notify")]
 /// The `Matches` topic with its arguments: `Matches!{ID}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MatchesTopic {
@@ -1634,6 +1718,7 @@ pub struct MatchesTopic {
     pub id: String,
 }
 
+#[cfg(feature = "notify")]
 impl std::str::FromStr for MatchesTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -1648,12 +1733,14 @@ impl std::str::FromStr for MatchesTopic {
     }
 }
 
+#[cfg(feature = "notify")]
 impl std::fmt::Display for MatchesTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Matches!{}", self.id)
     }
 }
 
+#[cfg(feature = "notify")]
 impl MatchesTopic {
     /// The `Matches` topic for these arguments (those not every form has left out).
     pub fn new(id: impl Into<String>) -> Self {
@@ -1661,17 +1748,20 @@ impl MatchesTopic {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::runtime::TypedTopic for MatchesTopic {
     const CONTROLLER: &'static str = "Notify";
     const NAME: &'static str = "Matches";
 }
 
+#[cfg(feature = "notify")]
 impl From<MatchesTopic> for crate::runtime::Topic {
     fn from(topic: MatchesTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for QueryMatchesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMatchesReply
@@ -1693,6 +1783,7 @@ impl crate::MessageEnvelope for QueryMatchesReply {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for QueryMatchesRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMatchesRequest
@@ -1714,6 +1805,7 @@ impl crate::MessageEnvelope for QueryMatchesRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for QueryScanReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryScanReply
@@ -1735,6 +1827,7 @@ impl crate::MessageEnvelope for QueryScanReply {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for QueryScanRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryScanRequest
@@ -1756,6 +1849,7 @@ impl crate::MessageEnvelope for QueryScanRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for QueryScansReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryScansReply
@@ -1777,6 +1871,7 @@ impl crate::MessageEnvelope for QueryScansReply {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for QueryScansRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryScansRequest
@@ -1798,6 +1893,7 @@ impl crate::MessageEnvelope for QueryScansRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for ScansPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::ScansPush
@@ -1819,6 +1915,7 @@ impl crate::MessageEnvelope for ScansPush {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for UpdateScanReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateScanReply
@@ -1840,6 +1937,7 @@ impl crate::MessageEnvelope for UpdateScanReply {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for UpdateScanRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateScanRequest
@@ -1861,6 +1959,7 @@ impl crate::MessageEnvelope for UpdateScanRequest {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for UpdateScanStatusReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateScanStatusReply
@@ -1882,6 +1981,7 @@ impl crate::MessageEnvelope for UpdateScanStatusReply {
     }
 }
 
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for UpdateScanStatusRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateScanStatusRequest

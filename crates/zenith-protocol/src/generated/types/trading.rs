@@ -6,6 +6,7 @@ use super::*;
 
 use crate::runtime::Secret;
 
+#[cfg(feature = "trading")]
 /// The trading accounts the user can see, and their feed states, sent to `Accounts` subscribers (all of them first, then changes; a feed change may carry only `ID` and `Feed`). Legacy: `TradingAccounts` replaces it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -30,6 +31,7 @@ pub struct AccountsPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl AccountsPush {
     /// A `AccountsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -50,6 +52,7 @@ impl AccountsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The answer to AmendOrder when it comes on its own topic (the reference shows it on PlaceOrder, whose reply has the same shape): accepted or not, the request's ID, the order's state and estimates.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -74,6 +77,7 @@ pub struct AmendOrderReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl AmendOrderReply {
     /// A `AmendOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -94,6 +98,7 @@ impl AmendOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The order to amend and what it should become.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -125,6 +130,7 @@ pub struct AmendOrderRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl AmendOrderRequestData {
     /// A `AmendOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -142,6 +148,7 @@ impl AmendOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 impl AmendOrderRequestData {
     /// Builds [`AmendOrderRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> AmendOrderRequestDataBuilder {
@@ -149,6 +156,7 @@ impl AmendOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`AmendOrderRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -162,6 +170,7 @@ pub struct AmendOrderRequestDataBuilder {
     condition: Option<OrderCondition>,
 }
 
+#[cfg(feature = "trading")]
 impl AmendOrderRequestDataBuilder {
     /// Sets `Account`.
     pub fn account(mut self, value: impl Into<String>) -> Self {
@@ -228,6 +237,7 @@ impl AmendOrderRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Changes an order: the new details (all of them, not only what changes), and optionally a new route and condition. The reference documents the reply on the PlaceOrder topic.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -252,6 +262,7 @@ pub struct AmendOrderRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl AmendOrderRequest {
     /// A `AmendOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -272,6 +283,7 @@ impl AmendOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Changes to the order audit records of the user's trading accounts, or of one, sent to `Audit` subscribers. Documented for a future release; not yet supported (use `QueryOrderAudit`). The server may end the subscription itself.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -295,6 +307,7 @@ pub struct AuditPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl AuditPush {
     /// A `AuditPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -315,6 +328,7 @@ impl AuditPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The answer to AuthoriseOrder: accepted or not, the request's ID, the order's state and estimates.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -339,6 +353,7 @@ pub struct AuthoriseOrderReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl AuthoriseOrderReply {
     /// A `AuthoriseOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -359,6 +374,7 @@ impl AuthoriseOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The decision on one order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -387,6 +403,7 @@ pub struct AuthoriseOrderRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl AuthoriseOrderRequestData {
     /// A `AuthoriseOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -403,6 +420,7 @@ impl AuthoriseOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 impl AuthoriseOrderRequestData {
     /// Builds [`AuthoriseOrderRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> AuthoriseOrderRequestDataBuilder {
@@ -410,6 +428,7 @@ impl AuthoriseOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`AuthoriseOrderRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -422,6 +441,7 @@ pub struct AuthoriseOrderRequestDataBuilder {
     reason: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl AuthoriseOrderRequestDataBuilder {
     /// Sets `Account`.
     pub fn account(mut self, value: impl Into<String>) -> Self {
@@ -482,6 +502,7 @@ impl AuthoriseOrderRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Authorises or rejects an order request that waits for authorisation (status `PendingAuthorisation`), with a reason kept with the decision. An authorised placement may get a temporary order ID that changes once it is on the market.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -506,6 +527,7 @@ pub struct AuthoriseOrderRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl AuthoriseOrderRequest {
     /// A `AuthoriseOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -526,6 +548,7 @@ impl AuthoriseOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The balances of the user's trading accounts, or of one, sent to `Balances` subscribers: a clear record (empty `Type`) before a full update, then changes; an `Amount` of zero removes a record. The server may end the subscription itself.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -549,6 +572,7 @@ pub struct BalancesPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl BalancesPush {
     /// A `BalancesPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -569,6 +593,7 @@ impl BalancesPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The answer to CalculateOrder: whether the order could be calculated (not whether it would be accepted) and the estimates.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -593,6 +618,7 @@ pub struct CalculateOrderReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl CalculateOrderReply {
     /// A `CalculateOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -613,6 +639,7 @@ impl CalculateOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// A new order, as PlaceOrder would place it (no `OrderID`, with a `Route`), or the amend of an order, as AmendOrder would make it (its `OrderID`; `Route` optional).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -644,6 +671,7 @@ pub struct CalculateOrderRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl CalculateOrderRequestData {
     /// A `CalculateOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -661,6 +689,7 @@ impl CalculateOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 impl CalculateOrderRequestData {
     /// Builds [`CalculateOrderRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> CalculateOrderRequestDataBuilder {
@@ -668,6 +697,7 @@ impl CalculateOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`CalculateOrderRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -681,6 +711,7 @@ pub struct CalculateOrderRequestDataBuilder {
     condition: Option<OrderCondition>,
 }
 
+#[cfg(feature = "trading")]
 impl CalculateOrderRequestDataBuilder {
     /// Sets `Account`.
     pub fn account(mut self, value: impl Into<String>) -> Self {
@@ -742,6 +773,7 @@ impl CalculateOrderRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks what an order, or an amend of one, would cost, without placing it: the reply's estimates. With `OrderID` it calculates an amend of that order (the AmendOrder fields), without it a new order (the PlaceOrder fields).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -766,6 +798,7 @@ pub struct CalculateOrderRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl CalculateOrderRequest {
     /// A `CalculateOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -786,6 +819,7 @@ impl CalculateOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The answer to CancelOrder: accepted or not, the request's ID and the order's state.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -810,6 +844,7 @@ pub struct CancelOrderReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl CancelOrderReply {
     /// A `CancelOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -830,6 +865,7 @@ impl CancelOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The order to cancel.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -852,6 +888,7 @@ pub struct CancelOrderRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl CancelOrderRequestData {
     /// A `CancelOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -866,6 +903,7 @@ impl CancelOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 impl CancelOrderRequestData {
     /// Builds [`CancelOrderRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> CancelOrderRequestDataBuilder {
@@ -873,6 +911,7 @@ impl CancelOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`CancelOrderRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -883,6 +922,7 @@ pub struct CancelOrderRequestDataBuilder {
     request_id: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl CancelOrderRequestDataBuilder {
     /// Sets `Account`.
     pub fn account(mut self, value: impl Into<String>) -> Self {
@@ -926,6 +966,7 @@ impl CancelOrderRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Cancels an order. The reply acknowledges the request; `Orders` reports when the order is gone.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -950,6 +991,7 @@ pub struct CancelOrderRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl CancelOrderRequest {
     /// A `CancelOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -970,6 +1012,7 @@ impl CancelOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Changes to the holdings of the user's trading accounts, or of one, sent to `Holdings` subscribers. The server may end the subscription itself.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -993,6 +1036,7 @@ pub struct HoldingsPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl HoldingsPush {
     /// A `HoldingsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1013,6 +1057,7 @@ impl HoldingsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The answer to MoveOrder: accepted or not, the request's ID, the order's state (in its new account) and estimates.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1037,6 +1082,7 @@ pub struct MoveOrderReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl MoveOrderReply {
     /// A `MoveOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1057,6 +1103,7 @@ impl MoveOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The order to move and where to.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1082,6 +1129,7 @@ pub struct MoveOrderRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl MoveOrderRequestData {
     /// A `MoveOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1097,6 +1145,7 @@ impl MoveOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 impl MoveOrderRequestData {
     /// Builds [`MoveOrderRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> MoveOrderRequestDataBuilder {
@@ -1104,6 +1153,7 @@ impl MoveOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`MoveOrderRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -1115,6 +1165,7 @@ pub struct MoveOrderRequestDataBuilder {
     destination: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl MoveOrderRequestDataBuilder {
     /// Sets `Account`.
     pub fn account(mut self, value: impl Into<String>) -> Self {
@@ -1169,6 +1220,7 @@ impl MoveOrderRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Moves an order to another trading account. On success `Orders` removes it from the source account and adds it to the destination.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1193,6 +1245,7 @@ pub struct MoveOrderRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl MoveOrderRequest {
     /// A `MoveOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1213,6 +1266,7 @@ impl MoveOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Changes to the orders of the user's trading accounts, or of one, sent to `Orders` subscribers. A moved order is removed from one account and added to the other. The server may end the subscription itself.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1236,6 +1290,7 @@ pub struct OrdersPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrdersPush {
     /// A `OrdersPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1256,6 +1311,7 @@ impl OrdersPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The answer to PlaceOrder (and, as the reference documents it, to AmendOrder): accepted or not, the request's ID, the order's state and estimates. An acknowledgement only.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1280,6 +1336,7 @@ pub struct PlaceOrderReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl PlaceOrderReply {
     /// A `PlaceOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1300,6 +1357,7 @@ impl PlaceOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The order to place.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1328,6 +1386,7 @@ pub struct PlaceOrderRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl PlaceOrderRequestData {
     /// A `PlaceOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1344,6 +1403,7 @@ impl PlaceOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 impl PlaceOrderRequestData {
     /// Builds [`PlaceOrderRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> PlaceOrderRequestDataBuilder {
@@ -1351,6 +1411,7 @@ impl PlaceOrderRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`PlaceOrderRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -1363,6 +1424,7 @@ pub struct PlaceOrderRequestDataBuilder {
     condition: Option<OrderCondition>,
 }
 
+#[cfg(feature = "trading")]
 impl PlaceOrderRequestDataBuilder {
     /// Sets `Account`.
     pub fn account(mut self, value: impl Into<String>) -> Self {
@@ -1423,6 +1485,7 @@ impl PlaceOrderRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Places an order through a trading account: what to trade (details), where to route it and, optionally, a condition that activates it. The reply acknowledges the request; the order's life on the market is reported by `Orders` and `Requests`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1447,6 +1510,7 @@ pub struct PlaceOrderRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl PlaceOrderRequest {
     /// A `PlaceOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1467,6 +1531,7 @@ impl PlaceOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The trading accounts the user can see, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1491,6 +1556,7 @@ pub struct QueryAccountsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryAccountsReply {
     /// A `QueryAccountsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1511,6 +1577,7 @@ impl QueryAccountsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks once for the trading accounts the user can see, as `TradingAccounts` reports them. It takes no parameters.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1540,6 +1607,7 @@ pub struct QueryAccountsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryAccountsRequest {
     /// A `QueryAccountsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1560,12 +1628,14 @@ impl QueryAccountsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Default for QueryAccountsRequest {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "trading")]
 /// The balances of the account, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1590,6 +1660,7 @@ pub struct QueryBalancesReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryBalancesReply {
     /// A `QueryBalancesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1610,6 +1681,7 @@ impl QueryBalancesReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which account.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1623,6 +1695,7 @@ pub struct QueryBalancesRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryBalancesRequestData {
     /// A `QueryBalancesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1634,6 +1707,7 @@ impl QueryBalancesRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks once for the balances of a trading account, as `Balances` reports them.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1658,6 +1732,7 @@ pub struct QueryBalancesRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryBalancesRequest {
     /// A `QueryBalancesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1678,6 +1753,7 @@ impl QueryBalancesRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The holdings, as change records like those of `Holdings`; apply them in order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1702,6 +1778,7 @@ pub struct QueryHoldingsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryHoldingsReply {
     /// A `QueryHoldingsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1722,6 +1799,7 @@ impl QueryHoldingsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which account, and optionally which symbol.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1741,6 +1819,7 @@ pub struct QueryHoldingsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryHoldingsRequestData {
     /// A `QueryHoldingsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1754,6 +1833,7 @@ impl QueryHoldingsRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 impl QueryHoldingsRequestData {
     /// Builds [`QueryHoldingsRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryHoldingsRequestDataBuilder {
@@ -1761,6 +1841,7 @@ impl QueryHoldingsRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`QueryHoldingsRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -1770,6 +1851,7 @@ pub struct QueryHoldingsRequestDataBuilder {
     code: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl QueryHoldingsRequestDataBuilder {
     /// Sets `Account`.
     pub fn account(mut self, value: impl Into<String>) -> Self {
@@ -1802,6 +1884,7 @@ impl QueryHoldingsRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks once for the holdings of a trading account, or of one symbol in it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1826,6 +1909,7 @@ pub struct QueryHoldingsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryHoldingsRequest {
     /// A `QueryHoldingsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1846,6 +1930,7 @@ impl QueryHoldingsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One trading limit.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1862,6 +1947,7 @@ pub struct TradingLimit {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TradingLimit {
     /// A `TradingLimit` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1874,6 +1960,7 @@ impl TradingLimit {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The account's trading limits, in no particular order; a limit that is not listed is generally unlimited.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1898,6 +1985,7 @@ pub struct QueryLimitsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryLimitsReply {
     /// A `QueryLimitsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1918,6 +2006,7 @@ impl QueryLimitsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which account, and optionally which symbol.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1937,6 +2026,7 @@ pub struct QueryLimitsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryLimitsRequestData {
     /// A `QueryLimitsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1950,6 +2040,7 @@ impl QueryLimitsRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 impl QueryLimitsRequestData {
     /// Builds [`QueryLimitsRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryLimitsRequestDataBuilder {
@@ -1957,6 +2048,7 @@ impl QueryLimitsRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`QueryLimitsRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -1966,6 +2058,7 @@ pub struct QueryLimitsRequestDataBuilder {
     market: Option<MarketCode>,
 }
 
+#[cfg(feature = "trading")]
 impl QueryLimitsRequestDataBuilder {
     /// Sets `Account`.
     pub fn account(mut self, value: impl Into<String>) -> Self {
@@ -1998,6 +2091,7 @@ impl QueryLimitsRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks for the trading limits of an account, or those that apply to one symbol (they may differ). Documented for a future release; not yet supported by the server.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2022,6 +2116,7 @@ pub struct QueryLimitsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryLimitsRequest {
     /// A `QueryLimitsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2042,6 +2137,7 @@ impl QueryLimitsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The audit records, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2066,6 +2162,7 @@ pub struct QueryOrderAuditReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryOrderAuditReply {
     /// A `QueryOrderAuditReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2086,6 +2183,7 @@ impl QueryOrderAuditReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which records.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2111,6 +2209,7 @@ pub struct QueryOrderAuditRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryOrderAuditRequestData {
     /// A `QueryOrderAuditRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2126,6 +2225,7 @@ impl QueryOrderAuditRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 impl QueryOrderAuditRequestData {
     /// Builds [`QueryOrderAuditRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryOrderAuditRequestDataBuilder {
@@ -2133,6 +2233,7 @@ impl QueryOrderAuditRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`QueryOrderAuditRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -2144,6 +2245,7 @@ pub struct QueryOrderAuditRequestDataBuilder {
     order_id: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl QueryOrderAuditRequestDataBuilder {
     /// Sets `Account`.
     pub fn account(mut self, value: impl Into<String>) -> Self {
@@ -2190,6 +2292,7 @@ impl QueryOrderAuditRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks for the audit records of a trading account's orders (versions of orders, requests and transactions), optionally of one order or a stretch of time.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2214,6 +2317,7 @@ pub struct QueryOrderAuditRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryOrderAuditRequest {
     /// A `QueryOrderAuditRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2234,6 +2338,7 @@ impl QueryOrderAuditRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One order status and what it permits.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2256,6 +2361,7 @@ pub struct OrderStatus {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderStatus {
     /// A `OrderStatus` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2274,6 +2380,7 @@ impl OrderStatus {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderStatus {
     /// Builds [`OrderStatus`] one field at a time, then checks that each required one is set.
     pub fn builder() -> OrderStatusBuilder {
@@ -2281,6 +2388,7 @@ impl OrderStatus {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`OrderStatus`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -2291,6 +2399,7 @@ pub struct OrderStatusBuilder {
     reason: Option<crate::runtime::Flags<StatusReason, ','>>,
 }
 
+#[cfg(feature = "trading")]
 impl OrderStatusBuilder {
     /// Sets `Code`.
     pub fn code(mut self, value: impl Into<OrderStatusCode>) -> Self {
@@ -2345,6 +2454,7 @@ impl OrderStatusBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The provider's order statuses, in no particular order; a status is identified by `Code` and `Exchange`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2369,6 +2479,7 @@ pub struct QueryOrderStatusesReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryOrderStatusesReply {
     /// A `QueryOrderStatusesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2389,6 +2500,7 @@ impl QueryOrderStatusesReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which provider, and optionally which exchange.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2405,6 +2517,7 @@ pub struct QueryOrderStatusesRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryOrderStatusesRequestData {
     /// A `QueryOrderStatusesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2417,6 +2530,7 @@ impl QueryOrderStatusesRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks which order statuses a trading provider uses (for one exchange, or all) and what each allows. The account's `Provider` names the provider.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2441,6 +2555,7 @@ pub struct QueryOrderStatusesRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryOrderStatusesRequest {
     /// A `QueryOrderStatusesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2461,6 +2576,7 @@ impl QueryOrderStatusesRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The orders, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2485,6 +2601,7 @@ pub struct QueryOrdersReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryOrdersReply {
     /// A `QueryOrdersReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2505,6 +2622,7 @@ impl QueryOrdersReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which account, and optionally which order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2521,6 +2639,7 @@ pub struct QueryOrdersRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryOrdersRequestData {
     /// A `QueryOrdersRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2533,6 +2652,7 @@ impl QueryOrdersRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks once for the orders of a trading account, or for one of them.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2557,6 +2677,7 @@ pub struct QueryOrdersRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryOrdersRequest {
     /// A `QueryOrdersRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2577,6 +2698,7 @@ impl QueryOrdersRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One request status and what it permits.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2596,6 +2718,7 @@ pub struct RequestStatus {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl RequestStatus {
     /// A `RequestStatus` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2613,6 +2736,7 @@ impl RequestStatus {
     }
 }
 
+#[cfg(feature = "trading")]
 impl RequestStatus {
     /// Builds [`RequestStatus`] one field at a time, then checks that each required one is set.
     pub fn builder() -> RequestStatusBuilder {
@@ -2620,6 +2744,7 @@ impl RequestStatus {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`RequestStatus`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -2629,6 +2754,7 @@ pub struct RequestStatusBuilder {
     reason: Option<crate::runtime::Flags<StatusReason, ','>>,
 }
 
+#[cfg(feature = "trading")]
 impl RequestStatusBuilder {
     /// Sets `Code`.
     pub fn code(mut self, value: impl Into<RequestStatusCode>) -> Self {
@@ -2677,6 +2803,7 @@ impl RequestStatusBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The provider's request statuses, in no particular order; a status is identified by `Code`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2701,6 +2828,7 @@ pub struct QueryRequestStatusesReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryRequestStatusesReply {
     /// A `QueryRequestStatusesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2721,6 +2849,7 @@ impl QueryRequestStatusesReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which provider.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2734,6 +2863,7 @@ pub struct QueryRequestStatusesRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryRequestStatusesRequestData {
     /// A `QueryRequestStatusesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2745,6 +2875,7 @@ impl QueryRequestStatusesRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks which order request statuses a trading provider uses and what each allows.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2769,6 +2900,7 @@ pub struct QueryRequestStatusesRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryRequestStatusesRequest {
     /// A `QueryRequestStatusesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2789,6 +2921,7 @@ impl QueryRequestStatusesRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The pending order requests, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2813,6 +2946,7 @@ pub struct QueryRequestsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryRequestsReply {
     /// A `QueryRequestsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2833,6 +2967,7 @@ impl QueryRequestsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which account, and optionally which order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2849,6 +2984,7 @@ pub struct QueryRequestsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryRequestsRequestData {
     /// A `QueryRequestsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2861,6 +2997,7 @@ impl QueryRequestsRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks once for the pending order requests of a trading account, or of one order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2885,6 +3022,7 @@ pub struct QueryRequestsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryRequestsRequest {
     /// A `QueryRequestsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2905,6 +3043,7 @@ impl QueryRequestsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One trading market orders can be routed to.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2930,6 +3069,7 @@ pub struct TradingMarket {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TradingMarket {
     /// A `TradingMarket` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2945,6 +3085,7 @@ impl TradingMarket {
     }
 }
 
+#[cfg(feature = "trading")]
 impl TradingMarket {
     /// Builds [`TradingMarket`] one field at a time, then checks that each required one is set.
     pub fn builder() -> TradingMarketBuilder {
@@ -2952,6 +3093,7 @@ impl TradingMarket {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`TradingMarket`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -2963,6 +3105,7 @@ pub struct TradingMarketBuilder {
     attributes: Option<indexmap::IndexMap<String, String>>,
 }
 
+#[cfg(feature = "trading")]
 impl TradingMarketBuilder {
     /// Sets `Code`.
     pub fn code(mut self, value: impl Into<TradingMarketCode>) -> Self {
@@ -3015,6 +3158,7 @@ impl TradingMarketBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The provider's trading markets, in no particular order; a trading market is identified by `Code`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3039,6 +3183,7 @@ pub struct QueryTradingMarketsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryTradingMarketsReply {
     /// A `QueryTradingMarketsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3059,6 +3204,7 @@ impl QueryTradingMarketsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which provider, and optionally which exchange.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3075,6 +3221,7 @@ pub struct QueryTradingMarketsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryTradingMarketsRequestData {
     /// A `QueryTradingMarketsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3087,6 +3234,7 @@ impl QueryTradingMarketsRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks which trading markets a trading provider can route orders to, for one exchange or all.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3111,6 +3259,7 @@ pub struct QueryTradingMarketsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryTradingMarketsRequest {
     /// A `QueryTradingMarketsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3131,6 +3280,7 @@ impl QueryTradingMarketsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The transactions, in no particular order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3155,6 +3305,7 @@ pub struct QueryTransactionsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryTransactionsReply {
     /// A `QueryTransactionsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3175,6 +3326,7 @@ impl QueryTransactionsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which transactions.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3209,6 +3361,7 @@ pub struct QueryTransactionsRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryTransactionsRequestData {
     /// A `QueryTransactionsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3227,6 +3380,7 @@ impl QueryTransactionsRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 impl QueryTransactionsRequestData {
     /// Builds [`QueryTransactionsRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> QueryTransactionsRequestDataBuilder {
@@ -3234,6 +3388,7 @@ impl QueryTransactionsRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`QueryTransactionsRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -3248,6 +3403,7 @@ pub struct QueryTransactionsRequestDataBuilder {
     order_id: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl QueryTransactionsRequestDataBuilder {
     /// Sets `Account`.
     pub fn account(mut self, value: impl Into<String>) -> Self {
@@ -3312,6 +3468,7 @@ impl QueryTransactionsRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks for the transactions of a trading account, optionally narrowed by time, trading market, symbol or order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3336,6 +3493,7 @@ pub struct QueryTransactionsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl QueryTransactionsRequest {
     /// A `QueryTransactionsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3356,6 +3514,7 @@ impl QueryTransactionsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The outcome of the quote request.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3372,6 +3531,7 @@ pub struct RequestQuoteReplyData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl RequestQuoteReplyData {
     /// A `RequestQuoteReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3384,6 +3544,7 @@ impl RequestQuoteReplyData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The answer to RequestQuote: whether the request was accepted and, if not, why.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3408,6 +3569,7 @@ pub struct RequestQuoteReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl RequestQuoteReply {
     /// A `RequestQuoteReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3428,6 +3590,7 @@ impl RequestQuoteReply {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What to ask a quote for.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3453,6 +3616,7 @@ pub struct RequestQuoteRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl RequestQuoteRequestData {
     /// A `RequestQuoteRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3468,6 +3632,7 @@ impl RequestQuoteRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 impl RequestQuoteRequestData {
     /// Builds [`RequestQuoteRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> RequestQuoteRequestDataBuilder {
@@ -3475,6 +3640,7 @@ impl RequestQuoteRequestData {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`RequestQuoteRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -3486,6 +3652,7 @@ pub struct RequestQuoteRequestDataBuilder {
     flags: Option<Vec<OrderFlag>>,
 }
 
+#[cfg(feature = "trading")]
 impl RequestQuoteRequestDataBuilder {
     /// Sets `Market`.
     pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
@@ -3535,6 +3702,7 @@ impl RequestQuoteRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Asks the market makers of a symbol for a quote (on one side or both). The reply acknowledges the request; the quote, if any, appears on the market.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3559,6 +3727,7 @@ pub struct RequestQuoteRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl RequestQuoteRequest {
     /// A `RequestQuoteRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3579,6 +3748,7 @@ impl RequestQuoteRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Changes to the pending order requests of the user's trading accounts, or of one, sent to `Requests` subscribers; a finished request is removed. The server may end the subscription itself.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3602,6 +3772,7 @@ pub struct RequestsPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl RequestsPush {
     /// A `RequestsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3622,6 +3793,7 @@ impl RequestsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Changes to the list of trading accounts the user can see, and their feed states, sent to `TradingAccounts` subscribers; a feed change may carry only the account's `ID` and `Feed`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3646,6 +3818,7 @@ pub struct TradingAccountsPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TradingAccountsPush {
     /// A `TradingAccountsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3666,6 +3839,7 @@ impl TradingAccountsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The transactions of the user's trading accounts, or of one, sent to `Transactions` subscribers: an `I` record starts the list, then additions and updates. The server may end the subscription itself.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3689,6 +3863,7 @@ pub struct TransactionsPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TransactionsPush {
     /// A `TransactionsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3709,6 +3884,7 @@ impl TransactionsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for AccountsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AccountsPush
@@ -3730,6 +3906,7 @@ impl crate::MessageEnvelope for AccountsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for AmendOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AmendOrderReply
@@ -3751,6 +3928,7 @@ impl crate::MessageEnvelope for AmendOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for AmendOrderRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AmendOrderRequest
@@ -3772,6 +3950,7 @@ impl crate::MessageEnvelope for AmendOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for AuditPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuditPush
@@ -3793,6 +3972,7 @@ impl crate::MessageEnvelope for AuditPush {
     }
 }
 
+#[cfg(feature = "trading")]
 impl AuditPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<AuditTopic, crate::runtime::TopicError> {
@@ -3800,6 +3980,7 @@ impl AuditPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The `Audit` topic with its arguments: `Audit!{Account}` or `Audit`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AuditTopic {
@@ -3807,6 +3988,7 @@ pub struct AuditTopic {
     pub account: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl std::str::FromStr for AuditTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -3819,6 +4001,7 @@ impl std::str::FromStr for AuditTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for AuditTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.account.is_some() {
@@ -3828,6 +4011,7 @@ impl std::fmt::Display for AuditTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl AuditTopic {
     /// The `Audit` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
@@ -3835,17 +4019,20 @@ impl AuditTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::runtime::TypedTopic for AuditTopic {
     const CONTROLLER: &'static str = "Trading";
     const NAME: &'static str = "Audit";
 }
 
+#[cfg(feature = "trading")]
 impl From<AuditTopic> for crate::runtime::Topic {
     fn from(topic: AuditTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for AuthoriseOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuthoriseOrderReply
@@ -3867,6 +4054,7 @@ impl crate::MessageEnvelope for AuthoriseOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for AuthoriseOrderRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuthoriseOrderRequest
@@ -3888,6 +4076,7 @@ impl crate::MessageEnvelope for AuthoriseOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for BalancesPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::BalancesPush
@@ -3909,6 +4098,7 @@ impl crate::MessageEnvelope for BalancesPush {
     }
 }
 
+#[cfg(feature = "trading")]
 impl BalancesPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<BalancesTopic, crate::runtime::TopicError> {
@@ -3916,6 +4106,7 @@ impl BalancesPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The `Balances` topic with its arguments: `Balances!{Account}` or `Balances`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct BalancesTopic {
@@ -3923,6 +4114,7 @@ pub struct BalancesTopic {
     pub account: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl std::str::FromStr for BalancesTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -3935,6 +4127,7 @@ impl std::str::FromStr for BalancesTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for BalancesTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.account.is_some() {
@@ -3944,6 +4137,7 @@ impl std::fmt::Display for BalancesTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl BalancesTopic {
     /// The `Balances` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
@@ -3951,17 +4145,20 @@ impl BalancesTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::runtime::TypedTopic for BalancesTopic {
     const CONTROLLER: &'static str = "Trading";
     const NAME: &'static str = "Balances";
 }
 
+#[cfg(feature = "trading")]
 impl From<BalancesTopic> for crate::runtime::Topic {
     fn from(topic: BalancesTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for CalculateOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CalculateOrderReply
@@ -3983,6 +4180,7 @@ impl crate::MessageEnvelope for CalculateOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for CalculateOrderRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CalculateOrderRequest
@@ -4004,6 +4202,7 @@ impl crate::MessageEnvelope for CalculateOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for CancelOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CancelOrderReply
@@ -4025,6 +4224,7 @@ impl crate::MessageEnvelope for CancelOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for CancelOrderRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CancelOrderRequest
@@ -4046,6 +4246,7 @@ impl crate::MessageEnvelope for CancelOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for HoldingsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::HoldingsPush
@@ -4067,6 +4268,7 @@ impl crate::MessageEnvelope for HoldingsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 impl HoldingsPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<HoldingsTopic, crate::runtime::TopicError> {
@@ -4074,6 +4276,7 @@ impl HoldingsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The `Holdings` topic with its arguments: `Holdings!{Account}` or `Holdings`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct HoldingsTopic {
@@ -4081,6 +4284,7 @@ pub struct HoldingsTopic {
     pub account: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl std::str::FromStr for HoldingsTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -4093,6 +4297,7 @@ impl std::str::FromStr for HoldingsTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for HoldingsTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.account.is_some() {
@@ -4102,6 +4307,7 @@ impl std::fmt::Display for HoldingsTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl HoldingsTopic {
     /// The `Holdings` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
@@ -4109,17 +4315,20 @@ impl HoldingsTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::runtime::TypedTopic for HoldingsTopic {
     const CONTROLLER: &'static str = "Trading";
     const NAME: &'static str = "Holdings";
 }
 
+#[cfg(feature = "trading")]
 impl From<HoldingsTopic> for crate::runtime::Topic {
     fn from(topic: HoldingsTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for MoveOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::MoveOrderReply
@@ -4141,6 +4350,7 @@ impl crate::MessageEnvelope for MoveOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for MoveOrderRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::MoveOrderRequest
@@ -4162,6 +4372,7 @@ impl crate::MessageEnvelope for MoveOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for OrdersPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::OrdersPush
@@ -4183,6 +4394,7 @@ impl crate::MessageEnvelope for OrdersPush {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrdersPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<OrdersTopic, crate::runtime::TopicError> {
@@ -4190,6 +4402,7 @@ impl OrdersPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The `Orders` topic with its arguments: `Orders!{Account}` or `Orders`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct OrdersTopic {
@@ -4197,6 +4410,7 @@ pub struct OrdersTopic {
     pub account: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl std::str::FromStr for OrdersTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -4209,6 +4423,7 @@ impl std::str::FromStr for OrdersTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrdersTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.account.is_some() {
@@ -4218,6 +4433,7 @@ impl std::fmt::Display for OrdersTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrdersTopic {
     /// The `Orders` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
@@ -4225,17 +4441,20 @@ impl OrdersTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::runtime::TypedTopic for OrdersTopic {
     const CONTROLLER: &'static str = "Trading";
     const NAME: &'static str = "Orders";
 }
 
+#[cfg(feature = "trading")]
 impl From<OrdersTopic> for crate::runtime::Topic {
     fn from(topic: OrdersTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for PlaceOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::PlaceOrderReply
@@ -4257,6 +4476,7 @@ impl crate::MessageEnvelope for PlaceOrderReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for PlaceOrderRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::PlaceOrderRequest
@@ -4278,6 +4498,7 @@ impl crate::MessageEnvelope for PlaceOrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryAccountsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryAccountsReply
@@ -4299,6 +4520,7 @@ impl crate::MessageEnvelope for QueryAccountsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryAccountsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryAccountsRequest
@@ -4320,6 +4542,7 @@ impl crate::MessageEnvelope for QueryAccountsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryBalancesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryBalancesReply
@@ -4341,6 +4564,7 @@ impl crate::MessageEnvelope for QueryBalancesReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryBalancesRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryBalancesRequest
@@ -4362,6 +4586,7 @@ impl crate::MessageEnvelope for QueryBalancesRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryHoldingsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryHoldingsReply
@@ -4383,6 +4608,7 @@ impl crate::MessageEnvelope for QueryHoldingsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryHoldingsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryHoldingsRequest
@@ -4404,6 +4630,7 @@ impl crate::MessageEnvelope for QueryHoldingsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryLimitsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryLimitsReply
@@ -4425,6 +4652,7 @@ impl crate::MessageEnvelope for QueryLimitsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryLimitsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryLimitsRequest
@@ -4446,6 +4674,7 @@ impl crate::MessageEnvelope for QueryLimitsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryOrderAuditReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryOrderAuditReply
@@ -4467,6 +4696,7 @@ impl crate::MessageEnvelope for QueryOrderAuditReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryOrderAuditRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryOrderAuditRequest
@@ -4488,6 +4718,7 @@ impl crate::MessageEnvelope for QueryOrderAuditRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryOrderStatusesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryOrderStatusesReply
@@ -4509,6 +4740,7 @@ impl crate::MessageEnvelope for QueryOrderStatusesReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryOrderStatusesRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryOrderStatusesRequest
@@ -4530,6 +4762,7 @@ impl crate::MessageEnvelope for QueryOrderStatusesRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryOrdersReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryOrdersReply
@@ -4551,6 +4784,7 @@ impl crate::MessageEnvelope for QueryOrdersReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryOrdersRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryOrdersRequest
@@ -4572,6 +4806,7 @@ impl crate::MessageEnvelope for QueryOrdersRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryRequestStatusesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryRequestStatusesReply
@@ -4593,6 +4828,7 @@ impl crate::MessageEnvelope for QueryRequestStatusesReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryRequestStatusesRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryRequestStatusesRequest
@@ -4614,6 +4850,7 @@ impl crate::MessageEnvelope for QueryRequestStatusesRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryRequestsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryRequestsReply
@@ -4635,6 +4872,7 @@ impl crate::MessageEnvelope for QueryRequestsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryRequestsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryRequestsRequest
@@ -4656,6 +4894,7 @@ impl crate::MessageEnvelope for QueryRequestsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryTradingMarketsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTradingMarketsReply
@@ -4677,6 +4916,7 @@ impl crate::MessageEnvelope for QueryTradingMarketsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryTradingMarketsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTradingMarketsRequest
@@ -4698,6 +4938,7 @@ impl crate::MessageEnvelope for QueryTradingMarketsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryTransactionsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTransactionsReply
@@ -4719,6 +4960,7 @@ impl crate::MessageEnvelope for QueryTransactionsReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryTransactionsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTransactionsRequest
@@ -4740,6 +4982,7 @@ impl crate::MessageEnvelope for QueryTransactionsRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for RequestQuoteReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::RequestQuoteReply
@@ -4761,6 +5004,7 @@ impl crate::MessageEnvelope for RequestQuoteReply {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for RequestQuoteRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::RequestQuoteRequest
@@ -4782,6 +5026,7 @@ impl crate::MessageEnvelope for RequestQuoteRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for RequestsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::RequestsPush
@@ -4803,6 +5048,7 @@ impl crate::MessageEnvelope for RequestsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 impl RequestsPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<RequestsTopic, crate::runtime::TopicError> {
@@ -4810,6 +5056,7 @@ impl RequestsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The `Requests` topic with its arguments: `Requests!{Account}` or `Requests`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RequestsTopic {
@@ -4817,6 +5064,7 @@ pub struct RequestsTopic {
     pub account: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl std::str::FromStr for RequestsTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -4829,6 +5077,7 @@ impl std::str::FromStr for RequestsTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for RequestsTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.account.is_some() {
@@ -4838,6 +5087,7 @@ impl std::fmt::Display for RequestsTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl RequestsTopic {
     /// The `Requests` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
@@ -4845,17 +5095,20 @@ impl RequestsTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::runtime::TypedTopic for RequestsTopic {
     const CONTROLLER: &'static str = "Trading";
     const NAME: &'static str = "Requests";
 }
 
+#[cfg(feature = "trading")]
 impl From<RequestsTopic> for crate::runtime::Topic {
     fn from(topic: RequestsTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for TradingAccountsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::TradingAccountsPush
@@ -4877,6 +5130,7 @@ impl crate::MessageEnvelope for TradingAccountsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for TransactionsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::TransactionsPush
@@ -4898,6 +5152,7 @@ impl crate::MessageEnvelope for TransactionsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 impl TransactionsPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<TransactionsTopic, crate::runtime::TopicError> {
@@ -4905,6 +5160,7 @@ impl TransactionsPush {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The `Transactions` topic with its arguments: `Transactions!{Account}` or `Transactions`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TransactionsTopic {
@@ -4912,6 +5168,7 @@ pub struct TransactionsTopic {
     pub account: Option<String>,
 }
 
+#[cfg(feature = "trading")]
 impl std::str::FromStr for TransactionsTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -4924,6 +5181,7 @@ impl std::str::FromStr for TransactionsTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for TransactionsTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.account.is_some() {
@@ -4935,6 +5193,7 @@ impl std::fmt::Display for TransactionsTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl TransactionsTopic {
     /// The `Transactions` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
@@ -4942,11 +5201,13 @@ impl TransactionsTopic {
     }
 }
 
+#[cfg(feature = "trading")]
 impl crate::runtime::TypedTopic for TransactionsTopic {
     const CONTROLLER: &'static str = "Trading";
     const NAME: &'static str = "Transactions";
 }
 
+#[cfg(feature = "trading")]
 impl From<TransactionsTopic> for crate::runtime::Topic {
     fn from(topic: TransactionsTopic) -> Self {
         Self::from(topic.to_string())

@@ -6,15 +6,19 @@ use super::*;
 
 use crate::runtime::Secret;
 
+#[cfg(any(feature = "auth", feature = "market", feature = "news", feature = "trading"))]
 /// A moment in time as an ISO-8601 string: the basic form (`20120630T100230Z`) or the extended form (`2012-06-30T10:02:30+10:00`), with an optional fraction of a second and a zone that is either `Z` or an offset from UTC. RFC 3339 is narrower than what the protocol sends, so it is not used here.
 pub use crate::runtime::DateTime;
 
+#[cfg(feature = "auth")]
 /// Access rights, one string each. The protocol treats them as free text: both `Zenith/Market` and `Paritech.Zenith.Market` styles occur.
 pub type ScopeList = Vec<String>;
 
+#[cfg(any(feature = "channel", feature = "notify"))]
 /// Free-form information a user keeps with a scan or a channel, such as a category: names mapped to text. The server stores it and gives it back; it means nothing to the server.
 pub type UserMetadata = indexmap::IndexMap<String, String>;
 
+#[cfg(feature = "channel")]
 /// How a user identifies a channel: the details set when creating or updating it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -34,6 +38,7 @@ pub struct ChannelDetails {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelDetails {
     /// A `ChannelDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -47,6 +52,7 @@ impl ChannelDetails {
     }
 }
 
+#[cfg(feature = "channel")]
 impl ChannelDetails {
     /// Builds [`ChannelDetails`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ChannelDetailsBuilder {
@@ -54,6 +60,7 @@ impl ChannelDetails {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Builds [`ChannelDetails`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -63,6 +70,7 @@ pub struct ChannelDetailsBuilder {
     metadata: Option<UserMetadata>,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelDetailsBuilder {
     /// Sets `Name`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
@@ -100,6 +108,7 @@ impl ChannelDetailsBuilder {
     }
 }
 
+#[cfg(feature = "channel")]
 /// A distribution method (Appendix K): how a channel delivers notifications. `Email`, `SMS`, `Push.APNs` (Apple), `Push.FCM` (Firebase), `Push.Web` (Web Push), `Sessions` (the user's open sessions), `Debug` (logged only, for testing).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -125,6 +134,7 @@ pub enum ChannelMethod {
     Unrecognized(String),
 }
 
+#[cfg(feature = "channel")]
 impl ChannelMethod {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -155,6 +165,7 @@ impl ChannelMethod {
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<&str> for ChannelMethod {
     fn from(value: &str) -> Self {
         match value {
@@ -170,18 +181,21 @@ impl From<&str> for ChannelMethod {
     }
 }
 
+#[cfg(feature = "channel")]
 impl std::fmt::Display for ChannelMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "channel")]
 impl serde::Serialize for ChannelMethod {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "channel")]
 impl<'de> serde::Deserialize<'de> for ChannelMethod {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -191,6 +205,7 @@ impl<'de> serde::Deserialize<'de> for ChannelMethod {
     }
 }
 
+#[cfg(feature = "channel")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ChannelMethod {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -201,6 +216,7 @@ impl schemars::JsonSchema for ChannelMethod {
     }
 }
 
+#[cfg(feature = "channel")]
 /// The keys a Web Push subscription gives for encrypting the notification's content (RFC 8291), as the browser's Push API reports them.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -219,6 +235,7 @@ pub struct WebPushKeys {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl WebPushKeys {
     /// A `WebPushKeys` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -231,6 +248,7 @@ impl WebPushKeys {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Where and how a channel delivers, depending on its method (the sibling `Type`). Email: `email` (required), `name`. Web Push (`Push.Web`): the browser's push subscription as its Push API gives it, `endpoint` (required), `expirationTime`, `keys`. The reference documents no settings for the other methods.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -261,6 +279,7 @@ pub struct ChannelSettings {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelSettings {
     /// A `ChannelSettings` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -276,12 +295,14 @@ impl ChannelSettings {
     }
 }
 
+#[cfg(feature = "channel")]
 impl Default for ChannelSettings {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "channel")]
 impl ChannelSettings {
     /// Builds [`ChannelSettings`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ChannelSettingsBuilder {
@@ -289,6 +310,7 @@ impl ChannelSettings {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Builds [`ChannelSettings`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -300,6 +322,7 @@ pub struct ChannelSettingsBuilder {
     keys: Option<WebPushKeys>,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelSettingsBuilder {
     /// Sets `email`.
     pub fn email(mut self, value: impl Into<String>) -> Self {
@@ -342,6 +365,7 @@ impl ChannelSettingsBuilder {
     }
 }
 
+#[cfg(feature = "channel")]
 /// How a channel delivers: its distribution method and the settings for it.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -365,6 +389,7 @@ pub enum ChannelParameters {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Debug`: Notifications are only logged by the server, for testing. No settings are documented.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -378,6 +403,7 @@ pub struct ChannelDebug {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelDebug {
     /// A `ChannelDebug` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -389,6 +415,7 @@ impl ChannelDebug {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Email`: Notifications by email. Settings: `email` (required), `name`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -402,6 +429,7 @@ pub struct ChannelEmail {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelEmail {
     /// A `ChannelEmail` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -413,6 +441,7 @@ impl ChannelEmail {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Push.APNs`: Push notifications through the Apple Push Notification service to one device and application. No settings are documented.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -426,6 +455,7 @@ pub struct ChannelApplePush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelApplePush {
     /// A `ChannelApplePush` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -437,6 +467,7 @@ impl ChannelApplePush {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Push.FCM`: Push notifications through Google Firebase Cloud Messaging to one device and application. No settings are documented.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -450,6 +481,7 @@ pub struct ChannelFirebasePush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelFirebasePush {
     /// A `ChannelFirebasePush` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -461,6 +493,7 @@ impl ChannelFirebasePush {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Push.Web`: Web Push notifications to one browser and website. Settings: the browser's push subscription, `endpoint` (required), `expirationTime`, `keys`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -474,6 +507,7 @@ pub struct ChannelWebPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelWebPush {
     /// A `ChannelWebPush` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -485,6 +519,7 @@ impl ChannelWebPush {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `SMS`: Notifications by SMS. No settings are documented.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -498,6 +533,7 @@ pub struct ChannelSms {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelSms {
     /// A `ChannelSms` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -509,6 +545,7 @@ impl ChannelSms {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Sessions`: Notifications to every open application session of the user. No settings are documented.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -522,6 +559,7 @@ pub struct ChannelSessions {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelSessions {
     /// A `ChannelSessions` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -533,6 +571,7 @@ impl ChannelSessions {
     }
 }
 
+#[cfg(feature = "channel")]
 impl ChannelParameters {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Type";
@@ -556,6 +595,7 @@ impl ChannelParameters {
     }
 }
 
+#[cfg(feature = "channel")]
 impl serde::Serialize for ChannelParameters {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -593,6 +633,7 @@ impl serde::Serialize for ChannelParameters {
     }
 }
 
+#[cfg(feature = "channel")]
 impl<'de> serde::Deserialize<'de> for ChannelParameters {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -683,6 +724,7 @@ impl<'de> serde::Deserialize<'de> for ChannelParameters {
     }
 }
 
+#[cfg(feature = "channel")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ChannelParameters {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -707,6 +749,7 @@ impl schemars::JsonSchema for ChannelParameters {
     }
 }
 
+#[cfg(feature = "channel")]
 /// The state of a channel: `Active` (it delivers), `Inactive` (switched off) or `Faulted` (delivery failed). Inactive and faulted channels drop notifications.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -724,6 +767,7 @@ pub enum ChannelStatus {
     Unrecognized(String),
 }
 
+#[cfg(feature = "channel")]
 impl ChannelStatus {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Active", "Inactive", "Faulted"];
@@ -742,6 +786,7 @@ impl ChannelStatus {
     }
 }
 
+#[cfg(feature = "channel")]
 impl From<&str> for ChannelStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -753,18 +798,21 @@ impl From<&str> for ChannelStatus {
     }
 }
 
+#[cfg(feature = "channel")]
 impl std::fmt::Display for ChannelStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "channel")]
 impl serde::Serialize for ChannelStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "channel")]
 impl<'de> serde::Deserialize<'de> for ChannelStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -774,6 +822,7 @@ impl<'de> serde::Deserialize<'de> for ChannelStatus {
     }
 }
 
+#[cfg(feature = "channel")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ChannelStatus {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -784,6 +833,7 @@ impl schemars::JsonSchema for ChannelStatus {
     }
 }
 
+#[cfg(feature = "channel")]
 /// The summary of one channel, as QueryChannels reports it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -812,6 +862,7 @@ pub struct ChannelState {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelState {
     /// A `ChannelState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -834,6 +885,7 @@ impl ChannelState {
     }
 }
 
+#[cfg(feature = "channel")]
 impl ChannelState {
     /// Builds [`ChannelState`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ChannelStateBuilder {
@@ -841,6 +893,7 @@ impl ChannelState {
     }
 }
 
+#[cfg(feature = "channel")]
 /// Builds [`ChannelState`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -853,6 +906,7 @@ pub struct ChannelStateBuilder {
     status: Option<ChannelStatus>,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelStateBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -923,6 +977,7 @@ impl ChannelStateBuilder {
     }
 }
 
+#[cfg(feature = "channel")]
 /// What a client needs to know to set up a channel of a method (QueryMethod). Web Push: `userVisibleOnly` and `applicationServerKey`, to pass to the browser's `PushManager.subscribe`. Email documents no metadata; the other methods none either.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -947,6 +1002,7 @@ pub struct ChannelMethodMetadata {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ChannelMethodMetadata {
     /// A `ChannelMethodMetadata` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -959,12 +1015,14 @@ impl ChannelMethodMetadata {
     }
 }
 
+#[cfg(feature = "channel")]
 impl Default for ChannelMethodMetadata {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "channel")]
 /// A distribution method and what a client needs to know to set up a channel of it.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -988,6 +1046,7 @@ pub enum ChannelMethodDetail {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Debug`: Notifications are only logged by the server, for testing. No settings are documented.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1001,6 +1060,7 @@ pub struct DebugMethod {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl DebugMethod {
     /// A `DebugMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1012,6 +1072,7 @@ impl DebugMethod {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Email`: Notifications by email. Its channels' settings are `email` (required) and `name`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1025,6 +1086,7 @@ pub struct EmailMethod {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl EmailMethod {
     /// A `EmailMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1036,6 +1098,7 @@ impl EmailMethod {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Push.APNs`: Push notifications through the Apple Push Notification service to one device and application. No settings are documented.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1049,6 +1112,7 @@ pub struct ApplePushMethod {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl ApplePushMethod {
     /// A `ApplePushMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1060,6 +1124,7 @@ impl ApplePushMethod {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Push.FCM`: Push notifications through Google Firebase Cloud Messaging to one device and application. No settings are documented.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1073,6 +1138,7 @@ pub struct FirebasePushMethod {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl FirebasePushMethod {
     /// A `FirebasePushMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1084,6 +1150,7 @@ impl FirebasePushMethod {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Push.Web`: Web Push notifications to one browser and website. Its `Metadata` gives what a browser needs to subscribe (such as the server's `applicationServerKey`); its channels' settings are the browser's push subscription.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1097,6 +1164,7 @@ pub struct WebPushMethod {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl WebPushMethod {
     /// A `WebPushMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1108,6 +1176,7 @@ impl WebPushMethod {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `SMS`: Notifications by SMS. No settings are documented.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1121,6 +1190,7 @@ pub struct SmsMethod {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl SmsMethod {
     /// A `SmsMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1132,6 +1202,7 @@ impl SmsMethod {
     }
 }
 
+#[cfg(feature = "channel")]
 /// `Type` is `Sessions`: Notifications to every open application session of the user. No settings are documented.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1145,6 +1216,7 @@ pub struct SessionsMethod {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "channel")]
 impl SessionsMethod {
     /// A `SessionsMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1156,6 +1228,7 @@ impl SessionsMethod {
     }
 }
 
+#[cfg(feature = "channel")]
 impl ChannelMethodDetail {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Type";
@@ -1179,6 +1252,7 @@ impl ChannelMethodDetail {
     }
 }
 
+#[cfg(feature = "channel")]
 impl serde::Serialize for ChannelMethodDetail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -1216,6 +1290,7 @@ impl serde::Serialize for ChannelMethodDetail {
     }
 }
 
+#[cfg(feature = "channel")]
 impl<'de> serde::Deserialize<'de> for ChannelMethodDetail {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1304,6 +1379,7 @@ impl<'de> serde::Deserialize<'de> for ChannelMethodDetail {
     }
 }
 
+#[cfg(feature = "channel")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ChannelMethodDetail {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -1334,6 +1410,7 @@ pub use crate::runtime::Time;
 /// One action error: a dotted code such as `Symbol.NotFound`, optionally followed by a single space and a suffix naming what the error is about, such as a symbol or market code. `x-zenith-codes` lists the codes known so far; others may appear.
 pub type ActionErrorCode = String;
 
+#[cfg(feature = "fragments")]
 /// One piece of data (a fragment) to fetch, and the name to return it under. A fragment may take further fields of its own, which are passed through.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1353,6 +1430,7 @@ pub struct FragmentDefinition {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "fragments")]
 impl FragmentDefinition {
     /// A `FragmentDefinition` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1366,6 +1444,7 @@ impl FragmentDefinition {
     }
 }
 
+#[cfg(feature = "fragments")]
 impl FragmentDefinition {
     /// Builds [`FragmentDefinition`] one field at a time, then checks that each required one is set.
     pub fn builder() -> FragmentDefinitionBuilder {
@@ -1373,6 +1452,7 @@ impl FragmentDefinition {
     }
 }
 
+#[cfg(feature = "fragments")]
 /// Builds [`FragmentDefinition`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -1382,6 +1462,7 @@ pub struct FragmentDefinitionBuilder {
     data: Option<String>,
 }
 
+#[cfg(feature = "fragments")]
 impl FragmentDefinitionBuilder {
     /// Sets `Name`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
@@ -1414,12 +1495,22 @@ impl FragmentDefinitionBuilder {
     }
 }
 
+#[cfg(any(feature = "fragments", feature = "market"))]
 /// Either a moment (a `DateTime`, which always carries its zone) or a whole day (a `Date`). The two never look alike: only a `DateTime` has a `T` between date and time, so the text itself says which one it is.
 pub type DateOrDateTime = String;
 
+#[cfg(
+    any(
+        feature = "fragments",
+        feature = "market",
+        feature = "notify",
+        feature = "trading"
+    )
+)]
 /// Names a market. The simple form is an exchange code, optionally followed by `:` and an alternative market (and possibly a second `:` part, as in `PTX::PTX`), optionally followed by an environment tag in brackets: `ASX`, `ASX:PM`, `ASX[Demo]`, `ASX:PM[Demo]`, `PTX::PTX[Demo]` (a blank alternative market or tag may be written out, as in `ASX:` or `ASX[]`; in symbol searches those spellings act as wildcards). A mixed market joins two or more markets with `+`, in alphabetical order, optionally names a strategy after `#`, and takes one tag for all of them: `ASX+CXA`, `ASX+CXA#Default[Demo]`. A market code never holds a dot, which is how `{Code}.{Market}` topic arguments are split. Markets documented so far: ASX, ASX[Delayed], ASX:PM, CXA, MYX, MYX:BI, MYX:OD, NZX, each (except ASX[Delayed]) also with a `[Demo]` tag.
 pub type MarketCode = String;
 
+#[cfg(feature = "market")]
 /// What the change does: `A` adds an order, `U` updates one, `R` removes one, `C` clears the whole book.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -1439,6 +1530,7 @@ pub enum DepthChangeO {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl DepthChangeO {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
@@ -1458,6 +1550,7 @@ impl DepthChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for DepthChangeO {
     fn from(value: &str) -> Self {
         match value {
@@ -1470,18 +1563,21 @@ impl From<&str> for DepthChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for DepthChangeO {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for DepthChangeO {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for DepthChangeO {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1491,6 +1587,7 @@ impl<'de> serde::Deserialize<'de> for DepthChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DepthChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -1501,6 +1598,7 @@ impl schemars::JsonSchema for DepthChangeO {
     }
 }
 
+#[cfg(any(feature = "market", feature = "trading"))]
 /// Which side of the book: `Bid` (buying) or `Ask` (selling).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -1516,6 +1614,7 @@ pub enum Side {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "trading"))]
 impl Side {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Bid", "Ask"];
@@ -1533,6 +1632,7 @@ impl Side {
     }
 }
 
+#[cfg(any(feature = "market", feature = "trading"))]
 impl From<&str> for Side {
     fn from(value: &str) -> Self {
         match value {
@@ -1543,18 +1643,21 @@ impl From<&str> for Side {
     }
 }
 
+#[cfg(any(feature = "market", feature = "trading"))]
 impl std::fmt::Display for Side {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "trading"))]
 impl serde::Serialize for Side {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "trading"))]
 impl<'de> serde::Deserialize<'de> for Side {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1564,6 +1667,7 @@ impl<'de> serde::Deserialize<'de> for Side {
     }
 }
 
+#[cfg(any(feature = "market", feature = "trading"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Side {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -1574,9 +1678,11 @@ impl schemars::JsonSchema for Side {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 /// An exact decimal amount: a price, a quantity, a volume or a value. It travels as a plain JSON number; the runtime type keeps the number exactly as written, so no digit is lost to binary floating point.
 pub use crate::runtime::Decimal;
 
+#[cfg(feature = "market")]
 /// A market-specific mark on an order in the book. Documented so far: `C` (ASX: part of an order from a trade-management-cross facility), `I` (NZX: an implied order).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -1592,6 +1698,7 @@ pub enum DepthOrderAttribute {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl DepthOrderAttribute {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["C", "I"];
@@ -1609,6 +1716,7 @@ impl DepthOrderAttribute {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for DepthOrderAttribute {
     fn from(value: &str) -> Self {
         match value {
@@ -1619,18 +1727,21 @@ impl From<&str> for DepthOrderAttribute {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for DepthOrderAttribute {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for DepthOrderAttribute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for DepthOrderAttribute {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1640,6 +1751,7 @@ impl<'de> serde::Deserialize<'de> for DepthOrderAttribute {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DepthOrderAttribute {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -1650,6 +1762,7 @@ impl schemars::JsonSchema for DepthOrderAttribute {
     }
 }
 
+#[cfg(feature = "market")]
 /// One order in a symbol's book, or the part of it that changed. An addition carries the order's side, price, position and quantity; an update only the order's ID and what changed; a removal only the ID.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1695,6 +1808,7 @@ pub struct DepthOrder {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl DepthOrder {
     /// A `DepthOrder` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1715,6 +1829,7 @@ impl DepthOrder {
     }
 }
 
+#[cfg(feature = "market")]
 impl DepthOrder {
     /// Builds [`DepthOrder`] one field at a time, then checks that each required one is set.
     pub fn builder() -> DepthOrderBuilder {
@@ -1722,6 +1837,7 @@ impl DepthOrder {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`DepthOrder`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -1738,6 +1854,7 @@ pub struct DepthOrderBuilder {
     attributes: Option<Vec<DepthOrderAttribute>>,
 }
 
+#[cfg(feature = "market")]
 impl DepthOrderBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -1815,6 +1932,7 @@ impl DepthOrderBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// One change to a symbol's order book. Changes come in order and must be applied in that order; the orders themselves arrive unsorted, and the client sorts them by price and `Position`.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -1832,6 +1950,7 @@ pub enum DepthChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "market")]
 /// `O` is `A`: Adds an order to the book.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1845,6 +1964,7 @@ pub struct DepthAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl DepthAdd {
     /// A `DepthAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1856,6 +1976,7 @@ impl DepthAdd {
     }
 }
 
+#[cfg(feature = "market")]
 /// `O` is `U`: Changes an order already in the book.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1869,6 +1990,7 @@ pub struct DepthUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl DepthUpdate {
     /// A `DepthUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1880,6 +2002,7 @@ impl DepthUpdate {
     }
 }
 
+#[cfg(feature = "market")]
 /// `O` is `R`: Takes an order out of the book.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1893,6 +2016,7 @@ pub struct DepthRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl DepthRemove {
     /// A `DepthRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1904,6 +2028,7 @@ impl DepthRemove {
     }
 }
 
+#[cfg(feature = "market")]
 /// `O` is `C`: Empties the book.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1914,6 +2039,7 @@ pub struct DepthClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl DepthClear {
     /// A `DepthClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1924,12 +2050,14 @@ impl DepthClear {
     }
 }
 
+#[cfg(feature = "market")]
 impl Default for DepthClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "market")]
 impl DepthChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -1950,6 +2078,7 @@ impl DepthChange {
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for DepthChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -1974,6 +2103,7 @@ impl serde::Serialize for DepthChange {
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for DepthChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2032,6 +2162,7 @@ impl<'de> serde::Deserialize<'de> for DepthChange {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DepthChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -2055,6 +2186,7 @@ impl schemars::JsonSchema for DepthChange {
     }
 }
 
+#[cfg(feature = "market")]
 /// What the change does: `A` adds a level, `U` updates one, `R` removes one, `C` clears them all.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -2074,6 +2206,7 @@ pub enum LevelChangeO {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl LevelChangeO {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
@@ -2093,6 +2226,7 @@ impl LevelChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for LevelChangeO {
     fn from(value: &str) -> Self {
         match value {
@@ -2105,18 +2239,21 @@ impl From<&str> for LevelChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for LevelChangeO {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for LevelChangeO {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for LevelChangeO {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2126,6 +2263,7 @@ impl<'de> serde::Deserialize<'de> for LevelChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for LevelChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -2136,6 +2274,7 @@ impl schemars::JsonSchema for LevelChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 /// One price level of a symbol's book: the orders at one price on one side, added up. An addition carries side and price; an update only the ID and what changed; a removal only the ID.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2172,6 +2311,7 @@ pub struct DepthLevel {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl DepthLevel {
     /// A `DepthLevel` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2189,6 +2329,7 @@ impl DepthLevel {
     }
 }
 
+#[cfg(feature = "market")]
 impl DepthLevel {
     /// Builds [`DepthLevel`] one field at a time, then checks that each required one is set.
     pub fn builder() -> DepthLevelBuilder {
@@ -2196,6 +2337,7 @@ impl DepthLevel {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`DepthLevel`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -2209,6 +2351,7 @@ pub struct DepthLevelBuilder {
     market: Option<MarketCode>,
 }
 
+#[cfg(feature = "market")]
 impl DepthLevelBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -2265,6 +2408,7 @@ impl DepthLevelBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// One change to the price levels of a symbol's book. Changes come in order and must be applied in that order; the levels arrive unsorted and the client sorts them.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -2282,6 +2426,7 @@ pub enum LevelChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "market")]
 /// `O` is `A`: Adds a price level.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2295,6 +2440,7 @@ pub struct LevelAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl LevelAdd {
     /// A `LevelAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2306,6 +2452,7 @@ impl LevelAdd {
     }
 }
 
+#[cfg(feature = "market")]
 /// `O` is `U`: Changes a price level already known.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2319,6 +2466,7 @@ pub struct LevelUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl LevelUpdate {
     /// A `LevelUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2330,6 +2478,7 @@ impl LevelUpdate {
     }
 }
 
+#[cfg(feature = "market")]
 /// `O` is `R`: Takes a price level away.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2343,6 +2492,7 @@ pub struct LevelRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl LevelRemove {
     /// A `LevelRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2354,6 +2504,7 @@ impl LevelRemove {
     }
 }
 
+#[cfg(feature = "market")]
 /// `O` is `C`: Removes every price level.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2364,6 +2515,7 @@ pub struct LevelClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl LevelClear {
     /// A `LevelClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2374,12 +2526,14 @@ impl LevelClear {
     }
 }
 
+#[cfg(feature = "market")]
 impl Default for LevelClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "market")]
 impl LevelChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -2400,6 +2554,7 @@ impl LevelChange {
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for LevelChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -2424,6 +2579,7 @@ impl serde::Serialize for LevelChange {
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for LevelChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2482,6 +2638,7 @@ impl<'de> serde::Deserialize<'de> for LevelChange {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for LevelChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -2601,9 +2758,11 @@ impl schemars::JsonSchema for FeedStatus {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 /// A calendar day without a time of day. Two spellings occur: eight digits (`20120603`) or year-month-day with dashes (`2012-06-03`). Either may be followed by a zone, `Z` or an offset such as `+10:00`; a date with a zone stands for the midnight that starts that day in that zone (`20120603+10:00`, `2016-01-20+10:00`), a date without one is a plain calendar date, the form trading dates and expiry dates use (`2014-02-11`).
 pub use crate::runtime::Date;
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The name of a trading state, such as `Open` or `PreOpen`. Each market defines its own states; `QueryTradingStates` lists them with what each allows. The known values are only those the reference shows, so other names are reported as unknown, never rejected.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -2621,6 +2780,7 @@ pub enum TradingStateName {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl TradingStateName {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["PreOpen", "Open", "Suspended"];
@@ -2639,6 +2799,7 @@ impl TradingStateName {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for TradingStateName {
     fn from(value: &str) -> Self {
         match value {
@@ -2650,18 +2811,21 @@ impl From<&str> for TradingStateName {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for TradingStateName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for TradingStateName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for TradingStateName {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2671,6 +2835,7 @@ impl<'de> serde::Deserialize<'de> for TradingStateName {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingStateName {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -2681,6 +2846,7 @@ impl schemars::JsonSchema for TradingStateName {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 /// Names a trading market: a venue inside a market where its symbols actually trade, such as ASX TradeMatch CentrePoint (`ASX::CP`). Each market page documents its own, and each also exists in the demonstration environment with a `[Demo]` tag (`CXA::LI[Demo]`); the list here is what those pages give, and other markets define others.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -2748,6 +2914,7 @@ pub enum TradingMarketCode {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 impl TradingMarketCode {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -2820,6 +2987,7 @@ impl TradingMarketCode {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 impl From<&str> for TradingMarketCode {
     fn from(value: &str) -> Self {
         match value {
@@ -2856,18 +3024,21 @@ impl From<&str> for TradingMarketCode {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 impl std::fmt::Display for TradingMarketCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 impl serde::Serialize for TradingMarketCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 impl<'de> serde::Deserialize<'de> for TradingMarketCode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2877,6 +3048,7 @@ impl<'de> serde::Deserialize<'de> for TradingMarketCode {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify", feature = "trading"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingMarketCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -2887,6 +3059,7 @@ impl schemars::JsonSchema for TradingMarketCode {
     }
 }
 
+#[cfg(feature = "market")]
 /// The trading state of one trading market.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2903,6 +3076,7 @@ pub struct TradingMarketState {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl TradingMarketState {
     /// A `TradingMarketState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2915,6 +3089,7 @@ impl TradingMarketState {
     }
 }
 
+#[cfg(feature = "market")]
 /// The state of one market: its feed, its trading day and clock, and the trading status of the market and of each of its trading markets. While the feed is initialising only the code and the feed status are known.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -2943,6 +3118,7 @@ pub struct MarketState {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl MarketState {
     /// A `MarketState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -2959,6 +3135,7 @@ impl MarketState {
     }
 }
 
+#[cfg(feature = "market")]
 impl MarketState {
     /// Builds [`MarketState`] one field at a time, then checks that each required one is set.
     pub fn builder() -> MarketStateBuilder {
@@ -2966,6 +3143,7 @@ impl MarketState {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`MarketState`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -2978,6 +3156,7 @@ pub struct MarketStateBuilder {
     states: Option<Vec<TradingMarketState>>,
 }
 
+#[cfg(feature = "market")]
 impl MarketStateBuilder {
     /// Sets `Code`.
     pub fn code(mut self, value: impl Into<MarketCode>) -> Self {
@@ -3033,6 +3212,7 @@ impl MarketStateBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// How a mixed market blends its source markets; written after `#` in a mixed-market code. Only `Default` is documented. The server decides which strategies exist and answers an unknown one with the error code `Strategy`, so other names are reported as unknown, not rejected.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -3046,6 +3226,7 @@ pub enum MixedMarketStrategy {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl MixedMarketStrategy {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Default"];
@@ -3062,6 +3243,7 @@ impl MixedMarketStrategy {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for MixedMarketStrategy {
     fn from(value: &str) -> Self {
         match value {
@@ -3071,18 +3253,21 @@ impl From<&str> for MixedMarketStrategy {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for MixedMarketStrategy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for MixedMarketStrategy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for MixedMarketStrategy {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3092,6 +3277,7 @@ impl<'de> serde::Deserialize<'de> for MixedMarketStrategy {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for MixedMarketStrategy {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -3102,6 +3288,7 @@ impl schemars::JsonSchema for MixedMarketStrategy {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// What kind of instrument a symbol is: `Market` (traded on an exchange) or `ManagedFund`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -3119,6 +3306,7 @@ pub enum SymbolClass {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl SymbolClass {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Market", "ManagedFund", "Unknown"];
@@ -3137,6 +3325,7 @@ impl SymbolClass {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for SymbolClass {
     fn from(value: &str) -> Self {
         match value {
@@ -3148,18 +3337,21 @@ impl From<&str> for SymbolClass {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for SymbolClass {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for SymbolClass {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for SymbolClass {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3169,6 +3361,7 @@ impl<'de> serde::Deserialize<'de> for SymbolClass {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolClass {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -3179,6 +3372,7 @@ impl schemars::JsonSchema for SymbolClass {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// When an option may be exercised: `American` (any time up to expiry), `European` (at expiry), `Asian` (settled on an average price), or `Unknown`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -3198,6 +3392,7 @@ pub enum ExerciseType {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ExerciseType {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -3222,6 +3417,7 @@ impl ExerciseType {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for ExerciseType {
     fn from(value: &str) -> Self {
         match value {
@@ -3234,18 +3430,21 @@ impl From<&str> for ExerciseType {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for ExerciseType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ExerciseType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3255,6 +3454,7 @@ impl<'de> serde::Deserialize<'de> for ExerciseType {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ExerciseType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -3265,6 +3465,7 @@ impl schemars::JsonSchema for ExerciseType {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Whether an option or warrant gives the right to buy (`Call`) or to sell (`Put`).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -3280,6 +3481,7 @@ pub enum CallOrPut {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl CallOrPut {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Call", "Put"];
@@ -3297,6 +3499,7 @@ impl CallOrPut {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for CallOrPut {
     fn from(value: &str) -> Self {
         match value {
@@ -3307,18 +3510,21 @@ impl From<&str> for CallOrPut {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for CallOrPut {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for CallOrPut {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for CallOrPut {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3328,6 +3534,7 @@ impl<'de> serde::Deserialize<'de> for CallOrPut {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for CallOrPut {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -3338,6 +3545,7 @@ impl schemars::JsonSchema for CallOrPut {
     }
 }
 
+#[cfg(feature = "market")]
 /// One leg of a combination symbol: which symbol, on which side, in what proportion.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3357,6 +3565,7 @@ pub struct SymbolLeg {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SymbolLeg {
     /// A `SymbolLeg` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -3370,6 +3579,7 @@ impl SymbolLeg {
     }
 }
 
+#[cfg(feature = "market")]
 impl SymbolLeg {
     /// Builds [`SymbolLeg`] one field at a time, then checks that each required one is set.
     pub fn builder() -> SymbolLegBuilder {
@@ -3377,6 +3587,7 @@ impl SymbolLeg {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`SymbolLeg`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -3386,6 +3597,7 @@ pub struct SymbolLegBuilder {
     ratio: Option<Decimal>,
 }
 
+#[cfg(feature = "market")]
 impl SymbolLegBuilder {
     /// Sets `Code`.
     pub fn code(mut self, value: impl Into<String>) -> Self {
@@ -3428,6 +3640,7 @@ impl SymbolLegBuilder {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// A category code a market assigns to symbols. Those documented so far: `PRAC` (ASX practice security), `Foreign` and `Sharia` (Bursa Malaysia: foreign-ownership limit, Sharia compliant), `Yield` (NZX: quoted as a yield). Each market defines its own.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -3447,6 +3660,7 @@ pub enum SymbolCategory {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl SymbolCategory {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["PRAC", "Foreign", "Sharia", "Yield"];
@@ -3466,6 +3680,7 @@ impl SymbolCategory {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for SymbolCategory {
     fn from(value: &str) -> Self {
         match value {
@@ -3478,18 +3693,21 @@ impl From<&str> for SymbolCategory {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for SymbolCategory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for SymbolCategory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for SymbolCategory {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3499,6 +3717,7 @@ impl<'de> serde::Deserialize<'de> for SymbolCategory {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolCategory {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -3509,6 +3728,7 @@ impl schemars::JsonSchema for SymbolCategory {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// One kind of market data a symbol offers, each matching a subscription: `Asset` (Security), `Trades` (Trades), `Depth`, `DepthFull` (Depth, order by order), `DepthShort` (Levels, by price), and `All` for every kind.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -3532,6 +3752,7 @@ pub enum SubscriptionDataType {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl SubscriptionDataType {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -3560,6 +3781,7 @@ impl SubscriptionDataType {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for SubscriptionDataType {
     fn from(value: &str) -> Self {
         match value {
@@ -3574,18 +3796,21 @@ impl From<&str> for SubscriptionDataType {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for SubscriptionDataType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for SubscriptionDataType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for SubscriptionDataType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3595,6 +3820,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionDataType {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SubscriptionDataType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -3605,6 +3831,7 @@ impl schemars::JsonSchema for SubscriptionDataType {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// A one-letter code for the basis a security is quoted on (ex-dividend, cum rights, and so on); upper and lower case are different codes. The documented list is Bursa Malaysia's; other markets may define their own.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -3678,6 +3905,7 @@ pub enum QuotationBasis {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl QuotationBasis {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -3756,6 +3984,7 @@ impl QuotationBasis {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for QuotationBasis {
     fn from(value: &str) -> Self {
         match value {
@@ -3795,18 +4024,21 @@ impl From<&str> for QuotationBasis {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for QuotationBasis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for QuotationBasis {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for QuotationBasis {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3816,6 +4048,7 @@ impl<'de> serde::Deserialize<'de> for QuotationBasis {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for QuotationBasis {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -3826,6 +4059,7 @@ impl schemars::JsonSchema for QuotationBasis {
     }
 }
 
+#[cfg(feature = "market")]
 /// The direction of the most recent price move: `None` (no move yet, or unchanged), `Up` or `Down`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -3843,6 +4077,7 @@ pub enum Trend {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl Trend {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["None", "Up", "Down"];
@@ -3861,6 +4096,7 @@ impl Trend {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for Trend {
     fn from(value: &str) -> Self {
         match value {
@@ -3872,18 +4108,21 @@ impl From<&str> for Trend {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for Trend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for Trend {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for Trend {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -3893,6 +4132,7 @@ impl<'de> serde::Deserialize<'de> for Trend {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Trend {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -3903,6 +4143,7 @@ impl schemars::JsonSchema for Trend {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Names a market board: the part of a market whose trading state a security follows. The documented boards are listed; markets may add others.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -3976,6 +4217,7 @@ pub enum BoardCode {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl BoardCode {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -4054,6 +4296,7 @@ impl BoardCode {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for BoardCode {
     fn from(value: &str) -> Self {
         match value {
@@ -4093,18 +4336,21 @@ impl From<&str> for BoardCode {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for BoardCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for BoardCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for BoardCode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -4114,6 +4360,7 @@ impl<'de> serde::Deserialize<'de> for BoardCode {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for BoardCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -4124,6 +4371,7 @@ impl schemars::JsonSchema for BoardCode {
     }
 }
 
+#[cfg(feature = "market")]
 /// The state of one security (a symbol on a market): what it is, its prices and book summary, and its trading status. The `Security` subscription first sends every known field, again after a resynchronisation and at the start of a new trading day; after that each message carries only the fields that changed. So every field is optional here: absent means unchanged, and null, where allowed, clears the value. Fields described as fixed keep their first value for the life of the subscription. `QuerySecurity` returns the full state in one object.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -4438,6 +4686,7 @@ pub struct Security {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl Security {
     /// A `Security` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -4498,12 +4747,14 @@ impl Security {
     }
 }
 
+#[cfg(feature = "market")]
 impl Default for Security {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "market")]
 impl Security {
     /// Builds [`Security`] one field at a time, then checks that each required one is set.
     pub fn builder() -> SecurityBuilder {
@@ -4511,6 +4762,7 @@ impl Security {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`Security`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -4567,6 +4819,7 @@ pub struct SecurityBuilder {
     board: Option<crate::runtime::Nullable<BoardCode>>,
 }
 
+#[cfg(feature = "market")]
 impl SecurityBuilder {
     /// Sets `Code`.
     pub fn code(mut self, value: impl Into<String>) -> Self {
@@ -4948,6 +5201,7 @@ impl SecurityBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// How prices run in this symbol's book: `BidBelowAsk` (the usual case: buyers bid below sellers' asks) or `AskBelowBid` (prices quoted inversely, such as yields).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -4963,6 +5217,7 @@ pub enum DepthDirection {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl DepthDirection {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["BidBelowAsk", "AskBelowBid"];
@@ -4980,6 +5235,7 @@ impl DepthDirection {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for DepthDirection {
     fn from(value: &str) -> Self {
         match value {
@@ -4990,18 +5246,21 @@ impl From<&str> for DepthDirection {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for DepthDirection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for DepthDirection {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for DepthDirection {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5011,6 +5270,7 @@ impl<'de> serde::Deserialize<'de> for DepthDirection {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DepthDirection {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -5021,6 +5281,7 @@ impl schemars::JsonSchema for DepthDirection {
     }
 }
 
+#[cfg(feature = "market")]
 /// What is known about one symbol on one market, as symbol queries, scans, searches and the `Symbols` subscription report it. Without the full-detail option (`ShowFull` or `FullSymbol`), only the identifying fields come back.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5105,6 +5366,7 @@ pub struct SymbolDetail {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SymbolDetail {
     /// A `SymbolDetail` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -5135,6 +5397,7 @@ impl SymbolDetail {
     }
 }
 
+#[cfg(feature = "market")]
 impl SymbolDetail {
     /// Builds [`SymbolDetail`] one field at a time, then checks that each required one is set.
     pub fn builder() -> SymbolDetailBuilder {
@@ -5142,6 +5405,7 @@ impl SymbolDetail {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`SymbolDetail`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -5168,6 +5432,7 @@ pub struct SymbolDetailBuilder {
     strike_price: Option<Decimal>,
 }
 
+#[cfg(feature = "market")]
 impl SymbolDetailBuilder {
     /// Sets `Market`.
     pub fn market(mut self, value: impl Into<MarketCode>) -> Self {
@@ -5324,6 +5589,7 @@ impl SymbolDetailBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// A field `QuerySymbols` can match its search text against: the symbol's `Code` or `Name`, or the name of an alternate code (those documented so far are listed: `Short`, `Base`, `Long`, `ISIN`, `RIC`, `Ticker`). Markets may define further alternate codes, so other names are reported as unknown, not rejected.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -5355,6 +5621,7 @@ pub enum QuerySymbolsField {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl QuerySymbolsField {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -5391,6 +5658,7 @@ impl QuerySymbolsField {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for QuerySymbolsField {
     fn from(value: &str) -> Self {
         match value {
@@ -5409,18 +5677,21 @@ impl From<&str> for QuerySymbolsField {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for QuerySymbolsField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for QuerySymbolsField {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for QuerySymbolsField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5430,6 +5701,7 @@ impl<'de> serde::Deserialize<'de> for QuerySymbolsField {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for QuerySymbolsField {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -5440,6 +5712,7 @@ impl schemars::JsonSchema for QuerySymbolsField {
     }
 }
 
+#[cfg(feature = "market")]
 /// What the record does: `A` adds a trade, `U` updates one, `I` restarts the list.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -5457,6 +5730,7 @@ pub enum TradeChangeO {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl TradeChangeO {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["A", "U", "I"];
@@ -5475,6 +5749,7 @@ impl TradeChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for TradeChangeO {
     fn from(value: &str) -> Self {
         match value {
@@ -5486,18 +5761,21 @@ impl From<&str> for TradeChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for TradeChangeO {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for TradeChangeO {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for TradeChangeO {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5507,6 +5785,7 @@ impl<'de> serde::Deserialize<'de> for TradeChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradeChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -5517,6 +5796,7 @@ impl schemars::JsonSchema for TradeChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 /// A mark on a trade: `Cancel` (this record cancels an earlier trade, named by `RelatedID`), `OffMarket` (arranged away from the market), `PlaceHolder` (stands in for a trade whose details are not available).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -5534,6 +5814,7 @@ pub enum TradeFlag {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl TradeFlag {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Cancel", "OffMarket", "PlaceHolder"];
@@ -5552,6 +5833,7 @@ impl TradeFlag {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for TradeFlag {
     fn from(value: &str) -> Self {
         match value {
@@ -5563,18 +5845,21 @@ impl From<&str> for TradeFlag {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for TradeFlag {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for TradeFlag {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for TradeFlag {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5584,6 +5869,7 @@ impl<'de> serde::Deserialize<'de> for TradeFlag {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradeFlag {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -5594,6 +5880,7 @@ impl schemars::JsonSchema for TradeFlag {
     }
 }
 
+#[cfg(feature = "market")]
 /// One statistic a trade counts towards: `Price` (last, high, low and the like), `Volume`, `VWAP`; `None` when it counts towards nothing.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -5613,6 +5900,7 @@ pub enum TradeAffect {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl TradeAffect {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["None", "Price", "Volume", "VWAP"];
@@ -5632,6 +5920,7 @@ impl TradeAffect {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for TradeAffect {
     fn from(value: &str) -> Self {
         match value {
@@ -5644,18 +5933,21 @@ impl From<&str> for TradeAffect {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for TradeAffect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for TradeAffect {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for TradeAffect {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5665,6 +5957,7 @@ impl<'de> serde::Deserialize<'de> for TradeAffect {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradeAffect {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -5675,6 +5968,7 @@ impl schemars::JsonSchema for TradeAffect {
     }
 }
 
+#[cfg(feature = "market")]
 /// A market-specific mark on a trade. Documented so far: `S` (ASX: short sale), `L` (NZX: one leg of a multi-leg trade).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -5690,6 +5984,7 @@ pub enum TradeAttribute {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl TradeAttribute {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["S", "L"];
@@ -5707,6 +6002,7 @@ impl TradeAttribute {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for TradeAttribute {
     fn from(value: &str) -> Self {
         match value {
@@ -5717,18 +6013,21 @@ impl From<&str> for TradeAttribute {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for TradeAttribute {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for TradeAttribute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for TradeAttribute {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -5738,6 +6037,7 @@ impl<'de> serde::Deserialize<'de> for TradeAttribute {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradeAttribute {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -5748,6 +6048,7 @@ impl schemars::JsonSchema for TradeAttribute {
     }
 }
 
+#[cfg(feature = "market")]
 /// One trade of a security, or the part of it that changed. IDs grow with each new trade but may skip numbers.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5812,6 +6113,7 @@ pub struct TradeData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl TradeData {
     /// A `TradeData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -5840,6 +6142,7 @@ impl TradeData {
     }
 }
 
+#[cfg(feature = "market")]
 impl TradeData {
     /// Builds [`TradeData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> TradeDataBuilder {
@@ -5847,6 +6150,7 @@ impl TradeData {
     }
 }
 
+#[cfg(feature = "market")]
 /// Builds [`TradeData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -5871,6 +6175,7 @@ pub struct TradeDataBuilder {
     attributes: Option<Vec<TradeAttribute>>,
 }
 
+#[cfg(feature = "market")]
 impl TradeDataBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<i64>) -> Self {
@@ -5999,6 +6304,7 @@ impl TradeDataBuilder {
     }
 }
 
+#[cfg(feature = "market")]
 /// One record of the course of trades. Records come in order. An `Initialise` record starts the list afresh (on subscribing, on a new trading day, or after the server lost its upstream feed) and gives the latest trade's ID, from which older trades can be fetched with `QueryTrades`.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -6014,6 +6320,7 @@ pub enum TradeChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "market")]
 /// `O` is `A`: A new trade.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6027,6 +6334,7 @@ pub struct TradeAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl TradeAdd {
     /// A `TradeAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -6038,6 +6346,7 @@ impl TradeAdd {
     }
 }
 
+#[cfg(feature = "market")]
 /// `O` is `U`: A change to a trade already reported.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6051,6 +6360,7 @@ pub struct TradeUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl TradeUpdate {
     /// A `TradeUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -6062,6 +6372,7 @@ impl TradeUpdate {
     }
 }
 
+#[cfg(feature = "market")]
 /// `O` is `I`: Starts the list of trades again.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6075,6 +6386,7 @@ pub struct TradeInitialise {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl TradeInitialise {
     /// A `TradeInitialise` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -6086,12 +6398,14 @@ impl TradeInitialise {
     }
 }
 
+#[cfg(feature = "market")]
 impl Default for TradeInitialise {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "market")]
 impl TradeChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -6111,6 +6425,7 @@ impl TradeChange {
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for TradeChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -6134,6 +6449,7 @@ impl serde::Serialize for TradeChange {
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for TradeChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6186,6 +6502,7 @@ impl<'de> serde::Deserialize<'de> for TradeChange {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradeChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -6210,6 +6527,7 @@ impl schemars::JsonSchema for TradeChange {
     }
 }
 
+#[cfg(feature = "market")]
 /// Why a market is in a trading state: `Normal` (the usual session schedule), `Suspend` (the symbol or market is suspended), `TradingHalt` (trading is halted), `NewsRelease` (paused for an announcement), or `Unknown`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -6231,6 +6549,7 @@ pub enum TradingStateReason {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl TradingStateReason {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -6257,6 +6576,7 @@ impl TradingStateReason {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for TradingStateReason {
     fn from(value: &str) -> Self {
         match value {
@@ -6270,18 +6590,21 @@ impl From<&str> for TradingStateReason {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for TradingStateReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for TradingStateReason {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for TradingStateReason {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6291,6 +6614,7 @@ impl<'de> serde::Deserialize<'de> for TradingStateReason {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingStateReason {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -6301,6 +6625,7 @@ impl schemars::JsonSchema for TradingStateReason {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// One thing a trading state permits: placing (`OrderPlace`), amending (`OrderAmend`), moving (`OrderMove`) or cancelling (`OrderCancel`) orders, matching them (`Match`), cancelling reported trades (`ReportCancel`); `OrdersOnly` is shorthand for the four order operations, `All` for everything, `None` for nothing.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -6330,6 +6655,7 @@ pub enum TradingStateAllowance {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl TradingStateAllowance {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -6364,6 +6690,7 @@ impl TradingStateAllowance {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for TradingStateAllowance {
     fn from(value: &str) -> Self {
         match value {
@@ -6381,18 +6708,21 @@ impl From<&str> for TradingStateAllowance {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for TradingStateAllowance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for TradingStateAllowance {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for TradingStateAllowance {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6402,6 +6732,7 @@ impl<'de> serde::Deserialize<'de> for TradingStateAllowance {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingStateAllowance {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -6412,6 +6743,7 @@ impl schemars::JsonSchema for TradingStateAllowance {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// A criterion written as its bare name inside another criterion, meaning the same as the one-element array: `"LastPrice"` is `["LastPrice"]` (the value is set), `"IsIndex"` is `["IsIndex"]`. Only the range criteria and `IsIndex` may be written so.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -6477,6 +6809,7 @@ pub enum ScanCriterionName {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanCriterionName {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -6547,6 +6880,7 @@ impl ScanCriterionName {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for ScanCriterionName {
     fn from(value: &str) -> Self {
         match value {
@@ -6582,18 +6916,21 @@ impl From<&str> for ScanCriterionName {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for ScanCriterionName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanCriterionName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanCriterionName {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6603,6 +6940,7 @@ impl<'de> serde::Deserialize<'de> for ScanCriterionName {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCriterionName {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -6613,6 +6951,7 @@ impl schemars::JsonSchema for ScanCriterionName {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// A sub-criterion inside a logical criterion or an If: a criterion array, or the bare name of a criterion that takes no parameters.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -6626,6 +6965,7 @@ pub enum ScanBooleanOperand {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanBooleanOperand {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -6636,6 +6976,7 @@ impl serde::Serialize for ScanBooleanOperand {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanBooleanOperand {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6690,6 +7031,7 @@ impl<'de> serde::Deserialize<'de> for ScanBooleanOperand {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBooleanOperand {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -6704,6 +7046,7 @@ impl schemars::JsonSchema for ScanBooleanOperand {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Where a text criterion's text must occur: anywhere (`None`, the default), at the start (`FromStart`), at the end (`FromEnd`), or as the whole value (`Exact`).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -6723,6 +7066,7 @@ pub enum ScanTextAs {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanTextAs {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -6747,6 +7091,7 @@ impl ScanTextAs {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for ScanTextAs {
     fn from(value: &str) -> Self {
         match value {
@@ -6759,18 +7104,21 @@ impl From<&str> for ScanTextAs {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for ScanTextAs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanTextAs {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanTextAs {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6780,6 +7128,7 @@ impl<'de> serde::Deserialize<'de> for ScanTextAs {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanTextAs {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -6790,6 +7139,7 @@ impl schemars::JsonSchema for ScanTextAs {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The named form of a text criterion's options.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6806,6 +7156,7 @@ pub struct ScanTextOptions {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanTextOptions {
     /// A `ScanTextOptions` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -6818,12 +7169,14 @@ impl ScanTextOptions {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl Default for ScanTextOptions {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The option that may follow a text criterion's text: the match position (`"FromStart"`), `true` to ignore case, or both named in an object.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -6839,6 +7192,7 @@ pub enum ScanTextOption {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanTextOption {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -6850,6 +7204,7 @@ impl serde::Serialize for ScanTextOption {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanTextOption {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -6885,6 +7240,7 @@ impl<'de> serde::Deserialize<'de> for ScanTextOption {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanTextOption {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -6902,6 +7258,7 @@ impl schemars::JsonSchema for ScanTextOption {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The named form of a numeric range: `{"At": v}` for an exact value, or `{"Min": a, "Max": b}` for an inclusive range where either bound may be left out.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6921,6 +7278,7 @@ pub struct ScanNumberRange {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanNumberRange {
     /// A `ScanNumberRange` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -6934,12 +7292,14 @@ impl ScanNumberRange {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl Default for ScanNumberRange {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanNumberRange {
     /// Builds [`ScanNumberRange`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ScanNumberRangeBuilder {
@@ -6947,6 +7307,7 @@ impl ScanNumberRange {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Builds [`ScanNumberRange`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -6956,6 +7317,7 @@ pub struct ScanNumberRangeBuilder {
     max: Option<Decimal>,
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanNumberRangeBuilder {
     /// Sets `At`.
     pub fn at(mut self, value: impl Into<Decimal>) -> Self {
@@ -6983,6 +7345,7 @@ impl ScanNumberRangeBuilder {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The first parameter of a numeric range criterion. Alone it is the exact value to match; followed by an upper bound it is the lower bound (null: no lower bound); or an object naming `At`, or `Min` and `Max`.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -6998,6 +7361,7 @@ pub enum ScanNumberValue {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanNumberValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -7009,6 +7373,7 @@ impl serde::Serialize for ScanNumberValue {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanNumberValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7044,6 +7409,7 @@ impl<'de> serde::Deserialize<'de> for ScanNumberValue {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNumberValue {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -7061,6 +7427,7 @@ impl schemars::JsonSchema for ScanNumberValue {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The named form of a date range: `{"At": day}` for an exact day, or `{"Min": day, "Max": day}` for an inclusive range where either bound may be left out.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -7080,6 +7447,7 @@ pub struct ScanDateRange {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanDateRange {
     /// A `ScanDateRange` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -7093,12 +7461,14 @@ impl ScanDateRange {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl Default for ScanDateRange {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanDateRange {
     /// Builds [`ScanDateRange`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ScanDateRangeBuilder {
@@ -7106,6 +7476,7 @@ impl ScanDateRange {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Builds [`ScanDateRange`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -7115,6 +7486,7 @@ pub struct ScanDateRangeBuilder {
     max: Option<Date>,
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanDateRangeBuilder {
     /// Sets `At`.
     pub fn at(mut self, value: impl Into<Date>) -> Self {
@@ -7142,6 +7514,7 @@ impl ScanDateRangeBuilder {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The first parameter of a date range criterion. Alone it is the exact day to match; followed by an upper bound it is the first day (null: no lower bound); or an object naming `At`, or `Min` and `Max`.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -7157,6 +7530,7 @@ pub enum ScanDateValue {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanDateValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -7168,6 +7542,7 @@ impl serde::Serialize for ScanDateValue {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanDateValue {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7203,6 +7578,7 @@ impl<'de> serde::Deserialize<'de> for ScanDateValue {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanDateValue {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -7219,6 +7595,7 @@ impl schemars::JsonSchema for ScanDateValue {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// A numeric field of a security's trading data, usable as a value in comparisons and calculations (`[">", "LastPrice", "PreviousClose"]`). The same names are the numeric range criteria.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -7280,6 +7657,7 @@ pub enum ScanField {
     Unrecognized(String),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanField {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -7346,6 +7724,7 @@ impl ScanField {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl From<&str> for ScanField {
     fn from(value: &str) -> Self {
         match value {
@@ -7379,18 +7758,21 @@ impl From<&str> for ScanField {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl std::fmt::Display for ScanField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanField {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7400,6 +7782,7 @@ impl<'de> serde::Deserialize<'de> for ScanField {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanField {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -7410,6 +7793,7 @@ impl schemars::JsonSchema for ScanField {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// One item after `If`: a condition (a criterion) or a result (a numeric value); conditions and results alternate and a default result comes last.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -7427,6 +7811,7 @@ pub enum ScanIfOperand {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanIfOperand {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -7439,6 +7824,7 @@ impl serde::Serialize for ScanIfOperand {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanIfOperand {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7506,6 +7892,7 @@ impl<'de> serde::Deserialize<'de> for ScanIfOperand {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanIfOperand {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -7524,6 +7911,7 @@ impl schemars::JsonSchema for ScanIfOperand {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// A calculation giving a numeric value, written as an array whose first item names the operation: `["+", "LastPrice", 10.0]`, `["Abs", "Remainder"]`, `["If", ["Market", "ASX"], 1.0, -1.0]`. Its values are numbers, numeric field names or other calculations.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -7563,6 +7951,7 @@ pub enum ScanCalculation {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The absolute value.
 ///
 /// `["Abs", ScanNumeric]`
@@ -7571,6 +7960,7 @@ pub struct ScanAbsCalculation(
     /// The value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanAbsCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Abs";
@@ -7578,6 +7968,7 @@ impl ScanAbsCalculation {
     pub const SIGNATURE: &'static str = "[\"Abs\", ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanAbsCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -7591,6 +7982,7 @@ impl serde::Serialize for ScanAbsCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanAbsCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7620,6 +8012,7 @@ impl<'de> serde::Deserialize<'de> for ScanAbsCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAbsCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -7637,6 +8030,7 @@ impl schemars::JsonSchema for ScanAbsCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The value negated.
 ///
 /// `["Neg", ScanNumeric]`
@@ -7645,6 +8039,7 @@ pub struct ScanNegCalculation(
     /// The value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanNegCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Neg";
@@ -7652,6 +8047,7 @@ impl ScanNegCalculation {
     pub const SIGNATURE: &'static str = "[\"Neg\", ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanNegCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -7665,6 +8061,7 @@ impl serde::Serialize for ScanNegCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanNegCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7694,6 +8091,7 @@ impl<'de> serde::Deserialize<'de> for ScanNegCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNegCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -7711,6 +8109,7 @@ impl schemars::JsonSchema for ScanNegCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The value made positive.
 ///
 /// `["Pos", ScanNumeric]`
@@ -7719,6 +8118,7 @@ pub struct ScanPosCalculation(
     /// The value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanPosCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Pos";
@@ -7726,6 +8126,7 @@ impl ScanPosCalculation {
     pub const SIGNATURE: &'static str = "[\"Pos\", ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanPosCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -7739,6 +8140,7 @@ impl serde::Serialize for ScanPosCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanPosCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7768,6 +8170,7 @@ impl<'de> serde::Deserialize<'de> for ScanPosCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanPosCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -7785,6 +8188,7 @@ impl schemars::JsonSchema for ScanPosCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// With two values, their sum (`Add`); with one, the value made positive (`Pos`).
 ///
 /// `["+", ScanNumeric, [ScanNumeric]]`
@@ -7795,6 +8199,7 @@ pub struct ScanPlusCalculation(
     /// The second value.
     pub Option<Box<ScanNumeric>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanPlusCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "+";
@@ -7802,6 +8207,7 @@ impl ScanPlusCalculation {
     pub const SIGNATURE: &'static str = "[\"+\", ScanNumeric, [ScanNumeric]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanPlusCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -7816,6 +8222,7 @@ impl serde::Serialize for ScanPlusCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanPlusCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7845,6 +8252,7 @@ impl<'de> serde::Deserialize<'de> for ScanPlusCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanPlusCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -7863,6 +8271,7 @@ impl schemars::JsonSchema for ScanPlusCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The sum of the two values.
 ///
 /// `["Add", ScanNumeric, ScanNumeric]`
@@ -7873,6 +8282,7 @@ pub struct ScanAddCalculation(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanAddCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Add";
@@ -7880,6 +8290,7 @@ impl ScanAddCalculation {
     pub const SIGNATURE: &'static str = "[\"Add\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanAddCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -7894,6 +8305,7 @@ impl serde::Serialize for ScanAddCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanAddCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -7923,6 +8335,7 @@ impl<'de> serde::Deserialize<'de> for ScanAddCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAddCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -7941,6 +8354,7 @@ impl schemars::JsonSchema for ScanAddCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// With two values, the first minus the second (`Sub`); with one, the value negated (`Neg`).
 ///
 /// `["-", ScanNumeric, [ScanNumeric]]`
@@ -7951,6 +8365,7 @@ pub struct ScanMinusCalculation(
     /// The second value.
     pub Option<Box<ScanNumeric>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanMinusCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "-";
@@ -7958,6 +8373,7 @@ impl ScanMinusCalculation {
     pub const SIGNATURE: &'static str = "[\"-\", ScanNumeric, [ScanNumeric]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanMinusCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -7972,6 +8388,7 @@ impl serde::Serialize for ScanMinusCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanMinusCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8001,6 +8418,7 @@ impl<'de> serde::Deserialize<'de> for ScanMinusCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanMinusCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8019,6 +8437,7 @@ impl schemars::JsonSchema for ScanMinusCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The first value minus the second.
 ///
 /// `["Sub", ScanNumeric, ScanNumeric]`
@@ -8029,6 +8448,7 @@ pub struct ScanSubCalculation(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanSubCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Sub";
@@ -8036,6 +8456,7 @@ impl ScanSubCalculation {
     pub const SIGNATURE: &'static str = "[\"Sub\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanSubCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -8050,6 +8471,7 @@ impl serde::Serialize for ScanSubCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanSubCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8079,6 +8501,7 @@ impl<'de> serde::Deserialize<'de> for ScanSubCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanSubCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8097,6 +8520,7 @@ impl schemars::JsonSchema for ScanSubCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The product of the two values (also `Mul`).
 ///
 /// `["*", ScanNumeric, ScanNumeric]`
@@ -8107,6 +8531,7 @@ pub struct ScanAsteriskCalculation(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanAsteriskCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "*";
@@ -8114,6 +8539,7 @@ impl ScanAsteriskCalculation {
     pub const SIGNATURE: &'static str = "[\"*\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanAsteriskCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -8128,6 +8554,7 @@ impl serde::Serialize for ScanAsteriskCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanAsteriskCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8160,6 +8587,7 @@ impl<'de> serde::Deserialize<'de> for ScanAsteriskCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAsteriskCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8178,6 +8606,7 @@ impl schemars::JsonSchema for ScanAsteriskCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The product of the two values.
 ///
 /// `["Mul", ScanNumeric, ScanNumeric]`
@@ -8188,6 +8617,7 @@ pub struct ScanMulCalculation(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanMulCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Mul";
@@ -8195,6 +8625,7 @@ impl ScanMulCalculation {
     pub const SIGNATURE: &'static str = "[\"Mul\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanMulCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -8209,6 +8640,7 @@ impl serde::Serialize for ScanMulCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanMulCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8238,6 +8670,7 @@ impl<'de> serde::Deserialize<'de> for ScanMulCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanMulCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8256,6 +8689,7 @@ impl schemars::JsonSchema for ScanMulCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The first value divided by the second (also `Div`).
 ///
 /// `["/", ScanNumeric, ScanNumeric]`
@@ -8266,6 +8700,7 @@ pub struct ScanSlashCalculation(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanSlashCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "/";
@@ -8273,6 +8708,7 @@ impl ScanSlashCalculation {
     pub const SIGNATURE: &'static str = "[\"/\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanSlashCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -8287,6 +8723,7 @@ impl serde::Serialize for ScanSlashCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanSlashCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8316,6 +8753,7 @@ impl<'de> serde::Deserialize<'de> for ScanSlashCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanSlashCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8334,6 +8772,7 @@ impl schemars::JsonSchema for ScanSlashCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The first value divided by the second.
 ///
 /// `["Div", ScanNumeric, ScanNumeric]`
@@ -8344,6 +8783,7 @@ pub struct ScanDivCalculation(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanDivCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Div";
@@ -8351,6 +8791,7 @@ impl ScanDivCalculation {
     pub const SIGNATURE: &'static str = "[\"Div\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanDivCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -8365,6 +8806,7 @@ impl serde::Serialize for ScanDivCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanDivCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8394,6 +8836,7 @@ impl<'de> serde::Deserialize<'de> for ScanDivCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanDivCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8412,6 +8855,7 @@ impl schemars::JsonSchema for ScanDivCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The remainder of dividing the first value by the second (also `Mod`).
 ///
 /// `["%", ScanNumeric, ScanNumeric]`
@@ -8422,6 +8866,7 @@ pub struct ScanPercentCalculation(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanPercentCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "%";
@@ -8429,6 +8874,7 @@ impl ScanPercentCalculation {
     pub const SIGNATURE: &'static str = "[\"%\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanPercentCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -8443,6 +8889,7 @@ impl serde::Serialize for ScanPercentCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanPercentCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8472,6 +8919,7 @@ impl<'de> serde::Deserialize<'de> for ScanPercentCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanPercentCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8490,6 +8938,7 @@ impl schemars::JsonSchema for ScanPercentCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The remainder of dividing the first value by the second.
 ///
 /// `["Mod", ScanNumeric, ScanNumeric]`
@@ -8500,6 +8949,7 @@ pub struct ScanModCalculation(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanModCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Mod";
@@ -8507,6 +8957,7 @@ impl ScanModCalculation {
     pub const SIGNATURE: &'static str = "[\"Mod\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanModCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -8521,6 +8972,7 @@ impl serde::Serialize for ScanModCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanModCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8550,6 +9002,7 @@ impl<'de> serde::Deserialize<'de> for ScanModCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanModCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8568,6 +9021,7 @@ impl schemars::JsonSchema for ScanModCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Chooses a value: condition and result pairs, tried in order, then a default result (`["If", ["Market", "ASX"], 1.0, -1.0]`). `["If", d]` is always `d`.
 ///
 /// `["If", ScanIfOperand, [ScanIfOperand...]]`
@@ -8576,6 +9030,7 @@ pub struct ScanIfCalculation(
     /// A condition, a result, or (last) the default.
     pub Vec<ScanIfOperand>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanIfCalculation {
     /// Item 0 of the array.
     pub const TAG: &'static str = "If";
@@ -8583,6 +9038,7 @@ impl ScanIfCalculation {
     pub const SIGNATURE: &'static str = "[\"If\", ScanIfOperand, [ScanIfOperand...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanIfCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -8596,6 +9052,7 @@ impl serde::Serialize for ScanIfCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanIfCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8625,6 +9082,7 @@ impl<'de> serde::Deserialize<'de> for ScanIfCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanIfCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8641,6 +9099,7 @@ impl schemars::JsonSchema for ScanIfCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// The value of a market-specific extended price, by name (`["Extended", "Reference"]`).
 ///
 /// `["Extended", string]`
@@ -8649,6 +9108,7 @@ pub struct ScanExtendedPrice(
     /// The extended price's name, as the market defines it.
     pub String,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanExtendedPrice {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Extended";
@@ -8656,6 +9116,7 @@ impl ScanExtendedPrice {
     pub const SIGNATURE: &'static str = "[\"Extended\", string]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanExtendedPrice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -8669,6 +9130,7 @@ impl serde::Serialize for ScanExtendedPrice {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanExtendedPrice {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8698,6 +9160,7 @@ impl<'de> serde::Deserialize<'de> for ScanExtendedPrice {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanExtendedPrice {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8715,6 +9178,7 @@ impl schemars::JsonSchema for ScanExtendedPrice {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanCalculation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -8738,6 +9202,7 @@ impl serde::Serialize for ScanCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanCalculation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8842,6 +9307,7 @@ impl<'de> serde::Deserialize<'de> for ScanCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCalculation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8869,6 +9335,7 @@ impl schemars::JsonSchema for ScanCalculation {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// A numeric value in a comparison or calculation: a number, the name of a numeric field (`"LastPrice"`), or a calculation array (`["*", "PreviousClose", 2]`).
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -8884,6 +9351,7 @@ pub enum ScanNumeric {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanNumeric {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -8895,6 +9363,7 @@ impl serde::Serialize for ScanNumeric {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanNumeric {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -8942,6 +9411,7 @@ impl<'de> serde::Deserialize<'de> for ScanNumeric {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNumeric {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -8959,6 +9429,7 @@ impl schemars::JsonSchema for ScanNumeric {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// A scan criterion (Appendix J2), used by scans and symbol scans: a JSON array whose first item names the criterion and whose other items are its parameters, which may themselves be criteria or values. Logical criteria (`And`, `Or`, `Not`, `Xor`) combine others; matching criteria test one property of a symbol; comparisons (`>`, `=`, ...) compare numeric values, which may be fields or calculations.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -9090,6 +9561,7 @@ pub enum ScanBoolean {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches when every sub-criterion matches.
 ///
 /// `["And", ScanBooleanOperand, [ScanBooleanOperand...]]`
@@ -9098,6 +9570,7 @@ pub struct ScanAndCriterion(
     /// A sub-criterion.
     pub Vec<ScanBooleanOperand>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanAndCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "And";
@@ -9105,6 +9578,7 @@ impl ScanAndCriterion {
     pub const SIGNATURE: &'static str = "[\"And\", ScanBooleanOperand, [ScanBooleanOperand...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanAndCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -9118,6 +9592,7 @@ impl serde::Serialize for ScanAndCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanAndCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -9147,6 +9622,7 @@ impl<'de> serde::Deserialize<'de> for ScanAndCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAndCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -9163,6 +9639,7 @@ impl schemars::JsonSchema for ScanAndCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches when at least one sub-criterion matches.
 ///
 /// `["Or", ScanBooleanOperand, [ScanBooleanOperand...]]`
@@ -9171,6 +9648,7 @@ pub struct ScanOrCriterion(
     /// A sub-criterion.
     pub Vec<ScanBooleanOperand>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanOrCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Or";
@@ -9178,6 +9656,7 @@ impl ScanOrCriterion {
     pub const SIGNATURE: &'static str = "[\"Or\", ScanBooleanOperand, [ScanBooleanOperand...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanOrCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -9191,6 +9670,7 @@ impl serde::Serialize for ScanOrCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanOrCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -9220,6 +9700,7 @@ impl<'de> serde::Deserialize<'de> for ScanOrCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanOrCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -9236,6 +9717,7 @@ impl schemars::JsonSchema for ScanOrCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches when its one sub-criterion does not.
 ///
 /// `["Not", ScanBooleanOperand]`
@@ -9244,6 +9726,7 @@ pub struct ScanNotCriterion(
     /// The sub-criterion.
     pub Box<ScanBooleanOperand>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanNotCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Not";
@@ -9251,6 +9734,7 @@ impl ScanNotCriterion {
     pub const SIGNATURE: &'static str = "[\"Not\", ScanBooleanOperand]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanNotCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -9264,6 +9748,7 @@ impl serde::Serialize for ScanNotCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanNotCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -9293,6 +9778,7 @@ impl<'de> serde::Deserialize<'de> for ScanNotCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNotCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -9310,6 +9796,7 @@ impl schemars::JsonSchema for ScanNotCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches when exactly one of its two sub-criteria matches.
 ///
 /// `["Xor", ScanBooleanOperand, ScanBooleanOperand]`
@@ -9320,6 +9807,7 @@ pub struct ScanXorCriterion(
     /// The second sub-criterion.
     pub Box<ScanBooleanOperand>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanXorCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Xor";
@@ -9327,6 +9815,7 @@ impl ScanXorCriterion {
     pub const SIGNATURE: &'static str = "[\"Xor\", ScanBooleanOperand, ScanBooleanOperand]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanXorCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -9341,6 +9830,7 @@ impl serde::Serialize for ScanXorCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanXorCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -9370,6 +9860,7 @@ impl<'de> serde::Deserialize<'de> for ScanXorCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanXorCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -9388,6 +9879,7 @@ impl schemars::JsonSchema for ScanXorCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the named alternate code (`ISIN`, `RIC`, `Underlying`, ...): that it is set, or that it contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
 ///
 /// `["AltCode", string, [string], [ScanTextOption], [boolean]]`
@@ -9402,6 +9894,7 @@ pub struct ScanAltCodeCriterion(
     /// After a match position: whether to ignore case.
     pub Option<bool>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanAltCodeCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "AltCode";
@@ -9409,6 +9902,7 @@ impl ScanAltCodeCriterion {
     pub const SIGNATURE: &'static str = "[\"AltCode\", string, [string], [ScanTextOption], [boolean]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanAltCodeCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -9425,6 +9919,7 @@ impl serde::Serialize for ScanAltCodeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanAltCodeCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -9459,6 +9954,7 @@ impl<'de> serde::Deserialize<'de> for ScanAltCodeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAltCodeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -9478,6 +9974,7 @@ impl schemars::JsonSchema for ScanAltCodeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the named market-specific attribute (`Short`, ...): that it is set, or that it contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
 ///
 /// `["Attribute", string, [string], [ScanTextOption], [boolean]]`
@@ -9492,6 +9989,7 @@ pub struct ScanAttributeCriterion(
     /// After a match position: whether to ignore case.
     pub Option<bool>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanAttributeCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Attribute";
@@ -9499,6 +9997,7 @@ impl ScanAttributeCriterion {
     pub const SIGNATURE: &'static str = "[\"Attribute\", string, [string], [ScanTextOption], [boolean]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanAttributeCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -9515,6 +10014,7 @@ impl serde::Serialize for ScanAttributeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanAttributeCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -9549,6 +10049,7 @@ impl<'de> serde::Deserialize<'de> for ScanAttributeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAttributeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -9568,6 +10069,7 @@ impl schemars::JsonSchema for ScanAttributeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the auction price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["Auction", [ScanNumberValue], [Decimal or null]]`
@@ -9578,6 +10080,7 @@ pub struct ScanAuctionCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanAuctionCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Auction";
@@ -9585,6 +10088,7 @@ impl ScanAuctionCriterion {
     pub const SIGNATURE: &'static str = "[\"Auction\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanAuctionCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -9599,6 +10103,7 @@ impl serde::Serialize for ScanAuctionCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanAuctionCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -9628,6 +10133,7 @@ impl<'de> serde::Deserialize<'de> for ScanAuctionCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAuctionCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -9646,6 +10152,7 @@ impl schemars::JsonSchema for ScanAuctionCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the auction price, else the last price, else the previous close: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["AuctionLast", [ScanNumberValue], [Decimal or null]]`
@@ -9656,6 +10163,7 @@ pub struct ScanAuctionLastCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanAuctionLastCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "AuctionLast";
@@ -9663,6 +10171,7 @@ impl ScanAuctionLastCriterion {
     pub const SIGNATURE: &'static str = "[\"AuctionLast\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanAuctionLastCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -9677,6 +10186,7 @@ impl serde::Serialize for ScanAuctionLastCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanAuctionLastCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -9709,6 +10219,7 @@ impl<'de> serde::Deserialize<'de> for ScanAuctionLastCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAuctionLastCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -9727,6 +10238,7 @@ impl schemars::JsonSchema for ScanAuctionLastCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the auction quantity: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["AuctionQuantity", [ScanNumberValue], [Decimal or null]]`
@@ -9737,6 +10249,7 @@ pub struct ScanAuctionQuantityCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanAuctionQuantityCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "AuctionQuantity";
@@ -9744,6 +10257,7 @@ impl ScanAuctionQuantityCriterion {
     pub const SIGNATURE: &'static str = "[\"AuctionQuantity\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanAuctionQuantityCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -9758,6 +10272,7 @@ impl serde::Serialize for ScanAuctionQuantityCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanAuctionQuantityCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -9790,6 +10305,7 @@ impl<'de> serde::Deserialize<'de> for ScanAuctionQuantityCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAuctionQuantityCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -9808,6 +10324,7 @@ impl schemars::JsonSchema for ScanAuctionQuantityCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the number of orders at the best ask: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["BestAskCount", [ScanNumberValue], [Decimal or null]]`
@@ -9818,6 +10335,7 @@ pub struct ScanBestAskCountCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanBestAskCountCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "BestAskCount";
@@ -9825,6 +10343,7 @@ impl ScanBestAskCountCriterion {
     pub const SIGNATURE: &'static str = "[\"BestAskCount\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanBestAskCountCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -9839,6 +10358,7 @@ impl serde::Serialize for ScanBestAskCountCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanBestAskCountCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -9871,6 +10391,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestAskCountCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestAskCountCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -9889,6 +10410,7 @@ impl schemars::JsonSchema for ScanBestAskCountCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the best ask price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["BestAskPrice", [ScanNumberValue], [Decimal or null]]`
@@ -9899,6 +10421,7 @@ pub struct ScanBestAskPriceCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanBestAskPriceCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "BestAskPrice";
@@ -9906,6 +10429,7 @@ impl ScanBestAskPriceCriterion {
     pub const SIGNATURE: &'static str = "[\"BestAskPrice\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanBestAskPriceCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -9920,6 +10444,7 @@ impl serde::Serialize for ScanBestAskPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanBestAskPriceCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -9952,6 +10477,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestAskPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestAskPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -9970,6 +10496,7 @@ impl schemars::JsonSchema for ScanBestAskPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the quantity at the best ask: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["BestAskQuantity", [ScanNumberValue], [Decimal or null]]`
@@ -9980,6 +10507,7 @@ pub struct ScanBestAskQuantityCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanBestAskQuantityCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "BestAskQuantity";
@@ -9987,6 +10515,7 @@ impl ScanBestAskQuantityCriterion {
     pub const SIGNATURE: &'static str = "[\"BestAskQuantity\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanBestAskQuantityCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10001,6 +10530,7 @@ impl serde::Serialize for ScanBestAskQuantityCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanBestAskQuantityCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10033,6 +10563,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestAskQuantityCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestAskQuantityCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10051,6 +10582,7 @@ impl schemars::JsonSchema for ScanBestAskQuantityCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the number of orders at the best bid: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["BestBidCount", [ScanNumberValue], [Decimal or null]]`
@@ -10061,6 +10593,7 @@ pub struct ScanBestBidCountCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanBestBidCountCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "BestBidCount";
@@ -10068,6 +10601,7 @@ impl ScanBestBidCountCriterion {
     pub const SIGNATURE: &'static str = "[\"BestBidCount\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanBestBidCountCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10082,6 +10616,7 @@ impl serde::Serialize for ScanBestBidCountCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanBestBidCountCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10114,6 +10649,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestBidCountCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestBidCountCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10132,6 +10668,7 @@ impl schemars::JsonSchema for ScanBestBidCountCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the best bid price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["BestBidPrice", [ScanNumberValue], [Decimal or null]]`
@@ -10142,6 +10679,7 @@ pub struct ScanBestBidPriceCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanBestBidPriceCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "BestBidPrice";
@@ -10149,6 +10687,7 @@ impl ScanBestBidPriceCriterion {
     pub const SIGNATURE: &'static str = "[\"BestBidPrice\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanBestBidPriceCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10163,6 +10702,7 @@ impl serde::Serialize for ScanBestBidPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanBestBidPriceCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10195,6 +10735,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestBidPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestBidPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10213,6 +10754,7 @@ impl schemars::JsonSchema for ScanBestBidPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the quantity at the best bid: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["BestBidQuantity", [ScanNumberValue], [Decimal or null]]`
@@ -10223,6 +10765,7 @@ pub struct ScanBestBidQuantityCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanBestBidQuantityCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "BestBidQuantity";
@@ -10230,6 +10773,7 @@ impl ScanBestBidQuantityCriterion {
     pub const SIGNATURE: &'static str = "[\"BestBidQuantity\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanBestBidQuantityCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10244,6 +10788,7 @@ impl serde::Serialize for ScanBestBidQuantityCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanBestBidQuantityCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10276,6 +10821,7 @@ impl<'de> serde::Deserialize<'de> for ScanBestBidQuantityCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBestBidQuantityCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10294,6 +10840,7 @@ impl schemars::JsonSchema for ScanBestBidQuantityCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It follows one of the given boards (case-insensitive). One value, or several (any of them). Trading data (not usable in ScanSymbols).
 ///
 /// `["Board", BoardCode, [BoardCode...]]`
@@ -10304,6 +10851,7 @@ pub struct ScanBoardCriterion(
     /// A board.
     pub Vec<BoardCode>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanBoardCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Board";
@@ -10311,6 +10859,7 @@ impl ScanBoardCriterion {
     pub const SIGNATURE: &'static str = "[\"Board\", BoardCode, [BoardCode...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanBoardCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10325,6 +10874,7 @@ impl serde::Serialize for ScanBoardCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanBoardCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10354,6 +10904,7 @@ impl<'de> serde::Deserialize<'de> for ScanBoardCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBoardCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10371,6 +10922,7 @@ impl schemars::JsonSchema for ScanBoardCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It is a call or a put as given; without a value, it is one or the other. Symbol data (usable in ScanSymbols).
 ///
 /// `["CallOrPut", [CallOrPut]]`
@@ -10379,6 +10931,7 @@ pub struct ScanCallOrPutCriterion(
     /// Call or Put; without it, either.
     pub Option<CallOrPut>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanCallOrPutCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "CallOrPut";
@@ -10386,6 +10939,7 @@ impl ScanCallOrPutCriterion {
     pub const SIGNATURE: &'static str = "[\"CallOrPut\", [CallOrPut]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanCallOrPutCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10399,6 +10953,7 @@ impl serde::Serialize for ScanCallOrPutCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanCallOrPutCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10428,6 +10983,7 @@ impl<'de> serde::Deserialize<'de> for ScanCallOrPutCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCallOrPutCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10445,6 +11001,7 @@ impl schemars::JsonSchema for ScanCallOrPutCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It has at least one of the given category codes (case-sensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
 ///
 /// `["Category", SymbolCategory, [SymbolCategory...]]`
@@ -10455,6 +11012,7 @@ pub struct ScanCategoryCriterion(
     /// A category code.
     pub Vec<SymbolCategory>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanCategoryCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Category";
@@ -10462,6 +11020,7 @@ impl ScanCategoryCriterion {
     pub const SIGNATURE: &'static str = "[\"Category\", SymbolCategory, [SymbolCategory...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanCategoryCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10476,6 +11035,7 @@ impl serde::Serialize for ScanCategoryCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanCategoryCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10505,6 +11065,7 @@ impl<'de> serde::Deserialize<'de> for ScanCategoryCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCategoryCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10522,6 +11083,7 @@ impl schemars::JsonSchema for ScanCategoryCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Its CFI code matches the mask. Symbol data (usable in ScanSymbols).
 ///
 /// `["CFI", string]`
@@ -10530,6 +11092,7 @@ pub struct ScanCfiCriterion(
     /// A six-character CFI mask; a space matches any character.
     pub String,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanCfiCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "CFI";
@@ -10537,6 +11100,7 @@ impl ScanCfiCriterion {
     pub const SIGNATURE: &'static str = "[\"CFI\", string]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanCfiCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10550,6 +11114,7 @@ impl serde::Serialize for ScanCfiCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanCfiCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10579,6 +11144,7 @@ impl<'de> serde::Deserialize<'de> for ScanCfiCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCfiCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10596,6 +11162,7 @@ impl schemars::JsonSchema for ScanCfiCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It is of the given class. Symbol data (usable in ScanSymbols).
 ///
 /// `["Class", SymbolClass]`
@@ -10604,6 +11171,7 @@ pub struct ScanClassCriterion(
     /// The class.
     pub SymbolClass,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanClassCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Class";
@@ -10611,6 +11179,7 @@ impl ScanClassCriterion {
     pub const SIGNATURE: &'static str = "[\"Class\", SymbolClass]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanClassCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10624,6 +11193,7 @@ impl serde::Serialize for ScanClassCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanClassCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10653,6 +11223,7 @@ impl<'de> serde::Deserialize<'de> for ScanClassCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanClassCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10670,6 +11241,7 @@ impl schemars::JsonSchema for ScanClassCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests today's close (settlement) price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["ClosePrice", [ScanNumberValue], [Decimal or null]]`
@@ -10680,6 +11252,7 @@ pub struct ScanClosePriceCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanClosePriceCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "ClosePrice";
@@ -10687,6 +11260,7 @@ impl ScanClosePriceCriterion {
     pub const SIGNATURE: &'static str = "[\"ClosePrice\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanClosePriceCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10701,6 +11275,7 @@ impl serde::Serialize for ScanClosePriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanClosePriceCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10733,6 +11308,7 @@ impl<'de> serde::Deserialize<'de> for ScanClosePriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanClosePriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10751,6 +11327,7 @@ impl schemars::JsonSchema for ScanClosePriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests that the symbol code contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
 ///
 /// `["Code", string, [ScanTextOption], [boolean]]`
@@ -10763,6 +11340,7 @@ pub struct ScanCodeCriterion(
     /// After a match position: whether to ignore case.
     pub Option<bool>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanCodeCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Code";
@@ -10770,6 +11348,7 @@ impl ScanCodeCriterion {
     pub const SIGNATURE: &'static str = "[\"Code\", string, [ScanTextOption], [boolean]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanCodeCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10785,6 +11364,7 @@ impl serde::Serialize for ScanCodeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanCodeCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10818,6 +11398,7 @@ impl<'de> serde::Deserialize<'de> for ScanCodeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCodeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10836,6 +11417,7 @@ impl schemars::JsonSchema for ScanCodeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the contract size: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Symbol data (usable in ScanSymbols).
 ///
 /// `["ContractSize", [ScanNumberValue], [Decimal or null]]`
@@ -10846,6 +11428,7 @@ pub struct ScanContractSizeCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanContractSizeCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "ContractSize";
@@ -10853,6 +11436,7 @@ impl ScanContractSizeCriterion {
     pub const SIGNATURE: &'static str = "[\"ContractSize\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanContractSizeCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10867,6 +11451,7 @@ impl serde::Serialize for ScanContractSizeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanContractSizeCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10899,6 +11484,7 @@ impl<'de> serde::Deserialize<'de> for ScanContractSizeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanContractSizeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10917,6 +11503,7 @@ impl schemars::JsonSchema for ScanContractSizeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It trades in one of the given currencies. One value, or several (any of them). Trading data (not usable in ScanSymbols).
 ///
 /// `["Currency", string, [string...]]`
@@ -10927,6 +11514,7 @@ pub struct ScanCurrencyCriterion(
     /// A currency code.
     pub Vec<String>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanCurrencyCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Currency";
@@ -10934,6 +11522,7 @@ impl ScanCurrencyCriterion {
     pub const SIGNATURE: &'static str = "[\"Currency\", string, [string...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanCurrencyCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -10948,6 +11537,7 @@ impl serde::Serialize for ScanCurrencyCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanCurrencyCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -10977,6 +11567,7 @@ impl<'de> serde::Deserialize<'de> for ScanCurrencyCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanCurrencyCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -10994,6 +11585,7 @@ impl schemars::JsonSchema for ScanCurrencyCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It offers the given kind of market data (case-sensitive). Symbol data (usable in ScanSymbols).
 ///
 /// `["Data", SubscriptionDataType]`
@@ -11002,6 +11594,7 @@ pub struct ScanDataCriterion(
     /// The kind of data.
     pub SubscriptionDataType,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanDataCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Data";
@@ -11009,6 +11602,7 @@ impl ScanDataCriterion {
     pub const SIGNATURE: &'static str = "[\"Data\", SubscriptionDataType]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanDataCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11022,6 +11616,7 @@ impl serde::Serialize for ScanDataCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanDataCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11051,6 +11646,7 @@ impl<'de> serde::Deserialize<'de> for ScanDataCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanDataCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11068,6 +11664,7 @@ impl schemars::JsonSchema for ScanDataCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests a date the market names (`Dividend`, `Start`, ...): that it is set, equal to a day, or within a range of days. Symbol data (usable in ScanSymbols).
 ///
 /// `["Date", string, [ScanDateValue], [Date or null]]`
@@ -11080,6 +11677,7 @@ pub struct ScanDateCriterion(
     /// The last day, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Date>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanDateCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Date";
@@ -11087,6 +11685,7 @@ impl ScanDateCriterion {
     pub const SIGNATURE: &'static str = "[\"Date\", string, [ScanDateValue], [Date or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanDateCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11102,6 +11701,7 @@ impl serde::Serialize for ScanDateCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanDateCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11135,6 +11735,7 @@ impl<'de> serde::Deserialize<'de> for ScanDateCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanDateCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11154,6 +11755,7 @@ impl schemars::JsonSchema for ScanDateCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It has the given exercise type; without a value, it has one. Symbol data (usable in ScanSymbols).
 ///
 /// `["ExerciseType", [ExerciseType]]`
@@ -11162,6 +11764,7 @@ pub struct ScanExerciseTypeCriterion(
     /// The exercise type; without it, any.
     pub Option<ExerciseType>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanExerciseTypeCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "ExerciseType";
@@ -11169,6 +11772,7 @@ impl ScanExerciseTypeCriterion {
     pub const SIGNATURE: &'static str = "[\"ExerciseType\", [ExerciseType]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanExerciseTypeCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11182,6 +11786,7 @@ impl serde::Serialize for ScanExerciseTypeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanExerciseTypeCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11211,6 +11816,7 @@ impl<'de> serde::Deserialize<'de> for ScanExerciseTypeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanExerciseTypeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11228,6 +11834,7 @@ impl schemars::JsonSchema for ScanExerciseTypeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It was issued by one of the given exchanges (case-insensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
 ///
 /// `["Exchange", string, [string...]]`
@@ -11238,6 +11845,7 @@ pub struct ScanExchangeCriterion(
     /// An exchange code.
     pub Vec<String>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanExchangeCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Exchange";
@@ -11245,6 +11853,7 @@ impl ScanExchangeCriterion {
     pub const SIGNATURE: &'static str = "[\"Exchange\", string, [string...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanExchangeCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11259,6 +11868,7 @@ impl serde::Serialize for ScanExchangeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanExchangeCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11288,6 +11898,7 @@ impl<'de> serde::Deserialize<'de> for ScanExchangeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanExchangeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11305,6 +11916,7 @@ impl schemars::JsonSchema for ScanExchangeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the expiry date: with no parameter, that it is set; with a day, that it is that day; with bounds, that it lies between them. Symbol data (usable in ScanSymbols).
 ///
 /// `["ExpiryDate", [ScanDateValue], [Date or null]]`
@@ -11315,6 +11927,7 @@ pub struct ScanExpiryDateCriterion(
     /// The last day, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Date>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanExpiryDateCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "ExpiryDate";
@@ -11322,6 +11935,7 @@ impl ScanExpiryDateCriterion {
     pub const SIGNATURE: &'static str = "[\"ExpiryDate\", [ScanDateValue], [Date or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanExpiryDateCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11336,6 +11950,7 @@ impl serde::Serialize for ScanExpiryDateCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanExpiryDateCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11368,6 +11983,7 @@ impl<'de> serde::Deserialize<'de> for ScanExpiryDateCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanExpiryDateCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11386,6 +12002,7 @@ impl schemars::JsonSchema for ScanExpiryDateCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests today's high: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["HighPrice", [ScanNumberValue], [Decimal or null]]`
@@ -11396,6 +12013,7 @@ pub struct ScanHighPriceCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanHighPriceCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "HighPrice";
@@ -11403,6 +12021,7 @@ impl ScanHighPriceCriterion {
     pub const SIGNATURE: &'static str = "[\"HighPrice\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanHighPriceCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11417,6 +12036,7 @@ impl serde::Serialize for ScanHighPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanHighPriceCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11446,6 +12066,7 @@ impl<'de> serde::Deserialize<'de> for ScanHighPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanHighPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11464,6 +12085,7 @@ impl schemars::JsonSchema for ScanHighPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests whether the symbol is an index: alone, that it is; with `false`, that it is not. Symbol data (usable in ScanSymbols).
 ///
 /// `["IsIndex", [boolean]]`
@@ -11472,6 +12094,7 @@ pub struct ScanIsIndexCriterion(
     /// Whether it must be an index; by default true.
     pub Option<bool>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanIsIndexCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "IsIndex";
@@ -11479,6 +12102,7 @@ impl ScanIsIndexCriterion {
     pub const SIGNATURE: &'static str = "[\"IsIndex\", [boolean]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanIsIndexCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11492,6 +12116,7 @@ impl serde::Serialize for ScanIsIndexCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanIsIndexCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11521,6 +12146,7 @@ impl<'de> serde::Deserialize<'de> for ScanIsIndexCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanIsIndexCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11538,6 +12164,7 @@ impl schemars::JsonSchema for ScanIsIndexCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It has a leg with the given symbol code. Symbol data (usable in ScanSymbols).
 ///
 /// `["Leg", string]`
@@ -11546,6 +12173,7 @@ pub struct ScanLegCriterion(
     /// A symbol code.
     pub String,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanLegCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Leg";
@@ -11553,6 +12181,7 @@ impl ScanLegCriterion {
     pub const SIGNATURE: &'static str = "[\"Leg\", string]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanLegCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11566,6 +12195,7 @@ impl serde::Serialize for ScanLegCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanLegCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11595,6 +12225,7 @@ impl<'de> serde::Deserialize<'de> for ScanLegCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLegCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11612,6 +12243,7 @@ impl schemars::JsonSchema for ScanLegCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the last price, else the previous close: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["LastPrice", [ScanNumberValue], [Decimal or null]]`
@@ -11622,6 +12254,7 @@ pub struct ScanLastPriceCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanLastPriceCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "LastPrice";
@@ -11629,6 +12262,7 @@ impl ScanLastPriceCriterion {
     pub const SIGNATURE: &'static str = "[\"LastPrice\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanLastPriceCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11643,6 +12277,7 @@ impl serde::Serialize for ScanLastPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanLastPriceCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11672,6 +12307,7 @@ impl<'de> serde::Deserialize<'de> for ScanLastPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLastPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11690,6 +12326,7 @@ impl schemars::JsonSchema for ScanLastPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the lot size: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Symbol data (usable in ScanSymbols).
 ///
 /// `["LotSize", [ScanNumberValue], [Decimal or null]]`
@@ -11700,6 +12337,7 @@ pub struct ScanLotSizeCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanLotSizeCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "LotSize";
@@ -11707,6 +12345,7 @@ impl ScanLotSizeCriterion {
     pub const SIGNATURE: &'static str = "[\"LotSize\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanLotSizeCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11721,6 +12360,7 @@ impl serde::Serialize for ScanLotSizeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanLotSizeCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11750,6 +12390,7 @@ impl<'de> serde::Deserialize<'de> for ScanLotSizeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLotSizeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11768,6 +12409,7 @@ impl schemars::JsonSchema for ScanLotSizeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests today's low: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["LowPrice", [ScanNumberValue], [Decimal or null]]`
@@ -11778,6 +12420,7 @@ pub struct ScanLowPriceCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanLowPriceCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "LowPrice";
@@ -11785,6 +12428,7 @@ impl ScanLowPriceCriterion {
     pub const SIGNATURE: &'static str = "[\"LowPrice\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanLowPriceCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11799,6 +12443,7 @@ impl serde::Serialize for ScanLowPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanLowPriceCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11828,6 +12473,7 @@ impl<'de> serde::Deserialize<'de> for ScanLowPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLowPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11846,6 +12492,7 @@ impl schemars::JsonSchema for ScanLowPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It is listed on one of the given markets (case-insensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
 ///
 /// `["Market", MarketCode, [MarketCode...]]`
@@ -11856,6 +12503,7 @@ pub struct ScanMarketCriterion(
     /// A market.
     pub Vec<MarketCode>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanMarketCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Market";
@@ -11863,6 +12511,7 @@ impl ScanMarketCriterion {
     pub const SIGNATURE: &'static str = "[\"Market\", MarketCode, [MarketCode...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanMarketCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11877,6 +12526,7 @@ impl serde::Serialize for ScanMarketCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanMarketCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11906,6 +12556,7 @@ impl<'de> serde::Deserialize<'de> for ScanMarketCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanMarketCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -11923,6 +12574,7 @@ impl schemars::JsonSchema for ScanMarketCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests that the symbol name contains the text (or starts with, ends with, equals it). Symbol data (usable in ScanSymbols).
 ///
 /// `["Name", string, [ScanTextOption], [boolean]]`
@@ -11935,6 +12587,7 @@ pub struct ScanNameCriterion(
     /// After a match position: whether to ignore case.
     pub Option<bool>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanNameCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Name";
@@ -11942,6 +12595,7 @@ impl ScanNameCriterion {
     pub const SIGNATURE: &'static str = "[\"Name\", string, [ScanTextOption], [boolean]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanNameCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -11957,6 +12611,7 @@ impl serde::Serialize for ScanNameCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanNameCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -11990,6 +12645,7 @@ impl<'de> serde::Deserialize<'de> for ScanNameCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNameCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12008,6 +12664,7 @@ impl schemars::JsonSchema for ScanNameCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the open interest: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["OpenInterest", [ScanNumberValue], [Decimal or null]]`
@@ -12018,6 +12675,7 @@ pub struct ScanOpenInterestCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanOpenInterestCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "OpenInterest";
@@ -12025,6 +12683,7 @@ impl ScanOpenInterestCriterion {
     pub const SIGNATURE: &'static str = "[\"OpenInterest\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanOpenInterestCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12039,6 +12698,7 @@ impl serde::Serialize for ScanOpenInterestCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanOpenInterestCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12071,6 +12731,7 @@ impl<'de> serde::Deserialize<'de> for ScanOpenInterestCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanOpenInterestCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12089,6 +12750,7 @@ impl schemars::JsonSchema for ScanOpenInterestCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests today's opening price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["OpenPrice", [ScanNumberValue], [Decimal or null]]`
@@ -12099,6 +12761,7 @@ pub struct ScanOpenPriceCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanOpenPriceCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "OpenPrice";
@@ -12106,6 +12769,7 @@ impl ScanOpenPriceCriterion {
     pub const SIGNATURE: &'static str = "[\"OpenPrice\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanOpenPriceCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12120,6 +12784,7 @@ impl serde::Serialize for ScanOpenPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanOpenPriceCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12149,6 +12814,7 @@ impl<'de> serde::Deserialize<'de> for ScanOpenPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanOpenPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12167,6 +12833,7 @@ impl schemars::JsonSchema for ScanOpenPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests a price the market names (`Reference`, ...): that it is set, equal to a value, or within a range. Trading data (not usable in ScanSymbols).
 ///
 /// `["Price", string, [ScanNumberValue], [Decimal or null]]`
@@ -12179,6 +12846,7 @@ pub struct ScanPriceCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanPriceCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Price";
@@ -12186,6 +12854,7 @@ impl ScanPriceCriterion {
     pub const SIGNATURE: &'static str = "[\"Price\", string, [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanPriceCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12201,6 +12870,7 @@ impl serde::Serialize for ScanPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanPriceCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12234,6 +12904,7 @@ impl<'de> serde::Deserialize<'de> for ScanPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanPriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12253,6 +12924,7 @@ impl schemars::JsonSchema for ScanPriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the previous close: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["PreviousClose", [ScanNumberValue], [Decimal or null]]`
@@ -12263,6 +12935,7 @@ pub struct ScanPreviousCloseCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanPreviousCloseCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "PreviousClose";
@@ -12270,6 +12943,7 @@ impl ScanPreviousCloseCriterion {
     pub const SIGNATURE: &'static str = "[\"PreviousClose\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanPreviousCloseCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12284,6 +12958,7 @@ impl serde::Serialize for ScanPreviousCloseCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanPreviousCloseCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12316,6 +12991,7 @@ impl<'de> serde::Deserialize<'de> for ScanPreviousCloseCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanPreviousCloseCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12334,6 +13010,7 @@ impl schemars::JsonSchema for ScanPreviousCloseCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It is quoted on at least one of the given bases (case-sensitive). One value, or several (any of them). Trading data (not usable in ScanSymbols).
 ///
 /// `["QuotationBasis", QuotationBasis, [QuotationBasis...]]`
@@ -12344,6 +13021,7 @@ pub struct ScanQuotationBasisCriterion(
     /// A quotation basis code.
     pub Vec<QuotationBasis>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanQuotationBasisCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "QuotationBasis";
@@ -12351,6 +13029,7 @@ impl ScanQuotationBasisCriterion {
     pub const SIGNATURE: &'static str = "[\"QuotationBasis\", QuotationBasis, [QuotationBasis...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanQuotationBasisCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12365,6 +13044,7 @@ impl serde::Serialize for ScanQuotationBasisCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanQuotationBasisCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12397,6 +13077,7 @@ impl<'de> serde::Deserialize<'de> for ScanQuotationBasisCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanQuotationBasisCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12414,6 +13095,7 @@ impl schemars::JsonSchema for ScanQuotationBasisCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the auction remainder (quantity left unmatched): with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["Remainder", [ScanNumberValue], [Decimal or null]]`
@@ -12424,6 +13106,7 @@ pub struct ScanRemainderCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanRemainderCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Remainder";
@@ -12431,6 +13114,7 @@ impl ScanRemainderCriterion {
     pub const SIGNATURE: &'static str = "[\"Remainder\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanRemainderCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12445,6 +13129,7 @@ impl serde::Serialize for ScanRemainderCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanRemainderCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12474,6 +13159,7 @@ impl<'de> serde::Deserialize<'de> for ScanRemainderCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanRemainderCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12492,6 +13178,7 @@ impl schemars::JsonSchema for ScanRemainderCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the number of shares on issue: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["ShareIssue", [ScanNumberValue], [Decimal or null]]`
@@ -12502,6 +13189,7 @@ pub struct ScanShareIssueCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanShareIssueCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "ShareIssue";
@@ -12509,6 +13197,7 @@ impl ScanShareIssueCriterion {
     pub const SIGNATURE: &'static str = "[\"ShareIssue\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanShareIssueCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12523,6 +13212,7 @@ impl serde::Serialize for ScanShareIssueCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanShareIssueCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12555,6 +13245,7 @@ impl<'de> serde::Deserialize<'de> for ScanShareIssueCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanShareIssueCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12573,6 +13264,7 @@ impl schemars::JsonSchema for ScanShareIssueCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It is in one of the given trading states. One value, or several (any of them). Trading data (not usable in ScanSymbols).
 ///
 /// `["State", TradingStateName, [TradingStateName...]]`
@@ -12583,6 +13275,7 @@ pub struct ScanStateCriterion(
     /// A trading state.
     pub Vec<TradingStateName>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanStateCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "State";
@@ -12590,6 +13283,7 @@ impl ScanStateCriterion {
     pub const SIGNATURE: &'static str = "[\"State\", TradingStateName, [TradingStateName...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanStateCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12604,6 +13298,7 @@ impl serde::Serialize for ScanStateCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanStateCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12633,6 +13328,7 @@ impl<'de> serde::Deserialize<'de> for ScanStateCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanStateCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12650,6 +13346,7 @@ impl schemars::JsonSchema for ScanStateCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Its current trading state allows the given action. Trading data (not usable in ScanSymbols).
 ///
 /// `["StateAllows", TradingStateAllowance]`
@@ -12658,6 +13355,7 @@ pub struct ScanStateAllowsCriterion(
     /// The action.
     pub TradingStateAllowance,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanStateAllowsCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "StateAllows";
@@ -12665,6 +13363,7 @@ impl ScanStateAllowsCriterion {
     pub const SIGNATURE: &'static str = "[\"StateAllows\", TradingStateAllowance]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanStateAllowsCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12678,6 +13377,7 @@ impl serde::Serialize for ScanStateAllowsCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanStateAllowsCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12707,6 +13407,7 @@ impl<'de> serde::Deserialize<'de> for ScanStateAllowsCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanStateAllowsCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12724,6 +13425,7 @@ impl schemars::JsonSchema for ScanStateAllowsCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It carries one of the given status notes (case-sensitive). One value, or several (any of them). Trading data (not usable in ScanSymbols).
 ///
 /// `["StatusNote", string, [string...]]`
@@ -12734,6 +13436,7 @@ pub struct ScanStatusNoteCriterion(
     /// A status note.
     pub Vec<String>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanStatusNoteCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "StatusNote";
@@ -12741,6 +13444,7 @@ impl ScanStatusNoteCriterion {
     pub const SIGNATURE: &'static str = "[\"StatusNote\", string, [string...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanStatusNoteCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12755,6 +13459,7 @@ impl serde::Serialize for ScanStatusNoteCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanStatusNoteCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12784,6 +13489,7 @@ impl<'de> serde::Deserialize<'de> for ScanStatusNoteCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanStatusNoteCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12801,6 +13507,7 @@ impl schemars::JsonSchema for ScanStatusNoteCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the strike price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["StrikePrice", [ScanNumberValue], [Decimal or null]]`
@@ -12811,6 +13518,7 @@ pub struct ScanStrikePriceCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanStrikePriceCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "StrikePrice";
@@ -12818,6 +13526,7 @@ impl ScanStrikePriceCriterion {
     pub const SIGNATURE: &'static str = "[\"StrikePrice\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanStrikePriceCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12832,6 +13541,7 @@ impl serde::Serialize for ScanStrikePriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanStrikePriceCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12864,6 +13574,7 @@ impl<'de> serde::Deserialize<'de> for ScanStrikePriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanStrikePriceCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12882,6 +13593,7 @@ impl schemars::JsonSchema for ScanStrikePriceCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the number of trades today: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["Trades", [ScanNumberValue], [Decimal or null]]`
@@ -12892,6 +13604,7 @@ pub struct ScanTradesCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanTradesCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Trades";
@@ -12899,6 +13612,7 @@ impl ScanTradesCriterion {
     pub const SIGNATURE: &'static str = "[\"Trades\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanTradesCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12913,6 +13627,7 @@ impl serde::Serialize for ScanTradesCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanTradesCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -12942,6 +13657,7 @@ impl<'de> serde::Deserialize<'de> for ScanTradesCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanTradesCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -12960,6 +13676,7 @@ impl schemars::JsonSchema for ScanTradesCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// It can be traded on one of the given trading markets (case-insensitive). One value, or several (any of them). Symbol data (usable in ScanSymbols).
 ///
 /// `["TradingMarket", TradingMarketCode, [TradingMarketCode...]]`
@@ -12970,6 +13687,7 @@ pub struct ScanTradingMarketCriterion(
     /// A trading market.
     pub Vec<TradingMarketCode>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanTradingMarketCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "TradingMarket";
@@ -12977,6 +13695,7 @@ impl ScanTradingMarketCriterion {
     pub const SIGNATURE: &'static str = "[\"TradingMarket\", TradingMarketCode, [TradingMarketCode...]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanTradingMarketCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -12991,6 +13710,7 @@ impl serde::Serialize for ScanTradingMarketCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanTradingMarketCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13020,6 +13740,7 @@ impl<'de> serde::Deserialize<'de> for ScanTradingMarketCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanTradingMarketCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13037,6 +13758,7 @@ impl schemars::JsonSchema for ScanTradingMarketCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the value traded today: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["ValueTraded", [ScanNumberValue], [Decimal or null]]`
@@ -13047,6 +13769,7 @@ pub struct ScanValueTradedCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanValueTradedCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "ValueTraded";
@@ -13054,6 +13777,7 @@ impl ScanValueTradedCriterion {
     pub const SIGNATURE: &'static str = "[\"ValueTraded\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanValueTradedCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -13068,6 +13792,7 @@ impl serde::Serialize for ScanValueTradedCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanValueTradedCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13100,6 +13825,7 @@ impl<'de> serde::Deserialize<'de> for ScanValueTradedCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanValueTradedCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13118,6 +13844,7 @@ impl schemars::JsonSchema for ScanValueTradedCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests the volume traded today: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["Volume", [ScanNumberValue], [Decimal or null]]`
@@ -13128,6 +13855,7 @@ pub struct ScanVolumeCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanVolumeCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "Volume";
@@ -13135,6 +13863,7 @@ impl ScanVolumeCriterion {
     pub const SIGNATURE: &'static str = "[\"Volume\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanVolumeCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -13149,6 +13878,7 @@ impl serde::Serialize for ScanVolumeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanVolumeCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13178,6 +13908,7 @@ impl<'de> serde::Deserialize<'de> for ScanVolumeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanVolumeCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13196,6 +13927,7 @@ impl schemars::JsonSchema for ScanVolumeCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Tests today's volume-weighted average price: with no parameter, that it is set; with a value, that it equals it; with bounds, that it lies between them. Trading data (not usable in ScanSymbols).
 ///
 /// `["VWAP", [ScanNumberValue], [Decimal or null]]`
@@ -13206,6 +13938,7 @@ pub struct ScanVwapCriterion(
     /// The upper bound, inclusive; null for none.
     pub Option<crate::runtime::Nullable<Decimal>>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanVwapCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "VWAP";
@@ -13213,6 +13946,7 @@ impl ScanVwapCriterion {
     pub const SIGNATURE: &'static str = "[\"VWAP\", [ScanNumberValue], [Decimal or null]]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanVwapCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -13227,6 +13961,7 @@ impl serde::Serialize for ScanVwapCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanVwapCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13256,6 +13991,7 @@ impl<'de> serde::Deserialize<'de> for ScanVwapCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanVwapCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13274,12 +14010,14 @@ impl schemars::JsonSchema for ScanVwapCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches every symbol.
 ///
 /// `["All"]`
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScanAllCriterion;
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanAllCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "All";
@@ -13287,6 +14025,7 @@ impl ScanAllCriterion {
     pub const SIGNATURE: &'static str = "[\"All\"]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanAllCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -13299,6 +14038,7 @@ impl serde::Serialize for ScanAllCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanAllCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13328,6 +14068,7 @@ impl<'de> serde::Deserialize<'de> for ScanAllCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanAllCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13344,6 +14085,7 @@ impl schemars::JsonSchema for ScanAllCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches when the first value is equal to the second. Trading data (not usable in ScanSymbols).
 ///
 /// `["=", ScanNumeric, ScanNumeric]`
@@ -13354,6 +14096,7 @@ pub struct ScanEqualCriterion(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanEqualCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "=";
@@ -13361,6 +14104,7 @@ impl ScanEqualCriterion {
     pub const SIGNATURE: &'static str = "[\"=\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanEqualCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -13375,6 +14119,7 @@ impl serde::Serialize for ScanEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanEqualCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13404,6 +14149,7 @@ impl<'de> serde::Deserialize<'de> for ScanEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanEqualCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13422,6 +14168,7 @@ impl schemars::JsonSchema for ScanEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches when the first value is greater than the second. Trading data (not usable in ScanSymbols).
 ///
 /// `[">", ScanNumeric, ScanNumeric]`
@@ -13432,6 +14179,7 @@ pub struct ScanGreaterCriterion(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanGreaterCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = ">";
@@ -13439,6 +14187,7 @@ impl ScanGreaterCriterion {
     pub const SIGNATURE: &'static str = "[\">\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanGreaterCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -13453,6 +14202,7 @@ impl serde::Serialize for ScanGreaterCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanGreaterCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13482,6 +14232,7 @@ impl<'de> serde::Deserialize<'de> for ScanGreaterCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanGreaterCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13500,6 +14251,7 @@ impl schemars::JsonSchema for ScanGreaterCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches when the first value is greater than or equal to the second. Trading data (not usable in ScanSymbols).
 ///
 /// `[">=", ScanNumeric, ScanNumeric]`
@@ -13510,6 +14262,7 @@ pub struct ScanGreaterOrEqualCriterion(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanGreaterOrEqualCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = ">=";
@@ -13517,6 +14270,7 @@ impl ScanGreaterOrEqualCriterion {
     pub const SIGNATURE: &'static str = "[\">=\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanGreaterOrEqualCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -13531,6 +14285,7 @@ impl serde::Serialize for ScanGreaterOrEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanGreaterOrEqualCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13563,6 +14318,7 @@ impl<'de> serde::Deserialize<'de> for ScanGreaterOrEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanGreaterOrEqualCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13581,6 +14337,7 @@ impl schemars::JsonSchema for ScanGreaterOrEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches when the first value is less than the second. Trading data (not usable in ScanSymbols).
 ///
 /// `["<", ScanNumeric, ScanNumeric]`
@@ -13591,6 +14348,7 @@ pub struct ScanLessCriterion(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanLessCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "<";
@@ -13598,6 +14356,7 @@ impl ScanLessCriterion {
     pub const SIGNATURE: &'static str = "[\"<\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanLessCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -13612,6 +14371,7 @@ impl serde::Serialize for ScanLessCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanLessCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13641,6 +14401,7 @@ impl<'de> serde::Deserialize<'de> for ScanLessCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLessCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13659,6 +14420,7 @@ impl schemars::JsonSchema for ScanLessCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches when the first value is less than or equal to the second. Trading data (not usable in ScanSymbols).
 ///
 /// `["<=", ScanNumeric, ScanNumeric]`
@@ -13669,6 +14431,7 @@ pub struct ScanLessOrEqualCriterion(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanLessOrEqualCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "<=";
@@ -13676,6 +14439,7 @@ impl ScanLessOrEqualCriterion {
     pub const SIGNATURE: &'static str = "[\"<=\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanLessOrEqualCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -13690,6 +14454,7 @@ impl serde::Serialize for ScanLessOrEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanLessOrEqualCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13722,6 +14487,7 @@ impl<'de> serde::Deserialize<'de> for ScanLessOrEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanLessOrEqualCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13740,12 +14506,14 @@ impl schemars::JsonSchema for ScanLessOrEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches no symbol.
 ///
 /// `["None"]`
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScanNoneCriterion;
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanNoneCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "None";
@@ -13753,6 +14521,7 @@ impl ScanNoneCriterion {
     pub const SIGNATURE: &'static str = "[\"None\"]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanNoneCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -13765,6 +14534,7 @@ impl serde::Serialize for ScanNoneCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanNoneCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13794,6 +14564,7 @@ impl<'de> serde::Deserialize<'de> for ScanNoneCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNoneCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13810,6 +14581,7 @@ impl schemars::JsonSchema for ScanNoneCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 /// Matches when the first value is not equal to the second. Trading data (not usable in ScanSymbols).
 ///
 /// `["!=", ScanNumeric, ScanNumeric]`
@@ -13820,6 +14592,7 @@ pub struct ScanNotEqualCriterion(
     /// The second value.
     pub Box<ScanNumeric>,
 );
+#[cfg(any(feature = "market", feature = "notify"))]
 impl ScanNotEqualCriterion {
     /// Item 0 of the array.
     pub const TAG: &'static str = "!=";
@@ -13827,6 +14600,7 @@ impl ScanNotEqualCriterion {
     pub const SIGNATURE: &'static str = "[\"!=\", ScanNumeric, ScanNumeric]";
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanNotEqualCriterion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Serializer as _;
@@ -13841,6 +14615,7 @@ impl serde::Serialize for ScanNotEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanNotEqualCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -13870,6 +14645,7 @@ impl<'de> serde::Deserialize<'de> for ScanNotEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanNotEqualCriterion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -13888,6 +14664,7 @@ impl schemars::JsonSchema for ScanNotEqualCriterion {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl serde::Serialize for ScanBoolean {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -13957,6 +14734,7 @@ impl serde::Serialize for ScanBoolean {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 impl<'de> serde::Deserialize<'de> for ScanBoolean {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -14291,6 +15069,7 @@ impl<'de> serde::Deserialize<'de> for ScanBoolean {
     }
 }
 
+#[cfg(any(feature = "market", feature = "notify"))]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanBoolean {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -14364,9 +15143,11 @@ impl schemars::JsonSchema for ScanBoolean {
     }
 }
 
+#[cfg(feature = "market")]
 /// A scan filter in the criteria language shared by symbol scans and scan notifications: a JSON array whose first element names a criterion (`Code`, `LastPrice`, `And`, `>=`, ...) and whose other elements are that criterion's parameters, which may themselves be criteria, for instance `["And", ["LastPrice", 1.0, 2.0], ["IsIndex"]]`.
 pub type ScanCriteria = ScanBoolean;
 
+#[cfg(feature = "market")]
 /// A field a `SearchSymbols` condition can match: the symbol's `Code`, its `Name`, one of its alternate codes (`Alternate`, chosen by the condition's `Key`) or one of its attributes (`Attribute`, likewise).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -14386,6 +15167,7 @@ pub enum SymbolConditionField {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl SymbolConditionField {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -14410,6 +15192,7 @@ impl SymbolConditionField {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for SymbolConditionField {
     fn from(value: &str) -> Self {
         match value {
@@ -14422,18 +15205,21 @@ impl From<&str> for SymbolConditionField {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for SymbolConditionField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for SymbolConditionField {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for SymbolConditionField {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -14443,6 +15229,7 @@ impl<'de> serde::Deserialize<'de> for SymbolConditionField {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolConditionField {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -14453,6 +15240,7 @@ impl schemars::JsonSchema for SymbolConditionField {
     }
 }
 
+#[cfg(feature = "market")]
 /// Where the search text must sit in the field: `FromStart` (a prefix), `FromEnd` (a suffix), `Exact` (the whole field; the same as both together). With none of them any part of the field may match.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -14470,6 +15258,7 @@ pub enum SymbolConditionMatch {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl SymbolConditionMatch {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["FromStart", "FromEnd", "Exact"];
@@ -14488,6 +15277,7 @@ impl SymbolConditionMatch {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for SymbolConditionMatch {
     fn from(value: &str) -> Self {
         match value {
@@ -14499,18 +15289,21 @@ impl From<&str> for SymbolConditionMatch {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for SymbolConditionMatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for SymbolConditionMatch {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for SymbolConditionMatch {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -14520,6 +15313,7 @@ impl<'de> serde::Deserialize<'de> for SymbolConditionMatch {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolConditionMatch {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -14530,6 +15324,7 @@ impl schemars::JsonSchema for SymbolConditionMatch {
     }
 }
 
+#[cfg(feature = "market")]
 /// What the change does: `A` adds a symbol, `U` updates one, `R` removes one, `C` clears the list.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -14549,6 +15344,7 @@ pub enum SymbolChangeO {
     Unrecognized(String),
 }
 
+#[cfg(feature = "market")]
 impl SymbolChangeO {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
@@ -14568,6 +15364,7 @@ impl SymbolChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 impl From<&str> for SymbolChangeO {
     fn from(value: &str) -> Self {
         match value {
@@ -14580,18 +15377,21 @@ impl From<&str> for SymbolChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 impl std::fmt::Display for SymbolChangeO {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for SymbolChangeO {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for SymbolChangeO {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -14601,6 +15401,7 @@ impl<'de> serde::Deserialize<'de> for SymbolChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -14611,6 +15412,7 @@ impl schemars::JsonSchema for SymbolChangeO {
     }
 }
 
+#[cfg(feature = "market")]
 /// One change to the list of symbols of a class on a market. Changes come in order and must be applied in that order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -14628,6 +15430,7 @@ pub enum SymbolChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "market")]
 /// `O` is `A`: A symbol joins the list, with every field the reference marks Always.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14641,6 +15444,7 @@ pub struct SymbolAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SymbolAdd {
     /// A `SymbolAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -14652,6 +15456,7 @@ impl SymbolAdd {
     }
 }
 
+#[cfg(feature = "market")]
 /// `O` is `U`: A listed symbol changed.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14665,6 +15470,7 @@ pub struct SymbolUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SymbolUpdate {
     /// A `SymbolUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -14676,6 +15482,7 @@ impl SymbolUpdate {
     }
 }
 
+#[cfg(feature = "market")]
 /// `O` is `R`: A symbol leaves the list.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14689,6 +15496,7 @@ pub struct SymbolRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SymbolRemove {
     /// A `SymbolRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -14700,6 +15508,7 @@ impl SymbolRemove {
     }
 }
 
+#[cfg(feature = "market")]
 /// `O` is `C`: The list is emptied.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14710,6 +15519,7 @@ pub struct SymbolClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "market")]
 impl SymbolClear {
     /// A `SymbolClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -14720,12 +15530,14 @@ impl SymbolClear {
     }
 }
 
+#[cfg(feature = "market")]
 impl Default for SymbolClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "market")]
 impl SymbolChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -14746,6 +15558,7 @@ impl SymbolChange {
     }
 }
 
+#[cfg(feature = "market")]
 impl serde::Serialize for SymbolChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -14772,6 +15585,7 @@ impl serde::Serialize for SymbolChange {
     }
 }
 
+#[cfg(feature = "market")]
 impl<'de> serde::Deserialize<'de> for SymbolChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -14830,6 +15644,7 @@ impl<'de> serde::Deserialize<'de> for SymbolChange {
     }
 }
 
+#[cfg(feature = "market")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SymbolChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -14853,6 +15668,7 @@ impl schemars::JsonSchema for SymbolChange {
     }
 }
 
+#[cfg(feature = "news")]
 /// What the record does: `A` adds an announcement, `U` updates one, `I` initialises the list for a source.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -14870,6 +15686,7 @@ pub enum NewsChangeO {
     Unrecognized(String),
 }
 
+#[cfg(feature = "news")]
 impl NewsChangeO {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["A", "U", "I"];
@@ -14888,6 +15705,7 @@ impl NewsChangeO {
     }
 }
 
+#[cfg(feature = "news")]
 impl From<&str> for NewsChangeO {
     fn from(value: &str) -> Self {
         match value {
@@ -14899,18 +15717,21 @@ impl From<&str> for NewsChangeO {
     }
 }
 
+#[cfg(feature = "news")]
 impl std::fmt::Display for NewsChangeO {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "news")]
 impl serde::Serialize for NewsChangeO {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "news")]
 impl<'de> serde::Deserialize<'de> for NewsChangeO {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -14920,6 +15741,7 @@ impl<'de> serde::Deserialize<'de> for NewsChangeO {
     }
 }
 
+#[cfg(feature = "news")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NewsChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -14930,6 +15752,7 @@ impl schemars::JsonSchema for NewsChangeO {
     }
 }
 
+#[cfg(feature = "news")]
 /// What kind of report an announcement is (Appendix I2), such as `AnnualReport`, `TradingHalt` or `DividendAnnouncement`. The list is the ASX's report types; sources define their own, so other codes are reported as unknown, not rejected.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -15313,6 +16136,7 @@ pub enum NewsReportType {
     Unrecognized(String),
 }
 
+#[cfg(feature = "news")]
 impl NewsReportType {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -15735,6 +16559,7 @@ impl NewsReportType {
     }
 }
 
+#[cfg(feature = "news")]
 impl From<&str> for NewsReportType {
     fn from(value: &str) -> Self {
         match value {
@@ -15963,18 +16788,21 @@ impl From<&str> for NewsReportType {
     }
 }
 
+#[cfg(feature = "news")]
 impl std::fmt::Display for NewsReportType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "news")]
 impl serde::Serialize for NewsReportType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "news")]
 impl<'de> serde::Deserialize<'de> for NewsReportType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -15984,6 +16812,7 @@ impl<'de> serde::Deserialize<'de> for NewsReportType {
     }
 }
 
+#[cfg(feature = "news")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NewsReportType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -15994,6 +16823,7 @@ impl schemars::JsonSchema for NewsReportType {
     }
 }
 
+#[cfg(feature = "news")]
 /// How important the source says it is; by default `Normal`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -16013,6 +16843,7 @@ pub enum NewsPriority {
     Unrecognized(String),
 }
 
+#[cfg(feature = "news")]
 impl NewsPriority {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Low", "Normal", "High", "Critical"];
@@ -16032,6 +16863,7 @@ impl NewsPriority {
     }
 }
 
+#[cfg(feature = "news")]
 impl From<&str> for NewsPriority {
     fn from(value: &str) -> Self {
         match value {
@@ -16044,18 +16876,21 @@ impl From<&str> for NewsPriority {
     }
 }
 
+#[cfg(feature = "news")]
 impl std::fmt::Display for NewsPriority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "news")]
 impl serde::Serialize for NewsPriority {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "news")]
 impl<'de> serde::Deserialize<'de> for NewsPriority {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -16065,6 +16900,7 @@ impl<'de> serde::Deserialize<'de> for NewsPriority {
     }
 }
 
+#[cfg(feature = "news")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NewsPriority {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -16075,6 +16911,7 @@ impl schemars::JsonSchema for NewsPriority {
     }
 }
 
+#[cfg(feature = "news")]
 /// A symbol an announcement concerns, by its issuing exchange (not the market it is listed on).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16091,6 +16928,7 @@ pub struct NewsSymbol {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl NewsSymbol {
     /// A `NewsSymbol` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -16103,6 +16941,7 @@ impl NewsSymbol {
     }
 }
 
+#[cfg(feature = "news")]
 /// A special attribute of an announcement (Appendix I1); `PriceSensitive` is the one documented. Sources may define others, so other codes are reported as unknown, not rejected.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -16116,6 +16955,7 @@ pub enum NewsAnnouncementCode {
     Unrecognized(String),
 }
 
+#[cfg(feature = "news")]
 impl NewsAnnouncementCode {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["PriceSensitive"];
@@ -16132,6 +16972,7 @@ impl NewsAnnouncementCode {
     }
 }
 
+#[cfg(feature = "news")]
 impl From<&str> for NewsAnnouncementCode {
     fn from(value: &str) -> Self {
         match value {
@@ -16141,18 +16982,21 @@ impl From<&str> for NewsAnnouncementCode {
     }
 }
 
+#[cfg(feature = "news")]
 impl std::fmt::Display for NewsAnnouncementCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "news")]
 impl serde::Serialize for NewsAnnouncementCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "news")]
 impl<'de> serde::Deserialize<'de> for NewsAnnouncementCode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -16162,6 +17006,7 @@ impl<'de> serde::Deserialize<'de> for NewsAnnouncementCode {
     }
 }
 
+#[cfg(feature = "news")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NewsAnnouncementCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -16172,6 +17017,7 @@ impl schemars::JsonSchema for NewsAnnouncementCode {
     }
 }
 
+#[cfg(feature = "news")]
 /// One news announcement's headline information.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16212,6 +17058,7 @@ pub struct NewsData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl NewsData {
     /// A `NewsData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -16232,6 +17079,7 @@ impl NewsData {
     }
 }
 
+#[cfg(feature = "news")]
 impl NewsData {
     /// Builds [`NewsData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> NewsDataBuilder {
@@ -16239,6 +17087,7 @@ impl NewsData {
     }
 }
 
+#[cfg(feature = "news")]
 /// Builds [`NewsData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -16255,6 +17104,7 @@ pub struct NewsDataBuilder {
     codes: Option<Vec<NewsAnnouncementCode>>,
 }
 
+#[cfg(feature = "news")]
 impl NewsDataBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -16344,6 +17194,7 @@ impl NewsDataBuilder {
     }
 }
 
+#[cfg(feature = "news")]
 /// One record of a news subscription. Records come in order. An Initialise record says, for one source, how recent the available news is, so older announcements can be fetched with QueryNews; additions and updates carry an announcement.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -16359,6 +17210,7 @@ pub enum NewsChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "news")]
 /// `O` is `A`: A new announcement.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16372,6 +17224,7 @@ pub struct NewsAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl NewsAdd {
     /// A `NewsAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -16383,6 +17236,7 @@ impl NewsAdd {
     }
 }
 
+#[cfg(feature = "news")]
 /// `O` is `U`: A change to an announcement already sent.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16396,6 +17250,7 @@ pub struct NewsUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl NewsUpdate {
     /// A `NewsUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -16407,6 +17262,7 @@ impl NewsUpdate {
     }
 }
 
+#[cfg(feature = "news")]
 /// `O` is `I`: Starts the list for a source, saying how recent its available news is.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16423,6 +17279,7 @@ pub struct NewsInitialise {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl NewsInitialise {
     /// A `NewsInitialise` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -16435,12 +17292,14 @@ impl NewsInitialise {
     }
 }
 
+#[cfg(feature = "news")]
 impl Default for NewsInitialise {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "news")]
 impl NewsChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -16460,6 +17319,7 @@ impl NewsChange {
     }
 }
 
+#[cfg(feature = "news")]
 impl serde::Serialize for NewsChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -16481,6 +17341,7 @@ impl serde::Serialize for NewsChange {
     }
 }
 
+#[cfg(feature = "news")]
 impl<'de> serde::Deserialize<'de> for NewsChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -16533,6 +17394,7 @@ impl<'de> serde::Deserialize<'de> for NewsChange {
     }
 }
 
+#[cfg(feature = "news")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NewsChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -16554,6 +17416,7 @@ impl schemars::JsonSchema for NewsChange {
     }
 }
 
+#[cfg(feature = "news")]
 /// A news source the user can see, and how its feed is doing.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16570,6 +17433,7 @@ pub struct NewsSourceState {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "news")]
 impl NewsSourceState {
     /// A `NewsSourceState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -16582,6 +17446,7 @@ impl NewsSourceState {
     }
 }
 
+#[cfg(feature = "notify")]
 /// How a user identifies a scan: the details set when creating or updating it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16601,6 +17466,7 @@ pub struct ScanDetails {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScanDetails {
     /// A `ScanDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -16614,6 +17480,7 @@ impl ScanDetails {
     }
 }
 
+#[cfg(feature = "notify")]
 impl ScanDetails {
     /// Builds [`ScanDetails`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ScanDetailsBuilder {
@@ -16621,6 +17488,7 @@ impl ScanDetails {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Builds [`ScanDetails`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -16630,6 +17498,7 @@ pub struct ScanDetailsBuilder {
     metadata: Option<UserMetadata>,
 }
 
+#[cfg(feature = "notify")]
 impl ScanDetailsBuilder {
     /// Sets `Name`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
@@ -16667,6 +17536,7 @@ impl ScanDetailsBuilder {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Which scanner runs a scan (Appendix J1): `Market.Search` scans every symbol of the target markets, `Market.Monitor` scans the target symbols; both take J2 criteria and match symbols. The server defines its scanners, so other codes are reported as unknown, not rejected.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -16682,6 +17552,7 @@ pub enum ScannerType {
     Unrecognized(String),
 }
 
+#[cfg(feature = "notify")]
 impl ScannerType {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Market.Search", "Market.Monitor"];
@@ -16699,6 +17570,7 @@ impl ScannerType {
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<&str> for ScannerType {
     fn from(value: &str) -> Self {
         match value {
@@ -16709,18 +17581,21 @@ impl From<&str> for ScannerType {
     }
 }
 
+#[cfg(feature = "notify")]
 impl std::fmt::Display for ScannerType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "notify")]
 impl serde::Serialize for ScannerType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "notify")]
 impl<'de> serde::Deserialize<'de> for ScannerType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -16730,6 +17605,7 @@ impl<'de> serde::Deserialize<'de> for ScannerType {
     }
 }
 
+#[cfg(feature = "notify")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScannerType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -16740,9 +17616,11 @@ impl schemars::JsonSchema for ScannerType {
     }
 }
 
+#[cfg(feature = "notify")]
 /// What a scan looks at; its form depends on the scanner. `Market.Search`: one or more market codes, mixed markets allowed (`["ASX", "CXA"]`, `["ASX+CXA"]`). `Market.Monitor`: one or more securities as `Code.Market`, on any markets (`["BHP.ASX", "NAB.CXA"]`). Duplicates are ignored.
 pub type ScanTarget = Vec<String>;
 
+#[cfg(feature = "notify")]
 /// How urgent the notification is: for Web Push `VeryLow`, `Low`, `Normal` or `High`; for Email `Low`, `Normal` or `High`. By default `Normal`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -16762,6 +17640,7 @@ pub enum NotificationUrgency {
     Unrecognized(String),
 }
 
+#[cfg(feature = "notify")]
 impl NotificationUrgency {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["VeryLow", "Low", "Normal", "High"];
@@ -16781,6 +17660,7 @@ impl NotificationUrgency {
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<&str> for NotificationUrgency {
     fn from(value: &str) -> Self {
         match value {
@@ -16793,18 +17673,21 @@ impl From<&str> for NotificationUrgency {
     }
 }
 
+#[cfg(feature = "notify")]
 impl std::fmt::Display for NotificationUrgency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "notify")]
 impl serde::Serialize for NotificationUrgency {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "notify")]
 impl<'de> serde::Deserialize<'de> for NotificationUrgency {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -16814,6 +17697,7 @@ impl<'de> serde::Deserialize<'de> for NotificationUrgency {
     }
 }
 
+#[cfg(feature = "notify")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for NotificationUrgency {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -16824,6 +17708,7 @@ impl schemars::JsonSchema for NotificationUrgency {
     }
 }
 
+#[cfg(feature = "notify")]
 /// How one scan's notifications are sent over its channel; the settings that apply depend on the channel's distribution method (Appendix K). Web Push (`Push.Web`): `ttl` (required there), `urgency`, `topic`. Email: `urgency`. Other methods document none.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16843,6 +17728,7 @@ pub struct NotificationSourceSettings {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl NotificationSourceSettings {
     /// A `NotificationSourceSettings` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -16856,12 +17742,14 @@ impl NotificationSourceSettings {
     }
 }
 
+#[cfg(feature = "notify")]
 impl Default for NotificationSourceSettings {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "notify")]
 impl NotificationSourceSettings {
     /// Builds [`NotificationSourceSettings`] one field at a time, then checks that each required one is set.
     pub fn builder() -> NotificationSourceSettingsBuilder {
@@ -16869,6 +17757,7 @@ impl NotificationSourceSettings {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Builds [`NotificationSourceSettings`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -16878,6 +17767,7 @@ pub struct NotificationSourceSettingsBuilder {
     topic: Option<String>,
 }
 
+#[cfg(feature = "notify")]
 impl NotificationSourceSettingsBuilder {
     /// Sets `ttl`.
     pub fn ttl(mut self, value: impl Into<i64>) -> Self {
@@ -16907,6 +17797,7 @@ impl NotificationSourceSettingsBuilder {
     }
 }
 
+#[cfg(feature = "notify")]
 /// How a scan notifies its owner of match changes: over which channel, in which language, and how often.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16932,6 +17823,7 @@ pub struct NotificationParameters {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl NotificationParameters {
     /// A `NotificationParameters` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -16947,6 +17839,7 @@ impl NotificationParameters {
     }
 }
 
+#[cfg(feature = "notify")]
 impl NotificationParameters {
     /// Builds [`NotificationParameters`] one field at a time, then checks that each required one is set.
     pub fn builder() -> NotificationParametersBuilder {
@@ -16954,6 +17847,7 @@ impl NotificationParameters {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Builds [`NotificationParameters`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -16965,6 +17859,7 @@ pub struct NotificationParametersBuilder {
     settings: Option<NotificationSourceSettings>,
 }
 
+#[cfg(feature = "notify")]
 impl NotificationParametersBuilder {
     /// Sets `ChannelID`.
     pub fn channel_id(mut self, value: impl Into<String>) -> Self {
@@ -17009,6 +17904,7 @@ impl NotificationParametersBuilder {
     }
 }
 
+#[cfg(feature = "notify")]
 /// What a scan does: which scanner runs it, the criteria, the target, and how it notifies.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17037,6 +17933,7 @@ pub struct ScanParameters {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScanParameters {
     /// A `ScanParameters` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -17053,6 +17950,7 @@ impl ScanParameters {
     }
 }
 
+#[cfg(feature = "notify")]
 impl ScanParameters {
     /// Builds [`ScanParameters`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ScanParametersBuilder {
@@ -17060,6 +17958,7 @@ impl ScanParameters {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Builds [`ScanParameters`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -17072,6 +17971,7 @@ pub struct ScanParametersBuilder {
     count: Option<i64>,
 }
 
+#[cfg(feature = "notify")]
 impl ScanParametersBuilder {
     /// Sets `Type`.
     pub fn type_(mut self, value: impl Into<ScannerType>) -> Self {
@@ -17135,6 +18035,7 @@ impl ScanParametersBuilder {
     }
 }
 
+#[cfg(feature = "notify")]
 /// What the change does: `Add` a match, `Update` one, `Remove` one, or `Clear` them all.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -17154,6 +18055,7 @@ pub enum ScanMatchChangeOperation {
     Unrecognized(String),
 }
 
+#[cfg(feature = "notify")]
 impl ScanMatchChangeOperation {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Add", "Update", "Remove", "Clear"];
@@ -17173,6 +18075,7 @@ impl ScanMatchChangeOperation {
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<&str> for ScanMatchChangeOperation {
     fn from(value: &str) -> Self {
         match value {
@@ -17185,18 +18088,21 @@ impl From<&str> for ScanMatchChangeOperation {
     }
 }
 
+#[cfg(feature = "notify")]
 impl std::fmt::Display for ScanMatchChangeOperation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "notify")]
 impl serde::Serialize for ScanMatchChangeOperation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "notify")]
 impl<'de> serde::Deserialize<'de> for ScanMatchChangeOperation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -17206,6 +18112,7 @@ impl<'de> serde::Deserialize<'de> for ScanMatchChangeOperation {
     }
 }
 
+#[cfg(feature = "notify")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanMatchChangeOperation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -17216,6 +18123,7 @@ impl schemars::JsonSchema for ScanMatchChangeOperation {
     }
 }
 
+#[cfg(feature = "notify")]
 /// One change to a scan's matches. Changes come in order and must be applied in order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -17233,6 +18141,7 @@ pub enum ScanMatchChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "notify")]
 /// `Operation` is `Add`: A new match.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17249,6 +18158,7 @@ pub struct ScanMatchAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScanMatchAdd {
     /// A `ScanMatchAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -17261,6 +18171,7 @@ impl ScanMatchAdd {
     }
 }
 
+#[cfg(feature = "notify")]
 /// `Operation` is `Update`: A match whose data changed.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17277,6 +18188,7 @@ pub struct ScanMatchUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScanMatchUpdate {
     /// A `ScanMatchUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -17289,6 +18201,7 @@ impl ScanMatchUpdate {
     }
 }
 
+#[cfg(feature = "notify")]
 /// `Operation` is `Remove`: Something that no longer matches.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17302,6 +18215,7 @@ pub struct ScanMatchRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScanMatchRemove {
     /// A `ScanMatchRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -17313,6 +18227,7 @@ impl ScanMatchRemove {
     }
 }
 
+#[cfg(feature = "notify")]
 /// `Operation` is `Clear`: Empties the list of matches.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17323,6 +18238,7 @@ pub struct ScanMatchClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScanMatchClear {
     /// A `ScanMatchClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -17333,12 +18249,14 @@ impl ScanMatchClear {
     }
 }
 
+#[cfg(feature = "notify")]
 impl Default for ScanMatchClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "notify")]
 impl ScanMatchChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Operation";
@@ -17359,6 +18277,7 @@ impl ScanMatchChange {
     }
 }
 
+#[cfg(feature = "notify")]
 impl serde::Serialize for ScanMatchChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -17387,6 +18306,7 @@ impl serde::Serialize for ScanMatchChange {
     }
 }
 
+#[cfg(feature = "notify")]
 impl<'de> serde::Deserialize<'de> for ScanMatchChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -17451,6 +18371,7 @@ impl<'de> serde::Deserialize<'de> for ScanMatchChange {
     }
 }
 
+#[cfg(feature = "notify")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanMatchChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -17473,6 +18394,7 @@ impl schemars::JsonSchema for ScanMatchChange {
     }
 }
 
+#[cfg(feature = "notify")]
 /// The state of a persistent scan: `Active` (it runs, notifies and can be queried), `Inactive` (switched off), or `Faulted` (it failed). Only active scans notify and can be queried.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -17490,6 +18412,7 @@ pub enum ScanStatus {
     Unrecognized(String),
 }
 
+#[cfg(feature = "notify")]
 impl ScanStatus {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Active", "Inactive", "Faulted"];
@@ -17508,6 +18431,7 @@ impl ScanStatus {
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<&str> for ScanStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -17519,18 +18443,21 @@ impl From<&str> for ScanStatus {
     }
 }
 
+#[cfg(feature = "notify")]
 impl std::fmt::Display for ScanStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "notify")]
 impl serde::Serialize for ScanStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "notify")]
 impl<'de> serde::Deserialize<'de> for ScanStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -17540,6 +18467,7 @@ impl<'de> serde::Deserialize<'de> for ScanStatus {
     }
 }
 
+#[cfg(feature = "notify")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanStatus {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -17550,6 +18478,7 @@ impl schemars::JsonSchema for ScanStatus {
     }
 }
 
+#[cfg(feature = "notify")]
 /// What the change does: `Add` a scan, `Update` one, `Remove` one, or `Clear` them all.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -17569,6 +18498,7 @@ pub enum ScanChangeOperation {
     Unrecognized(String),
 }
 
+#[cfg(feature = "notify")]
 impl ScanChangeOperation {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Add", "Update", "Remove", "Clear"];
@@ -17588,6 +18518,7 @@ impl ScanChangeOperation {
     }
 }
 
+#[cfg(feature = "notify")]
 impl From<&str> for ScanChangeOperation {
     fn from(value: &str) -> Self {
         match value {
@@ -17600,18 +18531,21 @@ impl From<&str> for ScanChangeOperation {
     }
 }
 
+#[cfg(feature = "notify")]
 impl std::fmt::Display for ScanChangeOperation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "notify")]
 impl serde::Serialize for ScanChangeOperation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "notify")]
 impl<'de> serde::Deserialize<'de> for ScanChangeOperation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -17621,6 +18555,7 @@ impl<'de> serde::Deserialize<'de> for ScanChangeOperation {
     }
 }
 
+#[cfg(feature = "notify")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanChangeOperation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -17631,6 +18566,7 @@ impl schemars::JsonSchema for ScanChangeOperation {
     }
 }
 
+#[cfg(feature = "notify")]
 /// The summary of one persistent scan, as the Scans subscription and QueryScans report it. A removal carries only the `ID`; an add or update also carries `Status` and `Type` (ScanChange requires them).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17662,6 +18598,7 @@ pub struct ScanState {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScanState {
     /// A `ScanState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -17679,6 +18616,7 @@ impl ScanState {
     }
 }
 
+#[cfg(feature = "notify")]
 impl ScanState {
     /// Builds [`ScanState`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ScanStateBuilder {
@@ -17686,6 +18624,7 @@ impl ScanState {
     }
 }
 
+#[cfg(feature = "notify")]
 /// Builds [`ScanState`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -17699,6 +18638,7 @@ pub struct ScanStateBuilder {
     type_: Option<ScannerType>,
 }
 
+#[cfg(feature = "notify")]
 impl ScanStateBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -17755,6 +18695,7 @@ impl ScanStateBuilder {
     }
 }
 
+#[cfg(feature = "notify")]
 /// One change to the list of the user's scans. Changes come in order and must be applied in order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -17772,6 +18713,7 @@ pub enum ScanChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "notify")]
 /// `Operation` is `Add`: A new scan, with its status and scanner type.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17785,6 +18727,7 @@ pub struct ScanChangeAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScanChangeAdd {
     /// A `ScanChangeAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -17796,6 +18739,7 @@ impl ScanChangeAdd {
     }
 }
 
+#[cfg(feature = "notify")]
 /// `Operation` is `Update`: A scan whose details or state changed: its whole state, status and scanner type included.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17809,6 +18753,7 @@ pub struct ScanChangeUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScanChangeUpdate {
     /// A `ScanChangeUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -17820,6 +18765,7 @@ impl ScanChangeUpdate {
     }
 }
 
+#[cfg(feature = "notify")]
 /// `Operation` is `Remove`: A scan deleted; only its ID is needed.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17833,6 +18779,7 @@ pub struct ScanChangeRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScanChangeRemove {
     /// A `ScanChangeRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -17844,6 +18791,7 @@ impl ScanChangeRemove {
     }
 }
 
+#[cfg(feature = "notify")]
 /// `Operation` is `Clear`: Empties the list of scans.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17854,6 +18802,7 @@ pub struct ScanChangeClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "notify")]
 impl ScanChangeClear {
     /// A `ScanChangeClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -17864,12 +18813,14 @@ impl ScanChangeClear {
     }
 }
 
+#[cfg(feature = "notify")]
 impl Default for ScanChangeClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "notify")]
 impl ScanChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Operation";
@@ -17890,6 +18841,7 @@ impl ScanChange {
     }
 }
 
+#[cfg(feature = "notify")]
 impl serde::Serialize for ScanChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -17918,6 +18870,7 @@ impl serde::Serialize for ScanChange {
     }
 }
 
+#[cfg(feature = "notify")]
 impl<'de> serde::Deserialize<'de> for ScanChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -17982,6 +18935,7 @@ impl<'de> serde::Deserialize<'de> for ScanChange {
     }
 }
 
+#[cfg(feature = "notify")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ScanChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -18005,6 +18959,7 @@ impl schemars::JsonSchema for ScanChange {
     }
 }
 
+#[cfg(feature = "trading")]
 /// A trading account the user can see, and the state of its data feed. While the feed is not active only `ID` and `Feed` may be sent (a feed-only update).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -18039,6 +18994,7 @@ pub struct TradingAccountState {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TradingAccountState {
     /// A `TradingAccountState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -18057,6 +19013,7 @@ impl TradingAccountState {
     }
 }
 
+#[cfg(feature = "trading")]
 impl TradingAccountState {
     /// Builds [`TradingAccountState`] one field at a time, then checks that each required one is set.
     pub fn builder() -> TradingAccountStateBuilder {
@@ -18064,6 +19021,7 @@ impl TradingAccountState {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`TradingAccountState`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -18078,6 +19036,7 @@ pub struct TradingAccountStateBuilder {
     category_codes: Option<Vec<String>>,
 }
 
+#[cfg(feature = "trading")]
 impl TradingAccountStateBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -18148,6 +19107,7 @@ impl TradingAccountStateBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// How an order action went: `Success` means the request was accepted (an acknowledgement, not the outcome on the market: that arrives on the `Orders` and `Requests` subscriptions); `Incomplete`, `Invalid` and `Rejected` mean it was not, and the reply's `Errors` say why. `Error`, which the reference does not list, also means it was not (the real client reads it). For `CalculateOrder`, `Success` means the order could be calculated, not that it would be accepted.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -18169,6 +19129,7 @@ pub enum OrderResult {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderResult {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -18195,6 +19156,7 @@ impl OrderResult {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderResult {
     fn from(value: &str) -> Self {
         match value {
@@ -18208,18 +19170,21 @@ impl From<&str> for OrderResult {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderResult {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -18229,6 +19194,7 @@ impl<'de> serde::Deserialize<'de> for OrderResult {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderResult {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -18239,6 +19205,7 @@ impl schemars::JsonSchema for OrderResult {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The name of an order's status. Each trading provider defines its own, per exchange; `QueryOrderStatuses` lists them with what each allows. The names listed are only those the reference shows, so another one is reported as unknown, not rejected.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -18258,6 +19225,7 @@ pub enum OrderStatusCode {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderStatusCode {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -18282,6 +19250,7 @@ impl OrderStatusCode {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderStatusCode {
     fn from(value: &str) -> Self {
         match value {
@@ -18294,18 +19263,21 @@ impl From<&str> for OrderStatusCode {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderStatusCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderStatusCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderStatusCode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -18315,6 +19287,7 @@ impl<'de> serde::Deserialize<'de> for OrderStatusCode {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderStatusCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -18325,6 +19298,7 @@ impl schemars::JsonSchema for OrderStatusCode {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What kind of instrument an order, holding or transaction is about: `Market` (traded on an exchange: shares, options, warrants) or `ManagedFund` (units of a managed fund); it should match the symbol's `Class`. `Equity` and `Option` are accepted as other names for `Market`, because the reference's order samples use them; send `Market`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -18344,6 +19318,7 @@ pub enum OrderStyle {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderStyle {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -18368,6 +19343,7 @@ impl OrderStyle {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderStyle {
     fn from(value: &str) -> Self {
         match value {
@@ -18380,18 +19356,21 @@ impl From<&str> for OrderStyle {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderStyle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderStyle {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderStyle {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -18401,6 +19380,7 @@ impl<'de> serde::Deserialize<'de> for OrderStyle {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderStyle {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -18411,6 +19391,7 @@ impl schemars::JsonSchema for OrderStyle {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Market style: how the order is priced: `Limit` (at `LimitPrice` or better), `Best`, `Market` or `MarketToLimit`; `Unknown` (not in the reference) is read by the real client. Which types are available depends on the market.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -18432,6 +19413,7 @@ pub enum OrderType {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderType {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -18458,6 +19440,7 @@ impl OrderType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderType {
     fn from(value: &str) -> Self {
         match value {
@@ -18471,18 +19454,21 @@ impl From<&str> for OrderType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -18492,6 +19478,7 @@ impl<'de> serde::Deserialize<'de> for OrderType {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -18502,6 +19489,7 @@ impl schemars::JsonSchema for OrderType {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Market style: how long the order lives: `UntilCancel`, `UntilDay` (the end of the trading day), `FillAndKill` (fill what can be filled at once and cancel the rest: immediate-or-cancel), `FillOrKill` (fill it all at once or cancel it) or `AllOrNone` (fill it all or not at all).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -18523,6 +19511,7 @@ pub enum OrderValidity {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderValidity {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -18549,6 +19538,7 @@ impl OrderValidity {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderValidity {
     fn from(value: &str) -> Self {
         match value {
@@ -18562,18 +19552,21 @@ impl From<&str> for OrderValidity {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderValidity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderValidity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderValidity {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -18583,6 +19576,7 @@ impl<'de> serde::Deserialize<'de> for OrderValidity {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderValidity {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -18593,6 +19587,7 @@ impl schemars::JsonSchema for OrderValidity {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Market style: for a short sale, whether it is a plain (`ShortSell`) or an exempt (`ShortSellExempt`) one; leave it out otherwise.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -18608,6 +19603,7 @@ pub enum ShortSellType {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl ShortSellType {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["ShortSell", "ShortSellExempt"];
@@ -18625,6 +19621,7 @@ impl ShortSellType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for ShortSellType {
     fn from(value: &str) -> Self {
         match value {
@@ -18635,18 +19632,21 @@ impl From<&str> for ShortSellType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for ShortSellType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for ShortSellType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for ShortSellType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -18656,6 +19656,7 @@ impl<'de> serde::Deserialize<'de> for ShortSellType {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ShortSellType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -18666,6 +19667,7 @@ impl schemars::JsonSchema for ShortSellType {
     }
 }
 
+#[cfg(feature = "trading")]
 /// ManagedFund style: whether `UnitAmount` is money (`Currency`) or a number of units (`Units`).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -18681,6 +19683,7 @@ pub enum FundUnitType {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl FundUnitType {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Currency", "Units"];
@@ -18698,6 +19701,7 @@ impl FundUnitType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for FundUnitType {
     fn from(value: &str) -> Self {
         match value {
@@ -18708,18 +19712,21 @@ impl From<&str> for FundUnitType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for FundUnitType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for FundUnitType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for FundUnitType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -18729,6 +19736,7 @@ impl<'de> serde::Deserialize<'de> for FundUnitType {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for FundUnitType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -18739,6 +19747,7 @@ impl schemars::JsonSchema for FundUnitType {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What an order is for: the symbol, the side and, depending on `Style`, the price, quantity and validity of a Market-style order or the amount of a fund order. Sent with PlaceOrder, AmendOrder and CalculateOrder (an amend sends the details the order should have afterwards) and returned in orders and order requests.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -18756,6 +19765,7 @@ pub enum OrderDetails {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "trading")]
 impl MarketOrderDetails {
     /// Builds [`MarketOrderDetails`] one field at a time, then checks that each required one is set.
     pub fn builder() -> MarketOrderDetailsBuilder {
@@ -18763,6 +19773,7 @@ impl MarketOrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`MarketOrderDetails`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -18782,6 +19793,7 @@ pub struct MarketOrderDetailsBuilder {
     short_type: Option<ShortSellType>,
 }
 
+#[cfg(feature = "trading")]
 impl MarketOrderDetailsBuilder {
     /// Sets `Exchange`.
     pub fn exchange(mut self, value: impl Into<String>) -> Self {
@@ -18894,6 +19906,7 @@ impl MarketOrderDetailsBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Style` is `Market`: An order for an exchange-traded instrument: type, quantity and validity.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -18951,6 +19964,7 @@ pub struct MarketOrderDetails {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl MarketOrderDetails {
     /// A `MarketOrderDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -18980,6 +19994,7 @@ impl MarketOrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 impl EquityOrderDetails {
     /// Builds [`EquityOrderDetails`] one field at a time, then checks that each required one is set.
     pub fn builder() -> EquityOrderDetailsBuilder {
@@ -18987,6 +20002,7 @@ impl EquityOrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`EquityOrderDetails`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -19006,6 +20022,7 @@ pub struct EquityOrderDetailsBuilder {
     short_type: Option<ShortSellType>,
 }
 
+#[cfg(feature = "trading")]
 impl EquityOrderDetailsBuilder {
     /// Sets `Exchange`.
     pub fn exchange(mut self, value: impl Into<String>) -> Self {
@@ -19118,6 +20135,7 @@ impl EquityOrderDetailsBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Style` is `Equity`: A Market-style order under the name the reference's samples use; the same fields and rules.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19175,6 +20193,7 @@ pub struct EquityOrderDetails {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl EquityOrderDetails {
     /// A `EquityOrderDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -19204,6 +20223,7 @@ impl EquityOrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OptionOrderDetails {
     /// Builds [`OptionOrderDetails`] one field at a time, then checks that each required one is set.
     pub fn builder() -> OptionOrderDetailsBuilder {
@@ -19211,6 +20231,7 @@ impl OptionOrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`OptionOrderDetails`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -19230,6 +20251,7 @@ pub struct OptionOrderDetailsBuilder {
     short_type: Option<ShortSellType>,
 }
 
+#[cfg(feature = "trading")]
 impl OptionOrderDetailsBuilder {
     /// Sets `Exchange`.
     pub fn exchange(mut self, value: impl Into<String>) -> Self {
@@ -19342,6 +20364,7 @@ impl OptionOrderDetailsBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Style` is `Option`: A Market-style order under the reference's other name; the same fields and rules.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19399,6 +20422,7 @@ pub struct OptionOrderDetails {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OptionOrderDetails {
     /// A `OptionOrderDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -19428,6 +20452,7 @@ impl OptionOrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 impl ManagedFundOrderDetails {
     /// Builds [`ManagedFundOrderDetails`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ManagedFundOrderDetailsBuilder {
@@ -19435,6 +20460,7 @@ impl ManagedFundOrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`ManagedFundOrderDetails`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -19450,6 +20476,7 @@ pub struct ManagedFundOrderDetailsBuilder {
     physical_delivery: Option<bool>,
 }
 
+#[cfg(feature = "trading")]
 impl ManagedFundOrderDetailsBuilder {
     /// Sets `Exchange`.
     pub fn exchange(mut self, value: impl Into<String>) -> Self {
@@ -19538,6 +20565,7 @@ impl ManagedFundOrderDetailsBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Style` is `ManagedFund`: An order for units of a managed fund: an amount in money or units.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19583,6 +20611,7 @@ pub struct ManagedFundOrderDetails {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl ManagedFundOrderDetails {
     /// A `ManagedFundOrderDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -19608,6 +20637,7 @@ impl ManagedFundOrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderDetails {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Style";
@@ -19628,6 +20658,7 @@ impl OrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -19660,6 +20691,7 @@ impl serde::Serialize for OrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderDetails {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -19726,6 +20758,7 @@ impl<'de> serde::Deserialize<'de> for OrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderDetails {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -19824,6 +20857,7 @@ impl schemars::JsonSchema for OrderDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The routing algorithm: `Market` routes to the trading market `Market` names, `BestMarket` to the best available one; `FIX` (not in the reference) routes over FIX, with no `Market`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -19841,6 +20875,7 @@ pub enum RoutingAlgorithm {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl RoutingAlgorithm {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Market", "BestMarket", "FIX"];
@@ -19859,6 +20894,7 @@ impl RoutingAlgorithm {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for RoutingAlgorithm {
     fn from(value: &str) -> Self {
         match value {
@@ -19870,18 +20906,21 @@ impl From<&str> for RoutingAlgorithm {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for RoutingAlgorithm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for RoutingAlgorithm {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for RoutingAlgorithm {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -19891,6 +20930,7 @@ impl<'de> serde::Deserialize<'de> for RoutingAlgorithm {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for RoutingAlgorithm {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -19901,6 +20941,7 @@ impl schemars::JsonSchema for RoutingAlgorithm {
     }
 }
 
+#[cfg(feature = "trading")]
 /// How an order is routed to a trading market: to one named trading market (`Market`) or to the best one available (`BestMarket`); the real client also uses `FIX`, which the reference does not list.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -19916,6 +20957,7 @@ pub enum OrderRoute {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "trading")]
 /// `Algorithm` is `Market`: Routes to one trading market.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19929,6 +20971,7 @@ pub struct MarketRoute {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl MarketRoute {
     /// A `MarketRoute` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -19940,6 +20983,7 @@ impl MarketRoute {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Algorithm` is `BestMarket`: Routes to the best available trading market.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19950,6 +20994,7 @@ pub struct BestMarketRoute {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl BestMarketRoute {
     /// A `BestMarketRoute` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -19960,12 +21005,14 @@ impl BestMarketRoute {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Default for BestMarketRoute {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Algorithm` is `FIX`: Routes over FIX (not in the reference; the real client sends and reads it).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19976,6 +21023,7 @@ pub struct FixRoute {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl FixRoute {
     /// A `FixRoute` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -19986,12 +21034,14 @@ impl FixRoute {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Default for FixRoute {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderRoute {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Algorithm";
@@ -20011,6 +21061,7 @@ impl OrderRoute {
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderRoute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -20038,6 +21089,7 @@ impl serde::Serialize for OrderRoute {
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderRoute {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -20090,6 +21142,7 @@ impl<'de> serde::Deserialize<'de> for OrderRoute {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderRoute {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -20113,6 +21166,7 @@ impl schemars::JsonSchema for OrderRoute {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which condition this is.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -20128,6 +21182,7 @@ pub enum OrderConditionName {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderConditionName {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["StopLoss", "TrailingStopLoss"];
@@ -20145,6 +21200,7 @@ impl OrderConditionName {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderConditionName {
     fn from(value: &str) -> Self {
         match value {
@@ -20155,18 +21211,21 @@ impl From<&str> for OrderConditionName {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderConditionName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderConditionName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderConditionName {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -20176,6 +21235,7 @@ impl<'de> serde::Deserialize<'de> for OrderConditionName {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderConditionName {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -20186,6 +21246,7 @@ impl schemars::JsonSchema for OrderConditionName {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which price is compared with the stop: `Last`, `BestBid` or `BestAsk`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -20203,6 +21264,7 @@ pub enum ConditionPriceReference {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl ConditionPriceReference {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Last", "BestBid", "BestAsk"];
@@ -20221,6 +21283,7 @@ impl ConditionPriceReference {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for ConditionPriceReference {
     fn from(value: &str) -> Self {
         match value {
@@ -20232,18 +21295,21 @@ impl From<&str> for ConditionPriceReference {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for ConditionPriceReference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for ConditionPriceReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for ConditionPriceReference {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -20253,6 +21319,7 @@ impl<'de> serde::Deserialize<'de> for ConditionPriceReference {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ConditionPriceReference {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -20263,6 +21330,7 @@ impl schemars::JsonSchema for ConditionPriceReference {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which way the reference price must move past the stop to trigger: `None`, `Up` or `Down`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -20280,6 +21348,7 @@ pub enum ConditionDirection {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl ConditionDirection {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["None", "Up", "Down"];
@@ -20298,6 +21367,7 @@ impl ConditionDirection {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for ConditionDirection {
     fn from(value: &str) -> Self {
         match value {
@@ -20309,18 +21379,21 @@ impl From<&str> for ConditionDirection {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for ConditionDirection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for ConditionDirection {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for ConditionDirection {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -20330,6 +21403,7 @@ impl<'de> serde::Deserialize<'de> for ConditionDirection {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ConditionDirection {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -20340,6 +21414,7 @@ impl schemars::JsonSchema for ConditionDirection {
     }
 }
 
+#[cfg(feature = "trading")]
 /// TrailingStopLoss: whether `Value` is an amount of money (`Price`) or a percentage (`Percent`).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -20355,6 +21430,7 @@ pub enum TrailingStopType {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl TrailingStopType {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Price", "Percent"];
@@ -20372,6 +21448,7 @@ impl TrailingStopType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for TrailingStopType {
     fn from(value: &str) -> Self {
         match value {
@@ -20382,18 +21459,21 @@ impl From<&str> for TrailingStopType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for TrailingStopType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for TrailingStopType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for TrailingStopType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -20403,6 +21483,7 @@ impl<'de> serde::Deserialize<'de> for TrailingStopType {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TrailingStopType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -20413,6 +21494,7 @@ impl schemars::JsonSchema for TrailingStopType {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What must happen before an order becomes active; an order without a condition is active once submitted. Both conditions sell a holding when the price falls: `StopLoss` at a fixed stop, `TrailingStopLoss` at a stop that follows the price.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -20426,6 +21508,7 @@ pub enum OrderCondition {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "trading")]
 impl StopLossCondition {
     /// Builds [`StopLossCondition`] one field at a time, then checks that each required one is set.
     pub fn builder() -> StopLossConditionBuilder {
@@ -20433,6 +21516,7 @@ impl StopLossCondition {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`StopLossCondition`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -20442,6 +21526,7 @@ pub struct StopLossConditionBuilder {
     direction: Option<ConditionDirection>,
 }
 
+#[cfg(feature = "trading")]
 impl StopLossConditionBuilder {
     /// Sets `Stop`.
     pub fn stop(mut self, value: impl Into<Decimal>) -> Self {
@@ -20469,6 +21554,7 @@ impl StopLossConditionBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Name` is `StopLoss`: Activates when the reference price passes a fixed stop.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20488,6 +21574,7 @@ pub struct StopLossCondition {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl StopLossCondition {
     /// A `StopLossCondition` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -20501,12 +21588,14 @@ impl StopLossCondition {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Default for StopLossCondition {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "trading")]
 impl TrailingStopLossCondition {
     /// Builds [`TrailingStopLossCondition`] one field at a time, then checks that each required one is set.
     pub fn builder() -> TrailingStopLossConditionBuilder {
@@ -20514,6 +21603,7 @@ impl TrailingStopLossCondition {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`TrailingStopLossCondition`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -20526,6 +21616,7 @@ pub struct TrailingStopLossConditionBuilder {
     limit: Option<Decimal>,
 }
 
+#[cfg(feature = "trading")]
 impl TrailingStopLossConditionBuilder {
     /// Sets `Stop`.
     pub fn stop(mut self, value: impl Into<Decimal>) -> Self {
@@ -20586,6 +21677,7 @@ impl TrailingStopLossConditionBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Name` is `TrailingStopLoss`: Activates when the price falls back by a trailing amount.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20614,6 +21706,7 @@ pub struct TrailingStopLossCondition {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TrailingStopLossCondition {
     /// A `TrailingStopLossCondition` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -20630,6 +21723,7 @@ impl TrailingStopLossCondition {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderCondition {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Name";
@@ -20648,6 +21742,7 @@ impl OrderCondition {
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderCondition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -20674,6 +21769,7 @@ impl serde::Serialize for OrderCondition {
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderCondition {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -20720,6 +21816,7 @@ impl<'de> serde::Deserialize<'de> for OrderCondition {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderCondition {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -20759,6 +21856,7 @@ impl schemars::JsonSchema for OrderCondition {
     }
 }
 
+#[cfg(feature = "trading")]
 /// An order as the trading system holds it: its status, values and dates, its details and routing. Orders, QueryOrders and the order-action replies send the full order; a removal on `Orders` may carry only `ID` and `Account`. `ExecutedQuantity` and `AveragePrice` apply to Market-style orders.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20841,6 +21939,7 @@ pub struct Order {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl Order {
     /// A `Order` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -20872,6 +21971,7 @@ impl Order {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Order {
     /// Builds [`Order`] one field at a time, then checks that each required one is set.
     pub fn builder() -> OrderBuilder {
@@ -20879,6 +21979,7 @@ impl Order {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`Order`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -20906,6 +22007,7 @@ pub struct OrderBuilder {
     average_price: Option<crate::runtime::Nullable<Decimal>>,
 }
 
+#[cfg(feature = "trading")]
 impl OrderBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -21060,9 +22162,11 @@ impl OrderBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One reason an order action failed: an order error code (see `OrderErrorName`), optionally followed by a space and values that give the context, as in `LimitPrice.Maximum 17.05` (the highest price allowed).
 pub type OrderErrorCode = String;
 
+#[cfg(feature = "trading")]
 /// The answer to an order action (PlaceOrder, AmendOrder, CancelOrder, MoveOrder, AuthoriseOrder, CalculateOrder): whether it was accepted, the request's ID, the order's state on success, the errors on failure, and estimates when they can be calculated. It is an acknowledgement, not the outcome on the market, and the order it returns is not kept in step with `Orders`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21101,6 +22205,7 @@ pub struct OrderActionResponse {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderActionResponse {
     /// A `OrderActionResponse` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -21119,6 +22224,7 @@ impl OrderActionResponse {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderActionResponse {
     /// Builds [`OrderActionResponse`] one field at a time, then checks that each required one is set.
     pub fn builder() -> OrderActionResponseBuilder {
@@ -21126,6 +22232,7 @@ impl OrderActionResponse {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`OrderActionResponse`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -21140,6 +22247,7 @@ pub struct OrderActionResponseBuilder {
     estimated_value: Option<Decimal>,
 }
 
+#[cfg(feature = "trading")]
 impl OrderActionResponseBuilder {
     /// Sets `Result`.
     pub fn result(mut self, value: impl Into<OrderResult>) -> Self {
@@ -21205,6 +22313,7 @@ impl OrderActionResponseBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// An option set on an order action: `Flag.PDS` says the user accepted the fund's Product Disclosure Statement (fund orders, PlaceOrder only). Other flags may be defined, so an unlisted one is reported as unknown, not rejected.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -21218,6 +22327,7 @@ pub enum OrderFlag {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderFlag {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Flag.PDS"];
@@ -21234,6 +22344,7 @@ impl OrderFlag {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderFlag {
     fn from(value: &str) -> Self {
         match value {
@@ -21243,18 +22354,21 @@ impl From<&str> for OrderFlag {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderFlag {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderFlag {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderFlag {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -21264,6 +22378,7 @@ impl<'de> serde::Deserialize<'de> for OrderFlag {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderFlag {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -21274,6 +22389,7 @@ impl schemars::JsonSchema for OrderFlag {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What the change does: `A` adds a record, `U` updates one, `R` removes one, `C` clears the list.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -21293,6 +22409,7 @@ pub enum OrderAuditChangeO {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditChangeO {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
@@ -21312,6 +22429,7 @@ impl OrderAuditChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderAuditChangeO {
     fn from(value: &str) -> Self {
         match value {
@@ -21324,18 +22442,21 @@ impl From<&str> for OrderAuditChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderAuditChangeO {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderAuditChangeO {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderAuditChangeO {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -21345,6 +22466,7 @@ impl<'de> serde::Deserialize<'de> for OrderAuditChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderAuditChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -21355,6 +22477,7 @@ impl schemars::JsonSchema for OrderAuditChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What the record holds: `Order`, `Request` or `Transaction`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -21372,6 +22495,7 @@ pub enum OrderAuditType {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditType {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Order", "Request", "Transaction"];
@@ -21390,6 +22514,7 @@ impl OrderAuditType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderAuditType {
     fn from(value: &str) -> Self {
         match value {
@@ -21401,18 +22526,21 @@ impl From<&str> for OrderAuditType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderAuditType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderAuditType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderAuditType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -21422,6 +22550,7 @@ impl<'de> serde::Deserialize<'de> for OrderAuditType {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderAuditType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -21432,6 +22561,7 @@ impl schemars::JsonSchema for OrderAuditType {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What the request does: `Place`, `Amend` or `Cancel`.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -21449,6 +22579,7 @@ pub enum OrderRequestType {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderRequestType {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Place", "Amend", "Cancel"];
@@ -21467,6 +22598,7 @@ impl OrderRequestType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderRequestType {
     fn from(value: &str) -> Self {
         match value {
@@ -21478,18 +22610,21 @@ impl From<&str> for OrderRequestType {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderRequestType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderRequestType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderRequestType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -21499,6 +22634,7 @@ impl<'de> serde::Deserialize<'de> for OrderRequestType {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderRequestType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -21509,6 +22645,7 @@ impl schemars::JsonSchema for OrderRequestType {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The name of an order request's status. Each trading provider defines its own; `QueryRequestStatuses` lists them with what each allows. The names listed are those the reference shows, so another one is reported as unknown, not rejected.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -21536,6 +22673,7 @@ pub enum RequestStatusCode {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl RequestStatusCode {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -21568,6 +22706,7 @@ impl RequestStatusCode {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for RequestStatusCode {
     fn from(value: &str) -> Self {
         match value {
@@ -21584,18 +22723,21 @@ impl From<&str> for RequestStatusCode {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for RequestStatusCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for RequestStatusCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for RequestStatusCode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -21605,6 +22747,7 @@ impl<'de> serde::Deserialize<'de> for RequestStatusCode {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for RequestStatusCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -21615,6 +22758,7 @@ impl schemars::JsonSchema for RequestStatusCode {
     }
 }
 
+#[cfg(feature = "trading")]
 /// A request made against an order (to place, amend or cancel it) while it is being processed: its status, and the details and routing the order will have if the request succeeds.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21655,6 +22799,7 @@ pub struct OrderRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderRequest {
     /// A `OrderRequest` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -21685,6 +22830,7 @@ impl OrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderRequest {
     /// Builds [`OrderRequest`] one field at a time, then checks that each required one is set.
     pub fn builder() -> OrderRequestBuilder {
@@ -21692,6 +22838,7 @@ impl OrderRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`OrderRequest`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -21708,6 +22855,7 @@ pub struct OrderRequestBuilder {
     condition: Option<OrderCondition>,
 }
 
+#[cfg(feature = "trading")]
 impl OrderRequestBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -21822,6 +22970,7 @@ impl OrderRequestBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One transaction (a trade done for an order) in a trading account: what was traded, when it settles and for how much. Which quantities it carries depends on `Style`.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -21839,6 +22988,7 @@ pub enum TransactionDetail {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "trading")]
 impl MarketTransaction {
     /// Builds [`MarketTransaction`] one field at a time, then checks that each required one is set.
     pub fn builder() -> MarketTransactionBuilder {
@@ -21846,6 +22996,7 @@ impl MarketTransaction {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`MarketTransaction`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -21866,6 +23017,7 @@ pub struct MarketTransactionBuilder {
     average_price: Option<Decimal>,
 }
 
+#[cfg(feature = "trading")]
 impl MarketTransactionBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -22024,6 +23176,7 @@ impl MarketTransactionBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Style` is `Market`: A trade of an exchange-traded instrument.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -22076,6 +23229,7 @@ pub struct MarketTransaction {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl MarketTransaction {
     /// A `MarketTransaction` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -22114,6 +23268,7 @@ impl MarketTransaction {
     }
 }
 
+#[cfg(feature = "trading")]
 impl EquityTransaction {
     /// Builds [`EquityTransaction`] one field at a time, then checks that each required one is set.
     pub fn builder() -> EquityTransactionBuilder {
@@ -22121,6 +23276,7 @@ impl EquityTransaction {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`EquityTransaction`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -22141,6 +23297,7 @@ pub struct EquityTransactionBuilder {
     average_price: Option<Decimal>,
 }
 
+#[cfg(feature = "trading")]
 impl EquityTransactionBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -22299,6 +23456,7 @@ impl EquityTransactionBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Style` is `Equity`: A Market-style transaction under the name the reference's order samples use.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -22351,6 +23509,7 @@ pub struct EquityTransaction {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl EquityTransaction {
     /// A `EquityTransaction` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -22389,6 +23548,7 @@ impl EquityTransaction {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OptionTransaction {
     /// Builds [`OptionTransaction`] one field at a time, then checks that each required one is set.
     pub fn builder() -> OptionTransactionBuilder {
@@ -22396,6 +23556,7 @@ impl OptionTransaction {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`OptionTransaction`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -22416,6 +23577,7 @@ pub struct OptionTransactionBuilder {
     average_price: Option<Decimal>,
 }
 
+#[cfg(feature = "trading")]
 impl OptionTransactionBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -22574,6 +23736,7 @@ impl OptionTransactionBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Style` is `Option`: A Market-style transaction under the reference's other name.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -22626,6 +23789,7 @@ pub struct OptionTransaction {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OptionTransaction {
     /// A `OptionTransaction` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -22664,6 +23828,7 @@ impl OptionTransaction {
     }
 }
 
+#[cfg(feature = "trading")]
 impl ManagedFundTransaction {
     /// Builds [`ManagedFundTransaction`] one field at a time, then checks that each required one is set.
     pub fn builder() -> ManagedFundTransactionBuilder {
@@ -22671,6 +23836,7 @@ impl ManagedFundTransaction {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`ManagedFundTransaction`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -22691,6 +23857,7 @@ pub struct ManagedFundTransactionBuilder {
     unit_value: Option<Decimal>,
 }
 
+#[cfg(feature = "trading")]
 impl ManagedFundTransactionBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -22849,6 +24016,7 @@ impl ManagedFundTransactionBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Style` is `ManagedFund`: A trade of managed fund units.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -22901,6 +24069,7 @@ pub struct ManagedFundTransaction {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl ManagedFundTransaction {
     /// A `ManagedFundTransaction` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -22939,6 +24108,7 @@ impl ManagedFundTransaction {
     }
 }
 
+#[cfg(feature = "trading")]
 impl TransactionDetail {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Style";
@@ -22959,6 +24129,7 @@ impl TransactionDetail {
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for TransactionDetail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -22991,6 +24162,7 @@ impl serde::Serialize for TransactionDetail {
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for TransactionDetail {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -23057,6 +24229,7 @@ impl<'de> serde::Deserialize<'de> for TransactionDetail {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TransactionDetail {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -23152,6 +24325,7 @@ impl schemars::JsonSchema for TransactionDetail {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One audit record of an order: a version of the order itself, of a request made against it, or of a transaction it led to. Each record holds exactly one of them, as `Type` says.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -23167,6 +24341,7 @@ pub enum OrderAudit {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditOrder {
     /// Builds [`OrderAuditOrder`] one field at a time, then checks that each required one is set.
     pub fn builder() -> OrderAuditOrderBuilder {
@@ -23174,6 +24349,7 @@ impl OrderAuditOrder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`OrderAuditOrder`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -23184,6 +24360,7 @@ pub struct OrderAuditOrderBuilder {
     order: Option<Order>,
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditOrderBuilder {
     /// Sets `Version`.
     pub fn version(mut self, value: impl Into<String>) -> Self {
@@ -23237,6 +24414,7 @@ impl OrderAuditOrderBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Type` is `Order`: A version of the order: the whole order, every Always field included.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -23259,6 +24437,7 @@ pub struct OrderAuditOrder {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditOrder {
     /// A `OrderAuditOrder` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -23278,6 +24457,7 @@ impl OrderAuditOrder {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditRequest {
     /// Builds [`OrderAuditRequest`] one field at a time, then checks that each required one is set.
     pub fn builder() -> OrderAuditRequestBuilder {
@@ -23285,6 +24465,7 @@ impl OrderAuditRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`OrderAuditRequest`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -23295,6 +24476,7 @@ pub struct OrderAuditRequestBuilder {
     request: Option<OrderRequest>,
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditRequestBuilder {
     /// Sets `Version`.
     pub fn version(mut self, value: impl Into<String>) -> Self {
@@ -23348,6 +24530,7 @@ impl OrderAuditRequestBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Type` is `Request`: A version of a request against the order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -23370,6 +24553,7 @@ pub struct OrderAuditRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditRequest {
     /// A `OrderAuditRequest` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -23389,6 +24573,7 @@ impl OrderAuditRequest {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditTransaction {
     /// Builds [`OrderAuditTransaction`] one field at a time, then checks that each required one is set.
     pub fn builder() -> OrderAuditTransactionBuilder {
@@ -23396,6 +24581,7 @@ impl OrderAuditTransaction {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`OrderAuditTransaction`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -23406,6 +24592,7 @@ pub struct OrderAuditTransactionBuilder {
     transaction: Option<TransactionDetail>,
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditTransactionBuilder {
     /// Sets `Version`.
     pub fn version(mut self, value: impl Into<String>) -> Self {
@@ -23459,6 +24646,7 @@ impl OrderAuditTransactionBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Type` is `Transaction`: A transaction of the order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -23481,6 +24669,7 @@ pub struct OrderAuditTransaction {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditTransaction {
     /// A `OrderAuditTransaction` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -23500,6 +24689,7 @@ impl OrderAuditTransaction {
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderAudit {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Type";
@@ -23519,6 +24709,7 @@ impl OrderAudit {
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderAudit {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -23548,6 +24739,7 @@ impl serde::Serialize for OrderAudit {
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderAudit {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -23604,6 +24796,7 @@ impl<'de> serde::Deserialize<'de> for OrderAudit {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderAudit {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -23650,6 +24843,7 @@ impl schemars::JsonSchema for OrderAudit {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One change to the list of order audit records. Changes come in order and must be applied in that order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -23667,6 +24861,7 @@ pub enum OrderAuditChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `A`: A record joins the list.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -23683,6 +24878,7 @@ pub struct OrderAuditAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditAdd {
     /// A `OrderAuditAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -23695,6 +24891,7 @@ impl OrderAuditAdd {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `U`: A listed record changed.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -23711,6 +24908,7 @@ pub struct OrderAuditUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditUpdate {
     /// A `OrderAuditUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -23723,6 +24921,7 @@ impl OrderAuditUpdate {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `R`: A record leaves the list.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -23739,6 +24938,7 @@ pub struct OrderAuditRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditRemove {
     /// A `OrderAuditRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -23751,6 +24951,7 @@ impl OrderAuditRemove {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -23764,6 +24965,7 @@ pub struct OrderAuditClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditClear {
     /// A `OrderAuditClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -23775,12 +24977,14 @@ impl OrderAuditClear {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Default for OrderAuditClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderAuditChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -23801,6 +25005,7 @@ impl OrderAuditChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderAuditChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -23829,6 +25034,7 @@ impl serde::Serialize for OrderAuditChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderAuditChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -23893,6 +25099,7 @@ impl<'de> serde::Deserialize<'de> for OrderAuditChange {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderAuditChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -23921,6 +25128,7 @@ impl schemars::JsonSchema for OrderAuditChange {
     }
 }
 
+#[cfg(feature = "trading")]
 /// The funds of one type and currency in a trading account. A record with an empty `Type` and `Currency` clears the account's balances before a full update; an `Amount` of zero removes the record.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -23943,6 +25151,7 @@ pub struct Balance {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl Balance {
     /// A `Balance` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -23962,6 +25171,7 @@ impl Balance {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Balance {
     /// Builds [`Balance`] one field at a time, then checks that each required one is set.
     pub fn builder() -> BalanceBuilder {
@@ -23969,6 +25179,7 @@ impl Balance {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`Balance`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -23979,6 +25190,7 @@ pub struct BalanceBuilder {
     amount: Option<Decimal>,
 }
 
+#[cfg(feature = "trading")]
 impl BalanceBuilder {
     /// Sets `Account`.
     pub fn account(mut self, value: impl Into<String>) -> Self {
@@ -24032,6 +25244,7 @@ impl BalanceBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What the change does: `A` adds a holding, `U` updates one, `R` removes one, `C` clears the list.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -24051,6 +25264,7 @@ pub enum HoldingChangeO {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl HoldingChangeO {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
@@ -24070,6 +25284,7 @@ impl HoldingChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for HoldingChangeO {
     fn from(value: &str) -> Self {
         match value {
@@ -24082,18 +25297,21 @@ impl From<&str> for HoldingChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for HoldingChangeO {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for HoldingChangeO {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for HoldingChangeO {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -24103,6 +25321,7 @@ impl<'de> serde::Deserialize<'de> for HoldingChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for HoldingChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -24113,6 +25332,7 @@ impl schemars::JsonSchema for HoldingChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One holding of a symbol in a trading account; a holding is identified by `Exchange` and `Code` (and `Account`, across accounts). A whole holding, as an add or update sends it, also has `Style`, `Cost` and `Currency` and, by `Style`, its quantities: `TotalQuantity`, `TotalAvailable` and `AveragePrice` for `Market` (and its other names `Equity` and `Option`), `TotalUnits` and `BaseCost` for `ManagedFund`. A removal may carry only the key.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -24156,6 +25376,7 @@ pub struct HoldingDetails {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl HoldingDetails {
     /// A `HoldingDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -24177,6 +25398,7 @@ impl HoldingDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 impl HoldingDetails {
     /// Builds [`HoldingDetails`] one field at a time, then checks that each required one is set.
     pub fn builder() -> HoldingDetailsBuilder {
@@ -24184,6 +25406,7 @@ impl HoldingDetails {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Builds [`HoldingDetails`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -24201,6 +25424,7 @@ pub struct HoldingDetailsBuilder {
     base_cost: Option<Decimal>,
 }
 
+#[cfg(feature = "trading")]
 impl HoldingDetailsBuilder {
     /// Sets `Exchange`.
     pub fn exchange(mut self, value: impl Into<String>) -> Self {
@@ -24291,6 +25515,7 @@ impl HoldingDetailsBuilder {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One change to the list of holdings. Changes come in order and must be applied in that order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -24308,6 +25533,7 @@ pub enum HoldingChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `A`: A holding joins the list, with every field the reference marks Always.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -24324,6 +25550,7 @@ pub struct HoldingAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl HoldingAdd {
     /// A `HoldingAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -24336,6 +25563,7 @@ impl HoldingAdd {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `U`: A listed holding changed: the whole holding is sent again, every Always field included.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -24352,6 +25580,7 @@ pub struct HoldingUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl HoldingUpdate {
     /// A `HoldingUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -24364,6 +25593,7 @@ impl HoldingUpdate {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `R`: A holding leaves the list; its key (`Exchange`, `Code`, `Account`) is enough.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -24380,6 +25610,7 @@ pub struct HoldingRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl HoldingRemove {
     /// A `HoldingRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -24392,6 +25623,7 @@ impl HoldingRemove {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -24405,6 +25637,7 @@ pub struct HoldingClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl HoldingClear {
     /// A `HoldingClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -24416,12 +25649,14 @@ impl HoldingClear {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Default for HoldingClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "trading")]
 impl HoldingChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -24442,6 +25677,7 @@ impl HoldingChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for HoldingChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -24468,6 +25704,7 @@ impl serde::Serialize for HoldingChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for HoldingChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -24526,6 +25763,7 @@ impl<'de> serde::Deserialize<'de> for HoldingChange {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for HoldingChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -24554,6 +25792,7 @@ impl schemars::JsonSchema for HoldingChange {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What the change does: `A` adds an order, `U` updates one, `R` removes one, `C` clears the list.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -24573,6 +25812,7 @@ pub enum OrderChangeO {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderChangeO {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
@@ -24592,6 +25832,7 @@ impl OrderChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderChangeO {
     fn from(value: &str) -> Self {
         match value {
@@ -24604,18 +25845,21 @@ impl From<&str> for OrderChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderChangeO {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderChangeO {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderChangeO {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -24625,6 +25869,7 @@ impl<'de> serde::Deserialize<'de> for OrderChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -24635,6 +25880,7 @@ impl schemars::JsonSchema for OrderChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One change to the list of orders. Changes come in order and must be applied in that order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -24652,6 +25898,7 @@ pub enum OrderChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `A`: An order joins the list, with every field the reference marks Always.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -24668,6 +25915,7 @@ pub struct OrderAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderAdd {
     /// A `OrderAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -24680,6 +25928,7 @@ impl OrderAdd {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `U`: A listed order changed: the whole order is sent again, every Always field included.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -24696,6 +25945,7 @@ pub struct OrderUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderUpdate {
     /// A `OrderUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -24708,6 +25958,7 @@ impl OrderUpdate {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `R`: An order leaves the list.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -24724,6 +25975,7 @@ pub struct OrderRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderRemove {
     /// A `OrderRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -24736,6 +25988,7 @@ impl OrderRemove {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -24749,6 +26002,7 @@ pub struct OrderClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderClear {
     /// A `OrderClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -24760,12 +26014,14 @@ impl OrderClear {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Default for OrderClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -24786,6 +26042,7 @@ impl OrderChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -24810,6 +26067,7 @@ impl serde::Serialize for OrderChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -24868,6 +26126,7 @@ impl<'de> serde::Deserialize<'de> for OrderChange {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -24893,6 +26152,7 @@ impl schemars::JsonSchema for OrderChange {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Which limit a trading limit sets: the smallest (`TotalValue.Minimum`) or largest (`TotalValue.Maximum`) value of one order, or the smallest quantity of one (`TotalQuantity.Minimum`). The server reports the limits it applies, so an unlisted code is reported as unknown, not rejected.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -24910,6 +26170,7 @@ pub enum TradingLimitCode {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl TradingLimitCode {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -24932,6 +26193,7 @@ impl TradingLimitCode {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for TradingLimitCode {
     fn from(value: &str) -> Self {
         match value {
@@ -24943,18 +26205,21 @@ impl From<&str> for TradingLimitCode {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for TradingLimitCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for TradingLimitCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for TradingLimitCode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -24964,6 +26229,7 @@ impl<'de> serde::Deserialize<'de> for TradingLimitCode {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingLimitCode {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -24974,6 +26240,7 @@ impl schemars::JsonSchema for TradingLimitCode {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One thing an order status permits: `Trade` (the order may trade), `Amend`, `Move`, `Cancel`; `All` is everything, `None` nothing.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -24997,6 +26264,7 @@ pub enum OrderStatusAllowance {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderStatusAllowance {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -25025,6 +26293,7 @@ impl OrderStatusAllowance {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderStatusAllowance {
     fn from(value: &str) -> Self {
         match value {
@@ -25039,18 +26308,21 @@ impl From<&str> for OrderStatusAllowance {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderStatusAllowance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderStatusAllowance {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderStatusAllowance {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -25060,6 +26332,7 @@ impl<'de> serde::Deserialize<'de> for OrderStatusAllowance {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderStatusAllowance {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -25070,6 +26343,7 @@ impl schemars::JsonSchema for OrderStatusAllowance {
     }
 }
 
+#[cfg(feature = "trading")]
 /// Why an order or request is in its status: `Normal`, `Manual` (set by hand), `Abnormal`, `Completed` (nothing more will happen), `Waiting` (waiting for something outside), or `Unknown`. A status may have several.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -25093,6 +26367,7 @@ pub enum StatusReason {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl StatusReason {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &[
@@ -25121,6 +26396,7 @@ impl StatusReason {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for StatusReason {
     fn from(value: &str) -> Self {
         match value {
@@ -25135,18 +26411,21 @@ impl From<&str> for StatusReason {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for StatusReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for StatusReason {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for StatusReason {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -25156,6 +26435,7 @@ impl<'de> serde::Deserialize<'de> for StatusReason {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for StatusReason {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -25166,6 +26446,7 @@ impl schemars::JsonSchema for StatusReason {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One thing an order request status permits: `Amend` or `Cancel` the request; `All` is both, `None` neither.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -25185,6 +26466,7 @@ pub enum RequestStatusAllowance {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl RequestStatusAllowance {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["None", "Amend", "Cancel", "All"];
@@ -25204,6 +26486,7 @@ impl RequestStatusAllowance {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for RequestStatusAllowance {
     fn from(value: &str) -> Self {
         match value {
@@ -25216,18 +26499,21 @@ impl From<&str> for RequestStatusAllowance {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for RequestStatusAllowance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for RequestStatusAllowance {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for RequestStatusAllowance {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -25237,6 +26523,7 @@ impl<'de> serde::Deserialize<'de> for RequestStatusAllowance {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for RequestStatusAllowance {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -25247,6 +26534,7 @@ impl schemars::JsonSchema for RequestStatusAllowance {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What the change does: `A` adds a request, `U` updates one, `R` removes one, `C` clears the list.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -25266,6 +26554,7 @@ pub enum OrderRequestChangeO {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl OrderRequestChangeO {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["A", "U", "R", "C"];
@@ -25285,6 +26574,7 @@ impl OrderRequestChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for OrderRequestChangeO {
     fn from(value: &str) -> Self {
         match value {
@@ -25297,18 +26587,21 @@ impl From<&str> for OrderRequestChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for OrderRequestChangeO {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderRequestChangeO {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderRequestChangeO {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -25318,6 +26611,7 @@ impl<'de> serde::Deserialize<'de> for OrderRequestChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderRequestChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -25328,6 +26622,7 @@ impl schemars::JsonSchema for OrderRequestChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One change to the list of pending order requests. Changes come in order and must be applied in that order; a finished request is removed.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -25345,6 +26640,7 @@ pub enum OrderRequestChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `A`: A request joins the list.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -25361,6 +26657,7 @@ pub struct OrderRequestAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderRequestAdd {
     /// A `OrderRequestAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -25373,6 +26670,7 @@ impl OrderRequestAdd {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `U`: A listed request changed.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -25389,6 +26687,7 @@ pub struct OrderRequestUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderRequestUpdate {
     /// A `OrderRequestUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -25401,6 +26700,7 @@ impl OrderRequestUpdate {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `R`: A request left the list (it finished).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -25417,6 +26717,7 @@ pub struct OrderRequestRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderRequestRemove {
     /// A `OrderRequestRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -25429,6 +26730,7 @@ impl OrderRequestRemove {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `C`: Empties the list (of one account, when `Account` is given).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -25442,6 +26744,7 @@ pub struct OrderRequestClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl OrderRequestClear {
     /// A `OrderRequestClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -25453,12 +26756,14 @@ impl OrderRequestClear {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Default for OrderRequestClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "trading")]
 impl OrderRequestChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -25479,6 +26784,7 @@ impl OrderRequestChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for OrderRequestChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -25507,6 +26813,7 @@ impl serde::Serialize for OrderRequestChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for OrderRequestChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -25573,6 +26880,7 @@ impl<'de> serde::Deserialize<'de> for OrderRequestChange {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for OrderRequestChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -25601,6 +26909,7 @@ impl schemars::JsonSchema for OrderRequestChange {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What the change does: `Add`, `Update`, `Remove` or `Clear` (all accounts).
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -25620,6 +26929,7 @@ pub enum TradingAccountChangeOperation {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl TradingAccountChangeOperation {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Add", "Update", "Remove", "Clear"];
@@ -25639,6 +26949,7 @@ impl TradingAccountChangeOperation {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for TradingAccountChangeOperation {
     fn from(value: &str) -> Self {
         match value {
@@ -25651,18 +26962,21 @@ impl From<&str> for TradingAccountChangeOperation {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for TradingAccountChangeOperation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for TradingAccountChangeOperation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for TradingAccountChangeOperation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -25672,6 +26986,7 @@ impl<'de> serde::Deserialize<'de> for TradingAccountChangeOperation {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingAccountChangeOperation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -25682,6 +26997,7 @@ impl schemars::JsonSchema for TradingAccountChangeOperation {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One change to the list of trading accounts. Changes come in order and must be applied in that order.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -25699,6 +27015,7 @@ pub enum TradingAccountChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "trading")]
 /// `Operation` is `Add`: An account joins the list.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -25712,6 +27029,7 @@ pub struct TradingAccountAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TradingAccountAdd {
     /// A `TradingAccountAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -25723,6 +27041,7 @@ impl TradingAccountAdd {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Operation` is `Update`: A listed account changed (often only its feed).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -25736,6 +27055,7 @@ pub struct TradingAccountUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TradingAccountUpdate {
     /// A `TradingAccountUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -25747,6 +27067,7 @@ impl TradingAccountUpdate {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Operation` is `Remove`: An account leaves the list.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -25760,6 +27081,7 @@ pub struct TradingAccountRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TradingAccountRemove {
     /// A `TradingAccountRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -25771,6 +27093,7 @@ impl TradingAccountRemove {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `Operation` is `Clear`: Empties the list.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -25781,6 +27104,7 @@ pub struct TradingAccountClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TradingAccountClear {
     /// A `TradingAccountClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -25791,12 +27115,14 @@ impl TradingAccountClear {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Default for TradingAccountClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "trading")]
 impl TradingAccountChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Operation";
@@ -25817,6 +27143,7 @@ impl TradingAccountChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for TradingAccountChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -25845,6 +27172,7 @@ impl serde::Serialize for TradingAccountChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for TradingAccountChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -25911,6 +27239,7 @@ impl<'de> serde::Deserialize<'de> for TradingAccountChange {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TradingAccountChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -25934,6 +27263,7 @@ impl schemars::JsonSchema for TradingAccountChange {
     }
 }
 
+#[cfg(feature = "trading")]
 /// What the record does: `A` adds a transaction, `U` updates one, `I` restarts the list.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -25951,6 +27281,7 @@ pub enum TransactionChangeO {
     Unrecognized(String),
 }
 
+#[cfg(feature = "trading")]
 impl TransactionChangeO {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["A", "U", "I"];
@@ -25969,6 +27300,7 @@ impl TransactionChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 impl From<&str> for TransactionChangeO {
     fn from(value: &str) -> Self {
         match value {
@@ -25980,18 +27312,21 @@ impl From<&str> for TransactionChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 impl std::fmt::Display for TransactionChangeO {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for TransactionChangeO {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for TransactionChangeO {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -26001,6 +27336,7 @@ impl<'de> serde::Deserialize<'de> for TransactionChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TransactionChangeO {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -26011,6 +27347,7 @@ impl schemars::JsonSchema for TransactionChangeO {
     }
 }
 
+#[cfg(feature = "trading")]
 /// One record of the list of transactions. Records come in order and must be applied in that order; an `I` record starts the list afresh.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -26026,6 +27363,7 @@ pub enum TransactionChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `A`: A new transaction.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -26042,6 +27380,7 @@ pub struct TransactionAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TransactionAdd {
     /// A `TransactionAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -26054,6 +27393,7 @@ impl TransactionAdd {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `U`: A change to a transaction already reported.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -26070,6 +27410,7 @@ pub struct TransactionUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TransactionUpdate {
     /// A `TransactionUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -26082,6 +27423,7 @@ impl TransactionUpdate {
     }
 }
 
+#[cfg(feature = "trading")]
 /// `O` is `I`: Starts the list of transactions again.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -26095,6 +27437,7 @@ pub struct TransactionInitialise {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "trading")]
 impl TransactionInitialise {
     /// A `TransactionInitialise` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -26106,12 +27449,14 @@ impl TransactionInitialise {
     }
 }
 
+#[cfg(feature = "trading")]
 impl Default for TransactionInitialise {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "trading")]
 impl TransactionChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "O";
@@ -26131,6 +27476,7 @@ impl TransactionChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl serde::Serialize for TransactionChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -26156,6 +27502,7 @@ impl serde::Serialize for TransactionChange {
     }
 }
 
+#[cfg(feature = "trading")]
 impl<'de> serde::Deserialize<'de> for TransactionChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -26212,6 +27559,7 @@ impl<'de> serde::Deserialize<'de> for TransactionChange {
     }
 }
 
+#[cfg(feature = "trading")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for TransactionChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -26641,9 +27989,11 @@ impl schemars::JsonSchema for OrderErrorName {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// A security written as one string: the symbol's code, a dot, and the market code, as in `BHP.ASX` or `BHP.ASX:PM[Demo]`. The market code holds no dot, so the text splits at its last dot; the code before it may hold dots.
 pub type SecurityCode = String;
 
+#[cfg(feature = "watchlist")]
 /// One watchlist the user can see, as the Watchlists subscription and the watchlist queries report it. A removal carries only the `ID`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -26669,6 +28019,7 @@ pub struct Watchlist {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl Watchlist {
     /// A `Watchlist` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -26684,6 +28035,7 @@ impl Watchlist {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl Watchlist {
     /// Builds [`Watchlist`] one field at a time, then checks that each required one is set.
     pub fn builder() -> WatchlistBuilder {
@@ -26691,6 +28043,7 @@ impl Watchlist {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Builds [`Watchlist`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -26702,6 +28055,7 @@ pub struct WatchlistBuilder {
     is_writable: Option<bool>,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistBuilder {
     /// Sets `ID`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
@@ -26746,6 +28100,7 @@ impl WatchlistBuilder {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// What the change does: `Add` a watchlist, `Update` one's details, `Remove` one, or `Clear` them all.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -26765,6 +28120,7 @@ pub enum WatchlistChangeOperation {
     Unrecognized(String),
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistChangeOperation {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Add", "Update", "Remove", "Clear"];
@@ -26784,6 +28140,7 @@ impl WatchlistChangeOperation {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<&str> for WatchlistChangeOperation {
     fn from(value: &str) -> Self {
         match value {
@@ -26796,18 +28153,21 @@ impl From<&str> for WatchlistChangeOperation {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl std::fmt::Display for WatchlistChangeOperation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl serde::Serialize for WatchlistChangeOperation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl<'de> serde::Deserialize<'de> for WatchlistChangeOperation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -26817,6 +28177,7 @@ impl<'de> serde::Deserialize<'de> for WatchlistChangeOperation {
     }
 }
 
+#[cfg(feature = "watchlist")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for WatchlistChangeOperation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -26827,6 +28188,7 @@ impl schemars::JsonSchema for WatchlistChangeOperation {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// One change to the list of watchlists the user can see. Changes come in order and must be applied in order; a clear empties the list.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -26844,6 +28206,7 @@ pub enum WatchlistChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "watchlist")]
 /// `Operation` is `Add`: A watchlist the user can now see.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -26857,6 +28220,7 @@ pub struct WatchlistAdd {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistAdd {
     /// A `WatchlistAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -26868,6 +28232,7 @@ impl WatchlistAdd {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// `Operation` is `Update`: New details for a watchlist.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -26881,6 +28246,7 @@ pub struct WatchlistUpdate {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistUpdate {
     /// A `WatchlistUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -26892,6 +28258,7 @@ impl WatchlistUpdate {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// `Operation` is `Remove`: A watchlist gone or no longer visible.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -26905,6 +28272,7 @@ pub struct WatchlistRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistRemove {
     /// A `WatchlistRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -26916,6 +28284,7 @@ impl WatchlistRemove {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// `Operation` is `Clear`: Empties the list of watchlists.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -26926,6 +28295,7 @@ pub struct WatchlistClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistClear {
     /// A `WatchlistClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -26936,12 +28306,14 @@ impl WatchlistClear {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl Default for WatchlistClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Operation";
@@ -26962,6 +28334,7 @@ impl WatchlistChange {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl serde::Serialize for WatchlistChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -26990,6 +28363,7 @@ impl serde::Serialize for WatchlistChange {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl<'de> serde::Deserialize<'de> for WatchlistChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -27054,6 +28428,7 @@ impl<'de> serde::Deserialize<'de> for WatchlistChange {
     }
 }
 
+#[cfg(feature = "watchlist")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for WatchlistChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -27077,6 +28452,7 @@ impl schemars::JsonSchema for WatchlistChange {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// What a user calls a watchlist and how it is filed: the details a client sets when creating, copying or updating one.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -27096,6 +28472,7 @@ pub struct WatchlistDetails {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistDetails {
     /// A `WatchlistDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -27109,6 +28486,7 @@ impl WatchlistDetails {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistDetails {
     /// Builds [`WatchlistDetails`] one field at a time, then checks that each required one is set.
     pub fn builder() -> WatchlistDetailsBuilder {
@@ -27116,6 +28494,7 @@ impl WatchlistDetails {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Builds [`WatchlistDetails`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -27125,6 +28504,7 @@ pub struct WatchlistDetailsBuilder {
     category: Option<String>,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistDetailsBuilder {
     /// Sets `Name`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
@@ -27157,6 +28537,7 @@ impl WatchlistDetailsBuilder {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// What the change does: `Insert` members, `Replace` members in place, `Remove` some, or `Clear` the list.
 ///
 /// Values the schema does not list are kept in `Unrecognized`, so parsing never loses them;
@@ -27176,6 +28557,7 @@ pub enum WatchlistMemberChangeOperation {
     Unrecognized(String),
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistMemberChangeOperation {
     /// Every value the schema lists, in schema order.
     pub const KNOWN: &'static [&'static str] = &["Insert", "Replace", "Remove", "Clear"];
@@ -27195,6 +28577,7 @@ impl WatchlistMemberChangeOperation {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl From<&str> for WatchlistMemberChangeOperation {
     fn from(value: &str) -> Self {
         match value {
@@ -27207,18 +28590,21 @@ impl From<&str> for WatchlistMemberChangeOperation {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl std::fmt::Display for WatchlistMemberChangeOperation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl serde::Serialize for WatchlistMemberChangeOperation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl<'de> serde::Deserialize<'de> for WatchlistMemberChangeOperation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -27228,6 +28614,7 @@ impl<'de> serde::Deserialize<'de> for WatchlistMemberChangeOperation {
     }
 }
 
+#[cfg(feature = "watchlist")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for WatchlistMemberChangeOperation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -27238,6 +28625,7 @@ impl schemars::JsonSchema for WatchlistMemberChangeOperation {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// One change to a watchlist's members, by position (zero-based). Changes come in order and must be applied in order: each position refers to the list as the changes before it left it.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
@@ -27255,6 +28643,7 @@ pub enum WatchlistMemberChange {
     Unrecognized(serde_json::Value),
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistMemberInsert {
     /// Builds [`WatchlistMemberInsert`] one field at a time, then checks that each required one is set.
     pub fn builder() -> WatchlistMemberInsertBuilder {
@@ -27262,6 +28651,7 @@ impl WatchlistMemberInsert {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Builds [`WatchlistMemberInsert`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -27271,6 +28661,7 @@ pub struct WatchlistMemberInsertBuilder {
     members: Option<Vec<SecurityCode>>,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistMemberInsertBuilder {
     /// Sets `At`.
     pub fn at(mut self, value: impl Into<i64>) -> Self {
@@ -27308,6 +28699,7 @@ impl WatchlistMemberInsertBuilder {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// `Operation` is `Insert`: Inserts members before position `At` (at the end when `At` is the length).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -27327,6 +28719,7 @@ pub struct WatchlistMemberInsert {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistMemberInsert {
     /// A `WatchlistMemberInsert` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -27340,6 +28733,7 @@ impl WatchlistMemberInsert {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistMemberReplace {
     /// Builds [`WatchlistMemberReplace`] one field at a time, then checks that each required one is set.
     pub fn builder() -> WatchlistMemberReplaceBuilder {
@@ -27347,6 +28741,7 @@ impl WatchlistMemberReplace {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Builds [`WatchlistMemberReplace`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -27356,6 +28751,7 @@ pub struct WatchlistMemberReplaceBuilder {
     members: Option<Vec<SecurityCode>>,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistMemberReplaceBuilder {
     /// Sets `At`.
     pub fn at(mut self, value: impl Into<i64>) -> Self {
@@ -27393,6 +28789,7 @@ impl WatchlistMemberReplaceBuilder {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// `Operation` is `Replace`: Overwrites the members from `At` on with `Members`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -27412,6 +28809,7 @@ pub struct WatchlistMemberReplace {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistMemberReplace {
     /// A `WatchlistMemberReplace` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -27425,6 +28823,7 @@ impl WatchlistMemberReplace {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// `Operation` is `Remove`: Removes `Count` members from position `At`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -27441,6 +28840,7 @@ pub struct WatchlistMemberRemove {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistMemberRemove {
     /// A `WatchlistMemberRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -27453,6 +28853,7 @@ impl WatchlistMemberRemove {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// `Operation` is `Clear`: Empties the watchlist.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -27463,6 +28864,7 @@ pub struct WatchlistMemberClear {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistMemberClear {
     /// A `WatchlistMemberClear` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -27473,12 +28875,14 @@ impl WatchlistMemberClear {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl Default for WatchlistMemberClear {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistMemberChange {
     /// The property whose value says which variant an object is.
     pub const TAG: &'static str = "Operation";
@@ -27499,6 +28903,7 @@ impl WatchlistMemberChange {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl serde::Serialize for WatchlistMemberChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         /// A variant's fields, after its tag.
@@ -27527,6 +28932,7 @@ impl serde::Serialize for WatchlistMemberChange {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl<'de> serde::Deserialize<'de> for WatchlistMemberChange {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -27593,6 +28999,7 @@ impl<'de> serde::Deserialize<'de> for WatchlistMemberChange {
     }
 }
 
+#[cfg(feature = "watchlist")]
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for WatchlistMemberChange {
     fn schema_name() -> std::borrow::Cow<'static, str> {

@@ -6,6 +6,7 @@ use super::*;
 
 use crate::runtime::Secret;
 
+#[cfg(feature = "watchlist")]
 /// Confirms that the members were appended.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -35,6 +36,7 @@ pub struct AddToWatchlistReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl AddToWatchlistReply {
     /// A `AddToWatchlistReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -55,12 +57,14 @@ impl AddToWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl Default for AddToWatchlistReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Which watchlist, and what to append.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -77,6 +81,7 @@ pub struct AddToWatchlistRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl AddToWatchlistRequestData {
     /// A `AddToWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -89,6 +94,7 @@ impl AddToWatchlistRequestData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Appends members to the end of one of the user's watchlists. Subscribers to the watchlist get the change as an `Insert`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -113,6 +119,7 @@ pub struct AddToWatchlistRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl AddToWatchlistRequest {
     /// A `AddToWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -133,6 +140,7 @@ impl AddToWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// The new watchlist.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -146,6 +154,7 @@ pub struct CopyWatchlistReplyData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl CopyWatchlistReplyData {
     /// A `CopyWatchlistReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -157,6 +166,7 @@ impl CopyWatchlistReplyData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// The identifier of the new copy.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -181,6 +191,7 @@ pub struct CopyWatchlistReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl CopyWatchlistReply {
     /// A `CopyWatchlistReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -201,6 +212,7 @@ impl CopyWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// The watchlist to copy, and the copy's details.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -217,6 +229,7 @@ pub struct CopyWatchlistRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl CopyWatchlistRequestData {
     /// A `CopyWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -229,6 +242,7 @@ impl CopyWatchlistRequestData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Creates a new watchlist of the user's with the members of an existing one (which may be read-only) and new details.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -253,6 +267,7 @@ pub struct CopyWatchlistRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl CopyWatchlistRequest {
     /// A `CopyWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -273,6 +288,7 @@ impl CopyWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// The new watchlist.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -286,6 +302,7 @@ pub struct CreateWatchlistReplyData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl CreateWatchlistReplyData {
     /// A `CreateWatchlistReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -297,6 +314,7 @@ impl CreateWatchlistReplyData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// The identifier of the new watchlist.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -321,6 +339,7 @@ pub struct CreateWatchlistReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl CreateWatchlistReply {
     /// A `CreateWatchlistReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -341,6 +360,7 @@ impl CreateWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// The new watchlist's details and first members.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -357,6 +377,7 @@ pub struct CreateWatchlistRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl CreateWatchlistRequestData {
     /// A `CreateWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -369,6 +390,7 @@ impl CreateWatchlistRequestData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Creates a new watchlist of the user's, optionally with members.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -393,6 +415,7 @@ pub struct CreateWatchlistRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl CreateWatchlistRequest {
     /// A `CreateWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -413,6 +436,7 @@ impl CreateWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Confirms the deletion.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -442,6 +466,7 @@ pub struct DeleteWatchlistReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl DeleteWatchlistReply {
     /// A `DeleteWatchlistReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -462,12 +487,14 @@ impl DeleteWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl Default for DeleteWatchlistReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Which watchlist.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -481,6 +508,7 @@ pub struct DeleteWatchlistRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl DeleteWatchlistRequestData {
     /// A `DeleteWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -492,6 +520,7 @@ impl DeleteWatchlistRequestData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Deletes one of the user's watchlists.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -516,6 +545,7 @@ pub struct DeleteWatchlistRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl DeleteWatchlistRequest {
     /// A `DeleteWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -536,6 +566,7 @@ impl DeleteWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Confirms the insertion.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -565,6 +596,7 @@ pub struct InsertIntoWatchlistReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl InsertIntoWatchlistReply {
     /// A `InsertIntoWatchlistReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -585,12 +617,14 @@ impl InsertIntoWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl Default for InsertIntoWatchlistReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Which watchlist, where, and what to insert.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -610,6 +644,7 @@ pub struct InsertIntoWatchlistRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl InsertIntoWatchlistRequestData {
     /// A `InsertIntoWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -623,6 +658,7 @@ impl InsertIntoWatchlistRequestData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl InsertIntoWatchlistRequestData {
     /// Builds [`InsertIntoWatchlistRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> InsertIntoWatchlistRequestDataBuilder {
@@ -630,6 +666,7 @@ impl InsertIntoWatchlistRequestData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Builds [`InsertIntoWatchlistRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -639,6 +676,7 @@ pub struct InsertIntoWatchlistRequestDataBuilder {
     offset: Option<i64>,
 }
 
+#[cfg(feature = "watchlist")]
 impl InsertIntoWatchlistRequestDataBuilder {
     /// Sets `WatchlistID`.
     pub fn watchlist_id(mut self, value: impl Into<String>) -> Self {
@@ -683,6 +721,7 @@ impl InsertIntoWatchlistRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Inserts members into one of the user's watchlists at a position. Subscribers to the watchlist get the change as an `Insert`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -707,6 +746,7 @@ pub struct InsertIntoWatchlistRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl InsertIntoWatchlistRequest {
     /// A `InsertIntoWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -727,6 +767,7 @@ impl InsertIntoWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Confirms the move.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -756,6 +797,7 @@ pub struct MoveInWatchlistReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl MoveInWatchlistReply {
     /// A `MoveInWatchlistReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -776,12 +818,14 @@ impl MoveInWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl Default for MoveInWatchlistReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Which watchlist, which members, and where to.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -804,6 +848,7 @@ pub struct MoveInWatchlistRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl MoveInWatchlistRequestData {
     /// A `MoveInWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -818,6 +863,7 @@ impl MoveInWatchlistRequestData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl MoveInWatchlistRequestData {
     /// Builds [`MoveInWatchlistRequestData`] one field at a time, then checks that each required one is set.
     pub fn builder() -> MoveInWatchlistRequestDataBuilder {
@@ -825,6 +871,7 @@ impl MoveInWatchlistRequestData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Builds [`MoveInWatchlistRequestData`] one field at a time, then checks that each required one is set.
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -835,6 +882,7 @@ pub struct MoveInWatchlistRequestDataBuilder {
     target: Option<i64>,
 }
 
+#[cfg(feature = "watchlist")]
 impl MoveInWatchlistRequestDataBuilder {
     /// Sets `WatchlistID`.
     pub fn watchlist_id(mut self, value: impl Into<String>) -> Self {
@@ -890,6 +938,7 @@ impl MoveInWatchlistRequestDataBuilder {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Moves a run of members within one of the user's watchlists. Subscribers get the change as a `Remove` followed by an `Insert`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -914,6 +963,7 @@ pub struct MoveInWatchlistRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl MoveInWatchlistRequest {
     /// A `MoveInWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -934,6 +984,7 @@ impl MoveInWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// The watchlist's members, as member changes to apply in order (a clear, then the members as an insert).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -958,6 +1009,7 @@ pub struct QueryMembersReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl QueryMembersReply {
     /// A `QueryMembersReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -978,6 +1030,7 @@ impl QueryMembersReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Which watchlist.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -991,6 +1044,7 @@ pub struct QueryMembersRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl QueryMembersRequestData {
     /// A `QueryMembersRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1002,6 +1056,7 @@ impl QueryMembersRequestData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Asks once for a watchlist's members, as the `Watchlist` subscription would report them.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1026,6 +1081,7 @@ pub struct QueryMembersRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl QueryMembersRequest {
     /// A `QueryMembersRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1046,6 +1102,7 @@ impl QueryMembersRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// The watchlist's details, as a watchlist change (an `Add`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1070,6 +1127,7 @@ pub struct QueryWatchlistReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl QueryWatchlistReply {
     /// A `QueryWatchlistReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1090,6 +1148,7 @@ impl QueryWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Which watchlist.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1103,6 +1162,7 @@ pub struct QueryWatchlistRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl QueryWatchlistRequestData {
     /// A `QueryWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1114,6 +1174,7 @@ impl QueryWatchlistRequestData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Asks once for the details of one watchlist.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1138,6 +1199,7 @@ pub struct QueryWatchlistRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl QueryWatchlistRequest {
     /// A `QueryWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1158,6 +1220,7 @@ impl QueryWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// The watchlists, as changes to apply in order (a clear, then an add for each).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1182,6 +1245,7 @@ pub struct QueryWatchlistsReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl QueryWatchlistsReply {
     /// A `QueryWatchlistsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1202,6 +1266,7 @@ impl QueryWatchlistsReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Asks once for every watchlist the user can see, as the `Watchlists` subscription reports them. It takes no parameters.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1231,6 +1296,7 @@ pub struct QueryWatchlistsRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl QueryWatchlistsRequest {
     /// A `QueryWatchlistsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1251,12 +1317,14 @@ impl QueryWatchlistsRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl Default for QueryWatchlistsRequest {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Confirms the update.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1286,6 +1354,7 @@ pub struct UpdateWatchlistReply {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl UpdateWatchlistReply {
     /// A `UpdateWatchlistReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1306,12 +1375,14 @@ impl UpdateWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl Default for UpdateWatchlistReply {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Which watchlist, and its new details.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1328,6 +1399,7 @@ pub struct UpdateWatchlistRequestData {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl UpdateWatchlistRequestData {
     /// A `UpdateWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1340,6 +1412,7 @@ impl UpdateWatchlistRequestData {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Replaces the details of one of the user's watchlists.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1364,6 +1437,7 @@ pub struct UpdateWatchlistRequest {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl UpdateWatchlistRequest {
     /// A `UpdateWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1384,6 +1458,7 @@ impl UpdateWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Changes to one watchlist's members, sent to `Watchlist!{ID}` subscribers. The subscription starts with a clear and the members as an insert; every later edit (AddToWatchlist, InsertIntoWatchlist, MoveInWatchlist, by this client or another) follows as changes. Apply them in order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1407,6 +1482,7 @@ pub struct WatchlistPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistPush {
     /// A `WatchlistPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1427,6 +1503,7 @@ impl WatchlistPush {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// Changes to the list of watchlists the user can see, sent to `Watchlists` subscribers: first a clear and an add for each, then the changes as they happen. Apply them in order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1451,6 +1528,7 @@ pub struct WatchlistsPush {
     pub undocumented: crate::runtime::Undocumented,
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistsPush {
     /// A `WatchlistsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
@@ -1471,6 +1549,7 @@ impl WatchlistsPush {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for AddToWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AddToWatchlistReply
@@ -1492,6 +1571,7 @@ impl crate::MessageEnvelope for AddToWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for AddToWatchlistRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AddToWatchlistRequest
@@ -1513,6 +1593,7 @@ impl crate::MessageEnvelope for AddToWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for CopyWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CopyWatchlistReply
@@ -1534,6 +1615,7 @@ impl crate::MessageEnvelope for CopyWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for CopyWatchlistRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CopyWatchlistRequest
@@ -1555,6 +1637,7 @@ impl crate::MessageEnvelope for CopyWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for CreateWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CreateWatchlistReply
@@ -1576,6 +1659,7 @@ impl crate::MessageEnvelope for CreateWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for CreateWatchlistRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CreateWatchlistRequest
@@ -1597,6 +1681,7 @@ impl crate::MessageEnvelope for CreateWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for DeleteWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::DeleteWatchlistReply
@@ -1618,6 +1703,7 @@ impl crate::MessageEnvelope for DeleteWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for DeleteWatchlistRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::DeleteWatchlistRequest
@@ -1639,6 +1725,7 @@ impl crate::MessageEnvelope for DeleteWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for InsertIntoWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::InsertIntoWatchlistReply
@@ -1660,6 +1747,7 @@ impl crate::MessageEnvelope for InsertIntoWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for InsertIntoWatchlistRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::InsertIntoWatchlistRequest
@@ -1681,6 +1769,7 @@ impl crate::MessageEnvelope for InsertIntoWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for MoveInWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::MoveInWatchlistReply
@@ -1702,6 +1791,7 @@ impl crate::MessageEnvelope for MoveInWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for MoveInWatchlistRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::MoveInWatchlistRequest
@@ -1723,6 +1813,7 @@ impl crate::MessageEnvelope for MoveInWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for QueryMembersReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMembersReply
@@ -1744,6 +1835,7 @@ impl crate::MessageEnvelope for QueryMembersReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for QueryMembersRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMembersRequest
@@ -1765,6 +1857,7 @@ impl crate::MessageEnvelope for QueryMembersRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for QueryWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryWatchlistReply
@@ -1786,6 +1879,7 @@ impl crate::MessageEnvelope for QueryWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for QueryWatchlistRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryWatchlistRequest
@@ -1807,6 +1901,7 @@ impl crate::MessageEnvelope for QueryWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for QueryWatchlistsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryWatchlistsReply
@@ -1828,6 +1923,7 @@ impl crate::MessageEnvelope for QueryWatchlistsReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for QueryWatchlistsRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryWatchlistsRequest
@@ -1849,6 +1945,7 @@ impl crate::MessageEnvelope for QueryWatchlistsRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for UpdateWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateWatchlistReply
@@ -1870,6 +1967,7 @@ impl crate::MessageEnvelope for UpdateWatchlistReply {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for UpdateWatchlistRequest {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateWatchlistRequest
@@ -1891,6 +1989,7 @@ impl crate::MessageEnvelope for UpdateWatchlistRequest {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for WatchlistPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::WatchlistPush
@@ -1912,6 +2011,7 @@ impl crate::MessageEnvelope for WatchlistPush {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistPush {
     /// The topic with its arguments read, as its own type.
     pub fn typed_topic(&self) -> Result<WatchlistTopic, crate::runtime::TopicError> {
@@ -1919,6 +2019,7 @@ impl WatchlistPush {
     }
 }
 
+#[cfg(feature = "watchlist")]
 /// The `Watchlist` topic with its arguments: `Watchlist!{ID}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct WatchlistTopic {
@@ -1926,6 +2027,7 @@ pub struct WatchlistTopic {
     pub id: String,
 }
 
+#[cfg(feature = "watchlist")]
 impl std::str::FromStr for WatchlistTopic {
     type Err = crate::runtime::TopicError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -1940,12 +2042,14 @@ impl std::str::FromStr for WatchlistTopic {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl std::fmt::Display for WatchlistTopic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Watchlist!{}", self.id)
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl WatchlistTopic {
     /// The `Watchlist` topic for these arguments (those not every form has left out).
     pub fn new(id: impl Into<String>) -> Self {
@@ -1953,17 +2057,20 @@ impl WatchlistTopic {
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::runtime::TypedTopic for WatchlistTopic {
     const CONTROLLER: &'static str = "Watchlist";
     const NAME: &'static str = "Watchlist";
 }
 
+#[cfg(feature = "watchlist")]
 impl From<WatchlistTopic> for crate::runtime::Topic {
     fn from(topic: WatchlistTopic) -> Self {
         Self::from(topic.to_string())
     }
 }
 
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for WatchlistsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::WatchlistsPush
