@@ -116,7 +116,7 @@ pub enum TopicProblem {
 }
 
 /// The envelope fields of a message read straight from its text, without building a tree
-/// (see [`crate::CleanText`]).
+/// (see `CleanText`, with the `scan` feature).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnvelopeText<'a> {
     pub controller: Option<Cow<'a, str>>,
@@ -146,13 +146,8 @@ pub enum ParseError {
         "no schema covers {direction} messages with Controller `{controller}`, Topic `{topic}`, Action `{action}`{hint}"
     )]
     NoSchema { controller: String, topic: String, action: String, direction: Direction, hint: String },
-    #[error("the message is {} {kind} but `{path}` does not fit: {reason}", article(kind))]
+    #[error("the message is {} {kind} but `{path}` does not fit: {reason}", crate::runtime::article(kind))]
     Data { kind: &'static str, path: String, reason: String },
-}
-
-/// `an` before a vowel sound (`an AuthOwnerRequest`), `a` otherwise.
-fn article(word: &str) -> &'static str {
-    if word.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
 }
 
 impl Message {

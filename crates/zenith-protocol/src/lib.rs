@@ -104,6 +104,7 @@ mod dispatch;
 mod generated;
 #[doc(hidden)]
 pub mod runtime;
+#[cfg(feature = "scan")]
 mod scan;
 mod subscribe;
 
@@ -120,6 +121,7 @@ pub use runtime::{
     Drift, DriftDecision, ErrorCodeInfo, FieldInfo, Flags, MessageEnvelope, MessageInfo, Nullable, Operation, Problem,
     Report, Role, Secret, Severity, Time, TimeError, Topic, TopicError, TypedTopic, Undocumented, Validate, Verdict,
 };
+#[cfg(feature = "scan")]
 pub use scan::CleanText;
 
 /// The names most programs need: `use zenith_protocol::prelude::*;`.

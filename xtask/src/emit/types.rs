@@ -22,7 +22,8 @@ pub fn emit(model: &Model) -> Result<Vec<(String, TokenStream)>, Error> {
     for (index, ty) in model.types.iter().enumerate() {
         let message = model.messages.iter().any(|m| m.ty == TypeId(index));
         let cfg = cfg(model.features_of_type(TypeId(index)));
-        add(super::schema::group(ty), gated(&cfg, emit_type(model, ty)?));
+        let example = model.messages.iter().find(|m| m.ty == TypeId(index)).and_then(|m| m.examples.first());
+        add(super::schema::group(ty), gated(&cfg, emit_type(model, ty, example)?));
         add(super::schema::group(ty), gated(&cfg, constructor(model, ty, message)));
     }
     let mut topics: Vec<(&str, &str)> = Vec::new();
@@ -64,9 +65,18 @@ pub fn module_root(groups: &[String]) -> TokenStream {
     }
 }
 
-fn emit_type(model: &Model, ty: &TypeDef) -> Result<TokenStream, Error> {
+/// A type's Rust; a message's doc ends with its example from the schema.
+fn emit_type(model: &Model, ty: &TypeDef, example: Option<&serde_json::Value>) -> Result<TokenStream, Error> {
     let name = ident(&ty.name);
-    let doc = doc_attrs(ty.doc.as_deref());
+    let shown =
+        example.map(|e| super::docs::shown_example(model, e)).and_then(|e| serde_json::to_string_pretty(&e).ok());
+    let doc = match shown {
+        Some(example) => {
+            let text = format!("{}\n\nFor example:\n\n```json\n{example}\n```", ty.doc.as_deref().unwrap_or_default());
+            doc_attrs(Some(&text))
+        }
+        None => doc_attrs(ty.doc.as_deref()),
+    };
     Ok(match &ty.kind {
         TypeKind::Struct { fields, union: Some(union), .. } => tagged_union(model, ty, fields, union),
         TypeKind::Struct { fields, .. } => {

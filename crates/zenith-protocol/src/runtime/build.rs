@@ -2,7 +2,7 @@
 
 /// A builder's `build()` found a required field unset.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("a `{type_name}` needs `{missing}`: set it before `build()`")]
+#[error("{} `{type_name}` needs `{missing}`: set it before `build()`", super::article(type_name))]
 pub struct BuildError {
     /// The type being built.
     pub type_name: &'static str,

@@ -84,6 +84,11 @@ pub use tuple::{JsonKind, TupleReader, TupleWriter};
 pub use undocumented::Undocumented;
 pub use validate::Validate;
 
+/// `an` before a vowel sound (`an AuthOwnerRequest`), `a` otherwise.
+pub(crate) fn article(word: &str) -> &'static str {
+    if word.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+}
+
 /// Deserializes a present field as `Some`, even when it is `null`.
 ///
 /// Used for fields that may be `null`, so `"Data": null` and an absent `Data` stay apart.

@@ -9,6 +9,9 @@ use std::fmt;
 /// let topic = Topic::from("Security!BHP.ASX");
 /// assert_eq!(topic.name(), "Security");
 /// assert_eq!(topic.args().collect::<Vec<_>>(), ["BHP", "ASX"]);
+/// // Split by the topic's documented form, `{Code}.{Market}`: a code may hold a dot.
+/// let topic = Topic::from("Depth!BHP.AX.ASX");
+/// assert_eq!(topic.args().collect::<Vec<_>>(), ["BHP.AX", "ASX"]);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Topic(String);
@@ -19,9 +22,22 @@ impl Topic {
         split(&self.0).0
     }
 
-    /// The arguments after `!`, split at dots; empty when there are none.
+    /// The arguments after `!`, split by the first documented form of the topic they fit (of
+    /// any controller with a topic of this name), else at every dot; empty when there are none.
     pub fn args(&self) -> impl Iterator<Item = &str> {
-        split(&self.0).1.into_iter().flat_map(|args| args.split('.'))
+        let (name, args) = split(&self.0);
+        let args = args.unwrap_or_default();
+        let documented = crate::generated::messages::TOPIC_ARGUMENTS
+            .iter()
+            .filter(|(_, topic, _)| *topic == name)
+            .find_map(|(_, _, kind)| read_arguments(kind.info().arguments, args).ok())
+            .map(|(_, values)| values);
+        let values = match documented {
+            Some(values) => values,
+            None if args.is_empty() => Vec::new(),
+            None => args.split('.').collect(),
+        };
+        values.into_iter()
     }
 
     /// The text after `!`, if any.

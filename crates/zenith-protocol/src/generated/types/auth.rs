@@ -223,6 +223,19 @@ impl IdentityResultBuilder {
 
 #[cfg(feature = "auth")]
 /// The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Auth",
+///   "Topic": "AuthCode",
+///   "TransactionID": 3,
+///   "Data": {
+///     "Result": "Reject"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -390,6 +403,24 @@ impl AuthCodeRequestDataBuilder {
 
 #[cfg(feature = "auth")]
 /// Logs in with a grant the client got from an external authentication service, which the named provider knows how to check.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Auth",
+///   "Topic": "AuthCode",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Provider": "Paritech",
+///     "ClientID": "TriOptimum",
+///     "AuthGrant": "<redacted>",
+///     "Scope": [
+///       "Paritech.Zenith"
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -436,6 +467,26 @@ impl AuthCodeRequest {
 
 #[cfg(feature = "auth")]
 /// The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself. The reference shows this reply on `Identify` instead; some clients expect it here, so both are accepted and matched to the request by TransactionID.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Auth",
+///   "Topic": "AuthOwner",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Result": "Success",
+///     "AccessToken": "<redacted>",
+///     "DisplayName": "Shodan",
+///     "UserID": "shodan",
+///     "ExpiryDate": "20120630T100230Z",
+///     "Scope": [
+///       "Paritech.Zenith"
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -609,6 +660,25 @@ impl AuthOwnerRequestDataBuilder {
 
 #[cfg(feature = "auth")]
 /// Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password. Meant for internal and specialised clients; others use the OAuth flow.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Auth",
+///   "Topic": "AuthOwner",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Provider": "Paritech",
+///     "ClientID": "TriOptimum",
+///     "UserName": "Shodan",
+///     "Password": "<redacted>",
+///     "Scope": [
+///       "Paritech.Zenith"
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -655,6 +725,24 @@ impl AuthOwnerRequest {
 
 #[cfg(feature = "auth")]
 /// The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Auth",
+///   "Topic": "AuthToken",
+///   "TransactionID": 2,
+///   "Data": {
+///     "Result": "Success",
+///     "ExpiryDate": "2012-06-30T10:02:30Z",
+///     "Scope": [
+///       "Zenith/Market",
+///       "Zenith/Trading"
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -733,6 +821,20 @@ impl AuthTokenRequestData {
 
 #[cfg(feature = "auth")]
 /// Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned).
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Auth",
+///   "Topic": "AuthToken",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Provider": "Bearer",
+///     "AccessToken": "<redacted>"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -779,6 +881,23 @@ impl AuthTokenRequest {
 
 #[cfg(feature = "auth")]
 /// The connection's identity, sent to `Identify` subscribers whenever it changes. Replies to `AuthOwner`, `AuthToken` and `AuthCode` also arrive on this topic, carrying the request's TransactionID.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Auth",
+///   "Topic": "Identify",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Result": "Success",
+///     "Scope": [
+///       "Paritech.Zenith.Market",
+///       "Paritech.Zenith.Trading"
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -825,6 +944,23 @@ impl IdentifyPush {
 
 #[cfg(feature = "auth")]
 /// The answer to `QueryIdentify`: the connection's current identity.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Auth",
+///   "Topic": "QueryIdentify",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Result": "Success",
+///     "Scope": [
+///       "Paritech.Zenith.Market",
+///       "Paritech.Zenith.Trading"
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -871,6 +1007,16 @@ impl QueryIdentifyReply {
 
 #[cfg(feature = "auth")]
 /// Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Auth",
+///   "Topic": "QueryIdentify",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]

@@ -34,6 +34,19 @@ impl CreateChannelReplyData {
 
 #[cfg(feature = "channel")]
 /// The identifier of the new channel.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "CreateChannel",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ChannelID": "Umk8R2"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -170,6 +183,37 @@ impl CreateChannelRequestDataBuilder {
 
 #[cfg(feature = "channel")]
 /// Creates a notification channel: a way of reaching the user (an email address, a browser's push subscription, ...) that scans can notify over.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "CreateChannel",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Parameters": {
+///       "Type": "Push.Web",
+///       "Settings": {
+///         "endpoint": "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABi3j...",
+///         "expirationTime": null,
+///         "keys": {
+///           "auth": "<redacted>",
+///           "p256dh": "BD0ti6D2A..."
+///         }
+///       }
+///     },
+///     "Details": {
+///       "Name": "ArcLight (Phone)",
+///       "Description": "ArcLight in Firefox Mobile",
+///       "Metadata": {
+///         "Category": "Phone"
+///       }
+///     },
+///     "IsActive": true
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -216,6 +260,16 @@ impl CreateChannelRequest {
 
 #[cfg(feature = "channel")]
 /// Confirms the deletion.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "DeleteChannel",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -300,6 +354,19 @@ impl DeleteChannelRequestData {
 
 #[cfg(feature = "channel")]
 /// Deletes a notification channel.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "DeleteChannel",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ChannelID": "Umk8R2"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -551,6 +618,38 @@ impl QueryChannelReplyDataBuilder {
 
 #[cfg(feature = "channel")]
 /// A channel's details, state and delivery settings. (QueryMethod's sample reply also shows this topic; see QueryMethodRequest.)
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "QueryChannel",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ChannelID": "j5Tm6X",
+///     "Details": {
+///       "Name": "ArcLight (Phone)",
+///       "Description": "ArcLight in Firefox Mobile",
+///       "Metadata": {
+///         "Category": "Phone"
+///       },
+///       "Status": "Active"
+///     },
+///     "Parameters": {
+///       "Type": "Push.Web",
+///       "Settings": {
+///         "endpoint": "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABi3j...",
+///         "expirationTime": null,
+///         "keys": {
+///           "auth": "<redacted>",
+///           "p256dh": "BD0ti6D2A..."
+///         }
+///       }
+///     }
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -623,6 +722,19 @@ impl QueryChannelRequestData {
 
 #[cfg(feature = "channel")]
 /// Asks for a channel's details, state and delivery settings.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "QueryChannel",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ChannelID": "j5Tm6X"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -669,6 +781,28 @@ impl QueryChannelRequest {
 
 #[cfg(feature = "channel")]
 /// A summary of each of the user's channels, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "QueryChannels",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "ID": "j5Tm6X",
+///       "Name": "ArcLight (Phone)",
+///       "Description": "ArcLight in Firefox Mobile",
+///       "Type": "Push.Web",
+///       "Metadata": {
+///         "Category": "Phone"
+///       },
+///       "Status": "Active"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -715,6 +849,16 @@ impl QueryChannelsReply {
 
 #[cfg(feature = "channel")]
 /// Asks for a summary of every channel of the user's. It takes no parameters.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "QueryChannels",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -773,6 +917,23 @@ impl Default for QueryChannelsRequest {
 
 #[cfg(feature = "channel")]
 /// A distribution method's set-up information.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "QueryMethod",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Type": "Push.Web",
+///     "Metadata": {
+///       "applicationServerKey": "BD0ti6D2A...",
+///       "userVisibleOnly": true
+///     }
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -845,6 +1006,19 @@ impl QueryMethodRequestData {
 
 #[cfg(feature = "channel")]
 /// Asks what a client needs to know to set up a channel of one distribution method (for Web Push, the server's VAPID key).
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "QueryMethod",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Type": "Push.Web"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -891,6 +1065,23 @@ impl QueryMethodRequest {
 
 #[cfg(feature = "channel")]
 /// The distribution methods the server offers, whatever the client's platform (a browser cannot use Push.APNs, for instance).
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "QueryMethods",
+///   "TransactionID": 1,
+///   "Data": [
+///     "Email",
+///     "Push.APNs",
+///     "Push.FCM",
+///     "Push.Web",
+///     "SMS"
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -937,6 +1128,16 @@ impl QueryMethodsReply {
 
 #[cfg(feature = "channel")]
 /// Asks which distribution methods the server offers. It takes no parameters.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "QueryMethods",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -995,6 +1196,16 @@ impl Default for QueryMethodsRequest {
 
 #[cfg(feature = "channel")]
 /// Confirms the update.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "UpdateChannel",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1163,6 +1374,37 @@ impl UpdateChannelRequestDataBuilder {
 
 #[cfg(feature = "channel")]
 /// Replaces a channel's details and delivery settings. Send every field, changed or not: the update replaces the channel as a whole.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "UpdateChannel",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ChannelID": "Umk8R2",
+///     "Parameters": {
+///       "Type": "Push.Web",
+///       "Settings": {
+///         "endpoint": "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABi3j...",
+///         "expirationTime": null,
+///         "keys": {
+///           "auth": "<redacted>",
+///           "p256dh": "BD0ti6D2A..."
+///         }
+///       }
+///     },
+///     "Details": {
+///       "Name": "ArcLight (Phone)",
+///       "Description": "ArcLight in Firefox Mobile",
+///       "Metadata": {
+///         "Category": "Phone"
+///       }
+///     }
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1209,6 +1451,16 @@ impl UpdateChannelRequest {
 
 #[cfg(feature = "channel")]
 /// Confirms the change.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "UpdateChannelStatus",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1297,6 +1549,20 @@ impl UpdateChannelStatusRequestData {
 
 #[cfg(feature = "channel")]
 /// Switches a channel on or off.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Channel",
+///   "Topic": "UpdateChannelStatus",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ChannelID": "Umk8R2",
+///     "IsActive": false
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]

@@ -7,6 +7,16 @@ use super::*;
 use crate::runtime::Secret;
 
 /// Acknowledges a `Configure` request; it has no content beyond the envelope.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "Configure",
+///   "TransactionID": 123
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -90,6 +100,19 @@ impl Default for Timeouts {
 }
 
 /// Changes the timeouts of the controller it is sent to. Any controller accepts it; settings left out keep their current value.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "Configure",
+///   "TransactionID": 123,
+///   "Data": {
+///     "ActionTimeout": "00:01:00"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -133,6 +156,20 @@ impl ConfigureRequest {
 }
 
 /// The answer to `QueryConfigure`: the controller's timeouts now in force.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryConfigure",
+///   "TransactionID": 7,
+///   "Data": {
+///     "ActionTimeout": "00:01:00",
+///     "SubscriptionTimeout": "00:00:35"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -176,6 +213,16 @@ impl QueryConfigureReply {
 }
 
 /// Asks the controller it is sent to for its current timeouts. Any controller accepts it.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryConfigure",
+///   "TransactionID": 123
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]

@@ -215,6 +215,17 @@ impl schemars::JsonSchema for Action {
 pub type TransactionId = i64;
 
 /// Asks the server to abandon pending requests on a controller that were sent with the given TransactionID.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryMarkets",
+///   "Action": "Cancel",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -363,6 +374,17 @@ impl EnvelopeBuilder {
 }
 
 /// Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result. Without `Topic` it concerns the whole controller; without TransactionID it is not tied to one request.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "Markets",
+///   "Action": "Error",
+///   "Data": "Authority"
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -416,6 +438,17 @@ impl Default for ErrorMessage {
 }
 
 /// The server's answer to a `Sub` that asked for confirmation. Data for the topic may arrive before it. When the subscription fails, an error message is sent as well and this message comes without `Confirm`.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Zenith",
+///   "Topic": "ServerInfo",
+///   "Action": "Sub",
+///   "Confirm": true
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -467,6 +500,16 @@ impl SubConfirm {
 }
 
 /// Subscribes to a topic on any controller. Subscriptions are counted: every `Sub` needs its own `Unsub`.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Auth",
+///   "Action": "Sub",
+///   "Topic": "Identify"
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -518,6 +561,16 @@ impl SubRequest {
 }
 
 /// An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held. The real client, motif-core, never asks for a confirmation and reads every `Unsub` without `Confirm: true` as the server ending the subscription; so an `Unsub` without `Confirm` that answers no client `Unsub` with `Confirm: true` is a server-initiated end, not a confirmation.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "Markets",
+///   "Action": "Unsub"
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -560,6 +613,17 @@ impl UnsubConfirm {
 }
 
 /// Drops one reference to a subscription on any controller. A `Sub` followed at once by an `Unsub` leaves no subscription.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "Markets",
+///   "Action": "Unsub",
+///   "Confirm": true
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]

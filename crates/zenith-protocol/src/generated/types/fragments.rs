@@ -8,6 +8,19 @@ use crate::runtime::Secret;
 
 #[cfg(feature = "fragments")]
 /// A legacy topic. The requested fragments.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Fragments",
+///   "Topic": "QueryCustomFragments",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Holdings": []
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -166,6 +179,28 @@ impl QueryCustomFragmentsRequestDataBuilder {
 
 #[cfg(feature = "fragments")]
 /// A legacy topic. Asks a named data source for fragments about a target the source defines (a shareholder, say), rather than about a symbol.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Fragments",
+///   "Topic": "QueryCustomFragments",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Source": "Fundamentals.ShareholderHoldings",
+///     "Target": {
+///       "Name": "CUSTODIAL SERVICES LIMITED"
+///     },
+///     "Fragments": [
+///       {
+///         "Name": "Holdings",
+///         "Data": "Fundamentals.TopShareholders"
+///       }
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -212,6 +247,23 @@ impl QueryCustomFragmentsRequest {
 
 #[cfg(feature = "fragments")]
 /// A legacy topic. The requested fragments.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Fragments",
+///   "Topic": "QueryFragments",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Top100": [
+///       {
+///         "Name": "ABC Holdings"
+///       }
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -368,6 +420,26 @@ impl QueryFragmentsRequestDataBuilder {
 
 #[cfg(feature = "fragments")]
 /// A legacy topic. Asks for pieces of reference data (fragments, such as fundamentals) about one symbol.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Fragments",
+///   "Topic": "QueryFragments",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Code": "BHP",
+///     "Market": "ASX",
+///     "Fragments": [
+///       {
+///         "Name": "Top100",
+///         "Data": "Fundamentals.TopShareholders"
+///       }
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]

@@ -8,6 +8,34 @@ use crate::runtime::Secret;
 
 #[cfg(feature = "market")]
 /// Changes to a symbol's order book, order by order, sent to `Depth!{Code}.{Market}` subscribers (the symbol must offer `DepthFull` data). Apply the changes in order; a clear starts the book afresh.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "Depth!BHP.ASX",
+///   "Data": [
+///     {
+///       "O": "A",
+///       "Order": {
+///         "ID": "DEADBEEF-CAFE-F00D-C0DE-123412341234",
+///         "Side": "Bid",
+///         "Price": 42.05,
+///         "Position": 1024,
+///         "Quantity": null
+///       }
+///     },
+///     {
+///       "O": "U",
+///       "Order": {
+///         "ID": "FACEB00C-8BAD-F00D-C0DE-123412341234",
+///         "Quantity": 5000
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -53,6 +81,54 @@ impl DepthPush {
 
 #[cfg(feature = "market")]
 /// Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data). Apply the changes in order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "Levels!BHP.ASX",
+///   "Data": [
+///     {
+///       "O": "C"
+///     },
+///     {
+///       "O": "A",
+///       "Level": {
+///         "ID": "00000001-0000-0000-0000-000000000001",
+///         "Side": "Bid",
+///         "Price": 15.2,
+///         "Volume": 10,
+///         "Count": 2
+///       }
+///     },
+///     {
+///       "O": "A",
+///       "Level": {
+///         "ID": "00000002-0000-0000-0000-000000000002",
+///         "Side": "Ask",
+///         "Price": null,
+///         "Volume": 120000,
+///         "Count": 37
+///       }
+///     },
+///     {
+///       "O": "U",
+///       "Level": {
+///         "ID": "00000001-0000-0000-0000-000000000001",
+///         "Volume": 30,
+///         "Count": 3
+///       }
+///     },
+///     {
+///       "O": "R",
+///       "Level": {
+///         "ID": "00000002-0000-0000-0000-000000000002"
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -98,6 +174,24 @@ impl LevelsPush {
 
 #[cfg(feature = "market")]
 /// The state of the markets the user can see, sent to `Markets` subscribers whenever a market's feed, trading day or trading status changes.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "Markets",
+///   "Data": [
+///     {
+///       "Code": "ASX",
+///       "Feed": "Active",
+///       "TradingDate": "2014-02-11",
+///       "MarketTime": "2014-02-11T12:44:02+10:00",
+///       "Status": "Open"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -229,6 +323,28 @@ impl BrokerBuilder {
 
 #[cfg(feature = "market")]
 /// The brokers of the requested market, one record each, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryBrokers",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Code": "EurSec",
+///       "Name": "Euroz Securities Limited",
+///       "ID": 102
+///     },
+///     {
+///       "Code": "VivCrt",
+///       "Name": "Vivienne Court Trading Pty Ltd",
+///       "ID": 988
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -301,6 +417,19 @@ impl QueryBrokersRequestData {
 
 #[cfg(feature = "market")]
 /// Asks for the brokers active on a market, so that the broker codes on depth orders and trades can be given names.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryBrokers",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Market": "ASX"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -476,6 +605,26 @@ impl ChartRecordBuilder {
 
 #[cfg(feature = "market")]
 /// The requested bars, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryChartHistory",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Date": "2016-01-20+10:00",
+///       "Open": 14.53,
+///       "High": 14.67,
+///       "Low": 14.14,
+///       "Close": 14.21,
+///       "Volume": 11597193
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -647,6 +796,21 @@ impl QueryChartHistoryRequestDataBuilder {
 
 #[cfg(feature = "market")]
 /// Asks for a symbol's price history as bars of a fixed period. `FromDate`, `ToDate` and `Count` combine: with neither bound, the newest `Count` bars (or all of them); with one or both bounds, the bars inside them, cut to the newest `Count` (or, with only `FromDate`, the oldest `Count`).
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryChartHistory",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Market": "ASX",
+///     "Code": "BHP",
+///     "Count": 1
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -693,6 +857,31 @@ impl QueryChartHistoryRequest {
 
 #[cfg(feature = "market")]
 /// The symbol's book as a list of changes: one clear, then one addition per order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryDepthFull",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "O": "C"
+///     },
+///     {
+///       "O": "A",
+///       "Order": {
+///         "ID": "5c797301-0001-bfe6-0000-000000000031",
+///         "Side": "Bid",
+///         "Price": 0.01,
+///         "Position": 28,
+///         "Quantity": 1
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -769,6 +958,20 @@ impl QueryDepthFullRequestData {
 
 #[cfg(feature = "market")]
 /// Asks once for a symbol's whole order book, order by order: a snapshot of what the `Depth` subscription maintains. The symbol must offer `DepthFull` data.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryDepthFull",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Code": "BHP",
+///     "Market": "ASX"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -815,6 +1018,30 @@ impl QueryDepthFullRequest {
 
 #[cfg(feature = "market")]
 /// The symbol's price levels as a list of changes to apply in order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryDepthLevels",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "O": "C"
+///     },
+///     {
+///       "O": "A",
+///       "Level": {
+///         "ID": "00000001-0000-0000-0000-000000000001",
+///         "Side": "Bid",
+///         "Price": 15.2,
+///         "Volume": 10
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -891,6 +1118,20 @@ impl QueryDepthLevelsRequestData {
 
 #[cfg(feature = "market")]
 /// Asks once for a symbol's book summarised by price level: a snapshot of what the `Levels` subscription maintains. The symbol must offer `DepthShort` data.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryDepthLevels",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Code": "BHP",
+///     "Market": "ASX"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -937,6 +1178,25 @@ impl QueryDepthLevelsRequest {
 
 #[cfg(feature = "market")]
 /// The state of each market the user can see, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryMarkets",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Code": "ASX",
+///       "Feed": "Active",
+///       "TradingDate": "2014-02-11",
+///       "MarketTime": "2014-02-11T12:44:02+10:00",
+///       "Status": "Open"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -983,6 +1243,16 @@ impl QueryMarketsReply {
 
 #[cfg(feature = "market")]
 /// Asks once for the state of every market the user can see, as the `Markets` subscription reports it. It takes no parameters.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryMarkets",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1041,6 +1311,17 @@ impl Default for QueryMarketsRequest {
 
 #[cfg(feature = "market")]
 /// The market code to use: a mixed-market code when two or more of the markets are usable, a single market's code when only one is, and null when none is. The server may send an `Error` message for the same TransactionID as well (for an unknown strategy), so a request can get two answers.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryMixedMarket",
+///   "TransactionID": 1,
+///   "Data": "ASX+CXA+NSX"
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1129,6 +1410,23 @@ impl QueryMixedMarketRequestData {
 
 #[cfg(feature = "market")]
 /// Asks which mixed-market code best combines the given markets for this user, leaving out the ones the user cannot access.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryMixedMarket",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Markets": [
+///       "ASX",
+///       "CXA",
+///       "NSX"
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1175,6 +1473,21 @@ impl QueryMixedMarketRequest {
 
 #[cfg(feature = "market")]
 /// The security's full state, every available field in one object.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QuerySecurity",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Code": "BHP",
+///     "Market": "ASX",
+///     "Last": 10.0
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1251,6 +1564,20 @@ impl QuerySecurityRequestData {
 
 #[cfg(feature = "market")]
 /// Asks once for everything known about a security: a snapshot of what the `Security` subscription maintains. The symbol must offer `Asset` data.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QuerySecurity",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Market": "ASX",
+///     "Code": "BHP"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1297,6 +1624,30 @@ impl QuerySecurityRequest {
 
 #[cfg(feature = "market")]
 /// The symbols matching a `QuerySymbols` search.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QuerySymbols",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Code": "BHP",
+///       "Market": "ASX",
+///       "Name": "BHP BLT FPO",
+///       "Class": "Market"
+///     },
+///     {
+///       "Code": "BHPWX9",
+///       "Market": "ASX",
+///       "Name": "BHP MAR-16 P OPT 4115",
+///       "Class": "Market"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1556,6 +1907,21 @@ impl QuerySymbolsRequestDataBuilder {
 
 #[cfg(feature = "market")]
 /// Searches for symbols by code or name (or an alternate code), on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QuerySymbols",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Market": "ASX",
+///     "SearchText": "BHP",
+///     "IsPartial": true
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1727,6 +2093,38 @@ impl TickTable {
 
 #[cfg(feature = "market")]
 /// The market's tick tables, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryTickTables",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Code": "T0",
+///       "Steps": [
+///         {
+///           "Low": 0.0,
+///           "High": 0.1,
+///           "Size": 0.001
+///         },
+///         {
+///           "Low": 0.1,
+///           "High": 2.0,
+///           "Size": 0.005
+///         },
+///         {
+///           "Low": 2.0,
+///           "High": 9999999999.99,
+///           "Size": 0.01
+///         }
+///       ]
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1799,6 +2197,19 @@ impl QueryTickTablesRequestData {
 
 #[cfg(feature = "market")]
 /// Asks for the tick tables of a market: the price steps its securities may trade at, by price range.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryTickTables",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Market": "ASX"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1845,6 +2256,39 @@ impl QueryTickTablesRequest {
 
 #[cfg(feature = "market")]
 /// The requested trades, as trade records to apply in order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryTrades",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "O": "A",
+///       "Trade": {
+///         "ID": 10001,
+///         "Price": 42.05,
+///         "Quantity": 5000,
+///         "Time": "2014-03-20T10:00:01+10:00",
+///         "Side": "Bid"
+///       }
+///     },
+///     {
+///       "O": "A",
+///       "Trade": {
+///         "ID": 10002,
+///         "Price": 42.06,
+///         "Quantity": 400,
+///         "Time": "2014-03-20T10:00:05+10:00",
+///         "Affects": "Volume,VWAP",
+///         "Codes": "CX XT"
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2014,6 +2458,20 @@ impl QueryTradesRequestDataBuilder {
 
 #[cfg(feature = "market")]
 /// Asks for a symbol's trades of a day: all of them, the latest `Count`, or a stretch selected by trade IDs (for instance, the trades before the ID a `Trades` subscription started from). The symbol must offer `Trades` data.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryTrades",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Market": "ASX",
+///     "Code": "BHP"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2162,6 +2620,33 @@ impl TradingStateBuilder {
 
 #[cfg(feature = "market")]
 /// The market's trading states, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryTradingStates",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Name": "PreOpen",
+///       "Reason": "Normal",
+///       "Allows": "OrdersOnly,ReportCancel"
+///     },
+///     {
+///       "Name": "Open",
+///       "Reason": "Normal",
+///       "Allows": "All"
+///     },
+///     {
+///       "Name": "Suspended",
+///       "Reason": "Suspend",
+///       "Allows": "OrderCancel, ReportCancel"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2234,6 +2719,19 @@ impl QueryTradingStatesRequestData {
 
 #[cfg(feature = "market")]
 /// Asks for the trading states a market uses and what each allows.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "QueryTradingStates",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Market": "ASX"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2280,6 +2778,30 @@ impl QueryTradingStatesRequest {
 
 #[cfg(feature = "market")]
 /// The symbols that passed a `ScanSymbols` scan.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "ScanSymbols",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Code": "BHP",
+///       "Market": "ASX",
+///       "Name": "BHP BLT FPO",
+///       "Class": "Market"
+///     },
+///     {
+///       "Code": "BHPWX9",
+///       "Market": "ASX",
+///       "Name": "BHP MAR-16 P OPT 4115",
+///       "Class": "Market"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2446,6 +2968,23 @@ impl ScanSymbolsRequestDataBuilder {
 
 #[cfg(feature = "market")]
 /// Finds the symbols that meet scan criteria (symbol-based criteria only), on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "ScanSymbols",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Market": "ASX",
+///     "Criteria": [
+///       "Code",
+///       "BHP"
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2492,6 +3031,30 @@ impl ScanSymbolsRequest {
 
 #[cfg(feature = "market")]
 /// The symbols matching a `SearchSymbols` search.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "SearchSymbols",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Code": "BHP",
+///       "Market": "ASX",
+///       "Name": "BHP BLT FPO",
+///       "Class": "Market"
+///     },
+///     {
+///       "Code": "BHPWX9",
+///       "Market": "ASX",
+///       "Name": "BHP MAR-16 P OPT 4115",
+///       "Class": "Market"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2896,6 +3459,24 @@ impl SearchSymbolsRequestDataBuilder {
 
 #[cfg(feature = "market")]
 /// Searches for symbols by text conditions and by properties such as class, expiry or strike price, on one market, several, or all. Results may be paged with `StartIndex` and `Count`, which sort them by code.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "SearchSymbols",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Market": "ASX",
+///     "Conditions": [
+///       {
+///         "Text": "BHP"
+///       }
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2942,6 +3523,20 @@ impl SearchSymbolsRequest {
 
 #[cfg(feature = "market")]
 /// The state of one security, sent to `Security!{Code}.{Market}` subscribers (the symbol must offer `Asset` data): every known field first (again after a resynchronisation and on a new trading day), then only what changed. Data may arrive before the subscription's confirmation.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "Security!BHP.ASX",
+///   "Data": {
+///     "Code": "BHP",
+///     "Market": "ASX",
+///     "Last": 10.0
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2987,6 +3582,35 @@ impl SecurityPush {
 
 #[cfg(feature = "market")]
 /// Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers. Apply the changes in order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "Symbols!Market.ASX",
+///   "Data": [
+///     {
+///       "O": "C"
+///     },
+///     {
+///       "O": "A",
+///       "Symbol": {
+///         "Code": "BHP",
+///         "Market": "ASX",
+///         "Name": "BHP BLT FPO",
+///         "Class": "Market",
+///         "CFI": "ESVUFR",
+///         "SubscriptionData": "All",
+///         "TradingMarkets": [
+///           "ASX",
+///           "ASX::CP"
+///         ]
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3032,6 +3656,21 @@ impl SymbolsPush {
 
 #[cfg(feature = "market")]
 /// The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data). The first message restarts the list and gives the latest trade's ID; earlier trades can be fetched with `QueryTrades`.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Market",
+///   "Topic": "Trades!BHP.ASX",
+///   "Data": [
+///     {
+///       "O": "I",
+///       "ID": 10000
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]

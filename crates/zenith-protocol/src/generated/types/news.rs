@@ -8,6 +8,22 @@ use crate::runtime::Secret;
 
 #[cfg(feature = "news")]
 /// News records for `News` subscribers: every announcement the user may see (`News`), one source's (`News!AAP`), one symbol's (`News!BHP.ASX`), or one symbol's from one source (`News!AAP!BHP.ASX`). The subscription starts with an Initialise record per source, then announcements as they arrive. The server may end the subscription (a server `Unsub`).
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "News",
+///   "Topic": "News!BHP.ASX",
+///   "Data": [
+///     {
+///       "O": "I",
+///       "Source": "ASX",
+///       "Date": "2016-05-01T09:30:55.047+10:00"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -53,6 +69,17 @@ impl NewsPush {
 
 #[cfg(feature = "news")]
 /// The announcements found, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "News",
+///   "Topic": "QueryNews",
+///   "TransactionID": 123,
+///   "Data": []
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -219,6 +246,20 @@ impl QueryNewsRequestDataBuilder {
 
 #[cfg(feature = "news")]
 /// Asks for announcements: of the day by default, or of a source, a symbol or a time span. A symbol is given by `Exchange` and `Code` together.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "News",
+///   "Topic": "QueryNews",
+///   "TransactionID": 123,
+///   "Data": {
+///     "Source": "ASX",
+///     "Count": 100
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -265,6 +306,22 @@ impl QueryNewsRequest {
 
 #[cfg(feature = "news")]
 /// The news sources and their feed states, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "News",
+///   "Topic": "QuerySources",
+///   "TransactionID": 123,
+///   "Data": [
+///     {
+///       "Code": "ASX",
+///       "Feed": "Active"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -311,6 +368,16 @@ impl QuerySourcesReply {
 
 #[cfg(feature = "news")]
 /// Asks once for the news sources the user can see, as the `Sources` subscription reports them. It takes no parameters.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "News",
+///   "Topic": "QuerySources",
+///   "TransactionID": 123
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -369,6 +436,21 @@ impl Default for QuerySourcesRequest {
 
 #[cfg(feature = "news")]
 /// The news sources the user can see and their feed states, sent to `Sources` subscribers when they change.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "News",
+///   "Topic": "Sources",
+///   "Data": [
+///     {
+///       "Code": "ASX",
+///       "Feed": "Active"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]

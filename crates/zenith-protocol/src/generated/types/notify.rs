@@ -34,6 +34,19 @@ impl CreateScanReplyData {
 
 #[cfg(feature = "notify")]
 /// The identifier of the new scan.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "CreateScan",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ScanID": "Umk8R2"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -170,6 +183,40 @@ impl CreateScanRequestDataBuilder {
 
 #[cfg(feature = "notify")]
 /// Creates a persistent scan: it runs on the server, keeps its matches up to date (the `Matches` subscription) and notifies over channels.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "CreateScan",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Parameters": {
+///       "Type": "Market.Search",
+///       "Criteria": [
+///         "IsIndex"
+///       ],
+///       "Target": [
+///         "ASX[Demo]"
+///       ],
+///       "Notifications": [
+///         {
+///           "ChannelID": "j5Tm6X"
+///         }
+///       ]
+///     },
+///     "Details": {
+///       "Name": "Indexes",
+///       "Description": "Scan that matches all indexes",
+///       "Metadata": {
+///         "Category": "User"
+///       }
+///     },
+///     "IsActive": false
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -216,6 +263,16 @@ impl CreateScanRequest {
 
 #[cfg(feature = "notify")]
 /// Confirms the deletion.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "DeleteScan",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -300,6 +357,19 @@ impl DeleteScanRequestData {
 
 #[cfg(feature = "notify")]
 /// Deletes a persistent scan.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "DeleteScan",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ScanID": "Umk8R2"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -346,6 +416,25 @@ impl DeleteScanRequest {
 
 #[cfg(feature = "notify")]
 /// The current matches of a one-off scan, as changes to apply in order (a clear, then an add for each). The server normally sends them on the `QueryMatches` topic (see QueryMatchesReply); this schema covers a reply on the request's own topic.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "ExecuteScan",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Operation": "Clear"
+///     },
+///     {
+///       "Operation": "Add",
+///       "Key": "BHP.ASX"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -509,6 +598,25 @@ impl ExecuteScanRequestDataBuilder {
 
 #[cfg(feature = "notify")]
 /// Runs a scan once, without storing it, and returns what matches now. The reply comes on the `QueryMatches` topic.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "ExecuteScan",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Type": "Market.Search",
+///     "Criteria": [
+///       "IsIndex"
+///     ],
+///     "Target": [
+///       "ASX[Demo]"
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -555,6 +663,24 @@ impl ExecuteScanRequest {
 
 #[cfg(feature = "notify")]
 /// Changes to a persistent scan's matches, sent to `Matches!{ID}` subscribers: first a clear and the current matches, then changes as they happen. Apply them in order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "Matches!j5Tm6X",
+///   "Data": [
+///     {
+///       "Operation": "Clear"
+///     },
+///     {
+///       "Operation": "Add",
+///       "Key": "BHP.ASX"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -600,6 +726,25 @@ impl MatchesPush {
 
 #[cfg(feature = "notify")]
 /// The scan's matches, as changes to apply in order (a clear, then an add for each). The replies to ExecuteScan come on this topic too.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "QueryMatches",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Operation": "Clear"
+///     },
+///     {
+///       "Operation": "Add",
+///       "Key": "BHP.ASX"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -672,6 +817,19 @@ impl QueryMatchesRequestData {
 
 #[cfg(feature = "notify")]
 /// Asks once for a persistent scan's current matches, as the `Matches` subscription reports them.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "QueryMatches",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ScanID": "j5Tm6X"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -934,6 +1092,41 @@ impl QueryScanReplyDataBuilder {
 
 #[cfg(feature = "notify")]
 /// A persistent scan's details, state and rules.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "QueryScan",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ScanID": "j5Tm6X",
+///     "Details": {
+///       "Name": "Hot Indices",
+///       "Metadata": {
+///         "Category": "User"
+///       },
+///       "IsWritable": true,
+///       "Status": "Active"
+///     },
+///     "Parameters": {
+///       "Type": "Market.Monitor",
+///       "Criteria": [
+///         "IsIndex"
+///       ],
+///       "Target": [
+///         "XJO.ASX"
+///       ],
+///       "Notifications": [
+///         {
+///           "ChannelID": "j5Tm6X"
+///         }
+///       ]
+///     }
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1006,6 +1199,19 @@ impl QueryScanRequestData {
 
 #[cfg(feature = "notify")]
 /// Asks for a persistent scan's details and rules.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "QueryScan",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ScanID": "j5Tm6X"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1052,6 +1258,33 @@ impl QueryScanRequest {
 
 #[cfg(feature = "notify")]
 /// The user's scans, as changes to apply in order (a clear, then an add for each).
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "QueryScans",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Operation": "Clear"
+///     },
+///     {
+///       "Operation": "Add",
+///       "Scan": {
+///         "ID": "j5Tm6X",
+///         "Name": "Hot Stocks",
+///         "Metadata": {
+///           "Category": "User"
+///         },
+///         "Status": "Active",
+///         "Type": "Market.Monitor"
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1098,6 +1331,16 @@ impl QueryScansReply {
 
 #[cfg(feature = "notify")]
 /// Asks once for the user's persistent scans, as the `Scans` subscription reports them. It takes no parameters.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "QueryScans",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1156,6 +1399,32 @@ impl Default for QueryScansRequest {
 
 #[cfg(feature = "notify")]
 /// Changes to the list of the user's persistent scans and their states, sent to `Scans` subscribers: first a clear and an add for each, then changes as they happen. Apply them in order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "Scans",
+///   "Data": [
+///     {
+///       "Operation": "Clear"
+///     },
+///     {
+///       "Operation": "Add",
+///       "Scan": {
+///         "ID": "j5Tm6X",
+///         "Name": "Hot Stocks",
+///         "Metadata": {
+///           "Category": "User"
+///         },
+///         "Status": "Active",
+///         "Type": "Market.Monitor"
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1202,6 +1471,16 @@ impl ScansPush {
 
 #[cfg(feature = "notify")]
 /// Confirms the update.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "UpdateScan",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1370,6 +1649,38 @@ impl UpdateScanRequestDataBuilder {
 
 #[cfg(feature = "notify")]
 /// Replaces a persistent scan's details and rules. Send every field, changed or not: the update replaces the scan as a whole.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "UpdateScan",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ScanID": "Umk8R2",
+///     "Parameters": {
+///       "Type": "Market.Search",
+///       "Criteria": [
+///         "And",
+///         "IsIndex",
+///         "LastPrice"
+///       ],
+///       "Target": [
+///         "ASX[Demo]"
+///       ]
+///     },
+///     "Details": {
+///       "Name": "Indexes",
+///       "Description": "Scan that matches all indexes with a value",
+///       "Metadata": {
+///         "Category": "User"
+///       }
+///     },
+///     "IsActive": true
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1416,6 +1727,16 @@ impl UpdateScanRequest {
 
 #[cfg(feature = "notify")]
 /// Confirms the change.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "UpdateScanStatus",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1504,6 +1825,20 @@ impl UpdateScanStatusRequestData {
 
 #[cfg(feature = "notify")]
 /// Switches a persistent scan on or off.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Notify",
+///   "Topic": "UpdateScanStatus",
+///   "TransactionID": 1,
+///   "Data": {
+///     "ScanID": "Umk8R2",
+///     "IsActive": false
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]

@@ -8,6 +8,30 @@ use crate::runtime::Secret;
 
 #[cfg(feature = "trading")]
 /// The trading accounts the user can see, and their feed states, sent to `Accounts` subscribers (all of them first, then changes; a feed change may carry only `ID` and `Feed`). Legacy: `TradingAccounts` replaces it.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "Accounts",
+///   "Data": [
+///     {
+///       "ID": "PT56789",
+///       "Name": "Paritech Account 56789",
+///       "Feed": "Active",
+///       "Provider": "TotalView",
+///       "Currency": "AUD",
+///       "CategoryCodes": [
+///         "Professional"
+///       ],
+///       "Attributes": {
+///         "HIN": "56789"
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -54,6 +78,51 @@ impl AccountsPush {
 
 #[cfg(feature = "trading")]
 /// The answer to AmendOrder when it comes on its own topic (the reference shows it on PlaceOrder, whose reply has the same shape): accepted or not, the request's ID, the order's state and estimates.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "AmendOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Result": "Success",
+///     "RequestID": "AB12CD34EF56GH78IJ90KL",
+///     "Order": {
+///       "ID": "00000000-0000-0000-CDEF-123456789ABC",
+///       "Account": "1234[Demo]",
+///       "Status": "OnMarket",
+///       "Exchange": "ASX[Demo]",
+///       "TradingMarket": "CXA::LI[Demo]",
+///       "Currency": "AUD",
+///       "EstimatedValue": 1000.0,
+///       "CurrentValue": 0,
+///       "CreatedDate": "2017-11-22T14:13:55+11:00",
+///       "UpdatedDate": "2017-11-22T14:13:56+11:00",
+///       "Style": "Market",
+///       "Details": {
+///         "Exchange": "ASX[Demo]",
+///         "Code": "BHP",
+///         "Side": "Bid",
+///         "Style": "Market",
+///         "Quantity": 100,
+///         "Type": "MarketToLimit",
+///         "Validity": "UntilDay"
+///       },
+///       "Route": {
+///         "Algorithm": "Market",
+///         "Market": "CXA::LI[Demo]"
+///       },
+///       "ExecutedQuantity": 0
+///     },
+///     "EstimatedFees": {
+///       "Brokerage": 10.0
+///     },
+///     "EstimatedValue": 1500.0
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -239,6 +308,32 @@ impl AmendOrderRequestDataBuilder {
 
 #[cfg(feature = "trading")]
 /// Changes an order: the new details (all of them, not only what changes), and optionally a new route and condition. The reference documents the reply on the PlaceOrder topic.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "AmendOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "1234[Demo]",
+///     "OrderID": "00000000-0000-0000-CDEF-123456789ABC",
+///     "Details": {
+///       "Exchange": "ASX[Demo]",
+///       "Code": "BHP",
+///       "Style": "Equity",
+///       "Side": "Bid",
+///       "Quantity": 100,
+///       "Type": "MarketToLimit"
+///     },
+///     "Route": {
+///       "Algorithm": "Market",
+///       "Market": "CXA::LI[Demo]"
+///     }
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -285,6 +380,57 @@ impl AmendOrderRequest {
 
 #[cfg(feature = "trading")]
 /// Changes to the order audit records of the user's trading accounts, or of one, sent to `Audit` subscribers. Documented for a future release; not yet supported (use `QueryOrderAudit`). The server may end the subscription itself.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "Audit!1234[Demo]",
+///   "Data": [
+///     {
+///       "O": "C",
+///       "Account": "1234[Demo]"
+///     },
+///     {
+///       "O": "A",
+///       "Audit": {
+///         "Version": "1",
+///         "OrderID": "00000000-0000-0000-CDEF-123456789ABC",
+///         "Account": "1234[Demo]",
+///         "Type": "Order",
+///         "Order": {
+///           "ID": "00000000-0000-0000-CDEF-123456789ABC",
+///           "Account": "1234[Demo]",
+///           "Status": "OnMarket",
+///           "Exchange": "ASX[Demo]",
+///           "TradingMarket": "CXA::LI[Demo]",
+///           "Currency": "AUD",
+///           "EstimatedValue": 1000.0,
+///           "CurrentValue": 0,
+///           "CreatedDate": "2017-11-22T14:13:55+11:00",
+///           "UpdatedDate": "2017-11-22T14:13:56+11:00",
+///           "Style": "Market",
+///           "Details": {
+///             "Exchange": "ASX[Demo]",
+///             "Code": "BHP",
+///             "Side": "Bid",
+///             "Style": "Market",
+///             "Quantity": 100,
+///             "Type": "MarketToLimit",
+///             "Validity": "UntilDay"
+///           },
+///           "Route": {
+///             "Algorithm": "Market",
+///             "Market": "CXA::LI[Demo]"
+///           },
+///           "ExecutedQuantity": 0
+///         }
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -330,6 +476,50 @@ impl AuditPush {
 
 #[cfg(feature = "trading")]
 /// The answer to AuthoriseOrder: accepted or not, the request's ID, the order's state and estimates.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "AuthoriseOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Result": "Success",
+///     "RequestID": "AB12CD34EF56GH78IJ90KL",
+///     "Order": {
+///       "ID": "00000000-0000-0000-CDEF-123456789ABC",
+///       "Account": "1234[Demo]",
+///       "Status": "OnMarket",
+///       "Exchange": "ASX[Demo]",
+///       "TradingMarket": "CXA::LI[Demo]",
+///       "Currency": "AUD",
+///       "EstimatedValue": 1000.0,
+///       "CurrentValue": 0,
+///       "CreatedDate": "2017-11-22T14:13:55+11:00",
+///       "UpdatedDate": "2017-11-22T14:13:56+11:00",
+///       "Style": "Market",
+///       "Details": {
+///         "Exchange": "ASX[Demo]",
+///         "Code": "BHP",
+///         "Side": "Bid",
+///         "Style": "Market",
+///         "Quantity": 100,
+///         "Type": "MarketToLimit",
+///         "Validity": "UntilDay"
+///       },
+///       "Route": {
+///         "Algorithm": "Market",
+///         "Market": "CXA::LI[Demo]"
+///       },
+///       "ExecutedQuantity": 0
+///     },
+///     "EstimatedBrokerage": 10.0,
+///     "EstimatedTax": 1.0,
+///     "EstimatedValue": 1000.0
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -504,6 +694,22 @@ impl AuthoriseOrderRequestDataBuilder {
 
 #[cfg(feature = "trading")]
 /// Authorises or rejects an order request that waits for authorisation (status `PendingAuthorisation`), with a reason kept with the decision. An authorised placement may get a temporary order ID that changes once it is on the market.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "AuthoriseOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "1234[Demo]",
+///     "OrderID": "00000000-0000-0000-CDEF-123456789ABC",
+///     "Authorise": true,
+///     "Reason": "OK"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -550,6 +756,29 @@ impl AuthoriseOrderRequest {
 
 #[cfg(feature = "trading")]
 /// The balances of the user's trading accounts, or of one, sent to `Balances` subscribers: a clear record (empty `Type`) before a full update, then changes; an `Amount` of zero removes a record. The server may end the subscription itself.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "Balances!OM12345",
+///   "Data": [
+///     {
+///       "Account": "OM12345",
+///       "Type": "",
+///       "Currency": "",
+///       "Amount": 0
+///     },
+///     {
+///       "Account": "OM12345",
+///       "Type": "NetBalance",
+///       "Currency": "AUD",
+///       "Amount": 1234.56
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -595,6 +824,24 @@ impl BalancesPush {
 
 #[cfg(feature = "trading")]
 /// The answer to CalculateOrder: whether the order could be calculated (not whether it would be accepted) and the estimates.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "CalculateOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Result": "Success",
+///     "EstimatedFees": {
+///       "Brokerage": 10.0,
+///       "GST": 1.0
+///     },
+///     "EstimatedValue": 4215.0
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -775,6 +1022,31 @@ impl CalculateOrderRequestDataBuilder {
 
 #[cfg(feature = "trading")]
 /// Asks what an order, or an amend of one, would cost, without placing it: the reply's estimates. With `OrderID` it calculates an amend of that order (the AmendOrder fields), without it a new order (the PlaceOrder fields).
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "CalculateOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "1234[Demo]",
+///     "Details": {
+///       "Exchange": "ASX[Demo]",
+///       "Code": "BHP",
+///       "Style": "Equity",
+///       "Side": "Bid",
+///       "Quantity": 100,
+///       "Type": "MarketToLimit"
+///     },
+///     "Route": {
+///       "Algorithm": "Market",
+///       "Market": "CXA::LI[Demo]"
+///     }
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -821,6 +1093,47 @@ impl CalculateOrderRequest {
 
 #[cfg(feature = "trading")]
 /// The answer to CancelOrder: accepted or not, the request's ID and the order's state.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "CancelOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Result": "Success",
+///     "RequestID": "AB12CD34EF56GH78IJ90KL",
+///     "Order": {
+///       "ID": "00000000-0000-0000-CDEF-123456789ABC",
+///       "Account": "1234[Demo]",
+///       "Status": "OnMarket",
+///       "Exchange": "ASX[Demo]",
+///       "TradingMarket": "CXA::LI[Demo]",
+///       "Currency": "AUD",
+///       "EstimatedValue": 1000.0,
+///       "CurrentValue": 0,
+///       "CreatedDate": "2017-11-22T14:13:55+11:00",
+///       "UpdatedDate": "2017-11-22T14:13:56+11:00",
+///       "Style": "Market",
+///       "Details": {
+///         "Exchange": "ASX[Demo]",
+///         "Code": "BHP",
+///         "Side": "Bid",
+///         "Style": "Market",
+///         "Quantity": 100,
+///         "Type": "MarketToLimit",
+///         "Validity": "UntilDay"
+///       },
+///       "Route": {
+///         "Algorithm": "Market",
+///         "Market": "CXA::LI[Demo]"
+///       },
+///       "ExecutedQuantity": 0
+///     }
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -968,6 +1281,20 @@ impl CancelOrderRequestDataBuilder {
 
 #[cfg(feature = "trading")]
 /// Cancels an order. The reply acknowledges the request; `Orders` reports when the order is gone.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "CancelOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "1234[Demo]",
+///     "OrderID": "00000000-0000-0000-CDEF-123456789ABC"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1014,6 +1341,34 @@ impl CancelOrderRequest {
 
 #[cfg(feature = "trading")]
 /// Changes to the holdings of the user's trading accounts, or of one, sent to `Holdings` subscribers. The server may end the subscription itself.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "Holdings!OM12345",
+///   "Data": [
+///     {
+///       "O": "C"
+///     },
+///     {
+///       "O": "A",
+///       "Holding": {
+///         "Account": "OM12345",
+///         "Exchange": "ASX",
+///         "Code": "BHP",
+///         "Style": "Market",
+///         "Cost": 1000.23,
+///         "Currency": "AUD",
+///         "TotalQuantity": 10,
+///         "TotalAvailable": 10,
+///         "AveragePrice": 100.023
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1059,6 +1414,49 @@ impl HoldingsPush {
 
 #[cfg(feature = "trading")]
 /// The answer to MoveOrder: accepted or not, the request's ID, the order's state (in its new account) and estimates.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "MoveOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Result": "Success",
+///     "RequestID": "AB12CD34EF56GH78IJ90KL",
+///     "Order": {
+///       "ID": "00000000-0000-0000-CDEF-123456789ABC",
+///       "Account": "5678[Demo]",
+///       "Status": "OnMarket",
+///       "Exchange": "ASX[Demo]",
+///       "TradingMarket": "CXA::LI[Demo]",
+///       "Currency": "AUD",
+///       "EstimatedValue": 1000.0,
+///       "CurrentValue": 0,
+///       "CreatedDate": "2017-11-22T14:13:55+11:00",
+///       "UpdatedDate": "2017-11-22T14:13:56+11:00",
+///       "Style": "Market",
+///       "Details": {
+///         "Exchange": "ASX[Demo]",
+///         "Code": "BHP",
+///         "Side": "Bid",
+///         "Style": "Market",
+///         "Quantity": 100,
+///         "Type": "MarketToLimit",
+///         "Validity": "UntilDay"
+///       },
+///       "Route": {
+///         "Algorithm": "Market",
+///         "Market": "CXA::LI[Demo]"
+///       },
+///       "ExecutedQuantity": 0
+///     },
+///     "EstimatedBrokerage": 10.0,
+///     "EstimatedValue": 1000.0
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1222,6 +1620,21 @@ impl MoveOrderRequestDataBuilder {
 
 #[cfg(feature = "trading")]
 /// Moves an order to another trading account. On success `Orders` removes it from the source account and adds it to the destination.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "MoveOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "1234[Demo]",
+///     "OrderID": "00000000-0000-0000-CDEF-123456789ABC",
+///     "Destination": "5678[Demo]"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1268,6 +1681,24 @@ impl MoveOrderRequest {
 
 #[cfg(feature = "trading")]
 /// Changes to the orders of the user's trading accounts, or of one, sent to `Orders` subscribers. A moved order is removed from one account and added to the other. The server may end the subscription itself.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "Orders!1234[Demo]",
+///   "Data": [
+///     {
+///       "O": "R",
+///       "Order": {
+///         "ID": "00000000-0000-0000-CDEF-123456789ABC",
+///         "Account": "1234[Demo]"
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1313,6 +1744,51 @@ impl OrdersPush {
 
 #[cfg(feature = "trading")]
 /// The answer to PlaceOrder (and, as the reference documents it, to AmendOrder): accepted or not, the request's ID, the order's state and estimates. An acknowledgement only.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "PlaceOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Result": "Success",
+///     "RequestID": "AB12CD34EF56GH78IJ90KL",
+///     "Order": {
+///       "ID": "00000000-0000-0000-CDEF-123456789ABC",
+///       "Account": "1234[Demo]",
+///       "Status": "OnMarket",
+///       "Exchange": "ASX[Demo]",
+///       "TradingMarket": "CXA::LI[Demo]",
+///       "Currency": "AUD",
+///       "EstimatedValue": 1000.0,
+///       "CurrentValue": 0,
+///       "CreatedDate": "2017-11-22T14:13:55+11:00",
+///       "UpdatedDate": "2017-11-22T14:13:56+11:00",
+///       "Style": "Market",
+///       "Details": {
+///         "Exchange": "ASX[Demo]",
+///         "Code": "BHP",
+///         "Side": "Bid",
+///         "Style": "Market",
+///         "Quantity": 100,
+///         "Type": "MarketToLimit",
+///         "Validity": "UntilDay"
+///       },
+///       "Route": {
+///         "Algorithm": "Market",
+///         "Market": "CXA::LI[Demo]"
+///       },
+///       "ExecutedQuantity": 0
+///     },
+///     "EstimatedFees": {
+///       "Brokerage": 10.0
+///     },
+///     "EstimatedValue": 1000.0
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1487,6 +1963,31 @@ impl PlaceOrderRequestDataBuilder {
 
 #[cfg(feature = "trading")]
 /// Places an order through a trading account: what to trade (details), where to route it and, optionally, a condition that activates it. The reply acknowledges the request; the order's life on the market is reported by `Orders` and `Requests`.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "PlaceOrder",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "1234[Demo]",
+///     "Details": {
+///       "Exchange": "ASX[Demo]",
+///       "Code": "BHP",
+///       "Style": "Equity",
+///       "Side": "Bid",
+///       "Quantity": 100,
+///       "Type": "MarketToLimit"
+///     },
+///     "Route": {
+///       "Algorithm": "Market",
+///       "Market": "CXA::LI[Demo]"
+///     }
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1533,6 +2034,25 @@ impl PlaceOrderRequest {
 
 #[cfg(feature = "trading")]
 /// The trading accounts the user can see, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryAccounts",
+///   "TransactionID": 123,
+///   "Data": [
+///     {
+///       "ID": "PT56789",
+///       "Name": "Paritech Account 56789",
+///       "Feed": "Active",
+///       "Provider": "Motif",
+///       "Currency": "AUD"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1579,6 +2099,16 @@ impl QueryAccountsReply {
 
 #[cfg(feature = "trading")]
 /// Asks once for the trading accounts the user can see, as `TradingAccounts` reports them. It takes no parameters.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryAccounts",
+///   "TransactionID": 123
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1637,6 +2167,24 @@ impl Default for QueryAccountsRequest {
 
 #[cfg(feature = "trading")]
 /// The balances of the account, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryBalances",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Account": "OM12345",
+///       "Type": "NetBalance",
+///       "Currency": "AUD",
+///       "Amount": 1234.56
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1709,6 +2257,19 @@ impl QueryBalancesRequestData {
 
 #[cfg(feature = "trading")]
 /// Asks once for the balances of a trading account, as `Balances` reports them.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryBalances",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "OM12345"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1755,6 +2316,32 @@ impl QueryBalancesRequest {
 
 #[cfg(feature = "trading")]
 /// The holdings, as change records like those of `Holdings`; apply them in order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryHoldings",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "O": "A",
+///       "Holding": {
+///         "Account": "OM12345",
+///         "Exchange": "ASX",
+///         "Code": "BHP",
+///         "Style": "Market",
+///         "Cost": 1000.23,
+///         "Currency": "AUD",
+///         "TotalQuantity": 10,
+///         "TotalAvailable": 10,
+///         "AveragePrice": 100.023
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1886,6 +2473,19 @@ impl QueryHoldingsRequestDataBuilder {
 
 #[cfg(feature = "trading")]
 /// Asks once for the holdings of a trading account, or of one symbol in it.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryHoldings",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "OM12345"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1962,6 +2562,22 @@ impl TradingLimit {
 
 #[cfg(feature = "trading")]
 /// The account's trading limits, in no particular order; a limit that is not listed is generally unlimited.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryLimits",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Code": "TotalValue.Maximum",
+///       "Value": 10000
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2093,6 +2709,19 @@ impl QueryLimitsRequestDataBuilder {
 
 #[cfg(feature = "trading")]
 /// Asks for the trading limits of an account, or those that apply to one symbol (they may differ). Documented for a future release; not yet supported by the server.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryLimits",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "1234[Demo]"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2139,6 +2768,46 @@ impl QueryLimitsRequest {
 
 #[cfg(feature = "trading")]
 /// The audit records, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryOrderAudit",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "Version": "1",
+///       "OrderID": "00000000-0000-0000-CDEF-123456789ABC",
+///       "Account": "1234[Demo]",
+///       "Type": "Request",
+///       "Request": {
+///         "ID": "2ec7c4b6-cb73-f3c9-056a-f028850a3d25",
+///         "Account": "1234[Demo]",
+///         "OrderID": "00000000-0000-0000-CDEF-123456789ABC",
+///         "Type": "Place",
+///         "CreatedDate": "2017-11-22T14:13:55+11:00",
+///         "UpdatedDate": "2017-11-22T14:13:55+11:00",
+///         "Status": "Complete",
+///         "Details": {
+///           "Exchange": "ASX[Demo]",
+///           "Code": "BHP",
+///           "Side": "Bid",
+///           "Style": "Market",
+///           "Type": "MarketToLimit",
+///           "Quantity": 100,
+///           "Validity": "UntilDay"
+///         },
+///         "Route": {
+///           "Algorithm": "Market",
+///           "Market": "CXA::LI[Demo]"
+///         }
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2294,6 +2963,22 @@ impl QueryOrderAuditRequestDataBuilder {
 
 #[cfg(feature = "trading")]
 /// Asks for the audit records of a trading account's orders (versions of orders, requests and transactions), optionally of one order or a stretch of time.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryOrderAudit",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "1234[Demo]",
+///     "OrderID": "00000000-0000-0000-CDEF-123456789ABC",
+///     "FromDate": "2017-11-22T00:00:00+11:00",
+///     "Count": 50
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2456,6 +3141,42 @@ impl OrderStatusBuilder {
 
 #[cfg(feature = "trading")]
 /// The provider's order statuses, in no particular order; a status is identified by `Code` and `Exchange`.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryOrderStatuses",
+///   "Data": [
+///     {
+///       "Code": "OnMarket",
+///       "Exchange": "ASX",
+///       "Reason": "Normal",
+///       "Allows": "Amend,Cancel,Trade"
+///     },
+///     {
+///       "Code": "Suspended",
+///       "Exchange": "ASX",
+///       "Reason": "Abnormal",
+///       "Allows": "None"
+///     },
+///     {
+///       "Code": "PartialFill",
+///       "Exchange": "ASX",
+///       "Reason": "Normal",
+///       "Allows": "All"
+///     },
+///     {
+///       "Code": "Filled",
+///       "Exchange": "ASX",
+///       "Reason": "Normal,Completed",
+///       "Allows": "Move"
+///     }
+///   ],
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2532,6 +3253,19 @@ impl QueryOrderStatusesRequestData {
 
 #[cfg(feature = "trading")]
 /// Asks which order statuses a trading provider uses (for one exchange, or all) and what each allows. The account's `Provider` names the provider.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryOrderStatuses",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Provider": "Motif[Demo]"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2578,6 +3312,45 @@ impl QueryOrderStatusesRequest {
 
 #[cfg(feature = "trading")]
 /// The orders, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryOrders",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "ID": "00000000-0000-0000-CDEF-123456789ABC",
+///       "Account": "1234[Demo]",
+///       "Status": "OnMarket",
+///       "Exchange": "ASX[Demo]",
+///       "TradingMarket": "CXA::LI[Demo]",
+///       "Currency": "AUD",
+///       "EstimatedValue": 1000.0,
+///       "CurrentValue": 0,
+///       "CreatedDate": "2017-11-22T14:13:55+11:00",
+///       "UpdatedDate": "2017-11-22T14:13:56+11:00",
+///       "Style": "Market",
+///       "Details": {
+///         "Exchange": "ASX[Demo]",
+///         "Code": "BHP",
+///         "Side": "Bid",
+///         "Style": "Market",
+///         "Quantity": 100,
+///         "Type": "MarketToLimit",
+///         "Validity": "UntilDay"
+///       },
+///       "Route": {
+///         "Algorithm": "Market",
+///         "Market": "CXA::LI[Demo]"
+///       },
+///       "ExecutedQuantity": 0
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2654,6 +3427,19 @@ impl QueryOrdersRequestData {
 
 #[cfg(feature = "trading")]
 /// Asks once for the orders of a trading account, or for one of them.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryOrders",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "1234[Demo]"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2805,6 +3591,43 @@ impl RequestStatusBuilder {
 
 #[cfg(feature = "trading")]
 /// The provider's request statuses, in no particular order; a status is identified by `Code`.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryRequestStatuses",
+///   "Data": [
+///     {
+///       "Code": "Pending",
+///       "Reason": "Normal,Waiting",
+///       "Allows": "None"
+///     },
+///     {
+///       "Code": "Queued",
+///       "Reason": "Normal",
+///       "Allows": "Amend,Cancel"
+///     },
+///     {
+///       "Code": "Submitted",
+///       "Reason": "Normal,Waiting",
+///       "Allows": "None"
+///     },
+///     {
+///       "Code": "Completed",
+///       "Reason": "Normal,Completed",
+///       "Allows": "None"
+///     },
+///     {
+///       "Code": "Rejected",
+///       "Reason": "Abnormal,Completed",
+///       "Allows": "None"
+///     }
+///   ],
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2877,6 +3700,19 @@ impl QueryRequestStatusesRequestData {
 
 #[cfg(feature = "trading")]
 /// Asks which order request statuses a trading provider uses and what each allows.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryRequestStatuses",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Provider": "Motif[Demo]"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2923,6 +3759,42 @@ impl QueryRequestStatusesRequest {
 
 #[cfg(feature = "trading")]
 /// The pending order requests, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryRequests",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "ID": "2ec7c4b6-cb73-f3c9-056a-f028850a3d25",
+///       "Account": "OM12345[Demo]",
+///       "OrderID": "00000000-0000-0000-002a-5a1789e70071",
+///       "Type": "Place",
+///       "CreatedDate": "2017-11-22T14:13:55+11:00",
+///       "UpdatedDate": "2017-11-22T14:13:55+11:00",
+///       "Status": "PendingAuthorisation",
+///       "Details": {
+///         "Style": "Equity",
+///         "Side": "Ask",
+///         "Exchange": "ASX[Demo]",
+///         "Code": "BHP",
+///         "BrokerageSchedule": "OMR",
+///         "Type": "Limit",
+///         "LimitPrice": 27.85,
+///         "Quantity": 75,
+///         "Validity": "UntilCancel"
+///       },
+///       "Route": {
+///         "Algorithm": "Market",
+///         "Market": "ASX:TM[Demo]"
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2999,6 +3871,19 @@ impl QueryRequestsRequestData {
 
 #[cfg(feature = "trading")]
 /// Asks once for the pending order requests of a trading account, or of one order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryRequests",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "OM12345[Demo]"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3160,6 +4045,30 @@ impl TradingMarketBuilder {
 
 #[cfg(feature = "trading")]
 /// The provider's trading markets, in no particular order; a trading market is identified by `Code`.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryTradingMarkets",
+///   "Data": [
+///     {
+///       "Code": "ASX",
+///       "Exchange": "ASX",
+///       "IsLit": true,
+///       "BestSource": "ASX"
+///     },
+///     {
+///       "Code": "ASX::CP",
+///       "Exchange": "ASX",
+///       "IsLit": false,
+///       "BestSource": "ASX"
+///     }
+///   ],
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3236,6 +4145,19 @@ impl QueryTradingMarketsRequestData {
 
 #[cfg(feature = "trading")]
 /// Asks which trading markets a trading provider can route orders to, for one exchange or all.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryTradingMarkets",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Provider": "Motif[Demo]"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3282,6 +4204,35 @@ impl QueryTradingMarketsRequest {
 
 #[cfg(feature = "trading")]
 /// The transactions, in no particular order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryTransactions",
+///   "TransactionID": 1,
+///   "Data": [
+///     {
+///       "ID": "T000123",
+///       "Exchange": "ASX",
+///       "Code": "BHP",
+///       "TradingMarket": "ASX",
+///       "Account": "OM1234",
+///       "Style": "Market",
+///       "TradeDate": "2017-11-22T14:13:55+11:00",
+///       "SettlementDate": "2017-11-24T00:00:00+11:00",
+///       "GrossAmount": 2088.75,
+///       "NetAmount": 2088.75,
+///       "SettlementAmount": 2098.75,
+///       "Currency": "AUD",
+///       "OrderID": "00000000-0000-0000-002a-5a1789e70071",
+///       "TotalQuantity": 75,
+///       "AveragePrice": 27.85
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3470,6 +4421,21 @@ impl QueryTransactionsRequestDataBuilder {
 
 #[cfg(feature = "trading")]
 /// Asks for the transactions of a trading account, optionally narrowed by time, trading market, symbol or order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "QueryTransactions",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Account": "OM1234",
+///     "Code": "BHP",
+///     "Exchange": "ASX"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3546,6 +4512,19 @@ impl RequestQuoteReplyData {
 
 #[cfg(feature = "trading")]
 /// The answer to RequestQuote: whether the request was accepted and, if not, why.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "RequestQuote",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Result": "Success"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3704,6 +4683,20 @@ impl RequestQuoteRequestDataBuilder {
 
 #[cfg(feature = "trading")]
 /// Asks the market makers of a symbol for a quote (on one side or both). The reply acknowledges the request; the quote, if any, appears on the market.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "RequestQuote",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Market": "ASX[Demo]",
+///     "Code": "BHPB18"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3750,6 +4743,48 @@ impl RequestQuoteRequest {
 
 #[cfg(feature = "trading")]
 /// Changes to the pending order requests of the user's trading accounts, or of one, sent to `Requests` subscribers; a finished request is removed. The server may end the subscription itself.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "Requests!OM12345",
+///   "Data": [
+///     {
+///       "O": "C",
+///       "Account": "OM12345[Demo]"
+///     },
+///     {
+///       "O": "A",
+///       "Request": {
+///         "ID": "2ec7c4b6-cb73-f3c9-056a-f028850a3d25",
+///         "Account": "OM12345[Demo]",
+///         "OrderID": "00000000-0000-0000-002a-5a1789e70071",
+///         "Type": "Place",
+///         "CreatedDate": "2017-11-22T14:13:55+11:00",
+///         "UpdatedDate": "2017-11-22T14:13:55+11:00",
+///         "Status": "PendingAuthorisation",
+///         "Details": {
+///           "Style": "Equity",
+///           "Side": "Ask",
+///           "Exchange": "ASX[Demo]",
+///           "Code": "BHP",
+///           "BrokerageSchedule": "OMR",
+///           "Type": "Limit",
+///           "LimitPrice": 27.85,
+///           "Quantity": 75,
+///           "Validity": "UntilCancel"
+///         },
+///         "Route": {
+///           "Algorithm": "Market",
+///           "Market": "ASX:TM[Demo]"
+///         }
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3795,6 +4830,36 @@ impl RequestsPush {
 
 #[cfg(feature = "trading")]
 /// Changes to the list of trading accounts the user can see, and their feed states, sent to `TradingAccounts` subscribers; a feed change may carry only the account's `ID` and `Feed`.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "TradingAccounts",
+///   "Data": [
+///     {
+///       "Operation": "Clear"
+///     },
+///     {
+///       "Operation": "Add",
+///       "Account": {
+///         "ID": "PT56789",
+///         "Name": "Paritech Account 56789",
+///         "Feed": "Active",
+///         "Provider": "TotalView",
+///         "Currency": "AUD",
+///         "Categories": [
+///           "Professional"
+///         ],
+///         "Attributes": {
+///           "HIN": "56789"
+///         }
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3841,6 +4906,21 @@ impl TradingAccountsPush {
 
 #[cfg(feature = "trading")]
 /// The transactions of the user's trading accounts, or of one, sent to `Transactions` subscribers: an `I` record starts the list, then additions and updates. The server may end the subscription itself.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Trading",
+///   "Topic": "Transactions!OM12345",
+///   "Data": [
+///     {
+///       "O": "I",
+///       "Account": "OM12345[Demo]"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]

@@ -8,6 +8,16 @@ use crate::runtime::Secret;
 
 #[cfg(feature = "watchlist")]
 /// Confirms that the members were appended.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "AddToWatchlist",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -96,6 +106,22 @@ impl AddToWatchlistRequestData {
 
 #[cfg(feature = "watchlist")]
 /// Appends members to the end of one of the user's watchlists. Subscribers to the watchlist get the change as an `Insert`.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "AddToWatchlist",
+///   "TransactionID": 1,
+///   "Data": {
+///     "WatchlistID": "123ABC",
+///     "Members": [
+///       "TLS.ASX"
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -168,6 +194,19 @@ impl CopyWatchlistReplyData {
 
 #[cfg(feature = "watchlist")]
 /// The identifier of the new copy.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "CopyWatchlist",
+///   "Data": {
+///     "WatchlistID": "456DEF"
+///   },
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -244,6 +283,24 @@ impl CopyWatchlistRequestData {
 
 #[cfg(feature = "watchlist")]
 /// Creates a new watchlist of the user's with the members of an existing one (which may be read-only) and new details.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "CopyWatchlist",
+///   "TransactionID": 1,
+///   "Data": {
+///     "WatchlistID": "123ABC",
+///     "Details": {
+///       "Name": "Copied Watchlist",
+///       "Description": "Custom Description",
+///       "Category": "Custom"
+///     }
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -316,6 +373,19 @@ impl CreateWatchlistReplyData {
 
 #[cfg(feature = "watchlist")]
 /// The identifier of the new watchlist.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "CreateWatchlist",
+///   "Data": {
+///     "WatchlistID": "123ABC"
+///   },
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -392,6 +462,26 @@ impl CreateWatchlistRequestData {
 
 #[cfg(feature = "watchlist")]
 /// Creates a new watchlist of the user's, optionally with members.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "CreateWatchlist",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Details": {
+///       "Name": "Custom User Watchlist",
+///       "Description": "Custom Description",
+///       "Category": "Custom"
+///     },
+///     "Members": [
+///       "BHP.ASX"
+///     ]
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -438,6 +528,16 @@ impl CreateWatchlistRequest {
 
 #[cfg(feature = "watchlist")]
 /// Confirms the deletion.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "DeleteWatchlist",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -522,6 +622,19 @@ impl DeleteWatchlistRequestData {
 
 #[cfg(feature = "watchlist")]
 /// Deletes one of the user's watchlists.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "DeleteWatchlist",
+///   "TransactionID": 1,
+///   "Data": {
+///     "WatchlistID": "123ABC"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -568,6 +681,16 @@ impl DeleteWatchlistRequest {
 
 #[cfg(feature = "watchlist")]
 /// Confirms the insertion.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "InsertIntoWatchlist",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -723,6 +846,23 @@ impl InsertIntoWatchlistRequestDataBuilder {
 
 #[cfg(feature = "watchlist")]
 /// Inserts members into one of the user's watchlists at a position. Subscribers to the watchlist get the change as an `Insert`.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "InsertIntoWatchlist",
+///   "TransactionID": 1,
+///   "Data": {
+///     "WatchlistID": "123ABC",
+///     "Members": [
+///       "TLS.ASX"
+///     ],
+///     "Offset": 0
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -769,6 +909,16 @@ impl InsertIntoWatchlistRequest {
 
 #[cfg(feature = "watchlist")]
 /// Confirms the move.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "MoveInWatchlist",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -940,6 +1090,22 @@ impl MoveInWatchlistRequestDataBuilder {
 
 #[cfg(feature = "watchlist")]
 /// Moves a run of members within one of the user's watchlists. Subscribers get the change as a `Remove` followed by an `Insert`.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "MoveInWatchlist",
+///   "TransactionID": 1,
+///   "Data": {
+///     "WatchlistID": "123ABC",
+///     "Offset": 0,
+///     "Count": 1,
+///     "Target": 1
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -986,6 +1152,29 @@ impl MoveInWatchlistRequest {
 
 #[cfg(feature = "watchlist")]
 /// The watchlist's members, as member changes to apply in order (a clear, then the members as an insert).
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "QueryMembers",
+///   "Data": [
+///     {
+///       "Operation": "Clear"
+///     },
+///     {
+///       "Operation": "Insert",
+///       "At": 0,
+///       "Members": [
+///         "BHP.ASX",
+///         "CBA.ASX"
+///       ]
+///     }
+///   ],
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1058,6 +1247,19 @@ impl QueryMembersRequestData {
 
 #[cfg(feature = "watchlist")]
 /// Asks once for a watchlist's members, as the `Watchlist` subscription would report them.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "QueryMembers",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Watchlist": "123ABC"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1104,6 +1306,26 @@ impl QueryMembersRequest {
 
 #[cfg(feature = "watchlist")]
 /// The watchlist's details, as a watchlist change (an `Add`).
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "QueryWatchlist",
+///   "Data": [
+///     {
+///       "Operation": "Add",
+///       "Watchlist": {
+///         "ID": "123ABC",
+///         "Name": "Custom User Watchlist",
+///         "IsWritable": true
+///       }
+///     }
+///   ],
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1176,6 +1398,19 @@ impl QueryWatchlistRequestData {
 
 #[cfg(feature = "watchlist")]
 /// Asks once for the details of one watchlist.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "QueryWatchlist",
+///   "TransactionID": 1,
+///   "Data": {
+///     "Watchlist": "123ABC"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1222,6 +1457,38 @@ impl QueryWatchlistRequest {
 
 #[cfg(feature = "watchlist")]
 /// The watchlists, as changes to apply in order (a clear, then an add for each).
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "QueryWatchlists",
+///   "Data": [
+///     {
+///       "Operation": "Clear"
+///     },
+///     {
+///       "Operation": "Add",
+///       "Watchlist": {
+///         "ID": "10A4",
+///         "Name": "ASX-200",
+///         "Description": "XJO ASX-200 index members",
+///         "IsWritable": false
+///       }
+///     },
+///     {
+///       "Operation": "Add",
+///       "Watchlist": {
+///         "ID": "2F4A",
+///         "Name": "Custom User Watchlist",
+///         "IsWritable": true
+///       }
+///     }
+///   ],
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1268,6 +1535,16 @@ impl QueryWatchlistsReply {
 
 #[cfg(feature = "watchlist")]
 /// Asks once for every watchlist the user can see, as the `Watchlists` subscription reports them. It takes no parameters.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "QueryWatchlists",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1326,6 +1603,16 @@ impl Default for QueryWatchlistsRequest {
 
 #[cfg(feature = "watchlist")]
 /// Confirms the update.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "UpdateWatchlist",
+///   "TransactionID": 1
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1414,6 +1701,24 @@ impl UpdateWatchlistRequestData {
 
 #[cfg(feature = "watchlist")]
 /// Replaces the details of one of the user's watchlists.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "UpdateWatchlist",
+///   "TransactionID": 1,
+///   "Data": {
+///     "WatchlistID": "123ABC",
+///     "Details": {
+///       "Name": "Updated Watchlist",
+///       "Description": "Custom Description",
+///       "Category": "Custom"
+///     }
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1460,6 +1765,24 @@ impl UpdateWatchlistRequest {
 
 #[cfg(feature = "watchlist")]
 /// Changes to one watchlist's members, sent to `Watchlist!{ID}` subscribers. The subscription starts with a clear and the members as an insert; every later edit (AddToWatchlist, InsertIntoWatchlist, MoveInWatchlist, by this client or another) follows as changes. Apply them in order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "Watchlist!123ABC",
+///   "Data": [
+///     {
+///       "Operation": "Insert",
+///       "At": 4,
+///       "Members": [
+///         "TLS.ASX"
+///       ]
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1505,6 +1828,37 @@ impl WatchlistPush {
 
 #[cfg(feature = "watchlist")]
 /// Changes to the list of watchlists the user can see, sent to `Watchlists` subscribers: first a clear and an add for each, then the changes as they happen. Apply them in order.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Watchlist",
+///   "Topic": "Watchlists",
+///   "Data": [
+///     {
+///       "Operation": "Clear"
+///     },
+///     {
+///       "Operation": "Add",
+///       "Watchlist": {
+///         "ID": "10A4",
+///         "Name": "ASX-200",
+///         "Description": "XJO ASX-200 index members",
+///         "IsWritable": false
+///       }
+///     },
+///     {
+///       "Operation": "Add",
+///       "Watchlist": {
+///         "ID": "2F4A",
+///         "Name": "Custom User Watchlist",
+///         "IsWritable": true
+///       }
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]

@@ -193,6 +193,22 @@ impl FeedBuilder {
 }
 
 /// The data feeds behind this connection and how each is doing, sent to `Feeds` subscribers. The set of feeds stays the same for the life of the connection. The reference's table names the status field `Feed` while its example and status list use `Status`; this schema follows the example.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Zenith",
+///   "Topic": "Feeds",
+///   "Data": [
+///     {
+///       "Name": "TradingAuthority",
+///       "Class": "Authority",
+///       "Status": "Active"
+///     }
+///   ]
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -417,6 +433,21 @@ impl ServerInfoDataBuilder {
 }
 
 /// Facts about the server the connection reached, sent to `ServerInfo` subscribers.
+///
+/// For example:
+///
+/// ```json
+/// {
+///   "Controller": "Zenith",
+///   "Topic": "ServerInfo",
+///   "Data": {
+///     "Name": "Server1",
+///     "Class": "FeedProxy",
+///     "Version": "1.2.3456.78901",
+///     "Protocol": "1.2"
+///   }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
