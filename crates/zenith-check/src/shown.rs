@@ -69,7 +69,8 @@ pub fn may_hold_credentials(value: &Value) -> bool {
 /// path), the summary's `(other)` row, and the empty name.
 static DOCUMENTED: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     let kinds = zenith_protocol::MessageKind::ALL.iter().map(|kind| kind.info());
-    let properties = kinds.clone().flat_map(|info| info.fields.iter().flat_map(|f| f.wire.split(['.', '[', ']'])));
+    let fields = zenith_protocol::MessageKind::ALL.iter().flat_map(|kind| kind.docs().fields);
+    let properties = fields.flat_map(|f| f.wire.split(['.', '[', ']']));
     let names = kinds.flat_map(|info| [info.controller, info.topic, Some(info.action)].into_iter().flatten());
     let known = [zenith_protocol::Controller::KNOWN, zenith_protocol::Action::KNOWN].concat();
     names.chain(properties).chain(known).chain(["", crate::summary::OTHER]).collect()

@@ -216,8 +216,8 @@ fn validated(kind: MessageKind, value: &Value, screen: &mut Screen) -> Verdict {
 fn explain(lead: MessageKind, kinds: &[MessageKind], verdict: Option<Verdict>) -> TopicView {
     let info = lead.info();
     // What the topic is for: its request's description, else its first message's.
-    let request = kinds.iter().map(|k| k.info()).find(|i| i.direction == Direction::Send).unwrap_or(info);
-    let description = if verdict.is_some() { info.description } else { request.description };
+    let request = kinds.iter().copied().find(|k| k.info().direction == Direction::Send).unwrap_or(lead);
+    let description = if verdict.is_some() { lead.docs().description } else { request.docs().description };
     let arguments = kinds
         .iter()
         .map(|k| k.info().arguments)
@@ -239,7 +239,7 @@ fn explain(lead: MessageKind, kinds: &[MessageKind], verdict: Option<Verdict>) -
         description,
         permissions: info.permissions,
         arguments,
-        messages: kinds.iter().map(|k| message(k.info())).collect(),
+        messages: kinds.iter().map(|k| message(*k)).collect(),
         verdict,
     }
 }
@@ -249,14 +249,15 @@ fn form_text(info: &MessageInfo, form: &str) -> String {
     if form.is_empty() { topic.to_owned() } else { format!("{topic}!{form}") }
 }
 
-fn message(info: &'static MessageInfo) -> MessageView {
+fn message(kind: MessageKind) -> MessageView {
+    let (info, docs) = (kind.info(), kind.docs());
     MessageView {
         name: info.name,
         direction: if info.direction == Direction::Send { "send" } else { "receive" },
         action: info.action,
         schema: info.schema_file,
         reply_topics: info.reply_topics,
-        fields: info
+        fields: docs
             .fields
             .iter()
             .map(|f| Field {
@@ -268,7 +269,7 @@ fn message(info: &'static MessageInfo) -> MessageView {
                 description: f.description,
             })
             .collect(),
-        example: info.example.and_then(shown),
+        example: docs.example.and_then(shown),
     }
 }
 

@@ -353,7 +353,7 @@ fn make_plan(kind: MessageKind) -> Option<Plan> {
     if info.direction != Direction::Receive {
         return None;
     }
-    let example: Value = serde_json::from_str(info.example?).ok()?;
+    let example: Value = serde_json::from_str(kind.docs().example?).ok()?;
     if example.get("TransactionID").is_some() {
         return None;
     }
@@ -451,7 +451,7 @@ fn from_fields(kind: MessageKind, rules: &'static ChangeRules, entity: &str) -> 
     let prefix = format!("Data[].{entity}.");
     let objects = all_objects();
     let mut fields = Map::new();
-    for field in kind.info().fields.iter().filter(|f| f.required) {
+    for field in kind.docs().fields.iter().filter(|f| f.required) {
         let Some(name) = field.wire.strip_prefix(&prefix).filter(|n| !n.contains(['.', '['])) else { continue };
         let text = matches!(field.type_text, "string" | "DateTime");
         let fits = |value: &&Value| {
@@ -539,7 +539,7 @@ fn tagged(rules: &ChangeRules, operation: Operation, base: &Value) -> Option<Val
 fn examples() -> &'static [(MessageKind, Value)] {
     static EXAMPLES: OnceLock<Vec<(MessageKind, Value)>> = OnceLock::new();
     EXAMPLES.get_or_init(|| {
-        let read = |kind: &MessageKind| Some((*kind, serde_json::from_str(kind.info().example?).ok()?));
+        let read = |kind: &MessageKind| Some((*kind, serde_json::from_str(kind.docs().example?).ok()?));
         MessageKind::ALL.iter().filter_map(read).collect()
     })
 }

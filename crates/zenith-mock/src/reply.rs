@@ -75,7 +75,8 @@ fn reply_kind(controller: &str, topic: &str) -> Option<MessageKind> {
 /// The reply schema's example, or a bare envelope when the schema has none.
 fn starting_reply(source: MessageKind, controller: &str) -> Option<Value> {
     let info = source.info();
-    let example = info.example.and_then(|text| serde_json::from_str::<Value>(text).ok()).filter(Value::is_object);
+    let example =
+        source.docs().example.and_then(|text| serde_json::from_str::<Value>(text).ok()).filter(Value::is_object);
     example.or_else(|| {
         let mut envelope = Map::new();
         envelope.insert("Controller".into(), Value::from(info.controller.unwrap_or(controller)));
@@ -234,7 +235,7 @@ fn follow_request(reply: &mut Value, request: &Value, kind: MessageKind, source:
     }
     let mut found = Vec::new();
     targets(reply_data, "/Data", &mut Vec::new(), None, &mut found);
-    let request_example = kind.info().example.and_then(|text| serde_json::from_str::<Value>(text).ok());
+    let request_example = kind.docs().example.and_then(|text| serde_json::from_str::<Value>(text).ok());
     let changes: Vec<(String, Value)> = found
         .iter()
         .filter_map(|target| {

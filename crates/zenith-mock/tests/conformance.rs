@@ -29,7 +29,7 @@ fn requests() -> Vec<(MessageKind, Value)> {
             let request = info.direction == Direction::Send
                 && Role::of(info.action, Direction::Send) == Some(Role::Request)
                 && info.controller.is_some_and(|c| c != "Auth");
-            let example = serde_json::from_str(info.example?).ok()?;
+            let example = serde_json::from_str(kind.docs().example?).ok()?;
             request.then_some((kind, example))
         })
         .collect()
@@ -45,7 +45,7 @@ fn subscriptions() -> Vec<(String, String)> {
             if info.direction != Direction::Receive || info.action != "Publish" {
                 return None;
             }
-            let example: Value = serde_json::from_str(info.example?).ok()?;
+            let example: Value = serde_json::from_str(kind.docs().example?).ok()?;
             let topic = example["Topic"].as_str().filter(|_| example["TransactionID"].is_null())?;
             Some((info.controller?.to_owned(), topic.to_owned()))
         })

@@ -14,7 +14,7 @@ fn push_kinds() -> Vec<(MessageKind, String)> {
     let mut kinds = Vec::new();
     for kind in MessageKind::ALL {
         let info = kind.info();
-        let Some(example) = info.example else { continue };
+        let Some(example) = kind.docs().example else { continue };
         let example: Value = serde_json::from_str(example).unwrap();
         let subscribed = !info.arguments.is_empty() || info.changes.is_some();
         if info.direction == Direction::Receive && example.get("TransactionID").is_none() && subscribed {

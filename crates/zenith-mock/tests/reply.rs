@@ -14,7 +14,7 @@ fn requests_with_examples() -> Vec<(MessageKind, Value)> {
             if !request || info.controller == Some("Auth") {
                 return None;
             }
-            Some((kind, serde_json::from_str(info.example?).expect("examples are JSON")))
+            Some((kind, serde_json::from_str(kind.docs().example?).expect("examples are JSON")))
         })
         .collect()
 }
@@ -87,7 +87,7 @@ fn a_request_without_data_or_with_odd_values_still_gets_a_valid_reply() {
 
 #[test]
 fn a_place_order_reply_shows_the_requests_account_and_symbol() {
-    let mut request: Value = serde_json::from_str(MessageKind::PlaceOrderRequest.info().example.unwrap()).unwrap();
+    let mut request: Value = serde_json::from_str(MessageKind::PlaceOrderRequest.docs().example.unwrap()).unwrap();
     request["TransactionID"] = json!(31);
     request["Data"]["Account"] = json!("9999[Demo]");
     request["Data"]["Details"]["Code"] = json!("NAB");
@@ -122,7 +122,7 @@ fn an_order_id_is_followed_into_the_orders_id() {
 
 #[test]
 fn amend_order_is_answered_on_the_place_order_topic_as_the_reference_shows() {
-    let mut request: Value = serde_json::from_str(MessageKind::AmendOrderRequest.info().example.unwrap()).unwrap();
+    let mut request: Value = serde_json::from_str(MessageKind::AmendOrderRequest.docs().example.unwrap()).unwrap();
     request["Data"]["OrderID"] = json!("amended-7");
     let reply = only(answer(&request, MessageKind::AmendOrderRequest));
     assert_eq!(reply["Topic"], "PlaceOrder");
@@ -215,7 +215,7 @@ fn auth_requests_and_messages_that_are_not_requests_get_nothing() {
         .collect();
     assert!(auth.len() >= 3);
     for kind in auth {
-        let request: Value = kind.info().example.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+        let request: Value = kind.docs().example.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
         assert!(answer(&request, kind).is_empty(), "{kind:?}");
     }
     let configure = json!({"Controller": "Auth", "Topic": "Configure", "TransactionID": 1, "Data": {}});
@@ -225,7 +225,7 @@ fn auth_requests_and_messages_that_are_not_requests_get_nothing() {
         info.direction == Direction::Receive || info.action != "Publish"
     });
     for kind in not_requests {
-        let message: Value = kind.info().example.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+        let message: Value = kind.docs().example.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
         assert!(answer(&message, kind).is_empty(), "{kind:?}");
     }
 }

@@ -106,6 +106,7 @@ pub fn emit(model: &Model) -> TokenStream {
     let names: Vec<Ident> = model.messages.iter().map(|m| ident(&m.name)).collect();
     let cfgs: Vec<TokenStream> = model.messages.iter().map(message_cfg).collect();
     let infos = model.messages.iter().map(|m| info(model, m));
+    let docs = model.messages.iter().map(|m| docs(model, m));
     let (default_controller, default_action) = (&model.default_controller, &model.default_action);
     let arms = dispatch_arms(model);
     let codes = model.error_codes.iter().map(|c| {
@@ -171,7 +172,7 @@ pub fn emit(model: &Model) -> TokenStream {
         /// The names of every property the schemas mark as a credential.
         pub static SECRET_PROPERTIES: &[&str] = &[#(#secrets),*];
 
-        use crate::runtime::{Direction, FieldInfo, MessageInfo};
+        use crate::runtime::{Direction, MessageInfo};
         use super::types::*;
 
         /// Each controller with the topics of its messages that have one, in catalog order (a
@@ -199,6 +200,13 @@ pub fn emit(model: &Model) -> TokenStream {
             /// What the schema says about this kind of message.
             pub fn info(self) -> &'static MessageInfo {
                 match self { #(#cfgs MessageKind::#names => { static INFO: MessageInfo = #infos; &INFO })* }
+            }
+
+            /// What the reference says of this kind of message: description, fields, example.
+            #[cfg(feature = "catalog")]
+            pub fn docs(self) -> &'static crate::runtime::MessageDocs {
+                use crate::runtime::MessageDocs;
+                match self { #(#cfgs MessageKind::#names => { static DOCS: MessageDocs = #docs; &DOCS })* }
             }
 
             /// The kind of message with these envelope keys: a topic's own schema wins over one
@@ -345,6 +353,27 @@ fn info(model: &Model, message: &Message) -> TokenStream {
     let summary = super::tokens::summary(&message.doc);
     let (changes, fixed) = state_rules(model, message);
     let permissions = model.permissions(message);
+    quote! {
+        MessageInfo {
+            name: #name,
+            controller: #controller,
+            topic: #topic,
+            action: #action,
+            direction: #direction,
+            reply_topics: &[#(#replies),*],
+            arguments: #arguments,
+            schema_id: #schema_id,
+            schema_file: #schema_file,
+            summary: #summary,
+            permissions: &[#(#permissions),*],
+            changes: #changes,
+            fixed: &[#(#fixed),*],
+        }
+    }
+}
+
+/// What the reference says of a message: its description, fields and example.
+fn docs(model: &Model, message: &Message) -> TokenStream {
     let description = &message.doc;
     let fields = match &model[message.ty].kind {
         TypeKind::Struct { fields, .. } => super::docs::field_rows(model, fields)
@@ -355,7 +384,7 @@ fn info(model: &Model, message: &Message) -> TokenStream {
                 let nullable = matches!(field.shape, Shape::Nullable(_));
                 let doc = field.doc.as_deref().unwrap_or_default();
                 quote! {
-                    FieldInfo {
+                    crate::runtime::FieldInfo {
                         wire: #wire,
                         type_text: #type_text,
                         required: #required,
@@ -371,24 +400,7 @@ fn info(model: &Model, message: &Message) -> TokenStream {
     let shown = message.examples.first().map(|e| super::docs::shown_example(model, e));
     let example = super::tokens::optional(shown.and_then(|e| serde_json::to_string(&e).ok()).map(|e| quote! { #e }));
     quote! {
-        MessageInfo {
-            name: #name,
-            controller: #controller,
-            topic: #topic,
-            action: #action,
-            direction: #direction,
-            reply_topics: &[#(#replies),*],
-            arguments: #arguments,
-            schema_id: #schema_id,
-            schema_file: #schema_file,
-            summary: #summary,
-            description: #description,
-            permissions: &[#(#permissions),*],
-            fields: &[#(#fields),*],
-            example: #example,
-            changes: #changes,
-            fixed: &[#(#fixed),*],
-        }
+        MessageDocs { description: #description, fields: &[#(#fields),*], example: #example }
     }
 }
 

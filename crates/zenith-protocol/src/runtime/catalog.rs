@@ -35,18 +35,24 @@ pub struct MessageInfo {
     pub schema_file: &'static str,
     /// The first sentence of the schema's description.
     pub summary: &'static str,
-    /// The schema's description.
-    pub description: &'static str,
     /// The permissions the topic needs; empty when it needs none.
     pub permissions: &'static [&'static str],
-    /// The message's properties and those of the objects inside them, a few levels down.
-    pub fields: &'static [FieldInfo],
-    /// The schema's first example, as JSON text, with the values of secret properties replaced.
-    pub example: Option<&'static str>,
     /// How the change records in `Data` apply to the subscription's state, if they are such.
     pub changes: Option<&'static super::ChangeRules>,
     /// Properties of `Data` that never change for the life of a subscription.
     pub fixed: &'static [&'static str],
+}
+
+/// What the reference says of a message, for tools that explain messages (`zenith explain`,
+/// the mock server): `MessageKind::docs`, with the `catalog` feature.
+#[derive(Clone, Copy, Debug)]
+pub struct MessageDocs {
+    /// The schema's description.
+    pub description: &'static str,
+    /// The message's properties and those of the objects inside them, a few levels down.
+    pub fields: &'static [FieldInfo],
+    /// The schema's first example, as JSON text, with the values of secret properties replaced.
+    pub example: Option<&'static str>,
 }
 
 /// A documented action error code (the `Data` of an `Error` message is a code, optionally

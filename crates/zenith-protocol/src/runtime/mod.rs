@@ -64,7 +64,7 @@ mod validate;
 
 pub use budget::Budget;
 pub use build::BuildError;
-pub use catalog::{Direction, ErrorCodeInfo, FieldInfo, MessageInfo, Role};
+pub use catalog::{Direction, ErrorCodeInfo, FieldInfo, MessageDocs, MessageInfo, Role};
 pub use changes::{Change, ChangeRules, Equals, Operation, Position, When};
 pub use date::{Date, DateError};
 pub use datetime::{DateTime, DateTimeError};
