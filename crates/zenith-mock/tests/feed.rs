@@ -57,7 +57,7 @@ fn every_push_kind_streams_a_session_the_checker_finds_nothing_wrong_with() {
         for (index, (_, message)) in messages.iter().enumerate().skip(1) {
             let report = kind.validate(message);
             if report.counts() != (0, 0) {
-                problems.push(format!("{} push {index} invalid: {report}{message}", info.name));
+                problems.push(format!("{} push {index} invalid: {report}\n{message}", info.name));
                 break;
             }
             assert_eq!(message["Controller"], info.controller.unwrap());

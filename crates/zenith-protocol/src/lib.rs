@@ -127,8 +127,8 @@ pub use scan::CleanText;
 /// The names most programs need: `use zenith_protocol::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        BuildError, Date, DateTime, Decimal, Direction, Message, MessageEnvelope, MessageKind, ParseError, Report,
-        Secret, SubRequest, Time, Topic, TypedTopic, UnsubRequest, Validate,
+        Action, BuildError, Controller, Date, DateTime, Decimal, Direction, Message, MessageEnvelope, MessageKind,
+        ParseError, Report, Secret, SubRequest, Time, Topic, TransactionId, TypedTopic, UnsubRequest, Validate,
     };
 }
 

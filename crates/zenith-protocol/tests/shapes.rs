@@ -170,7 +170,7 @@ fn data_types_are_built_without_spelling_out_every_optional_field() {
     let timeouts = Timeouts::default();
     assert_eq!(serde_json::to_value(&timeouts).unwrap(), json!({}));
     // Something required: `new` takes just that; a message's TransactionID in a chain.
-    let request = QueryBrokersRequest::new(QueryBrokersRequestData::new("ASX".into())).with_transaction_id(7);
+    let request = QueryBrokersRequest::new(QueryBrokersRequestData::new("ASX")).with_transaction_id(7);
     assert_eq!(
         serde_json::to_value(&request).unwrap(),
         json!({"Controller": "Market", "Topic": "QueryBrokers", "TransactionID": 7, "Data": {"Market": "ASX"}})

@@ -32,7 +32,7 @@ fn a_sub_made_from_a_typed_topic_goes_to_its_controller_and_validates() {
     let sub = serde_json::to_value(SubRequest::for_topic(depth.clone()).confirm(true)).unwrap();
     assert_eq!(sub["Controller"], "Market");
     assert!(MessageKind::SubRequest.validate(&sub).errors().next().is_none(), "{sub}");
-    let orders = OrdersTopic { account: Some("1234[Demo]".to_owned()) };
+    let orders = OrdersTopic::new().with_account("1234[Demo]");
     assert_eq!((OrdersTopic::CONTROLLER, OrdersTopic::NAME), ("Trading", "Orders"));
     let unsub = serde_json::to_value(UnsubRequest::for_topic(orders)).unwrap();
     assert_eq!((unsub["Controller"].as_str(), unsub["Topic"].as_str()), (Some("Trading"), Some("Orders!1234[Demo]")));

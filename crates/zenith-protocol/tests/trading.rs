@@ -32,11 +32,10 @@ fn reference_place_order() -> Value {
 
 #[test]
 fn an_order_built_with_the_types_is_the_references_json() {
-    let details =
-        EquityOrderDetails::new("ASX[Demo]".into(), "BHP".into(), Side::Bid, OrderType::MarketToLimit, 100.into());
+    let details = EquityOrderDetails::new("ASX[Demo]", "BHP", Side::Bid, OrderType::MarketToLimit, 100);
     let route = MarketRoute::new(TradingMarketCode::from("CXA::LI[Demo]"));
     let data = PlaceOrderRequestData::new(
-        "1234[Demo]".into(),
+        "1234[Demo]",
         OrderDetails::EquityOrderDetails(details),
         OrderRoute::MarketRoute(route),
     );
@@ -47,15 +46,12 @@ fn an_order_built_with_the_types_is_the_references_json() {
 
 #[test]
 fn a_limit_buy_good_till_cancelled() {
-    let mut details = EquityOrderDetails::new("ASX".into(), "BHP".into(), Side::Bid, OrderType::Limit, 100.into());
+    let mut details = EquityOrderDetails::new("ASX", "BHP", Side::Bid, OrderType::Limit, 100);
     details.limit_price = Some("42.05".parse().unwrap());
     details.validity = Some(OrderValidity::UntilCancel);
     let route = MarketRoute::new(TradingMarketCode::from("ASX::CP"));
-    let data = PlaceOrderRequestData::new(
-        "1234".into(),
-        OrderDetails::EquityOrderDetails(details),
-        OrderRoute::MarketRoute(route),
-    );
+    let data =
+        PlaceOrderRequestData::new("1234", OrderDetails::EquityOrderDetails(details), OrderRoute::MarketRoute(route));
     let request = PlaceOrderRequest::new(data).with_transaction_id(7.into());
     let value = serde_json::to_value(&request).unwrap();
     assert_eq!(

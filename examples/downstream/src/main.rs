@@ -1,28 +1,18 @@
-//! Logs in with `AuthOwner` and reads the reply, using only `zenith-protocol`.
+//! Replays a recorded trading session and prints what a user would see.
 
-use zenith_protocol::auth::AuthOwnerRequest;
-use zenith_protocol::{AuthOwnerRequestData, Direction, Message, Secret};
+use std::process::ExitCode;
 
-fn main() {
-    let mut request = AuthOwnerRequest::new(AuthOwnerRequestData {
-        provider: "Paritech".into(),
-        client_id: "TriOptimum".into(),
-        client_secret: None,
-        user_name: Some("Shodan".into()),
-        password: Some(Secret::from("Insect")),
-        scope: None,
-    });
-    request.transaction_id = Some(7);
-    println!("send    {}", serde_json::to_string(&request).expect("messages serialize"));
-    println!("debug   {request:?}");
-
-    let reply =
-        r#"{"Controller":"Auth","Topic":"Identify","TransactionID":7,"Data":{"Result":"Success","UserID":"shodan"}}"#;
-    match Message::parse_str(reply, Direction::Receive) {
-        Ok(Message::IdentifyPush(identify)) => {
-            println!("receive {} as {:?}", identify.data.result, identify.data.user_id)
+fn main() -> ExitCode {
+    match downstream::session::run() {
+        Ok(transcript) => {
+            for line in transcript {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
         }
-        Ok(other) => println!("receive unexpected {:?}", other.kind()),
-        Err(error) => println!("receive error: {error}"),
+        Err(error) => {
+            eprintln!("downstream: {error}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -193,6 +193,13 @@ pub fn emit(model: &Model) -> TokenStream {
         #[non_exhaustive]
         pub enum MessageKind { #(#cfgs #names,)* }
 
+        /// The kind's name, which is its Rust type's (`DepthPush`).
+        impl std::fmt::Display for MessageKind {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.info().name)
+            }
+        }
+
         impl MessageKind {
             /// Every kind, in schema file order.
             pub const ALL: &'static [MessageKind] = &[#(#cfgs MessageKind::#names,)*];

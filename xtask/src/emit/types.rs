@@ -231,7 +231,20 @@ fn topic_type(
     // A topic is made from the parts every form has; the others are left out.
     let required: Vec<Ident> =
         parts.iter().filter(|p| everywhere(&p.name)).map(|p| ident(&rust_name(&p.name, Case::Field))).collect();
-    let optional = parts.iter().filter(|p| !everywhere(&p.name)).map(|p| ident(&rust_name(&p.name, Case::Field)));
+    let optional: Vec<Ident> =
+        parts.iter().filter(|p| !everywhere(&p.name)).map(|p| ident(&rust_name(&p.name, Case::Field))).collect();
+    let setters = parts.iter().filter(|p| !everywhere(&p.name)).map(|p| {
+        let field = ident(&rust_name(&p.name, Case::Field));
+        let setter = ident(&format!("with_{}", rust_name(&p.name, Case::Field)));
+        let doc = format!(" The topic with `{{{}}}` given (the forms that have it).", p.name);
+        quote! {
+            #[doc = #doc]
+            pub fn #setter(mut self, value: impl Into<String>) -> Self {
+                self.#field = Some(value.into());
+                self
+            }
+        }
+    });
     let new_doc = format!(" The `{topic}` topic for these arguments (those not every form has left out).");
     // With no part every form has, the topic alone is the default.
     let default = if required.is_empty() {
@@ -242,6 +255,7 @@ fn topic_type(
     Ok(quote! {
         #[doc = #doc]
         #[derive(Clone, Debug, #default PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub struct #name { #(#fields)* }
 
         impl std::str::FromStr for #name {
@@ -265,6 +279,7 @@ fn topic_type(
             pub fn new(#(#required: impl Into<String>),*) -> Self {
                 Self { #(#required: #required.into(),)* #(#optional: None,)* }
             }
+            #(#setters)*
         }
 
         impl crate::runtime::TypedTopic for #name {
@@ -310,8 +325,8 @@ fn tagged_union(model: &Model, ty: &TypeDef, fields: &[Field], union: &Union) ->
             let field_name = ident(&field.rust);
             if variant.required.contains(&field.wire) {
                 let ty = rust_type(model, &field.shape, field.secret);
-                params.push(quote! { #field_name: #ty });
-                inits.push(quote! { #field_name });
+                params.push(quote! { #field_name: impl Into<#ty> });
+                inits.push(quote! { #field_name: #field_name.into() });
             } else {
                 inits.push(quote! { #field_name: None });
             }
@@ -364,6 +379,14 @@ fn tagged_union(model: &Model, ty: &TypeDef, fields: &[Field], union: &Union) ->
         }
 
         #(#structs)*
+
+        #(
+            impl From<#variants> for #name {
+                fn from(variant: #variants) -> Self {
+                    Self::#variants(variant)
+                }
+            }
+        )*
 
         impl #name {
             /// The property whose value says which variant an object is.
@@ -549,8 +572,8 @@ fn constructor(model: &Model, ty: &TypeDef, message: bool) -> TokenStream {
         inits.push(match (field.required, constant) {
             (true, Some(value)) => quote! { #field_name: <#ty>::from(#value) },
             (true, None) => {
-                params.push(quote! { #field_name: #ty });
-                quote! { #field_name }
+                params.push(quote! { #field_name: impl Into<#ty> });
+                quote! { #field_name: #field_name.into() }
             }
             (false, _) => quote! { #field_name: None },
         });

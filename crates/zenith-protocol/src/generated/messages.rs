@@ -874,6 +874,13 @@ pub enum MessageKind {
     ServerInfoPush,
 }
 
+/// The kind's name, which is its Rust type's (`DepthPush`).
+impl std::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.info().name)
+    }
+}
+
 impl MessageKind {
     /// Every kind, in schema file order.
     pub const ALL: &'static [MessageKind] = &[

@@ -128,9 +128,9 @@ pub struct IdentityResult {
 impl IdentityResult {
     /// A `IdentityResult` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(result: AuthResult) -> Self {
+    pub fn new(result: impl Into<AuthResult>) -> Self {
         Self {
-            result,
+            result: result.into(),
             access_token: None,
             display_name: None,
             user_id: None,
@@ -263,13 +263,13 @@ pub struct AuthCodeReply {
 impl AuthCodeReply {
     /// A `AuthCodeReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: IdentityResult) -> Self {
+    pub fn new(data: impl Into<IdentityResult>) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
             topic: <Topic>::from("AuthCode"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -314,12 +314,16 @@ pub struct AuthCodeRequestData {
 impl AuthCodeRequestData {
     /// A `AuthCodeRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(provider: String, client_id: String, auth_grant: Secret) -> Self {
+    pub fn new(
+        provider: impl Into<String>,
+        client_id: impl Into<String>,
+        auth_grant: impl Into<Secret>,
+    ) -> Self {
         Self {
-            provider,
-            client_id,
+            provider: provider.into(),
+            client_id: client_id.into(),
             client_secret: None,
-            auth_grant,
+            auth_grant: auth_grant.into(),
             scope: None,
             undocumented: Default::default(),
         }
@@ -448,13 +452,13 @@ pub struct AuthCodeRequest {
 impl AuthCodeRequest {
     /// A `AuthCodeRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: AuthCodeRequestData) -> Self {
+    pub fn new(data: impl Into<AuthCodeRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
             topic: <Topic>::from("AuthCode"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -514,13 +518,13 @@ pub struct AuthOwnerReply {
 impl AuthOwnerReply {
     /// A `AuthOwnerReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: IdentityResult) -> Self {
+    pub fn new(data: impl Into<IdentityResult>) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
             topic: <Topic>::from("AuthOwner"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -568,10 +572,10 @@ pub struct AuthOwnerRequestData {
 impl AuthOwnerRequestData {
     /// A `AuthOwnerRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(provider: String, client_id: String) -> Self {
+    pub fn new(provider: impl Into<String>, client_id: impl Into<String>) -> Self {
         Self {
-            provider,
-            client_id,
+            provider: provider.into(),
+            client_id: client_id.into(),
             client_secret: None,
             user_name: None,
             password: None,
@@ -706,13 +710,13 @@ pub struct AuthOwnerRequest {
 impl AuthOwnerRequest {
     /// A `AuthOwnerRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: AuthOwnerRequestData) -> Self {
+    pub fn new(data: impl Into<AuthOwnerRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
             topic: <Topic>::from("AuthOwner"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -770,13 +774,13 @@ pub struct AuthTokenReply {
 impl AuthTokenReply {
     /// A `AuthTokenReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: IdentityResult) -> Self {
+    pub fn new(data: impl Into<IdentityResult>) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
             topic: <Topic>::from("AuthToken"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -810,10 +814,10 @@ pub struct AuthTokenRequestData {
 impl AuthTokenRequestData {
     /// A `AuthTokenRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(provider: String, access_token: Secret) -> Self {
+    pub fn new(provider: impl Into<String>, access_token: impl Into<Secret>) -> Self {
         Self {
-            provider,
-            access_token,
+            provider: provider.into(),
+            access_token: access_token.into(),
             undocumented: Default::default(),
         }
     }
@@ -862,13 +866,13 @@ pub struct AuthTokenRequest {
 impl AuthTokenRequest {
     /// A `AuthTokenRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: AuthTokenRequestData) -> Self {
+    pub fn new(data: impl Into<AuthTokenRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
             topic: <Topic>::from("AuthToken"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -925,13 +929,13 @@ pub struct IdentifyPush {
 impl IdentifyPush {
     /// A `IdentifyPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: IdentityResult) -> Self {
+    pub fn new(data: impl Into<IdentityResult>) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
             topic: <Topic>::from("Identify"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -988,13 +992,13 @@ pub struct QueryIdentifyReply {
 impl QueryIdentifyReply {
     /// A `QueryIdentifyReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: IdentityResult) -> Self {
+    pub fn new(data: impl Into<IdentityResult>) -> Self {
         Self {
             controller: <Controller>::from("Auth"),
             topic: <Topic>::from("QueryIdentify"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }

@@ -24,9 +24,9 @@ pub struct CreateChannelReplyData {
 impl CreateChannelReplyData {
     /// A `CreateChannelReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(channel_id: String) -> Self {
+    pub fn new(channel_id: impl Into<String>) -> Self {
         Self {
-            channel_id,
+            channel_id: channel_id.into(),
             undocumented: Default::default(),
         }
     }
@@ -74,13 +74,13 @@ pub struct CreateChannelReply {
 impl CreateChannelReply {
     /// A `CreateChannelReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: CreateChannelReplyData) -> Self {
+    pub fn new(data: impl Into<CreateChannelReplyData>) -> Self {
         Self {
             controller: <Controller>::from("Channel"),
             topic: <Topic>::from("CreateChannel"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -115,10 +115,13 @@ pub struct CreateChannelRequestData {
 impl CreateChannelRequestData {
     /// A `CreateChannelRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(details: ChannelDetails, parameters: ChannelParameters) -> Self {
+    pub fn new(
+        details: impl Into<ChannelDetails>,
+        parameters: impl Into<ChannelParameters>,
+    ) -> Self {
         Self {
-            details,
-            parameters,
+            details: details.into(),
+            parameters: parameters.into(),
             is_active: None,
             undocumented: Default::default(),
         }
@@ -241,13 +244,13 @@ pub struct CreateChannelRequest {
 impl CreateChannelRequest {
     /// A `CreateChannelRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: CreateChannelRequestData) -> Self {
+    pub fn new(data: impl Into<CreateChannelRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Channel"),
             topic: <Topic>::from("CreateChannel"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -344,9 +347,9 @@ pub struct DeleteChannelRequestData {
 impl DeleteChannelRequestData {
     /// A `DeleteChannelRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(channel_id: String) -> Self {
+    pub fn new(channel_id: impl Into<String>) -> Self {
         Self {
-            channel_id,
+            channel_id: channel_id.into(),
             undocumented: Default::default(),
         }
     }
@@ -394,13 +397,13 @@ pub struct DeleteChannelRequest {
 impl DeleteChannelRequest {
     /// A `DeleteChannelRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: DeleteChannelRequestData) -> Self {
+    pub fn new(data: impl Into<DeleteChannelRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Channel"),
             topic: <Topic>::from("DeleteChannel"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -438,12 +441,16 @@ pub struct QueryChannelDetails {
 impl QueryChannelDetails {
     /// A `QueryChannelDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(name: String, metadata: UserMetadata, status: ChannelStatus) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        metadata: impl Into<UserMetadata>,
+        status: impl Into<ChannelStatus>,
+    ) -> Self {
         Self {
-            name,
+            name: name.into(),
             description: None,
-            metadata,
-            status,
+            metadata: metadata.into(),
+            status: status.into(),
             undocumented: Default::default(),
         }
     }
@@ -542,14 +549,14 @@ impl QueryChannelReplyData {
     /// A `QueryChannelReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        channel_id: String,
-        details: QueryChannelDetails,
-        parameters: ChannelParameters,
+        channel_id: impl Into<String>,
+        details: impl Into<QueryChannelDetails>,
+        parameters: impl Into<ChannelParameters>,
     ) -> Self {
         Self {
-            channel_id,
-            details,
-            parameters,
+            channel_id: channel_id.into(),
+            details: details.into(),
+            parameters: parameters.into(),
             undocumented: Default::default(),
         }
     }
@@ -677,13 +684,13 @@ pub struct QueryChannelReply {
 impl QueryChannelReply {
     /// A `QueryChannelReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryChannelReplyData) -> Self {
+    pub fn new(data: impl Into<QueryChannelReplyData>) -> Self {
         Self {
             controller: <Controller>::from("Channel"),
             topic: <Topic>::from("QueryChannel"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -712,9 +719,9 @@ pub struct QueryChannelRequestData {
 impl QueryChannelRequestData {
     /// A `QueryChannelRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(channel_id: String) -> Self {
+    pub fn new(channel_id: impl Into<String>) -> Self {
         Self {
-            channel_id,
+            channel_id: channel_id.into(),
             undocumented: Default::default(),
         }
     }
@@ -762,13 +769,13 @@ pub struct QueryChannelRequest {
 impl QueryChannelRequest {
     /// A `QueryChannelRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryChannelRequestData) -> Self {
+    pub fn new(data: impl Into<QueryChannelRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Channel"),
             topic: <Topic>::from("QueryChannel"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -830,13 +837,13 @@ pub struct QueryChannelsReply {
 impl QueryChannelsReply {
     /// A `QueryChannelsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<ChannelState>) -> Self {
+    pub fn new(data: impl Into<Vec<ChannelState>>) -> Self {
         Self {
             controller: <Controller>::from("Channel"),
             topic: <Topic>::from("QueryChannels"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -961,13 +968,13 @@ pub struct QueryMethodReply {
 impl QueryMethodReply {
     /// A `QueryMethodReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: ChannelMethodDetail) -> Self {
+    pub fn new(data: impl Into<ChannelMethodDetail>) -> Self {
         Self {
             controller: <Controller>::from("Channel"),
             topic: <Topic>::from("QueryMethod"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -996,9 +1003,9 @@ pub struct QueryMethodRequestData {
 impl QueryMethodRequestData {
     /// A `QueryMethodRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(type_: ChannelMethod) -> Self {
+    pub fn new(type_: impl Into<ChannelMethod>) -> Self {
         Self {
-            type_,
+            type_: type_.into(),
             undocumented: Default::default(),
         }
     }
@@ -1046,13 +1053,13 @@ pub struct QueryMethodRequest {
 impl QueryMethodRequest {
     /// A `QueryMethodRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryMethodRequestData) -> Self {
+    pub fn new(data: impl Into<QueryMethodRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Channel"),
             topic: <Topic>::from("QueryMethod"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1109,13 +1116,13 @@ pub struct QueryMethodsReply {
 impl QueryMethodsReply {
     /// A `QueryMethodsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<ChannelMethod>) -> Self {
+    pub fn new(data: impl Into<Vec<ChannelMethod>>) -> Self {
         Self {
             controller: <Controller>::from("Channel"),
             topic: <Topic>::from("QueryMethods"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1290,14 +1297,14 @@ impl UpdateChannelRequestData {
     /// A `UpdateChannelRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        channel_id: String,
-        details: ChannelDetails,
-        parameters: ChannelParameters,
+        channel_id: impl Into<String>,
+        details: impl Into<ChannelDetails>,
+        parameters: impl Into<ChannelParameters>,
     ) -> Self {
         Self {
-            channel_id,
-            details,
-            parameters,
+            channel_id: channel_id.into(),
+            details: details.into(),
+            parameters: parameters.into(),
             is_active: None,
             undocumented: Default::default(),
         }
@@ -1432,13 +1439,13 @@ pub struct UpdateChannelRequest {
 impl UpdateChannelRequest {
     /// A `UpdateChannelRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: UpdateChannelRequestData) -> Self {
+    pub fn new(data: impl Into<UpdateChannelRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Channel"),
             topic: <Topic>::from("UpdateChannel"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1538,9 +1545,9 @@ pub struct UpdateChannelStatusRequestData {
 impl UpdateChannelStatusRequestData {
     /// A `UpdateChannelStatusRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(channel_id: String) -> Self {
+    pub fn new(channel_id: impl Into<String>) -> Self {
         Self {
-            channel_id,
+            channel_id: channel_id.into(),
             is_active: None,
             undocumented: Default::default(),
         }
@@ -1590,13 +1597,13 @@ pub struct UpdateChannelStatusRequest {
 impl UpdateChannelStatusRequest {
     /// A `UpdateChannelStatusRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: UpdateChannelStatusRequestData) -> Self {
+    pub fn new(data: impl Into<UpdateChannelStatusRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Channel"),
             topic: <Topic>::from("UpdateChannelStatus"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }

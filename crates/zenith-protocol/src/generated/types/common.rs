@@ -138,13 +138,13 @@ pub struct ConfigureRequest {
 impl ConfigureRequest {
     /// A `ConfigureRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Timeouts) -> Self {
+    pub fn new(data: impl Into<Timeouts>) -> Self {
         Self {
             controller: None,
             topic: <Topic>::from("Configure"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -195,13 +195,13 @@ pub struct QueryConfigureReply {
 impl QueryConfigureReply {
     /// A `QueryConfigureReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Timeouts) -> Self {
+    pub fn new(data: impl Into<Timeouts>) -> Self {
         Self {
             controller: None,
             topic: <Topic>::from("QueryConfigure"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }

@@ -247,12 +247,15 @@ pub struct CancelRequest {
 impl CancelRequest {
     /// A `CancelRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, transaction_id: TransactionId) -> Self {
+    pub fn new(
+        topic: impl Into<Topic>,
+        transaction_id: impl Into<TransactionId>,
+    ) -> Self {
         Self {
             controller: None,
-            topic,
+            topic: topic.into(),
             action: <Action>::from("Cancel"),
-            transaction_id,
+            transaction_id: transaction_id.into(),
             undocumented: Default::default(),
         }
     }
@@ -481,10 +484,10 @@ pub struct SubConfirm {
 impl SubConfirm {
     /// A `SubConfirm` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic) -> Self {
+    pub fn new(topic: impl Into<Topic>) -> Self {
         Self {
             controller: None,
-            topic,
+            topic: topic.into(),
             action: <Action>::from("Sub"),
             transaction_id: None,
             data: None,
@@ -542,10 +545,10 @@ pub struct SubRequest {
 impl SubRequest {
     /// A `SubRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic) -> Self {
+    pub fn new(topic: impl Into<Topic>) -> Self {
         Self {
             controller: None,
-            topic,
+            topic: topic.into(),
             action: <Action>::from("Sub"),
             transaction_id: None,
             data: None,
@@ -595,10 +598,10 @@ pub struct UnsubConfirm {
 impl UnsubConfirm {
     /// A `UnsubConfirm` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic) -> Self {
+    pub fn new(topic: impl Into<Topic>) -> Self {
         Self {
             controller: None,
-            topic,
+            topic: topic.into(),
             action: <Action>::from("Unsub"),
             transaction_id: None,
             confirm: None,
@@ -656,10 +659,10 @@ pub struct UnsubRequest {
 impl UnsubRequest {
     /// A `UnsubRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic) -> Self {
+    pub fn new(topic: impl Into<Topic>) -> Self {
         Self {
             controller: None,
-            topic,
+            topic: topic.into(),
             action: <Action>::from("Unsub"),
             transaction_id: None,
             data: None,

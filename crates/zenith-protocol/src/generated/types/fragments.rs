@@ -48,13 +48,13 @@ pub struct QueryCustomFragmentsReply {
 impl QueryCustomFragmentsReply {
     /// A `QueryCustomFragmentsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: indexmap::IndexMap<String, serde_json::Value>) -> Self {
+    pub fn new(data: impl Into<indexmap::IndexMap<String, serde_json::Value>>) -> Self {
         Self {
             controller: <Controller>::from("Fragments"),
             topic: <Topic>::from("QueryCustomFragments"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -93,14 +93,14 @@ impl QueryCustomFragmentsRequestData {
     /// A `QueryCustomFragmentsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        source: String,
-        target: serde_json::Value,
-        fragments: Vec<FragmentDefinition>,
+        source: impl Into<String>,
+        target: impl Into<serde_json::Value>,
+        fragments: impl Into<Vec<FragmentDefinition>>,
     ) -> Self {
         Self {
-            source,
-            target,
-            fragments,
+            source: source.into(),
+            target: target.into(),
+            fragments: fragments.into(),
             trading_date: None,
             undocumented: Default::default(),
         }
@@ -228,13 +228,13 @@ pub struct QueryCustomFragmentsRequest {
 impl QueryCustomFragmentsRequest {
     /// A `QueryCustomFragmentsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryCustomFragmentsRequestData) -> Self {
+    pub fn new(data: impl Into<QueryCustomFragmentsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Fragments"),
             topic: <Topic>::from("QueryCustomFragments"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -291,13 +291,13 @@ pub struct QueryFragmentsReply {
 impl QueryFragmentsReply {
     /// A `QueryFragmentsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: indexmap::IndexMap<String, serde_json::Value>) -> Self {
+    pub fn new(data: impl Into<indexmap::IndexMap<String, serde_json::Value>>) -> Self {
         Self {
             controller: <Controller>::from("Fragments"),
             topic: <Topic>::from("QueryFragments"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -336,14 +336,14 @@ impl QueryFragmentsRequestData {
     /// A `QueryFragmentsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        market: MarketCode,
-        code: String,
-        fragments: Vec<FragmentDefinition>,
+        market: impl Into<MarketCode>,
+        code: impl Into<String>,
+        fragments: impl Into<Vec<FragmentDefinition>>,
     ) -> Self {
         Self {
-            market,
-            code,
-            fragments,
+            market: market.into(),
+            code: code.into(),
+            fragments: fragments.into(),
             trading_date: None,
             undocumented: Default::default(),
         }
@@ -467,13 +467,13 @@ pub struct QueryFragmentsRequest {
 impl QueryFragmentsRequest {
     /// A `QueryFragmentsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryFragmentsRequestData) -> Self {
+    pub fn new(data: impl Into<QueryFragmentsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Fragments"),
             topic: <Topic>::from("QueryFragments"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }

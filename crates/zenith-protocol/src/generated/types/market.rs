@@ -62,13 +62,13 @@ pub struct DepthPush {
 impl DepthPush {
     /// A `DepthPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<DepthChange>) -> Self {
+    pub fn new(topic: impl Into<Topic>, data: impl Into<Vec<DepthChange>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -155,13 +155,13 @@ pub struct LevelsPush {
 impl LevelsPush {
     /// A `LevelsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<LevelChange>) -> Self {
+    pub fn new(topic: impl Into<Topic>, data: impl Into<Vec<LevelChange>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -219,13 +219,13 @@ pub struct MarketsPush {
 impl MarketsPush {
     /// A `MarketsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<MarketState>) -> Self {
+    pub fn new(data: impl Into<Vec<MarketState>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("Markets"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -260,9 +260,9 @@ pub struct Broker {
 impl Broker {
     /// A `Broker` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: String) -> Self {
+    pub fn new(code: impl Into<String>) -> Self {
         Self {
-            code,
+            code: code.into(),
             name: None,
             id: None,
             undocumented: Default::default(),
@@ -372,13 +372,13 @@ pub struct QueryBrokersReply {
 impl QueryBrokersReply {
     /// A `QueryBrokersReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<Broker>) -> Self {
+    pub fn new(data: impl Into<Vec<Broker>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryBrokers"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -407,9 +407,9 @@ pub struct QueryBrokersRequestData {
 impl QueryBrokersRequestData {
     /// A `QueryBrokersRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(market: MarketCode) -> Self {
+    pub fn new(market: impl Into<MarketCode>) -> Self {
         Self {
-            market,
+            market: market.into(),
             undocumented: Default::default(),
         }
     }
@@ -457,13 +457,13 @@ pub struct QueryBrokersRequest {
 impl QueryBrokersRequest {
     /// A `QueryBrokersRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryBrokersRequestData) -> Self {
+    pub fn new(data: impl Into<QueryBrokersRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryBrokers"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -510,9 +510,9 @@ pub struct ChartRecord {
 impl ChartRecord {
     /// A `ChartRecord` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(date: DateOrDateTime) -> Self {
+    pub fn new(date: impl Into<DateOrDateTime>) -> Self {
         Self {
-            date,
+            date: date.into(),
             open: None,
             high: None,
             low: None,
@@ -652,13 +652,13 @@ pub struct QueryChartHistoryReply {
 impl QueryChartHistoryReply {
     /// A `QueryChartHistoryReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<ChartRecord>) -> Self {
+    pub fn new(data: impl Into<Vec<ChartRecord>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryChartHistory"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -702,10 +702,10 @@ pub struct QueryChartHistoryRequestData {
 impl QueryChartHistoryRequestData {
     /// A `QueryChartHistoryRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(market: MarketCode, code: String) -> Self {
+    pub fn new(market: impl Into<MarketCode>, code: impl Into<String>) -> Self {
         Self {
-            market,
-            code,
+            market: market.into(),
+            code: code.into(),
             count: None,
             period: None,
             from_date: None,
@@ -838,13 +838,13 @@ pub struct QueryChartHistoryRequest {
 impl QueryChartHistoryRequest {
     /// A `QueryChartHistoryRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryChartHistoryRequestData) -> Self {
+    pub fn new(data: impl Into<QueryChartHistoryRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryChartHistory"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -909,13 +909,13 @@ pub struct QueryDepthFullReply {
 impl QueryDepthFullReply {
     /// A `QueryDepthFullReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<DepthChange>) -> Self {
+    pub fn new(data: impl Into<Vec<DepthChange>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryDepthFull"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -947,10 +947,10 @@ pub struct QueryDepthFullRequestData {
 impl QueryDepthFullRequestData {
     /// A `QueryDepthFullRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(market: MarketCode, code: String) -> Self {
+    pub fn new(market: impl Into<MarketCode>, code: impl Into<String>) -> Self {
         Self {
-            market,
-            code,
+            market: market.into(),
+            code: code.into(),
             undocumented: Default::default(),
         }
     }
@@ -999,13 +999,13 @@ pub struct QueryDepthFullRequest {
 impl QueryDepthFullRequest {
     /// A `QueryDepthFullRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryDepthFullRequestData) -> Self {
+    pub fn new(data: impl Into<QueryDepthFullRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryDepthFull"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1069,13 +1069,13 @@ pub struct QueryDepthLevelsReply {
 impl QueryDepthLevelsReply {
     /// A `QueryDepthLevelsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<LevelChange>) -> Self {
+    pub fn new(data: impl Into<Vec<LevelChange>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryDepthLevels"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1107,10 +1107,10 @@ pub struct QueryDepthLevelsRequestData {
 impl QueryDepthLevelsRequestData {
     /// A `QueryDepthLevelsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(market: MarketCode, code: String) -> Self {
+    pub fn new(market: impl Into<MarketCode>, code: impl Into<String>) -> Self {
         Self {
-            market,
-            code,
+            market: market.into(),
+            code: code.into(),
             undocumented: Default::default(),
         }
     }
@@ -1159,13 +1159,13 @@ pub struct QueryDepthLevelsRequest {
 impl QueryDepthLevelsRequest {
     /// A `QueryDepthLevelsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryDepthLevelsRequestData) -> Self {
+    pub fn new(data: impl Into<QueryDepthLevelsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryDepthLevels"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1224,13 +1224,13 @@ pub struct QueryMarketsReply {
 impl QueryMarketsReply {
     /// A `QueryMarketsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<MarketState>) -> Self {
+    pub fn new(data: impl Into<Vec<MarketState>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryMarkets"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1399,9 +1399,9 @@ pub struct QueryMixedMarketRequestData {
 impl QueryMixedMarketRequestData {
     /// A `QueryMixedMarketRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(markets: Vec<MarketCode>) -> Self {
+    pub fn new(markets: impl Into<Vec<MarketCode>>) -> Self {
         Self {
-            markets,
+            markets: markets.into(),
             strategy: None,
             undocumented: Default::default(),
         }
@@ -1454,13 +1454,13 @@ pub struct QueryMixedMarketRequest {
 impl QueryMixedMarketRequest {
     /// A `QueryMixedMarketRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryMixedMarketRequestData) -> Self {
+    pub fn new(data: impl Into<QueryMixedMarketRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryMixedMarket"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1515,13 +1515,13 @@ pub struct QuerySecurityReply {
 impl QuerySecurityReply {
     /// A `QuerySecurityReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Security) -> Self {
+    pub fn new(data: impl Into<Security>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QuerySecurity"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1553,10 +1553,10 @@ pub struct QuerySecurityRequestData {
 impl QuerySecurityRequestData {
     /// A `QuerySecurityRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(market: MarketCode, code: String) -> Self {
+    pub fn new(market: impl Into<MarketCode>, code: impl Into<String>) -> Self {
         Self {
-            market,
-            code,
+            market: market.into(),
+            code: code.into(),
             undocumented: Default::default(),
         }
     }
@@ -1605,13 +1605,13 @@ pub struct QuerySecurityRequest {
 impl QuerySecurityRequest {
     /// A `QuerySecurityRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QuerySecurityRequestData) -> Self {
+    pub fn new(data: impl Into<QuerySecurityRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QuerySecurity"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1675,13 +1675,13 @@ pub struct QuerySymbolsReply {
 impl QuerySymbolsReply {
     /// A `QuerySymbolsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<SymbolDetail>) -> Self {
+    pub fn new(data: impl Into<Vec<SymbolDetail>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QuerySymbols"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1753,12 +1753,12 @@ pub struct QuerySymbolsRequestData {
 impl QuerySymbolsRequestData {
     /// A `QuerySymbolsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(search_text: String) -> Self {
+    pub fn new(search_text: impl Into<String>) -> Self {
         Self {
             exchange: None,
             market: None,
             markets: None,
-            search_text,
+            search_text: search_text.into(),
             field: None,
             is_partial: None,
             is_case_sensitive: None,
@@ -1949,13 +1949,13 @@ pub struct QuerySymbolsRequest {
 impl QuerySymbolsRequest {
     /// A `QuerySymbolsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QuerySymbolsRequestData) -> Self {
+    pub fn new(data: impl Into<QuerySymbolsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QuerySymbols"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1990,11 +1990,15 @@ pub struct TickRate {
 impl TickRate {
     /// A `TickRate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(low: Decimal, high: Decimal, size: Decimal) -> Self {
+    pub fn new(
+        low: impl Into<Decimal>,
+        high: impl Into<Decimal>,
+        size: impl Into<Decimal>,
+    ) -> Self {
         Self {
-            low,
-            high,
-            size,
+            low: low.into(),
+            high: high.into(),
+            size: size.into(),
             undocumented: Default::default(),
         }
     }
@@ -2082,10 +2086,10 @@ pub struct TickTable {
 impl TickTable {
     /// A `TickTable` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: String, steps: Vec<TickRate>) -> Self {
+    pub fn new(code: impl Into<String>, steps: impl Into<Vec<TickRate>>) -> Self {
         Self {
-            code,
-            steps,
+            code: code.into(),
+            steps: steps.into(),
             undocumented: Default::default(),
         }
     }
@@ -2152,13 +2156,13 @@ pub struct QueryTickTablesReply {
 impl QueryTickTablesReply {
     /// A `QueryTickTablesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<TickTable>) -> Self {
+    pub fn new(data: impl Into<Vec<TickTable>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryTickTables"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2187,9 +2191,9 @@ pub struct QueryTickTablesRequestData {
 impl QueryTickTablesRequestData {
     /// A `QueryTickTablesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(market: MarketCode) -> Self {
+    pub fn new(market: impl Into<MarketCode>) -> Self {
         Self {
-            market,
+            market: market.into(),
             undocumented: Default::default(),
         }
     }
@@ -2237,13 +2241,13 @@ pub struct QueryTickTablesRequest {
 impl QueryTickTablesRequest {
     /// A `QueryTickTablesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryTickTablesRequestData) -> Self {
+    pub fn new(data: impl Into<QueryTickTablesRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryTickTables"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2316,13 +2320,13 @@ pub struct QueryTradesReply {
 impl QueryTradesReply {
     /// A `QueryTradesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<TradeChange>) -> Self {
+    pub fn new(data: impl Into<Vec<TradeChange>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryTrades"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2366,10 +2370,10 @@ pub struct QueryTradesRequestData {
 impl QueryTradesRequestData {
     /// A `QueryTradesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(market: MarketCode, code: String) -> Self {
+    pub fn new(market: impl Into<MarketCode>, code: impl Into<String>) -> Self {
         Self {
-            market,
-            code,
+            market: market.into(),
+            code: code.into(),
             count: None,
             first_trade_id: None,
             last_trade_id: None,
@@ -2499,13 +2503,13 @@ pub struct QueryTradesRequest {
 impl QueryTradesRequest {
     /// A `QueryTradesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryTradesRequestData) -> Self {
+    pub fn new(data: impl Into<QueryTradesRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryTrades"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2541,14 +2545,14 @@ impl TradingState {
     /// A `TradingState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        name: TradingStateName,
-        reason: TradingStateReason,
-        allows: crate::runtime::Flags<TradingStateAllowance, ','>,
+        name: impl Into<TradingStateName>,
+        reason: impl Into<TradingStateReason>,
+        allows: impl Into<crate::runtime::Flags<TradingStateAllowance, ','>>,
     ) -> Self {
         Self {
-            name,
-            reason,
-            allows,
+            name: name.into(),
+            reason: reason.into(),
+            allows: allows.into(),
             undocumented: Default::default(),
         }
     }
@@ -2674,13 +2678,13 @@ pub struct QueryTradingStatesReply {
 impl QueryTradingStatesReply {
     /// A `QueryTradingStatesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<TradingState>) -> Self {
+    pub fn new(data: impl Into<Vec<TradingState>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryTradingStates"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2709,9 +2713,9 @@ pub struct QueryTradingStatesRequestData {
 impl QueryTradingStatesRequestData {
     /// A `QueryTradingStatesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(market: MarketCode) -> Self {
+    pub fn new(market: impl Into<MarketCode>) -> Self {
         Self {
-            market,
+            market: market.into(),
             undocumented: Default::default(),
         }
     }
@@ -2759,13 +2763,13 @@ pub struct QueryTradingStatesRequest {
 impl QueryTradingStatesRequest {
     /// A `QueryTradingStatesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryTradingStatesRequestData) -> Self {
+    pub fn new(data: impl Into<QueryTradingStatesRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("QueryTradingStates"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2829,13 +2833,13 @@ pub struct ScanSymbolsReply {
 impl ScanSymbolsReply {
     /// A `ScanSymbolsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<SymbolDetail>) -> Self {
+    pub fn new(data: impl Into<Vec<SymbolDetail>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("ScanSymbols"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3012,13 +3016,13 @@ pub struct ScanSymbolsRequest {
 impl ScanSymbolsRequest {
     /// A `ScanSymbolsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: ScanSymbolsRequestData) -> Self {
+    pub fn new(data: impl Into<ScanSymbolsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("ScanSymbols"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3082,13 +3086,13 @@ pub struct SearchSymbolsReply {
 impl SearchSymbolsReply {
     /// A `SearchSymbolsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<SymbolDetail>) -> Self {
+    pub fn new(data: impl Into<Vec<SymbolDetail>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("SearchSymbols"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3136,14 +3140,14 @@ pub struct SymbolSearchCondition {
 impl SymbolSearchCondition {
     /// A `SymbolSearchCondition` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(text: String) -> Self {
+    pub fn new(text: impl Into<String>) -> Self {
         Self {
             field: None,
             group: None,
             is_case_sensitive: None,
             key: None,
             match_: None,
-            text,
+            text: text.into(),
             undocumented: Default::default(),
         }
     }
@@ -3504,13 +3508,13 @@ pub struct SearchSymbolsRequest {
 impl SearchSymbolsRequest {
     /// A `SearchSymbolsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: SearchSymbolsRequestData) -> Self {
+    pub fn new(data: impl Into<SearchSymbolsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
             topic: <Topic>::from("SearchSymbols"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3563,13 +3567,13 @@ pub struct SecurityPush {
 impl SecurityPush {
     /// A `SecurityPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Security) -> Self {
+    pub fn new(topic: impl Into<Topic>, data: impl Into<Security>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3637,13 +3641,13 @@ pub struct SymbolsPush {
 impl SymbolsPush {
     /// A `SymbolsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<SymbolChange>) -> Self {
+    pub fn new(topic: impl Into<Topic>, data: impl Into<Vec<SymbolChange>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3697,13 +3701,13 @@ pub struct TradesPush {
 impl TradesPush {
     /// A `TradesPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<TradeChange>) -> Self {
+    pub fn new(topic: impl Into<Topic>, data: impl Into<Vec<TradeChange>>) -> Self {
         Self {
             controller: <Controller>::from("Market"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3747,6 +3751,7 @@ impl DepthPush {
 #[cfg(feature = "market")]
 /// The `Depth` topic with its arguments: `Depth!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DepthTopic {
     /// The symbol's code: everything before the last dot of the argument.
     pub code: String,
@@ -3834,6 +3839,7 @@ impl LevelsPush {
 #[cfg(feature = "market")]
 /// The `Levels` topic with its arguments: `Levels!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct LevelsTopic {
     /// The symbol's code: everything before the last dot of the argument.
     pub code: String,
@@ -4515,6 +4521,7 @@ impl SecurityPush {
 #[cfg(feature = "market")]
 /// The `Security` topic with its arguments: `Security!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct SecurityTopic {
     /// The symbol's code: everything before the last dot of the argument.
     pub code: String,
@@ -4602,6 +4609,7 @@ impl SymbolsPush {
 #[cfg(feature = "market")]
 /// The `Symbols` topic with its arguments: `Symbols!{Class}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct SymbolsTopic {
     /// The class of symbols to follow, a SymbolClass value (`Market` or `ManagedFund`).
     pub class: String,
@@ -4689,6 +4697,7 @@ impl TradesPush {
 #[cfg(feature = "market")]
 /// The `Trades` topic with its arguments: `Trades!{Code}.{Market}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TradesTopic {
     /// The symbol's code: everything before the last dot of the argument.
     pub code: String,

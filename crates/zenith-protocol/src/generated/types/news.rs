@@ -50,13 +50,13 @@ pub struct NewsPush {
 impl NewsPush {
     /// A `NewsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<NewsChange>) -> Self {
+    pub fn new(topic: impl Into<Topic>, data: impl Into<Vec<NewsChange>>) -> Self {
         Self {
             controller: <Controller>::from("News"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -107,13 +107,13 @@ pub struct QueryNewsReply {
 impl QueryNewsReply {
     /// A `QueryNewsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<NewsData>) -> Self {
+    pub fn new(data: impl Into<Vec<NewsData>>) -> Self {
         Self {
             controller: <Controller>::from("News"),
             topic: <Topic>::from("QueryNews"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -287,13 +287,13 @@ pub struct QueryNewsRequest {
 impl QueryNewsRequest {
     /// A `QueryNewsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryNewsRequestData) -> Self {
+    pub fn new(data: impl Into<QueryNewsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("News"),
             topic: <Topic>::from("QueryNews"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -349,13 +349,13 @@ pub struct QuerySourcesReply {
 impl QuerySourcesReply {
     /// A `QuerySourcesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<NewsSourceState>) -> Self {
+    pub fn new(data: impl Into<Vec<NewsSourceState>>) -> Self {
         Self {
             controller: <Controller>::from("News"),
             topic: <Topic>::from("QuerySources"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -478,13 +478,13 @@ pub struct SourcesPush {
 impl SourcesPush {
     /// A `SourcesPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<NewsSourceState>) -> Self {
+    pub fn new(data: impl Into<Vec<NewsSourceState>>) -> Self {
         Self {
             controller: <Controller>::from("News"),
             topic: <Topic>::from("Sources"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -528,6 +528,7 @@ impl NewsPush {
 #[cfg(feature = "news")]
 /// The `News` topic with its arguments: `News` or `News!{Source}` or `News!{Code}.{Exchange}` or `News!{Source}!{Code}.{Exchange}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct NewsTopic {
     /// A news source's code; it holds neither `.` nor `!`, which tells `News!AAP` from `News!BHP.ASX`.
     pub source: Option<String>,
@@ -586,6 +587,21 @@ impl NewsTopic {
             code: None,
             exchange: None,
         }
+    }
+    /// The topic with `{Source}` given (the forms that have it).
+    pub fn with_source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+    /// The topic with `{Code}` given (the forms that have it).
+    pub fn with_code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// The topic with `{Exchange}` given (the forms that have it).
+    pub fn with_exchange(mut self, value: impl Into<String>) -> Self {
+        self.exchange = Some(value.into());
+        self
     }
 }
 

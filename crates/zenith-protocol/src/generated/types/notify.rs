@@ -24,9 +24,9 @@ pub struct CreateScanReplyData {
 impl CreateScanReplyData {
     /// A `CreateScanReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(scan_id: String) -> Self {
+    pub fn new(scan_id: impl Into<String>) -> Self {
         Self {
-            scan_id,
+            scan_id: scan_id.into(),
             undocumented: Default::default(),
         }
     }
@@ -74,13 +74,13 @@ pub struct CreateScanReply {
 impl CreateScanReply {
     /// A `CreateScanReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: CreateScanReplyData) -> Self {
+    pub fn new(data: impl Into<CreateScanReplyData>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("CreateScan"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -115,10 +115,13 @@ pub struct CreateScanRequestData {
 impl CreateScanRequestData {
     /// A `CreateScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(details: ScanDetails, parameters: ScanParameters) -> Self {
+    pub fn new(
+        details: impl Into<ScanDetails>,
+        parameters: impl Into<ScanParameters>,
+    ) -> Self {
         Self {
-            details,
-            parameters,
+            details: details.into(),
+            parameters: parameters.into(),
             is_active: None,
             undocumented: Default::default(),
         }
@@ -244,13 +247,13 @@ pub struct CreateScanRequest {
 impl CreateScanRequest {
     /// A `CreateScanRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: CreateScanRequestData) -> Self {
+    pub fn new(data: impl Into<CreateScanRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("CreateScan"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -347,9 +350,9 @@ pub struct DeleteScanRequestData {
 impl DeleteScanRequestData {
     /// A `DeleteScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(scan_id: String) -> Self {
+    pub fn new(scan_id: impl Into<String>) -> Self {
         Self {
-            scan_id,
+            scan_id: scan_id.into(),
             undocumented: Default::default(),
         }
     }
@@ -397,13 +400,13 @@ pub struct DeleteScanRequest {
 impl DeleteScanRequest {
     /// A `DeleteScanRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: DeleteScanRequestData) -> Self {
+    pub fn new(data: impl Into<DeleteScanRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("DeleteScan"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -462,13 +465,13 @@ pub struct ExecuteScanReply {
 impl ExecuteScanReply {
     /// A `ExecuteScanReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<ScanMatchChange>) -> Self {
+    pub fn new(data: impl Into<Vec<ScanMatchChange>>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("ExecuteScan"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -509,11 +512,15 @@ pub struct ExecuteScanRequestData {
 impl ExecuteScanRequestData {
     /// A `ExecuteScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(type_: ScannerType, criteria: ScanBoolean, target: ScanTarget) -> Self {
+    pub fn new(
+        type_: impl Into<ScannerType>,
+        criteria: impl Into<ScanBoolean>,
+        target: impl Into<ScanTarget>,
+    ) -> Self {
         Self {
-            type_,
-            criteria,
-            target,
+            type_: type_.into(),
+            criteria: criteria.into(),
+            target: target.into(),
             rank: None,
             count: None,
             undocumented: Default::default(),
@@ -644,13 +651,13 @@ pub struct ExecuteScanRequest {
 impl ExecuteScanRequest {
     /// A `ExecuteScanRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: ExecuteScanRequestData) -> Self {
+    pub fn new(data: impl Into<ExecuteScanRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("ExecuteScan"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -707,13 +714,13 @@ pub struct MatchesPush {
 impl MatchesPush {
     /// A `MatchesPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<ScanMatchChange>) -> Self {
+    pub fn new(topic: impl Into<Topic>, data: impl Into<Vec<ScanMatchChange>>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -772,13 +779,13 @@ pub struct QueryMatchesReply {
 impl QueryMatchesReply {
     /// A `QueryMatchesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<ScanMatchChange>) -> Self {
+    pub fn new(data: impl Into<Vec<ScanMatchChange>>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("QueryMatches"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -807,9 +814,9 @@ pub struct QueryMatchesRequestData {
 impl QueryMatchesRequestData {
     /// A `QueryMatchesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(scan_id: String) -> Self {
+    pub fn new(scan_id: impl Into<String>) -> Self {
         Self {
-            scan_id,
+            scan_id: scan_id.into(),
             undocumented: Default::default(),
         }
     }
@@ -857,13 +864,13 @@ pub struct QueryMatchesRequest {
 impl QueryMatchesRequest {
     /// A `QueryMatchesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryMatchesRequestData) -> Self {
+    pub fn new(data: impl Into<QueryMatchesRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("QueryMatches"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -904,13 +911,17 @@ pub struct QueryScanDetails {
 impl QueryScanDetails {
     /// A `QueryScanDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(name: String, is_writable: bool, status: ScanStatus) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        is_writable: impl Into<bool>,
+        status: impl Into<ScanStatus>,
+    ) -> Self {
         Self {
-            name,
+            name: name.into(),
             description: None,
             metadata: None,
-            is_writable,
-            status,
+            is_writable: is_writable.into(),
+            status: status.into(),
             undocumented: Default::default(),
         }
     }
@@ -1016,14 +1027,14 @@ impl QueryScanReplyData {
     /// A `QueryScanReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        scan_id: String,
-        details: QueryScanDetails,
-        parameters: ScanParameters,
+        scan_id: impl Into<String>,
+        details: impl Into<QueryScanDetails>,
+        parameters: impl Into<ScanParameters>,
     ) -> Self {
         Self {
-            scan_id,
-            details,
-            parameters,
+            scan_id: scan_id.into(),
+            details: details.into(),
+            parameters: parameters.into(),
             undocumented: Default::default(),
         }
     }
@@ -1154,13 +1165,13 @@ pub struct QueryScanReply {
 impl QueryScanReply {
     /// A `QueryScanReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryScanReplyData) -> Self {
+    pub fn new(data: impl Into<QueryScanReplyData>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("QueryScan"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1189,9 +1200,9 @@ pub struct QueryScanRequestData {
 impl QueryScanRequestData {
     /// A `QueryScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(scan_id: String) -> Self {
+    pub fn new(scan_id: impl Into<String>) -> Self {
         Self {
-            scan_id,
+            scan_id: scan_id.into(),
             undocumented: Default::default(),
         }
     }
@@ -1239,13 +1250,13 @@ pub struct QueryScanRequest {
 impl QueryScanRequest {
     /// A `QueryScanRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryScanRequestData) -> Self {
+    pub fn new(data: impl Into<QueryScanRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("QueryScan"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1312,13 +1323,13 @@ pub struct QueryScansReply {
 impl QueryScansReply {
     /// A `QueryScansReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<ScanChange>) -> Self {
+    pub fn new(data: impl Into<Vec<ScanChange>>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("QueryScans"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1452,13 +1463,13 @@ pub struct ScansPush {
 impl ScansPush {
     /// A `ScansPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<ScanChange>) -> Self {
+    pub fn new(data: impl Into<Vec<ScanChange>>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("Scans"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1565,14 +1576,14 @@ impl UpdateScanRequestData {
     /// A `UpdateScanRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        scan_id: String,
-        details: ScanDetails,
-        parameters: ScanParameters,
+        scan_id: impl Into<String>,
+        details: impl Into<ScanDetails>,
+        parameters: impl Into<ScanParameters>,
     ) -> Self {
         Self {
-            scan_id,
-            details,
-            parameters,
+            scan_id: scan_id.into(),
+            details: details.into(),
+            parameters: parameters.into(),
             is_active: None,
             undocumented: Default::default(),
         }
@@ -1708,13 +1719,13 @@ pub struct UpdateScanRequest {
 impl UpdateScanRequest {
     /// A `UpdateScanRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: UpdateScanRequestData) -> Self {
+    pub fn new(data: impl Into<UpdateScanRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("UpdateScan"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1814,9 +1825,9 @@ pub struct UpdateScanStatusRequestData {
 impl UpdateScanStatusRequestData {
     /// A `UpdateScanStatusRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(scan_id: String) -> Self {
+    pub fn new(scan_id: impl Into<String>) -> Self {
         Self {
-            scan_id,
+            scan_id: scan_id.into(),
             is_active: None,
             undocumented: Default::default(),
         }
@@ -1866,13 +1877,13 @@ pub struct UpdateScanStatusRequest {
 impl UpdateScanStatusRequest {
     /// A `UpdateScanStatusRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: UpdateScanStatusRequestData) -> Self {
+    pub fn new(data: impl Into<UpdateScanStatusRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Notify"),
             topic: <Topic>::from("UpdateScanStatus"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2048,6 +2059,7 @@ impl MatchesPush {
 #[cfg(feature = "notify")]
 /// The `Matches` topic with its arguments: `Matches!{ID}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct MatchesTopic {
     /// The persistent scan's identifier: everything after the `!`.
     pub id: String,

@@ -59,13 +59,13 @@ pub struct AccountsPush {
 impl AccountsPush {
     /// A `AccountsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<TradingAccountState>) -> Self {
+    pub fn new(data: impl Into<Vec<TradingAccountState>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("Accounts"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -150,13 +150,13 @@ pub struct AmendOrderReply {
 impl AmendOrderReply {
     /// A `AmendOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: OrderActionResponse) -> Self {
+    pub fn new(data: impl Into<OrderActionResponse>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("AmendOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -203,12 +203,16 @@ pub struct AmendOrderRequestData {
 impl AmendOrderRequestData {
     /// A `AmendOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String, details: OrderDetails, order_id: String) -> Self {
+    pub fn new(
+        account: impl Into<String>,
+        details: impl Into<OrderDetails>,
+        order_id: impl Into<String>,
+    ) -> Self {
         Self {
-            account,
-            details,
+            account: account.into(),
+            details: details.into(),
             flags: None,
-            order_id,
+            order_id: order_id.into(),
             request_id: None,
             route: None,
             condition: None,
@@ -361,13 +365,13 @@ pub struct AmendOrderRequest {
 impl AmendOrderRequest {
     /// A `AmendOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: AmendOrderRequestData) -> Self {
+    pub fn new(data: impl Into<AmendOrderRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("AmendOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -457,13 +461,13 @@ pub struct AuditPush {
 impl AuditPush {
     /// A `AuditPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<OrderAuditChange>) -> Self {
+    pub fn new(topic: impl Into<Topic>, data: impl Into<Vec<OrderAuditChange>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -547,13 +551,13 @@ pub struct AuthoriseOrderReply {
 impl AuthoriseOrderReply {
     /// A `AuthoriseOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: OrderActionResponse) -> Self {
+    pub fn new(data: impl Into<OrderActionResponse>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("AuthoriseOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -597,13 +601,17 @@ pub struct AuthoriseOrderRequestData {
 impl AuthoriseOrderRequestData {
     /// A `AuthoriseOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String, order_id: String, authorise: bool) -> Self {
+    pub fn new(
+        account: impl Into<String>,
+        order_id: impl Into<String>,
+        authorise: impl Into<bool>,
+    ) -> Self {
         Self {
-            account,
+            account: account.into(),
             flags: None,
-            order_id,
+            order_id: order_id.into(),
             request_id: None,
-            authorise,
+            authorise: authorise.into(),
             reason: None,
             undocumented: Default::default(),
         }
@@ -737,13 +745,13 @@ pub struct AuthoriseOrderRequest {
 impl AuthoriseOrderRequest {
     /// A `AuthoriseOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: AuthoriseOrderRequestData) -> Self {
+    pub fn new(data: impl Into<AuthoriseOrderRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("AuthoriseOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -805,13 +813,13 @@ pub struct BalancesPush {
 impl BalancesPush {
     /// A `BalancesPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<Balance>) -> Self {
+    pub fn new(topic: impl Into<Topic>, data: impl Into<Vec<Balance>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -869,13 +877,13 @@ pub struct CalculateOrderReply {
 impl CalculateOrderReply {
     /// A `CalculateOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: OrderActionResponse) -> Self {
+    pub fn new(data: impl Into<OrderActionResponse>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("CalculateOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -922,10 +930,10 @@ pub struct CalculateOrderRequestData {
 impl CalculateOrderRequestData {
     /// A `CalculateOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String, details: OrderDetails) -> Self {
+    pub fn new(account: impl Into<String>, details: impl Into<OrderDetails>) -> Self {
         Self {
-            account,
-            details,
+            account: account.into(),
+            details: details.into(),
             flags: None,
             order_id: None,
             request_id: None,
@@ -1074,13 +1082,13 @@ pub struct CalculateOrderRequest {
 impl CalculateOrderRequest {
     /// A `CalculateOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: CalculateOrderRequestData) -> Self {
+    pub fn new(data: impl Into<CalculateOrderRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("CalculateOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1161,13 +1169,13 @@ pub struct CancelOrderReply {
 impl CancelOrderReply {
     /// A `CancelOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: OrderActionResponse) -> Self {
+    pub fn new(data: impl Into<OrderActionResponse>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("CancelOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1205,11 +1213,11 @@ pub struct CancelOrderRequestData {
 impl CancelOrderRequestData {
     /// A `CancelOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String, order_id: String) -> Self {
+    pub fn new(account: impl Into<String>, order_id: impl Into<String>) -> Self {
         Self {
-            account,
+            account: account.into(),
             flags: None,
-            order_id,
+            order_id: order_id.into(),
             request_id: None,
             undocumented: Default::default(),
         }
@@ -1322,13 +1330,13 @@ pub struct CancelOrderRequest {
 impl CancelOrderRequest {
     /// A `CancelOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: CancelOrderRequestData) -> Self {
+    pub fn new(data: impl Into<CancelOrderRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("CancelOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1395,13 +1403,13 @@ pub struct HoldingsPush {
 impl HoldingsPush {
     /// A `HoldingsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<HoldingChange>) -> Self {
+    pub fn new(topic: impl Into<Topic>, data: impl Into<Vec<HoldingChange>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1484,13 +1492,13 @@ pub struct MoveOrderReply {
 impl MoveOrderReply {
     /// A `MoveOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: OrderActionResponse) -> Self {
+    pub fn new(data: impl Into<OrderActionResponse>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("MoveOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1531,13 +1539,17 @@ pub struct MoveOrderRequestData {
 impl MoveOrderRequestData {
     /// A `MoveOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String, order_id: String, destination: String) -> Self {
+    pub fn new(
+        account: impl Into<String>,
+        order_id: impl Into<String>,
+        destination: impl Into<String>,
+    ) -> Self {
         Self {
-            account,
+            account: account.into(),
             flags: None,
-            order_id,
+            order_id: order_id.into(),
             request_id: None,
-            destination,
+            destination: destination.into(),
             undocumented: Default::default(),
         }
     }
@@ -1662,13 +1674,13 @@ pub struct MoveOrderRequest {
 impl MoveOrderRequest {
     /// A `MoveOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: MoveOrderRequestData) -> Self {
+    pub fn new(data: impl Into<MoveOrderRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("MoveOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1725,13 +1737,13 @@ pub struct OrdersPush {
 impl OrdersPush {
     /// A `OrdersPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<OrderChange>) -> Self {
+    pub fn new(topic: impl Into<Topic>, data: impl Into<Vec<OrderChange>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1816,13 +1828,13 @@ pub struct PlaceOrderReply {
 impl PlaceOrderReply {
     /// A `PlaceOrderReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: OrderActionResponse) -> Self {
+    pub fn new(data: impl Into<OrderActionResponse>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("PlaceOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1866,13 +1878,17 @@ pub struct PlaceOrderRequestData {
 impl PlaceOrderRequestData {
     /// A `PlaceOrderRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String, details: OrderDetails, route: OrderRoute) -> Self {
+    pub fn new(
+        account: impl Into<String>,
+        details: impl Into<OrderDetails>,
+        route: impl Into<OrderRoute>,
+    ) -> Self {
         Self {
-            account,
-            details,
+            account: account.into(),
+            details: details.into(),
             flags: None,
             request_id: None,
-            route,
+            route: route.into(),
             condition: None,
             undocumented: Default::default(),
         }
@@ -2015,13 +2031,13 @@ pub struct PlaceOrderRequest {
 impl PlaceOrderRequest {
     /// A `PlaceOrderRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: PlaceOrderRequestData) -> Self {
+    pub fn new(data: impl Into<PlaceOrderRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("PlaceOrder"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2080,13 +2096,13 @@ pub struct QueryAccountsReply {
 impl QueryAccountsReply {
     /// A `QueryAccountsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<TradingAccountState>) -> Self {
+    pub fn new(data: impl Into<Vec<TradingAccountState>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryAccounts"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2212,13 +2228,13 @@ pub struct QueryBalancesReply {
 impl QueryBalancesReply {
     /// A `QueryBalancesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<Balance>) -> Self {
+    pub fn new(data: impl Into<Vec<Balance>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryBalances"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2247,9 +2263,9 @@ pub struct QueryBalancesRequestData {
 impl QueryBalancesRequestData {
     /// A `QueryBalancesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String) -> Self {
+    pub fn new(account: impl Into<String>) -> Self {
         Self {
-            account,
+            account: account.into(),
             undocumented: Default::default(),
         }
     }
@@ -2297,13 +2313,13 @@ pub struct QueryBalancesRequest {
 impl QueryBalancesRequest {
     /// A `QueryBalancesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryBalancesRequestData) -> Self {
+    pub fn new(data: impl Into<QueryBalancesRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryBalances"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2369,13 +2385,13 @@ pub struct QueryHoldingsReply {
 impl QueryHoldingsReply {
     /// A `QueryHoldingsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<HoldingChange>) -> Self {
+    pub fn new(data: impl Into<Vec<HoldingChange>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryHoldings"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2410,9 +2426,9 @@ pub struct QueryHoldingsRequestData {
 impl QueryHoldingsRequestData {
     /// A `QueryHoldingsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String) -> Self {
+    pub fn new(account: impl Into<String>) -> Self {
         Self {
-            account,
+            account: account.into(),
             exchange: None,
             code: None,
             undocumented: Default::default(),
@@ -2513,13 +2529,13 @@ pub struct QueryHoldingsRequest {
 impl QueryHoldingsRequest {
     /// A `QueryHoldingsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryHoldingsRequestData) -> Self {
+    pub fn new(data: impl Into<QueryHoldingsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryHoldings"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2551,10 +2567,10 @@ pub struct TradingLimit {
 impl TradingLimit {
     /// A `TradingLimit` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: TradingLimitCode, value: Decimal) -> Self {
+    pub fn new(code: impl Into<TradingLimitCode>, value: impl Into<Decimal>) -> Self {
         Self {
-            code,
-            value,
+            code: code.into(),
+            value: value.into(),
             undocumented: Default::default(),
         }
     }
@@ -2605,13 +2621,13 @@ pub struct QueryLimitsReply {
 impl QueryLimitsReply {
     /// A `QueryLimitsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<TradingLimit>) -> Self {
+    pub fn new(data: impl Into<Vec<TradingLimit>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryLimits"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2646,9 +2662,9 @@ pub struct QueryLimitsRequestData {
 impl QueryLimitsRequestData {
     /// A `QueryLimitsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String) -> Self {
+    pub fn new(account: impl Into<String>) -> Self {
         Self {
-            account,
+            account: account.into(),
             code: None,
             market: None,
             undocumented: Default::default(),
@@ -2749,13 +2765,13 @@ pub struct QueryLimitsRequest {
 impl QueryLimitsRequest {
     /// A `QueryLimitsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryLimitsRequestData) -> Self {
+    pub fn new(data: impl Into<QueryLimitsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryLimits"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2835,13 +2851,13 @@ pub struct QueryOrderAuditReply {
 impl QueryOrderAuditReply {
     /// A `QueryOrderAuditReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<OrderAudit>) -> Self {
+    pub fn new(data: impl Into<Vec<OrderAudit>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryOrderAudit"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2882,9 +2898,9 @@ pub struct QueryOrderAuditRequestData {
 impl QueryOrderAuditRequestData {
     /// A `QueryOrderAuditRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String) -> Self {
+    pub fn new(account: impl Into<String>) -> Self {
         Self {
-            account,
+            account: account.into(),
             from_date: None,
             to_date: None,
             count: None,
@@ -3006,13 +3022,13 @@ pub struct QueryOrderAuditRequest {
 impl QueryOrderAuditRequest {
     /// A `QueryOrderAuditRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryOrderAuditRequestData) -> Self {
+    pub fn new(data: impl Into<QueryOrderAuditRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryOrderAudit"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3051,15 +3067,15 @@ impl OrderStatus {
     /// A `OrderStatus` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        code: OrderStatusCode,
-        allows: crate::runtime::Flags<OrderStatusAllowance, ','>,
-        reason: crate::runtime::Flags<StatusReason, ','>,
+        code: impl Into<OrderStatusCode>,
+        allows: impl Into<crate::runtime::Flags<OrderStatusAllowance, ','>>,
+        reason: impl Into<crate::runtime::Flags<StatusReason, ','>>,
     ) -> Self {
         Self {
-            code,
+            code: code.into(),
             exchange: None,
-            allows,
-            reason,
+            allows: allows.into(),
+            reason: reason.into(),
             undocumented: Default::default(),
         }
     }
@@ -3204,13 +3220,13 @@ pub struct QueryOrderStatusesReply {
 impl QueryOrderStatusesReply {
     /// A `QueryOrderStatusesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<OrderStatus>) -> Self {
+    pub fn new(data: impl Into<Vec<OrderStatus>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryOrderStatuses"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3242,9 +3258,9 @@ pub struct QueryOrderStatusesRequestData {
 impl QueryOrderStatusesRequestData {
     /// A `QueryOrderStatusesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(provider: String) -> Self {
+    pub fn new(provider: impl Into<String>) -> Self {
         Self {
-            provider,
+            provider: provider.into(),
             exchange: None,
             undocumented: Default::default(),
         }
@@ -3293,13 +3309,13 @@ pub struct QueryOrderStatusesRequest {
 impl QueryOrderStatusesRequest {
     /// A `QueryOrderStatusesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryOrderStatusesRequestData) -> Self {
+    pub fn new(data: impl Into<QueryOrderStatusesRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryOrderStatuses"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3378,13 +3394,13 @@ pub struct QueryOrdersReply {
 impl QueryOrdersReply {
     /// A `QueryOrdersReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<Order>) -> Self {
+    pub fn new(data: impl Into<Vec<Order>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryOrders"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3416,9 +3432,9 @@ pub struct QueryOrdersRequestData {
 impl QueryOrdersRequestData {
     /// A `QueryOrdersRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String) -> Self {
+    pub fn new(account: impl Into<String>) -> Self {
         Self {
-            account,
+            account: account.into(),
             order_id: None,
             undocumented: Default::default(),
         }
@@ -3467,13 +3483,13 @@ pub struct QueryOrdersRequest {
 impl QueryOrdersRequest {
     /// A `QueryOrdersRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryOrdersRequestData) -> Self {
+    pub fn new(data: impl Into<QueryOrdersRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryOrders"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3509,14 +3525,14 @@ impl RequestStatus {
     /// A `RequestStatus` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        code: RequestStatusCode,
-        allows: crate::runtime::Flags<RequestStatusAllowance, ','>,
-        reason: crate::runtime::Flags<StatusReason, ','>,
+        code: impl Into<RequestStatusCode>,
+        allows: impl Into<crate::runtime::Flags<RequestStatusAllowance, ','>>,
+        reason: impl Into<crate::runtime::Flags<StatusReason, ','>>,
     ) -> Self {
         Self {
-            code,
-            allows,
-            reason,
+            code: code.into(),
+            allows: allows.into(),
+            reason: reason.into(),
             undocumented: Default::default(),
         }
     }
@@ -3655,13 +3671,13 @@ pub struct QueryRequestStatusesReply {
 impl QueryRequestStatusesReply {
     /// A `QueryRequestStatusesReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<RequestStatus>) -> Self {
+    pub fn new(data: impl Into<Vec<RequestStatus>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryRequestStatuses"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3690,9 +3706,9 @@ pub struct QueryRequestStatusesRequestData {
 impl QueryRequestStatusesRequestData {
     /// A `QueryRequestStatusesRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(provider: String) -> Self {
+    pub fn new(provider: impl Into<String>) -> Self {
         Self {
-            provider,
+            provider: provider.into(),
             undocumented: Default::default(),
         }
     }
@@ -3740,13 +3756,13 @@ pub struct QueryRequestStatusesRequest {
 impl QueryRequestStatusesRequest {
     /// A `QueryRequestStatusesRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryRequestStatusesRequestData) -> Self {
+    pub fn new(data: impl Into<QueryRequestStatusesRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryRequestStatuses"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3822,13 +3838,13 @@ pub struct QueryRequestsReply {
 impl QueryRequestsReply {
     /// A `QueryRequestsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<OrderRequest>) -> Self {
+    pub fn new(data: impl Into<Vec<OrderRequest>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryRequests"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3860,9 +3876,9 @@ pub struct QueryRequestsRequestData {
 impl QueryRequestsRequestData {
     /// A `QueryRequestsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String) -> Self {
+    pub fn new(account: impl Into<String>) -> Self {
         Self {
-            account,
+            account: account.into(),
             order_id: None,
             undocumented: Default::default(),
         }
@@ -3911,13 +3927,13 @@ pub struct QueryRequestsRequest {
 impl QueryRequestsRequest {
     /// A `QueryRequestsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryRequestsRequestData) -> Self {
+    pub fn new(data: impl Into<QueryRequestsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryRequests"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -3958,11 +3974,11 @@ pub struct TradingMarket {
 impl TradingMarket {
     /// A `TradingMarket` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: TradingMarketCode, is_lit: bool) -> Self {
+    pub fn new(code: impl Into<TradingMarketCode>, is_lit: impl Into<bool>) -> Self {
         Self {
-            code,
+            code: code.into(),
             exchange: None,
-            is_lit,
+            is_lit: is_lit.into(),
             best_source: None,
             attributes: None,
             undocumented: Default::default(),
@@ -4096,13 +4112,13 @@ pub struct QueryTradingMarketsReply {
 impl QueryTradingMarketsReply {
     /// A `QueryTradingMarketsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<TradingMarket>) -> Self {
+    pub fn new(data: impl Into<Vec<TradingMarket>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryTradingMarkets"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -4134,9 +4150,9 @@ pub struct QueryTradingMarketsRequestData {
 impl QueryTradingMarketsRequestData {
     /// A `QueryTradingMarketsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(provider: String) -> Self {
+    pub fn new(provider: impl Into<String>) -> Self {
         Self {
-            provider,
+            provider: provider.into(),
             exchange: None,
             undocumented: Default::default(),
         }
@@ -4185,13 +4201,13 @@ pub struct QueryTradingMarketsRequest {
 impl QueryTradingMarketsRequest {
     /// A `QueryTradingMarketsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryTradingMarketsRequestData) -> Self {
+    pub fn new(data: impl Into<QueryTradingMarketsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryTradingMarkets"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -4260,13 +4276,13 @@ pub struct QueryTransactionsReply {
 impl QueryTransactionsReply {
     /// A `QueryTransactionsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<TransactionDetail>) -> Self {
+    pub fn new(data: impl Into<Vec<TransactionDetail>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryTransactions"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -4316,9 +4332,9 @@ pub struct QueryTransactionsRequestData {
 impl QueryTransactionsRequestData {
     /// A `QueryTransactionsRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: String) -> Self {
+    pub fn new(account: impl Into<String>) -> Self {
         Self {
-            account,
+            account: account.into(),
             from_date: None,
             to_date: None,
             count: None,
@@ -4463,13 +4479,13 @@ pub struct QueryTransactionsRequest {
 impl QueryTransactionsRequest {
     /// A `QueryTransactionsRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryTransactionsRequestData) -> Self {
+    pub fn new(data: impl Into<QueryTransactionsRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("QueryTransactions"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -4501,9 +4517,9 @@ pub struct RequestQuoteReplyData {
 impl RequestQuoteReplyData {
     /// A `RequestQuoteReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(result: OrderResult) -> Self {
+    pub fn new(result: impl Into<OrderResult>) -> Self {
         Self {
-            result,
+            result: result.into(),
             errors: None,
             undocumented: Default::default(),
         }
@@ -4552,13 +4568,13 @@ pub struct RequestQuoteReply {
 impl RequestQuoteReply {
     /// A `RequestQuoteReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: RequestQuoteReplyData) -> Self {
+    pub fn new(data: impl Into<RequestQuoteReplyData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("RequestQuote"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -4599,10 +4615,10 @@ pub struct RequestQuoteRequestData {
 impl RequestQuoteRequestData {
     /// A `RequestQuoteRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(market: MarketCode, code: String) -> Self {
+    pub fn new(market: impl Into<MarketCode>, code: impl Into<String>) -> Self {
         Self {
-            market,
-            code,
+            market: market.into(),
+            code: code.into(),
             side: None,
             quantity: None,
             flags: None,
@@ -4724,13 +4740,13 @@ pub struct RequestQuoteRequest {
 impl RequestQuoteRequest {
     /// A `RequestQuoteRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: RequestQuoteRequestData) -> Self {
+    pub fn new(data: impl Into<RequestQuoteRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("RequestQuote"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -4811,13 +4827,16 @@ pub struct RequestsPush {
 impl RequestsPush {
     /// A `RequestsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<OrderRequestChange>) -> Self {
+    pub fn new(
+        topic: impl Into<Topic>,
+        data: impl Into<Vec<OrderRequestChange>>,
+    ) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -4887,13 +4906,13 @@ pub struct TradingAccountsPush {
 impl TradingAccountsPush {
     /// A `TradingAccountsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<TradingAccountChange>) -> Self {
+    pub fn new(data: impl Into<Vec<TradingAccountChange>>) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
             topic: <Topic>::from("TradingAccounts"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -4947,13 +4966,16 @@ pub struct TransactionsPush {
 impl TransactionsPush {
     /// A `TransactionsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<TransactionChange>) -> Self {
+    pub fn new(
+        topic: impl Into<Topic>,
+        data: impl Into<Vec<TransactionChange>>,
+    ) -> Self {
         Self {
             controller: <Controller>::from("Trading"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -5063,6 +5085,7 @@ impl AuditPush {
 #[cfg(feature = "trading")]
 /// The `Audit` topic with its arguments: `Audit!{Account}` or `Audit`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct AuditTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -5096,6 +5119,11 @@ impl AuditTopic {
     /// The `Audit` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
         Self { account: None }
+    }
+    /// The topic with `{Account}` given (the forms that have it).
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
     }
 }
 
@@ -5189,6 +5217,7 @@ impl BalancesPush {
 #[cfg(feature = "trading")]
 /// The `Balances` topic with its arguments: `Balances!{Account}` or `Balances`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct BalancesTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -5222,6 +5251,11 @@ impl BalancesTopic {
     /// The `Balances` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
         Self { account: None }
+    }
+    /// The topic with `{Account}` given (the forms that have it).
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
     }
 }
 
@@ -5359,6 +5393,7 @@ impl HoldingsPush {
 #[cfg(feature = "trading")]
 /// The `Holdings` topic with its arguments: `Holdings!{Account}` or `Holdings`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct HoldingsTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -5392,6 +5427,11 @@ impl HoldingsTopic {
     /// The `Holdings` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
         Self { account: None }
+    }
+    /// The topic with `{Account}` given (the forms that have it).
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
     }
 }
 
@@ -5485,6 +5525,7 @@ impl OrdersPush {
 #[cfg(feature = "trading")]
 /// The `Orders` topic with its arguments: `Orders!{Account}` or `Orders`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OrdersTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -5518,6 +5559,11 @@ impl OrdersTopic {
     /// The `Orders` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
         Self { account: None }
+    }
+    /// The topic with `{Account}` given (the forms that have it).
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
     }
 }
 
@@ -6139,6 +6185,7 @@ impl RequestsPush {
 #[cfg(feature = "trading")]
 /// The `Requests` topic with its arguments: `Requests!{Account}` or `Requests`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RequestsTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -6172,6 +6219,11 @@ impl RequestsTopic {
     /// The `Requests` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
         Self { account: None }
+    }
+    /// The topic with `{Account}` given (the forms that have it).
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
     }
 }
 
@@ -6243,6 +6295,7 @@ impl TransactionsPush {
 #[cfg(feature = "trading")]
 /// The `Transactions` topic with its arguments: `Transactions!{Account}` or `Transactions`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TransactionsTopic {
     /// The ID of one trading account; without the argument, the topic covers every account the user can see.
     pub account: Option<String>,
@@ -6278,6 +6331,11 @@ impl TransactionsTopic {
     /// The `Transactions` topic for these arguments (those not every form has left out).
     pub fn new() -> Self {
         Self { account: None }
+    }
+    /// The topic with `{Account}` given (the forms that have it).
+    pub fn with_account(mut self, value: impl Into<String>) -> Self {
+        self.account = Some(value.into());
+        self
     }
 }
 

@@ -42,11 +42,11 @@ pub struct ChannelDetails {
 impl ChannelDetails {
     /// A `ChannelDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(name: String, metadata: UserMetadata) -> Self {
+    pub fn new(name: impl Into<String>, metadata: impl Into<UserMetadata>) -> Self {
         Self {
-            name,
+            name: name.into(),
             description: None,
-            metadata,
+            metadata: metadata.into(),
             undocumented: Default::default(),
         }
     }
@@ -239,10 +239,10 @@ pub struct WebPushKeys {
 impl WebPushKeys {
     /// A `WebPushKeys` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(p256dh: String, auth: Secret) -> Self {
+    pub fn new(p256dh: impl Into<String>, auth: impl Into<Secret>) -> Self {
         Self {
-            p256dh,
-            auth,
+            p256dh: p256dh.into(),
+            auth: auth.into(),
             undocumented: Default::default(),
         }
     }
@@ -407,9 +407,9 @@ pub struct ChannelDebug {
 impl ChannelDebug {
     /// A `ChannelDebug` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(settings: ChannelSettings) -> Self {
+    pub fn new(settings: impl Into<ChannelSettings>) -> Self {
         Self {
-            settings,
+            settings: settings.into(),
             undocumented: Default::default(),
         }
     }
@@ -433,9 +433,9 @@ pub struct ChannelEmail {
 impl ChannelEmail {
     /// A `ChannelEmail` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(settings: ChannelSettings) -> Self {
+    pub fn new(settings: impl Into<ChannelSettings>) -> Self {
         Self {
-            settings,
+            settings: settings.into(),
             undocumented: Default::default(),
         }
     }
@@ -459,9 +459,9 @@ pub struct ChannelApplePush {
 impl ChannelApplePush {
     /// A `ChannelApplePush` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(settings: ChannelSettings) -> Self {
+    pub fn new(settings: impl Into<ChannelSettings>) -> Self {
         Self {
-            settings,
+            settings: settings.into(),
             undocumented: Default::default(),
         }
     }
@@ -485,9 +485,9 @@ pub struct ChannelFirebasePush {
 impl ChannelFirebasePush {
     /// A `ChannelFirebasePush` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(settings: ChannelSettings) -> Self {
+    pub fn new(settings: impl Into<ChannelSettings>) -> Self {
         Self {
-            settings,
+            settings: settings.into(),
             undocumented: Default::default(),
         }
     }
@@ -511,9 +511,9 @@ pub struct ChannelWebPush {
 impl ChannelWebPush {
     /// A `ChannelWebPush` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(settings: ChannelSettings) -> Self {
+    pub fn new(settings: impl Into<ChannelSettings>) -> Self {
         Self {
-            settings,
+            settings: settings.into(),
             undocumented: Default::default(),
         }
     }
@@ -537,9 +537,9 @@ pub struct ChannelSms {
 impl ChannelSms {
     /// A `ChannelSms` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(settings: ChannelSettings) -> Self {
+    pub fn new(settings: impl Into<ChannelSettings>) -> Self {
         Self {
-            settings,
+            settings: settings.into(),
             undocumented: Default::default(),
         }
     }
@@ -563,11 +563,60 @@ pub struct ChannelSessions {
 impl ChannelSessions {
     /// A `ChannelSessions` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(settings: ChannelSettings) -> Self {
+    pub fn new(settings: impl Into<ChannelSettings>) -> Self {
         Self {
-            settings,
+            settings: settings.into(),
             undocumented: Default::default(),
         }
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<ChannelDebug> for ChannelParameters {
+    fn from(variant: ChannelDebug) -> Self {
+        Self::ChannelDebug(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<ChannelEmail> for ChannelParameters {
+    fn from(variant: ChannelEmail) -> Self {
+        Self::ChannelEmail(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<ChannelApplePush> for ChannelParameters {
+    fn from(variant: ChannelApplePush) -> Self {
+        Self::ChannelApplePush(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<ChannelFirebasePush> for ChannelParameters {
+    fn from(variant: ChannelFirebasePush) -> Self {
+        Self::ChannelFirebasePush(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<ChannelWebPush> for ChannelParameters {
+    fn from(variant: ChannelWebPush) -> Self {
+        Self::ChannelWebPush(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<ChannelSms> for ChannelParameters {
+    fn from(variant: ChannelSms) -> Self {
+        Self::ChannelSms(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<ChannelSessions> for ChannelParameters {
+    fn from(variant: ChannelSessions) -> Self {
+        Self::ChannelSessions(variant)
     }
 }
 
@@ -867,19 +916,19 @@ impl ChannelState {
     /// A `ChannelState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        id: String,
-        name: String,
-        type_: ChannelMethod,
-        metadata: UserMetadata,
-        status: ChannelStatus,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        type_: impl Into<ChannelMethod>,
+        metadata: impl Into<UserMetadata>,
+        status: impl Into<ChannelStatus>,
     ) -> Self {
         Self {
-            id,
-            name,
+            id: id.into(),
+            name: name.into(),
             description: None,
-            type_,
-            metadata,
-            status,
+            type_: type_.into(),
+            metadata: metadata.into(),
+            status: status.into(),
             undocumented: Default::default(),
         }
     }
@@ -1064,9 +1113,9 @@ pub struct DebugMethod {
 impl DebugMethod {
     /// A `DebugMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+    pub fn new(metadata: impl Into<ChannelMethodMetadata>) -> Self {
         Self {
-            metadata,
+            metadata: metadata.into(),
             undocumented: Default::default(),
         }
     }
@@ -1090,9 +1139,9 @@ pub struct EmailMethod {
 impl EmailMethod {
     /// A `EmailMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+    pub fn new(metadata: impl Into<ChannelMethodMetadata>) -> Self {
         Self {
-            metadata,
+            metadata: metadata.into(),
             undocumented: Default::default(),
         }
     }
@@ -1116,9 +1165,9 @@ pub struct ApplePushMethod {
 impl ApplePushMethod {
     /// A `ApplePushMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+    pub fn new(metadata: impl Into<ChannelMethodMetadata>) -> Self {
         Self {
-            metadata,
+            metadata: metadata.into(),
             undocumented: Default::default(),
         }
     }
@@ -1142,9 +1191,9 @@ pub struct FirebasePushMethod {
 impl FirebasePushMethod {
     /// A `FirebasePushMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+    pub fn new(metadata: impl Into<ChannelMethodMetadata>) -> Self {
         Self {
-            metadata,
+            metadata: metadata.into(),
             undocumented: Default::default(),
         }
     }
@@ -1168,9 +1217,9 @@ pub struct WebPushMethod {
 impl WebPushMethod {
     /// A `WebPushMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+    pub fn new(metadata: impl Into<ChannelMethodMetadata>) -> Self {
         Self {
-            metadata,
+            metadata: metadata.into(),
             undocumented: Default::default(),
         }
     }
@@ -1194,9 +1243,9 @@ pub struct SmsMethod {
 impl SmsMethod {
     /// A `SmsMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+    pub fn new(metadata: impl Into<ChannelMethodMetadata>) -> Self {
         Self {
-            metadata,
+            metadata: metadata.into(),
             undocumented: Default::default(),
         }
     }
@@ -1220,11 +1269,60 @@ pub struct SessionsMethod {
 impl SessionsMethod {
     /// A `SessionsMethod` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(metadata: ChannelMethodMetadata) -> Self {
+    pub fn new(metadata: impl Into<ChannelMethodMetadata>) -> Self {
         Self {
-            metadata,
+            metadata: metadata.into(),
             undocumented: Default::default(),
         }
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<DebugMethod> for ChannelMethodDetail {
+    fn from(variant: DebugMethod) -> Self {
+        Self::DebugMethod(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<EmailMethod> for ChannelMethodDetail {
+    fn from(variant: EmailMethod) -> Self {
+        Self::EmailMethod(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<ApplePushMethod> for ChannelMethodDetail {
+    fn from(variant: ApplePushMethod) -> Self {
+        Self::ApplePushMethod(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<FirebasePushMethod> for ChannelMethodDetail {
+    fn from(variant: FirebasePushMethod) -> Self {
+        Self::FirebasePushMethod(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<WebPushMethod> for ChannelMethodDetail {
+    fn from(variant: WebPushMethod) -> Self {
+        Self::WebPushMethod(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<SmsMethod> for ChannelMethodDetail {
+    fn from(variant: SmsMethod) -> Self {
+        Self::SmsMethod(variant)
+    }
+}
+
+#[cfg(feature = "channel")]
+impl From<SessionsMethod> for ChannelMethodDetail {
+    fn from(variant: SessionsMethod) -> Self {
+        Self::SessionsMethod(variant)
     }
 }
 
@@ -1434,9 +1532,9 @@ pub struct FragmentDefinition {
 impl FragmentDefinition {
     /// A `FragmentDefinition` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             source: None,
             data: None,
             undocumented: Default::default(),
@@ -1812,9 +1910,9 @@ pub struct DepthOrder {
 impl DepthOrder {
     /// A `DepthOrder` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(id: String) -> Self {
+    pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id,
+            id: id.into(),
             side: None,
             price: None,
             position: None,
@@ -1968,9 +2066,9 @@ pub struct DepthAdd {
 impl DepthAdd {
     /// A `DepthAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(order: DepthOrder) -> Self {
+    pub fn new(order: impl Into<DepthOrder>) -> Self {
         Self {
-            order,
+            order: order.into(),
             undocumented: Default::default(),
         }
     }
@@ -1994,9 +2092,9 @@ pub struct DepthUpdate {
 impl DepthUpdate {
     /// A `DepthUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(order: DepthOrder) -> Self {
+    pub fn new(order: impl Into<DepthOrder>) -> Self {
         Self {
-            order,
+            order: order.into(),
             undocumented: Default::default(),
         }
     }
@@ -2020,9 +2118,9 @@ pub struct DepthRemove {
 impl DepthRemove {
     /// A `DepthRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(order: DepthOrder) -> Self {
+    pub fn new(order: impl Into<DepthOrder>) -> Self {
         Self {
-            order,
+            order: order.into(),
             undocumented: Default::default(),
         }
     }
@@ -2054,6 +2152,34 @@ impl DepthClear {
 impl Default for DepthClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<DepthAdd> for DepthChange {
+    fn from(variant: DepthAdd) -> Self {
+        Self::DepthAdd(variant)
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<DepthUpdate> for DepthChange {
+    fn from(variant: DepthUpdate) -> Self {
+        Self::DepthUpdate(variant)
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<DepthRemove> for DepthChange {
+    fn from(variant: DepthRemove) -> Self {
+        Self::DepthRemove(variant)
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<DepthClear> for DepthChange {
+    fn from(variant: DepthClear) -> Self {
+        Self::DepthClear(variant)
     }
 }
 
@@ -2315,9 +2441,9 @@ pub struct DepthLevel {
 impl DepthLevel {
     /// A `DepthLevel` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(id: String) -> Self {
+    pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id,
+            id: id.into(),
             side: None,
             price: None,
             volume: None,
@@ -2444,9 +2570,9 @@ pub struct LevelAdd {
 impl LevelAdd {
     /// A `LevelAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(level: DepthLevel) -> Self {
+    pub fn new(level: impl Into<DepthLevel>) -> Self {
         Self {
-            level,
+            level: level.into(),
             undocumented: Default::default(),
         }
     }
@@ -2470,9 +2596,9 @@ pub struct LevelUpdate {
 impl LevelUpdate {
     /// A `LevelUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(level: DepthLevel) -> Self {
+    pub fn new(level: impl Into<DepthLevel>) -> Self {
         Self {
-            level,
+            level: level.into(),
             undocumented: Default::default(),
         }
     }
@@ -2496,9 +2622,9 @@ pub struct LevelRemove {
 impl LevelRemove {
     /// A `LevelRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(level: DepthLevel) -> Self {
+    pub fn new(level: impl Into<DepthLevel>) -> Self {
         Self {
-            level,
+            level: level.into(),
             undocumented: Default::default(),
         }
     }
@@ -2530,6 +2656,34 @@ impl LevelClear {
 impl Default for LevelClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<LevelAdd> for LevelChange {
+    fn from(variant: LevelAdd) -> Self {
+        Self::LevelAdd(variant)
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<LevelUpdate> for LevelChange {
+    fn from(variant: LevelUpdate) -> Self {
+        Self::LevelUpdate(variant)
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<LevelRemove> for LevelChange {
+    fn from(variant: LevelRemove) -> Self {
+        Self::LevelRemove(variant)
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<LevelClear> for LevelChange {
+    fn from(variant: LevelClear) -> Self {
+        Self::LevelClear(variant)
     }
 }
 
@@ -3080,10 +3234,13 @@ pub struct TradingMarketState {
 impl TradingMarketState {
     /// A `TradingMarketState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(name: TradingMarketCode, status: TradingStateName) -> Self {
+    pub fn new(
+        name: impl Into<TradingMarketCode>,
+        status: impl Into<TradingStateName>,
+    ) -> Self {
         Self {
-            name,
-            status,
+            name: name.into(),
+            status: status.into(),
             undocumented: Default::default(),
         }
     }
@@ -3122,10 +3279,10 @@ pub struct MarketState {
 impl MarketState {
     /// A `MarketState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: MarketCode, feed: FeedStatus) -> Self {
+    pub fn new(code: impl Into<MarketCode>, feed: impl Into<FeedStatus>) -> Self {
         Self {
-            code,
-            feed,
+            code: code.into(),
+            feed: feed.into(),
             trading_date: None,
             market_time: None,
             status: None,
@@ -3569,11 +3726,15 @@ pub struct SymbolLeg {
 impl SymbolLeg {
     /// A `SymbolLeg` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: String, side: Side, ratio: Decimal) -> Self {
+    pub fn new(
+        code: impl Into<String>,
+        side: impl Into<Side>,
+        ratio: impl Into<Decimal>,
+    ) -> Self {
         Self {
-            code,
-            side,
-            ratio,
+            code: code.into(),
+            side: side.into(),
+            ratio: ratio.into(),
             undocumented: Default::default(),
         }
     }
@@ -5370,12 +5531,16 @@ pub struct SymbolDetail {
 impl SymbolDetail {
     /// A `SymbolDetail` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(market: MarketCode, code: String, class: SymbolClass) -> Self {
+    pub fn new(
+        market: impl Into<MarketCode>,
+        code: impl Into<String>,
+        class: impl Into<SymbolClass>,
+    ) -> Self {
         Self {
-            market,
-            code,
+            market: market.into(),
+            code: code.into(),
             name: None,
-            class,
+            class: class.into(),
             exchange: None,
             subscription_data: None,
             trading_markets: None,
@@ -6117,9 +6282,9 @@ pub struct TradeData {
 impl TradeData {
     /// A `TradeData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(id: i64) -> Self {
+    pub fn new(id: impl Into<i64>) -> Self {
         Self {
-            id,
+            id: id.into(),
             price: None,
             quantity: None,
             time: None,
@@ -6338,9 +6503,9 @@ pub struct TradeAdd {
 impl TradeAdd {
     /// A `TradeAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(trade: TradeData) -> Self {
+    pub fn new(trade: impl Into<TradeData>) -> Self {
         Self {
-            trade,
+            trade: trade.into(),
             undocumented: Default::default(),
         }
     }
@@ -6364,9 +6529,9 @@ pub struct TradeUpdate {
 impl TradeUpdate {
     /// A `TradeUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(trade: TradeData) -> Self {
+    pub fn new(trade: impl Into<TradeData>) -> Self {
         Self {
-            trade,
+            trade: trade.into(),
             undocumented: Default::default(),
         }
     }
@@ -6402,6 +6567,27 @@ impl TradeInitialise {
 impl Default for TradeInitialise {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<TradeAdd> for TradeChange {
+    fn from(variant: TradeAdd) -> Self {
+        Self::TradeAdd(variant)
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<TradeUpdate> for TradeChange {
+    fn from(variant: TradeUpdate) -> Self {
+        Self::TradeUpdate(variant)
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<TradeInitialise> for TradeChange {
+    fn from(variant: TradeInitialise) -> Self {
+        Self::TradeInitialise(variant)
     }
 }
 
@@ -15448,9 +15634,9 @@ pub struct SymbolAdd {
 impl SymbolAdd {
     /// A `SymbolAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(symbol: SymbolDetail) -> Self {
+    pub fn new(symbol: impl Into<SymbolDetail>) -> Self {
         Self {
-            symbol,
+            symbol: symbol.into(),
             undocumented: Default::default(),
         }
     }
@@ -15474,9 +15660,9 @@ pub struct SymbolUpdate {
 impl SymbolUpdate {
     /// A `SymbolUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(symbol: SymbolDetail) -> Self {
+    pub fn new(symbol: impl Into<SymbolDetail>) -> Self {
         Self {
-            symbol,
+            symbol: symbol.into(),
             undocumented: Default::default(),
         }
     }
@@ -15500,9 +15686,9 @@ pub struct SymbolRemove {
 impl SymbolRemove {
     /// A `SymbolRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(symbol: SymbolDetail) -> Self {
+    pub fn new(symbol: impl Into<SymbolDetail>) -> Self {
         Self {
-            symbol,
+            symbol: symbol.into(),
             undocumented: Default::default(),
         }
     }
@@ -15534,6 +15720,34 @@ impl SymbolClear {
 impl Default for SymbolClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<SymbolAdd> for SymbolChange {
+    fn from(variant: SymbolAdd) -> Self {
+        Self::SymbolAdd(variant)
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<SymbolUpdate> for SymbolChange {
+    fn from(variant: SymbolUpdate) -> Self {
+        Self::SymbolUpdate(variant)
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<SymbolRemove> for SymbolChange {
+    fn from(variant: SymbolRemove) -> Self {
+        Self::SymbolRemove(variant)
+    }
+}
+
+#[cfg(feature = "market")]
+impl From<SymbolClear> for SymbolChange {
+    fn from(variant: SymbolClear) -> Self {
+        Self::SymbolClear(variant)
     }
 }
 
@@ -16932,10 +17146,10 @@ pub struct NewsSymbol {
 impl NewsSymbol {
     /// A `NewsSymbol` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(exchange: String, code: String) -> Self {
+    pub fn new(exchange: impl Into<String>, code: impl Into<String>) -> Self {
         Self {
-            exchange,
-            code,
+            exchange: exchange.into(),
+            code: code.into(),
             undocumented: Default::default(),
         }
     }
@@ -17062,12 +17276,17 @@ pub struct NewsData {
 impl NewsData {
     /// A `NewsData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(id: String, source: String, title: String, date: DateTime) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        source: impl Into<String>,
+        title: impl Into<String>,
+        date: impl Into<DateTime>,
+    ) -> Self {
         Self {
-            id,
-            source,
-            title,
-            date,
+            id: id.into(),
+            source: source.into(),
+            title: title.into(),
+            date: date.into(),
             type_: None,
             url: None,
             origin: None,
@@ -17228,9 +17447,9 @@ pub struct NewsAdd {
 impl NewsAdd {
     /// A `NewsAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(news: NewsData) -> Self {
+    pub fn new(news: impl Into<NewsData>) -> Self {
         Self {
-            news,
+            news: news.into(),
             undocumented: Default::default(),
         }
     }
@@ -17254,9 +17473,9 @@ pub struct NewsUpdate {
 impl NewsUpdate {
     /// A `NewsUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(news: NewsData) -> Self {
+    pub fn new(news: impl Into<NewsData>) -> Self {
         Self {
-            news,
+            news: news.into(),
             undocumented: Default::default(),
         }
     }
@@ -17296,6 +17515,27 @@ impl NewsInitialise {
 impl Default for NewsInitialise {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "news")]
+impl From<NewsAdd> for NewsChange {
+    fn from(variant: NewsAdd) -> Self {
+        Self::NewsAdd(variant)
+    }
+}
+
+#[cfg(feature = "news")]
+impl From<NewsUpdate> for NewsChange {
+    fn from(variant: NewsUpdate) -> Self {
+        Self::NewsUpdate(variant)
+    }
+}
+
+#[cfg(feature = "news")]
+impl From<NewsInitialise> for NewsChange {
+    fn from(variant: NewsInitialise) -> Self {
+        Self::NewsInitialise(variant)
     }
 }
 
@@ -17437,10 +17677,10 @@ pub struct NewsSourceState {
 impl NewsSourceState {
     /// A `NewsSourceState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(code: String, feed: FeedStatus) -> Self {
+    pub fn new(code: impl Into<String>, feed: impl Into<FeedStatus>) -> Self {
         Self {
-            code,
-            feed,
+            code: code.into(),
+            feed: feed.into(),
             undocumented: Default::default(),
         }
     }
@@ -17470,11 +17710,11 @@ pub struct ScanDetails {
 impl ScanDetails {
     /// A `ScanDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(name: String, metadata: UserMetadata) -> Self {
+    pub fn new(name: impl Into<String>, metadata: impl Into<UserMetadata>) -> Self {
         Self {
-            name,
+            name: name.into(),
             description: None,
-            metadata,
+            metadata: metadata.into(),
             undocumented: Default::default(),
         }
     }
@@ -17827,9 +18067,9 @@ pub struct NotificationParameters {
 impl NotificationParameters {
     /// A `NotificationParameters` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(channel_id: String) -> Self {
+    pub fn new(channel_id: impl Into<String>) -> Self {
         Self {
-            channel_id,
+            channel_id: channel_id.into(),
             culture_code: None,
             minimum_stable: None,
             minimum_elapsed: None,
@@ -17937,11 +18177,15 @@ pub struct ScanParameters {
 impl ScanParameters {
     /// A `ScanParameters` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(type_: ScannerType, criteria: ScanBoolean, target: ScanTarget) -> Self {
+    pub fn new(
+        type_: impl Into<ScannerType>,
+        criteria: impl Into<ScanBoolean>,
+        target: impl Into<ScanTarget>,
+    ) -> Self {
         Self {
-            type_,
-            criteria,
-            target,
+            type_: type_.into(),
+            criteria: criteria.into(),
+            target: target.into(),
             notifications: None,
             rank: None,
             count: None,
@@ -18162,9 +18406,9 @@ pub struct ScanMatchAdd {
 impl ScanMatchAdd {
     /// A `ScanMatchAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(key: String) -> Self {
+    pub fn new(key: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             rank: None,
             undocumented: Default::default(),
         }
@@ -18192,9 +18436,9 @@ pub struct ScanMatchUpdate {
 impl ScanMatchUpdate {
     /// A `ScanMatchUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(key: String) -> Self {
+    pub fn new(key: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             rank: None,
             undocumented: Default::default(),
         }
@@ -18219,9 +18463,9 @@ pub struct ScanMatchRemove {
 impl ScanMatchRemove {
     /// A `ScanMatchRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(key: String) -> Self {
+    pub fn new(key: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             undocumented: Default::default(),
         }
     }
@@ -18253,6 +18497,34 @@ impl ScanMatchClear {
 impl Default for ScanMatchClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "notify")]
+impl From<ScanMatchAdd> for ScanMatchChange {
+    fn from(variant: ScanMatchAdd) -> Self {
+        Self::ScanMatchAdd(variant)
+    }
+}
+
+#[cfg(feature = "notify")]
+impl From<ScanMatchUpdate> for ScanMatchChange {
+    fn from(variant: ScanMatchUpdate) -> Self {
+        Self::ScanMatchUpdate(variant)
+    }
+}
+
+#[cfg(feature = "notify")]
+impl From<ScanMatchRemove> for ScanMatchChange {
+    fn from(variant: ScanMatchRemove) -> Self {
+        Self::ScanMatchRemove(variant)
+    }
+}
+
+#[cfg(feature = "notify")]
+impl From<ScanMatchClear> for ScanMatchChange {
+    fn from(variant: ScanMatchClear) -> Self {
+        Self::ScanMatchClear(variant)
     }
 }
 
@@ -18602,9 +18874,9 @@ pub struct ScanState {
 impl ScanState {
     /// A `ScanState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(id: String) -> Self {
+    pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id,
+            id: id.into(),
             name: None,
             description: None,
             metadata: None,
@@ -18731,9 +19003,9 @@ pub struct ScanChangeAdd {
 impl ScanChangeAdd {
     /// A `ScanChangeAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(scan: ScanState) -> Self {
+    pub fn new(scan: impl Into<ScanState>) -> Self {
         Self {
-            scan,
+            scan: scan.into(),
             undocumented: Default::default(),
         }
     }
@@ -18757,9 +19029,9 @@ pub struct ScanChangeUpdate {
 impl ScanChangeUpdate {
     /// A `ScanChangeUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(scan: ScanState) -> Self {
+    pub fn new(scan: impl Into<ScanState>) -> Self {
         Self {
-            scan,
+            scan: scan.into(),
             undocumented: Default::default(),
         }
     }
@@ -18783,9 +19055,9 @@ pub struct ScanChangeRemove {
 impl ScanChangeRemove {
     /// A `ScanChangeRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(scan: ScanState) -> Self {
+    pub fn new(scan: impl Into<ScanState>) -> Self {
         Self {
-            scan,
+            scan: scan.into(),
             undocumented: Default::default(),
         }
     }
@@ -18817,6 +19089,34 @@ impl ScanChangeClear {
 impl Default for ScanChangeClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "notify")]
+impl From<ScanChangeAdd> for ScanChange {
+    fn from(variant: ScanChangeAdd) -> Self {
+        Self::ScanChangeAdd(variant)
+    }
+}
+
+#[cfg(feature = "notify")]
+impl From<ScanChangeUpdate> for ScanChange {
+    fn from(variant: ScanChangeUpdate) -> Self {
+        Self::ScanChangeUpdate(variant)
+    }
+}
+
+#[cfg(feature = "notify")]
+impl From<ScanChangeRemove> for ScanChange {
+    fn from(variant: ScanChangeRemove) -> Self {
+        Self::ScanChangeRemove(variant)
+    }
+}
+
+#[cfg(feature = "notify")]
+impl From<ScanChangeClear> for ScanChange {
+    fn from(variant: ScanChangeClear) -> Self {
+        Self::ScanChangeClear(variant)
     }
 }
 
@@ -18998,10 +19298,10 @@ pub struct TradingAccountState {
 impl TradingAccountState {
     /// A `TradingAccountState` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(id: String, feed: FeedStatus) -> Self {
+    pub fn new(id: impl Into<String>, feed: impl Into<FeedStatus>) -> Self {
         Self {
-            id,
-            feed,
+            id: id.into(),
+            feed: feed.into(),
             name: None,
             provider: None,
             currency: None,
@@ -19969,21 +20269,21 @@ impl MarketOrderDetails {
     /// A `MarketOrderDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        exchange: String,
-        code: String,
-        side: Side,
-        type_: OrderType,
-        quantity: Decimal,
+        exchange: impl Into<String>,
+        code: impl Into<String>,
+        side: impl Into<Side>,
+        type_: impl Into<OrderType>,
+        quantity: impl Into<Decimal>,
     ) -> Self {
         Self {
-            exchange,
-            code,
-            side,
+            exchange: exchange.into(),
+            code: code.into(),
+            side: side.into(),
             brokerage_schedule: None,
             instructions: None,
-            type_,
+            type_: type_.into(),
             limit_price: None,
-            quantity,
+            quantity: quantity.into(),
             hidden_quantity: None,
             minimum_quantity: None,
             validity: None,
@@ -20198,21 +20498,21 @@ impl EquityOrderDetails {
     /// A `EquityOrderDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        exchange: String,
-        code: String,
-        side: Side,
-        type_: OrderType,
-        quantity: Decimal,
+        exchange: impl Into<String>,
+        code: impl Into<String>,
+        side: impl Into<Side>,
+        type_: impl Into<OrderType>,
+        quantity: impl Into<Decimal>,
     ) -> Self {
         Self {
-            exchange,
-            code,
-            side,
+            exchange: exchange.into(),
+            code: code.into(),
+            side: side.into(),
             brokerage_schedule: None,
             instructions: None,
-            type_,
+            type_: type_.into(),
             limit_price: None,
-            quantity,
+            quantity: quantity.into(),
             hidden_quantity: None,
             minimum_quantity: None,
             validity: None,
@@ -20427,21 +20727,21 @@ impl OptionOrderDetails {
     /// A `OptionOrderDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        exchange: String,
-        code: String,
-        side: Side,
-        type_: OrderType,
-        quantity: Decimal,
+        exchange: impl Into<String>,
+        code: impl Into<String>,
+        side: impl Into<Side>,
+        type_: impl Into<OrderType>,
+        quantity: impl Into<Decimal>,
     ) -> Self {
         Self {
-            exchange,
-            code,
-            side,
+            exchange: exchange.into(),
+            code: code.into(),
+            side: side.into(),
             brokerage_schedule: None,
             instructions: None,
-            type_,
+            type_: type_.into(),
             limit_price: None,
-            quantity,
+            quantity: quantity.into(),
             hidden_quantity: None,
             minimum_quantity: None,
             validity: None,
@@ -20616,24 +20916,52 @@ impl ManagedFundOrderDetails {
     /// A `ManagedFundOrderDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        exchange: String,
-        code: String,
-        side: Side,
-        unit_type: FundUnitType,
-        unit_amount: Decimal,
+        exchange: impl Into<String>,
+        code: impl Into<String>,
+        side: impl Into<Side>,
+        unit_type: impl Into<FundUnitType>,
+        unit_amount: impl Into<Decimal>,
     ) -> Self {
         Self {
-            exchange,
-            code,
-            side,
+            exchange: exchange.into(),
+            code: code.into(),
+            side: side.into(),
             brokerage_schedule: None,
             instructions: None,
-            unit_type,
-            unit_amount,
+            unit_type: unit_type.into(),
+            unit_amount: unit_amount.into(),
             currency: None,
             physical_delivery: None,
             undocumented: Default::default(),
         }
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<MarketOrderDetails> for OrderDetails {
+    fn from(variant: MarketOrderDetails) -> Self {
+        Self::MarketOrderDetails(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<EquityOrderDetails> for OrderDetails {
+    fn from(variant: EquityOrderDetails) -> Self {
+        Self::EquityOrderDetails(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OptionOrderDetails> for OrderDetails {
+    fn from(variant: OptionOrderDetails) -> Self {
+        Self::OptionOrderDetails(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<ManagedFundOrderDetails> for OrderDetails {
+    fn from(variant: ManagedFundOrderDetails) -> Self {
+        Self::ManagedFundOrderDetails(variant)
     }
 }
 
@@ -20975,9 +21303,9 @@ pub struct MarketRoute {
 impl MarketRoute {
     /// A `MarketRoute` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(market: TradingMarketCode) -> Self {
+    pub fn new(market: impl Into<TradingMarketCode>) -> Self {
         Self {
-            market,
+            market: market.into(),
             undocumented: Default::default(),
         }
     }
@@ -21038,6 +21366,27 @@ impl FixRoute {
 impl Default for FixRoute {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<MarketRoute> for OrderRoute {
+    fn from(variant: MarketRoute) -> Self {
+        Self::MarketRoute(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<BestMarketRoute> for OrderRoute {
+    fn from(variant: BestMarketRoute) -> Self {
+        Self::BestMarketRoute(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<FixRoute> for OrderRoute {
+    fn from(variant: FixRoute) -> Self {
+        Self::FixRoute(variant)
     }
 }
 
@@ -21710,16 +22059,34 @@ pub struct TrailingStopLossCondition {
 impl TrailingStopLossCondition {
     /// A `TrailingStopLossCondition` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(type_: TrailingStopType, value: Decimal, limit: Decimal) -> Self {
+    pub fn new(
+        type_: impl Into<TrailingStopType>,
+        value: impl Into<Decimal>,
+        limit: impl Into<Decimal>,
+    ) -> Self {
         Self {
             stop: None,
             reference: None,
             direction: None,
-            type_,
-            value,
-            limit,
+            type_: type_.into(),
+            value: value.into(),
+            limit: limit.into(),
             undocumented: Default::default(),
         }
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<StopLossCondition> for OrderCondition {
+    fn from(variant: StopLossCondition) -> Self {
+        Self::StopLossCondition(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<TrailingStopLossCondition> for OrderCondition {
+    fn from(variant: TrailingStopLossCondition) -> Self {
+        Self::TrailingStopLossCondition(variant)
     }
 }
 
@@ -21943,10 +22310,10 @@ pub struct Order {
 impl Order {
     /// A `Order` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(id: String, account: String) -> Self {
+    pub fn new(id: impl Into<String>, account: impl Into<String>) -> Self {
         Self {
-            id,
-            account,
+            id: id.into(),
+            account: account.into(),
             external_id: None,
             depth_order_id: None,
             status: None,
@@ -22209,9 +22576,9 @@ pub struct OrderActionResponse {
 impl OrderActionResponse {
     /// A `OrderActionResponse` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(result: OrderResult) -> Self {
+    pub fn new(result: impl Into<OrderResult>) -> Self {
         Self {
-            result,
+            result: result.into(),
             request_id: None,
             order: None,
             errors: None,
@@ -22804,26 +23171,26 @@ impl OrderRequest {
     /// A `OrderRequest` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        id: String,
-        account: String,
-        order_id: String,
-        type_: OrderRequestType,
-        created_date: DateTime,
-        updated_date: DateTime,
-        status: RequestStatusCode,
-        details: OrderDetails,
-        route: OrderRoute,
+        id: impl Into<String>,
+        account: impl Into<String>,
+        order_id: impl Into<String>,
+        type_: impl Into<OrderRequestType>,
+        created_date: impl Into<DateTime>,
+        updated_date: impl Into<DateTime>,
+        status: impl Into<RequestStatusCode>,
+        details: impl Into<OrderDetails>,
+        route: impl Into<OrderRoute>,
     ) -> Self {
         Self {
-            id,
-            account,
-            order_id,
-            type_,
-            created_date,
-            updated_date,
-            status,
-            details,
-            route,
+            id: id.into(),
+            account: account.into(),
+            order_id: order_id.into(),
+            type_: type_.into(),
+            created_date: created_date.into(),
+            updated_date: updated_date.into(),
+            status: status.into(),
+            details: details.into(),
+            route: route.into(),
             condition: None,
             undocumented: Default::default(),
         }
@@ -23234,35 +23601,35 @@ impl MarketTransaction {
     /// A `MarketTransaction` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        id: String,
-        exchange: String,
-        code: String,
-        trading_market: TradingMarketCode,
-        account: String,
-        trade_date: DateTime,
-        settlement_date: DateTime,
-        gross_amount: Decimal,
-        net_amount: Decimal,
-        settlement_amount: Decimal,
-        order_id: String,
-        total_quantity: Decimal,
-        average_price: Decimal,
+        id: impl Into<String>,
+        exchange: impl Into<String>,
+        code: impl Into<String>,
+        trading_market: impl Into<TradingMarketCode>,
+        account: impl Into<String>,
+        trade_date: impl Into<DateTime>,
+        settlement_date: impl Into<DateTime>,
+        gross_amount: impl Into<Decimal>,
+        net_amount: impl Into<Decimal>,
+        settlement_amount: impl Into<Decimal>,
+        order_id: impl Into<String>,
+        total_quantity: impl Into<Decimal>,
+        average_price: impl Into<Decimal>,
     ) -> Self {
         Self {
-            id,
-            exchange,
-            code,
-            trading_market,
-            account,
-            trade_date,
-            settlement_date,
-            gross_amount,
-            net_amount,
-            settlement_amount,
+            id: id.into(),
+            exchange: exchange.into(),
+            code: code.into(),
+            trading_market: trading_market.into(),
+            account: account.into(),
+            trade_date: trade_date.into(),
+            settlement_date: settlement_date.into(),
+            gross_amount: gross_amount.into(),
+            net_amount: net_amount.into(),
+            settlement_amount: settlement_amount.into(),
             currency: None,
-            order_id,
-            total_quantity,
-            average_price,
+            order_id: order_id.into(),
+            total_quantity: total_quantity.into(),
+            average_price: average_price.into(),
             undocumented: Default::default(),
         }
     }
@@ -23514,35 +23881,35 @@ impl EquityTransaction {
     /// A `EquityTransaction` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        id: String,
-        exchange: String,
-        code: String,
-        trading_market: TradingMarketCode,
-        account: String,
-        trade_date: DateTime,
-        settlement_date: DateTime,
-        gross_amount: Decimal,
-        net_amount: Decimal,
-        settlement_amount: Decimal,
-        order_id: String,
-        total_quantity: Decimal,
-        average_price: Decimal,
+        id: impl Into<String>,
+        exchange: impl Into<String>,
+        code: impl Into<String>,
+        trading_market: impl Into<TradingMarketCode>,
+        account: impl Into<String>,
+        trade_date: impl Into<DateTime>,
+        settlement_date: impl Into<DateTime>,
+        gross_amount: impl Into<Decimal>,
+        net_amount: impl Into<Decimal>,
+        settlement_amount: impl Into<Decimal>,
+        order_id: impl Into<String>,
+        total_quantity: impl Into<Decimal>,
+        average_price: impl Into<Decimal>,
     ) -> Self {
         Self {
-            id,
-            exchange,
-            code,
-            trading_market,
-            account,
-            trade_date,
-            settlement_date,
-            gross_amount,
-            net_amount,
-            settlement_amount,
+            id: id.into(),
+            exchange: exchange.into(),
+            code: code.into(),
+            trading_market: trading_market.into(),
+            account: account.into(),
+            trade_date: trade_date.into(),
+            settlement_date: settlement_date.into(),
+            gross_amount: gross_amount.into(),
+            net_amount: net_amount.into(),
+            settlement_amount: settlement_amount.into(),
             currency: None,
-            order_id,
-            total_quantity,
-            average_price,
+            order_id: order_id.into(),
+            total_quantity: total_quantity.into(),
+            average_price: average_price.into(),
             undocumented: Default::default(),
         }
     }
@@ -23794,35 +24161,35 @@ impl OptionTransaction {
     /// A `OptionTransaction` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        id: String,
-        exchange: String,
-        code: String,
-        trading_market: TradingMarketCode,
-        account: String,
-        trade_date: DateTime,
-        settlement_date: DateTime,
-        gross_amount: Decimal,
-        net_amount: Decimal,
-        settlement_amount: Decimal,
-        order_id: String,
-        total_quantity: Decimal,
-        average_price: Decimal,
+        id: impl Into<String>,
+        exchange: impl Into<String>,
+        code: impl Into<String>,
+        trading_market: impl Into<TradingMarketCode>,
+        account: impl Into<String>,
+        trade_date: impl Into<DateTime>,
+        settlement_date: impl Into<DateTime>,
+        gross_amount: impl Into<Decimal>,
+        net_amount: impl Into<Decimal>,
+        settlement_amount: impl Into<Decimal>,
+        order_id: impl Into<String>,
+        total_quantity: impl Into<Decimal>,
+        average_price: impl Into<Decimal>,
     ) -> Self {
         Self {
-            id,
-            exchange,
-            code,
-            trading_market,
-            account,
-            trade_date,
-            settlement_date,
-            gross_amount,
-            net_amount,
-            settlement_amount,
+            id: id.into(),
+            exchange: exchange.into(),
+            code: code.into(),
+            trading_market: trading_market.into(),
+            account: account.into(),
+            trade_date: trade_date.into(),
+            settlement_date: settlement_date.into(),
+            gross_amount: gross_amount.into(),
+            net_amount: net_amount.into(),
+            settlement_amount: settlement_amount.into(),
             currency: None,
-            order_id,
-            total_quantity,
-            average_price,
+            order_id: order_id.into(),
+            total_quantity: total_quantity.into(),
+            average_price: average_price.into(),
             undocumented: Default::default(),
         }
     }
@@ -24074,37 +24441,65 @@ impl ManagedFundTransaction {
     /// A `ManagedFundTransaction` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        id: String,
-        exchange: String,
-        code: String,
-        trading_market: TradingMarketCode,
-        account: String,
-        trade_date: DateTime,
-        settlement_date: DateTime,
-        gross_amount: Decimal,
-        net_amount: Decimal,
-        settlement_amount: Decimal,
-        order_id: String,
-        total_units: Decimal,
-        unit_value: Decimal,
+        id: impl Into<String>,
+        exchange: impl Into<String>,
+        code: impl Into<String>,
+        trading_market: impl Into<TradingMarketCode>,
+        account: impl Into<String>,
+        trade_date: impl Into<DateTime>,
+        settlement_date: impl Into<DateTime>,
+        gross_amount: impl Into<Decimal>,
+        net_amount: impl Into<Decimal>,
+        settlement_amount: impl Into<Decimal>,
+        order_id: impl Into<String>,
+        total_units: impl Into<Decimal>,
+        unit_value: impl Into<Decimal>,
     ) -> Self {
         Self {
-            id,
-            exchange,
-            code,
-            trading_market,
-            account,
-            trade_date,
-            settlement_date,
-            gross_amount,
-            net_amount,
-            settlement_amount,
+            id: id.into(),
+            exchange: exchange.into(),
+            code: code.into(),
+            trading_market: trading_market.into(),
+            account: account.into(),
+            trade_date: trade_date.into(),
+            settlement_date: settlement_date.into(),
+            gross_amount: gross_amount.into(),
+            net_amount: net_amount.into(),
+            settlement_amount: settlement_amount.into(),
             currency: None,
-            order_id,
-            total_units,
-            unit_value,
+            order_id: order_id.into(),
+            total_units: total_units.into(),
+            unit_value: unit_value.into(),
             undocumented: Default::default(),
         }
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<MarketTransaction> for TransactionDetail {
+    fn from(variant: MarketTransaction) -> Self {
+        Self::MarketTransaction(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<EquityTransaction> for TransactionDetail {
+    fn from(variant: EquityTransaction) -> Self {
+        Self::EquityTransaction(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OptionTransaction> for TransactionDetail {
+    fn from(variant: OptionTransaction) -> Self {
+        Self::OptionTransaction(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<ManagedFundTransaction> for TransactionDetail {
+    fn from(variant: ManagedFundTransaction) -> Self {
+        Self::ManagedFundTransaction(variant)
     }
 }
 
@@ -24442,16 +24837,16 @@ impl OrderAuditOrder {
     /// A `OrderAuditOrder` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        version: String,
-        order_id: String,
-        account: String,
-        order: Order,
+        version: impl Into<String>,
+        order_id: impl Into<String>,
+        account: impl Into<String>,
+        order: impl Into<Order>,
     ) -> Self {
         Self {
-            version,
-            order_id,
-            account,
-            order,
+            version: version.into(),
+            order_id: order_id.into(),
+            account: account.into(),
+            order: order.into(),
             undocumented: Default::default(),
         }
     }
@@ -24558,16 +24953,16 @@ impl OrderAuditRequest {
     /// A `OrderAuditRequest` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        version: String,
-        order_id: String,
-        account: String,
-        request: OrderRequest,
+        version: impl Into<String>,
+        order_id: impl Into<String>,
+        account: impl Into<String>,
+        request: impl Into<OrderRequest>,
     ) -> Self {
         Self {
-            version,
-            order_id,
-            account,
-            request,
+            version: version.into(),
+            order_id: order_id.into(),
+            account: account.into(),
+            request: request.into(),
             undocumented: Default::default(),
         }
     }
@@ -24674,18 +25069,39 @@ impl OrderAuditTransaction {
     /// A `OrderAuditTransaction` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        version: String,
-        order_id: String,
-        account: String,
-        transaction: TransactionDetail,
+        version: impl Into<String>,
+        order_id: impl Into<String>,
+        account: impl Into<String>,
+        transaction: impl Into<TransactionDetail>,
     ) -> Self {
         Self {
-            version,
-            order_id,
-            account,
-            transaction,
+            version: version.into(),
+            order_id: order_id.into(),
+            account: account.into(),
+            transaction: transaction.into(),
             undocumented: Default::default(),
         }
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderAuditOrder> for OrderAudit {
+    fn from(variant: OrderAuditOrder) -> Self {
+        Self::OrderAuditOrder(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderAuditRequest> for OrderAudit {
+    fn from(variant: OrderAuditRequest) -> Self {
+        Self::OrderAuditRequest(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderAuditTransaction> for OrderAudit {
+    fn from(variant: OrderAuditTransaction) -> Self {
+        Self::OrderAuditTransaction(variant)
     }
 }
 
@@ -24882,10 +25298,10 @@ pub struct OrderAuditAdd {
 impl OrderAuditAdd {
     /// A `OrderAuditAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(audit: OrderAudit) -> Self {
+    pub fn new(audit: impl Into<OrderAudit>) -> Self {
         Self {
             account: None,
-            audit,
+            audit: audit.into(),
             undocumented: Default::default(),
         }
     }
@@ -24912,10 +25328,10 @@ pub struct OrderAuditUpdate {
 impl OrderAuditUpdate {
     /// A `OrderAuditUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(audit: OrderAudit) -> Self {
+    pub fn new(audit: impl Into<OrderAudit>) -> Self {
         Self {
             account: None,
-            audit,
+            audit: audit.into(),
             undocumented: Default::default(),
         }
     }
@@ -24942,10 +25358,10 @@ pub struct OrderAuditRemove {
 impl OrderAuditRemove {
     /// A `OrderAuditRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(audit: OrderAudit) -> Self {
+    pub fn new(audit: impl Into<OrderAudit>) -> Self {
         Self {
             account: None,
-            audit,
+            audit: audit.into(),
             undocumented: Default::default(),
         }
     }
@@ -24981,6 +25397,34 @@ impl OrderAuditClear {
 impl Default for OrderAuditClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderAuditAdd> for OrderAuditChange {
+    fn from(variant: OrderAuditAdd) -> Self {
+        Self::OrderAuditAdd(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderAuditUpdate> for OrderAuditChange {
+    fn from(variant: OrderAuditUpdate) -> Self {
+        Self::OrderAuditUpdate(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderAuditRemove> for OrderAuditChange {
+    fn from(variant: OrderAuditRemove) -> Self {
+        Self::OrderAuditRemove(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderAuditClear> for OrderAuditChange {
+    fn from(variant: OrderAuditClear) -> Self {
+        Self::OrderAuditClear(variant)
     }
 }
 
@@ -25156,16 +25600,16 @@ impl Balance {
     /// A `Balance` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        account: String,
-        type_: String,
-        currency: String,
-        amount: Decimal,
+        account: impl Into<String>,
+        type_: impl Into<String>,
+        currency: impl Into<String>,
+        amount: impl Into<Decimal>,
     ) -> Self {
         Self {
-            account,
-            type_,
-            currency,
-            amount,
+            account: account.into(),
+            type_: type_.into(),
+            currency: currency.into(),
+            amount: amount.into(),
             undocumented: Default::default(),
         }
     }
@@ -25380,11 +25824,15 @@ pub struct HoldingDetails {
 impl HoldingDetails {
     /// A `HoldingDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(exchange: String, code: String, account: String) -> Self {
+    pub fn new(
+        exchange: impl Into<String>,
+        code: impl Into<String>,
+        account: impl Into<String>,
+    ) -> Self {
         Self {
-            exchange,
-            code,
-            account,
+            exchange: exchange.into(),
+            code: code.into(),
+            account: account.into(),
             style: None,
             cost: None,
             currency: None,
@@ -25554,10 +26002,10 @@ pub struct HoldingAdd {
 impl HoldingAdd {
     /// A `HoldingAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(holding: HoldingDetails) -> Self {
+    pub fn new(holding: impl Into<HoldingDetails>) -> Self {
         Self {
             account: None,
-            holding,
+            holding: holding.into(),
             undocumented: Default::default(),
         }
     }
@@ -25584,10 +26032,10 @@ pub struct HoldingUpdate {
 impl HoldingUpdate {
     /// A `HoldingUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(holding: HoldingDetails) -> Self {
+    pub fn new(holding: impl Into<HoldingDetails>) -> Self {
         Self {
             account: None,
-            holding,
+            holding: holding.into(),
             undocumented: Default::default(),
         }
     }
@@ -25614,10 +26062,10 @@ pub struct HoldingRemove {
 impl HoldingRemove {
     /// A `HoldingRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(holding: HoldingDetails) -> Self {
+    pub fn new(holding: impl Into<HoldingDetails>) -> Self {
         Self {
             account: None,
-            holding,
+            holding: holding.into(),
             undocumented: Default::default(),
         }
     }
@@ -25653,6 +26101,34 @@ impl HoldingClear {
 impl Default for HoldingClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<HoldingAdd> for HoldingChange {
+    fn from(variant: HoldingAdd) -> Self {
+        Self::HoldingAdd(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<HoldingUpdate> for HoldingChange {
+    fn from(variant: HoldingUpdate) -> Self {
+        Self::HoldingUpdate(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<HoldingRemove> for HoldingChange {
+    fn from(variant: HoldingRemove) -> Self {
+        Self::HoldingRemove(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<HoldingClear> for HoldingChange {
+    fn from(variant: HoldingClear) -> Self {
+        Self::HoldingClear(variant)
     }
 }
 
@@ -25919,10 +26395,10 @@ pub struct OrderAdd {
 impl OrderAdd {
     /// A `OrderAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(order: Order) -> Self {
+    pub fn new(order: impl Into<Order>) -> Self {
         Self {
             account: None,
-            order,
+            order: order.into(),
             undocumented: Default::default(),
         }
     }
@@ -25949,10 +26425,10 @@ pub struct OrderUpdate {
 impl OrderUpdate {
     /// A `OrderUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(order: Order) -> Self {
+    pub fn new(order: impl Into<Order>) -> Self {
         Self {
             account: None,
-            order,
+            order: order.into(),
             undocumented: Default::default(),
         }
     }
@@ -25979,10 +26455,10 @@ pub struct OrderRemove {
 impl OrderRemove {
     /// A `OrderRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(order: Order) -> Self {
+    pub fn new(order: impl Into<Order>) -> Self {
         Self {
             account: None,
-            order,
+            order: order.into(),
             undocumented: Default::default(),
         }
     }
@@ -26018,6 +26494,34 @@ impl OrderClear {
 impl Default for OrderClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderAdd> for OrderChange {
+    fn from(variant: OrderAdd) -> Self {
+        Self::OrderAdd(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderUpdate> for OrderChange {
+    fn from(variant: OrderUpdate) -> Self {
+        Self::OrderUpdate(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderRemove> for OrderChange {
+    fn from(variant: OrderRemove) -> Self {
+        Self::OrderRemove(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderClear> for OrderChange {
+    fn from(variant: OrderClear) -> Self {
+        Self::OrderClear(variant)
     }
 }
 
@@ -26661,10 +27165,10 @@ pub struct OrderRequestAdd {
 impl OrderRequestAdd {
     /// A `OrderRequestAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(request: OrderRequest) -> Self {
+    pub fn new(request: impl Into<OrderRequest>) -> Self {
         Self {
             account: None,
-            request,
+            request: request.into(),
             undocumented: Default::default(),
         }
     }
@@ -26691,10 +27195,10 @@ pub struct OrderRequestUpdate {
 impl OrderRequestUpdate {
     /// A `OrderRequestUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(request: OrderRequest) -> Self {
+    pub fn new(request: impl Into<OrderRequest>) -> Self {
         Self {
             account: None,
-            request,
+            request: request.into(),
             undocumented: Default::default(),
         }
     }
@@ -26721,10 +27225,10 @@ pub struct OrderRequestRemove {
 impl OrderRequestRemove {
     /// A `OrderRequestRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(request: OrderRequest) -> Self {
+    pub fn new(request: impl Into<OrderRequest>) -> Self {
         Self {
             account: None,
-            request,
+            request: request.into(),
             undocumented: Default::default(),
         }
     }
@@ -26760,6 +27264,34 @@ impl OrderRequestClear {
 impl Default for OrderRequestClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderRequestAdd> for OrderRequestChange {
+    fn from(variant: OrderRequestAdd) -> Self {
+        Self::OrderRequestAdd(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderRequestUpdate> for OrderRequestChange {
+    fn from(variant: OrderRequestUpdate) -> Self {
+        Self::OrderRequestUpdate(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderRequestRemove> for OrderRequestChange {
+    fn from(variant: OrderRequestRemove) -> Self {
+        Self::OrderRequestRemove(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<OrderRequestClear> for OrderRequestChange {
+    fn from(variant: OrderRequestClear) -> Self {
+        Self::OrderRequestClear(variant)
     }
 }
 
@@ -27033,9 +27565,9 @@ pub struct TradingAccountAdd {
 impl TradingAccountAdd {
     /// A `TradingAccountAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: TradingAccountState) -> Self {
+    pub fn new(account: impl Into<TradingAccountState>) -> Self {
         Self {
-            account,
+            account: account.into(),
             undocumented: Default::default(),
         }
     }
@@ -27059,9 +27591,9 @@ pub struct TradingAccountUpdate {
 impl TradingAccountUpdate {
     /// A `TradingAccountUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: TradingAccountState) -> Self {
+    pub fn new(account: impl Into<TradingAccountState>) -> Self {
         Self {
-            account,
+            account: account.into(),
             undocumented: Default::default(),
         }
     }
@@ -27085,9 +27617,9 @@ pub struct TradingAccountRemove {
 impl TradingAccountRemove {
     /// A `TradingAccountRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(account: TradingAccountState) -> Self {
+    pub fn new(account: impl Into<TradingAccountState>) -> Self {
         Self {
-            account,
+            account: account.into(),
             undocumented: Default::default(),
         }
     }
@@ -27119,6 +27651,34 @@ impl TradingAccountClear {
 impl Default for TradingAccountClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<TradingAccountAdd> for TradingAccountChange {
+    fn from(variant: TradingAccountAdd) -> Self {
+        Self::TradingAccountAdd(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<TradingAccountUpdate> for TradingAccountChange {
+    fn from(variant: TradingAccountUpdate) -> Self {
+        Self::TradingAccountUpdate(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<TradingAccountRemove> for TradingAccountChange {
+    fn from(variant: TradingAccountRemove) -> Self {
+        Self::TradingAccountRemove(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<TradingAccountClear> for TradingAccountChange {
+    fn from(variant: TradingAccountClear) -> Self {
+        Self::TradingAccountClear(variant)
     }
 }
 
@@ -27384,10 +27944,10 @@ pub struct TransactionAdd {
 impl TransactionAdd {
     /// A `TransactionAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(transaction: TransactionDetail) -> Self {
+    pub fn new(transaction: impl Into<TransactionDetail>) -> Self {
         Self {
             account: None,
-            transaction,
+            transaction: transaction.into(),
             undocumented: Default::default(),
         }
     }
@@ -27414,10 +27974,10 @@ pub struct TransactionUpdate {
 impl TransactionUpdate {
     /// A `TransactionUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(transaction: TransactionDetail) -> Self {
+    pub fn new(transaction: impl Into<TransactionDetail>) -> Self {
         Self {
             account: None,
-            transaction,
+            transaction: transaction.into(),
             undocumented: Default::default(),
         }
     }
@@ -27453,6 +28013,27 @@ impl TransactionInitialise {
 impl Default for TransactionInitialise {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<TransactionAdd> for TransactionChange {
+    fn from(variant: TransactionAdd) -> Self {
+        Self::TransactionAdd(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<TransactionUpdate> for TransactionChange {
+    fn from(variant: TransactionUpdate) -> Self {
+        Self::TransactionUpdate(variant)
+    }
+}
+
+#[cfg(feature = "trading")]
+impl From<TransactionInitialise> for TransactionChange {
+    fn from(variant: TransactionInitialise) -> Self {
+        Self::TransactionInitialise(variant)
     }
 }
 
@@ -28023,9 +28604,9 @@ pub struct Watchlist {
 impl Watchlist {
     /// A `Watchlist` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(id: String) -> Self {
+    pub fn new(id: impl Into<String>) -> Self {
         Self {
-            id,
+            id: id.into(),
             name: None,
             description: None,
             category: None,
@@ -28224,9 +28805,9 @@ pub struct WatchlistAdd {
 impl WatchlistAdd {
     /// A `WatchlistAdd` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist: Watchlist) -> Self {
+    pub fn new(watchlist: impl Into<Watchlist>) -> Self {
         Self {
-            watchlist,
+            watchlist: watchlist.into(),
             undocumented: Default::default(),
         }
     }
@@ -28250,9 +28831,9 @@ pub struct WatchlistUpdate {
 impl WatchlistUpdate {
     /// A `WatchlistUpdate` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist: Watchlist) -> Self {
+    pub fn new(watchlist: impl Into<Watchlist>) -> Self {
         Self {
-            watchlist,
+            watchlist: watchlist.into(),
             undocumented: Default::default(),
         }
     }
@@ -28276,9 +28857,9 @@ pub struct WatchlistRemove {
 impl WatchlistRemove {
     /// A `WatchlistRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist: Watchlist) -> Self {
+    pub fn new(watchlist: impl Into<Watchlist>) -> Self {
         Self {
-            watchlist,
+            watchlist: watchlist.into(),
             undocumented: Default::default(),
         }
     }
@@ -28310,6 +28891,34 @@ impl WatchlistClear {
 impl Default for WatchlistClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl From<WatchlistAdd> for WatchlistChange {
+    fn from(variant: WatchlistAdd) -> Self {
+        Self::WatchlistAdd(variant)
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl From<WatchlistUpdate> for WatchlistChange {
+    fn from(variant: WatchlistUpdate) -> Self {
+        Self::WatchlistUpdate(variant)
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl From<WatchlistRemove> for WatchlistChange {
+    fn from(variant: WatchlistRemove) -> Self {
+        Self::WatchlistRemove(variant)
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl From<WatchlistClear> for WatchlistChange {
+    fn from(variant: WatchlistClear) -> Self {
+        Self::WatchlistClear(variant)
     }
 }
 
@@ -28476,9 +29085,9 @@ pub struct WatchlistDetails {
 impl WatchlistDetails {
     /// A `WatchlistDetails` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             description: None,
             category: None,
             undocumented: Default::default(),
@@ -28723,11 +29332,11 @@ pub struct WatchlistMemberInsert {
 impl WatchlistMemberInsert {
     /// A `WatchlistMemberInsert` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(at: i64, members: Vec<SecurityCode>) -> Self {
+    pub fn new(at: impl Into<i64>, members: impl Into<Vec<SecurityCode>>) -> Self {
         Self {
-            at,
+            at: at.into(),
             count: None,
-            members,
+            members: members.into(),
             undocumented: Default::default(),
         }
     }
@@ -28813,11 +29422,11 @@ pub struct WatchlistMemberReplace {
 impl WatchlistMemberReplace {
     /// A `WatchlistMemberReplace` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(at: i64, members: Vec<SecurityCode>) -> Self {
+    pub fn new(at: impl Into<i64>, members: impl Into<Vec<SecurityCode>>) -> Self {
         Self {
-            at,
+            at: at.into(),
             count: None,
-            members,
+            members: members.into(),
             undocumented: Default::default(),
         }
     }
@@ -28844,10 +29453,10 @@ pub struct WatchlistMemberRemove {
 impl WatchlistMemberRemove {
     /// A `WatchlistMemberRemove` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(at: i64, count: i64) -> Self {
+    pub fn new(at: impl Into<i64>, count: impl Into<i64>) -> Self {
         Self {
-            at,
-            count,
+            at: at.into(),
+            count: count.into(),
             undocumented: Default::default(),
         }
     }
@@ -28879,6 +29488,34 @@ impl WatchlistMemberClear {
 impl Default for WatchlistMemberClear {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl From<WatchlistMemberInsert> for WatchlistMemberChange {
+    fn from(variant: WatchlistMemberInsert) -> Self {
+        Self::WatchlistMemberInsert(variant)
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl From<WatchlistMemberReplace> for WatchlistMemberChange {
+    fn from(variant: WatchlistMemberReplace) -> Self {
+        Self::WatchlistMemberReplace(variant)
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl From<WatchlistMemberRemove> for WatchlistMemberChange {
+    fn from(variant: WatchlistMemberRemove) -> Self {
+        Self::WatchlistMemberRemove(variant)
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl From<WatchlistMemberClear> for WatchlistMemberChange {
+    fn from(variant: WatchlistMemberClear) -> Self {
+        Self::WatchlistMemberClear(variant)
     }
 }
 

@@ -95,10 +95,13 @@ pub struct AddToWatchlistRequestData {
 impl AddToWatchlistRequestData {
     /// A `AddToWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist_id: String, members: Vec<SecurityCode>) -> Self {
+    pub fn new(
+        watchlist_id: impl Into<String>,
+        members: impl Into<Vec<SecurityCode>>,
+    ) -> Self {
         Self {
-            watchlist_id,
-            members,
+            watchlist_id: watchlist_id.into(),
+            members: members.into(),
             undocumented: Default::default(),
         }
     }
@@ -149,13 +152,13 @@ pub struct AddToWatchlistRequest {
 impl AddToWatchlistRequest {
     /// A `AddToWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: AddToWatchlistRequestData) -> Self {
+    pub fn new(data: impl Into<AddToWatchlistRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("AddToWatchlist"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -184,9 +187,9 @@ pub struct CopyWatchlistReplyData {
 impl CopyWatchlistReplyData {
     /// A `CopyWatchlistReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist_id: String) -> Self {
+    pub fn new(watchlist_id: impl Into<String>) -> Self {
         Self {
-            watchlist_id,
+            watchlist_id: watchlist_id.into(),
             undocumented: Default::default(),
         }
     }
@@ -234,13 +237,13 @@ pub struct CopyWatchlistReply {
 impl CopyWatchlistReply {
     /// A `CopyWatchlistReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: CopyWatchlistReplyData) -> Self {
+    pub fn new(data: impl Into<CopyWatchlistReplyData>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("CopyWatchlist"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -272,10 +275,13 @@ pub struct CopyWatchlistRequestData {
 impl CopyWatchlistRequestData {
     /// A `CopyWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist_id: String, details: WatchlistDetails) -> Self {
+    pub fn new(
+        watchlist_id: impl Into<String>,
+        details: impl Into<WatchlistDetails>,
+    ) -> Self {
         Self {
-            watchlist_id,
-            details,
+            watchlist_id: watchlist_id.into(),
+            details: details.into(),
             undocumented: Default::default(),
         }
     }
@@ -328,13 +334,13 @@ pub struct CopyWatchlistRequest {
 impl CopyWatchlistRequest {
     /// A `CopyWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: CopyWatchlistRequestData) -> Self {
+    pub fn new(data: impl Into<CopyWatchlistRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("CopyWatchlist"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -363,9 +369,9 @@ pub struct CreateWatchlistReplyData {
 impl CreateWatchlistReplyData {
     /// A `CreateWatchlistReplyData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist_id: String) -> Self {
+    pub fn new(watchlist_id: impl Into<String>) -> Self {
         Self {
-            watchlist_id,
+            watchlist_id: watchlist_id.into(),
             undocumented: Default::default(),
         }
     }
@@ -413,13 +419,13 @@ pub struct CreateWatchlistReply {
 impl CreateWatchlistReply {
     /// A `CreateWatchlistReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: CreateWatchlistReplyData) -> Self {
+    pub fn new(data: impl Into<CreateWatchlistReplyData>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("CreateWatchlist"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -451,9 +457,9 @@ pub struct CreateWatchlistRequestData {
 impl CreateWatchlistRequestData {
     /// A `CreateWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(details: WatchlistDetails) -> Self {
+    pub fn new(details: impl Into<WatchlistDetails>) -> Self {
         Self {
-            details,
+            details: details.into(),
             members: None,
             undocumented: Default::default(),
         }
@@ -509,13 +515,13 @@ pub struct CreateWatchlistRequest {
 impl CreateWatchlistRequest {
     /// A `CreateWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: CreateWatchlistRequestData) -> Self {
+    pub fn new(data: impl Into<CreateWatchlistRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("CreateWatchlist"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -612,9 +618,9 @@ pub struct DeleteWatchlistRequestData {
 impl DeleteWatchlistRequestData {
     /// A `DeleteWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist_id: String) -> Self {
+    pub fn new(watchlist_id: impl Into<String>) -> Self {
         Self {
-            watchlist_id,
+            watchlist_id: watchlist_id.into(),
             undocumented: Default::default(),
         }
     }
@@ -662,13 +668,13 @@ pub struct DeleteWatchlistRequest {
 impl DeleteWatchlistRequest {
     /// A `DeleteWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: DeleteWatchlistRequestData) -> Self {
+    pub fn new(data: impl Into<DeleteWatchlistRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("DeleteWatchlist"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -771,11 +777,15 @@ pub struct InsertIntoWatchlistRequestData {
 impl InsertIntoWatchlistRequestData {
     /// A `InsertIntoWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist_id: String, members: Vec<SecurityCode>, offset: i64) -> Self {
+    pub fn new(
+        watchlist_id: impl Into<String>,
+        members: impl Into<Vec<SecurityCode>>,
+        offset: impl Into<i64>,
+    ) -> Self {
         Self {
-            watchlist_id,
-            members,
-            offset,
+            watchlist_id: watchlist_id.into(),
+            members: members.into(),
+            offset: offset.into(),
             undocumented: Default::default(),
         }
     }
@@ -890,13 +900,13 @@ pub struct InsertIntoWatchlistRequest {
 impl InsertIntoWatchlistRequest {
     /// A `InsertIntoWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: InsertIntoWatchlistRequestData) -> Self {
+    pub fn new(data: impl Into<InsertIntoWatchlistRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("InsertIntoWatchlist"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1002,12 +1012,17 @@ pub struct MoveInWatchlistRequestData {
 impl MoveInWatchlistRequestData {
     /// A `MoveInWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist_id: String, offset: i64, count: i64, target: i64) -> Self {
+    pub fn new(
+        watchlist_id: impl Into<String>,
+        offset: impl Into<i64>,
+        count: impl Into<i64>,
+        target: impl Into<i64>,
+    ) -> Self {
         Self {
-            watchlist_id,
-            offset,
-            count,
-            target,
+            watchlist_id: watchlist_id.into(),
+            offset: offset.into(),
+            count: count.into(),
+            target: target.into(),
             undocumented: Default::default(),
         }
     }
@@ -1133,13 +1148,13 @@ pub struct MoveInWatchlistRequest {
 impl MoveInWatchlistRequest {
     /// A `MoveInWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: MoveInWatchlistRequestData) -> Self {
+    pub fn new(data: impl Into<MoveInWatchlistRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("MoveInWatchlist"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1202,13 +1217,13 @@ pub struct QueryMembersReply {
 impl QueryMembersReply {
     /// A `QueryMembersReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<WatchlistMemberChange>) -> Self {
+    pub fn new(data: impl Into<Vec<WatchlistMemberChange>>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("QueryMembers"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1237,9 +1252,9 @@ pub struct QueryMembersRequestData {
 impl QueryMembersRequestData {
     /// A `QueryMembersRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist: String) -> Self {
+    pub fn new(watchlist: impl Into<String>) -> Self {
         Self {
-            watchlist,
+            watchlist: watchlist.into(),
             undocumented: Default::default(),
         }
     }
@@ -1287,13 +1302,13 @@ pub struct QueryMembersRequest {
 impl QueryMembersRequest {
     /// A `QueryMembersRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryMembersRequestData) -> Self {
+    pub fn new(data: impl Into<QueryMembersRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("QueryMembers"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1353,13 +1368,13 @@ pub struct QueryWatchlistReply {
 impl QueryWatchlistReply {
     /// A `QueryWatchlistReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<WatchlistChange>) -> Self {
+    pub fn new(data: impl Into<Vec<WatchlistChange>>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("QueryWatchlist"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1388,9 +1403,9 @@ pub struct QueryWatchlistRequestData {
 impl QueryWatchlistRequestData {
     /// A `QueryWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist: String) -> Self {
+    pub fn new(watchlist: impl Into<String>) -> Self {
         Self {
-            watchlist,
+            watchlist: watchlist.into(),
             undocumented: Default::default(),
         }
     }
@@ -1438,13 +1453,13 @@ pub struct QueryWatchlistRequest {
 impl QueryWatchlistRequest {
     /// A `QueryWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: QueryWatchlistRequestData) -> Self {
+    pub fn new(data: impl Into<QueryWatchlistRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("QueryWatchlist"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1516,13 +1531,13 @@ pub struct QueryWatchlistsReply {
 impl QueryWatchlistsReply {
     /// A `QueryWatchlistsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<WatchlistChange>) -> Self {
+    pub fn new(data: impl Into<Vec<WatchlistChange>>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("QueryWatchlists"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1690,10 +1705,13 @@ pub struct UpdateWatchlistRequestData {
 impl UpdateWatchlistRequestData {
     /// A `UpdateWatchlistRequestData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(watchlist_id: String, details: WatchlistDetails) -> Self {
+    pub fn new(
+        watchlist_id: impl Into<String>,
+        details: impl Into<WatchlistDetails>,
+    ) -> Self {
         Self {
-            watchlist_id,
-            details,
+            watchlist_id: watchlist_id.into(),
+            details: details.into(),
             undocumented: Default::default(),
         }
     }
@@ -1746,13 +1764,13 @@ pub struct UpdateWatchlistRequest {
 impl UpdateWatchlistRequest {
     /// A `UpdateWatchlistRequest` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: UpdateWatchlistRequestData) -> Self {
+    pub fn new(data: impl Into<UpdateWatchlistRequestData>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("UpdateWatchlist"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1809,13 +1827,16 @@ pub struct WatchlistPush {
 impl WatchlistPush {
     /// A `WatchlistPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(topic: Topic, data: Vec<WatchlistMemberChange>) -> Self {
+    pub fn new(
+        topic: impl Into<Topic>,
+        data: impl Into<Vec<WatchlistMemberChange>>,
+    ) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
-            topic,
+            topic: topic.into(),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -1886,13 +1907,13 @@ pub struct WatchlistsPush {
 impl WatchlistsPush {
     /// A `WatchlistsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<WatchlistChange>) -> Self {
+    pub fn new(data: impl Into<Vec<WatchlistChange>>) -> Self {
         Self {
             controller: <Controller>::from("Watchlist"),
             topic: <Topic>::from("Watchlists"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -2376,6 +2397,7 @@ impl WatchlistPush {
 #[cfg(feature = "watchlist")]
 /// The `Watchlist` topic with its arguments: `Watchlist!{ID}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WatchlistTopic {
     /// The watchlist's identifier: everything after the `!`.
     pub id: String,

@@ -129,10 +129,10 @@ pub struct Feed {
 impl Feed {
     /// A `Feed` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(name: String, class: FeedClass) -> Self {
+    pub fn new(name: impl Into<String>, class: impl Into<FeedClass>) -> Self {
         Self {
-            name,
-            class,
+            name: name.into(),
+            class: class.into(),
             status: None,
             undocumented: Default::default(),
         }
@@ -235,13 +235,13 @@ pub struct FeedsPush {
 impl FeedsPush {
     /// A `FeedsPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: Vec<Feed>) -> Self {
+    pub fn new(data: impl Into<Vec<Feed>>) -> Self {
         Self {
             controller: None,
             topic: <Topic>::from("Feeds"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }
@@ -347,16 +347,16 @@ impl ServerInfoData {
     /// A `ServerInfoData` with its required fields, optional fields left out.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        name: String,
-        class: ServerClass,
-        version: String,
-        protocol: String,
+        name: impl Into<String>,
+        class: impl Into<ServerClass>,
+        version: impl Into<String>,
+        protocol: impl Into<String>,
     ) -> Self {
         Self {
-            name,
-            class,
-            version,
-            protocol,
+            name: name.into(),
+            class: class.into(),
+            version: version.into(),
+            protocol: protocol.into(),
             undocumented: Default::default(),
         }
     }
@@ -474,13 +474,13 @@ pub struct ServerInfoPush {
 impl ServerInfoPush {
     /// A `ServerInfoPush` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: ServerInfoData) -> Self {
+    pub fn new(data: impl Into<ServerInfoData>) -> Self {
         Self {
             controller: None,
             topic: <Topic>::from("ServerInfo"),
             action: None,
             transaction_id: None,
-            data,
+            data: data.into(),
             undocumented: Default::default(),
         }
     }

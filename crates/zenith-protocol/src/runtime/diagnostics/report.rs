@@ -248,11 +248,16 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for problem in &self.problems {
-            writeln!(f, "{problem}")?;
-        }
-        for omitted in &self.omitted {
-            writeln!(f, "{} [{}]: {} more not kept", omitted.severity.as_str(), omitted.code, omitted.count)?;
+        // One line each, with no newline after the last, as an error message ends.
+        let problems = self.problems.iter().map(|problem| problem.to_string());
+        let omitted = self.omitted.iter().map(|omitted| {
+            format!("{} [{}]: {} more not kept", omitted.severity.as_str(), omitted.code, omitted.count)
+        });
+        for (index, line) in problems.chain(omitted).enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            f.write_str(&line)?;
         }
         Ok(())
     }
