@@ -21,11 +21,13 @@ pub struct Date {
     offset_minutes: Option<i16>,
 }
 
-/// Why a string is not a protocol date.
+/// Why a string is not a protocol date, or why a date does not convert.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{text}` is not a date like `20120603` or `2012-06-03`: {reason}")]
+#[error("`{text}` {}{reason}", if *.form { "is not a date like `20120603` or `2012-06-03`: " } else { "" })]
 pub struct DateError {
     text: String,
+    /// Whether the text's form is wrong (else a value is beyond what the other side holds).
+    form: bool,
     reason: &'static str,
 }
 
@@ -33,7 +35,7 @@ impl Date {
     pub fn parse(text: &str) -> Result<Date, DateError> {
         read(text)
             .map(|(ymd, offset_minutes)| Date { text: text.to_owned(), ymd, offset_minutes })
-            .map_err(|reason| DateError { text: text.to_owned(), reason })
+            .map_err(|reason| DateError { text: text.to_owned(), form: true, reason })
     }
 
     /// Checks `text` without keeping it; the error says what is wrong.
@@ -144,6 +146,45 @@ impl schemars::JsonSchema for Date {
 
 // Dates compare, hash and sort by the day (then the zone, when one is written), whatever their form.
 by_value!(Date, |value| (value.ymd, value.offset_minutes));
+
+/// The calendar day; a zone written after it is not carried (a `jiff::civil::Date` has none,
+/// see [`Date::offset_minutes`]).
+///
+/// ```
+/// use zenith_protocol::Date;
+/// let date: Date = "20120603+10:00".parse().unwrap();
+/// assert_eq!(jiff::civil::Date::from(&date), jiff::civil::date(2012, 6, 3));
+/// ```
+#[cfg(feature = "jiff")]
+impl From<&Date> for jiff::civil::Date {
+    fn from(value: &Date) -> jiff::civil::Date {
+        let (year, month, day) = value.ymd;
+        // A parsed date has a year of 0000 to 9999 and a day that exists, all of which jiff
+        // holds, so this does not panic.
+        jiff::civil::date(year as i16, month as i8, day as i8)
+    }
+}
+
+/// A calendar day written `YYYY-MM-DD`, without a zone; refused before year 0000, which the
+/// protocol cannot write.
+///
+/// ```
+/// use zenith_protocol::Date;
+/// let date = Date::try_from(jiff::civil::date(2016, 1, 20)).unwrap();
+/// assert_eq!(date.as_str(), "2016-01-20");
+/// assert!(Date::try_from(jiff::civil::date(-1, 1, 1)).is_err());
+/// ```
+#[cfg(feature = "jiff")]
+impl TryFrom<jiff::civil::Date> for Date {
+    type Error = DateError;
+    fn try_from(value: jiff::civil::Date) -> Result<Date, DateError> {
+        if value.year() < 0 {
+            let reason = "is before the year 0000, which the protocol cannot write";
+            return Err(DateError { text: value.to_string(), form: false, reason });
+        }
+        Date::parse(&format!("{:04}-{:02}-{:02}", value.year(), value.month(), value.day()))
+    }
+}
 
 #[cfg(test)]
 mod tests {

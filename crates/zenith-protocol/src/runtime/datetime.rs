@@ -35,12 +35,32 @@ struct Fields {
     offset_minutes: i16,
 }
 
-/// Why a string is not a protocol date-time.
+/// Why a string is not a protocol date-time, or why a date-time does not convert.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{text}` is not an ISO-8601 date-time like `20120630T100230Z` or `2012-06-30T10:02:30+10:00`: {reason}")]
+#[error("`{text}` {why}")]
 pub struct DateTimeError {
     text: String,
-    reason: &'static str,
+    why: Why,
+}
+
+/// What is wrong: the text's form, or a value beyond what the other side holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Why {
+    Form(&'static str),
+    #[cfg_attr(not(feature = "jiff"), allow(dead_code))]
+    Range(&'static str),
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Why::Form(reason) => write!(
+                f,
+                "is not an ISO-8601 date-time like `20120630T100230Z` or `2012-06-30T10:02:30+10:00`: {reason}"
+            ),
+            Why::Range(reason) => f.write_str(reason),
+        }
+    }
 }
 
 impl DateTime {
@@ -48,7 +68,7 @@ impl DateTime {
     pub fn parse(text: &str) -> Result<DateTime, DateTimeError> {
         match Fields::read(text) {
             Ok(fields) => Ok(DateTime { text: text.to_owned(), fields }),
-            Err(reason) => Err(DateTimeError { text: text.to_owned(), reason }),
+            Err(reason) => Err(DateTimeError { text: text.to_owned(), why: Why::Form(reason) }),
         }
     }
 
@@ -258,6 +278,140 @@ impl schemars::JsonSchema for DateTime {
 
 // Date-times compare, hash and sort by the instant they name, whatever their form or zone.
 by_value!(DateTime, |value| (value.unix_seconds(), value.fields.nanosecond));
+
+/// The instant a date-time names. A leap second (`23:59:60`) is the instant after `23:59:59`,
+/// as in the date-time's own ordering. Refused only past jiff's last instant (late on
+/// 9999-12-31 with a negative offset).
+///
+/// ```
+/// use zenith_protocol::DateTime;
+/// let sent: DateTime = "2012-06-30T20:02:30.5+10:00".parse().unwrap();
+/// let instant = jiff::Timestamp::try_from(&sent).unwrap();
+/// assert_eq!(instant.to_string(), "2012-06-30T10:02:30.5Z");
+/// ```
+#[cfg(feature = "jiff")]
+impl TryFrom<&DateTime> for jiff::Timestamp {
+    type Error = DateTimeError;
+    fn try_from(value: &DateTime) -> Result<jiff::Timestamp, DateTimeError> {
+        // Nanoseconds are below 10^9, so they fit an i32.
+        jiff::Timestamp::new(value.unix_seconds(), value.fields.nanosecond as i32)
+            .map_err(|_| value.range_error("is past the last instant a jiff::Timestamp holds"))
+    }
+}
+
+/// The instant with the date-time's own offset as a fixed zone, so the wall clock reads as
+/// written.
+///
+/// ```
+/// use zenith_protocol::DateTime;
+/// let sent: DateTime = "20120630T200230+1000".parse().unwrap();
+/// let zoned = jiff::Zoned::try_from(&sent).unwrap();
+/// assert_eq!(zoned.hour(), 20);
+/// assert_eq!(zoned.offset().seconds(), 10 * 3600);
+/// ```
+#[cfg(feature = "jiff")]
+impl TryFrom<&DateTime> for jiff::Zoned {
+    type Error = DateTimeError;
+    fn try_from(value: &DateTime) -> Result<jiff::Zoned, DateTimeError> {
+        let instant = jiff::Timestamp::try_from(value)?;
+        // Offsets are within ±23:59, which jiff holds.
+        let offset = jiff::tz::Offset::from_seconds(i32::from(value.fields.offset_minutes) * 60)
+            .map_err(|_| value.range_error("has an offset jiff does not hold"))?;
+        Ok(instant.to_zoned(jiff::tz::TimeZone::fixed(offset)))
+    }
+}
+
+/// An instant written in the extended form in UTC (`2012-06-30T10:02:30.5Z`); refused outside
+/// the years 0000 to 9999, which the protocol cannot write.
+///
+/// ```
+/// use zenith_protocol::DateTime;
+/// let instant: jiff::Timestamp = "2012-06-30T10:02:30.25Z".parse().unwrap();
+/// let written = DateTime::try_from(instant).unwrap();
+/// assert_eq!(written.as_str(), "2012-06-30T10:02:30.25Z");
+/// ```
+#[cfg(feature = "jiff")]
+impl TryFrom<jiff::Timestamp> for DateTime {
+    type Error = DateTimeError;
+    fn try_from(value: jiff::Timestamp) -> Result<DateTime, DateTimeError> {
+        DateTime::write(value.to_zoned(jiff::tz::TimeZone::UTC).datetime(), 0, &value)
+    }
+}
+
+/// A zoned date-time written in the extended form with its offset at that instant
+/// (`2012-06-30T20:02:30+10:00`, `Z` for UTC); refused outside the years 0000 to 9999 and for
+/// offsets with seconds, which the protocol cannot write.
+///
+/// ```
+/// use zenith_protocol::DateTime;
+/// let zoned = jiff::Timestamp::from_second(1_341_050_550)
+///     .unwrap()
+///     .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(-5)));
+/// let written = DateTime::try_from(&zoned).unwrap();
+/// assert_eq!(written.as_str(), "2012-06-30T05:02:30-05:00");
+/// assert_eq!(written, "20120630T100230Z".parse().unwrap());
+/// ```
+#[cfg(feature = "jiff")]
+impl TryFrom<&jiff::Zoned> for DateTime {
+    type Error = DateTimeError;
+    fn try_from(value: &jiff::Zoned) -> Result<DateTime, DateTimeError> {
+        DateTime::write(value.datetime(), value.offset().seconds(), value)
+    }
+}
+
+/// Same as the conversion from `&jiff::Zoned`.
+#[cfg(feature = "jiff")]
+impl TryFrom<jiff::Zoned> for DateTime {
+    type Error = DateTimeError;
+    fn try_from(value: jiff::Zoned) -> Result<DateTime, DateTimeError> {
+        DateTime::try_from(&value)
+    }
+}
+
+#[cfg(feature = "jiff")]
+impl DateTime {
+    fn range_error(&self, reason: &'static str) -> DateTimeError {
+        DateTimeError { text: self.text.clone(), why: Why::Range(reason) }
+    }
+
+    /// Writes a wall-clock time and its offset from UTC in the extended form; `shown` names
+    /// the value in an error.
+    fn write(
+        clock: jiff::civil::DateTime,
+        offset_seconds: i32,
+        shown: &dyn fmt::Display,
+    ) -> Result<DateTime, DateTimeError> {
+        let fail = |reason| DateTimeError { text: shown.to_string(), why: Why::Range(reason) };
+        if !(0..=9999).contains(&clock.year()) {
+            return Err(fail("is outside the years 0000 to 9999, which the protocol writes"));
+        }
+        if offset_seconds % 60 != 0 || offset_seconds.abs() >= 24 * 3600 {
+            return Err(fail("has an offset the protocol cannot write (whole minutes within ±23:59)"));
+        }
+        let mut text = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            clock.year(),
+            clock.month(),
+            clock.day(),
+            clock.hour(),
+            clock.minute(),
+            clock.second()
+        );
+        if clock.subsec_nanosecond() != 0 {
+            let fraction = format!("{:09}", clock.subsec_nanosecond());
+            text.push('.');
+            text.push_str(fraction.trim_end_matches('0'));
+        }
+        if offset_seconds == 0 {
+            text.push('Z');
+        } else {
+            let minutes = offset_seconds.abs() / 60;
+            let sign = if offset_seconds < 0 { '-' } else { '+' };
+            text.push_str(&format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60));
+        }
+        DateTime::parse(&text)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -166,19 +166,145 @@ macro_rules! from_integers {
 
 from_integers!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
 
-/// Why a string is not a decimal amount.
+/// Why a string or a double is not a decimal amount, or why an amount does not fit another
+/// decimal type.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a JSON number")]
-pub struct DecimalError(String);
+#[error("`{text}` {reason}")]
+pub struct DecimalError {
+    text: String,
+    reason: &'static str,
+}
 
 impl FromStr for Decimal {
     type Err = DecimalError;
     fn from_str(text: &str) -> Result<Decimal, DecimalError> {
         match serde_json::from_str::<serde_json::Number>(text) {
             Ok(_) => Ok(Decimal(text.trim().to_owned())),
-            Err(_) => Err(DecimalError(text.to_owned())),
+            Err(_) => Err(DecimalError { text: text.to_owned(), reason: "is not a JSON number" }),
         }
     }
+}
+
+/// A finite double becomes the shortest text that reads back as the same double (`0.1`, not
+/// `0.1000000000000000055511151231257827`); NaN and the infinities are refused, JSON has no
+/// spelling for them.
+///
+/// ```
+/// use zenith_protocol::Decimal;
+/// assert_eq!(Decimal::try_from(0.1).unwrap().as_str(), "0.1");
+/// assert_eq!(Decimal::try_from(1e300).unwrap().as_str(), "1e+300");
+/// assert_eq!(Decimal::try_from(-2.5).unwrap(), "-2.50".parse().unwrap());
+/// assert!(Decimal::try_from(f64::NAN).is_err());
+/// ```
+impl TryFrom<f64> for Decimal {
+    type Error = DecimalError;
+    fn try_from(value: f64) -> Result<Decimal, DecimalError> {
+        match serde_json::Number::from_f64(value) {
+            Some(number) => Ok(Decimal(number.to_string())),
+            None => Err(DecimalError { text: value.to_string(), reason: "is not a finite number" }),
+        }
+    }
+}
+
+/// A `rust_decimal::Decimal` becomes its own text (`Display`), so its scale is kept: `1.10`
+/// stays `1.10`.
+///
+/// ```
+/// use zenith_protocol::Decimal;
+/// let exact = rust_decimal::Decimal::new(110, 2);
+/// assert_eq!(Decimal::from(exact).as_str(), "1.10");
+/// ```
+#[cfg(feature = "rust_decimal")]
+impl From<rust_decimal::Decimal> for Decimal {
+    fn from(value: rust_decimal::Decimal) -> Decimal {
+        Decimal(value.to_string())
+    }
+}
+
+/// An amount becomes a `rust_decimal::Decimal` of exactly its value, or an error: nothing is
+/// rounded. The written scale is kept where it fits (`1.10` has scale 2), and trailing zeros
+/// are given up only when the digits would not fit otherwise. Refused are amounts beyond
+/// about ±7.9e28, and those needing more than 28 digits after the point.
+///
+/// ```
+/// use zenith_protocol::Decimal;
+/// let price: Decimal = "1.10".parse().unwrap();
+/// let exact = rust_decimal::Decimal::try_from(&price).unwrap();
+/// assert_eq!(exact.to_string(), "1.10");
+/// let scaled: Decimal = "-25e-1".parse().unwrap();
+/// assert_eq!(rust_decimal::Decimal::try_from(&scaled).unwrap().to_string(), "-2.5");
+/// let tiny: Decimal = "1e-29".parse().unwrap();
+/// assert!(rust_decimal::Decimal::try_from(&tiny).is_err());
+/// let huge: Decimal = "1e29".parse().unwrap();
+/// assert!(rust_decimal::Decimal::try_from(&huge).is_err());
+/// ```
+#[cfg(feature = "rust_decimal")]
+impl TryFrom<&Decimal> for rust_decimal::Decimal {
+    type Error = DecimalError;
+    fn try_from(value: &Decimal) -> Result<rust_decimal::Decimal, DecimalError> {
+        let fail = |reason| DecimalError { text: value.0.clone(), reason };
+        // The most digits after the point, and the largest mantissa (96 bits), it holds.
+        const MAX_SCALE: i64 = 28;
+        const MAX_MANTISSA: u128 = (1 << 96) - 1;
+        let written_scale = written_scale(&value.0).clamp(0, MAX_SCALE);
+        let (negative, mantissa, scale) = match Value::of(&value.0) {
+            Value::Zero => (false, 0, written_scale),
+            Value::NonZero { negative, magnitude, digits } => {
+                let count = digits.iter().count() as i64;
+                // The value is the significant digits × 10^`exponent`.
+                let exponent = magnitude - count + 1;
+                let least_scale = (-exponent).max(0);
+                if least_scale > MAX_SCALE {
+                    return Err(fail("needs more than 28 digits after the point, beyond a rust_decimal::Decimal"));
+                }
+                // Digits past the 96-bit mantissa make an integer too large, or a fraction too
+                // precise.
+                let too_large = if exponent >= 0 {
+                    "is beyond the range of a rust_decimal::Decimal (about ±7.9e28)"
+                } else {
+                    "has more significant digits than a rust_decimal::Decimal holds (a 96-bit mantissa)"
+                };
+                if count > 29 {
+                    return Err(fail(too_large));
+                }
+                let significant = digits.iter().fold(0u128, |m, d| m * 10 + u128::from(d - b'0'));
+                // The written scale if the mantissa fits, else fewer trailing zeros.
+                let fitting = (least_scale..=written_scale.max(least_scale)).rev().find_map(|scale| {
+                    let zeros = u32::try_from(exponent + scale).ok()?;
+                    let mantissa = 10u128.checked_pow(zeros)?.checked_mul(significant)?;
+                    (mantissa <= MAX_MANTISSA).then_some((mantissa, scale))
+                });
+                let Some((mantissa, scale)) = fitting else {
+                    return Err(fail(too_large));
+                };
+                (negative, mantissa, scale)
+            }
+        };
+        // Both fit by the checks above: 96 bits of mantissa, a scale of 0..=28.
+        let part = |shift: u32| (mantissa >> shift) as u32;
+        Ok(rust_decimal::Decimal::from_parts(part(0), part(32), part(64), negative, scale as u32))
+    }
+}
+
+/// Same as the conversion from `&Decimal`.
+#[cfg(feature = "rust_decimal")]
+impl TryFrom<Decimal> for rust_decimal::Decimal {
+    type Error = DecimalError;
+    fn try_from(value: Decimal) -> Result<rust_decimal::Decimal, DecimalError> {
+        rust_decimal::Decimal::try_from(&value)
+    }
+}
+
+/// The number of digits after the point as written, less the exponent: `1.10` has 2, `5e-3`
+/// has 3, `1e2` has -2.
+#[cfg(feature = "rust_decimal")]
+fn written_scale(text: &str) -> i64 {
+    let (number, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], text[at + 1..].parse::<i64>().unwrap_or(0).clamp(-(1 << 60), 1 << 60)),
+        None => (text, 0),
+    };
+    let fraction = number.split_once('.').map_or(0, |(_, fraction)| fraction.len() as i64);
+    fraction - exponent
 }
 
 impl fmt::Display for Decimal {

@@ -21,21 +21,23 @@ pub struct Time {
     duration: Duration,
 }
 
-/// Why a string is not a protocol duration.
+/// Why a string is not a protocol duration, or why a duration does not convert.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{text}` is not a duration like `00:00:35` or `1.12:20:5` ([days.]hours:minutes[:seconds[.fraction]]): {reason}"
-)]
+#[error("`{text}` {}{reason}", if *.form { FORM } else { "" })]
 pub struct TimeError {
     text: String,
+    /// Whether the text's form is wrong (else a value is beyond what the other side holds).
+    form: bool,
     reason: &'static str,
 }
+
+const FORM: &str = "is not a duration like `00:00:35` or `1.12:20:5` ([days.]hours:minutes[:seconds[.fraction]]): ";
 
 impl Time {
     pub fn parse(text: &str) -> Result<Time, TimeError> {
         match read(text) {
             Ok(duration) => Ok(Time { text: text.to_owned(), duration }),
-            Err(reason) => Err(TimeError { text: text.to_owned(), reason }),
+            Err(reason) => Err(TimeError { text: text.to_owned(), form: true, reason }),
         }
     }
 
@@ -143,6 +145,81 @@ impl schemars::JsonSchema for Time {
 
 // Durations compare, hash and sort by their length, whatever their form.
 by_value!(Time, |value| value.duration);
+
+/// A length of time written `hh:mm:ss`, after `days.` from one day on and with the fraction of
+/// a second when there is one (`1.02:03:04.5`).
+///
+/// ```
+/// use std::time::Duration;
+/// use zenith_protocol::Time;
+/// assert_eq!(Time::from(Duration::from_secs(35)).as_str(), "00:00:35");
+/// assert_eq!(Time::from(Duration::new(93_784, 500_000_000)).as_str(), "1.02:03:04.5");
+/// ```
+impl From<Duration> for Time {
+    fn from(value: Duration) -> Time {
+        let seconds = value.as_secs();
+        let (days, clock) = (seconds / 86_400, seconds % 86_400);
+        let mut text = if days > 0 { format!("{days}.") } else { String::new() };
+        text.push_str(&format!("{:02}:{:02}:{:02}", clock / 3600, clock / 60 % 60, clock % 60));
+        if value.subsec_nanos() != 0 {
+            let fraction = format!("{:09}", value.subsec_nanos());
+            text.push('.');
+            text.push_str(fraction.trim_end_matches('0'));
+        }
+        Time { text, duration: value }
+    }
+}
+
+/// The length of time (as [`Time::duration`]).
+impl From<&Time> for Duration {
+    fn from(value: &Time) -> Duration {
+        value.duration
+    }
+}
+
+/// The length of time; refused past `i64::MAX` seconds, the longest a `jiff::SignedDuration`
+/// holds.
+///
+/// ```
+/// use zenith_protocol::Time;
+/// let time: Time = "1.12:20:5".parse().unwrap();
+/// assert_eq!(jiff::SignedDuration::try_from(&time).unwrap(), jiff::SignedDuration::from_secs(130_805));
+/// ```
+#[cfg(feature = "jiff")]
+impl TryFrom<&Time> for jiff::SignedDuration {
+    type Error = TimeError;
+    fn try_from(value: &Time) -> Result<jiff::SignedDuration, TimeError> {
+        jiff::SignedDuration::try_from(value.duration).map_err(|_| TimeError {
+            text: value.text.clone(),
+            form: false,
+            reason: "is longer than a jiff::SignedDuration holds",
+        })
+    }
+}
+
+/// A length of time written as [`From<Duration>`](#impl-From<Duration>-for-Time) writes it;
+/// negative durations are refused, the protocol has no spelling for them.
+///
+/// ```
+/// use zenith_protocol::Time;
+/// let time = Time::try_from(jiff::SignedDuration::from_millis(90_250)).unwrap();
+/// assert_eq!(time.as_str(), "00:01:30.25");
+/// assert!(Time::try_from(jiff::SignedDuration::from_secs(-1)).is_err());
+/// ```
+#[cfg(feature = "jiff")]
+impl TryFrom<jiff::SignedDuration> for Time {
+    type Error = TimeError;
+    fn try_from(value: jiff::SignedDuration) -> Result<Time, TimeError> {
+        match Duration::try_from(value) {
+            Ok(duration) => Ok(Time::from(duration)),
+            Err(_) => Err(TimeError {
+                text: value.to_string(),
+                form: false,
+                reason: "is negative, which the protocol cannot write",
+            }),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
