@@ -118,8 +118,9 @@ pub use generated::messages::{
 pub use generated::types::*;
 pub use runtime::{
     BuildError, Change, ChangeRules, Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction,
-    Drift, DriftDecision, ErrorCodeInfo, FieldInfo, Flags, MessageEnvelope, MessageInfo, Nullable, Operation, Problem,
-    Report, Role, Secret, Severity, Time, TimeError, Topic, TopicError, TypedTopic, Undocumented, Validate, Verdict,
+    Drift, DriftDecision, ErrorCodeInfo, FieldInfo, Flags, Map, MessageEnvelope, MessageInfo, Nullable, Operation,
+    Problem, Report, Role, Secret, Severity, Time, TimeError, Topic, TopicError, TypedTopic, Undocumented, Validate,
+    Verdict,
 };
 #[cfg(feature = "scan")]
 pub use scan::CleanText;

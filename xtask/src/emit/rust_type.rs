@@ -37,7 +37,7 @@ pub(super) fn rust_type(model: &Model, shape: &Shape, secret: bool) -> TokenStre
         }
         Shape::Map(values) => {
             let values = rust_type(model, values, false);
-            quote! { indexmap::IndexMap<String, #values> }
+            quote! { crate::runtime::Map<#values> }
         }
         Shape::Flags { codes, separator } => {
             let codes = ident(&model[*codes].name);

@@ -50,6 +50,7 @@ pub mod diagnostics;
 mod drift;
 mod envelope;
 mod flags;
+mod map;
 mod nullable;
 mod parse;
 mod pattern;
@@ -73,6 +74,7 @@ pub use diagnostics::{Code, Omitted, Problem, Report, Severity, Verdict};
 pub use drift::{Drift, DriftDecision};
 pub use envelope::MessageEnvelope;
 pub use flags::Flags;
+pub use map::Map;
 pub use nullable::Nullable;
 pub use parse::{read_as, read_nested};
 pub use secret::{

@@ -38,7 +38,7 @@ pub struct QueryCustomFragmentsReply {
     pub transaction_id: Option<TransactionId>,
     /// The fragments, each under the `Name` it was requested with; what each holds depends on the fragment.
     #[serde(rename = "Data")]
-    pub data: indexmap::IndexMap<String, serde_json::Value>,
+    pub data: crate::runtime::Map<serde_json::Value>,
     /// Properties the schema does not document, kept as sent and written back.
     #[serde(flatten)]
     pub undocumented: crate::runtime::Undocumented,
@@ -48,7 +48,7 @@ pub struct QueryCustomFragmentsReply {
 impl QueryCustomFragmentsReply {
     /// A `QueryCustomFragmentsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: impl Into<indexmap::IndexMap<String, serde_json::Value>>) -> Self {
+    pub fn new(data: impl Into<crate::runtime::Map<serde_json::Value>>) -> Self {
         Self {
             controller: <Controller>::from("Fragments"),
             topic: <Topic>::from("QueryCustomFragments"),
@@ -281,7 +281,7 @@ pub struct QueryFragmentsReply {
     pub transaction_id: Option<TransactionId>,
     /// The fragments, each under the `Name` it was requested with; what each holds depends on the fragment.
     #[serde(rename = "Data")]
-    pub data: indexmap::IndexMap<String, serde_json::Value>,
+    pub data: crate::runtime::Map<serde_json::Value>,
     /// Properties the schema does not document, kept as sent and written back.
     #[serde(flatten)]
     pub undocumented: crate::runtime::Undocumented,
@@ -291,7 +291,7 @@ pub struct QueryFragmentsReply {
 impl QueryFragmentsReply {
     /// A `QueryFragmentsReply` with its constant envelope fields set, optional fields left out.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(data: impl Into<indexmap::IndexMap<String, serde_json::Value>>) -> Self {
+    pub fn new(data: impl Into<crate::runtime::Map<serde_json::Value>>) -> Self {
         Self {
             controller: <Controller>::from("Fragments"),
             topic: <Topic>::from("QueryFragments"),

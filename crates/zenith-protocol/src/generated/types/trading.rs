@@ -3964,7 +3964,7 @@ pub struct TradingMarket {
     pub best_source: Option<MarketCode>,
     /// Further attributes, by name.
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<indexmap::IndexMap<String, String>>,
+    pub attributes: Option<crate::runtime::Map<String>>,
     /// Properties the schema does not document, kept as sent and written back.
     #[serde(flatten)]
     pub undocumented: crate::runtime::Undocumented,
@@ -4003,7 +4003,7 @@ pub struct TradingMarketBuilder {
     exchange: Option<String>,
     is_lit: Option<bool>,
     best_source: Option<MarketCode>,
-    attributes: Option<indexmap::IndexMap<String, String>>,
+    attributes: Option<crate::runtime::Map<String>>,
 }
 
 #[cfg(feature = "trading")]
@@ -4029,10 +4029,7 @@ impl TradingMarketBuilder {
         self
     }
     /// Sets `Attributes`.
-    pub fn attributes(
-        mut self,
-        value: impl Into<indexmap::IndexMap<String, String>>,
-    ) -> Self {
+    pub fn attributes(mut self, value: impl Into<crate::runtime::Map<String>>) -> Self {
         self.attributes = Some(value.into());
         self
     }

@@ -16,7 +16,7 @@ pub type ScopeList = Vec<String>;
 
 #[cfg(any(feature = "channel", feature = "notify"))]
 /// Free-form information a user keeps with a scan or a channel, such as a category: names mapped to text. The server stores it and gives it back; it means nothing to the server.
-pub type UserMetadata = indexmap::IndexMap<String, String>;
+pub type UserMetadata = crate::runtime::Map<String>;
 
 #[cfg(feature = "channel")]
 /// How a user identifies a channel: the details set when creating or updating it.
@@ -4620,10 +4620,10 @@ pub struct Security {
     pub lot_size: Option<crate::runtime::Nullable<Decimal>>,
     /// Other codes for the symbol, by coding scheme (`ISIN`, `RIC`, `Short`, ...); starts empty. Each market page lists its schemes.
     #[serde(rename = "Alternates", default, skip_serializing_if = "Option::is_none")]
-    pub alternates: Option<indexmap::IndexMap<String, String>>,
+    pub alternates: Option<crate::runtime::Map<String>>,
     /// Market-specific attributes, by attribute name; starts empty.
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<indexmap::IndexMap<String, String>>,
+    pub attributes: Option<crate::runtime::Map<String>>,
     /// For a combination, its legs; null when the security is not a combination (the starting value).
     #[serde(
         rename = "Legs",
@@ -4825,7 +4825,7 @@ pub struct Security {
         deserialize_with = "crate::runtime::some",
         skip_serializing_if = "Option::is_none"
     )]
-    pub extended: Option<crate::runtime::Nullable<indexmap::IndexMap<String, Decimal>>>,
+    pub extended: Option<crate::runtime::Nullable<crate::runtime::Map<Decimal>>>,
     /// The code of the tick table that sets the security's price steps (see `QueryTickTables`); starts null.
     #[serde(
         rename = "TickTable",
@@ -4943,8 +4943,8 @@ pub struct SecurityBuilder {
     call_or_put: Option<crate::runtime::Nullable<CallOrPut>>,
     contract_size: Option<crate::runtime::Nullable<Decimal>>,
     lot_size: Option<crate::runtime::Nullable<Decimal>>,
-    alternates: Option<indexmap::IndexMap<String, String>>,
-    attributes: Option<indexmap::IndexMap<String, String>>,
+    alternates: Option<crate::runtime::Map<String>>,
+    attributes: Option<crate::runtime::Map<String>>,
     legs: Option<crate::runtime::Nullable<Vec<SymbolLeg>>>,
     categories: Option<Vec<SymbolCategory>>,
     subscription_data: Option<crate::runtime::Flags<SubscriptionDataType, ','>>,
@@ -4975,7 +4975,7 @@ pub struct SecurityBuilder {
     open_interest: Option<crate::runtime::Nullable<i64>>,
     share_issue: Option<crate::runtime::Nullable<Decimal>>,
     status_note: Option<Vec<String>>,
-    extended: Option<crate::runtime::Nullable<indexmap::IndexMap<String, Decimal>>>,
+    extended: Option<crate::runtime::Nullable<crate::runtime::Map<Decimal>>>,
     tick_table: Option<crate::runtime::Nullable<String>>,
     board: Option<crate::runtime::Nullable<BoardCode>>,
 }
@@ -5076,18 +5076,12 @@ impl SecurityBuilder {
         self
     }
     /// Sets `Alternates`.
-    pub fn alternates(
-        mut self,
-        value: impl Into<indexmap::IndexMap<String, String>>,
-    ) -> Self {
+    pub fn alternates(mut self, value: impl Into<crate::runtime::Map<String>>) -> Self {
         self.alternates = Some(value.into());
         self
     }
     /// Sets `Attributes`.
-    pub fn attributes(
-        mut self,
-        value: impl Into<indexmap::IndexMap<String, String>>,
-    ) -> Self {
+    pub fn attributes(mut self, value: impl Into<crate::runtime::Map<String>>) -> Self {
         self.attributes = Some(value.into());
         self
     }
@@ -5283,7 +5277,7 @@ impl SecurityBuilder {
     /// Sets `Extended`.
     pub fn extended(
         mut self,
-        value: impl Into<crate::runtime::Nullable<indexmap::IndexMap<String, Decimal>>>,
+        value: impl Into<crate::runtime::Nullable<crate::runtime::Map<Decimal>>>,
     ) -> Self {
         self.extended = Some(value.into());
         self
@@ -5480,10 +5474,10 @@ pub struct SymbolDetail {
     pub trading_markets: Option<Vec<TradingMarketCode>>,
     /// Other codes for the symbol, by the name of the coding scheme (`ISIN`, `RIC`, `Short`, ...); absent when there are none. Each market page lists the schemes it uses.
     #[serde(rename = "Alternate", default, skip_serializing_if = "Option::is_none")]
-    pub alternate: Option<indexmap::IndexMap<String, String>>,
+    pub alternate: Option<crate::runtime::Map<String>>,
     /// Market-specific attributes of the symbol, by attribute name; absent when there are none. Each market page lists its attributes.
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<indexmap::IndexMap<String, String>>,
+    pub attributes: Option<crate::runtime::Map<String>>,
     /// For an option or warrant, whether it is a call or a put; absent otherwise.
     #[serde(rename = "CallOrPut", default, skip_serializing_if = "Option::is_none")]
     pub call_or_put: Option<CallOrPut>,
@@ -5582,8 +5576,8 @@ pub struct SymbolDetailBuilder {
     exchange: Option<String>,
     subscription_data: Option<crate::runtime::Flags<SubscriptionDataType, ','>>,
     trading_markets: Option<Vec<TradingMarketCode>>,
-    alternate: Option<indexmap::IndexMap<String, String>>,
-    attributes: Option<indexmap::IndexMap<String, String>>,
+    alternate: Option<crate::runtime::Map<String>>,
+    attributes: Option<crate::runtime::Map<String>>,
     call_or_put: Option<CallOrPut>,
     categories: Option<Vec<SymbolCategory>>,
     cfi: Option<String>,
@@ -5638,18 +5632,12 @@ impl SymbolDetailBuilder {
         self
     }
     /// Sets `Alternate`.
-    pub fn alternate(
-        mut self,
-        value: impl Into<indexmap::IndexMap<String, String>>,
-    ) -> Self {
+    pub fn alternate(mut self, value: impl Into<crate::runtime::Map<String>>) -> Self {
         self.alternate = Some(value.into());
         self
     }
     /// Sets `Attributes`.
-    pub fn attributes(
-        mut self,
-        value: impl Into<indexmap::IndexMap<String, String>>,
-    ) -> Self {
+    pub fn attributes(mut self, value: impl Into<crate::runtime::Map<String>>) -> Self {
         self.attributes = Some(value.into());
         self
     }
@@ -19282,7 +19270,7 @@ pub struct TradingAccountState {
     pub currency: Option<String>,
     /// Further attributes of the account, by name (such as `HIN`).
     #[serde(rename = "Attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<indexmap::IndexMap<String, String>>,
+    pub attributes: Option<crate::runtime::Map<String>>,
     /// The account's category codes, if any.
     #[serde(rename = "Categories", default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,
@@ -19331,7 +19319,7 @@ pub struct TradingAccountStateBuilder {
     name: Option<String>,
     provider: Option<String>,
     currency: Option<String>,
-    attributes: Option<indexmap::IndexMap<String, String>>,
+    attributes: Option<crate::runtime::Map<String>>,
     categories: Option<Vec<String>>,
     category_codes: Option<Vec<String>>,
 }
@@ -19364,10 +19352,7 @@ impl TradingAccountStateBuilder {
         self
     }
     /// Sets `Attributes`.
-    pub fn attributes(
-        mut self,
-        value: impl Into<indexmap::IndexMap<String, String>>,
-    ) -> Self {
+    pub fn attributes(mut self, value: impl Into<crate::runtime::Map<String>>) -> Self {
         self.attributes = Some(value.into());
         self
     }
@@ -22255,10 +22240,10 @@ pub struct Order {
     pub currency: Option<String>,
     /// Estimated fees, by fee name; absent when there are none.
     #[serde(rename = "EstimatedFees", default, skip_serializing_if = "Option::is_none")]
-    pub estimated_fees: Option<indexmap::IndexMap<String, Decimal>>,
+    pub estimated_fees: Option<crate::runtime::Map<Decimal>>,
     /// The fees charged so far, by fee name; absent when there are none.
     #[serde(rename = "CurrentFees", default, skip_serializing_if = "Option::is_none")]
-    pub current_fees: Option<indexmap::IndexMap<String, Decimal>>,
+    pub current_fees: Option<crate::runtime::Map<Decimal>>,
     /// The order's estimated total value. Always in a full order.
     #[serde(rename = "EstimatedValue", default, skip_serializing_if = "Option::is_none")]
     pub estimated_value: Option<Decimal>,
@@ -22359,8 +22344,8 @@ pub struct OrderBuilder {
     exchange: Option<String>,
     trading_market: Option<TradingMarketCode>,
     currency: Option<String>,
-    estimated_fees: Option<indexmap::IndexMap<String, Decimal>>,
-    current_fees: Option<indexmap::IndexMap<String, Decimal>>,
+    estimated_fees: Option<crate::runtime::Map<Decimal>>,
+    current_fees: Option<crate::runtime::Map<Decimal>>,
     estimated_value: Option<Decimal>,
     current_value: Option<Decimal>,
     created_date: Option<DateTime>,
@@ -22419,7 +22404,7 @@ impl OrderBuilder {
     /// Sets `EstimatedFees`.
     pub fn estimated_fees(
         mut self,
-        value: impl Into<indexmap::IndexMap<String, Decimal>>,
+        value: impl Into<crate::runtime::Map<Decimal>>,
     ) -> Self {
         self.estimated_fees = Some(value.into());
         self
@@ -22427,7 +22412,7 @@ impl OrderBuilder {
     /// Sets `CurrentFees`.
     pub fn current_fees(
         mut self,
-        value: impl Into<indexmap::IndexMap<String, Decimal>>,
+        value: impl Into<crate::runtime::Map<Decimal>>,
     ) -> Self {
         self.current_fees = Some(value.into());
         self
@@ -22553,7 +22538,7 @@ pub struct OrderActionResponse {
     pub errors: Option<Vec<OrderErrorCode>>,
     /// The estimated fees, by fee name, when they can be calculated.
     #[serde(rename = "EstimatedFees", default, skip_serializing_if = "Option::is_none")]
-    pub estimated_fees: Option<indexmap::IndexMap<String, Decimal>>,
+    pub estimated_fees: Option<crate::runtime::Map<Decimal>>,
     /// The estimated brokerage, when it can be calculated.
     #[serde(
         rename = "EstimatedBrokerage",
@@ -22608,7 +22593,7 @@ pub struct OrderActionResponseBuilder {
     request_id: Option<String>,
     order: Option<Order>,
     errors: Option<Vec<OrderErrorCode>>,
-    estimated_fees: Option<indexmap::IndexMap<String, Decimal>>,
+    estimated_fees: Option<crate::runtime::Map<Decimal>>,
     estimated_brokerage: Option<Decimal>,
     estimated_tax: Option<Decimal>,
     estimated_value: Option<Decimal>,
@@ -22639,7 +22624,7 @@ impl OrderActionResponseBuilder {
     /// Sets `EstimatedFees`.
     pub fn estimated_fees(
         mut self,
-        value: impl Into<indexmap::IndexMap<String, Decimal>>,
+        value: impl Into<crate::runtime::Map<Decimal>>,
     ) -> Self {
         self.estimated_fees = Some(value.into());
         self
