@@ -193,3 +193,26 @@ proptest! {
         prop_assert_eq!(parsed.to_value(), message);
     }
 }
+
+#[test]
+fn an_order_add_without_the_order_it_adds_is_an_error() {
+    let push = json!({"Controller": "Trading", "Topic": "Orders!1234", "Data": [{"O": "A", "Order": {"ID": "1"}}]});
+    let report = Message::validate(&push, Direction::Receive).unwrap();
+    assert!(report.errors().any(|p| p.instance_path.starts_with("/Data/0/Order")), "{report}");
+}
+
+#[test]
+fn a_topic_missing_an_argument_is_an_error() {
+    let push = json!({"Controller": "Market", "Topic": "Depth!BHP", "Data": [{"O": "C"}]});
+    let report = Message::validate(&push, Direction::Receive).unwrap();
+    assert!(report.errors().any(|p| p.instance_path == "/Topic"), "{report}");
+}
+
+#[test]
+fn a_sub_built_from_a_typed_topic_goes_to_its_controller() {
+    let sub = SubRequest::for_topic(DepthTopic::new("BHP", "ASX")).confirm(true);
+    assert_eq!(sub.controller(), Controller::Market);
+    let wire = serde_json::to_value(&sub).unwrap();
+    assert_eq!(wire["Controller"], "Market");
+    assert!(Message::validate(&wire, Direction::Send).unwrap().is_valid());
+}

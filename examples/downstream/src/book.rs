@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use zenith_protocol::market::DepthPush;
-use zenith_protocol::{Decimal, DepthChange, DepthOrder, Nullable, Side};
+use zenith_protocol::market::{DepthChange, DepthOrder, DepthPush};
+use zenith_protocol::shared::Side;
+use zenith_protocol::{Decimal, Nullable};
 
 /// The two sides of a book. The protocol's own [`Side`] may hold a value it does not know;
 /// an order in the book is always on one of these.

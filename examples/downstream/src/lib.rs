@@ -11,7 +11,7 @@
 //! crate cannot write a struct literal, even one naming every field there is today:
 //!
 //! ```compile_fail,E0639
-//! let broker = zenith_protocol::Broker {
+//! let broker = zenith_protocol::market::Broker {
 //!     code: "X".into(),
 //!     name: None,
 //!     id: None,
@@ -23,12 +23,12 @@
 //! required field is set; reading and updating the public fields stays open:
 //!
 //! ```
-//! use zenith_protocol::Broker;
+//! use zenith_protocol::market::Broker;
 //!
 //! let mut broker = Broker::builder().code("X").name("Example Securities").id(17).build()?;
 //! broker.name = None;
 //! assert_eq!((broker.code.as_str(), broker.id), ("X", Some(17)));
-//! assert_eq!(Broker::new("X".to_owned()).code, "X");
+//! assert_eq!(Broker::new("X").code, "X");
 //!
 //! // A builder missing a required field says which.
 //! let missing = Broker::builder().name("Nameless").build().unwrap_err();

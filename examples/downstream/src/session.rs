@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 
+use zenith_protocol::ERROR_CODES;
 use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData, AuthResult, IdentityResult};
 use zenith_protocol::market::{DepthPush, DepthTopic};
 use zenith_protocol::prelude::*;
-use zenith_protocol::trading::{OrdersPush, OrdersTopic, PlaceOrderRequest, PlaceOrderRequestData};
-use zenith_protocol::{
-    Action, ERROR_CODES, EquityOrderDetails, ErrorMessage, MarketRoute, OrderActionResponse, OrderChange, OrderDetails,
-    OrderResult, OrderRoute, OrderType, OrderValidity, Side, SubConfirm, TransactionId,
+use zenith_protocol::shared::{ErrorMessage, Side, SubConfirm};
+use zenith_protocol::trading::{
+    EquityOrderDetails, MarketRoute, OrderActionResponse, OrderChange, OrderDetails, OrderResult, OrderRoute,
+    OrderType, OrderValidity, OrdersPush, OrdersTopic, PlaceOrderRequest, PlaceOrderRequestData,
 };
 
 use crate::book::{Book, BookSide, Level};

@@ -4,7 +4,7 @@
 use downstream::book::{Book, BookError, BookSide, Level};
 use downstream::{capture, recorded};
 use zenith_protocol::market::DepthPush;
-use zenith_protocol::{Decimal, Direction, Message};
+use zenith_protocol::prelude::*;
 
 fn price(text: &str) -> Decimal {
     text.parse().expect("a decimal")

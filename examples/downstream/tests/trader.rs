@@ -5,7 +5,8 @@ use downstream::book::BookSide;
 use downstream::recorded;
 use downstream::session::{self, ACCOUNT, Pairing, Trader, limit_order};
 use zenith_protocol::market::DepthTopic;
-use zenith_protocol::{Decimal, Direction, Message, MessageEnvelope, MessageKind, Side, Validate};
+use zenith_protocol::prelude::*;
+use zenith_protocol::shared::Side;
 
 #[test]
 fn the_session_runs_and_tells_the_user_what_happened() {
@@ -121,7 +122,7 @@ fn the_limit_order_passes_its_schema_and_prices_at_the_best_bid() {
     );
     // The order went out at the best bid the book had then: 42.0.
     let Message::PlaceOrderRequest(sent) = &trader.outbox()[3] else { panic!("not an order") };
-    let zenith_protocol::OrderDetails::EquityOrderDetails(details) = &sent.data.details else { panic!() };
+    let zenith_protocol::trading::OrderDetails::EquityOrderDetails(details) = &sent.data.details else { panic!() };
     assert_eq!(details.limit_price, Some("42.00".parse().unwrap()));
     assert_eq!(trader.book().best(BookSide::Bid).map(|l| l.price), Some("42".parse().unwrap()));
 }
