@@ -119,8 +119,8 @@ pub use generated::types::*;
 pub use runtime::{
     BuildError, Change, ChangeRules, Code, Date, DateError, DateTime, DateTimeError, Decimal, DecimalError, Direction,
     Drift, DriftDecision, ErrorCodeInfo, FieldInfo, Flags, Map, MessageEnvelope, MessageInfo, Nullable, Operation,
-    Problem, Report, Role, Secret, Severity, Time, TimeError, Topic, TopicError, TypedTopic, Undocumented, Validate,
-    Verdict,
+    Problem, Report, Request, Role, Secret, Severity, Subscribe, Time, TimeError, Topic, TopicError, TypedTopic,
+    Undocumented, Validate, Verdict,
 };
 #[cfg(feature = "scan")]
 pub use scan::CleanText;
@@ -129,7 +129,8 @@ pub use scan::CleanText;
 pub mod prelude {
     pub use crate::{
         Action, BuildError, Controller, Date, DateTime, Decimal, Direction, Message, MessageEnvelope, MessageKind,
-        ParseError, Report, Secret, SubRequest, Time, Topic, TransactionId, TypedTopic, UnsubRequest, Validate,
+        ParseError, Report, Request, Secret, SubRequest, Subscribe, Time, Topic, TransactionId, TypedTopic,
+        UnsubRequest, Validate,
     };
 }
 

@@ -332,6 +332,18 @@ pub fn emit(model: &Model) -> TokenStream {
                     Message::#names(Box::new(message))
                 }
             }
+
+            #cfgs
+            impl TryFrom<Message> for #names {
+                type Error = Message;
+                /// The message when it is of this kind, else the message back.
+                fn try_from(message: Message) -> Result<#names, Message> {
+                    match message {
+                        Message::#names(message) => Ok(*message),
+                        other => Err(other),
+                    }
+                }
+            }
         )*
     }
 }

@@ -35,7 +35,8 @@ pub fn emit(model: &Model) -> Result<Vec<(String, TokenStream)>, Error> {
             let controller = message.controller.as_deref().unwrap_or_default();
             if !topics.contains(&(controller, topic)) {
                 topics.push((controller, topic));
-                add(group, gated(&cfg, topic_type(model, message, topic, arguments)?));
+                add(group.clone(), gated(&cfg, topic_type(model, message, topic, arguments)?));
+                add(group, gated(&cfg, subscribe_impl(model, message, topic)));
             }
         }
     }
@@ -725,6 +726,21 @@ fn envelope_impl(model: &Model, message: &crate::model::Message) -> TokenStream 
         Some((field, false)) => (quote! { self.#field }, quote! { self.#field = Some(id); }),
         None => (quote! { None }, quote! { let _ = id; }),
     };
+    // A request's reply: the message coming back on its own topic with its action.
+    let reply = model.messages.iter().find(|m| {
+        message.direction == crate::model::Direction::Send
+            && message.reply_topics.iter().any(|t| Some(t) == message.topic.as_ref())
+            && m.direction == crate::model::Direction::Receive
+            && (&m.controller, &m.topic, &m.action) == (&message.controller, &message.topic, &message.action)
+    });
+    let request = reply.map(|reply| {
+        let reply = ident(&reply.name);
+        quote! {
+            impl crate::Request for #name {
+                type Reply = #reply;
+            }
+        }
+    });
     let typed_topic = match (&message.topic, &message.arguments, field("Topic")) {
         (Some(topic), Some(_), Some((field, true))) => {
             let topic_type = ident(&format!("{}Topic", rust_name(topic, Case::Type)));
@@ -761,6 +777,7 @@ fn envelope_impl(model: &Model, message: &crate::model::Message) -> TokenStream 
             }
         }
         #typed_topic
+        #request
     }
 }
 
@@ -784,5 +801,33 @@ pub fn companion_names(model: &Model, id: TypeId) -> Vec<String> {
             })
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// `Subscribe` for a topic the server pushes to: the message received on it with the default
+/// action, when no request is sent on the same topic (whose replies those would be).
+fn subscribe_impl(model: &Model, message: &crate::model::Message, topic: &str) -> TokenStream {
+    let same_topic =
+        |m: &&crate::model::Message| m.controller == message.controller && m.topic.as_deref() == Some(topic);
+    let publish = |m: &&crate::model::Message| m.action == model.default_action;
+    let asked =
+        model.messages.iter().filter(same_topic).filter(publish).any(|m| m.direction == crate::model::Direction::Send);
+    let push = model
+        .messages
+        .iter()
+        .filter(same_topic)
+        .filter(publish)
+        .find(|m| m.direction == crate::model::Direction::Receive);
+    match push {
+        Some(push) if !asked => {
+            let topic_type = ident(&format!("{}Topic", rust_name(topic, Case::Type)));
+            let push = ident(&push.name);
+            quote! {
+                impl crate::Subscribe for #topic_type {
+                    type Push = #push;
+                }
+            }
+        }
+        _ => TokenStream::new(),
     }
 }

@@ -32910,9 +32910,33 @@ impl From<AuthCodeReply> for Message {
 }
 
 #[cfg(feature = "auth")]
+impl TryFrom<Message> for AuthCodeReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AuthCodeReply, Message> {
+        match message {
+            Message::AuthCodeReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "auth")]
 impl From<AuthCodeRequest> for Message {
     fn from(message: AuthCodeRequest) -> Message {
         Message::AuthCodeRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "auth")]
+impl TryFrom<Message> for AuthCodeRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AuthCodeRequest, Message> {
+        match message {
+            Message::AuthCodeRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -32924,9 +32948,33 @@ impl From<AuthOwnerReply> for Message {
 }
 
 #[cfg(feature = "auth")]
+impl TryFrom<Message> for AuthOwnerReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AuthOwnerReply, Message> {
+        match message {
+            Message::AuthOwnerReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "auth")]
 impl From<AuthOwnerRequest> for Message {
     fn from(message: AuthOwnerRequest) -> Message {
         Message::AuthOwnerRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "auth")]
+impl TryFrom<Message> for AuthOwnerRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AuthOwnerRequest, Message> {
+        match message {
+            Message::AuthOwnerRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -32938,9 +32986,33 @@ impl From<AuthTokenReply> for Message {
 }
 
 #[cfg(feature = "auth")]
+impl TryFrom<Message> for AuthTokenReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AuthTokenReply, Message> {
+        match message {
+            Message::AuthTokenReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "auth")]
 impl From<AuthTokenRequest> for Message {
     fn from(message: AuthTokenRequest) -> Message {
         Message::AuthTokenRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "auth")]
+impl TryFrom<Message> for AuthTokenRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AuthTokenRequest, Message> {
+        match message {
+            Message::AuthTokenRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -32952,6 +33024,18 @@ impl From<IdentifyPush> for Message {
 }
 
 #[cfg(feature = "auth")]
+impl TryFrom<Message> for IdentifyPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<IdentifyPush, Message> {
+        match message {
+            Message::IdentifyPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "auth")]
 impl From<QueryIdentifyReply> for Message {
     fn from(message: QueryIdentifyReply) -> Message {
         Message::QueryIdentifyReply(Box::new(message))
@@ -32959,9 +33043,33 @@ impl From<QueryIdentifyReply> for Message {
 }
 
 #[cfg(feature = "auth")]
+impl TryFrom<Message> for QueryIdentifyReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryIdentifyReply, Message> {
+        match message {
+            Message::QueryIdentifyReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "auth")]
 impl From<QueryIdentifyRequest> for Message {
     fn from(message: QueryIdentifyRequest) -> Message {
         Message::QueryIdentifyRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "auth")]
+impl TryFrom<Message> for QueryIdentifyRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryIdentifyRequest, Message> {
+        match message {
+            Message::QueryIdentifyRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -32973,9 +33081,33 @@ impl From<CreateChannelReply> for Message {
 }
 
 #[cfg(feature = "channel")]
+impl TryFrom<Message> for CreateChannelReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CreateChannelReply, Message> {
+        match message {
+            Message::CreateChannelReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "channel")]
 impl From<CreateChannelRequest> for Message {
     fn from(message: CreateChannelRequest) -> Message {
         Message::CreateChannelRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "channel")]
+impl TryFrom<Message> for CreateChannelRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CreateChannelRequest, Message> {
+        match message {
+            Message::CreateChannelRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -32987,9 +33119,33 @@ impl From<DeleteChannelReply> for Message {
 }
 
 #[cfg(feature = "channel")]
+impl TryFrom<Message> for DeleteChannelReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<DeleteChannelReply, Message> {
+        match message {
+            Message::DeleteChannelReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "channel")]
 impl From<DeleteChannelRequest> for Message {
     fn from(message: DeleteChannelRequest) -> Message {
         Message::DeleteChannelRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "channel")]
+impl TryFrom<Message> for DeleteChannelRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<DeleteChannelRequest, Message> {
+        match message {
+            Message::DeleteChannelRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33001,9 +33157,33 @@ impl From<QueryChannelReply> for Message {
 }
 
 #[cfg(feature = "channel")]
+impl TryFrom<Message> for QueryChannelReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryChannelReply, Message> {
+        match message {
+            Message::QueryChannelReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "channel")]
 impl From<QueryChannelRequest> for Message {
     fn from(message: QueryChannelRequest) -> Message {
         Message::QueryChannelRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "channel")]
+impl TryFrom<Message> for QueryChannelRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryChannelRequest, Message> {
+        match message {
+            Message::QueryChannelRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33015,9 +33195,33 @@ impl From<QueryChannelsReply> for Message {
 }
 
 #[cfg(feature = "channel")]
+impl TryFrom<Message> for QueryChannelsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryChannelsReply, Message> {
+        match message {
+            Message::QueryChannelsReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "channel")]
 impl From<QueryChannelsRequest> for Message {
     fn from(message: QueryChannelsRequest) -> Message {
         Message::QueryChannelsRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "channel")]
+impl TryFrom<Message> for QueryChannelsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryChannelsRequest, Message> {
+        match message {
+            Message::QueryChannelsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33029,9 +33233,33 @@ impl From<QueryMethodReply> for Message {
 }
 
 #[cfg(feature = "channel")]
+impl TryFrom<Message> for QueryMethodReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMethodReply, Message> {
+        match message {
+            Message::QueryMethodReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "channel")]
 impl From<QueryMethodRequest> for Message {
     fn from(message: QueryMethodRequest) -> Message {
         Message::QueryMethodRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "channel")]
+impl TryFrom<Message> for QueryMethodRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMethodRequest, Message> {
+        match message {
+            Message::QueryMethodRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33043,9 +33271,33 @@ impl From<QueryMethodsReply> for Message {
 }
 
 #[cfg(feature = "channel")]
+impl TryFrom<Message> for QueryMethodsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMethodsReply, Message> {
+        match message {
+            Message::QueryMethodsReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "channel")]
 impl From<QueryMethodsRequest> for Message {
     fn from(message: QueryMethodsRequest) -> Message {
         Message::QueryMethodsRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "channel")]
+impl TryFrom<Message> for QueryMethodsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMethodsRequest, Message> {
+        match message {
+            Message::QueryMethodsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33057,9 +33309,33 @@ impl From<UpdateChannelReply> for Message {
 }
 
 #[cfg(feature = "channel")]
+impl TryFrom<Message> for UpdateChannelReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UpdateChannelReply, Message> {
+        match message {
+            Message::UpdateChannelReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "channel")]
 impl From<UpdateChannelRequest> for Message {
     fn from(message: UpdateChannelRequest) -> Message {
         Message::UpdateChannelRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "channel")]
+impl TryFrom<Message> for UpdateChannelRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UpdateChannelRequest, Message> {
+        match message {
+            Message::UpdateChannelRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33071,9 +33347,33 @@ impl From<UpdateChannelStatusReply> for Message {
 }
 
 #[cfg(feature = "channel")]
+impl TryFrom<Message> for UpdateChannelStatusReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UpdateChannelStatusReply, Message> {
+        match message {
+            Message::UpdateChannelStatusReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "channel")]
 impl From<UpdateChannelStatusRequest> for Message {
     fn from(message: UpdateChannelStatusRequest) -> Message {
         Message::UpdateChannelStatusRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "channel")]
+impl TryFrom<Message> for UpdateChannelStatusRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UpdateChannelStatusRequest, Message> {
+        match message {
+            Message::UpdateChannelStatusRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33083,9 +33383,31 @@ impl From<ConfigureReply> for Message {
     }
 }
 
+impl TryFrom<Message> for ConfigureReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<ConfigureReply, Message> {
+        match message {
+            Message::ConfigureReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
 impl From<ConfigureRequest> for Message {
     fn from(message: ConfigureRequest) -> Message {
         Message::ConfigureRequest(Box::new(message))
+    }
+}
+
+impl TryFrom<Message> for ConfigureRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<ConfigureRequest, Message> {
+        match message {
+            Message::ConfigureRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33095,9 +33417,31 @@ impl From<QueryConfigureReply> for Message {
     }
 }
 
+impl TryFrom<Message> for QueryConfigureReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryConfigureReply, Message> {
+        match message {
+            Message::QueryConfigureReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
 impl From<QueryConfigureRequest> for Message {
     fn from(message: QueryConfigureRequest) -> Message {
         Message::QueryConfigureRequest(Box::new(message))
+    }
+}
+
+impl TryFrom<Message> for QueryConfigureRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryConfigureRequest, Message> {
+        match message {
+            Message::QueryConfigureRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33107,9 +33451,31 @@ impl From<CancelRequest> for Message {
     }
 }
 
+impl TryFrom<Message> for CancelRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CancelRequest, Message> {
+        match message {
+            Message::CancelRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
 impl From<ErrorMessage> for Message {
     fn from(message: ErrorMessage) -> Message {
         Message::ErrorMessage(Box::new(message))
+    }
+}
+
+impl TryFrom<Message> for ErrorMessage {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<ErrorMessage, Message> {
+        match message {
+            Message::ErrorMessage(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33119,9 +33485,31 @@ impl From<SubConfirm> for Message {
     }
 }
 
+impl TryFrom<Message> for SubConfirm {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<SubConfirm, Message> {
+        match message {
+            Message::SubConfirm(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
 impl From<SubRequest> for Message {
     fn from(message: SubRequest) -> Message {
         Message::SubRequest(Box::new(message))
+    }
+}
+
+impl TryFrom<Message> for SubRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<SubRequest, Message> {
+        match message {
+            Message::SubRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33131,9 +33519,31 @@ impl From<UnsubConfirm> for Message {
     }
 }
 
+impl TryFrom<Message> for UnsubConfirm {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UnsubConfirm, Message> {
+        match message {
+            Message::UnsubConfirm(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
 impl From<UnsubRequest> for Message {
     fn from(message: UnsubRequest) -> Message {
         Message::UnsubRequest(Box::new(message))
+    }
+}
+
+impl TryFrom<Message> for UnsubRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UnsubRequest, Message> {
+        match message {
+            Message::UnsubRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33145,9 +33555,33 @@ impl From<QueryCustomFragmentsReply> for Message {
 }
 
 #[cfg(feature = "fragments")]
+impl TryFrom<Message> for QueryCustomFragmentsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryCustomFragmentsReply, Message> {
+        match message {
+            Message::QueryCustomFragmentsReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "fragments")]
 impl From<QueryCustomFragmentsRequest> for Message {
     fn from(message: QueryCustomFragmentsRequest) -> Message {
         Message::QueryCustomFragmentsRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "fragments")]
+impl TryFrom<Message> for QueryCustomFragmentsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryCustomFragmentsRequest, Message> {
+        match message {
+            Message::QueryCustomFragmentsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33159,9 +33593,33 @@ impl From<QueryFragmentsReply> for Message {
 }
 
 #[cfg(feature = "fragments")]
+impl TryFrom<Message> for QueryFragmentsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryFragmentsReply, Message> {
+        match message {
+            Message::QueryFragmentsReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "fragments")]
 impl From<QueryFragmentsRequest> for Message {
     fn from(message: QueryFragmentsRequest) -> Message {
         Message::QueryFragmentsRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "fragments")]
+impl TryFrom<Message> for QueryFragmentsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryFragmentsRequest, Message> {
+        match message {
+            Message::QueryFragmentsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33173,9 +33631,33 @@ impl From<DepthPush> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for DepthPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<DepthPush, Message> {
+        match message {
+            Message::DepthPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<LevelsPush> for Message {
     fn from(message: LevelsPush) -> Message {
         Message::LevelsPush(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for LevelsPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<LevelsPush, Message> {
+        match message {
+            Message::LevelsPush(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33187,9 +33669,33 @@ impl From<MarketsPush> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for MarketsPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<MarketsPush, Message> {
+        match message {
+            Message::MarketsPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<QueryBrokersReply> for Message {
     fn from(message: QueryBrokersReply) -> Message {
         Message::QueryBrokersReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for QueryBrokersReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryBrokersReply, Message> {
+        match message {
+            Message::QueryBrokersReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33201,9 +33707,33 @@ impl From<QueryBrokersRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for QueryBrokersRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryBrokersRequest, Message> {
+        match message {
+            Message::QueryBrokersRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<QueryChartHistoryReply> for Message {
     fn from(message: QueryChartHistoryReply) -> Message {
         Message::QueryChartHistoryReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for QueryChartHistoryReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryChartHistoryReply, Message> {
+        match message {
+            Message::QueryChartHistoryReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33215,9 +33745,33 @@ impl From<QueryChartHistoryRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for QueryChartHistoryRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryChartHistoryRequest, Message> {
+        match message {
+            Message::QueryChartHistoryRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<QueryDepthFullReply> for Message {
     fn from(message: QueryDepthFullReply) -> Message {
         Message::QueryDepthFullReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for QueryDepthFullReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryDepthFullReply, Message> {
+        match message {
+            Message::QueryDepthFullReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33229,9 +33783,33 @@ impl From<QueryDepthFullRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for QueryDepthFullRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryDepthFullRequest, Message> {
+        match message {
+            Message::QueryDepthFullRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<QueryDepthLevelsReply> for Message {
     fn from(message: QueryDepthLevelsReply) -> Message {
         Message::QueryDepthLevelsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for QueryDepthLevelsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryDepthLevelsReply, Message> {
+        match message {
+            Message::QueryDepthLevelsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33243,9 +33821,33 @@ impl From<QueryDepthLevelsRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for QueryDepthLevelsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryDepthLevelsRequest, Message> {
+        match message {
+            Message::QueryDepthLevelsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<QueryMarketsReply> for Message {
     fn from(message: QueryMarketsReply) -> Message {
         Message::QueryMarketsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for QueryMarketsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMarketsReply, Message> {
+        match message {
+            Message::QueryMarketsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33257,9 +33859,33 @@ impl From<QueryMarketsRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for QueryMarketsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMarketsRequest, Message> {
+        match message {
+            Message::QueryMarketsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<QueryMixedMarketReply> for Message {
     fn from(message: QueryMixedMarketReply) -> Message {
         Message::QueryMixedMarketReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for QueryMixedMarketReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMixedMarketReply, Message> {
+        match message {
+            Message::QueryMixedMarketReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33271,9 +33897,33 @@ impl From<QueryMixedMarketRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for QueryMixedMarketRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMixedMarketRequest, Message> {
+        match message {
+            Message::QueryMixedMarketRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<QuerySecurityReply> for Message {
     fn from(message: QuerySecurityReply) -> Message {
         Message::QuerySecurityReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for QuerySecurityReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QuerySecurityReply, Message> {
+        match message {
+            Message::QuerySecurityReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33285,9 +33935,33 @@ impl From<QuerySecurityRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for QuerySecurityRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QuerySecurityRequest, Message> {
+        match message {
+            Message::QuerySecurityRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<QuerySymbolsReply> for Message {
     fn from(message: QuerySymbolsReply) -> Message {
         Message::QuerySymbolsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for QuerySymbolsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QuerySymbolsReply, Message> {
+        match message {
+            Message::QuerySymbolsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33299,9 +33973,33 @@ impl From<QuerySymbolsRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for QuerySymbolsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QuerySymbolsRequest, Message> {
+        match message {
+            Message::QuerySymbolsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<QueryTickTablesReply> for Message {
     fn from(message: QueryTickTablesReply) -> Message {
         Message::QueryTickTablesReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for QueryTickTablesReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryTickTablesReply, Message> {
+        match message {
+            Message::QueryTickTablesReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33313,9 +34011,33 @@ impl From<QueryTickTablesRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for QueryTickTablesRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryTickTablesRequest, Message> {
+        match message {
+            Message::QueryTickTablesRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<QueryTradesReply> for Message {
     fn from(message: QueryTradesReply) -> Message {
         Message::QueryTradesReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for QueryTradesReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryTradesReply, Message> {
+        match message {
+            Message::QueryTradesReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33327,9 +34049,33 @@ impl From<QueryTradesRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for QueryTradesRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryTradesRequest, Message> {
+        match message {
+            Message::QueryTradesRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<QueryTradingStatesReply> for Message {
     fn from(message: QueryTradingStatesReply) -> Message {
         Message::QueryTradingStatesReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for QueryTradingStatesReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryTradingStatesReply, Message> {
+        match message {
+            Message::QueryTradingStatesReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33341,9 +34087,33 @@ impl From<QueryTradingStatesRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for QueryTradingStatesRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryTradingStatesRequest, Message> {
+        match message {
+            Message::QueryTradingStatesRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<ScanSymbolsReply> for Message {
     fn from(message: ScanSymbolsReply) -> Message {
         Message::ScanSymbolsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for ScanSymbolsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<ScanSymbolsReply, Message> {
+        match message {
+            Message::ScanSymbolsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33355,9 +34125,33 @@ impl From<ScanSymbolsRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for ScanSymbolsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<ScanSymbolsRequest, Message> {
+        match message {
+            Message::ScanSymbolsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<SearchSymbolsReply> for Message {
     fn from(message: SearchSymbolsReply) -> Message {
         Message::SearchSymbolsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for SearchSymbolsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<SearchSymbolsReply, Message> {
+        match message {
+            Message::SearchSymbolsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33369,9 +34163,33 @@ impl From<SearchSymbolsRequest> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for SearchSymbolsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<SearchSymbolsRequest, Message> {
+        match message {
+            Message::SearchSymbolsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<SecurityPush> for Message {
     fn from(message: SecurityPush) -> Message {
         Message::SecurityPush(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for SecurityPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<SecurityPush, Message> {
+        match message {
+            Message::SecurityPush(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33383,9 +34201,33 @@ impl From<SymbolsPush> for Message {
 }
 
 #[cfg(feature = "market")]
+impl TryFrom<Message> for SymbolsPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<SymbolsPush, Message> {
+        match message {
+            Message::SymbolsPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "market")]
 impl From<TradesPush> for Message {
     fn from(message: TradesPush) -> Message {
         Message::TradesPush(Box::new(message))
+    }
+}
+
+#[cfg(feature = "market")]
+impl TryFrom<Message> for TradesPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<TradesPush, Message> {
+        match message {
+            Message::TradesPush(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33397,9 +34239,33 @@ impl From<NewsPush> for Message {
 }
 
 #[cfg(feature = "news")]
+impl TryFrom<Message> for NewsPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<NewsPush, Message> {
+        match message {
+            Message::NewsPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "news")]
 impl From<QueryNewsReply> for Message {
     fn from(message: QueryNewsReply) -> Message {
         Message::QueryNewsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "news")]
+impl TryFrom<Message> for QueryNewsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryNewsReply, Message> {
+        match message {
+            Message::QueryNewsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33411,9 +34277,33 @@ impl From<QueryNewsRequest> for Message {
 }
 
 #[cfg(feature = "news")]
+impl TryFrom<Message> for QueryNewsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryNewsRequest, Message> {
+        match message {
+            Message::QueryNewsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "news")]
 impl From<QuerySourcesReply> for Message {
     fn from(message: QuerySourcesReply) -> Message {
         Message::QuerySourcesReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "news")]
+impl TryFrom<Message> for QuerySourcesReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QuerySourcesReply, Message> {
+        match message {
+            Message::QuerySourcesReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33425,9 +34315,33 @@ impl From<QuerySourcesRequest> for Message {
 }
 
 #[cfg(feature = "news")]
+impl TryFrom<Message> for QuerySourcesRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QuerySourcesRequest, Message> {
+        match message {
+            Message::QuerySourcesRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "news")]
 impl From<SourcesPush> for Message {
     fn from(message: SourcesPush) -> Message {
         Message::SourcesPush(Box::new(message))
+    }
+}
+
+#[cfg(feature = "news")]
+impl TryFrom<Message> for SourcesPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<SourcesPush, Message> {
+        match message {
+            Message::SourcesPush(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33439,9 +34353,33 @@ impl From<CreateScanReply> for Message {
 }
 
 #[cfg(feature = "notify")]
+impl TryFrom<Message> for CreateScanReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CreateScanReply, Message> {
+        match message {
+            Message::CreateScanReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "notify")]
 impl From<CreateScanRequest> for Message {
     fn from(message: CreateScanRequest) -> Message {
         Message::CreateScanRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "notify")]
+impl TryFrom<Message> for CreateScanRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CreateScanRequest, Message> {
+        match message {
+            Message::CreateScanRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33453,9 +34391,33 @@ impl From<DeleteScanReply> for Message {
 }
 
 #[cfg(feature = "notify")]
+impl TryFrom<Message> for DeleteScanReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<DeleteScanReply, Message> {
+        match message {
+            Message::DeleteScanReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "notify")]
 impl From<DeleteScanRequest> for Message {
     fn from(message: DeleteScanRequest) -> Message {
         Message::DeleteScanRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "notify")]
+impl TryFrom<Message> for DeleteScanRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<DeleteScanRequest, Message> {
+        match message {
+            Message::DeleteScanRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33467,9 +34429,33 @@ impl From<ExecuteScanReply> for Message {
 }
 
 #[cfg(feature = "notify")]
+impl TryFrom<Message> for ExecuteScanReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<ExecuteScanReply, Message> {
+        match message {
+            Message::ExecuteScanReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "notify")]
 impl From<ExecuteScanRequest> for Message {
     fn from(message: ExecuteScanRequest) -> Message {
         Message::ExecuteScanRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "notify")]
+impl TryFrom<Message> for ExecuteScanRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<ExecuteScanRequest, Message> {
+        match message {
+            Message::ExecuteScanRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33481,9 +34467,33 @@ impl From<MatchesPush> for Message {
 }
 
 #[cfg(feature = "notify")]
+impl TryFrom<Message> for MatchesPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<MatchesPush, Message> {
+        match message {
+            Message::MatchesPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "notify")]
 impl From<QueryMatchesReply> for Message {
     fn from(message: QueryMatchesReply) -> Message {
         Message::QueryMatchesReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "notify")]
+impl TryFrom<Message> for QueryMatchesReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMatchesReply, Message> {
+        match message {
+            Message::QueryMatchesReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33495,9 +34505,33 @@ impl From<QueryMatchesRequest> for Message {
 }
 
 #[cfg(feature = "notify")]
+impl TryFrom<Message> for QueryMatchesRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMatchesRequest, Message> {
+        match message {
+            Message::QueryMatchesRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "notify")]
 impl From<QueryScanReply> for Message {
     fn from(message: QueryScanReply) -> Message {
         Message::QueryScanReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "notify")]
+impl TryFrom<Message> for QueryScanReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryScanReply, Message> {
+        match message {
+            Message::QueryScanReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33509,9 +34543,33 @@ impl From<QueryScanRequest> for Message {
 }
 
 #[cfg(feature = "notify")]
+impl TryFrom<Message> for QueryScanRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryScanRequest, Message> {
+        match message {
+            Message::QueryScanRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "notify")]
 impl From<QueryScansReply> for Message {
     fn from(message: QueryScansReply) -> Message {
         Message::QueryScansReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "notify")]
+impl TryFrom<Message> for QueryScansReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryScansReply, Message> {
+        match message {
+            Message::QueryScansReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33523,9 +34581,33 @@ impl From<QueryScansRequest> for Message {
 }
 
 #[cfg(feature = "notify")]
+impl TryFrom<Message> for QueryScansRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryScansRequest, Message> {
+        match message {
+            Message::QueryScansRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "notify")]
 impl From<ScansPush> for Message {
     fn from(message: ScansPush) -> Message {
         Message::ScansPush(Box::new(message))
+    }
+}
+
+#[cfg(feature = "notify")]
+impl TryFrom<Message> for ScansPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<ScansPush, Message> {
+        match message {
+            Message::ScansPush(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33537,9 +34619,33 @@ impl From<UpdateScanReply> for Message {
 }
 
 #[cfg(feature = "notify")]
+impl TryFrom<Message> for UpdateScanReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UpdateScanReply, Message> {
+        match message {
+            Message::UpdateScanReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "notify")]
 impl From<UpdateScanRequest> for Message {
     fn from(message: UpdateScanRequest) -> Message {
         Message::UpdateScanRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "notify")]
+impl TryFrom<Message> for UpdateScanRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UpdateScanRequest, Message> {
+        match message {
+            Message::UpdateScanRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33551,9 +34657,33 @@ impl From<UpdateScanStatusReply> for Message {
 }
 
 #[cfg(feature = "notify")]
+impl TryFrom<Message> for UpdateScanStatusReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UpdateScanStatusReply, Message> {
+        match message {
+            Message::UpdateScanStatusReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "notify")]
 impl From<UpdateScanStatusRequest> for Message {
     fn from(message: UpdateScanStatusRequest) -> Message {
         Message::UpdateScanStatusRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "notify")]
+impl TryFrom<Message> for UpdateScanStatusRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UpdateScanStatusRequest, Message> {
+        match message {
+            Message::UpdateScanStatusRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33565,9 +34695,33 @@ impl From<AccountsPush> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for AccountsPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AccountsPush, Message> {
+        match message {
+            Message::AccountsPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<AmendOrderReply> for Message {
     fn from(message: AmendOrderReply) -> Message {
         Message::AmendOrderReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for AmendOrderReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AmendOrderReply, Message> {
+        match message {
+            Message::AmendOrderReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33579,9 +34733,33 @@ impl From<AmendOrderRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for AmendOrderRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AmendOrderRequest, Message> {
+        match message {
+            Message::AmendOrderRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<AuditPush> for Message {
     fn from(message: AuditPush) -> Message {
         Message::AuditPush(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for AuditPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AuditPush, Message> {
+        match message {
+            Message::AuditPush(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33593,9 +34771,33 @@ impl From<AuthoriseOrderReply> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for AuthoriseOrderReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AuthoriseOrderReply, Message> {
+        match message {
+            Message::AuthoriseOrderReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<AuthoriseOrderRequest> for Message {
     fn from(message: AuthoriseOrderRequest) -> Message {
         Message::AuthoriseOrderRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for AuthoriseOrderRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AuthoriseOrderRequest, Message> {
+        match message {
+            Message::AuthoriseOrderRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33607,9 +34809,33 @@ impl From<BalancesPush> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for BalancesPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<BalancesPush, Message> {
+        match message {
+            Message::BalancesPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<CalculateOrderReply> for Message {
     fn from(message: CalculateOrderReply) -> Message {
         Message::CalculateOrderReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for CalculateOrderReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CalculateOrderReply, Message> {
+        match message {
+            Message::CalculateOrderReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33621,9 +34847,33 @@ impl From<CalculateOrderRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for CalculateOrderRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CalculateOrderRequest, Message> {
+        match message {
+            Message::CalculateOrderRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<CancelOrderReply> for Message {
     fn from(message: CancelOrderReply) -> Message {
         Message::CancelOrderReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for CancelOrderReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CancelOrderReply, Message> {
+        match message {
+            Message::CancelOrderReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33635,9 +34885,33 @@ impl From<CancelOrderRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for CancelOrderRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CancelOrderRequest, Message> {
+        match message {
+            Message::CancelOrderRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<HoldingsPush> for Message {
     fn from(message: HoldingsPush) -> Message {
         Message::HoldingsPush(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for HoldingsPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<HoldingsPush, Message> {
+        match message {
+            Message::HoldingsPush(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33649,9 +34923,33 @@ impl From<MoveOrderReply> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for MoveOrderReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<MoveOrderReply, Message> {
+        match message {
+            Message::MoveOrderReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<MoveOrderRequest> for Message {
     fn from(message: MoveOrderRequest) -> Message {
         Message::MoveOrderRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for MoveOrderRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<MoveOrderRequest, Message> {
+        match message {
+            Message::MoveOrderRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33663,9 +34961,33 @@ impl From<OrdersPush> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for OrdersPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<OrdersPush, Message> {
+        match message {
+            Message::OrdersPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<PlaceOrderReply> for Message {
     fn from(message: PlaceOrderReply) -> Message {
         Message::PlaceOrderReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for PlaceOrderReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<PlaceOrderReply, Message> {
+        match message {
+            Message::PlaceOrderReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33677,9 +34999,33 @@ impl From<PlaceOrderRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for PlaceOrderRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<PlaceOrderRequest, Message> {
+        match message {
+            Message::PlaceOrderRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<QueryAccountsReply> for Message {
     fn from(message: QueryAccountsReply) -> Message {
         Message::QueryAccountsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryAccountsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryAccountsReply, Message> {
+        match message {
+            Message::QueryAccountsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33691,9 +35037,33 @@ impl From<QueryAccountsRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryAccountsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryAccountsRequest, Message> {
+        match message {
+            Message::QueryAccountsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<QueryBalancesReply> for Message {
     fn from(message: QueryBalancesReply) -> Message {
         Message::QueryBalancesReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryBalancesReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryBalancesReply, Message> {
+        match message {
+            Message::QueryBalancesReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33705,9 +35075,33 @@ impl From<QueryBalancesRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryBalancesRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryBalancesRequest, Message> {
+        match message {
+            Message::QueryBalancesRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<QueryHoldingsReply> for Message {
     fn from(message: QueryHoldingsReply) -> Message {
         Message::QueryHoldingsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryHoldingsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryHoldingsReply, Message> {
+        match message {
+            Message::QueryHoldingsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33719,9 +35113,33 @@ impl From<QueryHoldingsRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryHoldingsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryHoldingsRequest, Message> {
+        match message {
+            Message::QueryHoldingsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<QueryLimitsReply> for Message {
     fn from(message: QueryLimitsReply) -> Message {
         Message::QueryLimitsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryLimitsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryLimitsReply, Message> {
+        match message {
+            Message::QueryLimitsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33733,9 +35151,33 @@ impl From<QueryLimitsRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryLimitsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryLimitsRequest, Message> {
+        match message {
+            Message::QueryLimitsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<QueryOrderAuditReply> for Message {
     fn from(message: QueryOrderAuditReply) -> Message {
         Message::QueryOrderAuditReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryOrderAuditReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryOrderAuditReply, Message> {
+        match message {
+            Message::QueryOrderAuditReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33747,9 +35189,33 @@ impl From<QueryOrderAuditRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryOrderAuditRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryOrderAuditRequest, Message> {
+        match message {
+            Message::QueryOrderAuditRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<QueryOrderStatusesReply> for Message {
     fn from(message: QueryOrderStatusesReply) -> Message {
         Message::QueryOrderStatusesReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryOrderStatusesReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryOrderStatusesReply, Message> {
+        match message {
+            Message::QueryOrderStatusesReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33761,9 +35227,33 @@ impl From<QueryOrderStatusesRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryOrderStatusesRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryOrderStatusesRequest, Message> {
+        match message {
+            Message::QueryOrderStatusesRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<QueryOrdersReply> for Message {
     fn from(message: QueryOrdersReply) -> Message {
         Message::QueryOrdersReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryOrdersReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryOrdersReply, Message> {
+        match message {
+            Message::QueryOrdersReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33775,9 +35265,33 @@ impl From<QueryOrdersRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryOrdersRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryOrdersRequest, Message> {
+        match message {
+            Message::QueryOrdersRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<QueryRequestStatusesReply> for Message {
     fn from(message: QueryRequestStatusesReply) -> Message {
         Message::QueryRequestStatusesReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryRequestStatusesReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryRequestStatusesReply, Message> {
+        match message {
+            Message::QueryRequestStatusesReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33789,9 +35303,33 @@ impl From<QueryRequestStatusesRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryRequestStatusesRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryRequestStatusesRequest, Message> {
+        match message {
+            Message::QueryRequestStatusesRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<QueryRequestsReply> for Message {
     fn from(message: QueryRequestsReply) -> Message {
         Message::QueryRequestsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryRequestsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryRequestsReply, Message> {
+        match message {
+            Message::QueryRequestsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33803,9 +35341,33 @@ impl From<QueryRequestsRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryRequestsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryRequestsRequest, Message> {
+        match message {
+            Message::QueryRequestsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<QueryTradingMarketsReply> for Message {
     fn from(message: QueryTradingMarketsReply) -> Message {
         Message::QueryTradingMarketsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryTradingMarketsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryTradingMarketsReply, Message> {
+        match message {
+            Message::QueryTradingMarketsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33817,9 +35379,33 @@ impl From<QueryTradingMarketsRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryTradingMarketsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryTradingMarketsRequest, Message> {
+        match message {
+            Message::QueryTradingMarketsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<QueryTransactionsReply> for Message {
     fn from(message: QueryTransactionsReply) -> Message {
         Message::QueryTransactionsReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryTransactionsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryTransactionsReply, Message> {
+        match message {
+            Message::QueryTransactionsReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33831,9 +35417,33 @@ impl From<QueryTransactionsRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for QueryTransactionsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryTransactionsRequest, Message> {
+        match message {
+            Message::QueryTransactionsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<RequestQuoteReply> for Message {
     fn from(message: RequestQuoteReply) -> Message {
         Message::RequestQuoteReply(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for RequestQuoteReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<RequestQuoteReply, Message> {
+        match message {
+            Message::RequestQuoteReply(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33845,9 +35455,33 @@ impl From<RequestQuoteRequest> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for RequestQuoteRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<RequestQuoteRequest, Message> {
+        match message {
+            Message::RequestQuoteRequest(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<RequestsPush> for Message {
     fn from(message: RequestsPush) -> Message {
         Message::RequestsPush(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for RequestsPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<RequestsPush, Message> {
+        match message {
+            Message::RequestsPush(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33859,9 +35493,33 @@ impl From<TradingAccountsPush> for Message {
 }
 
 #[cfg(feature = "trading")]
+impl TryFrom<Message> for TradingAccountsPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<TradingAccountsPush, Message> {
+        match message {
+            Message::TradingAccountsPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "trading")]
 impl From<TransactionsPush> for Message {
     fn from(message: TransactionsPush) -> Message {
         Message::TransactionsPush(Box::new(message))
+    }
+}
+
+#[cfg(feature = "trading")]
+impl TryFrom<Message> for TransactionsPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<TransactionsPush, Message> {
+        match message {
+            Message::TransactionsPush(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33873,9 +35531,33 @@ impl From<AddToWatchlistReply> for Message {
 }
 
 #[cfg(feature = "watchlist")]
+impl TryFrom<Message> for AddToWatchlistReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AddToWatchlistReply, Message> {
+        match message {
+            Message::AddToWatchlistReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "watchlist")]
 impl From<AddToWatchlistRequest> for Message {
     fn from(message: AddToWatchlistRequest) -> Message {
         Message::AddToWatchlistRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl TryFrom<Message> for AddToWatchlistRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<AddToWatchlistRequest, Message> {
+        match message {
+            Message::AddToWatchlistRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33887,9 +35569,33 @@ impl From<CopyWatchlistReply> for Message {
 }
 
 #[cfg(feature = "watchlist")]
+impl TryFrom<Message> for CopyWatchlistReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CopyWatchlistReply, Message> {
+        match message {
+            Message::CopyWatchlistReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "watchlist")]
 impl From<CopyWatchlistRequest> for Message {
     fn from(message: CopyWatchlistRequest) -> Message {
         Message::CopyWatchlistRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl TryFrom<Message> for CopyWatchlistRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CopyWatchlistRequest, Message> {
+        match message {
+            Message::CopyWatchlistRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33901,9 +35607,33 @@ impl From<CreateWatchlistReply> for Message {
 }
 
 #[cfg(feature = "watchlist")]
+impl TryFrom<Message> for CreateWatchlistReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CreateWatchlistReply, Message> {
+        match message {
+            Message::CreateWatchlistReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "watchlist")]
 impl From<CreateWatchlistRequest> for Message {
     fn from(message: CreateWatchlistRequest) -> Message {
         Message::CreateWatchlistRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl TryFrom<Message> for CreateWatchlistRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<CreateWatchlistRequest, Message> {
+        match message {
+            Message::CreateWatchlistRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33915,9 +35645,33 @@ impl From<DeleteWatchlistReply> for Message {
 }
 
 #[cfg(feature = "watchlist")]
+impl TryFrom<Message> for DeleteWatchlistReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<DeleteWatchlistReply, Message> {
+        match message {
+            Message::DeleteWatchlistReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "watchlist")]
 impl From<DeleteWatchlistRequest> for Message {
     fn from(message: DeleteWatchlistRequest) -> Message {
         Message::DeleteWatchlistRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl TryFrom<Message> for DeleteWatchlistRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<DeleteWatchlistRequest, Message> {
+        match message {
+            Message::DeleteWatchlistRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33929,9 +35683,33 @@ impl From<InsertIntoWatchlistReply> for Message {
 }
 
 #[cfg(feature = "watchlist")]
+impl TryFrom<Message> for InsertIntoWatchlistReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<InsertIntoWatchlistReply, Message> {
+        match message {
+            Message::InsertIntoWatchlistReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "watchlist")]
 impl From<InsertIntoWatchlistRequest> for Message {
     fn from(message: InsertIntoWatchlistRequest) -> Message {
         Message::InsertIntoWatchlistRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl TryFrom<Message> for InsertIntoWatchlistRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<InsertIntoWatchlistRequest, Message> {
+        match message {
+            Message::InsertIntoWatchlistRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33943,9 +35721,33 @@ impl From<MoveInWatchlistReply> for Message {
 }
 
 #[cfg(feature = "watchlist")]
+impl TryFrom<Message> for MoveInWatchlistReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<MoveInWatchlistReply, Message> {
+        match message {
+            Message::MoveInWatchlistReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "watchlist")]
 impl From<MoveInWatchlistRequest> for Message {
     fn from(message: MoveInWatchlistRequest) -> Message {
         Message::MoveInWatchlistRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl TryFrom<Message> for MoveInWatchlistRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<MoveInWatchlistRequest, Message> {
+        match message {
+            Message::MoveInWatchlistRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33957,9 +35759,33 @@ impl From<QueryMembersReply> for Message {
 }
 
 #[cfg(feature = "watchlist")]
+impl TryFrom<Message> for QueryMembersReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMembersReply, Message> {
+        match message {
+            Message::QueryMembersReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "watchlist")]
 impl From<QueryMembersRequest> for Message {
     fn from(message: QueryMembersRequest) -> Message {
         Message::QueryMembersRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl TryFrom<Message> for QueryMembersRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryMembersRequest, Message> {
+        match message {
+            Message::QueryMembersRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33971,9 +35797,33 @@ impl From<QueryWatchlistReply> for Message {
 }
 
 #[cfg(feature = "watchlist")]
+impl TryFrom<Message> for QueryWatchlistReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryWatchlistReply, Message> {
+        match message {
+            Message::QueryWatchlistReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "watchlist")]
 impl From<QueryWatchlistRequest> for Message {
     fn from(message: QueryWatchlistRequest) -> Message {
         Message::QueryWatchlistRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl TryFrom<Message> for QueryWatchlistRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryWatchlistRequest, Message> {
+        match message {
+            Message::QueryWatchlistRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33985,9 +35835,33 @@ impl From<QueryWatchlistsReply> for Message {
 }
 
 #[cfg(feature = "watchlist")]
+impl TryFrom<Message> for QueryWatchlistsReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryWatchlistsReply, Message> {
+        match message {
+            Message::QueryWatchlistsReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "watchlist")]
 impl From<QueryWatchlistsRequest> for Message {
     fn from(message: QueryWatchlistsRequest) -> Message {
         Message::QueryWatchlistsRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl TryFrom<Message> for QueryWatchlistsRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<QueryWatchlistsRequest, Message> {
+        match message {
+            Message::QueryWatchlistsRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -33999,9 +35873,33 @@ impl From<UpdateWatchlistReply> for Message {
 }
 
 #[cfg(feature = "watchlist")]
+impl TryFrom<Message> for UpdateWatchlistReply {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UpdateWatchlistReply, Message> {
+        match message {
+            Message::UpdateWatchlistReply(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "watchlist")]
 impl From<UpdateWatchlistRequest> for Message {
     fn from(message: UpdateWatchlistRequest) -> Message {
         Message::UpdateWatchlistRequest(Box::new(message))
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl TryFrom<Message> for UpdateWatchlistRequest {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<UpdateWatchlistRequest, Message> {
+        match message {
+            Message::UpdateWatchlistRequest(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -34013,9 +35911,33 @@ impl From<WatchlistPush> for Message {
 }
 
 #[cfg(feature = "watchlist")]
+impl TryFrom<Message> for WatchlistPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<WatchlistPush, Message> {
+        match message {
+            Message::WatchlistPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "watchlist")]
 impl From<WatchlistsPush> for Message {
     fn from(message: WatchlistsPush) -> Message {
         Message::WatchlistsPush(Box::new(message))
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl TryFrom<Message> for WatchlistsPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<WatchlistsPush, Message> {
+        match message {
+            Message::WatchlistsPush(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }
 
@@ -34025,8 +35947,30 @@ impl From<FeedsPush> for Message {
     }
 }
 
+impl TryFrom<Message> for FeedsPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<FeedsPush, Message> {
+        match message {
+            Message::FeedsPush(message) => Ok(*message),
+            other => Err(other),
+        }
+    }
+}
+
 impl From<ServerInfoPush> for Message {
     fn from(message: ServerInfoPush) -> Message {
         Message::ServerInfoPush(Box::new(message))
+    }
+}
+
+impl TryFrom<Message> for ServerInfoPush {
+    type Error = Message;
+    /// The message when it is of this kind, else the message back.
+    fn try_from(message: Message) -> Result<ServerInfoPush, Message> {
+        match message {
+            Message::ServerInfoPush(message) => Ok(*message),
+            other => Err(other),
+        }
     }
 }

@@ -41,6 +41,7 @@ macro_rules! by_value {
 
 mod budget;
 mod build;
+mod calls;
 mod catalog;
 pub mod changes;
 mod date;
@@ -65,6 +66,7 @@ mod validate;
 
 pub use budget::Budget;
 pub use build::BuildError;
+pub use calls::{Request, Subscribe};
 pub use catalog::{Direction, ErrorCodeInfo, FieldInfo, MessageDocs, MessageInfo, Role};
 pub use changes::{Change, ChangeRules, Equals, Operation, Position, When};
 pub use date::{Date, DateError};

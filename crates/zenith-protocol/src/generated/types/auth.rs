@@ -1113,6 +1113,11 @@ impl crate::MessageEnvelope for AuthCodeRequest {
 }
 
 #[cfg(feature = "auth")]
+impl crate::Request for AuthCodeRequest {
+    type Reply = AuthCodeReply;
+}
+
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for AuthOwnerReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuthOwnerReply
@@ -1157,6 +1162,11 @@ impl crate::MessageEnvelope for AuthOwnerRequest {
 }
 
 #[cfg(feature = "auth")]
+impl crate::Request for AuthOwnerRequest {
+    type Reply = AuthOwnerReply;
+}
+
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for AuthTokenReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuthTokenReply
@@ -1198,6 +1208,11 @@ impl crate::MessageEnvelope for AuthTokenRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "auth")]
+impl crate::Request for AuthTokenRequest {
+    type Reply = AuthTokenReply;
 }
 
 #[cfg(feature = "auth")]
@@ -1264,4 +1279,9 @@ impl crate::MessageEnvelope for QueryIdentifyRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "auth")]
+impl crate::Request for QueryIdentifyRequest {
+    type Reply = QueryIdentifyReply;
 }

@@ -1659,6 +1659,11 @@ impl crate::MessageEnvelope for CreateChannelRequest {
 }
 
 #[cfg(feature = "channel")]
+impl crate::Request for CreateChannelRequest {
+    type Reply = CreateChannelReply;
+}
+
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for DeleteChannelReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::DeleteChannelReply
@@ -1700,6 +1705,11 @@ impl crate::MessageEnvelope for DeleteChannelRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "channel")]
+impl crate::Request for DeleteChannelRequest {
+    type Reply = DeleteChannelReply;
 }
 
 #[cfg(feature = "channel")]
@@ -1747,6 +1757,11 @@ impl crate::MessageEnvelope for QueryChannelRequest {
 }
 
 #[cfg(feature = "channel")]
+impl crate::Request for QueryChannelRequest {
+    type Reply = QueryChannelReply;
+}
+
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for QueryChannelsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryChannelsReply
@@ -1788,6 +1803,11 @@ impl crate::MessageEnvelope for QueryChannelsRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "channel")]
+impl crate::Request for QueryChannelsRequest {
+    type Reply = QueryChannelsReply;
 }
 
 #[cfg(feature = "channel")]
@@ -1835,6 +1855,11 @@ impl crate::MessageEnvelope for QueryMethodRequest {
 }
 
 #[cfg(feature = "channel")]
+impl crate::Request for QueryMethodRequest {
+    type Reply = QueryMethodReply;
+}
+
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for QueryMethodsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMethodsReply
@@ -1876,6 +1901,11 @@ impl crate::MessageEnvelope for QueryMethodsRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "channel")]
+impl crate::Request for QueryMethodsRequest {
+    type Reply = QueryMethodsReply;
 }
 
 #[cfg(feature = "channel")]
@@ -1923,6 +1953,11 @@ impl crate::MessageEnvelope for UpdateChannelRequest {
 }
 
 #[cfg(feature = "channel")]
+impl crate::Request for UpdateChannelRequest {
+    type Reply = UpdateChannelReply;
+}
+
+#[cfg(feature = "channel")]
 impl crate::MessageEnvelope for UpdateChannelStatusReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateChannelStatusReply
@@ -1964,4 +1999,9 @@ impl crate::MessageEnvelope for UpdateChannelStatusRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "channel")]
+impl crate::Request for UpdateChannelStatusRequest {
+    type Reply = UpdateChannelStatusReply;
 }

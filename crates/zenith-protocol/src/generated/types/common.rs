@@ -309,6 +309,10 @@ impl crate::MessageEnvelope for ConfigureRequest {
     }
 }
 
+impl crate::Request for ConfigureRequest {
+    type Reply = ConfigureReply;
+}
+
 impl crate::MessageEnvelope for QueryConfigureReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryConfigureReply
@@ -349,4 +353,8 @@ impl crate::MessageEnvelope for QueryConfigureRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+impl crate::Request for QueryConfigureRequest {
+    type Reply = QueryConfigureReply;
 }

@@ -529,6 +529,11 @@ impl crate::MessageEnvelope for QueryCustomFragmentsRequest {
 }
 
 #[cfg(feature = "fragments")]
+impl crate::Request for QueryCustomFragmentsRequest {
+    type Reply = QueryCustomFragmentsReply;
+}
+
+#[cfg(feature = "fragments")]
 impl crate::MessageEnvelope for QueryFragmentsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryFragmentsReply
@@ -570,4 +575,9 @@ impl crate::MessageEnvelope for QueryFragmentsRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "fragments")]
+impl crate::Request for QueryFragmentsRequest {
+    type Reply = QueryFragmentsReply;
 }

@@ -3807,6 +3807,11 @@ impl From<DepthTopic> for crate::runtime::Topic {
 }
 
 #[cfg(feature = "market")]
+impl crate::Subscribe for DepthTopic {
+    type Push = DepthPush;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for LevelsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::LevelsPush
@@ -3895,6 +3900,11 @@ impl From<LevelsTopic> for crate::runtime::Topic {
 }
 
 #[cfg(feature = "market")]
+impl crate::Subscribe for LevelsTopic {
+    type Push = LevelsPush;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for MarketsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::MarketsPush
@@ -3961,6 +3971,11 @@ impl crate::MessageEnvelope for QueryBrokersRequest {
 }
 
 #[cfg(feature = "market")]
+impl crate::Request for QueryBrokersRequest {
+    type Reply = QueryBrokersReply;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryChartHistoryReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryChartHistoryReply
@@ -4002,6 +4017,11 @@ impl crate::MessageEnvelope for QueryChartHistoryRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "market")]
+impl crate::Request for QueryChartHistoryRequest {
+    type Reply = QueryChartHistoryReply;
 }
 
 #[cfg(feature = "market")]
@@ -4049,6 +4069,11 @@ impl crate::MessageEnvelope for QueryDepthFullRequest {
 }
 
 #[cfg(feature = "market")]
+impl crate::Request for QueryDepthFullRequest {
+    type Reply = QueryDepthFullReply;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryDepthLevelsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryDepthLevelsReply
@@ -4090,6 +4115,11 @@ impl crate::MessageEnvelope for QueryDepthLevelsRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "market")]
+impl crate::Request for QueryDepthLevelsRequest {
+    type Reply = QueryDepthLevelsReply;
 }
 
 #[cfg(feature = "market")]
@@ -4137,6 +4167,11 @@ impl crate::MessageEnvelope for QueryMarketsRequest {
 }
 
 #[cfg(feature = "market")]
+impl crate::Request for QueryMarketsRequest {
+    type Reply = QueryMarketsReply;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryMixedMarketReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMixedMarketReply
@@ -4178,6 +4213,11 @@ impl crate::MessageEnvelope for QueryMixedMarketRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "market")]
+impl crate::Request for QueryMixedMarketRequest {
+    type Reply = QueryMixedMarketReply;
 }
 
 #[cfg(feature = "market")]
@@ -4225,6 +4265,11 @@ impl crate::MessageEnvelope for QuerySecurityRequest {
 }
 
 #[cfg(feature = "market")]
+impl crate::Request for QuerySecurityRequest {
+    type Reply = QuerySecurityReply;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QuerySymbolsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QuerySymbolsReply
@@ -4266,6 +4311,11 @@ impl crate::MessageEnvelope for QuerySymbolsRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "market")]
+impl crate::Request for QuerySymbolsRequest {
+    type Reply = QuerySymbolsReply;
 }
 
 #[cfg(feature = "market")]
@@ -4313,6 +4363,11 @@ impl crate::MessageEnvelope for QueryTickTablesRequest {
 }
 
 #[cfg(feature = "market")]
+impl crate::Request for QueryTickTablesRequest {
+    type Reply = QueryTickTablesReply;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryTradesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTradesReply
@@ -4354,6 +4409,11 @@ impl crate::MessageEnvelope for QueryTradesRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "market")]
+impl crate::Request for QueryTradesRequest {
+    type Reply = QueryTradesReply;
 }
 
 #[cfg(feature = "market")]
@@ -4401,6 +4461,11 @@ impl crate::MessageEnvelope for QueryTradingStatesRequest {
 }
 
 #[cfg(feature = "market")]
+impl crate::Request for QueryTradingStatesRequest {
+    type Reply = QueryTradingStatesReply;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for ScanSymbolsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::ScanSymbolsReply
@@ -4445,6 +4510,11 @@ impl crate::MessageEnvelope for ScanSymbolsRequest {
 }
 
 #[cfg(feature = "market")]
+impl crate::Request for ScanSymbolsRequest {
+    type Reply = ScanSymbolsReply;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for SearchSymbolsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::SearchSymbolsReply
@@ -4486,6 +4556,11 @@ impl crate::MessageEnvelope for SearchSymbolsRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "market")]
+impl crate::Request for SearchSymbolsRequest {
+    type Reply = SearchSymbolsReply;
 }
 
 #[cfg(feature = "market")]
@@ -4577,6 +4652,11 @@ impl From<SecurityTopic> for crate::runtime::Topic {
 }
 
 #[cfg(feature = "market")]
+impl crate::Subscribe for SecurityTopic {
+    type Push = SecurityPush;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for SymbolsPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::SymbolsPush
@@ -4665,6 +4745,11 @@ impl From<SymbolsTopic> for crate::runtime::Topic {
 }
 
 #[cfg(feature = "market")]
+impl crate::Subscribe for SymbolsTopic {
+    type Push = SymbolsPush;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for TradesPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::TradesPush
@@ -4750,4 +4835,9 @@ impl From<TradesTopic> for crate::runtime::Topic {
     fn from(topic: TradesTopic) -> Self {
         Self::from(topic.to_string())
     }
+}
+
+#[cfg(feature = "market")]
+impl crate::Subscribe for TradesTopic {
+    type Push = TradesPush;
 }

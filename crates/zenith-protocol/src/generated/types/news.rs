@@ -619,6 +619,11 @@ impl From<NewsTopic> for crate::runtime::Topic {
 }
 
 #[cfg(feature = "news")]
+impl crate::Subscribe for NewsTopic {
+    type Push = NewsPush;
+}
+
+#[cfg(feature = "news")]
 impl crate::MessageEnvelope for QueryNewsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryNewsReply
@@ -663,6 +668,11 @@ impl crate::MessageEnvelope for QueryNewsRequest {
 }
 
 #[cfg(feature = "news")]
+impl crate::Request for QueryNewsRequest {
+    type Reply = QueryNewsReply;
+}
+
+#[cfg(feature = "news")]
 impl crate::MessageEnvelope for QuerySourcesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QuerySourcesReply
@@ -704,6 +714,11 @@ impl crate::MessageEnvelope for QuerySourcesRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "news")]
+impl crate::Request for QuerySourcesRequest {
+    type Reply = QuerySourcesReply;
 }
 
 #[cfg(feature = "news")]

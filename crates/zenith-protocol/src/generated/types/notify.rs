@@ -1939,6 +1939,11 @@ impl crate::MessageEnvelope for CreateScanRequest {
 }
 
 #[cfg(feature = "notify")]
+impl crate::Request for CreateScanRequest {
+    type Reply = CreateScanReply;
+}
+
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for DeleteScanReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::DeleteScanReply
@@ -1983,6 +1988,11 @@ impl crate::MessageEnvelope for DeleteScanRequest {
 }
 
 #[cfg(feature = "notify")]
+impl crate::Request for DeleteScanRequest {
+    type Reply = DeleteScanReply;
+}
+
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for ExecuteScanReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::ExecuteScanReply
@@ -2024,6 +2034,11 @@ impl crate::MessageEnvelope for ExecuteScanRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "notify")]
+impl crate::Request for ExecuteScanRequest {
+    type Reply = ExecuteScanReply;
 }
 
 #[cfg(feature = "notify")]
@@ -2109,6 +2124,11 @@ impl From<MatchesTopic> for crate::runtime::Topic {
 }
 
 #[cfg(feature = "notify")]
+impl crate::Subscribe for MatchesTopic {
+    type Push = MatchesPush;
+}
+
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for QueryMatchesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryMatchesReply
@@ -2150,6 +2170,11 @@ impl crate::MessageEnvelope for QueryMatchesRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "notify")]
+impl crate::Request for QueryMatchesRequest {
+    type Reply = QueryMatchesReply;
 }
 
 #[cfg(feature = "notify")]
@@ -2197,6 +2222,11 @@ impl crate::MessageEnvelope for QueryScanRequest {
 }
 
 #[cfg(feature = "notify")]
+impl crate::Request for QueryScanRequest {
+    type Reply = QueryScanReply;
+}
+
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for QueryScansReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryScansReply
@@ -2238,6 +2268,11 @@ impl crate::MessageEnvelope for QueryScansRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "notify")]
+impl crate::Request for QueryScansRequest {
+    type Reply = QueryScansReply;
 }
 
 #[cfg(feature = "notify")]
@@ -2307,6 +2342,11 @@ impl crate::MessageEnvelope for UpdateScanRequest {
 }
 
 #[cfg(feature = "notify")]
+impl crate::Request for UpdateScanRequest {
+    type Reply = UpdateScanReply;
+}
+
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for UpdateScanStatusReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateScanStatusReply
@@ -2348,4 +2388,9 @@ impl crate::MessageEnvelope for UpdateScanStatusRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "notify")]
+impl crate::Request for UpdateScanStatusRequest {
+    type Reply = UpdateScanStatusReply;
 }

@@ -5050,6 +5050,11 @@ impl crate::MessageEnvelope for AmendOrderRequest {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Request for AmendOrderRequest {
+    type Reply = AmendOrderReply;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for AuditPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuditPush
@@ -5138,6 +5143,11 @@ impl From<AuditTopic> for crate::runtime::Topic {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Subscribe for AuditTopic {
+    type Push = AuditPush;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for AuthoriseOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AuthoriseOrderReply
@@ -5179,6 +5189,11 @@ impl crate::MessageEnvelope for AuthoriseOrderRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Request for AuthoriseOrderRequest {
+    type Reply = AuthoriseOrderReply;
 }
 
 #[cfg(feature = "trading")]
@@ -5270,6 +5285,11 @@ impl From<BalancesTopic> for crate::runtime::Topic {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Subscribe for BalancesTopic {
+    type Push = BalancesPush;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for CalculateOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CalculateOrderReply
@@ -5314,6 +5334,11 @@ impl crate::MessageEnvelope for CalculateOrderRequest {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Request for CalculateOrderRequest {
+    type Reply = CalculateOrderReply;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for CancelOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CancelOrderReply
@@ -5355,6 +5380,11 @@ impl crate::MessageEnvelope for CancelOrderRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Request for CancelOrderRequest {
+    type Reply = CancelOrderReply;
 }
 
 #[cfg(feature = "trading")]
@@ -5446,6 +5476,11 @@ impl From<HoldingsTopic> for crate::runtime::Topic {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Subscribe for HoldingsTopic {
+    type Push = HoldingsPush;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for MoveOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::MoveOrderReply
@@ -5487,6 +5522,11 @@ impl crate::MessageEnvelope for MoveOrderRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Request for MoveOrderRequest {
+    type Reply = MoveOrderReply;
 }
 
 #[cfg(feature = "trading")]
@@ -5578,6 +5618,11 @@ impl From<OrdersTopic> for crate::runtime::Topic {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Subscribe for OrdersTopic {
+    type Push = OrdersPush;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for PlaceOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::PlaceOrderReply
@@ -5619,6 +5664,11 @@ impl crate::MessageEnvelope for PlaceOrderRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Request for PlaceOrderRequest {
+    type Reply = PlaceOrderReply;
 }
 
 #[cfg(feature = "trading")]
@@ -5666,6 +5716,11 @@ impl crate::MessageEnvelope for QueryAccountsRequest {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Request for QueryAccountsRequest {
+    type Reply = QueryAccountsReply;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryBalancesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryBalancesReply
@@ -5707,6 +5762,11 @@ impl crate::MessageEnvelope for QueryBalancesRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Request for QueryBalancesRequest {
+    type Reply = QueryBalancesReply;
 }
 
 #[cfg(feature = "trading")]
@@ -5754,6 +5814,11 @@ impl crate::MessageEnvelope for QueryHoldingsRequest {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Request for QueryHoldingsRequest {
+    type Reply = QueryHoldingsReply;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryLimitsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryLimitsReply
@@ -5795,6 +5860,11 @@ impl crate::MessageEnvelope for QueryLimitsRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Request for QueryLimitsRequest {
+    type Reply = QueryLimitsReply;
 }
 
 #[cfg(feature = "trading")]
@@ -5842,6 +5912,11 @@ impl crate::MessageEnvelope for QueryOrderAuditRequest {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Request for QueryOrderAuditRequest {
+    type Reply = QueryOrderAuditReply;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryOrderStatusesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryOrderStatusesReply
@@ -5883,6 +5958,11 @@ impl crate::MessageEnvelope for QueryOrderStatusesRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Request for QueryOrderStatusesRequest {
+    type Reply = QueryOrderStatusesReply;
 }
 
 #[cfg(feature = "trading")]
@@ -5930,6 +6010,11 @@ impl crate::MessageEnvelope for QueryOrdersRequest {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Request for QueryOrdersRequest {
+    type Reply = QueryOrdersReply;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryRequestStatusesReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryRequestStatusesReply
@@ -5971,6 +6056,11 @@ impl crate::MessageEnvelope for QueryRequestStatusesRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Request for QueryRequestStatusesRequest {
+    type Reply = QueryRequestStatusesReply;
 }
 
 #[cfg(feature = "trading")]
@@ -6018,6 +6108,11 @@ impl crate::MessageEnvelope for QueryRequestsRequest {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Request for QueryRequestsRequest {
+    type Reply = QueryRequestsReply;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for QueryTradingMarketsReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryTradingMarketsReply
@@ -6059,6 +6154,11 @@ impl crate::MessageEnvelope for QueryTradingMarketsRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Request for QueryTradingMarketsRequest {
+    type Reply = QueryTradingMarketsReply;
 }
 
 #[cfg(feature = "trading")]
@@ -6106,6 +6206,11 @@ impl crate::MessageEnvelope for QueryTransactionsRequest {
 }
 
 #[cfg(feature = "trading")]
+impl crate::Request for QueryTransactionsRequest {
+    type Reply = QueryTransactionsReply;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for RequestQuoteReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::RequestQuoteReply
@@ -6147,6 +6252,11 @@ impl crate::MessageEnvelope for RequestQuoteRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Request for RequestQuoteRequest {
+    type Reply = RequestQuoteReply;
 }
 
 #[cfg(feature = "trading")]
@@ -6235,6 +6345,11 @@ impl From<RequestsTopic> for crate::runtime::Topic {
     fn from(topic: RequestsTopic) -> Self {
         Self::from(topic.to_string())
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Subscribe for RequestsTopic {
+    type Push = RequestsPush;
 }
 
 #[cfg(feature = "trading")]
@@ -6347,4 +6462,9 @@ impl From<TransactionsTopic> for crate::runtime::Topic {
     fn from(topic: TransactionsTopic) -> Self {
         Self::from(topic.to_string())
     }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Subscribe for TransactionsTopic {
+    type Push = TransactionsPush;
 }

@@ -1969,6 +1969,11 @@ impl crate::MessageEnvelope for AddToWatchlistRequest {
 }
 
 #[cfg(feature = "watchlist")]
+impl crate::Request for AddToWatchlistRequest {
+    type Reply = AddToWatchlistReply;
+}
+
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for CopyWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::CopyWatchlistReply
@@ -2010,6 +2015,11 @@ impl crate::MessageEnvelope for CopyWatchlistRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "watchlist")]
+impl crate::Request for CopyWatchlistRequest {
+    type Reply = CopyWatchlistReply;
 }
 
 #[cfg(feature = "watchlist")]
@@ -2057,6 +2067,11 @@ impl crate::MessageEnvelope for CreateWatchlistRequest {
 }
 
 #[cfg(feature = "watchlist")]
+impl crate::Request for CreateWatchlistRequest {
+    type Reply = CreateWatchlistReply;
+}
+
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for DeleteWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::DeleteWatchlistReply
@@ -2098,6 +2113,11 @@ impl crate::MessageEnvelope for DeleteWatchlistRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "watchlist")]
+impl crate::Request for DeleteWatchlistRequest {
+    type Reply = DeleteWatchlistReply;
 }
 
 #[cfg(feature = "watchlist")]
@@ -2145,6 +2165,11 @@ impl crate::MessageEnvelope for InsertIntoWatchlistRequest {
 }
 
 #[cfg(feature = "watchlist")]
+impl crate::Request for InsertIntoWatchlistRequest {
+    type Reply = InsertIntoWatchlistReply;
+}
+
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for MoveInWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::MoveInWatchlistReply
@@ -2186,6 +2211,11 @@ impl crate::MessageEnvelope for MoveInWatchlistRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "watchlist")]
+impl crate::Request for MoveInWatchlistRequest {
+    type Reply = MoveInWatchlistReply;
 }
 
 #[cfg(feature = "watchlist")]
@@ -2233,6 +2263,11 @@ impl crate::MessageEnvelope for QueryMembersRequest {
 }
 
 #[cfg(feature = "watchlist")]
+impl crate::Request for QueryMembersRequest {
+    type Reply = QueryMembersReply;
+}
+
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for QueryWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryWatchlistReply
@@ -2274,6 +2309,11 @@ impl crate::MessageEnvelope for QueryWatchlistRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "watchlist")]
+impl crate::Request for QueryWatchlistRequest {
+    type Reply = QueryWatchlistReply;
 }
 
 #[cfg(feature = "watchlist")]
@@ -2321,6 +2361,11 @@ impl crate::MessageEnvelope for QueryWatchlistsRequest {
 }
 
 #[cfg(feature = "watchlist")]
+impl crate::Request for QueryWatchlistsRequest {
+    type Reply = QueryWatchlistsReply;
+}
+
+#[cfg(feature = "watchlist")]
 impl crate::MessageEnvelope for UpdateWatchlistReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateWatchlistReply
@@ -2362,6 +2407,11 @@ impl crate::MessageEnvelope for UpdateWatchlistRequest {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "watchlist")]
+impl crate::Request for UpdateWatchlistRequest {
+    type Reply = UpdateWatchlistReply;
 }
 
 #[cfg(feature = "watchlist")]
@@ -2444,6 +2494,11 @@ impl From<WatchlistTopic> for crate::runtime::Topic {
     fn from(topic: WatchlistTopic) -> Self {
         Self::from(topic.to_string())
     }
+}
+
+#[cfg(feature = "watchlist")]
+impl crate::Subscribe for WatchlistTopic {
+    type Push = WatchlistPush;
 }
 
 #[cfg(feature = "watchlist")]

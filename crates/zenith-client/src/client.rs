@@ -1,0 +1,372 @@
+//! The client: one connection, its requests matched to replies by TransactionID, its
+//! subscriptions shared by topic.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::Message as Frame;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use zenith_protocol::auth::IdentityResult;
+use zenith_protocol::shared::Envelope;
+use zenith_protocol::{
+    Action, AuthResult, Direction, Message, MessageEnvelope, MessageKind, Request, SubRequest, Subscribe,
+    TransactionId, UnsubRequest,
+};
+
+use crate::ClientError;
+use crate::connect::{self, Tls};
+use crate::subscription::{Stream, Subscription};
+
+/// How the client connects, waits and retries.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// How long opening the connection (TCP, TLS, websocket) may take: 40 s, as the real client.
+    pub connect_timeout: Duration,
+    /// How long a request waits for its reply: 35 s, the server's own limit.
+    pub request_timeout: Duration,
+    /// The delays before each new try of a request answered `Retry`; order requests (PlaceOrder,
+    /// AmendOrder, CancelOrder, MoveOrder) are never tried again.
+    pub retry_delays: Vec<Duration>,
+    /// How many pushes a subscription's stream holds for a consumer that has not read them;
+    /// past that, pushes are counted as missed and the stream says so ([`Event::Lagged`]).
+    pub stream_buffer: usize,
+    /// Whom `wss://` trusts.
+    pub tls: Tls,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            connect_timeout: Duration::from_secs(40),
+            request_timeout: Duration::from_secs(35),
+            retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)],
+            stream_buffer: 1024,
+            tls: Tls::default(),
+        }
+    }
+}
+
+/// A connection to a Zenith server. Cloning is cheap: clones share the connection, which
+/// closes (with 1000) when the last clone and the last subscription are dropped.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+/// What the client's handles and its reading task share.
+pub(crate) struct Inner {
+    options: Options,
+    outgoing: mpsc::UnboundedSender<Frame>,
+    next_transaction: AtomicI64,
+    next_stream: AtomicU64,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Requests waiting for their reply, by TransactionID.
+    pending: HashMap<TransactionId, oneshot::Sender<Result<Message, ClientError>>>,
+    /// Subscriptions by controller and full topic.
+    topics: HashMap<(String, String), Topic>,
+    /// Why the connection ended, once it has.
+    closed: Option<String>,
+}
+
+/// One server subscription and the local streams that share it.
+struct Topic {
+    streams: Vec<(u64, Stream)>,
+    /// Confirmed by the server.
+    live: bool,
+    /// Callers waiting for the confirmation.
+    waiting: Vec<oneshot::Sender<Result<(), ClientError>>>,
+    /// The `Unsub` to send when the last stream goes.
+    unsub: String,
+}
+
+impl Client {
+    /// Connects to `url` (`ws://` or `wss://`) and starts reading what the server sends.
+    pub async fn connect(url: &str, options: Options) -> Result<Client, ClientError> {
+        let socket = connect::connect(url, &options.tls, options.connect_timeout).await?;
+        let (mut sink, mut frames) = socket.split();
+        let (outgoing, mut to_send) = mpsc::unbounded_channel::<Frame>();
+        let inner = Arc::new(Inner {
+            options,
+            outgoing,
+            next_transaction: AtomicI64::new(1),
+            next_stream: AtomicU64::new(1),
+            state: Mutex::new(State::default()),
+        });
+        tokio::spawn(async move {
+            while let Some(frame) = to_send.recv().await {
+                let closing = matches!(frame, Frame::Close(_));
+                if sink.send(frame).await.is_err() || closing {
+                    break;
+                }
+            }
+            let _ = sink.close().await;
+        });
+        let reader = Arc::downgrade(&inner);
+        tokio::spawn(async move {
+            let reason = loop {
+                let frame = frames.next().await;
+                let Some(inner) = reader.upgrade() else { break None };
+                match frame {
+                    Some(Ok(Frame::Text(text))) => inner.received(text.as_str()),
+                    Some(Ok(Frame::Close(close))) => {
+                        break Some(close.map_or("closed by the server".to_owned(), |c| {
+                            format!("closed by the server with {} {}", u16::from(c.code), c.reason)
+                        }));
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(error)) => break Some(error.to_string()),
+                    None => break Some("the server went away".to_owned()),
+                }
+            };
+            if let Some(inner) = reader.upgrade() {
+                inner.closed(reason.unwrap_or_default());
+            }
+        });
+        Ok(Client { inner })
+    }
+
+    /// Sends `request` and gives its reply, typed as the schemas relate them; an `Error` reply
+    /// is [`ClientError::Server`]. A `Retry` is tried again after the configured delays, unless
+    /// the request is an order's.
+    pub async fn request<R: Request>(&self, request: R) -> Result<R::Reply, ClientError> {
+        let kind = request.kind();
+        let reply = self.call(request.into()).await?;
+        R::Reply::try_from(reply)
+            .map_err(|other| ClientError::UnexpectedReply { kind, reason: format!("a {} came back", other.kind()) })
+    }
+
+    /// Signs in with an `AuthOwner`, `AuthToken` or `AuthCode` request, giving the identity the
+    /// server grants; a rejection is [`ClientError::SignInRejected`].
+    pub async fn sign_in<R: Request>(&self, request: R) -> Result<IdentityResult, ClientError> {
+        let kind = request.kind();
+        let identity = match self.call(request.into()).await? {
+            Message::AuthOwnerReply(reply) => reply.data,
+            Message::AuthTokenReply(reply) => reply.data,
+            Message::AuthCodeReply(reply) => reply.data,
+            Message::IdentifyPush(push) => push.data,
+            other => {
+                let reason = format!("a {} came back", other.kind());
+                return Err(ClientError::UnexpectedReply { kind, reason });
+            }
+        };
+        match identity.result {
+            AuthResult::Success => Ok(identity),
+            _ => Err(ClientError::SignInRejected(identity.undocumented.get("Reason").map(|r| r.to_string()))),
+        }
+    }
+
+    /// Subscribes to `topic` (with `Confirm`), giving a stream of its pushes once the server has
+    /// confirmed. Several streams of one topic share one server subscription; the `Unsub` goes
+    /// when the last is dropped.
+    pub async fn subscribe<T: Subscribe>(&self, topic: T) -> Result<Subscription<T::Push>, ClientError> {
+        let key = (T::CONTROLLER.to_owned(), topic.to_string());
+        let id = self.inner.next_stream.fetch_add(1, Ordering::Relaxed);
+        let (stream, events) = Stream::new(self.inner.options.stream_buffer);
+        let (confirmed, confirmation) = oneshot::channel();
+        {
+            let mut state = self.inner.lock();
+            if let Some(reason) = &state.closed {
+                return Err(ClientError::Closed(Some(reason.clone())));
+            }
+            match state.topics.get_mut(&key) {
+                Some(shared) => {
+                    shared.streams.push((id, stream));
+                    match shared.live {
+                        true => drop(confirmed.send(Ok(()))),
+                        false => shared.waiting.push(confirmed),
+                    }
+                }
+                None => {
+                    let unsub = serde_json::to_string(&UnsubRequest::for_topic(topic.clone()))
+                        .expect("messages always serialize");
+                    let shared = Topic { streams: vec![(id, stream)], live: false, waiting: vec![confirmed], unsub };
+                    state.topics.insert(key.clone(), shared);
+                    let sub = SubRequest::for_topic(topic).confirm(true);
+                    self.inner.send(&sub)?;
+                }
+            }
+        }
+        let subscription = Subscription::new(Arc::clone(&self.inner), key, id, events);
+        let timeout = self.inner.options.request_timeout;
+        match tokio::time::timeout(timeout, confirmation).await {
+            Ok(Ok(Ok(()))) => Ok(subscription),
+            Ok(Ok(Err(error))) => Err(error),
+            Ok(Err(_)) => Err(self.inner.closed_error()),
+            Err(_) => Err(ClientError::Timeout { kind: MessageKind::SubRequest, timeout }),
+        }
+    }
+
+    /// Closes the connection with 1000 (normal closure); calls still waiting end with
+    /// [`ClientError::Closed`].
+    pub fn close(&self) {
+        self.inner.close();
+    }
+
+    /// Sends a message and waits for the message that answers it, trying a `Retry` again.
+    async fn call(&self, mut message: Message) -> Result<Message, ClientError> {
+        let kind = message.kind();
+        let retried = !matches!(
+            kind,
+            MessageKind::PlaceOrderRequest
+                | MessageKind::AmendOrderRequest
+                | MessageKind::CancelOrderRequest
+                | MessageKind::MoveOrderRequest
+        );
+        let mut delays = self.inner.options.retry_delays.iter().filter(|_| retried);
+        loop {
+            match self.call_once(&mut message).await {
+                Err(error) if error.is_retry() => match delays.next() {
+                    Some(delay) => tokio::time::sleep(*delay).await,
+                    None => return Err(error),
+                },
+                result => return result,
+            }
+        }
+    }
+
+    async fn call_once(&self, message: &mut Message) -> Result<Message, ClientError> {
+        let kind = message.kind();
+        let id = self.inner.next_transaction.fetch_add(1, Ordering::Relaxed);
+        message.set_transaction_id(id);
+        let (answered, answer) = oneshot::channel();
+        {
+            let mut state = self.inner.lock();
+            if let Some(reason) = &state.closed {
+                return Err(ClientError::Closed(Some(reason.clone())));
+            }
+            state.pending.insert(id, answered);
+        }
+        self.inner.send(&*message)?;
+        let timeout = self.inner.options.request_timeout;
+        let reply = match tokio::time::timeout(timeout, answer).await {
+            Ok(Ok(reply)) => reply?,
+            Ok(Err(_)) => return Err(self.inner.closed_error()),
+            Err(_) => {
+                self.inner.lock().pending.remove(&id);
+                return Err(ClientError::Timeout { kind, timeout });
+            }
+        };
+        if reply.action() == Action::Error {
+            let code = match &reply {
+                Message::ErrorMessage(error) => error.data.as_ref().and_then(|d| d.as_str()).unwrap_or_default(),
+                _ => "",
+            };
+            return Err(ClientError::server(kind, code));
+        }
+        Ok(reply)
+    }
+}
+
+impl Inner {
+    /// Queues a message for the server.
+    fn send(&self, message: &impl serde::Serialize) -> Result<(), ClientError> {
+        let text = serde_json::to_string(message).expect("messages always serialize");
+        self.outgoing.send(Frame::text(text)).map_err(|_| self.closed_error())
+    }
+
+    fn closed_error(&self) -> ClientError {
+        let state = self.lock();
+        ClientError::Closed(state.closed.clone())
+    }
+
+    fn close(&self) {
+        let close = CloseFrame { code: CloseCode::Normal, reason: "".into() };
+        let _ = self.outgoing.send(Frame::Close(Some(close)));
+    }
+
+    /// One message from the server: a reply to its waiting request, a subscription's
+    /// confirmation, refusal or end, or a push for the subscription's streams.
+    fn received(&self, text: &str) {
+        let message = match Message::parse_str(text, Direction::Receive) {
+            Ok(message) => message,
+            Err(error) => {
+                // No schema takes it: the request it answers, if it names one, learns why.
+                let envelope = serde_json::from_str::<Envelope>(text).ok();
+                if let Some(id) = envelope.and_then(|e| e.transaction_id)
+                    && let Some(waiting) = self.lock().pending.remove(&id)
+                {
+                    let reason = error.to_string();
+                    let _ = waiting.send(Err(ClientError::UnexpectedReply { kind: MessageKind::ErrorMessage, reason }));
+                }
+                return;
+            }
+        };
+        let mut state = self.lock();
+        if let Some(id) = message.transaction_id()
+            && let Some(waiting) = state.pending.remove(&id)
+        {
+            let _ = waiting.send(Ok(message));
+            return;
+        }
+        let key =
+            (message.controller().to_string(), message.topic().map(|t| t.as_str().to_owned()).unwrap_or_default());
+        let Some(topic) = state.topics.get_mut(&key) else { return };
+        match message {
+            Message::SubConfirm(confirm) if confirm.confirm == Some(false) => self.refused(&mut state, &key, None),
+            Message::SubConfirm(_) => {
+                topic.live = true;
+                topic.waiting.drain(..).for_each(|waiting| drop(waiting.send(Ok(()))));
+            }
+            Message::ErrorMessage(error) if !topic.live => {
+                let reason = error.data.as_ref().and_then(|d| d.as_str()).map(str::to_owned);
+                self.refused(&mut state, &key, reason);
+            }
+            Message::UnsubConfirm(_) => {
+                if let Some(topic) = state.topics.remove(&key) {
+                    let reason = "the server ended the subscription (its data is no longer available)";
+                    topic.streams.iter().for_each(|(_, stream)| stream.end(reason));
+                }
+            }
+            message => topic.streams.iter().for_each(|(_, stream)| stream.push(&message)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("the client's state is never left torn")
+    }
+
+    fn refused(&self, state: &mut State, key: &(String, String), reason: Option<String>) {
+        if let Some(topic) = state.topics.remove(key) {
+            for waiting in topic.waiting {
+                let _ = waiting.send(Err(ClientError::Refused { topic: key.1.clone(), reason: reason.clone() }));
+            }
+        }
+    }
+
+    /// The connection ended: every waiting call fails, every stream ends.
+    fn closed(&self, reason: String) {
+        let mut state = self.lock();
+        state.closed = Some(reason.clone());
+        state.pending.clear();
+        for (_, topic) in state.topics.drain() {
+            topic.streams.iter().for_each(|(_, stream)| stream.end(&reason));
+        }
+    }
+
+    /// A stream of `key` was dropped: the last one takes the server subscription with it.
+    pub(crate) fn stream_dropped(&self, key: &(String, String), id: u64) {
+        let mut state = self.lock();
+        let Some(topic) = state.topics.get_mut(key) else { return };
+        topic.streams.retain(|(stream, _)| *stream != id);
+        if topic.streams.is_empty()
+            && let Some(topic) = state.topics.remove(key)
+        {
+            let _ = self.outgoing.send(Frame::text(topic.unsub));
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

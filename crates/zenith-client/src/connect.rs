@@ -1,0 +1,124 @@
+//! Opening the websocket: `ws://` or `wss://` (rustls, bundled roots or your own), subprotocol ZenithJson.
+
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use rustls::{ClientConfig, RootCertStore};
+use rustls_pki_types::ServerName;
+use rustls_pki_types::pem::PemObject;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+use crate::ClientError;
+
+/// The subprotocol the client asks for: messages as JSON text.
+pub const SUBPROTOCOL: &str = "ZenithJson";
+
+/// Whom a `wss://` connection trusts.
+#[derive(Clone, Debug, Default)]
+pub enum Tls {
+    /// The web's public roots, bundled (webpki-roots).
+    #[default]
+    WebRoots,
+    /// The bundled roots and the certificates of this PEM file (a private CA).
+    WithCaFile(PathBuf),
+}
+
+/// A TCP stream, encrypted for `wss://`.
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// Connects to `url` within `timeout`, and completes the websocket handshake.
+pub async fn connect(url: &str, tls: &Tls, timeout: Duration) -> Result<WebSocketStream<Stream>, ClientError> {
+    let parsed = url::Url::parse(url).map_err(|e| ClientError::Url(format!("`{url}`: {e}")))?;
+    let secure = match parsed.scheme() {
+        "ws" => false,
+        "wss" => true,
+        other => return Err(ClientError::Url(format!("`{url}`: the scheme must be ws or wss, not {other}"))),
+    };
+    let host = parsed.host_str().ok_or_else(|| ClientError::Url(format!("`{url}` names no host")))?.to_owned();
+    let port = parsed.port_or_known_default().unwrap_or(if secure { 443 } else { 80 });
+    let opening = async {
+        let tcp = TcpStream::connect((host.trim_start_matches('[').trim_end_matches(']'), port)).await?;
+        tcp.set_nodelay(true)?;
+        let stream = if secure {
+            let name = ServerName::try_from(host.clone()).map_err(|e| ClientError::Url(format!("`{host}`: {e}")))?;
+            let connector = TlsConnector::from(Arc::new(client_config(tls)?));
+            Stream::Tls(Box::new(connector.connect(name, tcp).await?))
+        } else {
+            Stream::Plain(tcp)
+        };
+        let mut request = url.into_client_request().map_err(|e| ClientError::Url(format!("`{url}`: {e}")))?;
+        request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(SUBPROTOCOL));
+        let (socket, _) = tokio_tungstenite::client_async(request, stream).await?;
+        Ok::<_, ClientError>(socket)
+    };
+    tokio::time::timeout(timeout, opening).await.map_err(|_| ClientError::ConnectTimeout(timeout))?
+}
+
+/// rustls' settings: the roots `tls` names; session keys written to `SSLKEYLOGFILE` when set.
+fn client_config(tls: &Tls) -> Result<ClientConfig, ClientError> {
+    let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    if let Tls::WithCaFile(path) = tls {
+        let shown = path.display();
+        let certificates = rustls_pki_types::CertificateDer::pem_file_iter(path)
+            .map_err(|e| ClientError::Tls(format!("cannot read the CA file {shown}: {e}")))?;
+        for certificate in certificates {
+            let certificate = certificate.map_err(|e| ClientError::Tls(format!("the CA file {shown}: {e}")))?;
+            roots.add(certificate).map_err(|e| ClientError::Tls(format!("the CA file {shown}: {e}")))?;
+        }
+    }
+    // ring, as the proxy uses: rustls deprecates this constructor only for want of post-quantum
+    // key exchange.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.key_log = Arc::new(rustls::KeyLogFile::new());
+    Ok(config)
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! A subscription's stream: its topic's pushes, typed, with what was missed said, never hidden.
+
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use tokio::sync::mpsc;
+use zenith_protocol::Message;
+
+use crate::client::Inner;
+
+/// What a subscription's stream gives.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event<P> {
+    /// A push of the topic.
+    Push(P),
+    /// The consumer fell behind: this many pushes did not fit in the stream's buffer and were
+    /// not kept. The topic's state held from earlier pushes is no longer complete.
+    Lagged { missed: u64 },
+    /// A message on the topic that is not its push type (kept, for the consumer to judge).
+    Other(Message),
+    /// The subscription ended: the server ended it, or the connection closed. Nothing follows.
+    Ended { reason: String },
+}
+
+/// The client's end of one stream: where the reading task puts pushes.
+pub(crate) struct Stream {
+    sender: mpsc::Sender<Event<Message>>,
+    /// Pushes not kept since the consumer last had room.
+    missed: Arc<AtomicU64>,
+}
+
+impl Stream {
+    /// A stream holding up to `buffer` events, and its receiving end.
+    pub(crate) fn new(buffer: usize) -> (Stream, mpsc::Receiver<Event<Message>>) {
+        let (sender, receiver) = mpsc::channel(buffer.max(2));
+        (Stream { sender, missed: Arc::new(AtomicU64::new(0)) }, receiver)
+    }
+
+    /// Delivers a push, or counts it missed when the consumer has no room; the count is told
+    /// before the next push that fits.
+    pub(crate) fn push(&self, message: &Message) {
+        let missed = self.missed.load(Ordering::Relaxed);
+        if missed > 0 {
+            // The lag must go first; while it does not fit, this push is missed too.
+            if self.sender.try_send(Event::Lagged { missed }).is_err() {
+                self.missed.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            self.missed.store(0, Ordering::Relaxed);
+        }
+        if self.sender.try_send(Event::Push(message.clone())).is_err() {
+            self.missed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Ends the stream with `reason` (the last event, sent even when the buffer is full).
+    pub(crate) fn end(&self, reason: &str) {
+        let sender = self.sender.clone();
+        let event = Event::Ended { reason: reason.to_owned() };
+        if let Err(mpsc::error::TrySendError::Full(event)) = sender.try_send(event) {
+            tokio::spawn(async move {
+                let _ = sender.send(event).await;
+            });
+        }
+    }
+}
+
+/// A subscription to a topic: a stream of its pushes, typed `P`. Dropping the last stream of a
+/// topic unsubscribes.
+pub struct Subscription<P> {
+    inner: Arc<Inner>,
+    key: (String, String),
+    id: u64,
+    events: mpsc::Receiver<Event<Message>>,
+    ended: bool,
+    push: PhantomData<fn() -> P>,
+}
+
+impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
+    pub(crate) fn new(
+        inner: Arc<Inner>,
+        key: (String, String),
+        id: u64,
+        events: mpsc::Receiver<Event<Message>>,
+    ) -> Self {
+        Subscription { inner, key, id, events, ended: false, push: PhantomData }
+    }
+
+    /// The topic, as sent.
+    pub fn topic(&self) -> &str {
+        &self.key.1
+    }
+
+    /// The next event; `None` after [`Event::Ended`].
+    pub async fn next(&mut self) -> Option<Event<P>> {
+        std::future::poll_fn(|cx| self.poll_event(cx)).await
+    }
+
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Event<P>>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        let event = match self.events.poll_recv(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(None) => Event::Ended { reason: "the client went away".to_owned() },
+            Poll::Ready(Some(event)) => event,
+        };
+        Poll::Ready(Some(match event {
+            Event::Push(message) => match P::try_from(message) {
+                Ok(push) => Event::Push(push),
+                Err(other) => Event::Other(other),
+            },
+            Event::Lagged { missed } => Event::Lagged { missed },
+            Event::Other(message) => Event::Other(message),
+            Event::Ended { reason } => {
+                self.ended = true;
+                Event::Ended { reason }
+            }
+        }))
+    }
+}
+
+impl<P: TryFrom<Message, Error = Message>> futures_util::Stream for Subscription<P> {
+    type Item = Event<P>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<P>>> {
+        self.get_mut().poll_event(cx)
+    }
+}
+
+impl<P> Drop for Subscription<P> {
+    fn drop(&mut self) {
+        self.inner.stream_dropped(&self.key, self.id);
+    }
+}
