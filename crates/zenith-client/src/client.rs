@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -20,6 +19,7 @@ use zenith_protocol::{
 
 use crate::ClientError;
 use crate::connect::{self, Tls};
+use crate::connection::{self, Reconnect};
 use crate::subscription::{Stream, Subscription};
 
 /// How the client connects, waits and retries.
@@ -37,6 +37,8 @@ pub struct Options {
     pub stream_buffer: usize,
     /// Whom `wss://` trusts.
     pub tls: Tls,
+    /// When to connect again after the connection ends.
+    pub reconnect: Reconnect,
 }
 
 impl Default for Options {
@@ -47,6 +49,7 @@ impl Default for Options {
             retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)],
             stream_buffer: 1024,
             tls: Tls::default(),
+            reconnect: Reconnect::default(),
         }
     }
 }
@@ -73,8 +76,12 @@ struct State {
     pending: HashMap<TransactionId, oneshot::Sender<Result<Message, ClientError>>>,
     /// Subscriptions by controller and full topic.
     topics: HashMap<(String, String), Topic>,
-    /// Why the connection ended, once it has.
+    /// Why the client ended, once it has.
     closed: Option<String>,
+    /// Why the connection is down while the client connects again.
+    down: Option<String>,
+    /// The last sign-in that succeeded, sent again after reconnecting.
+    last_sign_in: Option<Message>,
 }
 
 /// One server subscription and the local streams that share it.
@@ -84,6 +91,8 @@ struct Topic {
     live: bool,
     /// Callers waiting for the confirmation.
     waiting: Vec<oneshot::Sender<Result<(), ClientError>>>,
+    /// The `Sub` to send again after reconnecting.
+    sub: String,
     /// The `Unsub` to send when the last stream goes.
     unsub: String,
 }
@@ -92,8 +101,7 @@ impl Client {
     /// Connects to `url` (`ws://` or `wss://`) and starts reading what the server sends.
     pub async fn connect(url: &str, options: Options) -> Result<Client, ClientError> {
         let socket = connect::connect(url, &options.tls, options.connect_timeout).await?;
-        let (mut sink, mut frames) = socket.split();
-        let (outgoing, mut to_send) = mpsc::unbounded_channel::<Frame>();
+        let (outgoing, to_send) = mpsc::unbounded_channel::<Frame>();
         let inner = Arc::new(Inner {
             options,
             outgoing,
@@ -101,36 +109,7 @@ impl Client {
             next_stream: AtomicU64::new(1),
             state: Mutex::new(State::default()),
         });
-        tokio::spawn(async move {
-            while let Some(frame) = to_send.recv().await {
-                let closing = matches!(frame, Frame::Close(_));
-                if sink.send(frame).await.is_err() || closing {
-                    break;
-                }
-            }
-            let _ = sink.close().await;
-        });
-        let reader = Arc::downgrade(&inner);
-        tokio::spawn(async move {
-            let reason = loop {
-                let frame = frames.next().await;
-                let Some(inner) = reader.upgrade() else { break None };
-                match frame {
-                    Some(Ok(Frame::Text(text))) => inner.received(text.as_str()),
-                    Some(Ok(Frame::Close(close))) => {
-                        break Some(close.map_or("closed by the server".to_owned(), |c| {
-                            format!("closed by the server with {} {}", u16::from(c.code), c.reason)
-                        }));
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(error)) => break Some(error.to_string()),
-                    None => break Some("the server went away".to_owned()),
-                }
-            };
-            if let Some(inner) = reader.upgrade() {
-                inner.closed(reason.unwrap_or_default());
-            }
-        });
+        tokio::spawn(connection::drive(Arc::downgrade(&inner), url.to_owned(), socket, to_send));
         Ok(Client { inner })
     }
 
@@ -139,29 +118,17 @@ impl Client {
     /// the request is an order's.
     pub async fn request<R: Request>(&self, request: R) -> Result<R::Reply, ClientError> {
         let kind = request.kind();
-        let reply = self.call(request.into()).await?;
+        let reply = self.inner.call(request.into()).await?;
         R::Reply::try_from(reply)
             .map_err(|other| ClientError::UnexpectedReply { kind, reason: format!("a {} came back", other.kind()) })
     }
 
     /// Signs in with an `AuthOwner`, `AuthToken` or `AuthCode` request, giving the identity the
-    /// server grants; a rejection is [`ClientError::SignInRejected`].
+    /// server grants; a rejection is [`ClientError::SignInRejected`]. The client signs in the
+    /// same way after reconnecting; signing in again (with a new access token, say) on a live
+    /// connection replaces it.
     pub async fn sign_in<R: Request>(&self, request: R) -> Result<IdentityResult, ClientError> {
-        let kind = request.kind();
-        let identity = match self.call(request.into()).await? {
-            Message::AuthOwnerReply(reply) => reply.data,
-            Message::AuthTokenReply(reply) => reply.data,
-            Message::AuthCodeReply(reply) => reply.data,
-            Message::IdentifyPush(push) => push.data,
-            other => {
-                let reason = format!("a {} came back", other.kind());
-                return Err(ClientError::UnexpectedReply { kind, reason });
-            }
-        };
-        match identity.result {
-            AuthResult::Success => Ok(identity),
-            _ => Err(ClientError::SignInRejected(identity.undocumented.get("Reason").map(|r| r.to_string()))),
-        }
+        self.inner.sign_in(request.into()).await
     }
 
     /// Subscribes to `topic` (with `Confirm`), giving a stream of its pushes once the server has
@@ -174,9 +141,7 @@ impl Client {
         let (confirmed, confirmation) = oneshot::channel();
         {
             let mut state = self.inner.lock();
-            if let Some(reason) = &state.closed {
-                return Err(ClientError::Closed(Some(reason.clone())));
-            }
+            state.usable()?;
             match state.topics.get_mut(&key) {
                 Some(shared) => {
                     shared.streams.push((id, stream));
@@ -186,12 +151,12 @@ impl Client {
                     }
                 }
                 None => {
-                    let unsub = serde_json::to_string(&UnsubRequest::for_topic(topic.clone()))
-                        .expect("messages always serialize");
-                    let shared = Topic { streams: vec![(id, stream)], live: false, waiting: vec![confirmed], unsub };
+                    let unsub = text(&UnsubRequest::for_topic(topic.clone()));
+                    let sub = text(&SubRequest::for_topic(topic).confirm(true));
+                    self.inner.send(sub.clone())?;
+                    let shared =
+                        Topic { streams: vec![(id, stream)], live: false, waiting: vec![confirmed], sub, unsub };
                     state.topics.insert(key.clone(), shared);
-                    let sub = SubRequest::for_topic(topic).confirm(true);
-                    self.inner.send(&sub)?;
                 }
             }
         }
@@ -205,10 +170,78 @@ impl Client {
         }
     }
 
-    /// Closes the connection with 1000 (normal closure); calls still waiting end with
-    /// [`ClientError::Closed`].
+    /// Closes the connection with 1000 (normal closure) and stops reconnecting; calls still
+    /// waiting end with [`ClientError::Closed`].
     pub fn close(&self) {
         self.inner.close();
+    }
+}
+
+/// A message as the text that goes on the wire.
+fn text(message: &impl serde::Serialize) -> String {
+    serde_json::to_string(message).expect("messages always serialize")
+}
+
+impl State {
+    /// An error when no call can go now: the client ended, or it is connecting again.
+    fn usable(&self) -> Result<(), ClientError> {
+        match (&self.closed, &self.down) {
+            (Some(reason), _) => Err(ClientError::Closed(Some(reason.clone()))),
+            (None, Some(reason)) => Err(ClientError::Closed(Some(format!("{reason}; connecting again")))),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+impl Inner {
+    pub(crate) fn options(&self) -> &Options {
+        &self.options
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("the client's state is never left torn")
+    }
+
+    /// Queues text for the server.
+    fn send(&self, text: String) -> Result<(), ClientError> {
+        self.outgoing.send(Frame::text(text)).map_err(|_| self.closed_error())
+    }
+
+    fn closed_error(&self) -> ClientError {
+        let state = self.lock();
+        ClientError::Closed(state.closed.clone().or_else(|| state.down.clone()))
+    }
+
+    pub(crate) fn close(&self) {
+        let close = CloseFrame { code: CloseCode::Normal, reason: "".into() };
+        let _ = self.outgoing.send(Frame::Close(Some(close)));
+    }
+
+    /// The last sign-in that succeeded.
+    pub(crate) fn last_sign_in(&self) -> Option<Message> {
+        self.lock().last_sign_in.clone()
+    }
+
+    /// Signs in with `message`, keeping it for reconnecting when it succeeds.
+    pub(crate) async fn sign_in(&self, message: Message) -> Result<IdentityResult, ClientError> {
+        let kind = message.kind();
+        let identity = match self.call(message.clone()).await? {
+            Message::AuthOwnerReply(reply) => reply.data,
+            Message::AuthTokenReply(reply) => reply.data,
+            Message::AuthCodeReply(reply) => reply.data,
+            Message::IdentifyPush(push) => push.data,
+            other => {
+                let reason = format!("a {} came back", other.kind());
+                return Err(ClientError::UnexpectedReply { kind, reason });
+            }
+        };
+        match identity.result {
+            AuthResult::Success => {
+                self.lock().last_sign_in = Some(message);
+                Ok(identity)
+            }
+            _ => Err(ClientError::SignInRejected(identity.undocumented.get("Reason").map(|r| r.to_string()))),
+        }
     }
 
     /// Sends a message and waits for the message that answers it, trying a `Retry` again.
@@ -221,7 +254,7 @@ impl Client {
                 | MessageKind::CancelOrderRequest
                 | MessageKind::MoveOrderRequest
         );
-        let mut delays = self.inner.options.retry_delays.iter().filter(|_| retried);
+        let mut delays = self.options.retry_delays.iter().filter(|_| retried);
         loop {
             match self.call_once(&mut message).await {
                 Err(error) if error.is_retry() => match delays.next() {
@@ -235,23 +268,21 @@ impl Client {
 
     async fn call_once(&self, message: &mut Message) -> Result<Message, ClientError> {
         let kind = message.kind();
-        let id = self.inner.next_transaction.fetch_add(1, Ordering::Relaxed);
+        let id = self.next_transaction.fetch_add(1, Ordering::Relaxed);
         message.set_transaction_id(id);
         let (answered, answer) = oneshot::channel();
         {
-            let mut state = self.inner.lock();
-            if let Some(reason) = &state.closed {
-                return Err(ClientError::Closed(Some(reason.clone())));
-            }
+            let mut state = self.lock();
+            state.usable()?;
             state.pending.insert(id, answered);
         }
-        self.inner.send(&*message)?;
-        let timeout = self.inner.options.request_timeout;
+        self.send(text(&*message))?;
+        let timeout = self.options.request_timeout;
         let reply = match tokio::time::timeout(timeout, answer).await {
             Ok(Ok(reply)) => reply?,
-            Ok(Err(_)) => return Err(self.inner.closed_error()),
+            Ok(Err(_)) => return Err(self.closed_error()),
             Err(_) => {
-                self.inner.lock().pending.remove(&id);
+                self.lock().pending.remove(&id);
                 return Err(ClientError::Timeout { kind, timeout });
             }
         };
@@ -264,28 +295,10 @@ impl Client {
         }
         Ok(reply)
     }
-}
-
-impl Inner {
-    /// Queues a message for the server.
-    fn send(&self, message: &impl serde::Serialize) -> Result<(), ClientError> {
-        let text = serde_json::to_string(message).expect("messages always serialize");
-        self.outgoing.send(Frame::text(text)).map_err(|_| self.closed_error())
-    }
-
-    fn closed_error(&self) -> ClientError {
-        let state = self.lock();
-        ClientError::Closed(state.closed.clone())
-    }
-
-    fn close(&self) {
-        let close = CloseFrame { code: CloseCode::Normal, reason: "".into() };
-        let _ = self.outgoing.send(Frame::Close(Some(close)));
-    }
 
     /// One message from the server: a reply to its waiting request, a subscription's
     /// confirmation, refusal or end, or a push for the subscription's streams.
-    fn received(&self, text: &str) {
+    pub(crate) fn received(&self, text: &str) {
         let message = match Message::parse_str(text, Direction::Receive) {
             Ok(message) => message,
             Err(error) => {
@@ -330,10 +343,6 @@ impl Inner {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("the client's state is never left torn")
-    }
-
     fn refused(&self, state: &mut State, key: &(String, String), reason: Option<String>) {
         if let Some(topic) = state.topics.remove(key) {
             for waiting in topic.waiting {
@@ -342,13 +351,43 @@ impl Inner {
         }
     }
 
-    /// The connection ended: every waiting call fails, every stream ends.
-    fn closed(&self, reason: String) {
+    /// The client ended: every waiting call fails, every stream ends.
+    pub(crate) fn closed(&self, reason: String) {
         let mut state = self.lock();
         state.closed = Some(reason.clone());
         state.pending.clear();
         for (_, topic) in state.topics.drain() {
             topic.streams.iter().for_each(|(_, stream)| stream.end(&reason));
+        }
+    }
+
+    /// The connection dropped and another is on its way: waiting calls fail, subscriptions wait
+    /// to be made again.
+    pub(crate) fn disconnected(&self, reason: &str) {
+        let mut state = self.lock();
+        state.down = Some(reason.to_owned());
+        state.pending.clear();
+        for topic in state.topics.values_mut() {
+            topic.live = false;
+            topic
+                .waiting
+                .drain(..)
+                .for_each(|waiting| drop(waiting.send(Err(ClientError::Closed(Some(reason.to_owned()))))));
+        }
+    }
+
+    /// A new connection is open: calls may go again.
+    pub(crate) fn reconnected(&self) {
+        self.lock().down = None;
+    }
+
+    /// After signing in again: each topic subscribed again, its streams told that what they
+    /// held is gone and a new snapshot follows.
+    pub(crate) fn resubscribe(&self) {
+        let state = self.lock();
+        for topic in state.topics.values() {
+            topic.streams.iter().for_each(|(_, stream)| stream.resynced());
+            let _ = self.outgoing.send(Frame::text(topic.sub.clone()));
         }
     }
 

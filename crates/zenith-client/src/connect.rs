@@ -33,7 +33,7 @@ pub enum Tls {
 }
 
 /// A TCP stream, encrypted for `wss://`.
-pub enum Stream {
+pub(crate) enum Stream {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
 }

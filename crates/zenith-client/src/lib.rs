@@ -29,10 +29,12 @@
 
 mod client;
 mod connect;
+mod connection;
 mod error;
 mod subscription;
 
 pub use client::{Client, Options};
 pub use connect::Tls;
+pub use connection::Reconnect;
 pub use error::ClientError;
 pub use subscription::{Event, Subscription};

@@ -20,6 +20,9 @@ pub enum Event<P> {
     /// The consumer fell behind: this many pushes did not fit in the stream's buffer and were
     /// not kept. The topic's state held from earlier pushes is no longer complete.
     Lagged { missed: u64 },
+    /// The connection dropped and a new one subscribed again: whatever the consumer built from
+    /// earlier pushes is to be dropped; the next push is the new snapshot.
+    Resynced,
     /// A message on the topic that is not its push type (kept, for the consumer to judge).
     Other(Message),
     /// The subscription ended: the server ended it, or the connection closed. Nothing follows.
@@ -54,6 +57,18 @@ impl Stream {
         }
         if self.sender.try_send(Event::Push(message.clone())).is_err() {
             self.missed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Tells the consumer that the subscription was made again (sent even when the buffer is
+    /// full, as the lag count is then moot: everything before is void).
+    pub(crate) fn resynced(&self) {
+        self.missed.store(0, Ordering::Relaxed);
+        let sender = self.sender.clone();
+        if let Err(mpsc::error::TrySendError::Full(event)) = sender.try_send(Event::Resynced) {
+            tokio::spawn(async move {
+                let _ = sender.send(event).await;
+            });
         }
     }
 
@@ -115,6 +130,7 @@ impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
                 Err(other) => Event::Other(other),
             },
             Event::Lagged { missed } => Event::Lagged { missed },
+            Event::Resynced => Event::Resynced,
             Event::Other(message) => Event::Other(message),
             Event::Ended { reason } => {
                 self.ended = true;

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use zenith_client::{Client, ClientError, Event, Options};
+use zenith_client::{Client, ClientError, Event, Options, Reconnect};
 use zenith_mock::{Mock, Options as MockOptions};
 use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData, AuthTokenRequest, AuthTokenRequestData};
 use zenith_protocol::market::{DepthPush, DepthTopic, QuerySecurityRequest, QuerySecurityRequestData};
@@ -235,4 +235,47 @@ async fn no_server_is_a_clear_error() {
     assert!(matches!(error, ClientError::Io(_)), "{error}");
     let error = Client::connect("http://127.0.0.1/", quick()).await.err().unwrap();
     assert!(error.to_string().contains("ws or wss"), "{error}");
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_made_again_signed_in_and_each_stream_resynced() {
+    let (url, _stop, _) = mock("close=1001@500ms", 50.0).await;
+    let reconnect = Reconnect {
+        failures: vec![Duration::from_millis(20)],
+        after_failures: Duration::from_millis(20),
+        ..Reconnect::default()
+    };
+    let client = signed_in(&url, Options { reconnect, ..quick() }).await;
+    let mut depth = client.subscribe(DepthTopic::new("BHP", "ASX")).await.unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..500 {
+        let event = tokio::time::timeout(Duration::from_secs(5), depth.next()).await.expect("an event").expect("open");
+        assert!(!matches!(event, Event::Ended { .. }), "{event:?}");
+        let resynced = matches!(event, Event::Resynced);
+        seen.push(resynced);
+        if seen.len() > 1 && !resynced && seen[seen.len() - 2] {
+            break;
+        }
+    }
+    assert!(seen.windows(2).any(|w| w == [true, false]), "a push follows the resync: {seen:?}");
+    // Signed in again: a request on the new connection is answered.
+    let mut answered = false;
+    for _ in 0..50 {
+        match client.request(QuerySecurityRequest::new(QuerySecurityRequestData::new("ASX", "BHP"))).await {
+            Ok(_) => {
+                answered = true;
+                break;
+            }
+            Err(ClientError::Closed(_)) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(error) => panic!("{error}"),
+        }
+    }
+    assert!(answered);
+}
+
+#[test]
+fn the_reconnection_delays_are_the_real_clients() {
+    let reconnect = Reconnect::default();
+    let delays: Vec<u128> = (0..11).map(|failures| reconnect.delay(failures).as_millis()).collect();
+    assert_eq!(delays, [8000, 50, 2000, 2000, 2000, 2000, 10000, 10000, 10000, 15000, 15000]);
 }
