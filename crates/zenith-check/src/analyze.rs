@@ -15,7 +15,9 @@ use zenith_protocol::{
 
 use crate::classify::classify;
 use crate::duplicates::{self, Repeated};
-use crate::effects::{self, Effects};
+use zenith_protocol::runtime::state::effects::{self, Effects};
+
+use crate::data;
 use crate::excerpt;
 use crate::finding::{self, Finding, Name, Place, intern_action, intern_controller, intern_topic};
 use crate::limit::Limit;
@@ -77,7 +79,7 @@ pub struct Checked {
     /// For data pushed on a subscription: what it does to the subscription's state.
     pub effects: Option<Effects>,
     /// For data pushed on the topic the analysis was asked to keep: its `Data`.
-    pub data: Option<effects::Data>,
+    pub data: Option<data::Data>,
 }
 
 impl Checked {
@@ -366,7 +368,7 @@ impl Analyzer<'_> {
             let mut checked = Checked::clean(place, clean, credentials);
             checked.effects = checked.push().and_then(|info| effects::from_recording(info, recording));
             if self.keeps(&checked) {
-                checked.data = effects::data_of_text(&text);
+                checked.data = data::data_of_text(&text);
             }
             checked.binary = binary;
             return Analysis::Message(Box::new(checked));
@@ -483,7 +485,7 @@ impl Analyzer<'_> {
         };
         checked.effects = checked.push().and_then(|info| effects::from_value(info, &value));
         if self.keeps(&checked) {
-            checked.data = effects::data(value, large.is_some());
+            checked.data = data::data(value, large.is_some());
         }
         Analysis::Message(Box::new(checked))
     }

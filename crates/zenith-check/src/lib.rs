@@ -9,16 +9,15 @@ mod checker;
 mod classify;
 mod connections;
 mod conversation;
+mod data;
 mod deadline;
 mod duplicates;
-mod effects;
 mod excerpt;
 mod finding;
 mod limit;
 pub mod outline;
 mod replay;
 mod shown;
-mod state;
 mod streams;
 mod summary;
 

@@ -11,8 +11,8 @@ use zenith_redact::Screen;
 
 use crate::analyze::Analysis;
 use crate::checker::Checker;
-use crate::effects::Data;
-use crate::state::Records;
+use crate::data::Data;
+use zenith_protocol::runtime::state::Records;
 
 /// Where to stop.
 #[derive(Clone, Copy, Debug, PartialEq)]

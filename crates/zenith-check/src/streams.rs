@@ -10,9 +10,9 @@ use zenith_capture::Code;
 use zenith_protocol::runtime::changes::{Text, in_scope};
 use zenith_protocol::{ChangeRules, Direction, MessageInfo, Operation, Severity};
 
-use crate::effects::Effects;
 use crate::finding::{self, Finding, Place, Related};
-use crate::state::{self, Record, Store, increases};
+use zenith_protocol::runtime::state::effects::Effects;
+use zenith_protocol::runtime::state::{self, Record, Store, increases};
 
 /// The most subscriptions followed on one connection; later ones get a `state-limit` warning
 /// and are not followed.

@@ -57,6 +57,7 @@ mod parse;
 mod pattern;
 pub mod schema;
 mod secret;
+pub mod state;
 pub mod stream;
 mod time;
 pub mod topic;

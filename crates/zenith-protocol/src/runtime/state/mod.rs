@@ -7,11 +7,13 @@
 // `Store` only keeps the result (the keys with the message that added each, for checking; the
 // records themselves, for replay) and hears what did not fit, to report it if it checks.
 
+use crate::runtime::changes::{Text, in_scope};
+use crate::{Change, ChangeRules, Operation};
 use serde_json::{Map, Value};
-use zenith_protocol::runtime::changes::{Text, in_scope};
-use zenith_protocol::{Change, ChangeRules, Operation};
 
-use crate::effects::Effects;
+pub mod effects;
+
+use effects::Effects;
 
 /// One change record being applied: what it does, where it is, and (for a store that keeps
 /// records) the record itself.
@@ -42,7 +44,7 @@ impl Record<'_> {
             _ => {
                 let mut fields = record.as_object().cloned().unwrap_or_default();
                 if let Some(tag) = self.rules.tag {
-                    fields.shift_remove(tag);
+                    remove_in_order(&mut fields, tag);
                 }
                 Value::Object(fields)
             }
@@ -242,6 +244,22 @@ impl Records {
     }
 }
 
+/// Removes `key`, the others keeping their order (whichever map serde_json was built with).
+fn remove_in_order(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
+    let mut removed = None;
+    *map = std::mem::take(map)
+        .into_iter()
+        .filter_map(|(name, value)| match name == key {
+            true => {
+                removed = Some(value);
+                None
+            }
+            false => Some((name, value)),
+        })
+        .collect();
+    removed
+}
+
 /// `held.len()` as a position, and `at` within it.
 fn clamp(at: u64, held: usize) -> usize {
     usize::try_from(at).unwrap_or(usize::MAX).min(held)
@@ -271,7 +289,7 @@ impl Store for Records {
     }
 
     fn remove(&mut self, key: &Text) -> bool {
-        self.keyed().shift_remove(key.as_str()).is_some()
+        remove_in_order(self.keyed(), key.as_str()).is_some()
     }
 
     fn clear(&mut self) {

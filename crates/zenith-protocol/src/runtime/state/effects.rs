@@ -4,10 +4,10 @@
 // is not read again; otherwise they come from its tree. A push on the topic a replay follows
 // also keeps its `Data`, for the records themselves.
 
+use crate::runtime::changes::{Text, value_text};
+use crate::runtime::stream::record::Recording;
+use crate::{Change, MessageInfo};
 use serde_json::Value;
-use zenith_protocol::runtime::changes::{Text, value_text};
-use zenith_protocol::runtime::stream::record::Recording;
-use zenith_protocol::{Change, MessageInfo};
 
 /// What one push does.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -47,27 +47,4 @@ pub fn from_value(info: &'static MessageInfo, message: &Value) -> Option<Effects
         }
         _ => None,
     }
-}
-
-/// A push's `Data`, kept in its analysis for a store of the records themselves (replay).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Data {
-    Value(Value),
-    /// The message holds too many values to be read into a tree: what it did is not known.
-    TooLarge,
-}
-
-/// The `Data` of a message read into a tree (`large`: only its outline was), if it has any.
-pub fn data(message: Value, large: bool) -> Option<Data> {
-    match message {
-        _ if large => Some(Data::TooLarge),
-        Value::Object(mut members) => members.shift_remove("Data").map(Data::Value),
-        _ => None,
-    }
-}
-
-/// The `Data` of a message the one pass found clean, which has no tree.
-pub fn data_of_text(text: &str) -> Option<Data> {
-    let (message, large) = crate::outline::tree(text).ok()?;
-    data(message, large.is_some())
 }
