@@ -31,10 +31,12 @@ mod client;
 mod connect;
 mod connection;
 mod error;
+mod state;
 mod subscription;
 
 pub use client::{Client, Options};
 pub use connect::Tls;
 pub use connection::Reconnect;
 pub use error::ClientError;
+pub use state::State;
 pub use subscription::{Event, Subscription};

@@ -1,5 +1,6 @@
 //! A subscription's stream: its topic's pushes, typed, with what was missed said, never hidden.
 
+use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use tokio::sync::mpsc;
 use zenith_protocol::Message;
 
 use crate::client::Inner;
+use crate::state::State;
 
 /// What a subscription's stream gives.
 #[derive(Debug)]
@@ -23,6 +25,9 @@ pub enum Event<P> {
     /// The connection dropped and a new one subscribed again: whatever the consumer built from
     /// earlier pushes is to be dropped; the next push is the new snapshot.
     Resynced,
+    /// A change record of the push before it that does not fit the state held (an update of
+    /// an order the book does not hold, say): where, and why. The rest was applied.
+    Inconsistent { reason: String },
     /// A message on the topic that is not its push type (kept, for the consumer to judge).
     Other(Message),
     /// The subscription ended: the server ended it, or the connection closed. Nothing follows.
@@ -91,6 +96,9 @@ pub struct Subscription<P> {
     key: (String, String),
     id: u64,
     events: mpsc::Receiver<Event<Message>>,
+    /// Events found while applying a push, given after it.
+    queued: VecDeque<Event<P>>,
+    state: State,
     ended: bool,
     push: PhantomData<fn() -> P>,
 }
@@ -102,12 +110,26 @@ impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
         id: u64,
         events: mpsc::Receiver<Event<Message>>,
     ) -> Self {
-        Subscription { inner, key, id, events, ended: false, push: PhantomData }
+        Subscription {
+            inner,
+            key,
+            id,
+            events,
+            queued: VecDeque::new(),
+            state: State::default(),
+            ended: false,
+            push: PhantomData,
+        }
     }
 
     /// The topic, as sent.
     pub fn topic(&self) -> &str {
         &self.key.1
+    }
+
+    /// What the pushes read so far hold, by the topic's change rules.
+    pub fn state(&self) -> &State {
+        &self.state
     }
 
     /// The next event; `None` after [`Event::Ended`].
@@ -116,6 +138,9 @@ impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
     }
 
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Event<P>>> {
+        if let Some(event) = self.queued.pop_front() {
+            return Poll::Ready(Some(event));
+        }
         if self.ended {
             return Poll::Ready(None);
         }
@@ -125,12 +150,20 @@ impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
             Poll::Ready(Some(event)) => event,
         };
         Poll::Ready(Some(match event {
-            Event::Push(message) => match P::try_from(message) {
-                Ok(push) => Event::Push(push),
-                Err(other) => Event::Other(other),
-            },
+            Event::Push(message) => {
+                let problems = self.state.apply(&message);
+                self.queued.extend(problems.into_iter().map(|reason| Event::Inconsistent { reason }));
+                match P::try_from(message) {
+                    Ok(push) => Event::Push(push),
+                    Err(other) => Event::Other(other),
+                }
+            }
             Event::Lagged { missed } => Event::Lagged { missed },
-            Event::Resynced => Event::Resynced,
+            Event::Resynced => {
+                self.state.clear();
+                Event::Resynced
+            }
+            Event::Inconsistent { reason } => Event::Inconsistent { reason },
             Event::Other(message) => Event::Other(message),
             Event::Ended { reason } => {
                 self.ended = true;
@@ -147,6 +180,9 @@ impl<P: TryFrom<Message, Error = Message>> futures_util::Stream for Subscription
         self.get_mut().poll_event(cx)
     }
 }
+
+// Nothing in a subscription is pinned: its pushes wait in a queue, never in place.
+impl<P> Unpin for Subscription<P> {}
 
 impl<P> Drop for Subscription<P> {
     fn drop(&mut self) {

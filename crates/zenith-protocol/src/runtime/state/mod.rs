@@ -231,6 +231,13 @@ impl Records {
     /// Applies one push, as [`apply`] does; the records (or members) held are shown from the
     /// first push with a change record that does something.
     pub fn push(&mut self, rules: Option<&ChangeRules>, effects: Option<&Effects>, data: Option<&Value>) {
+        self.prepare(rules, effects);
+        apply(self, rules, effects, data);
+    }
+
+    /// Starts holding records (or members) at the first push with a change record that does
+    /// something; a store that wraps `Records` calls it before [`apply`].
+    pub fn prepare(&mut self, rules: Option<&ChangeRules>, effects: Option<&Effects>) {
         if let (Some(rules), Some(effects)) = (rules, effects)
             && effects.records.iter().any(|change| change.operation.is_some())
         {
@@ -240,7 +247,6 @@ impl Records {
                 self.keyed.get_or_insert_default();
             }
         }
-        apply(self, rules, effects, data);
     }
 }
 
