@@ -349,7 +349,7 @@ fn merge(fields: &mut Map<String, Value>, changes: &Value) {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use zenith_protocol::MessageKind;
+    use crate::MessageKind;
 
     use super::*;
 
