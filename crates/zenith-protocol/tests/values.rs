@@ -1,5 +1,5 @@
 //! Value types meet the numbers and times of other crates: integers, doubles, `rust_decimal`
-//! and `jiff`, each conversion held to the exact value (or instant) it stands for.
+//! `jiff` and `time`, each conversion held to the exact value (or instant) it stands for.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -304,6 +304,76 @@ mod jiff_conversions {
         assert!(error.contains("longer than a jiff::SignedDuration"), "{error}");
         let error = "1:2:3:4".parse::<Time>().unwrap_err().to_string();
         assert!(error.contains("is not a duration like") && error.contains("too many"), "{error}");
+    }
+}
+
+#[cfg(feature = "time")]
+mod time_conversions {
+    use super::*;
+    use ::time::{Month, OffsetDateTime, UtcOffset};
+    use zenith_protocol::{Date, DateTime};
+
+    #[test]
+    fn date_times_become_the_instant_at_their_offset() {
+        let reference = OffsetDateTime::from_unix_timestamp(1_341_050_550).unwrap();
+        for text in ["20120630T100230Z", "2012-06-30T20:02:30+10:00", "20120630T043230-0530"] {
+            let date_time: DateTime = text.parse().unwrap();
+            let converted = OffsetDateTime::try_from(&date_time).unwrap();
+            assert_eq!(converted, reference, "{text}");
+            assert_eq!(i32::from(date_time.offset_minutes()) * 60, converted.offset().whole_seconds());
+            let back = DateTime::try_from(converted).unwrap();
+            assert_eq!((back.offset_minutes(), back.time()), (date_time.offset_minutes(), date_time.time()));
+            assert_eq!(back, date_time);
+        }
+        let leap: DateTime = "2016-12-31T23:59:60Z".parse().unwrap();
+        let after = OffsetDateTime::try_from(&leap).unwrap();
+        assert_eq!((after.year(), after.month(), after.day(), after.second()), (2017, Month::January, 1, 0));
+        // Past year 9999 in UTC, without the `time` crate's large dates.
+        let late: DateTime = "9999-12-31T23:00:00-10:00".parse().unwrap();
+        let error = OffsetDateTime::try_from(&late).unwrap_err().to_string();
+        assert!(error.contains("beyond the range of a time::OffsetDateTime"), "{error}");
+        let odd = OffsetDateTime::UNIX_EPOCH.to_offset(UtcOffset::from_hms(1, 0, 30).unwrap());
+        assert!(DateTime::try_from(odd).unwrap_err().to_string().contains("offset"));
+        let early = ::time::Date::from_calendar_date(-3, Month::May, 1).unwrap();
+        assert!(Date::try_from(early).unwrap_err().to_string().contains("0000 to 9999"));
+        assert!(Time::try_from(::time::Duration::milliseconds(-5)).unwrap_err().to_string().contains("negative"));
+        let long: Time = "200000000000000.00:00:00".parse().unwrap();
+        assert!(::time::Duration::try_from(&long).is_err());
+    }
+
+    fn any_date_time() -> impl Strategy<Value = String> {
+        (0u32..=9998, 1u32..=12, 1u32..=28, 0u32..86_400, 0u32..1_000_000_000, -1439i32..=1439).prop_map(
+            |(year, month, day, second, nanos, offset)| {
+                let sign = if offset < 0 { '-' } else { '+' };
+                let (hour, minute, second) = (second / 3600, second / 60 % 60, second % 60);
+                let (oh, om) = (offset.abs() / 60, offset.abs() % 60);
+                format!(
+                    "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{nanos:09}{sign}{oh:02}:{om:02}"
+                )
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn order_across_offsets_is_that_of_the_instants(a in any_date_time(), b in any_date_time()) {
+            let (x, y): (DateTime, DateTime) = (a.parse().unwrap(), b.parse().unwrap());
+            let (s, t) = (OffsetDateTime::try_from(&x).unwrap(), OffsetDateTime::try_from(&y).unwrap());
+            prop_assert_eq!(x.cmp(&y), s.cmp(&t), "{} against {}", a, b);
+            let back = DateTime::try_from(s).unwrap();
+            prop_assert_eq!(back.time(), x.time());
+            prop_assert_eq!(back, x);
+        }
+
+        #[test]
+        fn dates_and_durations_round_trip(day in 0i32..3_652_000, seconds in 0i64..10_000_000_000, nanos in 0i32..1_000_000_000) {
+            let day = ::time::Date::from_julian_day(1_721_060 + day).unwrap();
+            let date = Date::try_from(day).unwrap();
+            prop_assert_eq!(::time::Date::try_from(&date).unwrap(), day);
+            let length = ::time::Duration::new(seconds, nanos);
+            let time = Time::try_from(length).unwrap();
+            prop_assert_eq!(::time::Duration::try_from(&time).unwrap(), length);
+        }
     }
 }
 

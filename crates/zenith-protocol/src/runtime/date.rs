@@ -186,6 +186,50 @@ impl TryFrom<jiff::civil::Date> for Date {
     }
 }
 
+/// The calendar day; a zone written after it is not carried (see [`Date::offset_minutes`]).
+/// Every protocol date is within the `time` crate's range, so this fails only if that changes.
+///
+/// ```
+/// use zenith_protocol::Date;
+/// let date: Date = "2012-06-03Z".parse().unwrap();
+/// let day = time::Date::try_from(&date).unwrap();
+/// assert_eq!((day.year(), day.month() as u8, day.day()), (2012, 6, 3));
+/// ```
+#[cfg(feature = "time")]
+impl TryFrom<&Date> for ::time::Date {
+    type Error = DateError;
+    fn try_from(value: &Date) -> Result<::time::Date, DateError> {
+        let (year, month, day) = value.ymd;
+        ::time::Month::try_from(month)
+            .and_then(|month| ::time::Date::from_calendar_date(i32::from(year), month, day))
+            .map_err(|_| DateError {
+                text: value.text.clone(),
+                form: false,
+                reason: "is beyond the range of a time::Date",
+            })
+    }
+}
+
+/// A calendar day written `YYYY-MM-DD`, without a zone; refused outside the years 0000 to
+/// 9999, which the protocol writes.
+///
+/// ```
+/// use zenith_protocol::Date;
+/// let day = time::Date::from_calendar_date(2016, time::Month::January, 20).unwrap();
+/// assert_eq!(Date::try_from(day).unwrap().as_str(), "2016-01-20");
+/// ```
+#[cfg(feature = "time")]
+impl TryFrom<::time::Date> for Date {
+    type Error = DateError;
+    fn try_from(value: ::time::Date) -> Result<Date, DateError> {
+        if !(0..=9999).contains(&value.year()) {
+            let reason = "is outside the years 0000 to 9999, which the protocol writes";
+            return Err(DateError { text: value.to_string(), form: false, reason });
+        }
+        Date::parse(&format!("{:04}-{:02}-{:02}", value.year(), u8::from(value.month()), value.day()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,7 @@ pub struct DateTimeError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Why {
     Form(&'static str),
-    #[cfg_attr(not(feature = "jiff"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "jiff", feature = "time")), allow(dead_code))]
     Range(&'static str),
 }
 
@@ -334,7 +334,7 @@ impl TryFrom<&DateTime> for jiff::Zoned {
 impl TryFrom<jiff::Timestamp> for DateTime {
     type Error = DateTimeError;
     fn try_from(value: jiff::Timestamp) -> Result<DateTime, DateTimeError> {
-        DateTime::write(value.to_zoned(jiff::tz::TimeZone::UTC).datetime(), 0, &value)
+        DateTime::write(jiff_clock(value.to_zoned(jiff::tz::TimeZone::UTC).datetime()), 0, &value)
     }
 }
 
@@ -355,7 +355,7 @@ impl TryFrom<jiff::Timestamp> for DateTime {
 impl TryFrom<&jiff::Zoned> for DateTime {
     type Error = DateTimeError;
     fn try_from(value: &jiff::Zoned) -> Result<DateTime, DateTimeError> {
-        DateTime::write(value.datetime(), value.offset().seconds(), value)
+        DateTime::write(jiff_clock(value.datetime()), value.offset().seconds(), value)
     }
 }
 
@@ -368,37 +368,26 @@ impl TryFrom<jiff::Zoned> for DateTime {
     }
 }
 
-#[cfg(feature = "jiff")]
+#[cfg(any(feature = "jiff", feature = "time"))]
 impl DateTime {
     fn range_error(&self, reason: &'static str) -> DateTimeError {
         DateTimeError { text: self.text.clone(), why: Why::Range(reason) }
     }
 
-    /// Writes a wall-clock time and its offset from UTC in the extended form; `shown` names
-    /// the value in an error.
-    fn write(
-        clock: jiff::civil::DateTime,
-        offset_seconds: i32,
-        shown: &dyn fmt::Display,
-    ) -> Result<DateTime, DateTimeError> {
+    /// Writes a wall-clock time (year, month, day, hour, minute, second, nanosecond) and its
+    /// offset from UTC in the extended form; `shown` names the value in an error.
+    fn write(clock: [i32; 7], offset_seconds: i32, shown: &dyn fmt::Display) -> Result<DateTime, DateTimeError> {
         let fail = |reason| DateTimeError { text: shown.to_string(), why: Why::Range(reason) };
-        if !(0..=9999).contains(&clock.year()) {
+        let [year, month, day, hour, minute, second, nanosecond] = clock;
+        if !(0..=9999).contains(&year) {
             return Err(fail("is outside the years 0000 to 9999, which the protocol writes"));
         }
         if offset_seconds % 60 != 0 || offset_seconds.abs() >= 24 * 3600 {
             return Err(fail("has an offset the protocol cannot write (whole minutes within ±23:59)"));
         }
-        let mut text = format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            clock.year(),
-            clock.month(),
-            clock.day(),
-            clock.hour(),
-            clock.minute(),
-            clock.second()
-        );
-        if clock.subsec_nanosecond() != 0 {
-            let fraction = format!("{:09}", clock.subsec_nanosecond());
+        let mut text = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
+        if nanosecond != 0 {
+            let fraction = format!("{nanosecond:09}");
             text.push('.');
             text.push_str(fraction.trim_end_matches('0'));
         }
@@ -410,6 +399,72 @@ impl DateTime {
             text.push_str(&format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60));
         }
         DateTime::parse(&text)
+    }
+}
+
+/// The wall clock of a jiff date-time, as [`DateTime::write`] takes it.
+#[cfg(feature = "jiff")]
+fn jiff_clock(clock: jiff::civil::DateTime) -> [i32; 7] {
+    [
+        i32::from(clock.year()),
+        i32::from(clock.month()),
+        i32::from(clock.day()),
+        i32::from(clock.hour()),
+        i32::from(clock.minute()),
+        i32::from(clock.second()),
+        clock.subsec_nanosecond(),
+    ]
+}
+
+/// The instant a date-time names, at the date-time's own offset; as with jiff, a leap second
+/// is the instant after `23:59:59`. Refused only where the `time` crate's range ends (years
+/// beyond ±9999 without its `large-dates` feature).
+///
+/// ```
+/// use zenith_protocol::DateTime;
+/// let sent: DateTime = "2012-06-30T20:02:30.5+10:00".parse().unwrap();
+/// let instant = time::OffsetDateTime::try_from(&sent).unwrap();
+/// assert_eq!(instant.unix_timestamp(), 1_341_050_550);
+/// assert_eq!((instant.hour(), instant.offset().whole_hours()), (20, 10));
+/// ```
+#[cfg(feature = "time")]
+impl TryFrom<&DateTime> for ::time::OffsetDateTime {
+    type Error = DateTimeError;
+    fn try_from(value: &DateTime) -> Result<::time::OffsetDateTime, DateTimeError> {
+        let nanos = i128::from(value.unix_seconds()) * 1_000_000_000 + i128::from(value.fields.nanosecond);
+        let offset = ::time::UtcOffset::from_whole_seconds(i32::from(value.fields.offset_minutes) * 60).ok();
+        ::time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+            .ok()
+            .zip(offset)
+            .and_then(|(instant, offset)| instant.checked_to_offset(offset))
+            .ok_or_else(|| value.range_error("is beyond the range of a time::OffsetDateTime"))
+    }
+}
+
+/// A date-time written in the extended form with its offset (`Z` for UTC); refused outside
+/// the years 0000 to 9999 and for offsets with seconds, which the protocol cannot write.
+///
+/// ```
+/// use zenith_protocol::DateTime;
+/// let instant = time::OffsetDateTime::from_unix_timestamp(1_341_050_550).unwrap();
+/// let written = DateTime::try_from(instant).unwrap();
+/// assert_eq!(written.as_str(), "2012-06-30T10:02:30Z");
+/// ```
+#[cfg(feature = "time")]
+impl TryFrom<::time::OffsetDateTime> for DateTime {
+    type Error = DateTimeError;
+    fn try_from(value: ::time::OffsetDateTime) -> Result<DateTime, DateTimeError> {
+        let clock = [
+            value.year(),
+            i32::from(u8::from(value.month())),
+            i32::from(value.day()),
+            i32::from(value.hour()),
+            i32::from(value.minute()),
+            i32::from(value.second()),
+            // Below 10^9, so it fits.
+            value.nanosecond() as i32,
+        ];
+        DateTime::write(clock, value.offset().whole_seconds(), &value)
     }
 }
 

@@ -197,7 +197,7 @@ impl TryFrom<&Time> for jiff::SignedDuration {
     }
 }
 
-/// A length of time written as [`From<Duration>`](#impl-From<Duration>-for-Time) writes it;
+/// A length of time written as `From<std::time::Duration>` writes it;
 /// negative durations are refused, the protocol has no spelling for them.
 ///
 /// ```
@@ -210,6 +210,48 @@ impl TryFrom<&Time> for jiff::SignedDuration {
 impl TryFrom<jiff::SignedDuration> for Time {
     type Error = TimeError;
     fn try_from(value: jiff::SignedDuration) -> Result<Time, TimeError> {
+        match Duration::try_from(value) {
+            Ok(duration) => Ok(Time::from(duration)),
+            Err(_) => Err(TimeError {
+                text: value.to_string(),
+                form: false,
+                reason: "is negative, which the protocol cannot write",
+            }),
+        }
+    }
+}
+
+/// The length of time; refused past `i64::MAX` seconds, the longest a `time::Duration` holds.
+///
+/// ```
+/// use zenith_protocol::Time;
+/// let time: Time = "00:01:30.25".parse().unwrap();
+/// assert_eq!(time::Duration::try_from(&time).unwrap(), time::Duration::milliseconds(90_250));
+/// ```
+#[cfg(feature = "time")]
+impl TryFrom<&Time> for ::time::Duration {
+    type Error = TimeError;
+    fn try_from(value: &Time) -> Result<::time::Duration, TimeError> {
+        ::time::Duration::try_from(value.duration).map_err(|_| TimeError {
+            text: value.text.clone(),
+            form: false,
+            reason: "is longer than a time::Duration holds",
+        })
+    }
+}
+
+/// A length of time written as `From<std::time::Duration>` writes it; negative durations are
+/// refused, the protocol has no spelling for them.
+///
+/// ```
+/// use zenith_protocol::Time;
+/// assert_eq!(Time::try_from(time::Duration::hours(25)).unwrap().as_str(), "1.01:00:00");
+/// assert!(Time::try_from(time::Duration::seconds(-1)).is_err());
+/// ```
+#[cfg(feature = "time")]
+impl TryFrom<::time::Duration> for Time {
+    type Error = TimeError;
+    fn try_from(value: ::time::Duration) -> Result<Time, TimeError> {
         match Duration::try_from(value) {
             Ok(duration) => Ok(Time::from(duration)),
             Err(_) => Err(TimeError {
