@@ -4,21 +4,38 @@
 //! subscription is a stream of its topic's pushes ([`Subscribe`]); TransactionIDs, the matching
 //! of replies, `Confirm` and `Unsub` are the client's business, not yours.
 //!
-//! ```no_run
-//! # async fn run() -> Result<(), zenith_client::ClientError> {
-//! use zenith_client::{Client, Options};
+//! Sign in, query a security, subscribe to its depth and print the best bid and ask (here
+//! against `zenith mock`, started in-process; point `url` at a real server as well):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let mock = zenith_mock::Mock::bind(zenith_mock::Options::new("127.0.0.1:0".parse()?)).await?;
+//! # let url = format!("ws://{}/Zenith?version=2.0", mock.local_addr());
+//! # let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+//! # tokio::spawn(mock.run(async { let _ = stopped.await; }, tokio::sync::mpsc::unbounded_channel().0));
+//! use zenith_client::{Client, Event, Options};
 //! use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData};
 //! use zenith_protocol::market::{DepthTopic, QuerySecurityRequest, QuerySecurityRequestData};
 //!
-//! let client = Client::connect("ws://127.0.0.1:4800/Zenith?version=2.0", Options::default()).await?;
+//! let client = Client::connect(&url, Options::default()).await?;
 //! let sign_in = AuthOwnerRequestData::builder().provider("Paritech").client_id("demo");
 //! let identity = client.sign_in(AuthOwnerRequest::new(sign_in.user_name("demo").password("demo").build()?)).await?;
-//! println!("signed in as {:?}", identity.display_name);
+//! println!("signed in as {}", identity.display_name.unwrap_or_default());
+//!
 //! let security = client.request(QuerySecurityRequest::new(QuerySecurityRequestData::new("ASX", "BHP"))).await?;
 //! println!("{:?}", security.data);
+//!
 //! let mut depth = client.subscribe(DepthTopic::new("BHP", "ASX")).await?;
-//! while let Some(event) = depth.next().await {
-//!     println!("{event:?}");
+//! if let Some(Event::Push(_)) = depth.next().await {
+//!     let price = |side: &str| {
+//!         let orders = depth.state().records().map(|(_, order)| order).filter(|o| o["Side"] == side);
+//!         orders.filter_map(|o| o["Price"].as_f64()).fold(None, |best: Option<f64>, p| Some(match side {
+//!             "Bid" => best.map_or(p, |b| b.max(p)),
+//!             _ => best.map_or(p, |b| b.min(p)),
+//!         }))
+//!     };
+//!     println!("best bid {:?}, best ask {:?}", price("Bid"), price("Ask"));
 //! }
 //! # Ok(())
 //! # }
