@@ -1,21 +1,19 @@
 //! Opening the websocket: `ws://` or `wss://` (rustls, bundled roots or your own), subprotocol ZenithJson.
 
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::ServerName;
 use rustls_pki_types::pem::PemObject;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_util::either::Either;
 
 use crate::ClientError;
 
@@ -33,10 +31,7 @@ pub enum Tls {
 }
 
 /// A TCP stream, encrypted for `wss://`.
-pub(crate) enum Stream {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-}
+pub(crate) type Stream = Either<TcpStream, Box<TlsStream<TcpStream>>>;
 
 /// Connects to `url` within `timeout`, and completes the websocket handshake.
 pub async fn connect(url: &str, tls: &Tls, timeout: Duration) -> Result<WebSocketStream<Stream>, ClientError> {
@@ -54,9 +49,9 @@ pub async fn connect(url: &str, tls: &Tls, timeout: Duration) -> Result<WebSocke
         let stream = if secure {
             let name = ServerName::try_from(host.clone()).map_err(|e| ClientError::Url(format!("`{host}`: {e}")))?;
             let connector = TlsConnector::from(Arc::new(client_config(tls)?));
-            Stream::Tls(Box::new(connector.connect(name, tcp).await?))
+            Either::Right(Box::new(connector.connect(name, tcp).await?))
         } else {
-            Stream::Plain(tcp)
+            Either::Left(tcp)
         };
         let mut request = url.into_client_request().map_err(|e| ClientError::Url(format!("`{url}`: {e}")))?;
         request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(SUBPROTOCOL));
@@ -89,36 +84,4 @@ fn client_config(tls: &Tls) -> Result<ClientConfig, ClientError> {
         .with_no_client_auth();
     config.key_log = Arc::new(rustls::KeyLogFile::new());
     Ok(config)
-}
-
-impl AsyncRead for Stream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Stream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
-        }
-    }
 }

@@ -10,10 +10,8 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let mock = zenith_mock::Mock::bind(zenith_mock::Options::new("127.0.0.1:0".parse()?)).await?;
-//! # let url = format!("ws://{}/Zenith?version=2.0", mock.local_addr());
-//! # let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-//! # tokio::spawn(mock.run(async { let _ = stopped.await; }, tokio::sync::mpsc::unbounded_channel().0));
+//! # let mock = zenith_mock::Mock::bind(zenith_mock::Options::new("127.0.0.1:0".parse()?)).await?.spawn();
+//! # let url = mock.url();
 //! use zenith_client::{Client, Event, Options};
 //! use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData};
 //! use zenith_protocol::market::{DepthTopic, QuerySecurityRequest, QuerySecurityRequestData};

@@ -4,31 +4,22 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use zenith_client::{Client, ClientError, Event, Options, Reconnect};
-use zenith_mock::{Mock, Options as MockOptions};
+use zenith_mock::{Mock, Options as MockOptions, Running};
 use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData, AuthTokenRequest, AuthTokenRequestData};
 use zenith_protocol::market::{DepthPush, DepthTopic, QuerySecurityRequest, QuerySecurityRequestData};
 use zenith_protocol::prelude::*;
 use zenith_protocol::shared::Side;
 use zenith_protocol::trading::{EquityOrderDetails, MarketRoute, OrderType, PlaceOrderRequest, PlaceOrderRequestData};
 
-/// A mock on 127.0.0.1 with port 0 and `faults`; it stops when the returned sender is dropped.
-async fn mock(faults: &str, rate: f64) -> (String, oneshot::Sender<()>, mpsc::UnboundedReceiver<zenith_mock::Event>) {
+/// A mock on 127.0.0.1 with port 0, with `faults` and `rate` pushes a second per subscription;
+/// it stops when dropped.
+async fn mock(faults: &str, rate: f64) -> Running {
     let mut options = MockOptions::new("127.0.0.1:0".parse::<SocketAddr>().unwrap());
     options.faults = faults.parse().unwrap();
     options.rate = rate;
-    let mock = Mock::bind(options).await.expect("the mock binds");
-    let url = format!("ws://{}/Zenith?version=2.0", mock.local_addr());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let (events, received) = mpsc::unbounded_channel();
-    tokio::spawn(mock.run(
-        async {
-            let _ = stopped.await;
-        },
-        events,
-    ));
-    (url, stop, received)
+    Mock::bind(options).await.expect("the mock binds").spawn()
 }
 
 fn quick() -> Options {
@@ -65,7 +56,8 @@ async fn closed_report(events: &mut mpsc::UnboundedReceiver<zenith_mock::Event>)
 
 #[tokio::test]
 async fn signing_in_gives_the_identity_and_its_token_works_again() {
-    let (url, _stop, _) = mock("", 1.0).await;
+    let served = mock("", 1.0).await;
+    let url = served.url();
     let client = Client::connect(&url, quick()).await.unwrap();
     let data =
         AuthOwnerRequestData::builder().provider("Paritech").client_id("demo").user_name("demo").password("demo");
@@ -82,7 +74,8 @@ async fn signing_in_gives_the_identity_and_its_token_works_again() {
 
 #[tokio::test]
 async fn a_wrong_password_is_a_rejected_sign_in() {
-    let (url, _stop, _) = mock("", 1.0).await;
+    let served = mock("", 1.0).await;
+    let url = served.url();
     let client = Client::connect(&url, quick()).await.unwrap();
     let data =
         AuthOwnerRequestData::builder().provider("Paritech").client_id("demo").user_name("demo").password("nope");
@@ -93,7 +86,8 @@ async fn a_wrong_password_is_a_rejected_sign_in() {
 
 #[tokio::test]
 async fn a_request_is_answered_by_its_typed_reply() {
-    let (url, _stop, _) = mock("", 1.0).await;
+    let served = mock("", 1.0).await;
+    let url = served.url();
     let client = signed_in(&url, quick()).await;
     let reply = client.request(QuerySecurityRequest::new(QuerySecurityRequestData::new("ASX", "BHP"))).await.unwrap();
     assert!(reply.transaction_id().is_some());
@@ -102,7 +96,8 @@ async fn a_request_is_answered_by_its_typed_reply() {
 
 #[tokio::test]
 async fn an_error_reply_is_a_typed_error_with_its_meaning() {
-    let (url, _stop, _) = mock("limited=1", 1.0).await;
+    let served = mock("limited=1", 1.0).await;
+    let url = served.url();
     let client = signed_in(&url, quick()).await;
     let error =
         client.request(QuerySecurityRequest::new(QuerySecurityRequestData::new("ASX", "BHP"))).await.unwrap_err();
@@ -112,7 +107,8 @@ async fn an_error_reply_is_a_typed_error_with_its_meaning() {
 
 #[tokio::test]
 async fn retry_is_tried_again_but_never_for_an_order() {
-    let (url, stop, mut events) = mock("retry=1", 1.0).await;
+    let mut served = mock("retry=1", 1.0).await;
+    let url = served.url();
     let client = signed_in(&url, quick()).await;
     let error =
         client.request(QuerySecurityRequest::new(QuerySecurityRequestData::new("ASX", "BHP"))).await.unwrap_err();
@@ -130,15 +126,15 @@ async fn retry_is_tried_again_but_never_for_an_order() {
     let error = client.request(PlaceOrderRequest::new(data.build().unwrap())).await.unwrap_err();
     assert!(error.is_retry(), "{error}");
     client.close();
-    let report = closed_report(&mut events).await;
+    let report = closed_report(&mut served.events).await;
     // One sign-in, three tries of the query (two retries), one of the order.
     assert_eq!(report.counts.faults, 4, "{report:?}");
-    drop(stop);
 }
 
 #[tokio::test]
 async fn an_unanswered_request_times_out() {
-    let (url, _stop, _) = mock("drop=1", 1.0).await;
+    let served = mock("drop=1", 1.0).await;
+    let url = served.url();
     let options = Options { request_timeout: Duration::from_millis(300), ..quick() };
     let client = signed_in(&url, options).await;
     let error =
@@ -148,7 +144,8 @@ async fn an_unanswered_request_times_out() {
 
 #[tokio::test]
 async fn a_subscription_streams_typed_pushes_and_shares_one_server_subscription() {
-    let (url, _stop, mut events) = mock("", 50.0).await;
+    let mut served = mock("", 50.0).await;
+    let url = served.url();
     let client = signed_in(&url, quick()).await;
     let mut first = client.subscribe(DepthTopic::new("BHP", "ASX")).await.unwrap();
     let Some(Event::Push(snapshot)) = first.next().await else { panic!("a snapshot first") };
@@ -163,13 +160,14 @@ async fn a_subscription_streams_typed_pushes_and_shares_one_server_subscription(
     assert!(matches!(third.next().await, Some(Event::Push(_))));
     drop(third);
     client.close();
-    let report = closed_report(&mut events).await;
+    let report = closed_report(&mut served.events).await;
     assert_eq!(report.counts.subscribed, 2, "one Sub for the two shared streams, one after the Unsub: {report:?}");
 }
 
 #[tokio::test]
 async fn the_servers_unsub_ends_the_stream_with_its_reason() {
-    let (url, _stop, _) = mock("unsub=1", 50.0).await;
+    let served = mock("unsub=1", 50.0).await;
+    let url = served.url();
     let client = signed_in(&url, quick()).await;
     let mut depth = client.subscribe(DepthTopic::new("BHP", "ASX")).await.unwrap();
     let mut ended = None;
@@ -189,7 +187,8 @@ async fn the_servers_unsub_ends_the_stream_with_its_reason() {
 
 #[tokio::test]
 async fn a_slow_consumer_is_told_what_it_missed() {
-    let (url, _stop, _) = mock("", 2000.0).await;
+    let served = mock("", 2000.0).await;
+    let url = served.url();
     let options = Options { stream_buffer: 4, ..quick() };
     let client = signed_in(&url, options).await;
     let mut depth = client.subscribe(DepthTopic::new("BHP", "ASX")).await.unwrap();
@@ -206,7 +205,8 @@ async fn a_slow_consumer_is_told_what_it_missed() {
 
 #[tokio::test]
 async fn a_closed_connection_ends_calls_and_streams() {
-    let (url, _stop, _) = mock("close=4000@300ms", 1.0).await;
+    let served = mock("close=4000@300ms", 1.0).await;
+    let url = served.url();
     let client = signed_in(&url, quick()).await;
     let mut depth = client.subscribe(DepthTopic::new("BHP", "ASX")).await.unwrap();
     let mut reason = None;
@@ -239,7 +239,8 @@ async fn no_server_is_a_clear_error() {
 
 #[tokio::test]
 async fn a_dropped_connection_is_made_again_signed_in_and_each_stream_resynced() {
-    let (url, _stop, _) = mock("close=1001@500ms", 50.0).await;
+    let served = mock("close=1001@500ms", 50.0).await;
+    let url = served.url();
     let reconnect = Reconnect {
         failures: vec![Duration::from_millis(20)],
         after_failures: Duration::from_millis(20),

@@ -12,6 +12,6 @@ pub mod users;
 
 pub use codec::Codec;
 pub use faults::{Faults, FaultsError};
-pub use server::{ConnectionReport, Event, Mock, MockError, Options};
+pub use server::{ConnectionReport, Event, Mock, MockError, Options, Running};
 pub use session::{Counts, Session, Shared};
 pub use users::{User, Users, UsersError};

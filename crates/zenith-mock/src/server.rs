@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use tokio::net::{TcpListener, TcpStream};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
@@ -118,6 +118,31 @@ pub struct ConnectionReport {
     pub ended: String,
 }
 
+/// A mock serving in the background ([`Mock::spawn`]); dropping it stops the mock.
+pub struct Running {
+    address: SocketAddr,
+    stop: oneshot::Sender<()>,
+    /// What the mock tells as it serves.
+    pub events: mpsc::UnboundedReceiver<Event>,
+}
+
+impl Running {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The URL a client connects to: `ws://{address}/Zenith?version=2.0`.
+    pub fn url(&self) -> String {
+        format!("ws://{}/Zenith?version=2.0", self.address)
+    }
+
+    /// Stops serving (closing every connection with 1001).
+    pub fn stop(self) {
+        let _ = self.stop.send(());
+    }
+}
+
 /// A bound mock server.
 pub struct Mock {
     listener: TcpListener,
@@ -150,6 +175,31 @@ impl Mock {
     /// The address it listens on (the port the system picked, for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or(self.options.listen)
+    }
+
+    /// Serves in the background, on the current tokio runtime, until the returned handle is
+    /// stopped or dropped: a server for a client's tests, in-process.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = zenith_mock::Mock::bind(zenith_mock::Options::new("127.0.0.1:0".parse().unwrap())).await.unwrap();
+    /// let running = mock.spawn();
+    /// assert!(running.url().starts_with("ws://127.0.0.1:"));
+    /// running.stop();
+    /// # }
+    /// ```
+    pub fn spawn(self) -> Running {
+        let address = self.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (reports, events) = mpsc::unbounded_channel();
+        tokio::spawn(self.run(
+            async {
+                let _ = stopped.await;
+            },
+            reports,
+        ));
+        Running { address, stop, events }
     }
 
     /// Serves until `shutdown` completes (or, with `once`, the first connection ends), sending

@@ -216,3 +216,11 @@ fn a_sub_built_from_a_typed_topic_goes_to_its_controller() {
     assert_eq!(wire["Controller"], "Market");
     assert!(Message::validate(&wire, Direction::Send).unwrap().is_valid());
 }
+
+#[test]
+fn a_parse_error_under_a_credential_does_not_show_its_value() {
+    let text = r#"{"Controller":"Auth","Topic":"AuthOwner","TransactionID":1,"Data":{"Provider":"Paritech","ClientID":"x","UserName":"u","Password":918273645}}"#;
+    let error = Message::parse_str(text, Direction::Send).unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(shown.contains("/Data/Password") && !shown.contains("918273645"), "{shown}");
+}

@@ -5,7 +5,8 @@ use serde::{Deserialize, Deserializer};
 use crate::{MessageKind, ParseError};
 
 /// Starts and ends the location a union puts before the reason its variant did not parse, so
-/// that the message's own parse can join it to where the union is. Never in a reason itself.
+/// that the message's own parse can join it to where the union is (a JSON Pointer, so text that
+/// merely holds the mark is not taken for one).
 const MARK: char = '\u{1f}';
 
 /// Deserializes a message of `kind`, boxed; the error names the exact property that did not fit.
@@ -42,14 +43,19 @@ fn located(error: &serde_path_to_error::Error<serde_json::Error>) -> (String, St
     }
     if let Some(nested) = reason.strip_prefix(MARK)
         && let Some((inner_path, inner_reason)) = nested.split_once(MARK)
+        && (inner_path.is_empty() || inner_path.starts_with('/'))
     {
         path.push_str(inner_path);
         reason = inner_reason.to_owned();
     }
+    // serde quotes the value that did not fit; under a credential's name, it is not shown.
+    if path.split('/').any(super::is_secret_name) {
+        reason = "the value does not fit its type (not shown: it is a credential)".to_owned();
+    }
     (path, reason)
 }
 
-/// A serde path as a JSON Pointer (`/Data/0/Order/Price`).
+/// A serde path as a JSON Pointer (`/Data/0/Order/Price`); a step serde could not name is `?`.
 fn json_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut pointer = String::new();

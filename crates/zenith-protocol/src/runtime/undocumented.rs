@@ -2,10 +2,12 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// The properties of an object that its schema does not document, kept as sent and written back
-/// after the documented ones, so that parsing and serializing a message gives the same JSON
+use super::Map;
+
+/// The properties of an object that its schema does not document, kept as sent (in their order)
+/// and written back after the documented ones, so that parsing and serializing a message gives the same JSON
 /// value. Validation reports them; this only keeps them.
 ///
 /// `Debug` lists their names only: an undocumented value may hold anything, credentials too.
@@ -21,7 +23,7 @@ use serde_json::{Map, Value};
 /// ```
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
-pub struct Undocumented(Map<String, Value>);
+pub struct Undocumented(Map<Value>);
 
 impl Undocumented {
     /// True when the object had no undocumented property.
@@ -39,19 +41,21 @@ impl Undocumented {
         self.0.get(name)
     }
 
-    /// Adds or replaces an undocumented property, giving back the value it replaced.
+    /// Adds or replaces an undocumented property (last, when it is new), giving back the value
+    /// it replaced. Give only names the type does not document: a documented name would be
+    /// written twice, once from its field and once from here.
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
         self.0.insert(name.into(), value.into())
     }
 
-    /// Removes an undocumented property, giving back its value.
+    /// Removes an undocumented property, the others keeping their order, and gives back its value.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
         self.0.remove(name)
     }
 
     /// The properties, as (name, value).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(name, value)| (name.as_str(), value))
+        self.0.iter()
     }
 }
 

@@ -348,8 +348,8 @@ fn merge(fields: &mut Map<String, Value>, changes: &Value) {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
     use crate::MessageKind;
+    use serde_json::json;
 
     use super::*;
 
