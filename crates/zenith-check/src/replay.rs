@@ -105,7 +105,8 @@ impl Replay {
     /// limit on the credentials remembered, with every text in it withheld.
     pub fn finish(self) -> State {
         let Watcher { records, mut state, mut screen, unsure, .. } = self.watcher;
-        (state.records, state.items, state.fields) = (records.keyed, records.items, records.fields);
+        let keyed = records.keyed.map(|held| held.into_iter().collect());
+        (state.records, state.items, state.fields) = (keyed, records.items, records.fields);
         let text = serde_json::to_string(&state).unwrap_or_default();
         let shown = screen.text(&text);
         let mut state: State = serde_json::from_str(&shown).unwrap_or(state);

@@ -118,7 +118,7 @@ impl Client {
     /// the request is an order's.
     pub async fn request<R: Request>(&self, request: R) -> Result<R::Reply, ClientError> {
         let kind = request.kind();
-        let reply = self.inner.call(request.into()).await?;
+        let reply = self.inner.call(request.into(), false).await?;
         R::Reply::try_from(reply)
             .map_err(|other| ClientError::UnexpectedReply { kind, reason: format!("a {} came back", other.kind()) })
     }
@@ -128,7 +128,7 @@ impl Client {
     /// same way after reconnecting; signing in again (with a new access token, say) on a live
     /// connection replaces it.
     pub async fn sign_in<R: Request>(&self, request: R) -> Result<IdentityResult, ClientError> {
-        self.inner.sign_in(request.into()).await
+        self.inner.sign_in(request.into(), false).await
     }
 
     /// Subscribes to `topic` (with `Confirm`), giving a stream of its pushes once the server has
@@ -139,6 +139,7 @@ impl Client {
         let id = self.inner.next_stream.fetch_add(1, Ordering::Relaxed);
         let (stream, events) = Stream::new(self.inner.options.stream_buffer);
         let (confirmed, confirmation) = oneshot::channel();
+        let mut to_send = None;
         {
             let mut state = self.inner.lock();
             state.usable()?;
@@ -153,12 +154,15 @@ impl Client {
                 None => {
                     let unsub = text(&UnsubRequest::for_topic(topic.clone()));
                     let sub = text(&SubRequest::for_topic(topic).confirm(true));
-                    self.inner.send(sub.clone())?;
+                    to_send = Some(sub.clone());
                     let shared =
                         Topic { streams: vec![(id, stream)], live: false, waiting: vec![confirmed], sub, unsub };
                     state.topics.insert(key.clone(), shared);
                 }
             }
+        }
+        if let Some(sub) = to_send {
+            self.inner.send(sub)?;
         }
         let subscription = Subscription::new(Arc::clone(&self.inner), key, id, events);
         let timeout = self.inner.options.request_timeout;
@@ -204,7 +208,8 @@ impl Inner {
 
     /// Queues text for the server.
     fn send(&self, text: String) -> Result<(), ClientError> {
-        self.outgoing.send(Frame::text(text)).map_err(|_| self.closed_error())
+        let gone = || ClientError::Closed(Some("the connection's task has ended".to_owned()));
+        self.outgoing.send(Frame::text(text)).map_err(|_| gone())
     }
 
     fn closed_error(&self) -> ClientError {
@@ -223,9 +228,11 @@ impl Inner {
     }
 
     /// Signs in with `message`, keeping it for reconnecting when it succeeds.
-    pub(crate) async fn sign_in(&self, message: Message) -> Result<IdentityResult, ClientError> {
+    /// `restoring`: the sign-in that restores a new connection, which goes before the calls
+    /// waiting for it.
+    pub(crate) async fn sign_in(&self, message: Message, restoring: bool) -> Result<IdentityResult, ClientError> {
         let kind = message.kind();
-        let identity = match self.call(message.clone()).await? {
+        let identity = match self.call(message.clone(), restoring).await? {
             Message::AuthOwnerReply(reply) => reply.data,
             Message::AuthTokenReply(reply) => reply.data,
             Message::AuthCodeReply(reply) => reply.data,
@@ -240,12 +247,15 @@ impl Inner {
                 self.lock().last_sign_in = Some(message);
                 Ok(identity)
             }
-            _ => Err(ClientError::SignInRejected(identity.undocumented.get("Reason").map(|r| r.to_string()))),
+            _ => {
+                let reason = identity.undocumented.get("Reason").and_then(|r| r.as_str()).map(str::to_owned);
+                Err(ClientError::SignInRejected(reason))
+            }
         }
     }
 
     /// Sends a message and waits for the message that answers it, trying a `Retry` again.
-    async fn call(&self, mut message: Message) -> Result<Message, ClientError> {
+    async fn call(&self, mut message: Message, restoring: bool) -> Result<Message, ClientError> {
         let kind = message.kind();
         let retried = !matches!(
             kind,
@@ -256,7 +266,7 @@ impl Inner {
         );
         let mut delays = self.options.retry_delays.iter().filter(|_| retried);
         loop {
-            match self.call_once(&mut message).await {
+            match self.call_once(&mut message, restoring).await {
                 Err(error) if error.is_retry() => match delays.next() {
                     Some(delay) => tokio::time::sleep(*delay).await,
                     None => return Err(error),
@@ -266,25 +276,26 @@ impl Inner {
         }
     }
 
-    async fn call_once(&self, message: &mut Message) -> Result<Message, ClientError> {
+    async fn call_once(&self, message: &mut Message, restoring: bool) -> Result<Message, ClientError> {
         let kind = message.kind();
         let id = self.next_transaction.fetch_add(1, Ordering::Relaxed);
         message.set_transaction_id(id);
         let (answered, answer) = oneshot::channel();
         {
             let mut state = self.lock();
-            state.usable()?;
+            if !restoring {
+                state.usable()?;
+            }
             state.pending.insert(id, answered);
         }
+        // However the call ends (answered, timed out, its future dropped), its entry goes.
+        let _waiting = Waiting { inner: self, id };
         self.send(text(&*message))?;
         let timeout = self.options.request_timeout;
         let reply = match tokio::time::timeout(timeout, answer).await {
             Ok(Ok(reply)) => reply?,
             Ok(Err(_)) => return Err(self.closed_error()),
-            Err(_) => {
-                self.lock().pending.remove(&id);
-                return Err(ClientError::Timeout { kind, timeout });
-            }
+            Err(_) => return Err(ClientError::Timeout { kind, timeout }),
         };
         if reply.action() == Action::Error {
             let code = match &reply {
@@ -333,6 +344,7 @@ impl Inner {
                 let reason = error.data.as_ref().and_then(|d| d.as_str()).map(str::to_owned);
                 self.refused(&mut state, &key, reason);
             }
+            Message::UnsubConfirm(_) if !topic.live => self.refused(&mut state, &key, None),
             Message::UnsubConfirm(_) => {
                 if let Some(topic) = state.topics.remove(&key) {
                     let reason = "the server ended the subscription (its data is no longer available)";
@@ -345,16 +357,16 @@ impl Inner {
 
     fn refused(&self, state: &mut State, key: &(String, String), reason: Option<String>) {
         if let Some(topic) = state.topics.remove(key) {
-            for waiting in topic.waiting {
-                let _ = waiting.send(Err(ClientError::Refused { topic: key.1.clone(), reason: reason.clone() }));
-            }
+            let error = || ClientError::Refused { topic: key.1.clone(), reason: reason.clone() };
+            topic.streams.iter().for_each(|(_, stream)| stream.end(&error().to_string()));
+            topic.waiting.into_iter().for_each(|waiting| drop(waiting.send(Err(error()))));
         }
     }
 
     /// The client ended: every waiting call fails, every stream ends.
     pub(crate) fn closed(&self, reason: String) {
         let mut state = self.lock();
-        state.closed = Some(reason.clone());
+        let reason = state.closed.get_or_insert(reason).clone();
         state.pending.clear();
         for (_, topic) in state.topics.drain() {
             topic.streams.iter().for_each(|(_, stream)| stream.end(&reason));
@@ -376,19 +388,16 @@ impl Inner {
         }
     }
 
-    /// A new connection is open: calls may go again.
-    pub(crate) fn reconnected(&self) {
-        self.lock().down = None;
-    }
-
     /// After signing in again: each topic subscribed again, its streams told that what they
     /// held is gone and a new snapshot follows.
     pub(crate) fn resubscribe(&self) {
-        let state = self.lock();
+        let mut state = self.lock();
         for topic in state.topics.values() {
             topic.streams.iter().for_each(|(_, stream)| stream.resynced());
             let _ = self.outgoing.send(Frame::text(topic.sub.clone()));
         }
+        // Calls may go again.
+        state.down = None;
     }
 
     /// A stream of `key` was dropped: the last one takes the server subscription with it.
@@ -401,6 +410,18 @@ impl Inner {
         {
             let _ = self.outgoing.send(Frame::text(topic.unsub));
         }
+    }
+}
+
+/// A call's entry among the pending, removed when the call ends however it ends.
+struct Waiting<'a> {
+    inner: &'a Inner,
+    id: TransactionId,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.inner.lock().pending.remove(&self.id);
     }
 }
 

@@ -35,13 +35,13 @@ pub(crate) type Stream = Either<TcpStream, Box<TlsStream<TcpStream>>>;
 
 /// Connects to `url` within `timeout`, and completes the websocket handshake.
 pub async fn connect(url: &str, tls: &Tls, timeout: Duration) -> Result<WebSocketStream<Stream>, ClientError> {
-    let parsed = url::Url::parse(url).map_err(|e| ClientError::Url(format!("`{url}`: {e}")))?;
+    let parsed = url::Url::parse(url).map_err(|e| ClientError::Url(format!("{}: {e}", shown(url))))?;
     let secure = match parsed.scheme() {
         "ws" => false,
         "wss" => true,
-        other => return Err(ClientError::Url(format!("`{url}`: the scheme must be ws or wss, not {other}"))),
+        other => return Err(ClientError::Url(format!("{}: the scheme must be ws or wss, not {other}", shown(url)))),
     };
-    let host = parsed.host_str().ok_or_else(|| ClientError::Url(format!("`{url}` names no host")))?.to_owned();
+    let host = parsed.host_str().ok_or_else(|| ClientError::Url(format!("{} names no host", shown(url))))?.to_owned();
     let port = parsed.port_or_known_default().unwrap_or(if secure { 443 } else { 80 });
     let opening = async {
         let tcp = TcpStream::connect((host.trim_start_matches('[').trim_end_matches(']'), port)).await?;
@@ -53,12 +53,26 @@ pub async fn connect(url: &str, tls: &Tls, timeout: Duration) -> Result<WebSocke
         } else {
             Either::Left(tcp)
         };
-        let mut request = url.into_client_request().map_err(|e| ClientError::Url(format!("`{url}`: {e}")))?;
+        let mut request = url.into_client_request().map_err(|e| ClientError::Url(format!("{}: {e}", shown(url))))?;
         request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(SUBPROTOCOL));
         let (socket, _) = tokio_tungstenite::client_async(request, stream).await?;
         Ok::<_, ClientError>(socket)
     };
     tokio::time::timeout(timeout, opening).await.map_err(|_| ClientError::ConnectTimeout(timeout))?
+}
+
+/// An address as errors show it: without a user's password or the query, which may hold a
+/// token.
+fn shown(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_password(None);
+            parsed.set_query(None);
+            format!("`{parsed}`")
+        }
+        Err(_) if zenith_protocol::runtime::may_hold_free_text_credentials(url) => "the address given".to_owned(),
+        Err(_) => format!("`{url}`"),
+    }
 }
 
 /// rustls' settings: the roots `tls` names; session keys written to `SSLKEYLOGFILE` when set.

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
+use crate::ClientError;
 use crate::client::Inner;
 use crate::connect::{self, Stream};
 
@@ -162,16 +163,20 @@ async fn wait(delay: Duration, to_send: &mut mpsc::UnboundedReceiver<Frame>) -> 
 /// The client's side of a reconnection, shared with [`drive`].
 impl Inner {
     /// A new connection is open: sign in again as last time, then subscribe again to every
-    /// topic, each stream told first that its state starts afresh. A sign-in that fails ends
-    /// the client: reconnecting with credentials the server refuses would only repeat it.
+    /// topic, each stream told first that its state starts afresh; calls are refused until then. A
+    /// sign-in the server refuses ends the client: reconnecting would only repeat it.
     async fn restore(self: Arc<Self>) {
-        self.reconnected();
-        if let Some(sign_in) = self.last_sign_in()
-            && let Err(error) = self.sign_in(sign_in).await
-        {
-            self.closed(format!("signing in again after reconnecting failed: {error}"));
-            self.close();
-            return;
+        if let Some(sign_in) = self.last_sign_in() {
+            match self.sign_in(sign_in, true).await {
+                Ok(_) => {}
+                Err(error @ (ClientError::SignInRejected(_) | ClientError::Server { .. })) => {
+                    self.closed(format!("signing in again after reconnecting failed: {error}"));
+                    self.close();
+                    return;
+                }
+                // The new connection failed too: the next one restores the session.
+                Err(_) => return,
+            }
         }
         self.resubscribe();
     }

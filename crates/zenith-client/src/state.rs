@@ -17,7 +17,7 @@ pub struct State {
 impl State {
     /// The records held by key, in the order they were added (none for a topic without keys).
     pub fn records(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.records.keyed.iter().flatten().map(|(key, record)| (key.as_str(), record))
+        self.records.keyed.iter().flat_map(|held| held.iter())
     }
 
     /// The members held, in order (a positional topic's).

@@ -280,3 +280,10 @@ fn the_reconnection_delays_are_the_real_clients() {
     let delays: Vec<u128> = (0..11).map(|failures| reconnect.delay(failures).as_millis()).collect();
     assert_eq!(delays, [8000, 50, 2000, 2000, 2000, 2000, 10000, 10000, 10000, 15000, 15000]);
 }
+
+#[tokio::test]
+async fn an_address_in_an_error_shows_no_credentials() {
+    let error = Client::connect("http://user:hunter2@127.0.0.1/?token=t0ps3cret", quick()).await.err().unwrap();
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("hunter2") && !shown.contains("t0ps3cret"), "{shown}");
+}

@@ -62,6 +62,16 @@ impl<V> Map<V> {
         self.0.shift_remove(key)
     }
 
+    /// Keeps only the keys and values `keep` says yes to, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut V) -> bool) {
+        self.0.retain(|key, value| keep(key, value));
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
     /// The keys and values, in order.
     pub fn iter(&self) -> Iter<'_, V> {
         Iter(self.0.iter())

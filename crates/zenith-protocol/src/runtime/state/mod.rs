@@ -212,7 +212,7 @@ pub fn increases(last: &str, next: &str) -> bool {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Records {
     /// Records by key, in the order they were added (keyed change records).
-    pub keyed: Option<Map<String, Value>>,
+    pub keyed: Option<crate::runtime::Map<Value>>,
     /// The members in order (positional change records).
     pub items: Option<Vec<Value>>,
     /// The fields as last set (data without change rules).
@@ -220,7 +220,7 @@ pub struct Records {
 }
 
 impl Records {
-    fn keyed(&mut self) -> &mut Map<String, Value> {
+    fn keyed(&mut self) -> &mut crate::runtime::Map<Value> {
         self.keyed.get_or_insert_default()
     }
 
@@ -295,11 +295,11 @@ impl Store for Records {
     }
 
     fn remove(&mut self, key: &Text) -> bool {
-        remove_in_order(self.keyed(), key.as_str()).is_some()
+        self.keyed().remove(key.as_str()).is_some()
     }
 
     fn clear(&mut self) {
-        self.keyed.iter_mut().for_each(Map::clear);
+        self.keyed.iter_mut().for_each(crate::runtime::Map::clear);
         self.items.iter_mut().for_each(Vec::clear);
     }
 
