@@ -20,11 +20,11 @@ const WINDOW: Duration = Duration::from_secs(3);
 const ROUNDS: usize = 3;
 
 fn main() {
-    let runtime = Runtime::new().unwrap_or_else(|e| fail(&format!("no tokio runtime: {e}")));
+    let runtime = Runtime::new().unwrap_or_else(|e| fail(format!("no tokio runtime: {e}")));
     runtime.block_on(async {
         let mut options = MockOptions::new("127.0.0.1:0".parse().expect("an address"));
         options.rate = 100_000.0;
-        let mock = Mock::bind(options).await.unwrap_or_else(|e| fail(&e.to_string())).spawn();
+        let mock = Mock::bind(options).await.unwrap_or_else(|e| fail(e)).spawn();
         let url = mock.url();
         println!("side      round trips/s   pushes/s (missed/s)");
         for _ in 0..ROUNDS {
@@ -39,17 +39,17 @@ fn main() {
 
 /// The typed client: round trips a second, then pushes a second and pushes missed a second.
 async fn typed(url: &str) -> (f64, f64, f64) {
-    let client = Client::connect(url, Options::default()).await.unwrap_or_else(|e| fail(&e.to_string()));
+    let client = Client::connect(url, Options::default()).await.unwrap_or_else(|e| fail(e));
     let sign_in = AuthOwnerRequestData::builder().provider("Paritech").client_id("demo").user_name("demo");
-    let sign_in = sign_in.password("demo").build().unwrap_or_else(|e| fail(&e.to_string()));
-    client.sign_in(AuthOwnerRequest::new(sign_in)).await.unwrap_or_else(|e| fail(&e.to_string()));
+    let sign_in = sign_in.password("demo").build().unwrap_or_else(|e| fail(e));
+    client.sign_in(AuthOwnerRequest::new(sign_in)).await.unwrap_or_else(|e| fail(e));
     let started = Instant::now();
     for _ in 0..ROUND_TRIPS {
         let request = QuerySecurityRequest::new(QuerySecurityRequestData::new("ASX", "BHP"));
-        client.request(request).await.unwrap_or_else(|e| fail(&e.to_string()));
+        client.request(request).await.unwrap_or_else(|e| fail(e));
     }
     let trips = ROUND_TRIPS as f64 / started.elapsed().as_secs_f64();
-    let mut depth = client.subscribe(DepthTopic::new("BHP", "ASX")).await.unwrap_or_else(|e| fail(&e.to_string()));
+    let mut depth = client.subscribe(DepthTopic::new("BHP", "ASX")).await.unwrap_or_else(|e| fail(e));
     let (mut pushes, mut missed) = (0u64, 0u64);
     let started = Instant::now();
     while started.elapsed() < WINDOW {
@@ -68,14 +68,14 @@ async fn typed(url: &str) -> (f64, f64, f64) {
 /// A bare websocket loop parsing every message into a `Value`: round trips a second, pushes a
 /// second.
 async fn bare(url: &str) -> (f64, f64) {
-    let mut request = url.into_client_request().unwrap_or_else(|e| fail(&e.to_string()));
+    let mut request = url.into_client_request().unwrap_or_else(|e| fail(e));
     request.headers_mut().insert("Sec-WebSocket-Protocol", "ZenithJson".parse().expect("a header value"));
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap_or_else(|e| fail(&e.to_string()));
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap_or_else(|e| fail(e));
     let mut ask = async |message: Value, id: i64| {
-        socket.send(Frame::text(message.to_string())).await.unwrap_or_else(|e| fail(&e.to_string()));
+        socket.send(Frame::text(message.to_string())).await.unwrap_or_else(|e| fail(e));
         while let Some(Ok(frame)) = socket.next().await {
             let Frame::Text(text) = frame else { continue };
-            let reply: Value = serde_json::from_str(text.as_str()).unwrap_or_else(|e| fail(&e.to_string()));
+            let reply: Value = serde_json::from_str(text.as_str()).unwrap_or_else(|e| fail(e));
             if reply["TransactionID"] == id {
                 return;
             }
@@ -91,13 +91,13 @@ async fn bare(url: &str) -> (f64, f64) {
     }
     let trips = ROUND_TRIPS as f64 / started.elapsed().as_secs_f64();
     let sub = json!({"Controller": "Market", "Topic": "Depth!BHP.ASX", "Action": "Sub", "Confirm": true});
-    socket.send(Frame::text(sub.to_string())).await.unwrap_or_else(|e| fail(&e.to_string()));
+    socket.send(Frame::text(sub.to_string())).await.unwrap_or_else(|e| fail(e));
     let mut pushes = 0u64;
     let started = Instant::now();
     while started.elapsed() < WINDOW {
         match tokio::time::timeout(WINDOW, socket.next()).await {
             Ok(Some(Ok(Frame::Text(text)))) => {
-                let push: Value = serde_json::from_str(text.as_str()).unwrap_or_else(|e| fail(&e.to_string()));
+                let push: Value = serde_json::from_str(text.as_str()).unwrap_or_else(|e| fail(e));
                 pushes += u64::from(push.get("Data").is_some());
             }
             Ok(Some(Ok(_))) => {}
