@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -20,7 +20,8 @@ use zenith_protocol::{
 use crate::ClientError;
 use crate::connect::{self, Tls};
 use crate::connection::{self, Reconnect};
-use crate::subscription::{Stream, Subscription};
+use crate::state::State;
+use crate::subscription::{Event, Stream, Subscription};
 
 /// How the client connects, waits and retries.
 #[derive(Clone, Debug)]
@@ -67,11 +68,11 @@ pub(crate) struct Inner {
     outgoing: mpsc::UnboundedSender<Frame>,
     next_transaction: AtomicI64,
     next_stream: AtomicU64,
-    state: Mutex<State>,
+    session: Mutex<Session>,
 }
 
 #[derive(Default)]
-struct State {
+struct Session {
     /// Requests waiting for their reply, by TransactionID.
     pending: HashMap<TransactionId, oneshot::Sender<Result<Message, ClientError>>>,
     /// Subscriptions by controller and full topic.
@@ -91,6 +92,8 @@ struct Topic {
     live: bool,
     /// Callers waiting for the confirmation.
     waiting: Vec<oneshot::Sender<Result<(), ClientError>>>,
+    /// What the pushes so far hold, shared by the topic's streams.
+    held: Arc<Mutex<State>>,
     /// The `Sub` to send again after reconnecting.
     sub: String,
     /// The `Unsub` to send when the last stream goes.
@@ -107,7 +110,7 @@ impl Client {
             outgoing,
             next_transaction: AtomicI64::new(1),
             next_stream: AtomicU64::new(1),
-            state: Mutex::new(State::default()),
+            session: Mutex::new(Session::default()),
         });
         tokio::spawn(connection::drive(Arc::downgrade(&inner), url.to_owned(), socket, to_send));
         Ok(Client { inner })
@@ -140,31 +143,35 @@ impl Client {
         let (stream, events) = Stream::new(self.inner.options.stream_buffer);
         let (confirmed, confirmation) = oneshot::channel();
         let mut to_send = None;
-        {
-            let mut state = self.inner.lock();
-            state.usable()?;
-            match state.topics.get_mut(&key) {
+        let held = {
+            let mut session = self.inner.lock();
+            session.usable()?;
+            match session.topics.get_mut(&key) {
                 Some(shared) => {
                     shared.streams.push((id, stream));
                     match shared.live {
                         true => drop(confirmed.send(Ok(()))),
                         false => shared.waiting.push(confirmed),
                     }
+                    Arc::clone(&shared.held)
                 }
                 None => {
                     let unsub = text(&UnsubRequest::for_topic(topic.clone()));
                     let sub = text(&SubRequest::for_topic(topic).confirm(true));
                     to_send = Some(sub.clone());
+                    let held = Arc::new(Mutex::new(State::default()));
+                    let streams = vec![(id, stream)];
                     let shared =
-                        Topic { streams: vec![(id, stream)], live: false, waiting: vec![confirmed], sub, unsub };
-                    state.topics.insert(key.clone(), shared);
+                        Topic { streams, live: false, waiting: vec![confirmed], held: Arc::clone(&held), sub, unsub };
+                    session.topics.insert(key.clone(), shared);
+                    held
                 }
             }
-        }
+        };
         if let Some(sub) = to_send {
             self.inner.send(sub)?;
         }
-        let subscription = Subscription::new(Arc::clone(&self.inner), key, id, events);
+        let subscription = Subscription::new(Arc::clone(&self.inner), key, id, events, held);
         let timeout = self.inner.options.request_timeout;
         match tokio::time::timeout(timeout, confirmation).await {
             Ok(Ok(Ok(()))) => Ok(subscription),
@@ -186,7 +193,7 @@ fn text(message: &impl serde::Serialize) -> String {
     serde_json::to_string(message).expect("messages always serialize")
 }
 
-impl State {
+impl Session {
     /// An error when no call can go now: the client ended, or it is connecting again.
     fn usable(&self) -> Result<(), ClientError> {
         match (&self.closed, &self.down) {
@@ -202,8 +209,8 @@ impl Inner {
         &self.options
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("the client's state is never left torn")
+    fn lock(&self) -> MutexGuard<'_, Session> {
+        self.session.lock().expect("the client's session is never left torn")
     }
 
     /// Queues text for the server.
@@ -351,11 +358,18 @@ impl Inner {
                     topic.streams.iter().for_each(|(_, stream)| stream.end(reason));
                 }
             }
-            message => topic.streams.iter().for_each(|(_, stream)| stream.push(&message)),
+            message => {
+                // Applied once for the topic, so that a stream joining later holds it all too.
+                let problems = topic.held.lock().map(|mut held| held.apply(&message)).unwrap_or_default();
+                for (_, stream) in &topic.streams {
+                    stream.push(&message);
+                    problems.iter().for_each(|reason| stream.tell(Event::Inconsistent { reason: reason.clone() }));
+                }
+            }
         }
     }
 
-    fn refused(&self, state: &mut State, key: &(String, String), reason: Option<String>) {
+    fn refused(&self, state: &mut Session, key: &(String, String), reason: Option<String>) {
         if let Some(topic) = state.topics.remove(key) {
             let error = || ClientError::Refused { topic: key.1.clone(), reason: reason.clone() };
             topic.streams.iter().for_each(|(_, stream)| stream.end(&error().to_string()));
@@ -393,6 +407,9 @@ impl Inner {
     pub(crate) fn resubscribe(&self) {
         let mut state = self.lock();
         for topic in state.topics.values() {
+            if let Ok(mut held) = topic.held.lock() {
+                held.clear();
+            }
             topic.streams.iter().for_each(|(_, stream)| stream.resynced());
             let _ = self.outgoing.send(Frame::text(topic.sub.clone()));
         }

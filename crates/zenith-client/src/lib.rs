@@ -26,8 +26,9 @@
 //!
 //! let mut depth = client.subscribe(DepthTopic::new("BHP", "ASX")).await?;
 //! if let Some(Event::Push(_)) = depth.next().await {
+//!     let book = depth.state();
 //!     let price = |side: &str| {
-//!         let orders = depth.state().records().map(|(_, order)| order).filter(|o| o["Side"] == side);
+//!         let orders = book.records().map(|(_, order)| order).filter(|o| o["Side"] == side);
 //!         orders.filter_map(|o| o["Price"].as_f64()).fold(None, |best: Option<f64>, p| Some(match side {
 //!             "Bid" => best.map_or(p, |b| b.max(p)),
 //!             _ => best.map_or(p, |b| b.min(p)),

@@ -1,10 +1,9 @@
 //! A subscription's stream: its topic's pushes, typed, with what was missed said, never hidden.
 
-use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
@@ -19,8 +18,8 @@ use crate::state::State;
 pub enum Event<P> {
     /// A push of the topic.
     Push(P),
-    /// The consumer fell behind: this many pushes did not fit in the stream's buffer and were
-    /// not kept. The topic's state held from earlier pushes is no longer complete.
+    /// The consumer fell behind: this many events did not fit in the stream's buffer and were
+    /// not kept. The topic's [`Subscription::state`] is still complete.
     Lagged { missed: u64 },
     /// The connection dropped and a new one subscribed again: whatever the consumer built from
     /// earlier pushes is to be dropped; the next push is the new snapshot.
@@ -37,7 +36,7 @@ pub enum Event<P> {
 /// The client's end of one stream: where the reading task puts pushes.
 pub(crate) struct Stream {
     sender: mpsc::Sender<Event<Message>>,
-    /// Pushes not kept since the consumer last had room.
+    /// Events not kept since the consumer last had room.
     missed: Arc<AtomicU64>,
 }
 
@@ -51,6 +50,11 @@ impl Stream {
     /// Delivers a push, or counts it missed when the consumer has no room; the count is told
     /// before the next push that fits.
     pub(crate) fn push(&self, message: &Message) {
+        self.tell(Event::Push(message.clone()));
+    }
+
+    /// Delivers an event as a push is delivered.
+    pub(crate) fn tell(&self, event: Event<Message>) {
         let missed = self.missed.load(Ordering::Relaxed);
         if missed > 0 {
             // The lag must go first; while it does not fit, this push is missed too.
@@ -60,7 +64,7 @@ impl Stream {
             }
             self.missed.store(0, Ordering::Relaxed);
         }
-        if self.sender.try_send(Event::Push(message.clone())).is_err() {
+        if self.sender.try_send(event).is_err() {
             self.missed.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -96,9 +100,7 @@ pub struct Subscription<P> {
     key: (String, String),
     id: u64,
     events: mpsc::Receiver<Event<Message>>,
-    /// Events found while applying a push, given after it.
-    queued: VecDeque<Event<P>>,
-    state: State,
+    held: Arc<Mutex<State>>,
     ended: bool,
     push: PhantomData<fn() -> P>,
 }
@@ -109,17 +111,9 @@ impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
         key: (String, String),
         id: u64,
         events: mpsc::Receiver<Event<Message>>,
+        held: Arc<Mutex<State>>,
     ) -> Self {
-        Subscription {
-            inner,
-            key,
-            id,
-            events,
-            queued: VecDeque::new(),
-            state: State::default(),
-            ended: false,
-            push: PhantomData,
-        }
+        Subscription { inner, key, id, events, held, ended: false, push: PhantomData }
     }
 
     /// The topic, as sent.
@@ -127,9 +121,11 @@ impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
         &self.key.1
     }
 
-    /// What the pushes read so far hold, by the topic's change rules.
-    pub fn state(&self) -> &State {
-        &self.state
+    /// What the topic's pushes hold, by its change rules: as of the latest push received (which
+    /// may be ahead of the events read), shared by every stream of the topic, complete even
+    /// when a slow stream missed events. Hold it briefly: the pushes wait for it.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.held.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The next event; `None` after [`Event::Ended`].
@@ -138,9 +134,6 @@ impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
     }
 
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Event<P>>> {
-        if let Some(event) = self.queued.pop_front() {
-            return Poll::Ready(Some(event));
-        }
         if self.ended {
             return Poll::Ready(None);
         }
@@ -150,19 +143,12 @@ impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
             Poll::Ready(Some(event)) => event,
         };
         Poll::Ready(Some(match event {
-            Event::Push(message) => {
-                let problems = self.state.apply(&message);
-                self.queued.extend(problems.into_iter().map(|reason| Event::Inconsistent { reason }));
-                match P::try_from(message) {
-                    Ok(push) => Event::Push(push),
-                    Err(other) => Event::Other(other),
-                }
-            }
+            Event::Push(message) => match P::try_from(message) {
+                Ok(push) => Event::Push(push),
+                Err(other) => Event::Other(other),
+            },
             Event::Lagged { missed } => Event::Lagged { missed },
-            Event::Resynced => {
-                self.state.clear();
-                Event::Resynced
-            }
+            Event::Resynced => Event::Resynced,
             Event::Inconsistent { reason } => Event::Inconsistent { reason },
             Event::Other(message) => Event::Other(message),
             Event::Ended { reason } => {
