@@ -317,8 +317,8 @@ impl Inner {
     /// One message from the server: a reply to its waiting request, a subscription's
     /// confirmation, refusal or end, or a push for the subscription's streams.
     pub(crate) fn received(&self, text: &str) {
-        let message = match Message::parse_str(text, Direction::Receive) {
-            Ok(message) => message,
+        let (message, tree) = match Message::parse_str_and_tree(text, Direction::Receive) {
+            Ok(parsed) => parsed,
             Err(error) => {
                 // No schema takes it: the request it answers, if it names one, learns why.
                 let envelope = serde_json::from_str::<Envelope>(text).ok();
@@ -360,7 +360,7 @@ impl Inner {
             }
             message => {
                 // Applied once for the topic, so that a stream joining later holds it all too.
-                let problems = topic.held.lock().map(|mut held| held.apply(&message)).unwrap_or_default();
+                let problems = topic.held.lock().map(|mut held| held.apply(message.kind(), &tree)).unwrap_or_default();
                 for (_, stream) in &topic.streams {
                     stream.push(&message);
                     problems.iter().for_each(|reason| stream.tell(Event::Inconsistent { reason: reason.clone() }));

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use zenith_protocol::runtime::changes::Text;
 use zenith_protocol::runtime::state::effects::from_value;
 use zenith_protocol::runtime::state::{self, Record, Records, Store};
-use zenith_protocol::{Message, Operation};
+use zenith_protocol::{MessageKind, Operation};
 
 /// What a subscription holds after the pushes so far: records by key (a book's orders, a
 /// portfolio's balances), members by position (a watchlist), or fields (a security).
@@ -35,11 +35,10 @@ impl State {
         self.records = Records::default();
     }
 
-    /// Applies a push; what did not fit, for a person.
-    pub(crate) fn apply(&mut self, message: &Message) -> Vec<String> {
-        let info = message.kind().info();
-        let value = message.to_value();
-        let effects = from_value(info, &value);
+    /// Applies a push of `kind`, read into the tree `value`; what did not fit, for a person.
+    pub(crate) fn apply(&mut self, kind: MessageKind, value: &Value) -> Vec<String> {
+        let info = kind.info();
+        let effects = from_value(info, value);
         self.records.prepare(info.changes, effects.as_ref());
         let mut kept = Kept { records: &mut self.records, problems: Vec::new() };
         state::apply(&mut kept, info.changes, effects.as_ref(), value.get("Data"));

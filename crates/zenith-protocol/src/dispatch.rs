@@ -188,10 +188,17 @@ impl Message {
 
     /// Parses message text (see [`Message::parse`]). Decimal amounts keep their spelling.
     pub fn parse_str(text: &str, direction: Direction) -> Result<Message, ParseError> {
+        Message::parse_str_and_tree(text, direction).map(|(message, _)| message)
+    }
+
+    /// Parses message text as [`Message::parse_str`] does, also giving the JSON tree it read
+    /// on the way (for what works on trees, such as the subscription-state engine), so that
+    /// nothing reads the text a third time.
+    pub fn parse_str_and_tree(text: &str, direction: Direction) -> Result<(Message, Value), ParseError> {
         let value: Value = serde_json::from_str(text).map_err(|e| ParseError::NotJson(e.to_string()))?;
         let keys = EnvelopeKeys::read(&value)?;
         let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
-        Message::from_str_as(kind, text)
+        Ok((Message::from_str_as(kind, text)?, value))
     }
 
     /// Parses message text and checks it against its schema in one call: the typed message
