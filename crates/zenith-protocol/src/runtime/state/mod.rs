@@ -382,7 +382,7 @@ mod tests {
         ];
         let keyed = replayed("Depth", &pushes).keyed.unwrap();
         assert_eq!(keyed.keys().collect::<Vec<_>>(), ["1", "3"]);
-        assert_eq!(keyed["1"], json!({"ID": "1", "Side": "Bid", "Quantity": 4}));
+        assert_eq!(keyed.get("1"), Some(&json!({"ID": "1", "Side": "Bid", "Quantity": 4})));
         let cleared = replayed("Depth", &[json!([add("1", 5), {"O": "C"}, add("2", 1)])]).keyed.unwrap();
         assert_eq!(cleared.keys().collect::<Vec<_>>(), ["2"]);
     }
