@@ -50,9 +50,32 @@ fn located(error: &serde_path_to_error::Error<serde_json::Error>) -> (String, St
     }
     // serde quotes the value that did not fit; under a credential's name, it is not shown.
     if path.split('/').any(super::is_secret_name) {
-        reason = "the value does not fit its type (not shown: it is a credential)".to_owned();
+        reason = without_quoted(&reason);
     }
     (path, reason)
+}
+
+/// `reason` with what it quotes (in backticks or double quotes) shown as `<redacted>`.
+fn without_quoted(reason: &str) -> String {
+    let mut shown = String::with_capacity(reason.len());
+    let mut rest = reason;
+    while let Some(start) = rest.find(['`', '"']) {
+        let quote = rest[start..].chars().next().unwrap_or('`');
+        shown.push_str(&rest[..start]);
+        match rest[start + 1..].find(quote) {
+            Some(length) => {
+                shown.push_str(super::REDACTED);
+                rest = &rest[start + 1 + length + 1..];
+            }
+            // An unclosed quote: nothing after it is shown.
+            None => {
+                shown.push_str(super::REDACTED);
+                rest = "";
+            }
+        }
+    }
+    shown.push_str(rest);
+    shown
 }
 
 /// A serde path as a JSON Pointer (`/Data/0/Order/Price`); a step serde could not name is `?`.
