@@ -1,5 +1,6 @@
-//! A subscription's state, kept by the schemas' change rules, against a scripted server on
-//! loopback: records applied in order, and a record that does not fit told, never skipped.
+//! Against a scripted server on loopback: a subscription's state kept by the schemas' change
+//! rules (a record that does not fit told, never skipped), and a reply on another of the
+//! request's reply topics read as its reply.
 
 use std::time::Duration;
 
@@ -25,7 +26,12 @@ async fn scripted(pushes: Vec<&'static str>) -> String {
         while let Some(Ok(frame)) = socket.next().await {
             let Frame::Text(text) = frame else { continue };
             let sub: serde_json::Value = serde_json::from_str(text.as_str()).unwrap();
-            if sub["Action"] == "Sub" {
+            if let Some(id) = sub["TransactionID"].as_i64() {
+                // Every request answered as a sign-in is, on `Identify`.
+                let identity = serde_json::json!({"Controller": "Auth", "Topic": "Identify", "TransactionID": id,
+                    "Data": {"Result": "Success", "UserID": "u"}});
+                socket.send(Frame::text(identity.to_string())).await.unwrap();
+            } else if sub["Action"] == "Sub" {
                 let confirm = serde_json::json!({"Controller": sub["Controller"], "Topic": sub["Topic"], "Action": "Sub", "Confirm": true});
                 socket.send(Frame::text(confirm.to_string())).await.unwrap();
                 for push in &pushes {
@@ -58,4 +64,17 @@ async fn a_depth_book_is_kept_and_a_record_that_does_not_fit_is_told() {
     // A stream joining the live topic holds the same state at once.
     let joined = client.subscribe(DepthTopic::new("BHP", "ASX")).await.unwrap();
     assert_eq!(joined.state().records().count(), 1);
+}
+
+#[tokio::test]
+async fn a_reply_on_another_reply_topic_reads_as_the_requests_reply() {
+    use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData};
+    let url = scripted(Vec::new()).await;
+    let client =
+        Client::connect(&url, Options { request_timeout: Duration::from_secs(5), ..Options::default() }).await.unwrap();
+    let data =
+        AuthOwnerRequestData::builder().provider("P").client_id("C").user_name("u").password("p").build().unwrap();
+    let reply = client.request(AuthOwnerRequest::new(data)).await.unwrap();
+    assert_eq!(reply.data.user_id.as_deref(), Some("u"));
+    assert_eq!(reply.topic.as_str(), "Identify", "kept as it came");
 }

@@ -14,8 +14,9 @@ use crate::{Message, MessageEnvelope, TypedTopic};
 /// assert!(reply_of::<QuerySecurityRequest>().ends_with("QuerySecurityReply"));
 /// ```
 pub trait Request: MessageEnvelope + serde::Serialize + Into<Message> {
-    /// The reply on the request's own topic.
-    type Reply: MessageEnvelope + TryFrom<Message, Error = Message> + Send + 'static;
+    /// The reply on the request's own topic. A reply may also come on another topic the request
+    /// names (an `AmendOrder` answered on `PlaceOrder`), in the same shape: it reads as this type.
+    type Reply: MessageEnvelope + TryFrom<Message, Error = Message> + serde::de::DeserializeOwned + Send + 'static;
 }
 
 /// A typed topic a client can subscribe to, and the push its subscribers receive
