@@ -8,7 +8,9 @@ use tokio::sync::mpsc;
 use zenith_client::{Client, ClientError, Event, Options, Reconnect};
 use zenith_mock::{Mock, Options as MockOptions, Running};
 use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData, AuthTokenRequest, AuthTokenRequestData};
-use zenith_protocol::market::{DepthPush, DepthTopic, QuerySecurityRequest, QuerySecurityRequestData};
+use zenith_protocol::market::{
+    DepthPush, DepthTopic, MarketsPush, MarketsTopic, QuerySecurityRequest, QuerySecurityRequestData,
+};
 use zenith_protocol::prelude::*;
 use zenith_protocol::shared::Side;
 use zenith_protocol::trading::{EquityOrderDetails, MarketRoute, OrderType, PlaceOrderRequest, PlaceOrderRequestData};
@@ -286,4 +288,14 @@ async fn an_address_in_an_error_shows_no_credentials() {
     let error = Client::connect("http://user:hunter2@127.0.0.1/?token=t0ps3cret", quick()).await.err().unwrap();
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains("hunter2") && !shown.contains("t0ps3cret"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_topic_without_arguments_is_subscribed_as_the_others() {
+    let served = mock("", 50.0).await;
+    let client = signed_in(&served.url(), quick()).await;
+    let mut markets = client.subscribe(MarketsTopic).await.unwrap();
+    let Some(Event::Push(push)) = markets.next().await else { panic!("the markets first") };
+    let push: MarketsPush = push;
+    assert!(!push.data.is_empty());
 }

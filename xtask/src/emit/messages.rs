@@ -21,8 +21,10 @@ pub fn module_root(model: &Model) -> TokenStream {
     let mut shared: Vec<(Ident, TokenStream)> = Vec::new();
     for message in &model.messages {
         let mut names = vec![ident(&message.name)];
-        if let (Some(topic), Some(_)) = (&message.topic, &message.arguments) {
-            names.push(ident(&format!("{}Topic", rust_name(topic, Case::Type))));
+        if let Some(topic) = &message.topic
+            && (message.arguments.is_some() || super::types::push_of(model, message, topic).is_some())
+        {
+            names.push(ident(&super::types::topic_type_name(topic)));
         }
         for name in names {
             match &message.controller {

@@ -31,13 +31,20 @@ pub fn emit(model: &Model) -> Result<Vec<(String, TokenStream)>, Error> {
         let group = super::schema::group(&model[message.ty]);
         let cfg = cfg(Model::feature_of_controller(message.controller.as_deref()));
         add(group.clone(), gated(&cfg, envelope_impl(model, message)));
-        if let (Some(topic), Some(arguments)) = (&message.topic, &message.arguments) {
-            let controller = message.controller.as_deref().unwrap_or_default();
-            if !topics.contains(&(controller, topic)) {
+        let controller = message.controller.as_deref().unwrap_or_default();
+        match (&message.topic, &message.arguments) {
+            (Some(topic), _) if topics.contains(&(controller, topic)) => {}
+            (Some(topic), Some(arguments)) => {
                 topics.push((controller, topic));
                 add(group.clone(), gated(&cfg, topic_type(model, message, topic, arguments)?));
                 add(group, gated(&cfg, subscribe_impl(model, message, topic)));
             }
+            (Some(topic), None) if push_of(model, message, topic).is_some() => {
+                topics.push((controller, topic));
+                add(group.clone(), gated(&cfg, bare_topic_type(model, message, topic)?));
+                add(group, gated(&cfg, subscribe_impl(model, message, topic)));
+            }
+            _ => {}
         }
     }
     Ok(groups
@@ -150,7 +157,7 @@ fn topic_type(
     topic: &str,
     arguments: &Arguments,
 ) -> Result<TokenStream, Error> {
-    let type_name = format!("{}Topic", rust_name(topic, Case::Type));
+    let type_name = topic_type_name(topic);
     if model.type_named(&type_name).is_some() {
         return Err(Error::at(
             &arguments.location,
@@ -743,7 +750,7 @@ fn envelope_impl(model: &Model, message: &crate::model::Message) -> TokenStream 
     });
     let typed_topic = match (&message.topic, &message.arguments, field("Topic")) {
         (Some(topic), Some(_), Some((field, true))) => {
-            let topic_type = ident(&format!("{}Topic", rust_name(topic, Case::Type)));
+            let topic_type = ident(&topic_type_name(topic));
             quote! {
                 impl #name {
                     /// The topic with its arguments read, as its own type.
@@ -804,9 +811,13 @@ pub fn companion_names(model: &Model, id: TypeId) -> Vec<String> {
     }
 }
 
-/// `Subscribe` for a topic the server pushes to: the message received on it with the default
+/// The push a subscription to `topic` brings: the message received on it with the default
 /// action, when no request is sent on the same topic (whose replies those would be).
-fn subscribe_impl(model: &Model, message: &crate::model::Message, topic: &str) -> TokenStream {
+pub fn push_of<'m>(
+    model: &'m Model,
+    message: &crate::model::Message,
+    topic: &str,
+) -> Option<&'m crate::model::Message> {
     let same_topic =
         |m: &&crate::model::Message| m.controller == message.controller && m.topic.as_deref() == Some(topic);
     let publish = |m: &&crate::model::Message| m.action == model.default_action;
@@ -818,16 +829,56 @@ fn subscribe_impl(model: &Model, message: &crate::model::Message, topic: &str) -
         .filter(same_topic)
         .filter(publish)
         .find(|m| m.direction == crate::model::Direction::Receive);
-    match push {
-        Some(push) if !asked => {
-            let topic_type = ident(&format!("{}Topic", rust_name(topic, Case::Type)));
-            let push = ident(&push.name);
-            quote! {
-                impl crate::Subscribe for #topic_type {
-                    type Push = #push;
-                }
+    push.filter(|_| !asked)
+}
+
+/// The name of a topic's own type: `DepthTopic`.
+pub fn topic_type_name(topic: &str) -> String {
+    format!("{}Topic", rust_name(topic, Case::Type))
+}
+
+/// `Subscribe` for a topic the server pushes to.
+fn subscribe_impl(model: &Model, message: &crate::model::Message, topic: &str) -> TokenStream {
+    let Some(push) = push_of(model, message, topic) else { return TokenStream::new() };
+    let topic_type = ident(&topic_type_name(topic));
+    let push = ident(&push.name);
+    quote! {
+        impl crate::Subscribe for #topic_type {
+            type Push = #push;
+        }
+    }
+}
+
+/// A topic without arguments that can be subscribed to, as a type (`MarketsTopic`), so that it
+/// subscribes as the others do.
+fn bare_topic_type(model: &Model, message: &crate::model::Message, topic: &str) -> Result<TokenStream, Error> {
+    let type_name = topic_type_name(topic);
+    if model.type_named(&type_name).is_some() {
+        return Err(Error::at(&message.location, format!("the topic's type `{type_name}` is taken by a schema type")));
+    }
+    let name = ident(&type_name);
+    let controller = message.controller.clone().unwrap_or_else(|| model.default_controller.clone());
+    let doc = format!(" The `{topic}` topic, which takes no arguments.");
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        pub struct #name;
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(#topic)
             }
         }
-        _ => TokenStream::new(),
-    }
+
+        impl crate::runtime::TypedTopic for #name {
+            const CONTROLLER: &'static str = #controller;
+            const NAME: &'static str = #topic;
+        }
+
+        impl From<#name> for crate::runtime::Topic {
+            fn from(topic: #name) -> Self {
+                Self::from(topic.to_string())
+            }
+        }
+    })
 }

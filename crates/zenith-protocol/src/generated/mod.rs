@@ -28,10 +28,11 @@ pub mod controllers {
     pub mod auth {
         pub use super::super::types::{
             AuthCodeReply, AuthCodeRequest, AuthOwnerReply, AuthOwnerRequest,
-            AuthTokenReply, AuthTokenRequest, IdentifyPush, QueryIdentifyReply,
-            QueryIdentifyRequest, AuthResult, ScopeList, IdentityResult,
-            IdentityResultBuilder, AuthCodeRequestData, AuthCodeRequestDataBuilder,
-            AuthOwnerRequestData, AuthOwnerRequestDataBuilder, AuthTokenRequestData,
+            AuthTokenReply, AuthTokenRequest, IdentifyPush, IdentifyTopic,
+            QueryIdentifyReply, QueryIdentifyRequest, AuthResult, ScopeList,
+            IdentityResult, IdentityResultBuilder, AuthCodeRequestData,
+            AuthCodeRequestDataBuilder, AuthOwnerRequestData,
+            AuthOwnerRequestDataBuilder, AuthTokenRequestData,
         };
     }
     /// Messages of the `Channel` controller, their data types and topics.
@@ -71,7 +72,7 @@ pub mod controllers {
     #[cfg(feature = "market")]
     pub mod market {
         pub use super::super::types::{
-            DepthPush, DepthTopic, LevelsPush, LevelsTopic, MarketsPush,
+            DepthPush, DepthTopic, LevelsPush, LevelsTopic, MarketsPush, MarketsTopic,
             QueryBrokersReply, QueryBrokersRequest, QueryChartHistoryReply,
             QueryChartHistoryRequest, QueryDepthFullReply, QueryDepthFullRequest,
             QueryDepthLevelsReply, QueryDepthLevelsRequest, QueryMarketsReply,
@@ -109,9 +110,9 @@ pub mod controllers {
     pub mod news {
         pub use super::super::types::{
             NewsPush, NewsTopic, QueryNewsReply, QueryNewsRequest, QuerySourcesReply,
-            QuerySourcesRequest, SourcesPush, NewsChangeO, NewsReportType, NewsPriority,
-            NewsSymbol, NewsAnnouncementCode, NewsData, NewsDataBuilder, NewsChange,
-            NewsAdd, NewsUpdate, NewsInitialise, QueryNewsRequestData,
+            QuerySourcesRequest, SourcesPush, SourcesTopic, NewsChangeO, NewsReportType,
+            NewsPriority, NewsSymbol, NewsAnnouncementCode, NewsData, NewsDataBuilder,
+            NewsChange, NewsAdd, NewsUpdate, NewsInitialise, QueryNewsRequestData,
             QueryNewsRequestDataBuilder, NewsSourceState,
         };
     }
@@ -122,7 +123,7 @@ pub mod controllers {
             CreateScanReply, CreateScanRequest, DeleteScanReply, DeleteScanRequest,
             ExecuteScanReply, ExecuteScanRequest, MatchesPush, MatchesTopic,
             QueryMatchesReply, QueryMatchesRequest, QueryScanReply, QueryScanRequest,
-            QueryScansReply, QueryScansRequest, ScansPush, UpdateScanReply,
+            QueryScansReply, QueryScansRequest, ScansPush, ScansTopic, UpdateScanReply,
             UpdateScanRequest, UpdateScanStatusReply, UpdateScanStatusRequest,
             CreateScanReplyData, ScanDetails, ScanDetailsBuilder, ScannerType,
             ScanTarget, NotificationUrgency, NotificationSourceSettings,
@@ -143,9 +144,9 @@ pub mod controllers {
     #[cfg(feature = "trading")]
     pub mod trading {
         pub use super::super::types::{
-            AccountsPush, AmendOrderReply, AmendOrderRequest, AuditPush, AuditTopic,
-            AuthoriseOrderReply, AuthoriseOrderRequest, BalancesPush, BalancesTopic,
-            CalculateOrderReply, CalculateOrderRequest, CancelOrderReply,
+            AccountsPush, AccountsTopic, AmendOrderReply, AmendOrderRequest, AuditPush,
+            AuditTopic, AuthoriseOrderReply, AuthoriseOrderRequest, BalancesPush,
+            BalancesTopic, CalculateOrderReply, CalculateOrderRequest, CancelOrderReply,
             CancelOrderRequest, HoldingsPush, HoldingsTopic, MoveOrderReply,
             MoveOrderRequest, OrdersPush, OrdersTopic, PlaceOrderReply,
             PlaceOrderRequest, QueryAccountsReply, QueryAccountsRequest,
@@ -157,23 +158,23 @@ pub mod controllers {
             QueryRequestsRequest, QueryTradingMarketsReply, QueryTradingMarketsRequest,
             QueryTransactionsReply, QueryTransactionsRequest, RequestQuoteReply,
             RequestQuoteRequest, RequestsPush, RequestsTopic, TradingAccountsPush,
-            TransactionsPush, TransactionsTopic, TradingAccountState,
-            TradingAccountStateBuilder, OrderResult, OrderStatusCode, OrderStyle,
-            OrderType, OrderValidity, ShortSellType, FundUnitType, OrderDetails,
-            MarketOrderDetails, MarketOrderDetailsBuilder, EquityOrderDetails,
-            EquityOrderDetailsBuilder, OptionOrderDetails, OptionOrderDetailsBuilder,
-            ManagedFundOrderDetails, ManagedFundOrderDetailsBuilder, RoutingAlgorithm,
-            OrderRoute, MarketRoute, BestMarketRoute, FixRoute, OrderConditionName,
-            ConditionPriceReference, ConditionDirection, TrailingStopType,
-            OrderCondition, StopLossCondition, StopLossConditionBuilder,
-            TrailingStopLossCondition, TrailingStopLossConditionBuilder, Order,
-            OrderBuilder, OrderErrorCode, OrderActionResponse,
-            OrderActionResponseBuilder, OrderFlag, AmendOrderRequestData,
-            AmendOrderRequestDataBuilder, OrderAuditChangeO, OrderAuditType,
-            OrderRequestType, RequestStatusCode, OrderRequest, OrderRequestBuilder,
-            TransactionDetail, MarketTransaction, MarketTransactionBuilder,
-            EquityTransaction, EquityTransactionBuilder, OptionTransaction,
-            OptionTransactionBuilder, ManagedFundTransaction,
+            TradingAccountsTopic, TransactionsPush, TransactionsTopic,
+            TradingAccountState, TradingAccountStateBuilder, OrderResult,
+            OrderStatusCode, OrderStyle, OrderType, OrderValidity, ShortSellType,
+            FundUnitType, OrderDetails, MarketOrderDetails, MarketOrderDetailsBuilder,
+            EquityOrderDetails, EquityOrderDetailsBuilder, OptionOrderDetails,
+            OptionOrderDetailsBuilder, ManagedFundOrderDetails,
+            ManagedFundOrderDetailsBuilder, RoutingAlgorithm, OrderRoute, MarketRoute,
+            BestMarketRoute, FixRoute, OrderConditionName, ConditionPriceReference,
+            ConditionDirection, TrailingStopType, OrderCondition, StopLossCondition,
+            StopLossConditionBuilder, TrailingStopLossCondition,
+            TrailingStopLossConditionBuilder, Order, OrderBuilder, OrderErrorCode,
+            OrderActionResponse, OrderActionResponseBuilder, OrderFlag,
+            AmendOrderRequestData, AmendOrderRequestDataBuilder, OrderAuditChangeO,
+            OrderAuditType, OrderRequestType, RequestStatusCode, OrderRequest,
+            OrderRequestBuilder, TransactionDetail, MarketTransaction,
+            MarketTransactionBuilder, EquityTransaction, EquityTransactionBuilder,
+            OptionTransaction, OptionTransactionBuilder, ManagedFundTransaction,
             ManagedFundTransactionBuilder, OrderAudit, OrderAuditOrder,
             OrderAuditOrderBuilder, OrderAuditRequest, OrderAuditRequestBuilder,
             OrderAuditTransaction, OrderAuditTransactionBuilder, OrderAuditChange,
@@ -215,7 +216,7 @@ pub mod controllers {
             QueryMembersReply, QueryMembersRequest, QueryWatchlistReply,
             QueryWatchlistRequest, QueryWatchlistsReply, QueryWatchlistsRequest,
             UpdateWatchlistReply, UpdateWatchlistRequest, WatchlistPush, WatchlistTopic,
-            WatchlistsPush, SecurityCode, Watchlist, WatchlistBuilder,
+            WatchlistsPush, WatchlistsTopic, SecurityCode, Watchlist, WatchlistBuilder,
             WatchlistChangeOperation, WatchlistChange, WatchlistAdd, WatchlistUpdate,
             WatchlistRemove, WatchlistClear, WatchlistDetails, WatchlistDetailsBuilder,
             WatchlistMemberChangeOperation, WatchlistMemberChange, WatchlistMemberInsert,
@@ -231,7 +232,9 @@ pub mod controllers {
     }
     /// Messages of the `Zenith` controller, their data types and topics.
     pub mod zenith {
-        pub use super::super::types::{FeedsPush, ServerInfoPush};
+        pub use super::super::types::{
+            FeedsPush, FeedsTopic, ServerInfoPush, ServerInfoTopic,
+        };
     }
     /// What the controllers share: the envelope, the messages every controller may
     /// send (`Sub`, `Unsub`, `Error`), and the types several controllers use.

@@ -1238,6 +1238,36 @@ impl crate::MessageEnvelope for IdentifyPush {
 }
 
 #[cfg(feature = "auth")]
+/// The `Identify` topic, which takes no arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct IdentifyTopic;
+
+#[cfg(feature = "auth")]
+impl std::fmt::Display for IdentifyTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Identify")
+    }
+}
+
+#[cfg(feature = "auth")]
+impl crate::runtime::TypedTopic for IdentifyTopic {
+    const CONTROLLER: &'static str = "Auth";
+    const NAME: &'static str = "Identify";
+}
+
+#[cfg(feature = "auth")]
+impl From<IdentifyTopic> for crate::runtime::Topic {
+    fn from(topic: IdentifyTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
+#[cfg(feature = "auth")]
+impl crate::Subscribe for IdentifyTopic {
+    type Push = IdentifyPush;
+}
+
+#[cfg(feature = "auth")]
 impl crate::MessageEnvelope for QueryIdentifyReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryIdentifyReply

@@ -3927,6 +3927,36 @@ impl crate::MessageEnvelope for MarketsPush {
 }
 
 #[cfg(feature = "market")]
+/// The `Markets` topic, which takes no arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MarketsTopic;
+
+#[cfg(feature = "market")]
+impl std::fmt::Display for MarketsTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Markets")
+    }
+}
+
+#[cfg(feature = "market")]
+impl crate::runtime::TypedTopic for MarketsTopic {
+    const CONTROLLER: &'static str = "Market";
+    const NAME: &'static str = "Markets";
+}
+
+#[cfg(feature = "market")]
+impl From<MarketsTopic> for crate::runtime::Topic {
+    fn from(topic: MarketsTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
+#[cfg(feature = "market")]
+impl crate::Subscribe for MarketsTopic {
+    type Push = MarketsPush;
+}
+
+#[cfg(feature = "market")]
 impl crate::MessageEnvelope for QueryBrokersReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::QueryBrokersReply

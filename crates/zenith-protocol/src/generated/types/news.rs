@@ -742,3 +742,33 @@ impl crate::MessageEnvelope for SourcesPush {
         self.transaction_id = Some(id);
     }
 }
+
+#[cfg(feature = "news")]
+/// The `Sources` topic, which takes no arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SourcesTopic;
+
+#[cfg(feature = "news")]
+impl std::fmt::Display for SourcesTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sources")
+    }
+}
+
+#[cfg(feature = "news")]
+impl crate::runtime::TypedTopic for SourcesTopic {
+    const CONTROLLER: &'static str = "News";
+    const NAME: &'static str = "Sources";
+}
+
+#[cfg(feature = "news")]
+impl From<SourcesTopic> for crate::runtime::Topic {
+    fn from(topic: SourcesTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
+#[cfg(feature = "news")]
+impl crate::Subscribe for SourcesTopic {
+    type Push = SourcesPush;
+}

@@ -2298,6 +2298,36 @@ impl crate::MessageEnvelope for ScansPush {
 }
 
 #[cfg(feature = "notify")]
+/// The `Scans` topic, which takes no arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ScansTopic;
+
+#[cfg(feature = "notify")]
+impl std::fmt::Display for ScansTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scans")
+    }
+}
+
+#[cfg(feature = "notify")]
+impl crate::runtime::TypedTopic for ScansTopic {
+    const CONTROLLER: &'static str = "Notify";
+    const NAME: &'static str = "Scans";
+}
+
+#[cfg(feature = "notify")]
+impl From<ScansTopic> for crate::runtime::Topic {
+    fn from(topic: ScansTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
+#[cfg(feature = "notify")]
+impl crate::Subscribe for ScansTopic {
+    type Push = ScansPush;
+}
+
+#[cfg(feature = "notify")]
 impl crate::MessageEnvelope for UpdateScanReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::UpdateScanReply

@@ -5006,6 +5006,36 @@ impl crate::MessageEnvelope for AccountsPush {
 }
 
 #[cfg(feature = "trading")]
+/// The `Accounts` topic, which takes no arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AccountsTopic;
+
+#[cfg(feature = "trading")]
+impl std::fmt::Display for AccountsTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Accounts")
+    }
+}
+
+#[cfg(feature = "trading")]
+impl crate::runtime::TypedTopic for AccountsTopic {
+    const CONTROLLER: &'static str = "Trading";
+    const NAME: &'static str = "Accounts";
+}
+
+#[cfg(feature = "trading")]
+impl From<AccountsTopic> for crate::runtime::Topic {
+    fn from(topic: AccountsTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Subscribe for AccountsTopic {
+    type Push = AccountsPush;
+}
+
+#[cfg(feature = "trading")]
 impl crate::MessageEnvelope for AmendOrderReply {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::AmendOrderReply
@@ -6372,6 +6402,36 @@ impl crate::MessageEnvelope for TradingAccountsPush {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+#[cfg(feature = "trading")]
+/// The `TradingAccounts` topic, which takes no arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TradingAccountsTopic;
+
+#[cfg(feature = "trading")]
+impl std::fmt::Display for TradingAccountsTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TradingAccounts")
+    }
+}
+
+#[cfg(feature = "trading")]
+impl crate::runtime::TypedTopic for TradingAccountsTopic {
+    const CONTROLLER: &'static str = "Trading";
+    const NAME: &'static str = "TradingAccounts";
+}
+
+#[cfg(feature = "trading")]
+impl From<TradingAccountsTopic> for crate::runtime::Topic {
+    fn from(topic: TradingAccountsTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
+#[cfg(feature = "trading")]
+impl crate::Subscribe for TradingAccountsTopic {
+    type Push = TradingAccountsPush;
 }
 
 #[cfg(feature = "trading")]

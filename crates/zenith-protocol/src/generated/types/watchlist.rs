@@ -2522,3 +2522,33 @@ impl crate::MessageEnvelope for WatchlistsPush {
         self.transaction_id = Some(id);
     }
 }
+
+#[cfg(feature = "watchlist")]
+/// The `Watchlists` topic, which takes no arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct WatchlistsTopic;
+
+#[cfg(feature = "watchlist")]
+impl std::fmt::Display for WatchlistsTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Watchlists")
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl crate::runtime::TypedTopic for WatchlistsTopic {
+    const CONTROLLER: &'static str = "Watchlist";
+    const NAME: &'static str = "Watchlists";
+}
+
+#[cfg(feature = "watchlist")]
+impl From<WatchlistsTopic> for crate::runtime::Topic {
+    fn from(topic: WatchlistsTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
+#[cfg(feature = "watchlist")]
+impl crate::Subscribe for WatchlistsTopic {
+    type Push = WatchlistsPush;
+}

@@ -512,6 +512,31 @@ impl crate::MessageEnvelope for FeedsPush {
     }
 }
 
+/// The `Feeds` topic, which takes no arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FeedsTopic;
+
+impl std::fmt::Display for FeedsTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Feeds")
+    }
+}
+
+impl crate::runtime::TypedTopic for FeedsTopic {
+    const CONTROLLER: &'static str = "Zenith";
+    const NAME: &'static str = "Feeds";
+}
+
+impl From<FeedsTopic> for crate::runtime::Topic {
+    fn from(topic: FeedsTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
+impl crate::Subscribe for FeedsTopic {
+    type Push = FeedsPush;
+}
+
 impl crate::MessageEnvelope for ServerInfoPush {
     fn kind(&self) -> crate::MessageKind {
         crate::MessageKind::ServerInfoPush
@@ -531,4 +556,29 @@ impl crate::MessageEnvelope for ServerInfoPush {
     fn set_transaction_id(&mut self, id: TransactionId) {
         self.transaction_id = Some(id);
     }
+}
+
+/// The `ServerInfo` topic, which takes no arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ServerInfoTopic;
+
+impl std::fmt::Display for ServerInfoTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerInfo")
+    }
+}
+
+impl crate::runtime::TypedTopic for ServerInfoTopic {
+    const CONTROLLER: &'static str = "Zenith";
+    const NAME: &'static str = "ServerInfo";
+}
+
+impl From<ServerInfoTopic> for crate::runtime::Topic {
+    fn from(topic: ServerInfoTopic) -> Self {
+        Self::from(topic.to_string())
+    }
+}
+
+impl crate::Subscribe for ServerInfoTopic {
+    type Push = ServerInfoPush;
 }
