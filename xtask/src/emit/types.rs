@@ -255,6 +255,7 @@ fn topic_type(
     });
     let new_doc = format!(" The `{topic}` topic for these arguments (those not every form has left out).");
     // With no part every form has, the topic alone is the default.
+    let typed = typed_topic_impls(&name, &controller, topic);
     let default = if required.is_empty() {
         quote! { Default, }
     } else {
@@ -290,16 +291,7 @@ fn topic_type(
             #(#setters)*
         }
 
-        impl crate::runtime::TypedTopic for #name {
-            const CONTROLLER: &'static str = #controller;
-            const NAME: &'static str = #topic;
-        }
-
-        impl From<#name> for crate::runtime::Topic {
-            fn from(topic: #name) -> Self {
-                Self::from(topic.to_string())
-            }
-        }
+        #typed
     })
 }
 
@@ -859,6 +851,7 @@ fn bare_topic_type(model: &Model, message: &crate::model::Message, topic: &str) 
     let name = ident(&type_name);
     let controller = message.controller.clone().unwrap_or_else(|| model.default_controller.clone());
     let doc = format!(" The `{topic}` topic, which takes no arguments.");
+    let typed = typed_topic_impls(&name, &controller, topic);
     Ok(quote! {
         #[doc = #doc]
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -870,6 +863,14 @@ fn bare_topic_type(model: &Model, message: &crate::model::Message, topic: &str) 
             }
         }
 
+        #typed
+    })
+}
+
+/// What every topic type implements: `TypedTopic` (its controller and name) and the conversion
+/// into a `Topic`.
+fn typed_topic_impls(name: &Ident, controller: &str, topic: &str) -> TokenStream {
+    quote! {
         impl crate::runtime::TypedTopic for #name {
             const CONTROLLER: &'static str = #controller;
             const NAME: &'static str = #topic;
@@ -880,5 +881,5 @@ fn bare_topic_type(model: &Model, message: &crate::model::Message, topic: &str) 
                 Self::from(topic.to_string())
             }
         }
-    })
+    }
 }
