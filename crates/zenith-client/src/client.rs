@@ -161,8 +161,8 @@ impl Client {
                     Arc::clone(&shared.held)
                 }
                 None => {
-                    let unsub = text(&UnsubRequest::for_topic(topic.clone()));
-                    let sub = text(&SubRequest::for_topic(topic).confirm(true));
+                    let unsub = text(&UnsubRequest::for_topic(topic.clone()))?;
+                    let sub = text(&SubRequest::for_topic(topic).confirm(true))?;
                     to_send = Some(sub.clone());
                     let held = Arc::new(Mutex::new(State::default()));
                     let streams = vec![(id, stream)];
@@ -194,8 +194,9 @@ impl Client {
 }
 
 /// A message as the text that goes on the wire.
-fn text(message: &impl serde::Serialize) -> String {
-    serde_json::to_string(message).expect("messages always serialize")
+fn text(message: &impl serde::Serialize) -> Result<String, ClientError> {
+    serde_json::to_string(message)
+        .map_err(|e| ClientError::Invalid(format!("the message cannot be written as JSON: {e}")))
 }
 
 impl Session {
@@ -215,7 +216,8 @@ impl Inner {
     }
 
     fn lock(&self) -> MutexGuard<'_, Session> {
-        self.session.lock().expect("the client's session is never left torn")
+        // A panic elsewhere while it was held does not make the client unusable.
+        self.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Queues text for the server.
@@ -302,7 +304,7 @@ impl Inner {
         }
         // However the call ends (answered, timed out, its future dropped), its entry goes.
         let _waiting = Waiting { inner: self, id };
-        self.send(text(&*message))?;
+        self.send(text(&*message)?)?;
         let timeout = self.options.request_timeout;
         let reply = match tokio::time::timeout(timeout, answer).await {
             Ok(Ok(reply)) => reply?,
