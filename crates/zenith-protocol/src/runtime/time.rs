@@ -197,6 +197,16 @@ impl TryFrom<&Time> for jiff::SignedDuration {
     }
 }
 
+/// A signed length of time, `duration` when it is not negative, as a `Time`.
+#[cfg(any(feature = "jiff", feature = "time"))]
+fn from_signed(duration: Option<Duration>, signed: &impl std::fmt::Display) -> Result<Time, TimeError> {
+    duration.map(Time::from).ok_or_else(|| TimeError {
+        text: signed.to_string(),
+        form: false,
+        reason: "is negative, which the protocol cannot write",
+    })
+}
+
 /// A length of time written as `From<std::time::Duration>` writes it;
 /// negative durations are refused, the protocol has no spelling for them.
 ///
@@ -210,14 +220,7 @@ impl TryFrom<&Time> for jiff::SignedDuration {
 impl TryFrom<jiff::SignedDuration> for Time {
     type Error = TimeError;
     fn try_from(value: jiff::SignedDuration) -> Result<Time, TimeError> {
-        match Duration::try_from(value) {
-            Ok(duration) => Ok(Time::from(duration)),
-            Err(_) => Err(TimeError {
-                text: value.to_string(),
-                form: false,
-                reason: "is negative, which the protocol cannot write",
-            }),
-        }
+        from_signed(Duration::try_from(value).ok(), &value)
     }
 }
 
@@ -252,14 +255,7 @@ impl TryFrom<&Time> for ::time::Duration {
 impl TryFrom<::time::Duration> for Time {
     type Error = TimeError;
     fn try_from(value: ::time::Duration) -> Result<Time, TimeError> {
-        match Duration::try_from(value) {
-            Ok(duration) => Ok(Time::from(duration)),
-            Err(_) => Err(TimeError {
-                text: value.to_string(),
-                form: false,
-                reason: "is negative, which the protocol cannot write",
-            }),
-        }
+        from_signed(Duration::try_from(value).ok(), &value)
     }
 }
 
