@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -30,6 +30,8 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// How long a request waits for its reply: 35 s, the server's own limit.
     pub request_timeout: Duration,
+    /// How long a sign-in waits for its answer: 40 s, as the real client.
+    pub sign_in_timeout: Duration,
     /// The delays before each new try of a request answered `Retry`; order requests (PlaceOrder,
     /// AmendOrder, CancelOrder, MoveOrder) are never tried again.
     pub retry_delays: Vec<Duration>,
@@ -47,6 +49,7 @@ impl Default for Options {
         Options {
             connect_timeout: Duration::from_secs(40),
             request_timeout: Duration::from_secs(35),
+            sign_in_timeout: Duration::from_secs(40),
             retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)],
             stream_buffer: 1024,
             tls: Tls::default(),
@@ -69,6 +72,8 @@ pub(crate) struct Inner {
     next_transaction: AtomicI64,
     next_stream: AtomicU64,
     session: Mutex<Session>,
+    /// Told when a sign-in is given while the connection is down: the next one need not wait.
+    new_sign_in: Arc<Notify>,
 }
 
 #[derive(Default)]
@@ -81,8 +86,11 @@ struct Session {
     closed: Option<String>,
     /// Why the connection is down while the client connects again.
     down: Option<String>,
-    /// The last sign-in that succeeded, sent again after reconnecting.
+    /// The last sign-in that succeeded (or the one given while the connection was down), sent
+    /// again after reconnecting.
     last_sign_in: Option<Message>,
+    /// Who gave a sign-in while the connection was down, waiting to learn how it went.
+    signing_in: Vec<oneshot::Sender<Result<IdentityResult, ClientError>>>,
 }
 
 /// One server subscription and the local streams that share it.
@@ -111,6 +119,7 @@ impl Client {
             next_transaction: AtomicI64::new(1),
             next_stream: AtomicU64::new(1),
             session: Mutex::new(Session::default()),
+            new_sign_in: Arc::new(Notify::new()),
         });
         tokio::spawn(connection::drive(Arc::downgrade(&inner), url.to_owned(), socket, to_send));
         Ok(Client { inner })
@@ -121,7 +130,7 @@ impl Client {
     /// the request is an order's.
     pub async fn request<R: Request>(&self, request: R) -> Result<R::Reply, ClientError> {
         let kind = request.kind();
-        let reply = self.inner.call(request.into(), false).await?;
+        let reply = self.inner.call(request.into(), false, self.inner.options.request_timeout).await?;
         // A reply on another of the request's reply topics has the same shape: it reads as one.
         R::Reply::try_from(reply).or_else(|other| {
             serde_json::from_value(other.to_value()).map_err(|e| ClientError::UnexpectedReply {
@@ -133,10 +142,33 @@ impl Client {
 
     /// Signs in with an `AuthOwner`, `AuthToken` or `AuthCode` request, giving the identity the
     /// server grants; a rejection is [`ClientError::SignInRejected`]. The client signs in the
-    /// same way after reconnecting; signing in again (with a new access token, say) on a live
-    /// connection replaces it.
+    /// same way after reconnecting. Signing in again (with a new access token, say) on a live
+    /// connection replaces it; while the connection is down, the sign-in is kept for the next
+    /// one, which is opened at once: after the server rejected signing in again, the client
+    /// reconnects only once it is given a new sign-in this way.
     pub async fn sign_in<R: Request>(&self, request: R) -> Result<IdentityResult, ClientError> {
-        self.inner.sign_in(request.into(), false).await
+        let message: Message = request.into();
+        let kept = {
+            let mut session = self.inner.lock();
+            match (&session.closed, &session.down) {
+                (None, Some(_)) => {
+                    let (told, outcome) = oneshot::channel();
+                    session.last_sign_in = Some(message.clone());
+                    session.signing_in.push(told);
+                    Some(outcome)
+                }
+                _ => None,
+            }
+        };
+        let Some(outcome) = kept else { return self.inner.sign_in(message, false).await };
+        self.inner.new_sign_in.notify_one();
+        let options = &self.inner.options;
+        let timeout = options.connect_timeout + options.sign_in_timeout;
+        match tokio::time::timeout(timeout, outcome).await {
+            Ok(Ok(signed_in)) => signed_in,
+            Ok(Err(_)) => Err(self.inner.closed_error()),
+            Err(_) => Err(ClientError::Timeout { kind: message.kind(), timeout }),
+        }
     }
 
     /// Subscribes to `topic` (with `Confirm`), giving a stream of its pushes once the server has
@@ -204,7 +236,7 @@ impl Session {
     fn usable(&self) -> Result<(), ClientError> {
         match (&self.closed, &self.down) {
             (Some(reason), _) => Err(ClientError::Closed(Some(reason.clone()))),
-            (None, Some(reason)) => Err(ClientError::Closed(Some(format!("{reason}; connecting again")))),
+            (None, Some(reason)) => Err(ClientError::Closed(Some(reason.clone()))),
             (None, None) => Ok(()),
         }
     }
@@ -213,6 +245,11 @@ impl Session {
 impl Inner {
     pub(crate) fn options(&self) -> &Options {
         &self.options
+    }
+
+    /// What tells the connection's task that a sign-in was given while it is down.
+    pub(crate) fn new_sign_in(&self) -> Arc<Notify> {
+        Arc::clone(&self.new_sign_in)
     }
 
     fn lock(&self) -> MutexGuard<'_, Session> {
@@ -246,7 +283,7 @@ impl Inner {
     /// waiting for it.
     pub(crate) async fn sign_in(&self, message: Message, restoring: bool) -> Result<IdentityResult, ClientError> {
         let kind = message.kind();
-        let identity = match self.call(message.clone(), restoring).await? {
+        let identity = match self.call(message.clone(), restoring, self.options.sign_in_timeout).await? {
             Message::AuthOwnerReply(reply) => reply.data,
             Message::AuthTokenReply(reply) => reply.data,
             Message::AuthCodeReply(reply) => reply.data,
@@ -268,8 +305,22 @@ impl Inner {
         }
     }
 
+    /// Tells who gave a sign-in while the connection was down how signing in on the new one
+    /// went.
+    pub(crate) fn signed_in_again(&self, outcome: &Result<IdentityResult, ClientError>) {
+        for told in self.lock().signing_in.drain(..) {
+            let _ = told.send(match outcome {
+                Ok(identity) => Ok(identity.clone()),
+                Err(ClientError::SignInRejected(reason)) => Err(ClientError::SignInRejected(reason.clone())),
+                Err(error) => {
+                    Err(ClientError::Closed(Some(format!("signing in on the new connection failed: {error}"))))
+                }
+            });
+        }
+    }
+
     /// Sends a message and waits for the message that answers it, trying a `Retry` again.
-    async fn call(&self, mut message: Message, restoring: bool) -> Result<Message, ClientError> {
+    async fn call(&self, mut message: Message, restoring: bool, timeout: Duration) -> Result<Message, ClientError> {
         let kind = message.kind();
         let retried = !matches!(
             kind,
@@ -280,7 +331,7 @@ impl Inner {
         );
         let mut delays = self.options.retry_delays.iter().filter(|_| retried);
         loop {
-            match self.call_once(&mut message, restoring).await {
+            match self.call_once(&mut message, restoring, timeout).await {
                 Err(error) if error.is_retry() => match delays.next() {
                     Some(delay) => tokio::time::sleep(*delay).await,
                     None => return Err(error),
@@ -290,7 +341,12 @@ impl Inner {
         }
     }
 
-    async fn call_once(&self, message: &mut Message, restoring: bool) -> Result<Message, ClientError> {
+    async fn call_once(
+        &self,
+        message: &mut Message,
+        restoring: bool,
+        timeout: Duration,
+    ) -> Result<Message, ClientError> {
         let kind = message.kind();
         let id = self.next_transaction.fetch_add(1, Ordering::Relaxed);
         message.set_transaction_id(id);
@@ -305,7 +361,6 @@ impl Inner {
         // However the call ends (answered, timed out, its future dropped), its entry goes.
         let _waiting = Waiting { inner: self, id };
         self.send(text(&*message)?)?;
-        let timeout = self.options.request_timeout;
         let reply = match tokio::time::timeout(timeout, answer).await {
             Ok(Ok(reply)) => reply?,
             Ok(Err(_)) => return Err(self.closed_error()),
@@ -389,16 +444,20 @@ impl Inner {
         let mut state = self.lock();
         let reason = state.closed.get_or_insert(reason).clone();
         state.pending.clear();
+        state.signing_in.clear();
         for (_, topic) in state.topics.drain() {
             topic.streams.iter().for_each(|(_, stream)| stream.end(&reason));
         }
     }
 
-    /// The connection dropped and another is on its way: waiting calls fail, subscriptions wait
-    /// to be made again.
-    pub(crate) fn disconnected(&self, reason: &str) {
+    /// The connection dropped and another is on its way (once a new sign-in is given, when
+    /// `new_sign_in_needed`): waiting calls fail, subscriptions wait to be made again.
+    pub(crate) fn disconnected(&self, reason: &str, new_sign_in_needed: bool) {
         let mut state = self.lock();
-        state.down = Some(reason.to_owned());
+        state.down = Some(match new_sign_in_needed {
+            true => format!("{reason}; sign in again to reconnect"),
+            false => format!("{reason}; connecting again"),
+        });
         state.pending.clear();
         for topic in state.topics.values_mut() {
             topic.live = false;

@@ -1,6 +1,8 @@
 //! The connection's life: one socket at a time, read and written by one task, and a new one
 //! after a drop, on the real client's schedule, with the session restored.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -8,6 +10,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as Frame;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::ClientError;
 use crate::client::Inner;
@@ -27,6 +31,11 @@ pub struct Reconnect {
     pub after_failures: Duration,
     /// The delay after a connection that lasted: 8 s.
     pub otherwise: Duration,
+    /// The delays after signing in again failed (no answer within the sign-in timeout) in a
+    /// row: 3 s, 3 s, 6 s, then `after_sign_in_failures` (20 s). A sign-in the server rejects
+    /// is no failure to wait out: the client waits for a new one (see [`crate::Client::sign_in`]).
+    pub sign_in_failures: Vec<Duration>,
+    pub after_sign_in_failures: Duration,
 }
 
 impl Default for Reconnect {
@@ -38,6 +47,8 @@ impl Default for Reconnect {
             failures: vec![Duration::from_millis(50), s(2), s(2), s(2), s(2), s(10), s(10), s(10)],
             after_failures: s(15),
             otherwise: s(8),
+            sign_in_failures: vec![s(3), s(3), s(6)],
+            after_sign_in_failures: s(20),
         }
     }
 }
@@ -51,6 +62,11 @@ impl Reconnect {
             n => self.failures.get(n - 1).copied().unwrap_or(self.after_failures),
         }
     }
+
+    /// The delay before the next try after `failures` (at least one) failed sign-ins in a row.
+    pub fn sign_in_delay(&self, failures: usize) -> Duration {
+        self.sign_in_failures.get(failures.saturating_sub(1)).copied().unwrap_or(self.after_sign_in_failures)
+    }
 }
 
 /// How a connection ended.
@@ -59,7 +75,12 @@ enum Ended {
     ByUs,
     /// The server closed it with a code (none: without one) and a reason; or it was lost.
     ByServer { code: Option<u16>, reason: String },
+    /// Signing in again on it did not succeed, and the client closed it.
+    SignIn(ClientError),
 }
+
+/// Restoring a new connection's session: signing in again, then subscribing again.
+type Restoring = Pin<Box<dyn Future<Output = Result<(), ClientError>> + Send>>;
 
 /// Serves `socket`, then each connection after it, until the client closes or reconnecting
 /// ends. Frames to send arrive on `to_send`.
@@ -69,24 +90,38 @@ pub(crate) async fn drive(
     mut socket: WebSocketStream<Stream>,
     mut to_send: mpsc::UnboundedReceiver<Frame>,
 ) {
-    let mut failures = 0;
+    // Failed connections and failed sign-ins in a row.
+    let (mut failures, mut sign_in_failures) = (0, 0);
+    let mut restoring: Option<Restoring> = None;
     loop {
         let started = Instant::now();
-        let ended = serve(&inner, &mut socket, &mut to_send).await;
+        let ended = serve(&inner, &mut socket, &mut to_send, restoring.take(), &mut sign_in_failures).await;
         let Some(client) = inner.upgrade() else { return };
-        let (code, reason) = match ended {
-            Ended::ByUs => return client.closed("closed by the client".to_owned()),
-            Ended::ByServer { code, reason } => (code, reason),
-        };
         let reconnect = client.options().reconnect.clone();
-        if !reconnect.enabled || code.is_some_and(|code| code >= 4000) {
-            return client.closed(reason);
-        }
-        client.disconnected(&reason);
-        failures = if started.elapsed() < reconnect.short_lived { failures + 1 } else { 0 };
+        let delay = match ended {
+            Ended::ByUs => return client.closed("closed by the client".to_owned()),
+            Ended::ByServer { code, reason } => {
+                if !reconnect.enabled || code.is_some_and(|code| code >= 4000) {
+                    return client.closed(reason);
+                }
+                client.disconnected(&reason, false);
+                failures = if started.elapsed() < reconnect.short_lived { failures + 1 } else { 0 };
+                reconnect.delay(failures)
+            }
+            Ended::SignIn(error @ (ClientError::SignInRejected(_) | ClientError::Server { .. })) => {
+                // The same sign-in would be rejected again: wait for a new one.
+                client.disconnected(&format!("signing in again after reconnecting failed: {error}"), true);
+                Duration::MAX
+            }
+            Ended::SignIn(error) => {
+                client.disconnected(&format!("signing in again after reconnecting failed: {error}"), false);
+                sign_in_failures += 1;
+                reconnect.sign_in_delay(sign_in_failures)
+            }
+        };
         drop(client);
         socket = loop {
-            if wait(reconnect.delay(failures), &mut to_send).await.is_none() {
+            if wait(&inner, delay, &mut to_send).await.is_none() {
                 let Some(client) = inner.upgrade() else { return };
                 return client.closed("closed by the client".to_owned());
             }
@@ -97,20 +132,32 @@ pub(crate) async fn drive(
                 Err(_) => failures += 1,
             }
         };
-        if let Some(client) = inner.upgrade() {
-            tokio::spawn(client.restore());
-        }
+        restoring = inner.upgrade().map(|client| Box::pin(client.restore()) as Restoring);
     }
 }
 
-/// Reads and writes one socket until it ends.
+/// Reads and writes one socket until it ends, restoring its session first when `restoring`.
 async fn serve(
     inner: &Weak<Inner>,
     socket: &mut WebSocketStream<Stream>,
     to_send: &mut mpsc::UnboundedReceiver<Frame>,
+    mut restoring: Option<Restoring>,
+    sign_in_failures: &mut usize,
 ) -> Ended {
     loop {
         tokio::select! {
+            restored = restored(&mut restoring), if restoring.is_some() => {
+                restoring = None;
+                match restored {
+                    Ok(()) => *sign_in_failures = 0,
+                    Err(ClientError::Closed(_)) => {} // the connection ended meanwhile: its end follows
+                    Err(error) => {
+                        let close = CloseFrame { code: CloseCode::Normal, reason: "".into() };
+                        let _ = socket.close(Some(close)).await;
+                        return Ended::SignIn(error);
+                    }
+                }
+            }
             frame = socket.next() => {
                 let Some(client) = inner.upgrade() else { return Ended::ByUs };
                 match frame {
@@ -145,13 +192,32 @@ async fn serve(
     }
 }
 
-/// Waits `delay` between connections; `None` when the client closes meanwhile (frames sent
-/// while no connection is open are dropped: their calls fail or time out).
-async fn wait(delay: Duration, to_send: &mut mpsc::UnboundedReceiver<Frame>) -> Option<()> {
-    let deadline = tokio::time::Instant::now() + delay;
+/// How restoring the session went, once it has; never when there is nothing to restore.
+async fn restored(restoring: &mut Option<Restoring>) -> Result<(), ClientError> {
+    match restoring {
+        Some(restoring) => restoring.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits `delay` between connections, or less when a new sign-in is given meanwhile; `None`
+/// when the client closes meanwhile (frames sent while no connection is open are dropped:
+/// their calls fail or time out).
+async fn wait(inner: &Weak<Inner>, delay: Duration, to_send: &mut mpsc::UnboundedReceiver<Frame>) -> Option<()> {
+    let Some(client) = inner.upgrade() else { return None };
+    let new_sign_in = client.new_sign_in();
+    drop(client);
+    let sleep = async {
+        match tokio::time::Instant::now().checked_add(delay) {
+            Some(deadline) => tokio::time::sleep_until(deadline).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(sleep);
     loop {
         tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => return Some(()),
+            _ = &mut sleep => return Some(()),
+            _ = new_sign_in.notified() => return Some(()),
             frame = to_send.recv() => match frame {
                 None | Some(Frame::Close(_)) => return None,
                 Some(_) => {}
@@ -162,22 +228,16 @@ async fn wait(delay: Duration, to_send: &mut mpsc::UnboundedReceiver<Frame>) -> 
 
 /// The client's side of a reconnection, shared with [`drive`].
 impl Inner {
-    /// A new connection is open: sign in again as last time, then subscribe again to every
-    /// topic, each stream told first that its state starts afresh; calls are refused until then. A
-    /// sign-in the server refuses ends the client: reconnecting would only repeat it.
-    async fn restore(self: Arc<Self>) {
+    /// A new connection is open: sign in again as last time (or with the sign-in given since),
+    /// then subscribe again to every topic, each stream told first that its state starts
+    /// afresh; calls are refused until then. Who gave a new sign-in learns how it went.
+    async fn restore(self: Arc<Self>) -> Result<(), ClientError> {
         if let Some(sign_in) = self.last_sign_in() {
-            match self.sign_in(sign_in, true).await {
-                Ok(_) => {}
-                Err(error @ (ClientError::SignInRejected(_) | ClientError::Server { .. })) => {
-                    self.closed(format!("signing in again after reconnecting failed: {error}"));
-                    self.close();
-                    return;
-                }
-                // The new connection failed too: the next one restores the session.
-                Err(_) => return,
-            }
+            let signed_in = self.sign_in(sign_in, true).await;
+            self.signed_in_again(&signed_in);
+            signed_in?;
         }
         self.resubscribe();
+        Ok(())
     }
 }
