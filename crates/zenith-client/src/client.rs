@@ -13,13 +13,14 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use zenith_protocol::auth::IdentityResult;
 use zenith_protocol::shared::Envelope;
 use zenith_protocol::{
-    Action, AuthResult, Direction, Message, MessageEnvelope, MessageKind, Request, SubRequest, Subscribe,
-    TransactionId, UnsubRequest,
+    Action, AuthResult, Direction, EnvelopeKeys, Message, MessageEnvelope, MessageKind, ParseError, Request,
+    SubRequest, Subscribe, TransactionId, UnsubRequest,
 };
 
 use crate::ClientError;
 use crate::connect::{self, Tls};
 use crate::connection::{self, Reconnect};
+use crate::encoding::Encoding;
 use crate::state::State;
 use crate::subscription::{Event, Stream, Subscription};
 
@@ -40,6 +41,8 @@ pub struct Options {
     pub stream_buffer: usize,
     /// Whom `wss://` trusts.
     pub tls: Tls,
+    /// How messages travel: JSON text unless a binary encoding is chosen.
+    pub encoding: Encoding,
     /// When to connect again after the connection ends.
     pub reconnect: Reconnect,
 }
@@ -53,6 +56,7 @@ impl Default for Options {
             retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)],
             stream_buffer: 1024,
             tls: Tls::default(),
+            encoding: Encoding::default(),
             reconnect: Reconnect::default(),
         }
     }
@@ -111,7 +115,7 @@ struct Topic {
 impl Client {
     /// Connects to `url` (`ws://` or `wss://`) and starts reading what the server sends.
     pub async fn connect(url: &str, options: Options) -> Result<Client, ClientError> {
-        let socket = connect::connect(url, &options.tls, options.connect_timeout).await?;
+        let socket = connect::connect(url, &options.tls, options.encoding, options.connect_timeout).await?;
         let (outgoing, to_send) = mpsc::unbounded_channel::<Frame>();
         let inner = Arc::new(Inner {
             options,
@@ -260,7 +264,7 @@ impl Inner {
     /// Queues text for the server.
     fn send(&self, text: String) -> Result<(), ClientError> {
         let gone = || ClientError::Closed(Some("the connection's task has ended".to_owned()));
-        self.outgoing.send(Frame::text(text)).map_err(|_| gone())
+        self.outgoing.send(self.options.encoding.frame(text)?).map_err(|_| gone())
     }
 
     fn closed_error(&self) -> ClientError {
@@ -379,19 +383,12 @@ impl Inner {
     /// One message from the server: a reply to its waiting request, a subscription's
     /// confirmation, refusal or end, or a push for the subscription's streams.
     pub(crate) fn received(&self, text: &str) {
-        let (message, tree) = match Message::parse_str_and_tree(text, Direction::Receive) {
+        let parsed = Message::parse_str_and_tree(text, Direction::Receive);
+        #[cfg(feature = "validate")]
+        crate::validate::received(text, &parsed);
+        let (message, tree) = match parsed {
             Ok(parsed) => parsed,
-            Err(error) => {
-                // No schema takes it: the request it answers, if it names one, learns why.
-                let envelope = serde_json::from_str::<Envelope>(text).ok();
-                if let Some(id) = envelope.and_then(|e| e.transaction_id)
-                    && let Some(waiting) = self.lock().pending.remove(&id)
-                {
-                    let reason = error.to_string();
-                    let _ = waiting.send(Err(ClientError::UnexpectedReply { kind: MessageKind::ErrorMessage, reason }));
-                }
-                return;
-            }
+            Err(error) => return self.unparsed(text, &error),
         };
         let mut state = self.lock();
         if let Some(id) = message.transaction_id()
@@ -422,13 +419,43 @@ impl Inner {
             }
             message => {
                 // Applied once for the topic, so that a stream joining later holds it all too.
-                let problems = topic.held.lock().map(|mut held| held.apply(message.kind(), &tree)).unwrap_or_default();
+                let misfits = topic.held.lock().map(|mut held| held.apply(message.kind(), &tree)).unwrap_or_default();
+                #[cfg(feature = "validate")]
+                crate::validate::misfits(&key.1, &misfits);
                 for (_, stream) in &topic.streams {
                     stream.push(&message);
-                    problems.iter().for_each(|reason| stream.tell(Event::Inconsistent { reason: reason.clone() }));
+                    let inconsistent = |(_, reason): &(_, String)| Event::Inconsistent { reason: reason.clone() };
+                    misfits.iter().for_each(|misfit| stream.tell(inconsistent(misfit)));
                 }
             }
         }
+    }
+
+    /// A message no schema reads: the request it answers, if it names one, or the streams of
+    /// the topic it names learn why.
+    fn unparsed(&self, text: &str, error: &ParseError) {
+        let Ok(envelope) = serde_json::from_str::<Envelope>(text) else { return };
+        let mut state = self.lock();
+        if let Some(id) = envelope.transaction_id
+            && let Some(waiting) = state.pending.remove(&id)
+        {
+            let reason = error.to_string();
+            let _ = waiting.send(Err(ClientError::UnexpectedReply { kind: MessageKind::ErrorMessage, reason }));
+            return;
+        }
+        let controller = envelope.controller.as_ref().map(|c| c.as_str());
+        let keys = EnvelopeKeys::from_fields(controller, None, None);
+        let key = (keys.controller.to_owned(), envelope.topic.map(|t| t.as_str().to_owned()).unwrap_or_default());
+        if let Some(topic) = state.topics.get(&key) {
+            let reason = format!("a message on the topic that was not applied: {error}");
+            topic.streams.iter().for_each(|(_, stream)| stream.tell(Event::Malformed { reason: reason.clone() }));
+        }
+    }
+
+    /// A frame that is no message in the connection's encoding.
+    pub(crate) fn unreadable(&self, _reason: &str) {
+        #[cfg(feature = "validate")]
+        crate::validate::unreadable(_reason);
     }
 
     fn refused(&self, state: &mut Session, key: &(String, String), reason: Option<String>) {
@@ -477,7 +504,7 @@ impl Inner {
                 held.clear();
             }
             topic.streams.iter().for_each(|(_, stream)| stream.resynced());
-            let _ = self.outgoing.send(Frame::text(topic.sub.clone()));
+            let _ = self.send(topic.sub.clone());
         }
         // Calls may go again.
         state.down = None;
@@ -491,7 +518,7 @@ impl Inner {
         if topic.streams.is_empty()
             && let Some(topic) = state.topics.remove(key)
         {
-            let _ = self.outgoing.send(Frame::text(topic.unsub));
+            let _ = self.send(topic.unsub);
         }
     }
 }

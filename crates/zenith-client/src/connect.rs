@@ -1,4 +1,5 @@
-//! Opening the websocket: `ws://` or `wss://` (rustls, bundled roots or your own), subprotocol ZenithJson.
+//! Opening the websocket: `ws://` or `wss://` (rustls, bundled roots or your own), with the
+//! encoding's subprotocol.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,9 +17,7 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_util::either::Either;
 
 use crate::ClientError;
-
-/// The subprotocol the client asks for: messages as JSON text.
-pub const SUBPROTOCOL: &str = "ZenithJson";
+use crate::encoding::Encoding;
 
 /// Whom a `wss://` connection trusts.
 #[derive(Clone, Debug, Default)]
@@ -33,8 +32,14 @@ pub enum Tls {
 /// A TCP stream, encrypted for `wss://`.
 pub(crate) type Stream = Either<TcpStream, Box<TlsStream<TcpStream>>>;
 
-/// Connects to `url` within `timeout`, and completes the websocket handshake.
-pub async fn connect(url: &str, tls: &Tls, timeout: Duration) -> Result<WebSocketStream<Stream>, ClientError> {
+/// Connects to `url` within `timeout`, and completes the websocket handshake asking for
+/// `encoding`.
+pub async fn connect(
+    url: &str,
+    tls: &Tls,
+    encoding: Encoding,
+    timeout: Duration,
+) -> Result<WebSocketStream<Stream>, ClientError> {
     let parsed = url::Url::parse(url).map_err(|e| ClientError::Url(format!("{}: {e}", shown(url))))?;
     let secure = match parsed.scheme() {
         "ws" => false,
@@ -54,7 +59,7 @@ pub async fn connect(url: &str, tls: &Tls, timeout: Duration) -> Result<WebSocke
             Either::Left(tcp)
         };
         let mut request = url.into_client_request().map_err(|e| ClientError::Url(format!("{}: {e}", shown(url))))?;
-        request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(SUBPROTOCOL));
+        request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(encoding.subprotocol()));
         let (socket, _) = tokio_tungstenite::client_async(request, stream).await?;
         Ok::<_, ClientError>(socket)
     };

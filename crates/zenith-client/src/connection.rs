@@ -127,7 +127,7 @@ pub(crate) async fn drive(
             }
             let Some(client) = inner.upgrade() else { return };
             let options = client.options();
-            match connect::connect(&url, &options.tls, options.connect_timeout).await {
+            match connect::connect(&url, &options.tls, options.encoding, options.connect_timeout).await {
                 Ok(socket) => break socket,
                 Err(_) => failures += 1,
             }
@@ -161,7 +161,12 @@ async fn serve(
             frame = socket.next() => {
                 let Some(client) = inner.upgrade() else { return Ended::ByUs };
                 match frame {
-                    Some(Ok(Frame::Text(text))) => client.received(text.as_str()),
+                    Some(Ok(frame @ (Frame::Text(_) | Frame::Binary(_)))) => {
+                        match client.options().encoding.text(&frame) {
+                            Ok(text) => client.received(&text),
+                            Err(reason) => client.unreadable(&reason),
+                        }
+                    }
                     Some(Ok(Frame::Close(close))) => {
                         let code = close.as_ref().map(|c| u16::from(c.code));
                         let reason = close.map_or("closed by the server".to_owned(), |c| {
@@ -204,9 +209,7 @@ async fn restored(restoring: &mut Option<Restoring>) -> Result<(), ClientError> 
 /// when the client closes meanwhile (frames sent while no connection is open are dropped:
 /// their calls fail or time out).
 async fn wait(inner: &Weak<Inner>, delay: Duration, to_send: &mut mpsc::UnboundedReceiver<Frame>) -> Option<()> {
-    let Some(client) = inner.upgrade() else { return None };
-    let new_sign_in = client.new_sign_in();
-    drop(client);
+    let new_sign_in = inner.upgrade()?.new_sign_in();
     let sleep = async {
         match tokio::time::Instant::now().checked_add(delay) {
             Some(deadline) => tokio::time::sleep_until(deadline).await,

@@ -46,13 +46,17 @@
 mod client;
 mod connect;
 mod connection;
+mod encoding;
 mod error;
 mod state;
 mod subscription;
+#[cfg(feature = "validate")]
+mod validate;
 
 pub use client::{Client, Options};
 pub use connect::Tls;
 pub use connection::Reconnect;
+pub use encoding::Encoding;
 pub use error::ClientError;
 pub use state::State;
 pub use subscription::{Event, Subscription};

@@ -35,8 +35,9 @@ impl State {
         self.records = Records::default();
     }
 
-    /// Applies a push of `kind`, read into the tree `value`; what did not fit, for a person.
-    pub(crate) fn apply(&mut self, kind: MessageKind, value: &Value) -> Vec<String> {
+    /// Applies a push of `kind`, read into the tree `value`; what did not fit, and why for a
+    /// person.
+    pub(crate) fn apply(&mut self, kind: MessageKind, value: &Value) -> Vec<(Misfit, String)> {
         let info = kind.info();
         let effects = from_value(info, value);
         self.records.prepare(info.changes, effects.as_ref());
@@ -46,10 +47,21 @@ impl State {
     }
 }
 
+/// How a change record does not fit the state held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Misfit {
+    /// An update or removal of a key not held.
+    NotHeld,
+    /// An add of a key held already.
+    Again,
+    /// A position past the members held.
+    OutOfRange,
+}
+
 /// The records, and what did not fit them.
 struct Kept<'a> {
     records: &'a mut Records,
-    problems: Vec<String>,
+    problems: Vec<(Misfit, String)>,
 }
 
 impl Store for Kept<'_> {
@@ -62,7 +74,8 @@ impl Store for Kept<'_> {
     }
 
     fn again(&mut self, operation: Operation, key: &Text, record: &Record<'_>) {
-        self.problems.push(format!("{}: {operation:?} of `{key}`, which is held already", record.path()));
+        self.problems
+            .push((Misfit::Again, format!("{}: {operation:?} of `{key}`, which is held already", record.path())));
         self.records.again(operation, key, record);
     }
 
@@ -103,11 +116,13 @@ impl Store for Kept<'_> {
     }
 
     fn not_held(&mut self, operation: Operation, key: &Text, record: &Record<'_>) {
-        self.problems.push(format!("{}: {operation:?} of `{key}`, which is not held", record.path()));
+        self.problems
+            .push((Misfit::NotHeld, format!("{}: {operation:?} of `{key}`, which is not held", record.path())));
     }
 
     fn out_of_range(&mut self, operation: Operation, record: &Record<'_>, length: u64) {
         let at = record.change.at.unwrap_or_default();
-        self.problems.push(format!("{}: {operation:?} at {at}, past the {length} members held", record.path()));
+        let reason = format!("{}: {operation:?} at {at}, past the {length} members held", record.path());
+        self.problems.push((Misfit::OutOfRange, reason));
     }
 }

@@ -29,6 +29,9 @@ pub enum Event<P> {
     Inconsistent { reason: String },
     /// A message on the topic that is not its push type (kept, for the consumer to judge).
     Other(Message),
+    /// A message on the topic that no schema reads (why): not applied, so the state may lack
+    /// what it carried.
+    Malformed { reason: String },
     /// The subscription ended: the server ended it, or the connection closed. Nothing follows.
     Ended { reason: String },
 }
@@ -151,6 +154,7 @@ impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
             Event::Resynced => Event::Resynced,
             Event::Inconsistent { reason } => Event::Inconsistent { reason },
             Event::Other(message) => Event::Other(message),
+            Event::Malformed { reason } => Event::Malformed { reason },
             Event::Ended { reason } => {
                 self.ended = true;
                 Event::Ended { reason }

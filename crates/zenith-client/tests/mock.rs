@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use zenith_client::{Client, ClientError, Event, Options, Reconnect};
+use zenith_client::{Client, ClientError, Encoding, Event, Options, Reconnect};
 use zenith_mock::{Mock, Options as MockOptions, Running};
 use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData, AuthTokenRequest, AuthTokenRequestData};
 use zenith_protocol::market::{
@@ -298,4 +298,22 @@ async fn a_topic_without_arguments_is_subscribed_as_the_others() {
     let Some(Event::Push(push)) = markets.next().await else { panic!("the markets first") };
     let push: MarketsPush = push;
     assert!(!push.data.is_empty());
+}
+
+#[tokio::test]
+async fn messagepack_and_bson_sign_in_query_and_stream_as_json_does() {
+    let mut served = mock("", 50.0).await;
+    for encoding in [Encoding::Json, Encoding::MsgPack, Encoding::Bson] {
+        let client = signed_in(&served.url(), Options { encoding, ..quick() }).await;
+        let query = QuerySecurityRequest::new(QuerySecurityRequestData::new("ASX", "BHP"));
+        assert_eq!(client.request(query).await.unwrap().kind(), MessageKind::QuerySecurityReply, "{encoding:?}");
+        let mut depth = client.subscribe(DepthTopic::new("BHP", "ASX")).await.unwrap();
+        let Some(Event::Push(push)) = depth.next().await else { panic!("a push on {encoding:?}") };
+        let _: DepthPush = push;
+        assert!(depth.state().records().count() > 0, "{encoding:?}");
+        client.close();
+        let report = closed_report(&mut served.events).await;
+        assert_eq!(report.protocol, encoding.subprotocol(), "{report:?}");
+        assert_eq!(report.errors, 0, "{report:?}");
+    }
 }
