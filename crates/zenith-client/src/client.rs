@@ -33,8 +33,9 @@ pub struct Options {
     pub request_timeout: Duration,
     /// How long a sign-in waits for its answer: 40 s, as the real client.
     pub sign_in_timeout: Duration,
-    /// The delays before each new try of a request answered `Retry`; order requests (PlaceOrder,
-    /// AmendOrder, CancelOrder, MoveOrder) are never tried again.
+    /// The delays before each new try of a request answered `Retry`; a request the schemas mark
+    /// as acting twice when sent twice (PlaceOrder, AmendOrder, CancelOrder, MoveOrder) is never
+    /// tried again.
     pub retry_delays: Vec<Duration>,
     /// How many pushes a subscription's stream holds for a consumer that has not read them;
     /// past that, pushes are counted as missed and the stream says so ([`Event::Lagged`]).
@@ -325,14 +326,7 @@ impl Inner {
 
     /// Sends a message and waits for the message that answers it, trying a `Retry` again.
     async fn call(&self, mut message: Message, restoring: bool, timeout: Duration) -> Result<Message, ClientError> {
-        let kind = message.kind();
-        let retried = !matches!(
-            kind,
-            MessageKind::PlaceOrderRequest
-                | MessageKind::AmendOrderRequest
-                | MessageKind::CancelOrderRequest
-                | MessageKind::MoveOrderRequest
-        );
+        let retried = message.kind().info().repeatable;
         let mut delays = self.options.retry_delays.iter().filter(|_| retried);
         loop {
             match self.call_once(&mut message, restoring, timeout).await {

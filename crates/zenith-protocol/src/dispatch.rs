@@ -279,6 +279,13 @@ mod tests {
     }
 
     #[test]
+    fn only_the_requests_that_act_twice_are_not_repeatable() {
+        let once: Vec<MessageKind> = MessageKind::ALL.iter().copied().filter(|k| !k.info().repeatable).collect();
+        use MessageKind::*;
+        assert_eq!(once, [AmendOrderRequest, CancelOrderRequest, MoveOrderRequest, PlaceOrderRequest]);
+    }
+
+    #[test]
     fn controller_topics_match_the_catalog() {
         for controller in Controller::KNOWN.iter().copied().chain(["Nobody", ""]) {
             assert_eq!(controller_topics(controller), scanned_topics(controller), "{controller}");

@@ -347,6 +347,12 @@ fn controller_page(model: &Model, title: &str, messages: &[&Message]) -> String 
                 permissions.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
             };
             let _ = writeln!(out, "Permissions: {permissions}.\n");
+            if !lead.repeatable {
+                let _ = writeln!(
+                    out,
+                    "Never sent again by a client on its own (after a `Retry`, say): sent twice, it acts twice.\n"
+                );
+            }
         }
         if let Some(arguments) = messages.iter().find_map(|m| m.arguments.as_ref()) {
             let forms: Vec<String> =

@@ -374,6 +374,7 @@ fn info(model: &Model, message: &Message) -> TokenStream {
     let summary = super::tokens::summary(&message.doc);
     let (changes, fixed) = state_rules(model, message);
     let permissions = model.permissions(message);
+    let repeatable = message.repeatable;
     quote! {
         MessageInfo {
             name: #name,
@@ -387,6 +388,7 @@ fn info(model: &Model, message: &Message) -> TokenStream {
             schema_file: #schema_file,
             summary: #summary,
             permissions: &[#(#permissions),*],
+            repeatable: #repeatable,
             changes: #changes,
             fixed: &[#(#fixed),*],
         }

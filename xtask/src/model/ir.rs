@@ -123,6 +123,10 @@ pub struct Message {
     pub permissions: Option<Vec<String>>,
     /// The forms of the arguments after `Topic!`, when the topic takes them.
     pub arguments: Option<Arguments>,
+    /// Whether a client may send the request again by itself, after a `Retry` reply
+    /// (`x-zenith.repeatable`, true unless stated): false for requests that act twice when sent
+    /// twice, such as placing an order.
+    pub repeatable: bool,
     pub examples: Vec<Value>,
 }
 

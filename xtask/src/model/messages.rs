@@ -113,7 +113,16 @@ pub(super) fn message(
         ),
         Some(_) => return Err(Error::at(&meta_location.child("permissions"), "permissions must be an array")),
     };
-    const KEYS: [&str; 7] = ["controller", "topic", "action", "direction", "replyTopics", "permissions", "arguments"];
+    let repeatable = match meta.get("repeatable") {
+        None => true,
+        Some(Value::Bool(repeatable)) if direction == Direction::Send => *repeatable,
+        Some(Value::Bool(_)) => {
+            return Err(Error::at(&meta_location.child("repeatable"), "only a request is sent again, or not"));
+        }
+        Some(_) => return Err(Error::at(&meta_location.child("repeatable"), "repeatable must be true or false")),
+    };
+    const KEYS: [&str; 8] =
+        ["controller", "topic", "action", "direction", "replyTopics", "permissions", "arguments", "repeatable"];
     if let Some(unknown) = meta.keys().find(|k| !KEYS.contains(&k.as_str())) {
         return Err(Error::at(&meta_location, format!("unknown `x-zenith` key `{unknown}`")));
     }
@@ -137,6 +146,7 @@ pub(super) fn message(
         reply_topics,
         permissions,
         arguments,
+        repeatable,
         examples,
     })
 }

@@ -1216,6 +1216,7 @@ impl MessageKind {
                     schema_file: "schemas/auth/AuthCode.reply.json",
                     summary: "The outcome of an `AuthCode` login when it comes back on the `AuthCode` topic itself rather than on `Identify`; it carries the request's TransactionID",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1235,6 +1236,7 @@ impl MessageKind {
                     schema_file: "schemas/auth/AuthCode.request.json",
                     summary: "Logs in with a grant the client got from an external authentication service, which the named provider knows how to check",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1254,6 +1256,7 @@ impl MessageKind {
                     schema_file: "schemas/auth/AuthOwner.reply.json",
                     summary: "The outcome of an `AuthOwner` login when it comes back on the `AuthOwner` topic itself",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1273,6 +1276,7 @@ impl MessageKind {
                     schema_file: "schemas/auth/AuthOwner.request.json",
                     summary: "Logs in with the user's own credentials: provider, client identity and, unless client credentials are enough, user name and password",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1292,6 +1296,7 @@ impl MessageKind {
                     schema_file: "schemas/auth/AuthToken.reply.json",
                     summary: "The outcome of an `AuthToken` login when it comes back on the `AuthToken` topic itself rather than on `Identify`; it carries the request's TransactionID",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1311,6 +1316,7 @@ impl MessageKind {
                     schema_file: "schemas/auth/AuthToken.request.json",
                     summary: "Logs in, or refreshes an existing login before it expires, by presenting an access token obtained earlier (for example an OAuth bearer token or the token an earlier login returned)",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1330,6 +1336,7 @@ impl MessageKind {
                     schema_file: "schemas/auth/Identify.push.json",
                     summary: "The connection's identity, sent to `Identify` subscribers whenever it changes",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1349,6 +1356,7 @@ impl MessageKind {
                     schema_file: "schemas/auth/QueryIdentify.reply.json",
                     summary: "The answer to `QueryIdentify`: the connection's current identity",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1368,6 +1376,7 @@ impl MessageKind {
                     schema_file: "schemas/auth/QueryIdentify.request.json",
                     summary: "Asks who the connection is currently authenticated as, for instance after logging in through the HTTP `Authorization` header during the websocket handshake",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1387,6 +1396,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/CreateChannel.reply.json",
                     summary: "The identifier of the new channel",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1406,6 +1416,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/CreateChannel.request.json",
                     summary: "Creates a notification channel: a way of reaching the user (an email address, a browser's push subscription, ...) that scans can notify over",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1425,6 +1436,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/DeleteChannel.reply.json",
                     summary: "Confirms the deletion",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1444,6 +1456,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/DeleteChannel.request.json",
                     summary: "Deletes a notification channel",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1463,6 +1476,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/QueryChannel.reply.json",
                     summary: "A channel's details, state and delivery settings",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1482,6 +1496,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/QueryChannel.request.json",
                     summary: "Asks for a channel's details, state and delivery settings",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1501,6 +1516,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/QueryChannels.reply.json",
                     summary: "A summary of each of the user's channels, in no particular order",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1520,6 +1536,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/QueryChannels.request.json",
                     summary: "Asks for a summary of every channel of the user's",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1539,6 +1556,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/QueryMethod.reply.json",
                     summary: "A distribution method's set-up information",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1558,6 +1576,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/QueryMethod.request.json",
                     summary: "Asks what a client needs to know to set up a channel of one distribution method (for Web Push, the server's VAPID key)",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1577,6 +1596,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/QueryMethods.reply.json",
                     summary: "The distribution methods the server offers, whatever the client's platform (a browser cannot use Push.APNs, for instance)",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1596,6 +1616,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/QueryMethods.request.json",
                     summary: "Asks which distribution methods the server offers",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1615,6 +1636,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/UpdateChannel.reply.json",
                     summary: "Confirms the update",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1634,6 +1656,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/UpdateChannel.request.json",
                     summary: "Replaces a channel's details and delivery settings",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1653,6 +1676,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/UpdateChannelStatus.reply.json",
                     summary: "Confirms the change",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1672,6 +1696,7 @@ impl MessageKind {
                     schema_file: "schemas/channel/UpdateChannelStatus.request.json",
                     summary: "Switches a channel on or off",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1690,6 +1715,7 @@ impl MessageKind {
                     schema_file: "schemas/common/Configure.reply.json",
                     summary: "Acknowledges a `Configure` request; it has no content beyond the envelope",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1708,6 +1734,7 @@ impl MessageKind {
                     schema_file: "schemas/common/Configure.request.json",
                     summary: "Changes the timeouts of the controller it is sent to",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1726,6 +1753,7 @@ impl MessageKind {
                     schema_file: "schemas/common/QueryConfigure.reply.json",
                     summary: "The answer to `QueryConfigure`: the controller's timeouts now in force",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1744,6 +1772,7 @@ impl MessageKind {
                     schema_file: "schemas/common/QueryConfigure.request.json",
                     summary: "Asks the controller it is sent to for its current timeouts",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1762,6 +1791,7 @@ impl MessageKind {
                     schema_file: "schemas/envelope/Cancel.request.json",
                     summary: "Asks the server to abandon pending requests on a controller that were sent with the given TransactionID",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1780,6 +1810,7 @@ impl MessageKind {
                     schema_file: "schemas/envelope/Error.json",
                     summary: "Reports a failure from any controller: a rejected subscription, a bad request to an action topic, or a problem that accompanies a partial result",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1798,6 +1829,7 @@ impl MessageKind {
                     schema_file: "schemas/envelope/Sub.confirm.json",
                     summary: "The server's answer to a `Sub` that asked for confirmation",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1816,6 +1848,7 @@ impl MessageKind {
                     schema_file: "schemas/envelope/Sub.request.json",
                     summary: "Subscribes to a topic on any controller",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1834,6 +1867,7 @@ impl MessageKind {
                     schema_file: "schemas/envelope/Unsub.confirm.json",
                     summary: "An `Unsub` from the server: either the confirmation of the client's own `Unsub`, or notice that the server has ended a subscription by itself (for example after a login that changed permissions, or when a single-session resource was opened elsewhere), sent once per reference held",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1852,6 +1886,7 @@ impl MessageKind {
                     schema_file: "schemas/envelope/Unsub.request.json",
                     summary: "Drops one reference to a subscription on any controller",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1871,6 +1906,7 @@ impl MessageKind {
                     schema_file: "schemas/fragments/QueryCustomFragments.reply.json",
                     summary: "A legacy topic",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1890,6 +1926,7 @@ impl MessageKind {
                     schema_file: "schemas/fragments/QueryCustomFragments.request.json",
                     summary: "A legacy topic",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1909,6 +1946,7 @@ impl MessageKind {
                     schema_file: "schemas/fragments/QueryFragments.reply.json",
                     summary: "A legacy topic",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1928,6 +1966,7 @@ impl MessageKind {
                     schema_file: "schemas/fragments/QueryFragments.request.json",
                     summary: "A legacy topic",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -1947,6 +1986,7 @@ impl MessageKind {
                     schema_file: "schemas/market/Depth.push.json",
                     summary: "Changes to a symbol's order book, order by order, sent to `Depth!{Code}.{Market}` subscribers (the symbol must offer `DepthFull` data)",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -1984,6 +2024,7 @@ impl MessageKind {
                     schema_file: "schemas/market/Levels.push.json",
                     summary: "Changes to a symbol's book summarised by price level, sent to `Levels!{Code}.{Market}` subscribers (the symbol must offer `DepthShort` data)",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -2021,6 +2062,7 @@ impl MessageKind {
                     schema_file: "schemas/market/Markets.push.json",
                     summary: "The state of the markets the user can see, sent to `Markets` subscribers whenever a market's feed, trading day or trading status changes",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2040,6 +2082,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryBrokers.reply.json",
                     summary: "The brokers of the requested market, one record each, in no particular order",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2059,6 +2102,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryBrokers.request.json",
                     summary: "Asks for the brokers active on a market, so that the broker codes on depth orders and trades can be given names",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2078,6 +2122,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryChartHistory.reply.json",
                     summary: "The requested bars, in no particular order",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2097,6 +2142,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryChartHistory.request.json",
                     summary: "Asks for a symbol's price history as bars of a fixed period",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2116,6 +2162,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryDepthFull.reply.json",
                     summary: "The symbol's book as a list of changes: one clear, then one addition per order",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -2153,6 +2200,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryDepthFull.request.json",
                     summary: "Asks once for a symbol's whole order book, order by order: a snapshot of what the `Depth` subscription maintains",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2172,6 +2220,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryDepthLevels.reply.json",
                     summary: "The symbol's price levels as a list of changes to apply in order",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -2209,6 +2258,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryDepthLevels.request.json",
                     summary: "Asks once for a symbol's book summarised by price level: a snapshot of what the `Levels` subscription maintains",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2228,6 +2278,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryMarkets.reply.json",
                     summary: "The state of each market the user can see, in no particular order",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2247,6 +2298,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryMarkets.request.json",
                     summary: "Asks once for the state of every market the user can see, as the `Markets` subscription reports it",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2266,6 +2318,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryMixedMarket.reply.json",
                     summary: "The market code to use: a mixed-market code when two or more of the markets are usable, a single market's code when only one is, and null when none is",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2285,6 +2338,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryMixedMarket.request.json",
                     summary: "Asks which mixed-market code best combines the given markets for this user, leaving out the ones the user cannot access",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2304,6 +2358,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QuerySecurity.reply.json",
                     summary: "The security's full state, every available field in one object",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &["Code", "Class", "CFI", "SubscriptionData"],
                 };
@@ -2323,6 +2378,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QuerySecurity.request.json",
                     summary: "Asks once for everything known about a security: a snapshot of what the `Security` subscription maintains",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2342,6 +2398,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QuerySymbols.reply.json",
                     summary: "The symbols matching a `QuerySymbols` search",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2361,6 +2418,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QuerySymbols.request.json",
                     summary: "Searches for symbols by code or name (or an alternate code), on one market, several, or all",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2380,6 +2438,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryTickTables.reply.json",
                     summary: "The market's tick tables, in no particular order",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2399,6 +2458,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryTickTables.request.json",
                     summary: "Asks for the tick tables of a market: the price steps its securities may trade at, by price range",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2418,6 +2478,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryTrades.reply.json",
                     summary: "The requested trades, as trade records to apply in order",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -2454,6 +2515,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryTrades.request.json",
                     summary: "Asks for a symbol's trades of a day: all of them, the latest `Count`, or a stretch selected by trade IDs (for instance, the trades before the ID a `Trades` subscription started from)",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2473,6 +2535,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryTradingStates.reply.json",
                     summary: "The market's trading states, in no particular order",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2492,6 +2555,7 @@ impl MessageKind {
                     schema_file: "schemas/market/QueryTradingStates.request.json",
                     summary: "Asks for the trading states a market uses and what each allows",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2511,6 +2575,7 @@ impl MessageKind {
                     schema_file: "schemas/market/ScanSymbols.reply.json",
                     summary: "The symbols that passed a `ScanSymbols` scan",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2530,6 +2595,7 @@ impl MessageKind {
                     schema_file: "schemas/market/ScanSymbols.request.json",
                     summary: "Finds the symbols that meet scan criteria (symbol-based criteria only), on one market, several, or all",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2549,6 +2615,7 @@ impl MessageKind {
                     schema_file: "schemas/market/SearchSymbols.reply.json",
                     summary: "The symbols matching a `SearchSymbols` search",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2568,6 +2635,7 @@ impl MessageKind {
                     schema_file: "schemas/market/SearchSymbols.request.json",
                     summary: "Searches for symbols by text conditions and by properties such as class, expiry or strike price, on one market, several, or all",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2587,6 +2655,7 @@ impl MessageKind {
                     schema_file: "schemas/market/Security.push.json",
                     summary: "The state of one security, sent to `Security!{Code}.{Market}` subscribers (the symbol must offer `Asset` data): every known field first (again after a resynchronisation and on a new trading day), then only what changed",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &["Code", "Class", "CFI", "SubscriptionData"],
                 };
@@ -2606,6 +2675,7 @@ impl MessageKind {
                     schema_file: "schemas/market/Symbols.push.json",
                     summary: "Changes to the list of symbols of one class on one market, sent to `Symbols!{Class}.{Market}` subscribers",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -2643,6 +2713,7 @@ impl MessageKind {
                     schema_file: "schemas/market/Trades.push.json",
                     summary: "The course of trades of a symbol, sent to `Trades!{Code}.{Market}` subscribers (the symbol must offer `Trades` data)",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -2679,6 +2750,7 @@ impl MessageKind {
                     schema_file: "schemas/news/News.push.json",
                     summary: "News records for `News` subscribers: every announcement the user may see (`News`), one source's (`News!AAP`), one symbol's (`News!BHP.ASX`), or one symbol's from one source (`News!AAP!BHP.ASX`)",
                     permissions: &["Zenith/News"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -2715,6 +2787,7 @@ impl MessageKind {
                     schema_file: "schemas/news/QueryNews.reply.json",
                     summary: "The announcements found, in no particular order",
                     permissions: &["Zenith/News"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2734,6 +2807,7 @@ impl MessageKind {
                     schema_file: "schemas/news/QueryNews.request.json",
                     summary: "Asks for announcements: of the day by default, or of a source, a symbol or a time span",
                     permissions: &["Zenith/News"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2753,6 +2827,7 @@ impl MessageKind {
                     schema_file: "schemas/news/QuerySources.reply.json",
                     summary: "The news sources and their feed states, in no particular order",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2772,6 +2847,7 @@ impl MessageKind {
                     schema_file: "schemas/news/QuerySources.request.json",
                     summary: "Asks once for the news sources the user can see, as the `Sources` subscription reports them",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2791,6 +2867,7 @@ impl MessageKind {
                     schema_file: "schemas/news/Sources.push.json",
                     summary: "The news sources the user can see and their feed states, sent to `Sources` subscribers when they change",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2810,6 +2887,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/CreateScan.reply.json",
                     summary: "The identifier of the new scan",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2829,6 +2907,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/CreateScan.request.json",
                     summary: "Creates a persistent scan: it runs on the server, keeps its matches up to date (the `Matches` subscription) and notifies over channels",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2848,6 +2927,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/DeleteScan.reply.json",
                     summary: "Confirms the deletion",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2867,6 +2947,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/DeleteScan.request.json",
                     summary: "Deletes a persistent scan",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2886,6 +2967,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/ExecuteScan.reply.json",
                     summary: "The current matches of a one-off scan, as changes to apply in order (a clear, then an add for each)",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -2923,6 +3005,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/ExecuteScan.request.json",
                     summary: "Runs a scan once, without storing it, and returns what matches now",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -2942,6 +3025,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/Matches.push.json",
                     summary: "Changes to a persistent scan's matches, sent to `Matches!{ID}` subscribers: first a clear and the current matches, then changes as they happen",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -2979,6 +3063,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/QueryMatches.reply.json",
                     summary: "The scan's matches, as changes to apply in order (a clear, then an add for each)",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -3016,6 +3101,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/QueryMatches.request.json",
                     summary: "Asks once for a persistent scan's current matches, as the `Matches` subscription reports them",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3035,6 +3121,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/QueryScan.reply.json",
                     summary: "A persistent scan's details, state and rules",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3054,6 +3141,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/QueryScan.request.json",
                     summary: "Asks for a persistent scan's details and rules",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3073,6 +3161,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/QueryScans.reply.json",
                     summary: "The user's scans, as changes to apply in order (a clear, then an add for each)",
                     permissions: &[],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -3110,6 +3199,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/QueryScans.request.json",
                     summary: "Asks once for the user's persistent scans, as the `Scans` subscription reports them",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3129,6 +3219,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/Scans.push.json",
                     summary: "Changes to the list of the user's persistent scans and their states, sent to `Scans` subscribers: first a clear and an add for each, then changes as they happen",
                     permissions: &[],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -3166,6 +3257,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/UpdateScan.reply.json",
                     summary: "Confirms the update",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3185,6 +3277,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/UpdateScan.request.json",
                     summary: "Replaces a persistent scan's details and rules",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3204,6 +3297,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/UpdateScanStatus.reply.json",
                     summary: "Confirms the change",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3223,6 +3317,7 @@ impl MessageKind {
                     schema_file: "schemas/notify/UpdateScanStatus.request.json",
                     summary: "Switches a persistent scan on or off",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3242,6 +3337,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/Accounts.push.json",
                     summary: "The trading accounts the user can see, and their feed states, sent to `Accounts` subscribers (all of them first, then changes; a feed change may carry only `ID` and `Feed`)",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3261,6 +3357,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/AmendOrder.reply.json",
                     summary: "The answer to AmendOrder when it comes on its own topic (the reference shows it on PlaceOrder, whose reply has the same shape): accepted or not, the request's ID, the order's state and estimates",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3280,6 +3377,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/AmendOrder.request.json",
                     summary: "Changes an order: the new details (all of them, not only what changes), and optionally a new route and condition",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: false,
                     changes: None,
                     fixed: &[],
                 };
@@ -3299,6 +3397,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/Audit.push.json",
                     summary: "Changes to the order audit records of the user's trading accounts, or of one, sent to `Audit` subscribers",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -3336,6 +3435,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/AuthoriseOrder.reply.json",
                     summary: "The answer to AuthoriseOrder: accepted or not, the request's ID, the order's state and estimates",
                     permissions: &["Zenith/Authorise"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3355,6 +3455,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/AuthoriseOrder.request.json",
                     summary: "Authorises or rejects an order request that waits for authorisation (status `PendingAuthorisation`), with a reason kept with the decision",
                     permissions: &["Zenith/Authorise"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3374,6 +3475,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/Balances.push.json",
                     summary: "The balances of the user's trading accounts, or of one, sent to `Balances` subscribers: a clear record (empty `Type`) before a full update, then changes; an `Amount` of zero removes a record",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: None,
@@ -3429,6 +3531,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/CalculateOrder.reply.json",
                     summary: "The answer to CalculateOrder: whether the order could be calculated (not whether it would be accepted) and the estimates",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3448,6 +3551,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/CalculateOrder.request.json",
                     summary: "Asks what an order, or an amend of one, would cost, without placing it: the reply's estimates",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3467,6 +3571,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/CancelOrder.reply.json",
                     summary: "The answer to CancelOrder: accepted or not, the request's ID and the order's state",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3486,6 +3591,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/CancelOrder.request.json",
                     summary: "Cancels an order",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: false,
                     changes: None,
                     fixed: &[],
                 };
@@ -3505,6 +3611,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/Holdings.push.json",
                     summary: "Changes to the holdings of the user's trading accounts, or of one, sent to `Holdings` subscribers",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -3542,6 +3649,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/MoveOrder.reply.json",
                     summary: "The answer to MoveOrder: accepted or not, the request's ID, the order's state (in its new account) and estimates",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3561,6 +3669,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/MoveOrder.request.json",
                     summary: "Moves an order to another trading account",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: false,
                     changes: None,
                     fixed: &[],
                 };
@@ -3580,6 +3689,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/Orders.push.json",
                     summary: "Changes to the orders of the user's trading accounts, or of one, sent to `Orders` subscribers",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -3617,6 +3727,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/PlaceOrder.reply.json",
                     summary: "The answer to PlaceOrder (and, as the reference documents it, to AmendOrder): accepted or not, the request's ID, the order's state and estimates",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3636,6 +3747,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/PlaceOrder.request.json",
                     summary: "Places an order through a trading account: what to trade (details), where to route it and, optionally, a condition that activates it",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: false,
                     changes: None,
                     fixed: &[],
                 };
@@ -3655,6 +3767,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryAccounts.reply.json",
                     summary: "The trading accounts the user can see, in no particular order",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3674,6 +3787,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryAccounts.request.json",
                     summary: "Asks once for the trading accounts the user can see, as `TradingAccounts` reports them",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3693,6 +3807,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryBalances.reply.json",
                     summary: "The balances of the account, in no particular order",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: None,
@@ -3748,6 +3863,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryBalances.request.json",
                     summary: "Asks once for the balances of a trading account, as `Balances` reports them",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3767,6 +3883,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryHoldings.reply.json",
                     summary: "The holdings, as change records like those of `Holdings`; apply them in order",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -3804,6 +3921,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryHoldings.request.json",
                     summary: "Asks once for the holdings of a trading account, or of one symbol in it",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3823,6 +3941,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryLimits.reply.json",
                     summary: "The account's trading limits, in no particular order; a limit that is not listed is generally unlimited",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3842,6 +3961,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryLimits.request.json",
                     summary: "Asks for the trading limits of an account, or those that apply to one symbol (they may differ)",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3861,6 +3981,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryOrderAudit.reply.json",
                     summary: "The audit records, in no particular order",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3880,6 +4001,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryOrderAudit.request.json",
                     summary: "Asks for the audit records of a trading account's orders (versions of orders, requests and transactions), optionally of one order or a stretch of time",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3899,6 +4021,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryOrderStatuses.reply.json",
                     summary: "The provider's order statuses, in no particular order; a status is identified by `Code` and `Exchange`",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3918,6 +4041,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryOrderStatuses.request.json",
                     summary: "Asks which order statuses a trading provider uses (for one exchange, or all) and what each allows",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3937,6 +4061,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryOrders.reply.json",
                     summary: "The orders, in no particular order",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3956,6 +4081,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryOrders.request.json",
                     summary: "Asks once for the orders of a trading account, or for one of them",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3975,6 +4101,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryRequestStatuses.reply.json",
                     summary: "The provider's request statuses, in no particular order; a status is identified by `Code`",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -3994,6 +4121,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryRequestStatuses.request.json",
                     summary: "Asks which order request statuses a trading provider uses and what each allows",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4013,6 +4141,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryRequests.reply.json",
                     summary: "The pending order requests, in no particular order",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4032,6 +4161,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryRequests.request.json",
                     summary: "Asks once for the pending order requests of a trading account, or of one order",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4051,6 +4181,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryTradingMarkets.reply.json",
                     summary: "The provider's trading markets, in no particular order; a trading market is identified by `Code`",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4070,6 +4201,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryTradingMarkets.request.json",
                     summary: "Asks which trading markets a trading provider can route orders to, for one exchange or all",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4089,6 +4221,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryTransactions.reply.json",
                     summary: "The transactions, in no particular order",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4108,6 +4241,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/QueryTransactions.request.json",
                     summary: "Asks for the transactions of a trading account, optionally narrowed by time, trading market, symbol or order",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4127,6 +4261,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/RequestQuote.reply.json",
                     summary: "The answer to RequestQuote: whether the request was accepted and, if not, why",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4146,6 +4281,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/RequestQuote.request.json",
                     summary: "Asks the market makers of a symbol for a quote (on one side or both)",
                     permissions: &["Zenith/OrderPad"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4165,6 +4301,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/Requests.push.json",
                     summary: "Changes to the pending order requests of the user's trading accounts, or of one, sent to `Requests` subscribers; a finished request is removed",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -4202,6 +4339,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/TradingAccounts.push.json",
                     summary: "Changes to the list of trading accounts the user can see, and their feed states, sent to `TradingAccounts` subscribers; a feed change may carry only the account's `ID` and `Feed`",
                     permissions: &[],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -4239,6 +4377,7 @@ impl MessageKind {
                     schema_file: "schemas/trading/Transactions.push.json",
                     summary: "The transactions of the user's trading accounts, or of one, sent to `Transactions` subscribers: an `I` record starts the list, then additions and updates",
                     permissions: &["Zenith/Trading"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("O"),
@@ -4275,6 +4414,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/AddToWatchlist.reply.json",
                     summary: "Confirms that the members were appended",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4294,6 +4434,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/AddToWatchlist.request.json",
                     summary: "Appends members to the end of one of the user's watchlists",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4313,6 +4454,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/CopyWatchlist.reply.json",
                     summary: "The identifier of the new copy",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4332,6 +4474,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/CopyWatchlist.request.json",
                     summary: "Creates a new watchlist of the user's with the members of an existing one (which may be read-only) and new details",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4351,6 +4494,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/CreateWatchlist.reply.json",
                     summary: "The identifier of the new watchlist",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4370,6 +4514,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/CreateWatchlist.request.json",
                     summary: "Creates a new watchlist of the user's, optionally with members",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4389,6 +4534,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/DeleteWatchlist.reply.json",
                     summary: "Confirms the deletion",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4408,6 +4554,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/DeleteWatchlist.request.json",
                     summary: "Deletes one of the user's watchlists",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4427,6 +4574,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/InsertIntoWatchlist.reply.json",
                     summary: "Confirms the insertion",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4446,6 +4594,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/InsertIntoWatchlist.request.json",
                     summary: "Inserts members into one of the user's watchlists at a position",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4465,6 +4614,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/MoveInWatchlist.reply.json",
                     summary: "Confirms the move",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4484,6 +4634,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/MoveInWatchlist.request.json",
                     summary: "Moves a run of members within one of the user's watchlists",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4503,6 +4654,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/QueryMembers.reply.json",
                     summary: "The watchlist's members, as member changes to apply in order (a clear, then the members as an insert)",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -4548,6 +4700,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/QueryMembers.request.json",
                     summary: "Asks once for a watchlist's members, as the `Watchlist` subscription would report them",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4567,6 +4720,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/QueryWatchlist.reply.json",
                     summary: "The watchlist's details, as a watchlist change (an `Add`)",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -4604,6 +4758,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/QueryWatchlist.request.json",
                     summary: "Asks once for the details of one watchlist",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4623,6 +4778,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/QueryWatchlists.reply.json",
                     summary: "The watchlists, as changes to apply in order (a clear, then an add for each)",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -4660,6 +4816,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/QueryWatchlists.request.json",
                     summary: "Asks once for every watchlist the user can see, as the `Watchlists` subscription reports them",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4679,6 +4836,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/UpdateWatchlist.reply.json",
                     summary: "Confirms the update",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4698,6 +4856,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/UpdateWatchlist.request.json",
                     summary: "Replaces the details of one of the user's watchlists",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4717,6 +4876,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/Watchlist.push.json",
                     summary: "Changes to one watchlist's members, sent to `Watchlist!{ID}` subscribers",
                     permissions: &["Zenith/Market"],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -4762,6 +4922,7 @@ impl MessageKind {
                     schema_file: "schemas/watchlist/Watchlists.push.json",
                     summary: "Changes to the list of watchlists the user can see, sent to `Watchlists` subscribers: first a clear and an add for each, then the changes as they happen",
                     permissions: &[],
+                    repeatable: true,
                     changes: Some(
                         &crate::runtime::ChangeRules {
                             tag: Some("Operation"),
@@ -4798,6 +4959,7 @@ impl MessageKind {
                     schema_file: "schemas/zenith/Feeds.push.json",
                     summary: "The data feeds behind this connection and how each is doing, sent to `Feeds` subscribers",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };
@@ -4816,6 +4978,7 @@ impl MessageKind {
                     schema_file: "schemas/zenith/ServerInfo.push.json",
                     summary: "Facts about the server the connection reached, sent to `ServerInfo` subscribers",
                     permissions: &[],
+                    repeatable: true,
                     changes: None,
                     fixed: &[],
                 };

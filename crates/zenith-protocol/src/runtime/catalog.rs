@@ -37,6 +37,9 @@ pub struct MessageInfo {
     pub summary: &'static str,
     /// The permissions the topic needs; empty when it needs none.
     pub permissions: &'static [&'static str],
+    /// Whether a client may send the request again by itself (after a `Retry` reply): false
+    /// for requests that act twice when sent twice, such as placing an order.
+    pub repeatable: bool,
     /// How the change records in `Data` apply to the subscription's state, if they are such.
     pub changes: Option<&'static super::ChangeRules>,
     /// Properties of `Data` that never change for the life of a subscription.
