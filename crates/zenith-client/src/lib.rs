@@ -14,7 +14,8 @@
 //! # let url = mock.url();
 //! use zenith_client::{Client, Event, Options};
 //! use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData};
-//! use zenith_protocol::market::{DepthTopic, QuerySecurityRequest, QuerySecurityRequestData};
+//! use zenith_protocol::market::{DepthOrder, DepthTopic, QuerySecurityRequest, QuerySecurityRequestData};
+//! use zenith_protocol::shared::Side;
 //!
 //! let client = Client::connect(&url, Options::default()).await?;
 //! let sign_in = AuthOwnerRequestData::builder().provider("Paritech").client_id("demo");
@@ -26,15 +27,9 @@
 //!
 //! let mut depth = client.subscribe(DepthTopic::new("BHP", "ASX")).await?;
 //! if let Some(Event::Push(_)) = depth.next().await {
-//!     let book = depth.state();
-//!     let price = |side: &str| {
-//!         let orders = book.records().map(|(_, order)| order).filter(|o| o["Side"] == side);
-//!         orders.filter_map(|o| o["Price"].as_f64()).fold(None, |best: Option<f64>, p| Some(match side {
-//!             "Bid" => best.map_or(p, |b| b.max(p)),
-//!             _ => best.map_or(p, |b| b.min(p)),
-//!         }))
-//!     };
-//!     println!("best bid {:?}, best ask {:?}", price("Bid"), price("Ask"));
+//!     let orders: Vec<DepthOrder> = depth.state().records_as().map(|(_, order)| order).collect::<Result<_, _>>()?;
+//!     let prices = |side| orders.iter().filter(move |o| o.side.as_ref() == Some(&side)).filter_map(|o| o.price.clone());
+//!     println!("best bid {:?}, best ask {:?}", prices(Side::Bid).max(), prices(Side::Ask).min());
 //! }
 //! # Ok(())
 //! # }

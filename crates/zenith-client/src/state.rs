@@ -1,6 +1,8 @@
 //! A subscription's state, kept by the schemas' change rules exactly as `zenith check` and
 //! `zenith replay` keep it, with every record that does not fit told.
 
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use zenith_protocol::runtime::changes::Text;
 use zenith_protocol::runtime::state::effects::from_value;
@@ -20,9 +22,20 @@ impl State {
         self.records.keyed.iter().flat_map(|held| held.iter())
     }
 
+    /// The records held by key, each read as `T`, the type of the topic's records (such as
+    /// `DepthOrder` for `Depth`): an error for one that does not read as one.
+    pub fn records_as<T: DeserializeOwned>(&self) -> impl Iterator<Item = (&str, Result<T, serde_json::Error>)> {
+        self.records().map(|(key, record)| (key, T::deserialize(record)))
+    }
+
     /// The members held, in order (a positional topic's).
     pub fn members(&self) -> &[Value] {
         self.records.items.as_deref().unwrap_or_default()
+    }
+
+    /// The members held, in order, each read as `T` (see [`State::records_as`]).
+    pub fn members_as<T: DeserializeOwned>(&self) -> impl Iterator<Item = Result<T, serde_json::Error>> {
+        self.members().iter().map(T::deserialize)
     }
 
     /// The fields as last set (a topic whose data has no change records).

@@ -9,7 +9,8 @@ use support::scripted;
 use zenith_capture::{Format, Limits};
 use zenith_check::{Replay, Until};
 use zenith_client::{Client, Event, Options};
-use zenith_protocol::market::{DepthPush, DepthTopic};
+use zenith_protocol::market::{DepthOrder, DepthPush, DepthTopic};
+use zenith_protocol::shared::Side;
 
 mod support;
 
@@ -31,6 +32,8 @@ async fn a_depth_book_is_kept_and_a_record_that_does_not_fit_is_told() {
     let held: Vec<(String, f64)> =
         depth.state().records().map(|(key, order)| (key.to_owned(), order["Price"].as_f64().unwrap())).collect();
     assert_eq!(held, [("1".to_owned(), 42.0)], "the remove after it was applied");
+    let typed: Vec<DepthOrder> = depth.state().records_as().map(|(_, order)| order.unwrap()).collect();
+    assert_eq!((typed[0].side.as_ref(), typed[0].price.as_ref()), (Some(&Side::Bid), Some(&"42".parse().unwrap())));
     // A stream joining the live topic holds the same state at once.
     let joined = client.subscribe(DepthTopic::new("BHP", "ASX")).await.unwrap();
     assert_eq!(joined.state().records().count(), 1);
