@@ -1,7 +1,6 @@
 //! A subscription's state, kept by the schemas' change rules exactly as `zenith check` and
 //! `zenith replay` keep it, with every record that does not fit told.
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use zenith_protocol::runtime::changes::Text;
