@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -13,8 +14,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use zenith_protocol::auth::IdentityResult;
 use zenith_protocol::shared::Envelope;
 use zenith_protocol::{
-    Action, AuthResult, Direction, EnvelopeKeys, Message, MessageEnvelope, MessageKind, ParseError, Request,
-    SubRequest, Subscribe, TransactionId, UnsubRequest,
+    Action, AuthResult, Direction, EnvelopeKeys, EnvelopeText, Message, MessageEnvelope, MessageKind, ParseError,
+    Request, SubRequest, Subscribe, TransactionId, UnsubRequest,
 };
 
 use crate::ClientError;
@@ -22,7 +23,7 @@ use crate::connect::{self, Tls};
 use crate::connection::{self, Reconnect};
 use crate::encoding::Encoding;
 use crate::state::State;
-use crate::subscription::{Event, Stream, Subscription};
+use crate::subscription::{Event, Received, Stream, Subscription};
 
 /// How the client connects, waits and retries.
 #[derive(Clone, Debug)]
@@ -377,49 +378,91 @@ impl Inner {
     /// One message from the server: a reply to its waiting request, a subscription's
     /// confirmation, refusal or end, or a push for the subscription's streams.
     pub(crate) fn received(&self, text: &str) {
-        let parsed = Message::parse_str_and_tree(text, Direction::Receive);
+        // A reply to a waiting call needs no tree: its envelope is read, then the reply typed.
+        if !self.lock().pending.is_empty()
+            && let Some(envelope) = EnvelopeText::read(text)
+            && let Some(id) = envelope.transaction_id
+            && let Some(waiting) = self.lock().pending.remove(&id)
+        {
+            #[cfg(feature = "validate")]
+            crate::validate::received(text, None);
+            let reply = envelope.message(text, Direction::Receive);
+            let kind = MessageKind::ErrorMessage;
+            let _ = waiting.send(reply.map_err(|e| ClientError::UnexpectedReply { kind, reason: e.to_string() }));
+            return;
+        }
+        // Anything else is read into a tree: what a subscription holds is kept on it. A push
+        // is typed by the stream that takes it.
+        let tree = serde_json::from_str::<Value>(text);
         #[cfg(feature = "validate")]
-        crate::validate::received(text, &parsed);
-        let (message, tree) = match parsed {
-            Ok(parsed) => parsed,
+        crate::validate::received(text, tree.as_ref().ok());
+        let tree = match tree {
+            Ok(tree) => tree,
+            Err(error) => return self.unparsed(text, &ParseError::NotJson(error.to_string())),
+        };
+        let keys = match EnvelopeKeys::read(&tree) {
+            Ok(keys) => keys,
+            Err(error) => return self.unparsed(text, &error),
+        };
+        let kind = match keys.schema(Direction::Receive) {
+            Ok(kind) => kind,
             Err(error) => return self.unparsed(text, &error),
         };
         let mut state = self.lock();
-        if let Some(id) = message.transaction_id()
+        if let Some(id) = tree.get("TransactionID").and_then(Value::as_i64)
             && let Some(waiting) = state.pending.remove(&id)
         {
-            let _ = waiting.send(Ok(message));
+            drop(state);
+            let reply = Message::from_str_as(kind, text);
+            let _ = waiting.send(reply.map_err(|e| ClientError::UnexpectedReply { kind, reason: e.to_string() }));
             return;
         }
-        let key =
-            (message.controller().to_string(), message.topic().map(|t| t.as_str().to_owned()).unwrap_or_default());
+        let topic = tree.get("Topic").and_then(Value::as_str).unwrap_or_default();
+        let key = (keys.controller.to_owned(), topic.to_owned());
         let Some(topic) = state.topics.get_mut(&key) else { return };
+        // A confirmation, a refusal or the server's Unsub says how the subscription stands.
+        let standing = matches!(kind, MessageKind::SubConfirm | MessageKind::UnsubConfirm)
+            || (kind == MessageKind::ErrorMessage && !topic.live);
+        if standing {
+            let message = match Message::from_str_as(kind, text) {
+                Ok(message) => message,
+                Err(error) => {
+                    drop(state);
+                    return self.unparsed(text, &error);
+                }
+            };
+            return self.standing(&mut state, &key, message);
+        }
+        // Applied once for the topic, so that a stream joining later holds it all too.
+        let misfits = topic.held.lock().map(|mut held| held.apply(kind, &tree)).unwrap_or_default();
+        #[cfg(feature = "validate")]
+        crate::validate::misfits(&key.1, &misfits);
+        let received = Received { kind, text: Arc::from(text) };
+        for (_, stream) in &topic.streams {
+            stream.tell(Event::Push(received.clone()));
+            let inconsistent = |(_, reason): &(_, String)| Event::Inconsistent { reason: reason.clone() };
+            misfits.iter().for_each(|misfit| stream.tell(inconsistent(misfit)));
+        }
+    }
+
+    /// A subscription's confirmation, refusal or end.
+    fn standing(&self, state: &mut Session, key: &(String, String), message: Message) {
+        let Some(topic) = state.topics.get_mut(key) else { return };
         match message {
-            Message::SubConfirm(confirm) if confirm.confirm == Some(false) => self.refused(&mut state, &key, None),
+            Message::SubConfirm(confirm) if confirm.confirm == Some(false) => self.refused(state, key, None),
             Message::SubConfirm(_) => {
                 topic.live = true;
                 topic.waiting.drain(..).for_each(|waiting| drop(waiting.send(Ok(()))));
             }
-            Message::ErrorMessage(error) if !topic.live => {
+            Message::ErrorMessage(error) => {
                 let reason = error.data.as_ref().and_then(|d| d.as_str()).map(str::to_owned);
-                self.refused(&mut state, &key, reason);
+                self.refused(state, key, reason);
             }
-            Message::UnsubConfirm(_) if !topic.live => self.refused(&mut state, &key, None),
-            Message::UnsubConfirm(_) => {
-                if let Some(topic) = state.topics.remove(&key) {
+            Message::UnsubConfirm(_) if !topic.live => self.refused(state, key, None),
+            _ => {
+                if let Some(topic) = state.topics.remove(key) {
                     let reason = "the server ended the subscription (its data is no longer available)";
                     topic.streams.iter().for_each(|(_, stream)| stream.end(reason));
-                }
-            }
-            message => {
-                // Applied once for the topic, so that a stream joining later holds it all too.
-                let misfits = topic.held.lock().map(|mut held| held.apply(message.kind(), &tree)).unwrap_or_default();
-                #[cfg(feature = "validate")]
-                crate::validate::misfits(&key.1, &misfits);
-                for (_, stream) in &topic.streams {
-                    stream.push(&message);
-                    let inconsistent = |(_, reason): &(_, String)| Event::Inconsistent { reason: reason.clone() };
-                    misfits.iter().for_each(|misfit| stream.tell(inconsistent(misfit)));
                 }
             }
         }

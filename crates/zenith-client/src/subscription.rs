@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
-use zenith_protocol::Message;
+use zenith_protocol::{Message, MessageKind};
 
 use crate::client::Inner;
 use crate::state::State;
@@ -29,35 +29,39 @@ pub enum Event<P> {
     Inconsistent { reason: String },
     /// A message on the topic that is not its push type (kept, for the consumer to judge).
     Other(Message),
-    /// A message on the topic that no schema reads (why): not applied, so the state may lack
-    /// what it carried.
+    /// A message on the topic that does not read as its schema's type, and why. When it was
+    /// JSON with an envelope, its change records were applied to the state as `zenith replay`
+    /// applies them; otherwise the state lacks what it carried.
     Malformed { reason: String },
     /// The subscription ended: the server ended it, or the connection closed. Nothing follows.
     Ended { reason: String },
 }
 
+/// A message on a topic as it came, its schema chosen: the stream that takes it types it, so
+/// that the connection's task reads each push once, into the tree the state is kept on.
+#[derive(Clone)]
+pub(crate) struct Received {
+    pub(crate) kind: MessageKind,
+    pub(crate) text: Arc<str>,
+}
+
 /// The client's end of one stream: where the reading task puts pushes.
 pub(crate) struct Stream {
-    sender: mpsc::Sender<Event<Message>>,
+    sender: mpsc::Sender<Event<Received>>,
     /// Events not kept since the consumer last had room.
     missed: Arc<AtomicU64>,
 }
 
 impl Stream {
     /// A stream holding up to `buffer` events, and its receiving end.
-    pub(crate) fn new(buffer: usize) -> (Stream, mpsc::Receiver<Event<Message>>) {
+    pub(crate) fn new(buffer: usize) -> (Stream, mpsc::Receiver<Event<Received>>) {
         let (sender, receiver) = mpsc::channel(buffer.max(2));
         (Stream { sender, missed: Arc::new(AtomicU64::new(0)) }, receiver)
     }
 
-    /// Delivers a push, or counts it missed when the consumer has no room; the count is told
-    /// before the next push that fits.
-    pub(crate) fn push(&self, message: &Message) {
-        self.tell(Event::Push(message.clone()));
-    }
-
-    /// Delivers an event as a push is delivered.
-    pub(crate) fn tell(&self, event: Event<Message>) {
+    /// Delivers an event (a push, say), or counts it missed when the consumer has no room;
+    /// the count is told before the next event that fits.
+    pub(crate) fn tell(&self, event: Event<Received>) {
         let missed = self.missed.load(Ordering::Relaxed);
         if missed > 0 {
             // The lag must go first; while it does not fit, this push is missed too.
@@ -102,7 +106,7 @@ pub struct Subscription<P> {
     inner: Arc<Inner>,
     key: (String, String),
     id: u64,
-    events: mpsc::Receiver<Event<Message>>,
+    events: mpsc::Receiver<Event<Received>>,
     held: Arc<Mutex<State>>,
     ended: bool,
     push: PhantomData<fn() -> P>,
@@ -113,7 +117,7 @@ impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
         inner: Arc<Inner>,
         key: (String, String),
         id: u64,
-        events: mpsc::Receiver<Event<Message>>,
+        events: mpsc::Receiver<Event<Received>>,
         held: Arc<Mutex<State>>,
     ) -> Self {
         Subscription { inner, key, id, events, held, ended: false, push: PhantomData }
@@ -146,9 +150,12 @@ impl<P: TryFrom<Message, Error = Message>> Subscription<P> {
             Poll::Ready(Some(event)) => event,
         };
         Poll::Ready(Some(match event {
-            Event::Push(message) => match P::try_from(message) {
-                Ok(push) => Event::Push(push),
-                Err(other) => Event::Other(other),
+            Event::Push(Received { kind, text }) => match Message::from_str_as(kind, &text) {
+                Ok(message) => match P::try_from(message) {
+                    Ok(push) => Event::Push(push),
+                    Err(other) => Event::Other(other),
+                },
+                Err(error) => Event::Malformed { reason: error.to_string() },
             },
             Event::Lagged { missed } => Event::Lagged { missed },
             Event::Resynced => Event::Resynced,

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 use zenith_capture::Code as Finding;
-use zenith_protocol::{Controller, Direction, Message, ParseError, Report, Severity, controller_topics};
+use zenith_protocol::{Controller, Direction, EnvelopeKeys, Message, ParseError, Report, Severity, controller_topics};
 
 use crate::state::Misfit;
 
@@ -20,13 +20,33 @@ fn report(severity: Severity, code: &str, path: &str, about: &str, what: &str) {
     }
 }
 
-/// What the schemas say of a message the server sent, as it was parsed.
-pub(crate) fn received(text: &str, parsed: &Result<(Message, Value), ParseError>) {
-    let (kind, tree) = match parsed {
-        Ok((message, tree)) => (message.kind(), tree),
-        Err(error) => return unparsed(text, error),
+/// What the schemas say of a message the server sent: `tree`, the JSON tree of `text`, when
+/// it was read already.
+pub(crate) fn received(text: &str, tree: Option<&Value>) {
+    let read;
+    let tree = match tree {
+        Some(tree) => tree,
+        None => match serde_json::from_str::<Value>(text) {
+            Ok(tree) => {
+                read = tree;
+                &read
+            }
+            Err(error) => return unparsed(&ParseError::NotJson(error.to_string())),
+        },
     };
-    problems(&kind.validate(tree), kind.info().name);
+    let keys = match EnvelopeKeys::read(tree) {
+        Ok(keys) => keys,
+        Err(error) => return unparsed(&error),
+    };
+    match keys.kind(Direction::Receive) {
+        Some(kind) => problems(&kind.validate(tree), kind.info().name),
+        // No schema covers it: the reading says which keys and what is near.
+        None => {
+            if let Err(error) = Message::validate(tree, Direction::Receive) {
+                unparsed(&error);
+            }
+        }
+    }
 }
 
 /// Each problem of a message's report; `what`: the message's kind.
@@ -36,8 +56,8 @@ fn problems(report: &Report, what: &str) {
     }
 }
 
-/// A message the typed parse refused: the schema's problems when one was chosen, else why.
-fn unparsed(text: &str, error: &ParseError) {
+/// A message no schema covers, or that is not even an object with an envelope.
+fn unparsed(error: &ParseError) {
     let code = match error {
         ParseError::NotJson(_) => Finding::NotJson,
         ParseError::NotAnObject { .. } | ParseError::EnvelopeField { .. } => Finding::BadEnvelope,
@@ -47,15 +67,7 @@ fn unparsed(text: &str, error: &ParseError) {
         ParseError::NoSchema { controller, topic, .. } if !controller_topics(controller).contains(&topic.as_str()) => {
             Finding::UnknownTopic
         }
-        ParseError::NoSchema { .. } => Finding::UnexpectedMessage,
-        ParseError::Data { .. } => {
-            // The schema chosen has every detail of what is wrong.
-            let tree = serde_json::from_str::<Value>(text).ok();
-            if let Some(report) = tree.and_then(|tree| Message::validate(&tree, Direction::Receive).ok()) {
-                return problems(&report, "");
-            }
-            Finding::UnexpectedMessage
-        }
+        ParseError::NoSchema { .. } | ParseError::Data { .. } => Finding::UnexpectedMessage,
     };
     report(code.severity().unwrap_or(Severity::Error), code.as_str(), "", "", &error.to_string());
 }

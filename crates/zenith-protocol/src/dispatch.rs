@@ -65,6 +65,12 @@ impl<'a> EnvelopeKeys<'a> {
         MessageKind::lookup(self.controller, self.topic, self.action, direction)
     }
 
+    /// The message kind these keys select for a direction; the error says which keys no schema
+    /// covers, and what is near.
+    pub fn schema(&self, direction: Direction) -> Result<MessageKind, ParseError> {
+        self.kind(direction).ok_or_else(|| no_schema(self, direction))
+    }
+
     /// The reply schemas of other topics whose requests may be answered on this topic (a
     /// QueryMethod request may be answered on `QueryChannel`): a reply arriving here may have
     /// their shape rather than this topic's own.
@@ -116,20 +122,49 @@ pub enum TopicProblem {
 }
 
 /// The envelope fields of a message read straight from its text, without building a tree
-/// (see `CleanText`, with the `scan` feature).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// ([`EnvelopeText::read`], or `CleanText` with the `scan` feature).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct EnvelopeText<'a> {
+    #[serde(rename = "Controller", borrow, default)]
     pub controller: Option<Cow<'a, str>>,
+    #[serde(rename = "Topic", borrow, default)]
     pub topic: Option<Cow<'a, str>>,
+    #[serde(rename = "Action", borrow, default)]
     pub action: Option<Cow<'a, str>>,
+    #[serde(rename = "TransactionID", default)]
     pub transaction_id: Option<i64>,
+    #[serde(rename = "Confirm", default)]
     pub confirm: Option<bool>,
 }
 
-impl EnvelopeText<'_> {
+impl<'a> EnvelopeText<'a> {
+    /// Reads the envelope fields of message text, passing over the rest without building
+    /// anything; `None` when the text is no JSON object, or its envelope fields are not of
+    /// their types or are given twice (the tree's reading then says what is wrong).
+    ///
+    /// ```
+    /// use zenith_protocol::{Direction, EnvelopeText, MessageKind};
+    /// let text = r#"{"Controller":"Auth","Topic":"Identify","TransactionID":3,"Data":{"Result":"Reject"}}"#;
+    /// let envelope = EnvelopeText::read(text).unwrap();
+    /// assert_eq!(envelope.transaction_id, Some(3));
+    /// assert_eq!(envelope.message(text, Direction::Receive).unwrap().kind(), MessageKind::IdentifyPush);
+    /// assert!(EnvelopeText::read(r#"{"Topic":7}"#).is_none());
+    /// ```
+    pub fn read(text: &'a str) -> Option<EnvelopeText<'a>> {
+        serde_json::from_str(text).ok()
+    }
+
     /// The keys that choose the schema, with the protocol's defaults applied.
     pub fn keys(&self) -> EnvelopeKeys<'_> {
         EnvelopeKeys::from_fields(self.controller.as_deref(), self.topic.as_deref(), self.action.as_deref())
+    }
+
+    /// The message of `text` (whose envelope this is) travelling in `direction`, typed by
+    /// these keys as [`Message::parse`] types it.
+    pub fn message(&self, text: &str, direction: Direction) -> Result<Message, ParseError> {
+        let keys = self.keys();
+        let kind = keys.schema(direction)?;
+        Message::from_str_as(kind, text)
     }
 }
 
@@ -164,7 +199,7 @@ impl Message {
     /// ```
     pub fn parse(message: &Value, direction: Direction) -> Result<Message, ParseError> {
         let keys = EnvelopeKeys::read(message)?;
-        let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
+        let kind = keys.schema(direction)?;
         Message::from_value_as(kind, message)
     }
 
@@ -182,13 +217,19 @@ impl Message {
     /// ```
     pub fn validate(message: &Value, direction: Direction) -> Result<crate::Report, ParseError> {
         let keys = EnvelopeKeys::read(message)?;
-        let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
+        let kind = keys.schema(direction)?;
         Ok(kind.validate(message))
     }
 
-    /// Parses message text (see [`Message::parse`]). Decimal amounts keep their spelling.
+    /// Parses message text (see [`Message::parse`]). Decimal amounts keep their spelling. No
+    /// tree is built: the envelope is read first, passing over the rest, then the message
+    /// into its type.
     pub fn parse_str(text: &str, direction: Direction) -> Result<Message, ParseError> {
-        Message::parse_str_and_tree(text, direction).map(|(message, _)| message)
+        match EnvelopeText::read(text) {
+            Some(envelope) => envelope.message(text, direction),
+            // The tree's reading says exactly what is wrong.
+            None => Message::parse_str_and_tree(text, direction).map(|(message, _)| message),
+        }
     }
 
     /// Parses message text as [`Message::parse_str`] does, also giving the JSON tree it read
@@ -197,7 +238,7 @@ impl Message {
     pub fn parse_str_and_tree(text: &str, direction: Direction) -> Result<(Message, Value), ParseError> {
         let value: Value = serde_json::from_str(text).map_err(|e| ParseError::NotJson(e.to_string()))?;
         let keys = EnvelopeKeys::read(&value)?;
-        let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
+        let kind = keys.schema(direction)?;
         Ok((Message::from_str_as(kind, text)?, value))
     }
 
@@ -215,7 +256,7 @@ impl Message {
     pub fn parse_checked(text: &str, direction: Direction) -> Result<(Message, crate::Report), ParseError> {
         let value: Value = serde_json::from_str(text).map_err(|e| ParseError::NotJson(e.to_string()))?;
         let keys = EnvelopeKeys::read(&value)?;
-        let kind = keys.kind(direction).ok_or_else(|| no_schema(&keys, direction))?;
+        let kind = keys.schema(direction)?;
         Ok((Message::from_str_as(kind, text)?, kind.validate(&value)))
     }
 

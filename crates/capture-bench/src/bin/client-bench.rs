@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use capture_bench::fail;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::runtime::Runtime;
+use tokio::runtime::Builder;
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use zenith_client::{Client, Event, Options};
@@ -20,7 +20,11 @@ const WINDOW: Duration = Duration::from_secs(3);
 const ROUNDS: usize = 3;
 
 fn main() {
-    let runtime = Runtime::new().unwrap_or_else(|e| fail(format!("no tokio runtime: {e}")));
+    // `--one-thread`: everything on one thread (tokio's current-thread runtime), else on
+    // tokio's multi-thread runtime, a worker per core.
+    let one_thread = std::env::args().any(|a| a == "--one-thread");
+    let mut builder = if one_thread { Builder::new_current_thread() } else { Builder::new_multi_thread() };
+    let runtime = builder.enable_all().build().unwrap_or_else(|e| fail(format!("no tokio runtime: {e}")));
     runtime.block_on(async {
         let mut options = MockOptions::new("127.0.0.1:0".parse().expect("an address"));
         options.rate = 100_000.0;
