@@ -166,6 +166,10 @@ async fn serve(
                             Ok(text) => client.received(&text),
                             Err(reason) => client.unreadable(&reason),
                         }
+                        // Frames already buffered are read without waiting: each counts against
+                        // the task's budget, so that the streams' consumers get their turn.
+                        drop(client);
+                        tokio::task::consume_budget().await;
                     }
                     Some(Ok(Frame::Close(close))) => {
                         let code = close.as_ref().map(|c| u16::from(c.code));
