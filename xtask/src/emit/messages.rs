@@ -306,10 +306,8 @@ pub fn emit(model: &Model) -> TokenStream {
             /// Deserializes message text as a message of `kind`, reporting where it did not fit.
             /// Numbers kept as text (`Decimal`) keep the sender's spelling.
             pub fn from_str_as(kind: MessageKind, text: &str) -> Result<Message, crate::ParseError> {
-                let mut deserializer = serde_json::Deserializer::from_str(text);
-                let read = &mut deserializer;
                 Ok(match kind {
-                    #(#cfgs MessageKind::#names => Message::#names(crate::runtime::read_as(kind, read)?),)*
+                    #(#cfgs MessageKind::#names => Message::#names(crate::runtime::read_as(kind, text)?),)*
                 })
             }
 

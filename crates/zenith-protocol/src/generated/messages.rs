@@ -31347,687 +31347,685 @@ impl Message {
         kind: MessageKind,
         text: &str,
     ) -> Result<Message, crate::ParseError> {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let read = &mut deserializer;
         Ok(
             match kind {
                 #[cfg(feature = "auth")]
                 MessageKind::AuthCodeReply => {
-                    Message::AuthCodeReply(crate::runtime::read_as(kind, read)?)
+                    Message::AuthCodeReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "auth")]
                 MessageKind::AuthCodeRequest => {
-                    Message::AuthCodeRequest(crate::runtime::read_as(kind, read)?)
+                    Message::AuthCodeRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "auth")]
                 MessageKind::AuthOwnerReply => {
-                    Message::AuthOwnerReply(crate::runtime::read_as(kind, read)?)
+                    Message::AuthOwnerReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "auth")]
                 MessageKind::AuthOwnerRequest => {
-                    Message::AuthOwnerRequest(crate::runtime::read_as(kind, read)?)
+                    Message::AuthOwnerRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "auth")]
                 MessageKind::AuthTokenReply => {
-                    Message::AuthTokenReply(crate::runtime::read_as(kind, read)?)
+                    Message::AuthTokenReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "auth")]
                 MessageKind::AuthTokenRequest => {
-                    Message::AuthTokenRequest(crate::runtime::read_as(kind, read)?)
+                    Message::AuthTokenRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "auth")]
                 MessageKind::IdentifyPush => {
-                    Message::IdentifyPush(crate::runtime::read_as(kind, read)?)
+                    Message::IdentifyPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "auth")]
                 MessageKind::QueryIdentifyReply => {
-                    Message::QueryIdentifyReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryIdentifyReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "auth")]
                 MessageKind::QueryIdentifyRequest => {
-                    Message::QueryIdentifyRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryIdentifyRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::CreateChannelReply => {
-                    Message::CreateChannelReply(crate::runtime::read_as(kind, read)?)
+                    Message::CreateChannelReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::CreateChannelRequest => {
-                    Message::CreateChannelRequest(crate::runtime::read_as(kind, read)?)
+                    Message::CreateChannelRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::DeleteChannelReply => {
-                    Message::DeleteChannelReply(crate::runtime::read_as(kind, read)?)
+                    Message::DeleteChannelReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::DeleteChannelRequest => {
-                    Message::DeleteChannelRequest(crate::runtime::read_as(kind, read)?)
+                    Message::DeleteChannelRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::QueryChannelReply => {
-                    Message::QueryChannelReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryChannelReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::QueryChannelRequest => {
-                    Message::QueryChannelRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryChannelRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::QueryChannelsReply => {
-                    Message::QueryChannelsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryChannelsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::QueryChannelsRequest => {
-                    Message::QueryChannelsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryChannelsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::QueryMethodReply => {
-                    Message::QueryMethodReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryMethodReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::QueryMethodRequest => {
-                    Message::QueryMethodRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryMethodRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::QueryMethodsReply => {
-                    Message::QueryMethodsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryMethodsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::QueryMethodsRequest => {
-                    Message::QueryMethodsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryMethodsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelReply => {
-                    Message::UpdateChannelReply(crate::runtime::read_as(kind, read)?)
+                    Message::UpdateChannelReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelRequest => {
-                    Message::UpdateChannelRequest(crate::runtime::read_as(kind, read)?)
+                    Message::UpdateChannelRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelStatusReply => {
                     Message::UpdateChannelStatusReply(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "channel")]
                 MessageKind::UpdateChannelStatusRequest => {
                     Message::UpdateChannelStatusRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 MessageKind::ConfigureReply => {
-                    Message::ConfigureReply(crate::runtime::read_as(kind, read)?)
+                    Message::ConfigureReply(crate::runtime::read_as(kind, text)?)
                 }
                 MessageKind::ConfigureRequest => {
-                    Message::ConfigureRequest(crate::runtime::read_as(kind, read)?)
+                    Message::ConfigureRequest(crate::runtime::read_as(kind, text)?)
                 }
                 MessageKind::QueryConfigureReply => {
-                    Message::QueryConfigureReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryConfigureReply(crate::runtime::read_as(kind, text)?)
                 }
                 MessageKind::QueryConfigureRequest => {
-                    Message::QueryConfigureRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryConfigureRequest(crate::runtime::read_as(kind, text)?)
                 }
                 MessageKind::CancelRequest => {
-                    Message::CancelRequest(crate::runtime::read_as(kind, read)?)
+                    Message::CancelRequest(crate::runtime::read_as(kind, text)?)
                 }
                 MessageKind::ErrorMessage => {
-                    Message::ErrorMessage(crate::runtime::read_as(kind, read)?)
+                    Message::ErrorMessage(crate::runtime::read_as(kind, text)?)
                 }
                 MessageKind::SubConfirm => {
-                    Message::SubConfirm(crate::runtime::read_as(kind, read)?)
+                    Message::SubConfirm(crate::runtime::read_as(kind, text)?)
                 }
                 MessageKind::SubRequest => {
-                    Message::SubRequest(crate::runtime::read_as(kind, read)?)
+                    Message::SubRequest(crate::runtime::read_as(kind, text)?)
                 }
                 MessageKind::UnsubConfirm => {
-                    Message::UnsubConfirm(crate::runtime::read_as(kind, read)?)
+                    Message::UnsubConfirm(crate::runtime::read_as(kind, text)?)
                 }
                 MessageKind::UnsubRequest => {
-                    Message::UnsubRequest(crate::runtime::read_as(kind, read)?)
+                    Message::UnsubRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "fragments")]
                 MessageKind::QueryCustomFragmentsReply => {
                     Message::QueryCustomFragmentsReply(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "fragments")]
                 MessageKind::QueryCustomFragmentsRequest => {
                     Message::QueryCustomFragmentsRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "fragments")]
                 MessageKind::QueryFragmentsReply => {
-                    Message::QueryFragmentsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryFragmentsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "fragments")]
                 MessageKind::QueryFragmentsRequest => {
-                    Message::QueryFragmentsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryFragmentsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::DepthPush => {
-                    Message::DepthPush(crate::runtime::read_as(kind, read)?)
+                    Message::DepthPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::LevelsPush => {
-                    Message::LevelsPush(crate::runtime::read_as(kind, read)?)
+                    Message::LevelsPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::MarketsPush => {
-                    Message::MarketsPush(crate::runtime::read_as(kind, read)?)
+                    Message::MarketsPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryBrokersReply => {
-                    Message::QueryBrokersReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryBrokersReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryBrokersRequest => {
-                    Message::QueryBrokersRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryBrokersRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryChartHistoryReply => {
-                    Message::QueryChartHistoryReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryChartHistoryReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryChartHistoryRequest => {
                     Message::QueryChartHistoryRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryDepthFullReply => {
-                    Message::QueryDepthFullReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryDepthFullReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryDepthFullRequest => {
-                    Message::QueryDepthFullRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryDepthFullRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryDepthLevelsReply => {
-                    Message::QueryDepthLevelsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryDepthLevelsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryDepthLevelsRequest => {
                     Message::QueryDepthLevelsRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryMarketsReply => {
-                    Message::QueryMarketsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryMarketsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryMarketsRequest => {
-                    Message::QueryMarketsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryMarketsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryMixedMarketReply => {
-                    Message::QueryMixedMarketReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryMixedMarketReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryMixedMarketRequest => {
                     Message::QueryMixedMarketRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QuerySecurityReply => {
-                    Message::QuerySecurityReply(crate::runtime::read_as(kind, read)?)
+                    Message::QuerySecurityReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QuerySecurityRequest => {
-                    Message::QuerySecurityRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QuerySecurityRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QuerySymbolsReply => {
-                    Message::QuerySymbolsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QuerySymbolsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QuerySymbolsRequest => {
-                    Message::QuerySymbolsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QuerySymbolsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryTickTablesReply => {
-                    Message::QueryTickTablesReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryTickTablesReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryTickTablesRequest => {
-                    Message::QueryTickTablesRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryTickTablesRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryTradesReply => {
-                    Message::QueryTradesReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryTradesReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryTradesRequest => {
-                    Message::QueryTradesRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryTradesRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryTradingStatesReply => {
                     Message::QueryTradingStatesReply(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "market")]
                 MessageKind::QueryTradingStatesRequest => {
                     Message::QueryTradingStatesRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "market")]
                 MessageKind::ScanSymbolsReply => {
-                    Message::ScanSymbolsReply(crate::runtime::read_as(kind, read)?)
+                    Message::ScanSymbolsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::ScanSymbolsRequest => {
-                    Message::ScanSymbolsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::ScanSymbolsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::SearchSymbolsReply => {
-                    Message::SearchSymbolsReply(crate::runtime::read_as(kind, read)?)
+                    Message::SearchSymbolsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::SearchSymbolsRequest => {
-                    Message::SearchSymbolsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::SearchSymbolsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::SecurityPush => {
-                    Message::SecurityPush(crate::runtime::read_as(kind, read)?)
+                    Message::SecurityPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::SymbolsPush => {
-                    Message::SymbolsPush(crate::runtime::read_as(kind, read)?)
+                    Message::SymbolsPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "market")]
                 MessageKind::TradesPush => {
-                    Message::TradesPush(crate::runtime::read_as(kind, read)?)
+                    Message::TradesPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "news")]
                 MessageKind::NewsPush => {
-                    Message::NewsPush(crate::runtime::read_as(kind, read)?)
+                    Message::NewsPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "news")]
                 MessageKind::QueryNewsReply => {
-                    Message::QueryNewsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryNewsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "news")]
                 MessageKind::QueryNewsRequest => {
-                    Message::QueryNewsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryNewsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "news")]
                 MessageKind::QuerySourcesReply => {
-                    Message::QuerySourcesReply(crate::runtime::read_as(kind, read)?)
+                    Message::QuerySourcesReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "news")]
                 MessageKind::QuerySourcesRequest => {
-                    Message::QuerySourcesRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QuerySourcesRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "news")]
                 MessageKind::SourcesPush => {
-                    Message::SourcesPush(crate::runtime::read_as(kind, read)?)
+                    Message::SourcesPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::CreateScanReply => {
-                    Message::CreateScanReply(crate::runtime::read_as(kind, read)?)
+                    Message::CreateScanReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::CreateScanRequest => {
-                    Message::CreateScanRequest(crate::runtime::read_as(kind, read)?)
+                    Message::CreateScanRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::DeleteScanReply => {
-                    Message::DeleteScanReply(crate::runtime::read_as(kind, read)?)
+                    Message::DeleteScanReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::DeleteScanRequest => {
-                    Message::DeleteScanRequest(crate::runtime::read_as(kind, read)?)
+                    Message::DeleteScanRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::ExecuteScanReply => {
-                    Message::ExecuteScanReply(crate::runtime::read_as(kind, read)?)
+                    Message::ExecuteScanReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::ExecuteScanRequest => {
-                    Message::ExecuteScanRequest(crate::runtime::read_as(kind, read)?)
+                    Message::ExecuteScanRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::MatchesPush => {
-                    Message::MatchesPush(crate::runtime::read_as(kind, read)?)
+                    Message::MatchesPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::QueryMatchesReply => {
-                    Message::QueryMatchesReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryMatchesReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::QueryMatchesRequest => {
-                    Message::QueryMatchesRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryMatchesRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::QueryScanReply => {
-                    Message::QueryScanReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryScanReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::QueryScanRequest => {
-                    Message::QueryScanRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryScanRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::QueryScansReply => {
-                    Message::QueryScansReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryScansReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::QueryScansRequest => {
-                    Message::QueryScansRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryScansRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::ScansPush => {
-                    Message::ScansPush(crate::runtime::read_as(kind, read)?)
+                    Message::ScansPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::UpdateScanReply => {
-                    Message::UpdateScanReply(crate::runtime::read_as(kind, read)?)
+                    Message::UpdateScanReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::UpdateScanRequest => {
-                    Message::UpdateScanRequest(crate::runtime::read_as(kind, read)?)
+                    Message::UpdateScanRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::UpdateScanStatusReply => {
-                    Message::UpdateScanStatusReply(crate::runtime::read_as(kind, read)?)
+                    Message::UpdateScanStatusReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "notify")]
                 MessageKind::UpdateScanStatusRequest => {
                     Message::UpdateScanStatusRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::AccountsPush => {
-                    Message::AccountsPush(crate::runtime::read_as(kind, read)?)
+                    Message::AccountsPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::AmendOrderReply => {
-                    Message::AmendOrderReply(crate::runtime::read_as(kind, read)?)
+                    Message::AmendOrderReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::AmendOrderRequest => {
-                    Message::AmendOrderRequest(crate::runtime::read_as(kind, read)?)
+                    Message::AmendOrderRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::AuditPush => {
-                    Message::AuditPush(crate::runtime::read_as(kind, read)?)
+                    Message::AuditPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::AuthoriseOrderReply => {
-                    Message::AuthoriseOrderReply(crate::runtime::read_as(kind, read)?)
+                    Message::AuthoriseOrderReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::AuthoriseOrderRequest => {
-                    Message::AuthoriseOrderRequest(crate::runtime::read_as(kind, read)?)
+                    Message::AuthoriseOrderRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::BalancesPush => {
-                    Message::BalancesPush(crate::runtime::read_as(kind, read)?)
+                    Message::BalancesPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::CalculateOrderReply => {
-                    Message::CalculateOrderReply(crate::runtime::read_as(kind, read)?)
+                    Message::CalculateOrderReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::CalculateOrderRequest => {
-                    Message::CalculateOrderRequest(crate::runtime::read_as(kind, read)?)
+                    Message::CalculateOrderRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::CancelOrderReply => {
-                    Message::CancelOrderReply(crate::runtime::read_as(kind, read)?)
+                    Message::CancelOrderReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::CancelOrderRequest => {
-                    Message::CancelOrderRequest(crate::runtime::read_as(kind, read)?)
+                    Message::CancelOrderRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::HoldingsPush => {
-                    Message::HoldingsPush(crate::runtime::read_as(kind, read)?)
+                    Message::HoldingsPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::MoveOrderReply => {
-                    Message::MoveOrderReply(crate::runtime::read_as(kind, read)?)
+                    Message::MoveOrderReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::MoveOrderRequest => {
-                    Message::MoveOrderRequest(crate::runtime::read_as(kind, read)?)
+                    Message::MoveOrderRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::OrdersPush => {
-                    Message::OrdersPush(crate::runtime::read_as(kind, read)?)
+                    Message::OrdersPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::PlaceOrderReply => {
-                    Message::PlaceOrderReply(crate::runtime::read_as(kind, read)?)
+                    Message::PlaceOrderReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::PlaceOrderRequest => {
-                    Message::PlaceOrderRequest(crate::runtime::read_as(kind, read)?)
+                    Message::PlaceOrderRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryAccountsReply => {
-                    Message::QueryAccountsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryAccountsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryAccountsRequest => {
-                    Message::QueryAccountsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryAccountsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryBalancesReply => {
-                    Message::QueryBalancesReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryBalancesReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryBalancesRequest => {
-                    Message::QueryBalancesRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryBalancesRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryHoldingsReply => {
-                    Message::QueryHoldingsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryHoldingsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryHoldingsRequest => {
-                    Message::QueryHoldingsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryHoldingsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryLimitsReply => {
-                    Message::QueryLimitsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryLimitsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryLimitsRequest => {
-                    Message::QueryLimitsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryLimitsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryOrderAuditReply => {
-                    Message::QueryOrderAuditReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryOrderAuditReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryOrderAuditRequest => {
-                    Message::QueryOrderAuditRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryOrderAuditRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryOrderStatusesReply => {
                     Message::QueryOrderStatusesReply(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryOrderStatusesRequest => {
                     Message::QueryOrderStatusesRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryOrdersReply => {
-                    Message::QueryOrdersReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryOrdersReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryOrdersRequest => {
-                    Message::QueryOrdersRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryOrdersRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryRequestStatusesReply => {
                     Message::QueryRequestStatusesReply(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryRequestStatusesRequest => {
                     Message::QueryRequestStatusesRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryRequestsReply => {
-                    Message::QueryRequestsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryRequestsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryRequestsRequest => {
-                    Message::QueryRequestsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryRequestsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryTradingMarketsReply => {
                     Message::QueryTradingMarketsReply(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryTradingMarketsRequest => {
                     Message::QueryTradingMarketsRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryTransactionsReply => {
-                    Message::QueryTransactionsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryTransactionsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::QueryTransactionsRequest => {
                     Message::QueryTransactionsRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::RequestQuoteReply => {
-                    Message::RequestQuoteReply(crate::runtime::read_as(kind, read)?)
+                    Message::RequestQuoteReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::RequestQuoteRequest => {
-                    Message::RequestQuoteRequest(crate::runtime::read_as(kind, read)?)
+                    Message::RequestQuoteRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::RequestsPush => {
-                    Message::RequestsPush(crate::runtime::read_as(kind, read)?)
+                    Message::RequestsPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::TradingAccountsPush => {
-                    Message::TradingAccountsPush(crate::runtime::read_as(kind, read)?)
+                    Message::TradingAccountsPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "trading")]
                 MessageKind::TransactionsPush => {
-                    Message::TransactionsPush(crate::runtime::read_as(kind, read)?)
+                    Message::TransactionsPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::AddToWatchlistReply => {
-                    Message::AddToWatchlistReply(crate::runtime::read_as(kind, read)?)
+                    Message::AddToWatchlistReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::AddToWatchlistRequest => {
-                    Message::AddToWatchlistRequest(crate::runtime::read_as(kind, read)?)
+                    Message::AddToWatchlistRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::CopyWatchlistReply => {
-                    Message::CopyWatchlistReply(crate::runtime::read_as(kind, read)?)
+                    Message::CopyWatchlistReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::CopyWatchlistRequest => {
-                    Message::CopyWatchlistRequest(crate::runtime::read_as(kind, read)?)
+                    Message::CopyWatchlistRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::CreateWatchlistReply => {
-                    Message::CreateWatchlistReply(crate::runtime::read_as(kind, read)?)
+                    Message::CreateWatchlistReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::CreateWatchlistRequest => {
-                    Message::CreateWatchlistRequest(crate::runtime::read_as(kind, read)?)
+                    Message::CreateWatchlistRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::DeleteWatchlistReply => {
-                    Message::DeleteWatchlistReply(crate::runtime::read_as(kind, read)?)
+                    Message::DeleteWatchlistReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::DeleteWatchlistRequest => {
-                    Message::DeleteWatchlistRequest(crate::runtime::read_as(kind, read)?)
+                    Message::DeleteWatchlistRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::InsertIntoWatchlistReply => {
                     Message::InsertIntoWatchlistReply(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::InsertIntoWatchlistRequest => {
                     Message::InsertIntoWatchlistRequest(
-                        crate::runtime::read_as(kind, read)?,
+                        crate::runtime::read_as(kind, text)?,
                     )
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::MoveInWatchlistReply => {
-                    Message::MoveInWatchlistReply(crate::runtime::read_as(kind, read)?)
+                    Message::MoveInWatchlistReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::MoveInWatchlistRequest => {
-                    Message::MoveInWatchlistRequest(crate::runtime::read_as(kind, read)?)
+                    Message::MoveInWatchlistRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::QueryMembersReply => {
-                    Message::QueryMembersReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryMembersReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::QueryMembersRequest => {
-                    Message::QueryMembersRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryMembersRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistReply => {
-                    Message::QueryWatchlistReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryWatchlistReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistRequest => {
-                    Message::QueryWatchlistRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryWatchlistRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistsReply => {
-                    Message::QueryWatchlistsReply(crate::runtime::read_as(kind, read)?)
+                    Message::QueryWatchlistsReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::QueryWatchlistsRequest => {
-                    Message::QueryWatchlistsRequest(crate::runtime::read_as(kind, read)?)
+                    Message::QueryWatchlistsRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::UpdateWatchlistReply => {
-                    Message::UpdateWatchlistReply(crate::runtime::read_as(kind, read)?)
+                    Message::UpdateWatchlistReply(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::UpdateWatchlistRequest => {
-                    Message::UpdateWatchlistRequest(crate::runtime::read_as(kind, read)?)
+                    Message::UpdateWatchlistRequest(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::WatchlistPush => {
-                    Message::WatchlistPush(crate::runtime::read_as(kind, read)?)
+                    Message::WatchlistPush(crate::runtime::read_as(kind, text)?)
                 }
                 #[cfg(feature = "watchlist")]
                 MessageKind::WatchlistsPush => {
-                    Message::WatchlistsPush(crate::runtime::read_as(kind, read)?)
+                    Message::WatchlistsPush(crate::runtime::read_as(kind, text)?)
                 }
                 MessageKind::FeedsPush => {
-                    Message::FeedsPush(crate::runtime::read_as(kind, read)?)
+                    Message::FeedsPush(crate::runtime::read_as(kind, text)?)
                 }
                 MessageKind::ServerInfoPush => {
-                    Message::ServerInfoPush(crate::runtime::read_as(kind, read)?)
+                    Message::ServerInfoPush(crate::runtime::read_as(kind, text)?)
                 }
             },
         )

@@ -1,6 +1,6 @@
 //! Typed parsing with exact locations, through the unions that are parsed again from their text.
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::{MessageKind, ParseError};
 
@@ -9,14 +9,64 @@ use crate::{MessageKind, ParseError};
 /// merely holds the mark is not taken for one).
 const MARK: char = '\u{1f}';
 
+/// What a typed message is read from: its text, or a tree.
+pub trait Input<'de>: Copy {
+    /// Reads `T` from all of the input; with `located`, a failure carries the JSON Pointer to
+    /// the problem (without, only that it failed: keeping track of the way costs).
+    fn read<T: Deserialize<'de>>(self, located: bool) -> Result<T, Option<Failure>>;
+}
+
+/// Where a typed read failed (a JSON Pointer), and why.
+pub struct Failure {
+    path: String,
+    error: serde_json::Error,
+}
+
+impl Failure {
+    fn at(error: serde_path_to_error::Error<serde_json::Error>) -> Failure {
+        Failure { path: json_pointer(error.path()), error: error.into_inner() }
+    }
+}
+
+impl<'de> Input<'de> for &'de str {
+    fn read<T: Deserialize<'de>>(self, located: bool) -> Result<T, Option<Failure>> {
+        let mut deserializer = serde_json::Deserializer::from_str(self);
+        let read = match located {
+            false => T::deserialize(&mut deserializer).map_err(|_| None)?,
+            true => serde_path_to_error::deserialize(&mut deserializer).map_err(|e| Some(Failure::at(e)))?,
+        };
+        // Text after the message is a failure of the whole.
+        deserializer.end().map_err(|error| located.then(|| Failure { path: String::new(), error }))?;
+        Ok(read)
+    }
+}
+
+impl<'de> Input<'de> for &'de serde_json::Value {
+    fn read<T: Deserialize<'de>>(self, located: bool) -> Result<T, Option<Failure>> {
+        match located {
+            false => T::deserialize(self).map_err(|_| None),
+            true => serde_path_to_error::deserialize(self).map_err(|e| Some(Failure::at(e))),
+        }
+    }
+}
+
+/// Reads `T` from `input` without keeping track of the way (the usual case: it fits), and
+/// again, keeping track, only when it does not fit, to say where.
+fn read_located<'de, T: Deserialize<'de>>(input: impl Input<'de>) -> Result<T, Failure> {
+    input.read(false).or_else(|_| {
+        input.read(true).map_err(|failure| {
+            failure.unwrap_or_else(|| Failure {
+                path: String::new(),
+                error: serde::de::Error::custom("the message does not fit its type"),
+            })
+        })
+    })
+}
+
 /// Deserializes a message of `kind`, boxed; the error names the exact property that did not fit.
-pub fn read_as<'de, T, D>(kind: MessageKind, from: D) -> Result<Box<T>, ParseError>
-where
-    T: Deserialize<'de>,
-    D: Deserializer<'de, Error = serde_json::Error>,
-{
-    serde_path_to_error::deserialize(from).map(Box::new).map_err(|error| {
-        let (path, reason) = located(&error);
+pub fn read_as<'de, T: Deserialize<'de>>(kind: MessageKind, input: impl Input<'de>) -> Result<Box<T>, ParseError> {
+    read_located(input).map(Box::new).map_err(|failure| {
+        let (path, reason) = located(failure);
         ParseError::Data { kind: kind.info().name, path, reason }
     })
 }
@@ -24,18 +74,16 @@ where
 /// Deserializes a union's variant from the union's text; the error carries where in it the
 /// problem is, for [`read_as`] to join.
 pub fn read_nested<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, String> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let (path, reason) = located(&error);
+    read_located(text).map_err(|failure| {
+        let (path, reason) = located(failure);
         format!("{MARK}{path}{MARK}{reason}")
     })
 }
 
 /// The JSON Pointer to the problem and the reason, without serde_json's line and column (the
 /// pointer says where).
-fn located(error: &serde_path_to_error::Error<serde_json::Error>) -> (String, String) {
-    let mut path = json_pointer(error.path());
-    let inner = error.inner();
+fn located(failure: Failure) -> (String, String) {
+    let Failure { mut path, error: inner } = failure;
     let mut reason = inner.to_string();
     let position = format!(" at line {} column {}", inner.line(), inner.column());
     if inner.line() > 0 && reason.ends_with(&position) {
