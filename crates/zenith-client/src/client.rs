@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as Frame;
@@ -19,7 +20,7 @@ use zenith_protocol::{
 };
 
 use crate::ClientError;
-use crate::connect::{self, Tls};
+use crate::connect::{self, Sending, Tls};
 use crate::connection::{self, Reconnect};
 use crate::encoding::Encoding;
 use crate::state::State;
@@ -74,7 +75,12 @@ pub struct Client {
 /// What the client's handles and its reading task share.
 pub(crate) struct Inner {
     options: Options,
+    /// Frames for the connection's task to send, in order: subscriptions, and what is sent
+    /// where nothing can wait (a dropped stream's `Unsub`, the closing frame).
     outgoing: mpsc::UnboundedSender<Frame>,
+    /// The connection's sending half while one is open: a request is written by its caller,
+    /// with no hand-over to another task.
+    writer: Arc<Sending>,
     next_transaction: AtomicI64,
     next_stream: AtomicU64,
     session: Mutex<Session>,
@@ -118,16 +124,19 @@ impl Client {
     /// Connects to `url` (`ws://` or `wss://`) and starts reading what the server sends.
     pub async fn connect(url: &str, options: Options) -> Result<Client, ClientError> {
         let socket = connect::connect(url, &options.tls, options.encoding, options.connect_timeout).await?;
+        let (writer, socket) = socket.split();
         let (outgoing, to_send) = mpsc::unbounded_channel::<Frame>();
         let inner = Arc::new(Inner {
             options,
             outgoing,
+            writer: Arc::new(tokio::sync::Mutex::new(Some(writer))),
             next_transaction: AtomicI64::new(1),
             next_stream: AtomicU64::new(1),
             session: Mutex::new(Session::default()),
             new_sign_in: Arc::new(Notify::new()),
         });
-        tokio::spawn(connection::drive(Arc::downgrade(&inner), url.to_owned(), socket, to_send));
+        let sending = Arc::clone(&inner.writer);
+        tokio::spawn(connection::drive(Arc::downgrade(&inner), url.to_owned(), socket, sending, to_send));
         Ok(Client { inner })
     }
 
@@ -263,7 +272,14 @@ impl Inner {
         self.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Queues text for the server.
+    /// Writes a frame on the open connection.
+    async fn write(&self, frame: Frame) -> Result<(), ClientError> {
+        let mut writer = self.writer.lock().await;
+        let Some(writer) = writer.as_mut() else { return Err(self.closed_error()) };
+        Ok(writer.send(frame).await?)
+    }
+
+    /// Queues text for the connection's task to send, after what was queued before.
     fn send(&self, text: String) -> Result<(), ClientError> {
         let gone = || ClientError::Closed(Some("the connection's task has ended".to_owned()));
         self.outgoing.send(self.options.encoding.frame(text)?).map_err(|_| gone())
@@ -359,10 +375,13 @@ impl Inner {
         }
         // However the call ends (answered, timed out, its future dropped), its entry goes.
         let _waiting = Waiting { inner: self, id };
-        self.send(text(&*message)?)?;
-        let reply = match tokio::time::timeout(timeout, answer).await {
-            Ok(Ok(reply)) => reply?,
-            Ok(Err(_)) => return Err(self.closed_error()),
+        let frame = self.options.encoding.frame(text(&*message)?)?;
+        let exchange = async {
+            self.write(frame).await?;
+            answer.await.map_err(|_| self.closed_error())?
+        };
+        let reply = match tokio::time::timeout(timeout, exchange).await {
+            Ok(reply) => reply?,
             Err(_) => return Err(ClientError::Timeout { kind, timeout }),
         };
         if reply.action() == Action::Error {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::stream::{SplitSink, SplitStream};
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::ServerName;
 use rustls_pki_types::pem::PemObject;
@@ -12,6 +13,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_util::either::Either;
@@ -31,6 +33,13 @@ pub enum Tls {
 
 /// A TCP stream, encrypted for `wss://`.
 pub(crate) type Stream = Either<TcpStream, Box<TlsStream<TcpStream>>>;
+
+/// A connection's receiving and sending halves.
+pub(crate) type Reader = SplitStream<WebSocketStream<Stream>>;
+pub(crate) type Writer = SplitSink<WebSocketStream<Stream>, Frame>;
+/// The sending half while a connection is open, shared by the client's callers and its
+/// connection's task.
+pub(crate) type Sending = tokio::sync::Mutex<Option<Writer>>;
 
 /// Connects to `url` within `timeout`, and completes the websocket handshake asking for
 /// `encoding`.

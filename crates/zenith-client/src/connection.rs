@@ -8,14 +8,13 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::ClientError;
 use crate::client::Inner;
-use crate::connect::{self, Stream};
+use crate::connect::{self, Reader, Sending};
 
 /// When to connect again after a connection ends, as the real client (motif-core) does: close
 /// codes from 4000 (the server ended the session) never reconnect.
@@ -82,12 +81,13 @@ enum Ended {
 /// Restoring a new connection's session: signing in again, then subscribing again.
 type Restoring = Pin<Box<dyn Future<Output = Result<(), ClientError>> + Send>>;
 
-/// Serves `socket`, then each connection after it, until the client closes or reconnecting
-/// ends. Frames to send arrive on `to_send`.
+/// Reads `socket` (whose sending half the client holds), then each connection after it, until
+/// the client closes or reconnecting ends. Frames to send in order arrive on `to_send`.
 pub(crate) async fn drive(
     inner: Weak<Inner>,
     url: String,
-    mut socket: WebSocketStream<Stream>,
+    mut socket: Reader,
+    sending: Arc<Sending>,
     mut to_send: mpsc::UnboundedReceiver<Frame>,
 ) {
     // Failed connections and failed sign-ins in a row.
@@ -95,7 +95,9 @@ pub(crate) async fn drive(
     let mut restoring: Option<Restoring> = None;
     loop {
         let started = Instant::now();
-        let ended = serve(&inner, &mut socket, &mut to_send, restoring.take(), &mut sign_in_failures).await;
+        let ended = serve(&inner, &mut socket, &sending, &mut to_send, restoring.take(), &mut sign_in_failures).await;
+        // Nothing more is written on this connection.
+        sending.lock().await.take();
         let Some(client) = inner.upgrade() else { return };
         let reconnect = client.options().reconnect.clone();
         let delay = match ended {
@@ -128,7 +130,11 @@ pub(crate) async fn drive(
             let Some(client) = inner.upgrade() else { return };
             let options = client.options();
             match connect::connect(&url, &options.tls, options.encoding, options.connect_timeout).await {
-                Ok(socket) => break socket,
+                Ok(socket) => {
+                    let (writer, reader) = socket.split();
+                    *sending.lock().await = Some(writer);
+                    break reader;
+                }
                 Err(_) => failures += 1,
             }
         };
@@ -136,10 +142,12 @@ pub(crate) async fn drive(
     }
 }
 
-/// Reads and writes one socket until it ends, restoring its session first when `restoring`.
+/// Reads one connection until it ends, and writes what is queued for it, restoring its
+/// session first when `restoring`.
 async fn serve(
     inner: &Weak<Inner>,
-    socket: &mut WebSocketStream<Stream>,
+    socket: &mut Reader,
+    sending: &Sending,
     to_send: &mut mpsc::UnboundedReceiver<Frame>,
     mut restoring: Option<Restoring>,
     sign_in_failures: &mut usize,
@@ -153,7 +161,7 @@ async fn serve(
                     Err(ClientError::Closed(_)) => {} // the connection ended meanwhile: its end follows
                     Err(error) => {
                         let close = CloseFrame { code: CloseCode::Normal, reason: "".into() };
-                        let _ = socket.close(Some(close)).await;
+                        let _ = write(sending, Frame::Close(Some(close))).await;
                         return Ended::SignIn(error);
                     }
                 }
@@ -184,20 +192,24 @@ async fn serve(
                 }
             }
             frame = to_send.recv() => {
-                let Some(frame) = frame else {
-                    let _ = socket.close(None).await;
-                    return Ended::ByUs;
-                };
+                let frame = frame.unwrap_or(Frame::Close(None));
                 let closing = matches!(frame, Frame::Close(_));
-                if let Err(error) = socket.send(frame).await {
+                if let Err(error) = write(sending, frame).await {
                     return Ended::ByServer { code: None, reason: error.to_string() };
                 }
                 if closing {
-                    let _ = socket.flush().await;
                     return Ended::ByUs;
                 }
             }
         }
+    }
+}
+
+/// Writes a frame on the connection, while it is open.
+async fn write(sending: &Sending, frame: Frame) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    match sending.lock().await.as_mut() {
+        Some(writer) => writer.send(frame).await,
+        None => Ok(()),
     }
 }
 
