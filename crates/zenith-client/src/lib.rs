@@ -35,6 +35,10 @@
 //! # }
 //! ```
 //!
+//! Features: `msgpack` and `bson` speak `ZenithMsgPack` and `ZenithBson` ([`Encoding`]);
+//! `validate` checks every message the server sends against its schema and reports each
+//! problem through `tracing`, with `zenith check`'s codes.
+//!
 //! [`Request`]: zenith_protocol::Request
 //! [`Subscribe`]: zenith_protocol::Subscribe
 

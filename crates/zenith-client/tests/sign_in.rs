@@ -205,6 +205,18 @@ async fn a_new_token_on_a_live_connection_is_sent_on_it() {
     assert_eq!(next(&mut seen).await, Seen::ClosedBy(1, Some(1000)));
 }
 
+#[tokio::test]
+async fn a_client_dropped_closes_its_connection_with_1000() {
+    let accepted = Mutex::new(HashSet::from(["t".to_owned()]));
+    let (url, _script, mut seen) = scripted(Script { accepted, silent: HashSet::new(), drop_first: false }).await;
+    let client = Client::connect(&url, quick()).await.unwrap();
+    client.sign_in(token("t")).await.unwrap();
+    drop(client);
+    assert_eq!(next(&mut seen).await, Seen::Opened(1));
+    assert_eq!(next(&mut seen).await, Seen::SignIn(1, "t".into(), true));
+    assert_eq!(next(&mut seen).await, Seen::ClosedBy(1, Some(1000)));
+}
+
 #[test]
 fn the_sign_in_delays_are_the_real_clients() {
     let reconnect = Reconnect::default();
