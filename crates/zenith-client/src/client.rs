@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as Frame;
@@ -262,6 +263,11 @@ impl Inner {
         &self.options
     }
 
+    /// A new connection is open: its TransactionIDs count from 1.
+    pub(crate) fn connected(&self) {
+        self.next_transaction.store(1, Ordering::Relaxed);
+    }
+
     /// What tells the connection's task that a sign-in was given while it is down.
     pub(crate) fn new_sign_in(&self) -> Arc<Notify> {
         Arc::clone(&self.new_sign_in)
@@ -427,8 +433,10 @@ impl Inner {
             Ok(kind) => kind,
             Err(error) => return self.unparsed(text, &error),
         };
+        // Its TransactionID and full topic, when they are of their types.
+        let envelope = EnvelopeText::deserialize(&tree).unwrap_or_default();
         let mut state = self.lock();
-        if let Some(id) = tree.get("TransactionID").and_then(Value::as_i64)
+        if let Some(id) = envelope.transaction_id
             && let Some(waiting) = state.pending.remove(&id)
         {
             drop(state);
@@ -436,8 +444,7 @@ impl Inner {
             let _ = waiting.send(reply.map_err(|e| ClientError::UnexpectedReply { kind, reason: e.to_string() }));
             return;
         }
-        let topic = tree.get("Topic").and_then(Value::as_str).unwrap_or_default();
-        let key = (keys.controller.to_owned(), topic.to_owned());
+        let key = (keys.controller.to_owned(), envelope.topic.unwrap_or_default().into_owned());
         let Some(topic) = state.topics.get_mut(&key) else { return };
         // A confirmation, a refusal or the server's Unsub says how the subscription stands.
         let standing = matches!(kind, MessageKind::SubConfirm | MessageKind::UnsubConfirm)

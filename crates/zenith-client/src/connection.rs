@@ -133,6 +133,7 @@ pub(crate) async fn drive(
                 Ok(socket) => {
                     let (writer, reader) = socket.split();
                     *sending.lock().await = Some(writer);
+                    client.connected();
                     break reader;
                 }
                 Err(_) => failures += 1,

@@ -54,7 +54,7 @@ impl State {
         let effects = from_value(info, value);
         self.records.prepare(info.changes, effects.as_ref());
         let mut kept = Kept { records: &mut self.records, problems: Vec::new() };
-        state::apply(&mut kept, info.changes, effects.as_ref(), value.get("Data"));
+        state::apply(&mut kept, info.changes, effects.as_ref(), state::data(value));
         kept.problems
     }
 }

@@ -36,6 +36,8 @@ struct Script {
     silent: HashSet<usize>,
     /// The first connection is closed by the server (1001) after its first push.
     drop_first: bool,
+    /// Each sign-in's connection and TransactionID.
+    ids: Mutex<Vec<(usize, i64)>>,
 }
 
 /// A server on 127.0.0.1 with port 0 playing `script`; what it sees arrives on the receiver.
@@ -67,6 +69,8 @@ async fn scripted(script: Script) -> (String, Arc<Script>, mpsc::UnboundedReceiv
                     };
                     let message: Value = serde_json::from_str(text.as_str()).unwrap();
                     if let Some(token) = message["Data"]["AccessToken"].as_str() {
+                        let id = message["TransactionID"].as_i64().unwrap();
+                        script.ids.lock().unwrap().push((number, id));
                         if script.silent.contains(&number) {
                             let _ = seen.send(Seen::SignIn(number, token.to_owned(), false));
                             continue;
@@ -131,7 +135,8 @@ async fn next_event(depth: &mut zenith_client::Subscription<DepthPush>) -> Event
 #[tokio::test]
 async fn a_rejected_sign_in_after_reconnecting_waits_for_a_new_token() {
     let accepted = Mutex::new(HashSet::from(["old".to_owned()]));
-    let (url, script, mut seen) = scripted(Script { accepted, silent: HashSet::new(), drop_first: true }).await;
+    let (url, script, mut seen) =
+        scripted(Script { accepted, silent: HashSet::new(), drop_first: true, ids: Mutex::default() }).await;
     let client = Client::connect(&url, quick()).await.unwrap();
     client.sign_in(token("old")).await.unwrap();
     // The server revokes the old token, then drops the connection.
@@ -166,7 +171,8 @@ async fn a_rejected_sign_in_after_reconnecting_waits_for_a_new_token() {
 #[tokio::test]
 async fn an_unanswered_sign_in_after_reconnecting_is_tried_again_on_a_new_connection() {
     let accepted = Mutex::new(HashSet::from(["t".to_owned()]));
-    let (url, _script, mut seen) = scripted(Script { accepted, silent: HashSet::from([2]), drop_first: true }).await;
+    let (url, script, mut seen) =
+        scripted(Script { accepted, silent: HashSet::from([2]), drop_first: true, ids: Mutex::default() }).await;
     let client = Client::connect(&url, quick()).await.unwrap();
     client.sign_in(token("t")).await.unwrap();
     let mut depth = client.subscribe(DepthTopic::new("BHP", "ASX")).await.unwrap();
@@ -189,12 +195,15 @@ async fn an_unanswered_sign_in_after_reconnecting_is_tried_again_on_a_new_connec
     );
     assert!(matches!(next_event(&mut depth).await, Event::Resynced));
     assert!(matches!(next_event(&mut depth).await, Event::Push(_)));
+    // Each connection counts its TransactionIDs from 1.
+    assert_eq!(*script.ids.lock().unwrap(), [(1, 1), (2, 1), (3, 1)]);
 }
 
 #[tokio::test]
 async fn a_new_token_on_a_live_connection_is_sent_on_it() {
     let accepted = Mutex::new(HashSet::from(["first".to_owned(), "second".to_owned()]));
-    let (url, _script, mut seen) = scripted(Script { accepted, silent: HashSet::new(), drop_first: false }).await;
+    let (url, _script, mut seen) =
+        scripted(Script { accepted, silent: HashSet::new(), drop_first: false, ids: Mutex::default() }).await;
     let client = Client::connect(&url, quick()).await.unwrap();
     client.sign_in(token("first")).await.unwrap();
     client.sign_in(token("second")).await.unwrap();
@@ -208,7 +217,8 @@ async fn a_new_token_on_a_live_connection_is_sent_on_it() {
 #[tokio::test]
 async fn a_client_dropped_closes_its_connection_with_1000() {
     let accepted = Mutex::new(HashSet::from(["t".to_owned()]));
-    let (url, _script, mut seen) = scripted(Script { accepted, silent: HashSet::new(), drop_first: false }).await;
+    let (url, _script, mut seen) =
+        scripted(Script { accepted, silent: HashSet::new(), drop_first: false, ids: Mutex::default() }).await;
     let client = Client::connect(&url, quick()).await.unwrap();
     client.sign_in(token("t")).await.unwrap();
     drop(client);

@@ -36,7 +36,7 @@ pub fn from_recording(info: &'static MessageInfo, recording: Recording) -> Optio
 
 /// The effects of a message read into a tree.
 pub fn from_value(info: &'static MessageInfo, message: &Value) -> Option<Effects> {
-    let data = message.get("Data")?;
+    let data = super::data(message)?;
     match (info.changes, data) {
         (Some(rules), Value::Array(items)) => {
             Some(Effects { records: items.iter().map(|record| rules.read(record)).collect(), fixed: Vec::new() })

@@ -208,6 +208,11 @@ pub fn increases(last: &str, next: &str) -> bool {
     }
 }
 
+/// A message's `Data`, where its change records are.
+pub fn data(message: &Value) -> Option<&Value> {
+    message.get("Data")
+}
+
 /// The records of one subscription themselves, as its client would hold them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Records {
