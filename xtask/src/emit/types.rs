@@ -421,18 +421,11 @@ fn tagged_union(model: &Model, ty: &TypeDef, fields: &[Field], union: &Union) ->
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 use serde::de::Error;
-                /// Only the tag, the rest passed over.
-                #[derive(serde::Deserialize)]
-                struct Tag {
-                    #[serde(rename = #tag, default)]
-                    tag: Option<serde_json::Value>,
-                }
                 // Held as text, so that numbers kept as text (`Decimal`) keep their spelling.
                 let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
                 let text = raw.get();
                 // Anything but an object with a string tag is kept whole, as `Unrecognized`.
-                let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
-                Ok(match tag.as_ref().and_then(serde_json::Value::as_str) {
+                Ok(match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                     #( Some(#values) => Self::#variants({
                         let mut fields: #variants = crate::runtime::read_nested(text).map_err(D::Error::custom)?;
                         fields.undocumented.remove(Self::TAG);

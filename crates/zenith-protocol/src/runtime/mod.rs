@@ -79,7 +79,7 @@ pub use envelope::MessageEnvelope;
 pub use flags::Flags;
 pub use map::Map;
 pub use nullable::Nullable;
-pub use parse::{read_as, read_nested};
+pub use parse::{read_as, read_nested, union_tag};
 pub use secret::{
     REDACTED, Secret, is_secret_name, is_secret_parameter, may_hold_free_text_credentials, may_mark_secret,
 };

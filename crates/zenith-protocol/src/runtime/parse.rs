@@ -1,6 +1,10 @@
 //! Typed parsing with exact locations, through the unions that are parsed again from their text.
 
+use std::borrow::Cow;
+use std::fmt;
+
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::{MessageKind, ParseError};
 
@@ -141,4 +145,136 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
         }
     }
     pointer
+}
+
+/// The tag of a tagged union's object (its `key` property, when a string), read from the
+/// object's text without building anything: `None` for anything else (no such property, one
+/// that is not a string or is given twice, or text that is no object), which the union keeps
+/// whole as unrecognized. A one-item array is read as an object whose first property is the tag,
+/// as serde reads a struct from an array.
+pub fn union_tag<'a>(text: &'a str, key: &str) -> Option<Cow<'a, str>> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let tag = deserializer.deserialize_any(TagVisitor { key }).ok()?;
+    deserializer.end().ok()?;
+    tag
+}
+
+/// Looks for the tag among an object's properties.
+struct TagVisitor<'k> {
+    key: &'k str,
+}
+
+impl<'de> Visitor<'de> for TagVisitor<'_> {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut tag = None;
+        while let Some(is_tag) = map.next_key_seed(IsKey(self.key))? {
+            if !is_tag {
+                map.next_value::<IgnoredAny>()?;
+            } else if tag.replace(map.next_value::<TagValue>()?.0).is_some() {
+                return Err(de::Error::custom("the tag is given twice"));
+            }
+        }
+        Ok(tag.flatten())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let tag = seq.next_element::<TagValue>()?.and_then(|tag| tag.0);
+        match seq.next_element::<IgnoredAny>()? {
+            Some(_) => Err(de::Error::custom("more than the tag")),
+            None => Ok(tag),
+        }
+    }
+}
+
+/// Whether a property's name is the tag's, compared as it is read.
+struct IsKey<'k>(&'k str);
+
+impl<'de> de::DeserializeSeed<'de> for IsKey<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IsKey<'_> {
+    type Value = bool;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a property name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<bool, E> {
+        Ok(name == self.0)
+    }
+}
+
+/// A tag's value: its text when it is a string.
+struct TagValue<'de>(Option<Cow<'de, str>>);
+
+impl<'de> Deserialize<'de> for TagValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = TagValue<'de>;
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(TagValue(Some(Cow::Borrowed(text))))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(TagValue(Some(Cow::Owned(text.to_owned()))))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(TagValue(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(TagValue(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(TagValue(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(TagValue(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(TagValue(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(TagValue(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(TagValue(None))
+            }
+        }
+        deserializer.deserialize_any(Text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unions_tag_is_its_string_property_given_once() {
+        let tag = |text| union_tag(text, "O").map(Cow::into_owned);
+        assert_eq!(tag(r#"{"x": {"O": "B"}, "O": "A", "y": [1, {"O": 2}]}"#).as_deref(), Some("A"));
+        assert_eq!(tag(r#"{"O": "\u0041"}"#).as_deref(), Some("A"), "an escaped tag is read too");
+        assert_eq!(tag(r#"["A"]"#).as_deref(), Some("A"), "as serde reads a struct from an array");
+        for unrecognized in [r#"{"O": "A", "O": "U"}"#, r#"{"O": 1}"#, r#"{"O": null}"#, "{}", r#"["A", 1]"#, "[]"] {
+            assert_eq!(tag(unrecognized), None, "{unrecognized}");
+        }
+        for broken in [r#""A""#, "7", r#"{"O": "A""#, r#"{"O": "A"} x"#, ""] {
+            assert_eq!(tag(broken), None, "{broken}");
+        }
+    }
 }

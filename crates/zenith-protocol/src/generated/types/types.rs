@@ -688,17 +688,10 @@ impl<'de> serde::Deserialize<'de> for ChannelParameters {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Type", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("Debug") => {
                     Self::ChannelDebug({
                         let mut fields: ChannelDebug = crate::runtime::read_nested(text)
@@ -1394,17 +1387,10 @@ impl<'de> serde::Deserialize<'de> for ChannelMethodDetail {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Type", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("Debug") => {
                     Self::DebugMethod({
                         let mut fields: DebugMethod = crate::runtime::read_nested(text)
@@ -2235,17 +2221,10 @@ impl<'de> serde::Deserialize<'de> for DepthChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "O", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("A") => {
                     Self::DepthAdd({
                         let mut fields: DepthAdd = crate::runtime::read_nested(text)
@@ -2739,17 +2718,10 @@ impl<'de> serde::Deserialize<'de> for LevelChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "O", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("A") => {
                     Self::LevelAdd({
                         let mut fields: LevelAdd = crate::runtime::read_nested(text)
@@ -6629,17 +6601,10 @@ impl<'de> serde::Deserialize<'de> for TradeChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "O", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("A") => {
                     Self::TradeAdd({
                         let mut fields: TradeAdd = crate::runtime::read_nested(text)
@@ -15793,17 +15758,10 @@ impl<'de> serde::Deserialize<'de> for SymbolChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "O", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("A") => {
                     Self::SymbolAdd({
                         let mut fields: SymbolAdd = crate::runtime::read_nested(text)
@@ -17575,17 +17533,10 @@ impl<'de> serde::Deserialize<'de> for NewsChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "O", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("A") => {
                     Self::NewsAdd({
                         let mut fields: NewsAdd = crate::runtime::read_nested(text)
@@ -18572,17 +18523,10 @@ impl<'de> serde::Deserialize<'de> for ScanMatchChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Operation", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("Add") => {
                     Self::ScanMatchAdd({
                         let mut fields: ScanMatchAdd = crate::runtime::read_nested(text)
@@ -19164,17 +19108,10 @@ impl<'de> serde::Deserialize<'de> for ScanChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Operation", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("Add") => {
                     Self::ScanChangeAdd({
                         let mut fields: ScanChangeAdd = crate::runtime::read_nested(text)
@@ -21010,17 +20947,10 @@ impl<'de> serde::Deserialize<'de> for OrderDetails {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Style", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("Market") => {
                     Self::MarketOrderDetails({
                         let mut fields: MarketOrderDetails = crate::runtime::read_nested(
@@ -21429,17 +21359,10 @@ impl<'de> serde::Deserialize<'de> for OrderRoute {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Algorithm", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("Market") => {
                     Self::MarketRoute({
                         let mut fields: MarketRoute = crate::runtime::read_nested(text)
@@ -22127,17 +22050,10 @@ impl<'de> serde::Deserialize<'de> for OrderCondition {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Name", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("StopLoss") => {
                     Self::StopLossCondition({
                         let mut fields: StopLossCondition = crate::runtime::read_nested(
@@ -24548,17 +24464,10 @@ impl<'de> serde::Deserialize<'de> for TransactionDetail {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Style", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("Market") => {
                     Self::MarketTransaction({
                         let mut fields: MarketTransaction = crate::runtime::read_nested(
@@ -25146,17 +25055,10 @@ impl<'de> serde::Deserialize<'de> for OrderAudit {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Type", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("Order") => {
                     Self::OrderAuditOrder({
                         let mut fields: OrderAuditOrder = crate::runtime::read_nested(
@@ -25469,17 +25371,10 @@ impl<'de> serde::Deserialize<'de> for OrderAuditChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "O", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("A") => {
                     Self::OrderAuditAdd({
                         let mut fields: OrderAuditAdd = crate::runtime::read_nested(text)
@@ -26171,17 +26066,10 @@ impl<'de> serde::Deserialize<'de> for HoldingChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "O", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("A") => {
                     Self::HoldingAdd({
                         let mut fields: HoldingAdd = crate::runtime::read_nested(text)
@@ -26562,17 +26450,10 @@ impl<'de> serde::Deserialize<'de> for OrderChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "O", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("A") => {
                     Self::OrderAdd({
                         let mut fields: OrderAdd = crate::runtime::read_nested(text)
@@ -27336,17 +27217,10 @@ impl<'de> serde::Deserialize<'de> for OrderRequestChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "O", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("A") => {
                     Self::OrderRequestAdd({
                         let mut fields: OrderRequestAdd = crate::runtime::read_nested(
@@ -27723,17 +27597,10 @@ impl<'de> serde::Deserialize<'de> for TradingAccountChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Operation", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("Add") => {
                     Self::TradingAccountAdd({
                         let mut fields: TradingAccountAdd = crate::runtime::read_nested(
@@ -28074,17 +27941,10 @@ impl<'de> serde::Deserialize<'de> for TransactionChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "O", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("A") => {
                     Self::TransactionAdd({
                         let mut fields: TransactionAdd = crate::runtime::read_nested(
@@ -28963,17 +28823,10 @@ impl<'de> serde::Deserialize<'de> for WatchlistChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Operation", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("Add") => {
                     Self::WatchlistAdd({
                         let mut fields: WatchlistAdd = crate::runtime::read_nested(text)
@@ -29560,17 +29413,10 @@ impl<'de> serde::Deserialize<'de> for WatchlistMemberChange {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use serde::de::Error;
-        /// Only the tag, the rest passed over.
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            #[serde(rename = "Operation", default)]
-            tag: Option<serde_json::Value>,
-        }
         let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = serde_json::from_str::<Tag>(text).ok().and_then(|t| t.tag);
         Ok(
-            match tag.as_ref().and_then(serde_json::Value::as_str) {
+            match crate::runtime::union_tag(text, Self::TAG).as_deref() {
                 Some("Insert") => {
                     Self::WatchlistMemberInsert({
                         let mut fields: WatchlistMemberInsert = crate::runtime::read_nested(
