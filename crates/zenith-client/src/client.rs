@@ -13,8 +13,8 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use zenith_protocol::ErrorMessage;
 use zenith_protocol::auth::IdentityResult;
-use zenith_protocol::shared::Envelope;
 use zenith_protocol::{
     Action, AuthResult, Direction, EnvelopeKeys, EnvelopeText, Message, MessageEnvelope, MessageKind, ParseError,
     Request, SubRequest, Subscribe, TransactionId, UnsubRequest,
@@ -241,6 +241,11 @@ impl Client {
     }
 }
 
+/// The code an `Error` message carries as its `Data`.
+fn code(error: &ErrorMessage) -> Option<&str> {
+    error.data.as_ref().and_then(|data| data.as_str())
+}
+
 /// A message as the text that goes on the wire.
 fn text(message: &impl serde::Serialize) -> Result<String, ClientError> {
     serde_json::to_string(message)
@@ -392,7 +397,7 @@ impl Inner {
         };
         if reply.action() == Action::Error {
             let code = match &reply {
-                Message::ErrorMessage(error) => error.data.as_ref().and_then(|d| d.as_str()).unwrap_or_default(),
+                Message::ErrorMessage(error) => code(error).unwrap_or_default(),
                 _ => "",
             };
             return Err(ClientError::server(kind, code));
@@ -481,7 +486,7 @@ impl Inner {
                 topic.waiting.drain(..).for_each(|waiting| drop(waiting.send(Ok(()))));
             }
             Message::ErrorMessage(error) => {
-                let reason = error.data.as_ref().and_then(|d| d.as_str()).map(str::to_owned);
+                let reason = code(&error).map(str::to_owned);
                 self.refused(state, key, reason);
             }
             Message::UnsubConfirm(_) if !topic.live => self.refused(state, key, None),
@@ -497,7 +502,7 @@ impl Inner {
     /// A message no schema reads: the request it answers, if it names one, or the streams of
     /// the topic it names learn why.
     fn unparsed(&self, text: &str, error: &ParseError) {
-        let Ok(envelope) = serde_json::from_str::<Envelope>(text) else { return };
+        let Some(envelope) = EnvelopeText::read(text) else { return };
         let mut state = self.lock();
         if let Some(id) = envelope.transaction_id
             && let Some(waiting) = state.pending.remove(&id)
@@ -506,9 +511,7 @@ impl Inner {
             let _ = waiting.send(Err(ClientError::UnexpectedReply { kind: MessageKind::ErrorMessage, reason }));
             return;
         }
-        let controller = envelope.controller.as_ref().map(|c| c.as_str());
-        let keys = EnvelopeKeys::from_fields(controller, None, None);
-        let key = (keys.controller.to_owned(), envelope.topic.map(|t| t.as_str().to_owned()).unwrap_or_default());
+        let key = (envelope.keys().controller.to_owned(), envelope.topic.as_deref().unwrap_or_default().to_owned());
         if let Some(topic) = state.topics.get(&key) {
             let reason = format!("a message on the topic that was not applied: {error}");
             topic.streams.iter().for_each(|(_, stream)| stream.tell(Event::Malformed { reason: reason.clone() }));

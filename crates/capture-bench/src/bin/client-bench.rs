@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use tokio::runtime::Builder;
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use zenith_client::{Client, Event, Options};
 use zenith_mock::{Mock, Options as MockOptions};
 use zenith_protocol::auth::{AuthOwnerRequest, AuthOwnerRequestData};
@@ -26,7 +27,7 @@ fn main() {
     let mut builder = if one_thread { Builder::new_current_thread() } else { Builder::new_multi_thread() };
     let runtime = builder.enable_all().build().unwrap_or_else(|e| fail(format!("no tokio runtime: {e}")));
     runtime.block_on(async {
-        let mut options = MockOptions::new("127.0.0.1:0".parse().expect("an address"));
+        let mut options = MockOptions::new(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
         options.rate = 100_000.0;
         let mock = Mock::bind(options).await.unwrap_or_else(|e| fail(e)).spawn();
         let url = mock.url();
@@ -73,7 +74,7 @@ async fn typed(url: &str) -> (f64, f64, f64) {
 /// second.
 async fn bare(url: &str) -> (f64, f64) {
     let mut request = url.into_client_request().unwrap_or_else(|e| fail(e));
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "ZenithJson".parse().expect("a header value"));
+    request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("ZenithJson"));
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap_or_else(|e| fail(e));
     let mut ask = async |message: Value, id: i64| {
         socket.send(Frame::text(message.to_string())).await.unwrap_or_else(|e| fail(e));
